@@ -1,0 +1,38 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+// Layering (DESIGN.md): apps import libs; libs never import apps; apps never import each other.
+const appNames = ['api', 'operator', 'broker', 'console', 'cli'];
+const appImportPatterns = (except) =>
+  appNames
+    .filter((name) => name !== except)
+    .flatMap((name) => [`@tributary/${name}`, `@tributary/${name}/*`, `**/apps/${name}/**`, `../../${name}/*`, `../../../${name}/*`]);
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', 'apps/console/dist/**', 'coverage/**', '.tools/**', '.data/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['libs/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: appImportPatterns(''), message: 'libs never import apps (DESIGN.md)' }] }],
+    },
+  },
+  ...appNames.map((name) => ({
+    files: [`apps/${name}/**/*.ts`, `apps/${name}/**/*.tsx`],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: appImportPatterns(name), message: 'apps never import other apps (DESIGN.md)' }] }],
+    },
+  })),
+  {
+    files: ['**/generated/**/*.ts'],
+    rules: { '@typescript-eslint/no-unused-vars': 'off', '@typescript-eslint/no-explicit-any': 'off' },
+  },
+);

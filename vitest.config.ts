@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// One runner for the whole repository: unit tests live beside the code, cross-part suites in test/.
+export default defineConfig({
+  test: {
+    include: ['apps/*/src/**/*.test.ts', 'libs/*/src/**/*.test.ts', 'libs/*/scripts/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts'],
+    exclude: ['**/node_modules/**'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Suites start real servers (PostgreSQL, Redis, etcd, brokers); two cores do not gain from more forks.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
