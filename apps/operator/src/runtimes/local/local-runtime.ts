@@ -1,0 +1,180 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import type { BrokerClusterSpec, BrokerObservation, BrokerRuntime, ClusterObservation } from '../runtime.ts';
+import { readClusterState, writeClusterState, type LocalBrokerState, type LocalClusterState } from './cluster-state.ts';
+import { freeLoopbackPort } from './free-port.ts';
+import { isProcessAlive, MARKER_VARIABLE, spawnDetached, stopProcess } from './processes.ts';
+
+export interface LocalRuntimeOptions {
+  /** Everything of every instance lives under here: `<rootDir>/<instanceId>/`. */
+  rootDir: string;
+  /** How to start a broker: command and leading args, e.g. [process.execPath, '/path/to/tributary-broker']. */
+  brokerCommand: [string, ...string[]];
+  /** Extra flags for every broker, e.g. ['--etcd-endpoints', 'http://127.0.0.1:2379']. */
+  extraBrokerArgs?: (spec: BrokerClusterSpec) => string[];
+  host?: string;
+  /** SIGTERM grace before SIGKILL; controlled shutdown needs a few seconds. */
+  stopGraceMs?: number;
+}
+
+/**
+ * Brokers as child processes on free loopback ports. Ports are chosen once and persisted so that an
+ * instance keeps its bootstrap servers across restarts; processes are detached so that an operator
+ * restart re-adopts them instead of killing them.
+ */
+export class LocalRuntime implements BrokerRuntime {
+  readonly name = 'local' as const;
+  readonly #options: Required<Omit<LocalRuntimeOptions, 'extraBrokerArgs'>> & Pick<LocalRuntimeOptions, 'extraBrokerArgs'>;
+  /** Serialises changes per instance: the supervisor and a reconcile must not both start broker 2. */
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  constructor(options: LocalRuntimeOptions) {
+    this.#options = { host: '127.0.0.1', stopGraceMs: 15_000, ...options };
+  }
+
+  instanceDir(instanceId: string): string {
+    return join(this.#options.rootDir, instanceId);
+  }
+
+  async ensureBrokers(spec: BrokerClusterSpec): Promise<ClusterObservation> {
+    return this.#withLock(spec.instanceId, async () => {
+      const state = await this.#loadOrCreateState(spec);
+      for (const broker of state.brokers) {
+        if (broker.nodeId > spec.brokers) {
+          if (broker.pid !== null) await stopProcess(broker.pid, this.#marker(spec.instanceId, broker.nodeId), this.#options.stopGraceMs);
+        } else if (!this.#isRunning(spec.instanceId, broker)) {
+          if (broker.pid !== null) broker.restarts += 1;
+          await this.#start(spec, broker);
+        }
+      }
+      state.brokers = state.brokers.filter((b) => b.nodeId <= spec.brokers);
+      await writeClusterState(this.#stateFile(spec.instanceId), state);
+      return this.#observeState(state);
+    });
+  }
+
+  async restartBroker(spec: BrokerClusterSpec, nodeId: number): Promise<void> {
+    await this.#withLock(spec.instanceId, async () => {
+      const state = await this.#loadOrCreateState(spec);
+      const broker = state.brokers.find((b) => b.nodeId === nodeId);
+      if (!broker) throw new Error(`instance ${spec.instanceId} has no broker ${nodeId}`);
+      if (broker.pid !== null) await stopProcess(broker.pid, this.#marker(spec.instanceId, nodeId), this.#options.stopGraceMs);
+      await this.#start(spec, broker);
+      await writeClusterState(this.#stateFile(spec.instanceId), state);
+    });
+  }
+
+  async observe(instanceId: string): Promise<ClusterObservation | null> {
+    const state = await readClusterState(this.#stateFile(instanceId));
+    return state ? this.#observeState(state) : null;
+  }
+
+  async deleteCluster(instanceId: string): Promise<void> {
+    await this.#withLock(instanceId, async () => {
+      const state = await readClusterState(this.#stateFile(instanceId));
+      for (const broker of state?.brokers ?? []) {
+        if (broker.pid !== null) await stopProcess(broker.pid, this.#marker(instanceId, broker.nodeId), this.#options.stopGraceMs);
+      }
+      await rm(this.instanceDir(instanceId), { recursive: true, force: true });
+    });
+  }
+
+  /** Ids of instances that have state on disk (for re-adoption after an operator restart). */
+  async knownInstances(): Promise<string[]> {
+    const { readdir } = await import('node:fs/promises');
+    try {
+      return (await readdir(this.#options.rootDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    } catch {
+      return [];
+    }
+  }
+
+  async #loadOrCreateState(spec: BrokerClusterSpec): Promise<LocalClusterState> {
+    const state = (await readClusterState(this.#stateFile(spec.instanceId))) ?? { instanceId: spec.instanceId, brokers: [] };
+    for (let nodeId = 1; nodeId <= spec.brokers; nodeId++) {
+      if (!state.brokers.some((b) => b.nodeId === nodeId)) {
+        state.brokers.push({
+          nodeId,
+          port: await freeLoopbackPort(this.#options.host),
+          metricsPort: await freeLoopbackPort(this.#options.host),
+          configHash: null,
+          pid: null,
+          restarts: 0,
+        });
+      }
+    }
+    state.brokers.sort((a, b) => a.nodeId - b.nodeId);
+    return state;
+  }
+
+  async #start(spec: BrokerClusterSpec, broker: LocalBrokerState): Promise<void> {
+    const dir = join(this.instanceDir(spec.instanceId), `broker-${broker.nodeId}`);
+    await mkdir(join(dir, 'data'), { recursive: true });
+    const [command, ...leading] = this.#options.brokerCommand;
+    const listener = `PLAINTEXT://${this.#options.host}:${broker.port}`;
+    const args = [
+      ...leading,
+      '--node-id', String(broker.nodeId),
+      '--listeners', listener,
+      '--advertised-listeners', listener,
+      '--data-dir', join(dir, 'data'),
+      '--metrics-port', String(broker.metricsPort),
+      ...Object.entries(spec.brokerConfig).flatMap(([key, value]) => ['--set', `${key}=${value}`]),
+      ...(this.#options.extraBrokerArgs?.(spec) ?? []),
+    ];
+    // The marker lets a later operator tell its broker from an unrelated process that reused the pid.
+    const env = { ...process.env, [MARKER_VARIABLE]: this.#marker(spec.instanceId, broker.nodeId) };
+    broker.pid = spawnDetached(command, args, join(dir, 'broker.log'), env);
+    broker.configHash = spec.configHash;
+  }
+
+  #isRunning(instanceId: string, broker: LocalBrokerState): boolean {
+    return broker.pid !== null && isProcessAlive(broker.pid, this.#marker(instanceId, broker.nodeId));
+  }
+
+  async #observeState(state: LocalClusterState): Promise<ClusterObservation> {
+    const brokers: BrokerObservation[] = await Promise.all(
+      state.brokers.map(async (b) => {
+        const running = this.#isRunning(state.instanceId, b);
+        return {
+          nodeId: b.nodeId,
+          address: `${this.#options.host}:${b.port}`,
+          running,
+          ready: running && (await acceptsConnections(this.#options.host, b.port)),
+          configHash: running ? b.configHash : null,
+          restarts: b.restarts,
+        };
+      }),
+    );
+    return { instanceId: state.instanceId, brokers, bootstrapServers: brokers.map((b) => b.address) };
+  }
+
+  #marker(instanceId: string, nodeId: number): string {
+    return `tributary:${instanceId}:broker-${nodeId}`;
+  }
+
+  #stateFile(instanceId: string): string {
+    return join(this.instanceDir(instanceId), 'cluster.json');
+  }
+
+  async #withLock<T>(instanceId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(instanceId) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    this.#locks.set(instanceId, next.catch(() => undefined));
+    return next;
+  }
+}
+
+function acceptsConnections(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}

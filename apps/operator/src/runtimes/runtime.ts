@@ -1,0 +1,43 @@
+/**
+ * What a runtime (local processes, Kubernetes) is asked to do for one instance. The reconciler owns
+ * the decisions; a runtime only brings the world in line with this shape and reports what it sees.
+ */
+export interface BrokerClusterSpec {
+  instanceId: string;
+  /** Number of brokers; node ids are 1..brokers. */
+  brokers: number;
+  /** Kafka broker settings by their Kafka names (already validated by the control plane). */
+  brokerConfig: Record<string, string>;
+  /** A hash of everything whose change needs a broker restart; a change triggers a rolling restart. */
+  configHash: string;
+}
+
+export interface BrokerObservation {
+  nodeId: number;
+  /** host:port a client connects to. */
+  address: string;
+  /** Process or pod exists. */
+  running: boolean;
+  /** Accepts Kafka connections. */
+  ready: boolean;
+  /** The configHash the broker was started with. */
+  configHash: string | null;
+  restarts: number;
+}
+
+export interface ClusterObservation {
+  instanceId: string;
+  brokers: BrokerObservation[];
+  bootstrapServers: string[];
+}
+
+export interface BrokerRuntime {
+  readonly name: 'local' | 'kubernetes';
+  /** Starts missing brokers and stops surplus ones; leaves running brokers with a stale config alone. */
+  ensureBrokers(spec: BrokerClusterSpec): Promise<ClusterObservation>;
+  /** Restarts one broker with the spec's current config (rolling restarts call this broker by broker). */
+  restartBroker(spec: BrokerClusterSpec, nodeId: number): Promise<void>;
+  observe(instanceId: string): Promise<ClusterObservation | null>;
+  /** Stops every broker and removes the instance's data. Idempotent. */
+  deleteCluster(instanceId: string): Promise<void>;
+}
