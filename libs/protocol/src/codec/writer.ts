@@ -1,0 +1,191 @@
+import { EncodeError } from './decode-error.ts';
+
+/** Buffers at least this large are referenced as their own chunk instead of being copied. */
+const EXTERNAL_CHUNK_MIN = 1024;
+
+/**
+ * A growable output buffer. Large byte fields (record batches) are not copied: they become separate
+ * chunks, so a Fetch response can carry file-backed bytes and a Produce request can carry a client's
+ * batch as-is; `chunks()` hands the list to `socket.writev`-style writers, `toBuffer()` joins them.
+ */
+export class Writer {
+  #buf: Buffer;
+  #pos = 0;
+  /** Start of the part of #buf not yet emitted as a chunk. */
+  #mark = 0;
+  readonly #chunks: Buffer[] = [];
+  #chunkBytes = 0;
+
+  constructor(initialSize = 256) {
+    this.#buf = Buffer.allocUnsafe(initialSize);
+  }
+
+  /** Total bytes written so far. */
+  get length(): number {
+    return this.#chunkBytes + (this.#pos - this.#mark);
+  }
+
+  #ensure(n: number): void {
+    if (this.#pos + n <= this.#buf.length) return;
+    // Earlier chunks may reference the old buffer; keep it alive by leaving them as they are.
+    const pending = this.#buf.subarray(this.#mark, this.#pos);
+    const next = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, pending.length + n + 256));
+    pending.copy(next, 0);
+    this.#buf = next;
+    this.#pos = pending.length;
+    this.#mark = 0;
+  }
+
+  int8(v: number): void {
+    this.#ensure(1);
+    this.#buf.writeInt8(v, this.#pos);
+    this.#pos += 1;
+  }
+  bool(v: boolean): void {
+    this.int8(v ? 1 : 0);
+  }
+  int16(v: number): void {
+    this.#ensure(2);
+    this.#buf.writeInt16BE(v, this.#pos);
+    this.#pos += 2;
+  }
+  uint16(v: number): void {
+    this.#ensure(2);
+    this.#buf.writeUInt16BE(v, this.#pos);
+    this.#pos += 2;
+  }
+  int32(v: number): void {
+    this.#ensure(4);
+    this.#buf.writeInt32BE(v, this.#pos);
+    this.#pos += 4;
+  }
+  uint32(v: number): void {
+    this.#ensure(4);
+    this.#buf.writeUInt32BE(v, this.#pos);
+    this.#pos += 4;
+  }
+  int64(v: bigint): void {
+    this.#ensure(8);
+    this.#buf.writeBigInt64BE(v, this.#pos);
+    this.#pos += 8;
+  }
+  float64(v: number): void {
+    this.#ensure(8);
+    this.#buf.writeDoubleBE(v, this.#pos);
+    this.#pos += 8;
+  }
+  uuid(v: string): void {
+    const hex = v.replace(/-/g, '');
+    if (hex.length !== 32 || !/^[0-9a-fA-F]+$/.test(hex)) throw new EncodeError('invalid-value', `not a UUID: ${v}`);
+    this.#ensure(16);
+    this.#buf.write(hex, this.#pos, 'hex');
+    this.#pos += 16;
+  }
+  uvarint(v: number): void {
+    this.#ensure(5);
+    let x = v >>> 0;
+    while (x >= 0x80) {
+      this.#buf[this.#pos++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    this.#buf[this.#pos++] = x;
+  }
+  varint(v: number): void {
+    this.uvarint((v << 1) ^ (v >> 31));
+  }
+  varlong(v: bigint): void {
+    let x = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
+    this.#ensure(10);
+    while (x >= 0x80n) {
+      this.#buf[this.#pos++] = Number(x & 0x7fn) | 0x80;
+      x >>= 7n;
+    }
+    this.#buf[this.#pos++] = Number(x);
+  }
+
+  #utf8(v: string, len: number): void {
+    this.#ensure(len);
+    this.#buf.write(v, this.#pos, len, 'utf8');
+    this.#pos += len;
+  }
+  string(v: string): void {
+    const len = Buffer.byteLength(v);
+    this.int16(len);
+    this.#utf8(v, len);
+  }
+  nullableString(v: string | null): void {
+    if (v === null) return this.int16(-1);
+    this.string(v);
+  }
+  compactString(v: string): void {
+    const len = Buffer.byteLength(v);
+    this.uvarint(len + 1);
+    this.#utf8(v, len);
+  }
+  compactNullableString(v: string | null): void {
+    if (v === null) return this.uvarint(0);
+    this.compactString(v);
+  }
+  bytes(v: Uint8Array): void {
+    this.int32(v.length);
+    this.raw(v);
+  }
+  nullableBytes(v: Uint8Array | null): void {
+    if (v === null) return this.int32(-1);
+    this.bytes(v);
+  }
+  compactBytes(v: Uint8Array): void {
+    this.uvarint(v.length + 1);
+    this.raw(v);
+  }
+  compactNullableBytes(v: Uint8Array | null): void {
+    if (v === null) return this.uvarint(0);
+    this.compactBytes(v);
+  }
+  /** Records may arrive as several buffers (e.g. batches read from several segment ranges). */
+  records(v: Buffer | Buffer[] | null, compact: boolean): void {
+    if (v === null) return compact ? this.uvarint(0) : this.int32(-1);
+    const parts = Array.isArray(v) ? v : [v];
+    const len = parts.reduce((n, p) => n + p.length, 0);
+    if (compact) this.uvarint(len + 1);
+    else this.int32(len);
+    for (const p of parts) this.raw(p);
+  }
+  arrayLength(n: number | null, compact: boolean): void {
+    if (n === null) return compact ? this.uvarint(0) : this.int32(-1);
+    if (compact) this.uvarint(n + 1);
+    else this.int32(n);
+  }
+
+  raw(v: Uint8Array): void {
+    if (v.length >= EXTERNAL_CHUNK_MIN) {
+      this.#flushPending();
+      const chunk = Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.length);
+      this.#chunks.push(chunk);
+      this.#chunkBytes += chunk.length;
+      return;
+    }
+    this.#ensure(v.length);
+    this.#buf.set(v, this.#pos);
+    this.#pos += v.length;
+  }
+
+  #flushPending(): void {
+    if (this.#pos === this.#mark) return;
+    const chunk = this.#buf.subarray(this.#mark, this.#pos);
+    this.#chunks.push(chunk);
+    this.#chunkBytes += chunk.length;
+    this.#mark = this.#pos;
+  }
+
+  /** The output as a list of buffers; large external buffers are referenced, not copied. */
+  chunks(): Buffer[] {
+    this.#flushPending();
+    return this.#chunks.slice();
+  }
+
+  toBuffer(): Buffer {
+    const chunks = this.chunks();
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#chunkBytes);
+  }
+}
