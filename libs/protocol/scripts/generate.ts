@@ -127,8 +127,21 @@ function collectStructs(ctx: Ctx, fields: FieldSpec[], versions: VersionRange): 
   }
 }
 
-/** Smallest encoding of one element, so that a claimed array count can be checked against the bytes left. */
-function minSize(ctx: Ctx, type: string, flex: boolean, seen = new Set<string>()): number {
+/**
+ * Smallest encoding of one element in any version, so that a claimed array count can be checked
+ * against the bytes left before anything is allocated. Never below 1: a zero-byte element would
+ * let a hostile count spin the decoder without consuming input.
+ */
+function minSize(ctx: Ctx, type: string, seen = new Set<string>()): number {
+  let smallest = Infinity;
+  for (let v = ctx.valid.lo; v <= ctx.valid.hi; v++) {
+    const flex = v >= ctx.flexible.lo && v <= ctx.flexible.hi;
+    smallest = Math.min(smallest, minSizeAt(ctx, type, v, flex, seen));
+  }
+  return Math.max(1, smallest);
+}
+
+function minSizeAt(ctx: Ctx, type: string, v: number, flex: boolean, seen: Set<string>): number {
   const base = elementType(type);
   if (type.startsWith('[]')) return flex ? 1 : 4;
   if (isPrimitive(base)) {
@@ -139,10 +152,16 @@ function minSize(ctx: Ctx, type: string, flex: boolean, seen = new Set<string>()
   }
   const s = ctx.structs.get(base);
   if (!s || seen.has(base)) return 1;
-  seen.add(base);
+  const inner = new Set(seen).add(base);
   let total = flex ? 1 : 0;
-  for (const f of s.fields) if (isEmpty(parseVersions(f.taggedVersions))) total += minSize(ctx, f.type, flex, seen);
-  return Math.max(1, total);
+  for (const f of s.fields) {
+    const r = parseVersions(f.versions);
+    const isTagged = !isEmpty(parseVersions(f.taggedVersions));
+    if (isTagged || v < r.lo || v > r.hi) continue;
+    // A nullable struct may be a single -1 byte.
+    total += !isPrimitive(elementType(f.type)) && !f.type.startsWith('[]') && !isEmpty(parseVersions(f.nullableVersions)) ? 1 : minSizeAt(ctx, f.type, v, flex, inner);
+  }
+  return total;
 }
 
 function emitInterface(ctx: Ctx, name: string, fields: FieldSpec[], about?: string): void {
@@ -248,7 +267,7 @@ function readField(ctx: Ctx, f: FieldSpec, within: VersionRange): string {
   if (f.type.startsWith('[]')) {
     const el = elementType(f.type);
     const elNullable = 'false';
-    const min = `flex ? ${minSize(ctx, el, true)} : ${minSize(ctx, el, false)}`;
+    const min = String(minSize(ctx, el));
     const n = `r.arrayLength(${flex}, ${nullable === 'false' ? 'false' : nullable}, ${min})`;
     const each = `r.elements(n, (r) => ${readValue(ctx, f, el, elNullable, flex, true)})`;
     if (nullable === 'false') return `{ r.field = ${JSON.stringify(key)}; const n = ${n} as number; m.${key} = ${each}; }`;

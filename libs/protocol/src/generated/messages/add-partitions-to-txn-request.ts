@@ -61,11 +61,11 @@ export function defaultAddPartitionsToTxnRequestAddPartitionsToTxnTransaction():
 export function readAddPartitionsToTxnRequest(r: Reader, v: number): AddPartitionsToTxnRequest {
   const flex = v >= 3;
   const m = defaultAddPartitionsToTxnRequest();
-  if (v >= 4) { { r.field = "transactions"; const n = r.arrayLength(flex, false, flex ? 14 : 17) as number; m.transactions = r.elements(n, (r) => readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, v)); } }
+  if (v >= 4) { { r.field = "transactions"; const n = r.arrayLength(flex, false, 1) as number; m.transactions = r.elements(n, (r) => readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, v)); } }
   if (v <= 3) { r.field = "v3AndBelowTransactionalId"; m.v3AndBelowTransactionalId = (flex ? r.compactString() : r.string()); }
   if (v <= 3) { r.field = "v3AndBelowProducerId"; m.v3AndBelowProducerId = r.int64(); }
   if (v <= 3) { r.field = "v3AndBelowProducerEpoch"; m.v3AndBelowProducerEpoch = r.int16(); }
-  if (v <= 3) { { r.field = "v3AndBelowTopics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.v3AndBelowTopics = r.elements(n, (r) => readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, v)); } }
+  if (v <= 3) { { r.field = "v3AndBelowTopics"; const n = r.arrayLength(flex, false, 3) as number; m.v3AndBelowTopics = r.elements(n, (r) => readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -93,7 +93,7 @@ export function readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader, 
   const flex = v >= 3;
   const m = defaultAddPartitionsToTxnRequestAddPartitionsToTxnTopic();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -116,7 +116,7 @@ export function readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r: Re
   if (v >= 4) { r.field = "producerId"; m.producerId = r.int64(); }
   if (v >= 4) { r.field = "producerEpoch"; m.producerEpoch = r.int16(); }
   if (v >= 4) { r.field = "verifyOnly"; m.verifyOnly = r.bool(); }
-  if (v >= 4) { { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, v)); } }
+  if (v >= 4) { { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

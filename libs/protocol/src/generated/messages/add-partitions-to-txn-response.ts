@@ -68,8 +68,8 @@ export function readAddPartitionsToTxnResponse(r: Reader, v: number): AddPartiti
   const m = defaultAddPartitionsToTxnResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   if (v >= 4) { r.field = "errorCode"; m.errorCode = r.int16(); }
-  if (v >= 4) { { r.field = "resultsByTransaction"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.resultsByTransaction = r.elements(n, (r) => readAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, v)); } }
-  if (v <= 3) { { r.field = "resultsByTopicV3AndBelow"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.resultsByTopicV3AndBelow = r.elements(n, (r) => readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, v)); } }
+  if (v >= 4) { { r.field = "resultsByTransaction"; const n = r.arrayLength(flex, false, 1) as number; m.resultsByTransaction = r.elements(n, (r) => readAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, v)); } }
+  if (v <= 3) { { r.field = "resultsByTopicV3AndBelow"; const n = r.arrayLength(flex, false, 3) as number; m.resultsByTopicV3AndBelow = r.elements(n, (r) => readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -93,7 +93,7 @@ export function readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: R
   const flex = v >= 3;
   const m = defaultAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "resultsByPartition"; const n = r.arrayLength(flex, false, flex ? 7 : 6) as number; m.resultsByPartition = r.elements(n, (r) => readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, v)); }
+  { r.field = "resultsByPartition"; const n = r.arrayLength(flex, false, 6) as number; m.resultsByPartition = r.elements(n, (r) => readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -133,7 +133,7 @@ export function readAddPartitionsToTxnResponseAddPartitionsToTxnResult(r: Reader
   const flex = v >= 3;
   const m = defaultAddPartitionsToTxnResponseAddPartitionsToTxnResult();
   if (v >= 4) { r.field = "transactionalId"; m.transactionalId = (flex ? r.compactString() : r.string()); }
-  if (v >= 4) { { r.field = "topicResults"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topicResults = r.elements(n, (r) => readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, v)); } }
+  if (v >= 4) { { r.field = "topicResults"; const n = r.arrayLength(flex, false, 3) as number; m.topicResults = r.elements(n, (r) => readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

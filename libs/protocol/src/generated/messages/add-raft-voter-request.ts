@@ -48,7 +48,7 @@ export function readAddRaftVoterRequest(r: Reader, v: number): AddRaftVoterReque
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
   r.field = "voterId"; m.voterId = r.int32();
   r.field = "voterDirectoryId"; m.voterDirectoryId = r.uuid();
-  { r.field = "listeners"; const n = r.arrayLength(flex, false, flex ? 5 : 6) as number; m.listeners = r.elements(n, (r) => readAddRaftVoterRequestListener(r, v)); }
+  { r.field = "listeners"; const n = r.arrayLength(flex, false, 5) as number; m.listeners = r.elements(n, (r) => readAddRaftVoterRequestListener(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

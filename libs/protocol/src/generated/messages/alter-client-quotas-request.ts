@@ -64,7 +64,7 @@ export function defaultAlterClientQuotasRequestOpData(): AlterClientQuotasReques
 export function readAlterClientQuotasRequest(r: Reader, v: number): AlterClientQuotasRequest {
   const flex = v >= 1;
   const m = defaultAlterClientQuotasRequest();
-  { r.field = "entries"; const n = r.arrayLength(flex, false, flex ? 3 : 8) as number; m.entries = r.elements(n, (r) => readAlterClientQuotasRequestEntryData(r, v)); }
+  { r.field = "entries"; const n = r.arrayLength(flex, false, 3) as number; m.entries = r.elements(n, (r) => readAlterClientQuotasRequestEntryData(r, v)); }
   r.field = "validateOnly"; m.validateOnly = r.bool();
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -84,8 +84,8 @@ export function writeAlterClientQuotasRequest(w: Writer, m: Encodable<AlterClien
 export function readAlterClientQuotasRequestEntryData(r: Reader, v: number): AlterClientQuotasRequestEntryData {
   const flex = v >= 1;
   const m = defaultAlterClientQuotasRequestEntryData();
-  { r.field = "entity"; const n = r.arrayLength(flex, false, flex ? 3 : 4) as number; m.entity = r.elements(n, (r) => readAlterClientQuotasRequestEntityData(r, v)); }
-  { r.field = "ops"; const n = r.arrayLength(flex, false, flex ? 11 : 11) as number; m.ops = r.elements(n, (r) => readAlterClientQuotasRequestOpData(r, v)); }
+  { r.field = "entity"; const n = r.arrayLength(flex, false, 3) as number; m.entity = r.elements(n, (r) => readAlterClientQuotasRequestEntityData(r, v)); }
+  { r.field = "ops"; const n = r.arrayLength(flex, false, 11) as number; m.ops = r.elements(n, (r) => readAlterClientQuotasRequestOpData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

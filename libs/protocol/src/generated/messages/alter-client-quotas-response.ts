@@ -52,7 +52,7 @@ export function readAlterClientQuotasResponse(r: Reader, v: number): AlterClient
   const flex = v >= 1;
   const m = defaultAlterClientQuotasResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
-  { r.field = "entries"; const n = r.arrayLength(flex, false, flex ? 5 : 8) as number; m.entries = r.elements(n, (r) => readAlterClientQuotasResponseEntryData(r, v)); }
+  { r.field = "entries"; const n = r.arrayLength(flex, false, 5) as number; m.entries = r.elements(n, (r) => readAlterClientQuotasResponseEntryData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -73,7 +73,7 @@ export function readAlterClientQuotasResponseEntryData(r: Reader, v: number): Al
   const m = defaultAlterClientQuotasResponseEntryData();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  { r.field = "entity"; const n = r.arrayLength(flex, false, flex ? 3 : 4) as number; m.entity = r.elements(n, (r) => readAlterClientQuotasResponseEntityData(r, v)); }
+  { r.field = "entity"; const n = r.arrayLength(flex, false, 3) as number; m.entity = r.elements(n, (r) => readAlterClientQuotasResponseEntityData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

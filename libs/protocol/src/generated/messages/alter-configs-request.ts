@@ -51,7 +51,7 @@ export function defaultAlterConfigsRequestAlterableConfig(): AlterConfigsRequest
 export function readAlterConfigsRequest(r: Reader, v: number): AlterConfigsRequest {
   const flex = v >= 2;
   const m = defaultAlterConfigsRequest();
-  { r.field = "resources"; const n = r.arrayLength(flex, false, flex ? 4 : 7) as number; m.resources = r.elements(n, (r) => readAlterConfigsRequestAlterConfigsResource(r, v)); }
+  { r.field = "resources"; const n = r.arrayLength(flex, false, 4) as number; m.resources = r.elements(n, (r) => readAlterConfigsRequestAlterConfigsResource(r, v)); }
   r.field = "validateOnly"; m.validateOnly = r.bool();
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -73,7 +73,7 @@ export function readAlterConfigsRequestAlterConfigsResource(r: Reader, v: number
   const m = defaultAlterConfigsRequestAlterConfigsResource();
   r.field = "resourceType"; m.resourceType = r.int8();
   r.field = "resourceName"; m.resourceName = (flex ? r.compactString() : r.string());
-  { r.field = "configs"; const n = r.arrayLength(flex, false, flex ? 3 : 4) as number; m.configs = r.elements(n, (r) => readAlterConfigsRequestAlterableConfig(r, v)); }
+  { r.field = "configs"; const n = r.arrayLength(flex, false, 3) as number; m.configs = r.elements(n, (r) => readAlterConfigsRequestAlterableConfig(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -41,7 +41,7 @@ export function readAlterConfigsResponse(r: Reader, v: number): AlterConfigsResp
   const flex = v >= 2;
   const m = defaultAlterConfigsResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
-  { r.field = "responses"; const n = r.arrayLength(flex, false, flex ? 6 : 7) as number; m.responses = r.elements(n, (r) => readAlterConfigsResponseAlterConfigsResourceResponse(r, v)); }
+  { r.field = "responses"; const n = r.arrayLength(flex, false, 6) as number; m.responses = r.elements(n, (r) => readAlterConfigsResponseAlterConfigsResourceResponse(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -50,7 +50,7 @@ export function readAlterPartitionReassignmentsRequest(r: Reader, v: number): Al
   const flex = true;
   const m = defaultAlterPartitionReassignmentsRequest();
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readAlterPartitionReassignmentsRequestReassignableTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readAlterPartitionReassignmentsRequestReassignableTopic(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -70,7 +70,7 @@ export function readAlterPartitionReassignmentsRequestReassignableTopic(r: Reade
   const flex = true;
   const m = defaultAlterPartitionReassignmentsRequestReassignableTopic();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 6 : 8) as number; m.partitions = r.elements(n, (r) => readAlterPartitionReassignmentsRequestReassignablePartition(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 6) as number; m.partitions = r.elements(n, (r) => readAlterPartitionReassignmentsRequestReassignablePartition(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -90,7 +90,7 @@ export function readAlterPartitionReassignmentsRequestReassignablePartition(r: R
   const flex = true;
   const m = defaultAlterPartitionReassignmentsRequestReassignablePartition();
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
-  { r.field = "replicas"; const n = r.arrayLength(flex, true, flex ? 4 : 4); m.replicas = n === null ? null : r.elements(n, (r) => r.int32()); }
+  { r.field = "replicas"; const n = r.arrayLength(flex, true, 4); m.replicas = n === null ? null : r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -58,7 +58,7 @@ export function readAlterPartitionReassignmentsResponse(r: Reader, v: number): A
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  { r.field = "responses"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.responses = r.elements(n, (r) => readAlterPartitionReassignmentsResponseReassignableTopicResponse(r, v)); }
+  { r.field = "responses"; const n = r.arrayLength(flex, false, 3) as number; m.responses = r.elements(n, (r) => readAlterPartitionReassignmentsResponseReassignableTopicResponse(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -80,7 +80,7 @@ export function readAlterPartitionReassignmentsResponseReassignableTopicResponse
   const flex = true;
   const m = defaultAlterPartitionReassignmentsResponseReassignableTopicResponse();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 8 : 8) as number; m.partitions = r.elements(n, (r) => readAlterPartitionReassignmentsResponseReassignablePartitionResponse(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 8) as number; m.partitions = r.elements(n, (r) => readAlterPartitionReassignmentsResponseReassignablePartitionResponse(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -76,7 +76,7 @@ export function readAlterPartitionRequest(r: Reader, v: number): AlterPartitionR
   const m = defaultAlterPartitionRequest();
   r.field = "brokerId"; m.brokerId = r.int32();
   r.field = "brokerEpoch"; m.brokerEpoch = r.int64();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 19 : 22) as number; m.topics = r.elements(n, (r) => readAlterPartitionRequestTopicData(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readAlterPartitionRequestTopicData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -98,7 +98,7 @@ export function readAlterPartitionRequestTopicData(r: Reader, v: number): AlterP
   const m = defaultAlterPartitionRequestTopicData();
   if (v <= 1) { r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string()); }
   if (v >= 2) { r.field = "topicId"; m.topicId = r.uuid(); }
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 16 : 21) as number; m.partitions = r.elements(n, (r) => readAlterPartitionRequestPartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 14) as number; m.partitions = r.elements(n, (r) => readAlterPartitionRequestPartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -120,8 +120,8 @@ export function readAlterPartitionRequestPartitionData(r: Reader, v: number): Al
   const m = defaultAlterPartitionRequestPartitionData();
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "leaderEpoch"; m.leaderEpoch = r.int32();
-  if (v <= 2) { { r.field = "newIsr"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.newIsr = r.elements(n, (r) => r.int32()); } }
-  if (v >= 3) { { r.field = "newIsrWithEpochs"; const n = r.arrayLength(flex, false, flex ? 13 : 12) as number; m.newIsrWithEpochs = r.elements(n, (r) => readAlterPartitionRequestBrokerState(r, v)); } }
+  if (v <= 2) { { r.field = "newIsr"; const n = r.arrayLength(flex, false, 4) as number; m.newIsr = r.elements(n, (r) => r.int32()); } }
+  if (v >= 3) { { r.field = "newIsrWithEpochs"; const n = r.arrayLength(flex, false, 1) as number; m.newIsrWithEpochs = r.elements(n, (r) => readAlterPartitionRequestBrokerState(r, v)); } }
   if (v >= 1) { r.field = "leaderRecoveryState"; m.leaderRecoveryState = r.int8(); }
   r.field = "partitionEpoch"; m.partitionEpoch = r.int32();
   if (flex) {

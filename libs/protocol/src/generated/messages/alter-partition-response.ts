@@ -65,7 +65,7 @@ export function readAlterPartitionResponse(r: Reader, v: number): AlterPartition
   const m = defaultAlterPartitionResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 19 : 22) as number; m.topics = r.elements(n, (r) => readAlterPartitionResponseTopicData(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readAlterPartitionResponseTopicData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -87,7 +87,7 @@ export function readAlterPartitionResponseTopicData(r: Reader, v: number): Alter
   const m = defaultAlterPartitionResponseTopicData();
   if (v <= 1) { r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string()); }
   if (v >= 2) { r.field = "topicId"; m.topicId = r.uuid(); }
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 21 : 23) as number; m.partitions = r.elements(n, (r) => readAlterPartitionResponsePartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 20) as number; m.partitions = r.elements(n, (r) => readAlterPartitionResponsePartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -111,7 +111,7 @@ export function readAlterPartitionResponsePartitionData(r: Reader, v: number): A
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "leaderId"; m.leaderId = r.int32();
   r.field = "leaderEpoch"; m.leaderEpoch = r.int32();
-  { r.field = "isr"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.isr = r.elements(n, (r) => r.int32()); }
+  { r.field = "isr"; const n = r.arrayLength(flex, false, 4) as number; m.isr = r.elements(n, (r) => r.int32()); }
   if (v >= 1) { r.field = "leaderRecoveryState"; m.leaderRecoveryState = r.int8(); }
   r.field = "partitionEpoch"; m.partitionEpoch = r.int32();
   if (flex) {

@@ -47,7 +47,7 @@ export function defaultAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(): Alte
 export function readAlterReplicaLogDirsRequest(r: Reader, v: number): AlterReplicaLogDirsRequest {
   const flex = v >= 2;
   const m = defaultAlterReplicaLogDirsRequest();
-  { r.field = "dirs"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.dirs = r.elements(n, (r) => readAlterReplicaLogDirsRequestAlterReplicaLogDir(r, v)); }
+  { r.field = "dirs"; const n = r.arrayLength(flex, false, 3) as number; m.dirs = r.elements(n, (r) => readAlterReplicaLogDirsRequestAlterReplicaLogDir(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -66,7 +66,7 @@ export function readAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, v: n
   const flex = v >= 2;
   const m = defaultAlterReplicaLogDirsRequestAlterReplicaLogDir();
   r.field = "path"; m.path = (flex ? r.compactString() : r.string());
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -86,7 +86,7 @@ export function readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reader,
   const flex = v >= 2;
   const m = defaultAlterReplicaLogDirsRequestAlterReplicaLogDirTopic();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

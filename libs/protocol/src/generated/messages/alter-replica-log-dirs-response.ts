@@ -50,7 +50,7 @@ export function readAlterReplicaLogDirsResponse(r: Reader, v: number): AlterRepl
   const flex = v >= 2;
   const m = defaultAlterReplicaLogDirsResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
-  { r.field = "results"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.results = r.elements(n, (r) => readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, v)); }
+  { r.field = "results"; const n = r.arrayLength(flex, false, 3) as number; m.results = r.elements(n, (r) => readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -70,7 +70,7 @@ export function readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r: 
   const flex = v >= 2;
   const m = defaultAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult();
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 7 : 6) as number; m.partitions = r.elements(n, (r) => readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 6) as number; m.partitions = r.elements(n, (r) => readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -55,8 +55,8 @@ export function defaultAlterUserScramCredentialsRequestScramCredentialUpsertion(
 export function readAlterUserScramCredentialsRequest(r: Reader, v: number): AlterUserScramCredentialsRequest {
   const flex = true;
   const m = defaultAlterUserScramCredentialsRequest();
-  { r.field = "deletions"; const n = r.arrayLength(flex, false, flex ? 3 : 3) as number; m.deletions = r.elements(n, (r) => readAlterUserScramCredentialsRequestScramCredentialDeletion(r, v)); }
-  { r.field = "upsertions"; const n = r.arrayLength(flex, false, flex ? 9 : 15) as number; m.upsertions = r.elements(n, (r) => readAlterUserScramCredentialsRequestScramCredentialUpsertion(r, v)); }
+  { r.field = "deletions"; const n = r.arrayLength(flex, false, 3) as number; m.deletions = r.elements(n, (r) => readAlterUserScramCredentialsRequestScramCredentialDeletion(r, v)); }
+  { r.field = "upsertions"; const n = r.arrayLength(flex, false, 9) as number; m.upsertions = r.elements(n, (r) => readAlterUserScramCredentialsRequestScramCredentialUpsertion(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -39,7 +39,7 @@ export function readAlterUserScramCredentialsResponse(r: Reader, v: number): Alt
   const flex = true;
   const m = defaultAlterUserScramCredentialsResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
-  { r.field = "results"; const n = r.arrayLength(flex, false, flex ? 5 : 6) as number; m.results = r.elements(n, (r) => readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r, v)); }
+  { r.field = "results"; const n = r.arrayLength(flex, false, 5) as number; m.results = r.elements(n, (r) => readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -79,14 +79,14 @@ export function readApiVersionsResponse(r: Reader, v: number): ApiVersionsRespon
   const flex = v >= 3;
   const m = defaultApiVersionsResponse();
   r.field = "errorCode"; m.errorCode = r.int16();
-  { r.field = "apiKeys"; const n = r.arrayLength(flex, false, flex ? 7 : 6) as number; m.apiKeys = r.elements(n, (r) => readApiVersionsResponseApiVersion(r, v)); }
+  { r.field = "apiKeys"; const n = r.arrayLength(flex, false, 6) as number; m.apiKeys = r.elements(n, (r) => readApiVersionsResponseApiVersion(r, v)); }
   if (v >= 1) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
   if (flex) {
     readTaggedFields(r, m, (tag) => {
       switch (tag) {
         case 0:
           if (!(v >= 3)) return false;
-          { r.field = "supportedFeatures"; const n = r.arrayLength(flex, false, flex ? 6 : 6) as number; m.supportedFeatures = r.elements(n, (r) => readApiVersionsResponseSupportedFeatureKey(r, v)); }
+          { r.field = "supportedFeatures"; const n = r.arrayLength(flex, false, 1) as number; m.supportedFeatures = r.elements(n, (r) => readApiVersionsResponseSupportedFeatureKey(r, v)); }
           return true;
         case 1:
           if (!(v >= 3)) return false;
@@ -94,7 +94,7 @@ export function readApiVersionsResponse(r: Reader, v: number): ApiVersionsRespon
           return true;
         case 2:
           if (!(v >= 3)) return false;
-          { r.field = "finalizedFeatures"; const n = r.arrayLength(flex, false, flex ? 6 : 6) as number; m.finalizedFeatures = r.elements(n, (r) => readApiVersionsResponseFinalizedFeatureKey(r, v)); }
+          { r.field = "finalizedFeatures"; const n = r.arrayLength(flex, false, 1) as number; m.finalizedFeatures = r.elements(n, (r) => readApiVersionsResponseFinalizedFeatureKey(r, v)); }
           return true;
         case 3:
           if (!(v >= 3)) return false;

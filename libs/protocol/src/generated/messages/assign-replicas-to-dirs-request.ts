@@ -64,7 +64,7 @@ export function readAssignReplicasToDirsRequest(r: Reader, v: number): AssignRep
   const m = defaultAssignReplicasToDirsRequest();
   r.field = "brokerId"; m.brokerId = r.int32();
   r.field = "brokerEpoch"; m.brokerEpoch = r.int64();
-  { r.field = "directories"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.directories = r.elements(n, (r) => readAssignReplicasToDirsRequestDirectoryData(r, v)); }
+  { r.field = "directories"; const n = r.arrayLength(flex, false, 18) as number; m.directories = r.elements(n, (r) => readAssignReplicasToDirsRequestDirectoryData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -85,7 +85,7 @@ export function readAssignReplicasToDirsRequestDirectoryData(r: Reader, v: numbe
   const flex = true;
   const m = defaultAssignReplicasToDirsRequestDirectoryData();
   r.field = "id"; m.id = r.uuid();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.topics = r.elements(n, (r) => readAssignReplicasToDirsRequestTopicData(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 18) as number; m.topics = r.elements(n, (r) => readAssignReplicasToDirsRequestTopicData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -105,7 +105,7 @@ export function readAssignReplicasToDirsRequestTopicData(r: Reader, v: number): 
   const flex = true;
   const m = defaultAssignReplicasToDirsRequestTopicData();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 5 : 4) as number; m.partitions = r.elements(n, (r) => readAssignReplicasToDirsRequestPartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 5) as number; m.partitions = r.elements(n, (r) => readAssignReplicasToDirsRequestPartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -66,7 +66,7 @@ export function readAssignReplicasToDirsResponse(r: Reader, v: number): AssignRe
   const m = defaultAssignReplicasToDirsResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
-  { r.field = "directories"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.directories = r.elements(n, (r) => readAssignReplicasToDirsResponseDirectoryData(r, v)); }
+  { r.field = "directories"; const n = r.arrayLength(flex, false, 18) as number; m.directories = r.elements(n, (r) => readAssignReplicasToDirsResponseDirectoryData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -87,7 +87,7 @@ export function readAssignReplicasToDirsResponseDirectoryData(r: Reader, v: numb
   const flex = true;
   const m = defaultAssignReplicasToDirsResponseDirectoryData();
   r.field = "id"; m.id = r.uuid();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.topics = r.elements(n, (r) => readAssignReplicasToDirsResponseTopicData(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 18) as number; m.topics = r.elements(n, (r) => readAssignReplicasToDirsResponseTopicData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -107,7 +107,7 @@ export function readAssignReplicasToDirsResponseTopicData(r: Reader, v: number):
   const flex = true;
   const m = defaultAssignReplicasToDirsResponseTopicData();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 7 : 6) as number; m.partitions = r.elements(n, (r) => readAssignReplicasToDirsResponsePartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 7) as number; m.partitions = r.elements(n, (r) => readAssignReplicasToDirsResponsePartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -74,8 +74,8 @@ export function readBeginQuorumEpochRequest(r: Reader, v: number): BeginQuorumEp
   const m = defaultBeginQuorumEpochRequest();
   r.field = "clusterId"; m.clusterId = (flex ? r.compactNullableString() : r.nullableString());
   if (v >= 1) { r.field = "voterId"; m.voterId = r.int32(); }
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readBeginQuorumEpochRequestTopicData(r, v)); }
-  if (v >= 1) { { r.field = "leaderEndpoints"; const n = r.arrayLength(flex, false, flex ? 5 : 6) as number; m.leaderEndpoints = r.elements(n, (r) => readBeginQuorumEpochRequestLeaderEndpoint(r, v)); } }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readBeginQuorumEpochRequestTopicData(r, v)); }
+  if (v >= 1) { { r.field = "leaderEndpoints"; const n = r.arrayLength(flex, false, 1) as number; m.leaderEndpoints = r.elements(n, (r) => readBeginQuorumEpochRequestLeaderEndpoint(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -97,7 +97,7 @@ export function readBeginQuorumEpochRequestTopicData(r: Reader, v: number): Begi
   const flex = v >= 1;
   const m = defaultBeginQuorumEpochRequestTopicData();
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 29 : 28) as number; m.partitions = r.elements(n, (r) => readBeginQuorumEpochRequestPartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 12) as number; m.partitions = r.elements(n, (r) => readBeginQuorumEpochRequestPartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -71,13 +71,13 @@ export function readBeginQuorumEpochResponse(r: Reader, v: number): BeginQuorumE
   const flex = v >= 1;
   const m = defaultBeginQuorumEpochResponse();
   r.field = "errorCode"; m.errorCode = r.int16();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readBeginQuorumEpochResponseTopicData(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readBeginQuorumEpochResponseTopicData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, (tag) => {
       switch (tag) {
         case 0:
           if (!(v >= 1)) return false;
-          { r.field = "nodeEndpoints"; const n = r.arrayLength(flex, false, flex ? 8 : 8) as number; m.nodeEndpoints = r.elements(n, (r) => readBeginQuorumEpochResponseNodeEndpoint(r, v)); }
+          { r.field = "nodeEndpoints"; const n = r.arrayLength(flex, false, 1) as number; m.nodeEndpoints = r.elements(n, (r) => readBeginQuorumEpochResponseNodeEndpoint(r, v)); }
           return true;
         default:
           return false;
@@ -102,7 +102,7 @@ export function readBeginQuorumEpochResponseTopicData(r: Reader, v: number): Beg
   const flex = v >= 1;
   const m = defaultBeginQuorumEpochResponseTopicData();
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 15 : 14) as number; m.partitions = r.elements(n, (r) => readBeginQuorumEpochResponsePartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 14) as number; m.partitions = r.elements(n, (r) => readBeginQuorumEpochResponsePartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -41,7 +41,7 @@ export function readBrokerHeartbeatRequest(r: Reader, v: number): BrokerHeartbea
       switch (tag) {
         case 0:
           if (!(v >= 1)) return false;
-          { r.field = "offlineLogDirs"; const n = r.arrayLength(flex, false, flex ? 16 : 16) as number; m.offlineLogDirs = r.elements(n, (r) => r.uuid()); }
+          { r.field = "offlineLogDirs"; const n = r.arrayLength(flex, false, 16) as number; m.offlineLogDirs = r.elements(n, (r) => r.uuid()); }
           return true;
         default:
           return false;

@@ -72,11 +72,11 @@ export function readBrokerRegistrationRequest(r: Reader, v: number): BrokerRegis
   r.field = "brokerId"; m.brokerId = r.int32();
   r.field = "clusterId"; m.clusterId = (flex ? r.compactString() : r.string());
   r.field = "incarnationId"; m.incarnationId = r.uuid();
-  { r.field = "listeners"; const n = r.arrayLength(flex, false, flex ? 7 : 8) as number; m.listeners = r.elements(n, (r) => readBrokerRegistrationRequestListener(r, v)); }
-  { r.field = "features"; const n = r.arrayLength(flex, false, flex ? 6 : 6) as number; m.features = r.elements(n, (r) => readBrokerRegistrationRequestFeature(r, v)); }
+  { r.field = "listeners"; const n = r.arrayLength(flex, false, 7) as number; m.listeners = r.elements(n, (r) => readBrokerRegistrationRequestListener(r, v)); }
+  { r.field = "features"; const n = r.arrayLength(flex, false, 6) as number; m.features = r.elements(n, (r) => readBrokerRegistrationRequestFeature(r, v)); }
   r.field = "rack"; m.rack = (flex ? r.compactNullableString() : r.nullableString());
   if (v >= 1) { r.field = "isMigratingZkBroker"; m.isMigratingZkBroker = r.bool(); }
-  if (v >= 2) { { r.field = "logDirs"; const n = r.arrayLength(flex, false, flex ? 16 : 16) as number; m.logDirs = r.elements(n, (r) => r.uuid()); } }
+  if (v >= 2) { { r.field = "logDirs"; const n = r.arrayLength(flex, false, 16) as number; m.logDirs = r.elements(n, (r) => r.uuid()); } }
   if (v >= 3) { r.field = "previousBrokerEpoch"; m.previousBrokerEpoch = r.int64(); }
   if (flex) {
     readTaggedFields(r, m, () => false);

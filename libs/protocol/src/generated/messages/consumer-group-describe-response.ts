@@ -106,7 +106,7 @@ export function readConsumerGroupDescribeResponse(r: Reader, v: number): Consume
   const flex = true;
   const m = defaultConsumerGroupDescribeResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
-  { r.field = "groups"; const n = r.arrayLength(flex, false, flex ? 20 : 26) as number; m.groups = r.elements(n, (r) => readConsumerGroupDescribeResponseDescribedGroup(r, v)); }
+  { r.field = "groups"; const n = r.arrayLength(flex, false, 20) as number; m.groups = r.elements(n, (r) => readConsumerGroupDescribeResponseDescribedGroup(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -127,7 +127,7 @@ export function readConsumerGroupDescribeResponseTopicPartitions(r: Reader, v: n
   const m = defaultConsumerGroupDescribeResponseTopicPartitions();
   r.field = "topicId"; m.topicId = r.uuid();
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -147,7 +147,7 @@ export function writeConsumerGroupDescribeResponseTopicPartitions(w: Writer, m: 
 export function readConsumerGroupDescribeResponseAssignment(r: Reader, v: number): ConsumerGroupDescribeResponseAssignment {
   const flex = true;
   const m = defaultConsumerGroupDescribeResponseAssignment();
-  { r.field = "topicPartitions"; const n = r.arrayLength(flex, false, flex ? 19 : 22) as number; m.topicPartitions = r.elements(n, (r) => readConsumerGroupDescribeResponseTopicPartitions(r, v)); }
+  { r.field = "topicPartitions"; const n = r.arrayLength(flex, false, 19) as number; m.topicPartitions = r.elements(n, (r) => readConsumerGroupDescribeResponseTopicPartitions(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -172,7 +172,7 @@ export function readConsumerGroupDescribeResponseDescribedGroup(r: Reader, v: nu
   r.field = "groupEpoch"; m.groupEpoch = r.int32();
   r.field = "assignmentEpoch"; m.assignmentEpoch = r.int32();
   r.field = "assignorName"; m.assignorName = (flex ? r.compactString() : r.string());
-  { r.field = "members"; const n = r.arrayLength(flex, false, flex ? 15 : 25) as number; m.members = r.elements(n, (r) => readConsumerGroupDescribeResponseMember(r, v)); }
+  { r.field = "members"; const n = r.arrayLength(flex, false, 16) as number; m.members = r.elements(n, (r) => readConsumerGroupDescribeResponseMember(r, v)); }
   r.field = "authorizedOperations"; m.authorizedOperations = r.int32();
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -205,7 +205,7 @@ export function readConsumerGroupDescribeResponseMember(r: Reader, v: number): C
   r.field = "memberEpoch"; m.memberEpoch = r.int32();
   r.field = "clientId"; m.clientId = (flex ? r.compactString() : r.string());
   r.field = "clientHost"; m.clientHost = (flex ? r.compactString() : r.string());
-  { r.field = "subscribedTopicNames"; const n = r.arrayLength(flex, false, flex ? 1 : 2) as number; m.subscribedTopicNames = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
+  { r.field = "subscribedTopicNames"; const n = r.arrayLength(flex, false, 1) as number; m.subscribedTopicNames = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
   r.field = "subscribedTopicRegex"; m.subscribedTopicRegex = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "assignment"; m.assignment = r.struct((r) => readConsumerGroupDescribeResponseAssignment(r, v));
   r.field = "targetAssignment"; m.targetAssignment = r.struct((r) => readConsumerGroupDescribeResponseAssignment(r, v));

@@ -58,10 +58,10 @@ export function readConsumerGroupHeartbeatRequest(r: Reader, v: number): Consume
   r.field = "instanceId"; m.instanceId = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "rackId"; m.rackId = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "rebalanceTimeoutMs"; m.rebalanceTimeoutMs = r.int32();
-  { r.field = "subscribedTopicNames"; const n = r.arrayLength(flex, true, flex ? 1 : 2); m.subscribedTopicNames = n === null ? null : r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
+  { r.field = "subscribedTopicNames"; const n = r.arrayLength(flex, true, 1); m.subscribedTopicNames = n === null ? null : r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
   if (v >= 1) { r.field = "subscribedTopicRegex"; m.subscribedTopicRegex = (flex ? r.compactNullableString() : r.nullableString()); }
   r.field = "serverAssignor"; m.serverAssignor = (flex ? r.compactNullableString() : r.nullableString());
-  { r.field = "topicPartitions"; const n = r.arrayLength(flex, true, flex ? 18 : 20); m.topicPartitions = n === null ? null : r.elements(n, (r) => readConsumerGroupHeartbeatRequestTopicPartitions(r, v)); }
+  { r.field = "topicPartitions"; const n = r.arrayLength(flex, true, 18); m.topicPartitions = n === null ? null : r.elements(n, (r) => readConsumerGroupHeartbeatRequestTopicPartitions(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -90,7 +90,7 @@ export function readConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, v: n
   const flex = true;
   const m = defaultConsumerGroupHeartbeatRequestTopicPartitions();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

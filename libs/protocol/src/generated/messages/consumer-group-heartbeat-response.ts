@@ -88,7 +88,7 @@ export function readConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, v: 
   const flex = true;
   const m = defaultConsumerGroupHeartbeatResponseTopicPartitions();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -107,7 +107,7 @@ export function writeConsumerGroupHeartbeatResponseTopicPartitions(w: Writer, m:
 export function readConsumerGroupHeartbeatResponseAssignment(r: Reader, v: number): ConsumerGroupHeartbeatResponseAssignment {
   const flex = true;
   const m = defaultConsumerGroupHeartbeatResponseAssignment();
-  { r.field = "topicPartitions"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.topicPartitions = r.elements(n, (r) => readConsumerGroupHeartbeatResponseTopicPartitions(r, v)); }
+  { r.field = "topicPartitions"; const n = r.arrayLength(flex, false, 18) as number; m.topicPartitions = r.elements(n, (r) => readConsumerGroupHeartbeatResponseTopicPartitions(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

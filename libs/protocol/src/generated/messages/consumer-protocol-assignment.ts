@@ -36,7 +36,7 @@ export function defaultConsumerProtocolAssignmentTopicPartition(): ConsumerProto
 export function readConsumerProtocolAssignment(r: Reader, v: number): ConsumerProtocolAssignment {
   const flex = false;
   const m = defaultConsumerProtocolAssignment();
-  { r.field = "assignedPartitions"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.assignedPartitions = r.elements(n, (r) => readConsumerProtocolAssignmentTopicPartition(r, v)); }
+  { r.field = "assignedPartitions"; const n = r.arrayLength(flex, false, 6) as number; m.assignedPartitions = r.elements(n, (r) => readConsumerProtocolAssignmentTopicPartition(r, v)); }
   r.field = "userData"; m.userData = (flex ? r.compactNullableBytes() : r.nullableBytes());
   return m;
 }
@@ -51,7 +51,7 @@ export function readConsumerProtocolAssignmentTopicPartition(r: Reader, v: numbe
   const flex = false;
   const m = defaultConsumerProtocolAssignmentTopicPartition();
   r.field = "topic"; m.topic = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
   return m;
 }
 

@@ -42,9 +42,9 @@ export function defaultConsumerProtocolSubscriptionTopicPartition(): ConsumerPro
 export function readConsumerProtocolSubscription(r: Reader, v: number): ConsumerProtocolSubscription {
   const flex = false;
   const m = defaultConsumerProtocolSubscription();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 1 : 2) as number; m.topics = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 2) as number; m.topics = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
   r.field = "userData"; m.userData = (flex ? r.compactNullableBytes() : r.nullableBytes());
-  if (v >= 1) { { r.field = "ownedPartitions"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.ownedPartitions = r.elements(n, (r) => readConsumerProtocolSubscriptionTopicPartition(r, v)); } }
+  if (v >= 1) { { r.field = "ownedPartitions"; const n = r.arrayLength(flex, false, 1) as number; m.ownedPartitions = r.elements(n, (r) => readConsumerProtocolSubscriptionTopicPartition(r, v)); } }
   if (v >= 2) { r.field = "generationId"; m.generationId = r.int32(); }
   if (v >= 3) { r.field = "rackId"; m.rackId = (flex ? r.compactNullableString() : r.nullableString()); }
   return m;
@@ -63,7 +63,7 @@ export function readConsumerProtocolSubscriptionTopicPartition(r: Reader, v: num
   const flex = false;
   const m = defaultConsumerProtocolSubscriptionTopicPartition();
   if (v >= 1) { r.field = "topic"; m.topic = (flex ? r.compactString() : r.string()); }
-  if (v >= 1) { { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitions = r.elements(n, (r) => r.int32()); } }
+  if (v >= 1) { { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); } }
   return m;
 }
 

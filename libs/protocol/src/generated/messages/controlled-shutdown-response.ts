@@ -37,7 +37,7 @@ export function readControlledShutdownResponse(r: Reader, v: number): Controlled
   const flex = v >= 3;
   const m = defaultControlledShutdownResponse();
   r.field = "errorCode"; m.errorCode = r.int16();
-  { r.field = "remainingPartitions"; const n = r.arrayLength(flex, false, flex ? 6 : 6) as number; m.remainingPartitions = r.elements(n, (r) => readControlledShutdownResponseRemainingPartition(r, v)); }
+  { r.field = "remainingPartitions"; const n = r.arrayLength(flex, false, 6) as number; m.remainingPartitions = r.elements(n, (r) => readControlledShutdownResponseRemainingPartition(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -64,8 +64,8 @@ export function readControllerRegistrationRequest(r: Reader, v: number): Control
   r.field = "controllerId"; m.controllerId = r.int32();
   r.field = "incarnationId"; m.incarnationId = r.uuid();
   r.field = "zkMigrationReady"; m.zkMigrationReady = r.bool();
-  { r.field = "listeners"; const n = r.arrayLength(flex, false, flex ? 7 : 8) as number; m.listeners = r.elements(n, (r) => readControllerRegistrationRequestListener(r, v)); }
-  { r.field = "features"; const n = r.arrayLength(flex, false, flex ? 6 : 6) as number; m.features = r.elements(n, (r) => readControllerRegistrationRequestFeature(r, v)); }
+  { r.field = "listeners"; const n = r.arrayLength(flex, false, 7) as number; m.listeners = r.elements(n, (r) => readControllerRegistrationRequestListener(r, v)); }
+  { r.field = "features"; const n = r.arrayLength(flex, false, 6) as number; m.features = r.elements(n, (r) => readControllerRegistrationRequestFeature(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

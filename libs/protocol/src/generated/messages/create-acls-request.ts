@@ -44,7 +44,7 @@ export function defaultCreateAclsRequestAclCreation(): CreateAclsRequestAclCreat
 export function readCreateAclsRequest(r: Reader, v: number): CreateAclsRequest {
   const flex = v >= 2;
   const m = defaultCreateAclsRequest();
-  { r.field = "creations"; const n = r.arrayLength(flex, false, flex ? 8 : 10) as number; m.creations = r.elements(n, (r) => readCreateAclsRequestAclCreation(r, v)); }
+  { r.field = "creations"; const n = r.arrayLength(flex, false, 8) as number; m.creations = r.elements(n, (r) => readCreateAclsRequestAclCreation(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -42,7 +42,7 @@ export function readCreateDelegationTokenRequest(r: Reader, v: number): CreateDe
   const m = defaultCreateDelegationTokenRequest();
   if (v >= 3) { r.field = "ownerPrincipalType"; m.ownerPrincipalType = (flex ? r.compactNullableString() : r.nullableString()); }
   if (v >= 3) { r.field = "ownerPrincipalName"; m.ownerPrincipalName = (flex ? r.compactNullableString() : r.nullableString()); }
-  { r.field = "renewers"; const n = r.arrayLength(flex, false, flex ? 3 : 4) as number; m.renewers = r.elements(n, (r) => readCreateDelegationTokenRequestCreatableRenewers(r, v)); }
+  { r.field = "renewers"; const n = r.arrayLength(flex, false, 3) as number; m.renewers = r.elements(n, (r) => readCreateDelegationTokenRequestCreatableRenewers(r, v)); }
   r.field = "maxLifetimeMs"; m.maxLifetimeMs = r.int64();
   if (flex) {
     readTaggedFields(r, m, () => false);

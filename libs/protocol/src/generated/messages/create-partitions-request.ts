@@ -51,7 +51,7 @@ export function defaultCreatePartitionsRequestCreatePartitionsAssignment(): Crea
 export function readCreatePartitionsRequest(r: Reader, v: number): CreatePartitionsRequest {
   const flex = v >= 2;
   const m = defaultCreatePartitionsRequest();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 7 : 10) as number; m.topics = r.elements(n, (r) => readCreatePartitionsRequestCreatePartitionsTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 7) as number; m.topics = r.elements(n, (r) => readCreatePartitionsRequestCreatePartitionsTopic(r, v)); }
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
   r.field = "validateOnly"; m.validateOnly = r.bool();
   if (flex) {
@@ -75,7 +75,7 @@ export function readCreatePartitionsRequestCreatePartitionsTopic(r: Reader, v: n
   const m = defaultCreatePartitionsRequestCreatePartitionsTopic();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   r.field = "count"; m.count = r.int32();
-  { r.field = "assignments"; const n = r.arrayLength(flex, true, flex ? 2 : 4); m.assignments = n === null ? null : r.elements(n, (r) => readCreatePartitionsRequestCreatePartitionsAssignment(r, v)); }
+  { r.field = "assignments"; const n = r.arrayLength(flex, true, 2); m.assignments = n === null ? null : r.elements(n, (r) => readCreatePartitionsRequestCreatePartitionsAssignment(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -95,7 +95,7 @@ export function writeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, m: 
 export function readCreatePartitionsRequestCreatePartitionsAssignment(r: Reader, v: number): CreatePartitionsRequestCreatePartitionsAssignment {
   const flex = v >= 2;
   const m = defaultCreatePartitionsRequestCreatePartitionsAssignment();
-  { r.field = "brokerIds"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.brokerIds = r.elements(n, (r) => r.int32()); }
+  { r.field = "brokerIds"; const n = r.arrayLength(flex, false, 4) as number; m.brokerIds = r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

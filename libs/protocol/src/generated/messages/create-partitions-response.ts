@@ -39,7 +39,7 @@ export function readCreatePartitionsResponse(r: Reader, v: number): CreatePartit
   const flex = v >= 2;
   const m = defaultCreatePartitionsResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
-  { r.field = "results"; const n = r.arrayLength(flex, false, flex ? 5 : 6) as number; m.results = r.elements(n, (r) => readCreatePartitionsResponseCreatePartitionsTopicResult(r, v)); }
+  { r.field = "results"; const n = r.arrayLength(flex, false, 5) as number; m.results = r.elements(n, (r) => readCreatePartitionsResponseCreatePartitionsTopicResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

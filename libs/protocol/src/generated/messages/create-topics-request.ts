@@ -70,7 +70,7 @@ export function defaultCreateTopicsRequestCreatableTopicConfig(): CreateTopicsRe
 export function readCreateTopicsRequest(r: Reader, v: number): CreateTopicsRequest {
   const flex = v >= 5;
   const m = defaultCreateTopicsRequest();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 10 : 16) as number; m.topics = r.elements(n, (r) => readCreateTopicsRequestCreatableTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 10) as number; m.topics = r.elements(n, (r) => readCreateTopicsRequestCreatableTopic(r, v)); }
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
   if (v >= 1) { r.field = "validateOnly"; m.validateOnly = r.bool(); }
   if (flex) {
@@ -96,8 +96,8 @@ export function readCreateTopicsRequestCreatableTopic(r: Reader, v: number): Cre
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   r.field = "numPartitions"; m.numPartitions = r.int32();
   r.field = "replicationFactor"; m.replicationFactor = r.int16();
-  { r.field = "assignments"; const n = r.arrayLength(flex, false, flex ? 6 : 8) as number; m.assignments = r.elements(n, (r) => readCreateTopicsRequestCreatableReplicaAssignment(r, v)); }
-  { r.field = "configs"; const n = r.arrayLength(flex, false, flex ? 3 : 4) as number; m.configs = r.elements(n, (r) => readCreateTopicsRequestCreatableTopicConfig(r, v)); }
+  { r.field = "assignments"; const n = r.arrayLength(flex, false, 6) as number; m.assignments = r.elements(n, (r) => readCreateTopicsRequestCreatableReplicaAssignment(r, v)); }
+  { r.field = "configs"; const n = r.arrayLength(flex, false, 3) as number; m.configs = r.elements(n, (r) => readCreateTopicsRequestCreatableTopicConfig(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -120,7 +120,7 @@ export function readCreateTopicsRequestCreatableReplicaAssignment(r: Reader, v: 
   const flex = v >= 5;
   const m = defaultCreateTopicsRequestCreatableReplicaAssignment();
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
-  { r.field = "brokerIds"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.brokerIds = r.elements(n, (r) => r.int32()); }
+  { r.field = "brokerIds"; const n = r.arrayLength(flex, false, 4) as number; m.brokerIds = r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -68,7 +68,7 @@ export function readCreateTopicsResponse(r: Reader, v: number): CreateTopicsResp
   const flex = v >= 5;
   const m = defaultCreateTopicsResponse();
   if (v >= 2) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 28 : 32) as number; m.topics = r.elements(n, (r) => readCreateTopicsResponseCreatableTopicResult(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 4) as number; m.topics = r.elements(n, (r) => readCreateTopicsResponseCreatableTopicResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -93,7 +93,7 @@ export function readCreateTopicsResponseCreatableTopicResult(r: Reader, v: numbe
   if (v >= 1) { r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString()); }
   if (v >= 5) { r.field = "numPartitions"; m.numPartitions = r.int32(); }
   if (v >= 5) { r.field = "replicationFactor"; m.replicationFactor = r.int16(); }
-  if (v >= 5) { { r.field = "configs"; const n = r.arrayLength(flex, true, flex ? 6 : 7); m.configs = n === null ? null : r.elements(n, (r) => readCreateTopicsResponseCreatableTopicConfigs(r, v)); } }
+  if (v >= 5) { { r.field = "configs"; const n = r.arrayLength(flex, true, 1); m.configs = n === null ? null : r.elements(n, (r) => readCreateTopicsResponseCreatableTopicConfigs(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, (tag) => {
       switch (tag) {

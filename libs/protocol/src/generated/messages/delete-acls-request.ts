@@ -44,7 +44,7 @@ export function defaultDeleteAclsRequestDeleteAclsFilter(): DeleteAclsRequestDel
 export function readDeleteAclsRequest(r: Reader, v: number): DeleteAclsRequest {
   const flex = v >= 2;
   const m = defaultDeleteAclsRequest();
-  { r.field = "filters"; const n = r.arrayLength(flex, false, flex ? 8 : 10) as number; m.filters = r.elements(n, (r) => readDeleteAclsRequestDeleteAclsFilter(r, v)); }
+  { r.field = "filters"; const n = r.arrayLength(flex, false, 8) as number; m.filters = r.elements(n, (r) => readDeleteAclsRequestDeleteAclsFilter(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

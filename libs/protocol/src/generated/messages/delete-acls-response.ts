@@ -66,7 +66,7 @@ export function readDeleteAclsResponse(r: Reader, v: number): DeleteAclsResponse
   const flex = v >= 2;
   const m = defaultDeleteAclsResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
-  { r.field = "filterResults"; const n = r.arrayLength(flex, false, flex ? 5 : 8) as number; m.filterResults = r.elements(n, (r) => readDeleteAclsResponseDeleteAclsFilterResult(r, v)); }
+  { r.field = "filterResults"; const n = r.arrayLength(flex, false, 5) as number; m.filterResults = r.elements(n, (r) => readDeleteAclsResponseDeleteAclsFilterResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -87,7 +87,7 @@ export function readDeleteAclsResponseDeleteAclsFilterResult(r: Reader, v: numbe
   const m = defaultDeleteAclsResponseDeleteAclsFilterResult();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  { r.field = "matchingAcls"; const n = r.arrayLength(flex, false, flex ? 11 : 14) as number; m.matchingAcls = r.elements(n, (r) => readDeleteAclsResponseDeleteAclsMatchingAcl(r, v)); }
+  { r.field = "matchingAcls"; const n = r.arrayLength(flex, false, 11) as number; m.matchingAcls = r.elements(n, (r) => readDeleteAclsResponseDeleteAclsMatchingAcl(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -37,7 +37,7 @@ export function readDeleteGroupsResponse(r: Reader, v: number): DeleteGroupsResp
   const flex = v >= 2;
   const m = defaultDeleteGroupsResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
-  { r.field = "results"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.results = r.elements(n, (r) => readDeleteGroupsResponseDeletableGroupResult(r, v)); }
+  { r.field = "results"; const n = r.arrayLength(flex, false, 4) as number; m.results = r.elements(n, (r) => readDeleteGroupsResponseDeletableGroupResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -49,7 +49,7 @@ export function defaultDeleteRecordsRequestDeleteRecordsPartition(): DeleteRecor
 export function readDeleteRecordsRequest(r: Reader, v: number): DeleteRecordsRequest {
   const flex = v >= 2;
   const m = defaultDeleteRecordsRequest();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readDeleteRecordsRequestDeleteRecordsTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readDeleteRecordsRequestDeleteRecordsTopic(r, v)); }
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -70,7 +70,7 @@ export function readDeleteRecordsRequestDeleteRecordsTopic(r: Reader, v: number)
   const flex = v >= 2;
   const m = defaultDeleteRecordsRequestDeleteRecordsTopic();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 13 : 12) as number; m.partitions = r.elements(n, (r) => readDeleteRecordsRequestDeleteRecordsPartition(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 12) as number; m.partitions = r.elements(n, (r) => readDeleteRecordsRequestDeleteRecordsPartition(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -52,7 +52,7 @@ export function readDeleteRecordsResponse(r: Reader, v: number): DeleteRecordsRe
   const flex = v >= 2;
   const m = defaultDeleteRecordsResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readDeleteRecordsResponseDeleteRecordsTopicResult(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readDeleteRecordsResponseDeleteRecordsTopicResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -72,7 +72,7 @@ export function readDeleteRecordsResponseDeleteRecordsTopicResult(r: Reader, v: 
   const flex = v >= 2;
   const m = defaultDeleteRecordsResponseDeleteRecordsTopicResult();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 15 : 14) as number; m.partitions = r.elements(n, (r) => readDeleteRecordsResponseDeleteRecordsPartitionResult(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 14) as number; m.partitions = r.elements(n, (r) => readDeleteRecordsResponseDeleteRecordsPartitionResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -48,7 +48,7 @@ export function readDeleteShareGroupStateRequest(r: Reader, v: number): DeleteSh
   const flex = true;
   const m = defaultDeleteShareGroupStateRequest();
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.topics = r.elements(n, (r) => readDeleteShareGroupStateRequestDeleteStateData(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 18) as number; m.topics = r.elements(n, (r) => readDeleteShareGroupStateRequestDeleteStateData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -68,7 +68,7 @@ export function readDeleteShareGroupStateRequestDeleteStateData(r: Reader, v: nu
   const flex = true;
   const m = defaultDeleteShareGroupStateRequestDeleteStateData();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 5 : 4) as number; m.partitions = r.elements(n, (r) => readDeleteShareGroupStateRequestPartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 5) as number; m.partitions = r.elements(n, (r) => readDeleteShareGroupStateRequestPartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -49,7 +49,7 @@ export function defaultDeleteShareGroupStateResponsePartitionResult(): DeleteSha
 export function readDeleteShareGroupStateResponse(r: Reader, v: number): DeleteShareGroupStateResponse {
   const flex = true;
   const m = defaultDeleteShareGroupStateResponse();
-  { r.field = "results"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.results = r.elements(n, (r) => readDeleteShareGroupStateResponseDeleteStateResult(r, v)); }
+  { r.field = "results"; const n = r.arrayLength(flex, false, 18) as number; m.results = r.elements(n, (r) => readDeleteShareGroupStateResponseDeleteStateResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -68,7 +68,7 @@ export function readDeleteShareGroupStateResponseDeleteStateResult(r: Reader, v:
   const flex = true;
   const m = defaultDeleteShareGroupStateResponseDeleteStateResult();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 8 : 8) as number; m.partitions = r.elements(n, (r) => readDeleteShareGroupStateResponsePartitionResult(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 8) as number; m.partitions = r.elements(n, (r) => readDeleteShareGroupStateResponsePartitionResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -38,8 +38,8 @@ export function defaultDeleteTopicsRequestDeleteTopicState(): DeleteTopicsReques
 export function readDeleteTopicsRequest(r: Reader, v: number): DeleteTopicsRequest {
   const flex = v >= 4;
   const m = defaultDeleteTopicsRequest();
-  if (v >= 6) { { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 18 : 18) as number; m.topics = r.elements(n, (r) => readDeleteTopicsRequestDeleteTopicState(r, v)); } }
-  if (v <= 5) { { r.field = "topicNames"; const n = r.arrayLength(flex, false, flex ? 1 : 2) as number; m.topicNames = r.elements(n, (r) => (flex ? r.compactString() : r.string())); } }
+  if (v >= 6) { { r.field = "topics"; const n = r.arrayLength(flex, false, 1) as number; m.topics = r.elements(n, (r) => readDeleteTopicsRequestDeleteTopicState(r, v)); } }
+  if (v <= 5) { { r.field = "topicNames"; const n = r.arrayLength(flex, false, 1) as number; m.topicNames = r.elements(n, (r) => (flex ? r.compactString() : r.string())); } }
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
   if (flex) {
     readTaggedFields(r, m, () => false);

@@ -41,7 +41,7 @@ export function readDeleteTopicsResponse(r: Reader, v: number): DeleteTopicsResp
   const flex = v >= 4;
   const m = defaultDeleteTopicsResponse();
   if (v >= 1) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
-  { r.field = "responses"; const n = r.arrayLength(flex, false, flex ? 21 : 22) as number; m.responses = r.elements(n, (r) => readDeleteTopicsResponseDeletableTopicResult(r, v)); }
+  { r.field = "responses"; const n = r.arrayLength(flex, false, 4) as number; m.responses = r.elements(n, (r) => readDeleteTopicsResponseDeletableTopicResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -64,7 +64,7 @@ export function readDescribeAclsResponse(r: Reader, v: number): DescribeAclsResp
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  { r.field = "resources"; const n = r.arrayLength(flex, false, flex ? 5 : 8) as number; m.resources = r.elements(n, (r) => readDescribeAclsResponseDescribeAclsResource(r, v)); }
+  { r.field = "resources"; const n = r.arrayLength(flex, false, 5) as number; m.resources = r.elements(n, (r) => readDescribeAclsResponseDescribeAclsResource(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -88,7 +88,7 @@ export function readDescribeAclsResponseDescribeAclsResource(r: Reader, v: numbe
   r.field = "resourceType"; m.resourceType = r.int8();
   r.field = "resourceName"; m.resourceName = (flex ? r.compactString() : r.string());
   if (v >= 1) { r.field = "patternType"; m.patternType = r.int8(); }
-  { r.field = "acls"; const n = r.arrayLength(flex, false, flex ? 5 : 6) as number; m.acls = r.elements(n, (r) => readDescribeAclsResponseAclDescription(r, v)); }
+  { r.field = "acls"; const n = r.arrayLength(flex, false, 5) as number; m.acls = r.elements(n, (r) => readDescribeAclsResponseAclDescription(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -38,7 +38,7 @@ export function defaultDescribeClientQuotasRequestComponentData(): DescribeClien
 export function readDescribeClientQuotasRequest(r: Reader, v: number): DescribeClientQuotasRequest {
   const flex = v >= 1;
   const m = defaultDescribeClientQuotasRequest();
-  { r.field = "components"; const n = r.arrayLength(flex, false, flex ? 4 : 5) as number; m.components = r.elements(n, (r) => readDescribeClientQuotasRequestComponentData(r, v)); }
+  { r.field = "components"; const n = r.arrayLength(flex, false, 4) as number; m.components = r.elements(n, (r) => readDescribeClientQuotasRequestComponentData(r, v)); }
   r.field = "strict"; m.strict = r.bool();
   if (flex) {
     readTaggedFields(r, m, () => false);

@@ -69,7 +69,7 @@ export function readDescribeClientQuotasResponse(r: Reader, v: number): Describe
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  { r.field = "entries"; const n = r.arrayLength(flex, true, flex ? 3 : 8); m.entries = n === null ? null : r.elements(n, (r) => readDescribeClientQuotasResponseEntryData(r, v)); }
+  { r.field = "entries"; const n = r.arrayLength(flex, true, 3); m.entries = n === null ? null : r.elements(n, (r) => readDescribeClientQuotasResponseEntryData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -90,8 +90,8 @@ export function writeDescribeClientQuotasResponse(w: Writer, m: Encodable<Descri
 export function readDescribeClientQuotasResponseEntryData(r: Reader, v: number): DescribeClientQuotasResponseEntryData {
   const flex = v >= 1;
   const m = defaultDescribeClientQuotasResponseEntryData();
-  { r.field = "entity"; const n = r.arrayLength(flex, false, flex ? 3 : 4) as number; m.entity = r.elements(n, (r) => readDescribeClientQuotasResponseEntityData(r, v)); }
-  { r.field = "values"; const n = r.arrayLength(flex, false, flex ? 10 : 10) as number; m.values = r.elements(n, (r) => readDescribeClientQuotasResponseValueData(r, v)); }
+  { r.field = "entity"; const n = r.arrayLength(flex, false, 3) as number; m.entity = r.elements(n, (r) => readDescribeClientQuotasResponseEntityData(r, v)); }
+  { r.field = "values"; const n = r.arrayLength(flex, false, 10) as number; m.values = r.elements(n, (r) => readDescribeClientQuotasResponseValueData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -58,7 +58,7 @@ export function readDescribeClusterResponse(r: Reader, v: number): DescribeClust
   if (v >= 1) { r.field = "endpointType"; m.endpointType = r.int8(); }
   r.field = "clusterId"; m.clusterId = (flex ? r.compactString() : r.string());
   r.field = "controllerId"; m.controllerId = r.int32();
-  { r.field = "brokers"; const n = r.arrayLength(flex, false, flex ? 11 : 12) as number; m.brokers = r.elements(n, (r) => readDescribeClusterResponseDescribeClusterBroker(r, v)); }
+  { r.field = "brokers"; const n = r.arrayLength(flex, false, 11) as number; m.brokers = r.elements(n, (r) => readDescribeClusterResponseDescribeClusterBroker(r, v)); }
   r.field = "clusterAuthorizedOperations"; m.clusterAuthorizedOperations = r.int32();
   if (flex) {
     readTaggedFields(r, m, () => false);

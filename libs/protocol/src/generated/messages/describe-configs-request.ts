@@ -40,7 +40,7 @@ export function defaultDescribeConfigsRequestDescribeConfigsResource(): Describe
 export function readDescribeConfigsRequest(r: Reader, v: number): DescribeConfigsRequest {
   const flex = v >= 4;
   const m = defaultDescribeConfigsRequest();
-  { r.field = "resources"; const n = r.arrayLength(flex, false, flex ? 4 : 7) as number; m.resources = r.elements(n, (r) => readDescribeConfigsRequestDescribeConfigsResource(r, v)); }
+  { r.field = "resources"; const n = r.arrayLength(flex, false, 4) as number; m.resources = r.elements(n, (r) => readDescribeConfigsRequestDescribeConfigsResource(r, v)); }
   if (v >= 1) { r.field = "includeSynonyms"; m.includeSynonyms = r.bool(); }
   if (v >= 3) { r.field = "includeDocumentation"; m.includeDocumentation = r.bool(); }
   if (flex) {
@@ -66,7 +66,7 @@ export function readDescribeConfigsRequestDescribeConfigsResource(r: Reader, v: 
   const m = defaultDescribeConfigsRequestDescribeConfigsResource();
   r.field = "resourceType"; m.resourceType = r.int8();
   r.field = "resourceName"; m.resourceName = (flex ? r.compactString() : r.string());
-  { r.field = "configurationKeys"; const n = r.arrayLength(flex, true, flex ? 1 : 2); m.configurationKeys = n === null ? null : r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
+  { r.field = "configurationKeys"; const n = r.arrayLength(flex, true, 1); m.configurationKeys = n === null ? null : r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -85,7 +85,7 @@ export function readDescribeConfigsResponse(r: Reader, v: number): DescribeConfi
   const flex = v >= 4;
   const m = defaultDescribeConfigsResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
-  { r.field = "results"; const n = r.arrayLength(flex, false, flex ? 7 : 11) as number; m.results = r.elements(n, (r) => readDescribeConfigsResponseDescribeConfigsResult(r, v)); }
+  { r.field = "results"; const n = r.arrayLength(flex, false, 7) as number; m.results = r.elements(n, (r) => readDescribeConfigsResponseDescribeConfigsResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -108,7 +108,7 @@ export function readDescribeConfigsResponseDescribeConfigsResult(r: Reader, v: n
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "resourceType"; m.resourceType = r.int8();
   r.field = "resourceName"; m.resourceName = (flex ? r.compactString() : r.string());
-  { r.field = "configs"; const n = r.arrayLength(flex, false, flex ? 10 : 15) as number; m.configs = r.elements(n, (r) => readDescribeConfigsResponseDescribeConfigsResourceResult(r, v)); }
+  { r.field = "configs"; const n = r.arrayLength(flex, false, 7) as number; m.configs = r.elements(n, (r) => readDescribeConfigsResponseDescribeConfigsResourceResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -136,7 +136,7 @@ export function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Read
   if (v <= 0) { r.field = "isDefault"; m.isDefault = r.bool(); }
   if (v >= 1) { r.field = "configSource"; m.configSource = r.int8(); }
   r.field = "isSensitive"; m.isSensitive = r.bool();
-  if (v >= 1) { { r.field = "synonyms"; const n = r.arrayLength(flex, false, flex ? 4 : 5) as number; m.synonyms = r.elements(n, (r) => readDescribeConfigsResponseDescribeConfigsSynonym(r, v)); } }
+  if (v >= 1) { { r.field = "synonyms"; const n = r.arrayLength(flex, false, 1) as number; m.synonyms = r.elements(n, (r) => readDescribeConfigsResponseDescribeConfigsSynonym(r, v)); } }
   if (v >= 3) { r.field = "configType"; m.configType = r.int8(); }
   if (v >= 3) { r.field = "documentation"; m.documentation = (flex ? r.compactNullableString() : r.nullableString()); }
   if (flex) {

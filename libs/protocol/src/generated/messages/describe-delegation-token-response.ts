@@ -68,7 +68,7 @@ export function readDescribeDelegationTokenResponse(r: Reader, v: number): Descr
   const flex = v >= 2;
   const m = defaultDescribeDelegationTokenResponse();
   r.field = "errorCode"; m.errorCode = r.int16();
-  { r.field = "tokens"; const n = r.arrayLength(flex, false, flex ? 32 : 42) as number; m.tokens = r.elements(n, (r) => readDescribeDelegationTokenResponseDescribedDelegationToken(r, v)); }
+  { r.field = "tokens"; const n = r.arrayLength(flex, false, 30) as number; m.tokens = r.elements(n, (r) => readDescribeDelegationTokenResponseDescribedDelegationToken(r, v)); }
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -98,7 +98,7 @@ export function readDescribeDelegationTokenResponseDescribedDelegationToken(r: R
   r.field = "maxTimestamp"; m.maxTimestamp = r.int64();
   r.field = "tokenId"; m.tokenId = (flex ? r.compactString() : r.string());
   r.field = "hmac"; m.hmac = (flex ? r.compactBytes() : r.bytes());
-  { r.field = "renewers"; const n = r.arrayLength(flex, false, flex ? 3 : 4) as number; m.renewers = r.elements(n, (r) => readDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, v)); }
+  { r.field = "renewers"; const n = r.arrayLength(flex, false, 3) as number; m.renewers = r.elements(n, (r) => readDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

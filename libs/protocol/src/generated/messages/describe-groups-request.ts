@@ -23,7 +23,7 @@ export function defaultDescribeGroupsRequest(): DescribeGroupsRequest {
 export function readDescribeGroupsRequest(r: Reader, v: number): DescribeGroupsRequest {
   const flex = v >= 5;
   const m = defaultDescribeGroupsRequest();
-  { r.field = "groups"; const n = r.arrayLength(flex, false, flex ? 1 : 2) as number; m.groups = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
+  { r.field = "groups"; const n = r.arrayLength(flex, false, 1) as number; m.groups = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
   if (v >= 3) { r.field = "includeAuthorizedOperations"; m.includeAuthorizedOperations = r.bool(); }
   if (flex) {
     readTaggedFields(r, m, () => false);

@@ -68,7 +68,7 @@ export function readDescribeGroupsResponse(r: Reader, v: number): DescribeGroups
   const flex = v >= 5;
   const m = defaultDescribeGroupsResponse();
   if (v >= 1) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
-  { r.field = "groups"; const n = r.arrayLength(flex, false, flex ? 12 : 18) as number; m.groups = r.elements(n, (r) => readDescribeGroupsResponseDescribedGroup(r, v)); }
+  { r.field = "groups"; const n = r.arrayLength(flex, false, 12) as number; m.groups = r.elements(n, (r) => readDescribeGroupsResponseDescribedGroup(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -92,7 +92,7 @@ export function readDescribeGroupsResponseDescribedGroup(r: Reader, v: number): 
   r.field = "groupState"; m.groupState = (flex ? r.compactString() : r.string());
   r.field = "protocolType"; m.protocolType = (flex ? r.compactString() : r.string());
   r.field = "protocolData"; m.protocolData = (flex ? r.compactString() : r.string());
-  { r.field = "members"; const n = r.arrayLength(flex, false, flex ? 7 : 16) as number; m.members = r.elements(n, (r) => readDescribeGroupsResponseDescribedGroupMember(r, v)); }
+  { r.field = "members"; const n = r.arrayLength(flex, false, 7) as number; m.members = r.elements(n, (r) => readDescribeGroupsResponseDescribedGroupMember(r, v)); }
   if (v >= 3) { r.field = "authorizedOperations"; m.authorizedOperations = r.int32(); }
   if (flex) {
     readTaggedFields(r, m, () => false);

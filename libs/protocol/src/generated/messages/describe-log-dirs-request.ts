@@ -34,7 +34,7 @@ export function defaultDescribeLogDirsRequestDescribableLogDirTopic(): DescribeL
 export function readDescribeLogDirsRequest(r: Reader, v: number): DescribeLogDirsRequest {
   const flex = v >= 2;
   const m = defaultDescribeLogDirsRequest();
-  { r.field = "topics"; const n = r.arrayLength(flex, true, flex ? 3 : 6); m.topics = n === null ? null : r.elements(n, (r) => readDescribeLogDirsRequestDescribableLogDirTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, true, 3); m.topics = n === null ? null : r.elements(n, (r) => readDescribeLogDirsRequestDescribableLogDirTopic(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -53,7 +53,7 @@ export function readDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, v: n
   const flex = v >= 2;
   const m = defaultDescribeLogDirsRequestDescribableLogDirTopic();
   r.field = "topic"; m.topic = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -76,7 +76,7 @@ export function readDescribeLogDirsResponse(r: Reader, v: number): DescribeLogDi
   const m = defaultDescribeLogDirsResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   if (v >= 3) { r.field = "errorCode"; m.errorCode = r.int16(); }
-  { r.field = "results"; const n = r.arrayLength(flex, false, flex ? 21 : 24) as number; m.results = r.elements(n, (r) => readDescribeLogDirsResponseDescribeLogDirsResult(r, v)); }
+  { r.field = "results"; const n = r.arrayLength(flex, false, 5) as number; m.results = r.elements(n, (r) => readDescribeLogDirsResponseDescribeLogDirsResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -98,7 +98,7 @@ export function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, v: n
   const m = defaultDescribeLogDirsResponseDescribeLogDirsResult();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "logDir"; m.logDir = (flex ? r.compactString() : r.string());
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readDescribeLogDirsResponseDescribeLogDirsTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readDescribeLogDirsResponseDescribeLogDirsTopic(r, v)); }
   if (v >= 4) { r.field = "totalBytes"; m.totalBytes = r.int64(); }
   if (v >= 4) { r.field = "usableBytes"; m.usableBytes = r.int64(); }
   if (flex) {
@@ -123,7 +123,7 @@ export function readDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, v: nu
   const flex = v >= 2;
   const m = defaultDescribeLogDirsResponseDescribeLogDirsTopic();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 22 : 21) as number; m.partitions = r.elements(n, (r) => readDescribeLogDirsResponseDescribeLogDirsPartition(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 21) as number; m.partitions = r.elements(n, (r) => readDescribeLogDirsResponseDescribeLogDirsPartition(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -34,7 +34,7 @@ export function defaultDescribeProducersRequestTopicRequest(): DescribeProducers
 export function readDescribeProducersRequest(r: Reader, v: number): DescribeProducersRequest {
   const flex = true;
   const m = defaultDescribeProducersRequest();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readDescribeProducersRequestTopicRequest(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readDescribeProducersRequestTopicRequest(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -53,7 +53,7 @@ export function readDescribeProducersRequestTopicRequest(r: Reader, v: number): 
   const flex = true;
   const m = defaultDescribeProducersRequestTopicRequest();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitionIndexes = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -75,7 +75,7 @@ export function readDescribeProducersResponse(r: Reader, v: number): DescribePro
   const flex = true;
   const m = defaultDescribeProducersResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readDescribeProducersResponseTopicResponse(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readDescribeProducersResponseTopicResponse(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -95,7 +95,7 @@ export function readDescribeProducersResponseTopicResponse(r: Reader, v: number)
   const flex = true;
   const m = defaultDescribeProducersResponseTopicResponse();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 9 : 12) as number; m.partitions = r.elements(n, (r) => readDescribeProducersResponsePartitionResponse(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 9) as number; m.partitions = r.elements(n, (r) => readDescribeProducersResponsePartitionResponse(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -117,7 +117,7 @@ export function readDescribeProducersResponsePartitionResponse(r: Reader, v: num
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  { r.field = "activeProducers"; const n = r.arrayLength(flex, false, flex ? 37 : 36) as number; m.activeProducers = r.elements(n, (r) => readDescribeProducersResponseProducerState(r, v)); }
+  { r.field = "activeProducers"; const n = r.arrayLength(flex, false, 37) as number; m.activeProducers = r.elements(n, (r) => readDescribeProducersResponseProducerState(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

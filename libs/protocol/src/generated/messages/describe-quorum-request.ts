@@ -45,7 +45,7 @@ export function defaultDescribeQuorumRequestPartitionData(): DescribeQuorumReque
 export function readDescribeQuorumRequest(r: Reader, v: number): DescribeQuorumRequest {
   const flex = true;
   const m = defaultDescribeQuorumRequest();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readDescribeQuorumRequestTopicData(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readDescribeQuorumRequestTopicData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -64,7 +64,7 @@ export function readDescribeQuorumRequestTopicData(r: Reader, v: number): Descri
   const flex = true;
   const m = defaultDescribeQuorumRequestTopicData();
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 5 : 4) as number; m.partitions = r.elements(n, (r) => readDescribeQuorumRequestPartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 5) as number; m.partitions = r.elements(n, (r) => readDescribeQuorumRequestPartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -114,8 +114,8 @@ export function readDescribeQuorumResponse(r: Reader, v: number): DescribeQuorum
   const m = defaultDescribeQuorumResponse();
   r.field = "errorCode"; m.errorCode = r.int16();
   if (v >= 2) { r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString()); }
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readDescribeQuorumResponseTopicData(r, v)); }
-  if (v >= 2) { { r.field = "nodes"; const n = r.arrayLength(flex, false, flex ? 6 : 8) as number; m.nodes = r.elements(n, (r) => readDescribeQuorumResponseNode(r, v)); } }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readDescribeQuorumResponseTopicData(r, v)); }
+  if (v >= 2) { { r.field = "nodes"; const n = r.arrayLength(flex, false, 1) as number; m.nodes = r.elements(n, (r) => readDescribeQuorumResponseNode(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -165,7 +165,7 @@ export function readDescribeQuorumResponseTopicData(r: Reader, v: number): Descr
   const flex = true;
   const m = defaultDescribeQuorumResponseTopicData();
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 26 : 32) as number; m.partitions = r.elements(n, (r) => readDescribeQuorumResponsePartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 25) as number; m.partitions = r.elements(n, (r) => readDescribeQuorumResponsePartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -190,8 +190,8 @@ export function readDescribeQuorumResponsePartitionData(r: Reader, v: number): D
   r.field = "leaderId"; m.leaderId = r.int32();
   r.field = "leaderEpoch"; m.leaderEpoch = r.int32();
   r.field = "highWatermark"; m.highWatermark = r.int64();
-  { r.field = "currentVoters"; const n = r.arrayLength(flex, false, flex ? 45 : 44) as number; m.currentVoters = r.elements(n, (r) => readDescribeQuorumResponseReplicaState(r, v)); }
-  { r.field = "observers"; const n = r.arrayLength(flex, false, flex ? 45 : 44) as number; m.observers = r.elements(n, (r) => readDescribeQuorumResponseReplicaState(r, v)); }
+  { r.field = "currentVoters"; const n = r.arrayLength(flex, false, 13) as number; m.currentVoters = r.elements(n, (r) => readDescribeQuorumResponseReplicaState(r, v)); }
+  { r.field = "observers"; const n = r.arrayLength(flex, false, 13) as number; m.observers = r.elements(n, (r) => readDescribeQuorumResponseReplicaState(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -217,7 +217,7 @@ export function readDescribeQuorumResponseNode(r: Reader, v: number): DescribeQu
   const flex = true;
   const m = defaultDescribeQuorumResponseNode();
   if (v >= 2) { r.field = "nodeId"; m.nodeId = r.int32(); }
-  if (v >= 2) { { r.field = "listeners"; const n = r.arrayLength(flex, false, flex ? 5 : 6) as number; m.listeners = r.elements(n, (r) => readDescribeQuorumResponseListener(r, v)); } }
+  if (v >= 2) { { r.field = "listeners"; const n = r.arrayLength(flex, false, 1) as number; m.listeners = r.elements(n, (r) => readDescribeQuorumResponseListener(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -87,7 +87,7 @@ export function readDescribeTopicPartitionsResponse(r: Reader, v: number): Descr
   const flex = true;
   const m = defaultDescribeTopicPartitionsResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 26 : 29) as number; m.topics = r.elements(n, (r) => readDescribeTopicPartitionsResponseTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 26) as number; m.topics = r.elements(n, (r) => readDescribeTopicPartitionsResponseTopic(r, v)); }
   r.field = "nextCursor"; m.nextCursor = (true && r.int8() < 0 ? null : r.struct((r) => readDescribeTopicPartitionsResponseCursor(r, v)));
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -112,7 +112,7 @@ export function readDescribeTopicPartitionsResponseTopic(r: Reader, v: number): 
   r.field = "name"; m.name = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "topicId"; m.topicId = r.uuid();
   r.field = "isInternal"; m.isInternal = r.bool();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 20 : 34) as number; m.partitions = r.elements(n, (r) => readDescribeTopicPartitionsResponsePartition(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 20) as number; m.partitions = r.elements(n, (r) => readDescribeTopicPartitionsResponsePartition(r, v)); }
   r.field = "topicAuthorizedOperations"; m.topicAuthorizedOperations = r.int32();
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -140,11 +140,11 @@ export function readDescribeTopicPartitionsResponsePartition(r: Reader, v: numbe
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "leaderId"; m.leaderId = r.int32();
   r.field = "leaderEpoch"; m.leaderEpoch = r.int32();
-  { r.field = "replicaNodes"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.replicaNodes = r.elements(n, (r) => r.int32()); }
-  { r.field = "isrNodes"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.isrNodes = r.elements(n, (r) => r.int32()); }
-  { r.field = "eligibleLeaderReplicas"; const n = r.arrayLength(flex, true, flex ? 4 : 4); m.eligibleLeaderReplicas = n === null ? null : r.elements(n, (r) => r.int32()); }
-  { r.field = "lastKnownElr"; const n = r.arrayLength(flex, true, flex ? 4 : 4); m.lastKnownElr = n === null ? null : r.elements(n, (r) => r.int32()); }
-  { r.field = "offlineReplicas"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.offlineReplicas = r.elements(n, (r) => r.int32()); }
+  { r.field = "replicaNodes"; const n = r.arrayLength(flex, false, 4) as number; m.replicaNodes = r.elements(n, (r) => r.int32()); }
+  { r.field = "isrNodes"; const n = r.arrayLength(flex, false, 4) as number; m.isrNodes = r.elements(n, (r) => r.int32()); }
+  { r.field = "eligibleLeaderReplicas"; const n = r.arrayLength(flex, true, 4); m.eligibleLeaderReplicas = n === null ? null : r.elements(n, (r) => r.int32()); }
+  { r.field = "lastKnownElr"; const n = r.arrayLength(flex, true, 4); m.lastKnownElr = n === null ? null : r.elements(n, (r) => r.int32()); }
+  { r.field = "offlineReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.offlineReplicas = r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -62,7 +62,7 @@ export function readDescribeTransactionsResponse(r: Reader, v: number): Describe
   const flex = true;
   const m = defaultDescribeTransactionsResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
-  { r.field = "transactionStates"; const n = r.arrayLength(flex, false, flex ? 28 : 32) as number; m.transactionStates = r.elements(n, (r) => readDescribeTransactionsResponseTransactionState(r, v)); }
+  { r.field = "transactionStates"; const n = r.arrayLength(flex, false, 28) as number; m.transactionStates = r.elements(n, (r) => readDescribeTransactionsResponseTransactionState(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -88,7 +88,7 @@ export function readDescribeTransactionsResponseTransactionState(r: Reader, v: n
   r.field = "transactionStartTimeMs"; m.transactionStartTimeMs = r.int64();
   r.field = "producerId"; m.producerId = r.int64();
   r.field = "producerEpoch"; m.producerEpoch = r.int16();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readDescribeTransactionsResponseTopicData(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readDescribeTransactionsResponseTopicData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -114,7 +114,7 @@ export function readDescribeTransactionsResponseTopicData(r: Reader, v: number):
   const flex = true;
   const m = defaultDescribeTransactionsResponseTopicData();
   r.field = "topic"; m.topic = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -32,7 +32,7 @@ export function defaultDescribeUserScramCredentialsRequestUserName(): DescribeUs
 export function readDescribeUserScramCredentialsRequest(r: Reader, v: number): DescribeUserScramCredentialsRequest {
   const flex = true;
   const m = defaultDescribeUserScramCredentialsRequest();
-  { r.field = "users"; const n = r.arrayLength(flex, true, flex ? 2 : 2); m.users = n === null ? null : r.elements(n, (r) => readDescribeUserScramCredentialsRequestUserName(r, v)); }
+  { r.field = "users"; const n = r.arrayLength(flex, true, 2); m.users = n === null ? null : r.elements(n, (r) => readDescribeUserScramCredentialsRequestUserName(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

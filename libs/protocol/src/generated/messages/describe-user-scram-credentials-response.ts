@@ -60,7 +60,7 @@ export function readDescribeUserScramCredentialsResponse(r: Reader, v: number): 
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  { r.field = "results"; const n = r.arrayLength(flex, false, flex ? 6 : 10) as number; m.results = r.elements(n, (r) => readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r, v)); }
+  { r.field = "results"; const n = r.arrayLength(flex, false, 6) as number; m.results = r.elements(n, (r) => readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -84,7 +84,7 @@ export function readDescribeUserScramCredentialsResponseDescribeUserScramCredent
   r.field = "user"; m.user = (flex ? r.compactString() : r.string());
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  { r.field = "credentialInfos"; const n = r.arrayLength(flex, false, flex ? 6 : 5) as number; m.credentialInfos = r.elements(n, (r) => readDescribeUserScramCredentialsResponseCredentialInfo(r, v)); }
+  { r.field = "credentialInfos"; const n = r.arrayLength(flex, false, 6) as number; m.credentialInfos = r.elements(n, (r) => readDescribeUserScramCredentialsResponseCredentialInfo(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

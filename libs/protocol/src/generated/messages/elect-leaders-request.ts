@@ -39,7 +39,7 @@ export function readElectLeadersRequest(r: Reader, v: number): ElectLeadersReque
   const flex = v >= 2;
   const m = defaultElectLeadersRequest();
   if (v >= 1) { r.field = "electionType"; m.electionType = r.int8(); }
-  { r.field = "topicPartitions"; const n = r.arrayLength(flex, true, flex ? 3 : 6); m.topicPartitions = n === null ? null : r.elements(n, (r) => readElectLeadersRequestTopicPartitions(r, v)); }
+  { r.field = "topicPartitions"; const n = r.arrayLength(flex, true, 3); m.topicPartitions = n === null ? null : r.elements(n, (r) => readElectLeadersRequestTopicPartitions(r, v)); }
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -62,7 +62,7 @@ export function readElectLeadersRequestTopicPartitions(r: Reader, v: number): El
   const flex = v >= 2;
   const m = defaultElectLeadersRequestTopicPartitions();
   r.field = "topic"; m.topic = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

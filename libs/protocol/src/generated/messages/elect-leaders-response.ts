@@ -55,7 +55,7 @@ export function readElectLeadersResponse(r: Reader, v: number): ElectLeadersResp
   const m = defaultElectLeadersResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   if (v >= 1) { r.field = "errorCode"; m.errorCode = r.int16(); }
-  { r.field = "replicaElectionResults"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.replicaElectionResults = r.elements(n, (r) => readElectLeadersResponseReplicaElectionResult(r, v)); }
+  { r.field = "replicaElectionResults"; const n = r.arrayLength(flex, false, 3) as number; m.replicaElectionResults = r.elements(n, (r) => readElectLeadersResponseReplicaElectionResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -77,7 +77,7 @@ export function readElectLeadersResponseReplicaElectionResult(r: Reader, v: numb
   const flex = v >= 2;
   const m = defaultElectLeadersResponseReplicaElectionResult();
   r.field = "topic"; m.topic = (flex ? r.compactString() : r.string());
-  { r.field = "partitionResult"; const n = r.arrayLength(flex, false, flex ? 8 : 8) as number; m.partitionResult = r.elements(n, (r) => readElectLeadersResponsePartitionResult(r, v)); }
+  { r.field = "partitionResult"; const n = r.arrayLength(flex, false, 8) as number; m.partitionResult = r.elements(n, (r) => readElectLeadersResponsePartitionResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -86,8 +86,8 @@ export function readEndQuorumEpochRequest(r: Reader, v: number): EndQuorumEpochR
   const flex = v >= 1;
   const m = defaultEndQuorumEpochRequest();
   r.field = "clusterId"; m.clusterId = (flex ? r.compactNullableString() : r.nullableString());
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readEndQuorumEpochRequestTopicData(r, v)); }
-  if (v >= 1) { { r.field = "leaderEndpoints"; const n = r.arrayLength(flex, false, flex ? 5 : 6) as number; m.leaderEndpoints = r.elements(n, (r) => readEndQuorumEpochRequestLeaderEndpoint(r, v)); } }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readEndQuorumEpochRequestTopicData(r, v)); }
+  if (v >= 1) { { r.field = "leaderEndpoints"; const n = r.arrayLength(flex, false, 1) as number; m.leaderEndpoints = r.elements(n, (r) => readEndQuorumEpochRequestLeaderEndpoint(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -108,7 +108,7 @@ export function readEndQuorumEpochRequestTopicData(r: Reader, v: number): EndQuo
   const flex = v >= 1;
   const m = defaultEndQuorumEpochRequestTopicData();
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 15 : 20) as number; m.partitions = r.elements(n, (r) => readEndQuorumEpochRequestPartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 14) as number; m.partitions = r.elements(n, (r) => readEndQuorumEpochRequestPartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -130,8 +130,8 @@ export function readEndQuorumEpochRequestPartitionData(r: Reader, v: number): En
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "leaderId"; m.leaderId = r.int32();
   r.field = "leaderEpoch"; m.leaderEpoch = r.int32();
-  if (v <= 0) { { r.field = "preferredSuccessors"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.preferredSuccessors = r.elements(n, (r) => r.int32()); } }
-  if (v >= 1) { { r.field = "preferredCandidates"; const n = r.arrayLength(flex, false, flex ? 21 : 20) as number; m.preferredCandidates = r.elements(n, (r) => readEndQuorumEpochRequestReplicaInfo(r, v)); } }
+  if (v <= 0) { { r.field = "preferredSuccessors"; const n = r.arrayLength(flex, false, 4) as number; m.preferredSuccessors = r.elements(n, (r) => r.int32()); } }
+  if (v >= 1) { { r.field = "preferredCandidates"; const n = r.arrayLength(flex, false, 1) as number; m.preferredCandidates = r.elements(n, (r) => readEndQuorumEpochRequestReplicaInfo(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

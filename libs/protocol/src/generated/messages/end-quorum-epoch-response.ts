@@ -71,13 +71,13 @@ export function readEndQuorumEpochResponse(r: Reader, v: number): EndQuorumEpoch
   const flex = v >= 1;
   const m = defaultEndQuorumEpochResponse();
   r.field = "errorCode"; m.errorCode = r.int16();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readEndQuorumEpochResponseTopicData(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readEndQuorumEpochResponseTopicData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, (tag) => {
       switch (tag) {
         case 0:
           if (!(v >= 1)) return false;
-          { r.field = "nodeEndpoints"; const n = r.arrayLength(flex, false, flex ? 8 : 8) as number; m.nodeEndpoints = r.elements(n, (r) => readEndQuorumEpochResponseNodeEndpoint(r, v)); }
+          { r.field = "nodeEndpoints"; const n = r.arrayLength(flex, false, 1) as number; m.nodeEndpoints = r.elements(n, (r) => readEndQuorumEpochResponseNodeEndpoint(r, v)); }
           return true;
         default:
           return false;
@@ -102,7 +102,7 @@ export function readEndQuorumEpochResponseTopicData(r: Reader, v: number): EndQu
   const flex = v >= 1;
   const m = defaultEndQuorumEpochResponseTopicData();
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 15 : 14) as number; m.partitions = r.elements(n, (r) => readEndQuorumEpochResponsePartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 14) as number; m.partitions = r.elements(n, (r) => readEndQuorumEpochResponsePartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -116,8 +116,8 @@ export function readFetchRequest(r: Reader, v: number): FetchRequest {
   if (v >= 4) { r.field = "isolationLevel"; m.isolationLevel = r.int8(); }
   if (v >= 7) { r.field = "sessionId"; m.sessionId = r.int32(); }
   if (v >= 7) { r.field = "sessionEpoch"; m.sessionEpoch = r.int32(); }
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 19 : 22) as number; m.topics = r.elements(n, (r) => readFetchRequestFetchTopic(r, v)); }
-  if (v >= 7) { { r.field = "forgottenTopicsData"; const n = r.arrayLength(flex, false, flex ? 19 : 22) as number; m.forgottenTopicsData = r.elements(n, (r) => readFetchRequestForgottenTopic(r, v)); } }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readFetchRequestFetchTopic(r, v)); }
+  if (v >= 7) { { r.field = "forgottenTopicsData"; const n = r.arrayLength(flex, false, 1) as number; m.forgottenTopicsData = r.elements(n, (r) => readFetchRequestForgottenTopic(r, v)); } }
   if (v >= 11) { r.field = "rackId"; m.rackId = (flex ? r.compactString() : r.string()); }
   if (flex) {
     readTaggedFields(r, m, (tag) => {
@@ -187,7 +187,7 @@ export function readFetchRequestFetchTopic(r: Reader, v: number): FetchRequestFe
   const m = defaultFetchRequestFetchTopic();
   if (v <= 12) { r.field = "topic"; m.topic = (flex ? r.compactString() : r.string()); }
   if (v >= 13) { r.field = "topicId"; m.topicId = r.uuid(); }
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 33 : 32) as number; m.partitions = r.elements(n, (r) => readFetchRequestFetchPartition(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 16) as number; m.partitions = r.elements(n, (r) => readFetchRequestFetchPartition(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -249,7 +249,7 @@ export function readFetchRequestForgottenTopic(r: Reader, v: number): FetchReque
   const m = defaultFetchRequestForgottenTopic();
   if ((v >= 7 && v <= 12)) { r.field = "topic"; m.topic = (flex ? r.compactString() : r.string()); }
   if (v >= 13) { r.field = "topicId"; m.topicId = r.uuid(); }
-  if (v >= 7) { { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitions = r.elements(n, (r) => r.int32()); } }
+  if (v >= 7) { { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -147,13 +147,13 @@ export function readFetchResponse(r: Reader, v: number): FetchResponse {
   if (v >= 1) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
   if (v >= 7) { r.field = "errorCode"; m.errorCode = r.int16(); }
   if (v >= 7) { r.field = "sessionId"; m.sessionId = r.int32(); }
-  { r.field = "responses"; const n = r.arrayLength(flex, false, flex ? 19 : 22) as number; m.responses = r.elements(n, (r) => readFetchResponseFetchableTopicResponse(r, v)); }
+  { r.field = "responses"; const n = r.arrayLength(flex, false, 3) as number; m.responses = r.elements(n, (r) => readFetchResponseFetchableTopicResponse(r, v)); }
   if (flex) {
     readTaggedFields(r, m, (tag) => {
       switch (tag) {
         case 0:
           if (!(v >= 16)) return false;
-          { r.field = "nodeEndpoints"; const n = r.arrayLength(flex, false, flex ? 11 : 12) as number; m.nodeEndpoints = r.elements(n, (r) => readFetchResponseNodeEndpoint(r, v)); }
+          { r.field = "nodeEndpoints"; const n = r.arrayLength(flex, false, 1) as number; m.nodeEndpoints = r.elements(n, (r) => readFetchResponseNodeEndpoint(r, v)); }
           return true;
         default:
           return false;
@@ -182,7 +182,7 @@ export function readFetchResponseFetchableTopicResponse(r: Reader, v: number): F
   const m = defaultFetchResponseFetchableTopicResponse();
   if (v <= 12) { r.field = "topic"; m.topic = (flex ? r.compactString() : r.string()); }
   if (v >= 13) { r.field = "topicId"; m.topicId = r.uuid(); }
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 37 : 42) as number; m.partitions = r.elements(n, (r) => readFetchResponsePartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 18) as number; m.partitions = r.elements(n, (r) => readFetchResponsePartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -207,7 +207,7 @@ export function readFetchResponsePartitionData(r: Reader, v: number): FetchRespo
   r.field = "highWatermark"; m.highWatermark = r.int64();
   if (v >= 4) { r.field = "lastStableOffset"; m.lastStableOffset = r.int64(); }
   if (v >= 5) { r.field = "logStartOffset"; m.logStartOffset = r.int64(); }
-  if (v >= 4) { { r.field = "abortedTransactions"; const n = r.arrayLength(flex, true, flex ? 17 : 16); m.abortedTransactions = n === null ? null : r.elements(n, (r) => readFetchResponseAbortedTransaction(r, v)); } }
+  if (v >= 4) { { r.field = "abortedTransactions"; const n = r.arrayLength(flex, true, 1); m.abortedTransactions = n === null ? null : r.elements(n, (r) => readFetchResponseAbortedTransaction(r, v)); } }
   if (v >= 11) { r.field = "preferredReadReplica"; m.preferredReadReplica = r.int32(); }
   r.field = "records"; m.records = (flex ? r.compactNullableBytes() : r.nullableBytes());
   if (flex) {

@@ -74,7 +74,7 @@ export function readFetchSnapshotRequest(r: Reader, v: number): FetchSnapshotReq
   const m = defaultFetchSnapshotRequest();
   r.field = "replicaId"; m.replicaId = r.int32();
   r.field = "maxBytes"; m.maxBytes = r.int32();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readFetchSnapshotRequestTopicSnapshot(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readFetchSnapshotRequestTopicSnapshot(r, v)); }
   if (flex) {
     readTaggedFields(r, m, (tag) => {
       switch (tag) {
@@ -106,7 +106,7 @@ export function readFetchSnapshotRequestTopicSnapshot(r: Reader, v: number): Fet
   const flex = true;
   const m = defaultFetchSnapshotRequestTopicSnapshot();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 30 : 28) as number; m.partitions = r.elements(n, (r) => readFetchSnapshotRequestPartitionSnapshot(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 30) as number; m.partitions = r.elements(n, (r) => readFetchSnapshotRequestPartitionSnapshot(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

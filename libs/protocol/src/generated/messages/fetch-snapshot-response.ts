@@ -106,13 +106,13 @@ export function readFetchSnapshotResponse(r: Reader, v: number): FetchSnapshotRe
   const m = defaultFetchSnapshotResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readFetchSnapshotResponseTopicSnapshot(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readFetchSnapshotResponseTopicSnapshot(r, v)); }
   if (flex) {
     readTaggedFields(r, m, (tag) => {
       switch (tag) {
         case 0:
           if (!(v >= 1)) return false;
-          { r.field = "nodeEndpoints"; const n = r.arrayLength(flex, false, flex ? 8 : 8) as number; m.nodeEndpoints = r.elements(n, (r) => readFetchSnapshotResponseNodeEndpoint(r, v)); }
+          { r.field = "nodeEndpoints"; const n = r.arrayLength(flex, false, 1) as number; m.nodeEndpoints = r.elements(n, (r) => readFetchSnapshotResponseNodeEndpoint(r, v)); }
           return true;
         default:
           return false;
@@ -138,7 +138,7 @@ export function readFetchSnapshotResponseTopicSnapshot(r: Reader, v: number): Fe
   const flex = true;
   const m = defaultFetchSnapshotResponseTopicSnapshot();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 37 : 38) as number; m.partitions = r.elements(n, (r) => readFetchSnapshotResponsePartitionSnapshot(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 37) as number; m.partitions = r.elements(n, (r) => readFetchSnapshotResponsePartitionSnapshot(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

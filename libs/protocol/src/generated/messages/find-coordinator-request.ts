@@ -27,7 +27,7 @@ export function readFindCoordinatorRequest(r: Reader, v: number): FindCoordinato
   const m = defaultFindCoordinatorRequest();
   if (v <= 3) { r.field = "key"; m.key = (flex ? r.compactString() : r.string()); }
   if (v >= 1) { r.field = "keyType"; m.keyType = r.int8(); }
-  if (v >= 4) { { r.field = "coordinatorKeys"; const n = r.arrayLength(flex, false, flex ? 1 : 2) as number; m.coordinatorKeys = r.elements(n, (r) => (flex ? r.compactString() : r.string())); } }
+  if (v >= 4) { { r.field = "coordinatorKeys"; const n = r.arrayLength(flex, false, 1) as number; m.coordinatorKeys = r.elements(n, (r) => (flex ? r.compactString() : r.string())); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

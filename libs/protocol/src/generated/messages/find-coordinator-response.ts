@@ -60,7 +60,7 @@ export function readFindCoordinatorResponse(r: Reader, v: number): FindCoordinat
   if (v <= 3) { r.field = "nodeId"; m.nodeId = r.int32(); }
   if (v <= 3) { r.field = "host"; m.host = (flex ? r.compactString() : r.string()); }
   if (v <= 3) { r.field = "port"; m.port = r.int32(); }
-  if (v >= 4) { { r.field = "coordinators"; const n = r.arrayLength(flex, false, flex ? 14 : 16) as number; m.coordinators = r.elements(n, (r) => readFindCoordinatorResponseCoordinator(r, v)); } }
+  if (v >= 4) { { r.field = "coordinators"; const n = r.arrayLength(flex, false, 1) as number; m.coordinators = r.elements(n, (r) => readFindCoordinatorResponseCoordinator(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -41,11 +41,11 @@ export function readGetTelemetrySubscriptionsResponse(r: Reader, v: number): Get
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "clientInstanceId"; m.clientInstanceId = r.uuid();
   r.field = "subscriptionId"; m.subscriptionId = r.int32();
-  { r.field = "acceptedCompressionTypes"; const n = r.arrayLength(flex, false, flex ? 1 : 1) as number; m.acceptedCompressionTypes = r.elements(n, (r) => r.int8()); }
+  { r.field = "acceptedCompressionTypes"; const n = r.arrayLength(flex, false, 1) as number; m.acceptedCompressionTypes = r.elements(n, (r) => r.int8()); }
   r.field = "pushIntervalMs"; m.pushIntervalMs = r.int32();
   r.field = "telemetryMaxBytes"; m.telemetryMaxBytes = r.int32();
   r.field = "deltaTemporality"; m.deltaTemporality = r.bool();
-  { r.field = "requestedMetrics"; const n = r.arrayLength(flex, false, flex ? 1 : 2) as number; m.requestedMetrics = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
+  { r.field = "requestedMetrics"; const n = r.arrayLength(flex, false, 1) as number; m.requestedMetrics = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -53,7 +53,7 @@ export function defaultIncrementalAlterConfigsRequestAlterableConfig(): Incremen
 export function readIncrementalAlterConfigsRequest(r: Reader, v: number): IncrementalAlterConfigsRequest {
   const flex = v >= 1;
   const m = defaultIncrementalAlterConfigsRequest();
-  { r.field = "resources"; const n = r.arrayLength(flex, false, flex ? 4 : 7) as number; m.resources = r.elements(n, (r) => readIncrementalAlterConfigsRequestAlterConfigsResource(r, v)); }
+  { r.field = "resources"; const n = r.arrayLength(flex, false, 4) as number; m.resources = r.elements(n, (r) => readIncrementalAlterConfigsRequestAlterConfigsResource(r, v)); }
   r.field = "validateOnly"; m.validateOnly = r.bool();
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -75,7 +75,7 @@ export function readIncrementalAlterConfigsRequestAlterConfigsResource(r: Reader
   const m = defaultIncrementalAlterConfigsRequestAlterConfigsResource();
   r.field = "resourceType"; m.resourceType = r.int8();
   r.field = "resourceName"; m.resourceName = (flex ? r.compactString() : r.string());
-  { r.field = "configs"; const n = r.arrayLength(flex, false, flex ? 4 : 5) as number; m.configs = r.elements(n, (r) => readIncrementalAlterConfigsRequestAlterableConfig(r, v)); }
+  { r.field = "configs"; const n = r.arrayLength(flex, false, 4) as number; m.configs = r.elements(n, (r) => readIncrementalAlterConfigsRequestAlterableConfig(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

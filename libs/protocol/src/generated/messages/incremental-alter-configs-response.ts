@@ -41,7 +41,7 @@ export function readIncrementalAlterConfigsResponse(r: Reader, v: number): Incre
   const flex = v >= 1;
   const m = defaultIncrementalAlterConfigsResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
-  { r.field = "responses"; const n = r.arrayLength(flex, false, flex ? 6 : 7) as number; m.responses = r.elements(n, (r) => readIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, v)); }
+  { r.field = "responses"; const n = r.arrayLength(flex, false, 6) as number; m.responses = r.elements(n, (r) => readIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -52,7 +52,7 @@ export function readInitializeShareGroupStateRequest(r: Reader, v: number): Init
   const flex = true;
   const m = defaultInitializeShareGroupStateRequest();
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.topics = r.elements(n, (r) => readInitializeShareGroupStateRequestInitializeStateData(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 18) as number; m.topics = r.elements(n, (r) => readInitializeShareGroupStateRequestInitializeStateData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -72,7 +72,7 @@ export function readInitializeShareGroupStateRequestInitializeStateData(r: Reade
   const flex = true;
   const m = defaultInitializeShareGroupStateRequestInitializeStateData();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 17 : 16) as number; m.partitions = r.elements(n, (r) => readInitializeShareGroupStateRequestPartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 17) as number; m.partitions = r.elements(n, (r) => readInitializeShareGroupStateRequestPartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -49,7 +49,7 @@ export function defaultInitializeShareGroupStateResponsePartitionResult(): Initi
 export function readInitializeShareGroupStateResponse(r: Reader, v: number): InitializeShareGroupStateResponse {
   const flex = true;
   const m = defaultInitializeShareGroupStateResponse();
-  { r.field = "results"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.results = r.elements(n, (r) => readInitializeShareGroupStateResponseInitializeStateResult(r, v)); }
+  { r.field = "results"; const n = r.arrayLength(flex, false, 18) as number; m.results = r.elements(n, (r) => readInitializeShareGroupStateResponseInitializeStateResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -68,7 +68,7 @@ export function readInitializeShareGroupStateResponseInitializeStateResult(r: Re
   const flex = true;
   const m = defaultInitializeShareGroupStateResponseInitializeStateResult();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 8 : 8) as number; m.partitions = r.elements(n, (r) => readInitializeShareGroupStateResponsePartitionResult(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 8) as number; m.partitions = r.elements(n, (r) => readInitializeShareGroupStateResponsePartitionResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

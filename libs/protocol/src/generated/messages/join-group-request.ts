@@ -54,7 +54,7 @@ export function readJoinGroupRequest(r: Reader, v: number): JoinGroupRequest {
   r.field = "memberId"; m.memberId = (flex ? r.compactString() : r.string());
   if (v >= 5) { r.field = "groupInstanceId"; m.groupInstanceId = (flex ? r.compactNullableString() : r.nullableString()); }
   r.field = "protocolType"; m.protocolType = (flex ? r.compactString() : r.string());
-  { r.field = "protocols"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.protocols = r.elements(n, (r) => readJoinGroupRequestProtocol(r, v)); }
+  { r.field = "protocols"; const n = r.arrayLength(flex, false, 3) as number; m.protocols = r.elements(n, (r) => readJoinGroupRequestProtocol(r, v)); }
   if (v >= 8) { r.field = "reason"; m.reason = (flex ? r.compactNullableString() : r.nullableString()); }
   if (flex) {
     readTaggedFields(r, m, () => false);

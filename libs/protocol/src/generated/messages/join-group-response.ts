@@ -60,7 +60,7 @@ export function readJoinGroupResponse(r: Reader, v: number): JoinGroupResponse {
   r.field = "leader"; m.leader = (flex ? r.compactString() : r.string());
   if (v >= 9) { r.field = "skipAssignment"; m.skipAssignment = r.bool(); }
   r.field = "memberId"; m.memberId = (flex ? r.compactString() : r.string());
-  { r.field = "members"; const n = r.arrayLength(flex, false, flex ? 4 : 8) as number; m.members = r.elements(n, (r) => readJoinGroupResponseMember(r, v)); }
+  { r.field = "members"; const n = r.arrayLength(flex, false, 4) as number; m.members = r.elements(n, (r) => readJoinGroupResponseMember(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -103,9 +103,9 @@ export function readLeaderAndIsrRequest(r: Reader, v: number): LeaderAndIsrReque
   r.field = "controllerEpoch"; m.controllerEpoch = r.int32();
   if (v >= 2) { r.field = "brokerEpoch"; m.brokerEpoch = r.int64(); }
   if (v >= 5) { r.field = "type"; m.type = r.int8(); }
-  if (v <= 1) { { r.field = "ungroupedPartitionStates"; const n = r.arrayLength(flex, false, flex ? 28 : 40) as number; m.ungroupedPartitionStates = r.elements(n, (r) => readLeaderAndIsrRequestLeaderAndIsrPartitionState(r, v)); } }
-  if (v >= 2) { { r.field = "topicStates"; const n = r.arrayLength(flex, false, flex ? 19 : 22) as number; m.topicStates = r.elements(n, (r) => readLeaderAndIsrRequestLeaderAndIsrTopicState(r, v)); } }
-  { r.field = "liveLeaders"; const n = r.arrayLength(flex, false, flex ? 10 : 10) as number; m.liveLeaders = r.elements(n, (r) => readLeaderAndIsrRequestLeaderAndIsrLiveLeader(r, v)); }
+  if (v <= 1) { { r.field = "ungroupedPartitionStates"; const n = r.arrayLength(flex, false, 26) as number; m.ungroupedPartitionStates = r.elements(n, (r) => readLeaderAndIsrRequestLeaderAndIsrPartitionState(r, v)); } }
+  if (v >= 2) { { r.field = "topicStates"; const n = r.arrayLength(flex, false, 1) as number; m.topicStates = r.elements(n, (r) => readLeaderAndIsrRequestLeaderAndIsrTopicState(r, v)); } }
+  { r.field = "liveLeaders"; const n = r.arrayLength(flex, false, 10) as number; m.liveLeaders = r.elements(n, (r) => readLeaderAndIsrRequestLeaderAndIsrLiveLeader(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -139,11 +139,11 @@ export function readLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, v: 
   r.field = "controllerEpoch"; m.controllerEpoch = r.int32();
   r.field = "leader"; m.leader = r.int32();
   r.field = "leaderEpoch"; m.leaderEpoch = r.int32();
-  { r.field = "isr"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.isr = r.elements(n, (r) => r.int32()); }
+  { r.field = "isr"; const n = r.arrayLength(flex, false, 4) as number; m.isr = r.elements(n, (r) => r.int32()); }
   r.field = "partitionEpoch"; m.partitionEpoch = r.int32();
-  { r.field = "replicas"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.replicas = r.elements(n, (r) => r.int32()); }
-  if (v >= 3) { { r.field = "addingReplicas"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.addingReplicas = r.elements(n, (r) => r.int32()); } }
-  if (v >= 3) { { r.field = "removingReplicas"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.removingReplicas = r.elements(n, (r) => r.int32()); } }
+  { r.field = "replicas"; const n = r.arrayLength(flex, false, 4) as number; m.replicas = r.elements(n, (r) => r.int32()); }
+  if (v >= 3) { { r.field = "addingReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.addingReplicas = r.elements(n, (r) => r.int32()); } }
+  if (v >= 3) { { r.field = "removingReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.removingReplicas = r.elements(n, (r) => r.int32()); } }
   if (v >= 1) { r.field = "isNew"; m.isNew = r.bool(); }
   if (v >= 6) { r.field = "leaderRecoveryState"; m.leaderRecoveryState = r.int8(); }
   if (flex) {
@@ -177,7 +177,7 @@ export function readLeaderAndIsrRequestLeaderAndIsrTopicState(r: Reader, v: numb
   const m = defaultLeaderAndIsrRequestLeaderAndIsrTopicState();
   if (v >= 2) { r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string()); }
   if (v >= 5) { r.field = "topicId"; m.topicId = r.uuid(); }
-  if (v >= 2) { { r.field = "partitionStates"; const n = r.arrayLength(flex, false, flex ? 28 : 40) as number; m.partitionStates = r.elements(n, (r) => readLeaderAndIsrRequestLeaderAndIsrPartitionState(r, v)); } }
+  if (v >= 2) { { r.field = "partitionStates"; const n = r.arrayLength(flex, false, 26) as number; m.partitionStates = r.elements(n, (r) => readLeaderAndIsrRequestLeaderAndIsrPartitionState(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -54,8 +54,8 @@ export function readLeaderAndIsrResponse(r: Reader, v: number): LeaderAndIsrResp
   const flex = v >= 4;
   const m = defaultLeaderAndIsrResponse();
   r.field = "errorCode"; m.errorCode = r.int16();
-  if (v <= 4) { { r.field = "partitionErrors"; const n = r.arrayLength(flex, false, flex ? 8 : 8) as number; m.partitionErrors = r.elements(n, (r) => readLeaderAndIsrResponseLeaderAndIsrPartitionError(r, v)); } }
-  if (v >= 5) { { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.topics = r.elements(n, (r) => readLeaderAndIsrResponseLeaderAndIsrTopicError(r, v)); } }
+  if (v <= 4) { { r.field = "partitionErrors"; const n = r.arrayLength(flex, false, 7) as number; m.partitionErrors = r.elements(n, (r) => readLeaderAndIsrResponseLeaderAndIsrPartitionError(r, v)); } }
+  if (v >= 5) { { r.field = "topics"; const n = r.arrayLength(flex, false, 1) as number; m.topics = r.elements(n, (r) => readLeaderAndIsrResponseLeaderAndIsrTopicError(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -100,7 +100,7 @@ export function readLeaderAndIsrResponseLeaderAndIsrTopicError(r: Reader, v: num
   const flex = v >= 4;
   const m = defaultLeaderAndIsrResponseLeaderAndIsrTopicError();
   if (v >= 5) { r.field = "topicId"; m.topicId = r.uuid(); }
-  if (v >= 5) { { r.field = "partitionErrors"; const n = r.arrayLength(flex, false, flex ? 8 : 8) as number; m.partitionErrors = r.elements(n, (r) => readLeaderAndIsrResponseLeaderAndIsrPartitionError(r, v)); } }
+  if (v >= 5) { { r.field = "partitionErrors"; const n = r.arrayLength(flex, false, 7) as number; m.partitionErrors = r.elements(n, (r) => readLeaderAndIsrResponseLeaderAndIsrPartitionError(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

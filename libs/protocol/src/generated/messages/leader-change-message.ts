@@ -42,8 +42,8 @@ export function readLeaderChangeMessage(r: Reader, v: number): LeaderChangeMessa
   const m = defaultLeaderChangeMessage();
   r.field = "version"; m.version = r.int16();
   r.field = "leaderId"; m.leaderId = r.int32();
-  { r.field = "voters"; const n = r.arrayLength(flex, false, flex ? 21 : 20) as number; m.voters = r.elements(n, (r) => readLeaderChangeMessageVoter(r, v)); }
-  { r.field = "grantingVoters"; const n = r.arrayLength(flex, false, flex ? 21 : 20) as number; m.grantingVoters = r.elements(n, (r) => readLeaderChangeMessageVoter(r, v)); }
+  { r.field = "voters"; const n = r.arrayLength(flex, false, 5) as number; m.voters = r.elements(n, (r) => readLeaderChangeMessageVoter(r, v)); }
+  { r.field = "grantingVoters"; const n = r.arrayLength(flex, false, 5) as number; m.grantingVoters = r.elements(n, (r) => readLeaderChangeMessageVoter(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -42,7 +42,7 @@ export function readLeaveGroupRequest(r: Reader, v: number): LeaveGroupRequest {
   const m = defaultLeaveGroupRequest();
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
   if (v <= 2) { r.field = "memberId"; m.memberId = (flex ? r.compactString() : r.string()); }
-  if (v >= 3) { { r.field = "members"; const n = r.arrayLength(flex, false, flex ? 4 : 6) as number; m.members = r.elements(n, (r) => readLeaveGroupRequestMemberIdentity(r, v)); } }
+  if (v >= 3) { { r.field = "members"; const n = r.arrayLength(flex, false, 1) as number; m.members = r.elements(n, (r) => readLeaveGroupRequestMemberIdentity(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

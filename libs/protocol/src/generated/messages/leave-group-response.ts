@@ -42,7 +42,7 @@ export function readLeaveGroupResponse(r: Reader, v: number): LeaveGroupResponse
   const m = defaultLeaveGroupResponse();
   if (v >= 1) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
   r.field = "errorCode"; m.errorCode = r.int16();
-  if (v >= 3) { { r.field = "members"; const n = r.arrayLength(flex, false, flex ? 5 : 6) as number; m.members = r.elements(n, (r) => readLeaveGroupResponseMemberResponse(r, v)); } }
+  if (v >= 3) { { r.field = "members"; const n = r.arrayLength(flex, false, 1) as number; m.members = r.elements(n, (r) => readLeaveGroupResponseMemberResponse(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

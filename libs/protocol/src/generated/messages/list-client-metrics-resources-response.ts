@@ -38,7 +38,7 @@ export function readListClientMetricsResourcesResponse(r: Reader, v: number): Li
   const m = defaultListClientMetricsResourcesResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
-  { r.field = "clientMetricsResources"; const n = r.arrayLength(flex, false, flex ? 2 : 2) as number; m.clientMetricsResources = r.elements(n, (r) => readListClientMetricsResourcesResponseClientMetricsResource(r, v)); }
+  { r.field = "clientMetricsResources"; const n = r.arrayLength(flex, false, 2) as number; m.clientMetricsResources = r.elements(n, (r) => readListClientMetricsResourcesResponseClientMetricsResource(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -23,8 +23,8 @@ export function defaultListGroupsRequest(): ListGroupsRequest {
 export function readListGroupsRequest(r: Reader, v: number): ListGroupsRequest {
   const flex = v >= 3;
   const m = defaultListGroupsRequest();
-  if (v >= 4) { { r.field = "statesFilter"; const n = r.arrayLength(flex, false, flex ? 1 : 2) as number; m.statesFilter = r.elements(n, (r) => (flex ? r.compactString() : r.string())); } }
-  if (v >= 5) { { r.field = "typesFilter"; const n = r.arrayLength(flex, false, flex ? 1 : 2) as number; m.typesFilter = r.elements(n, (r) => (flex ? r.compactString() : r.string())); } }
+  if (v >= 4) { { r.field = "statesFilter"; const n = r.arrayLength(flex, false, 1) as number; m.statesFilter = r.elements(n, (r) => (flex ? r.compactString() : r.string())); } }
+  if (v >= 5) { { r.field = "typesFilter"; const n = r.arrayLength(flex, false, 1) as number; m.typesFilter = r.elements(n, (r) => (flex ? r.compactString() : r.string())); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

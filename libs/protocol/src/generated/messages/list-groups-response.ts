@@ -44,7 +44,7 @@ export function readListGroupsResponse(r: Reader, v: number): ListGroupsResponse
   const m = defaultListGroupsResponse();
   if (v >= 1) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
   r.field = "errorCode"; m.errorCode = r.int16();
-  { r.field = "groups"; const n = r.arrayLength(flex, false, flex ? 5 : 8) as number; m.groups = r.elements(n, (r) => readListGroupsResponseListedGroup(r, v)); }
+  { r.field = "groups"; const n = r.arrayLength(flex, false, 3) as number; m.groups = r.elements(n, (r) => readListGroupsResponseListedGroup(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -59,7 +59,7 @@ export function readListOffsetsRequest(r: Reader, v: number): ListOffsetsRequest
   const m = defaultListOffsetsRequest();
   r.field = "replicaId"; m.replicaId = r.int32();
   if (v >= 2) { r.field = "isolationLevel"; m.isolationLevel = r.int8(); }
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readListOffsetsRequestListOffsetsTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readListOffsetsRequestListOffsetsTopic(r, v)); }
   if (v >= 10) { r.field = "timeoutMs"; m.timeoutMs = r.int32(); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -83,7 +83,7 @@ export function readListOffsetsRequestListOffsetsTopic(r: Reader, v: number): Li
   const flex = v >= 6;
   const m = defaultListOffsetsRequestListOffsetsTopic();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 21 : 20) as number; m.partitions = r.elements(n, (r) => readListOffsetsRequestListOffsetsPartition(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 12) as number; m.partitions = r.elements(n, (r) => readListOffsetsRequestListOffsetsPartition(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -58,7 +58,7 @@ export function readListOffsetsResponse(r: Reader, v: number): ListOffsetsRespon
   const flex = v >= 6;
   const m = defaultListOffsetsResponse();
   if (v >= 2) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readListOffsetsResponseListOffsetsTopicResponse(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readListOffsetsResponseListOffsetsTopicResponse(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -78,7 +78,7 @@ export function readListOffsetsResponseListOffsetsTopicResponse(r: Reader, v: nu
   const flex = v >= 6;
   const m = defaultListOffsetsResponseListOffsetsTopicResponse();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 28 : 30) as number; m.partitions = r.elements(n, (r) => readListOffsetsResponseListOffsetsPartitionResponse(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 10) as number; m.partitions = r.elements(n, (r) => readListOffsetsResponseListOffsetsPartitionResponse(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -99,7 +99,7 @@ export function readListOffsetsResponseListOffsetsPartitionResponse(r: Reader, v
   const m = defaultListOffsetsResponseListOffsetsPartitionResponse();
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
-  if (v <= 0) { { r.field = "oldStyleOffsets"; const n = r.arrayLength(flex, false, flex ? 8 : 8) as number; m.oldStyleOffsets = r.elements(n, (r) => r.int64()); } }
+  if (v <= 0) { { r.field = "oldStyleOffsets"; const n = r.arrayLength(flex, false, 8) as number; m.oldStyleOffsets = r.elements(n, (r) => r.int64()); } }
   if (v >= 1) { r.field = "timestamp"; m.timestamp = r.int64(); }
   if (v >= 1) { r.field = "offset"; m.offset = r.int64(); }
   if (v >= 4) { r.field = "leaderEpoch"; m.leaderEpoch = r.int32(); }

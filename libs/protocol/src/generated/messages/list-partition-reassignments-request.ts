@@ -37,7 +37,7 @@ export function readListPartitionReassignmentsRequest(r: Reader, v: number): Lis
   const flex = true;
   const m = defaultListPartitionReassignmentsRequest();
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
-  { r.field = "topics"; const n = r.arrayLength(flex, true, flex ? 3 : 6); m.topics = n === null ? null : r.elements(n, (r) => readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, true, 3); m.topics = n === null ? null : r.elements(n, (r) => readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -57,7 +57,7 @@ export function readListPartitionReassignmentsRequestListPartitionReassignmentsT
   const flex = true;
   const m = defaultListPartitionReassignmentsRequestListPartitionReassignmentsTopics();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitionIndexes = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -60,7 +60,7 @@ export function readListPartitionReassignmentsResponse(r: Reader, v: number): Li
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readListPartitionReassignmentsResponseOngoingTopicReassignment(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readListPartitionReassignmentsResponseOngoingTopicReassignment(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -82,7 +82,7 @@ export function readListPartitionReassignmentsResponseOngoingTopicReassignment(r
   const flex = true;
   const m = defaultListPartitionReassignmentsResponseOngoingTopicReassignment();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 8 : 16) as number; m.partitions = r.elements(n, (r) => readListPartitionReassignmentsResponseOngoingPartitionReassignment(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 8) as number; m.partitions = r.elements(n, (r) => readListPartitionReassignmentsResponseOngoingPartitionReassignment(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -102,9 +102,9 @@ export function readListPartitionReassignmentsResponseOngoingPartitionReassignme
   const flex = true;
   const m = defaultListPartitionReassignmentsResponseOngoingPartitionReassignment();
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
-  { r.field = "replicas"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.replicas = r.elements(n, (r) => r.int32()); }
-  { r.field = "addingReplicas"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.addingReplicas = r.elements(n, (r) => r.int32()); }
-  { r.field = "removingReplicas"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.removingReplicas = r.elements(n, (r) => r.int32()); }
+  { r.field = "replicas"; const n = r.arrayLength(flex, false, 4) as number; m.replicas = r.elements(n, (r) => r.int32()); }
+  { r.field = "addingReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.addingReplicas = r.elements(n, (r) => r.int32()); }
+  { r.field = "removingReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.removingReplicas = r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -25,8 +25,8 @@ export function defaultListTransactionsRequest(): ListTransactionsRequest {
 export function readListTransactionsRequest(r: Reader, v: number): ListTransactionsRequest {
   const flex = true;
   const m = defaultListTransactionsRequest();
-  { r.field = "stateFilters"; const n = r.arrayLength(flex, false, flex ? 1 : 2) as number; m.stateFilters = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
-  { r.field = "producerIdFilters"; const n = r.arrayLength(flex, false, flex ? 8 : 8) as number; m.producerIdFilters = r.elements(n, (r) => r.int64()); }
+  { r.field = "stateFilters"; const n = r.arrayLength(flex, false, 1) as number; m.stateFilters = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
+  { r.field = "producerIdFilters"; const n = r.arrayLength(flex, false, 8) as number; m.producerIdFilters = r.elements(n, (r) => r.int64()); }
   if (v >= 1) { r.field = "durationFilter"; m.durationFilter = r.int64(); }
   if (flex) {
     readTaggedFields(r, m, () => false);

@@ -44,8 +44,8 @@ export function readListTransactionsResponse(r: Reader, v: number): ListTransact
   const m = defaultListTransactionsResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
-  { r.field = "unknownStateFilters"; const n = r.arrayLength(flex, false, flex ? 1 : 2) as number; m.unknownStateFilters = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
-  { r.field = "transactionStates"; const n = r.arrayLength(flex, false, flex ? 11 : 12) as number; m.transactionStates = r.elements(n, (r) => readListTransactionsResponseTransactionState(r, v)); }
+  { r.field = "unknownStateFilters"; const n = r.arrayLength(flex, false, 1) as number; m.unknownStateFilters = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
+  { r.field = "transactionStates"; const n = r.arrayLength(flex, false, 11) as number; m.transactionStates = r.elements(n, (r) => readListTransactionsResponseTransactionState(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -40,7 +40,7 @@ export function defaultMetadataRequestTopic(): MetadataRequestTopic {
 export function readMetadataRequest(r: Reader, v: number): MetadataRequest {
   const flex = v >= 9;
   const m = defaultMetadataRequest();
-  { r.field = "topics"; const n = r.arrayLength(flex, v >= 1, flex ? 18 : 18); m.topics = n === null ? null : r.elements(n, (r) => readMetadataRequestTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, v >= 1, 2); m.topics = n === null ? null : r.elements(n, (r) => readMetadataRequestTopic(r, v)); }
   if (v >= 4) { r.field = "allowAutoTopicCreation"; m.allowAutoTopicCreation = r.bool(); }
   if ((v >= 8 && v <= 10)) { r.field = "includeClusterAuthorizedOperations"; m.includeClusterAuthorizedOperations = r.bool(); }
   if (v >= 8) { r.field = "includeTopicAuthorizedOperations"; m.includeTopicAuthorizedOperations = r.bool(); }

@@ -93,10 +93,10 @@ export function readMetadataResponse(r: Reader, v: number): MetadataResponse {
   const flex = v >= 9;
   const m = defaultMetadataResponse();
   if (v >= 3) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
-  { r.field = "brokers"; const n = r.arrayLength(flex, false, flex ? 11 : 12) as number; m.brokers = r.elements(n, (r) => readMetadataResponseBroker(r, v)); }
+  { r.field = "brokers"; const n = r.arrayLength(flex, false, 10) as number; m.brokers = r.elements(n, (r) => readMetadataResponseBroker(r, v)); }
   if (v >= 2) { r.field = "clusterId"; m.clusterId = (flex ? r.compactNullableString() : r.nullableString()); }
   if (v >= 1) { r.field = "controllerId"; m.controllerId = r.int32(); }
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 26 : 29) as number; m.topics = r.elements(n, (r) => readMetadataResponseTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 8) as number; m.topics = r.elements(n, (r) => readMetadataResponseTopic(r, v)); }
   if ((v >= 8 && v <= 10)) { r.field = "clusterAuthorizedOperations"; m.clusterAuthorizedOperations = r.int32(); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -149,7 +149,7 @@ export function readMetadataResponseTopic(r: Reader, v: number): MetadataRespons
   r.field = "name"; m.name = (flex ? (v >= 12 ? r.compactNullableString() : r.compactString()) : (v >= 12 ? r.nullableString() : r.string()));
   if (v >= 10) { r.field = "topicId"; m.topicId = r.uuid(); }
   if (v >= 1) { r.field = "isInternal"; m.isInternal = r.bool(); }
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 18 : 26) as number; m.partitions = r.elements(n, (r) => readMetadataResponsePartition(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 18) as number; m.partitions = r.elements(n, (r) => readMetadataResponsePartition(r, v)); }
   if (v >= 8) { r.field = "topicAuthorizedOperations"; m.topicAuthorizedOperations = r.int32(); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -178,9 +178,9 @@ export function readMetadataResponsePartition(r: Reader, v: number): MetadataRes
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "leaderId"; m.leaderId = r.int32();
   if (v >= 7) { r.field = "leaderEpoch"; m.leaderEpoch = r.int32(); }
-  { r.field = "replicaNodes"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.replicaNodes = r.elements(n, (r) => r.int32()); }
-  { r.field = "isrNodes"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.isrNodes = r.elements(n, (r) => r.int32()); }
-  if (v >= 5) { { r.field = "offlineReplicas"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.offlineReplicas = r.elements(n, (r) => r.int32()); } }
+  { r.field = "replicaNodes"; const n = r.arrayLength(flex, false, 4) as number; m.replicaNodes = r.elements(n, (r) => r.int32()); }
+  { r.field = "isrNodes"; const n = r.arrayLength(flex, false, 4) as number; m.isrNodes = r.elements(n, (r) => r.int32()); }
+  if (v >= 5) { { r.field = "offlineReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.offlineReplicas = r.elements(n, (r) => r.int32()); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -68,7 +68,7 @@ export function readOffsetCommitRequest(r: Reader, v: number): OffsetCommitReque
   if (v >= 1) { r.field = "memberId"; m.memberId = (flex ? r.compactString() : r.string()); }
   if (v >= 7) { r.field = "groupInstanceId"; m.groupInstanceId = (flex ? r.compactNullableString() : r.nullableString()); }
   if ((v >= 2 && v <= 4)) { r.field = "retentionTimeMs"; m.retentionTimeMs = r.int64(); }
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readOffsetCommitRequestTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readOffsetCommitRequestTopic(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -93,7 +93,7 @@ export function readOffsetCommitRequestTopic(r: Reader, v: number): OffsetCommit
   const flex = v >= 8;
   const m = defaultOffsetCommitRequestTopic();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 26 : 26) as number; m.partitions = r.elements(n, (r) => readOffsetCommitRequestPartition(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 14) as number; m.partitions = r.elements(n, (r) => readOffsetCommitRequestPartition(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -50,7 +50,7 @@ export function readOffsetCommitResponse(r: Reader, v: number): OffsetCommitResp
   const flex = v >= 8;
   const m = defaultOffsetCommitResponse();
   if (v >= 3) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readOffsetCommitResponseTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readOffsetCommitResponseTopic(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -70,7 +70,7 @@ export function readOffsetCommitResponseTopic(r: Reader, v: number): OffsetCommi
   const flex = v >= 8;
   const m = defaultOffsetCommitResponseTopic();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 7 : 6) as number; m.partitions = r.elements(n, (r) => readOffsetCommitResponsePartition(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 6) as number; m.partitions = r.elements(n, (r) => readOffsetCommitResponsePartition(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -48,7 +48,7 @@ export function readOffsetDeleteRequest(r: Reader, v: number): OffsetDeleteReque
   const flex = false;
   const m = defaultOffsetDeleteRequest();
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readOffsetDeleteRequestTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 6) as number; m.topics = r.elements(n, (r) => readOffsetDeleteRequestTopic(r, v)); }
   return m;
 }
 
@@ -62,7 +62,7 @@ export function readOffsetDeleteRequestTopic(r: Reader, v: number): OffsetDelete
   const flex = false;
   const m = defaultOffsetDeleteRequestTopic();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 5 : 4) as number; m.partitions = r.elements(n, (r) => readOffsetDeleteRequestPartition(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => readOffsetDeleteRequestPartition(r, v)); }
   return m;
 }
 

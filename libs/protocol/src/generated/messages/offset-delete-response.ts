@@ -53,7 +53,7 @@ export function readOffsetDeleteResponse(r: Reader, v: number): OffsetDeleteResp
   const m = defaultOffsetDeleteResponse();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readOffsetDeleteResponseTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 6) as number; m.topics = r.elements(n, (r) => readOffsetDeleteResponseTopic(r, v)); }
   return m;
 }
 
@@ -68,7 +68,7 @@ export function readOffsetDeleteResponseTopic(r: Reader, v: number): OffsetDelet
   const flex = false;
   const m = defaultOffsetDeleteResponseTopic();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 7 : 6) as number; m.partitions = r.elements(n, (r) => readOffsetDeleteResponsePartition(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 6) as number; m.partitions = r.elements(n, (r) => readOffsetDeleteResponsePartition(r, v)); }
   return m;
 }
 

@@ -71,8 +71,8 @@ export function readOffsetFetchRequest(r: Reader, v: number): OffsetFetchRequest
   const flex = v >= 6;
   const m = defaultOffsetFetchRequest();
   if (v <= 7) { r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string()); }
-  if (v <= 7) { { r.field = "topics"; const n = r.arrayLength(flex, v >= 2, flex ? 3 : 6); m.topics = n === null ? null : r.elements(n, (r) => readOffsetFetchRequestTopic(r, v)); } }
-  if (v >= 8) { { r.field = "groups"; const n = r.arrayLength(flex, false, flex ? 8 : 12) as number; m.groups = r.elements(n, (r) => readOffsetFetchRequestGroup(r, v)); } }
+  if (v <= 7) { { r.field = "topics"; const n = r.arrayLength(flex, v >= 2, 1); m.topics = n === null ? null : r.elements(n, (r) => readOffsetFetchRequestTopic(r, v)); } }
+  if (v >= 8) { { r.field = "groups"; const n = r.arrayLength(flex, false, 1) as number; m.groups = r.elements(n, (r) => readOffsetFetchRequestGroup(r, v)); } }
   if (v >= 7) { r.field = "requireStable"; m.requireStable = r.bool(); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -99,7 +99,7 @@ export function readOffsetFetchRequestTopic(r: Reader, v: number): OffsetFetchRe
   const flex = v >= 6;
   const m = defaultOffsetFetchRequestTopic();
   if (v <= 7) { r.field = "name"; m.name = (flex ? r.compactString() : r.string()); }
-  if (v <= 7) { { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitionIndexes = r.elements(n, (r) => r.int32()); } }
+  if (v <= 7) { { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.elements(n, (r) => r.int32()); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -123,7 +123,7 @@ export function readOffsetFetchRequestGroup(r: Reader, v: number): OffsetFetchRe
   if (v >= 8) { r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string()); }
   if (v >= 9) { r.field = "memberId"; m.memberId = (flex ? r.compactNullableString() : r.nullableString()); }
   if (v >= 9) { r.field = "memberEpoch"; m.memberEpoch = r.int32(); }
-  if (v >= 8) { { r.field = "topics"; const n = r.arrayLength(flex, true, flex ? 3 : 6); m.topics = n === null ? null : r.elements(n, (r) => readOffsetFetchRequestTopics(r, v)); } }
+  if (v >= 8) { { r.field = "topics"; const n = r.arrayLength(flex, true, 1); m.topics = n === null ? null : r.elements(n, (r) => readOffsetFetchRequestTopics(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -147,7 +147,7 @@ export function readOffsetFetchRequestTopics(r: Reader, v: number): OffsetFetchR
   const flex = v >= 6;
   const m = defaultOffsetFetchRequestTopics();
   if (v >= 8) { r.field = "name"; m.name = (flex ? r.compactString() : r.string()); }
-  if (v >= 8) { { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitionIndexes = r.elements(n, (r) => r.int32()); } }
+  if (v >= 8) { { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.elements(n, (r) => r.int32()); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -107,9 +107,9 @@ export function readOffsetFetchResponse(r: Reader, v: number): OffsetFetchRespon
   const flex = v >= 6;
   const m = defaultOffsetFetchResponse();
   if (v >= 3) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
-  if (v <= 7) { { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readOffsetFetchResponseTopic(r, v)); } }
+  if (v <= 7) { { r.field = "topics"; const n = r.arrayLength(flex, false, 1) as number; m.topics = r.elements(n, (r) => readOffsetFetchResponseTopic(r, v)); } }
   if ((v >= 2 && v <= 7)) { r.field = "errorCode"; m.errorCode = r.int16(); }
-  if (v >= 8) { { r.field = "groups"; const n = r.arrayLength(flex, false, flex ? 5 : 8) as number; m.groups = r.elements(n, (r) => readOffsetFetchResponseGroup(r, v)); } }
+  if (v >= 8) { { r.field = "groups"; const n = r.arrayLength(flex, false, 1) as number; m.groups = r.elements(n, (r) => readOffsetFetchResponseGroup(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -133,7 +133,7 @@ export function readOffsetFetchResponseTopic(r: Reader, v: number): OffsetFetchR
   const flex = v >= 6;
   const m = defaultOffsetFetchResponseTopic();
   if (v <= 7) { r.field = "name"; m.name = (flex ? r.compactString() : r.string()); }
-  if (v <= 7) { { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 20 : 20) as number; m.partitions = r.elements(n, (r) => readOffsetFetchResponsePartition(r, v)); } }
+  if (v <= 7) { { r.field = "partitions"; const n = r.arrayLength(flex, false, 1) as number; m.partitions = r.elements(n, (r) => readOffsetFetchResponsePartition(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -185,7 +185,7 @@ export function readOffsetFetchResponseGroup(r: Reader, v: number): OffsetFetchR
   const flex = v >= 6;
   const m = defaultOffsetFetchResponseGroup();
   if (v >= 8) { r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string()); }
-  if (v >= 8) { { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readOffsetFetchResponseTopics(r, v)); } }
+  if (v >= 8) { { r.field = "topics"; const n = r.arrayLength(flex, false, 1) as number; m.topics = r.elements(n, (r) => readOffsetFetchResponseTopics(r, v)); } }
   if (v >= 8) { r.field = "errorCode"; m.errorCode = r.int16(); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -210,7 +210,7 @@ export function readOffsetFetchResponseTopics(r: Reader, v: number): OffsetFetch
   const flex = v >= 6;
   const m = defaultOffsetFetchResponseTopics();
   if (v >= 8) { r.field = "name"; m.name = (flex ? r.compactString() : r.string()); }
-  if (v >= 8) { { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 20 : 20) as number; m.partitions = r.elements(n, (r) => readOffsetFetchResponsePartitions(r, v)); } }
+  if (v >= 8) { { r.field = "partitions"; const n = r.arrayLength(flex, false, 1) as number; m.partitions = r.elements(n, (r) => readOffsetFetchResponsePartitions(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -52,7 +52,7 @@ export function readOffsetForLeaderEpochRequest(r: Reader, v: number): OffsetFor
   const flex = v >= 4;
   const m = defaultOffsetForLeaderEpochRequest();
   if (v >= 3) { r.field = "replicaId"; m.replicaId = r.int32(); }
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -72,7 +72,7 @@ export function readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: Reader, v
   const flex = v >= 4;
   const m = defaultOffsetForLeaderEpochRequestOffsetForLeaderTopic();
   r.field = "topic"; m.topic = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 13 : 12) as number; m.partitions = r.elements(n, (r) => readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 8) as number; m.partitions = r.elements(n, (r) => readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

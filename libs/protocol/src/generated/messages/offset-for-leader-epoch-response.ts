@@ -54,7 +54,7 @@ export function readOffsetForLeaderEpochResponse(r: Reader, v: number): OffsetFo
   const flex = v >= 4;
   const m = defaultOffsetForLeaderEpochResponse();
   if (v >= 2) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -74,7 +74,7 @@ export function readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r: Re
   const flex = v >= 4;
   const m = defaultOffsetForLeaderEpochResponseOffsetForLeaderTopicResult();
   r.field = "topic"; m.topic = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 19 : 18) as number; m.partitions = r.elements(n, (r) => readOffsetForLeaderEpochResponseEpochEndOffset(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 14) as number; m.partitions = r.elements(n, (r) => readOffsetForLeaderEpochResponseEpochEndOffset(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -56,7 +56,7 @@ export function readProduceRequest(r: Reader, v: number): ProduceRequest {
   if (v >= 3) { r.field = "transactionalId"; m.transactionalId = (flex ? r.compactNullableString() : r.nullableString()); }
   r.field = "acks"; m.acks = r.int16();
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
-  { r.field = "topicData"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topicData = r.elements(n, (r) => readProduceRequestTopicProduceData(r, v)); }
+  { r.field = "topicData"; const n = r.arrayLength(flex, false, 3) as number; m.topicData = r.elements(n, (r) => readProduceRequestTopicProduceData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -79,7 +79,7 @@ export function readProduceRequestTopicProduceData(r: Reader, v: number): Produc
   const flex = v >= 9;
   const m = defaultProduceRequestTopicProduceData();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitionData"; const n = r.arrayLength(flex, false, flex ? 6 : 8) as number; m.partitionData = r.elements(n, (r) => readProduceRequestPartitionProduceData(r, v)); }
+  { r.field = "partitionData"; const n = r.arrayLength(flex, false, 6) as number; m.partitionData = r.elements(n, (r) => readProduceRequestPartitionProduceData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -106,14 +106,14 @@ export function defaultProduceResponseNodeEndpoint(): ProduceResponseNodeEndpoin
 export function readProduceResponse(r: Reader, v: number): ProduceResponse {
   const flex = v >= 9;
   const m = defaultProduceResponse();
-  { r.field = "responses"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.responses = r.elements(n, (r) => readProduceResponseTopicProduceResponse(r, v)); }
+  { r.field = "responses"; const n = r.arrayLength(flex, false, 3) as number; m.responses = r.elements(n, (r) => readProduceResponseTopicProduceResponse(r, v)); }
   if (v >= 1) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
   if (flex) {
     readTaggedFields(r, m, (tag) => {
       switch (tag) {
         case 0:
           if (!(v >= 10)) return false;
-          { r.field = "nodeEndpoints"; const n = r.arrayLength(flex, false, flex ? 11 : 12) as number; m.nodeEndpoints = r.elements(n, (r) => readProduceResponseNodeEndpoint(r, v)); }
+          { r.field = "nodeEndpoints"; const n = r.arrayLength(flex, false, 1) as number; m.nodeEndpoints = r.elements(n, (r) => readProduceResponseNodeEndpoint(r, v)); }
           return true;
         default:
           return false;
@@ -138,7 +138,7 @@ export function readProduceResponseTopicProduceResponse(r: Reader, v: number): P
   const flex = v >= 9;
   const m = defaultProduceResponseTopicProduceResponse();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitionResponses"; const n = r.arrayLength(flex, false, flex ? 33 : 36) as number; m.partitionResponses = r.elements(n, (r) => readProduceResponsePartitionProduceResponse(r, v)); }
+  { r.field = "partitionResponses"; const n = r.arrayLength(flex, false, 14) as number; m.partitionResponses = r.elements(n, (r) => readProduceResponsePartitionProduceResponse(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -162,7 +162,7 @@ export function readProduceResponsePartitionProduceResponse(r: Reader, v: number
   r.field = "baseOffset"; m.baseOffset = r.int64();
   if (v >= 2) { r.field = "logAppendTimeMs"; m.logAppendTimeMs = r.int64(); }
   if (v >= 5) { r.field = "logStartOffset"; m.logStartOffset = r.int64(); }
-  if (v >= 8) { { r.field = "recordErrors"; const n = r.arrayLength(flex, false, flex ? 6 : 6) as number; m.recordErrors = r.elements(n, (r) => readProduceResponseBatchIndexAndErrorMessage(r, v)); } }
+  if (v >= 8) { { r.field = "recordErrors"; const n = r.arrayLength(flex, false, 1) as number; m.recordErrors = r.elements(n, (r) => readProduceResponseBatchIndexAndErrorMessage(r, v)); } }
   if (v >= 8) { r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString()); }
   if (flex) {
     readTaggedFields(r, m, (tag) => {

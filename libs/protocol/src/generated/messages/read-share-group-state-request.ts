@@ -50,7 +50,7 @@ export function readReadShareGroupStateRequest(r: Reader, v: number): ReadShareG
   const flex = true;
   const m = defaultReadShareGroupStateRequest();
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.topics = r.elements(n, (r) => readReadShareGroupStateRequestReadStateData(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 18) as number; m.topics = r.elements(n, (r) => readReadShareGroupStateRequestReadStateData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -70,7 +70,7 @@ export function readReadShareGroupStateRequestReadStateData(r: Reader, v: number
   const flex = true;
   const m = defaultReadShareGroupStateRequestReadStateData();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 9 : 8) as number; m.partitions = r.elements(n, (r) => readReadShareGroupStateRequestPartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 9) as number; m.partitions = r.elements(n, (r) => readReadShareGroupStateRequestPartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

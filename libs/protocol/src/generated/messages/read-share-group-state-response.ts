@@ -72,7 +72,7 @@ export function defaultReadShareGroupStateResponseStateBatch(): ReadShareGroupSt
 export function readReadShareGroupStateResponse(r: Reader, v: number): ReadShareGroupStateResponse {
   const flex = true;
   const m = defaultReadShareGroupStateResponse();
-  { r.field = "results"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.results = r.elements(n, (r) => readReadShareGroupStateResponseReadStateResult(r, v)); }
+  { r.field = "results"; const n = r.arrayLength(flex, false, 18) as number; m.results = r.elements(n, (r) => readReadShareGroupStateResponseReadStateResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -91,7 +91,7 @@ export function readReadShareGroupStateResponseReadStateResult(r: Reader, v: num
   const flex = true;
   const m = defaultReadShareGroupStateResponseReadStateResult();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 21 : 24) as number; m.partitions = r.elements(n, (r) => readReadShareGroupStateResponsePartitionResult(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 21) as number; m.partitions = r.elements(n, (r) => readReadShareGroupStateResponsePartitionResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -115,7 +115,7 @@ export function readReadShareGroupStateResponsePartitionResult(r: Reader, v: num
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "stateEpoch"; m.stateEpoch = r.int32();
   r.field = "startOffset"; m.startOffset = r.int64();
-  { r.field = "stateBatches"; const n = r.arrayLength(flex, false, flex ? 20 : 19) as number; m.stateBatches = r.elements(n, (r) => readReadShareGroupStateResponseStateBatch(r, v)); }
+  { r.field = "stateBatches"; const n = r.arrayLength(flex, false, 20) as number; m.stateBatches = r.elements(n, (r) => readReadShareGroupStateResponseStateBatch(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -50,7 +50,7 @@ export function readReadShareGroupStateSummaryRequest(r: Reader, v: number): Rea
   const flex = true;
   const m = defaultReadShareGroupStateSummaryRequest();
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.topics = r.elements(n, (r) => readReadShareGroupStateSummaryRequestReadStateSummaryData(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 18) as number; m.topics = r.elements(n, (r) => readReadShareGroupStateSummaryRequestReadStateSummaryData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -70,7 +70,7 @@ export function readReadShareGroupStateSummaryRequestReadStateSummaryData(r: Rea
   const flex = true;
   const m = defaultReadShareGroupStateSummaryRequestReadStateSummaryData();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 9 : 8) as number; m.partitions = r.elements(n, (r) => readReadShareGroupStateSummaryRequestPartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 9) as number; m.partitions = r.elements(n, (r) => readReadShareGroupStateSummaryRequestPartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

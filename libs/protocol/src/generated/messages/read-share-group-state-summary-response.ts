@@ -53,7 +53,7 @@ export function defaultReadShareGroupStateSummaryResponsePartitionResult(): Read
 export function readReadShareGroupStateSummaryResponse(r: Reader, v: number): ReadShareGroupStateSummaryResponse {
   const flex = true;
   const m = defaultReadShareGroupStateSummaryResponse();
-  { r.field = "results"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.results = r.elements(n, (r) => readReadShareGroupStateSummaryResponseReadStateSummaryResult(r, v)); }
+  { r.field = "results"; const n = r.arrayLength(flex, false, 18) as number; m.results = r.elements(n, (r) => readReadShareGroupStateSummaryResponseReadStateSummaryResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -72,7 +72,7 @@ export function readReadShareGroupStateSummaryResponseReadStateSummaryResult(r: 
   const flex = true;
   const m = defaultReadShareGroupStateSummaryResponseReadStateSummaryResult();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 20 : 20) as number; m.partitions = r.elements(n, (r) => readReadShareGroupStateSummaryResponsePartitionResult(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 20) as number; m.partitions = r.elements(n, (r) => readReadShareGroupStateSummaryResponsePartitionResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -24,7 +24,7 @@ export function readSaslHandshakeResponse(r: Reader, v: number): SaslHandshakeRe
   const flex = false;
   const m = defaultSaslHandshakeResponse();
   r.field = "errorCode"; m.errorCode = r.int16();
-  { r.field = "mechanisms"; const n = r.arrayLength(flex, false, flex ? 1 : 2) as number; m.mechanisms = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
+  { r.field = "mechanisms"; const n = r.arrayLength(flex, false, 2) as number; m.mechanisms = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
   return m;
 }
 

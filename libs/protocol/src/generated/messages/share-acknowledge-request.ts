@@ -71,7 +71,7 @@ export function readShareAcknowledgeRequest(r: Reader, v: number): ShareAcknowle
   r.field = "groupId"; m.groupId = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "memberId"; m.memberId = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "shareSessionEpoch"; m.shareSessionEpoch = r.int32();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.topics = r.elements(n, (r) => readShareAcknowledgeRequestAcknowledgeTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 18) as number; m.topics = r.elements(n, (r) => readShareAcknowledgeRequestAcknowledgeTopic(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -93,7 +93,7 @@ export function readShareAcknowledgeRequestAcknowledgeTopic(r: Reader, v: number
   const flex = true;
   const m = defaultShareAcknowledgeRequestAcknowledgeTopic();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 6 : 8) as number; m.partitions = r.elements(n, (r) => readShareAcknowledgeRequestAcknowledgePartition(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 6) as number; m.partitions = r.elements(n, (r) => readShareAcknowledgeRequestAcknowledgePartition(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -113,7 +113,7 @@ export function readShareAcknowledgeRequestAcknowledgePartition(r: Reader, v: nu
   const flex = true;
   const m = defaultShareAcknowledgeRequestAcknowledgePartition();
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
-  { r.field = "acknowledgementBatches"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.acknowledgementBatches = r.elements(n, (r) => readShareAcknowledgeRequestAcknowledgementBatch(r, v)); }
+  { r.field = "acknowledgementBatches"; const n = r.arrayLength(flex, false, 18) as number; m.acknowledgementBatches = r.elements(n, (r) => readShareAcknowledgeRequestAcknowledgementBatch(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -134,7 +134,7 @@ export function readShareAcknowledgeRequestAcknowledgementBatch(r: Reader, v: nu
   const m = defaultShareAcknowledgeRequestAcknowledgementBatch();
   r.field = "firstOffset"; m.firstOffset = r.int64();
   r.field = "lastOffset"; m.lastOffset = r.int64();
-  { r.field = "acknowledgeTypes"; const n = r.arrayLength(flex, false, flex ? 1 : 1) as number; m.acknowledgeTypes = r.elements(n, (r) => r.int8()); }
+  { r.field = "acknowledgeTypes"; const n = r.arrayLength(flex, false, 1) as number; m.acknowledgeTypes = r.elements(n, (r) => r.int8()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -92,8 +92,8 @@ export function readShareAcknowledgeResponse(r: Reader, v: number): ShareAcknowl
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  { r.field = "responses"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.responses = r.elements(n, (r) => readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r, v)); }
-  { r.field = "nodeEndpoints"; const n = r.arrayLength(flex, false, flex ? 11 : 12) as number; m.nodeEndpoints = r.elements(n, (r) => readShareAcknowledgeResponseNodeEndpoint(r, v)); }
+  { r.field = "responses"; const n = r.arrayLength(flex, false, 18) as number; m.responses = r.elements(n, (r) => readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r, v)); }
+  { r.field = "nodeEndpoints"; const n = r.arrayLength(flex, false, 11) as number; m.nodeEndpoints = r.elements(n, (r) => readShareAcknowledgeResponseNodeEndpoint(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -116,7 +116,7 @@ export function readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Rea
   const flex = true;
   const m = defaultShareAcknowledgeResponseShareAcknowledgeTopicResponse();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 17 : 16) as number; m.partitions = r.elements(n, (r) => readShareAcknowledgeResponsePartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 17) as number; m.partitions = r.elements(n, (r) => readShareAcknowledgeResponsePartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -97,8 +97,8 @@ export function readShareFetchRequest(r: Reader, v: number): ShareFetchRequest {
   r.field = "maxWaitMs"; m.maxWaitMs = r.int32();
   r.field = "minBytes"; m.minBytes = r.int32();
   r.field = "maxBytes"; m.maxBytes = r.int32();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.topics = r.elements(n, (r) => readShareFetchRequestFetchTopic(r, v)); }
-  { r.field = "forgottenTopicsData"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.forgottenTopicsData = r.elements(n, (r) => readShareFetchRequestForgottenTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 18) as number; m.topics = r.elements(n, (r) => readShareFetchRequestFetchTopic(r, v)); }
+  { r.field = "forgottenTopicsData"; const n = r.arrayLength(flex, false, 18) as number; m.forgottenTopicsData = r.elements(n, (r) => readShareFetchRequestForgottenTopic(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -124,7 +124,7 @@ export function readShareFetchRequestFetchTopic(r: Reader, v: number): ShareFetc
   const flex = true;
   const m = defaultShareFetchRequestFetchTopic();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 10 : 12) as number; m.partitions = r.elements(n, (r) => readShareFetchRequestFetchPartition(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 10) as number; m.partitions = r.elements(n, (r) => readShareFetchRequestFetchPartition(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -145,7 +145,7 @@ export function readShareFetchRequestFetchPartition(r: Reader, v: number): Share
   const m = defaultShareFetchRequestFetchPartition();
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "partitionMaxBytes"; m.partitionMaxBytes = r.int32();
-  { r.field = "acknowledgementBatches"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.acknowledgementBatches = r.elements(n, (r) => readShareFetchRequestAcknowledgementBatch(r, v)); }
+  { r.field = "acknowledgementBatches"; const n = r.arrayLength(flex, false, 18) as number; m.acknowledgementBatches = r.elements(n, (r) => readShareFetchRequestAcknowledgementBatch(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -167,7 +167,7 @@ export function readShareFetchRequestAcknowledgementBatch(r: Reader, v: number):
   const m = defaultShareFetchRequestAcknowledgementBatch();
   r.field = "firstOffset"; m.firstOffset = r.int64();
   r.field = "lastOffset"; m.lastOffset = r.int64();
-  { r.field = "acknowledgeTypes"; const n = r.arrayLength(flex, false, flex ? 1 : 1) as number; m.acknowledgeTypes = r.elements(n, (r) => r.int8()); }
+  { r.field = "acknowledgeTypes"; const n = r.arrayLength(flex, false, 1) as number; m.acknowledgeTypes = r.elements(n, (r) => r.int8()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -188,7 +188,7 @@ export function readShareFetchRequestForgottenTopic(r: Reader, v: number): Share
   const flex = true;
   const m = defaultShareFetchRequestForgottenTopic();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

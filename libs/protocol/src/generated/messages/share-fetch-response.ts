@@ -115,8 +115,8 @@ export function readShareFetchResponse(r: Reader, v: number): ShareFetchResponse
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  { r.field = "responses"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.responses = r.elements(n, (r) => readShareFetchResponseShareFetchableTopicResponse(r, v)); }
-  { r.field = "nodeEndpoints"; const n = r.arrayLength(flex, false, flex ? 11 : 12) as number; m.nodeEndpoints = r.elements(n, (r) => readShareFetchResponseNodeEndpoint(r, v)); }
+  { r.field = "responses"; const n = r.arrayLength(flex, false, 18) as number; m.responses = r.elements(n, (r) => readShareFetchResponseShareFetchableTopicResponse(r, v)); }
+  { r.field = "nodeEndpoints"; const n = r.arrayLength(flex, false, 11) as number; m.nodeEndpoints = r.elements(n, (r) => readShareFetchResponseNodeEndpoint(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -139,7 +139,7 @@ export function readShareFetchResponseShareFetchableTopicResponse(r: Reader, v: 
   const flex = true;
   const m = defaultShareFetchResponseShareFetchableTopicResponse();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 22 : 28) as number; m.partitions = r.elements(n, (r) => readShareFetchResponsePartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 22) as number; m.partitions = r.elements(n, (r) => readShareFetchResponsePartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -165,7 +165,7 @@ export function readShareFetchResponsePartitionData(r: Reader, v: number): Share
   r.field = "acknowledgeErrorMessage"; m.acknowledgeErrorMessage = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "currentLeader"; m.currentLeader = r.struct((r) => readShareFetchResponseLeaderIdAndEpoch(r, v));
   r.field = "records"; m.records = (flex ? r.compactNullableBytes() : r.nullableBytes());
-  { r.field = "acquiredRecords"; const n = r.arrayLength(flex, false, flex ? 19 : 18) as number; m.acquiredRecords = r.elements(n, (r) => readShareFetchResponseAcquiredRecords(r, v)); }
+  { r.field = "acquiredRecords"; const n = r.arrayLength(flex, false, 19) as number; m.acquiredRecords = r.elements(n, (r) => readShareFetchResponseAcquiredRecords(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

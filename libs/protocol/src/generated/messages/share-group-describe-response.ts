@@ -100,7 +100,7 @@ export function readShareGroupDescribeResponse(r: Reader, v: number): ShareGroup
   const flex = true;
   const m = defaultShareGroupDescribeResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
-  { r.field = "groups"; const n = r.arrayLength(flex, false, flex ? 20 : 26) as number; m.groups = r.elements(n, (r) => readShareGroupDescribeResponseDescribedGroup(r, v)); }
+  { r.field = "groups"; const n = r.arrayLength(flex, false, 20) as number; m.groups = r.elements(n, (r) => readShareGroupDescribeResponseDescribedGroup(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -121,7 +121,7 @@ export function readShareGroupDescribeResponseTopicPartitions(r: Reader, v: numb
   const m = defaultShareGroupDescribeResponseTopicPartitions();
   r.field = "topicId"; m.topicId = r.uuid();
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -141,7 +141,7 @@ export function writeShareGroupDescribeResponseTopicPartitions(w: Writer, m: Enc
 export function readShareGroupDescribeResponseAssignment(r: Reader, v: number): ShareGroupDescribeResponseAssignment {
   const flex = true;
   const m = defaultShareGroupDescribeResponseAssignment();
-  { r.field = "topicPartitions"; const n = r.arrayLength(flex, false, flex ? 19 : 22) as number; m.topicPartitions = r.elements(n, (r) => readShareGroupDescribeResponseTopicPartitions(r, v)); }
+  { r.field = "topicPartitions"; const n = r.arrayLength(flex, false, 19) as number; m.topicPartitions = r.elements(n, (r) => readShareGroupDescribeResponseTopicPartitions(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -166,7 +166,7 @@ export function readShareGroupDescribeResponseDescribedGroup(r: Reader, v: numbe
   r.field = "groupEpoch"; m.groupEpoch = r.int32();
   r.field = "assignmentEpoch"; m.assignmentEpoch = r.int32();
   r.field = "assignorName"; m.assignorName = (flex ? r.compactString() : r.string());
-  { r.field = "members"; const n = r.arrayLength(flex, false, flex ? 12 : 20) as number; m.members = r.elements(n, (r) => readShareGroupDescribeResponseMember(r, v)); }
+  { r.field = "members"; const n = r.arrayLength(flex, false, 12) as number; m.members = r.elements(n, (r) => readShareGroupDescribeResponseMember(r, v)); }
   r.field = "authorizedOperations"; m.authorizedOperations = r.int32();
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -198,7 +198,7 @@ export function readShareGroupDescribeResponseMember(r: Reader, v: number): Shar
   r.field = "memberEpoch"; m.memberEpoch = r.int32();
   r.field = "clientId"; m.clientId = (flex ? r.compactString() : r.string());
   r.field = "clientHost"; m.clientHost = (flex ? r.compactString() : r.string());
-  { r.field = "subscribedTopicNames"; const n = r.arrayLength(flex, false, flex ? 1 : 2) as number; m.subscribedTopicNames = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
+  { r.field = "subscribedTopicNames"; const n = r.arrayLength(flex, false, 1) as number; m.subscribedTopicNames = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
   r.field = "assignment"; m.assignment = r.struct((r) => readShareGroupDescribeResponseAssignment(r, v));
   if (flex) {
     readTaggedFields(r, m, () => false);

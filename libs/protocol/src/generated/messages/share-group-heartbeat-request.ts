@@ -33,7 +33,7 @@ export function readShareGroupHeartbeatRequest(r: Reader, v: number): ShareGroup
   r.field = "memberId"; m.memberId = (flex ? r.compactString() : r.string());
   r.field = "memberEpoch"; m.memberEpoch = r.int32();
   r.field = "rackId"; m.rackId = (flex ? r.compactNullableString() : r.nullableString());
-  { r.field = "subscribedTopicNames"; const n = r.arrayLength(flex, true, flex ? 1 : 2); m.subscribedTopicNames = n === null ? null : r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
+  { r.field = "subscribedTopicNames"; const n = r.arrayLength(flex, true, 1); m.subscribedTopicNames = n === null ? null : r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -88,7 +88,7 @@ export function readShareGroupHeartbeatResponseTopicPartitions(r: Reader, v: num
   const flex = true;
   const m = defaultShareGroupHeartbeatResponseTopicPartitions();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -107,7 +107,7 @@ export function writeShareGroupHeartbeatResponseTopicPartitions(w: Writer, m: En
 export function readShareGroupHeartbeatResponseAssignment(r: Reader, v: number): ShareGroupHeartbeatResponseAssignment {
   const flex = true;
   const m = defaultShareGroupHeartbeatResponseAssignment();
-  { r.field = "topicPartitions"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.topicPartitions = r.elements(n, (r) => readShareGroupHeartbeatResponseTopicPartitions(r, v)); }
+  { r.field = "topicPartitions"; const n = r.arrayLength(flex, false, 18) as number; m.topicPartitions = r.elements(n, (r) => readShareGroupHeartbeatResponseTopicPartitions(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -94,9 +94,9 @@ export function readStopReplicaRequest(r: Reader, v: number): StopReplicaRequest
   r.field = "controllerEpoch"; m.controllerEpoch = r.int32();
   if (v >= 1) { r.field = "brokerEpoch"; m.brokerEpoch = r.int64(); }
   if (v <= 2) { r.field = "deletePartitions"; m.deletePartitions = r.bool(); }
-  if (v <= 0) { { r.field = "ungroupedPartitions"; const n = r.arrayLength(flex, false, flex ? 6 : 6) as number; m.ungroupedPartitions = r.elements(n, (r) => readStopReplicaRequestStopReplicaPartitionV0(r, v)); } }
-  if ((v >= 1 && v <= 2)) { { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readStopReplicaRequestStopReplicaTopicV1(r, v)); } }
-  if (v >= 3) { { r.field = "topicStates"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topicStates = r.elements(n, (r) => readStopReplicaRequestStopReplicaTopicState(r, v)); } }
+  if (v <= 0) { { r.field = "ungroupedPartitions"; const n = r.arrayLength(flex, false, 1) as number; m.ungroupedPartitions = r.elements(n, (r) => readStopReplicaRequestStopReplicaPartitionV0(r, v)); } }
+  if ((v >= 1 && v <= 2)) { { r.field = "topics"; const n = r.arrayLength(flex, false, 1) as number; m.topics = r.elements(n, (r) => readStopReplicaRequestStopReplicaTopicV1(r, v)); } }
+  if (v >= 3) { { r.field = "topicStates"; const n = r.arrayLength(flex, false, 1) as number; m.topicStates = r.elements(n, (r) => readStopReplicaRequestStopReplicaTopicState(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -149,7 +149,7 @@ export function readStopReplicaRequestStopReplicaTopicV1(r: Reader, v: number): 
   const flex = v >= 2;
   const m = defaultStopReplicaRequestStopReplicaTopicV1();
   if ((v >= 1 && v <= 2)) { r.field = "name"; m.name = (flex ? r.compactString() : r.string()); }
-  if ((v >= 1 && v <= 2)) { { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitionIndexes = r.elements(n, (r) => r.int32()); } }
+  if ((v >= 1 && v <= 2)) { { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.elements(n, (r) => r.int32()); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -171,7 +171,7 @@ export function readStopReplicaRequestStopReplicaTopicState(r: Reader, v: number
   const flex = v >= 2;
   const m = defaultStopReplicaRequestStopReplicaTopicState();
   if (v >= 3) { r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string()); }
-  if (v >= 3) { { r.field = "partitionStates"; const n = r.arrayLength(flex, false, flex ? 10 : 9) as number; m.partitionStates = r.elements(n, (r) => readStopReplicaRequestStopReplicaPartitionState(r, v)); } }
+  if (v >= 3) { { r.field = "partitionStates"; const n = r.arrayLength(flex, false, 1) as number; m.partitionStates = r.elements(n, (r) => readStopReplicaRequestStopReplicaPartitionState(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

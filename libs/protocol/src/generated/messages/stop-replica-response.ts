@@ -39,7 +39,7 @@ export function readStopReplicaResponse(r: Reader, v: number): StopReplicaRespon
   const flex = v >= 2;
   const m = defaultStopReplicaResponse();
   r.field = "errorCode"; m.errorCode = r.int16();
-  { r.field = "partitionErrors"; const n = r.arrayLength(flex, false, flex ? 8 : 8) as number; m.partitionErrors = r.elements(n, (r) => readStopReplicaResponseStopReplicaPartitionError(r, v)); }
+  { r.field = "partitionErrors"; const n = r.arrayLength(flex, false, 8) as number; m.partitionErrors = r.elements(n, (r) => readStopReplicaResponseStopReplicaPartitionError(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

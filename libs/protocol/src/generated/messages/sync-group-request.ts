@@ -52,7 +52,7 @@ export function readSyncGroupRequest(r: Reader, v: number): SyncGroupRequest {
   if (v >= 3) { r.field = "groupInstanceId"; m.groupInstanceId = (flex ? r.compactNullableString() : r.nullableString()); }
   if (v >= 5) { r.field = "protocolType"; m.protocolType = (flex ? r.compactNullableString() : r.nullableString()); }
   if (v >= 5) { r.field = "protocolName"; m.protocolName = (flex ? r.compactNullableString() : r.nullableString()); }
-  { r.field = "assignments"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.assignments = r.elements(n, (r) => readSyncGroupRequestAssignment(r, v)); }
+  { r.field = "assignments"; const n = r.arrayLength(flex, false, 3) as number; m.assignments = r.elements(n, (r) => readSyncGroupRequestAssignment(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

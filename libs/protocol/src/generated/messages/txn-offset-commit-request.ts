@@ -72,7 +72,7 @@ export function readTxnOffsetCommitRequest(r: Reader, v: number): TxnOffsetCommi
   if (v >= 3) { r.field = "generationId"; m.generationId = r.int32(); }
   if (v >= 3) { r.field = "memberId"; m.memberId = (flex ? r.compactString() : r.string()); }
   if (v >= 3) { r.field = "groupInstanceId"; m.groupInstanceId = (flex ? r.compactNullableString() : r.nullableString()); }
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readTxnOffsetCommitRequestTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readTxnOffsetCommitRequestTopic(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -101,7 +101,7 @@ export function readTxnOffsetCommitRequestTopic(r: Reader, v: number): TxnOffset
   const flex = v >= 3;
   const m = defaultTxnOffsetCommitRequestTopic();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 18 : 18) as number; m.partitions = r.elements(n, (r) => readTxnOffsetCommitRequestPartition(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 14) as number; m.partitions = r.elements(n, (r) => readTxnOffsetCommitRequestPartition(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -50,7 +50,7 @@ export function readTxnOffsetCommitResponse(r: Reader, v: number): TxnOffsetComm
   const flex = v >= 3;
   const m = defaultTxnOffsetCommitResponse();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readTxnOffsetCommitResponseTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readTxnOffsetCommitResponseTopic(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -70,7 +70,7 @@ export function readTxnOffsetCommitResponseTopic(r: Reader, v: number): TxnOffse
   const flex = v >= 3;
   const m = defaultTxnOffsetCommitResponseTopic();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 7 : 6) as number; m.partitions = r.elements(n, (r) => readTxnOffsetCommitResponsePartition(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 6) as number; m.partitions = r.elements(n, (r) => readTxnOffsetCommitResponsePartition(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -43,7 +43,7 @@ export function readUpdateFeaturesRequest(r: Reader, v: number): UpdateFeaturesR
   const flex = true;
   const m = defaultUpdateFeaturesRequest();
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
-  { r.field = "featureUpdates"; const n = r.arrayLength(flex, false, flex ? 6 : 6) as number; m.featureUpdates = r.elements(n, (r) => readUpdateFeaturesRequestFeatureUpdateKey(r, v)); }
+  { r.field = "featureUpdates"; const n = r.arrayLength(flex, false, 5) as number; m.featureUpdates = r.elements(n, (r) => readUpdateFeaturesRequestFeatureUpdateKey(r, v)); }
   if (v >= 1) { r.field = "validateOnly"; m.validateOnly = r.bool(); }
   if (flex) {
     readTaggedFields(r, m, () => false);

@@ -45,7 +45,7 @@ export function readUpdateFeaturesResponse(r: Reader, v: number): UpdateFeatures
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
-  if (v <= 1) { { r.field = "results"; const n = r.arrayLength(flex, false, flex ? 5 : 6) as number; m.results = r.elements(n, (r) => readUpdateFeaturesResponseUpdatableFeatureResult(r, v)); } }
+  if (v <= 1) { { r.field = "results"; const n = r.arrayLength(flex, false, 5) as number; m.results = r.elements(n, (r) => readUpdateFeaturesResponseUpdatableFeatureResult(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

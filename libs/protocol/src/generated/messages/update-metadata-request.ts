@@ -117,9 +117,9 @@ export function readUpdateMetadataRequest(r: Reader, v: number): UpdateMetadataR
   if (v >= 8) { r.field = "isKRaftController"; m.isKRaftController = r.bool(); }
   r.field = "controllerEpoch"; m.controllerEpoch = r.int32();
   if (v >= 5) { r.field = "brokerEpoch"; m.brokerEpoch = r.int64(); }
-  if (v <= 4) { { r.field = "ungroupedPartitionStates"; const n = r.arrayLength(flex, false, flex ? 25 : 34) as number; m.ungroupedPartitionStates = r.elements(n, (r) => readUpdateMetadataRequestUpdateMetadataPartitionState(r, v)); } }
-  if (v >= 5) { { r.field = "topicStates"; const n = r.arrayLength(flex, false, flex ? 19 : 22) as number; m.topicStates = r.elements(n, (r) => readUpdateMetadataRequestUpdateMetadataTopicState(r, v)); } }
-  { r.field = "liveBrokers"; const n = r.arrayLength(flex, false, flex ? 12 : 16) as number; m.liveBrokers = r.elements(n, (r) => readUpdateMetadataRequestUpdateMetadataBroker(r, v)); }
+  if (v <= 4) { { r.field = "ungroupedPartitionStates"; const n = r.arrayLength(flex, false, 24) as number; m.ungroupedPartitionStates = r.elements(n, (r) => readUpdateMetadataRequestUpdateMetadataPartitionState(r, v)); } }
+  if (v >= 5) { { r.field = "topicStates"; const n = r.arrayLength(flex, false, 1) as number; m.topicStates = r.elements(n, (r) => readUpdateMetadataRequestUpdateMetadataTopicState(r, v)); } }
+  { r.field = "liveBrokers"; const n = r.arrayLength(flex, false, 7) as number; m.liveBrokers = r.elements(n, (r) => readUpdateMetadataRequestUpdateMetadataBroker(r, v)); }
   if (flex) {
     readTaggedFields(r, m, (tag) => {
       switch (tag) {
@@ -162,10 +162,10 @@ export function readUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader,
   r.field = "controllerEpoch"; m.controllerEpoch = r.int32();
   r.field = "leader"; m.leader = r.int32();
   r.field = "leaderEpoch"; m.leaderEpoch = r.int32();
-  { r.field = "isr"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.isr = r.elements(n, (r) => r.int32()); }
+  { r.field = "isr"; const n = r.arrayLength(flex, false, 4) as number; m.isr = r.elements(n, (r) => r.int32()); }
   r.field = "zkVersion"; m.zkVersion = r.int32();
-  { r.field = "replicas"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.replicas = r.elements(n, (r) => r.int32()); }
-  if (v >= 4) { { r.field = "offlineReplicas"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.offlineReplicas = r.elements(n, (r) => r.int32()); } }
+  { r.field = "replicas"; const n = r.arrayLength(flex, false, 4) as number; m.replicas = r.elements(n, (r) => r.int32()); }
+  if (v >= 4) { { r.field = "offlineReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.offlineReplicas = r.elements(n, (r) => r.int32()); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -193,7 +193,7 @@ export function readUpdateMetadataRequestUpdateMetadataTopicState(r: Reader, v: 
   const m = defaultUpdateMetadataRequestUpdateMetadataTopicState();
   if (v >= 5) { r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string()); }
   if (v >= 7) { r.field = "topicId"; m.topicId = r.uuid(); }
-  if (v >= 5) { { r.field = "partitionStates"; const n = r.arrayLength(flex, false, flex ? 25 : 34) as number; m.partitionStates = r.elements(n, (r) => readUpdateMetadataRequestUpdateMetadataPartitionState(r, v)); } }
+  if (v >= 5) { { r.field = "partitionStates"; const n = r.arrayLength(flex, false, 24) as number; m.partitionStates = r.elements(n, (r) => readUpdateMetadataRequestUpdateMetadataPartitionState(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -218,7 +218,7 @@ export function readUpdateMetadataRequestUpdateMetadataBroker(r: Reader, v: numb
   r.field = "id"; m.id = r.int32();
   if (v <= 0) { r.field = "v0Host"; m.v0Host = (flex ? r.compactString() : r.string()); }
   if (v <= 0) { r.field = "v0Port"; m.v0Port = r.int32(); }
-  if (v >= 1) { { r.field = "endpoints"; const n = r.arrayLength(flex, false, flex ? 9 : 10) as number; m.endpoints = r.elements(n, (r) => readUpdateMetadataRequestUpdateMetadataEndpoint(r, v)); } }
+  if (v >= 1) { { r.field = "endpoints"; const n = r.arrayLength(flex, false, 1) as number; m.endpoints = r.elements(n, (r) => readUpdateMetadataRequestUpdateMetadataEndpoint(r, v)); } }
   if (v >= 2) { r.field = "rack"; m.rack = (flex ? r.compactNullableString() : r.nullableString()); }
   if (flex) {
     readTaggedFields(r, m, () => false);

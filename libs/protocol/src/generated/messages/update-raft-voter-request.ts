@@ -63,7 +63,7 @@ export function readUpdateRaftVoterRequest(r: Reader, v: number): UpdateRaftVote
   r.field = "currentLeaderEpoch"; m.currentLeaderEpoch = r.int32();
   r.field = "voterId"; m.voterId = r.int32();
   r.field = "voterDirectoryId"; m.voterDirectoryId = r.uuid();
-  { r.field = "listeners"; const n = r.arrayLength(flex, false, flex ? 5 : 6) as number; m.listeners = r.elements(n, (r) => readUpdateRaftVoterRequestListener(r, v)); }
+  { r.field = "listeners"; const n = r.arrayLength(flex, false, 5) as number; m.listeners = r.elements(n, (r) => readUpdateRaftVoterRequestListener(r, v)); }
   r.field = "kRaftVersionFeature"; m.kRaftVersionFeature = r.struct((r) => readUpdateRaftVoterRequestKRaftVersionFeature(r, v));
   if (flex) {
     readTaggedFields(r, m, () => false);

@@ -63,7 +63,7 @@ export function readVoteRequest(r: Reader, v: number): VoteRequest {
   const m = defaultVoteRequest();
   r.field = "clusterId"; m.clusterId = (flex ? r.compactNullableString() : r.nullableString());
   if (v >= 1) { r.field = "voterId"; m.voterId = r.int32(); }
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readVoteRequestTopicData(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readVoteRequestTopicData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -84,7 +84,7 @@ export function readVoteRequestTopicData(r: Reader, v: number): VoteRequestTopic
   const flex = true;
   const m = defaultVoteRequestTopicData();
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 57 : 56) as number; m.partitions = r.elements(n, (r) => readVoteRequestPartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 25) as number; m.partitions = r.elements(n, (r) => readVoteRequestPartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -73,13 +73,13 @@ export function readVoteResponse(r: Reader, v: number): VoteResponse {
   const flex = true;
   const m = defaultVoteResponse();
   r.field = "errorCode"; m.errorCode = r.int16();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readVoteResponseTopicData(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readVoteResponseTopicData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, (tag) => {
       switch (tag) {
         case 0:
           if (!(v >= 1)) return false;
-          { r.field = "nodeEndpoints"; const n = r.arrayLength(flex, false, flex ? 8 : 8) as number; m.nodeEndpoints = r.elements(n, (r) => readVoteResponseNodeEndpoint(r, v)); }
+          { r.field = "nodeEndpoints"; const n = r.arrayLength(flex, false, 1) as number; m.nodeEndpoints = r.elements(n, (r) => readVoteResponseNodeEndpoint(r, v)); }
           return true;
         default:
           return false;
@@ -104,7 +104,7 @@ export function readVoteResponseTopicData(r: Reader, v: number): VoteResponseTop
   const flex = true;
   const m = defaultVoteResponseTopicData();
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 16 : 15) as number; m.partitions = r.elements(n, (r) => readVoteResponsePartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 16) as number; m.partitions = r.elements(n, (r) => readVoteResponsePartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

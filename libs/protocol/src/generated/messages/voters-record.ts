@@ -69,7 +69,7 @@ export function readVotersRecord(r: Reader, v: number): VotersRecord {
   const flex = true;
   const m = defaultVotersRecord();
   r.field = "version"; m.version = r.int16();
-  { r.field = "voters"; const n = r.arrayLength(flex, false, flex ? 27 : 28) as number; m.voters = r.elements(n, (r) => readVotersRecordVoter(r, v)); }
+  { r.field = "voters"; const n = r.arrayLength(flex, false, 27) as number; m.voters = r.elements(n, (r) => readVotersRecordVoter(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -90,7 +90,7 @@ export function readVotersRecordVoter(r: Reader, v: number): VotersRecordVoter {
   const m = defaultVotersRecordVoter();
   r.field = "voterId"; m.voterId = r.int32();
   r.field = "voterDirectoryId"; m.voterDirectoryId = r.uuid();
-  { r.field = "endpoints"; const n = r.arrayLength(flex, false, flex ? 5 : 6) as number; m.endpoints = r.elements(n, (r) => readVotersRecordEndpoint(r, v)); }
+  { r.field = "endpoints"; const n = r.arrayLength(flex, false, 5) as number; m.endpoints = r.elements(n, (r) => readVotersRecordEndpoint(r, v)); }
   r.field = "kRaftVersionFeature"; m.kRaftVersionFeature = r.struct((r) => readVotersRecordKRaftVersionFeature(r, v));
   if (flex) {
     readTaggedFields(r, m, () => false);

@@ -73,7 +73,7 @@ export function readWriteShareGroupStateRequest(r: Reader, v: number): WriteShar
   const flex = true;
   const m = defaultWriteShareGroupStateRequest();
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.topics = r.elements(n, (r) => readWriteShareGroupStateRequestWriteStateData(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 18) as number; m.topics = r.elements(n, (r) => readWriteShareGroupStateRequestWriteStateData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -93,7 +93,7 @@ export function readWriteShareGroupStateRequestWriteStateData(r: Reader, v: numb
   const flex = true;
   const m = defaultWriteShareGroupStateRequestWriteStateData();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 22 : 24) as number; m.partitions = r.elements(n, (r) => readWriteShareGroupStateRequestPartitionData(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 22) as number; m.partitions = r.elements(n, (r) => readWriteShareGroupStateRequestPartitionData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -116,7 +116,7 @@ export function readWriteShareGroupStateRequestPartitionData(r: Reader, v: numbe
   r.field = "stateEpoch"; m.stateEpoch = r.int32();
   r.field = "leaderEpoch"; m.leaderEpoch = r.int32();
   r.field = "startOffset"; m.startOffset = r.int64();
-  { r.field = "stateBatches"; const n = r.arrayLength(flex, false, flex ? 20 : 19) as number; m.stateBatches = r.elements(n, (r) => readWriteShareGroupStateRequestStateBatch(r, v)); }
+  { r.field = "stateBatches"; const n = r.arrayLength(flex, false, 20) as number; m.stateBatches = r.elements(n, (r) => readWriteShareGroupStateRequestStateBatch(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

@@ -49,7 +49,7 @@ export function defaultWriteShareGroupStateResponsePartitionResult(): WriteShare
 export function readWriteShareGroupStateResponse(r: Reader, v: number): WriteShareGroupStateResponse {
   const flex = true;
   const m = defaultWriteShareGroupStateResponse();
-  { r.field = "results"; const n = r.arrayLength(flex, false, flex ? 18 : 20) as number; m.results = r.elements(n, (r) => readWriteShareGroupStateResponseWriteStateResult(r, v)); }
+  { r.field = "results"; const n = r.arrayLength(flex, false, 18) as number; m.results = r.elements(n, (r) => readWriteShareGroupStateResponseWriteStateResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -68,7 +68,7 @@ export function readWriteShareGroupStateResponseWriteStateResult(r: Reader, v: n
   const flex = true;
   const m = defaultWriteShareGroupStateResponseWriteStateResult();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 8 : 8) as number; m.partitions = r.elements(n, (r) => readWriteShareGroupStateResponsePartitionResult(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 8) as number; m.partitions = r.elements(n, (r) => readWriteShareGroupStateResponsePartitionResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

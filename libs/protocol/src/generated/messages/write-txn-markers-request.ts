@@ -53,7 +53,7 @@ export function defaultWriteTxnMarkersRequestWritableTxnMarkerTopic(): WriteTxnM
 export function readWriteTxnMarkersRequest(r: Reader, v: number): WriteTxnMarkersRequest {
   const flex = v >= 1;
   const m = defaultWriteTxnMarkersRequest();
-  { r.field = "markers"; const n = r.arrayLength(flex, false, flex ? 17 : 19) as number; m.markers = r.elements(n, (r) => readWriteTxnMarkersRequestWritableTxnMarker(r, v)); }
+  { r.field = "markers"; const n = r.arrayLength(flex, false, 17) as number; m.markers = r.elements(n, (r) => readWriteTxnMarkersRequestWritableTxnMarker(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -74,7 +74,7 @@ export function readWriteTxnMarkersRequestWritableTxnMarker(r: Reader, v: number
   r.field = "producerId"; m.producerId = r.int64();
   r.field = "producerEpoch"; m.producerEpoch = r.int16();
   r.field = "transactionResult"; m.transactionResult = r.bool();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readWriteTxnMarkersRequestWritableTxnMarkerTopic(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readWriteTxnMarkersRequestWritableTxnMarkerTopic(r, v)); }
   r.field = "coordinatorEpoch"; m.coordinatorEpoch = r.int32();
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -98,7 +98,7 @@ export function readWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, v: n
   const flex = v >= 1;
   const m = defaultWriteTxnMarkersRequestWritableTxnMarkerTopic();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, flex ? 4 : 4) as number; m.partitionIndexes = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.elements(n, (r) => r.int32()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }

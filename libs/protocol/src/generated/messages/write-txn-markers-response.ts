@@ -60,7 +60,7 @@ export function defaultWriteTxnMarkersResponseWritableTxnMarkerPartitionResult()
 export function readWriteTxnMarkersResponse(r: Reader, v: number): WriteTxnMarkersResponse {
   const flex = v >= 1;
   const m = defaultWriteTxnMarkersResponse();
-  { r.field = "markers"; const n = r.arrayLength(flex, false, flex ? 10 : 12) as number; m.markers = r.elements(n, (r) => readWriteTxnMarkersResponseWritableTxnMarkerResult(r, v)); }
+  { r.field = "markers"; const n = r.arrayLength(flex, false, 10) as number; m.markers = r.elements(n, (r) => readWriteTxnMarkersResponseWritableTxnMarkerResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -79,7 +79,7 @@ export function readWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, v:
   const flex = v >= 1;
   const m = defaultWriteTxnMarkersResponseWritableTxnMarkerResult();
   r.field = "producerId"; m.producerId = r.int64();
-  { r.field = "topics"; const n = r.arrayLength(flex, false, flex ? 3 : 6) as number; m.topics = r.elements(n, (r) => readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, v)); }
+  { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -99,7 +99,7 @@ export function readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reade
   const flex = v >= 1;
   const m = defaultWriteTxnMarkersResponseWritableTxnMarkerTopicResult();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, flex ? 7 : 6) as number; m.partitions = r.elements(n, (r) => readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 6) as number; m.partitions = r.elements(n, (r) => readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
