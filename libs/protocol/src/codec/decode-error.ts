@@ -18,6 +18,8 @@ export class DecodeError extends Error {
   /** Path segments, outermost first; array elements are written `name[i]`. */
   readonly path: string[];
   readonly offset: number;
+  /** What is wrong, without the location. */
+  readonly detail: string;
   api: string | undefined;
   version: number | undefined;
 
@@ -27,15 +29,19 @@ export class DecodeError extends Error {
     this.code = code;
     this.offset = offset;
     this.path = path;
+    this.detail = detail;
+    this.locate();
   }
 
   get fieldPath(): string {
     return this.path.join('.');
   }
 
-  override get message(): string {
+  /** Rewrites `message` once the API, version and path are known (they are filled in as the error unwinds). */
+  locate(): this {
     const where = [this.api && `${this.api}${this.version === undefined ? '' : ` v${this.version}`}`, this.fieldPath].filter(Boolean).join(' ');
-    return `${where ? `${where}: ` : ''}${super.message} (${this.code} at byte ${this.offset})`;
+    this.message = `${where ? `${where}: ` : ''}${this.detail} (${this.code} at byte ${this.offset})`;
+    return this;
   }
 }
 

@@ -129,6 +129,7 @@ export function decodeMessage<T>(
     if (err instanceof DecodeError) {
       err.api ??= api;
       err.version ??= version;
+      err.locate();
     }
     throw err;
   }

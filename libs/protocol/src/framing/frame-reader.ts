@@ -26,7 +26,7 @@ export class FrameReader {
     const frames: Buffer[] = [];
     let offset = 0;
     // Fast path: nothing pending, whole frames inside this chunk need no copy.
-    while (this.#pendingBytes === 0 && chunk.length - offset >= 4) {
+    while (this.#pendingBytes === 0 && this.#expected < 0 && chunk.length - offset >= 4) {
       const size = this.#checkSize(chunk.readInt32BE(offset));
       if (chunk.length - offset - 4 < size) break;
       frames.push(chunk.subarray(offset + 4, offset + 4 + size));
@@ -54,6 +54,7 @@ export class FrameReader {
 
   /** Removes `n` bytes from the front of the pending chunks. */
   #take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0);
     const first = this.#pending[0]!;
     let out: Buffer;
     if (first.length >= n) {

@@ -58,7 +58,7 @@ export function decodeRequest(frame: Buffer): DecodedRequest {
     const err = new DecodeError('unsupported-version', `${api.name} has no version ${prefix.apiVersion}`, 2, ['header', 'requestApiVersion']);
     err.api = api.request.name;
     err.version = prefix.apiVersion;
-    throw err;
+    throw err.locate();
   }
   const r = new Reader(frame);
   let header: RequestHeader;
@@ -66,7 +66,7 @@ export function decodeRequest(frame: Buffer): DecodedRequest {
     header = readRequestHeader(r, requestHeaderVersion(prefix.apiKey, prefix.apiVersion));
   } catch (err) {
     if (err instanceof DecodeError) err.path.unshift('header');
-    throw err;
+    throw err instanceof DecodeError ? err.locate() : err;
   }
   const bodyOffset = r.pos;
   const body = api.request.decode(r, prefix.apiVersion);
