@@ -8,3 +8,8 @@ export * from './headers/headers.ts';
 export * from './generated/index.ts';
 export * from './records/batch-header.ts';
 export * from './records/crc32c.ts';
+export * from './records/record-batch.ts';
+export * from './records/record-set.ts';
+export * from './records/legacy.ts';
+export * from './records/varint.ts';
+export * from './compression/codecs.ts';
