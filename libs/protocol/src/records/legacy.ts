@@ -49,10 +49,8 @@ export function decodeLegacyMessageSet(blob: Buffer, maxDecompressedBytes = DEFA
       timestamp = blob.readBigInt64BE(p);
       p += 8;
     }
-    let key: Buffer | null;
-    let value: Buffer | null;
-    [key, p] = bytesAt(blob, p, end, 'key');
-    [value, p] = bytesAt(blob, p, end, 'value');
+    const [key, afterKey] = bytesAt(blob, p, end, 'key');
+    const [value] = bytesAt(blob, afterKey, end, 'value');
     const codec = (attributes & 0x07) as CompressionId;
     compressionName(codec);
     if (codec === Compression.none) {

@@ -56,17 +56,12 @@ export function decodeRecords(buf: Buffer, count: number): KafkaRecord[] {
     if (length < 0 || end > buf.length) throw new DecodeError('length-exceeds-buffer', `record claims ${length} bytes`, pos, [field]);
     if (bodyStart >= end) throw new DecodeError('truncated', 'empty record', pos, [field]);
     const attributes = buf[bodyStart]!;
-    let p = bodyStart + 1;
-    let timestampDelta: number;
-    let offsetDelta: number;
-    let key: Buffer | null;
-    let value: Buffer | null;
-    let headerCount: number;
-    [timestampDelta, p] = readVarint(buf, p, end, `${field}.timestampDelta`);
-    [offsetDelta, p] = readVarint(buf, p, end, `${field}.offsetDelta`);
-    [key, p] = readBytes(buf, p, end, `${field}.key`);
-    [value, p] = readBytes(buf, p, end, `${field}.value`);
-    [headerCount, p] = readVarint(buf, p, end, `${field}.headers`);
+    const [timestampDelta, p1] = readVarint(buf, bodyStart + 1, end, `${field}.timestampDelta`);
+    const [offsetDelta, p2] = readVarint(buf, p1, end, `${field}.offsetDelta`);
+    const [key, p3] = readBytes(buf, p2, end, `${field}.key`);
+    const [value, p4] = readBytes(buf, p3, end, `${field}.value`);
+    const [headerCount, p5] = readVarint(buf, p4, end, `${field}.headers`);
+    let p = p5;
     if (headerCount < 0 || headerCount * 2 > end - p) throw new DecodeError('length-exceeds-buffer', `record claims ${headerCount} headers`, p, [`${field}.headers`]);
     const headers: RecordHeader[] = new Array(headerCount);
     for (let h = 0; h < headerCount; h++) {
