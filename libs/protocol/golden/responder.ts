@@ -88,6 +88,11 @@ export class CaptureResponder {
     return log;
   }
 
+  /** Puts batches into a topic as if a producer had sent them (to serve them to a consumer). */
+  seed(topic: string, records: Buffer): void {
+    this.#append(topic, records);
+  }
+
   #append(topic: string, records: Buffer): bigint {
     const log = this.#log(topic);
     const base = log.next;
