@@ -36,11 +36,36 @@ export function batchAttributes(a: { compression?: number; timestampType?: 0 | 1
   return (a.compression ?? 0) | (a.timestampType ? ATTR_TIMESTAMP_TYPE : 0) | (a.isTransactional ? ATTR_TRANSACTIONAL : 0) | (a.isControl ? ATTR_CONTROL : 0);
 }
 
-function readBytes(buf: Buffer, pos: number, end: number, field: string): [Buffer | null, number] {
-  const [len, next] = readVarint(buf, pos, end, field);
-  if (len < 0) return [null, next];
-  if (next + len > end) throw new DecodeError('length-exceeds-buffer', `claims ${len} bytes, ${end - next} left`, next, [field]);
-  return [buf.subarray(next, next + len), next + len];
+// Position after the last field read. Module state instead of [value, next] tuples keeps the
+// per-record decode free of allocations other than the record itself and its slices.
+let next = 0;
+
+/** Field paths are only built when something fails: no string work on the hot path. */
+function fieldPath(record: number, name: string): string {
+  return name ? `records[${record}].${name}` : `records[${record}]`;
+}
+
+function varintAt(buf: Buffer, pos: number, end: number, record: number, name: string): number {
+  // One-byte varints (most lengths and deltas in small records) skip the general loop.
+  if (pos < end) {
+    const b = buf[pos]!;
+    if (b < 0x80) {
+      next = pos + 1;
+      return b & 1 ? -((b + 1) >> 1) : b >> 1;
+    }
+  }
+  const [value, after] = readVarint(buf, pos, end, fieldPath(record, name));
+  next = after;
+  return value;
+}
+
+function bytesAt(buf: Buffer, pos: number, end: number, record: number, name: string): Buffer | null {
+  const len = varintAt(buf, pos, end, record, name);
+  if (len < 0) return null;
+  const start = next;
+  if (start + len > end) throw new DecodeError('length-exceeds-buffer', `claims ${len} bytes, ${end - start} left`, start, [fieldPath(record, name)]);
+  next = start + len;
+  return buf.subarray(start, start + len);
 }
 
 /** Decodes the records section of a batch (already decompressed). */
@@ -50,29 +75,25 @@ export function decodeRecords(buf: Buffer, count: number): KafkaRecord[] {
   const records: KafkaRecord[] = new Array(count);
   let pos = 0;
   for (let i = 0; i < count; i++) {
-    const field = `records[${i}]`;
-    const [length, bodyStart] = readVarint(buf, pos, buf.length, field);
+    const length = varintAt(buf, pos, buf.length, i, '');
+    const bodyStart = next;
     const end = bodyStart + length;
-    if (length < 0 || end > buf.length) throw new DecodeError('length-exceeds-buffer', `record claims ${length} bytes`, pos, [field]);
-    if (bodyStart >= end) throw new DecodeError('truncated', 'empty record', pos, [field]);
+    if (length <= 0 || end > buf.length) throw new DecodeError('length-exceeds-buffer', `record claims ${length} bytes`, pos, [`records[${i}]`]);
     const attributes = buf[bodyStart]!;
-    const [timestampDelta, p1] = readVarint(buf, bodyStart + 1, end, `${field}.timestampDelta`);
-    const [offsetDelta, p2] = readVarint(buf, p1, end, `${field}.offsetDelta`);
-    const [key, p3] = readBytes(buf, p2, end, `${field}.key`);
-    const [value, p4] = readBytes(buf, p3, end, `${field}.value`);
-    const [headerCount, p5] = readVarint(buf, p4, end, `${field}.headers`);
-    let p = p5;
-    if (headerCount < 0 || headerCount * 2 > end - p) throw new DecodeError('length-exceeds-buffer', `record claims ${headerCount} headers`, p, [`${field}.headers`]);
-    const headers: RecordHeader[] = new Array(headerCount);
+    const timestampDelta = varintAt(buf, bodyStart + 1, end, i, 'timestampDelta');
+    const offsetDelta = varintAt(buf, next, end, i, 'offsetDelta');
+    const key = bytesAt(buf, next, end, i, 'key');
+    const value = bytesAt(buf, next, end, i, 'value');
+    const headerCount = varintAt(buf, next, end, i, 'headers');
+    if (headerCount < 0 || headerCount * 2 > end - next) throw new DecodeError('length-exceeds-buffer', `record claims ${headerCount} headers`, next, [`records[${i}].headers`]);
+    const headers: RecordHeader[] = headerCount === 0 ? [] : new Array(headerCount);
     for (let h = 0; h < headerCount; h++) {
-      let hk: Buffer | null;
-      let hv: Buffer | null;
-      [hk, p] = readBytes(buf, p, end, `${field}.headers[${h}].key`);
-      if (hk === null) throw new DecodeError('invalid-value', 'header key is null', p, [`${field}.headers[${h}].key`]);
-      [hv, p] = readBytes(buf, p, end, `${field}.headers[${h}].value`);
+      const hk = bytesAt(buf, next, end, i, `headers[${h}].key`);
+      if (hk === null) throw new DecodeError('invalid-value', 'header key is null', next, [`records[${i}].headers[${h}].key`]);
+      const hv = bytesAt(buf, next, end, i, `headers[${h}].value`);
       headers[h] = { key: hk.toString('utf8'), value: hv };
     }
-    if (p !== end) throw new DecodeError('invalid-value', `record length ${length} does not match its fields`, p, [field]);
+    if (next !== end) throw new DecodeError('invalid-value', `record length ${length} does not match its fields`, next, [`records[${i}]`]);
     records[i] = { attributes, timestampDelta, offsetDelta, key, value, headers };
     pos = end;
   }
@@ -127,7 +148,8 @@ export interface BatchInput {
 
 const asBuf = (v: Buffer | string | null | undefined): Buffer | null => (v === null || v === undefined ? null : typeof v === 'string' ? Buffer.from(v) : v);
 
-function encodeRecordsSection(records: RecordInput[], baseTimestamp: number): Buffer {
+/** Encodes the records section at `offset` of a buffer with `headroom` bytes reserved before it. */
+function encodeRecordsSection(records: RecordInput[], baseTimestamp: number, headroom = 0): Buffer {
   const prepared = records.map((r, i) => {
     const key = asBuf(r.key);
     const value = asBuf(r.value);
@@ -142,8 +164,9 @@ function encodeRecordsSection(records: RecordInput[], baseTimestamp: number): Bu
     return { key, value, headers, timestampDelta, offsetDelta, body };
   });
   const total = prepared.reduce((n, r) => n + varintSize(r.body) + r.body, 0);
-  const out = Buffer.allocUnsafe(total);
-  let p = 0;
+  const out = Buffer.allocUnsafe(headroom + total);
+  out.fill(0, 0, headroom);
+  let p = headroom;
   for (const r of prepared) {
     p = writeVarint(out, p, r.body);
     out[p++] = 0;
@@ -174,8 +197,15 @@ function encodeRecordsSection(records: RecordInput[], baseTimestamp: number): Bu
 export function encodeRecordBatch(input: BatchInput): Buffer {
   const baseTimestamp = input.baseTimestamp ?? input.records[0]?.timestamp ?? Date.now();
   const compression = input.compression ?? Compression.none;
-  const section = compress(compression, encodeRecordsSection(input.records, baseTimestamp));
-  const batch = Buffer.alloc(BatchHeader.SIZE + section.length);
+  let batch: Buffer;
+  if (compression === Compression.none) {
+    // Uncompressed: encode the records in place after the header, one allocation and no copy.
+    batch = encodeRecordsSection(input.records, baseTimestamp, BatchHeader.SIZE);
+  } else {
+    const section = compress(compression, encodeRecordsSection(input.records, baseTimestamp));
+    batch = Buffer.alloc(BatchHeader.SIZE + section.length);
+    section.copy(batch, BatchHeader.SIZE);
+  }
   const lastOffsetDelta = input.records.reduce((m, r, i) => Math.max(m, r.offsetDelta ?? i), 0);
   const maxTimestamp = input.records.reduce((m, r) => Math.max(m, r.timestamp ?? baseTimestamp), baseTimestamp);
   batch.writeBigInt64BE(input.baseOffset ?? 0n, BatchHeader.BASE_OFFSET);
@@ -190,7 +220,6 @@ export function encodeRecordBatch(input: BatchInput): Buffer {
   batch.writeInt16BE(input.producerEpoch ?? -1, BatchHeader.PRODUCER_EPOCH);
   batch.writeInt32BE(input.baseSequence ?? -1, BatchHeader.BASE_SEQUENCE);
   batch.writeInt32BE(input.records.length, BatchHeader.RECORDS_COUNT);
-  section.copy(batch, BatchHeader.SIZE);
   batch.writeUInt32BE(computeBatchCrc(batch), BatchHeader.CRC);
   return batch;
 }

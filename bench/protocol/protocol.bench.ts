@@ -1,0 +1,85 @@
+/**
+ * libs/protocol speed: batch validation and record decode on 1 MiB batches, the compression codecs,
+ * and Produce/Fetch message encode/decode next to kafkajs's own encoder on the same data.
+ * Run: npm run bench:protocol   (prints a Markdown table; copy it into bench/README.md)
+ */
+import { createRequire } from 'node:module';
+import { crc32c } from '@node-rs/crc32';
+import {
+  Compression,
+  compress,
+  decodeFetchResponse,
+  decodeProduceRequest,
+  decodeRecordBatch,
+  decompress,
+  encodeFetchResponse,
+  encodeProduceRequest,
+  encodeRecordBatch,
+  validateProducedBlob,
+  type CompressionName,
+} from '@tributary/protocol';
+import { gbps, machineLimits, mbps, rate } from '../lib/measure.ts';
+
+const require = createRequire(import.meta.url);
+const rows: [string, string, string][] = [];
+const row = (what: string, result: string, goal = '') => {
+  rows.push([what, result, goal]);
+  console.error(`${what}: ${result}`);
+};
+
+// Record values like real event payloads: JSON with varied words and numbers, which compress about 3:1.
+let seed = 42;
+const next = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const words = ['order', 'user', 'click', 'view', 'checkout', 'cart', 'price', 'region', 'device', 'session', 'latency', 'status'];
+const value = (i: number) => {
+  let s = `{"id":${i}`;
+  while (s.length < 1024) s += `,"${words[Math.floor(next() * words.length)]}":${Math.floor(next() * 1e9).toString(36)}`;
+  return Buffer.from(s.slice(0, 1023) + '}');
+};
+const messages = Array.from({ length: 1000 }, (_, i) => ({ key: Buffer.from(`key-${i}`), value: value(i) }));
+const batch = encodeRecordBatch({ records: messages });
+
+for (const [k, v] of Object.entries(await machineLimits())) row(`machine: ${k}`, v);
+
+row('CRC32C over a 1 MiB batch (@node-rs/crc32)', gbps(await rate(() => crc32c(batch), batch.length)), '≥ 3 GB/s');
+row('batch header + CRC validation (validateProducedBlob)', gbps(await rate(() => validateProducedBlob(batch, 2 << 20), batch.length)), '≥ 2 GB/s');
+row('full record decode (decodeRecordBatch, 1000 × 1 KiB)', gbps(await rate(() => decodeRecordBatch(batch), batch.length)), '≥ 1 GB/s');
+
+for (const size of [16 * 1024, 1 << 20]) {
+  const data = Buffer.concat(messages.map((m) => m.value)).subarray(0, size);
+  for (const name of ['gzip', 'snappy', 'lz4', 'zstd'] as CompressionName[]) {
+    const id = Compression[name];
+    const packed = compress(id, data);
+    const c = await rate(() => compress(id, data), size, 800);
+    const d = await rate(() => decompress(id, packed), size, 800);
+    row(`${name} on ${size >> 10} KiB: compress / decompress (ratio ${(packed.length / size).toFixed(2)})`, `${mbps(c)} / ${mbps(d)}`);
+  }
+}
+
+// Produce request: 1000 × 1 KiB messages → request bytes, ours vs kafkajs v7 (both build the batch).
+const kafkajsProduce = require('kafkajs/src/protocol/requests/produce/v7/request.js');
+const kafkajsMessages = messages.map((m) => ({ key: m.key, value: m.value, timestamp: Date.now() }));
+const ours = await rate(() => encodeProduceRequest({ acks: -1, timeoutMs: 30000, topicData: [{ name: 'bench', partitionData: [{ index: 0, records: encodeRecordBatch({ records: messages }) }] }] }, 7).toBuffer(), batch.length);
+const theirs = await rate(async () => (await kafkajsProduce({ acks: -1, timeout: 30000, compression: 0, topicData: [{ topic: 'bench', partitions: [{ partition: 0, firstSequence: 0, messages: kafkajsMessages }] }] }).encode()).buffer, batch.length);
+row('Produce request encode, 1000 × 1 KiB records (ours)', `${mbps(ours)} (${((ours.opsPerSec * 1000) / 1e6).toFixed(2)} M msg/s)`, '≥ 10× kafkajs');
+row('Produce request encode, same data (kafkajs 2.2.4)', `${mbps(theirs)} (${((theirs.opsPerSec * 1000) / 1e6).toFixed(2)} M msg/s)`);
+row('→ ratio ours / kafkajs (encode)', `${(ours.bytesPerSec / theirs.bytesPerSec).toFixed(1)}×`);
+const produceBytes = encodeProduceRequest({ acks: -1, timeoutMs: 30000, topicData: [{ name: 'bench', partitionData: [{ index: 0, records: batch }] }] }, 7).toBuffer();
+row('Produce request decode, records left opaque (what the broker does)', `${(await rate(() => decodeProduceRequest(produceBytes, 7), produceBytes.length)).opsPerSec.toFixed(0)} requests/s of 1 MiB`);
+
+// Fetch response: 10 partitions × 1 MiB; decode with full record decode, ours vs kafkajs v11.
+const fetchBody = { responses: [{ topic: 'bench', partitions: Array.from({ length: 10 }, (_, p) => ({ partitionIndex: p, highWatermark: 1000n, records: batch })) }] };
+row('Fetch response encode, 10 × 1 MiB (records referenced, not copied)', `${(await rate(() => encodeFetchResponse(fetchBody, 11).chunks(), 10 * batch.length)).opsPerSec.toFixed(0)} responses/s`);
+const fetchBytes = encodeFetchResponse(fetchBody, 11).toBuffer();
+const ourFetch = await rate(() => {
+  const r = decodeFetchResponse(fetchBytes, 11);
+  for (const t of r.responses) for (const p of t.partitions) decodeRecordBatch(p.records as Buffer);
+}, fetchBytes.length);
+const kafkajsFetch = require('kafkajs/src/protocol/requests/fetch/v11/response.js');
+const theirFetch = await rate(() => kafkajsFetch.decode(fetchBytes), fetchBytes.length, 3000);
+row('Fetch response decode + record decode (ours)', mbps(ourFetch));
+row('Fetch response decode + record decode (kafkajs 2.2.4)', mbps(theirFetch));
+row('→ ratio ours / kafkajs (decode)', `${(ourFetch.bytesPerSec / theirFetch.bytesPerSec).toFixed(1)}×`);
+
+console.log('| measurement | result | goal |\n| --- | --- | --- |');
+for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);
