@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { settingNumber, type BrokerConfig } from './config/broker-config.ts';
+import { AppendSignal } from './handlers/append-signal.ts';
+import type { BrokerContext } from './handlers/context.ts';
+import { HANDLERS } from './handlers/index.ts';
+import type { Logger } from './logger.ts';
+import { BrokerMetrics } from './metrics/broker-metrics.ts';
+import { Connection } from './net/connection.ts';
+import { TopicRegistry } from './topics/topic-registry.ts';
+
+/** A running broker: listeners, the topic registry and its logs, metrics, retention. */
+export class Broker {
+  readonly config: BrokerConfig;
+  readonly #logger: Logger;
+  readonly #ctx: BrokerContext;
+  readonly #servers: Server[] = [];
+  readonly #sockets = new Set<Socket>();
+  #retentionTimer: NodeJS.Timeout | null = null;
+  #flushTimer: NodeJS.Timeout | null = null;
+  metricsPort: number | null = null;
+
+  constructor(config: BrokerConfig, logger: Logger) {
+    this.config = config;
+    this.#logger = logger;
+    mkdirSync(config.dataDir, { recursive: true });
+    const topics = new TopicRegistry(config.dataDir, {
+      segmentBytes: settingNumber(config, 'log.segment.bytes'),
+      segmentMs: settingNumber(config, 'log.roll.ms'),
+      flushIntervalMessages: settingNumber(config, 'log.flush.interval.messages'),
+    });
+    this.#ctx = { config, topics, appends: new AppendSignal(), metrics: new BrokerMetrics(topics), logger, clusterId: clusterId(config.dataDir) };
+  }
+
+  /** Starts listening; returns the bound ports (useful when a listener asked for port 0). */
+  async start(): Promise<number[]> {
+    const ports: number[] = [];
+    for (const l of this.config.listeners) {
+      const server = createServer((socket) => {
+        this.#sockets.add(socket);
+        this.#ctx.metrics.connections.inc();
+        socket.on('close', () => {
+          this.#sockets.delete(socket);
+          this.#ctx.metrics.connections.dec();
+        });
+        new Connection(socket, this.#ctx, HANDLERS);
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(l.port, l.host, resolve);
+      });
+      const address = server.address();
+      ports.push(typeof address === 'object' && address ? address.port : l.port);
+      this.#servers.push(server);
+    }
+    if (this.config.metricsPort !== null) this.metricsPort = await this.#ctx.metrics.listen(this.config.metricsPort, this.config.listeners[0]!.host);
+    const retentionMs = settingNumber(this.config, 'log.retention.ms');
+    const retentionBytes = settingNumber(this.config, 'log.retention.bytes');
+    this.#retentionTimer = setInterval(() => {
+      for (const log of this.#ctx.topics.logs()) log.applyRetention(retentionMs, retentionBytes);
+    }, settingNumber(this.config, 'log.retention.check.interval.ms'));
+    this.#retentionTimer.unref();
+    const flushMs = settingNumber(this.config, 'log.flush.interval.ms');
+    if (flushMs > 0) {
+      this.#flushTimer = setInterval(() => {
+        for (const log of this.#ctx.topics.logs()) log.flush();
+      }, flushMs);
+      this.#flushTimer.unref();
+    }
+    this.#logger.log('info', 'broker started', { nodeId: this.config.nodeId, ports, dataDir: this.config.dataDir, metricsPort: this.metricsPort });
+    return ports;
+  }
+
+  /** Graceful stop: no new connections, close clients, flush and close every segment. */
+  async stop(): Promise<void> {
+    if (this.#retentionTimer) clearInterval(this.#retentionTimer);
+    if (this.#flushTimer) clearInterval(this.#flushTimer);
+    const closed = this.#servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    for (const s of this.#sockets) s.destroy();
+    await Promise.all(closed);
+    await this.#ctx.metrics.close();
+    this.#ctx.topics.close();
+    this.#logger.log('info', 'broker stopped', { nodeId: this.config.nodeId });
+  }
+}
+
+/** A cluster id kept in the data directory, so it survives restarts. */
+function clusterId(dataDir: string): string {
+  const file = join(dataDir, 'cluster-id');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const id = randomUUID();
+  writeFileSync(file, id);
+  return id;
+}

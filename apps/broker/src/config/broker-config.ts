@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { SETTINGS, type SettingName, type SettingSpec } from './settings.ts';
+
+export interface Listener {
+  name: string;
+  host: string;
+  port: number;
+}
+
+export interface BrokerConfig {
+  nodeId: number;
+  listeners: Listener[];
+  advertisedListeners: Listener[];
+  dataDir: string;
+  metricsPort: number | null;
+  settings: Record<SettingName, string>;
+}
+
+/** Start-up configuration errors, with the offending key, so the message can say exactly what to fix. */
+export class ConfigError extends Error {
+  readonly key: string;
+  constructor(key: string, message: string) {
+    super(`${key}: ${message}`);
+    this.name = 'ConfigError';
+    this.key = key;
+  }
+}
+
+export function parseListeners(key: string, text: string): Listener[] {
+  return text.split(',').map((part) => {
+    const m = /^([A-Z_]+):\/\/([^:]*|\[[^\]]+\]):(\d+)$/.exec(part.trim());
+    if (!m) throw new ConfigError(key, `"${part}" is not NAME://host:port`);
+    const port = Number(m[3]);
+    if (port < 0 || port > 65535) throw new ConfigError(key, `port ${port} is out of range`);
+    return { name: m[1]!, host: m[2]!.replace(/^\[|\]$/g, ''), port };
+  });
+}
+
+export function validateSetting(key: string, value: string): string {
+  if (!(key in SETTINGS)) throw new ConfigError(key, 'unknown setting (see apps/broker/README.md for the supported ones)');
+  const spec: SettingSpec = SETTINGS[key as SettingName];
+  const v = value.trim();
+  if (spec.type === 'boolean') {
+    if (v !== 'true' && v !== 'false') throw new ConfigError(key, `"${value}" is not true or false`);
+  } else if (spec.type === 'int' || spec.type === 'long') {
+    if (!/^-?\d+$/.test(v)) throw new ConfigError(key, `"${value}" is not an integer`);
+    const n = Number(v);
+    if (spec.type === 'int' && (n < -(2 ** 31) || n > 2 ** 31 - 1)) throw new ConfigError(key, `${value} does not fit a 32-bit int`);
+    if (spec.min !== undefined && n < spec.min) throw new ConfigError(key, `${value} is below the minimum ${spec.min}`);
+  }
+  return v;
+}
+
+/** Java-properties subset: key=value or key: value lines, # and ! comments. */
+export function parseProperties(text: string): [string, string][] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#') && !l.startsWith('!'))
+    .map((l) => {
+      const m = /^([^=:\s]+)\s*[=:]\s*(.*)$/.exec(l);
+      if (!m) throw new ConfigError(l, 'not a key=value line');
+      return [m[1]!, m[2]!];
+    });
+}
+
+const FLAGS = ['--node-id', '--listeners', '--advertised-listeners', '--data-dir', '--config', '--set', '--metrics-port'] as const;
+
+export function parseArgs(argv: string[]): BrokerConfig {
+  const values = new Map<string, string>();
+  const sets: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    if (!(FLAGS as readonly string[]).includes(flag)) throw new ConfigError(flag, `unknown flag; known flags: ${FLAGS.join(' ')}`);
+    const value = argv[++i];
+    if (value === undefined) throw new ConfigError(flag, 'needs a value');
+    if (flag === '--set') sets.push(value);
+    else values.set(flag, value);
+  }
+  const settings = Object.fromEntries(Object.entries(SETTINGS).map(([k, s]) => [k, s.default])) as Record<SettingName, string>;
+  const file = values.get('--config');
+  if (file) for (const [k, v] of parseProperties(readFileSync(file, 'utf8'))) settings[k as SettingName] = validateSetting(k, v);
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new ConfigError('--set', `"${s}" is not key=value`);
+    settings[s.slice(0, eq) as SettingName] = validateSetting(s.slice(0, eq), s.slice(eq + 1));
+  }
+  const nodeIdText = values.get('--node-id') ?? '1';
+  if (!/^\d+$/.test(nodeIdText)) throw new ConfigError('--node-id', `"${nodeIdText}" is not a non-negative integer`);
+  const listeners = parseListeners('--listeners', values.get('--listeners') ?? 'PLAINTEXT://127.0.0.1:9092');
+  const advertised = values.has('--advertised-listeners') ? parseListeners('--advertised-listeners', values.get('--advertised-listeners')!) : listeners;
+  const dataDir = values.get('--data-dir');
+  if (!dataDir) throw new ConfigError('--data-dir', 'is required');
+  const metrics = values.get('--metrics-port');
+  if (metrics !== undefined && !/^\d+$/.test(metrics)) throw new ConfigError('--metrics-port', `"${metrics}" is not a port`);
+  return { nodeId: Number(nodeIdText), listeners, advertisedListeners: advertised, dataDir, metricsPort: metrics === undefined ? null : Number(metrics), settings };
+}
+
+export function settingNumber(config: BrokerConfig, key: SettingName): number {
+  return Number(config.settings[key]);
+}

@@ -1,0 +1,37 @@
+/**
+ * The Kafka broker settings Tributary reads, by their Kafka names. Anything else is refused at
+ * start-up: a typo in a setting must not silently fall back to a default.
+ */
+export type SettingType = 'int' | 'long' | 'boolean' | 'string';
+
+export interface SettingSpec {
+  type: SettingType;
+  default: string;
+  min?: number;
+  doc: string;
+}
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+export const SETTINGS = {
+  'num.partitions': { type: 'int', default: '1', min: 1, doc: 'Partitions of an auto-created topic.' },
+  'default.replication.factor': { type: 'int', default: '1', min: 1, doc: 'Replication factor of an auto-created topic.' },
+  'auto.create.topics.enable': { type: 'boolean', default: 'true', doc: 'Create a topic when a client asks for its metadata.' },
+  'log.segment.bytes': { type: 'int', default: String(1024 * 1024 * 1024), min: 1024, doc: 'Roll a segment at this size.' },
+  'log.roll.ms': { type: 'long', default: String(7 * DAY), min: 1, doc: 'Roll a segment at this age.' },
+  'log.retention.ms': { type: 'long', default: String(7 * DAY), min: -1, doc: 'Delete segments older than this (-1: keep).' },
+  'log.retention.bytes': { type: 'long', default: '-1', min: -1, doc: 'Delete old segments beyond this partition size (-1: no limit).' },
+  'log.retention.check.interval.ms': { type: 'long', default: String(5 * MINUTE), min: 1, doc: 'How often retention runs.' },
+  'log.flush.interval.messages': { type: 'long', default: String(Number.MAX_SAFE_INTEGER), min: 1, doc: 'fdatasync after this many messages (1: before every ack).' },
+  'log.flush.interval.ms': { type: 'long', default: '-1', min: -1, doc: 'fdatasync at least this often (-1: leave it to the OS).' },
+  'message.max.bytes': { type: 'int', default: String(1024 * 1024 + 12), min: 0, doc: 'Largest record batch accepted.' },
+  'socket.request.max.bytes': { type: 'int', default: String(100 * 1024 * 1024), min: 1, doc: 'Largest request frame; larger ones close the connection.' },
+  'group.initial.rebalance.delay.ms': { type: 'int', default: '3000', min: 0, doc: 'Wait for more members before the first rebalance.' },
+  'group.min.session.timeout.ms': { type: 'int', default: '6000', min: 0, doc: 'Smallest session timeout a member may ask for.' },
+  'group.max.session.timeout.ms': { type: 'int', default: '1800000', min: 0, doc: 'Largest session timeout a member may ask for.' },
+  'group.max.size': { type: 'int', default: String(2 ** 31 - 1), min: 1, doc: 'Most members in one group.' },
+  'offsets.retention.minutes': { type: 'int', default: String(7 * 24 * 60), min: 1, doc: 'Keep committed offsets of an empty group this long.' },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof SETTINGS;

@@ -1,0 +1,25 @@
+import type { DecodedRequest } from '@tributary/protocol';
+import type { BrokerConfig } from '../config/broker-config.ts';
+import type { Logger } from '../logger.ts';
+import type { BrokerMetrics } from '../metrics/broker-metrics.ts';
+import type { TopicRegistry } from '../topics/topic-registry.ts';
+import type { AppendSignal } from './append-signal.ts';
+
+/** What every handler can reach: the broker's state, never the socket. */
+export interface BrokerContext {
+  config: BrokerConfig;
+  topics: TopicRegistry;
+  appends: AppendSignal;
+  metrics: BrokerMetrics;
+  logger: Logger;
+  clusterId: string;
+}
+
+/** Returns the response body, or undefined when the request gets no response (Produce acks=0). */
+export type Handler = (ctx: BrokerContext, request: DecodedRequest) => unknown | Promise<unknown>;
+
+export interface HandlerEntry {
+  minVersion: number;
+  maxVersion: number;
+  handle: Handler;
+}

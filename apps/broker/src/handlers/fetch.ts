@@ -1,0 +1,47 @@
+import { ErrorCode, type FetchRequest } from '@tributary/protocol';
+import type { BrokerContext, Handler } from './context.ts';
+
+/**
+ * Fetch: whole batches from each partition's log, limited per partition and per response, long-
+ * polling up to maxWaitMs until minBytes are available. Fetch sessions are not kept: every
+ * response carries session id 0, which tells clients to send full fetch requests.
+ */
+export const handleFetch: Handler = async (ctx: BrokerContext, request) => {
+  const req = request.body as FetchRequest;
+  const v = request.apiVersion;
+  const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+  for (;;) {
+    const { body, bytes } = collect(ctx, req, v);
+    if (bytes >= req.minBytes || Date.now() >= deadline) return body;
+    await ctx.appends.wait(deadline - Date.now());
+  }
+};
+
+function collect(ctx: BrokerContext, req: FetchRequest, v: number) {
+  let budget = v >= 3 ? req.maxBytes : Number.MAX_SAFE_INTEGER;
+  let bytes = 0;
+  const responses = req.topics.map((t) => {
+    const topic = v >= 13 ? ctx.topics.byId(t.topicId) : ctx.topics.get(t.topic);
+    return {
+      topic: t.topic,
+      topicId: t.topicId,
+      partitions: t.partitions.map((p) => {
+        const log = topic ? ctx.topics.log(topic.name, p.partition) : undefined;
+        const base = { partitionIndex: p.partition, ...(v >= 11 ? { preferredReadReplica: -1 } : {}) };
+        if (!topic || !log) return { ...base, errorCode: v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null };
+        const fetchOffset = Number(p.fetchOffset);
+        const hw = log.logEndOffset;
+        const offsets = { highWatermark: BigInt(hw), lastStableOffset: BigInt(hw), logStartOffset: BigInt(log.logStartOffset) };
+        if (fetchOffset < log.logStartOffset || fetchOffset > hw) return { ...base, ...offsets, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null };
+        // The first batch is served whole even past the limits so that a consumer always progresses.
+        const limit = Math.max(1, Math.min(p.partitionMaxBytes, budget));
+        const records = budget > 0 || bytes === 0 ? log.read(fetchOffset, limit) : Buffer.alloc(0);
+        budget -= records.length;
+        bytes += records.length;
+        if (records.length) ctx.metrics.bytesOut.inc({ topic: topic.name }, records.length);
+        return { ...base, ...offsets, errorCode: 0, records };
+      }),
+    };
+  });
+  return { body: { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses }, bytes };
+}

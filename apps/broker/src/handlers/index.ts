@@ -1,0 +1,26 @@
+import { ApiKey } from '@tributary/protocol';
+import { handleApiVersions } from './api-versions.ts';
+import type { HandlerEntry } from './context.ts';
+import { handleFetch } from './fetch.ts';
+import { handleListOffsets } from './list-offsets.ts';
+import { handleMetadata } from './metadata.ts';
+import { handleProduce } from './produce.ts';
+import { handleCreateTopics, handleDeleteTopics } from './topics-admin.ts';
+
+/**
+ * Every API this broker answers and the versions it implements. ApiVersions advertises exactly
+ * this table. Produce starts at v3 (older ones carry legacy message sets), Fetch at v4 (older ones
+ * expect them back), ListOffsets at v1 (v0 returns offset arrays).
+ */
+export const HANDLERS: ReadonlyMap<number, HandlerEntry> = (() => {
+  const table = new Map<number, HandlerEntry>([
+    [ApiKey.Produce, { minVersion: 3, maxVersion: 11, handle: handleProduce }],
+    [ApiKey.Fetch, { minVersion: 4, maxVersion: 16, handle: handleFetch }],
+    [ApiKey.ListOffsets, { minVersion: 1, maxVersion: 10, handle: handleListOffsets }],
+    [ApiKey.Metadata, { minVersion: 0, maxVersion: 12, handle: handleMetadata }],
+    [ApiKey.CreateTopics, { minVersion: 0, maxVersion: 7, handle: handleCreateTopics }],
+    [ApiKey.DeleteTopics, { minVersion: 0, maxVersion: 6, handle: handleDeleteTopics }],
+  ]);
+  table.set(ApiKey.ApiVersions, { minVersion: 0, maxVersion: 4, handle: handleApiVersions(table) });
+  return table;
+})();

@@ -1,0 +1,51 @@
+import { ErrorCode, type MetadataRequest } from '@tributary/protocol';
+import { settingNumber } from '../config/broker-config.ts';
+import { TopicError, topicNameProblem, type TopicState } from '../topics/topic-registry.ts';
+import type { BrokerContext, Handler } from './context.ts';
+
+export const handleMetadata: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as MetadataRequest;
+  const v = request.apiVersion;
+  const advertised = ctx.config.advertisedListeners[0]!;
+  const autoCreate = ctx.config.settings['auto.create.topics.enable'] === 'true' && (v < 4 || req.allowAutoTopicCreation);
+  // v0 asks for all topics with an empty list; v1+ with null.
+  const all = req.topics === null || (v === 0 && req.topics.length === 0);
+  const names = all ? ctx.topics.list().map((t) => t.name) : req.topics!.map((t) => t.name ?? ctx.topics.byId(t.topicId)?.name ?? '');
+
+  const topics = names.map((name) => {
+    let topic: TopicState | undefined = ctx.topics.get(name);
+    let errorCode = 0;
+    if (!topic && autoCreate && !topicNameProblem(name)) {
+      try {
+        topic = ctx.topics.create(name, settingNumber(ctx.config, 'num.partitions'));
+        ctx.logger.log('info', 'topic auto-created', { topic: name, partitions: topic.partitions });
+        // Kafka answers LEADER_NOT_AVAILABLE while a new topic's leaders are elected; here they exist at once.
+      } catch (err) {
+        errorCode = err instanceof TopicError ? err.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
+      }
+    } else if (!topic) {
+      errorCode = topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    }
+    return {
+      errorCode,
+      name,
+      topicId: topic?.topicId,
+      isInternal: false,
+      partitions: Array.from({ length: topic?.partitions ?? 0 }, (_, p) => ({
+        errorCode: 0,
+        partitionIndex: p,
+        leaderId: ctx.config.nodeId,
+        leaderEpoch: 0,
+        replicaNodes: [ctx.config.nodeId],
+        isrNodes: [ctx.config.nodeId],
+        offlineReplicas: [],
+      })),
+    };
+  });
+  return {
+    brokers: [{ nodeId: ctx.config.nodeId, host: advertised.host, port: advertised.port, rack: null }],
+    clusterId: ctx.clusterId,
+    controllerId: ctx.config.nodeId,
+    topics,
+  };
+};

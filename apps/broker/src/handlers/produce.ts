@@ -1,0 +1,37 @@
+import { ErrorCode, validateProducedBlob, type ProduceRequest } from '@tributary/protocol';
+import { settingNumber } from '../config/broker-config.ts';
+import type { BrokerContext, Handler } from './context.ts';
+
+const problemCode = { CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE, UNSUPPORTED_FOR_MESSAGE_FORMAT: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, MESSAGE_TOO_LARGE: ErrorCode.MESSAGE_TOO_LARGE, INVALID_RECORD: ErrorCode.INVALID_RECORD } as const;
+
+/**
+ * Produce: each partition's blob is checked (whole v2 batches, CRC32C, size) and appended with
+ * offsets assigned; nothing of a refused blob is written. Batches are never decoded record by record.
+ */
+export const handleProduce: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as ProduceRequest;
+  const maxBatch = settingNumber(ctx.config, 'message.max.bytes');
+  let appended = false;
+  const responses = req.topicData.map((t) => ({
+    name: t.name,
+    partitionResponses: t.partitionData.map((p) => {
+      const fail = (errorCode: number, errorMessage: string) => {
+        ctx.logger.log('warn', 'produce refused', { topic: t.name, partition: p.index, errorCode, errorMessage });
+        return { index: p.index, errorCode, baseOffset: -1n, ...(request.apiVersion >= 8 ? { errorMessage } : {}) };
+      };
+      if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) return fail(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${req.acks}`);
+      const log = ctx.topics.log(t.name, p.index);
+      if (!log) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${t.name}-${p.index} is not hosted here`);
+      const blob = p.records as Buffer | null;
+      if (!blob || blob.length === 0) return fail(ErrorCode.CORRUPT_MESSAGE, 'no records');
+      const checked = validateProducedBlob(blob, maxBatch);
+      if (!checked.ok) return fail(problemCode[checked.problem.code], checked.problem.detail);
+      const result = log.append(blob, checked.batches, 0);
+      ctx.metrics.bytesIn.inc({ topic: t.name }, blob.length);
+      appended = true;
+      return { index: p.index, errorCode: 0, baseOffset: result.baseOffset, logAppendTimeMs: -1n, ...(request.apiVersion >= 5 ? { logStartOffset: result.logStartOffset } : {}) };
+    }),
+  }));
+  if (appended) ctx.appends.notify();
+  return req.acks === 0 ? undefined : { responses, throttleTimeMs: 0 };
+};

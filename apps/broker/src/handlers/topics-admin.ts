@@ -1,0 +1,60 @@
+import { ErrorCode, type CreateTopicsRequest, type DeleteTopicsRequest } from '@tributary/protocol';
+import { settingNumber } from '../config/broker-config.ts';
+import { TopicError } from '../topics/topic-registry.ts';
+import type { BrokerContext, Handler } from './context.ts';
+
+/** Topic configs this broker understands (the rest are refused with INVALID_CONFIG). */
+const TOPIC_CONFIGS = new Set(['retention.ms', 'retention.bytes', 'cleanup.policy', 'segment.bytes', 'segment.ms', 'max.message.bytes', 'min.insync.replicas', 'message.timestamp.type', 'compression.type']);
+
+export const handleCreateTopics: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as CreateTopicsRequest;
+  const v = request.apiVersion;
+  return {
+    throttleTimeMs: 0,
+    topics: req.topics.map((t) => {
+      const result = (errorCode: number, errorMessage: string | null, numPartitions = -1) => ({
+        name: t.name,
+        errorCode,
+        ...(v >= 1 ? { errorMessage } : {}),
+        ...(v >= 5 ? { numPartitions, replicationFactor: errorCode ? -1 : 1 } : {}),
+      });
+      try {
+        const partitions = t.numPartitions === -1 ? settingNumber(ctx.config, 'num.partitions') : t.numPartitions;
+        const rf = t.replicationFactor === -1 ? settingNumber(ctx.config, 'default.replication.factor') : t.replicationFactor;
+        if (t.assignments.length > 0) throw new TopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'manual replica assignment is not supported');
+        if (rf !== 1) throw new TopicError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${rf} is larger than the 1 available broker`);
+        const configs: Record<string, string> = {};
+        for (const c of t.configs) {
+          if (!TOPIC_CONFIGS.has(c.name)) throw new TopicError(ErrorCode.INVALID_CONFIG, `unknown topic config ${c.name}`);
+          if (c.value === null) continue;
+          configs[c.name] = c.value;
+        }
+        const topic = ctx.topics.create(t.name, partitions, configs, req.validateOnly);
+        if (!req.validateOnly) ctx.logger.log('info', 'topic created', { topic: t.name, partitions });
+        return result(0, null, topic.partitions);
+      } catch (err) {
+        if (err instanceof TopicError) return result(err.errorCode, err.message);
+        throw err;
+      }
+    }),
+  };
+};
+
+export const handleDeleteTopics: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as DeleteTopicsRequest;
+  const v = request.apiVersion;
+  const names = v >= 6 ? req.topics.map((t) => t.name ?? ctx.topics.byId(t.topicId)?.name ?? '') : req.topicNames;
+  return {
+    throttleTimeMs: 0,
+    responses: names.map((name) => {
+      try {
+        ctx.topics.delete(name);
+        ctx.logger.log('info', 'topic deleted', { topic: name });
+        return { name, errorCode: 0 };
+      } catch (err) {
+        if (err instanceof TopicError) return { name, errorCode: err.errorCode, ...(v >= 5 ? { errorMessage: err.message } : {}) };
+        throw err;
+      }
+    }),
+  };
+};

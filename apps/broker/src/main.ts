@@ -1,0 +1,32 @@
+import { ConfigError, parseArgs } from './config/broker-config.ts';
+import { Broker } from './broker.ts';
+import { jsonLogger } from './logger.ts';
+
+/** `tributary-broker` entry point: parse flags, start, stop cleanly on SIGTERM/SIGINT. */
+async function main(argv: string[]): Promise<void> {
+  let config;
+  try {
+    config = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`tributary-broker: invalid configuration: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = jsonLogger({ component: 'broker', nodeId: config.nodeId });
+  const broker = new Broker(config, logger);
+  await broker.start();
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log('info', 'shutting down', { signal });
+    await broker.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+await main(process.argv.slice(2));
