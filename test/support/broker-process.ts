@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** A real `tributary-broker` process on a free loopback port, as a user would run it. */
+export interface BrokerProcess {
+  bootstrap: string;
+  port: number;
+  dataDir: string;
+  process: ChildProcess;
+  output: () => string;
+  /** SIGTERM and wait for exit (graceful shutdown). */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit (a crash). */
+  kill(): Promise<void>;
+  /** Start again on the same port and data directory. */
+  restart(): Promise<BrokerProcess>;
+  /** Stop and delete the data directory. */
+  destroy(): Promise<void>;
+}
+
+const BIN = resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolvePort(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+export async function startBroker(options: { settings?: Record<string, string>; dataDir?: string; port?: number; timeoutMs?: number } = {}): Promise<BrokerProcess> {
+  const port = options.port ?? (await freePort());
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tributary-broker-'));
+  const args = ['--node-id', '1', '--listeners', `PLAINTEXT://127.0.0.1:${port}`, '--data-dir', dataDir, ...Object.entries(options.settings ?? {}).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`broker did not start within ${options.timeoutMs ?? 15_000} ms:\n${output}`)), options.timeoutMs ?? 15_000);
+    const check = () => {
+      if (output.includes('"broker started"')) {
+        clearTimeout(timer);
+        ready();
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`broker exited with ${code} before starting:\n${output}`));
+    });
+  });
+  const handle: BrokerProcess = {
+    bootstrap: `127.0.0.1:${port}`,
+    port,
+    dataDir,
+    process: child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    restart: () => startBroker({ ...options, port, dataDir }),
+    async destroy() {
+      await handle.kill();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return handle;
+}
