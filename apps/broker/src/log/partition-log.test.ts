@@ -1,0 +1,107 @@
+import { appendFileSync, closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decodeRecordBatch, encodeRecordBatch, splitBatches, validateProducedBlob } from '@tributary/protocol';
+import { PartitionLog, type LogOptions } from './partition-log.ts';
+
+let dir: string;
+const options: LogOptions = { segmentBytes: 4096, segmentMs: 7 * 24 * 3600_000, flushIntervalMessages: 1 };
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tributary-log-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function appendBatch(log: PartitionLog, values: string[], timestamp = Date.now()) {
+  const blob = encodeRecordBatch({ records: values.map((value) => ({ value, timestamp })) });
+  const checked = validateProducedBlob(blob, 1 << 20);
+  if (!checked.ok) throw new Error(checked.problem.detail);
+  return log.append(blob, checked.batches, 0);
+}
+
+function readValues(log: PartitionLog, from = 0, maxBytes = 1 << 20): { offset: bigint; value: string }[] {
+  const blob = log.read(from, maxBytes);
+  return splitBatches(blob).batches.flatMap((s) => {
+    const b = decodeRecordBatch(blob.subarray(s.position, s.position + s.size));
+    return b.records.map((r) => ({ offset: b.baseOffset + BigInt(r.offsetDelta), value: r.value!.toString() }));
+  });
+}
+
+describe('PartitionLog', () => {
+  it('assigns consecutive offsets and reads back from any offset across segment rolls', () => {
+    const log = new PartitionLog(dir, options);
+    for (let i = 0; i < 40; i++) expect(appendBatch(log, [`a${i}`, `b${i}`, 'x'.repeat(100)]).baseOffset).toBe(BigInt(i * 3));
+    expect(log.logEndOffset).toBe(120);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.log')).length).toBeGreaterThan(1);
+    const all = readValues(log);
+    expect(all.map((r) => r.offset)).toEqual(Array.from({ length: 120 }, (_, i) => BigInt(i)));
+    // A fetch from the middle of a batch starts with that whole batch.
+    expect(readValues(log, 61)[0]).toEqual({ offset: 60n, value: 'a20' });
+    log.close();
+  });
+
+  it('returns the first batch whole even when it exceeds maxBytes, and respects maxBytes after it', () => {
+    const log = new PartitionLog(dir, options);
+    appendBatch(log, ['y'.repeat(500)]);
+    appendBatch(log, ['z'.repeat(500)]);
+    expect(readValues(log, 0, 10)).toHaveLength(1);
+    expect(readValues(log, 0, 10_000)).toHaveLength(2);
+    log.close();
+  });
+
+  it('keeps every batch across a clean restart', () => {
+    const log = new PartitionLog(dir, options);
+    for (let i = 0; i < 10; i++) appendBatch(log, [`v${i}`]);
+    log.close();
+    const reopened = new PartitionLog(dir, options);
+    expect(reopened.logEndOffset).toBe(10);
+    expect(appendBatch(reopened, ['next']).baseOffset).toBe(10n);
+    expect(readValues(reopened).map((r) => r.value)).toEqual([...Array.from({ length: 10 }, (_, i) => `v${i}`), 'next']);
+    reopened.close();
+  });
+
+  it('cuts junk appended to the last segment on recovery and keeps every earlier batch', () => {
+    const log = new PartitionLog(dir, options);
+    for (let i = 0; i < 5; i++) appendBatch(log, [`keep${i}`]);
+    log.close();
+    const last = readdirSync(dir).filter((f) => f.endsWith('.log')).sort().at(-1)!;
+    const sizeBefore = statSync(join(dir, last)).size;
+    appendFileSync(join(dir, last), Buffer.from('this is not a record batch, it is a torn write ........................................'));
+    const recovered = new PartitionLog(dir, options);
+    expect(statSync(join(dir, last)).size).toBe(sizeBefore);
+    expect(readValues(recovered).map((r) => r.value)).toEqual(['keep0', 'keep1', 'keep2', 'keep3', 'keep4']);
+    expect(appendBatch(recovered, ['after']).baseOffset).toBe(5n);
+    recovered.close();
+  });
+
+  it('cuts a batch whose bytes were corrupted, and everything after it', () => {
+    const log = new PartitionLog(dir, { ...options, segmentBytes: 1 << 20 });
+    for (let i = 0; i < 3; i++) appendBatch(log, [`v${i}`]);
+    log.close();
+    const file = join(dir, readdirSync(dir).find((f) => f.endsWith('.log'))!);
+    const size = statSync(file).size;
+    // Flip a byte inside the last batch's records.
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.from([0xaa]), 0, 1, size - 3);
+    closeSync(fd);
+    const recovered = new PartitionLog(dir, options);
+    expect(readValues(recovered).map((r) => r.value)).toEqual(['v0', 'v1']);
+    recovered.close();
+  });
+
+  it('finds offsets by timestamp and deletes old segments by retention', () => {
+    const log = new PartitionLog(dir, { ...options, segmentBytes: 200 });
+    const now = Date.now();
+    for (let i = 0; i < 6; i++) appendBatch(log, [`t${i}`.padEnd(120, '.')], now - (6 - i) * 60_000);
+    expect(log.offsetForTimestamp(now - 3.5 * 60_000)?.offset).toBe(3);
+    expect(log.offsetForTimestamp(now + 1)).toBeNull();
+    const deleted = log.applyRetention(150_000, -1, now);
+    expect(deleted).toBeGreaterThan(0);
+    expect(log.logStartOffset).toBeGreaterThan(0);
+    expect(readValues(log, log.logStartOffset).map((r) => r.value.slice(0, 2))).toContain('t5');
+    log.close();
+  });
+});

@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKey, decodeResponse, encodeRecordBatch, encodeRequest, ErrorCode, type ApiVersionsResponse, type ProduceResponse } from '@tributary/protocol';
+import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
+
+// Hostile and invalid input: the right Kafka error, or one closed connection; the broker keeps
+// serving everyone else and never stores anything invalid.
+const run = promisify(execFile);
+let broker: BrokerProcess;
+
+beforeAll(async () => {
+  broker = await startBroker({ settings: { 'socket.request.max.bytes': String(1024 * 1024), 'message.max.bytes': '10000' } });
+});
+afterAll(async () => {
+  await broker?.destroy();
+});
+
+function open(): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port: broker.port }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** Sends raw bytes; resolves with the first response frame, or 'closed' if the broker hung up. */
+function exchange(bytes: Buffer | Buffer[], timeoutMs = 5000): Promise<Buffer | 'closed'> {
+  return open().then(
+    (s) =>
+      new Promise((resolve, reject) => {
+        let data = Buffer.alloc(0);
+        const timer = setTimeout(() => {
+          s.destroy();
+          reject(new Error('no answer and no close'));
+        }, timeoutMs);
+        s.on('data', (d) => {
+          data = Buffer.concat([data, d]);
+          if (data.length >= 4 && data.length >= 4 + data.readInt32BE(0)) {
+            clearTimeout(timer);
+            s.destroy();
+            resolve(data.subarray(4, 4 + data.readInt32BE(0)));
+          }
+        });
+        s.on('close', () => {
+          clearTimeout(timer);
+          resolve('closed');
+        });
+        s.on('error', () => undefined);
+        s.write(Buffer.concat(Array.isArray(bytes) ? bytes : [bytes]));
+      }),
+  );
+}
+
+async function stillServes(): Promise<void> {
+  const { stdout } = await run('kcat', ['-L', '-b', broker.bootstrap], { timeout: 15_000 });
+  expect(stdout).toContain('broker 1');
+}
+
+function produceFrame(records: Buffer, version = 7) {
+  return encodeRequest({ apiKey: ApiKey.Produce, apiVersion: version, correlationId: 9, clientId: 'bad-input' }, { acks: 1, timeoutMs: 1000, topicData: [{ name: 'bad-input', partitionData: [{ index: 0, records }] }] });
+}
+
+describe('bad input', () => {
+  it('closes a connection whose frame claims more than socket.request.max.bytes', async () => {
+    const frame = Buffer.alloc(8);
+    frame.writeInt32BE(50 * 1024 * 1024, 0);
+    expect(await exchange(frame)).toBe('closed');
+    await stillServes();
+  });
+
+  it('closes a connection that sends an unknown API key or garbage', async () => {
+    const unknown = Buffer.from([0, 0, 0, 10, 0x7f, 0x00, 0, 0, 0, 0, 0, 1, 0, 0]);
+    expect(await exchange(unknown)).toBe('closed');
+    expect(await exchange(Buffer.from([0, 0, 0, 3, 1, 2, 3]))).toBe('closed');
+    const truncatedMetadata = Buffer.concat(encodeRequest({ apiKey: ApiKey.Metadata, apiVersion: 4, correlationId: 1, clientId: 'x' }, { topics: [{ name: 'abc' }] }));
+    truncatedMetadata.writeInt32BE(truncatedMetadata.length - 4 - 2, 0);
+    expect(await exchange(truncatedMetadata.subarray(0, truncatedMetadata.length - 2))).toBe('closed');
+    await stillServes();
+  });
+
+  it('answers an ApiVersions version it does not know with v0 and UNSUPPORTED_VERSION (KIP-511)', async () => {
+    const frame = Buffer.from([0, 0, 0, 10, 0, ApiKey.ApiVersions, 0, 99, 0, 0, 0, 5, 0xff, 0xff]);
+    const answer = await exchange(frame);
+    expect(answer).not.toBe('closed');
+    const { correlationId, body } = decodeResponse(answer as Buffer, ApiKey.ApiVersions, 0);
+    expect(correlationId).toBe(5);
+    expect((body as ApiVersionsResponse).errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+    expect((body as ApiVersionsResponse).apiKeys.find((k) => k.apiKey === ApiKey.Produce)).toMatchObject({ minVersion: 3, maxVersion: 11 });
+  });
+
+  it('refuses a batch with a bad CRC with CORRUPT_MESSAGE and stores nothing', async () => {
+    await run('kcat', ['-L', '-b', broker.bootstrap, '-t', 'bad-input'], { timeout: 15_000 }); // auto-creates the topic
+    const batch = encodeRecordBatch({ records: [{ value: 'ok' }] });
+    const good = await exchange(produceFrame(batch));
+    expect((decodeResponse(good as Buffer, ApiKey.Produce, 7).body as ProduceResponse).responses[0]!.partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: 0n });
+    const corrupt = encodeRecordBatch({ records: [{ value: 'corrupt me' }] });
+    corrupt.writeUInt8(corrupt.readUInt8(corrupt.length - 2) ^ 0xff, corrupt.length - 2);
+    const bad = await exchange(produceFrame(corrupt));
+    expect((decodeResponse(bad as Buffer, ApiKey.Produce, 7).body as ProduceResponse).responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    const tooBig = await exchange(produceFrame(encodeRecordBatch({ records: [{ value: Buffer.alloc(20_000, 1) }] })));
+    expect((decodeResponse(tooBig as Buffer, ApiKey.Produce, 7).body as ProduceResponse).responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.MESSAGE_TOO_LARGE);
+    const { stdout } = await run('kcat', ['-C', '-b', broker.bootstrap, '-t', 'bad-input', '-o', 'beginning', '-e', '-q', '-f', '%s@%o\n'], { timeout: 15_000 });
+    expect(stdout.trim().split('\n')).toEqual(['ok@0']);
+  });
+
+  it('refuses invalid topic names with INVALID_TOPIC_EXCEPTION through Metadata', async () => {
+    const { stdout, stderr } = await run('kcat', ['-L', '-b', broker.bootstrap, '-t', 'no/slashes'], { timeout: 15_000 }).catch((e) => e);
+    expect(`${stdout}${stderr}`).toMatch(/Broker: Invalid topic|Invalid topic/i);
+  });
+});
