@@ -4,12 +4,16 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { settingNumber, type BrokerConfig } from './config/broker-config.ts';
 import { AppendSignal } from './handlers/append-signal.ts';
+import { GroupCoordinator } from './group/coordinator.ts';
+import { OffsetStore } from './group/offset-store.ts';
 import type { BrokerContext } from './handlers/context.ts';
 import { HANDLERS } from './handlers/index.ts';
 import type { Logger } from './logger.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { Connection } from './net/connection.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
+
+const OFFSETS_TOPIC = '__consumer_offsets';
 
 /** A running broker: listeners, the topic registry and its logs, metrics, retention. */
 export class Broker {
@@ -31,7 +35,18 @@ export class Broker {
       segmentMs: settingNumber(config, 'log.roll.ms'),
       flushIntervalMessages: settingNumber(config, 'log.flush.interval.messages'),
     });
-    this.#ctx = { config, topics, appends: new AppendSignal(), metrics: new BrokerMetrics(topics), logger, clusterId: clusterId(config.dataDir) };
+    // Committed offsets live in an internal topic and are replayed into the coordinator on start.
+    if (!topics.get(OFFSETS_TOPIC)) topics.create(OFFSETS_TOPIC, 1, { 'cleanup.policy': 'compact' });
+    const groups = new GroupCoordinator(
+      {
+        initialRebalanceDelayMs: settingNumber(config, 'group.initial.rebalance.delay.ms'),
+        minSessionTimeoutMs: settingNumber(config, 'group.min.session.timeout.ms'),
+        maxSessionTimeoutMs: settingNumber(config, 'group.max.session.timeout.ms'),
+        maxGroupSize: settingNumber(config, 'group.max.size'),
+      },
+      new OffsetStore(topics.log(OFFSETS_TOPIC, 0)!),
+    );
+    this.#ctx = { config, topics, appends: new AppendSignal(), groups, metrics: new BrokerMetrics(topics), logger, clusterId: clusterId(config.dataDir) };
   }
 
   /** Starts listening; returns the bound ports (useful when a listener asked for port 0). */
@@ -81,6 +96,7 @@ export class Broker {
     for (const s of this.#sockets) s.destroy();
     await Promise.all(closed);
     await this.#ctx.metrics.close();
+    this.#ctx.groups.close();
     this.#ctx.topics.close();
     this.#logger.log('info', 'broker stopped', { nodeId: this.config.nodeId });
   }

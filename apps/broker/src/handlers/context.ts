@@ -4,12 +4,14 @@ import type { Logger } from '../logger.ts';
 import type { BrokerMetrics } from '../metrics/broker-metrics.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 import type { AppendSignal } from './append-signal.ts';
+import type { GroupCoordinator } from '../group/coordinator.ts';
 
 /** What every handler can reach: the broker's state, never the socket. */
 export interface BrokerContext {
   config: BrokerConfig;
   topics: TopicRegistry;
   appends: AppendSignal;
+  groups: GroupCoordinator;
   metrics: BrokerMetrics;
   logger: Logger;
   clusterId: string;

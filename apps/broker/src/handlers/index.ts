@@ -2,6 +2,7 @@ import { ApiKey } from '@tributary/protocol';
 import { handleApiVersions } from './api-versions.ts';
 import type { HandlerEntry } from './context.ts';
 import { handleFetch } from './fetch.ts';
+import { handleDeleteGroups, handleDescribeGroups, handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetFetch, handleSyncGroup } from './groups.ts';
 import { handleListOffsets } from './list-offsets.ts';
 import { handleMetadata } from './metadata.ts';
 import { handleProduce } from './produce.ts';
@@ -20,6 +21,16 @@ export const HANDLERS: ReadonlyMap<number, HandlerEntry> = (() => {
     [ApiKey.Metadata, { minVersion: 0, maxVersion: 12, handle: handleMetadata }],
     [ApiKey.CreateTopics, { minVersion: 0, maxVersion: 7, handle: handleCreateTopics }],
     [ApiKey.DeleteTopics, { minVersion: 0, maxVersion: 6, handle: handleDeleteTopics }],
+    [ApiKey.FindCoordinator, { minVersion: 0, maxVersion: 4, handle: handleFindCoordinator }],
+    [ApiKey.JoinGroup, { minVersion: 0, maxVersion: 9, handle: handleJoinGroup }],
+    [ApiKey.SyncGroup, { minVersion: 0, maxVersion: 5, handle: handleSyncGroup }],
+    [ApiKey.Heartbeat, { minVersion: 0, maxVersion: 4, handle: handleHeartbeat }],
+    [ApiKey.LeaveGroup, { minVersion: 0, maxVersion: 5, handle: handleLeaveGroup }],
+    [ApiKey.OffsetCommit, { minVersion: 0, maxVersion: 8, handle: handleOffsetCommit }],
+    [ApiKey.OffsetFetch, { minVersion: 0, maxVersion: 8, handle: handleOffsetFetch }],
+    [ApiKey.ListGroups, { minVersion: 0, maxVersion: 5, handle: handleListGroups }],
+    [ApiKey.DescribeGroups, { minVersion: 0, maxVersion: 5, handle: handleDescribeGroups }],
+    [ApiKey.DeleteGroups, { minVersion: 0, maxVersion: 2, handle: handleDeleteGroups }],
   ]);
   table.set(ApiKey.ApiVersions, { minVersion: 0, maxVersion: 4, handle: handleApiVersions(table) });
   return table;

@@ -30,7 +30,7 @@ export const handleMetadata: Handler = (ctx: BrokerContext, request) => {
       errorCode,
       name,
       topicId: topic?.topicId,
-      isInternal: false,
+      isInternal: name.startsWith('__'),
       partitions: Array.from({ length: topic?.partitions ?? 0 }, (_, p) => ({
         errorCode: 0,
         partitionIndex: p,

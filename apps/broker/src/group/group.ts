@@ -1,0 +1,68 @@
+/** One member of a classic consumer group, as the coordinator tracks it. */
+export interface Member {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocolType: string;
+  protocols: { name: string; metadata: Buffer }[];
+  assignment: Buffer;
+  lastHeartbeat: number;
+  /** Set while the member's JoinGroup waits for the rebalance to complete. */
+  awaitingJoin: ((result: JoinResult) => void) | null;
+  /** Set while the member's SyncGroup waits for the leader's assignment. */
+  awaitingSync: ((result: SyncResult) => void) | null;
+}
+
+export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
+
+export interface JoinResult {
+  errorCode: number;
+  generationId: number;
+  protocolType: string | null;
+  protocolName: string | null;
+  leader: string;
+  memberId: string;
+  members: { memberId: string; groupInstanceId: string | null; metadata: Buffer }[];
+}
+
+export interface SyncResult {
+  errorCode: number;
+  protocolType: string | null;
+  protocolName: string | null;
+  assignment: Buffer;
+}
+
+export interface CommittedOffset {
+  offset: bigint;
+  leaderEpoch: number;
+  metadata: string | null;
+  commitTimestamp: number;
+}
+
+export class Group {
+  readonly groupId: string;
+  state: GroupState = 'Empty';
+  generationId = 0;
+  protocolType: string | null = null;
+  protocolName: string | null = null;
+  leaderId: string | null = null;
+  readonly members = new Map<string, Member>();
+  /** Member ids handed out with MEMBER_ID_REQUIRED, not yet joined. */
+  readonly pendingMembers = new Set<string>();
+  readonly offsets = new Map<string, CommittedOffset>();
+  rebalanceTimer: NodeJS.Timeout | null = null;
+  rebalanceDeadline = 0;
+  /** True while a formerly empty group waits group.initial.rebalance.delay.ms for more members. */
+  initialDelay = false;
+
+  constructor(groupId: string) {
+    this.groupId = groupId;
+  }
+
+  static offsetKey(topic: string, partition: number): string {
+    return `${topic}\u0000${partition}`;
+  }
+}

@@ -1,0 +1,150 @@
+import {
+  ErrorCode,
+  type DeleteGroupsRequest,
+  type DescribeGroupsRequest,
+  type FindCoordinatorRequest,
+  type HeartbeatRequest,
+  type JoinGroupRequest,
+  type LeaveGroupRequest,
+  type ListGroupsRequest,
+  type OffsetCommitRequest,
+  type OffsetFetchRequest,
+  type SyncGroupRequest,
+} from '@tributary/protocol';
+import type { BrokerContext, Handler } from './context.ts';
+
+/** This broker coordinates every group; transactions (key type 1) have no coordinator yet. */
+export const handleFindCoordinator: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as FindCoordinatorRequest;
+  const node = ctx.config.advertisedListeners[0]!;
+  const answer = (key: string) =>
+    req.keyType === 0
+      ? { key, nodeId: ctx.config.nodeId, host: node.host, port: node.port, errorCode: 0, errorMessage: null }
+      : { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'transactions are not supported yet' };
+  if (request.apiVersion >= 4) return { coordinators: req.coordinatorKeys.map(answer) };
+  const { key: _key, ...single } = answer(req.key);
+  return request.apiVersion >= 1 ? single : { errorCode: single.errorCode, nodeId: single.nodeId, host: single.host, port: single.port };
+};
+
+export const handleJoinGroup: Handler = async (ctx: BrokerContext, request) => {
+  const req = request.body as JoinGroupRequest;
+  const v = request.apiVersion;
+  const result = await ctx.groups.join({
+    groupId: req.groupId,
+    memberId: req.memberId,
+    groupInstanceId: req.groupInstanceId,
+    clientId: request.header.clientId ?? '',
+    clientHost: '/127.0.0.1',
+    sessionTimeoutMs: req.sessionTimeoutMs,
+    rebalanceTimeoutMs: v >= 1 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
+    protocolType: req.protocolType,
+    protocols: req.protocols,
+    requireKnownMemberId: v >= 4,
+  });
+  return {
+    errorCode: result.errorCode,
+    generationId: result.generationId,
+    protocolName: result.protocolName ?? (v >= 7 ? null : ''),
+    ...(v >= 7 ? { protocolType: result.protocolType } : {}),
+    leader: result.leader,
+    memberId: result.memberId,
+    members: result.members.map((m) => ({ memberId: m.memberId, metadata: m.metadata, ...(v >= 5 ? { groupInstanceId: m.groupInstanceId } : {}) })),
+  };
+};
+
+export const handleSyncGroup: Handler = async (ctx: BrokerContext, request) => {
+  const req = request.body as SyncGroupRequest;
+  const result = await ctx.groups.sync(req.groupId, req.memberId, req.generationId, req.assignments);
+  return { errorCode: result.errorCode, assignment: result.assignment, ...(request.apiVersion >= 5 ? { protocolType: result.protocolType, protocolName: result.protocolName } : {}) };
+};
+
+export const handleHeartbeat: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as HeartbeatRequest;
+  return { errorCode: ctx.groups.heartbeat(req.groupId, req.memberId, req.generationId) };
+};
+
+export const handleLeaveGroup: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as LeaveGroupRequest;
+  if (request.apiVersion < 3) return { errorCode: ctx.groups.leave(req.groupId, req.memberId) };
+  const members = req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: ctx.groups.leave(req.groupId, m.memberId) }));
+  return { errorCode: 0, members };
+};
+
+export const handleOffsetCommit: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as OffsetCommitRequest;
+  const now = Date.now();
+  const offsets = req.topics.flatMap((t) =>
+    t.partitions.filter((p) => ctx.topics.log(t.name, p.partitionIndex)).map((p) => ({ topic: t.name, partition: p.partitionIndex, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now } })),
+  );
+  const generation = request.apiVersion >= 1 ? req.generationIdOrMemberEpoch : -1;
+  const errorCode = ctx.groups.commit(req.groupId, req.memberId, generation, offsets);
+  return {
+    topics: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ctx.topics.log(t.name, p.partitionIndex) ? errorCode : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
+    })),
+  };
+};
+
+function fetchOffsets(ctx: BrokerContext, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, v: number) {
+  const wanted = topics ?? (() => {
+    const byTopic = new Map<string, number[]>();
+    for (const key of ctx.groups.get(groupId)?.offsets.keys() ?? []) {
+      const [topic, partition] = key.split('\u0000');
+      byTopic.set(topic!, [...(byTopic.get(topic!) ?? []), Number(partition)]);
+    }
+    return [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
+  })();
+  return wanted.map((t) => ({
+    name: t.name,
+    partitions: t.partitionIndexes.map((partitionIndex) => {
+      const c = ctx.groups.committed(groupId, t.name, partitionIndex);
+      return { partitionIndex, committedOffset: c?.offset ?? -1n, metadata: c?.metadata ?? '', errorCode: 0, ...(v >= 5 ? { committedLeaderEpoch: c?.leaderEpoch ?? -1 } : {}) };
+    }),
+  }));
+}
+
+export const handleOffsetFetch: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as OffsetFetchRequest;
+  const v = request.apiVersion;
+  if (v >= 8) return { groups: req.groups.map((g) => ({ groupId: g.groupId, errorCode: 0, topics: fetchOffsets(ctx, g.groupId, g.topics, v) })) };
+  return { topics: fetchOffsets(ctx, req.groupId, req.topics, v), ...(v >= 2 ? { errorCode: 0 } : {}) };
+};
+
+export const handleListGroups: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as ListGroupsRequest;
+  const v = request.apiVersion;
+  const groups = ctx.groups.groups().filter((g) => v < 4 || req.statesFilter.length === 0 || req.statesFilter.includes(g.state));
+  return { errorCode: 0, groups: groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', ...(v >= 4 ? { groupState: g.state } : {}), ...(v >= 5 ? { groupType: 'classic' } : {}) })) };
+};
+
+export const handleDescribeGroups: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as DescribeGroupsRequest;
+  const v = request.apiVersion;
+  return {
+    groups: req.groups.map((groupId) => {
+      const g = ctx.groups.get(groupId);
+      if (!g) return { errorCode: 0, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
+      return {
+        errorCode: 0,
+        groupId,
+        groupState: g.state,
+        protocolType: g.protocolType ?? '',
+        protocolData: g.protocolName ?? '',
+        members: [...g.members.values()].map((m) => ({
+          memberId: m.memberId,
+          ...(v >= 4 ? { groupInstanceId: m.groupInstanceId } : {}),
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          memberMetadata: m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? Buffer.alloc(0),
+          memberAssignment: m.assignment,
+        })),
+      };
+    }),
+  };
+};
+
+export const handleDeleteGroups: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as DeleteGroupsRequest;
+  return { results: req.groupsNames.map((groupId) => ({ groupId, errorCode: ctx.groups.deleteGroup(groupId) })) };
+};
