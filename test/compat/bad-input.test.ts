@@ -104,6 +104,22 @@ describe('bad input', () => {
     expect(stdout.trim().split('\n')).toEqual(['ok@0']);
   });
 
+  it('answers a retried idempotent batch with its first offset and refuses a sequence gap, writing nothing twice', async () => {
+    await run('kcat', ['-L', '-b', broker.bootstrap, '-t', 'idem'], { timeout: 15_000 });
+    const send = async (baseSequence: number, value: string) => {
+      const batch = encodeRecordBatch({ records: [{ value }], producerId: 4242n, producerEpoch: 0, baseSequence });
+      const frame = encodeRequest({ apiKey: ApiKey.Produce, apiVersion: 7, correlationId: 1, clientId: 'idem' }, { acks: -1, timeoutMs: 1000, topicData: [{ name: 'idem', partitionData: [{ index: 0, records: batch }] }] });
+      const answer = await exchange(frame);
+      return (decodeResponse(answer as Buffer, ApiKey.Produce, 7).body as ProduceResponse).responses[0]!.partitionResponses[0]!;
+    };
+    expect(await send(0, 'first')).toMatchObject({ errorCode: 0, baseOffset: 0n });
+    expect(await send(1, 'second')).toMatchObject({ errorCode: 0, baseOffset: 1n });
+    expect(await send(0, 'first')).toMatchObject({ errorCode: 0, baseOffset: 0n });
+    expect(await send(5, 'gap')).toMatchObject({ errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
+    const { stdout } = await run('kcat', ['-C', '-b', broker.bootstrap, '-t', 'idem', '-o', 'beginning', '-e', '-q', '-f', '%s\n'], { timeout: 15_000 });
+    expect(stdout.trim().split('\n')).toEqual(['first', 'second']);
+  });
+
   it('refuses invalid topic names with INVALID_TOPIC_EXCEPTION through Metadata', async () => {
     const { stdout, stderr } = await run('kcat', ['-L', '-b', broker.bootstrap, '-t', 'no/slashes'], { timeout: 15_000 }).catch((e) => e);
     expect(`${stdout}${stderr}`).toMatch(/Broker: Invalid topic|Invalid topic/i);

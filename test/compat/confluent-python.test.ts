@@ -26,4 +26,12 @@ describe('confluent-kafka for Python', () => {
     expect(lines).toHaveLength(2000);
     expect(lines[1999]).toBe('py-1999=value-1999|lang=python');
   });
+
+  it('runs an idempotent producer (InitProducerId, sequence numbers) with no loss and no duplicates', async () => {
+    const { stdout } = await run('/usr/bin/python3', [script, broker.bootstrap, 'python-idempotent', '3000', 'lz4', 'idempotent'], { timeout: 60_000 });
+    expect(JSON.parse(stdout)).toEqual({ delivered: 3000, failed: [], remaining: 0, max_offset: 2999 });
+    const { stdout: read } = await run('kcat', ['-C', '-b', broker.bootstrap, '-t', 'python-idempotent', '-o', 'beginning', '-e', '-q', '-f', '%k\n'], { timeout: 30_000 });
+    const keys = read.split('\n').filter(Boolean);
+    expect(keys).toEqual(Array.from({ length: 3000 }, (_, i) => `py-${i}`));
+  });
 });

@@ -18,8 +18,7 @@ it('creates a topic, produces, consumes it in a group and deletes it', { timeout
   await admin.createTopics({ topics: ['pk-topic'], partitions: 3, replicas: 1 });
   expect(await admin.listTopics()).toContain('pk-topic');
 
-  // Idempotence needs InitProducerId, which this broker does not implement yet.
-  const producer = new Producer({ clientId: 'pk-producer', bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers, idempotent: false });
+  const producer = new Producer({ clientId: 'pk-producer', bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers, idempotent: true });
   await producer.send({ messages: Array.from({ length: 90 }, (_, i) => ({ topic: 'pk-topic', key: `k${i}`, value: `v${i}`, partition: i % 3, headers: { n: String(i) } })) });
   await producer.close();
 

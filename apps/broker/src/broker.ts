@@ -8,6 +8,7 @@ import { GroupCoordinator } from './group/coordinator.ts';
 import { OffsetStore } from './group/offset-store.ts';
 import type { BrokerContext } from './handlers/context.ts';
 import { HANDLERS } from './handlers/index.ts';
+import { ProducerIdAllocator } from './handlers/init-producer-id.ts';
 import type { Logger } from './logger.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { Connection } from './net/connection.ts';
@@ -46,7 +47,7 @@ export class Broker {
       },
       new OffsetStore(topics.log(OFFSETS_TOPIC, 0)!),
     );
-    this.#ctx = { config, topics, appends: new AppendSignal(), groups, metrics: new BrokerMetrics(topics), logger, clusterId: clusterId(config.dataDir) };
+    this.#ctx = { config, topics, appends: new AppendSignal(), groups, producerIds: new ProducerIdAllocator(config.dataDir), metrics: new BrokerMetrics(topics), logger, clusterId: clusterId(config.dataDir) };
   }
 
   /** Starts listening; returns the bound ports (useful when a listener asked for port 0). */

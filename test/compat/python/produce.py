@@ -5,6 +5,7 @@ import sys
 from confluent_kafka import Producer
 
 bootstrap, topic, count, compression = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+idempotent = len(sys.argv) > 5 and sys.argv[5] == "idempotent"
 delivered, failed = [], []
 
 
@@ -21,6 +22,7 @@ producer = Producer({
     "compression.type": compression,
     "linger.ms": 5,
     "message.timeout.ms": 20000,
+    "enable.idempotence": idempotent,
 })
 for i in range(count):
     producer.produce(topic, key=f"py-{i}", value=f"value-{i}", headers=[("lang", b"python")], on_delivery=report)

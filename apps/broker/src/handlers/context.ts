@@ -5,6 +5,7 @@ import type { BrokerMetrics } from '../metrics/broker-metrics.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 import type { AppendSignal } from './append-signal.ts';
 import type { GroupCoordinator } from '../group/coordinator.ts';
+import type { ProducerIdAllocator } from './init-producer-id.ts';
 
 /** What every handler can reach: the broker's state, never the socket. */
 export interface BrokerContext {
@@ -12,6 +13,7 @@ export interface BrokerContext {
   topics: TopicRegistry;
   appends: AppendSignal;
   groups: GroupCoordinator;
+  producerIds: ProducerIdAllocator;
   metrics: BrokerMetrics;
   logger: Logger;
   clusterId: string;

@@ -2,6 +2,7 @@ import { ApiKey } from '@tributary/protocol';
 import { handleApiVersions } from './api-versions.ts';
 import type { HandlerEntry } from './context.ts';
 import { handleFetch } from './fetch.ts';
+import { handleInitProducerId } from './init-producer-id.ts';
 import { handleDeleteGroups, handleDescribeGroups, handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetFetch, handleSyncGroup } from './groups.ts';
 import { handleListOffsets } from './list-offsets.ts';
 import { handleMetadata } from './metadata.ts';
@@ -21,6 +22,7 @@ export const HANDLERS: ReadonlyMap<number, HandlerEntry> = (() => {
     [ApiKey.Metadata, { minVersion: 0, maxVersion: 12, handle: handleMetadata }],
     [ApiKey.CreateTopics, { minVersion: 0, maxVersion: 7, handle: handleCreateTopics }],
     [ApiKey.DeleteTopics, { minVersion: 0, maxVersion: 6, handle: handleDeleteTopics }],
+    [ApiKey.InitProducerId, { minVersion: 0, maxVersion: 5, handle: handleInitProducerId }],
     [ApiKey.FindCoordinator, { minVersion: 0, maxVersion: 4, handle: handleFindCoordinator }],
     [ApiKey.JoinGroup, { minVersion: 0, maxVersion: 9, handle: handleJoinGroup }],
     [ApiKey.SyncGroup, { minVersion: 0, maxVersion: 5, handle: handleSyncGroup }],

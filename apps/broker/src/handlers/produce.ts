@@ -26,6 +26,10 @@ export const handleProduce: Handler = (ctx: BrokerContext, request) => {
       if (!blob || blob.length === 0) return fail(ErrorCode.CORRUPT_MESSAGE, 'no records');
       const checked = validateProducedBlob(blob, maxBatch);
       if (!checked.ok) return fail(problemCode[checked.problem.code], checked.problem.detail);
+      const sequence = log.checkSequences(checked.batches);
+      if (sequence.kind === 'error') return fail(sequence.errorCode, sequence.message);
+      // A retry of batches already written: answer with their offset, write nothing.
+      if (sequence.kind === 'duplicate') return { index: p.index, errorCode: 0, baseOffset: BigInt(sequence.baseOffset), logAppendTimeMs: -1n, ...(request.apiVersion >= 5 ? { logStartOffset: BigInt(log.logStartOffset) } : {}) };
       const result = log.append(blob, checked.batches, 0);
       ctx.metrics.bytesIn.inc({ topic: t.name }, blob.length);
       appended = true;

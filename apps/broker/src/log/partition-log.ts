@@ -1,6 +1,7 @@
 import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { assignBatchOffsets, BatchHeader, isBatchCrcValid, readBatchHeader, type BatchSpan } from '@tributary/protocol';
+import { assignBatchOffsets, BatchHeader, ErrorCode, isBatchCrcValid, readBatchHeader, type BatchSpan } from '@tributary/protocol';
+import { lastSequence, ProducerStateTable, type SequenceCheck } from './producer-state.ts';
 
 /** One record batch as the log knows it: where it is and what it covers. */
 interface BatchEntry {
@@ -54,6 +55,7 @@ export class PartitionLog {
   #logStartOffset = 0;
   #nextOffset = 0;
   #unflushedRecords = 0;
+  readonly #producers = new ProducerStateTable();
 
   constructor(dir: string, options: LogOptions) {
     this.dir = dir;
@@ -117,10 +119,27 @@ export class PartitionLog {
         return true;
       }
       const base = Number(valid.h.baseOffset);
+      this.#producers.record(valid.h.producerId, valid.h.producerEpoch, valid.h.baseSequence, lastSequence(valid.h.baseSequence, valid.h.lastOffsetDelta), base);
       segment.batches.push({ baseOffset: base, lastOffset: base + valid.h.lastOffsetDelta, position: pos, size: valid.size, maxTimestamp: Number(valid.h.maxTimestamp) });
       pos += valid.size;
     }
     return false;
+  }
+
+  /**
+   * Idempotence check of the batches of one produce blob, before anything is written: all append,
+   * or the blob is a retry of batches already written, or it is refused whole.
+   */
+  checkSequences(spans: BatchSpan[]): SequenceCheck {
+    let duplicateOffset: number | null = null;
+    for (const span of spans) {
+      const h = span.header;
+      const result = this.#producers.check(h.producerId, h.producerEpoch, h.baseSequence, lastSequence(h.baseSequence, h.lastOffsetDelta));
+      if (result.kind === 'error') return result;
+      if (result.kind === 'duplicate') duplicateOffset ??= result.baseOffset;
+      else if (duplicateOffset !== null) return { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: 'a retried batch is followed by a new one in the same request' };
+    }
+    return duplicateOffset === null ? { kind: 'append' } : { kind: 'duplicate', baseOffset: duplicateOffset };
   }
 
   /**
@@ -136,6 +155,8 @@ export class PartitionLog {
       const batch = blob.subarray(span.position, span.position + span.size);
       assignBatchOffsets(batch, BigInt(this.#nextOffset), leaderEpoch);
       seg.batches.push({ baseOffset: this.#nextOffset, lastOffset: this.#nextOffset + span.header.lastOffsetDelta, position: seg.size + span.position - spans[0]!.position, size: span.size, maxTimestamp: Number(span.header.maxTimestamp) });
+      const h = span.header;
+      this.#producers.record(h.producerId, h.producerEpoch, h.baseSequence, lastSequence(h.baseSequence, h.lastOffsetDelta), this.#nextOffset);
       this.#nextOffset += span.header.lastOffsetDelta + 1;
       records += span.header.recordsCount;
     }

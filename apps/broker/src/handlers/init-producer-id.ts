@@ -1,0 +1,44 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorCode, type InitProducerIdRequest } from '@tributary/protocol';
+import type { BrokerContext, Handler } from './context.ts';
+
+const BLOCK = 1000n;
+
+/**
+ * Hands out producer ids. Ids are reserved in blocks whose end is persisted before any id of the
+ * block is used, so a restarted broker never hands out an id twice.
+ */
+export class ProducerIdAllocator {
+  readonly #file: string;
+  #next: bigint;
+  #blockEnd: bigint;
+
+  constructor(dataDir: string) {
+    this.#file = join(dataDir, 'producer-id-block');
+    this.#next = existsSync(this.#file) ? BigInt(readFileSync(this.#file, 'utf8').trim()) : 0n;
+    this.#blockEnd = this.#next;
+  }
+
+  next(): bigint {
+    if (this.#next >= this.#blockEnd) {
+      this.#blockEnd = this.#next + BLOCK;
+      writeFileSync(`${this.#file}.tmp`, String(this.#blockEnd));
+      renameSync(`${this.#file}.tmp`, this.#file);
+    }
+    return this.#next++;
+  }
+}
+
+export const handleInitProducerId: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as InitProducerIdRequest;
+  if (req.transactionalId !== null) {
+    // Transactions need a transaction coordinator, which this broker does not have yet.
+    return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 };
+  }
+  // KIP-360: an idempotent producer that still knows its id asks for the next epoch instead of a new id.
+  if (request.apiVersion >= 3 && req.producerId >= 0n && req.producerEpoch >= 0) {
+    return req.producerEpoch >= 32766 ? { errorCode: 0, producerId: ctx.producerIds.next(), producerEpoch: 0 } : { errorCode: 0, producerId: req.producerId, producerEpoch: req.producerEpoch + 1 };
+  }
+  return { errorCode: 0, producerId: ctx.producerIds.next(), producerEpoch: 0 };
+};

@@ -1,0 +1,59 @@
+import { ErrorCode } from '@tributary/protocol';
+
+/** The last batches an idempotent producer wrote to a partition, for duplicate detection (Kafka keeps 5). */
+interface BatchMetadata {
+  firstSeq: number;
+  lastSeq: number;
+  baseOffset: number;
+}
+
+interface ProducerEntry {
+  epoch: number;
+  batches: BatchMetadata[];
+}
+
+const MAX_CACHED_BATCHES = 5;
+const INT32_MAX = 2 ** 31 - 1;
+
+export type SequenceCheck = { kind: 'append' } | { kind: 'duplicate'; baseOffset: number } | { kind: 'error'; errorCode: number; message: string };
+
+/**
+ * Per-partition idempotent-producer state: producer id → epoch and last sequences. Decides whether
+ * a batch is the next in order, a retry of one already written (answered with its original
+ * offset), or out of order. Rebuilt from batch headers when a log is opened, so it survives restarts.
+ */
+export class ProducerStateTable {
+  readonly #producers = new Map<bigint, ProducerEntry>();
+
+  check(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number): SequenceCheck {
+    if (producerId < 0n) return { kind: 'append' };
+    const entry = this.#producers.get(producerId);
+    if (!entry) {
+      return firstSeq === 0 ? { kind: 'append' } : { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `first batch of producer ${producerId} starts at sequence ${firstSeq}, not 0` };
+    }
+    if (epoch < entry.epoch) return { kind: 'error', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: `producer ${producerId} epoch ${epoch} is older than ${entry.epoch}` };
+    if (epoch > entry.epoch) {
+      return firstSeq === 0 ? { kind: 'append' } : { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `new epoch ${epoch} of producer ${producerId} must start at sequence 0` };
+    }
+    const dup = entry.batches.find((b) => b.firstSeq === firstSeq && b.lastSeq === lastSeq);
+    if (dup) return { kind: 'duplicate', baseOffset: dup.baseOffset };
+    const last = entry.batches.at(-1);
+    const expected = last ? (last.lastSeq === INT32_MAX ? 0 : last.lastSeq + 1) : 0;
+    if (firstSeq !== expected) return { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `producer ${producerId} sent sequence ${firstSeq}, expected ${expected}` };
+    return { kind: 'append' };
+  }
+
+  record(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number, baseOffset: number): void {
+    if (producerId < 0n) return;
+    let entry = this.#producers.get(producerId);
+    if (!entry || epoch > entry.epoch) this.#producers.set(producerId, (entry = { epoch, batches: [] }));
+    entry.batches.push({ firstSeq, lastSeq, baseOffset });
+    if (entry.batches.length > MAX_CACHED_BATCHES) entry.batches.shift();
+  }
+}
+
+/** Last sequence of a batch, with Kafka's wrap-around at Int32.MAX_VALUE. */
+export function lastSequence(baseSequence: number, lastOffsetDelta: number): number {
+  const s = baseSequence + lastOffsetDelta;
+  return s > INT32_MAX ? s - INT32_MAX - 1 : s;
+}
