@@ -21,7 +21,8 @@ let broker: BrokerProcess;
 let kafka: InstanceType<typeof Kafka>;
 
 beforeAll(async () => {
-  broker = await startBroker();
+  // No initial rebalance delay: kafkajs's setOffsets/resetOffsets join the group briefly.
+  broker = await startBroker({ settings: { 'group.initial.rebalance.delay.ms': '0' } });
   kafka = new Kafka({ clientId: 'compat-kafkajs', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
 });
 afterAll(async () => {
@@ -78,6 +79,48 @@ describe('kafkajs admin', () => {
 
       await admin.deleteTopics({ topics: ['admin-b'] });
       expect(await admin.listTopics()).not.toContain('admin-b');
+    } finally {
+      await admin.disconnect();
+    }
+  });
+});
+
+describe('kafkajs admin: partitions, configs, records, cluster, offsets', () => {
+  it('adds partitions, describes and alters configs, deletes records, describes the cluster, sets group offsets', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'admin-c', numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }] });
+      expect(await admin.createPartitions({ topicPartitions: [{ topic: 'admin-c', count: 4 }] })).toBeUndefined();
+      const meta = await admin.fetchTopicMetadata({ topics: ['admin-c'] });
+      expect(meta.topics[0].partitions).toHaveLength(4);
+      await expect(admin.createPartitions({ topicPartitions: [{ topic: 'admin-c', count: 2 }] })).rejects.toMatchObject({ type: 'INVALID_PARTITIONS' });
+
+      const { resources } = await admin.describeConfigs({ resources: [{ type: 2, name: 'admin-c' }], includeSynonyms: false });
+      const retention = resources[0].configEntries.find((e: { configName: string }) => e.configName === 'retention.ms');
+      expect(retention).toMatchObject({ configValue: '3600000', isDefault: false });
+      await admin.alterConfigs({ resources: [{ type: 2, name: 'admin-c', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+      const after = await admin.describeConfigs({ resources: [{ type: 2, name: 'admin-c', configNames: ['cleanup.policy', 'retention.ms'] }], includeSynonyms: false });
+      expect(after.resources[0].configEntries.map((e: { configName: string; configValue: string }) => `${e.configName}=${e.configValue}`).sort()).toEqual(['cleanup.policy=compact', 'retention.ms=604800000']);
+      await expect(admin.alterConfigs({ resources: [{ type: 2, name: 'admin-c', configEntries: [{ name: 'retention.ms', value: 'soon' }] }] })).rejects.toMatchObject({ type: 'INVALID_CONFIG' });
+
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic: 'admin-c', messages: Array.from({ length: 10 }, (_, i) => ({ value: String(i), partition: 0 })) });
+      await producer.disconnect();
+      await admin.deleteTopicRecords({ topic: 'admin-c', partitions: [{ partition: 0, offset: '6' }] });
+      expect((await admin.fetchTopicOffsets('admin-c')).find((o: { partition: number }) => o.partition === 0)).toMatchObject({ low: '6', high: '10' });
+
+      const cluster = await admin.describeCluster();
+      expect(cluster).toMatchObject({ controller: 1, brokers: [{ nodeId: 1, host: '127.0.0.1', port: broker.port }] });
+
+      await admin.setOffsets({ groupId: 'offset-setter', topic: 'admin-c', partitions: [{ partition: 0, offset: '8' }] });
+      const fetched = await admin.fetchOffsets({ groupId: 'offset-setter', topics: ['admin-c'] });
+      expect(fetched[0].partitions.find((p: { partition: number }) => p.partition === 0)).toMatchObject({ offset: '8' });
+      await admin.resetOffsets({ groupId: 'offset-setter', topic: 'admin-c', earliest: true });
+      const reset = await admin.fetchOffsets({ groupId: 'offset-setter', topics: ['admin-c'] });
+      // kafkajs commits "earliest" as the sentinel -2, which its consumer resolves against the log start.
+      expect(reset[0].partitions.find((p: { partition: number }) => p.partition === 0)).toMatchObject({ offset: '-2' });
     } finally {
       await admin.disconnect();
     }

@@ -12,6 +12,7 @@ import { ProducerIdAllocator } from './handlers/init-producer-id.ts';
 import type { Logger } from './logger.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { Connection } from './net/connection.ts';
+import { topicNumber } from './topics/topic-configs.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
 
 const OFFSETS_TOPIC = '__consumer_offsets';
@@ -72,11 +73,7 @@ export class Broker {
       this.#servers.push(server);
     }
     if (this.config.metricsPort !== null) this.metricsPort = await this.#ctx.metrics.listen(this.config.metricsPort, this.config.listeners[0]!.host);
-    const retentionMs = settingNumber(this.config, 'log.retention.ms');
-    const retentionBytes = settingNumber(this.config, 'log.retention.bytes');
-    this.#retentionTimer = setInterval(() => {
-      for (const log of this.#ctx.topics.logs()) log.applyRetention(retentionMs, retentionBytes);
-    }, settingNumber(this.config, 'log.retention.check.interval.ms'));
+    this.#retentionTimer = setInterval(() => this.applyRetention(), settingNumber(this.config, 'log.retention.check.interval.ms'));
     this.#retentionTimer.unref();
     const flushMs = settingNumber(this.config, 'log.flush.interval.ms');
     if (flushMs > 0) {
@@ -87,6 +84,19 @@ export class Broker {
     }
     this.#logger.log('info', 'broker started', { nodeId: this.config.nodeId, ports, dataDir: this.config.dataDir, metricsPort: this.metricsPort });
     return ports;
+  }
+
+  /** Deletes expired segments of every partition, by each topic's retention.ms / retention.bytes. */
+  applyRetention(): void {
+    for (const topic of this.#ctx.topics.list()) {
+      if (topic.name.startsWith('__')) continue;
+      const ms = topicNumber(this.config, topic.configs, 'retention.ms');
+      const bytes = topicNumber(this.config, topic.configs, 'retention.bytes');
+      for (let p = 0; p < topic.partitions; p++) {
+        const deleted = this.#ctx.topics.log(topic.name, p)?.applyRetention(ms, bytes) ?? 0;
+        if (deleted) this.#logger.log('info', 'retention deleted segments', { topic: topic.name, partition: p, segments: deleted });
+      }
+    }
   }
 
   /** Graceful stop: no new connections, close clients, flush and close every segment. */

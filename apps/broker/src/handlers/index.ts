@@ -1,6 +1,7 @@
 import { ApiKey } from '@tributary/protocol';
 import { handleApiVersions } from './api-versions.ts';
 import type { HandlerEntry } from './context.ts';
+import { handleAlterConfigs, handleCreatePartitions, handleDeleteRecords, handleDescribeCluster, handleDescribeConfigs, handleIncrementalAlterConfigs, handleOffsetForLeaderEpoch } from './configs-admin.ts';
 import { handleFetch } from './fetch.ts';
 import { handleInitProducerId } from './init-producer-id.ts';
 import { handleDeleteGroups, handleDescribeGroups, handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetFetch, handleSyncGroup } from './groups.ts';
@@ -22,6 +23,13 @@ export const HANDLERS: ReadonlyMap<number, HandlerEntry> = (() => {
     [ApiKey.Metadata, { minVersion: 0, maxVersion: 12, handle: handleMetadata }],
     [ApiKey.CreateTopics, { minVersion: 0, maxVersion: 7, handle: handleCreateTopics }],
     [ApiKey.DeleteTopics, { minVersion: 0, maxVersion: 6, handle: handleDeleteTopics }],
+    [ApiKey.CreatePartitions, { minVersion: 0, maxVersion: 3, handle: handleCreatePartitions }],
+    [ApiKey.DescribeConfigs, { minVersion: 0, maxVersion: 4, handle: handleDescribeConfigs }],
+    [ApiKey.AlterConfigs, { minVersion: 0, maxVersion: 2, handle: handleAlterConfigs }],
+    [ApiKey.IncrementalAlterConfigs, { minVersion: 0, maxVersion: 1, handle: handleIncrementalAlterConfigs }],
+    [ApiKey.DeleteRecords, { minVersion: 0, maxVersion: 2, handle: handleDeleteRecords }],
+    [ApiKey.OffsetForLeaderEpoch, { minVersion: 0, maxVersion: 4, handle: handleOffsetForLeaderEpoch }],
+    [ApiKey.DescribeCluster, { minVersion: 0, maxVersion: 1, handle: handleDescribeCluster }],
     [ApiKey.InitProducerId, { minVersion: 0, maxVersion: 5, handle: handleInitProducerId }],
     [ApiKey.FindCoordinator, { minVersion: 0, maxVersion: 4, handle: handleFindCoordinator }],
     [ApiKey.JoinGroup, { minVersion: 0, maxVersion: 9, handle: handleJoinGroup }],

@@ -1,5 +1,5 @@
 import { ErrorCode, validateProducedBlob, type ProduceRequest } from '@tributary/protocol';
-import { settingNumber } from '../config/broker-config.ts';
+import { topicNumber } from '../topics/topic-configs.ts';
 import type { BrokerContext, Handler } from './context.ts';
 
 const problemCode = { CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE, UNSUPPORTED_FOR_MESSAGE_FORMAT: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, MESSAGE_TOO_LARGE: ErrorCode.MESSAGE_TOO_LARGE, INVALID_RECORD: ErrorCode.INVALID_RECORD } as const;
@@ -10,7 +10,6 @@ const problemCode = { CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE, UNSUPPORTED_FO
  */
 export const handleProduce: Handler = (ctx: BrokerContext, request) => {
   const req = request.body as ProduceRequest;
-  const maxBatch = settingNumber(ctx.config, 'message.max.bytes');
   let appended = false;
   const responses = req.topicData.map((t) => ({
     name: t.name,
@@ -24,7 +23,7 @@ export const handleProduce: Handler = (ctx: BrokerContext, request) => {
       if (!log) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${t.name}-${p.index} is not hosted here`);
       const blob = p.records as Buffer | null;
       if (!blob || blob.length === 0) return fail(ErrorCode.CORRUPT_MESSAGE, 'no records');
-      const checked = validateProducedBlob(blob, maxBatch);
+      const checked = validateProducedBlob(blob, topicNumber(ctx.config, ctx.topics.get(t.name)!.configs, 'max.message.bytes'));
       if (!checked.ok) return fail(problemCode[checked.problem.code], checked.problem.detail);
       const sequence = log.checkSequences(checked.batches);
       if (sequence.kind === 'error') return fail(sequence.errorCode, sequence.message);

@@ -1,10 +1,9 @@
 import { ErrorCode, type CreateTopicsRequest, type DeleteTopicsRequest } from '@tributary/protocol';
 import { settingNumber } from '../config/broker-config.ts';
+import { validateTopicConfig } from '../topics/topic-configs.ts';
 import { TopicError } from '../topics/topic-registry.ts';
 import type { BrokerContext, Handler } from './context.ts';
 
-/** Topic configs this broker understands (the rest are refused with INVALID_CONFIG). */
-const TOPIC_CONFIGS = new Set(['retention.ms', 'retention.bytes', 'cleanup.policy', 'segment.bytes', 'segment.ms', 'max.message.bytes', 'min.insync.replicas', 'message.timestamp.type', 'compression.type']);
 
 export const handleCreateTopics: Handler = (ctx: BrokerContext, request) => {
   const req = request.body as CreateTopicsRequest;
@@ -25,7 +24,7 @@ export const handleCreateTopics: Handler = (ctx: BrokerContext, request) => {
         if (rf !== 1) throw new TopicError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${rf} is larger than the 1 available broker`);
         const configs: Record<string, string> = {};
         for (const c of t.configs) {
-          if (!TOPIC_CONFIGS.has(c.name)) throw new TopicError(ErrorCode.INVALID_CONFIG, `unknown topic config ${c.name}`);
+          validateTopicConfig(c.name, c.value);
           if (c.value === null) continue;
           configs[c.name] = c.value;
         }

@@ -1,4 +1,4 @@
-import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { assignBatchOffsets, BatchHeader, ErrorCode, isBatchCrcValid, readBatchHeader, type BatchSpan } from '@tributary/protocol';
 import { lastSequence, ProducerStateTable, type SequenceCheck } from './producer-state.ts';
@@ -74,9 +74,11 @@ export class PartitionLog {
       this.#segments.push(segment);
     }
     if (this.#segments.length === 0) this.#segments.push(this.#openSegment(0, join(dir, segmentName(0))));
-    this.#logStartOffset = this.#segments[0]!.batches[0]?.baseOffset ?? this.#segments[0]!.baseOffset;
     const last = this.#active.batches.at(-1);
     this.#nextOffset = last ? last.lastOffset + 1 : this.#active.baseOffset;
+    const checkpoint = join(dir, 'log-start-offset');
+    const deletedBefore = existsSync(checkpoint) ? Number(readFileSync(checkpoint, 'utf8')) : 0;
+    this.#logStartOffset = Math.min(Math.max(this.#segments[0]!.batches[0]?.baseOffset ?? this.#segments[0]!.baseOffset, deletedBefore), this.#nextOffset);
   }
 
   get logStartOffset(): number {
@@ -225,6 +227,25 @@ export class PartitionLog {
     return null;
   }
 
+  /**
+   * DeleteRecords: moves the log start offset forward. Whole segments below it are removed; a batch
+   * straddling it stays on disk but is no longer served below the new start.
+   */
+  deleteRecordsBefore(offset: number): number {
+    const target = Math.min(Math.max(offset, this.#logStartOffset), this.#nextOffset);
+    this.#logStartOffset = target;
+    // Checkpointed so that a restart does not serve records a client deleted.
+    const checkpoint = join(this.dir, 'log-start-offset');
+    writeFileSync(`${checkpoint}.tmp`, String(target));
+    renameSync(`${checkpoint}.tmp`, checkpoint);
+    while (this.#segments.length > 1 && (this.#segments[1]!.batches[0]?.baseOffset ?? this.#segments[1]!.baseOffset) <= target) {
+      const oldest = this.#segments.shift()!;
+      closeSync(oldest.fd);
+      rmSync(oldest.path, { force: true });
+    }
+    return this.#logStartOffset;
+  }
+
   /** Retention: deletes whole closed segments older than `retentionMs` or beyond `retentionBytes`. */
   applyRetention(retentionMs: number, retentionBytes: number, now = Date.now()): number {
     let deleted = 0;
@@ -238,7 +259,7 @@ export class PartitionLog {
       rmSync(oldest.path, { force: true });
       this.#segments.shift();
       deleted++;
-      this.#logStartOffset = this.#segments[0]!.batches[0]?.baseOffset ?? this.#segments[0]!.baseOffset;
+      this.#logStartOffset = Math.max(this.#logStartOffset, this.#segments[0]!.batches[0]?.baseOffset ?? this.#segments[0]!.baseOffset);
     }
     return deleted;
   }

@@ -94,9 +94,28 @@ export class TopicRegistry {
     return topic;
   }
 
+  /** Adds partitions; Kafka never removes them. */
+  addPartitions(name: string, count: number, validateOnly = false): void {
+    const topic = this.#topics.get(name);
+    if (!topic) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
+    if (count <= topic.partitions) throw new TopicError(ErrorCode.INVALID_PARTITIONS, `topic "${name}" has ${topic.partitions} partitions; the new count ${count} must be larger`);
+    if (validateOnly) return;
+    for (let p = topic.partitions; p < count; p++) this.#openLog(name, p);
+    topic.partitions = count;
+    this.#persist();
+  }
+
+  setConfigs(name: string, configs: Record<string, string>): void {
+    const topic = this.#topics.get(name);
+    if (!topic) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
+    topic.configs = configs;
+    this.#persist();
+  }
+
   delete(name: string): void {
     const topic = this.#topics.get(name);
     if (!topic) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
+    if (name.startsWith('__')) throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, `internal topic "${name}" cannot be deleted`);
     this.#topics.delete(name);
     this.#persist();
     for (let p = 0; p < topic.partitions; p++) {

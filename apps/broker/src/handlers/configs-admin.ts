@@ -1,0 +1,173 @@
+import {
+  ErrorCode,
+  type AlterConfigsRequest,
+  type CreatePartitionsRequest,
+  type DeleteRecordsRequest,
+  type DescribeConfigsRequest,
+  type IncrementalAlterConfigsRequest,
+  type OffsetForLeaderEpochRequest,
+} from '@tributary/protocol';
+import { SETTINGS } from '../config/settings.ts';
+import { effectiveTopicConfigs, validateTopicConfig } from '../topics/topic-configs.ts';
+import { TopicError } from '../topics/topic-registry.ts';
+import type { BrokerContext, Handler } from './context.ts';
+
+const TOPIC = 2;
+const BROKER = 4;
+// DescribeConfigs config sources (Kafka's ConfigSource enum).
+const SOURCE_TOPIC = 1;
+const SOURCE_STATIC_BROKER = 4;
+const SOURCE_DEFAULT = 5;
+
+function errorOf(err: unknown): { errorCode: number; errorMessage: string } {
+  if (err instanceof TopicError) return { errorCode: err.errorCode, errorMessage: err.message };
+  throw err;
+}
+
+export const handleCreatePartitions: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as CreatePartitionsRequest;
+  return {
+    throttleTimeMs: 0,
+    results: req.topics.map((t) => {
+      try {
+        if (t.assignments !== null && t.assignments.length > 0) throw new TopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'manual replica assignment is not supported');
+        ctx.topics.addPartitions(t.name, t.count, req.validateOnly);
+        if (!req.validateOnly) ctx.logger.log('info', 'partitions added', { topic: t.name, partitions: t.count });
+        return { name: t.name, errorCode: 0, errorMessage: null };
+      } catch (err) {
+        return { name: t.name, ...errorOf(err) };
+      }
+    }),
+  };
+};
+
+export const handleDescribeConfigs: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as DescribeConfigsRequest;
+  const v = request.apiVersion;
+  return {
+    throttleTimeMs: 0,
+    results: req.resources.map((r) => {
+      const base = { resourceType: r.resourceType, resourceName: r.resourceName, errorMessage: null };
+      let entries: { name: string; value: string; isDefault: boolean; source: number }[];
+      if (r.resourceType === TOPIC) {
+        const topic = ctx.topics.get(r.resourceName);
+        if (!topic) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic "${r.resourceName}" does not exist`, configs: [] };
+        entries = effectiveTopicConfigs(ctx.config, topic.configs).map((e) => ({ ...e, source: e.isDefault ? SOURCE_DEFAULT : SOURCE_TOPIC }));
+      } else if (r.resourceType === BROKER && (r.resourceName === '' || r.resourceName === String(ctx.config.nodeId))) {
+        entries = Object.entries(ctx.config.settings).map(([name, value]) => ({ name, value, isDefault: value === SETTINGS[name as keyof typeof SETTINGS].default, source: value === SETTINGS[name as keyof typeof SETTINGS].default ? SOURCE_DEFAULT : SOURCE_STATIC_BROKER }));
+      } else {
+        return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `resource type ${r.resourceType} ${r.resourceName} is not described here`, configs: [] };
+      }
+      const wanted = r.configurationKeys;
+      return {
+        ...base,
+        errorCode: 0,
+        configs: entries
+          .filter((e) => wanted === null || wanted.includes(e.name))
+          .map((e) => ({ name: e.name, value: e.value, readOnly: r.resourceType === BROKER, isSensitive: false, ...(v === 0 ? { isDefault: e.isDefault } : { configSource: e.source }) })),
+      };
+    }),
+  };
+};
+
+function alterTopic(ctx: BrokerContext, resourceName: string, next: (current: Record<string, string>) => Record<string, string>, validateOnly: boolean) {
+  const topic = ctx.topics.get(resourceName);
+  if (!topic) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${resourceName}" does not exist`);
+  const configs = next({ ...topic.configs });
+  for (const [name, value] of Object.entries(configs)) validateTopicConfig(name, value);
+  if (!validateOnly) {
+    ctx.topics.setConfigs(resourceName, configs);
+    ctx.logger.log('info', 'topic configs changed', { topic: resourceName, configs });
+  }
+}
+
+/** AlterConfigs replaces a topic's whole override set (Kafka's non-incremental semantics). */
+export const handleAlterConfigs: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as AlterConfigsRequest;
+  return {
+    throttleTimeMs: 0,
+    responses: req.resources.map((r) => {
+      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      if (r.resourceType !== TOPIC) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'only topic configs can be altered; broker settings are static' };
+      try {
+        alterTopic(ctx, r.resourceName, () => Object.fromEntries(r.configs.filter((c) => c.value !== null).map((c) => [c.name, c.value!])), req.validateOnly);
+        return { ...base, errorCode: 0, errorMessage: null };
+      } catch (err) {
+        return { ...base, ...errorOf(err) };
+      }
+    }),
+  };
+};
+
+const SET = 0;
+const DELETE = 1;
+
+export const handleIncrementalAlterConfigs: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as IncrementalAlterConfigsRequest;
+  return {
+    throttleTimeMs: 0,
+    responses: req.resources.map((r) => {
+      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      if (r.resourceType !== TOPIC) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'only topic configs can be altered; broker settings are static' };
+      try {
+        alterTopic(
+          ctx,
+          r.resourceName,
+          (current) => {
+            for (const c of r.configs) {
+              if (c.configOperation === SET && c.value !== null) current[c.name] = c.value;
+              else if (c.configOperation === DELETE) delete current[c.name];
+              else throw new TopicError(ErrorCode.INVALID_CONFIG, `operation ${c.configOperation} on ${c.name} is not supported (APPEND/SUBTRACT apply to list configs only)`);
+            }
+            return current;
+          },
+          req.validateOnly,
+        );
+        return { ...base, errorCode: 0, errorMessage: null };
+      } catch (err) {
+        return { ...base, ...errorOf(err) };
+      }
+    }),
+  };
+};
+
+export const handleDeleteRecords: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as DeleteRecordsRequest;
+  return {
+    throttleTimeMs: 0,
+    topics: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        const log = ctx.topics.log(t.name, p.partitionIndex);
+        if (!log) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        // -1 means "up to the high watermark".
+        const target = p.offset === -1n ? log.logEndOffset : Number(p.offset);
+        if (target < 0 || target > log.logEndOffset) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+        return { partitionIndex: p.partitionIndex, lowWatermark: BigInt(log.deleteRecordsBefore(target)), errorCode: 0 };
+      }),
+    })),
+  };
+};
+
+/** A single broker has one leader epoch (0) per partition: its end offset is the log end. */
+export const handleOffsetForLeaderEpoch: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as OffsetForLeaderEpochRequest;
+  const v = request.apiVersion;
+  return {
+    throttleTimeMs: 0,
+    topics: req.topics.map((t) => ({
+      topic: t.topic,
+      partitions: t.partitions.map((p) => {
+        const log = ctx.topics.log(t.topic, p.partition);
+        if (!log) return { partition: p.partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, endOffset: -1n };
+        if (v >= 2 && p.currentLeaderEpoch > 0) return { partition: p.partition, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, endOffset: -1n };
+        return { partition: p.partition, errorCode: 0, endOffset: p.leaderEpoch >= 0 ? BigInt(log.logEndOffset) : -1n, ...(v >= 1 ? { leaderEpoch: p.leaderEpoch >= 0 ? 0 : -1 } : {}) };
+      }),
+    })),
+  };
+};
+
+export const handleDescribeCluster: Handler = (ctx: BrokerContext) => {
+  const node = ctx.config.advertisedListeners[0]!;
+  return { errorCode: 0, errorMessage: null, clusterId: ctx.clusterId, controllerId: ctx.config.nodeId, brokers: [{ brokerId: ctx.config.nodeId, host: node.host, port: node.port, rack: null }] };
+};

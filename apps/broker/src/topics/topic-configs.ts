@@ -1,0 +1,46 @@
+import { ErrorCode } from '@tributary/protocol';
+import { settingNumber, type BrokerConfig } from '../config/broker-config.ts';
+import { TopicError } from './topic-registry.ts';
+
+/**
+ * Topic-level configs this broker accepts, their validation, and the broker setting that supplies
+ * the default when a topic does not override it (as Kafka's topic configs fall back to log.* settings).
+ */
+interface TopicConfigSpec {
+  validate: (value: string) => string | null;
+  defaultFrom: (config: BrokerConfig) => string;
+}
+
+const longAtLeast = (min: number) => (v: string) => (/^-?\d+$/.test(v) && Number(v) >= min ? null : `must be an integer >= ${min}`);
+const oneOf = (...allowed: string[]) => (v: string) => (allowed.includes(v) ? null : `must be one of ${allowed.join(', ')}`);
+
+export const TOPIC_CONFIGS: Record<string, TopicConfigSpec> = {
+  'retention.ms': { validate: longAtLeast(-1), defaultFrom: (c) => c.settings['log.retention.ms'] },
+  'retention.bytes': { validate: longAtLeast(-1), defaultFrom: (c) => c.settings['log.retention.bytes'] },
+  'segment.bytes': { validate: longAtLeast(1024), defaultFrom: (c) => c.settings['log.segment.bytes'] },
+  'segment.ms': { validate: longAtLeast(1), defaultFrom: (c) => c.settings['log.roll.ms'] },
+  'max.message.bytes': { validate: longAtLeast(0), defaultFrom: (c) => c.settings['message.max.bytes'] },
+  'cleanup.policy': { validate: oneOf('delete', 'compact', 'delete,compact', 'compact,delete'), defaultFrom: () => 'delete' },
+  'min.insync.replicas': { validate: longAtLeast(1), defaultFrom: () => '1' },
+  'message.timestamp.type': { validate: oneOf('CreateTime', 'LogAppendTime'), defaultFrom: () => 'CreateTime' },
+  'compression.type': { validate: oneOf('producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'), defaultFrom: () => 'producer' },
+};
+
+/** Throws INVALID_CONFIG with a message naming the config when a name or value is not acceptable. */
+export function validateTopicConfig(name: string, value: string | null): void {
+  const spec = TOPIC_CONFIGS[name];
+  if (!spec) throw new TopicError(ErrorCode.INVALID_CONFIG, `unknown topic config ${name}`);
+  if (value === null) return;
+  const problem = spec.validate(value);
+  if (problem) throw new TopicError(ErrorCode.INVALID_CONFIG, `${name}=${value}: ${problem}`);
+}
+
+export function effectiveTopicConfigs(config: BrokerConfig, overrides: Record<string, string>): { name: string; value: string; isDefault: boolean }[] {
+  return Object.entries(TOPIC_CONFIGS).map(([name, spec]) => (name in overrides ? { name, value: overrides[name]!, isDefault: false } : { name, value: spec.defaultFrom(config), isDefault: true }));
+}
+
+export function topicNumber(config: BrokerConfig, overrides: Record<string, string>, name: 'retention.ms' | 'retention.bytes' | 'max.message.bytes'): number {
+  if (name in overrides) return Number(overrides[name]);
+  const setting = { 'retention.ms': 'log.retention.ms', 'retention.bytes': 'log.retention.bytes', 'max.message.bytes': 'message.max.bytes' } as const;
+  return settingNumber(config, setting[name]);
+}
