@@ -1,0 +1,153 @@
+import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import type { IIoK8sApiCoreV1Affinity as Affinity } from 'kubernetes-models/v1/Affinity';
+import type { IIoK8sApiCoreV1TopologySpreadConstraint as TopologySpreadConstraint } from 'kubernetes-models/v1/TopologySpreadConstraint';
+import type { IIoK8sApiCoreV1EnvVar as EnvVar } from 'kubernetes-models/v1/EnvVar';
+import { CONFIG_HASH_ANNOTATION, commonLabels, selectorLabels } from '../labels.ts';
+import { instanceNames } from '../naming.ts';
+import { brokerResources, brokerVolumeSize } from '../sizing.ts';
+import { DEFAULT_PORTS, type KubeClusterSpec, type OwnerRef } from '../spec.ts';
+import { ADMIN_PASSWORD_KEY, ADMIN_USER_KEY, SERVER_PROPERTIES } from './config.ts';
+import { ownedMetadata } from './metadata.ts';
+
+export const DATA_DIR = '/var/lib/tributary';
+export const CONFIG_DIR = '/etc/tributary';
+export const BROKER_UID = 10001;
+const ZONE_KEY = 'topology.kubernetes.io/zone';
+const HOST_KEY = 'kubernetes.io/hostname';
+
+/**
+ * The broker's start command. The node id comes from the pod's ordinal (`<sts>-<n>` → n + 1) and the
+ * advertised listener is the pod's own name under the headless Service, so a restarted pod keeps
+ * both its identity and its address. `exec` hands PID to the broker so SIGTERM reaches it (the image
+ * runs tini as PID 1; `args` keeps that ENTRYPOINT).
+ */
+export function brokerStartScript(kafkaPort: number, metricsPort: number): string {
+  return [
+    'set -eu',
+    'ordinal="${POD_NAME##*-}"',
+    'exec tributary-broker \\',
+    '  --node-id "$((ordinal + 1))" \\',
+    `  --listeners "PLAINTEXT://0.0.0.0:${kafkaPort}" \\`,
+    `  --advertised-listeners "PLAINTEXT://\${POD_NAME}.\${HEADLESS_SERVICE}.\${POD_NAMESPACE}.svc.cluster.local:${kafkaPort}" \\`,
+    `  --data-dir ${DATA_DIR}/data \\`,
+    `  --config ${CONFIG_DIR}/${SERVER_PROPERTIES} \\`,
+    `  --metrics-port ${metricsPort}`,
+  ].join('\n');
+}
+
+function env(spec: KubeClusterSpec): EnvVar[] {
+  const names = instanceNames(spec);
+  const vars: EnvVar[] = [
+    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    { name: 'HEADLESS_SERVICE', value: names.headless },
+    { name: 'TRIBUTARY_INSTANCE_ID', value: spec.instanceId },
+  ];
+  if (spec.etcdEndpoints?.length) vars.push({ name: 'TRIBUTARY_ETCD_ENDPOINTS', value: spec.etcdEndpoints.join(',') });
+  if (spec.adminCredentials) {
+    vars.push(
+      { name: 'TRIBUTARY_ADMIN_USERNAME', valueFrom: { secretKeyRef: { name: names.secret, key: ADMIN_USER_KEY } } },
+      { name: 'TRIBUTARY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: names.secret, key: ADMIN_PASSWORD_KEY } } },
+    );
+  }
+  return vars;
+}
+
+export function brokerAffinity(spec: KubeClusterSpec): Affinity {
+  const term = { labelSelector: { matchLabels: selectorLabels(spec) }, topologyKey: HOST_KEY };
+  const podAntiAffinity = spec.nodeSpread === 'preferred' ? { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } : { requiredDuringSchedulingIgnoredDuringExecution: [term] };
+  const affinity: Affinity = { podAntiAffinity };
+  if (spec.zones?.length) {
+    affinity.nodeAffinity = {
+      requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE_KEY, operator: 'In', values: [...spec.zones] }] }] },
+    };
+  }
+  return affinity;
+}
+
+/** Across zones: strict when the instance names several zones (that is what it bought), best effort otherwise. */
+export function brokerTopologySpread(spec: KubeClusterSpec): TopologySpreadConstraint[] {
+  return [
+    {
+      maxSkew: 1,
+      topologyKey: ZONE_KEY,
+      whenUnsatisfiable: (spec.zones?.length ?? 0) > 1 ? 'DoNotSchedule' : 'ScheduleAnyway',
+      labelSelector: { matchLabels: selectorLabels(spec) },
+    },
+  ];
+}
+
+export function buildStatefulSet(spec: KubeClusterSpec, owner: OwnerRef): IStatefulSet {
+  const names = instanceNames(spec);
+  const ports = { ...DEFAULT_PORTS, ...spec.ports };
+  const grace = spec.terminationGracePeriodSeconds ?? 120;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: ownedMetadata(spec, owner, names.statefulSet, 'broker'),
+    spec: {
+      serviceName: names.headless,
+      replicas: spec.brokers,
+      // Brokers find each other through etcd, not through start order; starting them together is faster.
+      podManagementPolicy: 'Parallel',
+      // The operator restarts brokers itself, one at a time, waiting for under-replicated partitions
+      // to catch up in between; the StatefulSet controller only replaces pods the operator deletes.
+      updateStrategy: { type: 'OnDelete' },
+      // Deleting the instance deletes its volumes; scaling down keeps them (scaling up again reuses them).
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' },
+      selector: { matchLabels: selectorLabels(spec) },
+      template: {
+        metadata: { labels: commonLabels(spec, 'broker'), annotations: { [CONFIG_HASH_ANNOTATION]: spec.configHash } },
+        spec: {
+          terminationGracePeriodSeconds: grace,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: { runAsNonRoot: true, runAsUser: BROKER_UID, runAsGroup: BROKER_UID, fsGroup: BROKER_UID, seccompProfile: { type: 'RuntimeDefault' } },
+          affinity: brokerAffinity(spec),
+          topologySpreadConstraints: brokerTopologySpread(spec),
+          containers: [
+            {
+              name: 'broker',
+              image: spec.image,
+              imagePullPolicy: spec.imagePullPolicy ?? 'IfNotPresent',
+              args: ['/bin/sh', '-c', brokerStartScript(ports.kafka, ports.metrics)],
+              env: env(spec),
+              ports: [
+                { name: 'kafka', containerPort: ports.kafka, protocol: 'TCP' },
+                { name: 'metrics', containerPort: ports.metrics, protocol: 'TCP' },
+              ],
+              resources: brokerResources(spec),
+              // Log recovery after a crash can take minutes; the startup probe holds liveness off until then.
+              startupProbe: { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 5, failureThreshold: 120 },
+              readinessProbe: { tcpSocket: { port: 'kafka' }, periodSeconds: 5, failureThreshold: 3 },
+              livenessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+              lifecycle: {
+                // Give endpoint controllers time to drop this pod from the bootstrap Service before the
+                // broker stops accepting connections; the broker's own SIGTERM handler does the rest.
+                preStop: { exec: { command: ['/bin/sh', '-c', 'sleep 5'] } },
+              },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [
+                { name: 'data', mountPath: DATA_DIR },
+                { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+              ],
+            },
+          ],
+          volumes: [{ name: 'config', configMap: { name: names.config } }],
+        },
+      },
+      volumeClaimTemplates: [
+        {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { name: 'data', labels: selectorLabels(spec) },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            ...(spec.storageClassName ? { storageClassName: spec.storageClassName } : {}),
+            resources: { requests: { storage: brokerVolumeSize(spec) } },
+          },
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Everything the Kubernetes builders need to describe one instance's broker cluster. It is wider than
+ * the runtime-neutral `BrokerClusterSpec` (runtime.ts): sizing, placement and image are Kubernetes
+ * concerns that the local runtime does not have.
+ */
+export interface KubeClusterSpec {
+  /** The control plane's instance id; becomes the `tributary.io/instance` label. */
+  instanceId: string;
+  /** Human name of the instance, kept as an annotation only (names may be anything). */
+  instanceName?: string;
+  namespace: string;
+  /** Number of brokers; node ids are ordinal + 1 (1..brokers), as in the local runtime. */
+  brokers: number;
+  /** Broker image reference, e.g. `ghcr.io/tributary/broker:0.1.0`. */
+  image: string;
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /** The sold throughput tier of the whole instance (produce + fetch). Drives CPU and memory. */
+  bandwidthMBps: number;
+  /** The sold disk; every broker gets a volume of this size (see sizing.ts for why). */
+  diskGiB: number;
+  storageClassName?: string;
+  /** Zones the instance may use; with more than one, brokers are spread evenly across them. */
+  zones?: string[];
+  /** Kafka broker settings by their Kafka names, written to server.properties. */
+  brokerConfig: Record<string, string>;
+  /** Hash of restart-relevant settings; stamped on the pod template so the status can tell stale pods. */
+  configHash: string;
+  /** etcd the brokers coordinate through; passed as TRIBUTARY_ETCD_ENDPOINTS. */
+  etcdEndpoints?: string[];
+  ports?: Partial<BrokerPorts>;
+  /** Credentials the operator uses against the cluster (SASL/SCRAM admin), stored in the Secret. */
+  adminCredentials?: { username: string; password: string };
+  /** Extra labels (e.g. account, plan) added to every object, below the reserved ones. */
+  labels?: Record<string, string>;
+  /**
+   * `strict` (default): at most one broker per node, required; a cluster needs at least as many
+   * schedulable nodes as brokers. `preferred`: spread when possible (small or test clusters).
+   */
+  nodeSpread?: 'strict' | 'preferred';
+  /** Seconds a broker gets on SIGTERM to hand off leadership and flush; default 120. */
+  terminationGracePeriodSeconds?: number;
+}
+
+export interface BrokerPorts {
+  kafka: number;
+  metrics: number;
+}
+
+export const DEFAULT_PORTS: BrokerPorts = { kafka: 9092, metrics: 9404 };
+
+/** The object that owns every other object of an instance, so that deleting it cascades. */
+export interface OwnerRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+}
+
+export class SpecError extends Error {
+  readonly code = 'InvalidClusterSpec';
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.name = 'SpecError';
+    this.field = field;
+  }
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** Rejects specs that would build objects the API server refuses, with the field to fix. */
+export function checkSpec(spec: KubeClusterSpec): void {
+  if (!DNS_LABEL.test(spec.namespace) || spec.namespace.length > 63) throw new SpecError('namespace', `"${spec.namespace}" is not a DNS-1123 label`);
+  if (!spec.instanceId || spec.instanceId.length > 63 || !LABEL_VALUE.test(spec.instanceId)) throw new SpecError('instanceId', `"${spec.instanceId}" is not a valid label value`);
+  if (!Number.isInteger(spec.brokers) || spec.brokers < 1 || spec.brokers > 100) throw new SpecError('brokers', 'must be an integer from 1 to 100');
+  if (!Number.isFinite(spec.bandwidthMBps) || spec.bandwidthMBps <= 0) throw new SpecError('bandwidthMBps', 'must be positive');
+  if (!Number.isInteger(spec.diskGiB) || spec.diskGiB < 1) throw new SpecError('diskGiB', 'must be a positive integer');
+  if (!spec.image) throw new SpecError('image', 'is required');
+  for (const [k, v] of Object.entries(spec.brokerConfig)) {
+    if (!/^[a-z0-9][a-z0-9._-]*$/.test(k)) throw new SpecError(`brokerConfig.${k}`, 'is not a Kafka setting name');
+    if (/[\r\n]/.test(v)) throw new SpecError(`brokerConfig.${k}`, 'must be a single line');
+  }
+  for (const [k, v] of Object.entries(spec.labels ?? {})) {
+    if (k.startsWith('app.kubernetes.io/') || k.startsWith('tributary.io/')) throw new SpecError(`labels.${k}`, 'is reserved');
+    if (!LABEL_VALUE.test(v) || v.length > 63) throw new SpecError(`labels.${k}`, `"${v}" is not a valid label value`);
+  }
+  const grace = spec.terminationGracePeriodSeconds;
+  if (grace !== undefined && (!Number.isInteger(grace) || grace < 10)) throw new SpecError('terminationGracePeriodSeconds', 'must be an integer of at least 10');
+}
