@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeRecordBatch, encodeRecordBatch, splitBatches, validateProducedBlob } from '@tributary/protocol';
-import { PartitionLog, type LogOptions } from './partition-log.ts';
+import { CLEAN_SHUTDOWN, PartitionLog, type LogOptions } from './partition-log.ts';
 
 let dir: string;
 const options: LogOptions = { segmentBytes: 4096, segmentMs: 7 * 24 * 3600_000, flushIntervalMessages: 1 };
@@ -83,7 +83,9 @@ describe('PartitionLog', () => {
     log.close();
     const file = join(dir, readdirSync(dir).find((f) => f.endsWith('.log'))!);
     const size = statSync(file).size;
-    // Flip a byte inside the last batch's records.
+    // Flip a byte inside the last batch's records, and make it look like a crash (no clean marker):
+    // after a clean shutdown the log trusts its files, as Kafka does.
+    rmSync(join(dir, CLEAN_SHUTDOWN));
     const fd = openSync(file, 'r+');
     writeSync(fd, Buffer.from([0xaa]), 0, 1, size - 3);
     closeSync(fd);

@@ -1,132 +1,224 @@
-import { closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, fdatasync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assignBatchOffsets, BatchHeader, ErrorCode, isBatchCrcValid, readBatchHeader, type BatchSpan } from '@tributary/protocol';
+import { assignBatchOffsets, decodeRecordBatch, ErrorCode, setLogAppendTime, validateProducedBlob, type BatchSpan } from '@tributary/protocol';
+import { readCheckpoint, syncDirectory, writeCheckpoint } from './checkpoint-file.ts';
+import { LogError } from './errors.ts';
+import { GroupCommit } from './group-commit.ts';
+import { LeaderEpochCache } from './leader-epoch-cache.ts';
 import { lastSequence, ProducerStateTable, type SequenceCheck } from './producer-state.ts';
-
-/** One record batch as the log knows it: where it is and what it covers. */
-interface BatchEntry {
-  baseOffset: number;
-  lastOffset: number;
-  position: number;
-  size: number;
-  maxTimestamp: number;
-}
-
-interface Segment {
-  baseOffset: number;
-  path: string;
-  fd: number;
-  size: number;
-  createdAt: number;
-  batches: BatchEntry[];
-}
+import { LogSegment, SEGMENT_FILE, type AppendedBatch } from './segment.ts';
+import type { ScannedBatch } from './batch-scanner.ts';
 
 export interface LogOptions {
+  /** `segment.bytes`: roll when the active segment would grow past this. */
   segmentBytes: number;
+  /** `segment.ms`: roll when the active segment is older than this. */
   segmentMs: number;
-  /** fdatasync after this many appended records (1 = before every acknowledgement). */
+  /** `flush.messages`: fdatasync once this many records are unflushed (1 = before every acknowledgement). */
   flushIntervalMessages: number;
+  /** `flush.ms`: the longest records stay unflushed; applied by `flushIfDue()` (the manager's timer). */
+  flushIntervalMs?: number;
+  /** `index.interval.bytes` (Kafka's default 4096). */
+  indexIntervalBytes?: number;
+  /** `segment.index.bytes` (Kafka's default 10 MiB). */
+  maxIndexBytes?: number;
+  /** `message.timestamp.type`. */
+  timestampType?: 'CreateTime' | 'LogAppendTime';
+  /** `max.message.bytes`: largest batch `appendRecords` accepts. */
+  maxMessageBytes?: number;
+  /**
+   * When true, appends that reach the flush interval return `durable`, a promise settled by a shared
+   * (group-committed) fdatasync, and the caller acknowledges when it resolves. When false the
+   * fdatasync runs synchronously inside `append`.
+   */
+  groupCommit?: boolean;
 }
 
 export interface AppendResult {
   baseOffset: bigint;
+  /** One past the last offset appended. */
+  nextOffset: number;
+  /** The time stamped on the batches for LogAppendTime topics, else -1. */
   logAppendTime: bigint;
   logStartOffset: bigint;
+  /** Settles when the appended records are on disk; null when nothing is pending (or sync mode). */
+  durable: Promise<void> | null;
 }
 
-export interface ReadResult {
-  records: Buffer;
-  highWatermark: bigint;
-  logStartOffset: bigint;
+export interface ReadOptions {
+  /** Never return batches at or beyond this offset (the high watermark). */
+  maxOffset?: number;
 }
 
-const SEGMENT_NAME = /^(\d{20})\.log$/;
+/** A byte range of a segment file holding whole batches, for zero-copy style sending. */
+export interface FileRange {
+  path: string;
+  fd: number;
+  position: number;
+  length: number;
+}
+
+export interface RangeRead {
+  ranges: FileRange[];
+  bytes: number;
+}
+
+/** The storage interface the broker uses; a different implementation could replace this one. */
+export interface PartitionStorage {
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  readonly sizeBytes: number;
+  appendRecords(blob: Buffer, leaderEpoch: number): AppendResult;
+  appendAsFollower(blob: Buffer): AppendResult;
+  read(fetchOffset: number, maxBytes: number, options?: ReadOptions): Buffer;
+  readRanges(fetchOffset: number, maxBytes: number, options?: ReadOptions): RangeRead;
+  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null;
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number };
+  truncateTo(offset: number): void;
+  deleteRecordsBefore(offset: number): number;
+  flush(): void;
+  close(): void;
+}
+
+export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
+export const LOG_START_CHECKPOINT = 'log-start-offset-checkpoint';
+export const CLEAN_SHUTDOWN = 'clean-shutdown';
+const LEFTOVER = /\.(cleaned|swap|tmp)$/;
+/** Relative offsets are int32 in the index files. */
+const MAX_SEGMENT_OFFSETS = 2 ** 31 - 1;
+
+export interface RecoveryReport {
+  clean: boolean;
+  recoveryPoint: number;
+  segmentsScanned: number;
+  truncatedBytes: number;
+  problem: string | null;
+}
 
 /**
- * A partition's log: segment files of v2 record batches exactly as clients sent them, offsets
- * assigned. The batch index lives in memory and is rebuilt by scanning the segments on open, which
- * is also crash recovery: the first batch with a bad length or CRC marks a torn tail, cut off there.
- * Offsets are JavaScript numbers (exact to 2^53, far beyond any partition's lifetime).
+ * A partition's log: a directory of segments. See README.md for the files and the durability
+ * contract. Offsets are JavaScript numbers (exact to 2^53).
  */
-export class PartitionLog {
+export class PartitionLog implements PartitionStorage {
   readonly dir: string;
-  readonly #options: LogOptions;
-  readonly #segments: Segment[] = [];
+  #options: LogOptions;
+  #segments: LogSegment[] = [];
   #logStartOffset = 0;
   #nextOffset = 0;
+  /** Everything below this offset has been fdatasynced. */
+  #recoveryPoint = 0;
   #unflushedRecords = 0;
-  readonly #producers = new ProducerStateTable();
+  #firstUnflushedAt = 0;
+  readonly #dirty = new Set<LogSegment>();
+  #producers = new ProducerStateTable();
+  readonly #epochs: LeaderEpochCache;
+  readonly #commit: GroupCommit;
+  #closed = false;
+  readonly recovery: RecoveryReport;
 
   constructor(dir: string, options: LogOptions) {
     this.dir = dir;
     this.#options = options;
     mkdirSync(dir, { recursive: true });
-    const names = readdirSync(dir).filter((n) => SEGMENT_NAME.test(n)).sort();
-    let truncated = false;
-    for (const name of names) {
-      const path = join(dir, name);
-      if (truncated) {
-        rmSync(path, { force: true });
-        continue;
-      }
-      const segment = this.#openSegment(Number(SEGMENT_NAME.exec(name)![1]), path);
-      truncated = this.#recover(segment);
-      this.#segments.push(segment);
-    }
-    if (this.#segments.length === 0) this.#segments.push(this.#openSegment(0, join(dir, segmentName(0))));
-    const last = this.#active.batches.at(-1);
-    this.#nextOffset = last ? last.lastOffset + 1 : this.#active.baseOffset;
-    const checkpoint = join(dir, 'log-start-offset');
-    const deletedBefore = existsSync(checkpoint) ? Number(readFileSync(checkpoint, 'utf8')) : 0;
-    this.#logStartOffset = Math.min(Math.max(this.#segments[0]!.batches[0]?.baseOffset ?? this.#segments[0]!.baseOffset, deletedBefore), this.#nextOffset);
+    this.#epochs = new LeaderEpochCache(dir);
+    this.#commit = new GroupCommit(() => this.#flushAsync());
+    this.recovery = this.#load();
   }
 
+  get options(): Readonly<LogOptions> {
+    return this.#options;
+  }
+  /** Applies changed topic configs (roll, flush, timestamp type) to later appends. */
+  configure(options: Partial<LogOptions>): void {
+    this.#options = { ...this.#options, ...options };
+  }
   get logStartOffset(): number {
     return this.#logStartOffset;
   }
-  /** The next offset to be assigned (log end offset). On a single broker it is also the high watermark. */
+  /** The next offset to be assigned (log end offset). */
   get logEndOffset(): number {
     return this.#nextOffset;
   }
-  get sizeBytes(): number {
-    return this.#segments.reduce((n, s) => n + s.size, 0);
+  get recoveryPoint(): number {
+    return this.#recoveryPoint;
   }
-  get #active(): Segment {
+  get sizeBytes(): number {
+    let n = 0;
+    for (const s of this.#segments) n += s.size;
+    return n;
+  }
+  get segments(): readonly LogSegment[] {
+    return this.#segments;
+  }
+  get leaderEpochs(): LeaderEpochCache {
+    return this.#epochs;
+  }
+  get #active(): LogSegment {
     return this.#segments.at(-1)!;
   }
-
-  #openSegment(baseOffset: number, path: string): Segment {
-    const fd = openSync(path, 'a+');
-    const st = statSync(path);
-    return { baseOffset, path, fd, size: st.size, createdAt: st.birthtimeMs || st.mtimeMs, batches: [] };
+  get #segmentConfig() {
+    return { indexIntervalBytes: this.#options.indexIntervalBytes ?? 4096, maxIndexBytes: this.#options.maxIndexBytes ?? 10 * 1024 * 1024 };
   }
 
-  /** Scans a segment, rebuilding its index; cuts a torn or corrupt tail. Returns true if it cut. */
-  #recover(segment: Segment): boolean {
-    const header = Buffer.allocUnsafe(BatchHeader.SIZE);
-    let pos = 0;
-    while (pos < segment.size) {
-      const valid = (() => {
-        if (segment.size - pos < BatchHeader.SIZE) return null;
-        readSync(segment.fd, header, 0, BatchHeader.SIZE, pos);
-        const size = header.readInt32BE(BatchHeader.BATCH_LENGTH) + BatchHeader.LOG_OVERHEAD;
-        if (header.readInt8(BatchHeader.MAGIC) !== 2 || size < BatchHeader.SIZE || pos + size > segment.size) return null;
-        const batch = Buffer.allocUnsafe(size);
-        readSync(segment.fd, batch, 0, size, pos);
-        return isBatchCrcValid(batch) ? { size, h: readBatchHeader(batch) } : null;
-      })();
-      if (!valid) {
-        ftruncateSync(segment.fd, pos);
-        segment.size = pos;
-        return true;
+  // ---------------------------------------------------------------- open and recovery
+
+  #load(): RecoveryReport {
+    const names = readdirSync(this.dir);
+    // A compaction or checkpoint write that crashed leaves a temporary file; the original is intact.
+    for (const n of names) if (LEFTOVER.test(n)) rmSync(join(this.dir, n), { force: true });
+    const bases = names.flatMap((n) => {
+      const m = SEGMENT_FILE.exec(n);
+      return m ? [Number(m[1])] : [];
+    });
+    bases.sort((a, b) => a - b);
+    const cleanPath = join(this.dir, CLEAN_SHUTDOWN);
+    const clean = existsSync(cleanPath);
+    const checkpoint = readCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT));
+    const recoveryPoint = clean ? Infinity : (checkpoint?.[0]?.[0] ?? 0);
+    const report: RecoveryReport = { clean, recoveryPoint: clean ? -1 : recoveryPoint, segmentsScanned: 0, truncatedBytes: 0, problem: null };
+    const visit = (b: ScannedBatch) => this.#producers.record(b.producerId, b.producerEpoch, b.baseSequence, lastSequence(b.baseSequence, b.lastOffsetDelta), b.baseOffset);
+    let cut = false;
+    for (let i = 0; i < bases.length; i++) {
+      const base = bases[i]!;
+      const nextBase = bases[i + 1] ?? Infinity;
+      if (cut || (this.#segments.length > 0 && base < this.#active.nextOffset)) {
+        // After a torn tail, or overlapping the segment before: not part of the log any more.
+        deleteSegmentFiles(this.dir, base);
+        continue;
       }
-      const base = Number(valid.h.baseOffset);
-      this.#producers.record(valid.h.producerId, valid.h.producerEpoch, valid.h.baseSequence, lastSequence(valid.h.baseSequence, valid.h.lastOffsetDelta), base);
-      segment.batches.push({ baseOffset: base, lastOffset: base + valid.h.lastOffsetDelta, position: pos, size: valid.size, maxTimestamp: Number(valid.h.maxTimestamp) });
-      pos += valid.size;
+      const trusted = nextBase <= recoveryPoint;
+      if (!trusted) report.segmentsScanned++;
+      const opened = LogSegment.open(this.dir, base, this.#segmentConfig, trusted, visit);
+      this.#segments.push(opened.segment);
+      if (opened.problem !== null && opened.truncatedBytes > 0) {
+        report.truncatedBytes += opened.truncatedBytes;
+        report.problem ??= opened.problem;
+        cut = true;
+      }
     }
-    return false;
+    if (this.#segments.length === 0) this.#segments.push(LogSegment.create(this.dir, 0, this.#segmentConfig));
+    this.#nextOffset = this.#active.nextOffset;
+    const start = readCheckpoint(join(this.dir, LOG_START_CHECKPOINT))?.[0]?.[0] ?? legacyLogStart(this.dir);
+    this.#logStartOffset = Math.min(Math.max(this.#segments[0]!.baseOffset, start), this.#nextOffset);
+    this.#epochs.truncateFromEnd(this.#nextOffset);
+    // What recovery kept is now made durable, so the next recovery can start from here.
+    this.#active.flush();
+    this.#recoveryPoint = this.#nextOffset;
+    this.checkpointRecoveryPoint();
+    // From now on a crash must be detected: the clean marker goes before anything is appended.
+    if (clean) {
+      rmSync(cleanPath, { force: true });
+      syncDirectory(this.dir);
+    }
+    return report;
   }
+
+  /** Persists the recovery point (everything below it is on disk). */
+  checkpointRecoveryPoint(): void {
+    writeCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT), [[this.#recoveryPoint]]);
+  }
+
+  // ---------------------------------------------------------------- append
 
   /**
    * Idempotence check of the batches of one produce blob, before anything is written: all append,
@@ -145,144 +237,376 @@ export class PartitionLog {
   }
 
   /**
-   * Appends validated batches (the spans of `blob` that validateProducedBlob returned), assigning
-   * offsets in place. The blob must be owned by the caller (it is modified).
+   * Validates a produced blob (whole v2 batches, sizes, CRC32C) and appends it; throws a LogError
+   * (nothing written) when any batch is invalid.
    */
-  append(blob: Buffer, spans: BatchSpan[], leaderEpoch: number): AppendResult {
-    this.#maybeRoll();
-    const seg = this.#active;
-    const base = this.#nextOffset;
-    let records = 0;
-    for (const span of spans) {
-      const batch = blob.subarray(span.position, span.position + span.size);
-      assignBatchOffsets(batch, BigInt(this.#nextOffset), leaderEpoch);
-      seg.batches.push({ baseOffset: this.#nextOffset, lastOffset: this.#nextOffset + span.header.lastOffsetDelta, position: seg.size + span.position - spans[0]!.position, size: span.size, maxTimestamp: Number(span.header.maxTimestamp) });
-      const h = span.header;
-      this.#producers.record(h.producerId, h.producerEpoch, h.baseSequence, lastSequence(h.baseSequence, h.lastOffsetDelta), this.#nextOffset);
-      this.#nextOffset += span.header.lastOffsetDelta + 1;
-      records += span.header.recordsCount;
-    }
-    const first = spans[0]!.position;
-    const last = spans.at(-1)!;
-    const bytes = blob.subarray(first, last.position + last.size);
-    let written = 0;
-    while (written < bytes.length) written += writeSync(seg.fd, bytes, written, bytes.length - written, seg.size + written);
-    seg.size += bytes.length;
-    this.#unflushedRecords += records;
-    if (this.#unflushedRecords >= this.#options.flushIntervalMessages) this.flush();
-    return { baseOffset: BigInt(base), logAppendTime: -1n, logStartOffset: BigInt(this.#logStartOffset) };
-  }
-
-  flush(): void {
-    if (this.#unflushedRecords === 0) return;
-    fdatasyncSync(this.#active.fd);
-    this.#unflushedRecords = 0;
-  }
-
-  #maybeRoll(): void {
-    const seg = this.#active;
-    if (seg.size === 0) return;
-    if (seg.size < this.#options.segmentBytes && Date.now() - seg.createdAt < this.#options.segmentMs) return;
-    this.flush();
-    this.#segments.push(this.#openSegment(this.#nextOffset, join(this.dir, segmentName(this.#nextOffset))));
+  appendRecords(blob: Buffer, leaderEpoch: number): AppendResult {
+    const checked = validateProducedBlob(blob, this.#options.maxMessageBytes ?? Number.MAX_SAFE_INTEGER);
+    if (!checked.ok) throw new LogError(checked.problem.code, checked.problem.detail);
+    return this.append(blob, checked.batches, leaderEpoch);
   }
 
   /**
-   * Whole batches from the one holding `fetchOffset`, up to `maxBytes` (the first batch is returned
-   * whole even if larger, as Kafka does so that a consumer can always progress).
+   * Appends batches already validated (`spans` of `blob` from validateProducedBlob), assigning
+   * offsets and the leader epoch in place: `blob` must belong to the caller and is modified.
    */
-  read(fetchOffset: number, maxBytes: number): Buffer {
-    if (fetchOffset >= this.#nextOffset) return Buffer.alloc(0);
-    let segIndex = this.#segments.findLastIndex((s) => s.baseOffset <= fetchOffset);
-    if (segIndex < 0) segIndex = 0;
-    const parts: Buffer[] = [];
-    let total = 0;
-    for (let si = segIndex; si < this.#segments.length; si++) {
-      const seg = this.#segments[si]!;
-      let bi = lowerBound(seg.batches, fetchOffset);
-      if (bi >= seg.batches.length) continue;
-      const start = seg.batches[bi]!.position;
-      let end = start;
-      for (; bi < seg.batches.length; bi++) {
-        const b = seg.batches[bi]!;
-        if (total + (end - start) + b.size > maxBytes && (total > 0 || end > start)) break;
-        end = b.position + b.size;
-      }
-      if (end > start) {
-        const buf = Buffer.allocUnsafe(end - start);
-        readSync(seg.fd, buf, 0, buf.length, start);
-        parts.push(buf);
-        total += buf.length;
-      }
-      if (bi < seg.batches.length) break;
+  append(blob: Buffer, spans: BatchSpan[], leaderEpoch: number): AppendResult {
+    this.#assertOpen();
+    if (spans.length === 0) throw new LogError('CORRUPT_MESSAGE', 'no batches to append');
+    const first = spans[0]!.position;
+    const last = spans.at(-1)!;
+    const bytes = blob.subarray(first, last.position + last.size);
+    const base = this.#nextOffset;
+    const appendTime = this.#options.timestampType === 'LogAppendTime' ? Date.now() : -1;
+    let next = base;
+    const batches: AppendedBatch[] = [];
+    const sizes: number[] = [];
+    let records = 0;
+    for (const span of spans) {
+      const batch = blob.subarray(span.position, span.position + span.size);
+      assignBatchOffsets(batch, BigInt(next), leaderEpoch);
+      if (appendTime >= 0) setLogAppendTime(batch, BigInt(appendTime));
+      const h = span.header;
+      batches.push({ relativePosition: span.position - first, baseOffset: next, lastOffset: next + h.lastOffsetDelta, maxTimestamp: appendTime >= 0 ? appendTime : Number(h.maxTimestamp) });
+      sizes.push(span.size);
+      this.#producers.record(h.producerId, h.producerEpoch, h.baseSequence, lastSequence(h.baseSequence, h.lastOffsetDelta), next);
+      next += h.lastOffsetDelta + 1;
+      records += h.recordsCount;
     }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+    if (leaderEpoch >= 0) this.#epochs.assign(leaderEpoch, base);
+    this.#write(bytes, batches, sizes, next);
+    return { baseOffset: BigInt(base), nextOffset: next, logAppendTime: BigInt(appendTime), logStartOffset: BigInt(this.#logStartOffset), durable: this.#afterWrite(records) };
   }
 
-  /** Offset of the first batch whose max timestamp is at or after `timestamp`; log end if none. */
+  /**
+   * Replication: appends batches fetched from the leader with the leader's offsets and epochs. The
+   * first batch must start at this log's end offset and offsets must only grow.
+   */
+  appendAsFollower(blob: Buffer): AppendResult {
+    this.#assertOpen();
+    const checked = validateProducedBlob(blob, Number.MAX_SAFE_INTEGER);
+    if (!checked.ok) throw new LogError(checked.problem.code, checked.problem.detail);
+    let next = this.#nextOffset;
+    const batches: AppendedBatch[] = [];
+    const sizes: number[] = [];
+    let records = 0;
+    for (const span of checked.batches) {
+      const h = span.header;
+      const baseOffset = Number(h.baseOffset);
+      if (baseOffset < next) throw new LogError('INVALID_RECORD', `replicated batch at offset ${baseOffset} is below the log end ${next}`);
+      if (batches.length === 0 && baseOffset !== next) throw new LogError('INVALID_RECORD', `replicated data starts at ${baseOffset}, the log ends at ${next}`);
+      batches.push({ relativePosition: span.position, baseOffset, lastOffset: baseOffset + h.lastOffsetDelta, maxTimestamp: Number(h.maxTimestamp) });
+      sizes.push(span.size);
+      this.#producers.record(h.producerId, h.producerEpoch, h.baseSequence, lastSequence(h.baseSequence, h.lastOffsetDelta), baseOffset);
+      this.#epochs.assign(h.partitionLeaderEpoch, baseOffset);
+      next = baseOffset + h.lastOffsetDelta + 1;
+      records += h.recordsCount;
+    }
+    const base = this.#nextOffset;
+    this.#write(blob, batches, sizes, next);
+    return { baseOffset: BigInt(base), nextOffset: next, logAppendTime: -1n, logStartOffset: BigInt(this.#logStartOffset), durable: this.#afterWrite(records) };
+  }
+
+  #write(bytes: Buffer, batches: AppendedBatch[], sizes: number[], next: number): void {
+    this.#maybeRoll(bytes.length, next);
+    const segment = this.#active;
+    segment.append(bytes, batches, sizes);
+    this.#dirty.add(segment);
+    this.#nextOffset = next;
+  }
+
+  #afterWrite(records: number): Promise<void> | null {
+    if (this.#unflushedRecords === 0) this.#firstUnflushedAt = Date.now();
+    this.#unflushedRecords += records;
+    if (this.#unflushedRecords < this.#options.flushIntervalMessages) return null;
+    if (this.#options.groupCommit) return this.#commit.request();
+    this.flush();
+    return null;
+  }
+
+  #maybeRoll(incomingBytes: number, nextAfter: number): void {
+    const seg = this.#active;
+    if (seg.size === 0) return;
+    const full = seg.size + incomingBytes > this.#options.segmentBytes;
+    const old = Date.now() - seg.createdAt >= this.#options.segmentMs;
+    const offsetsFull = nextAfter - seg.baseOffset > MAX_SEGMENT_OFFSETS;
+    if (!full && !old && !seg.indexFull && !offsetsFull) return;
+    this.roll();
+  }
+
+  /** Starts a new active segment at the log end offset (the old one is flushed first). */
+  roll(): void {
+    this.#assertOpen();
+    if (this.#active.size === 0) return;
+    this.flush();
+    this.checkpointRecoveryPoint();
+    this.#segments.push(LogSegment.create(this.dir, this.#nextOffset, this.#segmentConfig));
+  }
+
+  // ---------------------------------------------------------------- flush
+
+  /** fdatasync of every segment written since the last flush; advances the recovery point. */
+  flush(): void {
+    if (this.#dirty.size === 0) return;
+    const target = this.#nextOffset;
+    for (const s of this.#dirty) s.flush();
+    this.#dirty.clear();
+    this.#unflushedRecords = 0;
+    this.#recoveryPoint = Math.max(this.#recoveryPoint, target);
+  }
+
+  /** Group-committed flush: resolves once everything appended before the call is on disk. */
+  flushDurable(): Promise<void> {
+    return this.#dirty.size === 0 ? Promise.resolve() : this.#commit.request();
+  }
+
+  /** Applies `flush.ms`: flushes when the oldest unflushed record is older than it. */
+  flushIfDue(now = Date.now()): void {
+    const ms = this.#options.flushIntervalMs ?? -1;
+    if (ms >= 0 && this.#unflushedRecords > 0 && now - this.#firstUnflushedAt >= ms) this.flush();
+  }
+
+  async #flushAsync(): Promise<void> {
+    const target = this.#nextOffset;
+    const segments = [...this.#dirty];
+    this.#dirty.clear();
+    this.#unflushedRecords = 0;
+    await Promise.all(
+      segments.map(
+        (s) =>
+          new Promise<void>((resolve, reject) =>
+            fdatasync(s.fd, (err) => {
+              // close() flushes synchronously before closing the file, so a closed fd is durable.
+              if (err && !(this.#closed && err.code === 'EBADF')) reject(err);
+              else resolve();
+            }),
+          ),
+      ),
+    );
+    this.#recoveryPoint = Math.max(this.#recoveryPoint, target);
+  }
+
+  // ---------------------------------------------------------------- read
+
+  /**
+   * Whole batches from the one holding `fetchOffset`, up to `maxBytes` — the first batch whole even
+   * if larger, as Kafka does so that a consumer always progresses — and never at or past
+   * `maxOffset` (the high watermark). Ranges of the segment files; nothing is copied.
+   */
+  readRanges(fetchOffset: number, maxBytes: number, options: ReadOptions = {}): RangeRead {
+    const limit = Math.min(options.maxOffset ?? this.#nextOffset, this.#nextOffset);
+    const ranges: FileRange[] = [];
+    let bytes = 0;
+    if (fetchOffset >= limit) return { ranges, bytes };
+    let si = this.#segmentIndexFor(Math.max(fetchOffset, this.#logStartOffset));
+    let offset = fetchOffset;
+    for (; si < this.#segments.length; si++) {
+      const seg = this.#segments[si]!;
+      const start = seg.findBatch(offset);
+      if (!start) continue;
+      let end = start.position;
+      let stop = false;
+      // Header walk from the start batch: how many whole batches fit.
+      scanHeaders(seg, start.position, (b) => {
+        if (b.baseOffset >= limit || (bytes + (end - start.position) + b.size > maxBytes && bytes + (end - start.position) > 0)) {
+          stop = true;
+          return false;
+        }
+        end = b.position + b.size;
+        offset = b.lastOffset + 1;
+        return true;
+      });
+      if (end > start.position) {
+        ranges.push({ path: seg.logPath, fd: seg.fd, position: start.position, length: end - start.position });
+        bytes += end - start.position;
+      }
+      if (stop || offset >= limit) break;
+    }
+    return { ranges, bytes };
+  }
+
+  /** `readRanges`, read into one Buffer (one pread per segment touched). */
+  read(fetchOffset: number, maxBytes: number, options: ReadOptions = {}): Buffer {
+    const { ranges, bytes } = this.readRanges(fetchOffset, maxBytes, options);
+    if (ranges.length === 0) return Buffer.alloc(0);
+    const out = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    for (const r of ranges) {
+      const seg = this.#segments.find((s) => s.fd === r.fd)!;
+      seg.read(r.position, r.length, out.subarray(at, at + r.length));
+      at += r.length;
+    }
+    return out;
+  }
+
+  #segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.#segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#segments[mid]!.baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  /**
+   * ListOffsets by timestamp: the first offset whose record timestamp is ≥ `timestamp`, through the
+   * time index, then that one batch decoded to find the record. Null when every record is older.
+   */
   offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null {
     for (const seg of this.#segments) {
-      for (const b of seg.batches) if (b.maxTimestamp >= timestamp) return { offset: Math.max(b.baseOffset, this.#logStartOffset), timestamp: b.maxTimestamp };
+      const batch = seg.findBatchByTimestamp(timestamp);
+      if (!batch || batch.lastOffset < this.#logStartOffset) continue;
+      const decoded = decodeRecordBatch(seg.read(batch.position, batch.size));
+      const logAppendTime = decoded.timestampType === 1;
+      for (const r of decoded.records) {
+        const offset = batch.baseOffset + r.offsetDelta;
+        const ts = logAppendTime ? batch.maxTimestamp : Number(decoded.baseTimestamp) + r.timestampDelta;
+        if (ts >= timestamp && offset >= this.#logStartOffset) return { offset, timestamp: ts };
+      }
     }
     return null;
   }
 
-  /**
-   * DeleteRecords: moves the log start offset forward. Whole segments below it are removed; a batch
-   * straddling it stays on disk but is no longer served below the new start.
-   */
-  deleteRecordsBefore(offset: number): number {
-    const target = Math.min(Math.max(offset, this.#logStartOffset), this.#nextOffset);
-    this.#logStartOffset = target;
-    // Checkpointed so that a restart does not serve records a client deleted.
-    const checkpoint = join(this.dir, 'log-start-offset');
-    writeFileSync(`${checkpoint}.tmp`, String(target));
-    renameSync(`${checkpoint}.tmp`, checkpoint);
-    while (this.#segments.length > 1 && (this.#segments[1]!.batches[0]?.baseOffset ?? this.#segments[1]!.baseOffset) <= target) {
-      const oldest = this.#segments.shift()!;
-      closeSync(oldest.fd);
-      rmSync(oldest.path, { force: true });
-    }
-    return this.#logStartOffset;
+  /** OffsetForLeaderEpoch. */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    return this.#epochs.endOffsetFor(epoch, this.#nextOffset);
   }
 
-  /** Retention: deletes whole closed segments older than `retentionMs` or beyond `retentionBytes`. */
+  // ---------------------------------------------------------------- truncation and deletion
+
+  /**
+   * Replication: removes everything at or after `offset` (a batch holding `offset` goes whole).
+   * Leader epochs and producer state follow.
+   */
+  truncateTo(offset: number): void {
+    this.#assertOpen();
+    if (offset >= this.#nextOffset) return;
+    this.flush();
+    while (this.#segments.length > 1 && this.#active.baseOffset >= offset) {
+      const seg = this.#segments.pop()!;
+      this.#dirty.delete(seg);
+      seg.delete();
+    }
+    if (this.#active.baseOffset >= offset) {
+      // Everything goes: start an empty log at `offset`.
+      const old = this.#segments.pop()!;
+      old.delete();
+      this.#segments.push(LogSegment.create(this.dir, offset, this.#segmentConfig));
+      this.#logStartOffset = offset;
+      writeCheckpoint(join(this.dir, LOG_START_CHECKPOINT), [[offset]]);
+    } else this.#active.truncateTo(offset);
+    this.#active.flush();
+    this.#nextOffset = this.#active.nextOffset;
+    this.#recoveryPoint = Math.min(this.#recoveryPoint, this.#nextOffset);
+    this.checkpointRecoveryPoint();
+    this.#epochs.truncateFromEnd(this.#nextOffset);
+    this.#rebuildProducerState();
+  }
+
+  #rebuildProducerState(): void {
+    this.#producers = new ProducerStateTable();
+    for (const seg of this.#segments) {
+      scanHeaders(seg, 0, (b) => {
+        this.#producers.record(b.producerId, b.producerEpoch, b.baseSequence, lastSequence(b.baseSequence, b.lastOffsetDelta), b.baseOffset);
+        return true;
+      });
+    }
+  }
+
+  /**
+   * DeleteRecords: moves the log start offset forward (checkpointed so that a restart does not serve
+   * deleted records). Whole segments below it are removed; a batch straddling it stays on disk but
+   * is not served below the new start.
+   */
+  deleteRecordsBefore(offset: number): number {
+    this.#assertOpen();
+    const target = Math.min(Math.max(offset, this.#logStartOffset), this.#nextOffset);
+    if (target === this.#logStartOffset) return target;
+    this.#logStartOffset = target;
+    writeCheckpoint(join(this.dir, LOG_START_CHECKPOINT), [[target]]);
+    while (this.#segments.length > 1 && this.#segments[1]!.baseOffset <= target) this.#deleteOldest();
+    this.#epochs.truncateFromStart(target);
+    return target;
+  }
+
+  #deleteOldest(): void {
+    const oldest = this.#segments.shift()!;
+    this.#dirty.delete(oldest);
+    oldest.delete();
+  }
+
+  /**
+   * Retention: deletes whole closed segments whose newest record is older than `retentionMs`, or
+   * while the log is larger than `retentionBytes`; never the active segment. -1 disables either.
+   */
   applyRetention(retentionMs: number, retentionBytes: number, now = Date.now()): number {
     let deleted = 0;
+    let size = this.sizeBytes;
     while (this.#segments.length > 1) {
       const oldest = this.#segments[0]!;
-      const newest = oldest.batches.reduce((m, b) => Math.max(m, b.maxTimestamp), 0);
-      const tooOld = retentionMs >= 0 && newest > 0 && now - newest > retentionMs;
-      const tooBig = retentionBytes >= 0 && this.sizeBytes - oldest.size >= retentionBytes;
+      // A segment without timestamps ages from its file's last write, as Kafka does.
+      const newest = oldest.maxTimestamp >= 0 ? oldest.maxTimestamp : oldest.createdAt;
+      const tooOld = retentionMs >= 0 && now - newest > retentionMs;
+      const tooBig = retentionBytes >= 0 && size - oldest.size >= retentionBytes;
       if (!tooOld && !tooBig) break;
-      closeSync(oldest.fd);
-      rmSync(oldest.path, { force: true });
-      this.#segments.shift();
+      size -= oldest.size;
+      this.#deleteOldest();
       deleted++;
-      this.#logStartOffset = Math.max(this.#logStartOffset, this.#segments[0]!.batches[0]?.baseOffset ?? this.#segments[0]!.baseOffset);
+    }
+    if (deleted > 0 && this.#segments[0]!.baseOffset > this.#logStartOffset) {
+      this.#logStartOffset = this.#segments[0]!.baseOffset;
+      writeCheckpoint(join(this.dir, LOG_START_CHECKPOINT), [[this.#logStartOffset]]);
+      this.#epochs.truncateFromStart(this.#logStartOffset);
     }
     return deleted;
   }
 
+  // ---------------------------------------------------------------- close
+
+  /** Flushes, checkpoints and writes the clean-shutdown marker: the next open skips the scan. */
   close(): void {
+    if (this.#closed) return;
+    for (const s of this.#segments) this.#dirty.add(s);
     this.flush();
-    for (const s of this.#segments) closeSync(s.fd);
-    this.#segments.length = 0;
+    this.checkpointRecoveryPoint();
+    for (const s of this.#segments) s.close();
+    this.#closed = true;
+    writeFileSync(join(this.dir, CLEAN_SHUTDOWN), '');
+    syncDirectory(this.dir);
+  }
+
+  /** Closes without the clean marker and deletes the directory (topic deletion). */
+  delete(): void {
+    if (!this.#closed) for (const s of this.#segments) s.close();
+    this.#closed = true;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new LogError('LOG_CLOSED', `log ${this.dir} is closed`);
   }
 }
 
-function segmentName(baseOffset: number): string {
-  return `${String(baseOffset).padStart(20, '0')}.log`;
+function scanHeaders(seg: LogSegment, from: number, visit: (b: ScannedBatch) => boolean): void {
+  seg.scan(from, visit);
 }
 
-/** Index of the first batch whose last offset is >= offset. */
-function lowerBound(batches: BatchEntry[], offset: number): number {
-  let lo = 0;
-  let hi = batches.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (batches[mid]!.lastOffset < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+function deleteSegmentFiles(dir: string, base: number): void {
+  const name = String(base).padStart(20, '0');
+  for (const suffix of ['.log', '.index', '.timeindex']) rmSync(join(dir, name + suffix), { force: true });
+}
+
+/** The log start offset file of the first broker version (a bare number). */
+function legacyLogStart(dir: string): number {
+  const path = join(dir, 'log-start-offset');
+  return existsSync(path) ? Number(readFileSync(path, 'utf8')) || 0 : 0;
 }
