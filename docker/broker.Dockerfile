@@ -1,0 +1,49 @@
+# syntax=docker/dockerfile:1.7
+# Tributary broker: apps/broker and libs/protocol only. Runs standalone — it knows nothing of the
+# control plane. Build from the repository root:
+#   docker build -f docker/broker.Dockerfile -t ghcr.io/tributary/broker:0.1.0 .
+#   docker run --rm -p 9092:9092 -v tributary-data:/var/lib/tributary ghcr.io/tributary/broker:0.1.0
+# In Kubernetes the operator passes its own args (node id from the pod ordinal, advertised listener
+# from the headless Service) — see apps/operator/src/runtimes/kubernetes/builders/statefulset.ts.
+
+ARG NODE_IMAGE=node:24-slim
+
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY apps/api/package.json apps/api/
+COPY apps/operator/package.json apps/operator/
+COPY apps/broker/package.json apps/broker/
+COPY apps/cli/package.json apps/cli/
+COPY apps/console/package.json apps/console/
+COPY libs/contracts/package.json libs/contracts/
+COPY libs/db/package.json libs/db/
+COPY libs/kafka-admin/package.json libs/kafka-admin/
+COPY libs/protocol/package.json libs/protocol/
+COPY libs/testkit/package.json libs/testkit/
+# Only the broker's and the protocol library's production dependencies.
+RUN npm ci --omit=dev --no-audit --no-fund --workspace @tributary/broker --workspace @tributary/protocol
+
+FROM ${NODE_IMAGE}
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --gid 10001 tributary \
+ && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin tributary \
+ && mkdir -p /var/lib/tributary/data /etc/tributary \
+ && chown -R 10001:10001 /var/lib/tributary
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY libs/protocol/ libs/protocol/
+COPY apps/broker/ apps/broker/
+COPY docker/broker-healthcheck.mjs /usr/local/lib/tributary/healthcheck.mjs
+RUN ln -s /app/apps/broker/bin/tributary-broker.js /usr/local/bin/tributary-broker \
+ && chmod +x /app/apps/broker/bin/tributary-broker.js
+USER 10001:10001
+VOLUME ["/var/lib/tributary"]
+EXPOSE 9092 9404
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 CMD ["node", "/usr/local/lib/tributary/healthcheck.mjs"]
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["tributary-broker", "--listeners", "PLAINTEXT://0.0.0.0:9092", "--advertised-listeners", "PLAINTEXT://localhost:9092", "--data-dir", "/var/lib/tributary/data", "--metrics-port", "9404"]
