@@ -1,0 +1,162 @@
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { compactLog, type CompactionResult } from './compaction.ts';
+import { PartitionLog, type LogOptions } from './partition-log.ts';
+
+/** A topic's storage settings, by their Kafka topic-config meaning. */
+export interface TopicLogConfig extends LogOptions {
+  /** `cleanup.policy`: 'delete', 'compact' or 'compact,delete'. */
+  cleanupPolicy: string;
+  /** `retention.ms` (-1: keep forever). */
+  retentionMs: number;
+  /** `retention.bytes` per partition (-1: no limit). */
+  retentionBytes: number;
+  /** `delete.retention.ms`: how long tombstones survive compaction. */
+  deleteRetentionMs: number;
+}
+
+export interface LogManagerOptions {
+  /** `log.retention.check.interval.ms`: how often retention and compaction run. */
+  retentionCheckIntervalMs: number;
+  /** How often `flush.ms` is checked and the recovery point checkpointed (Kafka: 60 s). */
+  checkpointIntervalMs?: number;
+  /** The settings of one topic (broker defaults with the topic's overrides applied). */
+  configFor: (topic: string) => TopicLogConfig;
+  /** Called with whatever a background pass did or failed at (for the broker's log lines). */
+  onEvent?: (event: { kind: 'retention' | 'compaction' | 'error'; topic: string; partition: number; detail: unknown }) => void;
+}
+
+export interface PartitionSize {
+  topic: string;
+  partition: number;
+  bytes: number;
+}
+
+const PARTITION_DIR = /^(.+)-(\d+)$/;
+
+export function partitionDirName(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+/**
+ * Every partition log of one data directory: opens them at start-up (recovering any that were not
+ * shut down cleanly), creates and deletes them, runs retention and compaction on a timer, and
+ * reports sizes for metrics and disk quotas.
+ */
+export class LogManager {
+  readonly dataDir: string;
+  readonly #options: LogManagerOptions;
+  readonly #logs = new Map<string, { topic: string; partition: number; log: PartitionLog }>();
+  readonly #timers: NodeJS.Timeout[] = [];
+
+  constructor(dataDir: string, options: LogManagerOptions) {
+    this.dataDir = dataDir;
+    this.#options = options;
+    mkdirSync(dataDir, { recursive: true });
+  }
+
+  /** Opens every `<topic>-<partition>` directory of the data dir. */
+  openAll(): void {
+    for (const entry of readdirSync(this.dataDir, { withFileTypes: true })) {
+      const m = entry.isDirectory() ? PARTITION_DIR.exec(entry.name) : null;
+      if (!m) continue;
+      this.getOrCreate(m[1]!, Number(m[2]));
+    }
+  }
+
+  get(topic: string, partition: number): PartitionLog | undefined {
+    return this.#logs.get(key(topic, partition))?.log;
+  }
+
+  getOrCreate(topic: string, partition: number): PartitionLog {
+    const existing = this.get(topic, partition);
+    if (existing) return existing;
+    const log = new PartitionLog(join(this.dataDir, partitionDirName(topic, partition)), this.#options.configFor(topic));
+    this.#logs.set(key(topic, partition), { topic, partition, log });
+    return log;
+  }
+
+  exists(topic: string, partition: number): boolean {
+    return this.#logs.has(key(topic, partition)) || existsSync(join(this.dataDir, partitionDirName(topic, partition)));
+  }
+
+  /** Deletes a partition's log and its directory. */
+  delete(topic: string, partition: number): void {
+    const entry = this.#logs.get(key(topic, partition));
+    this.#logs.delete(key(topic, partition));
+    entry?.log.delete();
+  }
+
+  /** Re-reads a topic's settings into its open logs (after AlterConfigs). */
+  reconfigure(topic: string): void {
+    const config = this.#options.configFor(topic);
+    for (const e of this.#logs.values()) if (e.topic === topic) e.log.configure(config);
+  }
+
+  *entries(): Generator<{ topic: string; partition: number; log: PartitionLog }> {
+    yield* this.#logs.values();
+  }
+
+  sizes(): PartitionSize[] {
+    return [...this.#logs.values()].map((e) => ({ topic: e.topic, partition: e.partition, bytes: e.log.sizeBytes }));
+  }
+
+  get totalBytes(): number {
+    let n = 0;
+    for (const e of this.#logs.values()) n += e.log.sizeBytes;
+    return n;
+  }
+
+  /** One retention and compaction pass over every log, by each topic's cleanup policy. */
+  cleanup(now = Date.now()): { segmentsDeleted: number; compacted: CompactionResult[] } {
+    let segmentsDeleted = 0;
+    const compacted: CompactionResult[] = [];
+    for (const { topic, partition, log } of this.#logs.values()) {
+      const config = this.#options.configFor(topic);
+      const policies = config.cleanupPolicy.split(',').map((p) => p.trim());
+      try {
+        if (policies.includes('delete')) {
+          const n = log.applyRetention(config.retentionMs, config.retentionBytes, now);
+          if (n > 0) this.#options.onEvent?.({ kind: 'retention', topic, partition, detail: { segmentsDeleted: n } });
+          segmentsDeleted += n;
+        }
+        if (policies.includes('compact')) {
+          const r = compactLog(log, { deleteRetentionMs: config.deleteRetentionMs, now });
+          if (r.segmentsRewritten > 0) this.#options.onEvent?.({ kind: 'compaction', topic, partition, detail: r });
+          compacted.push(r);
+        }
+      } catch (err) {
+        this.#options.onEvent?.({ kind: 'error', topic, partition, detail: err });
+      }
+    }
+    return { segmentsDeleted, compacted };
+  }
+
+  /** Starts the background timers (retention/compaction, flush.ms, recovery-point checkpoints). */
+  start(): void {
+    const cleanup = setInterval(() => this.cleanup(), this.#options.retentionCheckIntervalMs);
+    // flush.ms is checked every second (the broker-wide log.flush.interval.ms timer may be finer).
+    const flush = setInterval(() => {
+      for (const { log } of this.#logs.values()) log.flushIfDue();
+    }, 1000);
+    const checkpoint = setInterval(() => {
+      for (const { log } of this.#logs.values()) log.checkpointRecoveryPoint();
+    }, this.#options.checkpointIntervalMs ?? 60_000);
+    for (const t of [cleanup, flush, checkpoint]) {
+      t.unref();
+      this.#timers.push(t);
+    }
+  }
+
+  /** Stops the timers and closes every log cleanly (clean-shutdown markers written). */
+  close(): void {
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers.length = 0;
+    for (const { log } of this.#logs.values()) log.close();
+    this.#logs.clear();
+  }
+}
+
+function key(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
