@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateAll, HEADER, OUT_DIR } from './generate.ts';
+import { generateAll, HEADER, OUT_DIR, staleFiles } from './generate.ts';
 import { parseVersions } from './spec-model.ts';
 
 describe('protocol generator', () => {
@@ -15,6 +15,14 @@ describe('protocol generator', () => {
       expect(readFileSync(join(OUT_DIR, path), 'utf8'), `${path} is stale`).toBe(content);
       expect(content.startsWith(HEADER)).toBe(true);
     }
+    expect(staleFiles(expected), 'what `npm run protocol:check` reports').toEqual([]);
+  });
+
+  it('protocol:check reports a file whose content differs from the generated one', () => {
+    const expected = generateAll();
+    const altered = new Map(expected);
+    altered.set('messages/fetch-request.ts', `${expected.get('messages/fetch-request.ts')}// edited by hand\n`);
+    expect(staleFiles(altered)).toEqual(['messages/fetch-request.ts']);
   });
 
   it('parses every version-range form the specs use', () => {

@@ -4,7 +4,7 @@
  * branches, like Kafka's own generated Java), plus an API-key table and a registry.
  * Run with `npm run protocol:generate`; the staleness test calls `generateAll` and compares.
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isEmpty, loadSpecs, NONE, parseVersions, type FieldSpec, type MessageSpec, type StructSpec, type VersionRange } from './spec-model.ts';
@@ -521,4 +521,28 @@ function main(): void {
   console.log(`protocol:generate wrote ${count} message files and the API table to ${OUT_DIR}`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main();
+/** Paths (relative to src/generated) whose committed content differs from what the specs generate. */
+export function staleFiles(files = generateAll()): string[] {
+  const stale = [...files].filter(([path, content]) => {
+    const target = join(OUT_DIR, path);
+    return !existsSync(target) || readFileSync(target, 'utf8') !== content;
+  }).map(([path]) => path);
+  const extra = readdirSync(join(OUT_DIR, 'messages')).map((f) => `messages/${f}`).filter((p) => !files.has(p));
+  return [...stale, ...extra].sort();
+}
+
+/** `--check`: write nothing, exit 1 when the committed files are stale (CI and `npm run protocol:check`). */
+function check(): void {
+  const stale = staleFiles();
+  if (stale.length === 0) {
+    console.log('protocol:check: generated codecs match the specs');
+    return;
+  }
+  console.error(`protocol:check: ${stale.length} generated file(s) are stale or extra; run npm run protocol:generate:\n  ${stale.join('\n  ')}`);
+  process.exitCode = 1;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv.includes('--check')) check();
+  else main();
+}

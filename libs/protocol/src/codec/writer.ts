@@ -20,6 +20,18 @@ export class Writer {
     this.#buf = Buffer.allocUnsafe(initialSize);
   }
 
+  /**
+   * Starts a new message in the same memory, so a long-lived Writer (one per connection) touches its
+   * buffer once instead of allocating per message. Chunks handed out earlier are overwritten by
+   * what is written next: reset only after they have been written out or copied.
+   */
+  reset(): void {
+    this.#pos = 0;
+    this.#mark = 0;
+    this.#chunks.length = 0;
+    this.#chunkBytes = 0;
+  }
+
   /** Total bytes written so far. */
   get length(): number {
     return this.#chunkBytes + (this.#pos - this.#mark);
