@@ -390,8 +390,9 @@ export class PartitionLog implements PartitionStorage {
 
   /**
    * Whole batches from the one holding `fetchOffset`, up to `maxBytes` — the first batch whole even
-   * if larger, as Kafka does so that a consumer always progresses — and never at or past
-   * `maxOffset` (the high watermark). Ranges of the segment files; nothing is copied.
+   * if larger, as Kafka does so that a consumer always progresses — and no batch that reaches
+   * `maxOffset` (the high watermark): like Kafka, a batch is served once it is wholly below it.
+   * Ranges of the segment files; nothing is copied.
    */
   readRanges(fetchOffset: number, maxBytes: number, options: ReadOptions = {}): RangeRead {
     const limit = Math.min(options.maxOffset ?? this.#nextOffset, this.#nextOffset);
@@ -408,7 +409,7 @@ export class PartitionLog implements PartitionStorage {
       let stop = false;
       // Header walk from the start batch: how many whole batches fit.
       scanHeaders(seg, start.position, (b) => {
-        if (b.baseOffset >= limit || (bytes + (end - start.position) + b.size > maxBytes && bytes + (end - start.position) > 0)) {
+        if (b.lastOffset >= limit || (bytes + (end - start.position) + b.size > maxBytes && bytes + (end - start.position) > 0)) {
           stop = true;
           return false;
         }
