@@ -130,7 +130,7 @@ describe('append and read', () => {
     expect(log.segments.map((s) => s.baseOffset)).toEqual([0, 1, 2]);
     log.close();
     const small = new PartitionLog(join(dir, 'small-index'), { ...testOptions, segmentBytes: 1 << 20, indexIntervalBytes: 1, maxIndexBytes: 48 });
-    for (let i = 0; i < 10; i++) small.appendRecords(batchOf([`r${i}`]), 0);
+    for (let i = 0; i < 10; i++) small.appendRecords(batchOf([`r${i}`], 1_000_000 + i), 0);
     expect(small.segments.map((s) => s.baseOffset)).toEqual([0, 4, 8]);
     expect(readAll(small).map((r) => r.value)).toEqual(Array.from({ length: 10 }, (_, i) => `r${i}`));
     small.close();
