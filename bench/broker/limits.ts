@@ -11,7 +11,7 @@ import { join } from 'node:path';
  */
 const SINK = `
 const net = require('node:net');
-net.createServer((s) => s.on('data', () => {})).listen(0, '127.0.0.1', function () { process.stdout.write(String(this.address().port) + '\\n'); });
+net.createServer((s) => { s.on('error', () => {}); s.on('data', () => {}); }).listen(0, '127.0.0.1', function () { process.stdout.write(String(this.address().port) + '\\n'); });
 `;
 
 // The minimal produce path: a server that frames requests, checks a CRC32C over each body, appends
@@ -20,6 +20,7 @@ const MINIMAL = `
 const net = require('node:net'); const fs = require('node:fs'); const { crc32c } = require(${JSON.stringify(require_resolve('@node-rs/crc32'))});
 const sync = process.argv[1] === 'sync'; const fd = fs.openSync(process.argv[2], 'a');
 net.createServer((s) => {
+  s.on('error', () => {});
   let buf = Buffer.alloc(0);
   s.on('data', (d) => {
     buf = buf.length ? Buffer.concat([buf, d]) : d; const acks = [];
@@ -49,7 +50,9 @@ async function tcpThroughput(ms: number): Promise<number> {
   const sink = await startScript(SINK);
   const chunk = Buffer.alloc(1 << 20, 1);
   const bytes = await new Promise<number>((resolve) => {
-    const s = connect({ host: '127.0.0.1', port: sink.port }, () => {
+    const s = connect({ host: '127.0.0.1', port: sink.port });
+    s.on('error', () => resolve(0));
+    s.on('connect', () => {
       const end = performance.now() + ms;
       let sent = 0;
       const pump = () => {
@@ -104,7 +107,9 @@ async function minimalProducePath(ms: number, sync: boolean, frameBytes: number)
   const frame = Buffer.alloc(4 + frameBytes, 5);
   frame.writeInt32BE(frameBytes, 0);
   const acked = await new Promise<number>((resolve) => {
-    const s = connect({ host: '127.0.0.1', port: server.port }, () => {
+    const s = connect({ host: '127.0.0.1', port: server.port });
+    s.on('error', () => resolve(0));
+    s.on('connect', () => {
       const end = performance.now() + ms;
       let outstanding = 0;
       let count = 0;
