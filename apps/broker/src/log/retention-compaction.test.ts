@@ -1,0 +1,96 @@
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Compression, encodeRecordBatch } from '@tributary/protocol';
+import { compactLog } from './compaction.ts';
+import { CLEAN_SHUTDOWN, PartitionLog } from './partition-log.ts';
+import { batchOf, readAll, tempDir, testOptions } from './test-support.ts';
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const NOW = 1_800_000_000_000;
+const MIN = 60_000;
+
+describe('retention', () => {
+  it('deletes whole closed segments older than retention.ms, never the active one', () => {
+    const log = new PartitionLog(dir, { ...testOptions, segmentBytes: 200 });
+    for (let i = 0; i < 6; i++) log.appendRecords(batchOf([`t${i}`.padEnd(120, '.')], NOW - (6 - i) * MIN), 0);
+    expect(log.segments.length).toBe(6);
+    expect(log.applyRetention(3.5 * MIN, -1, NOW)).toBe(3);
+    expect(log.logStartOffset).toBe(3);
+    expect(readAll(log).map((r) => r.offset)).toEqual([3, 4, 5]);
+    // Everything is expired, but the active segment stays.
+    expect(log.applyRetention(0, -1, NOW + 60 * MIN)).toBe(2);
+    expect(log.segments.length).toBe(1);
+    expect(readAll(log).map((r) => r.offset)).toEqual([5]);
+    log.close();
+    expect(new PartitionLog(dir, testOptions).logStartOffset).toBe(5);
+  });
+
+  it('deletes the oldest segments while the log is larger than retention.bytes', () => {
+    const log = new PartitionLog(dir, { ...testOptions, segmentBytes: 200 });
+    for (let i = 0; i < 8; i++) log.appendRecords(batchOf([`s${i}`.padEnd(120, '.')]), 0);
+    const segment = log.segments[0]!.size;
+    expect(log.applyRetention(-1, 3 * segment + 1, Date.now())).toBe(4);
+    expect(log.sizeBytes).toBeLessThanOrEqual(3 * segment + 1 + segment);
+    expect(log.segments.length).toBe(4);
+    expect(log.applyRetention(-1, -1)).toBe(0);
+    log.close();
+  });
+});
+
+describe('compaction', () => {
+  function keyed(log: PartitionLog, entries: [string, string | null][], ts = NOW, compression: number = Compression.none) {
+    return log.appendRecords(encodeRecordBatch({ compression: compression as 0, records: entries.map(([key, value]) => ({ key, value, timestamp: ts })) }), 0);
+  }
+
+  it('keeps the latest record per key in closed segments, preserves offsets, drops old tombstones', () => {
+    const log = new PartitionLog(dir, { ...testOptions, segmentBytes: 300 });
+    keyed(log, [['a', 'a1'], ['b', 'b1'], ['c', 'c1']], NOW - 10 * MIN); // 0..2
+    keyed(log, [['a', 'a2'], ['d', 'd1']], NOW - 10 * MIN); // 3, 4
+    keyed(log, [['b', null]], NOW - 10 * MIN); // 5: old tombstone for b
+    keyed(log, [['c', null]], NOW); // 6: recent tombstone for c
+    keyed(log, [['e', 'e1'], ['a', 'a3']], NOW, Compression.gzip); // 7, 8
+    for (let i = 0; i < 3; i++) keyed(log, [['f', `f${i}`.padEnd(150, '.')]], NOW); // 9..11
+    expect(log.segments.length).toBeGreaterThan(3);
+    const end = log.logEndOffset;
+    const result = compactLog(log, { deleteRetentionMs: 5 * MIN, now: NOW });
+    expect(result.segmentsRewritten).toBeGreaterThan(0);
+    const after = readAll(log).map((r) => [r.offset, r.key, r.value?.slice(0, 2) ?? null]);
+    expect(after).toEqual([
+      [4, 'd', 'd1'],
+      [6, 'c', null],
+      [7, 'e', 'e1'],
+      [8, 'a', 'a3'],
+      [11, 'f', 'f2'],
+    ]);
+    expect(log.logEndOffset).toBe(end);
+    expect(log.appendRecords(batchOf(['next']), 0).baseOffset).toBe(BigInt(end));
+    // Compacting again changes nothing; the data survive an unclean reopen (indexes rebuilt).
+    expect(compactLog(log, { deleteRetentionMs: 5 * MIN, now: NOW }).recordsRemoved).toBe(0);
+    log.close();
+    rmSync(join(dir, CLEAN_SHUTDOWN));
+    const reopened = new PartitionLog(dir, testOptions);
+    expect(readAll(reopened).map((r) => [r.offset, r.key, r.value?.slice(0, 2) ?? null])).toEqual([...after, [12, null, 'ne']]);
+    expect(reopened.offsetForTimestamp(NOW - MIN)?.offset).toBe(6);
+    reopened.close();
+  });
+
+  it('a crash during compaction (a .cleaned file left behind) loses nothing', () => {
+    const log = new PartitionLog(dir, { ...testOptions, segmentBytes: 200 });
+    for (let i = 0; i < 6; i++) keyed(log, [['k', `v${i}`.padEnd(100, '.')]]);
+    const before = readAll(log);
+    log.close();
+    rmSync(join(dir, CLEAN_SHUTDOWN));
+    const first = readdirSync(dir).find((n) => n.endsWith('.log'))!;
+    writeFileSync(join(dir, `${first}.cleaned`), 'half-written garbage');
+    const reopened = new PartitionLog(dir, testOptions);
+    expect(readdirSync(dir).some((n) => n.endsWith('.cleaned'))).toBe(false);
+    expect(readAll(reopened)).toEqual(before);
+    reopened.close();
+  });
+});
