@@ -269,7 +269,7 @@ function readField(ctx: Ctx, f: FieldSpec, within: VersionRange): string {
     const elNullable = 'false';
     const min = String(minSize(ctx, el));
     const n = `r.arrayLength(${flex}, ${nullable === 'false' ? 'false' : nullable}, ${min})`;
-    const each = `r.elements(n, (r) => ${readValue(ctx, f, el, elNullable, flex, true)})`;
+    const each = el === 'int32' ? 'r.int32s(n)' : `r.elements(n, (r) => ${readValue(ctx, f, el, elNullable, flex, true)})`;
     if (nullable === 'false') return `{ r.field = ${JSON.stringify(key)}; const n = ${n} as number; m.${key} = ${each}; }`;
     return `{ r.field = ${JSON.stringify(key)}; const n = ${n}; m.${key} = n === null ? null : ${each}; }`;
   }
@@ -284,6 +284,7 @@ function writeField(ctx: Ctx, f: FieldSpec, within: VersionRange, val: string): 
     const el = elementType(f.type);
     const each = writeValue(ctx, f, el, 'e', 'false', flex);
     const nullArg = nullable === 'false' ? 'false' : nullable;
+    if (el === 'int32') return `writeInt32Array(w, ${val}, ${flex}, ${nullArg}, ${key})`;
     return `writeArray(w, ${val}, ${flex}, ${nullArg}, ${key}, (w, e) => ${each})`;
   }
   return writeValue(ctx, f, f.type, val, nullable, flex);
@@ -396,7 +397,7 @@ export function generateMessageFile(spec: MessageSpec): string {
   o.push("import { Reader } from '../../codec/reader.ts';");
   o.push("import { Writer } from '../../codec/writer.ts';");
   o.push(
-    "import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';",
+    "import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';",
   );
   o.push('');
   o.push(`/** ${spec.type} ${spec.name}${spec.apiKey === undefined ? '' : ` (API key ${spec.apiKey})`}: versions ${spec.validVersions}, flexible ${spec.flexibleVersions}. */`);

@@ -187,6 +187,17 @@ export class Reader {
     return n;
   }
 
+  /** An int32 array's elements; `arrayLength` has already checked that 4 × count bytes are present. */
+  int32s(count: number): number[] {
+    this.#need(4 * count);
+    const b = this.buf;
+    let p = this.pos;
+    const out: number[] = new Array(count);
+    for (let i = 0; i < count; i++, p += 4) out[i] = (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
+    this.pos = p;
+    return out;
+  }
+
   /** Reads `count` elements, turning an element's error path into `field[i].…`. */
   elements<T>(count: number, read: (r: Reader) => T): T[] {
     const name = this.field;

@@ -48,6 +48,17 @@ export function writeArray<T>(w: Writer, arr: T[] | null, compact: boolean, null
   for (let i = 0; i < arr.length; i++) each(w, arr[i]!);
 }
 
+/** `writeArray` for int32 elements, written in one bounds check. */
+export function writeInt32Array(w: Writer, arr: readonly number[] | null, compact: boolean, nullable: boolean, field: string): void {
+  if (arr === null) {
+    if (!nullable) throw new EncodeError('invalid-value', `${field} must not be null in this version`);
+    w.arrayLength(null, compact);
+    return;
+  }
+  w.arrayLength(arr.length, compact);
+  w.int32s(arr);
+}
+
 export function writeNullableStruct<T>(w: Writer, value: T | null, nullable: boolean, field: string, write: (w: Writer, v: T) => void): void {
   if (value === null) {
     if (!nullable) throw new EncodeError('invalid-value', `${field} must not be null in this version`);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFetchResponse, encodeFetchResponse } from '../generated/index.ts';
+import { EncodeError } from './decode-error.ts';
+import { Reader } from './reader.ts';
 import { Writer } from './writer.ts';
 
 describe('Writer', () => {
@@ -42,5 +44,36 @@ describe('Writer', () => {
     w.int8(5);
     expect(w.chunks()).toEqual([Buffer.from([5])]);
     expect(w.length).toBe(1);
+  });
+
+  it('writes int64 byte-identical to Buffer.writeBigInt64BE, inside and outside the safe-integer range', () => {
+    const values = [0n, 1n, -1n, 255n, -256n, 2n ** 31n, -(2n ** 31n) - 1n, 2n ** 32n, 2n ** 53n - 1n, -(2n ** 53n) + 1n, 2n ** 53n, 2n ** 53n + 1n, -(2n ** 53n) - 1n, 2n ** 63n - 1n, -(2n ** 63n), 1763860000000n];
+    for (const v of values) {
+      const w = new Writer();
+      w.int64(v);
+      const expected = Buffer.alloc(8);
+      expected.writeBigInt64BE(v);
+      expect(w.toBuffer(), String(v)).toEqual(expected);
+      expect(new Reader(w.toBuffer()).int64()).toBe(v);
+    }
+  });
+
+  it('writes int8/int16/uint16/int32/uint32 at their limits and rejects values outside them with an EncodeError', () => {
+    const w = new Writer();
+    w.int8(-128); w.int8(127); w.int16(-32768); w.int16(32767); w.uint16(65535);
+    w.int32(-2147483648); w.int32(2147483647); w.uint32(4294967295);
+    w.int32s([-1, 0, 2147483647]);
+    const r = new Reader(w.toBuffer());
+    expect([r.int8(), r.int8(), r.int16(), r.int16(), r.uint16(), r.int32(), r.int32(), r.uint32()]).toEqual([-128, 127, -32768, 32767, 65535, -2147483648, 2147483647, 4294967295]);
+    expect(r.int32s(3)).toEqual([-1, 0, 2147483647]);
+    const bad: [string, () => void][] = [
+      ['int8', () => w.int8(128)], ['int16', () => w.int16(-32769)], ['uint16', () => w.uint16(-1)],
+      ['int32', () => w.int32(2147483648)], ['int32', () => w.int32(1.5)], ['uint32', () => w.uint32(2 ** 32)],
+      ['int32', () => w.int32s([1, 2 ** 40])], ['int64', () => w.int64(2n ** 63n)], ['int64', () => w.int64(5 as unknown as bigint)],
+    ];
+    for (const [type, fn] of bad) {
+      expect(fn, type).toThrow(EncodeError);
+      expect(fn, type).toThrow(/int64 must be a bigint|is not a valid/);
+    }
   });
 });

@@ -48,38 +48,75 @@ export class Writer {
     this.#mark = 0;
   }
 
+  // Integers are stored byte by byte after a cheap integer check: Buffer's write*BE range checks
+  // and writeBigInt64BE dominated the profile of structure-heavy messages.
   int8(v: number): void {
+    if ((v << 24) >> 24 !== v) outOfRange('int8', v);
     this.#ensure(1);
-    this.#buf.writeInt8(v, this.#pos);
-    this.#pos += 1;
+    this.#buf[this.#pos++] = v;
   }
   bool(v: boolean): void {
     this.int8(v ? 1 : 0);
   }
   int16(v: number): void {
-    this.#ensure(2);
-    this.#buf.writeInt16BE(v, this.#pos);
-    this.#pos += 2;
+    if ((v << 16) >> 16 !== v) outOfRange('int16', v);
+    this.#put16(v);
   }
   uint16(v: number): void {
-    this.#ensure(2);
-    this.#buf.writeUInt16BE(v, this.#pos);
-    this.#pos += 2;
+    if ((v & 0xffff) !== v) outOfRange('uint16', v);
+    this.#put16(v);
   }
   int32(v: number): void {
+    if ((v | 0) !== v) outOfRange('int32', v);
     this.#ensure(4);
-    this.#buf.writeInt32BE(v, this.#pos);
-    this.#pos += 4;
+    this.#put32(v);
   }
   uint32(v: number): void {
+    if (v >>> 0 !== v) outOfRange('uint32', v);
     this.#ensure(4);
-    this.#buf.writeUInt32BE(v, this.#pos);
-    this.#pos += 4;
+    this.#put32(v);
+  }
+  /** An int32 array's elements (replica lists, partition indexes) in one bounds check. */
+  int32s(values: readonly number[]): void {
+    this.#ensure(4 * values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if ((v | 0) !== v) outOfRange('int32', v);
+      this.#put32(v);
+    }
   }
   int64(v: bigint): void {
+    if (typeof v !== 'bigint') throw new EncodeError('invalid-value', `int64 must be a bigint, got ${typeof v}`);
     this.#ensure(8);
+    const n = Number(v);
+    if (n >= -Number.MAX_SAFE_INTEGER && n <= Number.MAX_SAFE_INTEGER) {
+      // Exact in a double: split without BigInt arithmetic (offsets and timestamps all land here).
+      const hi = Math.floor(n / 0x100000000);
+      this.#put32(hi);
+      this.#put32(n - hi * 0x100000000);
+      return;
+    }
+    if (v < -0x8000000000000000n || v > 0x7fffffffffffffffn) outOfRange('int64', v);
     this.#buf.writeBigInt64BE(v, this.#pos);
     this.#pos += 8;
+  }
+  #put16(v: number): void {
+    this.#ensure(2);
+    const b = this.#buf;
+    const p = this.#pos;
+    b[p] = v >>> 8;
+    b[p + 1] = v;
+    this.#pos = p + 2;
+  }
+  /** Stores the low 32 bits of `v` big-endian; the caller has ensured 4 bytes. */
+  #put32(v: number): void {
+    const b = this.#buf;
+    const p = this.#pos;
+    b[p] = v >>> 24;
+    b[p + 1] = v >>> 16;
+    b[p + 2] = v >>> 8;
+    b[p + 3] = v;
+    this.#pos = p + 4;
   }
   float64(v: number): void {
     this.#ensure(8);
@@ -200,4 +237,8 @@ export class Writer {
     const chunks = this.chunks();
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#chunkBytes);
   }
+}
+
+function outOfRange(type: string, v: number | bigint): never {
+  throw new EncodeError('invalid-value', `${String(v)} is not a valid ${type}`);
 }

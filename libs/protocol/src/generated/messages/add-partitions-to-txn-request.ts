@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** request AddPartitionsToTxnRequest (API key 24): versions 0-5, flexible 3+. */
 export const AddPartitionsToTxnRequestVersions = { min: 0, max: 5, flexibleMin: 3 } as const;
@@ -93,7 +93,7 @@ export function readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader, 
   const flex = v >= 3;
   const m = defaultAddPartitionsToTxnRequestAddPartitionsToTxnTopic();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -103,7 +103,7 @@ export function readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader, 
 export function writeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w: Writer, m: Encodable<AddPartitionsToTxnRequestAddPartitionsToTxnTopic>, v: number): void {
   const flex = v >= 3;
   (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
-  writeArray(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions");
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** request AlterPartitionReassignmentsRequest (API key 45): versions 0, flexible 0+. */
 export const AlterPartitionReassignmentsRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -90,7 +90,7 @@ export function readAlterPartitionReassignmentsRequestReassignablePartition(r: R
   const flex = true;
   const m = defaultAlterPartitionReassignmentsRequestReassignablePartition();
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
-  { r.field = "replicas"; const n = r.arrayLength(flex, true, 4); m.replicas = n === null ? null : r.elements(n, (r) => r.int32()); }
+  { r.field = "replicas"; const n = r.arrayLength(flex, true, 4); m.replicas = n === null ? null : r.int32s(n); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -100,7 +100,7 @@ export function readAlterPartitionReassignmentsRequestReassignablePartition(r: R
 export function writeAlterPartitionReassignmentsRequestReassignablePartition(w: Writer, m: Encodable<AlterPartitionReassignmentsRequestReassignablePartition>, v: number): void {
   const flex = true;
   w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
-  writeArray(w, (m.replicas === undefined ? null : m.replicas), flex, true, "replicas", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.replicas === undefined ? null : m.replicas), flex, true, "replicas");
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** request AlterPartitionRequest (API key 56): versions 0-3, flexible 0+. */
 export const AlterPartitionRequestVersions = { min: 0, max: 3, flexibleMin: 0 } as const;
@@ -120,7 +120,7 @@ export function readAlterPartitionRequestPartitionData(r: Reader, v: number): Al
   const m = defaultAlterPartitionRequestPartitionData();
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "leaderEpoch"; m.leaderEpoch = r.int32();
-  if (v <= 2) { { r.field = "newIsr"; const n = r.arrayLength(flex, false, 4) as number; m.newIsr = r.elements(n, (r) => r.int32()); } }
+  if (v <= 2) { { r.field = "newIsr"; const n = r.arrayLength(flex, false, 4) as number; m.newIsr = r.int32s(n); } }
   if (v >= 3) { { r.field = "newIsrWithEpochs"; const n = r.arrayLength(flex, false, 1) as number; m.newIsrWithEpochs = r.elements(n, (r) => readAlterPartitionRequestBrokerState(r, v)); } }
   if (v >= 1) { r.field = "leaderRecoveryState"; m.leaderRecoveryState = r.int8(); }
   r.field = "partitionEpoch"; m.partitionEpoch = r.int32();
@@ -134,7 +134,7 @@ export function writeAlterPartitionRequestPartitionData(w: Writer, m: Encodable<
   const flex = true;
   w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
   w.int32((m.leaderEpoch === undefined ? 0 : m.leaderEpoch));
-  if (v <= 2) writeArray(w, (m.newIsr === undefined ? [] : m.newIsr), flex, false, "newIsr", (w, e) => w.int32(e));
+  if (v <= 2) writeInt32Array(w, (m.newIsr === undefined ? [] : m.newIsr), flex, false, "newIsr");
   else if (m.newIsr !== undefined && (m.newIsr === null || m.newIsr.length > 0)) unsupportedField("AlterPartitionRequest", "newIsr", v);
   if (v >= 3) writeArray(w, (m.newIsrWithEpochs === undefined ? [] : m.newIsrWithEpochs), flex, false, "newIsrWithEpochs", (w, e) => writeAlterPartitionRequestBrokerState(w, nonNull(e, "newIsrWithEpochs"), v));
   else if (m.newIsrWithEpochs !== undefined && (m.newIsrWithEpochs === null || m.newIsrWithEpochs.length > 0)) unsupportedField("AlterPartitionRequest", "newIsrWithEpochs", v);

@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** response AlterPartitionResponse (API key 56): versions 0-3, flexible 0+. */
 export const AlterPartitionResponseVersions = { min: 0, max: 3, flexibleMin: 0 } as const;
@@ -111,7 +111,7 @@ export function readAlterPartitionResponsePartitionData(r: Reader, v: number): A
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "leaderId"; m.leaderId = r.int32();
   r.field = "leaderEpoch"; m.leaderEpoch = r.int32();
-  { r.field = "isr"; const n = r.arrayLength(flex, false, 4) as number; m.isr = r.elements(n, (r) => r.int32()); }
+  { r.field = "isr"; const n = r.arrayLength(flex, false, 4) as number; m.isr = r.int32s(n); }
   if (v >= 1) { r.field = "leaderRecoveryState"; m.leaderRecoveryState = r.int8(); }
   r.field = "partitionEpoch"; m.partitionEpoch = r.int32();
   if (flex) {
@@ -126,7 +126,7 @@ export function writeAlterPartitionResponsePartitionData(w: Writer, m: Encodable
   w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   w.int32((m.leaderId === undefined ? 0 : m.leaderId));
   w.int32((m.leaderEpoch === undefined ? 0 : m.leaderEpoch));
-  writeArray(w, (m.isr === undefined ? [] : m.isr), flex, false, "isr", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.isr === undefined ? [] : m.isr), flex, false, "isr");
   if (v >= 1) w.int8((m.leaderRecoveryState === undefined ? 0 : m.leaderRecoveryState));
   w.int32((m.partitionEpoch === undefined ? 0 : m.partitionEpoch));
   if (flex) {

@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** request AlterReplicaLogDirsRequest (API key 34): versions 0-2, flexible 2+. */
 export const AlterReplicaLogDirsRequestVersions = { min: 0, max: 2, flexibleMin: 2 } as const;
@@ -86,7 +86,7 @@ export function readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reader,
   const flex = v >= 2;
   const m = defaultAlterReplicaLogDirsRequestAlterReplicaLogDirTopic();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -96,7 +96,7 @@ export function readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reader,
 export function writeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w: Writer, m: Encodable<AlterReplicaLogDirsRequestAlterReplicaLogDirTopic>, v: number): void {
   const flex = v >= 2;
   (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
-  writeArray(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions");
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

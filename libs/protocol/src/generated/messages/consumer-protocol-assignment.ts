@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** data ConsumerProtocolAssignment: versions 0-3, flexible none. */
 export const ConsumerProtocolAssignmentVersions = { min: 0, max: 3, flexibleMin: -1 } as const;
@@ -51,14 +51,14 @@ export function readConsumerProtocolAssignmentTopicPartition(r: Reader, v: numbe
   const flex = false;
   const m = defaultConsumerProtocolAssignmentTopicPartition();
   r.field = "topic"; m.topic = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
   return m;
 }
 
 export function writeConsumerProtocolAssignmentTopicPartition(w: Writer, m: Encodable<ConsumerProtocolAssignmentTopicPartition>, v: number): void {
   const flex = false;
   (flex ? w.compactString(nonNull((m.topic === undefined ? "" : m.topic), "topic")) : w.string(nonNull((m.topic === undefined ? "" : m.topic), "topic")));
-  writeArray(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions");
 }
 
 /** Decodes a whole ConsumerProtocolAssignment body; errors carry the API name, version and field path. */

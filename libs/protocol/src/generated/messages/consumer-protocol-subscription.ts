@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** data ConsumerProtocolSubscription: versions 0-3, flexible none. */
 export const ConsumerProtocolSubscriptionVersions = { min: 0, max: 3, flexibleMin: -1 } as const;
@@ -63,7 +63,7 @@ export function readConsumerProtocolSubscriptionTopicPartition(r: Reader, v: num
   const flex = false;
   const m = defaultConsumerProtocolSubscriptionTopicPartition();
   if (v >= 1) { r.field = "topic"; m.topic = (flex ? r.compactString() : r.string()); }
-  if (v >= 1) { { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); } }
+  if (v >= 1) { { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); } }
   return m;
 }
 
@@ -71,7 +71,7 @@ export function writeConsumerProtocolSubscriptionTopicPartition(w: Writer, m: En
   const flex = false;
   if (v >= 1) (flex ? w.compactString(nonNull((m.topic === undefined ? "" : m.topic), "topic")) : w.string(nonNull((m.topic === undefined ? "" : m.topic), "topic")));
   else if (m.topic !== undefined && (m.topic !== "")) unsupportedField("ConsumerProtocolSubscription", "topic", v);
-  if (v >= 1) writeArray(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions", (w, e) => w.int32(e));
+  if (v >= 1) writeInt32Array(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions");
   else if (m.partitions !== undefined && (m.partitions === null || m.partitions.length > 0)) unsupportedField("ConsumerProtocolSubscription", "partitions", v);
 }
 

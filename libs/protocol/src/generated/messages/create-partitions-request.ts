@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** request CreatePartitionsRequest (API key 37): versions 0-3, flexible 2+. */
 export const CreatePartitionsRequestVersions = { min: 0, max: 3, flexibleMin: 2 } as const;
@@ -95,7 +95,7 @@ export function writeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, m: 
 export function readCreatePartitionsRequestCreatePartitionsAssignment(r: Reader, v: number): CreatePartitionsRequestCreatePartitionsAssignment {
   const flex = v >= 2;
   const m = defaultCreatePartitionsRequestCreatePartitionsAssignment();
-  { r.field = "brokerIds"; const n = r.arrayLength(flex, false, 4) as number; m.brokerIds = r.elements(n, (r) => r.int32()); }
+  { r.field = "brokerIds"; const n = r.arrayLength(flex, false, 4) as number; m.brokerIds = r.int32s(n); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -104,7 +104,7 @@ export function readCreatePartitionsRequestCreatePartitionsAssignment(r: Reader,
 
 export function writeCreatePartitionsRequestCreatePartitionsAssignment(w: Writer, m: Encodable<CreatePartitionsRequestCreatePartitionsAssignment>, v: number): void {
   const flex = v >= 2;
-  writeArray(w, (m.brokerIds === undefined ? [] : m.brokerIds), flex, false, "brokerIds", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.brokerIds === undefined ? [] : m.brokerIds), flex, false, "brokerIds");
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

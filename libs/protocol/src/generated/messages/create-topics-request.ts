@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** request CreateTopicsRequest (API key 19): versions 0-7, flexible 5+. */
 export const CreateTopicsRequestVersions = { min: 0, max: 7, flexibleMin: 5 } as const;
@@ -120,7 +120,7 @@ export function readCreateTopicsRequestCreatableReplicaAssignment(r: Reader, v: 
   const flex = v >= 5;
   const m = defaultCreateTopicsRequestCreatableReplicaAssignment();
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
-  { r.field = "brokerIds"; const n = r.arrayLength(flex, false, 4) as number; m.brokerIds = r.elements(n, (r) => r.int32()); }
+  { r.field = "brokerIds"; const n = r.arrayLength(flex, false, 4) as number; m.brokerIds = r.int32s(n); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -130,7 +130,7 @@ export function readCreateTopicsRequestCreatableReplicaAssignment(r: Reader, v: 
 export function writeCreateTopicsRequestCreatableReplicaAssignment(w: Writer, m: Encodable<CreateTopicsRequestCreatableReplicaAssignment>, v: number): void {
   const flex = v >= 5;
   w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
-  writeArray(w, (m.brokerIds === undefined ? [] : m.brokerIds), flex, false, "brokerIds", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.brokerIds === undefined ? [] : m.brokerIds), flex, false, "brokerIds");
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** response DescribeLogDirsResponse (API key 35): versions 0-4, flexible 2+. */
 export const DescribeLogDirsResponseVersions = { min: 0, max: 4, flexibleMin: 2 } as const;

@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** response DescribeTopicPartitionsResponse (API key 75): versions 0, flexible 0+. */
 export const DescribeTopicPartitionsResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -140,11 +140,11 @@ export function readDescribeTopicPartitionsResponsePartition(r: Reader, v: numbe
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "leaderId"; m.leaderId = r.int32();
   r.field = "leaderEpoch"; m.leaderEpoch = r.int32();
-  { r.field = "replicaNodes"; const n = r.arrayLength(flex, false, 4) as number; m.replicaNodes = r.elements(n, (r) => r.int32()); }
-  { r.field = "isrNodes"; const n = r.arrayLength(flex, false, 4) as number; m.isrNodes = r.elements(n, (r) => r.int32()); }
-  { r.field = "eligibleLeaderReplicas"; const n = r.arrayLength(flex, true, 4); m.eligibleLeaderReplicas = n === null ? null : r.elements(n, (r) => r.int32()); }
-  { r.field = "lastKnownElr"; const n = r.arrayLength(flex, true, 4); m.lastKnownElr = n === null ? null : r.elements(n, (r) => r.int32()); }
-  { r.field = "offlineReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.offlineReplicas = r.elements(n, (r) => r.int32()); }
+  { r.field = "replicaNodes"; const n = r.arrayLength(flex, false, 4) as number; m.replicaNodes = r.int32s(n); }
+  { r.field = "isrNodes"; const n = r.arrayLength(flex, false, 4) as number; m.isrNodes = r.int32s(n); }
+  { r.field = "eligibleLeaderReplicas"; const n = r.arrayLength(flex, true, 4); m.eligibleLeaderReplicas = n === null ? null : r.int32s(n); }
+  { r.field = "lastKnownElr"; const n = r.arrayLength(flex, true, 4); m.lastKnownElr = n === null ? null : r.int32s(n); }
+  { r.field = "offlineReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.offlineReplicas = r.int32s(n); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -157,11 +157,11 @@ export function writeDescribeTopicPartitionsResponsePartition(w: Writer, m: Enco
   w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
   w.int32((m.leaderId === undefined ? 0 : m.leaderId));
   w.int32((m.leaderEpoch === undefined ? -1 : m.leaderEpoch));
-  writeArray(w, (m.replicaNodes === undefined ? [] : m.replicaNodes), flex, false, "replicaNodes", (w, e) => w.int32(e));
-  writeArray(w, (m.isrNodes === undefined ? [] : m.isrNodes), flex, false, "isrNodes", (w, e) => w.int32(e));
-  writeArray(w, (m.eligibleLeaderReplicas === undefined ? null : m.eligibleLeaderReplicas), flex, true, "eligibleLeaderReplicas", (w, e) => w.int32(e));
-  writeArray(w, (m.lastKnownElr === undefined ? null : m.lastKnownElr), flex, true, "lastKnownElr", (w, e) => w.int32(e));
-  writeArray(w, (m.offlineReplicas === undefined ? [] : m.offlineReplicas), flex, false, "offlineReplicas", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.replicaNodes === undefined ? [] : m.replicaNodes), flex, false, "replicaNodes");
+  writeInt32Array(w, (m.isrNodes === undefined ? [] : m.isrNodes), flex, false, "isrNodes");
+  writeInt32Array(w, (m.eligibleLeaderReplicas === undefined ? null : m.eligibleLeaderReplicas), flex, true, "eligibleLeaderReplicas");
+  writeInt32Array(w, (m.lastKnownElr === undefined ? null : m.lastKnownElr), flex, true, "lastKnownElr");
+  writeInt32Array(w, (m.offlineReplicas === undefined ? [] : m.offlineReplicas), flex, false, "offlineReplicas");
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

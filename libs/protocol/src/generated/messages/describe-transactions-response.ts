@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** response DescribeTransactionsResponse (API key 65): versions 0, flexible 0+. */
 export const DescribeTransactionsResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -114,7 +114,7 @@ export function readDescribeTransactionsResponseTopicData(r: Reader, v: number):
   const flex = true;
   const m = defaultDescribeTransactionsResponseTopicData();
   r.field = "topic"; m.topic = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -124,7 +124,7 @@ export function readDescribeTransactionsResponseTopicData(r: Reader, v: number):
 export function writeDescribeTransactionsResponseTopicData(w: Writer, m: Encodable<DescribeTransactionsResponseTopicData>, v: number): void {
   const flex = true;
   (flex ? w.compactString(nonNull((m.topic === undefined ? "" : m.topic), "topic")) : w.string(nonNull((m.topic === undefined ? "" : m.topic), "topic")));
-  writeArray(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions");
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

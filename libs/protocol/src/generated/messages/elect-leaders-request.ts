@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** request ElectLeadersRequest (API key 43): versions 0-2, flexible 2+. */
 export const ElectLeadersRequestVersions = { min: 0, max: 2, flexibleMin: 2 } as const;
@@ -62,7 +62,7 @@ export function readElectLeadersRequestTopicPartitions(r: Reader, v: number): El
   const flex = v >= 2;
   const m = defaultElectLeadersRequestTopicPartitions();
   r.field = "topic"; m.topic = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -72,7 +72,7 @@ export function readElectLeadersRequestTopicPartitions(r: Reader, v: number): El
 export function writeElectLeadersRequestTopicPartitions(w: Writer, m: Encodable<ElectLeadersRequestTopicPartitions>, v: number): void {
   const flex = v >= 2;
   (flex ? w.compactString(nonNull((m.topic === undefined ? "" : m.topic), "topic")) : w.string(nonNull((m.topic === undefined ? "" : m.topic), "topic")));
-  writeArray(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions");
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** request EndQuorumEpochRequest (API key 54): versions 0-1, flexible 1+. */
 export const EndQuorumEpochRequestVersions = { min: 0, max: 1, flexibleMin: 1 } as const;
@@ -130,7 +130,7 @@ export function readEndQuorumEpochRequestPartitionData(r: Reader, v: number): En
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "leaderId"; m.leaderId = r.int32();
   r.field = "leaderEpoch"; m.leaderEpoch = r.int32();
-  if (v <= 0) { { r.field = "preferredSuccessors"; const n = r.arrayLength(flex, false, 4) as number; m.preferredSuccessors = r.elements(n, (r) => r.int32()); } }
+  if (v <= 0) { { r.field = "preferredSuccessors"; const n = r.arrayLength(flex, false, 4) as number; m.preferredSuccessors = r.int32s(n); } }
   if (v >= 1) { { r.field = "preferredCandidates"; const n = r.arrayLength(flex, false, 1) as number; m.preferredCandidates = r.elements(n, (r) => readEndQuorumEpochRequestReplicaInfo(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -143,7 +143,7 @@ export function writeEndQuorumEpochRequestPartitionData(w: Writer, m: Encodable<
   w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
   w.int32((m.leaderId === undefined ? 0 : m.leaderId));
   w.int32((m.leaderEpoch === undefined ? 0 : m.leaderEpoch));
-  if (v <= 0) writeArray(w, (m.preferredSuccessors === undefined ? [] : m.preferredSuccessors), flex, false, "preferredSuccessors", (w, e) => w.int32(e));
+  if (v <= 0) writeInt32Array(w, (m.preferredSuccessors === undefined ? [] : m.preferredSuccessors), flex, false, "preferredSuccessors");
   if (v >= 1) writeArray(w, (m.preferredCandidates === undefined ? [] : m.preferredCandidates), flex, false, "preferredCandidates", (w, e) => writeEndQuorumEpochRequestReplicaInfo(w, nonNull(e, "preferredCandidates"), v));
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);

@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** request FetchRequest (API key 1): versions 0-17, flexible 12+. */
 export const FetchRequestVersions = { min: 0, max: 17, flexibleMin: 12 } as const;
@@ -249,7 +249,7 @@ export function readFetchRequestForgottenTopic(r: Reader, v: number): FetchReque
   const m = defaultFetchRequestForgottenTopic();
   if ((v >= 7 && v <= 12)) { r.field = "topic"; m.topic = (flex ? r.compactString() : r.string()); }
   if (v >= 13) { r.field = "topicId"; m.topicId = r.uuid(); }
-  if (v >= 7) { { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); } }
+  if (v >= 7) { { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -260,7 +260,7 @@ export function writeFetchRequestForgottenTopic(w: Writer, m: Encodable<FetchReq
   const flex = v >= 12;
   if ((v >= 7 && v <= 12)) (flex ? w.compactString(nonNull((m.topic === undefined ? "" : m.topic), "topic")) : w.string(nonNull((m.topic === undefined ? "" : m.topic), "topic")));
   if (v >= 13) w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
-  if (v >= 7) writeArray(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions", (w, e) => w.int32(e));
+  if (v >= 7) writeInt32Array(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions");
   else if (m.partitions !== undefined && (m.partitions === null || m.partitions.length > 0)) unsupportedField("FetchRequest", "partitions", v);
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);

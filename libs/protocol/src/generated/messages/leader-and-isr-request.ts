@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** request LeaderAndIsrRequest (API key 4): versions 0-7, flexible 4+. */
 export const LeaderAndIsrRequestVersions = { min: 0, max: 7, flexibleMin: 4 } as const;
@@ -139,11 +139,11 @@ export function readLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, v: 
   r.field = "controllerEpoch"; m.controllerEpoch = r.int32();
   r.field = "leader"; m.leader = r.int32();
   r.field = "leaderEpoch"; m.leaderEpoch = r.int32();
-  { r.field = "isr"; const n = r.arrayLength(flex, false, 4) as number; m.isr = r.elements(n, (r) => r.int32()); }
+  { r.field = "isr"; const n = r.arrayLength(flex, false, 4) as number; m.isr = r.int32s(n); }
   r.field = "partitionEpoch"; m.partitionEpoch = r.int32();
-  { r.field = "replicas"; const n = r.arrayLength(flex, false, 4) as number; m.replicas = r.elements(n, (r) => r.int32()); }
-  if (v >= 3) { { r.field = "addingReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.addingReplicas = r.elements(n, (r) => r.int32()); } }
-  if (v >= 3) { { r.field = "removingReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.removingReplicas = r.elements(n, (r) => r.int32()); } }
+  { r.field = "replicas"; const n = r.arrayLength(flex, false, 4) as number; m.replicas = r.int32s(n); }
+  if (v >= 3) { { r.field = "addingReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.addingReplicas = r.int32s(n); } }
+  if (v >= 3) { { r.field = "removingReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.removingReplicas = r.int32s(n); } }
   if (v >= 1) { r.field = "isNew"; m.isNew = r.bool(); }
   if (v >= 6) { r.field = "leaderRecoveryState"; m.leaderRecoveryState = r.int8(); }
   if (flex) {
@@ -159,11 +159,11 @@ export function writeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, m:
   w.int32((m.controllerEpoch === undefined ? 0 : m.controllerEpoch));
   w.int32((m.leader === undefined ? 0 : m.leader));
   w.int32((m.leaderEpoch === undefined ? 0 : m.leaderEpoch));
-  writeArray(w, (m.isr === undefined ? [] : m.isr), flex, false, "isr", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.isr === undefined ? [] : m.isr), flex, false, "isr");
   w.int32((m.partitionEpoch === undefined ? 0 : m.partitionEpoch));
-  writeArray(w, (m.replicas === undefined ? [] : m.replicas), flex, false, "replicas", (w, e) => w.int32(e));
-  if (v >= 3) writeArray(w, (m.addingReplicas === undefined ? [] : m.addingReplicas), flex, false, "addingReplicas", (w, e) => w.int32(e));
-  if (v >= 3) writeArray(w, (m.removingReplicas === undefined ? [] : m.removingReplicas), flex, false, "removingReplicas", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.replicas === undefined ? [] : m.replicas), flex, false, "replicas");
+  if (v >= 3) writeInt32Array(w, (m.addingReplicas === undefined ? [] : m.addingReplicas), flex, false, "addingReplicas");
+  if (v >= 3) writeInt32Array(w, (m.removingReplicas === undefined ? [] : m.removingReplicas), flex, false, "removingReplicas");
   if (v >= 1) w.bool((m.isNew === undefined ? false : m.isNew));
   if (v >= 6) w.int8((m.leaderRecoveryState === undefined ? 0 : m.leaderRecoveryState));
   else if (m.leaderRecoveryState !== undefined && (m.leaderRecoveryState !== 0)) unsupportedField("LeaderAndIsrRequest", "leaderRecoveryState", v);

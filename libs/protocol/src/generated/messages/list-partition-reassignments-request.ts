@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** request ListPartitionReassignmentsRequest (API key 46): versions 0, flexible 0+. */
 export const ListPartitionReassignmentsRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -57,7 +57,7 @@ export function readListPartitionReassignmentsRequestListPartitionReassignmentsT
   const flex = true;
   const m = defaultListPartitionReassignmentsRequestListPartitionReassignmentsTopics();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.int32s(n); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -67,7 +67,7 @@ export function readListPartitionReassignmentsRequestListPartitionReassignmentsT
 export function writeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w: Writer, m: Encodable<ListPartitionReassignmentsRequestListPartitionReassignmentsTopics>, v: number): void {
   const flex = true;
   (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
-  writeArray(w, (m.partitionIndexes === undefined ? [] : m.partitionIndexes), flex, false, "partitionIndexes", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.partitionIndexes === undefined ? [] : m.partitionIndexes), flex, false, "partitionIndexes");
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

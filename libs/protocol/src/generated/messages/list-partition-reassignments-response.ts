@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** response ListPartitionReassignmentsResponse (API key 46): versions 0, flexible 0+. */
 export const ListPartitionReassignmentsResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -102,9 +102,9 @@ export function readListPartitionReassignmentsResponseOngoingPartitionReassignme
   const flex = true;
   const m = defaultListPartitionReassignmentsResponseOngoingPartitionReassignment();
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
-  { r.field = "replicas"; const n = r.arrayLength(flex, false, 4) as number; m.replicas = r.elements(n, (r) => r.int32()); }
-  { r.field = "addingReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.addingReplicas = r.elements(n, (r) => r.int32()); }
-  { r.field = "removingReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.removingReplicas = r.elements(n, (r) => r.int32()); }
+  { r.field = "replicas"; const n = r.arrayLength(flex, false, 4) as number; m.replicas = r.int32s(n); }
+  { r.field = "addingReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.addingReplicas = r.int32s(n); }
+  { r.field = "removingReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.removingReplicas = r.int32s(n); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -114,9 +114,9 @@ export function readListPartitionReassignmentsResponseOngoingPartitionReassignme
 export function writeListPartitionReassignmentsResponseOngoingPartitionReassignment(w: Writer, m: Encodable<ListPartitionReassignmentsResponseOngoingPartitionReassignment>, v: number): void {
   const flex = true;
   w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
-  writeArray(w, (m.replicas === undefined ? [] : m.replicas), flex, false, "replicas", (w, e) => w.int32(e));
-  writeArray(w, (m.addingReplicas === undefined ? [] : m.addingReplicas), flex, false, "addingReplicas", (w, e) => w.int32(e));
-  writeArray(w, (m.removingReplicas === undefined ? [] : m.removingReplicas), flex, false, "removingReplicas", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.replicas === undefined ? [] : m.replicas), flex, false, "replicas");
+  writeInt32Array(w, (m.addingReplicas === undefined ? [] : m.addingReplicas), flex, false, "addingReplicas");
+  writeInt32Array(w, (m.removingReplicas === undefined ? [] : m.removingReplicas), flex, false, "removingReplicas");
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** response MetadataResponse (API key 3): versions 0-12, flexible 9+. */
 export const MetadataResponseVersions = { min: 0, max: 12, flexibleMin: 9 } as const;
@@ -178,9 +178,9 @@ export function readMetadataResponsePartition(r: Reader, v: number): MetadataRes
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "leaderId"; m.leaderId = r.int32();
   if (v >= 7) { r.field = "leaderEpoch"; m.leaderEpoch = r.int32(); }
-  { r.field = "replicaNodes"; const n = r.arrayLength(flex, false, 4) as number; m.replicaNodes = r.elements(n, (r) => r.int32()); }
-  { r.field = "isrNodes"; const n = r.arrayLength(flex, false, 4) as number; m.isrNodes = r.elements(n, (r) => r.int32()); }
-  if (v >= 5) { { r.field = "offlineReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.offlineReplicas = r.elements(n, (r) => r.int32()); } }
+  { r.field = "replicaNodes"; const n = r.arrayLength(flex, false, 4) as number; m.replicaNodes = r.int32s(n); }
+  { r.field = "isrNodes"; const n = r.arrayLength(flex, false, 4) as number; m.isrNodes = r.int32s(n); }
+  if (v >= 5) { { r.field = "offlineReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.offlineReplicas = r.int32s(n); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -193,9 +193,9 @@ export function writeMetadataResponsePartition(w: Writer, m: Encodable<MetadataR
   w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
   w.int32((m.leaderId === undefined ? 0 : m.leaderId));
   if (v >= 7) w.int32((m.leaderEpoch === undefined ? -1 : m.leaderEpoch));
-  writeArray(w, (m.replicaNodes === undefined ? [] : m.replicaNodes), flex, false, "replicaNodes", (w, e) => w.int32(e));
-  writeArray(w, (m.isrNodes === undefined ? [] : m.isrNodes), flex, false, "isrNodes", (w, e) => w.int32(e));
-  if (v >= 5) writeArray(w, (m.offlineReplicas === undefined ? [] : m.offlineReplicas), flex, false, "offlineReplicas", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.replicaNodes === undefined ? [] : m.replicaNodes), flex, false, "replicaNodes");
+  writeInt32Array(w, (m.isrNodes === undefined ? [] : m.isrNodes), flex, false, "isrNodes");
+  if (v >= 5) writeInt32Array(w, (m.offlineReplicas === undefined ? [] : m.offlineReplicas), flex, false, "offlineReplicas");
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** request OffsetFetchRequest (API key 9): versions 0-9, flexible 6+. */
 export const OffsetFetchRequestVersions = { min: 0, max: 9, flexibleMin: 6 } as const;
@@ -99,7 +99,7 @@ export function readOffsetFetchRequestTopic(r: Reader, v: number): OffsetFetchRe
   const flex = v >= 6;
   const m = defaultOffsetFetchRequestTopic();
   if (v <= 7) { r.field = "name"; m.name = (flex ? r.compactString() : r.string()); }
-  if (v <= 7) { { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.elements(n, (r) => r.int32()); } }
+  if (v <= 7) { { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.int32s(n); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -110,7 +110,7 @@ export function writeOffsetFetchRequestTopic(w: Writer, m: Encodable<OffsetFetch
   const flex = v >= 6;
   if (v <= 7) (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
   else if (m.name !== undefined && (m.name !== "")) unsupportedField("OffsetFetchRequest", "name", v);
-  if (v <= 7) writeArray(w, (m.partitionIndexes === undefined ? [] : m.partitionIndexes), flex, false, "partitionIndexes", (w, e) => w.int32(e));
+  if (v <= 7) writeInt32Array(w, (m.partitionIndexes === undefined ? [] : m.partitionIndexes), flex, false, "partitionIndexes");
   else if (m.partitionIndexes !== undefined && (m.partitionIndexes === null || m.partitionIndexes.length > 0)) unsupportedField("OffsetFetchRequest", "partitionIndexes", v);
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
@@ -147,7 +147,7 @@ export function readOffsetFetchRequestTopics(r: Reader, v: number): OffsetFetchR
   const flex = v >= 6;
   const m = defaultOffsetFetchRequestTopics();
   if (v >= 8) { r.field = "name"; m.name = (flex ? r.compactString() : r.string()); }
-  if (v >= 8) { { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.elements(n, (r) => r.int32()); } }
+  if (v >= 8) { { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.int32s(n); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -158,7 +158,7 @@ export function writeOffsetFetchRequestTopics(w: Writer, m: Encodable<OffsetFetc
   const flex = v >= 6;
   if (v >= 8) (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
   else if (m.name !== undefined && (m.name !== "")) unsupportedField("OffsetFetchRequest", "name", v);
-  if (v >= 8) writeArray(w, (m.partitionIndexes === undefined ? [] : m.partitionIndexes), flex, false, "partitionIndexes", (w, e) => w.int32(e));
+  if (v >= 8) writeInt32Array(w, (m.partitionIndexes === undefined ? [] : m.partitionIndexes), flex, false, "partitionIndexes");
   else if (m.partitionIndexes !== undefined && (m.partitionIndexes === null || m.partitionIndexes.length > 0)) unsupportedField("OffsetFetchRequest", "partitionIndexes", v);
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);

@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** request ShareFetchRequest (API key 78): versions 0, flexible 0+. */
 export const ShareFetchRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -188,7 +188,7 @@ export function readShareFetchRequestForgottenTopic(r: Reader, v: number): Share
   const flex = true;
   const m = defaultShareFetchRequestForgottenTopic();
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -198,7 +198,7 @@ export function readShareFetchRequestForgottenTopic(r: Reader, v: number): Share
 export function writeShareFetchRequestForgottenTopic(w: Writer, m: Encodable<ShareFetchRequestForgottenTopic>, v: number): void {
   const flex = true;
   w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
-  writeArray(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions");
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

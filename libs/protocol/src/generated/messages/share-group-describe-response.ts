@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** response ShareGroupDescribeResponse (API key 77): versions 0, flexible 0+. */
 export const ShareGroupDescribeResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -121,7 +121,7 @@ export function readShareGroupDescribeResponseTopicPartitions(r: Reader, v: numb
   const m = defaultShareGroupDescribeResponseTopicPartitions();
   r.field = "topicId"; m.topicId = r.uuid();
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -132,7 +132,7 @@ export function writeShareGroupDescribeResponseTopicPartitions(w: Writer, m: Enc
   const flex = true;
   w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
   (flex ? w.compactString(nonNull((m.topicName === undefined ? "" : m.topicName), "topicName")) : w.string(nonNull((m.topicName === undefined ? "" : m.topicName), "topicName")));
-  writeArray(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions");
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

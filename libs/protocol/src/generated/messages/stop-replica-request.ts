@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** request StopReplicaRequest (API key 5): versions 0-4, flexible 2+. */
 export const StopReplicaRequestVersions = { min: 0, max: 4, flexibleMin: 2 } as const;
@@ -149,7 +149,7 @@ export function readStopReplicaRequestStopReplicaTopicV1(r: Reader, v: number): 
   const flex = v >= 2;
   const m = defaultStopReplicaRequestStopReplicaTopicV1();
   if ((v >= 1 && v <= 2)) { r.field = "name"; m.name = (flex ? r.compactString() : r.string()); }
-  if ((v >= 1 && v <= 2)) { { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.elements(n, (r) => r.int32()); } }
+  if ((v >= 1 && v <= 2)) { { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.int32s(n); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -160,7 +160,7 @@ export function writeStopReplicaRequestStopReplicaTopicV1(w: Writer, m: Encodabl
   const flex = v >= 2;
   if ((v >= 1 && v <= 2)) (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
   else if (m.name !== undefined && (m.name !== "")) unsupportedField("StopReplicaRequest", "name", v);
-  if ((v >= 1 && v <= 2)) writeArray(w, (m.partitionIndexes === undefined ? [] : m.partitionIndexes), flex, false, "partitionIndexes", (w, e) => w.int32(e));
+  if ((v >= 1 && v <= 2)) writeInt32Array(w, (m.partitionIndexes === undefined ? [] : m.partitionIndexes), flex, false, "partitionIndexes");
   else if (m.partitionIndexes !== undefined && (m.partitionIndexes === null || m.partitionIndexes.length > 0)) unsupportedField("StopReplicaRequest", "partitionIndexes", v);
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);

@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** request UpdateMetadataRequest (API key 6): versions 0-8, flexible 6+. */
 export const UpdateMetadataRequestVersions = { min: 0, max: 8, flexibleMin: 6 } as const;
@@ -162,10 +162,10 @@ export function readUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader,
   r.field = "controllerEpoch"; m.controllerEpoch = r.int32();
   r.field = "leader"; m.leader = r.int32();
   r.field = "leaderEpoch"; m.leaderEpoch = r.int32();
-  { r.field = "isr"; const n = r.arrayLength(flex, false, 4) as number; m.isr = r.elements(n, (r) => r.int32()); }
+  { r.field = "isr"; const n = r.arrayLength(flex, false, 4) as number; m.isr = r.int32s(n); }
   r.field = "zkVersion"; m.zkVersion = r.int32();
-  { r.field = "replicas"; const n = r.arrayLength(flex, false, 4) as number; m.replicas = r.elements(n, (r) => r.int32()); }
-  if (v >= 4) { { r.field = "offlineReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.offlineReplicas = r.elements(n, (r) => r.int32()); } }
+  { r.field = "replicas"; const n = r.arrayLength(flex, false, 4) as number; m.replicas = r.int32s(n); }
+  if (v >= 4) { { r.field = "offlineReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.offlineReplicas = r.int32s(n); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -179,10 +179,10 @@ export function writeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer
   w.int32((m.controllerEpoch === undefined ? 0 : m.controllerEpoch));
   w.int32((m.leader === undefined ? 0 : m.leader));
   w.int32((m.leaderEpoch === undefined ? 0 : m.leaderEpoch));
-  writeArray(w, (m.isr === undefined ? [] : m.isr), flex, false, "isr", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.isr === undefined ? [] : m.isr), flex, false, "isr");
   w.int32((m.zkVersion === undefined ? 0 : m.zkVersion));
-  writeArray(w, (m.replicas === undefined ? [] : m.replicas), flex, false, "replicas", (w, e) => w.int32(e));
-  if (v >= 4) writeArray(w, (m.offlineReplicas === undefined ? [] : m.offlineReplicas), flex, false, "offlineReplicas", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.replicas === undefined ? [] : m.replicas), flex, false, "replicas");
+  if (v >= 4) writeInt32Array(w, (m.offlineReplicas === undefined ? [] : m.offlineReplicas), flex, false, "offlineReplicas");
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** request WriteTxnMarkersRequest (API key 27): versions 0-1, flexible 1+. */
 export const WriteTxnMarkersRequestVersions = { min: 0, max: 1, flexibleMin: 1 } as const;
@@ -98,7 +98,7 @@ export function readWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, v: n
   const flex = v >= 1;
   const m = defaultWriteTxnMarkersRequestWritableTxnMarkerTopic();
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
-  { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.elements(n, (r) => r.int32()); }
+  { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.int32s(n); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -108,7 +108,7 @@ export function readWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, v: n
 export function writeWriteTxnMarkersRequestWritableTxnMarkerTopic(w: Writer, m: Encodable<WriteTxnMarkersRequestWritableTxnMarkerTopic>, v: number): void {
   const flex = v >= 1;
   (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
-  writeArray(w, (m.partitionIndexes === undefined ? [] : m.partitionIndexes), flex, false, "partitionIndexes", (w, e) => w.int32(e));
+  writeInt32Array(w, (m.partitionIndexes === undefined ? [] : m.partitionIndexes), flex, false, "partitionIndexes");
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }
