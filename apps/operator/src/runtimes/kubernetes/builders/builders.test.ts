@@ -117,8 +117,12 @@ describe('kubernetes builders', () => {
     expect(c.volumeMounts).toEqual([
       { name: 'data', mountPath: '/var/lib/tributary' },
       { name: 'config', mountPath: '/etc/tributary', readOnly: true },
+      { name: 'tmp', mountPath: '/tmp' },
     ]);
-    expect(sts.spec!.template.spec!.volumes).toEqual([{ name: 'config', configMap: { name: 'kafka-ins-1-config' } }]);
+    expect(sts.spec!.template.spec!.volumes).toEqual([
+      { name: 'config', configMap: { name: 'kafka-ins-1-config' } },
+      { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+    ]);
     const noClass = byKind(buildInstanceObjects(spec(), owner), 'StatefulSet').spec!.volumeClaimTemplates![0]!;
     expect(noClass.spec).not.toHaveProperty('storageClassName');
   });

@@ -130,10 +130,15 @@ export function buildStatefulSet(spec: KubeClusterSpec, owner: OwnerRef): IState
               volumeMounts: [
                 { name: 'data', mountPath: DATA_DIR },
                 { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+                // The root filesystem is read-only; Node and the shell may still want a scratch /tmp.
+                { name: 'tmp', mountPath: '/tmp' },
               ],
             },
           ],
-          volumes: [{ name: 'config', configMap: { name: names.config } }],
+          volumes: [
+            { name: 'config', configMap: { name: names.config } },
+            { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+          ],
         },
       },
       volumeClaimTemplates: [
