@@ -1,0 +1,238 @@
+import {
+  API_DEFINITIONS,
+  ApiKey,
+  errorInfo,
+  ErrorCode,
+  type ApiVersionsResponse,
+  type CreatePartitionsResponse,
+  type CreateTopicsResponse,
+  type DeleteGroupsResponse,
+  type DeleteTopicsResponse,
+  type DescribeConfigsResponse,
+  type DescribeGroupsResponse,
+  type IncrementalAlterConfigsResponse,
+  type ListGroupsResponse,
+  type ListOffsetsResponse,
+  type MetadataResponse,
+  type OffsetCommitResponse,
+  type OffsetFetchResponse,
+} from '@tributary/protocol';
+import { BrokerConnection } from './connection.ts';
+
+/** A Kafka error code returned for one resource, as data: stable name, retriable flag, broker message. */
+export class AdminError extends Error {
+  readonly code: number;
+  readonly errorName: string;
+  readonly retriable: boolean;
+  readonly resource: string;
+  constructor(code: number, resource: string, message?: string | null) {
+    const info = errorInfo(code);
+    super(`${resource}: ${info.name}${message ? `: ${message}` : ''}`);
+    this.name = 'AdminError';
+    this.code = code;
+    this.errorName = info.name;
+    this.retriable = info.retriable;
+    this.resource = resource;
+  }
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  configs?: Record<string, string>;
+}
+
+export interface TopicMetadata {
+  name: string;
+  topicId: string;
+  internal: boolean;
+  partitions: { partition: number; leader: number; replicas: number[]; isr: number[] }[];
+}
+
+export interface GroupDescription {
+  groupId: string;
+  state: string;
+  protocolType: string;
+  protocol: string;
+  members: { memberId: string; clientId: string; host: string; assignment: Buffer }[];
+}
+
+const TOPIC_RESOURCE = 2;
+
+/**
+ * A small Kafka admin client on @tributary/protocol, for the operator and the API's live reads.
+ * It talks to one bootstrap broker (enough for a single broker or any broker that answers admin
+ * requests for the cluster) and negotiates each API's version from the broker's ApiVersions.
+ */
+export class KafkaAdminClient {
+  readonly #conn: BrokerConnection;
+  readonly #versions: Map<number, { min: number; max: number }>;
+
+  private constructor(conn: BrokerConnection, versions: Map<number, { min: number; max: number }>) {
+    this.#conn = conn;
+    this.#versions = versions;
+  }
+
+  static async connect(bootstrap: string, options: { clientId?: string; timeoutMs?: number } = {}): Promise<KafkaAdminClient> {
+    const [host, port] = splitHostPort(bootstrap);
+    const conn = await BrokerConnection.open(host, port, options.clientId ?? 'tributary-admin', options.timeoutMs);
+    try {
+      const res = await conn.send<ApiVersionsResponse>(ApiKey.ApiVersions, 3, { clientSoftwareName: 'tributary-admin', clientSoftwareVersion: '0.1.0' });
+      if (res.errorCode !== 0) throw new AdminError(res.errorCode, 'ApiVersions');
+      return new KafkaAdminClient(conn, new Map(res.apiKeys.map((k) => [k.apiKey, { min: k.minVersion, max: k.maxVersion }])));
+    } catch (err) {
+      conn.close();
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.#conn.close();
+  }
+
+  /** The highest version both sides speak; throws when the broker does not offer the API. */
+  version(apiKey: number): number {
+    const theirs = this.#versions.get(apiKey);
+    const ours = API_DEFINITIONS.get(apiKey)!.request;
+    if (!theirs) throw new AdminError(ErrorCode.UNSUPPORTED_VERSION, API_DEFINITIONS.get(apiKey)!.name, 'the broker does not offer this API');
+    const v = Math.min(theirs.max, ours.maxVersion);
+    if (v < Math.max(theirs.min, ours.minVersion)) throw new AdminError(ErrorCode.UNSUPPORTED_VERSION, API_DEFINITIONS.get(apiKey)!.name, 'no common version');
+    return v;
+  }
+
+  async #call<T>(apiKey: number, body: (v: number) => unknown): Promise<[T, number]> {
+    const v = this.version(apiKey);
+    return [await this.#conn.send<T>(apiKey, v, body(v)), v];
+  }
+
+  async metadata(topics: string[] | null = null): Promise<{ clusterId: string | null; controllerId: number; brokers: { nodeId: number; host: string; port: number }[]; topics: TopicMetadata[] }> {
+    const [res] = await this.#call<MetadataResponse>(ApiKey.Metadata, (v) => ({
+      topics: topics === null ? (v === 0 ? [] : null) : topics.map((name) => ({ name })),
+      ...(v >= 4 ? { allowAutoTopicCreation: false } : {}),
+    }));
+    for (const t of res.topics) if (t.errorCode !== 0) throw new AdminError(t.errorCode, `topic ${t.name}`);
+    return {
+      clusterId: res.clusterId,
+      controllerId: res.controllerId,
+      brokers: res.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })),
+      topics: res.topics.map((t) => ({
+        name: t.name ?? '',
+        topicId: t.topicId,
+        internal: t.isInternal,
+        partitions: t.partitions.map((p) => ({ partition: p.partitionIndex, leader: p.leaderId, replicas: p.replicaNodes, isr: p.isrNodes })).sort((a, b) => a.partition - b.partition),
+      })),
+    };
+  }
+
+  /** Creates topics; resolves with one entry per topic: null on success, the AdminError otherwise. */
+  async createTopics(specs: TopicSpec[], validateOnly = false): Promise<Map<string, AdminError | null>> {
+    const [res] = await this.#call<CreateTopicsResponse>(ApiKey.CreateTopics, (v) => ({
+      topics: specs.map((s) => ({ name: s.name, numPartitions: s.partitions, replicationFactor: s.replicationFactor, assignments: [], configs: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })) })),
+      timeoutMs: 30_000,
+      ...(v >= 1 ? { validateOnly } : {}),
+    }));
+    return new Map(res.topics.map((t) => [t.name, t.errorCode === 0 ? null : new AdminError(t.errorCode, `topic ${t.name}`, t.errorMessage)]));
+  }
+
+  async deleteTopics(names: string[]): Promise<Map<string, AdminError | null>> {
+    const [res] = await this.#call<DeleteTopicsResponse>(ApiKey.DeleteTopics, (v) => (v >= 6 ? { topics: names.map((name) => ({ name })), timeoutMs: 30_000 } : { topicNames: names, timeoutMs: 30_000 }));
+    return new Map(res.responses.map((r) => [r.name ?? '', r.errorCode === 0 ? null : new AdminError(r.errorCode, `topic ${r.name}`, r.errorMessage)]));
+  }
+
+  async createPartitions(topic: string, count: number): Promise<void> {
+    const [res] = await this.#call<CreatePartitionsResponse>(ApiKey.CreatePartitions, () => ({ topics: [{ name: topic, count, assignments: null }], timeoutMs: 30_000, validateOnly: false }));
+    const r = res.results[0]!;
+    if (r.errorCode !== 0) throw new AdminError(r.errorCode, `topic ${topic}`, r.errorMessage);
+  }
+
+  /** A topic's effective configs: value and whether it is the broker default. */
+  async describeTopicConfigs(topic: string): Promise<Record<string, { value: string | null; isDefault: boolean }>> {
+    const [res, v] = await this.#call<DescribeConfigsResponse>(ApiKey.DescribeConfigs, () => ({ resources: [{ resourceType: TOPIC_RESOURCE, resourceName: topic, configurationKeys: null }] }));
+    const r = res.results[0]!;
+    if (r.errorCode !== 0) throw new AdminError(r.errorCode, `topic ${topic}`, r.errorMessage);
+    // DescribeConfigs v1+ reports a config source instead of isDefault; 5 is DEFAULT_CONFIG.
+    return Object.fromEntries(r.configs.map((c) => [c.name, { value: c.value, isDefault: v === 0 ? c.isDefault : c.configSource === 5 }]));
+  }
+
+  /** Sets (value) or removes (null) topic config overrides, leaving the others as they are. */
+  async alterTopicConfigs(topic: string, changes: Record<string, string | null>): Promise<void> {
+    const [res] = await this.#call<IncrementalAlterConfigsResponse>(ApiKey.IncrementalAlterConfigs, () => ({
+      resources: [{ resourceType: TOPIC_RESOURCE, resourceName: topic, configs: Object.entries(changes).map(([name, value]) => ({ name, configOperation: value === null ? 1 : 0, value })) }],
+      validateOnly: false,
+    }));
+    const r = res.responses[0]!;
+    if (r.errorCode !== 0) throw new AdminError(r.errorCode, `topic ${topic}`, r.errorMessage);
+  }
+
+  /** Offsets per partition: 'earliest', 'latest', or the first offset at/after a timestamp (ms). */
+  async listOffsets(topic: string, partitions: number[], at: 'earliest' | 'latest' | number): Promise<Map<number, bigint>> {
+    const timestamp = at === 'earliest' ? -2n : at === 'latest' ? -1n : BigInt(at);
+    const [res] = await this.#call<ListOffsetsResponse>(ApiKey.ListOffsets, (v) => ({
+      replicaId: -1,
+      topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp, ...(v === 0 ? { maxNumOffsets: 1 } : {}) })) }],
+    }));
+    const out = new Map<number, bigint>();
+    for (const p of res.topics[0]?.partitions ?? []) {
+      if (p.errorCode !== 0) throw new AdminError(p.errorCode, `${topic}-${p.partitionIndex}`);
+      out.set(p.partitionIndex, p.offset);
+    }
+    return out;
+  }
+
+  async listGroups(): Promise<{ groupId: string; protocolType: string; state: string | null }[]> {
+    const [res, v] = await this.#call<ListGroupsResponse>(ApiKey.ListGroups, () => ({}));
+    if (res.errorCode !== 0) throw new AdminError(res.errorCode, 'ListGroups');
+    return res.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: v >= 4 ? g.groupState : null }));
+  }
+
+  async describeGroup(groupId: string): Promise<GroupDescription> {
+    const [res] = await this.#call<DescribeGroupsResponse>(ApiKey.DescribeGroups, () => ({ groups: [groupId] }));
+    const g = res.groups[0]!;
+    if (g.errorCode !== 0) throw new AdminError(g.errorCode, `group ${groupId}`);
+    return { groupId, state: g.groupState, protocolType: g.protocolType, protocol: g.protocolData, members: g.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, host: m.clientHost, assignment: m.memberAssignment })) };
+  }
+
+  /** Committed offsets of a group (all its partitions when `topics` is omitted); -1 means none. */
+  async committedOffsets(groupId: string, topics: { topic: string; partitions: number[] }[] | null = null): Promise<{ topic: string; partition: number; offset: bigint }[]> {
+    const [res, v] = await this.#call<OffsetFetchResponse>(ApiKey.OffsetFetch, (v) =>
+      v >= 8
+        ? { groups: [{ groupId, topics: topics?.map((t) => ({ name: t.topic, partitionIndexes: t.partitions })) ?? null }] }
+        : { groupId, topics: topics?.map((t) => ({ name: t.topic, partitionIndexes: t.partitions })) ?? null },
+    );
+    const groupTopics = v >= 8 ? res.groups[0]!.topics : res.topics;
+    if (v >= 2 && v < 8 && res.errorCode !== 0) throw new AdminError(res.errorCode, `group ${groupId}`);
+    return groupTopics.flatMap((t) =>
+      t.partitions.map((p) => {
+        if (p.errorCode !== 0) throw new AdminError(p.errorCode, `group ${groupId} ${t.name}-${p.partitionIndex}`);
+        return { topic: t.name, partition: p.partitionIndex, offset: p.committedOffset };
+      }),
+    );
+  }
+
+  /**
+   * Sets a group's committed offsets, as an offset reset does. Kafka accepts this only while the
+   * group has no members; the broker answers UNKNOWN_MEMBER_ID otherwise.
+   */
+  async commitOffsets(groupId: string, offsets: { topic: string; partition: number; offset: bigint }[]): Promise<void> {
+    const byTopic = new Map<string, { partitionIndex: number; committedOffset: bigint }[]>();
+    for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partitionIndex: o.partition, committedOffset: o.offset }]);
+    const [res] = await this.#call<OffsetCommitResponse>(ApiKey.OffsetCommit, (v) => ({
+      groupId,
+      ...(v >= 1 ? { generationIdOrMemberEpoch: -1, memberId: '' } : {}),
+      topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+    }));
+    for (const t of res.topics) for (const p of t.partitions) if (p.errorCode !== 0) throw new AdminError(p.errorCode, `group ${groupId} ${t.name}-${p.partitionIndex}`);
+  }
+
+  async deleteGroups(groupIds: string[]): Promise<Map<string, AdminError | null>> {
+    const [res] = await this.#call<DeleteGroupsResponse>(ApiKey.DeleteGroups, () => ({ groupsNames: groupIds }));
+    return new Map(res.results.map((r) => [r.groupId, r.errorCode === 0 ? null : new AdminError(r.errorCode, `group ${r.groupId}`)]));
+  }
+}
+
+function splitHostPort(address: string): [string, number] {
+  const i = address.lastIndexOf(':');
+  if (i <= 0) throw new Error(`"${address}" is not host:port`);
+  return [address.slice(0, i).replace(/^\[|\]$/g, ''), Number(address.slice(i + 1))];
+}
