@@ -1,7 +1,8 @@
 import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync, constants as zlib } from 'node:zlib';
-import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
+import { compressFrameSync } from 'lz4-napi';
 import { createRequire } from 'node:module';
 import { DecodeError } from '../codec/decode-error.ts';
+import { decompressLz4Frames, Lz4LimitError } from './lz4-frame.ts';
 
 // snappy-wasm's ESM entry is a browser build that must be fetched and initialised; its CommonJS
 // build loads the WASM synchronously from disk, which is what a server wants.
@@ -119,17 +120,13 @@ export function decompress(codec: CompressionId, data: Buffer, limit = DEFAULT_M
       }
     case Compression.snappy:
       return snappyUncompress(data, limit);
-    case Compression.lz4: {
-      // LZ4 expands at most ~255x, so the output is bounded by the input; check the result.
-      let out: Buffer;
+    case Compression.lz4:
       try {
-        out = decompressFrameSync(data);
+        return decompressLz4Frames(data, limit);
       } catch (err) {
-        return corrupt('lz4', err);
+        if (err instanceof Lz4LimitError) tooLarge(err.size, limit);
+        throw err;
       }
-      if (out.length > limit) tooLarge(out.length, limit);
-      return out;
-    }
   }
   throw new DecodeError('invalid-value', `unknown compression id ${String(codec)}`, 0);
 }
