@@ -80,6 +80,7 @@ export function checkSpec(spec: KubeClusterSpec): void {
   for (const [k, v] of Object.entries(spec.brokerConfig)) {
     if (!/^[a-z0-9][a-z0-9._-]*$/.test(k)) throw new SpecError(`brokerConfig.${k}`, 'is not a Kafka setting name');
     if (/[\r\n]/.test(v)) throw new SpecError(`brokerConfig.${k}`, 'must be a single line');
+    if (v !== v.trim()) throw new SpecError(`brokerConfig.${k}`, 'must not start or end with whitespace (server.properties lines are trimmed)');
   }
   for (const [k, v] of Object.entries(spec.labels ?? {})) {
     if (k.startsWith('app.kubernetes.io/') || k.startsWith('tributary.io/')) throw new SpecError(`labels.${k}`, 'is reserved');

@@ -222,7 +222,7 @@ describe('kubernetes builders', () => {
   });
 
   it('ConfigMap renders server.properties sorted and escaped; Secret holds credentials as stringData', () => {
-    expect(renderServerProperties({ 'z.b': '2', 'a.b': 'C:\\x', 'm.n': ' lead' })).toBe('# Written by tributary-operator; edits are overwritten on the next reconcile.\na.b=C:\\\\x\nm.n=\\ lead\nz.b=2\n');
+    expect(renderServerProperties({ 'z.b': '2', 'a.b': 'C:\\x', 'm.n': 'a=b' })).toBe('# Written by tributary-operator; edits are overwritten on the next reconcile.\na.b=C:\\x\nm.n=a=b\nz.b=2\n');
     const objs = buildInstanceObjects(spec({ adminCredentials: { username: 'admin', password: 'pw' } }), owner);
     expect(byKind(objs, 'ConfigMap').data!['server.properties']).toContain('num.partitions=3\n');
     expect(byKind(objs, 'Secret').stringData).toEqual({ 'admin-username': 'admin', 'admin-password': 'pw' });
@@ -262,7 +262,7 @@ describe('kubernetes builders', () => {
       diskGiB: fc.integer({ min: 1, max: 100_000 }),
       zones: fc.array(fc.constantFrom('z-a', 'z-b', 'z-c'), { maxLength: 3 }),
       nodeSpread: fc.constantFrom('strict' as const, 'preferred' as const),
-      brokerConfig: fc.dictionary(fc.stringMatching(/^[a-z][a-z.]{0,20}$/), fc.string({ maxLength: 20 }).filter((v) => !/[\r\n]/.test(v))),
+      brokerConfig: fc.dictionary(fc.stringMatching(/^[a-z][a-z.]{0,20}$/), fc.string({ maxLength: 20 }).filter((v) => !/[\r\n]/.test(v) && v === v.trim())),
     });
     fc.assert(
       fc.property(arbSpec, (s) => {
@@ -283,6 +283,7 @@ describe('kubernetes builders', () => {
     [{ image: '' }, 'image'],
     [{ brokerConfig: { 'bad key': '1' } }, 'brokerConfig.bad key'],
     [{ brokerConfig: { 'a.b': 'x\ny=1' } }, 'brokerConfig.a.b'],
+    [{ brokerConfig: { 'a.b': ' x' } }, 'brokerConfig.a.b'],
     [{ labels: { 'tributary.io/instance': 'x' } }, 'labels.tributary.io/instance'],
     [{ labels: { team: 'not valid!' } }, 'labels.team'],
     [{ terminationGracePeriodSeconds: 1 }, 'terminationGracePeriodSeconds'],

@@ -6,17 +6,16 @@ import { ownedMetadata } from './metadata.ts';
 
 export const SERVER_PROPERTIES = 'server.properties';
 
-/** server.properties, keys sorted so that equal settings always render the same bytes. */
+/**
+ * server.properties, keys sorted so that equal settings always render the same bytes. Values are
+ * written verbatim: the broker reads a Java-properties subset without escapes (it trims each line),
+ * which is why checkSpec refuses values with surrounding whitespace or line breaks.
+ */
 export function renderServerProperties(settings: Record<string, string>): string {
   const lines = Object.keys(settings)
     .sort()
-    .map((k) => `${k}=${escapeValue(settings[k]!)}`);
+    .map((k) => `${k}=${settings[k]!}`);
   return `# Written by tributary-operator; edits are overwritten on the next reconcile.\n${lines.join('\n')}\n`;
-}
-
-/** Java properties treat a backslash as an escape; leading spaces would be trimmed. */
-function escapeValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/^ /, '\\ ');
 }
 
 export function buildBrokerConfigMap(spec: KubeClusterSpec, owner: OwnerRef): IConfigMap {
