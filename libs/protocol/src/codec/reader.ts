@@ -31,42 +31,45 @@ export class Reader {
     if (this.end - this.pos < n) this.fail('truncated', `needs ${n} bytes, ${this.end - this.pos} left`);
   }
 
+  // Fixed-size integers are assembled from bytes after one bounds check: Buffer's read*BE helpers
+  // check again, and readBigInt64BE builds two BigInts per value.
   int8(): number {
     this.#need(1);
-    return this.buf.readInt8(this.pos++);
+    return (this.buf[this.pos++]! << 24) >> 24;
   }
   bool(): boolean {
     return this.int8() !== 0;
   }
   int16(): number {
     this.#need(2);
-    const v = this.buf.readInt16BE(this.pos);
-    this.pos += 2;
-    return v;
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 2;
+    return ((b[p]! << 24) | (b[p + 1]! << 16)) >> 16;
   }
   uint16(): number {
     this.#need(2);
-    const v = this.buf.readUInt16BE(this.pos);
-    this.pos += 2;
-    return v;
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 2;
+    return (b[p]! << 8) | b[p + 1]!;
   }
   int32(): number {
     this.#need(4);
-    const v = this.buf.readInt32BE(this.pos);
-    this.pos += 4;
-    return v;
+    const b = this.buf;
+    const p = this.pos;
+    this.pos = p + 4;
+    return (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!;
   }
   uint32(): number {
-    this.#need(4);
-    const v = this.buf.readUInt32BE(this.pos);
-    this.pos += 4;
-    return v;
+    return this.int32() >>> 0;
   }
   int64(): bigint {
-    this.#need(8);
-    const v = this.buf.readBigInt64BE(this.pos);
-    this.pos += 8;
-    return v;
+    const hi = this.int32();
+    const lo = this.int32() >>> 0;
+    // Offsets, timestamps and -1 sentinels fit in 53 bits: one BigInt from an exact double.
+    if (hi >= -0x200000 && hi < 0x200000) return BigInt(hi * 0x100000000 + lo);
+    return (BigInt(hi) << 32n) | BigInt(lo);
   }
   float64(): number {
     this.#need(8);

@@ -77,3 +77,23 @@ describe('Writer', () => {
     }
   });
 });
+
+describe('Reader integers', () => {
+  it('read what Buffer writes, at every limit and across the 53-bit boundary', () => {
+    const i64 = [0n, -1n, 1n, 2n ** 53n - 1n, -(2n ** 53n), 2n ** 53n, -(2n ** 53n) - 1n, 2n ** 63n - 1n, -(2n ** 63n), 0x1fffff_ffffffffn, -0x200000_00000000n, 0x200000_00000000n, -0x200000_00000001n];
+    const b = Buffer.alloc(1 + 1 + 2 + 2 + 2 + 4 + 4 + 4 + 8 * i64.length);
+    let o = b.writeInt8(-128, 0);
+    o = b.writeInt8(127, o);
+    o = b.writeInt16BE(-32768, o);
+    o = b.writeInt16BE(32767, o);
+    o = b.writeUInt16BE(65535, o);
+    o = b.writeInt32BE(-2147483648, o);
+    o = b.writeInt32BE(2147483647, o);
+    o = b.writeUInt32BE(4294967295, o);
+    for (const v of i64) o = b.writeBigInt64BE(v, o);
+    const r = new Reader(b);
+    expect([r.int8(), r.int8(), r.int16(), r.int16(), r.uint16(), r.int32(), r.int32(), r.uint32()]).toEqual([-128, 127, -32768, 32767, 65535, -2147483648, 2147483647, 4294967295]);
+    for (const v of i64) expect(r.int64()).toBe(v);
+    expect(r.remaining).toBe(0);
+  });
+});
