@@ -123,6 +123,9 @@ describe('kubernetes runtime against the fake API server (real @kubernetes/clien
     expect(server.get('ConfigMap', NS, 'kafka-ins-7-config')?.data['server.properties']).toContain('num.partitions=6');
     let status = (await runtime.observe('ins-7'))!;
     expect(status.conditions.find((c) => c.type === 'ConfigCurrent')).toMatchObject({ status: 'False', message: 'brokers 1, 2, 3 run older settings' });
+    // A fresh runtime (an operator restart) reads the desired hash from the StatefulSet, not from memory.
+    const restarted = new KubernetesRuntime({ kubeConfig: server.kubeConfig(), placement: () => placement, namespaceOf: () => NS });
+    expect((await restarted.observe('ins-7'))!.conditions.find((c) => c.type === 'ConfigCurrent')?.status).toBe('False');
     await runtime.restartBroker(spec({ configHash: 'h2' }), 2);
     expect(server.get('Pod', NS, 'kafka-ins-7-1')).toBeUndefined();
     server.reconcileStatefulSet(NS, 'kafka-ins-7', [0, 1, 2]);

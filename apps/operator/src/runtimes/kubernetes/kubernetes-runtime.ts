@@ -6,7 +6,7 @@ import { bootstrapAddress, buildInstanceObjects, buildOwner, ownerRefOf, type Ow
 import { makeClients, type KubeClients, type StopWatch, type WatchEvent } from './client.ts';
 import { KubeError } from './errors.ts';
 import type { KindName } from './kinds.ts';
-import { instanceSelector } from './labels.ts';
+import { CONFIG_HASH_ANNOTATION, instanceSelector } from './labels.ts';
 import { instanceNames } from './naming.ts';
 import { DEFAULT_PORTS, type KubeClusterSpec } from './spec.ts';
 import { readClusterStatus, type KubeClusterStatus } from './status.ts';
@@ -35,8 +35,6 @@ export class KubernetesRuntime implements BrokerRuntime {
   readonly name = 'kubernetes' as const;
   readonly #clients: KubeClients;
   readonly #options: KubernetesRuntimeOptions;
-  /** The last config hash each instance was given, to report stale pods in observe(). */
-  readonly #desiredHash = new Map<string, string>();
 
   constructor(options: KubernetesRuntimeOptions) {
     this.#options = options;
@@ -55,7 +53,6 @@ export class KubernetesRuntime implements BrokerRuntime {
     for (const kind of OWNED_KINDS) {
       for (const obj of objects.filter((o: OwnedObject) => o.kind === kind)) await this.#clients[kind].apply(obj as KubernetesObject);
     }
-    this.#desiredHash.set(spec.instanceId, spec.configHash);
     const status = await this.observe(spec.instanceId);
     if (!status) throw new KubeError('NotFound', 404, `StatefulSet of ${spec.instanceId} vanished right after it was applied`);
     return status;
@@ -80,14 +77,16 @@ export class KubernetesRuntime implements BrokerRuntime {
     const container = sts.spec?.template.spec?.containers[0];
     const kafkaPort = container?.ports?.find((p) => p.name === 'kafka')?.containerPort ?? DEFAULT_PORTS.kafka;
     const bootstrap = bootstrapAddress({ instanceId, namespace, ports: { kafka: kafkaPort } } as KubeClusterSpec);
-    return readClusterStatus({ instanceId, namespace, kafkaPort, bootstrap, desiredConfigHash: this.#desiredHash.get(instanceId) ?? null }, sts, pods);
+    // The desired hash is read from the StatefulSet's template, not remembered: an operator restarted
+    // mid-rollout still sees which brokers run older settings.
+    const desiredConfigHash = sts.spec?.template.metadata?.annotations?.[CONFIG_HASH_ANNOTATION] ?? null;
+    return readClusterStatus({ instanceId, namespace, kafkaPort, bootstrap, desiredConfigHash }, sts, pods);
   }
 
   /** Deleting the owner anchor cascades to every owned object, and the StatefulSet's PVC policy deletes the volumes. */
   async deleteCluster(instanceId: string): Promise<void> {
     const namespace = this.#options.namespaceOf(instanceId);
     await this.#clients.ConfigMap.delete(namespace, instanceNames({ instanceId }).owner);
-    this.#desiredHash.delete(instanceId);
   }
 
   /**
