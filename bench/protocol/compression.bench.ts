@@ -30,6 +30,7 @@ const candidates: Candidate[] = [
   { codec: 'gzip', name: 'node:zlib level 1 (used)', compress: (b) => compress(Compression.gzip, b), decompress: (b) => decompress(Compression.gzip, b) },
   { codec: 'gzip', name: 'node:zlib level 6 (zlib default)', compress: (b) => gzipSync(b), decompress: (b) => gunzipSync(b) },
   { codec: 'snappy', name: 'snappy-wasm raw (used)', compress: (b) => compress(Compression.snappy, b), decompress: (b) => decompress(Compression.snappy, b) },
+  { codec: 'snappy', name: 'snappy-wasm raw (direct calls, no wrapper)', compress: (b) => snappyWasm.compress_raw(b), decompress: (b) => snappyWasm.decompress_raw(b) },
   { codec: 'snappy', name: 'snappy (napi-rs)', compress: (b) => snappyNapi.compressSync(b), decompress: (b) => snappyNapi.uncompressSync(b, { asBuffer: true }) },
   { codec: 'lz4', name: 'lz4-napi frame + our bounded frame walker (used)', compress: (b) => compress(Compression.lz4, b), decompress: (b) => decompress(Compression.lz4, b) },
   { codec: 'lz4', name: 'lz4-napi frame (decompressFrameSync)', compress: (b) => lz4Napi.compressFrameSync(b), decompress: (b) => lz4Napi.decompressFrameSync(b) },
