@@ -1,6 +1,6 @@
 import { AdminError, KafkaAdminClient } from '@tributary/kafka-admin';
 import type { BrokerClusterSpec, BrokerRuntime, ClusterObservation } from '../runtimes/runtime.ts';
-import { setCondition, type Condition } from '../status/conditions.ts';
+import { setCondition } from '../status/conditions.ts';
 import { configHash, type DesiredInstance, type InstanceStatus } from './desired-instance.ts';
 
 /** What one step decided: go on to the next step, or stop here and come back later. */
