@@ -27,17 +27,17 @@ let shared = Buffer.allocUnsafe(CHUNK);
 
 /**
  * Walks the batches of a segment file from `from` to `to` reading it in large chunks (one pread
- * per MiB, not one per batch). With `verifyCrc` each batch's CRC32C is checked, which needs the
+ * per MiB, not one per batch; header-only walks over a few batches pass a small `chunk`). With `verifyCrc` each batch's CRC32C is checked, which needs the
  * whole batch in memory; otherwise only headers are looked at. `visit` returns false to stop early.
  */
-export function scanBatches(fd: number, from: number, to: number, verifyCrc: boolean, visit: (b: ScannedBatch, bytes: Buffer | null) => boolean): ScanResult {
+export function scanBatches(fd: number, from: number, to: number, verifyCrc: boolean, visit: (b: ScannedBatch, bytes: Buffer | null) => boolean, chunk = CHUNK): ScanResult {
   let chunkStart = from;
   let chunkLen = 0;
   let pos = from;
   const ensure = (need: number): boolean => {
     if (pos + need > to) return false;
     if (pos >= chunkStart && pos + need <= chunkStart + chunkLen) return true;
-    const len = Math.min(Math.max(CHUNK, need), to - pos);
+    const len = Math.min(Math.max(chunk, need), to - pos);
     if (shared.length < len) shared = Buffer.allocUnsafe(len);
     let got = 0;
     while (got < len) {

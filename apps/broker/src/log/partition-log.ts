@@ -1,6 +1,6 @@
 import { existsSync, fdatasync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assignBatchOffsets, decodeRecordBatch, ErrorCode, setLogAppendTime, validateProducedBlob, type BatchSpan } from '@tributary/protocol';
+import { assignBatchOffsets, BatchHeader, decodeRecordBatch, ErrorCode, setLogAppendTime, validateProducedBlob, type BatchSpan } from '@tributary/protocol';
 import { readCheckpoint, syncDirectory, writeCheckpoint } from './checkpoint-file.ts';
 import { LogError } from './errors.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -426,18 +426,43 @@ export class PartitionLog implements PartitionStorage {
     return { ranges, bytes };
   }
 
-  /** `readRanges`, read into one Buffer (one pread per segment touched). */
+  /**
+   * The same batches as `readRanges`, as one Buffer. Within a segment this is one pread of up to
+   * `maxBytes` from the start batch, trimmed to whole batches in memory (a second pread only when
+   * the first batch alone is larger).
+   */
   read(fetchOffset: number, maxBytes: number, options: ReadOptions = {}): Buffer {
-    const { ranges, bytes } = this.readRanges(fetchOffset, maxBytes, options);
-    if (ranges.length === 0) return Buffer.alloc(0);
-    const out = Buffer.allocUnsafe(bytes);
-    let at = 0;
-    for (const r of ranges) {
-      const seg = this.#segments.find((s) => s.fd === r.fd)!;
-      seg.read(r.position, r.length, out.subarray(at, at + r.length));
-      at += r.length;
+    const limit = Math.min(options.maxOffset ?? this.#nextOffset, this.#nextOffset);
+    if (fetchOffset >= limit) return Buffer.alloc(0);
+    const parts: Buffer[] = [];
+    let total = 0;
+    let offset = fetchOffset;
+    for (let si = this.#segmentIndexFor(Math.max(fetchOffset, this.#logStartOffset)); si < this.#segments.length && offset < limit; si++) {
+      const seg = this.#segments[si]!;
+      const start = seg.findBatch(offset);
+      if (!start) continue;
+      const budget = maxBytes - total;
+      if (budget < start.size && total > 0) break;
+      const chunk = seg.read(start.position, Math.min(Math.max(budget, start.size), seg.size - start.position));
+      let end = 0;
+      let full = false;
+      while (end + BatchHeader.SIZE <= chunk.length) {
+        const size = chunk.readInt32BE(end + BatchHeader.BATCH_LENGTH) + BatchHeader.LOG_OVERHEAD;
+        const last = Number(chunk.readBigInt64BE(end + BatchHeader.BASE_OFFSET)) + chunk.readInt32BE(end + BatchHeader.LAST_OFFSET_DELTA);
+        if (last >= limit || end + size > chunk.length) {
+          full = last >= limit || end + size > budget;
+          break;
+        }
+        end += size;
+        offset = last + 1;
+      }
+      if (end > 0) {
+        parts.push(chunk.subarray(0, end));
+        total += end;
+      }
+      if (full || end < chunk.length) break;
     }
-    return out;
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
   }
 
   #segmentIndexFor(offset: number): number {

@@ -22,6 +22,8 @@ export function segmentFileName(baseOffset: number, suffix: '.log' | '.index' | 
   return `${String(baseOffset).padStart(20, '0')}${suffix}`;
 }
 
+const HEADER_CHUNK = 8192;
+
 export const SEGMENT_FILE = /^(\d{20})\.log$/;
 
 /**
@@ -157,13 +159,21 @@ export class LogSegment {
   findBatch(offset: number): ScannedBatch | null {
     const entry = this.offsetIndex.floor(offset - this.baseOffset);
     let found: ScannedBatch | null = null;
-    scanBatches(this.fd, entry ? entry.value : 0, this.size, false, (b) => {
-      if (b.lastOffset >= offset) {
-        found = b;
-        return false;
-      }
-      return true;
-    });
+    // The index entry is at most index.interval.bytes before the batch: read headers in small chunks.
+    scanBatches(
+      this.fd,
+      entry ? entry.value : 0,
+      this.size,
+      false,
+      (b) => {
+        if (b.lastOffset >= offset) {
+          found = b;
+          return false;
+        }
+        return true;
+      },
+      HEADER_CHUNK,
+    );
     return found;
   }
 
@@ -184,8 +194,8 @@ export class LogSegment {
   }
 
   /** Walks batch headers from `position` to the end of the segment (no CRC check). */
-  scan(position: number, visit: (b: ScannedBatch) => boolean): void {
-    scanBatches(this.fd, position, this.size, false, visit);
+  scan(position: number, visit: (b: ScannedBatch) => boolean, chunk?: number): void {
+    scanBatches(this.fd, position, this.size, false, visit, chunk);
   }
 
   /** Reads `length` bytes at `position` with one pread (into `target` when given). */
