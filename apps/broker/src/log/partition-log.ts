@@ -597,7 +597,8 @@ export class PartitionLog implements PartitionStorage {
   /** Flushes, checkpoints and writes the clean-shutdown marker: the next open skips the scan. */
   close(): void {
     if (this.#closed) return;
-    for (const s of this.#segments) this.#dirty.add(s);
+    // Closed segments were flushed when they rolled; the active one may hold unflushed appends.
+    this.#dirty.add(this.#active);
     this.flush();
     this.checkpointRecoveryPoint();
     for (const s of this.#segments) s.close();
