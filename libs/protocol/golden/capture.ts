@@ -24,17 +24,23 @@ export interface FixtureEntry {
   version: number;
   /** What the scenario did, e.g. the compression of a Produce. */
   scenario: string;
+  /** What the client was asked to send in this scenario (records, group, topic). */
+  sent: Record<string, unknown>;
 }
+
+const TOPIC = 'golden';
+const GROUP = 'golden-group';
+const producedRecords = (client: FixtureEntry['client']) => [0, 1, 2].map((i) => ({ key: `key-${i}`, value: `value-${i}`, headers: { source: client } }));
 
 const entries: FixtureEntry[] = [];
 
-function keep(client: FixtureEntry['client'], scenario: string, frames: CapturedFrame[], apis: string[]): void {
+function keep(client: FixtureEntry['client'], scenario: string, frames: CapturedFrame[], apis: string[], sent: Record<string, unknown>): void {
   for (const api of apis) {
     const f = frames.find((x) => API_DEFINITIONS.get(x.apiKey)!.name === api);
     if (!f) throw new Error(`${client} ${scenario}: no ${api} request was captured`);
     const file = `${client}-${scenario}-${api}-v${f.apiVersion}.bin`;
     writeFileSync(join(FIXTURES, file), f.frame);
-    entries.push({ file, client, api, apiKey: f.apiKey, version: f.apiVersion, scenario });
+    entries.push({ file, client, api, apiKey: f.apiKey, version: f.apiVersion, scenario, sent });
   }
 }
 
@@ -52,31 +58,31 @@ async function withResponder<T>(fn: (r: CaptureResponder) => Promise<T>): Promis
 async function captureKcat(): Promise<void> {
   for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
     const frames = await withResponder(async (r) => {
-      const input = Array.from({ length: 3 }, (_, i) => `key-${i}:value-${i}`).join('\n') + '\n';
-      const child = execFile('kcat', ['-P', '-b', `127.0.0.1:${r.port}`, '-t', 'golden', '-K:', '-z', codec, '-H', 'source=kcat', '-X', 'linger.ms=50'], { timeout: 15_000 });
+      const input = producedRecords('kcat').map((m) => `${m.key}:${m.value}\n`).join('');
+      const child = execFile('kcat', ['-P', '-b', `127.0.0.1:${r.port}`, '-t', TOPIC, '-K:', '-z', codec, '-H', 'source=kcat', '-X', 'linger.ms=50'], { timeout: 15_000 });
       child.stdin!.end(input);
       await new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(code) : reject(new Error(`kcat exited ${code}`)))));
     });
-    keep('kcat', `produce-${codec}`, frames, codec === 'none' ? ['ApiVersions', 'Metadata', 'Produce'] : ['Produce']);
+    keep('kcat', `produce-${codec}`, frames, codec === 'none' ? ['ApiVersions', 'Metadata', 'Produce'] : ['Produce'], { topic: TOPIC, compression: codec, records: producedRecords('kcat') });
   }
   const consumed = await withResponder(async (r) => {
-    const producer = execFile('kcat', ['-P', '-b', `127.0.0.1:${r.port}`, '-t', 'golden', '-K:'], { timeout: 15_000 });
+    const producer = execFile('kcat', ['-P', '-b', `127.0.0.1:${r.port}`, '-t', TOPIC, '-K:'], { timeout: 15_000 });
     producer.stdin!.end('key-0:value-0\nkey-1:value-1\n');
     await new Promise((resolve) => producer.on('exit', resolve));
-    await run('kcat', ['-C', '-b', `127.0.0.1:${r.port}`, '-t', 'golden', '-o', 'beginning', '-e', '-q'], { timeout: 15_000 });
+    await run('kcat', ['-C', '-b', `127.0.0.1:${r.port}`, '-t', TOPIC, '-o', 'beginning', '-e', '-q'], { timeout: 15_000 });
   });
-  keep('kcat', 'consume', consumed, ['ListOffsets', 'Fetch']);
+  keep('kcat', 'consume', consumed, ['ListOffsets', 'Fetch'], { topic: TOPIC, consumeFrom: 'beginning' });
   const group = await withResponder(async (r) => {
-    const producer = execFile('kcat', ['-P', '-b', `127.0.0.1:${r.port}`, '-t', 'golden', '-K:'], { timeout: 15_000 });
+    const producer = execFile('kcat', ['-P', '-b', `127.0.0.1:${r.port}`, '-t', TOPIC, '-K:'], { timeout: 15_000 });
     producer.stdin!.end('key-0:value-0\n');
     await new Promise((resolve) => producer.on('exit', resolve));
     // A balanced consumer runs until stopped; stop it once it has committed an offset.
-    const consumer = execFile('kcat', ['-b', `127.0.0.1:${r.port}`, '-G', 'golden-group', '-q', '-X', 'auto.commit.interval.ms=100', '-X', 'auto.offset.reset=earliest', 'golden'], { timeout: 20_000 });
+    const consumer = execFile('kcat', ['-b', `127.0.0.1:${r.port}`, '-G', GROUP, '-q', '-X', 'auto.commit.interval.ms=100', '-X', 'auto.offset.reset=earliest', TOPIC], { timeout: 20_000 });
     for (let i = 0; i < 150 && !r.frames.some((f) => API_DEFINITIONS.get(f.apiKey)!.name === 'OffsetCommit'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
     consumer.kill('SIGTERM');
     await new Promise((resolve) => consumer.on('exit', resolve));
   });
-  keep('kcat', 'group', group, ['FindCoordinator', 'JoinGroup', 'SyncGroup', 'OffsetFetch', 'OffsetCommit']);
+  keep('kcat', 'group', group, ['FindCoordinator', 'JoinGroup', 'SyncGroup', 'OffsetFetch', 'OffsetCommit'], { topic: TOPIC, groupId: GROUP, commit: 'auto-commit after consuming offset 0' });
 }
 
 async function captureKafkajs(): Promise<void> {
@@ -91,20 +97,20 @@ async function captureKafkajs(): Promise<void> {
       const kafka = new Kafka({ clientId: 'golden', brokers: [`127.0.0.1:${r.port}`], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
       const producer = kafka.producer({ allowAutoTopicCreation: false });
       await producer.connect();
-      await producer.send({ topic: 'golden', compression: type, messages: [0, 1, 2].map((i) => ({ key: `key-${i}`, value: `value-${i}`, headers: { source: 'kafkajs' } })) });
+      await producer.send({ topic: TOPIC, compression: type, messages: producedRecords('kafkajs') });
       await producer.disconnect();
     });
-    keep('kafkajs', `produce-${codec}`, frames, codec === 'none' ? ['ApiVersions', 'Metadata', 'Produce'] : ['Produce']);
+    keep('kafkajs', `produce-${codec}`, frames, codec === 'none' ? ['ApiVersions', 'Metadata', 'Produce'] : ['Produce'], { topic: TOPIC, compression: codec, records: producedRecords('kafkajs') });
   }
   const group = await withResponder(async (r) => {
     const kafka = new Kafka({ clientId: 'golden', brokers: [`127.0.0.1:${r.port}`], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic: 'golden', messages: [{ key: 'key-0', value: 'value-0' }] });
+    await producer.send({ topic: TOPIC, messages: [{ key: 'key-0', value: 'value-0' }] });
     await producer.disconnect();
-    const consumer = kafka.consumer({ groupId: 'golden-group', sessionTimeout: 10_000, heartbeatInterval: 500 });
+    const consumer = kafka.consumer({ groupId: GROUP, sessionTimeout: 10_000, heartbeatInterval: 500 });
     await consumer.connect();
-    await consumer.subscribe({ topic: 'golden', fromBeginning: true });
+    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
     let resolveSeen!: () => void;
     const seen = new Promise<void>((resolve) => (resolveSeen = resolve));
     await consumer.run({ autoCommit: false, eachMessage: async ({ topic, partition, message }: { topic: string; partition: number; message: { offset: string } }) => {
@@ -114,7 +120,7 @@ async function captureKafkajs(): Promise<void> {
     await Promise.race([seen, new Promise((_, reject) => setTimeout(() => reject(new Error('kafkajs consumer saw nothing in 15 s')), 15_000))]);
     await consumer.disconnect();
   });
-  keep('kafkajs', 'group', group, ['FindCoordinator', 'JoinGroup', 'SyncGroup', 'OffsetFetch', 'Fetch', 'OffsetCommit']);
+  keep('kafkajs', 'group', group, ['FindCoordinator', 'JoinGroup', 'SyncGroup', 'OffsetFetch', 'Fetch', 'OffsetCommit'], { topic: TOPIC, groupId: GROUP, commit: 'commitOffsets to offset 1 after consuming offset 0' });
 }
 
 async function main(): Promise<void> {

@@ -60,9 +60,11 @@ describe.each(fixtures.map((f) => [f.file, f] as const))('%s', (_file, fixture) 
           expect(batch.compression).toBe(Compression[codec]);
           return batch.records;
         });
-        expect(records.map((r) => [r.key?.toString(), r.value?.toString(), r.headers.map((h) => `${h.key}=${h.value}`)])).toEqual(
-          [0, 1, 2].map((i) => [`key-${i}`, `value-${i}`, [`source=${fixture.client}`]]),
-        );
+        // The sidecar records what the client was asked to send; the bytes must carry exactly that.
+        const sent = fixture.sent.records as { key: string; value: string; headers: Record<string, string> }[];
+        expect(sent.map((m) => m.key)).toEqual(['key-0', 'key-1', 'key-2']);
+        expect(records.map((r) => ({ key: r.key?.toString(), value: r.value?.toString(), headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString()])) }))).toEqual(sent);
+        expect(sent.every((m) => m.headers.source === fixture.client)).toBe(true);
         break;
       }
       case 'Fetch': {
