@@ -1,4 +1,4 @@
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLEAN_SHUTDOWN, PartitionLog } from './partition-log.ts';
@@ -80,6 +80,46 @@ describe('sparse offset and time indexes', () => {
     expect(reopened.recovery.segmentsScanned).toBe(names.length);
     expect(reopened.segments.map((s) => s.offsetIndex.entries)).toEqual(counts);
     expect(readAll(reopened)).toEqual(before);
+    reopened.close();
+  });
+
+  it('timestamp lookups match a brute-force search when timestamps go up and down', () => {
+    const log = new PartitionLog(dir, { ...options, segmentBytes: 3000 });
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 150; i++) {
+      const ts = T0 + Math.floor(rand() * 100_000) + i * 300;
+      log.appendRecords(batchOf([{ value: `r${i}`, timestamp: ts }, { value: `s${i}`, timestamp: ts + Math.floor(rand() * 5000) - 2500 }]), 0);
+    }
+    const all = readAll(log);
+    for (let k = 0; k < 200; k++) {
+      const target = T0 + Math.floor(rand() * 160_000);
+      const expected = all.find((r) => r.timestamp >= target);
+      expect(log.offsetForTimestamp(target)).toEqual(expected ? { offset: expected.offset, timestamp: expected.timestamp } : null);
+    }
+    log.close();
+  });
+
+  it('recovery cuts junk and a half-written batch at the tail, rebuilds the indexes, keeps every earlier batch', () => {
+    const log = new PartitionLog(dir, { ...options, segmentBytes: 3000 });
+    fill(log, 60);
+    const before = readAll(log);
+    const last = log.segments.at(-1)!;
+    const entries = last.offsetIndex.entries;
+    const path = last.logPath;
+    const clean = log.segments.at(-1)!.size;
+    log.close();
+    rmSync(join(dir, CLEAN_SHUTDOWN));
+    // A torn write: the first 50 bytes of a valid batch, then random junk.
+    appendFileSync(path, batchOf(['torn']).subarray(0, 50));
+    appendFileSync(path, Buffer.from('random junk that is not a batch'));
+    const reopened = new PartitionLog(dir, options);
+    expect(reopened.recovery).toMatchObject({ clean: false, truncatedBytes: 50 + 31 });
+    expect(reopened.recovery.problem).toMatch(/does not fit|cut short|magic|CRC32C/);
+    expect(statSync(path).size).toBe(clean);
+    expect(reopened.segments.at(-1)!.offsetIndex.entries).toBe(entries);
+    expect(readAll(reopened)).toEqual(before);
+    expect(reopened.appendRecords(batchOf(['next']), 0).baseOffset).toBe(120n);
     reopened.close();
   });
 });

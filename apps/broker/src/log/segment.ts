@@ -124,7 +124,10 @@ export class LogSegment {
   #index(baseOffset: number, lastOffset: number, maxTimestamp: number, position: number, size: number): void {
     if (this.#bytesSinceIndex === 0 || this.#bytesSinceIndex >= this.config.indexIntervalBytes) {
       this.offsetIndex.append(baseOffset - this.baseOffset, position);
-      if (maxTimestamp > this.timeIndex.lastKey) this.timeIndex.append(maxTimestamp, lastOffset - this.baseOffset);
+      // Keyed by the running max: every batch up to this offset has a timestamp ≤ the key, which
+      // is what lets a lookup skip them (batches between index points may carry larger ones).
+      const runningMax = Math.max(maxTimestamp, this.maxTimestamp);
+      if (runningMax > this.timeIndex.lastKey) this.timeIndex.append(runningMax, lastOffset - this.baseOffset);
       this.#bytesSinceIndex = 0;
     }
     this.#bytesSinceIndex += size;
