@@ -307,7 +307,16 @@ function emitStructCodec(ctx: Ctx, name: string, fields: FieldSpec[], within: Ve
 
   o.push(`export function read${name}(r: Reader, v: number): ${name} {`);
   o.push(`  const flex = ${flexExpr};`);
-  o.push(`  const m = default${name}();`);
+  // Arrays and structs that every version reaching here reads start as placeholders: their
+  // defaults would be allocated only to be replaced (the main cost of decoding large responses).
+  const alwaysRead = new Set(regular.filter((f) => inRange(parseVersions(f.versions), within) === 'true'));
+  const init = fields.map((f) => {
+    const d = defaultExpr(ctx, f);
+    const allocates = d === '[]' || d.startsWith('default');
+    return { key: camel(f.name), value: alwaysRead.has(f) && allocates ? 'null as never' : d };
+  });
+  if (init.some((i) => i.value === 'null as never')) o.push(`  const m: ${name} = { ${init.map((i) => `${i.key}: ${i.value}`).join(', ')} };`);
+  else o.push(`  const m = default${name}();`);
   for (const f of regular) {
     const present = inRange(parseVersions(f.versions), within);
     if (present === 'false') continue;

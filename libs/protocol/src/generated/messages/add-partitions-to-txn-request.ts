@@ -91,7 +91,7 @@ export function writeAddPartitionsToTxnRequest(w: Writer, m: Encodable<AddPartit
 
 export function readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader, v: number): AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
   const flex = v >= 3;
-  const m = defaultAddPartitionsToTxnRequestAddPartitionsToTxnTopic();
+  const m: AddPartitionsToTxnRequestAddPartitionsToTxnTopic = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
   if (flex) {

@@ -91,7 +91,7 @@ export function writeAddPartitionsToTxnResponse(w: Writer, m: Encodable<AddParti
 
 export function readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: Reader, v: number): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
   const flex = v >= 3;
-  const m = defaultAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult();
+  const m: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult = { name: "", resultsByPartition: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "resultsByPartition"; const n = r.arrayLength(flex, false, 6) as number; m.resultsByPartition = r.elements(n, (r) => readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, v)); }
   if (flex) {

@@ -43,7 +43,7 @@ export function defaultAddRaftVoterRequestListener(): AddRaftVoterRequestListene
 
 export function readAddRaftVoterRequest(r: Reader, v: number): AddRaftVoterRequest {
   const flex = true;
-  const m = defaultAddRaftVoterRequest();
+  const m: AddRaftVoterRequest = { clusterId: "", timeoutMs: 0, voterId: 0, voterDirectoryId: ZERO_UUID, listeners: null as never };
   r.field = "clusterId"; m.clusterId = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
   r.field = "voterId"; m.voterId = r.int32();

@@ -63,7 +63,7 @@ export function defaultAlterClientQuotasRequestOpData(): AlterClientQuotasReques
 
 export function readAlterClientQuotasRequest(r: Reader, v: number): AlterClientQuotasRequest {
   const flex = v >= 1;
-  const m = defaultAlterClientQuotasRequest();
+  const m: AlterClientQuotasRequest = { entries: null as never, validateOnly: false };
   { r.field = "entries"; const n = r.arrayLength(flex, false, 3) as number; m.entries = r.elements(n, (r) => readAlterClientQuotasRequestEntryData(r, v)); }
   r.field = "validateOnly"; m.validateOnly = r.bool();
   if (flex) {
@@ -83,7 +83,7 @@ export function writeAlterClientQuotasRequest(w: Writer, m: Encodable<AlterClien
 
 export function readAlterClientQuotasRequestEntryData(r: Reader, v: number): AlterClientQuotasRequestEntryData {
   const flex = v >= 1;
-  const m = defaultAlterClientQuotasRequestEntryData();
+  const m: AlterClientQuotasRequestEntryData = { entity: null as never, ops: null as never };
   { r.field = "entity"; const n = r.arrayLength(flex, false, 3) as number; m.entity = r.elements(n, (r) => readAlterClientQuotasRequestEntityData(r, v)); }
   { r.field = "ops"; const n = r.arrayLength(flex, false, 11) as number; m.ops = r.elements(n, (r) => readAlterClientQuotasRequestOpData(r, v)); }
   if (flex) {

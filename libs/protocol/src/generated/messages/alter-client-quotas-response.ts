@@ -50,7 +50,7 @@ export function defaultAlterClientQuotasResponseEntityData(): AlterClientQuotasR
 
 export function readAlterClientQuotasResponse(r: Reader, v: number): AlterClientQuotasResponse {
   const flex = v >= 1;
-  const m = defaultAlterClientQuotasResponse();
+  const m: AlterClientQuotasResponse = { throttleTimeMs: 0, entries: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   { r.field = "entries"; const n = r.arrayLength(flex, false, 5) as number; m.entries = r.elements(n, (r) => readAlterClientQuotasResponseEntryData(r, v)); }
   if (flex) {
@@ -70,7 +70,7 @@ export function writeAlterClientQuotasResponse(w: Writer, m: Encodable<AlterClie
 
 export function readAlterClientQuotasResponseEntryData(r: Reader, v: number): AlterClientQuotasResponseEntryData {
   const flex = v >= 1;
-  const m = defaultAlterClientQuotasResponseEntryData();
+  const m: AlterClientQuotasResponseEntryData = { errorCode: 0, errorMessage: "", entity: null as never };
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   { r.field = "entity"; const n = r.arrayLength(flex, false, 3) as number; m.entity = r.elements(n, (r) => readAlterClientQuotasResponseEntityData(r, v)); }

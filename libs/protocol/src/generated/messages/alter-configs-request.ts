@@ -50,7 +50,7 @@ export function defaultAlterConfigsRequestAlterableConfig(): AlterConfigsRequest
 
 export function readAlterConfigsRequest(r: Reader, v: number): AlterConfigsRequest {
   const flex = v >= 2;
-  const m = defaultAlterConfigsRequest();
+  const m: AlterConfigsRequest = { resources: null as never, validateOnly: false };
   { r.field = "resources"; const n = r.arrayLength(flex, false, 4) as number; m.resources = r.elements(n, (r) => readAlterConfigsRequestAlterConfigsResource(r, v)); }
   r.field = "validateOnly"; m.validateOnly = r.bool();
   if (flex) {
@@ -70,7 +70,7 @@ export function writeAlterConfigsRequest(w: Writer, m: Encodable<AlterConfigsReq
 
 export function readAlterConfigsRequestAlterConfigsResource(r: Reader, v: number): AlterConfigsRequestAlterConfigsResource {
   const flex = v >= 2;
-  const m = defaultAlterConfigsRequestAlterConfigsResource();
+  const m: AlterConfigsRequestAlterConfigsResource = { resourceType: 0, resourceName: "", configs: null as never };
   r.field = "resourceType"; m.resourceType = r.int8();
   r.field = "resourceName"; m.resourceName = (flex ? r.compactString() : r.string());
   { r.field = "configs"; const n = r.arrayLength(flex, false, 3) as number; m.configs = r.elements(n, (r) => readAlterConfigsRequestAlterableConfig(r, v)); }

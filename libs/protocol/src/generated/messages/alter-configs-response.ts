@@ -39,7 +39,7 @@ export function defaultAlterConfigsResponseAlterConfigsResourceResponse(): Alter
 
 export function readAlterConfigsResponse(r: Reader, v: number): AlterConfigsResponse {
   const flex = v >= 2;
-  const m = defaultAlterConfigsResponse();
+  const m: AlterConfigsResponse = { throttleTimeMs: 0, responses: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   { r.field = "responses"; const n = r.arrayLength(flex, false, 6) as number; m.responses = r.elements(n, (r) => readAlterConfigsResponseAlterConfigsResourceResponse(r, v)); }
   if (flex) {

@@ -48,7 +48,7 @@ export function defaultAlterPartitionReassignmentsRequestReassignablePartition()
 
 export function readAlterPartitionReassignmentsRequest(r: Reader, v: number): AlterPartitionReassignmentsRequest {
   const flex = true;
-  const m = defaultAlterPartitionReassignmentsRequest();
+  const m: AlterPartitionReassignmentsRequest = { timeoutMs: 60000, topics: null as never };
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readAlterPartitionReassignmentsRequestReassignableTopic(r, v)); }
   if (flex) {
@@ -68,7 +68,7 @@ export function writeAlterPartitionReassignmentsRequest(w: Writer, m: Encodable<
 
 export function readAlterPartitionReassignmentsRequestReassignableTopic(r: Reader, v: number): AlterPartitionReassignmentsRequestReassignableTopic {
   const flex = true;
-  const m = defaultAlterPartitionReassignmentsRequestReassignableTopic();
+  const m: AlterPartitionReassignmentsRequestReassignableTopic = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 6) as number; m.partitions = r.elements(n, (r) => readAlterPartitionReassignmentsRequestReassignablePartition(r, v)); }
   if (flex) {

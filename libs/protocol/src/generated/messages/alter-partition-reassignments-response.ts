@@ -54,7 +54,7 @@ export function defaultAlterPartitionReassignmentsResponseReassignablePartitionR
 
 export function readAlterPartitionReassignmentsResponse(r: Reader, v: number): AlterPartitionReassignmentsResponse {
   const flex = true;
-  const m = defaultAlterPartitionReassignmentsResponse();
+  const m: AlterPartitionReassignmentsResponse = { throttleTimeMs: 0, errorCode: 0, errorMessage: "", responses: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
@@ -78,7 +78,7 @@ export function writeAlterPartitionReassignmentsResponse(w: Writer, m: Encodable
 
 export function readAlterPartitionReassignmentsResponseReassignableTopicResponse(r: Reader, v: number): AlterPartitionReassignmentsResponseReassignableTopicResponse {
   const flex = true;
-  const m = defaultAlterPartitionReassignmentsResponseReassignableTopicResponse();
+  const m: AlterPartitionReassignmentsResponseReassignableTopicResponse = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 8) as number; m.partitions = r.elements(n, (r) => readAlterPartitionReassignmentsResponseReassignablePartitionResponse(r, v)); }
   if (flex) {

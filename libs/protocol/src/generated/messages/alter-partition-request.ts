@@ -73,7 +73,7 @@ export function defaultAlterPartitionRequestBrokerState(): AlterPartitionRequest
 
 export function readAlterPartitionRequest(r: Reader, v: number): AlterPartitionRequest {
   const flex = true;
-  const m = defaultAlterPartitionRequest();
+  const m: AlterPartitionRequest = { brokerId: 0, brokerEpoch: -1n, topics: null as never };
   r.field = "brokerId"; m.brokerId = r.int32();
   r.field = "brokerEpoch"; m.brokerEpoch = r.int64();
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readAlterPartitionRequestTopicData(r, v)); }
@@ -95,7 +95,7 @@ export function writeAlterPartitionRequest(w: Writer, m: Encodable<AlterPartitio
 
 export function readAlterPartitionRequestTopicData(r: Reader, v: number): AlterPartitionRequestTopicData {
   const flex = true;
-  const m = defaultAlterPartitionRequestTopicData();
+  const m: AlterPartitionRequestTopicData = { topicName: "", topicId: ZERO_UUID, partitions: null as never };
   if (v <= 1) { r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string()); }
   if (v >= 2) { r.field = "topicId"; m.topicId = r.uuid(); }
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 14) as number; m.partitions = r.elements(n, (r) => readAlterPartitionRequestPartitionData(r, v)); }

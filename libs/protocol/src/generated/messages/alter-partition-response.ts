@@ -62,7 +62,7 @@ export function defaultAlterPartitionResponsePartitionData(): AlterPartitionResp
 
 export function readAlterPartitionResponse(r: Reader, v: number): AlterPartitionResponse {
   const flex = true;
-  const m = defaultAlterPartitionResponse();
+  const m: AlterPartitionResponse = { throttleTimeMs: 0, errorCode: 0, topics: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readAlterPartitionResponseTopicData(r, v)); }
@@ -84,7 +84,7 @@ export function writeAlterPartitionResponse(w: Writer, m: Encodable<AlterPartiti
 
 export function readAlterPartitionResponseTopicData(r: Reader, v: number): AlterPartitionResponseTopicData {
   const flex = true;
-  const m = defaultAlterPartitionResponseTopicData();
+  const m: AlterPartitionResponseTopicData = { topicName: "", topicId: ZERO_UUID, partitions: null as never };
   if (v <= 1) { r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string()); }
   if (v >= 2) { r.field = "topicId"; m.topicId = r.uuid(); }
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 20) as number; m.partitions = r.elements(n, (r) => readAlterPartitionResponsePartitionData(r, v)); }
@@ -106,7 +106,7 @@ export function writeAlterPartitionResponseTopicData(w: Writer, m: Encodable<Alt
 
 export function readAlterPartitionResponsePartitionData(r: Reader, v: number): AlterPartitionResponsePartitionData {
   const flex = true;
-  const m = defaultAlterPartitionResponsePartitionData();
+  const m: AlterPartitionResponsePartitionData = { partitionIndex: 0, errorCode: 0, leaderId: 0, leaderEpoch: 0, isr: null as never, leaderRecoveryState: 0, partitionEpoch: 0 };
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "leaderId"; m.leaderId = r.int32();

@@ -46,7 +46,7 @@ export function defaultAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(): Alte
 
 export function readAlterReplicaLogDirsRequest(r: Reader, v: number): AlterReplicaLogDirsRequest {
   const flex = v >= 2;
-  const m = defaultAlterReplicaLogDirsRequest();
+  const m: AlterReplicaLogDirsRequest = { dirs: null as never };
   { r.field = "dirs"; const n = r.arrayLength(flex, false, 3) as number; m.dirs = r.elements(n, (r) => readAlterReplicaLogDirsRequestAlterReplicaLogDir(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -64,7 +64,7 @@ export function writeAlterReplicaLogDirsRequest(w: Writer, m: Encodable<AlterRep
 
 export function readAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, v: number): AlterReplicaLogDirsRequestAlterReplicaLogDir {
   const flex = v >= 2;
-  const m = defaultAlterReplicaLogDirsRequestAlterReplicaLogDir();
+  const m: AlterReplicaLogDirsRequestAlterReplicaLogDir = { path: "", topics: null as never };
   r.field = "path"; m.path = (flex ? r.compactString() : r.string());
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, v)); }
   if (flex) {
@@ -84,7 +84,7 @@ export function writeAlterReplicaLogDirsRequestAlterReplicaLogDir(w: Writer, m: 
 
 export function readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reader, v: number): AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
   const flex = v >= 2;
-  const m = defaultAlterReplicaLogDirsRequestAlterReplicaLogDirTopic();
+  const m: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
   if (flex) {

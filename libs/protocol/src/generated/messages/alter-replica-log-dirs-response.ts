@@ -48,7 +48,7 @@ export function defaultAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionRes
 
 export function readAlterReplicaLogDirsResponse(r: Reader, v: number): AlterReplicaLogDirsResponse {
   const flex = v >= 2;
-  const m = defaultAlterReplicaLogDirsResponse();
+  const m: AlterReplicaLogDirsResponse = { throttleTimeMs: 0, results: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   { r.field = "results"; const n = r.arrayLength(flex, false, 3) as number; m.results = r.elements(n, (r) => readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, v)); }
   if (flex) {
@@ -68,7 +68,7 @@ export function writeAlterReplicaLogDirsResponse(w: Writer, m: Encodable<AlterRe
 
 export function readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r: Reader, v: number): AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
   const flex = v >= 2;
-  const m = defaultAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult();
+  const m: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult = { topicName: "", partitions: null as never };
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 6) as number; m.partitions = r.elements(n, (r) => readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, v)); }
   if (flex) {

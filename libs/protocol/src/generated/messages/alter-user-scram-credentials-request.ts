@@ -54,7 +54,7 @@ export function defaultAlterUserScramCredentialsRequestScramCredentialUpsertion(
 
 export function readAlterUserScramCredentialsRequest(r: Reader, v: number): AlterUserScramCredentialsRequest {
   const flex = true;
-  const m = defaultAlterUserScramCredentialsRequest();
+  const m: AlterUserScramCredentialsRequest = { deletions: null as never, upsertions: null as never };
   { r.field = "deletions"; const n = r.arrayLength(flex, false, 3) as number; m.deletions = r.elements(n, (r) => readAlterUserScramCredentialsRequestScramCredentialDeletion(r, v)); }
   { r.field = "upsertions"; const n = r.arrayLength(flex, false, 9) as number; m.upsertions = r.elements(n, (r) => readAlterUserScramCredentialsRequestScramCredentialUpsertion(r, v)); }
   if (flex) {

@@ -37,7 +37,7 @@ export function defaultAlterUserScramCredentialsResponseAlterUserScramCredential
 
 export function readAlterUserScramCredentialsResponse(r: Reader, v: number): AlterUserScramCredentialsResponse {
   const flex = true;
-  const m = defaultAlterUserScramCredentialsResponse();
+  const m: AlterUserScramCredentialsResponse = { throttleTimeMs: 0, results: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   { r.field = "results"; const n = r.arrayLength(flex, false, 5) as number; m.results = r.elements(n, (r) => readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r, v)); }
   if (flex) {

@@ -77,7 +77,7 @@ export function defaultApiVersionsResponseFinalizedFeatureKey(): ApiVersionsResp
 
 export function readApiVersionsResponse(r: Reader, v: number): ApiVersionsResponse {
   const flex = v >= 3;
-  const m = defaultApiVersionsResponse();
+  const m: ApiVersionsResponse = { errorCode: 0, apiKeys: null as never, throttleTimeMs: 0, supportedFeatures: [], finalizedFeaturesEpoch: -1n, finalizedFeatures: [], zkMigrationReady: false };
   r.field = "errorCode"; m.errorCode = r.int16();
   { r.field = "apiKeys"; const n = r.arrayLength(flex, false, 6) as number; m.apiKeys = r.elements(n, (r) => readApiVersionsResponseApiVersion(r, v)); }
   if (v >= 1) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }

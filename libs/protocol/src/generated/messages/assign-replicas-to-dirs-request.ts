@@ -61,7 +61,7 @@ export function defaultAssignReplicasToDirsRequestPartitionData(): AssignReplica
 
 export function readAssignReplicasToDirsRequest(r: Reader, v: number): AssignReplicasToDirsRequest {
   const flex = true;
-  const m = defaultAssignReplicasToDirsRequest();
+  const m: AssignReplicasToDirsRequest = { brokerId: 0, brokerEpoch: -1n, directories: null as never };
   r.field = "brokerId"; m.brokerId = r.int32();
   r.field = "brokerEpoch"; m.brokerEpoch = r.int64();
   { r.field = "directories"; const n = r.arrayLength(flex, false, 18) as number; m.directories = r.elements(n, (r) => readAssignReplicasToDirsRequestDirectoryData(r, v)); }
@@ -83,7 +83,7 @@ export function writeAssignReplicasToDirsRequest(w: Writer, m: Encodable<AssignR
 
 export function readAssignReplicasToDirsRequestDirectoryData(r: Reader, v: number): AssignReplicasToDirsRequestDirectoryData {
   const flex = true;
-  const m = defaultAssignReplicasToDirsRequestDirectoryData();
+  const m: AssignReplicasToDirsRequestDirectoryData = { id: ZERO_UUID, topics: null as never };
   r.field = "id"; m.id = r.uuid();
   { r.field = "topics"; const n = r.arrayLength(flex, false, 18) as number; m.topics = r.elements(n, (r) => readAssignReplicasToDirsRequestTopicData(r, v)); }
   if (flex) {
@@ -103,7 +103,7 @@ export function writeAssignReplicasToDirsRequestDirectoryData(w: Writer, m: Enco
 
 export function readAssignReplicasToDirsRequestTopicData(r: Reader, v: number): AssignReplicasToDirsRequestTopicData {
   const flex = true;
-  const m = defaultAssignReplicasToDirsRequestTopicData();
+  const m: AssignReplicasToDirsRequestTopicData = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 5) as number; m.partitions = r.elements(n, (r) => readAssignReplicasToDirsRequestPartitionData(r, v)); }
   if (flex) {

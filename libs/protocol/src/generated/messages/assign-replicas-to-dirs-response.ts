@@ -63,7 +63,7 @@ export function defaultAssignReplicasToDirsResponsePartitionData(): AssignReplic
 
 export function readAssignReplicasToDirsResponse(r: Reader, v: number): AssignReplicasToDirsResponse {
   const flex = true;
-  const m = defaultAssignReplicasToDirsResponse();
+  const m: AssignReplicasToDirsResponse = { throttleTimeMs: 0, errorCode: 0, directories: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   { r.field = "directories"; const n = r.arrayLength(flex, false, 18) as number; m.directories = r.elements(n, (r) => readAssignReplicasToDirsResponseDirectoryData(r, v)); }
@@ -85,7 +85,7 @@ export function writeAssignReplicasToDirsResponse(w: Writer, m: Encodable<Assign
 
 export function readAssignReplicasToDirsResponseDirectoryData(r: Reader, v: number): AssignReplicasToDirsResponseDirectoryData {
   const flex = true;
-  const m = defaultAssignReplicasToDirsResponseDirectoryData();
+  const m: AssignReplicasToDirsResponseDirectoryData = { id: ZERO_UUID, topics: null as never };
   r.field = "id"; m.id = r.uuid();
   { r.field = "topics"; const n = r.arrayLength(flex, false, 18) as number; m.topics = r.elements(n, (r) => readAssignReplicasToDirsResponseTopicData(r, v)); }
   if (flex) {
@@ -105,7 +105,7 @@ export function writeAssignReplicasToDirsResponseDirectoryData(w: Writer, m: Enc
 
 export function readAssignReplicasToDirsResponseTopicData(r: Reader, v: number): AssignReplicasToDirsResponseTopicData {
   const flex = true;
-  const m = defaultAssignReplicasToDirsResponseTopicData();
+  const m: AssignReplicasToDirsResponseTopicData = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 7) as number; m.partitions = r.elements(n, (r) => readAssignReplicasToDirsResponsePartitionData(r, v)); }
   if (flex) {

@@ -71,7 +71,7 @@ export function defaultBeginQuorumEpochRequestLeaderEndpoint(): BeginQuorumEpoch
 
 export function readBeginQuorumEpochRequest(r: Reader, v: number): BeginQuorumEpochRequest {
   const flex = v >= 1;
-  const m = defaultBeginQuorumEpochRequest();
+  const m: BeginQuorumEpochRequest = { clusterId: null, voterId: -1, topics: null as never, leaderEndpoints: [] };
   r.field = "clusterId"; m.clusterId = (flex ? r.compactNullableString() : r.nullableString());
   if (v >= 1) { r.field = "voterId"; m.voterId = r.int32(); }
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readBeginQuorumEpochRequestTopicData(r, v)); }
@@ -95,7 +95,7 @@ export function writeBeginQuorumEpochRequest(w: Writer, m: Encodable<BeginQuorum
 
 export function readBeginQuorumEpochRequestTopicData(r: Reader, v: number): BeginQuorumEpochRequestTopicData {
   const flex = v >= 1;
-  const m = defaultBeginQuorumEpochRequestTopicData();
+  const m: BeginQuorumEpochRequestTopicData = { topicName: "", partitions: null as never };
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 12) as number; m.partitions = r.elements(n, (r) => readBeginQuorumEpochRequestPartitionData(r, v)); }
   if (flex) {

@@ -69,7 +69,7 @@ export function defaultBeginQuorumEpochResponseNodeEndpoint(): BeginQuorumEpochR
 
 export function readBeginQuorumEpochResponse(r: Reader, v: number): BeginQuorumEpochResponse {
   const flex = v >= 1;
-  const m = defaultBeginQuorumEpochResponse();
+  const m: BeginQuorumEpochResponse = { errorCode: 0, topics: null as never, nodeEndpoints: [] };
   r.field = "errorCode"; m.errorCode = r.int16();
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readBeginQuorumEpochResponseTopicData(r, v)); }
   if (flex) {
@@ -100,7 +100,7 @@ export function writeBeginQuorumEpochResponse(w: Writer, m: Encodable<BeginQuoru
 
 export function readBeginQuorumEpochResponseTopicData(r: Reader, v: number): BeginQuorumEpochResponseTopicData {
   const flex = v >= 1;
-  const m = defaultBeginQuorumEpochResponseTopicData();
+  const m: BeginQuorumEpochResponseTopicData = { topicName: "", partitions: null as never };
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 14) as number; m.partitions = r.elements(n, (r) => readBeginQuorumEpochResponsePartitionData(r, v)); }
   if (flex) {

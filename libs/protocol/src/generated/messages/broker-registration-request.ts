@@ -68,7 +68,7 @@ export function defaultBrokerRegistrationRequestFeature(): BrokerRegistrationReq
 
 export function readBrokerRegistrationRequest(r: Reader, v: number): BrokerRegistrationRequest {
   const flex = true;
-  const m = defaultBrokerRegistrationRequest();
+  const m: BrokerRegistrationRequest = { brokerId: 0, clusterId: "", incarnationId: ZERO_UUID, listeners: null as never, features: null as never, rack: "", isMigratingZkBroker: false, logDirs: [], previousBrokerEpoch: -1n };
   r.field = "brokerId"; m.brokerId = r.int32();
   r.field = "clusterId"; m.clusterId = (flex ? r.compactString() : r.string());
   r.field = "incarnationId"; m.incarnationId = r.uuid();

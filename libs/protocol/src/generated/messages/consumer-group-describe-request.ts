@@ -22,7 +22,7 @@ export function defaultConsumerGroupDescribeRequest(): ConsumerGroupDescribeRequ
 
 export function readConsumerGroupDescribeRequest(r: Reader, v: number): ConsumerGroupDescribeRequest {
   const flex = true;
-  const m = defaultConsumerGroupDescribeRequest();
+  const m: ConsumerGroupDescribeRequest = { groupIds: null as never, includeAuthorizedOperations: false };
   { r.field = "groupIds"; const n = r.arrayLength(flex, false, 1) as number; m.groupIds = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
   r.field = "includeAuthorizedOperations"; m.includeAuthorizedOperations = r.bool();
   if (flex) {

@@ -104,7 +104,7 @@ export function defaultConsumerGroupDescribeResponseMember(): ConsumerGroupDescr
 
 export function readConsumerGroupDescribeResponse(r: Reader, v: number): ConsumerGroupDescribeResponse {
   const flex = true;
-  const m = defaultConsumerGroupDescribeResponse();
+  const m: ConsumerGroupDescribeResponse = { throttleTimeMs: 0, groups: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   { r.field = "groups"; const n = r.arrayLength(flex, false, 20) as number; m.groups = r.elements(n, (r) => readConsumerGroupDescribeResponseDescribedGroup(r, v)); }
   if (flex) {
@@ -124,7 +124,7 @@ export function writeConsumerGroupDescribeResponse(w: Writer, m: Encodable<Consu
 
 export function readConsumerGroupDescribeResponseTopicPartitions(r: Reader, v: number): ConsumerGroupDescribeResponseTopicPartitions {
   const flex = true;
-  const m = defaultConsumerGroupDescribeResponseTopicPartitions();
+  const m: ConsumerGroupDescribeResponseTopicPartitions = { topicId: ZERO_UUID, topicName: "", partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
@@ -146,7 +146,7 @@ export function writeConsumerGroupDescribeResponseTopicPartitions(w: Writer, m: 
 
 export function readConsumerGroupDescribeResponseAssignment(r: Reader, v: number): ConsumerGroupDescribeResponseAssignment {
   const flex = true;
-  const m = defaultConsumerGroupDescribeResponseAssignment();
+  const m: ConsumerGroupDescribeResponseAssignment = { topicPartitions: null as never };
   { r.field = "topicPartitions"; const n = r.arrayLength(flex, false, 19) as number; m.topicPartitions = r.elements(n, (r) => readConsumerGroupDescribeResponseTopicPartitions(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -164,7 +164,7 @@ export function writeConsumerGroupDescribeResponseAssignment(w: Writer, m: Encod
 
 export function readConsumerGroupDescribeResponseDescribedGroup(r: Reader, v: number): ConsumerGroupDescribeResponseDescribedGroup {
   const flex = true;
-  const m = defaultConsumerGroupDescribeResponseDescribedGroup();
+  const m: ConsumerGroupDescribeResponseDescribedGroup = { errorCode: 0, errorMessage: null, groupId: "", groupState: "", groupEpoch: 0, assignmentEpoch: 0, assignorName: "", members: null as never, authorizedOperations: -2147483648 };
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
@@ -198,7 +198,7 @@ export function writeConsumerGroupDescribeResponseDescribedGroup(w: Writer, m: E
 
 export function readConsumerGroupDescribeResponseMember(r: Reader, v: number): ConsumerGroupDescribeResponseMember {
   const flex = true;
-  const m = defaultConsumerGroupDescribeResponseMember();
+  const m: ConsumerGroupDescribeResponseMember = { memberId: "", instanceId: null, rackId: null, memberEpoch: 0, clientId: "", clientHost: "", subscribedTopicNames: null as never, subscribedTopicRegex: null, assignment: null as never, targetAssignment: null as never };
   r.field = "memberId"; m.memberId = (flex ? r.compactString() : r.string());
   r.field = "instanceId"; m.instanceId = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "rackId"; m.rackId = (flex ? r.compactNullableString() : r.nullableString());

@@ -88,7 +88,7 @@ export function writeConsumerGroupHeartbeatRequest(w: Writer, m: Encodable<Consu
 
 export function readConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, v: number): ConsumerGroupHeartbeatRequestTopicPartitions {
   const flex = true;
-  const m = defaultConsumerGroupHeartbeatRequestTopicPartitions();
+  const m: ConsumerGroupHeartbeatRequestTopicPartitions = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
   if (flex) {

@@ -86,7 +86,7 @@ export function writeConsumerGroupHeartbeatResponse(w: Writer, m: Encodable<Cons
 
 export function readConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, v: number): ConsumerGroupHeartbeatResponseTopicPartitions {
   const flex = true;
-  const m = defaultConsumerGroupHeartbeatResponseTopicPartitions();
+  const m: ConsumerGroupHeartbeatResponseTopicPartitions = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
   if (flex) {
@@ -106,7 +106,7 @@ export function writeConsumerGroupHeartbeatResponseTopicPartitions(w: Writer, m:
 
 export function readConsumerGroupHeartbeatResponseAssignment(r: Reader, v: number): ConsumerGroupHeartbeatResponseAssignment {
   const flex = true;
-  const m = defaultConsumerGroupHeartbeatResponseAssignment();
+  const m: ConsumerGroupHeartbeatResponseAssignment = { topicPartitions: null as never };
   { r.field = "topicPartitions"; const n = r.arrayLength(flex, false, 18) as number; m.topicPartitions = r.elements(n, (r) => readConsumerGroupHeartbeatResponseTopicPartitions(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);

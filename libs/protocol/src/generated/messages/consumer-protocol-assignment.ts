@@ -35,7 +35,7 @@ export function defaultConsumerProtocolAssignmentTopicPartition(): ConsumerProto
 
 export function readConsumerProtocolAssignment(r: Reader, v: number): ConsumerProtocolAssignment {
   const flex = false;
-  const m = defaultConsumerProtocolAssignment();
+  const m: ConsumerProtocolAssignment = { assignedPartitions: null as never, userData: null };
   { r.field = "assignedPartitions"; const n = r.arrayLength(flex, false, 6) as number; m.assignedPartitions = r.elements(n, (r) => readConsumerProtocolAssignmentTopicPartition(r, v)); }
   r.field = "userData"; m.userData = (flex ? r.compactNullableBytes() : r.nullableBytes());
   return m;
@@ -49,7 +49,7 @@ export function writeConsumerProtocolAssignment(w: Writer, m: Encodable<Consumer
 
 export function readConsumerProtocolAssignmentTopicPartition(r: Reader, v: number): ConsumerProtocolAssignmentTopicPartition {
   const flex = false;
-  const m = defaultConsumerProtocolAssignmentTopicPartition();
+  const m: ConsumerProtocolAssignmentTopicPartition = { topic: "", partitions: null as never };
   r.field = "topic"; m.topic = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
   return m;

@@ -41,7 +41,7 @@ export function defaultConsumerProtocolSubscriptionTopicPartition(): ConsumerPro
 
 export function readConsumerProtocolSubscription(r: Reader, v: number): ConsumerProtocolSubscription {
   const flex = false;
-  const m = defaultConsumerProtocolSubscription();
+  const m: ConsumerProtocolSubscription = { topics: null as never, userData: null, ownedPartitions: [], generationId: -1, rackId: null };
   { r.field = "topics"; const n = r.arrayLength(flex, false, 2) as number; m.topics = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
   r.field = "userData"; m.userData = (flex ? r.compactNullableBytes() : r.nullableBytes());
   if (v >= 1) { { r.field = "ownedPartitions"; const n = r.arrayLength(flex, false, 1) as number; m.ownedPartitions = r.elements(n, (r) => readConsumerProtocolSubscriptionTopicPartition(r, v)); } }

@@ -35,7 +35,7 @@ export function defaultControlledShutdownResponseRemainingPartition(): Controlle
 
 export function readControlledShutdownResponse(r: Reader, v: number): ControlledShutdownResponse {
   const flex = v >= 3;
-  const m = defaultControlledShutdownResponse();
+  const m: ControlledShutdownResponse = { errorCode: 0, remainingPartitions: null as never };
   r.field = "errorCode"; m.errorCode = r.int16();
   { r.field = "remainingPartitions"; const n = r.arrayLength(flex, false, 6) as number; m.remainingPartitions = r.elements(n, (r) => readControlledShutdownResponseRemainingPartition(r, v)); }
   if (flex) {

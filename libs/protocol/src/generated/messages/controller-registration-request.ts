@@ -60,7 +60,7 @@ export function defaultControllerRegistrationRequestFeature(): ControllerRegistr
 
 export function readControllerRegistrationRequest(r: Reader, v: number): ControllerRegistrationRequest {
   const flex = true;
-  const m = defaultControllerRegistrationRequest();
+  const m: ControllerRegistrationRequest = { controllerId: 0, incarnationId: ZERO_UUID, zkMigrationReady: false, listeners: null as never, features: null as never };
   r.field = "controllerId"; m.controllerId = r.int32();
   r.field = "incarnationId"; m.incarnationId = r.uuid();
   r.field = "zkMigrationReady"; m.zkMigrationReady = r.bool();

@@ -43,7 +43,7 @@ export function defaultCreateAclsRequestAclCreation(): CreateAclsRequestAclCreat
 
 export function readCreateAclsRequest(r: Reader, v: number): CreateAclsRequest {
   const flex = v >= 2;
-  const m = defaultCreateAclsRequest();
+  const m: CreateAclsRequest = { creations: null as never };
   { r.field = "creations"; const n = r.arrayLength(flex, false, 8) as number; m.creations = r.elements(n, (r) => readCreateAclsRequestAclCreation(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);

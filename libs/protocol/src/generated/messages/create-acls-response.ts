@@ -35,7 +35,7 @@ export function defaultCreateAclsResponseAclCreationResult(): CreateAclsResponse
 
 export function readCreateAclsResponse(r: Reader, v: number): CreateAclsResponse {
   const flex = v >= 2;
-  const m = defaultCreateAclsResponse();
+  const m: CreateAclsResponse = { throttleTimeMs: 0, results: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   { r.field = "results"; const n = r.arrayLength(flex, false, 4) as number; m.results = r.elements(n, (r) => readCreateAclsResponseAclCreationResult(r, v)); }
   if (flex) {

@@ -39,7 +39,7 @@ export function defaultCreateDelegationTokenRequestCreatableRenewers(): CreateDe
 
 export function readCreateDelegationTokenRequest(r: Reader, v: number): CreateDelegationTokenRequest {
   const flex = v >= 2;
-  const m = defaultCreateDelegationTokenRequest();
+  const m: CreateDelegationTokenRequest = { ownerPrincipalType: "", ownerPrincipalName: "", renewers: null as never, maxLifetimeMs: 0n };
   if (v >= 3) { r.field = "ownerPrincipalType"; m.ownerPrincipalType = (flex ? r.compactNullableString() : r.nullableString()); }
   if (v >= 3) { r.field = "ownerPrincipalName"; m.ownerPrincipalName = (flex ? r.compactNullableString() : r.nullableString()); }
   { r.field = "renewers"; const n = r.arrayLength(flex, false, 3) as number; m.renewers = r.elements(n, (r) => readCreateDelegationTokenRequestCreatableRenewers(r, v)); }

@@ -50,7 +50,7 @@ export function defaultCreatePartitionsRequestCreatePartitionsAssignment(): Crea
 
 export function readCreatePartitionsRequest(r: Reader, v: number): CreatePartitionsRequest {
   const flex = v >= 2;
-  const m = defaultCreatePartitionsRequest();
+  const m: CreatePartitionsRequest = { topics: null as never, timeoutMs: 0, validateOnly: false };
   { r.field = "topics"; const n = r.arrayLength(flex, false, 7) as number; m.topics = r.elements(n, (r) => readCreatePartitionsRequestCreatePartitionsTopic(r, v)); }
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
   r.field = "validateOnly"; m.validateOnly = r.bool();
@@ -72,7 +72,7 @@ export function writeCreatePartitionsRequest(w: Writer, m: Encodable<CreateParti
 
 export function readCreatePartitionsRequestCreatePartitionsTopic(r: Reader, v: number): CreatePartitionsRequestCreatePartitionsTopic {
   const flex = v >= 2;
-  const m = defaultCreatePartitionsRequestCreatePartitionsTopic();
+  const m: CreatePartitionsRequestCreatePartitionsTopic = { name: "", count: 0, assignments: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   r.field = "count"; m.count = r.int32();
   { r.field = "assignments"; const n = r.arrayLength(flex, true, 2); m.assignments = n === null ? null : r.elements(n, (r) => readCreatePartitionsRequestCreatePartitionsAssignment(r, v)); }
@@ -94,7 +94,7 @@ export function writeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, m: 
 
 export function readCreatePartitionsRequestCreatePartitionsAssignment(r: Reader, v: number): CreatePartitionsRequestCreatePartitionsAssignment {
   const flex = v >= 2;
-  const m = defaultCreatePartitionsRequestCreatePartitionsAssignment();
+  const m: CreatePartitionsRequestCreatePartitionsAssignment = { brokerIds: null as never };
   { r.field = "brokerIds"; const n = r.arrayLength(flex, false, 4) as number; m.brokerIds = r.int32s(n); }
   if (flex) {
     readTaggedFields(r, m, () => false);

@@ -37,7 +37,7 @@ export function defaultCreatePartitionsResponseCreatePartitionsTopicResult(): Cr
 
 export function readCreatePartitionsResponse(r: Reader, v: number): CreatePartitionsResponse {
   const flex = v >= 2;
-  const m = defaultCreatePartitionsResponse();
+  const m: CreatePartitionsResponse = { throttleTimeMs: 0, results: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   { r.field = "results"; const n = r.arrayLength(flex, false, 5) as number; m.results = r.elements(n, (r) => readCreatePartitionsResponseCreatePartitionsTopicResult(r, v)); }
   if (flex) {

@@ -69,7 +69,7 @@ export function defaultCreateTopicsRequestCreatableTopicConfig(): CreateTopicsRe
 
 export function readCreateTopicsRequest(r: Reader, v: number): CreateTopicsRequest {
   const flex = v >= 5;
-  const m = defaultCreateTopicsRequest();
+  const m: CreateTopicsRequest = { topics: null as never, timeoutMs: 60000, validateOnly: false };
   { r.field = "topics"; const n = r.arrayLength(flex, false, 10) as number; m.topics = r.elements(n, (r) => readCreateTopicsRequestCreatableTopic(r, v)); }
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
   if (v >= 1) { r.field = "validateOnly"; m.validateOnly = r.bool(); }
@@ -92,7 +92,7 @@ export function writeCreateTopicsRequest(w: Writer, m: Encodable<CreateTopicsReq
 
 export function readCreateTopicsRequestCreatableTopic(r: Reader, v: number): CreateTopicsRequestCreatableTopic {
   const flex = v >= 5;
-  const m = defaultCreateTopicsRequestCreatableTopic();
+  const m: CreateTopicsRequestCreatableTopic = { name: "", numPartitions: 0, replicationFactor: 0, assignments: null as never, configs: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   r.field = "numPartitions"; m.numPartitions = r.int32();
   r.field = "replicationFactor"; m.replicationFactor = r.int16();
@@ -118,7 +118,7 @@ export function writeCreateTopicsRequestCreatableTopic(w: Writer, m: Encodable<C
 
 export function readCreateTopicsRequestCreatableReplicaAssignment(r: Reader, v: number): CreateTopicsRequestCreatableReplicaAssignment {
   const flex = v >= 5;
-  const m = defaultCreateTopicsRequestCreatableReplicaAssignment();
+  const m: CreateTopicsRequestCreatableReplicaAssignment = { partitionIndex: 0, brokerIds: null as never };
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   { r.field = "brokerIds"; const n = r.arrayLength(flex, false, 4) as number; m.brokerIds = r.int32s(n); }
   if (flex) {

@@ -66,7 +66,7 @@ export function defaultCreateTopicsResponseCreatableTopicConfigs(): CreateTopics
 
 export function readCreateTopicsResponse(r: Reader, v: number): CreateTopicsResponse {
   const flex = v >= 5;
-  const m = defaultCreateTopicsResponse();
+  const m: CreateTopicsResponse = { throttleTimeMs: 0, topics: null as never };
   if (v >= 2) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
   { r.field = "topics"; const n = r.arrayLength(flex, false, 4) as number; m.topics = r.elements(n, (r) => readCreateTopicsResponseCreatableTopicResult(r, v)); }
   if (flex) {

@@ -43,7 +43,7 @@ export function defaultDeleteAclsRequestDeleteAclsFilter(): DeleteAclsRequestDel
 
 export function readDeleteAclsRequest(r: Reader, v: number): DeleteAclsRequest {
   const flex = v >= 2;
-  const m = defaultDeleteAclsRequest();
+  const m: DeleteAclsRequest = { filters: null as never };
   { r.field = "filters"; const n = r.arrayLength(flex, false, 8) as number; m.filters = r.elements(n, (r) => readDeleteAclsRequestDeleteAclsFilter(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);

@@ -64,7 +64,7 @@ export function defaultDeleteAclsResponseDeleteAclsMatchingAcl(): DeleteAclsResp
 
 export function readDeleteAclsResponse(r: Reader, v: number): DeleteAclsResponse {
   const flex = v >= 2;
-  const m = defaultDeleteAclsResponse();
+  const m: DeleteAclsResponse = { throttleTimeMs: 0, filterResults: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   { r.field = "filterResults"; const n = r.arrayLength(flex, false, 5) as number; m.filterResults = r.elements(n, (r) => readDeleteAclsResponseDeleteAclsFilterResult(r, v)); }
   if (flex) {
@@ -84,7 +84,7 @@ export function writeDeleteAclsResponse(w: Writer, m: Encodable<DeleteAclsRespon
 
 export function readDeleteAclsResponseDeleteAclsFilterResult(r: Reader, v: number): DeleteAclsResponseDeleteAclsFilterResult {
   const flex = v >= 2;
-  const m = defaultDeleteAclsResponseDeleteAclsFilterResult();
+  const m: DeleteAclsResponseDeleteAclsFilterResult = { errorCode: 0, errorMessage: "", matchingAcls: null as never };
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   { r.field = "matchingAcls"; const n = r.arrayLength(flex, false, 11) as number; m.matchingAcls = r.elements(n, (r) => readDeleteAclsResponseDeleteAclsMatchingAcl(r, v)); }

@@ -20,7 +20,7 @@ export function defaultDeleteGroupsRequest(): DeleteGroupsRequest {
 
 export function readDeleteGroupsRequest(r: Reader, v: number): DeleteGroupsRequest {
   const flex = v >= 2;
-  const m = defaultDeleteGroupsRequest();
+  const m: DeleteGroupsRequest = { groupsNames: null as never };
   { r.field = "groupsNames"; const n = r.arrayLength(flex, false, 1) as number; m.groupsNames = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
   if (flex) {
     readTaggedFields(r, m, () => false);

@@ -35,7 +35,7 @@ export function defaultDeleteGroupsResponseDeletableGroupResult(): DeleteGroupsR
 
 export function readDeleteGroupsResponse(r: Reader, v: number): DeleteGroupsResponse {
   const flex = v >= 2;
-  const m = defaultDeleteGroupsResponse();
+  const m: DeleteGroupsResponse = { throttleTimeMs: 0, results: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   { r.field = "results"; const n = r.arrayLength(flex, false, 4) as number; m.results = r.elements(n, (r) => readDeleteGroupsResponseDeletableGroupResult(r, v)); }
   if (flex) {

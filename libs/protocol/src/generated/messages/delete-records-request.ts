@@ -48,7 +48,7 @@ export function defaultDeleteRecordsRequestDeleteRecordsPartition(): DeleteRecor
 
 export function readDeleteRecordsRequest(r: Reader, v: number): DeleteRecordsRequest {
   const flex = v >= 2;
-  const m = defaultDeleteRecordsRequest();
+  const m: DeleteRecordsRequest = { topics: null as never, timeoutMs: 0 };
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readDeleteRecordsRequestDeleteRecordsTopic(r, v)); }
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
   if (flex) {
@@ -68,7 +68,7 @@ export function writeDeleteRecordsRequest(w: Writer, m: Encodable<DeleteRecordsR
 
 export function readDeleteRecordsRequestDeleteRecordsTopic(r: Reader, v: number): DeleteRecordsRequestDeleteRecordsTopic {
   const flex = v >= 2;
-  const m = defaultDeleteRecordsRequestDeleteRecordsTopic();
+  const m: DeleteRecordsRequestDeleteRecordsTopic = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 12) as number; m.partitions = r.elements(n, (r) => readDeleteRecordsRequestDeleteRecordsPartition(r, v)); }
   if (flex) {

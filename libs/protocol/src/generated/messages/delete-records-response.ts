@@ -50,7 +50,7 @@ export function defaultDeleteRecordsResponseDeleteRecordsPartitionResult(): Dele
 
 export function readDeleteRecordsResponse(r: Reader, v: number): DeleteRecordsResponse {
   const flex = v >= 2;
-  const m = defaultDeleteRecordsResponse();
+  const m: DeleteRecordsResponse = { throttleTimeMs: 0, topics: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readDeleteRecordsResponseDeleteRecordsTopicResult(r, v)); }
   if (flex) {
@@ -70,7 +70,7 @@ export function writeDeleteRecordsResponse(w: Writer, m: Encodable<DeleteRecords
 
 export function readDeleteRecordsResponseDeleteRecordsTopicResult(r: Reader, v: number): DeleteRecordsResponseDeleteRecordsTopicResult {
   const flex = v >= 2;
-  const m = defaultDeleteRecordsResponseDeleteRecordsTopicResult();
+  const m: DeleteRecordsResponseDeleteRecordsTopicResult = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 14) as number; m.partitions = r.elements(n, (r) => readDeleteRecordsResponseDeleteRecordsPartitionResult(r, v)); }
   if (flex) {

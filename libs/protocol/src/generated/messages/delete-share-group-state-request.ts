@@ -46,7 +46,7 @@ export function defaultDeleteShareGroupStateRequestPartitionData(): DeleteShareG
 
 export function readDeleteShareGroupStateRequest(r: Reader, v: number): DeleteShareGroupStateRequest {
   const flex = true;
-  const m = defaultDeleteShareGroupStateRequest();
+  const m: DeleteShareGroupStateRequest = { groupId: "", topics: null as never };
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
   { r.field = "topics"; const n = r.arrayLength(flex, false, 18) as number; m.topics = r.elements(n, (r) => readDeleteShareGroupStateRequestDeleteStateData(r, v)); }
   if (flex) {
@@ -66,7 +66,7 @@ export function writeDeleteShareGroupStateRequest(w: Writer, m: Encodable<Delete
 
 export function readDeleteShareGroupStateRequestDeleteStateData(r: Reader, v: number): DeleteShareGroupStateRequestDeleteStateData {
   const flex = true;
-  const m = defaultDeleteShareGroupStateRequestDeleteStateData();
+  const m: DeleteShareGroupStateRequestDeleteStateData = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 5) as number; m.partitions = r.elements(n, (r) => readDeleteShareGroupStateRequestPartitionData(r, v)); }
   if (flex) {

@@ -48,7 +48,7 @@ export function defaultDeleteShareGroupStateResponsePartitionResult(): DeleteSha
 
 export function readDeleteShareGroupStateResponse(r: Reader, v: number): DeleteShareGroupStateResponse {
   const flex = true;
-  const m = defaultDeleteShareGroupStateResponse();
+  const m: DeleteShareGroupStateResponse = { results: null as never };
   { r.field = "results"; const n = r.arrayLength(flex, false, 18) as number; m.results = r.elements(n, (r) => readDeleteShareGroupStateResponseDeleteStateResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -66,7 +66,7 @@ export function writeDeleteShareGroupStateResponse(w: Writer, m: Encodable<Delet
 
 export function readDeleteShareGroupStateResponseDeleteStateResult(r: Reader, v: number): DeleteShareGroupStateResponseDeleteStateResult {
   const flex = true;
-  const m = defaultDeleteShareGroupStateResponseDeleteStateResult();
+  const m: DeleteShareGroupStateResponseDeleteStateResult = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 8) as number; m.partitions = r.elements(n, (r) => readDeleteShareGroupStateResponsePartitionResult(r, v)); }
   if (flex) {

@@ -39,7 +39,7 @@ export function defaultDeleteTopicsResponseDeletableTopicResult(): DeleteTopicsR
 
 export function readDeleteTopicsResponse(r: Reader, v: number): DeleteTopicsResponse {
   const flex = v >= 4;
-  const m = defaultDeleteTopicsResponse();
+  const m: DeleteTopicsResponse = { throttleTimeMs: 0, responses: null as never };
   if (v >= 1) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
   { r.field = "responses"; const n = r.arrayLength(flex, false, 4) as number; m.responses = r.elements(n, (r) => readDeleteTopicsResponseDeletableTopicResult(r, v)); }
   if (flex) {

@@ -60,7 +60,7 @@ export function defaultDescribeAclsResponseAclDescription(): DescribeAclsRespons
 
 export function readDescribeAclsResponse(r: Reader, v: number): DescribeAclsResponse {
   const flex = v >= 2;
-  const m = defaultDescribeAclsResponse();
+  const m: DescribeAclsResponse = { throttleTimeMs: 0, errorCode: 0, errorMessage: "", resources: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
@@ -84,7 +84,7 @@ export function writeDescribeAclsResponse(w: Writer, m: Encodable<DescribeAclsRe
 
 export function readDescribeAclsResponseDescribeAclsResource(r: Reader, v: number): DescribeAclsResponseDescribeAclsResource {
   const flex = v >= 2;
-  const m = defaultDescribeAclsResponseDescribeAclsResource();
+  const m: DescribeAclsResponseDescribeAclsResource = { resourceType: 0, resourceName: "", patternType: 3, acls: null as never };
   r.field = "resourceType"; m.resourceType = r.int8();
   r.field = "resourceName"; m.resourceName = (flex ? r.compactString() : r.string());
   if (v >= 1) { r.field = "patternType"; m.patternType = r.int8(); }

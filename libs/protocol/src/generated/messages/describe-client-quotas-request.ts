@@ -37,7 +37,7 @@ export function defaultDescribeClientQuotasRequestComponentData(): DescribeClien
 
 export function readDescribeClientQuotasRequest(r: Reader, v: number): DescribeClientQuotasRequest {
   const flex = v >= 1;
-  const m = defaultDescribeClientQuotasRequest();
+  const m: DescribeClientQuotasRequest = { components: null as never, strict: false };
   { r.field = "components"; const n = r.arrayLength(flex, false, 4) as number; m.components = r.elements(n, (r) => readDescribeClientQuotasRequestComponentData(r, v)); }
   r.field = "strict"; m.strict = r.bool();
   if (flex) {

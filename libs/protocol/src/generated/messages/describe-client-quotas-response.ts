@@ -65,7 +65,7 @@ export function defaultDescribeClientQuotasResponseValueData(): DescribeClientQu
 
 export function readDescribeClientQuotasResponse(r: Reader, v: number): DescribeClientQuotasResponse {
   const flex = v >= 1;
-  const m = defaultDescribeClientQuotasResponse();
+  const m: DescribeClientQuotasResponse = { throttleTimeMs: 0, errorCode: 0, errorMessage: "", entries: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
@@ -89,7 +89,7 @@ export function writeDescribeClientQuotasResponse(w: Writer, m: Encodable<Descri
 
 export function readDescribeClientQuotasResponseEntryData(r: Reader, v: number): DescribeClientQuotasResponseEntryData {
   const flex = v >= 1;
-  const m = defaultDescribeClientQuotasResponseEntryData();
+  const m: DescribeClientQuotasResponseEntryData = { entity: null as never, values: null as never };
   { r.field = "entity"; const n = r.arrayLength(flex, false, 3) as number; m.entity = r.elements(n, (r) => readDescribeClientQuotasResponseEntityData(r, v)); }
   { r.field = "values"; const n = r.arrayLength(flex, false, 10) as number; m.values = r.elements(n, (r) => readDescribeClientQuotasResponseValueData(r, v)); }
   if (flex) {

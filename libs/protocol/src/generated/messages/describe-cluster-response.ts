@@ -51,7 +51,7 @@ export function defaultDescribeClusterResponseDescribeClusterBroker(): DescribeC
 
 export function readDescribeClusterResponse(r: Reader, v: number): DescribeClusterResponse {
   const flex = true;
-  const m = defaultDescribeClusterResponse();
+  const m: DescribeClusterResponse = { throttleTimeMs: 0, errorCode: 0, errorMessage: null, endpointType: 1, clusterId: "", controllerId: -1, brokers: null as never, clusterAuthorizedOperations: -2147483648 };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());

@@ -39,7 +39,7 @@ export function defaultDescribeConfigsRequestDescribeConfigsResource(): Describe
 
 export function readDescribeConfigsRequest(r: Reader, v: number): DescribeConfigsRequest {
   const flex = v >= 4;
-  const m = defaultDescribeConfigsRequest();
+  const m: DescribeConfigsRequest = { resources: null as never, includeSynonyms: false, includeDocumentation: false };
   { r.field = "resources"; const n = r.arrayLength(flex, false, 4) as number; m.resources = r.elements(n, (r) => readDescribeConfigsRequestDescribeConfigsResource(r, v)); }
   if (v >= 1) { r.field = "includeSynonyms"; m.includeSynonyms = r.bool(); }
   if (v >= 3) { r.field = "includeDocumentation"; m.includeDocumentation = r.bool(); }
@@ -63,7 +63,7 @@ export function writeDescribeConfigsRequest(w: Writer, m: Encodable<DescribeConf
 
 export function readDescribeConfigsRequestDescribeConfigsResource(r: Reader, v: number): DescribeConfigsRequestDescribeConfigsResource {
   const flex = v >= 4;
-  const m = defaultDescribeConfigsRequestDescribeConfigsResource();
+  const m: DescribeConfigsRequestDescribeConfigsResource = { resourceType: 0, resourceName: "", configurationKeys: null as never };
   r.field = "resourceType"; m.resourceType = r.int8();
   r.field = "resourceName"; m.resourceName = (flex ? r.compactString() : r.string());
   { r.field = "configurationKeys"; const n = r.arrayLength(flex, true, 1); m.configurationKeys = n === null ? null : r.elements(n, (r) => (flex ? r.compactString() : r.string())); }

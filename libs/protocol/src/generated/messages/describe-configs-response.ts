@@ -83,7 +83,7 @@ export function defaultDescribeConfigsResponseDescribeConfigsSynonym(): Describe
 
 export function readDescribeConfigsResponse(r: Reader, v: number): DescribeConfigsResponse {
   const flex = v >= 4;
-  const m = defaultDescribeConfigsResponse();
+  const m: DescribeConfigsResponse = { throttleTimeMs: 0, results: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   { r.field = "results"; const n = r.arrayLength(flex, false, 7) as number; m.results = r.elements(n, (r) => readDescribeConfigsResponseDescribeConfigsResult(r, v)); }
   if (flex) {
@@ -103,7 +103,7 @@ export function writeDescribeConfigsResponse(w: Writer, m: Encodable<DescribeCon
 
 export function readDescribeConfigsResponseDescribeConfigsResult(r: Reader, v: number): DescribeConfigsResponseDescribeConfigsResult {
   const flex = v >= 4;
-  const m = defaultDescribeConfigsResponseDescribeConfigsResult();
+  const m: DescribeConfigsResponseDescribeConfigsResult = { errorCode: 0, errorMessage: "", resourceType: 0, resourceName: "", configs: null as never };
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "resourceType"; m.resourceType = r.int8();

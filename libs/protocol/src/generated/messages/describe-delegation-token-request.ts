@@ -33,7 +33,7 @@ export function defaultDescribeDelegationTokenRequestDescribeDelegationTokenOwne
 
 export function readDescribeDelegationTokenRequest(r: Reader, v: number): DescribeDelegationTokenRequest {
   const flex = v >= 2;
-  const m = defaultDescribeDelegationTokenRequest();
+  const m: DescribeDelegationTokenRequest = { owners: null as never };
   { r.field = "owners"; const n = r.arrayLength(flex, true, 3); m.owners = n === null ? null : r.elements(n, (r) => readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);

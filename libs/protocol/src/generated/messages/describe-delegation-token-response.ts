@@ -66,7 +66,7 @@ export function defaultDescribeDelegationTokenResponseDescribedDelegationTokenRe
 
 export function readDescribeDelegationTokenResponse(r: Reader, v: number): DescribeDelegationTokenResponse {
   const flex = v >= 2;
-  const m = defaultDescribeDelegationTokenResponse();
+  const m: DescribeDelegationTokenResponse = { errorCode: 0, tokens: null as never, throttleTimeMs: 0 };
   r.field = "errorCode"; m.errorCode = r.int16();
   { r.field = "tokens"; const n = r.arrayLength(flex, false, 30) as number; m.tokens = r.elements(n, (r) => readDescribeDelegationTokenResponseDescribedDelegationToken(r, v)); }
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
@@ -88,7 +88,7 @@ export function writeDescribeDelegationTokenResponse(w: Writer, m: Encodable<Des
 
 export function readDescribeDelegationTokenResponseDescribedDelegationToken(r: Reader, v: number): DescribeDelegationTokenResponseDescribedDelegationToken {
   const flex = v >= 2;
-  const m = defaultDescribeDelegationTokenResponseDescribedDelegationToken();
+  const m: DescribeDelegationTokenResponseDescribedDelegationToken = { principalType: "", principalName: "", tokenRequesterPrincipalType: "", tokenRequesterPrincipalName: "", issueTimestamp: 0n, expiryTimestamp: 0n, maxTimestamp: 0n, tokenId: "", hmac: EMPTY_BYTES, renewers: null as never };
   r.field = "principalType"; m.principalType = (flex ? r.compactString() : r.string());
   r.field = "principalName"; m.principalName = (flex ? r.compactString() : r.string());
   if (v >= 3) { r.field = "tokenRequesterPrincipalType"; m.tokenRequesterPrincipalType = (flex ? r.compactString() : r.string()); }

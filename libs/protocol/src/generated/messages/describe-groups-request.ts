@@ -22,7 +22,7 @@ export function defaultDescribeGroupsRequest(): DescribeGroupsRequest {
 
 export function readDescribeGroupsRequest(r: Reader, v: number): DescribeGroupsRequest {
   const flex = v >= 5;
-  const m = defaultDescribeGroupsRequest();
+  const m: DescribeGroupsRequest = { groups: null as never, includeAuthorizedOperations: false };
   { r.field = "groups"; const n = r.arrayLength(flex, false, 1) as number; m.groups = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
   if (v >= 3) { r.field = "includeAuthorizedOperations"; m.includeAuthorizedOperations = r.bool(); }
   if (flex) {

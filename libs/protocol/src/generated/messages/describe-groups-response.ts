@@ -66,7 +66,7 @@ export function defaultDescribeGroupsResponseDescribedGroupMember(): DescribeGro
 
 export function readDescribeGroupsResponse(r: Reader, v: number): DescribeGroupsResponse {
   const flex = v >= 5;
-  const m = defaultDescribeGroupsResponse();
+  const m: DescribeGroupsResponse = { throttleTimeMs: 0, groups: null as never };
   if (v >= 1) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
   { r.field = "groups"; const n = r.arrayLength(flex, false, 12) as number; m.groups = r.elements(n, (r) => readDescribeGroupsResponseDescribedGroup(r, v)); }
   if (flex) {
@@ -86,7 +86,7 @@ export function writeDescribeGroupsResponse(w: Writer, m: Encodable<DescribeGrou
 
 export function readDescribeGroupsResponseDescribedGroup(r: Reader, v: number): DescribeGroupsResponseDescribedGroup {
   const flex = v >= 5;
-  const m = defaultDescribeGroupsResponseDescribedGroup();
+  const m: DescribeGroupsResponseDescribedGroup = { errorCode: 0, groupId: "", groupState: "", protocolType: "", protocolData: "", members: null as never, authorizedOperations: -2147483648 };
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
   r.field = "groupState"; m.groupState = (flex ? r.compactString() : r.string());

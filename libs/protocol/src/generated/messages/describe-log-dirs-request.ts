@@ -33,7 +33,7 @@ export function defaultDescribeLogDirsRequestDescribableLogDirTopic(): DescribeL
 
 export function readDescribeLogDirsRequest(r: Reader, v: number): DescribeLogDirsRequest {
   const flex = v >= 2;
-  const m = defaultDescribeLogDirsRequest();
+  const m: DescribeLogDirsRequest = { topics: null as never };
   { r.field = "topics"; const n = r.arrayLength(flex, true, 3); m.topics = n === null ? null : r.elements(n, (r) => readDescribeLogDirsRequestDescribableLogDirTopic(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -51,7 +51,7 @@ export function writeDescribeLogDirsRequest(w: Writer, m: Encodable<DescribeLogD
 
 export function readDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, v: number): DescribeLogDirsRequestDescribableLogDirTopic {
   const flex = v >= 2;
-  const m = defaultDescribeLogDirsRequestDescribableLogDirTopic();
+  const m: DescribeLogDirsRequestDescribableLogDirTopic = { topic: "", partitions: null as never };
   r.field = "topic"; m.topic = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
   if (flex) {

@@ -73,7 +73,7 @@ export function defaultDescribeLogDirsResponseDescribeLogDirsPartition(): Descri
 
 export function readDescribeLogDirsResponse(r: Reader, v: number): DescribeLogDirsResponse {
   const flex = v >= 2;
-  const m = defaultDescribeLogDirsResponse();
+  const m: DescribeLogDirsResponse = { throttleTimeMs: 0, errorCode: 0, results: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   if (v >= 3) { r.field = "errorCode"; m.errorCode = r.int16(); }
   { r.field = "results"; const n = r.arrayLength(flex, false, 5) as number; m.results = r.elements(n, (r) => readDescribeLogDirsResponseDescribeLogDirsResult(r, v)); }
@@ -95,7 +95,7 @@ export function writeDescribeLogDirsResponse(w: Writer, m: Encodable<DescribeLog
 
 export function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, v: number): DescribeLogDirsResponseDescribeLogDirsResult {
   const flex = v >= 2;
-  const m = defaultDescribeLogDirsResponseDescribeLogDirsResult();
+  const m: DescribeLogDirsResponseDescribeLogDirsResult = { errorCode: 0, logDir: "", topics: null as never, totalBytes: -1n, usableBytes: -1n };
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "logDir"; m.logDir = (flex ? r.compactString() : r.string());
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readDescribeLogDirsResponseDescribeLogDirsTopic(r, v)); }
@@ -121,7 +121,7 @@ export function writeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, m: 
 
 export function readDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, v: number): DescribeLogDirsResponseDescribeLogDirsTopic {
   const flex = v >= 2;
-  const m = defaultDescribeLogDirsResponseDescribeLogDirsTopic();
+  const m: DescribeLogDirsResponseDescribeLogDirsTopic = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 21) as number; m.partitions = r.elements(n, (r) => readDescribeLogDirsResponseDescribeLogDirsPartition(r, v)); }
   if (flex) {

@@ -33,7 +33,7 @@ export function defaultDescribeProducersRequestTopicRequest(): DescribeProducers
 
 export function readDescribeProducersRequest(r: Reader, v: number): DescribeProducersRequest {
   const flex = true;
-  const m = defaultDescribeProducersRequest();
+  const m: DescribeProducersRequest = { topics: null as never };
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readDescribeProducersRequestTopicRequest(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -51,7 +51,7 @@ export function writeDescribeProducersRequest(w: Writer, m: Encodable<DescribePr
 
 export function readDescribeProducersRequestTopicRequest(r: Reader, v: number): DescribeProducersRequestTopicRequest {
   const flex = true;
-  const m = defaultDescribeProducersRequestTopicRequest();
+  const m: DescribeProducersRequestTopicRequest = { name: "", partitionIndexes: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.int32s(n); }
   if (flex) {

@@ -73,7 +73,7 @@ export function defaultDescribeProducersResponseProducerState(): DescribeProduce
 
 export function readDescribeProducersResponse(r: Reader, v: number): DescribeProducersResponse {
   const flex = true;
-  const m = defaultDescribeProducersResponse();
+  const m: DescribeProducersResponse = { throttleTimeMs: 0, topics: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readDescribeProducersResponseTopicResponse(r, v)); }
   if (flex) {
@@ -93,7 +93,7 @@ export function writeDescribeProducersResponse(w: Writer, m: Encodable<DescribeP
 
 export function readDescribeProducersResponseTopicResponse(r: Reader, v: number): DescribeProducersResponseTopicResponse {
   const flex = true;
-  const m = defaultDescribeProducersResponseTopicResponse();
+  const m: DescribeProducersResponseTopicResponse = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 9) as number; m.partitions = r.elements(n, (r) => readDescribeProducersResponsePartitionResponse(r, v)); }
   if (flex) {
@@ -113,7 +113,7 @@ export function writeDescribeProducersResponseTopicResponse(w: Writer, m: Encoda
 
 export function readDescribeProducersResponsePartitionResponse(r: Reader, v: number): DescribeProducersResponsePartitionResponse {
   const flex = true;
-  const m = defaultDescribeProducersResponsePartitionResponse();
+  const m: DescribeProducersResponsePartitionResponse = { partitionIndex: 0, errorCode: 0, errorMessage: null, activeProducers: null as never };
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());

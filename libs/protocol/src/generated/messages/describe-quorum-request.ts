@@ -44,7 +44,7 @@ export function defaultDescribeQuorumRequestPartitionData(): DescribeQuorumReque
 
 export function readDescribeQuorumRequest(r: Reader, v: number): DescribeQuorumRequest {
   const flex = true;
-  const m = defaultDescribeQuorumRequest();
+  const m: DescribeQuorumRequest = { topics: null as never };
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readDescribeQuorumRequestTopicData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -62,7 +62,7 @@ export function writeDescribeQuorumRequest(w: Writer, m: Encodable<DescribeQuoru
 
 export function readDescribeQuorumRequestTopicData(r: Reader, v: number): DescribeQuorumRequestTopicData {
   const flex = true;
-  const m = defaultDescribeQuorumRequestTopicData();
+  const m: DescribeQuorumRequestTopicData = { topicName: "", partitions: null as never };
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 5) as number; m.partitions = r.elements(n, (r) => readDescribeQuorumRequestPartitionData(r, v)); }
   if (flex) {

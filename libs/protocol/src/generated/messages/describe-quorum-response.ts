@@ -111,7 +111,7 @@ export function defaultDescribeQuorumResponseListener(): DescribeQuorumResponseL
 
 export function readDescribeQuorumResponse(r: Reader, v: number): DescribeQuorumResponse {
   const flex = true;
-  const m = defaultDescribeQuorumResponse();
+  const m: DescribeQuorumResponse = { errorCode: 0, errorMessage: "", topics: null as never, nodes: [] };
   r.field = "errorCode"; m.errorCode = r.int16();
   if (v >= 2) { r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString()); }
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readDescribeQuorumResponseTopicData(r, v)); }
@@ -163,7 +163,7 @@ export function writeDescribeQuorumResponseReplicaState(w: Writer, m: Encodable<
 
 export function readDescribeQuorumResponseTopicData(r: Reader, v: number): DescribeQuorumResponseTopicData {
   const flex = true;
-  const m = defaultDescribeQuorumResponseTopicData();
+  const m: DescribeQuorumResponseTopicData = { topicName: "", partitions: null as never };
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 25) as number; m.partitions = r.elements(n, (r) => readDescribeQuorumResponsePartitionData(r, v)); }
   if (flex) {
@@ -183,7 +183,7 @@ export function writeDescribeQuorumResponseTopicData(w: Writer, m: Encodable<Des
 
 export function readDescribeQuorumResponsePartitionData(r: Reader, v: number): DescribeQuorumResponsePartitionData {
   const flex = true;
-  const m = defaultDescribeQuorumResponsePartitionData();
+  const m: DescribeQuorumResponsePartitionData = { partitionIndex: 0, errorCode: 0, errorMessage: "", leaderId: 0, leaderEpoch: 0, highWatermark: 0n, currentVoters: null as never, observers: null as never };
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   if (v >= 2) { r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString()); }

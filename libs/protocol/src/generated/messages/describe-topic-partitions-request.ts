@@ -48,7 +48,7 @@ export function defaultDescribeTopicPartitionsRequestCursor(): DescribeTopicPart
 
 export function readDescribeTopicPartitionsRequest(r: Reader, v: number): DescribeTopicPartitionsRequest {
   const flex = true;
-  const m = defaultDescribeTopicPartitionsRequest();
+  const m: DescribeTopicPartitionsRequest = { topics: null as never, responsePartitionLimit: 2000, cursor: null };
   { r.field = "topics"; const n = r.arrayLength(flex, false, 2) as number; m.topics = r.elements(n, (r) => readDescribeTopicPartitionsRequestTopicRequest(r, v)); }
   r.field = "responsePartitionLimit"; m.responsePartitionLimit = r.int32();
   r.field = "cursor"; m.cursor = (true && r.int8() < 0 ? null : r.struct((r) => readDescribeTopicPartitionsRequestCursor(r, v)));

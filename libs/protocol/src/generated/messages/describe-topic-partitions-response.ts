@@ -85,7 +85,7 @@ export function defaultDescribeTopicPartitionsResponseCursor(): DescribeTopicPar
 
 export function readDescribeTopicPartitionsResponse(r: Reader, v: number): DescribeTopicPartitionsResponse {
   const flex = true;
-  const m = defaultDescribeTopicPartitionsResponse();
+  const m: DescribeTopicPartitionsResponse = { throttleTimeMs: 0, topics: null as never, nextCursor: null };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   { r.field = "topics"; const n = r.arrayLength(flex, false, 26) as number; m.topics = r.elements(n, (r) => readDescribeTopicPartitionsResponseTopic(r, v)); }
   r.field = "nextCursor"; m.nextCursor = (true && r.int8() < 0 ? null : r.struct((r) => readDescribeTopicPartitionsResponseCursor(r, v)));
@@ -107,7 +107,7 @@ export function writeDescribeTopicPartitionsResponse(w: Writer, m: Encodable<Des
 
 export function readDescribeTopicPartitionsResponseTopic(r: Reader, v: number): DescribeTopicPartitionsResponseTopic {
   const flex = true;
-  const m = defaultDescribeTopicPartitionsResponseTopic();
+  const m: DescribeTopicPartitionsResponseTopic = { errorCode: 0, name: "", topicId: ZERO_UUID, isInternal: false, partitions: null as never, topicAuthorizedOperations: -2147483648 };
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "name"; m.name = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "topicId"; m.topicId = r.uuid();
@@ -135,7 +135,7 @@ export function writeDescribeTopicPartitionsResponseTopic(w: Writer, m: Encodabl
 
 export function readDescribeTopicPartitionsResponsePartition(r: Reader, v: number): DescribeTopicPartitionsResponsePartition {
   const flex = true;
-  const m = defaultDescribeTopicPartitionsResponsePartition();
+  const m: DescribeTopicPartitionsResponsePartition = { errorCode: 0, partitionIndex: 0, leaderId: 0, leaderEpoch: -1, replicaNodes: null as never, isrNodes: null as never, eligibleLeaderReplicas: null, lastKnownElr: null, offlineReplicas: null as never };
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "leaderId"; m.leaderId = r.int32();

@@ -20,7 +20,7 @@ export function defaultDescribeTransactionsRequest(): DescribeTransactionsReques
 
 export function readDescribeTransactionsRequest(r: Reader, v: number): DescribeTransactionsRequest {
   const flex = true;
-  const m = defaultDescribeTransactionsRequest();
+  const m: DescribeTransactionsRequest = { transactionalIds: null as never };
   { r.field = "transactionalIds"; const n = r.arrayLength(flex, false, 1) as number; m.transactionalIds = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
   if (flex) {
     readTaggedFields(r, m, () => false);

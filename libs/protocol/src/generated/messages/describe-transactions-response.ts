@@ -60,7 +60,7 @@ export function defaultDescribeTransactionsResponseTopicData(): DescribeTransact
 
 export function readDescribeTransactionsResponse(r: Reader, v: number): DescribeTransactionsResponse {
   const flex = true;
-  const m = defaultDescribeTransactionsResponse();
+  const m: DescribeTransactionsResponse = { throttleTimeMs: 0, transactionStates: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   { r.field = "transactionStates"; const n = r.arrayLength(flex, false, 28) as number; m.transactionStates = r.elements(n, (r) => readDescribeTransactionsResponseTransactionState(r, v)); }
   if (flex) {
@@ -80,7 +80,7 @@ export function writeDescribeTransactionsResponse(w: Writer, m: Encodable<Descri
 
 export function readDescribeTransactionsResponseTransactionState(r: Reader, v: number): DescribeTransactionsResponseTransactionState {
   const flex = true;
-  const m = defaultDescribeTransactionsResponseTransactionState();
+  const m: DescribeTransactionsResponseTransactionState = { errorCode: 0, transactionalId: "", transactionState: "", transactionTimeoutMs: 0, transactionStartTimeMs: 0n, producerId: 0n, producerEpoch: 0, topics: null as never };
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "transactionalId"; m.transactionalId = (flex ? r.compactString() : r.string());
   r.field = "transactionState"; m.transactionState = (flex ? r.compactString() : r.string());
@@ -112,7 +112,7 @@ export function writeDescribeTransactionsResponseTransactionState(w: Writer, m: 
 
 export function readDescribeTransactionsResponseTopicData(r: Reader, v: number): DescribeTransactionsResponseTopicData {
   const flex = true;
-  const m = defaultDescribeTransactionsResponseTopicData();
+  const m: DescribeTransactionsResponseTopicData = { topic: "", partitions: null as never };
   r.field = "topic"; m.topic = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
   if (flex) {

@@ -31,7 +31,7 @@ export function defaultDescribeUserScramCredentialsRequestUserName(): DescribeUs
 
 export function readDescribeUserScramCredentialsRequest(r: Reader, v: number): DescribeUserScramCredentialsRequest {
   const flex = true;
-  const m = defaultDescribeUserScramCredentialsRequest();
+  const m: DescribeUserScramCredentialsRequest = { users: null as never };
   { r.field = "users"; const n = r.arrayLength(flex, true, 2); m.users = n === null ? null : r.elements(n, (r) => readDescribeUserScramCredentialsRequestUserName(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);

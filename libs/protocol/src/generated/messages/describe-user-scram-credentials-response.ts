@@ -56,7 +56,7 @@ export function defaultDescribeUserScramCredentialsResponseCredentialInfo(): Des
 
 export function readDescribeUserScramCredentialsResponse(r: Reader, v: number): DescribeUserScramCredentialsResponse {
   const flex = true;
-  const m = defaultDescribeUserScramCredentialsResponse();
+  const m: DescribeUserScramCredentialsResponse = { throttleTimeMs: 0, errorCode: 0, errorMessage: "", results: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
@@ -80,7 +80,7 @@ export function writeDescribeUserScramCredentialsResponse(w: Writer, m: Encodabl
 
 export function readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r: Reader, v: number): DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult {
   const flex = true;
-  const m = defaultDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult();
+  const m: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult = { user: "", errorCode: 0, errorMessage: "", credentialInfos: null as never };
   r.field = "user"; m.user = (flex ? r.compactString() : r.string());
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());

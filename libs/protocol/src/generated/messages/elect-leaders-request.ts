@@ -37,7 +37,7 @@ export function defaultElectLeadersRequestTopicPartitions(): ElectLeadersRequest
 
 export function readElectLeadersRequest(r: Reader, v: number): ElectLeadersRequest {
   const flex = v >= 2;
-  const m = defaultElectLeadersRequest();
+  const m: ElectLeadersRequest = { electionType: 0, topicPartitions: null as never, timeoutMs: 60000 };
   if (v >= 1) { r.field = "electionType"; m.electionType = r.int8(); }
   { r.field = "topicPartitions"; const n = r.arrayLength(flex, true, 3); m.topicPartitions = n === null ? null : r.elements(n, (r) => readElectLeadersRequestTopicPartitions(r, v)); }
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
@@ -60,7 +60,7 @@ export function writeElectLeadersRequest(w: Writer, m: Encodable<ElectLeadersReq
 
 export function readElectLeadersRequestTopicPartitions(r: Reader, v: number): ElectLeadersRequestTopicPartitions {
   const flex = v >= 2;
-  const m = defaultElectLeadersRequestTopicPartitions();
+  const m: ElectLeadersRequestTopicPartitions = { topic: "", partitions: null as never };
   r.field = "topic"; m.topic = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
   if (flex) {

@@ -52,7 +52,7 @@ export function defaultElectLeadersResponsePartitionResult(): ElectLeadersRespon
 
 export function readElectLeadersResponse(r: Reader, v: number): ElectLeadersResponse {
   const flex = v >= 2;
-  const m = defaultElectLeadersResponse();
+  const m: ElectLeadersResponse = { throttleTimeMs: 0, errorCode: 0, replicaElectionResults: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   if (v >= 1) { r.field = "errorCode"; m.errorCode = r.int16(); }
   { r.field = "replicaElectionResults"; const n = r.arrayLength(flex, false, 3) as number; m.replicaElectionResults = r.elements(n, (r) => readElectLeadersResponseReplicaElectionResult(r, v)); }
@@ -75,7 +75,7 @@ export function writeElectLeadersResponse(w: Writer, m: Encodable<ElectLeadersRe
 
 export function readElectLeadersResponseReplicaElectionResult(r: Reader, v: number): ElectLeadersResponseReplicaElectionResult {
   const flex = v >= 2;
-  const m = defaultElectLeadersResponseReplicaElectionResult();
+  const m: ElectLeadersResponseReplicaElectionResult = { topic: "", partitionResult: null as never };
   r.field = "topic"; m.topic = (flex ? r.compactString() : r.string());
   { r.field = "partitionResult"; const n = r.arrayLength(flex, false, 8) as number; m.partitionResult = r.elements(n, (r) => readElectLeadersResponsePartitionResult(r, v)); }
   if (flex) {

@@ -84,7 +84,7 @@ export function defaultEndQuorumEpochRequestLeaderEndpoint(): EndQuorumEpochRequ
 
 export function readEndQuorumEpochRequest(r: Reader, v: number): EndQuorumEpochRequest {
   const flex = v >= 1;
-  const m = defaultEndQuorumEpochRequest();
+  const m: EndQuorumEpochRequest = { clusterId: null, topics: null as never, leaderEndpoints: [] };
   r.field = "clusterId"; m.clusterId = (flex ? r.compactNullableString() : r.nullableString());
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readEndQuorumEpochRequestTopicData(r, v)); }
   if (v >= 1) { { r.field = "leaderEndpoints"; const n = r.arrayLength(flex, false, 1) as number; m.leaderEndpoints = r.elements(n, (r) => readEndQuorumEpochRequestLeaderEndpoint(r, v)); } }
@@ -106,7 +106,7 @@ export function writeEndQuorumEpochRequest(w: Writer, m: Encodable<EndQuorumEpoc
 
 export function readEndQuorumEpochRequestTopicData(r: Reader, v: number): EndQuorumEpochRequestTopicData {
   const flex = v >= 1;
-  const m = defaultEndQuorumEpochRequestTopicData();
+  const m: EndQuorumEpochRequestTopicData = { topicName: "", partitions: null as never };
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 14) as number; m.partitions = r.elements(n, (r) => readEndQuorumEpochRequestPartitionData(r, v)); }
   if (flex) {

@@ -69,7 +69,7 @@ export function defaultEndQuorumEpochResponseNodeEndpoint(): EndQuorumEpochRespo
 
 export function readEndQuorumEpochResponse(r: Reader, v: number): EndQuorumEpochResponse {
   const flex = v >= 1;
-  const m = defaultEndQuorumEpochResponse();
+  const m: EndQuorumEpochResponse = { errorCode: 0, topics: null as never, nodeEndpoints: [] };
   r.field = "errorCode"; m.errorCode = r.int16();
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readEndQuorumEpochResponseTopicData(r, v)); }
   if (flex) {
@@ -100,7 +100,7 @@ export function writeEndQuorumEpochResponse(w: Writer, m: Encodable<EndQuorumEpo
 
 export function readEndQuorumEpochResponseTopicData(r: Reader, v: number): EndQuorumEpochResponseTopicData {
   const flex = v >= 1;
-  const m = defaultEndQuorumEpochResponseTopicData();
+  const m: EndQuorumEpochResponseTopicData = { topicName: "", partitions: null as never };
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 14) as number; m.partitions = r.elements(n, (r) => readEndQuorumEpochResponsePartitionData(r, v)); }
   if (flex) {

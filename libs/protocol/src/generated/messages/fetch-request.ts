@@ -108,7 +108,7 @@ export function defaultFetchRequestForgottenTopic(): FetchRequestForgottenTopic 
 
 export function readFetchRequest(r: Reader, v: number): FetchRequest {
   const flex = v >= 12;
-  const m = defaultFetchRequest();
+  const m: FetchRequest = { clusterId: null, replicaId: -1, replicaState: defaultFetchRequestReplicaState(), maxWaitMs: 0, minBytes: 0, maxBytes: 2147483647, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: null as never, forgottenTopicsData: [], rackId: "" };
   if (v <= 14) { r.field = "replicaId"; m.replicaId = r.int32(); }
   r.field = "maxWaitMs"; m.maxWaitMs = r.int32();
   r.field = "minBytes"; m.minBytes = r.int32();
@@ -184,7 +184,7 @@ export function writeFetchRequestReplicaState(w: Writer, m: Encodable<FetchReque
 
 export function readFetchRequestFetchTopic(r: Reader, v: number): FetchRequestFetchTopic {
   const flex = v >= 12;
-  const m = defaultFetchRequestFetchTopic();
+  const m: FetchRequestFetchTopic = { topic: "", topicId: ZERO_UUID, partitions: null as never };
   if (v <= 12) { r.field = "topic"; m.topic = (flex ? r.compactString() : r.string()); }
   if (v >= 13) { r.field = "topicId"; m.topicId = r.uuid(); }
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 16) as number; m.partitions = r.elements(n, (r) => readFetchRequestFetchPartition(r, v)); }

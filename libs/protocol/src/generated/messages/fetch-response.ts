@@ -143,7 +143,7 @@ export function defaultFetchResponseNodeEndpoint(): FetchResponseNodeEndpoint {
 
 export function readFetchResponse(r: Reader, v: number): FetchResponse {
   const flex = v >= 12;
-  const m = defaultFetchResponse();
+  const m: FetchResponse = { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: null as never, nodeEndpoints: [] };
   if (v >= 1) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
   if (v >= 7) { r.field = "errorCode"; m.errorCode = r.int16(); }
   if (v >= 7) { r.field = "sessionId"; m.sessionId = r.int32(); }
@@ -179,7 +179,7 @@ export function writeFetchResponse(w: Writer, m: Encodable<FetchResponse>, v: nu
 
 export function readFetchResponseFetchableTopicResponse(r: Reader, v: number): FetchResponseFetchableTopicResponse {
   const flex = v >= 12;
-  const m = defaultFetchResponseFetchableTopicResponse();
+  const m: FetchResponseFetchableTopicResponse = { topic: "", topicId: ZERO_UUID, partitions: null as never };
   if (v <= 12) { r.field = "topic"; m.topic = (flex ? r.compactString() : r.string()); }
   if (v >= 13) { r.field = "topicId"; m.topicId = r.uuid(); }
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 18) as number; m.partitions = r.elements(n, (r) => readFetchResponsePartitionData(r, v)); }

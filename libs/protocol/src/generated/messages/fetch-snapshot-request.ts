@@ -71,7 +71,7 @@ export function defaultFetchSnapshotRequestSnapshotId(): FetchSnapshotRequestSna
 
 export function readFetchSnapshotRequest(r: Reader, v: number): FetchSnapshotRequest {
   const flex = true;
-  const m = defaultFetchSnapshotRequest();
+  const m: FetchSnapshotRequest = { clusterId: null, replicaId: -1, maxBytes: 2147483647, topics: null as never };
   r.field = "replicaId"; m.replicaId = r.int32();
   r.field = "maxBytes"; m.maxBytes = r.int32();
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readFetchSnapshotRequestTopicSnapshot(r, v)); }
@@ -104,7 +104,7 @@ export function writeFetchSnapshotRequest(w: Writer, m: Encodable<FetchSnapshotR
 
 export function readFetchSnapshotRequestTopicSnapshot(r: Reader, v: number): FetchSnapshotRequestTopicSnapshot {
   const flex = true;
-  const m = defaultFetchSnapshotRequestTopicSnapshot();
+  const m: FetchSnapshotRequestTopicSnapshot = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 30) as number; m.partitions = r.elements(n, (r) => readFetchSnapshotRequestPartitionSnapshot(r, v)); }
   if (flex) {
@@ -124,7 +124,7 @@ export function writeFetchSnapshotRequestTopicSnapshot(w: Writer, m: Encodable<F
 
 export function readFetchSnapshotRequestPartitionSnapshot(r: Reader, v: number): FetchSnapshotRequestPartitionSnapshot {
   const flex = true;
-  const m = defaultFetchSnapshotRequestPartitionSnapshot();
+  const m: FetchSnapshotRequestPartitionSnapshot = { partition: 0, currentLeaderEpoch: 0, snapshotId: null as never, position: 0n, replicaDirectoryId: ZERO_UUID };
   r.field = "partition"; m.partition = r.int32();
   r.field = "currentLeaderEpoch"; m.currentLeaderEpoch = r.int32();
   r.field = "snapshotId"; m.snapshotId = r.struct((r) => readFetchSnapshotRequestSnapshotId(r, v));

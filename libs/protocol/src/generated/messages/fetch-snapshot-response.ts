@@ -103,7 +103,7 @@ export function defaultFetchSnapshotResponseNodeEndpoint(): FetchSnapshotRespons
 
 export function readFetchSnapshotResponse(r: Reader, v: number): FetchSnapshotResponse {
   const flex = true;
-  const m = defaultFetchSnapshotResponse();
+  const m: FetchSnapshotResponse = { throttleTimeMs: 0, errorCode: 0, topics: null as never, nodeEndpoints: [] };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readFetchSnapshotResponseTopicSnapshot(r, v)); }
@@ -136,7 +136,7 @@ export function writeFetchSnapshotResponse(w: Writer, m: Encodable<FetchSnapshot
 
 export function readFetchSnapshotResponseTopicSnapshot(r: Reader, v: number): FetchSnapshotResponseTopicSnapshot {
   const flex = true;
-  const m = defaultFetchSnapshotResponseTopicSnapshot();
+  const m: FetchSnapshotResponseTopicSnapshot = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 37) as number; m.partitions = r.elements(n, (r) => readFetchSnapshotResponsePartitionSnapshot(r, v)); }
   if (flex) {
@@ -156,7 +156,7 @@ export function writeFetchSnapshotResponseTopicSnapshot(w: Writer, m: Encodable<
 
 export function readFetchSnapshotResponsePartitionSnapshot(r: Reader, v: number): FetchSnapshotResponsePartitionSnapshot {
   const flex = true;
-  const m = defaultFetchSnapshotResponsePartitionSnapshot();
+  const m: FetchSnapshotResponsePartitionSnapshot = { index: 0, errorCode: 0, snapshotId: null as never, currentLeader: defaultFetchSnapshotResponseLeaderIdAndEpoch(), size: 0n, position: 0n, unalignedRecords: null };
   r.field = "index"; m.index = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "snapshotId"; m.snapshotId = r.struct((r) => readFetchSnapshotResponseSnapshotId(r, v));

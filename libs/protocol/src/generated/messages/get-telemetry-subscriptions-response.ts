@@ -36,7 +36,7 @@ export function defaultGetTelemetrySubscriptionsResponse(): GetTelemetrySubscrip
 
 export function readGetTelemetrySubscriptionsResponse(r: Reader, v: number): GetTelemetrySubscriptionsResponse {
   const flex = true;
-  const m = defaultGetTelemetrySubscriptionsResponse();
+  const m: GetTelemetrySubscriptionsResponse = { throttleTimeMs: 0, errorCode: 0, clientInstanceId: ZERO_UUID, subscriptionId: 0, acceptedCompressionTypes: null as never, pushIntervalMs: 0, telemetryMaxBytes: 0, deltaTemporality: false, requestedMetrics: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "clientInstanceId"; m.clientInstanceId = r.uuid();

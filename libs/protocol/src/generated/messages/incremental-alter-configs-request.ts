@@ -52,7 +52,7 @@ export function defaultIncrementalAlterConfigsRequestAlterableConfig(): Incremen
 
 export function readIncrementalAlterConfigsRequest(r: Reader, v: number): IncrementalAlterConfigsRequest {
   const flex = v >= 1;
-  const m = defaultIncrementalAlterConfigsRequest();
+  const m: IncrementalAlterConfigsRequest = { resources: null as never, validateOnly: false };
   { r.field = "resources"; const n = r.arrayLength(flex, false, 4) as number; m.resources = r.elements(n, (r) => readIncrementalAlterConfigsRequestAlterConfigsResource(r, v)); }
   r.field = "validateOnly"; m.validateOnly = r.bool();
   if (flex) {
@@ -72,7 +72,7 @@ export function writeIncrementalAlterConfigsRequest(w: Writer, m: Encodable<Incr
 
 export function readIncrementalAlterConfigsRequestAlterConfigsResource(r: Reader, v: number): IncrementalAlterConfigsRequestAlterConfigsResource {
   const flex = v >= 1;
-  const m = defaultIncrementalAlterConfigsRequestAlterConfigsResource();
+  const m: IncrementalAlterConfigsRequestAlterConfigsResource = { resourceType: 0, resourceName: "", configs: null as never };
   r.field = "resourceType"; m.resourceType = r.int8();
   r.field = "resourceName"; m.resourceName = (flex ? r.compactString() : r.string());
   { r.field = "configs"; const n = r.arrayLength(flex, false, 4) as number; m.configs = r.elements(n, (r) => readIncrementalAlterConfigsRequestAlterableConfig(r, v)); }

@@ -39,7 +39,7 @@ export function defaultIncrementalAlterConfigsResponseAlterConfigsResourceRespon
 
 export function readIncrementalAlterConfigsResponse(r: Reader, v: number): IncrementalAlterConfigsResponse {
   const flex = v >= 1;
-  const m = defaultIncrementalAlterConfigsResponse();
+  const m: IncrementalAlterConfigsResponse = { throttleTimeMs: 0, responses: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   { r.field = "responses"; const n = r.arrayLength(flex, false, 6) as number; m.responses = r.elements(n, (r) => readIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, v)); }
   if (flex) {

@@ -50,7 +50,7 @@ export function defaultInitializeShareGroupStateRequestPartitionData(): Initiali
 
 export function readInitializeShareGroupStateRequest(r: Reader, v: number): InitializeShareGroupStateRequest {
   const flex = true;
-  const m = defaultInitializeShareGroupStateRequest();
+  const m: InitializeShareGroupStateRequest = { groupId: "", topics: null as never };
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
   { r.field = "topics"; const n = r.arrayLength(flex, false, 18) as number; m.topics = r.elements(n, (r) => readInitializeShareGroupStateRequestInitializeStateData(r, v)); }
   if (flex) {
@@ -70,7 +70,7 @@ export function writeInitializeShareGroupStateRequest(w: Writer, m: Encodable<In
 
 export function readInitializeShareGroupStateRequestInitializeStateData(r: Reader, v: number): InitializeShareGroupStateRequestInitializeStateData {
   const flex = true;
-  const m = defaultInitializeShareGroupStateRequestInitializeStateData();
+  const m: InitializeShareGroupStateRequestInitializeStateData = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 17) as number; m.partitions = r.elements(n, (r) => readInitializeShareGroupStateRequestPartitionData(r, v)); }
   if (flex) {

@@ -48,7 +48,7 @@ export function defaultInitializeShareGroupStateResponsePartitionResult(): Initi
 
 export function readInitializeShareGroupStateResponse(r: Reader, v: number): InitializeShareGroupStateResponse {
   const flex = true;
-  const m = defaultInitializeShareGroupStateResponse();
+  const m: InitializeShareGroupStateResponse = { results: null as never };
   { r.field = "results"; const n = r.arrayLength(flex, false, 18) as number; m.results = r.elements(n, (r) => readInitializeShareGroupStateResponseInitializeStateResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -66,7 +66,7 @@ export function writeInitializeShareGroupStateResponse(w: Writer, m: Encodable<I
 
 export function readInitializeShareGroupStateResponseInitializeStateResult(r: Reader, v: number): InitializeShareGroupStateResponseInitializeStateResult {
   const flex = true;
-  const m = defaultInitializeShareGroupStateResponseInitializeStateResult();
+  const m: InitializeShareGroupStateResponseInitializeStateResult = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 8) as number; m.partitions = r.elements(n, (r) => readInitializeShareGroupStateResponsePartitionResult(r, v)); }
   if (flex) {

@@ -47,7 +47,7 @@ export function defaultJoinGroupRequestProtocol(): JoinGroupRequestProtocol {
 
 export function readJoinGroupRequest(r: Reader, v: number): JoinGroupRequest {
   const flex = v >= 6;
-  const m = defaultJoinGroupRequest();
+  const m: JoinGroupRequest = { groupId: "", sessionTimeoutMs: 0, rebalanceTimeoutMs: -1, memberId: "", groupInstanceId: null, protocolType: "", protocols: null as never, reason: null };
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
   r.field = "sessionTimeoutMs"; m.sessionTimeoutMs = r.int32();
   if (v >= 1) { r.field = "rebalanceTimeoutMs"; m.rebalanceTimeoutMs = r.int32(); }

@@ -51,7 +51,7 @@ export function defaultJoinGroupResponseMember(): JoinGroupResponseMember {
 
 export function readJoinGroupResponse(r: Reader, v: number): JoinGroupResponse {
   const flex = v >= 6;
-  const m = defaultJoinGroupResponse();
+  const m: JoinGroupResponse = { throttleTimeMs: 0, errorCode: 0, generationId: -1, protocolType: null, protocolName: "", leader: "", skipAssignment: false, memberId: "", members: null as never };
   if (v >= 2) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "generationId"; m.generationId = r.int32();

@@ -97,7 +97,7 @@ export function defaultLeaderAndIsrRequestLeaderAndIsrLiveLeader(): LeaderAndIsr
 
 export function readLeaderAndIsrRequest(r: Reader, v: number): LeaderAndIsrRequest {
   const flex = v >= 4;
-  const m = defaultLeaderAndIsrRequest();
+  const m: LeaderAndIsrRequest = { controllerId: 0, isKRaftController: false, controllerEpoch: 0, brokerEpoch: -1n, type: 0, ungroupedPartitionStates: [], topicStates: [], liveLeaders: null as never };
   r.field = "controllerId"; m.controllerId = r.int32();
   if (v >= 7) { r.field = "isKRaftController"; m.isKRaftController = r.bool(); }
   r.field = "controllerEpoch"; m.controllerEpoch = r.int32();
@@ -133,7 +133,7 @@ export function writeLeaderAndIsrRequest(w: Writer, m: Encodable<LeaderAndIsrReq
 
 export function readLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, v: number): LeaderAndIsrRequestLeaderAndIsrPartitionState {
   const flex = v >= 4;
-  const m = defaultLeaderAndIsrRequestLeaderAndIsrPartitionState();
+  const m: LeaderAndIsrRequestLeaderAndIsrPartitionState = { topicName: "", partitionIndex: 0, controllerEpoch: 0, leader: 0, leaderEpoch: 0, isr: null as never, partitionEpoch: 0, replicas: null as never, addingReplicas: [], removingReplicas: [], isNew: false, leaderRecoveryState: 0 };
   if (v <= 1) { r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string()); }
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "controllerEpoch"; m.controllerEpoch = r.int32();

@@ -39,7 +39,7 @@ export function defaultLeaderChangeMessageVoter(): LeaderChangeMessageVoter {
 
 export function readLeaderChangeMessage(r: Reader, v: number): LeaderChangeMessage {
   const flex = true;
-  const m = defaultLeaderChangeMessage();
+  const m: LeaderChangeMessage = { version: 0, leaderId: 0, voters: null as never, grantingVoters: null as never };
   r.field = "version"; m.version = r.int16();
   r.field = "leaderId"; m.leaderId = r.int32();
   { r.field = "voters"; const n = r.arrayLength(flex, false, 5) as number; m.voters = r.elements(n, (r) => readLeaderChangeMessageVoter(r, v)); }

@@ -35,7 +35,7 @@ export function defaultListClientMetricsResourcesResponseClientMetricsResource()
 
 export function readListClientMetricsResourcesResponse(r: Reader, v: number): ListClientMetricsResourcesResponse {
   const flex = true;
-  const m = defaultListClientMetricsResourcesResponse();
+  const m: ListClientMetricsResourcesResponse = { throttleTimeMs: 0, errorCode: 0, clientMetricsResources: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   { r.field = "clientMetricsResources"; const n = r.arrayLength(flex, false, 2) as number; m.clientMetricsResources = r.elements(n, (r) => readListClientMetricsResourcesResponseClientMetricsResource(r, v)); }

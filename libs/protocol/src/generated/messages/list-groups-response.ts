@@ -41,7 +41,7 @@ export function defaultListGroupsResponseListedGroup(): ListGroupsResponseListed
 
 export function readListGroupsResponse(r: Reader, v: number): ListGroupsResponse {
   const flex = v >= 3;
-  const m = defaultListGroupsResponse();
+  const m: ListGroupsResponse = { throttleTimeMs: 0, errorCode: 0, groups: null as never };
   if (v >= 1) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
   r.field = "errorCode"; m.errorCode = r.int16();
   { r.field = "groups"; const n = r.arrayLength(flex, false, 3) as number; m.groups = r.elements(n, (r) => readListGroupsResponseListedGroup(r, v)); }

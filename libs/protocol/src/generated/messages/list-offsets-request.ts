@@ -56,7 +56,7 @@ export function defaultListOffsetsRequestListOffsetsPartition(): ListOffsetsRequ
 
 export function readListOffsetsRequest(r: Reader, v: number): ListOffsetsRequest {
   const flex = v >= 6;
-  const m = defaultListOffsetsRequest();
+  const m: ListOffsetsRequest = { replicaId: 0, isolationLevel: 0, topics: null as never, timeoutMs: 0 };
   r.field = "replicaId"; m.replicaId = r.int32();
   if (v >= 2) { r.field = "isolationLevel"; m.isolationLevel = r.int8(); }
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readListOffsetsRequestListOffsetsTopic(r, v)); }
@@ -81,7 +81,7 @@ export function writeListOffsetsRequest(w: Writer, m: Encodable<ListOffsetsReque
 
 export function readListOffsetsRequestListOffsetsTopic(r: Reader, v: number): ListOffsetsRequestListOffsetsTopic {
   const flex = v >= 6;
-  const m = defaultListOffsetsRequestListOffsetsTopic();
+  const m: ListOffsetsRequestListOffsetsTopic = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 12) as number; m.partitions = r.elements(n, (r) => readListOffsetsRequestListOffsetsPartition(r, v)); }
   if (flex) {

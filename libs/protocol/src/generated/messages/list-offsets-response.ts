@@ -56,7 +56,7 @@ export function defaultListOffsetsResponseListOffsetsPartitionResponse(): ListOf
 
 export function readListOffsetsResponse(r: Reader, v: number): ListOffsetsResponse {
   const flex = v >= 6;
-  const m = defaultListOffsetsResponse();
+  const m: ListOffsetsResponse = { throttleTimeMs: 0, topics: null as never };
   if (v >= 2) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readListOffsetsResponseListOffsetsTopicResponse(r, v)); }
   if (flex) {
@@ -76,7 +76,7 @@ export function writeListOffsetsResponse(w: Writer, m: Encodable<ListOffsetsResp
 
 export function readListOffsetsResponseListOffsetsTopicResponse(r: Reader, v: number): ListOffsetsResponseListOffsetsTopicResponse {
   const flex = v >= 6;
-  const m = defaultListOffsetsResponseListOffsetsTopicResponse();
+  const m: ListOffsetsResponseListOffsetsTopicResponse = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 10) as number; m.partitions = r.elements(n, (r) => readListOffsetsResponseListOffsetsPartitionResponse(r, v)); }
   if (flex) {

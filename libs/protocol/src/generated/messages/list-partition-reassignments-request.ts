@@ -55,7 +55,7 @@ export function writeListPartitionReassignmentsRequest(w: Writer, m: Encodable<L
 
 export function readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r: Reader, v: number): ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
   const flex = true;
-  const m = defaultListPartitionReassignmentsRequestListPartitionReassignmentsTopics();
+  const m: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics = { name: "", partitionIndexes: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.int32s(n); }
   if (flex) {

@@ -56,7 +56,7 @@ export function defaultListPartitionReassignmentsResponseOngoingPartitionReassig
 
 export function readListPartitionReassignmentsResponse(r: Reader, v: number): ListPartitionReassignmentsResponse {
   const flex = true;
-  const m = defaultListPartitionReassignmentsResponse();
+  const m: ListPartitionReassignmentsResponse = { throttleTimeMs: 0, errorCode: 0, errorMessage: "", topics: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
@@ -80,7 +80,7 @@ export function writeListPartitionReassignmentsResponse(w: Writer, m: Encodable<
 
 export function readListPartitionReassignmentsResponseOngoingTopicReassignment(r: Reader, v: number): ListPartitionReassignmentsResponseOngoingTopicReassignment {
   const flex = true;
-  const m = defaultListPartitionReassignmentsResponseOngoingTopicReassignment();
+  const m: ListPartitionReassignmentsResponseOngoingTopicReassignment = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 8) as number; m.partitions = r.elements(n, (r) => readListPartitionReassignmentsResponseOngoingPartitionReassignment(r, v)); }
   if (flex) {
@@ -100,7 +100,7 @@ export function writeListPartitionReassignmentsResponseOngoingTopicReassignment(
 
 export function readListPartitionReassignmentsResponseOngoingPartitionReassignment(r: Reader, v: number): ListPartitionReassignmentsResponseOngoingPartitionReassignment {
   const flex = true;
-  const m = defaultListPartitionReassignmentsResponseOngoingPartitionReassignment();
+  const m: ListPartitionReassignmentsResponseOngoingPartitionReassignment = { partitionIndex: 0, replicas: null as never, addingReplicas: null as never, removingReplicas: null as never };
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   { r.field = "replicas"; const n = r.arrayLength(flex, false, 4) as number; m.replicas = r.int32s(n); }
   { r.field = "addingReplicas"; const n = r.arrayLength(flex, false, 4) as number; m.addingReplicas = r.int32s(n); }

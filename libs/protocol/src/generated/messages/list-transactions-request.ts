@@ -24,7 +24,7 @@ export function defaultListTransactionsRequest(): ListTransactionsRequest {
 
 export function readListTransactionsRequest(r: Reader, v: number): ListTransactionsRequest {
   const flex = true;
-  const m = defaultListTransactionsRequest();
+  const m: ListTransactionsRequest = { stateFilters: null as never, producerIdFilters: null as never, durationFilter: -1n };
   { r.field = "stateFilters"; const n = r.arrayLength(flex, false, 1) as number; m.stateFilters = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
   { r.field = "producerIdFilters"; const n = r.arrayLength(flex, false, 8) as number; m.producerIdFilters = r.elements(n, (r) => r.int64()); }
   if (v >= 1) { r.field = "durationFilter"; m.durationFilter = r.int64(); }

@@ -41,7 +41,7 @@ export function defaultListTransactionsResponseTransactionState(): ListTransacti
 
 export function readListTransactionsResponse(r: Reader, v: number): ListTransactionsResponse {
   const flex = true;
-  const m = defaultListTransactionsResponse();
+  const m: ListTransactionsResponse = { throttleTimeMs: 0, errorCode: 0, unknownStateFilters: null as never, transactionStates: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   { r.field = "unknownStateFilters"; const n = r.arrayLength(flex, false, 1) as number; m.unknownStateFilters = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }

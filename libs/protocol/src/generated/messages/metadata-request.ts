@@ -39,7 +39,7 @@ export function defaultMetadataRequestTopic(): MetadataRequestTopic {
 
 export function readMetadataRequest(r: Reader, v: number): MetadataRequest {
   const flex = v >= 9;
-  const m = defaultMetadataRequest();
+  const m: MetadataRequest = { topics: null as never, allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
   { r.field = "topics"; const n = r.arrayLength(flex, v >= 1, 2); m.topics = n === null ? null : r.elements(n, (r) => readMetadataRequestTopic(r, v)); }
   if (v >= 4) { r.field = "allowAutoTopicCreation"; m.allowAutoTopicCreation = r.bool(); }
   if ((v >= 8 && v <= 10)) { r.field = "includeClusterAuthorizedOperations"; m.includeClusterAuthorizedOperations = r.bool(); }

@@ -91,7 +91,7 @@ export function defaultMetadataResponsePartition(): MetadataResponsePartition {
 
 export function readMetadataResponse(r: Reader, v: number): MetadataResponse {
   const flex = v >= 9;
-  const m = defaultMetadataResponse();
+  const m: MetadataResponse = { throttleTimeMs: 0, brokers: null as never, clusterId: null, controllerId: -1, topics: null as never, clusterAuthorizedOperations: -2147483648 };
   if (v >= 3) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
   { r.field = "brokers"; const n = r.arrayLength(flex, false, 10) as number; m.brokers = r.elements(n, (r) => readMetadataResponseBroker(r, v)); }
   if (v >= 2) { r.field = "clusterId"; m.clusterId = (flex ? r.compactNullableString() : r.nullableString()); }
@@ -144,7 +144,7 @@ export function writeMetadataResponseBroker(w: Writer, m: Encodable<MetadataResp
 
 export function readMetadataResponseTopic(r: Reader, v: number): MetadataResponseTopic {
   const flex = v >= 9;
-  const m = defaultMetadataResponseTopic();
+  const m: MetadataResponseTopic = { errorCode: 0, name: "", topicId: ZERO_UUID, isInternal: false, partitions: null as never, topicAuthorizedOperations: -2147483648 };
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "name"; m.name = (flex ? (v >= 12 ? r.compactNullableString() : r.compactString()) : (v >= 12 ? r.nullableString() : r.string()));
   if (v >= 10) { r.field = "topicId"; m.topicId = r.uuid(); }
@@ -173,7 +173,7 @@ export function writeMetadataResponseTopic(w: Writer, m: Encodable<MetadataRespo
 
 export function readMetadataResponsePartition(r: Reader, v: number): MetadataResponsePartition {
   const flex = v >= 9;
-  const m = defaultMetadataResponsePartition();
+  const m: MetadataResponsePartition = { errorCode: 0, partitionIndex: 0, leaderId: 0, leaderEpoch: -1, replicaNodes: null as never, isrNodes: null as never, offlineReplicas: [] };
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "leaderId"; m.leaderId = r.int32();

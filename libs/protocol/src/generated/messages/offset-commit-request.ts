@@ -62,7 +62,7 @@ export function defaultOffsetCommitRequestPartition(): OffsetCommitRequestPartit
 
 export function readOffsetCommitRequest(r: Reader, v: number): OffsetCommitRequest {
   const flex = v >= 8;
-  const m = defaultOffsetCommitRequest();
+  const m: OffsetCommitRequest = { groupId: "", generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, retentionTimeMs: -1n, topics: null as never };
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
   if (v >= 1) { r.field = "generationIdOrMemberEpoch"; m.generationIdOrMemberEpoch = r.int32(); }
   if (v >= 1) { r.field = "memberId"; m.memberId = (flex ? r.compactString() : r.string()); }
@@ -91,7 +91,7 @@ export function writeOffsetCommitRequest(w: Writer, m: Encodable<OffsetCommitReq
 
 export function readOffsetCommitRequestTopic(r: Reader, v: number): OffsetCommitRequestTopic {
   const flex = v >= 8;
-  const m = defaultOffsetCommitRequestTopic();
+  const m: OffsetCommitRequestTopic = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 14) as number; m.partitions = r.elements(n, (r) => readOffsetCommitRequestPartition(r, v)); }
   if (flex) {

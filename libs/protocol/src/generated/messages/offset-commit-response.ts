@@ -48,7 +48,7 @@ export function defaultOffsetCommitResponsePartition(): OffsetCommitResponsePart
 
 export function readOffsetCommitResponse(r: Reader, v: number): OffsetCommitResponse {
   const flex = v >= 8;
-  const m = defaultOffsetCommitResponse();
+  const m: OffsetCommitResponse = { throttleTimeMs: 0, topics: null as never };
   if (v >= 3) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readOffsetCommitResponseTopic(r, v)); }
   if (flex) {
@@ -68,7 +68,7 @@ export function writeOffsetCommitResponse(w: Writer, m: Encodable<OffsetCommitRe
 
 export function readOffsetCommitResponseTopic(r: Reader, v: number): OffsetCommitResponseTopic {
   const flex = v >= 8;
-  const m = defaultOffsetCommitResponseTopic();
+  const m: OffsetCommitResponseTopic = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 6) as number; m.partitions = r.elements(n, (r) => readOffsetCommitResponsePartition(r, v)); }
   if (flex) {

@@ -46,7 +46,7 @@ export function defaultOffsetDeleteRequestPartition(): OffsetDeleteRequestPartit
 
 export function readOffsetDeleteRequest(r: Reader, v: number): OffsetDeleteRequest {
   const flex = false;
-  const m = defaultOffsetDeleteRequest();
+  const m: OffsetDeleteRequest = { groupId: "", topics: null as never };
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
   { r.field = "topics"; const n = r.arrayLength(flex, false, 6) as number; m.topics = r.elements(n, (r) => readOffsetDeleteRequestTopic(r, v)); }
   return m;
@@ -60,7 +60,7 @@ export function writeOffsetDeleteRequest(w: Writer, m: Encodable<OffsetDeleteReq
 
 export function readOffsetDeleteRequestTopic(r: Reader, v: number): OffsetDeleteRequestTopic {
   const flex = false;
-  const m = defaultOffsetDeleteRequestTopic();
+  const m: OffsetDeleteRequestTopic = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.elements(n, (r) => readOffsetDeleteRequestPartition(r, v)); }
   return m;

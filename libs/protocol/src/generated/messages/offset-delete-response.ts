@@ -50,7 +50,7 @@ export function defaultOffsetDeleteResponsePartition(): OffsetDeleteResponsePart
 
 export function readOffsetDeleteResponse(r: Reader, v: number): OffsetDeleteResponse {
   const flex = false;
-  const m = defaultOffsetDeleteResponse();
+  const m: OffsetDeleteResponse = { errorCode: 0, throttleTimeMs: 0, topics: null as never };
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   { r.field = "topics"; const n = r.arrayLength(flex, false, 6) as number; m.topics = r.elements(n, (r) => readOffsetDeleteResponseTopic(r, v)); }
@@ -66,7 +66,7 @@ export function writeOffsetDeleteResponse(w: Writer, m: Encodable<OffsetDeleteRe
 
 export function readOffsetDeleteResponseTopic(r: Reader, v: number): OffsetDeleteResponseTopic {
   const flex = false;
-  const m = defaultOffsetDeleteResponseTopic();
+  const m: OffsetDeleteResponseTopic = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 6) as number; m.partitions = r.elements(n, (r) => readOffsetDeleteResponsePartition(r, v)); }
   return m;

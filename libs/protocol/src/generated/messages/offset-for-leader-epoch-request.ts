@@ -50,7 +50,7 @@ export function defaultOffsetForLeaderEpochRequestOffsetForLeaderPartition(): Of
 
 export function readOffsetForLeaderEpochRequest(r: Reader, v: number): OffsetForLeaderEpochRequest {
   const flex = v >= 4;
-  const m = defaultOffsetForLeaderEpochRequest();
+  const m: OffsetForLeaderEpochRequest = { replicaId: -2, topics: null as never };
   if (v >= 3) { r.field = "replicaId"; m.replicaId = r.int32(); }
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, v)); }
   if (flex) {
@@ -70,7 +70,7 @@ export function writeOffsetForLeaderEpochRequest(w: Writer, m: Encodable<OffsetF
 
 export function readOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: Reader, v: number): OffsetForLeaderEpochRequestOffsetForLeaderTopic {
   const flex = v >= 4;
-  const m = defaultOffsetForLeaderEpochRequestOffsetForLeaderTopic();
+  const m: OffsetForLeaderEpochRequestOffsetForLeaderTopic = { topic: "", partitions: null as never };
   r.field = "topic"; m.topic = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 8) as number; m.partitions = r.elements(n, (r) => readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, v)); }
   if (flex) {

@@ -52,7 +52,7 @@ export function defaultOffsetForLeaderEpochResponseEpochEndOffset(): OffsetForLe
 
 export function readOffsetForLeaderEpochResponse(r: Reader, v: number): OffsetForLeaderEpochResponse {
   const flex = v >= 4;
-  const m = defaultOffsetForLeaderEpochResponse();
+  const m: OffsetForLeaderEpochResponse = { throttleTimeMs: 0, topics: null as never };
   if (v >= 2) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, v)); }
   if (flex) {
@@ -72,7 +72,7 @@ export function writeOffsetForLeaderEpochResponse(w: Writer, m: Encodable<Offset
 
 export function readOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r: Reader, v: number): OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
   const flex = v >= 4;
-  const m = defaultOffsetForLeaderEpochResponseOffsetForLeaderTopicResult();
+  const m: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult = { topic: "", partitions: null as never };
   r.field = "topic"; m.topic = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 14) as number; m.partitions = r.elements(n, (r) => readOffsetForLeaderEpochResponseEpochEndOffset(r, v)); }
   if (flex) {

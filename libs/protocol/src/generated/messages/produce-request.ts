@@ -52,7 +52,7 @@ export function defaultProduceRequestPartitionProduceData(): ProduceRequestParti
 
 export function readProduceRequest(r: Reader, v: number): ProduceRequest {
   const flex = v >= 9;
-  const m = defaultProduceRequest();
+  const m: ProduceRequest = { transactionalId: null, acks: 0, timeoutMs: 0, topicData: null as never };
   if (v >= 3) { r.field = "transactionalId"; m.transactionalId = (flex ? r.compactNullableString() : r.nullableString()); }
   r.field = "acks"; m.acks = r.int16();
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
@@ -77,7 +77,7 @@ export function writeProduceRequest(w: Writer, m: Encodable<ProduceRequest>, v: 
 
 export function readProduceRequestTopicProduceData(r: Reader, v: number): ProduceRequestTopicProduceData {
   const flex = v >= 9;
-  const m = defaultProduceRequestTopicProduceData();
+  const m: ProduceRequestTopicProduceData = { name: "", partitionData: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitionData"; const n = r.arrayLength(flex, false, 6) as number; m.partitionData = r.elements(n, (r) => readProduceRequestPartitionProduceData(r, v)); }
   if (flex) {

@@ -105,7 +105,7 @@ export function defaultProduceResponseNodeEndpoint(): ProduceResponseNodeEndpoin
 
 export function readProduceResponse(r: Reader, v: number): ProduceResponse {
   const flex = v >= 9;
-  const m = defaultProduceResponse();
+  const m: ProduceResponse = { responses: null as never, throttleTimeMs: 0, nodeEndpoints: [] };
   { r.field = "responses"; const n = r.arrayLength(flex, false, 3) as number; m.responses = r.elements(n, (r) => readProduceResponseTopicProduceResponse(r, v)); }
   if (v >= 1) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
   if (flex) {
@@ -136,7 +136,7 @@ export function writeProduceResponse(w: Writer, m: Encodable<ProduceResponse>, v
 
 export function readProduceResponseTopicProduceResponse(r: Reader, v: number): ProduceResponseTopicProduceResponse {
   const flex = v >= 9;
-  const m = defaultProduceResponseTopicProduceResponse();
+  const m: ProduceResponseTopicProduceResponse = { name: "", partitionResponses: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitionResponses"; const n = r.arrayLength(flex, false, 14) as number; m.partitionResponses = r.elements(n, (r) => readProduceResponsePartitionProduceResponse(r, v)); }
   if (flex) {

@@ -48,7 +48,7 @@ export function defaultReadShareGroupStateRequestPartitionData(): ReadShareGroup
 
 export function readReadShareGroupStateRequest(r: Reader, v: number): ReadShareGroupStateRequest {
   const flex = true;
-  const m = defaultReadShareGroupStateRequest();
+  const m: ReadShareGroupStateRequest = { groupId: "", topics: null as never };
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
   { r.field = "topics"; const n = r.arrayLength(flex, false, 18) as number; m.topics = r.elements(n, (r) => readReadShareGroupStateRequestReadStateData(r, v)); }
   if (flex) {
@@ -68,7 +68,7 @@ export function writeReadShareGroupStateRequest(w: Writer, m: Encodable<ReadShar
 
 export function readReadShareGroupStateRequestReadStateData(r: Reader, v: number): ReadShareGroupStateRequestReadStateData {
   const flex = true;
-  const m = defaultReadShareGroupStateRequestReadStateData();
+  const m: ReadShareGroupStateRequestReadStateData = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 9) as number; m.partitions = r.elements(n, (r) => readReadShareGroupStateRequestPartitionData(r, v)); }
   if (flex) {

@@ -71,7 +71,7 @@ export function defaultReadShareGroupStateResponseStateBatch(): ReadShareGroupSt
 
 export function readReadShareGroupStateResponse(r: Reader, v: number): ReadShareGroupStateResponse {
   const flex = true;
-  const m = defaultReadShareGroupStateResponse();
+  const m: ReadShareGroupStateResponse = { results: null as never };
   { r.field = "results"; const n = r.arrayLength(flex, false, 18) as number; m.results = r.elements(n, (r) => readReadShareGroupStateResponseReadStateResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -89,7 +89,7 @@ export function writeReadShareGroupStateResponse(w: Writer, m: Encodable<ReadSha
 
 export function readReadShareGroupStateResponseReadStateResult(r: Reader, v: number): ReadShareGroupStateResponseReadStateResult {
   const flex = true;
-  const m = defaultReadShareGroupStateResponseReadStateResult();
+  const m: ReadShareGroupStateResponseReadStateResult = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 21) as number; m.partitions = r.elements(n, (r) => readReadShareGroupStateResponsePartitionResult(r, v)); }
   if (flex) {
@@ -109,7 +109,7 @@ export function writeReadShareGroupStateResponseReadStateResult(w: Writer, m: En
 
 export function readReadShareGroupStateResponsePartitionResult(r: Reader, v: number): ReadShareGroupStateResponsePartitionResult {
   const flex = true;
-  const m = defaultReadShareGroupStateResponsePartitionResult();
+  const m: ReadShareGroupStateResponsePartitionResult = { partition: 0, errorCode: 0, errorMessage: null, stateEpoch: 0, startOffset: 0n, stateBatches: null as never };
   r.field = "partition"; m.partition = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());

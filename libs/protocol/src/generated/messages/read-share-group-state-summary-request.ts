@@ -48,7 +48,7 @@ export function defaultReadShareGroupStateSummaryRequestPartitionData(): ReadSha
 
 export function readReadShareGroupStateSummaryRequest(r: Reader, v: number): ReadShareGroupStateSummaryRequest {
   const flex = true;
-  const m = defaultReadShareGroupStateSummaryRequest();
+  const m: ReadShareGroupStateSummaryRequest = { groupId: "", topics: null as never };
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
   { r.field = "topics"; const n = r.arrayLength(flex, false, 18) as number; m.topics = r.elements(n, (r) => readReadShareGroupStateSummaryRequestReadStateSummaryData(r, v)); }
   if (flex) {
@@ -68,7 +68,7 @@ export function writeReadShareGroupStateSummaryRequest(w: Writer, m: Encodable<R
 
 export function readReadShareGroupStateSummaryRequestReadStateSummaryData(r: Reader, v: number): ReadShareGroupStateSummaryRequestReadStateSummaryData {
   const flex = true;
-  const m = defaultReadShareGroupStateSummaryRequestReadStateSummaryData();
+  const m: ReadShareGroupStateSummaryRequestReadStateSummaryData = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 9) as number; m.partitions = r.elements(n, (r) => readReadShareGroupStateSummaryRequestPartitionData(r, v)); }
   if (flex) {

@@ -52,7 +52,7 @@ export function defaultReadShareGroupStateSummaryResponsePartitionResult(): Read
 
 export function readReadShareGroupStateSummaryResponse(r: Reader, v: number): ReadShareGroupStateSummaryResponse {
   const flex = true;
-  const m = defaultReadShareGroupStateSummaryResponse();
+  const m: ReadShareGroupStateSummaryResponse = { results: null as never };
   { r.field = "results"; const n = r.arrayLength(flex, false, 18) as number; m.results = r.elements(n, (r) => readReadShareGroupStateSummaryResponseReadStateSummaryResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -70,7 +70,7 @@ export function writeReadShareGroupStateSummaryResponse(w: Writer, m: Encodable<
 
 export function readReadShareGroupStateSummaryResponseReadStateSummaryResult(r: Reader, v: number): ReadShareGroupStateSummaryResponseReadStateSummaryResult {
   const flex = true;
-  const m = defaultReadShareGroupStateSummaryResponseReadStateSummaryResult();
+  const m: ReadShareGroupStateSummaryResponseReadStateSummaryResult = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 20) as number; m.partitions = r.elements(n, (r) => readReadShareGroupStateSummaryResponsePartitionResult(r, v)); }
   if (flex) {

@@ -22,7 +22,7 @@ export function defaultSaslHandshakeResponse(): SaslHandshakeResponse {
 
 export function readSaslHandshakeResponse(r: Reader, v: number): SaslHandshakeResponse {
   const flex = false;
-  const m = defaultSaslHandshakeResponse();
+  const m: SaslHandshakeResponse = { errorCode: 0, mechanisms: null as never };
   r.field = "errorCode"; m.errorCode = r.int16();
   { r.field = "mechanisms"; const n = r.arrayLength(flex, false, 2) as number; m.mechanisms = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
   return m;

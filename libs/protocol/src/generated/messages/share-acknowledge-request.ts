@@ -67,7 +67,7 @@ export function defaultShareAcknowledgeRequestAcknowledgementBatch(): ShareAckno
 
 export function readShareAcknowledgeRequest(r: Reader, v: number): ShareAcknowledgeRequest {
   const flex = true;
-  const m = defaultShareAcknowledgeRequest();
+  const m: ShareAcknowledgeRequest = { groupId: null, memberId: "", shareSessionEpoch: 0, topics: null as never };
   r.field = "groupId"; m.groupId = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "memberId"; m.memberId = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "shareSessionEpoch"; m.shareSessionEpoch = r.int32();
@@ -91,7 +91,7 @@ export function writeShareAcknowledgeRequest(w: Writer, m: Encodable<ShareAcknow
 
 export function readShareAcknowledgeRequestAcknowledgeTopic(r: Reader, v: number): ShareAcknowledgeRequestAcknowledgeTopic {
   const flex = true;
-  const m = defaultShareAcknowledgeRequestAcknowledgeTopic();
+  const m: ShareAcknowledgeRequestAcknowledgeTopic = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 6) as number; m.partitions = r.elements(n, (r) => readShareAcknowledgeRequestAcknowledgePartition(r, v)); }
   if (flex) {
@@ -111,7 +111,7 @@ export function writeShareAcknowledgeRequestAcknowledgeTopic(w: Writer, m: Encod
 
 export function readShareAcknowledgeRequestAcknowledgePartition(r: Reader, v: number): ShareAcknowledgeRequestAcknowledgePartition {
   const flex = true;
-  const m = defaultShareAcknowledgeRequestAcknowledgePartition();
+  const m: ShareAcknowledgeRequestAcknowledgePartition = { partitionIndex: 0, acknowledgementBatches: null as never };
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   { r.field = "acknowledgementBatches"; const n = r.arrayLength(flex, false, 18) as number; m.acknowledgementBatches = r.elements(n, (r) => readShareAcknowledgeRequestAcknowledgementBatch(r, v)); }
   if (flex) {
@@ -131,7 +131,7 @@ export function writeShareAcknowledgeRequestAcknowledgePartition(w: Writer, m: E
 
 export function readShareAcknowledgeRequestAcknowledgementBatch(r: Reader, v: number): ShareAcknowledgeRequestAcknowledgementBatch {
   const flex = true;
-  const m = defaultShareAcknowledgeRequestAcknowledgementBatch();
+  const m: ShareAcknowledgeRequestAcknowledgementBatch = { firstOffset: 0n, lastOffset: 0n, acknowledgeTypes: null as never };
   r.field = "firstOffset"; m.firstOffset = r.int64();
   r.field = "lastOffset"; m.lastOffset = r.int64();
   { r.field = "acknowledgeTypes"; const n = r.arrayLength(flex, false, 1) as number; m.acknowledgeTypes = r.elements(n, (r) => r.int8()); }

@@ -88,7 +88,7 @@ export function defaultShareAcknowledgeResponseNodeEndpoint(): ShareAcknowledgeR
 
 export function readShareAcknowledgeResponse(r: Reader, v: number): ShareAcknowledgeResponse {
   const flex = true;
-  const m = defaultShareAcknowledgeResponse();
+  const m: ShareAcknowledgeResponse = { throttleTimeMs: 0, errorCode: 0, errorMessage: null, responses: null as never, nodeEndpoints: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
@@ -114,7 +114,7 @@ export function writeShareAcknowledgeResponse(w: Writer, m: Encodable<ShareAckno
 
 export function readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Reader, v: number): ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
   const flex = true;
-  const m = defaultShareAcknowledgeResponseShareAcknowledgeTopicResponse();
+  const m: ShareAcknowledgeResponseShareAcknowledgeTopicResponse = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 17) as number; m.partitions = r.elements(n, (r) => readShareAcknowledgeResponsePartitionData(r, v)); }
   if (flex) {
@@ -134,7 +134,7 @@ export function writeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w: Wr
 
 export function readShareAcknowledgeResponsePartitionData(r: Reader, v: number): ShareAcknowledgeResponsePartitionData {
   const flex = true;
-  const m = defaultShareAcknowledgeResponsePartitionData();
+  const m: ShareAcknowledgeResponsePartitionData = { partitionIndex: 0, errorCode: 0, errorMessage: null, currentLeader: null as never };
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());

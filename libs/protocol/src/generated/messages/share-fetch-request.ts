@@ -90,7 +90,7 @@ export function defaultShareFetchRequestForgottenTopic(): ShareFetchRequestForgo
 
 export function readShareFetchRequest(r: Reader, v: number): ShareFetchRequest {
   const flex = true;
-  const m = defaultShareFetchRequest();
+  const m: ShareFetchRequest = { groupId: null, memberId: "", shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 0, maxBytes: 2147483647, topics: null as never, forgottenTopicsData: null as never };
   r.field = "groupId"; m.groupId = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "memberId"; m.memberId = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "shareSessionEpoch"; m.shareSessionEpoch = r.int32();
@@ -122,7 +122,7 @@ export function writeShareFetchRequest(w: Writer, m: Encodable<ShareFetchRequest
 
 export function readShareFetchRequestFetchTopic(r: Reader, v: number): ShareFetchRequestFetchTopic {
   const flex = true;
-  const m = defaultShareFetchRequestFetchTopic();
+  const m: ShareFetchRequestFetchTopic = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 10) as number; m.partitions = r.elements(n, (r) => readShareFetchRequestFetchPartition(r, v)); }
   if (flex) {
@@ -142,7 +142,7 @@ export function writeShareFetchRequestFetchTopic(w: Writer, m: Encodable<ShareFe
 
 export function readShareFetchRequestFetchPartition(r: Reader, v: number): ShareFetchRequestFetchPartition {
   const flex = true;
-  const m = defaultShareFetchRequestFetchPartition();
+  const m: ShareFetchRequestFetchPartition = { partitionIndex: 0, partitionMaxBytes: 0, acknowledgementBatches: null as never };
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "partitionMaxBytes"; m.partitionMaxBytes = r.int32();
   { r.field = "acknowledgementBatches"; const n = r.arrayLength(flex, false, 18) as number; m.acknowledgementBatches = r.elements(n, (r) => readShareFetchRequestAcknowledgementBatch(r, v)); }
@@ -164,7 +164,7 @@ export function writeShareFetchRequestFetchPartition(w: Writer, m: Encodable<Sha
 
 export function readShareFetchRequestAcknowledgementBatch(r: Reader, v: number): ShareFetchRequestAcknowledgementBatch {
   const flex = true;
-  const m = defaultShareFetchRequestAcknowledgementBatch();
+  const m: ShareFetchRequestAcknowledgementBatch = { firstOffset: 0n, lastOffset: 0n, acknowledgeTypes: null as never };
   r.field = "firstOffset"; m.firstOffset = r.int64();
   r.field = "lastOffset"; m.lastOffset = r.int64();
   { r.field = "acknowledgeTypes"; const n = r.arrayLength(flex, false, 1) as number; m.acknowledgeTypes = r.elements(n, (r) => r.int8()); }
@@ -186,7 +186,7 @@ export function writeShareFetchRequestAcknowledgementBatch(w: Writer, m: Encodab
 
 export function readShareFetchRequestForgottenTopic(r: Reader, v: number): ShareFetchRequestForgottenTopic {
   const flex = true;
-  const m = defaultShareFetchRequestForgottenTopic();
+  const m: ShareFetchRequestForgottenTopic = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
   if (flex) {

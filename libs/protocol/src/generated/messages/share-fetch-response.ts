@@ -111,7 +111,7 @@ export function defaultShareFetchResponseNodeEndpoint(): ShareFetchResponseNodeE
 
 export function readShareFetchResponse(r: Reader, v: number): ShareFetchResponse {
   const flex = true;
-  const m = defaultShareFetchResponse();
+  const m: ShareFetchResponse = { throttleTimeMs: 0, errorCode: 0, errorMessage: null, responses: null as never, nodeEndpoints: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
@@ -137,7 +137,7 @@ export function writeShareFetchResponse(w: Writer, m: Encodable<ShareFetchRespon
 
 export function readShareFetchResponseShareFetchableTopicResponse(r: Reader, v: number): ShareFetchResponseShareFetchableTopicResponse {
   const flex = true;
-  const m = defaultShareFetchResponseShareFetchableTopicResponse();
+  const m: ShareFetchResponseShareFetchableTopicResponse = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 22) as number; m.partitions = r.elements(n, (r) => readShareFetchResponsePartitionData(r, v)); }
   if (flex) {
@@ -157,7 +157,7 @@ export function writeShareFetchResponseShareFetchableTopicResponse(w: Writer, m:
 
 export function readShareFetchResponsePartitionData(r: Reader, v: number): ShareFetchResponsePartitionData {
   const flex = true;
-  const m = defaultShareFetchResponsePartitionData();
+  const m: ShareFetchResponsePartitionData = { partitionIndex: 0, errorCode: 0, errorMessage: null, acknowledgeErrorCode: 0, acknowledgeErrorMessage: null, currentLeader: null as never, records: null, acquiredRecords: null as never };
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());

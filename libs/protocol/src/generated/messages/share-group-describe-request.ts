@@ -22,7 +22,7 @@ export function defaultShareGroupDescribeRequest(): ShareGroupDescribeRequest {
 
 export function readShareGroupDescribeRequest(r: Reader, v: number): ShareGroupDescribeRequest {
   const flex = true;
-  const m = defaultShareGroupDescribeRequest();
+  const m: ShareGroupDescribeRequest = { groupIds: null as never, includeAuthorizedOperations: false };
   { r.field = "groupIds"; const n = r.arrayLength(flex, false, 1) as number; m.groupIds = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
   r.field = "includeAuthorizedOperations"; m.includeAuthorizedOperations = r.bool();
   if (flex) {

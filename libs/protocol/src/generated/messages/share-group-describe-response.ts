@@ -98,7 +98,7 @@ export function defaultShareGroupDescribeResponseMember(): ShareGroupDescribeRes
 
 export function readShareGroupDescribeResponse(r: Reader, v: number): ShareGroupDescribeResponse {
   const flex = true;
-  const m = defaultShareGroupDescribeResponse();
+  const m: ShareGroupDescribeResponse = { throttleTimeMs: 0, groups: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   { r.field = "groups"; const n = r.arrayLength(flex, false, 20) as number; m.groups = r.elements(n, (r) => readShareGroupDescribeResponseDescribedGroup(r, v)); }
   if (flex) {
@@ -118,7 +118,7 @@ export function writeShareGroupDescribeResponse(w: Writer, m: Encodable<ShareGro
 
 export function readShareGroupDescribeResponseTopicPartitions(r: Reader, v: number): ShareGroupDescribeResponseTopicPartitions {
   const flex = true;
-  const m = defaultShareGroupDescribeResponseTopicPartitions();
+  const m: ShareGroupDescribeResponseTopicPartitions = { topicId: ZERO_UUID, topicName: "", partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
@@ -140,7 +140,7 @@ export function writeShareGroupDescribeResponseTopicPartitions(w: Writer, m: Enc
 
 export function readShareGroupDescribeResponseAssignment(r: Reader, v: number): ShareGroupDescribeResponseAssignment {
   const flex = true;
-  const m = defaultShareGroupDescribeResponseAssignment();
+  const m: ShareGroupDescribeResponseAssignment = { topicPartitions: null as never };
   { r.field = "topicPartitions"; const n = r.arrayLength(flex, false, 19) as number; m.topicPartitions = r.elements(n, (r) => readShareGroupDescribeResponseTopicPartitions(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -158,7 +158,7 @@ export function writeShareGroupDescribeResponseAssignment(w: Writer, m: Encodabl
 
 export function readShareGroupDescribeResponseDescribedGroup(r: Reader, v: number): ShareGroupDescribeResponseDescribedGroup {
   const flex = true;
-  const m = defaultShareGroupDescribeResponseDescribedGroup();
+  const m: ShareGroupDescribeResponseDescribedGroup = { errorCode: 0, errorMessage: null, groupId: "", groupState: "", groupEpoch: 0, assignmentEpoch: 0, assignorName: "", members: null as never, authorizedOperations: -2147483648 };
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
@@ -192,7 +192,7 @@ export function writeShareGroupDescribeResponseDescribedGroup(w: Writer, m: Enco
 
 export function readShareGroupDescribeResponseMember(r: Reader, v: number): ShareGroupDescribeResponseMember {
   const flex = true;
-  const m = defaultShareGroupDescribeResponseMember();
+  const m: ShareGroupDescribeResponseMember = { memberId: "", rackId: null, memberEpoch: 0, clientId: "", clientHost: "", subscribedTopicNames: null as never, assignment: null as never };
   r.field = "memberId"; m.memberId = (flex ? r.compactString() : r.string());
   r.field = "rackId"; m.rackId = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "memberEpoch"; m.memberEpoch = r.int32();

@@ -86,7 +86,7 @@ export function writeShareGroupHeartbeatResponse(w: Writer, m: Encodable<ShareGr
 
 export function readShareGroupHeartbeatResponseTopicPartitions(r: Reader, v: number): ShareGroupHeartbeatResponseTopicPartitions {
   const flex = true;
-  const m = defaultShareGroupHeartbeatResponseTopicPartitions();
+  const m: ShareGroupHeartbeatResponseTopicPartitions = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 4) as number; m.partitions = r.int32s(n); }
   if (flex) {
@@ -106,7 +106,7 @@ export function writeShareGroupHeartbeatResponseTopicPartitions(w: Writer, m: En
 
 export function readShareGroupHeartbeatResponseAssignment(r: Reader, v: number): ShareGroupHeartbeatResponseAssignment {
   const flex = true;
-  const m = defaultShareGroupHeartbeatResponseAssignment();
+  const m: ShareGroupHeartbeatResponseAssignment = { topicPartitions: null as never };
   { r.field = "topicPartitions"; const n = r.arrayLength(flex, false, 18) as number; m.topicPartitions = r.elements(n, (r) => readShareGroupHeartbeatResponseTopicPartitions(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);

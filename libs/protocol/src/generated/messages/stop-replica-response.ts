@@ -37,7 +37,7 @@ export function defaultStopReplicaResponseStopReplicaPartitionError(): StopRepli
 
 export function readStopReplicaResponse(r: Reader, v: number): StopReplicaResponse {
   const flex = v >= 2;
-  const m = defaultStopReplicaResponse();
+  const m: StopReplicaResponse = { errorCode: 0, partitionErrors: null as never };
   r.field = "errorCode"; m.errorCode = r.int16();
   { r.field = "partitionErrors"; const n = r.arrayLength(flex, false, 8) as number; m.partitionErrors = r.elements(n, (r) => readStopReplicaResponseStopReplicaPartitionError(r, v)); }
   if (flex) {

@@ -45,7 +45,7 @@ export function defaultSyncGroupRequestAssignment(): SyncGroupRequestAssignment 
 
 export function readSyncGroupRequest(r: Reader, v: number): SyncGroupRequest {
   const flex = v >= 4;
-  const m = defaultSyncGroupRequest();
+  const m: SyncGroupRequest = { groupId: "", generationId: 0, memberId: "", groupInstanceId: null, protocolType: null, protocolName: null, assignments: null as never };
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
   r.field = "generationId"; m.generationId = r.int32();
   r.field = "memberId"; m.memberId = (flex ? r.compactString() : r.string());

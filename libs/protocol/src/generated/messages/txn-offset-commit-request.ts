@@ -64,7 +64,7 @@ export function defaultTxnOffsetCommitRequestPartition(): TxnOffsetCommitRequest
 
 export function readTxnOffsetCommitRequest(r: Reader, v: number): TxnOffsetCommitRequest {
   const flex = v >= 3;
-  const m = defaultTxnOffsetCommitRequest();
+  const m: TxnOffsetCommitRequest = { transactionalId: "", groupId: "", producerId: 0n, producerEpoch: 0, generationId: -1, memberId: "", groupInstanceId: null, topics: null as never };
   r.field = "transactionalId"; m.transactionalId = (flex ? r.compactString() : r.string());
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
   r.field = "producerId"; m.producerId = r.int64();
@@ -99,7 +99,7 @@ export function writeTxnOffsetCommitRequest(w: Writer, m: Encodable<TxnOffsetCom
 
 export function readTxnOffsetCommitRequestTopic(r: Reader, v: number): TxnOffsetCommitRequestTopic {
   const flex = v >= 3;
-  const m = defaultTxnOffsetCommitRequestTopic();
+  const m: TxnOffsetCommitRequestTopic = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 14) as number; m.partitions = r.elements(n, (r) => readTxnOffsetCommitRequestPartition(r, v)); }
   if (flex) {

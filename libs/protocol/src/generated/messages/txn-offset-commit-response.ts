@@ -48,7 +48,7 @@ export function defaultTxnOffsetCommitResponsePartition(): TxnOffsetCommitRespon
 
 export function readTxnOffsetCommitResponse(r: Reader, v: number): TxnOffsetCommitResponse {
   const flex = v >= 3;
-  const m = defaultTxnOffsetCommitResponse();
+  const m: TxnOffsetCommitResponse = { throttleTimeMs: 0, topics: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readTxnOffsetCommitResponseTopic(r, v)); }
   if (flex) {
@@ -68,7 +68,7 @@ export function writeTxnOffsetCommitResponse(w: Writer, m: Encodable<TxnOffsetCo
 
 export function readTxnOffsetCommitResponseTopic(r: Reader, v: number): TxnOffsetCommitResponseTopic {
   const flex = v >= 3;
-  const m = defaultTxnOffsetCommitResponseTopic();
+  const m: TxnOffsetCommitResponseTopic = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 6) as number; m.partitions = r.elements(n, (r) => readTxnOffsetCommitResponsePartition(r, v)); }
   if (flex) {

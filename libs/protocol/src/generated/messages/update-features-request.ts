@@ -41,7 +41,7 @@ export function defaultUpdateFeaturesRequestFeatureUpdateKey(): UpdateFeaturesRe
 
 export function readUpdateFeaturesRequest(r: Reader, v: number): UpdateFeaturesRequest {
   const flex = true;
-  const m = defaultUpdateFeaturesRequest();
+  const m: UpdateFeaturesRequest = { timeoutMs: 60000, featureUpdates: null as never, validateOnly: false };
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
   { r.field = "featureUpdates"; const n = r.arrayLength(flex, false, 5) as number; m.featureUpdates = r.elements(n, (r) => readUpdateFeaturesRequestFeatureUpdateKey(r, v)); }
   if (v >= 1) { r.field = "validateOnly"; m.validateOnly = r.bool(); }

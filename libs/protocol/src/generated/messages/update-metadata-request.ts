@@ -112,7 +112,7 @@ export function defaultUpdateMetadataRequestUpdateMetadataEndpoint(): UpdateMeta
 
 export function readUpdateMetadataRequest(r: Reader, v: number): UpdateMetadataRequest {
   const flex = v >= 6;
-  const m = defaultUpdateMetadataRequest();
+  const m: UpdateMetadataRequest = { controllerId: 0, isKRaftController: false, type: 0, controllerEpoch: 0, brokerEpoch: -1n, ungroupedPartitionStates: [], topicStates: [], liveBrokers: null as never };
   r.field = "controllerId"; m.controllerId = r.int32();
   if (v >= 8) { r.field = "isKRaftController"; m.isKRaftController = r.bool(); }
   r.field = "controllerEpoch"; m.controllerEpoch = r.int32();
@@ -156,7 +156,7 @@ export function writeUpdateMetadataRequest(w: Writer, m: Encodable<UpdateMetadat
 
 export function readUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, v: number): UpdateMetadataRequestUpdateMetadataPartitionState {
   const flex = v >= 6;
-  const m = defaultUpdateMetadataRequestUpdateMetadataPartitionState();
+  const m: UpdateMetadataRequestUpdateMetadataPartitionState = { topicName: "", partitionIndex: 0, controllerEpoch: 0, leader: 0, leaderEpoch: 0, isr: null as never, zkVersion: 0, replicas: null as never, offlineReplicas: [] };
   if (v <= 4) { r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string()); }
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
   r.field = "controllerEpoch"; m.controllerEpoch = r.int32();

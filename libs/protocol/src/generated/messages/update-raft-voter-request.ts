@@ -58,7 +58,7 @@ export function defaultUpdateRaftVoterRequestKRaftVersionFeature(): UpdateRaftVo
 
 export function readUpdateRaftVoterRequest(r: Reader, v: number): UpdateRaftVoterRequest {
   const flex = true;
-  const m = defaultUpdateRaftVoterRequest();
+  const m: UpdateRaftVoterRequest = { clusterId: "", currentLeaderEpoch: 0, voterId: 0, voterDirectoryId: ZERO_UUID, listeners: null as never, kRaftVersionFeature: null as never };
   r.field = "clusterId"; m.clusterId = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "currentLeaderEpoch"; m.currentLeaderEpoch = r.int32();
   r.field = "voterId"; m.voterId = r.int32();

@@ -60,7 +60,7 @@ export function defaultVoteRequestPartitionData(): VoteRequestPartitionData {
 
 export function readVoteRequest(r: Reader, v: number): VoteRequest {
   const flex = true;
-  const m = defaultVoteRequest();
+  const m: VoteRequest = { clusterId: null, voterId: -1, topics: null as never };
   r.field = "clusterId"; m.clusterId = (flex ? r.compactNullableString() : r.nullableString());
   if (v >= 1) { r.field = "voterId"; m.voterId = r.int32(); }
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readVoteRequestTopicData(r, v)); }
@@ -82,7 +82,7 @@ export function writeVoteRequest(w: Writer, m: Encodable<VoteRequest>, v: number
 
 export function readVoteRequestTopicData(r: Reader, v: number): VoteRequestTopicData {
   const flex = true;
-  const m = defaultVoteRequestTopicData();
+  const m: VoteRequestTopicData = { topicName: "", partitions: null as never };
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 25) as number; m.partitions = r.elements(n, (r) => readVoteRequestPartitionData(r, v)); }
   if (flex) {

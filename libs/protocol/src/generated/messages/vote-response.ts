@@ -71,7 +71,7 @@ export function defaultVoteResponseNodeEndpoint(): VoteResponseNodeEndpoint {
 
 export function readVoteResponse(r: Reader, v: number): VoteResponse {
   const flex = true;
-  const m = defaultVoteResponse();
+  const m: VoteResponse = { errorCode: 0, topics: null as never, nodeEndpoints: [] };
   r.field = "errorCode"; m.errorCode = r.int16();
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readVoteResponseTopicData(r, v)); }
   if (flex) {
@@ -102,7 +102,7 @@ export function writeVoteResponse(w: Writer, m: Encodable<VoteResponse>, v: numb
 
 export function readVoteResponseTopicData(r: Reader, v: number): VoteResponseTopicData {
   const flex = true;
-  const m = defaultVoteResponseTopicData();
+  const m: VoteResponseTopicData = { topicName: "", partitions: null as never };
   r.field = "topicName"; m.topicName = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 16) as number; m.partitions = r.elements(n, (r) => readVoteResponsePartitionData(r, v)); }
   if (flex) {

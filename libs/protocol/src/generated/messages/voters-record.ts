@@ -67,7 +67,7 @@ export function defaultVotersRecordKRaftVersionFeature(): VotersRecordKRaftVersi
 
 export function readVotersRecord(r: Reader, v: number): VotersRecord {
   const flex = true;
-  const m = defaultVotersRecord();
+  const m: VotersRecord = { version: 0, voters: null as never };
   r.field = "version"; m.version = r.int16();
   { r.field = "voters"; const n = r.arrayLength(flex, false, 27) as number; m.voters = r.elements(n, (r) => readVotersRecordVoter(r, v)); }
   if (flex) {
@@ -87,7 +87,7 @@ export function writeVotersRecord(w: Writer, m: Encodable<VotersRecord>, v: numb
 
 export function readVotersRecordVoter(r: Reader, v: number): VotersRecordVoter {
   const flex = true;
-  const m = defaultVotersRecordVoter();
+  const m: VotersRecordVoter = { voterId: 0, voterDirectoryId: ZERO_UUID, endpoints: null as never, kRaftVersionFeature: null as never };
   r.field = "voterId"; m.voterId = r.int32();
   r.field = "voterDirectoryId"; m.voterDirectoryId = r.uuid();
   { r.field = "endpoints"; const n = r.arrayLength(flex, false, 5) as number; m.endpoints = r.elements(n, (r) => readVotersRecordEndpoint(r, v)); }

@@ -71,7 +71,7 @@ export function defaultWriteShareGroupStateRequestStateBatch(): WriteShareGroupS
 
 export function readWriteShareGroupStateRequest(r: Reader, v: number): WriteShareGroupStateRequest {
   const flex = true;
-  const m = defaultWriteShareGroupStateRequest();
+  const m: WriteShareGroupStateRequest = { groupId: "", topics: null as never };
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
   { r.field = "topics"; const n = r.arrayLength(flex, false, 18) as number; m.topics = r.elements(n, (r) => readWriteShareGroupStateRequestWriteStateData(r, v)); }
   if (flex) {
@@ -91,7 +91,7 @@ export function writeWriteShareGroupStateRequest(w: Writer, m: Encodable<WriteSh
 
 export function readWriteShareGroupStateRequestWriteStateData(r: Reader, v: number): WriteShareGroupStateRequestWriteStateData {
   const flex = true;
-  const m = defaultWriteShareGroupStateRequestWriteStateData();
+  const m: WriteShareGroupStateRequestWriteStateData = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 22) as number; m.partitions = r.elements(n, (r) => readWriteShareGroupStateRequestPartitionData(r, v)); }
   if (flex) {
@@ -111,7 +111,7 @@ export function writeWriteShareGroupStateRequestWriteStateData(w: Writer, m: Enc
 
 export function readWriteShareGroupStateRequestPartitionData(r: Reader, v: number): WriteShareGroupStateRequestPartitionData {
   const flex = true;
-  const m = defaultWriteShareGroupStateRequestPartitionData();
+  const m: WriteShareGroupStateRequestPartitionData = { partition: 0, stateEpoch: 0, leaderEpoch: 0, startOffset: 0n, stateBatches: null as never };
   r.field = "partition"; m.partition = r.int32();
   r.field = "stateEpoch"; m.stateEpoch = r.int32();
   r.field = "leaderEpoch"; m.leaderEpoch = r.int32();

@@ -48,7 +48,7 @@ export function defaultWriteShareGroupStateResponsePartitionResult(): WriteShare
 
 export function readWriteShareGroupStateResponse(r: Reader, v: number): WriteShareGroupStateResponse {
   const flex = true;
-  const m = defaultWriteShareGroupStateResponse();
+  const m: WriteShareGroupStateResponse = { results: null as never };
   { r.field = "results"; const n = r.arrayLength(flex, false, 18) as number; m.results = r.elements(n, (r) => readWriteShareGroupStateResponseWriteStateResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -66,7 +66,7 @@ export function writeWriteShareGroupStateResponse(w: Writer, m: Encodable<WriteS
 
 export function readWriteShareGroupStateResponseWriteStateResult(r: Reader, v: number): WriteShareGroupStateResponseWriteStateResult {
   const flex = true;
-  const m = defaultWriteShareGroupStateResponseWriteStateResult();
+  const m: WriteShareGroupStateResponseWriteStateResult = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 8) as number; m.partitions = r.elements(n, (r) => readWriteShareGroupStateResponsePartitionResult(r, v)); }
   if (flex) {

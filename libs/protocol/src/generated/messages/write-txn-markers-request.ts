@@ -52,7 +52,7 @@ export function defaultWriteTxnMarkersRequestWritableTxnMarkerTopic(): WriteTxnM
 
 export function readWriteTxnMarkersRequest(r: Reader, v: number): WriteTxnMarkersRequest {
   const flex = v >= 1;
-  const m = defaultWriteTxnMarkersRequest();
+  const m: WriteTxnMarkersRequest = { markers: null as never };
   { r.field = "markers"; const n = r.arrayLength(flex, false, 17) as number; m.markers = r.elements(n, (r) => readWriteTxnMarkersRequestWritableTxnMarker(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -70,7 +70,7 @@ export function writeWriteTxnMarkersRequest(w: Writer, m: Encodable<WriteTxnMark
 
 export function readWriteTxnMarkersRequestWritableTxnMarker(r: Reader, v: number): WriteTxnMarkersRequestWritableTxnMarker {
   const flex = v >= 1;
-  const m = defaultWriteTxnMarkersRequestWritableTxnMarker();
+  const m: WriteTxnMarkersRequestWritableTxnMarker = { producerId: 0n, producerEpoch: 0, transactionResult: false, topics: null as never, coordinatorEpoch: 0 };
   r.field = "producerId"; m.producerId = r.int64();
   r.field = "producerEpoch"; m.producerEpoch = r.int16();
   r.field = "transactionResult"; m.transactionResult = r.bool();
@@ -96,7 +96,7 @@ export function writeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, m: Encod
 
 export function readWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, v: number): WriteTxnMarkersRequestWritableTxnMarkerTopic {
   const flex = v >= 1;
-  const m = defaultWriteTxnMarkersRequestWritableTxnMarkerTopic();
+  const m: WriteTxnMarkersRequestWritableTxnMarkerTopic = { name: "", partitionIndexes: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.int32s(n); }
   if (flex) {

@@ -59,7 +59,7 @@ export function defaultWriteTxnMarkersResponseWritableTxnMarkerPartitionResult()
 
 export function readWriteTxnMarkersResponse(r: Reader, v: number): WriteTxnMarkersResponse {
   const flex = v >= 1;
-  const m = defaultWriteTxnMarkersResponse();
+  const m: WriteTxnMarkersResponse = { markers: null as never };
   { r.field = "markers"; const n = r.arrayLength(flex, false, 10) as number; m.markers = r.elements(n, (r) => readWriteTxnMarkersResponseWritableTxnMarkerResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -77,7 +77,7 @@ export function writeWriteTxnMarkersResponse(w: Writer, m: Encodable<WriteTxnMar
 
 export function readWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, v: number): WriteTxnMarkersResponseWritableTxnMarkerResult {
   const flex = v >= 1;
-  const m = defaultWriteTxnMarkersResponseWritableTxnMarkerResult();
+  const m: WriteTxnMarkersResponseWritableTxnMarkerResult = { producerId: 0n, topics: null as never };
   r.field = "producerId"; m.producerId = r.int64();
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, v)); }
   if (flex) {
@@ -97,7 +97,7 @@ export function writeWriteTxnMarkersResponseWritableTxnMarkerResult(w: Writer, m
 
 export function readWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reader, v: number): WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
   const flex = v >= 1;
-  const m = defaultWriteTxnMarkersResponseWritableTxnMarkerTopicResult();
+  const m: WriteTxnMarkersResponseWritableTxnMarkerTopicResult = { name: "", partitions: null as never };
   r.field = "name"; m.name = (flex ? r.compactString() : r.string());
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 6) as number; m.partitions = r.elements(n, (r) => readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, v)); }
   if (flex) {
