@@ -339,6 +339,7 @@ export class PartitionLog implements PartitionStorage {
     this.#assertOpen();
     if (this.#active.size === 0) return;
     this.flush();
+    this.#active.persistIndexes();
     this.checkpointRecoveryPoint();
     this.#segments.push(LogSegment.create(this.dir, this.#nextOffset, this.#segmentConfig));
   }

@@ -139,7 +139,7 @@ export class LogSegment {
 
   /**
    * Appends `bytes` (whole batches, offsets already assigned) with as few write calls as the kernel
-   * allows, then indexes the batches.
+   * allows (one, normally), then indexes the batches in memory.
    */
   append(bytes: Buffer, batches: readonly AppendedBatch[], sizes: readonly number[]): void {
     let written = 0;
@@ -151,6 +151,11 @@ export class LogSegment {
       this.nextOffset = b.lastOffset + 1;
     }
     this.size += bytes.length;
+    // Index files are written when the segment rolls or closes, not per append: the active
+    // segment's indexes are never trusted after a crash anyway (recovery rebuilds them).
+  }
+
+  persistIndexes(): void {
     this.offsetIndex.persist();
     this.timeIndex.persist();
   }
