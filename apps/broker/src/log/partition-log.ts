@@ -83,6 +83,7 @@ export interface PartitionStorage {
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_CHECKPOINT = 'log-start-offset-checkpoint';
 export const CLEAN_SHUTDOWN = 'clean-shutdown';
+export const HIGH_WATERMARK_CHECKPOINT = 'high-watermark-checkpoint';
 const LEFTOVER = /\.(cleaned|swap|tmp)$/;
 /** Relative offsets are int32 in the index files. */
 const MAX_SEGMENT_OFFSETS = 2 ** 31 - 1;
@@ -107,6 +108,7 @@ export class PartitionLog implements PartitionStorage {
   #nextOffset = 0;
   /** Everything below this offset has been fdatasynced. */
   #recoveryPoint = 0;
+  #highWatermark = 0;
   #unflushedRecords = 0;
   #firstUnflushedAt = 0;
   readonly #dirty = new Set<LogSegment>();
@@ -138,6 +140,18 @@ export class PartitionLog implements PartitionStorage {
   /** The next offset to be assigned (log end offset). */
   get logEndOffset(): number {
     return this.#nextOffset;
+  }
+  /**
+   * Replication: the offset every in-sync replica holds, set by the partition leader (or, on a
+   * follower, from the leader's fetch responses); reads for consumers pass it as `maxOffset`.
+   * Checkpointed with the recovery point; never above the log end or below the log start.
+   */
+  get highWatermark(): number {
+    return this.#highWatermark;
+  }
+  updateHighWatermark(offset: number): number {
+    this.#highWatermark = Math.min(Math.max(offset, this.#logStartOffset), this.#nextOffset);
+    return this.#highWatermark;
   }
   get recoveryPoint(): number {
     return this.#recoveryPoint;
@@ -201,6 +215,7 @@ export class PartitionLog implements PartitionStorage {
     const start = readCheckpoint(join(this.dir, LOG_START_CHECKPOINT))?.[0]?.[0] ?? legacyLogStart(this.dir);
     this.#logStartOffset = Math.min(Math.max(this.#segments[0]!.baseOffset, start), this.#nextOffset);
     this.#epochs.truncateFromEnd(this.#nextOffset);
+    this.updateHighWatermark(readCheckpoint(join(this.dir, HIGH_WATERMARK_CHECKPOINT))?.[0]?.[0] ?? 0);
     // What recovery kept is now made durable, so the next recovery can start from here.
     this.#active.flush();
     this.#recoveryPoint = this.#nextOffset;
@@ -216,6 +231,7 @@ export class PartitionLog implements PartitionStorage {
   /** Persists the recovery point (everything below it is on disk). */
   checkpointRecoveryPoint(): void {
     writeCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT), [[this.#recoveryPoint]]);
+    writeCheckpoint(join(this.dir, HIGH_WATERMARK_CHECKPOINT), [[this.#highWatermark]]);
   }
 
   // ---------------------------------------------------------------- append
@@ -530,6 +546,7 @@ export class PartitionLog implements PartitionStorage {
     this.#active.flush();
     this.#nextOffset = this.#active.nextOffset;
     this.#recoveryPoint = Math.min(this.#recoveryPoint, this.#nextOffset);
+    this.#highWatermark = Math.min(this.#highWatermark, this.#nextOffset);
     this.checkpointRecoveryPoint();
     this.#epochs.truncateFromEnd(this.#nextOffset);
     this.#rebuildProducerState();

@@ -44,10 +44,19 @@ describe('leader epochs, follower append and truncation', () => {
     log.close();
     const reopened = new PartitionLog(dir, options);
     expect(readAll(reopened).map((r) => r.value!.slice(0, 3))).toEqual(['a0.', 'b0.', 'a1.', 'b1.', 'a2.', 'b2.', 'a3.', 'b3.', 'new']);
-    reopened.truncateTo(0);
-    expect(reopened.logEndOffset).toBe(0);
-    expect(reopened.appendRecords(batchOf(['again']), 5).baseOffset).toBe(0n);
+    expect(reopened.updateHighWatermark(100)).toBe(9);
+    expect(reopened.updateHighWatermark(6)).toBe(6);
+    expect(reopened.read(0, 1 << 20, { maxOffset: reopened.highWatermark }).length).toBeGreaterThan(0);
+    reopened.truncateTo(4);
+    expect(reopened.highWatermark).toBe(4);
     reopened.close();
+    const third = new PartitionLog(dir, options);
+    expect(third.highWatermark).toBe(4);
+    third.truncateTo(0);
+    expect(third.logEndOffset).toBe(0);
+    expect(third.highWatermark).toBe(0);
+    expect(third.appendRecords(batchOf(['again']), 5).baseOffset).toBe(0n);
+    third.close();
   });
 
   it('a follower appends the leader’s batches with the leader’s offsets and epochs', () => {
