@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../codec/decode-error.ts';
 import { compress, Compression, decompress, type CompressionName } from '../compression/codecs.ts';
-import { BatchHeader, isBatchCrcValid } from './batch-header.ts';
+import { BatchHeader, computeBatchCrc, isBatchCrcValid } from './batch-header.ts';
 import { decodeRecordBatch, encodeRecordBatch } from './record-batch.ts';
 import { assignBatchOffsets, setLogAppendTime, splitBatches, validateProducedBlob } from './record-set.ts';
 
@@ -65,6 +65,13 @@ describe('record batch v2', () => {
     const hostile = Buffer.from(batch);
     hostile.writeInt32BE(1_000_000_000, BatchHeader.RECORDS_COUNT);
     expect(() => decodeRecordBatch(hostile, { verifyCrc: false })).toThrow(/claims 1000000000 records/);
+  });
+
+  it('rejects bytes left over after the declared record count', () => {
+    const batch = encodeRecordBatch({ records: [{ value: 'a' }, { value: 'b' }] });
+    const fewer = Buffer.from(batch);
+    fewer.writeInt32BE(1, BatchHeader.RECORDS_COUNT);
+    expect(() => decodeRecordBatch(fewer, { verifyCrc: false })).toThrow(/left after 1 records/);
   });
 
   it('rejects a record whose varint never ends', () => {
@@ -140,6 +147,10 @@ describe('produced blobs', () => {
     legacy.writeInt8(1, BatchHeader.MAGIC);
     expect(validateProducedBlob(legacy, 1 << 20)).toMatchObject({ ok: false, problem: { code: 'UNSUPPORTED_FOR_MESSAGE_FORMAT' } });
     expect(validateProducedBlob(one(), 10)).toMatchObject({ ok: false, problem: { code: 'MESSAGE_TOO_LARGE' } });
+    const codec7 = one();
+    codec7.writeInt16BE(7, BatchHeader.ATTRIBUTES);
+    codec7.writeUInt32BE(computeBatchCrc(codec7), BatchHeader.CRC);
+    expect(validateProducedBlob(codec7, 1 << 20)).toMatchObject({ ok: false, problem: { code: 'CORRUPT_MESSAGE', detail: expect.stringMatching(/compression id 7/) } });
     expect(validateProducedBlob(Buffer.concat([one(), Buffer.alloc(3)]), 1 << 20)).toMatchObject({ ok: false, problem: { code: 'CORRUPT_MESSAGE' } });
   });
 

@@ -97,6 +97,8 @@ export function decodeRecords(buf: Buffer, count: number): KafkaRecord[] {
     records[i] = { attributes, timestampDelta, offsetDelta, key, value, headers };
     pos = end;
   }
+  // Bytes after the declared count mean the count or a length lies (Kafka refuses these too).
+  if (pos !== buf.length) throw new DecodeError('invalid-value', `${buf.length - pos} bytes left after ${count} records`, pos, ['records']);
   return records;
 }
 

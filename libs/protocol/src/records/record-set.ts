@@ -52,6 +52,7 @@ export function validateProducedBlob(blob: Buffer, maxBatchBytes: number): { ok:
     const batch = blob.subarray(pos, pos + size);
     if (computeBatchCrc(batch) !== batch.readUInt32BE(BatchHeader.CRC)) return { ok: false, problem: { code: 'CORRUPT_MESSAGE', detail: `CRC32C mismatch in the batch at byte ${pos}` } };
     const header = readBatchHeader(blob, pos);
+    if ((header.attributes & 0x07) > 4) return { ok: false, problem: { code: 'CORRUPT_MESSAGE', detail: `unknown compression id ${header.attributes & 0x07} in the batch at byte ${pos}` } };
     if (header.recordsCount < 0 || header.lastOffsetDelta < 0) return { ok: false, problem: { code: 'INVALID_RECORD', detail: `negative record count or offset delta` } };
     batches.push({ position: pos, size, header });
     pos += size;
