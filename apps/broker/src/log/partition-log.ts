@@ -112,10 +112,13 @@ export class PartitionLog implements PartitionStorage {
   #unflushedRecords = 0;
   #firstUnflushedAt = 0;
   readonly #dirty = new Set<LogSegment>();
+  /** Segments an asynchronous (group-commit) fdatasync is working on. */
+  readonly #syncing = new Set<LogSegment>();
   #producers = new ProducerStateTable();
   readonly #epochs: LeaderEpochCache;
   readonly #commit: GroupCommit;
   #closed = false;
+  #checkpointed = { recoveryPoint: -1, highWatermark: -1 };
   readonly recovery: RecoveryReport;
 
   constructor(dir: string, options: LogOptions) {
@@ -230,8 +233,10 @@ export class PartitionLog implements PartitionStorage {
 
   /** Persists the recovery point (everything below it is on disk). */
   checkpointRecoveryPoint(): void {
-    writeCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT), [[this.#recoveryPoint]]);
-    writeCheckpoint(join(this.dir, HIGH_WATERMARK_CHECKPOINT), [[this.#highWatermark]]);
+    // Skipped when nothing moved: the manager calls this for every partition on a timer.
+    if (this.#checkpointed.recoveryPoint !== this.#recoveryPoint) writeCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT), [[this.#recoveryPoint]]);
+    if (this.#checkpointed.highWatermark !== this.#highWatermark) writeCheckpoint(join(this.dir, HIGH_WATERMARK_CHECKPOINT), [[this.#highWatermark]]);
+    this.#checkpointed = { recoveryPoint: this.#recoveryPoint, highWatermark: this.#highWatermark };
   }
 
   // ---------------------------------------------------------------- append
@@ -366,6 +371,9 @@ export class PartitionLog implements PartitionStorage {
   flush(): void {
     if (this.#dirty.size === 0) return;
     const target = this.#nextOffset;
+    // Segments a group commit is still syncing are synced here too: the recovery point below
+    // must not get ahead of what is on disk.
+    for (const s of this.#syncing) if (!s.closed) this.#dirty.add(s);
     for (const s of this.#dirty) s.flush();
     this.#dirty.clear();
     this.#unflushedRecords = 0;
@@ -388,18 +396,28 @@ export class PartitionLog implements PartitionStorage {
     const segments = [...this.#dirty];
     this.#dirty.clear();
     this.#unflushedRecords = 0;
-    await Promise.all(
-      segments.map(
-        (s) =>
-          new Promise<void>((resolve, reject) =>
-            fdatasync(s.fd, (err) => {
-              // close() flushes synchronously before closing the file, so a closed fd is durable.
-              if (err && !(this.#closed && err.code === 'EBADF')) reject(err);
-              else resolve();
-            }),
-          ),
-      ),
-    );
+    for (const s of segments) this.#syncing.add(s);
+    try {
+      await Promise.all(
+        segments.map(
+          (s) =>
+            new Promise<void>((resolve, reject) =>
+              fdatasync(s.fd, (err) => {
+                // EBADF: the segment was closed meanwhile — by close() or a roll, which flush it
+                // synchronously first, or by deletion, after which its data is gone by intent.
+                if (err && err.code !== 'EBADF') reject(err);
+                else resolve();
+              }),
+            ),
+        ),
+      );
+    } catch (err) {
+      // Not durable: the waiting appends fail, and the next flush tries these segments again.
+      for (const s of segments) this.#dirty.add(s);
+      throw err;
+    } finally {
+      for (const s of segments) this.#syncing.delete(s);
+    }
     this.#recoveryPoint = Math.max(this.#recoveryPoint, target);
   }
 

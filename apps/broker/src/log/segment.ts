@@ -43,6 +43,7 @@ export class LogSegment {
   nextOffset: number;
   maxTimestamp = -1;
   createdAt: number;
+  closed = false;
   #bytesSinceIndex = 0;
 
   private constructor(dir: string, baseOffset: number, config: SegmentConfig) {
@@ -272,10 +273,12 @@ export class LogSegment {
     this.offsetIndex.close();
     this.timeIndex.close();
     closeSync(this.fd);
+    this.closed = true;
   }
 
   delete(): void {
     closeSync(this.fd);
+    this.closed = true;
     this.offsetIndex.delete();
     this.timeIndex.delete();
     rmSync(this.logPath, { force: true });
