@@ -124,6 +124,14 @@ export function decodeRecordBatch(batch: Buffer, options: { maxDecompressedBytes
   };
 }
 
+/**
+ * A record's timestamp as consumers see it: under log-append time every record of the batch carries
+ * the broker's append time (maxTimestamp); under create time it is baseTimestamp + timestampDelta.
+ */
+export function recordTimestamp(batch: Pick<RecordBatch, 'timestampType' | 'baseTimestamp' | 'maxTimestamp'>, record: Pick<KafkaRecord, 'timestampDelta'>): bigint {
+  return batch.timestampType === 1 ? batch.maxTimestamp : batch.baseTimestamp + BigInt(record.timestampDelta);
+}
+
 export interface RecordInput {
   key?: Buffer | string | null;
   value?: Buffer | string | null;
