@@ -67,6 +67,21 @@ describe('record batch v2', () => {
     expect(() => decodeRecordBatch(hostile, { verifyCrc: false })).toThrow(/claims 1000000000 records/);
   });
 
+  it.each(codecs.filter((c) => c !== 'none'))('refuses a %s batch that expands past maxDecompressedBytes with a typed error', (name) => {
+    const bomb = encodeRecordBatch({ compression: Compression[name], records: Array.from({ length: 64 }, () => ({ value: Buffer.alloc(64 * 1024) })) });
+    expect(bomb.length).toBeLessThan(256 * 1024);
+    expect(decodeRecordBatch(bomb).records).toHaveLength(64);
+    const err = (() => {
+      try {
+        decodeRecordBatch(bomb, { maxDecompressedBytes: 1024 * 1024 });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(DecodeError);
+    expect((err as DecodeError).message).toMatch(/exceeds the limit of 1048576/);
+  });
+
   it('rejects bytes left over after the declared record count', () => {
     const batch = encodeRecordBatch({ records: [{ value: 'a' }, { value: 'b' }] });
     const fewer = Buffer.from(batch);
