@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { ApiError } from './errors.ts';
+import { authPlugin } from './plugins/auth.ts';
+import { opsPlugin, type ReadinessCheck } from './plugins/ops.ts';
+import { problemPlugin } from './plugins/problem.ts';
+import { instanceRoutes } from './routes/instances.ts';
+import { topicRoutes } from './routes/topics.ts';
+import { consumerGroupRoutes, operationRoutes } from './routes/operations.ts';
+import type { Store } from './store/types.ts';
+import type { ReconcileQueue } from './jobs/queue.ts';
+
+export interface AppOptions {
+  store: Store;
+  queue: ReconcileQueue;
+  /** Requests per key per window; the window is one minute. */
+  rateLimitMax?: number;
+  logger?: FastifyServerOptions['logger'];
+  extraReadiness?: Record<string, ReadinessCheck>;
+  docs?: boolean;
+}
+
+export const BODY_LIMIT = 1024 * 1024;
+
+export const OPENAPI_INFO = {
+  title: 'Tributary API',
+  version: '1.0.0',
+  description: 'Control plane of Tributary, a managed Kafka service. Errors are RFC 9457 problem+json with a stable `code`.',
+};
+
+/** The whole API as one fastify instance; tests drive it with `app.inject`, main.ts listens. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id); });
+
+  await app.register(problemPlugin);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: OPENAPI_INFO,
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key: trb_<prefix>_<secret>' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  if (options.docs !== false) await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(opsPlugin, {
+    checks: { postgresql: () => options.store.ping(), redis: () => options.queue.ping(), ...options.extraReadiness },
+  });
+  await app.register(authPlugin, { store: options.store });
+  await app.register(rateLimit, {
+    global: true,
+    max: options.rateLimitMax ?? 600,
+    timeWindow: 60_000,
+    hook: 'preHandler', // after auth: the bucket is the API key, not the IP
+    keyGenerator: (request) => request.principal?.keyId ?? request.ip,
+    allowList: (request) => !request.url.startsWith('/v1/'),
+    errorResponseBuilder: (_request, ctx) => new ApiError('rate-limited', `rate limit of ${ctx.max} requests per ${ctx.after} exceeded`, { status: 429 }),
+  });
+
+  await app.register(instanceRoutes, { store: options.store, queue: options.queue });
+  await app.register(topicRoutes, { store: options.store, queue: options.queue });
+  await app.register(operationRoutes, { store: options.store });
+  await app.register(consumerGroupRoutes, { store: options.store });
+  return app;
+}

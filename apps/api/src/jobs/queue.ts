@@ -1,0 +1,35 @@
+import { Queue } from 'bullmq';
+import {
+  JOBS, QUEUES, ReconcileInstanceJobSchema, ReconcileTopicJobSchema, reconcileInstanceJobId, reconcileTopicJobId,
+  type ReconcileInstanceJob, type ReconcileTopicJob,
+} from '@tributary/contracts';
+
+/** The API's side of the reconcile queue: validated payloads, stable job ids (duplicates collapse). */
+export interface ReconcileQueue {
+  reconcileInstance(job: ReconcileInstanceJob): Promise<void>;
+  reconcileTopic(job: ReconcileTopicJob): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createReconcileQueue(redisUrl: string): ReconcileQueue {
+  const url = new URL(redisUrl);
+  const queue = new Queue(QUEUES.reconcile, {
+    connection: { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null, enableOfflineQueue: false },
+    defaultJobOptions: { attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 5000 },
+  });
+  return {
+    async reconcileInstance(job) {
+      const data = ReconcileInstanceJobSchema.parse(job);
+      await queue.add(JOBS.reconcileInstance, data, { jobId: reconcileInstanceJobId(data) });
+    },
+    async reconcileTopic(job) {
+      const data = ReconcileTopicJobSchema.parse(job);
+      await queue.add(JOBS.reconcileTopic, data, { jobId: reconcileTopicJobId(data) });
+    },
+    async ping() {
+      await queue.getJobCounts('waiting');
+    },
+    close: () => queue.close(),
+  };
+}

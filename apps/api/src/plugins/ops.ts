@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { z } from 'zod';
+
+export type ReadinessCheck = () => Promise<void>;
+
+/** /healthz (the process answers), /readyz (dependencies answer), /metrics (Prometheus). */
+export const opsPlugin = fp(async (app: FastifyInstance, opts: { checks: Record<string, ReadinessCheck> }) => {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({ name: 'tributary_api_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: [registry] });
+  const latency = new Histogram({
+    name: 'tributary_api_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  const hide = { hide: true } as const;
+  app.get('/healthz', { config: { public: true }, schema: { ...hide } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { public: true }, schema: { ...hide } }, async (_request, reply) => {
+    const results: Record<string, string> = {};
+    await Promise.all(Object.entries(opts.checks).map(async ([name, check]) => {
+      try {
+        await Promise.race([check(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout after 2 s')), 2000).unref())]);
+        results[name] = 'ok';
+      } catch (err) {
+        results[name] = (err as Error).message || 'unreachable';
+      }
+    }));
+    const ready = Object.values(results).every((r) => r === 'ok');
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', checks: results });
+  });
+  app.get('/metrics', { config: { public: true }, schema: { ...hide, response: { 200: z.string() } } }, async (_request, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+}, { name: 'ops' });

@@ -1,0 +1,24 @@
+import type { Instance, Topic } from '@tributary/contracts';
+import { etagOf } from './http.ts';
+import type { InstanceRow, TopicRow } from './store/types.ts';
+
+export function presentInstance(r: InstanceRow): Instance {
+  return {
+    id: r.id, accountId: r.accountId, name: r.name, labels: r.labels, generation: r.generation, spec: r.spec,
+    status: {
+      phase: r.phase as Instance['status']['phase'], observedGeneration: r.observedGeneration, brokers: r.statusBrokers,
+      bootstrapServers: r.bootstrapServers, conditions: r.conditions as Instance['status']['conditions'],
+    },
+    billingState: { status: r.billingStatus, startedAt: r.billingStartedAt.toISOString(), expiresAt: r.billingExpiresAt?.toISOString() ?? null },
+    createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(), etag: etagOf(r.id, r.version),
+  };
+}
+
+export function presentTopic(r: TopicRow): Topic {
+  return {
+    id: r.id, instanceId: r.instanceId, name: r.name, partitions: r.partitions, replicationFactor: r.replicationFactor,
+    configs: r.configs, labels: r.labels, generation: r.generation,
+    status: { phase: r.phase as Topic['status']['phase'], observedGeneration: r.observedGeneration },
+    createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(), etag: etagOf(r.id, r.version),
+  };
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import {
+  InstanceCreateSchema, InstanceListSchema, InstanceSchema, InstanceUpdateSchema, ListQuerySchema, acceptedOf, immutableSpecChanges,
+} from '@tributary/contracts';
+import { principalOf } from '../plugins/auth.ts';
+import { ApiError, notFound } from '../errors.ts';
+import { expectedVersion, withEtag } from '../http.ts';
+import { presentInstance } from '../present.ts';
+import type { Store } from '../store/types.ts';
+import type { ReconcileQueue } from '../jobs/queue.ts';
+import { READ_ERRORS, WRITE_ERRORS } from './responses.ts';
+
+const InstanceAccepted = acceptedOf(InstanceSchema, 'InstanceAccepted');
+const IdParams = z.strictObject({ id: z.string().min(1).max(64) });
+const tags = ['instances'];
+
+export const instanceRoutes: FastifyPluginAsyncZod<{ store: Store; queue: ReconcileQueue }> = async (app, { store, queue }) => {
+  app.get('/v1/instances', {
+    schema: { summary: 'List instances', tags, querystring: ListQuerySchema, response: { 200: InstanceListSchema, ...READ_ERRORS } },
+  }, async (request) => {
+    const page = await store.listInstances(principalOf(request).accountId, request.query);
+    return { items: page.items.map(presentInstance), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  });
+
+  app.post('/v1/instances', {
+    schema: { summary: 'Create an instance (asynchronous: 202 with an operation)', tags, body: InstanceCreateSchema, response: { 202: InstanceAccepted, ...WRITE_ERRORS } },
+  }, async (request, reply) => {
+    const { instance, operation } = await store.createInstance(principalOf(request), request.body);
+    await queue.reconcileInstance({ instanceId: instance.id, generation: instance.generation, reason: 'created', operationId: operation.id });
+    const resource = presentInstance(instance);
+    reply.code(202).header('location', `/v1/instances/${instance.id}`).header('etag', resource.etag);
+    return { resource, operation };
+  });
+
+  app.get('/v1/instances/:id', {
+    schema: { summary: 'Get an instance', tags, params: IdParams, response: { 200: InstanceSchema, ...READ_ERRORS } },
+  }, async (request, reply) => {
+    const row = await store.getInstance(principalOf(request).accountId, request.params.id);
+    if (!row) throw notFound('instance');
+    return withEtag(reply, presentInstance(row));
+  });
+
+  app.put('/v1/instances/:id', {
+    schema: { summary: 'Replace an instance\'s spec and labels (202; brokers and disk only grow)', tags, params: IdParams, body: InstanceUpdateSchema, response: { 202: InstanceAccepted, ...WRITE_ERRORS } },
+  }, async (request, reply) => {
+    const p = principalOf(request);
+    const current = await store.getInstance(p.accountId, request.params.id);
+    if (!current) throw notFound('instance');
+    const version = expectedVersion(request, current.id);
+    const immutable = immutableSpecChanges(current.spec, request.body.spec);
+    if (immutable.length > 0) {
+      throw new ApiError('validation-failed', `cannot change ${immutable.join(', ')} of an existing instance`, {
+        errors: immutable.map((f) => ({ in: 'body' as const, path: `/spec/${f}`, message: 'cannot change (or shrink) after creation' })),
+      });
+    }
+    const { instance, operation } = await store.updateInstance(p, current.id, request.body, version);
+    await queue.reconcileInstance({ instanceId: instance.id, generation: instance.generation, reason: 'updated', operationId: operation.id });
+    const resource = presentInstance(instance);
+    reply.code(202).header('etag', resource.etag);
+    return { resource, operation };
+  });
+
+  app.delete('/v1/instances/:id', {
+    schema: {
+      summary: 'Delete an instance (needs ?force=true while it has topics)', tags, params: IdParams,
+      querystring: z.strictObject({ force: z.enum(['true', 'false']).default('false') }),
+      response: { 202: InstanceAccepted, ...WRITE_ERRORS },
+    },
+  }, async (request, reply) => {
+    const p = principalOf(request);
+    const current = await store.getInstance(p.accountId, request.params.id);
+    if (!current) throw notFound('instance');
+    const version = expectedVersion(request, current.id);
+    const { instance, operation } = await store.deleteInstance(p, current.id, { force: request.query.force === 'true', ...(version !== undefined ? { expectedVersion: version } : {}) });
+    await queue.reconcileInstance({ instanceId: instance.id, generation: instance.generation, reason: 'deleted', operationId: operation.id });
+    reply.code(202);
+    return { resource: presentInstance(instance), operation };
+  });
+};

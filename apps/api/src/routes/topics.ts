@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import {
+  ListQuerySchema, PartitionIncreaseSchema, TopicCreateSchema, TopicListSchema, TopicNameSchema, TopicSchema, TopicUpdateSchema,
+  acceptedOf, topicRulesAgainstInstance,
+} from '@tributary/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { principalOf } from '../plugins/auth.ts';
+import { ApiError, limitExceeded, notFound } from '../errors.ts';
+import { expectedVersion, withEtag } from '../http.ts';
+import { presentTopic } from '../present.ts';
+import type { InstanceRow, Store } from '../store/types.ts';
+import type { ReconcileQueue } from '../jobs/queue.ts';
+import { READ_ERRORS, WRITE_ERRORS } from './responses.ts';
+
+const TopicAccepted = acceptedOf(TopicSchema, 'TopicAccepted');
+const InstanceParams = z.strictObject({ id: z.string().min(1).max(64) });
+const TopicParams = z.strictObject({ id: z.string().min(1).max(64), name: TopicNameSchema });
+const tags = ['topics'];
+
+export const topicRoutes: FastifyPluginAsyncZod<{ store: Store; queue: ReconcileQueue }> = async (app, { store, queue }) => {
+  async function instanceOf(request: FastifyRequest, id: string): Promise<InstanceRow> {
+    const instance = await store.getInstance(principalOf(request).accountId, id);
+    if (!instance || instance.phase === 'Deleting') throw notFound('instance');
+    return instance;
+  }
+
+  app.get('/v1/instances/:id/topics', {
+    schema: { summary: 'List an instance\'s topics', tags, params: InstanceParams, querystring: ListQuerySchema, response: { 200: TopicListSchema, ...READ_ERRORS } },
+  }, async (request) => {
+    const instance = await instanceOf(request, request.params.id);
+    const page = await store.listTopics(instance.id, request.query);
+    return { items: page.items.map(presentTopic), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  });
+
+  app.post('/v1/instances/:id/topics', {
+    schema: { summary: 'Create a topic (202 with an operation)', tags, params: InstanceParams, body: TopicCreateSchema, response: { 202: TopicAccepted, ...WRITE_ERRORS } },
+  }, async (request, reply) => {
+    const instance = await instanceOf(request, request.params.id);
+    const body = request.body;
+    const violations = topicRulesAgainstInstance(body, instance.spec.brokers);
+    const first = violations[0];
+    if (first) {
+      throw new ApiError(first.code, violations.map((v) => v.message).join('; '), { errors: violations.map((v) => ({ in: 'body' as const, path: v.path, message: v.message })) });
+    }
+    const usage = await store.topicUsage(instance.id);
+    if (usage.topics + 1 > instance.spec.topicLimit) throw limitExceeded('topicLimit', instance.spec.topicLimit, usage.topics, 1);
+    if (usage.partitions + body.partitions > instance.spec.partitionLimit) {
+      throw limitExceeded('partitionLimit', instance.spec.partitionLimit, usage.partitions, body.partitions);
+    }
+    const { topic, operation } = await store.createTopic(principalOf(request), instance, body);
+    await queue.reconcileTopic({ instanceId: instance.id, topicId: topic.id, topicName: topic.name, generation: topic.generation, reason: 'created', operationId: operation.id });
+    const resource = presentTopic(topic);
+    reply.code(202).header('location', `/v1/instances/${instance.id}/topics/${topic.name}`).header('etag', resource.etag);
+    return { resource, operation };
+  });
+
+  app.get('/v1/instances/:id/topics/:name', {
+    schema: { summary: 'Get a topic', tags, params: TopicParams, response: { 200: TopicSchema, ...READ_ERRORS } },
+  }, async (request, reply) => {
+    const instance = await instanceOf(request, request.params.id);
+    const topic = await store.getTopic(instance.id, request.params.name);
+    if (!topic) throw notFound('topic');
+    return withEtag(reply, presentTopic(topic));
+  });
+
+  const update = async (request: FastifyRequest, reply: FastifyReply, params: z.infer<typeof TopicParams>, body: z.infer<typeof TopicUpdateSchema>, replace: boolean) => {
+    const instance = await instanceOf(request, params.id);
+    const topic = await store.getTopic(instance.id, params.name);
+    if (!topic) throw notFound('topic');
+    const version = expectedVersion(request, topic.id);
+    const configs = replace ? body.configs ?? {} : body.configs ? { ...topic.configs, ...body.configs } : undefined;
+    if (configs) {
+      const violations = topicRulesAgainstInstance({ replicationFactor: topic.replicationFactor, configs }, instance.spec.brokers)
+        .filter((v) => v.path.startsWith('/configs'));
+      if (violations.length > 0) {
+        throw new ApiError('validation-failed', violations.map((v) => v.message).join('; '), { errors: violations.map((v) => ({ in: 'body' as const, path: v.path, message: v.message })) });
+      }
+    }
+    const labels = replace ? body.labels ?? {} : body.labels;
+    const { topic: updated, operation } = await store.updateTopic(principalOf(request), topic, { ...(configs ? { configs } : {}), ...(labels ? { labels } : {}) }, version);
+    await queue.reconcileTopic({ instanceId: instance.id, topicId: updated.id, topicName: updated.name, generation: updated.generation, reason: 'updated', operationId: operation.id });
+    const resource = presentTopic(updated);
+    reply.code(202).header('etag', resource.etag);
+    return { resource, operation };
+  };
+  app.put('/v1/instances/:id/topics/:name', {
+    schema: { summary: 'Replace a topic\'s configs and labels', tags, params: TopicParams, body: TopicUpdateSchema, response: { 202: TopicAccepted, ...WRITE_ERRORS } },
+  }, (request, reply) => update(request, reply, request.params, request.body, true));
+  app.patch('/v1/instances/:id/topics/:name', {
+    schema: { summary: 'Merge configs and labels into a topic', tags, params: TopicParams, body: TopicUpdateSchema, response: { 202: TopicAccepted, ...WRITE_ERRORS } },
+  }, (request, reply) => update(request, reply, request.params, request.body, false));
+
+  app.post('/v1/instances/:id/topics/:name/partitions', {
+    schema: { summary: 'Increase a topic\'s partition count (never decreases)', tags, params: TopicParams, body: PartitionIncreaseSchema, response: { 202: TopicAccepted, ...WRITE_ERRORS } },
+  }, async (request, reply) => {
+    const instance = await instanceOf(request, request.params.id);
+    const topic = await store.getTopic(instance.id, request.params.name);
+    if (!topic) throw notFound('topic');
+    const version = expectedVersion(request, topic.id);
+    const wanted = request.body.partitions;
+    if (wanted <= topic.partitions) {
+      throw new ApiError('partition-decrease', `topic has ${topic.partitions} partitions; partitions can only increase`, {
+        errors: [{ in: 'body', path: '/partitions', message: `must be greater than ${topic.partitions}` }],
+      });
+    }
+    const usage = await store.topicUsage(instance.id);
+    const more = wanted - topic.partitions;
+    if (usage.partitions + more > instance.spec.partitionLimit) throw limitExceeded('partitionLimit', instance.spec.partitionLimit, usage.partitions, more);
+    const { topic: updated, operation } = await store.updateTopic(principalOf(request), topic, { partitions: wanted }, version);
+    await queue.reconcileTopic({ instanceId: instance.id, topicId: updated.id, topicName: updated.name, generation: updated.generation, reason: 'partitions-increased', operationId: operation.id });
+    const resource = presentTopic(updated);
+    reply.code(202).header('etag', resource.etag);
+    return { resource, operation };
+  });
+
+  app.delete('/v1/instances/:id/topics/:name', {
+    schema: { summary: 'Delete a topic', tags, params: TopicParams, response: { 202: TopicAccepted, ...WRITE_ERRORS } },
+  }, async (request, reply) => {
+    const instance = await instanceOf(request, request.params.id);
+    const topic = await store.getTopic(instance.id, request.params.name);
+    if (!topic) throw notFound('topic');
+    const version = expectedVersion(request, topic.id);
+    const { topic: deleted, operation } = await store.deleteTopic(principalOf(request), topic, version);
+    await queue.reconcileTopic({ instanceId: instance.id, topicId: deleted.id, topicName: deleted.name, generation: deleted.generation, reason: 'deleted', operationId: operation.id });
+    reply.code(202);
+    return { resource: presentTopic(deleted), operation };
+  });
+};

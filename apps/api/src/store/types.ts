@@ -1,0 +1,45 @@
+import type { InstanceSpec, Operation, Role, TopicCreate } from '@tributary/contracts';
+
+/**
+ * What the routes need from persistence. Each mutating method is one transaction that also writes
+ * the Operation, the AuditEvent and (for spec changes) the UsageRecord, so the trail can never
+ * diverge from the spec. `expectedVersion` implements If-Match: the write fails with
+ * 'precondition-failed' when the row changed since the client read it.
+ */
+export interface Principal { keyId: string; accountId: string; role: Role; }
+
+export interface InstanceRow {
+  id: string; accountId: string; name: string; labels: Record<string, string>; spec: InstanceSpec;
+  generation: number; observedGeneration: number; phase: string; statusBrokers: number; bootstrapServers: string | null;
+  conditions: unknown[]; billingStatus: 'active' | 'overdue' | 'suspended'; billingStartedAt: Date; billingExpiresAt: Date | null;
+  version: number; createdAt: Date; updatedAt: Date;
+}
+
+export interface TopicRow {
+  id: string; instanceId: string; name: string; partitions: number; replicationFactor: number;
+  configs: Record<string, string>; labels: Record<string, string>; generation: number; observedGeneration: number;
+  phase: string; version: number; createdAt: Date; updatedAt: Date;
+}
+
+export interface Page<T> { items: T[]; nextCursor?: string }
+export interface ListFilter { limit: number; cursor?: string | undefined; name?: string | undefined; label?: string | undefined }
+
+export interface Store {
+  findApiKeyByHash(hash: string): Promise<Principal | null>;
+  ping(): Promise<void>;
+
+  listInstances(accountId: string, f: ListFilter): Promise<Page<InstanceRow>>;
+  getInstance(accountId: string, id: string): Promise<InstanceRow | null>;
+  createInstance(p: Principal, input: { name: string; labels: Record<string, string>; spec: InstanceSpec }): Promise<{ instance: InstanceRow; operation: Operation }>;
+  updateInstance(p: Principal, id: string, input: { labels: Record<string, string>; spec: InstanceSpec }, expectedVersion?: number): Promise<{ instance: InstanceRow; operation: Operation }>;
+  deleteInstance(p: Principal, id: string, opts: { force: boolean; expectedVersion?: number }): Promise<{ instance: InstanceRow; operation: Operation }>;
+
+  listTopics(instanceId: string, f: ListFilter): Promise<Page<TopicRow>>;
+  getTopic(instanceId: string, name: string): Promise<TopicRow | null>;
+  topicUsage(instanceId: string): Promise<{ topics: number; partitions: number }>;
+  createTopic(p: Principal, instance: InstanceRow, input: TopicCreate): Promise<{ topic: TopicRow; operation: Operation }>;
+  updateTopic(p: Principal, topic: TopicRow, change: { configs?: Record<string, string>; labels?: Record<string, string>; partitions?: number }, expectedVersion?: number): Promise<{ topic: TopicRow; operation: Operation }>;
+  deleteTopic(p: Principal, topic: TopicRow, expectedVersion?: number): Promise<{ topic: TopicRow; operation: Operation }>;
+
+  getOperation(accountId: string, id: string): Promise<Operation | null>;
+}
