@@ -8,7 +8,11 @@ import { dirname } from 'node:path';
  * new file, never half of one.
  */
 export function writeCheckpoint(path: string, entries: readonly (readonly (number | string)[])[]): void {
-  const text = `0\n${entries.length}\n${entries.map((e) => e.join(' ')).join('\n')}${entries.length ? '\n' : ''}`;
+  writeFileAtomic(path, `0\n${entries.length}\n${entries.map((e) => e.join(' ')).join('\n')}${entries.length ? '\n' : ''}`);
+}
+
+/** Write to .tmp, fsync, rename over `path`, fsync the directory. */
+export function writeFileAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w');
   try {

@@ -1,7 +1,7 @@
 import { existsSync, fdatasync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assignBatchOffsets, BatchHeader, decodeRecordBatch, ErrorCode, setLogAppendTime, validateProducedBlob, type BatchSpan } from '@tributary/protocol';
-import { readCheckpoint, syncDirectory, writeCheckpoint } from './checkpoint-file.ts';
+import { readCheckpoint, syncDirectory, writeCheckpoint, writeFileAtomic } from './checkpoint-file.ts';
 import { LogError } from './errors.ts';
 import { GroupCommit } from './group-commit.ts';
 import { LeaderEpochCache } from './leader-epoch-cache.ts';
@@ -84,6 +84,8 @@ export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_CHECKPOINT = 'log-start-offset-checkpoint';
 export const CLEAN_SHUTDOWN = 'clean-shutdown';
 export const HIGH_WATERMARK_CHECKPOINT = 'high-watermark-checkpoint';
+/** Idempotent-producer state at the last clean shutdown (JSON), so a clean open walks no headers. */
+export const PRODUCER_SNAPSHOT = 'producer-state-snapshot';
 const LEFTOVER = /\.(cleaned|swap|tmp)$/;
 /** Relative offsets are int32 in the index files. */
 const MAX_SEGMENT_OFFSETS = 2 ** 31 - 1;
@@ -193,6 +195,8 @@ export class PartitionLog implements PartitionStorage {
     const checkpoint = readCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT));
     const recoveryPoint = clean ? Infinity : (checkpoint?.[0]?.[0] ?? 0);
     const report: RecoveryReport = { clean, recoveryPoint: clean ? -1 : recoveryPoint, segmentsScanned: 0, truncatedBytes: 0, problem: null };
+    const snapshot = clean ? readProducerSnapshot(this.dir) : null;
+    let rebuildProducers = false;
     const visit = (b: ScannedBatch) => this.#producers.record(b.producerId, b.producerEpoch, b.baseSequence, lastSequence(b.baseSequence, b.lastOffsetDelta), b.baseOffset);
     let cut = false;
     for (let i = 0; i < bases.length; i++) {
@@ -205,7 +209,8 @@ export class PartitionLog implements PartitionStorage {
       }
       const trusted = nextBase <= recoveryPoint;
       if (!trusted) report.segmentsScanned++;
-      const opened = LogSegment.open(this.dir, base, this.#segmentConfig, trusted, visit);
+      const opened = LogSegment.open(this.dir, base, this.#segmentConfig, snapshot ? 'tail' : trusted ? 'headers' : 'verify', visit);
+      if (opened.rebuilt && snapshot) rebuildProducers = true;
       this.#segments.push(opened.segment);
       if (opened.problem !== null && opened.truncatedBytes > 0) {
         report.truncatedBytes += opened.truncatedBytes;
@@ -215,6 +220,9 @@ export class PartitionLog implements PartitionStorage {
     }
     if (this.#segments.length === 0) this.#segments.push(LogSegment.create(this.dir, 0, this.#segmentConfig));
     this.#nextOffset = this.#active.nextOffset;
+    if (snapshot && !rebuildProducers) this.#producers = snapshot;
+    else if (snapshot) this.#rebuildProducerState();
+    rmSync(join(this.dir, PRODUCER_SNAPSHOT), { force: true });
     const start = readCheckpoint(join(this.dir, LOG_START_CHECKPOINT))?.[0]?.[0] ?? legacyLogStart(this.dir);
     this.#logStartOffset = Math.min(Math.max(this.#segments[0]!.baseOffset, start), this.#nextOffset);
     this.#epochs.truncateFromEnd(this.#nextOffset);
@@ -639,6 +647,7 @@ export class PartitionLog implements PartitionStorage {
     this.checkpointRecoveryPoint();
     for (const s of this.#segments) s.close();
     this.#closed = true;
+    writeFileAtomic(join(this.dir, PRODUCER_SNAPSHOT), JSON.stringify(this.#producers.snapshot()));
     writeFileSync(join(this.dir, CLEAN_SHUTDOWN), '');
     syncDirectory(this.dir);
   }
@@ -666,6 +675,16 @@ function scanHeaders(seg: LogSegment, from: number, visit: (b: ScannedBatch) => 
 function deleteSegmentFiles(dir: string, base: number): void {
   const name = String(base).padStart(20, '0');
   for (const suffix of ['.log', '.index', '.timeindex']) rmSync(join(dir, name + suffix), { force: true });
+}
+
+function readProducerSnapshot(dir: string): ProducerStateTable | null {
+  const path = join(dir, PRODUCER_SNAPSHOT);
+  if (!existsSync(path)) return null;
+  try {
+    return ProducerStateTable.restore(JSON.parse(readFileSync(path, 'utf8')));
+  } catch {
+    return null;
+  }
 }
 
 /** The log start offset file of the first broker version (a bare number). */

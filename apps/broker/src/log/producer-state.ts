@@ -43,6 +43,24 @@ export class ProducerStateTable {
     return { kind: 'append' };
   }
 
+  /** The table as JSON-safe data, for the snapshot a clean shutdown writes. */
+  snapshot(): [string, number, [number, number, number][]][] {
+    return [...this.#producers].map(([id, e]) => [id.toString(), e.epoch, e.batches.map((b) => [b.firstSeq, b.lastSeq, b.baseOffset])]);
+  }
+
+  /** The inverse of `snapshot`; null when the data is not a snapshot. */
+  static restore(data: unknown): ProducerStateTable | null {
+    if (!Array.isArray(data)) return null;
+    const table = new ProducerStateTable();
+    for (const row of data as unknown[]) {
+      if (!Array.isArray(row) || row.length !== 3 || typeof row[0] !== 'string' || typeof row[1] !== 'number' || !Array.isArray(row[2])) return null;
+      const batches = (row[2] as unknown[]).map((b) => (Array.isArray(b) && b.length === 3 && b.every((n) => typeof n === 'number') ? { firstSeq: b[0] as number, lastSeq: b[1] as number, baseOffset: b[2] as number } : null));
+      if (batches.some((b) => b === null)) return null;
+      table.#producers.set(BigInt(row[0]), { epoch: row[1], batches: batches as BatchMetadata[] });
+    }
+    return table;
+  }
+
   record(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number, baseOffset: number): void {
     if (producerId < 0n) return;
     let entry = this.#producers.get(producerId);

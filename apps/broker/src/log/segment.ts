@@ -72,17 +72,32 @@ export class LogSegment {
   }
 
   /**
-   * Opens an existing segment. With `trustIndexes` (clean shutdown, or wholly below the recovery
-   * point) the index files are loaded and only batch headers are walked; otherwise every batch's
-   * length and CRC is checked, a torn or corrupt tail is cut off, and both indexes are rebuilt.
-   * `visit` sees every valid batch (the caller rebuilds producer and epoch state from them).
+   * Opens an existing segment.
+   * - `tail` (clean shutdown): the index files are loaded and only the batches after the last
+   *   offset-index entry are walked (to find the log end and max timestamp); `visit` is not called.
+   * - `headers` (wholly below the recovery point): indexes loaded, every batch header walked.
+   * - `verify`: every batch's length and CRC is checked, a torn or corrupt tail is cut off, and both
+   *   indexes are rebuilt.
+   * `tail` and `headers` fall back to `verify` when the index files are missing or disagree with
+   * the data (`rebuilt` says so). `visit` sees every valid batch walked.
    */
-  static open(dir: string, baseOffset: number, config: SegmentConfig, trustIndexes: boolean, visit: (b: ScannedBatch) => void): { segment: LogSegment; truncatedBytes: number; problem: string | null } {
+  static open(dir: string, baseOffset: number, config: SegmentConfig, mode: 'tail' | 'headers' | 'verify', visit: (b: ScannedBatch) => void): { segment: LogSegment; truncatedBytes: number; problem: string | null; rebuilt: boolean } {
     const s = new LogSegment(dir, baseOffset, config);
-    const loaded = trustIndexes && s.offsetIndex.load((rel, pos) => rel >= 0 && pos >= 0 && pos < s.size) && s.timeIndex.load((_ts, rel) => rel >= 0);
+    const loaded = mode !== 'verify' && s.offsetIndex.load((rel, pos) => rel >= 0 && pos >= 0 && pos < s.size) && s.timeIndex.load((_ts, rel) => rel >= 0);
     if (loaded) {
-      const result = s.#walk(false, visit);
-      if (result.problem === null) return { segment: s, truncatedBytes: 0, problem: null };
+      const last = s.offsetIndex.last;
+      // The time index's last key bounds every batch before the last offset-index entry (both are
+      // written at the same points) unless it filled up first.
+      const tail = mode === 'tail' && last !== null && !s.timeIndex.isFull;
+      if (tail) {
+        s.nextOffset = baseOffset + last.key;
+        s.maxTimestamp = s.timeIndex.lastKey;
+      }
+      const result = s.#walk(tail ? last.value : 0, false, tail ? () => {} : visit);
+      if (result.problem === null && result.end === s.size) {
+        s.#bytesSinceIndex = config.indexIntervalBytes;
+        return { segment: s, truncatedBytes: 0, problem: null, rebuilt: false };
+      }
     }
     // Indexes not trusted (or inconsistent with the data): validate and rebuild.
     s.offsetIndex.clear();
@@ -90,7 +105,7 @@ export class LogSegment {
     s.maxTimestamp = -1;
     s.nextOffset = baseOffset;
     s.#bytesSinceIndex = 0;
-    const result = s.#walk(true, (b) => {
+    const result = s.#walk(0, true, (b) => {
       s.#index(b.baseOffset, b.lastOffset, b.maxTimestamp, b.position, b.size);
       visit(b);
     });
@@ -102,12 +117,12 @@ export class LogSegment {
     }
     s.offsetIndex.persist();
     s.timeIndex.persist();
-    return { segment: s, truncatedBytes, problem: result.problem };
+    return { segment: s, truncatedBytes, problem: result.problem, rebuilt: mode !== 'verify' };
   }
 
-  #walk(verifyCrc: boolean, visit: (b: ScannedBatch) => void): ScanResult {
+  #walk(from: number, verifyCrc: boolean, visit: (b: ScannedBatch) => void): ScanResult {
     let backwards: ScannedBatch | null = null;
-    const result = scanBatches(this.fd, 0, this.size, verifyCrc, (b) => {
+    const result = scanBatches(this.fd, from, this.size, verifyCrc, (b) => {
       // Offsets only grow inside a segment; a batch that goes back is not ours (e.g. stale bytes).
       if (b.baseOffset < this.nextOffset || b.lastOffset < b.baseOffset) {
         backwards = b;

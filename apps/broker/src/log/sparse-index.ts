@@ -35,6 +35,10 @@ export class SparseIndex {
   get isFull(): boolean {
     return this.#keys.length >= this.maxEntries;
   }
+  get last(): { key: number; value: number } | null {
+    const n = this.#keys.length;
+    return n === 0 ? null : { key: this.#keys[n - 1]!, value: this.#values[n - 1]! };
+  }
   get lastKey(): number {
     return this.#keys.at(-1) ?? -1;
   }
