@@ -106,4 +106,28 @@ describe('PartitionLog', () => {
     expect(readValues(log, log.logStartOffset).map((r) => r.value.slice(0, 2))).toContain('t5');
     log.close();
   });
+
+  it('a corrupt batch in an older segment ends the log there: later segments are removed', () => {
+    const log = new PartitionLog(dir, { ...options, segmentBytes: 400 });
+    for (let i = 0; i < 12; i++) appendBatch(log, [`s${i}`.padEnd(150, '.')]);
+    const segments = log.segments.map((s) => s.baseOffset);
+    expect(segments.length).toBeGreaterThan(4);
+    log.close();
+    rmSync(join(dir, CLEAN_SHUTDOWN));
+    // Pretend nothing was ever flushed, and damage the second segment's last batch.
+    rmSync(join(dir, 'recovery-point-offset-checkpoint'));
+    const second = join(dir, `${String(segments[1]).padStart(20, '0')}.log`);
+    const fd = openSync(second, 'r+');
+    writeSync(fd, Buffer.from([0x55]), 0, 1, statSync(second).size - 2);
+    closeSync(fd);
+    const recovered = new PartitionLog(dir, options);
+    expect(recovered.recovery.problem).toMatch(/CRC32C/);
+    expect(recovered.segments.map((s) => s.baseOffset)).toEqual(segments.slice(0, 2));
+    const values = readValues(recovered).map((r) => r.value.slice(0, 3));
+    expect(values).toEqual(Array.from({ length: recovered.logEndOffset }, (_, i) => `s${i}`.padEnd(3, '.')));
+    expect(recovered.logEndOffset).toBeLessThan(segments[2]!);
+    expect(readdirSync(dir).filter((n) => n.endsWith('.log')).length).toBe(2);
+    expect(appendBatch(recovered, ['next']).baseOffset).toBe(BigInt(recovered.logEndOffset - 1));
+    recovered.close();
+  });
 });
