@@ -8,6 +8,7 @@ import { ApiError } from './errors.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { opsPlugin, type ReadinessCheck } from './plugins/ops.ts';
 import { problemPlugin } from './plugins/problem.ts';
+import { idempotencyPlugin } from './plugins/idempotency.ts';
 import { instanceRoutes } from './routes/instances.ts';
 import { topicRoutes } from './routes/topics.ts';
 import { consumerGroupRoutes, operationRoutes } from './routes/operations.ts';
@@ -42,7 +43,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Kafka topic names reach 249 characters and sit in the path.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -74,6 +76,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     allowList: (request) => !request.url.startsWith('/v1/'),
     errorResponseBuilder: (_request, ctx) => new ApiError('rate-limited', `rate limit of ${ctx.max} requests per ${ctx.after} exceeded`, { status: 429 }),
   });
+
+  await app.register(idempotencyPlugin, { store: options.store });
 
   await app.register(instanceRoutes, { store: options.store, queue: options.queue });
   await app.register(topicRoutes, { store: options.store, queue: options.queue });

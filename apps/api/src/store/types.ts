@@ -42,4 +42,14 @@ export interface Store {
   deleteTopic(p: Principal, topic: TopicRow, expectedVersion?: number): Promise<{ topic: TopicRow; operation: Operation }>;
 
   getOperation(accountId: string, id: string): Promise<Operation | null>;
+
+  idempotencyBegin(keyId: string, idemKey: string, requestHash: string): Promise<IdempotencyBegin>;
+  idempotencyFinish(keyId: string, idemKey: string, status: number, response: unknown, headers: Record<string, string>): Promise<void>;
+  idempotencyAbandon(keyId: string, idemKey: string): Promise<void>;
 }
+
+export type IdempotencyBegin =
+  | { state: 'new' }
+  | { state: 'replay'; status: number; response: unknown; headers: Record<string, string> }
+  | { state: 'in-flight' }
+  | { state: 'mismatch' };

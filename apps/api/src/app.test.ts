@@ -1,0 +1,312 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { Queue } from 'bullmq';
+import { JOBS, QUEUES, ReconcileInstanceJobSchema, ReconcileTopicJobSchema } from '@tributary/contracts';
+import { buildApp } from './app.ts';
+import { createReconcileQueue, type ReconcileQueue } from './jobs/queue.ts';
+import { generateApiKey } from './plugins/auth.ts';
+import { PgStore } from './store/pg-store.ts';
+import { startTestServices, type TestServices } from './test-services.ts';
+
+let services: TestServices;
+let store: PgStore;
+let queue: ReconcileQueue;
+let app: FastifyInstance;
+let inspect: Queue;
+const keys = { adminA: '', viewerA: '', adminB: '' };
+
+const spec = {
+  zone: 'zone-a', brokers: 3, bandwidthMBps: 40, diskGiB: 500, partitionLimit: 20, topicLimit: 5,
+  consumerGroupLimit: 10, billing: { mode: 'postpaid' },
+};
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+function call(method: Method, url: string, key: string, body?: unknown, headers: Record<string, string> = {}) {
+  return app.inject({ method, url, headers: { authorization: `Bearer ${key}`, ...headers }, ...(body !== undefined ? { payload: body as object } : {}) });
+}
+async function newInstance(name: string, over: Partial<typeof spec> = {}, labels: Record<string, string> = {}) {
+  const r = await call('POST', '/v1/instances', keys.adminA, { name, labels, spec: { ...spec, ...over } });
+  expect(r.statusCode, r.body).toBe(202);
+  return r.json().resource as { id: string; etag: string; generation: number };
+}
+
+beforeAll(async () => {
+  services = await startTestServices();
+  store = await PgStore.connect(services.databaseUrl);
+  queue = createReconcileQueue(services.redisUrl);
+  const url = new URL(services.redisUrl);
+  inspect = new Queue(QUEUES.reconcile, { connection: { host: url.hostname, port: Number(url.port) } });
+  const a = await store.createAccount('A');
+  const b = await store.createAccount('B');
+  for (const [name, account, role] of [['adminA', a, 'admin'], ['viewerA', a, 'viewer'], ['adminB', b, 'admin']] as const) {
+    const k = generateApiKey();
+    await store.createApiKey(account, name, role, k.prefix, k.hash);
+    keys[name] = k.key;
+  }
+  app = await buildApp({ store, queue });
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  await inspect?.close();
+  await queue?.close();
+  await store?.close();
+  await services?.stop();
+});
+
+describe('ops endpoints', () => {
+  it('healthz, readyz and metrics answer without a key', async () => {
+    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const ready = await app.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks).toEqual({ postgresql: 'ok', redis: 'ok' });
+    const metrics = await app.inject({ url: '/metrics' });
+    expect(metrics.body).toContain('tributary_api_requests_total');
+  });
+  it('readyz is 503 when a dependency fails', async () => {
+    const broken = await buildApp({ store, queue, docs: false, extraReadiness: { extra: async () => { throw new Error('down'); } } });
+    const r = await broken.inject({ url: '/readyz' });
+    expect(r.statusCode).toBe(503);
+    expect(r.json().checks.extra).toBe('down');
+    await broken.close();
+  });
+  it('echoes or generates a request id', async () => {
+    expect((await app.inject({ url: '/healthz', headers: { 'x-request-id': 'abc-1' } })).headers['x-request-id']).toBe('abc-1');
+    expect((await app.inject({ url: '/healthz' })).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+  it('serves Swagger UI at /docs', async () => {
+    const r = await app.inject({ url: '/docs/json' });
+    expect(r.json().openapi).toBe('3.1.0');
+  });
+  it('unknown routes are problem+json 404', async () => {
+    const r = await call('GET', '/v1/nothing', keys.adminA);
+    expect(r.statusCode).toBe(404);
+    expect(r.headers['content-type']).toContain('application/problem+json');
+    expect(r.json().code).toBe('not-found');
+  });
+});
+
+describe('auth', () => {
+  it('401 without or with an unknown key', async () => {
+    const none = await app.inject({ url: '/v1/instances' });
+    expect(none.statusCode).toBe(401);
+    expect(none.json().code).toBe('unauthenticated');
+    expect((await call('GET', '/v1/instances', 'trb_nope_nope')).json().code).toBe('unauthenticated');
+  });
+  it('viewer reads but cannot mutate (403)', async () => {
+    expect((await call('GET', '/v1/instances', keys.viewerA)).statusCode).toBe(200);
+    const r = await call('POST', '/v1/instances', keys.viewerA, { name: 'v', spec });
+    expect(r.statusCode).toBe(403);
+    expect(r.json().code).toBe('forbidden');
+  });
+  it("another account's instance is 404, never 403", async () => {
+    const inst = await newInstance('isolated');
+    for (const [m, url] of [['GET', `/v1/instances/${inst.id}`], ['DELETE', `/v1/instances/${inst.id}`], ['GET', `/v1/instances/${inst.id}/topics`]] as const) {
+      const r = await call(m, url, keys.adminB);
+      expect(r.statusCode, url).toBe(404);
+      expect(r.json().code).toBe('not-found');
+    }
+    const list = (await call('GET', '/v1/instances', keys.adminB)).json();
+    expect(list.items).toEqual([]);
+  });
+});
+
+describe('instances', () => {
+  it('create returns 202 with Creating, generation 1, an operation, and enqueues the reconcile job', async () => {
+    const r = await call('POST', '/v1/instances', keys.adminA, { name: 'orders', labels: { team: 'pay' }, spec: { ...spec, billing: { mode: 'prepaid', periodMonths: 12 } } });
+    expect(r.statusCode).toBe(202);
+    const { resource, operation } = r.json();
+    expect(resource.status.phase).toBe('Creating');
+    expect(resource.generation).toBe(1);
+    expect(resource.billingState.status).toBe('active');
+    expect(new Date(resource.billingState.expiresAt).getTime() - new Date(resource.billingState.startedAt).getTime()).toBeGreaterThan(360 * 86400_000);
+    expect(r.headers['etag']).toBe(resource.etag);
+    expect(operation).toMatchObject({ kind: 'instance.create', targetId: resource.id, state: 'Pending', generation: 1 });
+    const job = await inspect.getJob(`instance-${resource.id}-1`);
+    expect(job?.name).toBe(JOBS.reconcileInstance);
+    expect(ReconcileInstanceJobSchema.parse(job?.data)).toEqual({ instanceId: resource.id, generation: 1, reason: 'created', operationId: operation.id });
+    const op = await call('GET', `/v1/operations/${operation.id}`, keys.adminA);
+    expect(op.json()).toEqual(operation);
+    expect((await call('GET', `/v1/operations/${operation.id}`, keys.adminB)).statusCode).toBe(404);
+  });
+  it('records an audit event and usage records on every spec change', async () => {
+    const inst = await newInstance('audited');
+    await call('PUT', `/v1/instances/${inst.id}`, keys.adminA, { spec: { ...spec, brokers: 5 } });
+    const audit = await store.pool.query('SELECT action, generation FROM api_audit_event WHERE target_id = $1 ORDER BY id', [inst.id]);
+    expect(audit.rows).toEqual([{ action: 'instance.create', generation: 1 }, { action: 'instance.update', generation: 2 }]);
+    const usage = await store.pool.query("SELECT quantity::int AS q FROM api_usage_record WHERE instance_id = $1 AND meter = 'broker-hour' ORDER BY id", [inst.id]);
+    expect(usage.rows.map((r) => r.q)).toEqual([3, 5]);
+  });
+  it('rejects invalid specs with 422 and the JSON path of each field', async () => {
+    const r = await call('POST', '/v1/instances', keys.adminA, { name: 'Bad_Name', spec: { ...spec, brokers: 16, bandwidthMBps: 7, surprise: true } });
+    expect(r.statusCode).toBe(422);
+    const body = r.json();
+    expect(body.code).toBe('validation-failed');
+    expect(body.type).toBe('https://tributary.dev/problems/validation-failed');
+    expect(body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['/name', '/spec/bandwidthMBps', '/spec/brokers', '/spec/surprise']);
+  });
+  it('refuses malformed JSON (400) and bodies over 1 MiB (413)', async () => {
+    const bad = await app.inject({ method: 'POST', url: '/v1/instances', headers: { authorization: `Bearer ${keys.adminA}`, 'content-type': 'application/json' }, payload: '{"name":' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().code).toBe('malformed-request');
+    const big = await call('POST', '/v1/instances', keys.adminA, { name: 'big', labels: { x: 'y'.repeat(1024 * 1024) }, spec });
+    expect(big.statusCode).toBe(413);
+    expect(big.json().code).toBe('payload-too-large');
+  });
+  it('duplicate names are 409 already-exists', async () => {
+    await newInstance('twin');
+    const r = await call('POST', '/v1/instances', keys.adminA, { name: 'twin', spec });
+    expect(r.statusCode).toBe(409);
+    expect(r.json().code).toBe('already-exists');
+  });
+  it('PUT bumps generation; a stale If-Match is 412; shrinking brokers is refused', async () => {
+    const inst = await newInstance('scaling');
+    const get = await call('GET', `/v1/instances/${inst.id}`, keys.adminA);
+    expect(get.headers['etag']).toBe(inst.etag);
+    const ok = await call('PUT', `/v1/instances/${inst.id}`, keys.adminA, { spec: { ...spec, brokers: 6 } }, { 'if-match': inst.etag });
+    expect(ok.statusCode).toBe(202);
+    expect(ok.json().resource).toMatchObject({ generation: 2, spec: { brokers: 6 } });
+    expect(ok.headers['etag']).not.toBe(inst.etag);
+    const job = await inspect.getJob(`instance-${inst.id}-2`);
+    expect(job?.data.reason).toBe('updated');
+    const stale = await call('PUT', `/v1/instances/${inst.id}`, keys.adminA, { spec: { ...spec, brokers: 7 } }, { 'if-match': inst.etag });
+    expect(stale.statusCode).toBe(412);
+    expect(stale.json().code).toBe('precondition-failed');
+    const shrink = await call('PUT', `/v1/instances/${inst.id}`, keys.adminA, { spec: { ...spec, brokers: 2, zone: 'zone-b' } });
+    expect(shrink.statusCode).toBe(422);
+    expect(shrink.json().errors.map((e: { path: string }) => e.path)).toEqual(['/spec/zone', '/spec/brokers']);
+  });
+  it('paginates across pages and filters by name prefix and label', async () => {
+    for (let i = 0; i < 5; i++) await newInstance(`page-${i}`, {}, { tier: i % 2 ? 'odd' : 'even' });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let n = 0; n < 10; n++) {
+      const r = (await call('GET', `/v1/instances?limit=2&name=page-*${cursor ? `&cursor=${cursor}` : ''}`, keys.adminA)).json();
+      seen.push(...r.items.map((i: { name: string }) => i.name));
+      cursor = r.nextCursor;
+      if (!cursor) break;
+    }
+    expect(seen).toEqual(['page-0', 'page-1', 'page-2', 'page-3', 'page-4']);
+    const odd = (await call('GET', '/v1/instances?label=tier=odd', keys.adminA)).json();
+    expect(odd.items.map((i: { name: string }) => i.name)).toEqual(['page-1', 'page-3']);
+    const badCursor = await call('GET', '/v1/instances?cursor=zzz', keys.adminA);
+    expect(badCursor.statusCode).toBe(422);
+    expect(badCursor.json().errors[0].path).toBe('/cursor');
+  });
+  it('deleting an instance with topics needs ?force=true', async () => {
+    const inst = await newInstance('doomed');
+    await call('POST', `/v1/instances/${inst.id}/topics`, keys.adminA, { name: 't', partitions: 1, replicationFactor: 2 });
+    const refused = await call('DELETE', `/v1/instances/${inst.id}`, keys.adminA);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().code).toBe('instance-has-topics');
+    const forced = await call('DELETE', `/v1/instances/${inst.id}?force=true`, keys.adminA);
+    expect(forced.statusCode).toBe(202);
+    expect(forced.json().resource.status.phase).toBe('Deleting');
+    expect((await call('GET', `/v1/instances/${inst.id}`, keys.adminA)).statusCode).toBe(404);
+  });
+});
+
+describe('topics', () => {
+  let inst: { id: string };
+  beforeAll(async () => { inst = await newInstance('topics-home'); });
+  const topics = () => `/v1/instances/${inst.id}/topics`;
+
+  it('create, get, list, patch, partitions, delete', async () => {
+    const created = await call('POST', topics(), keys.adminA, { name: 'orders.v1', partitions: 3, replicationFactor: 3, configs: { 'retention.ms': '3600000' } });
+    expect(created.statusCode).toBe(202);
+    const { resource, operation } = created.json();
+    expect(resource).toMatchObject({ name: 'orders.v1', partitions: 3, generation: 1, status: { phase: 'Creating' } });
+    const job = await inspect.getJob(`topic-${resource.id}-1`);
+    expect(ReconcileTopicJobSchema.parse(job?.data)).toEqual({ instanceId: inst.id, topicId: resource.id, topicName: 'orders.v1', generation: 1, reason: 'created', operationId: operation.id });
+    const got = await call('GET', `${topics()}/orders.v1`, keys.adminA);
+    expect(got.json().configs).toEqual({ 'retention.ms': '3600000' });
+    expect((await call('GET', topics(), keys.viewerA)).json().items).toHaveLength(1);
+    const patched = await call('PATCH', `${topics()}/orders.v1`, keys.adminA, { configs: { 'cleanup.policy': 'compact' } }, { 'if-match': got.headers['etag'] as string });
+    expect(patched.statusCode).toBe(202);
+    expect(patched.json().resource.configs).toEqual({ 'retention.ms': '3600000', 'cleanup.policy': 'compact' });
+    const stale = await call('PATCH', `${topics()}/orders.v1`, keys.adminA, { labels: {} }, { 'if-match': got.headers['etag'] as string });
+    expect(stale.statusCode).toBe(412);
+    const grown = await call('POST', `${topics()}/orders.v1/partitions`, keys.adminA, { partitions: 6 });
+    expect(grown.statusCode).toBe(202);
+    expect(grown.json().resource).toMatchObject({ partitions: 6, generation: 3 });
+    expect((await inspect.getJob(`topic-${resource.id}-3`))?.data.reason).toBe('partitions-increased');
+    const shrink = await call('POST', `${topics()}/orders.v1/partitions`, keys.adminA, { partitions: 4 });
+    expect(shrink.statusCode).toBe(422);
+    expect(shrink.json()).toMatchObject({ code: 'partition-decrease', errors: [{ path: '/partitions' }] });
+    expect((await call('DELETE', `${topics()}/orders.v1`, keys.adminA)).statusCode).toBe(202);
+    expect((await call('GET', `${topics()}/orders.v1`, keys.adminA)).statusCode).toBe(404);
+  });
+  it('enforces replication factor against the brokers', async () => {
+    const high = await call('POST', topics(), keys.adminA, { name: 'rf', partitions: 1, replicationFactor: 4 });
+    expect(high.statusCode).toBe(422);
+    expect(high.json()).toMatchObject({ code: 'replication-factor-too-high', errors: [{ path: '/replicationFactor' }] });
+    const low = await call('POST', topics(), keys.adminA, { name: 'rf', partitions: 1, replicationFactor: 1 });
+    expect(low.json().code).toBe('replication-factor-too-low');
+  });
+  it("rejects Kafka-invalid names and configs with field paths", async () => {
+    const r = await call('POST', topics(), keys.adminA, { name: '..', partitions: 0, replicationFactor: 2, configs: { 'cleanup.policy': 'never', 'log.dirs': '/' } });
+    expect(r.statusCode).toBe(422);
+    expect(r.json().errors.map((e: { path: string }) => e.path).sort()).toEqual(['/configs/cleanup.policy', '/configs/log.dirs', '/name', '/partitions']);
+    const badName = await call('GET', `${topics()}/${'x'.repeat(250)}`, keys.adminA);
+    expect(badName.statusCode).toBe(422);
+    expect(badName.json().errors[0]).toMatchObject({ in: 'params', path: '/name' });
+  });
+  it('enforces topic and partition limits naming the limit and the usage', async () => {
+    const home = await newInstance('limits', { partitionLimit: 10, topicLimit: 2 });
+    const url = `/v1/instances/${home.id}/topics`;
+    expect((await call('POST', url, keys.adminA, { name: 'a', partitions: 8, replicationFactor: 2 })).statusCode).toBe(202);
+    const parts = await call('POST', url, keys.adminA, { name: 'b', partitions: 3, replicationFactor: 2 });
+    expect(parts.statusCode).toBe(409);
+    expect(parts.json()).toMatchObject({ code: 'limit-exceeded', limit: { name: 'partitionLimit', max: 10, current: 8, requested: 3 } });
+    const grow = await call('POST', `${url}/a/partitions`, keys.adminA, { partitions: 11 });
+    expect(grow.json().limit).toEqual({ name: 'partitionLimit', max: 10, current: 8, requested: 3 });
+    expect((await call('POST', url, keys.adminA, { name: 'b', partitions: 2, replicationFactor: 2 })).statusCode).toBe(202);
+    const topicsFull = await call('POST', url, keys.adminA, { name: 'c', partitions: 1, replicationFactor: 2 });
+    expect(topicsFull.json()).toMatchObject({ code: 'limit-exceeded', limit: { name: 'topicLimit', max: 2, current: 2 } });
+    const dup = await call('POST', url, keys.adminA, { name: 'a', partitions: 1, replicationFactor: 2 });
+    expect(dup.statusCode).toBe(409);
+  });
+});
+
+describe('automation semantics', () => {
+  it('Idempotency-Key replays the first response and refuses a different body', async () => {
+    const body = { name: 'idem', spec };
+    const first = await call('POST', '/v1/instances', keys.adminA, body, { 'idempotency-key': 'k-1' });
+    expect(first.statusCode).toBe(202);
+    const again = await call('POST', '/v1/instances', keys.adminA, body, { 'idempotency-key': 'k-1' });
+    expect(again.statusCode).toBe(202);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(first.json());
+    expect(again.headers['location']).toBe(first.headers['location']);
+    const other = await call('POST', '/v1/instances', keys.adminA, { ...body, name: 'idem-2' }, { 'idempotency-key': 'k-1' });
+    expect(other.statusCode).toBe(422);
+    expect(other.json().code).toBe('idempotency-key-reused');
+    // the same key under another API key is a different request
+    const b = await call('POST', '/v1/instances', keys.adminB, body, { 'idempotency-key': 'k-1' });
+    expect(b.statusCode).toBe(202);
+    expect(b.json().resource.id).not.toBe(first.json().resource.id);
+  });
+  it('live consumer-group routes answer 409 instance-not-running', async () => {
+    const inst = await newInstance('groups');
+    for (const [m, url, body] of [
+      ['GET', `/v1/instances/${inst.id}/consumer-groups`, undefined],
+      ['GET', `/v1/instances/${inst.id}/consumer-groups/g1`, undefined],
+      ['POST', `/v1/instances/${inst.id}/consumer-groups/g1/offsets`, { topic: 't', to: { kind: 'earliest' } }],
+    ] as const) {
+      const r = await call(m, url, keys.adminA, body);
+      expect(r.statusCode, url).toBe(409);
+      expect(r.json().code).toBe('instance-not-running');
+    }
+  });
+  it('rate-limits per key with 429 and Retry-After', async () => {
+    const limited = await buildApp({ store, queue, rateLimitMax: 3, docs: false });
+    const get = (key: string) => limited.inject({ url: '/v1/instances', headers: { authorization: `Bearer ${key}` } });
+    for (let i = 0; i < 3; i++) expect((await get(keys.viewerA)).statusCode).toBe(200);
+    const over = await get(keys.viewerA);
+    expect(over.statusCode).toBe(429);
+    expect(over.json().code).toBe('rate-limited');
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await get(keys.adminB)).statusCode).toBe(200);
+    await limited.close();
+  });
+});

@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { ApiError } from '../errors.ts';
+import type { Store } from '../store/types.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest { idempotencyKey: string | null }
+}
+
+const REPLAYED_HEADERS = ['location', 'etag', 'content-type'];
+
+/**
+ * `Idempotency-Key` on POST: the first response (status < 500) is stored in PostgreSQL and replayed
+ * for 24 h to the same API key; the same key with another body or path is refused, and a retry while
+ * the first request still runs gets 409 instead of doing the work twice.
+ */
+export const idempotencyPlugin = fp(async (app: FastifyInstance, opts: { store: Store }) => {
+  app.decorateRequest('idempotencyKey', null);
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method !== 'POST' || !request.principal) return;
+    const key = request.headers['idempotency-key'];
+    if (key === undefined) return;
+    if (typeof key !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(key)) {
+      throw new ApiError('validation-failed', 'Idempotency-Key is 1–255 visible ASCII characters', { errors: [{ in: 'headers', path: '/idempotency-key', message: 'invalid' }] });
+    }
+    const hash = createHash('sha256').update(request.url).update('\0').update(JSON.stringify(request.body ?? null)).digest('hex');
+    const begun = await opts.store.idempotencyBegin(request.principal.keyId, key, hash);
+    switch (begun.state) {
+      case 'new':
+        request.idempotencyKey = key;
+        return;
+      case 'mismatch':
+        throw new ApiError('idempotency-key-reused', 'this Idempotency-Key was used with a different request');
+      case 'in-flight':
+        throw new ApiError('idempotency-key-in-flight', 'a request with this Idempotency-Key is still being processed');
+      case 'replay':
+        reply.headers(begun.headers).header('idempotent-replayed', 'true').code(begun.status);
+        return reply.serializer(JSON.stringify).send(begun.response);
+    }
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    const key = request.idempotencyKey;
+    if (!key || !request.principal) return payload;
+    request.idempotencyKey = null;
+    if (reply.statusCode >= 500 || typeof payload !== 'string') {
+      await opts.store.idempotencyAbandon(request.principal.keyId, key);
+      return payload;
+    }
+    const headers: Record<string, string> = {};
+    for (const h of REPLAYED_HEADERS) {
+      const v = reply.getHeader(h);
+      if (typeof v === 'string') headers[h] = v;
+    }
+    await opts.store.idempotencyFinish(request.principal.keyId, key, reply.statusCode, JSON.parse(payload), headers);
+    return payload;
+  });
+}, { name: 'idempotency' });

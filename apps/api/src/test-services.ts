@@ -1,0 +1,70 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Test-only: a throwaway PostgreSQL cluster and Redis server on free loopback ports. Stand-in until
+ * libs/testkit lands (then this file goes). Both stop when `stop()` runs.
+ */
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(check: () => boolean, what: string, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not start within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface TestServices { databaseUrl: string; redisUrl: string; stop(): Promise<void> }
+
+export async function startTestServices(): Promise<TestServices> {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-api-'));
+  chmodSync(dir, 0o755);
+  const pgData = join(dir, 'pg');
+  const pgPort = await freePort();
+  // PostgreSQL refuses to run as root: hand its directories to the postgres user then.
+  const asUser: { uid?: number; gid?: number } = process.getuid?.() === 0
+    ? { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) }
+    : {};
+  const pgSock = join(dir, 'sock');
+  mkdirSync(pgData);
+  mkdirSync(pgSock);
+  if (asUser.uid !== undefined && asUser.gid !== undefined) { chownSync(pgData, asUser.uid, asUser.gid); chownSync(pgSock, asUser.uid, asUser.gid); }
+  execFileSync(`${PG_BIN}/initdb`, ['-D', pgData, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8'], { stdio: 'ignore', ...asUser });
+  const pgProc = spawn(`${PG_BIN}/postgres`, ['-D', pgData, '-p', String(pgPort), '-h', '127.0.0.1', '-k', pgSock, '-F', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'], { stdio: 'ignore', ...asUser });
+  const redisPort = await freePort();
+  const redisProc = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const ready = (bin: string, args: string[]) => () => {
+    try { execFileSync(bin, args, { stdio: 'ignore' }); return true; } catch { return false; }
+  };
+  await waitFor(ready(`${PG_BIN}/pg_isready`, ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'postgres']), 'postgres');
+  await waitFor(ready('redis-cli', ['-p', String(redisPort), 'ping']), 'redis');
+  const stopProc = (p: ChildProcess) => new Promise<void>((resolve) => {
+    if (p.exitCode !== null) return resolve();
+    p.once('exit', () => resolve());
+    p.kill('SIGINT');
+    setTimeout(() => p.kill('SIGKILL'), 5000).unref();
+  });
+  return {
+    databaseUrl: `postgresql://postgres@127.0.0.1:${pgPort}/postgres`,
+    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    async stop() {
+      await Promise.all([stopProc(pgProc), stopProc(redisProc)]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
