@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 // Layering (DESIGN.md): apps import libs; libs never import apps; apps never import each other.
 const appNames = ['api', 'operator', 'broker', 'console', 'cli'];
@@ -14,6 +15,11 @@ export default tseslint.config(
   { ignores: ['**/src/generated/**', '**/node_modules/**', '**/dist/**', 'apps/console/dist/**', 'coverage/**', '.tools/**', '.data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  {
+    // Plain JavaScript files (bins, container health checks) run on Node.
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    languageOptions: { globals: globals.node },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
