@@ -1,0 +1,40 @@
+import { buildApp } from './app.ts';
+import { ensureBootstrapKey } from './bootstrap.ts';
+import { createReconcileQueue } from './jobs/queue.ts';
+import { PgStore } from './store/pg-store.ts';
+
+/** Process entry: env config, bootstrap key, listen, and a graceful shutdown on SIGTERM/SIGINT. */
+const databaseUrl = process.env['DATABASE_URL'];
+const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+if (!databaseUrl) {
+  console.error('DATABASE_URL is required (postgresql://user@host:port/db)');
+  process.exit(2);
+}
+const port = Number(process.env['PORT'] ?? 8080);
+const host = process.env['HOST'] ?? '0.0.0.0';
+
+const store = await PgStore.connect(databaseUrl);
+const queue = createReconcileQueue(redisUrl);
+const generated = await ensureBootstrapKey(store, process.env['TRIBUTARY_BOOTSTRAP_KEY']);
+if (generated) {
+  // Printed once, on purpose outside the JSON log stream so it is easy to spot and not shipped to log storage.
+  process.stdout.write(`\nBootstrap admin API key (shown once, store it now):\n  ${generated}\n\n`);
+}
+const app = await buildApp({ store, queue, logger: { level: process.env['LOG_LEVEL'] ?? 'info' } });
+
+let closing = false;
+async function shutdown(signal: string) {
+  if (closing) return;
+  closing = true;
+  app.log.info({ signal }, 'shutting down: draining requests');
+  const force = setTimeout(() => process.exit(1), 15_000);
+  force.unref();
+  await app.close();
+  await queue.close();
+  await store.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+await app.listen({ port, host });
