@@ -310,3 +310,56 @@ describe('automation semantics', () => {
     await limited.close();
   });
 });
+
+describe('users, ACLs and quotas', () => {
+  let inst: { id: string };
+  beforeAll(async () => { inst = await newInstance('access', { consumerGroupLimit: 2 }); });
+  const base = () => `/v1/instances/${inst.id}`;
+
+  it('SCRAM users: the password is never stored or returned; rotation changes the hash', async () => {
+    const r = await call('POST', `${base()}/users`, keys.adminA, { name: 'svc', password: 'a very long secret', mechanism: 'SCRAM-SHA-256' });
+    expect(r.statusCode).toBe(202);
+    expect(r.body).not.toContain('a very long secret');
+    expect(r.json().resource).toMatchObject({ name: 'svc', mechanism: 'SCRAM-SHA-256', iterations: 8192 });
+    const row = await store.pool.query("SELECT data::text AS d FROM api_instance_object WHERE kind = 'users' AND name = 'svc'");
+    expect(row.rows[0].d).not.toContain('a very long secret');
+    const before = JSON.parse(row.rows[0].d).storedKey;
+    const got = await call('GET', `${base()}/users/svc`, keys.viewerA);
+    expect(Object.keys(got.json()).sort()).toEqual(['createdAt', 'etag', 'id', 'instanceId', 'iterations', 'mechanism', 'name', 'updatedAt']);
+    const rotated = await call('PUT', `${base()}/users/svc`, keys.adminA, { password: 'another long secret' }, { 'if-match': got.headers['etag'] as string });
+    expect(rotated.statusCode).toBe(202);
+    const after = JSON.parse((await store.pool.query("SELECT data::text AS d FROM api_instance_object WHERE kind = 'users' AND name = 'svc'")).rows[0].d).storedKey;
+    expect(after).not.toBe(before);
+    const jobs = await inspect.getJobs(['waiting', 'delayed']);
+    expect(jobs.some((j) => j.name === JOBS.reconcileUser && j.data.instanceId === inst.id && j.data.kind === 'users')).toBe(true);
+    expect((await call('POST', `${base()}/users`, keys.adminA, { name: 'svc', password: 'a very long secret' })).json().code).toBe('already-exists');
+    expect((await call('POST', `${base()}/users`, keys.adminA, { name: 'weak', password: 'short' })).json().errors[0].path).toBe('/password');
+    expect((await call('DELETE', `${base()}/users/svc`, keys.adminA)).statusCode).toBe(202);
+    expect((await call('GET', `${base()}/users/svc`, keys.adminA)).statusCode).toBe(404);
+  });
+  it('ACLs: create, list, get by id, delete; invalid principal rejected', async () => {
+    const r = await call('POST', `${base()}/acls`, keys.adminA, { resourceType: 'TOPIC', resourceName: 'orders.', patternType: 'PREFIXED', principal: 'User:svc', operation: 'WRITE' });
+    expect(r.statusCode).toBe(202);
+    const acl = r.json().resource;
+    expect(acl).toMatchObject({ host: '*', permissionType: 'ALLOW' });
+    expect((await call('GET', `${base()}/acls`, keys.adminA)).json().items).toHaveLength(1);
+    expect((await call('GET', `${base()}/acls/${acl.id}`, keys.adminA)).json().principal).toBe('User:svc');
+    const bad = await call('POST', `${base()}/acls`, keys.adminA, { resourceType: 'TOPIC', resourceName: 'x', principal: 'svc', operation: 'WRITE' });
+    expect(bad.json()).toMatchObject({ code: 'validation-failed', errors: [{ path: '/principal' }] });
+    expect((await call('DELETE', `${base()}/acls/${acl.id}`, keys.adminA)).statusCode).toBe(202);
+  });
+  it('client quotas need an entity and a rate', async () => {
+    const r = await call('POST', `${base()}/client-quotas`, keys.adminA, { user: 'svc', producerByteRate: 1048576 });
+    expect(r.statusCode).toBe(202);
+    expect(r.json().resource).toMatchObject({ user: 'svc', clientId: null, producerByteRate: 1048576 });
+    expect((await call('POST', `${base()}/client-quotas`, keys.adminA, { producerByteRate: 1048576 })).statusCode).toBe(422);
+  });
+  it('consumer-group quotas stay within consumerGroupLimit', async () => {
+    for (const g of ['g1', 'g2']) expect((await call('POST', `${base()}/consumer-group-quotas`, keys.adminA, { group: g, maxMembers: 5 })).statusCode).toBe(202);
+    const over = await call('POST', `${base()}/consumer-group-quotas`, keys.adminA, { group: 'g3' });
+    expect(over.statusCode).toBe(409);
+    expect(over.json()).toMatchObject({ code: 'limit-exceeded', limit: { name: 'consumerGroupLimit', max: 2, current: 2, requested: 1 } });
+    expect((await call('GET', `${base()}/consumer-group-quotas/g1`, keys.adminA)).json()).toMatchObject({ group: 'g1', maxMembers: 5 });
+    expect((await call('GET', `${base()}/consumer-group-quotas/g1`, keys.adminB)).statusCode).toBe(404);
+  });
+});

@@ -11,6 +11,7 @@ import { problemPlugin } from './plugins/problem.ts';
 import { idempotencyPlugin } from './plugins/idempotency.ts';
 import { instanceRoutes } from './routes/instances.ts';
 import { topicRoutes } from './routes/topics.ts';
+import { instanceObjectRoutes } from './routes/instance-objects.ts';
 import { consumerGroupRoutes, operationRoutes } from './routes/operations.ts';
 import type { Store } from './store/types.ts';
 import type { ReconcileQueue } from './jobs/queue.ts';
@@ -81,6 +82,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(instanceRoutes, { store: options.store, queue: options.queue });
   await app.register(topicRoutes, { store: options.store, queue: options.queue });
+  await app.register(instanceObjectRoutes, { store: options.store, queue: options.queue });
   await app.register(operationRoutes, { store: options.store });
   await app.register(consumerGroupRoutes, { store: options.store });
   return app;

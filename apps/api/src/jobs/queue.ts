@@ -1,13 +1,18 @@
 import { Queue } from 'bullmq';
 import {
   JOBS, QUEUES, ReconcileInstanceJobSchema, ReconcileTopicJobSchema, reconcileInstanceJobId, reconcileTopicJobId,
-  type ReconcileInstanceJob, type ReconcileTopicJob,
+  ReconcileInstanceObjectsJobSchema, type ReconcileInstanceJob, type ReconcileInstanceObjectsJob, type ReconcileTopicJob,
 } from '@tributary/contracts';
 
 /** The API's side of the reconcile queue: validated payloads, stable job ids (duplicates collapse). */
+const JOB_OF_KIND = {
+  users: JOBS.reconcileUser, acls: JOBS.reconcileAcl, 'client-quotas': JOBS.reconcileQuota, 'consumer-group-quotas': JOBS.reconcileQuota,
+} as const;
+
 export interface ReconcileQueue {
   reconcileInstance(job: ReconcileInstanceJob): Promise<void>;
   reconcileTopic(job: ReconcileTopicJob): Promise<void>;
+  reconcileObjects(job: ReconcileInstanceObjectsJob): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -26,6 +31,10 @@ export function createReconcileQueue(redisUrl: string): ReconcileQueue {
     async reconcileTopic(job) {
       const data = ReconcileTopicJobSchema.parse(job);
       await queue.add(JOBS.reconcileTopic, data, { jobId: reconcileTopicJobId(data) });
+    },
+    async reconcileObjects(job) {
+      const data = ReconcileInstanceObjectsJobSchema.parse(job);
+      await queue.add(JOB_OF_KIND[data.kind], data);
     },
     async ping() {
       await queue.getJobCounts('waiting');

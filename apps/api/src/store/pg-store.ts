@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { InstanceSpec, Operation, Role, TopicCreate } from '@tributary/contracts';
 import { ApiError, limitExceeded, notFound } from '../errors.ts';
 import { decodeCursor, encodeCursor, parseLabelFilter } from '../http.ts';
-import type { IdempotencyBegin, InstanceRow, ListFilter, Page, Principal, Store, TopicRow } from './types.ts';
+import type { IdempotencyBegin, InstanceRow, ListFilter, ObjectKind, ObjectRow, Page, Principal, Store, TopicRow } from './types.ts';
 
 export const newId = (prefix: string) => `${prefix}-${randomBytes(8).toString('hex')}`;
 const SCHEMA_SQL = readFileSync(new URL('./schema.sql', import.meta.url), 'utf8');
@@ -26,6 +26,11 @@ const topicRow = (r: Row): TopicRow => ({
   generation: r['generation'] as number, observedGeneration: r['observed_generation'] as number, phase: r['phase'] as string,
   version: r['version'] as number, createdAt: r['created_at'] as Date, updatedAt: r['updated_at'] as Date,
 });
+const objectRow = (r: Row): ObjectRow => ({
+  id: r['id'] as string, instanceId: r['instance_id'] as string, kind: r['kind'] as ObjectKind, name: r['name'] as string,
+  data: r['data'] as Record<string, unknown>, version: r['version'] as number, createdAt: r['created_at'] as Date, updatedAt: r['updated_at'] as Date,
+});
+const TARGET: Record<ObjectKind, Operation['targetType']> = { users: 'user', acls: 'acl', 'client-quotas': 'client-quota', 'consumer-group-quotas': 'consumer-group-quota' };
 const operationRow = (r: Row): Operation => ({
   id: r['id'] as string, accountId: r['account_id'] as string, kind: r['kind'] as string, targetType: r['target_type'] as Operation['targetType'],
   targetId: r['target_id'] as string, generation: r['generation'] as number, state: r['state'] as Operation['state'], error: r['error'] as string | null,
@@ -286,6 +291,64 @@ export class PgStore implements Store {
   async getOperation(accountId: string, id: string): Promise<Operation | null> {
     const r = await this.pool.query('SELECT * FROM api_operation WHERE account_id = $1 AND id = $2', [accountId, id]);
     return r.rows[0] ? operationRow(r.rows[0] as Row) : null;
+  }
+
+  async listObjects(instanceId: string, kind: ObjectKind, f: ListFilter): Promise<Page<ObjectRow>> {
+    const params: unknown[] = [instanceId, kind];
+    const r = await this.pool.query(`SELECT * FROM api_instance_object WHERE instance_id = $1 AND kind = $2 AND deleted_at IS NULL${listClause({ ...f, label: undefined }, params)}`, params);
+    return page(r.rows.map(objectRow), f.limit);
+  }
+  async getObject(instanceId: string, kind: ObjectKind, name: string): Promise<ObjectRow | null> {
+    const r = await this.pool.query('SELECT * FROM api_instance_object WHERE instance_id = $1 AND kind = $2 AND (name = $3 OR id = $3) AND deleted_at IS NULL', [instanceId, kind, name]);
+    return r.rows[0] ? objectRow(r.rows[0] as Row) : null;
+  }
+  async countObjects(instanceId: string, kind: ObjectKind): Promise<number> {
+    const r = await this.pool.query('SELECT count(*)::int AS n FROM api_instance_object WHERE instance_id = $1 AND kind = $2 AND deleted_at IS NULL', [instanceId, kind]);
+    return r.rows[0].n as number;
+  }
+  async createObject(p: Principal, instance: InstanceRow, kind: ObjectKind, name: string, data: Record<string, unknown>, limit?: { name: string; max: number }) {
+    return this.tx(async (c) => {
+      await c.query('SELECT 1 FROM api_instance WHERE id = $1 FOR UPDATE', [instance.id]);
+      if (limit) {
+        const n = (await c.query('SELECT count(*)::int AS n FROM api_instance_object WHERE instance_id = $1 AND kind = $2 AND deleted_at IS NULL', [instance.id, kind])).rows[0].n as number;
+        if (n + 1 > limit.max) throw limitExceeded(limit.name, limit.max, n, 1);
+      }
+      const id = newId(kind.slice(0, 3));
+      let r;
+      try {
+        r = await c.query('INSERT INTO api_instance_object (id, instance_id, kind, name, data) VALUES ($1,$2,$3,$4,$5) RETURNING *', [id, instance.id, kind, name, JSON.stringify(data)]);
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new ApiError('already-exists', `${TARGET[kind]} "${name}" already exists`);
+        throw err;
+      }
+      const object = objectRow(r.rows[0] as Row);
+      const operation = await this.operation(c, p, `${TARGET[kind]}.create`, TARGET[kind], id, 1, { name });
+      return { object, operation };
+    });
+  }
+  async updateObject(p: Principal, object: ObjectRow, data: Record<string, unknown>, expectedVersion?: number) {
+    return this.tx(async (c) => {
+      const r = await c.query(
+        'UPDATE api_instance_object SET data = $3, version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL AND ($2::int IS NULL OR version = $2) RETURNING *',
+        [object.id, expectedVersion ?? null, JSON.stringify(data)],
+      );
+      if (!r.rows[0]) throw new ApiError('precondition-failed', 'the resource changed since it was read; GET it again for the current ETag');
+      const updated = objectRow(r.rows[0] as Row);
+      const operation = await this.operation(c, p, `${TARGET[object.kind]}.update`, TARGET[object.kind], object.id, updated.version, { name: object.name });
+      return { object: updated, operation };
+    });
+  }
+  async deleteObject(p: Principal, object: ObjectRow, expectedVersion?: number) {
+    return this.tx(async (c) => {
+      const r = await c.query(
+        'UPDATE api_instance_object SET deleted_at = now(), version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL AND ($2::int IS NULL OR version = $2) RETURNING *',
+        [object.id, expectedVersion ?? null],
+      );
+      if (!r.rows[0]) throw new ApiError('precondition-failed', 'the resource changed since it was read; GET it again for the current ETag');
+      const deleted = objectRow(r.rows[0] as Row);
+      const operation = await this.operation(c, p, `${TARGET[object.kind]}.delete`, TARGET[object.kind], object.id, deleted.version, { name: object.name });
+      return { object: deleted, operation };
+    });
   }
 
   /** Idempotency records: the first request with a key reserves it, its response is replayed for 24 h. */

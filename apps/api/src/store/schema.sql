@@ -40,3 +40,10 @@ CREATE TABLE IF NOT EXISTS api_idempotency (
   key_id text NOT NULL, idem_key text NOT NULL, body_hash text NOT NULL, status int, response jsonb, headers jsonb,
   created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (key_id, idem_key)
 );
+-- Users, ACLs, client quotas and consumer-group quotas: per-instance objects keyed by a natural name.
+CREATE TABLE IF NOT EXISTS api_instance_object (
+  id text PRIMARY KEY, instance_id text NOT NULL REFERENCES api_instance(id), kind text NOT NULL, name text NOT NULL,
+  data jsonb NOT NULL, version int NOT NULL DEFAULT 1, deleted_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX IF NOT EXISTS api_instance_object_name ON api_instance_object (instance_id, kind, name) WHERE deleted_at IS NULL;

@@ -43,6 +43,14 @@ export interface Store {
 
   getOperation(accountId: string, id: string): Promise<Operation | null>;
 
+  listObjects(instanceId: string, kind: ObjectKind, f: ListFilter): Promise<Page<ObjectRow>>;
+  getObject(instanceId: string, kind: ObjectKind, name: string): Promise<ObjectRow | null>;
+  countObjects(instanceId: string, kind: ObjectKind): Promise<number>;
+  /** `limit` is checked inside the transaction so concurrent creates cannot overshoot it. */
+  createObject(p: Principal, instance: InstanceRow, kind: ObjectKind, name: string, data: Record<string, unknown>, limit?: { name: string; max: number }): Promise<{ object: ObjectRow; operation: Operation }>;
+  updateObject(p: Principal, object: ObjectRow, data: Record<string, unknown>, expectedVersion?: number): Promise<{ object: ObjectRow; operation: Operation }>;
+  deleteObject(p: Principal, object: ObjectRow, expectedVersion?: number): Promise<{ object: ObjectRow; operation: Operation }>;
+
   idempotencyBegin(keyId: string, idemKey: string, requestHash: string): Promise<IdempotencyBegin>;
   idempotencyFinish(keyId: string, idemKey: string, status: number, response: unknown, headers: Record<string, string>): Promise<void>;
   idempotencyAbandon(keyId: string, idemKey: string): Promise<void>;
@@ -53,3 +61,9 @@ export type IdempotencyBegin =
   | { state: 'replay'; status: number; response: unknown; headers: Record<string, string> }
   | { state: 'in-flight' }
   | { state: 'mismatch' };
+
+export type ObjectKind = 'users' | 'acls' | 'client-quotas' | 'consumer-group-quotas';
+export interface ObjectRow {
+  id: string; instanceId: string; kind: ObjectKind; name: string; data: Record<string, unknown>;
+  version: number; createdAt: Date; updatedAt: Date;
+}
