@@ -7,6 +7,7 @@ import { createReconcileQueue, type ReconcileQueue } from './jobs/queue.ts';
 import { generateApiKey } from './plugins/auth.ts';
 import { PgStore } from './store/pg-store.ts';
 import { startTestServices, type TestServices } from './test-services.ts';
+import { ensureBootstrapKey } from './bootstrap.ts';
 
 let services: TestServices;
 let store: PgStore;
@@ -43,8 +44,10 @@ beforeAll(async () => {
     await store.createApiKey(account, name, role, k.prefix, k.hash);
     keys[name] = k.key;
   }
+  expect(await ensureBootstrapKey(store, PLATFORM_KEY)).toBeNull();
   app = await buildApp({ store, queue });
 }, 60_000);
+const PLATFORM_KEY = 'trb_platform_0123456789abcdefghijklmnop';
 
 afterAll(async () => {
   await app?.close();
@@ -361,5 +364,46 @@ describe('users, ACLs and quotas', () => {
     expect(over.json()).toMatchObject({ code: 'limit-exceeded', limit: { name: 'consumerGroupLimit', max: 2, current: 2, requested: 1 } });
     expect((await call('GET', `${base()}/consumer-group-quotas/g1`, keys.adminA)).json()).toMatchObject({ group: 'g1', maxMembers: 5 });
     expect((await call('GET', `${base()}/consumer-group-quotas/g1`, keys.adminB)).statusCode).toBe(404);
+  });
+});
+
+describe('billing, accounts and API keys', () => {
+  it('price book is readable by every role; usage and invoices by admin and billing only', async () => {
+    const pb = await call('GET', '/v1/billing/price-book', keys.viewerA);
+    expect(pb.statusCode).toBe(200);
+    expect(pb.json().rates.length).toBeGreaterThan(0);
+    expect((await call('GET', '/v1/billing/usage', keys.viewerA)).statusCode).toBe(403);
+    const usage = (await call('GET', '/v1/billing/usage?limit=2', keys.adminA)).json();
+    expect(usage.items).toHaveLength(2);
+    expect(usage.nextCursor).toBeTruthy();
+    const next = (await call('GET', `/v1/billing/usage?limit=2&cursor=${usage.nextCursor}`, keys.adminA)).json();
+    expect(next.items[0].id).not.toBe(usage.items[0].id);
+    expect((await call('GET', '/v1/billing/invoices', keys.adminA)).json()).toEqual({ items: [] });
+  });
+  it('API keys: create shows the secret once, the new key works, list shows prefixes, revoke stops it', async () => {
+    const created = await call('POST', '/v1/api-keys', keys.adminA, { name: 'ci', role: 'viewer' });
+    expect(created.statusCode).toBe(201);
+    const { secret, id, prefix } = created.json();
+    expect(secret.startsWith(`trb_${prefix}_`)).toBe(true);
+    expect((await call('GET', '/v1/instances', secret)).statusCode).toBe(200);
+    const list = await call('GET', '/v1/api-keys', keys.adminA);
+    expect(list.body).not.toContain(secret);
+    expect(list.json().items.map((k: { prefix: string }) => k.prefix)).toContain(prefix);
+    expect((await call('GET', '/v1/api-keys', keys.viewerA)).statusCode).toBe(403);
+    expect((await call('POST', '/v1/api-keys', keys.adminA, { name: 'x', role: 'admin', accountId: 'acc-bootstrap' })).statusCode).toBe(404);
+    expect((await call('DELETE', `/v1/api-keys/${id}`, keys.adminB)).statusCode).toBe(404);
+    expect((await call('DELETE', `/v1/api-keys/${id}`, keys.adminA)).statusCode).toBe(200);
+    expect((await call('GET', '/v1/instances', secret)).statusCode).toBe(401);
+  });
+  it('accounts: own account for tenants; platform admins create accounts and mint their keys', async () => {
+    const own = (await call('GET', '/v1/accounts', keys.adminA)).json();
+    expect(own.items.map((a: { name: string }) => a.name)).toEqual(['A']);
+    expect((await call('POST', '/v1/accounts', keys.adminA, { name: 'C' })).statusCode).toBe(403);
+    const c = await call('POST', '/v1/accounts', PLATFORM_KEY, { name: 'C', email: 'c@example.com' });
+    expect(c.statusCode).toBe(201);
+    const key = await call('POST', '/v1/api-keys', PLATFORM_KEY, { name: 'c-admin', role: 'admin', accountId: c.json().id });
+    expect(key.json().accountId).toBe(c.json().id);
+    expect((await call('GET', '/v1/accounts', key.json().secret)).json().items.map((a: { name: string }) => a.name)).toEqual(['C']);
+    expect((await call('GET', '/v1/accounts', PLATFORM_KEY)).json().items.length).toBeGreaterThanOrEqual(4);
   });
 });

@@ -12,6 +12,7 @@ import { idempotencyPlugin } from './plugins/idempotency.ts';
 import { instanceRoutes } from './routes/instances.ts';
 import { topicRoutes } from './routes/topics.ts';
 import { instanceObjectRoutes } from './routes/instance-objects.ts';
+import { accountRoutes, billingRoutes } from './routes/billing.ts';
 import { consumerGroupRoutes, operationRoutes } from './routes/operations.ts';
 import type { Store } from './store/types.ts';
 import type { ReconcileQueue } from './jobs/queue.ts';
@@ -83,6 +84,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(instanceRoutes, { store: options.store, queue: options.queue });
   await app.register(topicRoutes, { store: options.store, queue: options.queue });
   await app.register(instanceObjectRoutes, { store: options.store, queue: options.queue });
+  await app.register(billingRoutes, { store: options.store });
+  await app.register(accountRoutes, { store: options.store });
   await app.register(operationRoutes, { store: options.store });
   await app.register(consumerGroupRoutes, { store: options.store });
   return app;

@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { InstanceSpec, Operation, Role, TopicCreate } from '@tributary/contracts';
 import { ApiError, limitExceeded, notFound } from '../errors.ts';
 import { decodeCursor, encodeCursor, parseLabelFilter } from '../http.ts';
-import type { IdempotencyBegin, InstanceRow, ListFilter, ObjectKind, ObjectRow, Page, Principal, Store, TopicRow } from './types.ts';
+import type { AccountRow, ApiKeyRow, IdempotencyBegin, InvoiceRow, UsageRow, InstanceRow, ListFilter, ObjectKind, ObjectRow, Page, Principal, Store, TopicRow } from './types.ts';
 
 export const newId = (prefix: string) => `${prefix}-${randomBytes(8).toString('hex')}`;
 const SCHEMA_SQL = readFileSync(new URL('./schema.sql', import.meta.url), 'utf8');
@@ -30,12 +30,19 @@ const objectRow = (r: Row): ObjectRow => ({
   id: r['id'] as string, instanceId: r['instance_id'] as string, kind: r['kind'] as ObjectKind, name: r['name'] as string,
   data: r['data'] as Record<string, unknown>, version: r['version'] as number, createdAt: r['created_at'] as Date, updatedAt: r['updated_at'] as Date,
 });
+const apiKeyRow = (r: Row): ApiKeyRow => ({
+  id: r['id'] as string, accountId: r['account_id'] as string, name: r['name'] as string, role: r['role'] as Role, prefix: r['prefix'] as string,
+  lastUsedAt: r['last_used_at'] as Date | null, createdAt: r['created_at'] as Date,
+});
 const TARGET: Record<ObjectKind, Operation['targetType']> = { users: 'user', acls: 'acl', 'client-quotas': 'client-quota', 'consumer-group-quotas': 'consumer-group-quota' };
 const operationRow = (r: Row): Operation => ({
   id: r['id'] as string, accountId: r['account_id'] as string, kind: r['kind'] as string, targetType: r['target_type'] as Operation['targetType'],
   targetId: r['target_id'] as string, generation: r['generation'] as number, state: r['state'] as Operation['state'], error: r['error'] as string | null,
   createdAt: (r['created_at'] as Date).toISOString(), updatedAt: (r['updated_at'] as Date).toISOString(),
 });
+
+/** Cursors carry JavaScript (millisecond) timestamps, so lists order and compare at that precision. */
+const MS = "date_trunc('milliseconds', created_at)";
 
 /** WHERE fragment and params for name/label filters and the cursor, appended after `params`. */
 function listClause(f: ListFilter, params: unknown[]): string {
@@ -57,10 +64,10 @@ function listClause(f: ListFilter, params: unknown[]): string {
   if (f.cursor !== undefined) {
     const c = decodeCursor(f.cursor);
     params.push(c.createdAt, c.id);
-    sql += ` AND (created_at, id) > ($${params.length - 1}, $${params.length})`;
+    sql += ` AND (${MS}, id) > ($${params.length - 1}, $${params.length})`;
   }
   params.push(f.limit + 1);
-  return `${sql} ORDER BY created_at, id LIMIT $${params.length}`;
+  return `${sql} ORDER BY ${MS}, id LIMIT $${params.length}`;
 }
 function page<T extends { id: string; createdAt: Date }>(rows: T[], limit: number): Page<T> {
   if (rows.length <= limit) return { items: rows };
@@ -78,7 +85,11 @@ function usageOfSpec(spec: InstanceSpec): [string, number][] {
 
 export class PgStore implements Store {
   readonly pool: pg.Pool;
-  constructor(pool: pg.Pool) { this.pool = pool; }
+  constructor(pool: pg.Pool) {
+    this.pool = pool;
+    // An idle connection dropped by the server (restart, failover) is replaced by the pool on next use.
+    pool.on('error', () => {});
+  }
 
   static async connect(databaseUrl: string): Promise<PgStore> {
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
@@ -349,6 +360,54 @@ export class PgStore implements Store {
       const operation = await this.operation(c, p, `${TARGET[object.kind]}.delete`, TARGET[object.kind], object.id, deleted.version, { name: object.name });
       return { object: deleted, operation };
     });
+  }
+
+  async listAccounts(accountId: string | null, f: ListFilter): Promise<Page<AccountRow>> {
+    const params: unknown[] = [accountId];
+    const r = await this.pool.query(`SELECT * FROM api_account WHERE ($1::text IS NULL OR id = $1)${listClause({ ...f, label: undefined }, params)}`, params);
+    return page(r.rows.map((x: Row) => ({ id: x['id'] as string, name: x['name'] as string, email: x['email'] as string | null, createdAt: x['created_at'] as Date, updatedAt: x['updated_at'] as Date })), f.limit);
+  }
+  async insertAccount(name: string, email: string | null): Promise<AccountRow> {
+    const id = await this.createAccount(name, email);
+    return (await this.listAccounts(id, { limit: 1 })).items[0]!;
+  }
+  async listApiKeys(accountId: string, f: ListFilter): Promise<Page<ApiKeyRow>> {
+    const params: unknown[] = [accountId];
+    const r = await this.pool.query(`SELECT * FROM api_key WHERE account_id = $1 AND revoked_at IS NULL${listClause({ ...f, label: undefined }, params)}`, params);
+    return page(r.rows.map(apiKeyRow), f.limit);
+  }
+  async insertApiKey(accountId: string, name: string, role: Role, prefix: string, hash: string): Promise<ApiKeyRow> {
+    const r = await this.pool.query('INSERT INTO api_key (id, account_id, name, role, prefix, hash) VALUES ($1,$2,$3,$4,$5,$6) RETURNING *', [newId('key'), accountId, name, role, prefix, hash]);
+    return apiKeyRow(r.rows[0] as Row);
+  }
+  async revokeApiKey(accountId: string, id: string): Promise<ApiKeyRow | null> {
+    const r = await this.pool.query('UPDATE api_key SET revoked_at = now() WHERE account_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING *', [accountId, id]);
+    return r.rows[0] ? apiKeyRow(r.rows[0] as Row) : null;
+  }
+  async listUsage(accountId: string, f: { limit: number; cursor?: string | undefined; instanceId?: string | undefined; from?: string | undefined; to?: string | undefined }): Promise<Page<UsageRow>> {
+    const params: unknown[] = [accountId, f.instanceId ?? null, f.from ?? null, f.to ?? null];
+    let sql = `SELECT u.id::text AS id, u.instance_id, u.meter, u.quantity::float8 AS quantity, u.period_start, u.period_end, u.source, u.created_at
+      FROM api_usage_record u JOIN api_instance i ON i.id = u.instance_id
+      WHERE i.account_id = $1 AND ($2::text IS NULL OR u.instance_id = $2) AND ($3::timestamptz IS NULL OR u.period_start >= $3) AND ($4::timestamptz IS NULL OR u.period_start < $4)`;
+    if (f.cursor !== undefined) {
+      const c = decodeCursor(f.cursor);
+      params.push(c.createdAt, Number(c.id));
+      sql += ` AND (date_trunc('milliseconds', u.created_at), u.id) > ($${params.length - 1}, $${params.length})`;
+    }
+    params.push(f.limit + 1);
+    const r = await this.pool.query(`${sql} ORDER BY date_trunc('milliseconds', u.created_at), u.id LIMIT $${params.length}`, params);
+    return page(r.rows.map((x: Row) => ({
+      id: x['id'] as string, instanceId: x['instance_id'] as string, meter: x['meter'] as string, quantity: x['quantity'] as number,
+      periodStart: x['period_start'] as Date, periodEnd: x['period_end'] as Date | null, source: x['source'] as string, createdAt: x['created_at'] as Date,
+    })), f.limit);
+  }
+  async listInvoices(accountId: string, f: ListFilter): Promise<Page<InvoiceRow>> {
+    const params: unknown[] = [accountId];
+    const r = await this.pool.query(`SELECT * FROM api_invoice WHERE account_id = $1${listClause({ ...f, name: undefined, label: undefined }, params)}`, params);
+    return page(r.rows.map((x: Row) => ({
+      id: x['id'] as string, accountId: x['account_id'] as string, periodStart: x['period_start'] as Date, periodEnd: x['period_end'] as Date,
+      status: x['status'] as string, currency: x['currency'] as string, totalMicros: Number(x['total_micros']), lines: x['lines'] as InvoiceRow['lines'], createdAt: x['created_at'] as Date,
+    })), f.limit);
   }
 
   /** Idempotency records: the first request with a key reserves it, its response is replayed for 24 h. */

@@ -47,3 +47,7 @@ CREATE TABLE IF NOT EXISTS api_instance_object (
   created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX IF NOT EXISTS api_instance_object_name ON api_instance_object (instance_id, kind, name) WHERE deleted_at IS NULL;
+CREATE TABLE IF NOT EXISTS api_invoice (
+  id text PRIMARY KEY, account_id text NOT NULL REFERENCES api_account(id), period_start timestamptz NOT NULL, period_end timestamptz NOT NULL,
+  status text NOT NULL, currency text NOT NULL, total_micros bigint NOT NULL, lines jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now()
+);

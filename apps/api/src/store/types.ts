@@ -51,6 +51,14 @@ export interface Store {
   updateObject(p: Principal, object: ObjectRow, data: Record<string, unknown>, expectedVersion?: number): Promise<{ object: ObjectRow; operation: Operation }>;
   deleteObject(p: Principal, object: ObjectRow, expectedVersion?: number): Promise<{ object: ObjectRow; operation: Operation }>;
 
+  listAccounts(accountId: string | null, f: ListFilter): Promise<Page<AccountRow>>;
+  insertAccount(name: string, email: string | null): Promise<AccountRow>;
+  listApiKeys(accountId: string, f: ListFilter): Promise<Page<ApiKeyRow>>;
+  insertApiKey(accountId: string, name: string, role: Role, prefix: string, hash: string): Promise<ApiKeyRow>;
+  revokeApiKey(accountId: string, id: string): Promise<ApiKeyRow | null>;
+  listUsage(accountId: string, f: { limit: number; cursor?: string | undefined; instanceId?: string | undefined; from?: string | undefined; to?: string | undefined }): Promise<Page<UsageRow>>;
+  listInvoices(accountId: string, f: ListFilter): Promise<Page<InvoiceRow>>;
+
   idempotencyBegin(keyId: string, idemKey: string, requestHash: string): Promise<IdempotencyBegin>;
   idempotencyFinish(keyId: string, idemKey: string, status: number, response: unknown, headers: Record<string, string>): Promise<void>;
   idempotencyAbandon(keyId: string, idemKey: string): Promise<void>;
@@ -66,4 +74,12 @@ export type ObjectKind = 'users' | 'acls' | 'client-quotas' | 'consumer-group-qu
 export interface ObjectRow {
   id: string; instanceId: string; kind: ObjectKind; name: string; data: Record<string, unknown>;
   version: number; createdAt: Date; updatedAt: Date;
+}
+
+export interface AccountRow { id: string; name: string; email: string | null; createdAt: Date; updatedAt: Date }
+export interface ApiKeyRow { id: string; accountId: string; name: string; role: Role; prefix: string; lastUsedAt: Date | null; createdAt: Date }
+export interface UsageRow { id: string; instanceId: string; meter: string; quantity: number; periodStart: Date; periodEnd: Date | null; source: string; createdAt: Date }
+export interface InvoiceRow {
+  id: string; accountId: string; periodStart: Date; periodEnd: Date; status: string; currency: string; totalMicros: number;
+  lines: { instanceId: string | null; meter: string; quantity: number; amountMicros: number }[]; createdAt: Date;
 }

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import {
+  AccountCreateSchema, AccountListSchema, AccountSchema, ApiKeyCreateSchema, ApiKeyCreatedSchema, ApiKeyListSchema, ApiKeySchema,
+  InvoiceListSchema, ListQuerySchema, PriceBookSchema, UsageListSchema, UsageQuerySchema, type Role,
+} from '@tributary/contracts';
+import { principalOf, generateApiKey } from '../plugins/auth.ts';
+import { ApiError, notFound } from '../errors.ts';
+import { etagOf } from '../http.ts';
+import { BOOTSTRAP_ACCOUNT_ID } from '../bootstrap.ts';
+import type { AccountRow, ApiKeyRow, Principal, Store } from '../store/types.ts';
+import { AUTH_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
+
+/**
+ * The list price until price books are editable (they come with metering): hourly rates in
+ * millionths of a currency unit.
+ */
+export const DEFAULT_PRICE_BOOK = {
+  id: 'pb-default-2026', currency: 'USD', effectiveFrom: '2026-01-01T00:00:00.000Z', prepaidDiscountPercent: 15,
+  rates: [
+    { meter: 'broker-hour' as const, unitPriceMicros: 120_000 },
+    { meter: 'bandwidth-mbps-hour' as const, unitPriceMicros: 1_500 },
+    { meter: 'disk-gib-hour' as const, unitPriceMicros: 140 },
+    { meter: 'partition-hour' as const, unitPriceMicros: 30 },
+  ],
+};
+
+/** Keys of the bootstrap account with role admin run the platform: they manage every account. */
+const isPlatformAdmin = (p: Principal) => p.role === 'admin' && p.accountId === BOOTSTRAP_ACCOUNT_ID;
+const iso = (d: Date) => d.toISOString();
+const presentAccount = (a: AccountRow) => ({ id: a.id, name: a.name, email: a.email, createdAt: iso(a.createdAt), updatedAt: iso(a.updatedAt), etag: etagOf(a.id, 1) });
+const presentKey = (k: ApiKeyRow) => ({
+  id: k.id, accountId: k.accountId, name: k.name, role: k.role, prefix: k.prefix, lastUsedAt: k.lastUsedAt ? iso(k.lastUsedAt) : null,
+  createdAt: iso(k.createdAt), updatedAt: iso(k.createdAt), etag: etagOf(k.id, 1),
+});
+const billingRoles: Role[] = ['admin', 'billing'];
+
+export const billingRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, { store }) => {
+  app.get('/v1/billing/price-book', {
+    config: { roles: ['admin', 'operator', 'viewer', 'billing'] },
+    schema: { summary: 'The current price book', tags: ['billing'], response: { 200: PriceBookSchema, ...AUTH_ERRORS } },
+  }, async () => DEFAULT_PRICE_BOOK);
+
+  app.get('/v1/billing/usage', {
+    config: { roles: billingRoles },
+    schema: { summary: 'Usage records of the account\'s instances', tags: ['billing'], querystring: UsageQuerySchema, response: { 200: UsageListSchema, ...READ_ERRORS } },
+  }, async (request) => {
+    const page = await store.listUsage(principalOf(request).accountId, request.query);
+    return {
+      items: page.items.map((u) => ({
+        id: u.id, instanceId: u.instanceId, meter: u.meter, quantity: u.quantity, periodStart: iso(u.periodStart),
+        periodEnd: iso(u.periodEnd ?? new Date()), source: u.source as 'spec-change' | 'metering', createdAt: iso(u.createdAt),
+      })),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
+  });
+
+  app.get('/v1/billing/invoices', {
+    config: { roles: billingRoles },
+    schema: { summary: 'Invoices of the account', tags: ['billing'], querystring: ListQuerySchema, response: { 200: InvoiceListSchema, ...READ_ERRORS } },
+  }, async (request) => {
+    const page = await store.listInvoices(principalOf(request).accountId, request.query);
+    return {
+      items: page.items.map((i) => ({
+        id: i.id, accountId: i.accountId, periodStart: iso(i.periodStart), periodEnd: iso(i.periodEnd),
+        status: i.status as 'draft', currency: i.currency, totalMicros: i.totalMicros, lines: i.lines,
+      })),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
+  });
+};
+
+export const accountRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, { store }) => {
+  app.get('/v1/accounts', {
+    schema: { summary: 'Accounts visible to the key (its own; every account for platform admins)', tags: ['accounts'], querystring: ListQuerySchema, response: { 200: AccountListSchema, ...READ_ERRORS } },
+  }, async (request) => {
+    const p = principalOf(request);
+    const page = await store.listAccounts(isPlatformAdmin(p) ? null : p.accountId, request.query);
+    return { items: page.items.map(presentAccount), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  });
+  app.post('/v1/accounts', {
+    config: { roles: ['admin'] },
+    schema: { summary: 'Create an account (platform admins only)', tags: ['accounts'], body: AccountCreateSchema, response: { 201: AccountSchema, ...WRITE_ERRORS } },
+  }, async (request, reply) => {
+    if (!isPlatformAdmin(principalOf(request))) throw new ApiError('forbidden', 'only platform admins create accounts');
+    const a = await store.insertAccount(request.body.name, request.body.email ?? null);
+    reply.code(201).header('location', `/v1/accounts/${a.id}`);
+    return presentAccount(a);
+  });
+
+  app.get('/v1/api-keys', {
+    config: { roles: ['admin'] },
+    schema: { summary: 'API keys of the account (prefix only, never the secret)', tags: ['api-keys'], querystring: ListQuerySchema, response: { 200: ApiKeyListSchema, ...READ_ERRORS } },
+  }, async (request) => {
+    const page = await store.listApiKeys(principalOf(request).accountId, request.query);
+    return { items: page.items.map(presentKey), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  });
+  app.post('/v1/api-keys', {
+    config: { roles: ['admin'] },
+    schema: { summary: 'Create an API key; the secret is shown in this response only', tags: ['api-keys'], body: ApiKeyCreateSchema, response: { 201: ApiKeyCreatedSchema, ...WRITE_ERRORS } },
+  }, async (request, reply) => {
+    const p = principalOf(request);
+    const accountId = request.body.accountId ?? p.accountId;
+    if (accountId !== p.accountId) {
+      if (!isPlatformAdmin(p)) throw notFound('account');
+      if ((await store.listAccounts(accountId, { limit: 1 })).items.length === 0) throw notFound('account');
+    }
+    const k = generateApiKey();
+    const row = await store.insertApiKey(accountId, request.body.name, request.body.role, k.prefix, k.hash);
+    reply.code(201);
+    return { ...presentKey(row), secret: k.key };
+  });
+  app.delete('/v1/api-keys/:id', {
+    config: { roles: ['admin'] },
+    schema: { summary: 'Revoke an API key', tags: ['api-keys'], params: z.strictObject({ id: z.string().min(1).max(64) }), response: { 200: ApiKeySchema, ...WRITE_ERRORS } },
+  }, async (request) => {
+    const row = await store.revokeApiKey(principalOf(request).accountId, request.params.id);
+    if (!row) throw notFound('API key');
+    return presentKey(row);
+  });
+};
