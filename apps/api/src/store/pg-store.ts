@@ -127,7 +127,23 @@ export class PgStore implements Store {
     return Number((await this.pool.query('SELECT count(*) AS n FROM api_key')).rows[0].n);
   }
 
+  /**
+   * Key lookups are on every request; a short in-process cache saves a round trip. Revocation
+   * through this process clears it at once; another replica's revocation applies within the TTL.
+   */
+  private readonly keyCache = new Map<string, { principal: Principal | null; until: number }>();
+  static readonly KEY_CACHE_MS = 5_000;
+
   async findApiKeyByHash(hash: string): Promise<Principal | null> {
+    const hit = this.keyCache.get(hash);
+    if (hit && hit.until > Date.now()) return hit.principal;
+    const principal = await this.lookupApiKey(hash);
+    if (this.keyCache.size > 10_000) this.keyCache.clear();
+    // Unknown keys are not cached: a key created elsewhere must work at once.
+    if (principal) this.keyCache.set(hash, { principal, until: Date.now() + PgStore.KEY_CACHE_MS });
+    return principal;
+  }
+  private async lookupApiKey(hash: string): Promise<Principal | null> {
     const r = await this.pool.query('SELECT id, account_id, role FROM api_key WHERE hash = $1 AND revoked_at IS NULL', [hash]);
     const row = r.rows[0] as Row | undefined;
     return row ? { keyId: row['id'] as string, accountId: row['account_id'] as string, role: row['role'] as Role } : null;
@@ -382,6 +398,7 @@ export class PgStore implements Store {
   }
   async revokeApiKey(accountId: string, id: string): Promise<ApiKeyRow | null> {
     const r = await this.pool.query('UPDATE api_key SET revoked_at = now() WHERE account_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING *', [accountId, id]);
+    if (r.rows[0]) this.keyCache.delete(r.rows[0].hash as string);
     return r.rows[0] ? apiKeyRow(r.rows[0] as Row) : null;
   }
   async listUsage(accountId: string, f: { limit: number; cursor?: string | undefined; instanceId?: string | undefined; from?: string | undefined; to?: string | undefined }): Promise<Page<UsageRow>> {
