@@ -29,6 +29,7 @@ const rows: Row[] = [];
 try {
   const headers = { authorization: `Bearer ${ready.key}`, 'content-type': 'application/json' };
   rows.push(await run('fastify hello-world', { url: ready.helloUrl }));
+  rows.push(await run('GET /v1/billing/price-book (auth, no query)', { url: `${ready.apiUrl}/v1/billing/price-book`, headers }));
   rows.push(await run('GET /v1/instances/{id}', { url: `${ready.apiUrl}/v1/instances/${ready.instanceId}`, headers }));
   let n = 0;
   rows.push(await run('POST /v1/instances/{id}/topics', {

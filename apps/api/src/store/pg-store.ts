@@ -175,7 +175,8 @@ export class PgStore implements Store {
     return page(r.rows.map(instanceRow), f.limit);
   }
   async getInstance(accountId: string, id: string): Promise<InstanceRow | null> {
-    const r = await this.pool.query('SELECT * FROM api_instance WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL', [accountId, id]);
+    // Named (prepared) statement: the hottest read, planned once per connection.
+    const r = await this.pool.query({ name: 'get-instance', text: 'SELECT * FROM api_instance WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL', values: [accountId, id] });
     return r.rows[0] ? instanceRow(r.rows[0] as Row) : null;
   }
   async createInstance(p: Principal, input: { name: string; labels: Record<string, string>; spec: InstanceSpec }) {
