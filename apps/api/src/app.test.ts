@@ -268,6 +268,9 @@ describe('topics', () => {
     expect(topicsFull.json()).toMatchObject({ code: 'limit-exceeded', limit: { name: 'topicLimit', max: 2, current: 2 } });
     const dup = await call('POST', url, keys.adminA, { name: 'a', partitions: 1, replicationFactor: 2 });
     expect(dup.statusCode).toBe(409);
+    const lower = await call('PUT', `/v1/instances/${home.id}`, keys.adminA, { spec: { ...spec, partitionLimit: 9, topicLimit: 2 } });
+    expect(lower.statusCode).toBe(409);
+    expect(lower.json().limit).toMatchObject({ name: 'partitionLimit', max: 9, current: 10 });
   });
 });
 

@@ -30,3 +30,8 @@ export function limitExceeded(name: string, max: number, current: number, reques
     limit: { name, max, current, requested },
   });
 }
+
+/** 409 when a spec would lower a limit below what is already in use. */
+export function limitBelowUsage(name: string, max: number, current: number): ApiError {
+  return new ApiError('limit-exceeded', `${name} ${max} is below the ${current} already in use`, { limit: { name, max, current, requested: 0 } });
+}
