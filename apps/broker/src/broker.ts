@@ -36,6 +36,8 @@ export class Broker {
       segmentBytes: settingNumber(config, 'log.segment.bytes'),
       segmentMs: settingNumber(config, 'log.roll.ms'),
       flushIntervalMessages: settingNumber(config, 'log.flush.interval.messages'),
+      // Concurrent produce requests share one fdatasync; the handler acknowledges when it completes.
+      groupCommit: true,
     });
     // Committed offsets live in an internal topic and are replayed into the coordinator on start.
     if (!topics.get(OFFSETS_TOPIC)) topics.create(OFFSETS_TOPIC, 1, { 'cleanup.policy': 'compact' });

@@ -8,9 +8,11 @@ const problemCode = { CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE, UNSUPPORTED_FO
  * Produce: each partition's blob is checked (whole v2 batches, CRC32C, size) and appended with
  * offsets assigned; nothing of a refused blob is written. Batches are never decoded record by record.
  */
-export const handleProduce: Handler = (ctx: BrokerContext, request) => {
+export const handleProduce: Handler = async (ctx: BrokerContext, request) => {
   const req = request.body as ProduceRequest;
   let appended = false;
+  // fdatasyncs this request waits for (group commit), per partition response they complete.
+  const pending: { response: { errorCode: number }; durable: Promise<void> }[] = [];
   const responses = req.topicData.map((t) => ({
     name: t.name,
     partitionResponses: t.partitionData.map((p) => {
@@ -32,9 +34,20 @@ export const handleProduce: Handler = (ctx: BrokerContext, request) => {
       const result = log.append(blob, checked.batches, 0);
       ctx.metrics.bytesIn.inc({ topic: t.name }, blob.length);
       appended = true;
-      return { index: p.index, errorCode: 0, baseOffset: result.baseOffset, logAppendTimeMs: -1n, ...(request.apiVersion >= 5 ? { logStartOffset: result.logStartOffset } : {}) };
+      const response = { index: p.index, errorCode: 0, baseOffset: result.baseOffset, logAppendTimeMs: -1n, ...(request.apiVersion >= 5 ? { logStartOffset: result.logStartOffset } : {}) };
+      if (result.durable) pending.push({ response, durable: result.durable });
+      return response;
     }),
   }));
   if (appended) ctx.appends.notify();
+  // Acknowledge only what is on disk when the flush settings ask for it; a failed fdatasync is a storage error.
+  await Promise.all(
+    pending.map(({ response, durable }) =>
+      durable.catch((err: unknown) => {
+        ctx.logger.log('error', 'fdatasync failed', { error: err instanceof Error ? err.message : String(err) });
+        response.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+      }),
+    ),
+  );
   return req.acks === 0 ? undefined : { responses, throttleTimeMs: 0 };
 };

@@ -60,7 +60,9 @@ export class TopicRegistry {
   }
 
   #openLog(topic: string, partition: number): PartitionLog {
-    const log = new PartitionLog(join(this.#dataDir, `${topic}-${partition}`), this.#logOptions);
+    // Internal topics (committed offsets) are written by code that answers synchronously: no group commit.
+    const options = topic.startsWith('__') ? { ...this.#logOptions, groupCommit: false } : this.#logOptions;
+    const log = new PartitionLog(join(this.#dataDir, `${topic}-${partition}`), options);
     this.#logs.set(`${topic}\u0000${partition}`, log);
     return log;
   }
