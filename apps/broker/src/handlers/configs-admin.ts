@@ -81,22 +81,29 @@ function alterTopic(ctx: BrokerContext, resourceName: string, next: (current: Re
   }
 }
 
-/** AlterConfigs replaces a topic's whole override set (Kafka's non-incremental semantics). */
-export const handleAlterConfigs: Handler = (ctx: BrokerContext, request) => {
-  const req = request.body as AlterConfigsRequest;
+type ConfigResource = { resourceType: number; resourceName: string };
+
+/** Answers Alter/IncrementalAlterConfigs: per resource, topic configs only, errors as data. */
+function alterResources<R extends ConfigResource>(ctx: BrokerContext, resources: R[], validateOnly: boolean, next: (r: R) => (current: Record<string, string>) => Record<string, string>) {
   return {
     throttleTimeMs: 0,
-    responses: req.resources.map((r) => {
+    responses: resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       if (r.resourceType !== TOPIC) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'only topic configs can be altered; broker settings are static' };
       try {
-        alterTopic(ctx, r.resourceName, () => Object.fromEntries(r.configs.filter((c) => c.value !== null).map((c) => [c.name, c.value!])), req.validateOnly);
+        alterTopic(ctx, r.resourceName, next(r), validateOnly);
         return { ...base, errorCode: 0, errorMessage: null };
       } catch (err) {
         return { ...base, ...errorOf(err) };
       }
     }),
   };
+}
+
+/** AlterConfigs replaces a topic's whole override set (Kafka's non-incremental semantics). */
+export const handleAlterConfigs: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as AlterConfigsRequest;
+  return alterResources(ctx, req.resources, req.validateOnly, (r) => () => Object.fromEntries(r.configs.filter((c) => c.value !== null).map((c) => [c.name, c.value!])));
 };
 
 const SET = 0;
@@ -104,31 +111,14 @@ const DELETE = 1;
 
 export const handleIncrementalAlterConfigs: Handler = (ctx: BrokerContext, request) => {
   const req = request.body as IncrementalAlterConfigsRequest;
-  return {
-    throttleTimeMs: 0,
-    responses: req.resources.map((r) => {
-      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-      if (r.resourceType !== TOPIC) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'only topic configs can be altered; broker settings are static' };
-      try {
-        alterTopic(
-          ctx,
-          r.resourceName,
-          (current) => {
-            for (const c of r.configs) {
-              if (c.configOperation === SET && c.value !== null) current[c.name] = c.value;
-              else if (c.configOperation === DELETE) delete current[c.name];
-              else throw new TopicError(ErrorCode.INVALID_CONFIG, `operation ${c.configOperation} on ${c.name} is not supported (APPEND/SUBTRACT apply to list configs only)`);
-            }
-            return current;
-          },
-          req.validateOnly,
-        );
-        return { ...base, errorCode: 0, errorMessage: null };
-      } catch (err) {
-        return { ...base, ...errorOf(err) };
-      }
-    }),
-  };
+  return alterResources(ctx, req.resources, req.validateOnly, (r) => (current) => {
+    for (const c of r.configs) {
+      if (c.configOperation === SET && c.value !== null) current[c.name] = c.value;
+      else if (c.configOperation === DELETE) delete current[c.name];
+      else throw new TopicError(ErrorCode.INVALID_CONFIG, `operation ${c.configOperation} on ${c.name} is not supported (APPEND/SUBTRACT apply to list configs only)`);
+    }
+    return current;
+  });
 };
 
 export const handleDeleteRecords: Handler = (ctx: BrokerContext, request) => {
