@@ -6,7 +6,7 @@
 import Fastify from 'fastify';
 import { buildApp, createReconcileQueue, generateApiKey } from '@tributary/api';
 import { PgStore } from '../../apps/api/src/store/pg-store.ts';
-import { startTestServices } from '../../apps/api/src/test-services.ts';
+import { startTestServices } from '@tributary/testkit';
 
 const services = await startTestServices();
 const store = await PgStore.connect(services.databaseUrl);

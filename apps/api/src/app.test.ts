@@ -6,7 +6,7 @@ import { buildApp } from './app.ts';
 import { createReconcileQueue, type ReconcileQueue } from './jobs/queue.ts';
 import { generateApiKey } from './plugins/auth.ts';
 import { PgStore } from './store/pg-store.ts';
-import { startTestServices, type TestServices } from './test-services.ts';
+import { startTestServices, type TestServices } from '@tributary/testkit';
 import { ensureBootstrapKey } from './bootstrap.ts';
 
 let services: TestServices;

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * Test-only: a throwaway PostgreSQL cluster and Redis server on free loopback ports. Stand-in until
- * libs/testkit lands (then this file goes). Both stop when `stop()` runs.
+ * Test-only: a throwaway PostgreSQL cluster (Debian's PostgreSQL 15) and Redis server on free
+ * loopback ports, with throwaway data directories. Both stop, and the directory goes, when `stop()` runs.
  */
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
