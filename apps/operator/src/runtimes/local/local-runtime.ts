@@ -80,6 +80,19 @@ export class LocalRuntime implements BrokerRuntime {
     });
   }
 
+  /** Stops every broker of an instance but keeps its data and ports (the next ensureBrokers restarts them). */
+  async stopCluster(instanceId: string): Promise<void> {
+    await this.#withLock(instanceId, async () => {
+      const state = await readClusterState(this.#stateFile(instanceId));
+      if (!state) return;
+      for (const broker of state.brokers) {
+        if (broker.pid !== null) await stopProcess(broker.pid, this.#marker(instanceId, broker.nodeId), this.#options.stopGraceMs);
+        broker.pid = null;
+      }
+      await writeClusterState(this.#stateFile(instanceId), state);
+    });
+  }
+
   /** Ids of instances that have state on disk (for re-adoption after an operator restart). */
   async knownInstances(): Promise<string[]> {
     const { readdir } = await import('node:fs/promises');

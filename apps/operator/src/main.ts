@@ -1,0 +1,37 @@
+import { resolve } from 'node:path';
+import { startOperatorWorker } from './jobs/worker.ts';
+import { InstanceReconciler } from './reconcile/instance-reconciler.ts';
+import { LocalRuntime } from './runtimes/local/local-runtime.ts';
+import { DesiredStateStore } from './store/desired-state-store.ts';
+
+/**
+ * Operator entry point (local runtime): DATABASE_URL and REDIS_URL as the API's; brokers live under
+ * TRIBUTARY_INSTANCES_DIR. The Kubernetes runtime exists (runtimes/kubernetes) but is not selectable
+ * here yet.
+ */
+const databaseUrl = process.env['DATABASE_URL'];
+const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+if (!databaseUrl) {
+  console.error('DATABASE_URL is required');
+  process.exit(2);
+}
+const log = (msg: string, fields: Record<string, unknown> = {}) => process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level: 'info', component: 'operator', msg, ...fields }) + '\n');
+const runtime = new LocalRuntime({
+  rootDir: process.env['TRIBUTARY_INSTANCES_DIR'] ?? resolve('.data/instances'),
+  brokerCommand: [process.execPath, resolve(import.meta.dirname, '../../../node_modules/.bin/tributary-broker')],
+});
+const store = new DesiredStateStore(databaseUrl);
+const worker = await startOperatorWorker({ redisUrl, store, reconciler: new InstanceReconciler(runtime), log });
+log('operator started', { runtime: runtime.name });
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  // Brokers are detached on purpose: they keep serving while the operator restarts.
+  await worker.close();
+  await store.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());

@@ -1,0 +1,77 @@
+import pg from 'pg';
+import type { DesiredInstance, InstanceStatus } from '../reconcile/desired-instance.ts';
+
+/**
+ * The operator's side of the control plane's database: it reads desired state (spec, generation,
+ * topics) and writes only status columns (phase, observedGeneration, brokers, bootstrap servers,
+ * conditions) and operation outcomes. Interim: it uses the API's interim tables (api_instance,
+ * api_topic, api_operation) until the Prisma schema and libs/db exist; then this moves onto them.
+ */
+export class DesiredStateStore {
+  readonly #pool: pg.Pool;
+
+  constructor(databaseUrl: string) {
+    this.#pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+    // An idle connection dropped by the server (restart, shutdown) is replaced on the next query;
+    // without a listener pg would turn it into an uncaught exception.
+    this.#pool.on('error', () => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+
+  /** Ids of every instance that still exists or is being deleted, for the periodic resync. */
+  async instanceIds(): Promise<string[]> {
+    const { rows } = await this.#pool.query("SELECT id FROM api_instance WHERE deleted_at IS NULL OR phase = 'Deleting'");
+    return rows.map((r) => r.id as string);
+  }
+
+  async load(instanceId: string): Promise<{ desired: DesiredInstance; status: InstanceStatus } | null> {
+    const { rows } = await this.#pool.query('SELECT * FROM api_instance WHERE id = $1', [instanceId]);
+    const row = rows[0];
+    if (!row) return null;
+    const topics = await this.#pool.query('SELECT name, partitions, replication_factor, configs, deleted_at FROM api_topic WHERE instance_id = $1', [instanceId]);
+    const spec = row.spec as { brokers: number; brokerConfig?: Record<string, string> };
+    return {
+      desired: {
+        id: row.id,
+        generation: row.generation,
+        brokers: spec.brokers,
+        brokerConfig: spec.brokerConfig ?? {},
+        topics: topics.rows.filter((t) => t.deleted_at === null).map((t) => ({ name: t.name, partitions: t.partitions, replicationFactor: t.replication_factor, configs: t.configs ?? {} })),
+        deletedTopics: topics.rows.filter((t) => t.deleted_at !== null).map((t) => t.name),
+        deleting: row.deleted_at !== null || row.phase === 'Deleting',
+      },
+      status: { phase: row.phase, observedGeneration: row.observed_generation, bootstrapServers: row.bootstrap_servers ? String(row.bootstrap_servers).split(',') : [], brokers: [], conditions: row.conditions ?? [], events: [] },
+    };
+  }
+
+  /** Writes the status half only; operations up to the observed generation are settled. */
+  async saveStatus(instanceId: string, status: InstanceStatus, failure: string | null = null): Promise<void> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        `UPDATE api_instance SET phase = $2, observed_generation = $3, status_brokers = $4, bootstrap_servers = $5, conditions = $6::jsonb, updated_at = now() WHERE id = $1`,
+        [instanceId, status.phase === 'Deleted' ? 'Deleting' : status.phase, status.observedGeneration, status.brokers.filter((b) => b.ready).length, status.bootstrapServers.join(',') || null, JSON.stringify(status.conditions)],
+      );
+      if (status.phase === 'Running') {
+        await client.query("UPDATE api_topic SET phase = 'Ready', observed_generation = generation WHERE instance_id = $1 AND deleted_at IS NULL", [instanceId]);
+        await client.query("UPDATE api_operation SET state = 'Succeeded', updated_at = now() WHERE target_id IN (SELECT $1::text UNION SELECT id FROM api_topic WHERE instance_id = $1) AND state IN ('Pending', 'Running') AND generation <= (SELECT generation FROM api_topic WHERE api_topic.id = api_operation.target_id UNION ALL SELECT $2::int LIMIT 1)", [instanceId, status.observedGeneration]);
+      } else if (status.phase === 'Deleted') {
+        await client.query("UPDATE api_operation SET state = 'Succeeded', updated_at = now() WHERE target_id = $1 AND state IN ('Pending', 'Running')", [instanceId]);
+      } else if (failure !== null || status.phase === 'Failed') {
+        await client.query("UPDATE api_operation SET state = 'Failed', error = $2, updated_at = now() WHERE target_id = $1 AND state IN ('Pending', 'Running')", [instanceId, failure ?? status.conditions.find((c) => c.type === 'NotSupported')?.message ?? 'reconcile failed']);
+      } else {
+        await client.query("UPDATE api_operation SET state = 'Running', updated_at = now() WHERE target_id = $1 AND state = 'Pending'", [instanceId]);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK');
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startTestServices, type TestServices } from '@tributary/testkit';
+import { buildApp, createReconcileQueue, type ReconcileQueue } from '../../apps/api/src/index.ts';
+import { ensureBootstrapKey } from '../../apps/api/src/bootstrap.ts';
+import { PgStore } from '../../apps/api/src/store/pg-store.ts';
+import { startOperatorWorker } from '../../apps/operator/src/jobs/worker.ts';
+import { InstanceReconciler } from '../../apps/operator/src/reconcile/instance-reconciler.ts';
+import { LocalRuntime } from '../../apps/operator/src/runtimes/local/local-runtime.ts';
+import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
+
+// Through the REST API only: an instance and a topic created over HTTP become a running broker with
+// the topic, status comes back through the API, kcat produces and consumes against the returned
+// bootstrap servers, and deleting the instance removes its processes and data.
+const run = promisify(execFile);
+const KEY = 'trib_e2e_admin_key_0123456789abcdef';
+let services: TestServices;
+let app: Awaited<ReturnType<typeof buildApp>>;
+let store: PgStore;
+let queue: ReconcileQueue;
+let operator: { close(): Promise<void> };
+let operatorStore: DesiredStateStore;
+let runtime: LocalRuntime;
+let root: string;
+
+beforeAll(async () => {
+  services = await startTestServices();
+  store = await PgStore.connect(services.databaseUrl);
+  queue = createReconcileQueue(services.redisUrl);
+  await ensureBootstrapKey(store, KEY);
+  app = await buildApp({ store, queue });
+  root = mkdtempSync(join(tmpdir(), 'tributary-e2e-'));
+  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker')], stopGraceMs: 10_000 });
+  operatorStore = new DesiredStateStore(services.databaseUrl);
+  operator = await startOperatorWorker({ redisUrl: services.redisUrl, store: operatorStore, reconciler: new InstanceReconciler(runtime), resyncMs: 2_000 });
+}, 60_000);
+
+afterAll(async () => {
+  await operator?.close();
+  // A failed run must not leave broker processes behind.
+  for (const id of (await runtime?.knownInstances()) ?? []) await runtime.deleteCluster(id);
+  await operatorStore?.close();
+  await app?.close();
+  await queue?.close();
+  await store?.close();
+  await services?.stop();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+const api = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
+  app.inject({ method, url, payload, headers: { authorization: `Bearer ${KEY}`, ...(payload ? { 'content-type': 'application/json' } : {}) } });
+
+async function until<T>(probe: () => Promise<T | null>, what: string, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+it('creates an instance and a topic over REST, runs them, serves Kafka clients, and deletes them', { timeout: 120_000 }, async () => {
+  const created = await api('POST', '/v1/instances', {
+    name: 'e2e',
+    spec: { zone: 'zone-a', brokers: 1, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 100, topicLimit: 10, consumerGroupLimit: 10, billing: { mode: 'postpaid' } },
+  });
+  expect(created.statusCode).toBe(202);
+  const id = created.json().resource.id as string;
+
+  let last: unknown;
+  const running = await until(async () => {
+    const body = (await api('GET', `/v1/instances/${id}`)).json();
+    last = body;
+    return body.status?.phase === 'Running' ? body : null;
+  }, 'the instance to be Running').catch((err: Error) => {
+    throw new Error(`${err.message}; last seen: ${JSON.stringify(last)}`);
+  });
+  // The API presents bootstrap servers as Kafka clients take them: one comma-separated string.
+  expect(running.status.bootstrapServers).toMatch(/^127\.0\.0\.1:\d+$/);
+  const bootstrap = running.status.bootstrapServers as string;
+
+  expect((await api('POST', `/v1/instances/${id}/topics`, { name: 'orders', partitions: 3, replicationFactor: 1, configs: {} })).statusCode).toBe(202);
+  await until(async () => {
+    last = (await api('GET', `/v1/instances/${id}/topics/orders`)).json();
+    return (last as { status?: { phase?: string } }).status?.phase === 'Ready' ? true : null;
+  }, 'the topic to be Ready').catch((err: Error) => {
+    throw new Error(`${err.message}; last seen: ${JSON.stringify(last)}`);
+  });
+
+  const { stdout: meta } = await run('kcat', ['-L', '-b', bootstrap, '-t', 'orders'], { timeout: 15_000 });
+  expect(meta).toMatch(/topic "orders" with 3 partitions/);
+  await new Promise<void>((done, fail) => {
+    const child = spawn('kcat', ['-P', '-b', bootstrap, '-t', 'orders', '-K:'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`kcat -P exited ${code}`))));
+    child.stdin.end(Array.from({ length: 1000 }, (_, i) => `k${i}:v${i}`).join('\n') + '\n');
+  });
+  const { stdout } = await run('kcat', ['-C', '-b', bootstrap, '-t', 'orders', '-o', 'beginning', '-e', '-q', '-f', '%s\n'], { timeout: 30_000 });
+  expect(stdout.split('\n').filter(Boolean)).toHaveLength(1000);
+
+  const ops = (await api('GET', `/v1/operations/${created.json().operation.id}`)).json();
+  expect(ops.state).toBe('Succeeded');
+
+  expect((await api('DELETE', `/v1/instances/${id}?force=true`)).statusCode).toBe(202);
+  await until(async () => ((await runtime.observe(id)) === null ? true : null), 'the instance processes and data to be gone');
+  await expect(run('kcat', ['-L', '-b', bootstrap, '-m', '3'], { timeout: 15_000 })).rejects.toThrow();
+});
