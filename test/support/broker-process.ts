@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '@tributary/testkit';
 
 /** A real `tributary-broker` process on a free loopback port, as a user would run it. */
 export interface BrokerProcess {
@@ -22,17 +22,6 @@ export interface BrokerProcess {
 }
 
 const BIN = resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker');
-
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolvePort(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 export async function startBroker(options: { settings?: Record<string, string>; dataDir?: string; port?: number; timeoutMs?: number } = {}): Promise<BrokerProcess> {
   const port = options.port ?? (await freePort());
