@@ -64,7 +64,7 @@ export class Broker {
           this.#sockets.delete(socket);
           this.#ctx.metrics.connections.dec();
         });
-        new Connection(socket, this.#ctx, HANDLERS);
+        new Connection(socket, this.#ctx, HANDLERS, l);
       });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

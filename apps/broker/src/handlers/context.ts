@@ -19,8 +19,24 @@ export interface BrokerContext {
   clusterId: string;
 }
 
+/**
+ * Who sent a request and through which listener. Authorization, quotas and audit logs key on it;
+ * the connection builds it (the principal changes once, after SASL authentication).
+ */
+export interface RequestSession {
+  /** Kafka principal string, e.g. `User:alice`; `User:ANONYMOUS` before or without authentication. */
+  principal: string;
+  clientId: string | null;
+  /** Client address without port, as ACL host matching uses it. */
+  host: string;
+  /** Listener name the connection arrived on (e.g. PLAINTEXT). */
+  listener: string;
+}
+
+export const ANONYMOUS = 'User:ANONYMOUS';
+
 /** Returns the response body, or undefined when the request gets no response (Produce acks=0). */
-export type Handler = (ctx: BrokerContext, request: DecodedRequest) => unknown | Promise<unknown>;
+export type Handler = (ctx: BrokerContext, request: DecodedRequest, session: RequestSession) => unknown | Promise<unknown>;
 
 export interface HandlerEntry {
   minVersion: number;

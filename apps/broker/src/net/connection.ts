@@ -2,7 +2,8 @@ import type { Socket } from 'node:net';
 import { ApiKey, DecodeError, encodeResponse, ErrorCode, FrameReader, decodeRequest, peekRequestPrefix } from '@tributary/protocol';
 import { settingNumber } from '../config/broker-config.ts';
 import { apiVersionsBody } from '../handlers/api-versions.ts';
-import type { BrokerContext, HandlerEntry } from '../handlers/context.ts';
+import { ANONYMOUS, type BrokerContext, type HandlerEntry, type RequestSession } from '../handlers/context.ts';
+import type { Listener } from '../config/broker-config.ts';
 
 /**
  * One client connection. Requests are handled one at a time, in arrival order, so responses leave
@@ -15,11 +16,14 @@ export class Connection {
   readonly #handlers: ReadonlyMap<number, HandlerEntry>;
   readonly #frames: FrameReader;
   readonly #queue: Buffer[] = [];
+  readonly #listener: Listener;
+  #principal = ANONYMOUS;
   #busy = false;
   #closed = false;
 
-  constructor(socket: Socket, ctx: BrokerContext, handlers: ReadonlyMap<number, HandlerEntry>) {
+  constructor(socket: Socket, ctx: BrokerContext, handlers: ReadonlyMap<number, HandlerEntry>, listener: Listener) {
     this.#socket = socket;
+    this.#listener = listener;
     this.#ctx = ctx;
     this.#handlers = handlers;
     this.#frames = new FrameReader(settingNumber(ctx.config, 'socket.request.max.bytes'));
@@ -84,7 +88,8 @@ export class Connection {
     const api = request.api.name;
     const started = process.hrtime.bigint();
     try {
-      const body = await entry.handle(this.#ctx, request);
+      const session: RequestSession = { principal: this.#principal, clientId: request.header.clientId, host: this.#socket.remoteAddress ?? '', listener: this.#listener.name };
+      const body = await entry.handle(this.#ctx, request, session);
       if (body !== undefined) this.#send(prefix.apiKey, prefix.apiVersion, prefix.correlationId, body);
     } catch (err) {
       this.#ctx.logger.log('error', 'handler failed', { api, error: err instanceof Error ? err.stack : String(err) });
