@@ -18,13 +18,13 @@ export interface KafkaRecord {
   headers: RecordHeader[];
 }
 
-export interface RecordBatch extends RecordBatchHeader {
+export interface RecordBatch<R extends KafkaRecord = KafkaRecord> extends RecordBatchHeader {
   compression: CompressionId;
   /** 0 = create time, 1 = log-append time. */
   timestampType: 0 | 1;
   isTransactional: boolean;
   isControl: boolean;
-  records: KafkaRecord[];
+  records: R[];
 }
 
 const ATTR_COMPRESSION = 0x07;
@@ -46,33 +46,118 @@ function fieldPath(record: number, name: string): string {
 }
 
 function varintAt(buf: Buffer, pos: number, end: number, record: number, name: string): number {
-  // One-byte varints (most lengths and deltas in small records) skip the general loop.
-  if (pos < end) {
-    const b = buf[pos]!;
-    if (b < 0x80) {
+  // Varints of up to three bytes (every length below 1 MiB, every delta in a normal batch) are read
+  // inline without allocating; the general loop, and any string for an error path, only past that.
+  if (pos + 2 < end) {
+    const b0 = buf[pos]!;
+    if (b0 < 0x80) {
       next = pos + 1;
-      return b & 1 ? -((b + 1) >> 1) : b >> 1;
+      return b0 & 1 ? -((b0 + 1) >> 1) : b0 >> 1;
     }
+    const b1 = buf[pos + 1]!;
+    if (b1 < 0x80) {
+      const raw = (b0 & 0x7f) | (b1 << 7);
+      next = pos + 2;
+      return raw & 1 ? -((raw + 1) >> 1) : raw >> 1;
+    }
+    const b2 = buf[pos + 2]!;
+    if (b2 < 0x80) {
+      const raw = (b0 & 0x7f) | ((b1 & 0x7f) << 7) | (b2 << 14);
+      next = pos + 3;
+      return raw & 1 ? -((raw + 1) >> 1) : raw >> 1;
+    }
+  } else if (pos < end && buf[pos]! < 0x80) {
+    const b0 = buf[pos]!;
+    next = pos + 1;
+    return b0 & 1 ? -((b0 + 1) >> 1) : b0 >> 1;
   }
   const [value, after] = readVarint(buf, pos, end, fieldPath(record, name));
   next = after;
   return value;
 }
 
-function bytesAt(buf: Buffer, pos: number, end: number, record: number, name: string): Buffer | null {
+/** Skips a nullable varint-length byte field; returns its length (-1 for null), `next` after it. */
+function skipBytes(buf: Buffer, pos: number, end: number, record: number, name: string): number {
   const len = varintAt(buf, pos, end, record, name);
-  if (len < 0) return null;
+  if (len < -1) throw new DecodeError('invalid-value', `length ${len}`, pos, [fieldPath(record, name)]);
   const start = next;
-  if (start + len > end) throw new DecodeError('length-exceeds-buffer', `claims ${len} bytes, ${end - start} left`, start, [fieldPath(record, name)]);
-  next = start + len;
-  return buf.subarray(start, start + len);
+  if (len > 0 && start + len > end) throw new DecodeError('length-exceeds-buffer', `claims ${len} bytes, ${end - start} left`, start, [fieldPath(record, name)]);
+  next = start + Math.max(len, 0);
+  return len;
 }
 
-/** Decodes the records section of a batch (already decompressed). */
-export function decodeRecords(buf: Buffer, count: number): KafkaRecord[] {
+/** Records without headers (nearly all) share one frozen empty array instead of one each. */
+const NO_HEADERS: RecordHeader[] = Object.freeze([]) as unknown as RecordHeader[];
+
+/**
+ * One record of a v2 batch whose fields were read and whose lengths were all checked, but whose key,
+ * value and headers are sliced out of the batch only when read. A consumer that looks at a few
+ * fields, or only at sizes and offsets, pays for no Buffer objects; every byte was still validated,
+ * so reading a field never fails.
+ */
+export class RecordView implements KafkaRecord {
+  readonly attributes: number;
+  readonly timestampDelta: number;
+  readonly offsetDelta: number;
+  /** Position of the key's bytes in the batch body; `keyLength` is -1 for a null key. */
+  readonly keyOffset: number;
+  readonly keyLength: number;
+  readonly valueOffset: number;
+  readonly valueLength: number;
+  readonly headerCount: number;
+  readonly #body: Buffer;
+  readonly #headersOffset: number;
+
+  constructor(body: Buffer, attributes: number, timestampDelta: number, offsetDelta: number, keyOffset: number, keyLength: number, valueOffset: number, valueLength: number, headersOffset: number, headerCount: number) {
+    this.#body = body;
+    this.attributes = attributes;
+    this.timestampDelta = timestampDelta;
+    this.offsetDelta = offsetDelta;
+    this.keyOffset = keyOffset;
+    this.keyLength = keyLength;
+    this.valueOffset = valueOffset;
+    this.valueLength = valueLength;
+    this.#headersOffset = headersOffset;
+    this.headerCount = headerCount;
+  }
+
+  get key(): Buffer | null {
+    return this.keyLength < 0 ? null : this.#body.subarray(this.keyOffset, this.keyOffset + this.keyLength);
+  }
+
+  get value(): Buffer | null {
+    return this.valueLength < 0 ? null : this.#body.subarray(this.valueOffset, this.valueOffset + this.valueLength);
+  }
+
+  get headers(): RecordHeader[] {
+    if (this.headerCount === 0) return NO_HEADERS;
+    const headers: RecordHeader[] = new Array(this.headerCount);
+    let pos = this.#headersOffset;
+    for (let h = 0; h < this.headerCount; h++) {
+      const keyLength = varintAt(this.#body, pos, this.#body.length, 0, '');
+      const keyStart = next;
+      const valueLength = varintAt(this.#body, keyStart + keyLength, this.#body.length, 0, '');
+      const valueStart = next;
+      pos = valueStart + Math.max(valueLength, 0);
+      headers[h] = { key: this.#body.toString('utf8', keyStart, keyStart + keyLength), value: valueLength < 0 ? null : this.#body.subarray(valueStart, pos) };
+    }
+    return headers;
+  }
+
+  /** A plain object with every field sliced out (what `decodeRecords` returns). */
+  toRecord(): KafkaRecord {
+    return { attributes: this.attributes, timestampDelta: this.timestampDelta, offsetDelta: this.offsetDelta, key: this.key, value: this.value, headers: this.headers };
+  }
+}
+
+/**
+ * Walks and validates the records section of a batch (already decompressed) without slicing any
+ * field: every length is checked against the bytes, so a lying count or length fails here.
+ */
+export function decodeRecordViews(buf: Buffer, count: number): RecordView[] {
   // Each record needs at least 7 bytes; a count the bytes cannot hold is refused before allocating.
   if (count < 0 || count * 7 > buf.length) throw new DecodeError('length-exceeds-buffer', `batch claims ${count} records in ${buf.length} bytes`, 0, ['records']);
-  const records: KafkaRecord[] = new Array(count);
+  const records: RecordView[] = new Array(count);
   let pos = 0;
   for (let i = 0; i < count; i++) {
     const length = varintAt(buf, pos, buf.length, i, '');
@@ -82,19 +167,19 @@ export function decodeRecords(buf: Buffer, count: number): KafkaRecord[] {
     const attributes = buf[bodyStart]!;
     const timestampDelta = varintAt(buf, bodyStart + 1, end, i, 'timestampDelta');
     const offsetDelta = varintAt(buf, next, end, i, 'offsetDelta');
-    const key = bytesAt(buf, next, end, i, 'key');
-    const value = bytesAt(buf, next, end, i, 'value');
+    const keyLength = skipBytes(buf, next, end, i, 'key');
+    const keyOffset = next - Math.max(keyLength, 0);
+    const valueLength = skipBytes(buf, next, end, i, 'value');
+    const valueOffset = next - Math.max(valueLength, 0);
     const headerCount = varintAt(buf, next, end, i, 'headers');
+    const headersOffset = next;
     if (headerCount < 0 || headerCount * 2 > end - next) throw new DecodeError('length-exceeds-buffer', `record claims ${headerCount} headers`, next, [`records[${i}].headers`]);
-    const headers: RecordHeader[] = headerCount === 0 ? [] : new Array(headerCount);
     for (let h = 0; h < headerCount; h++) {
-      const hk = bytesAt(buf, next, end, i, `headers[${h}].key`);
-      if (hk === null) throw new DecodeError('invalid-value', 'header key is null', next, [`records[${i}].headers[${h}].key`]);
-      const hv = bytesAt(buf, next, end, i, `headers[${h}].value`);
-      headers[h] = { key: hk.toString('utf8'), value: hv };
+      if (skipBytes(buf, next, end, i, `headers[${h}].key`) < 0) throw new DecodeError('invalid-value', 'header key is null', next, [`records[${i}].headers[${h}].key`]);
+      skipBytes(buf, next, end, i, `headers[${h}].value`);
     }
     if (next !== end) throw new DecodeError('invalid-value', `record length ${length} does not match its fields`, next, [`records[${i}]`]);
-    records[i] = { attributes, timestampDelta, offsetDelta, key, value, headers };
+    records[i] = new RecordView(buf, attributes, timestampDelta, offsetDelta, keyOffset, keyLength, valueOffset, valueLength, headersOffset, headerCount);
     pos = end;
   }
   // Bytes after the declared count mean the count or a length lies (Kafka refuses these too).
@@ -102,8 +187,25 @@ export function decodeRecords(buf: Buffer, count: number): KafkaRecord[] {
   return records;
 }
 
+/** Decodes the records section of a batch (already decompressed) into plain objects. */
+export function decodeRecords(buf: Buffer, count: number): KafkaRecord[] {
+  const views = decodeRecordViews(buf, count);
+  const records: KafkaRecord[] = new Array(views.length);
+  for (let i = 0; i < views.length; i++) records[i] = views[i]!.toRecord();
+  return records;
+}
+
 /** Decodes one whole v2 batch (CRC checked, records decompressed and decoded). */
-export function decodeRecordBatch(batch: Buffer, options: { maxDecompressedBytes?: number; verifyCrc?: boolean } = {}): RecordBatch {
+export function decodeRecordBatch(batch: Buffer, options: { maxDecompressedBytes?: number; verifyCrc?: boolean; lazy?: false } = {}): RecordBatch {
+  return decodeBatch(batch, options, decodeRecords);
+}
+
+/** Like decodeRecordBatch, but records are RecordViews: validated now, sliced when read. */
+export function decodeRecordBatchLazy(batch: Buffer, options: { maxDecompressedBytes?: number; verifyCrc?: boolean } = {}): RecordBatch<RecordView> {
+  return decodeBatch(batch, options, decodeRecordViews);
+}
+
+function decodeBatch<R extends KafkaRecord>(batch: Buffer, options: { maxDecompressedBytes?: number; verifyCrc?: boolean }, records: (body: Buffer, count: number) => R[]): RecordBatch<R> {
   if (batch.length < BatchHeader.SIZE) throw new DecodeError('truncated', `batch of ${batch.length} bytes is shorter than its header`, 0, ['batch']);
   const header = readBatchHeader(batch);
   if (header.magic !== 2) throw new DecodeError('invalid-value', `magic ${header.magic} is not a v2 batch`, BatchHeader.MAGIC, ['magic']);
@@ -120,7 +222,7 @@ export function decodeRecordBatch(batch: Buffer, options: { maxDecompressedBytes
     timestampType: header.attributes & ATTR_TIMESTAMP_TYPE ? 1 : 0,
     isTransactional: (header.attributes & ATTR_TRANSACTIONAL) !== 0,
     isControl: (header.attributes & ATTR_CONTROL) !== 0,
-    records: decodeRecords(body, header.recordsCount),
+    records: records(body, header.recordsCount),
   };
 }
 

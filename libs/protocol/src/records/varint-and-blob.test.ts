@@ -8,8 +8,9 @@ import { readVarint, varintSize, writeVarint } from './varint.ts';
 
 describe('zigzag varints', () => {
   it('round-trip every safe integer, with varintSize matching the bytes written', () => {
+    // `|| 0`: Math.trunc(-1 / 2) is -0, which has no varint of its own (it is written as 0).
     fc.assert(
-      fc.property(fc.oneof(fc.integer(), fc.maxSafeInteger().map((n) => Math.trunc(n / 2))), (n) => {
+      fc.property(fc.oneof(fc.integer(), fc.maxSafeInteger().map((n) => Math.trunc(n / 2) || 0)), (n) => {
         const buf = Buffer.alloc(10);
         const end = writeVarint(buf, 0, n);
         expect(end).toBe(varintSize(n));
