@@ -12,7 +12,6 @@ import { ProducerIdAllocator } from './handlers/init-producer-id.ts';
 import type { Logger } from './logger.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { Connection } from './net/connection.ts';
-import { topicNumber } from './topics/topic-configs.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
 
 const OFFSETS_TOPIC = '__consumer_offsets';
@@ -24,7 +23,6 @@ export class Broker {
   readonly #ctx: BrokerContext;
   readonly #servers: Server[] = [];
   readonly #sockets = new Set<Socket>();
-  #retentionTimer: NodeJS.Timeout | null = null;
   #flushTimer: NodeJS.Timeout | null = null;
   metricsPort: number | null = null;
 
@@ -32,14 +30,12 @@ export class Broker {
     this.config = config;
     this.#logger = logger;
     mkdirSync(config.dataDir, { recursive: true });
-    const topics = new TopicRegistry(config.dataDir, {
-      segmentBytes: settingNumber(config, 'log.segment.bytes'),
-      segmentMs: settingNumber(config, 'log.roll.ms'),
-      flushIntervalMessages: settingNumber(config, 'log.flush.interval.messages'),
-      // Concurrent produce requests share one fdatasync; the handler acknowledges when it completes.
-      groupCommit: true,
+    // Produce requests share one fdatasync (group commit) and are acknowledged when it completes.
+    const topics = new TopicRegistry(config.dataDir, config, {
+      onEvent: ({ kind, topic, partition, detail }) =>
+        logger.log(kind === 'error' ? 'error' : 'info', `log ${kind}`, { topic, partition, detail: detail instanceof Error ? detail.message : detail }),
     });
-    // Committed offsets live in an internal topic and are replayed into the coordinator on start.
+    // Committed offsets live in an internal compacted topic and are replayed into the coordinator on start.
     if (!topics.get(OFFSETS_TOPIC)) topics.create(OFFSETS_TOPIC, 1, { 'cleanup.policy': 'compact' });
     const groups = new GroupCoordinator(
       {
@@ -75,8 +71,7 @@ export class Broker {
       this.#servers.push(server);
     }
     if (this.config.metricsPort !== null) this.metricsPort = await this.#ctx.metrics.listen(this.config.metricsPort, this.config.listeners[0]!.host);
-    this.#retentionTimer = setInterval(() => this.applyRetention(), settingNumber(this.config, 'log.retention.check.interval.ms'));
-    this.#retentionTimer.unref();
+    this.#ctx.topics.startBackground();
     const flushMs = settingNumber(this.config, 'log.flush.interval.ms');
     if (flushMs > 0) {
       this.#flushTimer = setInterval(() => {
@@ -88,22 +83,8 @@ export class Broker {
     return ports;
   }
 
-  /** Deletes expired segments of every partition, by each topic's retention.ms / retention.bytes. */
-  applyRetention(): void {
-    for (const topic of this.#ctx.topics.list()) {
-      if (topic.name.startsWith('__')) continue;
-      const ms = topicNumber(this.config, topic.configs, 'retention.ms');
-      const bytes = topicNumber(this.config, topic.configs, 'retention.bytes');
-      for (let p = 0; p < topic.partitions; p++) {
-        const deleted = this.#ctx.topics.log(topic.name, p)?.applyRetention(ms, bytes) ?? 0;
-        if (deleted) this.#logger.log('info', 'retention deleted segments', { topic: topic.name, partition: p, segments: deleted });
-      }
-    }
-  }
-
   /** Graceful stop: no new connections, close clients, flush and close every segment. */
   async stop(): Promise<void> {
-    if (this.#retentionTimer) clearInterval(this.#retentionTimer);
     if (this.#flushTimer) clearInterval(this.#flushTimer);
     const closed = this.#servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     for (const s of this.#sockets) s.destroy();

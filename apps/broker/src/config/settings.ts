@@ -31,6 +31,8 @@ export const SETTINGS = {
   'group.min.session.timeout.ms': { type: 'int', default: '6000', min: 0, doc: 'Smallest session timeout a member may ask for.' },
   'group.max.session.timeout.ms': { type: 'int', default: '1800000', min: 0, doc: 'Largest session timeout a member may ask for.' },
   'group.max.size': { type: 'int', default: String(2 ** 31 - 1), min: 1, doc: 'Most members in one group.' },
+  'log.cleaner.delete.retention.ms': { type: 'long', default: String(DAY), min: 0, doc: 'Default delete.retention.ms: how long compaction keeps tombstones.' },
+  'offsets.topic.segment.bytes': { type: 'int', default: String(100 * 1024 * 1024), min: 1024, doc: 'Segment size of __consumer_offsets (small, so compaction can clean closed segments).' },
   'offsets.retention.minutes': { type: 'int', default: String(7 * 24 * 60), min: 1, doc: 'Keep committed offsets of an empty group this long.' },
 } as const satisfies Record<string, SettingSpec>;
 

@@ -34,7 +34,7 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request) => {
       const result = log.append(blob, checked.batches, 0);
       ctx.metrics.bytesIn.inc({ topic: t.name }, blob.length);
       appended = true;
-      const response = { index: p.index, errorCode: 0, baseOffset: result.baseOffset, logAppendTimeMs: -1n, ...(request.apiVersion >= 5 ? { logStartOffset: result.logStartOffset } : {}) };
+      const response = { index: p.index, errorCode: 0, baseOffset: result.baseOffset, logAppendTimeMs: result.logAppendTime, ...(request.apiVersion >= 5 ? { logStartOffset: result.logStartOffset } : {}) };
       if (result.durable) pending.push({ response, durable: result.durable });
       return response;
     }),

@@ -1,6 +1,7 @@
 import { ErrorCode } from '@tributary/protocol';
 import { settingNumber, type BrokerConfig } from '../config/broker-config.ts';
-import { TopicError } from './topic-registry.ts';
+import type { TopicLogConfig } from '../log/log-manager.ts';
+import { TopicError } from './topic-error.ts';
 
 /**
  * Topic-level configs this broker accepts, their validation, and the broker setting that supplies
@@ -20,6 +21,7 @@ export const TOPIC_CONFIGS: Record<string, TopicConfigSpec> = {
   'segment.bytes': { validate: longAtLeast(1024), defaultFrom: (c) => c.settings['log.segment.bytes'] },
   'segment.ms': { validate: longAtLeast(1), defaultFrom: (c) => c.settings['log.roll.ms'] },
   'max.message.bytes': { validate: longAtLeast(0), defaultFrom: (c) => c.settings['message.max.bytes'] },
+  'delete.retention.ms': { validate: longAtLeast(0), defaultFrom: (c) => c.settings['log.cleaner.delete.retention.ms'] },
   'cleanup.policy': { validate: oneOf('delete', 'compact', 'delete,compact', 'compact,delete'), defaultFrom: () => 'delete' },
   'min.insync.replicas': { validate: longAtLeast(1), defaultFrom: () => '1' },
   'message.timestamp.type': { validate: oneOf('CreateTime', 'LogAppendTime'), defaultFrom: () => 'CreateTime' },
@@ -43,4 +45,31 @@ export function topicNumber(config: BrokerConfig, overrides: Record<string, stri
   if (name in overrides) return Number(overrides[name]);
   const setting = { 'retention.ms': 'log.retention.ms', 'retention.bytes': 'log.retention.bytes', 'max.message.bytes': 'message.max.bytes' } as const;
   return settingNumber(config, setting[name]);
+}
+
+/** A topic config's effective value: the topic's override, else the broker default Kafka would use. */
+function effective(config: BrokerConfig, overrides: Record<string, string>, name: string): string {
+  return overrides[name] ?? TOPIC_CONFIGS[name]!.defaultFrom(config);
+}
+
+/**
+ * The storage settings of one partition log of a topic. Internal topics (`__`-prefixed, committed
+ * offsets) are written by code that answers synchronously, so they fsync inline (no group commit),
+ * and use `offsets.topic.segment.bytes` unless overridden, so compaction has closed segments to clean.
+ */
+export function topicLogConfig(config: BrokerConfig, topic: string, overrides: Record<string, string>): TopicLogConfig {
+  const internal = topic.startsWith('__');
+  const segmentBytes = overrides['segment.bytes'] ?? (internal ? config.settings['offsets.topic.segment.bytes'] : config.settings['log.segment.bytes']);
+  return {
+    segmentBytes: Number(segmentBytes),
+    segmentMs: Number(effective(config, overrides, 'segment.ms')),
+    flushIntervalMessages: settingNumber(config, 'log.flush.interval.messages'),
+    maxMessageBytes: Number(effective(config, overrides, 'max.message.bytes')),
+    timestampType: effective(config, overrides, 'message.timestamp.type') as 'CreateTime' | 'LogAppendTime',
+    groupCommit: !internal,
+    cleanupPolicy: effective(config, overrides, 'cleanup.policy'),
+    retentionMs: Number(effective(config, overrides, 'retention.ms')),
+    retentionBytes: Number(effective(config, overrides, 'retention.bytes')),
+    deleteRetentionMs: Number(effective(config, overrides, 'delete.retention.ms')),
+  };
 }

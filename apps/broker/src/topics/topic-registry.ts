@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '@tributary/protocol';
-import { PartitionLog, type LogOptions } from '../log/partition-log.ts';
+import type { BrokerConfig } from '../config/broker-config.ts';
+import { LogManager, type LogManagerOptions } from '../log/log-manager.ts';
+import type { PartitionLog } from '../log/partition-log.ts';
+import { topicLogConfig } from './topic-configs.ts';
+import { TopicError } from './topic-error.ts';
 
 export interface TopicState {
   name: string;
@@ -11,14 +15,7 @@ export interface TopicState {
   configs: Record<string, string>;
 }
 
-/** A topic-level failure with the Kafka error code to answer and a message for the client. */
-export class TopicError extends Error {
-  readonly errorCode: number;
-  constructor(errorCode: number, message: string) {
-    super(message);
-    this.errorCode = errorCode;
-  }
-}
+export { TopicError };
 
 const LEGAL = /^[a-zA-Z0-9._-]+$/;
 
@@ -33,21 +30,36 @@ export function topicNameProblem(name: string): string | null {
 
 /**
  * The topics this broker holds and their partition logs. Topic metadata is persisted as one JSON
- * file in the data directory (write-then-rename), so a restart finds the same topics and ids.
+ * file in the data directory (write-then-rename), so a restart finds the same topics and ids. The
+ * logs themselves belong to a LogManager, which applies each topic's configs (broker defaults plus
+ * overrides) and runs retention and compaction by its `cleanup.policy`.
  */
 export class TopicRegistry {
   readonly #dataDir: string;
-  readonly #logOptions: LogOptions;
   readonly #topics = new Map<string, TopicState>();
-  readonly #logs = new Map<string, PartitionLog>();
+  readonly #logs: LogManager;
 
-  constructor(dataDir: string, logOptions: LogOptions) {
+  constructor(dataDir: string, config: BrokerConfig, background: Pick<LogManagerOptions, 'onEvent'> = {}) {
     this.#dataDir = dataDir;
-    this.#logOptions = logOptions;
     mkdirSync(dataDir, { recursive: true });
+    this.#logs = new LogManager(dataDir, {
+      retentionCheckIntervalMs: Number(config.settings['log.retention.check.interval.ms']),
+      configFor: (topic) => topicLogConfig(config, topic, this.#topics.get(topic)?.configs ?? {}),
+      ...background,
+    });
     const file = this.#file;
     if (existsSync(file)) for (const t of JSON.parse(readFileSync(file, 'utf8')) as TopicState[]) this.#topics.set(t.name, t);
-    for (const t of this.#topics.values()) for (let p = 0; p < t.partitions; p++) this.#openLog(t.name, p);
+    for (const t of this.#topics.values()) for (let p = 0; p < t.partitions; p++) this.#logs.getOrCreate(t.name, p);
+  }
+
+  /** Starts retention/compaction (every `log.retention.check.interval.ms`) and checkpoint timers. */
+  startBackground(): void {
+    this.#logs.start();
+  }
+
+  /** One retention + compaction pass now (tests and the admin path use it; the timer does the same). */
+  cleanup(now = Date.now()): ReturnType<LogManager['cleanup']> {
+    return this.#logs.cleanup(now);
   }
 
   get #file(): string {
@@ -57,14 +69,6 @@ export class TopicRegistry {
   #persist(): void {
     writeFileSync(`${this.#file}.tmp`, JSON.stringify([...this.#topics.values()], null, 2));
     renameSync(`${this.#file}.tmp`, this.#file);
-  }
-
-  #openLog(topic: string, partition: number): PartitionLog {
-    // Internal topics (committed offsets) are written by code that answers synchronously: no group commit.
-    const options = topic.startsWith('__') ? { ...this.#logOptions, groupCommit: false } : this.#logOptions;
-    const log = new PartitionLog(join(this.#dataDir, `${topic}-${partition}`), options);
-    this.#logs.set(`${topic}\u0000${partition}`, log);
-    return log;
   }
 
   list(): TopicState[] {
@@ -77,10 +81,14 @@ export class TopicRegistry {
     return [...this.#topics.values()].find((t) => t.topicId === topicId);
   }
   log(topic: string, partition: number): PartitionLog | undefined {
-    return this.#logs.get(`${topic}\u0000${partition}`);
+    return this.#logs.get(topic, partition);
   }
-  logs(): IterableIterator<PartitionLog> {
-    return this.#logs.values();
+  *logs(): Generator<PartitionLog> {
+    for (const e of this.#logs.entries()) yield e.log;
+  }
+  /** Bytes on disk of every partition (metrics, disk limits). */
+  get totalBytes(): number {
+    return this.#logs.totalBytes;
   }
 
   create(name: string, partitions: number, configs: Record<string, string> = {}, validateOnly = false): TopicState {
@@ -91,7 +99,7 @@ export class TopicRegistry {
     const topic: TopicState = { name, topicId: randomUUID(), partitions, configs };
     if (validateOnly) return topic;
     this.#topics.set(name, topic);
-    for (let p = 0; p < partitions; p++) this.#openLog(name, p);
+    for (let p = 0; p < partitions; p++) this.#logs.getOrCreate(name, p);
     this.#persist();
     return topic;
   }
@@ -102,7 +110,7 @@ export class TopicRegistry {
     if (!topic) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
     if (count <= topic.partitions) throw new TopicError(ErrorCode.INVALID_PARTITIONS, `topic "${name}" has ${topic.partitions} partitions; the new count ${count} must be larger`);
     if (validateOnly) return;
-    for (let p = topic.partitions; p < count; p++) this.#openLog(name, p);
+    for (let p = topic.partitions; p < count; p++) this.#logs.getOrCreate(name, p);
     topic.partitions = count;
     this.#persist();
   }
@@ -112,6 +120,7 @@ export class TopicRegistry {
     if (!topic) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
     topic.configs = configs;
     this.#persist();
+    this.#logs.reconfigure(name);
   }
 
   delete(name: string): void {
@@ -120,16 +129,10 @@ export class TopicRegistry {
     if (name.startsWith('__')) throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, `internal topic "${name}" cannot be deleted`);
     this.#topics.delete(name);
     this.#persist();
-    for (let p = 0; p < topic.partitions; p++) {
-      const log = this.#logs.get(`${name}\u0000${p}`);
-      log?.close();
-      this.#logs.delete(`${name}\u0000${p}`);
-      rmSync(join(this.#dataDir, `${name}-${p}`), { recursive: true, force: true });
-    }
+    for (let p = 0; p < topic.partitions; p++) this.#logs.delete(name, p);
   }
 
   close(): void {
-    for (const log of this.#logs.values()) log.close();
-    this.#logs.clear();
+    this.#logs.close();
   }
 }
