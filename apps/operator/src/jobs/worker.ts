@@ -1,7 +1,9 @@
 import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import { JOBS, QUEUES } from '@tributary/contracts';
 import type { InstanceReconciler } from '../reconcile/instance-reconciler.ts';
 import type { DesiredStateStore } from '../store/desired-state-store.ts';
+import { InstanceLock } from './instance-lock.ts';
 
 export interface OperatorWorkerOptions {
   redisUrl: string;
@@ -9,6 +11,10 @@ export interface OperatorWorkerOptions {
   reconciler: InstanceReconciler;
   /** How often every instance is reconciled even without a job (drift correction). */
   resyncMs?: number;
+  /** Jobs handled at once by this worker (different instances; one instance is always one at a time). */
+  concurrency?: number;
+  /** Lease of the per-instance lock; a crashed holder blocks its instance this long at most. */
+  lockTtlMs?: number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -17,20 +23,41 @@ const RESYNC = 'resync-all';
 /**
  * Consumes the API's reconcile jobs. Every job names an instance; the worker reads the current
  * desired state (jobs are hints, the database is the truth), reconciles, writes status, and when
- * the reconciler asks to come back, schedules a delayed job. Concurrency 1 makes one worker reconcile
- * one instance at a time; several operator processes would need a per-instance lock (not yet).
+ * the reconciler asks to come back, schedules a delayed job. A per-instance lease in Redis keeps any
+ * two workers (of this process or of other operator processes) off the same instance; a job that
+ * finds its instance busy comes back shortly, since the busy worker may have read older state.
  */
 export async function startOperatorWorker(options: OperatorWorkerOptions): Promise<{ close(): Promise<void> }> {
   const url = new URL(options.redisUrl);
   const connection = { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null };
   const queue = new Queue(QUEUES.reconcile, { connection });
   const log = options.log ?? (() => undefined);
+  const lockConnection = new Redis(options.redisUrl, { maxRetriesPerRequest: 2 });
+  const locks = new InstanceLock(lockConnection, { ttlMs: options.lockTtlMs ?? 30_000 });
 
   const reconcileInstance = async (instanceId: string): Promise<void> => {
+    const lease = await locks.tryAcquire(instanceId);
+    if (!lease) {
+      log('instance busy in another worker; retrying shortly', { instanceId });
+      const current = await options.store.load(instanceId);
+      if (!current) return;
+      await queue.add(JOBS.reconcileInstance, { instanceId, generation: current.desired.generation, reason: 'resync' }, { delay: 1000 + Math.floor(Math.random() * 1000), jobId: `busy-${instanceId}-${Date.now()}` });
+      return;
+    }
+    try {
+      await reconcileHeld(instanceId, () => lease.held);
+    } finally {
+      await lease.release();
+    }
+  };
+
+  const reconcileHeld = async (instanceId: string, stillHeld: () => boolean): Promise<void> => {
     const loaded = await options.store.load(instanceId);
     if (!loaded) return;
     try {
       const { status, requeueAfterMs } = await options.reconciler.reconcile(loaded.desired, loaded.status);
+      // A worker that lost its lease (stalled past the TTL) must not overwrite the new holder's status.
+      if (!stillHeld()) return log('lease lost during reconcile; status not written', { instanceId });
       await options.store.saveStatus(instanceId, status);
       for (const event of status.events) log('drift corrected', { instanceId, event });
       if (requeueAfterMs !== null) {
@@ -38,7 +65,7 @@ export async function startOperatorWorker(options: OperatorWorkerOptions): Promi
       }
     } catch (err) {
       const status = (err as { status?: Parameters<DesiredStateStore['saveStatus']>[1] }).status;
-      if (status) await options.store.saveStatus(instanceId, status, (err as Error).message);
+      if (status && stillHeld()) await options.store.saveStatus(instanceId, status, (err as Error).message);
       throw err; // BullMQ retries with the API's backoff; attempts and the last error stay on the job.
     }
   };
@@ -53,7 +80,7 @@ export async function startOperatorWorker(options: OperatorWorkerOptions): Promi
       const instanceId = (job.data as { instanceId?: string }).instanceId;
       if (instanceId) await reconcileInstance(instanceId);
     },
-    { connection, concurrency: 1 },
+    { connection, concurrency: options.concurrency ?? 2 },
   );
   await queue.upsertJobScheduler(RESYNC, { every: options.resyncMs ?? 30_000 }, { name: RESYNC, data: {} });
   return {
@@ -61,6 +88,7 @@ export async function startOperatorWorker(options: OperatorWorkerOptions): Promi
       await worker.close();
       await queue.removeJobScheduler(RESYNC);
       await queue.close();
+      lockConnection.disconnect();
     },
   };
 }
