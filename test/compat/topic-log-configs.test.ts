@@ -61,9 +61,8 @@ describe('cleanup.policy=compact in the running broker', () => {
     for (let i = 0; i < 10; i++) await producer.send({ topic, acks: -1, messages: Array.from({ length: 5 }, (_, j) => ({ key: `f${i}-${j}`, value: 'filler-value-filler-value' })) });
     await producer.disconnect();
 
-    const before = await readAll(topic);
-    expect(before).toHaveLength(10 * 10 + 1 + 50);
-
+    // Without compaction the log holds 100 updates + 1 tombstone + 50 filler records; the cleaner
+    // runs every 300 ms, possibly already while they are produced, so only the end state is checked.
     const after = await until('compaction', () => readAll(topic), (records) => records.filter((r) => r.key.startsWith('k')).length === 9);
     const updates = after.filter((r) => r.key.startsWith('k'));
     expect(updates.map((r) => `${r.key}=${r.value}`).sort()).toEqual(Array.from({ length: 9 }, (_, k) => `k${k + 1}=r9`));
@@ -81,8 +80,8 @@ describe('cleanup.policy=compact in the running broker', () => {
     for (let i = 1; i <= 150; i++) await admin.commitOffsets('compaction-group', [{ topic, partition: 0, offset: BigInt(i) }]);
     admin.close();
     const count = async () => (await readAll('__consumer_offsets')).filter((r) => r.key.includes('compaction-group')).length;
-    expect(await count()).toBeGreaterThanOrEqual(150);
-    // What is left: the live commit plus whatever sits in the active segment (≤ 1 KiB of records).
+    // 150 commits wrote 150 records; what is left is the live commit plus whatever sits in the
+    // active segment (≤ 1 KiB of records). The cleaner may already be at work, so only the end is checked.
     await until('offsets compaction', count, (n) => n < 30);
     await broker.stop();
     broker = await broker.restart();
