@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   'already-exists': 409,
   'instance-not-running': 409,
   'instance-has-topics': 409,
+  'group-not-empty': 409,
   'limit-exceeded': 409,
   'partition-decrease': 422,
   'replication-factor-too-high': 422,
@@ -27,6 +28,7 @@ export const ERROR_CODES = {
   'rate-limited': 429,
   'internal': 500,
   'unavailable': 503,
+  'instance-unreachable': 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -4,7 +4,8 @@ import { ConsumerGroupSchema, OffsetResetSchema, OperationSchema, pageOf } from 
 import { principalOf } from '../plugins/auth.ts';
 import { ApiError, notFound } from '../errors.ts';
 import type { Store } from '../store/types.ts';
-import { READ_ERRORS, WRITE_ERRORS } from './responses.ts';
+import { LIVE_ERRORS, READ_ERRORS } from './responses.ts';
+import { deleteGroup, describeGroup, listGroups, resetOffsets, withInstanceAdmin } from '../live/consumer-groups.ts';
 
 export const operationRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, { store }) => {
   app.get('/v1/operations/:id', {
@@ -17,30 +18,46 @@ export const operationRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (a
 };
 
 /**
- * Live consumer-group views need a reachable broker; until the operator reports one (status
- * bootstrapServers) they answer 409 instance-not-running. The live reads arrive with the operator.
+ * Live consumer-group views, read from the instance's brokers at request time (apps/api/src/live).
+ * An instance without bootstrap servers yet answers 409 instance-not-running; brokers that do not
+ * answer give 503 instance-unreachable (retry later).
  */
 export const consumerGroupRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, { store }) => {
   const tags = ['consumer-groups'];
   const Params = z.strictObject({ id: z.string().min(1).max(64) });
   const GroupParams = Params.extend({ group: z.string().min(1).max(249) });
-  const notRunning = async (accountId: string, id: string): Promise<never> => {
+  const ListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20), cursor: z.string().max(249).optional() });
+  const bootstrapOf = async (accountId: string, id: string): Promise<string> => {
     const instance = await store.getInstance(accountId, id);
     if (!instance) throw notFound('instance');
-    throw new ApiError('instance-not-running', instance.bootstrapServers
-      ? 'live consumer-group reads are not available yet'
-      : `instance is ${instance.phase}; no broker is reachable yet`);
+    if (!instance.bootstrapServers || instance.phase === 'Deleting') throw new ApiError('instance-not-running', `instance is ${instance.phase}; no broker is reachable yet`);
+    return instance.bootstrapServers;
   };
   app.get('/v1/instances/:id/consumer-groups', {
-    schema: { summary: 'List live consumer groups', tags, params: Params, response: { 200: pageOf(ConsumerGroupSchema, 'ConsumerGroupList'), ...WRITE_ERRORS } },
-  }, (request) => notRunning(principalOf(request).accountId, request.params.id));
+    schema: { summary: 'List live consumer groups with members, committed offsets and lag', tags, params: Params, querystring: ListQuery, response: { 200: pageOf(ConsumerGroupSchema, 'ConsumerGroupList'), ...LIVE_ERRORS } },
+  }, async (request) => {
+    const bootstrap = await bootstrapOf(principalOf(request).accountId, request.params.id);
+    return withInstanceAdmin(bootstrap, (admin) => listGroups(admin, request.query.limit, request.query.cursor));
+  });
   app.get('/v1/instances/:id/consumer-groups/:group', {
-    schema: { summary: 'Describe a live consumer group (members, offsets, lag)', tags, params: GroupParams, response: { 200: ConsumerGroupSchema, ...WRITE_ERRORS } },
-  }, (request) => notRunning(principalOf(request).accountId, request.params.id));
+    schema: { summary: 'Describe a live consumer group (members, assignments, committed offsets, lag)', tags, params: GroupParams, response: { 200: ConsumerGroupSchema, ...LIVE_ERRORS } },
+  }, async (request) => {
+    const bootstrap = await bootstrapOf(principalOf(request).accountId, request.params.id);
+    return withInstanceAdmin(bootstrap, (admin) => describeGroup(admin, request.params.group));
+  });
   app.delete('/v1/instances/:id/consumer-groups/:group', {
-    schema: { summary: 'Delete an empty consumer group', tags, params: GroupParams, response: { 204: z.null(), ...WRITE_ERRORS } },
-  }, (request) => notRunning(principalOf(request).accountId, request.params.id));
+    schema: { summary: 'Delete an empty consumer group and its committed offsets', tags, params: GroupParams, response: { 204: z.null(), ...LIVE_ERRORS } },
+  }, async (request, reply) => {
+    const principal = principalOf(request);
+    const bootstrap = await bootstrapOf(principal.accountId, request.params.id);
+    await withInstanceAdmin(bootstrap, (admin) => deleteGroup(admin, request.params.group));
+    return reply.status(204).send(null);
+  });
   app.post('/v1/instances/:id/consumer-groups/:group/offsets', {
-    schema: { summary: 'Reset an empty group\'s committed offsets', tags, params: GroupParams, body: OffsetResetSchema, response: { 200: ConsumerGroupSchema, ...WRITE_ERRORS } },
-  }, (request) => notRunning(principalOf(request).accountId, request.params.id));
+    schema: { summary: "Reset an empty group's committed offsets on one topic (earliest, latest, timestamp or exact)", tags, params: GroupParams, body: OffsetResetSchema, response: { 200: ConsumerGroupSchema, ...LIVE_ERRORS } },
+  }, async (request) => {
+    const principal = principalOf(request);
+    const bootstrap = await bootstrapOf(principal.accountId, request.params.id);
+    return withInstanceAdmin(bootstrap, (admin) => resetOffsets(admin, request.params.group, request.body));
+  });
 };

@@ -15,3 +15,9 @@ export const WRITE_ERRORS = {
   413: p('body over 1 MiB (code payload-too-large)'),
   422: p('invalid body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused)'),
 } as const;
+/** Routes that read or change live state on the instance's brokers. */
+export const LIVE_ERRORS = {
+  ...WRITE_ERRORS,
+  409: p('instance has no reachable broker yet, or the group has members (codes instance-not-running, group-not-empty)'),
+  503: p('no broker of the instance answered in time; retry later (code instance-unreachable)'),
+} as const;

@@ -1,0 +1,158 @@
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { KafkaAdminClient } from '@tributary/kafka-admin';
+import { freePort, startTestServices, type TestServices } from '@tributary/testkit';
+import { buildApp } from '../../apps/api/src/app.ts';
+import { createReconcileQueue, type ReconcileQueue } from '../../apps/api/src/jobs/queue.ts';
+import { generateApiKey } from '../../apps/api/src/plugins/auth.ts';
+import { PgStore } from '../../apps/api/src/store/pg-store.ts';
+import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
+import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
+
+// The API's live consumer-group routes against a real broker: kafkajs consumes in a group, the API
+// reads members, assignments, committed offsets and lag, and resets an empty group's offsets.
+// Instance status is written by the operator's own store, as the operator would after reconciling.
+const require = createRequire(import.meta.url);
+const { Kafka, logLevel } = require('kafkajs');
+
+let services: TestServices;
+let store: PgStore;
+let statusWriter: DesiredStateStore;
+let queue: ReconcileQueue;
+let app: FastifyInstance;
+let broker: BrokerProcess;
+let kafka: InstanceType<typeof Kafka>;
+const keys = { admin: '', viewer: '' };
+
+const spec = { zone: 'zone-a', brokers: 1, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 20, topicLimit: 5, consumerGroupLimit: 10, billing: { mode: 'postpaid' } };
+
+function call(method: 'GET' | 'POST' | 'DELETE', url: string, key = keys.admin, body?: unknown) {
+  return app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(body !== undefined ? { payload: body as object } : {}) });
+}
+
+async function instanceWith(name: string, bootstrapServers: string[] | null): Promise<string> {
+  const r = await call('POST', '/v1/instances', keys.admin, { name, labels: {}, spec });
+  expect(r.statusCode, r.body).toBe(202);
+  const id = r.json().resource.id as string;
+  if (bootstrapServers) await statusWriter.saveStatus(id, { phase: 'Running', observedGeneration: 1, bootstrapServers, brokers: [], conditions: [], events: [] });
+  return id;
+}
+
+beforeAll(async () => {
+  services = await startTestServices();
+  store = await PgStore.connect(services.databaseUrl);
+  statusWriter = new DesiredStateStore(services.databaseUrl);
+  queue = createReconcileQueue(services.redisUrl);
+  const account = await store.createAccount('live');
+  for (const role of ['admin', 'viewer'] as const) {
+    const k = generateApiKey();
+    await store.createApiKey(account, role, role, k.prefix, k.hash);
+    keys[role] = k.key;
+  }
+  app = await buildApp({ store, queue });
+  broker = await startBroker({ settings: { 'group.initial.rebalance.delay.ms': '0' } });
+  kafka = new Kafka({ clientId: 'live-reads', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+}, 60_000);
+
+afterAll(async () => {
+  await broker?.destroy();
+  await app?.close();
+  await queue?.close();
+  await statusWriter?.close();
+  await store?.close();
+  await services?.stop();
+});
+
+describe('live consumer groups through the API', () => {
+  it('shows members, assignments, committed offsets and lag; resets an empty group; deletes it', async () => {
+    const id = await instanceWith('live-a', [broker.bootstrap]);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 3 }] });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'orders', acks: -1, messages: Array.from({ length: 90 }, (_, i) => ({ partition: i % 3, value: `m${i}` })) });
+
+    // A running member that has consumed and committed everything so far.
+    const consumer = kafka.consumer({ groupId: 'billing', sessionTimeout: 10_000, heartbeatInterval: 500 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'orders', fromBeginning: true });
+    let seen = 0;
+    await consumer.run({ autoCommitInterval: 100, eachMessage: async () => void seen++ });
+    for (let i = 0; i < 200 && seen < 90; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toBe(90);
+    const read = async () => (await call('GET', `/v1/instances/${id}/consumer-groups/billing`)).json();
+    let live = await read();
+    for (let i = 0; i < 100 && !(live.offsets?.length === 3 && live.offsets.every((o: { committed: number }) => o.committed === 30)); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      live = await read();
+    }
+    // Paused, the member stays in the group but reads nothing more: three new records become lag.
+    consumer.pause([{ topic: 'orders' }]);
+    await producer.send({ topic: 'orders', acks: -1, messages: Array.from({ length: 3 }, (_, i) => ({ partition: i, value: 'late' })) });
+    live = await read();
+    expect(live.state).toBe('Stable');
+    expect(live.members).toHaveLength(1);
+    expect(live.members[0].clientId).toBe('live-reads');
+    expect(live.members[0].assignment).toEqual([{ topic: 'orders', partitions: [0, 1, 2] }]);
+    expect(live.offsets).toEqual([0, 1, 2].map((partition) => ({ topic: 'orders', partition, committed: 30, end: 31, lag: 1 })));
+
+    // A group with a member cannot be reset: its next commit would undo the reset.
+    const busy = await call('POST', `/v1/instances/${id}/consumer-groups/billing/offsets`, keys.admin, { topic: 'orders', to: { kind: 'earliest' } });
+    expect(busy.statusCode).toBe(409);
+    expect(busy.json().code).toBe('group-not-empty');
+    await consumer.disconnect();
+    await producer.disconnect();
+
+    // Viewers read but do not change.
+    expect((await call('GET', `/v1/instances/${id}/consumer-groups/billing`, keys.viewer)).statusCode).toBe(200);
+    expect((await call('POST', `/v1/instances/${id}/consumer-groups/billing/offsets`, keys.viewer, { topic: 'orders', to: { kind: 'earliest' } })).statusCode).toBe(403);
+
+    const reset = await call('POST', `/v1/instances/${id}/consumer-groups/billing/offsets`, keys.admin, { topic: 'orders', to: { kind: 'earliest' } });
+    expect(reset.statusCode, reset.body).toBe(200);
+    expect(reset.json().state).toBe('Empty');
+    expect(reset.json().offsets).toEqual([0, 1, 2].map((partition) => ({ topic: 'orders', partition, committed: 0, end: 31, lag: 31 })));
+    // The broker really holds the new offsets (read with an independent client).
+    const check = await KafkaAdminClient.connect(broker.bootstrap);
+    expect((await check.committedOffsets('billing')).map((o) => o.offset)).toEqual([0n, 0n, 0n]);
+    check.close();
+
+    const exact = await call('POST', `/v1/instances/${id}/consumer-groups/billing/offsets`, keys.admin, { topic: 'orders', to: { kind: 'exact', offsets: { '1': 7 } } });
+    expect(exact.json().offsets.find((o: { partition: number }) => o.partition === 1)).toEqual({ topic: 'orders', partition: 1, committed: 7, end: 31, lag: 24 });
+    const bad = await call('POST', `/v1/instances/${id}/consumer-groups/billing/offsets`, keys.admin, { topic: 'orders', to: { kind: 'exact', offsets: { '9': 0, '0': 500 } } });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().errors.map((e: { path: string }) => e.path).sort()).toEqual(['/to/offsets/0', '/to/offsets/9']);
+    const latest = await call('POST', `/v1/instances/${id}/consumer-groups/billing/offsets`, keys.admin, { topic: 'orders', to: { kind: 'latest' } });
+    expect(latest.json().offsets.map((o: { lag: number }) => o.lag)).toEqual([0, 0, 0]);
+
+    // A second group (offsets set directly), then paging through both.
+    const direct = await KafkaAdminClient.connect(broker.bootstrap);
+    await direct.commitOffsets('audit', [{ topic: 'orders', partition: 0, offset: 10n }]);
+    direct.close();
+    const page1 = (await call('GET', `/v1/instances/${id}/consumer-groups?limit=1`)).json();
+    expect(page1.items.map((g: { group: string }) => g.group)).toEqual(['audit']);
+    expect(page1.items[0].offsets).toEqual([{ topic: 'orders', partition: 0, committed: 10, end: 31, lag: 21 }]);
+    const page2 = (await call('GET', `/v1/instances/${id}/consumer-groups?limit=1&cursor=${page1.nextCursor}`)).json();
+    expect(page2.items.map((g: { group: string }) => g.group)).toEqual(['billing']);
+    expect(page2.nextCursor).toBeUndefined();
+
+    expect((await call('DELETE', `/v1/instances/${id}/consumer-groups/billing`)).statusCode).toBe(204);
+    const gone = await call('GET', `/v1/instances/${id}/consumer-groups/billing`);
+    expect(gone.statusCode).toBe(404);
+    expect((await call('GET', `/v1/instances/${id}/consumer-groups/no-such-group`)).statusCode).toBe(404);
+  });
+
+  it('answers 409 before the instance has brokers and 503 when its brokers do not answer', async () => {
+    const creating = await instanceWith('live-b', null);
+    const early = await call('GET', `/v1/instances/${creating}/consumer-groups`);
+    expect(early.statusCode).toBe(409);
+    expect(early.json().code).toBe('instance-not-running');
+    const dead = await instanceWith('live-c', [`127.0.0.1:${await freePort()}`]);
+    const down = await call('GET', `/v1/instances/${dead}/consumer-groups/any`);
+    expect(down.statusCode).toBe(503);
+    expect(down.json().code).toBe('instance-unreachable');
+    expect((await call('GET', '/v1/instances/ins_nope/consumer-groups')).statusCode).toBe(404);
+  });
+});
