@@ -43,6 +43,8 @@ export class Broker {
         minSessionTimeoutMs: settingNumber(config, 'group.min.session.timeout.ms'),
         maxSessionTimeoutMs: settingNumber(config, 'group.max.session.timeout.ms'),
         maxGroupSize: settingNumber(config, 'group.max.size'),
+        offsetsRetentionMs: settingNumber(config, 'offsets.retention.minutes') * 60_000,
+        offsetsRetentionCheckIntervalMs: settingNumber(config, 'offsets.retention.check.interval.ms'),
       },
       new OffsetStore(topics.log(OFFSETS_TOPIC, 0)!),
     );

@@ -34,6 +34,7 @@ export const SETTINGS = {
   'log.cleaner.delete.retention.ms': { type: 'long', default: String(DAY), min: 0, doc: 'Default delete.retention.ms: how long compaction keeps tombstones.' },
   'offsets.topic.segment.bytes': { type: 'int', default: String(100 * 1024 * 1024), min: 1024, doc: 'Segment size of __consumer_offsets (small, so compaction can clean closed segments).' },
   'offsets.retention.minutes': { type: 'int', default: String(7 * 24 * 60), min: 1, doc: 'Keep committed offsets of an empty group this long.' },
+  'offsets.retention.check.interval.ms': { type: 'long', default: '600000', min: 1, doc: 'How often expired committed offsets are removed.' },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;

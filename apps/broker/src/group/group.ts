@@ -26,6 +26,8 @@ export interface JoinResult {
   leader: string;
   memberId: string;
   members: { memberId: string; groupInstanceId: string | null; metadata: Buffer }[];
+  /** JoinGroup v9: a static leader that replaced itself keeps the current assignment (KIP-814). */
+  skipAssignment?: boolean;
 }
 
 export interface SyncResult {
@@ -53,6 +55,13 @@ export class Group {
   /** Member ids handed out with MEMBER_ID_REQUIRED, not yet joined. */
   readonly pendingMembers = new Set<string>();
   readonly offsets = new Map<string, CommittedOffset>();
+  /** group.instance.id → the member id that currently holds it (KIP-345 static membership). */
+  readonly staticMembers = new Map<string, string>();
+  /**
+   * When the group last became Empty: its committed offsets expire offsets.retention.minutes after
+   * this (KIP-211). Null while it has members.
+   */
+  emptySince: number | null = null;
   rebalanceTimer: NodeJS.Timeout | null = null;
   rebalanceDeadline = 0;
   /** True while a formerly empty group waits group.initial.rebalance.delay.ms for more members. */

@@ -8,9 +8,11 @@ import {
   type LeaveGroupRequest,
   type ListGroupsRequest,
   type OffsetCommitRequest,
+  type OffsetDeleteRequest,
   type OffsetFetchRequest,
   type SyncGroupRequest,
 } from '@tributary/protocol';
+import { Group } from '../group/group.ts';
 import type { BrokerContext, Handler } from './context.ts';
 
 /** This broker coordinates every group; transactions (key type 1) have no coordinator yet. */
@@ -40,6 +42,7 @@ export const handleJoinGroup: Handler = async (ctx: BrokerContext, request) => {
     protocolType: req.protocolType,
     protocols: req.protocols,
     requireKnownMemberId: v >= 4,
+    supportsSkipAssignment: v >= 9,
   });
   return {
     errorCode: result.errorCode,
@@ -47,6 +50,7 @@ export const handleJoinGroup: Handler = async (ctx: BrokerContext, request) => {
     protocolName: result.protocolName ?? (v >= 7 ? null : ''),
     ...(v >= 7 ? { protocolType: result.protocolType } : {}),
     leader: result.leader,
+    ...(v >= 9 ? { skipAssignment: result.skipAssignment ?? false } : {}),
     memberId: result.memberId,
     members: result.members.map((m) => ({ memberId: m.memberId, metadata: m.metadata, ...(v >= 5 ? { groupInstanceId: m.groupInstanceId } : {}) })),
   };
@@ -54,19 +58,20 @@ export const handleJoinGroup: Handler = async (ctx: BrokerContext, request) => {
 
 export const handleSyncGroup: Handler = async (ctx: BrokerContext, request) => {
   const req = request.body as SyncGroupRequest;
-  const result = await ctx.groups.sync(req.groupId, req.memberId, req.generationId, req.assignments);
+  const result = await ctx.groups.sync(req.groupId, { memberId: req.memberId, groupInstanceId: req.groupInstanceId ?? null }, req.generationId, req.assignments);
   return { errorCode: result.errorCode, assignment: result.assignment, ...(request.apiVersion >= 5 ? { protocolType: result.protocolType, protocolName: result.protocolName } : {}) };
 };
 
 export const handleHeartbeat: Handler = (ctx: BrokerContext, request) => {
   const req = request.body as HeartbeatRequest;
-  return { errorCode: ctx.groups.heartbeat(req.groupId, req.memberId, req.generationId) };
+  return { errorCode: ctx.groups.heartbeat(req.groupId, { memberId: req.memberId, groupInstanceId: req.groupInstanceId ?? null }, req.generationId) };
 };
 
 export const handleLeaveGroup: Handler = (ctx: BrokerContext, request) => {
   const req = request.body as LeaveGroupRequest;
-  if (request.apiVersion < 3) return { errorCode: ctx.groups.leave(req.groupId, req.memberId) };
-  const members = req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: ctx.groups.leave(req.groupId, m.memberId) }));
+  if (request.apiVersion < 3) return { errorCode: ctx.groups.leave(req.groupId, { memberId: req.memberId, groupInstanceId: null }) };
+  // v3+ leaves a batch, each member named by member id, group.instance.id or both (KIP-345).
+  const members = req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: ctx.groups.leave(req.groupId, { memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null }) }));
   return { errorCode: 0, members };
 };
 
@@ -77,7 +82,7 @@ export const handleOffsetCommit: Handler = (ctx: BrokerContext, request) => {
     t.partitions.filter((p) => ctx.topics.log(t.name, p.partitionIndex)).map((p) => ({ topic: t.name, partition: p.partitionIndex, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now } })),
   );
   const generation = request.apiVersion >= 1 ? req.generationIdOrMemberEpoch : -1;
-  const errorCode = ctx.groups.commit(req.groupId, req.memberId, generation, offsets);
+  const errorCode = ctx.groups.commit(req.groupId, { memberId: req.memberId, groupInstanceId: request.apiVersion >= 7 ? (req.groupInstanceId ?? null) : null }, generation, offsets);
   return {
     topics: req.topics.map((t) => ({
       name: t.name,
@@ -147,4 +152,19 @@ export const handleDescribeGroups: Handler = (ctx: BrokerContext, request) => {
 export const handleDeleteGroups: Handler = (ctx: BrokerContext, request) => {
   const req = request.body as DeleteGroupsRequest;
   return { results: req.groupsNames.map((groupId) => ({ groupId, errorCode: ctx.groups.deleteGroup(groupId) })) };
+};
+
+/** OffsetDelete (KIP-496): per partition 0 or GROUP_SUBSCRIBED_TO_TOPIC; unknown partitions get UNKNOWN_TOPIC_OR_PARTITION. */
+export const handleOffsetDelete: Handler = (ctx: BrokerContext, request) => {
+  const req = request.body as OffsetDeleteRequest;
+  const known = req.topics.flatMap((t) => t.partitions.filter((p) => ctx.topics.log(t.name, p.partitionIndex)).map((p) => ({ topic: t.name, partition: p.partitionIndex })));
+  const result = ctx.groups.deleteOffsets(req.groupId, known);
+  if (result.errorCode !== 0) return { errorCode: result.errorCode, topics: [] };
+  return {
+    errorCode: 0,
+    topics: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: result.partitions.get(Group.offsetKey(t.name, p.partitionIndex)) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
+    })),
+  };
 };

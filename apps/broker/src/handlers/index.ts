@@ -4,7 +4,7 @@ import type { HandlerEntry } from './context.ts';
 import { handleAlterConfigs, handleCreatePartitions, handleDeleteRecords, handleDescribeCluster, handleDescribeConfigs, handleIncrementalAlterConfigs, handleOffsetForLeaderEpoch } from './configs-admin.ts';
 import { handleFetch } from './fetch.ts';
 import { handleInitProducerId } from './init-producer-id.ts';
-import { handleDeleteGroups, handleDescribeGroups, handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetFetch, handleSyncGroup } from './groups.ts';
+import { handleDeleteGroups, handleDescribeGroups, handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetDelete, handleOffsetFetch, handleSyncGroup } from './groups.ts';
 import { handleListOffsets } from './list-offsets.ts';
 import { handleMetadata } from './metadata.ts';
 import { handleProduce } from './produce.ts';
@@ -41,6 +41,7 @@ export const HANDLERS: ReadonlyMap<number, HandlerEntry> = (() => {
     [ApiKey.ListGroups, { minVersion: 0, maxVersion: 5, handle: handleListGroups }],
     [ApiKey.DescribeGroups, { minVersion: 0, maxVersion: 5, handle: handleDescribeGroups }],
     [ApiKey.DeleteGroups, { minVersion: 0, maxVersion: 2, handle: handleDeleteGroups }],
+    [ApiKey.OffsetDelete, { minVersion: 0, maxVersion: 0, handle: handleOffsetDelete }],
   ]);
   table.set(ApiKey.ApiVersions, { minVersion: 0, maxVersion: 4, handle: handleApiVersions(table) });
   return table;
