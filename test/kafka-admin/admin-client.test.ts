@@ -52,6 +52,25 @@ describe('KafkaAdminClient', () => {
     expect((await admin.deleteTopics(['orders'])).get('orders')).toMatchObject({ errorName: 'UNKNOWN_TOPIC_OR_PARTITION' });
   });
 
+  it('reports partition sizes from the broker\'s log directory (DescribeLogDirs)', async () => {
+    await admin.createTopics([{ name: 'sized', partitions: 2, replicationFactor: 1 }]);
+    const kafka = new Kafka({ clientId: 'sizes', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'sized', acks: -1, messages: Array.from({ length: 50 }, () => ({ partition: 1, value: 'x'.repeat(1000) })) });
+    await producer.disconnect();
+    const [dir] = await admin.describeLogDirs([{ topic: 'sized', partitions: [0, 1, 7] }]);
+    expect(dir!.logDir).toBe(broker.dataDir);
+    expect(dir!.totalBytes).toBeGreaterThan(0n);
+    expect(dir!.usableBytes).toBeGreaterThan(0n);
+    // Partition 7 does not exist: absent, as in Kafka. Partition 1 holds the 50 KB just written.
+    expect(dir!.partitions.map((p) => p.partition)).toEqual([0, 1]);
+    expect(dir!.partitions[0]!.sizeBytes).toBe(0n);
+    expect(dir!.partitions[1]!.sizeBytes).toBeGreaterThan(50_000n);
+    const all = await admin.describeLogDirs();
+    expect(all[0]!.partitions.some((p) => p.topic === 'sized' && p.partition === 1)).toBe(true);
+  });
+
   it('reads a live group, its lag inputs, and resets offsets once the group is empty', { timeout: 60_000 }, async () => {
     await admin.createTopics([{ name: 'events', partitions: 2, replicationFactor: 1 }]);
     const kafka = new Kafka({ clientId: 'lag', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });

@@ -110,3 +110,18 @@ export function topicRulesAgainstInstance(
   }
   return out;
 }
+
+/** Live state of a topic's partitions, read from the instance's brokers at request time. */
+export const PartitionStateSchema = z
+  .object({
+    partition: z.number().int(),
+    leader: z.number().int().meta({ description: 'broker id of the leader; -1 when the partition has none' }),
+    replicas: z.array(z.number().int()),
+    isr: z.array(z.number().int()).meta({ description: 'in-sync replicas' }),
+    underReplicated: z.boolean(),
+    startOffset: z.number().int(),
+    endOffset: z.number().int(),
+    sizeBytes: z.number().int().meta({ description: "bytes on the leader's disk; -1 when the leader did not report it" }),
+  })
+  .meta({ id: 'PartitionState' });
+export const PartitionStateListSchema = z.object({ topic: TopicNameSchema, partitions: z.array(PartitionStateSchema) }).meta({ id: 'PartitionStateList' });

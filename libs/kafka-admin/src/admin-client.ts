@@ -10,6 +10,7 @@ import {
   type DeleteTopicsResponse,
   type DescribeConfigsResponse,
   type DescribeGroupsResponse,
+  type DescribeLogDirsResponse,
   type IncrementalAlterConfigsResponse,
   type ListGroupsResponse,
   type ListOffsetsResponse,
@@ -223,6 +224,24 @@ export class KafkaAdminClient {
       topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
     }));
     for (const t of res.topics) for (const p of t.partitions) if (p.errorCode !== 0) throw new AdminError(p.errorCode, `group ${groupId} ${t.name}-${p.partitionIndex}`);
+  }
+
+  /**
+   * Partition sizes in the connected broker's log directories (all topics when `topics` is null).
+   * Sizes are per broker: with replication, ask each broker for its replicas.
+   */
+  async describeLogDirs(topics: { topic: string; partitions: number[] }[] | null = null): Promise<{ logDir: string; totalBytes: bigint; usableBytes: bigint; partitions: { topic: string; partition: number; sizeBytes: bigint }[] }[]> {
+    const [res, v] = await this.#call<DescribeLogDirsResponse>(ApiKey.DescribeLogDirs, () => ({ topics }));
+    if (v >= 3 && res.errorCode !== 0) throw new AdminError(res.errorCode, 'DescribeLogDirs');
+    return res.results.map((r) => {
+      if (r.errorCode !== 0) throw new AdminError(r.errorCode, `log dir ${r.logDir}`);
+      return {
+        logDir: r.logDir,
+        totalBytes: v >= 4 ? r.totalBytes : -1n,
+        usableBytes: v >= 4 ? r.usableBytes : -1n,
+        partitions: r.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, sizeBytes: p.partitionSize }))),
+      };
+    });
   }
 
   async deleteGroups(groupIds: string[]): Promise<Map<string, AdminError | null>> {

@@ -1,8 +1,9 @@
-import { AdminError, KafkaAdminClient, type GroupDescription } from '@tributary/kafka-admin';
-import { decodeConsumerProtocolAssignment, ErrorCode } from '@tributary/protocol';
+import type { KafkaAdminClient, GroupDescription } from '@tributary/kafka-admin';
+import { decodeConsumerProtocolAssignment } from '@tributary/protocol';
 import type { z } from 'zod';
 import type { ConsumerGroupSchema, OffsetResetSchema } from '@tributary/contracts';
 import { ApiError, notFound } from '../errors.ts';
+import { fromAdminError } from './instance-admin.ts';
 
 /**
  * Live consumer-group views, read from the instance's brokers through the Kafka admin protocol
@@ -13,47 +14,6 @@ export type ConsumerGroup = z.infer<typeof ConsumerGroupSchema>;
 export type OffsetReset = z.infer<typeof OffsetResetSchema>;
 
 const STATES = new Set(['Empty', 'Stable', 'PreparingRebalance', 'CompletingRebalance', 'Dead']);
-
-/** Connects to the first bootstrap server that answers; none answering is a 503 the caller may retry. */
-export async function connectToInstance(bootstrapServers: string, timeoutMs = 5_000): Promise<KafkaAdminClient> {
-  const failures: string[] = [];
-  for (const server of bootstrapServers.split(',').map((s) => s.trim()).filter(Boolean)) {
-    try {
-      return await KafkaAdminClient.connect(server, { clientId: 'tributary-api', timeoutMs });
-    } catch (err) {
-      failures.push(`${server}: ${(err as Error).message}`);
-    }
-  }
-  throw new ApiError('instance-unreachable', `no broker of the instance answered (${failures.join('; ') || 'no bootstrap servers'})`);
-}
-
-/** Runs `read` on an admin connection to the instance; broker errors become API errors. */
-export async function withInstanceAdmin<T>(bootstrapServers: string, read: (admin: KafkaAdminClient) => Promise<T>): Promise<T> {
-  const admin = await connectToInstance(bootstrapServers);
-  try {
-    return await read(admin);
-  } catch (err) {
-    if (err instanceof AdminError) throw fromAdminError(err);
-    if (err instanceof ApiError) throw err;
-    throw new ApiError('instance-unreachable', `the instance's broker did not answer: ${(err as Error).message}`);
-  } finally {
-    admin.close();
-  }
-}
-
-function fromAdminError(err: AdminError): ApiError {
-  switch (err.code) {
-    case ErrorCode.GROUP_ID_NOT_FOUND:
-      return notFound('consumer group');
-    case ErrorCode.NON_EMPTY_GROUP:
-    case ErrorCode.UNKNOWN_MEMBER_ID:
-      return new ApiError('group-not-empty', `${err.resource}: the group has active members; stop its consumers first`);
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-      return notFound('topic');
-    default:
-      return new ApiError('instance-unreachable', `the broker answered ${err.errorName} for ${err.resource}`, { status: err.retriable ? 503 : 502 });
-  }
-}
 
 /** Members' assignments as the consumer protocol encodes them (int16 version, then the struct). */
 export function decodeAssignment(bytes: Buffer): { topic: string; partitions: number[] }[] {

@@ -5,7 +5,8 @@ import { principalOf } from '../plugins/auth.ts';
 import { ApiError, notFound } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 import { LIVE_ERRORS, READ_ERRORS } from './responses.ts';
-import { deleteGroup, describeGroup, listGroups, resetOffsets, withInstanceAdmin } from '../live/consumer-groups.ts';
+import { deleteGroup, describeGroup, listGroups, resetOffsets } from '../live/consumer-groups.ts';
+import { withInstanceAdmin } from '../live/instance-admin.ts';
 
 export const operationRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, { store }) => {
   app.get('/v1/operations/:id', {

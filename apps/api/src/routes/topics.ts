@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
-  ListQuerySchema, PartitionIncreaseSchema, TopicCreateSchema, TopicListSchema, TopicNameSchema, TopicSchema, TopicUpdateSchema,
+  ListQuerySchema, PartitionIncreaseSchema, PartitionStateListSchema, TopicCreateSchema, TopicListSchema, TopicNameSchema, TopicSchema, TopicUpdateSchema,
   acceptedOf, topicRulesAgainstInstance,
 } from '@tributary/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -11,7 +11,9 @@ import { expectedVersion, withEtag } from '../http.ts';
 import { presentTopic } from '../present.ts';
 import type { InstanceRow, Store } from '../store/types.ts';
 import type { ReconcileQueue } from '../jobs/queue.ts';
-import { READ_ERRORS, WRITE_ERRORS } from './responses.ts';
+import { LIVE_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
+import { withInstanceAdmin } from '../live/instance-admin.ts';
+import { readPartitions } from '../live/topic-partitions.ts';
 
 const TopicAccepted = acceptedOf(TopicSchema, 'TopicAccepted');
 const InstanceParams = z.strictObject({ id: z.string().min(1).max(64) });
@@ -90,6 +92,15 @@ export const topicRoutes: FastifyPluginAsyncZod<{ store: Store; queue: Reconcile
   app.patch('/v1/instances/:id/topics/:name', {
     schema: { summary: 'Merge configs and labels into a topic', tags, params: TopicParams, body: TopicUpdateSchema, response: { 202: TopicAccepted, ...WRITE_ERRORS } },
   }, (request, reply) => update(request, reply, request.params, request.body, false));
+
+  app.get('/v1/instances/:id/topics/:name/partitions', {
+    schema: { summary: 'Live partition state: leader, replicas, ISR, offsets, size', tags, params: TopicParams, response: { 200: PartitionStateListSchema, ...LIVE_ERRORS } },
+  }, async (request) => {
+    const instance = await instanceOf(request, request.params.id);
+    if (!(await store.getTopic(instance.id, request.params.name))) throw notFound('topic');
+    if (!instance.bootstrapServers) throw new ApiError('instance-not-running', `instance is ${instance.phase}; no broker is reachable yet`);
+    return withInstanceAdmin(instance.bootstrapServers, (admin) => readPartitions(admin, request.params.name));
+  });
 
   app.post('/v1/instances/:id/topics/:name/partitions', {
     schema: { summary: 'Increase a topic\'s partition count (never decreases)', tags, params: TopicParams, body: PartitionIncreaseSchema, response: { 202: TopicAccepted, ...WRITE_ERRORS } },

@@ -2,6 +2,7 @@ import { ApiKey } from '@tributary/protocol';
 import { handleApiVersions } from './api-versions.ts';
 import type { HandlerEntry } from './context.ts';
 import { handleAlterConfigs, handleCreatePartitions, handleDeleteRecords, handleDescribeCluster, handleDescribeConfigs, handleIncrementalAlterConfigs, handleOffsetForLeaderEpoch } from './configs-admin.ts';
+import { handleDescribeLogDirs } from './describe-log-dirs.ts';
 import { handleFetch } from './fetch.ts';
 import { handleInitProducerId } from './init-producer-id.ts';
 import { handleDeleteGroups, handleDescribeGroups, handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetDelete, handleOffsetFetch, handleSyncGroup } from './groups.ts';
@@ -30,6 +31,7 @@ export const HANDLERS: ReadonlyMap<number, HandlerEntry> = (() => {
     [ApiKey.DeleteRecords, { minVersion: 0, maxVersion: 2, handle: handleDeleteRecords }],
     [ApiKey.OffsetForLeaderEpoch, { minVersion: 0, maxVersion: 4, handle: handleOffsetForLeaderEpoch }],
     [ApiKey.DescribeCluster, { minVersion: 0, maxVersion: 1, handle: handleDescribeCluster }],
+    [ApiKey.DescribeLogDirs, { minVersion: 1, maxVersion: 4, handle: handleDescribeLogDirs }],
     [ApiKey.InitProducerId, { minVersion: 0, maxVersion: 5, handle: handleInitProducerId }],
     [ApiKey.FindCoordinator, { minVersion: 0, maxVersion: 4, handle: handleFindCoordinator }],
     [ApiKey.JoinGroup, { minVersion: 0, maxVersion: 9, handle: handleJoinGroup }],

@@ -144,6 +144,32 @@ describe('live consumer groups through the API', () => {
     expect((await call('GET', `/v1/instances/${id}/consumer-groups/no-such-group`)).statusCode).toBe(404);
   });
 
+  it('shows live partition state of a topic: leader, ISR, offsets and size on disk', async () => {
+    const id = await instanceWith('live-d', [broker.bootstrap]);
+    const created = await call('POST', `/v1/instances/${id}/topics`, keys.admin, { name: 'metrics', partitions: 2, replicationFactor: 1 });
+    expect(created.statusCode, created.body).toBe(202);
+    // Not on the brokers yet (the operator has not run in this test): 404 says so.
+    expect((await call('GET', `/v1/instances/${id}/topics/metrics/partitions`)).statusCode).toBe(404);
+    const admin = await KafkaAdminClient.connect(broker.bootstrap);
+    await admin.createTopics([{ name: 'metrics', partitions: 2, replicationFactor: 1 }]);
+    admin.close();
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'metrics', acks: -1, messages: Array.from({ length: 20 }, () => ({ partition: 1, value: 'y'.repeat(500) })) });
+    await producer.disconnect();
+    const r = await call('GET', `/v1/instances/${id}/topics/metrics/partitions`, keys.viewer);
+    expect(r.statusCode, r.body).toBe(200);
+    const body = r.json();
+    expect(body.partitions.map((p: { partition: number; leader: number; isr: number[]; underReplicated: boolean; startOffset: number; endOffset: number }) => [p.partition, p.leader, p.isr, p.underReplicated, p.startOffset, p.endOffset])).toEqual([
+      [0, 1, [1], false, 0, 0],
+      [1, 1, [1], false, 0, 20],
+    ]);
+    expect(body.partitions[0].sizeBytes).toBe(0);
+    expect(body.partitions[1].sizeBytes).toBeGreaterThan(10_000);
+    // A topic the control plane does not know is 404 even if the brokers have it.
+    expect((await call('GET', `/v1/instances/${id}/topics/orders/partitions`)).statusCode).toBe(404);
+  });
+
   it('answers 409 before the instance has brokers and 503 when its brokers do not answer', async () => {
     const creating = await instanceWith('live-b', null);
     const early = await call('GET', `/v1/instances/${creating}/consumer-groups`);
