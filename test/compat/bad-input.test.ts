@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKey, decodeResponse, encodeRecordBatch, encodeRequest, ErrorCode, type ApiVersionsResponse, type ProduceResponse } from '@tributary/protocol';
+import { ApiKey, decodeResponse, encodeRecordBatch, encodeRequest, ErrorCode, type ApiVersionsResponse, type FetchResponse, type ProduceResponse } from '@tributary/protocol';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
 
 // Hostile and invalid input: the right Kafka error, or one closed connection; the broker keeps
@@ -62,6 +62,21 @@ function produceFrame(records: Buffer, version = 7) {
 }
 
 describe('bad input', () => {
+  it('answers full fetches with session id 0 and incremental fetches of unknown sessions with FETCH_SESSION_ID_NOT_FOUND', async () => {
+    const fetch = (sessionId: number, sessionEpoch: number) =>
+      encodeRequest({ apiKey: ApiKey.Fetch, apiVersion: 11, correlationId: 3, clientId: 'bad-input' }, {
+        replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 1, sessionId, sessionEpoch,
+        topics: [{ topic: 'fetch-session', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
+        forgottenTopicsData: [], rackId: '',
+      });
+    const full = decodeResponse((await exchange(fetch(0, 0))) as Buffer, ApiKey.Fetch, 11).body as FetchResponse;
+    expect(full).toMatchObject({ errorCode: 0, sessionId: 0 });
+    // Asking to close a session (epoch -1) is a sessionless full fetch too.
+    expect(decodeResponse((await exchange(fetch(77, -1))) as Buffer, ApiKey.Fetch, 11).body).toMatchObject({ errorCode: 0, sessionId: 0 });
+    const incremental = decodeResponse((await exchange(fetch(77, 1))) as Buffer, ApiKey.Fetch, 11).body as FetchResponse;
+    expect(incremental).toMatchObject({ errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] });
+  });
+
   it('closes a connection whose frame claims more than socket.request.max.bytes', async () => {
     const frame = Buffer.alloc(8);
     frame.writeInt32BE(50 * 1024 * 1024, 0);

@@ -3,12 +3,17 @@ import type { BrokerContext, Handler } from './context.ts';
 
 /**
  * Fetch: whole batches from each partition's log, limited per partition and per response, long-
- * polling up to maxWaitMs until minBytes are available. Fetch sessions are not kept: every
- * response carries session id 0, which tells clients to send full fetch requests.
+ * polling up to maxWaitMs until minBytes are available. Fetch sessions (KIP-227) are not kept:
+ * every response carries session id 0, which tells clients to send full fetch requests, and an
+ * incremental request (epoch > 0) names a session we never created: FETCH_SESSION_ID_NOT_FOUND,
+ * after which clients start over with a full one. Without transactions read_committed and
+ * read_uncommitted see the same records: the last stable offset is the high watermark and no
+ * aborted transactions are ever listed.
  */
 export const handleFetch: Handler = async (ctx: BrokerContext, request) => {
   const req = request.body as FetchRequest;
   const v = request.apiVersion;
+  if (v >= 7 && req.sessionEpoch > 0) return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
   const deadline = Date.now() + Math.max(0, req.maxWaitMs);
   for (;;) {
     const { body, bytes } = collect(ctx, req, v);
