@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import { settingNumber, type BrokerConfig } from './config/broker-config.ts';
 import { AppendSignal } from './handlers/append-signal.ts';
@@ -13,6 +14,9 @@ import type { Logger } from './logger.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { Connection } from './net/connection.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
+import { FileCredentialStore } from './security/credential-store.ts';
+import { resolveListenerSecurity } from './security/listener-security.ts';
+import { FailedLoginLimiter } from './security/sasl-authenticator.ts';
 
 const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -48,14 +52,28 @@ export class Broker {
       },
       new OffsetStore(topics.log(OFFSETS_TOPIC, 0)!),
     );
-    this.#ctx = { config, topics, appends: new AppendSignal(), groups, producerIds: new ProducerIdAllocator(config.dataDir), metrics: new BrokerMetrics(topics), logger, clusterId: clusterId(config.dataDir) };
+    this.#ctx = {
+      config,
+      topics,
+      appends: new AppendSignal(),
+      groups,
+      producerIds: new ProducerIdAllocator(config.dataDir),
+      metrics: new BrokerMetrics(topics),
+      logger,
+      clusterId: clusterId(config.dataDir),
+      credentials: new FileCredentialStore(config.dataDir),
+      listenerSecurity: resolveListenerSecurity(config),
+      failedLogins: new FailedLoginLimiter(settingNumber(config, 'tributary.sasl.failed.authentication.max.per.minute')),
+      fakeSaltKey: randomBytes(32),
+    };
   }
 
   /** Starts listening; returns the bound ports (useful when a listener asked for port 0). */
   async start(): Promise<number[]> {
     const ports: number[] = [];
     for (const l of this.config.listeners) {
-      const server = createServer((socket) => {
+      const security = this.#ctx.listenerSecurity.get(l.name)!;
+      const accept = (socket: Socket) => {
         this.#sockets.add(socket);
         this.#ctx.metrics.connections.inc();
         socket.on('close', () => {
@@ -63,7 +81,9 @@ export class Broker {
           this.#ctx.metrics.connections.dec();
         });
         new Connection(socket, this.#ctx, HANDLERS, l);
-      });
+      };
+      // TLS listeners hand over the socket once the handshake is done; a failed handshake is that client's problem only.
+      const server: Server = security.tlsOptions ? createTlsServer(security.tlsOptions, accept).on('tlsClientError', () => undefined) : createServer(accept);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(l.port, l.host, resolve);

@@ -4,9 +4,13 @@ import { jsonLogger } from './logger.ts';
 
 /** `tributary-broker` entry point: parse flags, start, stop cleanly on SIGTERM/SIGINT. */
 async function main(argv: string[]): Promise<void> {
-  let config;
+  let broker: Broker;
+  let logger;
   try {
-    config = parseArgs(argv);
+    const config = parseArgs(argv);
+    logger = jsonLogger({ component: 'broker', nodeId: config.nodeId });
+    // Listener security (keystores, mechanisms) is resolved here too, so its mistakes stop start-up.
+    broker = new Broker(config, logger);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`tributary-broker: invalid configuration: ${err.message}\n`);
@@ -14,8 +18,6 @@ async function main(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  const logger = jsonLogger({ component: 'broker', nodeId: config.nodeId });
-  const broker = new Broker(config, logger);
   await broker.start();
   let stopping = false;
   const stop = async (signal: string) => {

@@ -11,6 +11,15 @@ import {
   type DescribeConfigsResponse,
   type DescribeGroupsResponse,
   type DescribeLogDirsResponse,
+  type AlterUserScramCredentialsResponse,
+  type DescribeUserScramCredentialsResponse,
+  type SaslAuthenticateResponse,
+  type SaslHandshakeResponse,
+  type ScramMechanismName,
+  saltedPassword,
+  ScramClient,
+  scramMechanismId,
+  SCRAM_MECHANISM_IDS,
   type IncrementalAlterConfigsResponse,
   type ListGroupsResponse,
   type ListOffsetsResponse,
@@ -18,7 +27,16 @@ import {
   type OffsetCommitResponse,
   type OffsetFetchResponse,
 } from '@tributary/protocol';
+import { randomBytes } from 'node:crypto';
+import type { ConnectionOptions } from 'node:tls';
 import { BrokerConnection } from './connection.ts';
+
+/** How the admin client logs in on a SASL listener. */
+export interface SaslCredentials {
+  mechanism: ScramMechanismName | 'PLAIN';
+  username: string;
+  password: string;
+}
 
 /** A Kafka error code returned for one resource, as data: stable name, retriable flag, broker message. */
 export class AdminError extends Error {
@@ -75,13 +93,15 @@ export class KafkaAdminClient {
     this.#versions = versions;
   }
 
-  static async connect(bootstrap: string, options: { clientId?: string; timeoutMs?: number } = {}): Promise<KafkaAdminClient> {
+  static async connect(bootstrap: string, options: { clientId?: string; timeoutMs?: number; tls?: ConnectionOptions; sasl?: SaslCredentials } = {}): Promise<KafkaAdminClient> {
     const [host, port] = splitHostPort(bootstrap);
-    const conn = await BrokerConnection.open(host, port, options.clientId ?? 'tributary-admin', options.timeoutMs);
+    const conn = await BrokerConnection.open(host, port, options.clientId ?? 'tributary-admin', options.timeoutMs, options.tls ?? null);
     try {
       const res = await conn.send<ApiVersionsResponse>(ApiKey.ApiVersions, 3, { clientSoftwareName: 'tributary-admin', clientSoftwareVersion: '0.1.0' });
       if (res.errorCode !== 0) throw new AdminError(res.errorCode, 'ApiVersions');
-      return new KafkaAdminClient(conn, new Map(res.apiKeys.map((k) => [k.apiKey, { min: k.minVersion, max: k.maxVersion }])));
+      const client = new KafkaAdminClient(conn, new Map(res.apiKeys.map((k) => [k.apiKey, { min: k.minVersion, max: k.maxVersion }])));
+      if (options.sasl) await client.#login(options.sasl);
+      return client;
     } catch (err) {
       conn.close();
       throw err;
@@ -90,6 +110,25 @@ export class KafkaAdminClient {
 
   close(): void {
     this.#conn.close();
+  }
+
+  /** SaslHandshake v1 then SaslAuthenticate (KIP-152), SCRAM with the server's signature checked. */
+  async #login(sasl: SaslCredentials): Promise<void> {
+    const handshake = await this.#conn.send<SaslHandshakeResponse>(ApiKey.SaslHandshake, 1, { mechanism: sasl.mechanism });
+    if (handshake.errorCode !== 0) throw new AdminError(handshake.errorCode, 'SaslHandshake', `broker offers ${handshake.mechanisms.join(', ')}`);
+    const v = this.version(ApiKey.SaslAuthenticate);
+    const step = async (authBytes: Buffer): Promise<Buffer> => {
+      const res = await this.#conn.send<SaslAuthenticateResponse>(ApiKey.SaslAuthenticate, v, { authBytes });
+      if (res.errorCode !== 0) throw new AdminError(res.errorCode, 'SaslAuthenticate', res.errorMessage);
+      return res.authBytes;
+    };
+    if (sasl.mechanism === 'PLAIN') {
+      await step(Buffer.from(`\u0000${sasl.username}\u0000${sasl.password}`));
+      return;
+    }
+    const scram = new ScramClient(sasl.mechanism, sasl.username, sasl.password);
+    const serverFirst = await step(scram.first());
+    scram.verify(await step(scram.final(serverFirst)));
   }
 
   /** The highest version both sides speak; throws when the broker does not offer the API. */
@@ -242,6 +281,34 @@ export class KafkaAdminClient {
         partitions: r.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, sizeBytes: p.partitionSize }))),
       };
     });
+  }
+
+  /**
+   * Creates or replaces users' SCRAM credentials (and deletes others). As Kafka's own admin client
+   * does, the salt and salted password are computed here: the password never leaves this process.
+   */
+  async alterUserScramCredentials(
+    upsertions: { user: string; mechanism: ScramMechanismName; password: string; iterations?: number }[],
+    deletions: { user: string; mechanism: ScramMechanismName }[] = [],
+  ): Promise<Map<string, AdminError | null>> {
+    const [res] = await this.#call<AlterUserScramCredentialsResponse>(ApiKey.AlterUserScramCredentials, () => ({
+      deletions: deletions.map((d) => ({ name: d.user, mechanism: scramMechanismId(d.mechanism) })),
+      upsertions: upsertions.map((u) => {
+        const iterations = u.iterations ?? 8192;
+        const salt = randomBytes(32);
+        return { name: u.user, mechanism: scramMechanismId(u.mechanism), iterations, salt, saltedPassword: saltedPassword(u.mechanism, u.password, salt, iterations) };
+      }),
+    }));
+    return new Map(res.results.map((r) => [r.user, r.errorCode === 0 ? null : new AdminError(r.errorCode, `user ${r.user}`, r.errorMessage)]));
+  }
+
+  /** Mechanisms and iterations of each user's credentials (all users when `users` is null). */
+  async describeUserScramCredentials(users: string[] | null = null): Promise<Map<string, { mechanism: ScramMechanismName; iterations: number }[] | AdminError>> {
+    const [res] = await this.#call<DescribeUserScramCredentialsResponse>(ApiKey.DescribeUserScramCredentials, () => ({ users: users?.map((name) => ({ name })) ?? null }));
+    if (res.errorCode !== 0) throw new AdminError(res.errorCode, 'DescribeUserScramCredentials', res.errorMessage);
+    return new Map(
+      res.results.map((r) => [r.user, r.errorCode === 0 ? r.credentialInfos.map((c) => ({ mechanism: SCRAM_MECHANISM_IDS[c.mechanism]!, iterations: c.iterations })) : new AdminError(r.errorCode, `user ${r.user}`, r.errorMessage)]),
+    );
   }
 
   async deleteGroups(groupIds: string[]): Promise<Map<string, AdminError | null>> {

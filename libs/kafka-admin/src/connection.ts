@@ -1,4 +1,5 @@
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { decodeResponse, encodeRequest, FrameReader } from '@tributary/protocol';
 
 /** Failure to talk to a broker at all (as opposed to a Kafka error code in a response). */
@@ -38,14 +39,15 @@ export class BrokerConnection {
     socket.on('error', () => undefined);
   }
 
-  static open(host: string, port: number, clientId: string, timeoutMs = 10_000): Promise<BrokerConnection> {
+  static open(host: string, port: number, clientId: string, timeoutMs = 10_000, tls: ConnectionOptions | null = null): Promise<BrokerConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port });
+      const socket = tls ? tlsConnect({ host, port, servername: isIP(host) ? undefined : host, ...tls }) : connect({ host, port });
+      const ready = tls ? 'secureConnect' : 'connect';
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new ConnectionError('timeout', `no connection to ${host}:${port} within ${timeoutMs} ms`));
       }, timeoutMs);
-      socket.once('connect', () => {
+      socket.once(ready, () => {
         clearTimeout(timer);
         socket.setNoDelay(true);
         resolve(new BrokerConnection(socket, clientId, timeoutMs));

@@ -13,3 +13,4 @@ export * from './records/record-set.ts';
 export * from './records/legacy.ts';
 export * from './records/varint.ts';
 export * from './compression/codecs.ts';
+export * from './sasl/scram.ts';

@@ -99,3 +99,11 @@ export function parseArgs(argv: string[]): BrokerConfig {
 export function settingNumber(config: BrokerConfig, key: SettingName): number {
   return Number(config.settings[key]);
 }
+
+/**
+ * The address this broker advertises to a client that arrived on `listenerName`: the advertised
+ * listener of the same name, as Kafka does, so a SASL_SSL client is sent to SASL_SSL endpoints.
+ */
+export function advertisedFor(config: BrokerConfig, listenerName: string): Listener {
+  return config.advertisedListeners.find((l) => l.name === listenerName) ?? config.advertisedListeners[0]!;
+}

@@ -35,6 +35,16 @@ export const SETTINGS = {
   'offsets.topic.segment.bytes': { type: 'int', default: String(100 * 1024 * 1024), min: 1024, doc: 'Segment size of __consumer_offsets (small, so compaction can clean closed segments).' },
   'offsets.retention.minutes': { type: 'int', default: String(7 * 24 * 60), min: 1, doc: 'Keep committed offsets of an empty group this long.' },
   'offsets.retention.check.interval.ms': { type: 'long', default: '600000', min: 1, doc: 'How often expired committed offsets are removed.' },
+  'listener.security.protocol.map': { type: 'string', default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', doc: 'Listener name to security protocol, NAME:PROTOCOL pairs.' },
+  'sasl.enabled.mechanisms': { type: 'string', default: 'SCRAM-SHA-256,SCRAM-SHA-512', doc: 'SASL mechanisms offered on SASL listeners: SCRAM-SHA-256, SCRAM-SHA-512, PLAIN.' },
+  'ssl.keystore.type': { type: 'string', default: 'PEM', doc: 'Only PEM: the keystore file holds the private key and the certificate chain.' },
+  'ssl.keystore.location': { type: 'string', default: '', doc: 'PEM file with the private key and certificate chain of SSL and SASL_SSL listeners.' },
+  'ssl.key.password': { type: 'string', default: '', doc: 'Password of an encrypted private key in the keystore.' },
+  'ssl.truststore.location': { type: 'string', default: '', doc: 'PEM file of CA certificates that client certificates must chain to.' },
+  'ssl.client.auth': { type: 'string', default: 'none', doc: 'none, requested or required: whether TLS clients present certificates.' },
+  'connection.failed.authentication.delay.ms': { type: 'int', default: '100', min: 0, doc: 'Delay before a connection that failed authentication is closed.' },
+  'tributary.sasl.failed.authentication.max.per.minute': { type: 'int', default: '20', min: 1, doc: 'Failed SASL logins allowed per client address per minute; beyond it the address is refused until the minute ends.' },
+  'tributary.sasl.plain.allow.insecure': { type: 'boolean', default: 'false', doc: 'Allow PLAIN on SASL_PLAINTEXT listeners (passwords in clear on the wire).' },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;

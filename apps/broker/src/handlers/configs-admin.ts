@@ -11,6 +11,7 @@ import { SETTINGS } from '../config/settings.ts';
 import { effectiveTopicConfigs, validateTopicConfig } from '../topics/topic-configs.ts';
 import { TopicError } from '../topics/topic-registry.ts';
 import type { BrokerContext, Handler } from './context.ts';
+import { advertisedFor } from '../config/broker-config.ts';
 
 const TOPIC = 2;
 const BROKER = 4;
@@ -157,7 +158,7 @@ export const handleOffsetForLeaderEpoch: Handler = (ctx: BrokerContext, request)
   };
 };
 
-export const handleDescribeCluster: Handler = (ctx: BrokerContext) => {
-  const node = ctx.config.advertisedListeners[0]!;
+export const handleDescribeCluster: Handler = (ctx: BrokerContext, _request, session) => {
+  const node = advertisedFor(ctx.config, session.listener);
   return { errorCode: 0, errorMessage: null, clusterId: ctx.clusterId, controllerId: ctx.config.nodeId, brokers: [{ brokerId: ctx.config.nodeId, host: node.host, port: node.port, rack: null }] };
 };

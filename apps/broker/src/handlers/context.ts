@@ -6,6 +6,9 @@ import type { TopicRegistry } from '../topics/topic-registry.ts';
 import type { AppendSignal } from './append-signal.ts';
 import type { GroupCoordinator } from '../group/coordinator.ts';
 import type { ProducerIdAllocator } from './init-producer-id.ts';
+import type { CredentialStore } from '../security/credential-store.ts';
+import type { ListenerSecurity } from '../security/listener-security.ts';
+import type { FailedLoginLimiter } from '../security/sasl-authenticator.ts';
 
 /** What every handler can reach: the broker's state, never the socket. */
 export interface BrokerContext {
@@ -17,6 +20,13 @@ export interface BrokerContext {
   metrics: BrokerMetrics;
   logger: Logger;
   clusterId: string;
+  /** SCRAM credentials (salted hashes only) that SASL logins are checked against. */
+  credentials: CredentialStore;
+  /** Security of each listener by name (protocol, TLS, SASL mechanisms). */
+  listenerSecurity: Map<string, ListenerSecurity>;
+  failedLogins: FailedLoginLimiter;
+  /** Key for the made-up salts unknown users get, so SCRAM replies do not reveal which users exist. */
+  fakeSaltKey: Buffer;
 }
 
 /**

@@ -14,11 +14,12 @@ import {
 } from '@tributary/protocol';
 import { Group } from '../group/group.ts';
 import type { BrokerContext, Handler } from './context.ts';
+import { advertisedFor } from '../config/broker-config.ts';
 
 /** This broker coordinates every group; transactions (key type 1) have no coordinator yet. */
-export const handleFindCoordinator: Handler = (ctx: BrokerContext, request) => {
+export const handleFindCoordinator: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as FindCoordinatorRequest;
-  const node = ctx.config.advertisedListeners[0]!;
+  const node = advertisedFor(ctx.config, session.listener);
   const answer = (key: string) =>
     req.keyType === 0
       ? { key, nodeId: ctx.config.nodeId, host: node.host, port: node.port, errorCode: 0, errorMessage: null }

@@ -4,6 +4,8 @@ import type { HandlerEntry } from './context.ts';
 import { handleAlterConfigs, handleCreatePartitions, handleDeleteRecords, handleDescribeCluster, handleDescribeConfigs, handleIncrementalAlterConfigs, handleOffsetForLeaderEpoch } from './configs-admin.ts';
 import { handleDescribeLogDirs } from './describe-log-dirs.ts';
 import { handleFetch } from './fetch.ts';
+import { handleAlterUserScramCredentials, handleDescribeUserScramCredentials } from './scram-credentials.ts';
+import { handleSaslOnPlainListener } from './sasl.ts';
 import { handleInitProducerId } from './init-producer-id.ts';
 import { handleDeleteGroups, handleDescribeGroups, handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetDelete, handleOffsetFetch, handleSyncGroup } from './groups.ts';
 import { handleListOffsets } from './list-offsets.ts';
@@ -42,6 +44,10 @@ export const HANDLERS: ReadonlyMap<number, HandlerEntry> = (() => {
     [ApiKey.OffsetFetch, { minVersion: 0, maxVersion: 8, handle: handleOffsetFetch }],
     [ApiKey.ListGroups, { minVersion: 0, maxVersion: 5, handle: handleListGroups }],
     [ApiKey.DescribeGroups, { minVersion: 0, maxVersion: 5, handle: handleDescribeGroups }],
+    [ApiKey.SaslHandshake, { minVersion: 0, maxVersion: 1, handle: handleSaslOnPlainListener }],
+    [ApiKey.SaslAuthenticate, { minVersion: 0, maxVersion: 2, handle: handleSaslOnPlainListener }],
+    [ApiKey.DescribeUserScramCredentials, { minVersion: 0, maxVersion: 0, handle: handleDescribeUserScramCredentials }],
+    [ApiKey.AlterUserScramCredentials, { minVersion: 0, maxVersion: 0, handle: handleAlterUserScramCredentials }],
     [ApiKey.DeleteGroups, { minVersion: 0, maxVersion: 2, handle: handleDeleteGroups }],
     [ApiKey.OffsetDelete, { minVersion: 0, maxVersion: 0, handle: handleOffsetDelete }],
   ]);

@@ -1,12 +1,12 @@
 import { ErrorCode, type MetadataRequest } from '@tributary/protocol';
-import { settingNumber } from '../config/broker-config.ts';
+import { advertisedFor, settingNumber } from '../config/broker-config.ts';
 import { TopicError, topicNameProblem, type TopicState } from '../topics/topic-registry.ts';
 import type { BrokerContext, Handler } from './context.ts';
 
-export const handleMetadata: Handler = (ctx: BrokerContext, request) => {
+export const handleMetadata: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as MetadataRequest;
   const v = request.apiVersion;
-  const advertised = ctx.config.advertisedListeners[0]!;
+  const advertised = advertisedFor(ctx.config, session.listener);
   const autoCreate = ctx.config.settings['auto.create.topics.enable'] === 'true' && (v < 4 || req.allowAutoTopicCreation);
   // v0 asks for all topics with an empty list; v1+ with null.
   const all = req.topics === null || (v === 0 && req.topics.length === 0);

@@ -9,6 +9,7 @@ export class BrokerMetrics {
   readonly latency = new Histogram({ name: 'tributary_broker_request_seconds', help: 'Request latency by API', labelNames: ['api'], buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
   readonly bytesIn = new Counter({ name: 'tributary_broker_bytes_in_total', help: 'Record bytes produced, by topic', labelNames: ['topic'], registers: [this.registry] });
   readonly bytesOut = new Counter({ name: 'tributary_broker_bytes_out_total', help: 'Record bytes fetched, by topic', labelNames: ['topic'], registers: [this.registry] });
+  readonly failedAuthentications = new Counter({ name: 'tributary_broker_failed_authentications_total', help: 'SASL logins refused', registers: [this.registry] });
   readonly connections = new Gauge({ name: 'tributary_broker_connections', help: 'Open client connections', registers: [this.registry] });
   #server: Server | null = null;
 

@@ -4,6 +4,12 @@ import { settingNumber } from '../config/broker-config.ts';
 import { apiVersionsBody } from '../handlers/api-versions.ts';
 import { ANONYMOUS, type BrokerContext, type HandlerEntry, type RequestSession } from '../handlers/context.ts';
 import type { Listener } from '../config/broker-config.ts';
+import type { ListenerSecurity } from '../security/listener-security.ts';
+import { SaslAuthenticator } from '../security/sasl-authenticator.ts';
+import { tlsPrincipal } from '../security/tls-principal.ts';
+
+/** What an unauthenticated client may send on a SASL listener (as in Kafka). */
+const BEFORE_AUTH = new Set<number>([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
 
 /**
  * One client connection. Requests are handled one at a time, in arrival order, so responses leave
@@ -17,14 +23,26 @@ export class Connection {
   readonly #frames: FrameReader;
   readonly #queue: Buffer[] = [];
   readonly #listener: Listener;
+  readonly #security: ListenerSecurity;
+  readonly #sasl: SaslAuthenticator | null;
   #principal = ANONYMOUS;
+  #authenticated: boolean;
   #busy = false;
   #closed = false;
+  /** Set after a failed login: nothing more is read or answered before the delayed close. */
+  #closing = false;
+  /** After a v0 SaslHandshake: frames are raw SASL tokens until authentication completes. */
+  #rawSasl = false;
 
   constructor(socket: Socket, ctx: BrokerContext, handlers: ReadonlyMap<number, HandlerEntry>, listener: Listener) {
     this.#socket = socket;
     this.#listener = listener;
     this.#ctx = ctx;
+    this.#security = ctx.listenerSecurity.get(listener.name)!;
+    this.#sasl = this.#security.sasl ? new SaslAuthenticator(this.#security, ctx.credentials, ctx.fakeSaltKey) : null;
+    this.#authenticated = !this.#security.sasl;
+    // SSL listeners name the client by its certificate, as Kafka's default principal builder does.
+    if (this.#security.tls && !this.#security.sasl) this.#principal = tlsPrincipal(socket) ?? ANONYMOUS;
     this.#handlers = handlers;
     this.#frames = new FrameReader(settingNumber(ctx.config, 'socket.request.max.bytes'));
     socket.setNoDelay(true);
@@ -59,7 +77,7 @@ export class Connection {
     if (this.#busy) return;
     this.#busy = true;
     try {
-      while (this.#queue.length > 0 && !this.#closed) {
+      while (this.#queue.length > 0 && !this.#closed && !this.#closing) {
         await this.#handle(this.#queue.shift()!);
         if (this.#queue.length <= 16 && this.#socket.isPaused()) this.#socket.resume();
       }
@@ -69,6 +87,7 @@ export class Connection {
   }
 
   async #handle(frame: Buffer): Promise<void> {
+    if (this.#rawSasl) return this.#authenticateRaw(frame);
     const prefix = peekRequestPrefix(frame);
     if (!prefix) return this.close('connection closed: request shorter than its header', { bytes: frame.length });
     const entry = this.#handlers.get(prefix.apiKey);
@@ -77,6 +96,9 @@ export class Connection {
       // KIP-511: an ApiVersions request of a version we do not know gets a v0 answer with our ranges.
       if (prefix.apiKey === ApiKey.ApiVersions) return this.#send(ApiKey.ApiVersions, 0, prefix.correlationId, apiVersionsBody(this.#handlers, ErrorCode.UNSUPPORTED_VERSION));
       return this.close('connection closed: unsupported API version', { apiKey: prefix.apiKey, apiVersion: prefix.apiVersion });
+    }
+    if (!this.#authenticated && !BEFORE_AUTH.has(prefix.apiKey)) {
+      return this.close('connection closed: request before SASL authentication', { apiKey: prefix.apiKey });
     }
     let request;
     try {
@@ -87,6 +109,9 @@ export class Connection {
     }
     const api = request.api.name;
     const started = process.hrtime.bigint();
+    if ((prefix.apiKey === ApiKey.SaslHandshake || prefix.apiKey === ApiKey.SaslAuthenticate) && this.#sasl) {
+      return this.#authenticate(prefix.apiKey, prefix.apiVersion, prefix.correlationId, request.body);
+    }
     try {
       const session: RequestSession = { principal: this.#principal, clientId: request.header.clientId, host: this.#socket.remoteAddress ?? '', listener: this.#listener.name };
       const body = await entry.handle(this.#ctx, request, session);
@@ -97,6 +122,48 @@ export class Connection {
     } finally {
       this.#ctx.metrics.requests.inc({ api });
       this.#ctx.metrics.latency.observe({ api }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  #authenticate(apiKey: number, apiVersion: number, correlationId: number, body: unknown): void {
+    const host = this.#socket.remoteAddress ?? '';
+    if (this.#authenticated) return this.close('connection closed: SASL request after authentication', { apiKey });
+    if (apiKey === ApiKey.SaslHandshake && this.#ctx.failedLogins.blocked(host)) {
+      this.#send(apiKey, apiVersion, correlationId, { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] });
+      return this.close('connection refused: too many failed authentications from this address', { peer: this.peer });
+    }
+    const step = this.#sasl!.handle(apiKey, apiVersion, body);
+    this.#send(apiKey, apiVersion, correlationId, step.body);
+    // SaslHandshake v0 (pre-KIP-152 clients): the tokens that follow travel as bare length-prefixed frames.
+    if (apiKey === ApiKey.SaslHandshake && apiVersion === 0 && step.kind === 'reply' && (step.body as { errorCode: number }).errorCode === 0) this.#rawSasl = true;
+    this.#afterSaslStep(step);
+  }
+
+  #authenticateRaw(token: Buffer): void {
+    const step = this.#sasl!.handle(ApiKey.SaslAuthenticate, 0, { authBytes: token });
+    if (step.kind !== 'failed') {
+      const reply = (step.body as { authBytes: Buffer }).authBytes;
+      const size = Buffer.alloc(4);
+      size.writeInt32BE(reply.length);
+      this.#socket.write(Buffer.concat([size, reply]));
+    }
+    if (step.kind === 'authenticated') this.#rawSasl = false;
+    this.#afterSaslStep(step);
+  }
+
+  #afterSaslStep(step: ReturnType<SaslAuthenticator['handle']>): void {
+    if (step.kind === 'authenticated') {
+      this.#authenticated = true;
+      this.#principal = step.principal;
+      this.#ctx.logger.log('info', 'client authenticated', { peer: this.peer, principal: step.principal, mechanism: step.mechanism, listener: this.#listener.name });
+    } else if (step.kind === 'failed') {
+      this.#ctx.failedLogins.recordFailure(this.#socket.remoteAddress ?? '');
+      this.#ctx.metrics.failedAuthentications.inc();
+      // The reason and user name go to the log for the operator; the client got only the generic message.
+      this.#ctx.logger.log('warn', 'authentication failed', { peer: this.peer, listener: this.#listener.name, user: step.user, reason: step.reason });
+      // Kafka delays the close so that a client retrying in a loop cannot spin the broker.
+      this.#closing = true;
+      setTimeout(() => this.close(), settingNumber(this.#ctx.config, 'connection.failed.authentication.delay.ms')).unref();
     }
   }
 

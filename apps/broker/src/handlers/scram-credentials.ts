@@ -1,0 +1,57 @@
+import { ErrorCode, type AlterUserScramCredentialsRequest, type DescribeUserScramCredentialsRequest } from '@tributary/protocol';
+import { credentialFromSaltedPassword, MAX_ITERATIONS, MIN_ITERATIONS, SCRAM_MECHANISM_IDS, scramMechanismId } from '@tributary/protocol';
+import type { Handler } from './context.ts';
+
+type Result = { user: string; errorCode: number; errorMessage: string | null };
+
+/**
+ * AlterUserScramCredentials (KIP-554): the client sends salt + salted password; the broker keeps
+ * only StoredKey/ServerKey. Validation follows Kafka: a user named twice in one request gets
+ * DUPLICATE_RESOURCE, unknown mechanisms UNSUPPORTED_SASL_MECHANISM, iterations outside 4096–16384
+ * UNACCEPTABLE_CREDENTIAL, deleting what does not exist RESOURCE_NOT_FOUND.
+ */
+export const handleAlterUserScramCredentials: Handler = (ctx, request) => {
+  const req = request.body as AlterUserScramCredentialsRequest;
+  const results = new Map<string, Result>();
+  const seen = new Map<string, number>();
+  for (const u of [...req.deletions, ...req.upsertions]) seen.set(u.name, (seen.get(u.name) ?? 0) + 1);
+  const fail = (user: string, errorCode: number, errorMessage: string) => results.set(user, { user, errorCode, errorMessage });
+  for (const [user, n] of seen) {
+    if (user === '') fail(user, ErrorCode.UNACCEPTABLE_CREDENTIAL, 'username must not be empty');
+    else if (n > 1) fail(user, ErrorCode.DUPLICATE_RESOURCE, 'a user may appear only once per request');
+  }
+  for (const d of req.deletions) {
+    if (results.has(d.name)) continue;
+    const m = SCRAM_MECHANISM_IDS[d.mechanism];
+    if (!m) fail(d.name, ErrorCode.UNSUPPORTED_SASL_MECHANISM, `unknown SCRAM mechanism ${d.mechanism}`);
+    else if (!ctx.credentials.delete(d.name, m)) fail(d.name, ErrorCode.RESOURCE_NOT_FOUND, `no ${m} credential for ${d.name}`);
+    else results.set(d.name, { user: d.name, errorCode: 0, errorMessage: null });
+  }
+  for (const u of req.upsertions) {
+    if (results.has(u.name)) continue;
+    const m = SCRAM_MECHANISM_IDS[u.mechanism];
+    if (!m) fail(u.name, ErrorCode.UNSUPPORTED_SASL_MECHANISM, `unknown SCRAM mechanism ${u.mechanism}`);
+    else if (u.iterations < MIN_ITERATIONS || u.iterations > MAX_ITERATIONS) fail(u.name, ErrorCode.UNACCEPTABLE_CREDENTIAL, `iterations must be ${MIN_ITERATIONS}–${MAX_ITERATIONS}, got ${u.iterations}`);
+    else if (u.salt.length === 0 || u.saltedPassword.length === 0) fail(u.name, ErrorCode.UNACCEPTABLE_CREDENTIAL, 'salt and salted password must not be empty');
+    else {
+      ctx.credentials.upsert(u.name, m, credentialFromSaltedPassword(m, u.saltedPassword, u.salt, u.iterations));
+      results.set(u.name, { user: u.name, errorCode: 0, errorMessage: null });
+      ctx.logger.log('info', 'SCRAM credential changed', { user: u.name, mechanism: m });
+    }
+  }
+  return { throttleTimeMs: 0, results: [...results.values()] };
+};
+
+export const handleDescribeUserScramCredentials: Handler = (ctx, request) => {
+  const req = request.body as DescribeUserScramCredentialsRequest;
+  const names = req.users === null || req.users.length === 0 ? ctx.credentials.users() : req.users.map((u) => u.name);
+  const counts = new Map<string, number>();
+  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+  const results = [...counts].map(([user, n]) => {
+    if (n > 1) return { user, errorCode: ErrorCode.DUPLICATE_RESOURCE, errorMessage: 'user named more than once', credentialInfos: [] };
+    const infos = ctx.credentials.describe(user);
+    if (infos.length === 0) return { user, errorCode: ErrorCode.RESOURCE_NOT_FOUND, errorMessage: `no credentials for ${user}`, credentialInfos: [] };
+    return { user, errorCode: 0, errorMessage: null, credentialInfos: infos.map((i) => ({ mechanism: scramMechanismId(i.mechanism), iterations: i.iterations })) };
+  });
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, results };
+};
