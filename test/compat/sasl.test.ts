@@ -34,6 +34,12 @@ beforeAll(async () => {
   ]);
   expect([...created.values()]).toEqual([null, null]);
   await admin.createTopics([{ name: 'secure', partitions: 1, replicationFactor: 1 }]);
+  // SASL listeners are closed by default (allow.everyone.if.no.acl.found is false there): open all
+  // topics and groups to everyone here; ACL rules themselves are tested in acls.test.ts.
+  const grants = await admin.createAcls(
+    (['TOPIC', 'GROUP'] as const).map((resourceType) => ({ resourceType, resourceName: '*', patternType: 'LITERAL' as const, principal: 'User:*', host: '*', operation: 'ALL' as const, permission: 'ALLOW' as const })),
+  );
+  expect(grants).toEqual([null, null]);
 }, 30_000);
 afterAll(async () => {
   admin?.close();

@@ -17,6 +17,8 @@ import { TopicRegistry } from './topics/topic-registry.ts';
 import { FileCredentialStore } from './security/credential-store.ts';
 import { resolveListenerSecurity } from './security/listener-security.ts';
 import { FailedLoginLimiter } from './security/sasl-authenticator.ts';
+import { FileAclStore } from './security/acl-store.ts';
+import { Authorizer } from './security/authorizer.ts';
 
 const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -52,6 +54,13 @@ export class Broker {
       },
       new OffsetStore(topics.log(OFFSETS_TOPIC, 0)!),
     );
+    const listenerSecurity = resolveListenerSecurity(config);
+    const acls = new FileAclStore(config.dataDir);
+    const allowEveryone = config.settings['allow.everyone.if.no.acl.found'];
+    // As Kafka: a resource nobody wrote ACLs for is closed on SASL listeners (authenticated users
+    // must be granted access) and open on the others unless the setting says otherwise.
+    const allowIfNoAcl = (listener: string) => (allowEveryone === '' ? !listenerSecurity.get(listener)?.sasl : allowEveryone === 'true');
+    const superUsers = config.settings['super.users'].split(';').map((u) => u.trim()).filter(Boolean);
     this.#ctx = {
       config,
       topics,
@@ -62,7 +71,9 @@ export class Broker {
       logger,
       clusterId: clusterId(config.dataDir),
       credentials: new FileCredentialStore(config.dataDir),
-      listenerSecurity: resolveListenerSecurity(config),
+      listenerSecurity,
+      acls,
+      authorizer: new Authorizer(acls, superUsers, allowIfNoAcl),
       failedLogins: new FailedLoginLimiter(settingNumber(config, 'tributary.sasl.failed.authentication.max.per.minute')),
       fakeSaltKey: randomBytes(32),
     };

@@ -11,6 +11,9 @@ import {
   type DescribeConfigsResponse,
   type DescribeGroupsResponse,
   type DescribeLogDirsResponse,
+  type CreateAclsResponse,
+  type DeleteAclsResponse,
+  type DescribeAclsResponse,
   type AlterUserScramCredentialsResponse,
   type DescribeUserScramCredentialsResponse,
   type SaslAuthenticateResponse,
@@ -30,6 +33,35 @@ import {
 import { randomBytes } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
 import { BrokerConnection } from './connection.ts';
+
+/** One ACL as Kafka's admin API names its parts (numbers are Kafka's wire codes; see AclCodes). */
+export interface Acl {
+  resourceType: 'TOPIC' | 'GROUP' | 'CLUSTER' | 'TRANSACTIONAL_ID';
+  resourceName: string;
+  patternType: 'LITERAL' | 'PREFIXED';
+  principal: string;
+  host: string;
+  operation: AclOperationName;
+  permission: 'ALLOW' | 'DENY';
+}
+export type AclOperationName = 'ALL' | 'READ' | 'WRITE' | 'CREATE' | 'DELETE' | 'ALTER' | 'DESCRIBE' | 'CLUSTER_ACTION' | 'DESCRIBE_CONFIGS' | 'ALTER_CONFIGS' | 'IDEMPOTENT_WRITE';
+/** A filter: null or 'ANY' matches everything; patternType 'MATCH' finds every ACL that applies to a name. */
+export interface AclFilter {
+  resourceType?: Acl['resourceType'] | 'ANY';
+  resourceName?: string | null;
+  patternType?: Acl['patternType'] | 'ANY' | 'MATCH';
+  principal?: string | null;
+  host?: string | null;
+  operation?: AclOperationName | 'ANY';
+  permission?: Acl['permission'] | 'ANY';
+}
+export const AclCodes = {
+  resourceType: { ANY: 1, TOPIC: 2, GROUP: 3, CLUSTER: 4, TRANSACTIONAL_ID: 5 },
+  patternType: { ANY: 1, MATCH: 2, LITERAL: 3, PREFIXED: 4 },
+  operation: { ANY: 1, ALL: 2, READ: 3, WRITE: 4, CREATE: 5, DELETE: 6, ALTER: 7, DESCRIBE: 8, CLUSTER_ACTION: 9, DESCRIBE_CONFIGS: 10, ALTER_CONFIGS: 11, IDEMPOTENT_WRITE: 12 },
+  permission: { ANY: 1, DENY: 2, ALLOW: 3 },
+} as const;
+const nameOf = <T extends Record<string, number>>(table: T, code: number): keyof T => Object.entries(table).find(([, c]) => c === code)![0] as keyof T;
 
 /** How the admin client logs in on a SASL listener. */
 export interface SaslCredentials {
@@ -240,6 +272,7 @@ export class KafkaAdminClient {
         ? { groups: [{ groupId, topics: topics?.map((t) => ({ name: t.topic, partitionIndexes: t.partitions })) ?? null }] }
         : { groupId, topics: topics?.map((t) => ({ name: t.topic, partitionIndexes: t.partitions })) ?? null },
     );
+    if (v >= 8 && res.groups[0]!.errorCode !== 0) throw new AdminError(res.groups[0]!.errorCode, `group ${groupId}`);
     const groupTopics = v >= 8 ? res.groups[0]!.topics : res.topics;
     if (v >= 2 && v < 8 && res.errorCode !== 0) throw new AdminError(res.errorCode, `group ${groupId}`);
     return groupTopics.flatMap((t) =>
@@ -311,6 +344,31 @@ export class KafkaAdminClient {
     );
   }
 
+  /** Creates ACLs; resolves with one entry per ACL in order: null on success, the AdminError otherwise. */
+  async createAcls(acls: Acl[]): Promise<(AdminError | null)[]> {
+    const [res] = await this.#call<CreateAclsResponse>(ApiKey.CreateAcls, () => ({
+      creations: acls.map((a) => ({ resourceType: AclCodes.resourceType[a.resourceType], resourceName: a.resourceName, resourcePatternType: AclCodes.patternType[a.patternType], principal: a.principal, host: a.host, operation: AclCodes.operation[a.operation], permissionType: AclCodes.permission[a.permission] })),
+    }));
+    return res.results.map((r, i) => (r.errorCode === 0 ? null : new AdminError(r.errorCode, `ACL ${i}`, r.errorMessage)));
+  }
+
+  async describeAcls(filter: AclFilter = {}): Promise<Acl[]> {
+    const [res] = await this.#call<DescribeAclsResponse>(ApiKey.DescribeAcls, () => wireFilter(filter));
+    if (res.errorCode !== 0) throw new AdminError(res.errorCode, 'DescribeAcls', res.errorMessage);
+    return res.resources.flatMap((r) =>
+      r.acls.map((a) => ({ resourceType: nameOf(AclCodes.resourceType, r.resourceType) as Acl['resourceType'], resourceName: r.resourceName, patternType: nameOf(AclCodes.patternType, r.patternType) as Acl['patternType'], principal: a.principal, host: a.host, operation: nameOf(AclCodes.operation, a.operation) as AclOperationName, permission: nameOf(AclCodes.permission, a.permissionType) as Acl['permission'] })),
+    );
+  }
+
+  /** Deletes every ACL each filter matches; resolves with how many each filter removed. */
+  async deleteAcls(filters: AclFilter[]): Promise<number[]> {
+    const [res] = await this.#call<DeleteAclsResponse>(ApiKey.DeleteAcls, () => ({ filters: filters.map((f) => wireFilter(f)) }));
+    return res.filterResults.map((r, i) => {
+      if (r.errorCode !== 0) throw new AdminError(r.errorCode, `ACL filter ${i}`, r.errorMessage);
+      return r.matchingAcls.length;
+    });
+  }
+
   async deleteGroups(groupIds: string[]): Promise<Map<string, AdminError | null>> {
     const [res] = await this.#call<DeleteGroupsResponse>(ApiKey.DeleteGroups, () => ({ groupsNames: groupIds }));
     return new Map(res.results.map((r) => [r.groupId, r.errorCode === 0 ? null : new AdminError(r.errorCode, `group ${r.groupId}`)]));
@@ -321,4 +379,16 @@ function splitHostPort(address: string): [string, number] {
   const i = address.lastIndexOf(':');
   if (i <= 0) throw new Error(`"${address}" is not host:port`);
   return [address.slice(0, i).replace(/^\[|\]$/g, ''), Number(address.slice(i + 1))];
+}
+
+function wireFilter(f: AclFilter) {
+  return {
+    resourceTypeFilter: AclCodes.resourceType[f.resourceType ?? 'ANY'],
+    resourceNameFilter: f.resourceName ?? null,
+    patternTypeFilter: AclCodes.patternType[f.patternType ?? 'ANY'],
+    principalFilter: f.principal ?? null,
+    hostFilter: f.host ?? null,
+    operation: AclCodes.operation[f.operation ?? 'ANY'],
+    permissionType: AclCodes.permission[f.permission ?? 'ANY'],
+  };
 }

@@ -35,6 +35,8 @@ export const SETTINGS = {
   'offsets.topic.segment.bytes': { type: 'int', default: String(100 * 1024 * 1024), min: 1024, doc: 'Segment size of __consumer_offsets (small, so compaction can clean closed segments).' },
   'offsets.retention.minutes': { type: 'int', default: String(7 * 24 * 60), min: 1, doc: 'Keep committed offsets of an empty group this long.' },
   'offsets.retention.check.interval.ms': { type: 'long', default: '600000', min: 1, doc: 'How often expired committed offsets are removed.' },
+  'super.users': { type: 'string', default: '', doc: 'Principals allowed everything, separated by ";" (e.g. User:admin;User:operator).' },
+  'allow.everyone.if.no.acl.found': { type: 'string', default: '', doc: 'true/false: whether a resource without ACLs is open to all; empty = false on SASL listeners, true on others.' },
   'listener.security.protocol.map': { type: 'string', default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', doc: 'Listener name to security protocol, NAME:PROTOCOL pairs.' },
   'sasl.enabled.mechanisms': { type: 'string', default: 'SCRAM-SHA-256,SCRAM-SHA-512', doc: 'SASL mechanisms offered on SASL listeners: SCRAM-SHA-256, SCRAM-SHA-512, PLAIN.' },
   'ssl.keystore.type': { type: 'string', default: 'PEM', doc: 'Only PEM: the keystore file holds the private key and the certificate chain.' },

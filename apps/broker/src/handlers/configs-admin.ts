@@ -10,7 +10,9 @@ import {
 import { SETTINGS } from '../config/settings.ts';
 import { effectiveTopicConfigs, validateTopicConfig } from '../topics/topic-configs.ts';
 import { TopicError } from '../topics/topic-registry.ts';
-import type { BrokerContext, Handler } from './context.ts';
+import { AclOperation as Op, ResourceType } from '../security/acl.ts';
+import { allowed, allowedOnCluster } from '../security/request-guards.ts';
+import type { BrokerContext, Handler, RequestSession } from './context.ts';
 import { advertisedFor } from '../config/broker-config.ts';
 
 const TOPIC = 2;
@@ -25,11 +27,12 @@ function errorOf(err: unknown): { errorCode: number; errorMessage: string } {
   throw err;
 }
 
-export const handleCreatePartitions: Handler = (ctx: BrokerContext, request) => {
+export const handleCreatePartitions: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as CreatePartitionsRequest;
   return {
     throttleTimeMs: 0,
     results: req.topics.map((t) => {
+      if (!allowed(ctx, session, Op.ALTER, ResourceType.TOPIC, t.name)) return { name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `${session.principal} may not alter topic ${t.name}` };
       try {
         if (t.assignments !== null && t.assignments.length > 0) throw new TopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'manual replica assignment is not supported');
         ctx.topics.addPartitions(t.name, t.count, req.validateOnly);
@@ -42,7 +45,7 @@ export const handleCreatePartitions: Handler = (ctx: BrokerContext, request) => 
   };
 };
 
-export const handleDescribeConfigs: Handler = (ctx: BrokerContext, request) => {
+export const handleDescribeConfigs: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as DescribeConfigsRequest;
   const v = request.apiVersion;
   return {
@@ -50,6 +53,8 @@ export const handleDescribeConfigs: Handler = (ctx: BrokerContext, request) => {
     results: req.resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName, errorMessage: null };
       let entries: { name: string; value: string; isDefault: boolean; source: number }[];
+      const denied = configAccessDenied(ctx, session, r.resourceType, r.resourceName, Op.DESCRIBE_CONFIGS);
+      if (denied) return { ...base, ...denied, configs: [] };
       if (r.resourceType === TOPIC) {
         const topic = ctx.topics.get(r.resourceName);
         if (!topic) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic "${r.resourceName}" does not exist`, configs: [] };
@@ -85,11 +90,13 @@ function alterTopic(ctx: BrokerContext, resourceName: string, next: (current: Re
 type ConfigResource = { resourceType: number; resourceName: string };
 
 /** Answers Alter/IncrementalAlterConfigs: per resource, topic configs only, errors as data. */
-function alterResources<R extends ConfigResource>(ctx: BrokerContext, resources: R[], validateOnly: boolean, next: (r: R) => (current: Record<string, string>) => Record<string, string>) {
+function alterResources<R extends ConfigResource>(ctx: BrokerContext, session: RequestSession, resources: R[], validateOnly: boolean, next: (r: R) => (current: Record<string, string>) => Record<string, string>) {
   return {
     throttleTimeMs: 0,
     responses: resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      const denied = configAccessDenied(ctx, session, r.resourceType, r.resourceName, Op.ALTER_CONFIGS);
+      if (denied) return { ...base, ...denied };
       if (r.resourceType !== TOPIC) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'only topic configs can be altered; broker settings are static' };
       try {
         alterTopic(ctx, r.resourceName, next(r), validateOnly);
@@ -102,17 +109,17 @@ function alterResources<R extends ConfigResource>(ctx: BrokerContext, resources:
 }
 
 /** AlterConfigs replaces a topic's whole override set (Kafka's non-incremental semantics). */
-export const handleAlterConfigs: Handler = (ctx: BrokerContext, request) => {
+export const handleAlterConfigs: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as AlterConfigsRequest;
-  return alterResources(ctx, req.resources, req.validateOnly, (r) => () => Object.fromEntries(r.configs.filter((c) => c.value !== null).map((c) => [c.name, c.value!])));
+  return alterResources(ctx, session, req.resources, req.validateOnly, (r) => () => Object.fromEntries(r.configs.filter((c) => c.value !== null).map((c) => [c.name, c.value!])));
 };
 
 const SET = 0;
 const DELETE = 1;
 
-export const handleIncrementalAlterConfigs: Handler = (ctx: BrokerContext, request) => {
+export const handleIncrementalAlterConfigs: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as IncrementalAlterConfigsRequest;
-  return alterResources(ctx, req.resources, req.validateOnly, (r) => (current) => {
+  return alterResources(ctx, session, req.resources, req.validateOnly, (r) => (current) => {
     for (const c of r.configs) {
       if (c.configOperation === SET && c.value !== null) current[c.name] = c.value;
       else if (c.configOperation === DELETE) delete current[c.name];
@@ -122,13 +129,14 @@ export const handleIncrementalAlterConfigs: Handler = (ctx: BrokerContext, reque
   });
 };
 
-export const handleDeleteRecords: Handler = (ctx: BrokerContext, request) => {
+export const handleDeleteRecords: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as DeleteRecordsRequest;
   return {
     throttleTimeMs: 0,
     topics: req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
+        if (!allowed(ctx, session, Op.DELETE, ResourceType.TOPIC, t.name)) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
         const log = ctx.topics.log(t.name, p.partitionIndex);
         if (!log) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
         // -1 means "up to the high watermark".
@@ -141,7 +149,7 @@ export const handleDeleteRecords: Handler = (ctx: BrokerContext, request) => {
 };
 
 /** A single broker has one leader epoch (0) per partition: its end offset is the log end. */
-export const handleOffsetForLeaderEpoch: Handler = (ctx: BrokerContext, request) => {
+export const handleOffsetForLeaderEpoch: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as OffsetForLeaderEpochRequest;
   const v = request.apiVersion;
   return {
@@ -149,6 +157,7 @@ export const handleOffsetForLeaderEpoch: Handler = (ctx: BrokerContext, request)
     topics: req.topics.map((t) => ({
       topic: t.topic,
       partitions: t.partitions.map((p) => {
+        if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, t.topic)) return { partition: p.partition, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, endOffset: -1n };
         const log = ctx.topics.log(t.topic, p.partition);
         if (!log) return { partition: p.partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, endOffset: -1n };
         if (v >= 2 && p.currentLeaderEpoch > 0) return { partition: p.partition, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, endOffset: -1n };
@@ -162,3 +171,10 @@ export const handleDescribeCluster: Handler = (ctx: BrokerContext, _request, ses
   const node = advertisedFor(ctx.config, session.listener);
   return { errorCode: 0, errorMessage: null, clusterId: ctx.clusterId, controllerId: ctx.config.nodeId, brokers: [{ brokerId: ctx.config.nodeId, host: node.host, port: node.port, rack: null }] };
 };
+
+/** Topic configs need the operation on the topic; broker settings on the cluster (Kafka's rule). */
+function configAccessDenied(ctx: BrokerContext, session: RequestSession, resourceType: number, name: string, op: typeof Op.DESCRIBE_CONFIGS | typeof Op.ALTER_CONFIGS): { errorCode: number; errorMessage: string } | null {
+  if (resourceType === TOPIC) return allowed(ctx, session, op, ResourceType.TOPIC, name) ? null : { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `${session.principal} may not access the configs of topic ${name}` };
+  if (resourceType === BROKER) return allowedOnCluster(ctx, session, op) ? null : { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: `${session.principal} may not access broker configs` };
+  return null;
+}

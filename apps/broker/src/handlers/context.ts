@@ -9,6 +9,8 @@ import type { ProducerIdAllocator } from './init-producer-id.ts';
 import type { CredentialStore } from '../security/credential-store.ts';
 import type { ListenerSecurity } from '../security/listener-security.ts';
 import type { FailedLoginLimiter } from '../security/sasl-authenticator.ts';
+import type { AclStore } from '../security/acl-store.ts';
+import type { Authorizer } from '../security/authorizer.ts';
 
 /** What every handler can reach: the broker's state, never the socket. */
 export interface BrokerContext {
@@ -27,6 +29,8 @@ export interface BrokerContext {
   failedLogins: FailedLoginLimiter;
   /** Key for the made-up salts unknown users get, so SCRAM replies do not reveal which users exist. */
   fakeSaltKey: Buffer;
+  acls: AclStore;
+  authorizer: Authorizer;
 }
 
 /**

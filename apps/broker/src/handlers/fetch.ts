@@ -1,4 +1,6 @@
 import { ErrorCode, type FetchRequest } from '@tributary/protocol';
+import { AclOperation as Op, ResourceType } from '../security/acl.ts';
+import { allowed, allowedOnCluster } from '../security/request-guards.ts';
 import type { BrokerContext, Handler } from './context.ts';
 
 /**
@@ -10,19 +12,22 @@ import type { BrokerContext, Handler } from './context.ts';
  * read_uncommitted see the same records: the last stable offset is the high watermark and no
  * aborted transactions are ever listed.
  */
-export const handleFetch: Handler = async (ctx: BrokerContext, request) => {
+export const handleFetch: Handler = async (ctx: BrokerContext, request, session) => {
   const req = request.body as FetchRequest;
   const v = request.apiVersion;
   if (v >= 7 && req.sessionEpoch > 0) return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
   const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+  // Decided once per request: followers (replica id ≥ 0) need CLUSTER_ACTION, consumers READ per topic.
+  const replica = (v >= 15 ? req.replicaState?.replicaId ?? -1 : req.replicaId) >= 0;
+  const mayRead = (topic: string) => (replica ? allowedOnCluster(ctx, session, Op.CLUSTER_ACTION) : allowed(ctx, session, Op.READ, ResourceType.TOPIC, topic));
   for (;;) {
-    const { body, bytes } = collect(ctx, req, v);
+    const { body, bytes } = collect(ctx, req, v, mayRead);
     if (bytes >= req.minBytes || Date.now() >= deadline) return body;
     await ctx.appends.wait(deadline - Date.now());
   }
 };
 
-function collect(ctx: BrokerContext, req: FetchRequest, v: number) {
+function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (topic: string) => boolean) {
   let budget = v >= 3 ? req.maxBytes : Number.MAX_SAFE_INTEGER;
   let bytes = 0;
   const responses = req.topics.map((t) => {
@@ -33,6 +38,7 @@ function collect(ctx: BrokerContext, req: FetchRequest, v: number) {
       partitions: t.partitions.map((p) => {
         const log = topic ? ctx.topics.log(topic.name, p.partition) : undefined;
         const base = { partitionIndex: p.partition, ...(v >= 11 ? { preferredReadReplica: -1 } : {}) };
+        if (topic && !mayRead(topic.name)) return { ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null };
         if (!topic || !log) return { ...base, errorCode: v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null };
         const fetchOffset = Number(p.fetchOffset);
         const hw = log.logEndOffset;

@@ -13,7 +13,9 @@ import {
   type SyncGroupRequest,
 } from '@tributary/protocol';
 import { Group } from '../group/group.ts';
-import type { BrokerContext, Handler } from './context.ts';
+import { AclOperation as Op, ResourceType } from '../security/acl.ts';
+import { allowed, allowedOnCluster } from '../security/request-guards.ts';
+import type { BrokerContext, Handler, RequestSession } from './context.ts';
 import { advertisedFor } from '../config/broker-config.ts';
 
 /** This broker coordinates every group; transactions (key type 1) have no coordinator yet. */
@@ -21,7 +23,9 @@ export const handleFindCoordinator: Handler = (ctx: BrokerContext, request, sess
   const req = request.body as FindCoordinatorRequest;
   const node = advertisedFor(ctx.config, session.listener);
   const answer = (key: string) =>
-    req.keyType === 0
+    req.keyType === 0 && !allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, key)
+      ? { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: `${session.principal} may not describe group ${key}` }
+      : req.keyType === 0
       ? { key, nodeId: ctx.config.nodeId, host: node.host, port: node.port, errorCode: 0, errorMessage: null }
       : { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'transactions are not supported yet' };
   if (request.apiVersion >= 4) return { coordinators: req.coordinatorKeys.map(answer) };
@@ -29,7 +33,7 @@ export const handleFindCoordinator: Handler = (ctx: BrokerContext, request, sess
   return request.apiVersion >= 1 ? single : { errorCode: single.errorCode, nodeId: single.nodeId, host: single.host, port: single.port };
 };
 
-export const handleJoinGroup: Handler = async (ctx: BrokerContext, request) => {
+export const handleJoinGroup: Handler = async (ctx: BrokerContext, request, session) => {
   const req = request.body as JoinGroupRequest;
   const v = request.apiVersion;
   const result = await ctx.groups.join({
@@ -37,7 +41,7 @@ export const handleJoinGroup: Handler = async (ctx: BrokerContext, request) => {
     memberId: req.memberId,
     groupInstanceId: req.groupInstanceId,
     clientId: request.header.clientId ?? '',
-    clientHost: '/127.0.0.1',
+    clientHost: `/${session.host}`,
     sessionTimeoutMs: req.sessionTimeoutMs,
     rebalanceTimeoutMs: v >= 1 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
     protocolType: req.protocolType,
@@ -76,10 +80,13 @@ export const handleLeaveGroup: Handler = (ctx: BrokerContext, request) => {
   return { errorCode: 0, members };
 };
 
-export const handleOffsetCommit: Handler = (ctx: BrokerContext, request) => {
+export const handleOffsetCommit: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as OffsetCommitRequest;
   const now = Date.now();
-  const offsets = req.topics.flatMap((t) =>
+  // READ on the group for the commit, READ on each topic for its partitions (Kafka's rule).
+  if (!allowed(ctx, session, Op.READ, ResourceType.GROUP, req.groupId)) return { topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })) })) };
+  const readable = new Set(req.topics.filter((t) => allowed(ctx, session, Op.READ, ResourceType.TOPIC, t.name)).map((t) => t.name));
+  const offsets = req.topics.filter((t) => readable.has(t.name)).flatMap((t) =>
     t.partitions.filter((p) => ctx.topics.log(t.name, p.partitionIndex)).map((p) => ({ topic: t.name, partition: p.partitionIndex, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now } })),
   );
   const generation = request.apiVersion >= 1 ? req.generationIdOrMemberEpoch : -1;
@@ -87,48 +94,56 @@ export const handleOffsetCommit: Handler = (ctx: BrokerContext, request) => {
   return {
     topics: req.topics.map((t) => ({
       name: t.name,
-      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ctx.topics.log(t.name, p.partitionIndex) ? errorCode : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: !readable.has(t.name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ctx.topics.log(t.name, p.partitionIndex) ? errorCode : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
     })),
   };
 };
 
-function fetchOffsets(ctx: BrokerContext, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, v: number) {
+function fetchOffsets(ctx: BrokerContext, session: RequestSession, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, v: number) {
   const wanted = topics ?? (() => {
     const byTopic = new Map<string, number[]>();
     for (const key of ctx.groups.get(groupId)?.offsets.keys() ?? []) {
       const [topic, partition] = key.split('\u0000');
       byTopic.set(topic!, [...(byTopic.get(topic!) ?? []), Number(partition)]);
     }
-    return [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
+    // Asked for all: topics the principal may not describe are left out.
+    return [...byTopic].filter(([name]) => allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, name)).map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
   })();
+  const describable = (topic: string) => topics === null || allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, topic);
   return wanted.map((t) => ({
     name: t.name,
     partitions: t.partitionIndexes.map((partitionIndex) => {
+      if (!describable(t.name)) return { partitionIndex, committedOffset: -1n, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, ...(v >= 5 ? { committedLeaderEpoch: -1 } : {}) };
       const c = ctx.groups.committed(groupId, t.name, partitionIndex);
       return { partitionIndex, committedOffset: c?.offset ?? -1n, metadata: c?.metadata ?? '', errorCode: 0, ...(v >= 5 ? { committedLeaderEpoch: c?.leaderEpoch ?? -1 } : {}) };
     }),
   }));
 }
 
-export const handleOffsetFetch: Handler = (ctx: BrokerContext, request) => {
+export const handleOffsetFetch: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as OffsetFetchRequest;
   const v = request.apiVersion;
-  if (v >= 8) return { groups: req.groups.map((g) => ({ groupId: g.groupId, errorCode: 0, topics: fetchOffsets(ctx, g.groupId, g.topics, v) })) };
-  return { topics: fetchOffsets(ctx, req.groupId, req.topics, v), ...(v >= 2 ? { errorCode: 0 } : {}) };
+  const mayDescribe = (groupId: string) => allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, groupId);
+  if (v >= 8) return { groups: req.groups.map((g) => (mayDescribe(g.groupId) ? { groupId: g.groupId, errorCode: 0, topics: fetchOffsets(ctx, session, g.groupId, g.topics, v) } : { groupId: g.groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] })) };
+  if (!mayDescribe(req.groupId)) return v >= 2 ? { topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED } : { topics: (req.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, metadata: '', errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })) })) };
+  return { topics: fetchOffsets(ctx, session, req.groupId, req.topics, v), ...(v >= 2 ? { errorCode: 0 } : {}) };
 };
 
-export const handleListGroups: Handler = (ctx: BrokerContext, request) => {
+export const handleListGroups: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as ListGroupsRequest;
   const v = request.apiVersion;
-  const groups = ctx.groups.groups().filter((g) => v < 4 || req.statesFilter.length === 0 || req.statesFilter.includes(g.state));
+  // DESCRIBE on the cluster lists every group; otherwise only the groups the principal may describe.
+  const everything = allowedOnCluster(ctx, session, Op.DESCRIBE);
+  const groups = ctx.groups.groups().filter((g) => everything || allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, g.groupId)).filter((g) => v < 4 || req.statesFilter.length === 0 || req.statesFilter.includes(g.state));
   return { errorCode: 0, groups: groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', ...(v >= 4 ? { groupState: g.state } : {}), ...(v >= 5 ? { groupType: 'classic' } : {}) })) };
 };
 
-export const handleDescribeGroups: Handler = (ctx: BrokerContext, request) => {
+export const handleDescribeGroups: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as DescribeGroupsRequest;
   const v = request.apiVersion;
   return {
     groups: req.groups.map((groupId) => {
+      if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupId, groupState: '', protocolType: '', protocolData: '', members: [] };
       const g = ctx.groups.get(groupId);
       if (!g) return { errorCode: 0, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
       return {
@@ -150,14 +165,15 @@ export const handleDescribeGroups: Handler = (ctx: BrokerContext, request) => {
   };
 };
 
-export const handleDeleteGroups: Handler = (ctx: BrokerContext, request) => {
+export const handleDeleteGroups: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as DeleteGroupsRequest;
-  return { results: req.groupsNames.map((groupId) => ({ groupId, errorCode: ctx.groups.deleteGroup(groupId) })) };
+  return { results: req.groupsNames.map((groupId) => ({ groupId, errorCode: allowed(ctx, session, Op.DELETE, ResourceType.GROUP, groupId) ? ctx.groups.deleteGroup(groupId) : ErrorCode.GROUP_AUTHORIZATION_FAILED })) };
 };
 
 /** OffsetDelete (KIP-496): per partition 0 or GROUP_SUBSCRIBED_TO_TOPIC; unknown partitions get UNKNOWN_TOPIC_OR_PARTITION. */
-export const handleOffsetDelete: Handler = (ctx: BrokerContext, request) => {
+export const handleOffsetDelete: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as OffsetDeleteRequest;
+  if (!allowed(ctx, session, Op.DELETE, ResourceType.GROUP, req.groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
   const known = req.topics.flatMap((t) => t.partitions.filter((p) => ctx.topics.log(t.name, p.partitionIndex)).map((p) => ({ topic: t.name, partition: p.partitionIndex })));
   const result = ctx.groups.deleteOffsets(req.groupId, known);
   if (result.errorCode !== 0) return { errorCode: result.errorCode, topics: [] };

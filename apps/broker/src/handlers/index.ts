@@ -4,6 +4,8 @@ import type { HandlerEntry } from './context.ts';
 import { handleAlterConfigs, handleCreatePartitions, handleDeleteRecords, handleDescribeCluster, handleDescribeConfigs, handleIncrementalAlterConfigs, handleOffsetForLeaderEpoch } from './configs-admin.ts';
 import { handleDescribeLogDirs } from './describe-log-dirs.ts';
 import { handleFetch } from './fetch.ts';
+import { handleCreateAcls, handleDeleteAcls, handleDescribeAcls } from './acls.ts';
+import { guardDescribeCluster, guardDescribeLogDirs, guardHeartbeat, guardJoinGroup, guardLeaveGroup, guardSyncGroup } from '../security/request-guards.ts';
 import { handleAlterUserScramCredentials, handleDescribeUserScramCredentials } from './scram-credentials.ts';
 import { handleSaslOnPlainListener } from './sasl.ts';
 import { handleInitProducerId } from './init-producer-id.ts';
@@ -32,14 +34,14 @@ export const HANDLERS: ReadonlyMap<number, HandlerEntry> = (() => {
     [ApiKey.IncrementalAlterConfigs, { minVersion: 0, maxVersion: 1, handle: handleIncrementalAlterConfigs }],
     [ApiKey.DeleteRecords, { minVersion: 0, maxVersion: 2, handle: handleDeleteRecords }],
     [ApiKey.OffsetForLeaderEpoch, { minVersion: 0, maxVersion: 4, handle: handleOffsetForLeaderEpoch }],
-    [ApiKey.DescribeCluster, { minVersion: 0, maxVersion: 1, handle: handleDescribeCluster }],
-    [ApiKey.DescribeLogDirs, { minVersion: 1, maxVersion: 4, handle: handleDescribeLogDirs }],
+    [ApiKey.DescribeCluster, { minVersion: 0, maxVersion: 1, handle: guardDescribeCluster(handleDescribeCluster) }],
+    [ApiKey.DescribeLogDirs, { minVersion: 1, maxVersion: 4, handle: guardDescribeLogDirs(handleDescribeLogDirs) }],
     [ApiKey.InitProducerId, { minVersion: 0, maxVersion: 5, handle: handleInitProducerId }],
     [ApiKey.FindCoordinator, { minVersion: 0, maxVersion: 4, handle: handleFindCoordinator }],
-    [ApiKey.JoinGroup, { minVersion: 0, maxVersion: 9, handle: handleJoinGroup }],
-    [ApiKey.SyncGroup, { minVersion: 0, maxVersion: 5, handle: handleSyncGroup }],
-    [ApiKey.Heartbeat, { minVersion: 0, maxVersion: 4, handle: handleHeartbeat }],
-    [ApiKey.LeaveGroup, { minVersion: 0, maxVersion: 5, handle: handleLeaveGroup }],
+    [ApiKey.JoinGroup, { minVersion: 0, maxVersion: 9, handle: guardJoinGroup(handleJoinGroup) }],
+    [ApiKey.SyncGroup, { minVersion: 0, maxVersion: 5, handle: guardSyncGroup(handleSyncGroup) }],
+    [ApiKey.Heartbeat, { minVersion: 0, maxVersion: 4, handle: guardHeartbeat(handleHeartbeat) }],
+    [ApiKey.LeaveGroup, { minVersion: 0, maxVersion: 5, handle: guardLeaveGroup(handleLeaveGroup) }],
     [ApiKey.OffsetCommit, { minVersion: 0, maxVersion: 8, handle: handleOffsetCommit }],
     [ApiKey.OffsetFetch, { minVersion: 0, maxVersion: 8, handle: handleOffsetFetch }],
     [ApiKey.ListGroups, { minVersion: 0, maxVersion: 5, handle: handleListGroups }],
@@ -48,6 +50,9 @@ export const HANDLERS: ReadonlyMap<number, HandlerEntry> = (() => {
     [ApiKey.SaslAuthenticate, { minVersion: 0, maxVersion: 2, handle: handleSaslOnPlainListener }],
     [ApiKey.DescribeUserScramCredentials, { minVersion: 0, maxVersion: 0, handle: handleDescribeUserScramCredentials }],
     [ApiKey.AlterUserScramCredentials, { minVersion: 0, maxVersion: 0, handle: handleAlterUserScramCredentials }],
+    [ApiKey.CreateAcls, { minVersion: 0, maxVersion: 3, handle: handleCreateAcls }],
+    [ApiKey.DescribeAcls, { minVersion: 0, maxVersion: 3, handle: handleDescribeAcls }],
+    [ApiKey.DeleteAcls, { minVersion: 0, maxVersion: 3, handle: handleDeleteAcls }],
     [ApiKey.DeleteGroups, { minVersion: 0, maxVersion: 2, handle: handleDeleteGroups }],
     [ApiKey.OffsetDelete, { minVersion: 0, maxVersion: 0, handle: handleOffsetDelete }],
   ]);

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, type InitProducerIdRequest } from '@tributary/protocol';
+import { AclOperation as Op } from '../security/acl.ts';
+import { allowedOnCluster } from '../security/request-guards.ts';
 import type { BrokerContext, Handler } from './context.ts';
 
 const BLOCK = 1000n;
@@ -30,12 +32,14 @@ export class ProducerIdAllocator {
   }
 }
 
-export const handleInitProducerId: Handler = (ctx: BrokerContext, request) => {
+export const handleInitProducerId: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as InitProducerIdRequest;
   if (req.transactionalId !== null) {
     // Transactions need a transaction coordinator, which this broker does not have yet.
     return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 };
   }
+  // KIP-679: IDEMPOTENT_WRITE on the cluster, or WRITE on any topic, lets a producer be idempotent.
+  if (!allowedOnCluster(ctx, session, Op.IDEMPOTENT_WRITE) && !ctx.authorizer.mayWriteSomeTopic(session)) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
   // KIP-360: an idempotent producer that still knows its id asks for the next epoch instead of a new id.
   if (request.apiVersion >= 3 && req.producerId >= 0n && req.producerEpoch >= 0) {
     return req.producerEpoch >= 32766 ? { errorCode: 0, producerId: ctx.producerIds.next(), producerEpoch: 0 } : { errorCode: 0, producerId: req.producerId, producerEpoch: req.producerEpoch + 1 };

@@ -1,11 +1,13 @@
 import { ErrorCode, type ListOffsetsRequest } from '@tributary/protocol';
+import { AclOperation as Op, ResourceType } from '../security/acl.ts';
+import { allowed } from '../security/request-guards.ts';
 import type { BrokerContext, Handler } from './context.ts';
 
 const LATEST = -1n;
 const EARLIEST = -2n;
 const MAX_TIMESTAMP = -3n;
 
-export const handleListOffsets: Handler = (ctx: BrokerContext, request) => {
+export const handleListOffsets: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as ListOffsetsRequest;
   const v = request.apiVersion;
   return {
@@ -13,6 +15,7 @@ export const handleListOffsets: Handler = (ctx: BrokerContext, request) => {
     topics: req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
+        if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, t.name)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
         const log = ctx.topics.log(t.name, p.partitionIndex);
         if (!log) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
         let offset: number;

@@ -1,6 +1,8 @@
 import { ErrorCode, type MetadataRequest } from '@tributary/protocol';
 import { advertisedFor, settingNumber } from '../config/broker-config.ts';
 import { TopicError, topicNameProblem, type TopicState } from '../topics/topic-registry.ts';
+import { AclOperation as Op, ResourceType } from '../security/acl.ts';
+import { allowed, allowedOnCluster } from '../security/request-guards.ts';
 import type { BrokerContext, Handler } from './context.ts';
 
 export const handleMetadata: Handler = (ctx: BrokerContext, request, session) => {
@@ -10,11 +12,15 @@ export const handleMetadata: Handler = (ctx: BrokerContext, request, session) =>
   const autoCreate = ctx.config.settings['auto.create.topics.enable'] === 'true' && (v < 4 || req.allowAutoTopicCreation);
   // v0 asks for all topics with an empty list; v1+ with null.
   const all = req.topics === null || (v === 0 && req.topics.length === 0);
-  const names = all ? ctx.topics.list().map((t) => t.name) : req.topics!.map((t) => t.name ?? ctx.topics.byId(t.topicId)?.name ?? '');
+  const names = all ? ctx.topics.list().map((t) => t.name).filter((name) => allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, name)) : req.topics!.map((t) => t.name ?? ctx.topics.byId(t.topicId)?.name ?? '');
 
   const topics = names.map((name) => {
     let topic: TopicState | undefined = ctx.topics.get(name);
     let errorCode = 0;
+    const mayCreate = () => allowedOnCluster(ctx, session, Op.CREATE) || allowed(ctx, session, Op.CREATE, ResourceType.TOPIC, name);
+    if (!all && (topic ? !allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, name) : autoCreate && !topicNameProblem(name) && !mayCreate())) {
+      return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, topicId: undefined, isInternal: false, partitions: [] };
+    }
     if (!topic && autoCreate && !topicNameProblem(name)) {
       try {
         topic = ctx.topics.create(name, settingNumber(ctx.config, 'num.partitions'));

@@ -1,5 +1,7 @@
 import { ErrorCode, validateProducedBlob, type ProduceRequest } from '@tributary/protocol';
 import { topicNumber } from '../topics/topic-configs.ts';
+import { AclOperation as Op, ResourceType } from '../security/acl.ts';
+import { allowed } from '../security/request-guards.ts';
 import type { BrokerContext, Handler } from './context.ts';
 
 const problemCode = { CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE, UNSUPPORTED_FOR_MESSAGE_FORMAT: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, MESSAGE_TOO_LARGE: ErrorCode.MESSAGE_TOO_LARGE, INVALID_RECORD: ErrorCode.INVALID_RECORD } as const;
@@ -8,18 +10,21 @@ const problemCode = { CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE, UNSUPPORTED_FO
  * Produce: each partition's blob is checked (whole v2 batches, CRC32C, size) and appended with
  * offsets assigned; nothing of a refused blob is written. Batches are never decoded record by record.
  */
-export const handleProduce: Handler = async (ctx: BrokerContext, request) => {
+export const handleProduce: Handler = async (ctx: BrokerContext, request, session) => {
   const req = request.body as ProduceRequest;
   let appended = false;
   // fdatasyncs this request waits for (group commit), per partition response they complete.
   const pending: { response: { errorCode: number }; durable: Promise<void> }[] = [];
-  const responses = req.topicData.map((t) => ({
+  const responses = req.topicData.map((t) => {
+    const writable = allowed(ctx, session, Op.WRITE, ResourceType.TOPIC, t.name);
+    return {
     name: t.name,
     partitionResponses: t.partitionData.map((p) => {
       const fail = (errorCode: number, errorMessage: string) => {
         ctx.logger.log('warn', 'produce refused', { topic: t.name, partition: p.index, errorCode, errorMessage });
         return { index: p.index, errorCode, baseOffset: -1n, ...(request.apiVersion >= 8 ? { errorMessage } : {}) };
       };
+      if (!writable) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `${session.principal} may not write to ${t.name}`);
       if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) return fail(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${req.acks}`);
       const log = ctx.topics.log(t.name, p.index);
       if (!log) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${t.name}-${p.index} is not hosted here`);
@@ -38,7 +43,8 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request) => {
       if (result.durable) pending.push({ response, durable: result.durable });
       return response;
     }),
-  }));
+    };
+  });
   if (appended) ctx.appends.notify();
   // Acknowledge only what is on disk when the flush settings ask for it; a failed fdatasync is a storage error.
   await Promise.all(

@@ -1,5 +1,7 @@
 import { ErrorCode, type AlterUserScramCredentialsRequest, type DescribeUserScramCredentialsRequest } from '@tributary/protocol';
 import { credentialFromSaltedPassword, MAX_ITERATIONS, MIN_ITERATIONS, SCRAM_MECHANISM_IDS, scramMechanismId } from '@tributary/protocol';
+import { AclOperation } from '../security/acl.ts';
+import { allowedOnCluster } from '../security/request-guards.ts';
 import type { Handler } from './context.ts';
 
 type Result = { user: string; errorCode: number; errorMessage: string | null };
@@ -10,8 +12,9 @@ type Result = { user: string; errorCode: number; errorMessage: string | null };
  * DUPLICATE_RESOURCE, unknown mechanisms UNSUPPORTED_SASL_MECHANISM, iterations outside 4096–16384
  * UNACCEPTABLE_CREDENTIAL, deleting what does not exist RESOURCE_NOT_FOUND.
  */
-export const handleAlterUserScramCredentials: Handler = (ctx, request) => {
+export const handleAlterUserScramCredentials: Handler = (ctx, request, session) => {
   const req = request.body as AlterUserScramCredentialsRequest;
+  if (!allowedOnCluster(ctx, session, AclOperation.ALTER)) return { throttleTimeMs: 0, results: [...new Set([...req.deletions, ...req.upsertions].map((u) => u.name))].map((user) => ({ user, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'ALTER on the cluster is needed to change credentials' })) };
   const results = new Map<string, Result>();
   const seen = new Map<string, number>();
   for (const u of [...req.deletions, ...req.upsertions]) seen.set(u.name, (seen.get(u.name) ?? 0) + 1);
@@ -42,8 +45,9 @@ export const handleAlterUserScramCredentials: Handler = (ctx, request) => {
   return { throttleTimeMs: 0, results: [...results.values()] };
 };
 
-export const handleDescribeUserScramCredentials: Handler = (ctx, request) => {
+export const handleDescribeUserScramCredentials: Handler = (ctx, request, session) => {
   const req = request.body as DescribeUserScramCredentialsRequest;
+  if (!allowedOnCluster(ctx, session, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'DESCRIBE on the cluster is needed to list credentials', results: [] };
   const names = req.users === null || req.users.length === 0 ? ctx.credentials.users() : req.users.map((u) => u.name);
   const counts = new Map<string, number>();
   for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);

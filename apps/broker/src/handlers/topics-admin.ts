@@ -2,10 +2,12 @@ import { ErrorCode, type CreateTopicsRequest, type DeleteTopicsRequest } from '@
 import { settingNumber } from '../config/broker-config.ts';
 import { validateTopicConfig } from '../topics/topic-configs.ts';
 import { TopicError } from '../topics/topic-registry.ts';
+import { AclOperation as Op, ResourceType } from '../security/acl.ts';
+import { allowed, allowedOnCluster } from '../security/request-guards.ts';
 import type { BrokerContext, Handler } from './context.ts';
 
 
-export const handleCreateTopics: Handler = (ctx: BrokerContext, request) => {
+export const handleCreateTopics: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as CreateTopicsRequest;
   const v = request.apiVersion;
   return {
@@ -17,6 +19,7 @@ export const handleCreateTopics: Handler = (ctx: BrokerContext, request) => {
         ...(v >= 1 ? { errorMessage } : {}),
         ...(v >= 5 ? { numPartitions, replicationFactor: errorCode ? -1 : 1 } : {}),
       });
+      if (!allowedOnCluster(ctx, session, Op.CREATE) && !allowed(ctx, session, Op.CREATE, ResourceType.TOPIC, t.name)) return result(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `${session.principal} may not create topic ${t.name}`);
       try {
         const partitions = t.numPartitions === -1 ? settingNumber(ctx.config, 'num.partitions') : t.numPartitions;
         const rf = t.replicationFactor === -1 ? settingNumber(ctx.config, 'default.replication.factor') : t.replicationFactor;
@@ -39,13 +42,14 @@ export const handleCreateTopics: Handler = (ctx: BrokerContext, request) => {
   };
 };
 
-export const handleDeleteTopics: Handler = (ctx: BrokerContext, request) => {
+export const handleDeleteTopics: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as DeleteTopicsRequest;
   const v = request.apiVersion;
   const names = v >= 6 ? req.topics.map((t) => t.name ?? ctx.topics.byId(t.topicId)?.name ?? '') : req.topicNames;
   return {
     throttleTimeMs: 0,
     responses: names.map((name) => {
+      if (!allowed(ctx, session, Op.DELETE, ResourceType.TOPIC, name)) return { name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, ...(v >= 5 ? { errorMessage: `${session.principal} may not delete topic ${name}` } : {}) };
       try {
         ctx.topics.delete(name);
         ctx.logger.log('info', 'topic deleted', { topic: name });

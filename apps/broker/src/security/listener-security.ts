@@ -39,6 +39,8 @@ export function resolveListenerSecurity(config: BrokerConfig): Map<string, Liste
   const map = protocolMap(config.settings['listener.security.protocol.map']);
   const mechanisms = config.settings['sasl.enabled.mechanisms'].split(',').map((m) => m.trim()).filter(Boolean);
   for (const m of mechanisms) if (!(SUPPORTED_MECHANISMS as readonly string[]).includes(m)) throw new ConfigError('sasl.enabled.mechanisms', `${m} is not supported (supported: ${SUPPORTED_MECHANISMS.join(', ')})`);
+  if (!['', 'true', 'false'].includes(config.settings['allow.everyone.if.no.acl.found'])) throw new ConfigError('allow.everyone.if.no.acl.found', 'must be true, false or empty (per listener: false on SASL listeners)');
+  for (const u of config.settings['super.users'].split(';').map((s) => s.trim()).filter(Boolean)) if (!/^[A-Za-z]+:.+$/.test(u)) throw new ConfigError('super.users', `"${u}" is not Type:name (e.g. User:admin)`);
   const clientAuth = config.settings['ssl.client.auth'];
   if (!['none', 'requested', 'required'].includes(clientAuth)) throw new ConfigError('ssl.client.auth', `"${clientAuth}" is not none, requested or required`);
   if (config.settings['ssl.keystore.type'] !== 'PEM') throw new ConfigError('ssl.keystore.type', 'only PEM keystores are supported');

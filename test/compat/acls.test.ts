@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaAdminClient, type Acl } from '@tributary/kafka-admin';
+import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
+
+// ACLs enforced on a SASL listener, seen by kafkajs and kcat: each principal does what its ACLs
+// allow and nothing else; DENY wins; prefixed patterns; super users; the ACL admin APIs with filters.
+const require = createRequire(import.meta.url);
+const { Kafka, logLevel } = require('kafkajs');
+const run = promisify(execFile);
+
+const USERS = { admin: 'admin-pw-1', alice: 'alice-pw-1', bob: 'bob-pw-1' } as const;
+let broker: BrokerProcess;
+let root: KafkaAdminClient;
+
+const allow = (principal: string, resourceType: Acl['resourceType'], resourceName: string, operation: Acl['operation'], patternType: Acl['patternType'] = 'LITERAL'): Acl => ({ resourceType, resourceName, patternType, principal, host: '*', operation, permission: 'ALLOW' });
+const client = (user: keyof typeof USERS) => new Kafka({ clientId: `acl-${user}`, brokers: [broker.addresses.SASL_PLAINTEXT], sasl: { mechanism: 'scram-sha-256', username: user, password: USERS[user] }, logLevel: logLevel.NOTHING, retry: { retries: 1 } });
+
+beforeAll(async () => {
+  broker = await startBroker({ extraListeners: ['SASL_PLAINTEXT'], settings: { 'super.users': 'User:admin', 'group.initial.rebalance.delay.ms': '0' } });
+  const setup = await KafkaAdminClient.connect(broker.bootstrap);
+  for (const [user, password] of Object.entries(USERS)) await setup.alterUserScramCredentials([{ user, mechanism: 'SCRAM-SHA-256', password }]);
+  setup.close();
+  // From here on the super user manages everything over SASL, as an operator would.
+  root = await KafkaAdminClient.connect(broker.addresses.SASL_PLAINTEXT!, { sasl: { mechanism: 'SCRAM-SHA-256', username: 'admin', password: USERS.admin } });
+  await root.createTopics(['orders.v1', 'orders.secret', 'private'].map((name) => ({ name, partitions: 1, replicationFactor: 1 })));
+  const created = await root.createAcls([
+    allow('User:alice', 'TOPIC', 'orders.', 'WRITE', 'PREFIXED'),
+    { ...allow('User:alice', 'TOPIC', 'orders.secret', 'WRITE'), permission: 'DENY' },
+    allow('User:bob', 'TOPIC', 'orders.v1', 'READ'),
+    allow('User:bob', 'GROUP', 'billing', 'READ'),
+  ]);
+  expect(created).toEqual([null, null, null, null]);
+}, 30_000);
+afterAll(async () => {
+  root?.close();
+  await broker?.destroy();
+});
+
+describe('ACL enforcement with real clients', () => {
+  it('lets alice write under her prefix, but DENY wins on orders.secret and other topics are closed', async () => {
+    const producer = client('alice').producer();
+    await producer.connect();
+    await producer.send({ topic: 'orders.v1', acks: -1, messages: [{ key: 'a', value: 'from alice' }] });
+    await expect(producer.send({ topic: 'orders.secret', acks: -1, messages: [{ value: 'x' }] })).rejects.toThrow(/authoriz/i);
+    await expect(producer.send({ topic: 'private', acks: -1, messages: [{ value: 'x' }] })).rejects.toThrow(/authoriz/i);
+    await producer.disconnect();
+  });
+
+  it('lets bob read orders.v1 in group billing only; metadata hides what he may not describe', async () => {
+    const bob = client('bob');
+    const admin = bob.admin();
+    await admin.connect();
+    // READ implies DESCRIBE: bob sees orders.v1 and nothing else.
+    expect(await admin.listTopics()).toEqual(['orders.v1']);
+    await admin.disconnect();
+    const consumer = bob.consumer({ groupId: 'billing' });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'orders.v1', fromBeginning: true });
+    const seen: string[] = [];
+    await consumer.run({ eachMessage: async ({ message }: { message: { value: Buffer } }) => void seen.push(message.value.toString()) });
+    for (let i = 0; i < 100 && seen.length < 1; i++) await new Promise((r) => setTimeout(r, 100));
+    await consumer.disconnect();
+    expect(seen).toEqual(['from alice']);
+    // Another group is not his: its offsets (and joining it) are refused.
+    const asBob = await KafkaAdminClient.connect(broker.addresses.SASL_PLAINTEXT!, { sasl: { mechanism: 'SCRAM-SHA-256', username: 'bob', password: USERS.bob } });
+    await expect(asBob.committedOffsets('not-billing')).rejects.toMatchObject({ errorName: 'GROUP_AUTHORIZATION_FAILED' });
+    await expect(asBob.describeGroup('not-billing')).rejects.toMatchObject({ errorName: 'GROUP_AUTHORIZATION_FAILED' });
+    expect((await asBob.committedOffsets('billing')).map((o) => o.topic)).toEqual(['orders.v1']);
+    asBob.close();
+    const producer = bob.producer();
+    await producer.connect();
+    await expect(producer.send({ topic: 'orders.v1', acks: -1, messages: [{ value: 'x' }] })).rejects.toThrow(/authoriz/i);
+    await producer.disconnect();
+  });
+
+  it('refuses topic creation and cluster admin without the ACLs, and grants it to the super user', async () => {
+    const admin = client('alice').admin();
+    await admin.connect();
+    await expect(admin.createTopics({ topics: [{ topic: 'orders.new' }] })).rejects.toMatchObject({ errors: [expect.objectContaining({ type: 'TOPIC_AUTHORIZATION_FAILED' })] });
+    await admin.disconnect();
+    const alice = await KafkaAdminClient.connect(broker.addresses.SASL_PLAINTEXT!, { sasl: { mechanism: 'SCRAM-SHA-256', username: 'alice', password: USERS.alice } });
+    await expect(alice.createAcls([allow('User:alice', 'TOPIC', '*', 'ALL')])).resolves.toEqual([expect.objectContaining({ errorName: 'CLUSTER_AUTHORIZATION_FAILED' })]);
+    await expect(alice.describeAcls()).rejects.toMatchObject({ errorName: 'CLUSTER_AUTHORIZATION_FAILED' });
+    await expect(alice.alterUserScramCredentials([{ user: 'alice', mechanism: 'SCRAM-SHA-512', password: 'x' }])).resolves.toEqual(new Map([['alice', expect.objectContaining({ errorName: 'CLUSTER_AUTHORIZATION_FAILED' })]]));
+    alice.close();
+    expect((await root.createTopics([{ name: 'orders.new', partitions: 1, replicationFactor: 1 }])).get('orders.new')).toBeNull();
+  });
+
+  it('kcat (librdkafka) is refused a topic it has no ACL for', async () => {
+    const args = ['-b', broker.addresses.SASL_PLAINTEXT!, '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=SCRAM-SHA-256', '-X', 'sasl.username=bob', '-X', `sasl.password=${USERS.bob}`];
+    const { stdout } = await run('kcat', ['-L', ...args, '-t', 'private'], { timeout: 30_000 });
+    expect(stdout).toMatch(/Topic authorization failed|TOPIC_AUTHORIZATION_FAILED/i);
+  });
+});
+
+describe('ACL admin APIs', () => {
+  it('describes with filters (MATCH finds the prefixed ACL that applies), deletes by filter, and the change takes effect', async () => {
+    expect((await root.describeAcls({ principal: 'User:bob' })).map((a) => `${a.resourceType}:${a.resourceName}:${a.operation}`).sort()).toEqual(['GROUP:billing:READ', 'TOPIC:orders.v1:READ']);
+    expect((await root.describeAcls({ resourceType: 'TOPIC', resourceName: 'orders.v9', patternType: 'MATCH' })).map((a) => a.resourceName)).toEqual(['orders.']);
+    expect(await root.deleteAcls([{ principal: 'User:alice', patternType: 'PREFIXED' }])).toEqual([1]);
+    const producer = client('alice').producer();
+    await producer.connect();
+    await expect(producer.send({ topic: 'orders.v1', acks: -1, messages: [{ value: 'y' }] })).rejects.toThrow(/authoriz/i);
+    await producer.disconnect();
+    const invalid = await root.createAcls([{ ...allow('User:x', 'CLUSTER', 'not-the-cluster', 'ALTER') }]);
+    expect(invalid[0]?.errorName).toBe('INVALID_REQUEST');
+  });
+});
