@@ -8,6 +8,8 @@ import { freePort } from '@tributary/testkit';
 export interface BrokerProcess {
   bootstrap: string;
   port: number;
+  /** The Prometheus port when started with `metrics: true`. */
+  metricsPort: number | null;
   /** host:port of every listener by name (PLAINTEXT is `bootstrap`). */
   addresses: Record<string, string>;
   dataDir: string;
@@ -25,14 +27,15 @@ export interface BrokerProcess {
 
 const BIN = resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker');
 
-export async function startBroker(options: { settings?: Record<string, string>; dataDir?: string; port?: number; timeoutMs?: number; extraListeners?: string[]; extraPorts?: Record<string, number> } = {}): Promise<BrokerProcess> {
+export async function startBroker(options: { settings?: Record<string, string>; dataDir?: string; port?: number; timeoutMs?: number; extraListeners?: string[]; extraPorts?: Record<string, number>; metrics?: boolean; metricsPort?: number } = {}): Promise<BrokerProcess> {
+  const metricsPort = options.metrics ? (options.metricsPort ?? (await freePort())) : null;
   const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tributary-broker-'));
   // Extra listeners (e.g. SASL_SSL) keep their ports across restart().
   const extraPorts: Record<string, number> = { ...options.extraPorts };
   for (const name of options.extraListeners ?? []) extraPorts[name] ??= await freePort();
   const listeners = [`PLAINTEXT://127.0.0.1:${port}`, ...Object.entries(extraPorts).map(([name, p]) => `${name}://127.0.0.1:${p}`)].join(',');
-  const args = ['--node-id', '1', '--listeners', listeners, '--data-dir', dataDir, ...Object.entries(options.settings ?? {}).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
+  const args = ['--node-id', '1', '--listeners', listeners, '--data-dir', dataDir, ...(metricsPort ? ['--metrics-port', String(metricsPort)] : []), ...Object.entries(options.settings ?? {}).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
@@ -55,6 +58,7 @@ export async function startBroker(options: { settings?: Record<string, string>; 
   const handle: BrokerProcess = {
     bootstrap: `127.0.0.1:${port}`,
     port,
+    metricsPort,
     addresses: { PLAINTEXT: `127.0.0.1:${port}`, ...Object.fromEntries(Object.entries(extraPorts).map(([name, p]) => [name, `127.0.0.1:${p}`])) },
     dataDir,
     process: child,
@@ -67,7 +71,7 @@ export async function startBroker(options: { settings?: Record<string, string>; 
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
     },
-    restart: () => startBroker({ ...options, port, dataDir, extraPorts }),
+    restart: () => startBroker({ ...options, port, dataDir, extraPorts, ...(metricsPort ? { metricsPort } : {}) }),
     async destroy() {
       await handle.kill();
       rmSync(dataDir, { recursive: true, force: true });

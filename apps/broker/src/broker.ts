@@ -19,6 +19,8 @@ import { resolveListenerSecurity } from './security/listener-security.ts';
 import { FailedLoginLimiter } from './security/sasl-authenticator.ts';
 import { FileAclStore } from './security/acl-store.ts';
 import { Authorizer } from './security/authorizer.ts';
+import { ClientQuotas } from './quota/client-quotas.ts';
+import { FileQuotaStore } from './quota/quota-store.ts';
 
 const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -61,6 +63,7 @@ export class Broker {
     // must be granted access) and open on the others unless the setting says otherwise.
     const allowIfNoAcl = (listener: string) => (allowEveryone === '' ? !listenerSecurity.get(listener)?.sasl : allowEveryone === 'true');
     const superUsers = config.settings['super.users'].split(';').map((u) => u.trim()).filter(Boolean);
+    const clientQuotaStore = new FileQuotaStore(config.dataDir);
     this.#ctx = {
       config,
       topics,
@@ -74,6 +77,8 @@ export class Broker {
       listenerSecurity,
       acls,
       authorizer: new Authorizer(acls, superUsers, allowIfNoAcl),
+      clientQuotaStore,
+      clientQuotas: new ClientQuotas(clientQuotaStore, { samples: settingNumber(config, 'quota.window.num'), sampleMs: settingNumber(config, 'quota.window.size.seconds') * 1000 }),
       failedLogins: new FailedLoginLimiter(settingNumber(config, 'tributary.sasl.failed.authentication.max.per.minute')),
       fakeSaltKey: randomBytes(32),
     };

@@ -12,6 +12,8 @@ import {
   type DescribeGroupsResponse,
   type DescribeLogDirsResponse,
   type CreateAclsResponse,
+  type AlterClientQuotasResponse,
+  type DescribeClientQuotasResponse,
   type DeleteAclsResponse,
   type DescribeAclsResponse,
   type AlterUserScramCredentialsResponse,
@@ -367,6 +369,30 @@ export class KafkaAdminClient {
       if (r.errorCode !== 0) throw new AdminError(r.errorCode, `ACL filter ${i}`, r.errorMessage);
       return r.matchingAcls.length;
     });
+  }
+
+  /**
+   * Sets (number) or removes (null) client-quota values of one entity: `{ user }`, `{ clientId }` or
+   * both; a null name is Kafka's `<default>` entity of that type.
+   */
+  async alterClientQuotas(entity: { user?: string | null; clientId?: string | null }, values: Record<string, number | null>): Promise<void> {
+    const wire = [...(entity.user !== undefined ? [{ entityType: 'user', entityName: entity.user }] : []), ...(entity.clientId !== undefined ? [{ entityType: 'client-id', entityName: entity.clientId }] : [])];
+    const [res] = await this.#call<AlterClientQuotasResponse>(ApiKey.AlterClientQuotas, () => ({
+      entries: [{ entity: wire, ops: Object.entries(values).map(([key, value]) => ({ key, value: value ?? 0, remove: value === null })) }],
+      validateOnly: false,
+    }));
+    const r = res.entries[0]!;
+    if (r.errorCode !== 0) throw new AdminError(r.errorCode, 'client quota', r.errorMessage);
+  }
+
+  /** Every client-quota entity and its values (Kafka's `<default>` names come back as null). */
+  async describeClientQuotas(): Promise<{ entity: { user?: string | null; clientId?: string | null }; values: Record<string, number> }[]> {
+    const [res] = await this.#call<DescribeClientQuotasResponse>(ApiKey.DescribeClientQuotas, () => ({ components: [], strict: false }));
+    if (res.errorCode !== 0) throw new AdminError(res.errorCode, 'DescribeClientQuotas', res.errorMessage);
+    return (res.entries ?? []).map((e) => ({
+      entity: Object.fromEntries(e.entity.map((p) => [p.entityType === 'user' ? 'user' : 'clientId', p.entityName])),
+      values: Object.fromEntries(e.values.map((v) => [v.key, v.value])),
+    }));
   }
 
   async deleteGroups(groupIds: string[]): Promise<Map<string, AdminError | null>> {

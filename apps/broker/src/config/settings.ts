@@ -35,6 +35,8 @@ export const SETTINGS = {
   'offsets.topic.segment.bytes': { type: 'int', default: String(100 * 1024 * 1024), min: 1024, doc: 'Segment size of __consumer_offsets (small, so compaction can clean closed segments).' },
   'offsets.retention.minutes': { type: 'int', default: String(7 * 24 * 60), min: 1, doc: 'Keep committed offsets of an empty group this long.' },
   'offsets.retention.check.interval.ms': { type: 'long', default: '600000', min: 1, doc: 'How often expired committed offsets are removed.' },
+  'quota.window.num': { type: 'int', default: '11', min: 2, doc: 'Samples in the window client quotas are measured over.' },
+  'quota.window.size.seconds': { type: 'int', default: '1', min: 1, doc: 'Length of one quota sample.' },
   'super.users': { type: 'string', default: '', doc: 'Principals allowed everything, separated by ";" (e.g. User:admin;User:operator).' },
   'allow.everyone.if.no.acl.found': { type: 'string', default: '', doc: 'true/false: whether a resource without ACLs is open to all; empty = false on SASL listeners, true on others.' },
   'listener.security.protocol.map': { type: 'string', default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', doc: 'Listener name to security protocol, NAME:PROTOCOL pairs.' },

@@ -11,6 +11,8 @@ import type { ListenerSecurity } from '../security/listener-security.ts';
 import type { FailedLoginLimiter } from '../security/sasl-authenticator.ts';
 import type { AclStore } from '../security/acl-store.ts';
 import type { Authorizer } from '../security/authorizer.ts';
+import type { ClientQuotas } from '../quota/client-quotas.ts';
+import type { QuotaStore } from '../quota/quota-store.ts';
 
 /** What every handler can reach: the broker's state, never the socket. */
 export interface BrokerContext {
@@ -31,6 +33,9 @@ export interface BrokerContext {
   fakeSaltKey: Buffer;
   acls: AclStore;
   authorizer: Authorizer;
+  clientQuotaStore: QuotaStore;
+  /** Measures produce/fetch bytes and handler time per quota entity and says how long to throttle. */
+  clientQuotas: ClientQuotas;
 }
 
 /**

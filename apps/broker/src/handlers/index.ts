@@ -5,6 +5,7 @@ import { handleAlterConfigs, handleCreatePartitions, handleDeleteRecords, handle
 import { handleDescribeLogDirs } from './describe-log-dirs.ts';
 import { handleFetch } from './fetch.ts';
 import { handleCreateAcls, handleDeleteAcls, handleDescribeAcls } from './acls.ts';
+import { handleAlterClientQuotas, handleDescribeClientQuotas } from './client-quotas.ts';
 import { guardDescribeCluster, guardDescribeLogDirs, guardHeartbeat, guardJoinGroup, guardLeaveGroup, guardSyncGroup } from '../security/request-guards.ts';
 import { handleAlterUserScramCredentials, handleDescribeUserScramCredentials } from './scram-credentials.ts';
 import { handleSaslOnPlainListener } from './sasl.ts';
@@ -50,6 +51,8 @@ export const HANDLERS: ReadonlyMap<number, HandlerEntry> = (() => {
     [ApiKey.SaslAuthenticate, { minVersion: 0, maxVersion: 2, handle: handleSaslOnPlainListener }],
     [ApiKey.DescribeUserScramCredentials, { minVersion: 0, maxVersion: 0, handle: handleDescribeUserScramCredentials }],
     [ApiKey.AlterUserScramCredentials, { minVersion: 0, maxVersion: 0, handle: handleAlterUserScramCredentials }],
+    [ApiKey.DescribeClientQuotas, { minVersion: 0, maxVersion: 1, handle: handleDescribeClientQuotas }],
+    [ApiKey.AlterClientQuotas, { minVersion: 0, maxVersion: 1, handle: handleAlterClientQuotas }],
     [ApiKey.CreateAcls, { minVersion: 0, maxVersion: 3, handle: handleCreateAcls }],
     [ApiKey.DescribeAcls, { minVersion: 0, maxVersion: 3, handle: handleDescribeAcls }],
     [ApiKey.DeleteAcls, { minVersion: 0, maxVersion: 3, handle: handleDeleteAcls }],

@@ -10,6 +10,9 @@ export class BrokerMetrics {
   readonly bytesIn = new Counter({ name: 'tributary_broker_bytes_in_total', help: 'Record bytes produced, by topic', labelNames: ['topic'], registers: [this.registry] });
   readonly bytesOut = new Counter({ name: 'tributary_broker_bytes_out_total', help: 'Record bytes fetched, by topic', labelNames: ['topic'], registers: [this.registry] });
   readonly failedAuthentications = new Counter({ name: 'tributary_broker_failed_authentications_total', help: 'SASL logins refused', registers: [this.registry] });
+  readonly throttleMs = new Counter({ name: 'tributary_broker_quota_throttle_ms_total', help: 'Time clients were throttled for, by quota, user and client id', labelNames: ['quota', 'user', 'client_id'], registers: [this.registry] });
+  readonly throttleEvents = new Counter({ name: 'tributary_broker_quota_throttle_events_total', help: 'Responses that carried a throttle, by quota, user and client id', labelNames: ['quota', 'user', 'client_id'], registers: [this.registry] });
+  readonly clientBytes = new Counter({ name: 'tributary_broker_client_bytes_total', help: 'Produce (in) and fetch (out) bytes by user and client id, for metering peak bandwidth', labelNames: ['direction', 'user', 'client_id'], registers: [this.registry] });
   readonly connections = new Gauge({ name: 'tributary_broker_connections', help: 'Open client connections', registers: [this.registry] });
   #server: Server | null = null;
 

@@ -31,6 +31,8 @@ export class Connection {
   #closed = false;
   /** Set after a failed login: nothing more is read or answered before the delayed close. */
   #closing = false;
+  /** Quota throttling: no request is handled before this time. */
+  #mutedUntil = 0;
   /** After a v0 SaslHandshake: frames are raw SASL tokens until authentication completes. */
   #rawSasl = false;
 
@@ -79,6 +81,8 @@ export class Connection {
     try {
       while (this.#queue.length > 0 && !this.#closed && !this.#closing) {
         await this.#handle(this.#queue.shift()!);
+        const muted = this.#mutedUntil - Date.now();
+        if (muted > 0) await new Promise((r) => setTimeout(r, muted));
         if (this.#queue.length <= 16 && this.#socket.isPaused()) this.#socket.resume();
       }
     } finally {
@@ -115,7 +119,13 @@ export class Connection {
     try {
       const session: RequestSession = { principal: this.#principal, clientId: request.header.clientId, host: this.#socket.remoteAddress ?? '', listener: this.#listener.name };
       const body = await entry.handle(this.#ctx, request, session);
+      const throttle = this.#throttle(prefix.apiKey, frame.length, body, Number(process.hrtime.bigint() - started) / 1e6, session);
+      if (throttle > 0 && body !== undefined && typeof (body as { throttleTimeMs?: number }).throttleTimeMs === 'number') {
+        (body as { throttleTimeMs: number }).throttleTimeMs = Math.max((body as { throttleTimeMs: number }).throttleTimeMs, throttle);
+      }
       if (body !== undefined) this.#send(prefix.apiKey, prefix.apiVersion, prefix.correlationId, body);
+      // KIP-219: answer at once, then read nothing more from this client until the throttle ends.
+      if (throttle > 0) this.#mutedUntil = Math.max(this.#mutedUntil, Date.now() + throttle);
     } catch (err) {
       this.#ctx.logger.log('error', 'handler failed', { api, error: err instanceof Error ? err.stack : String(err) });
       return this.close();
@@ -165,6 +175,39 @@ export class Connection {
       this.#closing = true;
       setTimeout(() => this.close(), settingNumber(this.#ctx.config, 'connection.failed.authentication.delay.ms')).unref();
     }
+  }
+
+  /**
+   * Client quotas: produce bytes (the request), fetch bytes (the records answered) and handler time
+   * are recorded for the client's quota entity; the longest throttle any of them asks for applies.
+   */
+  #throttle(apiKey: number, requestBytes: number, body: unknown, handlerMs: number, session: RequestSession): number {
+    const user = session.principal.startsWith('User:') ? session.principal.slice(5) : session.principal;
+    const clientId = session.clientId ?? '';
+    const labels = { user, client_id: clientId };
+    const quotas = this.#ctx.clientQuotas;
+    let throttle = 0;
+    const apply = (quota: 'producer_byte_rate' | 'consumer_byte_rate' | 'request_percentage', amount: number) => {
+      const t = quotas.record(user, clientId, quota, amount).throttleMs;
+      if (t > 0) {
+        this.#ctx.metrics.throttleMs.inc({ quota, ...labels }, t);
+        this.#ctx.metrics.throttleEvents.inc({ quota, ...labels });
+      }
+      throttle = Math.max(throttle, t);
+    };
+    if (apiKey === ApiKey.Produce) {
+      this.#ctx.metrics.clientBytes.inc({ direction: 'in', ...labels }, requestBytes);
+      apply('producer_byte_rate', requestBytes);
+    } else if (apiKey === ApiKey.Fetch && body) {
+      let bytes = 0;
+      for (const t of (body as { responses: { partitions: { records: Buffer | null }[] }[] }).responses) for (const p of t.partitions) bytes += p.records?.length ?? 0;
+      this.#ctx.metrics.clientBytes.inc({ direction: 'out', ...labels }, bytes);
+      apply('consumer_byte_rate', bytes);
+    }
+    // request_percentage: 100 means one request-handler thread's whole time (1000 ms per second), so
+    // recording handler ms / 10 makes the measured rate a percentage, comparable with the bound.
+    if (quotas.resolve(user, clientId, 'request_percentage')) apply('request_percentage', handlerMs / 10);
+    return throttle;
   }
 
   #send(apiKey: number, apiVersion: number, correlationId: number, body: unknown): void {

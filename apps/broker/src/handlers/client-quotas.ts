@@ -1,0 +1,70 @@
+import { ErrorCode, type AlterClientQuotasRequest, type DescribeClientQuotasRequest } from '@tributary/protocol';
+import { QUOTA_KEYS, type QuotaEntity, type QuotaKey } from '../quota/quota-store.ts';
+import { AclOperation } from '../security/acl.ts';
+import { allowedOnCluster } from '../security/request-guards.ts';
+import type { Handler } from './context.ts';
+
+const ENTITY_TYPES = { user: 'user', 'client-id': 'clientId' } as const;
+const MATCH_EXACT = 0;
+const MATCH_DEFAULT = 1;
+// MATCH_ANY (2) only requires the entity type to be present.
+
+/** The wire form of an entity: [{entityType, entityName}] with null names for `<default>`. */
+function toWire(e: QuotaEntity) {
+  return [...(e.user !== undefined ? [{ entityType: 'user', entityName: e.user }] : []), ...(e.clientId !== undefined ? [{ entityType: 'client-id', entityName: e.clientId }] : [])];
+}
+
+/** AlterClientQuotas: sets/removes quota values per entity; ALTER_CONFIGS on the cluster (Kafka's rule). */
+export const handleAlterClientQuotas: Handler = (ctx, request, session) => {
+  const req = request.body as AlterClientQuotasRequest;
+  const mayAlter = allowedOnCluster(ctx, session, AclOperation.ALTER_CONFIGS);
+  return {
+    throttleTimeMs: 0,
+    entries: req.entries.map((entry) => {
+      const fail = (errorCode: number, errorMessage: string) => ({ errorCode, errorMessage, entity: entry.entity });
+      if (!mayAlter) return fail(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'ALTER_CONFIGS on the cluster is needed to change quotas');
+      const entity: QuotaEntity = {};
+      for (const part of entry.entity) {
+        const field = ENTITY_TYPES[part.entityType as keyof typeof ENTITY_TYPES];
+        if (!field) return fail(ErrorCode.INVALID_REQUEST, `entity type ${part.entityType} is not supported (user, client-id)`);
+        if (entity[field] !== undefined) return fail(ErrorCode.INVALID_REQUEST, `entity type ${part.entityType} appears twice`);
+        entity[field] = part.entityName;
+      }
+      if (Object.keys(entity).length === 0) return fail(ErrorCode.INVALID_REQUEST, 'the entity is empty');
+      const set: Partial<Record<QuotaKey, number>> = {};
+      const remove: QuotaKey[] = [];
+      for (const op of entry.ops) {
+        if (!(QUOTA_KEYS as readonly string[]).includes(op.key)) return fail(ErrorCode.INVALID_REQUEST, `unknown quota ${op.key} (${QUOTA_KEYS.join(', ')})`);
+        if (op.remove) remove.push(op.key as QuotaKey);
+        else if (!(op.value > 0) || !Number.isFinite(op.value)) return fail(ErrorCode.INVALID_REQUEST, `${op.key} must be a positive number, got ${op.value}`);
+        else set[op.key as QuotaKey] = op.value;
+      }
+      if (!req.validateOnly) {
+        ctx.clientQuotaStore.alter(entity, set, remove);
+        ctx.logger.log('info', 'client quota changed', { by: session.principal, entity, set, remove });
+      }
+      return { errorCode: 0, errorMessage: null, entity: entry.entity };
+    }),
+  };
+};
+
+/** DescribeClientQuotas with Kafka's component filters (exact name, default, any) and strict matching. */
+export const handleDescribeClientQuotas: Handler = (ctx, request, session) => {
+  const req = request.body as DescribeClientQuotasRequest;
+  if (!allowedOnCluster(ctx, session, AclOperation.DESCRIBE_CONFIGS)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'DESCRIBE_CONFIGS on the cluster is needed to list quotas', entries: null };
+  for (const c of req.components) {
+    if (!(c.entityType in ENTITY_TYPES)) return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `entity type ${c.entityType} is not supported`, entries: null };
+  }
+  const entries = ctx.clientQuotaStore.all().filter(({ entity }) => {
+    for (const c of req.components) {
+      const value = entity[ENTITY_TYPES[c.entityType as keyof typeof ENTITY_TYPES]];
+      if (value === undefined) return false;
+      if (c.matchType === MATCH_EXACT && value !== c.match) return false;
+      if (c.matchType === MATCH_DEFAULT && value !== null) return false;
+    }
+    // strict: the entity has no types beyond those the filter names.
+    const types = (entity.user !== undefined ? 1 : 0) + (entity.clientId !== undefined ? 1 : 0);
+    return !req.strict || types === req.components.length;
+  });
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, entries: entries.map((e) => ({ entity: toWire(e.entity), values: Object.entries(e.values).map(([key, value]) => ({ key, value })) })) };
+};

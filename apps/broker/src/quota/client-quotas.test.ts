@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ClientQuotas } from './client-quotas.ts';
+import type { QuotaEntry, QuotaStore } from './quota-store.ts';
+import { SampledRate, throttleMs } from './rate.ts';
+
+const storeOf = (entries: QuotaEntry[]): QuotaStore => ({ all: () => entries, alter: () => undefined });
+
+describe('quota precedence (Kafka order)', () => {
+  const store = storeOf([
+    { entity: { clientId: null }, values: { producer_byte_rate: 8 } },
+    { entity: { clientId: 'etl' }, values: { producer_byte_rate: 7 } },
+    { entity: { user: null }, values: { producer_byte_rate: 6 } },
+    { entity: { user: null, clientId: 'etl' }, values: { producer_byte_rate: 4 } },
+    { entity: { user: 'alice' }, values: { producer_byte_rate: 3 } },
+    { entity: { user: 'alice', clientId: 'etl' }, values: { producer_byte_rate: 1, consumer_byte_rate: 11 } },
+  ]);
+  const q = new ClientQuotas(store);
+  it.each([
+    ['alice', 'etl', 1],
+    ['alice', 'other', 3],
+    ['bob', 'etl', 4],
+    ['bob', 'other', 6],
+  ])('user %s client %s → %d', (user, client, bound) => {
+    expect(q.resolve(user, client, 'producer_byte_rate')?.bound).toBe(bound);
+  });
+  it('falls back to client-id quotas when no user quota exists, and to nothing at all', () => {
+    const clientsOnly = new ClientQuotas(storeOf([{ entity: { clientId: 'etl' }, values: { producer_byte_rate: 7 } }, { entity: { clientId: null }, values: { producer_byte_rate: 8 } }]));
+    expect(clientsOnly.resolve('x', 'etl', 'producer_byte_rate')?.bound).toBe(7);
+    expect(clientsOnly.resolve('x', 'y', 'producer_byte_rate')?.bound).toBe(8);
+    expect(clientsOnly.resolve('x', 'y', 'consumer_byte_rate')).toBeNull();
+  });
+});
+
+describe('throttling', () => {
+  it('measures over the sliding window and forgets bursts once they leave it', () => {
+    const r = new SampledRate(3, 1000);
+    r.record(3000, 0);
+    expect(r.rate(0)).toBe(1500); // elapsed counts as at least (samples - 1) windows
+    r.record(3000, 2500);
+    expect(r.rate(2500)).toBe(2400);
+    expect(r.rate(10_000)).toBe(0);
+  });
+
+  it('holds a client by how far it overshot, at most one window; within the bound, not at all', () => {
+    expect(throttleMs(1000, 1000, 11_000)).toBe(0);
+    expect(throttleMs(1500, 1000, 11_000)).toBe(5500);
+    expect(throttleMs(1e9, 1000, 11_000)).toBe(11_000);
+  });
+
+  it('gives each user its own share of a <default> quota', () => {
+    let now = 0;
+    const q = new ClientQuotas(storeOf([{ entity: { user: null }, values: { producer_byte_rate: 100 } }]), { samples: 2, sampleMs: 1000, now: () => now });
+    expect(q.record('alice', 'c', 'producer_byte_rate', 150).throttleMs).toBeGreaterThan(0);
+    expect(q.record('bob', 'c', 'producer_byte_rate', 50).throttleMs).toBe(0);
+    now = 5000;
+    expect(q.record('alice', 'c', 'producer_byte_rate', 50).throttleMs).toBe(0);
+  });
+});

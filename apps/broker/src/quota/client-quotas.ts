@@ -1,0 +1,64 @@
+import { SampledRate, throttleMs } from './rate.ts';
+import { entityKey, type QuotaEntity, type QuotaKey, type QuotaStore } from './quota-store.ts';
+
+/** Kafka's order of precedence: the first entity that has the quota decides. */
+function candidates(user: string, clientId: string): QuotaEntity[] {
+  return [
+    { user, clientId },
+    { user, clientId: null },
+    { user },
+    { user: null, clientId },
+    { user: null, clientId: null },
+    { user: null },
+    { clientId },
+    { clientId: null },
+  ];
+}
+
+export interface QuotaDecision {
+  /** The entity whose quota applies (its metrics and rate are shared by every client it covers). */
+  entity: QuotaEntity;
+  bound: number;
+}
+
+/**
+ * Client quotas as Kafka enforces them: each request's bytes (or handler time) are recorded against
+ * the entity whose quota applies, and a client over its bound is told to wait (`throttle_time_ms`)
+ * while the broker stops reading from its connection for that long.
+ */
+export class ClientQuotas {
+  readonly #store: QuotaStore;
+  readonly #rates = new Map<string, SampledRate>();
+  readonly #samples: number;
+  readonly #sampleMs: number;
+  readonly #now: () => number;
+
+  constructor(store: QuotaStore, options: { samples?: number; sampleMs?: number; now?: () => number } = {}) {
+    this.#store = store;
+    this.#samples = options.samples ?? 11;
+    this.#sampleMs = options.sampleMs ?? 1000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Which quota applies to a user/client pair (user is the principal's name; '' when anonymous). */
+  resolve(user: string, clientId: string, key: QuotaKey): QuotaDecision | null {
+    const entries = this.#store.all();
+    for (const entity of candidates(user, clientId)) {
+      const found = entries.find((e) => entityKey(e.entity) === entityKey(entity) && e.values[key] !== undefined);
+      if (found) return { entity, bound: found.values[key]! };
+    }
+    return null;
+  }
+
+  /** Records usage and returns how long the client must wait (0 when within its quota or unbounded). */
+  record(user: string, clientId: string, key: QuotaKey, amount: number): { throttleMs: number; decision: QuotaDecision | null } {
+    const decision = this.resolve(user, clientId, key);
+    if (!decision) return { throttleMs: 0, decision: null };
+    const id = `${key}\u0000${entityKey(decision.entity)}\u0000${decision.entity.user === null ? user : ''}\u0000${decision.entity.clientId === null ? clientId : ''}`;
+    let rate = this.#rates.get(id);
+    if (!rate) this.#rates.set(id, (rate = new SampledRate(this.#samples, this.#sampleMs)));
+    const now = this.#now();
+    rate.record(amount, now);
+    return { throttleMs: throttleMs(rate.rate(now), decision.bound, rate.windowMs), decision };
+  }
+}

@@ -1,0 +1,54 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Kafka's client-quota keys. */
+export const QUOTA_KEYS = ['producer_byte_rate', 'consumer_byte_rate', 'request_percentage', 'controller_mutation_rate'] as const;
+export type QuotaKey = (typeof QUOTA_KEYS)[number];
+
+/**
+ * A quota entity as Kafka names it: a user, a client id, or both; `null` is the `<default>` entity of
+ * that type; an absent type is not part of the entity (e.g. `{ user: 'alice' }` alone).
+ */
+export interface QuotaEntity {
+  user?: string | null;
+  clientId?: string | null;
+}
+
+export interface QuotaEntry {
+  entity: QuotaEntity;
+  values: Partial<Record<QuotaKey, number>>;
+}
+
+/** Where client quotas live: a file per broker now, shared cluster metadata once the cluster exists. */
+export interface QuotaStore {
+  all(): readonly QuotaEntry[];
+  /** Sets and removes values of one entity; an entity left without values disappears. */
+  alter(entity: QuotaEntity, set: Partial<Record<QuotaKey, number>>, remove: QuotaKey[]): void;
+}
+
+export const entityKey = (e: QuotaEntity): string => JSON.stringify([e.user === undefined ? 'absent' : e.user, e.clientId === undefined ? 'absent' : e.clientId]);
+
+export class FileQuotaStore implements QuotaStore {
+  readonly #file: string;
+  #entries: QuotaEntry[];
+
+  constructor(dataDir: string) {
+    this.#file = join(dataDir, 'client-quotas.json');
+    this.#entries = existsSync(this.#file) ? (JSON.parse(readFileSync(this.#file, 'utf8')) as QuotaEntry[]) : [];
+  }
+
+  all(): readonly QuotaEntry[] {
+    return this.#entries;
+  }
+
+  alter(entity: QuotaEntity, set: Partial<Record<QuotaKey, number>>, remove: QuotaKey[]): void {
+    const key = entityKey(entity);
+    const existing = this.#entries.find((e) => entityKey(e.entity) === key);
+    const values = { ...existing?.values, ...set };
+    for (const k of remove) delete values[k];
+    this.#entries = this.#entries.filter((e) => entityKey(e.entity) !== key);
+    if (Object.keys(values).length > 0) this.#entries.push({ entity, values });
+    writeFileSync(`${this.#file}.tmp`, JSON.stringify(this.#entries, null, 1));
+    renameSync(`${this.#file}.tmp`, this.#file);
+  }
+}
