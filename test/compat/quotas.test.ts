@@ -73,8 +73,9 @@ describe('client quotas (kafkajs)', () => {
     expect(metrics).toMatch(/tributary_broker_quota_throttle_events_total\{quota="producer_byte_rate",user="ANONYMOUS",client_id="throttled-producer"\} [1-9]/);
   });
 
-  it('holds a consumer to 1 MB/s ± 15% by consumer_byte_rate', { timeout: 90_000 }, async () => {
-    await admin.alterClientQuotas({ clientId: 'throttled-consumer' }, { consumer_byte_rate: MB });
+  it('holds a consumer group to 1 MB/s ± 15% by its group quota (consumer-group entity)', { timeout: 90_000 }, async () => {
+    await admin.alterClientQuotas({ group: 'metered-readers' }, { consumer_byte_rate: MB, group_max_members: 1 });
+    expect(await admin.describeClientQuotas()).toContainEqual({ entity: { group: 'metered-readers' }, values: { consumer_byte_rate: MB, group_max_members: 1 } });
     // Enough data for 20 s at the quota is already in the topic from the producers above.
     const consumer = kafka('throttled-consumer').consumer({ groupId: 'metered-readers', maxBytes: 256 * 1024, maxBytesPerPartition: 256 * 1024 });
     await consumer.connect();
@@ -92,8 +93,16 @@ describe('client quotas (kafkajs)', () => {
     const start = Date.now();
     while (first === 0 && Date.now() - start < 20_000) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 5_000 + 15_000));
-    await consumer.disconnect();
     const rate = bytes / 15;
+    // The group's member limit is 1: a second member is refused while the first is in.
+    const second = kafka('second-reader').consumer({ groupId: 'metered-readers', retry: { retries: 0 } });
+    await second.connect();
+    await second.subscribe({ topic: 'metered' });
+    const refused = new Promise<Error>((resolve) => second.on(second.events.CRASH, (e: { payload: { error: Error } }) => resolve(e.payload.error)));
+    await second.run({ eachMessage: async () => undefined });
+    expect((await Promise.race([refused, new Promise<null>((r) => setTimeout(() => r(null), 15_000))]))?.message).toMatch(/maximum size|max/i);
+    await second.disconnect();
+    await consumer.disconnect();
     expect(rate).toBeGreaterThan(0.85 * MB);
     expect(rate).toBeLessThan(1.15 * MB);
   });

@@ -21,6 +21,7 @@ import { FileAclStore } from './security/acl-store.ts';
 import { Authorizer } from './security/authorizer.ts';
 import { ClientQuotas } from './quota/client-quotas.ts';
 import { FileQuotaStore } from './quota/quota-store.ts';
+import { InstanceBandwidth, instanceLimits } from './quota/instance-limits.ts';
 
 const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -64,13 +65,15 @@ export class Broker {
     const allowIfNoAcl = (listener: string) => (allowEveryone === '' ? !listenerSecurity.get(listener)?.sasl : allowEveryone === 'true');
     const superUsers = config.settings['super.users'].split(';').map((u) => u.trim()).filter(Boolean);
     const clientQuotaStore = new FileQuotaStore(config.dataDir);
+    const limits = instanceLimits(config);
+    const quotaWindow = { samples: settingNumber(config, 'quota.window.num'), sampleMs: settingNumber(config, 'quota.window.size.seconds') * 1000 };
     this.#ctx = {
       config,
       topics,
       appends: new AppendSignal(),
       groups,
       producerIds: new ProducerIdAllocator(config.dataDir),
-      metrics: new BrokerMetrics(topics),
+      metrics: new BrokerMetrics(topics, limits.diskBytes),
       logger,
       clusterId: clusterId(config.dataDir),
       credentials: new FileCredentialStore(config.dataDir),
@@ -78,7 +81,9 @@ export class Broker {
       acls,
       authorizer: new Authorizer(acls, superUsers, allowIfNoAcl),
       clientQuotaStore,
-      clientQuotas: new ClientQuotas(clientQuotaStore, { samples: settingNumber(config, 'quota.window.num'), sampleMs: settingNumber(config, 'quota.window.size.seconds') * 1000 }),
+      clientQuotas: new ClientQuotas(clientQuotaStore, quotaWindow),
+      limits,
+      bandwidth: new InstanceBandwidth(limits, quotaWindow.samples, quotaWindow.sampleMs),
       failedLogins: new FailedLoginLimiter(settingNumber(config, 'tributary.sasl.failed.authentication.max.per.minute')),
       fakeSaltKey: randomBytes(32),
     };

@@ -375,8 +375,9 @@ export class KafkaAdminClient {
    * Sets (number) or removes (null) client-quota values of one entity: `{ user }`, `{ clientId }` or
    * both; a null name is Kafka's `<default>` entity of that type.
    */
-  async alterClientQuotas(entity: { user?: string | null; clientId?: string | null }, values: Record<string, number | null>): Promise<void> {
-    const wire = [...(entity.user !== undefined ? [{ entityType: 'user', entityName: entity.user }] : []), ...(entity.clientId !== undefined ? [{ entityType: 'client-id', entityName: entity.clientId }] : [])];
+  async alterClientQuotas(entity: { user?: string | null; clientId?: string | null } | { group: string }, values: Record<string, number | null>): Promise<void> {
+    // `consumer-group` is Tributary's entity type for per-group quotas (CKafka's group throttle rules).
+    const wire = 'group' in entity ? [{ entityType: 'consumer-group', entityName: entity.group }] : [...(entity.user !== undefined ? [{ entityType: 'user', entityName: entity.user }] : []), ...(entity.clientId !== undefined ? [{ entityType: 'client-id', entityName: entity.clientId }] : [])];
     const [res] = await this.#call<AlterClientQuotasResponse>(ApiKey.AlterClientQuotas, () => ({
       entries: [{ entity: wire, ops: Object.entries(values).map(([key, value]) => ({ key, value: value ?? 0, remove: value === null })) }],
       validateOnly: false,
@@ -386,11 +387,11 @@ export class KafkaAdminClient {
   }
 
   /** Every client-quota entity and its values (Kafka's `<default>` names come back as null). */
-  async describeClientQuotas(): Promise<{ entity: { user?: string | null; clientId?: string | null }; values: Record<string, number> }[]> {
+  async describeClientQuotas(): Promise<{ entity: { user?: string | null; clientId?: string | null; group?: string | null }; values: Record<string, number> }[]> {
     const [res] = await this.#call<DescribeClientQuotasResponse>(ApiKey.DescribeClientQuotas, () => ({ components: [], strict: false }));
     if (res.errorCode !== 0) throw new AdminError(res.errorCode, 'DescribeClientQuotas', res.errorMessage);
     return (res.entries ?? []).map((e) => ({
-      entity: Object.fromEntries(e.entity.map((p) => [p.entityType === 'user' ? 'user' : 'clientId', p.entityName])),
+      entity: Object.fromEntries(e.entity.map((p) => [p.entityType === 'user' ? 'user' : p.entityType === 'consumer-group' ? 'group' : 'clientId', p.entityName])),
       values: Object.fromEntries(e.values.map((v) => [v.key, v.value])),
     }));
   }

@@ -89,6 +89,13 @@ export class GroupCoordinator {
     return [...this.#groups.values()].filter((g) => g.state !== 'Dead' && (g.members.size > 0 || g.offsets.size > 0));
   }
 
+  /** Groups with a member from this client id and host (how fetches, which name no group, are attributed). */
+  groupsOfClient(clientId: string, clientHost: string): string[] {
+    const out: string[] = [];
+    for (const g of this.#groups.values()) for (const m of g.members.values()) if (m.clientId === clientId && m.clientHost === clientHost) { out.push(g.groupId); break; }
+    return out;
+  }
+
   get(groupId: string): Group | undefined {
     return this.#groups.get(groupId);
   }

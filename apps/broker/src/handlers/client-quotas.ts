@@ -1,16 +1,17 @@
 import { ErrorCode, type AlterClientQuotasRequest, type DescribeClientQuotasRequest } from '@tributary/protocol';
-import { QUOTA_KEYS, type QuotaEntity, type QuotaKey } from '../quota/quota-store.ts';
+import { GROUP_QUOTA_KEYS, QUOTA_KEYS, type QuotaEntity, type QuotaKey } from '../quota/quota-store.ts';
 import { AclOperation } from '../security/acl.ts';
 import { allowedOnCluster } from '../security/request-guards.ts';
 import type { Handler } from './context.ts';
 
-const ENTITY_TYPES = { user: 'user', 'client-id': 'clientId' } as const;
+const ENTITY_TYPES = { user: 'user', 'client-id': 'clientId', 'consumer-group': 'group' } as const;
 const MATCH_EXACT = 0;
 const MATCH_DEFAULT = 1;
 // MATCH_ANY (2) only requires the entity type to be present.
 
 /** The wire form of an entity: [{entityType, entityName}] with null names for `<default>`. */
 function toWire(e: QuotaEntity) {
+  if (e.group !== undefined) return [{ entityType: 'consumer-group', entityName: e.group }];
   return [...(e.user !== undefined ? [{ entityType: 'user', entityName: e.user }] : []), ...(e.clientId !== undefined ? [{ entityType: 'client-id', entityName: e.clientId }] : [])];
 }
 
@@ -26,15 +27,18 @@ export const handleAlterClientQuotas: Handler = (ctx, request, session) => {
       const entity: QuotaEntity = {};
       for (const part of entry.entity) {
         const field = ENTITY_TYPES[part.entityType as keyof typeof ENTITY_TYPES];
-        if (!field) return fail(ErrorCode.INVALID_REQUEST, `entity type ${part.entityType} is not supported (user, client-id)`);
+        if (!field) return fail(ErrorCode.INVALID_REQUEST, `entity type ${part.entityType} is not supported (user, client-id, consumer-group)`);
+        if (field === 'group' && (part.entityName === null || entry.entity.length > 1)) return fail(ErrorCode.INVALID_REQUEST, 'a consumer-group entity names one group and stands alone');
         if (entity[field] !== undefined) return fail(ErrorCode.INVALID_REQUEST, `entity type ${part.entityType} appears twice`);
-        entity[field] = part.entityName;
+        if (field === 'group') entity.group = part.entityName!;
+        else entity[field] = part.entityName;
       }
       if (Object.keys(entity).length === 0) return fail(ErrorCode.INVALID_REQUEST, 'the entity is empty');
       const set: Partial<Record<QuotaKey, number>> = {};
       const remove: QuotaKey[] = [];
+      const keys: readonly string[] = entity.group !== undefined ? GROUP_QUOTA_KEYS : QUOTA_KEYS;
       for (const op of entry.ops) {
-        if (!(QUOTA_KEYS as readonly string[]).includes(op.key)) return fail(ErrorCode.INVALID_REQUEST, `unknown quota ${op.key} (${QUOTA_KEYS.join(', ')})`);
+        if (!keys.includes(op.key)) return fail(ErrorCode.INVALID_REQUEST, `unknown quota ${op.key} for this entity (${keys.join(', ')})`);
         if (op.remove) remove.push(op.key as QuotaKey);
         else if (!(op.value > 0) || !Number.isFinite(op.value)) return fail(ErrorCode.INVALID_REQUEST, `${op.key} must be a positive number, got ${op.value}`);
         else set[op.key as QuotaKey] = op.value;

@@ -12,6 +12,7 @@ import { effectiveTopicConfigs, validateTopicConfig } from '../topics/topic-conf
 import { TopicError } from '../topics/topic-registry.ts';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed, allowedOnCluster } from '../security/request-guards.ts';
+import { topicLimitProblem } from '../quota/instance-limits.ts';
 import type { BrokerContext, Handler, RequestSession } from './context.ts';
 import { advertisedFor } from '../config/broker-config.ts';
 
@@ -35,6 +36,9 @@ export const handleCreatePartitions: Handler = (ctx: BrokerContext, request, ses
       if (!allowed(ctx, session, Op.ALTER, ResourceType.TOPIC, t.name)) return { name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `${session.principal} may not alter topic ${t.name}` };
       try {
         if (t.assignments !== null && t.assignments.length > 0) throw new TopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'manual replica assignment is not supported');
+        const current = ctx.topics.get(t.name)?.partitions ?? t.count;
+        const limit = t.count > current ? topicLimitProblem(ctx, 0, t.count - current) : null;
+        if (limit) throw new TopicError(ErrorCode.POLICY_VIOLATION, limit);
         ctx.topics.addPartitions(t.name, t.count, req.validateOnly);
         if (!req.validateOnly) ctx.logger.log('info', 'partitions added', { topic: t.name, partitions: t.count });
         return { name: t.name, errorCode: 0, errorMessage: null };

@@ -13,6 +13,7 @@ import type { AclStore } from '../security/acl-store.ts';
 import type { Authorizer } from '../security/authorizer.ts';
 import type { ClientQuotas } from '../quota/client-quotas.ts';
 import type { QuotaStore } from '../quota/quota-store.ts';
+import type { InstanceBandwidth, InstanceLimits } from '../quota/instance-limits.ts';
 
 /** What every handler can reach: the broker's state, never the socket. */
 export interface BrokerContext {
@@ -36,6 +37,8 @@ export interface BrokerContext {
   clientQuotaStore: QuotaStore;
   /** Measures produce/fetch bytes and handler time per quota entity and says how long to throttle. */
   clientQuotas: ClientQuotas;
+  limits: InstanceLimits;
+  bandwidth: InstanceBandwidth;
 }
 
 /**

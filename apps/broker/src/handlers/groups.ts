@@ -1,4 +1,5 @@
 import {
+  defaultJoinGroupResponse,
   ErrorCode,
   type DeleteGroupsRequest,
   type DescribeGroupsRequest,
@@ -15,6 +16,7 @@ import {
 import { Group } from '../group/group.ts';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed, allowedOnCluster } from '../security/request-guards.ts';
+import { groupLimitError } from '../quota/instance-limits.ts';
 import type { BrokerContext, Handler, RequestSession } from './context.ts';
 import { advertisedFor } from '../config/broker-config.ts';
 
@@ -36,6 +38,15 @@ export const handleFindCoordinator: Handler = (ctx: BrokerContext, request, sess
 export const handleJoinGroup: Handler = async (ctx: BrokerContext, request, session) => {
   const req = request.body as JoinGroupRequest;
   const v = request.apiVersion;
+  // A consumer-group quota's member limit (CKafka's per-group limit), on top of group.max.size.
+  const maxMembers = ctx.clientQuotas.groupQuota(req.groupId, 'group_max_members');
+  const group = ctx.groups.get(req.groupId);
+  if (maxMembers !== null && group && !group.members.has(req.memberId) && group.members.size >= maxMembers) return { ...defaultJoinGroupResponse(), errorCode: ErrorCode.GROUP_MAX_SIZE_REACHED };
+  const overLimit = groupLimitError(ctx, req.groupId);
+  if (overLimit) {
+    ctx.logger.log('warn', 'consumer group refused', { group: req.groupId, reason: overLimit.message });
+    return { ...defaultJoinGroupResponse(), errorCode: overLimit.errorCode };
+  }
   const result = await ctx.groups.join({
     groupId: req.groupId,
     memberId: req.memberId,

@@ -3,6 +3,7 @@ import { advertisedFor, settingNumber } from '../config/broker-config.ts';
 import { TopicError, topicNameProblem, type TopicState } from '../topics/topic-registry.ts';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed, allowedOnCluster } from '../security/request-guards.ts';
+import { topicLimitProblem } from '../quota/instance-limits.ts';
 import type { BrokerContext, Handler } from './context.ts';
 
 export const handleMetadata: Handler = (ctx: BrokerContext, request, session) => {
@@ -23,6 +24,8 @@ export const handleMetadata: Handler = (ctx: BrokerContext, request, session) =>
     }
     if (!topic && autoCreate && !topicNameProblem(name)) {
       try {
+        const limit = topicLimitProblem(ctx, 1, settingNumber(ctx.config, 'num.partitions'));
+        if (limit) throw new TopicError(ErrorCode.POLICY_VIOLATION, limit);
         topic = ctx.topics.create(name, settingNumber(ctx.config, 'num.partitions'));
         ctx.logger.log('info', 'topic auto-created', { topic: name, partitions: topic.partitions });
         // Kafka answers LEADER_NOT_AVAILABLE while a new topic's leaders are elected; here they exist at once.

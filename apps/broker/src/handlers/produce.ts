@@ -2,6 +2,7 @@ import { ErrorCode, validateProducedBlob, type ProduceRequest } from '@tributary
 import { topicNumber } from '../topics/topic-configs.ts';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed } from '../security/request-guards.ts';
+import { diskFullProblem } from '../quota/instance-limits.ts';
 import type { BrokerContext, Handler } from './context.ts';
 
 const problemCode = { CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE, UNSUPPORTED_FOR_MESSAGE_FORMAT: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, MESSAGE_TOO_LARGE: ErrorCode.MESSAGE_TOO_LARGE, INVALID_RECORD: ErrorCode.INVALID_RECORD } as const;
@@ -24,6 +25,8 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request, sessio
         ctx.logger.log('warn', 'produce refused', { topic: t.name, partition: p.index, errorCode, errorMessage });
         return { index: p.index, errorCode, baseOffset: -1n, ...(request.apiVersion >= 8 ? { errorMessage } : {}) };
       };
+      const diskFull = diskFullProblem(ctx);
+      if (diskFull) return fail(ErrorCode.POLICY_VIOLATION, diskFull);
       if (!writable) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `${session.principal} may not write to ${t.name}`);
       if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) return fail(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${req.acks}`);
       const log = ctx.topics.log(t.name, p.index);

@@ -1,6 +1,7 @@
 import { ErrorCode, type CreateTopicsRequest, type DeleteTopicsRequest } from '@tributary/protocol';
 import { settingNumber } from '../config/broker-config.ts';
 import { validateTopicConfig } from '../topics/topic-configs.ts';
+import { topicLimitProblem } from '../quota/instance-limits.ts';
 import { TopicError } from '../topics/topic-registry.ts';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed, allowedOnCluster } from '../security/request-guards.ts';
@@ -25,6 +26,8 @@ export const handleCreateTopics: Handler = (ctx: BrokerContext, request, session
         const rf = t.replicationFactor === -1 ? settingNumber(ctx.config, 'default.replication.factor') : t.replicationFactor;
         if (t.assignments.length > 0) throw new TopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'manual replica assignment is not supported');
         if (rf !== 1) throw new TopicError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${rf} is larger than the 1 available broker`);
+        const limit = topicLimitProblem(ctx, 1, partitions);
+        if (limit) throw new TopicError(ErrorCode.POLICY_VIOLATION, limit);
         const configs: Record<string, string> = {};
         for (const c of t.configs) {
           validateTopicConfig(c.name, c.value);

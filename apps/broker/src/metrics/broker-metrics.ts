@@ -16,7 +16,28 @@ export class BrokerMetrics {
   readonly connections = new Gauge({ name: 'tributary_broker_connections', help: 'Open client connections', registers: [this.registry] });
   #server: Server | null = null;
 
-  constructor(topics: TopicRegistry) {
+  constructor(topics: TopicRegistry, diskCapacityBytes = -1) {
+    // Disk alerts at 80% and 95% of the capacity the instance bought (none when unlimited).
+    if (diskCapacityBytes > 0) {
+      new Gauge({
+        name: 'tributary_broker_disk_usage_ratio',
+        help: 'Log bytes over the instance disk capacity',
+        registers: [this.registry],
+        collect() {
+          this.set(topics.totalBytes / diskCapacityBytes);
+        },
+      });
+      new Gauge({
+        name: 'tributary_broker_disk_alert',
+        help: '1 when disk usage is at or above the threshold (0.8, 0.95)',
+        labelNames: ['threshold'],
+        registers: [this.registry],
+        collect() {
+          const ratio = topics.totalBytes / diskCapacityBytes;
+          for (const t of [0.8, 0.95]) this.set({ threshold: String(t) }, ratio >= t ? 1 : 0);
+        },
+      });
+    }
     new Gauge({
       name: 'tributary_broker_partitions',
       help: 'Partitions hosted',

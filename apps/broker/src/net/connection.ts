@@ -198,11 +198,23 @@ export class Connection {
     if (apiKey === ApiKey.Produce) {
       this.#ctx.metrics.clientBytes.inc({ direction: 'in', ...labels }, requestBytes);
       apply('producer_byte_rate', requestBytes);
+      throttle = Math.max(throttle, this.#ctx.bandwidth.record('produce', requestBytes));
     } else if (apiKey === ApiKey.Fetch && body) {
       let bytes = 0;
       for (const t of (body as { responses: { partitions: { records: Buffer | null }[] }[] }).responses) for (const p of t.partitions) bytes += p.records?.length ?? 0;
       this.#ctx.metrics.clientBytes.inc({ direction: 'out', ...labels }, bytes);
       apply('consumer_byte_rate', bytes);
+      throttle = Math.max(throttle, this.#ctx.bandwidth.record('fetch', bytes));
+      // Fetch names no group: the groups this connection's client (id and host) is a member of share
+      // its bytes, and the most throttled of them holds it.
+      for (const groupId of this.#ctx.groups.groupsOfClient(clientId, `/${session.host}`)) {
+        const t = quotas.recordGroup(groupId, bytes);
+        if (t > 0) {
+          this.#ctx.metrics.throttleMs.inc({ quota: 'group_consumer_byte_rate', user, client_id: clientId }, t);
+          this.#ctx.metrics.throttleEvents.inc({ quota: 'group_consumer_byte_rate', user, client_id: clientId });
+        }
+        throttle = Math.max(throttle, t);
+      }
     }
     // request_percentage: 100 means one request-handler thread's whole time (1000 ms per second), so
     // recording handler ms / 10 makes the measured rate a percentage, comparable with the bound.

@@ -50,6 +50,23 @@ export class ClientQuotas {
     return null;
   }
 
+  /** A consumer group's own quota value (consumer_byte_rate or group_max_members), if it has one. */
+  groupQuota(groupId: string, key: 'consumer_byte_rate' | 'group_max_members'): number | null {
+    return this.#store.all().find((e) => e.entity.group === groupId)?.values[key] ?? null;
+  }
+
+  /** Records a group member's fetched bytes against the group's shared rate; returns the throttle. */
+  recordGroup(groupId: string, bytes: number): number {
+    const bound = this.groupQuota(groupId, 'consumer_byte_rate');
+    if (bound === null) return 0;
+    const id = `group\u0000${groupId}`;
+    let rate = this.#rates.get(id);
+    if (!rate) this.#rates.set(id, (rate = new SampledRate(this.#samples, this.#sampleMs)));
+    const now = this.#now();
+    rate.record(bytes, now);
+    return throttleMs(rate.rate(now), bound, rate.windowMs);
+  }
+
   /** Records usage and returns how long the client must wait (0 when within its quota or unbounded). */
   record(user: string, clientId: string, key: QuotaKey, amount: number): { throttleMs: number; decision: QuotaDecision | null } {
     const decision = this.resolve(user, clientId, key);

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 
 /** Kafka's client-quota keys. */
 export const QUOTA_KEYS = ['producer_byte_rate', 'consumer_byte_rate', 'request_percentage', 'controller_mutation_rate'] as const;
-export type QuotaKey = (typeof QUOTA_KEYS)[number];
+/** Keys of Tributary's consumer-group quotas (CKafka's group throttle rules; not a Kafka entity type). */
+export const GROUP_QUOTA_KEYS = ['consumer_byte_rate', 'group_max_members'] as const;
+export type QuotaKey = (typeof QUOTA_KEYS)[number] | (typeof GROUP_QUOTA_KEYS)[number];
 
 /**
  * A quota entity as Kafka names it: a user, a client id, or both; `null` is the `<default>` entity of
@@ -12,6 +14,8 @@ export type QuotaKey = (typeof QUOTA_KEYS)[number];
 export interface QuotaEntity {
   user?: string | null;
   clientId?: string | null;
+  /** A consumer group (entity type `consumer-group`, alone): its members' fetches share one byte rate. */
+  group?: string;
 }
 
 export interface QuotaEntry {
@@ -26,7 +30,7 @@ export interface QuotaStore {
   alter(entity: QuotaEntity, set: Partial<Record<QuotaKey, number>>, remove: QuotaKey[]): void;
 }
 
-export const entityKey = (e: QuotaEntity): string => JSON.stringify([e.user === undefined ? 'absent' : e.user, e.clientId === undefined ? 'absent' : e.clientId]);
+export const entityKey = (e: QuotaEntity): string => JSON.stringify([e.user === undefined ? 'absent' : e.user, e.clientId === undefined ? 'absent' : e.clientId, e.group ?? 'absent']);
 
 export class FileQuotaStore implements QuotaStore {
   readonly #file: string;

@@ -1,0 +1,81 @@
+import { ErrorCode } from '@tributary/protocol';
+import type { BrokerConfig } from '../config/broker-config.ts';
+import type { BrokerContext } from '../handlers/context.ts';
+import { SampledRate, throttleMs } from './rate.ts';
+
+/**
+ * What the user bought, enforced in the data plane: the operator sets these `tributary.instance.*`
+ * settings from the instance spec. -1 means unlimited. Counts refuse the request that would go past
+ * them with POLICY_VIOLATION and a message naming the limit; bandwidth is throttled, never dropped;
+ * a full disk refuses produce (retention and compaction go on freeing space).
+ */
+export interface InstanceLimits {
+  maxTopics: number;
+  maxPartitions: number;
+  maxConsumerGroups: number;
+  diskBytes: number;
+  produceByteRate: number;
+  fetchByteRate: number;
+}
+
+export function instanceLimits(config: BrokerConfig): InstanceLimits {
+  const n = (k: keyof BrokerConfig['settings']) => Number(config.settings[k]);
+  return {
+    maxTopics: n('tributary.instance.max.topics'),
+    maxPartitions: n('tributary.instance.max.partitions'),
+    maxConsumerGroups: n('tributary.instance.max.consumer.groups'),
+    diskBytes: n('tributary.instance.disk.bytes'),
+    produceByteRate: n('tributary.instance.produce.byte.rate'),
+    fetchByteRate: n('tributary.instance.fetch.byte.rate'),
+  };
+}
+
+const userTopics = (ctx: BrokerContext) => ctx.topics.list().filter((t) => !t.name.startsWith('__'));
+
+/** Why creating `topics` more topics with `partitions` more partitions in total is refused, or null. */
+export function topicLimitProblem(ctx: BrokerContext, topics: number, partitions: number): string | null {
+  const { maxTopics, maxPartitions } = ctx.limits;
+  const existing = userTopics(ctx);
+  if (maxTopics >= 0 && existing.length + topics > maxTopics) return `the instance's topic limit is ${maxTopics}; ${existing.length} exist`;
+  const used = existing.reduce((n, t) => n + t.partitions, 0);
+  if (maxPartitions >= 0 && used + partitions > maxPartitions) return `the instance's partition limit is ${maxPartitions}; ${used} exist and this needs ${partitions} more`;
+  return null;
+}
+
+/** POLICY_VIOLATION for a JoinGroup that would create one consumer group too many; existing groups go on. */
+export function groupLimitError(ctx: BrokerContext, groupId: string): { errorCode: number; message: string } | null {
+  const max = ctx.limits.maxConsumerGroups;
+  if (max < 0) return null;
+  const active = ctx.groups.groups();
+  if (active.some((g) => g.groupId === groupId) || active.length < max) return null;
+  return { errorCode: ErrorCode.POLICY_VIOLATION, message: `the instance's consumer-group limit is ${max}; ${active.length} groups exist` };
+}
+
+/** Why produce is refused for lack of disk, or null. */
+export function diskFullProblem(ctx: BrokerContext): string | null {
+  const capacity = ctx.limits.diskBytes;
+  if (capacity < 0) return null;
+  const used = ctx.topics.totalBytes;
+  return used >= capacity ? `the instance's disk capacity of ${capacity} bytes is full (${used} used); retention frees space as segments expire` : null;
+}
+
+/** The instance's total produce/fetch bandwidth (the tier it pays for), shared by every client. */
+export class InstanceBandwidth {
+  readonly #produce: SampledRate;
+  readonly #fetch: SampledRate;
+  readonly #limits: InstanceLimits;
+
+  constructor(limits: InstanceLimits, samples: number, sampleMs: number) {
+    this.#limits = limits;
+    this.#produce = new SampledRate(samples, sampleMs);
+    this.#fetch = new SampledRate(samples, sampleMs);
+  }
+
+  record(direction: 'produce' | 'fetch', bytes: number, now = Date.now()): number {
+    const bound = direction === 'produce' ? this.#limits.produceByteRate : this.#limits.fetchByteRate;
+    if (bound < 0) return 0;
+    const rate = direction === 'produce' ? this.#produce : this.#fetch;
+    rate.record(bytes, now);
+    return throttleMs(rate.rate(now), bound, rate.windowMs);
+  }
+}
