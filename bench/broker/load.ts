@@ -29,9 +29,14 @@ export interface LoadResult {
  * Sends the requests round-robin on one connection with up to `inFlight` outstanding, for `ms`.
  * `intervalMs` > 0 paces sends instead (for latency at a fixed rate).
  */
-export function drive(port: number, requests: Buffer[], payloadPerRequest: number, ms: number, inFlight = 8, intervalMs = 0): Promise<LoadResult> {
+export function drive(target: number | (() => Promise<Socket>), requests: Buffer[], payloadPerRequest: number, ms: number, inFlight = 8, intervalMs = 0): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const socket: Socket = connect({ host: '127.0.0.1', port });
+    // A port means a plain loopback connection; a factory hands over a connected (TLS, SASL) socket.
+    const opened: Promise<Socket> = typeof target === 'number' ? new Promise((ok, fail) => {
+      const s = connect({ host: '127.0.0.1', port: target }, () => ok(s));
+      s.once('error', fail);
+    }) : target();
+    const run = (socket: Socket) => {
     socket.setNoDelay(true);
     const frames = new FrameReader(64 << 20);
     const sentAt: number[] = [];
@@ -52,7 +57,7 @@ export function drive(port: number, requests: Buffer[], payloadPerRequest: numbe
       socket.destroy();
       resolve({ requests: done, payloadBytes: done * payloadPerRequest, seconds: (performance.now() - started) / 1000, latenciesMs });
     };
-    socket.on('connect', () => {
+    {
       started = performance.now();
       stopAt = started + ms;
       if (intervalMs > 0) {
@@ -62,7 +67,7 @@ export function drive(port: number, requests: Buffer[], payloadPerRequest: numbe
         }, intervalMs);
       }
       else for (let i = 0; i < inFlight; i++) send();
-    });
+    }
     socket.on('data', (chunk) => {
       for (const _frame of frames.push(chunk)) {
         latenciesMs.push(performance.now() - sentAt[done]!);
@@ -74,6 +79,8 @@ export function drive(port: number, requests: Buffer[], payloadPerRequest: numbe
       }
     });
     socket.on('error', reject);
+    };
+    opened.then(run, reject);
   });
 }
 

@@ -3,7 +3,7 @@ import { ClientQuotas } from './client-quotas.ts';
 import type { QuotaEntry, QuotaStore } from './quota-store.ts';
 import { SampledRate, throttleMs } from './rate.ts';
 
-const storeOf = (entries: QuotaEntry[]): QuotaStore => ({ all: () => entries, alter: () => undefined });
+const storeOf = (entries: QuotaEntry[]): QuotaStore => ({ all: () => entries, alter: () => undefined, version: 0 });
 
 describe('quota precedence (Kafka order)', () => {
   const store = storeOf([
@@ -54,5 +54,18 @@ describe('throttling', () => {
     expect(q.record('bob', 'c', 'producer_byte_rate', 50).throttleMs).toBe(0);
     now = 5000;
     expect(q.record('alice', 'c', 'producer_byte_rate', 50).throttleMs).toBe(0);
+  });
+});
+
+describe('resolution cache', () => {
+  it('sees a quota change as soon as the store changes', () => {
+    const entries: QuotaEntry[] = [{ entity: { clientId: 'etl' }, values: { producer_byte_rate: 7 } }];
+    const store = { all: () => entries, alter: () => undefined, version: 0 };
+    const q = new ClientQuotas(store);
+    expect(q.resolve('u', 'etl', 'producer_byte_rate')?.bound).toBe(7);
+    entries[0] = { entity: { clientId: 'etl' }, values: { producer_byte_rate: 9 } };
+    expect(q.resolve('u', 'etl', 'producer_byte_rate')?.bound).toBe(7); // cached: the store did not say it changed
+    store.version++;
+    expect(q.resolve('u', 'etl', 'producer_byte_rate')?.bound).toBe(9);
   });
 });

@@ -32,6 +32,8 @@ export class ClientQuotas {
   readonly #samples: number;
   readonly #sampleMs: number;
   readonly #now: () => number;
+  /** Resolved quota per user/client/key, valid while the store's version is unchanged (the hot path). */
+  readonly #resolved = new Map<string, { version: number; decision: QuotaDecision | null; rateId: string | null }>();
 
   constructor(store: QuotaStore, options: { samples?: number; sampleMs?: number; now?: () => number } = {}) {
     this.#store = store;
@@ -42,6 +44,23 @@ export class ClientQuotas {
 
   /** Which quota applies to a user/client pair (user is the principal's name; '' when anonymous). */
   resolve(user: string, clientId: string, key: QuotaKey): QuotaDecision | null {
+    return this.#cached(user, clientId, key).decision;
+  }
+
+  #cached(user: string, clientId: string, key: QuotaKey): { decision: QuotaDecision | null; rateId: string | null } {
+    const cacheKey = `${key}\u0000${user}\u0000${clientId}`;
+    const hit = this.#resolved.get(cacheKey);
+    if (hit && hit.version === this.#store.version) return hit;
+    const decision = this.#resolveUncached(user, clientId, key);
+    // One rate per resolved entity; a <default> part stands for each actual user/client separately.
+    const rateId = decision && `${key}\u0000${entityKey(decision.entity)}\u0000${decision.entity.user === null ? user : ''}\u0000${decision.entity.clientId === null ? clientId : ''}`;
+    const entry = { version: this.#store.version, decision, rateId };
+    if (this.#resolved.size > 100_000) this.#resolved.clear();
+    this.#resolved.set(cacheKey, entry);
+    return entry;
+  }
+
+  #resolveUncached(user: string, clientId: string, key: QuotaKey): QuotaDecision | null {
     const entries = this.#store.all();
     for (const entity of candidates(user, clientId)) {
       const found = entries.find((e) => entityKey(e.entity) === entityKey(entity) && e.values[key] !== undefined);
@@ -69,9 +88,8 @@ export class ClientQuotas {
 
   /** Records usage and returns how long the client must wait (0 when within its quota or unbounded). */
   record(user: string, clientId: string, key: QuotaKey, amount: number): { throttleMs: number; decision: QuotaDecision | null } {
-    const decision = this.resolve(user, clientId, key);
-    if (!decision) return { throttleMs: 0, decision: null };
-    const id = `${key}\u0000${entityKey(decision.entity)}\u0000${decision.entity.user === null ? user : ''}\u0000${decision.entity.clientId === null ? clientId : ''}`;
+    const { decision, rateId: id } = this.#cached(user, clientId, key);
+    if (!decision || !id) return { throttleMs: 0, decision: null };
     let rate = this.#rates.get(id);
     if (!rate) this.#rates.set(id, (rate = new SampledRate(this.#samples, this.#sampleMs)));
     const now = this.#now();

@@ -26,6 +26,8 @@ export interface QuotaEntry {
 /** Where client quotas live: a file per broker now, shared cluster metadata once the cluster exists. */
 export interface QuotaStore {
   all(): readonly QuotaEntry[];
+  /** Changes with every alteration, so that resolved quotas can be cached until then. */
+  readonly version: number;
   /** Sets and removes values of one entity; an entity left without values disappears. */
   alter(entity: QuotaEntity, set: Partial<Record<QuotaKey, number>>, remove: QuotaKey[]): void;
 }
@@ -35,6 +37,7 @@ export const entityKey = (e: QuotaEntity): string => JSON.stringify([e.user === 
 export class FileQuotaStore implements QuotaStore {
   readonly #file: string;
   #entries: QuotaEntry[];
+  version = 0;
 
   constructor(dataDir: string) {
     this.#file = join(dataDir, 'client-quotas.json');
@@ -52,6 +55,7 @@ export class FileQuotaStore implements QuotaStore {
     for (const k of remove) delete values[k];
     this.#entries = this.#entries.filter((e) => entityKey(e.entity) !== key);
     if (Object.keys(values).length > 0) this.#entries.push({ entity, values });
+    this.version++;
     writeFileSync(`${this.#file}.tmp`, JSON.stringify(this.#entries, null, 1));
     renameSync(`${this.#file}.tmp`, this.#file);
   }
