@@ -61,6 +61,25 @@ describe('client quotas (kafkajs)', () => {
     expect(await admin.describeClientQuotas()).toEqual([{ entity: { clientId: 'throttled-producer' }, values: { producer_byte_rate: MB } }]);
   });
 
+  it('refuses invalid quota values with INVALID_REQUEST', async () => {
+    await expect(admin.alterClientQuotas({ clientId: 'x' }, { producer_byte_rate: -5 })).rejects.toMatchObject({ errorName: 'INVALID_REQUEST' });
+  });
+
+  it('controller_mutation_rate: topic creation past the rate gets THROTTLING_QUOTA_EXCEEDED, and succeeds after the throttle', async () => {
+    await admin.alterClientQuotas({ clientId: 'mutator' }, { controller_mutation_rate: 2 });
+    const mutator = await KafkaAdminClient.connect(broker.bootstrap, { clientId: 'mutator' });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 6; i++) outcomes.push((await mutator.createTopics([{ name: `mutated-${i}`, partitions: 2, replicationFactor: 1 }])).get(`mutated-${i}`)?.errorName ?? 'ok');
+    expect(outcomes.slice(0, 2)).toEqual(['ok', 'ok']);
+    expect(outcomes).toContain('THROTTLING_QUOTA_EXCEEDED');
+    // The 3 s window forgets the burst; the refused topic can be created then.
+    const refused = outcomes.indexOf('THROTTLING_QUOTA_EXCEEDED');
+    await new Promise((r) => setTimeout(r, 3_500));
+    expect((await mutator.createTopics([{ name: `mutated-${refused}`, partitions: 2, replicationFactor: 1 }])).get(`mutated-${refused}`)).toBeNull();
+    mutator.close();
+    await admin.alterClientQuotas({ clientId: 'mutator' }, { controller_mutation_rate: null });
+  });
+
   it('holds a producer to 1 MB/s ± 15% over 20 s without errors, while an unthrottled one runs faster', { timeout: 90_000 }, async () => {
     // The machine must be able to go well past the quota, or a low figure would prove nothing.
     const free = await produceFor('free-producer', 4_000, 1_000);

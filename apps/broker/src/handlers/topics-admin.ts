@@ -2,6 +2,7 @@ import { ErrorCode, type CreateTopicsRequest, type DeleteTopicsRequest } from '@
 import { settingNumber } from '../config/broker-config.ts';
 import { validateTopicConfig } from '../topics/topic-configs.ts';
 import { topicLimitProblem } from '../quota/instance-limits.ts';
+import { MutationGate } from '../quota/mutation-gate.ts';
 import { TopicError } from '../topics/topic-registry.ts';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed, allowedOnCluster } from '../security/request-guards.ts';
@@ -11,9 +12,8 @@ import type { BrokerContext, Handler } from './context.ts';
 export const handleCreateTopics: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as CreateTopicsRequest;
   const v = request.apiVersion;
-  return {
-    throttleTimeMs: 0,
-    topics: req.topics.map((t) => {
+  const gate = new MutationGate(ctx, session, v >= 6);
+  const topics = req.topics.map((t) => {
       const result = (errorCode: number, errorMessage: string | null, numPartitions = -1) => ({
         name: t.name,
         errorCode,
@@ -21,6 +21,7 @@ export const handleCreateTopics: Handler = (ctx: BrokerContext, request, session
         ...(v >= 5 ? { numPartitions, replicationFactor: errorCode ? -1 : 1 } : {}),
       });
       if (!allowedOnCluster(ctx, session, Op.CREATE) && !allowed(ctx, session, Op.CREATE, ResourceType.TOPIC, t.name)) return result(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `${session.principal} may not create topic ${t.name}`);
+      if (gate.refuse()) return result(ErrorCode.THROTTLING_QUOTA_EXCEEDED, 'the controller mutation rate quota is exceeded; retry after throttle_time_ms');
       try {
         const partitions = t.numPartitions === -1 ? settingNumber(ctx.config, 'num.partitions') : t.numPartitions;
         const rf = t.replicationFactor === -1 ? settingNumber(ctx.config, 'default.replication.factor') : t.replicationFactor;
@@ -35,32 +36,37 @@ export const handleCreateTopics: Handler = (ctx: BrokerContext, request, session
           configs[c.name] = c.value;
         }
         const topic = ctx.topics.create(t.name, partitions, configs, req.validateOnly);
-        if (!req.validateOnly) ctx.logger.log('info', 'topic created', { topic: t.name, partitions });
+        if (!req.validateOnly) {
+          ctx.logger.log('info', 'topic created', { topic: t.name, partitions });
+          gate.record(partitions);
+        }
         return result(0, null, topic.partitions);
       } catch (err) {
         if (err instanceof TopicError) return result(err.errorCode, err.message);
         throw err;
       }
-    }),
-  };
+    });
+  return { throttleTimeMs: gate.throttleMs, topics };
 };
 
 export const handleDeleteTopics: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as DeleteTopicsRequest;
   const v = request.apiVersion;
   const names = v >= 6 ? req.topics.map((t) => t.name ?? ctx.topics.byId(t.topicId)?.name ?? '') : req.topicNames;
-  return {
-    throttleTimeMs: 0,
-    responses: names.map((name) => {
+  const gate = new MutationGate(ctx, session, v >= 5);
+  const responses = names.map((name) => {
       if (!allowed(ctx, session, Op.DELETE, ResourceType.TOPIC, name)) return { name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, ...(v >= 5 ? { errorMessage: `${session.principal} may not delete topic ${name}` } : {}) };
+      if (gate.refuse()) return { name, errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED, ...(v >= 5 ? { errorMessage: 'the controller mutation rate quota is exceeded; retry after throttle_time_ms' } : {}) };
       try {
+        const partitions = ctx.topics.get(name)?.partitions ?? 0;
         ctx.topics.delete(name);
+        gate.record(partitions);
         ctx.logger.log('info', 'topic deleted', { topic: name });
         return { name, errorCode: 0 };
       } catch (err) {
         if (err instanceof TopicError) return { name, errorCode: err.errorCode, ...(v >= 5 ? { errorMessage: err.message } : {}) };
         throw err;
       }
-    }),
-  };
+    });
+  return { throttleTimeMs: gate.throttleMs, responses };
 };

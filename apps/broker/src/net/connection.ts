@@ -219,6 +219,9 @@ export class Connection {
     // request_percentage: 100 means one request-handler thread's whole time (1000 ms per second), so
     // recording handler ms / 10 makes the measured rate a percentage, comparable with the bound.
     if (quotas.resolve(user, clientId, 'request_percentage')) apply('request_percentage', handlerMs / 10);
+    // Handlers that meter their own quota (topic mutations) put it in throttle_time_ms.
+    const own = (body as { throttleTimeMs?: unknown } | undefined)?.throttleTimeMs;
+    if (typeof own === 'number' && own > 0) throttle = Math.max(throttle, own);
     return throttle;
   }
 

@@ -69,6 +69,18 @@ export class ClientQuotas {
     return null;
   }
 
+  /**
+   * controller_mutation_rate (KIP-599): partitions created or deleted per second. `wouldExceed`
+   * asks before a mutation (new request versions are refused with THROTTLING_QUOTA_EXCEEDED once
+   * the client is over its rate); `record` counts a mutation that happened and answers the throttle.
+   */
+  mutationThrottle(user: string, clientId: string): number {
+    const { decision, rateId } = this.#cached(user, clientId, 'controller_mutation_rate');
+    if (!decision || !rateId) return 0;
+    const rate = this.#rates.get(rateId);
+    return rate ? throttleMs(rate.rate(this.#now()), decision.bound, rate.windowMs) : 0;
+  }
+
   /** A consumer group's own quota value (consumer_byte_rate or group_max_members), if it has one. */
   groupQuota(groupId: string, key: 'consumer_byte_rate' | 'group_max_members'): number | null {
     return this.#store.all().find((e) => e.entity.group === groupId)?.values[key] ?? null;
