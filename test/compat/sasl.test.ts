@@ -17,6 +17,8 @@ const { Kafka, logLevel } = require('kafkajs');
 const run = promisify(execFile);
 
 const PASSWORDS = { alice: 'alice-Secret-256-pw', bob: 'bob-Secret-512-pw' };
+// The test key is not encrypted; the setting is still a secret that must never be echoed back.
+const KEY_PASSWORD = 'keystore-Secret-pw';
 let cert: TestCertificate;
 let broker: BrokerProcess;
 let admin: KafkaAdminClient;
@@ -25,7 +27,7 @@ beforeAll(async () => {
   cert = makeTestCertificate();
   broker = await startBroker({
     extraListeners: ['SASL_PLAINTEXT', 'SASL_SSL', 'SSL'],
-    settings: { 'sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN', 'ssl.keystore.location': cert.keystore, 'connection.failed.authentication.delay.ms': '10' },
+    settings: { 'sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN', 'ssl.keystore.location': cert.keystore, 'ssl.key.password': KEY_PASSWORD, 'connection.failed.authentication.delay.ms': '10' },
   });
   admin = await KafkaAdminClient.connect(broker.bootstrap);
   const created = await admin.alterUserScramCredentials([
@@ -174,9 +176,17 @@ describe('SASL login with real clients', () => {
     expect(closed.bytes).toBe(0);
   });
 
-  it('never writes a password to its log, and logs failures with the client address', () => {
+  it('never writes a password to its log or returns one in its configs, and logs failures with the client address', async () => {
+    // Broker configs need DESCRIBE_CONFIGS on the cluster: the internal PLAINTEXT listener has it here.
+    const configs = new Kafka({ clientId: 'configs', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
+    await configs.connect();
+    const described = await configs.describeConfigs({ includeSynonyms: false, resources: [{ type: 4, name: '1' }] });
+    await configs.disconnect();
+    const entries = described.resources[0].configEntries as { configName: string; configValue: string | null; isSensitive: boolean }[];
+    expect(entries.find((e) => e.configName === 'ssl.key.password')).toMatchObject({ configValue: null, isSensitive: true });
+    expect(entries.find((e) => e.configName === 'ssl.keystore.location')?.configValue).toBe(cert.keystore);
     const log = broker.output();
-    for (const secret of [...Object.values(PASSWORDS), 'wrong-password']) expect(log).not.toContain(secret);
+    for (const secret of [...Object.values(PASSWORDS), KEY_PASSWORD, 'wrong-password']) expect(log).not.toContain(secret);
     expect(log).toMatch(/"authentication failed".*"peer":"127\.0\.0\.1:\d+"/);
   });
 });

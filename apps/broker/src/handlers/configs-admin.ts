@@ -76,7 +76,11 @@ export const handleDescribeConfigs: Handler = (ctx: BrokerContext, request, sess
         errorCode: 0,
         configs: entries
           .filter((e) => wanted === null || wanted.includes(e.name))
-          .map((e) => ({ name: e.name, value: e.value, readOnly: r.resourceType === BROKER, isSensitive: false, ...(v === 0 ? { isDefault: e.isDefault } : { configSource: e.source }) })),
+          .map((e) => {
+            // Secrets (ssl.key.password …) are never sent back, as Kafka marks password configs sensitive.
+            const sensitive = e.name.endsWith('.password');
+            return { name: e.name, value: sensitive ? null : e.value, readOnly: r.resourceType === BROKER, isSensitive: sensitive, ...(v === 0 ? { isDefault: e.isDefault } : { configSource: e.source }) };
+          }),
       };
     }),
   };
