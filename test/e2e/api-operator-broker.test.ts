@@ -9,6 +9,7 @@ import { buildApp, createReconcileQueue, type ReconcileQueue } from '../../apps/
 import { ensureBootstrapKey } from '../../apps/api/src/bootstrap.ts';
 import { PgStore } from '../../apps/api/src/store/pg-store.ts';
 import { startOperatorWorker } from '../../apps/operator/src/jobs/worker.ts';
+import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { InstanceReconciler } from '../../apps/operator/src/reconcile/instance-reconciler.ts';
 import { LocalRuntime } from '../../apps/operator/src/runtimes/local/local-runtime.ts';
 import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
@@ -104,6 +105,32 @@ it('creates an instance and a topic over REST, runs them, serves Kafka clients, 
 
   const ops = (await api('GET', `/v1/operations/${created.json().operation.id}`)).json();
   expect(ops.state).toBe('Succeeded');
+
+  // A SCRAM user, an ACL and quotas through the API reach the broker through the operator.
+  expect((await api('POST', `/v1/instances/${id}/users`, { name: 'orders-app', password: 'orders-app-password', mechanism: 'SCRAM-SHA-256' })).statusCode).toBe(202);
+  expect((await api('POST', `/v1/instances/${id}/acls`, { resourceType: 'TOPIC', resourceName: 'orders', patternType: 'LITERAL', principal: 'User:orders-app', operation: 'WRITE' })).statusCode).toBe(202);
+  expect((await api('POST', `/v1/instances/${id}/client-quotas`, { clientId: 'batch-loader', producerByteRate: 1048576 })).statusCode).toBe(202);
+  expect((await api('POST', `/v1/instances/${id}/consumer-group-quotas`, { group: 'billing', consumerByteRate: 2097152, maxMembers: 5 })).statusCode).toBe(202);
+  const admin = await KafkaAdminClient.connect(bootstrap);
+  const applied = await until(async () => {
+    const users = await admin.describeUserScramCredentials(null);
+    const acls = await admin.describeAcls();
+    const quotas = await admin.describeClientQuotas();
+    return users.has('orders-app') && acls.length === 1 && quotas.length === 2 ? { users, acls, quotas } : null;
+  }, 'users, ACLs and quotas to reach the broker');
+  expect(applied.users.get('orders-app')).toEqual([{ mechanism: 'SCRAM-SHA-256', iterations: 8192 }]);
+  expect(applied.acls).toEqual([{ resourceType: 'TOPIC', resourceName: 'orders', patternType: 'LITERAL', principal: 'User:orders-app', host: '*', operation: 'WRITE', permission: 'ALLOW' }]);
+  expect(applied.quotas).toContainEqual({ entity: { clientId: 'batch-loader' }, values: { producer_byte_rate: 1048576 } });
+  expect(applied.quotas).toContainEqual({ entity: { group: 'billing' }, values: { consumer_byte_rate: 2097152, group_max_members: 5 } });
+  // The user logs in with the password given to the API (the broker only ever saw its salted form).
+  const asUser = await KafkaAdminClient.connect(bootstrap, { sasl: { mechanism: 'SCRAM-SHA-256', username: 'orders-app', password: 'orders-app-password' } }).catch((err: Error) => err);
+  // The local runtime's only listener is PLAINTEXT, which does not speak SASL: the login is refused as Kafka would.
+  expect(asUser).toBeInstanceOf(Error);
+  // Drift: an ACL and a user added behind the control plane's back are removed on the next resync.
+  await admin.createAcls([{ resourceType: 'TOPIC', resourceName: '*', patternType: 'LITERAL', principal: 'User:intruder', host: '*', operation: 'ALL', permission: 'ALLOW' }]);
+  await admin.alterUserScramCredentials([{ user: 'intruder', mechanism: 'SCRAM-SHA-512', password: 'intruder-password' }]);
+  await until(async () => ((await admin.describeAcls()).length === 1 && !(await admin.describeUserScramCredentials(null)).has('intruder') ? true : null), 'drift to be corrected');
+  admin.close();
 
   expect((await api('DELETE', `/v1/instances/${id}?force=true`)).statusCode).toBe(202);
   await until(async () => ((await runtime.observe(id)) === null ? true : null), 'the instance processes and data to be gone');

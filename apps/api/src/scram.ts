@@ -3,7 +3,12 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 export type ScramMechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
 
 /** What a broker needs to verify a SCRAM login (RFC 5802 §3); the password itself is not kept. */
-export interface ScramCredential { mechanism: ScramMechanism; iterations: number; salt: string; storedKey: string; serverKey: string }
+/**
+ * `saltedPassword` is kept too: Kafka's AlterUserScramCredentials carries salt + salted password, so
+ * the operator needs it to (re)apply the user to brokers; it is never returned by the API. It is a
+ * password equivalent for SCRAM logins, like the broker's own credential files.
+ */
+export interface ScramCredential { mechanism: ScramMechanism; iterations: number; salt: string; storedKey: string; serverKey: string; saltedPassword: string }
 
 /**
  * SaltedPassword := Hi(password, salt, i) (PBKDF2 with HMAC-H), ClientKey := HMAC(SaltedPassword,
@@ -19,5 +24,6 @@ export function scramCredential(password: string, mechanism: ScramMechanism, ite
     mechanism, iterations, salt: salt.toString('base64'),
     storedKey: createHash(h).update(clientKey).digest('base64'),
     serverKey: createHmac(h, salted).update('Server Key').digest('base64'),
+    saltedPassword: salted.toString('base64'),
   };
 }

@@ -337,6 +337,18 @@ export class KafkaAdminClient {
     return new Map(res.results.map((r) => [r.user, r.errorCode === 0 ? null : new AdminError(r.errorCode, `user ${r.user}`, r.errorMessage)]));
   }
 
+  /**
+   * Applies credentials whose salt and salted password were computed elsewhere (the control plane
+   * keeps them so that it can re-apply a user; the password itself is long gone).
+   */
+  async upsertScramCredentials(credentials: { user: string; mechanism: ScramMechanismName; iterations: number; salt: Buffer; saltedPassword: Buffer }[], deletions: { user: string; mechanism: ScramMechanismName }[] = []): Promise<Map<string, AdminError | null>> {
+    const [res] = await this.#call<AlterUserScramCredentialsResponse>(ApiKey.AlterUserScramCredentials, () => ({
+      deletions: deletions.map((d) => ({ name: d.user, mechanism: scramMechanismId(d.mechanism) })),
+      upsertions: credentials.map((c) => ({ name: c.user, mechanism: scramMechanismId(c.mechanism), iterations: c.iterations, salt: c.salt, saltedPassword: c.saltedPassword })),
+    }));
+    return new Map(res.results.map((r) => [r.user, r.errorCode === 0 ? null : new AdminError(r.errorCode, `user ${r.user}`, r.errorMessage)]));
+  }
+
   /** Mechanisms and iterations of each user's credentials (all users when `users` is null). */
   async describeUserScramCredentials(users: string[] | null = null): Promise<Map<string, { mechanism: ScramMechanismName; iterations: number }[] | AdminError>> {
     const [res] = await this.#call<DescribeUserScramCredentialsResponse>(ApiKey.DescribeUserScramCredentials, () => ({ users: users?.map((name) => ({ name })) ?? null }));

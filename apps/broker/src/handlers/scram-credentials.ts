@@ -37,9 +37,14 @@ export const handleAlterUserScramCredentials: Handler = (ctx, request, session) 
     else if (u.iterations < MIN_ITERATIONS || u.iterations > MAX_ITERATIONS) fail(u.name, ErrorCode.UNACCEPTABLE_CREDENTIAL, `iterations must be ${MIN_ITERATIONS}–${MAX_ITERATIONS}, got ${u.iterations}`);
     else if (u.salt.length === 0 || u.saltedPassword.length === 0) fail(u.name, ErrorCode.UNACCEPTABLE_CREDENTIAL, 'salt and salted password must not be empty');
     else {
-      ctx.credentials.upsert(u.name, m, credentialFromSaltedPassword(m, u.saltedPassword, u.salt, u.iterations));
+      const credential = credentialFromSaltedPassword(m, u.saltedPassword, u.salt, u.iterations);
+      const before = ctx.credentials.get(u.name, m);
+      // The operator re-applies every user on each pass; only a real change is written and logged.
+      if (!before || !before.storedKey.equals(credential.storedKey) || !before.salt.equals(credential.salt) || before.iterations !== credential.iterations) {
+        ctx.credentials.upsert(u.name, m, credential);
+        ctx.logger.log('info', 'SCRAM credential changed', { user: u.name, mechanism: m });
+      }
       results.set(u.name, { user: u.name, errorCode: 0, errorMessage: null });
-      ctx.logger.log('info', 'SCRAM credential changed', { user: u.name, mechanism: m });
     }
   }
   return { throttleTimeMs: 0, results: [...results.values()] };

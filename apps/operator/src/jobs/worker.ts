@@ -77,6 +77,7 @@ export async function startOperatorWorker(options: OperatorWorkerOptions): Promi
         for (const id of await options.store.instanceIds()) await reconcileInstance(id);
         return;
       }
+      // Every job names an instance: topics, users, ACLs and quotas are all applied by its reconcile pass.
       const instanceId = (job.data as { instanceId?: string }).instanceId;
       if (instanceId) await reconcileInstance(instanceId);
     },

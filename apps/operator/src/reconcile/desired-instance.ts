@@ -22,6 +22,39 @@ export interface DesiredInstance {
   /** Topics the control plane deleted and that must go from the cluster. */
   deletedTopics: string[];
   deleting: boolean;
+  /** SCRAM users, ACLs and quotas the control plane holds for the instance (absent: leave the brokers' as they are). */
+  access?: DesiredAccess;
+}
+
+export interface DesiredUser {
+  name: string;
+  mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+  iterations: number;
+  /** base64; null for users recorded before the control plane kept them (cannot be applied). */
+  salt: string | null;
+  saltedPassword: string | null;
+}
+
+export interface DesiredAcl {
+  resourceType: 'TOPIC' | 'GROUP' | 'CLUSTER' | 'TRANSACTIONAL_ID';
+  resourceName: string;
+  patternType: 'LITERAL' | 'PREFIXED';
+  principal: string;
+  host: string;
+  operation: 'ALL' | 'READ' | 'WRITE' | 'CREATE' | 'DELETE' | 'ALTER' | 'DESCRIBE' | 'CLUSTER_ACTION' | 'DESCRIBE_CONFIGS' | 'ALTER_CONFIGS' | 'IDEMPOTENT_WRITE';
+  permission: 'ALLOW' | 'DENY';
+}
+
+/** A quota entity as brokers see it: user and/or client id, or a consumer group; and its values by Kafka key. */
+export interface DesiredQuota {
+  entity: { user?: string | null; clientId?: string | null } | { group: string };
+  values: Record<string, number>;
+}
+
+export interface DesiredAccess {
+  users: DesiredUser[];
+  acls: DesiredAcl[];
+  quotas: DesiredQuota[];
 }
 
 export interface BrokerStatus {

@@ -1,7 +1,8 @@
 import { AdminError, KafkaAdminClient } from '@tributary/kafka-admin';
 import type { BrokerClusterSpec, BrokerRuntime, ClusterObservation } from '../runtimes/runtime.ts';
 import { setCondition } from '../status/conditions.ts';
-import { configHash, type DesiredInstance, type InstanceStatus } from './desired-instance.ts';
+import { configHash, type DesiredAccess, type DesiredAcl, type DesiredInstance, type DesiredQuota, type InstanceStatus } from './desired-instance.ts';
+import { planAccess, type LiveAccess } from './access-plan.ts';
 
 /** What one step decided: go on to the next step, or stop here and come back later. */
 export type StepOutcome = { next: true } | { next: false; requeueAfterMs: number; reason: string; message: string };
@@ -93,6 +94,19 @@ export class InstanceReconciler {
         return go;
       },
     },
+    {
+      name: 'ReconcileAccess',
+      run: async (ctx) => {
+        if (!ctx.desired.access) return go;
+        const admin = await KafkaAdminClient.connect(ctx.observation!.bootstrapServers[0]!, { clientId: 'tributary-operator' });
+        try {
+          await reconcileAccess(admin, ctx, ctx.desired.access);
+        } finally {
+          admin.close();
+        }
+        return go;
+      },
+    },
   ];
 
   /** One pass. Returns the new status and, when the work is not finished, when to come back. */
@@ -141,6 +155,40 @@ export class InstanceReconciler {
     ctx.status.bootstrapServers = ctx.observation.bootstrapServers;
     ctx.status.brokers = ctx.observation.brokers.map((b) => ({ nodeId: b.nodeId, address: b.address, ready: b.ready, restarts: b.restarts }));
   }
+}
+
+/** SCRAM users, ACLs and quotas made equal to the control plane's, through the admin protocol. */
+async function reconcileAccess(admin: KafkaAdminClient, ctx: StepContext, desired: DesiredAccess): Promise<void> {
+  const described = await admin.describeUserScramCredentials(null);
+  const users = new Map([...described].flatMap(([user, r]) => (r instanceof AdminError ? [] : [[user, r.map((c) => c.mechanism as string)]])));
+  const live: LiveAccess = { users, acls: (await admin.describeAcls()) as DesiredAcl[], quotas: (await admin.describeClientQuotas()) as DesiredQuota[] };
+  const plan = planAccess(desired, live);
+  for (const name of plan.skippedUsers) ctx.status.events.push(`user ${name}: no salted credential recorded; recreate it through the API to apply it`);
+  const upserts = plan.upsertUsers.map((u) => ({ user: u.name, mechanism: u.mechanism, iterations: u.iterations, salt: Buffer.from(u.salt!, 'base64'), saltedPassword: Buffer.from(u.saltedPassword!, 'base64') }));
+  // Kafka refuses a user named twice in one request, so each user goes in its own.
+  for (const u of upserts) throwFirst(await admin.upsertScramCredentials([u]));
+  for (const d of plan.deleteUsers) {
+    throwFirst(await admin.upsertScramCredentials([], [{ user: d.user, mechanism: d.mechanism as 'SCRAM-SHA-256' | 'SCRAM-SHA-512' }]));
+    ctx.status.events.push(`user ${d.user} (${d.mechanism}) removed: not in the control plane`);
+  }
+  for (const u of desired.users) if (!users.has(u.name) && !plan.skippedUsers.includes(u.name)) ctx.status.events.push(`user ${u.name} applied`);
+  if (plan.createAcls.length > 0) {
+    const errors = (await admin.createAcls(plan.createAcls)).filter((e) => e !== null);
+    if (errors.length > 0) throw errors[0]!;
+    ctx.status.events.push(`${plan.createAcls.length} ACL(s) applied`);
+  }
+  if (plan.deleteAcls.length > 0) {
+    await admin.deleteAcls(plan.deleteAcls.map((a) => ({ ...a })));
+    ctx.status.events.push(`${plan.deleteAcls.length} ACL(s) removed: not in the control plane`);
+  }
+  for (const change of plan.quotaChanges) {
+    await admin.alterClientQuotas(change.entity, change.values);
+    ctx.status.events.push(`quota ${JSON.stringify(change.entity)}: ${Object.keys(change.values).join(', ')} set`);
+  }
+}
+
+function throwFirst(results: Map<string, AdminError | null>): void {
+  for (const err of results.values()) if (err) throw err;
 }
 
 /** Creates missing topics, grows partitions, puts configs back, deletes deleted topics; records each drift. */

@@ -133,6 +133,10 @@ export class LocalRuntime implements BrokerRuntime {
       '--advertised-listeners', listener,
       '--data-dir', join(dir, 'data'),
       '--metrics-port', String(broker.metricsPort),
+      // The one local listener is PLAINTEXT, shared by clients and the operator (no SASL listener in
+      // this runtime yet): the operator must keep full rights once ACLs exist, so its principal —
+      // every PLAINTEXT client's, ANONYMOUS — is a super user. ACLs are applied but restrict nobody here.
+      '--set', 'super.users=User:ANONYMOUS',
       ...Object.entries(spec.brokerConfig).flatMap(([key, value]) => ['--set', `${key}=${value}`]),
       ...(this.#options.extraBrokerArgs?.(spec) ?? []),
     ];
