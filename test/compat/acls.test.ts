@@ -96,6 +96,38 @@ describe('ACL enforcement with real clients', () => {
   });
 });
 
+describe('each operation, denied without its ACL and allowed with it', () => {
+  const asCarol = () => KafkaAdminClient.connect(broker.addresses.SASL_PLAINTEXT!, { sasl: { mechanism: 'SCRAM-SHA-256', username: 'carol', password: 'carol-pw-1' } });
+  beforeAll(async () => {
+    await root.alterUserScramCredentials([{ user: 'carol', mechanism: 'SCRAM-SHA-256', password: 'carol-pw-1' }]);
+    await root.createTopics([{ name: 'carol.t', partitions: 1, replicationFactor: 1 }]);
+    await root.commitOffsets('carol.g', [{ topic: 'carol.t', partition: 0, offset: 0n }]);
+  });
+  const cases: { op: Acl['operation']; type: Acl['resourceType']; name: string; attempt: (c: KafkaAdminClient) => Promise<unknown> }[] = [
+    { op: 'DESCRIBE', type: 'TOPIC', name: 'carol.t', attempt: async (c) => { const m = await c.metadata(['carol.t']); return m.topics[0]!.name; } },
+    { op: 'DESCRIBE_CONFIGS', type: 'TOPIC', name: 'carol.t', attempt: (c) => c.describeTopicConfigs('carol.t') },
+    { op: 'ALTER_CONFIGS', type: 'TOPIC', name: 'carol.t', attempt: (c) => c.alterTopicConfigs('carol.t', { 'retention.ms': '3600000' }) },
+    { op: 'ALTER', type: 'TOPIC', name: 'carol.t', attempt: (c) => c.createPartitions('carol.t', 2) },
+    { op: 'DESCRIBE', type: 'GROUP', name: 'carol.g', attempt: (c) => c.committedOffsets('carol.g') },
+    { op: 'READ', type: 'GROUP', name: 'carol.g', attempt: async (c) => { await c.commitOffsets('carol.g', [{ topic: 'carol.t', partition: 0, offset: 1n }]); } },
+    { op: 'DELETE', type: 'GROUP', name: 'carol.g', attempt: async (c) => { const e = (await c.deleteGroups(['carol.g'])).get('carol.g'); if (e) throw e; } },
+    { op: 'DESCRIBE', type: 'CLUSTER', name: 'kafka-cluster', attempt: (c) => c.describeLogDirs() },
+    { op: 'CREATE', type: 'CLUSTER', name: 'kafka-cluster', attempt: async (c) => { const e = (await c.createTopics([{ name: 'carol.new', partitions: 1, replicationFactor: 1 }])).get('carol.new'); if (e) throw e; } },
+    { op: 'DELETE', type: 'TOPIC', name: 'carol.new', attempt: async (c) => { const e = (await c.deleteTopics(['carol.new'])).get('carol.new'); if (e) throw e; } },
+  ];
+  for (const k of cases) {
+    it(`${k.op} on ${k.type} ${k.name}`, async () => {
+      const carol = await asCarol();
+      // OffsetCommit also needs READ on the topic.
+      if (k.op === 'READ' && k.type === 'GROUP') await root.createAcls([allow('User:carol', 'TOPIC', 'carol.t', 'READ')]);
+      await expect(k.attempt(carol)).rejects.toMatchObject({ errorName: expect.stringMatching(/AUTHORIZATION_FAILED/) });
+      expect(await root.createAcls([allow('User:carol', k.type, k.name, k.op)])).toEqual([null]);
+      await expect(k.attempt(carol)).resolves.not.toThrow();
+      carol.close();
+    });
+  }
+});
+
 describe('ACL admin APIs', () => {
   it('describes with filters (MATCH finds the prefixed ACL that applies), deletes by filter, and the change takes effect', async () => {
     expect((await root.describeAcls({ principal: 'User:bob' })).map((a) => `${a.resourceType}:${a.resourceName}:${a.operation}`).sort()).toEqual(['GROUP:billing:READ', 'TOPIC:orders.v1:READ']);

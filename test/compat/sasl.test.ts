@@ -94,6 +94,24 @@ describe('SASL login with real clients', () => {
     await expect(insecure.connect()).rejects.toThrow(/PLAIN|mechanism/i);
   });
 
+  it('kcat: PLAIN over SASL_SSL and SCRAM-SHA-256 over SASL_PLAINTEXT read the topic', async () => {
+    for (const args of [kcatSasl('SASL_SSL', 'PLAIN', 'alice', PASSWORDS.alice), kcatSasl('SASL_PLAINTEXT', 'SCRAM-SHA-256', 'alice', PASSWORDS.alice)]) {
+      const { stdout } = await run('kcat', ['-C', ...args, '-t', 'secure', '-o', 'beginning', '-c', '3', '-e', '-q', '-f', '%k\n'], { timeout: 30_000 });
+      expect(stdout.trim().split('\n')).toEqual(['k0', 'k1', 'k2']);
+    }
+  });
+
+  it('confluent-kafka (Python): PLAIN over SASL_SSL and SCRAM-SHA-512 over SASL_PLAINTEXT deliver every message', async () => {
+    const script = join(import.meta.dirname, 'python', 'sasl_produce.py');
+    for (const settings of [
+      { 'bootstrap.servers': broker.addresses.SASL_SSL, 'security.protocol': 'SASL_SSL', 'sasl.mechanisms': 'PLAIN', 'sasl.username': 'alice', 'sasl.password': PASSWORDS.alice, 'ssl.ca.location': cert.caFile },
+      { 'bootstrap.servers': broker.addresses.SASL_PLAINTEXT, 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanisms': 'SCRAM-SHA-512', 'sasl.username': 'bob', 'sasl.password': PASSWORDS.bob },
+    ]) {
+      const result = JSON.parse((await run('/usr/bin/python3', [script, JSON.stringify(settings), 'secure', '20'], { timeout: 60_000 })).stdout);
+      expect(result).toMatchObject({ delivered: 20, failed: [] });
+    }
+  });
+
   it('confluent-kafka (Python): SCRAM-SHA-256 over SASL_SSL delivers every message; a wrong password delivers none', async () => {
     const script = join(import.meta.dirname, 'python', 'sasl_produce.py');
     const settings = (password: string) => JSON.stringify({ 'message.timeout.ms': password === PASSWORDS.alice ? 15000 : 3000, 'bootstrap.servers': broker.addresses.SASL_SSL, 'security.protocol': 'SASL_SSL', 'sasl.mechanisms': 'SCRAM-SHA-256', 'sasl.username': 'alice', 'sasl.password': password, 'ssl.ca.location': cert.caFile });
