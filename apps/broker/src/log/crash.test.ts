@@ -27,7 +27,8 @@ function crashRound(logDir: string, seed: number): Promise<Round> {
     child.on('message', (m: { ready?: boolean; next?: number; acked?: [number, number] }) => {
       if (m.ready) {
         next = m.next!;
-        killAt = next + 20 + (seed % 200);
+        // At least 150 acks per round: five rounds then always outgrow one 16 KiB segment.
+        killAt = next + 150 + (seed % 200);
       }
       if (m.acked) {
         // Acks arrive in order of durability, which is append order.
