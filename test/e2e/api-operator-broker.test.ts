@@ -130,6 +130,10 @@ it('creates an instance and a topic over REST, runs them, serves Kafka clients, 
   await admin.createAcls([{ resourceType: 'TOPIC', resourceName: '*', patternType: 'LITERAL', principal: 'User:intruder', host: '*', operation: 'ALL', permission: 'ALLOW' }]);
   await admin.alterUserScramCredentials([{ user: 'intruder', mechanism: 'SCRAM-SHA-512', password: 'intruder-password' }]);
   await until(async () => ((await admin.describeAcls()).length === 1 && !(await admin.describeUserScramCredentials(null)).has('intruder') ? true : null), 'drift to be corrected');
+  // The instance was sold 10 topics: the broker itself refuses the 11th, even behind the API's back.
+  const extra = await admin.createTopics(Array.from({ length: 10 }, (_, i) => ({ name: `extra-${i}`, partitions: 1, replicationFactor: 1 })));
+  expect([...extra.values()].filter((e) => e === null)).toHaveLength(9);
+  expect(extra.get('extra-9')?.errorName).toBe('POLICY_VIOLATION');
   admin.close();
 
   expect((await api('DELETE', `/v1/instances/${id}?force=true`)).statusCode).toBe(202);

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { limitSettings, type SoldLimits } from '../reconcile/instance-limits.ts';
 import type { DesiredAccess, DesiredAcl, DesiredInstance, DesiredUser, InstanceStatus } from '../reconcile/desired-instance.ts';
 
 /**
@@ -32,13 +33,14 @@ export class DesiredStateStore {
     const row = rows[0];
     if (!row) return null;
     const topics = await this.#pool.query('SELECT name, partitions, replication_factor, configs, deleted_at FROM api_topic WHERE instance_id = $1', [instanceId]);
-    const spec = row.spec as { brokers: number; brokerConfig?: Record<string, string> };
+    const spec = row.spec as { brokers: number; brokerConfig?: Record<string, string> } & SoldLimits;
     return {
       desired: {
         id: row.id,
         generation: row.generation,
         brokers: spec.brokers,
-        brokerConfig: spec.brokerConfig ?? {},
+        // The sold limits go last so that no override loosens them; a change rolls the brokers.
+        brokerConfig: { ...spec.brokerConfig, ...limitSettings(spec) },
         topics: topics.rows.filter((t) => t.deleted_at === null).map((t) => ({ name: t.name, partitions: t.partitions, replicationFactor: t.replication_factor, configs: t.configs ?? {} })),
         deletedTopics: topics.rows.filter((t) => t.deleted_at !== null).map((t) => t.name),
         deleting: row.deleted_at !== null || row.phase === 'Deleting',

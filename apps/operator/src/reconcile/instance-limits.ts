@@ -1,0 +1,25 @@
+/** The parts of an instance spec that brokers enforce (what the user bought). */
+export interface SoldLimits {
+  topicLimit: number;
+  partitionLimit: number;
+  consumerGroupLimit: number;
+  diskGiB: number;
+  bandwidthMBps: number;
+}
+
+/**
+ * Pure: the broker settings that enforce an instance's sold limits (apps/broker/src/quota). The
+ * bandwidth tier applies to produce and to fetch each, in bytes per second (MB = 10^6 bytes, as
+ * network tiers are sold); disk is GiB of log data. The user's own broker overrides cannot loosen
+ * these: the limits are applied last.
+ */
+export function limitSettings(limits: SoldLimits): Record<string, string> {
+  return {
+    'tributary.instance.max.topics': String(limits.topicLimit),
+    'tributary.instance.max.partitions': String(limits.partitionLimit),
+    'tributary.instance.max.consumer.groups': String(limits.consumerGroupLimit),
+    'tributary.instance.disk.bytes': String(limits.diskGiB * 1024 ** 3),
+    'tributary.instance.produce.byte.rate': String(limits.bandwidthMBps * 1_000_000),
+    'tributary.instance.fetch.byte.rate': String(limits.bandwidthMBps * 1_000_000),
+  };
+}
