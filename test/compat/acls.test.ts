@@ -89,6 +89,20 @@ describe('ACL enforcement with real clients', () => {
     expect((await root.createTopics([{ name: 'orders.new', partitions: 1, replicationFactor: 1 }])).get('orders.new')).toBeNull();
   });
 
+  it('checks the transactional id ACL before anything else about transactions', async () => {
+    const alice = await KafkaAdminClient.connect(broker.addresses.SASL_PLAINTEXT!, { sasl: { mechanism: 'SCRAM-SHA-256', username: 'alice', password: USERS.alice } });
+    await expect(alice.findCoordinator('alice-tx', 'transaction')).rejects.toMatchObject({ errorName: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED' });
+    // kafkajs sees the same refusal (it reports it as "Failed to find group coordinator").
+    const producer = client('alice').producer({ transactionalId: 'alice-tx', maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    await expect(producer.transaction()).rejects.toThrow();
+    await producer.disconnect();
+    expect(await root.createAcls([allow('User:alice', 'TRANSACTIONAL_ID', 'alice-tx', 'WRITE')])).toEqual([null]);
+    // Authorized now (WRITE implies DESCRIBE), it reaches what does not exist yet: a transaction coordinator.
+    await expect(alice.findCoordinator('alice-tx', 'transaction')).rejects.toMatchObject({ errorName: 'COORDINATOR_NOT_AVAILABLE' });
+    alice.close();
+  });
+
   it('kcat (librdkafka) is refused a topic it has no ACL for', async () => {
     const args = ['-b', broker.addresses.SASL_PLAINTEXT!, '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=SCRAM-SHA-256', '-X', 'sasl.username=bob', '-X', `sasl.password=${USERS.bob}`];
     const { stdout } = await run('kcat', ['-L', ...args, '-t', 'private'], { timeout: 30_000 });

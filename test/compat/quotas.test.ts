@@ -113,6 +113,8 @@ describe('client quotas (kafkajs)', () => {
     while (first === 0 && Date.now() - start < 20_000) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 5_000 + 15_000));
     const rate = bytes / 15;
+    const metrics = await (await fetch(`http://127.0.0.1:${broker.metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/tributary_broker_group_throttle_ms_total\{group="metered-readers"\} [1-9]/);
     // The group's member limit is 1: a second member is refused while the first is in.
     const second = kafka('second-reader').consumer({ groupId: 'metered-readers', retry: { retries: 0 } });
     await second.connect();

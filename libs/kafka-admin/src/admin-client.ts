@@ -10,6 +10,7 @@ import {
   type DeleteTopicsResponse,
   type DescribeConfigsResponse,
   type DescribeGroupsResponse,
+  type FindCoordinatorResponse,
   type DescribeLogDirsResponse,
   type CreateAclsResponse,
   type AlterClientQuotasResponse,
@@ -406,6 +407,15 @@ export class KafkaAdminClient {
       entity: Object.fromEntries(e.entity.map((p) => [p.entityType === 'user' ? 'user' : p.entityType === 'consumer-group' ? 'group' : 'clientId', p.entityName])),
       values: Object.fromEntries(e.values.map((v) => [v.key, v.value])),
     }));
+  }
+
+  /** The broker coordinating a consumer group or a transactional id (FindCoordinator). */
+  async findCoordinator(key: string, keyType: 'group' | 'transaction'): Promise<{ nodeId: number; host: string; port: number }> {
+    const type = keyType === 'group' ? 0 : 1;
+    const [res, v] = await this.#call<FindCoordinatorResponse>(ApiKey.FindCoordinator, (v) => (v >= 4 ? { keyType: type, coordinatorKeys: [key] } : { key, ...(v >= 1 ? { keyType: type } : {}) }));
+    const c = v >= 4 ? res.coordinators[0]! : { errorCode: res.errorCode, errorMessage: res.errorMessage, nodeId: res.nodeId, host: res.host, port: res.port };
+    if (c.errorCode !== 0) throw new AdminError(c.errorCode, `${keyType} ${key}`, c.errorMessage);
+    return { nodeId: c.nodeId, host: c.host, port: c.port };
   }
 
   async deleteGroups(groupIds: string[]): Promise<Map<string, AdminError | null>> {

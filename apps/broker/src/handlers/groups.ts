@@ -27,6 +27,8 @@ export const handleFindCoordinator: Handler = (ctx: BrokerContext, request, sess
   const answer = (key: string) =>
     req.keyType === 0 && !allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, key)
       ? { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: `${session.principal} may not describe group ${key}` }
+      : req.keyType === 1 && !allowed(ctx, session, Op.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)
+      ? { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: `${session.principal} may not use transactional id ${key}` }
       : req.keyType === 0
       ? { key, nodeId: ctx.config.nodeId, host: node.host, port: node.port, errorCode: 0, errorMessage: null }
       : { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'transactions are not supported yet' };

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, type InitProducerIdRequest } from '@tributary/protocol';
-import { AclOperation as Op } from '../security/acl.ts';
-import { allowedOnCluster } from '../security/request-guards.ts';
+import { AclOperation as Op, ResourceType } from '../security/acl.ts';
+import { allowed, allowedOnCluster } from '../security/request-guards.ts';
 import type { BrokerContext, Handler } from './context.ts';
 
 const BLOCK = 1000n;
@@ -35,6 +35,8 @@ export class ProducerIdAllocator {
 export const handleInitProducerId: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as InitProducerIdRequest;
   if (req.transactionalId !== null) {
+    // Kafka checks WRITE on the transactional id first, whatever happens next.
+    if (!allowed(ctx, session, Op.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
     // Transactions need a transaction coordinator, which this broker does not have yet.
     return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 };
   }

@@ -13,6 +13,8 @@ export class BrokerMetrics {
   readonly throttleMs = new Counter({ name: 'tributary_broker_quota_throttle_ms_total', help: 'Time clients were throttled for, by quota, user and client id', labelNames: ['quota', 'user', 'client_id'], registers: [this.registry] });
   readonly throttleEvents = new Counter({ name: 'tributary_broker_quota_throttle_events_total', help: 'Responses that carried a throttle, by quota, user and client id', labelNames: ['quota', 'user', 'client_id'], registers: [this.registry] });
   readonly clientBytes = new Counter({ name: 'tributary_broker_client_bytes_total', help: 'Produce (in) and fetch (out) bytes by user and client id, for metering peak bandwidth', labelNames: ['direction', 'user', 'client_id'], registers: [this.registry] });
+  readonly groupBytes = new Counter({ name: 'tributary_broker_group_bytes_out_total', help: 'Fetched bytes attributed to each consumer group (its members\' fetches)', labelNames: ['group'], registers: [this.registry] });
+  readonly groupThrottleMs = new Counter({ name: 'tributary_broker_group_throttle_ms_total', help: 'Time members of each consumer group were throttled by its group quota', labelNames: ['group'], registers: [this.registry] });
   readonly connections = new Gauge({ name: 'tributary_broker_connections', help: 'Open client connections', registers: [this.registry] });
   #server: Server | null = null;
 

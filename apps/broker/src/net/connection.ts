@@ -209,7 +209,9 @@ export class Connection {
       // its bytes, and the most throttled of them holds it.
       for (const groupId of this.#ctx.groups.groupsOfClient(clientId, `/${session.host}`)) {
         const t = quotas.recordGroup(groupId, bytes);
+        this.#ctx.metrics.groupBytes.inc({ group: groupId }, bytes);
         if (t > 0) {
+          this.#ctx.metrics.groupThrottleMs.inc({ group: groupId }, t);
           this.#ctx.metrics.throttleMs.inc({ quota: 'group_consumer_byte_rate', user, client_id: clientId }, t);
           this.#ctx.metrics.throttleEvents.inc({ quota: 'group_consumer_byte_rate', user, client_id: clientId });
         }
