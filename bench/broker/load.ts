@@ -30,13 +30,19 @@ export interface LoadResult {
  * `intervalMs` > 0 paces sends instead (for latency at a fixed rate).
  */
 export function drive(target: number | (() => Promise<Socket>), requests: Buffer[], payloadPerRequest: number, ms: number, inFlight = 8, intervalMs = 0): Promise<LoadResult> {
+  // A port means a plain loopback connection; a factory hands over a connected (TLS, SASL) socket.
+  const opened: Promise<Socket> =
+    typeof target === 'number'
+      ? new Promise((ok, fail) => {
+          const s = connect({ host: '127.0.0.1', port: target }, () => ok(s));
+          s.once('error', fail);
+        })
+      : target();
+  return opened.then((socket) => load(socket, requests, payloadPerRequest, ms, inFlight, intervalMs));
+}
+
+function load(socket: Socket, requests: Buffer[], payloadPerRequest: number, ms: number, inFlight: number, intervalMs: number): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    // A port means a plain loopback connection; a factory hands over a connected (TLS, SASL) socket.
-    const opened: Promise<Socket> = typeof target === 'number' ? new Promise((ok, fail) => {
-      const s = connect({ host: '127.0.0.1', port: target }, () => ok(s));
-      s.once('error', fail);
-    }) : target();
-    const run = (socket: Socket) => {
     socket.setNoDelay(true);
     const frames = new FrameReader(64 << 20);
     const sentAt: number[] = [];
@@ -44,30 +50,19 @@ export function drive(target: number | (() => Promise<Socket>), requests: Buffer
     let next = 0;
     let outstanding = 0;
     let done = 0;
-    let stopAt = 0;
-    let started = 0;
     let timer: NodeJS.Timeout | null = null;
     const send = () => {
       sentAt.push(performance.now());
       outstanding++;
       socket.write(requests[next++ % requests.length]!);
     };
+    const started = performance.now();
+    const stopAt = started + ms;
     const finish = () => {
       if (timer) clearInterval(timer);
       socket.destroy();
       resolve({ requests: done, payloadBytes: done * payloadPerRequest, seconds: (performance.now() - started) / 1000, latenciesMs });
     };
-    {
-      started = performance.now();
-      stopAt = started + ms;
-      if (intervalMs > 0) {
-        timer = setInterval(() => {
-          if (performance.now() < stopAt) send();
-          else if (outstanding === 0) finish();
-        }, intervalMs);
-      }
-      else for (let i = 0; i < inFlight; i++) send();
-    }
     socket.on('data', (chunk) => {
       for (const _frame of frames.push(chunk)) {
         latenciesMs.push(performance.now() - sentAt[done]!);
@@ -79,8 +74,12 @@ export function drive(target: number | (() => Promise<Socket>), requests: Buffer
       }
     });
     socket.on('error', reject);
-    };
-    opened.then(run, reject);
+    if (intervalMs > 0) {
+      timer = setInterval(() => {
+        if (performance.now() < stopAt) send();
+        else if (outstanding === 0) finish();
+      }, intervalMs);
+    } else for (let i = 0; i < inFlight; i++) send();
   });
 }
 

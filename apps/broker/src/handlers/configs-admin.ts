@@ -33,21 +33,21 @@ export const handleCreatePartitions: Handler = (ctx: BrokerContext, request, ses
   const req = request.body as CreatePartitionsRequest;
   const gate = new MutationGate(ctx, session, request.apiVersion >= 3);
   const results = req.topics.map((t) => {
-      if (!allowed(ctx, session, Op.ALTER, ResourceType.TOPIC, t.name)) return { name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `${session.principal} may not alter topic ${t.name}` };
-      if (gate.refuse()) return { name: t.name, errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED, errorMessage: 'the controller mutation rate quota is exceeded; retry after throttle_time_ms' };
-      try {
-        if (t.assignments !== null && t.assignments.length > 0) throw new TopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'manual replica assignment is not supported');
-        const current = ctx.topics.get(t.name)?.partitions ?? t.count;
-        const limit = t.count > current ? topicLimitProblem(ctx, 0, t.count - current) : null;
-        if (limit) throw new TopicError(ErrorCode.POLICY_VIOLATION, limit);
-        ctx.topics.addPartitions(t.name, t.count, req.validateOnly);
-        if (!req.validateOnly) gate.record(t.count - current);
-        if (!req.validateOnly) ctx.logger.log('info', 'partitions added', { topic: t.name, partitions: t.count });
-        return { name: t.name, errorCode: 0, errorMessage: null };
-      } catch (err) {
-        return { name: t.name, ...errorOf(err) };
-      }
-    });
+    if (!allowed(ctx, session, Op.ALTER, ResourceType.TOPIC, t.name)) return { name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `${session.principal} may not alter topic ${t.name}` };
+    if (gate.refuse()) return { name: t.name, errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED, errorMessage: 'the controller mutation rate quota is exceeded; retry after throttle_time_ms' };
+    try {
+      if (t.assignments !== null && t.assignments.length > 0) throw new TopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'manual replica assignment is not supported');
+      const current = ctx.topics.get(t.name)?.partitions ?? t.count;
+      const limit = t.count > current ? topicLimitProblem(ctx, 0, t.count - current) : null;
+      if (limit) throw new TopicError(ErrorCode.POLICY_VIOLATION, limit);
+      ctx.topics.addPartitions(t.name, t.count, req.validateOnly);
+      if (!req.validateOnly) gate.record(t.count - current);
+      if (!req.validateOnly) ctx.logger.log('info', 'partitions added', { topic: t.name, partitions: t.count });
+      return { name: t.name, errorCode: 0, errorMessage: null };
+    } catch (err) {
+      return { name: t.name, ...errorOf(err) };
+    }
+  });
   return { throttleTimeMs: gate.throttleMs, results };
 };
 

@@ -19,33 +19,33 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request, sessio
   const responses = req.topicData.map((t) => {
     const writable = allowed(ctx, session, Op.WRITE, ResourceType.TOPIC, t.name);
     return {
-    name: t.name,
-    partitionResponses: t.partitionData.map((p) => {
-      const fail = (errorCode: number, errorMessage: string) => {
-        ctx.logger.log('warn', 'produce refused', { topic: t.name, partition: p.index, errorCode, errorMessage });
-        return { index: p.index, errorCode, baseOffset: -1n, ...(request.apiVersion >= 8 ? { errorMessage } : {}) };
-      };
-      const diskFull = diskFullProblem(ctx);
-      if (diskFull) return fail(ErrorCode.POLICY_VIOLATION, diskFull);
-      if (!writable) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `${session.principal} may not write to ${t.name}`);
-      if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) return fail(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${req.acks}`);
-      const log = ctx.topics.log(t.name, p.index);
-      if (!log) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${t.name}-${p.index} is not hosted here`);
-      const blob = p.records as Buffer | null;
-      if (!blob || blob.length === 0) return fail(ErrorCode.CORRUPT_MESSAGE, 'no records');
-      const checked = validateProducedBlob(blob, topicNumber(ctx.config, ctx.topics.get(t.name)!.configs, 'max.message.bytes'));
-      if (!checked.ok) return fail(problemCode[checked.problem.code], checked.problem.detail);
-      const sequence = log.checkSequences(checked.batches);
-      if (sequence.kind === 'error') return fail(sequence.errorCode, sequence.message);
-      // A retry of batches already written: answer with their offset, write nothing.
-      if (sequence.kind === 'duplicate') return { index: p.index, errorCode: 0, baseOffset: BigInt(sequence.baseOffset), logAppendTimeMs: -1n, ...(request.apiVersion >= 5 ? { logStartOffset: BigInt(log.logStartOffset) } : {}) };
-      const result = log.append(blob, checked.batches, 0);
-      ctx.metrics.bytesIn.inc({ topic: t.name }, blob.length);
-      appended = true;
-      const response = { index: p.index, errorCode: 0, baseOffset: result.baseOffset, logAppendTimeMs: result.logAppendTime, ...(request.apiVersion >= 5 ? { logStartOffset: result.logStartOffset } : {}) };
-      if (result.durable) pending.push({ response, durable: result.durable });
-      return response;
-    }),
+      name: t.name,
+      partitionResponses: t.partitionData.map((p) => {
+        const fail = (errorCode: number, errorMessage: string) => {
+          ctx.logger.log('warn', 'produce refused', { topic: t.name, partition: p.index, errorCode, errorMessage });
+          return { index: p.index, errorCode, baseOffset: -1n, ...(request.apiVersion >= 8 ? { errorMessage } : {}) };
+        };
+        const diskFull = diskFullProblem(ctx);
+        if (diskFull) return fail(ErrorCode.POLICY_VIOLATION, diskFull);
+        if (!writable) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `${session.principal} may not write to ${t.name}`);
+        if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) return fail(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${req.acks}`);
+        const log = ctx.topics.log(t.name, p.index);
+        if (!log) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${t.name}-${p.index} is not hosted here`);
+        const blob = p.records as Buffer | null;
+        if (!blob || blob.length === 0) return fail(ErrorCode.CORRUPT_MESSAGE, 'no records');
+        const checked = validateProducedBlob(blob, topicNumber(ctx.config, ctx.topics.get(t.name)!.configs, 'max.message.bytes'));
+        if (!checked.ok) return fail(problemCode[checked.problem.code], checked.problem.detail);
+        const sequence = log.checkSequences(checked.batches);
+        if (sequence.kind === 'error') return fail(sequence.errorCode, sequence.message);
+        // A retry of batches already written: answer with their offset, write nothing.
+        if (sequence.kind === 'duplicate') return { index: p.index, errorCode: 0, baseOffset: BigInt(sequence.baseOffset), logAppendTimeMs: -1n, ...(request.apiVersion >= 5 ? { logStartOffset: BigInt(log.logStartOffset) } : {}) };
+        const result = log.append(blob, checked.batches, 0);
+        ctx.metrics.bytesIn.inc({ topic: t.name }, blob.length);
+        appended = true;
+        const response = { index: p.index, errorCode: 0, baseOffset: result.baseOffset, logAppendTimeMs: result.logAppendTime, ...(request.apiVersion >= 5 ? { logStartOffset: result.logStartOffset } : {}) };
+        if (result.durable) pending.push({ response, durable: result.durable });
+        return response;
+      }),
     };
   });
   if (appended) ctx.appends.notify();
