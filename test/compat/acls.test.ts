@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaAdminClient, type Acl } from '@tributary/kafka-admin';
+import { connect } from 'node:net';
+import { ApiKey, decodeResponse, encodeRequest, FrameReader } from '@tributary/protocol';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
 
 // ACLs enforced on a SASL listener, seen by kafkajs and kcat: each principal does what its ACLs
@@ -140,6 +142,46 @@ describe('each operation, denied without its ACL and allowed with it', () => {
       carol.close();
     });
   }
+});
+
+/** One request on a fresh PLAINTEXT connection (as User:ANONYMOUS), its decoded response. */
+async function ask<T>(apiKey: number, apiVersion: number, body: unknown): Promise<T> {
+  const [host, port] = broker.bootstrap.split(':');
+  const socket = connect({ host: host!, port: Number(port) });
+  const frames = new FrameReader(1 << 20);
+  const frame = new Promise<Buffer>((resolve, reject) => {
+    socket.on('data', (d) => {
+      const [f] = frames.push(d);
+      if (f) resolve(f);
+    });
+    socket.on('error', reject);
+  });
+  for (const c of encodeRequest({ apiKey, apiVersion, correlationId: 1, clientId: 'ask' }, body)) socket.write(c);
+  const response = decodeResponse(await frame, apiKey, apiVersion).body as T;
+  socket.destroy();
+  return response;
+}
+
+describe('authorized operations (KIP-430)', () => {
+  const bits = (...ops: number[]) => ops.reduce((n, op) => n | (1 << op), 0);
+  it('reports, when asked, what the principal may do on topics, groups and the cluster', async () => {
+    // ANONYMOUS on PLAINTEXT: resources without ACLs are open there, orders.v1 has ACLs for others only.
+    const metadata = await ask<{ topics: { name: string; errorCode: number; topicAuthorizedOperations: number }[]; clusterAuthorizedOperations: number }>(ApiKey.Metadata, 10, { topics: [{ name: 'orders.v1', topicId: undefined }, { name: 'private', topicId: undefined }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true });
+    const ops = Object.fromEntries(metadata.topics.map((t) => [t.name, t.topicAuthorizedOperations]));
+    expect(ops['private']).toBe(bits(3, 4, 5, 6, 7, 8, 10, 11));
+    // A topic it may not even describe is refused outright, as Kafka does, with no bitfield.
+    expect(metadata.topics.find((t) => t.name === 'orders.v1')!.errorCode).toBe(29);
+    // The cluster resource has ACLs by now (carol's, from the tests above) and none for ANONYMOUS.
+    expect(metadata.clusterAuthorizedOperations).toBe(0);
+    const denied = await ask<{ errorCode: number }>(ApiKey.DescribeCluster, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 });
+    expect(denied.errorCode).toBe(31); // CLUSTER_AUTHORIZATION_FAILED: DescribeCluster itself needs DESCRIBE
+    await root.createAcls([allow('User:ANONYMOUS', 'CLUSTER', 'kafka-cluster', 'DESCRIBE')]);
+    expect((await ask<{ clusterAuthorizedOperations: number }>(ApiKey.DescribeCluster, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 })).clusterAuthorizedOperations).toBe(bits(8));
+    await root.commitOffsets('open-group', [{ topic: 'private', partition: 0, offset: 0n }]);
+    const groups = await ask<{ groups: { groupId: string; errorCode: number; authorizedOperations: number }[] }>(ApiKey.DescribeGroups, 5, { groups: ['billing', 'open-group'], includeAuthorizedOperations: true });
+    expect(groups.groups.map((g) => g.errorCode)).toEqual([30, 0]); // billing has an ACL for bob only
+    expect(groups.groups[1]!.authorizedOperations).toBe(bits(3, 6, 8));
+  });
 });
 
 describe('ACL admin APIs', () => {

@@ -3,6 +3,7 @@ import {
   type AlterConfigsRequest,
   type CreatePartitionsRequest,
   type DeleteRecordsRequest,
+  type DescribeClusterRequest,
   type DescribeConfigsRequest,
   type IncrementalAlterConfigsRequest,
   type OffsetForLeaderEpochRequest,
@@ -11,7 +12,7 @@ import { SETTINGS } from '../config/settings.ts';
 import { effectiveTopicConfigs, validateTopicConfig } from '../topics/topic-configs.ts';
 import { TopicError } from '../topics/topic-registry.ts';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
-import { allowed, allowedOnCluster } from '../security/request-guards.ts';
+import { allowed, allowedOnCluster, authorizedOperations } from '../security/request-guards.ts';
 import { topicLimitProblem } from '../quota/instance-limits.ts';
 import { MutationGate } from '../quota/mutation-gate.ts';
 import type { BrokerContext, Handler, RequestSession } from './context.ts';
@@ -177,9 +178,17 @@ export const handleOffsetForLeaderEpoch: Handler = (ctx: BrokerContext, request,
   };
 };
 
-export const handleDescribeCluster: Handler = (ctx: BrokerContext, _request, session) => {
+export const handleDescribeCluster: Handler = (ctx: BrokerContext, request, session) => {
   const node = advertisedFor(ctx.config, session.listener);
-  return { errorCode: 0, errorMessage: null, clusterId: ctx.clusterId, controllerId: ctx.config.nodeId, brokers: [{ brokerId: ctx.config.nodeId, host: node.host, port: node.port, rack: null }] };
+  const asked = (request.body as DescribeClusterRequest).includeClusterAuthorizedOperations;
+  return {
+    errorCode: 0,
+    errorMessage: null,
+    clusterId: ctx.clusterId,
+    controllerId: ctx.config.nodeId,
+    brokers: [{ brokerId: ctx.config.nodeId, host: node.host, port: node.port, rack: null }],
+    ...(asked ? { clusterAuthorizedOperations: authorizedOperations(ctx, session, 'cluster') } : {}),
+  };
 };
 
 /** Topic configs need the operation on the topic; broker settings on the cluster (Kafka's rule). */

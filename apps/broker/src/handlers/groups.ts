@@ -15,7 +15,7 @@ import {
 } from '@tributary/protocol';
 import { Group } from '../group/group.ts';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
-import { allowed, allowedOnCluster } from '../security/request-guards.ts';
+import { allowed, allowedOnCluster, authorizedOperations } from '../security/request-guards.ts';
 import { groupLimitError } from '../quota/instance-limits.ts';
 import type { BrokerContext, Handler, RequestSession } from './context.ts';
 import { advertisedFor } from '../config/broker-config.ts';
@@ -162,6 +162,7 @@ export const handleDescribeGroups: Handler = (ctx: BrokerContext, request, sessi
       return {
         errorCode: 0,
         groupId,
+        ...(v >= 3 && req.includeAuthorizedOperations ? { authorizedOperations: authorizedOperations(ctx, session, 'group', groupId) } : {}),
         groupState: g.state,
         protocolType: g.protocolType ?? '',
         protocolData: g.protocolName ?? '',

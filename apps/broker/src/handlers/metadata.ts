@@ -2,7 +2,7 @@ import { ErrorCode, type MetadataRequest } from '@tributary/protocol';
 import { advertisedFor, settingNumber } from '../config/broker-config.ts';
 import { TopicError, topicNameProblem, type TopicState } from '../topics/topic-registry.ts';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
-import { allowed, allowedOnCluster } from '../security/request-guards.ts';
+import { allowed, allowedOnCluster, authorizedOperations } from '../security/request-guards.ts';
 import { topicLimitProblem } from '../quota/instance-limits.ts';
 import type { BrokerContext, Handler } from './context.ts';
 
@@ -40,6 +40,7 @@ export const handleMetadata: Handler = (ctx: BrokerContext, request, session) =>
       name,
       topicId: topic?.topicId,
       isInternal: name.startsWith('__'),
+      ...(v >= 8 && req.includeTopicAuthorizedOperations && topic ? { topicAuthorizedOperations: authorizedOperations(ctx, session, 'topic', name) } : {}),
       partitions: Array.from({ length: topic?.partitions ?? 0 }, (_, p) => ({
         errorCode: 0,
         partitionIndex: p,
@@ -56,5 +57,6 @@ export const handleMetadata: Handler = (ctx: BrokerContext, request, session) =>
     clusterId: ctx.clusterId,
     controllerId: ctx.config.nodeId,
     topics,
+    ...(v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations ? { clusterAuthorizedOperations: authorizedOperations(ctx, session, 'cluster') } : {}),
   };
 };

@@ -40,3 +40,18 @@ export const guardDescribeCluster = (h: Handler) =>
   guard((ctx, _r, session) => allowedOnCluster(ctx, session, AclOperation.DESCRIBE), () => ({ ...defaultDescribeClusterResponse(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'DESCRIBE on the cluster is not allowed' }), h);
 export const guardDescribeLogDirs = (h: Handler) =>
   guard((ctx, _r, session) => allowedOnCluster(ctx, session, AclOperation.DESCRIBE), (v) => (v >= 3 ? { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] } : { throttleTimeMs: 0, results: [] }), h);
+
+/** The operations Kafka reports per resource type in "authorized operations" bitfields (bit n = operation n). */
+const REPORTED: Record<'topic' | 'group' | 'cluster', OperationId[]> = {
+  topic: [AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE, AclOperation.DELETE, AclOperation.ALTER, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS],
+  group: [AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE],
+  cluster: [AclOperation.CREATE, AclOperation.ALTER, AclOperation.DESCRIBE, AclOperation.CLUSTER_ACTION, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS, AclOperation.IDEMPOTENT_WRITE],
+};
+const TYPE_OF = { topic: ResourceType.TOPIC, group: ResourceType.GROUP, cluster: ResourceType.CLUSTER } as const;
+
+/** KIP-430: the bitfield of operations the principal may perform on a resource, for clients that ask. */
+export function authorizedOperations(ctx: BrokerContext, session: RequestSession, kind: 'topic' | 'group' | 'cluster', name = CLUSTER_NAME): number {
+  let bits = 0;
+  for (const op of REPORTED[kind]) if (ctx.authorizer.authorize(session, op, TYPE_OF[kind], name)) bits |= 1 << op;
+  return bits;
+}
