@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Real services and real Kafka clients used by the local stack and the tests.
-DEBIAN_PACKAGES=(postgresql redis-server etcd-server kcat python3-confluent-kafka chromium)
+DEBIAN_PACKAGES=(postgresql redis-server etcd-server kcat python3-confluent-kafka chromium openssl)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
