@@ -7,6 +7,7 @@ import type { Listener } from '../config/broker-config.ts';
 import type { ListenerSecurity } from '../security/listener-security.ts';
 import { SaslAuthenticator } from '../security/sasl-authenticator.ts';
 import { tlsPrincipal } from '../security/tls-principal.ts';
+import { throttleFor } from '../quota/request-throttle.ts';
 
 /** What an unauthenticated client may send on a SASL listener (as in Kafka). */
 const BEFORE_AUTH = new Set<number>([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
@@ -119,7 +120,7 @@ export class Connection {
     try {
       const session: RequestSession = { principal: this.#principal, clientId: request.header.clientId, host: this.#socket.remoteAddress ?? '', listener: this.#listener.name };
       const body = await entry.handle(this.#ctx, request, session);
-      const throttle = this.#throttle(prefix.apiKey, frame.length, body, Number(process.hrtime.bigint() - started) / 1e6, session);
+      const throttle = throttleFor(this.#ctx, prefix.apiKey, frame.length, body, Number(process.hrtime.bigint() - started) / 1e6, session);
       if (throttle > 0 && body !== undefined && typeof (body as { throttleTimeMs?: number }).throttleTimeMs === 'number') {
         (body as { throttleTimeMs: number }).throttleTimeMs = Math.max((body as { throttleTimeMs: number }).throttleTimeMs, throttle);
       }
@@ -175,56 +176,6 @@ export class Connection {
       this.#closing = true;
       setTimeout(() => this.close(), settingNumber(this.#ctx.config, 'connection.failed.authentication.delay.ms')).unref();
     }
-  }
-
-  /**
-   * Client quotas: produce bytes (the request), fetch bytes (the records answered) and handler time
-   * are recorded for the client's quota entity; the longest throttle any of them asks for applies.
-   */
-  #throttle(apiKey: number, requestBytes: number, body: unknown, handlerMs: number, session: RequestSession): number {
-    const user = session.principal.startsWith('User:') ? session.principal.slice(5) : session.principal;
-    const clientId = session.clientId ?? '';
-    const labels = { user, client_id: clientId };
-    const quotas = this.#ctx.clientQuotas;
-    let throttle = 0;
-    const apply = (quota: 'producer_byte_rate' | 'consumer_byte_rate' | 'request_percentage', amount: number) => {
-      const t = quotas.record(user, clientId, quota, amount).throttleMs;
-      if (t > 0) {
-        this.#ctx.metrics.throttleMs.inc({ quota, ...labels }, t);
-        this.#ctx.metrics.throttleEvents.inc({ quota, ...labels });
-      }
-      throttle = Math.max(throttle, t);
-    };
-    if (apiKey === ApiKey.Produce) {
-      this.#ctx.metrics.clientBytes.inc({ direction: 'in', ...labels }, requestBytes);
-      apply('producer_byte_rate', requestBytes);
-      throttle = Math.max(throttle, this.#ctx.bandwidth.record('produce', requestBytes));
-    } else if (apiKey === ApiKey.Fetch && body) {
-      let bytes = 0;
-      for (const t of (body as { responses: { partitions: { records: Buffer | null }[] }[] }).responses) for (const p of t.partitions) bytes += p.records?.length ?? 0;
-      this.#ctx.metrics.clientBytes.inc({ direction: 'out', ...labels }, bytes);
-      apply('consumer_byte_rate', bytes);
-      throttle = Math.max(throttle, this.#ctx.bandwidth.record('fetch', bytes));
-      // Fetch names no group: the groups this connection's client (id and host) is a member of share
-      // its bytes, and the most throttled of them holds it.
-      for (const groupId of this.#ctx.groups.groupsOfClient(clientId, `/${session.host}`)) {
-        const t = quotas.recordGroup(groupId, bytes);
-        this.#ctx.metrics.groupBytes.inc({ group: groupId }, bytes);
-        if (t > 0) {
-          this.#ctx.metrics.groupThrottleMs.inc({ group: groupId }, t);
-          this.#ctx.metrics.throttleMs.inc({ quota: 'group_consumer_byte_rate', user, client_id: clientId }, t);
-          this.#ctx.metrics.throttleEvents.inc({ quota: 'group_consumer_byte_rate', user, client_id: clientId });
-        }
-        throttle = Math.max(throttle, t);
-      }
-    }
-    // request_percentage: 100 means one request-handler thread's whole time (1000 ms per second), so
-    // recording handler ms / 10 makes the measured rate a percentage, comparable with the bound.
-    if (quotas.resolve(user, clientId, 'request_percentage')) apply('request_percentage', handlerMs / 10);
-    // Handlers that meter their own quota (topic mutations) put it in throttle_time_ms.
-    const own = (body as { throttleTimeMs?: unknown } | undefined)?.throttleTimeMs;
-    if (typeof own === 'number' && own > 0) throttle = Math.max(throttle, own);
-    return throttle;
   }
 
   #send(apiKey: number, apiVersion: number, correlationId: number, body: unknown): void {
