@@ -101,4 +101,28 @@ describe('KafkaAdminClient', () => {
     expect((await admin.committedOffsets('readers', [{ topic: 'events', partitions: [0, 1] }])).map((c) => c.offset)).toEqual([0n, 0n]);
     expect((await admin.deleteGroups(['readers'])).get('readers')).toBeNull();
   });
+  it('sets, reads and removes client and consumer-group quotas, with bad quotas refused as data', async () => {
+    await admin.alterClientQuotas({ user: 'alice' }, { producer_byte_rate: 1_048_576, consumer_byte_rate: 2_097_152 });
+    await admin.alterClientQuotas({ user: 'alice', clientId: 'etl' }, { request_percentage: 50 });
+    await admin.alterClientQuotas({ clientId: null }, { producer_byte_rate: 4096 }); // Kafka's <default> client id
+    await admin.alterClientQuotas({ group: 'billing' }, { consumer_byte_rate: 65_536 });
+    const byKey = (list: Awaited<ReturnType<KafkaAdminClient['describeClientQuotas']>>) =>
+      new Map(list.map((q) => [JSON.stringify(q.entity, Object.keys(q.entity).sort()), q.values]));
+    let quotas = byKey(await admin.describeClientQuotas());
+    expect(quotas.get(JSON.stringify({ user: 'alice' }))).toEqual({ producer_byte_rate: 1_048_576, consumer_byte_rate: 2_097_152 });
+    expect(quotas.get(JSON.stringify({ clientId: 'etl', user: 'alice' }))).toEqual({ request_percentage: 50 });
+    expect(quotas.get(JSON.stringify({ clientId: null }))).toEqual({ producer_byte_rate: 4096 });
+    expect(quotas.get(JSON.stringify({ group: 'billing' }))).toEqual({ consumer_byte_rate: 65_536 });
+
+    // Removing one value keeps the others; removing the last one removes the entity.
+    await admin.alterClientQuotas({ user: 'alice' }, { consumer_byte_rate: null });
+    await admin.alterClientQuotas({ clientId: null }, { producer_byte_rate: null });
+    quotas = byKey(await admin.describeClientQuotas());
+    expect(quotas.get(JSON.stringify({ user: 'alice' }))).toEqual({ producer_byte_rate: 1_048_576 });
+    expect(quotas.has(JSON.stringify({ clientId: null }))).toBe(false);
+
+    await expect(admin.alterClientQuotas({ user: 'alice' }, { bogus_rate: 1 })).rejects.toMatchObject({ errorName: 'INVALID_REQUEST' });
+    await expect(admin.alterClientQuotas({ user: 'alice' }, { producer_byte_rate: -5 })).rejects.toMatchObject({ errorName: 'INVALID_REQUEST' });
+    expect(byKey(await admin.describeClientQuotas()).get(JSON.stringify({ user: 'alice' }))).toEqual({ producer_byte_rate: 1_048_576 });
+  });
 });
