@@ -35,7 +35,7 @@ async function instanceWith(name: string, bootstrapServers: string[] | null): Pr
   const r = await call('POST', '/v1/instances', keys.admin, { name, labels: {}, spec });
   expect(r.statusCode, r.body).toBe(202);
   const id = r.json().resource.id as string;
-  if (bootstrapServers) await statusWriter.saveStatus(id, { phase: 'Running', observedGeneration: 1, bootstrapServers, brokers: [], conditions: [], events: [] });
+  if (bootstrapServers) await statusWriter.saveStatus(id, { phase: 'Running', observedGeneration: 1, bootstrapServers, saslBootstrapServers: [], brokers: [], conditions: [], events: [] });
   return id;
 }
 

@@ -122,10 +122,22 @@ it('creates an instance and a topic over REST, runs them, serves Kafka clients, 
   expect(applied.acls).toEqual([{ resourceType: 'TOPIC', resourceName: 'orders', patternType: 'LITERAL', principal: 'User:orders-app', host: '*', operation: 'WRITE', permission: 'ALLOW' }]);
   expect(applied.quotas).toContainEqual({ entity: { clientId: 'batch-loader' }, values: { producer_byte_rate: 1048576 } });
   expect(applied.quotas).toContainEqual({ entity: { group: 'billing' }, values: { consumer_byte_rate: 2097152, group_max_members: 5 } });
-  // The user logs in with the password given to the API (the broker only ever saw its salted form).
-  const asUser = await KafkaAdminClient.connect(bootstrap, { sasl: { mechanism: 'SCRAM-SHA-256', username: 'orders-app', password: 'orders-app-password' } }).catch((err: Error) => err);
-  // The local runtime's only listener is PLAINTEXT, which does not speak SASL: the login is refused as Kafka would.
-  expect(asUser).toBeInstanceOf(Error);
+  // On the SASL endpoint the user logs in with the password given to the API (the broker only ever
+  // saw its salted form) and its ACL applies: it may write to orders and nothing else.
+  const sasl = (await api('GET', `/v1/instances/${id}`)).json().status.saslBootstrapServers as string;
+  expect(sasl).toMatch(/^127\.0\.0\.1:\d+$/);
+  const userArgs = ['-b', sasl, '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=SCRAM-SHA-256', '-X', 'sasl.username=orders-app', '-X', 'sasl.password=orders-app-password'];
+  await new Promise<void>((done, fail) => {
+    const child = spawn('kcat', ['-P', ...userArgs, '-t', 'orders'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`kcat -P as orders-app exited ${code}`))));
+    child.stdin.end('written by orders-app\n');
+  });
+  const { stdout: newest } = await run('kcat', ['-C', '-b', bootstrap, '-t', 'orders', '-o', '-1', '-e', '-q', '-f', '%s\n'], { timeout: 30_000 });
+  expect(newest).toContain('written by orders-app');
+  const refused = await run('kcat', ['-L', ...userArgs, '-t', 'extra-unknown'], { timeout: 30_000 }).then((r) => r.stdout, (err: { stdout?: string }) => err.stdout ?? '');
+  expect(refused).toMatch(/Topic authorization failed/i); // no CREATE or DESCRIBE granted: not even auto-created
+  const wrong = await KafkaAdminClient.connect(sasl, { sasl: { mechanism: 'SCRAM-SHA-256', username: 'orders-app', password: 'not-the-password' } }).catch((err: Error) => err);
+  expect(wrong).toMatchObject({ errorName: 'SASL_AUTHENTICATION_FAILED' });
   // Drift: an ACL and a user added behind the control plane's back are removed on the next resync.
   await admin.createAcls([{ resourceType: 'TOPIC', resourceName: '*', patternType: 'LITERAL', principal: 'User:intruder', host: '*', operation: 'ALL', permission: 'ALLOW' }]);
   await admin.alterUserScramCredentials([{ user: 'intruder', mechanism: 'SCRAM-SHA-512', password: 'intruder-password' }]);

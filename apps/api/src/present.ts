@@ -7,7 +7,7 @@ export function presentInstance(r: InstanceRow): Instance {
     id: r.id, accountId: r.accountId, name: r.name, labels: r.labels, generation: r.generation, spec: r.spec,
     status: {
       phase: r.phase as Instance['status']['phase'], observedGeneration: r.observedGeneration, brokers: r.statusBrokers,
-      bootstrapServers: r.bootstrapServers, conditions: r.conditions as Instance['status']['conditions'],
+      bootstrapServers: r.bootstrapServers, saslBootstrapServers: r.saslBootstrapServers, conditions: r.conditions as Instance['status']['conditions'],
     },
     billingState: { status: r.billingStatus, startedAt: r.billingStartedAt.toISOString(), expiresAt: r.billingExpiresAt?.toISOString() ?? null },
     createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(), etag: etagOf(r.id, r.version),

@@ -122,7 +122,8 @@ export const InstanceSchema = z
       phase: InstancePhaseSchema,
       observedGeneration: z.number().int(),
       brokers: z.number().int(),
-      bootstrapServers: z.string().nullable(),
+      bootstrapServers: z.string().nullable().meta({ description: 'PLAINTEXT endpoint (no authentication; for trusted networks)' }),
+      saslBootstrapServers: z.string().nullable().meta({ description: 'SASL_PLAINTEXT endpoint: SCRAM users log in here and their ACLs apply' }),
       conditions: z.array(ConditionSchema),
     }),
     billingState: z.object({

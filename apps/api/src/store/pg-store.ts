@@ -15,7 +15,7 @@ type Row = Record<string, unknown>;
 const instanceRow = (r: Row): InstanceRow => ({
   id: r['id'] as string, accountId: r['account_id'] as string, name: r['name'] as string, labels: r['labels'] as Record<string, string>,
   spec: r['spec'] as InstanceSpec, generation: r['generation'] as number, observedGeneration: r['observed_generation'] as number,
-  phase: r['phase'] as string, statusBrokers: r['status_brokers'] as number, bootstrapServers: r['bootstrap_servers'] as string | null,
+  phase: r['phase'] as string, statusBrokers: r['status_brokers'] as number, bootstrapServers: r['bootstrap_servers'] as string | null, saslBootstrapServers: (r['sasl_bootstrap_servers'] as string | null) ?? null,
   conditions: r['conditions'] as unknown[], billingStatus: r['billing_status'] as InstanceRow['billingStatus'],
   billingStartedAt: r['billing_started_at'] as Date, billingExpiresAt: r['billing_expires_at'] as Date | null,
   version: r['version'] as number, createdAt: r['created_at'] as Date, updatedAt: r['updated_at'] as Date,

@@ -51,3 +51,5 @@ CREATE TABLE IF NOT EXISTS api_invoice (
   id text PRIMARY KEY, account_id text NOT NULL REFERENCES api_account(id), period_start timestamptz NOT NULL, period_end timestamptz NOT NULL,
   status text NOT NULL, currency text NOT NULL, total_micros bigint NOT NULL, lines jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now()
 );
+-- Added after the first release of this interim schema: existing databases get the column too.
+ALTER TABLE api_instance ADD COLUMN IF NOT EXISTS sasl_bootstrap_servers text;

@@ -10,7 +10,7 @@ export interface Principal { keyId: string; accountId: string; role: Role; }
 
 export interface InstanceRow {
   id: string; accountId: string; name: string; labels: Record<string, string>; spec: InstanceSpec;
-  generation: number; observedGeneration: number; phase: string; statusBrokers: number; bootstrapServers: string | null;
+  generation: number; observedGeneration: number; phase: string; statusBrokers: number; bootstrapServers: string | null; saslBootstrapServers: string | null;
   conditions: unknown[]; billingStatus: 'active' | 'overdue' | 'suspended'; billingStartedAt: Date; billingExpiresAt: Date | null;
   version: number; createdAt: Date; updatedAt: Date;
 }

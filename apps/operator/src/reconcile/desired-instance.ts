@@ -68,6 +68,7 @@ export interface InstanceStatus {
   phase: 'Creating' | 'Running' | 'Updating' | 'Failed' | 'Deleting' | 'Deleted';
   observedGeneration: number;
   bootstrapServers: string[];
+  saslBootstrapServers: string[];
   brokers: BrokerStatus[];
   conditions: Condition[];
   /** Differences found between the cluster and the desired state and put right, for the event log. */

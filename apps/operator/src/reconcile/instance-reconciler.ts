@@ -111,10 +111,10 @@ export class InstanceReconciler {
 
   /** One pass. Returns the new status and, when the work is not finished, when to come back. */
   async reconcile(desired: DesiredInstance, previous: InstanceStatus | null): Promise<{ status: InstanceStatus; requeueAfterMs: number | null }> {
-    const status: InstanceStatus = previous ? { ...previous, events: [] } : { phase: 'Creating', observedGeneration: 0, bootstrapServers: [], brokers: [], conditions: [], events: [] };
+    const status: InstanceStatus = previous ? { ...previous, events: [] } : { phase: 'Creating', observedGeneration: 0, bootstrapServers: [], saslBootstrapServers: [], brokers: [], conditions: [], events: [] };
     if (desired.deleting) {
       await this.#runtime.deleteCluster(desired.id);
-      return { status: { ...status, phase: 'Deleted', bootstrapServers: [], brokers: [], observedGeneration: desired.generation }, requeueAfterMs: null };
+      return { status: { ...status, phase: 'Deleted', bootstrapServers: [], saslBootstrapServers: [], brokers: [], observedGeneration: desired.generation }, requeueAfterMs: null };
     }
     const ctx: StepContext = {
       desired,
@@ -153,6 +153,7 @@ export class InstanceReconciler {
   #fillBrokers(ctx: StepContext): void {
     if (!ctx.observation) return;
     ctx.status.bootstrapServers = ctx.observation.bootstrapServers;
+    ctx.status.saslBootstrapServers = ctx.observation.saslBootstrapServers;
     ctx.status.brokers = ctx.observation.brokers.map((b) => ({ nodeId: b.nodeId, address: b.address, ready: b.ready, restarts: b.restarts }));
   }
 }

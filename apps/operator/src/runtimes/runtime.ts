@@ -28,7 +28,10 @@ export interface BrokerObservation {
 export interface ClusterObservation {
   instanceId: string;
   brokers: BrokerObservation[];
+  /** The internal PLAINTEXT endpoint (the operator's, and clients' where no authentication is wanted). */
   bootstrapServers: string[];
+  /** The SASL_PLAINTEXT endpoint where users log in with SCRAM and ACLs apply; empty where the runtime has none yet. */
+  saslBootstrapServers: string[];
 }
 
 export interface BrokerRuntime {

@@ -46,7 +46,7 @@ export class DesiredStateStore {
         deleting: row.deleted_at !== null || row.phase === 'Deleting',
         access: await this.#access(instanceId),
       },
-      status: { phase: row.phase, observedGeneration: row.observed_generation, bootstrapServers: row.bootstrap_servers ? String(row.bootstrap_servers).split(',') : [], brokers: [], conditions: row.conditions ?? [], events: [] },
+      status: { phase: row.phase, observedGeneration: row.observed_generation, bootstrapServers: row.bootstrap_servers ? String(row.bootstrap_servers).split(',') : [], saslBootstrapServers: row.sasl_bootstrap_servers ? String(row.sasl_bootstrap_servers).split(',') : [], brokers: [], conditions: row.conditions ?? [], events: [] },
     };
   }
 
@@ -82,8 +82,8 @@ export class DesiredStateStore {
     try {
       await client.query('BEGIN');
       await client.query(
-        `UPDATE api_instance SET phase = $2, observed_generation = $3, status_brokers = $4, bootstrap_servers = $5, conditions = $6::jsonb, updated_at = now() WHERE id = $1`,
-        [instanceId, status.phase === 'Deleted' ? 'Deleting' : status.phase, status.observedGeneration, status.brokers.filter((b) => b.ready).length, status.bootstrapServers.join(',') || null, JSON.stringify(status.conditions)],
+        `UPDATE api_instance SET phase = $2, observed_generation = $3, status_brokers = $4, bootstrap_servers = $5, conditions = $6::jsonb, sasl_bootstrap_servers = $7, updated_at = now() WHERE id = $1`,
+        [instanceId, status.phase === 'Deleted' ? 'Deleting' : status.phase, status.observedGeneration, status.brokers.filter((b) => b.ready).length, status.bootstrapServers.join(',') || null, JSON.stringify(status.conditions), (status.saslBootstrapServers ?? []).join(',') || null],
       );
       if (status.phase === 'Running') {
         await client.query("UPDATE api_topic SET phase = 'Ready', observed_generation = generation WHERE instance_id = $1 AND deleted_at IS NULL", [instanceId]);

@@ -61,5 +61,6 @@ export function readClusterStatus(
     { type: 'BrokersReady', status: ready === desired ? 'True' : 'False', reason: ready === desired ? 'AllReady' : 'BrokersNotReady', message: `${ready}/${desired} brokers ready` },
     { type: 'ConfigCurrent', status: stale.length === 0 ? 'True' : 'False', reason: stale.length === 0 ? 'UpToDate' : 'RestartPending', message: stale.length === 0 ? 'every running broker has the current settings' : `brokers ${stale.join(', ')} run older settings` },
   ];
-  return { instanceId: input.instanceId, brokers, bootstrapServers: [input.bootstrap], desiredBrokers: desired, readyBrokers: ready, conditions };
+  // The Kubernetes runtime exposes one (PLAINTEXT) Service so far; a SASL endpoint is not built yet.
+  return { instanceId: input.instanceId, brokers, bootstrapServers: [input.bootstrap], saslBootstrapServers: [], desiredBrokers: desired, readyBrokers: ready, conditions };
 }

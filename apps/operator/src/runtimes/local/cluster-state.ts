@@ -5,6 +5,8 @@ import { dirname } from 'node:path';
 export interface LocalBrokerState {
   nodeId: number;
   port: number;
+  /** The SASL_PLAINTEXT listener for users (SCRAM); absent in state written before it existed. */
+  saslPort?: number;
   metricsPort: number;
   /** configHash the running process was started with; null when not running. */
   configHash: string | null;

@@ -110,6 +110,7 @@ export class LocalRuntime implements BrokerRuntime {
         state.brokers.push({
           nodeId,
           port: await freeLoopbackPort(this.#options.host),
+          saslPort: await freeLoopbackPort(this.#options.host),
           metricsPort: await freeLoopbackPort(this.#options.host),
           configHash: null,
           pid: null,
@@ -117,6 +118,7 @@ export class LocalRuntime implements BrokerRuntime {
         });
       }
     }
+    for (const b of state.brokers) b.saslPort ??= await freeLoopbackPort(this.#options.host);
     state.brokers.sort((a, b) => a.nodeId - b.nodeId);
     return state;
   }
@@ -125,7 +127,7 @@ export class LocalRuntime implements BrokerRuntime {
     const dir = join(this.instanceDir(spec.instanceId), `broker-${broker.nodeId}`);
     await mkdir(join(dir, 'data'), { recursive: true });
     const [command, ...leading] = this.#options.brokerCommand;
-    const listener = `PLAINTEXT://${this.#options.host}:${broker.port}`;
+    const listener = `PLAINTEXT://${this.#options.host}:${broker.port},SASL_PLAINTEXT://${this.#options.host}:${broker.saslPort}`;
     const args = [
       ...leading,
       '--node-id', String(broker.nodeId),
@@ -133,10 +135,11 @@ export class LocalRuntime implements BrokerRuntime {
       '--advertised-listeners', listener,
       '--data-dir', join(dir, 'data'),
       '--metrics-port', String(broker.metricsPort),
-      // The one local listener is PLAINTEXT, shared by clients and the operator (no SASL listener in
-      // this runtime yet): the operator must keep full rights once ACLs exist, so its principal —
-      // every PLAINTEXT client's, ANONYMOUS — is a super user. ACLs are applied but restrict nobody here.
+      // Two endpoints, as a managed Kafka has: PLAINTEXT is the trusted internal one (the operator's,
+      // whose principal ANONYMOUS must keep full rights once ACLs exist), SASL_PLAINTEXT is where users
+      // log in with SCRAM and their ACLs apply.
       '--set', 'super.users=User:ANONYMOUS',
+      '--set', 'sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512',
       ...Object.entries(spec.brokerConfig).flatMap(([key, value]) => ['--set', `${key}=${value}`]),
       ...(this.#options.extraBrokerArgs?.(spec) ?? []),
     ];
@@ -164,7 +167,7 @@ export class LocalRuntime implements BrokerRuntime {
         };
       }),
     );
-    return { instanceId: state.instanceId, brokers, bootstrapServers: brokers.map((b) => b.address) };
+    return { instanceId: state.instanceId, brokers, bootstrapServers: brokers.map((b) => b.address), saslBootstrapServers: state.brokers.filter((b) => b.saslPort).map((b) => `${this.#options.host}:${b.saslPort}`) };
   }
 
   #marker(instanceId: string, nodeId: number): string {

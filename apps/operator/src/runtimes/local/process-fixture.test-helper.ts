@@ -7,7 +7,8 @@ import { join } from 'node:path';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args[args.indexOf(name) + 1];
-const listener = new URL(flag('--listeners')!.replace('PLAINTEXT://', 'tcp://'));
+// The first listener is PLAINTEXT, the one the runtime probes for readiness.
+const listener = new URL(flag('--listeners')!.split(',')[0]!.replace('PLAINTEXT://', 'tcp://'));
 writeFileSync(join(flag('--data-dir')!, 'argv.json'), JSON.stringify(args));
 const server = createServer((socket) => socket.end());
 server.listen(Number(listener.port), listener.hostname);
