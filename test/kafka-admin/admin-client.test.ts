@@ -114,6 +114,18 @@ describe('KafkaAdminClient', () => {
     expect(quotas.get(JSON.stringify({ clientId: null }))).toEqual({ producer_byte_rate: 4096 });
     expect(quotas.get(JSON.stringify({ group: 'billing' }))).toEqual({ consumer_byte_rate: 65_536 });
 
+    // Kafka's filters: exact name, <default>, any name; strict leaves out entities with more types.
+    const entities = async (filter: Parameters<KafkaAdminClient['describeClientQuotas']>[0]) =>
+      [...byKey(await admin.describeClientQuotas(filter)).keys()].sort();
+    expect(await entities({ user: 'alice' })).toEqual([JSON.stringify({ clientId: 'etl', user: 'alice' }), JSON.stringify({ user: 'alice' })]);
+    expect(await entities({ user: 'alice', strict: true })).toEqual([JSON.stringify({ user: 'alice' })]);
+    expect(await entities({ clientId: null })).toEqual([JSON.stringify({ clientId: null })]);
+    expect(await entities({ clientId: undefined })).toEqual([JSON.stringify({ clientId: 'etl', user: 'alice' }), JSON.stringify({ clientId: null })]);
+    expect(await entities({ group: 'billing', strict: true })).toEqual([JSON.stringify({ group: 'billing' })]);
+    expect(await entities({ user: 'bob' })).toEqual([]);
+    expect(await entities({ strict: true })).toEqual([]);
+    await expect(admin.describeClientQuotas({ clientId: undefined, user: 'x', group: undefined })).resolves.toEqual([]);
+
     // Removing one value keeps the others; removing the last one removes the entity.
     await admin.alterClientQuotas({ user: 'alice' }, { consumer_byte_rate: null });
     await admin.alterClientQuotas({ clientId: null }, { producer_byte_rate: null });

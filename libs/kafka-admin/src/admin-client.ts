@@ -399,9 +399,20 @@ export class KafkaAdminClient {
     if (r.errorCode !== 0) throw new AdminError(r.errorCode, 'client quota', r.errorMessage);
   }
 
-  /** Every client-quota entity and its values (Kafka's `<default>` names come back as null). */
-  async describeClientQuotas(): Promise<{ entity: { user?: string | null; clientId?: string | null; group?: string | null }; values: Record<string, number> }[]> {
-    const [res] = await this.#call<DescribeClientQuotasResponse>(ApiKey.DescribeClientQuotas, () => ({ components: [], strict: false }));
+  /**
+   * Client-quota entities and their values (Kafka's `<default>` names come back as null); all of them
+   * unless a filter is given. A filter component matches one entity type by exact name (a string),
+   * the `<default>` entity (null) or any name (undefined); `strict` excludes entities with further types.
+   */
+  async describeClientQuotas(filter: { user?: string | null; clientId?: string | null; group?: string | null; strict?: boolean } = {}): Promise<{ entity: { user?: string | null; clientId?: string | null; group?: string | null }; values: Record<string, number> }[]> {
+    const wireTypes = { user: 'user', clientId: 'client-id', group: 'consumer-group' } as const;
+    const components = (Object.keys(wireTypes) as (keyof typeof wireTypes)[])
+      .filter((k) => k in filter)
+      .map((k) => {
+        const match = filter[k];
+        return { entityType: wireTypes[k], matchType: match === undefined ? 2 : match === null ? 1 : 0, match: match ?? null };
+      });
+    const [res] = await this.#call<DescribeClientQuotasResponse>(ApiKey.DescribeClientQuotas, () => ({ components, strict: filter.strict ?? false }));
     if (res.errorCode !== 0) throw new AdminError(res.errorCode, 'DescribeClientQuotas', res.errorMessage);
     return (res.entries ?? []).map((e) => ({
       entity: Object.fromEntries(e.entity.map((p) => [p.entityType === 'user' ? 'user' : p.entityType === 'consumer-group' ? 'group' : 'clientId', p.entityName])),

@@ -7,7 +7,7 @@ import type { Handler } from './context.ts';
 const ENTITY_TYPES = { user: 'user', 'client-id': 'clientId', 'consumer-group': 'group' } as const;
 const MATCH_EXACT = 0;
 const MATCH_DEFAULT = 1;
-// MATCH_ANY (2) only requires the entity type to be present.
+const MATCH_ANY = 2; // only requires the entity type to be present
 
 /** The wire form of an entity: [{entityType, entityName}] with null names for `<default>`. */
 function toWire(e: QuotaEntity) {
@@ -56,8 +56,14 @@ export const handleAlterClientQuotas: Handler = (ctx, request, session) => {
 export const handleDescribeClientQuotas: Handler = (ctx, request, session) => {
   const req = request.body as DescribeClientQuotasRequest;
   if (!allowedOnCluster(ctx, session, AclOperation.DESCRIBE_CONFIGS)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'DESCRIBE_CONFIGS on the cluster is needed to list quotas', entries: null };
+  const invalid = (errorMessage: string) => ({ throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, errorMessage, entries: null });
+  const seen = new Set<string>();
   for (const c of req.components) {
-    if (!(c.entityType in ENTITY_TYPES)) return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `entity type ${c.entityType} is not supported`, entries: null };
+    if (!(c.entityType in ENTITY_TYPES)) return invalid(`entity type ${c.entityType} is not supported`);
+    if (seen.has(c.entityType)) return invalid(`entity type ${c.entityType} appears twice in the filter`);
+    seen.add(c.entityType);
+    if (c.matchType !== MATCH_EXACT && c.matchType !== MATCH_DEFAULT && c.matchType !== MATCH_ANY) return invalid(`unknown match type ${c.matchType}`);
+    if (c.matchType === MATCH_EXACT && c.match === null) return invalid(`an exact match on ${c.entityType} needs a name`);
   }
   const entries = ctx.clientQuotaStore.all().filter(({ entity }) => {
     for (const c of req.components) {
@@ -66,9 +72,8 @@ export const handleDescribeClientQuotas: Handler = (ctx, request, session) => {
       if (c.matchType === MATCH_EXACT && value !== c.match) return false;
       if (c.matchType === MATCH_DEFAULT && value !== null) return false;
     }
-    // strict: the entity has no types beyond those the filter names.
-    const types = (entity.user !== undefined ? 1 : 0) + (entity.clientId !== undefined ? 1 : 0);
-    return !req.strict || types === req.components.length;
+    // strict: the entity has no types beyond those the filter names (a consumer-group entity counts too).
+    return !req.strict || toWire(entity).length === req.components.length;
   });
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, entries: entries.map((e) => ({ entity: toWire(e.entity), values: Object.entries(e.values).map(([key, value]) => ({ key, value })) })) };
 };
