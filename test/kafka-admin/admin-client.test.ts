@@ -135,6 +135,11 @@ describe('KafkaAdminClient', () => {
 
     await expect(admin.alterClientQuotas({ user: 'alice' }, { bogus_rate: 1 })).rejects.toMatchObject({ errorName: 'INVALID_REQUEST' });
     await expect(admin.alterClientQuotas({ user: 'alice' }, { producer_byte_rate: -5 })).rejects.toMatchObject({ errorName: 'INVALID_REQUEST' });
-    expect(byKey(await admin.describeClientQuotas()).get(JSON.stringify({ user: 'alice' }))).toEqual({ producer_byte_rate: 1_048_576 });
+    await expect(admin.alterClientQuotas({ user: 'alice' }, { producer_byte_rate: 1024.5 })).rejects.toMatchObject({ errorName: 'INVALID_REQUEST' });
+    await expect(admin.alterClientQuotas({ group: 'billing' }, { group_max_members: 2.5 })).rejects.toMatchObject({ errorName: 'INVALID_REQUEST' });
+    await admin.alterClientQuotas({ user: 'alice', clientId: 'etl' }, { request_percentage: 12.5 }); // a DOUBLE in Kafka
+    quotas = byKey(await admin.describeClientQuotas());
+    expect(quotas.get(JSON.stringify({ user: 'alice' }))).toEqual({ producer_byte_rate: 1_048_576 });
+    expect(quotas.get(JSON.stringify({ clientId: 'etl', user: 'alice' }))).toEqual({ request_percentage: 12.5 });
   });
 });

@@ -5,6 +5,8 @@ import { allowedOnCluster } from '../security/request-guards.ts';
 import type { Handler } from './context.ts';
 
 const ENTITY_TYPES = { user: 'user', 'client-id': 'clientId', 'consumer-group': 'group' } as const;
+// Kafka types the byte rates as LONG (a fractional value is refused) and the percentages/mutation rate as DOUBLE.
+const WHOLE_NUMBER_KEYS: ReadonlySet<string> = new Set(['producer_byte_rate', 'consumer_byte_rate', 'group_max_members']);
 const MATCH_EXACT = 0;
 const MATCH_DEFAULT = 1;
 const MATCH_ANY = 2; // only requires the entity type to be present
@@ -41,6 +43,7 @@ export const handleAlterClientQuotas: Handler = (ctx, request, session) => {
         if (!keys.includes(op.key)) return fail(ErrorCode.INVALID_REQUEST, `unknown quota ${op.key} for this entity (${keys.join(', ')})`);
         if (op.remove) remove.push(op.key as QuotaKey);
         else if (!(op.value > 0) || !Number.isFinite(op.value)) return fail(ErrorCode.INVALID_REQUEST, `${op.key} must be a positive number, got ${op.value}`);
+        else if (WHOLE_NUMBER_KEYS.has(op.key) && !Number.isInteger(op.value)) return fail(ErrorCode.INVALID_REQUEST, `${op.key} must be a whole number, got ${op.value}`);
         else set[op.key as QuotaKey] = op.value;
       }
       if (!req.validateOnly) {
