@@ -1,0 +1,63 @@
+/**
+ * ISR changes a partition leader proposes (KRaft's AlterPartition): followers that have not
+ * caught up to the leader's log end within replica.lag.time.max.ms leave; followers that reach
+ * the high watermark come back. Pure: the leader feeds in what it observed from follower fetches.
+ */
+
+export interface FollowerProgress {
+  readonly brokerId: number;
+  /** Log end offset the follower reported in its last fetch. */
+  readonly logEndOffset: number;
+  /** Last time (ms) the follower's fetch reached the leader's log end offset. */
+  readonly lastCaughtUpMs: number;
+}
+
+export interface IsrInput {
+  readonly leaderId: number;
+  readonly isr: readonly number[];
+  readonly replicas: readonly number[];
+  readonly followers: readonly FollowerProgress[];
+  readonly highWatermark: number;
+  readonly nowMs: number;
+  readonly replicaLagTimeMaxMs: number;
+}
+
+/** The ISR the leader should propose; equal contents to `isr` when nothing changes. */
+export function nextIsr(input: IsrInput): number[] {
+  const progress = new Map(input.followers.map((f) => [f.brokerId, f]));
+  const next: number[] = [];
+  for (const id of input.replicas) {
+    if (id === input.leaderId) {
+      next.push(id);
+      continue;
+    }
+    const p = progress.get(id);
+    const inIsr = input.isr.includes(id);
+    if (inIsr) {
+      const lagging = p === undefined || input.nowMs - p.lastCaughtUpMs > input.replicaLagTimeMaxMs;
+      if (!lagging) next.push(id);
+    } else if (p !== undefined && p.logEndOffset >= input.highWatermark) {
+      next.push(id);
+    }
+  }
+  return next;
+}
+
+/** The high watermark: the smallest log end offset over the ISR (leader included). */
+export function highWatermarkOf(leaderLogEndOffset: number, isr: readonly number[], leaderId: number, followers: readonly FollowerProgress[]): number {
+  let hw = leaderLogEndOffset;
+  for (const id of isr) {
+    if (id === leaderId) continue;
+    const f = followers.find((x) => x.brokerId === id);
+    hw = Math.min(hw, f === undefined ? 0 : f.logEndOffset);
+  }
+  return hw;
+}
+
+export type AcksCheck = { readonly ok: true } | { readonly ok: false; readonly errorCode: 'NOT_ENOUGH_REPLICAS' };
+
+/** acks=-1 produce is refused before the append when the ISR is smaller than min.insync.replicas. */
+export function checkMinInsync(isrSize: number, minInsyncReplicas: number, acks: number): AcksCheck {
+  if (acks !== -1) return { ok: true };
+  return isrSize >= minInsyncReplicas ? { ok: true } : { ok: false, errorCode: 'NOT_ENOUGH_REPLICAS' };
+}
