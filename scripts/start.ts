@@ -96,6 +96,19 @@ if (!redisUrl) {
   redisUrl = `redis://127.0.0.1:${port}`;
 }
 
+// etcd: Debian's etcd-server (scripts/setup.sh installs it) unless ETCD_ENDPOINTS is set. It is the
+// metadata store broker clusters will coordinate through (issue 6); brokers do not use it yet.
+let etcdEndpoints = process.env.ETCD_ENDPOINTS;
+if (!etcdEndpoints) {
+  const clientPort = await pickPort(2379);
+  const peerPort = await pickPort(clientPort + 1);
+  const client = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  // zap logs on stdout so `run` sees the line that says etcd serves clients.
+  await run('etcd', '/usr/bin/etcd', ['--name', 'local', '--data-dir', join(dataDir, 'etcd'), '--listen-client-urls', client, '--advertise-client-urls', client, '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `local=${peer}`, '--logger', 'zap', '--log-outputs', 'stdout'], {}, 'serving client traffic');
+  etcdEndpoints = client;
+}
+
 // The bootstrap admin key is kept in .data so that every start can print it.
 const keyFile = join(dataDir, 'admin-key');
 if (!existsSync(keyFile)) writeFileSync(keyFile, `trib_${randomBytes(24).toString('base64url')}`, { mode: 0o600 });
@@ -115,6 +128,7 @@ Tributary local stack is up (data in ${dataDir}).
   admin API key:  ${adminKey}
   operator:       local runtime; instances created through the API run as broker processes
   demo broker:    127.0.0.1:${brokerPort}   (a standalone broker, outside any instance)
+  etcd:           ${etcdEndpoints}   (for broker clusters; not used by brokers yet)
 
 Try it:
   curl -s -H 'Authorization: Bearer ${adminKey}' http://127.0.0.1:${apiPort}/v1/instances
