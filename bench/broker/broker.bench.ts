@@ -82,7 +82,7 @@ try {
   const intervalF = Math.max(1, Math.round((PAYLOAD / halfF) * 1000));
   const pacedF = await drive(fsyncBroker.port, produceRequests('lat', 4, PER_BATCH, RECORD, NONE, -1), PAYLOAD, MS, 1, intervalF);
   row(`produce latency acks=-1 + fdatasync at ~${mb(PAYLOAD / (intervalF / 1000))} (half rate) p50 / p99`, `${percentile(pacedF.latenciesMs, 50).toFixed(2)} / ${percentile(pacedF.latenciesMs, 99).toFixed(2)} ms`, 'goal p99 ≤ 10 ms');
-  row('broker RSS before / after the produce runs', `${rssBefore.toFixed(0)} / ${rssMb(broker.process.pid!).toFixed(0)} MiB`, 'a 10-minute soak is not run yet');
+  row('broker RSS before / after the produce runs', `${rssBefore.toFixed(0)} / ${rssMb(broker.process.pid!).toFixed(0)} MiB`, 'the 10-minute soak is bench/broker/soak.ts');
 } finally {
   await broker.destroy();
   await fsyncBroker.destroy();
