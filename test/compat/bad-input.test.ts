@@ -101,7 +101,7 @@ describe('bad input', () => {
     const { correlationId, body } = decodeResponse(answer as Buffer, ApiKey.ApiVersions, 0);
     expect(correlationId).toBe(5);
     expect((body as ApiVersionsResponse).errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
-    expect((body as ApiVersionsResponse).apiKeys.find((k) => k.apiKey === ApiKey.Produce)).toMatchObject({ minVersion: 3, maxVersion: 11 });
+    expect((body as ApiVersionsResponse).apiKeys.find((k) => k.apiKey === ApiKey.Produce)).toMatchObject({ minVersion: 0, maxVersion: 11 });
   });
 
   it('refuses a batch with a bad CRC with CORRUPT_MESSAGE and stores nothing', async () => {

@@ -11,6 +11,7 @@ export * from './records/crc32c.ts';
 export * from './records/record-batch.ts';
 export * from './records/record-set.ts';
 export * from './records/legacy.ts';
+export * from './records/legacy-convert.ts';
 export * from './records/varint.ts';
 export * from './compression/codecs.ts';
 export * from './sasl/scram.ts';

@@ -2,6 +2,7 @@ import { ErrorCode, type FetchRequest } from '@tributary/protocol';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed, allowedOnCluster } from '../security/request-guards.ts';
 import type { BrokerContext, Handler } from './context.ts';
+import { fetchedRecordsForClient } from './legacy-fetch.ts';
 
 /**
  * Fetch: whole batches from each partition's log, limited per partition and per response, long-
@@ -46,7 +47,11 @@ function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (top
         if (fetchOffset < log.logStartOffset || fetchOffset > hw) return { ...base, ...offsets, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null };
         // The first batch is served whole even past the limits so that a consumer always progresses.
         const limit = Math.max(1, Math.min(p.partitionMaxBytes, budget));
-        const records = budget > 0 || bytes === 0 ? log.read(fetchOffset, limit) : Buffer.alloc(0);
+        const stored = budget > 0 || bytes === 0 ? log.read(fetchOffset, limit) : Buffer.alloc(0);
+        // v0–3 read magic 0/1 message sets: down-converted (handlers/legacy-fetch.ts).
+        const served = fetchedRecordsForClient(stored, v, fetchOffset, limit);
+        if (!served.ok) return { ...base, ...offsets, errorCode: served.errorCode, records: null };
+        const records = served.records;
         budget -= records.length;
         bytes += records.length;
         if (records.length) ctx.metrics.bytesOut.inc({ topic: topic.name }, records.length);

@@ -18,14 +18,15 @@ import { handleCreateTopics, handleDeleteTopics } from './topics-admin.ts';
 
 /**
  * Every API this broker answers and the versions it implements. ApiVersions advertises exactly
- * this table. Produce starts at v3 (older ones carry legacy message sets), Fetch at v4 (older ones
- * expect them back), ListOffsets at v1 (v0 returns offset arrays).
+ * this table. Produce v0–2 and Fetch v0–3 carry the legacy message formats (magic 0/1), converted
+ * to and from the stored v2 batches (legacy-produce.ts, legacy-fetch.ts); ListOffsets v0 answers
+ * offset arrays. Every version below is one the handler implements.
  */
 export const HANDLERS: ReadonlyMap<number, HandlerEntry> = (() => {
   const table = new Map<number, HandlerEntry>([
-    [ApiKey.Produce, { minVersion: 3, maxVersion: 11, handle: handleProduce }],
-    [ApiKey.Fetch, { minVersion: 4, maxVersion: 16, handle: handleFetch }],
-    [ApiKey.ListOffsets, { minVersion: 1, maxVersion: 10, handle: handleListOffsets }],
+    [ApiKey.Produce, { minVersion: 0, maxVersion: 11, handle: handleProduce }],
+    [ApiKey.Fetch, { minVersion: 0, maxVersion: 16, handle: handleFetch }],
+    [ApiKey.ListOffsets, { minVersion: 0, maxVersion: 10, handle: handleListOffsets }],
     [ApiKey.Metadata, { minVersion: 0, maxVersion: 12, handle: handleMetadata }],
     [ApiKey.CreateTopics, { minVersion: 0, maxVersion: 7, handle: handleCreateTopics }],
     [ApiKey.DeleteTopics, { minVersion: 0, maxVersion: 6, handle: handleDeleteTopics }],

@@ -1,5 +1,6 @@
 import { ErrorCode, validateProducedBlob, type ProduceRequest } from '@tributary/protocol';
-import { topicNumber } from '../topics/topic-configs.ts';
+import { topicLogConfig, topicNumber } from '../topics/topic-configs.ts';
+import { producedBlobForLog } from './legacy-produce.ts';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed } from '../security/request-guards.ts';
 import { diskFullProblem } from '../quota/instance-limits.ts';
@@ -9,7 +10,8 @@ const problemCode = { CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE, UNSUPPORTED_FO
 
 /**
  * Produce: each partition's blob is checked (whole v2 batches, CRC32C, size) and appended with
- * offsets assigned; nothing of a refused blob is written. Batches are never decoded record by record.
+ * offsets assigned; nothing of a refused blob is written. Batches are never decoded record by record
+ * (except the legacy message sets of v0–2, which must be converted).
  */
 export const handleProduce: Handler = async (ctx: BrokerContext, request, session) => {
   const req = request.body as ProduceRequest;
@@ -31,16 +33,22 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request, sessio
         if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) return fail(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${req.acks}`);
         const log = ctx.topics.log(t.name, p.index);
         if (!log) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${t.name}-${p.index} is not hosted here`);
-        const blob = p.records as Buffer | null;
-        if (!blob || blob.length === 0) return fail(ErrorCode.CORRUPT_MESSAGE, 'no records');
-        const checked = validateProducedBlob(blob, topicNumber(ctx.config, ctx.topics.get(t.name)!.configs, 'max.message.bytes'));
+        const raw = p.records as Buffer | null;
+        if (!raw || raw.length === 0) return fail(ErrorCode.CORRUPT_MESSAGE, 'no records');
+        const configs = ctx.topics.get(t.name)!.configs;
+        const maxMessageBytes = topicNumber(ctx.config, configs, 'max.message.bytes');
+        // v0–2 carry magic 0/1 message sets: converted to a v2 batch first (handlers/legacy-produce.ts).
+        const forLog = producedBlobForLog(raw, request.apiVersion, { maxMessageBytes, compacted: request.apiVersion < 3 && topicLogConfig(ctx.config, t.name, configs).cleanupPolicy.includes('compact') });
+        if (!forLog.ok) return fail(forLog.errorCode, forLog.message);
+        const blob = forLog.blob;
+        const checked = validateProducedBlob(blob, maxMessageBytes);
         if (!checked.ok) return fail(problemCode[checked.problem.code], checked.problem.detail);
         const sequence = log.checkSequences(checked.batches);
         if (sequence.kind === 'error') return fail(sequence.errorCode, sequence.message);
         // A retry of batches already written: answer with their offset, write nothing.
         if (sequence.kind === 'duplicate') return { index: p.index, errorCode: 0, baseOffset: BigInt(sequence.baseOffset), logAppendTimeMs: -1n, ...(request.apiVersion >= 5 ? { logStartOffset: BigInt(log.logStartOffset) } : {}) };
         const result = log.append(blob, checked.batches, 0);
-        ctx.metrics.bytesIn.inc({ topic: t.name }, blob.length);
+        ctx.metrics.bytesIn.inc({ topic: t.name }, raw.length);
         appended = true;
         const response = { index: p.index, errorCode: 0, baseOffset: result.baseOffset, logAppendTimeMs: result.logAppendTime, ...(request.apiVersion >= 5 ? { logStartOffset: result.logStartOffset } : {}) };
         if (result.durable) pending.push({ response, durable: result.durable });
