@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKey, compress, Compression, decodeResponse, encodeLegacyMessage, encodeRequest, ErrorCode, type ListOffsetsResponse, type ProduceResponse } from '@tributary/protocol';
+import { ApiKey, compress, Compression, decodeLegacyMessageSet, decodeResponse, encodeLegacyMessage, encodeRequest, ErrorCode, type DescribeLogDirsResponse, type FetchResponse, type FindCoordinatorResponse, type ListOffsetsResponse, type ProduceResponse } from '@tributary/protocol';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
 
 // Clients that speak the message formats before v2 (magic 0 and 1): librdkafka told the broker is
@@ -205,5 +205,28 @@ describe('bad legacy message sets', () => {
     expect(ok.responses[0]!.partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: 1n });
     expect(await latest()).toEqual([2n]);
     expect((await consume('legacy-bad', oldClient('0.9.0'))).lines).toEqual(['k=first@0', 'k=payload@1']);
+  });
+});
+
+describe('other low and new versions real clients send', () => {
+  it('answers zstd data to Fetch v2 with UNSUPPORTED_COMPRESSION_TYPE (magic 1 cannot carry it), and the data before it', async () => {
+    await produce('legacy-zstd', 'a:plain\n');
+    // librdkafka sends small sets uncompressed when compression would not pay; this one compresses.
+    await produce('legacy-zstd', `b:${'packed'.repeat(500)}\n`, ['-z', 'zstd']);
+    const fetch = (fetchOffset: bigint) =>
+      exchange(ApiKey.Fetch, 2, { replicaId: -1, maxWaitMs: 0, minBytes: 0, topics: [{ topic: 'legacy-zstd', partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 1 << 20 }] }] }) as Promise<FetchResponse>;
+    const fromStart = (await fetch(0n)).responses[0]!.partitions[0]!;
+    expect(fromStart.errorCode).toBe(0);
+    expect(decodeLegacyMessageSet(fromStart.records as Buffer).map((m) => m.value?.toString())).toEqual(['plain']);
+    expect((await fetch(1n)).responses[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, highWatermark: 2n });
+  });
+
+  it('answers DescribeLogDirs v0 and FindCoordinator v5', async () => {
+    await produce('legacy-dirs', 'k:v\n');
+    const dirs = (await exchange(ApiKey.DescribeLogDirs, 0, { topics: null })) as DescribeLogDirsResponse;
+    expect(dirs.results[0]!.errorCode).toBe(0);
+    expect(dirs.results[0]!.topics.find((t) => t.name === 'legacy-dirs')?.partitions[0]?.partitionSize).toBeGreaterThan(0n);
+    const coordinator = (await exchange(ApiKey.FindCoordinator, 5, { keyType: 0, coordinatorKeys: ['legacy-group-v5'] })) as FindCoordinatorResponse;
+    expect(coordinator.coordinators).toEqual([expect.objectContaining({ key: 'legacy-group-v5', nodeId: 1, port: broker.port, errorCode: 0 })]);
   });
 });

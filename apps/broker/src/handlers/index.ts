@@ -20,7 +20,10 @@ import { handleCreateTopics, handleDeleteTopics } from './topics-admin.ts';
  * Every API this broker answers and the versions it implements. ApiVersions advertises exactly
  * this table. Produce v0–2 and Fetch v0–3 carry the legacy message formats (magic 0/1), converted
  * to and from the stored v2 batches (legacy-produce.ts, legacy-fetch.ts); ListOffsets v0 answers
- * offset arrays. Every version below is one the handler implements.
+ * offset arrays; DescribeLogDirs v0 is v1's schema; FindCoordinator v5 only allows an error
+ * (TRANSACTION_ABORTABLE) this broker never sends. Not advertised, because not implemented:
+ * FindCoordinator v6 (share groups), OffsetCommit/OffsetFetch v9 (KIP-848 member epochs), Fetch v17
+ * (a KRaft follower's directory id). Every version below is one the handler implements.
  */
 export const HANDLERS: ReadonlyMap<number, HandlerEntry> = (() => {
   const table = new Map<number, HandlerEntry>([
@@ -37,9 +40,9 @@ export const HANDLERS: ReadonlyMap<number, HandlerEntry> = (() => {
     [ApiKey.DeleteRecords, { minVersion: 0, maxVersion: 2, handle: handleDeleteRecords }],
     [ApiKey.OffsetForLeaderEpoch, { minVersion: 0, maxVersion: 4, handle: handleOffsetForLeaderEpoch }],
     [ApiKey.DescribeCluster, { minVersion: 0, maxVersion: 1, handle: guardDescribeCluster(handleDescribeCluster) }],
-    [ApiKey.DescribeLogDirs, { minVersion: 1, maxVersion: 4, handle: guardDescribeLogDirs(handleDescribeLogDirs) }],
+    [ApiKey.DescribeLogDirs, { minVersion: 0, maxVersion: 4, handle: guardDescribeLogDirs(handleDescribeLogDirs) }],
     [ApiKey.InitProducerId, { minVersion: 0, maxVersion: 5, handle: handleInitProducerId }],
-    [ApiKey.FindCoordinator, { minVersion: 0, maxVersion: 4, handle: handleFindCoordinator }],
+    [ApiKey.FindCoordinator, { minVersion: 0, maxVersion: 5, handle: handleFindCoordinator }],
     [ApiKey.JoinGroup, { minVersion: 0, maxVersion: 9, handle: guardJoinGroup(handleJoinGroup) }],
     [ApiKey.SyncGroup, { minVersion: 0, maxVersion: 5, handle: guardSyncGroup(handleSyncGroup) }],
     [ApiKey.Heartbeat, { minVersion: 0, maxVersion: 4, handle: guardHeartbeat(handleHeartbeat) }],
