@@ -35,9 +35,9 @@ RUN npm run build --workspace @tributary/console --if-present && mkdir -p apps/c
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY --from=manifests /src/ ./
-RUN npm ci --omit=dev --no-audit --no-fund
 COPY prisma/ prisma/
-RUN if [ -f prisma/schema.prisma ]; then npx --no-install prisma generate; fi
+# npm ci's postinstall generates the Prisma client from prisma/schema.prisma (npm run db:generate).
+RUN npm ci --omit=dev --no-audit --no-fund
 
 # ---- runtime ------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE}

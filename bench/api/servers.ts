@@ -5,11 +5,11 @@
  */
 import Fastify from 'fastify';
 import { buildApp, createReconcileQueue, generateApiKey } from '@tributary/api';
-import { PgStore } from '../../apps/api/src/store/pg-store.ts';
+import { PrismaStore } from '../../apps/api/src/store/prisma-store.ts';
 import { startTestServices } from '@tributary/testkit';
 
 const services = await startTestServices();
-const store = await PgStore.connect(services.databaseUrl);
+const store = await PrismaStore.connect(services.databaseUrl);
 const queue = createReconcileQueue(services.redisUrl);
 const hello = Fastify();
 hello.get('/', async () => ({ hello: 'world' }));

@@ -6,7 +6,7 @@ import { freePort, startTestServices, type TestServices } from '@tributary/testk
 import { buildApp } from '../../apps/api/src/app.ts';
 import { createReconcileQueue, type ReconcileQueue } from '../../apps/api/src/jobs/queue.ts';
 import { generateApiKey } from '../../apps/api/src/plugins/auth.ts';
-import { PgStore } from '../../apps/api/src/store/pg-store.ts';
+import { PrismaStore } from '../../apps/api/src/store/prisma-store.ts';
 import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
 
@@ -17,7 +17,7 @@ const require = createRequire(import.meta.url);
 const { Kafka, logLevel } = require('kafkajs');
 
 let services: TestServices;
-let store: PgStore;
+let store: PrismaStore;
 let statusWriter: DesiredStateStore;
 let queue: ReconcileQueue;
 let app: FastifyInstance;
@@ -41,7 +41,7 @@ async function instanceWith(name: string, bootstrapServers: string[] | null): Pr
 
 beforeAll(async () => {
   services = await startTestServices();
-  store = await PgStore.connect(services.databaseUrl);
+  store = await PrismaStore.connect(services.databaseUrl);
   statusWriter = new DesiredStateStore(services.databaseUrl);
   queue = createReconcileQueue(services.redisUrl);
   const account = await store.createAccount('live');

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServices, type TestServices } from '@tributary/testkit';
 import { buildApp, createReconcileQueue, type ReconcileQueue } from '../../apps/api/src/index.ts';
 import { ensureBootstrapKey } from '../../apps/api/src/bootstrap.ts';
-import { PgStore } from '../../apps/api/src/store/pg-store.ts';
+import { PrismaStore } from '../../apps/api/src/store/prisma-store.ts';
 import { startOperatorWorker } from '../../apps/operator/src/jobs/worker.ts';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { InstanceReconciler } from '../../apps/operator/src/reconcile/instance-reconciler.ts';
@@ -21,7 +21,7 @@ const run = promisify(execFile);
 const KEY = 'trib_e2e_admin_key_0123456789abcdef';
 let services: TestServices;
 let app: Awaited<ReturnType<typeof buildApp>>;
-let store: PgStore;
+let store: PrismaStore;
 let queue: ReconcileQueue;
 let operator: { close(): Promise<void> };
 let operatorStore: DesiredStateStore;
@@ -30,7 +30,7 @@ let root: string;
 
 beforeAll(async () => {
   services = await startTestServices();
-  store = await PgStore.connect(services.databaseUrl);
+  store = await PrismaStore.connect(services.databaseUrl);
   queue = createReconcileQueue(services.redisUrl);
   await ensureBootstrapKey(store, KEY);
   app = await buildApp({ store, queue });

@@ -5,12 +5,12 @@ import { JOBS, QUEUES, ReconcileInstanceJobSchema, ReconcileTopicJobSchema } fro
 import { buildApp } from './app.ts';
 import { createReconcileQueue, type ReconcileQueue } from './jobs/queue.ts';
 import { generateApiKey } from './plugins/auth.ts';
-import { PgStore } from './store/pg-store.ts';
+import { PrismaStore } from './store/prisma-store.ts';
 import { startTestServices, type TestServices } from '@tributary/testkit';
 import { ensureBootstrapKey } from './bootstrap.ts';
 
 let services: TestServices;
-let store: PgStore;
+let store: PrismaStore;
 let queue: ReconcileQueue;
 let app: FastifyInstance;
 let inspect: Queue;
@@ -33,7 +33,7 @@ async function newInstance(name: string, over: Partial<typeof spec> = {}, labels
 
 beforeAll(async () => {
   services = await startTestServices();
-  store = await PgStore.connect(services.databaseUrl);
+  store = await PrismaStore.connect(services.databaseUrl);
   queue = createReconcileQueue(services.redisUrl);
   const url = new URL(services.redisUrl);
   inspect = new Queue(QUEUES.reconcile, { connection: { host: url.hostname, port: Number(url.port) } });
@@ -135,10 +135,13 @@ describe('instances', () => {
   it('records an audit event and usage records on every spec change', async () => {
     const inst = await newInstance('audited');
     await call('PUT', `/v1/instances/${inst.id}`, keys.adminA, { spec: { ...spec, brokers: 5 } });
-    const audit = await store.pool.query('SELECT action, generation FROM api_audit_event WHERE target_id = $1 ORDER BY id', [inst.id]);
-    expect(audit.rows).toEqual([{ action: 'instance.create', generation: 1 }, { action: 'instance.update', generation: 2 }]);
-    const usage = await store.pool.query("SELECT quantity::int AS q FROM api_usage_record WHERE instance_id = $1 AND meter = 'broker-hour' ORDER BY id", [inst.id]);
-    expect(usage.rows.map((r) => r.q)).toEqual([3, 5]);
+    const audit = await store.db.auditEvent.findMany({ where: { targetId: inst.id }, orderBy: { id: 'asc' }, select: { action: true, generation: true } });
+    expect(audit).toEqual([{ action: 'instance.create', generation: 1 }, { action: 'instance.update', generation: 2 }]);
+    const usage = await store.db.usageRecord.findMany({ where: { instanceId: inst.id, meter: 'broker-hour' }, orderBy: { id: 'asc' } });
+    expect(usage.map((r) => r.quantity.toNumber())).toEqual([3, 5]);
+    // The first spec's record was closed when the second opened; only the current one is open.
+    expect(usage[0]!.periodEnd).toEqual(usage[1]!.periodStart);
+    expect(usage[1]!.periodEnd).toBeNull();
   });
   it('rejects invalid specs with 422 and the JSON path of each field', async () => {
     const r = await call('POST', '/v1/instances', keys.adminA, { name: 'Bad_Name', spec: { ...spec, brokers: 16, bandwidthMBps: 7, surprise: true } });
@@ -327,14 +330,14 @@ describe('users, ACLs and quotas', () => {
     expect(r.statusCode).toBe(202);
     expect(r.body).not.toContain('a very long secret');
     expect(r.json().resource).toMatchObject({ name: 'svc', mechanism: 'SCRAM-SHA-256', iterations: 8192 });
-    const row = await store.pool.query("SELECT data::text AS d FROM api_instance_object WHERE kind = 'users' AND name = 'svc'");
-    expect(row.rows[0].d).not.toContain('a very long secret');
-    const before = JSON.parse(row.rows[0].d).storedKey;
+    const row = await store.db.kafkaUser.findFirstOrThrow({ where: { instanceId: inst.id, name: 'svc' } });
+    expect(JSON.stringify(row)).not.toContain('a very long secret');
+    const before = row.storedKey;
     const got = await call('GET', `${base()}/users/svc`, keys.viewerA);
     expect(Object.keys(got.json()).sort()).toEqual(['createdAt', 'etag', 'id', 'instanceId', 'iterations', 'mechanism', 'name', 'updatedAt']);
     const rotated = await call('PUT', `${base()}/users/svc`, keys.adminA, { password: 'another long secret' }, { 'if-match': got.headers['etag'] as string });
     expect(rotated.statusCode).toBe(202);
-    const after = JSON.parse((await store.pool.query("SELECT data::text AS d FROM api_instance_object WHERE kind = 'users' AND name = 'svc'")).rows[0].d).storedKey;
+    const after = (await store.db.kafkaUser.findFirstOrThrow({ where: { instanceId: inst.id, name: 'svc' } })).storedKey;
     expect(after).not.toBe(before);
     const jobs = await inspect.getJobs(['waiting', 'delayed']);
     expect(jobs.some((j) => j.name === JOBS.reconcileUser && j.data.instanceId === inst.id && j.data.kind === 'users')).toBe(true);

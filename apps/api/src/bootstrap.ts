@@ -1,5 +1,5 @@
 import { generateApiKey, hashApiKey } from './plugins/auth.ts';
-import type { PgStore } from './store/pg-store.ts';
+import type { PrismaStore } from './store/prisma-store.ts';
 
 export const BOOTSTRAP_ACCOUNT_ID = 'acc-bootstrap';
 
@@ -8,7 +8,7 @@ export const BOOTSTRAP_ACCOUNT_ID = 'acc-bootstrap';
  * across restarts), otherwise generated once when no key exists and returned for printing. Only its
  * hash is stored, so a lost generated key cannot be shown again.
  */
-export async function ensureBootstrapKey(store: PgStore, fromEnv: string | undefined): Promise<string | null> {
+export async function ensureBootstrapKey(store: PrismaStore, fromEnv: string | undefined): Promise<string | null> {
   await store.createAccount('bootstrap', null, BOOTSTRAP_ACCOUNT_ID);
   if (fromEnv) {
     if (fromEnv.length < 24) throw new Error('TRIBUTARY_BOOTSTRAP_KEY must be at least 24 characters');

@@ -1,7 +1,7 @@
 import { buildApp } from './app.ts';
 import { ensureBootstrapKey } from './bootstrap.ts';
 import { createReconcileQueue } from './jobs/queue.ts';
-import { PgStore } from './store/pg-store.ts';
+import { PrismaStore } from './store/prisma-store.ts';
 
 /** Process entry: env config, bootstrap key, listen, and a graceful shutdown on SIGTERM/SIGINT. */
 const databaseUrl = process.env['DATABASE_URL'];
@@ -13,7 +13,7 @@ if (!databaseUrl) {
 const port = Number(process.env['PORT'] ?? 8080);
 const host = process.env['HOST'] ?? '0.0.0.0';
 
-const store = await PgStore.connect(databaseUrl);
+const store = await PrismaStore.connect(databaseUrl);
 const queue = createReconcileQueue(redisUrl);
 const generated = await ensureBootstrapKey(store, process.env['TRIBUTARY_BOOTSTRAP_KEY']);
 if (generated) {

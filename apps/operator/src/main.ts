@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { startOperatorWorker } from './jobs/worker.ts';
 import { InstanceReconciler } from './reconcile/instance-reconciler.ts';
 import { LocalRuntime } from './runtimes/local/local-runtime.ts';
+import { migrate } from '@tributary/db';
 import { DesiredStateStore } from './store/desired-state-store.ts';
 
 /**
@@ -20,6 +21,9 @@ const runtime = new LocalRuntime({
   rootDir: process.env['TRIBUTARY_INSTANCES_DIR'] ?? resolve('.data/instances'),
   brokerCommand: [process.execPath, resolve(import.meta.dirname, '../../../node_modules/.bin/tributary-broker')],
 });
+// Either process may start first (Kubernetes starts both at once): both apply pending migrations,
+// serialised by Prisma's advisory lock, before touching the tables.
+await migrate(databaseUrl);
 const store = new DesiredStateStore(databaseUrl);
 const worker = await startOperatorWorker({ redisUrl, store, reconciler: new InstanceReconciler(runtime), log });
 log('operator started', { runtime: runtime.name });

@@ -1,39 +1,35 @@
-import pg from 'pg';
-import { limitSettings, type SoldLimits } from '../reconcile/instance-limits.ts';
+import { createDb, specOf, type Db, type Prisma } from '@tributary/db';
+import { limitSettings } from '../reconcile/instance-limits.ts';
 import type { DesiredAccess, DesiredAcl, DesiredInstance, DesiredUser, InstanceStatus } from '../reconcile/desired-instance.ts';
 
 /**
- * The operator's side of the control plane's database: it reads desired state (spec, generation,
- * topics) and writes only status columns (phase, observedGeneration, brokers, bootstrap servers,
- * conditions) and operation outcomes. Interim: it uses the API's interim tables (api_instance,
- * api_topic, api_operation) until the Prisma schema and libs/db exist; then this moves onto them.
+ * The operator's side of the control plane's database (prisma/schema.prisma through libs/db): it
+ * reads desired state (spec, generation, topics, users, ACLs, quotas) and writes only status columns
+ * (phase, observedGeneration, brokers, bootstrap servers, conditions) and operation outcomes.
  */
 export class DesiredStateStore {
-  readonly #pool: pg.Pool;
+  readonly #db: Db;
 
   constructor(databaseUrl: string) {
-    this.#pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
-    // An idle connection dropped by the server (restart, shutdown) is replaced on the next query;
-    // without a listener pg would turn it into an uncaught exception.
-    this.#pool.on('error', () => undefined);
+    this.#db = createDb(databaseUrl, { max: 4 });
   }
 
   async close(): Promise<void> {
-    await this.#pool.end();
+    await this.#db.$disconnect();
   }
 
   /** Ids of every instance that still exists or is being deleted, for the periodic resync. */
   async instanceIds(): Promise<string[]> {
-    const { rows } = await this.#pool.query("SELECT id FROM api_instance WHERE deleted_at IS NULL OR phase = 'Deleting'");
-    return rows.map((r) => r.id as string);
+    const rows = await this.#db.instance.findMany({ where: { OR: [{ deletedAt: null }, { phase: 'Deleting' }] }, select: { id: true } });
+    return rows.map((r) => r.id);
   }
 
   async load(instanceId: string): Promise<{ desired: DesiredInstance; status: InstanceStatus } | null> {
-    const { rows } = await this.#pool.query('SELECT * FROM api_instance WHERE id = $1', [instanceId]);
-    const row = rows[0];
+    const row = await this.#db.instance.findUnique({ where: { id: instanceId } });
     if (!row) return null;
-    const topics = await this.#pool.query('SELECT name, partitions, replication_factor, configs, deleted_at FROM api_topic WHERE instance_id = $1', [instanceId]);
-    const spec = row.spec as { brokers: number; brokerConfig?: Record<string, string> } & SoldLimits;
+    const topics = await this.#db.topic.findMany({ where: { instanceId }, select: { name: true, partitions: true, replicationFactor: true, configs: true, deletedAt: true } });
+    const spec = specOf(row);
+    const split = (s: string | null) => (s ? s.split(',') : []);
     return {
       desired: {
         id: row.id,
@@ -41,68 +37,83 @@ export class DesiredStateStore {
         brokers: spec.brokers,
         // The sold limits go last so that no override loosens them; a change rolls the brokers.
         brokerConfig: { ...spec.brokerConfig, ...limitSettings(spec) },
-        topics: topics.rows.filter((t) => t.deleted_at === null).map((t) => ({ name: t.name, partitions: t.partitions, replicationFactor: t.replication_factor, configs: t.configs ?? {} })),
-        deletedTopics: topics.rows.filter((t) => t.deleted_at !== null).map((t) => t.name),
-        deleting: row.deleted_at !== null || row.phase === 'Deleting',
+        topics: topics.filter((t) => t.deletedAt === null).map((t) => ({ name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, configs: (t.configs ?? {}) as Record<string, string> })),
+        deletedTopics: topics.filter((t) => t.deletedAt !== null).map((t) => t.name),
+        deleting: row.deletedAt !== null || row.phase === 'Deleting',
         access: await this.#access(instanceId),
       },
-      status: { phase: row.phase, observedGeneration: row.observed_generation, bootstrapServers: row.bootstrap_servers ? String(row.bootstrap_servers).split(',') : [], saslBootstrapServers: row.sasl_bootstrap_servers ? String(row.sasl_bootstrap_servers).split(',') : [], brokers: [], conditions: row.conditions ?? [], events: [] },
+      status: {
+        phase: row.phase as InstanceStatus['phase'], observedGeneration: row.observedGeneration, bootstrapServers: split(row.bootstrapServers),
+        saslBootstrapServers: split(row.saslBootstrapServers), brokers: [], conditions: (row.conditions ?? []) as unknown as InstanceStatus['conditions'], events: [],
+      },
     };
   }
 
   /** The instance's SCRAM users, ACLs and quotas as brokers name them (API field names → Kafka's). */
   async #access(instanceId: string): Promise<DesiredAccess> {
-    const { rows } = await this.#pool.query('SELECT kind, name, data FROM api_instance_object WHERE instance_id = $1 AND deleted_at IS NULL', [instanceId]);
+    const live = { where: { instanceId, deletedAt: null } };
+    const [users, acls, clientQuotas, groupQuotas] = await Promise.all([
+      this.#db.kafkaUser.findMany(live), this.#db.acl.findMany(live), this.#db.clientQuota.findMany(live), this.#db.consumerGroupQuota.findMany(live),
+    ]);
     const access: DesiredAccess = { users: [], acls: [], quotas: [] };
-    for (const { kind, name, data } of rows as { kind: string; name: string; data: Record<string, unknown> }[]) {
-      if (kind === 'users') {
-        access.users.push({ name, mechanism: data['mechanism'] as DesiredUser['mechanism'], iterations: Number(data['iterations']), salt: (data['salt'] as string | undefined) ?? null, saltedPassword: (data['saltedPassword'] as string | undefined) ?? null });
-      } else if (kind === 'acls') {
-        access.acls.push({ resourceType: data['resourceType'], resourceName: data['resourceName'], patternType: data['patternType'], principal: data['principal'], host: data['host'], operation: data['operation'], permission: data['permissionType'] } as DesiredAcl);
-      } else if (kind === 'client-quotas') {
-        const values: Record<string, number> = {};
-        if (typeof data['producerByteRate'] === 'number') values['producer_byte_rate'] = data['producerByteRate'];
-        if (typeof data['consumerByteRate'] === 'number') values['consumer_byte_rate'] = data['consumerByteRate'];
-        if (typeof data['requestPercentage'] === 'number') values['request_percentage'] = data['requestPercentage'];
-        access.quotas.push({ entity: { ...(typeof data['user'] === 'string' ? { user: data['user'] } : {}), ...(typeof data['clientId'] === 'string' ? { clientId: data['clientId'] } : {}) }, values });
-      } else if (kind === 'consumer-group-quotas') {
-        const values: Record<string, number> = {};
-        if (typeof data['consumerByteRate'] === 'number') values['consumer_byte_rate'] = data['consumerByteRate'];
-        if (typeof data['maxMembers'] === 'number') values['group_max_members'] = data['maxMembers'];
-        // A group quota with no values only counts against the instance's group limit; nothing to apply.
-        if (Object.keys(values).length > 0) access.quotas.push({ entity: { group: name }, values });
-      }
+    for (const u of users) {
+      access.users.push({ name: u.name, mechanism: u.mechanism as DesiredUser['mechanism'], iterations: u.iterations, salt: u.salt, saltedPassword: u.saltedPassword });
+    }
+    for (const a of acls) {
+      access.acls.push({ resourceType: a.resourceType, resourceName: a.resourceName, patternType: a.patternType, principal: a.principal, host: a.host, operation: a.operation, permission: a.permissionType } as DesiredAcl);
+    }
+    for (const q of clientQuotas) {
+      const values: Record<string, number> = {};
+      if (q.producerByteRate !== null) values['producer_byte_rate'] = q.producerByteRate;
+      if (q.consumerByteRate !== null) values['consumer_byte_rate'] = q.consumerByteRate;
+      if (q.requestPercentage !== null) values['request_percentage'] = q.requestPercentage;
+      access.quotas.push({ entity: { ...(q.user !== null ? { user: q.user } : {}), ...(q.clientId !== null ? { clientId: q.clientId } : {}) }, values });
+    }
+    for (const q of groupQuotas) {
+      const values: Record<string, number> = {};
+      if (q.consumerByteRate !== null) values['consumer_byte_rate'] = q.consumerByteRate;
+      if (q.maxMembers !== null) values['group_max_members'] = q.maxMembers;
+      // A group quota with no values only counts against the instance's group limit; nothing to apply.
+      if (Object.keys(values).length > 0) access.quotas.push({ entity: { group: q.name }, values });
     }
     return access;
   }
 
   /** Writes the status half only; operations up to the observed generation are settled. */
   async saveStatus(instanceId: string, status: InstanceStatus, failure: string | null = null): Promise<void> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(
-        `UPDATE api_instance SET phase = $2, observed_generation = $3, status_brokers = $4, bootstrap_servers = $5, conditions = $6::jsonb, sasl_bootstrap_servers = $7, updated_at = now() WHERE id = $1`,
-        [instanceId, status.phase === 'Deleted' ? 'Deleting' : status.phase, status.observedGeneration, status.brokers.filter((b) => b.ready).length, status.bootstrapServers.join(',') || null, JSON.stringify(status.conditions), (status.saslBootstrapServers ?? []).join(',') || null],
-      );
+    await this.#db.$transaction(async (tx) => {
+      await tx.instance.updateMany({
+        where: { id: instanceId },
+        data: {
+          phase: status.phase === 'Deleted' ? 'Deleting' : status.phase,
+          observedGeneration: status.observedGeneration,
+          statusBrokers: status.brokers.filter((b) => b.ready).length,
+          bootstrapServers: status.bootstrapServers.join(',') || null,
+          saslBootstrapServers: (status.saslBootstrapServers ?? []).join(',') || null,
+          conditions: status.conditions as unknown as Prisma.InputJsonValue,
+        },
+      });
+      const open = { in: ['Pending' as const, 'Running' as const] };
       if (status.phase === 'Running') {
-        await client.query("UPDATE api_topic SET phase = 'Ready', observed_generation = generation WHERE instance_id = $1 AND deleted_at IS NULL", [instanceId]);
+        await tx.$executeRaw`UPDATE "topic" SET phase = 'Ready', observed_generation = generation WHERE instance_id = ${instanceId} AND deleted_at IS NULL`;
         // Users, ACLs and quotas are applied in the same pass as the instance: their operations are done too.
-        await client.query("UPDATE api_operation SET state = 'Succeeded', updated_at = now() WHERE target_id IN (SELECT id FROM api_instance_object WHERE instance_id = $1) AND state IN ('Pending', 'Running')", [instanceId]);
-        await client.query("UPDATE api_operation SET state = 'Succeeded', updated_at = now() WHERE target_id IN (SELECT $1::text UNION SELECT id FROM api_topic WHERE instance_id = $1) AND state IN ('Pending', 'Running') AND generation <= (SELECT generation FROM api_topic WHERE api_topic.id = api_operation.target_id UNION ALL SELECT $2::int LIMIT 1)", [instanceId, status.observedGeneration]);
+        const objectIds = (await Promise.all([
+          tx.kafkaUser.findMany({ where: { instanceId }, select: { id: true } }), tx.acl.findMany({ where: { instanceId }, select: { id: true } }),
+          tx.clientQuota.findMany({ where: { instanceId }, select: { id: true } }), tx.consumerGroupQuota.findMany({ where: { instanceId }, select: { id: true } }),
+        ])).flat().map((o) => o.id);
+        if (objectIds.length > 0) await tx.operation.updateMany({ where: { targetId: { in: objectIds }, state: open }, data: { state: 'Succeeded' } });
+        // The instance's and its topics' operations up to the generation now running are done.
+        await tx.operation.updateMany({ where: { targetId: instanceId, state: open, generation: { lte: status.observedGeneration } }, data: { state: 'Succeeded' } });
+        await tx.$executeRaw`UPDATE "operation" o SET state = 'Succeeded', updated_at = now() FROM "topic" t
+          WHERE t.id = o.target_id AND t.instance_id = ${instanceId} AND o.state IN ('Pending', 'Running') AND o.generation <= t.generation`;
       } else if (status.phase === 'Deleted') {
-        await client.query("UPDATE api_operation SET state = 'Succeeded', updated_at = now() WHERE target_id = $1 AND state IN ('Pending', 'Running')", [instanceId]);
+        await tx.operation.updateMany({ where: { targetId: instanceId, state: open }, data: { state: 'Succeeded' } });
       } else if (failure !== null || status.phase === 'Failed') {
-        await client.query("UPDATE api_operation SET state = 'Failed', error = $2, updated_at = now() WHERE target_id = $1 AND state IN ('Pending', 'Running')", [instanceId, failure ?? status.conditions.find((c) => c.type === 'NotSupported')?.message ?? 'reconcile failed']);
+        const error = failure ?? status.conditions.find((c) => c.type === 'NotSupported')?.message ?? 'reconcile failed';
+        await tx.operation.updateMany({ where: { targetId: instanceId, state: open }, data: { state: 'Failed', error } });
       } else {
-        await client.query("UPDATE api_operation SET state = 'Running', updated_at = now() WHERE target_id = $1 AND state = 'Pending'", [instanceId]);
+        await tx.operation.updateMany({ where: { targetId: instanceId, state: 'Pending' }, data: { state: 'Running' } });
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK');
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 }

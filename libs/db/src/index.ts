@@ -1,0 +1,13 @@
+/**
+ * Persistence of the control plane: the Prisma client (over node-postgres), the migrations runner
+ * that applies prisma/migrations on start-up, and the mappings both the API and the operator use.
+ */
+export { createDb, isUniqueViolation, type Db } from './client.ts';
+export { migrate, readMigrations, MigrationError, MIGRATIONS_DIR, type Migration } from './migrate.ts';
+export { PARTIAL_UNIQUE_INDEXES } from './partial-indexes.ts';
+export { specColumns, specOf } from './instance-spec.ts';
+export { Prisma } from '@prisma/client';
+export type {
+  Account, Acl, ApiKey, AuditEvent, ClientQuota, ConsumerGroupQuota, IdempotencyRecord, Instance, Invoice, InvoiceLine,
+  KafkaUser, Operation, PriceBook, Rate, Topic, UsageRecord,
+} from '@prisma/client';

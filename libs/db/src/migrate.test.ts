@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServices, type TestServices } from '@tributary/testkit';
+import { createDb, isUniqueViolation } from './client.ts';
+import { migrate, MigrationError, MIGRATIONS_DIR, readMigrations } from './migrate.ts';
+import { PARTIAL_UNIQUE_INDEXES } from './partial-indexes.ts';
+
+let services: TestServices;
+let admin: pg.Client;
+let scratch: string;
+let n = 0;
+
+/** A fresh, empty database on the test server. */
+async function freshDatabase(): Promise<string> {
+  const name = `db_${++n}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  const u = new URL(services.databaseUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<T>(sql, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+/** A copy of prisma/migrations that a test may change. */
+function migrationsCopy(): string {
+  const dir = mkdtempSync(join(scratch, 'migrations-'));
+  cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+  return dir;
+}
+
+beforeAll(async () => {
+  services = await startTestServices();
+  admin = new pg.Client({ connectionString: services.databaseUrl });
+  await admin.connect();
+  scratch = mkdtempSync(join(tmpdir(), 'tributary-db-'));
+});
+afterAll(async () => {
+  await admin?.end();
+  await services?.stop();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('migrate', () => {
+  it('applies every migration once and records it the way Prisma does', async () => {
+    const url = await freshDatabase();
+    const all = readMigrations();
+    expect(all.length).toBeGreaterThan(0);
+    expect(await migrate(url)).toEqual(all.map((m) => m.name));
+    expect(await migrate(url)).toEqual([]);
+    const rows = await query<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }>(url, 'SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY started_at');
+    expect(rows.map((r) => r.migration_name)).toEqual(all.map((m) => m.name));
+    for (const r of rows) {
+      const file = readFileSync(join(MIGRATIONS_DIR, r.migration_name, 'migration.sql'));
+      expect(r.checksum).toBe(createHash('sha256').update(file).digest('hex'));
+      expect(r.finished_at).not.toBeNull();
+      expect(r.applied_steps_count).toBe(1);
+    }
+    const tables = (await query<{ tablename: string }>(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).map((r) => r.tablename);
+    expect(tables).toEqual(expect.arrayContaining(['account', 'api_key', 'instance', 'topic', 'kafka_user', 'acl', 'client_quota', 'consumer_group_quota', 'operation', 'price_book', 'rate', 'usage_record', 'invoice', 'invoice_line', 'audit_event', 'idempotency_record', '_prisma_migrations']));
+  });
+
+  it('applies each migration once when several processes start at the same time', async () => {
+    const url = await freshDatabase();
+    const results = await Promise.all([migrate(url), migrate(url), migrate(url)]);
+    expect(results.flat().sort()).toEqual(readMigrations().map((m) => m.name).sort());
+    expect((await query(url, 'SELECT 1 FROM "_prisma_migrations"')).length).toBe(readMigrations().length);
+  });
+
+  it('applies only the new migration to a database that has the older ones', async () => {
+    const url = await freshDatabase();
+    const dir = migrationsCopy();
+    await migrate(url, { dir });
+    mkdirSync(join(dir, '29990101000000_add_note'));
+    writeFileSync(join(dir, '29990101000000_add_note', 'migration.sql'), 'ALTER TABLE "account" ADD COLUMN "note" TEXT;\n');
+    expect(await migrate(url, { dir })).toEqual(['29990101000000_add_note']);
+    expect(await query(url, "SELECT column_name FROM information_schema.columns WHERE table_name = 'account' AND column_name = 'note'")).toHaveLength(1);
+  });
+
+  it('rolls a failing migration back completely, records why, and tries it again on the next start', async () => {
+    const url = await freshDatabase();
+    const dir = migrationsCopy();
+    await migrate(url, { dir });
+    mkdirSync(join(dir, '29990101000000_broken'));
+    writeFileSync(join(dir, '29990101000000_broken', 'migration.sql'), 'CREATE TABLE "half_done" (id int);\nSELECT * FROM "no_such_table";\n');
+    const err = await migrate(url, { dir }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MigrationError);
+    expect((err as MigrationError).code).toBe('migration-failed');
+    expect(await query(url, "SELECT 1 FROM pg_tables WHERE tablename = 'half_done'")).toHaveLength(0);
+    const [row] = await query<{ logs: string; rolled_back_at: Date | null }>(url, `SELECT logs, rolled_back_at FROM "_prisma_migrations" WHERE migration_name = '29990101000000_broken'`);
+    expect(row!.logs).toContain('no_such_table');
+    expect(row!.rolled_back_at).not.toBeNull();
+    // Fixed on disk: the next start applies it.
+    writeFileSync(join(dir, '29990101000000_broken', 'migration.sql'), 'CREATE TABLE "half_done" (id int);\n');
+    expect(await migrate(url, { dir })).toEqual(['29990101000000_broken']);
+  });
+
+  it('refuses to start when an applied migration was edited afterwards', async () => {
+    const url = await freshDatabase();
+    const dir = migrationsCopy();
+    await migrate(url, { dir });
+    const first = readMigrations(dir)[0]!;
+    writeFileSync(join(dir, first.name, 'migration.sql'), first.sql + '\n-- edited\n');
+    const err = await migrate(url, { dir }).catch((e: unknown) => e);
+    expect((err as MigrationError).code).toBe('migration-modified');
+  });
+});
+
+describe('partial unique indexes (raw SQL in the migration)', () => {
+  it('exist with their WHERE clause', async () => {
+    const url = await freshDatabase();
+    await migrate(url);
+    const rows = await query<{ indexname: string; indexdef: string }>(url, "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND indexdef LIKE '%WHERE%'");
+    expect(rows.map((r) => r.indexname).sort()).toEqual([...PARTIAL_UNIQUE_INDEXES].sort());
+    for (const r of rows) expect(r.indexdef).toMatch(/^CREATE UNIQUE INDEX .* WHERE \(deleted_at IS NULL\)$/);
+  });
+
+  it('keep live names unique and free a deleted one at once', async () => {
+    const url = await freshDatabase();
+    await migrate(url);
+    const db = createDb(url, { max: 2 });
+    try {
+      await db.account.create({ data: { id: 'acc-1', name: 'a' } });
+      const instance = (id: string) => ({
+        id, accountId: 'acc-1', name: 'prod', zone: 'zone-a', brokers: 1, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 10, topicLimit: 5,
+        consumerGroupLimit: 5, billingMode: 'postpaid' as const, phase: 'Creating', billingStartedAt: new Date(),
+      });
+      await db.instance.create({ data: instance('ins-1') });
+      const dup = await db.instance.create({ data: instance('ins-2') }).catch((e: unknown) => e);
+      expect(isUniqueViolation(dup)).toBe(true);
+      await db.instance.update({ where: { id: 'ins-1' }, data: { deletedAt: new Date() } });
+      await db.instance.create({ data: instance('ins-2') });
+      expect(await db.instance.count({ where: { name: 'prod' } })).toBe(2);
+    } finally {
+      await db.$disconnect();
+    }
+  });
+});
