@@ -14,6 +14,7 @@ import type { Logger } from './logger.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { Connection } from './net/connection.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
+import { OFFSETS_TOPIC } from './topics/internal-topics.ts';
 import { FileCredentialStore } from './security/credential-store.ts';
 import { resolveListenerSecurity } from './security/listener-security.ts';
 import { FailedLoginLimiter } from './security/sasl-authenticator.ts';
@@ -22,8 +23,13 @@ import { Authorizer } from './security/authorizer.ts';
 import { ClientQuotas } from './quota/client-quotas.ts';
 import { FileQuotaStore } from './quota/quota-store.ts';
 import { InstanceBandwidth, instanceLimits } from './quota/instance-limits.ts';
+import type { ClusterMetadata } from './cluster/cluster-metadata.ts';
+import { EtcdCluster } from './cluster/etcd-cluster.ts';
+import { ReplicaFetcher } from './cluster/replica-fetcher.ts';
+import { ReplicaManager, type RoleChange } from './cluster/replica-manager.ts';
+import { StandaloneCluster } from './cluster/standalone.ts';
+import type { CoordinatorSettings } from './group/coordinator.ts';
 
-const OFFSETS_TOPIC = '__consumer_offsets';
 
 /** A running broker: listeners, the topic registry and its logs, metrics, retention. */
 export class Broker {
@@ -33,6 +39,11 @@ export class Broker {
   readonly #servers: Server[] = [];
   readonly #sockets = new Set<Socket>();
   #flushTimer: NodeJS.Timeout | null = null;
+  readonly #etcd: EtcdCluster | null;
+  readonly #fetcher: ReplicaFetcher | null;
+  readonly #groupSettings: CoordinatorSettings;
+  #groups: GroupCoordinator;
+  #coordinating: boolean;
   metricsPort: number | null = null;
 
   constructor(config: BrokerConfig, logger: Logger) {
@@ -44,19 +55,61 @@ export class Broker {
       onEvent: ({ kind, topic, partition, detail }) =>
         logger.log(kind === 'error' ? 'error' : 'info', `log ${kind}`, { topic, partition, detail: detail instanceof Error ? detail.message : detail }),
     });
-    // Committed offsets live in an internal compacted topic and are replayed into the coordinator on start.
-    if (!topics.get(OFFSETS_TOPIC)) topics.create(OFFSETS_TOPIC, 1, { 'cleanup.policy': 'compact' });
-    const groups = new GroupCoordinator(
-      {
-        initialRebalanceDelayMs: settingNumber(config, 'group.initial.rebalance.delay.ms'),
-        minSessionTimeoutMs: settingNumber(config, 'group.min.session.timeout.ms'),
-        maxSessionTimeoutMs: settingNumber(config, 'group.max.session.timeout.ms'),
-        maxGroupSize: settingNumber(config, 'group.max.size'),
-        offsetsRetentionMs: settingNumber(config, 'offsets.retention.minutes') * 60_000,
-        offsetsRetentionCheckIntervalMs: settingNumber(config, 'offsets.retention.check.interval.ms'),
-      },
-      new OffsetStore(topics.log(OFFSETS_TOPIC, 0)!),
-    );
+    const clustered = config.etcdEndpoints.length > 0;
+    // Committed offsets live in an internal compacted topic and are replayed into the coordinator
+    // by whichever broker leads it (a standalone broker always does).
+    if (!clustered && !topics.get(OFFSETS_TOPIC)) topics.create(OFFSETS_TOPIC, 1, { 'cleanup.policy': 'compact' });
+    this.#groupSettings = {
+      initialRebalanceDelayMs: settingNumber(config, 'group.initial.rebalance.delay.ms'),
+      minSessionTimeoutMs: settingNumber(config, 'group.min.session.timeout.ms'),
+      maxSessionTimeoutMs: settingNumber(config, 'group.max.session.timeout.ms'),
+      maxGroupSize: settingNumber(config, 'group.max.size'),
+      offsetsRetentionMs: settingNumber(config, 'offsets.retention.minutes') * 60_000,
+      offsetsRetentionCheckIntervalMs: settingNumber(config, 'offsets.retention.check.interval.ms'),
+    };
+    const appends = new AppendSignal();
+    const etcd = clustered
+      ? new EtcdCluster({
+          endpoints: config.etcdEndpoints,
+          clusterId: config.clusterId!,
+          nodeId: config.nodeId,
+          rack: config.rack,
+          advertised: config.advertisedListeners,
+          interBrokerListener: config.settings['inter.broker.listener.name'] || config.listeners[0]!.name,
+          sessionTimeoutMs: settingNumber(config, 'broker.session.timeout.ms'),
+          topics,
+          logger,
+          uncleanLeaderElection: config.settings['unclean.leader.election.enable'] === 'true',
+          leaderRebalanceIntervalMs: config.settings['auto.leader.rebalance.enable'] === 'true' ? settingNumber(config, 'leader.imbalance.check.interval.seconds') * 1000 : 0,
+          internalTopics: [{ name: OFFSETS_TOPIC, partitions: 1, replicationFactor: settingNumber(config, 'offsets.topic.replication.factor'), configs: { 'cleanup.policy': 'compact' } }],
+          onChange: () => this.#ctx.replicas.reconcile(),
+        })
+      : null;
+    this.#etcd = etcd;
+    const cluster: ClusterMetadata = etcd ?? new StandaloneCluster(config, topics);
+    this.#fetcher = etcd
+      ? new ReplicaFetcher({
+          nodeId: config.nodeId,
+          topics,
+          logger,
+          listenerName: config.settings['inter.broker.listener.name'] || config.listeners[0]!.name,
+          brokers: () => cluster.brokers(),
+          maxWaitMs: settingNumber(config, 'replica.fetch.wait.max.ms'),
+          partitionMaxBytes: settingNumber(config, 'replica.fetch.max.bytes'),
+        })
+      : null;
+    const replicas = new ReplicaManager({
+      nodeId: config.nodeId,
+      topics,
+      metadata: cluster,
+      appends,
+      replicaLagTimeMaxMs: settingNumber(config, 'replica.lag.time.max.ms'),
+      ...(etcd ? { writeIsr: (t: string, p: number, e: number, isr: number[]) => etcd.writeIsr(t, p, e, isr) } : {}),
+      onRole: (change) => this.#onRole(change),
+    });
+    const offsetsLog = clustered ? null : topics.log(OFFSETS_TOPIC, 0)!;
+    this.#groups = new GroupCoordinator(this.#groupSettings, new OffsetStore(offsetsLog));
+    this.#coordinating = !clustered;
     const listenerSecurity = resolveListenerSecurity(config);
     const acls = new FileAclStore(config.dataDir);
     const allowEveryone = config.settings['allow.everyone.if.no.acl.found'];
@@ -70,12 +123,12 @@ export class Broker {
     this.#ctx = {
       config,
       topics,
-      appends: new AppendSignal(),
-      groups,
+      appends,
+      groups: this.#groups,
       producerIds: new ProducerIdAllocator(config.dataDir),
       metrics: new BrokerMetrics(topics, limits.diskBytes),
       logger,
-      clusterId: clusterId(config.dataDir),
+      clusterId: config.clusterId ?? clusterId(config.dataDir),
       credentials: new FileCredentialStore(config.dataDir),
       listenerSecurity,
       acls,
@@ -86,7 +139,34 @@ export class Broker {
       bandwidth: new InstanceBandwidth(limits, quotaWindow.samples, quotaWindow.sampleMs),
       failedLogins: new FailedLoginLimiter(settingNumber(config, 'tributary.sasl.failed.authentication.max.per.minute')),
       fakeSaltKey: randomBytes(32),
+      cluster,
+      replicas,
+      isGroupCoordinator: () => this.#coordinating,
+      groupCoordinatorId: () => cluster.partition(OFFSETS_TOPIC, 0)?.leader ?? -1,
     };
+    // Handlers always reach the current coordinator: it is replaced when `__consumer_offsets` changes leader.
+    Object.defineProperty(this.#ctx, 'groups', { get: () => this.#groups });
+  }
+
+  /** Follows role changes: replica fetching, and group coordination on the `__consumer_offsets` leader. */
+  #onRole(change: RoleChange): void {
+    if (change.kind === 'follower') this.#fetcher?.assign(change.topic, change.partition, change.leader, change.leaderEpoch);
+    else this.#fetcher?.remove(change.topic, change.partition);
+    if (change.topic !== OFFSETS_TOPIC || change.partition !== 0 || !this.#etcd) return;
+    if (change.kind === 'leader') {
+      // The new coordinator loads every group's offsets from its replica of the log and takes over.
+      const log = this.#ctx.topics.log(OFFSETS_TOPIC, 0)!;
+      const epoch = change.leaderEpoch;
+      this.#groups.close();
+      this.#groups = new GroupCoordinator(this.#groupSettings, new OffsetStore(log, () => epoch));
+      this.#coordinating = true;
+      this.#logger.log('info', 'coordinating consumer groups', { leaderEpoch: epoch, groups: this.#groups.groups().length });
+    } else if (this.#coordinating) {
+      this.#coordinating = false;
+      this.#groups.close();
+      this.#groups = new GroupCoordinator(this.#groupSettings, new OffsetStore(null));
+      this.#logger.log('info', 'no longer coordinating consumer groups', {});
+    }
   }
 
   /** Starts listening; returns the bound ports (useful when a listener asked for port 0). */
@@ -113,6 +193,9 @@ export class Broker {
       ports.push(typeof address === 'object' && address ? address.port : l.port);
       this.#servers.push(server);
     }
+    // Listeners first: once registered in etcd, other brokers and clients are told to connect here.
+    if (this.#etcd) await this.#etcd.start();
+    this.#ctx.replicas.start();
     if (this.config.metricsPort !== null) this.metricsPort = await this.#ctx.metrics.listen(this.config.metricsPort, this.config.listeners[0]!.host);
     this.#ctx.topics.startBackground();
     const flushMs = settingNumber(this.config, 'log.flush.interval.ms');
@@ -128,7 +211,13 @@ export class Broker {
 
   /** Graceful stop: no new connections, close clients, flush and close every segment. */
   async stop(): Promise<void> {
+    if (this.#etcd && this.config.settings['controlled.shutdown.enable'] === 'true') {
+      await this.#etcd.controlledShutdown(() => this.#ctx.replicas.ledPartitions().length, settingNumber(this.config, 'controlled.shutdown.timeout.ms'));
+    }
     if (this.#flushTimer) clearInterval(this.#flushTimer);
+    this.#ctx.replicas.stop();
+    await this.#fetcher?.stop();
+    await this.#etcd?.stop();
     const closed = this.#servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     for (const s of this.#sockets) s.destroy();
     await Promise.all(closed);

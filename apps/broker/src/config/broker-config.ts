@@ -14,6 +14,11 @@ export interface BrokerConfig {
   dataDir: string;
   metricsPort: number | null;
   settings: Record<SettingName, string>;
+  /** etcd client URLs; empty for a standalone broker. */
+  etcdEndpoints: string[];
+  /** Names the cluster in etcd (and in Metadata); brokers of one cluster share it. */
+  clusterId: string | null;
+  rack: string | null;
 }
 
 /** Start-up configuration errors, with the offending key, so the message can say exactly what to fix. */
@@ -64,7 +69,7 @@ export function parseProperties(text: string): [string, string][] {
     });
 }
 
-const FLAGS = ['--node-id', '--listeners', '--advertised-listeners', '--data-dir', '--config', '--set', '--metrics-port'] as const;
+const FLAGS = ['--node-id', '--listeners', '--advertised-listeners', '--data-dir', '--config', '--set', '--metrics-port', '--etcd-endpoints', '--cluster-id', '--rack'] as const;
 
 export function parseArgs(argv: string[]): BrokerConfig {
   const values = new Map<string, string>();
@@ -93,7 +98,14 @@ export function parseArgs(argv: string[]): BrokerConfig {
   if (!dataDir) throw new ConfigError('--data-dir', 'is required');
   const metrics = values.get('--metrics-port');
   if (metrics !== undefined && !/^\d+$/.test(metrics)) throw new ConfigError('--metrics-port', `"${metrics}" is not a port`);
-  return { nodeId: Number(nodeIdText), listeners, advertisedListeners: advertised, dataDir, metricsPort: metrics === undefined ? null : Number(metrics), settings };
+  const etcdEndpoints = (values.get('--etcd-endpoints') ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  for (const e of etcdEndpoints) if (!/^https?:\/\/[^/]+$/.test(e)) throw new ConfigError('--etcd-endpoints', `"${e}" is not http(s)://host:port`);
+  const clusterId = values.get('--cluster-id') ?? null;
+  if (clusterId !== null && !/^[A-Za-z0-9._-]{1,64}$/.test(clusterId)) throw new ConfigError('--cluster-id', `"${clusterId}" must be 1-64 letters, digits, '.', '_' or '-'`);
+  if (etcdEndpoints.length > 0 && clusterId === null) throw new ConfigError('--cluster-id', 'is required with --etcd-endpoints');
+  const ibl = settings['inter.broker.listener.name'];
+  if (ibl && !listeners.some((l) => l.name === ibl)) throw new ConfigError('inter.broker.listener.name', `"${ibl}" is not one of the listeners`);
+  return { nodeId: Number(nodeIdText), listeners, advertisedListeners: advertised, dataDir, metricsPort: metrics === undefined ? null : Number(metrics), settings, etcdEndpoints, clusterId, rack: values.get('--rack') ?? null };
 }
 
 export function settingNumber(config: BrokerConfig, key: SettingName): number {
@@ -105,5 +117,10 @@ export function settingNumber(config: BrokerConfig, key: SettingName): number {
  * listener of the same name, as Kafka does, so a SASL_SSL client is sent to SASL_SSL endpoints.
  */
 export function advertisedFor(config: BrokerConfig, listenerName: string): Listener {
-  return config.advertisedListeners.find((l) => l.name === listenerName) ?? config.advertisedListeners[0]!;
+  return listenerFor(config.advertisedListeners, listenerName);
+}
+
+/** Of a broker's advertised listeners, the one named like the client's (else the first). */
+export function listenerFor(listeners: Listener[], listenerName: string): Listener {
+  return listeners.find((l) => l.name === listenerName) ?? listeners[0]!;
 }

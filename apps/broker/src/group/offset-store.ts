@@ -15,14 +15,23 @@ export interface OffsetRecord {
 }
 
 export class OffsetStore {
-  readonly #log: PartitionLog;
+  readonly #log: PartitionLog | null;
+  readonly #leaderEpoch: () => number;
 
-  constructor(log: PartitionLog) {
+  /** `log` null: a broker that does not coordinate groups (commits never reach it). */
+  constructor(log: PartitionLog | null, leaderEpoch: () => number = () => 0) {
     this.#log = log;
+    this.#leaderEpoch = leaderEpoch;
+  }
+
+  /** Where the last append ended: a commit is safe once the high watermark passes it. */
+  get endOffset(): number {
+    return this.#log?.logEndOffset ?? 0;
   }
 
   append(records: OffsetRecord[]): void {
     if (records.length === 0) return;
+    if (!this.#log) throw new Error('this broker does not coordinate groups');
     const blob = encodeRecordBatch({
       records: records.map((r) => ({
         key: JSON.stringify([r.group, r.topic, r.partition]),
@@ -31,11 +40,12 @@ export class OffsetStore {
     });
     const checked = validateProducedBlob(blob, Number.MAX_SAFE_INTEGER);
     if (!checked.ok) throw new Error(`offset record batch invalid: ${checked.problem.detail}`);
-    this.#log.append(blob, checked.batches, 0);
+    this.#log.append(blob, checked.batches, this.#leaderEpoch());
   }
 
   /** Every offset record in log order. */
   *replay(): Generator<OffsetRecord> {
+    if (!this.#log) return;
     let offset = this.#log.logStartOffset;
     while (offset < this.#log.logEndOffset) {
       const blob = this.#log.read(offset, 1 << 20);

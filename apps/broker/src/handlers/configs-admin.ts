@@ -16,7 +16,7 @@ import { allowed, allowedOnCluster, authorizedOperations } from '../security/req
 import { topicLimitProblem } from '../quota/instance-limits.ts';
 import { MutationGate } from '../quota/mutation-gate.ts';
 import type { BrokerContext, Handler, RequestSession } from './context.ts';
-import { advertisedFor } from '../config/broker-config.ts';
+import { listenerFor } from '../config/broker-config.ts';
 
 const TOPIC = 2;
 const BROKER = 4;
@@ -30,10 +30,11 @@ function errorOf(err: unknown): { errorCode: number; errorMessage: string } {
   throw err;
 }
 
-export const handleCreatePartitions: Handler = (ctx: BrokerContext, request, session) => {
+export const handleCreatePartitions: Handler = async (ctx: BrokerContext, request, session) => {
   const req = request.body as CreatePartitionsRequest;
   const gate = new MutationGate(ctx, session, request.apiVersion >= 3);
-  const results = req.topics.map((t) => {
+  const results = [];
+  for (const t of req.topics) results.push(await (async () => {
     if (!allowed(ctx, session, Op.ALTER, ResourceType.TOPIC, t.name)) return { name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `${session.principal} may not alter topic ${t.name}` };
     if (gate.refuse()) return { name: t.name, errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED, errorMessage: 'the controller mutation rate quota is exceeded; retry after throttle_time_ms' };
     try {
@@ -41,14 +42,14 @@ export const handleCreatePartitions: Handler = (ctx: BrokerContext, request, ses
       const current = ctx.topics.get(t.name)?.partitions ?? t.count;
       const limit = t.count > current ? topicLimitProblem(ctx, 0, t.count - current) : null;
       if (limit) throw new TopicError(ErrorCode.POLICY_VIOLATION, limit);
-      ctx.topics.addPartitions(t.name, t.count, req.validateOnly);
+      await ctx.cluster.addPartitions(t.name, t.count, req.validateOnly);
       if (!req.validateOnly) gate.record(t.count - current);
       if (!req.validateOnly) ctx.logger.log('info', 'partitions added', { topic: t.name, partitions: t.count });
       return { name: t.name, errorCode: 0, errorMessage: null };
     } catch (err) {
       return { name: t.name, ...errorOf(err) };
     }
-  });
+  })());
   return { throttleTimeMs: gate.throttleMs, results };
 };
 
@@ -87,13 +88,13 @@ export const handleDescribeConfigs: Handler = (ctx: BrokerContext, request, sess
   };
 };
 
-function alterTopic(ctx: BrokerContext, resourceName: string, next: (current: Record<string, string>) => Record<string, string>, validateOnly: boolean) {
+async function alterTopic(ctx: BrokerContext, resourceName: string, next: (current: Record<string, string>) => Record<string, string>, validateOnly: boolean): Promise<void> {
   const topic = ctx.topics.get(resourceName);
   if (!topic) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${resourceName}" does not exist`);
   const configs = next({ ...topic.configs });
   for (const [name, value] of Object.entries(configs)) validateTopicConfig(name, value);
   if (!validateOnly) {
-    ctx.topics.setConfigs(resourceName, configs);
+    await ctx.cluster.setTopicConfigs(resourceName, configs);
     ctx.logger.log('info', 'topic configs changed', { topic: resourceName, configs });
   }
 }
@@ -101,22 +102,23 @@ function alterTopic(ctx: BrokerContext, resourceName: string, next: (current: Re
 type ConfigResource = { resourceType: number; resourceName: string };
 
 /** Answers Alter/IncrementalAlterConfigs: per resource, topic configs only, errors as data. */
-function alterResources<R extends ConfigResource>(ctx: BrokerContext, session: RequestSession, resources: R[], validateOnly: boolean, next: (r: R) => (current: Record<string, string>) => Record<string, string>) {
-  return {
-    throttleTimeMs: 0,
-    responses: resources.map((r) => {
+async function alterResources<R extends ConfigResource>(ctx: BrokerContext, session: RequestSession, resources: R[], validateOnly: boolean, next: (r: R) => (current: Record<string, string>) => Record<string, string>) {
+  const responses = [];
+  for (const r of resources) {
+    responses.push(await (async () => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       const denied = configAccessDenied(ctx, session, r.resourceType, r.resourceName, Op.ALTER_CONFIGS);
       if (denied) return { ...base, ...denied };
       if (r.resourceType !== TOPIC) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'only topic configs can be altered; broker settings are static' };
       try {
-        alterTopic(ctx, r.resourceName, next(r), validateOnly);
+        await alterTopic(ctx, r.resourceName, next(r), validateOnly);
         return { ...base, errorCode: 0, errorMessage: null };
       } catch (err) {
         return { ...base, ...errorOf(err) };
       }
-    }),
-  };
+    })());
+  }
+  return { throttleTimeMs: 0, responses };
 }
 
 /** AlterConfigs replaces a topic's whole override set (Kafka's non-incremental semantics). */
@@ -148,45 +150,53 @@ export const handleDeleteRecords: Handler = (ctx: BrokerContext, request, sessio
       name: t.name,
       partitions: t.partitions.map((p) => {
         if (!allowed(ctx, session, Op.DELETE, ResourceType.TOPIC, t.name)) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
-        const log = ctx.topics.log(t.name, p.partitionIndex);
-        if (!log) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-        // -1 means "up to the high watermark".
-        const target = p.offset === -1n ? log.logEndOffset : Number(p.offset);
-        if (target < 0 || target > log.logEndOffset) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+        const lead = ctx.replicas.leaderFor(t.name, p.partitionIndex);
+        if (!lead.ok) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: lead.errorCode };
+        const log = lead.log;
+        // -1 means "up to the high watermark"; nothing beyond it may be deleted.
+        const target = p.offset === -1n ? log.highWatermark : Number(p.offset);
+        if (target < 0 || target > log.highWatermark) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
         return { partitionIndex: p.partitionIndex, lowWatermark: BigInt(log.deleteRecordsBefore(target)), errorCode: 0 };
       }),
     })),
   };
 };
 
-/** A single broker has one leader epoch (0) per partition: its end offset is the log end. */
+/**
+ * Where a leader epoch ends in the leader's log (KIP-101/279): followers truncate to it after a
+ * leader change, consumers use it to detect log truncation (KIP-320).
+ */
 export const handleOffsetForLeaderEpoch: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as OffsetForLeaderEpochRequest;
   const v = request.apiVersion;
+  const follower = v >= 3 && req.replicaId >= 0;
   return {
     throttleTimeMs: 0,
     topics: req.topics.map((t) => ({
       topic: t.topic,
       partitions: t.partitions.map((p) => {
-        if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, t.topic)) return { partition: p.partition, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, endOffset: -1n };
-        const log = ctx.topics.log(t.topic, p.partition);
-        if (!log) return { partition: p.partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, endOffset: -1n };
-        if (v >= 2 && p.currentLeaderEpoch > 0) return { partition: p.partition, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, endOffset: -1n };
-        return { partition: p.partition, errorCode: 0, endOffset: p.leaderEpoch >= 0 ? BigInt(log.logEndOffset) : -1n, ...(v >= 1 ? { leaderEpoch: p.leaderEpoch >= 0 ? 0 : -1 } : {}) };
+        const refused = (errorCode: number) => ({ partition: p.partition, errorCode, endOffset: -1n, ...(v >= 1 ? { leaderEpoch: -1 } : {}) });
+        if (follower ? !allowedOnCluster(ctx, session, Op.CLUSTER_ACTION) : !allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, t.topic)) return refused(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        const lead = ctx.replicas.leaderFor(t.topic, p.partition, v >= 2 ? p.currentLeaderEpoch : -1);
+        if (!lead.ok) return refused(lead.errorCode);
+        const found = lead.log.endOffsetForEpoch(p.leaderEpoch);
+        return { partition: p.partition, errorCode: 0, endOffset: BigInt(found.endOffset), ...(v >= 1 ? { leaderEpoch: found.epoch } : {}) };
       }),
     })),
   };
 };
 
 export const handleDescribeCluster: Handler = (ctx: BrokerContext, request, session) => {
-  const node = advertisedFor(ctx.config, session.listener);
   const asked = (request.body as DescribeClusterRequest).includeClusterAuthorizedOperations;
   return {
     errorCode: 0,
     errorMessage: null,
     clusterId: ctx.clusterId,
-    controllerId: ctx.config.nodeId,
-    brokers: [{ brokerId: ctx.config.nodeId, host: node.host, port: node.port, rack: null }],
+    controllerId: ctx.cluster.controllerId(),
+    brokers: ctx.cluster.brokers().map((b) => {
+      const node = listenerFor(b.listeners, session.listener);
+      return { brokerId: b.nodeId, host: node.host, port: node.port, rack: b.rack };
+    }),
     ...(asked ? { clusterAuthorizedOperations: authorizedOperations(ctx, session, 'cluster') } : {}),
   };
 };

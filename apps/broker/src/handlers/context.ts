@@ -14,6 +14,8 @@ import type { Authorizer } from '../security/authorizer.ts';
 import type { ClientQuotas } from '../quota/client-quotas.ts';
 import type { QuotaStore } from '../quota/quota-store.ts';
 import type { InstanceBandwidth, InstanceLimits } from '../quota/instance-limits.ts';
+import type { ClusterMetadata } from '../cluster/cluster-metadata.ts';
+import type { ReplicaManager } from '../cluster/replica-manager.ts';
 
 /** What every handler can reach: the broker's state, never the socket. */
 export interface BrokerContext {
@@ -39,6 +41,14 @@ export interface BrokerContext {
   clientQuotas: ClientQuotas;
   limits: InstanceLimits;
   bandwidth: InstanceBandwidth;
+  /** Brokers, partition leaders and ISRs, the controller, and topic changes (controller only in a cluster). */
+  cluster: ClusterMetadata;
+  /** Leadership, high watermarks and acks=-1 waits of the partitions hosted here. */
+  replicas: ReplicaManager;
+  /** True while this broker coordinates consumer groups (it leads `__consumer_offsets`). */
+  isGroupCoordinator(): boolean;
+  /** The broker that coordinates consumer groups, -1 while none does. */
+  groupCoordinatorId(): number;
 }
 
 /**

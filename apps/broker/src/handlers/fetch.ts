@@ -19,16 +19,29 @@ export const handleFetch: Handler = async (ctx: BrokerContext, request, session)
   if (v >= 7 && req.sessionEpoch > 0) return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
   const deadline = Date.now() + Math.max(0, req.maxWaitMs);
   // Decided once per request: followers (replica id ≥ 0) need CLUSTER_ACTION, consumers READ per topic.
-  const replica = (v >= 15 ? req.replicaState?.replicaId ?? -1 : req.replicaId) >= 0;
+  const replicaId = v >= 15 ? req.replicaState?.replicaId ?? -1 : req.replicaId;
+  const replica = replicaId >= 0;
   const mayRead = (topic: string) => (replica ? allowedOnCluster(ctx, session, Op.CLUSTER_ACTION) : allowed(ctx, session, Op.READ, ResourceType.TOPIC, topic));
+  // A follower's fetch offset is its log end: the leader learns it once per request, before waiting.
+  if (replica) {
+    for (const t of req.topics) {
+      const name = v >= 13 ? ctx.topics.byId(t.topicId)?.name : t.topic;
+      if (name && mayRead(name)) for (const p of t.partitions) ctx.replicas.onFollowerFetch(name, p.partition, replicaId, Number(p.fetchOffset));
+    }
+  }
   for (;;) {
-    const { body, bytes } = collect(ctx, req, v, mayRead);
-    if (bytes >= req.minBytes || Date.now() >= deadline) return body;
+    const { body, bytes } = collect(ctx, req, v, mayRead, replica);
+    if (bytes >= req.minBytes || Date.now() >= deadline || hasError(body)) return body;
     await ctx.appends.wait(deadline - Date.now());
   }
 };
 
-function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (topic: string) => boolean) {
+/** A partition error is answered at once, so the client can refresh metadata instead of waiting. */
+function hasError(body: ReturnType<typeof collect>['body']): boolean {
+  return body.responses.some((t) => t.partitions.some((p) => p.errorCode !== 0));
+}
+
+function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (topic: string) => boolean, replica: boolean) {
   let budget = v >= 3 ? req.maxBytes : Number.MAX_SAFE_INTEGER;
   let bytes = 0;
   const responses = req.topics.map((t) => {
@@ -37,17 +50,22 @@ function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (top
       topic: t.topic,
       topicId: t.topicId,
       partitions: t.partitions.map((p) => {
-        const log = topic ? ctx.topics.log(topic.name, p.partition) : undefined;
         const base = { partitionIndex: p.partition, ...(v >= 11 ? { preferredReadReplica: -1 } : {}) };
-        if (topic && !mayRead(topic.name)) return { ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null };
-        if (!topic || !log) return { ...base, errorCode: v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null };
+        const refused = (errorCode: number) => ({ ...base, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null });
+        if (topic && !mayRead(topic.name)) return refused(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        if (!topic) return refused(v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        const lead = ctx.replicas.leaderFor(topic.name, p.partition, v >= 9 ? p.currentLeaderEpoch : -1);
+        if (!lead.ok) return refused(lead.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : lead.errorCode);
+        const log = lead.log;
         const fetchOffset = Number(p.fetchOffset);
-        const hw = log.logEndOffset;
+        const hw = log.highWatermark;
+        // Consumers read up to the high watermark; followers up to the log end, to replicate it.
+        const end = replica ? log.logEndOffset : hw;
         const offsets = { highWatermark: BigInt(hw), lastStableOffset: BigInt(hw), logStartOffset: BigInt(log.logStartOffset) };
-        if (fetchOffset < log.logStartOffset || fetchOffset > hw) return { ...base, ...offsets, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null };
+        if (fetchOffset < log.logStartOffset || fetchOffset > (replica ? log.logEndOffset : Math.max(hw, log.logEndOffset))) return { ...base, ...offsets, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null };
         // The first batch is served whole even past the limits so that a consumer always progresses.
         const limit = Math.max(1, Math.min(p.partitionMaxBytes, budget));
-        const stored = budget > 0 || bytes === 0 ? log.read(fetchOffset, limit) : Buffer.alloc(0);
+        const stored = budget > 0 || bytes === 0 ? log.read(fetchOffset, limit, { maxOffset: end }) : Buffer.alloc(0);
         // v0–3 read magic 0/1 message sets: down-converted (handlers/legacy-fetch.ts).
         const served = fetchedRecordsForClient(stored, v, fetchOffset, limit);
         if (!served.ok) return { ...base, ...offsets, errorCode: served.errorCode, records: null };

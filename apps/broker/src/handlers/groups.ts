@@ -18,19 +18,23 @@ import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed, allowedOnCluster, authorizedOperations } from '../security/request-guards.ts';
 import { groupLimitError } from '../quota/instance-limits.ts';
 import type { BrokerContext, Handler, RequestSession } from './context.ts';
-import { advertisedFor } from '../config/broker-config.ts';
+import { listenerFor } from '../config/broker-config.ts';
+import { OFFSETS_TOPIC } from '../topics/internal-topics.ts';
 
 /** This broker coordinates every group; transactions (key type 1) have no coordinator yet. */
 export const handleFindCoordinator: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as FindCoordinatorRequest;
-  const node = advertisedFor(ctx.config, session.listener);
+  const coordinator = ctx.cluster.brokers().find((b) => b.nodeId === ctx.groupCoordinatorId());
+  const node = coordinator ? listenerFor(coordinator.listeners, session.listener) : null;
   const answer = (key: string) =>
     req.keyType === 0 && !allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, key)
       ? { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: `${session.principal} may not describe group ${key}` }
       : req.keyType === 1 && !allowed(ctx, session, Op.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)
       ? { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: `${session.principal} may not use transactional id ${key}` }
+      : req.keyType === 0 && !node
+      ? { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'no broker leads __consumer_offsets yet' }
       : req.keyType === 0
-      ? { key, nodeId: ctx.config.nodeId, host: node.host, port: node.port, errorCode: 0, errorMessage: null }
+      ? { key, nodeId: coordinator!.nodeId, host: node!.host, port: node!.port, errorCode: 0, errorMessage: null }
       : { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'transactions are not supported yet' };
   if (request.apiVersion >= 4) return { coordinators: req.coordinatorKeys.map(answer) };
   const { key: _key, ...single } = answer(req.key);
@@ -93,24 +97,39 @@ export const handleLeaveGroup: Handler = (ctx: BrokerContext, request) => {
   return { errorCode: 0, members };
 };
 
-export const handleOffsetCommit: Handler = (ctx: BrokerContext, request, session) => {
+export const handleOffsetCommit: Handler = async (ctx: BrokerContext, request, session) => {
   const req = request.body as OffsetCommitRequest;
   const now = Date.now();
   // READ on the group for the commit, READ on each topic for its partitions (Kafka's rule).
   if (!allowed(ctx, session, Op.READ, ResourceType.GROUP, req.groupId)) return { topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })) })) };
   const readable = new Set(req.topics.filter((t) => allowed(ctx, session, Op.READ, ResourceType.TOPIC, t.name)).map((t) => t.name));
   const offsets = req.topics.filter((t) => readable.has(t.name)).flatMap((t) =>
-    t.partitions.filter((p) => ctx.topics.log(t.name, p.partitionIndex)).map((p) => ({ topic: t.name, partition: p.partitionIndex, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now } })),
+    t.partitions.filter((p) => ctx.cluster.partition(t.name, p.partitionIndex)).map((p) => ({ topic: t.name, partition: p.partitionIndex, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now } })),
   );
   const generation = request.apiVersion >= 1 ? req.generationIdOrMemberEpoch : -1;
-  const errorCode = ctx.groups.commit(req.groupId, { memberId: req.memberId, groupInstanceId: request.apiVersion >= 7 ? (req.groupInstanceId ?? null) : null }, generation, offsets);
+  let errorCode = ctx.groups.commit(req.groupId, { memberId: req.memberId, groupInstanceId: request.apiVersion >= 7 ? (req.groupInstanceId ?? null) : null }, generation, offsets);
+  if (errorCode === 0 && offsets.length > 0) errorCode = await replicated(ctx);
   return {
     topics: req.topics.map((t) => ({
       name: t.name,
-      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: !readable.has(t.name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ctx.topics.log(t.name, p.partitionIndex) ? errorCode : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: !readable.has(t.name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ctx.cluster.partition(t.name, p.partitionIndex) ? errorCode : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
     })),
   };
 };
+
+/**
+ * A commit is acknowledged once every in-sync replica of `__consumer_offsets` has it, so a new
+ * coordinator after a failover knows it. Errors map as Kafka maps them for commits.
+ */
+async function replicated(ctx: BrokerContext): Promise<number> {
+  const log = ctx.topics.log(OFFSETS_TOPIC, 0);
+  if (!log) return ErrorCode.NOT_COORDINATOR;
+  ctx.replicas.onLeaderAppend(OFFSETS_TOPIC, 0);
+  const code = await ctx.replicas.waitForReplication(OFFSETS_TOPIC, 0, log.logEndOffset, 1, 5000);
+  if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER) return ErrorCode.NOT_COORDINATOR;
+  if (code === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  return code;
+}
 
 function fetchOffsets(ctx: BrokerContext, session: RequestSession, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, v: number) {
   const wanted = topics ?? (() => {
@@ -188,7 +207,7 @@ export const handleDeleteGroups: Handler = (ctx: BrokerContext, request, session
 export const handleOffsetDelete: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as OffsetDeleteRequest;
   if (!allowed(ctx, session, Op.DELETE, ResourceType.GROUP, req.groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
-  const known = req.topics.flatMap((t) => t.partitions.filter((p) => ctx.topics.log(t.name, p.partitionIndex)).map((p) => ({ topic: t.name, partition: p.partitionIndex })));
+  const known = req.topics.flatMap((t) => t.partitions.filter((p) => ctx.cluster.partition(t.name, p.partitionIndex)).map((p) => ({ topic: t.name, partition: p.partitionIndex })));
   const result = ctx.groups.deleteOffsets(req.groupId, known);
   if (result.errorCode !== 0) return { errorCode: result.errorCode, topics: [] };
   return {

@@ -1,6 +1,7 @@
 import { ApiKey } from '@tributary/protocol';
 import { handleApiVersions } from './api-versions.ts';
 import type { HandlerEntry } from './context.ts';
+import { coordinatorOnly } from './coordinator-guard.ts';
 import { handleAlterConfigs, handleCreatePartitions, handleDeleteRecords, handleDescribeCluster, handleDescribeConfigs, handleIncrementalAlterConfigs, handleOffsetForLeaderEpoch } from './configs-admin.ts';
 import { handleDescribeLogDirs } from './describe-log-dirs.ts';
 import { handleFetch } from './fetch.ts';
@@ -43,14 +44,14 @@ export const HANDLERS: ReadonlyMap<number, HandlerEntry> = (() => {
     [ApiKey.DescribeLogDirs, { minVersion: 0, maxVersion: 4, handle: guardDescribeLogDirs(handleDescribeLogDirs) }],
     [ApiKey.InitProducerId, { minVersion: 0, maxVersion: 5, handle: handleInitProducerId }],
     [ApiKey.FindCoordinator, { minVersion: 0, maxVersion: 5, handle: handleFindCoordinator }],
-    [ApiKey.JoinGroup, { minVersion: 0, maxVersion: 9, handle: guardJoinGroup(handleJoinGroup) }],
-    [ApiKey.SyncGroup, { minVersion: 0, maxVersion: 5, handle: guardSyncGroup(handleSyncGroup) }],
-    [ApiKey.Heartbeat, { minVersion: 0, maxVersion: 4, handle: guardHeartbeat(handleHeartbeat) }],
-    [ApiKey.LeaveGroup, { minVersion: 0, maxVersion: 5, handle: guardLeaveGroup(handleLeaveGroup) }],
-    [ApiKey.OffsetCommit, { minVersion: 0, maxVersion: 8, handle: handleOffsetCommit }],
-    [ApiKey.OffsetFetch, { minVersion: 0, maxVersion: 8, handle: handleOffsetFetch }],
+    [ApiKey.JoinGroup, { minVersion: 0, maxVersion: 9, handle: coordinatorOnly(ApiKey.JoinGroup, guardJoinGroup(handleJoinGroup)) }],
+    [ApiKey.SyncGroup, { minVersion: 0, maxVersion: 5, handle: coordinatorOnly(ApiKey.SyncGroup, guardSyncGroup(handleSyncGroup)) }],
+    [ApiKey.Heartbeat, { minVersion: 0, maxVersion: 4, handle: coordinatorOnly(ApiKey.Heartbeat, guardHeartbeat(handleHeartbeat)) }],
+    [ApiKey.LeaveGroup, { minVersion: 0, maxVersion: 5, handle: coordinatorOnly(ApiKey.LeaveGroup, guardLeaveGroup(handleLeaveGroup)) }],
+    [ApiKey.OffsetCommit, { minVersion: 0, maxVersion: 8, handle: coordinatorOnly(ApiKey.OffsetCommit, handleOffsetCommit) }],
+    [ApiKey.OffsetFetch, { minVersion: 0, maxVersion: 8, handle: coordinatorOnly(ApiKey.OffsetFetch, handleOffsetFetch) }],
     [ApiKey.ListGroups, { minVersion: 0, maxVersion: 5, handle: handleListGroups }],
-    [ApiKey.DescribeGroups, { minVersion: 0, maxVersion: 5, handle: handleDescribeGroups }],
+    [ApiKey.DescribeGroups, { minVersion: 0, maxVersion: 5, handle: coordinatorOnly(ApiKey.DescribeGroups, handleDescribeGroups) }],
     [ApiKey.SaslHandshake, { minVersion: 0, maxVersion: 1, handle: handleSaslOnPlainListener }],
     [ApiKey.SaslAuthenticate, { minVersion: 0, maxVersion: 2, handle: handleSaslOnPlainListener }],
     [ApiKey.DescribeUserScramCredentials, { minVersion: 0, maxVersion: 0, handle: handleDescribeUserScramCredentials }],
@@ -60,8 +61,8 @@ export const HANDLERS: ReadonlyMap<number, HandlerEntry> = (() => {
     [ApiKey.CreateAcls, { minVersion: 0, maxVersion: 3, handle: handleCreateAcls }],
     [ApiKey.DescribeAcls, { minVersion: 0, maxVersion: 3, handle: handleDescribeAcls }],
     [ApiKey.DeleteAcls, { minVersion: 0, maxVersion: 3, handle: handleDeleteAcls }],
-    [ApiKey.DeleteGroups, { minVersion: 0, maxVersion: 2, handle: handleDeleteGroups }],
-    [ApiKey.OffsetDelete, { minVersion: 0, maxVersion: 0, handle: handleOffsetDelete }],
+    [ApiKey.DeleteGroups, { minVersion: 0, maxVersion: 2, handle: coordinatorOnly(ApiKey.DeleteGroups, handleDeleteGroups) }],
+    [ApiKey.OffsetDelete, { minVersion: 0, maxVersion: 0, handle: coordinatorOnly(ApiKey.OffsetDelete, handleOffsetDelete) }],
   ]);
   table.set(ApiKey.ApiVersions, { minVersion: 0, maxVersion: 4, handle: handleApiVersions(table) });
   return table;

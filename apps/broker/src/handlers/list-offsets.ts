@@ -17,20 +17,22 @@ export const handleListOffsets: Handler = (ctx: BrokerContext, request, session)
       name: t.name,
       partitions: t.partitions.map((p) => {
         if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, t.name)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
-        const log = ctx.topics.log(t.name, p.partitionIndex);
-        if (!log) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        const lead = ctx.replicas.leaderFor(t.name, p.partitionIndex, v >= 4 ? p.currentLeaderEpoch : -1);
+        if (!lead.ok) return { partitionIndex: p.partitionIndex, errorCode: lead.errorCode };
+        const log = lead.log;
         if (v === 0) return { partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets: offsetsBefore(log, p.timestamp, p.maxNumOffsets).map(BigInt) };
         let offset: number;
         let timestamp = -1;
-        if (p.timestamp === LATEST) offset = log.logEndOffset;
+        // Consumers see the log only up to the high watermark (what every in-sync replica has).
+        if (p.timestamp === LATEST) offset = log.highWatermark;
         else if (p.timestamp === EARLIEST) offset = log.logStartOffset;
-        else if (p.timestamp === MAX_TIMESTAMP) offset = Math.max(log.logStartOffset, log.logEndOffset - 1);
+        else if (p.timestamp === MAX_TIMESTAMP) offset = Math.max(log.logStartOffset, log.highWatermark - 1);
         else {
           const found = log.offsetForTimestamp(Number(p.timestamp));
           offset = found ? found.offset : -1;
           timestamp = found ? found.timestamp : -1;
         }
-        return { partitionIndex: p.partitionIndex, errorCode: 0, timestamp: BigInt(timestamp), offset: BigInt(offset), ...(v >= 4 ? { leaderEpoch: 0 } : {}) };
+        return { partitionIndex: p.partitionIndex, errorCode: 0, timestamp: BigInt(timestamp), offset: BigInt(offset), ...(v >= 4 ? { leaderEpoch: lead.leaderEpoch } : {}) };
       }),
     })),
   };

@@ -1,21 +1,23 @@
 import { ErrorCode, type MetadataRequest } from '@tributary/protocol';
-import { advertisedFor, settingNumber } from '../config/broker-config.ts';
+import { listenerFor, settingNumber } from '../config/broker-config.ts';
 import { TopicError, topicNameProblem, type TopicState } from '../topics/topic-registry.ts';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed, allowedOnCluster, authorizedOperations } from '../security/request-guards.ts';
 import { topicLimitProblem } from '../quota/instance-limits.ts';
 import type { BrokerContext, Handler } from './context.ts';
 
-export const handleMetadata: Handler = (ctx: BrokerContext, request, session) => {
+export const handleMetadata: Handler = async (ctx: BrokerContext, request, session) => {
   const req = request.body as MetadataRequest;
   const v = request.apiVersion;
-  const advertised = advertisedFor(ctx.config, session.listener);
   const autoCreate = ctx.config.settings['auto.create.topics.enable'] === 'true' && (v < 4 || req.allowAutoTopicCreation);
   // v0 asks for all topics with an empty list; v1+ with null.
+  const brokers = ctx.cluster.brokers();
+  const live = new Set(brokers.map((b) => b.nodeId));
   const all = req.topics === null || (v === 0 && req.topics.length === 0);
   const names = all ? ctx.topics.list().map((t) => t.name).filter((name) => allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, name)) : req.topics!.map((t) => t.name ?? ctx.topics.byId(t.topicId)?.name ?? '');
 
-  const topics = names.map((name) => {
+  const topics = [];
+  for (const name of names) topics.push(await (async () => {
     let topic: TopicState | undefined = ctx.topics.get(name);
     let errorCode = 0;
     const mayCreate = () => allowedOnCluster(ctx, session, Op.CREATE) || allowed(ctx, session, Op.CREATE, ResourceType.TOPIC, name);
@@ -26,11 +28,14 @@ export const handleMetadata: Handler = (ctx: BrokerContext, request, session) =>
       try {
         const limit = topicLimitProblem(ctx, 1, settingNumber(ctx.config, 'num.partitions'));
         if (limit) throw new TopicError(ErrorCode.POLICY_VIOLATION, limit);
-        topic = ctx.topics.create(name, settingNumber(ctx.config, 'num.partitions'));
+        // In a cluster a non-controller forwards the creation to the controller (KIP-590).
+        topic = await ctx.cluster.createTopic({ name, partitions: settingNumber(ctx.config, 'num.partitions'), replicationFactor: settingNumber(ctx.config, 'default.replication.factor'), configs: {} }, false, true);
         ctx.logger.log('info', 'topic auto-created', { topic: name, partitions: topic.partitions });
-        // Kafka answers LEADER_NOT_AVAILABLE while a new topic's leaders are elected; here they exist at once.
       } catch (err) {
         errorCode = err instanceof TopicError ? err.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
+        // Another broker created it first, or the controller is moving: the client asks again.
+        topic = ctx.topics.get(name);
+        if (topic || errorCode === ErrorCode.TOPIC_ALREADY_EXISTS || errorCode === ErrorCode.NOT_CONTROLLER) errorCode = topic ? 0 : ErrorCode.LEADER_NOT_AVAILABLE;
       }
     } else if (!topic) {
       errorCode = topicNameProblem(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
@@ -41,21 +46,30 @@ export const handleMetadata: Handler = (ctx: BrokerContext, request, session) =>
       topicId: topic?.topicId,
       isInternal: name.startsWith('__'),
       ...(v >= 8 && req.includeTopicAuthorizedOperations && topic ? { topicAuthorizedOperations: authorizedOperations(ctx, session, 'topic', name) } : {}),
-      partitions: Array.from({ length: topic?.partitions ?? 0 }, (_, p) => ({
-        errorCode: 0,
-        partitionIndex: p,
-        leaderId: ctx.config.nodeId,
-        leaderEpoch: 0,
-        replicaNodes: [ctx.config.nodeId],
-        isrNodes: [ctx.config.nodeId],
-        offlineReplicas: [],
-      })),
+      partitions: Array.from({ length: topic?.partitions ?? 0 }, (_, p) => {
+        const state = ctx.cluster.partition(name, p);
+        if (!state) return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, partitionIndex: p, leaderId: -1, leaderEpoch: -1, replicaNodes: [], isrNodes: [], offlineReplicas: [] };
+        const offline = state.replicas.filter((id) => !live.has(id));
+        return {
+          // Kafka answers LEADER_NOT_AVAILABLE while no replica can lead; clients retry.
+          errorCode: state.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : 0,
+          partitionIndex: p,
+          leaderId: state.leader,
+          leaderEpoch: state.leaderEpoch,
+          replicaNodes: state.replicas,
+          isrNodes: state.isr,
+          offlineReplicas: offline,
+        };
+      }),
     };
-  });
+  })());
   return {
-    brokers: [{ nodeId: ctx.config.nodeId, host: advertised.host, port: advertised.port, rack: null }],
+    brokers: brokers.map((b) => {
+      const l = listenerFor(b.listeners, session.listener);
+      return { nodeId: b.nodeId, host: l.host, port: l.port, rack: b.rack };
+    }),
     clusterId: ctx.clusterId,
-    controllerId: ctx.config.nodeId,
+    controllerId: ctx.cluster.controllerId(),
     topics,
     ...(v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations ? { clusterAuthorizedOperations: authorizedOperations(ctx, session, 'cluster') } : {}),
   };

@@ -18,6 +18,8 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request, sessio
   let appended = false;
   // fdatasyncs this request waits for (group commit), per partition response they complete.
   const pending: { response: { errorCode: number }; durable: Promise<void> }[] = [];
+  // acks=-1: partitions whose answer waits until every in-sync replica has the batch.
+  const replicated: { response: { errorCode: number; baseOffset: bigint }; done: Promise<number> }[] = [];
   const responses = req.topicData.map((t) => {
     const writable = allowed(ctx, session, Op.WRITE, ResourceType.TOPIC, t.name);
     return {
@@ -31,11 +33,15 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request, sessio
         if (diskFull) return fail(ErrorCode.POLICY_VIOLATION, diskFull);
         if (!writable) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `${session.principal} may not write to ${t.name}`);
         if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) return fail(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${req.acks}`);
-        const log = ctx.topics.log(t.name, p.index);
-        if (!log) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${t.name}-${p.index} is not hosted here`);
+        const lead = ctx.replicas.leaderFor(t.name, p.index);
+        if (!lead.ok) return fail(lead.errorCode, lead.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? `${t.name}-${p.index} does not exist` : `broker ${ctx.config.nodeId} does not lead ${t.name}-${p.index}`);
+        const log = lead.log;
+        const configs = ctx.topics.get(t.name)!.configs;
+        const minIsr = topicNumber(ctx.config, configs, 'min.insync.replicas');
+        // acks=-1 refuses before writing when too few replicas are in sync to keep the batch.
+        if (req.acks === -1 && ctx.replicas.isrSize(t.name, p.index) < minIsr) return fail(ErrorCode.NOT_ENOUGH_REPLICAS, `${t.name}-${p.index} has ${ctx.replicas.isrSize(t.name, p.index)} in-sync replicas, min.insync.replicas is ${minIsr}`);
         const raw = p.records as Buffer | null;
         if (!raw || raw.length === 0) return fail(ErrorCode.CORRUPT_MESSAGE, 'no records');
-        const configs = ctx.topics.get(t.name)!.configs;
         const maxMessageBytes = topicNumber(ctx.config, configs, 'max.message.bytes');
         // v0–2 carry magic 0/1 message sets: converted to a v2 batch first (handlers/legacy-produce.ts).
         const forLog = producedBlobForLog(raw, request.apiVersion, { maxMessageBytes, compacted: request.apiVersion < 3 && topicLogConfig(ctx.config, t.name, configs).cleanupPolicy.includes('compact') });
@@ -46,12 +52,20 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request, sessio
         const sequence = log.checkSequences(checked.batches);
         if (sequence.kind === 'error') return fail(sequence.errorCode, sequence.message);
         // A retry of batches already written: answer with their offset, write nothing.
-        if (sequence.kind === 'duplicate') return { index: p.index, errorCode: 0, baseOffset: BigInt(sequence.baseOffset), logAppendTimeMs: -1n, ...(request.apiVersion >= 5 ? { logStartOffset: BigInt(log.logStartOffset) } : {}) };
-        const result = log.append(blob, checked.batches, 0);
+        if (sequence.kind === 'duplicate') {
+          const response = { index: p.index, errorCode: 0, baseOffset: BigInt(sequence.baseOffset), logAppendTimeMs: -1n, ...(request.apiVersion >= 5 ? { logStartOffset: BigInt(log.logStartOffset) } : {}) };
+          // A retry after a replication timeout is acknowledged only once the first copy is replicated.
+          const end = checked.batches.reduce((o, b) => o + b.header.lastOffsetDelta + 1, sequence.baseOffset);
+          if (req.acks === -1) replicated.push({ response, done: ctx.replicas.waitForReplication(t.name, p.index, end, minIsr, req.timeoutMs) });
+          return response;
+        }
+        const result = log.append(blob, checked.batches, lead.leaderEpoch);
+        ctx.replicas.onLeaderAppend(t.name, p.index);
         ctx.metrics.bytesIn.inc({ topic: t.name }, raw.length);
         appended = true;
         const response = { index: p.index, errorCode: 0, baseOffset: result.baseOffset, logAppendTimeMs: result.logAppendTime, ...(request.apiVersion >= 5 ? { logStartOffset: result.logStartOffset } : {}) };
         if (result.durable) pending.push({ response, durable: result.durable });
+        if (req.acks === -1) replicated.push({ response, done: ctx.replicas.waitForReplication(t.name, p.index, result.nextOffset, minIsr, req.timeoutMs) });
         return response;
       }),
     };
@@ -65,6 +79,17 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request, sessio
         response.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
       }),
     ),
+  );
+  await Promise.all(
+    replicated.map(async ({ response, done }) => {
+      const errorCode = await done;
+      if (errorCode !== 0 && response.errorCode === 0) {
+        response.errorCode = errorCode;
+        // The batch is in the leader's log, but not acknowledged: the producer retries it (and the
+        // idempotent producer's sequence numbers make the retry a duplicate, not a second copy).
+        response.baseOffset = -1n;
+      }
+    }),
   );
   return req.acks === 0 ? undefined : { responses, throttleTimeMs: 0 };
 };

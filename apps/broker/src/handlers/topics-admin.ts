@@ -9,24 +9,26 @@ import { allowed, allowedOnCluster } from '../security/request-guards.ts';
 import type { BrokerContext, Handler } from './context.ts';
 
 
-export const handleCreateTopics: Handler = (ctx: BrokerContext, request, session) => {
+export const handleCreateTopics: Handler = async (ctx: BrokerContext, request, session) => {
   const req = request.body as CreateTopicsRequest;
   const v = request.apiVersion;
   const gate = new MutationGate(ctx, session, v >= 6);
-  const topics = req.topics.map((t) => {
+  const topics = [];
+  for (const t of req.topics) topics.push(await (async () => {
+    let replicationFactor = -1;
     const result = (errorCode: number, errorMessage: string | null, numPartitions = -1) => ({
       name: t.name,
       errorCode,
       ...(v >= 1 ? { errorMessage } : {}),
-      ...(v >= 5 ? { numPartitions, replicationFactor: errorCode ? -1 : 1 } : {}),
+      ...(v >= 5 ? { numPartitions, replicationFactor: errorCode ? -1 : replicationFactor } : {}),
     });
     if (!allowedOnCluster(ctx, session, Op.CREATE) && !allowed(ctx, session, Op.CREATE, ResourceType.TOPIC, t.name)) return result(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `${session.principal} may not create topic ${t.name}`);
     if (gate.refuse()) return result(ErrorCode.THROTTLING_QUOTA_EXCEEDED, 'the controller mutation rate quota is exceeded; retry after throttle_time_ms');
     try {
       const partitions = t.numPartitions === -1 ? settingNumber(ctx.config, 'num.partitions') : t.numPartitions;
       const rf = t.replicationFactor === -1 ? settingNumber(ctx.config, 'default.replication.factor') : t.replicationFactor;
+      replicationFactor = rf;
       if (t.assignments.length > 0) throw new TopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'manual replica assignment is not supported');
-      if (rf !== 1) throw new TopicError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${rf} is larger than the 1 available broker`);
       const limit = topicLimitProblem(ctx, 1, partitions);
       if (limit) throw new TopicError(ErrorCode.POLICY_VIOLATION, limit);
       const configs: Record<string, string> = {};
@@ -35,7 +37,7 @@ export const handleCreateTopics: Handler = (ctx: BrokerContext, request, session
         if (c.value === null) continue;
         configs[c.name] = c.value;
       }
-      const topic = ctx.topics.create(t.name, partitions, configs, req.validateOnly);
+      const topic = await ctx.cluster.createTopic({ name: t.name, partitions, replicationFactor: rf, configs }, req.validateOnly);
       if (!req.validateOnly) {
         ctx.logger.log('info', 'topic created', { topic: t.name, partitions });
         gate.record(partitions);
@@ -45,21 +47,22 @@ export const handleCreateTopics: Handler = (ctx: BrokerContext, request, session
       if (err instanceof TopicError) return result(err.errorCode, err.message);
       throw err;
     }
-  });
+  })());
   return { throttleTimeMs: gate.throttleMs, topics };
 };
 
-export const handleDeleteTopics: Handler = (ctx: BrokerContext, request, session) => {
+export const handleDeleteTopics: Handler = async (ctx: BrokerContext, request, session) => {
   const req = request.body as DeleteTopicsRequest;
   const v = request.apiVersion;
   const names = v >= 6 ? req.topics.map((t) => t.name ?? ctx.topics.byId(t.topicId)?.name ?? '') : req.topicNames;
   const gate = new MutationGate(ctx, session, v >= 5);
-  const responses = names.map((name) => {
+  const responses = [];
+  for (const name of names) responses.push(await (async () => {
     if (!allowed(ctx, session, Op.DELETE, ResourceType.TOPIC, name)) return { name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, ...(v >= 5 ? { errorMessage: `${session.principal} may not delete topic ${name}` } : {}) };
     if (gate.refuse()) return { name, errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED, ...(v >= 5 ? { errorMessage: 'the controller mutation rate quota is exceeded; retry after throttle_time_ms' } : {}) };
     try {
       const partitions = ctx.topics.get(name)?.partitions ?? 0;
-      ctx.topics.delete(name);
+      await ctx.cluster.deleteTopic(name);
       gate.record(partitions);
       ctx.logger.log('info', 'topic deleted', { topic: name });
       return { name, errorCode: 0 };
@@ -67,6 +70,6 @@ export const handleDeleteTopics: Handler = (ctx: BrokerContext, request, session
       if (err instanceof TopicError) return { name, errorCode: err.errorCode, ...(v >= 5 ? { errorMessage: err.message } : {}) };
       throw err;
     }
-  });
+  })());
   return { throttleTimeMs: gate.throttleMs, responses };
 };

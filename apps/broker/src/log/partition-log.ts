@@ -578,6 +578,28 @@ export class PartitionLog implements PartitionStorage {
     this.#rebuildProducerState();
   }
 
+  /**
+   * Replication: a follower whose whole log is below the leader's start (retention ran there)
+   * drops everything and continues empty at `offset`.
+   */
+  truncateFullyAndStartAt(offset: number): void {
+    this.#assertOpen();
+    this.flush();
+    for (const seg of this.#segments.splice(0)) {
+      this.#dirty.delete(seg);
+      seg.delete();
+    }
+    this.#segments.push(LogSegment.create(this.dir, offset, this.#segmentConfig));
+    this.#logStartOffset = offset;
+    writeCheckpoint(join(this.dir, LOG_START_CHECKPOINT), [[offset]]);
+    this.#nextOffset = offset;
+    this.#recoveryPoint = offset;
+    this.#highWatermark = offset;
+    this.checkpointRecoveryPoint();
+    this.#epochs.truncateFromEnd(0);
+    this.#rebuildProducerState();
+  }
+
   #rebuildProducerState(): void {
     this.#producers = new ProducerStateTable();
     for (const seg of this.#segments) {

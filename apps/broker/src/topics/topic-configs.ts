@@ -23,7 +23,8 @@ export const TOPIC_CONFIGS: Record<string, TopicConfigSpec> = {
   'max.message.bytes': { validate: longAtLeast(0), defaultFrom: (c) => c.settings['message.max.bytes'] },
   'delete.retention.ms': { validate: longAtLeast(0), defaultFrom: (c) => c.settings['log.cleaner.delete.retention.ms'] },
   'cleanup.policy': { validate: oneOf('delete', 'compact', 'delete,compact', 'compact,delete'), defaultFrom: () => 'delete' },
-  'min.insync.replicas': { validate: longAtLeast(1), defaultFrom: () => '1' },
+  'min.insync.replicas': { validate: longAtLeast(1), defaultFrom: (c) => c.settings['min.insync.replicas'] },
+  'unclean.leader.election.enable': { validate: oneOf('true', 'false'), defaultFrom: (c) => c.settings['unclean.leader.election.enable'] },
   'message.timestamp.type': { validate: oneOf('CreateTime', 'LogAppendTime'), defaultFrom: () => 'CreateTime' },
   'compression.type': { validate: oneOf('producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'), defaultFrom: () => 'producer' },
 };
@@ -41,9 +42,9 @@ export function effectiveTopicConfigs(config: BrokerConfig, overrides: Record<st
   return Object.entries(TOPIC_CONFIGS).map(([name, spec]) => (name in overrides ? { name, value: overrides[name]!, isDefault: false } : { name, value: spec.defaultFrom(config), isDefault: true }));
 }
 
-export function topicNumber(config: BrokerConfig, overrides: Record<string, string>, name: 'retention.ms' | 'retention.bytes' | 'max.message.bytes'): number {
+export function topicNumber(config: BrokerConfig, overrides: Record<string, string>, name: 'retention.ms' | 'retention.bytes' | 'max.message.bytes' | 'min.insync.replicas'): number {
   if (name in overrides) return Number(overrides[name]);
-  const setting = { 'retention.ms': 'log.retention.ms', 'retention.bytes': 'log.retention.bytes', 'max.message.bytes': 'message.max.bytes' } as const;
+  const setting = { 'retention.ms': 'log.retention.ms', 'retention.bytes': 'log.retention.bytes', 'max.message.bytes': 'message.max.bytes', 'min.insync.replicas': 'min.insync.replicas' } as const;
   return settingNumber(config, setting[name]);
 }
 

@@ -132,6 +132,36 @@ export class TopicRegistry {
     for (let p = 0; p < topic.partitions; p++) this.#logs.delete(name, p);
   }
 
+  /**
+   * Cluster mode: takes a topic as the cluster's metadata describes it, with logs for the
+   * partitions this broker hosts (a replica set that left this broker takes its log with it).
+   */
+  apply(state: TopicState, hosted: number[]): void {
+    const current = this.#topics.get(state.name);
+    const hostedSet = new Set(hosted);
+    if (current && current.topicId !== state.topicId) this.forget(state.name); // deleted and re-created meanwhile
+    const before = this.#topics.get(state.name);
+    const changed = !before || before.partitions !== state.partitions || JSON.stringify(before.configs) !== JSON.stringify(state.configs);
+    this.#topics.set(state.name, { ...state });
+    for (let p = 0; p < state.partitions; p++) {
+      if (hostedSet.has(p)) this.#logs.getOrCreate(state.name, p);
+      else if (this.#logs.get(state.name, p)) this.#logs.delete(state.name, p);
+    }
+    if (changed) {
+      this.#persist();
+      if (before) this.#logs.reconfigure(state.name);
+    }
+  }
+
+  /** Cluster mode: the topic is gone from the cluster; its local logs go too. */
+  forget(name: string): void {
+    const topic = this.#topics.get(name);
+    if (!topic) return;
+    this.#topics.delete(name);
+    this.#persist();
+    for (let p = 0; p < topic.partitions; p++) if (this.#logs.get(name, p)) this.#logs.delete(name, p);
+  }
+
   close(): void {
     this.#logs.close();
   }

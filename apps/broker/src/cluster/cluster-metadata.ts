@@ -1,0 +1,43 @@
+import type { Listener } from '../config/broker-config.ts';
+import type { TopicState } from '../topics/topic-registry.ts';
+
+/** A broker as the cluster knows it (registered in etcd, or this broker alone). */
+export interface BrokerInfo {
+  nodeId: number;
+  rack: string | null;
+  /** Advertised listeners by name; a client is answered with the listener it arrived on. */
+  listeners: Listener[];
+}
+
+/** One partition's replication state: who leads in which epoch, who holds copies, who is in sync. */
+export interface PartitionInfo {
+  leader: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+}
+
+export interface NewTopic {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  configs: Record<string, string>;
+}
+
+/**
+ * What handlers ask about the cluster and how they change its topics. Two implementations: a
+ * standalone broker (it is the whole cluster) and a broker coordinated through etcd, where only
+ * the controller changes topics and everyone else answers NOT_CONTROLLER (thrown as TopicError).
+ */
+export interface ClusterMetadata {
+  /** True when brokers coordinate through etcd (replication, controller, leader election). */
+  readonly clustered: boolean;
+  controllerId(): number;
+  brokers(): BrokerInfo[];
+  partition(topic: string, partition: number): PartitionInfo | undefined;
+  /** `forward`: a non-controller passes the request on to the controller instead of refusing it. */
+  createTopic(topic: NewTopic, validateOnly: boolean, forward?: boolean): Promise<TopicState>;
+  deleteTopic(name: string): Promise<void>;
+  addPartitions(name: string, count: number, validateOnly: boolean): Promise<void>;
+  setTopicConfigs(name: string, configs: Record<string, string>): Promise<void>;
+}

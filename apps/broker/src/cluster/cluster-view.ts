@@ -1,0 +1,91 @@
+import type { BrokerInfo, PartitionInfo } from './cluster-metadata.ts';
+
+/**
+ * The cluster's metadata as stored in etcd, one JSON value per key under
+ * `/tributary/clusters/<cluster-id>/`:
+ *
+ * | key | value | written by |
+ * | --- | --- | --- |
+ * | `brokers/<id>` | BrokerRecord (under the broker's lease) | each broker |
+ * | `controller` | `{ nodeId }` (under the controller's lease; its create revision is the controller epoch) | the elected controller |
+ * | `topics/<name>` | TopicRecord (id, configs, replicas per partition) | controller (configs: any broker) |
+ * | `partitions/<name>/<p>` | PartitionRecord (leader, epoch, ISR) | controller (elections), leader (ISR) |
+ *
+ * Every broker loads the prefix, then watches it from the next revision, so all brokers apply the
+ * same decisions in the same order.
+ */
+export interface BrokerRecord extends BrokerInfo {
+  /** Set during controlled shutdown: the controller moves leadership away. */
+  shuttingDown?: boolean;
+}
+
+export interface TopicRecord {
+  name: string;
+  topicId: string;
+  configs: Record<string, string>;
+  /** Replica broker ids per partition; the first is the preferred leader. */
+  replicas: number[][];
+}
+
+export interface PartitionRecord {
+  leader: number;
+  leaderEpoch: number;
+  isr: number[];
+}
+
+export interface Versioned<T> {
+  value: T;
+  /** etcd mod revision of the key: the compare-and-swap guard for the next write. */
+  modRevision: string;
+}
+
+export const clusterPrefix = (clusterId: string) => `/tributary/clusters/${clusterId}/`;
+
+export const keys = {
+  broker: (id: number) => `brokers/${id}`,
+  controller: 'controller',
+  topic: (name: string) => `topics/${name}`,
+  partitions: (name: string) => `partitions/${name}/`,
+  partition: (name: string, p: number) => `partitions/${name}/${p}`,
+};
+
+/** In-memory copy of the keys under the cluster prefix; apply() is fed by the load and the watch. */
+export class ClusterView {
+  readonly brokers = new Map<number, BrokerRecord>();
+  readonly topics = new Map<string, Versioned<TopicRecord>>();
+  readonly partitions = new Map<string, Versioned<PartitionRecord>>();
+  controller: { nodeId: number; epoch: string } | null = null;
+
+  /** Applies one key change (key relative to the prefix); value null means deleted. */
+  apply(key: string, value: string | null, modRevision: string, createRevision: string): void {
+    const [kind, ...rest] = key.split('/');
+    if (kind === 'brokers') {
+      const id = Number(rest[0]);
+      if (value === null) this.brokers.delete(id);
+      else this.brokers.set(id, JSON.parse(value) as BrokerRecord);
+    } else if (kind === 'controller') {
+      this.controller = value === null ? null : { nodeId: (JSON.parse(value) as { nodeId: number }).nodeId, epoch: createRevision };
+    } else if (kind === 'topics') {
+      const name = rest.join('/');
+      if (value === null) this.topics.delete(name);
+      else this.topics.set(name, { value: JSON.parse(value) as TopicRecord, modRevision });
+    } else if (kind === 'partitions') {
+      const k = rest.join('/');
+      if (value === null) this.partitions.delete(k);
+      else this.partitions.set(k, { value: JSON.parse(value) as PartitionRecord, modRevision });
+    }
+  }
+
+  partition(topic: string, partition: number): PartitionInfo | undefined {
+    const t = this.topics.get(topic);
+    const replicas = t?.value.replicas[partition];
+    const p = this.partitions.get(`${topic}/${partition}`);
+    if (!replicas || !p) return undefined;
+    return { leader: p.value.leader, leaderEpoch: p.value.leaderEpoch, replicas, isr: p.value.isr };
+  }
+
+  /** Brokers that are registered and not shutting down: the ones that may lead. */
+  liveBrokers(): Set<number> {
+    return new Set([...this.brokers.values()].filter((b) => !b.shuttingDown).map((b) => b.nodeId));
+  }
+}

@@ -1,0 +1,221 @@
+import { ApiKey, ErrorCode, type FetchResponse, type OffsetForLeaderEpochResponse } from '@tributary/protocol';
+import { BrokerConnection } from '@tributary/kafka-admin';
+import type { Logger } from '../logger.ts';
+import type { TopicRegistry } from '../topics/topic-registry.ts';
+import type { BrokerInfo } from './cluster-metadata.ts';
+
+export interface ReplicaFetcherOptions {
+  nodeId: number;
+  topics: TopicRegistry;
+  logger: Logger;
+  /** Listener name followers use to reach leaders (inter.broker.listener.name). */
+  listenerName: string;
+  brokers: () => BrokerInfo[];
+  maxWaitMs: number;
+  partitionMaxBytes: number;
+  /** After each successful fetch round (the replica manager needs nothing; metrics and tests may). */
+  onFetched?: () => void;
+}
+
+interface Assignment {
+  topic: string;
+  partition: number;
+  leaderEpoch: number;
+  /** True until OffsetForLeaderEpoch told us where our log diverges from the new leader's. */
+  truncating: boolean;
+  /** Not before this time (ms): the leader refused (it may not know its role yet, or moved on). */
+  retryAt: number;
+}
+
+const FETCH_VERSION = 12; // topic names, replica id in the body, leader epochs, flexible
+const EPOCH_VERSION = 4;
+const partKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/**
+ * Follower side of replication: one fetch loop per leader broker (Kafka's replica fetcher
+ * thread). A partition assigned to a new leader first asks it, with OffsetForLeaderEpoch, where
+ * the epoch of our last record ends, and truncates anything past that (KIP-101/279); then the loop
+ * fetches from our log end with our replica id, appends what arrives with the leader's offsets,
+ * and takes the leader's high watermark.
+ */
+export class ReplicaFetcher {
+  readonly #o: ReplicaFetcherOptions;
+  readonly #loops = new Map<number, FetchLoop>();
+
+  constructor(options: ReplicaFetcherOptions) {
+    this.#o = options;
+  }
+
+  assign(topic: string, partition: number, leader: number, leaderEpoch: number): void {
+    for (const [id, loop] of this.#loops) if (id !== leader) loop.remove(topic, partition);
+    if (leader < 0) return;
+    let loop = this.#loops.get(leader);
+    if (!loop) this.#loops.set(leader, (loop = new FetchLoop(leader, this.#o)));
+    loop.add({ topic, partition, leaderEpoch, truncating: true, retryAt: 0 });
+  }
+
+  remove(topic: string, partition: number): void {
+    for (const loop of this.#loops.values()) loop.remove(topic, partition);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.#loops.values()].map((l) => l.stop()));
+    this.#loops.clear();
+  }
+}
+
+class FetchLoop {
+  readonly #leader: number;
+  readonly #o: ReplicaFetcherOptions;
+  readonly #parts = new Map<string, Assignment>();
+  #conn: BrokerConnection | null = null;
+  #running: Promise<void> | null = null;
+  #stopped = false;
+
+  constructor(leader: number, options: ReplicaFetcherOptions) {
+    this.#leader = leader;
+    this.#o = options;
+  }
+
+  add(a: Assignment): void {
+    const existing = this.#parts.get(partKey(a.topic, a.partition));
+    if (existing && existing.leaderEpoch === a.leaderEpoch) return;
+    this.#parts.set(partKey(a.topic, a.partition), a);
+    this.#running ??= this.#run().finally(() => (this.#running = null));
+  }
+
+  remove(topic: string, partition: number): void {
+    this.#parts.delete(partKey(topic, partition));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#conn?.close();
+    await this.#running;
+  }
+
+  async #run(): Promise<void> {
+    let backoff = 50;
+    while (!this.#stopped && this.#parts.size > 0) {
+      try {
+        const conn = await this.#connect();
+        await this.#truncate(conn);
+        const now = Date.now();
+        const active = [...this.#parts.values()].filter((a) => !a.truncating && a.retryAt <= now);
+        if (active.length === 0) {
+          await sleep(100);
+          continue;
+        }
+        await this.#fetch(conn, active);
+        backoff = 50;
+      } catch (err) {
+        if (this.#stopped) return;
+        this.#conn?.close();
+        this.#conn = null;
+        this.#o.logger.log('debug', 'replica fetch failed; retrying', { leader: this.#leader, error: err instanceof Error ? err.message : String(err) });
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 1000);
+      }
+    }
+  }
+
+  async #connect(): Promise<BrokerConnection> {
+    if (this.#conn) return this.#conn;
+    const broker = this.#o.brokers().find((b) => b.nodeId === this.#leader);
+    const listener = broker?.listeners.find((l) => l.name === this.#o.listenerName) ?? broker?.listeners[0];
+    if (!listener) throw new Error(`leader ${this.#leader} is not registered`);
+    this.#conn = await BrokerConnection.open(listener.host, listener.port, `tributary-replica-${this.#o.nodeId}`, this.#o.maxWaitMs + 10_000);
+    return this.#conn;
+  }
+
+  /** KIP-279: truncate to where our last epoch ends on the leader, walking back epoch by epoch. */
+  async #truncate(conn: BrokerConnection): Promise<void> {
+    const now = Date.now();
+    const pending = [...this.#parts.values()].filter((a) => a.truncating && a.retryAt <= now);
+    for (const a of pending) {
+      const log = this.#o.topics.log(a.topic, a.partition);
+      if (!log) {
+        this.#parts.delete(partKey(a.topic, a.partition));
+        continue;
+      }
+      const ourEpoch = log.leaderEpochs.latestEpoch;
+      if (ourEpoch < 0) {
+        a.truncating = false;
+        continue;
+      }
+      const res = await conn.send<OffsetForLeaderEpochResponse>(ApiKey.OffsetForLeaderEpoch, EPOCH_VERSION, {
+        replicaId: this.#o.nodeId,
+        topics: [{ topic: a.topic, partitions: [{ partition: a.partition, currentLeaderEpoch: a.leaderEpoch, leaderEpoch: ourEpoch }] }],
+      });
+      if (this.#parts.get(partKey(a.topic, a.partition)) !== a) continue; // reassigned meanwhile
+      const p = res.topics[0]?.partitions[0];
+      if (!p || p.errorCode !== 0) {
+        a.retryAt = Date.now() + 200;
+        continue;
+      }
+      let target: number;
+      if (p.endOffset < 0) target = log.logEndOffset; // the leader knows no epoch that old: keep ours
+      else if (p.leaderEpoch === ourEpoch) target = Math.min(Number(p.endOffset), log.logEndOffset);
+      else target = Math.min(Number(p.endOffset), log.endOffsetForEpoch(p.leaderEpoch).endOffset);
+      if (target < log.logEndOffset) {
+        this.#o.logger.log('info', 'truncating divergent replica', { topic: a.topic, partition: a.partition, from: log.logEndOffset, to: target, leader: this.#leader, leaderEpoch: a.leaderEpoch });
+        log.truncateTo(target);
+      }
+      a.truncating = false;
+    }
+  }
+
+  async #fetch(conn: BrokerConnection, active: Assignment[]): Promise<void> {
+    const byTopic = new Map<string, Assignment[]>();
+    for (const a of active) {
+      if (!this.#o.topics.log(a.topic, a.partition)) continue;
+      byTopic.set(a.topic, [...(byTopic.get(a.topic) ?? []), a]);
+    }
+    const res = await conn.send<FetchResponse>(ApiKey.Fetch, FETCH_VERSION, {
+      replicaId: this.#o.nodeId,
+      maxWaitMs: this.#o.maxWaitMs,
+      minBytes: 1,
+      maxBytes: 64 * 1024 * 1024,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [...byTopic].map(([topic, parts]) => ({
+        topic,
+        partitions: parts.map((a) => {
+          const log = this.#o.topics.log(a.topic, a.partition)!;
+          return { partition: a.partition, currentLeaderEpoch: a.leaderEpoch, fetchOffset: BigInt(log.logEndOffset), lastFetchedEpoch: -1, logStartOffset: BigInt(log.logStartOffset), partitionMaxBytes: this.#o.partitionMaxBytes };
+        }),
+      })),
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    if (res.errorCode) throw new Error(`fetch error ${res.errorCode}`);
+    for (const t of res.responses) {
+      for (const p of t.partitions) {
+        const a = this.#parts.get(partKey(t.topic, p.partitionIndex));
+        // Reassigned or re-epoched while the fetch was in flight: what arrived is not for the current role.
+        if (!a || !active.includes(a) || a.truncating) continue;
+        const log = this.#o.topics.log(t.topic, p.partitionIndex);
+        if (!log) continue;
+        if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+          // Our log is past the leader's end (an unclean election) or before its start (retention).
+          if (log.logEndOffset > Number(p.highWatermark)) a.truncating = true;
+          else log.truncateFullyAndStartAt(Number(p.logStartOffset));
+          continue;
+        }
+        if (p.errorCode !== 0) {
+          a.retryAt = Date.now() + 200;
+          continue;
+        }
+        const records = p.records as Buffer | null;
+        if (records && records.length > 0) log.appendAsFollower(records);
+        log.updateHighWatermark(Math.min(Number(p.highWatermark), log.logEndOffset));
+      }
+    }
+    this.#o.onFetched?.();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

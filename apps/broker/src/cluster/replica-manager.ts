@@ -1,0 +1,286 @@
+import { ErrorCode } from '@tributary/protocol';
+import type { PartitionLog } from '../log/partition-log.ts';
+import type { AppendSignal } from '../handlers/append-signal.ts';
+import type { TopicRegistry } from '../topics/topic-registry.ts';
+import type { ClusterMetadata, PartitionInfo } from './cluster-metadata.ts';
+import { highWatermarkOf, nextIsr, type FollowerProgress } from './isr.ts';
+
+/** Writes a leader's ISR change where the cluster keeps it; false when the write lost a race. */
+export type IsrWriter = (topic: string, partition: number, leaderEpoch: number, isr: number[]) => Promise<boolean>;
+
+export interface ReplicaManagerOptions {
+  nodeId: number;
+  topics: TopicRegistry;
+  metadata: ClusterMetadata;
+  appends: AppendSignal;
+  replicaLagTimeMaxMs: number;
+  /** Absent for a standalone broker, whose ISR is always itself. */
+  writeIsr?: IsrWriter;
+  /** Role changes, for the replica fetcher and the group coordinator. */
+  onRole?: (change: RoleChange) => void;
+}
+
+export type RoleChange =
+  | { kind: 'leader'; topic: string; partition: number; leaderEpoch: number }
+  | { kind: 'follower'; topic: string; partition: number; leader: number; leaderEpoch: number }
+  | { kind: 'none'; topic: string; partition: number };
+
+interface Follower extends FollowerProgress {
+  logEndOffset: number;
+  lastCaughtUpMs: number;
+  /** Leader's log end when this follower last fetched, for Kafka's "caught up as of last fetch". */
+  leaderEndAtLastFetch: number;
+  lastFetchMs: number;
+}
+
+interface Waiter {
+  offset: number;
+  minIsr: number;
+  resolve: (errorCode: number) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** This broker's view of one hosted partition. */
+interface Replica {
+  topic: string;
+  partition: number;
+  log: PartitionLog;
+  leader: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+  followers: Map<number, Follower>;
+  waiters: Waiter[];
+  isrWriteInFlight: boolean;
+}
+
+export type LeaderLookup = { ok: true; log: PartitionLog; leaderEpoch: number } | { ok: false; errorCode: number };
+
+const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/**
+ * Kafka's ISR model on the leader side: which hosted partitions this broker leads, what every
+ * follower has fetched, the high watermark (lowest log end over the ISR), ISR shrink and expand,
+ * and produce requests with acks=-1 waiting for the high watermark to pass their batches.
+ */
+export class ReplicaManager {
+  readonly #o: ReplicaManagerOptions;
+  readonly #replicas = new Map<string, Replica>();
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(options: ReplicaManagerOptions) {
+    this.#o = options;
+  }
+
+  get nodeId(): number {
+    return this.#o.nodeId;
+  }
+
+  /** Periodic ISR shrink check (Kafka runs it every replica.lag.time.max.ms / 2). */
+  start(): void {
+    if (!this.#o.writeIsr) return;
+    this.#timer = setInterval(() => this.checkIsr(), Math.max(100, this.#o.replicaLagTimeMaxMs / 2));
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    for (const r of this.#replicas.values()) this.#failWaiters(r, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  }
+
+  /**
+   * Applies the cluster's current state to every hosted partition: becomes leader or follower
+   * where the leader or epoch changed, forgets partitions no longer hosted.
+   */
+  reconcile(): void {
+    const seen = new Set<string>();
+    for (const t of this.#o.topics.list()) {
+      for (let p = 0; p < t.partitions; p++) {
+        const log = this.#o.topics.log(t.name, p);
+        const info = this.#o.metadata.partition(t.name, p);
+        if (!log || !info) continue;
+        seen.add(key(t.name, p));
+        this.#apply(t.name, p, log, info);
+      }
+    }
+    for (const [k, r] of this.#replicas) {
+      if (seen.has(k)) continue;
+      this.#replicas.delete(k);
+      this.#failWaiters(r, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      this.#o.onRole?.({ kind: 'none', topic: r.topic, partition: r.partition });
+    }
+  }
+
+  #apply(topic: string, partition: number, log: PartitionLog, info: PartitionInfo): Replica {
+    const k = key(topic, partition);
+    let r = this.#replicas.get(k);
+    const me = this.#o.nodeId;
+    if (r && r.log === log && r.leader === info.leader && r.leaderEpoch === info.leaderEpoch) {
+      // Same leadership: only the ISR or the replica set may have moved.
+      r.isr = [...info.isr];
+      r.replicas = [...info.replicas];
+      if (r.leader === me) this.#advanceHighWatermark(r);
+      return r;
+    }
+    const wasLeader = r?.leader === me;
+    if (r) this.#failWaiters(r, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    r = { topic, partition, log, leader: info.leader, leaderEpoch: info.leaderEpoch, replicas: [...info.replicas], isr: [...info.isr], followers: new Map(), waiters: [], isrWriteInFlight: false };
+    this.#replicas.set(k, r);
+    if (info.leader === me) {
+      // The new epoch starts at our log end, so followers that wrote past it truncate (KIP-101).
+      log.leaderEpochs.assign(info.leaderEpoch, log.logEndOffset);
+      const now = Date.now();
+      for (const id of info.replicas) if (id !== me) r.followers.set(id, { brokerId: id, logEndOffset: -1, lastCaughtUpMs: now, leaderEndAtLastFetch: 0, lastFetchMs: now });
+      this.#advanceHighWatermark(r);
+      this.#o.onRole?.({ kind: 'leader', topic, partition, leaderEpoch: info.leaderEpoch });
+    } else if (info.replicas.includes(me)) {
+      this.#o.onRole?.({ kind: 'follower', topic, partition, leader: info.leader, leaderEpoch: info.leaderEpoch });
+    } else if (wasLeader) {
+      this.#o.onRole?.({ kind: 'none', topic, partition });
+    }
+    return r;
+  }
+
+  /** The replica record for a hosted partition, created on first use from the cluster's state. */
+  #replica(topic: string, partition: number): Replica | undefined {
+    const r = this.#replicas.get(key(topic, partition));
+    const log = this.#o.topics.log(topic, partition);
+    if (r && r.log === log) return r;
+    const info = this.#o.metadata.partition(topic, partition);
+    if (!log || !info) return undefined;
+    return this.#apply(topic, partition, log, info);
+  }
+
+  /** The log to produce to or fetch from, if this broker leads the partition in that epoch. */
+  leaderFor(topic: string, partition: number, currentLeaderEpoch = -1): LeaderLookup {
+    const r = this.#replica(topic, partition);
+    if (!r) {
+      const info = this.#o.metadata.partition(topic, partition);
+      return { ok: false, errorCode: info ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    }
+    // KIP-320: a client that knows a newer epoch than ours is ahead of us; an older one must refresh.
+    if (currentLeaderEpoch >= 0 && currentLeaderEpoch > r.leaderEpoch) return { ok: false, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
+    if (r.leader !== this.#o.nodeId) return { ok: false, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    if (currentLeaderEpoch >= 0 && currentLeaderEpoch < r.leaderEpoch) return { ok: false, errorCode: ErrorCode.FENCED_LEADER_EPOCH };
+    return { ok: true, log: r.log, leaderEpoch: r.leaderEpoch };
+  }
+
+  isrSize(topic: string, partition: number): number {
+    return this.#replica(topic, partition)?.isr.length ?? 0;
+  }
+
+  /** After a leader append: with the leader as the only in-sync replica the watermark moves at once. */
+  onLeaderAppend(topic: string, partition: number): void {
+    const r = this.#replica(topic, partition);
+    if (r && r.leader === this.#o.nodeId) this.#advanceHighWatermark(r);
+  }
+
+  /**
+   * A follower's fetch at `fetchOffset` tells the leader that the follower's log ends there.
+   * Returns false when this broker does not lead the partition.
+   */
+  onFollowerFetch(topic: string, partition: number, replicaId: number, fetchOffset: number, now = Date.now()): boolean {
+    const r = this.#replica(topic, partition);
+    if (!r || r.leader !== this.#o.nodeId) return false;
+    let f = r.followers.get(replicaId);
+    if (!f) {
+      if (!r.replicas.includes(replicaId)) return true;
+      f = { brokerId: replicaId, logEndOffset: -1, lastCaughtUpMs: now, leaderEndAtLastFetch: 0, lastFetchMs: now };
+      r.followers.set(replicaId, f);
+    }
+    const leaderEnd = r.log.logEndOffset;
+    if (fetchOffset >= leaderEnd) f.lastCaughtUpMs = now;
+    else if (fetchOffset >= f.leaderEndAtLastFetch) f.lastCaughtUpMs = Math.max(f.lastCaughtUpMs, f.lastFetchMs);
+    f.logEndOffset = fetchOffset;
+    f.leaderEndAtLastFetch = leaderEnd;
+    f.lastFetchMs = now;
+    if (!r.isr.includes(replicaId)) this.#maybeChangeIsr(r, now);
+    this.#advanceHighWatermark(r);
+    return true;
+  }
+
+  /**
+   * acks=-1: resolves with 0 once the high watermark passes `offset` (every ISR member has the
+   * batch), NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR fell below `minIsr` meanwhile,
+   * NOT_LEADER_OR_FOLLOWER when leadership moved, REQUEST_TIMED_OUT after `timeoutMs`.
+   */
+  waitForReplication(topic: string, partition: number, offset: number, minIsr: number, timeoutMs: number): Promise<number> {
+    const r = this.#replica(topic, partition);
+    if (!r || r.leader !== this.#o.nodeId) return Promise.resolve(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    if (r.log.highWatermark >= offset) return Promise.resolve(r.isr.length < minIsr ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND : 0);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        offset,
+        minIsr,
+        resolve,
+        timer: setTimeout(() => {
+          r.waiters = r.waiters.filter((w) => w !== waiter);
+          resolve(ErrorCode.REQUEST_TIMED_OUT);
+        }, Math.max(0, timeoutMs)),
+      };
+      r.waiters.push(waiter);
+    });
+  }
+
+  /** Shrinks ISRs of led partitions whose followers stopped keeping up. */
+  checkIsr(now = Date.now()): void {
+    for (const r of this.#replicas.values()) if (r.leader === this.#o.nodeId && r.isr.length > 1) this.#maybeChangeIsr(r, now);
+  }
+
+  /** Partitions this broker leads (controlled shutdown waits for this to reach zero). */
+  ledPartitions(): { topic: string; partition: number }[] {
+    return [...this.#replicas.values()].filter((r) => r.leader === this.#o.nodeId).map((r) => ({ topic: r.topic, partition: r.partition }));
+  }
+
+  /** Lag of every follower of the partitions this broker leads (metrics, tests). */
+  underReplicated(): number {
+    return [...this.#replicas.values()].filter((r) => r.leader === this.#o.nodeId && r.isr.length < r.replicas.length).length;
+  }
+
+  #maybeChangeIsr(r: Replica, now: number): void {
+    const write = this.#o.writeIsr;
+    if (!write || r.isrWriteInFlight) return;
+    const next = nextIsr({ leaderId: this.#o.nodeId, isr: r.isr, replicas: r.replicas, followers: [...r.followers.values()].filter((f) => f.logEndOffset >= 0), highWatermark: r.log.highWatermark, nowMs: now, replicaLagTimeMaxMs: this.#o.replicaLagTimeMaxMs });
+    if (next.length === r.isr.length && next.every((id) => r.isr.includes(id))) return;
+    r.isrWriteInFlight = true;
+    const epoch = r.leaderEpoch;
+    write(r.topic, r.partition, epoch, next)
+      .then((ok) => {
+        // Applied only when the write won and we still lead in that epoch; otherwise the watch brings the truth.
+        if (ok && r.leaderEpoch === epoch && this.#replicas.get(key(r.topic, r.partition)) === r) {
+          r.isr = next;
+          this.#advanceHighWatermark(r);
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        r.isrWriteInFlight = false;
+      });
+  }
+
+  #advanceHighWatermark(r: Replica): void {
+    const hw = highWatermarkOf(r.log.logEndOffset, r.isr, this.#o.nodeId, [...r.followers.values()].map((f) => ({ ...f, logEndOffset: Math.max(0, f.logEndOffset) })));
+    if (hw > r.log.highWatermark) {
+      r.log.updateHighWatermark(hw);
+      // Consumers long-polling for data up to the watermark may now have some.
+      this.#o.appends.notify();
+    }
+    if (r.waiters.length === 0) return;
+    const current = r.log.highWatermark;
+    const done = r.waiters.filter((w) => w.offset <= current);
+    if (done.length === 0) return;
+    r.waiters = r.waiters.filter((w) => w.offset > current);
+    for (const w of done) {
+      clearTimeout(w.timer);
+      w.resolve(r.isr.length < w.minIsr ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND : 0);
+    }
+  }
+
+  #failWaiters(r: Replica, errorCode: number): void {
+    for (const w of r.waiters) {
+      clearTimeout(w.timer);
+      w.resolve(errorCode);
+    }
+    r.waiters = [];
+  }
+}

@@ -1,0 +1,51 @@
+import { ErrorCode } from '@tributary/protocol';
+import type { BrokerConfig } from '../config/broker-config.ts';
+import { TopicError, type TopicRegistry, type TopicState } from '../topics/topic-registry.ts';
+import type { BrokerInfo, ClusterMetadata, NewTopic, PartitionInfo } from './cluster-metadata.ts';
+
+/**
+ * A broker started without `--etcd-endpoints` is a cluster of one: it is the controller, leads
+ * every partition in epoch 0 and is its only in-sync replica, so its high watermark is its log end.
+ */
+export class StandaloneCluster implements ClusterMetadata {
+  readonly clustered = false;
+  readonly #config: BrokerConfig;
+  readonly #topics: TopicRegistry;
+
+  constructor(config: BrokerConfig, topics: TopicRegistry) {
+    this.#config = config;
+    this.#topics = topics;
+  }
+
+  controllerId(): number {
+    return this.#config.nodeId;
+  }
+
+  brokers(): BrokerInfo[] {
+    return [{ nodeId: this.#config.nodeId, rack: null, listeners: this.#config.advertisedListeners }];
+  }
+
+  partition(topic: string, partition: number): PartitionInfo | undefined {
+    const t = this.#topics.get(topic);
+    if (!t || partition < 0 || partition >= t.partitions) return undefined;
+    const me = this.#config.nodeId;
+    return { leader: me, leaderEpoch: 0, replicas: [me], isr: [me] };
+  }
+
+  async createTopic(topic: NewTopic, validateOnly: boolean, _forward = false): Promise<TopicState> {
+    if (topic.replicationFactor !== 1) throw new TopicError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${topic.replicationFactor} is larger than the 1 available broker`);
+    return this.#topics.create(topic.name, topic.partitions, topic.configs, validateOnly);
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    this.#topics.delete(name);
+  }
+
+  async addPartitions(name: string, count: number, validateOnly: boolean): Promise<void> {
+    this.#topics.addPartitions(name, count, validateOnly);
+  }
+
+  async setTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
+    this.#topics.setConfigs(name, configs);
+  }
+}
