@@ -27,7 +27,21 @@ export interface BrokerProcess {
 
 const BIN = resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker');
 
-export async function startBroker(options: { settings?: Record<string, string>; dataDir?: string; port?: number; timeoutMs?: number; extraListeners?: string[]; extraPorts?: Record<string, number>; metrics?: boolean; metricsPort?: number } = {}): Promise<BrokerProcess> {
+export interface StartBrokerOptions {
+  settings?: Record<string, string>;
+  dataDir?: string;
+  port?: number;
+  timeoutMs?: number;
+  extraListeners?: string[];
+  extraPorts?: Record<string, number>;
+  metrics?: boolean;
+  metricsPort?: number;
+  nodeId?: number;
+  /** Further flags, e.g. `--etcd-endpoints`, `--cluster-id`, `--rack`. */
+  args?: string[];
+}
+
+export async function startBroker(options: StartBrokerOptions = {}): Promise<BrokerProcess> {
   const metricsPort = options.metrics ? (options.metricsPort ?? (await freePort())) : null;
   const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tributary-broker-'));
@@ -35,7 +49,7 @@ export async function startBroker(options: { settings?: Record<string, string>; 
   const extraPorts: Record<string, number> = { ...options.extraPorts };
   for (const name of options.extraListeners ?? []) extraPorts[name] ??= await freePort();
   const listeners = [`PLAINTEXT://127.0.0.1:${port}`, ...Object.entries(extraPorts).map(([name, p]) => `${name}://127.0.0.1:${p}`)].join(',');
-  const args = ['--node-id', '1', '--listeners', listeners, '--data-dir', dataDir, ...(metricsPort ? ['--metrics-port', String(metricsPort)] : []), ...Object.entries(options.settings ?? {}).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
+  const args = ['--node-id', String(options.nodeId ?? 1), ...(options.args ?? []), '--listeners', listeners, '--data-dir', dataDir, ...(metricsPort ? ['--metrics-port', String(metricsPort)] : []), ...Object.entries(options.settings ?? {}).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));

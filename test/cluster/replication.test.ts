@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
+import { KafkaAdminClient } from '@tributary/kafka-admin';
+import { startCluster, type TestCluster } from '../support/cluster.ts';
+
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  cluster = await startCluster({ brokers: 3, settings: { 'replica.lag.time.max.ms': '3000', 'leader.imbalance.check.interval.seconds': '3600' } });
+}, 90_000);
+afterAll(async () => cluster?.stop(), 60_000);
+
+const kafka = () => new Kafka({ clientId: 'replication-test', brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } });
+
+describe('a 3-broker cluster on etcd', () => {
+  it('registers every broker, elects one controller, and creates replicated topics through it', async () => {
+    const admin = await KafkaAdminClient.connect(cluster.bootstrap[0]!);
+    try {
+      const md = await admin.metadata([]);
+      expect(md.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3]);
+      expect([1, 2, 3]).toContain(md.controllerId);
+      expect(md.clusterId).toBe(cluster.clusterId);
+    } finally {
+      admin.close();
+    }
+    const k = kafka().admin();
+    await k.connect();
+    await k.createTopics({ topics: [{ topic: 'orders', numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }], waitForLeaders: true });
+    const meta = await k.fetchTopicMetadata({ topics: ['orders'] });
+    await k.disconnect();
+    const parts = meta.topics[0]!.partitions;
+    expect(parts).toHaveLength(3);
+    for (const p of parts) {
+      expect([...p.replicas].sort()).toEqual([1, 2, 3]);
+      expect([...p.isr].sort()).toEqual([1, 2, 3]);
+    }
+    // Preferred leaders are spread: each broker leads one partition.
+    expect(new Set(parts.map((p) => p.leader)).size).toBe(3);
+  });
+
+  it('acks=-1 produce is replicated to every in-sync replica and consumed back in order', async () => {
+    const producer = kafka().producer({ idempotent: true });
+    await producer.connect();
+    for (let i = 0; i < 20; i++) await producer.send({ topic: 'orders', acks: -1, messages: [{ key: `k${i % 3}`, value: `m${i}` }] });
+    await producer.disconnect();
+    // Every replica holds the same records: the leader's high watermark covers them all.
+    for (let p = 0; p < 3; p++) await cluster.waitForIsr('orders', p, 3);
+    const consumer = kafka().consumer({ groupId: 'orders-readers' });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'orders', fromBeginning: true });
+    const seen: string[] = [];
+    await new Promise<void>((done) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          seen.push(message.value!.toString());
+          if (seen.length === 20) done();
+        },
+      });
+    });
+    await consumer.disconnect();
+    expect(seen.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`).sort());
+  }, 60_000);
+
+  it('a killed leader is replaced from the ISR and acknowledged messages survive', async () => {
+    const leader = await cluster.leaderOf('orders', 0);
+    await cluster.brokers.get(leader)!.kill();
+    const started = Date.now();
+    const next = await cluster.leaderOf('orders', 0, { not: leader });
+    const failoverMs = Date.now() - started;
+    expect(next).not.toBe(leader);
+    expect(failoverMs).toBeLessThan(20_000);
+    const producer = kafka().producer({ idempotent: true });
+    await producer.connect();
+    await producer.send({ topic: 'orders', acks: -1, messages: [{ key: 'k0', value: 'after-failover' }] });
+    await producer.disconnect();
+    await cluster.restart(leader);
+    await cluster.waitForIsr('orders', 0, 3);
+  }, 90_000);
+});

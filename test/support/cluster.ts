@@ -1,0 +1,104 @@
+import { rmSync } from 'node:fs';
+import { startEtcd, type TestEtcd } from '@tributary/testkit';
+import { KafkaAdminClient } from '@tributary/kafka-admin';
+import { startBroker, type BrokerProcess, type StartBrokerOptions } from './broker-process.ts';
+
+/** etcd and N `tributary-broker` processes forming one cluster on loopback. */
+export interface TestCluster {
+  etcd: TestEtcd;
+  clusterId: string;
+  /** By node id (1..N); a killed broker's entry stays, restart() replaces it. */
+  brokers: Map<number, BrokerProcess>;
+  bootstrap: string[];
+  /** Leader of a partition as a live broker's Metadata says, waiting until there is one. */
+  leaderOf(topic: string, partition: number, options?: { not?: number; timeoutMs?: number }): Promise<number>;
+  controllerId(): Promise<number>;
+  /** Waits until the partition's ISR has `size` members. */
+  waitForIsr(topic: string, partition: number, size: number, timeoutMs?: number): Promise<number[]>;
+  restart(nodeId: number): Promise<BrokerProcess>;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(options: { brokers: number; settings?: Record<string, string>; racks?: string[] } & Pick<StartBrokerOptions, 'timeoutMs'>): Promise<TestCluster> {
+  const etcd = await startEtcd();
+  const clusterId = `test-${Math.random().toString(36).slice(2, 10)}`;
+  const settings = { 'offsets.topic.replication.factor': String(Math.min(3, options.brokers)), 'group.initial.rebalance.delay.ms': '0', ...options.settings };
+  const brokers = new Map<number, BrokerProcess>();
+  const optionsFor = (id: number): StartBrokerOptions => ({
+    nodeId: id,
+    settings,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    args: ['--etcd-endpoints', etcd.endpoint, '--cluster-id', clusterId, ...(options.racks ? ['--rack', options.racks[(id - 1) % options.racks.length]!] : [])],
+  });
+  const started = await Promise.all(Array.from({ length: options.brokers }, (_, i) => startBroker(optionsFor(i + 1))));
+  started.forEach((b, i) => brokers.set(i + 1, b));
+
+  const liveBootstrap = () => [...brokers.values()].filter((b) => b.process.exitCode === null && b.process.signalCode === null).map((b) => b.bootstrap);
+  async function withAdmin<T>(fn: (admin: KafkaAdminClient) => Promise<T>): Promise<T> {
+    let lastError: unknown;
+    for (const bootstrap of liveBootstrap()) {
+      let admin: KafkaAdminClient | null = null;
+      try {
+        admin = await KafkaAdminClient.connect(bootstrap, { timeoutMs: 5000 });
+        return await fn(admin);
+      } catch (err) {
+        lastError = err;
+      } finally {
+        admin?.close();
+      }
+    }
+    throw lastError ?? new Error('no live broker');
+  }
+  async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < deadline) {
+      try {
+        const v = await probe();
+        if (v !== undefined) return v;
+      } catch (err) {
+        last = err;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${what} not reached within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+  }
+
+  const cluster: TestCluster = {
+    etcd,
+    clusterId,
+    brokers,
+    get bootstrap() {
+      return liveBootstrap();
+    },
+    leaderOf: (topic, partition, o = {}) =>
+      poll(`a leader for ${topic}-${partition}`, o.timeoutMs ?? 30_000, () =>
+        withAdmin(async (admin) => {
+          const md = await admin.metadata([topic]);
+          const leader = md.topics[0]?.partitions[partition]?.leader ?? -1;
+          return leader >= 0 && leader !== o.not ? leader : undefined;
+        }),
+      ),
+    controllerId: () => poll('a controller', 30_000, () => withAdmin(async (admin) => ((await admin.metadata([])).controllerId >= 0 ? (await admin.metadata([])).controllerId : undefined))),
+    waitForIsr: (topic, partition, size, timeoutMs = 30_000) =>
+      poll(`ISR of ${topic}-${partition} at ${size}`, timeoutMs, () =>
+        withAdmin(async (admin) => {
+          const isr = (await admin.metadata([topic])).topics[0]?.partitions[partition]?.isr ?? [];
+          return isr.length === size ? isr : undefined;
+        }),
+      ),
+    async restart(nodeId) {
+      const old = brokers.get(nodeId)!;
+      await old.kill();
+      const next = await old.restart();
+      brokers.set(nodeId, next);
+      return next;
+    },
+    async stop() {
+      await Promise.all([...brokers.values()].map((b) => b.kill()));
+      for (const b of brokers.values()) rmSync(b.dataDir, { recursive: true, force: true });
+      await etcd.stop();
+    },
+  };
+  return cluster;
+}
