@@ -125,7 +125,7 @@ export class Broker {
       topics,
       appends,
       groups: this.#groups,
-      producerIds: new ProducerIdAllocator(config.dataDir),
+      producerIds: new ProducerIdAllocator(config.dataDir, etcd ? (size) => etcd.allocateProducerIds(size) : null),
       metrics: new BrokerMetrics(topics, limits.diskBytes),
       logger,
       clusterId: config.clusterId ?? clusterId(config.dataDir),

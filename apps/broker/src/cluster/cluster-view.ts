@@ -10,6 +10,7 @@ import type { BrokerInfo, PartitionInfo } from './cluster-metadata.ts';
  * | `controller` | `{ nodeId }` (under the controller's lease; its create revision is the controller epoch) | the elected controller |
  * | `topics/<name>` | TopicRecord (id, configs, replicas per partition) | controller (configs: any broker) |
  * | `partitions/<name>/<p>` | PartitionRecord (leader, epoch, ISR) | controller (elections), leader (ISR) |
+ * | `producer-ids` | next unreserved producer id | any broker, compare-and-swap, in blocks |
  *
  * Every broker loads the prefix, then watches it from the next revision, so all brokers apply the
  * same decisions in the same order.
@@ -47,6 +48,8 @@ export const keys = {
   topic: (name: string) => `topics/${name}`,
   partitions: (name: string) => `partitions/${name}/`,
   partition: (name: string, p: number) => `partitions/${name}/${p}`,
+  /** The next unreserved producer id (Kafka's latest producer id block). */
+  producerIds: 'producer-ids',
 };
 
 /** In-memory copy of the keys under the cluster prefix; apply() is fed by the load and the watch. */

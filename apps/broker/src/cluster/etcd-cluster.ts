@@ -278,6 +278,19 @@ export class EtcdCluster implements ClusterMetadata {
     return res.succeeded;
   }
 
+  /** Reserves `size` producer ids from the cluster-wide counter (compare-and-swap, retried on races). */
+  async allocateProducerIds(size: bigint): Promise<bigint> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const current = await this.#ns.get(keys.producerIds).exec();
+      const kv = current.kvs[0];
+      const start = kv ? BigInt(kv.value.toString()) : 0n;
+      const guard = kv ? this.#ns.if(keys.producerIds, 'Mod', '==', kv.mod_revision) : this.#ns.if(keys.producerIds, 'Version', '==', 0);
+      const res = await guard.then(this.#ns.put(keys.producerIds).value(String(start + size))).commit();
+      if (res.succeeded) return start;
+    }
+    throw new Error('could not reserve producer ids: too much contention');
+  }
+
   #guarded(epoch: string) {
     return this.#ns.if(keys.controller, 'Create', '==', epoch);
   }

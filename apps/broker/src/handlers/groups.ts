@@ -125,6 +125,8 @@ async function replicated(ctx: BrokerContext): Promise<number> {
   const log = ctx.topics.log(OFFSETS_TOPIC, 0);
   if (!log) return ErrorCode.NOT_COORDINATOR;
   ctx.replicas.onLeaderAppend(OFFSETS_TOPIC, 0);
+  // Followers long-polling __consumer_offsets fetch the commit now rather than at their max wait.
+  ctx.appends.notify();
   const code = await ctx.replicas.waitForReplication(OFFSETS_TOPIC, 0, log.logEndOffset, 1, 5000);
   if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER) return ErrorCode.NOT_COORDINATOR;
   if (code === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND) return ErrorCode.COORDINATOR_NOT_AVAILABLE;

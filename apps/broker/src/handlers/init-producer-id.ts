@@ -7,32 +7,43 @@ import type { BrokerContext, Handler } from './context.ts';
 
 const BLOCK = 1000n;
 
+/** Reserves the next block of producer ids where the cluster keeps the counter; resolves with its first id. */
+export type ProducerIdBlockSource = (size: bigint) => Promise<bigint>;
+
 /**
- * Hands out producer ids. Ids are reserved in blocks whose end is persisted before any id of the
- * block is used, so a restarted broker never hands out an id twice.
+ * Hands out producer ids. Ids are reserved in blocks before any id of the block is used: on a
+ * standalone broker the block's end is persisted in the data directory (so a restart never reuses
+ * an id); in a cluster blocks come from a counter in etcd, so no two brokers hand out the same id.
  */
 export class ProducerIdAllocator {
   readonly #file: string;
+  readonly #source: ProducerIdBlockSource | null;
   #next: bigint;
   #blockEnd: bigint;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, source: ProducerIdBlockSource | null = null) {
     this.#file = join(dataDir, 'producer-id-block');
-    this.#next = existsSync(this.#file) ? BigInt(readFileSync(this.#file, 'utf8').trim()) : 0n;
+    this.#source = source;
+    this.#next = !source && existsSync(this.#file) ? BigInt(readFileSync(this.#file, 'utf8').trim()) : 0n;
     this.#blockEnd = this.#next;
   }
 
-  next(): bigint {
+  async next(): Promise<bigint> {
     if (this.#next >= this.#blockEnd) {
-      this.#blockEnd = this.#next + BLOCK;
-      writeFileSync(`${this.#file}.tmp`, String(this.#blockEnd));
-      renameSync(`${this.#file}.tmp`, this.#file);
+      if (this.#source) {
+        this.#next = await this.#source(BLOCK);
+        this.#blockEnd = this.#next + BLOCK;
+      } else {
+        this.#blockEnd = this.#next + BLOCK;
+        writeFileSync(`${this.#file}.tmp`, String(this.#blockEnd));
+        renameSync(`${this.#file}.tmp`, this.#file);
+      }
     }
     return this.#next++;
   }
 }
 
-export const handleInitProducerId: Handler = (ctx: BrokerContext, request, session) => {
+export const handleInitProducerId: Handler = async (ctx: BrokerContext, request, session) => {
   const req = request.body as InitProducerIdRequest;
   if (req.transactionalId !== null) {
     // Kafka checks WRITE on the transactional id first, whatever happens next.
@@ -44,7 +55,12 @@ export const handleInitProducerId: Handler = (ctx: BrokerContext, request, sessi
   if (!allowedOnCluster(ctx, session, Op.IDEMPOTENT_WRITE) && !ctx.authorizer.mayWriteSomeTopic(session)) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
   // KIP-360: an idempotent producer that still knows its id asks for the next epoch instead of a new id.
   if (request.apiVersion >= 3 && req.producerId >= 0n && req.producerEpoch >= 0) {
-    return req.producerEpoch >= 32766 ? { errorCode: 0, producerId: ctx.producerIds.next(), producerEpoch: 0 } : { errorCode: 0, producerId: req.producerId, producerEpoch: req.producerEpoch + 1 };
+    return req.producerEpoch >= 32766 ? { errorCode: 0, producerId: await ctx.producerIds.next(), producerEpoch: 0 } : { errorCode: 0, producerId: req.producerId, producerEpoch: req.producerEpoch + 1 };
   }
-  return { errorCode: 0, producerId: ctx.producerIds.next(), producerEpoch: 0 };
+  try {
+    return { errorCode: 0, producerId: await ctx.producerIds.next(), producerEpoch: 0 };
+  } catch {
+    // etcd unreachable: the client retries (Kafka answers the same while it cannot allocate ids).
+    return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 };
+  }
 };

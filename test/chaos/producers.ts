@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+/** What a producer under test had acknowledged: [sequence, partition, offset] per message. */
+export interface ProducerOutcome {
+  tag: string;
+  sent: number;
+  acked: [number, number, number][];
+  failed: string[];
+}
+
+export interface RunningProducer {
+  stop(): Promise<ProducerOutcome>;
+}
+
+/** kafkajs, idempotent, acks=-1, generous retries: one message per request, so offsets are exact. */
+export function startKafkajsProducer(bootstrap: () => string[], topic: string, tag: string): RunningProducer {
+  const kafka = new Kafka({ clientId: `chaos-${tag}`, brokers: bootstrap(), logLevel: logLevel.NOTHING, retry: { retries: 60, initialRetryTime: 100, maxRetryTime: 1000 }, requestTimeout: 30_000 });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const outcome: ProducerOutcome = { tag, sent: 0, acked: [], failed: [] };
+  let stopping = false;
+  const loop = (async () => {
+    await producer.connect();
+    // Bounded by the stop flag; the deadline only guards against a lost test.
+    const deadline = Date.now() + 600_000;
+    while (!stopping && Date.now() < deadline) {
+      const seq = outcome.sent++;
+      try {
+        const [meta] = await producer.send({ topic, acks: -1, messages: [{ key: `${tag}-${seq % 16}`, value: `${tag}:${seq}` }] });
+        outcome.acked.push([seq, meta!.partition, Number(meta!.baseOffset)]);
+      } catch (err) {
+        outcome.failed.push(err instanceof Error ? err.message : String(err));
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await producer.disconnect();
+  })();
+  return {
+    async stop() {
+      stopping = true;
+      await loop;
+      return outcome;
+    },
+  };
+}
+
+/** librdkafka through Debian's python3-confluent-kafka, idempotent, acks=all. */
+export function startPythonProducer(bootstrap: string, topic: string, tag: string, rate = 200): RunningProducer {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-chaos-'));
+  const stopFile = join(dir, 'stop');
+  const child = spawn('/usr/bin/python3', [join(import.meta.dirname, 'python', 'steady_producer.py'), bootstrap, topic, tag, stopFile, String(rate)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', r));
+  return {
+    async stop() {
+      writeFileSync(stopFile, '');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+      const code = await exited;
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+      if (code !== 0) throw new Error(`python producer exited with ${code}: ${stderr}`);
+      const r = JSON.parse(stdout) as { sent: number; acked: [number, number, number][]; failed: string[]; remaining: number };
+      return { tag, sent: r.sent, acked: r.acked, failed: r.remaining ? [...r.failed, `${r.remaining} never delivered`] : r.failed };
+    },
+  };
+}
+
+/** Every record of the topic (up to the high watermark) as partition, offset and value, read with kcat. */
+export async function readAll(bootstrap: string[], topic: string): Promise<{ partition: number; offset: number; value: string }[]> {
+  const { stdout } = await promisify(execFile)('kcat', ['-C', '-b', bootstrap.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%p %o %s\n'], { timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [p, o, ...v] = line.split(' ');
+      return { partition: Number(p), offset: Number(o), value: v.join(' ') };
+    });
+}
+
+/**
+ * The guarantees of the issue, as findings (empty when all hold): every acknowledged message is in
+ * the log at the partition and offset it was acknowledged with, no message is in the log twice,
+ * and each producer's messages are in sequence order within a partition.
+ */
+export function checkDelivery(records: { partition: number; offset: number; value: string }[], outcomes: ProducerOutcome[]): string[] {
+  const findings: string[] = [];
+  const at = new Map<string, { partition: number; offset: number }>();
+  for (const r of records) {
+    if (at.has(r.value)) findings.push(`${r.value} is in the log twice`);
+    at.set(r.value, r);
+  }
+  for (const o of outcomes) {
+    for (const [seq, partition, offset] of o.acked) {
+      const found = at.get(`${o.tag}:${seq}`);
+      if (!found) findings.push(`${o.tag}:${seq} was acknowledged at ${partition}/${offset} but is missing`);
+      else if (found.partition !== partition || found.offset !== offset) findings.push(`${o.tag}:${seq} was acknowledged at ${partition}/${offset} but is at ${found.partition}/${found.offset}`);
+    }
+    const last = new Map<number, number>();
+    for (const r of records) {
+      if (!r.value.startsWith(`${o.tag}:`)) continue;
+      const seq = Number(r.value.slice(o.tag.length + 1));
+      const prev = last.get(r.partition) ?? -1;
+      if (seq <= prev) findings.push(`${o.tag}: sequence ${seq} follows ${prev} in partition ${r.partition}`);
+      last.set(r.partition, seq);
+    }
+  }
+  return findings.slice(0, 20);
+}
