@@ -378,6 +378,8 @@ export class EtcdCluster implements ClusterMetadata {
   async controlledShutdown(ledPartitions: () => number, timeoutMs: number): Promise<void> {
     if (this.#stopped || !this.#leaseId) return;
     this.#shuttingDown = true;
+    const started = Date.now();
+    this.#o.logger.log('info', 'controlled shutdown: moving leadership away', { leads: ledPartitions() });
     try {
       await this.#putRegistration();
       if (this.isController) {
@@ -385,6 +387,7 @@ export class EtcdCluster implements ClusterMetadata {
         await this.#ns.if(keys.controller, 'Lease', '==', this.#leaseId).then(this.#ns.delete().key(keys.controller)).commit();
       }
       await this.#waitForView(() => ledPartitions() === 0 || this.#leadsNothingMovable(), timeoutMs);
+      this.#o.logger.log('info', 'controlled shutdown: done', { stillLeads: ledPartitions(), ms: Date.now() - started });
     } catch (err) {
       this.#o.logger.log('warn', 'controlled shutdown incomplete', { error: err instanceof Error ? err.message : String(err) });
     }
