@@ -19,7 +19,7 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(options: { brokers: number; settings?: Record<string, string>; racks?: string[] } & Pick<StartBrokerOptions, 'timeoutMs'>): Promise<TestCluster> {
+export async function startCluster(options: { brokers: number; settings?: Record<string, string>; racks?: string[] } & Pick<StartBrokerOptions, 'timeoutMs' | 'extraListeners'>): Promise<TestCluster> {
   const etcd = await startEtcd();
   const clusterId = `test-${Math.random().toString(36).slice(2, 10)}`;
   const settings = { 'offsets.topic.replication.factor': String(Math.min(3, options.brokers)), 'group.initial.rebalance.delay.ms': '0', ...options.settings };
@@ -28,6 +28,7 @@ export async function startCluster(options: { brokers: number; settings?: Record
     nodeId: id,
     settings,
     timeoutMs: options.timeoutMs ?? 30_000,
+    ...(options.extraListeners ? { extraListeners: options.extraListeners } : {}),
     args: ['--etcd-endpoints', etcd.endpoint, '--cluster-id', clusterId, ...(options.racks ? ['--rack', options.racks[(id - 1) % options.racks.length]!] : [])],
   });
   const started = await Promise.all(Array.from({ length: options.brokers }, (_, i) => startBroker(optionsFor(i + 1))));

@@ -28,6 +28,7 @@ import { EtcdCluster } from './cluster/etcd-cluster.ts';
 import { ReplicaFetcher } from './cluster/replica-fetcher.ts';
 import { ReplicaManager, type RoleChange } from './cluster/replica-manager.ts';
 import { StandaloneCluster } from './cluster/standalone.ts';
+import { EtcdAclStore, EtcdCredentialStore, EtcdQuotaStore } from './cluster/etcd-stores.ts';
 import type { CoordinatorSettings } from './group/coordinator.ts';
 
 
@@ -111,13 +112,14 @@ export class Broker {
     this.#groups = new GroupCoordinator(this.#groupSettings, new OffsetStore(offsetsLog));
     this.#coordinating = !clustered;
     const listenerSecurity = resolveListenerSecurity(config);
-    const acls = new FileAclStore(config.dataDir);
+    // A cluster shares users, ACLs and quotas through etcd; a standalone broker keeps them in files.
+    const acls = etcd ? new EtcdAclStore(etcd) : new FileAclStore(config.dataDir);
     const allowEveryone = config.settings['allow.everyone.if.no.acl.found'];
     // As Kafka: a resource nobody wrote ACLs for is closed on SASL listeners (authenticated users
     // must be granted access) and open on the others unless the setting says otherwise.
     const allowIfNoAcl = (listener: string) => (allowEveryone === '' ? !listenerSecurity.get(listener)?.sasl : allowEveryone === 'true');
     const superUsers = config.settings['super.users'].split(';').map((u) => u.trim()).filter(Boolean);
-    const clientQuotaStore = new FileQuotaStore(config.dataDir);
+    const clientQuotaStore = etcd ? new EtcdQuotaStore(etcd) : new FileQuotaStore(config.dataDir);
     const limits = instanceLimits(config);
     const quotaWindow = { samples: settingNumber(config, 'quota.window.num'), sampleMs: settingNumber(config, 'quota.window.size.seconds') * 1000 };
     this.#ctx = {
@@ -129,7 +131,7 @@ export class Broker {
       metrics: new BrokerMetrics(topics, limits.diskBytes),
       logger,
       clusterId: config.clusterId ?? clusterId(config.dataDir),
-      credentials: new FileCredentialStore(config.dataDir),
+      credentials: etcd ? new EtcdCredentialStore(etcd) : new FileCredentialStore(config.dataDir),
       listenerSecurity,
       acls,
       authorizer: new Authorizer(acls, superUsers, allowIfNoAcl),

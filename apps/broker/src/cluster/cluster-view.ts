@@ -11,6 +11,9 @@ import type { BrokerInfo, PartitionInfo } from './cluster-metadata.ts';
  * | `topics/<name>` | TopicRecord (id, configs, replicas per partition) | controller (configs: any broker) |
  * | `partitions/<name>/<p>` | PartitionRecord (leader, epoch, ISR) | controller (elections), leader (ISR) |
  * | `producer-ids` | next unreserved producer id | any broker, compare-and-swap, in blocks |
+ * | `credentials/<user>` | SCRAM salted keys per mechanism (never a password) | the broker that took AlterUserScramCredentials |
+ * | `acls/<id>` | one ACL binding (id: hash of the binding) | the broker that took CreateAcls/DeleteAcls |
+ * | `quotas/<entity>` | one quota entity's values | the broker that took AlterClientQuotas |
  *
  * Every broker loads the prefix, then watches it from the next revision, so all brokers apply the
  * same decisions in the same order.
@@ -58,10 +61,22 @@ export class ClusterView {
   readonly topics = new Map<string, Versioned<TopicRecord>>();
   readonly partitions = new Map<string, Versioned<PartitionRecord>>();
   controller: { nodeId: number; epoch: string } | null = null;
+  /** Every key's current value, for stores that read their own kind (credentials, ACLs, quotas). */
+  readonly raw = new Map<string, string>();
+  /** Bumped on every change under a prefix, so readers can cache until it moves. */
+  readonly versions = new Map<string, number>();
+
+  /** Current values of the keys under `prefix` (e.g. `acls/`), keyed by the rest of the key. */
+  *under(prefix: string): Generator<[string, string]> {
+    for (const [k, v] of this.raw) if (k.startsWith(prefix)) yield [k.slice(prefix.length), v];
+  }
 
   /** Applies one key change (key relative to the prefix); value null means deleted. */
   apply(key: string, value: string | null, modRevision: string, createRevision: string): void {
     const [kind, ...rest] = key.split('/');
+    if (value === null) this.raw.delete(key);
+    else this.raw.set(key, value);
+    this.versions.set(kind!, (this.versions.get(kind!) ?? 0) + 1);
     if (kind === 'brokers') {
       const id = Number(rest[0]);
       if (value === null) this.brokers.delete(id);

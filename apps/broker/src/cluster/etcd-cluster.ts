@@ -291,6 +291,21 @@ export class EtcdCluster implements ClusterMetadata {
     throw new Error('could not reserve producer ids: too much contention');
   }
 
+  /**
+   * Writes (value) or deletes (null) keys in one transaction, then waits until this broker's view
+   * shows them, so that the next request here reads its own write.
+   */
+  async writeKeys(changes: [string, string | null][]): Promise<void> {
+    for (let i = 0; i < changes.length; i += OPS_PER_TXN) {
+      const chunk = changes.slice(i, i + OPS_PER_TXN);
+      await this.#ns
+        .if(keys.controller, 'Version', '>', -1) // always true: etcd3's builder needs a comparison to run a transaction
+        .then(...chunk.map(([k, v]) => (v === null ? this.#ns.delete().key(k) : this.#ns.put(k).value(v))))
+        .commit();
+    }
+    await this.#waitForView(() => changes.every(([k, v]) => (this.view.raw.get(k) ?? null) === v), 5000);
+  }
+
   #guarded(epoch: string) {
     return this.#ns.if(keys.controller, 'Create', '==', epoch);
   }

@@ -6,7 +6,7 @@ import type { Handler } from './context.ts';
 const DENIED = 'ALTER on the cluster is needed to change ACLs';
 
 /** CreateAcls: each creation is validated on its own; ALTER on the cluster is required (as in Kafka). */
-export const handleCreateAcls: Handler = (ctx, request, session) => {
+export const handleCreateAcls: Handler = async (ctx, request, session) => {
   const req = request.body as CreateAclsRequest;
   const mayAlter = allowedOnCluster(ctx, session, AclOperation.ALTER);
   const valid: AclBinding[] = [];
@@ -19,7 +19,7 @@ export const handleCreateAcls: Handler = (ctx, request, session) => {
     return { errorCode: 0, errorMessage: null };
   });
   if (valid.length > 0) {
-    ctx.acls.add(valid);
+    await ctx.acls.add(valid);
     ctx.logger.log('info', 'ACLs created', { by: session.principal, count: valid.length });
   }
   return { throttleTimeMs: 0, results };
@@ -50,10 +50,10 @@ export const handleDescribeAcls: Handler = (ctx, request, session) => {
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, resources: [...byResource.values()] };
 };
 
-export const handleDeleteAcls: Handler = (ctx, request, session) => {
+export const handleDeleteAcls: Handler = async (ctx, request, session) => {
   const req = request.body as DeleteAclsRequest;
   if (!allowedOnCluster(ctx, session, AclOperation.ALTER)) return { throttleTimeMs: 0, filterResults: req.filters.map(() => ({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: DENIED, matchingAcls: [] })) };
-  const removed = ctx.acls.remove(req.filters.map((f) => filterOf(f, request.apiVersion)));
+  const removed = await ctx.acls.remove(req.filters.map((f) => filterOf(f, request.apiVersion)));
   const count = removed.reduce((n, r) => n + r.length, 0);
   if (count > 0) ctx.logger.log('info', 'ACLs deleted', { by: session.principal, count });
   return {

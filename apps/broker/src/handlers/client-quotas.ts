@@ -18,12 +18,11 @@ function toWire(e: QuotaEntity) {
 }
 
 /** AlterClientQuotas: sets/removes quota values per entity; ALTER_CONFIGS on the cluster (Kafka's rule). */
-export const handleAlterClientQuotas: Handler = (ctx, request, session) => {
+export const handleAlterClientQuotas: Handler = async (ctx, request, session) => {
   const req = request.body as AlterClientQuotasRequest;
   const mayAlter = allowedOnCluster(ctx, session, AclOperation.ALTER_CONFIGS);
-  return {
-    throttleTimeMs: 0,
-    entries: req.entries.map((entry) => {
+  const entries = [];
+  for (const entry of req.entries) entries.push(await (async () => {
       const fail = (errorCode: number, errorMessage: string) => ({ errorCode, errorMessage, entity: entry.entity });
       if (!mayAlter) return fail(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'ALTER_CONFIGS on the cluster is needed to change quotas');
       const entity: QuotaEntity = {};
@@ -47,12 +46,12 @@ export const handleAlterClientQuotas: Handler = (ctx, request, session) => {
         else set[op.key as QuotaKey] = op.value;
       }
       if (!req.validateOnly) {
-        ctx.clientQuotaStore.alter(entity, set, remove);
+        await ctx.clientQuotaStore.alter(entity, set, remove);
         ctx.logger.log('info', 'client quota changed', { by: session.principal, entity, set, remove });
       }
       return { errorCode: 0, errorMessage: null, entity: entry.entity };
-    }),
-  };
+  })());
+  return { throttleTimeMs: 0, entries };
 };
 
 /** DescribeClientQuotas with Kafka's component filters (exact name, default, any) and strict matching. */

@@ -12,7 +12,7 @@ type Result = { user: string; errorCode: number; errorMessage: string | null };
  * DUPLICATE_RESOURCE, unknown mechanisms UNSUPPORTED_SASL_MECHANISM, iterations outside 4096–16384
  * UNACCEPTABLE_CREDENTIAL, deleting what does not exist RESOURCE_NOT_FOUND.
  */
-export const handleAlterUserScramCredentials: Handler = (ctx, request, session) => {
+export const handleAlterUserScramCredentials: Handler = async (ctx, request, session) => {
   const req = request.body as AlterUserScramCredentialsRequest;
   if (!allowedOnCluster(ctx, session, AclOperation.ALTER)) return { throttleTimeMs: 0, results: [...new Set([...req.deletions, ...req.upsertions].map((u) => u.name))].map((user) => ({ user, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'ALTER on the cluster is needed to change credentials' })) };
   const results = new Map<string, Result>();
@@ -27,7 +27,7 @@ export const handleAlterUserScramCredentials: Handler = (ctx, request, session) 
     if (results.has(d.name)) continue;
     const m = SCRAM_MECHANISM_IDS[d.mechanism];
     if (!m) fail(d.name, ErrorCode.UNSUPPORTED_SASL_MECHANISM, `unknown SCRAM mechanism ${d.mechanism}`);
-    else if (!ctx.credentials.delete(d.name, m)) fail(d.name, ErrorCode.RESOURCE_NOT_FOUND, `no ${m} credential for ${d.name}`);
+    else if (!(await ctx.credentials.delete(d.name, m))) fail(d.name, ErrorCode.RESOURCE_NOT_FOUND, `no ${m} credential for ${d.name}`);
     else results.set(d.name, { user: d.name, errorCode: 0, errorMessage: null });
   }
   for (const u of req.upsertions) {
@@ -41,7 +41,7 @@ export const handleAlterUserScramCredentials: Handler = (ctx, request, session) 
       const before = ctx.credentials.get(u.name, m);
       // The operator re-applies every user on each pass; only a real change is written and logged.
       if (!before || !before.storedKey.equals(credential.storedKey) || !before.salt.equals(credential.salt) || before.iterations !== credential.iterations) {
-        ctx.credentials.upsert(u.name, m, credential);
+        await ctx.credentials.upsert(u.name, m, credential);
         ctx.logger.log('info', 'SCRAM credential changed', { user: u.name, mechanism: m });
       }
       results.set(u.name, { user: u.name, errorCode: 0, errorMessage: null });

@@ -23,13 +23,13 @@ export interface QuotaEntry {
   values: Partial<Record<QuotaKey, number>>;
 }
 
-/** Where client quotas live: a file per broker now, shared cluster metadata once the cluster exists. */
+/** Where client quotas live: a file on a standalone broker, etcd in a cluster (cluster/etcd-stores.ts). */
 export interface QuotaStore {
   all(): readonly QuotaEntry[];
   /** Changes with every alteration, so that resolved quotas can be cached until then. */
   readonly version: number;
   /** Sets and removes values of one entity; an entity left without values disappears. */
-  alter(entity: QuotaEntity, set: Partial<Record<QuotaKey, number>>, remove: QuotaKey[]): void;
+  alter(entity: QuotaEntity, set: Partial<Record<QuotaKey, number>>, remove: QuotaKey[]): void | Promise<void>;
 }
 
 export const entityKey = (e: QuotaEntity): string => JSON.stringify([e.user === undefined ? 'absent' : e.user, e.clientId === undefined ? 'absent' : e.clientId, e.group ?? 'absent']);

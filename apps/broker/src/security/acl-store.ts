@@ -2,13 +2,13 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { filterMatches, sameBinding, type AclBinding, type AclFilter } from './acl.ts';
 
-/** Where ACL bindings live: a file per broker now; shared cluster metadata once the cluster exists. */
+/** Where ACL bindings live: a file on a standalone broker, etcd in a cluster (cluster/etcd-stores.ts). */
 export interface AclStore {
   all(): readonly AclBinding[];
   /** Adds bindings not already present (creating an existing ACL is not an error in Kafka). */
-  add(bindings: AclBinding[]): void;
+  add(bindings: AclBinding[]): void | Promise<void>;
   /** Removes and returns the bindings each filter matches. */
-  remove(filters: AclFilter[]): AclBinding[][];
+  remove(filters: AclFilter[]): AclBinding[][] | Promise<AclBinding[][]>;
 }
 
 export class FileAclStore implements AclStore {

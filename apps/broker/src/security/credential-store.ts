@@ -3,17 +3,17 @@ import { join } from 'node:path';
 import type { ScramCredential, ScramMechanismName } from '@tributary/protocol';
 
 /**
- * Where SCRAM credentials live. The file-backed store suits one broker; a cluster keeps them in its
- * shared metadata so that every broker verifies the same users (another implementation of this).
+ * Where SCRAM credentials live. The file-backed store suits a standalone broker; a cluster keeps
+ * them in etcd (cluster/etcd-stores.ts) so that every broker verifies the same users.
  */
 export interface CredentialStore {
   get(user: string, mechanism: ScramMechanismName): ScramCredential | null;
   /** Mechanisms and iterations per user (never the keys), for DescribeUserScramCredentials. */
   describe(user: string): { mechanism: ScramMechanismName; iterations: number }[];
   users(): string[];
-  upsert(user: string, mechanism: ScramMechanismName, credential: ScramCredential): void;
+  upsert(user: string, mechanism: ScramMechanismName, credential: ScramCredential): void | Promise<void>;
   /** Returns false when the user had no credential for that mechanism. */
-  delete(user: string, mechanism: ScramMechanismName): boolean;
+  delete(user: string, mechanism: ScramMechanismName): boolean | Promise<boolean>;
 }
 
 type Stored = Record<string, Partial<Record<ScramMechanismName, { salt: string; storedKey: string; serverKey: string; iterations: number }>>>;

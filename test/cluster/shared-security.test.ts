@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaAdminClient } from '@tributary/kafka-admin';
+import { startCluster, type TestCluster } from '../support/cluster.ts';
+
+/** Users, ACLs and quotas live in etcd: written through one broker, they hold on every broker. */
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  cluster = await startCluster({ brokers: 2, extraListeners: ['SASL_PLAINTEXT'], settings: { 'super.users': 'User:ANONYMOUS' } });
+}, 90_000);
+afterAll(async () => cluster?.stop(), 60_000);
+
+const on = (id: number, listener = 'PLAINTEXT') => cluster.brokers.get(id)!.addresses[listener]!;
+
+describe('cluster-wide users, ACLs and quotas', () => {
+  it('a SCRAM user created through broker 1 logs in on broker 2, and a deletion on broker 2 locks it out of broker 1', async () => {
+    const one = await KafkaAdminClient.connect(on(1));
+    try {
+      expect((await one.alterUserScramCredentials([{ user: 'alice', mechanism: 'SCRAM-SHA-256', password: 'alice-secret' }])).get('alice')).toBeNull();
+    } finally {
+      one.close();
+    }
+    const asAlice = await KafkaAdminClient.connect(on(2, 'SASL_PLAINTEXT'), { sasl: { mechanism: 'SCRAM-SHA-256', username: 'alice', password: 'alice-secret' } });
+    asAlice.close();
+    await expect(KafkaAdminClient.connect(on(2, 'SASL_PLAINTEXT'), { sasl: { mechanism: 'SCRAM-SHA-256', username: 'alice', password: 'wrong' } })).rejects.toThrow();
+
+    const two = await KafkaAdminClient.connect(on(2));
+    try {
+      expect((await two.alterUserScramCredentials([], [{ user: 'alice', mechanism: 'SCRAM-SHA-256' }])).get('alice')).toBeNull();
+    } finally {
+      two.close();
+    }
+    await expect(KafkaAdminClient.connect(on(1, 'SASL_PLAINTEXT'), { sasl: { mechanism: 'SCRAM-SHA-256', username: 'alice', password: 'alice-secret' } })).rejects.toThrow();
+  });
+
+  it('ACLs and client quotas written on one broker are described and deleted on the other', async () => {
+    const one = await KafkaAdminClient.connect(on(1));
+    const two = await KafkaAdminClient.connect(on(2));
+    try {
+      const acl = { resourceType: 'TOPIC', resourceName: 'payments', patternType: 'LITERAL', principal: 'User:bob', host: '*', operation: 'READ', permission: 'ALLOW' } as const;
+      expect(await one.createAcls([acl])).toEqual([null]);
+      expect(await two.describeAcls({ principal: 'User:bob' })).toEqual([acl]);
+      expect(await two.deleteAcls([{ principal: 'User:bob' }])).toEqual([1]);
+      expect(await one.describeAcls({ principal: 'User:bob' })).toEqual([]);
+
+      await one.alterClientQuotas({ user: 'bob' }, { producer_byte_rate: 1_000_000 });
+      expect(await two.describeClientQuotas({ user: 'bob' })).toEqual([{ entity: { user: 'bob' }, values: { producer_byte_rate: 1_000_000 } }]);
+      await two.alterClientQuotas({ user: 'bob' }, { producer_byte_rate: null });
+      expect(await one.describeClientQuotas({ user: 'bob' })).toEqual([]);
+    } finally {
+      one.close();
+      two.close();
+    }
+  });
+});
