@@ -56,6 +56,10 @@ describe('librdkafka (kcat) speaking Kafka 0.8.2 / 0.9 protocol versions', () =>
     expect(lines).toEqual(['k=v@0']);
     expect(stderr).toContain('Sent ListOffsetsRequest (v0');
     expect(stderr).toContain('Sent FetchRequest (v1');
+    // Metadata v0: an empty topic list means every topic.
+    const { stdout: listed } = await run('kcat', ['-L', '-b', broker.bootstrap, ...oldClient('0.9.0')], { timeout: 30_000 });
+    expect(listed).toContain('Metadata for all topics');
+    expect(listed).toMatch(/topic "legacy-versions" with 1 partitions/);
   });
 
   it.each([
