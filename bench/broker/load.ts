@@ -2,7 +2,9 @@ import { connect, type Socket } from 'node:net';
 import { ApiKey, Compression, encodeRecordBatch, encodeRequest, FrameReader, type CompressionId } from '@tributary/protocol';
 
 /** Pre-encoded produce requests: the generator must cost far less than the broker it measures. */
-export function produceRequests(topic: string, partitions: number, recordsPerBatch: number, recordBytes: number, compression: CompressionId, acks: number, count = 16): Buffer[] {
+/** `partitions`: a count (requests cycle over 0..n-1) or the exact partition ids to cycle over. */
+export function produceRequests(topic: string, partitions: number | number[], recordsPerBatch: number, recordBytes: number, compression: CompressionId, acks: number, count = 16): Buffer[] {
+  const ids = typeof partitions === 'number' ? Array.from({ length: partitions }, (_, i) => i) : partitions;
   // Values like event payloads: varied words and numbers, so that lz4 sees a realistic ratio (~0.5).
   let seed = 7;
   const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
@@ -14,7 +16,7 @@ export function produceRequests(topic: string, partitions: number, recordsPerBat
   };
   return Array.from({ length: count }, (_, n) => {
     const batch = encodeRecordBatch({ compression, records: Array.from({ length: recordsPerBatch }, (_, i) => ({ key: `k${n}-${i}`, value: makeValue() })) });
-    return Buffer.concat(encodeRequest({ apiKey: ApiKey.Produce, apiVersion: 7, correlationId: n, clientId: 'bench' }, { acks, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: n % partitions, records: batch }] }] }));
+    return Buffer.concat(encodeRequest({ apiKey: ApiKey.Produce, apiVersion: 7, correlationId: n, clientId: 'bench' }, { acks, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: ids[n % ids.length]!, records: batch }] }] }));
   });
 }
 

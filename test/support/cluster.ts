@@ -19,8 +19,8 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(options: { brokers: number; settings?: Record<string, string>; racks?: string[] } & Pick<StartBrokerOptions, 'timeoutMs' | 'extraListeners'>): Promise<TestCluster> {
-  const etcd = await startEtcd();
+export async function startCluster(options: { brokers: number; settings?: Record<string, string>; racks?: string[]; etcd?: { heartbeatMs: number; electionMs: number } } & Pick<StartBrokerOptions, 'timeoutMs' | 'extraListeners'>): Promise<TestCluster> {
+  const etcd = await startEtcd(options.etcd ?? {});
   const clusterId = `test-${Math.random().toString(36).slice(2, 10)}`;
   const settings = { 'offsets.topic.replication.factor': String(Math.min(3, options.brokers)), 'group.initial.rebalance.delay.ms': '0', ...options.settings };
   const brokers = new Map<number, BrokerProcess>();

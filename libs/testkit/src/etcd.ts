@@ -16,7 +16,11 @@ export interface TestEtcd {
 
 const ETCD = '/usr/bin/etcd';
 
-export async function startEtcd(options: { timeoutMs?: number } = {}): Promise<TestEtcd> {
+/**
+ * `heartbeatMs`/`electionMs` tune etcd's raft timers; etcd's shortest lease is 1.5 election
+ * timeouts, so faster timers allow the 1 s broker leases of a tuned failover.
+ */
+export async function startEtcd(options: { timeoutMs?: number; heartbeatMs?: number; electionMs?: number } = {}): Promise<TestEtcd> {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-etcd-'));
   const clientPort = await freePort();
   const peerPort = await freePort();
@@ -31,6 +35,8 @@ export async function startEtcd(options: { timeoutMs?: number } = {}): Promise<T
       '--initial-cluster', `test=${peer}`, '--initial-cluster-state', 'new',
       // Tests need no durability: no fsync per write keeps a loaded machine from stalling elections.
       '--unsafe-no-fsync', '--log-level', 'error',
+      ...(options.heartbeatMs ? ['--heartbeat-interval', String(options.heartbeatMs)] : []),
+      ...(options.electionMs ? ['--election-timeout', String(options.electionMs)] : []),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

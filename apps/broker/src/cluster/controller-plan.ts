@@ -11,6 +11,7 @@ export interface PartitionChange {
 }
 
 export interface PlanOptions {
+  /** The broker default; a topic's `unclean.leader.election.enable` config overrides it. */
   uncleanLeaderElection: boolean;
   /** Move leadership back to the preferred (first) replica when it is alive and in sync. */
   preferredLeaders: boolean;
@@ -40,7 +41,9 @@ export function planPartitionChanges(view: ClusterView, options: PlanOptions): P
         state = moved;
       }
       const wasLeader = state.leader;
-      const elected = electLeader({ state, liveBrokers: live, uncleanLeaderElection: options.uncleanLeaderElection });
+      // The topic's own unclean.leader.election.enable overrides the broker default.
+      const topicUnclean = topic.value.configs['unclean.leader.election.enable'];
+      const elected = electLeader({ state, liveBrokers: live, uncleanLeaderElection: topicUnclean === undefined ? options.uncleanLeaderElection : topicUnclean === 'true' });
       if (elected !== state) reason ??= wasLeader === NO_LEADER ? 'leader-returned' : 'leader-failed';
       state = elected;
       // A dead follower leaves the ISR at once, so acks=-1 does not wait replica.lag.time.max.ms for it.

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ClusterView, keys } from './cluster-view.ts';
+import { planPartitionChanges } from './controller-plan.ts';
+
+/** A view with brokers 1..3 registered (unless listed dead) and one 3-replica topic. */
+function view(options: { dead?: number[]; shuttingDown?: number[]; leader?: number; isr?: number[]; configs?: Record<string, string> } = {}): ClusterView {
+  const v = new ClusterView();
+  for (const id of [1, 2, 3]) {
+    if (options.dead?.includes(id)) continue;
+    v.apply(keys.broker(id), JSON.stringify({ nodeId: id, rack: null, listeners: [], ...(options.shuttingDown?.includes(id) ? { shuttingDown: true } : {}) }), '5', '5');
+  }
+  v.apply(keys.topic('t'), JSON.stringify({ name: 't', topicId: 'id', configs: options.configs ?? {}, replicas: [[1, 2, 3]] }), '6', '6');
+  v.apply(keys.partition('t', 0), JSON.stringify({ leader: options.leader ?? 1, leaderEpoch: 4, isr: options.isr ?? [1, 2, 3] }), '7', '7');
+  return v;
+}
+
+const plan = (v: ClusterView, preferredLeaders = false) => planPartitionChanges(v, { uncleanLeaderElection: false, preferredLeaders });
+
+describe('planPartitionChanges', () => {
+  it('changes nothing while every replica is alive and in sync', () => {
+    expect(plan(view())).toEqual([]);
+  });
+
+  it('elects the next ISR member with an epoch bump when the leader dies, guarded by the revision it read', () => {
+    expect(plan(view({ dead: [1] }))).toEqual([{ topic: 't', partition: 0, next: { leader: 2, leaderEpoch: 5, isr: [2, 3] }, modRevision: '7', reason: 'leader-failed' }]);
+  });
+
+  it('removes a dead follower from the ISR without moving leadership', () => {
+    expect(plan(view({ dead: [3] }))).toEqual([{ topic: 't', partition: 0, next: { leader: 1, leaderEpoch: 4, isr: [1, 2] }, modRevision: '7', reason: 'replica-failed' }]);
+  });
+
+  it('never elects outside the ISR without unclean election: the partition goes leaderless and keeps its last ISR', () => {
+    expect(plan(view({ dead: [1], isr: [1] }))).toEqual([{ topic: 't', partition: 0, next: { leader: -1, leaderEpoch: 5, isr: [1] }, modRevision: '7', reason: 'leader-failed' }]);
+    expect(planPartitionChanges(view({ dead: [1], isr: [1] }), { uncleanLeaderElection: true, preferredLeaders: false })[0]!.next).toEqual({ leader: 2, leaderEpoch: 5, isr: [2] });
+    // A topic's own setting wins over the broker default, both ways.
+    expect(plan(view({ dead: [1], isr: [1], configs: { 'unclean.leader.election.enable': 'true' } }))[0]!.next.leader).toBe(2);
+    expect(planPartitionChanges(view({ dead: [1], isr: [1], configs: { 'unclean.leader.election.enable': 'false' } }), { uncleanLeaderElection: true, preferredLeaders: false })[0]!.next.leader).toBe(-1);
+  });
+
+  it('moves leadership away from a broker in controlled shutdown and takes it out of the ISR', () => {
+    expect(plan(view({ shuttingDown: [1] }))).toEqual([{ topic: 't', partition: 0, next: { leader: 2, leaderEpoch: 5, isr: [2, 3] }, modRevision: '7', reason: 'controlled-shutdown' }]);
+  });
+
+  it('gives leadership back to the preferred replica only when asked and only when it is in sync', () => {
+    expect(plan(view({ leader: 2 }))).toEqual([]);
+    expect(plan(view({ leader: 2 }), true)[0]).toMatchObject({ next: { leader: 1, leaderEpoch: 5 }, reason: 'preferred-leader' });
+    expect(plan(view({ leader: 2, isr: [2, 3] }), true)).toEqual([]);
+  });
+
+  it('elects a returning ISR member of a leaderless partition', () => {
+    expect(plan(view({ leader: -1, isr: [1] }))[0]).toMatchObject({ next: { leader: 1, leaderEpoch: 5, isr: [1] }, reason: 'leader-returned' });
+  });
+});

@@ -1,0 +1,113 @@
+import { rmSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '@tributary/protocol';
+import { parseArgs } from '../config/broker-config.ts';
+import { AppendSignal } from '../handlers/append-signal.ts';
+import { batchOf, tempDir } from '../log/test-support.ts';
+import { TopicRegistry } from '../topics/topic-registry.ts';
+import type { ClusterMetadata, PartitionInfo } from './cluster-metadata.ts';
+import { ReplicaManager, type RoleChange } from './replica-manager.ts';
+
+let dir: string;
+let topics: TopicRegistry;
+let state: PartitionInfo;
+let isrWrites: number[][];
+let roles: RoleChange[];
+
+/** Only partition() matters to the replica manager; the rest belongs to handlers. */
+const metadata = { clustered: true, partition: (t: string, p: number) => (t === 'orders' && p === 0 ? state : undefined) } as unknown as ClusterMetadata;
+
+function manager(lagMs = 1000): ReplicaManager {
+  return new ReplicaManager({
+    nodeId: 1,
+    topics,
+    metadata,
+    appends: new AppendSignal(),
+    replicaLagTimeMaxMs: lagMs,
+    writeIsr: async (_t, _p, _e, isr) => {
+      isrWrites.push(isr);
+      return true;
+    },
+    onRole: (c) => roles.push(c),
+  });
+}
+
+beforeEach(() => {
+  dir = tempDir();
+  topics = new TopicRegistry(dir, parseArgs(['--data-dir', dir]));
+  topics.apply({ name: 'orders', topicId: 'x', partitions: 1, configs: {} }, [0]);
+  state = { leader: 1, leaderEpoch: 3, replicas: [1, 2, 3], isr: [1, 2, 3] };
+  isrWrites = [];
+  roles = [];
+});
+afterEach(() => {
+  topics.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const append = (n: number) => {
+  const log = topics.log('orders', 0)!;
+  for (let i = 0; i < n; i++) log.appendRecords(batchOf([`v${i}`]), 3);
+};
+
+describe('ReplicaManager (leader side)', () => {
+  it('becomes leader, records where its epoch starts, and refuses stale or future epochs', () => {
+    const rm = manager();
+    append(2);
+    expect(rm.leaderFor('orders', 0)).toMatchObject({ ok: true, leaderEpoch: 3 });
+    expect(roles).toEqual([{ kind: 'leader', topic: 'orders', partition: 0, leaderEpoch: 3 }]);
+    expect(topics.log('orders', 0)!.leaderEpochs.entries.at(-1)).toEqual({ epoch: 3, startOffset: 0 });
+    expect(rm.leaderFor('orders', 0, 2)).toEqual({ ok: false, errorCode: ErrorCode.FENCED_LEADER_EPOCH });
+    expect(rm.leaderFor('orders', 0, 4)).toEqual({ ok: false, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH });
+    expect(rm.leaderFor('orders', 1)).toEqual({ ok: false, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+  });
+
+  it('advances the high watermark to the lowest follower log end and then answers acks=-1 waits', async () => {
+    const rm = manager();
+    rm.leaderFor('orders', 0);
+    append(4);
+    rm.onLeaderAppend('orders', 0);
+    const log = topics.log('orders', 0)!;
+    expect(log.highWatermark).toBe(0);
+    const waiting = rm.waitForReplication('orders', 0, 4, 2, 5000);
+    rm.onFollowerFetch('orders', 0, 2, 4);
+    expect(log.highWatermark).toBe(0); // follower 3 has not fetched yet
+    rm.onFollowerFetch('orders', 0, 3, 3);
+    expect(log.highWatermark).toBe(3);
+    rm.onFollowerFetch('orders', 0, 3, 4);
+    expect(log.highWatermark).toBe(4);
+    expect(await waiting).toBe(0);
+  });
+
+  it('times out an acks=-1 wait and fails waits when leadership moves', async () => {
+    const rm = manager();
+    rm.leaderFor('orders', 0);
+    append(1);
+    expect(await rm.waitForReplication('orders', 0, 1, 2, 50)).toBe(ErrorCode.REQUEST_TIMED_OUT);
+    const waiting = rm.waitForReplication('orders', 0, 1, 2, 5000);
+    state = { ...state, leader: 2, leaderEpoch: 4 };
+    rm.reconcile();
+    expect(await waiting).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    expect(roles.at(-1)).toEqual({ kind: 'follower', topic: 'orders', partition: 0, leader: 2, leaderEpoch: 4 });
+    expect(rm.leaderFor('orders', 0)).toEqual({ ok: false, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER });
+  });
+
+  it('shrinks the ISR of a follower that stopped catching up, and expands it once it reaches the high watermark', async () => {
+    const rm = manager(1000);
+    rm.leaderFor('orders', 0);
+    append(2);
+    const t0 = Date.now();
+    rm.onFollowerFetch('orders', 0, 2, 2, t0);
+    rm.onFollowerFetch('orders', 0, 3, 2, t0);
+    append(2);
+    rm.onFollowerFetch('orders', 0, 2, 4, t0 + 1500);
+    rm.checkIsr(t0 + 1500);
+    await new Promise((r) => setImmediate(r));
+    expect(isrWrites).toEqual([[1, 2]]);
+    state = { ...state, isr: [1, 2] };
+    rm.reconcile();
+    rm.onFollowerFetch('orders', 0, 3, 4, t0 + 1600);
+    await new Promise((r) => setImmediate(r));
+    expect(isrWrites.at(-1)).toEqual([1, 2, 3]);
+  });
+});
