@@ -1,18 +1,27 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '@prisma/client';
+import pg from 'pg';
 
 export type Db = PrismaClient;
 
+/** A node-postgres pool; give it to createDb to share it between Prisma and FastReads. */
+export function createPool(databaseUrl: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max });
+  // An idle connection dropped by the server (restart, failover) is replaced on next use;
+  // without a listener node-postgres would turn the drop into an uncaught exception.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
 /**
  * A Prisma client over node-postgres (the driver adapter): no query-engine binary, so it runs
- * offline. `max` bounds this process's connections.
+ * offline. Given a URL it owns its pool (`max` connections); given a pool it uses that one and
+ * leaves closing it to the caller.
  */
-export function createDb(databaseUrl: string, opts: { max?: number } = {}): Db {
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: opts.max ?? 10 }, {
-    // An idle connection dropped by the server (restart, failover) is replaced on next use;
-    // without a listener node-postgres would turn the drop into an uncaught exception.
-    onPoolError: () => undefined,
-  });
+export function createDb(database: string | pg.Pool, opts: { max?: number } = {}): Db {
+  const adapter = typeof database === 'string'
+    ? new PrismaPg({ connectionString: database, max: opts.max ?? 10 }, { onPoolError: () => undefined })
+    : new PrismaPg(database);
   return new PrismaClient({ adapter, transactionOptions: { maxWait: 10_000, timeout: 30_000 } });
 }
 

@@ -2,7 +2,8 @@
  * Persistence of the control plane: the Prisma client (over node-postgres), the migrations runner
  * that applies prisma/migrations on start-up, and the mappings both the API and the operator use.
  */
-export { createDb, isUniqueViolation, type Db } from './client.ts';
+export { createDb, createPool, isUniqueViolation, type Db } from './client.ts';
+export { FastReads } from './fast-reads.ts';
 export { migrate, readMigrations, MigrationError, MIGRATIONS_DIR, type Migration } from './migrate.ts';
 export { PARTIAL_UNIQUE_INDEXES } from './partial-indexes.ts';
 export { specColumns, specOf } from './instance-spec.ts';

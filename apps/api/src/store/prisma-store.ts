@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createDb, isUniqueViolation, migrate, Prisma, specColumns, specOf, type Db } from '@tributary/db';
+import { createDb, createPool, FastReads, isUniqueViolation, migrate, Prisma, specColumns, specOf, type Db } from '@tributary/db';
 import type { Acl, ApiKey, ClientQuota, ConsumerGroupQuota, Instance, KafkaUser, Operation as OperationModel, Topic } from '@tributary/db';
 import type { InstanceSpec, Operation, Role, TopicCreate } from '@tributary/contracts';
+import type pg from 'pg';
 import { ApiError, limitExceeded, notFound } from '../errors.ts';
 import { decodeCursor, encodeCursor, parseLabelFilter } from '../http.ts';
 import type { AccountRow, ApiKeyRow, IdempotencyBegin, InvoiceRow, UsageRow, InstanceRow, ListFilter, ObjectKind, ObjectRow, Page, Principal, Store, TopicRow } from './types.ts';
@@ -116,20 +117,40 @@ const json = (v: unknown) => (v ?? {}) as Prisma.InputJsonValue;
  */
 export class PrismaStore implements Store {
   readonly db: Db;
-  constructor(db: Db) {
-    this.db = db;
+  readonly #pool: pg.Pool;
+  readonly #fast: FastReads;
+  /** One pool for both: Prisma and the few plain-SQL hot reads (libs/db FastReads). */
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+    this.db = createDb(pool);
+    this.#fast = new FastReads(pool);
   }
 
   /** Applies pending migrations (prisma/migrations), then connects. */
   static async connect(databaseUrl: string): Promise<PrismaStore> {
     await migrate(databaseUrl);
-    return new PrismaStore(createDb(databaseUrl, { max: 10 }));
+    return new PrismaStore(createPool(databaseUrl, 10));
   }
-  close() { return this.db.$disconnect(); }
+  /**
+   * Waits (up to `drainMs`) for transactions still running — fastify's close does not wait for
+   * handlers whose client went away — then disconnects. Prisma's $disconnect under an open
+   * interactive transaction leaves that transaction's connection checked out for good, and the
+   * pool's end() would then wait forever.
+   */
+  async close(drainMs = 10_000) {
+    const bounded = <T>(p: Promise<T>) => Promise.race([p, new Promise<void>((r) => setTimeout(r, drainMs).unref())]);
+    await bounded(Promise.allSettled([...this.#inflight]));
+    await this.db.$disconnect();
+    await bounded(this.#pool.end());
+  }
   async ping() { await this.db.$queryRaw`SELECT 1`; }
 
+  readonly #inflight = new Set<Promise<unknown>>();
   private tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.db.$transaction(fn);
+    const p = this.db.$transaction(fn);
+    this.#inflight.add(p);
+    void p.then(() => this.#inflight.delete(p), () => this.#inflight.delete(p));
+    return p;
   }
   /** Serialises writes that check a limit of the instance (SELECT … FOR UPDATE on its row). */
   private async lockInstance(tx: Tx, id: string) {
@@ -185,8 +206,9 @@ export class PrismaStore implements Store {
     return page(rows.map(instanceRow), f.limit);
   }
   async getInstance(accountId: string, id: string): Promise<InstanceRow | null> {
-    const r = await this.db.instance.findFirst({ where: { id, accountId, deletedAt: null } });
-    return r ? instanceRow(r) : null;
+    // The hottest read (every instance-scoped route starts with it): plain SQL, see libs/db FastReads.
+    const r = await this.#fast.instanceById(id);
+    return r && r.accountId === accountId && r.deletedAt === null ? instanceRow(r) : null;
   }
   async createInstance(p: Principal, input: { name: string; labels: Record<string, string>; spec: InstanceSpec }) {
     return this.tx(async (tx) => {
