@@ -35,7 +35,8 @@ import {
 } from '@tributary/protocol';
 import { randomBytes } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
-import { BrokerConnection } from './connection.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BrokerConnection, ConnectionError } from './connection.ts';
 
 /** One ACL as Kafka's admin API names its parts (numbers are Kafka's wire codes; see AclCodes). */
 export interface Acl {
@@ -72,6 +73,22 @@ export interface SaslCredentials {
   username: string;
   password: string;
 }
+
+export interface AdminConnectOptions {
+  clientId?: string;
+  timeoutMs?: number;
+  tls?: ConnectionOptions;
+  sasl?: SaslCredentials;
+}
+
+/**
+ * Kafka errors that mean "ask another broker" (or the same one a moment later): the request went to
+ * a broker that is not, or no longer, the controller / the group's coordinator / the leader.
+ */
+const ROUTING_ERRORS = new Set<number>([ErrorCode.NOT_CONTROLLER, ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.BROKER_NOT_AVAILABLE]);
+/** Bounded: 8 attempts with backoff 200 ms … 2 s ride out a controller or leader election (≈ 10 s). */
+const ROUTE_ATTEMPTS = 8;
+const backoffMs = (attempt: number) => Math.min(100 * 2 ** attempt, 2_000);
 
 /** A Kafka error code returned for one resource, as data: stable name, retriable flag, broker message. */
 export class AdminError extends Error {
@@ -122,19 +139,25 @@ const TOPIC_RESOURCE = 2;
 export class KafkaAdminClient {
   readonly #conn: BrokerConnection;
   readonly #versions: Map<number, { min: number; max: number }>;
+  readonly #address: string;
+  readonly #options: AdminConnectOptions;
+  /** Connections to the cluster's other brokers (controller, coordinators, leaders) by host:port, opened on first use. */
+  readonly #peers = new Map<string, Promise<KafkaAdminClient>>();
 
-  private constructor(conn: BrokerConnection, versions: Map<number, { min: number; max: number }>) {
+  private constructor(conn: BrokerConnection, versions: Map<number, { min: number; max: number }>, address: string, options: AdminConnectOptions) {
     this.#conn = conn;
     this.#versions = versions;
+    this.#address = address;
+    this.#options = options;
   }
 
-  static async connect(bootstrap: string, options: { clientId?: string; timeoutMs?: number; tls?: ConnectionOptions; sasl?: SaslCredentials } = {}): Promise<KafkaAdminClient> {
+  static async connect(bootstrap: string, options: AdminConnectOptions = {}): Promise<KafkaAdminClient> {
     const [host, port] = splitHostPort(bootstrap);
     const conn = await BrokerConnection.open(host, port, options.clientId ?? 'tributary-admin', options.timeoutMs, options.tls ?? null);
     try {
       const res = await conn.send<ApiVersionsResponse>(ApiKey.ApiVersions, 3, { clientSoftwareName: 'tributary-admin', clientSoftwareVersion: '0.1.0' });
       if (res.errorCode !== 0) throw new AdminError(res.errorCode, 'ApiVersions');
-      const client = new KafkaAdminClient(conn, new Map(res.apiKeys.map((k) => [k.apiKey, { min: k.minVersion, max: k.maxVersion }])));
+      const client = new KafkaAdminClient(conn, new Map(res.apiKeys.map((k) => [k.apiKey, { min: k.minVersion, max: k.maxVersion }])), bootstrap, options);
       if (options.sasl) await client.#login(options.sasl);
       return client;
     } catch (err) {
@@ -145,6 +168,8 @@ export class KafkaAdminClient {
 
   close(): void {
     this.#conn.close();
+    for (const peer of this.#peers.values()) void peer.then((c) => c.close(), () => undefined);
+    this.#peers.clear();
   }
 
   /** SaslHandshake v1 then SaslAuthenticate (KIP-152), SCRAM with the server's signature checked. */
@@ -200,8 +225,214 @@ export class KafkaAdminClient {
     };
   }
 
-  /** Creates topics; resolves with one entry per topic: null on success, the AdminError otherwise. */
+  // ---- Routing: which broker of the cluster answers which request -------------------------------
+  // Topic creation, deletion and partition growth go to the controller (Metadata's controllerId),
+  // group calls to the group's coordinator (FindCoordinator), offsets to each partition's leader;
+  // a NOT_CONTROLLER / NOT_COORDINATOR / NOT_LEADER_OR_FOLLOWER answer refreshes the routing and
+  // retries, bounded. Against a single broker every route leads back to the bootstrap connection.
+
+  /** The client for a broker address: this one for the bootstrap broker, a cached peer otherwise. */
+  #clientAt(address: string): Promise<KafkaAdminClient> {
+    if (address === this.#address) return Promise.resolve(this);
+    let peer = this.#peers.get(address);
+    if (!peer) {
+      peer = KafkaAdminClient.connect(address, this.#options);
+      this.#peers.set(address, peer);
+      peer.catch(() => this.#peers.delete(address));
+    }
+    return peer;
+  }
+
+  async #clientFor(nodeId: number, brokers?: { nodeId: number; host: string; port: number }[]): Promise<KafkaAdminClient> {
+    const known = brokers ?? (await this.metadata([])).brokers;
+    const b = known.find((x) => x.nodeId === nodeId);
+    if (!b) throw new AdminError(ErrorCode.BROKER_NOT_AVAILABLE, `broker ${nodeId}`, 'not in the cluster metadata');
+    return this.#clientAt(`${b.host}:${b.port}`);
+  }
+
+  async #controllerClient(): Promise<KafkaAdminClient> {
+    const md = await this.metadata([]);
+    if (md.controllerId < 0) throw new AdminError(ErrorCode.NOT_CONTROLLER, 'cluster', 'no controller elected yet');
+    return this.#clientFor(md.controllerId, md.brokers);
+  }
+
+  async #coordinatorClient(groupId: string): Promise<KafkaAdminClient> {
+    const c = await this.findCoordinator(groupId, 'group');
+    return this.#clientAt(`${c.host}:${c.port}`);
+  }
+
+  /** Drops a peer whose connection failed so that the next attempt reconnects. */
+  #forget(client: KafkaAdminClient | null): void {
+    if (!client || client === this) return;
+    this.#peers.delete(client.#address);
+    client.close();
+  }
+
+  /** Whether a failure means "route again": a routing error, or a lost connection to a peer. */
+  #shouldReroute(err: unknown, client: KafkaAdminClient | null): boolean {
+    if (err instanceof AdminError) return ROUTING_ERRORS.has(err.code);
+    // The bootstrap connection itself gone: nothing to reroute through.
+    return err instanceof ConnectionError && !this.#conn.closed && client !== this;
+  }
+
+  /** Runs `call` on the broker `target` picks, re-picking after routing errors; bounded. */
+  async #routed<T>(target: () => Promise<KafkaAdminClient>, call: (client: KafkaAdminClient) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      let client: KafkaAdminClient | null = null;
+      try {
+        client = await target();
+        return await call(client);
+      } catch (err) {
+        if (attempt + 1 >= ROUTE_ATTEMPTS || !this.#shouldReroute(err, client)) throw err;
+        if (err instanceof ConnectionError) this.#forget(client);
+        await sleep(backoffMs(attempt));
+      }
+    }
+  }
+
+  /**
+   * Sends per-resource controller requests, re-sending only the resources that came back
+   * NOT_CONTROLLER (the others are done: re-sending a creation would answer TOPIC_ALREADY_EXISTS).
+   */
+  async #onController<K>(items: K[], keyOf: (item: K) => string, send: (client: KafkaAdminClient, items: K[]) => Promise<Map<string, AdminError | null>>): Promise<Map<string, AdminError | null>> {
+    const out = new Map<string, AdminError | null>();
+    let pending = items;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const results = await this.#routed(() => this.#controllerClient(), (c) => send(c, pending));
+      const last = attempt + 1 >= ROUTE_ATTEMPTS;
+      for (const [key, err] of results) if (last || err?.code !== ErrorCode.NOT_CONTROLLER) out.set(key, err);
+      pending = pending.filter((item) => !out.has(keyOf(item)));
+      if (pending.length > 0) await sleep(backoffMs(attempt));
+    }
+    return out;
+  }
+
+  /** Creates topics on the controller; resolves with one entry per topic: null on success, the AdminError otherwise. */
   async createTopics(specs: TopicSpec[], validateOnly = false): Promise<Map<string, AdminError | null>> {
+    return this.#onController(specs, (s) => s.name, (c, pending) => c.#createTopicsHere(pending, validateOnly));
+  }
+
+  /** Deletes topics on the controller; one entry per topic: null on success, the AdminError otherwise. */
+  async deleteTopics(names: string[]): Promise<Map<string, AdminError | null>> {
+    return this.#onController(names, (n) => n, (c, pending) => c.#deleteTopicsHere(pending));
+  }
+
+  /** Grows a topic to `count` partitions, on the controller. */
+  async createPartitions(topic: string, count: number): Promise<void> {
+    await this.#routed(() => this.#controllerClient(), (c) => c.#createPartitionsHere(topic, count));
+  }
+
+  /** Leader of every partition of a topic (-1 while none). */
+  async #leaders(topic: string): Promise<{ leaders: Map<number, number>; brokers: { nodeId: number; host: string; port: number }[] }> {
+    const md = await this.metadata([topic]);
+    return { leaders: new Map((md.topics[0]?.partitions ?? []).map((p) => [p.partition, p.leader])), brokers: md.brokers };
+  }
+
+  /** Offsets per partition, each asked of the partition's leader: 'earliest', 'latest', or the first offset at/after a timestamp (ms). */
+  async listOffsets(topic: string, partitions: number[], at: 'earliest' | 'latest' | number): Promise<Map<number, bigint>> {
+    const out = new Map<number, bigint>();
+    let pending = partitions;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await sleep(backoffMs(attempt - 1));
+      const { leaders, brokers } = await this.#leaders(topic);
+      const byLeader = new Map<number, number[]>();
+      for (const p of pending) byLeader.set(leaders.get(p) ?? -1, [...(byLeader.get(leaders.get(p) ?? -1) ?? []), p]);
+      const retry: number[] = [];
+      await Promise.all(
+        [...byLeader].map(async ([leader, ps]) => {
+          let client: KafkaAdminClient | null = null;
+          try {
+            if (leader < 0) throw new AdminError(ErrorCode.LEADER_NOT_AVAILABLE, `${topic}-${ps[0]}`);
+            client = await this.#clientFor(leader, brokers);
+            for (const [p, offset] of await client.#listOffsetsHere(topic, ps, at)) out.set(p, offset);
+          } catch (err) {
+            if (attempt + 1 >= ROUTE_ATTEMPTS || !this.#shouldReroute(err, client)) throw err;
+            if (err instanceof ConnectionError) this.#forget(client);
+            retry.push(...ps);
+          }
+        }),
+      );
+      pending = retry;
+    }
+    return out;
+  }
+
+  /** Groups of the whole cluster: each broker lists the groups it coordinates. */
+  async listGroups(): Promise<{ groupId: string; protocolType: string; state: string | null }[]> {
+    const { brokers } = await this.metadata([]);
+    const lists = await Promise.all(brokers.map(async (b) => (await this.#clientFor(b.nodeId, brokers)).#listGroupsHere()));
+    const byId = new Map(lists.flat().map((g) => [g.groupId, g]));
+    return [...byId.values()];
+  }
+
+  async describeGroup(groupId: string): Promise<GroupDescription> {
+    return this.#routed(() => this.#coordinatorClient(groupId), (c) => c.#describeGroupHere(groupId));
+  }
+
+  /** Committed offsets of a group, from its coordinator (all its partitions when `topics` is omitted); -1 means none. */
+  async committedOffsets(groupId: string, topics: { topic: string; partitions: number[] }[] | null = null): Promise<{ topic: string; partition: number; offset: bigint }[]> {
+    return this.#routed(() => this.#coordinatorClient(groupId), (c) => c.#committedOffsetsHere(groupId, topics));
+  }
+
+  /**
+   * Sets a group's committed offsets on its coordinator, as an offset reset does. Kafka accepts this
+   * only while the group has no members; the broker answers UNKNOWN_MEMBER_ID otherwise.
+   */
+  async commitOffsets(groupId: string, offsets: { topic: string; partition: number; offset: bigint }[]): Promise<void> {
+    await this.#routed(() => this.#coordinatorClient(groupId), (c) => c.#commitOffsetsHere(groupId, offsets));
+  }
+
+  /** Deletes groups, each on its coordinator; one entry per group: null on success, the AdminError otherwise. */
+  async deleteGroups(groupIds: string[]): Promise<Map<string, AdminError | null>> {
+    const out = new Map<string, AdminError | null>();
+    for (const groupId of groupIds) {
+      const result = await this.#routed(
+        () => this.#coordinatorClient(groupId),
+        async (c) => {
+          const err = (await c.#deleteGroupsHere([groupId])).get(groupId) ?? null;
+          if (err && ROUTING_ERRORS.has(err.code)) throw err;
+          return err;
+        },
+      ).catch((err: unknown) => {
+        if (err instanceof AdminError) return err;
+        throw err;
+      });
+      out.set(groupId, result);
+    }
+    return out;
+  }
+
+  /** DescribeLogDirs of every broker of the cluster, by node id (a replica's size is on each broker that holds it). */
+  async describeLogDirsByBroker(topics: { topic: string; partitions: number[] }[] | null = null): Promise<Map<number, Awaited<ReturnType<KafkaAdminClient['describeLogDirs']>>>> {
+    const { brokers } = await this.metadata([]);
+    const entries = await Promise.all(brokers.map(async (b) => [b.nodeId, await (await this.#clientFor(b.nodeId, brokers)).describeLogDirs(topics)] as const));
+    return new Map(entries);
+  }
+
+  /** Size of each partition of a topic as its leader holds it (-1 for a partition without a leader). */
+  async partitionSizes(topic: string): Promise<Map<number, bigint>> {
+    const { leaders, brokers } = await this.#leaders(topic);
+    const byLeader = new Map<number, number[]>();
+    for (const [p, leader] of leaders) byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+    const out = new Map<number, bigint>();
+    await Promise.all(
+      [...byLeader].map(async ([leader, ps]) => {
+        if (leader < 0) return ps.forEach((p) => out.set(p, -1n));
+        const dirs = await (await this.#clientFor(leader, brokers)).describeLogDirs([{ topic, partitions: ps }]);
+        for (const d of dirs) for (const p of d.partitions) if (p.topic === topic && ps.includes(p.partition)) out.set(p.partition, p.sizeBytes);
+      }),
+    );
+    return out;
+  }
+
+  /** Partitions (internal topics included) whose ISR is smaller than their replica set, or that have no leader. */
+  async underReplicatedPartitions(): Promise<{ topic: string; partition: number; leader: number; replicas: number[]; isr: number[] }[]> {
+    const md = await this.metadata(null);
+    return md.topics.flatMap((t) => t.partitions.filter((p) => p.leader < 0 || p.isr.length < p.replicas.length).map((p) => ({ topic: t.name, ...p })));
+  }
+
+  /** Creates topics on this broker; resolves with one entry per topic: null on success, the AdminError otherwise. */
+  async #createTopicsHere(specs: TopicSpec[], validateOnly = false): Promise<Map<string, AdminError | null>> {
     const [res] = await this.#call<CreateTopicsResponse>(ApiKey.CreateTopics, (v) => ({
       topics: specs.map((s) => ({ name: s.name, numPartitions: s.partitions, replicationFactor: s.replicationFactor, assignments: [], configs: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })) })),
       timeoutMs: 30_000,
@@ -210,12 +441,12 @@ export class KafkaAdminClient {
     return new Map(res.topics.map((t) => [t.name, t.errorCode === 0 ? null : new AdminError(t.errorCode, `topic ${t.name}`, t.errorMessage)]));
   }
 
-  async deleteTopics(names: string[]): Promise<Map<string, AdminError | null>> {
+  async #deleteTopicsHere(names: string[]): Promise<Map<string, AdminError | null>> {
     const [res] = await this.#call<DeleteTopicsResponse>(ApiKey.DeleteTopics, (v) => (v >= 6 ? { topics: names.map((name) => ({ name })), timeoutMs: 30_000 } : { topicNames: names, timeoutMs: 30_000 }));
     return new Map(res.responses.map((r) => [r.name ?? '', r.errorCode === 0 ? null : new AdminError(r.errorCode, `topic ${r.name}`, r.errorMessage)]));
   }
 
-  async createPartitions(topic: string, count: number): Promise<void> {
+  async #createPartitionsHere(topic: string, count: number): Promise<void> {
     const [res] = await this.#call<CreatePartitionsResponse>(ApiKey.CreatePartitions, () => ({ topics: [{ name: topic, count, assignments: null }], timeoutMs: 30_000, validateOnly: false }));
     const r = res.results[0]!;
     if (r.errorCode !== 0) throw new AdminError(r.errorCode, `topic ${topic}`, r.errorMessage);
@@ -241,7 +472,7 @@ export class KafkaAdminClient {
   }
 
   /** Offsets per partition: 'earliest', 'latest', or the first offset at/after a timestamp (ms). */
-  async listOffsets(topic: string, partitions: number[], at: 'earliest' | 'latest' | number): Promise<Map<number, bigint>> {
+  async #listOffsetsHere(topic: string, partitions: number[], at: 'earliest' | 'latest' | number): Promise<Map<number, bigint>> {
     const timestamp = at === 'earliest' ? -2n : at === 'latest' ? -1n : BigInt(at);
     const [res] = await this.#call<ListOffsetsResponse>(ApiKey.ListOffsets, (v) => ({
       replicaId: -1,
@@ -255,13 +486,13 @@ export class KafkaAdminClient {
     return out;
   }
 
-  async listGroups(): Promise<{ groupId: string; protocolType: string; state: string | null }[]> {
+  async #listGroupsHere(): Promise<{ groupId: string; protocolType: string; state: string | null }[]> {
     const [res, v] = await this.#call<ListGroupsResponse>(ApiKey.ListGroups, () => ({}));
     if (res.errorCode !== 0) throw new AdminError(res.errorCode, 'ListGroups');
     return res.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: v >= 4 ? g.groupState : null }));
   }
 
-  async describeGroup(groupId: string): Promise<GroupDescription> {
+  async #describeGroupHere(groupId: string): Promise<GroupDescription> {
     const [res] = await this.#call<DescribeGroupsResponse>(ApiKey.DescribeGroups, () => ({ groups: [groupId] }));
     const g = res.groups[0]!;
     if (g.errorCode !== 0) throw new AdminError(g.errorCode, `group ${groupId}`);
@@ -269,7 +500,7 @@ export class KafkaAdminClient {
   }
 
   /** Committed offsets of a group (all its partitions when `topics` is omitted); -1 means none. */
-  async committedOffsets(groupId: string, topics: { topic: string; partitions: number[] }[] | null = null): Promise<{ topic: string; partition: number; offset: bigint }[]> {
+  async #committedOffsetsHere(groupId: string, topics: { topic: string; partitions: number[] }[] | null = null): Promise<{ topic: string; partition: number; offset: bigint }[]> {
     const [res, v] = await this.#call<OffsetFetchResponse>(ApiKey.OffsetFetch, (v) =>
       v >= 8
         ? { groups: [{ groupId, topics: topics?.map((t) => ({ name: t.topic, partitionIndexes: t.partitions })) ?? null }] }
@@ -290,7 +521,7 @@ export class KafkaAdminClient {
    * Sets a group's committed offsets, as an offset reset does. Kafka accepts this only while the
    * group has no members; the broker answers UNKNOWN_MEMBER_ID otherwise.
    */
-  async commitOffsets(groupId: string, offsets: { topic: string; partition: number; offset: bigint }[]): Promise<void> {
+  async #commitOffsetsHere(groupId: string, offsets: { topic: string; partition: number; offset: bigint }[]): Promise<void> {
     const byTopic = new Map<string, { partitionIndex: number; committedOffset: bigint }[]>();
     for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partitionIndex: o.partition, committedOffset: o.offset }]);
     const [res] = await this.#call<OffsetCommitResponse>(ApiKey.OffsetCommit, (v) => ({
@@ -429,7 +660,7 @@ export class KafkaAdminClient {
     return { nodeId: c.nodeId, host: c.host, port: c.port };
   }
 
-  async deleteGroups(groupIds: string[]): Promise<Map<string, AdminError | null>> {
+  async #deleteGroupsHere(groupIds: string[]): Promise<Map<string, AdminError | null>> {
     const [res] = await this.#call<DeleteGroupsResponse>(ApiKey.DeleteGroups, () => ({ groupsNames: groupIds }));
     return new Map(res.results.map((r) => [r.groupId, r.errorCode === 0 ? null : new AdminError(r.errorCode, `group ${r.groupId}`)]));
   }

@@ -72,6 +72,11 @@ export class BrokerConnection {
     });
   }
 
+  /** True once the broker or this side closed the connection. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   close(): void {
     this.#closed = true;
     this.#socket.destroy();

@@ -7,8 +7,8 @@ export type PartitionStateList = z.infer<typeof PartitionStateListSchema>;
 
 /**
  * Leader, replicas, ISR, offsets and size of every partition of a topic, as the brokers see it now.
- * Sizes come from DescribeLogDirs on the broker the admin client is connected to, which holds every
- * partition while an instance has one broker; with replication, partitions it does not hold show -1.
+ * Offsets and sizes come from each partition's leader (the admin client routes ListOffsets and
+ * DescribeLogDirs there); a partition without a leader shows size -1.
  */
 export async function readPartitions(admin: KafkaAdminClient, topic: string): Promise<PartitionStateList> {
   const metadata = await admin.metadata([topic]).catch((err: unknown) => {
@@ -18,9 +18,7 @@ export async function readPartitions(admin: KafkaAdminClient, topic: string): Pr
   const found = metadata.topics.find((t) => t.name === topic);
   if (!found || found.partitions.length === 0) throw notFound('topic on the brokers (not created yet?)');
   const indexes = found.partitions.map((p) => p.partition);
-  const [start, end, dirs] = await Promise.all([admin.listOffsets(topic, indexes, 'earliest'), admin.listOffsets(topic, indexes, 'latest'), admin.describeLogDirs([{ topic, partitions: indexes }])]);
-  const sizes = new Map<number, bigint>();
-  for (const d of dirs) for (const p of d.partitions) if (p.topic === topic) sizes.set(p.partition, p.sizeBytes);
+  const [start, end, sizes] = await Promise.all([admin.listOffsets(topic, indexes, 'earliest'), admin.listOffsets(topic, indexes, 'latest'), admin.partitionSizes(topic)]);
   return {
     topic,
     partitions: found.partitions.map((p) => ({

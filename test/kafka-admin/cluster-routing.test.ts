@@ -1,0 +1,110 @@
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaAdminClient } from '@tributary/kafka-admin';
+import { startCluster, type TestCluster } from '../support/cluster.ts';
+
+// libs/kafka-admin against a real 3-broker cluster on etcd. The admin client is connected to a broker
+// that is NOT the controller: topic creation, deletion and partition growth only succeed if they are
+// routed to the controller (a non-controller answers NOT_CONTROLLER); offsets only if each partition's
+// leader is asked (others answer NOT_LEADER_OR_FOLLOWER); group reads only on the group's coordinator.
+const require = createRequire(import.meta.url);
+const { Kafka, logLevel } = require('kafkajs');
+let cluster: TestCluster;
+let admin: KafkaAdminClient;
+let controller: number;
+let connectedTo: number;
+
+beforeAll(async () => {
+  cluster = await startCluster({ brokers: 3, settings: { 'min.insync.replicas': '2' } });
+  controller = await cluster.controllerId();
+  connectedTo = [1, 2, 3].find((id) => id !== controller)!;
+  admin = await KafkaAdminClient.connect(cluster.brokers.get(connectedTo)!.bootstrap, { timeoutMs: 10_000 });
+}, 120_000);
+afterAll(async () => {
+  admin?.close();
+  await cluster?.stop();
+}, 60_000);
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`${what} not reached within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('KafkaAdminClient on a 3-broker cluster', () => {
+  it('routes CreateTopics / CreatePartitions / DeleteTopics to the controller from a non-controller', { timeout: 120_000 }, async () => {
+    expect((await admin.metadata([])).controllerId).toBe(controller);
+    expect(connectedTo).not.toBe(controller);
+    const created = await admin.createTopics([
+      { name: 'routed', partitions: 6, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } },
+      { name: 'too-wide', partitions: 1, replicationFactor: 4 },
+    ]);
+    expect(created.get('routed')).toBeNull();
+    expect(created.get('too-wide')).toMatchObject({ errorName: 'INVALID_REPLICATION_FACTOR' });
+    const full = await until('full ISR on every partition of routed', async () => {
+      const t = (await admin.metadata(['routed'])).topics[0]!;
+      return t.partitions.every((p) => p.isr.length === 3 && p.leader >= 0) ? t : undefined;
+    });
+    expect(full.partitions.map((p) => [...p.replicas].sort())).toEqual(Array.from({ length: 6 }, () => [1, 2, 3]));
+    // Leadership is spread: the connected broker does not lead every partition.
+    expect(new Set(full.partitions.map((p) => p.leader)).size).toBeGreaterThan(1);
+    expect(await admin.underReplicatedPartitions()).toEqual([]);
+
+    await admin.createPartitions('routed', 8);
+    expect((await admin.metadata(['routed'])).topics[0]!.partitions).toHaveLength(8);
+    await expect(admin.createPartitions('routed', 2)).rejects.toMatchObject({ errorName: 'INVALID_PARTITIONS' });
+
+    await admin.createTopics([{ name: 'short-lived', partitions: 1, replicationFactor: 2 }]);
+    expect((await admin.deleteTopics(['short-lived'])).get('short-lived')).toBeNull();
+    await until('short-lived gone', async () => ((await admin.metadata(null)).topics.some((t) => t.name === 'short-lived') ? undefined : true));
+  });
+
+  it('asks each partition leader for offsets and sizes, and the coordinator for group state', { timeout: 120_000 }, async () => {
+    await admin.createTopics([{ name: 'counted', partitions: 3, replicationFactor: 3 }]);
+    await until('counted fully replicated', async () => ((await admin.metadata(['counted'])).topics[0]?.partitions.every((p) => p.isr.length === 3) ? true : undefined));
+    const kafka = new Kafka({ clientId: 'routing', brokers: cluster.bootstrap, logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let p = 0; p < 3; p++) await producer.send({ topic: 'counted', acks: -1, messages: Array.from({ length: 10 * (p + 1) }, () => ({ partition: p, value: 'x'.repeat(500) })) });
+    await producer.disconnect();
+
+    const leaders = (await admin.metadata(['counted'])).topics[0]!.partitions.map((p) => p.leader);
+    const latest = await admin.listOffsets('counted', [0, 1, 2], 'latest');
+    expect([0, 1, 2].map((p) => latest.get(p))).toEqual([10n, 20n, 30n]);
+    expect([...(await admin.listOffsets('counted', [0, 1, 2], 'earliest')).values()]).toEqual([0n, 0n, 0n]);
+    // At least one partition is led elsewhere, so the routing was needed for this answer.
+    expect(leaders.some((l) => l !== connectedTo)).toBe(true);
+
+    const sizes = await admin.partitionSizes('counted');
+    expect(sizes.get(2)!).toBeGreaterThan(sizes.get(0)!);
+    expect(sizes.get(0)!).toBeGreaterThan(5_000n);
+    const byBroker = await admin.describeLogDirsByBroker([{ topic: 'counted', partitions: [0, 1, 2] }]);
+    expect([...byBroker.keys()].sort()).toEqual([1, 2, 3]);
+    for (const dirs of byBroker.values()) expect(dirs.flatMap((d) => d.partitions).map((p) => p.partition).sort()).toEqual([0, 1, 2]);
+
+    const consumer = kafka.consumer({ groupId: 'routed-readers', sessionTimeout: 10_000, heartbeatInterval: 300 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'counted', fromBeginning: true });
+    let seen = 0;
+    await consumer.run({ eachMessage: async () => void seen++ });
+    await until('60 messages consumed', async () => (seen >= 60 ? true : undefined));
+    // Whichever broker coordinates the group, the client asks that one.
+    const coordinator = await admin.findCoordinator('routed-readers', 'group');
+    expect([1, 2, 3]).toContain(coordinator.nodeId);
+    expect((await admin.listGroups()).map((g) => g.groupId)).toContain('routed-readers');
+    expect(await admin.describeGroup('routed-readers')).toMatchObject({ state: 'Stable', protocolType: 'consumer' });
+    await consumer.disconnect();
+    const committed = await until('offsets committed', async () => {
+      const c = await admin.committedOffsets('routed-readers');
+      return c.length === 3 && c.every((o) => o.offset >= 0n) ? c : undefined;
+    });
+    expect(committed.map((c) => c.offset).sort((a, b) => Number(a - b))).toEqual([10n, 20n, 30n]);
+    await admin.commitOffsets('routed-readers', [0, 1, 2].map((partition) => ({ topic: 'counted', partition, offset: 0n })));
+    expect((await admin.committedOffsets('routed-readers')).map((c) => c.offset)).toEqual([0n, 0n, 0n]);
+    expect((await admin.deleteGroups(['routed-readers'])).get('routed-readers')).toBeNull();
+  });
+});
