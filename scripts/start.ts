@@ -3,7 +3,8 @@
  * PostgreSQL (embedded, from npm), Redis (Debian's redis-server), the control-plane API and one
  * Tributary broker, each on 127.0.0.1; data in .data/ survives restarts; Ctrl-C stops everything.
  * DATABASE_URL and REDIS_URL point the API at external servers instead.
- * The operator (local runtime) turns instances created through the API into broker processes.
+ * The operator (local runtime) turns instances created through the API into broker processes, which
+ * form one replicated cluster per instance through etcd.
  * Not yet here: the console.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -96,8 +97,8 @@ if (!redisUrl) {
   redisUrl = `redis://127.0.0.1:${port}`;
 }
 
-// etcd: Debian's etcd-server (scripts/setup.sh installs it) unless ETCD_ENDPOINTS is set. It is the
-// metadata store broker clusters will coordinate through (issue 6); brokers do not use it yet.
+// etcd: Debian's etcd-server (scripts/setup.sh installs it) unless ETCD_ENDPOINTS is set. The brokers
+// of each instance register, elect a controller and replicate through it (cluster id = instance id).
 let etcdEndpoints = process.env.ETCD_ENDPOINTS;
 if (!etcdEndpoints) {
   const clientPort = await pickPort(2379);
@@ -116,7 +117,7 @@ const adminKey = readFileSync(keyFile, 'utf8').trim();
 const apiPort = Number(process.env.PORT ?? (await pickPort(8080)));
 await run('api', process.execPath, [join(root, 'apps/api/src/main.ts')], { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, PORT: String(apiPort), HOST: '127.0.0.1', TRIBUTARY_BOOTSTRAP_KEY: adminKey }, 'Server listening');
 
-await run('operator', process.execPath, [join(root, 'apps/operator/src/main.ts')], { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, TRIBUTARY_INSTANCES_DIR: join(dataDir, 'instances') }, '"operator started"');
+await run('operator', process.execPath, [join(root, 'apps/operator/src/main.ts')], { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, TRIBUTARY_INSTANCES_DIR: join(dataDir, 'instances'), ETCD_ENDPOINTS: etcdEndpoints }, '"operator started"');
 
 const brokerPort = Number(process.env.TRIBUTARY_BROKER_PORT ?? (await pickPort(9092)));
 await run('broker', process.execPath, [join(root, 'node_modules/.bin/tributary-broker'), '--node-id', '1', '--listeners', `PLAINTEXT://127.0.0.1:${brokerPort}`, '--data-dir', join(dataDir, 'broker-1'), '--metrics-port', String(await pickPort(brokerPort + 1))], {}, '"broker started"');
@@ -128,7 +129,7 @@ Tributary local stack is up (data in ${dataDir}).
   admin API key:  ${adminKey}
   operator:       local runtime; instances created through the API run as broker processes
   demo broker:    127.0.0.1:${brokerPort}   (a standalone broker, outside any instance)
-  etcd:           ${etcdEndpoints}   (for broker clusters; not used by brokers yet)
+  etcd:           ${etcdEndpoints}   (instances' brokers coordinate here: controller, replication)
 
 Try it:
   curl -s -H 'Authorization: Bearer ${adminKey}' http://127.0.0.1:${apiPort}/v1/instances

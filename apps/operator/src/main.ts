@@ -7,7 +7,7 @@ import { DesiredStateStore } from './store/desired-state-store.ts';
 
 /**
  * Operator entry point (local runtime): DATABASE_URL and REDIS_URL as the API's; brokers live under
- * TRIBUTARY_INSTANCES_DIR. The Kubernetes runtime exists (runtimes/kubernetes) but is not selectable
+ * TRIBUTARY_INSTANCES_DIR; ETCD_ENDPOINTS (comma-separated URLs) is where instances' brokers coordinate. The Kubernetes runtime exists (runtimes/kubernetes) but is not selectable
  * here yet.
  */
 const databaseUrl = process.env['DATABASE_URL'];
@@ -25,8 +25,10 @@ const runtime = new LocalRuntime({
 // serialised by Prisma's advisory lock, before touching the tables.
 await migrate(databaseUrl);
 const store = new DesiredStateStore(databaseUrl);
-const worker = await startOperatorWorker({ redisUrl, store, reconciler: new InstanceReconciler(runtime), log });
-log('operator started', { runtime: runtime.name });
+// Brokers of an instance form a replicated cluster through etcd; without it only 1-broker instances run.
+const etcdEndpoints = process.env['ETCD_ENDPOINTS'] || null;
+const worker = await startOperatorWorker({ redisUrl, store, reconciler: new InstanceReconciler(runtime, { etcdEndpoints }), log });
+log('operator started', { runtime: runtime.name, etcdEndpoints });
 
 let stopping = false;
 const stop = async () => {

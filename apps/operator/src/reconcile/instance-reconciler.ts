@@ -3,6 +3,8 @@ import type { BrokerClusterSpec, BrokerRuntime, ClusterObservation } from '../ru
 import { setCondition } from '../status/conditions.ts';
 import { configHash, type DesiredAccess, type DesiredAcl, type DesiredInstance, type DesiredQuota, type InstanceStatus } from './desired-instance.ts';
 import { planAccess, type LiveAccess } from './access-plan.ts';
+import { clusterSettings } from './cluster-settings.ts';
+import { planRoll, underReplicated, type RollPlan } from './roll-plan.ts';
 
 /** What one step decided: go on to the next step, or stop here and come back later. */
 export type StepOutcome = { next: true } | { next: false; requeueAfterMs: number; reason: string; message: string };
@@ -32,25 +34,48 @@ const wait = (requeueAfterMs: number, reason: string, message: string): StepOutc
 export class InstanceReconciler {
   readonly #runtime: BrokerRuntime;
   readonly #now: () => Date;
-  /** Multi-broker instances need replication and a controller, which the broker does not have yet. */
-  readonly #maxBrokers: number;
+  /** Where brokers of an instance coordinate (controller, replication); null: standalone brokers only. */
+  readonly #etcdEndpoints: string | null;
 
-  constructor(runtime: BrokerRuntime, options: { now?: () => Date; maxBrokers?: number } = {}) {
+  constructor(runtime: BrokerRuntime, options: { now?: () => Date; etcdEndpoints?: string | null } = {}) {
     this.#runtime = runtime;
     this.#now = options.now ?? (() => new Date());
-    this.#maxBrokers = options.maxBrokers ?? 1;
+    this.#etcdEndpoints = options.etcdEndpoints ?? null;
   }
 
   readonly steps: Step[] = [
     {
       name: 'CheckSupported',
       run: async (ctx) => {
-        if (ctx.desired.brokers > this.#maxBrokers) {
-          ctx.status.conditions = setCondition(ctx.status.conditions, { type: 'NotSupported', status: 'True', reason: 'ReplicationNotAvailable', message: `${ctx.desired.brokers} brokers need broker replication, which is not built yet; at most ${this.#maxBrokers} is supported` }, ctx.now());
+        if (ctx.desired.brokers > 1 && !ctx.spec.cluster) {
+          ctx.status.conditions = setCondition(ctx.status.conditions, { type: 'NotSupported', status: 'True', reason: 'EtcdNotConfigured', message: `${ctx.desired.brokers} brokers form a replicated cluster coordinated through etcd, and this operator has no etcd (set ETCD_ENDPOINTS); without it only 1-broker instances run` }, ctx.now());
           ctx.status.phase = 'Failed';
-          return wait(60_000, 'NotSupported', 'instance shape not supported yet');
+          return wait(60_000, 'NotSupported', 'multi-broker instances need etcd');
         }
         ctx.status.conditions = ctx.status.conditions.filter((c) => c.type !== 'NotSupported');
+        return go;
+      },
+    },
+    {
+      // Brokers are only removed when no partition has a replica on them: the operator does not move
+      // replicas (no partition reassignment yet), and removing a replica's broker loses that copy.
+      name: 'CheckScaleDown',
+      run: async (ctx) => {
+        const current = await ctx.runtime.observe(ctx.desired.id);
+        const surplus = (current?.brokers ?? []).filter((b) => b.nodeId > ctx.desired.brokers).map((b) => b.nodeId);
+        if (surplus.length === 0 || !ctx.spec.cluster) {
+          ctx.status.conditions = ctx.status.conditions.filter((c) => c.type !== 'ScaleDownBlocked');
+          return go;
+        }
+        const bootstrap = current!.brokers.filter((b) => b.ready).map((b) => b.address);
+        // Topics the control plane deleted go later in this pass; their replicas do not count.
+        const going = new Set(ctx.desired.deletedTopics);
+        const blocking = await withAdmin(bootstrap, async (admin) => (await admin.metadata(null)).topics.filter((t) => !going.has(t.name)).flatMap((t) => t.partitions.filter((p) => p.replicas.some((r) => surplus.includes(r))).map((p) => `${t.name}-${p.partition}`)));
+        if (blocking.length > 0) {
+          ctx.status.conditions = setCondition(ctx.status.conditions, { type: 'ScaleDownBlocked', status: 'True', reason: 'ReplicasOnRemovedBrokers', message: `brokers ${surplus.join(', ')} hold replicas of ${blocking.length} partition(s) (${blocking.slice(0, 5).join(', ')}${blocking.length > 5 ? ', …' : ''}); the operator does not move replicas, so it keeps them: delete those topics or keep ${Math.max(...surplus)} brokers` }, ctx.now());
+          return wait(60_000, 'ScaleDownBlocked', 'removing brokers would drop partition replicas');
+        }
+        ctx.status.conditions = ctx.status.conditions.filter((c) => c.type !== 'ScaleDownBlocked');
         return go;
       },
     },
@@ -65,32 +90,68 @@ export class InstanceReconciler {
       name: 'WaitForBrokers',
       run: async (ctx) => {
         const obs = (ctx.observation = await ctx.runtime.observe(ctx.desired.id));
-        const ready = obs?.brokers.filter((b) => b.ready).length ?? 0;
+        const brokers = obs?.brokers ?? [];
+        let ready = brokers.filter((b) => b.ready).length;
+        let detail = '';
+        if (ctx.spec.cluster && ready === ctx.desired.brokers) {
+          // Accepting connections is not enough in a cluster: every broker must answer Metadata that
+          // names all brokers of the instance (registered in etcd) and an elected controller.
+          const views = await Promise.all(brokers.map((b) => withAdmin([b.address], (admin) => admin.metadata([])).catch(() => null)));
+          const complete = views.filter((v) => v && v.controllerId >= 0 && v.brokers.length === ctx.desired.brokers);
+          ready = complete.length;
+          if (ready < ctx.desired.brokers) detail = ' (registered in the cluster with a controller)';
+        }
         const healthy = ready === ctx.desired.brokers;
-        ctx.status.conditions = setCondition(ctx.status.conditions, { type: 'BrokersHealthy', status: healthy ? 'True' : 'False', reason: healthy ? 'AllReady' : 'WaitingForBrokers', message: `${ready} of ${ctx.desired.brokers} brokers ready` }, ctx.now());
-        return healthy ? go : wait(1_000, 'WaitingForBrokers', `${ready} of ${ctx.desired.brokers} brokers ready`);
+        const message = `${ready} of ${ctx.desired.brokers} brokers ready${detail}`;
+        ctx.status.conditions = setCondition(ctx.status.conditions, { type: 'BrokersHealthy', status: healthy ? 'True' : 'False', reason: healthy ? 'AllReady' : 'WaitingForBrokers', message }, ctx.now());
+        return healthy ? go : wait(1_000, 'WaitingForBrokers', message);
       },
     },
     {
       name: 'RollBrokerConfig',
       run: async (ctx) => {
-        // One broker at a time, waiting for it to be ready again before the next.
-        const stale = ctx.observation?.brokers.find((b) => b.configHash !== ctx.spec.configHash);
-        if (!stale) return go;
-        ctx.status.events.push(`rolling restart: broker ${stale.nodeId} picks up new settings`);
-        await ctx.runtime.restartBroker(ctx.spec, stale.nodeId);
-        return wait(500, 'RollingRestart', `broker ${stale.nodeId} restarted with new settings`);
+        // One broker at a time. In a cluster, a broker is restarted only once every partition is
+        // fully replicated again (ISR == replicas) and its restart leaves each of its partitions
+        // at least min.insync.replicas in-sync replicas; SIGTERM makes it hand its leaderships over
+        // first (controlled shutdown), so producers with retries see no failed request.
+        const stale = ctx.observation?.brokers.filter((b) => b.configHash !== ctx.spec.configHash) ?? [];
+        const rolling = ctx.status.conditions.some((c) => c.type === 'RollingRestart' && c.status === 'True');
+        if (stale.length === 0) {
+          // The roll is over once the last restarted broker is back in every ISR.
+          if (rolling && ctx.spec.cluster) {
+            const under = await withAdmin(ctx.observation!.bootstrapServers, async (admin) => underReplicated((await admin.metadata(null)).topics));
+            if (under) return wait(1_000, 'WaitingForReplicas', `${under}; the rolling restart ends once every ISR is full`);
+          }
+          ctx.status.conditions = ctx.status.conditions.filter((c) => c.type !== 'RollingRestart');
+          return go;
+        }
+        let plan: RollPlan = { action: 'restart', nodeId: stale[0]!.nodeId, warnings: [] };
+        if (ctx.spec.cluster) {
+          plan = await withAdmin(ctx.observation!.bootstrapServers, async (admin) => {
+            const metadata = await admin.metadata(null);
+            const first = planRoll(stale.map((b) => b.nodeId), metadata.topics, new Map());
+            if (first.action === 'wait') return first;
+            // Topic configs only once a restart is due, and only of the topics the broker holds.
+            const minIsr = new Map<string, number>();
+            for (const t of metadata.topics.filter((x) => x.partitions.some((p) => p.replicas.includes(first.nodeId)))) {
+              const value = (await admin.describeTopicConfigs(t.name).catch(() => null))?.['min.insync.replicas']?.value;
+              minIsr.set(t.name, Number(value ?? ctx.spec.brokerConfig['min.insync.replicas'] ?? 1));
+            }
+            return planRoll(stale.map((b) => b.nodeId), metadata.topics, minIsr);
+          });
+        }
+        if (plan.action === 'wait') return wait(1_000, 'WaitingForReplicas', plan.reason);
+        for (const w of plan.warnings) ctx.status.events.push(w);
+        ctx.status.events.push(`rolling restart: broker ${plan.nodeId} picks up new settings`);
+        ctx.status.conditions = setCondition(ctx.status.conditions, { type: 'RollingRestart', status: 'True', reason: 'InProgress', message: `broker ${plan.nodeId} restarting with new settings; ${stale.length - 1} more after it` }, ctx.now());
+        await ctx.runtime.restartBroker(ctx.spec, plan.nodeId);
+        return wait(1_000, 'RollingRestart', `broker ${plan.nodeId} restarted with new settings; ${stale.length - 1} to go`);
       },
     },
     {
       name: 'ReconcileTopics',
       run: async (ctx) => {
-        const admin = await KafkaAdminClient.connect(ctx.observation!.bootstrapServers[0]!, { clientId: 'tributary-operator' });
-        try {
-          await reconcileTopics(admin, ctx);
-        } finally {
-          admin.close();
-        }
+        await withAdmin(ctx.observation!.bootstrapServers, (admin) => reconcileTopics(admin, ctx));
         return go;
       },
     },
@@ -98,12 +159,9 @@ export class InstanceReconciler {
       name: 'ReconcileAccess',
       run: async (ctx) => {
         if (!ctx.desired.access) return go;
-        const admin = await KafkaAdminClient.connect(ctx.observation!.bootstrapServers[0]!, { clientId: 'tributary-operator' });
-        try {
-          await reconcileAccess(admin, ctx, ctx.desired.access);
-        } finally {
-          admin.close();
-        }
+        // Once: in a cluster the brokers keep SCRAM credentials, ACLs and quotas in etcd, so what one
+        // broker is told every broker applies.
+        await withAdmin(ctx.observation!.bootstrapServers, (admin) => reconcileAccess(admin, ctx, ctx.desired.access!));
         return go;
       },
     },
@@ -116,9 +174,11 @@ export class InstanceReconciler {
       await this.#runtime.deleteCluster(desired.id);
       return { status: { ...status, phase: 'Deleted', bootstrapServers: [], saslBootstrapServers: [], brokers: [], observedGeneration: desired.generation }, requeueAfterMs: null };
     }
+    const cluster = this.#etcdEndpoints ? { etcdEndpoints: this.#etcdEndpoints, clusterId: desired.id } : null;
+    const brokerConfig = cluster ? clusterSettings(desired.brokers, desired.brokerConfig) : desired.brokerConfig;
     const ctx: StepContext = {
       desired,
-      spec: { instanceId: desired.id, brokers: desired.brokers, brokerConfig: desired.brokerConfig, configHash: configHash(desired.brokerConfig) },
+      spec: { instanceId: desired.id, brokers: desired.brokers, brokerConfig, configHash: configHash(brokerConfig), cluster },
       runtime: this.#runtime,
       observation: null,
       status,
@@ -156,6 +216,26 @@ export class InstanceReconciler {
     ctx.status.saslBootstrapServers = ctx.observation.saslBootstrapServers;
     ctx.status.brokers = ctx.observation.brokers.map((b) => ({ nodeId: b.nodeId, address: b.address, ready: b.ready, restarts: b.restarts }));
   }
+}
+
+/** Runs `work` with an admin client on the first of `bootstrap` that accepts a connection. */
+async function withAdmin<T>(bootstrap: string[], work: (admin: KafkaAdminClient) => Promise<T>): Promise<T> {
+  let lastError: unknown = new Error('no broker address to connect to');
+  for (const address of bootstrap) {
+    let admin: KafkaAdminClient;
+    try {
+      admin = await KafkaAdminClient.connect(address, { clientId: 'tributary-operator', timeoutMs: 10_000 });
+    } catch (err) {
+      lastError = err;
+      continue;
+    }
+    try {
+      return await work(admin);
+    } finally {
+      admin.close();
+    }
+  }
+  throw lastError;
 }
 
 /** SCRAM users, ACLs and quotas made equal to the control plane's, through the admin protocol. */

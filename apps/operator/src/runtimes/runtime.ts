@@ -10,6 +10,11 @@ export interface BrokerClusterSpec {
   brokerConfig: Record<string, string>;
   /** A hash of everything whose change needs a broker restart; a change triggers a rolling restart. */
   configHash: string;
+  /**
+   * How the brokers form one replicated cluster: through etcd, with the instance id as cluster id.
+   * Null: standalone brokers (only a 1-broker instance can run that way).
+   */
+  cluster?: { etcdEndpoints: string; clusterId: string } | null;
 }
 
 export interface BrokerObservation {

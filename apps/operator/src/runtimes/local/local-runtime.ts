@@ -14,7 +14,7 @@ export interface LocalRuntimeOptions {
   /** Extra flags for every broker, e.g. ['--etcd-endpoints', 'http://127.0.0.1:2379']. */
   extraBrokerArgs?: (spec: BrokerClusterSpec) => string[];
   host?: string;
-  /** SIGTERM grace before SIGKILL; controlled shutdown needs a few seconds. */
+  /** SIGTERM grace before SIGKILL; controlled shutdown may take up to the broker's controlled.shutdown.timeout.ms (15 s). */
   stopGraceMs?: number;
 }
 
@@ -30,7 +30,7 @@ export class LocalRuntime implements BrokerRuntime {
   readonly #locks = new Map<string, Promise<unknown>>();
 
   constructor(options: LocalRuntimeOptions) {
-    this.#options = { host: '127.0.0.1', stopGraceMs: 15_000, ...options };
+    this.#options = { host: '127.0.0.1', stopGraceMs: 30_000, ...options };
   }
 
   instanceDir(instanceId: string): string {
@@ -141,6 +141,8 @@ export class LocalRuntime implements BrokerRuntime {
       '--set', 'super.users=User:ANONYMOUS',
       '--set', 'sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512',
       ...Object.entries(spec.brokerConfig).flatMap(([key, value]) => ['--set', `${key}=${value}`]),
+      // Brokers of one instance register in etcd under the instance id and elect a controller there.
+      ...(spec.cluster ? ['--etcd-endpoints', spec.cluster.etcdEndpoints, '--cluster-id', spec.cluster.clusterId] : []),
       ...(this.#options.extraBrokerArgs?.(spec) ?? []),
     ];
     // The marker lets a later operator tell its broker from an unrelated process that reused the pid.

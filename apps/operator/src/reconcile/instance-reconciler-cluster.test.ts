@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaAdminClient } from '@tributary/kafka-admin';
+import { startEtcd, type TestEtcd } from '@tributary/testkit';
+import { LocalRuntime } from '../runtimes/local/local-runtime.ts';
+import { conditionStatus } from '../status/conditions.ts';
+import type { DesiredInstance, InstanceStatus } from './desired-instance.ts';
+import { InstanceReconciler } from './instance-reconciler.ts';
+
+// The reconciler with etcd configured, against the local runtime running real tributary-broker
+// processes that form one replicated cluster per instance.
+const brokerBin = resolve(import.meta.dirname, '../../../../node_modules/.bin/tributary-broker');
+let root: string;
+let etcd: TestEtcd;
+let runtime: LocalRuntime;
+let reconciler: InstanceReconciler;
+const ID = 'ins-cluster1';
+
+beforeAll(async () => {
+  etcd = await startEtcd();
+  root = mkdtempSync(join(tmpdir(), 'tributary-reconcile-cluster-'));
+  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, brokerBin], stopGraceMs: 30_000 });
+  reconciler = new InstanceReconciler(runtime, { etcdEndpoints: etcd.endpoint });
+}, 60_000);
+afterAll(async () => {
+  await runtime?.deleteCluster(ID);
+  await runtime?.deleteCluster('ins-standalone2');
+  await etcd?.stop();
+  if (root) rmSync(root, { recursive: true, force: true });
+}, 120_000);
+
+/** Reconciles until done, as the job queue would by requeueing; bounded. Events and wait reasons of every pass are kept. */
+async function converge(r: InstanceReconciler, desired: DesiredInstance, status: InstanceStatus | null, passes = 240): Promise<InstanceStatus & { reasons: string[] }> {
+  let current = status;
+  const events: string[] = [];
+  const reasons: string[] = [];
+  for (let i = 0; i < passes; i++) {
+    const { status: next, requeueAfterMs } = await r.reconcile(desired, current);
+    current = next;
+    events.push(...next.events);
+    if (requeueAfterMs === null) return { ...current, events, reasons };
+    reasons.push(next.conditions.find((c) => c.type === 'Ready')?.reason ?? '');
+    await new Promise((res) => setTimeout(res, Math.min(requeueAfterMs, 500)));
+  }
+  throw new Error(`did not converge: ${JSON.stringify(current?.conditions)}`);
+}
+
+async function withAdmin<T>(bootstrap: string, fn: (admin: KafkaAdminClient) => Promise<T>): Promise<T> {
+  const admin = await KafkaAdminClient.connect(bootstrap, { timeoutMs: 10_000 });
+  try {
+    return await fn(admin);
+  } finally {
+    admin.close();
+  }
+}
+
+const base: DesiredInstance = {
+  id: ID,
+  generation: 1,
+  brokers: 3,
+  brokerConfig: { 'group.initial.rebalance.delay.ms': '0' },
+  topics: [{ name: 'orders', partitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }],
+  deletedTopics: [],
+  deleting: false,
+};
+
+describe('InstanceReconciler with etcd (3 real brokers)', () => {
+  let status: InstanceStatus;
+
+  it('keeps multi-broker instances NotSupported when the operator has no etcd, starting nothing', { timeout: 30_000 }, async () => {
+    const standalone = new InstanceReconciler(runtime);
+    const { status: s, requeueAfterMs } = await standalone.reconcile({ ...base, id: 'ins-standalone2', brokers: 2 }, null);
+    expect(s.phase).toBe('Failed');
+    expect(s.conditions.find((c) => c.type === 'NotSupported')).toMatchObject({ status: 'True', reason: 'EtcdNotConfigured' });
+    expect(requeueAfterMs).toBe(60_000);
+    expect(await runtime.observe('ins-standalone2')).toBeNull();
+  });
+
+  it('brings 3 brokers up as one cluster with an RF 3 topic and all brokers in status', { timeout: 180_000 }, async () => {
+    status = await converge(reconciler, base, null);
+    expect(status).toMatchObject({ phase: 'Running', observedGeneration: 1 });
+    expect(conditionStatus(status.conditions, 'BrokersHealthy')).toBe('True');
+    expect(status.bootstrapServers).toHaveLength(3);
+    expect(status.brokers.map((b) => b.nodeId)).toEqual([1, 2, 3]);
+    // Every broker sees the whole cluster and the same controller; the cluster id is the instance id.
+    const views = await Promise.all(status.bootstrapServers.map((b) => withAdmin(b, (a) => a.metadata(['orders']))));
+    for (const v of views) {
+      expect(v.clusterId).toBe(ID);
+      expect(v.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3]);
+      expect(v.controllerId).toBe(views[0]!.controllerId);
+      expect(v.topics[0]!.partitions.map((p) => [...p.replicas].sort())).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+    }
+  });
+
+  it('scales up: a 4th broker joins, existing partitions keep their replicas, new topics may use it', { timeout: 180_000 }, async () => {
+    const grown = { ...base, generation: 2, brokers: 4, topics: [...base.topics, { name: 'wide', partitions: 4, replicationFactor: 4, configs: {} }] };
+    status = await converge(reconciler, grown, status);
+    expect(status).toMatchObject({ phase: 'Running', observedGeneration: 2 });
+    expect(status.brokers.map((b) => b.nodeId)).toEqual([1, 2, 3, 4]);
+    // 3 → 4 brokers leaves the replication settings (min(3, N)) alone: no rolling restart.
+    expect(status.events.filter((e) => e.startsWith('rolling restart'))).toEqual([]);
+    const md = await withAdmin(status.bootstrapServers[0]!, (a) => a.metadata(['orders', 'wide']));
+    expect(md.brokers).toHaveLength(4);
+    expect(md.topics.find((t) => t.name === 'orders')!.partitions.every((p) => !p.replicas.includes(4))).toBe(true);
+    expect(md.topics.find((t) => t.name === 'wide')!.partitions.every((p) => p.replicas.includes(4))).toBe(true);
+
+    // Scaling back to 3 would drop replicas of `wide` held by broker 4: refused, broker 4 kept.
+    const shrunk = { ...grown, generation: 3, brokers: 3 };
+    const { status: blocked, requeueAfterMs } = await reconciler.reconcile(shrunk, status);
+    expect(requeueAfterMs).toBe(60_000);
+    expect(blocked.conditions.find((c) => c.type === 'ScaleDownBlocked')).toMatchObject({ status: 'True', reason: 'ReplicasOnRemovedBrokers' });
+    expect((await runtime.observe(ID))!.brokers.map((b) => b.nodeId)).toEqual([1, 2, 3, 4]);
+
+    // Once the topic is gone, nothing lives on broker 4 and it is removed.
+    status = await converge(reconciler, { ...shrunk, topics: base.topics, deletedTopics: ['wide'] }, blocked);
+    expect(status.conditions.some((c) => c.type === 'ScaleDownBlocked')).toBe(false);
+    expect(status.brokers.map((b) => b.nodeId)).toEqual([1, 2, 3]);
+  });
+
+  it('rolls a setting change one broker at a time and ends with every ISR full', { timeout: 300_000 }, async () => {
+    const before = (await runtime.observe(ID))!.brokers.map((b) => b.configHash);
+    const rolled = await converge(reconciler, { ...base, generation: 4, brokerConfig: { ...base.brokerConfig, 'log.retention.ms': '7200000' } }, status);
+    status = rolled;
+    expect(status).toMatchObject({ phase: 'Running', observedGeneration: 4 });
+    expect(status.conditions.some((c) => c.type === 'RollingRestart')).toBe(false);
+    expect(status.events.filter((e) => e.startsWith('rolling restart'))).toEqual([1, 2, 3].map((n) => `rolling restart: broker ${n} picks up new settings`));
+    const after = (await runtime.observe(ID))!.brokers;
+    expect(after.every((b) => b.configHash !== null && !before.includes(b.configHash))).toBe(true);
+    expect(rolled.reasons.filter((r) => r === 'RollingRestart')).toHaveLength(3);
+    // Running again only once the last restarted broker is back in every ISR.
+    const md = await withAdmin(status.bootstrapServers[0]!, (a) => a.metadata(null));
+    expect(md.topics.flatMap((t) => t.partitions).every((p) => p.isr.length === p.replicas.length)).toBe(true);
+  });
+});
