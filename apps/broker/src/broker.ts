@@ -84,6 +84,7 @@ export class Broker {
           leaderRebalanceIntervalMs: config.settings['auto.leader.rebalance.enable'] === 'true' ? settingNumber(config, 'leader.imbalance.check.interval.seconds') * 1000 : 0,
           internalTopics: [{ name: OFFSETS_TOPIC, partitions: 1, replicationFactor: settingNumber(config, 'offsets.topic.replication.factor'), configs: { 'cleanup.policy': 'compact' } }],
           onChange: () => this.#ctx.replicas.reconcile(),
+          probePeers: config.settings['tributary.peer.probe.enable'] === 'true',
         })
       : null;
     this.#etcd = etcd;
@@ -216,6 +217,7 @@ export class Broker {
     if (this.#etcd && this.config.settings['controlled.shutdown.enable'] === 'true') {
       await this.#etcd.controlledShutdown(() => this.#ctx.replicas.ledPartitions().length, settingNumber(this.config, 'controlled.shutdown.timeout.ms'));
     }
+    this.#etcd?.beginStop();
     if (this.#flushTimer) clearInterval(this.#flushTimer);
     this.#ctx.replicas.stop();
     await this.#fetcher?.stop();

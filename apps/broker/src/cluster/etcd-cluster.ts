@@ -9,6 +9,7 @@ import type { BrokerInfo, ClusterMetadata, NewTopic, PartitionInfo } from './clu
 import { ClusterView, clusterPrefix, keys, type BrokerRecord, type PartitionRecord, type TopicRecord } from './cluster-view.ts';
 import { planPartitionChanges } from './controller-plan.ts';
 import { assignReplicas } from './replica-assignment.ts';
+import { PeerProbe } from './peer-probe.ts';
 
 export interface EtcdClusterOptions {
   endpoints: string[];
@@ -29,6 +30,8 @@ export interface EtcdClusterOptions {
   internalTopics: { name: string; partitions: number; replicationFactor: number; configs: Record<string, string> }[];
   /** Called (coalesced) after the view changed: the broker re-applies roles. */
   onChange: () => void;
+  /** Declare a peer dead as soon as its port refuses connections (peer-probe.ts), not only when its lease expires. */
+  probePeers: boolean;
 }
 
 const OPS_PER_TXN = 100; // etcd's default --max-txn-ops is 128
@@ -57,11 +60,27 @@ export class EtcdCluster implements ClusterMetadata {
   #stopped = false;
   #shuttingDown = false;
   readonly #viewListeners = new Set<() => void>();
+  /** Lease of each broker's registration: revoking it removes a broker the probe found dead. */
+  readonly #brokerLeases = new Map<number, string>();
+  readonly #probe: PeerProbe | null;
 
   constructor(options: EtcdClusterOptions) {
     this.#o = options;
     this.#client = new Etcd3({ hosts: options.endpoints, dialTimeout: 5000 });
     this.#ns = this.#client.namespace(clusterPrefix(options.clusterId));
+    this.#probe = options.probePeers ? new PeerProbe({ nodeId: options.nodeId, listenerName: options.interBrokerListener, onDead: (id) => void this.#revokeDead(id) }) : null;
+  }
+
+  /** A peer's process is gone: revoke its lease now, which removes its registration for everyone. */
+  async #revokeDead(nodeId: number): Promise<void> {
+    const lease = this.#brokerLeases.get(nodeId);
+    if (!lease || this.#stopped) return;
+    this.#o.logger.log('warn', 'peer refuses connections; revoking its registration', { peer: nodeId });
+    try {
+      await this.#ns.leaseClient.leaseRevoke({ ID: lease });
+    } catch {
+      // Already revoked (by another broker, or it expired): nothing to do.
+    }
   }
 
   get isController(): boolean {
@@ -90,7 +109,7 @@ export class EtcdCluster implements ClusterMetadata {
     this.#lease = lease;
     this.#leaseId = await lease.grant();
     lease.on('lost', (err) => {
-      if (this.#stopped || lease !== this.#lease) return;
+      if (this.#stopped || this.#shuttingDown || lease !== this.#lease) return;
       this.#o.logger.log('warn', 'etcd lease lost; registering again', { error: err.message });
       this.#controllerEpoch = null;
       void this.#register().catch((e: unknown) => this.#o.logger.log('error', 'etcd registration failed', { error: String(e) }));
@@ -120,6 +139,11 @@ export class EtcdCluster implements ClusterMetadata {
   #applyKv(kv: IKeyValue, deleted: boolean): void {
     const key = kv.key.toString();
     this.view.apply(key, deleted ? null : kv.value.toString(), kv.mod_revision, kv.create_revision);
+    if (key.startsWith('brokers/')) {
+      const id = Number(key.slice('brokers/'.length));
+      if (deleted) this.#brokerLeases.delete(id);
+      else if (kv.lease && kv.lease !== '0') this.#brokerLeases.set(id, kv.lease);
+    }
     if (key === keys.controller) {
       // Another broker's key (or none): whatever we believed, we are not the controller of that epoch.
       if (this.view.controller?.epoch !== this.#controllerEpoch) this.#controllerEpoch = null;
@@ -136,6 +160,7 @@ export class EtcdCluster implements ClusterMetadata {
       this.#changeQueued = false;
       if (this.#stopped) return;
       this.#syncTopics();
+      this.#probe?.update(this.brokers());
       this.#o.onChange();
       for (const l of this.#viewListeners) l();
       if (this.isController) void this.#runController(false);
@@ -419,8 +444,14 @@ export class EtcdCluster implements ClusterMetadata {
     return true;
   }
 
+  /** The broker is about to close its listeners: peers will see it go; losing the lease now is expected. */
+  beginStop(): void {
+    this.#shuttingDown = true;
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#probe?.stop();
     if (this.#rebalanceTimer) clearInterval(this.#rebalanceTimer);
     try {
       await this.#watcher?.cancel();

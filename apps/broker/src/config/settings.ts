@@ -40,6 +40,7 @@ export const SETTINGS = {
   'replica.fetch.max.bytes': { type: 'int', default: String(1024 * 1024), min: 1, doc: 'Bytes per partition a follower fetch asks for.' },
   'inter.broker.listener.name': { type: 'string', default: '', doc: 'Listener followers use to reach leaders (default: the first listener).' },
   'broker.session.timeout.ms': { type: 'long', default: '3000', min: 1000, doc: 'etcd lease of a broker: it is dead to the cluster this long after its last renewal (whole seconds).' },
+  'tributary.peer.probe.enable': { type: 'boolean', default: 'true', doc: 'Declare a broker dead as soon as its port refuses connections after a connection to it closed (a killed or crashed process), not only when its etcd lease expires.' },
   'controlled.shutdown.enable': { type: 'boolean', default: 'true', doc: 'On SIGTERM, have the controller move leadership away before stopping.' },
   'controlled.shutdown.timeout.ms': { type: 'long', default: '15000', min: 0, doc: 'Longest wait for leadership to move away during a controlled shutdown.' },
   'auto.leader.rebalance.enable': { type: 'boolean', default: 'true', doc: 'The controller moves leadership back to preferred replicas.' },
