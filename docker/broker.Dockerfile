@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1.7
-# Tributary broker: apps/broker and libs/protocol only. Runs standalone — it knows nothing of the
-# control plane. Build from the repository root:
+# Tributary broker: apps/broker, libs/protocol and libs/kafka-admin (followers fetch from leaders
+# with it). It knows nothing of the control plane. Build from the repository root:
 #   docker build -f docker/broker.Dockerfile -t ghcr.io/tributary/broker:0.1.0 .
 #   docker run --rm -p 9092:9092 -v tributary-data:/var/lib/tributary ghcr.io/tributary/broker:0.1.0
 # In Kubernetes the operator passes its own args (node id from the pod ordinal, advertised listener
@@ -21,8 +21,8 @@ COPY libs/db/package.json libs/db/
 COPY libs/kafka-admin/package.json libs/kafka-admin/
 COPY libs/protocol/package.json libs/protocol/
 COPY libs/testkit/package.json libs/testkit/
-# Only the broker's and the protocol library's production dependencies.
-RUN npm ci --omit=dev --no-audit --no-fund --workspace @tributary/broker --workspace @tributary/protocol
+# Only the production dependencies of the broker and the libraries it uses.
+RUN npm ci --omit=dev --no-audit --no-fund --workspace @tributary/broker --workspace @tributary/protocol --workspace @tributary/kafka-admin
 
 FROM ${NODE_IMAGE}
 RUN apt-get update \
@@ -37,6 +37,7 @@ ENV NODE_ENV=production
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY libs/protocol/ libs/protocol/
+COPY libs/kafka-admin/ libs/kafka-admin/
 COPY apps/broker/ apps/broker/
 COPY docker/broker-healthcheck.mjs /usr/local/lib/tributary/healthcheck.mjs
 RUN ln -s /app/apps/broker/bin/tributary-broker.js /usr/local/bin/tributary-broker \

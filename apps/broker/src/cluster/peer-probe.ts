@@ -20,10 +20,14 @@ interface Peer {
 
 /**
  * A fast failure signal next to the etcd lease: every broker keeps an idle TCP connection to each
- * peer. When that connection closes and two connection attempts in a row are refused, the peer's
- * process is gone (killed, crashed, exited) — the kernel refuses connections to a port nobody
- * listens on — and the broker is declared dead at once instead of after its lease runs out. A hung,
- * paused or partitioned broker does not refuse connections; the lease still covers those.
+ * registered peer. When two connection attempts in a row are refused (after that connection closed,
+ * or from the start), the peer's process is gone (killed, crashed, exited) — brokers listen before
+ * they register, and the kernel refuses connections to a port nobody listens on — and the broker is
+ * declared dead at once instead of after its lease runs out. A hung, paused or partitioned broker
+ * does not refuse connections (attempts time out); the lease still covers those. A firewall that
+ * rejects (rather than drops) traffic between two live brokers looks like a dead peer: the revoked
+ * broker registers again at once, but leadership moves; `tributary.peer.probe.enable=false` turns
+ * the probe off for such networks.
  */
 export class PeerProbe {
   readonly #o: PeerProbeOptions;
