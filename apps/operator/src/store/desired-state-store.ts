@@ -9,6 +9,11 @@ import type { DesiredAccess, DesiredAcl, DesiredInstance, DesiredUser, InstanceS
  */
 export class DesiredStateStore {
   readonly #db: Db;
+  /**
+   * What the last load() of each instance saw: a status pass may mark only those topics, users,
+   * ACLs and quotas done. Anything the API added meanwhile waits for the next pass, which applies it.
+   */
+  readonly #loaded = new Map<string, { topics: { id: string; generation: number }[]; accessIds: string[] }>();
 
   constructor(databaseUrl: string) {
     this.#db = createDb(databaseUrl, { max: 4 });
@@ -27,7 +32,12 @@ export class DesiredStateStore {
   async load(instanceId: string): Promise<{ desired: DesiredInstance; status: InstanceStatus } | null> {
     const row = await this.#db.instance.findUnique({ where: { id: instanceId } });
     if (!row) return null;
-    const topics = await this.#db.topic.findMany({ where: { instanceId }, select: { name: true, partitions: true, replicationFactor: true, configs: true, deletedAt: true } });
+    const topics = await this.#db.topic.findMany({ where: { instanceId }, select: { id: true, generation: true, name: true, partitions: true, replicationFactor: true, configs: true, deletedAt: true } });
+    const accessIds = (await Promise.all([
+      this.#db.kafkaUser.findMany({ where: { instanceId }, select: { id: true } }), this.#db.acl.findMany({ where: { instanceId }, select: { id: true } }),
+      this.#db.clientQuota.findMany({ where: { instanceId }, select: { id: true } }), this.#db.consumerGroupQuota.findMany({ where: { instanceId }, select: { id: true } }),
+    ])).flat().map((o) => o.id);
+    this.#loaded.set(instanceId, { topics: topics.filter((t) => t.deletedAt === null).map((t) => ({ id: t.id, generation: t.generation })), accessIds });
     const spec = specOf(row);
     const split = (s: string | null) => (s ? s.split(',') : []);
     return {
@@ -95,17 +105,19 @@ export class DesiredStateStore {
       });
       const open = { in: ['Pending' as const, 'Running' as const] };
       if (status.phase === 'Running') {
-        await tx.$executeRaw`UPDATE "topic" SET phase = 'Ready', observed_generation = generation WHERE instance_id = ${instanceId} AND deleted_at IS NULL`;
-        // Users, ACLs and quotas are applied in the same pass as the instance: their operations are done too.
-        const objectIds = (await Promise.all([
-          tx.kafkaUser.findMany({ where: { instanceId }, select: { id: true } }), tx.acl.findMany({ where: { instanceId }, select: { id: true } }),
-          tx.clientQuota.findMany({ where: { instanceId }, select: { id: true } }), tx.consumerGroupQuota.findMany({ where: { instanceId }, select: { id: true } }),
-        ])).flat().map((o) => o.id);
+        const loaded = this.#loaded.get(instanceId) ?? { topics: [], accessIds: [] };
+        // Only the topics this pass read (at the generation it read) are Ready; a topic created or
+        // changed since then has not been applied yet.
+        for (const t of loaded.topics) {
+          await tx.$executeRaw`UPDATE "topic" SET phase = 'Ready', observed_generation = generation WHERE id = ${t.id} AND generation = ${t.generation} AND deleted_at IS NULL`;
+        }
+        // Users, ACLs and quotas read by this pass were applied with it: their operations are done.
+        const objectIds = loaded.accessIds;
         if (objectIds.length > 0) await tx.operation.updateMany({ where: { targetId: { in: objectIds }, state: open }, data: { state: 'Succeeded' } });
         // The instance's and its topics' operations up to the generation now running are done.
         await tx.operation.updateMany({ where: { targetId: instanceId, state: open, generation: { lte: status.observedGeneration } }, data: { state: 'Succeeded' } });
         await tx.$executeRaw`UPDATE "operation" o SET state = 'Succeeded', updated_at = now() FROM "topic" t
-          WHERE t.id = o.target_id AND t.instance_id = ${instanceId} AND o.state IN ('Pending', 'Running') AND o.generation <= t.generation`;
+          WHERE t.id = o.target_id AND t.instance_id = ${instanceId} AND o.state IN ('Pending', 'Running') AND o.generation <= t.observed_generation`;
       } else if (status.phase === 'Deleted') {
         await tx.operation.updateMany({ where: { targetId: instanceId, state: open }, data: { state: 'Succeeded' } });
       } else if (failure !== null || status.phase === 'Failed') {
