@@ -22,11 +22,11 @@ const spec: KubeClusterSpec = {
   diskGiB: 10,
   brokerConfig: { 'num.partitions': '6', 'log.retention.ms': '60000', 'auto.create.topics.enable': 'false' },
   configHash: 'h',
-  ports: { kafka: 19092, metrics: 19404 },
+  ports: { kafka: 19092, sasl: 19093, metrics: 19404 },
 };
 
-function runPod(ordinal: number): string[] {
-  const objs = buildInstanceObjects(spec, { apiVersion: 'v1', kind: 'ConfigMap', name: 'o', uid: 'u' });
+function runPod(ordinal: number, over: Partial<KubeClusterSpec> = {}): string[] {
+  const objs = buildInstanceObjects({ ...spec, ...over }, { apiVersion: 'v1', kind: 'ConfigMap', name: 'o', uid: 'u' });
   const sts = objs.find((o) => o.kind === 'StatefulSet')!;
   const cm = objs.find((o) => o.kind === 'ConfigMap')!;
   const container = sts.spec!.template.spec!.containers[0]!;
@@ -56,12 +56,23 @@ describe('broker start command of the StatefulSet', () => {
   it.each([0, 2, 10])('pod ordinal %i starts the broker with node id ordinal + 1, its own advertised name and the ConfigMap settings', (ordinal) => {
     const config = parseArgs(runPod(ordinal));
     expect(config.nodeId).toBe(ordinal + 1);
-    expect(config.listeners).toEqual([{ name: 'PLAINTEXT', host: '0.0.0.0', port: 19092 }]);
-    expect(config.advertisedListeners).toEqual([{ name: 'PLAINTEXT', host: `kafka-ins-1-${ordinal}.kafka-ins-1-brokers.tenants.svc.cluster.local`, port: 19092 }]);
+    const host = `kafka-ins-1-${ordinal}.kafka-ins-1-brokers.tenants.svc.cluster.local`;
+    expect(config.listeners).toEqual([{ name: 'PLAINTEXT', host: '0.0.0.0', port: 19092 }, { name: 'SASL_PLAINTEXT', host: '0.0.0.0', port: 19093 }]);
+    expect(config.advertisedListeners).toEqual([{ name: 'PLAINTEXT', host, port: 19092 }, { name: 'SASL_PLAINTEXT', host, port: 19093 }]);
+    expect(config.settings['super.users']).toBe('User:ANONYMOUS');
+    expect(config.settings['sasl.enabled.mechanisms']).toBe('SCRAM-SHA-256,SCRAM-SHA-512');
+    expect(config.etcdEndpoints).toEqual([]);
     expect(config.metricsPort).toBe(19404);
     expect(config.dataDir).toBe(join(work, String(ordinal), 'data', 'data'));
     expect(config.settings['num.partitions']).toBe('6');
     expect(config.settings['log.retention.ms']).toBe('60000');
     expect(config.settings['auto.create.topics.enable']).toBe('false');
+  });
+
+  it('with etcd, every pod joins the instance cluster: etcd endpoints and the instance id as cluster id', () => {
+    const config = parseArgs(runPod(1, { etcdEndpoints: ['http://etcd-0.etcd:2379', 'http://etcd-1.etcd:2379'] }));
+    expect(config.nodeId).toBe(2);
+    expect(config.etcdEndpoints).toEqual(['http://etcd-0.etcd:2379', 'http://etcd-1.etcd:2379']);
+    expect(config.clusterId).toBe('ins-1');
   });
 });

@@ -72,6 +72,16 @@ describe('kubernetes runtime against the fake API server (real @kubernetes/clien
     expect(status.brokers.map((b) => [b.nodeId, b.running, b.ready])).toEqual([[1, false, false], [2, false, false], [3, false, false]]);
     expect(status.conditions.find((c) => c.type === 'BrokersReady')?.status).toBe('False');
     expect(status.bootstrapServers).toEqual(['kafka-ins-7-bootstrap.tenants.svc.cluster.local:9092']);
+    expect(status.saslBootstrapServers).toEqual(['kafka-ins-7-bootstrap.tenants.svc.cluster.local:9093']);
+  });
+
+  it("passes the reconciler's etcd to the brokers, which then start as one cluster named by the instance id", async () => {
+    await runtime.ensureBrokers(spec({ cluster: { etcdEndpoints: 'http://etcd-a:2379,http://etcd-b:2379', clusterId: 'ins-7' } }));
+    const container = server.get('StatefulSet', NS, 'kafka-ins-7')!.spec.template.spec.containers[0];
+    expect(container.env.find((e: { name: string }) => e.name === 'TRIBUTARY_ETCD_ENDPOINTS').value).toBe('http://etcd-a:2379,http://etcd-b:2379');
+    expect(container.env.find((e: { name: string }) => e.name === 'TRIBUTARY_INSTANCE_ID').value).toBe('ins-7');
+    expect(container.args[2]).toContain('--etcd-endpoints "$TRIBUTARY_ETCD_ENDPOINTS"');
+    expect(container.args[2]).toContain('--cluster-id "$TRIBUTARY_INSTANCE_ID"');
   });
 
   it('is idempotent: applying the same spec again changes nothing', async () => {

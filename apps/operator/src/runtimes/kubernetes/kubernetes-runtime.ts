@@ -42,7 +42,10 @@ export class KubernetesRuntime implements BrokerRuntime {
   }
 
   kubeSpec(spec: BrokerClusterSpec): KubeClusterSpec {
-    return { ...this.#options.placement(spec), instanceId: spec.instanceId, brokers: spec.brokers, brokerConfig: spec.brokerConfig, configHash: spec.configHash };
+    const placement = this.#options.placement(spec);
+    // The reconciler's etcd (spec.cluster) wins over a placement default; the cluster id is the instance id either way.
+    const etcdEndpoints = spec.cluster ? spec.cluster.etcdEndpoints.split(',') : placement.etcdEndpoints;
+    return { ...placement, ...(etcdEndpoints ? { etcdEndpoints } : {}), instanceId: spec.instanceId, brokers: spec.brokers, brokerConfig: spec.brokerConfig, configHash: spec.configHash };
   }
 
   /** Applies every object (idempotent) and returns what the cluster looks like right after. */
@@ -76,11 +79,13 @@ export class KubernetesRuntime implements BrokerRuntime {
     const pods = (await this.#clients.Pod.list(namespace, instanceSelector(instanceId))) as IPod[];
     const container = sts.spec?.template.spec?.containers[0];
     const kafkaPort = container?.ports?.find((p) => p.name === 'kafka')?.containerPort ?? DEFAULT_PORTS.kafka;
+    const saslPort = container?.ports?.find((p) => p.name === 'sasl')?.containerPort;
     const bootstrap = bootstrapAddress({ instanceId, namespace, ports: { kafka: kafkaPort } } as KubeClusterSpec);
+    const saslBootstrap = saslPort === undefined ? null : bootstrapAddress({ instanceId, namespace, ports: { sasl: saslPort } } as KubeClusterSpec, 'sasl');
     // The desired hash is read from the StatefulSet's template, not remembered: an operator restarted
     // mid-rollout still sees which brokers run older settings.
     const desiredConfigHash = sts.spec?.template.metadata?.annotations?.[CONFIG_HASH_ANNOTATION] ?? null;
-    return readClusterStatus({ instanceId, namespace, kafkaPort, bootstrap, desiredConfigHash }, sts, pods);
+    return readClusterStatus({ instanceId, namespace, kafkaPort, bootstrap, saslBootstrap, desiredConfigHash }, sts, pods);
   }
 
   /** Deleting the owner anchor cascades to every owned object, and the StatefulSet's PVC policy deletes the volumes. */

@@ -25,7 +25,10 @@ export interface KubeClusterSpec {
   brokerConfig: Record<string, string>;
   /** Hash of restart-relevant settings; stamped on the pod template so the status can tell stale pods. */
   configHash: string;
-  /** etcd the brokers coordinate through; passed as TRIBUTARY_ETCD_ENDPOINTS. */
+  /**
+   * etcd the brokers coordinate through (TRIBUTARY_ETCD_ENDPOINTS, passed to `--etcd-endpoints`, with
+   * the instance id as `--cluster-id`). Without it brokers run standalone: only 1 broker makes sense.
+   */
   etcdEndpoints?: string[];
   ports?: Partial<BrokerPorts>;
   /** Credentials the operator uses against the cluster (SASL/SCRAM admin), stored in the Secret. */
@@ -42,11 +45,14 @@ export interface KubeClusterSpec {
 }
 
 export interface BrokerPorts {
+  /** PLAINTEXT: the trusted in-cluster endpoint (the operator's; principal ANONYMOUS is a super user). */
   kafka: number;
+  /** SASL_PLAINTEXT: where users log in with SCRAM and their ACLs apply. */
+  sasl: number;
   metrics: number;
 }
 
-export const DEFAULT_PORTS: BrokerPorts = { kafka: 9092, metrics: 9404 };
+export const DEFAULT_PORTS: BrokerPorts = { kafka: 9092, sasl: 9093, metrics: 9404 };
 
 /** The object that owns every other object of an instance, so that deleting it cascades. */
 export interface OwnerRef {

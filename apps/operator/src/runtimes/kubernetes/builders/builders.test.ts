@@ -142,6 +142,7 @@ describe('kubernetes builders', () => {
     expect(c.lifecycle?.preStop?.exec?.command).toEqual(['/bin/sh', '-c', 'sleep 5']);
     expect(c.ports).toEqual([
       { name: 'kafka', containerPort: 9092, protocol: 'TCP' },
+      { name: 'sasl', containerPort: 9093, protocol: 'TCP' },
       { name: 'metrics', containerPort: 9404, protocol: 'TCP' },
     ]);
     expect(pod.securityContext?.runAsNonRoot).toBe(true);
@@ -156,7 +157,8 @@ describe('kubernetes builders', () => {
     const objs = buildInstanceObjects(spec({ ports: { kafka: 19092 } }), owner);
     const c = byKind(objs, 'StatefulSet').spec!.template.spec!.containers[0]!;
     expect(c.ports?.[0]?.containerPort).toBe(19092);
-    expect(c.ports?.[1]?.containerPort).toBe(9404);
+    expect(c.ports?.[1]?.containerPort).toBe(9093);
+    expect(c.ports?.[2]?.containerPort).toBe(9404);
     expect(c.args?.[2]).toContain('PLAINTEXT://0.0.0.0:19092');
     expect(byKind(objs, 'Service', 'kafka-ins-1-bootstrap').spec!.ports![0]!.port).toBe(19092);
     expect(bootstrapAddress(spec({ ports: { kafka: 19092 } }))).toBe('kafka-ins-1-bootstrap.tenants.svc.cluster.local:19092');
@@ -191,10 +193,14 @@ describe('kubernetes builders', () => {
   });
 
   it('start script derives the node id from the ordinal and advertises the per-pod DNS name', () => {
-    const script = brokerStartScript(9092, 9404);
+    const script = brokerStartScript({ kafka: 9092, sasl: 9093, metrics: 9404 });
     expect(script).toContain('ordinal="${POD_NAME##*-}"');
     expect(script).toContain('--node-id "$((ordinal + 1))"');
-    expect(script).toContain('--advertised-listeners "PLAINTEXT://${POD_NAME}.${HEADLESS_SERVICE}.${POD_NAMESPACE}.svc.cluster.local:9092"');
+    expect(script).toContain('--advertised-listeners "PLAINTEXT://${POD_NAME}.${HEADLESS_SERVICE}.${POD_NAMESPACE}.svc.cluster.local:9092,SASL_PLAINTEXT://${POD_NAME}.${HEADLESS_SERVICE}.${POD_NAMESPACE}.svc.cluster.local:9093"');
+    expect(script).not.toContain('--etcd-endpoints');
+    const clustered = brokerStartScript({ kafka: 9092, sasl: 9093, metrics: 9404 }, { clustered: true });
+    expect(clustered).toContain('--etcd-endpoints "$TRIBUTARY_ETCD_ENDPOINTS"');
+    expect(clustered).toContain('--cluster-id "$TRIBUTARY_INSTANCE_ID"');
     expect(script).toContain('--config /etc/tributary/server.properties');
     expect(script).toContain('--metrics-port 9404');
     expect(script.split('\n')[2]).toMatch(/^exec tributary-broker/);
@@ -205,10 +211,13 @@ describe('kubernetes builders', () => {
     const headless = byKind(objs, 'Service', 'kafka-ins-1-brokers').spec!;
     expect(headless.clusterIP).toBe('None');
     expect(headless.publishNotReadyAddresses).toBe(true);
-    expect(headless.ports!.map((p) => p.name)).toEqual(['kafka', 'metrics']);
+    expect(headless.ports!.map((p) => p.name)).toEqual(['kafka', 'sasl', 'metrics']);
     const boot = byKind(objs, 'Service', 'kafka-ins-1-bootstrap').spec!;
     expect(boot.type).toBe('ClusterIP');
-    expect(boot.ports).toEqual([{ name: 'kafka', port: 9092, targetPort: 'kafka', protocol: 'TCP' }]);
+    expect(boot.ports).toEqual([
+      { name: 'kafka', port: 9092, targetPort: 'kafka', protocol: 'TCP' },
+      { name: 'sasl', port: 9093, targetPort: 'sasl', protocol: 'TCP' },
+    ]);
     const sel = byKind(objs, 'StatefulSet').spec!.selector.matchLabels;
     expect(headless.selector).toEqual(sel);
     expect(boot.selector).toEqual(sel);

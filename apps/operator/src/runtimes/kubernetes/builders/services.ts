@@ -21,6 +21,7 @@ export function buildHeadlessService(spec: KubeClusterSpec, owner: OwnerRef): IS
       selector: selectorLabels(spec),
       ports: [
         { name: 'kafka', port: ports.kafka, targetPort: 'kafka', protocol: 'TCP' },
+        { name: 'sasl', port: ports.sasl, targetPort: 'sasl', protocol: 'TCP' },
         { name: 'metrics', port: ports.metrics, targetPort: 'metrics', protocol: 'TCP' },
       ],
     },
@@ -37,12 +38,15 @@ export function buildBootstrapService(spec: KubeClusterSpec, owner: OwnerRef): I
     spec: {
       type: 'ClusterIP',
       selector: selectorLabels(spec),
-      ports: [{ name: 'kafka', port: ports.kafka, targetPort: 'kafka', protocol: 'TCP' }],
+      ports: [
+        { name: 'kafka', port: ports.kafka, targetPort: 'kafka', protocol: 'TCP' },
+        { name: 'sasl', port: ports.sasl, targetPort: 'sasl', protocol: 'TCP' },
+      ],
     },
   };
 }
 
-export function bootstrapAddress(spec: KubeClusterSpec): string {
-  const port = spec.ports?.kafka ?? DEFAULT_PORTS.kafka;
+export function bootstrapAddress(spec: KubeClusterSpec, listener: 'kafka' | 'sasl' = 'kafka'): string {
+  const port = spec.ports?.[listener] ?? DEFAULT_PORTS[listener];
   return `${instanceNames(spec).bootstrap}.${spec.namespace}.svc.cluster.local:${port}`;
 }

@@ -17,21 +17,28 @@ const HOST_KEY = 'kubernetes.io/hostname';
 
 /**
  * The broker's start command. The node id comes from the pod's ordinal (`<sts>-<n>` → n + 1) and the
- * advertised listener is the pod's own name under the headless Service, so a restarted pod keeps
- * both its identity and its address. `exec` hands PID to the broker so SIGTERM reaches it (the image
- * runs tini as PID 1; `args` keeps that ENTRYPOINT).
+ * advertised listeners are the pod's own name under the headless Service, so a restarted pod keeps
+ * both its identity and its address. Two listeners, as the local runtime has: PLAINTEXT (trusted,
+ * in-cluster, the operator's) and SASL_PLAINTEXT (users log in with SCRAM; ACLs apply). With etcd,
+ * the brokers of the instance form one cluster whose id is the instance id. `exec` hands PID to the
+ * broker so SIGTERM (controlled shutdown) reaches it (the image runs tini as PID 1; `args` keeps that
+ * ENTRYPOINT).
  */
-export function brokerStartScript(kafkaPort: number, metricsPort: number): string {
+export function brokerStartScript(ports: { kafka: number; sasl: number; metrics: number }, options: { clustered?: boolean } = {}): string {
+  const host = '${POD_NAME}.${HEADLESS_SERVICE}.${POD_NAMESPACE}.svc.cluster.local';
   return [
     'set -eu',
     'ordinal="${POD_NAME##*-}"',
     'exec tributary-broker \\',
     '  --node-id "$((ordinal + 1))" \\',
-    `  --listeners "PLAINTEXT://0.0.0.0:${kafkaPort}" \\`,
-    `  --advertised-listeners "PLAINTEXT://\${POD_NAME}.\${HEADLESS_SERVICE}.\${POD_NAMESPACE}.svc.cluster.local:${kafkaPort}" \\`,
+    `  --listeners "PLAINTEXT://0.0.0.0:${ports.kafka},SASL_PLAINTEXT://0.0.0.0:${ports.sasl}" \\`,
+    `  --advertised-listeners "PLAINTEXT://${host}:${ports.kafka},SASL_PLAINTEXT://${host}:${ports.sasl}" \\`,
     `  --data-dir ${DATA_DIR}/data \\`,
     `  --config ${CONFIG_DIR}/${SERVER_PROPERTIES} \\`,
-    `  --metrics-port ${metricsPort}`,
+    ...(options.clustered ? ['  --etcd-endpoints "$TRIBUTARY_ETCD_ENDPOINTS" \\', '  --cluster-id "$TRIBUTARY_INSTANCE_ID" \\'] : []),
+    '  --set super.users=User:ANONYMOUS \\',
+    '  --set sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512 \\',
+    `  --metrics-port ${ports.metrics}`,
   ].join('\n');
 }
 
@@ -110,10 +117,11 @@ export function buildStatefulSet(spec: KubeClusterSpec, owner: OwnerRef): IState
               name: 'broker',
               image: spec.image,
               imagePullPolicy: spec.imagePullPolicy ?? 'IfNotPresent',
-              args: ['/bin/sh', '-c', brokerStartScript(ports.kafka, ports.metrics)],
+              args: ['/bin/sh', '-c', brokerStartScript(ports, { clustered: (spec.etcdEndpoints?.length ?? 0) > 0 })],
               env: env(spec),
               ports: [
                 { name: 'kafka', containerPort: ports.kafka, protocol: 'TCP' },
+                { name: 'sasl', containerPort: ports.sasl, protocol: 'TCP' },
                 { name: 'metrics', containerPort: ports.metrics, protocol: 'TCP' },
               ],
               resources: brokerResources(spec),
