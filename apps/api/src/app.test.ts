@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { JOBS, QUEUES, ReconcileInstanceJobSchema, ReconcileTopicJobSchema } from '@tributary/contracts';
 import { buildApp } from './app.ts';
 import { createReconcileQueue, type ReconcileQueue } from './jobs/queue.ts';
-import { generateApiKey } from './plugins/auth.ts';
+import { generateApiKey, hashApiKey } from './plugins/auth.ts';
 import { PrismaStore } from './store/prisma-store.ts';
 import { startTestServices, type TestServices } from '@tributary/testkit';
 import { ensureBootstrapKey } from './bootstrap.ts';
@@ -400,6 +400,11 @@ describe('billing, accounts and API keys', () => {
     expect((await call('DELETE', `/v1/api-keys/${id}`, keys.adminB)).statusCode).toBe(404);
     expect((await call('DELETE', `/v1/api-keys/${id}`, keys.adminA)).statusCode).toBe(200);
     expect((await call('GET', '/v1/instances', secret)).statusCode).toBe(401);
+    // Both changes are audited with the acting key; the failed attempts left nothing.
+    const audit = await store.db.auditEvent.findMany({ where: { targetId: id }, orderBy: { id: 'asc' } });
+    const adminA = await store.findApiKeyByHash(hashApiKey(keys.adminA));
+    expect(audit.map((a) => [a.action, a.targetType, a.keyId])).toEqual([['api-key.create', 'api-key', adminA!.keyId], ['api-key.revoke', 'api-key', adminA!.keyId]]);
+    expect(JSON.stringify(audit.map((a) => a.detail))).not.toContain(secret);
   });
   it('accounts: own account for tenants; platform admins create accounts and mint their keys', async () => {
     const own = (await call('GET', '/v1/accounts', keys.adminA)).json();
@@ -407,6 +412,7 @@ describe('billing, accounts and API keys', () => {
     expect((await call('POST', '/v1/accounts', keys.adminA, { name: 'C' })).statusCode).toBe(403);
     const c = await call('POST', '/v1/accounts', PLATFORM_KEY, { name: 'C', email: 'c@example.com' });
     expect(c.statusCode).toBe(201);
+    expect(await store.db.auditEvent.count({ where: { action: 'account.create', targetId: c.json().id, accountId: 'acc-bootstrap' } })).toBe(1);
     const key = await call('POST', '/v1/api-keys', PLATFORM_KEY, { name: 'c-admin', role: 'admin', accountId: c.json().id });
     expect(key.json().accountId).toBe(c.json().id);
     expect((await call('GET', '/v1/accounts', key.json().secret)).json().items.map((a: { name: string }) => a.name)).toEqual(['C']);

@@ -83,7 +83,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app
     schema: { summary: 'Create an account (platform admins only)', tags: ['accounts'], body: AccountCreateSchema, response: { 201: AccountSchema, ...WRITE_ERRORS } },
   }, async (request, reply) => {
     if (!isPlatformAdmin(principalOf(request))) throw new ApiError('forbidden', 'only platform admins create accounts');
-    const a = await store.insertAccount(request.body.name, request.body.email ?? null);
+    const a = await store.insertAccount(request.body.name, request.body.email ?? null, principalOf(request));
     reply.code(201).header('location', `/v1/accounts/${a.id}`);
     return presentAccount(a);
   });
@@ -106,7 +106,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app
       if ((await store.listAccounts(accountId, { limit: 1 })).items.length === 0) throw notFound('account');
     }
     const k = generateApiKey();
-    const row = await store.insertApiKey(accountId, request.body.name, request.body.role, k.prefix, k.hash);
+    const row = await store.insertApiKey(accountId, request.body.name, request.body.role, k.prefix, k.hash, p);
     reply.code(201);
     return { ...presentKey(row), secret: k.key };
   });
@@ -114,7 +114,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app
     config: { roles: ['admin'] },
     schema: { summary: 'Revoke an API key', tags: ['api-keys'], params: z.strictObject({ id: z.string().min(1).max(64) }), response: { 200: ApiKeySchema, ...WRITE_ERRORS } },
   }, async (request) => {
-    const row = await store.revokeApiKey(principalOf(request).accountId, request.params.id);
+    const row = await store.revokeApiKey(principalOf(request).accountId, request.params.id, principalOf(request));
     if (!row) throw notFound('API key');
     return presentKey(row);
   });

@@ -52,10 +52,11 @@ export interface Store {
   deleteObject(p: Principal, object: ObjectRow, expectedVersion?: number): Promise<{ object: ObjectRow; operation: Operation }>;
 
   listAccounts(accountId: string | null, f: ListFilter): Promise<Page<AccountRow>>;
-  insertAccount(name: string, email: string | null): Promise<AccountRow>;
+  /** Account and API-key changes made through the API (`actor`) leave an AuditEvent in the same transaction. */
+  insertAccount(name: string, email: string | null, actor: Principal): Promise<AccountRow>;
   listApiKeys(accountId: string, f: ListFilter): Promise<Page<ApiKeyRow>>;
-  insertApiKey(accountId: string, name: string, role: Role, prefix: string, hash: string): Promise<ApiKeyRow>;
-  revokeApiKey(accountId: string, id: string): Promise<ApiKeyRow | null>;
+  insertApiKey(accountId: string, name: string, role: Role, prefix: string, hash: string, actor: Principal): Promise<ApiKeyRow>;
+  revokeApiKey(accountId: string, id: string, actor: Principal): Promise<ApiKeyRow | null>;
   listUsage(accountId: string, f: { limit: number; cursor?: string | undefined; instanceId?: string | undefined; from?: string | undefined; to?: string | undefined }): Promise<Page<UsageRow>>;
   listInvoices(accountId: string, f: ListFilter): Promise<Page<InvoiceRow>>;
 
