@@ -5,7 +5,8 @@
  * Partial unique indexes (see src/partial-indexes.ts) are added to the generated file by hand.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServices } from '@tributary/testkit';
 import { MIGRATIONS_DIR } from '../src/migrate.ts';
@@ -19,18 +20,22 @@ const root = new URL('../../../', import.meta.url).pathname;
 const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
 const dir = join(MIGRATIONS_DIR, `${stamp}_${name}`);
 const services = await startTestServices();
+// Prisma reads every directory under migrations/: the new one is created only once its SQL exists.
+const scratch = mkdtempSync(join(tmpdir(), 'tributary-migration-'));
 try {
-  mkdirSync(dir, { recursive: true });
-  const out = join(dir, 'migration.sql');
-  execFileSync(join(root, 'node_modules/.bin/prisma'), ['migrate', 'diff', '--from-migrations', MIGRATIONS_DIR, '--to-schema-datamodel', join(root, 'prisma/schema.prisma'), '--script', '-o', out], {
+  const out = join(scratch, 'migration.sql');
+  execFileSync(join(root, 'node_modules/.bin/prisma'), ['migrate', 'diff', '--from-migrations', MIGRATIONS_DIR.replace(/\/$/, ''), '--to-schema-datamodel', join(root, 'prisma/schema.prisma'), '--script', '-o', out], {
     cwd: root, stdio: 'inherit', env: { ...process.env, DATABASE_URL: services.databaseUrl },
   });
-  if (readFileSync(out, 'utf8').includes('This is an empty migration')) {
-    rmSync(dir, { recursive: true });
+  const sql = readFileSync(out, 'utf8');
+  if (sql.includes('This is an empty migration')) {
     console.log('schema.prisma matches the migrations: nothing to write');
   } else {
-    console.log(`wrote ${out}`);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'migration.sql'), sql);
+    console.log(`wrote ${join(dir, 'migration.sql')}`);
   }
 } finally {
+  rmSync(scratch, { recursive: true, force: true });
   await services.stop();
 }
