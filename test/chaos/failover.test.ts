@@ -71,12 +71,12 @@ describe('chaos: kill -9 the leader, then the controller, pause a follower, rest
     // A follower that stops fetching leaves the ISR after replica.lag.time.max.ms and returns once caught up.
     const leader0 = await cluster.leaderOf(TOPIC, 0);
     const follower = [1, 2, 3].find((id) => id !== leader0)!;
-    cluster.brokers.get(follower)!.process.kill('SIGSTOP');
+    cluster.pause(follower);
     try {
       const shrunk = await cluster.waitForIsr(TOPIC, 0, 2, 5000);
       expect(shrunk).not.toContain(follower);
     } finally {
-      cluster.brokers.get(follower)!.process.kill('SIGCONT');
+      cluster.resume(follower);
     }
     await waitAllIsrs(TOPIC);
     await sleep(2000);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
-import { KafkaAdminClient } from '@tributary/kafka-admin';
+import { BrokerConnection, KafkaAdminClient } from '@tributary/kafka-admin';
+import { ApiKey, encodeRecordBatch, ErrorCode, type ProduceResponse } from '@tributary/protocol';
 import { startCluster, type TestCluster } from '../support/cluster.ts';
 
 let cluster: TestCluster;
@@ -76,4 +77,36 @@ describe('a 3-broker cluster on etcd', () => {
     await cluster.restart(leader);
     await cluster.waitForIsr('orders', 0, 3);
   }, 90_000);
+
+  it('acks=-1 is refused with NOT_ENOUGH_REPLICAS when the ISR is smaller than min.insync.replicas, and accepted again once it recovers', async () => {
+    const controller = await cluster.controllerId();
+    const admin = await KafkaAdminClient.connect(cluster.brokers.get(controller)!.bootstrap);
+    try {
+      expect((await admin.createTopics([{ name: 'strict', partitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '3' } }])).get('strict')).toBeNull();
+    } finally {
+      admin.close();
+    }
+    await cluster.waitForIsr('strict', 0, 3);
+    const produce = async (acks: number) => {
+      const leader = await cluster.leaderOf('strict', 0);
+      const [host, port] = cluster.brokers.get(leader)!.bootstrap.split(':');
+      const conn = await BrokerConnection.open(host!, Number(port), 'acks-test');
+      try {
+        const res = await conn.send<ProduceResponse>(ApiKey.Produce, 9, { transactionalId: null, acks, timeoutMs: 5000, topicData: [{ name: 'strict', partitionData: [{ index: 0, records: encodeRecordBatch({ records: [{ value: Buffer.from(`acks ${acks}`) }] }) }] }] });
+        return res.responses[0]!.partitionResponses[0]!.errorCode;
+      } finally {
+        conn.close();
+      }
+    };
+    expect(await produce(-1)).toBe(0);
+    const leader = await cluster.leaderOf('strict', 0);
+    const victim = [1, 2, 3].find((id) => id !== leader)!;
+    await cluster.brokers.get(victim)!.kill();
+    await cluster.waitForIsr('strict', 0, 2);
+    expect(await produce(-1)).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+    expect(await produce(1)).toBe(0); // acks=1 does not need the ISR
+    await cluster.restart(victim);
+    await cluster.waitForIsr('strict', 0, 3, 60_000);
+    expect(await produce(-1)).toBe(0);
+  }, 120_000);
 });

@@ -16,6 +16,9 @@ export interface TestCluster {
   /** Waits until the partition's ISR has `size` members. */
   waitForIsr(topic: string, partition: number, size: number, timeoutMs?: number): Promise<number[]>;
   restart(nodeId: number): Promise<BrokerProcess>;
+  /** SIGSTOP / SIGCONT a broker; a paused broker is left out of `bootstrap` (it would hang every probe). */
+  pause(nodeId: number): void;
+  resume(nodeId: number): void;
   stop(): Promise<void>;
 }
 
@@ -34,7 +37,8 @@ export async function startCluster(options: { brokers: number; settings?: Record
   const started = await Promise.all(Array.from({ length: options.brokers }, (_, i) => startBroker(optionsFor(i + 1))));
   started.forEach((b, i) => brokers.set(i + 1, b));
 
-  const liveBootstrap = () => [...brokers.values()].filter((b) => b.process.exitCode === null && b.process.signalCode === null).map((b) => b.bootstrap);
+  const paused = new Set<number>();
+  const liveBootstrap = () => [...brokers].filter(([id, b]) => !paused.has(id) && b.process.exitCode === null && b.process.signalCode === null).map(([, b]) => b.bootstrap);
   async function withAdmin<T>(fn: (admin: KafkaAdminClient) => Promise<T>): Promise<T> {
     let lastError: unknown;
     for (const bootstrap of liveBootstrap()) {
@@ -88,6 +92,14 @@ export async function startCluster(options: { brokers: number; settings?: Record
           return isr.length === size ? isr : undefined;
         }),
       ),
+    pause(nodeId) {
+      paused.add(nodeId);
+      brokers.get(nodeId)!.process.kill('SIGSTOP');
+    },
+    resume(nodeId) {
+      brokers.get(nodeId)!.process.kill('SIGCONT');
+      paused.delete(nodeId);
+    },
     async restart(nodeId) {
       const old = brokers.get(nodeId)!;
       await old.kill();

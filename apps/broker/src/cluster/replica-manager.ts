@@ -263,7 +263,7 @@ export class ReplicaManager {
     if (hw > r.log.highWatermark) {
       r.log.updateHighWatermark(hw);
       // Consumers long-polling for data up to the watermark may now have some.
-      this.#o.appends.notify();
+      this.#o.appends.notifyHighWatermark();
     }
     if (r.waiters.length === 0) return;
     const current = r.log.highWatermark;

@@ -1,22 +1,39 @@
-/** Wakes long-polling fetches when anything is appended, instead of having them poll the logs. */
+/**
+ * Wakes long-polling fetches instead of having them poll the logs. Two kinds of news: new records
+ * appended (everyone may care), and a high watermark that moved (only consumers care: followers
+ * read up to the log end, so waking them for it would only make them look again and wait again).
+ */
 export class AppendSignal {
-  #waiters: (() => void)[] = [];
+  #consumers: (() => void)[] = [];
+  #followers: (() => void)[] = [];
 
+  /** Records were appended. */
   notify(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
+    this.#wake(this.#followers);
+    this.#followers = [];
+    this.#wake(this.#consumers);
+    this.#consumers = [];
+  }
+
+  /** A high watermark advanced: consumers may now read more. */
+  notifyHighWatermark(): void {
+    this.#wake(this.#consumers);
+    this.#consumers = [];
+  }
+
+  #wake(waiters: (() => void)[]): void {
     for (const w of waiters) w();
   }
 
-  /** Resolves on the next append or after `ms`, whichever comes first. */
-  wait(ms: number): Promise<void> {
+  /** Resolves on the next relevant signal or after `ms`, whichever comes first. */
+  wait(ms: number, follower = false): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         resolve();
       }
-      this.#waiters.push(done);
+      (follower ? this.#followers : this.#consumers).push(done);
     });
   }
 }
