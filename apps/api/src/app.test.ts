@@ -377,7 +377,14 @@ describe('billing, accounts and API keys', () => {
   it('price book is readable by every role; usage and invoices by admin and billing only', async () => {
     const pb = await call('GET', '/v1/billing/price-book', keys.viewerA);
     expect(pb.statusCode).toBe(200);
-    expect(pb.json().rates.length).toBeGreaterThan(0);
+    // The first price book, seeded by a migration (prisma/migrations/*_price_book_discount).
+    expect(pb.json()).toEqual({
+      id: 'pb-default-2026', currency: 'USD', effectiveFrom: '2026-01-01T00:00:00.000Z', prepaidDiscountPercent: 15,
+      rates: [
+        { meter: 'bandwidth-mbps-hour', unitPriceMicros: 1_500 }, { meter: 'broker-hour', unitPriceMicros: 120_000 },
+        { meter: 'disk-gib-hour', unitPriceMicros: 140 }, { meter: 'partition-hour', unitPriceMicros: 30 },
+      ],
+    });
     expect((await call('GET', '/v1/billing/usage', keys.viewerA)).statusCode).toBe(403);
     const usage = (await call('GET', '/v1/billing/usage?limit=2', keys.adminA)).json();
     expect(usage.items).toHaveLength(2);

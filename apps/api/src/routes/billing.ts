@@ -11,20 +11,6 @@ import { BOOTSTRAP_ACCOUNT_ID } from '../bootstrap.ts';
 import type { AccountRow, ApiKeyRow, Principal, Store } from '../store/types.ts';
 import { AUTH_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
 
-/**
- * The list price until price books are editable (they come with metering): hourly rates in
- * millionths of a currency unit.
- */
-export const DEFAULT_PRICE_BOOK = {
-  id: 'pb-default-2026', currency: 'USD', effectiveFrom: '2026-01-01T00:00:00.000Z', prepaidDiscountPercent: 15,
-  rates: [
-    { meter: 'broker-hour' as const, unitPriceMicros: 120_000 },
-    { meter: 'bandwidth-mbps-hour' as const, unitPriceMicros: 1_500 },
-    { meter: 'disk-gib-hour' as const, unitPriceMicros: 140 },
-    { meter: 'partition-hour' as const, unitPriceMicros: 30 },
-  ],
-};
-
 /** Keys of the bootstrap account with role admin run the platform: they manage every account. */
 const isPlatformAdmin = (p: Principal) => p.role === 'admin' && p.accountId === BOOTSTRAP_ACCOUNT_ID;
 const iso = (d: Date) => d.toISOString();
@@ -39,7 +25,11 @@ export const billingRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app
   app.get('/v1/billing/price-book', {
     config: { roles: ['admin', 'operator', 'viewer', 'billing'] },
     schema: { summary: 'The current price book', tags: ['billing'], response: { 200: PriceBookSchema, ...AUTH_ERRORS } },
-  }, async () => DEFAULT_PRICE_BOOK);
+  }, async () => {
+    const book = await store.getPriceBook();
+    if (!book) throw notFound('price book in effect');
+    return book;
+  });
 
   app.get('/v1/billing/usage', {
     config: { roles: billingRoles },

@@ -27,3 +27,20 @@ describe('PrismaStore.close', () => {
     await again.close();
   }, 60_000);
 });
+
+describe('PrismaStore.getPriceBook', () => {
+  it('serves the latest price book in effect, not one that starts later', async () => {
+    const store = await PrismaStore.connect(services.databaseUrl);
+    try {
+      const day = 24 * 3600_000;
+      await store.db.priceBook.create({
+        data: { id: 'pb-mid', name: 'mid', currency: 'EUR', effectiveFrom: new Date(Date.now() - day), prepaidDiscountPercent: 10, rates: { create: [{ id: 'pb-mid/broker-hour', meter: 'broker-hour', unit: 'broker-hour', priceMicros: 99 }] } },
+      });
+      await store.db.priceBook.create({ data: { id: 'pb-future', name: 'future', currency: 'GBP', effectiveFrom: new Date(Date.now() + day), prepaidDiscountPercent: 0 } });
+      expect(await store.getPriceBook()).toMatchObject({ id: 'pb-mid', currency: 'EUR', prepaidDiscountPercent: 10, rates: [{ meter: 'broker-hour', unitPriceMicros: 99 }] });
+    } finally {
+      await store.db.priceBook.deleteMany({ where: { id: { in: ['pb-mid', 'pb-future'] } } });
+      await store.close();
+    }
+  });
+});

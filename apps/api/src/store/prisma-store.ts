@@ -5,7 +5,7 @@ import type { InstanceSpec, Operation, Role, TopicCreate } from '@tributary/cont
 import type pg from 'pg';
 import { ApiError, limitExceeded, notFound } from '../errors.ts';
 import { decodeCursor, encodeCursor, parseLabelFilter } from '../http.ts';
-import type { AccountRow, ApiKeyRow, IdempotencyBegin, InvoiceRow, UsageRow, InstanceRow, ListFilter, ObjectKind, ObjectRow, Page, Principal, Store, TopicRow } from './types.ts';
+import type { AccountRow, ApiKeyRow, IdempotencyBegin, InvoiceRow, UsageRow, InstanceRow, ListFilter, ObjectKind, ObjectRow, Page, PriceBookView, Principal, Store, TopicRow } from './types.ts';
 
 export const newId = (prefix: string) => `${prefix}-${randomBytes(8).toString('hex')}`;
 
@@ -478,6 +478,25 @@ export class PrismaStore implements Store {
       id: x.id, accountId: x.accountId, periodStart: x.periodStart, periodEnd: x.periodEnd, status: x.status, currency: x.currency, totalMicros: Number(x.totalMicros),
       lines: x.lines.map((l) => ({ instanceId: l.instanceId, meter: l.meter, quantity: l.quantity.toNumber(), amountMicros: Number(l.amountMicros) })), createdAt: x.createdAt,
     })), f.limit);
+  }
+
+  /**
+   * Price books change rarely and every role reads them: the one in effect is kept for a minute, so
+   * a new book (or one whose effectiveFrom has come) is served within a minute of taking effect.
+   */
+  #priceBook: { view: PriceBookView | null; until: number } | null = null;
+  static readonly PRICE_BOOK_CACHE_MS = 60_000;
+  async getPriceBook(): Promise<PriceBookView | null> {
+    if (this.#priceBook && this.#priceBook.until > Date.now()) return this.#priceBook.view;
+    const book = await this.db.priceBook.findFirst({
+      where: { effectiveFrom: { lte: new Date() } }, orderBy: [{ effectiveFrom: 'desc' }, { id: 'desc' }], include: { rates: { orderBy: { meter: 'asc' } } },
+    });
+    const view = book && {
+      id: book.id, currency: book.currency, effectiveFrom: book.effectiveFrom.toISOString(), prepaidDiscountPercent: book.prepaidDiscountPercent,
+      rates: book.rates.map((r) => ({ meter: r.meter as PriceBookView['rates'][number]['meter'], unitPriceMicros: Number(r.priceMicros) })),
+    };
+    this.#priceBook = { view, until: Date.now() + PrismaStore.PRICE_BOOK_CACHE_MS };
+    return view;
   }
 
   /** Idempotency records: the first request with a key reserves it, its response is replayed for 24 h. */

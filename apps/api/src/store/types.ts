@@ -59,6 +59,8 @@ export interface Store {
   revokeApiKey(accountId: string, id: string, actor: Principal): Promise<ApiKeyRow | null>;
   listUsage(accountId: string, f: { limit: number; cursor?: string | undefined; instanceId?: string | undefined; from?: string | undefined; to?: string | undefined }): Promise<Page<UsageRow>>;
   listInvoices(accountId: string, f: ListFilter): Promise<Page<InvoiceRow>>;
+  /** The latest price book in effect (effectiveFrom ≤ now), or null when there is none. */
+  getPriceBook(): Promise<PriceBookView | null>;
 
   idempotencyBegin(keyId: string, idemKey: string, requestHash: string): Promise<IdempotencyBegin>;
   idempotencyFinish(keyId: string, idemKey: string, status: number, response: unknown, headers: Record<string, string>): Promise<void>;
@@ -83,4 +85,8 @@ export interface UsageRow { id: string; instanceId: string; meter: string; quant
 export interface InvoiceRow {
   id: string; accountId: string; periodStart: Date; periodEnd: Date; status: string; currency: string; totalMicros: number;
   lines: { instanceId: string | null; meter: string; quantity: number; amountMicros: number }[]; createdAt: Date;
+}
+export interface PriceBookView {
+  id: string; currency: string; effectiveFrom: string; prepaidDiscountPercent: number;
+  rates: { meter: 'broker-hour' | 'bandwidth-mbps-hour' | 'disk-gib-hour' | 'partition-hour'; unitPriceMicros: number }[];
 }
