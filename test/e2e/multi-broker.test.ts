@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,8 +17,10 @@ import { checkDelivery, readAll, startKafkajsProducer } from '../chaos/producers
 
 // Through the REST API only, with an operator that has etcd: a 3-broker instance comes up as one
 // replicated cluster, a topic with replication factor 3 is created through the API, kcat produces
-// with acks=all and consumes, a broker setting change rolls the three brokers one at a time while an
-// idempotent acks=-1 kafkajs producer runs (zero failed sends, nothing lost), and delete removes it all.
+// with acks=all and consumes, a SCRAM user with an ACL writes on the SASL endpoint, a broker setting change rolls the three brokers one at a time while an
+// idempotent acks=-1 kafkajs producer runs (zero failed sends, nothing lost), partitions are added,
+// live reads (partitions, a group's lag, an offset reset) work over the cluster, a broker killed with
+// SIGKILL is restarted by the operator, and delete removes it all.
 const run = promisify(execFile);
 const KEY = 'trib_e2e_cluster_admin_key_0123456789ab';
 let services: TestServices;
@@ -75,7 +77,7 @@ async function until<T>(probe: () => Promise<T | null>, what: string, ms = 90_00
 
 const spec = { zone: 'zone-a', brokers: 3, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 100, topicLimit: 10, consumerGroupLimit: 10, billing: { mode: 'postpaid' } };
 
-it('runs a 3-broker instance, an RF 3 topic, acks=all clients, a rolling restart under load with no failed send, and deletes it', { timeout: 300_000 }, async () => {
+it('runs a 3-broker instance: RF 3 topic, acks=all clients, rolling restart under load with no failed send, live reads, broker kill, delete', { timeout: 400_000 }, async () => {
   const created = await api('POST', '/v1/instances', { name: 'e2e-cluster', spec });
   expect(created.statusCode).toBe(202);
   const id = created.json().resource.id as string;
@@ -111,10 +113,28 @@ it('runs a 3-broker instance, an RF 3 topic, acks=all clients, a rolling restart
   await new Promise<void>((done, fail) => {
     const child = spawn('kcat', ['-P', '-b', bootstrap.join(','), '-t', 'orders', '-K:', '-X', 'acks=all'], { stdio: ['pipe', 'ignore', 'ignore'] });
     child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`kcat -P exited ${code}`))));
-    child.stdin.end(Array.from({ length: 1000 }, (_, i) => `k${i}:v${i}`).join('\n') + '\n');
+    child.stdin.end(Array.from({ length: 10_000 }, (_, i) => `k${i}:v${i}`).join('\n') + '\n');
   });
   const { stdout } = await run('kcat', ['-C', '-b', bootstrap.join(','), '-t', 'orders', '-o', 'beginning', '-e', '-q', '-f', '%s\n'], { timeout: 60_000 });
-  expect(stdout.split('\n').filter(Boolean).sort()).toEqual(Array.from({ length: 1000 }, (_, i) => `v${i}`).sort());
+  expect(stdout.split('\n').filter(Boolean).sort()).toEqual(Array.from({ length: 10_000 }, (_, i) => `v${i}`).sort());
+
+  // A SCRAM user and an ACL through the API; the user logs in on the SASL endpoint of any broker.
+  expect((await api('POST', `/v1/instances/${id}/users`, { name: 'orders-app', password: 'orders-app-password', mechanism: 'SCRAM-SHA-512' })).statusCode).toBe(202);
+  expect((await api('POST', `/v1/instances/${id}/acls`, { resourceType: 'TOPIC', resourceName: 'orders', patternType: 'LITERAL', principal: 'User:orders-app', operation: 'WRITE' })).statusCode).toBe(202);
+  const sasl = ((await api('GET', `/v1/instances/${id}`)).json().status.saslBootstrapServers as string).split(',');
+  expect(sasl).toHaveLength(3);
+  for (const server of sasl) {
+    await until(async () => {
+      const user = await KafkaAdminClient.connect(server, { sasl: { mechanism: 'SCRAM-SHA-512', username: 'orders-app', password: 'orders-app-password' } });
+      user.close();
+      return true;
+    }, `orders-app to log in on ${server}`);
+  }
+  await new Promise<void>((done, fail) => {
+    const child = spawn('kcat', ['-P', '-b', sasl.join(','), '-t', 'orders', '-X', 'acks=all', '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=SCRAM-SHA-512', '-X', 'sasl.username=orders-app', '-X', 'sasl.password=orders-app-password'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`kcat -P as orders-app exited ${code}`))));
+    child.stdin.end('written by orders-app\n');
+  });
 
   // A broker setting change through the API rolls the brokers while a producer keeps writing.
   const hashes = (await runtime.observe(id))!.brokers.map((b) => b.configHash);
@@ -138,6 +158,64 @@ it('runs a 3-broker instance, an RF 3 topic, acks=all clients, a rolling restart
   expect(outcome.failed).toEqual([]);
   expect(outcome.acked.length).toBeGreaterThan(20);
   expect(checkDelivery(await readAll(bootstrap, 'orders'), [outcome])).toEqual([]);
+
+  const total = 10_001 + outcome.acked.length;
+
+  // More partitions through the API; live reads over the cluster: leaders, full ISRs, offsets and sizes from each leader.
+  expect((await api('POST', `/v1/instances/${id}/topics/orders/partitions`, { partitions: 8 })).statusCode).toBe(202);
+  const partitions = await until(async () => {
+    const r = await api('GET', `/v1/instances/${id}/topics/orders/partitions`);
+    const body = r.statusCode === 200 ? r.json() : null;
+    return body?.partitions.length === 8 && body.partitions.every((p: { isr: number[] }) => p.isr.length === 3) ? body.partitions : null;
+  }, 'orders to have 8 fully replicated partitions');
+  // Leaders on several brokers (right after a roll the last restarted broker may lead nothing until
+  // the brokers' preferred-leader check moves leadership back), so offsets and sizes come from several.
+  expect(new Set(partitions.map((p: { leader: number }) => p.leader)).size).toBeGreaterThan(1);
+  expect(partitions.reduce((n: number, p: { endOffset: number }) => n + p.endOffset, 0)).toBe(total);
+  for (const p of partitions.slice(0, 6)) expect(p.sizeBytes, `size of orders-${p.partition}`).toBeGreaterThan(0);
+  const withData = partitions.filter((p: { endOffset: number }) => p.endOffset > 0).length;
+  expect(withData).toBe(6);
+
+  // A consumer group on the cluster, its lag and an offset reset, through the API.
+  const { Kafka, logLevel } = await import('kafkajs');
+  const consumer = new Kafka({ clientId: 'e2e-readers', brokers: bootstrap, logLevel: logLevel.NOTHING }).consumer({ groupId: 'e2e-readers', sessionTimeout: 10_000, heartbeatInterval: 500 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'orders', fromBeginning: true });
+  let consumed = 0;
+  await consumer.run({ autoCommitInterval: 200, eachMessage: async () => void consumed++ });
+  await until(async () => (consumed >= total ? true : null), `${total} messages consumed by the group`);
+  await consumer.disconnect();
+  const group = await until(async () => {
+    const r = await api('GET', `/v1/instances/${id}/consumer-groups/e2e-readers`);
+    const body = r.statusCode === 200 ? r.json() : null;
+    seen = body;
+    // Offsets are committed for the partitions that had records (the two new ones are empty).
+    return body?.offsets?.length === withData && body.offsets.every((o: { lag: number }) => o.lag === 0) ? body : null;
+  }, 'the group to show lag 0 on every partition').catch((err: Error) => {
+    throw new Error(`${err.message}; last seen: ${JSON.stringify(seen)}`);
+  });
+  expect(group.state).toBe('Empty');
+  const reset = await api('POST', `/v1/instances/${id}/consumer-groups/e2e-readers/offsets`, { topic: 'orders', to: { kind: 'earliest' } });
+  expect(reset.statusCode, reset.body).toBe(200);
+  expect(reset.json().offsets.reduce((n: number, o: { lag: number }) => n + o.lag, 0)).toBe(total);
+
+  // kill -9 one broker: the operator starts it again and the instance is healthy again.
+  const state = JSON.parse(readFileSync(join(root, id, 'cluster.json'), 'utf8')) as { brokers: { nodeId: number; pid: number }[] };
+  process.kill(state.brokers[1]!.pid, 'SIGKILL');
+  await until(async () => {
+    const observed = (await runtime.observe(id))!.brokers.find((b) => b.nodeId === 2)!;
+    return observed.restarts >= 1 && observed.ready ? true : null;
+  }, 'broker 2 to be restarted');
+  await until(async () => {
+    const body = (await api('GET', `/v1/instances/${id}`)).json();
+    return body.status?.phase === 'Running' && body.status.conditions.some((c: { type: string; status: string }) => c.type === 'BrokersHealthy' && c.status === 'True') ? true : null;
+  }, 'the instance to be healthy again');
+  const admin2 = await KafkaAdminClient.connect(bootstrap[0]!);
+  try {
+    await until(async () => ((await admin2.underReplicatedPartitions()).length === 0 ? true : null), 'every ISR full again after the kill');
+  } finally {
+    admin2.close();
+  }
 
   expect((await api('DELETE', `/v1/instances/${id}?force=true`)).statusCode).toBe(202);
   await until(async () => ((await runtime.observe(id)) === null ? true : null), 'the instance processes and data to be gone');
