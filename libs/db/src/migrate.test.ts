@@ -8,6 +8,7 @@ import { startTestServices, type TestServices } from '@tributary/testkit';
 import { createDb, isUniqueViolation } from './client.ts';
 import { migrate, MigrationError, MIGRATIONS_DIR, readMigrations } from './migrate.ts';
 import { PARTIAL_UNIQUE_INDEXES } from './partial-indexes.ts';
+import { specOf } from './instance-spec.ts';
 
 let services: TestServices;
 let admin: pg.Client;
@@ -84,6 +85,10 @@ describe('migrate', () => {
     writeFileSync(join(dir, '29990101000000_add_note', 'migration.sql'), 'ALTER TABLE "account" ADD COLUMN "note" TEXT;\n');
     expect(await migrate(url, { dir })).toEqual(['29990101000000_add_note']);
     expect(await query(url, "SELECT column_name FROM information_schema.columns WHERE table_name = 'account' AND column_name = 'note'")).toHaveLength(1);
+    // One dated before those applied (a fix-up merged later, like set_aside_interim_tables) is applied too.
+    mkdirSync(join(dir, '20000101000000_early'));
+    writeFileSync(join(dir, '20000101000000_early', 'migration.sql'), 'CREATE TABLE "early" (id int);\n');
+    expect(await migrate(url, { dir })).toEqual(['20000101000000_early']);
   });
 
   it('rolls a failing migration back completely, records why, and tries it again on the next start', async () => {
@@ -140,6 +145,55 @@ describe('partial unique indexes (raw SQL in the migration)', () => {
       await db.instance.update({ where: { id: 'ins-1' }, data: { deletedAt: new Date() } });
       await db.instance.create({ data: instance('ins-2') });
       expect(await db.instance.count({ where: { name: 'prod' } })).toBe(2);
+    } finally {
+      await db.$disconnect();
+    }
+  });
+});
+
+describe('a database of the interim tables (api_*, before Prisma)', () => {
+  it('is moved aside into schema "interim" and its rows copied into the Prisma tables', async () => {
+    const url = await freshDatabase();
+    const interimSql = readFileSync(new URL('./fixtures/interim-schema.sql', import.meta.url), 'utf8');
+    const spec = { zone: 'zone-a', brokers: 1, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 100, topicLimit: 50, consumerGroupLimit: 50, billing: { mode: 'prepaid', periodMonths: 3, autoRenew: true }, brokerConfig: { 'log.retention.ms': '60000' } };
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query(interimSql);
+      await c.query("INSERT INTO api_account (id, name) VALUES ('acc-old', 'old')");
+      await c.query("INSERT INTO api_key (id, account_id, name, role, prefix, hash) VALUES ('key-old', 'acc-old', 'k', 'admin', 'abcd1234', 'h-old')");
+      await c.query(`INSERT INTO api_instance (id, account_id, name, labels, spec, generation, observed_generation, phase, billing_started_at, billing_expires_at, bootstrap_servers, sasl_bootstrap_servers)
+        VALUES ('ins-old', 'acc-old', 'legacy', '{"env":"dev"}', $1, 2, 2, 'Running', '2026-11-01T00:00:00Z', '2027-02-01T00:00:00Z', '127.0.0.1:1', '127.0.0.1:2')`, [JSON.stringify(spec)]);
+      await c.query("INSERT INTO api_topic (id, instance_id, name, partitions, replication_factor, configs, labels, generation, phase) VALUES ('top-old', 'ins-old', 'orders', 3, 1, '{\"cleanup.policy\":\"compact\"}', '{}', 1, 'Ready')");
+      await c.query(`INSERT INTO api_instance_object (id, instance_id, kind, name, data) VALUES
+        ('use-old', 'ins-old', 'users', 'svc', '{"mechanism":"SCRAM-SHA-256","iterations":8192,"salt":"s","storedKey":"sk","serverKey":"vk","saltedPassword":"sp"}'),
+        ('acl-old', 'ins-old', 'acls', 'k', '{"resourceType":"TOPIC","resourceName":"orders","patternType":"LITERAL","principal":"User:svc","host":"*","operation":"READ","permissionType":"ALLOW"}'),
+        ('cli-old', 'ins-old', 'client-quotas', 'user=svc;client-id=<default>', '{"user":"svc","producerByteRate":1048576}'),
+        ('con-old', 'ins-old', 'consumer-group-quotas', 'g1', '{"maxMembers":4}')`);
+      await c.query("INSERT INTO api_operation (id, account_id, kind, target_type, target_id, generation, state) VALUES ('op-old', 'acc-old', 'instance.create', 'instance', 'ins-old', 1, 'Succeeded')");
+      await c.query("INSERT INTO api_audit_event (account_id, key_id, action, target_type, target_id, generation, detail) VALUES ('acc-old', 'key-old', 'instance.create', 'instance', 'ins-old', 1, '{}')");
+      await c.query("INSERT INTO api_usage_record (instance_id, meter, quantity, period_start, source) VALUES ('ins-old', 'broker-hour', 1, now(), 'spec-change')");
+    } finally {
+      await c.end();
+    }
+    expect(await migrate(url)).toEqual(readMigrations().map((m) => m.name));
+
+    const moved = await query<{ table_name: string }>(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'interim' ORDER BY 1");
+    expect(moved.map((r) => r.table_name)).toContain('api_instance');
+    const db = createDb(url, { max: 2 });
+    try {
+      const instance = await db.instance.findUniqueOrThrow({ where: { id: 'ins-old' } });
+      expect(specOf(instance)).toEqual(spec);
+      expect(instance).toMatchObject({ name: 'legacy', labels: { env: 'dev' }, generation: 2, observedGeneration: 2, phase: 'Running', billingStatus: 'active', saslBootstrapServers: '127.0.0.1:2' });
+      expect(await db.apiKey.findUniqueOrThrow({ where: { hash: 'h-old' } })).toMatchObject({ role: 'admin', accountId: 'acc-old' });
+      expect(await db.topic.findUniqueOrThrow({ where: { id: 'top-old' } })).toMatchObject({ name: 'orders', partitions: 3, configs: { 'cleanup.policy': 'compact' } });
+      expect(await db.kafkaUser.findUniqueOrThrow({ where: { id: 'use-old' } })).toMatchObject({ name: 'svc', iterations: 8192, storedKey: 'sk', saltedPassword: 'sp' });
+      expect(await db.acl.findUniqueOrThrow({ where: { id: 'acl-old' } })).toMatchObject({ resourceName: 'orders', operation: 'READ', permissionType: 'ALLOW' });
+      expect(await db.clientQuota.findUniqueOrThrow({ where: { id: 'cli-old' } })).toMatchObject({ user: 'svc', clientId: null, producerByteRate: 1048576 });
+      expect(await db.consumerGroupQuota.findUniqueOrThrow({ where: { id: 'con-old' } })).toMatchObject({ name: 'g1', maxMembers: 4, consumerByteRate: null });
+      expect(await db.operation.findUniqueOrThrow({ where: { id: 'op-old' } })).toMatchObject({ state: 'Succeeded' });
+      expect(await db.auditEvent.count({ where: { targetId: 'ins-old' } })).toBe(1);
+      expect(await db.usageRecord.count({ where: { instanceId: 'ins-old' } })).toBe(1);
     } finally {
       await db.$disconnect();
     }
