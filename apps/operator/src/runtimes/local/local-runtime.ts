@@ -80,15 +80,17 @@ export class LocalRuntime implements BrokerRuntime {
     });
   }
 
-  /** Stops every broker of an instance but keeps its data and ports (the next ensureBrokers restarts them). */
+  /**
+   * Stops every broker of an instance but keeps its data and ports (the next ensureBrokers restarts
+   * them). All at once: the whole instance goes down, so one broker's controlled shutdown need not
+   * wait for another's.
+   */
   async stopCluster(instanceId: string): Promise<void> {
     await this.#withLock(instanceId, async () => {
       const state = await readClusterState(this.#stateFile(instanceId));
       if (!state) return;
-      for (const broker of state.brokers) {
-        if (broker.pid !== null) await stopProcess(broker.pid, this.#marker(instanceId, broker.nodeId), this.#options.stopGraceMs);
-        broker.pid = null;
-      }
+      await Promise.all(state.brokers.map((broker) => (broker.pid !== null ? stopProcess(broker.pid, this.#marker(instanceId, broker.nodeId), this.#options.stopGraceMs) : undefined)));
+      for (const broker of state.brokers) broker.pid = null;
       await writeClusterState(this.#stateFile(instanceId), state);
     });
   }
