@@ -1,8 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { startCluster, type TestCluster } from '../support/cluster.ts';
 
-/** Users, ACLs and quotas live in etcd: written through one broker, they hold on every broker. */
+/**
+ * Users, ACLs and quotas live in etcd: written through one broker, they hold on every broker once
+ * etcd's watch has delivered the change (milliseconds; as in Kafka, another broker's view is
+ * eventually consistent), so reads on the other broker wait for it, boundedly.
+ */
+const propagated = { timeout: 10_000, interval: 50 };
 let cluster: TestCluster;
 
 beforeAll(async () => {
@@ -20,8 +25,7 @@ describe('cluster-wide users, ACLs and quotas', () => {
     } finally {
       one.close();
     }
-    const asAlice = await KafkaAdminClient.connect(on(2, 'SASL_PLAINTEXT'), { sasl: { mechanism: 'SCRAM-SHA-256', username: 'alice', password: 'alice-secret' } });
-    asAlice.close();
+    await vi.waitFor(async () => (await KafkaAdminClient.connect(on(2, 'SASL_PLAINTEXT'), { sasl: { mechanism: 'SCRAM-SHA-256', username: 'alice', password: 'alice-secret' } })).close(), propagated);
     await expect(KafkaAdminClient.connect(on(2, 'SASL_PLAINTEXT'), { sasl: { mechanism: 'SCRAM-SHA-256', username: 'alice', password: 'wrong' } })).rejects.toThrow();
 
     const two = await KafkaAdminClient.connect(on(2));
@@ -30,7 +34,7 @@ describe('cluster-wide users, ACLs and quotas', () => {
     } finally {
       two.close();
     }
-    await expect(KafkaAdminClient.connect(on(1, 'SASL_PLAINTEXT'), { sasl: { mechanism: 'SCRAM-SHA-256', username: 'alice', password: 'alice-secret' } })).rejects.toThrow();
+    await vi.waitFor(() => expect(KafkaAdminClient.connect(on(1, 'SASL_PLAINTEXT'), { sasl: { mechanism: 'SCRAM-SHA-256', username: 'alice', password: 'alice-secret' } })).rejects.toThrow(/SASL_AUTHENTICATION_FAILED/), propagated);
   });
 
   it('ACLs and client quotas written on one broker are described and deleted on the other', async () => {
@@ -39,14 +43,14 @@ describe('cluster-wide users, ACLs and quotas', () => {
     try {
       const acl = { resourceType: 'TOPIC', resourceName: 'payments', patternType: 'LITERAL', principal: 'User:bob', host: '*', operation: 'READ', permission: 'ALLOW' } as const;
       expect(await one.createAcls([acl])).toEqual([null]);
-      expect(await two.describeAcls({ principal: 'User:bob' })).toEqual([acl]);
+      await vi.waitFor(async () => expect(await two.describeAcls({ principal: 'User:bob' })).toEqual([acl]), propagated);
       expect(await two.deleteAcls([{ principal: 'User:bob' }])).toEqual([1]);
-      expect(await one.describeAcls({ principal: 'User:bob' })).toEqual([]);
+      await vi.waitFor(async () => expect(await one.describeAcls({ principal: 'User:bob' })).toEqual([]), propagated);
 
       await one.alterClientQuotas({ user: 'bob' }, { producer_byte_rate: 1_000_000 });
-      expect(await two.describeClientQuotas({ user: 'bob' })).toEqual([{ entity: { user: 'bob' }, values: { producer_byte_rate: 1_000_000 } }]);
+      await vi.waitFor(async () => expect(await two.describeClientQuotas({ user: 'bob' })).toEqual([{ entity: { user: 'bob' }, values: { producer_byte_rate: 1_000_000 } }]), propagated);
       await two.alterClientQuotas({ user: 'bob' }, { producer_byte_rate: null });
-      expect(await one.describeClientQuotas({ user: 'bob' })).toEqual([]);
+      await vi.waitFor(async () => expect(await one.describeClientQuotas({ user: 'bob' })).toEqual([]), propagated);
     } finally {
       one.close();
       two.close();
