@@ -58,6 +58,8 @@ export class EtcdCluster implements ClusterMetadata {
   #controllerDirty = false;
   #rebalanceTimer: NodeJS.Timeout | null = null;
   #stopped = false;
+  /** Until the view is loaded and watched, changes are only collected. */
+  #started = false;
   #shuttingDown = false;
   readonly #viewListeners = new Set<() => void>();
   /** Lease of each broker's registration: revoking it removes a broker the probe found dead. */
@@ -88,6 +90,9 @@ export class EtcdCluster implements ClusterMetadata {
   }
 
   async start(): Promise<void> {
+    // Registered before anything else: a broker must not fetch as a follower (and be taken into
+    // ISRs) while the controller does not know it yet, or the controller takes it out again.
+    await this.#register();
     const loaded = await this.#ns.getAll().prefix('').exec();
     for (const kv of loaded.kvs) this.#applyKv(kv, false);
     const watcher = await this.#ns.watch().prefix('').startRevision(String(BigInt(loaded.header.revision) + 1n)).create();
@@ -95,7 +100,9 @@ export class EtcdCluster implements ClusterMetadata {
     watcher.on('delete', (kv) => this.#applyKv(kv, true));
     watcher.on('error', (err) => this.#o.logger.log('warn', 'etcd watch error', { error: err.message }));
     this.#watcher = watcher;
-    await this.#register();
+    this.#started = true;
+    // The controller may have gone between our campaign and the load: then nobody would notice.
+    if (!this.view.controller) await this.#campaign();
     if (this.#o.leaderRebalanceIntervalMs > 0) {
       this.#rebalanceTimer = setInterval(() => void this.#runController(true), this.#o.leaderRebalanceIntervalMs);
       this.#rebalanceTimer.unref();
@@ -154,7 +161,7 @@ export class EtcdCluster implements ClusterMetadata {
 
   /** Coalesces a burst of watch events into one re-application. */
   #changed(): void {
-    if (this.#changeQueued) return;
+    if (this.#changeQueued || !this.#started) return;
     this.#changeQueued = true;
     queueMicrotask(() => {
       this.#changeQueued = false;
