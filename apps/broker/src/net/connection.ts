@@ -12,9 +12,17 @@ import { throttleFor } from '../quota/request-throttle.ts';
 /** What an unauthenticated client may send on a SASL listener (as in Kafka). */
 const BEFORE_AUTH = new Set<number>([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
 
+/** Produce requests of one connection whose appends are done while their answers still wait. */
+const PRODUCE_PIPELINE_DEPTH = 5;
+
 /**
- * One client connection. Requests are handled one at a time, in arrival order, so responses leave
- * in request order as Kafka guarantees (Kafka mutes a connection while a request is in flight).
+ * One client connection. Requests are handled in arrival order and answered in request order, as
+ * Kafka guarantees. One exception to "one at a time": a Produce request's appends happen
+ * synchronously when it is handled, and its answer may then wait for replication (acks=-1) or
+ * fdatasync; the next Produce requests of the connection are appended meanwhile (up to
+ * PRODUCE_PIPELINE_DEPTH), their answers queued behind the first. Appends stay in request order, so
+ * idempotent producers see exactly what one-at-a-time handling gives; only the waits overlap.
+ * Any other request waits until earlier Produce requests are answered.
  * Bytes that cannot be a valid request close this connection only.
  */
 export class Connection {
@@ -29,6 +37,8 @@ export class Connection {
   #principal = ANONYMOUS;
   #authenticated: boolean;
   #busy = false;
+  /** Produce requests appended but not yet answered, oldest first. */
+  #pipeline: Promise<void>[] = [];
   #closed = false;
   /** Set after a failed login: nothing more is read or answered before the delayed close. */
   #closing = false;
@@ -81,7 +91,14 @@ export class Connection {
     this.#busy = true;
     try {
       while (this.#queue.length > 0 && !this.#closed && !this.#closing) {
-        await this.#handle(this.#queue.shift()!);
+        const frame = this.#queue.shift()!;
+        if (this.#authenticated && !this.#rawSasl && peekRequestPrefix(frame)?.apiKey === ApiKey.Produce) {
+          this.#pipeline.push(this.#handle(frame, this.#pipeline.at(-1)));
+          if (this.#pipeline.length >= PRODUCE_PIPELINE_DEPTH) await this.#pipeline.shift();
+        } else {
+          await Promise.all(this.#pipeline.splice(0));
+          await this.#handle(frame);
+        }
         const muted = this.#mutedUntil - Date.now();
         if (muted > 0) await new Promise((r) => setTimeout(r, muted));
         if (this.#queue.length <= 16 && this.#socket.isPaused()) this.#socket.resume();
@@ -91,7 +108,8 @@ export class Connection {
     }
   }
 
-  async #handle(frame: Buffer): Promise<void> {
+  /** `answerAfter`: the answer of the request before, which must leave first (pipelined Produce). */
+  async #handle(frame: Buffer, answerAfter?: Promise<void>): Promise<void> {
     if (this.#rawSasl) return this.#authenticateRaw(frame);
     const prefix = peekRequestPrefix(frame);
     if (!prefix) return this.close('connection closed: request shorter than its header', { bytes: frame.length });
@@ -120,6 +138,7 @@ export class Connection {
     try {
       const session: RequestSession = { principal: this.#principal, clientId: request.header.clientId, host: this.#socket.remoteAddress ?? '', listener: this.#listener.name };
       const body = await entry.handle(this.#ctx, request, session);
+      if (answerAfter) await answerAfter;
       const throttle = throttleFor(this.#ctx, prefix.apiKey, frame.length, body, Number(process.hrtime.bigint() - started) / 1e6, session);
       if (throttle > 0 && body !== undefined && typeof (body as { throttleTimeMs?: number }).throttleTimeMs === 'number') {
         (body as { throttleTimeMs: number }).throttleTimeMs = Math.max((body as { throttleTimeMs: number }).throttleTimeMs, throttle);
