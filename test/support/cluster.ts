@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startEtcd, type TestEtcd } from '@tributary/testkit';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { startBroker, type BrokerProcess, type StartBrokerOptions } from './broker-process.ts';
@@ -109,6 +110,12 @@ export async function startCluster(options: { brokers: number; settings?: Record
     },
     async stop() {
       await Promise.all([...brokers.values()].map((b) => b.kill()));
+      // For a failure in CI: every broker's log, kept where CLUSTER_LOG_DIR says.
+      const logDir = process.env.CLUSTER_LOG_DIR;
+      if (logDir) {
+        mkdirSync(logDir, { recursive: true });
+        for (const [id, b] of brokers) writeFileSync(join(logDir, `${clusterId}-broker-${id}.log`), b.output());
+      }
       for (const b of brokers.values()) rmSync(b.dataDir, { recursive: true, force: true });
       await etcd.stop();
     },
