@@ -106,7 +106,9 @@ class FetchLoop {
           await sleep(100);
           continue;
         }
-        await this.#fetch(conn, active);
+        // A partition waiting out a refusal must not wait a whole long-poll of the others too.
+        const retries = [...this.#parts.values()].filter((a) => a.retryAt > now).map((a) => a.retryAt - now);
+        await this.#fetch(conn, active, Math.min(this.#o.maxWaitMs, ...retries));
         backoff = 50;
       } catch (err) {
         if (this.#stopped) return;
@@ -165,7 +167,7 @@ class FetchLoop {
     }
   }
 
-  async #fetch(conn: BrokerConnection, active: Assignment[]): Promise<void> {
+  async #fetch(conn: BrokerConnection, active: Assignment[], maxWaitMs: number): Promise<void> {
     const byTopic = new Map<string, Assignment[]>();
     for (const a of active) {
       if (!this.#o.topics.log(a.topic, a.partition)) continue;
@@ -173,7 +175,7 @@ class FetchLoop {
     }
     const res = await conn.send<FetchResponse>(ApiKey.Fetch, FETCH_VERSION, {
       replicaId: this.#o.nodeId,
-      maxWaitMs: this.#o.maxWaitMs,
+      maxWaitMs,
       minBytes: 1,
       maxBytes: 64 * 1024 * 1024,
       isolationLevel: 0,

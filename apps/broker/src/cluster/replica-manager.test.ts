@@ -110,4 +110,20 @@ describe('ReplicaManager (leader side)', () => {
     await new Promise((r) => setImmediate(r));
     expect(isrWrites.at(-1)).toEqual([1, 2, 3]);
   });
+
+  it('tells a follower whose fetch does not ask for a led partition that it has records to replicate there', () => {
+    const rm = manager();
+    rm.leaderFor('orders', 0);
+    const others = [{ topic: 'payments', partition: 0 }];
+    // Nothing appended: nothing to replicate, the follower's long-poll may go on.
+    expect(rm.followerHasUnaskedData(2, others)).toBe(false);
+    append(1);
+    expect(rm.followerHasUnaskedData(2, others)).toBe(true);
+    // A fetch that asks for the partition, or a broker that is no replica of it, is not hurried.
+    expect(rm.followerHasUnaskedData(2, [...others, { topic: 'orders', partition: 0 }])).toBe(false);
+    expect(rm.followerHasUnaskedData(4, others)).toBe(false);
+    // Once the follower has caught up, there is nothing left it has not asked for.
+    rm.onFollowerFetch('orders', 0, 2, 1);
+    expect(rm.followerHasUnaskedData(2, others)).toBe(false);
+  });
 });

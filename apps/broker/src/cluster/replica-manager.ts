@@ -200,6 +200,21 @@ export class ReplicaManager {
   }
 
   /**
+   * True when a partition this broker leads has records `replicaId` should replicate but did not
+   * ask for in its fetch (`asked`). A follower's fetch loop learns of
+   * a new assignment only between fetches; without this its long-poll on the other partitions
+   * (replica.fetch.wait.max.ms) would hold up acks=-1 on the new one for that long.
+   */
+  followerHasUnaskedData(replicaId: number, asked: readonly { topic: string; partition: number }[]): boolean {
+    const keys = new Set(asked.map((a) => key(a.topic, a.partition)));
+    for (const [k, r] of this.#replicas) {
+      if (r.leader !== this.#o.nodeId || !r.replicas.includes(replicaId) || keys.has(k)) continue;
+      if (Math.max(0, r.followers.get(replicaId)?.logEndOffset ?? 0) < r.log.logEndOffset) return true;
+    }
+    return false;
+  }
+
+  /**
    * acks=-1: resolves with 0 once the high watermark passes `offset` (every ISR member has the
    * batch), NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR fell below `minIsr` meanwhile,
    * NOT_LEADER_OR_FOLLOWER when leadership moved, REQUEST_TIMED_OUT after `timeoutMs`.

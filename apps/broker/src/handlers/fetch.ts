@@ -29,15 +29,27 @@ export const handleFetch: Handler = async (ctx: BrokerContext, request, session)
       if (name && mayRead(name)) for (const p of t.partitions) ctx.replicas.onFollowerFetch(name, p.partition, replicaId, Number(p.fetchOffset));
     }
   }
+  let woken = false;
   for (;;) {
     const { body, bytes } = collect(ctx, req, v, mayRead, replica);
     if (bytes >= req.minBytes || Date.now() >= deadline || hasError(body)) return body;
+    // Woken by an append to a partition the follower should replicate but did not ask for (it was
+    // assigned meanwhile): answer now so that its next fetch asks for it.
+    if (woken && replica && ctx.replicas.followerHasUnaskedData(replicaId, asked(ctx, req, v))) return body;
     await ctx.appends.wait(deadline - Date.now(), replica);
+    woken = true;
     // A follower woken by one append lets the requests already read off other sockets append too,
     // so that one fetch carries several batches rather than one round trip each.
     if (replica) await new Promise((r) => setImmediate(r));
   }
 };
+
+function asked(ctx: BrokerContext, req: FetchRequest, v: number): { topic: string; partition: number }[] {
+  return req.topics.flatMap((t) => {
+    const name = v >= 13 ? ctx.topics.byId(t.topicId)?.name : t.topic;
+    return name === undefined ? [] : t.partitions.map((p) => ({ topic: name, partition: p.partition }));
+  });
+}
 
 /** A partition error is answered at once, so the client can refresh metadata instead of waiting. */
 function hasError(body: ReturnType<typeof collect>['body']): boolean {
