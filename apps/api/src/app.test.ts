@@ -112,6 +112,39 @@ describe('auth', () => {
     const list = (await call('GET', '/v1/instances', keys.adminB)).json();
     expect(list.items).toEqual([]);
   });
+  it("another account's instance stays 404 when its row is in the instance cache", async () => {
+    const inst = await newInstance('isolated-warm');
+    expect((await call('GET', `/v1/instances/${inst.id}`, keys.adminA)).statusCode).toBe(200);
+    const hits = store.instanceCache!.stats.hits;
+    expect((await call('GET', `/v1/instances/${inst.id}`, keys.adminA)).statusCode).toBe(200);
+    expect(store.instanceCache!.stats.hits).toBeGreaterThan(hits); // warm
+    for (const url of [`/v1/instances/${inst.id}`, `/v1/instances/${inst.id}/topics`]) {
+      const r = await call('GET', url, keys.adminB);
+      expect(r.statusCode, url).toBe(404);
+      expect(r.json().code).toBe('not-found');
+    }
+  });
+});
+
+describe('instance cache (reads from memory, invalidated by NOTIFY)', () => {
+  it("the API's own update is read back at once; the operator's status write once notified", async () => {
+    const inst = await newInstance('cached');
+    expect((await call('GET', `/v1/instances/${inst.id}`, keys.adminA)).statusCode).toBe(200); // warm
+    const put = await call('PUT', `/v1/instances/${inst.id}`, keys.adminA, { labels: { v: '2' }, spec: { ...spec, brokers: 5 } });
+    expect(put.statusCode, put.body).toBe(202);
+    const mine = (await call('GET', `/v1/instances/${inst.id}`, keys.adminA)).json();
+    expect(mine.spec.brokers).toBe(5); // no wait: the write dropped the cached row itself
+    expect(mine.labels).toEqual({ v: '2' });
+    // The operator is another process with its own connection.
+    await store.db.$executeRaw`UPDATE "instance" SET phase = 'Running', observed_generation = generation, version = version + 1 WHERE id = ${inst.id}`;
+    const deadline = Date.now() + 15_000;
+    let phase = '';
+    while (Date.now() < deadline && phase !== 'Running') {
+      phase = (await call('GET', `/v1/instances/${inst.id}`, keys.adminA)).json().status.phase;
+      if (phase !== 'Running') await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(phase).toBe('Running');
+  });
 });
 
 describe('instances', () => {

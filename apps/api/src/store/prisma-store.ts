@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createDb, createPool, FastReads, isUniqueViolation, migrate, Prisma, specColumns, specOf, type Db } from '@tributary/db';
+import { createDb, createPool, FastReads, InstanceCache, isUniqueViolation, migrate, Prisma, specColumns, specOf, type Db } from '@tributary/db';
 import type { Acl, ApiKey, ClientQuota, ConsumerGroupQuota, Instance, KafkaUser, Operation as OperationModel, Topic } from '@tributary/db';
 import type { InstanceSpec, Operation, Role, TopicCreate } from '@tributary/contracts';
 import type pg from 'pg';
@@ -119,17 +119,31 @@ export class PrismaStore implements Store {
   readonly db: Db;
   readonly #pool: pg.Pool;
   readonly #fast: FastReads;
-  /** One pool for both: Prisma and the few plain-SQL hot reads (libs/db FastReads). */
-  constructor(pool: pg.Pool) {
+  /** Instance rows in memory, invalidated by NOTIFY (libs/db InstanceCache); null: every read queries. */
+  readonly instanceCache: InstanceCache | null;
+  /**
+   * One pool for both: Prisma and the few plain-SQL hot reads (libs/db FastReads). With
+   * `instanceCacheUrl` instance reads go through an InstanceCache listening on that database.
+   */
+  constructor(pool: pg.Pool, opts: { instanceCacheUrl?: string } = {}) {
     this.#pool = pool;
     this.db = createDb(pool);
     this.#fast = new FastReads(pool);
+    this.instanceCache = opts.instanceCacheUrl === undefined ? null : new InstanceCache({
+      connectionString: opts.instanceCacheUrl,
+      load: (id) => this.#fast.instanceById(id),
+    });
   }
 
-  /** Applies pending migrations (prisma/migrations), then connects. */
-  static async connect(databaseUrl: string): Promise<PrismaStore> {
+  /**
+   * Applies pending migrations (prisma/migrations), then connects. The instance cache is on unless
+   * `instanceCache: false`; its first LISTEN attempt is awaited (reads bypass it until one succeeds).
+   */
+  static async connect(databaseUrl: string, opts: { instanceCache?: boolean } = {}): Promise<PrismaStore> {
     await migrate(databaseUrl);
-    return new PrismaStore(createPool(databaseUrl, 10));
+    const store = new PrismaStore(createPool(databaseUrl, 10), opts.instanceCache === false ? {} : { instanceCacheUrl: databaseUrl });
+    await store.instanceCache?.start();
+    return store;
   }
   /**
    * Waits (up to `drainMs`) for transactions still running — fastify's close does not wait for
@@ -140,10 +154,24 @@ export class PrismaStore implements Store {
   async close(drainMs = 10_000) {
     const bounded = <T>(p: Promise<T>) => Promise.race([p, new Promise<void>((r) => setTimeout(r, drainMs).unref())]);
     await bounded(Promise.allSettled([...this.#inflight]));
+    await this.instanceCache?.close();
     await this.db.$disconnect();
     await bounded(this.#pool.end());
   }
   async ping() { await this.db.$queryRaw`SELECT 1`; }
+
+  /**
+   * A transaction that changes instance `id`; its cached row is dropped once the transaction has
+   * ended (committed or not), so this process reads its own write at once. Dropping it earlier would
+   * let a read racing the commit cache the old row again.
+   */
+  private async instanceWrite<T>(id: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    try {
+      return await this.tx(fn);
+    } finally {
+      this.instanceCache?.invalidate(id);
+    }
+  }
 
   readonly #inflight = new Set<Promise<unknown>>();
   private tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
@@ -211,7 +239,7 @@ export class PrismaStore implements Store {
   }
   async getInstance(accountId: string, id: string): Promise<InstanceRow | null> {
     // The hottest read (every instance-scoped route starts with it): plain SQL, see libs/db FastReads.
-    const r = await this.#fast.instanceById(id);
+    const r = await (this.instanceCache ? this.instanceCache.get(id) : this.#fast.instanceById(id));
     return r && r.accountId === accountId && r.deletedAt === null ? instanceRow(r) : null;
   }
   async createInstance(p: Principal, input: { name: string; labels: Record<string, string>; spec: InstanceSpec }) {
@@ -238,7 +266,7 @@ export class PrismaStore implements Store {
     });
   }
   async updateInstance(p: Principal, id: string, input: { labels: Record<string, string>; spec: InstanceSpec }, expectedVersion?: number) {
-    return this.tx(async (tx) => {
+    return this.instanceWrite(id, async (tx) => {
       const { count } = await tx.instance.updateMany({
         where: { id, accountId: p.accountId, deletedAt: null, ...(expectedVersion !== undefined ? { version: expectedVersion } : {}) },
         data: { labels: input.labels, ...specColumns(input.spec), generation: { increment: 1 }, version: { increment: 1 } },
@@ -253,7 +281,7 @@ export class PrismaStore implements Store {
     });
   }
   async deleteInstance(p: Principal, id: string, opts: { force: boolean; expectedVersion?: number }) {
-    return this.tx(async (tx) => {
+    return this.instanceWrite(id, async (tx) => {
       const topics = await tx.topic.count({ where: { instanceId: id, deletedAt: null } });
       if (topics > 0 && !opts.force) throw new ApiError('instance-has-topics', `instance still has ${topics} topic(s); repeat with ?force=true to delete them too`);
       const now = new Date();
