@@ -135,6 +135,13 @@ describe('instance cache (reads from memory, invalidated by NOTIFY)', () => {
     const mine = (await call('GET', `/v1/instances/${inst.id}`, keys.adminA)).json();
     expect(mine.spec.brokers).toBe(5); // no wait: the write dropped the cached row itself
     expect(mine.labels).toEqual({ v: '2' });
+    // The body kept per cached row is the same document, with the row's ETag and a JSON content type.
+    for (let i = 0; i < 2; i++) {
+      const again = await call('GET', `/v1/instances/${inst.id}`, keys.adminA);
+      expect(again.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(again.headers['etag']).toBe(mine.etag);
+      expect(again.json()).toEqual(mine);
+    }
     // The operator is another process with its own connection.
     await store.db.$executeRaw`UPDATE "instance" SET phase = 'Running', observed_generation = generation, version = version + 1 WHERE id = ${inst.id}`;
     const deadline = Date.now() + 15_000;

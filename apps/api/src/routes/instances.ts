@@ -5,9 +5,9 @@ import {
 } from '@tributary/contracts';
 import { principalOf } from '../plugins/auth.ts';
 import { ApiError, limitBelowUsage, notFound } from '../errors.ts';
-import { expectedVersion, withEtag } from '../http.ts';
+import { etagOf, expectedVersion, withEtag } from '../http.ts';
 import { presentInstance } from '../present.ts';
-import type { Store } from '../store/types.ts';
+import type { InstanceRow, Store } from '../store/types.ts';
 import type { ReconcileQueue } from '../jobs/queue.ts';
 import { READ_ERRORS, WRITE_ERRORS } from './responses.ts';
 
@@ -33,12 +33,25 @@ export const instanceRoutes: FastifyPluginAsyncZod<{ store: Store; queue: Reconc
     return { resource, operation };
   });
 
+  // The store hands out one frozen row object per cached row version (PrismaStore.getInstance), so its
+  // JSON body cannot change either: it is serialised through the route's response schema once per
+  // row object and then sent as is. Why: zod's response encoding was the GET's largest cost after
+  // the database read went (bench/api/README.md).
+  const bodies = new WeakMap<InstanceRow, string>();
   app.get('/v1/instances/:id', {
     schema: { summary: 'Get an instance', tags, params: IdParams, response: { 200: InstanceSchema, ...READ_ERRORS } },
   }, async (request, reply) => {
     const row = await store.getInstance(principalOf(request).accountId, request.params.id);
     if (!row) throw notFound('instance');
-    return withEtag(reply, presentInstance(row));
+    let body = bodies.get(row);
+    if (body === undefined) {
+      body = reply.serialize(withEtag(reply, presentInstance(row))) as string;
+      bodies.set(row, body);
+    } else {
+      reply.header('etag', etagOf(row.id, row.version));
+    }
+    // A string with a JSON content type skips the serializer; the typed send() only knows the objects.
+    return reply.type('application/json; charset=utf-8').send(body as never);
   });
 
   app.put('/v1/instances/:id', {

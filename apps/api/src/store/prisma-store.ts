@@ -237,11 +237,27 @@ export class PrismaStore implements Store {
     const rows = await this.db.instance.findMany({ where: { AND: [{ accountId, deletedAt: null }, ...listWhere(f)] }, orderBy: LIST_ORDER, take: f.limit + 1 });
     return page(rows.map(instanceRow), f.limit);
   }
+  /**
+   * The hottest read (every instance-scoped route starts with it): from the instance cache, else plain
+   * SQL (libs/db InstanceCache, FastReads). The result is frozen, and a cached row (itself frozen and
+   * replaced on every change) maps to the same InstanceRow object each time, so callers may memoise
+   * work per row object (GET /v1/instances/{id} keeps its serialised body).
+   */
   async getInstance(accountId: string, id: string): Promise<InstanceRow | null> {
-    // The hottest read (every instance-scoped route starts with it): plain SQL, see libs/db FastReads.
     const r = await (this.instanceCache ? this.instanceCache.get(id) : this.#fast.instanceById(id));
-    return r && r.accountId === accountId && r.deletedAt === null ? instanceRow(r) : null;
+    if (!r || r.accountId !== accountId || r.deletedAt !== null) return null;
+    let row = this.#instanceRows.get(r);
+    if (!row) {
+      row = instanceRow(r);
+      Object.freeze(row.spec);
+      Object.freeze(row.spec.billing);
+      Object.freeze(row.spec.brokerConfig);
+      Object.freeze(row);
+      this.#instanceRows.set(r, row);
+    }
+    return row;
   }
+  readonly #instanceRows = new WeakMap<Instance, InstanceRow>();
   async createInstance(p: Principal, input: { name: string; labels: Record<string, string>; spec: InstanceSpec }) {
     return this.tx(async (tx) => {
       const id = newId('ins');
