@@ -13,7 +13,9 @@ if (!databaseUrl) {
 const port = Number(process.env['PORT'] ?? 8080);
 const host = process.env['HOST'] ?? '0.0.0.0';
 
-const store = await PrismaStore.connect(databaseUrl);
+// INSTANCE_CACHE=off: every instance read goes to PostgreSQL (e.g. behind a transaction-mode pooler,
+// where LISTEN would seem to work but deliver nothing).
+const store = await PrismaStore.connect(databaseUrl, { instanceCache: process.env['INSTANCE_CACHE'] !== 'off' });
 const queue = createReconcileQueue(redisUrl);
 const generated = await ensureBootstrapKey(store, process.env['TRIBUTARY_BOOTSTRAP_KEY']);
 if (generated) {
