@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import net from 'node:net';
 import pg from 'pg';
 import { startTestServices, type TestServices } from '@tributary/testkit';
 import { createDb, createPool, type Db } from './client.ts';
@@ -197,6 +198,46 @@ describe('InstanceCache', () => {
     expect(loads.count).toBe(before); // served from memory again
     await operatorWrites(id, 'AfterReconnect');
     await eventually(async () => (await cache.get(id))?.phase === 'AfterReconnect', 'notifications to flow again');
+  });
+
+  it('a LISTEN connection that goes silent (no error, no close) is noticed by its ping and replaced', async () => {
+    // A TCP relay to PostgreSQL that can stop forwarding the connections it has, without closing them.
+    const pgUrl = new URL(listenerUrl);
+    const relayed: net.Socket[] = [];
+    const relay = net.createServer((client) => {
+      const server = net.connect(Number(pgUrl.port), pgUrl.hostname);
+      client.pipe(server).pipe(client);
+      client.on('error', () => server.destroy());
+      server.on('error', () => client.destroy());
+      relayed.push(client, server);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const viaRelay = new URL(listenerUrl);
+    viaRelay.port = String((relay.address() as net.AddressInfo).port);
+    const id = await newInstance();
+    const { loads, load } = countingLoad();
+    const cache = new InstanceCache({ connectionString: viaRelay.toString(), load, listener: { backoff: { initialMs: 50, maxMs: 500 }, pingIntervalMs: 500, pingTimeoutMs: 1_000 } });
+    caches.push(cache);
+    try {
+      await cache.start();
+      expect(cache.usable).toBe(true);
+      await cache.get(id);
+      const pid = cache.listenerPid;
+      for (const s of relayed) { s.unpipe(); s.pause(); } // silence, not a close
+      const silenced = relayed.length;
+      await eventually(() => !cache.usable, 'the silent connection to be given up');
+      await operatorWrites(id, 'Unheard', { silent: true });
+      const before = loads.count;
+      expect((await cache.get(id))?.phase).toBe('Unheard');
+      expect(loads.count).toBe(before + 1);
+      await eventually(() => cache.usable, 'a new LISTEN connection through the relay');
+      expect(cache.listenerPid).not.toBe(pid);
+      expect(relayed.length).toBeGreaterThan(silenced); // it came back through the relay
+    } finally {
+      await cache.close();
+      for (const s of relayed) s.destroy();
+      await new Promise((r) => relay.close(r));
+    }
   });
 
   it('keeps at most maxEntries rows, dropping the least recently used', async () => {
