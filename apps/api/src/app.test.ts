@@ -65,6 +65,8 @@ describe('ops endpoints', () => {
     expect(ready.json().checks).toEqual({ postgresql: 'ok', redis: 'ok' });
     const metrics = await app.inject({ url: '/metrics' });
     expect(metrics.body).toContain('tributary_api_requests_total');
+    expect(metrics.body).toContain('tributary_api_instance_cache_listening 1');
+    expect(metrics.body).toMatch(/tributary_api_instance_cache_reads_total\{result="hit"\} \d+/);
   });
   it('readyz is 503 when a dependency fails', async () => {
     const broken = await buildApp({ store, queue, docs: false, extraReadiness: { extra: async () => { throw new Error('down'); } } });
@@ -118,6 +120,8 @@ describe('auth', () => {
     const hits = store.instanceCache!.stats.hits;
     expect((await call('GET', `/v1/instances/${inst.id}`, keys.adminA)).statusCode).toBe(200);
     expect(store.instanceCache!.stats.hits).toBeGreaterThan(hits); // warm
+    const scraped = /tributary_api_instance_cache_reads_total\{result="hit"\} (\d+)/.exec((await app.inject({ url: '/metrics' })).body);
+    expect(Number(scraped?.[1])).toBe(store.instanceCache!.stats.hits);
     for (const url of [`/v1/instances/${inst.id}`, `/v1/instances/${inst.id}/topics`]) {
       const r = await call('GET', url, keys.adminB);
       expect(r.statusCode, url).toBe(404);

@@ -67,6 +67,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(opsPlugin, {
     checks: { postgresql: () => options.store.ping(), redis: () => options.queue.ping(), ...options.extraReadiness },
+    instanceCache: () => options.store.instanceCacheStatus?.() ?? null,
   });
   await app.register(authPlugin, { store: options.store });
   await app.register(rateLimit, {

@@ -5,7 +5,7 @@ import type { InstanceSpec, Operation, Role, TopicCreate } from '@tributary/cont
 import type pg from 'pg';
 import { ApiError, limitExceeded, notFound } from '../errors.ts';
 import { decodeCursor, encodeCursor, parseLabelFilter } from '../http.ts';
-import type { AccountRow, ApiKeyRow, IdempotencyBegin, InvoiceRow, UsageRow, InstanceRow, ListFilter, ObjectKind, ObjectRow, Page, PriceBookView, Principal, Store, TopicRow } from './types.ts';
+import type { AccountRow, ApiKeyRow, IdempotencyBegin, InstanceCacheStatus, InvoiceRow, UsageRow, InstanceRow, ListFilter, ObjectKind, ObjectRow, Page, PriceBookView, Principal, Store, TopicRow } from './types.ts';
 
 export const newId = (prefix: string) => `${prefix}-${randomBytes(8).toString('hex')}`;
 
@@ -157,6 +157,10 @@ export class PrismaStore implements Store {
     await this.instanceCache?.close();
     await this.db.$disconnect();
     await bounded(this.#pool.end());
+  }
+  instanceCacheStatus(): InstanceCacheStatus | null {
+    const c = this.instanceCache;
+    return c && { usable: c.usable, size: c.size, ...c.stats };
   }
   async ping() { await this.db.$queryRaw`SELECT 1`; }
 

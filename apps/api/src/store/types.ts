@@ -22,11 +22,14 @@ export interface TopicRow {
 }
 
 export interface Page<T> { items: T[]; nextCursor?: string }
+export interface InstanceCacheStatus { usable: boolean; size: number; hits: number; misses: number; bypassed: number; invalidations: number }
 export interface ListFilter { limit: number; cursor?: string | undefined; name?: string | undefined; label?: string | undefined }
 
 export interface Store {
   findApiKeyByHash(hash: string): Promise<Principal | null>;
   ping(): Promise<void>;
+  /** The instance cache's counters for /metrics; null (or absent) without a cache. */
+  instanceCacheStatus?(): InstanceCacheStatus | null;
 
   listInstances(accountId: string, f: ListFilter): Promise<Page<InstanceRow>>;
   getInstance(accountId: string, id: string): Promise<InstanceRow | null>;
