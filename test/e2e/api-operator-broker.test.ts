@@ -13,6 +13,7 @@ import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { InstanceReconciler } from '../../apps/operator/src/reconcile/instance-reconciler.ts';
 import { LocalRuntime } from '../../apps/operator/src/runtimes/local/local-runtime.ts';
 import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
+import { BROKER_NODE_FLAGS } from '@tributary/contracts';
 
 // Through the REST API only: an instance and a topic created over HTTP become a running broker with
 // the topic, status comes back through the API, kcat produces and consumes against the returned
@@ -35,7 +36,7 @@ beforeAll(async () => {
   await ensureBootstrapKey(store, KEY);
   app = await buildApp({ store, queue });
   root = mkdtempSync(join(tmpdir(), 'tributary-e2e-'));
-  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker')], stopGraceMs: 10_000 });
+  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker')], stopGraceMs: 10_000 });
   operatorStore = new DesiredStateStore(services.databaseUrl);
   operator = await startOperatorWorker({ redisUrl: services.redisUrl, store: operatorStore, reconciler: new InstanceReconciler(runtime), resyncMs: 2_000 });
 }, 60_000);

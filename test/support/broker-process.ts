@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '@tributary/testkit';
+import { BROKER_NODE_FLAGS } from '@tributary/contracts';
 
 /** A real `tributary-broker` process on a free loopback port, as a user would run it. */
 export interface BrokerProcess {
@@ -50,7 +51,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   for (const name of options.extraListeners ?? []) extraPorts[name] ??= await freePort();
   const listeners = [`PLAINTEXT://127.0.0.1:${port}`, ...Object.entries(extraPorts).map(([name, p]) => `${name}://127.0.0.1:${p}`)].join(',');
   const args = ['--node-id', String(options.nodeId ?? 1), ...(options.args ?? []), '--listeners', listeners, '--data-dir', dataDir, ...(metricsPort ? ['--metrics-port', String(metricsPort)] : []), ...Object.entries(options.settings ?? {}).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...BROKER_NODE_FLAGS, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));

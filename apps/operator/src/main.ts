@@ -4,6 +4,7 @@ import { InstanceReconciler } from './reconcile/instance-reconciler.ts';
 import { LocalRuntime } from './runtimes/local/local-runtime.ts';
 import { migrate } from '@tributary/db';
 import { DesiredStateStore } from './store/desired-state-store.ts';
+import { BROKER_NODE_FLAGS } from '@tributary/contracts';
 
 /**
  * Operator entry point (local runtime): DATABASE_URL and REDIS_URL as the API's; brokers live under
@@ -19,7 +20,7 @@ if (!databaseUrl) {
 const log = (msg: string, fields: Record<string, unknown> = {}) => process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level: 'info', component: 'operator', msg, ...fields }) + '\n');
 const runtime = new LocalRuntime({
   rootDir: process.env['TRIBUTARY_INSTANCES_DIR'] ?? resolve('.data/instances'),
-  brokerCommand: [process.execPath, resolve(import.meta.dirname, '../../../node_modules/.bin/tributary-broker')],
+  brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../../node_modules/.bin/tributary-broker')],
 });
 // Either process may start first (Kubernetes starts both at once): both apply pending migrations,
 // serialised by Prisma's advisory lock, before touching the tables.

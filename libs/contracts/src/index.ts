@@ -6,3 +6,4 @@ export * from './access.ts';
 export * from './account.ts';
 export * from './billing.ts';
 export * from './jobs.ts';
+export * from './broker-launch.ts';

@@ -8,6 +8,7 @@ import { LocalRuntime } from '../runtimes/local/local-runtime.ts';
 import { conditionStatus } from '../status/conditions.ts';
 import type { DesiredInstance, InstanceStatus } from './desired-instance.ts';
 import { InstanceReconciler } from './instance-reconciler.ts';
+import { BROKER_NODE_FLAGS } from '@tributary/contracts';
 
 // The reconciler with etcd configured, against the local runtime running real tributary-broker
 // processes that form one replicated cluster per instance.
@@ -21,7 +22,7 @@ const ID = 'ins-cluster1';
 beforeAll(async () => {
   etcd = await startEtcd();
   root = mkdtempSync(join(tmpdir(), 'tributary-reconcile-cluster-'));
-  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, brokerBin], stopGraceMs: 30_000 });
+  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, brokerBin], stopGraceMs: 30_000 });
   reconciler = new InstanceReconciler(runtime, { etcdEndpoints: etcd.endpoint });
 }, 60_000);
 afterAll(async () => {

@@ -7,6 +7,7 @@ import { LocalRuntime } from '../runtimes/local/local-runtime.ts';
 import { conditionStatus } from '../status/conditions.ts';
 import type { DesiredInstance, InstanceStatus } from './desired-instance.ts';
 import { InstanceReconciler } from './instance-reconciler.ts';
+import { BROKER_NODE_FLAGS } from '@tributary/contracts';
 
 // The reconciler against the local runtime running the real tributary-broker binary.
 const brokerBin = resolve(import.meta.dirname, '../../../../node_modules/.bin/tributary-broker');
@@ -16,7 +17,7 @@ let reconciler: InstanceReconciler;
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'tributary-reconcile-'));
-  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, brokerBin], stopGraceMs: 10_000 });
+  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, brokerBin], stopGraceMs: 10_000 });
   reconciler = new InstanceReconciler(runtime);
 });
 afterAll(async () => {
