@@ -363,7 +363,8 @@ export class EtcdCluster implements ClusterMetadata {
 
   /** One controller pass; passes never overlap, and a change during a pass triggers another. */
   async #runController(preferredLeaders: boolean): Promise<void> {
-    if (!this.isController || this.#stopped) return;
+    // Elected during start() before the view is loaded: decisions wait for the loaded view (start() runs us then).
+    if (!this.isController || this.#stopped || !this.#started) return;
     if (this.#controllerRunning) {
       this.#controllerDirty = true;
       return;
