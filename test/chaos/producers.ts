@@ -10,7 +10,13 @@ import { promisify } from 'node:util';
 export interface ProducerOutcome {
   tag: string;
   sent: number;
-  acked: [number, number, number][];
+  /**
+   * Sequence, partition and offset of every acknowledged message. The offset is null when the client
+   * acknowledged without one: librdkafka's idempotent producer counts a batch whose request failed
+   * (e.g. its leader was killed) as delivered once a later batch of the same producer succeeds, since
+   * the broker would have refused that one out of order otherwise — "implicitly acked", offset unknown.
+   */
+  acked: [number, number, number | null][];
   failed: string[];
 }
 
@@ -67,7 +73,7 @@ export function startPythonProducer(bootstrap: string, topic: string, tag: strin
       clearTimeout(timer);
       rmSync(dir, { recursive: true, force: true });
       if (code !== 0) throw new Error(`python producer exited with ${code}: ${stderr}`);
-      const r = JSON.parse(stdout) as { sent: number; acked: [number, number, number][]; failed: string[]; remaining: number };
+      const r = JSON.parse(stdout) as { sent: number; acked: [number, number, number | null][]; failed: string[]; remaining: number };
       return { tag, sent: r.sent, acked: r.acked, failed: r.remaining ? [...r.failed, `${r.remaining} never delivered`] : r.failed };
     },
   };
@@ -101,7 +107,7 @@ export function checkDelivery(records: { partition: number; offset: number; valu
     for (const [seq, partition, offset] of o.acked) {
       const found = at.get(`${o.tag}:${seq}`);
       if (!found) findings.push(`${o.tag}:${seq} was acknowledged at ${partition}/${offset} but is missing`);
-      else if (found.partition !== partition || found.offset !== offset) findings.push(`${o.tag}:${seq} was acknowledged at ${partition}/${offset} but is at ${found.partition}/${found.offset}`);
+      else if (found.partition !== partition || (offset !== null && found.offset !== offset)) findings.push(`${o.tag}:${seq} was acknowledged at ${partition}/${offset} but is at ${found.partition}/${found.offset}`);
     }
     const last = new Map<number, number>();
     for (const r of records) {

@@ -38,6 +38,32 @@ export async function startCluster(options: { brokers: number; settings?: Record
   const started = await Promise.all(Array.from({ length: options.brokers }, (_, i) => startBroker(optionsFor(i + 1))));
   started.forEach((b, i) => brokers.set(i + 1, b));
 
+  // Started means the members see each other: every broker's Metadata names all brokers and a
+  // controller (a test's first CreateTopics would otherwise race the etcd watch of the slowest one).
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    const views = await Promise.all(
+      [...brokers.values()].map(async (b) => {
+        const admin = await KafkaAdminClient.connect(b.bootstrap, { timeoutMs: 5000 }).catch(() => null);
+        try {
+          const m = await admin?.metadata([]);
+          return m !== undefined && m.brokers.length === options.brokers && m.controllerId >= 0;
+        } catch {
+          return false;
+        } finally {
+          admin?.close();
+        }
+      }),
+    );
+    if (views.every(Boolean)) break;
+    if (Date.now() > deadline) {
+      await Promise.all([...brokers.values()].map((b) => b.destroy()));
+      await etcd.stop();
+      throw new Error(`cluster ${clusterId}: brokers do not all see ${options.brokers} brokers and a controller`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+
   const paused = new Set<number>();
   const liveBootstrap = () => [...brokers].filter(([id, b]) => !paused.has(id) && b.process.exitCode === null && b.process.signalCode === null).map(([, b]) => b.bootstrap);
   async function withAdmin<T>(fn: (admin: KafkaAdminClient) => Promise<T>): Promise<T> {
