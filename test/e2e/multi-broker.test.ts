@@ -14,6 +14,7 @@ import { InstanceReconciler } from '../../apps/operator/src/reconcile/instance-r
 import { LocalRuntime } from '../../apps/operator/src/runtimes/local/local-runtime.ts';
 import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
 import { checkDelivery, readAll, startKafkajsProducer } from '../chaos/producers.ts';
+import { BROKER_NODE_FLAGS } from '@tributary/contracts';
 
 // Through the REST API only, with an operator that has etcd: a 3-broker instance comes up as one
 // replicated cluster, a topic with replication factor 3 is created through the API, kcat produces
@@ -40,7 +41,7 @@ beforeAll(async () => {
   await ensureBootstrapKey(store, KEY);
   app = await buildApp({ store, queue });
   root = mkdtempSync(join(tmpdir(), 'tributary-e2e-cluster-'));
-  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker')], stopGraceMs: 30_000 });
+  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker')], stopGraceMs: 30_000 });
   operatorStore = new DesiredStateStore(services.databaseUrl);
   operator = await startOperatorWorker({ redisUrl: services.redisUrl, store: operatorStore, reconciler: new InstanceReconciler(runtime, { etcdEndpoints: etcd.endpoint }), resyncMs: 2_000 });
 }, 90_000);
@@ -145,9 +146,22 @@ it('runs a 3-broker instance: RF 3 topic, acks=all clients, rolling restart unde
       return true;
     }, `orders-app to log in on ${server}`);
   }
+  // The ACL is applied by the operator after the 202 and reaches each broker through etcd's watch.
+  for (const server of bootstrap) {
+    await until(async () => {
+      const admin = await KafkaAdminClient.connect(server);
+      try {
+        return (await admin.describeAcls({ principal: 'User:orders-app' })).length === 1 ? true : null;
+      } finally {
+        admin.close();
+      }
+    }, `the orders-app ACL on ${server}`);
+  }
   await new Promise<void>((done, fail) => {
-    const child = spawn('kcat', ['-P', '-b', sasl.join(','), '-t', 'orders', '-X', 'acks=all', '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=SCRAM-SHA-512', '-X', 'sasl.username=orders-app', '-X', 'sasl.password=orders-app-password'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`kcat -P as orders-app exited ${code}`))));
+    const child = spawn('kcat', ['-P', '-b', sasl.join(','), '-t', 'orders', '-X', 'acks=all', '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=SCRAM-SHA-512', '-X', 'sasl.username=orders-app', '-X', 'sasl.password=orders-app-password'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`kcat -P as orders-app exited ${code}: ${stderr}`))));
     child.stdin.end('written by orders-app\n');
   });
 
