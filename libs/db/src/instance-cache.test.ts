@@ -61,6 +61,18 @@ function countingLoad() {
   };
   return { loads, load };
 }
+
+/** A cache whose first load of `id` has read the row and holds its result until `release()`. */
+async function cacheWithHeldLoad(id: string) {
+  const { loads, load } = countingLoad();
+  const cache = await startCache(load);
+  let release!: () => void;
+  loads.gate = new Promise<void>((r) => { release = r; });
+  const readDone = new Promise<void>((r) => { loads.readDone = r; });
+  const slow = cache.get(id);
+  await readDone;
+  return { cache, loads, slow, release };
+}
 async function startCache(load: (id: string) => Promise<Awaited<ReturnType<FastReads['instanceById']>>>, maxEntries?: number) {
   const cache = new InstanceCache({
     connectionString: listenerUrl, load, ...(maxEntries ? { maxEntries } : {}),
@@ -127,13 +139,7 @@ describe('InstanceCache', () => {
 
   it('a load that read the old row before an invalidation does not cache it (race guard)', async () => {
     const id = await newInstance();
-    const { loads, load } = countingLoad();
-    const cache = await startCache(load);
-    let release!: () => void;
-    loads.gate = new Promise<void>((r) => { release = r; });
-    const readDone = new Promise<void>((r) => { loads.readDone = r; });
-    const slow = cache.get(id);
-    await readDone; // the old row has been read; the load has not returned yet
+    const { cache, loads, slow, release } = await cacheWithHeldLoad(id); // the old row is read; the load has not returned
     const invalidationsBefore = cache.stats.invalidations;
     await operatorWrites(id, 'Running');
     await eventually(() => cache.stats.invalidations > invalidationsBefore, 'the notification to arrive');
@@ -145,13 +151,7 @@ describe('InstanceCache', () => {
 
   it("the process's own invalidate() keeps an in-flight load from caching (read-your-writes)", async () => {
     const id = await newInstance();
-    const { loads, load } = countingLoad();
-    const cache = await startCache(load);
-    let release!: () => void;
-    loads.gate = new Promise<void>((r) => { release = r; });
-    const readDone = new Promise<void>((r) => { loads.readDone = r; });
-    const slow = cache.get(id);
-    await readDone;
+    const { cache, slow, release } = await cacheWithHeldLoad(id);
     // Our own write, with the trigger skipped so only the synchronous invalidate can save us.
     await operatorWrites(id, 'Updating', { silent: true });
     cache.invalidate(id);
