@@ -1,7 +1,8 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
+import { kcatProduce } from '../support/kcat.ts';
 
 // librdkafka through Debian's kcat, unchanged, against a broker started here.
 const run = promisify(execFile);
@@ -14,19 +15,8 @@ afterAll(async () => {
   await broker?.destroy();
 });
 
-function produce(topic: string, lines: string, extra: string[] = []): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kcat', ['-P', '-b', broker.bootstrap, '-t', topic, '-K:', ...extra], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`kcat -P exited ${code}: ${err}`));
-    });
-    child.stdin.end(lines);
-  });
+function produce(topic: string, lines: string, extra: string[] = []): Promise<string> {
+  return kcatProduce(['-b', broker.bootstrap, '-t', topic, '-K:', ...extra], lines);
 }
 
 async function consume(topic: string, format = '%k=%s\n'): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey, compress, Compression, decodeLegacyMessageSet, decodeResponse, encodeLegacyMessage, encodeRequest, ErrorCode, type DescribeLogDirsResponse, type FetchResponse, type FindCoordinatorResponse, type ListOffsetsResponse, type ProduceResponse } from '@tributary/protocol';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
+import { kcatProduce } from '../support/kcat.ts';
 
 // Clients that speak the message formats before v2 (magic 0 and 1): librdkafka told the broker is
 // Kafka 0.8.2 / 0.9 (no ApiVersions request: Produce v0/v1, Fetch v0/v1, ListOffsets v0, the
@@ -25,18 +26,7 @@ afterAll(async () => {
 const oldClient = (fallback: string) => ['-X', 'api.version.request=false', '-X', `broker.version.fallback=${fallback}`];
 
 function produce(topic: string, lines: string, extra: string[] = []): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('kcat', ['-P', '-b', broker.bootstrap, '-t', topic, '-K:', ...extra], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolvePromise(err);
-      else reject(new Error(`kcat -P exited ${code}: ${err.slice(-2000)}`));
-    });
-    child.stdin.end(lines);
-  });
+  return kcatProduce(['-b', broker.bootstrap, '-t', topic, '-K:', ...extra], lines);
 }
 
 async function consume(topic: string, extra: string[] = [], format = '%k=%s@%o\n'): Promise<{ lines: string[]; stderr: string }> {

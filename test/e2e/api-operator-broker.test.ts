@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { InstanceReconciler } from '../../apps/operator/src/reconcile/instance-r
 import { LocalRuntime } from '../../apps/operator/src/runtimes/local/local-runtime.ts';
 import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
 import { BROKER_NODE_FLAGS } from '@tributary/contracts';
+import { kcatProduce } from '../support/kcat.ts';
 
 // Through the REST API only: an instance and a topic created over HTTP become a running broker with
 // the topic, status comes back through the API, kcat produces and consumes against the returned
@@ -96,11 +97,7 @@ it('creates an instance and a topic over REST, runs them, serves Kafka clients, 
 
   const { stdout: meta } = await run('kcat', ['-L', '-b', bootstrap, '-t', 'orders'], { timeout: 15_000 });
   expect(meta).toMatch(/topic "orders" with 3 partitions/);
-  await new Promise<void>((done, fail) => {
-    const child = spawn('kcat', ['-P', '-b', bootstrap, '-t', 'orders', '-K:'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`kcat -P exited ${code}`))));
-    child.stdin.end(Array.from({ length: 1000 }, (_, i) => `k${i}:v${i}`).join('\n') + '\n');
-  });
+  await kcatProduce(['-b', bootstrap, '-t', 'orders', '-K:'], Array.from({ length: 1000 }, (_, i) => `k${i}:v${i}`).join('\n') + '\n');
   const { stdout } = await run('kcat', ['-C', '-b', bootstrap, '-t', 'orders', '-o', 'beginning', '-e', '-q', '-f', '%s\n'], { timeout: 30_000 });
   expect(stdout.split('\n').filter(Boolean)).toHaveLength(1000);
 
@@ -128,11 +125,7 @@ it('creates an instance and a topic over REST, runs them, serves Kafka clients, 
   const sasl = (await api('GET', `/v1/instances/${id}`)).json().status.saslBootstrapServers as string;
   expect(sasl).toMatch(/^127\.0\.0\.1:\d+$/);
   const userArgs = ['-b', sasl, '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=SCRAM-SHA-256', '-X', 'sasl.username=orders-app', '-X', 'sasl.password=orders-app-password'];
-  await new Promise<void>((done, fail) => {
-    const child = spawn('kcat', ['-P', ...userArgs, '-t', 'orders'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`kcat -P as orders-app exited ${code}`))));
-    child.stdin.end('written by orders-app\n');
-  });
+  await kcatProduce([...userArgs, '-t', 'orders'], 'written by orders-app\n');
   const { stdout: newest } = await run('kcat', ['-C', '-b', bootstrap, '-t', 'orders', '-o', '-1', '-e', '-q', '-f', '%s\n'], { timeout: 30_000 });
   expect(newest).toContain('written by orders-app');
   const refused = await run('kcat', ['-L', ...userArgs, '-t', 'extra-unknown'], { timeout: 30_000 }).then((r) => r.stdout, (err: { stdout?: string }) => err.stdout ?? '');

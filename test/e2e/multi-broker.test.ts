@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,6 +15,7 @@ import { LocalRuntime } from '../../apps/operator/src/runtimes/local/local-runti
 import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
 import { checkDelivery, readAll, startKafkajsProducer } from '../chaos/producers.ts';
 import { BROKER_NODE_FLAGS } from '@tributary/contracts';
+import { kcatProduce } from '../support/kcat.ts';
 
 // Through the REST API only, with an operator that has etcd: a 3-broker instance comes up as one
 // replicated cluster, a topic with replication factor 3 is created through the API, kcat produces
@@ -111,11 +112,7 @@ it('runs a 3-broker instance: RF 3 topic, acks=all clients, rolling restart unde
   }
 
   // kcat (librdkafka) with acks=all against all three bootstrap servers, then read back.
-  await new Promise<void>((done, fail) => {
-    const child = spawn('kcat', ['-P', '-b', bootstrap.join(','), '-t', 'orders', '-K:', '-X', 'acks=all'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`kcat -P exited ${code}`))));
-    child.stdin.end(Array.from({ length: 10_000 }, (_, i) => `k${i}:v${i}`).join('\n') + '\n');
-  });
+  await kcatProduce(['-b', bootstrap.join(','), '-t', 'orders', '-K:', '-X', 'acks=all'], Array.from({ length: 10_000 }, (_, i) => `k${i}:v${i}`).join('\n') + '\n');
   const { stdout } = await run('kcat', ['-C', '-b', bootstrap.join(','), '-t', 'orders', '-o', 'beginning', '-e', '-q', '-f', '%s\n'], { timeout: 60_000 });
   expect(stdout.split('\n').filter(Boolean).sort()).toEqual(Array.from({ length: 10_000 }, (_, i) => `v${i}`).sort());
 
@@ -157,13 +154,7 @@ it('runs a 3-broker instance: RF 3 topic, acks=all clients, rolling restart unde
       }
     }, `the orders-app ACL on ${server}`);
   }
-  await new Promise<void>((done, fail) => {
-    const child = spawn('kcat', ['-P', '-b', sasl.join(','), '-t', 'orders', '-X', 'acks=all', '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=SCRAM-SHA-512', '-X', 'sasl.username=orders-app', '-X', 'sasl.password=orders-app-password'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`kcat -P as orders-app exited ${code}: ${stderr}`))));
-    child.stdin.end('written by orders-app\n');
-  });
+  await kcatProduce(['-b', sasl.join(','), '-t', 'orders', '-X', 'acks=all', '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=SCRAM-SHA-512', '-X', 'sasl.username=orders-app', '-X', 'sasl.password=orders-app-password'], 'written by orders-app\n');
 
   // A broker setting change through the API rolls the brokers while a producer keeps writing.
   const hashes = (await runtime.observe(id))!.brokers.map((b) => b.configHash);
