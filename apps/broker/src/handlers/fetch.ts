@@ -22,20 +22,17 @@ export const handleFetch: Handler = async (ctx: BrokerContext, request, session)
   const replicaId = v >= 15 ? req.replicaState?.replicaId ?? -1 : req.replicaId;
   const replica = replicaId >= 0;
   const mayRead = (topic: string) => (replica ? allowedOnCluster(ctx, session, Op.CLUSTER_ACTION) : allowed(ctx, session, Op.READ, ResourceType.TOPIC, topic));
+  // A follower's partitions, by name, resolved once: for its log ends now and its long-poll below.
+  const asked = replica ? partitionsAsked(ctx, req, v) : [];
   // A follower's fetch offset is its log end: the leader learns it once per request, before waiting.
-  if (replica) {
-    for (const t of req.topics) {
-      const name = v >= 13 ? ctx.topics.byId(t.topicId)?.name : t.topic;
-      if (name && mayRead(name)) for (const p of t.partitions) ctx.replicas.onFollowerFetch(name, p.partition, replicaId, Number(p.fetchOffset));
-    }
-  }
+  for (const a of asked) if (mayRead(a.topic)) ctx.replicas.onFollowerFetch(a.topic, a.partition, replicaId, a.fetchOffset);
   let woken = false;
   for (;;) {
     const { body, bytes } = collect(ctx, req, v, mayRead, replica);
     if (bytes >= req.minBytes || Date.now() >= deadline || hasError(body)) return body;
     // Woken by an append to a partition the follower should replicate but did not ask for (it was
     // assigned meanwhile): answer now so that its next fetch asks for it.
-    if (woken && replica && ctx.replicas.followerHasUnaskedData(replicaId, asked(ctx, req, v))) return body;
+    if (woken && replica && ctx.replicas.followerHasUnaskedData(replicaId, asked)) return body;
     await ctx.appends.wait(deadline - Date.now(), replica);
     woken = true;
     // A follower woken by one append lets the requests already read off other sockets append too,
@@ -44,10 +41,11 @@ export const handleFetch: Handler = async (ctx: BrokerContext, request, session)
   }
 };
 
-function asked(ctx: BrokerContext, req: FetchRequest, v: number): { topic: string; partition: number }[] {
+/** The request's partitions whose topic this broker knows (by name, or by id from v13). */
+function partitionsAsked(ctx: BrokerContext, req: FetchRequest, v: number): { topic: string; partition: number; fetchOffset: number }[] {
   return req.topics.flatMap((t) => {
     const name = v >= 13 ? ctx.topics.byId(t.topicId)?.name : t.topic;
-    return name === undefined ? [] : t.partitions.map((p) => ({ topic: name, partition: p.partition }));
+    return name === undefined ? [] : t.partitions.map((p) => ({ topic: name, partition: p.partition, fetchOffset: Number(p.fetchOffset) }));
   });
 }
 
