@@ -38,32 +38,6 @@ export async function startCluster(options: { brokers: number; settings?: Record
   const started = await Promise.all(Array.from({ length: options.brokers }, (_, i) => startBroker(optionsFor(i + 1))));
   started.forEach((b, i) => brokers.set(i + 1, b));
 
-  // Started means the members see each other: every broker's Metadata names all brokers and a
-  // controller (a test's first CreateTopics would otherwise race the etcd watch of the slowest one).
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  for (;;) {
-    const views = await Promise.all(
-      [...brokers.values()].map(async (b) => {
-        const admin = await KafkaAdminClient.connect(b.bootstrap, { timeoutMs: 5000 }).catch(() => null);
-        try {
-          const m = await admin?.metadata([]);
-          return m !== undefined && m.brokers.length === options.brokers && m.controllerId >= 0;
-        } catch {
-          return false;
-        } finally {
-          admin?.close();
-        }
-      }),
-    );
-    if (views.every(Boolean)) break;
-    if (Date.now() > deadline) {
-      await Promise.all([...brokers.values()].map((b) => b.destroy()));
-      await etcd.stop();
-      throw new Error(`cluster ${clusterId}: brokers do not all see ${options.brokers} brokers and a controller`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-
   const paused = new Set<number>();
   const liveBootstrap = () => [...brokers].filter(([id, b]) => !paused.has(id) && b.process.exitCode === null && b.process.signalCode === null).map(([, b]) => b.bootstrap);
   async function withAdmin<T>(fn: (admin: KafkaAdminClient) => Promise<T>): Promise<T> {
@@ -96,6 +70,25 @@ export async function startCluster(options: { brokers: number; settings?: Record
     throw new Error(`${what} not reached within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
   }
 
+  // Started means the members see each other: every broker's Metadata names all brokers and a
+  // controller (a test's first CreateTopics would otherwise race the etcd watch of the slowest one).
+  const seesAll = async (b: BrokerProcess) => {
+    const admin = await KafkaAdminClient.connect(b.bootstrap, { timeoutMs: 5000 });
+    try {
+      const m = await admin.metadata([]);
+      return m.brokers.length === options.brokers && m.controllerId >= 0;
+    } finally {
+      admin.close();
+    }
+  };
+  await poll(`every broker of ${clusterId} to see ${options.brokers} brokers and a controller`, options.timeoutMs ?? 30_000, async () =>
+    (await Promise.all([...brokers.values()].map(seesAll))).every(Boolean) ? true : undefined,
+  ).catch(async (err: unknown) => {
+    await Promise.all([...brokers.values()].map((b) => b.destroy()));
+    await etcd.stop();
+    throw err;
+  });
+
   const cluster: TestCluster = {
     etcd,
     clusterId,
@@ -111,7 +104,13 @@ export async function startCluster(options: { brokers: number; settings?: Record
           return leader >= 0 && leader !== o.not ? leader : undefined;
         }),
       ),
-    controllerId: () => poll('a controller', 30_000, () => withAdmin(async (admin) => ((await admin.metadata([])).controllerId >= 0 ? (await admin.metadata([])).controllerId : undefined))),
+    controllerId: () =>
+      poll('a controller', 30_000, () =>
+        withAdmin(async (admin) => {
+          const { controllerId } = await admin.metadata([]);
+          return controllerId >= 0 ? controllerId : undefined;
+        }),
+      ),
     waitForIsr: (topic, partition, size, timeoutMs = 30_000) =>
       poll(`ISR of ${topic}-${partition} at ${size}`, timeoutMs, () =>
         withAdmin(async (admin) => {
