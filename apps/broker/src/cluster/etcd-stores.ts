@@ -66,16 +66,15 @@ export class EtcdCredentialStore implements CredentialStore {
 /** ACL bindings shared by every broker: one key per binding, named by a hash of the binding. */
 export class EtcdAclStore implements AclStore {
   readonly #kv: ClusterKv;
-  #cache: { version: number; bindings: AclBinding[] } = { version: -1, bindings: [] };
+  readonly #bindings: ParsedPrefix<AclBinding>;
   constructor(kv: ClusterKv) {
     this.#kv = kv;
+    this.#bindings = new ParsedPrefix(kv, ACLS, 'acls');
   }
 
-  /** Parsed once per change of the ACL keys: authorization reads this on every request. */
+  /** Authorization reads this on every request. */
   all(): readonly AclBinding[] {
-    const version = this.#kv.view.versions.get('acls') ?? 0;
-    if (this.#cache.version !== version) this.#cache = { version, bindings: [...this.#kv.view.under(ACLS)].map(([, v]) => JSON.parse(v) as AclBinding) };
-    return this.#cache.bindings;
+    return this.#bindings.values();
   }
 
   async add(bindings: AclBinding[]): Promise<void> {
@@ -94,18 +93,18 @@ export class EtcdAclStore implements AclStore {
 /** Client and consumer-group quotas shared by every broker: one key per entity. */
 export class EtcdQuotaStore implements QuotaStore {
   readonly #kv: ClusterKv;
-  #cache: { version: number; entries: QuotaEntry[] } = { version: -1, entries: [] };
+  readonly #entries: ParsedPrefix<QuotaEntry>;
   constructor(kv: ClusterKv) {
     this.#kv = kv;
+    this.#entries = new ParsedPrefix(kv, QUOTAS, 'quotas');
   }
 
   get version(): number {
-    return this.#kv.view.versions.get('quotas') ?? 0;
+    return this.#entries.version;
   }
 
   all(): readonly QuotaEntry[] {
-    if (this.#cache.version !== this.version) this.#cache = { version: this.version, entries: [...this.#kv.view.under(QUOTAS)].map(([, v]) => JSON.parse(v) as QuotaEntry) };
-    return this.#cache.entries;
+    return this.#entries.values();
   }
 
   async alter(entity: QuotaEntity, set: Partial<Record<QuotaKey, number>>, remove: QuotaKey[]): Promise<void> {
@@ -114,6 +113,29 @@ export class EtcdQuotaStore implements QuotaStore {
     const values = { ...existing?.values, ...set };
     for (const k of remove) delete values[k];
     await this.#kv.writeKeys([[key, Object.keys(values).length > 0 ? JSON.stringify({ entity, values }) : null]]);
+  }
+}
+
+/** The JSON values under one prefix of the watched view, parsed once per change of that prefix. */
+class ParsedPrefix<T> {
+  readonly #kv: ClusterKv;
+  readonly #prefix: string;
+  readonly #versionKey: string;
+  #cache: { version: number; values: T[] } = { version: -1, values: [] };
+  constructor(kv: ClusterKv, prefix: string, versionKey: string) {
+    this.#kv = kv;
+    this.#prefix = prefix;
+    this.#versionKey = versionKey;
+  }
+
+  get version(): number {
+    return this.#kv.view.versions.get(this.#versionKey) ?? 0;
+  }
+
+  values(): readonly T[] {
+    const version = this.version;
+    if (this.#cache.version !== version) this.#cache = { version, values: [...this.#kv.view.under(this.#prefix)].map(([, v]) => JSON.parse(v) as T) };
+    return this.#cache.values;
   }
 }
 
