@@ -39,6 +39,12 @@ function migrationsCopy(): string {
   return dir;
 }
 
+/** Writes (or rewrites) migration `name` of `dir`, as `prisma migrate` lays one out. */
+function writeMigration(dir: string, name: string, sql: string): void {
+  mkdirSync(join(dir, name), { recursive: true });
+  writeFileSync(join(dir, name, 'migration.sql'), sql);
+}
+
 beforeAll(async () => {
   services = await startTestServices();
   admin = new pg.Client({ connectionString: services.databaseUrl });
@@ -81,13 +87,11 @@ describe('migrate', () => {
     const url = await freshDatabase();
     const dir = migrationsCopy();
     await migrate(url, { dir });
-    mkdirSync(join(dir, '29990101000000_add_note'));
-    writeFileSync(join(dir, '29990101000000_add_note', 'migration.sql'), 'ALTER TABLE "account" ADD COLUMN "note" TEXT;\n');
+    writeMigration(dir, '29990101000000_add_note', 'ALTER TABLE "account" ADD COLUMN "note" TEXT;\n');
     expect(await migrate(url, { dir })).toEqual(['29990101000000_add_note']);
     expect(await query(url, "SELECT column_name FROM information_schema.columns WHERE table_name = 'account' AND column_name = 'note'")).toHaveLength(1);
     // One dated before those applied (a fix-up merged later, like set_aside_interim_tables) is applied too.
-    mkdirSync(join(dir, '20000101000000_early'));
-    writeFileSync(join(dir, '20000101000000_early', 'migration.sql'), 'CREATE TABLE "early" (id int);\n');
+    writeMigration(dir, '20000101000000_early', 'CREATE TABLE "early" (id int);\n');
     expect(await migrate(url, { dir })).toEqual(['20000101000000_early']);
   });
 
@@ -95,8 +99,7 @@ describe('migrate', () => {
     const url = await freshDatabase();
     const dir = migrationsCopy();
     await migrate(url, { dir });
-    mkdirSync(join(dir, '29990101000000_broken'));
-    writeFileSync(join(dir, '29990101000000_broken', 'migration.sql'), 'CREATE TABLE "half_done" (id int);\nSELECT * FROM "no_such_table";\n');
+    writeMigration(dir, '29990101000000_broken', 'CREATE TABLE "half_done" (id int);\nSELECT * FROM "no_such_table";\n');
     const err = await migrate(url, { dir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MigrationError);
     expect((err as MigrationError).code).toBe('migration-failed');
@@ -105,7 +108,7 @@ describe('migrate', () => {
     expect(row!.logs).toContain('no_such_table');
     expect(row!.rolled_back_at).not.toBeNull();
     // Fixed on disk: the next start applies it.
-    writeFileSync(join(dir, '29990101000000_broken', 'migration.sql'), 'CREATE TABLE "half_done" (id int);\n');
+    writeMigration(dir, '29990101000000_broken', 'CREATE TABLE "half_done" (id int);\n');
     expect(await migrate(url, { dir })).toEqual(['29990101000000_broken']);
   });
 
@@ -114,7 +117,7 @@ describe('migrate', () => {
     const dir = migrationsCopy();
     await migrate(url, { dir });
     const first = readMigrations(dir)[0]!;
-    writeFileSync(join(dir, first.name, 'migration.sql'), first.sql + '\n-- edited\n');
+    writeMigration(dir, first.name, first.sql + '\n-- edited\n');
     const err = await migrate(url, { dir }).catch((e: unknown) => e);
     expect((err as MigrationError).code).toBe('migration-modified');
   });
