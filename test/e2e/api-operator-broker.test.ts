@@ -1,61 +1,26 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestServices, type TestServices } from '@tributary/testkit';
-import { buildApp, createReconcileQueue, type ReconcileQueue } from '../../apps/api/src/index.ts';
-import { ensureBootstrapKey } from '../../apps/api/src/bootstrap.ts';
-import { PrismaStore } from '../../apps/api/src/store/prisma-store.ts';
-import { startOperatorWorker } from '../../apps/operator/src/jobs/worker.ts';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
-import { InstanceReconciler } from '../../apps/operator/src/reconcile/instance-reconciler.ts';
-import { LocalRuntime } from '../../apps/operator/src/runtimes/local/local-runtime.ts';
-import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
-import { BROKER_NODE_FLAGS } from '@tributary/contracts';
+import type { LocalRuntime } from '../../apps/operator/src/runtimes/local/local-runtime.ts';
 import { kcatProduce } from '../support/kcat.ts';
+import { startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
 
 // Through the REST API only: an instance and a topic created over HTTP become a running broker with
 // the topic, status comes back through the API, kcat produces and consumes against the returned
 // bootstrap servers, and deleting the instance removes its processes and data.
 const run = promisify(execFile);
 const KEY = 'trib_e2e_admin_key_0123456789abcdef';
-let services: TestServices;
-let app: Awaited<ReturnType<typeof buildApp>>;
-let store: PrismaStore;
-let queue: ReconcileQueue;
-let operator: { close(): Promise<void> };
-let operatorStore: DesiredStateStore;
+let stack: E2eStack;
 let runtime: LocalRuntime;
-let root: string;
 
 beforeAll(async () => {
-  services = await startTestServices();
-  store = await PrismaStore.connect(services.databaseUrl);
-  queue = createReconcileQueue(services.redisUrl);
-  await ensureBootstrapKey(store, KEY);
-  app = await buildApp({ store, queue });
-  root = mkdtempSync(join(tmpdir(), 'tributary-e2e-'));
-  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker')], stopGraceMs: 10_000 });
-  operatorStore = new DesiredStateStore(services.databaseUrl);
-  operator = await startOperatorWorker({ redisUrl: services.redisUrl, store: operatorStore, reconciler: new InstanceReconciler(runtime), resyncMs: 2_000 });
+  stack = await startE2eStack({ key: KEY, etcd: false, stopGraceMs: 10_000 });
+  ({ runtime } = stack);
 }, 60_000);
+afterAll(async () => stack?.stop(), 60_000);
 
-afterAll(async () => {
-  await operator?.close();
-  // A failed run must not leave broker processes behind.
-  for (const id of (await runtime?.knownInstances()) ?? []) await runtime.deleteCluster(id);
-  await operatorStore?.close();
-  await app?.close();
-  await queue?.close();
-  await store?.close();
-  await services?.stop();
-  if (root) rmSync(root, { recursive: true, force: true });
-});
-
-const api = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
-  app.inject({ method, url, payload, headers: { authorization: `Bearer ${KEY}`, ...(payload ? { 'content-type': 'application/json' } : {}) } });
+const api: E2eStack['api'] = (method, url, payload) => stack.api(method, url, payload);
 
 async function until<T>(probe: () => Promise<T | null>, what: string, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;

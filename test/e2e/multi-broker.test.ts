@@ -1,21 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startEtcd, startTestServices, type TestEtcd, type TestServices } from '@tributary/testkit';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
-import { buildApp, createReconcileQueue, type ReconcileQueue } from '../../apps/api/src/index.ts';
-import { ensureBootstrapKey } from '../../apps/api/src/bootstrap.ts';
-import { PrismaStore } from '../../apps/api/src/store/prisma-store.ts';
-import { startOperatorWorker } from '../../apps/operator/src/jobs/worker.ts';
-import { InstanceReconciler } from '../../apps/operator/src/reconcile/instance-reconciler.ts';
-import { LocalRuntime } from '../../apps/operator/src/runtimes/local/local-runtime.ts';
-import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
+import type { LocalRuntime } from '../../apps/operator/src/runtimes/local/local-runtime.ts';
 import { checkDelivery, readAll, startKafkajsProducer } from '../chaos/producers.ts';
-import { BROKER_NODE_FLAGS } from '@tributary/contracts';
 import { kcatProduce } from '../support/kcat.ts';
+import { startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
 
 // Through the REST API only, with an operator that has etcd: a 3-broker instance comes up as one
 // replicated cluster, a topic with replication factor 3 is created through the API, kcat produces
@@ -25,42 +17,17 @@ import { kcatProduce } from '../support/kcat.ts';
 // SIGKILL is restarted by the operator, and delete removes it all.
 const run = promisify(execFile);
 const KEY = 'trib_e2e_cluster_admin_key_0123456789ab';
-let services: TestServices;
-let etcd: TestEtcd;
-let app: Awaited<ReturnType<typeof buildApp>>;
-let store: PrismaStore;
-let queue: ReconcileQueue;
-let operator: { close(): Promise<void> };
-let operatorStore: DesiredStateStore;
+let stack: E2eStack;
 let runtime: LocalRuntime;
 let root: string;
 
 beforeAll(async () => {
-  [services, etcd] = await Promise.all([startTestServices(), startEtcd()]);
-  store = await PrismaStore.connect(services.databaseUrl);
-  queue = createReconcileQueue(services.redisUrl);
-  await ensureBootstrapKey(store, KEY);
-  app = await buildApp({ store, queue });
-  root = mkdtempSync(join(tmpdir(), 'tributary-e2e-cluster-'));
-  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker')], stopGraceMs: 30_000 });
-  operatorStore = new DesiredStateStore(services.databaseUrl);
-  operator = await startOperatorWorker({ redisUrl: services.redisUrl, store: operatorStore, reconciler: new InstanceReconciler(runtime, { etcdEndpoints: etcd.endpoint }), resyncMs: 2_000 });
+  stack = await startE2eStack({ key: KEY, etcd: true, stopGraceMs: 30_000 });
+  ({ runtime, root } = stack);
 }, 90_000);
+afterAll(async () => stack?.stop(), 120_000);
 
-afterAll(async () => {
-  await operator?.close();
-  for (const id of (await runtime?.knownInstances()) ?? []) await runtime.deleteCluster(id);
-  await operatorStore?.close();
-  await app?.close();
-  await queue?.close();
-  await store?.close();
-  await etcd?.stop();
-  await services?.stop();
-  if (root) rmSync(root, { recursive: true, force: true });
-}, 120_000);
-
-const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) =>
-  app.inject({ method, url, payload, headers: { authorization: `Bearer ${KEY}`, ...(payload ? { 'content-type': 'application/json' } : {}) } });
+const api: E2eStack['api'] = (method, url, payload) => stack.api(method, url, payload);
 
 async function until<T>(probe: () => Promise<T | null>, what: string, ms = 90_000): Promise<T> {
   const deadline = Date.now() + ms;

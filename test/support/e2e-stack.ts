@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startEtcd, startTestServices, type TestEtcd, type TestServices } from '@tributary/testkit';
+import { BROKER_NODE_FLAGS } from '@tributary/contracts';
+import { buildApp, createReconcileQueue } from '../../apps/api/src/index.ts';
+import { ensureBootstrapKey } from '../../apps/api/src/bootstrap.ts';
+import { PrismaStore } from '../../apps/api/src/store/prisma-store.ts';
+import { startOperatorWorker } from '../../apps/operator/src/jobs/worker.ts';
+import { InstanceReconciler } from '../../apps/operator/src/reconcile/instance-reconciler.ts';
+import { LocalRuntime } from '../../apps/operator/src/runtimes/local/local-runtime.ts';
+import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** The whole product on one machine for test/e2e: PostgreSQL, Redis (and etcd), the API, and the operator with the local runtime. */
+export interface E2eStack {
+  /** A REST call with the admin key. */
+  api(method: Method, url: string, payload?: object): Promise<Awaited<ReturnType<Awaited<ReturnType<typeof buildApp>>['inject']>>>;
+  runtime: LocalRuntime;
+  /** Where the local runtime keeps each instance's brokers and data. */
+  root: string;
+  /** Deletes every instance's brokers (a failed run must not leave processes behind), then stops the rest. */
+  stop(): Promise<void>;
+}
+
+/** `etcd`: the operator gets one, so multi-broker instances run as replicated clusters. */
+export async function startE2eStack(options: { key: string; etcd: boolean; stopGraceMs: number }): Promise<E2eStack> {
+  const [services, etcd]: [TestServices, TestEtcd | null] = await Promise.all([startTestServices(), options.etcd ? startEtcd() : null]);
+  const store = await PrismaStore.connect(services.databaseUrl);
+  const queue = createReconcileQueue(services.redisUrl);
+  await ensureBootstrapKey(store, options.key);
+  const app = await buildApp({ store, queue });
+  const root = mkdtempSync(join(tmpdir(), 'tributary-e2e-'));
+  const runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker')], stopGraceMs: options.stopGraceMs });
+  const operatorStore = new DesiredStateStore(services.databaseUrl);
+  const reconciler = new InstanceReconciler(runtime, etcd ? { etcdEndpoints: etcd.endpoint } : undefined);
+  const operator = await startOperatorWorker({ redisUrl: services.redisUrl, store: operatorStore, reconciler, resyncMs: 2_000 });
+  return {
+    api: (method, url, payload) => app.inject({ method, url, payload, headers: { authorization: `Bearer ${options.key}`, ...(payload ? { 'content-type': 'application/json' } : {}) } }),
+    runtime,
+    root,
+    async stop() {
+      await operator.close();
+      for (const id of await runtime.knownInstances()) await runtime.deleteCluster(id);
+      await operatorStore.close();
+      await app.close();
+      await queue.close();
+      await store.close();
+      await etcd?.stop();
+      await services.stop();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
