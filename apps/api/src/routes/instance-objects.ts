@@ -69,8 +69,8 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; queue: 
     });
     return Accepted;
   }
-  async function created(request: FastifyRequest, reply: FastifyReply, instance: InstanceRow, kind: ObjectKind, name: string, data: Record<string, unknown>, present: (o: ObjectRow) => unknown, limit?: { name: string; max: number }) {
-    const { object, operation } = await store.createObject(principalOf(request), instance, kind, name, data, limit);
+  async function created(request: FastifyRequest, reply: FastifyReply, instance: InstanceRow, kind: ObjectKind, name: string, data: Record<string, unknown>, present: (o: ObjectRow) => unknown) {
+    const { object, operation } = await store.createObject(principalOf(request), instance, kind, name, data);
     await enqueue(instance.id, kind, 'created');
     reply.code(202).header('etag', etagOf(object.id, object.version)).header('location', `/v1/instances/${instance.id}/${kind}/${encodeURIComponent(object.id)}`);
     return { resource: present(object) as never, operation };
@@ -121,6 +121,6 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; queue: 
   }, async (request, reply) => {
     const instance = await instanceOf(request, request.params.id);
     const { group, ...rest } = request.body;
-    return created(request, reply, instance, 'consumer-group-quotas', group, rest, presentGroupQuota, { name: 'consumerGroupLimit', max: instance.spec.consumerGroupLimit });
+    return created(request, reply, instance, 'consumer-group-quotas', group, rest, presentGroupQuota);
   });
 };

@@ -4,7 +4,7 @@ import {
   InstanceCreateSchema, InstanceListSchema, InstanceSchema, InstanceUpdateSchema, ListQuerySchema, acceptedOf, immutableSpecChanges,
 } from '@tributary/contracts';
 import { principalOf } from '../plugins/auth.ts';
-import { ApiError, limitBelowUsage, notFound } from '../errors.ts';
+import { ApiError, notFound } from '../errors.ts';
 import { etagOf, expectedVersion, withEtag } from '../http.ts';
 import { presentInstance } from '../present.ts';
 import type { InstanceRow, Store } from '../store/types.ts';
@@ -67,10 +67,7 @@ export const instanceRoutes: FastifyPluginAsyncZod<{ store: Store; queue: Reconc
         errors: immutable.map((f) => ({ in: 'body' as const, path: `/spec/${f}`, message: 'cannot change (or shrink) after creation' })),
       });
     }
-    const usage = await store.topicUsage(current.id);
-    const next = request.body.spec;
-    if (next.topicLimit < usage.topics) throw limitBelowUsage('topicLimit', next.topicLimit, usage.topics);
-    if (next.partitionLimit < usage.partitions) throw limitBelowUsage('partitionLimit', next.partitionLimit, usage.partitions);
+    // Limits below what is in use are refused by the store, under the instance's row lock.
     const { instance, operation } = await store.updateInstance(p, current.id, request.body, version);
     await queue.reconcileInstance({ instanceId: instance.id, generation: instance.generation, reason: 'updated', operationId: operation.id });
     const resource = presentInstance(instance);

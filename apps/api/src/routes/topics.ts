@@ -6,7 +6,7 @@ import {
 } from '@tributary/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { principalOf } from '../plugins/auth.ts';
-import { ApiError, limitExceeded, notFound } from '../errors.ts';
+import { ApiError, notFound } from '../errors.ts';
 import { expectedVersion, withEtag } from '../http.ts';
 import { presentTopic } from '../present.ts';
 import type { InstanceRow, Store } from '../store/types.ts';
@@ -45,11 +45,7 @@ export const topicRoutes: FastifyPluginAsyncZod<{ store: Store; queue: Reconcile
     if (first) {
       throw new ApiError(first.code, violations.map((v) => v.message).join('; '), { errors: violations.map((v) => ({ in: 'body' as const, path: v.path, message: v.message })) });
     }
-    const usage = await store.topicUsage(instance.id);
-    if (usage.topics + 1 > instance.spec.topicLimit) throw limitExceeded('topicLimit', instance.spec.topicLimit, usage.topics, 1);
-    if (usage.partitions + body.partitions > instance.spec.partitionLimit) {
-      throw limitExceeded('partitionLimit', instance.spec.partitionLimit, usage.partitions, body.partitions);
-    }
+    // Limits are checked once, by the store, under the instance's row lock.
     const { topic, operation } = await store.createTopic(principalOf(request), instance, body);
     await queue.reconcileTopic({ instanceId: instance.id, topicId: topic.id, topicName: topic.name, generation: topic.generation, reason: 'created', operationId: operation.id });
     const resource = presentTopic(topic);
@@ -109,16 +105,8 @@ export const topicRoutes: FastifyPluginAsyncZod<{ store: Store; queue: Reconcile
     const topic = await store.getTopic(instance.id, request.params.name);
     if (!topic) throw notFound('topic');
     const version = expectedVersion(request, topic.id);
-    const wanted = request.body.partitions;
-    if (wanted <= topic.partitions) {
-      throw new ApiError('partition-decrease', `topic has ${topic.partitions} partitions; partitions can only increase`, {
-        errors: [{ in: 'body', path: '/partitions', message: `must be greater than ${topic.partitions}` }],
-      });
-    }
-    const usage = await store.topicUsage(instance.id);
-    const more = wanted - topic.partitions;
-    if (usage.partitions + more > instance.spec.partitionLimit) throw limitExceeded('partitionLimit', instance.spec.partitionLimit, usage.partitions, more);
-    const { topic: updated, operation } = await store.updateTopic(principalOf(request), topic, { partitions: wanted }, version);
+    // Only increases, within partitionLimit: checked by the store under the instance's row lock.
+    const { topic: updated, operation } = await store.updateTopic(principalOf(request), topic, { partitions: request.body.partitions }, version);
     await queue.reconcileTopic({ instanceId: instance.id, topicId: updated.id, topicName: updated.name, generation: updated.generation, reason: 'partitions-increased', operationId: operation.id });
     const resource = presentTopic(updated);
     reply.code(202).header('etag', resource.etag);

@@ -1,10 +1,12 @@
 import type { InstanceSpec, Operation, Role, TopicCreate } from '@tributary/contracts';
 
 /**
- * What the routes need from persistence. Each mutating method is one transaction that also writes
- * the Operation, the AuditEvent and (for spec changes) the UsageRecord, so the trail can never
- * diverge from the spec. `expectedVersion` implements If-Match: the write fails with
- * 'precondition-failed' when the row changed since the client read it.
+ * What the routes need from persistence (implemented by PrismaStore over repositories and services).
+ * Each mutating method is one transaction that also writes the Operation, the AuditEvent and (for
+ * spec changes) the UsageRecord, so the trail can never diverge from the spec; rules that depend on
+ * other rows (instance limits) are checked there, under the instance's row lock, and answered as
+ * ApiErrors. `expectedVersion` implements If-Match: the write fails with 'precondition-failed' when
+ * the row changed since the client read it.
  */
 export interface Principal { keyId: string; accountId: string; role: Role; }
 
@@ -49,8 +51,8 @@ export interface Store {
   listObjects(instanceId: string, kind: ObjectKind, f: ListFilter): Promise<Page<ObjectRow>>;
   getObject(instanceId: string, kind: ObjectKind, name: string): Promise<ObjectRow | null>;
   countObjects(instanceId: string, kind: ObjectKind): Promise<number>;
-  /** `limit` is checked inside the transaction so concurrent creates cannot overshoot it. */
-  createObject(p: Principal, instance: InstanceRow, kind: ObjectKind, name: string, data: Record<string, unknown>, limit?: { name: string; max: number }): Promise<{ object: ObjectRow; operation: Operation }>;
+  /** A kind that counts against an instance limit (consumer-group quotas) is checked inside the transaction, under the instance lock. */
+  createObject(p: Principal, instance: InstanceRow, kind: ObjectKind, name: string, data: Record<string, unknown>): Promise<{ object: ObjectRow; operation: Operation }>;
   updateObject(p: Principal, object: ObjectRow, data: Record<string, unknown>, expectedVersion?: number): Promise<{ object: ObjectRow; operation: Operation }>;
   deleteObject(p: Principal, object: ObjectRow, expectedVersion?: number): Promise<{ object: ObjectRow; operation: Operation }>;
 

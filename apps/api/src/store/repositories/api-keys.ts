@@ -1,0 +1,39 @@
+import type { ApiKey, Db } from '@tributary/db';
+import type { Role } from '@tributary/contracts';
+import type { Connection, Tx } from '../connection.ts';
+import type { ApiKeyRow, Principal } from '../types.ts';
+import { LIST_ORDER, listWhere, type ListQuery } from './list.ts';
+
+const apiKeyRow = (r: ApiKey): ApiKeyRow => ({ id: r.id, accountId: r.accountId, name: r.name, role: r.role, prefix: r.prefix, lastUsedAt: r.lastUsedAt, createdAt: r.createdAt });
+
+export interface NewApiKey { id: string; accountId: string; name: string; role: Role; prefix: string; hash: string }
+
+/** API keys: only the SHA-256 of a key is stored; revoked keys stay as rows. */
+export class ApiKeyRepository {
+  readonly #c: Connection;
+  constructor(c: Connection) { this.#c = c; }
+
+  async principalByHash(hash: string): Promise<Principal | null> {
+    const row = await this.#c.db.apiKey.findFirst({ where: { hash, revokedAt: null }, select: { id: true, accountId: true, role: true } });
+    return row ? { keyId: row.id, accountId: row.accountId, role: row.role } : null;
+  }
+  async list(accountId: string, q: ListQuery): Promise<ApiKeyRow[]> {
+    const rows = await this.#c.db.apiKey.findMany({ where: { AND: [{ accountId, revokedAt: null }, ...listWhere(q)] }, orderBy: LIST_ORDER, take: q.limit + 1 });
+    return rows.map(apiKeyRow);
+  }
+  async insert(tx: Tx | Db, key: NewApiKey): Promise<ApiKeyRow> {
+    return apiKeyRow(await tx.apiKey.create({ data: key }));
+  }
+  /** Inserts unless a key with that id or hash exists (the bootstrap key). */
+  async ensure(key: NewApiKey): Promise<void> {
+    await this.#c.db.apiKey.createMany({ data: [key], skipDuplicates: true });
+  }
+  async count(): Promise<number> { return this.#c.db.apiKey.count(); }
+  /** The revoked key's row and hash, or null when there was no live key with that id. */
+  async revoke(tx: Tx, accountId: string, id: string): Promise<{ row: ApiKeyRow; hash: string } | null> {
+    const { count } = await tx.apiKey.updateMany({ where: { id, accountId, revokedAt: null }, data: { revokedAt: new Date() } });
+    if (count === 0) return null;
+    const r = await tx.apiKey.findUniqueOrThrow({ where: { id } });
+    return { row: apiKeyRow(r), hash: r.hash };
+  }
+}

@@ -1,0 +1,105 @@
+import { isUniqueViolation, specColumns, specOf, type Instance } from '@tributary/db';
+import type { InstanceSpec } from '@tributary/contracts';
+import type { Connection, Tx } from '../connection.ts';
+import type { InstanceRow } from '../types.ts';
+import { LIST_ORDER, listWhere, type ListQuery } from './list.ts';
+import { fail, ok, type RepoResult } from './result.ts';
+
+const instanceRow = (r: Instance): InstanceRow => ({
+  id: r.id, accountId: r.accountId, name: r.name, labels: r.labels as Record<string, string>, spec: specOf(r),
+  generation: r.generation, observedGeneration: r.observedGeneration, phase: r.phase, statusBrokers: r.statusBrokers,
+  bootstrapServers: r.bootstrapServers, saslBootstrapServers: r.saslBootstrapServers, conditions: r.conditions as unknown[],
+  billingStatus: r.billingStatus, billingStartedAt: r.billingStartedAt, billingExpiresAt: r.billingExpiresAt,
+  version: r.version, createdAt: r.createdAt, updatedAt: r.updatedAt,
+});
+
+/** The limits a write is checked against, read from the row it locked. */
+export interface InstanceLimits { topicLimit: number; partitionLimit: number; consumerGroupLimit: number }
+
+/** The Instance aggregate's rows: reads (through the instance cache), inserts, spec changes, deletion marks. */
+export class InstanceRepository {
+  readonly #c: Connection;
+  constructor(c: Connection) { this.#c = c; }
+
+  async list(accountId: string, q: ListQuery): Promise<InstanceRow[]> {
+    const rows = await this.#c.db.instance.findMany({ where: { AND: [{ accountId, deletedAt: null }, ...listWhere(q)] }, orderBy: LIST_ORDER, take: q.limit + 1 });
+    return rows.map(instanceRow);
+  }
+
+  /**
+   * The hottest read (every instance-scoped route starts with it): from the instance cache, else plain
+   * SQL (libs/db InstanceCache, FastReads). The result is frozen, and a cached row (itself frozen and
+   * replaced on every change) maps to the same InstanceRow object each time, so callers may memoise
+   * work per row object (GET /v1/instances/{id} keeps its serialised body).
+   */
+  async get(accountId: string, id: string): Promise<InstanceRow | null> {
+    const c = this.#c;
+    const r = await (c.instanceCache ? c.instanceCache.get(id) : c.fast.instanceById(id));
+    if (!r || r.accountId !== accountId || r.deletedAt !== null) return null;
+    let row = this.#rows.get(r);
+    if (!row) {
+      row = instanceRow(r);
+      Object.freeze(row.spec);
+      Object.freeze(row.spec.billing);
+      Object.freeze(row.spec.brokerConfig);
+      Object.freeze(row);
+      this.#rows.set(r, row);
+    }
+    return row;
+  }
+  readonly #rows = new WeakMap<Instance, InstanceRow>();
+
+  /**
+   * Locks the instance's row for the rest of the transaction (SELECT … FOR UPDATE) and returns its
+   * limits: writes that count against a limit queue here, so concurrent ones cannot overshoot it.
+   */
+  async lock(tx: Tx, id: string): Promise<InstanceLimits | null> {
+    const rows = await tx.$queryRaw<InstanceLimits[]>`
+      SELECT topic_limit AS "topicLimit", partition_limit AS "partitionLimit", consumer_group_limit AS "consumerGroupLimit"
+      FROM "instance" WHERE id = ${id} FOR UPDATE`;
+    return rows[0] ?? null;
+  }
+
+  async insert(tx: Tx, input: {
+    id: string; accountId: string; name: string; labels: Record<string, string>; spec: InstanceSpec; billingStartedAt: Date; billingExpiresAt: Date | null;
+  }): Promise<RepoResult<InstanceRow>> {
+    try {
+      const row = await tx.instance.create({
+        data: {
+          id: input.id, accountId: input.accountId, name: input.name, labels: input.labels, ...specColumns(input.spec), generation: 1, phase: 'Creating',
+          billingStartedAt: input.billingStartedAt, billingExpiresAt: input.billingExpiresAt, createdAt: input.billingStartedAt, updatedAt: input.billingStartedAt,
+        },
+      });
+      return ok(instanceRow(row));
+    } catch (err) {
+      if (isUniqueViolation(err)) return fail('duplicate');
+      throw err;
+    }
+  }
+
+  /** A new spec and labels (next generation); the phase becomes Updating unless it is still Creating. */
+  async updateSpec(tx: Tx, accountId: string, id: string, input: { labels: Record<string, string>; spec: InstanceSpec }, expectedVersion?: number): Promise<RepoResult<InstanceRow>> {
+    const { count } = await tx.instance.updateMany({
+      where: { id, accountId, deletedAt: null, ...(expectedVersion !== undefined ? { version: expectedVersion } : {}) },
+      data: { labels: input.labels, ...specColumns(input.spec), generation: { increment: 1 }, version: { increment: 1 } },
+    });
+    if (count === 0) return fail(await this.missingOrStale(tx, id));
+    // A change before the first reconcile finished is still part of creating it.
+    await tx.instance.updateMany({ where: { id, phase: { not: 'Creating' } }, data: { phase: 'Updating' } });
+    return ok(instanceRow(await tx.instance.findUniqueOrThrow({ where: { id } })));
+  }
+
+  /** Marks the instance Deleting and frees its name; the row stays until the operator has torn it down. */
+  async markDeleted(tx: Tx, accountId: string, id: string, at: Date, expectedVersion?: number): Promise<RepoResult<InstanceRow>> {
+    const { count } = await tx.instance.updateMany({
+      where: { id, accountId, deletedAt: null, ...(expectedVersion !== undefined ? { version: expectedVersion } : {}) },
+      data: { phase: 'Deleting', deletedAt: at, generation: { increment: 1 }, version: { increment: 1 } },
+    });
+    if (count === 0) return fail(await this.missingOrStale(tx, id));
+    return ok(instanceRow(await tx.instance.findUniqueOrThrow({ where: { id } })));
+  }
+
+  private async missingOrStale(tx: Tx, id: string): Promise<'missing' | 'stale'> {
+    return (await tx.instance.count({ where: { id, deletedAt: null } })) > 0 ? 'stale' : 'missing';
+  }
+}

@@ -1,0 +1,31 @@
+import type { Prisma} from '@tributary/db';
+import { type Operation as OperationModel } from '@tributary/db';
+import type { Operation } from '@tributary/contracts';
+import type { Connection, Tx } from '../connection.ts';
+import { newId } from './ids.ts';
+
+const operationRow = (r: OperationModel): Operation => ({
+  id: r.id, accountId: r.accountId, kind: r.kind, targetType: r.targetType as Operation['targetType'], targetId: r.targetId,
+  generation: r.generation, state: r.state, error: r.error, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
+});
+
+/** Operations: one per accepted mutation, Pending until the operator reports on it. */
+export class OperationRepository {
+  readonly #c: Connection;
+  constructor(c: Connection) { this.#c = c; }
+
+  async insert(tx: Tx, op: { accountId: string; kind: string; targetType: Operation['targetType']; targetId: string; generation: number }): Promise<Operation> {
+    return operationRow(await tx.operation.create({ data: { id: newId('op'), ...op, state: 'Pending' } }));
+  }
+  async get(accountId: string, id: string): Promise<Operation | null> {
+    const r = await this.#c.db.operation.findFirst({ where: { id, accountId } });
+    return r ? operationRow(r) : null;
+  }
+}
+
+/** The audit trail: who (the actor's account and key) did what to which target, with what detail. */
+export class AuditRepository {
+  async insert(tx: Tx, e: { accountId: string; keyId: string; action: string; targetType: string; targetId: string; generation: number; detail: unknown }): Promise<void> {
+    await tx.auditEvent.create({ data: { ...e, detail: (e.detail ?? {}) as Prisma.InputJsonValue } });
+  }
+}

@@ -1,0 +1,91 @@
+import type { InstanceSpec, Operation } from '@tributary/contracts';
+import { ApiError, limitBelowUsage, notFound } from '../../errors.ts';
+import type { Connection, Tx } from '../connection.ts';
+import { newId } from '../repositories/ids.ts';
+import type { InstanceRepository } from '../repositories/instances.ts';
+import type { TopicRepository } from '../repositories/topics.ts';
+import type { UsageRepository } from '../repositories/usage.ts';
+import type { InstanceRow, ListFilter, Page, Principal } from '../types.ts';
+import { orProblem } from './errors.ts';
+import { listQuery, page } from './list.ts';
+import type { Trail } from './trail.ts';
+
+/** The spec's billable quantities, recorded on every spec change (metering proper comes later). */
+function usageOfSpec(spec: InstanceSpec): [string, number][] {
+  return [['broker-hour', spec.brokers], ['bandwidth-mbps-hour', spec.bandwidthMBps], ['disk-gib-hour', spec.diskGiB]];
+}
+function addMonths(d: Date, months: number): Date {
+  const out = new Date(d);
+  out.setUTCMonth(out.getUTCMonth() + months);
+  return out;
+}
+const nameTaken = (name: string) => () => new ApiError('already-exists', `an instance named "${name}" already exists`, { errors: [{ in: 'body', path: '/name', message: 'already in use' }] });
+
+/**
+ * Instances: every change is one transaction with its Operation, AuditEvent and UsageRecords (the
+ * open records of the old spec closed, the new spec's opened), so the trail cannot diverge from
+ * the spec. Rules that depend on other rows (limits not below usage, no delete with topics unless
+ * forced) are checked under the instance's row lock.
+ */
+export class InstanceService {
+  readonly #c: Connection;
+  readonly #instances: InstanceRepository;
+  readonly #topics: TopicRepository;
+  readonly #usage: UsageRepository;
+  readonly #trail: Trail;
+  constructor(c: Connection, repos: { instances: InstanceRepository; topics: TopicRepository; usage: UsageRepository }, trail: Trail) {
+    this.#c = c; this.#instances = repos.instances; this.#topics = repos.topics; this.#usage = repos.usage; this.#trail = trail;
+  }
+
+  async list(accountId: string, f: ListFilter): Promise<Page<InstanceRow>> {
+    return page(await this.#instances.list(accountId, listQuery(f)), f.limit);
+  }
+  get(accountId: string, id: string): Promise<InstanceRow | null> { return this.#instances.get(accountId, id); }
+
+  async create(p: Principal, input: { name: string; labels: Record<string, string>; spec: InstanceSpec }): Promise<{ instance: InstanceRow; operation: Operation }> {
+    return this.#c.tx(async (tx) => {
+      const id = newId('ins');
+      const now = new Date();
+      const expires = input.spec.billing.mode === 'prepaid' ? addMonths(now, input.spec.billing.periodMonths ?? 1) : null;
+      const instance = orProblem(
+        await this.#instances.insert(tx, { id, accountId: p.accountId, name: input.name, labels: input.labels, spec: input.spec, billingStartedAt: now, billingExpiresAt: expires }),
+        { missing: 'instance', duplicate: nameTaken(input.name) },
+      );
+      const operation = await this.#trail.operation(tx, p, 'instance.create', 'instance', id, 1, { spec: input.spec });
+      await this.#usage.restart(tx, id, new Date(), usageOfSpec(input.spec), 'spec-change');
+      return { instance, operation };
+    });
+  }
+
+  async update(p: Principal, id: string, input: { labels: Record<string, string>; spec: InstanceSpec }, expectedVersion?: number): Promise<{ instance: InstanceRow; operation: Operation }> {
+    return this.#c.instanceWrite(id, async (tx) => {
+      await this.#lock(tx, id);
+      const usage = await this.#topics.usage(id, tx);
+      if (input.spec.topicLimit < usage.topics) throw limitBelowUsage('topicLimit', input.spec.topicLimit, usage.topics);
+      if (input.spec.partitionLimit < usage.partitions) throw limitBelowUsage('partitionLimit', input.spec.partitionLimit, usage.partitions);
+      const instance = orProblem(await this.#instances.updateSpec(tx, p.accountId, id, input, expectedVersion), { missing: 'instance' });
+      const operation = await this.#trail.operation(tx, p, 'instance.update', 'instance', id, instance.generation, { spec: input.spec });
+      await this.#usage.restart(tx, id, new Date(), usageOfSpec(input.spec), 'spec-change');
+      return { instance, operation };
+    });
+  }
+
+  async delete(p: Principal, id: string, opts: { force: boolean; expectedVersion?: number }): Promise<{ instance: InstanceRow; operation: Operation }> {
+    return this.#c.instanceWrite(id, async (tx) => {
+      const topics = await this.#topics.countLive(tx, id);
+      if (topics > 0 && !opts.force) throw new ApiError('instance-has-topics', `instance still has ${topics} topic(s); repeat with ?force=true to delete them too`);
+      const now = new Date();
+      const instance = orProblem(await this.#instances.markDeleted(tx, p.accountId, id, now, opts.expectedVersion), { missing: 'instance' });
+      await this.#topics.markAllDeleted(tx, id, now);
+      const operation = await this.#trail.operation(tx, p, 'instance.delete', 'instance', id, instance.generation, { force: opts.force, topics });
+      await this.#usage.restart(tx, id, new Date(), [], 'spec-change');
+      return { instance, operation };
+    });
+  }
+
+  async #lock(tx: Tx, id: string) {
+    const limits = await this.#instances.lock(tx, id);
+    if (!limits) throw notFound('instance');
+    return limits;
+  }
+}
