@@ -1,2 +1,3 @@
 export * from './services.ts';
 export * from './etcd.ts';
+export * from './kafka.ts';
