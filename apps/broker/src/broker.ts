@@ -7,7 +7,7 @@ import { settingNumber, type BrokerConfig } from './config/broker-config.ts';
 import { AppendSignal } from './handlers/append-signal.ts';
 import { GroupCoordinator } from './group/coordinator.ts';
 import { OffsetStore } from './group/offset-store.ts';
-import type { BrokerContext } from './handlers/context.ts';
+import type { BrokerContext, HandlerEntry } from './handlers/context.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { ProducerIdAllocator } from './handlers/init-producer-id.ts';
 import type { Logger } from './logger.ts';
@@ -47,8 +47,12 @@ export class Broker {
   #coordinating: boolean;
   metricsPort: number | null = null;
 
-  constructor(config: BrokerConfig, logger: Logger) {
+  readonly #handlers: ReadonlyMap<number, HandlerEntry>;
+
+  /** `handlers`: the API table (handlers/index.ts); tests pass a changed copy to reach paths no client can. */
+  constructor(config: BrokerConfig, logger: Logger, handlers: ReadonlyMap<number, HandlerEntry> = HANDLERS) {
     this.config = config;
+    this.#handlers = handlers;
     this.#logger = logger;
     mkdirSync(config.dataDir, { recursive: true });
     // Produce requests share one fdatasync (group commit) and are acknowledged when it completes.
@@ -184,7 +188,7 @@ export class Broker {
           this.#sockets.delete(socket);
           this.#ctx.metrics.connections.dec();
         });
-        new Connection(socket, this.#ctx, HANDLERS, l);
+        new Connection(socket, this.#ctx, this.#handlers, l);
       };
       // TLS listeners hand over the socket once the handshake is done; a failed handshake is that client's problem only.
       const server: Server = security.tlsOptions ? createTlsServer(security.tlsOptions, accept).on('tlsClientError', () => undefined) : createServer(accept);

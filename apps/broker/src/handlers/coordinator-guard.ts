@@ -14,8 +14,8 @@ const notCoordinator: Record<number, (request: DecodedRequest) => unknown> = {
   [ApiKey.OffsetFetch]: (r) => {
     const body = r.body as OffsetFetchRequest;
     if (r.apiVersion >= 8) return { groups: body.groups.map((g) => ({ groupId: g.groupId, topics: [], errorCode: E })) };
-    // v0–1 have no top-level error code: every asked partition carries it.
-    return { errorCode: E, topics: (body.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: null, errorCode: E })) })) };
+    // v0–1 have no top-level error code: every asked partition carries it (metadata "", never null, as Kafka).
+    return { errorCode: E, topics: (body.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: E })) })) };
   },
   [ApiKey.DescribeGroups]: (r) => ({ groups: (r.body as DescribeGroupsRequest).groups.map((g) => ({ errorCode: E, groupId: g, groupState: '', protocolType: '', protocolData: '', members: [] })) }),
   [ApiKey.DeleteGroups]: (r) => ({ results: (r.body as DeleteGroupsRequest).groupsNames.map((g) => ({ groupId: g, errorCode: E })) }),

@@ -54,17 +54,34 @@ function hasError(body: ReturnType<typeof collect>['body']): boolean {
   return body.responses.some((t) => t.partitions.some((p) => p.errorCode !== 0));
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * One pass over the asked partitions. Limits as Kafka's ReplicaManager applies them:
+ * - v3+ (KIP-74): the response carries at most `maxBytes`, and each partition at most
+ *   `partitionMaxBytes`, except that the first partition with data returns its first batch whole
+ *   even past both (so a consumer always progresses); every later partition gets whole batches
+ *   within what is left, or none.
+ * - v0–2 have no response limit and `partitionMaxBytes` is hard: a first message larger than it is
+ *   sent cut at the limit, as Kafka sends it, and old clients (librdkafka, the 0.9 Java consumer)
+ *   read the partial message as "too large" and grow their fetch size instead of stalling.
+ * A partition answered with an error carries an empty record set, never null: librdkafka fails to
+ * parse a null one ("invalid MessageSetSize -1") and never sees the error code.
+ */
 function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (topic: string) => boolean, replica: boolean) {
   let budget = v >= 3 ? req.maxBytes : Number.MAX_SAFE_INTEGER;
+  let minOneBatch = v >= 3;
   let bytes = 0;
+  // Kafka lists aborted transactions only for read_committed; read_uncommitted gets null.
+  const abortedTransactions = req.isolationLevel === 1 ? [] : null;
   const responses = req.topics.map((t) => {
     const topic = v >= 13 ? ctx.topics.byId(t.topicId) : ctx.topics.get(t.topic);
     return {
       topic: t.topic,
       topicId: t.topicId,
       partitions: t.partitions.map((p) => {
-        const base = { partitionIndex: p.partition, ...(v >= 11 ? { preferredReadReplica: -1 } : {}) };
-        const refused = (errorCode: number) => ({ ...base, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null });
+        const base = { partitionIndex: p.partition, abortedTransactions, ...(v >= 11 ? { preferredReadReplica: -1 } : {}) };
+        const refused = (errorCode: number) => ({ ...base, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY });
         if (topic && !mayRead(topic.name)) return refused(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         if (!topic) return refused(v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         const lead = ctx.replicas.leaderFor(topic.name, p.partition, v >= 9 ? p.currentLeaderEpoch : -1);
@@ -75,16 +92,17 @@ function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (top
         // Consumers read up to the high watermark; followers up to the log end, to replicate it.
         const end = replica ? log.logEndOffset : hw;
         const offsets = { highWatermark: BigInt(hw), lastStableOffset: BigInt(hw), logStartOffset: BigInt(log.logStartOffset) };
-        if (fetchOffset < log.logStartOffset || fetchOffset > (replica ? log.logEndOffset : Math.max(hw, log.logEndOffset))) return { ...base, ...offsets, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null };
-        // The first batch is served whole even past the limits so that a consumer always progresses.
-        const limit = Math.max(1, Math.min(p.partitionMaxBytes, budget));
-        const stored = budget > 0 || bytes === 0 ? log.read(fetchOffset, limit, { maxOffset: end }) : Buffer.alloc(0);
+        if (fetchOffset < log.logStartOffset || fetchOffset > (replica ? log.logEndOffset : Math.max(hw, log.logEndOffset))) return { ...base, ...offsets, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: EMPTY };
+        const limit = Math.max(0, Math.min(p.partitionMaxBytes, budget));
+        // v0–2 read like v3+'s first partition and are cut to the hard limit after conversion.
+        const stored = limit > 0 || minOneBatch ? log.read(fetchOffset, limit, { maxOffset: end, minOneBatch: minOneBatch || v < 3 }) : EMPTY;
         // v0–3 read magic 0/1 message sets: down-converted (handlers/legacy-fetch.ts).
         const served = fetchedRecordsForClient(stored, v, fetchOffset, limit);
-        if (!served.ok) return { ...base, ...offsets, errorCode: served.errorCode, records: null };
-        const records = served.records;
-        budget -= records.length;
+        if (!served.ok) return { ...base, ...offsets, errorCode: served.errorCode, records: EMPTY };
+        const records = v < 3 && served.records.length > limit ? served.records.subarray(0, limit) : served.records;
+        budget = Math.max(0, budget - records.length);
         bytes += records.length;
+        if (records.length > 0) minOneBatch = false;
         if (records.length) ctx.metrics.bytesOut.inc({ topic: topic.name }, records.length);
         return { ...base, ...offsets, errorCode: 0, records };
       }),

@@ -48,6 +48,12 @@ export interface AppendResult {
 export interface ReadOptions {
   /** Never return batches at or beyond this offset (the high watermark). */
   maxOffset?: number;
+  /**
+   * True (the default): the first batch is returned whole even when larger than `maxBytes`, so a
+   * consumer always progresses. False: `maxBytes` is a hard limit (Kafka's `minOneMessage` off: a
+   * fetch's partitions after the first non-empty one, KIP-74).
+   */
+  minOneBatch?: boolean;
 }
 
 /** A byte range of a segment file holding whole batches, for zero-copy style sending. */
@@ -485,7 +491,7 @@ export class PartitionLog implements PartitionStorage {
       const start = seg.findBatch(offset);
       if (!start) continue;
       const budget = maxBytes - total;
-      if (budget < start.size && total > 0) break;
+      if (budget < start.size && (total > 0 || options.minOneBatch === false)) break;
       const chunk = seg.read(start.position, Math.min(Math.max(budget, start.size), seg.size - start.position));
       let end = 0;
       let full = false;

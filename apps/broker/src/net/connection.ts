@@ -1,8 +1,9 @@
 import type { Socket } from 'node:net';
-import { ApiKey, DecodeError, encodeResponse, ErrorCode, FrameReader, decodeRequest, peekRequestPrefix } from '@tributary/protocol';
+import { ApiKey, DecodeError, encodeResponse, ErrorCode, FrameReader, decodeRequest, peekRequestPrefix, type DecodedRequest } from '@tributary/protocol';
 import { settingNumber } from '../config/broker-config.ts';
 import { apiVersionsBody } from '../handlers/api-versions.ts';
 import { ANONYMOUS, type BrokerContext, type HandlerEntry, type RequestSession } from '../handlers/context.ts';
+import { errorResponseFor } from '../handlers/error-response.ts';
 import type { Listener } from '../config/broker-config.ts';
 import type { ListenerSecurity } from '../security/listener-security.ts';
 import { SaslAuthenticator } from '../security/sasl-authenticator.ts';
@@ -154,8 +155,15 @@ export class Connection {
       // KIP-219: answer at once, then read nothing more from this client until the throttle ends.
       if (throttle > 0) this.#mutedUntil = Math.max(this.#mutedUntil, Date.now() + throttle);
     } catch (err) {
-      this.#ctx.logger.log('error', 'handler failed', { api, error: err instanceof Error ? err.stack : String(err) });
-      return this.close();
+      // As Kafka (AbstractRequest.getErrorResponse): the request is answered with its API's error
+      // response, the error code at every level; the connection and the requests after it go on.
+      this.#ctx.logger.log('error', 'handler failed', { api, apiVersion: prefix.apiVersion, error: err instanceof Error ? err.stack : String(err) });
+      if (answerAfter) await answerAfter.catch(() => undefined);
+      const answer = errorAnswer(request, err);
+      if (answer === null) return this.close('connection closed: no error response could be built', { api });
+      // Produce with acks=0 is never answered, not even with an error (Kafka closes nothing either).
+      if (prefix.apiKey === ApiKey.Produce && (request.body as { acks: number }).acks === 0) return;
+      this.#send(prefix.apiKey, prefix.apiVersion, prefix.correlationId, answer);
     } finally {
       this.#ctx.metrics.requests.inc({ api });
       this.#ctx.metrics.latency.observe({ api }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -211,5 +219,23 @@ export class Connection {
     this.#socket.cork();
     for (const c of chunks) this.#socket.write(c);
     this.#socket.uncork();
+  }
+}
+
+/**
+ * The error response for a request whose handler threw: the Kafka error the exception names (a
+ * LogError's code, e.g. KAFKA_STORAGE_ERROR) or UNKNOWN_SERVER_ERROR, whose message Kafka leaves
+ * null. Null when even that cannot be encoded (the connection is then closed).
+ */
+function errorAnswer(request: DecodedRequest, err: unknown): unknown {
+  const code = typeof (err as { errorCode?: unknown })?.errorCode === 'number' ? (err as { errorCode: number }).errorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
+  const message = code === ErrorCode.UNKNOWN_SERVER_ERROR || !(err instanceof Error) ? null : err.message;
+  try {
+    const body = errorResponseFor(request, code, message);
+    // Encoded once here so that a body the codec refuses closes the connection instead of throwing later.
+    encodeResponse(request.api.apiKey, request.apiVersion, 0, body);
+    return body;
+  } catch {
+    return null;
   }
 }
