@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(async () => { await conn?.close(); await store?.close(); await services?.stop(); });
 
 const spec = (over: Partial<{ topicLimit: number; partitionLimit: number; consumerGroupLimit: number }> = {}) => ({
-  zone: 'zone-a', brokers: 1, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 1000, topicLimit: 1000, consumerGroupLimit: 5, billing: { mode: 'postpaid' as const }, brokerConfig: {}, ...over,
+  zone: 'zone-a' as const, brokers: 1, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 1000, topicLimit: 1000, consumerGroupLimit: 5, billing: { mode: 'postpaid' as const }, brokerConfig: {}, ...over,
 });
 const topic = (name: string, partitions = 1) => ({ name, partitions, replicationFactor: 1, configs: {}, labels: {} });
 const problemOf = async (p: Promise<unknown>) => { try { await p; return null; } catch (e) { return e instanceof ApiError ? e.code : e; } };
