@@ -7,7 +7,7 @@ import { parseVersions } from './spec-model.ts';
 describe('protocol generator', () => {
   it('produces exactly the committed files (run `npm run protocol:generate` when this fails)', () => {
     const expected = generateAll();
-    const committed = new Set(readdirSync(join(OUT_DIR, 'messages')).map((f) => `messages/${f}`));
+    const committed = new Set(['messages', 'records'].flatMap((folder) => readdirSync(join(OUT_DIR, folder)).map((f) => `${folder}/${f}`)));
     committed.add('api-definitions.ts');
     committed.add('index.ts');
     expect([...committed].sort()).toEqual([...expected.keys()].sort());

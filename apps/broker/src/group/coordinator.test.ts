@@ -1,67 +1,9 @@
-import { rmSync } from 'node:fs';
-import { encodeConsumerProtocolSubscription, ErrorCode } from '@tributary/protocol';
+import { ErrorCode } from '@tributary/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PartitionLog } from '../log/partition-log.ts';
-import { tempDir, testOptions } from '../log/test-support.ts';
-import { GroupCoordinator, type JoinRequest } from './coordinator.ts';
-import { OffsetStore } from './offset-store.ts';
+import type { GroupCoordinator } from './coordinator.ts';
+import { closeCoordinators, coordinatorAt, fresh, joinRequest, leaveOne, RETENTION_MS, syncOf } from './test-support.ts';
 
-// The coordinator on a real partition log (the __consumer_offsets of a test), with a clock the test
-// moves for sessions and offsets; the initial rebalance delay (real time) lets two members join one generation.
-const RETENTION_MS = 60_000;
-const dirs: string[] = [];
-const open: { coordinator: GroupCoordinator; log: PartitionLog }[] = [];
-
-function coordinatorAt(dir: string, clock: { now: number }) {
-  const log = new PartitionLog(dir, testOptions);
-  const coordinator = new GroupCoordinator(
-    { initialRebalanceDelayMs: 100, minSessionTimeoutMs: 1000, maxSessionTimeoutMs: 600_000, maxGroupSize: 100, offsetsRetentionMs: RETENTION_MS, offsetsRetentionCheckIntervalMs: 3_600_000 },
-    new OffsetStore(log),
-    () => clock.now,
-  );
-  open.push({ coordinator, log });
-  return coordinator;
-}
-
-function fresh() {
-  const dir = tempDir();
-  dirs.push(dir);
-  const clock = { now: 1_000_000 };
-  return { dir, clock, coordinator: coordinatorAt(dir, clock) };
-}
-
-afterEach(() => {
-  for (const { coordinator, log } of open.splice(0)) {
-    coordinator.close();
-    log.close();
-  }
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-/** Consumer-protocol metadata as clients send it: int16 version, then the subscription. */
-function subscription(...topics: string[]): Buffer {
-  const body = encodeConsumerProtocolSubscription({ topics, userData: null, ownedPartitions: [], generationId: -1, rackId: null }, 1).toBuffer();
-  const version = Buffer.alloc(2);
-  version.writeInt16BE(1);
-  return Buffer.concat([version, body]);
-}
-
-function joinRequest(over: Partial<JoinRequest>): JoinRequest {
-  return {
-    groupId: 'g',
-    memberId: '',
-    groupInstanceId: null,
-    clientId: 'c',
-    clientHost: '/127.0.0.1',
-    sessionTimeoutMs: 10_000,
-    rebalanceTimeoutMs: 5_000,
-    protocolType: 'consumer',
-    protocols: [{ name: 'range', metadata: subscription('a') }],
-    requireKnownMemberId: true,
-    supportsSkipAssignment: false,
-    ...over,
-  };
-}
+afterEach(closeCoordinators);
 
 const offset = (n: number, at: number) => ({ offset: BigInt(n), leaderEpoch: -1, metadata: null, commitTimestamp: at });
 
@@ -76,8 +18,8 @@ async function stableStaticGroup(coordinator: GroupCoordinator) {
     { memberId: follower.memberId, assignment: Buffer.from('for-follower') },
   ];
   const [ls, fs] = await Promise.all([
-    coordinator.sync('g', { memberId: leader.memberId, groupInstanceId: leader === a ? 'one' : 'two' }, leader.generationId, assignments),
-    coordinator.sync('g', { memberId: follower.memberId, groupInstanceId: follower === a ? 'one' : 'two' }, follower.generationId, []),
+    coordinator.sync('g', { memberId: leader.memberId, groupInstanceId: leader === a ? 'one' : 'two' }, syncOf(leader.generationId, assignments)),
+    coordinator.sync('g', { memberId: follower.memberId, groupInstanceId: follower === a ? 'one' : 'two' }, syncOf(follower.generationId, [])),
   ]);
   expect([ls.assignment.toString(), fs.assignment.toString()]).toEqual(['for-leader', 'for-follower']);
   return { one: a, two: b, generation: a.generationId, leaderInstance: leader === a ? 'one' : 'two' };
@@ -134,7 +76,7 @@ describe('offsets.retention.minutes', () => {
     expect(coordinator.commit('g', { memberId: one.memberId, groupInstanceId: 'one' }, generation, [{ topic: 'a', partition: 0, value: offset(3, committedAt) }])).toBe(0);
     clock.now += 2 * RETENTION_MS; // long after the commit, but the group is not empty: nothing expires
     expect(coordinator.expireOffsets()).toBe(0);
-    for (const m of [one, two]) coordinator.leave('g', { memberId: m.memberId, groupInstanceId: null });
+    for (const m of [one, two]) leaveOne(coordinator, { memberId: m.memberId, groupInstanceId: null });
     expect(coordinator.get('g')?.state).toBe('Empty');
     const emptyAt = clock.now;
     clock.now = emptyAt + RETENTION_MS - 1;
@@ -192,44 +134,51 @@ describe('static membership (group.instance.id)', () => {
     expect(again.memberId).not.toBe(follower.old.memberId);
     expect(again.generationId).toBe(generation);
     expect(coordinator.get('g')?.state).toBe('Stable');
-    const sync = await coordinator.sync('g', { memberId: again.memberId, groupInstanceId: follower.instance }, generation, []);
+    const sync = await coordinator.sync('g', { memberId: again.memberId, groupInstanceId: follower.instance }, syncOf(generation, []));
     expect(sync.assignment.toString()).toBe('for-follower');
     const stale = { memberId: follower.old.memberId, groupInstanceId: follower.instance };
     expect(coordinator.heartbeat('g', stale, generation)).toBe(ErrorCode.FENCED_INSTANCE_ID);
-    expect((await coordinator.sync('g', stale, generation, [])).errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    expect((await coordinator.sync('g', stale, syncOf(generation, []))).errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
     expect(coordinator.commit('g', stale, generation, [])).toBe(ErrorCode.FENCED_INSTANCE_ID);
     expect((await coordinator.join(joinRequest({ memberId: follower.old.memberId, groupInstanceId: follower.instance }))).errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
     expect(coordinator.heartbeat('g', { memberId: again.memberId, groupInstanceId: follower.instance }, generation)).toBe(0);
   });
 
-  it('a rejoining leader gets skipAssignment on JoinGroup v9, a rebalance before', async () => {
+  it('a rejoining leader gets skipAssignment on JoinGroup v9; before v9 it is told the old leader id and the group stays stable', async () => {
     const { coordinator } = fresh();
     const { generation, leaderInstance } = await stableStaticGroup(coordinator);
+    const oldLeaderId = coordinator.get('g')!.leaderId;
     const v9 = await coordinator.join(joinRequest({ groupInstanceId: leaderInstance, supportsSkipAssignment: true }));
     expect(v9).toMatchObject({ errorCode: 0, generationId: generation, skipAssignment: true });
     expect(v9.leader).toBe(v9.memberId);
     expect(v9.members).toHaveLength(2);
     expect(coordinator.get('g')?.state).toBe('Stable');
 
-    const old = coordinator.join(joinRequest({ groupInstanceId: leaderInstance }));
-    // Pre-v9 leaders cannot skip the assignment, so the group rebalances: the other member is told so.
-    expect(coordinator.get('g')?.state).toBe('PreparingRebalance');
-    const other = [...coordinator.get('g')!.members.values()].find((m) => m.groupInstanceId !== leaderInstance)!;
-    expect(coordinator.heartbeat('g', { memberId: other.memberId, groupInstanceId: other.groupInstanceId }, generation)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
-    const otherJoin = coordinator.join(joinRequest({ memberId: other.memberId, groupInstanceId: other.groupInstanceId }));
-    const [l, o] = await Promise.all([old, otherJoin]);
-    expect([l.errorCode, o.errorCode, l.generationId]).toEqual([0, 0, generation + 1]);
+    // Kafka's answer to a pre-v9 leader (KIP-814): the previous leader id, no members, no skipAssignment,
+    // so the new incarnation syncs as a follower and keeps its assignment; nobody rebalances.
+    const old = await coordinator.join(joinRequest({ groupInstanceId: leaderInstance }));
+    expect(old).toMatchObject({ errorCode: 0, generationId: generation, leader: v9.memberId, members: [], skipAssignment: false });
+    expect(old.memberId).not.toBe(v9.memberId);
+    expect(oldLeaderId).not.toBe(old.memberId);
+    const g = coordinator.get('g')!;
+    expect(g.state).toBe('Stable');
+    expect(g.leaderId).toBe(old.memberId);
+    const other = [...g.members.values()].find((m) => m.groupInstanceId !== leaderInstance)!;
+    expect(coordinator.heartbeat('g', { memberId: other.memberId, groupInstanceId: other.groupInstanceId }, generation)).toBe(0);
+    const sync = await coordinator.sync('g', { memberId: old.memberId, groupInstanceId: leaderInstance }, syncOf(generation, []));
+    expect(sync).toMatchObject({ errorCode: 0 });
+    expect(sync.assignment.toString()).toBe('for-leader');
   });
 
   it('LeaveGroup by group.instance.id removes the member; unknown ids and stale member ids are refused', async () => {
     const { coordinator } = fresh();
     const { one } = await stableStaticGroup(coordinator);
-    expect(coordinator.leave('g', { memberId: '', groupInstanceId: 'nobody' })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    expect(coordinator.leave('g', { memberId: 'stale', groupInstanceId: 'one' })).toBe(ErrorCode.FENCED_INSTANCE_ID);
-    expect(coordinator.leave('g', { memberId: '', groupInstanceId: 'two' })).toBe(0);
+    expect(leaveOne(coordinator, { memberId: '', groupInstanceId: 'nobody' })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(leaveOne(coordinator, { memberId: 'stale', groupInstanceId: 'one' })).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    expect(leaveOne(coordinator, { memberId: '', groupInstanceId: 'two' })).toBe(0);
     expect([...coordinator.get('g')!.members.values()].map((m) => m.groupInstanceId)).toEqual(['one']);
     expect(coordinator.get('g')!.staticMembers.has('two')).toBe(false);
-    expect(coordinator.leave('g', { memberId: one.memberId, groupInstanceId: 'one' })).toBe(0);
+    expect(leaveOne(coordinator, { memberId: one.memberId, groupInstanceId: 'one' })).toBe(0);
     expect(coordinator.get('g')?.state).toBe('Empty');
   });
 

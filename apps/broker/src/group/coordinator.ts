@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '@tributary/protocol';
-import { Group, type CommittedOffset, type JoinResult, type Member, type SyncResult } from './group.ts';
+import { Group, type CommittedOffset, type GroupState, type JoinResult, type Member, type SyncResult } from './group.ts';
 import { subscribedTopics } from './consumer-protocol.ts';
+import type { GroupLogRecord, GroupMetadata } from './group-records.ts';
 import type { OffsetStore } from './offset-store.ts';
 
 export interface CoordinatorSettings {
@@ -37,6 +38,20 @@ export interface MemberRef {
   groupInstanceId: string | null;
 }
 
+export interface SyncRequest {
+  generationId: number;
+  /** SyncGroup v5+: checked against the group's (INCONSISTENT_GROUP_PROTOCOL); null when not sent. */
+  protocolType: string | null;
+  protocolName: string | null;
+  assignments: { memberId: string; assignment: Buffer }[];
+}
+
+export interface LeaveResult {
+  /** Group-level error (the group is unknown or dead); 0 otherwise. */
+  errorCode: number;
+  members: { memberId: string; groupInstanceId: string | null; errorCode: number }[];
+}
+
 export interface OffsetDeleteResult {
   errorCode: number;
   /** Per partition (keyed by Group.offsetKey): 0 or GROUP_SUBSCRIBED_TO_TOPIC. */
@@ -48,7 +63,12 @@ const syncFail = (errorCode: number): SyncResult => ({ errorCode, protocolType: 
 
 /**
  * The classic group protocol (JoinGroup/SyncGroup/Heartbeat/LeaveGroup) and committed offsets for
- * every group on this broker. Time comes from `now` so that tests can drive it.
+ * every group on this broker, following the state machine of Kafka's classic group coordinator
+ * (Empty → PreparingRebalance → CompletingRebalance → Stable; Dead once deleted or unloaded):
+ * which request each state accepts and which error each state, generation or member-id mismatch
+ * answers. Group metadata (members, their subscriptions and assignments, leader, protocol,
+ * generation) and committed offsets persist in `__consumer_offsets` in Kafka's format and are loaded
+ * back when this broker becomes the coordinator. Time comes from `now` so that tests can drive it.
  */
 export class GroupCoordinator {
   readonly #groups = new Map<string, Group>();
@@ -62,11 +82,7 @@ export class GroupCoordinator {
     this.#settings = settings;
     this.#store = store;
     this.#now = now;
-    for (const r of store.replay()) {
-      const g = this.#group(r.group);
-      if (r.value === null) g.offsets.delete(Group.offsetKey(r.topic, r.partition));
-      else g.offsets.set(Group.offsetKey(r.topic, r.partition), r.value);
-    }
+    this.#load();
     this.#sweeper = setInterval(() => this.expireSessions(), 250);
     this.#sweeper.unref();
     this.#offsetExpiry = setInterval(() => this.expireOffsets(), settings.offsetsRetentionCheckIntervalMs);
@@ -79,14 +95,82 @@ export class GroupCoordinator {
     for (const g of this.#groups.values()) if (g.rebalanceTimer) clearTimeout(g.rebalanceTimer);
   }
 
+  /**
+   * Replays `__consumer_offsets`: committed offsets, and each classic group as its last metadata
+   * record left it (Stable with its members, or Empty), as Kafka's coordinator does on load. Offset
+   * records of the JSON form earlier versions wrote are converted: the live ones are written again
+   * in Kafka's form and their JSON keys tombstoned, so compaction removes the old form.
+   */
+  #load(): void {
+    const { records, legacyKeys } = this.#store.replay();
+    for (const r of records) {
+      if (r.kind === 'offset') {
+        const g = this.#group(r.group);
+        if (r.value === null) g.offsets.delete(Group.offsetKey(r.topic, r.partition));
+        else g.offsets.set(Group.offsetKey(r.topic, r.partition), r.value);
+      } else this.#replayGroup(r.group, r.value);
+    }
+    for (const g of [...this.#groups.values()]) if (g.members.size === 0 && g.offsets.size === 0 && g.generationId === 0 && g.protocolType === null) this.#groups.delete(g.groupId);
+    if (legacyKeys.length === 0) return;
+    const live: GroupLogRecord[] = [];
+    for (const g of this.#groups.values()) for (const [key, value] of g.offsets) live.push({ kind: 'offset', group: g.groupId, ...splitOffsetKey(key), value });
+    // Tombstones first: a JSON tombstone replays as the deletion of its offset, so the rewritten
+    // records must come after it.
+    this.#store.tombstoneLegacy(legacyKeys);
+    this.#store.append(live);
+  }
+
+  #replayGroup(groupId: string, value: GroupMetadata | null): void {
+    const existing = this.#groups.get(groupId);
+    if (value === null) {
+      // A tombstone removes the group; offsets are tombstoned by their own records.
+      if (existing) {
+        const fresh = new Group(groupId);
+        for (const [k, o] of existing.offsets) fresh.offsets.set(k, o);
+        this.#groups.set(groupId, fresh);
+      }
+      return;
+    }
+    const g = new Group(groupId);
+    for (const [k, o] of existing?.offsets ?? []) g.offsets.set(k, o);
+    g.generationId = value.generation;
+    g.protocolType = value.protocolType === '' ? null : value.protocolType;
+    g.protocolName = value.protocol;
+    g.leaderId = value.leader;
+    g.currentStateTimestamp = value.currentStateTimestamp === -1 ? null : value.currentStateTimestamp;
+    const now = this.#now();
+    for (const m of value.members) {
+      g.members.set(m.memberId, {
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        sessionTimeoutMs: m.sessionTimeoutMs,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        protocolType: value.protocolType,
+        protocols: [{ name: value.protocol ?? '', metadata: m.subscription }],
+        assignment: m.assignment,
+        // Members of a loaded group get a fresh session: those that are gone time out and rebalance.
+        lastHeartbeat: now,
+        awaitingJoin: null,
+        awaitingSync: null,
+      });
+      if (m.groupInstanceId !== null) g.staticMembers.set(m.groupInstanceId, m.memberId);
+    }
+    g.state = g.members.size > 0 ? 'Stable' : 'Empty';
+    g.emptySince = g.members.size > 0 ? null : g.currentStateTimestamp;
+    this.#groups.set(groupId, g);
+  }
+
   #group(groupId: string): Group {
     let g = this.#groups.get(groupId);
     if (!g) this.#groups.set(groupId, (g = new Group(groupId)));
     return g;
   }
 
+  /** Every group Kafka would list: any that exists and is not Dead (an Empty group stays until its offsets expire). */
   groups(): Group[] {
-    return [...this.#groups.values()].filter((g) => g.state !== 'Dead' && (g.members.size > 0 || g.offsets.size > 0));
+    return [...this.#groups.values()].filter((g) => g.state !== 'Dead');
   }
 
   /** Groups with a member from this client id and host (how fetches, which name no group, are attributed). */
@@ -100,78 +184,127 @@ export class GroupCoordinator {
     return this.#groups.get(groupId);
   }
 
+  #transition(g: Group, state: GroupState): void {
+    g.state = state;
+    g.currentStateTimestamp = this.#now();
+  }
+
+  /** The group's state as Kafka's GroupMetadataValue records it. */
+  #metadata(g: Group): GroupMetadata {
+    return {
+      protocolType: g.protocolType ?? '',
+      generation: g.generationId,
+      protocol: g.protocolName,
+      leader: g.leaderId,
+      currentStateTimestamp: g.currentStateTimestamp ?? -1,
+      members: [...g.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        sessionTimeoutMs: m.sessionTimeoutMs,
+        subscription: m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? Buffer.alloc(0),
+        assignment: m.assignment,
+      })),
+    };
+  }
+
+  /** Writes the group's metadata record, as Kafka does when a generation completes, an assignment is stored or a static member is replaced. */
+  #persist(g: Group): void {
+    this.#store.append([{ kind: 'group', group: g.groupId, value: this.#metadata(g) }]);
+  }
+
+  // ---- JoinGroup ----
+
   join(req: JoinRequest): Promise<JoinResult> {
-    if (!req.groupId) return Promise.resolve(fail(ErrorCode.INVALID_GROUP_ID));
+    if (!req.groupId) return Promise.resolve(fail(ErrorCode.INVALID_GROUP_ID, req.memberId));
     if (req.sessionTimeoutMs < this.#settings.minSessionTimeoutMs || req.sessionTimeoutMs > this.#settings.maxSessionTimeoutMs) {
       return Promise.resolve(fail(ErrorCode.INVALID_SESSION_TIMEOUT, req.memberId));
     }
-    if (!req.protocolType || req.protocols.length === 0) return Promise.resolve(fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
-    const g = this.#group(req.groupId);
-    if (g.state === 'Dead') return Promise.resolve(fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, req.memberId));
-    if (g.members.size > 0 && (g.protocolType !== req.protocolType || !req.protocols.some((p) => this.#everyMemberSupports(g, p.name, req.memberId)))) {
-      return Promise.resolve(fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
-    }
-    if (req.groupInstanceId !== null) return this.#joinStatic(g, req, req.groupInstanceId);
-    let memberId = req.memberId;
-    if (memberId === '') {
-      if (g.members.size + g.pendingMembers.size >= this.#settings.maxGroupSize) return Promise.resolve(fail(ErrorCode.GROUP_MAX_SIZE_REACHED));
-      memberId = `${req.clientId || 'member'}-${randomUUID()}`;
-      if (req.requireKnownMemberId) {
-        g.pendingMembers.add(memberId);
-        return Promise.resolve(fail(ErrorCode.MEMBER_ID_REQUIRED, memberId));
+    const isUnknownMember = req.memberId === '';
+    let g = this.#groups.get(req.groupId);
+    // Only a member without an id creates a group; a known id for an unknown group is stale.
+    if (!g && !isUnknownMember) return Promise.resolve(fail(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId));
+    if (g?.state === 'Dead') return Promise.resolve(fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, req.memberId));
+    if (!this.#supportsProtocols(g, req)) return Promise.resolve(fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+    g ??= this.#group(req.groupId);
+    if (!this.#acceptJoiningMember(g, req.memberId)) return Promise.resolve(fail(ErrorCode.GROUP_MAX_SIZE_REACHED, req.memberId));
+    return isUnknownMember ? this.#joinNewMember(g, req) : this.#joinExistingMember(g, req);
+  }
+
+  /** Kafka's supportsProtocols: an empty group takes any non-empty protocol list; otherwise the type must match and one protocol must be supported by every member. */
+  #supportsProtocols(g: Group | undefined, req: JoinRequest): boolean {
+    if (!req.protocolType || req.protocols.length === 0) return false;
+    if (!g || g.state === 'Empty') return true;
+    if (g.protocolType !== req.protocolType) return false;
+    return req.protocols.some((p) => [...g.members.values()].every((m) => m.protocols.some((mp) => mp.name === p.name)));
+  }
+
+  /** group.max.size: waiting members count while preparing a rebalance, members otherwise. */
+  #acceptJoiningMember(g: Group, memberId: string): boolean {
+    const max = this.#settings.maxGroupSize;
+    switch (g.state) {
+      case 'Empty':
+      case 'Dead':
+        return true;
+      case 'PreparingRebalance': {
+        const awaiting = [...g.members.values()].filter((m) => m.awaitingJoin !== null).length;
+        return (g.members.get(memberId)?.awaitingJoin ?? null) !== null || awaiting < max;
       }
-    } else if (!g.members.has(memberId) && !g.pendingMembers.has(memberId)) {
-      return Promise.resolve(fail(ErrorCode.UNKNOWN_MEMBER_ID, memberId));
+      default:
+        return g.members.has(memberId) || g.members.size < max;
     }
-    g.pendingMembers.delete(memberId);
-    return this.#joinMember(g, memberId, req);
   }
 
-  /**
-   * KIP-345: a member with a group.instance.id needs no MEMBER_ID_REQUIRED round trip; rejoining
-   * with an unknown member id replaces its previous incarnation (which is fenced) and, when its
-   * subscription is unchanged in a stable group, keeps its assignment without a rebalance.
-   */
-  #joinStatic(g: Group, req: JoinRequest, instanceId: string): Promise<JoinResult> {
-    const holder = g.staticMembers.get(instanceId);
-    if (req.memberId !== '') {
-      if (holder !== undefined && holder !== req.memberId) return Promise.resolve(fail(ErrorCode.FENCED_INSTANCE_ID, req.memberId));
-      if (!g.members.has(req.memberId)) return Promise.resolve(fail(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId));
-      return this.#joinMember(g, req.memberId, req);
+  #joinNewMember(g: Group, req: JoinRequest): Promise<JoinResult> {
+    const memberId = `${req.groupInstanceId ?? req.clientId}-${randomUUID()}`;
+    if (req.groupInstanceId !== null) {
+      const existing = g.staticMembers.get(req.groupInstanceId);
+      return existing !== undefined && g.members.has(existing) ? this.#replaceStaticMember(g, req, existing, memberId) : this.#addMember(g, memberId, req);
     }
-    const memberId = `${instanceId}-${randomUUID()}`;
-    const old = holder === undefined ? undefined : g.members.get(holder);
-    if (!old) {
-      if (g.members.size + g.pendingMembers.size >= this.#settings.maxGroupSize) return Promise.resolve(fail(ErrorCode.GROUP_MAX_SIZE_REACHED));
-      g.staticMembers.set(instanceId, memberId);
-      return this.#joinMember(g, memberId, req);
+    if (req.requireKnownMemberId) {
+      // KIP-394: the member must come back with this id, so that a retried join adds no ghost member.
+      g.pendingMembers.add(memberId);
+      return Promise.resolve(fail(ErrorCode.MEMBER_ID_REQUIRED, memberId));
     }
-    // The old incarnation is fenced: whatever it still waits for ends with FENCED_INSTANCE_ID.
-    g.members.delete(old.memberId);
-    old.awaitingJoin?.(fail(ErrorCode.FENCED_INSTANCE_ID, old.memberId));
-    old.awaitingSync?.(syncFail(ErrorCode.FENCED_INSTANCE_ID));
-    old.awaitingJoin = null;
-    old.awaitingSync = null;
-    const wasLeader = g.leaderId === old.memberId;
-    const replacement: Member = { ...old, memberId, clientId: req.clientId, clientHost: req.clientHost };
-    g.members.set(memberId, replacement);
-    g.staticMembers.set(instanceId, memberId);
-    if (wasLeader) g.leaderId = memberId;
-    if (g.state !== 'Stable' || !sameProtocols(old, req) || (wasLeader && !req.supportsSkipAssignment)) {
-      // Anything else is an ordinary rejoin of the (renamed) member, which rebalances.
-      return this.#joinMember(g, memberId, req);
-    }
-    replacement.sessionTimeoutMs = req.sessionTimeoutMs;
-    replacement.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
-    replacement.lastHeartbeat = this.#now();
-    const members = wasLeader ? this.#memberList(g) : [];
-    return Promise.resolve({ errorCode: 0, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: g.leaderId ?? '', memberId, members, skipAssignment: wasLeader });
+    return this.#addMember(g, memberId, req);
   }
 
-  #joinMember(g: Group, memberId: string, req: JoinRequest): Promise<JoinResult> {
-    const existing = g.members.get(memberId);
-    if (!existing && g.members.size >= this.#settings.maxGroupSize) return Promise.resolve(fail(ErrorCode.GROUP_MAX_SIZE_REACHED, memberId));
-    const member: Member = existing ?? {
+  #joinExistingMember(g: Group, req: JoinRequest): Promise<JoinResult> {
+    const memberId = req.memberId;
+    if (g.pendingMembers.has(memberId) && req.groupInstanceId === null) {
+      g.pendingMembers.delete(memberId);
+      return this.#addMember(g, memberId, req);
+    }
+    const error = this.#validateMember(g, { memberId, groupInstanceId: req.groupInstanceId });
+    if (error !== 0) return Promise.resolve(fail(error, memberId));
+    const m = g.members.get(memberId)!;
+    switch (g.state) {
+      case 'PreparingRebalance':
+        return this.#updateMemberAndRebalance(g, m, req);
+      case 'CompletingRebalance':
+        // The same metadata again (the join response was lost): the current generation, unchanged.
+        if (sameProtocols(m, req)) return Promise.resolve(this.#currentGeneration(g, memberId, memberId === g.leaderId));
+        return this.#updateMemberAndRebalance(g, m, req);
+      case 'Stable':
+        // The leader rejoining asks for a new assignment (e.g. topic metadata changed); a follower
+        // only rebalances the group when its metadata changed. The comparison is made against the
+        // stored metadata before it is replaced.
+        if (memberId === g.leaderId || !sameProtocols(m, req)) return this.#updateMemberAndRebalance(g, m, req);
+        m.lastHeartbeat = this.#now();
+        return Promise.resolve(this.#currentGeneration(g, memberId, false));
+      default:
+        return Promise.resolve(fail(ErrorCode.UNKNOWN_MEMBER_ID, memberId));
+    }
+  }
+
+  #currentGeneration(g: Group, memberId: string, withMembers: boolean): JoinResult {
+    return { errorCode: 0, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: g.leaderId ?? '', memberId, members: withMembers ? this.#memberList(g) : [], skipAssignment: false };
+  }
+
+  #addMember(g: Group, memberId: string, req: JoinRequest): Promise<JoinResult> {
+    const member: Member = {
       memberId,
       groupInstanceId: req.groupInstanceId,
       clientId: req.clientId,
@@ -185,21 +318,69 @@ export class GroupCoordinator {
       awaitingJoin: null,
       awaitingSync: null,
     };
-    member.protocols = req.protocols;
-    member.sessionTimeoutMs = req.sessionTimeoutMs;
-    member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
-    member.lastHeartbeat = this.#now();
+    if (g.members.size === 0) g.protocolType = req.protocolType;
     g.members.set(memberId, member);
-    g.protocolType = req.protocolType;
+    if (req.groupInstanceId !== null) g.staticMembers.set(req.groupInstanceId, memberId);
     g.emptySince = null;
     const result = new Promise<JoinResult>((resolve) => (member.awaitingJoin = resolve));
-    if (g.state === 'Stable' && existing && g.leaderId !== memberId && sameProtocols(existing, req)) {
-      // A follower rejoining with unchanged metadata while stable gets the current generation back.
-      member.awaitingJoin = null;
-      return Promise.resolve({ errorCode: 0, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: g.leaderId ?? '', memberId, members: [] });
-    }
-    this.#prepareRebalance(g);
-    this.#maybeCompleteJoin(g);
+    this.#maybePrepareRebalanceOrCompleteJoin(g);
+    return result;
+  }
+
+  #updateMemberAndRebalance(g: Group, m: Member, req: JoinRequest): Promise<JoinResult> {
+    m.protocols = req.protocols;
+    m.sessionTimeoutMs = req.sessionTimeoutMs;
+    m.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+    m.lastHeartbeat = this.#now();
+    const result = new Promise<JoinResult>((resolve) => (m.awaitingJoin = resolve));
+    this.#maybePrepareRebalanceOrCompleteJoin(g);
+    return result;
+  }
+
+  /**
+   * KIP-345: a static member joining without a member id replaces its previous incarnation, which
+   * is fenced. In a Stable group this costs no rebalance unless the group's protocol would change:
+   * the member gets the current generation back. A leader replaced this way gets its own id as
+   * leader with skipAssignment on JoinGroup v9+ (KIP-814); older versions are told the old leader
+   * id, so the new incarnation acts as a follower and the group stays stable.
+   */
+  #replaceStaticMember(g: Group, req: JoinRequest, oldMemberId: string, newMemberId: string): Promise<JoinResult> {
+    const old = g.members.get(oldMemberId)!;
+    const currentLeader = g.leaderId;
+    old.awaitingJoin?.(fail(ErrorCode.FENCED_INSTANCE_ID, oldMemberId));
+    old.awaitingSync?.(syncFail(ErrorCode.FENCED_INSTANCE_ID));
+    g.members.delete(oldMemberId);
+    const replacement: Member = {
+      ...old,
+      memberId: newMemberId,
+      clientId: req.clientId,
+      clientHost: req.clientHost,
+      protocols: req.protocols,
+      sessionTimeoutMs: req.sessionTimeoutMs,
+      rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+      lastHeartbeat: this.#now(),
+      awaitingJoin: null,
+      awaitingSync: null,
+    };
+    g.members.set(newMemberId, replacement);
+    g.staticMembers.set(req.groupInstanceId!, newMemberId);
+    if (currentLeader === oldMemberId) g.leaderId = newMemberId;
+    const result = new Promise<JoinResult>((resolve) => (replacement.awaitingJoin = resolve));
+    if (g.state === 'Stable') {
+      if (g.protocolName === chooseProtocol([...g.members.values()])) {
+        replacement.awaitingJoin = null;
+        this.#persist(g);
+        const isLeader = g.leaderId === newMemberId;
+        if (req.supportsSkipAssignment) {
+          return Promise.resolve({ errorCode: 0, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: g.leaderId ?? '', memberId: newMemberId, members: isLeader ? this.#memberList(g) : [], skipAssignment: isLeader });
+        }
+        return Promise.resolve({ errorCode: 0, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: currentLeader ?? '', memberId: newMemberId, members: [], skipAssignment: false });
+      }
+      this.#maybePrepareRebalanceOrCompleteJoin(g);
+    } else if (g.state === 'CompletingRebalance') {
+      // The leader may already have assigned to the old member id: a new rebalance is needed.
+      this.#prepareRebalance(g);
+    } else this.#maybeCompleteJoin(g);
     return result;
   }
 
@@ -207,27 +388,30 @@ export class GroupCoordinator {
     return [...g.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? Buffer.alloc(0) }));
   }
 
-  #everyMemberSupports(g: Group, protocol: string, except: string): boolean {
-    for (const m of g.members.values()) if (m.memberId !== except && !m.protocols.some((p) => p.name === protocol)) return false;
-    return true;
+  #maybePrepareRebalanceOrCompleteJoin(g: Group): void {
+    if (g.state === 'PreparingRebalance' || g.state === 'Dead') this.#maybeCompleteJoin(g);
+    else this.#prepareRebalance(g);
   }
 
   #prepareRebalance(g: Group): void {
     if (g.state === 'PreparingRebalance') return;
-    // Members waiting in SyncGroup must rejoin.
-    for (const m of g.members.values()) {
-      m.awaitingSync?.(syncFail(ErrorCode.REBALANCE_IN_PROGRESS));
-      m.awaitingSync = null;
+    // Members waiting for their assignment must rejoin; assignments of the old generation are void.
+    if (g.state === 'CompletingRebalance') {
+      for (const m of g.members.values()) {
+        m.assignment = Buffer.alloc(0);
+        m.awaitingSync?.(syncFail(ErrorCode.REBALANCE_IN_PROGRESS));
+        m.awaitingSync = null;
+      }
     }
     const wasEmpty = g.state === 'Empty';
-    g.state = 'PreparingRebalance';
+    this.#transition(g, 'PreparingRebalance');
     const rebalanceTimeout = Math.max(0, ...[...g.members.values()].map((m) => m.rebalanceTimeoutMs));
-    const now = this.#now();
-    g.rebalanceDeadline = now + rebalanceTimeout;
+    g.rebalanceDeadline = this.#now() + rebalanceTimeout;
     // A new group waits a little for more members, so that a starting fleet causes one rebalance.
     const delay = wasEmpty ? Math.min(this.#settings.initialRebalanceDelayMs, rebalanceTimeout) : rebalanceTimeout;
     g.initialDelay = wasEmpty && delay > 0;
     this.#armRebalanceTimer(g, delay, wasEmpty);
+    this.#maybeCompleteJoin(g);
   }
 
   #armRebalanceTimer(g: Group, delay: number, initial: boolean): void {
@@ -265,49 +449,57 @@ export class GroupCoordinator {
     g.generationId++;
     if (g.members.size === 0) {
       this.#becomeEmpty(g);
+      this.#persist(g);
       return;
     }
     const members = [...g.members.values()];
     g.protocolName = chooseProtocol(members);
     if (!g.leaderId || !g.members.has(g.leaderId)) g.leaderId = members[0]!.memberId;
-    g.state = 'CompletingRebalance';
+    this.#transition(g, 'CompletingRebalance');
     const everyone = this.#memberList(g);
     for (const m of members) {
       const answer = m.awaitingJoin!;
       m.awaitingJoin = null;
       m.lastHeartbeat = this.#now();
-      answer({ errorCode: 0, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: g.leaderId, memberId: m.memberId, members: m.memberId === g.leaderId ? everyone : [] });
+      answer({ errorCode: 0, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: g.leaderId, memberId: m.memberId, members: m.memberId === g.leaderId ? everyone : [], skipAssignment: false });
     }
   }
 
-  /** Kafka's order: a stale incarnation of a static member is fenced before anything else is checked. */
-  #checkMember(g: Group | undefined, who: MemberRef): number {
-    if (!g) return ErrorCode.UNKNOWN_MEMBER_ID;
+  /**
+   * Kafka's validateMember: with an instance id, it must be known (UNKNOWN_MEMBER_ID) and held by
+   * this member id (FENCED_INSTANCE_ID, checked before anything else); then the member id must be
+   * in the group.
+   */
+  #validateMember(g: Group, who: MemberRef): number {
     if (who.groupInstanceId !== null) {
       const holder = g.staticMembers.get(who.groupInstanceId);
-      if (holder !== undefined && holder !== who.memberId) return ErrorCode.FENCED_INSTANCE_ID;
+      if (holder === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (holder !== who.memberId) return ErrorCode.FENCED_INSTANCE_ID;
     }
     return g.members.has(who.memberId) ? 0 : ErrorCode.UNKNOWN_MEMBER_ID;
   }
 
-  sync(groupId: string, who: MemberRef, generationId: number, assignments: { memberId: string; assignment: Buffer }[]): Promise<SyncResult> {
-    const g = this.#groups.get(groupId);
-    const error = this.#checkMember(g, who);
-    if (error !== 0) return Promise.resolve(syncFail(error));
-    const m = g!.members.get(who.memberId)!;
-    if (generationId !== g!.generationId) return Promise.resolve(syncFail(ErrorCode.ILLEGAL_GENERATION));
-    return this.#syncMember(g!, m, assignments);
-  }
+  // ---- SyncGroup ----
 
-  #syncMember(g: Group, m: Member, assignments: { memberId: string; assignment: Buffer }[]): Promise<SyncResult> {
-    const memberId = m.memberId;
+  sync(groupId: string, who: MemberRef, req: SyncRequest): Promise<SyncResult> {
+    const g = this.#groups.get(groupId);
+    if (!g || g.state === 'Empty') return Promise.resolve(syncFail(ErrorCode.UNKNOWN_MEMBER_ID));
+    if (g.state === 'Dead') return Promise.resolve(syncFail(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    const error = this.#validateMember(g, who);
+    if (error !== 0) return Promise.resolve(syncFail(error));
+    if (req.generationId !== g.generationId) return Promise.resolve(syncFail(ErrorCode.ILLEGAL_GENERATION));
+    if (inconsistent(req.protocolType, g.protocolType) || inconsistent(req.protocolName, g.protocolName)) return Promise.resolve(syncFail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+    const m = g.members.get(who.memberId)!;
     m.lastHeartbeat = this.#now();
     if (g.state === 'PreparingRebalance') return Promise.resolve(syncFail(ErrorCode.REBALANCE_IN_PROGRESS));
     if (g.state === 'Stable') return Promise.resolve({ errorCode: 0, protocolType: g.protocolType, protocolName: g.protocolName, assignment: m.assignment });
+    // CompletingRebalance: wait for the leader's assignment.
     const result = new Promise<SyncResult>((resolve) => (m.awaitingSync = resolve));
-    if (memberId === g.leaderId) {
-      for (const member of g.members.values()) member.assignment = assignments.find((a) => a.memberId === member.memberId)?.assignment ?? Buffer.alloc(0);
-      g.state = 'Stable';
+    if (m.memberId === g.leaderId) {
+      // Members the leader left out get an empty assignment, as in Kafka.
+      for (const member of g.members.values()) member.assignment = req.assignments.find((a) => a.memberId === member.memberId)?.assignment ?? Buffer.alloc(0);
+      this.#transition(g, 'Stable');
+      this.#persist(g);
       for (const member of g.members.values()) {
         member.awaitingSync?.({ errorCode: 0, protocolType: g.protocolType, protocolName: g.protocolName, assignment: member.assignment });
         member.awaitingSync = null;
@@ -316,33 +508,51 @@ export class GroupCoordinator {
     return result;
   }
 
+  // ---- Heartbeat ----
+
   heartbeat(groupId: string, who: MemberRef, generationId: number): number {
     const g = this.#groups.get(groupId);
-    const error = this.#checkMember(g, who);
+    if (!g) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const error = this.#validateMember(g, who);
     if (error !== 0) return error;
-    if (generationId !== g!.generationId) return ErrorCode.ILLEGAL_GENERATION;
-    g!.members.get(who.memberId)!.lastHeartbeat = this.#now();
-    return g!.state === 'PreparingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : 0;
+    if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    if (g.state === 'Empty') return ErrorCode.UNKNOWN_MEMBER_ID;
+    g.members.get(who.memberId)!.lastHeartbeat = this.#now();
+    // Heartbeats during CompletingRebalance are ordinary: members may send them before SyncGroup.
+    return g.state === 'PreparingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : 0;
   }
 
+  // ---- LeaveGroup ----
+
   /**
-   * LeaveGroup. From v3 members may be named by group.instance.id alone (member id empty), which
-   * is how an operator removes a static member that will not come back.
+   * LeaveGroup for a batch of members (v3+; older versions send one). A member may be named by
+   * group.instance.id alone (member id empty), which is how an operator removes a static member
+   * that will not come back; a pending member (MEMBER_ID_REQUIRED, not joined yet) may leave too.
    */
-  leave(groupId: string, who: MemberRef): number {
+  leave(groupId: string, members: MemberRef[]): LeaveResult {
     const g = this.#groups.get(groupId);
-    if (!g) return ErrorCode.UNKNOWN_MEMBER_ID;
-    let memberId = who.memberId;
-    if (who.groupInstanceId !== null) {
-      const holder = g.staticMembers.get(who.groupInstanceId);
-      if (holder === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-      if (memberId !== '' && memberId !== holder) return ErrorCode.FENCED_INSTANCE_ID;
-      memberId = holder;
+    if (!g) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] };
+    if (g.state === 'Dead') return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
+    const out: LeaveResult['members'] = [];
+    let removed = false;
+    for (const who of members) {
+      let errorCode = 0;
+      if (who.memberId === '') {
+        const holder = who.groupInstanceId === null ? undefined : g.staticMembers.get(who.groupInstanceId);
+        if (holder !== undefined && g.members.has(holder)) this.#removeMember(g, g.members.get(holder)!);
+        else errorCode = ErrorCode.UNKNOWN_MEMBER_ID;
+      } else if (g.pendingMembers.has(who.memberId)) {
+        g.pendingMembers.delete(who.memberId);
+      } else {
+        errorCode = this.#validateMember(g, who);
+        if (errorCode === 0) this.#removeMember(g, g.members.get(who.memberId)!);
+      }
+      if (errorCode === 0) removed = true;
+      out.push({ memberId: who.memberId, groupInstanceId: who.groupInstanceId, errorCode });
     }
-    const m = g.members.get(memberId);
-    if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
-    this.#remove(g, m);
-    return 0;
+    if (removed) this.#afterRemoval(g);
+    return { errorCode: 0, members: out };
   }
 
   /** Drops a member from the group's books (and its static instance id, if it still holds it). */
@@ -352,21 +562,29 @@ export class GroupCoordinator {
   }
 
   #becomeEmpty(g: Group): void {
-    g.state = 'Empty';
+    this.#transition(g, 'Empty');
     g.leaderId = null;
     g.protocolName = null;
     g.emptySince = this.#now();
   }
 
-  #remove(g: Group, m: Member): void {
+  /** Removes a member; whatever it waits for ends with UNKNOWN_MEMBER_ID. */
+  #removeMember(g: Group, m: Member): void {
     this.#forget(g, m);
     m.awaitingJoin?.(fail(ErrorCode.UNKNOWN_MEMBER_ID, m.memberId));
     m.awaitingSync?.(syncFail(ErrorCode.UNKNOWN_MEMBER_ID));
-    if (g.state === 'PreparingRebalance') this.#maybeCompleteJoin(g);
-    else if (g.members.size === 0) {
-      g.generationId++;
-      this.#becomeEmpty(g);
-    } else this.#prepareRebalance(g);
+    m.awaitingJoin = null;
+    m.awaitingSync = null;
+  }
+
+  /** After members left: a Stable or CompletingRebalance group rebalances; a preparing one may now complete. */
+  #afterRemoval(g: Group): void {
+    if (g.state === 'Stable' || g.state === 'CompletingRebalance') this.#prepareRebalance(g);
+    else if (g.state === 'PreparingRebalance') {
+      // With nobody left, the initial delay has nothing to wait for.
+      if (g.members.size === 0) g.initialDelay = false;
+      this.#maybeCompleteJoin(g);
+    }
   }
 
   /** Members silent for longer than their session timeout leave; the rest rebalance. */
@@ -374,29 +592,57 @@ export class GroupCoordinator {
     const now = this.#now();
     for (const g of this.#groups.values()) {
       for (const m of [...g.members.values()]) {
-        // A member waiting in JoinGroup is covered by the rebalance timeout instead.
-        if (m.awaitingJoin === null && now - m.lastHeartbeat > m.sessionTimeoutMs) this.#remove(g, m);
+        // A member waiting in JoinGroup is covered by the rebalance timeout, one waiting in SyncGroup by the leader.
+        if (m.awaitingJoin === null && m.awaitingSync === null && now - m.lastHeartbeat > m.sessionTimeoutMs) {
+          this.#removeMember(g, m);
+          this.#afterRemoval(g);
+        }
       }
     }
   }
 
-  commit(groupId: string, who: MemberRef, generationId: number, offsets: { topic: string; partition: number; value: CommittedOffset }[]): number {
-    const g = this.#group(groupId);
-    if (generationId >= 0 || g.members.size > 0) {
-      // Group members commit within their generation; standalone consumers (generation -1) only to groups without members.
-      const error = this.#checkMember(g, who);
-      if (error !== 0) return error;
-      if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
-      if (g.state === 'PreparingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
-      g.members.get(who.memberId)!.lastHeartbeat = this.#now();
+  // ---- Offsets ----
+
+  /**
+   * OffsetCommit as Kafka's classic group validates it: members of the current generation commit
+   * while the group is Stable or PreparingRebalance (the commit a consumer makes as its partitions
+   * are revoked); CompletingRebalance answers REBALANCE_IN_PROGRESS. A commit without member
+   * (generation -1, empty member id: the admin client, or a consumer without group management) is
+   * accepted only while the group is Empty, and creates the group if it does not exist.
+   */
+  commit(groupId: string, who: MemberRef, generationId: number, offsets: { topic: string; partition: number; value: CommittedOffset }[], apiVersion = 8): number {
+    if (!groupId) return ErrorCode.INVALID_GROUP_ID;
+    let g = this.#groups.get(groupId);
+    if (!g) {
+      if (generationId >= 0) return apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
+      g = this.#group(groupId);
     }
-    this.#store.append(offsets.map((o) => ({ group: groupId, topic: o.topic, partition: o.partition, value: o.value })));
+    const error = this.#validateOffsetCommit(g, who, generationId);
+    if (error !== 0) return error;
+    const m = g.members.get(who.memberId);
+    if (m) m.lastHeartbeat = this.#now();
+    this.#store.append(offsets.map((o) => ({ kind: 'offset', group: groupId, topic: o.topic, partition: o.partition, value: o.value })));
     for (const o of offsets) g.offsets.set(Group.offsetKey(o.topic, o.partition), o.value);
     return 0;
   }
 
+  #validateOffsetCommit(g: Group, who: MemberRef, generationId: number): number {
+    if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (generationId < 0 && g.state === 'Empty') return 0;
+    if (generationId >= 0 || who.memberId !== '' || who.groupInstanceId !== null) {
+      const error = this.#validateMember(g, who);
+      if (error !== 0) return error;
+      if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    } else if (g.state !== 'Empty') {
+      return ErrorCode.UNKNOWN_MEMBER_ID;
+    }
+    return g.state === 'CompletingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : 0;
+  }
+
   committed(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
-    return this.#groups.get(groupId)?.offsets.get(Group.offsetKey(topic, partition));
+    const g = this.#groups.get(groupId);
+    if (!g || g.state === 'Dead') return undefined;
+    return g.offsets.get(Group.offsetKey(topic, partition));
   }
 
   /**
@@ -408,15 +654,16 @@ export class GroupCoordinator {
     const result: OffsetDeleteResult = { errorCode: 0, partitions: new Map() };
     if (!groupId) return { ...result, errorCode: ErrorCode.INVALID_GROUP_ID };
     const g = this.#groups.get(groupId);
-    if (!g || g.state === 'Dead' || (g.members.size === 0 && g.offsets.size === 0)) return { ...result, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
+    if (!g || g.state === 'Dead') return { ...result, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
     let subscribed: Set<string> | null = new Set();
-    if (g.members.size > 0) {
+    if (g.state !== 'Empty') {
       if (g.protocolType !== 'consumer') return { ...result, errorCode: ErrorCode.NON_EMPTY_GROUP };
       subscribed = this.#subscriptions(g);
     }
     const deleted: { topic: string; partition: number }[] = [];
     for (const p of partitions) {
       const key = Group.offsetKey(p.topic, p.partition);
+      // A consumer group whose subscriptions cannot be read counts as subscribed to everything (Kafka's isSubscribedToTopic).
       if (subscribed === null || subscribed.has(p.topic)) {
         result.partitions.set(key, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
         continue;
@@ -442,16 +689,17 @@ export class GroupCoordinator {
 
   #deleteOffsetKeys(g: Group, deleted: { topic: string; partition: number }[]): void {
     // Tombstones first: an offset is gone from memory only once its deletion is in the log.
-    this.#store.append(deleted.map((p) => ({ group: g.groupId, topic: p.topic, partition: p.partition, value: null })));
+    this.#store.append(deleted.map((p) => ({ kind: 'offset', group: g.groupId, topic: p.topic, partition: p.partition, value: null })));
     for (const p of deleted) g.offsets.delete(Group.offsetKey(p.topic, p.partition));
   }
 
   /**
    * offsets.retention.minutes, as Kafka applies it since KIP-211: an empty group's offsets expire
    * that long after the group became empty (after the commit, for groups whose start we did not
-   * see: standalone committers and groups replayed after a restart); a stable consumer group loses
-   * only offsets of topics it no longer subscribes to, counted from their commit. Expiry writes
-   * tombstones to __consumer_offsets; a group left with neither members nor offsets is removed.
+   * see: standalone committers and groups replayed without a state timestamp); a stable consumer
+   * group loses only offsets of topics it no longer subscribes to, counted from their commit.
+   * Expiry writes tombstones to __consumer_offsets; an Empty group left without offsets is deleted
+   * (its metadata tombstoned).
    */
   expireOffsets(): number {
     const now = this.#now();
@@ -459,8 +707,9 @@ export class GroupCoordinator {
     let expired = 0;
     for (const g of [...this.#groups.values()]) {
       let candidates: { topic: string; partition: number }[] = [];
-      if (g.members.size === 0) {
-        candidates = [...g.offsets].filter(([, o]) => (g.emptySince ?? o.commitTimestamp) + retention <= now).map(([key]) => splitOffsetKey(key));
+      if (g.state === 'Empty') {
+        const since = g.protocolType === null ? null : g.emptySince;
+        candidates = [...g.offsets].filter(([, o]) => (since ?? o.commitTimestamp) + retention <= now).map(([key]) => splitOffsetKey(key));
       } else if (g.state === 'Stable' && g.protocolType === 'consumer') {
         const subscribed = this.#subscriptions(g);
         if (subscribed === null) continue;
@@ -470,22 +719,29 @@ export class GroupCoordinator {
         this.#deleteOffsetKeys(g, candidates);
         expired += candidates.length;
       }
-      if (g.members.size === 0 && g.pendingMembers.size === 0 && g.offsets.size === 0 && g.state === 'Empty') {
-        if (g.rebalanceTimer) clearTimeout(g.rebalanceTimer);
-        g.state = 'Dead';
-        this.#groups.delete(g.groupId);
-      }
+      if (g.state === 'Empty' && g.pendingMembers.size === 0 && g.offsets.size === 0) this.#dropGroup(g);
     }
     return expired;
   }
 
-  /** Deletes an empty group and its offsets. */
+  /** Deletes a group: its offsets and its metadata are tombstoned, and it is Dead to whoever still holds it. */
+  #dropGroup(g: Group): void {
+    if (g.rebalanceTimer) clearTimeout(g.rebalanceTimer);
+    const tombstones: GroupLogRecord[] = [...g.offsets.keys()].map((k) => ({ kind: 'offset', group: g.groupId, ...splitOffsetKey(k), value: null }));
+    tombstones.push({ kind: 'group', group: g.groupId, value: null });
+    this.#store.append(tombstones);
+    g.offsets.clear();
+    this.#transition(g, 'Dead');
+    this.#groups.delete(g.groupId);
+  }
+
+  /** DeleteGroups: only an Empty group can be deleted (NON_EMPTY_GROUP otherwise). */
   deleteGroup(groupId: string): number {
+    if (!groupId) return ErrorCode.INVALID_GROUP_ID;
     const g = this.#groups.get(groupId);
-    if (!g || (g.members.size === 0 && g.offsets.size === 0)) return ErrorCode.GROUP_ID_NOT_FOUND;
-    if (g.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
-    this.#store.append([...g.offsets.keys()].map((k) => ({ group: groupId, ...splitOffsetKey(k), value: null })));
-    this.#groups.delete(groupId);
+    if (!g || g.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (g.state !== 'Empty') return ErrorCode.NON_EMPTY_GROUP;
+    this.#dropGroup(g);
     return 0;
   }
 }
@@ -495,6 +751,11 @@ function splitOffsetKey(key: string): { topic: string; partition: number } {
   return { topic: key.slice(0, cut), partition: Number(key.slice(cut + 1)) };
 }
 
+function inconsistent(requested: string | null, current: string | null): boolean {
+  return requested !== null && current !== null && requested !== current;
+}
+
+/** Kafka's ClassicGroupMember.matches: the same protocols, in the same order, with the same metadata. */
 function sameProtocols(m: Member, req: JoinRequest): boolean {
   return m.protocols.length === req.protocols.length && m.protocols.every((p, i) => p.name === req.protocols[i]!.name && p.metadata.equals(req.protocols[i]!.metadata));
 }

@@ -62,6 +62,8 @@ export class Group {
    * this (KIP-211). Null while it has members.
    */
   emptySince: number | null = null;
+  /** When the group entered its current state (Kafka's currentStateTimestamp); null when unknown. */
+  currentStateTimestamp: number | null = null;
   rebalanceTimer: NodeJS.Timeout | null = null;
   rebalanceDeadline = 0;
   /** True while a formerly empty group waits group.initial.rebalance.delay.ms for more members. */

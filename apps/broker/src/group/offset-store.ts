@@ -1,17 +1,20 @@
 import { decodeRecordBatch, encodeRecordBatch, splitBatches, validateProducedBlob } from '@tributary/protocol';
 import type { PartitionLog } from '../log/partition-log.ts';
-import type { CommittedOffset } from './group.ts';
+import { decodeGroupLogRecord, encodeRecordKey, encodeRecordValue, isLegacyJsonKey, type GroupLogRecord } from './group-records.ts';
 
 /**
- * Committed offsets persist as records in the internal `__consumer_offsets` topic: key
- * {group, topic, partition}, value {offset, leaderEpoch, metadata, commitTimestamp}, null value on
- * delete. Replaying the log on start-up rebuilds them (last write per key wins).
+ * The coordinator's state persists in the internal `__consumer_offsets` topic, in Kafka's binary
+ * record format (group-records.ts): committed offsets and classic group metadata, a null value on
+ * delete. Replaying the log on load rebuilds them (last write per key wins); compaction keeps the
+ * last record per key.
  */
-export interface OffsetRecord {
-  group: string;
-  topic: string;
-  partition: number;
-  value: CommittedOffset | null;
+export interface ReplayedLog {
+  records: GroupLogRecord[];
+  /**
+   * Keys in the JSON form of earlier versions of this broker whose last record is not a tombstone:
+   * they are converted (rewritten in Kafka's form, then tombstoned) once the log is loaded.
+   */
+  legacyKeys: Buffer[];
 }
 
 export class OffsetStore {
@@ -29,37 +32,48 @@ export class OffsetStore {
     return this.#log?.logEndOffset ?? 0;
   }
 
-  append(records: OffsetRecord[]): void {
+  append(records: GroupLogRecord[]): void {
+    this.#appendRaw(records.map((r) => ({ key: encodeRecordKey(r), value: encodeRecordValue(r) })));
+  }
+
+  /** Tombstones for keys in the old JSON form, so that compaction drops them once converted. */
+  tombstoneLegacy(keys: Buffer[]): void {
+    this.#appendRaw(keys.map((key) => ({ key, value: null })));
+  }
+
+  #appendRaw(records: { key: Buffer; value: Buffer | null }[]): void {
     if (records.length === 0) return;
     if (!this.#log) throw new Error('this broker does not coordinate groups');
-    const blob = encodeRecordBatch({
-      records: records.map((r) => ({
-        key: JSON.stringify([r.group, r.topic, r.partition]),
-        value: r.value === null ? null : JSON.stringify({ ...r.value, offset: r.value.offset.toString() }),
-      })),
-    });
+    const blob = encodeRecordBatch({ records });
     const checked = validateProducedBlob(blob, Number.MAX_SAFE_INTEGER);
     if (!checked.ok) throw new Error(`offset record batch invalid: ${checked.problem.detail}`);
     this.#log.append(blob, checked.batches, this.#leaderEpoch());
   }
 
-  /** Every offset record in log order. */
-  *replay(): Generator<OffsetRecord> {
-    if (!this.#log) return;
+  /** Every record the coordinator knows, in log order, and the live keys still in the old JSON form. */
+  replay(): ReplayedLog {
+    const records: GroupLogRecord[] = [];
+    const legacy = new Map<string, Buffer>();
+    if (!this.#log) return { records, legacyKeys: [] };
     let offset = this.#log.logStartOffset;
     while (offset < this.#log.logEndOffset) {
       const blob = this.#log.read(offset, 1 << 20);
       const { batches } = splitBatches(blob);
-      if (batches.length === 0) return;
+      if (batches.length === 0) break;
       for (const span of batches) {
         const batch = decodeRecordBatch(blob.subarray(span.position, span.position + span.size));
         for (const r of batch.records) {
-          const [group, topic, partition] = JSON.parse(r.key!.toString()) as [string, string, number];
-          const v = r.value === null ? null : (JSON.parse(r.value.toString()) as Omit<CommittedOffset, 'offset'> & { offset: string });
-          yield { group, topic, partition, value: v === null ? null : { ...v, offset: BigInt(v.offset) } };
+          if (r.key === null) continue;
+          const record = decodeGroupLogRecord(r.key, r.value);
+          if (record) records.push(record);
+          if (isLegacyJsonKey(r.key)) {
+            if (r.value === null) legacy.delete(r.key.toString('latin1'));
+            else legacy.set(r.key.toString('latin1'), Buffer.from(r.key));
+          }
         }
         offset = Number(batch.baseOffset) + batch.lastOffsetDelta + 1;
       }
     }
+    return { records, legacyKeys: [...legacy.values()] };
   }
 }

@@ -21,6 +21,9 @@ import type { BrokerContext, Handler, RequestSession } from './context.ts';
 import { listenerFor } from '../config/broker-config.ts';
 import { OFFSETS_TOPIC } from '../topics/internal-topics.ts';
 
+/** Kafka's default offset.metadata.max.bytes: longer commit metadata is refused with OFFSET_METADATA_TOO_LARGE. */
+const OFFSET_METADATA_MAX_BYTES = 4096;
+
 /** This broker coordinates every group; transactions (key type 1) have no coordinator yet. */
 export const handleFindCoordinator: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as FindCoordinatorRequest;
@@ -80,21 +83,31 @@ export const handleJoinGroup: Handler = async (ctx: BrokerContext, request, sess
 
 export const handleSyncGroup: Handler = async (ctx: BrokerContext, request) => {
   const req = request.body as SyncGroupRequest;
-  const result = await ctx.groups.sync(req.groupId, { memberId: req.memberId, groupInstanceId: req.groupInstanceId ?? null }, req.generationId, req.assignments);
+  const v = request.apiVersion;
+  const result = await ctx.groups.sync(req.groupId, { memberId: req.memberId, groupInstanceId: v >= 3 ? (req.groupInstanceId ?? null) : null }, {
+    generationId: req.generationId,
+    protocolType: v >= 5 ? req.protocolType : null,
+    protocolName: v >= 5 ? req.protocolName : null,
+    assignments: req.assignments,
+  });
   return { errorCode: result.errorCode, assignment: result.assignment, ...(request.apiVersion >= 5 ? { protocolType: result.protocolType, protocolName: result.protocolName } : {}) };
 };
 
 export const handleHeartbeat: Handler = (ctx: BrokerContext, request) => {
   const req = request.body as HeartbeatRequest;
-  return { errorCode: ctx.groups.heartbeat(req.groupId, { memberId: req.memberId, groupInstanceId: req.groupInstanceId ?? null }, req.generationId) };
+  return { errorCode: ctx.groups.heartbeat(req.groupId, { memberId: req.memberId, groupInstanceId: request.apiVersion >= 3 ? (req.groupInstanceId ?? null) : null }, req.generationId) };
 };
 
 export const handleLeaveGroup: Handler = (ctx: BrokerContext, request) => {
   const req = request.body as LeaveGroupRequest;
-  if (request.apiVersion < 3) return { errorCode: ctx.groups.leave(req.groupId, { memberId: req.memberId, groupInstanceId: null }) };
+  if (request.apiVersion < 3) {
+    // v0–2 name one member; its error is the response's.
+    const result = ctx.groups.leave(req.groupId, [{ memberId: req.memberId, groupInstanceId: null }]);
+    return { errorCode: result.errorCode || (result.members[0]?.errorCode ?? 0) };
+  }
   // v3+ leaves a batch, each member named by member id, group.instance.id or both (KIP-345).
-  const members = req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: ctx.groups.leave(req.groupId, { memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null }) }));
-  return { errorCode: 0, members };
+  const result = ctx.groups.leave(req.groupId, req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null })));
+  return { errorCode: result.errorCode, members: result.members };
 };
 
 export const handleOffsetCommit: Handler = async (ctx: BrokerContext, request, session) => {
@@ -103,16 +116,23 @@ export const handleOffsetCommit: Handler = async (ctx: BrokerContext, request, s
   // READ on the group for the commit, READ on each topic for its partitions (Kafka's rule).
   if (!allowed(ctx, session, Op.READ, ResourceType.GROUP, req.groupId)) return { topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })) })) };
   const readable = new Set(req.topics.filter((t) => allowed(ctx, session, Op.READ, ResourceType.TOPIC, t.name)).map((t) => t.name));
-  const offsets = req.topics.filter((t) => readable.has(t.name)).flatMap((t) =>
-    t.partitions.filter((p) => ctx.cluster.partition(t.name, p.partitionIndex)).map((p) => ({ topic: t.name, partition: p.partitionIndex, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now } })),
+  // Per partition, Kafka's checks before the group's: unknown partitions, then metadata over offset.metadata.max.bytes.
+  const partitionError = (topic: string, p: { partitionIndex: number; committedMetadata: string | null }) =>
+    !readable.has(topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+    : !ctx.cluster.partition(topic, p.partitionIndex) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+    : p.committedMetadata !== null && p.committedMetadata.length > OFFSET_METADATA_MAX_BYTES ? ErrorCode.OFFSET_METADATA_TOO_LARGE
+    : 0;
+  const offsets = req.topics.flatMap((t) =>
+    t.partitions.filter((p) => partitionError(t.name, p) === 0).map((p) => ({ topic: t.name, partition: p.partitionIndex, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now } })),
   );
-  const generation = request.apiVersion >= 1 ? req.generationIdOrMemberEpoch : -1;
-  let errorCode = ctx.groups.commit(req.groupId, { memberId: req.memberId, groupInstanceId: request.apiVersion >= 7 ? (req.groupInstanceId ?? null) : null }, generation, offsets);
+  const v = request.apiVersion;
+  const generation = v >= 1 ? req.generationIdOrMemberEpoch : -1;
+  let errorCode = ctx.groups.commit(req.groupId, { memberId: v >= 1 ? req.memberId : '', groupInstanceId: v >= 7 ? (req.groupInstanceId ?? null) : null }, generation, offsets, v);
   if (errorCode === 0 && offsets.length > 0) errorCode = await replicated(ctx);
   return {
     topics: req.topics.map((t) => ({
       name: t.name,
-      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: !readable.has(t.name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ctx.cluster.partition(t.name, p.partitionIndex) ? errorCode : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: partitionError(t.name, p) || errorCode })),
     })),
   };
 };
@@ -158,7 +178,12 @@ export const handleOffsetFetch: Handler = (ctx: BrokerContext, request, session)
   const req = request.body as OffsetFetchRequest;
   const v = request.apiVersion;
   const mayDescribe = (groupId: string) => allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, groupId);
-  if (v >= 8) return { groups: req.groups.map((g) => (mayDescribe(g.groupId) ? { groupId: g.groupId, errorCode: 0, topics: fetchOffsets(ctx, session, g.groupId, g.topics, v) } : { groupId: g.groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] })) };
+  // An unknown (or dead) group has no offsets: every partition answers -1 without error, as in Kafka.
+  const answer = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null) =>
+    !groupId ? { groupId, errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] }
+    : mayDescribe(groupId) ? { groupId, errorCode: 0, topics: fetchOffsets(ctx, session, groupId, topics, v) }
+    : { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
+  if (v >= 8) return { groups: req.groups.map((g) => answer(g.groupId, g.topics)) };
   if (!mayDescribe(req.groupId)) return v >= 2 ? { topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED } : { topics: (req.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, metadata: '', errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })) })) };
   return { topics: fetchOffsets(ctx, session, req.groupId, req.topics, v), ...(v >= 2 ? { errorCode: 0 } : {}) };
 };
@@ -168,7 +193,14 @@ export const handleListGroups: Handler = (ctx: BrokerContext, request, session) 
   const v = request.apiVersion;
   // DESCRIBE on the cluster lists every group; otherwise only the groups the principal may describe.
   const everything = allowedOnCluster(ctx, session, Op.DESCRIBE);
-  const groups = ctx.groups.groups().filter((g) => everything || allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, g.groupId)).filter((g) => v < 4 || req.statesFilter.length === 0 || req.statesFilter.includes(g.state));
+  // Kafka compares states and types case-insensitively; every group here is a classic group (v5 types filter).
+  const states = new Set(v >= 4 ? req.statesFilter.map((s) => s.trim().toLowerCase()) : []);
+  const types = new Set(v >= 5 ? req.typesFilter.map((t) => t.trim().toLowerCase()) : []);
+  const groups = ctx.groups
+    .groups()
+    .filter((g) => everything || allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, g.groupId))
+    .filter((g) => states.size === 0 || states.has(g.state.toLowerCase()))
+    .filter(() => types.size === 0 || types.has('classic'));
   return { errorCode: 0, groups: groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', ...(v >= 4 ? { groupState: g.state } : {}), ...(v >= 5 ? { groupType: 'classic' } : {}) })) };
 };
 
@@ -180,19 +212,21 @@ export const handleDescribeGroups: Handler = (ctx: BrokerContext, request, sessi
       if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupId, groupState: '', protocolType: '', protocolData: '', members: [] };
       const g = ctx.groups.get(groupId);
       if (!g) return { errorCode: 0, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
+      // As Kafka: the protocol and each member's metadata only while Stable; assignments always.
+      const stable = g.state === 'Stable';
       return {
         errorCode: 0,
         groupId,
         ...(v >= 3 && req.includeAuthorizedOperations ? { authorizedOperations: authorizedOperations(ctx, session, 'group', groupId) } : {}),
         groupState: g.state,
         protocolType: g.protocolType ?? '',
-        protocolData: g.protocolName ?? '',
+        protocolData: stable ? (g.protocolName ?? '') : '',
         members: [...g.members.values()].map((m) => ({
           memberId: m.memberId,
           ...(v >= 4 ? { groupInstanceId: m.groupInstanceId } : {}),
           clientId: m.clientId,
           clientHost: m.clientHost,
-          memberMetadata: m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? Buffer.alloc(0),
+          memberMetadata: stable ? (m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? Buffer.alloc(0)) : Buffer.alloc(0),
           memberAssignment: m.assignment,
         })),
       };

@@ -1,0 +1,73 @@
+import { rmSync } from 'node:fs';
+import { encodeConsumerProtocolSubscription } from '@tributary/protocol';
+import { PartitionLog } from '../log/partition-log.ts';
+import { tempDir, testOptions } from '../log/test-support.ts';
+import { GroupCoordinator, type JoinRequest } from './coordinator.ts';
+import { OffsetStore } from './offset-store.ts';
+
+/** Helpers shared by the coordinator's tests (not used by the broker). */
+
+// The coordinator on a real partition log (the __consumer_offsets of a test), with a clock the test
+// moves for sessions and offsets; the initial rebalance delay (real time) lets two members join one generation.
+export const RETENTION_MS = 60_000;
+const dirs: string[] = [];
+const open: { coordinator: GroupCoordinator; log: PartitionLog }[] = [];
+
+export function coordinatorAt(dir: string, clock: { now: number }) {
+  const log = new PartitionLog(dir, testOptions);
+  const coordinator = new GroupCoordinator(
+    { initialRebalanceDelayMs: 100, minSessionTimeoutMs: 1000, maxSessionTimeoutMs: 600_000, maxGroupSize: 100, offsetsRetentionMs: RETENTION_MS, offsetsRetentionCheckIntervalMs: 3_600_000 },
+    new OffsetStore(log),
+    () => clock.now,
+  );
+  open.push({ coordinator, log });
+  return coordinator;
+}
+
+export function fresh() {
+  const dir = tempDir();
+  dirs.push(dir);
+  const clock = { now: 1_000_000 };
+  return { dir, clock, coordinator: coordinatorAt(dir, clock) };
+}
+
+/** Closes every coordinator and log the test opened and removes their directories (call in afterEach). */
+export function closeCoordinators(): void {
+  for (const { coordinator, log } of open.splice(0)) {
+    coordinator.close();
+    log.close();
+  }
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/** Consumer-protocol metadata as clients send it: int16 version, then the subscription. */
+export function subscription(...topics: string[]): Buffer {
+  const body = encodeConsumerProtocolSubscription({ topics, userData: null, ownedPartitions: [], generationId: -1, rackId: null }, 1).toBuffer();
+  const version = Buffer.alloc(2);
+  version.writeInt16BE(1);
+  return Buffer.concat([version, body]);
+}
+
+export function joinRequest(over: Partial<JoinRequest>): JoinRequest {
+  return {
+    groupId: 'g',
+    memberId: '',
+    groupInstanceId: null,
+    clientId: 'c',
+    clientHost: '/127.0.0.1',
+    sessionTimeoutMs: 10_000,
+    rebalanceTimeoutMs: 5_000,
+    protocolType: 'consumer',
+    protocols: [{ name: 'range', metadata: subscription('a') }],
+    requireKnownMemberId: true,
+    supportsSkipAssignment: false,
+    ...over,
+  };
+}
+
+export const syncOf = (generationId: number, assignments: { memberId: string; assignment: Buffer }[]) => ({ generationId, protocolType: null, protocolName: null, assignments });
+export const leaveOne = (coordinator: GroupCoordinator, who: { memberId: string; groupInstanceId: string | null }, groupId = 'g') => {
+  const result = coordinator.leave(groupId, [who]);
+  return result.errorCode || result.members[0]!.errorCode;
+};
+
