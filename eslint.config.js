@@ -12,7 +12,7 @@ const appImportPatterns = (except) =>
 
 export default tseslint.config(
   // Generated codecs are checked by tsc and by their tests, not held to hand-written style.
-  { ignores: ['**/src/generated/**', '**/node_modules/**', '**/dist/**', 'apps/console/dist/**', 'coverage/**', '.tools/**', '.data/**'] },
+  { ignores: ['**/src/generated/**', '**/node_modules/**', '**/dist/**', 'apps/console/dist/**', 'coverage/**', '.tools/**', '.data/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -58,12 +58,14 @@ afterAll(async () => {
 });
 
 describe('ops endpoints', () => {
-  it('healthz, readyz and metrics answer without a key', async () => {
+  it('healthz and readyz answer without a key; metrics only to platform admin keys', async () => {
     expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
     const ready = await app.inject({ url: '/readyz' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json().checks).toEqual({ postgresql: 'ok', redis: 'ok' });
-    const metrics = await app.inject({ url: '/metrics' });
+    expect((await app.inject({ url: '/metrics' })).statusCode).toBe(401);
+    expect((await call('GET', '/metrics', keys.adminA)).statusCode).toBe(403); // a tenant's admin
+    const metrics = await call('GET', '/metrics', PLATFORM_KEY);
     expect(metrics.body).toContain('tributary_api_requests_total');
     expect(metrics.body).toContain('tributary_api_instance_cache_listening 1');
     expect(metrics.body).toMatch(/tributary_api_instance_cache_reads_total\{result="hit"\} \d+/);
@@ -120,7 +122,7 @@ describe('auth', () => {
     const hits = store.instanceCache!.stats.hits;
     expect((await call('GET', `/v1/instances/${inst.id}`, keys.adminA)).statusCode).toBe(200);
     expect(store.instanceCache!.stats.hits).toBeGreaterThan(hits); // warm
-    const scraped = /tributary_api_instance_cache_reads_total\{result="hit"\} (\d+)/.exec((await app.inject({ url: '/metrics' })).body);
+    const scraped = /tributary_api_instance_cache_reads_total\{result="hit"\} (\d+)/.exec((await call('GET', '/metrics', PLATFORM_KEY)).body);
     expect(Number(scraped?.[1])).toBe(store.instanceCache!.stats.hits);
     for (const url of [`/v1/instances/${inst.id}`, `/v1/instances/${inst.id}/topics`]) {
       const r = await call('GET', url, keys.adminB);
@@ -209,7 +211,7 @@ describe('instances', () => {
     expect(r.statusCode).toBe(409);
     expect(r.json().code).toBe('already-exists');
   });
-  it('PUT bumps generation; a stale If-Match is 412; shrinking brokers is refused', async () => {
+  it('PUT bumps generation; a stale If-Match is 412; fewer brokers is scale-down-not-supported', async () => {
     const inst = await newInstance('scaling');
     const get = await call('GET', `/v1/instances/${inst.id}`, keys.adminA);
     expect(get.headers['etag']).toBe(inst.etag);
@@ -222,9 +224,13 @@ describe('instances', () => {
     const stale = await call('PUT', `/v1/instances/${inst.id}`, keys.adminA, { spec: { ...spec, brokers: 7 } }, { 'if-match': inst.etag });
     expect(stale.statusCode).toBe(412);
     expect(stale.json().code).toBe('precondition-failed');
-    const shrink = await call('PUT', `/v1/instances/${inst.id}`, keys.adminA, { spec: { ...spec, brokers: 2, zone: 'zone-b' } });
+    const shrink = await call('PUT', `/v1/instances/${inst.id}`, keys.adminA, { spec: { ...spec, brokers: 2 } });
     expect(shrink.statusCode).toBe(422);
-    expect(shrink.json().errors.map((e: { path: string }) => e.path)).toEqual(['/spec/zone', '/spec/brokers']);
+    expect(shrink.json()).toMatchObject({ code: 'scale-down-not-supported', detail: expect.stringContaining('scale-down is not supported yet'), errors: [{ in: 'body', path: '/spec/brokers' }] });
+    const moved = await call('PUT', `/v1/instances/${inst.id}`, keys.adminA, { spec: { ...spec, brokers: 6, zone: 'zone-b', diskGiB: 100 } });
+    expect(moved.statusCode).toBe(422);
+    expect(moved.json().code).toBe('validation-failed');
+    expect(moved.json().errors.map((e: { path: string }) => e.path)).toEqual(['/spec/zone', '/spec/diskGiB']);
   });
   it('paginates across pages and filters by name prefix and label', async () => {
     for (let i = 0; i < 5; i++) await newInstance(`page-${i}`, {}, { tier: i % 2 ? 'odd' : 'even' });

@@ -5,9 +5,13 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { ApiError } from './errors.ts';
+import type { Redis } from 'ioredis';
 import { authPlugin } from './plugins/auth.ts';
+import { inputPlugin, rewriteUrl } from './plugins/input.ts';
+import { nameOperations } from './operation-ids.ts';
+import { noneMatch } from './http.ts';
 import { opsPlugin, type ReadinessCheck } from './plugins/ops.ts';
-import { problemPlugin } from './plugins/problem.ts';
+import { frameworkError, problemPlugin } from './plugins/problem.ts';
 import { idempotencyPlugin } from './plugins/idempotency.ts';
 import { instanceRoutes } from './routes/instances.ts';
 import { topicRoutes } from './routes/topics.ts';
@@ -22,6 +26,15 @@ export interface AppOptions {
   queue: ReconcileQueue;
   /** Requests per key per window; the window is one minute. */
   rateLimitMax?: number;
+  /** Requests without a valid key per client address and minute before it is locked out (backoff doubles). */
+  authFailureMax?: number;
+  /**
+   * Where rate-limit counters live. With Redis (main.ts passes it) every API process counts against
+   * the same limit; without it (tests that do not care, the OpenAPI generator) each process counts alone.
+   */
+  redis?: Redis;
+  /** Fastify's trustProxy: which proxies' X-Forwarded-For names the client address (TRUST_PROXY). */
+  trustProxy?: FastifyServerOptions['trustProxy'];
   logger?: FastifyServerOptions['logger'];
   extraReadiness?: Record<string, ReadinessCheck>;
   docs?: boolean;
@@ -45,14 +58,32 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
+    trustProxy: options.trustProxy ?? false,
     // Kafka topic names reach 249 characters and sit in the path.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    // Normalised before routing: auth, limits, logs and metrics all see one spelling of a path.
+    rewriteUrl,
+    // Malformed escapes and over-long parameters are refused by the router itself: problem+json too.
+    frameworkErrors: frameworkError,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id); });
 
   await app.register(problemPlugin);
+  await app.register(inputPlugin);
+  // If-None-Match on any GET whose response has an ETag: 304 without a body (RFC 9110 §13.1.2).
+  app.addHook('onSend', async (request, reply, payload) => {
+    if ((request.method === 'GET' || request.method === 'HEAD') && reply.statusCode === 200) {
+      const etag = reply.getHeader('etag');
+      if (typeof etag === 'string' && noneMatch(request, etag)) {
+        reply.code(304);
+        return null;
+      }
+    }
+    return payload;
+  });
+  nameOperations(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -69,16 +100,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     checks: { postgresql: () => options.store.ping(), redis: () => options.queue.ping(), ...options.extraReadiness },
     instanceCache: () => options.store.instanceCacheStatus?.() ?? null,
   });
-  await app.register(authPlugin, { store: options.store });
   await app.register(rateLimit, {
     global: true,
     max: options.rateLimitMax ?? 600,
     timeWindow: 60_000,
-    hook: 'preHandler', // after auth: the bucket is the API key, not the IP
-    keyGenerator: (request) => request.principal?.keyId ?? request.ip,
-    allowList: (request) => !request.url.startsWith('/v1/'),
+    ...(options.redis ? { redis: options.redis, nameSpace: 'tributary:rate:' } : {}),
+    hook: 'preHandler', // after auth: the bucket is the API key, not the address
+    keyGenerator: (request) => request.principal ? `key:${request.principal.keyId}` : `ip:${request.ip}`,
     errorResponseBuilder: (_request, ctx) => new ApiError('rate-limited', `rate limit of ${ctx.max} requests per ${ctx.after} exceeded`, { status: 429 }),
   });
+  // Requests without a valid key, per client address. exponentialBackoff: each failure past the
+  // limit doubles the lock-out, so a key-guessing loop slows down instead of retrying every minute.
+  // (The option reaches the store at run time; the plugin's types for createRateLimit omit it.)
+  const failureLimit = app.createRateLimit({
+    max: options.authFailureMax ?? 30,
+    timeWindow: 60_000,
+    exponentialBackoff: true,
+    keyGenerator: (request) => `auth-failures:${request.ip}`,
+  } as Parameters<typeof app.createRateLimit>[0]);
+  await app.register(authPlugin, { store: options.store, docs: options.docs !== false, failureLimit });
 
   await app.register(idempotencyPlugin, { store: options.store });
 

@@ -1,7 +1,16 @@
-import { generateApiKey, hashApiKey } from './plugins/auth.ts';
+import { randomBytes } from 'node:crypto';
+import { BOOTSTRAP_ACCOUNT_ID, generateApiKey, hashApiKey } from './plugins/auth.ts';
 import type { PrismaStore } from './store/prisma-store.ts';
 
-export const BOOTSTRAP_ACCOUNT_ID = 'acc-bootstrap';
+export { BOOTSTRAP_ACCOUNT_ID };
+
+/**
+ * The prefix shown for a key given from outside: its own `trb_<prefix>_` part when it has that form,
+ * otherwise a random identifier — never characters of the secret.
+ */
+export function prefixOf(key: string): string {
+  return /^trb_([0-9a-f]{8,12})_/.exec(key)?.[1] ?? randomBytes(6).toString('hex');
+}
 
 /**
  * The first admin key: TRIBUTARY_BOOTSTRAP_KEY when set (inserted if missing, so a fixed key works
@@ -12,7 +21,7 @@ export async function ensureBootstrapKey(store: PrismaStore, fromEnv: string | u
   await store.createAccount('bootstrap', null, BOOTSTRAP_ACCOUNT_ID);
   if (fromEnv) {
     if (fromEnv.length < 24) throw new Error('TRIBUTARY_BOOTSTRAP_KEY must be at least 24 characters');
-    await store.createApiKey(BOOTSTRAP_ACCOUNT_ID, 'bootstrap', 'admin', fromEnv.slice(0, 8), hashApiKey(fromEnv));
+    await store.createApiKey(BOOTSTRAP_ACCOUNT_ID, 'bootstrap', 'admin', prefixOf(fromEnv), hashApiKey(fromEnv));
     return null;
   }
   if ((await store.countApiKeys()) > 0) return null;

@@ -1,16 +1,33 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { decodeCursor as decodeContractCursor } from '@tributary/contracts';
 import { ApiError } from './errors.ts';
 
-/** ETags are the row's version: strong, cheap, and they change on every write of the row. */
-export const etagOf = (id: string, version: number) => `"${id}.${version}"`;
+/**
+ * ETags are the row's version: strong, cheap, and they change on every write of the row. Rows with a
+ * status the operator writes (instances) add a digest of it (`"<id>.<version>.<status>"`), so the
+ * ETag — and If-None-Match — follow status changes too. If-Match compares the version only: it
+ * guards what the client writes (spec, labels), and the operator's progress does not make a
+ * client's update stale.
+ */
+export const etagOf = (id: string, version: number, status?: string) => (status === undefined ? `"${id}.${version}"` : `"${id}.${version}.${status}"`);
+
+/** If-None-Match: true when one of its tags (or `*`) is the current ETag; weak comparison (RFC 9110 §13.1.2). */
+export function noneMatch(request: FastifyRequest, etag: string): boolean {
+  const h = request.headers['if-none-match'];
+  if (h === undefined) return false;
+  if (h.trim() === '*') return true;
+  return h.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
 
 /** The version the client expects (If-Match), or undefined when it sent none or `*`. */
 export function expectedVersion(request: FastifyRequest, id: string): number | undefined {
   const h = request.headers['if-match'];
   if (h === undefined || h.trim() === '*') return undefined;
   for (const tag of h.split(',').map((t) => t.trim().replace(/^W\//, ''))) {
-    const m = /^"([^"]+)\.(\d+)"$/.exec(tag);
-    if (m && m[1] === id) return Number(m[2]);
+    // Versions are int4 columns: a longer number cannot be a version we issued (and would overflow
+    // in PostgreSQL), so it simply does not match.
+    const m = /^"([^".]+)\.(\d{1,10})(?:\.[0-9a-f]{1,16})?"$/.exec(tag);
+    if (m && m[1] === id && Number(m[2]) <= 2 ** 31 - 1) return Number(m[2]);
   }
   throw new ApiError('precondition-failed', `If-Match ${h} does not match the current ETag`);
 }
@@ -20,19 +37,12 @@ export function withEtag<T extends { etag: string }>(reply: FastifyReply, resour
   return resource;
 }
 
-/** Opaque cursors: base64url of the last (createdAt, id) pair, which is the list order. */
-export function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
-}
+/** Opaque cursors (libs/contracts text.ts): the list schemas already refused bad ones with a field error. */
+export { encodeCursor } from '@tributary/contracts';
 export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const createdAt = new Date(at);
-    if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad');
-    return { createdAt, id };
-  } catch {
-    throw new ApiError('validation-failed', 'cursor is not one this API returned', { errors: [{ in: 'query', path: '/cursor', message: 'invalid cursor' }] });
-  }
+  const c = decodeContractCursor(cursor);
+  if (!c) throw new ApiError('validation-failed', 'cursor is not one this API returned', { errors: [{ in: 'query', path: '/cursor', message: 'invalid cursor' }] });
+  return c;
 }
 
 /** `?label=k=v` → [k, v]. */

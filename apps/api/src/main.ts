@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { buildApp } from './app.ts';
 import { ensureBootstrapKey } from './bootstrap.ts';
 import { createReconcileQueue } from './jobs/queue.ts';
@@ -22,7 +23,13 @@ if (generated) {
   // Printed once, on purpose outside the JSON log stream so it is easy to spot and not shipped to log storage.
   process.stdout.write(`\nBootstrap admin API key (shown once, store it now):\n  ${generated}\n\n`);
 }
-const app = await buildApp({ store, queue, logger: { level: process.env['LOG_LEVEL'] ?? 'info' } });
+// Rate-limit counters live in Redis so every API process counts against the same limits.
+const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+// TRUST_PROXY: behind a load balancer, the proxies whose X-Forwarded-For names the client address
+// (fastify's trustProxy: "true", or comma-separated addresses/CIDRs).
+const trustProxyEnv = process.env['TRUST_PROXY'];
+const trustProxy = trustProxyEnv === undefined ? false : trustProxyEnv === 'true' ? true : trustProxyEnv;
+const app = await buildApp({ store, queue, redis, trustProxy, logger: { level: process.env['LOG_LEVEL'] ?? 'info' } });
 
 let closing = false;
 async function shutdown(signal: string) {
@@ -33,6 +40,7 @@ async function shutdown(signal: string) {
   force.unref();
   await app.close();
   await queue.close();
+  redis.disconnect();
   await store.close();
   process.exit(0);
 }

@@ -1,6 +1,13 @@
+import { createHash } from 'node:crypto';
 import type { Instance, Topic } from '@tributary/contracts';
 import { etagOf } from './http.ts';
 import type { InstanceRow, TopicRow } from './store/types.ts';
+
+/** The part of an instance's ETag that follows its status (written by the operator, not the API). */
+export function instanceEtag(r: InstanceRow): string {
+  const status = JSON.stringify([r.phase, r.observedGeneration, r.statusBrokers, r.bootstrapServers, r.saslBootstrapServers, r.conditions, r.billingStatus, r.billingExpiresAt]);
+  return etagOf(r.id, r.version, createHash('sha256').update(status).digest('hex').slice(0, 12));
+}
 
 export function presentInstance(r: InstanceRow): Instance {
   return {
@@ -10,7 +17,7 @@ export function presentInstance(r: InstanceRow): Instance {
       bootstrapServers: r.bootstrapServers, saslBootstrapServers: r.saslBootstrapServers, conditions: r.conditions as Instance['status']['conditions'],
     },
     billingState: { status: r.billingStatus, startedAt: r.billingStartedAt.toISOString(), expiresAt: r.billingExpiresAt?.toISOString() ?? null },
-    createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(), etag: etagOf(r.id, r.version),
+    createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(), etag: instanceEtag(r),
   };
 }
 

@@ -60,6 +60,19 @@ export const ClientQuotaCreateSchema = z
     }
   })
   .meta({ id: 'ClientQuotaCreate', example: { user: 'orders-service', producerByteRate: 10485760 } });
+/** PUT of a client quota replaces its rates; the entity (user, clientId) is what the quota is, and stays. */
+export const ClientQuotaUpdateSchema = z
+  .strictObject({
+    producerByteRate: z.number().int().min(1024).optional(),
+    consumerByteRate: z.number().int().min(1024).optional(),
+    requestPercentage: z.number().min(1).max(10_000).optional(),
+  })
+  .superRefine((q, ctx) => {
+    if (q.producerByteRate === undefined && q.consumerByteRate === undefined && q.requestPercentage === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['producerByteRate'], message: 'set at least one of producerByteRate, consumerByteRate, requestPercentage' });
+    }
+  })
+  .meta({ id: 'ClientQuotaUpdate', example: { producerByteRate: 20971520 } });
 export const ClientQuotaSchema = z
   .object({
     ...MetaFields, instanceId: z.string(), user: z.string().nullable(), clientId: z.string().nullable(),
@@ -76,6 +89,10 @@ export const ConsumerGroupQuotaCreateSchema = z
     consumerByteRate: z.number().int().min(1024).optional(),
   })
   .meta({ id: 'ConsumerGroupQuotaCreate', example: { group: 'billing-workers', maxMembers: 20 } });
+/** PUT of a consumer-group quota replaces its limits; the group stays. */
+export const ConsumerGroupQuotaUpdateSchema = z
+  .strictObject({ maxMembers: z.number().int().min(1).max(10_000).optional(), consumerByteRate: z.number().int().min(1024).optional() })
+  .meta({ id: 'ConsumerGroupQuotaUpdate', example: { maxMembers: 40 } });
 export const ConsumerGroupQuotaSchema = z
   .object({ ...MetaFields, instanceId: z.string(), group: z.string(), maxMembers: z.number().nullable(), consumerByteRate: z.number().nullable() })
   .meta({ id: 'ConsumerGroupQuota' });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MetaFields, TimestampSchema, pageOf } from './common.ts';
+import { CursorSchema } from './text.ts';
 
 export const ROLES = ['admin', 'operator', 'viewer', 'billing'] as const;
 export const RoleSchema = z.enum(ROLES);
@@ -42,6 +43,13 @@ export const OperationSchema = z
   })
   .meta({ id: 'Operation' });
 export type Operation = z.infer<typeof OperationSchema>;
+
+export const OperationListSchema = pageOf(OperationSchema, 'OperationList');
+export const OperationListQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: CursorSchema.optional(),
+  targetId: z.string().min(1).max(64).optional().meta({ description: 'only the operations of this resource (an instance, topic, user … id)' }),
+});
 
 /** 202 body of an asynchronous change: the resource as now desired, and the operation tracking it. */
 export function acceptedOf<T extends z.ZodType>(resource: T, id: string) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { TimestampSchema, pageOf } from './common.ts';
+import { QueryTimestampSchema, TimestampSchema, pageOf } from './common.ts';
+import { CursorSchema } from './text.ts';
 
 export const PriceRateSchema = z.object({
   meter: z.enum(['broker-hour', 'bandwidth-mbps-hour', 'disk-gib-hour', 'partition-hour']),
@@ -18,10 +19,10 @@ export const UsageRecordSchema = z
 export const UsageListSchema = pageOf(UsageRecordSchema, 'UsageList');
 export const UsageQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(512).optional(),
-  instanceId: z.string().optional(),
-  from: TimestampSchema.optional(),
-  to: TimestampSchema.optional(),
+  cursor: CursorSchema.optional(),
+  instanceId: z.string().max(64).optional(),
+  from: QueryTimestampSchema.optional(),
+  to: QueryTimestampSchema.optional(),
 });
 
 export const InvoiceSchema = z

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CursorSchema } from './text.ts';
 
 export const IdSchema = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9_-]*$/);
 
@@ -17,9 +18,18 @@ export const ResourceNameSchema = z
 
 export const TimestampSchema = z.iso.datetime();
 
+/**
+ * A timestamp a client sends (query filters): ISO 8601, years 1970–9999. PostgreSQL has no year 0
+ * and stops at 294276, while ISO strings and JS dates go further; out-of-range values are a 422 here.
+ */
+export const QueryTimestampSchema = z.iso.datetime().refine((s) => {
+  const t = new Date(s);
+  return !Number.isNaN(t.getTime()) && t.getUTCFullYear() >= 1970 && t.getUTCFullYear() <= 9999;
+}, { message: 'a timestamp between 1970 and 9999' });
+
 export const ListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(512).optional(),
+  cursor: CursorSchema.optional(),
   name: z.string().max(249).optional().meta({ description: 'exact name, or a prefix ending in *' }),
   label: z.string().max(200).optional().meta({ description: 'key=value' }),
 });

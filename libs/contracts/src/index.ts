@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './common.ts';
+export * from './text.ts';
 export * from './instance.ts';
 export * from './topic.ts';
 export * from './access.ts';

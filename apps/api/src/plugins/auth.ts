@@ -7,45 +7,106 @@ import type { Principal, Store } from '../store/types.ts';
 
 declare module 'fastify' {
   interface FastifyRequest { principal: Principal | null }
-  interface FastifyContextConfig { public?: boolean; roles?: Role[] }
+  interface FastifyContextConfig { roles?: Role[]; platformOnly?: boolean }
 }
+
+/** The account whose admin keys run the platform (every account, /metrics). */
+export const BOOTSTRAP_ACCOUNT_ID = 'acc-bootstrap';
+export const isPlatformAdmin = (p: Principal) => p.role === 'admin' && p.accountId === BOOTSTRAP_ACCOUNT_ID;
 
 /**
  * Keys look like `trb_<prefix>_<secret>`; only the SHA-256 of the whole key is stored (a key has
- * 256 bits of entropy, so a slow hash buys nothing) and the prefix is shown to identify it.
+ * 256 bits of entropy, so a slow hash buys nothing). The prefix is a random identifier of its own —
+ * not a piece of the secret — so showing it (lists, logs, audit) tells nothing about the secret.
  */
 export function generateApiKey(): { key: string; prefix: string; hash: string } {
-  const prefix = randomBytes(4).toString('hex');
+  const prefix = randomBytes(6).toString('hex');
   const key = `trb_${prefix}_${randomBytes(32).toString('base64url')}`;
   return { key, prefix, hash: hashApiKey(key) };
 }
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/**
+ * Routes anyone may call without a key. Everything else — /metrics, /v1/*, unknown paths — needs
+ * one (default-deny): a route added without thinking about authentication is protected.
+ */
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
+/** The API reference (`/docs`, the published OpenAPI document, no data) is public when it is served. */
+const isPublicRoute = (url: string | undefined, docs: boolean) => url !== undefined && (PUBLIC_ROUTES.has(url) || (docs && (url === '/docs' || url.startsWith('/docs/'))));
 
-/** Who may call what: viewers and billing keys read; billing keys alone besides admins see /v1/billing. */
-export function allowed(role: Role, method: string, url: string): boolean {
+const READ_METHODS = new Set(['GET', 'HEAD']);
+/** What the billing role reads: billing, and which instances (and accounts) exist — not their contents. */
+const BILLING_READS = new Set(['/v1/instances', '/v1/instances/:id', '/v1/accounts', '/v1/accounts/:id']);
+
+/**
+ * Who may call what, by route pattern (never the raw URL, which a client can spell many ways).
+ * Routes with `config.roles` list theirs; for the rest: admins everything, operators everything but
+ * writing accounts, viewers reads outside billing, billing keys billing plus instance identity.
+ */
+export function allowed(role: Role, method: string, route: string | undefined): boolean {
   if (role === 'admin') return true;
-  const billingRoute = url.startsWith('/v1/billing');
-  if (role === 'billing') return billingRoute && READ_METHODS.has(method) || (!billingRoute && READ_METHODS.has(method));
-  if (role === 'viewer') return READ_METHODS.has(method) && !billingRoute;
-  // operator: everything on instances and their children, not accounts or keys of others
-  return !url.startsWith('/v1/accounts') || READ_METHODS.has(method);
+  if (route === undefined) return true; // no such route: the request ends as 404
+  const read = READ_METHODS.has(method);
+  const billingRoute = route.startsWith('/v1/billing');
+  if (role === 'billing') return read && (billingRoute || BILLING_READS.has(route));
+  if (role === 'viewer') return read && !billingRoute;
+  return !route.startsWith('/v1/accounts') || read;
 }
 
-export const authPlugin = fp(async (app: FastifyInstance, opts: { store: Store }) => {
+export interface AuthOptions {
+  store: Store;
+  docs: boolean;
+  /**
+   * Failed or missing keys per client address and window before that address is refused (429)
+   * without even looking keys up; every further failure doubles the lock-out (exponential backoff).
+   */
+  failureLimit: (request: FastifyRequest, opts?: { increment?: boolean }) => Promise<{ isAllowed: boolean; isExceeded?: boolean; ttlInSeconds?: number; max?: number; remaining?: number }>;
+  /** How often (ms) a key's lastUsedAt is written at most, per process. */
+  lastUsedEveryMs?: number;
+}
+
+export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => {
   app.decorateRequest('principal', null);
+  const touchedAt = new Map<string, number>();
+  const touchEvery = opts.lastUsedEveryMs ?? 60_000;
+
+  /** lastUsedAt: one write per key per minute and process, off the request path (a failed write is only logged). */
+  function touch(request: FastifyRequest, keyId: string) {
+    const now = Date.now();
+    const last = touchedAt.get(keyId);
+    if (last !== undefined && now - last < touchEvery) return;
+    if (touchedAt.size > 10_000) touchedAt.clear();
+    touchedAt.set(keyId, now);
+    opts.store.touchApiKey(keyId, new Date(now), touchEvery).catch((err: unknown) => request.log.warn({ err }, 'could not record lastUsedAt'));
+  }
+
+  async function refuse(request: FastifyRequest, detail: string): Promise<never> {
+    const after = await opts.failureLimit(request);
+    if (after.isExceeded) throw tooMany(after.ttlInSeconds);
+    throw new ApiError('unauthenticated', detail, { headers: { 'www-authenticate': 'Bearer' } });
+  }
+  const tooMany = (ttl: number | undefined) => new ApiError('rate-limited', 'too many requests without a valid API key from this address; wait before trying again', {
+    headers: { 'retry-after': String(ttl ?? 60) },
+  });
+
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (request.routeOptions.config.public || !request.url.startsWith('/v1/')) return;
+    if (isPublicRoute(request.routeOptions.url, opts.docs)) return;
+    // An address that keeps failing is refused before its keys are looked up, and every request it
+    // sends while locked out counts as another failure: with exponential backoff the lock-out doubles.
+    const before = await opts.failureLimit(request, { increment: false });
+    if (!before.isAllowed && before.remaining === 0) throw tooMany((await opts.failureLimit(request)).ttlInSeconds);
     const header = request.headers.authorization;
     const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!m?.[1]) throw new ApiError('unauthenticated', 'send Authorization: Bearer <api key>', { headers: { 'www-authenticate': 'Bearer' } });
+    if (!m?.[1]) return refuse(request, 'send Authorization: Bearer <api key>');
     const principal = await opts.store.findApiKeyByHash(hashApiKey(m[1]));
-    if (!principal) throw new ApiError('unauthenticated', 'unknown or revoked API key', { headers: { 'www-authenticate': 'Bearer' } });
+    if (!principal) return refuse(request, 'unknown or revoked API key');
     request.principal = principal;
-    const roles = request.routeOptions.config.roles;
-    const ok = roles ? roles.includes(principal.role) : allowed(principal.role, request.method, request.url);
-    if (!ok) throw new ApiError('forbidden', `role ${principal.role} may not ${request.method} ${request.routeOptions.url ?? request.url}`);
+    touch(request, principal.keyId);
+    const config = request.routeOptions.config;
+    const route = request.routeOptions.url;
+    const ok = config.platformOnly ? isPlatformAdmin(principal)
+      : config.roles ? config.roles.includes(principal.role) : allowed(principal.role, request.method, route);
+    if (!ok) throw new ApiError('forbidden', `role ${principal.role} may not ${request.method} ${route ?? request.url}`);
   });
 }, { name: 'auth' });
 

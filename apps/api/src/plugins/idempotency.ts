@@ -6,14 +6,26 @@ import type { Store } from '../store/types.ts';
 
 declare module 'fastify' {
   interface FastifyRequest { idempotencyKey: string | null }
+  /** The route's response carries a secret (a new API key): it is never stored, so never replayed. */
+  interface FastifyContextConfig { secretResponse?: boolean }
 }
+
+/**
+ * What is kept for a request whose response held a secret: only that the request ran and what it
+ * made. A replay cannot return the secret (it is not stored anywhere), and returning the resource
+ * without it would look like success to a client that lost the first answer; so a replay is 409
+ * `secret-not-replayable`, naming the resource made, which the client can inspect or revoke.
+ */
+interface SecretShownOnce { secretShownOnce: true; id: string | null; location: string | null }
+const isSecretShownOnce = (r: unknown): r is SecretShownOnce => typeof r === 'object' && r !== null && (r as SecretShownOnce).secretShownOnce === true;
 
 const REPLAYED_HEADERS = ['location', 'etag', 'content-type'];
 
 /**
  * `Idempotency-Key` on POST: the first response (status < 500) is stored in PostgreSQL and replayed
  * for 24 h to the same API key; the same key with another body or path is refused, and a retry while
- * the first request still runs gets 409 instead of doing the work twice.
+ * the first request still runs gets 409 instead of doing the work twice. Responses of routes marked
+ * `secretResponse` are not stored (see SecretShownOnce).
  */
 export const idempotencyPlugin = fp(async (app: FastifyInstance, opts: { store: Store }) => {
   app.decorateRequest('idempotencyKey', null);
@@ -35,6 +47,9 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, opts: { store: 
       case 'in-flight':
         throw new ApiError('idempotency-key-in-flight', 'a request with this Idempotency-Key is still being processed');
       case 'replay':
+        if (isSecretShownOnce(begun.response)) {
+          throw new ApiError('secret-not-replayable', `the first request with this Idempotency-Key created ${begun.response.id ?? 'the resource'}; its secret was shown once in that response and is not stored, so it cannot be replayed (revoke it and create another if it was lost)`);
+        }
         reply.headers(begun.headers).header('idempotent-replayed', 'true').code(begun.status);
         return reply.serializer(JSON.stringify).send(begun.response);
     }
@@ -52,7 +67,13 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, opts: { store: 
       const v = reply.getHeader(h);
       if (typeof v === 'string') headers[h] = v;
     }
-    await opts.store.idempotencyFinish(request.principal.keyId, key, reply.statusCode, JSON.parse(payload), headers);
+    let response: unknown = JSON.parse(payload);
+    if (request.routeOptions.config.secretResponse && reply.statusCode < 300) {
+      const id = typeof (response as { id?: unknown }).id === 'string' ? (response as { id: string }).id : null;
+      response = { secretShownOnce: true, id, location: headers['location'] ?? null } satisfies SecretShownOnce;
+      delete headers['etag'];
+    }
+    await opts.store.idempotencyFinish(request.principal.keyId, key, reply.statusCode, response, headers);
     return payload;
   });
 }, { name: 'idempotency' });

@@ -6,7 +6,7 @@ import { z } from 'zod';
 
 export type ReadinessCheck = () => Promise<void>;
 
-/** /healthz (the process answers), /readyz (dependencies answer), /metrics (Prometheus). */
+/** /healthz (the process answers), /readyz (dependencies answer): public; /metrics (Prometheus): platform admin keys only. */
 export const opsPlugin = fp(async (app: FastifyInstance, opts: { checks: Record<string, ReadinessCheck>; instanceCache?: () => InstanceCacheStatus | null }) => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -23,8 +23,8 @@ export const opsPlugin = fp(async (app: FastifyInstance, opts: { checks: Record<
   });
 
   const hide = { hide: true } as const;
-  app.get('/healthz', { config: { public: true }, schema: { ...hide } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { config: { public: true }, schema: { ...hide } }, async (_request, reply) => {
+  app.get('/healthz', { schema: { ...hide } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { ...hide } }, async (_request, reply) => {
     const results: Record<string, string> = {};
     await Promise.all(Object.entries(opts.checks).map(async ([name, check]) => {
       try {
@@ -37,7 +37,7 @@ export const opsPlugin = fp(async (app: FastifyInstance, opts: { checks: Record<
     const ready = Object.values(results).every((r) => r === 'ok');
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', checks: results });
   });
-  app.get('/metrics', { config: { public: true }, schema: { ...hide, response: { 200: z.string() } } }, async (_request, reply) => {
+  app.get('/metrics', { config: { platformOnly: true }, schema: { ...hide, response: { 200: z.string() } } }, async (_request, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
   });

@@ -19,7 +19,9 @@ const escape = (k: string) => k.replaceAll('~', '~0').replaceAll('/', '~1');
 
 /** Turns fastify-type-provider-zod's validation errors into one `errors[]` entry per bad field. */
 function fieldErrors(err: FastifyError & { validation: { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }[] }): FieldError[] {
-  const where = (err.validationContext ?? 'body') as Where;
+  // fastify names the query part "querystring"; the documented FieldError says "query".
+  const context = err.validationContext ?? 'body';
+  const where = (context === 'querystring' ? 'query' : context) as Where;
   const out: FieldError[] = [];
   for (const v of err.validation) {
     const base = v.instancePath === '/' ? '' : v.instancePath;
@@ -41,6 +43,8 @@ function classify(err: FastifyError): ApiError {
     return new ApiError('validation-failed', errors.map((e) => `${e.in}${e.path === '/' ? '' : e.path}: ${e.message}`).join('; '), { errors });
   }
   switch (err.code) {
+    case 'FST_ERR_BAD_URL': return new ApiError('malformed-request', 'the URL has a malformed percent-encoding');
+    case 'FST_ERR_MAX_PARAM_LENGTH': return new ApiError('uri-too-long', 'a path parameter is longer than 512 characters');
     case 'FST_ERR_CTP_BODY_TOO_LARGE': return new ApiError('payload-too-large', 'request bodies are limited to 1 MiB');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return new ApiError('unsupported-media-type', 'send application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -73,6 +77,11 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, e: Api
   };
   if (e.headers) reply.headers(e.headers);
   return reply.code(e.status).type('application/problem+json').serializer(JSON.stringify).send(body);
+}
+
+/** Errors the router raises before any route or hook runs (fastify's `frameworkErrors`). */
+export function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  return sendProblem(request, reply, classify(err));
 }
 
 /** RFC 9457 responses for every error and for unknown routes. */

@@ -4,15 +4,12 @@ import {
   AccountCreateSchema, AccountListSchema, AccountSchema, ApiKeyCreateSchema, ApiKeyCreatedSchema, ApiKeyListSchema, ApiKeySchema,
   InvoiceListSchema, ListQuerySchema, PriceBookSchema, UsageListSchema, UsageQuerySchema, type Role,
 } from '@tributary/contracts';
-import { principalOf, generateApiKey } from '../plugins/auth.ts';
+import { principalOf, generateApiKey, isPlatformAdmin } from '../plugins/auth.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { etagOf } from '../http.ts';
-import { BOOTSTRAP_ACCOUNT_ID } from '../bootstrap.ts';
-import type { AccountRow, ApiKeyRow, Principal, Store } from '../store/types.ts';
-import { AUTH_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
+import type { AccountRow, ApiKeyRow, Store } from '../store/types.ts';
+import { AUTH_ERRORS, ONE_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
 
-/** Keys of the bootstrap account with role admin run the platform: they manage every account. */
-const isPlatformAdmin = (p: Principal) => p.role === 'admin' && p.accountId === BOOTSTRAP_ACCOUNT_ID;
 const iso = (d: Date) => d.toISOString();
 const presentAccount = (a: AccountRow) => ({ id: a.id, name: a.name, email: a.email, createdAt: iso(a.createdAt), updatedAt: iso(a.updatedAt), etag: etagOf(a.id, 1) });
 const presentKey = (k: ApiKeyRow) => ({
@@ -68,6 +65,17 @@ export const accountRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app
     const page = await store.listAccounts(isPlatformAdmin(p) ? null : p.accountId, request.query);
     return { items: page.items.map(presentAccount), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   });
+  app.get('/v1/accounts/:id', {
+    schema: { summary: 'Get an account (the key\'s own; any for platform admins)', tags: ['accounts'], params: z.strictObject({ id: z.string().min(1).max(64) }), response: { 200: AccountSchema, ...ONE_ERRORS } },
+  }, async (request, reply) => {
+    const p = principalOf(request);
+    if (!isPlatformAdmin(p) && request.params.id !== p.accountId) throw notFound('account');
+    const [account] = (await store.listAccounts(request.params.id, { limit: 1 })).items;
+    if (!account) throw notFound('account');
+    const resource = presentAccount(account);
+    reply.header('etag', resource.etag);
+    return resource;
+  });
   app.post('/v1/accounts', {
     config: { roles: ['admin'] },
     schema: { summary: 'Create an account (platform admins only)', tags: ['accounts'], body: AccountCreateSchema, response: { 201: AccountSchema, ...WRITE_ERRORS } },
@@ -86,7 +94,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app
     return { items: page.items.map(presentKey), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   });
   app.post('/v1/api-keys', {
-    config: { roles: ['admin'] },
+    config: { roles: ['admin'], secretResponse: true },
     schema: { summary: 'Create an API key; the secret is shown in this response only', tags: ['api-keys'], body: ApiKeyCreateSchema, response: { 201: ApiKeyCreatedSchema, ...WRITE_ERRORS } },
   }, async (request, reply) => {
     const p = principalOf(request);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
-  AclCreateSchema, AclListSchema, AclSchema, ClientQuotaCreateSchema, ClientQuotaListSchema, ClientQuotaSchema,
+  AclCreateSchema, AclListSchema, AclSchema, ClientQuotaCreateSchema, ClientQuotaListSchema, ClientQuotaSchema, ClientQuotaUpdateSchema, ConsumerGroupQuotaUpdateSchema,
   ConsumerGroupQuotaCreateSchema, ConsumerGroupQuotaListSchema, ConsumerGroupQuotaSchema, KafkaUserCreateSchema,
   KafkaUserListSchema, KafkaUserSchema, KafkaUserUpdateSchema, ListQuerySchema, acceptedOf,
 } from '@tributary/contracts';
@@ -12,7 +12,7 @@ import { etagOf, expectedVersion, withEtag } from '../http.ts';
 import { scramCredential } from '../scram.ts';
 import type { InstanceRow, ObjectKind, ObjectRow, Store } from '../store/types.ts';
 import type { ReconcileQueue } from '../jobs/queue.ts';
-import { READ_ERRORS, WRITE_ERRORS } from './responses.ts';
+import { ONE_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
 
 const meta = (o: ObjectRow) => ({
   id: o.id, instanceId: o.instanceId, createdAt: o.createdAt.toISOString(), updatedAt: o.updatedAt.toISOString(), etag: etagOf(o.id, o.version),
@@ -58,7 +58,7 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; queue: 
       const page = await store.listObjects(instance.id, kind, request.query);
       return { items: page.items.map(present), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) } as never;
     });
-    app.get(`${base}/:key`, { schema: { summary: `Get a ${what} (by name or id)`, tags: [tag], params: KeyParams, response: { 200: schema, ...READ_ERRORS } } }, async (request, reply) =>
+    app.get(`${base}/:key`, { schema: { summary: `Get a ${what} (by name or id)`, tags: [tag], params: KeyParams, response: { 200: schema, ...ONE_ERRORS } } }, async (request, reply) =>
       withEtag(reply, present(await objectOf(request, request.params, kind, what))) as never);
     app.delete(`${base}/:key`, { schema: { summary: `Delete a ${what}`, tags: [tag], params: KeyParams, response: { 202: Accepted, ...WRITE_ERRORS } } }, async (request, reply) => {
       const o = await objectOf(request, request.params, kind, what);
@@ -73,6 +73,15 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; queue: 
     const { object, operation } = await store.createObject(principalOf(request), instance, kind, name, data);
     await enqueue(instance.id, kind, 'created');
     reply.code(202).header('etag', etagOf(object.id, object.version)).header('location', `/v1/instances/${instance.id}/${kind}/${encodeURIComponent(object.id)}`);
+    return { resource: present(object) as never, operation };
+  }
+
+  /** PUT of an object: If-Match honoured, the data replaced, the instance's objects reconciled. */
+  async function updated(request: FastifyRequest, reply: FastifyReply, o: ObjectRow, data: Record<string, unknown>, present: (o: ObjectRow) => { etag: string }) {
+    const version = expectedVersion(request, o.id);
+    const { object, operation } = await store.updateObject(principalOf(request), o, data, version);
+    await enqueue(o.instanceId, o.kind, 'updated');
+    reply.code(202).header('etag', etagOf(object.id, object.version));
     return { resource: present(object) as never, operation };
   }
 
@@ -115,6 +124,14 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; queue: 
     return created(request, reply, instance, 'client-quotas', `user=${q.user ?? '<default>'};client-id=${q.clientId ?? '<default>'}`, { ...q }, presentClientQuota);
   });
 
+  app.put('/v1/instances/:id/client-quotas/:key', {
+    schema: { summary: 'Replace a client quota\'s rates (its user and client id stay)', tags: ['quotas'], params: KeyParams, body: ClientQuotaUpdateSchema, response: { 202: CqAccepted, ...WRITE_ERRORS } },
+  }, async (request, reply) => {
+    const o = await objectOf(request, request.params, 'client-quotas', 'client quota');
+    const { user, clientId } = o.data;
+    return updated(request, reply, o, { user, clientId, ...request.body }, presentClientQuota);
+  });
+
   const GqAccepted = common('consumer-group-quotas', 'consumer-group quota', 'quotas', ConsumerGroupQuotaSchema, ConsumerGroupQuotaListSchema, presentGroupQuota);
   app.post('/v1/instances/:id/consumer-group-quotas', {
     schema: { summary: 'Create a consumer-group quota (counts against consumerGroupLimit)', tags: ['quotas'], params: Params, body: ConsumerGroupQuotaCreateSchema, response: { 202: GqAccepted, ...WRITE_ERRORS } },
@@ -122,5 +139,11 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; queue: 
     const instance = await instanceOf(request, request.params.id);
     const { group, ...rest } = request.body;
     return created(request, reply, instance, 'consumer-group-quotas', group, rest, presentGroupQuota);
+  });
+  app.put('/v1/instances/:id/consumer-group-quotas/:key', {
+    schema: { summary: 'Replace a consumer-group quota\'s limits (its group stays)', tags: ['quotas'], params: KeyParams, body: ConsumerGroupQuotaUpdateSchema, response: { 202: GqAccepted, ...WRITE_ERRORS } },
+  }, async (request, reply) => {
+    const o = await objectOf(request, request.params, 'consumer-group-quotas', 'consumer-group quota');
+    return updated(request, reply, o, { ...request.body }, presentGroupQuota);
   });
 };

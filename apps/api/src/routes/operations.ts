@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ConsumerGroupSchema, OffsetResetSchema, OperationSchema, pageOf } from '@tributary/contracts';
+import { ConsumerGroupSchema, OffsetResetSchema, OperationListQuerySchema, OperationListSchema, OperationSchema, pageOf } from '@tributary/contracts';
 import { principalOf } from '../plugins/auth.ts';
 import { ApiError, notFound } from '../errors.ts';
 import type { Store } from '../store/types.ts';
@@ -9,6 +9,12 @@ import { deleteGroup, describeGroup, listGroups, resetOffsets } from '../live/co
 import { withInstanceAdmin } from '../live/instance-admin.ts';
 
 export const operationRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, { store }) => {
+  app.get('/v1/operations', {
+    schema: { summary: 'List the account\'s operations, oldest first (?targetId= for one resource\'s)', tags: ['operations'], querystring: OperationListQuerySchema, response: { 200: OperationListSchema, ...READ_ERRORS } },
+  }, async (request) => {
+    const page = await store.listOperations(principalOf(request).accountId, request.query);
+    return { items: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  });
   app.get('/v1/operations/:id', {
     schema: { summary: 'Get a long-running operation', tags: ['operations'], params: z.strictObject({ id: z.string().min(1).max(64) }), response: { 200: OperationSchema, ...READ_ERRORS } },
   }, async (request) => {

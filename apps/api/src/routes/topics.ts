@@ -11,7 +11,7 @@ import { expectedVersion, withEtag } from '../http.ts';
 import { presentTopic } from '../present.ts';
 import type { InstanceRow, Store } from '../store/types.ts';
 import type { ReconcileQueue } from '../jobs/queue.ts';
-import { LIVE_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
+import { LIVE_ERRORS, ONE_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
 import { withInstanceAdmin } from '../live/instance-admin.ts';
 import { readPartitions } from '../live/topic-partitions.ts';
 
@@ -54,7 +54,7 @@ export const topicRoutes: FastifyPluginAsyncZod<{ store: Store; queue: Reconcile
   });
 
   app.get('/v1/instances/:id/topics/:name', {
-    schema: { summary: 'Get a topic', tags, params: TopicParams, response: { 200: TopicSchema, ...READ_ERRORS } },
+    schema: { summary: 'Get a topic', tags, params: TopicParams, response: { 200: TopicSchema, ...ONE_ERRORS } },
   }, async (request, reply) => {
     const instance = await instanceOf(request, request.params.id);
     const topic = await store.getTopic(instance.id, request.params.name);

@@ -18,6 +18,7 @@ import { InstanceObjectService } from './services/instance-objects.ts';
 import { InstanceService } from './services/instances.ts';
 import { TopicService } from './services/topics.ts';
 import { Trail } from './services/trail.ts';
+import { listQuery, page } from './services/list.ts';
 import type {
   AccountRow, ApiKeyRow, IdempotencyBegin, InstanceCacheStatus, InstanceRow, InvoiceRow, ListFilter, ObjectKind, ObjectRow, Page,
   PriceBookView, Principal, Store, TopicRow, UsageRow,
@@ -90,6 +91,7 @@ export class PrismaStore implements Store {
   countApiKeys(): Promise<number> { return this.accounts.countApiKeys(); }
 
   findApiKeyByHash(hash: string): Promise<Principal | null> { return this.accounts.principalByKeyHash(hash); }
+  touchApiKey(keyId: string, at: Date, withinMs: number): Promise<void> { return this.accounts.touchApiKey(keyId, at, withinMs); }
 
   listInstances(accountId: string, f: ListFilter): Promise<Page<InstanceRow>> { return this.instances.list(accountId, f); }
   getInstance(accountId: string, id: string): Promise<InstanceRow | null> { return this.instances.get(accountId, id); }
@@ -107,6 +109,10 @@ export class PrismaStore implements Store {
   deleteTopic(p: Principal, topic: TopicRow, expectedVersion?: number) { return this.topics.delete(p, topic, expectedVersion); }
 
   getOperation(accountId: string, id: string): Promise<Operation | null> { return this.operationRepo.get(accountId, id); }
+  async listOperations(accountId: string, f: { limit: number; cursor?: string | undefined; targetId?: string | undefined }): Promise<Page<Operation>> {
+    const p = page(await this.operationRepo.list(accountId, listQuery({ limit: f.limit, cursor: f.cursor }), f.targetId), f.limit);
+    return { items: p.items.map((r) => r.operation), ...(p.nextCursor ? { nextCursor: p.nextCursor } : {}) };
+  }
 
   listObjects(instanceId: string, kind: ObjectKind, f: ListFilter): Promise<Page<ObjectRow>> { return this.objects.list(instanceId, kind, f); }
   getObject(instanceId: string, kind: ObjectKind, name: string): Promise<ObjectRow | null> { return this.objects.get(instanceId, kind, name); }

@@ -29,6 +29,8 @@ export interface ListFilter { limit: number; cursor?: string | undefined; name?:
 
 export interface Store {
   findApiKeyByHash(hash: string): Promise<Principal | null>;
+  /** Sets lastUsedAt to `at` unless it is already within `withinMs` of it (one cheap conditional UPDATE). */
+  touchApiKey(keyId: string, at: Date, withinMs: number): Promise<void>;
   ping(): Promise<void>;
   /** The instance cache's counters for /metrics; null (or absent) without a cache. */
   instanceCacheStatus?(): InstanceCacheStatus | null;
@@ -47,6 +49,8 @@ export interface Store {
   deleteTopic(p: Principal, topic: TopicRow, expectedVersion?: number): Promise<{ topic: TopicRow; operation: Operation }>;
 
   getOperation(accountId: string, id: string): Promise<Operation | null>;
+  /** The account's operations, oldest first; `targetId` narrows to one resource's. */
+  listOperations(accountId: string, f: { limit: number; cursor?: string | undefined; targetId?: string | undefined }): Promise<Page<Operation>>;
 
   listObjects(instanceId: string, kind: ObjectKind, f: ListFilter): Promise<Page<ObjectRow>>;
   getObject(instanceId: string, kind: ObjectKind, name: string): Promise<ObjectRow | null>;

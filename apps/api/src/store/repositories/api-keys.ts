@@ -28,6 +28,10 @@ export class ApiKeyRepository {
   async ensure(key: NewApiKey): Promise<void> {
     await this.#c.db.apiKey.createMany({ data: [key], skipDuplicates: true });
   }
+  /** lastUsedAt := at, unless it is already within `withinMs` of it (one conditional UPDATE, no read). */
+  async touch(keyId: string, at: Date, withinMs: number): Promise<void> {
+    await this.#c.db.apiKey.updateMany({ where: { id: keyId, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(at.getTime() - withinMs) } }] }, data: { lastUsedAt: at } });
+  }
   async count(): Promise<number> { return this.#c.db.apiKey.count(); }
   /** The revoked key's row and hash, or null when there was no live key with that id. */
   async revoke(tx: Tx, accountId: string, id: string): Promise<{ row: ApiKeyRow; hash: string } | null> {

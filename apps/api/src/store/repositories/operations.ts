@@ -3,6 +3,7 @@ import { type Operation as OperationModel } from '@tributary/db';
 import type { Operation } from '@tributary/contracts';
 import type { Connection, Tx } from '../connection.ts';
 import { newId } from './ids.ts';
+import { LIST_ORDER, listWhere, type ListQuery } from './list.ts';
 
 const operationRow = (r: OperationModel): Operation => ({
   id: r.id, accountId: r.accountId, kind: r.kind, targetType: r.targetType as Operation['targetType'], targetId: r.targetId,
@@ -16,6 +17,13 @@ export class OperationRepository {
 
   async insert(tx: Tx, op: { accountId: string; kind: string; targetType: Operation['targetType']; targetId: string; generation: number }): Promise<Operation> {
     return operationRow(await tx.operation.create({ data: { id: newId('op'), ...op, state: 'Pending' } }));
+  }
+  /** The account's operations in list order; `targetId` narrows to one resource's. */
+  async list(accountId: string, q: ListQuery, targetId?: string): Promise<{ id: string; createdAt: Date; operation: Operation }[]> {
+    const rows = await this.#c.db.operation.findMany({
+      where: { AND: [{ accountId }, ...(targetId !== undefined ? [{ targetId }] : []), ...listWhere(q)] }, orderBy: LIST_ORDER, take: q.limit + 1,
+    });
+    return rows.map((r) => ({ id: r.id, createdAt: r.createdAt, operation: operationRow(r) }));
   }
   async get(accountId: string, id: string): Promise<Operation | null> {
     const r = await this.#c.db.operation.findFirst({ where: { id, accountId } });

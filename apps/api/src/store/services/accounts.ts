@@ -33,6 +33,8 @@ export class AccountService {
     return principal;
   }
 
+  touchApiKey(keyId: string, at: Date, withinMs: number): Promise<void> { return this.#keys.touch(keyId, at, withinMs); }
+
   async listAccounts(accountId: string | null, f: ListFilter): Promise<Page<AccountRow>> {
     return page(await this.#accounts.list(accountId, listQuery(f, { label: false })), f.limit);
   }
