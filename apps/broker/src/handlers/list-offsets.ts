@@ -7,7 +7,18 @@ import type { PartitionLog } from '../log/partition-log.ts';
 const LATEST = -1n;
 const EARLIEST = -2n;
 const MAX_TIMESTAMP = -3n;
+/** KIP-405: the first offset still in local storage; without tiered storage, the log start. */
+const EARLIEST_LOCAL = -4n;
+/** KIP-1005: the last offset in tiered storage; without tiered storage Kafka answers -1. */
+const LATEST_TIERED = -5n;
 
+/**
+ * ListOffsets, answered as Kafka's UnifiedLog.fetchOffsetByTimestamp and Partition do:
+ * LATEST the high watermark (current leader epoch); EARLIEST / EARLIEST_LOCAL the log start (the
+ * epoch that covers it); LATEST_TIERED -1 (no tiered storage); MAX_TIMESTAMP and by-timestamp per
+ * record — the record's own offset, timestamp and batch leader epoch — and "not found" (-1, -1)
+ * when that record is at or past the high watermark (consumers cannot read it yet).
+ */
 export const handleListOffsets: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as ListOffsetsRequest;
   const v = request.apiVersion;
@@ -16,27 +27,32 @@ export const handleListOffsets: Handler = (ctx: BrokerContext, request, session)
     topics: req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
-        if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, t.name)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
+        if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, t.name)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
         const lead = ctx.replicas.leaderFor(t.name, p.partitionIndex, v >= 4 ? p.currentLeaderEpoch : -1);
-        if (!lead.ok) return { partitionIndex: p.partitionIndex, errorCode: lead.errorCode };
+        if (!lead.ok) return { partitionIndex: p.partitionIndex, errorCode: lead.errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
         const log = lead.log;
         if (v === 0) return { partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets: offsetsBefore(log, p.timestamp, p.maxNumOffsets).map(BigInt) };
-        let offset: number;
-        let timestamp = -1;
-        // Consumers see the log only up to the high watermark (what every in-sync replica has).
-        if (p.timestamp === LATEST) offset = log.highWatermark;
-        else if (p.timestamp === EARLIEST) offset = log.logStartOffset;
-        else if (p.timestamp === MAX_TIMESTAMP) offset = Math.max(log.logStartOffset, log.highWatermark - 1);
-        else {
-          const found = log.offsetForTimestamp(Number(p.timestamp));
-          offset = found ? found.offset : -1;
-          timestamp = found ? found.timestamp : -1;
-        }
-        return { partitionIndex: p.partitionIndex, errorCode: 0, timestamp: BigInt(timestamp), offset: BigInt(offset), ...(v >= 4 ? { leaderEpoch: lead.leaderEpoch } : {}) };
+        const found = lookup(log, p.timestamp, lead.leaderEpoch);
+        return { partitionIndex: p.partitionIndex, errorCode: 0, timestamp: BigInt(found.timestamp), offset: BigInt(found.offset), ...(v >= 4 ? { leaderEpoch: found.leaderEpoch } : {}) };
       }),
     })),
   };
 };
+
+function lookup(log: PartitionLog, target: bigint, leaderEpoch: number): { offset: number; timestamp: number; leaderEpoch: number } {
+  const notFound = { offset: -1, timestamp: -1, leaderEpoch: -1 };
+  // Consumers see the log only up to the high watermark (what every in-sync replica has).
+  if (target === LATEST) return { offset: log.highWatermark, timestamp: -1, leaderEpoch };
+  if (target === EARLIEST || target === EARLIEST_LOCAL) return { offset: log.logStartOffset, timestamp: -1, leaderEpoch: epochAt(log, log.logStartOffset) };
+  if (target === LATEST_TIERED) return notFound;
+  const found = target === MAX_TIMESTAMP ? log.offsetForMaxTimestamp() : log.offsetForTimestamp(Number(target));
+  return found && found.offset < log.highWatermark ? found : notFound;
+}
+
+/** The leader epoch whose range holds `offset`, -1 when the cache knows none. */
+function epochAt(log: PartitionLog, offset: number): number {
+  return log.leaderEpochs.entries.findLast((e) => e.startOffset <= offset)?.epoch ?? -1;
+}
 
 /**
  * ListOffsets v0 (what clients configured for brokers before 0.10.1 send): up to `maxNumOffsets`

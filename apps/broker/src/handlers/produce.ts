@@ -1,5 +1,6 @@
-import { ErrorCode, validateProducedBlob, type ProduceRequest } from '@tributary/protocol';
-import { topicLogConfig, topicNumber } from '../topics/topic-configs.ts';
+import { BatchHeader, Compression, ErrorCode, splitBatches, validateProducedBlob, type ProduceRequest } from '@tributary/protocol';
+import { topicLogConfig, topicNumber, topicTimestampBounds } from '../topics/topic-configs.ts';
+import { validateRecords } from '../log/record-validation.ts';
 import { producedBlobForLog } from './legacy-produce.ts';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed } from '../security/request-guards.ts';
@@ -25,9 +26,18 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request, sessio
     return {
       name: t.name,
       partitionResponses: t.partitionData.map((p) => {
-        const fail = (errorCode: number, errorMessage: string) => {
-          ctx.logger.log('warn', 'produce refused', { topic: t.name, partition: p.index, errorCode, errorMessage });
-          return { index: p.index, errorCode, baseOffset: -1n, ...(request.apiVersion >= 8 ? { errorMessage } : {}) };
+        // Kafka sends an error message (v8+) only for records it refused one by one (KIP-467);
+        // every other refusal has none. Our reason goes to the log.
+        const fail = (errorCode: number, reason: string, refused?: { message: string | null; recordErrors: { batchIndex: number; message: string | null }[] }) => {
+          ctx.logger.log('warn', 'produce refused', { topic: t.name, partition: p.index, errorCode, errorMessage: reason });
+          return {
+            index: p.index,
+            errorCode,
+            baseOffset: -1n,
+            logAppendTimeMs: -1n,
+            logStartOffset: -1n,
+            ...(request.apiVersion >= 8 ? { errorMessage: refused?.message ?? null, recordErrors: (refused?.recordErrors ?? []).map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message })) } : {}),
+          };
         };
         const diskFull = diskFullProblem(ctx);
         if (diskFull) return fail(ErrorCode.POLICY_VIOLATION, diskFull);
@@ -41,6 +51,11 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request, sessio
         // acks=-1 refuses before writing when too few replicas are in sync to keep the batch.
         if (req.acks === -1 && ctx.replicas.isrSize(t.name, p.index) < minIsr) return fail(ErrorCode.NOT_ENOUGH_REPLICAS, `${t.name}-${p.index} has ${ctx.replicas.isrSize(t.name, p.index)} in-sync replicas, min.insync.replicas is ${minIsr}`);
         const raw = p.records as Buffer | null;
+        if (request.apiVersion >= 3) {
+          // Kafka's ProduceRequest.validateRecords: exactly one v2 batch per partition, zstd from v7.
+          const problem = oneV2Batch(raw, request.apiVersion);
+          if (problem) return fail(problem.errorCode, problem.reason);
+        }
         if (!raw || raw.length === 0) return fail(ErrorCode.CORRUPT_MESSAGE, 'no records');
         const maxMessageBytes = topicNumber(ctx.config, configs, 'max.message.bytes');
         // v0–2 carry magic 0/1 message sets: converted to a v2 batch first (handlers/legacy-produce.ts).
@@ -49,6 +64,18 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request, sessio
         const blob = forLog.blob;
         const checked = validateProducedBlob(blob, maxMessageBytes);
         if (!checked.ok) return fail(problemCode[checked.problem.code], checked.problem.detail);
+        // Kafka's LogValidator: per-record checks (keys on compacted topics, timestamps, inner
+        // offsets) and the batch's max timestamp recomputed from its records; nothing of a refused
+        // partition is written.
+        const logConfig = topicLogConfig(ctx.config, t.name, configs);
+        const validated = validateRecords(blob, checked.batches, {
+          compacted: logConfig.cleanupPolicy.includes('compact'),
+          timestampType: logConfig.timestampType ?? 'CreateTime',
+          ...topicTimestampBounds(ctx.config, configs),
+          now: Date.now(),
+          topicPartition: `${t.name}-${p.index}`,
+        });
+        if (!validated.ok) return fail(validated.errorCode, validated.message ?? 'invalid record batch', validated);
         const sequence = log.checkSequences(checked.batches);
         if (sequence.kind === 'error') return fail(sequence.errorCode, sequence.message);
         // A retry of batches already written: answer with their offset, write nothing.
@@ -93,3 +120,18 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request, sessio
   );
   return req.acks === 0 ? undefined : { responses, throttleTimeMs: 0 };
 };
+
+/**
+ * Produce v3+ carries exactly one v2 record batch per partition (Kafka's
+ * ProduceRequest.validateRecords: INVALID_RECORD otherwise), and zstd only from v7
+ * (UNSUPPORTED_COMPRESSION_TYPE).
+ */
+function oneV2Batch(raw: Buffer | null, apiVersion: number): { errorCode: number; reason: string } | null {
+  if (!raw || raw.length < BatchHeader.SIZE) return { errorCode: ErrorCode.INVALID_RECORD, reason: `Produce v${apiVersion} must have at least one record batch per partition` };
+  const magic = raw.readInt8(BatchHeader.MAGIC);
+  if (magic !== 2) return { errorCode: ErrorCode.INVALID_RECORD, reason: `Produce v${apiVersion} only carries record batches with magic 2, got ${magic}` };
+  if (apiVersion < 7 && (raw.readInt16BE(BatchHeader.ATTRIBUTES) & 0x07) === Compression.zstd) return { errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, reason: `Produce v${apiVersion} may not use zstd` };
+  const { batches, partialBytes } = splitBatches(raw);
+  if (batches.length > 1 || (batches.length === 1 && partialBytes > 0)) return { errorCode: ErrorCode.INVALID_RECORD, reason: `Produce v${apiVersion} carries exactly one record batch per partition` };
+  return null;
+}

@@ -45,6 +45,13 @@ export interface AppendResult {
   durable: Promise<void> | null;
 }
 
+/** A ListOffsets answer from the log: a record's offset, its timestamp and its batch's leader epoch. */
+export interface TimestampAndOffset {
+  offset: number;
+  timestamp: number;
+  leaderEpoch: number;
+}
+
 export interface ReadOptions {
   /** Never return batches at or beyond this offset (the high watermark). */
   maxOffset?: number;
@@ -78,7 +85,8 @@ export interface PartitionStorage {
   appendAsFollower(blob: Buffer): AppendResult;
   read(fetchOffset: number, maxBytes: number, options?: ReadOptions): Buffer;
   readRanges(fetchOffset: number, maxBytes: number, options?: ReadOptions): RangeRead;
-  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null;
+  offsetForTimestamp(timestamp: number): TimestampAndOffset | null;
+  offsetForMaxTimestamp(): TimestampAndOffset | null;
   endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number };
   truncateTo(offset: number): void;
   deleteRecordsBefore(offset: number): number;
@@ -529,20 +537,49 @@ export class PartitionLog implements PartitionStorage {
   }
 
   /**
-   * ListOffsets by timestamp: the first offset whose record timestamp is ≥ `timestamp`, through the
-   * time index, then that one batch decoded to find the record. Null when every record is older.
+   * ListOffsets by timestamp, as Kafka's LogSegment.findOffsetByTimestamp: in the first segment
+   * whose largest timestamp is ≥ `timestamp`, from the batch the time index points at, the first
+   * record (in offset order, at or after the log start) whose own timestamp is ≥ `timestamp` —
+   * records are decoded, compressed batches decompressed. `leaderEpoch` is that batch's (-1 if
+   * none). Null when every record is older.
    */
-  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null {
-    for (const seg of this.#segments) {
-      const batch = seg.findBatchByTimestamp(timestamp);
-      if (!batch || batch.lastOffset < this.#logStartOffset) continue;
-      const decoded = decodeRecordBatch(seg.read(batch.position, batch.size));
-      const logAppendTime = decoded.timestampType === 1;
-      for (const r of decoded.records) {
-        const offset = batch.baseOffset + r.offsetDelta;
-        const ts = logAppendTime ? batch.maxTimestamp : Number(decoded.baseTimestamp) + r.timestampDelta;
-        if (ts >= timestamp && offset >= this.#logStartOffset) return { offset, timestamp: ts };
-      }
+  offsetForTimestamp(timestamp: number): TimestampAndOffset | null {
+    const seg = this.#segments.find((s) => s.maxTimestamp >= timestamp && s.nextOffset > this.#logStartOffset);
+    if (!seg) return null;
+    const first = seg.findBatchByTimestamp(timestamp);
+    if (!first) return null;
+    let found: TimestampAndOffset | null = null;
+    seg.scan(first.position, (b) => {
+      if (b.maxTimestamp < timestamp || b.lastOffset < this.#logStartOffset) return true;
+      found = this.#findRecord(seg, b, (ts, offset) => ts >= timestamp && offset >= this.#logStartOffset);
+      return found === null;
+    });
+    return found;
+  }
+
+  /**
+   * ListOffsets MAX_TIMESTAMP (KIP-734), as Kafka finds it: the first segment holding the log's
+   * largest timestamp, in it the first batch whose max timestamp is that one, and in that batch
+   * the first record carrying it (every record, under LogAppendTime). Null on an empty log.
+   */
+  offsetForMaxTimestamp(): TimestampAndOffset | null {
+    let seg: LogSegment | null = null;
+    for (const s of this.#segments) if (s.size > 0 && s.nextOffset > this.#logStartOffset && (seg === null || s.maxTimestamp > seg.maxTimestamp)) seg = s;
+    if (!seg) return null;
+    const max = seg.maxTimestamp;
+    const batch = seg.findBatchByTimestamp(max);
+    if (!batch) return null;
+    return this.#findRecord(seg, batch, (ts) => ts === max);
+  }
+
+  /** Decodes one stored batch and returns its first record that `matches` (by effective timestamp). */
+  #findRecord(seg: LogSegment, batch: ScannedBatch, matches: (timestamp: number, offset: number) => boolean): TimestampAndOffset | null {
+    const decoded = decodeRecordBatch(seg.read(batch.position, batch.size), { verifyCrc: false });
+    const logAppendTime = decoded.timestampType === 1;
+    for (const r of decoded.records) {
+      const offset = batch.baseOffset + r.offsetDelta;
+      const ts = logAppendTime ? Number(decoded.maxTimestamp) : Number(decoded.baseTimestamp) + r.timestampDelta;
+      if (matches(ts, offset)) return { offset, timestamp: ts, leaderEpoch: decoded.partitionLeaderEpoch >= 0 ? decoded.partitionLeaderEpoch : -1 };
     }
     return null;
   }

@@ -27,7 +27,17 @@ export const TOPIC_CONFIGS: Record<string, TopicConfigSpec> = {
   'unclean.leader.election.enable': { validate: oneOf('true', 'false'), defaultFrom: (c) => c.settings['unclean.leader.election.enable'] },
   'message.timestamp.type': { validate: oneOf('CreateTime', 'LogAppendTime'), defaultFrom: () => 'CreateTime' },
   'compression.type': { validate: oneOf('producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'), defaultFrom: () => 'producer' },
+  'message.timestamp.before.max.ms': { validate: longAtLeast(0), defaultFrom: (c) => c.settings['log.message.timestamp.before.max.ms'] },
+  'message.timestamp.after.max.ms': { validate: longAtLeast(0), defaultFrom: (c) => c.settings['log.message.timestamp.after.max.ms'] },
 };
+
+/**
+ * How far a CreateTime record timestamp may lie before / after the broker's clock (KIP-937;
+ * Kafka 4's defaults: unlimited before, one hour after). INVALID_TIMESTAMP outside.
+ */
+export function topicTimestampBounds(config: BrokerConfig, overrides: Record<string, string>): { timestampBeforeMaxMs: number; timestampAfterMaxMs: number } {
+  return { timestampBeforeMaxMs: Number(effective(config, overrides, 'message.timestamp.before.max.ms')), timestampAfterMaxMs: Number(effective(config, overrides, 'message.timestamp.after.max.ms')) };
+}
 
 /** Throws INVALID_CONFIG with a message naming the config when a name or value is not acceptable. */
 export function validateTopicConfig(name: string, value: string | null): void {
