@@ -106,7 +106,8 @@ describe('kafkajs admin: partitions, configs, records, cluster, offsets', () => 
 
       const producer = kafka.producer();
       await producer.connect();
-      await producer.send({ topic: 'admin-c', messages: Array.from({ length: 10 }, (_, i) => ({ value: String(i), partition: 0 })) });
+      // admin-c is compacted now: every record needs a key (Kafka refuses keyless ones, KIP-467).
+      await producer.send({ topic: 'admin-c', messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: String(i), partition: 0 })) });
       await producer.disconnect();
       await admin.deleteTopicRecords({ topic: 'admin-c', partitions: [{ partition: 0, offset: '6' }] });
       expect((await admin.fetchTopicOffsets('admin-c')).find((o: { partition: number }) => o.partition === 0)).toMatchObject({ low: '6', high: '10' });
