@@ -44,6 +44,7 @@ export class Broker {
   readonly #fetcher: ReplicaFetcher | null;
   readonly #groupSettings: CoordinatorSettings;
   #groups: GroupCoordinator;
+  #offsetsAppended: () => void = () => undefined;
   #coordinating: boolean;
   metricsPort: number | null = null;
 
@@ -114,7 +115,13 @@ export class Broker {
       onRole: (change) => this.#onRole(change),
     });
     const offsetsLog = clustered ? null : topics.log(OFFSETS_TOPIC, 0)!;
-    this.#groups = new GroupCoordinator(this.#groupSettings, new OffsetStore(offsetsLog));
+    // Whatever the coordinator writes (commits, group metadata, tombstones, expiry) moves the high
+    // watermark and wakes followers and long-polling readers, as a produced batch does.
+    this.#offsetsAppended = () => {
+      replicas.onLeaderAppend(OFFSETS_TOPIC, 0);
+      appends.notify();
+    };
+    this.#groups = new GroupCoordinator(this.#groupSettings, new OffsetStore(offsetsLog, () => 0, this.#offsetsAppended));
     this.#coordinating = !clustered;
     const listenerSecurity = resolveListenerSecurity(config);
     // A cluster shares users, ACLs and quotas through etcd; a standalone broker keeps them in files.
@@ -165,7 +172,7 @@ export class Broker {
       const log = this.#ctx.topics.log(OFFSETS_TOPIC, 0)!;
       const epoch = change.leaderEpoch;
       this.#groups.close();
-      this.#groups = new GroupCoordinator(this.#groupSettings, new OffsetStore(log, () => epoch));
+      this.#groups = new GroupCoordinator(this.#groupSettings, new OffsetStore(log, () => epoch, this.#offsetsAppended));
       this.#coordinating = true;
       this.#logger.log('info', 'coordinating consumer groups', { leaderEpoch: epoch, groups: this.#groups.groups().length });
     } else if (this.#coordinating) {

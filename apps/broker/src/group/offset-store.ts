@@ -20,11 +20,16 @@ export interface ReplayedLog {
 export class OffsetStore {
   readonly #log: PartitionLog | null;
   readonly #leaderEpoch: () => number;
+  readonly #appended: () => void;
 
-  /** `log` null: a broker that does not coordinate groups (commits never reach it). */
-  constructor(log: PartitionLog | null, leaderEpoch: () => number = () => 0) {
+  /**
+   * `log` null: a broker that does not coordinate groups (commits never reach it). `appended` is
+   * called after every write (the broker advances the high watermark and wakes fetchers there).
+   */
+  constructor(log: PartitionLog | null, leaderEpoch: () => number = () => 0, appended: () => void = () => undefined) {
     this.#log = log;
     this.#leaderEpoch = leaderEpoch;
+    this.#appended = appended;
   }
 
   /** Where the last append ended: a commit is safe once the high watermark passes it. */
@@ -48,6 +53,7 @@ export class OffsetStore {
     const checked = validateProducedBlob(blob, Number.MAX_SAFE_INTEGER);
     if (!checked.ok) throw new Error(`offset record batch invalid: ${checked.problem.detail}`);
     this.#log.append(blob, checked.batches, this.#leaderEpoch());
+    this.#appended();
   }
 
   /** Every record the coordinator knows, in log order, and the live keys still in the old JSON form. */

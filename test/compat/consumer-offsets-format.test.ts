@@ -1,0 +1,131 @@
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import { runKafkaTool } from '@tributary/testkit';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
+
+// __consumer_offsets in Kafka's own format, proven with Kafka's own reader: Apache Kafka 4.4's
+// kafka-console-consumer with OffsetsMessageFormatter and GroupMetadataMessageFormatter, pointed at
+// the broker, decodes every record a kafkajs group, a standalone commit and a group deletion left.
+const run = promisify(execFile);
+const require = createRequire(import.meta.url);
+const { Kafka, logLevel } = require('kafkajs');
+let broker: BrokerProcess;
+
+beforeAll(async () => {
+  broker = await startBroker({ settings: { 'group.initial.rebalance.delay.ms': '0' } });
+});
+afterAll(async () => {
+  await broker?.destroy();
+});
+
+interface Printed {
+  key: { type: number; data: Record<string, unknown> };
+  value: { version: number; data: Record<string, unknown> } | null;
+}
+
+/** The formatter prints one JSON object per record; split them by brace depth (outside strings). */
+function jsonObjects(text: string): Printed[] {
+  const out: Printed[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' && depth++ === 0) start = i;
+    else if (c === '}' && --depth === 0) out.push(JSON.parse(text.slice(start, i + 1)) as Printed);
+  }
+  return out;
+}
+
+async function readWith(formatter: string, records: number) {
+  // --partition reads by assignment: the reader joins no group, so it writes nothing to the topic it reads.
+  const result = await runKafkaTool(
+    'org.apache.kafka.tools.consumer.ConsoleConsumer',
+    ['--bootstrap-server', broker.bootstrap, '--topic', '__consumer_offsets', '--partition', '0', '--offset', 'earliest', '--max-messages', String(records), '--timeout-ms', '30000', '--formatter', `org.apache.kafka.tools.consumer.${formatter}`],
+    { timeoutMs: 90_000 },
+  );
+  expect(result.timedOut, result.stderr).toBe(false);
+  expect(result.stderr).not.toMatch(/Could not read record|Exception/);
+  expect(result.exitCode, result.stderr).toBe(0);
+  return jsonObjects(result.stdout);
+}
+
+function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  return new Promise((resolve, reject) => {
+    const tick = async () => {
+      if (await check()) return resolve();
+      if (Date.now() > deadline) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(() => void tick(), 100);
+    };
+    void tick();
+  });
+}
+
+it('kafka-console-consumer with Kafka\'s offsets and group metadata formatters decodes every record', { timeout: 240_000 }, async () => {
+  const kafka = new Kafka({ clientId: 'fmt-client', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'fmt', numPartitions: 2 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'fmt', messages: Array.from({ length: 20 }, (_, i) => ({ key: `k${i % 2}`, value: String(i), partition: i % 2 })) });
+  await producer.disconnect();
+
+  // A consumer group reads everything and commits, then leaves: Stable and Empty group metadata.
+  const consumer = kafka.consumer({ groupId: 'fmt-group', sessionTimeout: 10_000, heartbeatInterval: 300 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'fmt', fromBeginning: true });
+  let read = 0;
+  await consumer.run({ eachMessage: async () => void read++ });
+  const committed = async () => (await admin.fetchOffsets({ groupId: 'fmt-group', topics: ['fmt'] }))[0].partitions.every((p: { offset: string }) => p.offset === '10');
+  await until(committed, 60_000, 'the group to commit offset 10 on both partitions');
+  const described = (await admin.describeGroups(['fmt-group'])).groups[0];
+  const memberId = described.members[0].memberId as string;
+  await consumer.disconnect();
+  expect(read).toBe(20);
+
+  // A standalone commit (librdkafka without group management: generation -1, no member id), then
+  // the deletion of that group: offset and group tombstones.
+  await run('/usr/bin/python3', ['-c', `
+from confluent_kafka import Consumer, TopicPartition
+c = Consumer({"bootstrap.servers": "${broker.bootstrap}", "group.id": "fmt-admin", "enable.auto.commit": False})
+c.commit(offsets=[TopicPartition("fmt", 0, 5)], asynchronous=False)
+c.close()`], { timeout: 30_000 });
+  expect((await admin.fetchOffsets({ groupId: 'fmt-admin', topics: ['fmt'] }))[0].partitions.find((p: { partition: number }) => p.partition === 0).offset).toBe('5');
+  const deleted = await admin.deleteGroups(['fmt-admin']);
+  expect(deleted[0].errorCode).toBe(0);
+
+  const [log] = await admin.fetchTopicOffsets('__consumer_offsets');
+  await admin.disconnect();
+  const records = Number(log.high);
+
+  const offsets = await readWith('OffsetsMessageFormatter', records);
+  const groups = await readWith('GroupMetadataMessageFormatter', records);
+  // Every record is one or the other kind, and each formatter printed every record of its kind.
+  expect(offsets.length + groups.length).toBe(records);
+  expect(offsets.every((r) => r.key.type === 0 || r.key.type === 1)).toBe(true);
+  expect(groups.every((r) => r.key.type === 2)).toBe(true);
+
+  const lastOffset = (group: string, partition: number) => offsets.filter((r) => r.key.data.group === group && r.key.data.topic === 'fmt' && r.key.data.partition === partition).at(-1);
+  expect(lastOffset('fmt-group', 0)?.value?.data).toMatchObject({ offset: 10, metadata: '' });
+  expect(lastOffset('fmt-group', 1)?.value?.data).toMatchObject({ offset: 10 });
+  expect(offsets.some((r) => r.key.data.group === 'fmt-admin' && r.value?.data.offset === 5)).toBe(true);
+  expect(lastOffset('fmt-admin', 0)?.value).toBeNull();
+
+  const ofGroup = groups.filter((r) => r.key.data.group === 'fmt-group');
+  const stable = ofGroup.find((r) => ((r.value?.data.members as unknown[]) ?? []).length === 1);
+  expect(stable?.value?.data).toMatchObject({ protocolType: 'consumer', leader: memberId, generation: expect.any(Number) });
+  expect((stable!.value!.data.members as { memberId: string; clientId: string }[])[0]).toMatchObject({ memberId, clientId: 'fmt-client' });
+  // Leaving made it Empty: the last record has no members and a later generation.
+  const last = ofGroup.at(-1)!.value!.data;
+  expect(last.members).toEqual([]);
+  expect(last.generation).toBe((stable!.value!.data.generation as number) + 1);
+  expect(groups.filter((r) => r.key.data.group === 'fmt-admin').at(-1)?.value).toBeNull();
+});
