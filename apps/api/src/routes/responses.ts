@@ -6,7 +6,7 @@ import { ProblemSchema } from '@tributary/contracts';
  * documents 400, 414 and 422 because the shared input layer (plugins/input.ts, the router) can
  * answer them on any route, before the route runs.
  */
-const p = (description: string) => ProblemSchema.describe(description);
+const p = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
 export const AUTH_ERRORS = {
   400: p('malformed request: unparsable JSON body or malformed URL (code malformed-request)'),
   401: p('missing or unknown API key (code unauthenticated)'),

@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { startTestServices, type TestServices } from '@tributary/testkit';
+import { buildApp } from './app.ts';
+import { ensureBootstrapKey } from './bootstrap.ts';
+import { createReconcileQueue, type ReconcileQueue } from './jobs/queue.ts';
+import { PrismaStore } from './store/prisma-store.ts';
+
+/**
+ * schemathesis (PyPI, scripts/setup.d/50-schemathesis.sh) over openapi/openapi.json against the real
+ * API on real PostgreSQL and Redis: examples, boundary/negative "coverage" cases and random fuzzing
+ * for every operation, fixed seed, bounded examples. Checks: no 5xx, every response's status and body
+ * documented, and every error problem+json (apps/api/test/schemathesis_hooks.py). Results are in
+ * apps/api/README.md ("Property-based testing").
+ */
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const installer = join(root, 'scripts/setup.d/50-schemathesis.sh');
+const bin = join(root, '.cache/schemathesis/bin/schemathesis');
+const SEED = 20261201;
+const MAX_EXAMPLES = Number(process.env['SCHEMATHESIS_MAX_EXAMPLES'] ?? 30);
+
+let services: TestServices;
+let store: PrismaStore;
+let queue: ReconcileQueue;
+let redis: Redis;
+let app: FastifyInstance;
+let url = '';
+const KEY = 'trb_0123456789ab_schemathesis-admin-key-0123456789';
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { out += c.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(bin)) {
+    const installed = await run('bash', [installer], {});
+    if (installed.code !== 0 || !existsSync(bin)) throw new Error(`schemathesis is missing and ${installer} failed:\n${installed.out}`);
+  }
+  services = await startTestServices();
+  store = await PrismaStore.connect(services.databaseUrl);
+  queue = createReconcileQueue(services.redisUrl);
+  redis = new Redis(services.redisUrl);
+  await ensureBootstrapKey(store, KEY);
+  // Limits far above what the run sends: it tests inputs, not the limiter.
+  app = await buildApp({ store, queue, redis, docs: false, rateLimitMax: 1_000_000, authFailureMax: 1_000_000 });
+  url = await app.listen({ host: '127.0.0.1', port: 0 });
+}, 120_000);
+
+afterAll(async () => {
+  await app?.close();
+  redis?.disconnect();
+  await queue?.close();
+  await store?.close();
+  await services?.stop();
+});
+
+describe('schemathesis over openapi/openapi.json', () => {
+  it('finds no 5xx, no undocumented status or body, and no error that is not problem+json', async () => {
+    const reports = mkdtempSync(join(tmpdir(), 'schemathesis-'));
+    try {
+      const r = await run(bin, [
+        'run', join(root, 'openapi/openapi.json'), '--url', url, '--header', `Authorization: Bearer ${KEY}`,
+        '--checks', 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,errors_are_problem_json',
+        '--phases', 'examples,coverage,fuzzing', '--mode', 'all', '--max-examples', String(MAX_EXAMPLES), '--seed', String(SEED),
+        '--workers', '2', '--no-color', '--report', 'junit', '--report-junit-path', join(reports, 'junit.xml'), '--suppress-health-check', 'all',
+      ], { SCHEMATHESIS_HOOKS: 'schemathesis_hooks', PYTHONPATH: join(root, 'apps/api/test') });
+      // The summary (operations, cases, warnings) for the log; the whole output when it fails.
+      console.log(r.out.slice(Math.max(0, r.out.lastIndexOf('SUMMARY') - 40)));
+      expect(r.code, r.out).toBe(0);
+      const junit = readFileSync(join(reports, 'junit.xml'), 'utf8');
+      expect(Number(/tests="(\d+)"/.exec(junit)?.[1])).toBeGreaterThan(40);
+    } finally {
+      rmSync(reports, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
