@@ -1,3 +1,4 @@
+import { GroupConfigStore } from './config/group-configs.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -145,6 +146,7 @@ export class Broker {
       clusterId: config.clusterId ?? clusterId(config.dataDir),
       credentials: etcd ? new EtcdCredentialStore(etcd) : new FileCredentialStore(config.dataDir),
       listenerSecurity,
+      groupConfigs: new GroupConfigStore(config.dataDir),
       acls,
       authorizer: new Authorizer(acls, superUsers, allowIfNoAcl),
       clientQuotaStore,

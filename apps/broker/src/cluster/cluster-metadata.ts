@@ -22,6 +22,8 @@ export interface NewTopic {
   partitions: number;
   replicationFactor: number;
   configs: Record<string, string>;
+  /** Replicas of each partition chosen by the client (already validated); else the broker assigns them. */
+  assignment?: number[][];
 }
 
 /**
@@ -38,6 +40,7 @@ export interface ClusterMetadata {
   /** `forward`: a non-controller passes the request on to the controller instead of refusing it. */
   createTopic(topic: NewTopic, validateOnly: boolean, forward?: boolean): Promise<TopicState>;
   deleteTopic(name: string): Promise<void>;
-  addPartitions(name: string, count: number, validateOnly: boolean): Promise<void>;
+  /** `assignment`: the client's replica lists for the added partitions (already validated). */
+  addPartitions(name: string, count: number, validateOnly: boolean, assignment?: number[][]): Promise<void>;
   setTopicConfigs(name: string, configs: Record<string, string>): Promise<void>;
 }

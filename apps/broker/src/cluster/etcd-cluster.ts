@@ -209,7 +209,7 @@ export class EtcdCluster implements ClusterMetadata {
     if (problem) throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
     if (this.view.topics.has(topic.name)) throw new TopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${topic.name}" already exists`);
     const live = [...this.view.brokers.values()].filter((b) => !b.shuttingDown).map((b) => ({ id: b.nodeId, rack: b.rack }));
-    const assignment = assignReplicas(live, topic.partitions, topic.replicationFactor);
+    const assignment = topic.assignment ? { ok: true as const, replicas: topic.assignment } : assignReplicas(live, topic.partitions, topic.replicationFactor);
     if (!assignment.ok) {
       const code = assignment.error.code === 'INVALID_PARTITIONS' ? ErrorCode.INVALID_PARTITIONS : ErrorCode.INVALID_REPLICATION_FACTOR;
       throw new TopicError(code, assignment.error.code === 'INVALID_REPLICATION_FACTOR' && topic.replicationFactor > live.length ? `replication factor ${topic.replicationFactor} is larger than the ${live.length} available brokers` : assignment.error.message);
@@ -274,14 +274,14 @@ export class EtcdCluster implements ClusterMetadata {
     await this.#waitForView(() => !this.#o.topics.get(name));
   }
 
-  async addPartitions(name: string, count: number, validateOnly: boolean): Promise<void> {
+  async addPartitions(name: string, count: number, validateOnly: boolean, assignment?: number[][]): Promise<void> {
     const epoch = this.#requireController();
     const t = this.view.topics.get(name);
     if (!t) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
     const current = t.value.replicas.length;
     if (count <= current) throw new TopicError(ErrorCode.INVALID_PARTITIONS, `topic "${name}" has ${current} partitions; the new count ${count} must be larger`);
     const live = [...this.view.brokers.values()].filter((b) => !b.shuttingDown).map((b) => ({ id: b.nodeId, rack: b.rack }));
-    const added = assignReplicas(live, count - current, t.value.replicas[0]!.length, current);
+    const added = assignment ? { ok: true as const, replicas: assignment } : assignReplicas(live, count - current, t.value.replicas[0]!.length, current);
     if (!added.ok) throw new TopicError(added.error.code === 'INVALID_PARTITIONS' ? ErrorCode.INVALID_PARTITIONS : ErrorCode.INVALID_REPLICATION_FACTOR, added.error.message);
     if (validateOnly) return;
     const replicas = [...t.value.replicas, ...added.replicas.map((r) => [...r])];

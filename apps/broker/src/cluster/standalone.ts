@@ -41,7 +41,8 @@ export class StandaloneCluster implements ClusterMetadata {
     this.#topics.delete(name);
   }
 
-  async addPartitions(name: string, count: number, validateOnly: boolean): Promise<void> {
+  // A manual assignment here can only name this broker (it is validated against the registered brokers).
+  async addPartitions(name: string, count: number, validateOnly: boolean, _assignment?: number[][]): Promise<void> {
     this.#topics.addPartitions(name, count, validateOnly);
   }
 

@@ -14,6 +14,8 @@ export interface BrokerConfig {
   dataDir: string;
   metricsPort: number | null;
   settings: Record<SettingName, string>;
+  /** Settings given in the config file or by --set (DescribeConfigs reports them as STATIC_BROKER_CONFIG). */
+  explicit?: ReadonlySet<string>;
   /** etcd client URLs; empty for a standalone broker. */
   etcdEndpoints: string[];
   /** Names the cluster in etcd (and in Metadata); brokers of one cluster share it. */
@@ -84,11 +86,16 @@ export function parseArgs(argv: string[]): BrokerConfig {
   }
   const settings = Object.fromEntries(Object.entries(SETTINGS).map(([k, s]) => [k, s.default])) as Record<SettingName, string>;
   const file = values.get('--config');
-  if (file) for (const [k, v] of parseProperties(readFileSync(file, 'utf8'))) settings[k as SettingName] = validateSetting(k, v);
+  const explicit = new Set<string>();
+  if (file) for (const [k, v] of parseProperties(readFileSync(file, 'utf8'))) {
+    settings[k as SettingName] = validateSetting(k, v);
+    explicit.add(k);
+  }
   for (const s of sets) {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new ConfigError('--set', `"${s}" is not key=value`);
     settings[s.slice(0, eq) as SettingName] = validateSetting(s.slice(0, eq), s.slice(eq + 1));
+    explicit.add(s.slice(0, eq));
   }
   const nodeIdText = values.get('--node-id') ?? '1';
   if (!/^\d+$/.test(nodeIdText)) throw new ConfigError('--node-id', `"${nodeIdText}" is not a non-negative integer`);
@@ -105,7 +112,7 @@ export function parseArgs(argv: string[]): BrokerConfig {
   if (etcdEndpoints.length > 0 && clusterId === null) throw new ConfigError('--cluster-id', 'is required with --etcd-endpoints');
   const ibl = settings['inter.broker.listener.name'];
   if (ibl && !listeners.some((l) => l.name === ibl)) throw new ConfigError('inter.broker.listener.name', `"${ibl}" is not one of the listeners`);
-  return { nodeId: Number(nodeIdText), listeners, advertisedListeners: advertised, dataDir, metricsPort: metrics === undefined ? null : Number(metrics), settings, etcdEndpoints, clusterId, rack: values.get('--rack') ?? null };
+  return { nodeId: Number(nodeIdText), listeners, advertisedListeners: advertised, dataDir, metricsPort: metrics === undefined ? null : Number(metrics), settings, explicit, etcdEndpoints, clusterId, rack: values.get('--rack') ?? null };
 }
 
 export function settingNumber(config: BrokerConfig, key: SettingName): number {

@@ -1,29 +1,18 @@
 import {
   ErrorCode,
-  type AlterConfigsRequest,
   type CreatePartitionsRequest,
   type DeleteRecordsRequest,
   type DescribeClusterRequest,
-  type DescribeConfigsRequest,
-  type IncrementalAlterConfigsRequest,
   type OffsetForLeaderEpochRequest,
 } from '@tributary/protocol';
-import { SETTINGS } from '../config/settings.ts';
-import { effectiveTopicConfigs, validateTopicConfig } from '../topics/topic-configs.ts';
 import { TopicError } from '../topics/topic-registry.ts';
+import { addedAssignment } from '../topics/manual-assignment.ts';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed, allowedOnCluster, authorizedOperations } from '../security/request-guards.ts';
 import { topicLimitProblem } from '../quota/instance-limits.ts';
 import { MutationGate } from '../quota/mutation-gate.ts';
-import type { BrokerContext, Handler, RequestSession } from './context.ts';
+import type { BrokerContext, Handler } from './context.ts';
 import { listenerFor } from '../config/broker-config.ts';
-
-const TOPIC = 2;
-const BROKER = 4;
-// DescribeConfigs config sources (Kafka's ConfigSource enum).
-const SOURCE_TOPIC = 1;
-const SOURCE_STATIC_BROKER = 4;
-const SOURCE_DEFAULT = 5;
 
 function errorOf(err: unknown): { errorCode: number; errorMessage: string } {
   if (err instanceof TopicError) return { errorCode: err.errorCode, errorMessage: err.message };
@@ -38,11 +27,17 @@ export const handleCreatePartitions: Handler = async (ctx: BrokerContext, reques
     if (!allowed(ctx, session, Op.ALTER, ResourceType.TOPIC, t.name)) return { name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `${session.principal} may not alter topic ${t.name}` };
     if (gate.refuse()) return { name: t.name, errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED, errorMessage: 'the controller mutation rate quota is exceeded; retry after throttle_time_ms' };
     try {
-      if (t.assignments !== null && t.assignments.length > 0) throw new TopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'manual replica assignment is not supported');
       const current = ctx.topics.get(t.name)?.partitions ?? t.count;
-      const limit = t.count > current ? topicLimitProblem(ctx, 0, t.count - current) : null;
+      if (!ctx.topics.get(t.name)) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${t.name}' does not exist.`);
+      if (t.count <= current) throw new TopicError(ErrorCode.INVALID_PARTITIONS, `The topic ${t.name} currently has ${current} partition(s); ${t.count} would not be an increase.`);
+      let assignment: number[][] | undefined;
+      if (t.assignments !== null && t.assignments.length > 0) {
+        const replicationFactor = ctx.cluster.partition(t.name, 0)?.replicas.length ?? 1;
+        assignment = addedAssignment(t.assignments, t.count - current, new Set(ctx.cluster.brokers().map((b) => b.nodeId)), replicationFactor);
+      }
+      const limit = topicLimitProblem(ctx, 0, t.count - current);
       if (limit) throw new TopicError(ErrorCode.POLICY_VIOLATION, limit);
-      await ctx.cluster.addPartitions(t.name, t.count, req.validateOnly);
+      await ctx.cluster.addPartitions(t.name, t.count, req.validateOnly, assignment);
       if (!req.validateOnly) gate.record(t.count - current);
       if (!req.validateOnly) ctx.logger.log('info', 'partitions added', { topic: t.name, partitions: t.count });
       return { name: t.name, errorCode: 0, errorMessage: null };
@@ -51,95 +46,6 @@ export const handleCreatePartitions: Handler = async (ctx: BrokerContext, reques
     }
   })());
   return { throttleTimeMs: gate.throttleMs, results };
-};
-
-export const handleDescribeConfigs: Handler = (ctx: BrokerContext, request, session) => {
-  const req = request.body as DescribeConfigsRequest;
-  const v = request.apiVersion;
-  return {
-    throttleTimeMs: 0,
-    results: req.resources.map((r) => {
-      const base = { resourceType: r.resourceType, resourceName: r.resourceName, errorMessage: null };
-      let entries: { name: string; value: string; isDefault: boolean; source: number }[];
-      const denied = configAccessDenied(ctx, session, r.resourceType, r.resourceName, Op.DESCRIBE_CONFIGS);
-      if (denied) return { ...base, ...denied, configs: [] };
-      if (r.resourceType === TOPIC) {
-        const topic = ctx.topics.get(r.resourceName);
-        if (!topic) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic "${r.resourceName}" does not exist`, configs: [] };
-        entries = effectiveTopicConfigs(ctx.config, topic.configs).map((e) => ({ ...e, source: e.isDefault ? SOURCE_DEFAULT : SOURCE_TOPIC }));
-      } else if (r.resourceType === BROKER && (r.resourceName === '' || r.resourceName === String(ctx.config.nodeId))) {
-        entries = Object.entries(ctx.config.settings).map(([name, value]) => ({ name, value, isDefault: value === SETTINGS[name as keyof typeof SETTINGS].default, source: value === SETTINGS[name as keyof typeof SETTINGS].default ? SOURCE_DEFAULT : SOURCE_STATIC_BROKER }));
-      } else {
-        return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `resource type ${r.resourceType} ${r.resourceName} is not described here`, configs: [] };
-      }
-      const wanted = r.configurationKeys;
-      return {
-        ...base,
-        errorCode: 0,
-        configs: entries
-          .filter((e) => wanted === null || wanted.includes(e.name))
-          .map((e) => {
-            // Secrets (ssl.key.password …) are never sent back, as Kafka marks password configs sensitive.
-            const sensitive = e.name.endsWith('.password');
-            return { name: e.name, value: sensitive ? null : e.value, readOnly: r.resourceType === BROKER, isSensitive: sensitive, ...(v === 0 ? { isDefault: e.isDefault } : { configSource: e.source }) };
-          }),
-      };
-    }),
-  };
-};
-
-async function alterTopic(ctx: BrokerContext, resourceName: string, next: (current: Record<string, string>) => Record<string, string>, validateOnly: boolean): Promise<void> {
-  const topic = ctx.topics.get(resourceName);
-  if (!topic) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${resourceName}" does not exist`);
-  const configs = next({ ...topic.configs });
-  for (const [name, value] of Object.entries(configs)) validateTopicConfig(name, value);
-  if (!validateOnly) {
-    await ctx.cluster.setTopicConfigs(resourceName, configs);
-    ctx.logger.log('info', 'topic configs changed', { topic: resourceName, configs });
-  }
-}
-
-type ConfigResource = { resourceType: number; resourceName: string };
-
-/** Answers Alter/IncrementalAlterConfigs: per resource, topic configs only, errors as data. */
-async function alterResources<R extends ConfigResource>(ctx: BrokerContext, session: RequestSession, resources: R[], validateOnly: boolean, next: (r: R) => (current: Record<string, string>) => Record<string, string>) {
-  const responses = [];
-  for (const r of resources) {
-    responses.push(await (async () => {
-      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-      const denied = configAccessDenied(ctx, session, r.resourceType, r.resourceName, Op.ALTER_CONFIGS);
-      if (denied) return { ...base, ...denied };
-      if (r.resourceType !== TOPIC) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'only topic configs can be altered; broker settings are static' };
-      try {
-        await alterTopic(ctx, r.resourceName, next(r), validateOnly);
-        return { ...base, errorCode: 0, errorMessage: null };
-      } catch (err) {
-        return { ...base, ...errorOf(err) };
-      }
-    })());
-  }
-  return { throttleTimeMs: 0, responses };
-}
-
-/** AlterConfigs replaces a topic's whole override set (Kafka's non-incremental semantics). */
-export const handleAlterConfigs: Handler = (ctx: BrokerContext, request, session) => {
-  const req = request.body as AlterConfigsRequest;
-  return alterResources(ctx, session, req.resources, req.validateOnly, (r) => () => Object.fromEntries(r.configs.filter((c) => c.value !== null).map((c) => [c.name, c.value!])));
-};
-
-const SET = 0;
-const DELETE = 1;
-
-export const handleIncrementalAlterConfigs: Handler = (ctx: BrokerContext, request, session) => {
-  const req = request.body as IncrementalAlterConfigsRequest;
-  return alterResources(ctx, session, req.resources, req.validateOnly, (r) => (current) => {
-    for (const c of r.configs) {
-      if (c.configOperation === SET && c.value !== null) current[c.name] = c.value;
-      else if (c.configOperation === DELETE) delete current[c.name];
-      else throw new TopicError(ErrorCode.INVALID_CONFIG, `operation ${c.configOperation} on ${c.name} is not supported (APPEND/SUBTRACT apply to list configs only)`);
-    }
-    return current;
-  });
 };
 
 export const handleDeleteRecords: Handler = (ctx: BrokerContext, request, session) => {
@@ -200,10 +106,3 @@ export const handleDescribeCluster: Handler = (ctx: BrokerContext, request, sess
     ...(asked ? { clusterAuthorizedOperations: authorizedOperations(ctx, session, 'cluster') } : {}),
   };
 };
-
-/** Topic configs need the operation on the topic; broker settings on the cluster (Kafka's rule). */
-function configAccessDenied(ctx: BrokerContext, session: RequestSession, resourceType: number, name: string, op: typeof Op.DESCRIBE_CONFIGS | typeof Op.ALTER_CONFIGS): { errorCode: number; errorMessage: string } | null {
-  if (resourceType === TOPIC) return allowed(ctx, session, op, ResourceType.TOPIC, name) ? null : { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `${session.principal} may not access the configs of topic ${name}` };
-  if (resourceType === BROKER) return allowedOnCluster(ctx, session, op) ? null : { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: `${session.principal} may not access broker configs` };
-  return null;
-}

@@ -9,6 +9,7 @@ import type { ProducerIdAllocator } from './init-producer-id.ts';
 import type { CredentialStore } from '../security/credential-store.ts';
 import type { ListenerSecurity } from '../security/listener-security.ts';
 import type { FailedLoginLimiter } from '../security/sasl-authenticator.ts';
+import type { GroupConfigStore } from '../config/group-configs.ts';
 import type { AclStore } from '../security/acl-store.ts';
 import type { Authorizer } from '../security/authorizer.ts';
 import type { ClientQuotas } from '../quota/client-quotas.ts';
@@ -35,6 +36,8 @@ export interface BrokerContext {
   /** Key for the made-up salts unknown users get, so SCRAM replies do not reveal which users exist. */
   fakeSaltKey: Buffer;
   acls: AclStore;
+  /** KIP-848 group configs (the GROUP config resource), stored and described. */
+  groupConfigs: GroupConfigStore;
   authorizer: Authorizer;
   clientQuotaStore: QuotaStore;
   /** Measures produce/fetch bytes and handler time per quota entity and says how long to throttle. */

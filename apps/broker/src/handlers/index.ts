@@ -2,7 +2,8 @@ import { ApiKey } from '@tributary/protocol';
 import { handleApiVersions } from './api-versions.ts';
 import type { HandlerEntry } from './context.ts';
 import { coordinatorOnly } from './coordinator-guard.ts';
-import { handleAlterConfigs, handleCreatePartitions, handleDeleteRecords, handleDescribeCluster, handleDescribeConfigs, handleIncrementalAlterConfigs, handleOffsetForLeaderEpoch } from './configs-admin.ts';
+import { handleCreatePartitions, handleDeleteRecords, handleDescribeCluster, handleOffsetForLeaderEpoch } from './configs-admin.ts';
+import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './configs.ts';
 import { handleDescribeLogDirs } from './describe-log-dirs.ts';
 import { handleFetch } from './fetch.ts';
 import { handleCreateAcls, handleDeleteAcls, handleDescribeAcls } from './acls.ts';
@@ -14,6 +15,7 @@ import { handleInitProducerId } from './init-producer-id.ts';
 import { handleDeleteGroups, handleDescribeGroups, handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetDelete, handleOffsetFetch, handleSyncGroup } from './groups.ts';
 import { handleListOffsets } from './list-offsets.ts';
 import { handleMetadata } from './metadata.ts';
+import { handleDescribeTopicPartitions } from './describe-topic-partitions.ts';
 import { handleProduce } from './produce.ts';
 import { handleCreateTopics, handleDeleteTopics } from './topics-admin.ts';
 
@@ -62,6 +64,7 @@ export const HANDLERS: ReadonlyMap<number, HandlerEntry> = (() => {
     [ApiKey.DescribeAcls, { minVersion: 0, maxVersion: 3, handle: handleDescribeAcls }],
     [ApiKey.DeleteAcls, { minVersion: 0, maxVersion: 3, handle: handleDeleteAcls }],
     [ApiKey.DeleteGroups, { minVersion: 0, maxVersion: 2, handle: coordinatorOnly(ApiKey.DeleteGroups, handleDeleteGroups) }],
+    [ApiKey.DescribeTopicPartitions, { minVersion: 0, maxVersion: 0, handle: handleDescribeTopicPartitions }],
     [ApiKey.OffsetDelete, { minVersion: 0, maxVersion: 0, handle: coordinatorOnly(ApiKey.OffsetDelete, handleOffsetDelete) }],
   ]);
   table.set(ApiKey.ApiVersions, { minVersion: 0, maxVersion: 4, handle: handleApiVersions(table) });

@@ -1,6 +1,7 @@
 import { ErrorCode, type CreateTopicsRequest, type DeleteTopicsRequest } from '@tributary/protocol';
 import { settingNumber } from '../config/broker-config.ts';
-import { validateTopicConfig } from '../topics/topic-configs.ts';
+import { validateTopicConfig, validateTopicConfigSet } from '../topics/topic-configs.ts';
+import { topicAssignment } from '../topics/manual-assignment.ts';
 import { topicLimitProblem } from '../quota/instance-limits.ts';
 import { MutationGate } from '../quota/mutation-gate.ts';
 import { TopicError } from '../topics/topic-registry.ts';
@@ -25,10 +26,14 @@ export const handleCreateTopics: Handler = async (ctx: BrokerContext, request, s
     if (!allowedOnCluster(ctx, session, Op.CREATE) && !allowed(ctx, session, Op.CREATE, ResourceType.TOPIC, t.name)) return result(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `${session.principal} may not create topic ${t.name}`);
     if (gate.refuse()) return result(ErrorCode.THROTTLING_QUOTA_EXCEEDED, 'the controller mutation rate quota is exceeded; retry after throttle_time_ms');
     try {
-      const partitions = t.numPartitions === -1 ? settingNumber(ctx.config, 'num.partitions') : t.numPartitions;
-      const rf = t.replicationFactor === -1 ? settingNumber(ctx.config, 'default.replication.factor') : t.replicationFactor;
+      let assignment: number[][] | undefined;
+      if (t.assignments.length > 0) {
+        if (t.numPartitions !== -1 || t.replicationFactor !== -1) throw new TopicError(ErrorCode.INVALID_REQUEST, 'A manual partition assignment was specified, but numPartitions or replicationFactor was not set to -1.');
+        assignment = topicAssignment(t.assignments, new Set(ctx.cluster.brokers().map((b) => b.nodeId)));
+      }
+      const partitions = assignment ? assignment.length : t.numPartitions === -1 ? settingNumber(ctx.config, 'num.partitions') : t.numPartitions;
+      const rf = assignment ? assignment[0]!.length : t.replicationFactor === -1 ? settingNumber(ctx.config, 'default.replication.factor') : t.replicationFactor;
       replicationFactor = rf;
-      if (t.assignments.length > 0) throw new TopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'manual replica assignment is not supported');
       const limit = topicLimitProblem(ctx, 1, partitions);
       if (limit) throw new TopicError(ErrorCode.POLICY_VIOLATION, limit);
       const configs: Record<string, string> = {};
@@ -37,7 +42,8 @@ export const handleCreateTopics: Handler = async (ctx: BrokerContext, request, s
         if (c.value === null) continue;
         configs[c.name] = c.value;
       }
-      const topic = await ctx.cluster.createTopic({ name: t.name, partitions, replicationFactor: rf, configs }, req.validateOnly);
+      validateTopicConfigSet(configs);
+      const topic = await ctx.cluster.createTopic({ name: t.name, partitions, replicationFactor: rf, configs, ...(assignment ? { assignment } : {}) }, req.validateOnly);
       if (!req.validateOnly) {
         ctx.logger.log('info', 'topic created', { topic: t.name, partitions });
         gate.record(partitions);

@@ -1,0 +1,228 @@
+import { ErrorCode, type AlterConfigsRequest, type DescribeConfigsRequest, type IncrementalAlterConfigsRequest } from '@tributary/protocol';
+import { SETTINGS, type SettingSpec } from '../config/settings.ts';
+import { appendToList, subtractFromList } from '../config/config-validation.ts';
+import { GROUP_CONFIG_DEFS, GroupConfigError, validateGroupConfigs } from '../config/group-configs.ts';
+import type { KafkaConfigDef } from '../generated/kafka-configs.ts';
+import { effectiveTopicConfigs, TOPIC_CONFIG_DEFS, validateTopicConfigSet } from '../topics/topic-configs.ts';
+import { TopicError } from '../topics/topic-registry.ts';
+import { AclOperation as Op, ResourceType } from '../security/acl.ts';
+import { allowed, allowedOnCluster } from '../security/request-guards.ts';
+import type { BrokerContext, Handler, RequestSession } from './context.ts';
+
+/**
+ * DescribeConfigs, AlterConfigs and IncrementalAlterConfigs for the three config resources this
+ * broker has: TOPIC (every Kafka topic config), BROKER (this broker's settings, read-only: they
+ * are static) and GROUP (KIP-848 group configs). Answers carry what Kafka's do: source, synonyms,
+ * type and documentation.
+ */
+
+// ConfigResource types on the wire.
+const TOPIC = 2;
+const BROKER = 4;
+const GROUP = 32;
+
+// DescribeConfigs config sources (Kafka's ConfigSource).
+const SOURCE = { topic: 1, broker: 4, default: 5, group: 8 } as const;
+// DescribeConfigs config types (Kafka's ConfigType).
+const TYPE: Record<KafkaConfigDef['type'], number> = { BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 };
+
+interface Described {
+  name: string;
+  value: string | null;
+  source: number;
+  readOnly: boolean;
+  sensitive: boolean;
+  type: KafkaConfigDef['type'];
+  documentation: string | null;
+  synonyms: { name: string; value: string | null; source: number }[];
+}
+
+class ConfigProblem extends Error {
+  readonly errorCode: number;
+  constructor(errorCode: number, message: string) {
+    super(message);
+    this.errorCode = errorCode;
+  }
+}
+
+function settingType(name: string, spec: SettingSpec): KafkaConfigDef['type'] {
+  if (name.endsWith('.password')) return 'PASSWORD';
+  return ({ int: 'INT', long: 'LONG', boolean: 'BOOLEAN', string: 'STRING' } as const)[spec.type];
+}
+
+function describeTopic(ctx: BrokerContext, name: string): Described[] {
+  const topic = ctx.topics.get(name);
+  if (!topic) throw new ConfigProblem(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
+  return effectiveTopicConfigs(ctx.config, topic.configs).map((e) => ({
+    name: e.name,
+    value: e.value,
+    source: SOURCE[e.source],
+    readOnly: false,
+    sensitive: false,
+    type: e.def.type,
+    documentation: e.def.documentation,
+    synonyms: e.synonyms.map((s) => ({ name: s.name, value: s.value, source: SOURCE[s.source] })),
+  }));
+}
+
+function describeBroker(ctx: BrokerContext): Described[] {
+  return Object.entries(ctx.config.settings).map(([name, value]) => {
+    const spec: SettingSpec = SETTINGS[name as keyof typeof SETTINGS];
+    const explicit = ctx.config.explicit?.has(name) ?? false;
+    const synonyms = [...(explicit ? [{ name, value, source: SOURCE.broker }] : []), { name, value: spec.default, source: SOURCE.default }];
+    return { name, value, source: explicit ? SOURCE.broker : SOURCE.default, readOnly: true, sensitive: settingType(name, spec) === 'PASSWORD', type: settingType(name, spec), documentation: spec.doc, synonyms };
+  });
+}
+
+function describeGroup(ctx: BrokerContext, group: string): Described[] {
+  const overrides = ctx.groupConfigs.get(group);
+  return Object.entries(GROUP_CONFIG_DEFS).map(([name, def]) => {
+    const defaults = def.synonyms.map((s) => ({ name: s, value: def.default, source: SOURCE.default }));
+    const synonyms = name in overrides ? [{ name, value: overrides[name]!, source: SOURCE.group }, ...defaults] : defaults;
+    return { name, value: overrides[name] ?? def.default, source: name in overrides ? SOURCE.group : SOURCE.default, readOnly: false, sensitive: false, type: def.type, documentation: def.documentation, synonyms };
+  });
+}
+
+/** Kafka's rule: topic configs need the operation on the topic, group configs on the group, broker settings on the cluster. */
+function accessDenied(ctx: BrokerContext, session: RequestSession, resourceType: number, name: string, op: typeof Op.DESCRIBE_CONFIGS | typeof Op.ALTER_CONFIGS): ConfigProblem | null {
+  if (resourceType === TOPIC) return allowed(ctx, session, op, ResourceType.TOPIC, name) ? null : new ConfigProblem(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `${session.principal} may not access the configs of topic ${name}`);
+  if (resourceType === GROUP) return allowed(ctx, session, op, ResourceType.GROUP, name) ? null : new ConfigProblem(ErrorCode.GROUP_AUTHORIZATION_FAILED, `${session.principal} may not access the configs of group ${name}`);
+  if (resourceType === BROKER) return allowedOnCluster(ctx, session, op) ? null : new ConfigProblem(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, `${session.principal} may not access broker configs`);
+  return null;
+}
+
+function describeResource(ctx: BrokerContext, session: RequestSession, resourceType: number, name: string): Described[] {
+  const denied = accessDenied(ctx, session, resourceType, name, Op.DESCRIBE_CONFIGS);
+  if (denied) throw denied;
+  if (resourceType === TOPIC) return describeTopic(ctx, name);
+  if (resourceType === GROUP) {
+    if (name === '') throw new ConfigProblem(ErrorCode.INVALID_REQUEST, 'Group name must not be empty');
+    return describeGroup(ctx, name);
+  }
+  if (resourceType === BROKER) {
+    if (name !== '' && name !== String(ctx.config.nodeId)) throw new ConfigProblem(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${ctx.config.nodeId} or empty string, but received ${name}`);
+    return describeBroker(ctx);
+  }
+  throw new ConfigProblem(ErrorCode.INVALID_REQUEST, `resource type ${resourceType} (${name}) has no configs on this broker`);
+}
+
+export const handleDescribeConfigs: Handler = (ctx: BrokerContext, request, session) => {
+  const req = request.body as DescribeConfigsRequest;
+  const v = request.apiVersion;
+  return {
+    throttleTimeMs: 0,
+    results: req.resources.map((r) => {
+      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      try {
+        const wanted = r.configurationKeys;
+        const configs = describeResource(ctx, session, r.resourceType, r.resourceName)
+          .filter((e) => wanted === null || wanted.includes(e.name))
+          .map((e) => ({
+            name: e.name,
+            // Secrets (ssl.key.password …) are never sent back: Kafka marks password configs sensitive.
+            value: e.sensitive ? null : e.value,
+            readOnly: e.readOnly,
+            isSensitive: e.sensitive,
+            ...(v === 0 ? { isDefault: e.source === SOURCE.default } : { configSource: e.source }),
+            ...(v >= 1 ? { synonyms: req.includeSynonyms ? e.synonyms.map((s) => ({ ...s, value: e.sensitive ? null : s.value })) : [] } : {}),
+            ...(v >= 3 ? { configType: TYPE[e.type], documentation: req.includeDocumentation ? e.documentation : null } : {}),
+          }));
+        return { ...base, errorCode: 0, errorMessage: null, configs };
+      } catch (err) {
+        if (err instanceof ConfigProblem) return { ...base, errorCode: err.errorCode, errorMessage: err.message, configs: [] };
+        throw err;
+      }
+    }),
+  };
+};
+
+type Change = { name: string; op: number; value: string | null };
+const SET = 0;
+const DELETE = 1;
+const APPEND = 2;
+const SUBTRACT = 3;
+
+/** Applies IncrementalAlterConfigs operations to a resource's overrides as Kafka does. */
+function applyChanges(defs: Record<string, KafkaConfigDef>, current: Record<string, string>, changes: Change[], kind: 'topic' | 'group', effectiveDefault: (name: string) => string | null): Record<string, string> {
+  const next = { ...current };
+  for (const c of changes) {
+    const def = defs[c.name];
+    if (!def) throw new ConfigProblem(ErrorCode.INVALID_CONFIG, `Unknown ${kind} config name: ${c.name}`);
+    if (c.op === SET) {
+      if (c.value === null) throw new ConfigProblem(ErrorCode.INVALID_CONFIG, `Null value not supported for : ${c.name}`);
+      next[c.name] = c.value;
+    } else if (c.op === DELETE) delete next[c.name];
+    else if (c.op === APPEND || c.op === SUBTRACT) {
+      const opName = c.op === APPEND ? 'APPEND' : 'SUBTRACT';
+      if (def.type !== 'LIST') throw new ConfigProblem(ErrorCode.INVALID_CONFIG, `Can't ${opName} to key ${c.name} because its type is not LIST.`);
+      const base = next[c.name] ?? effectiveDefault(c.name) ?? '';
+      next[c.name] = c.op === APPEND ? appendToList(base, c.value ?? '') : subtractFromList(base, c.value ?? '');
+    } else throw new ConfigProblem(ErrorCode.INVALID_REQUEST, `Unknown config operation ${c.op} for ${c.name}`);
+  }
+  return next;
+}
+
+async function alterResource(ctx: BrokerContext, resourceType: number, name: string, next: (current: Record<string, string>, kind: 'topic' | 'group', defaults: (n: string) => string | null) => Record<string, string>, validateOnly: boolean): Promise<void> {
+  if (resourceType === TOPIC) {
+    const topic = ctx.topics.get(name);
+    if (!topic) throw new ConfigProblem(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
+    const effective = new Map(effectiveTopicConfigs(ctx.config, {}).map((e) => [e.name, e.value]));
+    const configs = next({ ...topic.configs }, 'topic', (n) => effective.get(n) ?? TOPIC_CONFIG_DEFS[n]?.default ?? null);
+    try {
+      validateTopicConfigSet(configs);
+    } catch (err) {
+      if (err instanceof TopicError) throw new ConfigProblem(err.errorCode, err.message);
+      throw err;
+    }
+    if (validateOnly) return;
+    await ctx.cluster.setTopicConfigs(name, configs);
+    ctx.logger.log('info', 'topic configs changed', { topic: name, configs });
+    return;
+  }
+  if (resourceType === GROUP) {
+    if (name === '') throw new ConfigProblem(ErrorCode.INVALID_REQUEST, 'Group name must not be empty');
+    const configs = next(ctx.groupConfigs.get(name), 'group', (n) => GROUP_CONFIG_DEFS[n]?.default ?? null);
+    try {
+      validateGroupConfigs(configs);
+    } catch (err) {
+      if (err instanceof GroupConfigError) throw new ConfigProblem(ErrorCode.INVALID_CONFIG, err.message);
+      throw err;
+    }
+    if (validateOnly) return;
+    ctx.groupConfigs.set(name, configs);
+    ctx.logger.log('info', 'group configs changed', { group: name, configs });
+    return;
+  }
+  if (resourceType === BROKER) throw new ConfigProblem(ErrorCode.INVALID_REQUEST, 'broker settings are static on this broker: set them in its configuration and restart it');
+  throw new ConfigProblem(ErrorCode.INVALID_REQUEST, `resource type ${resourceType} (${name}) has no configs on this broker`);
+}
+
+type AlterResource = { resourceType: number; resourceName: string };
+
+async function alterAll<R extends AlterResource>(ctx: BrokerContext, session: RequestSession, resources: R[], validateOnly: boolean, changes: (r: R) => Change[], replace: boolean) {
+  const responses = [];
+  for (const r of resources) {
+    const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+    try {
+      const denied = accessDenied(ctx, session, r.resourceType, r.resourceName, Op.ALTER_CONFIGS);
+      if (denied) throw denied;
+      await alterResource(ctx, r.resourceType, r.resourceName, (current, kind, defaults) => applyChanges(kind === 'topic' ? TOPIC_CONFIG_DEFS : GROUP_CONFIG_DEFS, replace ? {} : current, changes(r), kind, defaults), validateOnly);
+      responses.push({ ...base, errorCode: 0, errorMessage: null });
+    } catch (err) {
+      if (err instanceof ConfigProblem) responses.push({ ...base, errorCode: err.errorCode, errorMessage: err.message });
+      else throw err;
+    }
+  }
+  return { throttleTimeMs: 0, responses };
+}
+
+/** AlterConfigs replaces a resource's whole override set (Kafka's non-incremental semantics). */
+export const handleAlterConfigs: Handler = (ctx: BrokerContext, request, session) => {
+  const req = request.body as AlterConfigsRequest;
+  return alterAll(ctx, session, req.resources, req.validateOnly, (r) => r.configs.filter((c) => c.value !== null).map((c) => ({ name: c.name, op: SET, value: c.value })), true);
+};
+
+export const handleIncrementalAlterConfigs: Handler = (ctx: BrokerContext, request, session) => {
+  const req = request.body as IncrementalAlterConfigsRequest;
+  return alterAll(ctx, session, req.resources, req.validateOnly, (r) => r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value })), false);
+};

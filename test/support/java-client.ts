@@ -1,0 +1,44 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+/**
+ * Runs the Java-client programs of test/java/src (Apache Kafka's own kafka-clients, from Maven
+ * Central) as separate JVMs. Each prints one `RESULT {json}` line; everything else it prints (the
+ * client's logging) is kept for failure messages only.
+ */
+const ROOT = resolve(import.meta.dirname, '../..');
+const CLASSPATH = `${ROOT}/.cache/java-tests/classes:${ROOT}/.cache/kafka/libs/*`;
+// Short-lived client JVMs: C1 only and the serial collector start fastest on 2 shared cores.
+const JVM_FLAGS = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xss512k', '-Xmx256m'];
+
+/** Resolves Kafka's jars and compiles the programs when needed (scripts/setup.d/10-kafka.sh, 20-java-tests.sh). */
+export function ensureJavaPrograms(): void {
+  try {
+    execFileSync('java', ['-version'], { stdio: 'ignore' });
+  } catch (err) {
+    throw new Error('java is not installed: the Java client tests need a JDK 17 (the polyglot machine kind has one)', { cause: err });
+  }
+  try {
+    execFileSync('bash', ['scripts/setup.d/20-java-tests.sh'], { cwd: ROOT, stdio: 'pipe', timeout: 600_000 });
+  } catch (err) {
+    const e = err as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`could not build the Java test programs (scripts/setup.d/20-java-tests.sh):\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`, { cause: err });
+  }
+}
+
+export interface JavaRun<T> {
+  result: T;
+  output: string;
+}
+
+/** Runs `tributary.compat.<program>` with `args`; resolves to its parsed RESULT line. */
+export function runJava<T = Record<string, unknown>>(program: string, args: string[], options: { timeoutMs?: number; jvmArgs?: string[] } = {}): Promise<JavaRun<T>> {
+  return new Promise((done, fail) => {
+    execFile('java', [...JVM_FLAGS, ...(options.jvmArgs ?? []), '-cp', CLASSPATH, `tributary.compat.${program}`, ...args], { cwd: ROOT, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const output = `${stdout}\n${stderr}`;
+      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      if (!line) return fail(new Error(`${program} ${args.join(' ')} printed no result (${err ? err.message : 'exit 0'}):\n${output.slice(-4000)}`));
+      done({ result: JSON.parse(line.slice(7)) as T, output });
+    });
+  });
+}
