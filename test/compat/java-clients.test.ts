@@ -96,14 +96,12 @@ describe('Java consumer', () => {
     expect(r.finalGroup.state).toBe('Stable');
   }, 160_000);
 
-  // Known differences from Kafka 4.4 in the group coordinator (issue 13, defects 1 and 6; owned by the
-  // coordinator work). These assert Kafka's behaviour and are expected to fail until that lands:
-  // vitest reports `it.fails` as failed once they pass, so the marker must then be removed.
-  it.fails('Kafka accepts the commit a member makes while it gives partitions up (defect 1: REBALANCE_IN_PROGRESS here)', async () => {
+  // Kafka's coordinator behaviour that older Tributary coordinators lacked (issue 13, defects 1 and 6).
+  it('the commit a member makes while it gives partitions up is accepted, as Kafka accepts it while the group prepares the rebalance', async () => {
     const { result: r } = await run('range', false);
     expect([...r.events.a, ...r.events.b].filter((e) => e.commitError || e.commitAsyncError)).toEqual([]);
   }, 160_000);
-  it.fails('Kafka replaces a restarted static member without rebalancing the others (defect 6: a rebalance here)', async () => {
+  it('a restarted static member is replaced without rebalancing the other member, as in Kafka', async () => {
     const { result: r } = await run('range', true);
     expect(r.bEventsAfterRestart).toEqual([]);
   }, 160_000);
