@@ -38,6 +38,11 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   extraReadiness?: Record<string, ReadinessCheck>;
   docs?: boolean;
+  /**
+   * Deliver the outbox's reconcile jobs to `queue` from this process (default true): writes commit
+   * their job to PostgreSQL with the change, and the drainer moves it to Redis (jobs/outbox-drainer.ts).
+   */
+  outboxDrainer?: boolean;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -122,12 +127,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(idempotencyPlugin, { store: options.store });
 
-  await app.register(instanceRoutes, { store: options.store, queue: options.queue });
-  await app.register(topicRoutes, { store: options.store, queue: options.queue });
-  await app.register(instanceObjectRoutes, { store: options.store, queue: options.queue });
+  await app.register(instanceRoutes, { store: options.store });
+  await app.register(topicRoutes, { store: options.store });
+  await app.register(instanceObjectRoutes, { store: options.store });
   await app.register(billingRoutes, { store: options.store });
   await app.register(accountRoutes, { store: options.store });
   await app.register(operationRoutes, { store: options.store });
   await app.register(consumerGroupRoutes, { store: options.store });
+
+  if (options.outboxDrainer !== false && options.store.startOutboxDrainer) {
+    const drainer = options.store.startOutboxDrainer(options.queue, { log: app.log });
+    app.addHook('onClose', () => drainer.stop());
+  }
   return app;
 }

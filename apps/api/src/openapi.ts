@@ -11,7 +11,7 @@ const unused = (): never => { throw new Error('not used while generating the Ope
 export async function openapiDocument(): Promise<string> {
   const store = new Proxy({}, { get: () => unused }) as Store;
   const queue = new Proxy({}, { get: () => unused }) as ReconcileQueue;
-  const app = await buildApp({ store, queue, docs: false });
+  const app = await buildApp({ store, queue, docs: false, outboxDrainer: false });
   await app.ready();
   const doc = app.swagger();
   await app.close();

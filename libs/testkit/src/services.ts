@@ -29,7 +29,12 @@ async function waitFor(check: () => boolean, what: string, ms = 15_000) {
   }
 }
 
-export interface TestServices { databaseUrl: string; redisUrl: string; stop(): Promise<void> }
+export interface TestServices {
+  databaseUrl: string; redisUrl: string; stop(): Promise<void>;
+  /** Stops Redis (its data goes: it keeps none on disk) until `startRedis`, which starts it again on the same port. */
+  stopRedis(): Promise<void>;
+  startRedis(): Promise<void>;
+}
 
 export async function startTestServices(): Promise<TestServices> {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-api-'));
@@ -47,14 +52,15 @@ export async function startTestServices(): Promise<TestServices> {
   execFileSync(`${PG_BIN}/initdb`, ['-D', pgData, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8'], { stdio: 'ignore', ...asUser });
   const pgProc = spawn(`${PG_BIN}/postgres`, ['-D', pgData, '-p', String(pgPort), '-h', '127.0.0.1', '-k', pgSock, '-F', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'], { stdio: 'ignore', ...asUser });
   const redisPort = await freePort();
-  const redisProc = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const spawnRedis = () => spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  let redisProc = spawnRedis();
   const ready = (bin: string, args: string[]) => () => {
     try { execFileSync(bin, args, { stdio: 'ignore' }); return true; } catch { return false; }
   };
   await waitFor(ready(`${PG_BIN}/pg_isready`, ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'postgres']), 'postgres');
   await waitFor(ready('redis-cli', ['-p', String(redisPort), 'ping']), 'redis');
   const stopProc = (p: ChildProcess) => new Promise<void>((resolve) => {
-    if (p.exitCode !== null) return resolve();
+    if (p.exitCode !== null || p.signalCode !== null) return resolve();
     p.once('exit', () => resolve());
     p.kill('SIGINT');
     setTimeout(() => p.kill('SIGKILL'), 5000).unref();
@@ -62,6 +68,14 @@ export async function startTestServices(): Promise<TestServices> {
   return {
     databaseUrl: `postgresql://postgres@127.0.0.1:${pgPort}/postgres`,
     redisUrl: `redis://127.0.0.1:${redisPort}`,
+    async stopRedis() {
+      await stopProc(redisProc);
+    },
+    async startRedis() {
+      if (redisProc.exitCode === null && redisProc.signalCode === null) return;
+      redisProc = spawnRedis();
+      await waitFor(ready('redis-cli', ['-p', String(redisPort), 'ping']), 'redis');
+    },
     async stop() {
       await Promise.all([stopProc(pgProc), stopProc(redisProc)]);
       rmSync(dir, { recursive: true, force: true });

@@ -11,7 +11,6 @@ import { notFound } from '../errors.ts';
 import { etagOf, expectedVersion, withEtag } from '../http.ts';
 import { scramCredential } from '../scram.ts';
 import type { InstanceRow, ObjectKind, ObjectRow, Store } from '../store/types.ts';
-import type { ReconcileQueue } from '../jobs/queue.ts';
 import { ONE_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
 
 const meta = (o: ObjectRow) => ({
@@ -35,7 +34,7 @@ const presentGroupQuota = (o: ObjectRow) => ({ ...meta(o), group: o.name, maxMem
 const Params = z.strictObject({ id: z.string().min(1).max(64) });
 const KeyParams = Params.extend({ key: z.string().min(1).max(300) });
 
-export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; queue: ReconcileQueue }> = async (app, { store, queue }) => {
+export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, { store }) => {
   async function instanceOf(request: FastifyRequest, id: string): Promise<InstanceRow> {
     const instance = await store.getInstance(principalOf(request).accountId, id);
     if (!instance || instance.phase === 'Deleting') throw notFound('instance');
@@ -47,7 +46,6 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; queue: 
     if (!o) throw notFound(what);
     return o;
   }
-  const enqueue = (instanceId: string, kind: ObjectKind, reason: 'created' | 'updated' | 'deleted') => queue.reconcileObjects({ instanceId, kind, reason });
 
   /** GET list, GET one, DELETE one for a kind; create/update differ per kind and are added below. */
   function common(kind: ObjectKind, what: string, tag: string, schema: z.ZodType, list: z.ZodType, present: (o: ObjectRow) => { etag: string }) {
@@ -63,7 +61,6 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; queue: 
     app.delete(`${base}/:key`, { schema: { summary: `Delete a ${what}`, tags: [tag], params: KeyParams, response: { 202: Accepted, ...WRITE_ERRORS } } }, async (request, reply) => {
       const o = await objectOf(request, request.params, kind, what);
       const { object, operation } = await store.deleteObject(principalOf(request), o, expectedVersion(request, o.id));
-      await enqueue(o.instanceId, kind, 'deleted');
       reply.code(202);
       return { resource: present(object), operation } as never;
     });
@@ -71,7 +68,6 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; queue: 
   }
   async function created(request: FastifyRequest, reply: FastifyReply, instance: InstanceRow, kind: ObjectKind, name: string, data: Record<string, unknown>, present: (o: ObjectRow) => unknown) {
     const { object, operation } = await store.createObject(principalOf(request), instance, kind, name, data);
-    await enqueue(instance.id, kind, 'created');
     reply.code(202).header('etag', etagOf(object.id, object.version)).header('location', `/v1/instances/${instance.id}/${kind}/${encodeURIComponent(object.id)}`);
     return { resource: present(object) as never, operation };
   }
@@ -80,7 +76,6 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; queue: 
   async function updated(request: FastifyRequest, reply: FastifyReply, o: ObjectRow, data: Record<string, unknown>, present: (o: ObjectRow) => { etag: string }) {
     const version = expectedVersion(request, o.id);
     const { object, operation } = await store.updateObject(principalOf(request), o, data, version);
-    await enqueue(o.instanceId, o.kind, 'updated');
     reply.code(202).header('etag', etagOf(object.id, object.version));
     return { resource: present(object) as never, operation };
   }
@@ -100,7 +95,6 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; queue: 
     const version = expectedVersion(request, o.id);
     const cred = scramCredential(request.body.password, o.data['mechanism'] as 'SCRAM-SHA-256' | 'SCRAM-SHA-512', Number(o.data['iterations']));
     const { object, operation } = await store.updateObject(principalOf(request), o, { ...cred }, version);
-    await enqueue(o.instanceId, 'users', 'updated');
     reply.code(202).header('etag', etagOf(object.id, object.version));
     return { resource: presentUser(object), operation };
   });

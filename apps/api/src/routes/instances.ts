@@ -8,14 +8,13 @@ import { ApiError, notFound } from '../errors.ts';
 import { expectedVersion } from '../http.ts';
 import { presentInstance } from '../present.ts';
 import type { InstanceRow, Store } from '../store/types.ts';
-import type { ReconcileQueue } from '../jobs/queue.ts';
 import { ONE_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
 
 const InstanceAccepted = acceptedOf(InstanceSchema, 'InstanceAccepted');
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) });
 const tags = ['instances'];
 
-export const instanceRoutes: FastifyPluginAsyncZod<{ store: Store; queue: ReconcileQueue }> = async (app, { store, queue }) => {
+export const instanceRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, { store }) => {
   app.get('/v1/instances', {
     schema: { summary: 'List instances', tags, querystring: ListQuerySchema, response: { 200: InstanceListSchema, ...READ_ERRORS } },
   }, async (request) => {
@@ -27,7 +26,6 @@ export const instanceRoutes: FastifyPluginAsyncZod<{ store: Store; queue: Reconc
     schema: { summary: 'Create an instance (asynchronous: 202 with an operation)', tags, body: InstanceCreateSchema, response: { 202: InstanceAccepted, ...WRITE_ERRORS } },
   }, async (request, reply) => {
     const { instance, operation } = await store.createInstance(principalOf(request), request.body);
-    await queue.reconcileInstance({ instanceId: instance.id, generation: instance.generation, reason: 'created', operationId: operation.id });
     const resource = presentInstance(instance);
     reply.code(202).header('location', `/v1/instances/${instance.id}`).header('etag', resource.etag);
     return { resource, operation };
@@ -76,7 +74,6 @@ export const instanceRoutes: FastifyPluginAsyncZod<{ store: Store; queue: Reconc
     }
     // Limits below what is in use are refused by the store, under the instance's row lock.
     const { instance, operation } = await store.updateInstance(p, current.id, request.body, version);
-    await queue.reconcileInstance({ instanceId: instance.id, generation: instance.generation, reason: 'updated', operationId: operation.id });
     const resource = presentInstance(instance);
     reply.code(202).header('etag', resource.etag);
     return { resource, operation };
@@ -94,7 +91,6 @@ export const instanceRoutes: FastifyPluginAsyncZod<{ store: Store; queue: Reconc
     if (!current) throw notFound('instance');
     const version = expectedVersion(request, current.id);
     const { instance, operation } = await store.deleteInstance(p, current.id, { force: request.query.force === 'true', ...(version !== undefined ? { expectedVersion: version } : {}) });
-    await queue.reconcileInstance({ instanceId: instance.id, generation: instance.generation, reason: 'deleted', operationId: operation.id });
     reply.code(202);
     return { resource: presentInstance(instance), operation };
   });

@@ -10,7 +10,6 @@ import { ApiError, notFound } from '../errors.ts';
 import { expectedVersion, withEtag } from '../http.ts';
 import { presentTopic } from '../present.ts';
 import type { InstanceRow, Store } from '../store/types.ts';
-import type { ReconcileQueue } from '../jobs/queue.ts';
 import { LIVE_ERRORS, ONE_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
 import { withInstanceAdmin } from '../live/instance-admin.ts';
 import { readPartitions } from '../live/topic-partitions.ts';
@@ -20,7 +19,7 @@ const InstanceParams = z.strictObject({ id: z.string().min(1).max(64) });
 const TopicParams = z.strictObject({ id: z.string().min(1).max(64), name: TopicNameSchema });
 const tags = ['topics'];
 
-export const topicRoutes: FastifyPluginAsyncZod<{ store: Store; queue: ReconcileQueue }> = async (app, { store, queue }) => {
+export const topicRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, { store }) => {
   async function instanceOf(request: FastifyRequest, id: string): Promise<InstanceRow> {
     const instance = await store.getInstance(principalOf(request).accountId, id);
     if (!instance || instance.phase === 'Deleting') throw notFound('instance');
@@ -47,7 +46,6 @@ export const topicRoutes: FastifyPluginAsyncZod<{ store: Store; queue: Reconcile
     }
     // Limits are checked once, by the store, under the instance's row lock.
     const { topic, operation } = await store.createTopic(principalOf(request), instance, body);
-    await queue.reconcileTopic({ instanceId: instance.id, topicId: topic.id, topicName: topic.name, generation: topic.generation, reason: 'created', operationId: operation.id });
     const resource = presentTopic(topic);
     reply.code(202).header('location', `/v1/instances/${instance.id}/topics/${topic.name}`).header('etag', resource.etag);
     return { resource, operation };
@@ -77,7 +75,6 @@ export const topicRoutes: FastifyPluginAsyncZod<{ store: Store; queue: Reconcile
     }
     const labels = replace ? body.labels ?? {} : body.labels;
     const { topic: updated, operation } = await store.updateTopic(principalOf(request), topic, { ...(configs ? { configs } : {}), ...(labels ? { labels } : {}) }, version);
-    await queue.reconcileTopic({ instanceId: instance.id, topicId: updated.id, topicName: updated.name, generation: updated.generation, reason: 'updated', operationId: operation.id });
     const resource = presentTopic(updated);
     reply.code(202).header('etag', resource.etag);
     return { resource, operation };
@@ -107,7 +104,6 @@ export const topicRoutes: FastifyPluginAsyncZod<{ store: Store; queue: Reconcile
     const version = expectedVersion(request, topic.id);
     // Only increases, within partitionLimit: checked by the store under the instance's row lock.
     const { topic: updated, operation } = await store.updateTopic(principalOf(request), topic, { partitions: request.body.partitions }, version);
-    await queue.reconcileTopic({ instanceId: instance.id, topicId: updated.id, topicName: updated.name, generation: updated.generation, reason: 'partitions-increased', operationId: operation.id });
     const resource = presentTopic(updated);
     reply.code(202).header('etag', resource.etag);
     return { resource, operation };
@@ -121,7 +117,6 @@ export const topicRoutes: FastifyPluginAsyncZod<{ store: Store; queue: Reconcile
     if (!topic) throw notFound('topic');
     const version = expectedVersion(request, topic.id);
     const { topic: deleted, operation } = await store.deleteTopic(principalOf(request), topic, version);
-    await queue.reconcileTopic({ instanceId: instance.id, topicId: deleted.id, topicName: deleted.name, generation: deleted.generation, reason: 'deleted', operationId: operation.id });
     reply.code(202);
     return { resource: presentTopic(deleted), operation };
   });

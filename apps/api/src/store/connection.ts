@@ -40,10 +40,30 @@ export class Connection {
   readonly #inflight = new Set<Promise<unknown>>();
   /** One interactive transaction; tracked so `close` can wait for it. */
   tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const p = this.db.$transaction(fn);
+    let outbox = false;
+    const p = this.db.$transaction(async (tx) => {
+      const r = await fn(tx);
+      outbox = this.#wroteOutbox.has(tx);
+      return r;
+    });
     this.#inflight.add(p);
-    void p.then(() => this.#inflight.delete(p), () => this.#inflight.delete(p));
+    void p.then(() => {
+      this.#inflight.delete(p);
+      if (outbox) for (const f of this.#outboxListeners) f();
+    }, () => this.#inflight.delete(p));
     return p;
+  }
+
+  /**
+   * Outbox writes wake the drainer once their transaction has committed (not before: it could not
+   * see the rows yet). Repositories `flagOutbox(tx)`; the drainer listens with `onOutboxCommit`.
+   */
+  readonly #wroteOutbox = new WeakSet<Tx>();
+  readonly #outboxListeners = new Set<() => void>();
+  flagOutbox(tx: Tx) { this.#wroteOutbox.add(tx); }
+  onOutboxCommit(f: () => void): () => void {
+    this.#outboxListeners.add(f);
+    return () => this.#outboxListeners.delete(f);
   }
   /**
    * A transaction that changes instance `id`; its cached row is dropped once the transaction has

@@ -12,6 +12,9 @@ import { InstanceRepository } from './repositories/instances.ts';
 import { AuditRepository, OperationRepository } from './repositories/operations.ts';
 import { TopicRepository } from './repositories/topics.ts';
 import { UsageRepository } from './repositories/usage.ts';
+import { OutboxRepository } from './repositories/outbox.ts';
+import { OutboxDrainer, type DrainerLog } from '../jobs/outbox-drainer.ts';
+import type { ReconcileQueue } from '../jobs/queue.ts';
 import { AccountService } from './services/accounts.ts';
 import { BillingService } from './services/billing.ts';
 import { InstanceObjectService } from './services/instance-objects.ts';
@@ -41,6 +44,7 @@ export class PrismaStore implements Store {
   readonly billing: BillingService;
   readonly idempotency: IdempotencyRepository;
   readonly operationRepo: OperationRepository;
+  readonly outbox: OutboxRepository;
 
   constructor(connection: Connection) {
     const c = connection;
@@ -52,11 +56,12 @@ export class PrismaStore implements Store {
       'client-quotas': new ObjectRepository(c, 'client-quotas'), 'consumer-group-quotas': new ObjectRepository(c, 'consumer-group-quotas'),
     };
     const usage = new UsageRepository(c);
+    const outbox = this.outbox = new OutboxRepository(c);
     this.operationRepo = new OperationRepository(c);
     const trail = new Trail(this.operationRepo, new AuditRepository());
-    this.instances = new InstanceService(c, { instances, topics, usage }, trail);
-    this.topics = new TopicService(c, { instances, topics }, trail);
-    this.objects = new InstanceObjectService(c, { instances, objects }, trail);
+    this.instances = new InstanceService(c, { instances, topics, usage, outbox }, trail);
+    this.topics = new TopicService(c, { instances, topics, outbox }, trail);
+    this.objects = new InstanceObjectService(c, { instances, objects, outbox }, trail);
     this.accounts = new AccountService(c, { accounts: new AccountRepository(c), apiKeys: new ApiKeyRepository(c) }, trail);
     this.billing = new BillingService({ usage, billing: new BillingRepository(c) });
     this.idempotency = new IdempotencyRepository(c);
@@ -73,6 +78,13 @@ export class PrismaStore implements Store {
   get db(): Db { return this.#c.db; }
   get pool(): pg.Pool { return this.#c.pool; }
   get instanceCache(): InstanceCache | null { return this.#c.instanceCache; }
+  /**
+   * Starts moving the outbox's jobs to `queue` (jobs/outbox-drainer.ts): woken by every commit that
+   * wrote outbox rows, and polling. Stop it before closing the queue and the store.
+   */
+  startOutboxDrainer(queue: ReconcileQueue, opts: ConstructorParameters<typeof OutboxDrainer>[2] & { log?: DrainerLog } = {}): OutboxDrainer {
+    return new OutboxDrainer(this.outbox, queue, { ...opts, wake: (kick) => this.#c.onOutboxCommit(kick) }).start();
+  }
   /** Waits (bounded) for transactions in flight, then disconnects (Connection.close). */
   close(drainMs?: number) { return this.#c.close(drainMs); }
   ping() { return this.#c.ping(); }

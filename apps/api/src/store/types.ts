@@ -1,4 +1,5 @@
 import type { InstanceSpec, Operation, Role, TopicCreate } from '@tributary/contracts';
+import type { ReconcileQueue } from '../jobs/queue.ts';
 
 /**
  * What the routes need from persistence (implemented by PrismaStore over repositories and services).
@@ -70,6 +71,9 @@ export interface Store {
   listInvoices(accountId: string, f: ListFilter): Promise<Page<InvoiceRow>>;
   /** The latest price book in effect (effectiveFrom ≤ now), or null when there is none. */
   getPriceBook(): Promise<PriceBookView | null>;
+
+  /** Starts delivering the outbox's jobs to the queue (PrismaStore: jobs/outbox-drainer.ts); buildApp stops it on close. */
+  startOutboxDrainer?(queue: ReconcileQueue, opts?: { log?: { info(o: object, msg: string): void; warn(o: object, msg: string): void } }): { stop(): Promise<void> };
 
   idempotencyBegin(keyId: string, idemKey: string, requestHash: string): Promise<IdempotencyBegin>;
   idempotencyFinish(keyId: string, idemKey: string, status: number, response: unknown, headers: Record<string, string>): Promise<void>;

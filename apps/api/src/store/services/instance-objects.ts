@@ -8,6 +8,8 @@ import type { InstanceRow, ListFilter, ObjectKind, ObjectRow, Page, Principal } 
 import { orProblem } from './errors.ts';
 import { listQuery, page } from './list.ts';
 import type { Trail } from './trail.ts';
+import type { OutboxRepository } from '../repositories/outbox.ts';
+import { objectsJob } from '../../jobs/reconcile-jobs.ts';
 
 /** The instance limit a kind counts against, if any (checked under the instance's row lock). */
 const LIMIT_OF_KIND: Partial<Record<ObjectKind, keyof InstanceLimits>> = { 'consumer-group-quotas': 'consumerGroupLimit' };
@@ -17,9 +19,10 @@ export class InstanceObjectService {
   readonly #c: Connection;
   readonly #instances: InstanceRepository;
   readonly #objects: Record<ObjectKind, ObjectRepository>;
+  readonly #outbox: OutboxRepository;
   readonly #trail: Trail;
-  constructor(c: Connection, repos: { instances: InstanceRepository; objects: Record<ObjectKind, ObjectRepository> }, trail: Trail) {
-    this.#c = c; this.#instances = repos.instances; this.#objects = repos.objects; this.#trail = trail;
+  constructor(c: Connection, repos: { instances: InstanceRepository; objects: Record<ObjectKind, ObjectRepository>; outbox: OutboxRepository }, trail: Trail) {
+    this.#c = c; this.#instances = repos.instances; this.#objects = repos.objects; this.#outbox = repos.outbox; this.#trail = trail;
   }
 
   async list(instanceId: string, kind: ObjectKind, f: ListFilter): Promise<Page<ObjectRow>> {
@@ -44,6 +47,7 @@ export class InstanceObjectService {
         missing: target, duplicate: () => new ApiError('already-exists', `${target} "${name}" already exists`),
       });
       const operation = await this.#trail.operation(tx, p, `${target}.create`, target, id, 1, { name });
+      await this.#outbox.add(tx, objectsJob({ instanceId: instance.id, kind, reason: 'created' }));
       return { object, operation };
     });
   }
@@ -52,6 +56,7 @@ export class InstanceObjectService {
     return this.#c.tx(async (tx) => {
       const updated = orProblem(await this.#objects[object.kind].update(tx, object.id, data, expectedVersion), { missing: target });
       const operation = await this.#trail.operation(tx, p, `${target}.update`, target, object.id, updated.version, { name: object.name });
+      await this.#outbox.add(tx, objectsJob({ instanceId: object.instanceId, kind: object.kind, reason: 'updated' }));
       return { object: updated, operation };
     });
   }
@@ -60,6 +65,7 @@ export class InstanceObjectService {
     return this.#c.tx(async (tx) => {
       const deleted = orProblem(await this.#objects[object.kind].markDeleted(tx, object.id, expectedVersion), { missing: target });
       const operation = await this.#trail.operation(tx, p, `${target}.delete`, target, object.id, deleted.version, { name: object.name });
+      await this.#outbox.add(tx, objectsJob({ instanceId: object.instanceId, kind: object.kind, reason: 'deleted' }));
       return { object: deleted, operation };
     });
   }

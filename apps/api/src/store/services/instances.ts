@@ -5,6 +5,8 @@ import { newId } from '../repositories/ids.ts';
 import type { InstanceRepository } from '../repositories/instances.ts';
 import type { TopicRepository } from '../repositories/topics.ts';
 import type { UsageRepository } from '../repositories/usage.ts';
+import type { OutboxRepository } from '../repositories/outbox.ts';
+import { instanceJob } from '../../jobs/reconcile-jobs.ts';
 import type { InstanceRow, ListFilter, Page, Principal } from '../types.ts';
 import { orProblem } from './errors.ts';
 import { listQuery, page } from './list.ts';
@@ -22,9 +24,9 @@ function addMonths(d: Date, months: number): Date {
 const nameTaken = (name: string) => () => new ApiError('already-exists', `an instance named "${name}" already exists`, { errors: [{ in: 'body', path: '/name', message: 'already in use' }] });
 
 /**
- * Instances: every change is one transaction with its Operation, AuditEvent and UsageRecords (the
- * open records of the old spec closed, the new spec's opened), so the trail cannot diverge from
- * the spec. Rules that depend on other rows (limits not below usage, no delete with topics unless
+ * Instances: every change is one transaction with its Operation, AuditEvent, UsageRecords (the
+ * open records of the old spec closed, the new spec's opened) and reconcile job (outbox), so neither
+ * the trail nor the operator's work can diverge from the spec. Rules that depend on other rows (limits not below usage, no delete with topics unless
  * forced) are checked under the instance's row lock.
  */
 export class InstanceService {
@@ -32,9 +34,10 @@ export class InstanceService {
   readonly #instances: InstanceRepository;
   readonly #topics: TopicRepository;
   readonly #usage: UsageRepository;
+  readonly #outbox: OutboxRepository;
   readonly #trail: Trail;
-  constructor(c: Connection, repos: { instances: InstanceRepository; topics: TopicRepository; usage: UsageRepository }, trail: Trail) {
-    this.#c = c; this.#instances = repos.instances; this.#topics = repos.topics; this.#usage = repos.usage; this.#trail = trail;
+  constructor(c: Connection, repos: { instances: InstanceRepository; topics: TopicRepository; usage: UsageRepository; outbox: OutboxRepository }, trail: Trail) {
+    this.#c = c; this.#instances = repos.instances; this.#topics = repos.topics; this.#usage = repos.usage; this.#outbox = repos.outbox; this.#trail = trail;
   }
 
   async list(accountId: string, f: ListFilter): Promise<Page<InstanceRow>> {
@@ -53,6 +56,7 @@ export class InstanceService {
       );
       const operation = await this.#trail.operation(tx, p, 'instance.create', 'instance', id, 1, { spec: input.spec });
       await this.#usage.restart(tx, id, new Date(), usageOfSpec(input.spec), 'spec-change');
+      await this.#outbox.add(tx, instanceJob({ instanceId: id, generation: instance.generation, reason: 'created', operationId: operation.id }));
       return { instance, operation };
     });
   }
@@ -66,6 +70,7 @@ export class InstanceService {
       const instance = orProblem(await this.#instances.updateSpec(tx, p.accountId, id, input, expectedVersion), { missing: 'instance' });
       const operation = await this.#trail.operation(tx, p, 'instance.update', 'instance', id, instance.generation, { spec: input.spec });
       await this.#usage.restart(tx, id, new Date(), usageOfSpec(input.spec), 'spec-change');
+      await this.#outbox.add(tx, instanceJob({ instanceId: id, generation: instance.generation, reason: 'updated', operationId: operation.id }));
       return { instance, operation };
     });
   }
@@ -79,6 +84,7 @@ export class InstanceService {
       await this.#topics.markAllDeleted(tx, id, now);
       const operation = await this.#trail.operation(tx, p, 'instance.delete', 'instance', id, instance.generation, { force: opts.force, topics });
       await this.#usage.restart(tx, id, new Date(), [], 'spec-change');
+      await this.#outbox.add(tx, instanceJob({ instanceId: id, generation: instance.generation, reason: 'deleted', operationId: operation.id }));
       return { instance, operation };
     });
   }

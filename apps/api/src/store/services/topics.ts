@@ -8,6 +8,8 @@ import type { InstanceRow, ListFilter, Page, Principal, TopicRow } from '../type
 import { orProblem } from './errors.ts';
 import { listQuery, page } from './list.ts';
 import type { Trail } from './trail.ts';
+import type { OutboxRepository } from '../repositories/outbox.ts';
+import { topicJob } from '../../jobs/reconcile-jobs.ts';
 
 /**
  * Topics: the instance's topic and partition limits are checked once, inside the write's
@@ -18,9 +20,13 @@ export class TopicService {
   readonly #c: Connection;
   readonly #instances: InstanceRepository;
   readonly #topics: TopicRepository;
+  readonly #outbox: OutboxRepository;
   readonly #trail: Trail;
-  constructor(c: Connection, repos: { instances: InstanceRepository; topics: TopicRepository }, trail: Trail) {
-    this.#c = c; this.#instances = repos.instances; this.#topics = repos.topics; this.#trail = trail;
+  constructor(c: Connection, repos: { instances: InstanceRepository; topics: TopicRepository; outbox: OutboxRepository }, trail: Trail) {
+    this.#c = c; this.#instances = repos.instances; this.#topics = repos.topics; this.#outbox = repos.outbox; this.#trail = trail;
+  }
+  #job(tx: Tx, t: TopicRow, reason: 'created' | 'updated' | 'deleted' | 'partitions-increased', operationId: string) {
+    return this.#outbox.add(tx, topicJob({ instanceId: t.instanceId, topicId: t.id, topicName: t.name, generation: t.generation, reason, operationId }));
   }
 
   async list(instanceId: string, f: ListFilter): Promise<Page<TopicRow>> {
@@ -44,6 +50,7 @@ export class TopicService {
         missing: 'topic',
         duplicate: () => new ApiError('already-exists', `topic "${input.name}" already exists`, { errors: [{ in: 'body', path: '/name', message: 'already in use' }] }),
       });
+      await this.#job(tx, topic, 'created', operation.id);
       return { topic, operation };
     });
   }
@@ -65,6 +72,7 @@ export class TopicService {
       const updated = orProblem(await this.#topics.update(tx, topic.id, change, expectedVersion), { missing: 'topic' });
       const kind = change.partitions !== undefined ? 'topic.partitions' : 'topic.update';
       const operation = await this.#trail.operation(tx, p, kind, 'topic', topic.id, updated.generation, change);
+      await this.#job(tx, updated, change.partitions !== undefined ? 'partitions-increased' : 'updated', operation.id);
       return { topic: updated, operation };
     });
   }
@@ -73,6 +81,7 @@ export class TopicService {
     return this.#c.tx(async (tx) => {
       const deleted = orProblem(await this.#topics.markDeleted(tx, topic.id, expectedVersion), { missing: 'topic' });
       const operation = await this.#trail.operation(tx, p, 'topic.delete', 'topic', topic.id, deleted.generation, {});
+      await this.#job(tx, deleted, 'deleted', operation.id);
       return { topic: deleted, operation };
     });
   }
