@@ -78,8 +78,8 @@ describe('Fetch error partitions', () => {
     const partitions = r.body.responses.flatMap((t) => t.partitions);
     expect(partitions.map((p) => p.errorCode)).toEqual([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.OFFSET_OUT_OF_RANGE]);
     expect(partitions.map((p) => p.records)).toEqual([Buffer.alloc(0), Buffer.alloc(0)]);
-    // read_uncommitted: aborted transactions are null, as Kafka sends them.
-    expect(partitions.map((p) => p.abortedTransactions)).toEqual([null, null]);
+    // As Kafka: [] for a partition refused before reading, null for an error of the read itself.
+    expect(partitions.map((p) => p.abortedTransactions)).toEqual([[], null]);
   });
 
   it('lists aborted transactions as an empty array for read_committed', async () => {

@@ -81,24 +81,35 @@ function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (top
       topicId: t.topicId,
       partitions: t.partitions.map((p) => {
         const base = { partitionIndex: p.partition, abortedTransactions, ...(v >= 11 ? { preferredReadReplica: -1 } : {}) };
-        const refused = (errorCode: number) => ({ ...base, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY });
+        // Kafka refuses unknown and unauthorized partitions before reading (their aborted
+        // transactions are [], the generated default); errors of the read itself (not leader,
+        // fenced epoch, offset out of range) carry null, as its log read results do. Offsets of an
+        // error partition are -1.
+        const refused = (errorCode: number, beforeRead = true) => ({ ...base, abortedTransactions: beforeRead ? [] : null, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY });
         if (topic && !mayRead(topic.name)) return refused(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         if (!topic) return refused(v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         const lead = ctx.replicas.leaderFor(topic.name, p.partition, v >= 9 ? p.currentLeaderEpoch : -1);
-        if (!lead.ok) return refused(lead.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : lead.errorCode);
+        if (!lead.ok) {
+          if (lead.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return refused(v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : lead.errorCode);
+          return refused(lead.errorCode, false);
+        }
         const log = lead.log;
         const fetchOffset = Number(p.fetchOffset);
         const hw = log.highWatermark;
         // Consumers read up to the high watermark; followers up to the log end, to replicate it.
         const end = replica ? log.logEndOffset : hw;
         const offsets = { highWatermark: BigInt(hw), lastStableOffset: BigInt(hw), logStartOffset: BigInt(log.logStartOffset) };
-        if (fetchOffset < log.logStartOffset || fetchOffset > (replica ? log.logEndOffset : Math.max(hw, log.logEndOffset))) return { ...base, ...offsets, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: EMPTY };
+        if (fetchOffset < log.logStartOffset || fetchOffset > (replica ? log.logEndOffset : Math.max(hw, log.logEndOffset))) {
+          // Our followers read the leader's start and high watermark from this answer to truncate
+          // or restart (Kafka's ask ListOffsets instead); consumers get Kafka's -1s.
+          return replica ? { ...base, ...offsets, abortedTransactions: null, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: EMPTY } : refused(ErrorCode.OFFSET_OUT_OF_RANGE, false);
+        }
         const limit = Math.max(0, Math.min(p.partitionMaxBytes, budget));
         // v0–2 read like v3+'s first partition and are cut to the hard limit after conversion.
         const stored = limit > 0 || minOneBatch ? log.read(fetchOffset, limit, { maxOffset: end, minOneBatch: minOneBatch || v < 3 }) : EMPTY;
         // v0–3 read magic 0/1 message sets: down-converted (handlers/legacy-fetch.ts).
         const served = fetchedRecordsForClient(stored, v, fetchOffset, limit);
-        if (!served.ok) return { ...base, ...offsets, errorCode: served.errorCode, records: EMPTY };
+        if (!served.ok) return { ...base, ...offsets, abortedTransactions: null, errorCode: served.errorCode, records: EMPTY };
         const records = v < 3 && served.records.length > limit ? served.records.subarray(0, limit) : served.records;
         budget = Math.max(0, budget - records.length);
         bytes += records.length;

@@ -97,7 +97,7 @@ describe('record timestamps (message.timestamp.before/after.max.ms)', () => {
 describe('KIP-467 record errors', () => {
   it('refuses keyless records on a compacted topic with INVALID_RECORD, listing every one', () => {
     const { result } = check({ records: [{ key: 'k', value: 'a' }, { key: null, value: 'b' }, { key: 'k2', value: 'c' }, { key: null, value: 'd' }] }, { compacted: true });
-    const message = 'Compacted topic cannot accept message without key in topic partition t-0.';
+    const message = 'Compacted topic cannot accept message without key in topic partition t-0';
     expect(result).toEqual({
       ok: false,
       errorCode: ErrorCode.INVALID_RECORD,

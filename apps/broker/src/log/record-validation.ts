@@ -75,7 +75,7 @@ export function validateRecords(blob: Buffer, spans: BatchSpan[], options: Recor
         return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message, recordErrors: [{ batchIndex, message: null }] };
       }
       if (options.compacted && r.keyLength < 0) {
-        errors.push({ code: ErrorCode.INVALID_RECORD, error: { batchIndex, message: `Compacted topic cannot accept message without key in topic partition ${options.topicPartition}.` } });
+        errors.push({ code: ErrorCode.INVALID_RECORD, error: { batchIndex, message: `Compacted topic cannot accept message without key in topic partition ${options.topicPartition}` } });
         continue;
       }
       if (createTime && (Number(timestamp) < earliest || Number(timestamp) > latest)) {
