@@ -3,7 +3,7 @@
 Argument: a JSON object with bootstrap, group, topics, and optionally
   start_delay_s    sleep before joining (so that it joins a group already consuming)
   per_message_s    processing time per message (so that rebalances happen mid-stream)
-  idle_s, max_s    stop after idle_s without messages (once something was read), or after max_s
+  idle_s, max_s    stop after idle_s without messages or assignments (once assigned), or after max_s
   resubscribe      {"after_s": N, "topics": [...]}: N seconds after the first assignment, subscribe anew
 
 Commits are explicit and synchronous: in the revocation callback (what a consumer does before it
@@ -35,7 +35,9 @@ def commit(consumer, why):
 
 
 def on_assign(consumer, partitions):
+    global last
     out["assignments"].append(sorted([p.topic, p.partition] for p in partitions))
+    last = time.time()
 
 
 def on_revoke(consumer, partitions):
@@ -63,7 +65,8 @@ while time.time() - started < cfg.get("max_s", 60):
         resubscribe = None
     msg = consumer.poll(0.1)
     if msg is None:
-        if out["consumed"] and time.time() - last > cfg.get("idle_s", 5):
+        # A member that joins when everything is read may get nothing: idle counts from its assignment too.
+        if out["assignments"] and time.time() - last > cfg.get("idle_s", 5):
             break
         continue
     if msg.error():
