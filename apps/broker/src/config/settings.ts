@@ -67,6 +67,7 @@ export const SETTINGS = {
   'ssl.key.password': { type: 'string', default: '', doc: 'Password of an encrypted private key in the keystore.' },
   'ssl.truststore.location': { type: 'string', default: '', doc: 'PEM file of CA certificates that client certificates must chain to.' },
   'ssl.client.auth': { type: 'string', default: 'none', doc: 'none, requested or required: whether TLS clients present certificates.' },
+  'connections.max.reauth.ms': { type: 'long', default: '0', min: 0, doc: 'KIP-368: lifetime of a SASL session (0: unlimited). Clients told it in SaslAuthenticate re-authenticate on the open connection before it ends; a connection whose session has ended is closed at its next request.' },
   'connection.failed.authentication.delay.ms': { type: 'int', default: '100', min: 0, doc: 'Delay before a connection that failed authentication is closed.' },
   'tributary.sasl.failed.authentication.max.per.minute': { type: 'int', default: '20', min: 1, doc: 'Failed SASL logins allowed per client address per minute; beyond it the address is refused until the minute ends.' },
   'tributary.sasl.plain.allow.insecure': { type: 'boolean', default: 'false', doc: 'Allow PLAIN on SASL_PLAINTEXT listeners (passwords in clear on the wire).' },

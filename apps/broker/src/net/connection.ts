@@ -54,6 +54,12 @@ export class Connection {
   #mutedUntil = 0;
   /** After a v0 SaslHandshake: frames are raw SASL tokens until authentication completes. */
   #rawSasl = false;
+  /** KIP-368: when the SASL session ends (ms since the epoch); null when sessions do not expire. */
+  #sessionEndsAt: number | null = null;
+  /** The mechanism of the first authentication; a re-authentication must use the same. */
+  #mechanism: string | null = null;
+  /** A re-authentication in progress on this authenticated connection (KIP-368). */
+  #reauth: SaslAuthenticator | null = null;
 
   constructor(socket: Socket, ctx: BrokerContext, handlers: ReadonlyMap<number, HandlerEntry>, listener: Listener) {
     this.#socket = socket;
@@ -131,6 +137,11 @@ export class Connection {
     if (!this.#authenticated && !BEFORE_AUTH.has(prefix.apiKey)) {
       return this.close('connection closed: request before SASL authentication', { apiKey: prefix.apiKey });
     }
+    // KIP-368: past its session's end a connection may only re-authenticate; anything else closes it.
+    const saslRequest = prefix.apiKey === ApiKey.SaslHandshake || prefix.apiKey === ApiKey.SaslAuthenticate;
+    if (this.#sessionEndsAt !== null && Date.now() > this.#sessionEndsAt && !(saslRequest && this.#sasl)) {
+      return this.close('connection closed: SASL session expired without re-authentication (connections.max.reauth.ms)', { principal: this.#principal, apiKey: prefix.apiKey });
+    }
     let request;
     try {
       request = decodeRequest(frame);
@@ -172,13 +183,13 @@ export class Connection {
 
   #authenticate(apiKey: number, apiVersion: number, correlationId: number, body: unknown): void {
     const host = this.#socket.remoteAddress ?? '';
-    if (this.#authenticated) return this.close('connection closed: SASL request after authentication', { apiKey });
+    if (this.#authenticated) return this.#reauthenticate(apiKey, apiVersion, correlationId, body);
     if (apiKey === ApiKey.SaslHandshake && this.#ctx.failedLogins.blocked(host)) {
       this.#send(apiKey, apiVersion, correlationId, { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] });
       return this.close('connection refused: too many failed authentications from this address', { peer: this.peer });
     }
     const step = this.#sasl!.handle(apiKey, apiVersion, body);
-    this.#send(apiKey, apiVersion, correlationId, step.body);
+    this.#send(apiKey, apiVersion, correlationId, this.#withLifetime(apiKey, apiVersion, step));
     // SaslHandshake v0 (pre-KIP-152 clients): the tokens that follow travel as bare length-prefixed frames.
     if (apiKey === ApiKey.SaslHandshake && apiVersion === 0 && step.kind === 'reply' && (step.body as { errorCode: number }).errorCode === 0) this.#rawSasl = true;
     this.#afterSaslStep(step);
@@ -196,10 +207,70 @@ export class Connection {
     this.#afterSaslStep(step);
   }
 
+  /** The session lifetime a successful SaslAuthenticate v1+ answer carries; 0 when sessions do not expire. */
+  #sessionLifetimeMs(): number {
+    return settingNumber(this.#ctx.config, 'connections.max.reauth.ms');
+  }
+
+  /** The final answer of a successful exchange tells the client how long its session lasts (v1+). */
+  #withLifetime(apiKey: number, apiVersion: number, step: ReturnType<SaslAuthenticator['handle']>): unknown {
+    if (step.kind !== 'authenticated' || apiKey !== ApiKey.SaslAuthenticate || apiVersion < 1) return step.body;
+    return { ...(step.body as object), sessionLifetimeMs: BigInt(this.#sessionLifetimeMs()) };
+  }
+
+  /**
+   * KIP-368 re-authentication on an authenticated connection: a new SaslHandshake (v1) and
+   * SaslAuthenticate exchange with the same mechanism, which must end with the same principal;
+   * the session then starts again. Refused (connection closed) when sessions do not expire, as
+   * Kafka has no re-authentication then.
+   */
+  #reauthenticate(apiKey: number, apiVersion: number, correlationId: number, body: unknown): void {
+    if (this.#sessionLifetimeMs() <= 0) return this.close('connection closed: SASL request after authentication', { apiKey });
+    if (apiKey === ApiKey.SaslHandshake) {
+      const mechanism = (body as { mechanism: string }).mechanism;
+      if (this.#reauth !== null || apiVersion < 1 || mechanism !== this.#mechanism) {
+        this.#send(apiKey, apiVersion, correlationId, { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: this.#security.mechanisms });
+        return this.#failReauth(`re-authentication must use SaslHandshake v1 and the mechanism ${this.#mechanism}, got v${apiVersion} ${mechanism}`);
+      }
+      this.#reauth = new SaslAuthenticator(this.#security, this.#ctx.credentials, this.#ctx.fakeSaltKey);
+      const step = this.#reauth.handle(apiKey, apiVersion, body);
+      this.#send(apiKey, apiVersion, correlationId, step.body);
+      if (step.kind === 'failed') this.#failReauth(step.reason);
+      return;
+    }
+    if (this.#reauth === null) {
+      this.#send(apiKey, apiVersion, correlationId, { errorCode: ErrorCode.ILLEGAL_SASL_STATE, errorMessage: 'SaslAuthenticate without SaslHandshake', authBytes: Buffer.alloc(0), ...(apiVersion >= 1 ? { sessionLifetimeMs: 0n } : {}) });
+      return this.#failReauth('SaslAuthenticate without SaslHandshake on an authenticated connection');
+    }
+    const step = this.#reauth.handle(apiKey, apiVersion, body);
+    if (step.kind === 'authenticated' && step.principal !== this.#principal) {
+      this.#send(apiKey, apiVersion, correlationId, { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: `Cannot change principals during re-authentication from ${this.#principal}: ${step.principal}`, authBytes: Buffer.alloc(0), ...(apiVersion >= 1 ? { sessionLifetimeMs: 0n } : {}) });
+      return this.#failReauth(`principal changed from ${this.#principal} to ${step.principal}`);
+    }
+    this.#send(apiKey, apiVersion, correlationId, this.#withLifetime(apiKey, apiVersion, step));
+    if (step.kind === 'failed') return this.#failReauth(step.reason);
+    if (step.kind === 'authenticated') {
+      this.#reauth = null;
+      this.#sessionEndsAt = Date.now() + this.#sessionLifetimeMs();
+      this.#ctx.logger.log('info', 'client re-authenticated', { peer: this.peer, principal: step.principal, mechanism: step.mechanism, listener: this.#listener.name });
+    }
+  }
+
+  #failReauth(reason: string): void {
+    this.#ctx.failedLogins.recordFailure(this.#socket.remoteAddress ?? '');
+    this.#ctx.metrics.failedAuthentications.inc();
+    this.#ctx.logger.log('warn', 're-authentication failed', { peer: this.peer, listener: this.#listener.name, principal: this.#principal, reason });
+    this.#closing = true;
+    setTimeout(() => this.close(), settingNumber(this.#ctx.config, 'connection.failed.authentication.delay.ms')).unref();
+  }
+
   #afterSaslStep(step: ReturnType<SaslAuthenticator['handle']>): void {
     if (step.kind === 'authenticated') {
       this.#authenticated = true;
       this.#principal = step.principal;
+      this.#mechanism = step.mechanism;
+      const lifetime = this.#sessionLifetimeMs();
+      if (lifetime > 0) this.#sessionEndsAt = Date.now() + lifetime;
       this.#ctx.logger.log('info', 'client authenticated', { peer: this.peer, principal: step.principal, mechanism: step.mechanism, listener: this.#listener.name });
     } else if (step.kind === 'failed') {
       this.#ctx.failedLogins.recordFailure(this.#socket.remoteAddress ?? '');
