@@ -138,9 +138,23 @@ describe('live consumer groups through the API', () => {
     expect(page2.items.map((g: { group: string }) => g.group)).toEqual(['billing']);
     expect(page2.nextCursor).toBeUndefined();
 
-    expect((await call('DELETE', `/v1/instances/${id}/consumer-groups/billing`)).statusCode).toBe(204);
+    const deleted = await call('DELETE', `/v1/instances/${id}/consumer-groups/billing`);
+    expect(deleted.statusCode).toBe(204);
     const gone = await call('GET', `/v1/instances/${id}/consumer-groups/billing`);
     expect(gone.statusCode).toBe(404);
+
+    // Every live write left an Operation and an AuditEvent like any other mutation: the refused
+    // reset (group not empty, bad offsets) as Failed with its problem code, the others Succeeded.
+    const ops = (await call('GET', `/v1/operations?targetId=${id}/billing&limit=50`)).json().items as { id: string; kind: string; state: string; error: string | null }[];
+    expect(ops.map((o) => [o.kind, o.state])).toEqual([
+      ['consumer-group.offsets-reset', 'Failed'], ['consumer-group.offsets-reset', 'Succeeded'], ['consumer-group.offsets-reset', 'Succeeded'],
+      ['consumer-group.offsets-reset', 'Failed'], ['consumer-group.offsets-reset', 'Succeeded'], ['consumer-group.delete', 'Succeeded'],
+    ]);
+    expect(ops[0]!.error).toMatch(/^group-not-empty/);
+    expect(deleted.headers['operation-id']).toBe(ops[5]!.id);
+    const audit = await store.db.auditEvent.findMany({ where: { targetId: `${id}/billing` }, orderBy: { id: 'asc' }, select: { action: true, targetType: true } });
+    expect(audit.map((e) => e.action)).toEqual(ops.map((o) => o.kind));
+    expect(new Set(audit.map((e) => e.targetType))).toEqual(new Set(['consumer-group']));
     expect((await call('GET', `/v1/instances/${id}/consumer-groups/no-such-group`)).statusCode).toBe(404);
   });
 

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { startOperatorWorker } from './jobs/worker.ts';
 import { InstanceReconciler } from './reconcile/instance-reconciler.ts';
 import { LocalRuntime } from './runtimes/local/local-runtime.ts';
-import { migrate } from '@tributary/db';
+import { waitForMigrations } from '@tributary/db';
 import { DesiredStateStore } from './store/desired-state-store.ts';
 import { BROKER_NODE_FLAGS } from '@tributary/contracts';
 
@@ -22,9 +22,9 @@ const runtime = new LocalRuntime({
   rootDir: process.env['TRIBUTARY_INSTANCES_DIR'] ?? resolve('.data/instances'),
   brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../../node_modules/.bin/tributary-broker')],
 });
-// Either process may start first (Kubernetes starts both at once): both apply pending migrations,
-// serialised by Prisma's advisory lock, before touching the tables.
-await migrate(databaseUrl);
+// Only the API migrates (one migration runner; libs/db README "Table ownership"). Either process may
+// start first (Kubernetes starts both at once), so the operator waits for the schema it was built for.
+await waitForMigrations(databaseUrl, { onWait: (pending) => log('waiting for the API to apply migrations', { pending }) });
 const store = new DesiredStateStore(databaseUrl);
 // Brokers of an instance form a replicated cluster through etcd; without it only 1-broker instances run.
 const etcdEndpoints = process.env['ETCD_ENDPOINTS'] || null;

@@ -33,7 +33,7 @@ export const OperationSchema = z
     id: z.string(),
     accountId: z.string(),
     kind: z.string().meta({ example: 'instance.create' }),
-    targetType: z.enum(['instance', 'topic', 'user', 'acl', 'client-quota', 'consumer-group-quota']),
+    targetType: z.enum(['instance', 'topic', 'user', 'acl', 'client-quota', 'consumer-group-quota', 'consumer-group']),
     targetId: z.string(),
     generation: z.number().int(),
     state: z.enum(['Pending', 'Running', 'Succeeded', 'Failed']),

@@ -6,7 +6,7 @@ export { createDb, createPool, isUniqueViolation, type Db } from './client.ts';
 export { FastReads } from './fast-reads.ts';
 export { ChangeListener, type ChangeListenerOptions } from './change-listener.ts';
 export { InstanceCache, INSTANCE_CHANGED_CHANNEL, type InstanceCacheOptions, type InstanceCacheStats } from './instance-cache.ts';
-export { migrate, readMigrations, MigrationError, MIGRATIONS_DIR, type Migration } from './migrate.ts';
+export { migrate, waitForMigrations, readMigrations, MigrationError, MIGRATIONS_DIR, type Migration } from './migrate.ts';
 export { PARTIAL_UNIQUE_INDEXES } from './partial-indexes.ts';
 export { specColumns, specOf } from './instance-spec.ts';
 export { Prisma } from '@prisma/client';

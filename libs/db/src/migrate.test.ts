@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServices, type TestServices } from '@tributary/testkit';
 import { createDb, isUniqueViolation } from './client.ts';
-import { migrate, MigrationError, MIGRATIONS_DIR, readMigrations } from './migrate.ts';
+import { migrate, MigrationError, MIGRATIONS_DIR, readMigrations, waitForMigrations } from './migrate.ts';
 import { PARTIAL_UNIQUE_INDEXES } from './partial-indexes.ts';
 import { specOf } from './instance-spec.ts';
 
@@ -201,4 +201,21 @@ describe('a database of the interim tables (api_*, before Prisma)', () => {
       await db.$disconnect();
     }
   });
+});
+
+describe('waitForMigrations (the operator: it never migrates, it waits for the API)', () => {
+  it('fails with migrations-not-applied naming what is missing, and returns once another process has migrated', async () => {
+    const url = await freshDatabase();
+    const refused = await waitForMigrations(url, { timeoutMs: 300, pollMs: 50 }).then(() => null, (e: unknown) => e);
+    expect(refused).toBeInstanceOf(MigrationError);
+    expect((refused as MigrationError).code).toBe('migrations-not-applied');
+    expect((refused as MigrationError).message).toContain(readMigrations().at(-1)!.name);
+    // Nothing was created by waiting (not even Prisma's bookkeeping table).
+    expect(await query(url, `SELECT to_regclass('_prisma_migrations') AS t`)).toEqual([{ t: null }]);
+    const pendingSeen: string[][] = [];
+    const waiting = waitForMigrations(url, { timeoutMs: 60_000, pollMs: 50, onWait: (p) => pendingSeen.push(p) });
+    await migrate(url);
+    await waiting;
+    expect(pendingSeen).toEqual([readMigrations().map((m) => m.name)]);
+  }, 60_000);
 });

@@ -33,7 +33,7 @@ const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
 export interface Migration { name: string; sql: string; checksum: string }
 
 export class MigrationError extends Error {
-  readonly code: 'migration-failed' | 'migration-modified' | 'migration-unfinished';
+  readonly code: 'migration-failed' | 'migration-modified' | 'migration-unfinished' | 'migrations-not-applied';
   constructor(code: MigrationError['code'], message: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
@@ -99,5 +99,42 @@ async function apply(client: pg.Client, m: Migration): Promise<void> {
     // Nothing of it stayed (one transaction): mark it rolled back so the next start tries again.
     await client.query('UPDATE "_prisma_migrations" SET rolled_back_at = now(), logs = $2 WHERE id = $1', [id, String((err as Error).message)]).catch(() => undefined);
     throw new MigrationError('migration-failed', `migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * For processes that do not migrate (the operator): waits until every migration on disk is recorded
+ * as finished — applied by the API, the one process type that runs migrations — polling every
+ * `pollMs`; after `timeoutMs` fails with `migrations-not-applied`, naming what is missing. A
+ * database that is ahead (migrations this build does not know) is accepted: an older operator may
+ * run against a newer API's schema during a rolling upgrade.
+ */
+export async function waitForMigrations(databaseUrl: string, opts: { dir?: string; timeoutMs?: number; pollMs?: number; onWait?: (pending: string[]) => void } = {}): Promise<void> {
+  const wanted = readMigrations(opts.dir).map((m) => m.name);
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  let told = false;
+  for (;;) {
+    const pending = await pendingMigrations(databaseUrl, wanted);
+    if (pending.length === 0) return;
+    if (!told) { opts.onWait?.(pending); told = true; }
+    if (Date.now() > deadline) {
+      throw new MigrationError('migrations-not-applied', `the database lacks ${pending.length} migration(s) (${pending.join(', ')}); the API applies them on start — start it (or a newer one) against this database`);
+    }
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
+  }
+}
+
+async function pendingMigrations(databaseUrl: string, wanted: string[]): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ migration_name: string }>(
+      `SELECT migration_name FROM "_prisma_migrations" WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL`,
+    ).catch((err: { code?: string }) => { if (err.code === '42P01') return { rows: [] }; throw err; }); // no table yet: nothing applied
+    const applied = new Set(rows.map((r) => r.migration_name));
+    return wanted.filter((n) => !applied.has(n));
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }

@@ -57,14 +57,18 @@ export const consumerGroupRoutes: FastifyPluginAsyncZod<{ store: Store }> = asyn
   }, async (request, reply) => {
     const principal = principalOf(request);
     const bootstrap = await bootstrapOf(principal.accountId, request.params.id);
-    await withInstanceAdmin(bootstrap, (admin) => deleteGroup(admin, request.params.group));
-    return reply.status(204).send(null);
+    const { operation } = await store.liveWrite(principal, { kind: 'consumer-group.delete', targetId: `${request.params.id}/${request.params.group}`, detail: {} },
+      () => withInstanceAdmin(bootstrap, (admin) => deleteGroup(admin, request.params.group)));
+    return reply.status(204).header('operation-id', operation.id).send(null);
   });
   app.post('/v1/instances/:id/consumer-groups/:group/offsets', {
     schema: { summary: "Reset an empty group's committed offsets on one topic (earliest, latest, timestamp or exact)", tags, params: GroupParams, body: OffsetResetSchema, response: { 200: ConsumerGroupSchema, ...LIVE_ERRORS } },
-  }, async (request) => {
+  }, async (request, reply) => {
     const principal = principalOf(request);
     const bootstrap = await bootstrapOf(principal.accountId, request.params.id);
-    return withInstanceAdmin(bootstrap, (admin) => resetOffsets(admin, request.params.group, request.body));
+    const { result, operation } = await store.liveWrite(principal, { kind: 'consumer-group.offsets-reset', targetId: `${request.params.id}/${request.params.group}`, detail: request.body },
+      () => withInstanceAdmin(bootstrap, (admin) => resetOffsets(admin, request.params.group, request.body)));
+    reply.header('operation-id', operation.id);
+    return result;
   });
 };

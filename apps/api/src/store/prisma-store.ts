@@ -21,6 +21,7 @@ import { InstanceObjectService } from './services/instance-objects.ts';
 import { InstanceService } from './services/instances.ts';
 import { TopicService } from './services/topics.ts';
 import { Trail } from './services/trail.ts';
+import { LiveWriteService } from './services/live-writes.ts';
 import { listQuery, page } from './services/list.ts';
 import type {
   AccountRow, ApiKeyRow, IdempotencyBegin, InstanceCacheStatus, InstanceRow, InvoiceRow, ListFilter, ObjectKind, ObjectRow, Page,
@@ -45,6 +46,7 @@ export class PrismaStore implements Store {
   readonly idempotency: IdempotencyRepository;
   readonly operationRepo: OperationRepository;
   readonly outbox: OutboxRepository;
+  readonly liveWrites: LiveWriteService;
 
   constructor(connection: Connection) {
     const c = connection;
@@ -65,6 +67,7 @@ export class PrismaStore implements Store {
     this.accounts = new AccountService(c, { accounts: new AccountRepository(c), apiKeys: new ApiKeyRepository(c) }, trail);
     this.billing = new BillingService({ usage, billing: new BillingRepository(c) });
     this.idempotency = new IdempotencyRepository(c);
+    this.liveWrites = new LiveWriteService(c, this.operationRepo, trail);
   }
 
   /**
@@ -145,6 +148,8 @@ export class PrismaStore implements Store {
   }
   listInvoices(accountId: string, f: ListFilter): Promise<Page<InvoiceRow>> { return this.billing.listInvoices(accountId, f); }
   getPriceBook(): Promise<PriceBookView | null> { return this.billing.priceBook(); }
+
+  liveWrite<T>(p: Principal, what: { kind: string; targetId: string; detail: unknown }, write: () => Promise<T>) { return this.liveWrites.run(p, what, write); }
 
   idempotencyBegin(keyId: string, idemKey: string, requestHash: string): Promise<IdempotencyBegin> { return this.idempotency.begin(keyId, idemKey, requestHash); }
   idempotencyFinish(keyId: string, idemKey: string, status: number, response: unknown, headers: Record<string, string>) { return this.idempotency.finish(keyId, idemKey, status, response, headers); }

@@ -72,6 +72,11 @@ export interface Store {
   /** The latest price book in effect (effectiveFrom ≤ now), or null when there is none. */
   getPriceBook(): Promise<PriceBookView | null>;
 
+  /**
+   * A write the API makes on the brokers itself (consumer groups): its Operation (Running) and
+   * AuditEvent are committed first, then `write` runs, then the operation is Succeeded or Failed.
+   */
+  liveWrite<T>(p: Principal, what: { kind: string; targetId: string; detail: unknown }, write: () => Promise<T>): Promise<{ result: T; operation: Operation }>;
   /** Starts delivering the outbox's jobs to the queue (PrismaStore: jobs/outbox-drainer.ts); buildApp stops it on close. */
   startOutboxDrainer?(queue: ReconcileQueue, opts?: { log?: { info(o: object, msg: string): void; warn(o: object, msg: string): void } }): { stop(): Promise<void> };
 

@@ -5,7 +5,8 @@ import type { DesiredAccess, DesiredAcl, DesiredInstance, DesiredUser, InstanceS
 /**
  * The operator's side of the control plane's database (prisma/schema.prisma through libs/db): it
  * reads desired state (spec, generation, topics, users, ACLs, quotas) and writes only status columns
- * (phase, observedGeneration, brokers, bootstrap servers, conditions) and operation outcomes.
+ * (phase, observedGeneration, brokers, bootstrap servers, conditions) and operation outcomes, all
+ * through the Prisma client (no raw SQL); it never migrates (libs/db README, "Table ownership").
  */
 export class DesiredStateStore {
   readonly #db: Db;
@@ -13,7 +14,7 @@ export class DesiredStateStore {
    * What the last load() of each instance saw: a status pass may mark only those topics, users,
    * ACLs and quotas done. Anything the API added meanwhile waits for the next pass, which applies it.
    */
-  readonly #loaded = new Map<string, { topics: { id: string; generation: number }[]; accessIds: string[] }>();
+  readonly #loaded = new Map<string, { topics: { id: string; generation: number }[]; deletedTopicIds: string[]; accessIds: string[] }>();
 
   constructor(databaseUrl: string) {
     this.#db = createDb(databaseUrl, { max: 4 });
@@ -37,7 +38,11 @@ export class DesiredStateStore {
       this.#db.kafkaUser.findMany({ where: { instanceId }, select: { id: true } }), this.#db.acl.findMany({ where: { instanceId }, select: { id: true } }),
       this.#db.clientQuota.findMany({ where: { instanceId }, select: { id: true } }), this.#db.consumerGroupQuota.findMany({ where: { instanceId }, select: { id: true } }),
     ])).flat().map((o) => o.id);
-    this.#loaded.set(instanceId, { topics: topics.filter((t) => t.deletedAt === null).map((t) => ({ id: t.id, generation: t.generation })), accessIds });
+    this.#loaded.set(instanceId, {
+      topics: topics.filter((t) => t.deletedAt === null).map((t) => ({ id: t.id, generation: t.generation })),
+      deletedTopicIds: topics.filter((t) => t.deletedAt !== null).map((t) => t.id),
+      accessIds,
+    });
     const spec = specOf(row);
     const split = (s: string | null) => (s ? s.split(',') : []);
     return {
@@ -105,21 +110,35 @@ export class DesiredStateStore {
       });
       const open = { in: ['Pending' as const, 'Running' as const] };
       if (status.phase === 'Running') {
-        const loaded = this.#loaded.get(instanceId) ?? { topics: [], accessIds: [] };
+        const loaded = this.#loaded.get(instanceId) ?? { topics: [], deletedTopicIds: [], accessIds: [] };
         // Only the topics this pass read (at the generation it read) are Ready; a topic created or
         // changed since then has not been applied yet.
         for (const t of loaded.topics) {
-          await tx.$executeRaw`UPDATE "topic" SET phase = 'Ready', observed_generation = generation WHERE id = ${t.id} AND generation = ${t.generation} AND deleted_at IS NULL`;
+          await tx.topic.updateMany({ where: { id: t.id, generation: t.generation, deletedAt: null }, data: { phase: 'Ready', observedGeneration: t.generation } });
         }
         // Users, ACLs and quotas read by this pass were applied with it: their operations are done.
+        // A Running pass deleted every topic it read as deleted (or found it gone): those deletes are done.
+        if (loaded.deletedTopicIds.length > 0) await tx.operation.updateMany({ where: { targetId: { in: loaded.deletedTopicIds }, kind: 'topic.delete', state: open }, data: { state: 'Succeeded' } });
         const objectIds = loaded.accessIds;
         if (objectIds.length > 0) await tx.operation.updateMany({ where: { targetId: { in: objectIds }, state: open }, data: { state: 'Succeeded' } });
         // The instance's and its topics' operations up to the generation now running are done.
         await tx.operation.updateMany({ where: { targetId: instanceId, state: open, generation: { lte: status.observedGeneration } }, data: { state: 'Succeeded' } });
-        await tx.$executeRaw`UPDATE "operation" o SET state = 'Succeeded', updated_at = now() FROM "topic" t
-          WHERE t.id = o.target_id AND t.instance_id = ${instanceId} AND o.state IN ('Pending', 'Running') AND o.generation <= t.observed_generation`;
+        for (const t of await tx.topic.findMany({ where: { instanceId }, select: { id: true, observedGeneration: true } })) {
+          await tx.operation.updateMany({ where: { targetId: t.id, state: open, generation: { lte: t.observedGeneration } }, data: { state: 'Succeeded' } });
+        }
       } else if (status.phase === 'Deleted') {
         await tx.operation.updateMany({ where: { targetId: instanceId, state: open }, data: { state: 'Succeeded' } });
+        // The cluster is gone, and with it every topic, user, ACL and quota: deletes of them are done,
+        // anything else still open can never be applied (it ends Failed rather than Pending for ever).
+        const [topics, objects] = await Promise.all([
+          tx.topic.findMany({ where: { instanceId }, select: { id: true } }),
+          Promise.all([tx.kafkaUser, tx.acl, tx.clientQuota, tx.consumerGroupQuota].map((m) => (m as typeof tx.acl).findMany({ where: { instanceId }, select: { id: true } }))),
+        ]);
+        const ids = [...topics, ...objects.flat()].map((r) => r.id);
+        if (ids.length > 0) {
+          await tx.operation.updateMany({ where: { targetId: { in: ids }, state: open, kind: { endsWith: '.delete' } }, data: { state: 'Succeeded' } });
+          await tx.operation.updateMany({ where: { targetId: { in: ids }, state: open }, data: { state: 'Failed', error: 'the instance was deleted before this change was applied' } });
+        }
       } else if (failure !== null || status.phase === 'Failed') {
         const error = failure ?? status.conditions.find((c) => c.type === 'NotSupported')?.message ?? 'reconcile failed';
         await tx.operation.updateMany({ where: { targetId: instanceId, state: open }, data: { state: 'Failed', error } });

@@ -15,8 +15,12 @@ export class OperationRepository {
   readonly #c: Connection;
   constructor(c: Connection) { this.#c = c; }
 
-  async insert(tx: Tx, op: { accountId: string; kind: string; targetType: Operation['targetType']; targetId: string; generation: number }): Promise<Operation> {
-    return operationRow(await tx.operation.create({ data: { id: newId('op'), ...op, state: 'Pending' } }));
+  async insert(tx: Tx, op: { accountId: string; kind: string; targetType: Operation['targetType']; targetId: string; generation: number }, state: 'Pending' | 'Running' = 'Pending'): Promise<Operation> {
+    return operationRow(await tx.operation.create({ data: { id: newId('op'), ...op, state } }));
+  }
+  /** The outcome of an operation the API itself carried out (live writes on the brokers). */
+  async settle(id: string, state: 'Succeeded' | 'Failed', error: string | null = null): Promise<Operation> {
+    return operationRow(await this.#c.db.operation.update({ where: { id }, data: { state, error } }));
   }
   /** The account's operations in list order; `targetId` narrows to one resource's. */
   async list(accountId: string, q: ListQuery, targetId?: string): Promise<{ id: string; createdAt: Date; operation: Operation }[]> {

@@ -13,8 +13,8 @@ export class Trail {
   readonly #audit: AuditRepository;
   constructor(operations: OperationRepository, audit: AuditRepository) { this.#operations = operations; this.#audit = audit; }
 
-  async operation(tx: Tx, p: Principal, kind: string, targetType: Operation['targetType'], targetId: string, generation: number, detail: unknown): Promise<Operation> {
-    const op = await this.#operations.insert(tx, { accountId: p.accountId, kind, targetType, targetId, generation });
+  async operation(tx: Tx, p: Principal, kind: string, targetType: Operation['targetType'], targetId: string, generation: number, detail: unknown, state: 'Pending' | 'Running' = 'Pending'): Promise<Operation> {
+    const op = await this.#operations.insert(tx, { accountId: p.accountId, kind, targetType, targetId, generation }, state);
     await this.audit(tx, p, kind, targetType, targetId, detail, generation);
     return op;
   }
