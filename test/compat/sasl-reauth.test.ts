@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { ApiKey, decodeResponse, encodeRequest, FrameReader, ScramClient } from '@tributary/protocol';
+import { startKafka, type TestKafka } from '@tributary/testkit';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
 import { ensureJavaPrograms, runJava } from '../support/java-client.ts';
 
@@ -19,6 +20,8 @@ const LIFETIME_MS = 2000;
 const PYTHON_PRODUCER = resolve(import.meta.dirname, 'python/paced_produce.py');
 const PASSWORD = { alice: 'alice-Reauth-pw', bob: 'bob-Reauth-pw' };
 let broker: BrokerProcess;
+// Apache Kafka 4.4 with the same setting: the raw-protocol scenarios run against both and must agree.
+let kafka: TestKafka;
 
 beforeAll(async () => {
   ensureJavaPrograms();
@@ -35,16 +38,18 @@ beforeAll(async () => {
   } finally {
     admin.close();
   }
+  kafka = await startKafka({ sasl: { superUser: { name: 'admin', password: 'admin-Reauth-pw' }, users: [{ name: 'alice', password: PASSWORD.alice }, { name: 'bob', password: PASSWORD.bob }], allowEveryoneIfNoAclFound: true }, settings: { 'connections.max.reauth.ms': String(LIFETIME_MS) } });
 }, 600_000);
 afterAll(async () => {
   await broker?.destroy();
+  await kafka?.stop();
 });
 
 const logLines = (msg: string) => broker.output().split('\n').filter((l) => l.includes(`"msg":"${msg}"`));
 
 /** A bare protocol connection to the SASL listener: requests in, decoded responses out, and when it closed. */
-async function rawConnection() {
-  const [host, port] = broker.addresses.SASL_PLAINTEXT!.split(':');
+async function rawConnection(address: string) {
+  const [host, port] = address.split(':');
   const socket: Socket = connect({ host: host!, port: Number(port) });
   await new Promise((r) => socket.once('connect', r));
   const frames = new FrameReader(1 << 20);
@@ -78,40 +83,45 @@ async function rawConnection() {
 }
 
 describe('SASL re-authentication (KIP-368)', () => {
-  it('tells the session lifetime in SaslAuthenticate, re-authenticates on the open connection, and closes one that does not', async () => {
-    const c = await rawConnection();
-    const authenticatedAt = Date.now();
-    expect(await c.login('alice')).toMatchObject({ errorCode: 0, sessionLifetimeMs: BigInt(LIFETIME_MS) });
-    expect(await c.metadata()).toMatchObject({ topics: expect.any(Array) });
-    // Re-authenticating as the same user restarts the session on this connection.
-    expect(await c.login('alice')).toMatchObject({ errorCode: 0, sessionLifetimeMs: BigInt(LIFETIME_MS) });
-    const reauthenticatedAt = Date.now();
-    expect(await c.metadata()).toMatchObject({ topics: expect.any(Array) });
-    // Without another re-authentication the connection is closed at its first request after the session ended.
-    // (A request sent before the session ended is answered: the broker's end is at most LIFETIME after
-    // reauthenticatedAt, which was taken after the broker completed the exchange.)
-    let lastAnsweredSentAt = 0;
-    while (!c.socket.destroyed && Date.now() - authenticatedAt < LIFETIME_MS * 5) {
-      const sentAt = Date.now();
-      if ((await c.metadata()) !== null) lastAnsweredSentAt = sentAt;
-      await new Promise((r) => setTimeout(r, 100)); // request pacing, not synchronisation
-    }
-    const closedAt = await c.closed;
-    expect(lastAnsweredSentAt - reauthenticatedAt).toBeLessThanOrEqual(LIFETIME_MS);
-    expect(closedAt - reauthenticatedAt).toBeGreaterThanOrEqual(LIFETIME_MS - 100);
-    expect(logLines('connection closed: SASL session expired without re-authentication (connections.max.reauth.ms)').length).toBeGreaterThanOrEqual(1);
-  }, 30_000);
+  for (const target of ['tributary', 'kafka'] as const) {
+    const address = () => (target === 'tributary' ? broker.addresses.SASL_PLAINTEXT! : kafka.saslBootstrap!);
+    it(`${target}: tells the session lifetime in SaslAuthenticate, re-authenticates on the open connection, and closes one that does not`, async () => {
+      const c = await rawConnection(address());
+      const authenticatedAt = Date.now();
+      expect(await c.login('alice')).toMatchObject({ errorCode: 0, sessionLifetimeMs: BigInt(LIFETIME_MS) });
+      expect(await c.metadata()).toMatchObject({ topics: expect.any(Array) });
+      // Re-authenticating as the same user restarts the session on this connection.
+      expect(await c.login('alice')).toMatchObject({ errorCode: 0, sessionLifetimeMs: BigInt(LIFETIME_MS) });
+      const reauthenticatedAt = Date.now();
+      expect(await c.metadata()).toMatchObject({ topics: expect.any(Array) });
+      // Without another re-authentication the connection is closed at its first request after the session ended.
+      // (A request sent before the session ended is answered: the broker's end is at most LIFETIME after
+      // reauthenticatedAt, which was taken after the broker completed the exchange.)
+      let lastAnsweredSentAt = 0;
+      while (!c.socket.destroyed && Date.now() - authenticatedAt < LIFETIME_MS * 5) {
+        const sentAt = Date.now();
+        if ((await c.metadata()) !== null) lastAnsweredSentAt = sentAt;
+        await new Promise((r) => setTimeout(r, 100)); // request pacing, not synchronisation
+      }
+      const closedAt = await c.closed;
+      expect(lastAnsweredSentAt - reauthenticatedAt).toBeLessThanOrEqual(LIFETIME_MS);
+      expect(closedAt - reauthenticatedAt).toBeGreaterThanOrEqual(LIFETIME_MS - 100);
+      if (target === 'tributary') expect(logLines('connection closed: SASL session expired without re-authentication (connections.max.reauth.ms)').length).toBeGreaterThanOrEqual(1);
+    }, 30_000);
 
-  it('refuses a re-authentication as another principal or with another mechanism, and closes the connection', async () => {
-    const c = await rawConnection();
-    expect(await c.login('alice')).toMatchObject({ errorCode: 0 });
-    expect(await c.login('bob')).toMatchObject({ errorCode: 58, errorMessage: 'Cannot change principals during re-authentication from User:alice: User:bob' });
-    await c.closed;
-    const d = await rawConnection();
-    expect(await d.login('alice')).toMatchObject({ errorCode: 0 });
-    expect(await d.send(ApiKey.SaslHandshake, 1, { mechanism: 'SCRAM-SHA-256' })).toMatchObject({ errorCode: 34 }); // ILLEGAL_SASL_STATE
-    await d.closed;
-  }, 30_000);
+    it(`${target}: refuses a re-authentication as another principal or with another mechanism, and closes the connection`, async () => {
+      const c = await rawConnection(address());
+      expect(await c.login('alice')).toMatchObject({ errorCode: 0 });
+      expect(await c.login('bob')).toMatchObject({ errorCode: 58, errorMessage: 'Cannot change principals during re-authentication from User.alice: User.bob' });
+      await c.closed;
+      const d = await rawConnection(address());
+      expect(await d.login('alice')).toMatchObject({ errorCode: 0 });
+      // Kafka answers the handshake as usual and then closes the connection: the exchange goes no further.
+      expect(await d.send(ApiKey.SaslHandshake, 1, { mechanism: 'SCRAM-SHA-256' })).toMatchObject({ errorCode: 0 });
+      expect(await d.send(ApiKey.SaslAuthenticate, 2, { authBytes: new ScramClient('SCRAM-SHA-256', 'alice', PASSWORD.alice).first() })).toBeNull();
+      await d.closed;
+    }, 30_000);
+  }
 
   it('Java client (SCRAM-SHA-512): an idempotent producer runs across several session lifetimes, re-authenticating each time; nothing lost', async () => {
     const before = logLines('client re-authenticated').filter((l) => l.includes('User:bob')).length;

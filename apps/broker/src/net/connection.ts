@@ -228,9 +228,14 @@ export class Connection {
     if (this.#sessionLifetimeMs() <= 0) return this.close('connection closed: SASL request after authentication', { apiKey });
     if (apiKey === ApiKey.SaslHandshake) {
       const mechanism = (body as { mechanism: string }).mechanism;
-      if (this.#reauth !== null || apiVersion < 1 || mechanism !== this.#mechanism) {
+      if (this.#reauth !== null || apiVersion < 1) {
         this.#send(apiKey, apiVersion, correlationId, { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: this.#security.mechanisms });
-        return this.#failReauth(`re-authentication must use SaslHandshake v1 and the mechanism ${this.#mechanism}, got v${apiVersion} ${mechanism}`);
+        return this.#failReauth(`re-authentication must start with one SaslHandshake v1, got v${apiVersion}`);
+      }
+      if (mechanism !== this.#mechanism) {
+        // As Kafka 4.4 does: the handshake is answered as usual, then the connection is closed.
+        this.#send(apiKey, apiVersion, correlationId, { errorCode: 0, mechanisms: this.#security.mechanisms });
+        return this.#failReauth(`re-authentication with ${mechanism}, but the session was authenticated with ${this.#mechanism}`);
       }
       this.#reauth = new SaslAuthenticator(this.#security, this.#ctx.credentials, this.#ctx.fakeSaltKey);
       const step = this.#reauth.handle(apiKey, apiVersion, body);
@@ -244,7 +249,7 @@ export class Connection {
     }
     const step = this.#reauth.handle(apiKey, apiVersion, body);
     if (step.kind === 'authenticated' && step.principal !== this.#principal) {
-      this.#send(apiKey, apiVersion, correlationId, { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: `Cannot change principals during re-authentication from ${this.#principal}: ${step.principal}`, authBytes: Buffer.alloc(0), ...(apiVersion >= 1 ? { sessionLifetimeMs: 0n } : {}) });
+      this.#send(apiKey, apiVersion, correlationId, { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: `Cannot change principals during re-authentication from ${kafkaPrincipalText(this.#principal)}: ${kafkaPrincipalText(step.principal)}`, authBytes: Buffer.alloc(0), ...(apiVersion >= 1 ? { sessionLifetimeMs: 0n } : {}) });
       return this.#failReauth(`principal changed from ${this.#principal} to ${step.principal}`);
     }
     this.#send(apiKey, apiVersion, correlationId, this.#withLifetime(apiKey, apiVersion, step));
@@ -309,4 +314,10 @@ function errorAnswer(request: DecodedRequest, err: unknown): unknown {
   } catch {
     return null;
   }
+}
+
+/** A principal as Kafka's message about it prints it ("User.alice" for User:alice). */
+function kafkaPrincipalText(principal: string): string {
+  const colon = principal.indexOf(':');
+  return colon < 0 ? principal : `${principal.slice(0, colon)}.${principal.slice(colon + 1)}`;
 }
