@@ -49,6 +49,12 @@ beforeAll(async () => {
     // dp-1 and dp-2: two ~10 KB batches each, for the fetch limits.
     for (let round = 0; round < 2; round++) for (const p of [1, 2]) expect(await produce(b.address, 'dp', p, [encodeRecordBatch({ records: [{ value: Buffer.alloc(10_000, p) }] })])).toMatchObject({ errorCode: 0 });
   }
+  // Kafka creates __consumer_offsets on the first FindCoordinator; group answers are compared once it coordinates.
+  const deadline = Date.now() + 60_000;
+  while ((await call<{ coordinators: { errorCode: number }[] }>(kafka.bootstrap, ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ['audit-group'] })).coordinators[0]!.errorCode !== 0) {
+    if (Date.now() > deadline) throw new Error('Kafka never coordinated groups');
+    await new Promise((r) => setTimeout(r, 300));
+  }
 }, 180_000);
 
 afterAll(async () => {
@@ -124,6 +130,13 @@ function nullPaths(value: unknown, path = ''): string[] {
   if (Buffer.isBuffer(value) || typeof value !== 'object') return [];
   if (Array.isArray(value)) return [...new Set(value.flatMap((v) => nullPaths(v, `${path}[]`)))];
   return Object.entries(value as Record<string, unknown>).filter(([k]) => k !== '_unknownTaggedFields').flatMap(([k, v]) => nullPaths(v, path ? `${path}.${k}` : k));
+}
+
+/** Every error code in a response, by path, in order. */
+function errorCodes(value: unknown, path = ''): string[] {
+  if (value === null || Buffer.isBuffer(value) || typeof value !== 'object') return [];
+  if (Array.isArray(value)) return value.flatMap((v) => errorCodes(v, `${path}[]`));
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => (k === 'errorCode' ? [`${path}.errorCode=${v}`] : errorCodes(v, path ? `${path}.${k}` : k)));
 }
 
 async function both<T>(ask: (address: string) => Promise<T>): Promise<{ kafka: T; tributary: T }> {
@@ -237,12 +250,38 @@ describe('null fields of data-path responses, against Kafka 4.4', () => {
     ['Produce v9 success', ApiKey.Produce, 9, () => ({ transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'dp', partitionData: [{ index: 2, records: encodeRecordBatch({ records: [{ value: 'n' }] }) }] }] })],
     ['Produce v9 unknown partition', ApiKey.Produce, 9, () => ({ transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'dp', partitionData: [{ index: 9, records: encodeRecordBatch({ records: [{ value: 'n' }] }) }] }] })],
     ['Fetch v12', ApiKey.Fetch, 12, () => fetchRequest([{ partition: 0 }, { partition: 9 }], 1 << 20)],
-    ['Fetch v4', ApiKey.Fetch, 4, () => fetchRequest([{ partition: 0 }, { partition: 0, fetchOffset: 99n }], 1 << 20)],
+    ['Fetch v4', ApiKey.Fetch, 4, () => fetchRequest([{ partition: 0 }, { partition: 1, fetchOffset: 99n }], 1 << 20)],
     ['ListOffsets v8', ApiKey.ListOffsets, 8, () => ({ ...listOffsets([-1n, -3n]), topics: [...listOffsets([-1n, -3n]).topics, { name: 'no-such', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] })],
     ['Metadata v12', ApiKey.Metadata, 12, () => ({ topics: [{ topicId: '00000000-0000-0000-0000-000000000000', name: 'dp' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false })],
+    ['Metadata v12 unknown topic', ApiKey.Metadata, 12, () => ({ topics: [{ topicId: '00000000-0000-0000-0000-000000000000', name: 'no-such' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false })],
+    ['ApiVersions v3', ApiKey.ApiVersions, 3, () => ({ clientSoftwareName: 'audit', clientSoftwareVersion: '1' })],
+    ['CreateTopics v7 existing topic', ApiKey.CreateTopics, 7, () => ({ topics: [{ name: 'dp', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: true })],
+    ['CreateTopics v7 validate-only', ApiKey.CreateTopics, 7, () => ({ topics: [{ name: 'audit-new', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: true })],
+    ['DeleteTopics v6 unknown', ApiKey.DeleteTopics, 6, () => ({ topics: [{ name: 'no-such', topicId: '00000000-0000-0000-0000-000000000000' }], timeoutMs: 5000 })],
+    ['CreatePartitions v3 invalid', ApiKey.CreatePartitions, 3, () => ({ topics: [{ name: 'dp', count: 1, assignments: null }], timeoutMs: 5000, validateOnly: true })],
+    ['DeleteRecords v2', ApiKey.DeleteRecords, 2, () => ({ topics: [{ name: 'dp', partitions: [{ partitionIndex: 1, offset: 0n }, { partitionIndex: 9, offset: 0n }] }], timeoutMs: 5000 })],
+    ['OffsetForLeaderEpoch v4', ApiKey.OffsetForLeaderEpoch, 4, () => ({ replicaId: -1, topics: [{ topic: 'dp', partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }, { partition: 9, currentLeaderEpoch: -1, leaderEpoch: 0 }] }] })],
+    ['InitProducerId v4', ApiKey.InitProducerId, 4, () => ({ transactionalId: null, transactionTimeoutMs: 60000, producerId: -1n, producerEpoch: -1 })],
+    ['FindCoordinator v4', ApiKey.FindCoordinator, 4, () => ({ keyType: 0, coordinatorKeys: ['audit-group'] })],
+    ['FindCoordinator v3', ApiKey.FindCoordinator, 3, () => ({ key: 'audit-group', keyType: 0 })],
+    ['ListGroups v4', ApiKey.ListGroups, 4, () => ({ statesFilter: [] })],
+    ['DescribeGroups v5 unknown group', ApiKey.DescribeGroups, 5, () => ({ groups: ['no-such-group'], includeAuthorizedOperations: false })],
+    ['OffsetFetch v7 unknown group', ApiKey.OffsetFetch, 7, () => ({ groupId: 'no-such-group', topics: [{ name: 'dp', partitionIndexes: [0] }], requireStable: false })],
+    ['OffsetFetch v8 unknown group', ApiKey.OffsetFetch, 8, () => ({ groups: [{ groupId: 'no-such-group', topics: [{ name: 'dp', partitionIndexes: [0] }] }], requireStable: false })],
+    ['Heartbeat v4 unknown group', ApiKey.Heartbeat, 4, () => ({ groupId: 'no-such-group', generationId: 1, memberId: 'm', groupInstanceId: null })],
+    ['DescribeConfigs v4 topic', ApiKey.DescribeConfigs, 4, () => ({ resources: [{ resourceType: 2, resourceName: 'dp', configurationKeys: ['retention.ms', 'cleanup.policy'] }], includeSynonyms: true, includeDocumentation: false })],
+    ['DescribeConfigs v4 unknown topic', ApiKey.DescribeConfigs, 4, () => ({ resources: [{ resourceType: 2, resourceName: 'no-such', configurationKeys: null }], includeSynonyms: false, includeDocumentation: false })],
+    ['DescribeCluster v1', ApiKey.DescribeCluster, 1, () => ({ includeClusterAuthorizedOperations: false, endpointType: 1 })],
+    ['DescribeLogDirs v4', ApiKey.DescribeLogDirs, 4, () => ({ topics: [{ topic: 'dp', partitions: [0] }] })],
+    ['DescribeClientQuotas v1', ApiKey.DescribeClientQuotas, 1, () => ({ components: [], strict: false })],
+    ['DescribeUserScramCredentials v0', ApiKey.DescribeUserScramCredentials, 0, () => ({ users: [{ name: 'nobody' }] })],
   ];
-  it.each(requests)('%s: null exactly where Kafka sends null', async (_name, apiKey, version, body) => {
+  // Kafka answers these while it still loads the freshly created __consumer_offsets partitions
+  // (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS): their nulls are compared, not their codes.
+  const loading = new Set(['InitProducerId v4', 'ListGroups v4', 'DescribeGroups v5 unknown group', 'OffsetFetch v7 unknown group', 'OffsetFetch v8 unknown group', 'Heartbeat v4 unknown group']);
+  it.each(requests)('%s: null exactly where Kafka sends null', async (name, apiKey, version, body) => {
     const r = await both((a) => call<unknown>(a, apiKey, version, body()));
-    expect(nullPaths(r.tributary).sort()).toEqual(nullPaths(r.kafka).sort());
+    const codes = (x: unknown) => (loading.has(name) ? [] : errorCodes(x).sort());
+    expect({ nulls: nullPaths(r.tributary).sort(), errorCodes: codes(r.tributary) }).toEqual({ nulls: nullPaths(r.kafka).sort(), errorCodes: codes(r.kafka) });
   });
 });

@@ -77,5 +77,6 @@ export const handleDescribeClientQuotas: Handler = (ctx, request, session) => {
     // strict: the entity has no types beyond those the filter names (a consumer-group entity counts too).
     return !req.strict || toWire(entity).length === req.components.length;
   });
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, entries: entries.map((e) => ({ entity: toWire(e.entity), values: Object.entries(e.values).map(([key, value]) => ({ key, value })) })) };
+  // Kafka's success carries the message "" (not null).
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', entries: entries.map((e) => ({ entity: toWire(e.entity), values: Object.entries(e.values).map(([key, value]) => ({ key, value })) })) };
 };

@@ -127,7 +127,8 @@ export const handleDescribeConfigs: Handler = (ctx: BrokerContext, request, sess
             ...(v >= 1 ? { synonyms: req.includeSynonyms ? e.synonyms.map((s) => ({ ...s, value: e.sensitive ? null : s.value })) : [] } : {}),
             ...(v >= 3 ? { configType: TYPE[e.type], documentation: req.includeDocumentation ? e.documentation : null } : {}),
           }));
-        return { ...base, errorCode: 0, errorMessage: null, configs };
+        // Kafka answers a described resource with the message "" (not null).
+        return { ...base, errorCode: 0, errorMessage: '', configs };
       } catch (err) {
         if (err instanceof ConfigProblem) return { ...base, errorCode: err.errorCode, errorMessage: err.message, configs: [] };
         throw err;

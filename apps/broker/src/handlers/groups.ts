@@ -37,7 +37,8 @@ export const handleFindCoordinator: Handler = (ctx: BrokerContext, request, sess
       : req.keyType === 0 && !node
       ? { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'no broker leads __consumer_offsets yet' }
       : req.keyType === 0
-      ? { key, nodeId: coordinator!.nodeId, host: node!.host, port: node!.port, errorCode: 0, errorMessage: null }
+      ? // Kafka's found coordinator carries Errors.NONE's text, "NONE", as its message.
+        { key, nodeId: coordinator!.nodeId, host: node!.host, port: node!.port, errorCode: 0, errorMessage: 'NONE' }
       : { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'transactions are not supported yet' };
   if (request.apiVersion >= 4) return { coordinators: req.coordinatorKeys.map(answer) };
   const { key: _key, ...single } = answer(req.key);

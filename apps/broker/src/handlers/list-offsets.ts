@@ -22,11 +22,21 @@ const LATEST_TIERED = -5n;
 export const handleListOffsets: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as ListOffsetsRequest;
   const v = request.apiVersion;
+  // A partition asked for twice is answered once, with INVALID_REQUEST (Kafka's duplicatePartitions).
+  const count = new Map<string, number>();
+  for (const t of req.topics) for (const p of t.partitions) count.set(`${t.name}\0${p.partitionIndex}`, (count.get(`${t.name}\0${p.partitionIndex}`) ?? 0) + 1);
+  const answered = new Set<string>();
   return {
     throttleTimeMs: 0,
     topics: req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
+        const key = `${t.name}\0${p.partitionIndex}`;
+        if (count.get(key)! > 1) {
+          if (answered.has(key)) return null;
+          answered.add(key);
+          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.INVALID_REQUEST, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+        }
         if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, t.name)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
         const lead = ctx.replicas.leaderFor(t.name, p.partitionIndex, v >= 4 ? p.currentLeaderEpoch : -1);
         if (!lead.ok) return { partitionIndex: p.partitionIndex, errorCode: lead.errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
@@ -34,7 +44,7 @@ export const handleListOffsets: Handler = (ctx: BrokerContext, request, session)
         if (v === 0) return { partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets: offsetsBefore(log, p.timestamp, p.maxNumOffsets).map(BigInt) };
         const found = lookup(log, p.timestamp, lead.leaderEpoch);
         return { partitionIndex: p.partitionIndex, errorCode: 0, timestamp: BigInt(found.timestamp), offset: BigInt(found.offset), ...(v >= 4 ? { leaderEpoch: found.leaderEpoch } : {}) };
-      }),
+      }).filter((answer) => answer !== null),
     })),
   };
 };

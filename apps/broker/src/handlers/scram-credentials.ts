@@ -62,5 +62,6 @@ export const handleDescribeUserScramCredentials: Handler = (ctx, request, sessio
     if (infos.length === 0) return { user, errorCode: ErrorCode.RESOURCE_NOT_FOUND, errorMessage: `no credentials for ${user}`, credentialInfos: [] };
     return { user, errorCode: 0, errorMessage: null, credentialInfos: infos.map((i) => ({ mechanism: scramMechanismId(i.mechanism), iterations: i.iterations })) };
   });
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, results };
+  // Kafka's success carries the top-level message "" (not null).
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', results };
 };
