@@ -265,7 +265,7 @@ export class GroupCoordinator {
     }
     if (req.requireKnownMemberId) {
       // KIP-394: the member must come back with this id, so that a retried join adds no ghost member.
-      g.pendingMembers.add(memberId);
+      g.pendingMembers.set(memberId, this.#now() + req.sessionTimeoutMs);
       return Promise.resolve(fail(ErrorCode.MEMBER_ID_REQUIRED, memberId));
     }
     return this.#addMember(g, memberId, req);
@@ -587,10 +587,22 @@ export class GroupCoordinator {
     }
   }
 
-  /** Members silent for longer than their session timeout leave; the rest rebalance. */
+  /**
+   * Members silent for longer than their session timeout leave; the rest rebalance. A pending
+   * member that does not join within its session timeout is forgotten, so that a rebalance does not
+   * wait for it.
+   */
   expireSessions(): void {
     const now = this.#now();
     for (const g of this.#groups.values()) {
+      let pendingLeft = false;
+      for (const [memberId, deadline] of g.pendingMembers) {
+        if (now > deadline) {
+          g.pendingMembers.delete(memberId);
+          pendingLeft = true;
+        }
+      }
+      if (pendingLeft) this.#maybeCompleteJoin(g);
       for (const m of [...g.members.values()]) {
         // A member waiting in JoinGroup is covered by the rebalance timeout, one waiting in SyncGroup by the leader.
         if (m.awaitingJoin === null && m.awaitingSync === null && now - m.lastHeartbeat > m.sessionTimeoutMs) {

@@ -52,8 +52,11 @@ export class Group {
   protocolName: string | null = null;
   leaderId: string | null = null;
   readonly members = new Map<string, Member>();
-  /** Member ids handed out with MEMBER_ID_REQUIRED, not yet joined. */
-  readonly pendingMembers = new Set<string>();
+  /**
+   * Member ids handed out with MEMBER_ID_REQUIRED, not yet joined, with the time by which they must
+   * join (their session timeout, as in Kafka) before they are forgotten.
+   */
+  readonly pendingMembers = new Map<string, number>();
   readonly offsets = new Map<string, CommittedOffset>();
   /** group.instance.id → the member id that currently holds it (KIP-345 static membership). */
   readonly staticMembers = new Map<string, string>();

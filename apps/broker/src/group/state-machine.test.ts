@@ -167,6 +167,23 @@ describe('SyncGroup, Heartbeat, LeaveGroup', () => {
     expect(coordinator.leave('nope', [{ memberId: 'm', groupInstanceId: null }]).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
+  it('a pending member that never joins is forgotten after its session timeout, and the rebalance it held completes', async () => {
+    const { clock, coordinator } = fresh();
+    const { leader, follower, generation } = await twoMembers(coordinator);
+    const pending = await coordinator.join(joinRequest({ clientId: 'late' }));
+    expect(pending.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    // Both members rejoin; the group waits for the pending member as Kafka does...
+    const joins = Promise.all([leader, follower].map((memberId, i) => coordinator.join(joinRequest({ memberId, requireKnownMemberId: false, clientId: 'ab'[i]!, protocols: [{ name: 'range', metadata: subscription('a', 'b') }] }))));
+    coordinator.expireSessions();
+    expect(coordinator.get('g')?.state).toBe('PreparingRebalance');
+    // ...until its session timeout (10 s) has passed.
+    clock.now += 10_001;
+    coordinator.expireSessions();
+    const results = await joins;
+    expect(results.map((r) => [r.errorCode, r.generationId])).toEqual([[0, generation + 1], [0, generation + 1]]);
+    expect(coordinator.get('g')!.pendingMembers.size).toBe(0);
+  });
+
   it('the last member leaving makes the group Empty with a new generation; it is listed and can be deleted', async () => {
     const { coordinator } = fresh();
     const { leader, follower, generation } = await twoMembers(coordinator);
