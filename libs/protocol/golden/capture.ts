@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import { compress, Compression } from '../src/compression/codecs.ts';
 import { API_DEFINITIONS } from '../src/generated/api-definitions.ts';
@@ -132,4 +132,16 @@ async function main(): Promise<void> {
   console.log(`captured ${entries.length} golden frames into ${FIXTURES}`);
 }
 
-await main();
+// --help/--version (node:util parseArgs) before anything runs: a capture overwrites tracked fixtures.
+const { values: cli } = parseArgs({ options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } }, strict: true });
+if (cli.help) {
+  process.stdout.write(`Usage: npm run protocol:capture-golden [-- --help | --version]
+
+Starts a capture responder, runs kcat and kafkajs against it, and OVERWRITES the golden frames in
+libs/protocol/golden/fixtures/ (tracked in git) with what they sent. Run it only to refresh them.
+`);
+} else if (cli.version) {
+  process.stdout.write('protocol:capture-golden (tributary)\n');
+} else {
+  await main();
+}

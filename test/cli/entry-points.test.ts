@@ -1,0 +1,65 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * Every entry point answers --help and --version and does nothing else: exit 0, no file written or
+ * changed in the repository (git status), no data directory made. Each runs as its own process.
+ */
+const root = resolve(import.meta.dirname, '../..');
+const node = join(root, 'node_modules/.bin/node');
+const scratch = mkdtempSync(join(tmpdir(), 'tributary-cli-'));
+const dataDir = join(scratch, 'data');
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const ENTRY_POINTS: [string, string][] = [
+  ['tributary-api', 'apps/api/src/main.ts'],
+  ['tributary-operator', 'apps/operator/src/main.ts'],
+  ['tributary-broker', 'apps/broker/bin/tributary-broker.js'],
+  ['npm start', 'scripts/start.ts'],
+  ['protocol:capture-golden', 'libs/protocol/golden/capture.ts'],
+  ['protocol:generate', 'libs/protocol/scripts/generate.ts'],
+];
+const gitStatus = () => execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: root }).toString();
+const run = (script: string, args: string[]) => spawnSync(node, [script, ...args], {
+  cwd: root, encoding: 'utf8', timeout: 60_000,
+  // No DATABASE_URL: a process that went past --help would fail or start something; the data dir must stay absent.
+  env: { PATH: process.env['PATH'], HOME: process.env['HOME'], TRIBUTARY_DATA_DIR: dataDir, TRIBUTARY_INSTANCES_DIR: join(dataDir, 'instances') },
+});
+
+describe('entry points', () => {
+  const before = gitStatus();
+  const hadData = existsSync(join(root, '.data'));
+  for (const [name, script] of ENTRY_POINTS) {
+    it(`${name}: --help prints a usage and --version a version, with no side effects`, () => {
+      const help = run(script, ['--help']);
+      expect(help.status, help.stderr).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: /);
+      const version = run(script, ['--version']);
+      expect(version.status, version.stderr).toBe(0);
+      expect(version.stdout.trim()).not.toBe('');
+      expect(version.stdout).not.toMatch(/Usage/);
+      expect(gitStatus()).toBe(before);
+      expect(existsSync(dataDir)).toBe(false);
+      expect(existsSync(join(root, '.data'))).toBe(hadData);
+    }, 120_000);
+  }
+
+  it('protocol:generate without the specs says where they are expected and takes --specs', () => {
+    const empty = join(scratch, 'no-specs');
+    const r = run('libs/protocol/scripts/generate.ts', ['--specs', empty]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`Kafka's message specs are not at ${empty}`);
+    expect(r.stderr).toContain('--specs DIR');
+    expect(gitStatus()).toBe(before);
+  }, 60_000);
+
+  it('an unknown flag is refused with the usage (exit 2), before anything starts', () => {
+    const r = run('scripts/start.ts', ['--no-such-flag']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/Unknown option '--no-such-flag'[\s\S]*Usage: /);
+    expect(existsSync(dataDir)).toBe(false);
+  }, 60_000);
+});
