@@ -482,6 +482,7 @@ export class GroupCoordinator {
   // ---- SyncGroup ----
 
   sync(groupId: string, who: MemberRef, req: SyncRequest): Promise<SyncResult> {
+    if (!groupId) return Promise.resolve(syncFail(ErrorCode.INVALID_GROUP_ID));
     const g = this.#groups.get(groupId);
     if (!g || g.state === 'Empty') return Promise.resolve(syncFail(ErrorCode.UNKNOWN_MEMBER_ID));
     if (g.state === 'Dead') return Promise.resolve(syncFail(ErrorCode.COORDINATOR_NOT_AVAILABLE));
@@ -511,6 +512,7 @@ export class GroupCoordinator {
   // ---- Heartbeat ----
 
   heartbeat(groupId: string, who: MemberRef, generationId: number): number {
+    if (!groupId) return ErrorCode.INVALID_GROUP_ID;
     const g = this.#groups.get(groupId);
     if (!g) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
@@ -531,6 +533,7 @@ export class GroupCoordinator {
    * that will not come back; a pending member (MEMBER_ID_REQUIRED, not joined yet) may leave too.
    */
   leave(groupId: string, members: MemberRef[]): LeaveResult {
+    if (!groupId) return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
     const g = this.#groups.get(groupId);
     if (!g) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] };
     if (g.state === 'Dead') return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
@@ -623,7 +626,7 @@ export class GroupCoordinator {
    * accepted only while the group is Empty, and creates the group if it does not exist.
    */
   commit(groupId: string, who: MemberRef, generationId: number, offsets: { topic: string; partition: number; value: CommittedOffset }[], apiVersion = 8): number {
-    if (!groupId) return ErrorCode.INVALID_GROUP_ID;
+    // The empty group id is valid here (and for OffsetFetch, DescribeGroups, DeleteGroups), as in Kafka.
     let g = this.#groups.get(groupId);
     if (!g) {
       if (generationId >= 0) return apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
@@ -749,7 +752,6 @@ export class GroupCoordinator {
 
   /** DeleteGroups: only an Empty group can be deleted (NON_EMPTY_GROUP otherwise). */
   deleteGroup(groupId: string): number {
-    if (!groupId) return ErrorCode.INVALID_GROUP_ID;
     const g = this.#groups.get(groupId);
     if (!g || g.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
     if (g.state !== 'Empty') return ErrorCode.NON_EMPTY_GROUP;

@@ -72,14 +72,21 @@ describe('OffsetCommit and the group state', () => {
     expect(coordinator.commit('s', { memberId: 'stale', groupInstanceId: 'i' }, s.generationId, [])).toBe(ErrorCode.FENCED_INSTANCE_ID);
   });
 
-  it('takes commits without a member (generation -1, empty member id) only while the group is Empty, creating it', async () => {
+  it('takes commits without a member (generation -1, empty member id) only while the group is Empty, creating it; the empty group id is valid', async () => {
     const { coordinator } = fresh();
     expect(coordinator.commit('solo', { memberId: '', groupInstanceId: null }, -1, [{ topic: 'a', partition: 0, value: offset(5) }])).toBe(0);
     expect(coordinator.get('solo')?.state).toBe('Empty');
     expect(coordinator.groups().map((g) => g.groupId)).toContain('solo');
     await twoMembers(coordinator);
     expect(commitOne(coordinator, '', -1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    expect(coordinator.commit('', { memberId: '', groupInstanceId: null }, -1, [])).toBe(ErrorCode.INVALID_GROUP_ID);
+    // The empty group id is a group like any other for commits (Kafka keeps this for old clients)...
+    expect(coordinator.commit('', { memberId: '', groupInstanceId: null }, -1, [{ topic: 'a', partition: 0, value: offset(2) }])).toBe(0);
+    expect(coordinator.committed('', 'a', 0)?.offset).toBe(2n);
+    // ...but not for membership.
+    expect((await coordinator.join(joinRequest({ groupId: '' }))).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
+    expect(coordinator.heartbeat('', { memberId: 'm', groupInstanceId: null }, 0)).toBe(ErrorCode.INVALID_GROUP_ID);
+    expect((await coordinator.sync('', { memberId: 'm', groupInstanceId: null }, syncOf(0, []))).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
+    expect(coordinator.leave('', [{ memberId: 'm', groupInstanceId: null }]).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
   });
 
   it('a commit naming a generation for a group that does not exist: ILLEGAL_GENERATION, GROUP_ID_NOT_FOUND from v9', () => {
@@ -194,7 +201,7 @@ describe('SyncGroup, Heartbeat, LeaveGroup', () => {
     expect(coordinator.groups().map((x) => x.groupId)).toEqual(['g']);
     expect(coordinator.deleteGroup('g')).toBe(0);
     expect(coordinator.deleteGroup('g')).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
-    expect(coordinator.deleteGroup('')).toBe(ErrorCode.INVALID_GROUP_ID);
+    expect(coordinator.deleteGroup('')).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
   });
 });
 

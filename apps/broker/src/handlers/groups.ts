@@ -179,11 +179,10 @@ export const handleOffsetFetch: Handler = (ctx: BrokerContext, request, session)
   const req = request.body as OffsetFetchRequest;
   const v = request.apiVersion;
   const mayDescribe = (groupId: string) => allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, groupId);
-  // An unknown (or dead) group has no offsets: every partition answers -1 without error, as in Kafka.
+  // An unknown (or dead) group has no offsets: every partition answers -1 without error, as in
+  // Kafka; the empty group id is a valid group here.
   const answer = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null) =>
-    !groupId ? { groupId, errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] }
-    : mayDescribe(groupId) ? { groupId, errorCode: 0, topics: fetchOffsets(ctx, session, groupId, topics, v) }
-    : { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
+    mayDescribe(groupId) ? { groupId, errorCode: 0, topics: fetchOffsets(ctx, session, groupId, topics, v) } : { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
   if (v >= 8) return { groups: req.groups.map((g) => answer(g.groupId, g.topics)) };
   if (!mayDescribe(req.groupId)) return v >= 2 ? { topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED } : { topics: (req.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, metadata: '', errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })) })) };
   return { topics: fetchOffsets(ctx, session, req.groupId, req.topics, v), ...(v >= 2 ? { errorCode: 0 } : {}) };
