@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { connect } from 'node:net';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
+import { ApiKey, decodeResponse, encodeRequest, FrameReader } from '@tributary/protocol';
 import { startCluster, type TestCluster } from '../support/cluster.ts';
 
 /**
- * Users, ACLs and quotas live in etcd: written through one broker, they hold on every broker once
+ * Users, ACLs, quotas and group configs live in etcd: written through one broker, they hold on every broker once
  * etcd's watch has delivered the change (milliseconds; as in Kafka, another broker's view is
  * eventually consistent), so reads on the other broker wait for it, boundedly.
  */
@@ -17,7 +19,7 @@ afterAll(async () => cluster?.stop(), 60_000);
 
 const on = (id: number, listener = 'PLAINTEXT') => cluster.brokers.get(id)!.addresses[listener]!;
 
-describe('cluster-wide users, ACLs and quotas', () => {
+describe('cluster-wide users, ACLs, quotas and group configs', () => {
   it('a SCRAM user created through broker 1 logs in on broker 2, and a deletion on broker 2 locks it out of broker 1', async () => {
     const one = await KafkaAdminClient.connect(on(1));
     try {
@@ -56,4 +58,35 @@ describe('cluster-wide users, ACLs and quotas', () => {
       two.close();
     }
   });
+
+  it('KIP-848 group configs set through one broker are described on the other (the GROUP config resource)', async () => {
+    const GROUP = 32;
+    const alter = (id: number, value: string | null) => request(on(id), ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: GROUP, resourceName: 'billing', configs: [{ name: 'consumer.session.timeout.ms', configOperation: value === null ? 1 : 0, value }] }], validateOnly: false });
+    const value = async (id: number) => ((await request(on(id), ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: GROUP, resourceName: 'billing', configurationKeys: ['consumer.session.timeout.ms'] }], includeSynonyms: false, includeDocumentation: false })) as { results: { configs: { value: string }[] }[] }).results[0]!.configs[0]!.value;
+    expect(await alter(1, '50000')).toMatchObject({ responses: [{ errorCode: 0 }] });
+    await vi.waitFor(async () => expect(await value(2)).toBe('50000'), propagated);
+    expect(await alter(2, null)).toMatchObject({ responses: [{ errorCode: 0 }] });
+    await vi.waitFor(async () => expect(await value(1)).toBe('45000'), propagated);
+  });
 });
+
+/** One request on a fresh connection, its decoded response body (a GROUP config resource no client library here sends). */
+async function request(address: string, apiKey: number, apiVersion: number, body: unknown): Promise<unknown> {
+  const [host, port] = address.split(':');
+  const socket = connect({ host: host!, port: Number(port) });
+  try {
+    await new Promise((r) => socket.once('connect', r));
+    const frames = new FrameReader(1 << 20);
+    const frame = new Promise<Buffer>((resolve, reject) => {
+      socket.on('data', (d) => {
+        const got = frames.push(d);
+        if (got.length > 0) resolve(got[0]!);
+      });
+      socket.once('close', () => reject(new Error(`${address} closed the connection`)));
+    });
+    for (const chunk of encodeRequest({ apiKey, apiVersion, correlationId: 1, clientId: 'group-configs' }, body)) socket.write(chunk);
+    return decodeResponse(await frame, apiKey, apiVersion).body;
+  } finally {
+    socket.destroy();
+  }
+}

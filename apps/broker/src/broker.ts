@@ -1,4 +1,4 @@
-import { GroupConfigStore } from './config/group-configs.ts';
+import { FileGroupConfigStore } from './config/group-configs.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -29,7 +29,7 @@ import { EtcdCluster } from './cluster/etcd-cluster.ts';
 import { ReplicaFetcher } from './cluster/replica-fetcher.ts';
 import { ReplicaManager, type RoleChange } from './cluster/replica-manager.ts';
 import { StandaloneCluster } from './cluster/standalone.ts';
-import { EtcdAclStore, EtcdCredentialStore, EtcdQuotaStore } from './cluster/etcd-stores.ts';
+import { EtcdAclStore, EtcdCredentialStore, EtcdGroupConfigStore, EtcdQuotaStore } from './cluster/etcd-stores.ts';
 import type { CoordinatorSettings } from './group/coordinator.ts';
 
 
@@ -146,7 +146,7 @@ export class Broker {
       clusterId: config.clusterId ?? clusterId(config.dataDir),
       credentials: etcd ? new EtcdCredentialStore(etcd) : new FileCredentialStore(config.dataDir),
       listenerSecurity,
-      groupConfigs: new GroupConfigStore(config.dataDir),
+      groupConfigs: etcd ? new EtcdGroupConfigStore(etcd) : new FileGroupConfigStore(config.dataDir),
       acls,
       authorizer: new Authorizer(acls, superUsers, allowIfNoAcl),
       clientQuotaStore,

@@ -5,6 +5,7 @@ import { filterMatches, type AclBinding, type AclFilter } from '../security/acl.
 import type { AclStore } from '../security/acl-store.ts';
 import { entityKey, type QuotaEntity, type QuotaEntry, type QuotaKey, type QuotaStore } from '../quota/quota-store.ts';
 import type { ClusterView } from './cluster-view.ts';
+import type { GroupConfigStore } from '../config/group-configs.ts';
 
 /** What the stores need of the etcd coordination: the watched view and transactional writes. */
 export interface ClusterKv {
@@ -18,6 +19,7 @@ type StoredUser = Partial<Record<ScramMechanismName, StoredCredential>>;
 const CREDENTIALS = 'credentials/';
 const ACLS = 'acls/';
 const QUOTAS = 'quotas/';
+const GROUP_CONFIGS = 'group-configs/';
 /** User names and quota entities may hold '/', which etcd keys under a prefix must not split on. */
 const encode = (s: string) => encodeURIComponent(s);
 
@@ -113,6 +115,23 @@ export class EtcdQuotaStore implements QuotaStore {
     const values = { ...existing?.values, ...set };
     for (const k of remove) delete values[k];
     await this.#kv.writeKeys([[key, Object.keys(values).length > 0 ? JSON.stringify({ entity, values }) : null]]);
+  }
+}
+
+/** KIP-848 group configs shared by every broker: one key per group with overrides. */
+export class EtcdGroupConfigStore implements GroupConfigStore {
+  readonly #kv: ClusterKv;
+  constructor(kv: ClusterKv) {
+    this.#kv = kv;
+  }
+
+  get(group: string): Record<string, string> {
+    const value = this.#kv.view.raw.get(GROUP_CONFIGS + encode(group));
+    return value ? (JSON.parse(value) as Record<string, string>) : {};
+  }
+
+  async set(group: string, configs: Record<string, string>): Promise<void> {
+    await this.#kv.writeKeys([[GROUP_CONFIGS + encode(group), Object.keys(configs).length > 0 ? JSON.stringify(configs) : null]]);
   }
 }
 

@@ -8,7 +8,7 @@ import { KAFKA_GROUP_CONFIGS, type KafkaConfigDef } from '../generated/kafka-con
  * Kafka's names, types, defaults and validation, including the bounds Kafka's group coordinator sets
  * through its broker settings (group.consumer.min/max.session.timeout.ms …, at Kafka's defaults
  * here). They govern KIP-848/KIP-932/KIP-1071 groups, which this broker does not run: they are
- * stored and described, and change nothing for classic groups (as in Kafka).
+ * stored (cluster-wide in a cluster) and described, and change nothing for classic groups (as in Kafka).
  */
 export const GROUP_CONFIG_DEFS: Record<string, KafkaConfigDef> = KAFKA_GROUP_CONFIGS;
 
@@ -39,8 +39,15 @@ export function validateGroupConfigs(configs: Record<string, string>): void {
   }
 }
 
-/** Per-group overrides, persisted in DATA_DIR/group-configs.json (write-then-rename). */
-export class GroupConfigStore {
+/** Per-group overrides: a standalone broker keeps them in a file, a cluster in etcd (cluster/etcd-stores.ts). */
+export interface GroupConfigStore {
+  get(group: string): Record<string, string>;
+  /** Replaces the group's overrides (none: the group's entry goes). */
+  set(group: string, configs: Record<string, string>): Promise<void>;
+}
+
+/** A standalone broker's group overrides, persisted in DATA_DIR/group-configs.json (write-then-rename). */
+export class FileGroupConfigStore implements GroupConfigStore {
   readonly #file: string;
   readonly #groups: Map<string, Record<string, string>>;
 
@@ -53,7 +60,7 @@ export class GroupConfigStore {
     return { ...this.#groups.get(group) };
   }
 
-  set(group: string, configs: Record<string, string>): void {
+  async set(group: string, configs: Record<string, string>): Promise<void> {
     if (Object.keys(configs).length === 0) this.#groups.delete(group);
     else this.#groups.set(group, { ...configs });
     writeFileSync(`${this.#file}.tmp`, JSON.stringify(Object.fromEntries(this.#groups), null, 2));

@@ -190,7 +190,7 @@ async function alterResource(ctx: BrokerContext, resourceType: number, name: str
       throw err;
     }
     if (validateOnly) return;
-    ctx.groupConfigs.set(name, configs);
+    await ctx.groupConfigs.set(name, configs);
     ctx.logger.log('info', 'group configs changed', { group: name, configs });
     return;
   }
