@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kafkaClasspath, kafkaMetadataBrokers, runKafkaTool, startKafka, type TestKafka } from './kafka.ts';
+import { clusterUuid, kafkaClasspath, kafkaMetadataBrokers, runKafkaTool, startKafka, type TestKafka } from './kafka.ts';
 
 const TOPICS = 'org.apache.kafka.tools.TopicCommand';
 
@@ -12,6 +12,11 @@ describe('startKafka', () => {
   afterAll(async () => {
     await Promise.all(started.map((k) => k.stop()));
     rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('cluster ids are 22 URL-safe base64 characters and never start with "-" (kafka-storage would read an option)', () => {
+    // 2,000 draws: without the redraw about 31 would start with '-'.
+    for (let i = 0; i < 2000; i++) expect(clusterUuid()).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
   });
 
   it('kafkaClasspath names the resolved jars', () => {

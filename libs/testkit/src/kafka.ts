@@ -107,9 +107,16 @@ export interface TestKafka {
   stop(): Promise<void>;
 }
 
-/** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding (Uuid.randomUuid). */
-function clusterUuid(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * Kafka cluster ids are 16 random bytes in URL-safe base64 without padding (Uuid.randomUuid).
+ * Like Kafka's Uuid.randomUuid, draw again when the id starts with '-': `kafka-storage format -t
+ * -…` takes such an id for an option and fails (1 start in 64 did).
+ */
+export function clusterUuid(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function properties(map: Record<string, string>): string {
