@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseCli } from '@tributary/contracts/cli';
@@ -29,8 +29,22 @@ Runs the local stack on 127.0.0.1 until Ctrl-C: PostgreSQL (embedded), Redis, et
   TRIBUTARY_VERBOSE=1   show the services' logs on the terminal
 See README.md, Quick start.`, {});
 const root = resolve(import.meta.dirname, '..');
-const dataDir = process.env.TRIBUTARY_DATA_DIR ?? join(root, '.data');
-mkdirSync(dataDir, { recursive: true });
+const dataDir = resolve(process.env.TRIBUTARY_DATA_DIR ?? join(root, '.data'));
+/** A mistake in the set-up (not a bug): one clear line and exit 2, never a stack trace. */
+function fatal(message: string): never {
+  process.stderr.write(`npm start: ${message}\n`);
+  process.exit(2);
+}
+try {
+  mkdirSync(dataDir, { recursive: true });
+  accessSync(dataDir, constants.W_OK);
+} catch (err) {
+  fatal(`cannot use the data directory ${dataDir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set TRIBUTARY_DATA_DIR to a writable directory`);
+}
+// Every service's output goes to a file in the data directory (stderr also to this terminal).
+const logDir = join(dataDir, 'logs');
+mkdirSync(logDir, { recursive: true });
+console.log(`npm start: data in ${dataDir}, logs in ${logDir}`);
 const children: ChildProcess[] = [];
 const stops: (() => Promise<void>)[] = [];
 
@@ -51,6 +65,9 @@ function run(name: string, command: string, args: string[], env: NodeJS.ProcessE
     const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     named.set(name, child);
+    const logFile = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
+    child.stdout!.pipe(logFile, { end: false });
+    child.stderr!.pipe(logFile, { end: false });
     let seen = false;
     const onOutput = (chunk: Buffer) => {
       if (process.env.TRIBUTARY_VERBOSE) process.stdout.write(`[${name}] ${chunk}`);
@@ -108,9 +125,17 @@ if (!databaseUrl) {
   const port = await pickPort(5433);
   const pgDir = join(dataDir, 'postgres');
   const fresh = !existsSync(join(pgDir, 'PG_VERSION'));
+  if (fresh && existsSync(pgDir) && readdirSync(pgDir).length > 0) {
+    fatal(`${pgDir} is not empty but holds no PostgreSQL data directory (no PG_VERSION); move it away or set TRIBUTARY_DATA_DIR to another directory`);
+  }
   const pg = new EmbeddedPostgres({ databaseDir: pgDir, user: 'tributary', password: 'tributary', port, persistent: true, createPostgresUser: process.getuid?.() === 0, onLog: () => undefined });
-  if (fresh) await pg.initialise();
-  await pg.start();
+  try {
+    if (fresh) await pg.initialise();
+    await pg.start();
+  } catch (err) {
+    const first = String((err as Error)?.message ?? err).split('\n').find((l) => l.trim() !== '') ?? 'unknown error';
+    fatal(`the embedded PostgreSQL cannot use ${pgDir}: ${first.trim()} (is the directory writable by ${process.getuid?.() === 0 ? 'the postgres user' : 'you'}? set TRIBUTARY_DATA_DIR to move it)`);
+  }
   stops.push(() => pg.stop());
   if (fresh) await pg.createDatabase('tributary');
   databaseUrl = `postgresql://tributary:tributary@127.0.0.1:${port}/tributary`;

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -62,4 +62,22 @@ describe('entry points', () => {
     expect(r.stderr).toMatch(/Unknown option '--no-such-flag'[\s\S]*Usage: /);
     expect(existsSync(dataDir)).toBe(false);
   }, 60_000);
+
+  it('npm start: a data directory it cannot use is one clear line (exit 2), not a stack trace', () => {
+    const file = join(scratch, 'a-file');
+    writeFileSync(file, 'not a directory');
+    const r = spawnSync(node, ['scripts/start.ts'], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env['PATH'], HOME: process.env['HOME'], TRIBUTARY_DATA_DIR: file } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^npm start: cannot use the data directory .*a-file \((ENOTDIR|EEXIST)\); set TRIBUTARY_DATA_DIR/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+
+    // A postgres/ directory with something else in it: initdb would fail with its own trace.
+    const dir = join(scratch, 'odd');
+    mkdirSync(join(dir, 'postgres'), { recursive: true });
+    writeFileSync(join(dir, 'postgres', 'stray.txt'), 'x');
+    const odd = spawnSync(node, ['scripts/start.ts'], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env['PATH'], HOME: process.env['HOME'], TRIBUTARY_DATA_DIR: dir } });
+    expect(odd.status).toBe(2);
+    expect(odd.stderr).toContain('holds no PostgreSQL data directory (no PG_VERSION)');
+    expect(odd.stderr).not.toMatch(/\n\s+at /);
+  }, 120_000);
 });
