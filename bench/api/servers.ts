@@ -7,6 +7,7 @@ import Fastify from 'fastify';
 import { buildApp, createReconcileQueue, generateApiKey } from '@tributary/api';
 import { PrismaStore } from '../../apps/api/src/store/prisma-store.ts';
 import { startTestServices } from '@tributary/testkit';
+import { SecretBox } from '@tributary/db';
 
 const services = await startTestServices();
 const store = await PrismaStore.connect(services.databaseUrl);
@@ -14,7 +15,7 @@ const queue = createReconcileQueue(services.redisUrl);
 const hello = Fastify();
 hello.get('/', async () => ({ hello: 'world' }));
 const helloUrl = await hello.listen({ port: 0, host: '127.0.0.1' });
-const app = await buildApp({ store, queue, rateLimitMax: 1_000_000_000, docs: false });
+const app = await buildApp({ store, queue, secrets: SecretBox.generate(), rateLimitMax: 1_000_000_000, docs: false });
 const apiUrl = await app.listen({ port: 0, host: '127.0.0.1' });
 const account = await store.createAccount('bench');
 const key = generateApiKey();

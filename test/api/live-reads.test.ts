@@ -9,6 +9,7 @@ import { generateApiKey } from '../../apps/api/src/plugins/auth.ts';
 import { PrismaStore } from '../../apps/api/src/store/prisma-store.ts';
 import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
+import { SecretBox } from '@tributary/db';
 
 // The API's live consumer-group routes against a real broker: kafkajs consumes in a group, the API
 // reads members, assignments, committed offsets and lag, and resets an empty group's offsets.
@@ -50,7 +51,7 @@ beforeAll(async () => {
     await store.createApiKey(account, role, role, k.prefix, k.hash);
     keys[role] = k.key;
   }
-  app = await buildApp({ store, queue });
+  app = await buildApp({ store, queue, secrets: SecretBox.generate() });
   broker = await startBroker({ settings: { 'group.initial.rebalance.delay.ms': '0' } });
   kafka = new Kafka({ clientId: 'live-reads', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
 }, 60_000);

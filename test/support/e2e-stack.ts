@@ -1,3 +1,4 @@
+import { SecretBox } from '@tributary/db';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,10 +31,12 @@ export async function startE2eStack(options: { key: string; etcd: boolean; stopG
   const store = await PrismaStore.connect(services.databaseUrl);
   const queue = createReconcileQueue(services.redisUrl);
   await ensureBootstrapKey(store, options.key);
-  const app = await buildApp({ store, queue });
+  // The API seals SCRAM salted passwords and the operator opens them: one key for both, as in a deployment.
+  const secrets = SecretBox.generate();
+  const app = await buildApp({ store, queue, secrets });
   const root = mkdtempSync(join(tmpdir(), 'tributary-e2e-'));
   const runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker')], stopGraceMs: options.stopGraceMs });
-  const operatorStore = new DesiredStateStore(services.databaseUrl);
+  const operatorStore = new DesiredStateStore(services.databaseUrl, { secrets });
   const reconciler = new InstanceReconciler(runtime, etcd ? { etcdEndpoints: etcd.endpoint } : undefined);
   const operator = await startOperatorWorker({ redisUrl: services.redisUrl, store: operatorStore, reconciler, resyncMs: 2_000 });
   return {

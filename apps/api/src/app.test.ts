@@ -8,12 +8,14 @@ import { generateApiKey, hashApiKey } from './plugins/auth.ts';
 import { PrismaStore } from './store/prisma-store.ts';
 import { startTestServices, type TestServices } from '@tributary/testkit';
 import { ensureBootstrapKey } from './bootstrap.ts';
+import { SecretBox } from '@tributary/db';
 
 let services: TestServices;
 let store: PrismaStore;
 let queue: ReconcileQueue;
 let app: FastifyInstance;
 let inspect: Queue;
+const secrets = SecretBox.generate();
 const keys = { adminA: '', viewerA: '', adminB: '' };
 
 const spec = {
@@ -57,7 +59,7 @@ beforeAll(async () => {
     keys[name] = k.key;
   }
   expect(await ensureBootstrapKey(store, PLATFORM_KEY)).toBeNull();
-  app = await buildApp({ store, queue });
+  app = await buildApp({ store, queue, secrets });
 }, 60_000);
 const PLATFORM_KEY = 'trb_platform_0123456789abcdefghijklmnop';
 
@@ -83,7 +85,7 @@ describe('ops endpoints', () => {
     expect(metrics.body).toMatch(/tributary_api_instance_cache_reads_total\{result="hit"\} \d+/);
   });
   it('readyz is 503 when a dependency fails', async () => {
-    const broken = await buildApp({ store, queue, docs: false, extraReadiness: { extra: async () => { throw new Error('down'); } } });
+    const broken = await buildApp({ store, queue, secrets, docs: false, extraReadiness: { extra: async () => { throw new Error('down'); } } });
     const r = await broken.inject({ url: '/readyz' });
     expect(r.statusCode).toBe(503);
     expect(r.json().checks.extra).toBe('down');
@@ -373,7 +375,7 @@ describe('automation semantics', () => {
     }
   });
   it('rate-limits per key with 429 and Retry-After', async () => {
-    const limited = await buildApp({ store, queue, rateLimitMax: 3, docs: false });
+    const limited = await buildApp({ store, queue, secrets, rateLimitMax: 3, docs: false });
     const get = (key: string) => limited.inject({ url: '/v1/instances', headers: { authorization: `Bearer ${key}` } });
     for (let i = 0; i < 3; i++) expect((await get(keys.viewerA)).statusCode).toBe(200);
     const over = await get(keys.viewerA);

@@ -6,6 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { ApiError } from './errors.ts';
 import type { Redis } from 'ioredis';
+import type { SecretBox } from '@tributary/db';
 import { authPlugin } from './plugins/auth.ts';
 import { inputPlugin, rewriteUrl } from './plugins/input.ts';
 import { nameOperations } from './operation-ids.ts';
@@ -24,6 +25,8 @@ import type { ReconcileQueue } from './jobs/queue.ts';
 export interface AppOptions {
   store: Store;
   queue: ReconcileQueue;
+  /** Seals password equivalents before they are stored (libs/db SecretBox; main.ts: TRIBUTARY_SECRET_KEY). */
+  secrets: SecretBox;
   /** Requests per key per window; the window is one minute. */
   rateLimitMax?: number;
   /** Requests without a valid key per client address and minute before it is locked out (backoff doubles). */
@@ -129,7 +132,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(instanceRoutes, { store: options.store });
   await app.register(topicRoutes, { store: options.store });
-  await app.register(instanceObjectRoutes, { store: options.store });
+  await app.register(instanceObjectRoutes, { store: options.store, secrets: options.secrets });
   await app.register(billingRoutes, { store: options.store });
   await app.register(accountRoutes, { store: options.store });
   await app.register(operationRoutes, { store: options.store });

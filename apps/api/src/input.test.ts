@@ -6,6 +6,7 @@ import { buildApp } from './app.ts';
 import { createReconcileQueue, type ReconcileQueue } from './jobs/queue.ts';
 import { generateApiKey } from './plugins/auth.ts';
 import { PrismaStore } from './store/prisma-store.ts';
+import { SecretBox } from '@tributary/db';
 
 /**
  * The shared input layer (plugins/input.ts, libs/contracts text.ts, the error handler): inputs that
@@ -38,7 +39,7 @@ beforeAll(async () => {
   const k = generateApiKey();
   await store.createApiKey(account, 'admin', 'admin', k.prefix, k.hash);
   key = k.key;
-  app = await buildApp({ store, queue, redis, docs: false });
+  app = await buildApp({ store, queue, redis, secrets: SecretBox.generate(), docs: false });
   const r = await inject('POST', '/v1/instances', { payload: { name: 'inputs', spec } });
   expect(r.statusCode, r.body).toBe(202);
   instanceId = r.json().resource.id;

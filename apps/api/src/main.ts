@@ -4,6 +4,7 @@ import { buildApp } from './app.ts';
 import { ensureBootstrapKey } from './bootstrap.ts';
 import { createReconcileQueue } from './jobs/queue.ts';
 import { PrismaStore } from './store/prisma-store.ts';
+import { resealSecrets, secretBoxFromEnv } from './secrets.ts';
 
 /** Process entry: env config, bootstrap key, listen, and a graceful shutdown on SIGTERM/SIGINT. */
 parseCli('tributary-api', `
@@ -21,6 +22,13 @@ const databaseUrl = process.env['DATABASE_URL'];
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 if (!databaseUrl) {
   console.error('DATABASE_URL is required (postgresql://user@host:port/db)');
+  process.exit(2);
+}
+let secrets;
+try {
+  secrets = secretBoxFromEnv();
+} catch (err) {
+  console.error((err as Error).message);
   process.exit(2);
 }
 const port = Number(process.env['PORT'] ?? 8080);
@@ -41,7 +49,10 @@ const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
 // (fastify's trustProxy: "true", or comma-separated addresses/CIDRs).
 const trustProxyEnv = process.env['TRUST_PROXY'];
 const trustProxy = trustProxyEnv === undefined ? false : trustProxyEnv === 'true' ? true : trustProxyEnv;
-const app = await buildApp({ store, queue, redis, trustProxy, logger: { level: process.env['LOG_LEVEL'] ?? 'info' } });
+const app = await buildApp({ store, queue, redis, secrets, trustProxy, logger: { level: process.env['LOG_LEVEL'] ?? 'info' } });
+// Values under the previous key (a rotation) or from before encryption at rest: sealed under the current one.
+const resealed = await resealSecrets(store.pool, secrets);
+app.log.info({ keyId: secrets.keyId, resealed }, 'secret key loaded; stored password equivalents re-sealed under it');
 
 let closing = false;
 async function shutdown(signal: string) {

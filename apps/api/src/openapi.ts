@@ -1,5 +1,6 @@
 import type { Store } from './store/types.ts';
 import type { ReconcileQueue } from './jobs/queue.ts';
+import { SecretBox } from '@tributary/db';
 import { buildApp } from './app.ts';
 
 const unused = (): never => { throw new Error('not used while generating the OpenAPI document'); };
@@ -11,7 +12,7 @@ const unused = (): never => { throw new Error('not used while generating the Ope
 export async function openapiDocument(): Promise<string> {
   const store = new Proxy({}, { get: () => unused }) as Store;
   const queue = new Proxy({}, { get: () => unused }) as ReconcileQueue;
-  const app = await buildApp({ store, queue, docs: false, outboxDrainer: false });
+  const app = await buildApp({ store, queue, secrets: SecretBox.generate(), docs: false, outboxDrainer: false });
   await app.ready();
   const doc = app.swagger();
   await app.close();

@@ -11,6 +11,7 @@ import { buildApp } from './app.ts';
 import { ensureBootstrapKey } from './bootstrap.ts';
 import { createReconcileQueue, type ReconcileQueue } from './jobs/queue.ts';
 import { PrismaStore } from './store/prisma-store.ts';
+import { SecretBox } from '@tributary/db';
 
 /**
  * schemathesis (PyPI, scripts/setup.d/50-schemathesis.sh) over openapi/openapi.json against the real
@@ -55,7 +56,7 @@ beforeAll(async () => {
   redis = new Redis(services.redisUrl);
   await ensureBootstrapKey(store, KEY);
   // Limits far above what the run sends: it tests inputs, not the limiter.
-  app = await buildApp({ store, queue, redis, docs: false, rateLimitMax: 1_000_000, authFailureMax: 1_000_000 });
+  app = await buildApp({ store, queue, redis, secrets: SecretBox.generate(), docs: false, rateLimitMax: 1_000_000, authFailureMax: 1_000_000 });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
 }, 120_000);
 

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { startOperatorWorker } from './jobs/worker.ts';
 import { InstanceReconciler } from './reconcile/instance-reconciler.ts';
 import { LocalRuntime } from './runtimes/local/local-runtime.ts';
-import { waitForMigrations } from '@tributary/db';
+import { SecretBox, waitForMigrations } from '@tributary/db';
 import { DesiredStateStore } from './store/desired-state-store.ts';
 import { BROKER_NODE_FLAGS } from '@tributary/contracts';
 
@@ -36,7 +36,8 @@ const runtime = new LocalRuntime({
 // Only the API migrates (one migration runner; libs/db README "Table ownership"). Either process may
 // start first (Kubernetes starts both at once), so the operator waits for the schema it was built for.
 await waitForMigrations(databaseUrl, { onWait: (pending) => log('waiting for the API to apply migrations', { pending }) });
-const store = new DesiredStateStore(databaseUrl);
+// The key the API seals SCRAM salted passwords with (TRIBUTARY_SECRET_KEY[_FILE], …_PREVIOUS during a rotation).
+const store = new DesiredStateStore(databaseUrl, { secrets: SecretBox.fromEnv() });
 // Brokers of an instance form a replicated cluster through etcd; without it only 1-broker instances run.
 const etcdEndpoints = process.env['ETCD_ENDPOINTS'] || null;
 const worker = await startOperatorWorker({ redisUrl, store, reconciler: new InstanceReconciler(runtime, { etcdEndpoints }), log });

@@ -8,6 +8,7 @@ import { generateApiKey } from '../plugins/auth.ts';
 import { PrismaStore } from '../store/prisma-store.ts';
 import { createReconcileQueue, type ReconcileQueue } from './queue.ts';
 import type { OutboxDrainer } from './outbox-drainer.ts';
+import { SecretBox } from '@tributary/db';
 
 /**
  * One-way writes: a route commits its change and the change's reconcile job in one transaction
@@ -33,7 +34,7 @@ beforeAll(async () => {
   await store.createApiKey(await store.createAccount('A'), 'a', 'admin', k.prefix, k.hash);
   key = k.key;
   // The test runs the drainer itself (short backoff) so it can stop it for the crash case.
-  app = await buildApp({ store, queue, outboxDrainer: false, docs: false });
+  app = await buildApp({ store, queue, secrets: SecretBox.generate(), outboxDrainer: false, docs: false });
   drainer = store.startOutboxDrainer(queue, { pollMs: 200, minBackoffMs: 50, maxBackoffMs: 400 });
 }, 60_000);
 afterAll(async () => {

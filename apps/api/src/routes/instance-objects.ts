@@ -9,7 +9,8 @@ import {
 import { principalOf } from '../plugins/auth.ts';
 import { notFound } from '../errors.ts';
 import { etagOf, expectedVersion, withEtag } from '../http.ts';
-import { scramCredential } from '../scram.ts';
+import { scramCredential, type ScramCredential } from '../scram.ts';
+import { SEALED_COLUMNS, type SecretBox } from '@tributary/db';
 import type { InstanceRow, ObjectKind, ObjectRow, Store } from '../store/types.ts';
 import { ONE_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
 
@@ -34,7 +35,9 @@ const presentGroupQuota = (o: ObjectRow) => ({ ...meta(o), group: o.name, maxMem
 const Params = z.strictObject({ id: z.string().min(1).max(64) });
 const KeyParams = Params.extend({ key: z.string().min(1).max(300) });
 
-export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, { store }) => {
+export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; secrets: SecretBox }> = async (app, { store, secrets }) => {
+  /** The salted password is a password equivalent: sealed before it reaches the store (libs/db SecretBox). */
+  const sealed = (cred: ScramCredential) => ({ ...cred, saltedPassword: secrets.seal(cred.saltedPassword, SEALED_COLUMNS.kafkaUserSaltedPassword) });
   async function instanceOf(request: FastifyRequest, id: string): Promise<InstanceRow> {
     const instance = await store.getInstance(principalOf(request).accountId, id);
     if (!instance || instance.phase === 'Deleting') throw notFound('instance');
@@ -86,7 +89,7 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store }> = asy
   }, async (request, reply) => {
     const instance = await instanceOf(request, request.params.id);
     const { name, password, mechanism, iterations } = request.body;
-    return created(request, reply, instance, 'users', name, { ...scramCredential(password, mechanism, iterations) }, presentUser);
+    return created(request, reply, instance, 'users', name, sealed(scramCredential(password, mechanism, iterations)), presentUser);
   });
   app.put('/v1/instances/:id/users/:key', {
     schema: { summary: 'Rotate a SCRAM user\'s password', tags: ['users'], params: KeyParams, body: KafkaUserUpdateSchema, response: { 202: UserAccepted, ...WRITE_ERRORS } },
@@ -94,7 +97,7 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store }> = asy
     const o = await objectOf(request, request.params, 'users', 'SCRAM user');
     const version = expectedVersion(request, o.id);
     const cred = scramCredential(request.body.password, o.data['mechanism'] as 'SCRAM-SHA-256' | 'SCRAM-SHA-512', Number(o.data['iterations']));
-    const { object, operation } = await store.updateObject(principalOf(request), o, { ...cred }, version);
+    const { object, operation } = await store.updateObject(principalOf(request), o, sealed(cred), version);
     reply.code(202).header('etag', etagOf(object.id, object.version));
     return { resource: presentUser(object), operation };
   });

@@ -1,4 +1,4 @@
-import { createDb, specOf, type Db, type Prisma } from '@tributary/db';
+import { createDb, SEALED_COLUMNS, SecretBox, specOf, type Db, type Prisma } from '@tributary/db';
 import { limitSettings } from '../reconcile/instance-limits.ts';
 import type { DesiredAccess, DesiredAcl, DesiredInstance, DesiredUser, InstanceStatus } from '../reconcile/desired-instance.ts';
 
@@ -16,8 +16,18 @@ export class DesiredStateStore {
    */
   readonly #loaded = new Map<string, { topics: { id: string; generation: number }[]; deletedTopicIds: string[]; accessIds: string[] }>();
 
-  constructor(databaseUrl: string) {
+  /** Opens the sealed salted passwords (the API seals them; libs/db SecretBox). */
+  readonly #secrets: SecretBox | null;
+
+  constructor(databaseUrl: string, opts: { secrets?: SecretBox | null } = {}) {
     this.#db = createDb(databaseUrl, { max: 4 });
+    this.#secrets = opts.secrets ?? null;
+  }
+
+  #saltedPassword(value: string): string {
+    if (!SecretBox.isSealed(value)) return value; // written before encryption at rest; the API re-seals it on start
+    if (!this.#secrets) throw new Error(`${SEALED_COLUMNS.kafkaUserSaltedPassword} is encrypted: give the operator the API's TRIBUTARY_SECRET_KEY`);
+    return this.#secrets.open(value, SEALED_COLUMNS.kafkaUserSaltedPassword);
   }
 
   async close(): Promise<void> {
@@ -72,7 +82,7 @@ export class DesiredStateStore {
     ]);
     const access: DesiredAccess = { users: [], acls: [], quotas: [] };
     for (const u of users) {
-      access.users.push({ name: u.name, mechanism: u.mechanism as DesiredUser['mechanism'], iterations: u.iterations, salt: u.salt, saltedPassword: u.saltedPassword });
+      access.users.push({ name: u.name, mechanism: u.mechanism as DesiredUser['mechanism'], iterations: u.iterations, salt: u.salt, saltedPassword: this.#saltedPassword(u.saltedPassword) });
     }
     for (const a of acls) {
       access.acls.push({ resourceType: a.resourceType, resourceName: a.resourceName, patternType: a.patternType, principal: a.principal, host: a.host, operation: a.operation, permission: a.permissionType } as DesiredAcl);
