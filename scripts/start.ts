@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseCli } from '@tributary/contracts/cli';
@@ -164,14 +164,23 @@ if (!etcdEndpoints) {
   etcdEndpoints = client;
 }
 
-// The bootstrap admin key is kept in .data so that every start can print it.
+// The bootstrap admin key: generated on the first start into .data/admin-key (0600, the owner alone
+// reads it) and printed that once; later starts name the file instead of printing the key again.
+// Its prefix (trb_<prefix>_) is a random identifier, not part of the secret.
 const keyFile = join(dataDir, 'admin-key');
-if (!existsSync(keyFile)) writeFileSync(keyFile, `trib_${randomBytes(24).toString('base64url')}`, { mode: 0o600 });
+const firstStart = !existsSync(keyFile);
+if (firstStart) writeFileSync(keyFile, `trb_${randomBytes(6).toString('hex')}_${randomBytes(32).toString('base64url')}`, { mode: 0o600 });
+chmodSync(keyFile, 0o600);
 const adminKey = readFileSync(keyFile, 'utf8').trim();
+// The key that encrypts password equivalents at rest (SCRAM salted passwords): generated once, 0600,
+// handed to the API and the operator as a file (as a Kubernetes Secret would be mounted).
+const secretKeyFile = join(dataDir, 'secret-key');
+if (!existsSync(secretKeyFile)) writeFileSync(secretKeyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+chmodSync(secretKeyFile, 0o600);
 const apiPort = Number(process.env.PORT ?? (await pickPort(8080)));
-await run('api', process.execPath, [join(root, 'apps/api/src/main.ts')], { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, PORT: String(apiPort), HOST: '127.0.0.1', TRIBUTARY_BOOTSTRAP_KEY: adminKey }, 'Server listening');
+await run('api', process.execPath, [join(root, 'apps/api/src/main.ts')], { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, PORT: String(apiPort), HOST: '127.0.0.1', TRIBUTARY_BOOTSTRAP_KEY: adminKey, TRIBUTARY_SECRET_KEY_FILE: secretKeyFile }, 'Server listening');
 
-await run('operator', process.execPath, [join(root, 'apps/operator/src/main.ts')], { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, TRIBUTARY_INSTANCES_DIR: join(dataDir, 'instances'), ETCD_ENDPOINTS: etcdEndpoints }, '"operator started"');
+await run('operator', process.execPath, [join(root, 'apps/operator/src/main.ts')], { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, TRIBUTARY_INSTANCES_DIR: join(dataDir, 'instances'), ETCD_ENDPOINTS: etcdEndpoints, TRIBUTARY_SECRET_KEY_FILE: secretKeyFile }, '"operator started"');
 
 const brokerPort = Number(process.env.TRIBUTARY_BROKER_PORT ?? (await pickPort(9092)));
 await run('broker', process.execPath, [join(root, 'node_modules/.bin/tributary-broker'), '--node-id', '1', '--listeners', `PLAINTEXT://127.0.0.1:${brokerPort}`, '--data-dir', join(dataDir, 'broker-1'), '--metrics-port', String(await pickPort(brokerPort + 1))], {}, '"broker started"');
@@ -180,13 +189,13 @@ process.stdout.write(`
 Tributary local stack is up (data in ${dataDir}).
 
   REST API:       http://127.0.0.1:${apiPort}   (docs: http://127.0.0.1:${apiPort}/docs)
-  admin API key:  ${adminKey}
+  admin API key:  ${firstStart ? `${adminKey}   (shown on this first start only; kept in ${keyFile}, mode 0600)` : `in ${keyFile} (printed on the first start only)`}
   operator:       local runtime; instances created through the API run as broker processes
   demo broker:    127.0.0.1:${brokerPort}   (a standalone broker, outside any instance)
   etcd:           ${etcdEndpoints}   (instances' brokers coordinate here: controller, replication)
 
 Try it:
-  curl -s -H 'Authorization: Bearer ${adminKey}' http://127.0.0.1:${apiPort}/v1/instances
+  curl -s -H "Authorization: Bearer $(cat ${keyFile})" http://127.0.0.1:${apiPort}/v1/instances
   (README: create an instance with curl; its status.bootstrapServers appear when it is Running)
   printf 'k1:hello\\nk2:world\\n' | kcat -P -b 127.0.0.1:${brokerPort} -t demo -K:
   kcat -C -b 127.0.0.1:${brokerPort} -t demo -o beginning -e
