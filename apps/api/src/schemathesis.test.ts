@@ -24,7 +24,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const installer = join(root, 'scripts/setup.d/50-schemathesis.sh');
 const bin = join(root, '.cache/schemathesis/bin/schemathesis');
 const SEED = 20261201;
-const MAX_EXAMPLES = Number(process.env['SCHEMATHESIS_MAX_EXAMPLES'] ?? 30);
+const MAX_EXAMPLES = Number(process.env['SCHEMATHESIS_MAX_EXAMPLES'] ?? 10);
 
 let services: TestServices;
 let store: PrismaStore;
@@ -86,5 +86,5 @@ describe('schemathesis over openapi/openapi.json', () => {
     } finally {
       rmSync(reports, { recursive: true, force: true });
     }
-  }, 300_000);
+  }, 240_000);
 });
