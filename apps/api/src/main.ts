@@ -17,6 +17,9 @@ The control-plane REST API. Configured by the environment:
   LOG_LEVEL                  pino level (default info)
   TRIBUTARY_BOOTSTRAP_KEY    a fixed first admin key (>= 24 characters)
   INSTANCE_CACHE=off         read every instance from PostgreSQL (behind transaction poolers)
+  TRIBUTARY_SECRET_KEY[_FILE]           32 bytes (hex or base64; required) sealing SCRAM salted passwords
+  TRIBUTARY_SECRET_KEY_PREVIOUS[_FILE]  the key being rotated out; values under it are re-sealed on start
+  TRUST_PROXY                true or proxy addresses whose X-Forwarded-For names the client (rate limits)
 See apps/api/README.md.`, {});
 const databaseUrl = process.env['DATABASE_URL'];
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
