@@ -50,11 +50,15 @@ export const handleMetadata: Handler = async (ctx: BrokerContext, request, sessi
         const state = ctx.cluster.partition(name, p);
         if (!state) return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, partitionIndex: p, leaderId: -1, leaderEpoch: -1, replicaNodes: [], isrNodes: [], offlineReplicas: [] };
         const offline = state.replicas.filter((id) => !live.has(id));
+        // Kafka answers LEADER_NOT_AVAILABLE with leader -1 while no replica leads, and also while the
+        // recorded leader is not among the live brokers of this response (killed, its lease not yet
+        // expired into a new election): a client given a leader id it has no address for cannot
+        // route to it (kafka-python's sender then fails with UnknownBrokerIdError every loop).
+        const leaderLive = state.leader >= 0 && live.has(state.leader);
         return {
-          // Kafka answers LEADER_NOT_AVAILABLE while no replica can lead; clients retry.
-          errorCode: state.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : 0,
+          errorCode: leaderLive ? 0 : ErrorCode.LEADER_NOT_AVAILABLE,
           partitionIndex: p,
-          leaderId: state.leader,
+          leaderId: leaderLive ? state.leader : -1,
           leaderEpoch: state.leaderEpoch,
           replicaNodes: state.replicas,
           isrNodes: state.isr,

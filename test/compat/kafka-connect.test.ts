@@ -1,0 +1,131 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaAdminClient } from '@tributary/kafka-admin';
+import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
+import { connectRest, startConnectWorker, type ConnectorStatus, type ConnectWorker } from '../support/connect.ts';
+
+/**
+ * Kafka Connect 4.4.0 in distributed mode against Tributary: two workers of one Connect group keep
+ * their configs, source offsets and statuses in compacted topics on the broker; a source connector
+ * (test/compat/connect) writes numbered records into a topic and a sink connector with two tasks
+ * writes them to files. One worker is killed with SIGKILL mid-stream: its tasks move to the other
+ * worker and every record reaches the files (Connect delivers at least once: a record may arrive
+ * twice after the kill, none may be missing).
+ */
+const GROUP = 'tributary-connect';
+const TOPIC = 'connect-data';
+const COUNT = 3000;
+let broker: BrokerProcess;
+let outDir: string;
+let workDirs: string[] = [];
+const workers: ConnectWorker[] = [];
+
+beforeAll(async () => {
+  broker = await startBroker({ settings: { 'group.initial.rebalance.delay.ms': '0' } });
+  outDir = mkdtempSync(join(tmpdir(), 'tributary-connect-out-'));
+  workDirs = [mkdtempSync(join(tmpdir(), 'tributary-connect-a-')), mkdtempSync(join(tmpdir(), 'tributary-connect-b-'))];
+  const started = await Promise.all(workDirs.map((dir) => startConnectWorker({ bootstrap: broker.bootstrap, groupId: GROUP, replication: 1, dir })));
+  workers.push(...started);
+}, 300_000);
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.kill()));
+  await broker?.destroy();
+  // For a failure: the workers' logs stay where CONNECT_LOG_DIR says.
+  for (const dir of workDirs) if (!process.env.CONNECT_LOG_DIR) rmSync(dir, { recursive: true, force: true });
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+}, 60_000);
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      const logs = workers.map((w) => `--- worker ${w.id}\n${w.log().split('\n').filter((l) => /\b(ERROR|WARN)\b/.test(l)).slice(-30).join('\n')}`).join('\n');
+      throw new Error(`${what} not reached within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}\n${logs}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const status = (w: ConnectWorker, name: string) => connectRest<ConnectorStatus>(w, 'GET', `/connectors/${name}/status`);
+const running = (s: ConnectorStatus, tasks: number) => s.connector.state === 'RUNNING' && s.tasks.length === tasks && s.tasks.every((t) => t.state === 'RUNNING');
+function sinkLines(): string[] {
+  if (!existsSync(outDir)) return [];
+  return readdirSync(outDir).flatMap((f) => readFileSync(join(outDir, f), 'utf8').split('\n').filter(Boolean));
+}
+
+describe('Kafka Connect 4.4.0 (distributed, two workers) against Tributary', () => {
+  it('keeps its config, offset and status topics compacted on the broker', async () => {
+    const admin = await KafkaAdminClient.connect(broker.bootstrap);
+    try {
+      for (const kind of ['configs', 'offsets', 'status']) {
+        const configs = await admin.describeTopicConfigs(`${GROUP}-${kind}`);
+        expect(configs['cleanup.policy']?.value, `${GROUP}-${kind}`).toBe('compact');
+      }
+      const md = await admin.metadata([`${GROUP}-configs`, `${GROUP}-offsets`, `${GROUP}-status`]);
+      // Connect requires a single-partition config topic; the others as the worker properties say.
+      expect(md.topics.map((t) => [t.name, t.partitions.length]).sort()).toEqual([
+        [`${GROUP}-configs`, 1],
+        [`${GROUP}-offsets`, 5],
+        [`${GROUP}-status`, 3],
+      ]);
+    } finally {
+      admin.close();
+    }
+  });
+
+  it('moves data from a source connector through a topic into a sink connector, and survives the kill of a worker', async () => {
+    const admin = await KafkaAdminClient.connect(broker.bootstrap);
+    try {
+      expect((await admin.createTopics([{ name: TOPIC, partitions: 4, replicationFactor: 1 }])).get(TOPIC)).toBeNull();
+    } finally {
+      admin.close();
+    }
+    const [first] = workers;
+    await connectRest(first!, 'POST', '/connectors', {
+      name: 'counter',
+      config: { 'connector.class': 'dev.tributary.connect.CountingSourceConnector', 'tasks.max': '1', topic: TOPIC, count: String(COUNT), batch: '20', 'interval.ms': '50' },
+    });
+    await connectRest(first!, 'POST', '/connectors', {
+      name: 'lines',
+      config: { 'connector.class': 'dev.tributary.connect.LineFileSinkConnector', 'tasks.max': '2', topics: TOPIC, dir: outDir },
+    });
+    await until('both connectors and their tasks running', 120_000, async () => ((running(await status(first!, 'counter'), 1) && running(await status(first!, 'lines'), 2)) ? true : undefined));
+    // Both workers of the group are in use: the three tasks are spread over them.
+    const placed = [await status(first!, 'counter'), await status(first!, 'lines')].flatMap((s) => s.tasks.map((t) => t.worker_id));
+    expect(new Set(placed)).toEqual(new Set(workers.map((w) => w.id)));
+    await until('records arriving in the sink files', 60_000, () => (sinkLines().length > 300 ? true : undefined));
+
+    // Kill the worker that runs the source task, mid-stream.
+    const sourceWorker = (await status(first!, 'counter')).tasks[0]!.worker_id;
+    const victim = workers.findIndex((w) => w.id === sourceWorker);
+    const survivor = workers[1 - victim]!;
+    await workers[victim]!.kill();
+    expect(sinkLines().length, 'the kill came before the source was done').toBeLessThan(COUNT);
+    await until('every task running on the surviving worker', 120_000, async () => {
+      const [c, l] = [await status(survivor, 'counter'), await status(survivor, 'lines')];
+      return running(c, 1) && running(l, 2) && [...c.tasks, ...l.tasks].every((t) => t.worker_id === survivor.id) ? true : undefined;
+    });
+    await until(`all ${COUNT} records in the sink files`, 120_000, () => {
+      const have = new Set(sinkLines());
+      return Array.from({ length: COUNT }, (_, i) => `record-${i}`).every((v) => have.has(v)) ? true : undefined;
+    });
+    expect(sinkLines().every((l) => /^record-\d+$/.test(l))).toBe(true);
+
+    // The killed worker comes back and rejoins the group; the connectors stay running.
+    workers[victim] = await workers[victim]!.restart();
+    await until('the restarted worker serving the group', 60_000, async () => {
+      const names = await connectRest<string[]>(workers[victim]!, 'GET', '/connectors');
+      return names.sort().join() === 'counter,lines' && running(await status(workers[victim]!, 'lines'), 2) ? true : undefined;
+    });
+  }, 420_000);
+});
