@@ -269,7 +269,7 @@ export function singleBrokerScenarios(driver: ClientDriver): void {
     const target: Target = { bootstrap: () => broker.bootstrap, replication: 1 };
     beforeAll(async () => {
       ensureInstalled(driver);
-      broker = await startBroker({ settings: { 'group.initial.rebalance.delay.ms': '0' } });
+      broker = await startBroker({ settings: { 'group.initial.rebalance.delay.ms': '0' }, timeoutMs: 60_000 });
     }, 600_000);
     afterAll(async () => broker?.destroy());
 
@@ -290,7 +290,7 @@ export function clusterScenarios(driver: ClientDriver): void {
     const target: Target = { bootstrap: () => cluster.bootstrap.join(','), replication: 3 };
     beforeAll(async () => {
       ensureInstalled(driver);
-      cluster = await startCluster({ brokers: 3, settings: { 'min.insync.replicas': '2' } });
+      cluster = await startCluster({ brokers: 3, settings: { 'min.insync.replicas': '2' }, timeoutMs: 60_000 });
     }, 600_000);
     afterAll(async () => cluster?.stop(), 60_000);
 

@@ -23,7 +23,7 @@ let workDirs: string[] = [];
 const workers: ConnectWorker[] = [];
 
 beforeAll(async () => {
-  broker = await startBroker({ settings: { 'group.initial.rebalance.delay.ms': '0' } });
+  broker = await startBroker({ settings: { 'group.initial.rebalance.delay.ms': '0' }, timeoutMs: 60_000 });
   outDir = mkdtempSync(join(tmpdir(), 'tributary-connect-out-'));
   workDirs = [mkdtempSync(join(tmpdir(), 'tributary-connect-a-')), mkdtempSync(join(tmpdir(), 'tributary-connect-b-'))];
   const started = await Promise.all(workDirs.map((dir) => startConnectWorker({ bootstrap: broker.bootstrap, groupId: GROUP, replication: 1, dir })));

@@ -193,7 +193,7 @@ def group_member_cmd(bootstrap, topic, group, stop_file):
     was consumed before it gives partitions up in a rebalance (a synchronous rebalance listener may
     not call the blocking commit()), and logs a refused pre-rebalance commit as a warning."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=True, auto_commit_interval_ms=600000, auto_offset_reset="earliest",
-                             session_timeout_ms=10000, heartbeat_interval_ms=500, max_poll_records=100, client_id=f"kafka-python-{os.getpid()}")
+                             session_timeout_ms=10000, heartbeat_interval_ms=500, max_poll_records=100, metadata_max_age_ms=5000, client_id=f"kafka-python-{os.getpid()}")
     from kafka.consumer.subscription_state import ConsumerRebalanceListener
 
     class Listener(ConsumerRebalanceListener):
@@ -203,6 +203,11 @@ def group_member_cmd(bootstrap, topic, group, stop_file):
         def on_partitions_assigned(self, assigned):
             out({"event": "assigned", "partitions": sorted(tp.partition for tp in assigned)})
 
+    # kafka-python 3.0.12 can join before its metadata has the topic; as group leader it then assigns
+    # nothing ("No partition metadata for topic") and does not rejoin until a metadata refresh (seen
+    # against Apache Kafka 4.4 as much as against Tributary). Knowing the topic first avoids that; the
+    # short metadata age makes a refresh, and the rejoin it causes, come soon in any case.
+    wait_until("the topic in the consumer's metadata", lambda: consumer.partitions_for_topic(topic) or None)
     consumer.subscribe([topic], listener=Listener())
     deadline = time.time() + 600
     while not os.path.exists(stop_file) and time.time() < deadline:
