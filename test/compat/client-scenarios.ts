@@ -119,6 +119,11 @@ function memberView(m: Running) {
  * in a cluster (Kafka's too) brokers learn of a new topic a moment apart, and a group leader whose
  * metadata lacks the topic assigns none of its partitions.
  */
+/** A member's events in short, for a failure message. */
+function summary(m: Running): string {
+  return m.lines.map((l) => (l.event === 'records' ? `records(${(l.records as [number, number, string][]).map((r) => `${r[0]}:${r[1]}`).filter((_, i, all) => i === 0 || i === all.length - 1).join('..')})` : `${String(l.event)}${l.partitions ? JSON.stringify(l.partitions) : ''}`)).join(' ').slice(-3000);
+}
+
 async function createTopic(bootstrap: string, name: string, partitions: number, replicationFactor: number): Promise<void> {
   const addresses = bootstrap.split(',');
   const admin = await KafkaAdminClient.connect(addresses[0]!);
@@ -232,7 +237,7 @@ function groupScenario(driver: ClientDriver, target: Target, topic: string) {
     const a = member();
     const b = member();
     const c = { current: null as Running | null };
-    const debug = () => `\nA: ${JSON.stringify(memberView(a).assigned)} ${a.stderr().slice(-3000)}\nB: ${JSON.stringify(memberView(b).assigned)} ${b.stderr().slice(-3000)}`;
+    const debug = () => `\nA: ${JSON.stringify(memberView(a).assigned)} ${a.stderr().slice(-3000)}\nB: ${JSON.stringify(memberView(b).assigned)} ${b.stderr().slice(-3000)}\nA events: ${summary(a)}\nB events: ${summary(b)}`;
     try {
       await produce('none', 400);
       await until('both members assigned', 60_000, () => (memberView(a).assigned.length > 0 && memberView(b).assigned.length > 0 ? true : undefined), debug);
