@@ -1,0 +1,224 @@
+/**
+ * THE table of differences between Tributary and Apache Kafka 4.4.0 that the differential suite
+ * (test/conformance) accepts. Every other difference fails a test. Two kinds:
+ * - `intended`: Tributary differs on purpose; the reason says why.
+ * - `known-defect`: Tributary is wrong and someone owns the fix (issue 13); listed so the suite
+ *   stays green while the fix is under way. Remove the entry with the fix.
+ * `scenario` and `paths` are globs (`*` = anything) over the scenario names of the suite and the
+ * paths of normalise.ts's diff (e.g. `body.responses.name=t.partitionResponses.index=0.errorCode`).
+ * test/conformance/README.md renders this table (`node test/conformance/render-table.ts`; a test
+ * checks the README is current).
+ */
+export interface IntendedDifference {
+  id: string;
+  kind: 'intended' | 'known-defect';
+  /** Who fixes a known defect (issue 13's split). */
+  owner?: 'groups' | 'datapath' | 'javaadmin' | 'reference';
+  /** One glob or several. */
+  scenario: string | string[];
+  paths: string[];
+  reason: string;
+}
+
+export const INTENDED_DIFFERENCES: IntendedDifference[] = [
+  // ---- intended ----
+  {
+    id: 'old-versions-kept',
+    kind: 'intended',
+    scenario: 'removed-version/*',
+    paths: ['.'],
+    reason: 'Kafka 4 removed these request versions (KIP-896) and closes the connection on them; Tributary keeps serving them for old clients (librdkafka with broker.version.fallback, legacy message formats: apps/broker/README.md).',
+  },
+  {
+    id: 'old-produce-versions',
+    kind: 'intended',
+    scenario: ['produce/v0/append', 'produce/v1/append', 'produce/v2/append'],
+    paths: ['*kind', '*body'],
+    reason: 'Kafka 4 still advertises Produce v0–2 (KAFKA-18659, for librdkafka\'s version check) but closes the connection on them; Tributary serves them (legacy message formats).',
+  },
+  {
+    id: 'api-version-ranges',
+    kind: 'intended',
+    scenario: 'api-versions/ranges',
+    paths: ['*.min', '*.max'],
+    reason: 'Tributary keeps the versions Kafka 4 removed (lower minimums, see old-versions-kept) and does not yet implement the newest versions of some APIs (Produce 12–13, Fetch 17–18, Metadata 13, OffsetCommit/OffsetFetch 9–10, FindCoordinator 6, ListGroups 6, ApiVersions 5? as advertised by 4.4; apps/broker/README.md); the suite compares every version both advertise.',
+  },
+  {
+    id: 'auto-create-synchronous',
+    kind: 'intended',
+    scenario: 'metadata/*',
+    paths: ['*md-auto.errorCode', '*md-auto.partitions', '*md-auto.topicId', '*md-missing.errorCode', '*md-missing.partitions', '*md-missing.topicId'],
+    reason: 'Auto-creation: Kafka 4 forwards the creation to its controller and answers UNKNOWN_TOPIC_OR_PARTITION (retriable) first (for Metadata v0, where auto-creation is implied, too); Tributary creates the topic before answering and returns it. Clients retry either way and end with the same topic.',
+  },
+  {
+    id: 'no-transactions',
+    kind: 'intended',
+    scenario: 'idempotent/transactional-id',
+    paths: ['errorCode'],
+    reason: 'Transactions are not implemented yet (README status table): a transactional InitProducerId answers COORDINATOR_NOT_AVAILABLE where Kafka answers NOT_COORDINATOR (ask FindCoordinator first).',
+  },
+  {
+    id: 'no-fetch-sessions',
+    kind: 'intended',
+    scenario: 'fetch/incremental-session',
+    paths: ['body.sessionId'],
+    reason: 'Tributary has no fetch sessions (KIP-227): it answers every fetch in full with session id 0, which clients accept (apps/broker/README.md).',
+  },
+  {
+    id: 'partial-batch-at-limit',
+    kind: 'intended',
+    scenario: 'fetch/partition-max-bytes',
+    paths: ['*partitionIndex=0.records.length', '*partitionIndex=0.records.1'],
+    reason: 'At a partition\'s byte limit Kafka sends the file bytes up to the limit, ending in a partial batch that clients discard; Tributary sends whole batches only. Same records reach the client.',
+  },
+  {
+    id: 'kraft-min-insync-default',
+    kind: 'intended',
+    scenario: ['describe-configs/*', 'tools/topics/describe'],
+    paths: ['*min.insync.replicas.configSource', 'out.0'],
+    reason: 'Kafka 4\'s storage format writes min.insync.replicas=1 as a cluster-wide dynamic default (for eligible leader replicas, KIP-966), so it shows as DYNAMIC_DEFAULT_BROKER_CONFIG and among a topic\'s non-default configs; Tributary has no dynamic broker defaults (the value is the same).',
+  },
+
+  {
+    id: 'acl-invalid-pattern-error',
+    kind: 'intended',
+    scenario: 'create-acls/*',
+    paths: ['resourceTypeAny.body.results.0.errorCode', 'patternMatch.body.results.0.errorCode'],
+    reason: 'An ACL binding for resource type ANY or pattern type MATCH cannot be stored: Kafka 4.4 answers UNKNOWN_SERVER_ERROR (its authorizer throws), Tributary INVALID_REQUEST.',
+  },
+  {
+    id: 'unparseable-enum-keeps-connection',
+    kind: 'intended',
+    scenario: '*-acls/*',
+    paths: ['operationUnknown.kind', 'operationUnknown.body', 'invalid.kind', 'invalid.body', 'unknownOperation.kind', 'unknownOperation.body'],
+    reason: 'An ACL creation, filter or deletion with operation or resource type UNKNOWN: Kafka fails while building the request and closes the connection; Tributary answers it (INVALID_REQUEST, or nothing matched) and keeps the connection (a bad field costs one answer, not the connection).',
+  },
+  {
+    id: 'quota-entity-duplicate-type',
+    kind: 'intended',
+    scenario: '*-client-quotas/*',
+    paths: ['*entity=user:q-dup2', '*entity=user:q-dup,user:q-dup2'],
+    reason: 'An AlterClientQuotas entity naming the same entity type twice: Kafka keeps the last and sets that quota; Tributary refuses the ambiguous entity with INVALID_REQUEST.',
+  },
+  // ---- known defects (issue 13): the owner removes the entry with the fix ----
+
+
+
+
+
+  {
+    id: 'produce-invalid-record-checks',
+    kind: 'known-defect',
+    owner: 'datapath',
+    scenario: ['produce-error/keyless-on-compacted', 'produce-error/timestamp-far-future', 'produce-error/non-zero-base-offset', 'produce-error/bad-magic'],
+    paths: ['*.errorCode', '*.baseOffset', '*.logStartOffset'],
+    reason: 'Produce validation: a batch with a non-zero base offset is accepted (Kafka 4: INVALID_RECORD), an unknown magic gets UNSUPPORTED_FOR_MESSAGE_FORMAT (Kafka: CORRUPT_MESSAGE), and rejected batches (INVALID_TIMESTAMP, INVALID_RECORD) are answered with logStartOffset -1 (Kafka: the partition\'s log start offset).',
+  },
+
+  {
+    id: 'idempotent-producer-edge-cases',
+    kind: 'known-defect',
+    owner: 'datapath',
+    scenario: ['idempotent/sequences', 'idempotent/unknown-producer-non-zero-sequence'],
+    paths: ['*.logStartOffset', '*.logAppendTimeMs', 'body.responses.name=idem-unknown.*'],
+    reason: "Idempotent producer answers: a first batch from an unknown producer id with a non-zero sequence gets OUT_OF_ORDER_SEQUENCE_NUMBER (Kafka 4 accepts it and starts the producer's state there); error answers (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH) carry logStartOffset -1 (Kafka: the real one); a duplicate's answer carries logAppendTimeMs -1 (Kafka: a timestamp of the original append).",
+  },
+  {
+    id: 'offset-for-leader-epoch-unknown-epoch',
+    kind: 'known-defect',
+    owner: 'datapath',
+    scenario: 'offset-for-leader-epoch/*',
+    paths: ['*.leaderEpoch', '*.endOffset'],
+    reason: "OffsetForLeaderEpoch for an epoch above the partition's latest answers (0, log end); Kafka answers UNDEFINED_EPOCH (-1) and UNDEFINED_EPOCH_OFFSET (-1).",
+  },
+  {
+    id: 'api-versions-software-name',
+    kind: 'known-defect',
+    owner: 'datapath',
+    scenario: 'api-versions/invalid-software-name',
+    paths: ['errorCode'],
+    reason: 'ApiVersions v3+ with an invalid client software name is answered with no error; Kafka answers INVALID_REQUEST (KIP-511 validation).',
+  },
+  {
+    id: 'create-topics-response-fields',
+    kind: 'known-defect',
+    owner: 'javaadmin',
+    scenario: ['create-topics/*'],
+    paths: ['*.configs', '*.topicId', 'duplicateInRequest.body.topics'],
+    reason: 'CreateTopics answers: v5+ carry no configs (Kafka returns every config of the new topic with its source), v7 carries a zero topic id (Kafka: the new topic\'s id), and a name given twice in one request is answered twice (Kafka answers it once, INVALID_REQUEST).',
+  },
+
+
+  {
+    id: 'delete-topics-topic-id',
+    kind: 'known-defect',
+    owner: 'javaadmin',
+    scenario: 'delete-topics/*',
+    paths: ['*.topicId'],
+    reason: "DeleteTopics v6 answers a zero topic id for a topic deleted by name; Kafka returns the deleted topic's id.",
+  },
+  {
+    id: 'describe-configs-completeness',
+    kind: 'known-defect',
+    owner: 'javaadmin',
+    scenario: ['describe-configs/*'],
+    paths: ['*flush.messages.value', '*.readOnly', '*log.retention.ms.value'],
+    reason: 'DescribeConfigs: a topic\'s flush.messages default differs from Kafka\'s (Long.MAX_VALUE); broker configs are read-only (Kafka: dynamically updatable, readOnly false) and log.retention.ms shows its fallback value (Kafka: null, since log.retention.hours is what is set).',
+  },
+
+
+
+  {
+    id: 'describe-cluster-authorization',
+    kind: 'known-defect',
+    owner: 'javaadmin',
+    scenario: 'authorization/unauthorised-principal',
+    paths: ['describeCluster.*'],
+    reason: 'DescribeCluster requires DESCRIBE on the cluster (CLUSTER_AUTHORIZATION_FAILED); Kafka answers any authenticated principal and reports its cluster operations.',
+  },
+  {
+    id: 'find-coordinator-invalid-key-type',
+    kind: 'known-defect',
+    owner: 'groups',
+    scenario: 'find-coordinator/*',
+    paths: ['invalidType.*'],
+    reason: 'FindCoordinator with an unknown key type answers COORDINATOR_NOT_AVAILABLE; Kafka answers INVALID_REQUEST.',
+  },
+
+
+
+
+  {
+    id: 'join-error-protocol-name',
+    kind: 'known-defect',
+    owner: 'groups',
+    scenario: 'authorization/unauthorised-principal',
+    paths: ['joinDenied.body.protocolName'],
+    reason: "A refused JoinGroup v7+ carries protocolName '' ; Kafka sends null.",
+  },
+
+  {
+    id: 'commit-empty-group-id',
+    kind: 'known-defect',
+    owner: 'groups',
+    scenario: ['offset-commit-error/empty-group-id', 'delete-groups/*'],
+    paths: ['commit.*', 'fetch.*', 'deleted.body.results.groupId=.errorCode'],
+    reason: "OffsetCommit/OffsetFetch/DeleteGroups with an empty group id answer INVALID_GROUP_ID; Kafka 4's coordinator accepts the empty id as a group of its own (a simple commit, read back, deleted).",
+  },
+  {
+    id: 'describe-topic-partitions-unknown-topic-operations',
+    kind: 'known-defect',
+    owner: 'javaadmin',
+    scenario: 'describe-topic-partitions/*',
+    paths: ['body.topics.name=logdirs-none.topicAuthorizedOperations'],
+    reason: "DescribeTopicPartitions for an unknown topic answers topicAuthorizedOperations INT_MIN (not requested); Kafka fills in the operations the caller has on it.",
+  },
+  {
+    id: 'incremental-append-to-default',
+    kind: 'known-defect',
+    owner: 'javaadmin',
+    scenario: 'incremental-alter-configs/*',
+    paths: ['afterAppend.body.results.resourceName=cfg.configs.name=cleanup.policy.configSource'],
+    reason: "IncrementalAlterConfigs APPEND of a value the topic already has by default (cleanup.policy += delete) stores an override (source DYNAMIC_TOPIC_CONFIG); Kafka leaves the config at its default (source DEFAULT_CONFIG).",
+  },
+];

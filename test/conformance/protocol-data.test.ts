@@ -1,0 +1,489 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { ApiKey, BatchHeader, type InitProducerIdResponse } from '@tributary/protocol';
+import { advertised, common, expectCovered, expectEveryApiOwned, tributaryOnly, type Advertised } from './coverage.ts';
+import { batch, compare, createTopic, patchBatch, produce, produceOk, producerIdsReady, startPair, type Pair, type Side } from './harness.ts';
+
+/**
+ * Differential scenarios for the data path and topic administration: the same raw requests to
+ * Apache Kafka 4.4.0 and to Tributary, answers compared after normalise.ts. Each scenario creates
+ * its own topics with the same names on both brokers.
+ */
+
+const ZERO = '00000000-0000-0000-0000-000000000000';
+let pair: Pair;
+let adv: Advertised;
+let T0: number; // client-chosen record timestamps: 10 minutes before the run, so not taken for broker clock values
+
+beforeAll(async () => {
+  pair = await startPair();
+  adv = await advertised(pair);
+  T0 = pair.runStart - 10 * 60_000;
+  await producerIdsReady(pair);
+}, 180_000);
+afterAll(async () => {
+  await pair?.stop();
+});
+
+const both = async (fn: (s: Side) => Promise<void>) => {
+  await fn(pair.kafka);
+  await fn(pair.tributary);
+};
+const send = async (s: Side, apiKey: number, v: number, body: unknown) => (await s.client()).send(apiKey, v, body);
+const recs = (n: number, prefix = 'v', ts?: (i: number) => number) => Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: `${prefix}${i}`, headers: [{ key: 'h', value: `x${i}` }], ...(ts ? { timestamp: ts(i) } : {}) }));
+
+function metadataBody(v: number, topics: string[] | null, allowAuto = false) {
+  return {
+    topics: topics === null ? (v === 0 ? [] : null) : topics.map((name) => ({ name, topicId: ZERO })),
+    ...(v >= 4 ? { allowAutoTopicCreation: allowAuto } : {}),
+  };
+}
+
+function fetchBody(v: number, parts: { topic: string; partition: number; offset: bigint; maxBytes?: number; epoch?: number }[], maxBytes = 1 << 20) {
+  return {
+    replicaId: -1,
+    maxWaitMs: 0,
+    minBytes: 0,
+    ...(v >= 3 ? { maxBytes } : {}),
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [...new Set(parts.map((p) => p.topic))].map((topic) => ({
+      topic,
+      topicId: ZERO,
+      partitions: parts.filter((p) => p.topic === topic).map((p) => ({ partition: p.partition, currentLeaderEpoch: v >= 9 ? (p.epoch ?? -1) : -1, fetchOffset: p.offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: p.maxBytes ?? 1 << 20 })),
+    })),
+    forgottenTopicsData: [],
+    rackId: '',
+  };
+}
+
+function listOffsetsBody(v: number, topic: string, partitions: { partition: number; timestamp: bigint; epoch?: number }[]) {
+  return {
+    replicaId: -1,
+    isolationLevel: 0,
+    topics: [{ name: topic, partitions: partitions.map((p) => ({ partitionIndex: p.partition, currentLeaderEpoch: v >= 4 ? (p.epoch ?? -1) : -1, timestamp: p.timestamp, maxNumOffsets: 1 })) }],
+    ...(v >= 10 ? { timeoutMs: 10_000 } : {}),
+  };
+}
+
+/** Fetch responses carry topic ids from v13 on: look partitions up by whichever the version has. */
+async function withTopicIds(s: Side, topics: string[]): Promise<Map<string, string>> {
+  const c = await s.client();
+  const md = await c.request<{ topics: { name: string; topicId: string }[] }>(ApiKey.Metadata, 12, metadataBody(12, topics));
+  return new Map(md.topics.map((t) => [t.name, t.topicId]));
+}
+
+describe('differential: Apache Kafka 4.4.0 vs Tributary — data path and topic admin', { timeout: 240_000 }, () => {
+  it('ApiVersions: ranges of the APIs both offer, at every version, and an unknown version (KIP-511)', async () => {
+    await compare(pair, 'api-versions/ranges', async (s) => {
+      const mine = s.name === 'kafka' ? adv.kafka : adv.tributary;
+      return Object.fromEntries([...adv.tributary.keys()].filter((k) => adv.kafka.has(k)).map((k) => [k, mine.get(k)]));
+    });
+    await compare(pair, 'api-versions/tributary-only-apis', async (s) => (s.name === 'kafka' ? [] : [...adv.tributary.keys()].filter((k) => !adv.kafka.has(k))));
+    for (const v of common(adv, ApiKey.ApiVersions)) {
+      await compare(pair, `api-versions/v${v}`, async (s) => {
+        const o = await send(s, ApiKey.ApiVersions, v, v >= 3 ? { clientSoftwareName: 'conformance', clientSoftwareVersion: '1.0' } : {});
+        if (o.kind !== 'response') return o;
+        const body = o.body as { errorCode: number; apiKeys: { apiKey: number }[] };
+        // Which APIs each offers is compared above; here the shape of the answer at this version.
+        return { errorCode: body.errorCode, hasApiVersions: body.apiKeys.some((k) => k.apiKey === ApiKey.ApiVersions), keys: Object.keys(body).sort() };
+      });
+    }
+    // An invalid client software name (v3+): INVALID_REQUEST.
+    await compare(pair, 'api-versions/invalid-software-name', async (s) => {
+      const o = await send(s, ApiKey.ApiVersions, 3, { clientSoftwareName: '!!bad name', clientSoftwareVersion: '1' });
+      return o.kind === 'response' ? { errorCode: (o.body as { errorCode: number }).errorCode } : o;
+    });
+  });
+
+  it('Metadata at every common version: known, unknown and auto-created topics, all topics', async () => {
+    await both((s) => createTopic(s, 'md-t', 3));
+    for (const v of common(adv, ApiKey.Metadata)) {
+      await compare(pair, `metadata/v${v}/known-and-unknown`, async (s) => {
+        const o = await send(s, ApiKey.Metadata, v, metadataBody(v, ['md-t', 'md-missing']));
+        return o;
+      });
+    }
+    await compare(pair, 'metadata/v12/invalid-topic-name', async (s) => send(s, ApiKey.Metadata, 12, metadataBody(12, ['bad/name', '.', 'x'.repeat(250)], true)));
+    await compare(pair, 'metadata/v12/auto-create', async (s) => {
+      const first = await send(s, ApiKey.Metadata, 12, metadataBody(12, ['md-auto'], true));
+      return { first };
+    });
+    await compare(pair, 'metadata/v12/all-topics', async (s) => {
+      const o = await send(s, ApiKey.Metadata, 12, metadataBody(12, null));
+      if (o.kind !== 'response') return o;
+      const b = o.body as { topics: { name: string }[] };
+      // md-auto is left out: Kafka creates an auto-created topic asynchronously (table: auto-create-synchronous), so whether it is listed yet is a race.
+      return b.topics.map((t) => t.name).filter((n) => !n.startsWith('__') && n !== 'md-auto').sort();
+    });
+    for (const v of tributaryOnly(adv, ApiKey.Metadata)) await compare(pair, `removed-version/metadata/v${v}`, async (s) => (await send(s, ApiKey.Metadata, v, metadataBody(v, ['md-t']))).kind);
+  });
+
+  it('Produce at every common version, then Fetch and ListOffsets of what was written', async () => {
+    // One topic per version, so that a version one broker refuses does not shift the offsets of the next.
+    for (const v of common(adv, ApiKey.Produce)) {
+      await compare(pair, `produce/v${v}/append`, async (s) => {
+        await createTopic(s, `ps-v${v}`, 1);
+        return {
+          first: await produce(s, `ps-v${v}`, 0, batch(recs(3, `p${v}-`), { baseTimestamp: T0 + v }), v),
+          second: await produce(s, `ps-v${v}`, 0, batch(recs(2, `q${v}-`), { baseTimestamp: T0 + v + 1 }), v),
+          acks0: await produce(s, `ps-v${v}`, 0, batch(recs(1, `r${v}-`), { baseTimestamp: T0 + v + 2 }), v, 1),
+        };
+      });
+    }
+    await both(async (s) => {
+      await createTopic(s, 'prod-sweep', 1);
+      for (let i = 0; i < 6; i++) await produceOk(s, 'prod-sweep', 0, batch(recs(3, `s${i}-`, (j) => T0 + 10 * i + j), { baseTimestamp: T0 + 10 * i, compression: i % 2 ? 1 : 0 }));
+    });
+    for (const v of tributaryOnly(adv, ApiKey.Produce)) {
+      await compare(pair, `removed-version/produce/v${v}`, async (s) => {
+        const c = await s.connect();
+        try {
+          return (await c.send(ApiKey.Produce, v, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: 'prod-sweep', partitionData: [{ index: 0, records: batch(recs(1), { baseTimestamp: T0 }) }] }] })).kind;
+        } finally {
+          c.close();
+        }
+      });
+    }
+    for (const v of common(adv, ApiKey.Fetch)) {
+      await compare(pair, `fetch/v${v}/from-0`, async (s) => {
+        const ids = await withTopicIds(s, ['prod-sweep']);
+        const body = fetchBody(v, [{ topic: 'prod-sweep', partition: 0, offset: 0n }]);
+        if (v >= 13) body.topics[0]!.topicId = ids.get('prod-sweep')!;
+        return send(s, ApiKey.Fetch, v, body);
+      });
+    }
+    for (const v of tributaryOnly(adv, ApiKey.Fetch)) {
+      await compare(pair, `removed-version/fetch/v${v}`, async (s) => {
+        const c = await s.connect();
+        try {
+          return (await c.send(ApiKey.Fetch, v, fetchBody(v, [{ topic: 'prod-sweep', partition: 0, offset: 0n }]))).kind;
+        } finally {
+          c.close();
+        }
+      });
+    }
+    for (const v of common(adv, ApiKey.ListOffsets)) {
+      await compare(pair, `list-offsets/v${v}/earliest-latest-by-time`, async (s) => {
+        const out: Record<string, unknown> = {};
+        const specs: [string, bigint][] = [['earliest', -2n], ['latest', -1n], ['by-time', BigInt(T0 + 21)], ['after-all', BigInt(T0 + 10_000)]];
+        if (v >= 7) specs.push(['max-timestamp', -3n]);
+        for (const [name, ts] of specs) out[name] = await send(s, ApiKey.ListOffsets, v, listOffsetsBody(v, 'prod-sweep', [{ partition: 0, timestamp: ts }]));
+        return out;
+      });
+    }
+    for (const v of tributaryOnly(adv, ApiKey.ListOffsets)) {
+      await compare(pair, `removed-version/list-offsets/v${v}`, async (s) => {
+        const c = await s.connect();
+        try {
+          return (await c.send(ApiKey.ListOffsets, v, listOffsetsBody(v, 'prod-sweep', [{ partition: 0, timestamp: -1n }]))).kind;
+        } finally {
+          c.close();
+        }
+      });
+    }
+  });
+
+  it('Produce error paths: unknown topic and partition, acks, corrupt, too large, timestamps, compacted keyless, per-record timestamps', async () => {
+    await both(async (s) => {
+      await createTopic(s, 'perr', 2);
+      await createTopic(s, 'perr-compact', 1, { 'cleanup.policy': 'compact' });
+      await createTopic(s, 'perr-small', 1, { 'max.message.bytes': '2000' });
+    });
+    const one = () => batch(recs(1), { baseTimestamp: T0 });
+    // Each error scenario writes to its own topic, so that one difference does not shift the offsets of the next.
+    const own = async (s: Side, topic: string, configs: Record<string, string> = {}) => {
+      await createTopic(s, topic, 2, configs);
+      return topic;
+    };
+    await compare(pair, 'produce-error/unknown-topic', async (s) => produce(s, 'perr-none', 0, one()));
+    await compare(pair, 'produce-error/unknown-partition', async (s) => produce(s, 'perr', 7, one()));
+    await compare(pair, 'produce-error/invalid-acks', async (s) => produce(s, await own(s, 'pe-acks'), 0, one(), 9, 2));
+    await compare(pair, 'produce-error/corrupt-crc', async (s) => produce(s, await own(s, 'pe-crc'), 0, patchBatch(one(), (b) => b.writeUInt32BE(1, BatchHeader.CRC), { fixCrc: false })));
+    await compare(pair, 'produce-error/truncated-batch', async (s) => produce(s, await own(s, 'pe-trunc'), 0, one().subarray(0, 40)));
+    await compare(pair, 'produce-error/bad-magic', async (s) => produce(s, await own(s, 'pe-magic'), 0, patchBatch(one(), (b) => b.writeInt8(7, BatchHeader.MAGIC))));
+    await compare(pair, 'produce-error/too-large-for-topic', async (s) => produce(s, 'perr-small', 0, batch([{ key: 'k', value: 'x'.repeat(3000) }], { baseTimestamp: T0 })));
+    await compare(pair, 'produce-error/too-large-for-broker', async (s) => produce(s, await own(s, 'pe-large'), 0, batch([{ key: 'k', value: Buffer.alloc(1_100_000, 1) }], { baseTimestamp: T0 })));
+    await compare(pair, 'produce-error/timestamp-far-future', async (s) => produce(s, await own(s, 'pe-future'), 0, batch(recs(1), { baseTimestamp: Date.now() + 3 * 3600_000 })));
+    await compare(pair, 'produce-error/timestamp-negative', async (s) => produce(s, await own(s, 'pe-negative'), 0, batch(recs(1), { baseTimestamp: -5 })));
+    await compare(pair, 'produce-error/keyless-on-compacted', async (s) => produce(s, 'perr-compact', 0, batch([{ key: 'a', value: '1' }, { key: null, value: '2' }], { baseTimestamp: T0 })));
+    await compare(pair, 'produce-error/non-zero-base-offset', async (s) => produce(s, await own(s, 'pe-base'), 1, patchBatch(one(), (b) => b.writeBigInt64BE(42n, BatchHeader.BASE_OFFSET))));
+    await compare(pair, 'produce-error/two-partitions-one-bad', async (s) => {
+      const t = await own(s, 'pe-mixed');
+      const c = await s.client();
+      return c.send(ApiKey.Produce, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: t, partitionData: [{ index: 0, records: one() }, { index: 1, records: patchBatch(one(), (b) => b.writeUInt32BE(1, BatchHeader.CRC), { fixCrc: false }) }] }] });
+    });
+    // A batch whose maxTimestamp is -1 (some clients send it): Kafka recomputes it from the records.
+    await compare(pair, 'produce/max-timestamp-minus-one', async (s) => {
+      await createTopic(s, 'pts', 1);
+      const b = batch(recs(3, 'm', (i) => T0 + 100 + i * 10), { baseTimestamp: T0 + 100 });
+      const produced = await produce(s, 'pts', 0, patchBatch(b, (x) => x.writeBigInt64BE(-1n, BatchHeader.MAX_TIMESTAMP)));
+      const lookups: Record<string, unknown> = {};
+      for (const [n, ts] of [['t+0', T0 + 100], ['t+15', T0 + 115], ['t+20', T0 + 120], ['max', -3]] as const) {
+        lookups[n] = await send(s, ApiKey.ListOffsets, 8, listOffsetsBody(8, 'pts', [{ partition: 0, timestamp: BigInt(ts) }]));
+      }
+      const fetched = await send(s, ApiKey.Fetch, 12, fetchBody(12, [{ topic: 'pts', partition: 0, offset: 0n }]));
+      return { produced, lookups, fetched };
+    });
+    // Records within one batch out of time order: by-time and max-timestamp lookups resolve per record.
+    await compare(pair, 'list-offsets/per-record-timestamps', async (s) => {
+      await createTopic(s, 'pts2', 1);
+      await produceOk(s, 'pts2', 0, batch([{ key: 'a', value: '1', timestamp: T0 + 50 }, { key: 'b', value: '2', timestamp: T0 + 90 }, { key: 'c', value: '3', timestamp: T0 + 70 }], { baseTimestamp: T0 + 50 }));
+      await produceOk(s, 'pts2', 0, batch([{ key: 'd', value: '4', timestamp: T0 + 60 }], { baseTimestamp: T0 + 60 }));
+      const out: Record<string, unknown> = {};
+      for (const [n, ts] of [['t55', T0 + 55], ['t65', T0 + 65], ['t80', T0 + 80], ['max', -3]] as const) out[n] = await send(s, ApiKey.ListOffsets, 8, listOffsetsBody(8, 'pts2', [{ partition: 0, timestamp: BigInt(ts) }]));
+      return out;
+    });
+    await compare(pair, 'produce/log-append-time', async (s) => {
+      await createTopic(s, 'plat', 1, { 'message.timestamp.type': 'LogAppendTime' });
+      const produced = await produce(s, 'plat', 0, batch(recs(2), { baseTimestamp: T0 }));
+      const fetched = await send(s, ApiKey.Fetch, 12, fetchBody(12, [{ topic: 'plat', partition: 0, offset: 0n }]));
+      return { produced, fetched };
+    });
+    await compare(pair, 'produce/compressed-codecs', async (s) => {
+      await createTopic(s, 'pcodec', 1);
+      const out: unknown[] = [];
+      for (const codec of [1, 2, 3, 4]) out.push(await produce(s, 'pcodec', 0, batch(recs(4, `c${codec}-`), { baseTimestamp: T0, compression: codec })));
+      out.push(await send(s, ApiKey.Fetch, 12, fetchBody(12, [{ topic: 'pcodec', partition: 0, offset: 0n }])));
+      out.push(await send(s, ApiKey.Fetch, 12, fetchBody(12, [{ topic: 'pcodec', partition: 0, offset: 6n }])));
+      return out;
+    });
+  });
+
+  it('Idempotent producer: InitProducerId at every version, duplicate and out-of-order sequences, stale epochs', async () => {
+    await both((s) => createTopic(s, 'idem', 1));
+    for (const v of common(adv, ApiKey.InitProducerId)) {
+      await compare(pair, `init-producer-id/v${v}`, async (s) => {
+        const o = await send(s, ApiKey.InitProducerId, v, { transactionalId: null, transactionTimeoutMs: 60_000, ...(v >= 3 ? { producerId: -1n, producerEpoch: -1 } : {}) });
+        if (o.kind !== 'response') return o;
+        const b = o.body as InitProducerIdResponse;
+        return { errorCode: b.errorCode, producerIdValid: b.producerId >= 0n, producerEpoch: b.producerEpoch };
+      });
+    }
+    await compare(pair, 'idempotent/sequences', async (s) => {
+      const c = await s.client();
+      const init = await c.request<InitProducerIdResponse>(ApiKey.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+      const pid = init.producerId;
+      const b = (seq: number, n = 2, epoch = init.producerEpoch) => batch(recs(n, `s${seq}-`), { baseTimestamp: T0, producerId: pid, producerEpoch: epoch, baseSequence: seq });
+      return {
+        first: await produce(s, 'idem', 0, b(0)),
+        second: await produce(s, 'idem', 0, b(2)),
+        duplicateOfFirst: await produce(s, 'idem', 0, b(0)),
+        duplicateOfSecond: await produce(s, 'idem', 0, b(2)),
+        gap: await produce(s, 'idem', 0, b(9)),
+        overlapping: await produce(s, 'idem', 0, b(3)),
+        staleEpoch: await produce(s, 'idem', 0, b(4, 1, init.producerEpoch - 1)),
+        next: await produce(s, 'idem', 0, b(4)),
+        read: await send(s, ApiKey.Fetch, 12, fetchBody(12, [{ topic: 'idem', partition: 0, offset: 0n }])),
+      };
+    });
+    await compare(pair, 'idempotent/unknown-producer-non-zero-sequence', async (s) => {
+      await createTopic(s, 'idem-unknown', 1);
+      return produce(s, 'idem-unknown', 0, batch(recs(1), { baseTimestamp: T0, producerId: 999_000n, producerEpoch: 0, baseSequence: 5 }));
+    });
+    await compare(pair, 'idempotent/transactional-id', async (s) => {
+      const o = await send(s, ApiKey.InitProducerId, 4, { transactionalId: 'tx-1', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+      return o.kind === 'response' ? { errorCode: (o.body as InitProducerIdResponse).errorCode } : o;
+    });
+  });
+
+  it('Fetch error paths: out of range, unknown topic and partition, leader epochs, max_bytes (KIP-74)', async () => {
+    await both(async (s) => {
+      await createTopic(s, 'ferr', 2);
+      for (const p of [0, 1]) for (let i = 0; i < 3; i++) await produceOk(s, 'ferr', p, batch([{ key: `k${i}`, value: 'y'.repeat(600) }], { baseTimestamp: T0 + i }));
+    });
+    const f = (s: Side, parts: Parameters<typeof fetchBody>[1], maxBytes?: number) => send(s, ApiKey.Fetch, 12, fetchBody(12, parts, maxBytes));
+    await compare(pair, 'fetch-error/offset-out-of-range', async (s) => f(s, [{ topic: 'ferr', partition: 0, offset: 100n }, { topic: 'ferr', partition: 1, offset: -5n }]));
+    await compare(pair, 'fetch-error/unknown-topic', async (s) => f(s, [{ topic: 'ferr-none', partition: 0, offset: 0n }]));
+    await compare(pair, 'fetch-error/unknown-partition', async (s) => f(s, [{ topic: 'ferr', partition: 9, offset: 0n }]));
+    await compare(pair, 'fetch-error/fenced-epoch', async (s) => f(s, [{ topic: 'ferr', partition: 0, offset: 0n, epoch: 5 }]));
+    await compare(pair, 'fetch/middle-of-batch-offset', async (s) => f(s, [{ topic: 'ferr', partition: 0, offset: 1n }]));
+    await compare(pair, 'fetch/max-bytes-kip-74', async (s) => f(s, [{ topic: 'ferr', partition: 0, offset: 0n }, { topic: 'ferr', partition: 1, offset: 0n }], 100));
+    await compare(pair, 'fetch/partition-max-bytes', async (s) => f(s, [{ topic: 'ferr', partition: 0, offset: 0n, maxBytes: 700 }, { topic: 'ferr', partition: 1, offset: 0n, maxBytes: 100 }]));
+    await compare(pair, 'fetch/incremental-session', async (s) => send(s, ApiKey.Fetch, 12, { ...fetchBody(12, [{ topic: 'ferr', partition: 0, offset: 0n }]), sessionId: 0, sessionEpoch: 0 }));
+    await compare(pair, 'list-offsets-error/unknown', async (s) => ({
+      unknownPartition: await send(s, ApiKey.ListOffsets, 8, listOffsetsBody(8, 'ferr', [{ partition: 5, timestamp: -1n }])),
+      unknownTopic: await send(s, ApiKey.ListOffsets, 8, listOffsetsBody(8, 'ferr-none', [{ partition: 0, timestamp: -1n }])),
+      fencedEpoch: await send(s, ApiKey.ListOffsets, 8, listOffsetsBody(8, 'ferr', [{ partition: 0, timestamp: -1n, epoch: 7 }])),
+    }));
+    for (const v of common(adv, ApiKey.OffsetForLeaderEpoch)) {
+      await compare(pair, `offset-for-leader-epoch/v${v}`, async (s) =>
+        send(s, ApiKey.OffsetForLeaderEpoch, v, { ...(v >= 3 ? { replicaId: -1 } : {}), topics: [{ topic: 'ferr', partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }, { partition: 1, currentLeaderEpoch: -1, leaderEpoch: 3 }, { partition: 4, currentLeaderEpoch: -1, leaderEpoch: 0 }] }] }),
+      );
+    }
+    for (const v of tributaryOnly(adv, ApiKey.OffsetForLeaderEpoch)) {
+      await compare(pair, `removed-version/offset-for-leader-epoch/v${v}`, async (s) => {
+        const c = await s.connect();
+        try {
+          return (await c.send(ApiKey.OffsetForLeaderEpoch, v, { topics: [{ topic: 'ferr', partitions: [{ partition: 0, leaderEpoch: 0 }] }] })).kind;
+        } finally {
+          c.close();
+        }
+      });
+    }
+  });
+
+  it('DeleteRecords at every version: log start offsets, errors; ListOffsets and Fetch after it', async () => {
+    await both(async (s) => {
+      await createTopic(s, 'delrec', 2);
+      for (let i = 0; i < 4; i++) await produceOk(s, 'delrec', 0, batch(recs(2, `d${i}-`), { baseTimestamp: T0 + i }));
+    });
+    let at = 1n;
+    for (const v of common(adv, ApiKey.DeleteRecords)) {
+      const offset = at++;
+      await compare(pair, `delete-records/v${v}`, async (s) => send(s, ApiKey.DeleteRecords, v, { topics: [{ name: 'delrec', partitions: [{ partitionIndex: 0, offset }] }], timeoutMs: 10_000 }));
+    }
+    await compare(pair, 'delete-records/errors', async (s) =>
+      send(s, ApiKey.DeleteRecords, 2, { topics: [{ name: 'delrec', partitions: [{ partitionIndex: 0, offset: 100n }, { partitionIndex: 1, offset: -1n }, { partitionIndex: 6, offset: 0n }] }, { name: 'delrec-none', partitions: [{ partitionIndex: 0, offset: 0n }] }], timeoutMs: 10_000 }),
+    );
+    await compare(pair, 'delete-records/then-read', async (s) => ({
+      earliest: await send(s, ApiKey.ListOffsets, 8, listOffsetsBody(8, 'delrec', [{ partition: 0, timestamp: -2n }])),
+      below: await send(s, ApiKey.Fetch, 12, fetchBody(12, [{ topic: 'delrec', partition: 0, offset: 0n }])),
+      from: await send(s, ApiKey.Fetch, 12, fetchBody(12, [{ topic: 'delrec', partition: 0, offset: 3n }])),
+    }));
+  });
+
+  it('CreateTopics, CreatePartitions and DeleteTopics at every version, with their error paths', async () => {
+    for (const v of common(adv, ApiKey.CreateTopics)) {
+      await compare(pair, `create-topics/v${v}`, async (s) => {
+        const body = (topics: unknown[], validateOnly = false) => ({ topics, timeoutMs: 30_000, ...(v >= 1 ? { validateOnly } : {}) });
+        const t = (name: string, o: Record<string, unknown> = {}) => ({ name, numPartitions: 2, replicationFactor: 1, assignments: [], configs: [], ...o });
+        return {
+          ok: await send(s, ApiKey.CreateTopics, v, body([t(`ct${v}-a`), t(`ct${v}-b`, { configs: [{ name: 'retention.ms', value: '3600000' }] })])),
+          exists: await send(s, ApiKey.CreateTopics, v, body([t(`ct${v}-a`)])),
+          invalid: await send(s, ApiKey.CreateTopics, v, body([t('bad/name'), t('..'), t(`ct${v}-zero`, { numPartitions: 0 }), t(`ct${v}-rf`, { replicationFactor: 3 }), t(`ct${v}-cfg`, { configs: [{ name: 'no.such.config', value: '1' }] }), t(`ct${v}-val`, { configs: [{ name: 'retention.ms', value: 'soon' }] })])),
+          validateOnly: v >= 1 ? await send(s, ApiKey.CreateTopics, v, body([t(`ct${v}-vo`)], true)) : null,
+          defaults: v >= 4 ? await send(s, ApiKey.CreateTopics, v, body([t(`ct${v}-def`, { numPartitions: -1, replicationFactor: -1 })])) : null,
+          assignment: await send(s, ApiKey.CreateTopics, v, body([t(`ct${v}-asg`, { numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1] }, { partitionIndex: 1, brokerIds: [1] }] })])),
+          duplicateInRequest: await send(s, ApiKey.CreateTopics, v, body([t(`ct${v}-dup`), t(`ct${v}-dup`)])),
+        };
+      });
+    }
+    await compare(pair, 'create-topics/topic-configs-kafka-knows', async (s) => {
+      // Configs every Kafka 4 topic accepts, whatever they change here.
+      const configs = { 'flush.ms': '1000', 'flush.messages': '100', 'index.interval.bytes': '4096', 'segment.index.bytes': '10485760', 'segment.jitter.ms': '0', 'preallocate': 'false', 'min.compaction.lag.ms': '0', 'max.compaction.lag.ms': '9223372036854775807', 'min.cleanable.dirty.ratio': '0.5', 'file.delete.delay.ms': '60000', 'compression.type': 'lz4', 'message.timestamp.before.max.ms': '86400000', 'message.timestamp.after.max.ms': '3600000', 'unclean.leader.election.enable': 'false', 'min.insync.replicas': '1', 'local.retention.ms': '-2', 'local.retention.bytes': '-2', 'remote.storage.enable': 'false', 'follower.replication.throttled.replicas': '', 'leader.replication.throttled.replicas': '', 'compression.gzip.level': '5', 'compression.zstd.level': '3', 'compression.lz4.level': '9' };
+      const out: Record<string, unknown> = {};
+      for (const [name, value] of Object.entries(configs)) {
+        out[name] = await send(s, ApiKey.CreateTopics, 7, { topics: [{ name: `cfg-${name.replace(/\./g, '-')}`, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name, value }] }], timeoutMs: 30_000, validateOnly: true });
+      }
+      return out;
+    });
+    for (const v of tributaryOnly(adv, ApiKey.CreateTopics)) {
+      await compare(pair, `removed-version/create-topics/v${v}`, async (s) => {
+        const c = await s.connect();
+        try {
+          return (await c.send(ApiKey.CreateTopics, v, { topics: [{ name: `old-ct${v}`, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000 })).kind;
+        } finally {
+          c.close();
+        }
+      });
+    }
+    await both((s) => createTopic(s, 'cp', 1));
+    let count = 1;
+    for (const v of common(adv, ApiKey.CreatePartitions)) {
+      const to = ++count;
+      await compare(pair, `create-partitions/v${v}`, async (s) => ({
+        grow: await send(s, ApiKey.CreatePartitions, v, { topics: [{ name: 'cp', count: to, assignments: null }], timeoutMs: 10_000, validateOnly: false }),
+        same: await send(s, ApiKey.CreatePartitions, v, { topics: [{ name: 'cp', count: to, assignments: null }], timeoutMs: 10_000, validateOnly: false }),
+        shrink: await send(s, ApiKey.CreatePartitions, v, { topics: [{ name: 'cp', count: 1, assignments: null }], timeoutMs: 10_000, validateOnly: false }),
+        unknown: await send(s, ApiKey.CreatePartitions, v, { topics: [{ name: 'cp-none', count: 4, assignments: null }], timeoutMs: 10_000, validateOnly: false }),
+        validateOnly: await send(s, ApiKey.CreatePartitions, v, { topics: [{ name: 'cp', count: 50, assignments: null }], timeoutMs: 10_000, validateOnly: true }),
+        assignment: await send(s, ApiKey.CreatePartitions, v, { topics: [{ name: 'cp', count: to + 1, assignments: [{ brokerIds: [1] }] }], timeoutMs: 10_000, validateOnly: true }),
+        badAssignment: await send(s, ApiKey.CreatePartitions, v, { topics: [{ name: 'cp', count: to + 1, assignments: [{ brokerIds: [99] }] }], timeoutMs: 10_000, validateOnly: true }),
+      }));
+    }
+    for (const v of common(adv, ApiKey.DeleteTopics)) {
+      await compare(pair, `delete-topics/v${v}`, async (s) => {
+        await createTopic(s, `dt${v}`, 1);
+        const body = (names: string[]) => (v >= 6 ? { topics: names.map((name) => ({ name, topicId: ZERO })), timeoutMs: 10_000 } : { topicNames: names, timeoutMs: 10_000 });
+        return { deleted: await send(s, ApiKey.DeleteTopics, v, body([`dt${v}`, 'dt-none'])) };
+      });
+    }
+    for (const v of tributaryOnly(adv, ApiKey.DeleteTopics)) {
+      await compare(pair, `removed-version/delete-topics/v${v}`, async (s) => {
+        const c = await s.connect();
+        try {
+          return (await c.send(ApiKey.DeleteTopics, v, { topicNames: ['dt-none'], timeoutMs: 10_000 })).kind;
+        } finally {
+          c.close();
+        }
+      });
+    }
+  });
+
+  it('DescribeConfigs, AlterConfigs and IncrementalAlterConfigs at every version: names, values, sources, flags, errors', async () => {
+    await both((s) => createTopic(s, 'cfg', 1, { 'retention.ms': '7200000', 'cleanup.policy': 'compact' }));
+    for (const v of common(adv, ApiKey.DescribeConfigs)) {
+      await compare(pair, `describe-configs/v${v}/topic`, async (s) => send(s, ApiKey.DescribeConfigs, v, { resources: [{ resourceType: 2, resourceName: 'cfg', configurationKeys: null }], ...(v >= 1 ? { includeSynonyms: false } : {}), ...(v >= 3 ? { includeDocumentation: false } : {}) }));
+      await compare(pair, `describe-configs/v${v}/errors`, async (s) => send(s, ApiKey.DescribeConfigs, v, { resources: [{ resourceType: 2, resourceName: 'cfg-none', configurationKeys: null }, { resourceType: 4, resourceName: '7', configurationKeys: null }, { resourceType: 2, resourceName: 'cfg', configurationKeys: ['retention.ms', 'no.such'] }] }));
+    }
+    for (const v of tributaryOnly(adv, ApiKey.DescribeConfigs)) {
+      await compare(pair, `removed-version/describe-configs/v${v}`, async (s) => {
+        const c = await s.connect();
+        try {
+          return (await c.send(ApiKey.DescribeConfigs, v, { resources: [{ resourceType: 2, resourceName: 'cfg', configurationKeys: null }] })).kind;
+        } finally {
+          c.close();
+        }
+      });
+    }
+    await compare(pair, 'describe-configs/synonyms', async (s) => send(s, ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: 'cfg', configurationKeys: ['retention.ms', 'segment.bytes', 'cleanup.policy', 'max.message.bytes'] }], includeSynonyms: true, includeDocumentation: false }));
+    await compare(pair, 'describe-configs/broker-selected', async (s) => send(s, ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 4, resourceName: '1', configurationKeys: ['num.partitions', 'auto.create.topics.enable', 'message.max.bytes', 'log.retention.ms', 'log.segment.bytes', 'default.replication.factor'] }], includeSynonyms: false, includeDocumentation: false }));
+    for (const v of common(adv, ApiKey.AlterConfigs)) {
+      await compare(pair, `alter-configs/v${v}`, async (s) => ({
+        set: await send(s, ApiKey.AlterConfigs, v, { resources: [{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'retention.ms', value: String(3600000 + v) }, { name: 'flush.ms', value: '5000' }] }], validateOnly: false }),
+        invalid: await send(s, ApiKey.AlterConfigs, v, { resources: [{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'retention.ms', value: 'x' }] }, { resourceType: 2, resourceName: 'cfg-none', configs: [] }], validateOnly: false }),
+        after: await send(s, ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: 'cfg', configurationKeys: ['retention.ms', 'flush.ms', 'cleanup.policy'] }], includeSynonyms: false, includeDocumentation: false }),
+      }));
+    }
+    for (const v of common(adv, ApiKey.IncrementalAlterConfigs)) {
+      await compare(pair, `incremental-alter-configs/v${v}`, async (s) => ({
+        set: await send(s, ApiKey.IncrementalAlterConfigs, v, { resources: [{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'segment.ms', configOperation: 0, value: String(600000 + v) }, { name: 'retention.ms', configOperation: 1, value: null }] }], validateOnly: false }),
+        append: await send(s, ApiKey.IncrementalAlterConfigs, v, { resources: [{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'cleanup.policy', configOperation: 2, value: 'delete' }] }], validateOnly: false }),
+        afterAppend: await send(s, ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: 'cfg', configurationKeys: ['cleanup.policy', 'segment.ms', 'retention.ms'] }], includeSynonyms: false, includeDocumentation: false }),
+        subtract: await send(s, ApiKey.IncrementalAlterConfigs, v, { resources: [{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'cleanup.policy', configOperation: 3, value: 'delete' }] }], validateOnly: false }),
+        invalid: await send(s, ApiKey.IncrementalAlterConfigs, v, { resources: [{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'no.such.config', configOperation: 0, value: '1' }] }, { resourceType: 2, resourceName: 'cfg-none', configs: [{ name: 'retention.ms', configOperation: 0, value: '1' }] }], validateOnly: false }),
+        after: await send(s, ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: 'cfg', configurationKeys: ['cleanup.policy', 'segment.ms', 'retention.ms'] }], includeSynonyms: false, includeDocumentation: false }),
+      }));
+    }
+  });
+
+  it('DescribeCluster and DescribeLogDirs at every version', async () => {
+    await both((s) => createTopic(s, 'logdirs', 2));
+    for (const v of common(adv, ApiKey.DescribeCluster)) {
+      await compare(pair, `describe-cluster/v${v}`, async (s) => send(s, ApiKey.DescribeCluster, v, { includeClusterAuthorizedOperations: false, ...(v >= 1 ? { endpointType: 1 } : {}) }));
+    }
+    for (const v of common(adv, ApiKey.DescribeLogDirs)) {
+      await compare(pair, `describe-log-dirs/v${v}`, async (s) => {
+        const o = await send(s, ApiKey.DescribeLogDirs, v, { topics: [{ topic: 'logdirs', partitions: [0, 1, 5] }] });
+        if (o.kind !== 'response') return o;
+        // The directory path and volume sizes are the machine's; which partitions and errors are not.
+        const b = o.body as { errorCode?: number; results: { errorCode: number; topics: { name: string; partitions: { partitionIndex: number; partitionSize: bigint; offsetLag: bigint; isFutureKey: boolean }[] }[] }[] };
+        return { errorCode: b.errorCode ?? 0, dirs: b.results.length, results: b.results.map((r) => ({ errorCode: r.errorCode, topics: r.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, offsetLag: p.offsetLag, isFutureKey: p.isFutureKey })) })) })) };
+      });
+    }
+    for (const v of tributaryOnly(adv, ApiKey.DescribeLogDirs)) {
+      await compare(pair, `removed-version/describe-log-dirs/v${v}`, async (s) => {
+        const c = await s.connect();
+        try {
+          return (await c.send(ApiKey.DescribeLogDirs, v, { topics: null })).kind;
+        } finally {
+          c.close();
+        }
+      });
+    }
+    await compare(pair, 'describe-topic-partitions/v0', async (s) => {
+      const c = await s.connect();
+      try {
+        return await c.send(ApiKey.DescribeTopicPartitions, 0, { topics: [{ name: 'logdirs' }, { name: 'logdirs-none' }], responsePartitionLimit: 2000, cursor: null });
+      } finally {
+        c.close();
+      }
+    });
+  });
+
+  it('covers every version Tributary advertises of this file\'s APIs, and every advertised API is owned by a file', () => {
+    expectEveryApiOwned(adv);
+    expectCovered('protocol-data', adv);
+  });
+});

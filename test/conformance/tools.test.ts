@@ -1,0 +1,204 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { runKafkaTool, startKafka, type KafkaToolResult, type TestKafka } from '@tributary/testkit';
+import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
+import { expectExplained, explain, noteExplained, upsertScramUser, type Side } from './harness.ts';
+import { diff, type Difference } from './normalise.ts';
+import { RawClient } from './raw-client.ts';
+import { ApiKey } from '@tributary/protocol';
+
+/**
+ * Kafka's own command-line tools (the main classes behind kafka-*.sh, from the same 4.4.0 jars)
+ * pointed at Apache Kafka and at Tributary; their output, normalised (ports, ids, timestamps,
+ * consumer ids, sizes, rates), must match apart from the intended-differences table.
+ */
+
+const TOOL = {
+  topics: 'org.apache.kafka.tools.TopicCommand',
+  configs: 'org.apache.kafka.tools.ConfigCommand',
+  groups: 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
+  acls: 'org.apache.kafka.tools.AclCommand',
+  consoleProducer: 'org.apache.kafka.tools.ConsoleProducer',
+  consoleConsumer: 'org.apache.kafka.tools.consumer.ConsoleConsumer',
+  getOffsets: 'org.apache.kafka.tools.GetOffsetShell',
+  logDirs: 'org.apache.kafka.tools.LogDirsCommand',
+  deleteRecords: 'org.apache.kafka.tools.DeleteRecordsCommand',
+  verifiableProducer: 'org.apache.kafka.tools.VerifiableProducer',
+  verifiableConsumer: 'org.apache.kafka.tools.VerifiableConsumer',
+  producerPerf: 'org.apache.kafka.tools.ProducerPerformance',
+  consumerPerf: 'org.apache.kafka.tools.ConsumerPerformance',
+} as const;
+
+let kafka: TestKafka;
+let broker: BrokerProcess;
+let scratch: string;
+const bootstrap = (side: 'kafka' | 'tributary') => (side === 'kafka' ? kafka.bootstrap : broker.bootstrap);
+
+beforeAll(async () => {
+  scratch = mkdtempSync(join(tmpdir(), 'conformance-tools-'));
+  const started = await Promise.allSettled([
+    // Both with an authorizer (kafka-acls needs one) and ANONYMOUS, the PLAINTEXT principal, as super user.
+    startKafka({ sasl: { superUser: { name: 'admin', password: 'admin-secret' } } }),
+    startBroker({ timeoutMs: 90_000, settings: { 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.replication.factor': '1', 'super.users': 'User:ANONYMOUS', 'allow.everyone.if.no.acl.found': 'false' } }),
+  ]);
+  if (started[0].status === 'fulfilled') kafka = started[0].value;
+  if (started[1].status === 'fulfilled') broker = started[1].value;
+  for (const s of started) if (s.status === 'rejected') throw s.reason;
+  // Kafka creates its 50-partition offsets topic on the first group request, which can take longer
+  // than a tool's timeout on a loaded machine: have both coordinators ready before the tools run.
+  for (const [name, address] of [['kafka', kafka.bootstrap], ['tributary', broker.bootstrap]] as const) {
+    const c = await RawClient.connect(address, name);
+    try {
+      const deadline = Date.now() + 60_000;
+      while ((await c.request<{ errorCode: number }>(ApiKey.FindCoordinator, 3, { key: 'warm-up', keyType: 0 })).errorCode !== 0) {
+        if (Date.now() > deadline) throw new Error(`${name}: no group coordinator within 60 s`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      // Kafka got the super user's SCRAM credentials when its storage was formatted; Tributary gets the same here.
+      if (name === 'tributary') await upsertScramUser({ client: async () => c } as unknown as Side, 'admin', 'admin-secret');
+    } finally {
+      c.close();
+    }
+  }
+}, 240_000);
+afterAll(async () => {
+  await Promise.all([kafka?.stop(), broker?.destroy()]);
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+/** Ports, ids, uuids, timestamps, consumer ids and host names out of a tool's text. */
+function normaliseText(text: string, side: 'kafka' | 'tributary'): string[] {
+  const port = bootstrap(side).split(':')[1]!;
+  return text
+    .replace(/\r/g, '')
+    .replace(new RegExp(`127\\.0\\.0\\.1:${port}`, 'g'), 'BOOTSTRAP')
+    .replace(/\/127\.0\.0\.1/g, '/HOST')
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
+    .replace(/TopicId: [A-Za-z0-9_-]{22}/g, 'TopicId: <id>')
+    .replace(/\b1[6-9]\d{11}\b/g, '<ts>')
+    .split('\n')
+    .map((l) => l.replace(/\s+/g, ' ').trim())
+    // "Error while executing topic command : <free text>": the text after the colon is Kafka's wording.
+    .map((l) => l.replace(/^(Error while executing [\w ]+?) ?:.*$/, '$1'))
+    .filter((l) => l.length > 0 && !/^(WARN|INFO|SLF4J)/.test(l));
+}
+
+async function onBoth(args: (side: 'kafka' | 'tributary') => [keyof typeof TOOL, string[], { input?: string; timeoutMs?: number }?]): Promise<Record<'kafka' | 'tributary', KafkaToolResult>> {
+  const run = (side: 'kafka' | 'tributary') => {
+    const [tool, a, o] = args(side);
+    return runKafkaTool(TOOL[tool], a, { timeoutMs: o?.timeoutMs ?? 40_000, ...(o?.input !== undefined ? { input: o.input } : {}) });
+  };
+  const [k, t] = await Promise.all([run('kafka'), run('tributary')]);
+  return { kafka: k, tributary: t };
+}
+
+/** Runs a tool on both, compares exit codes and normalised stdout (and stderr's first error line) under `scenario`. */
+async function compareTool(scenario: string, args: Parameters<typeof onBoth>[0], project: (lines: string[], r: KafkaToolResult) => unknown = (l) => l): Promise<Record<'kafka' | 'tributary', KafkaToolResult>> {
+  const started = Date.now();
+  const r = await onBoth(args);
+  if (process.env.CONFORMANCE_COLLECT) console.log(`${scenario}: ${Date.now() - started} ms${r.kafka.timedOut ? ' (kafka timed out)' : ''}${r.tributary.timedOut ? ' (tributary timed out)' : ''}`);
+  const view = (side: 'kafka' | 'tributary') => {
+    const res = r[side];
+    // The exception class is compared, not its free-text message.
+    const errLine = normaliseText(res.stderr + res.stdout, side).map((l) => /\b([\w.]+(?:Exception|Error))\b/.exec(l)?.[1]).find((c) => c !== undefined) ?? null;
+    return { exitCode: res.exitCode, timedOut: res.timedOut, out: project(normaliseText(res.stdout, side), res), error: errLine };
+  };
+  const unexplained: Difference[] = [];
+  for (const d of diff(view('kafka'), view('tributary'))) {
+    const e = explain(scenario, d);
+    if (e) noteExplained(e.id, scenario, d);
+    else unexplained.push(d);
+  }
+  expectExplained(scenario, unexplained, `\nkafka stderr: ${r.kafka.stderr.slice(0, 2000)}\ntributary stderr: ${r.tributary.stderr.slice(0, 2000)}`);
+  return r;
+}
+
+const b = (side: 'kafka' | 'tributary') => ['--bootstrap-server', bootstrap(side)];
+
+describe('Kafka 4.4.0 command-line tools: Apache Kafka vs Tributary', () => {
+  it('kafka-topics: create, list, describe, alter, delete, and errors', async () => {
+    await compareTool('tools/topics/create', (s) => ['topics', [...b(s), '--create', '--topic', 'tool-t', '--partitions', '3', '--replication-factor', '1', '--config', 'retention.ms=86400000']]);
+    await compareTool('tools/topics/create-invalid', (s) => ['topics', [...b(s), '--create', '--topic', 'bad/name', '--partitions', '1']]);
+    await compareTool('tools/topics/list', (s) => ['topics', [...b(s), '--list', '--exclude-internal']]);
+    await compareTool('tools/topics/describe', (s) => ['topics', [...b(s), '--describe', '--topic', 'tool-t']]);
+    await compareTool('tools/topics/alter', (s) => ['topics', [...b(s), '--alter', '--topic', 'tool-t', '--partitions', '4']]);
+    await compareTool('tools/topics/create-to-delete', (s) => ['topics', [...b(s), '--create', '--topic', 'tool-del', '--partitions', '1', '--replication-factor', '1']]);
+    await compareTool('tools/topics/delete', (s) => ['topics', [...b(s), '--delete', '--topic', 'tool-del']]);
+  }, 300_000);
+
+  it('kafka-configs: topic, broker, client quota and SCRAM user configs', async () => {
+    await compareTool('tools/configs/topic-describe', (s) => ['configs', [...b(s), '--entity-type', 'topics', '--entity-name', 'tool-t', '--describe']]);
+    await compareTool('tools/configs/topic-alter', (s) => ['configs', [...b(s), '--entity-type', 'topics', '--entity-name', 'tool-t', '--alter', '--add-config', 'retention.ms=1000000,flush.ms=100,cleanup.policy=[compact,delete]']]);
+    await compareTool('tools/configs/broker-describe', (s) => ['configs', [...b(s), '--entity-type', 'brokers', '--entity-name', '1', '--describe']]);
+    await compareTool('tools/configs/client-quota-alter', (s) => ['configs', [...b(s), '--entity-type', 'clients', '--entity-name', 'tool-app', '--alter', '--add-config', 'producer_byte_rate=1048576,consumer_byte_rate=2097152']]);
+    await compareTool('tools/configs/scram-alter', (s) => ['configs', [...b(s), '--entity-type', 'users', '--entity-name', 'tool-user', '--alter', '--add-config', 'SCRAM-SHA-256=[iterations=8192,password=pw],SCRAM-SHA-512=[password=pw2]']]);
+    await compareTool('tools/configs/users-describe-all', (s) => ['configs', [...b(s), '--entity-type', 'users', '--describe']]);
+  }, 300_000);
+
+  it('console producer and consumer, kafka-get-offsets, kafka-delete-records, kafka-log-dirs', async () => {
+    const input = Array.from({ length: 20 }, (_, i) => `key${i}:value-${i}`).join('\n') + '\n';
+    await compareTool('tools/topics/create-console', (s) => ['topics', [...b(s), '--create', '--topic', 'tool-c', '--partitions', '1', '--replication-factor', '1']]);
+    await compareTool('tools/console-producer', (s) => ['consoleProducer', [...b(s), '--topic', 'tool-c', '--reader-property', 'parse.key=true', '--reader-property', 'key.separator=:', '--producer-property', 'linger.ms=0'], { input }]);
+    await compareTool('tools/console-consumer', (s) => ['consoleConsumer', [...b(s), '--topic', 'tool-c', '--from-beginning', '--max-messages', '20', '--group', 'tool-g', '--formatter-property', 'print.key=true', '--formatter-property', 'print.offset=true', '--formatter-property', 'print.partition=true', '--timeout-ms', '40000'], { timeoutMs: 90_000 }], (lines) => lines.filter((l) => !/^Processed a total/.test(l)).concat(lines.filter((l) => /^Processed a total/.test(l))));
+    await compareTool('tools/get-offsets/latest', (s) => ['getOffsets', [...b(s), '--topic', 'tool-c']]);
+    await compareTool('tools/get-offsets/earliest', (s) => ['getOffsets', [...b(s), '--topic', 'tool-c', '--time', '-2']]);
+    writeFileSync(join(scratch, 'delete.json'), JSON.stringify({ version: 1, partitions: [{ topic: 'tool-c', partition: 0, offset: 5 }] }));
+    await compareTool('tools/delete-records', (s) => ['deleteRecords', [...b(s), '--offset-json-file', join(scratch, 'delete.json')]]);
+    await compareTool('tools/get-offsets/earliest-after-delete', (s) => ['getOffsets', [...b(s), '--topic', 'tool-c', '--time', '-2']]);
+    await compareTool('tools/log-dirs', (s) => ['logDirs', [...b(s), '--describe', '--topic-list', 'tool-c']], (lines) => {
+      const json = lines.find((l) => l.startsWith('{'));
+      if (!json) return lines;
+      const parsed = JSON.parse(json) as { brokers: { broker: number; logDirs: { error: string | null; partitions: { partition: string; offsetLag: number; isFuture: boolean }[] }[] }[] };
+      // Paths and sizes are the machine's; which brokers, dirs, partitions and errors are not.
+      return parsed.brokers.map((br) => ({ broker: br.broker, logDirs: br.logDirs.map((d) => ({ error: d.error, partitions: d.partitions.map((p) => ({ partition: p.partition, offsetLag: p.offsetLag, isFuture: p.isFuture })) })) }));
+    });
+  }, 300_000);
+
+  it('kafka-consumer-groups: list, describe, reset offsets (dry run and execute), delete offsets and groups', async () => {
+    await compareTool('tools/groups/list', (s) => ['groups', [...b(s), '--list']]);
+    await compareTool('tools/groups/describe', (s) => ['groups', [...b(s), '--describe', '--group', 'tool-g']]);
+    await compareTool('tools/groups/reset-dry-run', (s) => ['groups', [...b(s), '--reset-offsets', '--group', 'tool-g', '--topic', 'tool-c', '--to-earliest', '--dry-run']]);
+    await compareTool('tools/groups/reset-execute', (s) => ['groups', [...b(s), '--reset-offsets', '--group', 'tool-g', '--topic', 'tool-c:0', '--to-offset', '7', '--execute']]);
+    await compareTool('tools/groups/describe-after-reset', (s) => ['groups', [...b(s), '--describe', '--group', 'tool-g', '--offsets']]);
+    await compareTool('tools/groups/delete', (s) => ['groups', [...b(s), '--delete', '--group', 'tool-g']]);
+  }, 300_000);
+
+  it('kafka-acls: add, list, remove', async () => {
+    await compareTool('tools/acls/add', (s) => ['acls', [...b(s), '--add', '--allow-principal', 'User:tool-bob', '--operation', 'Read', '--operation', 'Describe', '--topic', 'tool-t', '--group', 'tool-g']]);
+    await compareTool('tools/acls/list', (s) => ['acls', [...b(s), '--list']]);
+    await compareTool('tools/acls/remove', (s) => ['acls', [...b(s), '--remove', '--force', '--allow-principal', 'User:tool-bob', '--operation', 'Read', '--topic', 'tool-t']]);
+  }, 300_000);
+
+  it('kafka-verifiable-producer and -consumer: every message acknowledged and consumed', async () => {
+    await compareTool('tools/topics/create-verifiable', (s) => ['topics', [...b(s), '--create', '--topic', 'tool-v', '--partitions', '2', '--replication-factor', '1']]);
+    // normaliseText replaced timestamps with <ts>: put a number back so the JSON events parse.
+    const events = (lines: string[]) => lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l.replace(/<ts>/g, '0')) as Record<string, unknown>);
+    await compareTool('tools/verifiable-producer', (s) => ['verifiableProducer', ['--bootstrap-server', bootstrap(s), '--topic', 'tool-v', '--max-messages', '200', '--acks', '-1', '--producer.config', '/dev/null']], (lines) => {
+      const ev = events(lines);
+      const done = ev.find((e) => e.name === 'tool_data');
+      return { acked: ev.filter((e) => e.name === 'producer_send_success').length, failed: ev.filter((e) => e.name === 'producer_send_error').length, sent: done?.sent, ackedReported: done?.acked, shutdown: ev.some((e) => e.name === 'shutdown_complete') };
+    });
+    await compareTool('tools/verifiable-consumer', (s) => ['verifiableConsumer', ['--bootstrap-server', bootstrap(s), '--topic', 'tool-v', '--group-id', 'tool-vg', '--max-messages', '200', '--reset-policy', 'earliest', '--enable-autocommit', 'false'], { timeoutMs: 90_000 }], (lines) => {
+      const ev = events(lines);
+      const consumed = ev.filter((e) => e.name === 'records_consumed').reduce((n, e) => n + Number(e.count), 0);
+      const committed = ev.filter((e) => e.name === 'offsets_committed').every((e) => e.success === true);
+      return { consumed, committedOk: committed, assigned: ev.some((e) => e.name === 'partitions_assigned'), shutdown: ev.some((e) => e.name === 'shutdown_complete') };
+    });
+  }, 300_000);
+
+  it('kafka-producer-perf-test and kafka-consumer-perf-test complete and report (small counts; speed is not compared)', async () => {
+    await compareTool('tools/topics/create-perf', (s) => ['topics', [...b(s), '--create', '--topic', 'tool-perf', '--partitions', '2', '--replication-factor', '1']]);
+    await compareTool('tools/producer-perf', (s) => ['producerPerf', ['--topic', 'tool-perf', '--num-records', '2000', '--record-size', '100', '--throughput', '-1', '--producer-props', `bootstrap.servers=${bootstrap(s)}`, 'acks=all']], (lines) => {
+      const final = lines.filter((l) => /records sent/.test(l)).at(-1) ?? '';
+      return { reportedRecords: /^(\d+) records sent/.exec(final)?.[1] ?? final };
+    });
+    await compareTool('tools/consumer-perf', (s) => ['consumerPerf', [...b(s), '--topic', 'tool-perf', '--messages', '2000', '--timeout', '30000']], (lines) => {
+      const header = lines.find((l) => l.startsWith('start.time')) ?? null;
+      const row = lines.find((l) => /^\d{4}-\d\d-\d\d/.test(l));
+      // The row: start, end, MB consumed, MB/s, records consumed, records/s, ...
+      return { header, consumed: row?.split(',')[4]?.trim() ?? null };
+    });
+  }, 300_000);
+});
