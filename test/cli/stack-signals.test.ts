@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+
+/**
+ * A SIGTERM or SIGINT sent to npm's own pid (what a supervisor, `timeout` or `kill $!` does, unlike
+ * Ctrl-C, which signals the whole terminal process group) stops the whole local stack: the npm
+ * script execs start.ts, so npm's forwarded signal reaches it instead of ending a shell in between
+ * and leaving start.ts and its services orphaned.
+ */
+const root = resolve(import.meta.dirname, '../..');
+const scratch = mkdtempSync(join(tmpdir(), 'tributary-signals-'));
+// The embedded PostgreSQL runs as the postgres user when the tests run as root: it must reach the data dir.
+chmodSync(scratch, 0o755);
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Every live descendant of `pid`, read from /proc (children first found through their parent pid). */
+function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Field 4 of /proc/PID/stat is the parent pid; the command name (field 2) may hold spaces, so read after its ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch { /* the process ended while we looked */ }
+  }
+  const found: number[] = [];
+  const walk = (p: number) => { for (const [child, parent] of parentOf) if (parent === p) { found.push(child); walk(child); } };
+  walk(pid);
+  return found;
+}
+const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+async function until(check: () => boolean, what: string, ms: number) {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  it(`${signal} to npm's pid stops npm start and every process it started`, async () => {
+    const dataDir = join(scratch, signal);
+    // detached: a group of its own, so the test can clean up after a failure without signalling vitest.
+    const npm = spawn('npm', ['start'], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRIBUTARY_DATA_DIR: dataDir } });
+    let output = '';
+    npm.stdout.on('data', (b: Buffer) => { output += b.toString(); });
+    npm.stderr.on('data', (b: Buffer) => { output += b.toString(); });
+    const exited = new Promise<void>((r) => npm.once('exit', () => r()));
+    let started: number[] = [];
+    try {
+      await until(() => output.includes('Ctrl-C stops everything') || npm.exitCode !== null, 'the stack to come up', 150_000);
+      expect(npm.exitCode, output).toBeNull();
+      started = descendants(npm.pid!);
+      // PostgreSQL, Redis, etcd, the API, the operator and the demo broker at least.
+      expect(started.length, output).toBeGreaterThanOrEqual(6);
+      process.kill(npm.pid!, signal);
+      await exited;
+      await until(() => started.every((p) => !alive(p)), `every process of the stack to end (left: ${started.filter(alive).join(', ')})`, 60_000);
+    } finally {
+      if (npm.exitCode === null) try { process.kill(-npm.pid!, 'SIGKILL'); } catch { /* gone */ }
+      for (const p of started) if (alive(p)) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+    }
+  }, 240_000);
+}
