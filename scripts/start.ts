@@ -185,6 +185,8 @@ await run('operator', process.execPath, [join(root, 'apps/operator/src/main.ts')
 const brokerPort = Number(process.env.TRIBUTARY_BROKER_PORT ?? (await pickPort(9092)));
 await run('broker', process.execPath, [join(root, 'node_modules/.bin/tributary-broker'), '--node-id', '1', '--listeners', `PLAINTEXT://127.0.0.1:${brokerPort}`, '--data-dir', join(dataDir, 'broker-1'), '--metrics-port', String(await pickPort(brokerPort + 1))], {}, '"broker started"');
 
+// The API's URL of this run (the port may not be 8080), for scripts such as the README's walkthrough.
+writeFileSync(join(dataDir, 'api-url'), `http://127.0.0.1:${apiPort}\n`);
 process.stdout.write(`
 Tributary local stack is up (data in ${dataDir}).
 
