@@ -48,6 +48,19 @@ async function converge(r: InstanceReconciler, desired: DesiredInstance, status:
   throw new Error(`did not converge: ${JSON.stringify(current?.conditions)}`);
 }
 
+/** fn's first result that does not throw, retried every 200 ms for at most `ms`; then its last error. */
+async function eventually<T>(fn: () => Promise<T>, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  }
+}
+
 async function withAdmin<T>(bootstrap: string, fn: (admin: KafkaAdminClient) => Promise<T>): Promise<T> {
   const admin = await KafkaAdminClient.connect(bootstrap, { timeoutMs: 10_000 });
   try {
@@ -86,7 +99,9 @@ describe('InstanceReconciler with etcd (3 real brokers)', () => {
     expect(status.bootstrapServers).toHaveLength(3);
     expect(status.brokers.map((b) => b.nodeId)).toEqual([1, 2, 3]);
     // Every broker sees the whole cluster and the same controller; the cluster id is the instance id.
-    const views = await Promise.all(status.bootstrapServers.map((b) => withAdmin(b, (a) => a.metadata(['orders']))));
+    // Brokers learn of a new topic through etcd's watch, a moment after the controller wrote it (as
+    // Kafka's brokers learn it from the metadata log): ask each until it knows the topic, bounded.
+    const views = await Promise.all(status.bootstrapServers.map((b) => withAdmin(b, (a) => eventually(() => a.metadata(['orders']), 15_000))));
     for (const v of views) {
       expect(v.clusterId).toBe(ID);
       expect(v.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3]);
