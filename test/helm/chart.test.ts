@@ -36,6 +36,7 @@ describe('helm chart', () => {
         'Secret/rel-tributary-admin-key',
         'Secret/rel-tributary-backends',
         'Secret/rel-tributary-postgresql',
+        'Secret/rel-tributary-secret-key',
         'Service/rel-tributary-api',
         'Service/rel-tributary-etcd',
         'Service/rel-tributary-postgresql',
@@ -93,7 +94,9 @@ describe('helm chart', () => {
     const api = find(docs, 'Deployment', 'rel-tributary-api').spec.template.spec;
     expect(api.automountServiceAccountToken).toBe(false);
     expect(find(docs, 'ServiceAccount', 'rel-tributary-api').automountServiceAccountToken).toBe(false);
-    expect(envOf(api.containers[0]).TRIBUTARY_ADMIN_KEY?.valueFrom.secretKeyRef).toEqual({ name: 'rel-tributary-admin-key', key: 'admin-key' });
+    expect(envOf(api.containers[0]).TRIBUTARY_BOOTSTRAP_KEY?.valueFrom.secretKeyRef).toEqual({ name: 'rel-tributary-admin-key', key: 'admin-key' });
+    // Both seal or unseal SCRAM salted passwords with the same generated key (the API refuses to start without one).
+    for (const c of [api.containers[0], op.containers[0]]) expect(envOf(c).TRIBUTARY_SECRET_KEY?.valueFrom.secretKeyRef).toEqual({ name: 'rel-tributary-secret-key', key: 'secret-key' });
     const svc = find(docs, 'Service', 'rel-tributary-api');
     expect(svc.spec.selector).toEqual(find(docs, 'Deployment', 'rel-tributary-api').spec.selector.matchLabels);
     expect(svc.spec.ports[0]).toMatchObject({ port: 80, targetPort: 'http' });
@@ -120,12 +123,21 @@ describe('helm chart', () => {
         'api.replicas': '3',
         'api.service.type': 'LoadBalancer',
         'api.adminKeySecret': 'my-admin',
+        'secretKey.existingSecret': 'my-seal',
+        'secretKey.previousKey': 'old-key',
       },
       'control',
     );
     for (const d of docs) expect(() => validateManifest(d), `${d.kind}/${d.metadata.name}`).not.toThrow();
     expect(docs.filter((d) => d.kind === 'StatefulSet')).toEqual([]);
     expect(docs.some((d) => d.metadata.name === 'rel-tributary-admin-key')).toBe(false);
+    // A sealing key of the user's, mid-rotation: no generated Secret; current and previous keys from theirs.
+    expect(docs.some((d) => d.metadata.name === 'rel-tributary-secret-key')).toBe(false);
+    for (const name of ['rel-tributary-api', 'rel-tributary-operator']) {
+      const env = envOf(find(docs, 'Deployment', name).spec.template.spec.containers[0]);
+      expect(env.TRIBUTARY_SECRET_KEY?.valueFrom.secretKeyRef).toEqual({ name: 'my-seal', key: 'secret-key' });
+      expect(env.TRIBUTARY_SECRET_KEY_PREVIOUS?.valueFrom.secretKeyRef).toEqual({ name: 'my-seal', key: 'old-key' });
+    }
     const role = find(docs, 'Role', 'rel-tributary-operator');
     expect(role.metadata.namespace).toBe('kafka-tenants');
     const binding = find(docs, 'RoleBinding', 'rel-tributary-operator');
@@ -144,7 +156,7 @@ describe('helm chart', () => {
     expect(backends.stringData).toEqual({ 'database-url': 'postgresql://u:p@db.example:5432/tributary' });
     const api = find(docs, 'Deployment', 'rel-tributary-api');
     expect(api.spec.replicas).toBe(3);
-    expect(envOf(api.spec.template.spec.containers[0]).TRIBUTARY_ADMIN_KEY?.valueFrom.secretKeyRef.name).toBe('my-admin');
+    expect(envOf(api.spec.template.spec.containers[0]).TRIBUTARY_BOOTSTRAP_KEY?.valueFrom.secretKeyRef.name).toBe('my-admin');
     expect(find(docs, 'Service', 'rel-tributary-api').spec.type).toBe('LoadBalancer');
   });
 

@@ -70,3 +70,24 @@ app.kubernetes.io/component: {{ .component }}
 {{- required "etcd.endpoints is required when etcd.bundled is false" .Values.etcd.endpoints -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+The sealing key of password equivalents, for the API (seals) and the operator (unseals): a key
+`secret-key` of the chart's generated Secret or of secretKey.existingSecret, and when
+secretKey.previousKey is set (rotation), the key being rotated out from the same Secret.
+*/}}
+{{- define "tributary.secretKeyEnv" -}}
+{{- $secret := default (printf "%s-secret-key" (include "tributary.fullname" .)) .Values.secretKey.existingSecret -}}
+- name: TRIBUTARY_SECRET_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: secret-key
+{{- if .Values.secretKey.previousKey }}
+- name: TRIBUTARY_SECRET_KEY_PREVIOUS
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ .Values.secretKey.previousKey }}
+{{- end }}
+{{- end }}
