@@ -6,10 +6,16 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { parseCli } from '@tributary/contracts/cli';
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } } });
+const values = parseCli('bench:api', `
+Usage: npm run bench:api [-- --duration SECONDS --connections N]   (--help, --version)
+
+autocannon against a fastify hello-world, GET /v1/instances/{id} and POST topics, on real PostgreSQL
+and Redis, in one run. A benchmark, not a test; results go into bench/api/README.md.
+  --duration SECONDS   per row (default 10)
+  --connections N      concurrent connections (default 50)`, { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } });
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 

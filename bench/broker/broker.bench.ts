@@ -9,6 +9,13 @@ import { ApiKey, encodeRequest } from '@tributary/protocol';
 import { startBroker, type BrokerProcess } from '../../test/support/broker-process.ts';
 import { measureLimits } from './limits.ts';
 import { drive, LZ4, NONE, percentile, produceRequests } from './load.ts';
+import { parseCli } from '@tributary/contracts/cli';
+parseCli('bench:broker', `
+Usage: npm run bench:broker   (--help, --version)
+
+Broker throughput and latency with pre-encoded load, next to the machine limits of the same run.
+Environment: BENCH_MS (time per row, default 5000).
+A benchmark, not a test: it takes the machine for its run; results go into bench/README.md.`, {});
 
 const MS = Number(process.env.BENCH_MS ?? 5000);
 const RECORD = 1024;

@@ -12,6 +12,13 @@ import { connect, type Socket } from 'node:net';
 import { ApiKey, decodeResponse, encodeRequest, ErrorCode, FrameReader, splitBatches, type FetchResponse } from '@tributary/protocol';
 import { startBroker, type BrokerProcess } from '../../test/support/broker-process.ts';
 import { drive, NONE, percentile, produceRequests } from './load.ts';
+import { parseCli } from '@tributary/contracts/cli';
+parseCli('bench:soak', `
+Usage: npm run bench:soak   (--help, --version)
+
+Sustained-load soak of one broker: paced producer, tailing consumer, committing group; RSS sampled.
+Environment: SOAK_MINUTES (default 10), SOAK_MBPS (default 20).
+A benchmark, not a test: it takes the machine for its run; results go into bench/README.md.`, {});
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
 const TARGET_MBPS = Number(process.env.SOAK_MBPS ?? 20);

@@ -8,6 +8,13 @@ import { Kafka, logLevel } from 'kafkajs';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { startCluster } from '../../test/support/cluster.ts';
 import { percentile } from '../broker/load.ts';
+import { parseCli } from '@tributary/contracts/cli';
+// Only the flags go to parseCli; the optional count stays a positional argument.
+parseCli('bench:failover', `
+Usage: npm run bench:failover [-- KILLS]   (--help, --version)
+
+Leader failover time after kill -9, KILLS times (default 10), with default and tuned settings.
+A benchmark, not a test: it takes the machine for its run; results go into bench/README.md.`, {}, process.argv.slice(2).filter((a) => a.startsWith('-')));
 
 const KILLS = Number(process.argv[2] ?? 10);
 

@@ -9,6 +9,13 @@ import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { startCluster, type TestCluster } from '../../test/support/cluster.ts';
 import { measureLimits } from '../broker/limits.ts';
 import { drive, NONE, percentile, produceRequests } from '../broker/load.ts';
+import { parseCli } from '@tributary/contracts/cli';
+parseCli('bench:replication', `
+Usage: npm run bench:replication   (--help, --version)
+
+acks=-1 RF=3 throughput next to acks=1 RF=1 on 3 local brokers, and latency at half rate.
+Environment: BENCH_MS (default 8000), IN_FLIGHT (default 16).
+A benchmark, not a test: it takes the machine for its run; results go into bench/README.md.`, {});
 
 const MS = Number(process.env.BENCH_MS ?? 8000);
 const RECORD = 1024;

@@ -10,6 +10,13 @@ import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync, constants a
 import { compress, Compression, decompress } from '@tributary/protocol';
 import { machineLimits, mbps, rate } from '../lib/measure.ts';
 import { eventValues } from './records-data.ts';
+import { parseCli } from '@tributary/contracts/cli';
+parseCli('bench:compression', `
+Usage: npm run bench:compression   (--help, --version)
+
+Compression codec candidates on 16 KiB and 1 MiB record sections.
+Environment: BENCH_MS (time per row, default 800).
+A benchmark, not a test: it takes the machine for its run; results go into bench/README.md.`, {});
 
 const require = createRequire(import.meta.url);
 type Bytes = Uint8Array;

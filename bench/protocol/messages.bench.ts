@@ -22,6 +22,12 @@ import {
   Writer,
 } from '@tributary/protocol';
 import { machineLimits, rate, type Rate } from '../lib/measure.ts';
+import { parseCli } from '@tributary/contracts/cli';
+parseCli('bench:messages', `
+Usage: npm run bench:messages   (--help, --version)
+
+Produce, Fetch and Metadata message encode/decode per second, next to kafkajs on the same data.
+A benchmark, not a test: it takes the machine for its run; results go into bench/README.md.`, {});
 
 const require = createRequire(import.meta.url);
 const kafkajs = (path: string) => require(`kafkajs/src/protocol/requests/${path}.js`);

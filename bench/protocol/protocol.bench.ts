@@ -20,6 +20,13 @@ import {
   type CompressionName,
 } from '@tributary/protocol';
 import { gbps, machineLimits, mbps, rate } from '../lib/measure.ts';
+import { parseCli } from '@tributary/contracts/cli';
+parseCli('bench:protocol', `
+Usage: npm run bench:protocol   (--help, --version)
+
+libs/protocol speed: batch validation, record decode, codecs, Produce/Fetch encode/decode next to kafkajs.
+Prints a Markdown table for bench/README.md.
+A benchmark, not a test: it takes the machine for its run; results go into bench/README.md.`, {});
 
 const require = createRequire(import.meta.url);
 const rows: [string, string, string][] = [];

@@ -7,6 +7,13 @@ import { crc32c } from '@node-rs/crc32';
 import { Compression, decodeRecordBatch, encodeRecordBatch, splitBatches, validateProducedBlob, type CompressionName } from '@tributary/protocol';
 import { gbps, machineLimits, mbps, rate } from '../lib/measure.ts';
 import { megabyteOfRecords } from './records-data.ts';
+import { parseCli } from '@tributary/contracts/cli';
+parseCli('bench:records', `
+Usage: npm run bench:records   (--help, --version)
+
+Record batch speed on 1 MiB batches: CRC32C, validation, decode, every codec.
+Environment: BENCH_MS (time per row, default 1500).
+A benchmark, not a test: it takes the machine for its run; results go into bench/README.md.`, {});
 
 const rows: [string, string, string][] = [];
 const row = (what: string, result: string, goal = '') => {

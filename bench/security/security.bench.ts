@@ -15,6 +15,13 @@ import { ClientQuotas } from '../../apps/broker/src/quota/client-quotas.ts';
 import { startBroker } from '../../test/support/broker-process.ts';
 import { makeTestCertificate } from '../../test/support/tls.ts';
 import { drive, NONE, produceRequests } from '../broker/load.ts';
+import { parseCli } from '@tributary/contracts/cli';
+parseCli('bench:security', `
+Usage: npm run bench:security   (--help, --version)
+
+Produce over SASL_SSL with ACLs next to PLAINTEXT, and the CPU cost of quota accounting.
+Environment: BENCH_MS (default 8000).
+A benchmark, not a test: it takes the machine for its run; results go into bench/README.md.`, {});
 
 const MS = Number(process.env.BENCH_MS ?? 8000);
 const RECORD = 1024;

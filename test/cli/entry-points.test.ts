@@ -21,6 +21,17 @@ const ENTRY_POINTS: [string, string][] = [
   ['npm start', 'scripts/start.ts'],
   ['protocol:capture-golden', 'libs/protocol/golden/capture.ts'],
   ['protocol:generate', 'libs/protocol/scripts/generate.ts'],
+  ['bench:protocol', 'bench/protocol/protocol.bench.ts'],
+  ['bench:fuzz', 'bench/protocol/fuzz.ts'],
+  ['bench:messages', 'bench/protocol/messages.bench.ts'],
+  ['bench:records', 'bench/protocol/records.bench.ts'],
+  ['bench:compression', 'bench/protocol/compression.bench.ts'],
+  ['bench:broker', 'bench/broker/broker.bench.ts'],
+  ['bench:soak', 'bench/broker/soak.ts'],
+  ['bench:replication', 'bench/cluster/replication.bench.ts'],
+  ['bench:failover', 'bench/cluster/failover.bench.ts'],
+  ['bench:api', 'bench/api/api.bench.ts'],
+  ['bench:security', 'bench/security/security.bench.ts'],
 ];
 const gitStatus = () => execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: root }).toString();
 const run = (script: string, args: string[]) => spawnSync(node, [script, ...args], {
