@@ -133,6 +133,11 @@ const BUILDERS: Record<number, Builder<never>> = {
   [ApiKey.DescribeAcls]: ((_r: P.DescribeAclsRequest, _v, e, msg) => ({ throttleTimeMs: 0, errorCode: e, errorMessage: msg, resources: [] })) as Builder<P.DescribeAclsRequest>,
   [ApiKey.DeleteAcls]: ((r: P.DeleteAclsRequest, _v, e, msg) => ({ throttleTimeMs: 0, filterResults: r.filters.map(() => ({ errorCode: e, errorMessage: msg, matchingAcls: [] })) })) as Builder<P.DeleteAclsRequest>,
   [ApiKey.DeleteGroups]: ((r: P.DeleteGroupsRequest, _v, e) => ({ throttleTimeMs: 0, results: r.groupsNames.map((groupId) => ({ groupId, errorCode: e })) })) as Builder<P.DeleteGroupsRequest>,
+  [ApiKey.DescribeTopicPartitions]: ((r: P.DescribeTopicPartitionsRequest, _v, e) => ({
+    throttleTimeMs: 0,
+    topics: r.topics.map((t) => ({ errorCode: e, name: t.name, topicId: UNKNOWN_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: OPERATIONS_OMITTED })),
+    nextCursor: null,
+  })) as Builder<P.DescribeTopicPartitionsRequest>,
   [ApiKey.OffsetDelete]: ((_r: P.OffsetDeleteRequest, _v, e) => ({ errorCode: e, throttleTimeMs: 0, topics: [] })) as Builder<P.OffsetDeleteRequest>,
 };
 
