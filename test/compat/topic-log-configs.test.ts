@@ -22,15 +22,19 @@ afterAll(async () => {
   await broker?.destroy();
 });
 
-/** offset, key and value (NULL for a tombstone) of every record of partition 0, in log order. */
+/**
+ * offset, key and value (NULL for a tombstone) of every record of partition 0, in log order. kcat's
+ * JSON envelope (-J) escapes control bytes, so binary keys and values (__consumer_offsets is Kafka's
+ * binary format, whose values hold newline bytes) stay one line per record.
+ */
 async function readAll(topic: string): Promise<{ offset: number; key: string; value: string }[]> {
-  const { stdout } = await run('kcat', ['-C', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-Z', '-f', '%o %k %s\n'], { timeout: 30_000 });
+  const { stdout } = await run('kcat', ['-C', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-J'], { timeout: 30_000 });
   return stdout
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const [offset, key, value] = line.split(' ');
-      return { offset: Number(offset), key: key!, value: value! };
+      const m = JSON.parse(line) as { offset: number; key: string | null; payload: string | null };
+      return { offset: m.offset, key: m.key ?? 'NULL', value: m.payload ?? 'NULL' };
     });
 }
 
