@@ -34,6 +34,14 @@ it('never answers a leader that is not among the live brokers, while a killed le
   const violations: string[] = [];
   let samples = 0;
   try {
+    // CreateTopics answers once the controller has the topic; the other brokers learn of it from
+    // the etcd watch a moment later (as Kafka's brokers do from the metadata log), and until then
+    // answer UNKNOWN_TOPIC_OR_PARTITION. The kill must come after the survivor knows the topic.
+    const known = Date.now() + 30_000;
+    while (!(await a.metadata(['dead-leader']).then(() => true, () => false))) {
+      if (Date.now() > known) throw new Error('the survivor never learned of the topic');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await cluster.brokers.get(victim)!.kill();
     const deadline = Date.now() + 30_000;
     for (;;) {
