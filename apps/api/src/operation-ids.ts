@@ -46,6 +46,7 @@ export const OPERATION_IDS: Record<string, string> = {
   'GET /v1/billing/price-book': 'getPriceBook',
   'GET /v1/billing/usage': 'listUsage',
   'GET /v1/billing/invoices': 'listInvoices',
+  'POST /v1/billing/quotes': 'createQuote',
   'GET /v1/accounts': 'listAccounts',
   'POST /v1/accounts': 'createAccount',
   'GET /v1/accounts/:id': 'getAccount',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { QueryTimestampSchema, TimestampSchema, pageOf } from './common.ts';
 import { CursorSchema } from './text.ts';
+import { InstanceSpecSchema } from './instance.ts';
 
 export const PriceRateSchema = z.object({
   meter: z.enum(['broker-hour', 'bandwidth-mbps-hour', 'disk-gib-hour', 'partition-hour']),
@@ -33,3 +34,74 @@ export const InvoiceSchema = z
   })
   .meta({ id: 'Invoice' });
 export const InvoiceListSchema = pageOf(InvoiceSchema, 'InvoiceList');
+
+/** One priced line: stable `code` (line type), exact `amountMinor` in the currency's minor units. */
+export const PriceLineSchema = z
+  .object({
+    code: z.string().meta({ description: 'stable line-type code, e.g. instance.broker-hours, prepaid.period, prepaid.discount, prepaid.upgrade-proration, prepaid.renewal, usage.bytes-in-gib, adjustment.late-usage' }),
+    meter: z.string(),
+    instanceId: z.string().nullable(),
+    quantity: z.number().meta({ description: 'quantity in `unit`, rounded to 6 decimals for display; amounts are computed from the exact value' }),
+    unit: z.string(),
+    unitPriceMicros: z.number().int().meta({ description: 'price per unit in millionths of the currency' }),
+    amountMinor: z.number().int().meta({ description: 'amount in minor units of the currency (cents), rounded half to even once per line' }),
+    priceBookId: z.string(),
+    tier: z.number().int().nullable().meta({ description: 'graduated tier index of the rate, null for a flat rate' }),
+    periodStart: TimestampSchema.nullable(),
+    periodEnd: TimestampSchema.nullable(),
+  })
+  .meta({ id: 'PriceLine' });
+
+const QuoteSpecSchema = InstanceSpecSchema;
+
+export const QuoteRequestSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('create').meta({ description: 'price of a new instance of `spec` (postpaid per hour, or its prepaid period)' }),
+      spec: QuoteSpecSchema,
+    }),
+    z.strictObject({
+      kind: z.literal('change').meta({ description: 'price of changing an existing instance to `spec`: the new hourly price (postpaid) or the prorated difference for the rest of the period (prepaid)' }),
+      instanceId: z.string().min(1).max(64),
+      spec: QuoteSpecSchema,
+    }),
+    z.strictObject({
+      kind: z.literal('renewal').meta({ description: 'price of renewing a prepaid instance for periodMonths more' }),
+      instanceId: z.string().min(1).max(64),
+      periodMonths: z.number().int().min(1).max(36),
+    }),
+  ])
+  .meta({
+    id: 'QuoteRequest',
+    examples: [
+      { kind: 'create', spec: { zone: 'zone-a', brokers: 3, bandwidthMBps: 40, diskGiB: 500, partitionLimit: 400, topicLimit: 100, consumerGroupLimit: 100, billing: { mode: 'prepaid', periodMonths: 3 } } },
+      { kind: 'change', instanceId: 'ins-0123456789abcdef', spec: { zone: 'zone-a', brokers: 5, bandwidthMBps: 40, diskGiB: 800, partitionLimit: 400, topicLimit: 100, consumerGroupLimit: 100, billing: { mode: 'prepaid', periodMonths: 3 } } },
+      { kind: 'renewal', instanceId: 'ins-0123456789abcdef', periodMonths: 1 },
+    ],
+  });
+export type QuoteRequest = z.infer<typeof QuoteRequestSchema>;
+
+export const QuoteSchema = z
+  .object({
+    kind: z.enum(['create', 'change', 'renewal']),
+    mode: z.enum(['postpaid', 'prepaid']),
+    currency: z.string().length(3),
+    priceBookId: z.string(),
+    hourlyMinor: z.number().int().meta({ description: 'list price of the resulting size for one hour, before any prepaid discount' }),
+    monthlyEstimateMinor: z.number().int().meta({ description: 'the hourly list price for a 730-hour month' }),
+    lines: z.array(PriceLineSchema).meta({ description: 'postpaid: the hourly lines; prepaid: what is charged now' }),
+    totalMinor: z.number().int().meta({ description: 'sum of the lines' }),
+    effectiveAt: TimestampSchema,
+    periodStart: TimestampSchema.nullable(),
+    periodEnd: TimestampSchema.nullable(),
+    downgradeEffectiveAt: TimestampSchema.nullable().meta({ description: 'prepaid change: when levels that fall take effect (the renewal); null otherwise' }),
+  })
+  .meta({
+    id: 'Quote',
+    example: {
+      kind: 'create', mode: 'postpaid', currency: 'USD', priceBookId: 'pb-default-2026', hourlyMinor: 49, monthlyEstimateMinor: 35770,
+      lines: [{ code: 'instance.broker-hours', meter: 'broker-hour', instanceId: null, quantity: 3, unit: 'broker-hour', unitPriceMicros: 120000, amountMinor: 36, priceBookId: 'pb-default-2026', tier: null, periodStart: null, periodEnd: null }],
+      totalMinor: 49, effectiveAt: '2026-12-01T00:00:00.000Z', periodStart: null, periodEnd: null, downgradeEffectiveAt: null,
+    },
+  });
+export type Quote = z.infer<typeof QuoteSchema>;

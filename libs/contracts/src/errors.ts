@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   'already-exists': 409,
   'instance-not-running': 409,
   'instance-has-topics': 409,
+  'price-unavailable': 409,
+  'not-prepaid': 409,
   'group-not-empty': 409,
   'limit-exceeded': 409,
   'partition-decrease': 422,

@@ -2,13 +2,13 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   AccountCreateSchema, AccountListSchema, AccountSchema, ApiKeyCreateSchema, ApiKeyCreatedSchema, ApiKeyListSchema, ApiKeySchema,
-  InvoiceListSchema, ListQuerySchema, PriceBookSchema, UsageListSchema, UsageQuerySchema, type Role,
+  InvoiceListSchema, ListQuerySchema, PriceBookSchema, QuoteRequestSchema, QuoteSchema, UsageListSchema, UsageQuerySchema, type Role,
 } from '@tributary/contracts';
 import { principalOf, generateApiKey, isPlatformAdmin } from '../plugins/auth.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { etagOf } from '../http.ts';
 import type { AccountRow, ApiKeyRow, Store } from '../store/types.ts';
-import { AUTH_ERRORS, ONE_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
+import { AUTH_ERRORS, ONE_ERRORS, QUOTE_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
 
 const iso = (d: Date) => d.toISOString();
 const presentAccount = (a: AccountRow) => ({ id: a.id, name: a.name, email: a.email, createdAt: iso(a.createdAt), updatedAt: iso(a.updatedAt), etag: etagOf(a.id, 1) });
@@ -27,6 +27,15 @@ export const billingRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app
     if (!book) throw notFound('price book in effect');
     return book;
   });
+
+  app.post('/v1/billing/quotes', {
+    config: { roles: ['admin', 'operator', 'viewer', 'billing'] },
+    schema: {
+      summary: 'Price inquiry: a new instance (postpaid per hour or a prepaid period), a change to an instance (prorated for prepaid) or a renewal',
+      description: 'Priced from the price book in effect now, in integer minor units of its currency. Nothing is created or charged.',
+      tags: ['billing'], body: QuoteRequestSchema, response: { 200: QuoteSchema, ...QUOTE_ERRORS },
+    },
+  }, async (request) => store.quote(principalOf(request).accountId, request.body, new Date()));
 
   app.get('/v1/billing/usage', {
     config: { roles: billingRoles },

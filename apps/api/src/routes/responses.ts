@@ -32,3 +32,10 @@ export const LIVE_ERRORS = {
   409: p('instance has no reachable broker yet, or the group has members (codes instance-not-running, group-not-empty)'),
   503: p('no broker of the instance answered in time; retry later (code instance-unreachable)'),
 } as const;
+/** POST /v1/billing/quotes: a read that takes a body. */
+export const QUOTE_ERRORS = {
+  ...READ_ERRORS,
+  409: p('the instance is not prepaid (code not-prepaid), or the price book in effect cannot price this (code price-unavailable)'),
+  413: p('body over 1 MiB (code payload-too-large)'),
+  415: p('a body that is not application/json (code unsupported-media-type)'),
+} as const;

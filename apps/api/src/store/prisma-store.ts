@@ -1,5 +1,5 @@
 import type { Db, InstanceCache } from '@tributary/db';
-import type { InstanceSpec, Operation, Role, TopicCreate } from '@tributary/contracts';
+import type { InstanceSpec, Operation, Quote, QuoteRequest, Role, TopicCreate } from '@tributary/contracts';
 import type pg from 'pg';
 import { Connection } from './connection.ts';
 import { newId } from './repositories/ids.ts';
@@ -65,7 +65,7 @@ export class PrismaStore implements Store {
     this.topics = new TopicService(c, { instances, topics, outbox }, trail);
     this.objects = new InstanceObjectService(c, { instances, objects, outbox }, trail);
     this.accounts = new AccountService(c, { accounts: new AccountRepository(c), apiKeys: new ApiKeyRepository(c) }, trail);
-    this.billing = new BillingService({ usage, billing: new BillingRepository(c) });
+    this.billing = new BillingService({ usage, billing: new BillingRepository(c), instances });
     this.idempotency = new IdempotencyRepository(c);
     this.liveWrites = new LiveWriteService(c, this.operationRepo, trail);
   }
@@ -148,6 +148,7 @@ export class PrismaStore implements Store {
   }
   listInvoices(accountId: string, f: ListFilter): Promise<Page<InvoiceRow>> { return this.billing.listInvoices(accountId, f); }
   getPriceBook(): Promise<PriceBookView | null> { return this.billing.priceBook(); }
+  quote(accountId: string, req: QuoteRequest, at: Date): Promise<Quote> { return this.billing.quote(accountId, req, at); }
 
   liveWrite<T>(p: Principal, what: { kind: string; targetId: string; detail: unknown }, write: () => Promise<T>) { return this.liveWrites.run(p, what, write); }
 

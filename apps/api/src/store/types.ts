@@ -1,4 +1,4 @@
-import type { InstanceSpec, Operation, Role, TopicCreate } from '@tributary/contracts';
+import type { InstanceSpec, Operation, Quote, QuoteRequest, Role, TopicCreate } from '@tributary/contracts';
 import type { ReconcileQueue } from '../jobs/queue.ts';
 
 /**
@@ -71,6 +71,8 @@ export interface Store {
   listInvoices(accountId: string, f: ListFilter): Promise<Page<InvoiceRow>>;
   /** The latest price book in effect (effectiveFrom ≤ now), or null when there is none. */
   getPriceBook(): Promise<PriceBookView | null>;
+  /** A price inquiry priced by libs/pricing at `at` (ApiErrors: not-found, not-prepaid, price-unavailable, validation-failed). */
+  quote(accountId: string, req: QuoteRequest, at: Date): Promise<Quote>;
 
   /**
    * A write the API makes on the brokers itself (consumer groups): its Operation (Running) and

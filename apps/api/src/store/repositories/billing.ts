@@ -1,3 +1,5 @@
+import type { PriceBook } from '@tributary/pricing';
+import { percentToBp } from '@tributary/pricing';
 import type { Connection } from '../connection.ts';
 import type { InvoiceRow, PriceBookView } from '../types.ts';
 import { LIST_ORDER, listWhere, type ListQuery } from './list.ts';
@@ -27,5 +29,17 @@ export class BillingRepository {
       id: book.id, currency: book.currency, effectiveFrom: book.effectiveFrom.toISOString(), prepaidDiscountPercent: book.prepaidDiscountPercent,
       rates: book.rates.map((r) => ({ meter: r.meter as PriceBookView['rates'][number]['meter'], unitPriceMicros: Number(r.priceMicros) })),
     };
+  }
+
+  /** Every price book with its rates and tiers, in the pricing engine's form (libs/pricing). */
+  async priceBooks(): Promise<PriceBook[]> {
+    const books = await this.#c.db.priceBook.findMany({ include: { rates: { include: { tiers: { orderBy: { position: 'asc' } } } } }, orderBy: { effectiveFrom: 'asc' } });
+    return books.map((b) => ({
+      id: b.id, currency: b.currency, effectiveFrom: b.effectiveFrom, prepaidDiscountBp: percentToBp(b.prepaidDiscountPercent),
+      rates: b.rates.map((r) => ({
+        meter: r.meter, unitPriceMicros: Number(r.priceMicros), includedUnits: Number(r.includedUnits),
+        ...(r.tiers.length > 0 ? { tiers: r.tiers.map((t) => ({ upTo: t.upTo === null ? null : Number(t.upTo), unitPriceMicros: Number(t.priceMicros) })) } : {}),
+      })),
+    }));
   }
 }

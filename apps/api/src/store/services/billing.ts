@@ -1,7 +1,10 @@
-import { ApiError } from '../../errors.ts';
+import type { Quote, QuoteRequest } from '@tributary/contracts';
+import { PricingError, quoteChange, quoteCreate, quoteRenewal, type PriceBook } from '@tributary/pricing';
+import { ApiError, notFound } from '../../errors.ts';
 import { decodeCursor } from '../../http.ts';
 import type { BillingRepository } from '../repositories/billing.ts';
 import type { UsageRepository } from '../repositories/usage.ts';
+import type { InstanceRepository } from '../repositories/instances.ts';
 import type { InvoiceRow, ListFilter, Page, PriceBookView, UsageRow } from '../types.ts';
 import { listQuery, page } from './list.ts';
 
@@ -10,7 +13,10 @@ export class BillingService {
   static readonly PRICE_BOOK_CACHE_MS = 60_000;
   readonly #usage: UsageRepository;
   readonly #billing: BillingRepository;
-  constructor(repos: { usage: UsageRepository; billing: BillingRepository }) { this.#usage = repos.usage; this.#billing = repos.billing; }
+  readonly #instances: InstanceRepository;
+  constructor(repos: { usage: UsageRepository; billing: BillingRepository; instances: InstanceRepository }) {
+    this.#usage = repos.usage; this.#billing = repos.billing; this.#instances = repos.instances;
+  }
 
   async listUsage(accountId: string, f: { limit: number; cursor?: string | undefined; instanceId?: string | undefined; from?: string | undefined; to?: string | undefined }): Promise<Page<UsageRow>> {
     let after: { createdAt: Date; id: bigint } | undefined;
@@ -39,5 +45,45 @@ export class BillingService {
     const view = await this.#billing.priceBookAt(new Date());
     this.#priceBook = { view, until: Date.now() + BillingService.PRICE_BOOK_CACHE_MS };
     return view;
+  }
+
+  /** Every price book, kept for a minute like the one in effect (they change rarely). */
+  #books: { books: PriceBook[]; until: number } | null = null;
+  async priceBooks(): Promise<PriceBook[]> {
+    if (this.#books && this.#books.until > Date.now()) return this.#books.books;
+    const books = await this.#billing.priceBooks();
+    this.#books = { books, until: Date.now() + BillingService.PRICE_BOOK_CACHE_MS };
+    return books;
+  }
+
+  /**
+   * A price inquiry (libs/pricing does the arithmetic). An instance named by a change or renewal must
+   * be the account's (404 otherwise); a change keeps the billing mode; only prepaid instances renew.
+   */
+  async quote(accountId: string, req: QuoteRequest, at: Date): Promise<Quote> {
+    const books = await this.priceBooks();
+    try {
+      if (req.kind === 'create') {
+        return { ...quoteCreate(books, req.spec, req.spec.billing, at), downgradeEffectiveAt: null };
+      }
+      const instance = await this.#instances.get(accountId, req.instanceId);
+      if (!instance) throw notFound('instance');
+      const mode = instance.spec.billing.mode;
+      if (req.kind === 'change') {
+        if (req.spec.billing.mode !== mode) {
+          throw new ApiError('validation-failed', 'the billing mode is fixed at creation', { errors: [{ in: 'body', path: '/spec/billing/mode', message: `the instance is ${mode}` }] });
+        }
+        return quoteChange(books, instance.spec, req.spec, { mode, expiresAt: instance.billingExpiresAt }, at);
+      }
+      if (mode !== 'prepaid' || !instance.billingExpiresAt) throw new ApiError('not-prepaid', 'only prepaid instances are renewed; postpaid instances are billed by the hour');
+      return { ...quoteRenewal(books, instance.spec, req.periodMonths, instance.billingExpiresAt, at), downgradeEffectiveAt: null };
+    } catch (err) {
+      if (err instanceof PricingError) {
+        // The price book cannot price this (no book in effect, a rate missing): a state of the
+        // deployment's price data, not of the request.
+        throw new ApiError('price-unavailable', err.message);
+      }
+      throw err;
+    }
   }
 }

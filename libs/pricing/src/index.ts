@@ -1,0 +1,4 @@
+export * from './money.ts';
+export * from './price-book.ts';
+export * from './meters.ts';
+export * from './engine.ts';
