@@ -102,10 +102,6 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
   },
   // ---- known defects (issue 13): the owner removes the entry with the fix ----
 
-
-
-
-
   {
     id: 'produce-invalid-record-checks',
     kind: 'known-defect',
@@ -124,14 +120,6 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
     reason: "Idempotent producer answers: a first batch from an unknown producer id with a non-zero sequence gets OUT_OF_ORDER_SEQUENCE_NUMBER (Kafka 4 accepts it and starts the producer's state there); error answers (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH) carry logStartOffset -1 (Kafka: the real one); a duplicate's answer carries logAppendTimeMs -1 (Kafka: a timestamp of the original append).",
   },
   {
-    id: 'offset-for-leader-epoch-unknown-epoch',
-    kind: 'known-defect',
-    owner: 'datapath',
-    scenario: 'offset-for-leader-epoch/*',
-    paths: ['*.leaderEpoch', '*.endOffset'],
-    reason: "OffsetForLeaderEpoch for an epoch above the partition's latest answers (0, log end); Kafka answers UNDEFINED_EPOCH (-1) and UNDEFINED_EPOCH_OFFSET (-1).",
-  },
-  {
     id: 'api-versions-software-name',
     kind: 'known-defect',
     owner: 'datapath',
@@ -147,7 +135,6 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
     paths: ['*.configs', '*.topicId', 'duplicateInRequest.body.topics'],
     reason: 'CreateTopics answers: v5+ carry no configs (Kafka returns every config of the new topic with its source), v7 carries a zero topic id (Kafka: the new topic\'s id), and a name given twice in one request is answered twice (Kafka answers it once, INVALID_REQUEST).',
   },
-
 
   {
     id: 'delete-topics-topic-id',
@@ -166,8 +153,6 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
     reason: 'DescribeConfigs: a topic\'s flush.messages default differs from Kafka\'s (Long.MAX_VALUE); broker configs are read-only (Kafka: dynamically updatable, readOnly false) and log.retention.ms shows its fallback value (Kafka: null, since log.retention.hours is what is set).',
   },
 
-
-
   {
     id: 'describe-cluster-authorization',
     kind: 'known-defect',
@@ -184,9 +169,6 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
     paths: ['invalidType.*'],
     reason: 'FindCoordinator with an unknown key type answers COORDINATOR_NOT_AVAILABLE; Kafka answers INVALID_REQUEST.',
   },
-
-
-
 
   {
     id: 'join-error-protocol-name',

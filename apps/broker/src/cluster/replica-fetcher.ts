@@ -156,7 +156,7 @@ class FetchLoop {
         continue;
       }
       let target: number;
-      if (p.endOffset < 0) target = log.logEndOffset; // the leader knows no epoch that old: keep ours
+      if (p.endOffset < 0) target = log.logEndOffset; // our epoch is newer than any the leader knows (cannot happen: a leader records its epoch on election): keep ours
       else if (p.leaderEpoch === ourEpoch) target = Math.min(Number(p.endOffset), log.logEndOffset);
       else target = Math.min(Number(p.endOffset), log.endOffsetForEpoch(p.leaderEpoch).endOffset);
       if (target < log.logEndOffset) {

@@ -36,18 +36,22 @@ export class LeaderEpochCache {
   }
 
   /**
-   * OffsetForLeaderEpoch: the end offset of `epoch` (the start offset of the next higher epoch, or
-   * the log end offset for the latest), and the largest known epoch ≤ the requested one.
-   * Unknown (older than everything known) → epoch -1, offset -1, as Kafka answers.
+   * OffsetForLeaderEpoch, as Kafka's LeaderEpochFileCache.endOffsetFor answers it:
+   * - the latest epoch: (epoch, log end offset);
+   * - an epoch between known ones: (the largest known epoch ≤ it, start offset of the next one);
+   * - older than every known epoch: (the requested epoch, start offset of the first known one), so a
+   *   follower truncates to where the leader's log begins;
+   * - newer than every known epoch, UNDEFINED_EPOCH (-1), or no epochs at all: (-1, -1)
+   *   (UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET).
    */
   endOffsetFor(epoch: number, logEndOffset: number): { epoch: number; endOffset: number } {
-    if (this.#entries.length === 0) return { epoch: -1, endOffset: -1 };
-    if (epoch === this.latestEpoch) return { epoch, endOffset: logEndOffset };
-    const i = this.#entries.findLastIndex((e) => e.epoch <= epoch);
-    if (i < 0) return { epoch: -1, endOffset: -1 };
-    const found = this.#entries[i]!;
-    const nextEntry = this.#entries[i + 1];
-    return { epoch: found.epoch, endOffset: nextEntry ? nextEntry.startOffset : logEndOffset };
+    const undefinedEpoch = { epoch: -1, endOffset: -1 };
+    if (epoch === -1) return undefinedEpoch;
+    if (this.#entries.length > 0 && epoch === this.latestEpoch) return { epoch, endOffset: logEndOffset };
+    const higher = this.#entries.find((e) => e.epoch > epoch);
+    if (!higher) return undefinedEpoch;
+    const floor = this.#entries.findLast((e) => e.epoch <= epoch);
+    return { epoch: floor ? floor.epoch : epoch, endOffset: higher.startOffset };
   }
 
   /** After truncating the log to `endOffset`: forget epochs that start at or after it. */

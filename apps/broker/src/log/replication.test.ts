@@ -25,7 +25,11 @@ describe('leader epochs, follower append and truncation', () => {
     expect(log.endOffsetForEpoch(1)).toEqual({ epoch: 1, endOffset: 4 });
     expect(log.endOffsetForEpoch(2)).toEqual({ epoch: 1, endOffset: 4 });
     expect(log.endOffsetForEpoch(3)).toEqual({ epoch: 3, endOffset: 7 });
-    expect(log.endOffsetForEpoch(0)).toEqual({ epoch: -1, endOffset: -1 });
+    // Older than every known epoch: the asked epoch and where the first known one starts (Kafka's answer).
+    expect(log.endOffsetForEpoch(0)).toEqual({ epoch: 0, endOffset: 0 });
+    // Newer than the latest, or UNDEFINED_EPOCH: UNDEFINED_EPOCH and UNDEFINED_EPOCH_OFFSET.
+    expect(log.endOffsetForEpoch(4)).toEqual({ epoch: -1, endOffset: -1 });
+    expect(log.endOffsetForEpoch(-1)).toEqual({ epoch: -1, endOffset: -1 });
     expect(readFileSync(join(dir, 'leader-epoch-checkpoint'), 'utf8')).toBe('0\n2\n1 0\n3 4\n');
     log.close();
     expect(new LeaderEpochCache(dir).entries).toEqual([{ epoch: 1, startOffset: 0 }, { epoch: 3, startOffset: 4 }]);
