@@ -120,14 +120,6 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
     reason: "Idempotent producer answers: a first batch from an unknown producer id with a non-zero sequence gets OUT_OF_ORDER_SEQUENCE_NUMBER (Kafka 4 accepts it and starts the producer's state there); error answers (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH) carry logStartOffset -1 (Kafka: the real one); a duplicate's answer carries logAppendTimeMs -1 (Kafka: a timestamp of the original append).",
   },
   {
-    id: 'api-versions-software-name',
-    kind: 'known-defect',
-    owner: 'datapath',
-    scenario: 'api-versions/invalid-software-name',
-    paths: ['errorCode'],
-    reason: 'ApiVersions v3+ with an invalid client software name is answered with no error; Kafka answers INVALID_REQUEST (KIP-511 validation).',
-  },
-  {
     id: 'create-topics-response-fields',
     kind: 'known-defect',
     owner: 'javaadmin',
