@@ -103,23 +103,6 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
   // ---- known defects (issue 13): the owner removes the entry with the fix ----
 
   {
-    id: 'produce-invalid-record-checks',
-    kind: 'known-defect',
-    owner: 'datapath',
-    scenario: ['produce-error/keyless-on-compacted', 'produce-error/timestamp-far-future', 'produce-error/non-zero-base-offset', 'produce-error/bad-magic'],
-    paths: ['*.errorCode', '*.baseOffset', '*.logStartOffset'],
-    reason: 'Produce validation: a batch with a non-zero base offset is accepted (Kafka 4: INVALID_RECORD), an unknown magic gets UNSUPPORTED_FOR_MESSAGE_FORMAT (Kafka: CORRUPT_MESSAGE), and rejected batches (INVALID_TIMESTAMP, INVALID_RECORD) are answered with logStartOffset -1 (Kafka: the partition\'s log start offset).',
-  },
-
-  {
-    id: 'idempotent-producer-edge-cases',
-    kind: 'known-defect',
-    owner: 'datapath',
-    scenario: ['idempotent/sequences', 'idempotent/unknown-producer-non-zero-sequence'],
-    paths: ['*.logStartOffset', '*.logAppendTimeMs', 'body.responses.name=idem-unknown.*'],
-    reason: "Idempotent producer answers: a first batch from an unknown producer id with a non-zero sequence gets OUT_OF_ORDER_SEQUENCE_NUMBER (Kafka 4 accepts it and starts the producer's state there); error answers (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH) carry logStartOffset -1 (Kafka: the real one); a duplicate's answer carries logAppendTimeMs -1 (Kafka: a timestamp of the original append).",
-  },
-  {
     id: 'create-topics-response-fields',
     kind: 'known-defect',
     owner: 'javaadmin',

@@ -28,14 +28,18 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request, sessio
       partitionResponses: t.partitionData.map((p) => {
         // Kafka sends an error message (v8+) only for records it refused one by one (KIP-467);
         // every other refusal has none. Our reason goes to the log.
-        const fail = (errorCode: number, reason: string, refused?: { message: string | null; recordErrors: { batchIndex: number; message: string | null }[] }) => {
+        // `logStartOffset`: Kafka reports the partition's log start offset with refusals its log
+        // raised (record validation, base offset, sequences, epochs, min.insync.replicas) and -1
+        // with those found before the log (request checks) or as corrupt or too large
+        // (ReplicaManager.appendToLocalLog).
+        const fail = (errorCode: number, reason: string, refused?: { message: string | null; recordErrors: { batchIndex: number; message: string | null }[] }, logStartOffset = -1n) => {
           ctx.logger.log('warn', 'produce refused', { topic: t.name, partition: p.index, errorCode, errorMessage: reason });
           return {
             index: p.index,
             errorCode,
             baseOffset: -1n,
             logAppendTimeMs: -1n,
-            logStartOffset: -1n,
+            logStartOffset,
             ...(request.apiVersion >= 8 ? { errorMessage: refused?.message ?? null, recordErrors: (refused?.recordErrors ?? []).map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message })) } : {}),
           };
         };
@@ -46,15 +50,20 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request, sessio
         const lead = ctx.replicas.leaderFor(t.name, p.index);
         if (!lead.ok) return fail(lead.errorCode, lead.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? `${t.name}-${p.index} does not exist` : `broker ${ctx.config.nodeId} does not lead ${t.name}-${p.index}`);
         const log = lead.log;
+        const logStart = () => BigInt(log.logStartOffset);
         const configs = ctx.topics.get(t.name)!.configs;
         const minIsr = topicNumber(ctx.config, configs, 'min.insync.replicas');
         // acks=-1 refuses before writing when too few replicas are in sync to keep the batch.
-        if (req.acks === -1 && ctx.replicas.isrSize(t.name, p.index) < minIsr) return fail(ErrorCode.NOT_ENOUGH_REPLICAS, `${t.name}-${p.index} has ${ctx.replicas.isrSize(t.name, p.index)} in-sync replicas, min.insync.replicas is ${minIsr}`);
+        if (req.acks === -1 && ctx.replicas.isrSize(t.name, p.index) < minIsr) return fail(ErrorCode.NOT_ENOUGH_REPLICAS, `${t.name}-${p.index} has ${ctx.replicas.isrSize(t.name, p.index)} in-sync replicas, min.insync.replicas is ${minIsr}`, undefined, logStart());
         const raw = p.records as Buffer | null;
         if (request.apiVersion >= 3) {
           // Kafka's ProduceRequest.validateRecords: exactly one v2 batch per partition, zstd from v7.
           const problem = oneV2Batch(raw, request.apiVersion);
           if (problem) return fail(problem.errorCode, problem.reason);
+          // Kafka's UnifiedLog.analyzeAndValidateRecords: a client's v2 batch starts at offset 0
+          // (the broker assigns offsets); checked before sizes and CRCs.
+          const baseOffset = raw!.readBigInt64BE(BatchHeader.BASE_OFFSET);
+          if (baseOffset !== 0n) return fail(ErrorCode.INVALID_RECORD, `the baseOffset of the record batch in the append to ${t.name}-${p.index} should be 0, but it is ${baseOffset}`, undefined, logStart());
         }
         if (!raw || raw.length === 0) return fail(ErrorCode.CORRUPT_MESSAGE, 'no records');
         const maxMessageBytes = topicNumber(ctx.config, configs, 'max.message.bytes');
@@ -63,7 +72,8 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request, sessio
         if (!forLog.ok) return fail(forLog.errorCode, forLog.message);
         const blob = forLog.blob;
         const checked = validateProducedBlob(blob, maxMessageBytes);
-        if (!checked.ok) return fail(problemCode[checked.problem.code], checked.problem.detail);
+        // Corrupt and too large: -1 (Kafka's CorruptRecordException, RecordTooLargeException); an invalid record batch: the log's start.
+        if (!checked.ok) return fail(problemCode[checked.problem.code], checked.problem.detail, undefined, checked.problem.code === 'INVALID_RECORD' || checked.problem.code === 'UNSUPPORTED_FOR_MESSAGE_FORMAT' ? logStart() : -1n);
         // Kafka's LogValidator: per-record checks (keys on compacted topics, timestamps, inner
         // offsets) and the batch's max timestamp recomputed from its records; nothing of a refused
         // partition is written.
@@ -75,12 +85,14 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request, sessio
           now: Date.now(),
           topicPartition: `${t.name}-${p.index}`,
         });
-        if (!validated.ok) return fail(validated.errorCode, validated.message ?? 'invalid record batch', validated);
+        if (!validated.ok) return fail(validated.errorCode, validated.message ?? 'invalid record batch', validated, validated.errorCode === ErrorCode.CORRUPT_MESSAGE ? -1n : logStart());
         const sequence = log.checkSequences(checked.batches);
-        if (sequence.kind === 'error') return fail(sequence.errorCode, sequence.message);
-        // A retry of batches already written: answer with their offset, write nothing.
+        if (sequence.kind === 'error') return fail(sequence.errorCode, sequence.message, undefined, logStart());
+        // A retry of batches already written: answer with their offset and, as Kafka does, the
+        // original batch's max timestamp as logAppendTimeMs (its append time on LogAppendTime
+        // topics, its create time otherwise); write nothing.
         if (sequence.kind === 'duplicate') {
-          const response = { index: p.index, errorCode: 0, baseOffset: BigInt(sequence.baseOffset), logAppendTimeMs: -1n, ...(request.apiVersion >= 5 ? { logStartOffset: BigInt(log.logStartOffset) } : {}) };
+          const response = { index: p.index, errorCode: 0, baseOffset: BigInt(sequence.baseOffset), logAppendTimeMs: BigInt(sequence.timestamp), ...(request.apiVersion >= 5 ? { logStartOffset: BigInt(log.logStartOffset) } : {}) };
           // A retry after a replication timeout is acknowledged only once the first copy is replicated.
           const end = checked.batches.reduce((o, b) => o + b.header.lastOffsetDelta + 1, sequence.baseOffset);
           if (req.acks === -1) replicated.push({ response, done: ctx.replicas.waitForReplication(t.name, p.index, end, minIsr, req.timeoutMs) });
@@ -129,6 +141,8 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request, sessio
 function oneV2Batch(raw: Buffer | null, apiVersion: number): { errorCode: number; reason: string } | null {
   if (!raw || raw.length < BatchHeader.SIZE) return { errorCode: ErrorCode.INVALID_RECORD, reason: `Produce v${apiVersion} must have at least one record batch per partition` };
   const magic = raw.readInt8(BatchHeader.MAGIC);
+  // Kafka cannot even iterate a batch of a magic it does not know (CorruptRecordException: "Invalid magic found in record").
+  if (magic < 0 || magic > 2) return { errorCode: ErrorCode.CORRUPT_MESSAGE, reason: `invalid magic ${magic} in record batch` };
   if (magic !== 2) return { errorCode: ErrorCode.INVALID_RECORD, reason: `Produce v${apiVersion} only carries record batches with magic 2, got ${magic}` };
   if (apiVersion < 7 && (raw.readInt16BE(BatchHeader.ATTRIBUTES) & 0x07) === Compression.zstd) return { errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, reason: `Produce v${apiVersion} may not use zstd` };
   const { batches, partialBytes } = splitBatches(raw);

@@ -211,7 +211,7 @@ export class PartitionLog implements PartitionStorage {
     const report: RecoveryReport = { clean, recoveryPoint: clean ? -1 : recoveryPoint, segmentsScanned: 0, truncatedBytes: 0, problem: null };
     const snapshot = clean ? readProducerSnapshot(this.dir) : null;
     let rebuildProducers = false;
-    const visit = (b: ScannedBatch) => this.#producers.record(b.producerId, b.producerEpoch, b.baseSequence, lastSequence(b.baseSequence, b.lastOffsetDelta), b.baseOffset);
+    const visit = (b: ScannedBatch) => this.#producers.record(b.producerId, b.producerEpoch, b.baseSequence, lastSequence(b.baseSequence, b.lastOffsetDelta), b.baseOffset, b.maxTimestamp);
     let cut = false;
     for (let i = 0; i < bases.length; i++) {
       const base = bases[i]!;
@@ -268,15 +268,15 @@ export class PartitionLog implements PartitionStorage {
    * or the blob is a retry of batches already written, or it is refused whole.
    */
   checkSequences(spans: BatchSpan[]): SequenceCheck {
-    let duplicateOffset: number | null = null;
+    let duplicate: Extract<SequenceCheck, { kind: 'duplicate' }> | null = null;
     for (const span of spans) {
       const h = span.header;
       const result = this.#producers.check(h.producerId, h.producerEpoch, h.baseSequence, lastSequence(h.baseSequence, h.lastOffsetDelta));
       if (result.kind === 'error') return result;
-      if (result.kind === 'duplicate') duplicateOffset ??= result.baseOffset;
-      else if (duplicateOffset !== null) return { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: 'a retried batch is followed by a new one in the same request' };
+      if (result.kind === 'duplicate') duplicate ??= result;
+      else if (duplicate !== null) return { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: 'a retried batch is followed by a new one in the same request' };
     }
-    return duplicateOffset === null ? { kind: 'append' } : { kind: 'duplicate', baseOffset: duplicateOffset };
+    return duplicate ?? { kind: 'append' };
   }
 
   /**
@@ -312,7 +312,7 @@ export class PartitionLog implements PartitionStorage {
       const h = span.header;
       batches.push({ relativePosition: span.position - first, baseOffset: next, lastOffset: next + h.lastOffsetDelta, maxTimestamp: appendTime >= 0 ? appendTime : Number(h.maxTimestamp) });
       sizes.push(span.size);
-      this.#producers.record(h.producerId, h.producerEpoch, h.baseSequence, lastSequence(h.baseSequence, h.lastOffsetDelta), next);
+      this.#producers.record(h.producerId, h.producerEpoch, h.baseSequence, lastSequence(h.baseSequence, h.lastOffsetDelta), next, appendTime >= 0 ? appendTime : Number(h.maxTimestamp));
       next += h.lastOffsetDelta + 1;
       records += h.recordsCount;
     }
@@ -340,7 +340,7 @@ export class PartitionLog implements PartitionStorage {
       if (batches.length === 0 && baseOffset !== next) throw new LogError('INVALID_RECORD', `replicated data starts at ${baseOffset}, the log ends at ${next}`);
       batches.push({ relativePosition: span.position, baseOffset, lastOffset: baseOffset + h.lastOffsetDelta, maxTimestamp: Number(h.maxTimestamp) });
       sizes.push(span.size);
-      this.#producers.record(h.producerId, h.producerEpoch, h.baseSequence, lastSequence(h.baseSequence, h.lastOffsetDelta), baseOffset);
+      this.#producers.record(h.producerId, h.producerEpoch, h.baseSequence, lastSequence(h.baseSequence, h.lastOffsetDelta), baseOffset, Number(h.maxTimestamp));
       this.#epochs.assign(h.partitionLeaderEpoch, baseOffset);
       next = baseOffset + h.lastOffsetDelta + 1;
       records += h.recordsCount;
@@ -647,7 +647,7 @@ export class PartitionLog implements PartitionStorage {
     this.#producers = new ProducerStateTable();
     for (const seg of this.#segments) {
       scanHeaders(seg, 0, (b) => {
-        this.#producers.record(b.producerId, b.producerEpoch, b.baseSequence, lastSequence(b.baseSequence, b.lastOffsetDelta), b.baseOffset);
+        this.#producers.record(b.producerId, b.producerEpoch, b.baseSequence, lastSequence(b.baseSequence, b.lastOffsetDelta), b.baseOffset, b.maxTimestamp);
         return true;
       });
     }

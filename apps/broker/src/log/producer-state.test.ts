@@ -6,33 +6,47 @@ describe('ProducerStateTable', () => {
   it('accepts sequences in order, answers retries with the original offset, refuses gaps', () => {
     const t = new ProducerStateTable();
     expect(t.check(7n, 0, 0, 4)).toEqual({ kind: 'append' });
-    t.record(7n, 0, 0, 4, 100);
+    t.record(7n, 0, 0, 4, 100, 1_000);
     expect(t.check(7n, 0, 5, 9)).toEqual({ kind: 'append' });
-    t.record(7n, 0, 5, 9, 105);
-    expect(t.check(7n, 0, 0, 4)).toEqual({ kind: 'duplicate', baseOffset: 100 });
-    expect(t.check(7n, 0, 5, 9)).toEqual({ kind: 'duplicate', baseOffset: 105 });
+    t.record(7n, 0, 5, 9, 105, 2_000);
+    // A retry is answered with the original batch's offset and timestamp (Kafka: its BatchMetadata).
+    expect(t.check(7n, 0, 0, 4)).toEqual({ kind: 'duplicate', baseOffset: 100, timestamp: 1_000 });
+    expect(t.check(7n, 0, 5, 9)).toEqual({ kind: 'duplicate', baseOffset: 105, timestamp: 2_000 });
     expect(t.check(7n, 0, 12, 12)).toMatchObject({ kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
   });
 
   it('fences older epochs and restarts sequences at a new epoch', () => {
     const t = new ProducerStateTable();
-    t.record(1n, 3, 0, 0, 0);
+    t.record(1n, 3, 0, 0, 0, 0);
     expect(t.check(1n, 2, 1, 1)).toMatchObject({ kind: 'error', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
     expect(t.check(1n, 4, 7, 7)).toMatchObject({ kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
     expect(t.check(1n, 4, 0, 0)).toEqual({ kind: 'append' });
   });
 
-  it('refuses a producer it has never seen unless it starts at 0, and ignores non-idempotent batches', () => {
+  it('lets a producer it has no state for start at any sequence (as Kafka 4 does), then holds it to that order', () => {
     const t = new ProducerStateTable();
-    expect(t.check(9n, 0, 3, 3)).toMatchObject({ kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
+    expect(t.check(9n, 0, 3, 3)).toEqual({ kind: 'append' });
+    t.record(9n, 0, 3, 3, 40, 5);
+    expect(t.check(9n, 0, 3, 3)).toEqual({ kind: 'duplicate', baseOffset: 40, timestamp: 5 });
+    expect(t.check(9n, 0, 5, 5)).toMatchObject({ kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
+    expect(t.check(9n, 0, 4, 4)).toEqual({ kind: 'append' });
     expect(t.check(-1n, -1, -1, -1)).toEqual({ kind: 'append' });
+  });
+
+  it('restores snapshots with and without batch timestamps', () => {
+    const t = new ProducerStateTable();
+    t.record(3n, 1, 0, 1, 10, 77);
+    expect(ProducerStateTable.restore(JSON.parse(JSON.stringify(t.snapshot())))!.check(3n, 1, 0, 1)).toEqual({ kind: 'duplicate', baseOffset: 10, timestamp: 77 });
+    // Written before timestamps were kept: the timestamp is unknown (-1).
+    expect(ProducerStateTable.restore([['3', 1, [[0, 1, 10]]]])!.check(3n, 1, 0, 1)).toEqual({ kind: 'duplicate', baseOffset: 10, timestamp: -1 });
+    expect(ProducerStateTable.restore([['3', 1, [[0, 1]]]])).toBeNull();
   });
 
   it('wraps sequences at Int32.MAX_VALUE and forgets all but the last five batches', () => {
     expect(lastSequence(2 ** 31 - 2, 3)).toBe(1);
     const t = new ProducerStateTable();
-    for (let i = 0; i < 7; i++) t.record(5n, 0, i, i, i);
+    for (let i = 0; i < 7; i++) t.record(5n, 0, i, i, i, i);
     expect(t.check(5n, 0, 1, 1)).toMatchObject({ kind: 'error' });
-    expect(t.check(5n, 0, 2, 2)).toEqual({ kind: 'duplicate', baseOffset: 2 });
+    expect(t.check(5n, 0, 2, 2)).toEqual({ kind: 'duplicate', baseOffset: 2, timestamp: 2 });
   });
 });

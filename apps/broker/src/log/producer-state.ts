@@ -5,6 +5,8 @@ interface BatchMetadata {
   firstSeq: number;
   lastSeq: number;
   baseOffset: number;
+  /** The batch's max timestamp as written (its append time on LogAppendTime topics); -1 when unknown. */
+  timestamp: number;
 }
 
 interface ProducerEntry {
@@ -15,7 +17,7 @@ interface ProducerEntry {
 const MAX_CACHED_BATCHES = 5;
 const INT32_MAX = 2 ** 31 - 1;
 
-export type SequenceCheck = { kind: 'append' } | { kind: 'duplicate'; baseOffset: number } | { kind: 'error'; errorCode: number; message: string };
+export type SequenceCheck = { kind: 'append' } | { kind: 'duplicate'; baseOffset: number; timestamp: number } | { kind: 'error'; errorCode: number; message: string };
 
 /**
  * Per-partition idempotent-producer state: producer id → epoch and last sequences. Decides whether
@@ -28,15 +30,16 @@ export class ProducerStateTable {
   check(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number): SequenceCheck {
     if (producerId < 0n) return { kind: 'append' };
     const entry = this.#producers.get(producerId);
-    if (!entry) {
-      return firstSeq === 0 ? { kind: 'append' } : { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `first batch of producer ${producerId} starts at sequence ${firstSeq}, not 0` };
-    }
+    // A producer this partition has no state for (new, or its batches were deleted by retention or
+    // DeleteRecords) may start at any sequence: Kafka's ProducerAppendInfo accepts it when there is
+    // no current epoch, and the sequences that follow must continue from it.
+    if (!entry) return { kind: 'append' };
     if (epoch < entry.epoch) return { kind: 'error', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: `producer ${producerId} epoch ${epoch} is older than ${entry.epoch}` };
     if (epoch > entry.epoch) {
       return firstSeq === 0 ? { kind: 'append' } : { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `new epoch ${epoch} of producer ${producerId} must start at sequence 0` };
     }
     const dup = entry.batches.find((b) => b.firstSeq === firstSeq && b.lastSeq === lastSeq);
-    if (dup) return { kind: 'duplicate', baseOffset: dup.baseOffset };
+    if (dup) return { kind: 'duplicate', baseOffset: dup.baseOffset, timestamp: dup.timestamp };
     const last = entry.batches.at(-1);
     const expected = last ? (last.lastSeq === INT32_MAX ? 0 : last.lastSeq + 1) : 0;
     if (firstSeq !== expected) return { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `producer ${producerId} sent sequence ${firstSeq}, expected ${expected}` };
@@ -44,28 +47,28 @@ export class ProducerStateTable {
   }
 
   /** The table as JSON-safe data, for the snapshot a clean shutdown writes. */
-  snapshot(): [string, number, [number, number, number][]][] {
-    return [...this.#producers].map(([id, e]) => [id.toString(), e.epoch, e.batches.map((b) => [b.firstSeq, b.lastSeq, b.baseOffset])]);
+  snapshot(): [string, number, [number, number, number, number][]][] {
+    return [...this.#producers].map(([id, e]) => [id.toString(), e.epoch, e.batches.map((b) => [b.firstSeq, b.lastSeq, b.baseOffset, b.timestamp])]);
   }
 
-  /** The inverse of `snapshot`; null when the data is not a snapshot. */
+  /** The inverse of `snapshot`; null when the data is not a snapshot (snapshots written before timestamps were kept have three numbers per batch). */
   static restore(data: unknown): ProducerStateTable | null {
     if (!Array.isArray(data)) return null;
     const table = new ProducerStateTable();
     for (const row of data as unknown[]) {
       if (!Array.isArray(row) || row.length !== 3 || typeof row[0] !== 'string' || typeof row[1] !== 'number' || !Array.isArray(row[2])) return null;
-      const batches = (row[2] as unknown[]).map((b) => (Array.isArray(b) && b.length === 3 && b.every((n) => typeof n === 'number') ? { firstSeq: b[0] as number, lastSeq: b[1] as number, baseOffset: b[2] as number } : null));
+      const batches = (row[2] as unknown[]).map((b) => (Array.isArray(b) && (b.length === 3 || b.length === 4) && b.every((n) => typeof n === 'number') ? { firstSeq: b[0] as number, lastSeq: b[1] as number, baseOffset: b[2] as number, timestamp: (b[3] as number | undefined) ?? -1 } : null));
       if (batches.some((b) => b === null)) return null;
       table.#producers.set(BigInt(row[0]), { epoch: row[1], batches: batches as BatchMetadata[] });
     }
     return table;
   }
 
-  record(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number, baseOffset: number): void {
+  record(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number, baseOffset: number, timestamp: number): void {
     if (producerId < 0n) return;
     let entry = this.#producers.get(producerId);
     if (!entry || epoch > entry.epoch) this.#producers.set(producerId, (entry = { epoch, batches: [] }));
-    entry.batches.push({ firstSeq, lastSeq, baseOffset });
+    entry.batches.push({ firstSeq, lastSeq, baseOffset, timestamp });
     if (entry.batches.length > MAX_CACHED_BATCHES) entry.batches.shift();
   }
 }

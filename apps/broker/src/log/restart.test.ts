@@ -14,7 +14,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const T0 = 1_700_000_000_000;
 
 function idempotent(seq: number) {
-  const blob = encodeRecordBatch({ producerId: 42n, producerEpoch: 0, baseSequence: seq, records: [{ value: `p${seq}` }, { value: `q${seq}` }] });
+  const blob = encodeRecordBatch({ producerId: 42n, producerEpoch: 0, baseSequence: seq, baseTimestamp: T0 + seq, records: [{ value: `p${seq}` }, { value: `q${seq}` }] });
   const checked = validateProducedBlob(blob, 1 << 20);
   if (!checked.ok) throw new Error(checked.problem.detail);
   return { blob, spans: checked.batches };
@@ -35,7 +35,8 @@ describe('restart', () => {
       else expect(existsSync(join(dir, PRODUCER_SNAPSHOT))).toBe(true);
       const reopened = new PartitionLog(dir, testOptions);
       expect(reopened.recovery.clean).toBe(kind === 'clean');
-      expect(reopened.checkSequences(idempotent(10).spans)).toEqual({ kind: 'duplicate', baseOffset: 10 });
+      // A retry is answered with the original batch's offset and max timestamp, after either restart.
+      expect(reopened.checkSequences(idempotent(10).spans)).toEqual({ kind: 'duplicate', baseOffset: 10, timestamp: T0 + 10 });
       expect(reopened.checkSequences(idempotent(12).spans)).toEqual({ kind: 'append' });
       expect(reopened.checkSequences(idempotent(14).spans).kind).toBe('error');
       reopened.close();
