@@ -129,14 +129,6 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
   },
 
   {
-    id: 'describe-cluster-authorization',
-    kind: 'known-defect',
-    owner: 'javaadmin',
-    scenario: 'authorization/unauthorised-principal',
-    paths: ['describeCluster.*'],
-    reason: 'DescribeCluster requires DESCRIBE on the cluster (CLUSTER_AUTHORIZATION_FAILED); Kafka answers any authenticated principal and reports its cluster operations.',
-  },
-  {
     id: 'find-coordinator-invalid-key-type',
     kind: 'known-defect',
     owner: 'groups',

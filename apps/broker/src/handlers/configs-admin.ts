@@ -92,8 +92,14 @@ export const handleOffsetForLeaderEpoch: Handler = (ctx: BrokerContext, request,
   };
 };
 
+/**
+ * DescribeCluster answers every principal, as Kafka's AuthHelper.computeDescribeClusterResponse
+ * does (the brokers are no secret: Metadata names them too); DESCRIBE on the cluster only decides
+ * whether the authorized-operations bitfield a client asks for is filled in (0 without it).
+ */
 export const handleDescribeCluster: Handler = (ctx: BrokerContext, request, session) => {
   const asked = (request.body as DescribeClusterRequest).includeClusterAuthorizedOperations;
+  const operations = allowedOnCluster(ctx, session, Op.DESCRIBE) ? authorizedOperations(ctx, session, 'cluster') : 0;
   return {
     errorCode: 0,
     errorMessage: null,
@@ -103,6 +109,6 @@ export const handleDescribeCluster: Handler = (ctx: BrokerContext, request, sess
       const node = listenerFor(b.listeners, session.listener);
       return { brokerId: b.nodeId, host: node.host, port: node.port, rack: b.rack };
     }),
-    ...(asked ? { clusterAuthorizedOperations: authorizedOperations(ctx, session, 'cluster') } : {}),
+    ...(asked ? { clusterAuthorizedOperations: operations } : {}),
   };
 };

@@ -8,7 +8,7 @@ import { handleDescribeLogDirs } from './describe-log-dirs.ts';
 import { handleFetch } from './fetch.ts';
 import { handleCreateAcls, handleDeleteAcls, handleDescribeAcls } from './acls.ts';
 import { handleAlterClientQuotas, handleDescribeClientQuotas } from './client-quotas.ts';
-import { guardDescribeCluster, guardDescribeLogDirs, guardHeartbeat, guardJoinGroup, guardLeaveGroup, guardSyncGroup } from '../security/request-guards.ts';
+import { guardDescribeLogDirs, guardHeartbeat, guardJoinGroup, guardLeaveGroup, guardSyncGroup } from '../security/request-guards.ts';
 import { handleAlterUserScramCredentials, handleDescribeUserScramCredentials } from './scram-credentials.ts';
 import { handleSaslOnPlainListener } from './sasl.ts';
 import { handleInitProducerId } from './init-producer-id.ts';
@@ -42,7 +42,7 @@ export const HANDLERS: ReadonlyMap<number, HandlerEntry> = (() => {
     [ApiKey.IncrementalAlterConfigs, { minVersion: 0, maxVersion: 1, handle: handleIncrementalAlterConfigs }],
     [ApiKey.DeleteRecords, { minVersion: 0, maxVersion: 2, handle: handleDeleteRecords }],
     [ApiKey.OffsetForLeaderEpoch, { minVersion: 0, maxVersion: 4, handle: handleOffsetForLeaderEpoch }],
-    [ApiKey.DescribeCluster, { minVersion: 0, maxVersion: 1, handle: guardDescribeCluster(handleDescribeCluster) }],
+    [ApiKey.DescribeCluster, { minVersion: 0, maxVersion: 1, handle: handleDescribeCluster }],
     [ApiKey.DescribeLogDirs, { minVersion: 0, maxVersion: 4, handle: guardDescribeLogDirs(handleDescribeLogDirs) }],
     [ApiKey.InitProducerId, { minVersion: 0, maxVersion: 5, handle: handleInitProducerId }],
     [ApiKey.FindCoordinator, { minVersion: 0, maxVersion: 5, handle: handleFindCoordinator }],

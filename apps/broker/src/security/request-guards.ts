@@ -1,5 +1,4 @@
 import {
-  defaultDescribeClusterResponse,
   defaultHeartbeatResponse,
   defaultJoinGroupResponse,
   defaultLeaveGroupResponse,
@@ -36,8 +35,6 @@ export const guardJoinGroup = (h: Handler) => guard(readGroup, groupDenied(defau
 export const guardSyncGroup = (h: Handler) => guard(readGroup, groupDenied(defaultSyncGroupResponse), h);
 export const guardHeartbeat = (h: Handler) => guard(readGroup, groupDenied(defaultHeartbeatResponse), h);
 export const guardLeaveGroup = (h: Handler) => guard(readGroup, groupDenied(defaultLeaveGroupResponse), h);
-export const guardDescribeCluster = (h: Handler) =>
-  guard((ctx, _r, session) => allowedOnCluster(ctx, session, AclOperation.DESCRIBE), () => ({ ...defaultDescribeClusterResponse(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'DESCRIBE on the cluster is not allowed' }), h);
 export const guardDescribeLogDirs = (h: Handler) =>
   guard((ctx, _r, session) => allowedOnCluster(ctx, session, AclOperation.DESCRIBE), (v) => (v >= 3 ? { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] } : { throttleTimeMs: 0, results: [] }), h);
 
