@@ -162,12 +162,4 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
     paths: ['body.topics.name=logdirs-none.topicAuthorizedOperations'],
     reason: "DescribeTopicPartitions for an unknown topic answers topicAuthorizedOperations INT_MIN (not requested); Kafka fills in the operations the caller has on it.",
   },
-  {
-    id: 'incremental-append-to-default',
-    kind: 'known-defect',
-    owner: 'javaadmin',
-    scenario: 'incremental-alter-configs/*',
-    paths: ['afterAppend.body.results.resourceName=cfg.configs.name=cleanup.policy.configSource'],
-    reason: "IncrementalAlterConfigs APPEND of a value the topic already has by default (cleanup.policy += delete) stores an override (source DYNAMIC_TOPIC_CONFIG); Kafka leaves the config at its default (source DEFAULT_CONFIG).",
-  },
 ];
