@@ -1,43 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { Queue } from 'bullmq';
-import { JOBS, QUEUES, ReconcileInstanceJobSchema, ReconcileTopicJobSchema } from '@tributary/contracts';
-import { buildApp } from './app.ts';
-import { createReconcileQueue, type ReconcileQueue } from './jobs/queue.ts';
-import { generateApiKey, hashApiKey } from './plugins/auth.ts';
-import { PrismaStore } from './store/prisma-store.ts';
-import { startTestServices, type TestServices } from '@tributary/testkit';
-import { ensureBootstrapKey } from './bootstrap.ts';
-import { SecretBox } from '@tributary/db';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { JOBS, ReconcileInstanceJobSchema, ReconcileTopicJobSchema } from '@tributary/contracts';
+import { hashApiKey } from './plugins/auth.ts';
+import { until, useApiHarness, type Method } from './testing/api-harness.ts';
 
-let services: TestServices;
-let store: PrismaStore;
-let queue: ReconcileQueue;
-let app: FastifyInstance;
-let inspect: Queue;
-const secrets = SecretBox.generate();
-const keys = { adminA: '', viewerA: '', adminB: '' };
+const PLATFORM_KEY = 'trb_platform_0123456789abcdefghijklmnop';
+const h = useApiHarness({
+  keys: { adminA: { account: 'A', role: 'admin' }, viewerA: { account: 'A', role: 'viewer' }, adminB: { account: 'B', role: 'admin' } },
+  platformKey: PLATFORM_KEY, inspect: true,
+});
+const keys = h.keys;
 
 const spec = {
   zone: 'zone-a', brokers: 3, bandwidthMBps: 40, diskGiB: 500, partitionLimit: 20, topicLimit: 5,
   consumerGroupLimit: 10, billing: { mode: 'postpaid' },
 };
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-function call(method: Method, url: string, key: string, body?: unknown, headers: Record<string, string> = {}) {
-  return app.inject({ method, url, headers: { authorization: `Bearer ${key}`, ...headers }, ...(body !== undefined ? { payload: body as object } : {}) });
-}
+const call = (method: Method, url: string, key: string, body?: unknown, headers: Record<string, string> = {}) => h.call(method, url, { key, body, headers });
 /** Jobs reach Redis from the outbox shortly after the write's 202 (jobs/outbox-drainer.ts): wait for one, bounded. */
 async function jobOf(id: string) {
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
-    const job = await inspect.getJob(id);
-    if (job) return job;
-  }
-  return undefined;
-}
-async function until(check: () => Promise<boolean>, what: string) {
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) if (await check()) return;
-  throw new Error(`not within 10 s: ${what}`);
+  await until(async () => (await h.inspect.getJob(id)) !== undefined, `job ${id} in the queue`);
+  return (await h.inspect.getJob(id))!;
 }
 async function newInstance(name: string, over: Partial<typeof spec> = {}, labels: Record<string, string> = {}) {
   const r = await call('POST', '/v1/instances', keys.adminA, { name, labels, spec: { ...spec, ...over } });
@@ -45,39 +27,13 @@ async function newInstance(name: string, over: Partial<typeof spec> = {}, labels
   return r.json().resource as { id: string; etag: string; generation: number };
 }
 
-beforeAll(async () => {
-  services = await startTestServices();
-  store = await PrismaStore.connect(services.databaseUrl);
-  queue = createReconcileQueue(services.redisUrl);
-  const url = new URL(services.redisUrl);
-  inspect = new Queue(QUEUES.reconcile, { connection: { host: url.hostname, port: Number(url.port) } });
-  const a = await store.createAccount('A');
-  const b = await store.createAccount('B');
-  for (const [name, account, role] of [['adminA', a, 'admin'], ['viewerA', a, 'viewer'], ['adminB', b, 'admin']] as const) {
-    const k = generateApiKey();
-    await store.createApiKey(account, name, role, k.prefix, k.hash);
-    keys[name] = k.key;
-  }
-  expect(await ensureBootstrapKey(store, PLATFORM_KEY)).toBeNull();
-  app = await buildApp({ store, queue, secrets });
-}, 60_000);
-const PLATFORM_KEY = 'trb_platform_0123456789abcdefghijklmnop';
-
-afterAll(async () => {
-  await app?.close();
-  await inspect?.close();
-  await queue?.close();
-  await store?.close();
-  await services?.stop();
-});
-
 describe('ops endpoints', () => {
   it('healthz and readyz answer without a key; metrics only to platform admin keys', async () => {
-    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
-    const ready = await app.inject({ url: '/readyz' });
+    expect((await h.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const ready = await h.app.inject({ url: '/readyz' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json().checks).toEqual({ postgresql: 'ok', redis: 'ok' });
-    expect((await app.inject({ url: '/metrics' })).statusCode).toBe(401);
+    expect((await h.app.inject({ url: '/metrics' })).statusCode).toBe(401);
     expect((await call('GET', '/metrics', keys.adminA)).statusCode).toBe(403); // a tenant's admin
     const metrics = await call('GET', '/metrics', PLATFORM_KEY);
     expect(metrics.body).toContain('tributary_api_requests_total');
@@ -85,18 +41,18 @@ describe('ops endpoints', () => {
     expect(metrics.body).toMatch(/tributary_api_instance_cache_reads_total\{result="hit"\} \d+/);
   });
   it('readyz is 503 when a dependency fails', async () => {
-    const broken = await buildApp({ store, queue, secrets, docs: false, extraReadiness: { extra: async () => { throw new Error('down'); } } });
+    const broken = await h.newApp({ docs: false, extraReadiness: { extra: async () => { throw new Error('down'); } } });
     const r = await broken.inject({ url: '/readyz' });
     expect(r.statusCode).toBe(503);
     expect(r.json().checks.extra).toBe('down');
     await broken.close();
   });
   it('echoes or generates a request id', async () => {
-    expect((await app.inject({ url: '/healthz', headers: { 'x-request-id': 'abc-1' } })).headers['x-request-id']).toBe('abc-1');
-    expect((await app.inject({ url: '/healthz' })).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await h.app.inject({ url: '/healthz', headers: { 'x-request-id': 'abc-1' } })).headers['x-request-id']).toBe('abc-1');
+    expect((await h.app.inject({ url: '/healthz' })).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
   it('serves Swagger UI at /docs', async () => {
-    const r = await app.inject({ url: '/docs/json' });
+    const r = await h.app.inject({ url: '/docs/json' });
     expect(r.json().openapi).toBe('3.1.0');
   });
   it('unknown routes are problem+json 404', async () => {
@@ -109,7 +65,7 @@ describe('ops endpoints', () => {
 
 describe('auth', () => {
   it('401 without or with an unknown key', async () => {
-    const none = await app.inject({ url: '/v1/instances' });
+    const none = await h.app.inject({ url: '/v1/instances' });
     expect(none.statusCode).toBe(401);
     expect(none.json().code).toBe('unauthenticated');
     expect((await call('GET', '/v1/instances', 'trb_nope_nope')).json().code).toBe('unauthenticated');
@@ -135,12 +91,12 @@ describe('auth', () => {
     expect((await call('GET', `/v1/instances/${inst.id}`, keys.adminA)).statusCode).toBe(200);
     // The create's own NOTIFY may arrive after the first read and drop its row: read until one is served from memory.
     await until(async () => {
-      const hits = store.instanceCache!.stats.hits;
+      const hits = h.store.instanceCache!.stats.hits;
       expect((await call('GET', `/v1/instances/${inst.id}`, keys.adminA)).statusCode).toBe(200);
-      return store.instanceCache!.stats.hits > hits;
+      return h.store.instanceCache!.stats.hits > hits;
     }, 'a GET served from the instance cache'); // warm
     const scraped = /tributary_api_instance_cache_reads_total\{result="hit"\} (\d+)/.exec((await call('GET', '/metrics', PLATFORM_KEY)).body);
-    expect(Number(scraped?.[1])).toBe(store.instanceCache!.stats.hits);
+    expect(Number(scraped?.[1])).toBe(h.store.instanceCache!.stats.hits);
     for (const url of [`/v1/instances/${inst.id}`, `/v1/instances/${inst.id}/topics`]) {
       const r = await call('GET', url, keys.adminB);
       expect(r.statusCode, url).toBe(404);
@@ -166,14 +122,8 @@ describe('instance cache (reads from memory, invalidated by NOTIFY)', () => {
       expect(again.json()).toEqual(mine);
     }
     // The operator is another process with its own connection.
-    await store.db.$executeRaw`UPDATE "instance" SET phase = 'Running', observed_generation = generation, version = version + 1 WHERE id = ${inst.id}`;
-    const deadline = Date.now() + 15_000;
-    let phase = '';
-    while (Date.now() < deadline && phase !== 'Running') {
-      phase = (await call('GET', `/v1/instances/${inst.id}`, keys.adminA)).json().status.phase;
-      if (phase !== 'Running') await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(phase).toBe('Running');
+    await h.store.db.$executeRaw`UPDATE "instance" SET phase = 'Running', observed_generation = generation, version = version + 1 WHERE id = ${inst.id}`;
+    await until(async () => (await call('GET', `/v1/instances/${inst.id}`, keys.adminA)).json().status.phase === 'Running', 'the status write to be read', 15_000);
   });
 });
 
@@ -198,9 +148,9 @@ describe('instances', () => {
   it('records an audit event and usage records on every spec change', async () => {
     const inst = await newInstance('audited');
     await call('PUT', `/v1/instances/${inst.id}`, keys.adminA, { spec: { ...spec, brokers: 5 } });
-    const audit = await store.db.auditEvent.findMany({ where: { targetId: inst.id }, orderBy: { id: 'asc' }, select: { action: true, generation: true } });
+    const audit = await h.store.db.auditEvent.findMany({ where: { targetId: inst.id }, orderBy: { id: 'asc' }, select: { action: true, generation: true } });
     expect(audit).toEqual([{ action: 'instance.create', generation: 1 }, { action: 'instance.update', generation: 2 }]);
-    const usage = await store.db.usageRecord.findMany({ where: { instanceId: inst.id, meter: 'broker-hour' }, orderBy: { id: 'asc' } });
+    const usage = await h.store.db.usageRecord.findMany({ where: { instanceId: inst.id, meter: 'broker-hour' }, orderBy: { id: 'asc' } });
     expect(usage.map((r) => r.quantity.toNumber())).toEqual([3, 5]);
     // The first spec's record was closed when the second opened; only the current one is open.
     expect(usage[0]!.periodEnd).toEqual(usage[1]!.periodStart);
@@ -215,7 +165,7 @@ describe('instances', () => {
     expect(body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['/name', '/spec/bandwidthMBps', '/spec/brokers', '/spec/surprise']);
   });
   it('refuses malformed JSON (400) and bodies over 1 MiB (413)', async () => {
-    const bad = await app.inject({ method: 'POST', url: '/v1/instances', headers: { authorization: `Bearer ${keys.adminA}`, 'content-type': 'application/json' }, payload: '{"name":' });
+    const bad = await h.app.inject({ method: 'POST', url: '/v1/instances', headers: { authorization: `Bearer ${keys.adminA}`, 'content-type': 'application/json' }, payload: '{"name":' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().code).toBe('malformed-request');
     const big = await call('POST', '/v1/instances', keys.adminA, { name: 'big', labels: { x: 'y'.repeat(1024 * 1024) }, spec });
@@ -375,7 +325,7 @@ describe('automation semantics', () => {
     }
   });
   it('rate-limits per key with 429 and Retry-After', async () => {
-    const limited = await buildApp({ store, queue, secrets, rateLimitMax: 3, docs: false });
+    const limited = await h.newApp({ rateLimitMax: 3, docs: false });
     const get = (key: string) => limited.inject({ url: '/v1/instances', headers: { authorization: `Bearer ${key}` } });
     for (let i = 0; i < 3; i++) expect((await get(keys.viewerA)).statusCode).toBe(200);
     const over = await get(keys.viewerA);
@@ -397,16 +347,16 @@ describe('users, ACLs and quotas', () => {
     expect(r.statusCode).toBe(202);
     expect(r.body).not.toContain('a very long secret');
     expect(r.json().resource).toMatchObject({ name: 'svc', mechanism: 'SCRAM-SHA-256', iterations: 8192 });
-    const row = await store.db.kafkaUser.findFirstOrThrow({ where: { instanceId: inst.id, name: 'svc' } });
+    const row = await h.store.db.kafkaUser.findFirstOrThrow({ where: { instanceId: inst.id, name: 'svc' } });
     expect(JSON.stringify(row)).not.toContain('a very long secret');
     const before = row.storedKey;
     const got = await call('GET', `${base()}/users/svc`, keys.viewerA);
     expect(Object.keys(got.json()).sort()).toEqual(['createdAt', 'etag', 'id', 'instanceId', 'iterations', 'mechanism', 'name', 'updatedAt']);
     const rotated = await call('PUT', `${base()}/users/svc`, keys.adminA, { password: 'another long secret' }, { 'if-match': got.headers['etag'] as string });
     expect(rotated.statusCode).toBe(202);
-    const after = (await store.db.kafkaUser.findFirstOrThrow({ where: { instanceId: inst.id, name: 'svc' } })).storedKey;
+    const after = (await h.store.db.kafkaUser.findFirstOrThrow({ where: { instanceId: inst.id, name: 'svc' } })).storedKey;
     expect(after).not.toBe(before);
-    await until(async () => (await inspect.getJobs(['waiting', 'delayed'])).some((j) => j.name === JOBS.reconcileUser && j.data.instanceId === inst.id && j.data.kind === 'users'), 'a reconcile-user job');
+    await until(async () => (await h.inspect.getJobs(['waiting', 'delayed'])).some((j) => j.name === JOBS.reconcileUser && j.data.instanceId === inst.id && j.data.kind === 'users'), 'a reconcile-user job');
     expect((await call('POST', `${base()}/users`, keys.adminA, { name: 'svc', password: 'a very long secret' })).json().code).toBe('already-exists');
     expect((await call('POST', `${base()}/users`, keys.adminA, { name: 'weak', password: 'short' })).json().errors[0].path).toBe('/password');
     expect((await call('DELETE', `${base()}/users/svc`, keys.adminA)).statusCode).toBe(202);
@@ -474,8 +424,8 @@ describe('billing, accounts and API keys', () => {
     expect((await call('DELETE', `/v1/api-keys/${id}`, keys.adminA)).statusCode).toBe(200);
     expect((await call('GET', '/v1/instances', secret)).statusCode).toBe(401);
     // Both changes are audited with the acting key; the failed attempts left nothing.
-    const audit = await store.db.auditEvent.findMany({ where: { targetId: id }, orderBy: { id: 'asc' } });
-    const adminA = await store.findApiKeyByHash(hashApiKey(keys.adminA));
+    const audit = await h.store.db.auditEvent.findMany({ where: { targetId: id }, orderBy: { id: 'asc' } });
+    const adminA = await h.store.findApiKeyByHash(hashApiKey(keys.adminA));
     expect(audit.map((a) => [a.action, a.targetType, a.keyId])).toEqual([['api-key.create', 'api-key', adminA!.keyId], ['api-key.revoke', 'api-key', adminA!.keyId]]);
     expect(JSON.stringify(audit.map((a) => a.detail))).not.toContain(secret);
   });
@@ -485,7 +435,7 @@ describe('billing, accounts and API keys', () => {
     expect((await call('POST', '/v1/accounts', keys.adminA, { name: 'C' })).statusCode).toBe(403);
     const c = await call('POST', '/v1/accounts', PLATFORM_KEY, { name: 'C', email: 'c@example.com' });
     expect(c.statusCode).toBe(201);
-    expect(await store.db.auditEvent.count({ where: { action: 'account.create', targetId: c.json().id, accountId: 'acc-bootstrap' } })).toBe(1);
+    expect(await h.store.db.auditEvent.count({ where: { action: 'account.create', targetId: c.json().id, accountId: 'acc-bootstrap' } })).toBe(1);
     const key = await call('POST', '/v1/api-keys', PLATFORM_KEY, { name: 'c-admin', role: 'admin', accountId: c.json().id });
     expect(key.json().accountId).toBe(c.json().id);
     expect((await call('GET', '/v1/accounts', key.json().secret)).json().items.map((a: { name: string }) => a.name)).toEqual(['C']);

@@ -1,54 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import { SecretBox } from '@tributary/db';
-import { startTestServices, type TestServices } from '@tributary/testkit';
-import { buildApp } from './app.ts';
-import { createReconcileQueue, type ReconcileQueue } from './jobs/queue.ts';
 import { generateApiKey } from './plugins/auth.ts';
-import { PrismaStore } from './store/prisma-store.ts';
+import { useApiHarness } from './testing/api-harness.ts';
 
 /** Issue 14, authentication and limits: default-deny, normalised paths, Redis-shared limits, billing role, lastUsedAt. */
-let services: TestServices;
-let store: PrismaStore;
-let queue: ReconcileQueue;
-let redis: Redis;
-const apps: FastifyInstance[] = [];
-const keys = { admin: '', billing: '' };
-let instanceId = '';
-const secrets = SecretBox.generate();
-const spec = { zone: 'zone-a', brokers: 1, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 20, topicLimit: 5, consumerGroupLimit: 10, billing: { mode: 'postpaid' } };
-
-async function app(opts: { rateLimitMax?: number; authFailureMax?: number } = {}) {
-  const a = await buildApp({ store, queue, redis, secrets, docs: false, outboxDrainer: false, ...opts });
-  apps.push(a);
-  return a;
-}
-
-beforeAll(async () => {
-  services = await startTestServices();
-  store = await PrismaStore.connect(services.databaseUrl);
-  queue = createReconcileQueue(services.redisUrl);
-  redis = new Redis(services.redisUrl);
-  const account = await store.createAccount('A');
-  for (const role of ['admin', 'billing'] as const) {
-    const k = generateApiKey();
-    await store.createApiKey(account, role, role, k.prefix, k.hash);
-    keys[role] = k.key;
-  }
-  const a = await app();
-  const r = await a.inject({ method: 'POST', url: '/v1/instances', payload: { name: 'auth', spec }, headers: { authorization: `Bearer ${keys.admin}` } });
-  expect(r.statusCode, r.body).toBe(202);
-  instanceId = r.json().resource.id;
-}, 60_000);
-
-afterAll(async () => {
-  for (const a of apps) await a.close();
-  redis?.disconnect();
-  await queue?.close();
-  await store?.close();
-  await services?.stop();
+const h = useApiHarness({
+  keys: { admin: { account: 'A', role: 'admin' }, billing: { account: 'A', role: 'billing' } },
+  redis: true, app: { docs: false, outboxDrainer: false }, instance: 'auth',
 });
+const keys = h.keys;
+const app = (opts: { rateLimitMax?: number; authFailureMax?: number } = {}) => h.newApp({ docs: false, outboxDrainer: false, ...opts });
 
 describe('default-deny authentication', () => {
   it('every documented route and /metrics answer 401 without a key; only /healthz and /readyz are public', async () => {
@@ -75,7 +36,7 @@ describe('default-deny authentication', () => {
     const a = await app({ rateLimitMax: 2, authFailureMax: 1_000_000 });
     expect((await a.inject({ url: '/%76%31/billing/price-book', remoteAddress: '10.9.9.10' })).statusCode).toBe(401);
     const k = generateApiKey();
-    await store.createApiKey((await store.listAccounts(null, { limit: 1 })).items[0]!.id, 'limited', 'viewer', k.prefix, k.hash);
+    await h.store.createApiKey(h.accounts['A']!, 'limited', 'viewer', k.prefix, k.hash);
     const codes = [];
     for (const url of ['/v1/billing/price-book', '/%76%31/billing/price-book', '/v1/%62illing/price-book']) {
       codes.push((await a.inject({ url, headers: { authorization: `Bearer ${k.key}` } })).statusCode);
@@ -88,7 +49,7 @@ describe('limits in Redis', () => {
   it('two API processes share one per-key limit', async () => {
     const [a, b] = [await app({ rateLimitMax: 4 }), await app({ rateLimitMax: 4 })];
     const k = generateApiKey();
-    await store.createApiKey((await store.listAccounts(null, { limit: 1 })).items[0]!.id, 'shared', 'viewer', k.prefix, k.hash);
+    await h.store.createApiKey(h.accounts['A']!, 'shared', 'viewer', k.prefix, k.hash);
     const codes = [];
     for (const x of [a, b, a, b, a]) codes.push((await x.inject({ url: '/v1/instances', headers: { authorization: `Bearer ${k.key}` } })).statusCode);
     expect(codes).toEqual([200, 200, 200, 200, 429]);
@@ -115,9 +76,9 @@ describe('roles and key use', () => {
   it('the billing role reads billing and which instances exist, not their topics, users, ACLs or groups', async () => {
     const a = await app();
     const get = (url: string) => a.inject({ url, headers: { authorization: `Bearer ${keys.billing}` } });
-    for (const url of ['/v1/billing/usage', '/v1/billing/price-book', '/v1/instances', `/v1/instances/${instanceId}`, '/v1/accounts']) expect((await get(url)).statusCode, url).toBe(200);
+    for (const url of ['/v1/billing/usage', '/v1/billing/price-book', '/v1/instances', `/v1/instances/${h.instanceId}`, '/v1/accounts']) expect((await get(url)).statusCode, url).toBe(200);
     for (const sub of ['topics', 'users', 'acls', 'client-quotas', 'consumer-group-quotas', 'consumer-groups']) {
-      expect((await get(`/v1/instances/${instanceId}/${sub}`)).statusCode, sub).toBe(403);
+      expect((await get(`/v1/instances/${h.instanceId}/${sub}`)).statusCode, sub).toBe(403);
     }
     expect((await get('/v1/operations')).statusCode).toBe(403);
   });

@@ -1,28 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import { startTestServices, type TestServices } from '@tributary/testkit';
-import { buildApp } from './app.ts';
-import { createReconcileQueue, type ReconcileQueue } from './jobs/queue.ts';
-import { generateApiKey } from './plugins/auth.ts';
-import { PrismaStore } from './store/prisma-store.ts';
-import { SecretBox } from '@tributary/db';
+import { describe, expect, it } from 'vitest';
+import { SMALL_SPEC as spec, useApiHarness, type Method } from './testing/api-harness.ts';
 
 /**
  * The shared input layer (plugins/input.ts, libs/contracts text.ts, the error handler): inputs that
  * used to reach PostgreSQL or fastify's own error JSON are refused as problem+json with a field path.
  */
-let services: TestServices;
-let store: PrismaStore;
-let queue: ReconcileQueue;
-let redis: Redis;
-let app: FastifyInstance;
-let key = '';
-let instanceId = '';
-
-const spec = { zone: 'zone-a', brokers: 1, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 20, topicLimit: 5, consumerGroupLimit: 10, billing: { mode: 'postpaid' } };
-const inject = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, opts: { payload?: string | object; headers?: Record<string, string> } = {}) =>
-  app.inject({ method, url, headers: { authorization: `Bearer ${key}`, ...opts.headers }, ...(opts.payload !== undefined ? { payload: opts.payload } : {}) });
+const h = useApiHarness({ keys: { admin: { account: 'A', role: 'admin' } }, redis: true, app: { docs: false }, instance: 'inputs' });
+const inject = (method: Method, url: string, opts: { payload?: string | object; headers?: Record<string, string> } = {}) =>
+  h.call(method, url, { body: opts.payload, ...(opts.headers ? { headers: opts.headers } : {}) });
 function expectProblem(r: Awaited<ReturnType<typeof inject>>, status: number, code: string) {
   expect(r.statusCode, r.body).toBe(status);
   expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -30,47 +15,24 @@ function expectProblem(r: Awaited<ReturnType<typeof inject>>, status: number, co
   return r.json() as { errors?: { in: string; path: string }[] };
 }
 
-beforeAll(async () => {
-  services = await startTestServices();
-  store = await PrismaStore.connect(services.databaseUrl);
-  queue = createReconcileQueue(services.redisUrl);
-  redis = new Redis(services.redisUrl);
-  const account = await store.createAccount('A');
-  const k = generateApiKey();
-  await store.createApiKey(account, 'admin', 'admin', k.prefix, k.hash);
-  key = k.key;
-  app = await buildApp({ store, queue, redis, secrets: SecretBox.generate(), docs: false });
-  const r = await inject('POST', '/v1/instances', { payload: { name: 'inputs', spec } });
-  expect(r.statusCode, r.body).toBe(202);
-  instanceId = r.json().resource.id;
-}, 60_000);
-
-afterAll(async () => {
-  await app?.close();
-  redis?.disconnect();
-  await queue?.close();
-  await store?.close();
-  await services?.stop();
-});
-
 describe('strings PostgreSQL cannot store', () => {
   it('NUL in a path id, a query filter, a body string or a body key is a 422 naming where', async () => {
     expect(expectProblem(await inject('GET', '/v1/instances/%00'), 422, 'validation-failed').errors).toEqual([expect.objectContaining({ in: 'params', path: '/id' })]);
-    expect(expectProblem(await inject('GET', `/v1/instances/${instanceId}/topics/a%00b`), 422, 'validation-failed').errors).toEqual([expect.objectContaining({ in: 'params', path: '/name' })]);
+    expect(expectProblem(await inject('GET', `/v1/instances/${h.instanceId}/topics/a%00b`), 422, 'validation-failed').errors).toEqual([expect.objectContaining({ in: 'params', path: '/name' })]);
     expect(expectProblem(await inject('GET', '/v1/instances?name=%00'), 422, 'validation-failed').errors).toEqual([expect.objectContaining({ in: 'query', path: '/name' })]);
     expect(expectProblem(await inject('GET', '/v1/operations/op%00'), 422, 'validation-failed').errors?.[0]).toMatchObject({ in: 'params' });
     const acl = { resourceType: 'TOPIC', resourceName: 'orders\u0000', principal: 'User:alice', operation: 'READ' };
-    expect(expectProblem(await inject('POST', `/v1/instances/${instanceId}/acls`, { payload: acl }), 422, 'validation-failed').errors).toEqual([expect.objectContaining({ in: 'body', path: '/resourceName' })]);
+    expect(expectProblem(await inject('POST', `/v1/instances/${h.instanceId}/acls`, { payload: acl }), 422, 'validation-failed').errors).toEqual([expect.objectContaining({ in: 'body', path: '/resourceName' })]);
     expect(expectProblem(await inject('POST', '/v1/api-keys', { payload: { name: 'ci\u0000', role: 'viewer' } }), 422, 'validation-failed').errors).toEqual([expect.objectContaining({ in: 'body', path: '/name' })]);
     const labelled = { name: 'labelled', labels: { 'te\u0000am': 'x' }, spec };
     expect(expectProblem(await inject('POST', '/v1/instances', { payload: labelled }), 422, 'validation-failed').errors).toEqual([expect.objectContaining({ in: 'body', path: '/labels' })]);
   });
   it('a lone UTF-16 surrogate in a JSON string is a 422 (it has no UTF-8 encoding)', async () => {
     const raw = `{"name":"orders","partitions":1,"replicationFactor":1,"labels":{"team":"\\ud800"}}`;
-    const r = await inject('POST', `/v1/instances/${instanceId}/topics`, { payload: raw, headers: { 'content-type': 'application/json' } });
+    const r = await inject('POST', `/v1/instances/${h.instanceId}/topics`, { payload: raw, headers: { 'content-type': 'application/json' } });
     expect(expectProblem(r, 422, 'validation-failed').errors).toEqual([expect.objectContaining({ in: 'body', path: '/labels/team', message: expect.stringContaining('surrogate') })]);
     const paired = raw.replace('\\ud800', '\\ud83d\\ude00'); // a proper pair (an emoji) is fine
-    expect((await inject('POST', `/v1/instances/${instanceId}/topics`, { payload: paired, headers: { 'content-type': 'application/json' } })).statusCode).toBe(202);
+    expect((await inject('POST', `/v1/instances/${h.instanceId}/topics`, { payload: paired, headers: { 'content-type': 'application/json' } })).statusCode).toBe(202);
   });
 });
 
@@ -79,8 +41,8 @@ describe('cursors, ETags and numbers', () => {
     const year0 = Buffer.from(JSON.stringify(['0000-01-01T00:00:00.000Z', 'x'])).toString('base64url');
     const hugeId = Buffer.from(JSON.stringify(['2026-01-01T00:00:00.000Z', '99999999999999999999999'])).toString('base64url');
     expect(year0).toBe('WyIwMDAwLTAxLTAxVDAwOjAwOjAwLjAwMFoiLCJ4Il0'); // the one from issue 14
-    const lists = ['/v1/instances', `/v1/instances/${instanceId}/topics`, `/v1/instances/${instanceId}/users`, `/v1/instances/${instanceId}/acls`,
-      `/v1/instances/${instanceId}/client-quotas`, `/v1/instances/${instanceId}/consumer-group-quotas`, '/v1/accounts', '/v1/api-keys',
+    const lists = ['/v1/instances', `/v1/instances/${h.instanceId}/topics`, `/v1/instances/${h.instanceId}/users`, `/v1/instances/${h.instanceId}/acls`,
+      `/v1/instances/${h.instanceId}/client-quotas`, `/v1/instances/${h.instanceId}/consumer-group-quotas`, '/v1/accounts', '/v1/api-keys',
       '/v1/billing/usage', '/v1/billing/invoices', '/v1/operations'];
     for (const list of lists) {
       for (const cursor of [year0, hugeId, 'not-base64!', Buffer.from('{}').toString('base64url')]) {
@@ -92,17 +54,17 @@ describe('cursors, ETags and numbers', () => {
     expect(expectProblem(year0Filter, 422, 'validation-failed').errors).toEqual([expect.objectContaining({ in: 'query', path: '/from' })]);
   });
   it('an If-Match version beyond 64 bits does not match (412), it does not reach the database', async () => {
-    for (const etag of [`"${instanceId}.99999999999999999999999"`, `"${instanceId}.18446744073709551616"`, `"${instanceId}.4294967296"`]) {
-      const r = await inject('PUT', `/v1/instances/${instanceId}`, { payload: { spec }, headers: { 'if-match': etag } });
+    for (const etag of [`"${h.instanceId}.99999999999999999999999"`, `"${h.instanceId}.18446744073709551616"`, `"${h.instanceId}.4294967296"`]) {
+      const r = await inject('PUT', `/v1/instances/${h.instanceId}`, { payload: { spec }, headers: { 'if-match': etag } });
       expectProblem(r, 412, 'precondition-failed');
     }
   });
   it('"retention.ms":"1.5" is a 422 with the field path, not a BigInt error', async () => {
     for (const value of ['1.5', '1e3', '99999999999999999999', '9223372036854775808', ' 1']) {
-      const r = await inject('POST', `/v1/instances/${instanceId}/topics`, { payload: { name: 'retention', partitions: 1, replicationFactor: 1, configs: { 'retention.ms': value } } });
+      const r = await inject('POST', `/v1/instances/${h.instanceId}/topics`, { payload: { name: 'retention', partitions: 1, replicationFactor: 1, configs: { 'retention.ms': value } } });
       expect(expectProblem(r, 422, 'validation-failed').errors, value).toEqual([expect.objectContaining({ in: 'body', path: '/configs/retention.ms' })]);
     }
-    const max = await inject('POST', `/v1/instances/${instanceId}/topics`, { payload: { name: 'retention', partitions: 1, replicationFactor: 1, configs: { 'retention.ms': '9223372036854775807' } } });
+    const max = await inject('POST', `/v1/instances/${h.instanceId}/topics`, { payload: { name: 'retention', partitions: 1, replicationFactor: 1, configs: { 'retention.ms': '9223372036854775807' } } });
     expect(max.statusCode, max.body).toBe(202);
   });
 });
@@ -117,14 +79,14 @@ describe('URLs and bodies', () => {
     expect(expectProblem(await inject('GET', `/v1/instances/${'a'.repeat(300)}`), 422, 'validation-failed').errors).toEqual([expect.objectContaining({ in: 'params', path: '/id' })]);
   });
   it('percent-encoded unreserved characters are normalised before routing (RFC 3986 §6.2.2)', async () => {
-    const r = await inject('GET', `/%76%31/instances/${instanceId.replace('i', '%69')}`);
+    const r = await inject('GET', `/%76%31/instances/${h.instanceId.replace('i', '%69')}`);
     expect(r.statusCode, r.body).toBe(200);
-    expect(r.json().id).toBe(instanceId);
+    expect(r.json().id).toBe(h.instanceId);
   });
   it('Content-Type: application/json on a DELETE without a body is accepted', async () => {
-    const made = await inject('POST', `/v1/instances/${instanceId}/acls`, { payload: { resourceType: 'TOPIC', resourceName: 'x', principal: 'User:bob', operation: 'READ' } });
+    const made = await inject('POST', `/v1/instances/${h.instanceId}/acls`, { payload: { resourceType: 'TOPIC', resourceName: 'x', principal: 'User:bob', operation: 'READ' } });
     expect(made.statusCode, made.body).toBe(202);
-    const r = await inject('DELETE', `/v1/instances/${instanceId}/acls/${made.json().resource.id}`, { headers: { 'content-type': 'application/json' } });
+    const r = await inject('DELETE', `/v1/instances/${h.instanceId}/acls/${made.json().resource.id}`, { headers: { 'content-type': 'application/json' } });
     expect(r.statusCode, r.body).toBe(202);
     // A POST that needs a body and sends none gets a field error, not a parse error.
     expectProblem(await inject('POST', '/v1/instances', { headers: { 'content-type': 'application/json' } }), 422, 'validation-failed');

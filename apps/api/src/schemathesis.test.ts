@@ -3,15 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import { startTestServices, type TestServices } from '@tributary/testkit';
-import { buildApp } from './app.ts';
-import { ensureBootstrapKey } from './bootstrap.ts';
-import { createReconcileQueue, type ReconcileQueue } from './jobs/queue.ts';
-import { PrismaStore } from './store/prisma-store.ts';
-import { SecretBox } from '@tributary/db';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useApiHarness } from './testing/api-harness.ts';
 
 /**
  * schemathesis (PyPI, scripts/setup.d/50-schemathesis.sh) over openapi/openapi.json against the real
@@ -26,11 +19,6 @@ const bin = join(root, '.cache/schemathesis/bin/schemathesis');
 const SEED = 20261201;
 const MAX_EXAMPLES = Number(process.env['SCHEMATHESIS_MAX_EXAMPLES'] ?? 10);
 
-let services: TestServices;
-let store: PrismaStore;
-let queue: ReconcileQueue;
-let redis: Redis;
-let app: FastifyInstance;
 let url = '';
 const KEY = 'trb_0123456789ab_schemathesis-admin-key-0123456789';
 
@@ -45,28 +33,16 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ cod
   });
 }
 
-beforeAll(async () => {
-  if (!existsSync(bin)) {
+// Limits far above what the run sends: it tests inputs, not the limiter.
+const h = useApiHarness({
+  keys: {}, platformKey: KEY, redis: true, app: { docs: false, rateLimitMax: 1_000_000, authFailureMax: 1_000_000 },
+  before: async () => {
+    if (existsSync(bin)) return;
     const installed = await run('bash', [installer], {});
     if (installed.code !== 0 || !existsSync(bin)) throw new Error(`schemathesis is missing and ${installer} failed:\n${installed.out}`);
-  }
-  services = await startTestServices();
-  store = await PrismaStore.connect(services.databaseUrl);
-  queue = createReconcileQueue(services.redisUrl);
-  redis = new Redis(services.redisUrl);
-  await ensureBootstrapKey(store, KEY);
-  // Limits far above what the run sends: it tests inputs, not the limiter.
-  app = await buildApp({ store, queue, redis, secrets: SecretBox.generate(), docs: false, rateLimitMax: 1_000_000, authFailureMax: 1_000_000 });
-  url = await app.listen({ host: '127.0.0.1', port: 0 });
-}, 120_000);
-
-afterAll(async () => {
-  await app?.close();
-  redis?.disconnect();
-  await queue?.close();
-  await store?.close();
-  await services?.stop();
+  },
 });
+beforeAll(async () => { url = await h.app.listen({ host: '127.0.0.1', port: 0 }); });
 
 describe('schemathesis over openapi/openapi.json', () => {
   it('finds no 5xx, no undocumented status or body, and no error that is not problem+json', async () => {

@@ -2,68 +2,35 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import { describe, expect, it } from 'vitest';
 import { SecretBox } from '@tributary/db';
-import { startTestServices, type TestServices } from '@tributary/testkit';
-import { buildApp } from './app.ts';
 import { ensureBootstrapKey, prefixOf } from './bootstrap.ts';
-import { createReconcileQueue, type ReconcileQueue } from './jobs/queue.ts';
 import { generateApiKey } from './plugins/auth.ts';
 import { scramCredential } from './scram.ts';
 import { resealSecrets, secretBoxFromEnv } from './secrets.ts';
-import { PrismaStore } from './store/prisma-store.ts';
+import { useApiHarness } from './testing/api-harness.ts';
 
 /**
  * Issue 14, secrets: no secret at rest (the database is scanned after the flows), none replayed,
  * password equivalents sealed with the deployment's key, rotation re-seals, key prefixes are not
  * pieces of keys.
  */
-let services: TestServices;
-let store: PrismaStore;
-let queue: ReconcileQueue;
-let app: FastifyInstance;
-let key = '';
-let instanceId = '';
 const keyBytes = randomBytes(32);
 const secrets = new SecretBox(keyBytes);
-
-const spec = { zone: 'zone-a', brokers: 1, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 20, topicLimit: 5, consumerGroupLimit: 10, billing: { mode: 'postpaid' } };
-const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object, headers: Record<string, string> = {}) =>
-  app.inject({ method, url, headers: { authorization: `Bearer ${key}`, ...headers }, ...(payload ? { payload } : {}) });
+const h = useApiHarness({ keys: { admin: { account: 'A', role: 'admin' } }, secrets, app: { docs: false }, instance: 'secrets' });
+const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object, headers: Record<string, string> = {}) => h.call(method, url, { body: payload, headers });
 
 /** Every row of every table of the public schema, as text: where a secret at rest would show. */
 async function databaseText(): Promise<string> {
-  const tables = await store.pool.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public'");
+  const tables = await h.store.pool.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public'");
   const parts: string[] = [];
   for (const { tablename } of tables.rows) {
-    const r = await store.pool.query<{ row: string }>(`SELECT t::text AS row FROM "${tablename}" t`);
+    const r = await h.store.pool.query<{ row: string }>(`SELECT t::text AS row FROM "${tablename}" t`);
     parts.push(...r.rows.map((x) => x.row));
   }
   expect(parts.length).toBeGreaterThan(10); // the scan reads real rows
   return parts.join('\n');
 }
-
-beforeAll(async () => {
-  services = await startTestServices();
-  store = await PrismaStore.connect(services.databaseUrl);
-  queue = createReconcileQueue(services.redisUrl);
-  const account = await store.createAccount('A');
-  const k = generateApiKey();
-  await store.createApiKey(account, 'admin', 'admin', k.prefix, k.hash);
-  key = k.key;
-  app = await buildApp({ store, queue, secrets, docs: false });
-  const r = await call('POST', '/v1/instances', { name: 'secrets', spec });
-  expect(r.statusCode, r.body).toBe(202);
-  instanceId = r.json().resource.id;
-}, 60_000);
-
-afterAll(async () => {
-  await app?.close();
-  await queue?.close();
-  await store?.close();
-  await services?.stop();
-});
 
 describe('an API key minted with an Idempotency-Key', () => {
   it('is shown once: a replay is 409 secret-not-replayable naming the key, also after revocation; the secret is nowhere at rest', async () => {
@@ -73,7 +40,7 @@ describe('an API key minted with an Idempotency-Key', () => {
     const { id, secret, prefix } = first.json() as { id: string; secret: string; prefix: string };
     expect(secret).toMatch(new RegExp(`^trb_${prefix}_`));
     // The new key works.
-    expect((await app.inject({ url: '/v1/instances', headers: { authorization: `Bearer ${secret}` } })).statusCode).toBe(200);
+    expect((await h.app.inject({ url: '/v1/instances', headers: { authorization: `Bearer ${secret}` } })).statusCode).toBe(200);
 
     const replay = await call('POST', '/v1/api-keys', { name: 'ci', role: 'operator' }, headers);
     expect(replay.statusCode).toBe(409);
@@ -94,8 +61,8 @@ describe('an API key minted with an Idempotency-Key', () => {
   it('other POSTs still replay their first response', async () => {
     const headers = { 'idempotency-key': 'acl-1' };
     const body = { resourceType: 'TOPIC', resourceName: 'orders', principal: 'User:alice', operation: 'READ' };
-    const first = await call('POST', `/v1/instances/${instanceId}/acls`, body, headers);
-    const again = await call('POST', `/v1/instances/${instanceId}/acls`, body, headers);
+    const first = await call('POST', `/v1/instances/${h.instanceId}/acls`, body, headers);
+    const again = await call('POST', `/v1/instances/${h.instanceId}/acls`, body, headers);
     expect(again.statusCode).toBe(first.statusCode);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.json()).toEqual(first.json());
@@ -105,9 +72,9 @@ describe('an API key minted with an Idempotency-Key', () => {
 describe('SCRAM salted passwords (password equivalents) at rest', () => {
   it('are sealed with the deployment key; neither the password nor the salted password is stored', async () => {
     const password = `pw-${randomBytes(12).toString('hex')}`;
-    const made = await call('POST', `/v1/instances/${instanceId}/users`, { name: 'svc', password, mechanism: 'SCRAM-SHA-256', iterations: 4096 }, { 'idempotency-key': 'user-svc' });
+    const made = await call('POST', `/v1/instances/${h.instanceId}/users`, { name: 'svc', password, mechanism: 'SCRAM-SHA-256', iterations: 4096 }, { 'idempotency-key': 'user-svc' });
     expect(made.statusCode, made.body).toBe(202);
-    const row = await store.db.kafkaUser.findFirstOrThrow({ where: { instanceId, name: 'svc' } });
+    const row = await h.store.db.kafkaUser.findFirstOrThrow({ where: { instanceId: h.instanceId, name: 'svc' } });
     expect(row.saltedPassword.startsWith(`sealed:v1:${secrets.keyId}:`)).toBe(true);
     const salted = scramCredential(password, 'SCRAM-SHA-256', 4096, Buffer.from(row.salt, 'base64')).saltedPassword;
     const text = await databaseText();
@@ -120,20 +87,20 @@ describe('SCRAM salted passwords (password equivalents) at rest', () => {
   });
   it('rotation: with the new key current and the old one previous, start-up re-seals every value (and plain ones from before)', async () => {
     const password = `pw-${randomBytes(12).toString('hex')}`;
-    expect((await call('POST', `/v1/instances/${instanceId}/users`, { name: 'rotated', password })).statusCode).toBe(202);
+    expect((await call('POST', `/v1/instances/${h.instanceId}/users`, { name: 'rotated', password })).statusCode).toBe(202);
     // A row from before encryption at rest: its salted password in the clear.
     const plain = scramCredential('an-old-password-1', 'SCRAM-SHA-512', 4096);
-    await store.pool.query(
+    await h.store.pool.query(
       `INSERT INTO kafka_user (id, instance_id, name, mechanism, iterations, salt, stored_key, server_key, salted_password, updated_at)
        VALUES ('use-legacy', $1, 'legacy', 'SCRAM-SHA-512', 4096, $2, $3, $4, $5, now())`,
-      [instanceId, plain.salt, plain.storedKey, plain.serverKey, plain.saltedPassword],
+      [h.instanceId, plain.salt, plain.storedKey, plain.serverKey, plain.saltedPassword],
     );
-    const before = (await store.pool.query<{ name: string; salted_password: string }>('SELECT name, salted_password FROM kafka_user')).rows;
+    const before = (await h.store.pool.query<{ name: string; salted_password: string }>('SELECT name, salted_password FROM kafka_user')).rows;
     const next = randomBytes(32);
     const rotating = new SecretBox(next, [keyBytes]);
-    expect(await resealSecrets(store.pool, rotating)).toBe(before.length);
-    expect(await resealSecrets(store.pool, rotating)).toBe(0); // idempotent
-    const after = (await store.pool.query<{ name: string; salted_password: string }>('SELECT name, salted_password FROM kafka_user')).rows;
+    expect(await resealSecrets(h.store.pool, rotating)).toBe(before.length);
+    expect(await resealSecrets(h.store.pool, rotating)).toBe(0); // idempotent
+    const after = (await h.store.pool.query<{ name: string; salted_password: string }>('SELECT name, salted_password FROM kafka_user')).rows;
     for (const r of after) expect(rotating.isCurrent(r.salted_password), r.name).toBe(true);
     // Once re-sealed, the previous key is no longer needed, and the old key alone opens nothing.
     const newOnly = new SecretBox(next);
@@ -178,8 +145,8 @@ describe('API key prefixes', () => {
     const given = 'my-own-bootstrap-key-0123456789';
     expect(given).not.toContain(prefixOf(given));
     expect(prefixOf('trb_0123456789ab_rest-of-the-secret')).toBe('0123456789ab');
-    await ensureBootstrapKey(store, given);
-    const row = await store.db.apiKey.findFirstOrThrow({ where: { accountId: 'acc-bootstrap' } });
+    await ensureBootstrapKey(h.store, given);
+    const row = await h.store.db.apiKey.findFirstOrThrow({ where: { accountId: 'acc-bootstrap' } });
     expect(given).not.toContain(row.prefix);
     expect(await databaseText()).not.toContain(given);
   });
