@@ -32,11 +32,12 @@ function call(method: 'GET' | 'POST' | 'DELETE', url: string, key = keys.admin, 
   return app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(body !== undefined ? { payload: body as object } : {}) });
 }
 
-async function instanceWith(name: string, bootstrapServers: string[] | null): Promise<string> {
+/** `internal`: the brokers' internal listener, which the API's live reads use (here a plain broker's PLAINTEXT one). */
+async function instanceWith(name: string, internal: string[] | null): Promise<string> {
   const r = await call('POST', '/v1/instances', keys.admin, { name, labels: {}, spec });
   expect(r.statusCode, r.body).toBe(202);
   const id = r.json().resource.id as string;
-  if (bootstrapServers) await statusWriter.saveStatus(id, { phase: 'Running', observedGeneration: 1, bootstrapServers, saslBootstrapServers: [], brokers: [], conditions: [], events: [] });
+  if (internal) await statusWriter.saveStatus(id, { phase: 'Running', observedGeneration: 1, internalBootstrapServers: internal, clientBootstrapServers: [], brokers: [], conditions: [], events: [] });
   return id;
 }
 

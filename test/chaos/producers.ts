@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -24,9 +24,12 @@ export interface RunningProducer {
   stop(): Promise<ProducerOutcome>;
 }
 
-/** kafkajs, idempotent, acks=-1, generous retries: one message per request, so offsets are exact. */
-export function startKafkajsProducer(bootstrap: () => string[], topic: string, tag: string): RunningProducer {
-  const kafka = new Kafka({ clientId: `chaos-${tag}`, brokers: bootstrap(), logLevel: logLevel.NOTHING, retry: { retries: 60, initialRetryTime: 100, maxRetryTime: 1000 }, requestTimeout: 30_000 });
+/**
+ * kafkajs, idempotent, acks=-1, generous retries: one message per request, so offsets are exact.
+ * `sasl`: log in (an instance's client endpoint requires it).
+ */
+export function startKafkajsProducer(bootstrap: () => string[], topic: string, tag: string, options: { sasl?: SASLOptions } = {}): RunningProducer {
+  const kafka = new Kafka({ clientId: `chaos-${tag}`, brokers: bootstrap(), logLevel: logLevel.NOTHING, ...(options.sasl ? { sasl: options.sasl } : {}), retry: { retries: 60, initialRetryTime: 100, maxRetryTime: 1000 }, requestTimeout: 30_000 });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const outcome: ProducerOutcome = { tag, sent: 0, acked: [], failed: [] };
   let stopping = false;
@@ -79,9 +82,12 @@ export function startPythonProducer(bootstrap: string, topic: string, tag: strin
   };
 }
 
-/** Every record of the topic (up to the high watermark) as partition, offset and value, read with kcat. */
-export async function readAll(bootstrap: string[], topic: string): Promise<{ partition: number; offset: number; value: string }[]> {
-  const { stdout } = await promisify(execFile)('kcat', ['-C', '-b', bootstrap.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%p %o %s\n'], { timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
+/**
+ * Every record of the topic (up to the high watermark) as partition, offset and value, read with kcat.
+ * `kcatArgs`: more of kcat's flags (e.g. `-X security.protocol=SASL_PLAINTEXT` and a login).
+ */
+export async function readAll(bootstrap: string[], topic: string, kcatArgs: string[] = []): Promise<{ partition: number; offset: number; value: string }[]> {
+  const { stdout } = await promisify(execFile)('kcat', ['-C', '-b', bootstrap.join(','), ...kcatArgs, '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%p %o %s\n'], { timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
   return stdout
     .split('\n')
     .filter(Boolean)

@@ -23,7 +23,7 @@ afterAll(async () => { await operator?.close(); await api?.close(); await servic
 
 const spec = { zone: 'zone-a' as const, brokers: 1, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 100, topicLimit: 50, consumerGroupLimit: 5, billing: { mode: 'postpaid' as const }, brokerConfig: {} };
 const topic = (name: string) => ({ name, partitions: 1, replicationFactor: 1, configs: {}, labels: {} });
-const running = (generation: number): InstanceStatus => ({ phase: 'Running', observedGeneration: generation, bootstrapServers: ['127.0.0.1:1'], saslBootstrapServers: [], brokers: [], conditions: [], events: [] });
+const running = (generation: number): InstanceStatus => ({ phase: 'Running', observedGeneration: generation, internalBootstrapServers: ['127.0.0.1:1'], clientBootstrapServers: [], brokers: [], conditions: [], events: [] });
 const state = async (id: string) => (await api.getOperation(p.accountId, id))!;
 
 describe('operations settle', () => {

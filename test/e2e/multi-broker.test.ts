@@ -8,10 +8,12 @@ import type { LocalRuntime } from '../../apps/operator/src/runtimes/local/local-
 import { checkDelivery, readAll, startKafkajsProducer } from '../chaos/producers.ts';
 import { kcatProduce } from '../support/kcat.ts';
 import { startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
+import { metadataWithoutLogin } from '@tributary/testkit';
 
 // Through the REST API only, with an operator that has etcd: a 3-broker instance comes up as one
-// replicated cluster, a topic with replication factor 3 is created through the API, kcat produces
-// with acks=all and consumes, a SCRAM user with an ACL writes on the SASL endpoint, a broker setting change rolls the three brokers one at a time while an
+// replicated cluster whose one endpoint is SASL/SCRAM, a topic with replication factor 3 is created
+// through the API, a SCRAM user with ACLs created through the API is what every client logs in as:
+// kcat produces with acks=all and consumes, a broker setting change rolls the three brokers one at a time while an
 // idempotent acks=-1 kafkajs producer runs (zero failed sends, nothing lost), partitions are added,
 // live reads (partitions, a group's lag, an offset reset) work over the cluster, a broker killed with
 // SIGKILL is restarted by the operator, and delete removes it all.
@@ -59,14 +61,20 @@ it('runs a 3-broker instance: RF 3 topic, acks=all clients, rolling restart unde
   }, 'the instance to be Running').catch((err: Error) => {
     throw new Error(`${err.message}; last seen: ${JSON.stringify(seen)}`);
   });
+  // The instance's one endpoint, SASL/SCRAM on every broker; the test checks the cluster's state
+  // (replication, ACLs on each broker) through the internal listener, as the operator does.
   const bootstrap = (running.status.bootstrapServers as string).split(',');
   expect(bootstrap).toHaveLength(3);
+  expect(running.status.securityProtocol).toBe('SASL_PLAINTEXT');
+  const internal = (await runtime.observe(id))!.internalBootstrapServers;
+  expect(internal).toHaveLength(3);
+  for (const address of internal) expect(bootstrap).not.toContain(address);
   expect(running.status.brokers).toBe(3);
   expect(running.status.conditions).toContainEqual(expect.objectContaining({ type: 'BrokersHealthy', status: 'True' }));
 
   expect((await api('POST', `/v1/instances/${id}/topics`, { name: 'orders', partitions: 6, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } })).statusCode).toBe(202);
   await until(async () => ((await api('GET', `/v1/instances/${id}/topics/orders`)).json().status?.phase === 'Ready' ? true : null), 'the topic to be Ready');
-  const admin = await KafkaAdminClient.connect(bootstrap[0]!);
+  const admin = await KafkaAdminClient.connect(internal[0]!);
   try {
     const orders = await until(async () => {
       const t = (await admin.metadata(['orders'])).topics[0]!;
@@ -78,15 +86,46 @@ it('runs a 3-broker instance: RF 3 topic, acks=all clients, rolling restart unde
     admin.close();
   }
 
+  // A SCRAM user and its ACLs through the API; every client below logs in as it on the client endpoint.
+  expect((await api('POST', `/v1/instances/${id}/users`, { name: 'orders-app', password: 'orders-app-password', mechanism: 'SCRAM-SHA-512' })).statusCode).toBe(202);
+  const grants = [
+    { resourceType: 'TOPIC', resourceName: 'orders', operation: 'WRITE' },
+    { resourceType: 'TOPIC', resourceName: 'orders', operation: 'READ' },
+    { resourceType: 'GROUP', resourceName: 'e2e-readers', operation: 'READ' },
+  ];
+  for (const g of grants) expect((await api('POST', `/v1/instances/${id}/acls`, { ...g, patternType: 'LITERAL', principal: 'User:orders-app' })).statusCode).toBe(202);
+  for (const server of bootstrap) {
+    await until(async () => {
+      const user = await KafkaAdminClient.connect(server, { sasl: { mechanism: 'SCRAM-SHA-512', username: 'orders-app', password: 'orders-app-password' } });
+      user.close();
+      return true;
+    }, `orders-app to log in on ${server}`);
+  }
+  // The ACLs are applied by the operator after the 202 and reach each broker through etcd's watch.
+  for (const server of internal) {
+    await until(async () => {
+      const admin = await KafkaAdminClient.connect(server);
+      try {
+        return (await admin.describeAcls({ principal: 'User:orders-app' })).length === grants.length ? true : null;
+      } finally {
+        admin.close();
+      }
+    }, `the orders-app ACLs on ${server}`);
+  }
+  const login = ['-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=SCRAM-SHA-512', '-X', 'sasl.username=orders-app', '-X', 'sasl.password=orders-app-password'];
+  const sasl = { mechanism: 'scram-sha-512' as const, username: 'orders-app', password: 'orders-app-password' };
+  // Without a login the client endpoint of every broker gives nothing.
+  for (const server of bootstrap) expect(await metadataWithoutLogin(server)).toEqual({ bytes: 0 });
+
   // kcat (librdkafka) with acks=all against all three bootstrap servers, then read back.
-  await kcatProduce(['-b', bootstrap.join(','), '-t', 'orders', '-K:', '-X', 'acks=all'], Array.from({ length: 10_000 }, (_, i) => `k${i}:v${i}`).join('\n') + '\n');
-  const { stdout } = await run('kcat', ['-C', '-b', bootstrap.join(','), '-t', 'orders', '-o', 'beginning', '-e', '-q', '-f', '%s\n'], { timeout: 60_000 });
+  await kcatProduce(['-b', bootstrap.join(','), ...login, '-t', 'orders', '-K:', '-X', 'acks=all'], Array.from({ length: 10_000 }, (_, i) => `k${i}:v${i}`).join('\n') + '\n');
+  const { stdout } = await run('kcat', ['-C', '-b', bootstrap.join(','), ...login, '-t', 'orders', '-o', 'beginning', '-e', '-q', '-f', '%s\n'], { timeout: 60_000 });
   expect(stdout.split('\n').filter(Boolean).sort()).toEqual(Array.from({ length: 10_000 }, (_, i) => `v${i}`).sort());
 
   // kafkajs too: 10,000 messages from an idempotent acks=-1 producer (in batches, as an application
   // would send them), every send acknowledged.
   const { Kafka, logLevel } = await import('kafkajs');
-  const kafka = new Kafka({ clientId: 'e2e-writer', brokers: bootstrap, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'e2e-writer', brokers: bootstrap, sasl, logLevel: logLevel.NOTHING });
   const writer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await writer.connect();
   try {
@@ -97,35 +136,11 @@ it('runs a 3-broker instance: RF 3 topic, acks=all clients, rolling restart unde
   } finally {
     await writer.disconnect();
   }
-
-  // A SCRAM user and an ACL through the API; the user logs in on the SASL endpoint of any broker.
-  expect((await api('POST', `/v1/instances/${id}/users`, { name: 'orders-app', password: 'orders-app-password', mechanism: 'SCRAM-SHA-512' })).statusCode).toBe(202);
-  expect((await api('POST', `/v1/instances/${id}/acls`, { resourceType: 'TOPIC', resourceName: 'orders', patternType: 'LITERAL', principal: 'User:orders-app', operation: 'WRITE' })).statusCode).toBe(202);
-  const sasl = ((await api('GET', `/v1/instances/${id}`)).json().status.saslBootstrapServers as string).split(',');
-  expect(sasl).toHaveLength(3);
-  for (const server of sasl) {
-    await until(async () => {
-      const user = await KafkaAdminClient.connect(server, { sasl: { mechanism: 'SCRAM-SHA-512', username: 'orders-app', password: 'orders-app-password' } });
-      user.close();
-      return true;
-    }, `orders-app to log in on ${server}`);
-  }
-  // The ACL is applied by the operator after the 202 and reaches each broker through etcd's watch.
-  for (const server of bootstrap) {
-    await until(async () => {
-      const admin = await KafkaAdminClient.connect(server);
-      try {
-        return (await admin.describeAcls({ principal: 'User:orders-app' })).length === 1 ? true : null;
-      } finally {
-        admin.close();
-      }
-    }, `the orders-app ACL on ${server}`);
-  }
-  await kcatProduce(['-b', sasl.join(','), '-t', 'orders', '-X', 'acks=all', '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=SCRAM-SHA-512', '-X', 'sasl.username=orders-app', '-X', 'sasl.password=orders-app-password'], 'written by orders-app\n');
+  await kcatProduce(['-b', bootstrap.join(','), '-t', 'orders', '-X', 'acks=all', ...login], 'written by orders-app\n');
 
   // A broker setting change through the API rolls the brokers while a producer keeps writing.
   const hashes = (await runtime.observe(id))!.brokers.map((b) => b.configHash);
-  const producer = startKafkajsProducer(() => bootstrap, 'orders', 'roll');
+  const producer = startKafkajsProducer(() => bootstrap, 'orders', 'roll', { sasl });
   await new Promise((r) => setTimeout(r, 2_000));
   const updated = await api('PUT', `/v1/instances/${id}`, { spec: { ...spec, brokerConfig: { 'log.retention.ms': '7200000' } } });
   expect(updated.statusCode).toBe(202);
@@ -144,7 +159,7 @@ it('runs a 3-broker instance: RF 3 topic, acks=all clients, rolling restart unde
   const outcome = await producer.stop();
   expect(outcome.failed).toEqual([]);
   expect(outcome.acked.length).toBeGreaterThan(20);
-  const log = await readAll(bootstrap, 'orders');
+  const log = await readAll(bootstrap, 'orders', login);
   expect(checkDelivery(log, [outcome])).toEqual([]);
   // The kafkajs batches are all there, once each (checkDelivery reports any value seen twice).
   expect(new Set(log.filter((r) => r.value.startsWith('js')).map((r) => r.value)).size).toBe(10_000);
@@ -167,7 +182,7 @@ it('runs a 3-broker instance: RF 3 topic, acks=all clients, rolling restart unde
   expect(withData).toBe(6);
 
   // A consumer group on the cluster, its lag and an offset reset, through the API.
-  const consumer = new Kafka({ clientId: 'e2e-readers', brokers: bootstrap, logLevel: logLevel.NOTHING }).consumer({ groupId: 'e2e-readers', sessionTimeout: 10_000, heartbeatInterval: 500 });
+  const consumer = new Kafka({ clientId: 'e2e-readers', brokers: bootstrap, sasl, logLevel: logLevel.NOTHING }).consumer({ groupId: 'e2e-readers', sessionTimeout: 10_000, heartbeatInterval: 500 });
   await consumer.connect();
   await consumer.subscribe({ topic: 'orders', fromBeginning: true });
   let consumed = 0;
@@ -199,7 +214,7 @@ it('runs a 3-broker instance: RF 3 topic, acks=all clients, rolling restart unde
     const body = (await api('GET', `/v1/instances/${id}`)).json();
     return body.status?.phase === 'Running' && body.status.conditions.some((c: { type: string; status: string }) => c.type === 'BrokersHealthy' && c.status === 'True') ? true : null;
   }, 'the instance to be healthy again');
-  const admin2 = await KafkaAdminClient.connect(bootstrap[0]!);
+  const admin2 = await KafkaAdminClient.connect(internal[0]!);
   try {
     await until(async () => ((await admin2.underReplicatedPartitions()).length === 0 ? true : null), 'every ISR full again after the kill');
   } finally {
@@ -208,5 +223,5 @@ it('runs a 3-broker instance: RF 3 topic, acks=all clients, rolling restart unde
 
   expect((await api('DELETE', `/v1/instances/${id}?force=true`)).statusCode).toBe(202);
   await until(async () => ((await runtime.observe(id)) === null ? true : null), 'the instance processes and data to be gone');
-  await expect(run('kcat', ['-L', '-b', bootstrap.join(','), '-m', '3'], { timeout: 15_000 })).rejects.toThrow();
+  await expect(run('kcat', ['-L', '-b', bootstrap.join(','), ...login, '-m', '3'], { timeout: 15_000 })).rejects.toThrow();
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../../apps/broker/src/config/broker-config.ts';
+import { resolveListenerSecurity } from '../../apps/broker/src/security/listener-security.ts';
 import { buildInstanceObjects } from '../../apps/operator/src/runtimes/kubernetes/builders/index.ts';
 import type { KubeClusterSpec } from '../../apps/operator/src/runtimes/kubernetes/spec.ts';
 
@@ -59,8 +60,13 @@ describe('broker start command of the StatefulSet', () => {
     const host = `kafka-ins-1-${ordinal}.kafka-ins-1-brokers.tenants.svc.cluster.local`;
     expect(config.listeners).toEqual([{ name: 'PLAINTEXT', host: '0.0.0.0', port: 19092 }, { name: 'SASL_PLAINTEXT', host: '0.0.0.0', port: 19093 }]);
     expect(config.advertisedListeners).toEqual([{ name: 'PLAINTEXT', host, port: 19092 }, { name: 'SASL_PLAINTEXT', host, port: 19093 }]);
-    expect(config.settings['super.users']).toBe('User:ANONYMOUS');
+    // The layout of apps/operator/src/runtimes/listeners.ts: no super user; the internal listener is trusted.
+    expect(config.settings['super.users']).toBe('');
+    expect(config.settings['tributary.trusted.listeners']).toBe('PLAINTEXT');
+    expect(config.settings['inter.broker.listener.name']).toBe('PLAINTEXT');
+    expect(config.settings['listener.security.protocol.map']).toBe('PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT');
     expect(config.settings['sasl.enabled.mechanisms']).toBe('SCRAM-SHA-256,SCRAM-SHA-512');
+    expect(() => resolveListenerSecurity(config)).not.toThrow();
     expect(config.etcdEndpoints).toEqual([]);
     expect(config.metricsPort).toBe(19404);
     expect(config.dataDir).toBe(join(work, String(ordinal), 'data', 'data'));

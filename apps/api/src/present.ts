@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Instance, Topic } from '@tributary/contracts';
+import { INSTANCE_SASL_MECHANISMS, type Instance, type Topic } from '@tributary/contracts';
 import { etagOf } from './http.ts';
 import type { InstanceRow, TopicRow } from './store/types.ts';
 
 /** The part of an instance's ETag that follows its status (written by the operator, not the API). */
 export function instanceEtag(r: InstanceRow): string {
-  const status = JSON.stringify([r.phase, r.observedGeneration, r.statusBrokers, r.bootstrapServers, r.saslBootstrapServers, r.conditions, r.billingStatus, r.billingExpiresAt]);
+  const status = JSON.stringify([r.phase, r.observedGeneration, r.statusBrokers, r.clientBootstrapServers, r.conditions, r.billingStatus, r.billingExpiresAt]);
   return etagOf(r.id, r.version, createHash('sha256').update(status).digest('hex').slice(0, 12));
 }
 
@@ -14,7 +14,12 @@ export function presentInstance(r: InstanceRow): Instance {
     id: r.id, accountId: r.accountId, name: r.name, labels: r.labels, generation: r.generation, spec: r.spec,
     status: {
       phase: r.phase as Instance['status']['phase'], observedGeneration: r.observedGeneration, brokers: r.statusBrokers,
-      bootstrapServers: r.bootstrapServers, saslBootstrapServers: r.saslBootstrapServers, conditions: r.conditions as Instance['status']['conditions'],
+      // Only the client endpoint, where SASL/SCRAM is required; the internal one is never shown.
+      bootstrapServers: r.clientBootstrapServers,
+      securityProtocol: r.clientBootstrapServers ? 'SASL_PLAINTEXT' : null,
+      saslMechanisms: [...INSTANCE_SASL_MECHANISMS],
+      saslBootstrapServers: r.clientBootstrapServers,
+      conditions: r.conditions as Instance['status']['conditions'],
     },
     billingState: { status: r.billingStatus, startedAt: r.billingStartedAt.toISOString(), expiresAt: r.billingExpiresAt?.toISOString() ?? null },
     createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(), etag: instanceEtag(r),

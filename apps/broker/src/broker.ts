@@ -17,7 +17,7 @@ import { Connection } from './net/connection.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
 import { OFFSETS_TOPIC } from './topics/internal-topics.ts';
 import { FileCredentialStore } from './security/credential-store.ts';
-import { resolveListenerSecurity } from './security/listener-security.ts';
+import { resolveListenerSecurity, trustedListeners } from './security/listener-security.ts';
 import { FailedLoginLimiter } from './security/sasl-authenticator.ts';
 import { FileAclStore } from './security/acl-store.ts';
 import { Authorizer } from './security/authorizer.ts';
@@ -148,7 +148,7 @@ export class Broker {
       listenerSecurity,
       groupConfigs: etcd ? new EtcdGroupConfigStore(etcd) : new FileGroupConfigStore(config.dataDir),
       acls,
-      authorizer: new Authorizer(acls, superUsers, allowIfNoAcl),
+      authorizer: new Authorizer(acls, superUsers, allowIfNoAcl, trustedListeners(config)),
       clientQuotaStore,
       clientQuotas: new ClientQuotas(clientQuotaStore, quotaWindow),
       limits,

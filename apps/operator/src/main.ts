@@ -21,6 +21,8 @@ migrate; it waits for the API to have applied the schema. Configured by the envi
   REDIS_URL                  Redis with the reconcile queue (default redis://127.0.0.1:6379)
   ETCD_ENDPOINTS             etcd for multi-broker instances (without it only 1-broker instances run)
   TRIBUTARY_INSTANCES_DIR    where brokers keep their data (default .data/instances)
+  TRIBUTARY_CLIENT_HOST      address of instances' client (SASL) endpoints (default 127.0.0.1); their
+                             internal listener stays on 127.0.0.1
 See apps/operator/README.md.`, {});
 const databaseUrl = process.env['DATABASE_URL'];
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -32,6 +34,7 @@ const log = (msg: string, fields: Record<string, unknown> = {}) => process.stdou
 const runtime = new LocalRuntime({
   rootDir: process.env['TRIBUTARY_INSTANCES_DIR'] ?? resolve('.data/instances'),
   brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../../node_modules/.bin/tributary-broker')],
+  ...(process.env['TRIBUTARY_CLIENT_HOST'] ? { clientHost: process.env['TRIBUTARY_CLIENT_HOST'] } : {}),
 });
 // Only the API migrates (one migration runner; libs/db README "Table ownership"). Either process may
 // start first (Kubernetes starts both at once), so the operator waits for the schema it was built for.

@@ -98,6 +98,15 @@ export const InstanceUpdateSchema = z
   .meta({ id: 'InstanceUpdate' });
 export type InstanceUpdate = z.infer<typeof InstanceUpdateSchema>;
 
+/**
+ * What an instance's client endpoint speaks. SASL is always required; SASL_SSL once the deployment
+ * configures TLS for instances (not yet: apps/operator/README.md "Endpoints").
+ */
+export const INSTANCE_SECURITY_PROTOCOLS = ['SASL_PLAINTEXT', 'SASL_SSL'] as const;
+export type InstanceSecurityProtocol = (typeof INSTANCE_SECURITY_PROTOCOLS)[number];
+/** SASL mechanisms every instance's client endpoint offers (users are SCRAM credentials). */
+export const INSTANCE_SASL_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+
 export const INSTANCE_PHASES = ['Creating', 'Running', 'Updating', 'Suspended', 'Failed', 'Deleting'] as const;
 export const InstancePhaseSchema = z.enum(INSTANCE_PHASES);
 export const BillingStatusSchema = z.enum(['active', 'overdue', 'suspended']);
@@ -122,8 +131,10 @@ export const InstanceSchema = z
       phase: InstancePhaseSchema,
       observedGeneration: z.number().int(),
       brokers: z.number().int(),
-      bootstrapServers: z.string().nullable().meta({ description: 'PLAINTEXT endpoint (no authentication; for trusted networks)' }),
-      saslBootstrapServers: z.string().nullable().meta({ description: 'SASL_PLAINTEXT endpoint: SCRAM users log in here and their ACLs apply' }),
+      bootstrapServers: z.string().nullable().meta({ description: "The instance's client endpoint, its only one: clients log in with SASL (`securityProtocol`, one of `saslMechanisms`) as a user created under /users, and that user's ACLs apply. Null until the brokers run." }),
+      securityProtocol: z.enum(INSTANCE_SECURITY_PROTOCOLS).nullable().meta({ description: 'Kafka security.protocol for bootstrapServers (null until the brokers run)' }),
+      saslMechanisms: z.array(z.enum(INSTANCE_SASL_MECHANISMS)).meta({ description: 'Kafka sasl.mechanism values the client endpoint accepts' }),
+      saslBootstrapServers: z.string().nullable().meta({ deprecated: true, description: 'The same endpoint as bootstrapServers (kept for clients written when instances also had an unauthenticated endpoint)' }),
       conditions: z.array(ConditionSchema),
     }),
     billingState: z.object({

@@ -33,7 +33,7 @@ describe('FastReads.instanceById', () => {
     await db.instance.create({
       data: {
         ...base, id: 'ins-full', name: 'full', labels: { team: 'a' }, billingMode: 'prepaid', billingPeriodMonths: 3, billingAutoRenew: true,
-        brokerConfig: { 'log.retention.ms': '1000' }, observedGeneration: 1, statusBrokers: 3, bootstrapServers: 'h:1,h:2', saslBootstrapServers: 'h:3',
+        brokerConfig: { 'log.retention.ms': '1000' }, observedGeneration: 1, statusBrokers: 3, internalBootstrapServers: 'h:1,h:2', clientBootstrapServers: 'h:3',
         conditions: [{ type: 'Ready', status: 'True' }], billingStatus: 'overdue', billingExpiresAt: new Date('2026-04-02T03:04:05.678Z'), deletedAt: new Date(),
       },
     });

@@ -187,7 +187,7 @@ describe('a database of the interim tables (api_*, before Prisma)', () => {
     try {
       const instance = await db.instance.findUniqueOrThrow({ where: { id: 'ins-old' } });
       expect(specOf(instance)).toEqual(spec);
-      expect(instance).toMatchObject({ name: 'legacy', labels: { env: 'dev' }, generation: 2, observedGeneration: 2, phase: 'Running', billingStatus: 'active', saslBootstrapServers: '127.0.0.1:2' });
+      expect(instance).toMatchObject({ name: 'legacy', labels: { env: 'dev' }, generation: 2, observedGeneration: 2, phase: 'Running', billingStatus: 'active', clientBootstrapServers: '127.0.0.1:2' });
       expect(await db.apiKey.findUniqueOrThrow({ where: { hash: 'h-old' } })).toMatchObject({ role: 'admin', accountId: 'acc-old' });
       expect(await db.topic.findUniqueOrThrow({ where: { id: 'top-old' } })).toMatchObject({ name: 'orders', partitions: 3, configs: { 'cleanup.policy': 'compact' } });
       expect(await db.kafkaUser.findUniqueOrThrow({ where: { id: 'use-old' } })).toMatchObject({ name: 'svc', iterations: 8192, storedKey: 'sk', saltedPassword: 'sp' });

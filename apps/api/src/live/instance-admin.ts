@@ -2,7 +2,12 @@ import { AdminError, KafkaAdminClient } from '@tributary/kafka-admin';
 import { ErrorCode } from '@tributary/protocol';
 import { ApiError, notFound } from '../errors.ts';
 
-/** Connects to the first bootstrap server that answers; none answering is a 503 the caller may retry. */
+/**
+ * Connects to the first of the instance's internal bootstrap servers that answers (none answering is
+ * a 503 the caller may retry). Pass `InstanceRow.internalBootstrapServers`: the brokers' internal
+ * listener, where the broker trusts the connection (no credentials). The client endpoint would refuse
+ * a connection that does not log in (apps/operator/README.md "Endpoints").
+ */
 export async function connectToInstance(bootstrapServers: string, timeoutMs = 5_000): Promise<KafkaAdminClient> {
   const failures: string[] = [];
   for (const server of bootstrapServers.split(',').map((s) => s.trim()).filter(Boolean)) {

@@ -37,8 +37,8 @@ export const consumerGroupRoutes: FastifyPluginAsyncZod<{ store: Store }> = asyn
   const bootstrapOf = async (accountId: string, id: string): Promise<string> => {
     const instance = await store.getInstance(accountId, id);
     if (!instance) throw notFound('instance');
-    if (!instance.bootstrapServers || instance.phase === 'Deleting') throw new ApiError('instance-not-running', `instance is ${instance.phase}; no broker is reachable yet`);
-    return instance.bootstrapServers;
+    if (!instance.internalBootstrapServers || instance.phase === 'Deleting') throw new ApiError('instance-not-running', `instance is ${instance.phase}; no broker is reachable yet`);
+    return instance.internalBootstrapServers;
   };
   app.get('/v1/instances/:id/consumer-groups', {
     schema: { summary: 'List live consumer groups with members, committed offsets and lag', tags, params: Params, querystring: ListQuery, response: { 200: pageOf(ConsumerGroupSchema, 'ConsumerGroupList'), ...LIVE_ERRORS } },

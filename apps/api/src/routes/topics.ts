@@ -91,8 +91,8 @@ export const topicRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, 
   }, async (request) => {
     const instance = await instanceOf(request, request.params.id);
     if (!(await store.getTopic(instance.id, request.params.name))) throw notFound('topic');
-    if (!instance.bootstrapServers) throw new ApiError('instance-not-running', `instance is ${instance.phase}; no broker is reachable yet`);
-    return withInstanceAdmin(instance.bootstrapServers, (admin) => readPartitions(admin, request.params.name));
+    if (!instance.internalBootstrapServers) throw new ApiError('instance-not-running', `instance is ${instance.phase}; no broker is reachable yet`);
+    return withInstanceAdmin(instance.internalBootstrapServers, (admin) => readPartitions(admin, request.params.name));
   });
 
   app.post('/v1/instances/:id/topics/:name/partitions', {

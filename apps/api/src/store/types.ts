@@ -13,7 +13,11 @@ export interface Principal { keyId: string; accountId: string; role: Role; }
 
 export interface InstanceRow {
   id: string; accountId: string; name: string; labels: Record<string, string>; spec: InstanceSpec;
-  generation: number; observedGeneration: number; phase: string; statusBrokers: number; bootstrapServers: string | null; saslBootstrapServers: string | null;
+  generation: number; observedGeneration: number; phase: string; statusBrokers: number;
+  /** The brokers' internal listener (trusted, no credentials): for the API's own admin calls only; never shown (apps/operator/README.md "Endpoints"). */
+  internalBootstrapServers: string | null;
+  /** The client endpoint (SASL/SCRAM): what status.bootstrapServers shows. */
+  clientBootstrapServers: string | null;
   conditions: unknown[]; billingStatus: 'active' | 'overdue' | 'suspended'; billingStartedAt: Date; billingExpiresAt: Date | null;
   version: number; createdAt: Date; updatedAt: Date;
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { resolveListenerSecurity } from '../security/listener-security.ts';
 import { ConfigError, parseArgs } from './broker-config.ts';
 
 const base = ['--data-dir', '/tmp/x'];
@@ -35,5 +36,12 @@ describe('broker configuration', () => {
 
   it('requires a data directory', () => {
     expect(() => parseArgs([])).toThrow('--data-dir: is required');
+  });
+
+  it('trusts only named non-SASL listeners (tributary.trusted.listeners)', () => {
+    const listeners = ['--listeners', 'INTERNAL://127.0.0.1:9990,CLIENT://127.0.0.1:9991', '--set', 'listener.security.protocol.map=INTERNAL:PLAINTEXT,CLIENT:SASL_PLAINTEXT'];
+    expect(() => resolveListenerSecurity(parseArgs([...listeners, '--set', 'tributary.trusted.listeners=INTERNAL', ...base]))).not.toThrow();
+    expect(() => resolveListenerSecurity(parseArgs([...listeners, '--set', 'tributary.trusted.listeners=CLIENT', ...base]))).toThrow('tributary.trusted.listeners: CLIENT is a SASL_PLAINTEXT listener');
+    expect(() => resolveListenerSecurity(parseArgs([...listeners, '--set', 'tributary.trusted.listeners=OTHER', ...base]))).toThrow('tributary.trusted.listeners: OTHER is not one of the listeners');
   });
 });

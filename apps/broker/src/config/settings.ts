@@ -59,6 +59,7 @@ export const SETTINGS = {
   'quota.window.num': { type: 'int', default: '11', min: 2, doc: 'Samples in the window client quotas are measured over.' },
   'quota.window.size.seconds': { type: 'int', default: '1', min: 1, doc: 'Length of one quota sample.' },
   'super.users': { type: 'string', default: '', doc: 'Principals allowed everything, separated by ";" (e.g. User:admin;User:operator).' },
+  'tributary.trusted.listeners': { type: 'string', default: '', doc: 'Listener names (comma-separated) whose every connection may do everything, like a super user: an operator-only internal listener on an address clients cannot reach. Never a SASL listener, so no client that logs in gets these rights; empty: none.' },
   'allow.everyone.if.no.acl.found': { type: 'string', default: '', doc: 'true/false: whether a resource without ACLs is open to all; empty = false on SASL listeners, true on others.' },
   'listener.security.protocol.map': { type: 'string', default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', doc: 'Listener name to security protocol, NAME:PROTOCOL pairs.' },
   'sasl.enabled.mechanisms': { type: 'string', default: 'SCRAM-SHA-256,SCRAM-SHA-512', doc: 'SASL mechanisms offered on SASL listeners: SCRAM-SHA-256, SCRAM-SHA-512, PLAIN.' },

@@ -55,6 +55,19 @@ describe('Authorizer', () => {
     expect(byListener.authorize({ ...bob, listener: 'PLAINTEXT' }, Op.READ, ResourceType.TOPIC, 'orders')).toBe(false);
   });
 
+  it('trusts every connection on a trusted listener and nobody elsewhere, whatever the principal is called', () => {
+    const a = new Authorizer(storeOf([acl({ permission: Permission.DENY, principal: 'User:*', operation: Op.ALL })]), [], closed, ['INTERNAL']);
+    const internal = { principal: 'User:ANONYMOUS', host: '127.0.0.1', listener: 'INTERNAL' };
+    expect(a.authorize(internal, Op.WRITE, ResourceType.TOPIC, 'orders')).toBe(true);
+    expect(a.authorize(internal, Op.ALTER, ResourceType.CLUSTER, 'kafka-cluster')).toBe(true);
+    expect(a.mayWriteSomeTopic(internal)).toBe(true);
+    // The same principal name on a client listener (a SCRAM user called ANONYMOUS) gets nothing from it.
+    const client = { ...internal, listener: 'SASL_PLAINTEXT' };
+    expect(a.authorize(client, Op.WRITE, ResourceType.TOPIC, 'orders')).toBe(false);
+    expect(a.authorize(client, Op.ALTER, ResourceType.CLUSTER, 'kafka-cluster')).toBe(false);
+    expect(a.mayWriteSomeTopic(client)).toBe(false);
+  });
+
   it('grants idempotent writes to principals that may write some topic (KIP-679) unless a DENY covers it', () => {
     expect(new Authorizer(storeOf([acl({ operation: Op.WRITE, resourceName: 'x.', patternType: PatternType.PREFIXED })]), [], closed).mayWriteSomeTopic(alice)).toBe(true);
     expect(new Authorizer(storeOf([acl({ operation: Op.READ })]), [], closed).mayWriteSomeTopic(alice)).toBe(false);

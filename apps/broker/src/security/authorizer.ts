@@ -26,15 +26,26 @@ export class Authorizer {
   readonly #store: AclStore;
   readonly #superUsers: Set<string>;
   readonly #allowIfNoAcl: (listener: string) => boolean;
+  readonly #trustedListeners: Set<string>;
 
-  constructor(store: AclStore, superUsers: string[], allowIfNoAcl: (listener: string) => boolean) {
+  /**
+   * `trustedListeners` (`tributary.trusted.listeners`): every connection on them is allowed
+   * everything. Rights bound to a listener, not to a principal name, cannot be reached from another
+   * listener: a client logging in on a SASL listener as, say, `ANONYMOUS` gets nothing from it.
+   */
+  constructor(store: AclStore, superUsers: string[], allowIfNoAcl: (listener: string) => boolean, trustedListeners: string[] = []) {
     this.#store = store;
     this.#superUsers = new Set(superUsers);
     this.#allowIfNoAcl = allowIfNoAcl;
+    this.#trustedListeners = new Set(trustedListeners);
+  }
+
+  #isSuper(who: Requester): boolean {
+    return this.#superUsers.has(who.principal) || this.#trustedListeners.has(who.listener);
   }
 
   authorize(who: Requester, operation: OperationId, resourceType: ResourceTypeId, name: string): boolean {
-    if (this.#superUsers.has(who.principal)) return true;
+    if (this.#isSuper(who)) return true;
     const onResource = this.#store.all().filter((b) => b.resourceType === resourceType && resourceMatches(b, name));
     if (onResource.length === 0) return this.#allowIfNoAcl(who.listener);
     const applies = onResource.filter((b) => (b.principal === who.principal || b.principal === 'User:*') && (b.host === WILDCARD || b.host === who.host));
@@ -48,7 +59,7 @@ export class Authorizer {
    * cluster ACL then): some ALLOW WRITE pattern that no DENY pattern wholly covers.
    */
   mayWriteSomeTopic(who: Requester): boolean {
-    if (this.#superUsers.has(who.principal)) return true;
+    if (this.#isSuper(who)) return true;
     const topicAcls = this.#store.all().filter((b) => b.resourceType === ResourceType.TOPIC);
     if (topicAcls.length === 0) return this.#allowIfNoAcl(who.listener);
     const mine = topicAcls.filter((b) => (b.principal === who.principal || b.principal === 'User:*') && (b.host === WILDCARD || b.host === who.host) && (b.operation === AclOperation.WRITE || b.operation === AclOperation.ALL));

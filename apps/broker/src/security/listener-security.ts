@@ -81,7 +81,18 @@ export function resolveListenerSecurity(config: BrokerConfig): Map<string, Liste
     if (isSasl && offered.length === 0) throw new ConfigError('sasl.enabled.mechanisms', `listener ${listener.name} (${protocol}) would offer no mechanism`);
     out.set(listener.name, { protocol, tls: isTls, sasl: isSasl, mechanisms: offered, tlsOptions: isTls ? tls() : null });
   }
+  for (const name of trustedListeners(config)) {
+    const security = out.get(name);
+    if (!security) throw new ConfigError('tributary.trusted.listeners', `${name} is not one of the listeners`);
+    // A SASL listener is where clients log in: trusting it would give every user everything.
+    if (security.sasl) throw new ConfigError('tributary.trusted.listeners', `${name} is a ${security.protocol} listener; only an internal PLAINTEXT or SSL listener may be trusted`);
+  }
   return out;
+}
+
+/** The listeners named in `tributary.trusted.listeners`. */
+export function trustedListeners(config: BrokerConfig): string[] {
+  return config.settings['tributary.trusted.listeners'].split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 export function securityOf(map: Map<string, ListenerSecurity>, listener: Listener): ListenerSecurity {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LISTENER_LAYOUT } from '../runtimes/listeners.ts';
 import type { Condition } from '../status/conditions.ts';
 
 /**
@@ -67,16 +68,21 @@ export interface BrokerStatus {
 export interface InstanceStatus {
   phase: 'Creating' | 'Running' | 'Updating' | 'Failed' | 'Deleting' | 'Deleted';
   observedGeneration: number;
-  bootstrapServers: string[];
-  saslBootstrapServers: string[];
+  /** The internal listener's addresses (trusted; the operator's and the API's only). */
+  internalBootstrapServers: string[];
+  /** The client endpoint (SASL/SCRAM), the one the API shows. */
+  clientBootstrapServers: string[];
   brokers: BrokerStatus[];
   conditions: Condition[];
   /** Differences found between the cluster and the desired state and put right, for the event log. */
   events: string[];
 }
 
-/** Everything whose change needs a broker restart, hashed: a stable key-order-independent digest. */
-export function configHash(brokerConfig: Record<string, string>): string {
-  const canonical = JSON.stringify(Object.entries(brokerConfig).sort(([a], [b]) => a.localeCompare(b)));
+/**
+ * Everything whose change needs a broker restart, hashed: a stable key-order-independent digest.
+ * The listener layout counts too, so brokers started with an earlier layout are rolled onto this one.
+ */
+export function configHash(brokerConfig: Record<string, string>, layout: string = LISTENER_LAYOUT): string {
+  const canonical = JSON.stringify([layout, ...Object.entries(brokerConfig).sort(([a], [b]) => a.localeCompare(b))]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }

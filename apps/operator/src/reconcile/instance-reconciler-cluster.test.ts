@@ -96,12 +96,12 @@ describe('InstanceReconciler with etcd (3 real brokers)', () => {
     status = await converge(reconciler, base, null);
     expect(status).toMatchObject({ phase: 'Running', observedGeneration: 1 });
     expect(conditionStatus(status.conditions, 'BrokersHealthy')).toBe('True');
-    expect(status.bootstrapServers).toHaveLength(3);
+    expect(status.internalBootstrapServers).toHaveLength(3);
     expect(status.brokers.map((b) => b.nodeId)).toEqual([1, 2, 3]);
     // Every broker sees the whole cluster and the same controller; the cluster id is the instance id.
     // Brokers learn of a new topic through etcd's watch, a moment after the controller wrote it (as
     // Kafka's brokers learn it from the metadata log): ask each until it knows the topic, bounded.
-    const views = await Promise.all(status.bootstrapServers.map((b) => withAdmin(b, (a) => eventually(() => a.metadata(['orders']), 15_000))));
+    const views = await Promise.all(status.internalBootstrapServers.map((b) => withAdmin(b, (a) => eventually(() => a.metadata(['orders']), 15_000))));
     for (const v of views) {
       expect(v.clusterId).toBe(ID);
       expect(v.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3]);
@@ -117,7 +117,7 @@ describe('InstanceReconciler with etcd (3 real brokers)', () => {
     expect(status.brokers.map((b) => b.nodeId)).toEqual([1, 2, 3, 4]);
     // 3 → 4 brokers leaves the replication settings (min(3, N)) alone: no rolling restart.
     expect(status.events.filter((e) => e.startsWith('rolling restart'))).toEqual([]);
-    const md = await withAdmin(status.bootstrapServers[0]!, (a) => a.metadata(['orders', 'wide']));
+    const md = await withAdmin(status.internalBootstrapServers[0]!, (a) => a.metadata(['orders', 'wide']));
     expect(md.brokers).toHaveLength(4);
     expect(md.topics.find((t) => t.name === 'orders')!.partitions.every((p) => !p.replicas.includes(4))).toBe(true);
     expect(md.topics.find((t) => t.name === 'wide')!.partitions.every((p) => p.replicas.includes(4))).toBe(true);
@@ -146,7 +146,7 @@ describe('InstanceReconciler with etcd (3 real brokers)', () => {
     expect(after.every((b) => b.configHash !== null && !before.includes(b.configHash))).toBe(true);
     expect(rolled.reasons.filter((r) => r === 'RollingRestart')).toHaveLength(3);
     // Running again only once the last restarted broker is back in every ISR.
-    const md = await withAdmin(status.bootstrapServers[0]!, (a) => a.metadata(null));
+    const md = await withAdmin(status.internalBootstrapServers[0]!, (a) => a.metadata(null));
     expect(md.topics.flatMap((t) => t.partitions).every((p) => p.isr.length === p.replicas.length)).toBe(true);
   });
 });

@@ -57,14 +57,14 @@ describe('InstanceReconciler (local runtime, real broker)', () => {
     expect(status).toMatchObject({ phase: 'Running', observedGeneration: 1 });
     expect(conditionStatus(status.conditions, 'Ready')).toBe('True');
     expect(conditionStatus(status.conditions, 'BrokersHealthy')).toBe('True');
-    expect(status.bootstrapServers).toHaveLength(1);
-    const admin = await KafkaAdminClient.connect(status.bootstrapServers[0]!);
+    expect(status.internalBootstrapServers).toHaveLength(1);
+    const admin = await KafkaAdminClient.connect(status.internalBootstrapServers[0]!);
     expect((await admin.metadata(['orders'])).topics[0]!.partitions).toHaveLength(3);
     admin.close();
   });
 
   it('puts back a topic deleted and a config changed behind its back, and logs the drift', { timeout: 60_000 }, async () => {
-    const admin = await KafkaAdminClient.connect(status.bootstrapServers[0]!);
+    const admin = await KafkaAdminClient.connect(status.internalBootstrapServers[0]!);
     await admin.deleteTopics(['orders']);
     status = await converge(base, status);
     expect(status.events).toContain('topic orders created');
@@ -84,7 +84,7 @@ describe('InstanceReconciler (local runtime, real broker)', () => {
     expect(status.events).toEqual(expect.arrayContaining([expect.stringContaining('rolling restart: broker 1')]));
     const brokerArgs = readFileSync(`/proc/${JSON.parse(readFileSync(join(root, 'ins-1', 'cluster.json'), 'utf8')).brokers[0].pid}/cmdline`, 'utf8');
     expect(brokerArgs).toContain('log.retention.ms=7200000');
-    const admin = await KafkaAdminClient.connect(status.bootstrapServers[0]!);
+    const admin = await KafkaAdminClient.connect(status.internalBootstrapServers[0]!);
     expect((await admin.metadata(['orders'])).topics[0]!.partitions).toHaveLength(5);
     admin.close();
   });

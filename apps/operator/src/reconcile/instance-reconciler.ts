@@ -119,7 +119,7 @@ export class InstanceReconciler {
         if (stale.length === 0) {
           // The roll is over once the last restarted broker is back in every ISR.
           if (rolling && ctx.spec.cluster) {
-            const under = await withAdmin(ctx.observation!.bootstrapServers, async (admin) => underReplicated((await admin.metadata(null)).topics));
+            const under = await withAdmin(ctx.observation!.internalBootstrapServers, async (admin) => underReplicated((await admin.metadata(null)).topics));
             if (under) return wait(1_000, 'WaitingForReplicas', `${under}; the rolling restart ends once every ISR is full`);
           }
           ctx.status.conditions = ctx.status.conditions.filter((c) => c.type !== 'RollingRestart');
@@ -127,7 +127,7 @@ export class InstanceReconciler {
         }
         let plan: RollPlan = { action: 'restart', nodeId: stale[0]!.nodeId, warnings: [] };
         if (ctx.spec.cluster) {
-          plan = await withAdmin(ctx.observation!.bootstrapServers, async (admin) => {
+          plan = await withAdmin(ctx.observation!.internalBootstrapServers, async (admin) => {
             const metadata = await admin.metadata(null);
             const first = planRoll(stale.map((b) => b.nodeId), metadata.topics, new Map());
             if (first.action === 'wait') return first;
@@ -151,7 +151,7 @@ export class InstanceReconciler {
     {
       name: 'ReconcileTopics',
       run: async (ctx) => {
-        await withAdmin(ctx.observation!.bootstrapServers, (admin) => reconcileTopics(admin, ctx));
+        await withAdmin(ctx.observation!.internalBootstrapServers, (admin) => reconcileTopics(admin, ctx));
         return go;
       },
     },
@@ -161,7 +161,7 @@ export class InstanceReconciler {
         if (!ctx.desired.access) return go;
         // Once: in a cluster the brokers keep SCRAM credentials, ACLs and quotas in etcd, so what one
         // broker is told every broker applies.
-        await withAdmin(ctx.observation!.bootstrapServers, (admin) => reconcileAccess(admin, ctx, ctx.desired.access!));
+        await withAdmin(ctx.observation!.internalBootstrapServers, (admin) => reconcileAccess(admin, ctx, ctx.desired.access!));
         return go;
       },
     },
@@ -169,10 +169,10 @@ export class InstanceReconciler {
 
   /** One pass. Returns the new status and, when the work is not finished, when to come back. */
   async reconcile(desired: DesiredInstance, previous: InstanceStatus | null): Promise<{ status: InstanceStatus; requeueAfterMs: number | null }> {
-    const status: InstanceStatus = previous ? { ...previous, events: [] } : { phase: 'Creating', observedGeneration: 0, bootstrapServers: [], saslBootstrapServers: [], brokers: [], conditions: [], events: [] };
+    const status: InstanceStatus = previous ? { ...previous, events: [] } : { phase: 'Creating', observedGeneration: 0, internalBootstrapServers: [], clientBootstrapServers: [], brokers: [], conditions: [], events: [] };
     if (desired.deleting) {
       await this.#runtime.deleteCluster(desired.id);
-      return { status: { ...status, phase: 'Deleted', bootstrapServers: [], saslBootstrapServers: [], brokers: [], observedGeneration: desired.generation }, requeueAfterMs: null };
+      return { status: { ...status, phase: 'Deleted', internalBootstrapServers: [], clientBootstrapServers: [], brokers: [], observedGeneration: desired.generation }, requeueAfterMs: null };
     }
     const cluster = this.#etcdEndpoints ? { etcdEndpoints: this.#etcdEndpoints, clusterId: desired.id } : null;
     const brokerConfig = cluster ? clusterSettings(desired.brokers, desired.brokerConfig) : desired.brokerConfig;
@@ -212,8 +212,8 @@ export class InstanceReconciler {
 
   #fillBrokers(ctx: StepContext): void {
     if (!ctx.observation) return;
-    ctx.status.bootstrapServers = ctx.observation.bootstrapServers;
-    ctx.status.saslBootstrapServers = ctx.observation.saslBootstrapServers;
+    ctx.status.internalBootstrapServers = ctx.observation.internalBootstrapServers;
+    ctx.status.clientBootstrapServers = ctx.observation.clientBootstrapServers;
     ctx.status.brokers = ctx.observation.brokers.map((b) => ({ nodeId: b.nodeId, address: b.address, ready: b.ready, restarts: b.restarts }));
   }
 }

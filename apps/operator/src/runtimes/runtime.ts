@@ -19,7 +19,7 @@ export interface BrokerClusterSpec {
 
 export interface BrokerObservation {
   nodeId: number;
-  /** host:port a client connects to. */
+  /** host:port of the broker's internal listener (trusted: the operator's and the API's, never a client's). */
   address: string;
   /** Process or pod exists. */
   running: boolean;
@@ -33,10 +33,13 @@ export interface BrokerObservation {
 export interface ClusterObservation {
   instanceId: string;
   brokers: BrokerObservation[];
-  /** The internal PLAINTEXT endpoint (the operator's, and clients' where no authentication is wanted). */
-  bootstrapServers: string[];
-  /** The SASL_PLAINTEXT endpoint where users log in with SCRAM and ACLs apply; empty where the runtime has none yet. */
-  saslBootstrapServers: string[];
+  /**
+   * The internal listener (PLAINTEXT on an internal address; the broker trusts every connection on
+   * it): for the operator, the API and replication only, never shown to clients (runtimes/listeners.ts).
+   */
+  internalBootstrapServers: string[];
+  /** The client endpoint, the only one clients get: users log in with SASL/SCRAM and their ACLs apply. */
+  clientBootstrapServers: string[];
 }
 
 export interface BrokerRuntime {

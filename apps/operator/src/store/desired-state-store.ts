@@ -68,8 +68,8 @@ export class DesiredStateStore {
         access: await this.#access(instanceId),
       },
       status: {
-        phase: row.phase as InstanceStatus['phase'], observedGeneration: row.observedGeneration, bootstrapServers: split(row.bootstrapServers),
-        saslBootstrapServers: split(row.saslBootstrapServers), brokers: [], conditions: (row.conditions ?? []) as unknown as InstanceStatus['conditions'], events: [],
+        phase: row.phase as InstanceStatus['phase'], observedGeneration: row.observedGeneration, internalBootstrapServers: split(row.internalBootstrapServers),
+        clientBootstrapServers: split(row.clientBootstrapServers), brokers: [], conditions: (row.conditions ?? []) as unknown as InstanceStatus['conditions'], events: [],
       },
     };
   }
@@ -113,8 +113,8 @@ export class DesiredStateStore {
           phase: status.phase === 'Deleted' ? 'Deleting' : status.phase,
           observedGeneration: status.observedGeneration,
           statusBrokers: status.brokers.filter((b) => b.ready).length,
-          bootstrapServers: status.bootstrapServers.join(',') || null,
-          saslBootstrapServers: (status.saslBootstrapServers ?? []).join(',') || null,
+          internalBootstrapServers: status.internalBootstrapServers.join(',') || null,
+          clientBootstrapServers: status.clientBootstrapServers.join(',') || null,
           conditions: status.conditions as unknown as Prisma.InputJsonValue,
         },
       });

@@ -8,7 +8,7 @@ import { fail, ok, type RepoResult } from './result.ts';
 const instanceRow = (r: Instance): InstanceRow => ({
   id: r.id, accountId: r.accountId, name: r.name, labels: r.labels as Record<string, string>, spec: specOf(r),
   generation: r.generation, observedGeneration: r.observedGeneration, phase: r.phase, statusBrokers: r.statusBrokers,
-  bootstrapServers: r.bootstrapServers, saslBootstrapServers: r.saslBootstrapServers, conditions: r.conditions as unknown[],
+  internalBootstrapServers: r.internalBootstrapServers, clientBootstrapServers: r.clientBootstrapServers, conditions: r.conditions as unknown[],
   billingStatus: r.billingStatus, billingStartedAt: r.billingStartedAt, billingExpiresAt: r.billingExpiresAt,
   version: r.version, createdAt: r.createdAt, updatedAt: r.updatedAt,
 });

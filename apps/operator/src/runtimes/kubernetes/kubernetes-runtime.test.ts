@@ -71,8 +71,8 @@ describe('kubernetes runtime against the fake API server (real @kubernetes/clien
     expect(status.readyBrokers).toBe(0);
     expect(status.brokers.map((b) => [b.nodeId, b.running, b.ready])).toEqual([[1, false, false], [2, false, false], [3, false, false]]);
     expect(status.conditions.find((c) => c.type === 'BrokersReady')?.status).toBe('False');
-    expect(status.bootstrapServers).toEqual(['kafka-ins-7-bootstrap.tenants.svc.cluster.local:9092']);
-    expect(status.saslBootstrapServers).toEqual(['kafka-ins-7-bootstrap.tenants.svc.cluster.local:9093']);
+    expect(status.internalBootstrapServers).toEqual(['kafka-ins-7-brokers.tenants.svc.cluster.local:9092']);
+    expect(status.clientBootstrapServers).toEqual(['kafka-ins-7-bootstrap.tenants.svc.cluster.local:9093']);
   });
 
   it("passes the reconciler's etcd to the brokers, which then start as one cluster named by the instance id", async () => {

@@ -2,7 +2,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import type { IPod } from 'kubernetes-models/v1/Pod';
 import type { BrokerClusterSpec, BrokerRuntime, ClusterObservation } from '../runtime.ts';
-import { bootstrapAddress, buildInstanceObjects, buildOwner, ownerRefOf, type OwnedObject } from './builders/index.ts';
+import { bootstrapAddress, buildInstanceObjects, internalBootstrapAddress, buildOwner, ownerRefOf, type OwnedObject } from './builders/index.ts';
 import { makeClients, type KubeClients, type StopWatch, type WatchEvent } from './client.ts';
 import { KubeError } from './errors.ts';
 import type { KindName } from './kinds.ts';
@@ -80,12 +80,12 @@ export class KubernetesRuntime implements BrokerRuntime {
     const container = sts.spec?.template.spec?.containers[0];
     const kafkaPort = container?.ports?.find((p) => p.name === 'kafka')?.containerPort ?? DEFAULT_PORTS.kafka;
     const saslPort = container?.ports?.find((p) => p.name === 'sasl')?.containerPort;
-    const bootstrap = bootstrapAddress({ instanceId, namespace, ports: { kafka: kafkaPort } } as KubeClusterSpec);
-    const saslBootstrap = saslPort === undefined ? null : bootstrapAddress({ instanceId, namespace, ports: { sasl: saslPort } } as KubeClusterSpec, 'sasl');
+    const internalBootstrap = internalBootstrapAddress({ instanceId, namespace, ports: { kafka: kafkaPort } });
+    const clientBootstrap = saslPort === undefined ? null : bootstrapAddress({ instanceId, namespace, ports: { sasl: saslPort } });
     // The desired hash is read from the StatefulSet's template, not remembered: an operator restarted
     // mid-rollout still sees which brokers run older settings.
     const desiredConfigHash = sts.spec?.template.metadata?.annotations?.[CONFIG_HASH_ANNOTATION] ?? null;
-    return readClusterStatus({ instanceId, namespace, kafkaPort, bootstrap, saslBootstrap, desiredConfigHash }, sts, pods);
+    return readClusterStatus({ instanceId, namespace, kafkaPort, internalBootstrap, clientBootstrap, desiredConfigHash }, sts, pods);
   }
 
   /** Deleting the owner anchor cascades to every owned object, and the StatefulSet's PVC policy deletes the volumes. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_HASH_ANNOTATION } from './labels.ts';
 import { readClusterStatus } from './status.ts';
 
-const input = { instanceId: 'ins-1', namespace: 'ns', kafkaPort: 9092, bootstrap: 'kafka-ins-1-bootstrap.ns.svc.cluster.local:9092', desiredConfigHash: 'h2' };
+const input = { instanceId: 'ins-1', namespace: 'ns', kafkaPort: 9092, internalBootstrap: 'kafka-ins-1-brokers.ns.svc.cluster.local:9092', desiredConfigHash: 'h2' };
 const sts = (replicas: number): IStatefulSet => ({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'kafka-ins-1' }, spec: { replicas, serviceName: 'x', selector: {}, template: {} } });
 
 function pod(name: string, opts: { phase?: string; ready?: boolean; hash?: string; restarts?: number[]; deleting?: boolean } = {}): IPod {
@@ -27,7 +27,8 @@ describe('readClusterStatus', () => {
     expect(s.desiredBrokers).toBe(3);
     expect(s.readyBrokers).toBe(1);
     expect(s.conditions.find((c) => c.type === 'BrokersScheduled')).toMatchObject({ status: 'False', reason: 'PodsPending', message: '1/3 broker pods running' });
-    expect(s.bootstrapServers).toEqual([input.bootstrap]);
+    expect(s.internalBootstrapServers).toEqual([input.internalBootstrap]);
+    expect(s.clientBootstrapServers).toEqual([]);
     expect(s.brokers[2]!.address).toBe('kafka-ins-1-2.kafka-ins-1-brokers.ns.svc.cluster.local:9092');
   });
 

@@ -27,7 +27,7 @@ function podReady(pod: IPod): boolean {
  * pod shows up as a broker that is not running rather than vanishing from the list.
  */
 export function readClusterStatus(
-  input: { instanceId: string; namespace: string; kafkaPort: number; bootstrap: string; saslBootstrap?: string | null; desiredConfigHash: string | null },
+  input: { instanceId: string; namespace: string; kafkaPort: number; internalBootstrap: string; clientBootstrap?: string | null; desiredConfigHash: string | null },
   sts: IStatefulSet,
   pods: IPod[],
 ): KubeClusterStatus {
@@ -61,6 +61,6 @@ export function readClusterStatus(
     { type: 'BrokersReady', status: ready === desired ? 'True' : 'False', reason: ready === desired ? 'AllReady' : 'BrokersNotReady', message: `${ready}/${desired} brokers ready` },
     { type: 'ConfigCurrent', status: stale.length === 0 ? 'True' : 'False', reason: stale.length === 0 ? 'UpToDate' : 'RestartPending', message: stale.length === 0 ? 'every running broker has the current settings' : `brokers ${stale.join(', ')} run older settings` },
   ];
-  // StatefulSets built before the SASL listener existed have no `sasl` port: no SASL endpoint then.
-  return { instanceId: input.instanceId, brokers, bootstrapServers: [input.bootstrap], saslBootstrapServers: input.saslBootstrap ? [input.saslBootstrap] : [], desiredBrokers: desired, readyBrokers: ready, conditions };
+  // StatefulSets built before the SASL listener existed have no `sasl` port: no client endpoint then.
+  return { instanceId: input.instanceId, brokers, internalBootstrapServers: [input.internalBootstrap], clientBootstrapServers: input.clientBootstrap ? [input.clientBootstrap] : [], desiredBrokers: desired, readyBrokers: ready, conditions };
 }

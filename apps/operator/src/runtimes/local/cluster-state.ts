@@ -4,8 +4,18 @@ import { dirname } from 'node:path';
 /** What the local runtime must remember across operator restarts, per instance. */
 export interface LocalBrokerState {
   nodeId: number;
-  port: number;
-  /** The SASL_PLAINTEXT listener for users (SCRAM); absent in state written before it existed. */
+  /**
+   * The internal PLAINTEXT listener (operator, API, replication; trusted) on the internal host. Absent
+   * in state written before the listener layout of issue 14, whose brokers still run with `port`.
+   */
+  internalPort?: number;
+  /**
+   * Legacy: the PLAINTEXT port of the layout before issue 14, which was also handed to clients. Kept
+   * only while a broker started with it still runs; its next start drops it, so that address, which
+   * clients may still hold, is never listened on again.
+   */
+  port?: number;
+  /** The client listener (SASL_PLAINTEXT; users log in with SCRAM); absent in state written before it existed. */
   saslPort?: number;
   metricsPort: number;
   /** configHash the running process was started with; null when not running. */

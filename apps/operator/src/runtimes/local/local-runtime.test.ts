@@ -40,8 +40,8 @@ describe('LocalRuntime', () => {
   it('starts one process per broker on distinct loopback ports with the broker flags', async () => {
     await runtime.ensureBrokers(spec(3));
     const o = await waitReady(runtime, 3);
-    expect(new Set(o.bootstrapServers).size).toBe(3);
-    expect(o.bootstrapServers.every((a) => a.startsWith('127.0.0.1:'))).toBe(true);
+    expect(new Set(o.internalBootstrapServers).size).toBe(3);
+    expect(o.internalBootstrapServers.every((a) => a.startsWith('127.0.0.1:'))).toBe(true);
     const argv = JSON.parse(await readFile(join(runtime.instanceDir('ins-test'), 'broker-2', 'data', 'argv.json'), 'utf8')) as string[];
     expect(argv).toEqual(expect.arrayContaining(['--node-id', '2', '--set', 'log.retention.ms=60000']));
   });
@@ -55,7 +55,7 @@ describe('LocalRuntime', () => {
     expect((await runtime.observe('ins-test'))!.brokers[0]!.running).toBe(false);
     await runtime.ensureBrokers(spec(2));
     const after = await waitReady(runtime, 2);
-    expect(after.bootstrapServers).toEqual(before.bootstrapServers);
+    expect(after.internalBootstrapServers).toEqual(before.internalBootstrapServers);
     expect(after.brokers[0]!.restarts).toBe(1);
   });
 
@@ -88,7 +88,7 @@ describe('LocalRuntime', () => {
     expect((await stat(join(runtime.instanceDir('ins-test'), 'broker-1', 'data'))).isDirectory()).toBe(true);
     await runtime.ensureBrokers(spec(1));
     const after = await waitReady(runtime, 1);
-    expect(after.bootstrapServers).toEqual(before.bootstrapServers);
+    expect(after.internalBootstrapServers).toEqual(before.internalBootstrapServers);
     expect(after.brokers[0]!.restarts).toBe(0);
   });
 
@@ -98,7 +98,7 @@ describe('LocalRuntime', () => {
     await runtime.deleteCluster('ins-test');
     await expect(stat(runtime.instanceDir('ins-test'))).rejects.toThrow(/ENOENT/);
     expect(await runtime.observe('ins-test')).toBeNull();
-    const [host, port] = o.bootstrapServers[0]!.split(':');
+    const [host, port] = o.internalBootstrapServers[0]!.split(':');
     const { connect } = await import('node:net');
     const refused = await new Promise((resolve) => connect({ host: host!, port: Number(port) }).once('error', () => resolve(true)).once('connect', () => resolve(false)));
     expect(refused).toBe(true);

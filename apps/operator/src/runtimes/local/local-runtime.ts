@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { BrokerClusterSpec, BrokerObservation, BrokerRuntime, ClusterObservation } from '../runtime.ts';
 import { readClusterState, writeClusterState, type LocalBrokerState, type LocalClusterState } from './cluster-state.ts';
+import { instanceListeners, instanceSecurityArgs } from '../listeners.ts';
 import { freeLoopbackPort } from './free-port.ts';
 import { isProcessAlive, MARKER_VARIABLE, spawnDetached, stopProcess } from './processes.ts';
 
@@ -13,7 +14,10 @@ export interface LocalRuntimeOptions {
   brokerCommand: [string, ...string[]];
   /** Extra flags for every broker, e.g. ['--etcd-endpoints', 'http://127.0.0.1:2379']. */
   extraBrokerArgs?: (spec: BrokerClusterSpec) => string[];
+  /** Internal address (default 127.0.0.1): the trusted operator/API/replication listener binds here only. */
   host?: string;
+  /** Client-facing address of the SASL listener (bound and advertised); default: `host`. */
+  clientHost?: string;
   /** SIGTERM grace before SIGKILL; controlled shutdown may take up to the broker's controlled.shutdown.timeout.ms (15 s). */
   stopGraceMs?: number;
 }
@@ -25,12 +29,13 @@ export interface LocalRuntimeOptions {
  */
 export class LocalRuntime implements BrokerRuntime {
   readonly name = 'local' as const;
-  readonly #options: Required<Omit<LocalRuntimeOptions, 'extraBrokerArgs'>> & Pick<LocalRuntimeOptions, 'extraBrokerArgs'>;
+  readonly #options: Required<Omit<LocalRuntimeOptions, 'extraBrokerArgs' | 'clientHost'>> & Pick<LocalRuntimeOptions, 'extraBrokerArgs'> & { clientHost: string };
   /** Serialises changes per instance: the supervisor and a reconcile must not both start broker 2. */
   readonly #locks = new Map<string, Promise<unknown>>();
 
   constructor(options: LocalRuntimeOptions) {
-    this.#options = { host: '127.0.0.1', stopGraceMs: 30_000, ...options };
+    const host = options.host ?? '127.0.0.1';
+    this.#options = { stopGraceMs: 30_000, ...options, host, clientHost: options.clientHost ?? host };
   }
 
   instanceDir(instanceId: string): string {
@@ -111,8 +116,8 @@ export class LocalRuntime implements BrokerRuntime {
       if (!state.brokers.some((b) => b.nodeId === nodeId)) {
         state.brokers.push({
           nodeId,
-          port: await freeLoopbackPort(this.#options.host),
-          saslPort: await freeLoopbackPort(this.#options.host),
+          internalPort: await freeLoopbackPort(this.#options.host),
+          saslPort: await freeLoopbackPort(this.#options.clientHost),
           metricsPort: await freeLoopbackPort(this.#options.host),
           configHash: null,
           pid: null,
@@ -120,7 +125,11 @@ export class LocalRuntime implements BrokerRuntime {
         });
       }
     }
-    for (const b of state.brokers) b.saslPort ??= await freeLoopbackPort(this.#options.host);
+    for (const b of state.brokers) {
+      b.saslPort ??= await freeLoopbackPort(this.#options.clientHost);
+      // State from before issue 14's layout: a fresh internal port that was never given to clients.
+      b.internalPort ??= await freeLoopbackPort(this.#options.host);
+    }
     state.brokers.sort((a, b) => a.nodeId - b.nodeId);
     return state;
   }
@@ -129,7 +138,9 @@ export class LocalRuntime implements BrokerRuntime {
     const dir = join(this.instanceDir(spec.instanceId), `broker-${broker.nodeId}`);
     await mkdir(join(dir, 'data'), { recursive: true });
     const [command, ...leading] = this.#options.brokerCommand;
-    const listener = `PLAINTEXT://${this.#options.host}:${broker.port},SASL_PLAINTEXT://${this.#options.host}:${broker.saslPort}`;
+    // This start uses the current layout: the legacy client-facing PLAINTEXT port is given up for good.
+    delete broker.port;
+    const listener = instanceListeners({ internal: { host: this.#options.host, port: broker.internalPort! }, client: { host: this.#options.clientHost, port: broker.saslPort! } });
     const args = [
       ...leading,
       '--node-id', String(broker.nodeId),
@@ -137,12 +148,10 @@ export class LocalRuntime implements BrokerRuntime {
       '--advertised-listeners', listener,
       '--data-dir', join(dir, 'data'),
       '--metrics-port', String(broker.metricsPort),
-      // Two endpoints, as a managed Kafka has: PLAINTEXT is the trusted internal one (the operator's,
-      // whose principal ANONYMOUS must keep full rights once ACLs exist), SASL_PLAINTEXT is where users
-      // log in with SCRAM and their ACLs apply.
-      '--set', 'super.users=User:ANONYMOUS',
-      '--set', 'sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512',
       ...Object.entries(spec.brokerConfig).flatMap(([key, value]) => ['--set', `${key}=${value}`]),
+      // After the instance's settings, so that nothing there can loosen them (the API allow-lists
+      // settings anyway): which listener is trusted and what the client listener offers.
+      ...instanceSecurityArgs(),
       // Brokers of one instance register in etcd under the instance id and elect a controller there.
       ...(spec.cluster ? ['--etcd-endpoints', spec.cluster.etcdEndpoints, '--cluster-id', spec.cluster.clusterId] : []),
       ...(this.#options.extraBrokerArgs?.(spec) ?? []),
@@ -161,17 +170,25 @@ export class LocalRuntime implements BrokerRuntime {
     const brokers: BrokerObservation[] = await Promise.all(
       state.brokers.map(async (b) => {
         const running = this.#isRunning(state.instanceId, b);
+        // A broker started before the current layout still listens on its legacy port until its
+        // restart (the roll that migrates it): that is where the operator reaches it meanwhile.
+        const internalPort = b.port ?? b.internalPort!;
         return {
           nodeId: b.nodeId,
-          address: `${this.#options.host}:${b.port}`,
+          address: `${this.#options.host}:${internalPort}`,
           running,
-          ready: running && (await acceptsConnections(this.#options.host, b.port)),
+          ready: running && (await acceptsConnections(this.#options.host, internalPort)),
           configHash: running ? b.configHash : null,
           restarts: b.restarts,
         };
       }),
     );
-    return { instanceId: state.instanceId, brokers, bootstrapServers: brokers.map((b) => b.address), saslBootstrapServers: state.brokers.filter((b) => b.saslPort).map((b) => `${this.#options.host}:${b.saslPort}`) };
+    return {
+      instanceId: state.instanceId,
+      brokers,
+      internalBootstrapServers: brokers.map((b) => b.address),
+      clientBootstrapServers: state.brokers.filter((b) => b.saslPort).map((b) => `${this.#options.clientHost}:${b.saslPort}`),
+    };
   }
 
   #marker(instanceId: string, nodeId: number): string {

@@ -9,7 +9,7 @@ import { CONFIG_HASH_ANNOTATION, INSTANCE_LABEL } from '../labels.ts';
 import { instanceBaseName, instanceNames } from '../naming.ts';
 import { brokerResources } from '../sizing.ts';
 import { SpecError, type KubeClusterSpec, type OwnerRef } from '../spec.ts';
-import { bootstrapAddress, brokerStartScript, buildInstanceObjects, buildOwner, ownerRefOf, renderServerProperties, type OwnedObject } from './index.ts';
+import { bootstrapAddress, brokerStartScript, buildInstanceObjects, buildOwner, internalBootstrapAddress, ownerRefOf, renderServerProperties, type OwnedObject } from './index.ts';
 
 const owner: OwnerRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'kafka-ins-1-instance', uid: '5b0c1f0e-0000-4000-8000-000000000001' };
 
@@ -160,8 +160,9 @@ describe('kubernetes builders', () => {
     expect(c.ports?.[1]?.containerPort).toBe(9093);
     expect(c.ports?.[2]?.containerPort).toBe(9404);
     expect(c.args?.[2]).toContain('PLAINTEXT://0.0.0.0:19092');
-    expect(byKind(objs, 'Service', 'kafka-ins-1-bootstrap').spec!.ports![0]!.port).toBe(19092);
-    expect(bootstrapAddress(spec({ ports: { kafka: 19092 } }))).toBe('kafka-ins-1-bootstrap.tenants.svc.cluster.local:19092');
+    expect(byKind(objs, 'Service', 'kafka-ins-1-brokers').spec!.ports![0]!.port).toBe(19092);
+    expect(internalBootstrapAddress(spec({ ports: { kafka: 19092 } }))).toBe('kafka-ins-1-brokers.tenants.svc.cluster.local:19092');
+    expect(bootstrapAddress(spec({ ports: { sasl: 19093 } }))).toBe('kafka-ins-1-bootstrap.tenants.svc.cluster.local:19093');
   });
 
   it('StatefulSet: environment passes pod identity, etcd and the admin secret', () => {
@@ -203,10 +204,17 @@ describe('kubernetes builders', () => {
     expect(clustered).toContain('--cluster-id "$TRIBUTARY_INSTANCE_ID"');
     expect(script).toContain('--config /etc/tributary/server.properties');
     expect(script).toContain('--metrics-port 9404');
+    // The layout of runtimes/listeners.ts: the internal listener trusted, the SASL one for clients, no super user.
+    expect(script).toContain('--set tributary.trusted.listeners=PLAINTEXT');
+    expect(script).toContain('--set inter.broker.listener.name=PLAINTEXT');
+    expect(script).toContain('--set sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512');
+    expect(script).not.toContain('super.users');
+    // After --config, so the instance's own settings cannot override them.
+    expect(script.indexOf('--set tributary.trusted.listeners')).toBeGreaterThan(script.indexOf('--config'));
     expect(script.split('\n')[2]).toMatch(/^exec tributary-broker/);
   });
 
-  it('services: headless publishes not-ready addresses; bootstrap is a ClusterIP on the Kafka port', () => {
+  it('services: headless publishes not-ready addresses; bootstrap is a ClusterIP on the client (SASL) port only', () => {
     const objs = buildInstanceObjects(spec(), owner);
     const headless = byKind(objs, 'Service', 'kafka-ins-1-brokers').spec!;
     expect(headless.clusterIP).toBe('None');
@@ -214,10 +222,8 @@ describe('kubernetes builders', () => {
     expect(headless.ports!.map((p) => p.name)).toEqual(['kafka', 'sasl', 'metrics']);
     const boot = byKind(objs, 'Service', 'kafka-ins-1-bootstrap').spec!;
     expect(boot.type).toBe('ClusterIP');
-    expect(boot.ports).toEqual([
-      { name: 'kafka', port: 9092, targetPort: 'kafka', protocol: 'TCP' },
-      { name: 'sasl', port: 9093, targetPort: 'sasl', protocol: 'TCP' },
-    ]);
+    // The internal listener is reachable through the headless Service only; clients get the SASL port.
+    expect(boot.ports).toEqual([{ name: 'sasl', port: 9093, targetPort: 'sasl', protocol: 'TCP' }]);
     const sel = byKind(objs, 'StatefulSet').spec!.selector.matchLabels;
     expect(headless.selector).toEqual(sel);
     expect(boot.selector).toEqual(sel);

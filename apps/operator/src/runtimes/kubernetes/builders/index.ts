@@ -11,7 +11,7 @@ import { buildStatefulSet } from './statefulset.ts';
 
 export { buildOwner, ownerRefOf } from './owner.ts';
 export { renderServerProperties } from './config.ts';
-export { bootstrapAddress } from './services.ts';
+export { bootstrapAddress, internalBootstrapAddress } from './services.ts';
 export { brokerStartScript } from './statefulset.ts';
 
 export type OwnedObject = IConfigMap | ISecret | IService | IStatefulSet | IPodDisruptionBudget;

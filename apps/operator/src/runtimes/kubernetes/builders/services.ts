@@ -28,7 +28,10 @@ export function buildHeadlessService(spec: KubeClusterSpec, owner: OwnerRef): IS
   };
 }
 
-/** One address for clients' first connection; after Metadata they talk to each broker by its own name. */
+/**
+ * One address for clients' first connection; after Metadata they talk to each broker by its own name.
+ * Only the client endpoint (SASL): the internal listener is reached through the headless Service.
+ */
 export function buildBootstrapService(spec: KubeClusterSpec, owner: OwnerRef): IService {
   const ports = { ...DEFAULT_PORTS, ...spec.ports };
   return {
@@ -38,15 +41,19 @@ export function buildBootstrapService(spec: KubeClusterSpec, owner: OwnerRef): I
     spec: {
       type: 'ClusterIP',
       selector: selectorLabels(spec),
-      ports: [
-        { name: 'kafka', port: ports.kafka, targetPort: 'kafka', protocol: 'TCP' },
-        { name: 'sasl', port: ports.sasl, targetPort: 'sasl', protocol: 'TCP' },
-      ],
+      ports: [{ name: 'sasl', port: ports.sasl, targetPort: 'sasl', protocol: 'TCP' }],
     },
   };
 }
 
-export function bootstrapAddress(spec: KubeClusterSpec, listener: 'kafka' | 'sasl' = 'kafka'): string {
-  const port = spec.ports?.[listener] ?? DEFAULT_PORTS[listener];
+/** The client endpoint: the bootstrap Service's SASL port. */
+export function bootstrapAddress(spec: Pick<KubeClusterSpec, 'instanceId' | 'namespace' | 'ports'>): string {
+  const port = spec.ports?.sasl ?? DEFAULT_PORTS.sasl;
   return `${instanceNames(spec).bootstrap}.${spec.namespace}.svc.cluster.local:${port}`;
+}
+
+/** The internal listener of every broker through the headless Service (the operator's and the API's; trusted). */
+export function internalBootstrapAddress(spec: Pick<KubeClusterSpec, 'instanceId' | 'namespace' | 'ports'>): string {
+  const port = spec.ports?.kafka ?? DEFAULT_PORTS.kafka;
+  return `${instanceNames(spec).headless}.${spec.namespace}.svc.cluster.local:${port}`;
 }

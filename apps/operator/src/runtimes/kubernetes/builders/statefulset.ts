@@ -7,6 +7,7 @@ import { instanceNames } from '../naming.ts';
 import { brokerResources, brokerVolumeSize } from '../sizing.ts';
 import { DEFAULT_PORTS, type KubeClusterSpec, type OwnerRef } from '../spec.ts';
 import { ADMIN_PASSWORD_KEY, ADMIN_USER_KEY, SERVER_PROPERTIES } from './config.ts';
+import { instanceListeners, instanceSecuritySettings } from '../../listeners.ts';
 import { ownedMetadata } from './metadata.ts';
 
 export const DATA_DIR = '/var/lib/tributary';
@@ -18,26 +19,29 @@ const HOST_KEY = 'kubernetes.io/hostname';
 /**
  * The broker's start command. The node id comes from the pod's ordinal (`<sts>-<n>` → n + 1) and the
  * advertised listeners are the pod's own name under the headless Service, so a restarted pod keeps
- * both its identity and its address. Two listeners, as the local runtime has: PLAINTEXT (trusted,
- * in-cluster, the operator's) and SASL_PLAINTEXT (users log in with SCRAM; ACLs apply). With etcd,
+ * both its identity and its address. The listener layout of runtimes/listeners.ts, as the local
+ * runtime has: PLAINTEXT is internal (trusted; the operator's, the API's and replication's; only the
+ * headless Service names it; nothing fences the port in-cluster yet) and SASL_PLAINTEXT is
+ * the client endpoint (users log in with SCRAM; ACLs apply; the bootstrap Service). With etcd,
  * the brokers of the instance form one cluster whose id is the instance id. `exec` hands PID to the
  * broker so SIGTERM (controlled shutdown) reaches it (the image runs tini as PID 1; `args` keeps that
  * ENTRYPOINT).
  */
 export function brokerStartScript(ports: { kafka: number; sasl: number; metrics: number }, options: { clustered?: boolean } = {}): string {
   const host = '${POD_NAME}.${HEADLESS_SERVICE}.${POD_NAMESPACE}.svc.cluster.local';
+  const listeners = (h: string) => instanceListeners({ internal: { host: h, port: ports.kafka }, client: { host: h, port: ports.sasl } });
   return [
     'set -eu',
     'ordinal="${POD_NAME##*-}"',
     'exec tributary-broker \\',
     '  --node-id "$((ordinal + 1))" \\',
-    `  --listeners "PLAINTEXT://0.0.0.0:${ports.kafka},SASL_PLAINTEXT://0.0.0.0:${ports.sasl}" \\`,
-    `  --advertised-listeners "PLAINTEXT://${host}:${ports.kafka},SASL_PLAINTEXT://${host}:${ports.sasl}" \\`,
+    `  --listeners "${listeners('0.0.0.0')}" \\`,
+    `  --advertised-listeners "${listeners(host)}" \\`,
     `  --data-dir ${DATA_DIR}/data \\`,
     `  --config ${CONFIG_DIR}/${SERVER_PROPERTIES} \\`,
     ...(options.clustered ? ['  --etcd-endpoints "$TRIBUTARY_ETCD_ENDPOINTS" \\', '  --cluster-id "$TRIBUTARY_INSTANCE_ID" \\'] : []),
-    '  --set super.users=User:ANONYMOUS \\',
-    '  --set sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512 \\',
+    // After --config (the instance's settings), so that none of those can loosen them.
+    ...Object.entries(instanceSecuritySettings()).map(([key, value]) => `  --set ${key}=${value} \\`),
     `  --metrics-port ${ports.metrics}`,
   ].join('\n');
 }
