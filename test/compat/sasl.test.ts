@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
@@ -6,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaAdminClient, type AdminError } from '@tributary/kafka-admin';
-import { ApiKey, decodeResponse, encodeRequest, FrameReader, ScramClient } from '@tributary/protocol';
+import { ApiKey, decodeResponse, encodeRequest, FrameReader, saltedPassword, ScramClient } from '@tributary/protocol';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
 import { makeTestCertificate, type TestCertificate } from '../support/tls.ts';
 
@@ -70,6 +71,20 @@ describe('SCRAM credentials (AlterUserScramCredentials, DescribeUserScramCredent
     const stored = readFileSync(join(broker.dataDir, 'scram-credentials.json'), 'utf8');
     expect(stored).toContain('storedKey');
     expect(stored).not.toContain(PASSWORDS.alice);
+  });
+});
+
+describe('login with a salted password (how the API logs in as a user it keeps sealed)', () => {
+  it('logs in with salt, count and salted password only; a salt the broker does not hold is refused before any proof is sent', async () => {
+    const salt = randomBytes(16);
+    const secret = { salt, iterations: 4096, saltedPassword: saltedPassword('SCRAM-SHA-512', 'carol-password-123', salt, 4096) };
+    const applied = await admin.upsertScramCredentials([{ user: 'carol', mechanism: 'SCRAM-SHA-512', ...secret }]);
+    expect([...applied.values()]).toEqual([null]);
+    const carol = await KafkaAdminClient.connect(broker.addresses.SASL_PLAINTEXT!, { sasl: { mechanism: 'SCRAM-SHA-512', username: 'carol', password: secret } });
+    expect((await carol.metadata(['secure'])).topics.map((t) => t.name)).toEqual(['secure']);
+    carol.close();
+    const stale = { ...secret, salt: randomBytes(16) };
+    await expect(KafkaAdminClient.connect(broker.addresses.SASL_PLAINTEXT!, { sasl: { mechanism: 'SCRAM-SHA-512', username: 'carol', password: stale } })).rejects.toThrow(/another salt or iteration count/);
   });
 });
 

@@ -24,6 +24,7 @@ import {
   type ScramMechanismName,
   saltedPassword,
   ScramClient,
+  type ScramSecret,
   scramMechanismId,
   SCRAM_MECHANISM_IDS,
   type IncrementalAlterConfigsResponse,
@@ -67,12 +68,12 @@ export const AclCodes = {
 } as const;
 const nameOf = <T extends Record<string, number>>(table: T, code: number): keyof T => Object.entries(table).find(([, c]) => c === code)![0] as keyof T;
 
-/** How the admin client logs in on a SASL listener. */
-export interface SaslCredentials {
-  mechanism: ScramMechanismName | 'PLAIN';
-  username: string;
-  password: string;
-}
+/**
+ * How the admin client logs in on a SASL listener. `password` may be, for SCRAM, the user's salted
+ * password with its salt and iteration count instead of the password (ScramSecret): the API logs in
+ * as a user that way, from the salted password it keeps sealed.
+ */
+export type SaslCredentials = { mechanism: ScramMechanismName; username: string; password: ScramSecret } | { mechanism: 'PLAIN'; username: string; password: string };
 
 export interface AdminConnectOptions {
   clientId?: string;

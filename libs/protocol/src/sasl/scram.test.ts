@@ -52,6 +52,21 @@ describe('SCRAM (RFC 5802 / 7677)', () => {
     expect(() => new ScramServer('SCRAM-SHA-256', lookup('SCRAM-SHA-256'), fakeKey).step(Buffer.from('n,,n=bad=name,r=abc'))).toThrow(ScramError);
   });
 
+  it.each(['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const)('%s: logs in with the salted password alone, and only with the salt and count it was derived with', (m) => {
+    const server = new ScramServer(m, lookup(m), fakeKey);
+    const client = new ScramClient(m, 'alice', { saltedPassword: saltedPassword(m, 'wonderland', salt, 4096), salt, iterations: 4096 });
+    const first = server.step(client.first());
+    const final = server.step(client.final(first.reply));
+    client.verify(final.reply);
+    expect(final.authenticated).toBe('alice');
+    const otherSalt = new ScramClient(m, 'alice', { saltedPassword: saltedPassword(m, 'wonderland', Buffer.from('another-salt'), 4096), salt: Buffer.from('another-salt'), iterations: 4096 });
+    const serverFirst = new ScramServer(m, lookup(m), fakeKey).step(otherSalt.first()).reply;
+    expect(() => otherSalt.final(serverFirst)).toThrow(/another salt or iteration count/);
+    const wrong = new ScramClient(m, 'alice', { saltedPassword: saltedPassword(m, 'not-wonderland', salt, 4096), salt, iterations: 4096 });
+    const wrongServer = new ScramServer(m, lookup(m), fakeKey);
+    expect(() => wrongServer.step(wrong.final(wrongServer.step(wrong.first()).reply))).toThrow(ScramError);
+  });
+
   it('checks PLAIN passwords against the SCRAM credential without any stored password', () => {
     expect(passwordMatches('SCRAM-SHA-512', 'wonderland', users.get('SCRAM-SHA-512/alice')!)).toBe(true);
     expect(passwordMatches('SCRAM-SHA-512', 'Wonderland', users.get('SCRAM-SHA-512/alice')!)).toBe(false);

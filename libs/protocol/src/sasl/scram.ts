@@ -139,16 +139,23 @@ export class ScramServer {
   }
 }
 
+/**
+ * What a client may log in with: the password, or the salted password with the salt and iteration
+ * count it was derived with. SCRAM's proof needs only the salted password, so a service that keeps
+ * users' salted passwords (Tributary's API, sealed) can log in as them without ever holding a password.
+ */
+export type ScramSecret = string | { saltedPassword: Buffer; salt: Buffer; iterations: number };
+
 /** The client side, for our own admin client and for tests of the server. */
 export class ScramClient {
   readonly #m: ScramMechanismName;
   readonly #user: string;
-  readonly #password: string;
+  readonly #password: ScramSecret;
   readonly #nonce = randomBytes(18).toString('base64url');
   #clientFirstBare = '';
   #expectedServerSignature: Buffer | null = null;
 
-  constructor(m: ScramMechanismName, user: string, password: string) {
+  constructor(m: ScramMechanismName, user: string, password: ScramSecret) {
     this.#m = m;
     this.#user = user;
     this.#password = password;
@@ -166,7 +173,16 @@ export class ScramClient {
     if (!nonce?.startsWith(this.#nonce)) throw new ScramError('server nonce does not extend ours');
     const salt = Buffer.from(attrs.get('s') ?? '', 'base64');
     const iterations = Number(attrs.get('i'));
-    const salted = saltedPassword(this.#m, this.#password, salt, iterations);
+    const secret = this.#password;
+    let salted: Buffer;
+    if (typeof secret === 'string') {
+      salted = saltedPassword(this.#m, secret, salt, iterations);
+    } else {
+      // A salted password holds only for the salt and count it was derived with: another pair means
+      // the server keeps another credential for this user (or does not know the user).
+      if (!salt.equals(secret.salt) || iterations !== secret.iterations) throw new ScramError('the server holds another salt or iteration count for this user than the salted password was derived with');
+      salted = secret.saltedPassword;
+    }
     const withoutProof = `c=${Buffer.from('n,,').toString('base64')},r=${nonce}`;
     const authMessage = `${this.#clientFirstBare},${text},${withoutProof}`;
     const clientKey = hmac(this.#m, salted, 'Client Key');
