@@ -128,32 +128,7 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
     reason: 'DescribeConfigs: a topic\'s flush.messages default differs from Kafka\'s (Long.MAX_VALUE); broker configs are read-only (Kafka: dynamically updatable, readOnly false) and log.retention.ms shows its fallback value (Kafka: null, since log.retention.hours is what is set).',
   },
 
-  {
-    id: 'find-coordinator-invalid-key-type',
-    kind: 'known-defect',
-    owner: 'groups',
-    scenario: 'find-coordinator/*',
-    paths: ['invalidType.*'],
-    reason: 'FindCoordinator with an unknown key type answers COORDINATOR_NOT_AVAILABLE; Kafka answers INVALID_REQUEST.',
-  },
 
-  {
-    id: 'join-error-protocol-name',
-    kind: 'known-defect',
-    owner: 'groups',
-    scenario: 'authorization/unauthorised-principal',
-    paths: ['joinDenied.body.protocolName'],
-    reason: "A refused JoinGroup v7+ carries protocolName '' ; Kafka sends null.",
-  },
-
-  {
-    id: 'commit-empty-group-id',
-    kind: 'known-defect',
-    owner: 'groups',
-    scenario: ['offset-commit-error/empty-group-id', 'delete-groups/*'],
-    paths: ['commit.*', 'fetch.*', 'deleted.body.results.groupId=.errorCode'],
-    reason: "OffsetCommit/OffsetFetch/DeleteGroups with an empty group id answer INVALID_GROUP_ID; Kafka 4's coordinator accepts the empty id as a group of its own (a simple commit, read back, deleted).",
-  },
   {
     id: 'describe-topic-partitions-unknown-topic-operations',
     kind: 'known-defect',

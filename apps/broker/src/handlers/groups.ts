@@ -1,5 +1,4 @@
 import {
-  defaultJoinGroupResponse,
   ErrorCode,
   type DeleteGroupsRequest,
   type DescribeGroupsRequest,
@@ -20,13 +19,20 @@ import { groupLimitError } from '../quota/instance-limits.ts';
 import type { BrokerContext, Handler, RequestSession } from './context.ts';
 import { listenerFor } from '../config/broker-config.ts';
 import { OFFSETS_TOPIC } from '../topics/internal-topics.ts';
+import { errorResponseFor } from './error-response.ts';
+import { joinGroupError, joinProtocolName } from './join-group-answer.ts';
 
 /** Kafka's default offset.metadata.max.bytes: longer commit metadata is refused with OFFSET_METADATA_TOO_LARGE. */
 const OFFSET_METADATA_MAX_BYTES = 4096;
 
-/** This broker coordinates every group; transactions (key type 1) have no coordinator yet. */
+/**
+ * This broker coordinates every group; transactions (key type 1) have no coordinator yet. A key type
+ * Kafka does not know fails the whole request as Kafka's CoordinatorType.forId does: INVALID_REQUEST
+ * for every key (FindCoordinatorRequest.getErrorResponse), before any authorization check.
+ */
 export const handleFindCoordinator: Handler = (ctx: BrokerContext, request, session) => {
   const req = request.body as FindCoordinatorRequest;
+  if (request.apiVersion >= 1 && req.keyType !== 0 && req.keyType !== 1) return errorResponseFor(request, ErrorCode.INVALID_REQUEST);
   const coordinator = ctx.cluster.brokers().find((b) => b.nodeId === ctx.groupCoordinatorId());
   const node = coordinator ? listenerFor(coordinator.listeners, session.listener) : null;
   const answer = (key: string) =>
@@ -51,11 +57,11 @@ export const handleJoinGroup: Handler = async (ctx: BrokerContext, request, sess
   // A consumer-group quota's member limit (CKafka's per-group limit), on top of group.max.size.
   const maxMembers = ctx.clientQuotas.groupQuota(req.groupId, 'group_max_members');
   const group = ctx.groups.get(req.groupId);
-  if (maxMembers !== null && group && !group.members.has(req.memberId) && group.members.size >= maxMembers) return { ...defaultJoinGroupResponse(), errorCode: ErrorCode.GROUP_MAX_SIZE_REACHED };
+  if (maxMembers !== null && group && !group.members.has(req.memberId) && group.members.size >= maxMembers) return joinGroupError(v, ErrorCode.GROUP_MAX_SIZE_REACHED);
   const overLimit = groupLimitError(ctx, req.groupId);
   if (overLimit) {
     ctx.logger.log('warn', 'consumer group refused', { group: req.groupId, reason: overLimit.message });
-    return { ...defaultJoinGroupResponse(), errorCode: overLimit.errorCode };
+    return joinGroupError(v, overLimit.errorCode);
   }
   const result = await ctx.groups.join({
     groupId: req.groupId,
@@ -73,7 +79,7 @@ export const handleJoinGroup: Handler = async (ctx: BrokerContext, request, sess
   return {
     errorCode: result.errorCode,
     generationId: result.generationId,
-    protocolName: result.protocolName ?? (v >= 7 ? null : ''),
+    protocolName: joinProtocolName(v, result.protocolName),
     ...(v >= 7 ? { protocolType: result.protocolType } : {}),
     leader: result.leader,
     ...(v >= 9 ? { skipAssignment: result.skipAssignment ?? false } : {}),

@@ -1,12 +1,12 @@
 import {
   defaultHeartbeatResponse,
-  defaultJoinGroupResponse,
   defaultLeaveGroupResponse,
   defaultSyncGroupResponse,
   ErrorCode,
   type DecodedRequest,
 } from '@tributary/protocol';
 import type { BrokerContext, Handler, RequestSession } from '../handlers/context.ts';
+import { joinGroupError } from '../handlers/join-group-answer.ts';
 import { AclOperation, CLUSTER_NAME, ResourceType, type OperationId, type ResourceTypeId } from './acl.ts';
 
 /** Whether the request's principal may do `op` on a resource (the handlers' one question). */
@@ -31,7 +31,8 @@ function guard(check: (ctx: BrokerContext, request: DecodedRequest, session: Req
 const readGroup = (ctx: BrokerContext, request: DecodedRequest, session: RequestSession) => allowed(ctx, session, AclOperation.READ, ResourceType.GROUP, (request.body as { groupId: string }).groupId);
 const groupDenied = (defaults: () => object) => () => ({ ...defaults(), errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
 
-export const guardJoinGroup = (h: Handler) => guard(readGroup, groupDenied(defaultJoinGroupResponse), h);
+// JoinGroup's denial depends on the version (protocolName null from v7), as the handler's other refusals.
+export const guardJoinGroup = (h: Handler) => guard(readGroup, (v) => joinGroupError(v, ErrorCode.GROUP_AUTHORIZATION_FAILED), h);
 export const guardSyncGroup = (h: Handler) => guard(readGroup, groupDenied(defaultSyncGroupResponse), h);
 export const guardHeartbeat = (h: Handler) => guard(readGroup, groupDenied(defaultHeartbeatResponse), h);
 export const guardLeaveGroup = (h: Handler) => guard(readGroup, groupDenied(defaultLeaveGroupResponse), h);
