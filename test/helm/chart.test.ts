@@ -13,6 +13,7 @@ const REQUIRED_VERBS: Record<string, string[]> = {
   Service: ['get', 'list', 'watch', 'patch', 'delete'],
   StatefulSet: ['get', 'list', 'watch', 'patch', 'delete'],
   PodDisruptionBudget: ['get', 'list', 'watch', 'patch', 'delete'],
+  NetworkPolicy: ['get', 'list', 'watch', 'patch', 'delete'],
   Pod: ['get', 'list', 'watch', 'delete'],
 };
 

@@ -4,7 +4,7 @@ import { INSTANCE_SASL_MECHANISMS } from '@tributary/contracts';
  * The listener layout of every instance's brokers (issue 14), shared by both runtimes:
  *
  * - `PLAINTEXT` is the internal listener: bound only to an internal address (loopback in the local
- *   runtime, the pod network through the headless Service on Kubernetes), never handed to clients. The
+ *   runtime, the pod network behind a NetworkPolicy on Kubernetes), never handed to clients. The
  *   operator, the API and the brokers' replication use it; the broker trusts every connection on it
  *   (`tributary.trusted.listeners`), so no principal name carries super-user rights anywhere else.
  * - `SASL_PLAINTEXT` is the only client-facing listener: users log in with SCRAM-SHA-256/512 and

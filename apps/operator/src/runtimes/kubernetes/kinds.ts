@@ -13,6 +13,7 @@ export const KINDS = {
   Pod: { apiVersion: 'v1', kind: 'Pod', plural: 'pods' },
   StatefulSet: { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets' },
   PodDisruptionBudget: { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets' },
+  NetworkPolicy: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies' },
 } as const satisfies Record<string, KindInfo>;
 
 export type KindName = keyof typeof KINDS;

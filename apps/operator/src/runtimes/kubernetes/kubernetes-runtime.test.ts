@@ -55,13 +55,13 @@ describe('kubernetes runtime against the fake API server (real @kubernetes/clien
     const status = await runtime.ensureBrokers(spec());
     const owner = server.get('ConfigMap', NS, 'kafka-ins-7-instance');
     expect(owner?.metadata.uid).toBeTruthy();
-    for (const [kind, name] of [['ConfigMap', 'kafka-ins-7-config'], ['Secret', 'kafka-ins-7-credentials'], ['Service', 'kafka-ins-7-brokers'], ['Service', 'kafka-ins-7-bootstrap'], ['PodDisruptionBudget', 'kafka-ins-7'], ['StatefulSet', 'kafka-ins-7']] as const) {
+    for (const [kind, name] of [['ConfigMap', 'kafka-ins-7-config'], ['Secret', 'kafka-ins-7-credentials'], ['Service', 'kafka-ins-7-brokers'], ['Service', 'kafka-ins-7-bootstrap'], ['PodDisruptionBudget', 'kafka-ins-7'], ['NetworkPolicy', 'kafka-ins-7-internal'], ['StatefulSet', 'kafka-ins-7']] as const) {
       const o = server.get(kind, NS, name);
       expect(o, `${kind}/${name}`).toBeDefined();
       expect(o!.metadata.ownerReferences[0].uid).toBe(owner!.metadata.uid);
     }
     const patches = server.requests.filter((r) => r.method === 'PATCH');
-    expect(patches).toHaveLength(7);
+    expect(patches).toHaveLength(8);
     for (const p of patches) {
       expect(p.contentType).toBe('application/apply-patch+yaml');
       expect(p.query.fieldManager).toBe('tributary-operator');
@@ -178,7 +178,7 @@ describe('kubernetes runtime against the fake API server (real @kubernetes/clien
     const ended: Array<[KindName, Error | null]> = [];
     const stop = await runtime.watchInstance('ins-7', () => {}, (kind, err) => ended.push([kind, err]));
     await server.stop();
-    await until('watch end', () => (ended.length === 6 ? true : undefined));
+    await until('watch end', () => (ended.length === 7 ? true : undefined));
     stop();
   });
 
@@ -187,7 +187,7 @@ describe('kubernetes runtime against the fake API server (real @kubernetes/clien
     await runtime.ensureBrokers(spec({ instanceId: 'keep' }));
     server.reconcileStatefulSet(NS, 'kafka-ins-7', [0, 1, 2]);
     await runtime.deleteCluster('ins-7');
-    for (const kind of ['ConfigMap', 'Secret', 'Service', 'PodDisruptionBudget', 'StatefulSet', 'Pod'] as const) {
+    for (const kind of ['ConfigMap', 'Secret', 'Service', 'PodDisruptionBudget', 'NetworkPolicy', 'StatefulSet', 'Pod'] as const) {
       expect(server.list(kind, NS).filter((o) => o.metadata.name.startsWith('kafka-ins-7')), kind).toEqual([]);
     }
     expect(server.get('StatefulSet', NS, 'kafka-keep')).toBeDefined();

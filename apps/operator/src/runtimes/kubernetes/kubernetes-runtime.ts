@@ -23,8 +23,8 @@ export interface KubernetesRuntimeOptions {
 }
 
 /** Kinds owned by an instance, in the order they are applied (pods mount config before they start). */
-const OWNED_KINDS: KindName[] = ['ConfigMap', 'Secret', 'Service', 'PodDisruptionBudget', 'StatefulSet'];
-const WATCHED_KINDS: KindName[] = ['StatefulSet', 'Pod', 'Service', 'ConfigMap', 'Secret', 'PodDisruptionBudget'];
+const OWNED_KINDS: KindName[] = ['ConfigMap', 'Secret', 'Service', 'PodDisruptionBudget', 'NetworkPolicy', 'StatefulSet'];
+const WATCHED_KINDS: KindName[] = ['StatefulSet', 'Pod', 'Service', 'ConfigMap', 'Secret', 'PodDisruptionBudget', 'NetworkPolicy'];
 
 /**
  * Brokers as a StatefulSet per instance. Applies desired objects with server-side apply, reads the

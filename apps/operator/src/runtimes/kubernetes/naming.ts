@@ -14,6 +14,8 @@ export interface InstanceNames {
   config: string;
   secret: string;
   pdb: string;
+  /** The NetworkPolicy that fences the brokers' internal listener. */
+  networkPolicy: string;
 }
 
 const MAX_BASE = 40;
@@ -38,6 +40,7 @@ export function instanceNames(spec: Pick<KubeClusterSpec, 'instanceId'>): Instan
     config: `${base}-config`,
     secret: `${base}-credentials`,
     pdb: base,
+    networkPolicy: `${base}-internal`,
   };
 }
 

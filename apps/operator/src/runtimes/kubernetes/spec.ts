@@ -1,3 +1,4 @@
+import type { IIoK8sApiNetworkingV1NetworkPolicyPeer } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer';
 /**
  * Everything the Kubernetes builders need to describe one instance's broker cluster. It is wider than
  * the runtime-neutral `BrokerClusterSpec` (runtime.ts): sizing, placement and image are Kubernetes
@@ -33,6 +34,11 @@ export interface KubeClusterSpec {
   ports?: Partial<BrokerPorts>;
   /** Credentials the operator uses against the cluster (SASL/SCRAM admin), stored in the Secret. */
   adminCredentials?: { username: string; password: string };
+  /**
+   * Pods besides the instance's brokers that may open the internal listener (the operator's and the
+   * API's; NetworkPolicy peers). Default: builders/network-policy.ts DEFAULT_INTERNAL_CLIENTS.
+   */
+  internalClients?: IIoK8sApiNetworkingV1NetworkPolicyPeer[];
   /** Extra labels (e.g. account, plan) added to every object, below the reserved ones. */
   labels?: Record<string, string>;
   /**

@@ -3,6 +3,7 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_HASH_ANNOTATION, INSTANCE_LABEL } from '../labels.ts';
@@ -36,6 +37,7 @@ function validate(obj: OwnedObject | ReturnType<typeof buildOwner>): void {
     case 'Secret': return new Secret(obj).validate();
     case 'Service': return new Service(obj).validate();
     case 'PodDisruptionBudget': return new PodDisruptionBudget(obj).validate();
+    case 'NetworkPolicy': return new NetworkPolicy(obj).validate();
   }
 }
 
@@ -54,6 +56,7 @@ describe('kubernetes builders', () => {
       'Service/kafka-ins-1-brokers',
       'Service/kafka-ins-1-bootstrap',
       'PodDisruptionBudget/kafka-ins-1',
+      'NetworkPolicy/kafka-ins-1-internal',
       'StatefulSet/kafka-ins-1',
     ]);
     for (const o of objs) expect(() => validate(o)).not.toThrow();
@@ -212,6 +215,30 @@ describe('kubernetes builders', () => {
     // After --config, so the instance's own settings cannot override them.
     expect(script.indexOf('--set tributary.trusted.listeners')).toBeGreaterThan(script.indexOf('--config'));
     expect(script.split('\n')[2]).toMatch(/^exec tributary-broker/);
+  });
+
+  it('network policy: the internal listener admits only the instance\'s brokers and the operator and API pods; SASL and metrics stay open', () => {
+    const objs = buildInstanceObjects(spec(), owner);
+    const np = byKind(objs, 'NetworkPolicy').spec!;
+    const brokers = byKind(objs, 'StatefulSet').spec!.selector.matchLabels;
+    expect(np.podSelector).toEqual({ matchLabels: brokers });
+    expect(np.policyTypes).toEqual(['Ingress']);
+    // Named container ports, so custom port numbers follow.
+    expect(np.ingress).toEqual([
+      { ports: [{ protocol: 'TCP', port: 'sasl' }, { protocol: 'TCP', port: 'metrics' }] },
+      {
+        from: [
+          { podSelector: { matchLabels: brokers } },
+          { namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'tributary' }, matchExpressions: [{ key: 'app.kubernetes.io/component', operator: 'In', values: ['api', 'operator'] }] } },
+        ],
+        ports: [{ protocol: 'TCP', port: 'kafka' }],
+      },
+    ]);
+    const c = byKind(objs, 'StatefulSet').spec!.template.spec!.containers[0]!;
+    expect(c.ports!.map((p) => p.name)).toEqual(['kafka', 'sasl', 'metrics']);
+    // A deployment names its own operator and API pods.
+    const custom = byKind(buildInstanceObjects(spec({ internalClients: [{ podSelector: { matchLabels: { role: 'control-plane' } } }] }), owner), 'NetworkPolicy').spec!;
+    expect(custom.ingress![1]!.from).toEqual([{ podSelector: { matchLabels: brokers } }, { podSelector: { matchLabels: { role: 'control-plane' } } }]);
   });
 
   it('services: headless publishes not-ready addresses; bootstrap is a ClusterIP on the client (SASL) port only', () => {

@@ -21,7 +21,7 @@ const HOST_KEY = 'kubernetes.io/hostname';
  * advertised listeners are the pod's own name under the headless Service, so a restarted pod keeps
  * both its identity and its address. The listener layout of runtimes/listeners.ts, as the local
  * runtime has: PLAINTEXT is internal (trusted; the operator's, the API's and replication's; only the
- * headless Service names it; nothing fences the port in-cluster yet) and SASL_PLAINTEXT is
+ * headless Service names it, and the instance's NetworkPolicy admits only those) and SASL_PLAINTEXT is
  * the client endpoint (users log in with SCRAM; ACLs apply; the bootstrap Service). With etcd,
  * the brokers of the instance form one cluster whose id is the instance id. `exec` hands PID to the
  * broker so SIGTERM (controlled shutdown) reaches it (the image runs tini as PID 1; `args` keeps that

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Pod } from 'kubernetes-models/v1/Pod';
 import { Secret } from 'kubernetes-models/v1/Secret';
@@ -21,6 +22,7 @@ const VALIDATORS: Record<string, (o: Obj) => void> = {
   Pod: (o) => new Pod(o as never).validate(),
   StatefulSet: (o) => new StatefulSet(o as never).validate(),
   PodDisruptionBudget: (o) => new PodDisruptionBudget(o as never).validate(),
+  NetworkPolicy: (o) => new NetworkPolicy(o as never).validate(),
 };
 
 /** StatefulSet fields the real API server refuses to change after creation. */
