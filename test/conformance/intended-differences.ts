@@ -128,13 +128,4 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
     reason: 'DescribeConfigs: a topic\'s flush.messages default differs from Kafka\'s (Long.MAX_VALUE); broker configs are read-only (Kafka: dynamically updatable, readOnly false) and log.retention.ms shows its fallback value (Kafka: null, since log.retention.hours is what is set).',
   },
 
-
-  {
-    id: 'describe-topic-partitions-unknown-topic-operations',
-    kind: 'known-defect',
-    owner: 'javaadmin',
-    scenario: 'describe-topic-partitions/*',
-    paths: ['body.topics.name=logdirs-none.topicAuthorizedOperations'],
-    reason: "DescribeTopicPartitions for an unknown topic answers topicAuthorizedOperations INT_MIN (not requested); Kafka fills in the operations the caller has on it.",
-  },
 ];

@@ -10,7 +10,8 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 /**
  * DescribeTopicPartitions (KIP-966), what Kafka 4 admin clients describe topics with: topics in
  * name order (all describable ones when none are named), paged by partitions with a cursor.
- * Unknown topics answer UNKNOWN_TOPIC_OR_PARTITION, undescribable ones TOPIC_AUTHORIZATION_FAILED;
+ * Unknown topics answer UNKNOWN_TOPIC_OR_PARTITION (with the caller's operations on the name, as
+ * Kafka's DescribeTopicPartitionsRequestHandler does), undescribable ones TOPIC_AUTHORIZATION_FAILED;
  * nothing is auto-created.
  */
 export const handleDescribeTopicPartitions: Handler = (ctx: BrokerContext, request, session) => {
@@ -39,7 +40,9 @@ export const handleDescribeTopicPartitions: Handler = (ctx: BrokerContext, reque
       continue;
     }
     if (!topic) {
-      topics.push(refused(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+      // Kafka's handler fills in the operations of every describable topic it answers, unknown ones
+      // included (only TOPIC_AUTHORIZATION_FAILED answers leave the field at INT_MIN).
+      topics.push({ ...refused(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION), topicAuthorizedOperations: authorizedOperations(ctx, session, 'topic', name) });
       continue;
     }
     const first = cursor && cursor.topicName === name ? Math.max(0, cursor.partitionIndex) : 0;
