@@ -74,9 +74,9 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
   {
     id: 'kraft-min-insync-default',
     kind: 'intended',
-    scenario: ['describe-configs/*', 'tools/topics/describe'],
+    scenario: ['describe-configs/*', 'tools/topics/describe', 'create-topics/*'],
     paths: ['*min.insync.replicas.configSource', 'out.0'],
-    reason: 'Kafka 4\'s storage format writes min.insync.replicas=1 as a cluster-wide dynamic default (for eligible leader replicas, KIP-966), so it shows as DYNAMIC_DEFAULT_BROKER_CONFIG and among a topic\'s non-default configs; Tributary has no dynamic broker defaults (the value is the same).',
+    reason: 'Kafka 4\'s storage format writes min.insync.replicas=1 as a cluster-wide dynamic default (for eligible leader replicas, KIP-966), so it shows as DYNAMIC_DEFAULT_BROKER_CONFIG (in DescribeConfigs and in the configs CreateTopics v5+ returns) and among a topic\'s non-default configs; Tributary has no dynamic broker defaults (the value is the same).',
   },
 
   {
@@ -102,23 +102,6 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
   },
   // ---- known defects (issue 13): the owner removes the entry with the fix ----
 
-  {
-    id: 'create-topics-response-fields',
-    kind: 'known-defect',
-    owner: 'javaadmin',
-    scenario: ['create-topics/*'],
-    paths: ['*.configs', '*.topicId', 'duplicateInRequest.body.topics'],
-    reason: 'CreateTopics answers: v5+ carry no configs (Kafka returns every config of the new topic with its source), v7 carries a zero topic id (Kafka: the new topic\'s id), and a name given twice in one request is answered twice (Kafka answers it once, INVALID_REQUEST).',
-  },
-
-  {
-    id: 'delete-topics-topic-id',
-    kind: 'known-defect',
-    owner: 'javaadmin',
-    scenario: 'delete-topics/*',
-    paths: ['*.topicId'],
-    reason: "DeleteTopics v6 answers a zero topic id for a topic deleted by name; Kafka returns the deleted topic's id.",
-  },
   {
     id: 'describe-configs-completeness',
     kind: 'known-defect',

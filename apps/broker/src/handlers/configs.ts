@@ -3,7 +3,7 @@ import { SETTINGS, type SettingSpec } from '../config/settings.ts';
 import { appendToList, subtractFromList } from '../config/config-validation.ts';
 import { GROUP_CONFIG_DEFS, GroupConfigError, validateGroupConfigs } from '../config/group-configs.ts';
 import type { KafkaConfigDef } from '../generated/kafka-configs.ts';
-import { effectiveTopicConfigs, TOPIC_CONFIG_DEFS, validateTopicConfigSet } from '../topics/topic-configs.ts';
+import { CONFIG_SOURCE, effectiveTopicConfigs, TOPIC_CONFIG_DEFS, validateTopicConfigSet } from '../topics/topic-configs.ts';
 import { TopicError } from '../topics/topic-registry.ts';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed, allowedOnCluster } from '../security/request-guards.ts';
@@ -22,7 +22,7 @@ const BROKER = 4;
 const GROUP = 32;
 
 // DescribeConfigs config sources (Kafka's ConfigSource).
-const SOURCE = { topic: 1, broker: 4, default: 5, group: 8 } as const;
+const SOURCE = { ...CONFIG_SOURCE, group: 8 } as const;
 // DescribeConfigs config types (Kafka's ConfigType).
 const TYPE: Record<KafkaConfigDef['type'], number> = { BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 };
 

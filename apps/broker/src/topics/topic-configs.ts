@@ -66,6 +66,9 @@ export function validateTopicConfigSet(configs: Record<string, string>): void {
   if (min > max) throw new TopicError(ErrorCode.INVALID_CONFIG, `conflict topic config setting min.compaction.lag.ms (${min}) > max.compaction.lag.ms (${max})`);
 }
 
+/** Kafka's ConfigSource ids (DescribeConfigs, CreateTopics) of the sources a topic config can have here. */
+export const CONFIG_SOURCE = { topic: 1, broker: 4, default: 5 } as const;
+
 export interface TopicConfigEntry {
   name: string;
   value: string | null;
