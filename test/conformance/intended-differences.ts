@@ -107,8 +107,8 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
     kind: 'known-defect',
     owner: 'javaadmin',
     scenario: ['describe-configs/*'],
-    paths: ['*flush.messages.value', '*.readOnly', '*log.retention.ms.value'],
-    reason: 'DescribeConfigs: a topic\'s flush.messages default differs from Kafka\'s (Long.MAX_VALUE); broker configs are read-only (Kafka: dynamically updatable, readOnly false) and log.retention.ms shows its fallback value (Kafka: null, since log.retention.hours is what is set).',
+    paths: ['*.readOnly', '*log.retention.ms.value'],
+    reason: 'DescribeConfigs: broker configs are read-only (Kafka: dynamically updatable, readOnly false) and log.retention.ms shows its fallback value (Kafka: null, since log.retention.hours is what is set).',
   },
 
 ];

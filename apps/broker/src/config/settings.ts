@@ -23,7 +23,7 @@ export const SETTINGS = {
   'log.retention.ms': { type: 'long', default: String(7 * DAY), min: -1, doc: 'Delete segments older than this (-1: keep).' },
   'log.retention.bytes': { type: 'long', default: '-1', min: -1, doc: 'Delete old segments beyond this partition size (-1: no limit).' },
   'log.retention.check.interval.ms': { type: 'long', default: String(5 * MINUTE), min: 1, doc: 'How often retention runs.' },
-  'log.flush.interval.messages': { type: 'long', default: String(Number.MAX_SAFE_INTEGER), min: 1, doc: 'fdatasync after this many messages (1: before every ack).' },
+  'log.flush.interval.messages': { type: 'long', default: '9223372036854775807', min: 1, doc: 'fdatasync after this many messages (1: before every ack).' },
   'log.flush.interval.ms': { type: 'long', default: '-1', min: -1, doc: 'fdatasync at least this often (-1: leave it to the OS).' },
   'log.message.timestamp.before.max.ms': { type: 'long', default: '9223372036854775807', min: 0, doc: 'Default message.timestamp.before.max.ms: how far in the past a CreateTime timestamp may be (INVALID_TIMESTAMP beyond).' },
   'log.message.timestamp.after.max.ms': { type: 'long', default: '3600000', min: 0, doc: "Default message.timestamp.after.max.ms: how far in the future a CreateTime timestamp may be (Kafka 4's default: one hour)." },
