@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { ApiKey, BatchHeader, type InitProducerIdResponse } from '@tributary/protocol';
 import { advertised, common, expectCovered, expectEveryApiOwned, tributaryOnly, type Advertised } from './coverage.ts';
 import { batch, compare, createTopic, patchBatch, produce, produceOk, producerIdsReady, startPair, type Pair, type Side } from './harness.ts';
+import type { Outcome } from './raw-client.ts';
 
 /**
  * Differential scenarios for the data path and topic administration: the same raw requests to
@@ -64,6 +65,26 @@ function listOffsetsBody(v: number, topic: string, partitions: { partition: numb
     topics: [{ name: topic, partitions: partitions.map((p) => ({ partitionIndex: p.partition, currentLeaderEpoch: v >= 4 ? (p.epoch ?? -1) : -1, timestamp: p.timestamp, maxNumOffsets: 1 })) }],
     ...(v >= 10 ? { timeoutMs: 10_000 } : {}),
   };
+}
+
+const listHas = (list: string | null | undefined, item: string) => (list ?? '').split(',').map((x) => x.trim()).includes(item);
+
+/**
+ * Kafka applies an (Incremental)AlterConfigs through its controller, and its broker describes the
+ * change once the metadata record has reached it, a moment after the answer (CI saw the old values).
+ * So the topic 'cfg' is described until `applied` holds (what a correct broker shows once the change
+ * is in) or 15 s have passed, and what was described last is compared: a broker that never applies
+ * the change still differs.
+ */
+async function describeWhenApplied(s: Side, keys: string[], applied: (values: Map<string, string | null>) => boolean): Promise<Outcome> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const o = await send(s, ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: 'cfg', configurationKeys: keys }], includeSynonyms: false, includeDocumentation: false });
+    if (o.kind !== 'response') return o;
+    const configs = (o.body as { results: { configs: { name: string; value: string | null }[] }[] }).results[0]?.configs ?? [];
+    if (applied(new Map(configs.map((c) => [c.name, c.value]))) || Date.now() > deadline) return o;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Fetch responses carry topic ids from v13 on: look partitions up by whichever the version has. */
@@ -433,17 +454,17 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — data path and topic 
       await compare(pair, `alter-configs/v${v}`, async (s) => ({
         set: await send(s, ApiKey.AlterConfigs, v, { resources: [{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'retention.ms', value: String(3600000 + v) }, { name: 'flush.ms', value: '5000' }] }], validateOnly: false }),
         invalid: await send(s, ApiKey.AlterConfigs, v, { resources: [{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'retention.ms', value: 'x' }] }, { resourceType: 2, resourceName: 'cfg-none', configs: [] }], validateOnly: false }),
-        after: await send(s, ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: 'cfg', configurationKeys: ['retention.ms', 'flush.ms', 'cleanup.policy'] }], includeSynonyms: false, includeDocumentation: false }),
+        after: await describeWhenApplied(s, ['retention.ms', 'flush.ms', 'cleanup.policy'], (m) => m.get('retention.ms') === String(3600000 + v) && m.get('flush.ms') === '5000'),
       }));
     }
     for (const v of common(adv, ApiKey.IncrementalAlterConfigs)) {
       await compare(pair, `incremental-alter-configs/v${v}`, async (s) => ({
         set: await send(s, ApiKey.IncrementalAlterConfigs, v, { resources: [{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'segment.ms', configOperation: 0, value: String(600000 + v) }, { name: 'retention.ms', configOperation: 1, value: null }] }], validateOnly: false }),
         append: await send(s, ApiKey.IncrementalAlterConfigs, v, { resources: [{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'cleanup.policy', configOperation: 2, value: 'delete' }] }], validateOnly: false }),
-        afterAppend: await send(s, ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: 'cfg', configurationKeys: ['cleanup.policy', 'segment.ms', 'retention.ms'] }], includeSynonyms: false, includeDocumentation: false }),
+        afterAppend: await describeWhenApplied(s, ['cleanup.policy', 'segment.ms', 'retention.ms'], (m) => m.get('segment.ms') === String(600000 + v) && listHas(m.get('cleanup.policy'), 'delete')),
         subtract: await send(s, ApiKey.IncrementalAlterConfigs, v, { resources: [{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'cleanup.policy', configOperation: 3, value: 'delete' }] }], validateOnly: false }),
         invalid: await send(s, ApiKey.IncrementalAlterConfigs, v, { resources: [{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'no.such.config', configOperation: 0, value: '1' }] }, { resourceType: 2, resourceName: 'cfg-none', configs: [{ name: 'retention.ms', configOperation: 0, value: '1' }] }], validateOnly: false }),
-        after: await send(s, ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: 'cfg', configurationKeys: ['cleanup.policy', 'segment.ms', 'retention.ms'] }], includeSynonyms: false, includeDocumentation: false }),
+        after: await describeWhenApplied(s, ['cleanup.policy', 'segment.ms', 'retention.ms'], (m) => m.get('segment.ms') === String(600000 + v) && !listHas(m.get('cleanup.policy'), 'delete')),
       }));
     }
   });
