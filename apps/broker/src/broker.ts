@@ -212,6 +212,7 @@ export class Broker {
     // Listeners first: once registered in etcd, other brokers and clients are told to connect here.
     if (this.#etcd) await this.#etcd.start();
     this.#ctx.replicas.start();
+    this.#ctx.metrics.restoreMetering(this.config.dataDir);
     if (this.config.metricsPort !== null) this.metricsPort = await this.#ctx.metrics.listen(this.config.metricsPort, this.config.listeners[0]!.host);
     this.#ctx.topics.startBackground();
     const flushMs = settingNumber(this.config, 'log.flush.interval.ms');
@@ -238,6 +239,8 @@ export class Broker {
     const closed = this.#servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     for (const s of this.#sockets) s.destroy();
     await Promise.all(closed);
+    // Every client is gone: the metered counters are final and are kept for the next start.
+    await this.#ctx.metrics.saveMetering(this.config.dataDir);
     await this.#ctx.metrics.close();
     this.#ctx.groups.close();
     this.#ctx.topics.close();

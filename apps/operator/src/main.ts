@@ -1,6 +1,8 @@
 import { parseCli } from '@tributary/contracts/cli';
 import { resolve } from 'node:path';
 import { startOperatorWorker } from './jobs/worker.ts';
+import { startMeteringWorker } from './metering/metering-job.ts';
+import { UsageStore } from './metering/usage-store.ts';
 import { InstanceReconciler } from './reconcile/instance-reconciler.ts';
 import { LocalRuntime } from './runtimes/local/local-runtime.ts';
 import { SecretBox, waitForMigrations } from '@tributary/db';
@@ -44,6 +46,9 @@ const store = new DesiredStateStore(databaseUrl, { secrets: SecretBox.fromEnv() 
 // Brokers of an instance form a replicated cluster through etcd; without it only 1-broker instances run.
 const etcdEndpoints = process.env['ETCD_ENDPOINTS'] || null;
 const worker = await startOperatorWorker({ redisUrl, store, reconciler: new InstanceReconciler(runtime, { etcdEndpoints }), log });
+// Billing: every minute the brokers' metered counters become samples and hourly usage (src/metering).
+const usage = new UsageStore(databaseUrl);
+const metering = await startMeteringWorker({ redisUrl, store: usage, runtime, instanceIds: () => store.instanceIds(), log });
 log('operator started', { runtime: runtime.name, etcdEndpoints });
 
 let stopping = false;
@@ -52,6 +57,8 @@ const stop = async () => {
   stopping = true;
   // Brokers are detached on purpose: they keep serving while the operator restarts.
   await worker.close();
+  await metering.close();
+  await usage.close();
   await store.close();
   process.exit(0);
 };

@@ -28,11 +28,17 @@ export const handleFetch: Handler = async (ctx: BrokerContext, request, session)
   for (const a of asked) if (mayRead(a.topic)) ctx.replicas.onFollowerFetch(a.topic, a.partition, replicaId, a.fetchOffset);
   let woken = false;
   for (;;) {
-    const { body, bytes } = collect(ctx, req, v, mayRead, replica);
-    if (bytes >= req.minBytes || Date.now() >= deadline || hasError(body)) return body;
+    const { body, bytes, perTopic } = collect(ctx, req, v, mayRead, replica);
+    // Billing counts what a consumer is sent: the answered pass only (a long poll collects several
+    // times), never a follower's replication.
+    const answer = () => {
+      if (!replica) for (const [topic, n] of perTopic) ctx.metrics.meteredBytes.inc({ direction: 'out', topic, principal: session.principal, listener: session.listener }, n);
+      return body;
+    };
+    if (bytes >= req.minBytes || Date.now() >= deadline || hasError(body)) return answer();
     // Woken by an append to a partition the follower should replicate but did not ask for (it was
     // assigned meanwhile): answer now so that its next fetch asks for it.
-    if (woken && replica && ctx.replicas.followerHasUnaskedData(replicaId, asked)) return body;
+    if (woken && replica && ctx.replicas.followerHasUnaskedData(replicaId, asked)) return answer();
     await ctx.appends.wait(deadline - Date.now(), replica);
     woken = true;
     // A follower woken by one append lets the requests already read off other sockets append too,
@@ -72,6 +78,7 @@ function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (top
   let budget = v >= 3 ? req.maxBytes : Number.MAX_SAFE_INTEGER;
   let minOneBatch = v >= 3;
   let bytes = 0;
+  const perTopic = new Map<string, number>();
   // Kafka lists aborted transactions only for read_committed; read_uncommitted gets null.
   const abortedTransactions = req.isolationLevel === 1 ? [] : null;
   const responses = req.topics.map((t) => {
@@ -115,9 +122,10 @@ function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (top
         bytes += records.length;
         if (records.length > 0) minOneBatch = false;
         if (records.length) ctx.metrics.bytesOut.inc({ topic: topic.name }, records.length);
+        if (records.length) perTopic.set(topic.name, (perTopic.get(topic.name) ?? 0) + records.length);
         return { ...base, ...offsets, errorCode: 0, records };
       }),
     };
   });
-  return { body: { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses }, bytes };
+  return { body: { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses }, bytes, perTopic };
 }

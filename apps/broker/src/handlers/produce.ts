@@ -101,6 +101,7 @@ export const handleProduce: Handler = async (ctx: BrokerContext, request, sessio
         const result = log.append(blob, checked.batches, lead.leaderEpoch);
         ctx.replicas.onLeaderAppend(t.name, p.index);
         ctx.metrics.bytesIn.inc({ topic: t.name }, raw.length);
+        ctx.metrics.meteredBytes.inc({ direction: 'in', topic: t.name, principal: session.principal, listener: session.listener }, raw.length);
         appended = true;
         const response = { index: p.index, errorCode: 0, baseOffset: result.baseOffset, logAppendTimeMs: result.logAppendTime, ...(request.apiVersion >= 5 ? { logStartOffset: result.logStartOffset } : {}) };
         if (result.durable) pending.push({ response, durable: result.durable });

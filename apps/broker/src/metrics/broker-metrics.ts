@@ -1,6 +1,10 @@
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
+
+const METERING_FILE = 'metering-counters.json';
 
 /** The broker's Prometheus metrics; the operator meters billing from bytes in/out and log size. */
 export class BrokerMetrics {
@@ -15,8 +19,19 @@ export class BrokerMetrics {
   readonly clientBytes = new Counter({ name: 'tributary_broker_client_bytes_total', help: 'Produce (in) and fetch (out) bytes by user and client id, for metering peak bandwidth', labelNames: ['direction', 'user', 'client_id'], registers: [this.registry] });
   readonly groupBytes = new Counter({ name: 'tributary_broker_group_bytes_out_total', help: 'Fetched bytes attributed to each consumer group (its members\' fetches)', labelNames: ['group'], registers: [this.registry] });
   readonly groupThrottleMs = new Counter({ name: 'tributary_broker_group_throttle_ms_total', help: 'Time members of each consumer group were throttled by its group quota', labelNames: ['group'], registers: [this.registry] });
+  /**
+   * Billing's counters: client record bytes by direction, topic, principal and listener. Replication
+   * (followers' fetches) is not counted, so bytes out are what consumers read.
+   */
+  readonly meteredBytes = new Counter({ name: 'tributary_broker_metered_bytes_total', help: 'Client record bytes produced (in) and fetched by consumers (out), by topic, principal and listener; for billing and chargeback', labelNames: ['direction', 'topic', 'principal', 'listener'], registers: [this.registry] });
   readonly connections = new Gauge({ name: 'tributary_broker_connections', help: 'Open client connections', registers: [this.registry] });
   #server: Server | null = null;
+  /**
+   * Since when the metered counters have counted without restarting from zero (Unix seconds): the
+   * process start, or the epoch carried over a graceful restart (restoreMetering). A collector that
+   * sees it change treats the counters as reset, as Prometheus' increase() treats a decrease.
+   */
+  meteringEpoch = Math.floor(Date.now() / 1000);
 
   constructor(topics: TopicRegistry, diskCapacityBytes = -1) {
     // Disk alerts at 80% and 95% of the capacity the instance bought (none when unlimited).
@@ -48,6 +63,32 @@ export class BrokerMetrics {
         this.set(topics.list().reduce((n, t) => n + t.partitions, 0));
       },
     });
+    const epoch = () => this.meteringEpoch;
+    new Gauge({
+      name: 'tributary_broker_metering_epoch_seconds',
+      help: 'Since when tributary_broker_metered_bytes_total has counted without a reset (Unix seconds); a change means the counters restarted from zero',
+      registers: [this.registry],
+      collect() {
+        this.set(epoch());
+      },
+    });
+    // Replicas hosted here, by topic and partition, with their log bytes: summed over an instance's
+    // brokers these are the partition-replica count and the used disk that billing meters.
+    new Gauge({
+      name: 'tributary_broker_partition_log_bytes',
+      help: 'Log bytes of each partition replica hosted by this broker',
+      labelNames: ['topic', 'partition'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const t of topics.list()) {
+          for (let p = 0; p < t.partitions; p++) {
+            const log = topics.log(t.name, p);
+            if (log) this.set({ topic: t.name, partition: String(p) }, log.sizeBytes);
+          }
+        }
+      },
+    });
     new Gauge({
       name: 'tributary_broker_log_size_bytes',
       help: 'Bytes on disk, by topic',
@@ -62,6 +103,35 @@ export class BrokerMetrics {
         }
       },
     });
+  }
+
+  /**
+   * Counters live in memory; a graceful stop writes the metered ones to the data directory and the
+   * next start takes them back (and deletes the file at once, so a later crash never restores a stale
+   * copy). Across a graceful restart the counters therefore continue with their epoch and billing
+   * loses nothing; after a crash they restart from zero with a new epoch, and what was counted since
+   * the last collection is lost (at most one collection interval).
+   */
+  restoreMetering(dataDir: string): void {
+    const file = join(dataDir, METERING_FILE);
+    let saved: { epoch: number; values: { labels: Record<string, string>; value: number }[] };
+    try {
+      saved = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      return; // none (first start or after a crash) or unreadable: counting starts from zero
+    } finally {
+      rmSync(file, { force: true });
+    }
+    if (typeof saved.epoch !== 'number' || !Array.isArray(saved.values)) return;
+    this.meteringEpoch = saved.epoch;
+    for (const v of saved.values) this.meteredBytes.inc(v.labels as Record<'direction' | 'topic' | 'principal' | 'listener', string>, v.value);
+  }
+
+  async saveMetering(dataDir: string): Promise<void> {
+    const values = (await this.meteredBytes.get()).values.map((v) => ({ labels: v.labels, value: v.value }));
+    const file = join(dataDir, METERING_FILE);
+    writeFileSync(`${file}.tmp`, JSON.stringify({ epoch: this.meteringEpoch, values }));
+    renameSync(`${file}.tmp`, file);
   }
 
   async listen(port: number, host: string): Promise<number> {

@@ -21,6 +21,8 @@ export interface BrokerObservation {
   nodeId: number;
   /** host:port of the broker's internal listener (trusted: the operator's and the API's, never a client's). */
   address: string;
+  /** host:port of the broker's HTTP metrics (/metrics), where billing is metered; absent if the runtime has none. */
+  metricsAddress?: string;
   /** Process or pod exists. */
   running: boolean;
   /** Accepts Kafka connections. */

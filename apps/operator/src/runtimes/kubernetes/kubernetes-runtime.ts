@@ -79,13 +79,14 @@ export class KubernetesRuntime implements BrokerRuntime {
     const pods = (await this.#clients.Pod.list(namespace, instanceSelector(instanceId))) as IPod[];
     const container = sts.spec?.template.spec?.containers[0];
     const kafkaPort = container?.ports?.find((p) => p.name === 'kafka')?.containerPort ?? DEFAULT_PORTS.kafka;
+    const metricsPort = container?.ports?.find((p) => p.name === 'metrics')?.containerPort ?? DEFAULT_PORTS.metrics;
     const saslPort = container?.ports?.find((p) => p.name === 'sasl')?.containerPort;
     const internalBootstrap = internalBootstrapAddress({ instanceId, namespace, ports: { kafka: kafkaPort } });
     const clientBootstrap = saslPort === undefined ? null : bootstrapAddress({ instanceId, namespace, ports: { sasl: saslPort } });
     // The desired hash is read from the StatefulSet's template, not remembered: an operator restarted
     // mid-rollout still sees which brokers run older settings.
     const desiredConfigHash = sts.spec?.template.metadata?.annotations?.[CONFIG_HASH_ANNOTATION] ?? null;
-    return readClusterStatus({ instanceId, namespace, kafkaPort, internalBootstrap, clientBootstrap, desiredConfigHash }, sts, pods);
+    return readClusterStatus({ instanceId, namespace, kafkaPort, metricsPort, internalBootstrap, clientBootstrap, desiredConfigHash }, sts, pods);
   }
 
   /** Deleting the owner anchor cascades to every owned object, and the StatefulSet's PVC policy deletes the volumes. */

@@ -27,7 +27,7 @@ function podReady(pod: IPod): boolean {
  * pod shows up as a broker that is not running rather than vanishing from the list.
  */
 export function readClusterStatus(
-  input: { instanceId: string; namespace: string; kafkaPort: number; internalBootstrap: string; clientBootstrap?: string | null; desiredConfigHash: string | null },
+  input: { instanceId: string; namespace: string; kafkaPort: number; metricsPort?: number; internalBootstrap: string; clientBootstrap?: string | null; desiredConfigHash: string | null },
   sts: IStatefulSet,
   pods: IPod[],
 ): KubeClusterStatus {
@@ -47,6 +47,7 @@ export function readClusterStatus(
     brokers.push({
       nodeId: ordinal + 1,
       address: `${brokerHost(input, ordinal)}:${input.kafkaPort}`,
+      ...(input.metricsPort ? { metricsAddress: `${brokerHost(input, ordinal)}:${input.metricsPort}` } : {}),
       running,
       ready: running && pod !== undefined && podReady(pod),
       configHash: pod?.metadata?.annotations?.[CONFIG_HASH_ANNOTATION] ?? null,

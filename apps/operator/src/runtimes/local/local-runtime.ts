@@ -176,6 +176,7 @@ export class LocalRuntime implements BrokerRuntime {
         return {
           nodeId: b.nodeId,
           address: `${this.#options.host}:${internalPort}`,
+          metricsAddress: `${this.#options.host}:${b.metricsPort}`,
           running,
           ready: running && (await acceptsConnections(this.#options.host, internalPort)),
           configHash: running ? b.configHash : null,

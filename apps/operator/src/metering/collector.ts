@@ -1,0 +1,74 @@
+import type { BrokerRuntime } from '../runtimes/runtime.ts';
+import { readingOf } from './prom-text.ts';
+import { hourOf, type MinuteSample } from './rollup.ts';
+import type { UsageStore } from './usage-store.ts';
+
+/**
+ * One metering pass: scrape every instance's brokers (their /metrics), store the readings as the
+ * samples of `minute`, and recompute the affected hours.
+ *
+ * Scrape, not push: the broker stays a standalone Kafka broker that knows nothing of the control
+ * plane (DESIGN.md) and already serves Prometheus metrics; its counters are cumulative, so a missed,
+ * repeated or late scrape loses and doubles nothing (the next one's increase covers the gap); and
+ * the operator already knows where every broker is (the runtime's observation). Pushing would give
+ * every broker an endpoint and credentials to know, and retries and buffering to do. The metrics port
+ * is plain HTTP beside the Kafka listeners, so SASL-only Kafka endpoints do not change this path.
+ */
+export interface MeteringPassOptions {
+  instanceIds: string[];
+  runtime: Pick<BrokerRuntime, 'observe'>;
+  store: UsageStore;
+  /** The minute the samples are stamped with: the job's scheduled time, so a retried job re-stamps the same minute. */
+  minute: Date;
+  now?: Date;
+  /** An hour closes this long after its end (late scrapes of its last minutes still count). */
+  graceMs?: number;
+  timeoutMs?: number;
+  concurrency?: number;
+}
+
+export interface MeteringPassResult { scraped: number; inserted: number; failed: { instanceId: string; nodeId: number; error: string }[]; hours: number; adjusted: number }
+
+async function scrape(address: string, timeoutMs: number): Promise<string> {
+  const res = await fetch(`http://${address}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return res.text();
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) { const i = next++; out[i] = await fn(items[i]!); }
+  }));
+  return out;
+}
+
+export async function meteringPass(o: MeteringPassOptions): Promise<MeteringPassResult> {
+  const now = o.now ?? new Date();
+  const graceMs = o.graceMs ?? 5 * 60_000;
+  const timeoutMs = o.timeoutMs ?? 5_000;
+  const targets = (await mapLimit(o.instanceIds, o.concurrency ?? 32, async (instanceId) => {
+    const obs = await o.runtime.observe(instanceId);
+    return (obs?.brokers ?? []).filter((b) => b.running && b.metricsAddress).map((b) => ({ instanceId, nodeId: b.nodeId, address: b.metricsAddress! }));
+  })).flat();
+  const failed: MeteringPassResult['failed'] = [];
+  const rows = (await mapLimit(targets, o.concurrency ?? 32, async (t): Promise<(MinuteSample & { instanceId: string }) | null> => {
+    try {
+      const r = readingOf(await scrape(t.address, timeoutMs));
+      return { instanceId: t.instanceId, nodeId: t.nodeId, minute: o.minute, ...r };
+    } catch (err) {
+      // A broker that does not answer is metered at the next pass: its counters keep what it did.
+      failed.push({ instanceId: t.instanceId, nodeId: t.nodeId, error: (err as Error).message });
+      return null;
+    }
+  })).filter((r) => r !== null);
+  const inserted = await o.store.insertSamples(rows);
+  const closes = (hour: Date) => hour.getTime() + 3_600_000 + graceMs <= now.getTime();
+  const hours = new Map<string, { instanceId: string; hourStart: Date }>();
+  for (const r of rows) hours.set(`${r.instanceId}|${hourOf(r.minute).getTime()}`, { instanceId: r.instanceId, hourStart: hourOf(r.minute) });
+  for (const h of await o.store.openHours(hourOf(now))) hours.set(`${h.instanceId}|${h.hourStart.getTime()}`, h);
+  let adjusted = 0;
+  for (const h of hours.values()) adjusted += (await o.store.rollup(h.instanceId, h.hourStart, closes(h.hourStart))).adjusted;
+  return { scraped: rows.length, inserted, failed, hours: hours.size, adjusted };
+}

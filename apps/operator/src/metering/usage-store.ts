@@ -1,0 +1,93 @@
+import { createDb, Prisma, type Db } from '@tributary/db';
+import { DIMENSIONS, hourOf, rollupHour, type MinuteSample } from './rollup.ts';
+
+export const SOURCE = 'metering';
+
+/** Rows of meter_sample as rollupHour wants them. */
+function toSample(r: { nodeId: number; minute: Date; epoch: bigint; counters: Prisma.JsonValue; replicas: number; logBytes: bigint }): MinuteSample {
+  return { nodeId: r.nodeId, minute: r.minute, epoch: r.epoch, counters: r.counters as Record<string, string>, replicas: r.replicas, logBytes: r.logBytes };
+}
+
+/**
+ * The metering tables (prisma/schema.prisma: meter_sample, usage_hour, usage_adjustment,
+ * chargeback_hour). Samples are inserted with ON CONFLICT DO NOTHING on their natural key; an hour is
+ * recomputed from its samples under a transaction-scoped advisory lock on (instance, hour), so two
+ * operators rolling up the same hour take turns and write the same numbers.
+ */
+export class UsageStore {
+  readonly #db: Db;
+  readonly #own: boolean;
+  constructor(db: Db | string) {
+    this.#own = typeof db === 'string';
+    this.#db = typeof db === 'string' ? createDb(db, { max: 4 }) : db;
+  }
+  get db(): Db { return this.#db; }
+
+  /** Inserts samples; those whose (instance, broker, minute) exists already are skipped. Returns how many were new. */
+  async insertSamples(rows: (MinuteSample & { instanceId: string })[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const r = await this.#db.meterSample.createMany({
+      data: rows.map((s) => ({ instanceId: s.instanceId, nodeId: s.nodeId, minute: s.minute, epoch: s.epoch, counters: s.counters, replicas: s.replicas, logBytes: s.logBytes })),
+      skipDuplicates: true,
+    });
+    return r.count;
+  }
+
+  /** Hours still open before `before` (to be closed), with the instances they belong to. */
+  async openHours(before: Date): Promise<{ instanceId: string; hourStart: Date }[]> {
+    return this.#db.usageHour.findMany({ where: { closed: false, hourStart: { lt: before }, source: SOURCE }, distinct: ['instanceId', 'hourStart'], select: { instanceId: true, hourStart: true } });
+  }
+
+  /**
+   * Recomputes one hour from its samples. Open hour: the usage and chargeback rows are replaced by the
+   * recomputation. Closed hour: nothing in it changes; a difference from what was closed (plus the
+   * adjustments already recorded) becomes a new usage_adjustment. `close` closes the hour after
+   * writing it (the caller decides when an hour is past its grace period).
+   */
+  async rollup(instanceId: string, hourStart: Date, close: boolean): Promise<{ adjusted: number }> {
+    const hour = hourOf(hourStart);
+    const end = new Date(hour.getTime() + 3_600_000);
+    return this.#db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${instanceId}), ${Math.floor(hour.getTime() / 3_600_000) | 0})`;
+      const samples = (await tx.meterSample.findMany({ where: { instanceId, minute: { gte: hour, lt: end } }, orderBy: [{ nodeId: 'asc' }, { minute: 'asc' }] })).map(toSample);
+      const baselines = (await tx.$queryRaw<{ node_id: number; minute: Date; epoch: bigint; counters: Prisma.JsonValue; replicas: number; log_bytes: bigint }[]>`
+        SELECT DISTINCT ON (node_id) node_id, minute, epoch, counters, replicas, log_bytes FROM meter_sample
+        WHERE instance_id = ${instanceId} AND minute < ${hour} ORDER BY node_id, minute DESC`)
+        .map((r) => toSample({ nodeId: r.node_id, minute: r.minute, epoch: r.epoch, counters: r.counters, replicas: r.replicas, logBytes: r.log_bytes }));
+      const usage = rollupHour(baselines, samples);
+      const existing = await tx.usageHour.findMany({ where: { instanceId, hourStart: hour, source: SOURCE } });
+      if (existing.some((e) => e.closed)) {
+        let adjusted = 0;
+        for (const dimension of DIMENSIONS) {
+          const closedRow = existing.find((e) => e.dimension === dimension);
+          const adjustments = await tx.usageAdjustment.findMany({ where: { instanceId, dimension, hourStart: hour, source: SOURCE }, select: { seq: true, quantity: true } });
+          const known = BigInt((closedRow?.quantity ?? new Prisma.Decimal(0)).toFixed(0)) + adjustments.reduce((s, a) => s + BigInt(a.quantity.toFixed(0)), 0n);
+          const diff = usage.quantities[dimension] - known;
+          // Peak bandwidth is a maximum, not a sum: only a higher peak adjusts it.
+          if (diff === 0n || (dimension === 'peak-bandwidth-mbps-hour' && diff < 0n)) continue;
+          const seq = adjustments.reduce((m, a) => Math.max(m, a.seq), 0) + 1;
+          await tx.usageAdjustment.create({ data: { instanceId, dimension, hourStart: hour, source: SOURCE, seq, quantity: new Prisma.Decimal(diff.toString()) } });
+          adjusted++;
+        }
+        return { adjusted };
+      }
+      for (const dimension of DIMENSIONS) {
+        const quantity = new Prisma.Decimal(usage.quantities[dimension].toString());
+        await tx.usageHour.upsert({
+          where: { instanceId_dimension_hourStart_source: { instanceId, dimension, hourStart: hour, source: SOURCE } },
+          create: { instanceId, dimension, hourStart: hour, source: SOURCE, quantity, samples: usage.samples, closed: close },
+          update: { quantity, samples: usage.samples, closed: close },
+        });
+      }
+      await tx.chargebackHour.deleteMany({ where: { instanceId, hourStart: hour } });
+      if (usage.chargeback.length > 0) {
+        await tx.chargebackHour.createMany({ data: usage.chargeback.map((c) => ({ instanceId, hourStart: hour, ...c, bytes: new Prisma.Decimal(c.bytes.toString()) })) });
+      }
+      return { adjusted: 0 };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#own) await this.#db.$disconnect();
+  }
+}
