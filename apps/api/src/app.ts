@@ -19,6 +19,7 @@ import { topicRoutes } from './routes/topics.ts';
 import { instanceObjectRoutes } from './routes/instance-objects.ts';
 import { accountRoutes, billingRoutes } from './routes/billing.ts';
 import { consumerGroupRoutes, operationRoutes } from './routes/operations.ts';
+import { messageRoutes } from './routes/messages.ts';
 import type { Store } from './store/types.ts';
 import type { ReconcileQueue } from './jobs/queue.ts';
 
@@ -137,6 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(accountRoutes, { store: options.store });
   await app.register(operationRoutes, { store: options.store });
   await app.register(consumerGroupRoutes, { store: options.store });
+  await app.register(messageRoutes, { store: options.store, secrets: options.secrets });
 
   if (options.outboxDrainer !== false && options.store.startOutboxDrainer) {
     const drainer = options.store.startOutboxDrainer(options.queue, { log: app.log });

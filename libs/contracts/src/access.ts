@@ -5,7 +5,8 @@ import { TopicNameSchema } from './topic.ts';
 /** SCRAM user: the password is accepted once on create/rotate and never returned or stored. */
 export const KafkaUserCreateSchema = z
   .strictObject({
-    name: z.string().min(1).max(64).regex(/^[a-zA-Z0-9._-]+$/),
+    // Names under `tributary-api.` are the API keys' own principals (messages over HTTP).
+    name: z.string().min(1).max(64).regex(/^[a-zA-Z0-9._-]+$/).refine((n) => !n.startsWith('tributary-api.'), 'names starting with tributary-api. are reserved for API keys\' principals'),
     password: z.string().min(12).max(256),
     mechanism: z.enum(['SCRAM-SHA-256', 'SCRAM-SHA-512']).default('SCRAM-SHA-512'),
     iterations: z.number().int().min(4096).max(65536).default(8192),

@@ -34,6 +34,9 @@ export const ERROR_CODES = {
   'internal': 500,
   'unavailable': 503,
   'instance-unreachable': 503,
+  'kafka-acl-denied': 403,
+  'message-browsing-disabled': 403,
+  'topic-deleted': 410,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

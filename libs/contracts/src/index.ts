@@ -8,3 +8,4 @@ export * from './account.ts';
 export * from './billing.ts';
 export * from './jobs.ts';
 export * from './broker-launch.ts';
+export * from './messages.ts';

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -41,6 +41,15 @@ export class SecretBox {
 
   /** The current key's identifier (safe to log). */
   get keyId(): string { return this.#current.id; }
+
+  /**
+   * A key for one purpose derived from the current key (HMAC-SHA-256 of the purpose): secrets the
+   * deployment recomputes instead of storing, e.g. the API's per-principal SCRAM passwords. They
+   * change when the key rotates; their users must tolerate that (the API re-provisions).
+   */
+  derive(purpose: string): Buffer {
+    return createHmac('sha256', this.#current.key).update(`tributary-derive:${purpose}`).digest();
+  }
 
   seal(plain: string, column: string): string {
     const iv = randomBytes(12);

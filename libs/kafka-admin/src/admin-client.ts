@@ -33,6 +33,8 @@ import {
   type MetadataResponse,
   type OffsetCommitResponse,
   type OffsetFetchResponse,
+  type FetchResponse,
+  type ProduceResponse,
 } from '@tributary/protocol';
 import { randomBytes } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
@@ -106,6 +108,15 @@ export class AdminError extends Error {
     this.retriable = info.retriable;
     this.resource = resource;
   }
+}
+
+/** One partition's part of a Fetch answer: records as the broker sent them (whole batches, maybe a partial one last). */
+export interface FetchedPartition {
+  errorCode: number;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+  logStartOffset: bigint;
+  records: Buffer | null;
 }
 
 export interface TopicSpec {
@@ -356,6 +367,109 @@ export class KafkaAdminClient {
       pending = retry;
     }
     return out;
+  }
+
+  // ---- Records: Fetch and Produce for clients that read or write a few partitions directly ----
+  // (the API's message browser). No consumer group, no assignment: exact offsets, bounded bytes.
+
+  /**
+   * Fetches from each partition's leader, in one Fetch per leader. `maxBytes` bounds each
+   * partition's answer (KIP-74: the first batch comes whole even when larger, as Kafka does).
+   * Per-partition Kafka errors come back as data (`errorCode`); leadership errors are re-routed.
+   */
+  async fetchRecords(topic: string, partitions: { partition: number; offset: bigint; maxBytes: number }[], options: { maxWaitMs?: number; isolationLevel?: 0 | 1 } = {}): Promise<Map<number, FetchedPartition>> {
+    const out = new Map<number, FetchedPartition>();
+    let pending = partitions;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await sleep(backoffMs(attempt - 1));
+      const { leaders, brokers } = await this.#leaders(topic);
+      const byLeader = new Map<number, typeof partitions>();
+      for (const p of pending) {
+        const leader = leaders.get(p.partition);
+        if (leader === undefined) {
+          out.set(p.partition, { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: null });
+          continue;
+        }
+        byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+      }
+      const retry: typeof partitions = [];
+      const last = attempt + 1 >= ROUTE_ATTEMPTS;
+      await Promise.all([...byLeader].map(async ([leader, ps]) => {
+        let client: KafkaAdminClient | null = null;
+        try {
+          if (leader < 0) throw new AdminError(ErrorCode.LEADER_NOT_AVAILABLE, `${topic}-${ps[0]!.partition}`);
+          client = await this.#clientFor(leader, brokers);
+          for (const [p, data] of await client.#fetchHere(topic, ps, options)) {
+            if (!last && ROUTING_ERRORS.has(data.errorCode)) retry.push(ps.find((x) => x.partition === p)!);
+            else out.set(p, data);
+          }
+        } catch (err) {
+          if (last || !this.#shouldReroute(err, client)) throw err;
+          if (err instanceof ConnectionError) this.#forget(client);
+          retry.push(...ps);
+        }
+      }));
+      pending = retry;
+    }
+    return out;
+  }
+
+  async #fetchHere(topic: string, partitions: { partition: number; offset: bigint; maxBytes: number }[], options: { maxWaitMs?: number; isolationLevel?: 0 | 1 }): Promise<Map<number, FetchedPartition>> {
+    // v12 is the last version that names topics (v13 carries topic ids only).
+    const v = Math.min(this.version(ApiKey.Fetch), 12);
+    const total = partitions.reduce((n, p) => n + p.maxBytes, 0);
+    const res = await this.#conn.send<FetchResponse>(ApiKey.Fetch, v, {
+      replicaId: -1, maxWaitMs: options.maxWaitMs ?? 0, minBytes: options.maxWaitMs ? 1 : 0, maxBytes: Math.min(total, 0x7fffffff), isolationLevel: options.isolationLevel ?? 0,
+      sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic, partitions: partitions.map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: p.offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: p.maxBytes })) }],
+      forgottenTopicsData: [], rackId: '',
+    });
+    if (res.errorCode !== 0) throw new AdminError(res.errorCode, `fetch ${topic}`);
+    const out = new Map<number, FetchedPartition>();
+    for (const t of res.responses) {
+      for (const p of t.partitions) {
+        const records = p.records === null ? null : Array.isArray(p.records) ? Buffer.concat(p.records) : p.records;
+        out.set(p.partitionIndex, { errorCode: p.errorCode, highWatermark: p.highWatermark, lastStableOffset: p.lastStableOffset, logStartOffset: p.logStartOffset, records });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Writes one record batch to a partition's leader. Only a batch of an idempotent producer
+   * (producerId ≥ 0) is re-sent after a lost connection: its sequence makes a second copy a
+   * duplicate the broker answers with the first offset; any other batch is sent once.
+   */
+  async produceBatch(topic: string, partition: number, batch: Buffer, options: { acks?: -1 | 1; timeoutMs?: number; idempotent?: boolean } = {}): Promise<{ baseOffset: bigint; logAppendTimeMs: bigint }> {
+    for (let attempt = 0; ; attempt++) {
+      let client: KafkaAdminClient | null = null;
+      try {
+        const { leaders, brokers } = await this.#leaders(topic);
+        const leader = leaders.get(partition);
+        if (leader === undefined) throw new AdminError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic}-${partition}`);
+        if (leader < 0) throw new AdminError(ErrorCode.LEADER_NOT_AVAILABLE, `${topic}-${partition}`);
+        client = await this.#clientFor(leader, brokers);
+        return await client.#produceHere(topic, partition, batch, options);
+      } catch (err) {
+        const reroute = err instanceof AdminError ? ROUTING_ERRORS.has(err.code) : options.idempotent === true && this.#shouldReroute(err, client);
+        if (attempt + 1 >= ROUTE_ATTEMPTS || !reroute) throw err;
+        if (err instanceof ConnectionError) this.#forget(client);
+        await sleep(backoffMs(attempt));
+      }
+    }
+  }
+
+  async #produceHere(topic: string, partition: number, batch: Buffer, options: { acks?: -1 | 1; timeoutMs?: number }): Promise<{ baseOffset: bigint; logAppendTimeMs: bigint }> {
+    // v11 and below name topics (v13 carries topic ids).
+    const v = Math.min(this.version(ApiKey.Produce), 11);
+    const res = await this.#conn.send<ProduceResponse>(ApiKey.Produce, v, {
+      transactionalId: null, acks: options.acks ?? -1, timeoutMs: options.timeoutMs ?? 10_000,
+      topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }],
+    });
+    const p = res.responses[0]?.partitionResponses[0];
+    if (!p) throw new AdminError(ErrorCode.UNKNOWN_SERVER_ERROR, `${topic}-${partition}`, 'no partition in the produce response');
+    if (p.errorCode !== 0) throw new AdminError(p.errorCode, `${topic}-${partition}`, p.errorMessage ?? p.recordErrors[0]?.batchIndexErrorMessage);
+    return { baseOffset: p.baseOffset, logAppendTimeMs: p.logAppendTimeMs };
   }
 
   /** Groups of the whole cluster: each broker lists the groups it coordinates. */

@@ -47,6 +47,7 @@ export class PrismaStore implements Store {
   readonly operationRepo: OperationRepository;
   readonly outbox: OutboxRepository;
   readonly liveWrites: LiveWriteService;
+  readonly trail: Trail;
 
   constructor(connection: Connection) {
     const c = connection;
@@ -61,6 +62,7 @@ export class PrismaStore implements Store {
     const outbox = this.outbox = new OutboxRepository(c);
     this.operationRepo = new OperationRepository(c);
     const trail = new Trail(this.operationRepo, new AuditRepository());
+    this.trail = trail;
     this.instances = new InstanceService(c, { instances, topics, usage, outbox }, trail);
     this.topics = new TopicService(c, { instances, topics, outbox }, trail);
     this.objects = new InstanceObjectService(c, { instances, objects, outbox }, trail);
@@ -151,6 +153,7 @@ export class PrismaStore implements Store {
   quote(accountId: string, req: QuoteRequest, at: Date): Promise<Quote> { return this.billing.quote(accountId, req, at); }
 
   liveWrite<T>(p: Principal, what: { kind: string; targetId: string; detail: unknown }, write: () => Promise<T>) { return this.liveWrites.run(p, what, write); }
+  audit(p: Principal, e: { action: string; targetType: string; targetId: string; detail: unknown }) { return this.#c.tx((tx) => this.trail.audit(tx, p, e.action, e.targetType, e.targetId, e.detail)); }
 
   idempotencyBegin(keyId: string, idemKey: string, requestHash: string): Promise<IdempotencyBegin> { return this.idempotency.begin(keyId, idemKey, requestHash); }
   idempotencyFinish(keyId: string, idemKey: string, status: number, response: unknown, headers: Record<string, string>) { return this.idempotency.finish(keyId, idemKey, status, response, headers); }

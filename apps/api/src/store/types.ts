@@ -83,6 +83,8 @@ export interface Store {
    * AuditEvent are committed first, then `write` runs, then the operation is Succeeded or Failed.
    */
   liveWrite<T>(p: Principal, what: { kind: string; targetId: string; detail: unknown }, write: () => Promise<T>): Promise<{ result: T; operation: Operation }>;
+  /** An AuditEvent alone, in its own transaction: reads and writes of message content (routes/messages.ts). */
+  audit(p: Principal, e: { action: string; targetType: string; targetId: string; detail: unknown }): Promise<void>;
   /** Starts delivering the outbox's jobs to the queue (PrismaStore: jobs/outbox-drainer.ts); buildApp stops it on close. */
   startOutboxDrainer?(queue: ReconcileQueue, opts?: { log?: { info(o: object, msg: string): void; warn(o: object, msg: string): void } }): { stop(): Promise<void> };
 

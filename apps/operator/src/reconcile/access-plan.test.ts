@@ -13,6 +13,11 @@ describe('planAccess', () => {
     expect(plan.deleteUsers).toEqual([{ user: 'a', mechanism: 'SCRAM-SHA-512' }, { user: 'intruder', mechanism: 'SCRAM-SHA-512' }]);
   });
 
+  it('leaves API keys\' own principals alone: the API provisions them (messages over HTTP)', () => {
+    const plan = planAccess({ users: [], acls: [], quotas: [] }, { users: new Map([['tributary-api.key-0123', ['SCRAM-SHA-512']], ['tributary-apix', ['SCRAM-SHA-512']]]), acls: [], quotas: [] });
+    expect(plan.deleteUsers).toEqual([{ user: 'tributary-apix', mechanism: 'SCRAM-SHA-512' }]);
+  });
+
   it('creates missing ACLs and deletes ACLs added behind the control plane', () => {
     const plan = planAccess({ users: [], acls: [acl(), acl({ operation: 'WRITE' })], quotas: [] }, { users: new Map(), acls: [acl(), acl({ principal: 'User:x' })], quotas: [] });
     expect(plan.createAcls).toEqual([acl({ operation: 'WRITE' })]);

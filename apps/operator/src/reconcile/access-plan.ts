@@ -1,3 +1,4 @@
+import { MESSAGE_PRINCIPAL_PREFIX } from '@tributary/contracts';
 import type { DesiredAccess, DesiredAcl, DesiredQuota, DesiredUser } from './desired-instance.ts';
 
 /** What the brokers hold now, as the admin APIs describe it. */
@@ -30,7 +31,9 @@ const entityKey = (e: DesiredQuota['entity']) => JSON.stringify('group' in e ? [
 export function planAccess(desired: DesiredAccess, live: LiveAccess): AccessPlan {
   const applicable = desired.users.filter((u) => u.salt !== null && u.saltedPassword !== null);
   const wanted = new Set(desired.users.map((u) => `${u.name}|${u.mechanism}`));
-  const deleteUsers = [...live.users].flatMap(([user, mechanisms]) => mechanisms.filter((m) => !wanted.has(`${user}|${m}`)).map((mechanism) => ({ user, mechanism })));
+  // API keys' principals (`tributary-api.<key id>`) are provisioned by the API itself, with a
+  // password derived from the deployment's key (apps/api messages/principal.ts): not drift.
+  const deleteUsers = [...live.users].filter(([user]) => !user.startsWith(MESSAGE_PRINCIPAL_PREFIX)).flatMap(([user, mechanisms]) => mechanisms.filter((m) => !wanted.has(`${user}|${m}`)).map((mechanism) => ({ user, mechanism })));
 
   const desiredAcls = new Map(desired.acls.map((a) => [aclKey(a), a]));
   const liveAcls = new Map(live.acls.map((a) => [aclKey(a), a]));
