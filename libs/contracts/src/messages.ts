@@ -12,6 +12,8 @@ export const MESSAGE_PRINCIPAL_PREFIX = 'tributary-api.';
 export const MESSAGE_BROWSING_LABEL = 'tributary.dev/message-browsing';
 
 export const MESSAGE_LIMITS = {
+  /** Partitions one read page may span (its cursor must fit in a URL); read more with `partition`. */
+  maxReadPartitions: 500,
   /** Records per read page. */
   maxLimit: 1000,
   /** Bytes of record data per read page (keys, values, headers as shown). */
@@ -88,7 +90,7 @@ export const MessageReadQuerySchema = z.strictObject({
   maxValueBytes: z.coerce.number().int().min(0).max(MESSAGE_LIMITS.maxValueBytes).default(4096).describe('keys, values and header values longer than this are truncated (size says the full size)'),
   format: FormatSchema,
   isolation: IsolationSchema,
-  cursor: z.string().max(65_536).optional().describe('nextCursor of the previous page; replaces partition/offset/timestamp/from'),
+  cursor: z.string().max(8000).optional().describe('nextCursor of the previous page; replaces partition/offset/timestamp/from'),
 });
 
 export const MessagePageSchema = z.object({

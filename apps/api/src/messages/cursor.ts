@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 /**
  * Opaque cursors of the message endpoints (pure). A cursor is where each partition continues
@@ -6,7 +7,8 @@ import { createHash } from 'node:crypto';
  * search started, so a topic that keeps growing cannot make a search run forever) and a digest of
  * the filters (a cursor continues the search it came from, not another). base64url of a small JSON
  * document: opaque to clients, who must not build or edit them; nothing in it grants anything (the
- * brokers check every read against the caller's principal).
+ * brokers check every read against the caller's principal). Deflated: a cursor of a topic with
+ * hundreds of partitions still fits in a URL's query (GET cursors are limited to 8,000 characters).
  */
 export interface PartitionPosition {
   partition: number;
@@ -34,7 +36,7 @@ export function encodeCursor(c: Cursor): string {
     p: c.positions.map((p) => (p.end === undefined ? [p.partition, p.next.toString()] : [p.partition, p.next.toString(), p.end.toString()])),
     ...(c.filters ? { f: c.filters } : {}),
   };
-  return Buffer.from(JSON.stringify(doc)).toString('base64url');
+  return deflateRawSync(Buffer.from(JSON.stringify(doc))).toString('base64url');
 }
 
 const isOffset = (s: unknown): s is string => typeof s === 'string' && /^\d{1,19}$/.test(s) && BigInt(s) <= 0x7fffffffffffffffn;
@@ -44,7 +46,7 @@ export function decodeCursor(text: string, expect: { kind: Cursor['kind']; topic
   if (text.length > 64 * 1024 || !/^[A-Za-z0-9_-]+$/.test(text)) return 'not a cursor of this API';
   let doc: unknown;
   try {
-    doc = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    doc = JSON.parse(inflateRawSync(Buffer.from(text, 'base64url'), { maxOutputLength: 1024 * 1024 }).toString('utf8'));
   } catch {
     return 'not a cursor of this API';
   }

@@ -95,6 +95,8 @@ export interface StartSpec {
   back?: number | undefined;
   /** Where bad fields are reported (`query` for GETs, `body` for a search). */
   where: FieldError['in'];
+  /** Refuse more partitions than this (read pages: the cursor must fit in a URL). */
+  limitPartitions?: number | undefined;
   /** JSON Pointer prefix of the position fields (`/from` for a search body). */
   prefix?: string;
 }
@@ -128,6 +130,11 @@ export async function startPositions(access: TopicAccess, view: TopicView, s: St
     if (o < start) throw new ApiError('validation-failed', `offset ${o} is before the log start ${start} of partition ${p} (older records were removed by retention)`, { errors: [{ in: s.where, path: `${pre}/offset`, message: `below the log start offset ${start}` }] });
     if (o > end) throw new ApiError('validation-failed', `offset ${o} is past the end of partition ${p}: its next offset is ${end}`, { errors: [{ in: s.where, path: `${pre}/offset`, message: `past the end offset ${end}` }] });
     return [{ partition: p, next: o }];
+  }
+  if (s.limitPartitions !== undefined && partitions.length > s.limitPartitions) {
+    throw new ApiError('validation-failed', `the topic has ${partitions.length} partitions; a page spans at most ${s.limitPartitions} (its cursor must fit in a URL): name a partition, or search`, {
+      errors: [{ in: s.where, path: `${pre}/partition`, message: `give a partition (the topic has ${partitions.length})` }],
+    });
   }
   if (s.timestampMs !== undefined) {
     const at = await access.offsetsForTime(view, partitions, s.timestampMs);

@@ -113,12 +113,28 @@ export class PrincipalSessions {
     const first = await this.#tryLogin(endpoints, user, password);
     if (first !== 'denied') return first;
     await this.#provision(endpoints, user, password, salt);
-    // Brokers of a cluster learn credentials through etcd's watch a moment after the write: bounded.
+    // Brokers of a cluster learn credentials through etcd's watch a moment after the write: wait
+    // (bounded) until every listed broker accepts them, since requests go on to partition leaders.
     const deadline = Date.now() + PROVISION_WAIT_MS;
+    const pending = new Set(endpoints.sasl);
+    let client: KafkaAdminClient | null = null;
     for (let wait = 50; ; wait = Math.min(wait * 2, 1_000)) {
-      const again = await this.#tryLogin(endpoints, user, password);
-      if (again !== 'denied') return again;
-      if (Date.now() > deadline) throw new ApiError('instance-unreachable', `the brokers did not accept the credentials of ${user} within ${PROVISION_WAIT_MS / 1000} s`);
+      for (const address of [...pending]) {
+        try {
+          const c = await this.#connect(address, user, password);
+          pending.delete(address);
+          if (client) c.close();
+          else client = c;
+        } catch (err) {
+          if (!(err instanceof AdminError && err.code === ErrorCode.SASL_AUTHENTICATION_FAILED)) pending.delete(address); // unreachable: not ours to wait for
+        }
+      }
+      if (pending.size === 0 && client) return client;
+      if (pending.size === 0) throw new ApiError('instance-unreachable', `no broker of the instance answered after provisioning ${user}`);
+      if (Date.now() > deadline) {
+        client?.close();
+        throw new ApiError('instance-unreachable', `the brokers did not accept the credentials of ${user} within ${PROVISION_WAIT_MS / 1000} s`);
+      }
       await sleep(wait);
     }
   }

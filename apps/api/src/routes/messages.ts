@@ -106,7 +106,7 @@ export const messageRoutes: FastifyPluginAsyncZod<{ store: Store; secrets: Secre
     const page = await asCaller(request, request.params, 'messages.read', 'READ', async (access) => {
       const view = await access.view();
       const positions = cursor ? cursorPositions(view, cursor.positions, 'query')
-        : await startPositions(access, view, { partition: q.partition, offset: q.offset, timestampMs: toMs(q.timestamp), from: q.from, back: q.limit, where: 'query' });
+        : await startPositions(access, view, { partition: q.partition, offset: q.offset, timestampMs: toMs(q.timestamp), from: q.from, back: q.limit, where: 'query', limitPartitions: MESSAGE_LIMITS.maxReadPartitions });
       const result = await readPage(access, view, positions, { limit: q.limit, maxBytes: q.maxBytes, maxValueBytes: q.maxValueBytes, format: q.format });
       return { result: { ...result, user: access.denial.user }, detail: { range: result.range, records: result.records.length } };
     });
