@@ -79,13 +79,13 @@ beforeAll(async () => {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  broker = await startBroker({ extraListeners: ['SASL_PLAINTEXT'], settings: { 'super.users': 'User:ANONYMOUS', 'group.initial.rebalance.delay.ms': '0' }, timeoutMs: 30_000 });
+  broker = await startBroker({ extraListeners: ['SASL_PLAINTEXT'], settings: { 'tributary.trusted.listeners': 'PLAINTEXT', 'group.initial.rebalance.delay.ms': '0' }, timeoutMs: 30_000 });
   root = await KafkaAdminClient.connect(broker.bootstrap);
   kafka = new Kafka({ clientId: 'messages-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
   const r = await call('POST', '/v1/instances', 'admin', { name: 'msgs', labels: {}, spec });
   expect(r.statusCode, r.body).toBe(202);
   instanceId = r.json().resource.id;
-  await statusWriter.saveStatus(instanceId, { phase: 'Running', observedGeneration: 1, bootstrapServers: [broker.bootstrap], saslBootstrapServers: [broker.addresses.SASL_PLAINTEXT!], brokers: [], conditions: [], events: [] });
+  await statusWriter.saveStatus(instanceId, { phase: 'Running', observedGeneration: 1, internalBootstrapServers: [broker.bootstrap], clientBootstrapServers: [broker.addresses.SASL_PLAINTEXT!], brokers: [], conditions: [], events: [] });
 }, 120_000);
 
 afterAll(async () => {

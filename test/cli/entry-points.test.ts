@@ -31,6 +31,7 @@ const ENTRY_POINTS: [string, string][] = [
   ['bench:replication', 'bench/cluster/replication.bench.ts'],
   ['bench:failover', 'bench/cluster/failover.bench.ts'],
   ['bench:api', 'bench/api/api.bench.ts'],
+  ['bench:message-search', 'bench/api/message-search.bench.ts'],
   ['bench:security', 'bench/security/security.bench.ts'],
 ];
 const gitStatus = () => execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: root }).toString();

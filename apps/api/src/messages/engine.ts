@@ -5,7 +5,7 @@ import { ApiError } from '../errors.ts';
 import type { FieldError } from '@tributary/contracts';
 import { encodeCursor, type PartitionPosition } from './cursor.ts';
 import { fromKafka, fromKafkaCode, type DenialContext } from './kafka-errors.ts';
-import { mergeByTime, presentRecord, recordsOf, type FetchedRecord, type RenderOptions } from './records.ts';
+import { mergeByTime, presentRecord, recordsOf, walkRecords, type FetchedRecord, type RenderOptions, type WalkProgress } from './records.ts';
 import { idempotentIdentity, partitionForKey } from './partitioner.ts';
 
 /**
@@ -63,12 +63,14 @@ export class TopicAccess {
 
   /**
    * One Fetch round over the given positions, `maxBytes` shared among them (each at least 16 KiB;
-   * the broker returns a first batch whole even when larger, so every round makes progress).
+   * the broker returns a first batch whole even when larger, so every round makes progress). The
+   * answer holds each partition's fetched bytes; records are decoded by the caller (recordsOf for
+   * all at once, walkRecords one batch at a time).
    */
-  async fetch(positions: { partition: number; next: bigint; end: bigint }[], maxBytes: number, maxWaitMs = 0): Promise<Map<number, { records: FetchedRecord[]; scannedTo: bigint; bytes: number }>> {
+  async fetch(positions: { partition: number; next: bigint; end: bigint }[], maxBytes: number, maxWaitMs = 0): Promise<Map<number, Fetched>> {
     const share = Math.max(16 * 1024, Math.floor(maxBytes / Math.max(1, positions.length)));
     const fetched = await this.call(() => this.client.fetchRecords(this.topic, positions.map((p) => ({ partition: p.partition, offset: p.next, maxBytes: share })), { maxWaitMs }), 'READ');
-    const out = new Map<number, { records: FetchedRecord[]; scannedTo: bigint; bytes: number }>();
+    const out = new Map<number, Fetched>();
     for (const p of positions) {
       const data = fetched.get(p.partition);
       if (!data) continue;
@@ -78,11 +80,17 @@ export class TopicAccess {
         });
       }
       if (data.errorCode !== 0) throw fromKafkaCode(data.errorCode, { ...this.denial, operation: 'READ' });
-      out.set(p.partition, recordsOf(p.partition, data.records, p.next, p.end));
+      out.set(p.partition, { partition: p.partition, blob: data.records, from: p.next, end: p.end });
     }
     return out;
   }
 }
+
+/** A partition's part of one Fetch round: its bytes and the offset range wanted from them. */
+export interface Fetched { partition: number; blob: Buffer | null; from: bigint; end: bigint }
+
+export const collect = (f: Fetched) => recordsOf(f.partition, f.blob, f.from, f.end);
+export const walk = (f: Fetched, progress: WalkProgress) => walkRecords(f.partition, f.blob, f.from, f.end, progress);
 
 // ---- Where a read starts -------------------------------------------------------------------------
 
@@ -180,8 +188,9 @@ export async function readPage(access: TopicAccess, view: TopicView, positions: 
     const fetched = await access.fetch(pending, o.maxBytes);
     const again: typeof pending = [];
     for (const p of pending) {
-      const got = fetched.get(p.partition);
-      if (!got) continue;
+      const f = fetched.get(p.partition);
+      if (!f) continue;
+      const got = collect(f);
       scanned.set(p.partition, got.scannedTo);
       if (got.records.length > 0) runs.set(p.partition, got.records);
       else if (got.scannedTo > p.next && got.scannedTo < p.end) again.push({ ...p, next: got.scannedTo });
@@ -214,7 +223,8 @@ export async function readOne(access: TopicAccess, view: TopicView, partition: n
   if (at < start) throw new ApiError('validation-failed', `offset ${at} is before the log start ${start} of partition ${partition}`, { errors: [{ in: 'params', path: '/offset', message: `below the log start offset ${start}` }] });
   if (at >= end) throw new ApiError('validation-failed', `offset ${at} is past the end of partition ${partition} (next offset ${end})`, { errors: [{ in: 'params', path: '/offset', message: `at or past the end offset ${end}` }] });
   const fetched = await access.fetch([{ partition, next: at, end: at + 1n }], maxBytes);
-  const rec = fetched.get(partition)?.records.find((r) => r.offset === at);
+  const f = fetched.get(partition);
+  const rec = f ? collect(f).records.find((r) => r.offset === at) : undefined;
   if (!rec) throw new ApiError('not-found', `partition ${partition} holds no record at offset ${at} (removed by compaction, or a transaction marker)`);
   return presentRecord(rec, o);
 }

@@ -27,9 +27,9 @@ const IDLE_MS = 60_000;
 const PROVISION_WAIT_MS = 15_000;
 
 export interface InstanceEndpoints {
-  /** The listener where users log in with SCRAM and their ACLs apply. */
+  /** The client endpoint, where users log in with SCRAM and their ACLs apply. */
   sasl: string[];
-  /** The trusted internal listener (super user): used only to provision principals' credentials. */
+  /** The trusted internal listener: used only to provision API principals' credentials. */
   internal: string[];
 }
 
@@ -37,8 +37,8 @@ const split = (s: string | null) => (s ?? '').split(',').map((x) => x.trim()).fi
 
 /** Where the API reaches an instance; 409 when it has no SASL listener yet. */
 export function endpointsOf(instance: InstanceRow): InstanceEndpoints {
-  const sasl = split(instance.saslBootstrapServers);
-  const internal = split(instance.bootstrapServers);
+  const sasl = split(instance.clientBootstrapServers);
+  const internal = split(instance.internalBootstrapServers);
   if (sasl.length === 0 || internal.length === 0) throw new ApiError('instance-not-running', `instance is ${instance.phase}; its brokers are not reachable yet`);
   return { sasl, internal };
 }

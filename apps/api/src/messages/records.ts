@@ -12,38 +12,48 @@ export interface FetchedRecord {
   size: number;
 }
 
+/** How far a walk over a partition's fetched batches got. */
+export interface WalkProgress {
+  /** One past the last offset of the whole batches walked (capped at the range's end). */
+  scannedTo: bigint;
+  /** Bytes of the batches opened. */
+  bytes: number;
+}
+
 /**
- * Splits a partition's fetched records into data records at or after `from` and below `end`
- * (control batches and records before `from` — a batch may start earlier — skipped). `scannedTo`
- * is one past the last offset covered by whole batches read, so a caller may continue there
- * when every returned record was consumed (compaction gaps and control records are passed over).
+ * Walks a partition's fetched batches lazily, one batch decompressed at a time, yielding the data
+ * records at or after `from` and below `end` (control batches and records before `from` — a batch
+ * may start earlier — skipped). `progress.scannedTo` advances when a batch has been walked whole,
+ * so a caller that consumed every record may continue there (compaction gaps and control records
+ * are passed over). Memory: one decompressed batch beside the fetched bytes, whatever the fetch held.
  */
-export function recordsOf(partition: number, blob: Buffer | null, from: bigint, end: bigint): { records: FetchedRecord[]; scannedTo: bigint; bytes: number } {
-  const records: FetchedRecord[] = [];
-  let scannedTo = from;
-  let bytes = 0;
-  if (!blob) return { records, scannedTo, bytes };
+export function* walkRecords(partition: number, blob: Buffer | null, from: bigint, end: bigint, progress: WalkProgress): Generator<FetchedRecord> {
+  if (!blob) return;
   for (const span of splitBatches(blob).batches) {
     const h = span.header;
     const lastOffset = h.baseOffset + BigInt(h.lastOffsetDelta);
     if (lastOffset < from) continue;
     if (h.baseOffset >= end) break;
-    bytes += span.size;
+    progress.bytes += span.size;
     const batch = decodeRecordBatchLazy(blob.subarray(span.position, span.position + span.size));
     if (!batch.isControl) {
       for (const r of batch.records) {
         const offset = h.baseOffset + BigInt(r.offsetDelta);
         if (offset < from || offset >= end) continue;
-        const key = r.key;
-        const value = r.value;
-        let size = (key?.length ?? 0) + (value?.length ?? 0);
+        let size = Math.max(0, r.keyLength) + Math.max(0, r.valueLength);
         for (const hd of r.headers) size += Buffer.byteLength(hd.key) + (hd.value?.length ?? 0);
-        records.push({ partition, offset, timestampMs: recordTimestamp(batch, r), timestampType: batch.timestampType, record: r, size });
+        yield { partition, offset, timestampMs: recordTimestamp(batch, r), timestampType: batch.timestampType, record: r, size };
       }
     }
-    scannedTo = lastOffset + 1n < end ? lastOffset + 1n : end;
+    progress.scannedTo = lastOffset + 1n < end ? lastOffset + 1n : end;
   }
-  return { records, scannedTo, bytes };
+}
+
+/** Every record of a fetch at once (reads and the tail, whose pages are small). */
+export function recordsOf(partition: number, blob: Buffer | null, from: bigint, end: bigint): { records: FetchedRecord[]; scannedTo: bigint; bytes: number } {
+  const progress: WalkProgress = { scannedTo: from, bytes: 0 };
+  const records = [...walkRecords(partition, blob, from, end, progress)];
+  return { records, scannedTo: progress.scannedTo, bytes: progress.bytes };
 }
 
 export interface RenderOptions { format: Format; maxValueBytes: number }

@@ -1,8 +1,8 @@
 import { ApiError } from '../errors.ts';
 import { encodeCursor, type PartitionPosition } from './cursor.ts';
-import type { TopicAccess } from './engine.ts';
+import { walk, type TopicAccess } from './engine.ts';
 import type { FilterableRecord } from './filters.ts';
-import { presentRecord, type RenderOptions } from './records.ts';
+import { presentRecord, type RenderOptions, type WalkProgress } from './records.ts';
 
 export interface ScanBudget { maxBytes: number; maxRecords: number; maxMs: number }
 
@@ -52,11 +52,11 @@ export async function scan(access: TopicAccess, positions: Required<PartitionPos
     }
     for (const p of active) {
       if (stopped !== null) break;
-      const got = fetched.get(p.partition);
-      if (!got) continue;
-      scannedBytes += got.bytes;
+      const f = fetched.get(p.partition);
+      if (!f) continue;
+      const walked: WalkProgress = { scannedTo: p.next, bytes: 0 };
       let consumedAll = true;
-      for (const rec of got.records) {
+      for (const rec of walk(f, walked)) {
         if (o.untilMs !== undefined && Number(rec.timestampMs) >= o.untilMs) {
           p.end = rec.offset; // the range ends here for this partition
           break;
@@ -73,9 +73,10 @@ export async function scan(access: TopicAccess, positions: Required<PartitionPos
           break;
         }
       }
+      scannedBytes += walked.bytes;
       // Every record of the fetched batches was looked at: continue after the batches (skips
       // control records and compaction gaps, which hold nothing to match).
-      if (consumedAll && got.scannedTo > p.next) p.next = got.scannedTo < p.end ? got.scannedTo : p.end;
+      if (consumedAll && walked.scannedTo > p.next) p.next = walked.scannedTo < p.end ? walked.scannedTo : p.end;
       if (consumedAll && p.next > p.end) p.next = p.end;
     }
     if (stopped === null && scannedBytes >= o.budget.maxBytes) stopped = 'budget-bytes';

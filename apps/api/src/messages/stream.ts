@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PartitionPosition } from './cursor.ts';
-import type { TopicAccess } from './engine.ts';
-import { mergeByTime, presentRecord, type FetchedRecord, type RenderOptions } from './records.ts';
+import { collect, walk, type TopicAccess } from './engine.ts';
+import { mergeByTime, presentRecord, type FetchedRecord, type RenderOptions, type WalkProgress } from './records.ts';
 import { renderBytes } from './render.ts';
 
 const NO_END = 0x7fffffffffffffffn;
@@ -31,8 +31,9 @@ export async function tail(access: TopicAccess, positions: PartitionPosition[], 
     const fetched = await access.fetch(state.map((p) => ({ partition: p.partition, next: p.next, end: NO_END })), 1024 * 1024, wait);
     const runs = new Map<number, FetchedRecord[]>();
     for (const p of state) {
-      const got = fetched.get(p.partition);
-      if (!got) continue;
+      const f = fetched.get(p.partition);
+      if (!f) continue;
+      const got = collect(f);
       if (got.records.length > 0) runs.set(p.partition, got.records);
       else if (got.scannedTo > p.next) p.next = got.scannedTo;
     }
@@ -96,12 +97,12 @@ export async function exportRange(access: TopicAccess, positions: Required<Parti
     if (active.length === 0) break;
     const fetched = await access.fetch(active, o.fetchBytes ?? 1024 * 1024);
     for (const p of active) {
-      const got = fetched.get(p.partition);
-      if (!got) continue;
-      bytes += got.bytes;
+      const f = fetched.get(p.partition);
+      if (!f) continue;
+      const walked: WalkProgress = { scannedTo: p.next, bytes: 0 };
       let out = '';
       let stopped = false;
-      for (const rec of got.records) {
+      for (const rec of walk(f, walked)) {
         if (records >= limit) {
           stopped = true;
           break;
@@ -113,15 +114,16 @@ export async function exportRange(access: TopicAccess, positions: Required<Parti
         out += o.format === 'csv' ? csvRow(rec) : `${JSON.stringify(presentRecord(rec, { format: 'auto', maxValueBytes: Number.MAX_SAFE_INTEGER }))}\n`;
         records++;
         p.next = rec.offset + 1n;
-        // Hand over in pieces of ~256 KiB so one round never holds much more than it fetched.
+        // Hand over in pieces of ~256 KiB so one round never holds much more than one batch.
         if (out.length > 256 * 1024) {
           await o.sink.write(out);
           out = '';
-          if (o.sink.closed()) return { records, bytes, positions: state, reason: 'closed' };
+          if (o.sink.closed()) return { records, bytes: bytes + walked.bytes, positions: state, reason: 'closed' };
         }
       }
+      bytes += walked.bytes;
       if (out) await o.sink.write(out);
-      if (!stopped && got.scannedTo > p.next) p.next = got.scannedTo < p.end ? got.scannedTo : p.end;
+      if (!stopped && walked.scannedTo > p.next) p.next = walked.scannedTo < p.end ? walked.scannedTo : p.end;
       if (p.next > p.end) p.next = p.end;
       if (records >= limit || o.sink.closed()) break;
     }
