@@ -225,7 +225,7 @@ describe('SASL login with real clients', () => {
 });
 
 describe('failed-login rate limit', () => {
-  it('refuses an address after too many failures, even with the right password, until the window passes', async () => {
+  it('refuses an address after too many failures within the window, even with the right password', async () => {
     const limited = await startBroker({ extraListeners: ['SASL_PLAINTEXT'], settings: { 'tributary.sasl.failed.authentication.max.per.minute': '2', 'connection.failed.authentication.delay.ms': '0' } });
     try {
       const setup = await KafkaAdminClient.connect(limited.bootstrap);
@@ -239,5 +239,5 @@ describe('failed-login rate limit', () => {
     } finally {
       await limited.destroy();
     }
-  });
+  }, 90_000);
 });
