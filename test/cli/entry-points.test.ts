@@ -33,6 +33,8 @@ const ENTRY_POINTS: [string, string][] = [
   ['bench:api', 'bench/api/api.bench.ts'],
   ['bench:message-search', 'bench/api/message-search.bench.ts'],
   ['bench:security', 'bench/security/security.bench.ts'],
+  ['tributary', 'apps/cli/bin/tributary.js'],
+  ['cli:generate', 'apps/cli/scripts/generate-client.ts'],
 ];
 const gitStatus = () => execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: root }).toString();
 const run = (script: string, args: string[]) => spawnSync(node, [script, ...args], {

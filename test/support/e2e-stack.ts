@@ -21,12 +21,14 @@ export interface E2eStack {
   runtime: LocalRuntime;
   /** Where the local runtime keeps each instance's brokers and data. */
   root: string;
+  /** The API's HTTP URL on 127.0.0.1 when started with `listen: true` (clients such as the CLI that speak real HTTP). */
+  url: string | undefined;
   /** Deletes every instance's brokers (a failed run must not leave processes behind), then stops the rest. */
   stop(): Promise<void>;
 }
 
 /** `etcd`: the operator gets one, so multi-broker instances run as replicated clusters. */
-export async function startE2eStack(options: { key: string; etcd: boolean; stopGraceMs: number }): Promise<E2eStack> {
+export async function startE2eStack(options: { key: string; etcd: boolean; stopGraceMs: number; listen?: boolean }): Promise<E2eStack> {
   const [services, etcd]: [TestServices, TestEtcd | null] = await Promise.all([startTestServices(), options.etcd ? startEtcd() : null]);
   const store = await PrismaStore.connect(services.databaseUrl);
   const queue = createReconcileQueue(services.redisUrl);
@@ -34,6 +36,7 @@ export async function startE2eStack(options: { key: string; etcd: boolean; stopG
   // The API seals SCRAM salted passwords and the operator opens them: one key for both, as in a deployment.
   const secrets = SecretBox.generate();
   const app = await buildApp({ store, queue, secrets });
+  const url = options.listen ? await app.listen({ host: '127.0.0.1', port: 0 }) : undefined;
   const root = mkdtempSync(join(tmpdir(), 'tributary-e2e-'));
   const runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker')], stopGraceMs: options.stopGraceMs });
   const operatorStore = new DesiredStateStore(services.databaseUrl, { secrets });
@@ -43,6 +46,7 @@ export async function startE2eStack(options: { key: string; etcd: boolean; stopG
     api: (method, url, payload) => app.inject({ method, url, payload, headers: { authorization: `Bearer ${options.key}`, ...(payload ? { 'content-type': 'application/json' } : {}) } }),
     runtime,
     root,
+    url,
     async stop() {
       await operator.close();
       for (const id of await runtime.knownInstances()) await runtime.deleteCluster(id);

@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { allPages, call, type Schemas } from '../client.ts';
+import { contextOf, timeoutOption } from '../context.ts';
+import { renderList, renderValue, type Io } from '../output.ts';
+import { waitOperation } from '../wait.ts';
+
+type Operation = Schemas['Operation'];
+
+export function operationsCommand(program: Command, io: Io): void {
+  const cmd = program.command('operations').alias('operation').description('Long-running changes and their outcome: list, get, wait');
+  cmd.command('list').description('List operations, newest last').option('--target <id>', 'only the operations of this resource id')
+    .action(async (o: { target?: string }, c: Command) => {
+      const ctx = contextOf(c, io);
+      const api = ctx.api();
+      const items = await allPages((cursor) => api.GET('/v1/operations', { params: { query: { limit: 200, ...(o.target ? { targetId: o.target } : {}), ...(cursor ? { cursor } : {}) } } }));
+      renderList(ctx.io, ctx.format, items as Operation[], [
+        { header: 'ID', get: (x) => x.id }, { header: 'KIND', get: (x) => x.kind }, { header: 'TARGET', get: (x) => `${x.targetType}/${x.targetId}` },
+        { header: 'STATE', get: (x) => x.state }, { header: 'ERROR', get: (x) => x.error },
+      ]);
+    });
+  cmd.command('get').description('Show an operation').argument('<id>', 'operation id')
+    .action(async (id: string, _o: unknown, c: Command) => {
+      const ctx = contextOf(c, io);
+      renderValue(ctx.io, ctx.format, (await call(ctx.api().GET('/v1/operations/{id}', { params: { path: { id } } }))).data);
+    });
+  cmd.command('wait').description('Wait until an operation has Succeeded (exit 7 if it Failed, 6 on timeout)').argument('<id>', 'operation id')
+    .addOption(timeoutOption('how long to wait'))
+    .action(async (id: string, o: { timeout: number }, c: Command) => {
+      const ctx = contextOf(c, io);
+      renderValue(ctx.io, ctx.format, await waitOperation(ctx.api(), ctx.io, id, { timeoutMs: o.timeout }));
+    });
+}
