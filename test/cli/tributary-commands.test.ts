@@ -12,7 +12,7 @@ import { startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
 // through run(argv, io) — the same function the bin calls — so each costs no Node start-up; the bin
 // itself is run as a process for --help/--version (test/cli/entry-points.test.ts) and once below.
 const require = createRequire(import.meta.url);
-const { Kafka, logLevel } = require('kafkajs') as typeof import('kafkajs');
+const { Kafka, logLevel } = require('kafkajs');
 
 const KEY = 'trib_cli_admin_key_0123456789abcdef';
 const PASSWORD = 'cli-secret-password-4711';
@@ -146,15 +146,16 @@ describe('tributary everyday commands', () => {
     expect(cq).toMatchObject([{ user: 'app', producerByteRate: 2097152 }]);
     await json('quotas', 'group', 'set', 'cli-one', 'readers', '--max-members', '5');
     expect(await json('quotas', 'group', 'list', 'cli-one')).toMatchObject([{ group: 'readers', maxMembers: 5 }]);
-    await json('quotas', 'group', 'delete', 'cli-one', 'readers');
-    await json('acls', 'delete', 'cli-one', acl.resource.id);
-    await json('users', 'delete', 'cli-one', 'app', '--wait', '--timeout', '2m');
-    const ops = await json<{ kind: string }[]>('operations', 'list');
-    expect(ops.map((o) => o.kind)).toEqual(expect.arrayContaining(['instance.create', 'topic.create']));
-
     // Consumer groups: 8 records, a group committed at 0 → lag 8; a dry-run reset changes nothing.
-    const { data: running } = { data: await json<{ status: { bootstrapServers: string } }>('instances', 'get', 'cli-one') };
-    const kafka = new Kafka({ clientId: 'cli-test', brokers: [running.status.bootstrapServers], logLevel: logLevel.NOTHING, retry: { retries: 8 } });
+    // The client endpoint is SASL/SCRAM: the user made above logs in with its rotated password, and
+    // the ACLs granted through the CLI are what let it write, and commit for the group.
+    await json('acls', 'create', 'cli-one', '--principal', 'User:app', '--operation', 'WRITE', '--resource', 'orders', '--wait', '--timeout', '2m');
+    await json('acls', 'create', 'cli-one', '--principal', 'User:app', '--operation', 'READ', '--resource-type', 'GROUP', '--resource', 'readers', '--wait', '--timeout', '2m');
+    const running = await json<{ status: { bootstrapServers: string } }>('instances', 'get', 'cli-one');
+    const kafka = new Kafka({
+      clientId: 'cli-test', brokers: [running.status.bootstrapServers], logLevel: logLevel.NOTHING, retry: { retries: 8 },
+      sasl: { mechanism: 'scram-sha-512', username: 'app', password: 'another-password-0815' },
+    });
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic: 'orders', messages: Array.from({ length: 8 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition: i % 4 })) });
@@ -177,6 +178,12 @@ describe('tributary everyday commands', () => {
     expect((await cli('groups', 'delete', 'cli-one', 'readers', '--yes')).code).toBe(0);
     expect((await json<{ group: string }[]>('groups', 'list', 'cli-one')).map((g) => g.group)).not.toContain('readers');
 
+    await json('quotas', 'group', 'delete', 'cli-one', 'readers');
+    for (const a of await json<{ id: string }[]>('acls', 'list', 'cli-one')) await json('acls', 'delete', 'cli-one', a.id);
+    await json('users', 'delete', 'cli-one', 'app', '--wait', '--timeout', '2m');
+    const ops = await json<{ kind: string }[]>('operations', 'list');
+    expect(ops.map((o) => o.kind)).toEqual(expect.arrayContaining(['instance.create', 'topic.create']));
+
     // Deleting needs --yes (exit 8, nothing deleted), then is waited for.
     expect((await cli('topics', 'delete', 'cli-one', 'orders')).code).toBe(8);
     expect((await cli('instances', 'delete', 'cli-one')).code).toBe(8);
@@ -195,6 +202,12 @@ describe('tributary everyday commands', () => {
     const book = await json<{ currency: string }>('billing', 'price-book');
     expect(typeof book.currency).toBe('string');
     expect((await cli('billing', 'invoices')).code).toBe(0);
+    const request = join(scratch, 'quote.yaml');
+    writeFileSync(request, 'kind: create\nspec: {zone: zone-a, brokers: 3, bandwidthMBps: 40, diskGiB: 500, partitionLimit: 400, topicLimit: 100, consumerGroupLimit: 100, billing: {mode: postpaid}}\n');
+    const quote = await json<{ kind: string; mode: string; totalMinor: number; hourlyMinor: number }>('billing', 'quote', '-f', request);
+    expect(quote).toMatchObject({ kind: 'create', mode: 'postpaid' });
+    expect(quote.hourlyMinor).toBeGreaterThan(0);
+    expect((await cli('billing', 'quote')).code).toBe(64);
   }, 60_000);
 });
 

@@ -257,6 +257,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/billing/quotes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Price inquiry: a new instance (postpaid per hour or a prepaid period), a change to an instance (prorated for prepaid) or a renewal
+         * @description Priced from the price book in effect now, in integer minor units of its currency. Nothing is created or charged.
+         */
+        post: operations["createQuote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/billing/usage": {
         parameters: {
             query?: never;
@@ -475,7 +495,7 @@ export interface components {
             detail: string;
             instance?: string;
             /** @enum {string} */
-            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "group-not-empty" | "limit-exceeded" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable";
+            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "price-unavailable" | "not-prepaid" | "group-not-empty" | "limit-exceeded" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable";
             requestId?: string;
             errors?: {
                 /** @enum {string} */
@@ -575,9 +595,16 @@ export interface components {
                 phase: "Creating" | "Running" | "Updating" | "Suspended" | "Failed" | "Deleting";
                 observedGeneration: number;
                 brokers: number;
-                /** @description PLAINTEXT endpoint (no authentication; for trusted networks) */
+                /** @description The instance's client endpoint, its only one: clients log in with SASL (`securityProtocol`, one of `saslMechanisms`) as a user created under /users, and that user's ACLs apply. Null until the brokers run. */
                 bootstrapServers: string | null;
-                /** @description SASL_PLAINTEXT endpoint: SCRAM users log in here and their ACLs apply */
+                /** @description Kafka security.protocol for bootstrapServers (null until the brokers run) */
+                securityProtocol: ("SASL_PLAINTEXT" | "SASL_SSL") | null;
+                /** @description Kafka sasl.mechanism values the client endpoint accepts */
+                saslMechanisms: ("SCRAM-SHA-256" | "SCRAM-SHA-512")[];
+                /**
+                 * @deprecated
+                 * @description The same endpoint as bootstrapServers (kept for clients written when instances also had an unauthenticated endpoint)
+                 */
                 saslBootstrapServers: string | null;
                 conditions: {
                     type: string;
@@ -1058,6 +1085,140 @@ export interface components {
             items: components["schemas"]["InvoiceInput"][];
             nextCursor?: string;
         };
+        PriceLineInput: {
+            /** @description stable line-type code, e.g. instance.broker-hours, prepaid.period, prepaid.discount, prepaid.upgrade-proration, prepaid.renewal, usage.bytes-in-gib, adjustment.late-usage */
+            code: string;
+            meter: string;
+            instanceId: string | null;
+            /** @description quantity in `unit`, rounded to 6 decimals for display; amounts are computed from the exact value */
+            quantity: number;
+            unit: string;
+            /** @description price per unit in millionths of the currency */
+            unitPriceMicros: number;
+            /** @description amount in minor units of the currency (cents), rounded half to even once per line */
+            amountMinor: number;
+            priceBookId: string;
+            /** @description graduated tier index of the rate, null for a flat rate */
+            tier: number | null;
+            periodStart: string | null;
+            periodEnd: string | null;
+        };
+        /**
+         * @example {
+         *       "kind": "create",
+         *       "spec": {
+         *         "zone": "zone-a",
+         *         "brokers": 3,
+         *         "bandwidthMBps": 40,
+         *         "diskGiB": 500,
+         *         "partitionLimit": 400,
+         *         "topicLimit": 100,
+         *         "consumerGroupLimit": 100,
+         *         "billing": {
+         *           "mode": "prepaid",
+         *           "periodMonths": 3
+         *         }
+         *       }
+         *     }
+         * @example {
+         *       "kind": "change",
+         *       "instanceId": "ins-0123456789abcdef",
+         *       "spec": {
+         *         "zone": "zone-a",
+         *         "brokers": 5,
+         *         "bandwidthMBps": 40,
+         *         "diskGiB": 800,
+         *         "partitionLimit": 400,
+         *         "topicLimit": 100,
+         *         "consumerGroupLimit": 100,
+         *         "billing": {
+         *           "mode": "prepaid",
+         *           "periodMonths": 3
+         *         }
+         *       }
+         *     }
+         * @example {
+         *       "kind": "renewal",
+         *       "instanceId": "ins-0123456789abcdef",
+         *       "periodMonths": 1
+         *     }
+         */
+        QuoteRequestInput: {
+            /**
+             * @description price of a new instance of `spec` (postpaid per hour, or its prepaid period)
+             * @constant
+             */
+            kind: "create";
+            spec: components["schemas"]["InstanceSpecInput"];
+        } | {
+            /**
+             * @description price of changing an existing instance to `spec`: the new hourly price (postpaid) or the prorated difference for the rest of the period (prepaid)
+             * @constant
+             */
+            kind: "change";
+            instanceId: string;
+            spec: components["schemas"]["InstanceSpecInput"];
+        } | {
+            /**
+             * @description price of renewing a prepaid instance for periodMonths more
+             * @constant
+             */
+            kind: "renewal";
+            instanceId: string;
+            periodMonths: number;
+        };
+        /**
+         * @example {
+         *       "kind": "create",
+         *       "mode": "postpaid",
+         *       "currency": "USD",
+         *       "priceBookId": "pb-default-2026",
+         *       "hourlyMinor": 49,
+         *       "monthlyEstimateMinor": 35770,
+         *       "lines": [
+         *         {
+         *           "code": "instance.broker-hours",
+         *           "meter": "broker-hour",
+         *           "instanceId": null,
+         *           "quantity": 3,
+         *           "unit": "broker-hour",
+         *           "unitPriceMicros": 120000,
+         *           "amountMinor": 36,
+         *           "priceBookId": "pb-default-2026",
+         *           "tier": null,
+         *           "periodStart": null,
+         *           "periodEnd": null
+         *         }
+         *       ],
+         *       "totalMinor": 49,
+         *       "effectiveAt": "2026-12-01T00:00:00.000Z",
+         *       "periodStart": null,
+         *       "periodEnd": null,
+         *       "downgradeEffectiveAt": null
+         *     }
+         */
+        QuoteInput: {
+            /** @enum {string} */
+            kind: "create" | "change" | "renewal";
+            /** @enum {string} */
+            mode: "postpaid" | "prepaid";
+            currency: string;
+            priceBookId: string;
+            /** @description list price of the resulting size for one hour, before any prepaid discount */
+            hourlyMinor: number;
+            /** @description the hourly list price for a 730-hour month */
+            monthlyEstimateMinor: number;
+            /** @description postpaid: the hourly lines; prepaid: what is charged now */
+            lines: components["schemas"]["PriceLineInput"][];
+            /** @description sum of the lines */
+            totalMinor: number;
+            /** Format: date-time */
+            effectiveAt: string;
+            periodStart: string | null;
+            periodEnd: string | null;
+            /** @description prepaid change: when levels that fall take effect (the renewal); null otherwise */
+            downgradeEffectiveAt: string | null;
+        };
         InstanceAcceptedInput: {
             resource: components["schemas"]["InstanceInput"];
             operation: components["schemas"]["OperationInput"];
@@ -1110,7 +1271,7 @@ export interface components {
             detail: string;
             instance?: string;
             /** @enum {string} */
-            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "group-not-empty" | "limit-exceeded" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable";
+            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "price-unavailable" | "not-prepaid" | "group-not-empty" | "limit-exceeded" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable";
             requestId?: string;
             errors?: {
                 /** @enum {string} */
@@ -1210,9 +1371,16 @@ export interface components {
                 phase: "Creating" | "Running" | "Updating" | "Suspended" | "Failed" | "Deleting";
                 observedGeneration: number;
                 brokers: number;
-                /** @description PLAINTEXT endpoint (no authentication; for trusted networks) */
+                /** @description The instance's client endpoint, its only one: clients log in with SASL (`securityProtocol`, one of `saslMechanisms`) as a user created under /users, and that user's ACLs apply. Null until the brokers run. */
                 bootstrapServers: string | null;
-                /** @description SASL_PLAINTEXT endpoint: SCRAM users log in here and their ACLs apply */
+                /** @description Kafka security.protocol for bootstrapServers (null until the brokers run) */
+                securityProtocol: ("SASL_PLAINTEXT" | "SASL_SSL") | null;
+                /** @description Kafka sasl.mechanism values the client endpoint accepts */
+                saslMechanisms: ("SCRAM-SHA-256" | "SCRAM-SHA-512")[];
+                /**
+                 * @deprecated
+                 * @description The same endpoint as bootstrapServers (kept for clients written when instances also had an unauthenticated endpoint)
+                 */
                 saslBootstrapServers: string | null;
                 conditions: {
                     type: string;
@@ -1692,6 +1860,140 @@ export interface components {
         InvoiceList: {
             items: components["schemas"]["Invoice"][];
             nextCursor?: string;
+        };
+        PriceLine: {
+            /** @description stable line-type code, e.g. instance.broker-hours, prepaid.period, prepaid.discount, prepaid.upgrade-proration, prepaid.renewal, usage.bytes-in-gib, adjustment.late-usage */
+            code: string;
+            meter: string;
+            instanceId: string | null;
+            /** @description quantity in `unit`, rounded to 6 decimals for display; amounts are computed from the exact value */
+            quantity: number;
+            unit: string;
+            /** @description price per unit in millionths of the currency */
+            unitPriceMicros: number;
+            /** @description amount in minor units of the currency (cents), rounded half to even once per line */
+            amountMinor: number;
+            priceBookId: string;
+            /** @description graduated tier index of the rate, null for a flat rate */
+            tier: number | null;
+            periodStart: string | null;
+            periodEnd: string | null;
+        };
+        /**
+         * @example {
+         *       "kind": "create",
+         *       "spec": {
+         *         "zone": "zone-a",
+         *         "brokers": 3,
+         *         "bandwidthMBps": 40,
+         *         "diskGiB": 500,
+         *         "partitionLimit": 400,
+         *         "topicLimit": 100,
+         *         "consumerGroupLimit": 100,
+         *         "billing": {
+         *           "mode": "prepaid",
+         *           "periodMonths": 3
+         *         }
+         *       }
+         *     }
+         * @example {
+         *       "kind": "change",
+         *       "instanceId": "ins-0123456789abcdef",
+         *       "spec": {
+         *         "zone": "zone-a",
+         *         "brokers": 5,
+         *         "bandwidthMBps": 40,
+         *         "diskGiB": 800,
+         *         "partitionLimit": 400,
+         *         "topicLimit": 100,
+         *         "consumerGroupLimit": 100,
+         *         "billing": {
+         *           "mode": "prepaid",
+         *           "periodMonths": 3
+         *         }
+         *       }
+         *     }
+         * @example {
+         *       "kind": "renewal",
+         *       "instanceId": "ins-0123456789abcdef",
+         *       "periodMonths": 1
+         *     }
+         */
+        QuoteRequest: {
+            /**
+             * @description price of a new instance of `spec` (postpaid per hour, or its prepaid period)
+             * @constant
+             */
+            kind: "create";
+            spec: components["schemas"]["InstanceSpec"];
+        } | {
+            /**
+             * @description price of changing an existing instance to `spec`: the new hourly price (postpaid) or the prorated difference for the rest of the period (prepaid)
+             * @constant
+             */
+            kind: "change";
+            instanceId: string;
+            spec: components["schemas"]["InstanceSpec"];
+        } | {
+            /**
+             * @description price of renewing a prepaid instance for periodMonths more
+             * @constant
+             */
+            kind: "renewal";
+            instanceId: string;
+            periodMonths: number;
+        };
+        /**
+         * @example {
+         *       "kind": "create",
+         *       "mode": "postpaid",
+         *       "currency": "USD",
+         *       "priceBookId": "pb-default-2026",
+         *       "hourlyMinor": 49,
+         *       "monthlyEstimateMinor": 35770,
+         *       "lines": [
+         *         {
+         *           "code": "instance.broker-hours",
+         *           "meter": "broker-hour",
+         *           "instanceId": null,
+         *           "quantity": 3,
+         *           "unit": "broker-hour",
+         *           "unitPriceMicros": 120000,
+         *           "amountMinor": 36,
+         *           "priceBookId": "pb-default-2026",
+         *           "tier": null,
+         *           "periodStart": null,
+         *           "periodEnd": null
+         *         }
+         *       ],
+         *       "totalMinor": 49,
+         *       "effectiveAt": "2026-12-01T00:00:00.000Z",
+         *       "periodStart": null,
+         *       "periodEnd": null,
+         *       "downgradeEffectiveAt": null
+         *     }
+         */
+        Quote: {
+            /** @enum {string} */
+            kind: "create" | "change" | "renewal";
+            /** @enum {string} */
+            mode: "postpaid" | "prepaid";
+            currency: string;
+            priceBookId: string;
+            /** @description list price of the resulting size for one hour, before any prepaid discount */
+            hourlyMinor: number;
+            /** @description the hourly list price for a 730-hour month */
+            monthlyEstimateMinor: number;
+            /** @description postpaid: the hourly lines; prepaid: what is charged now */
+            lines: components["schemas"]["PriceLine"][];
+            /** @description sum of the lines */
+            totalMinor: number;
+            /** Format: date-time */
+            effectiveAt: string;
+            periodStart: string | null;
+            periodEnd: string | null;
+            /** @description prepaid change: when levels that fall take effect (the renewal); null otherwise */
+            downgradeEffectiveAt: string | null;
         };
         InstanceAccepted: {
             resource: components["schemas"]["Instance"];
@@ -5383,6 +5685,120 @@ export interface operations {
             };
             /** @description a path parameter over 512 characters (code uri-too-long) */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid path parameter, query or body; errors[] names each field (code validation-failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createQuote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuoteRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quote"];
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key's role may not do this (code forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource in this account (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the instance is not prepaid (code not-prepaid), or the price book in effect cannot price this (code price-unavailable) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description body over 1 MiB (code payload-too-large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body that is not application/json (code unsupported-media-type) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
