@@ -121,9 +121,14 @@ describe('instance cache (reads from memory, invalidated by NOTIFY)', () => {
       expect(again.headers['etag']).toBe(mine.etag);
       expect(again.json()).toEqual(mine);
     }
-    // The operator is another process with its own connection.
-    await h.store.db.$executeRaw`UPDATE "instance" SET phase = 'Running', observed_generation = generation, version = version + 1 WHERE id = ${inst.id}`;
-    await until(async () => (await call('GET', `/v1/instances/${inst.id}`, keys.adminA)).json().status.phase === 'Running', 'the status write to be read', 15_000);
+    // The operator is another process with its own connection; it writes its own status row
+    // (as apps/operator's DesiredStateStore does), not the instance row.
+    await h.store.db.$executeRaw`INSERT INTO "instance_status" (instance_id, phase, observed_generation, updated_at) SELECT id, 'Running', generation, now() FROM "instance" WHERE id = ${inst.id}`;
+    let seen = mine;
+    await until(async () => (seen = (await call('GET', `/v1/instances/${inst.id}`, keys.adminA)).json()).status.phase === 'Running', 'the status write to be read', 15_000);
+    // The ETag follows the status, although the instance row (its version) did not change.
+    expect(seen.etag).not.toBe(mine.etag);
+    expect(seen.etag.split('.')[1]).toBe(mine.etag.split('.')[1]);
   });
 });
 

@@ -3,9 +3,10 @@ import { decodeCursor as decodeContractCursor } from '@tributary/contracts';
 import { ApiError } from './errors.ts';
 
 /**
- * ETags are the row's version: strong, cheap, and they change on every write of the row. Rows with a
- * status the operator writes (instances) add a digest of it (`"<id>.<version>.<status>"`), so the
- * ETag — and If-None-Match — follow status changes too. If-Match compares the version only: it
+ * ETags are the row's version: strong, cheap, and they change on every write of the row. Resources
+ * with a status the operator writes (instances, topics: its own rows, libs/db README "Table
+ * ownership") add a digest of it (`"<id>.<version>.<status>"`), so the ETag — and If-None-Match —
+ * follow status changes too. If-Match compares the version only: it
  * guards what the client writes (spec, labels), and the operator's progress does not make a
  * client's update stale.
  */

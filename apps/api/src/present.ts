@@ -3,10 +3,12 @@ import { INSTANCE_SASL_MECHANISMS, type Instance, type Topic } from '@tributary/
 import { etagOf } from './http.ts';
 import type { InstanceRow, TopicRow } from './store/types.ts';
 
-/** The part of an instance's ETag that follows its status (written by the operator, not the API). */
+/** A short digest of what a resource shows beyond its own row's version (the status the operator writes). */
+const digest = (values: unknown[]) => createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 12);
+
+/** An instance's ETag: its row's version and a digest of its status (the operator's row) and billing state. */
 export function instanceEtag(r: InstanceRow): string {
-  const status = JSON.stringify([r.phase, r.observedGeneration, r.statusBrokers, r.clientBootstrapServers, r.conditions, r.billingStatus, r.billingExpiresAt]);
-  return etagOf(r.id, r.version, createHash('sha256').update(status).digest('hex').slice(0, 12));
+  return etagOf(r.id, r.version, digest([r.phase, r.observedGeneration, r.statusBrokers, r.clientBootstrapServers, r.conditions, r.billingStatus, r.billingExpiresAt]));
 }
 
 export function presentInstance(r: InstanceRow): Instance {
@@ -31,6 +33,6 @@ export function presentTopic(r: TopicRow): Topic {
     id: r.id, instanceId: r.instanceId, name: r.name, partitions: r.partitions, replicationFactor: r.replicationFactor,
     configs: r.configs, labels: r.labels, generation: r.generation,
     status: { phase: r.phase as Topic['status']['phase'], observedGeneration: r.observedGeneration },
-    createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(), etag: etagOf(r.id, r.version),
+    createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(), etag: etagOf(r.id, r.version, digest([r.phase, r.observedGeneration])),
   };
 }

@@ -37,12 +37,13 @@ afterAll(async () => {
 
 const base = {
   accountId: 'acc-1', zone: 'zone-a', brokers: 3, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 10, topicLimit: 5,
-  consumerGroupLimit: 5, billingMode: 'postpaid' as const, phase: 'Creating', billingStartedAt: new Date('2026-01-02T03:04:05.678Z'),
+  consumerGroupLimit: 5, billingMode: 'postpaid' as const, billingStartedAt: new Date('2026-01-02T03:04:05.678Z'),
 };
 let n = 0;
+/** An instance the operator has reported on once (its status row says Creating). */
 async function newInstance(): Promise<string> {
   const id = `ins-${++n}`;
-  await db.instance.create({ data: { ...base, id, name: id } });
+  await db.instance.create({ data: { ...base, id, name: id, status: { create: { phase: 'Creating' } } } });
   return id;
 }
 /** Counts the loads that reach PostgreSQL, and can hold one between its query and its return. */
@@ -92,14 +93,14 @@ async function eventually(check: () => Promise<boolean> | boolean, what: string,
   }
   throw new Error(`timed out waiting for: ${what}`);
 }
-/** A write another process makes (the operator's status update) on its own connection. */
+/** A write another process makes (the operator's status update, in its own table) on its own connection. */
 async function operatorWrites(id: string, phase: string, opts: { silent?: boolean } = {}) {
   const c = new pg.Client({ connectionString: services.databaseUrl });
   await c.connect();
   try {
     // session_replication_role = replica skips triggers: a change whose notification is never sent.
     if (opts.silent) await c.query('SET session_replication_role = replica');
-    await c.query('UPDATE "instance" SET phase = $2, version = version + 1 WHERE id = $1', [id, phase]);
+    await c.query('UPDATE "instance_status" SET phase = $2, updated_at = now() WHERE instance_id = $1', [id, phase]);
   } finally {
     await c.end();
   }
@@ -110,19 +111,19 @@ describe('InstanceCache', () => {
     const id = await newInstance();
     const { loads, load } = countingLoad();
     const cache = await startCache(load);
-    expect((await cache.get(id))?.phase).toBe('Creating');
-    expect((await cache.get(id))?.phase).toBe('Creating');
+    expect((await cache.get(id))?.status?.phase).toBe('Creating');
+    expect((await cache.get(id))?.status?.phase).toBe('Creating');
     expect(loads.count).toBe(1);
     expect(cache.stats.hits).toBe(1);
 
     // Proof that it really serves from memory: a change without notification stays unseen.
     await operatorWrites(id, 'Silent', { silent: true });
-    expect((await cache.get(id))?.phase).toBe('Creating');
+    expect((await cache.get(id))?.status?.phase).toBe('Creating');
 
     await operatorWrites(id, 'Running');
-    await eventually(async () => (await cache.get(id))?.phase === 'Running', 'the notified change to be read');
+    await eventually(async () => (await cache.get(id))?.status?.phase === 'Running', 'the notified change to be read');
     const loadsAfter = loads.count;
-    expect((await cache.get(id))?.phase).toBe('Running');
+    expect((await cache.get(id))?.status?.phase).toBe('Running');
     expect(loads.count).toBe(loadsAfter); // cached again
   });
 
@@ -130,6 +131,11 @@ describe('InstanceCache', () => {
     const id = await newInstance();
     const cache = await startCache((x) => fast.instanceById(x));
     await cache.get(id);
+    expect(cache.size).toBe(1);
+    // The status row's delete (its own trigger), then the instance row's.
+    await db.instanceStatus.delete({ where: { instanceId: id } });
+    await eventually(() => cache.size === 0, 'the status delete to be notified');
+    expect((await cache.get(id))?.status).toBeNull();
     expect(cache.size).toBe(1);
     await db.instance.delete({ where: { id } });
     await eventually(() => cache.size === 0, 'the delete to be notified');
@@ -144,8 +150,8 @@ describe('InstanceCache', () => {
     await operatorWrites(id, 'Running');
     await eventually(() => cache.stats.invalidations > invalidationsBefore, 'the notification to arrive');
     release();
-    expect((await slow)?.phase).toBe('Creating'); // that caller got what it read
-    expect((await cache.get(id))?.phase).toBe('Running'); // but it was not cached
+    expect((await slow)?.status?.phase).toBe('Creating'); // that caller got what it read
+    expect((await cache.get(id))?.status?.phase).toBe('Running'); // but it was not cached
     expect(loads.count).toBe(2);
   });
 
@@ -157,7 +163,7 @@ describe('InstanceCache', () => {
     cache.invalidate(id);
     release();
     await slow;
-    expect((await cache.get(id))?.phase).toBe('Updating');
+    expect((await cache.get(id))?.status?.phase).toBe('Updating');
   });
 
   it('when the LISTEN connection dies: bypassed (no stale reads), then cached again after the reconnect', async () => {
@@ -179,8 +185,8 @@ describe('InstanceCache', () => {
         // A change nobody is notified of (the listener is gone): must be read, not served stale.
         await operatorWrites(id, 'WhileDown', { silent: true });
         const before = loads.count;
-        expect((await cache.get(id))?.phase).toBe('WhileDown');
-        expect((await cache.get(id))?.phase).toBe('WhileDown');
+        expect((await cache.get(id))?.status?.phase).toBe('WhileDown');
+        expect((await cache.get(id))?.status?.phase).toBe('WhileDown');
         expect(loads.count).toBe(before + 2); // every read went to PostgreSQL
         expect(cache.size).toBe(0);
         expect(cache.stats.bypassed).toBeGreaterThanOrEqual(2);
@@ -194,10 +200,10 @@ describe('InstanceCache', () => {
     expect(cache.listenerPid).not.toBe(pid);
     await cache.get(id);
     const before = loads.count;
-    expect((await cache.get(id))?.phase).toBe('WhileDown');
+    expect((await cache.get(id))?.status?.phase).toBe('WhileDown');
     expect(loads.count).toBe(before); // served from memory again
     await operatorWrites(id, 'AfterReconnect');
-    await eventually(async () => (await cache.get(id))?.phase === 'AfterReconnect', 'notifications to flow again');
+    await eventually(async () => (await cache.get(id))?.status?.phase === 'AfterReconnect', 'notifications to flow again');
   });
 
   it('a LISTEN connection that goes silent (no error, no close) is noticed by its ping and replaced', async () => {
@@ -228,7 +234,7 @@ describe('InstanceCache', () => {
       await eventually(() => !cache.usable, 'the silent connection to be given up');
       await operatorWrites(id, 'Unheard', { silent: true });
       const before = loads.count;
-      expect((await cache.get(id))?.phase).toBe('Unheard');
+      expect((await cache.get(id))?.status?.phase).toBe('Unheard');
       expect(loads.count).toBe(before + 1);
       await eventually(() => cache.usable, 'a new LISTEN connection through the relay');
       expect(cache.listenerPid).not.toBe(pid);
@@ -262,7 +268,8 @@ describe('InstanceCache', () => {
     const cache = await startCache((x) => fast.instanceById(x));
     await cache.get(id);
     const row = (await cache.get(id))!;
-    expect(() => { (row as { phase: string }).phase = 'x'; }).toThrow(TypeError);
+    expect(() => { (row as { name: string }).name = 'x'; }).toThrow(TypeError);
+    expect(() => { (row.status as { phase: string }).phase = 'x'; }).toThrow(TypeError);
     expect(() => { (row.labels as Record<string, string>)['k'] = 'v'; }).toThrow(TypeError);
   });
 

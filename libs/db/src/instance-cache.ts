@@ -1,4 +1,4 @@
-import type { Instance } from '@prisma/client';
+import type { InstanceWithStatus as Instance } from './fast-reads.ts';
 import { ChangeListener, type ChangeListenerOptions } from './change-listener.ts';
 
 /** The channel the `instance_changed_notify` trigger (migration 20261123112500) notifies ids on. */

@@ -140,7 +140,7 @@ describe('partial unique indexes (raw SQL in the migration)', () => {
       await db.account.create({ data: { id: 'acc-1', name: 'a' } });
       const instance = (id: string) => ({
         id, accountId: 'acc-1', name: 'prod', zone: 'zone-a', brokers: 1, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 10, topicLimit: 5,
-        consumerGroupLimit: 5, billingMode: 'postpaid' as const, phase: 'Creating', billingStartedAt: new Date(),
+        consumerGroupLimit: 5, billingMode: 'postpaid' as const, billingStartedAt: new Date(),
       });
       await db.instance.create({ data: instance('ins-1') });
       const dup = await db.instance.create({ data: instance('ins-2') }).catch((e: unknown) => e);
@@ -185,16 +185,19 @@ describe('a database of the interim tables (api_*, before Prisma)', () => {
     expect(moved.map((r) => r.table_name)).toContain('api_instance');
     const db = createDb(url, { max: 2 });
     try {
-      const instance = await db.instance.findUniqueOrThrow({ where: { id: 'ins-old' } });
+      const instance = await db.instance.findUniqueOrThrow({ where: { id: 'ins-old' }, include: { status: true } });
       expect(specOf(instance)).toEqual(spec);
-      expect(instance).toMatchObject({ name: 'legacy', labels: { env: 'dev' }, generation: 2, observedGeneration: 2, phase: 'Running', billingStatus: 'active', clientBootstrapServers: '127.0.0.1:2' });
+      expect(instance).toMatchObject({ name: 'legacy', labels: { env: 'dev' }, generation: 2, billingStatus: 'active' });
+      // The status moved to the operator's table (migration 20261201183000_operator_status).
+      expect(instance.status).toMatchObject({ observedGeneration: 2, phase: 'Running', internalBootstrapServers: '127.0.0.1:1', clientBootstrapServers: '127.0.0.1:2' });
       expect(await db.apiKey.findUniqueOrThrow({ where: { hash: 'h-old' } })).toMatchObject({ role: 'admin', accountId: 'acc-old' });
-      expect(await db.topic.findUniqueOrThrow({ where: { id: 'top-old' } })).toMatchObject({ name: 'orders', partitions: 3, configs: { 'cleanup.policy': 'compact' } });
+      expect(await db.topic.findUniqueOrThrow({ where: { id: 'top-old' }, include: { status: true } })).toMatchObject({ name: 'orders', partitions: 3, configs: { 'cleanup.policy': 'compact' }, status: { phase: 'Ready', observedGeneration: 1 } });
       expect(await db.kafkaUser.findUniqueOrThrow({ where: { id: 'use-old' } })).toMatchObject({ name: 'svc', iterations: 8192, storedKey: 'sk', saltedPassword: 'sp' });
       expect(await db.acl.findUniqueOrThrow({ where: { id: 'acl-old' } })).toMatchObject({ resourceName: 'orders', operation: 'READ', permissionType: 'ALLOW' });
       expect(await db.clientQuota.findUniqueOrThrow({ where: { id: 'cli-old' } })).toMatchObject({ user: 'svc', clientId: null, producerByteRate: 1048576 });
       expect(await db.consumerGroupQuota.findUniqueOrThrow({ where: { id: 'con-old' } })).toMatchObject({ name: 'g1', maxMembers: 4, consumerByteRate: null });
-      expect(await db.operation.findUniqueOrThrow({ where: { id: 'op-old' } })).toMatchObject({ state: 'Succeeded' });
+      // The operator's outcome moved to its table; the API's row says what it handed over.
+      expect(await db.operation.findUniqueOrThrow({ where: { id: 'op-old' }, include: { outcome: true } })).toMatchObject({ state: 'Pending', outcome: { state: 'Succeeded' } });
       expect(await db.auditEvent.count({ where: { targetId: 'ins-old' } })).toBe(1);
       expect(await db.usageRecord.count({ where: { instanceId: 'ins-old' } })).toBe(1);
     } finally {

@@ -4,9 +4,10 @@ import type { DesiredAccess, DesiredAcl, DesiredInstance, DesiredUser, InstanceS
 
 /**
  * The operator's side of the control plane's database (prisma/schema.prisma through libs/db): it
- * reads desired state (spec, generation, topics, users, ACLs, quotas) and writes only status columns
- * (phase, observedGeneration, brokers, bootstrap servers, conditions) and operation outcomes, all
- * through the Prisma client (no raw SQL); it never migrates (libs/db README, "Table ownership").
+ * reads desired state (the API's tables: instances, topics, users, ACLs, quotas, operations) and
+ * writes only its own tables — instance_status, topic_status, operation_outcome — all through the
+ * Prisma client (no raw SQL); it never migrates (libs/db README, "Table ownership"; the ownership
+ * test, test/control-plane/table-ownership.test.ts, fails on a write to any other table).
  */
 export class DesiredStateStore {
   readonly #db: Db;
@@ -36,12 +37,13 @@ export class DesiredStateStore {
 
   /** Ids of every instance that still exists or is being deleted, for the periodic resync. */
   async instanceIds(): Promise<string[]> {
-    const rows = await this.#db.instance.findMany({ where: { OR: [{ deletedAt: null }, { phase: 'Deleting' }] }, select: { id: true } });
+    // A deleted instance is resynced until this operator has reported it Deleted (torn down).
+    const rows = await this.#db.instance.findMany({ where: { OR: [{ deletedAt: null }, { status: { is: null } }, { status: { phase: { not: 'Deleted' } } }] }, select: { id: true } });
     return rows.map((r) => r.id);
   }
 
   async load(instanceId: string): Promise<{ desired: DesiredInstance; status: InstanceStatus } | null> {
-    const row = await this.#db.instance.findUnique({ where: { id: instanceId } });
+    const row = await this.#db.instance.findUnique({ where: { id: instanceId }, include: { status: true } });
     if (!row) return null;
     const topics = await this.#db.topic.findMany({ where: { instanceId }, select: { id: true, generation: true, name: true, partitions: true, replicationFactor: true, configs: true, deletedAt: true } });
     const accessIds = (await Promise.all([
@@ -64,13 +66,14 @@ export class DesiredStateStore {
         brokerConfig: { ...spec.brokerConfig, ...limitSettings(spec) },
         topics: topics.filter((t) => t.deletedAt === null).map((t) => ({ name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, configs: (t.configs ?? {}) as Record<string, string> })),
         deletedTopics: topics.filter((t) => t.deletedAt !== null).map((t) => t.name),
-        deleting: row.deletedAt !== null || row.phase === 'Deleting',
+        deleting: row.deletedAt !== null,
         access: await this.#access(instanceId),
       },
-      status: {
-        phase: row.phase as InstanceStatus['phase'], observedGeneration: row.observedGeneration, internalBootstrapServers: split(row.internalBootstrapServers),
-        clientBootstrapServers: split(row.clientBootstrapServers), brokers: [], conditions: (row.conditions ?? []) as unknown as InstanceStatus['conditions'], events: [],
-      },
+      // What this operator reported last (its own row), or the status of an instance never reconciled.
+      status: row.status ? {
+        phase: row.status.phase as InstanceStatus['phase'], observedGeneration: row.status.observedGeneration, internalBootstrapServers: split(row.status.internalBootstrapServers),
+        clientBootstrapServers: split(row.status.clientBootstrapServers), brokers: [], conditions: row.status.conditions as unknown as InstanceStatus['conditions'], events: [],
+      } : { phase: 'Creating', observedGeneration: 0, internalBootstrapServers: [], clientBootstrapServers: [], brokers: [], conditions: [], events: [] },
     };
   }
 
@@ -104,40 +107,41 @@ export class DesiredStateStore {
     return access;
   }
 
-  /** Writes the status half only; operations up to the observed generation are settled. */
+  /**
+   * Writes this operator's report of an instance: its status row, the status rows of the topics the
+   * last load() read, and the outcomes of the operations the pass settled. It writes no other table.
+   */
   async saveStatus(instanceId: string, status: InstanceStatus, failure: string | null = null): Promise<void> {
     await this.#db.$transaction(async (tx) => {
-      await tx.instance.updateMany({
-        where: { id: instanceId },
-        data: {
-          phase: status.phase === 'Deleted' ? 'Deleting' : status.phase,
-          observedGeneration: status.observedGeneration,
-          statusBrokers: status.brokers.filter((b) => b.ready).length,
-          internalBootstrapServers: status.internalBootstrapServers.join(',') || null,
-          clientBootstrapServers: status.clientBootstrapServers.join(',') || null,
-          conditions: status.conditions as unknown as Prisma.InputJsonValue,
-        },
-      });
-      const open = { in: ['Pending' as const, 'Running' as const] };
+      const data = {
+        phase: status.phase,
+        observedGeneration: status.observedGeneration,
+        readyBrokers: status.brokers.filter((b) => b.ready).length,
+        internalBootstrapServers: status.internalBootstrapServers.join(',') || null,
+        clientBootstrapServers: status.clientBootstrapServers.join(',') || null,
+        conditions: status.conditions as unknown as Prisma.InputJsonValue,
+      };
+      await tx.instanceStatus.upsert({ where: { instanceId }, create: { instanceId, ...data }, update: data });
       if (status.phase === 'Running') {
         const loaded = this.#loaded.get(instanceId) ?? { topics: [], deletedTopicIds: [], accessIds: [] };
-        // Only the topics this pass read (at the generation it read) are Ready; a topic created or
-        // changed since then has not been applied yet.
+        // The topics this pass read were applied at the generation it read: that is what it observed
+        // (a topic changed since reads Updating: the API compares with its generation). An older
+        // generation never overwrites a newer one a later pass already reported.
         for (const t of loaded.topics) {
-          await tx.topic.updateMany({ where: { id: t.id, generation: t.generation, deletedAt: null }, data: { phase: 'Ready', observedGeneration: t.generation } });
+          await tx.topicStatus.createMany({ data: [{ topicId: t.id, phase: 'Ready', observedGeneration: t.generation }], skipDuplicates: true });
+          await tx.topicStatus.updateMany({ where: { topicId: t.id, observedGeneration: { lte: t.generation } }, data: { phase: 'Ready', observedGeneration: t.generation } });
         }
-        // Users, ACLs and quotas read by this pass were applied with it: their operations are done.
         // A Running pass deleted every topic it read as deleted (or found it gone): those deletes are done.
-        if (loaded.deletedTopicIds.length > 0) await tx.operation.updateMany({ where: { targetId: { in: loaded.deletedTopicIds }, kind: 'topic.delete', state: open }, data: { state: 'Succeeded' } });
-        const objectIds = loaded.accessIds;
-        if (objectIds.length > 0) await tx.operation.updateMany({ where: { targetId: { in: objectIds }, state: open }, data: { state: 'Succeeded' } });
+        await this.#settle(tx, { targetId: { in: loaded.deletedTopicIds }, kind: 'topic.delete' }, 'Succeeded');
+        // Users, ACLs and quotas read by this pass were applied with it: their operations are done.
+        await this.#settle(tx, { targetId: { in: loaded.accessIds } }, 'Succeeded');
         // The instance's and its topics' operations up to the generation now running are done.
-        await tx.operation.updateMany({ where: { targetId: instanceId, state: open, generation: { lte: status.observedGeneration } }, data: { state: 'Succeeded' } });
-        for (const t of await tx.topic.findMany({ where: { instanceId }, select: { id: true, observedGeneration: true } })) {
-          await tx.operation.updateMany({ where: { targetId: t.id, state: open, generation: { lte: t.observedGeneration } }, data: { state: 'Succeeded' } });
+        await this.#settle(tx, { targetId: instanceId, generation: { lte: status.observedGeneration } }, 'Succeeded');
+        for (const t of await tx.topicStatus.findMany({ where: { topic: { instanceId } }, select: { topicId: true, observedGeneration: true } })) {
+          await this.#settle(tx, { targetId: t.topicId, generation: { lte: t.observedGeneration } }, 'Succeeded');
         }
       } else if (status.phase === 'Deleted') {
-        await tx.operation.updateMany({ where: { targetId: instanceId, state: open }, data: { state: 'Succeeded' } });
+        await this.#settle(tx, { targetId: instanceId }, 'Succeeded');
         // The cluster is gone, and with it every topic, user, ACL and quota: deletes of them are done,
         // anything else still open can never be applied (it ends Failed rather than Pending for ever).
         const [topics, objects] = await Promise.all([
@@ -145,16 +149,26 @@ export class DesiredStateStore {
           Promise.all([tx.kafkaUser, tx.acl, tx.clientQuota, tx.consumerGroupQuota].map((m) => (m as typeof tx.acl).findMany({ where: { instanceId }, select: { id: true } }))),
         ]);
         const ids = [...topics, ...objects.flat()].map((r) => r.id);
-        if (ids.length > 0) {
-          await tx.operation.updateMany({ where: { targetId: { in: ids }, state: open, kind: { endsWith: '.delete' } }, data: { state: 'Succeeded' } });
-          await tx.operation.updateMany({ where: { targetId: { in: ids }, state: open }, data: { state: 'Failed', error: 'the instance was deleted before this change was applied' } });
-        }
+        await this.#settle(tx, { targetId: { in: ids }, kind: { endsWith: '.delete' } }, 'Succeeded');
+        await this.#settle(tx, { targetId: { in: ids } }, 'Failed', 'the instance was deleted before this change was applied');
       } else if (failure !== null || status.phase === 'Failed') {
         const error = failure ?? status.conditions.find((c) => c.type === 'NotSupported')?.message ?? 'reconcile failed';
-        await tx.operation.updateMany({ where: { targetId: instanceId, state: open }, data: { state: 'Failed', error } });
+        await this.#settle(tx, { targetId: instanceId }, 'Failed', error);
       } else {
-        await tx.operation.updateMany({ where: { targetId: instanceId, state: 'Pending' }, data: { state: 'Running' } });
+        await this.#settle(tx, { targetId: instanceId }, 'Running', null, { onlyUnreported: true });
       }
     });
+  }
+
+  /**
+   * Records `state` as the outcome of the operations matching `where` that the API handed to the
+   * operator (Pending in the API's row) and that have no final outcome yet.
+   */
+  async #settle(tx: Prisma.TransactionClient, where: Prisma.OperationWhereInput, state: 'Running' | 'Succeeded' | 'Failed', error: string | null = null, opts: { onlyUnreported?: boolean } = {}): Promise<void> {
+    const open: Prisma.OperationWhereInput = opts.onlyUnreported
+      ? { outcome: { is: null } }
+      : { OR: [{ outcome: { is: null } }, { outcome: { state: { in: ['Pending', 'Running'] } } }] };
+    const ops = await tx.operation.findMany({ where: { AND: [where, { state: 'Pending' }, open] }, select: { id: true } });
+    for (const { id } of ops) await tx.operationOutcome.upsert({ where: { operationId: id }, create: { operationId: id, state, error }, update: { state, error } });
   }
 }

@@ -1,17 +1,21 @@
-import { isUniqueViolation, specColumns, specOf, type Instance } from '@tributary/db';
+import { isUniqueViolation, specColumns, specOf, type InstanceWithStatus } from '@tributary/db';
 import type { InstanceSpec } from '@tributary/contracts';
 import type { Connection, Tx } from '../connection.ts';
 import type { InstanceRow } from '../types.ts';
 import { LIST_ORDER, listWhere, type ListQuery } from './list.ts';
 import { fail, ok, type RepoResult } from './result.ts';
+import { instancePhase, lastChange } from './status.ts';
 
-const instanceRow = (r: Instance): InstanceRow => ({
+/** The API's row and the operator's status row as one resource (status.ts composes the phase). */
+const instanceRow = (r: InstanceWithStatus): InstanceRow => ({
   id: r.id, accountId: r.accountId, name: r.name, labels: r.labels as Record<string, string>, spec: specOf(r),
-  generation: r.generation, observedGeneration: r.observedGeneration, phase: r.phase, statusBrokers: r.statusBrokers,
-  internalBootstrapServers: r.internalBootstrapServers, clientBootstrapServers: r.clientBootstrapServers, conditions: r.conditions as unknown[],
+  generation: r.generation, observedGeneration: r.status?.observedGeneration ?? 0, phase: instancePhase(r.generation, r.deletedAt !== null, r.status),
+  statusBrokers: r.status?.readyBrokers ?? 0, internalBootstrapServers: r.status?.internalBootstrapServers ?? null, clientBootstrapServers: r.status?.clientBootstrapServers ?? null,
+  conditions: (r.status?.conditions ?? []) as unknown[],
   billingStatus: r.billingStatus, billingStartedAt: r.billingStartedAt, billingExpiresAt: r.billingExpiresAt,
-  version: r.version, createdAt: r.createdAt, updatedAt: r.updatedAt,
+  version: r.version, createdAt: r.createdAt, updatedAt: lastChange(r.updatedAt, r.status),
 });
+const withStatus = { include: { status: true } } as const;
 
 /** The limits a write is checked against, read from the row it locked. */
 export interface InstanceLimits { topicLimit: number; partitionLimit: number; consumerGroupLimit: number }
@@ -22,7 +26,7 @@ export class InstanceRepository {
   constructor(c: Connection) { this.#c = c; }
 
   async list(accountId: string, q: ListQuery): Promise<InstanceRow[]> {
-    const rows = await this.#c.db.instance.findMany({ where: { AND: [{ accountId, deletedAt: null }, ...listWhere(q)] }, orderBy: LIST_ORDER, take: q.limit + 1 });
+    const rows = await this.#c.db.instance.findMany({ where: { AND: [{ accountId, deletedAt: null }, ...listWhere(q)] }, orderBy: LIST_ORDER, take: q.limit + 1, ...withStatus });
     return rows.map(instanceRow);
   }
 
@@ -47,7 +51,7 @@ export class InstanceRepository {
     }
     return row;
   }
-  readonly #rows = new WeakMap<Instance, InstanceRow>();
+  readonly #rows = new WeakMap<InstanceWithStatus, InstanceRow>();
 
   /**
    * Locks the instance's row for the rest of the transaction (SELECT … FOR UPDATE) and returns its
@@ -66,9 +70,10 @@ export class InstanceRepository {
     try {
       const row = await tx.instance.create({
         data: {
-          id: input.id, accountId: input.accountId, name: input.name, labels: input.labels, ...specColumns(input.spec), generation: 1, phase: 'Creating',
+          id: input.id, accountId: input.accountId, name: input.name, labels: input.labels, ...specColumns(input.spec), generation: 1,
           billingStartedAt: input.billingStartedAt, billingExpiresAt: input.billingExpiresAt, createdAt: input.billingStartedAt, updatedAt: input.billingStartedAt,
         },
+        ...withStatus,
       });
       return ok(instanceRow(row));
     } catch (err) {
@@ -77,26 +82,24 @@ export class InstanceRepository {
     }
   }
 
-  /** A new spec and labels (next generation); the phase becomes Updating unless it is still Creating. */
+  /** A new spec and labels (next generation): the phase reads Updating until the operator has observed it. */
   async updateSpec(tx: Tx, accountId: string, id: string, input: { labels: Record<string, string>; spec: InstanceSpec }, expectedVersion?: number): Promise<RepoResult<InstanceRow>> {
     const { count } = await tx.instance.updateMany({
       where: { id, accountId, deletedAt: null, ...(expectedVersion !== undefined ? { version: expectedVersion } : {}) },
       data: { labels: input.labels, ...specColumns(input.spec), generation: { increment: 1 }, version: { increment: 1 } },
     });
     if (count === 0) return fail(await this.missingOrStale(tx, id));
-    // A change before the first reconcile finished is still part of creating it.
-    await tx.instance.updateMany({ where: { id, phase: { not: 'Creating' } }, data: { phase: 'Updating' } });
-    return ok(instanceRow(await tx.instance.findUniqueOrThrow({ where: { id } })));
+    return ok(instanceRow(await tx.instance.findUniqueOrThrow({ where: { id }, ...withStatus })));
   }
 
-  /** Marks the instance Deleting and frees its name; the row stays until the operator has torn it down. */
+  /** Marks the instance deleted (it reads Deleting) and frees its name; the row stays for the operator and the trail. */
   async markDeleted(tx: Tx, accountId: string, id: string, at: Date, expectedVersion?: number): Promise<RepoResult<InstanceRow>> {
     const { count } = await tx.instance.updateMany({
       where: { id, accountId, deletedAt: null, ...(expectedVersion !== undefined ? { version: expectedVersion } : {}) },
-      data: { phase: 'Deleting', deletedAt: at, generation: { increment: 1 }, version: { increment: 1 } },
+      data: { deletedAt: at, generation: { increment: 1 }, version: { increment: 1 } },
     });
     if (count === 0) return fail(await this.missingOrStale(tx, id));
-    return ok(instanceRow(await tx.instance.findUniqueOrThrow({ where: { id } })));
+    return ok(instanceRow(await tx.instance.findUniqueOrThrow({ where: { id }, ...withStatus })));
   }
 
   private async missingOrStale(tx: Tx, id: string): Promise<'missing' | 'stale'> {

@@ -1,29 +1,33 @@
-import { isUniqueViolation, type Db, type Topic } from '@tributary/db';
+import { isUniqueViolation, type Db, type TopicStatus, type Topic } from '@tributary/db';
 import type { TopicCreate } from '@tributary/contracts';
 import type { Connection, Tx } from '../connection.ts';
 import type { TopicRow } from '../types.ts';
 import { LIST_ORDER, listWhere, type ListQuery } from './list.ts';
 import { fail, ok, type RepoResult } from './result.ts';
+import { lastChange, topicPhase } from './status.ts';
 
-const topicRow = (r: Topic): TopicRow => ({
+/** The API's row and the operator's status row as one resource (status.ts composes the phase). */
+const topicRow = (r: Topic & { status: TopicStatus | null }): TopicRow => ({
   id: r.id, instanceId: r.instanceId, name: r.name, partitions: r.partitions, replicationFactor: r.replicationFactor,
   configs: r.configs as Record<string, string>, labels: r.labels as Record<string, string>, generation: r.generation,
-  observedGeneration: r.observedGeneration, phase: r.phase, version: r.version, createdAt: r.createdAt, updatedAt: r.updatedAt,
+  observedGeneration: r.status?.observedGeneration ?? 0, phase: topicPhase(r.generation, r.deletedAt !== null, r.status),
+  version: r.version, createdAt: r.createdAt, updatedAt: lastChange(r.updatedAt, r.status),
 });
+const withStatus = { include: { status: true } } as const;
 
 export interface TopicChange { configs?: Record<string, string>; labels?: Record<string, string>; partitions?: number }
 
-/** The Topic aggregate's rows (desired state; the operator reports phase and observedGeneration). */
+/** The Topic aggregate's rows (desired state; the operator reports its status in topic_status). */
 export class TopicRepository {
   readonly #c: Connection;
   constructor(c: Connection) { this.#c = c; }
 
   async list(instanceId: string, q: ListQuery): Promise<TopicRow[]> {
-    const rows = await this.#c.db.topic.findMany({ where: { AND: [{ instanceId, deletedAt: null }, ...listWhere(q)] }, orderBy: LIST_ORDER, take: q.limit + 1 });
+    const rows = await this.#c.db.topic.findMany({ where: { AND: [{ instanceId, deletedAt: null }, ...listWhere(q)] }, orderBy: LIST_ORDER, take: q.limit + 1, ...withStatus });
     return rows.map(topicRow);
   }
   async get(instanceId: string, name: string): Promise<TopicRow | null> {
-    const r = await this.#c.db.topic.findFirst({ where: { instanceId, name, deletedAt: null } });
+    const r = await this.#c.db.topic.findFirst({ where: { instanceId, name, deletedAt: null }, ...withStatus });
     return r ? topicRow(r) : null;
   }
   /** Live topics and their partitions on an instance. */
@@ -35,7 +39,8 @@ export class TopicRepository {
   async insert(tx: Tx, id: string, instanceId: string, input: TopicCreate): Promise<RepoResult<TopicRow>> {
     try {
       const row = await tx.topic.create({
-        data: { id, instanceId, name: input.name, partitions: input.partitions, replicationFactor: input.replicationFactor, configs: input.configs, labels: input.labels, generation: 1, phase: 'Creating' },
+        data: { id, instanceId, name: input.name, partitions: input.partitions, replicationFactor: input.replicationFactor, configs: input.configs, labels: input.labels, generation: 1 },
+        ...withStatus,
       });
       return ok(topicRow(row));
     } catch (err) {
@@ -60,25 +65,24 @@ export class TopicRepository {
       },
     });
     if (count === 0) return fail(await this.missingOrStale(tx, id));
-    await tx.topic.updateMany({ where: { id, phase: { not: 'Creating' } }, data: { phase: 'Updating' } });
-    return ok(topicRow(await tx.topic.findUniqueOrThrow({ where: { id } })));
+    return ok(topicRow(await tx.topic.findUniqueOrThrow({ where: { id }, ...withStatus })));
   }
 
   async markDeleted(tx: Tx, id: string, expectedVersion?: number): Promise<RepoResult<TopicRow>> {
     const { count } = await tx.topic.updateMany({
       where: { id, deletedAt: null, ...(expectedVersion !== undefined ? { version: expectedVersion } : {}) },
-      data: { phase: 'Deleting', deletedAt: new Date(), generation: { increment: 1 }, version: { increment: 1 } },
+      data: { deletedAt: new Date(), generation: { increment: 1 }, version: { increment: 1 } },
     });
     if (count === 0) return fail(await this.missingOrStale(tx, id));
-    return ok(topicRow(await tx.topic.findUniqueOrThrow({ where: { id } })));
+    return ok(topicRow(await tx.topic.findUniqueOrThrow({ where: { id }, ...withStatus })));
   }
 
   async countLive(tx: Tx, instanceId: string): Promise<number> {
     return tx.topic.count({ where: { instanceId, deletedAt: null } });
   }
-  /** Every live topic of an instance marked Deleting (the instance is being deleted with ?force=true). */
+  /** Every live topic of an instance marked deleted (the instance is being deleted with ?force=true). */
   async markAllDeleted(tx: Tx, instanceId: string, at: Date): Promise<void> {
-    await tx.topic.updateMany({ where: { instanceId, deletedAt: null }, data: { deletedAt: at, phase: 'Deleting' } });
+    await tx.topic.updateMany({ where: { instanceId, deletedAt: null }, data: { deletedAt: at } });
   }
 
   private async missingOrStale(tx: Tx, id: string): Promise<'missing' | 'stale'> {
