@@ -100,15 +100,21 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
     paths: ['*entity=user:q-dup2', '*entity=user:q-dup,user:q-dup2'],
     reason: 'An AlterClientQuotas entity naming the same entity type twice: Kafka keeps the last and sets that quota; Tributary refuses the ambiguous entity with INVALID_REQUEST.',
   },
+  {
+    id: 'static-broker-configs',
+    kind: 'intended',
+    scenario: 'describe-configs/broker-selected',
+    paths: ['*resourceName=1.configs.name=*.readOnly'],
+    reason: 'Tributary\'s broker settings are static: the operator sets them at start and AlterConfigs on a broker is refused (INVALID_REQUEST), so DescribeConfigs marks every broker config read-only; Kafka marks the ones it can change at run time (DynamicBrokerConfig) readOnly false.',
+  },
+  {
+    id: 'own-broker-settings',
+    kind: 'intended',
+    scenario: 'describe-configs/broker-all',
+    paths: ['configs.tributary.*', 'configs.controlled.shutdown.timeout.ms', 'configs.listener.name.*'],
+    reason: 'The broker resource lists every config of Kafka\'s ConfigDef, plus Tributary\'s own settings (tributary.*, controlled.shutdown.timeout.ms: apps/broker/README.md), which Kafka has not; Kafka lists the per-listener JAAS login configs (listener.name.*.sasl.jaas.config) its test configuration sets, which Tributary has no use for (SCRAM credentials live in its credential store).',
+  },
   // ---- known defects (issue 13): the owner removes the entry with the fix ----
 
-  {
-    id: 'describe-configs-completeness',
-    kind: 'known-defect',
-    owner: 'javaadmin',
-    scenario: ['describe-configs/*'],
-    paths: ['*.readOnly', '*log.retention.ms.value'],
-    reason: 'DescribeConfigs: broker configs are read-only (Kafka: dynamically updatable, readOnly false) and log.retention.ms shows its fallback value (Kafka: null, since log.retention.hours is what is set).',
-  },
 
 ];

@@ -449,6 +449,13 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — data path and topic 
       });
     }
     await compare(pair, 'describe-configs/synonyms', async (s) => send(s, ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: 'cfg', configurationKeys: ['retention.ms', 'segment.bytes', 'cleanup.policy', 'max.message.bytes'] }], includeSynonyms: true, includeDocumentation: false }));
+    // Every broker config, with Kafka's type, sensitivity and documentation (values depend on each broker's start-up settings and are compared for the selected ones above).
+    await compare(pair, 'describe-configs/broker-all', async (s) => {
+      const o = await send(s, ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 4, resourceName: '1', configurationKeys: null }], includeSynonyms: false, includeDocumentation: true });
+      if (o.kind !== 'response') return o;
+      const r = (o.body as { results: { errorCode: number; configs: { name: string; configType: number; isSensitive: boolean; documentation: string | null }[] }[] }).results[0]!;
+      return { errorCode: r.errorCode, configs: Object.fromEntries(r.configs.map((c) => [c.name, { configType: c.configType, isSensitive: c.isSensitive, documentation: c.documentation }])) };
+    });
     await compare(pair, 'describe-configs/broker-selected', async (s) => send(s, ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 4, resourceName: '1', configurationKeys: ['num.partitions', 'auto.create.topics.enable', 'message.max.bytes', 'log.retention.ms', 'log.segment.bytes', 'default.replication.factor'] }], includeSynonyms: false, includeDocumentation: false }));
     for (const v of common(adv, ApiKey.AlterConfigs)) {
       await compare(pair, `alter-configs/v${v}`, async (s) => ({

@@ -2,7 +2,7 @@ import { ErrorCode, type AlterConfigsRequest, type DescribeConfigsRequest, type 
 import { SETTINGS, type SettingSpec } from '../config/settings.ts';
 import { appendToList, subtractFromList } from '../config/config-validation.ts';
 import { GROUP_CONFIG_DEFS, GroupConfigError, validateGroupConfigs } from '../config/group-configs.ts';
-import type { KafkaConfigDef } from '../generated/kafka-configs.ts';
+import { KAFKA_BROKER_CONFIGS, type KafkaConfigDef } from '../generated/kafka-configs.ts';
 import { CONFIG_SOURCE, effectiveTopicConfigs, TOPIC_CONFIG_DEFS, validateTopicConfigSet } from '../topics/topic-configs.ts';
 import { TopicError } from '../topics/topic-registry.ts';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
@@ -11,8 +11,8 @@ import type { BrokerContext, Handler, RequestSession } from './context.ts';
 
 /**
  * DescribeConfigs, AlterConfigs and IncrementalAlterConfigs for the three config resources this
- * broker has: TOPIC (every Kafka topic config), BROKER (this broker's settings, read-only: they
- * are static) and GROUP (KIP-848 group configs). Answers carry what Kafka's do: source, synonyms,
+ * broker has: TOPIC (every Kafka topic config), BROKER (every Kafka broker config and this broker's
+ * own settings, read-only: they are static) and GROUP (KIP-848 group configs). Answers carry what Kafka's do: source, synonyms,
  * type and documentation.
  */
 
@@ -24,7 +24,7 @@ const GROUP = 32;
 // DescribeConfigs config sources (Kafka's ConfigSource).
 const SOURCE = { ...CONFIG_SOURCE, group: 8 } as const;
 // DescribeConfigs config types (Kafka's ConfigType).
-const TYPE: Record<KafkaConfigDef['type'], number> = { BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 };
+const TYPE: Record<KafkaConfigDef['type'] | 'UNKNOWN', number> = { UNKNOWN: 0, BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 };
 
 interface Described {
   name: string;
@@ -32,7 +32,7 @@ interface Described {
   source: number;
   readOnly: boolean;
   sensitive: boolean;
-  type: KafkaConfigDef['type'];
+  type: KafkaConfigDef['type'] | 'UNKNOWN';
   documentation: string | null;
   synonyms: { name: string; value: string | null; source: number }[];
 }
@@ -65,13 +65,62 @@ function describeTopic(ctx: BrokerContext, name: string): Described[] {
   }));
 }
 
+/** Settings of Kafka's authorizer, outside its ConfigDef: Kafka describes them, when set, with an unknown type and as sensitive. */
+const AUTHORIZER_SETTINGS = new Set(['super.users', 'allow.everyone.if.no.acl.found']);
+
+/**
+ * The broker resource, as Kafka describes its own: every broker config of Kafka's ConfigDef (with
+ * Kafka's type and documentation), then Tributary's own settings (tributary.* and the few Kafka does
+ * not have). A config this broker has a setting for shows this broker's value: STATIC_BROKER_CONFIG
+ * when it was given at start, else its default; where Kafka's default is null (it derives the value
+ * from another name, e.g. log.retention.ms from log.retention.hours, or it is unset) an unset
+ * setting is described as null, as Kafka does. A Kafka config this broker has no setting for shows
+ * Kafka's default. Every broker config is read-only here: settings are static (AlterConfigs on a
+ * broker is refused), where Kafka marks the ones it can change at runtime writable.
+ */
 function describeBroker(ctx: BrokerContext): Described[] {
-  return Object.entries(ctx.config.settings).map(([name, value]) => {
+  const settings: Record<string, string> = ctx.config.settings;
+  const explicitly = (name: string) => name in settings && (ctx.config.explicit?.has(name) ?? false);
+  const entry = (name: string, value: string | null, defaultValue: string | null, type: Described['type'], documentation: string | null, sensitive = type === 'PASSWORD'): Described => {
+    const explicit = explicitly(name);
+    const synonyms = [...(explicit ? [{ name, value, source: SOURCE.broker }] : []), ...(defaultValue !== null ? [{ name, value: defaultValue, source: SOURCE.default }] : [])];
+    return { name, value, source: explicit ? SOURCE.broker : SOURCE.default, readOnly: true, sensitive, type, documentation, synonyms };
+  };
+  // What this broker was started with under Kafka's names (node id, listeners, data directory, rack).
+  const listeners = (ls: { name: string; host: string; port: number }[]) => ls.map((l) => `${l.name}://${l.host}:${l.port}`).join(',');
+  const startedWith: Record<string, string | null> = {
+    'node.id': String(ctx.config.nodeId),
+    'broker.id': String(ctx.config.nodeId),
+    listeners: listeners(ctx.config.listeners),
+    'advertised.listeners': listeners(ctx.config.advertisedListeners),
+    'log.dirs': ctx.config.dataDir,
+    'broker.rack': ctx.config.rack,
+  };
+  const described: Described[] = [];
+  for (const [name, def] of Object.entries(KAFKA_BROKER_CONFIGS)) {
+    const given = startedWith[name];
+    if (given !== undefined && given !== null) {
+      described.push({ ...entry(name, given, def.default, def.type, def.documentation), source: SOURCE.broker, synonyms: [{ name, value: given, source: SOURCE.broker }, ...(def.default !== null ? [{ name, value: def.default, source: SOURCE.default }] : [])] });
+      continue;
+    }
+    if (!(name in settings)) {
+      described.push(entry(name, def.default, def.default, def.type, def.documentation));
+      continue;
+    }
+    const own = (SETTINGS as Record<string, SettingSpec>)[name]!.default;
+    const defaultValue = def.default === null ? null : own;
+    described.push(entry(name, explicitly(name) ? settings[name]! : defaultValue, defaultValue, def.type, def.documentation));
+  }
+  for (const [name, value] of Object.entries(settings)) {
+    if (name in KAFKA_BROKER_CONFIGS) continue;
     const spec: SettingSpec = SETTINGS[name as keyof typeof SETTINGS];
-    const explicit = ctx.config.explicit?.has(name) ?? false;
-    const synonyms = [...(explicit ? [{ name, value, source: SOURCE.broker }] : []), { name, value: spec.default, source: SOURCE.default }];
-    return { name, value, source: explicit ? SOURCE.broker : SOURCE.default, readOnly: true, sensitive: settingType(name, spec) === 'PASSWORD', type: settingType(name, spec), documentation: spec.doc, synonyms };
-  });
+    if (AUTHORIZER_SETTINGS.has(name)) {
+      if (explicitly(name)) described.push({ ...entry(name, null, null, 'UNKNOWN', null, true), synonyms: [{ name, value: null, source: SOURCE.broker }] });
+      continue;
+    }
+    described.push(entry(name, value, spec.default, settingType(name, spec), spec.doc));
+  }
+  return described;
 }
 
 function describeGroup(ctx: BrokerContext, group: string): Described[] {
