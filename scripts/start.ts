@@ -5,7 +5,8 @@
  * DATABASE_URL and REDIS_URL point the API at external servers instead.
  * The operator (local runtime) turns instances created through the API into broker processes, which
  * form one replicated cluster per instance through etcd.
- * Not yet here: the console.
+ * The API serves the web console at / when apps/console/dist holds a build (scripts/up.sh builds it;
+ * `npm run console:build` by hand).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -185,12 +186,16 @@ await run('operator', process.execPath, [join(root, 'apps/operator/src/main.ts')
 const brokerPort = Number(process.env.TRIBUTARY_BROKER_PORT ?? (await pickPort(9092)));
 await run('broker', process.execPath, [join(root, 'node_modules/.bin/tributary-broker'), '--node-id', '1', '--listeners', `PLAINTEXT://127.0.0.1:${brokerPort}`, '--data-dir', join(dataDir, 'broker-1'), '--metrics-port', String(await pickPort(brokerPort + 1))], {}, '"broker started"');
 
+const consoleLine = existsSync(join(root, 'apps/console/dist/index.html'))
+  ? `http://127.0.0.1:${apiPort}/   (sign in with the admin API key)`
+  : 'not built: run npm run console:build, then restart (scripts/up.sh does both)';
 // The API's URL of this run (the port may not be 8080), for scripts such as the README's walkthrough.
 writeFileSync(join(dataDir, 'api-url'), `http://127.0.0.1:${apiPort}\n`);
 process.stdout.write(`
 Tributary local stack is up (data in ${dataDir}).
 
   REST API:       http://127.0.0.1:${apiPort}   (docs: http://127.0.0.1:${apiPort}/docs)
+  web console:    ${consoleLine}
   admin API key:  ${firstStart ? `${adminKey}   (shown on this first start only; kept in ${keyFile}, mode 0600)` : `in ${keyFile} (printed on the first start only)`}
   operator:       local runtime; instances created through the API run as broker processes
   demo broker:    127.0.0.1:${brokerPort}   (a standalone broker, outside any instance)

@@ -19,6 +19,7 @@ const ENTRY_POINTS: [string, string][] = [
   ['tributary-operator', 'apps/operator/src/main.ts'],
   ['tributary-broker', 'apps/broker/bin/tributary-broker.js'],
   ['npm start', 'scripts/start.ts'],
+  ['console:build', 'scripts/console-build.ts'],
   ['protocol:capture-golden', 'libs/protocol/golden/capture.ts'],
   ['protocol:generate', 'libs/protocol/scripts/generate.ts'],
   ['bench:protocol', 'bench/protocol/protocol.bench.ts'],

@@ -27,15 +27,18 @@ export interface E2eStack {
   stop(): Promise<void>;
 }
 
-/** `etcd`: the operator gets one, so multi-broker instances run as replicated clusters. */
-export async function startE2eStack(options: { key: string; etcd: boolean; stopGraceMs: number; listen?: boolean }): Promise<E2eStack> {
+/**
+ * `etcd`: the operator gets one, so multi-broker instances run as replicated clusters. `listen`: the
+ * API also listens on a free 127.0.0.1 port; `consoleDir`: it serves that web console build at `/`.
+ */
+export async function startE2eStack(options: { key: string; etcd: boolean; stopGraceMs: number; listen?: boolean; consoleDir?: string }): Promise<E2eStack> {
   const [services, etcd]: [TestServices, TestEtcd | null] = await Promise.all([startTestServices(), options.etcd ? startEtcd() : null]);
   const store = await PrismaStore.connect(services.databaseUrl);
   const queue = createReconcileQueue(services.redisUrl);
   await ensureBootstrapKey(store, options.key);
   // The API seals SCRAM salted passwords and the operator opens them: one key for both, as in a deployment.
   const secrets = SecretBox.generate();
-  const app = await buildApp({ store, queue, secrets });
+  const app = await buildApp({ store, queue, secrets, ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}) });
   const url = options.listen ? await app.listen({ host: '127.0.0.1', port: 0 }) : undefined;
   const root = mkdtempSync(join(tmpdir(), 'tributary-e2e-'));
   const runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker')], stopGraceMs: options.stopGraceMs });

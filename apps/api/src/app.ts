@@ -8,6 +8,7 @@ import { ApiError } from './errors.ts';
 import type { Redis } from 'ioredis';
 import type { SecretBox } from '@tributary/db';
 import { authPlugin } from './plugins/auth.ts';
+import { CONSOLE_PUBLIC_ROUTES, consolePlugin } from './plugins/console.ts';
 import { inputPlugin, rewriteUrl } from './plugins/input.ts';
 import { nameOperations } from './operation-ids.ts';
 import { noneMatch } from './http.ts';
@@ -42,6 +43,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   extraReadiness?: Record<string, ReadinessCheck>;
   docs?: boolean;
+  /** A web console build (apps/console/dist) to serve at `/` (plugins/console.ts); none when absent. */
+  consoleDir?: string;
   /**
    * Deliver the outbox's reconcile jobs to `queue` from this process (default true): writes commit
    * their job to PostgreSQL with the change, and the drainer moves it to Redis (jobs/outbox-drainer.ts).
@@ -127,7 +130,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     exponentialBackoff: true,
     keyGenerator: (request) => `auth-failures:${request.ip}`,
   } as Parameters<typeof app.createRateLimit>[0]);
-  await app.register(authPlugin, { store: options.store, docs: options.docs !== false, failureLimit });
+  await app.register(authPlugin, { store: options.store, docs: options.docs !== false, failureLimit, publicRoutes: options.consoleDir ? CONSOLE_PUBLIC_ROUTES : [] });
 
   await app.register(idempotencyPlugin, { store: options.store });
 
@@ -139,6 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(operationRoutes, { store: options.store });
   await app.register(consumerGroupRoutes, { store: options.store });
   await app.register(messageRoutes, { store: options.store, secrets: options.secrets });
+  if (options.consoleDir) await app.register(consolePlugin, { dir: options.consoleDir });
 
   if (options.outboxDrainer !== false && options.store.startOutboxDrainer) {
     const drainer = options.store.startOutboxDrainer(options.queue, { log: app.log });

@@ -1,6 +1,8 @@
 import { parseCli } from '@tributary/contracts/cli';
 import { Redis } from 'ioredis';
+import { resolve } from 'node:path';
 import { buildApp } from './app.ts';
+import { isConsoleBuild } from './plugins/console.ts';
 import { ensureBootstrapKey } from './bootstrap.ts';
 import { createReconcileQueue } from './jobs/queue.ts';
 import { PrismaStore } from './store/prisma-store.ts';
@@ -20,6 +22,7 @@ The control-plane REST API. Configured by the environment:
   TRIBUTARY_SECRET_KEY[_FILE]           32 bytes (hex or base64; required) sealing SCRAM salted passwords
   TRIBUTARY_SECRET_KEY_PREVIOUS[_FILE]  the key being rotated out; values under it are re-sealed on start
   TRUST_PROXY                true or proxy addresses whose X-Forwarded-For names the client (rate limits)
+  CONSOLE_DIR                the web console's build to serve at / (default apps/console/dist; none when absent)
 See apps/api/README.md.`, {});
 const databaseUrl = process.env['DATABASE_URL'];
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -52,7 +55,12 @@ const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
 // (fastify's trustProxy: "true", or comma-separated addresses/CIDRs).
 const trustProxyEnv = process.env['TRUST_PROXY'];
 const trustProxy = trustProxyEnv === undefined ? false : trustProxyEnv === 'true' ? true : trustProxyEnv;
-const app = await buildApp({ store, queue, redis, secrets, trustProxy, logger: { level: process.env['LOG_LEVEL'] ?? 'info' } });
+// The web console's static build (npm run build -w @tributary/console; the image and npm start build it).
+const consoleDir = resolve(process.env['CONSOLE_DIR'] ?? resolve(import.meta.dirname, '../../console/dist'));
+const serveConsole = isConsoleBuild(consoleDir);
+const app = await buildApp({ store, queue, redis, secrets, trustProxy, logger: { level: process.env['LOG_LEVEL'] ?? 'info' }, ...(serveConsole ? { consoleDir } : {}) });
+if (serveConsole) app.log.info({ consoleDir }, 'serving the web console at /');
+else app.log.warn({ consoleDir }, 'no web console build there (npm run build -w @tributary/console); / is not served');
 // Values under the previous key (a rotation) or from before encryption at rest: sealed under the current one.
 const resealed = await resealSecrets(store.pool, secrets);
 app.log.info({ keyId: secrets.keyId, resealed }, 'secret key loaded; stored password equivalents re-sealed under it');

@@ -32,7 +32,7 @@ export const hashApiKey = (key: string) => createHash('sha256').update(key).dige
  */
 export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 /** The API reference (`/docs`, the published OpenAPI document, no data) is public when it is served. */
-const isPublicRoute = (url: string | undefined, docs: boolean) => url !== undefined && (PUBLIC_ROUTES.has(url) || (docs && (url === '/docs' || url.startsWith('/docs/'))));
+const isPublicRoute = (url: string | undefined, docs: boolean, extra: ReadonlySet<string>) => url !== undefined && (PUBLIC_ROUTES.has(url) || extra.has(url) || (docs && (url === '/docs' || url.startsWith('/docs/'))));
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
 /** What the billing role reads: billing, and which instances (and accounts) exist — not their contents. */
@@ -56,6 +56,8 @@ export function allowed(role: Role, method: string, route: string | undefined): 
 export interface AuthOptions {
   store: Store;
   docs: boolean;
+  /** More public route patterns: the web console's pages and static files when it is served (plugins/console.ts). */
+  publicRoutes?: readonly string[];
   /**
    * Failed or missing keys per client address and window before that address is refused (429)
    * without even looking keys up; every further failure doubles the lock-out (exponential backoff).
@@ -69,6 +71,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => 
   app.decorateRequest('principal', null);
   const touchedAt = new Map<string, number>();
   const touchEvery = opts.lastUsedEveryMs ?? 60_000;
+  const extraPublic: ReadonlySet<string> = new Set(opts.publicRoutes ?? []);
 
   /** lastUsedAt: one write per key per minute and process, off the request path (a failed write is only logged). */
   function touch(request: FastifyRequest, keyId: string) {
@@ -90,7 +93,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => 
   });
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (isPublicRoute(request.routeOptions.url, opts.docs)) return;
+    if (isPublicRoute(request.routeOptions.url, opts.docs, extraPublic)) return;
     // An address that keeps failing is refused before its keys are looked up, and every request it
     // sends while locked out counts as another failure: with exponential backoff the lock-out doubles.
     const before = await opts.failureLimit(request, { increment: false });

@@ -1,0 +1,41 @@
+import createClient from 'openapi-fetch';
+import type { paths } from '../generated/openapi.ts';
+
+/**
+ * The one API client: generated types (src/generated/openapi.ts, `npm run openapi` at the repository
+ * root regenerates them with openapi/openapi.json) over openapi-fetch, on the console's own origin.
+ * The key is set at sign-in and cleared at sign-out; every call carries it.
+ */
+let apiKey: string | null = null;
+let onUnauthenticated: () => void = () => {};
+
+export function setApiKey(key: string | null) { apiKey = key; }
+/** Called when a request answers 401 while signed in (key revoked): the app signs out. */
+export function setUnauthenticatedHandler(fn: () => void) { onUnauthenticated = fn; }
+
+/**
+ * `cache: 'no-store'`: the console polls resources whose status changes while their ETag does not
+ * (a topic's ETag is its spec version), so a browser revalidating its HTTP cache would get 304 and
+ * keep showing the old status. TanStack Query is the cache here.
+ */
+export const api = createClient<paths>({ baseUrl: globalThis.location?.origin ?? '', cache: 'no-store' });
+api.use({
+  onRequest({ request }) {
+    if (apiKey) request.headers.set('authorization', `Bearer ${apiKey}`);
+    return request;
+  },
+  onResponse({ response }) {
+    if (response.status === 401 && apiKey) onUnauthenticated();
+    return response;
+  },
+});
+
+/** A request with a given key, for the role probe at sign-in (before the key is the session's). */
+export async function statusWithKey(key: string, method: 'GET' | 'POST', path: string, body?: object): Promise<number> {
+  const res = await fetch(path, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return res.status;
+}

@@ -1,0 +1,37 @@
+import type { ReactNode } from 'react';
+import { Alert, Button, Center, Loader, Stack, Text } from '@mantine/core';
+import { ProblemError } from '../api/problem.ts';
+
+/** An error as the API explained it: the problem's title and detail, its code, and a retry when useful. */
+export function ProblemAlert({ error, title, onRetry }: { error: unknown; title?: string; onRetry?: () => void }) {
+  const p = error instanceof ProblemError ? error.problem : null;
+  const message = p ? p.detail : error instanceof Error ? error.message : String(error);
+  return (
+    <Alert color="red" title={title ?? p?.title ?? 'Something went wrong'} role="alert">
+      <Stack gap={4}>
+        <Text size="sm">{message}</Text>
+        {p && <Text size="xs" c="dimmed">code {p.code}{p.requestId ? ` · request ${p.requestId}` : ''}</Text>}
+        {onRetry && <div><Button size="xs" variant="light" color="red" onClick={onRetry}>Try again</Button></div>}
+      </Stack>
+    </Alert>
+  );
+}
+
+/** Loading, error and empty states around a query's result; children render only with data. */
+export function QueryState<T>({ query, empty, isEmpty, children, label }: {
+  query: { isPending: boolean; error: unknown; data: T | undefined; refetch: () => unknown };
+  label: string;
+  empty?: ReactNode;
+  isEmpty?: (data: T) => boolean;
+  children: (data: T) => ReactNode;
+}) {
+  if (query.isPending) return <Center py="xl"><Loader aria-label={`Loading ${label}`} /></Center>;
+  if (query.error) return <ProblemAlert error={query.error} title={`Could not load ${label}`} onRetry={() => void query.refetch()} />;
+  const data = query.data as T;
+  if (empty && isEmpty?.(data)) return <EmptyState>{empty}</EmptyState>;
+  return <>{children(data)}</>;
+}
+
+export function EmptyState({ children }: { children: ReactNode }) {
+  return <Center py="xl"><Stack align="center" gap="xs" data-testid="empty-state">{children}</Stack></Center>;
+}

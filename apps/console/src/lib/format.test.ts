@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { ago, formatBytes, totalLag } from './format.ts';
+import { configsFromRows, defaultReplicationFactor } from './topic-configs.ts';
+
+describe('formatting', () => {
+  it('bytes in binary units, -1 as not reported', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(1023)).toBe('1023 B');
+    expect(formatBytes(1536)).toBe('1.50 KiB');
+    expect(formatBytes(5 * 1024 ** 3)).toBe('5.00 GiB');
+    expect(formatBytes(-1)).toBe('—');
+  });
+  it('relative times', () => {
+    const now = Date.parse('2026-12-01T12:00:00Z');
+    expect(ago('2026-12-01T11:59:30Z', now)).toBe('30s ago');
+    expect(ago('2026-12-01T10:00:00Z', now)).toBe('2h ago');
+    expect(ago('2026-11-28T12:00:00Z', now)).toBe('3d ago');
+  });
+  it('total lag', () => {
+    expect(totalLag([{ lag: 3 }, { lag: null }, { lag: 4 }])).toBe(7);
+  });
+  it('topic config rows: blanks dropped, values trimmed, last duplicate wins', () => {
+    expect(configsFromRows([{ key: 'retention.ms', value: ' 1000 ' }, { key: '', value: 'x' }, { key: 'retention.ms', value: '2000' }])).toEqual({ 'retention.ms': '2000' });
+  });
+  it('suggested replication factor stays within the API rules', () => {
+    expect([1, 2, 3, 5].map(defaultReplicationFactor)).toEqual([1, 2, 3, 3]);
+  });
+});

@@ -1,0 +1,63 @@
+import { lazy, Suspense } from 'react';
+import { Anchor, Breadcrumbs, Center, Group, Loader, Stack, Tabs, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { Link, Route, Routes, useLocation, useNavigate, useParams } from 'react-router';
+import { api } from '../api/client.ts';
+import { unwrap } from '../api/problem.ts';
+import { useSignedIn } from '../auth/SessionContext.tsx';
+import { can } from '../auth/session.ts';
+import { PhaseBadge } from '../components/Bits.tsx';
+import { QueryState } from '../components/States.tsx';
+import { SETTLING_PHASES } from '../lib/format.ts';
+import { InstanceOverview } from './InstanceOverview.tsx';
+
+const TopicsTab = lazy(() => import('./Topics.tsx'));
+
+/** Tabs of an instance, each its own URL under /instances/:id. */
+const TABS = [
+  { value: 'overview', label: 'Overview' },
+  { value: 'topics', label: 'Topics' },
+] as const;
+
+export function useInstance(id: string) {
+  return useQuery({
+    queryKey: ['instance', id],
+    queryFn: async () => unwrap(await api.GET('/v1/instances/{id}', { params: { path: { id } } })),
+    refetchIntervalInBackground: true,
+    refetchInterval: (q) => (q.state.data && SETTLING_PHASES.has(q.state.data.status.phase) ? 2_000 : false),
+  });
+}
+
+export default function InstancePage() {
+  const { id = '' } = useParams();
+  const session = useSignedIn();
+  const navigate = useNavigate();
+  const { pathname } = useLocation();
+  const query = useInstance(id);
+  const base = `/instances/${id}`;
+  const current = pathname.slice(base.length + 1).split('/')[0] || 'overview';
+  const tabs = can.readInstanceContents(session.role) ? TABS : TABS.filter((t) => t.value === 'overview');
+  return (
+    <Stack>
+      <Breadcrumbs aria-label="Breadcrumb"><Anchor component={Link} to="/instances">Instances</Anchor><Text>{query.data?.name ?? id}</Text></Breadcrumbs>
+      <QueryState query={query} label="the instance">
+        {(instance) => (
+          <>
+            <Group gap="sm"><Title order={2}>{instance.name}</Title><PhaseBadge phase={instance.status.phase} /></Group>
+            <Tabs value={current} onChange={(v) => void navigate(!v || v === 'overview' ? base : `${base}/${v}`)} keepMounted={false}>
+              <Tabs.List aria-label="Instance sections">
+                {tabs.map((t) => <Tabs.Tab key={t.value} value={t.value}>{t.label}</Tabs.Tab>)}
+              </Tabs.List>
+            </Tabs>
+            <Suspense fallback={<Center py="xl"><Loader aria-label="Loading" /></Center>}>
+              <Routes>
+                <Route index element={<InstanceOverview instance={instance} />} />
+                <Route path="topics/*" element={<TopicsTab instance={instance} />} />
+              </Routes>
+            </Suspense>
+          </>
+        )}
+      </QueryState>
+    </Stack>
+  );
+}

@@ -1,0 +1,120 @@
+import { useState } from 'react';
+import { Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, Timeline, Title } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from 'react-router';
+import { api } from '../api/client.ts';
+import { unwrap } from '../api/problem.ts';
+import type { Instance } from '../api/types.ts';
+import { useSignedIn } from '../auth/SessionContext.tsx';
+import { can } from '../auth/session.ts';
+import { ConfirmByName, CopyField, PhaseBadge, ScrollTable } from '../components/Bits.tsx';
+import { ProblemAlert, QueryState } from '../components/States.tsx';
+import { ago, formatTime, phaseColor } from '../lib/format.ts';
+
+export function InstanceOverview({ instance: i }: { instance: Instance }) {
+  const session = useSignedIn();
+  const [deleting, setDeleting] = useState(false);
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const remove = useMutation({
+    // The name was typed: the instance goes with its topics (?force=true), as the dialog says.
+    mutationFn: async () => unwrap(await api.DELETE('/v1/instances/{id}', { params: { path: { id: i.id }, query: { force: 'true' } } })),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ['instances'] });
+      await queryClient.invalidateQueries({ queryKey: ['instance', i.id] });
+      setDeleting(false);
+      void navigate('/instances');
+    },
+  });
+  return (
+    <Stack>
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        <Card withBorder>
+          <Title order={3} size="h5" mb="xs">Specification</Title>
+          <Table variant="vertical" aria-label="Specification">
+            <Table.Tbody>
+              <Row k="Id" v={i.id} />
+              <Row k="Zone" v={i.spec.zone} />
+              <Row k="Brokers" v={`${i.status.brokers} running of ${i.spec.brokers}`} />
+              <Row k="Bandwidth" v={`${i.spec.bandwidthMBps} MB/s`} />
+              <Row k="Disk" v={`${i.spec.diskGiB} GiB`} />
+              <Row k="Limits" v={`${i.spec.topicLimit} topics, ${i.spec.partitionLimit} partitions, ${i.spec.consumerGroupLimit} groups`} />
+              <Row k="Billing" v={`${i.spec.billing.mode}, ${i.billingState.status}${i.billingState.expiresAt ? `, expires ${formatTime(i.billingState.expiresAt)}` : ''}`} />
+              <Row k="Created" v={formatTime(i.createdAt)} />
+            </Table.Tbody>
+          </Table>
+        </Card>
+        <Card withBorder>
+          <Title order={3} size="h5" mb="xs">Endpoints</Title>
+          <Stack gap="xs">
+            <Text size="sm" fw={500}>SASL (SCRAM users, ACLs apply)</Text>
+            {i.status.saslBootstrapServers ? <CopyField label="SASL bootstrap servers" value={i.status.saslBootstrapServers} /> : <Text size="sm" c="dimmed">not yet</Text>}
+            <Text size="sm" fw={500}>PLAINTEXT (no authentication, trusted networks only)</Text>
+            {i.status.bootstrapServers ? <CopyField label="PLAINTEXT bootstrap servers" value={i.status.bootstrapServers} /> : <Text size="sm" c="dimmed">not yet</Text>}
+          </Stack>
+        </Card>
+      </SimpleGrid>
+      <Card withBorder>
+        <Title order={3} size="h5" mb="xs">Conditions</Title>
+        {i.status.conditions.length === 0 ? <Text size="sm" c="dimmed">The operator has not reported any condition yet.</Text> : (
+          <ScrollTable minWidth={600} label="Conditions">
+            <Table aria-label="Conditions">
+              <Table.Thead><Table.Tr><Table.Th>Type</Table.Th><Table.Th>Status</Table.Th><Table.Th>Reason</Table.Th><Table.Th>Message</Table.Th><Table.Th>Since</Table.Th></Table.Tr></Table.Thead>
+              <Table.Tbody>
+                {i.status.conditions.map((c) => (
+                  <Table.Tr key={c.type}>
+                    <Table.Td>{c.type}</Table.Td>
+                    <Table.Td><Badge variant="dot" tt="none" color={c.status === 'True' ? 'green' : c.status === 'False' ? 'red' : 'gray'}>{c.status}</Badge></Table.Td>
+                    <Table.Td>{c.reason ?? ''}</Table.Td><Table.Td>{c.message ?? ''}</Table.Td>
+                    <Table.Td title={formatTime(c.lastTransitionTime)}>{ago(c.lastTransitionTime)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </ScrollTable>
+        )}
+      </Card>
+      <OperationsTimeline targetId={i.id} />
+      {can.mutate(session.role) && (
+        <Card withBorder>
+          <Group justify="space-between">
+            <div><Text fw={500}>Delete this instance</Text><Text size="sm" c="dimmed">Stops its brokers and deletes its topics and data.</Text></div>
+            <Button color="red" variant="outline" onClick={() => setDeleting(true)} disabled={i.status.phase === 'Deleting'}>Delete instance</Button>
+          </Group>
+        </Card>
+      )}
+      <ConfirmByName opened={deleting} onClose={() => setDeleting(false)} name={i.name} what="instance"
+        consequence="Its brokers stop and every topic and message in it is deleted. This cannot be undone."
+        onConfirm={() => remove.mutate()} pending={remove.isPending} error={remove.error ? <ProblemAlert error={remove.error} title="Not deleted" /> : undefined} />
+    </Stack>
+  );
+}
+
+const Row = ({ k, v }: { k: string; v: string }) => <Table.Tr><Table.Th w={140}>{k}</Table.Th><Table.Td>{v}</Table.Td></Table.Tr>;
+
+/** What was asked of a resource and how far each request got (operations API). */
+export function OperationsTimeline({ targetId }: { targetId: string }) {
+  const query = useQuery({
+    queryKey: ['operations', targetId],
+    queryFn: async () => unwrap(await api.GET('/v1/operations', { params: { query: { targetId, limit: 20 } } })),
+    refetchIntervalInBackground: true,
+    refetchInterval: (q) => (q.state.data?.items.some((o) => o.state === 'Pending' || o.state === 'Running') ? 2_000 : false),
+  });
+  return (
+    <Card withBorder>
+      <Title order={3} size="h5" mb="xs">Operations</Title>
+      <QueryState query={query} label="operations" isEmpty={(d) => d.items.length === 0} empty={<Text size="sm" c="dimmed">No operations yet.</Text>}>
+        {(data) => (
+          <Timeline bulletSize={14} lineWidth={2} aria-label="Operations timeline">
+            {data.items.map((o) => (
+              <Timeline.Item key={o.id} color={phaseColor(o.state)} title={<Group gap="xs"><Text size="sm" fw={500}>{o.kind}</Text><PhaseBadge phase={o.state} /></Group>}>
+                <Text size="xs" c="dimmed">{formatTime(o.createdAt)}{o.updatedAt !== o.createdAt ? ` · updated ${ago(o.updatedAt)}` : ''}</Text>
+                {o.error && <Text size="sm" c="var(--mantine-color-error)">{o.error}</Text>}
+              </Timeline.Item>
+            ))}
+          </Timeline>
+        )}
+      </QueryState>
+    </Card>
+  );
+}

@@ -1,0 +1,235 @@
+import { useState } from 'react';
+import { ActionIcon, Alert, Anchor, Badge, Breadcrumbs, Button, Card, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, Route, Routes, useNavigate, useParams } from 'react-router';
+import { api } from '../api/client.ts';
+import { fieldErrors, formLevelMessage, unwrap } from '../api/problem.ts';
+import type { Instance, Topic } from '../api/types.ts';
+import { useSignedIn } from '../auth/SessionContext.tsx';
+import { can } from '../auth/session.ts';
+import { ConfirmByName, PhaseBadge, ScrollTable } from '../components/Bits.tsx';
+import { ProblemAlert, QueryState } from '../components/States.tsx';
+import { formatBytes } from '../lib/format.ts';
+import { TOPIC_CONFIG_HELP, TOPIC_CONFIG_NAMES, configsFromRows, defaultReplicationFactor } from '../lib/topic-configs.ts';
+
+export default function TopicsTab({ instance }: { instance: Instance }) {
+  return (
+    <Routes>
+      <Route index element={<TopicList instance={instance} />} />
+      <Route path="new" element={<TopicCreate instance={instance} />} />
+      <Route path=":name" element={<TopicDetail instance={instance} />} />
+    </Routes>
+  );
+}
+
+const SETTLING_TOPIC = new Set(['Creating', 'Updating', 'Deleting']);
+
+function TopicList({ instance }: { instance: Instance }) {
+  const session = useSignedIn();
+  const [filter, setFilter] = useState('');
+  const query = useInfiniteQuery({
+    queryKey: ['topics', instance.id, filter],
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam }) => unwrap(await api.GET('/v1/instances/{id}/topics', {
+      params: { path: { id: instance.id }, query: { limit: 200, ...(filter ? { name: `${filter}*` } : {}), ...(pageParam ? { cursor: pageParam } : {}) } },
+    })),
+    getNextPageParam: (last) => last.nextCursor,
+    refetchIntervalInBackground: true,
+    refetchInterval: (q) => (q.state.data?.pages.some((p) => p.items.some((t) => SETTLING_TOPIC.has(t.status.phase))) ? 2_000 : false),
+  });
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <TextInput aria-label="Filter topics by name prefix" placeholder="Filter by name prefix" value={filter} onChange={(e) => setFilter(e.currentTarget.value)} w={280} />
+        {can.mutate(session.role) && <Button component={Link} to={`/instances/${instance.id}/topics/new`}>Create topic</Button>}
+      </Group>
+      <QueryState query={query} label="topics" isEmpty={(d) => d.pages.every((p) => p.items.length === 0)}
+        empty={<><Text fw={500}>{filter ? `No topic starts with “${filter}”` : 'No topics yet'}</Text>{!filter && <Text size="sm" c="dimmed">Topics created here or by Kafka clients show up in this list.</Text>}</>}>
+        {(data) => (
+          <>
+            <ScrollTable minWidth={700} label="Topics">
+              <Table striped highlightOnHover aria-label="Topics">
+                <Table.Thead><Table.Tr><Table.Th>Name</Table.Th><Table.Th>Status</Table.Th><Table.Th>Partitions</Table.Th><Table.Th>Replication</Table.Th><Table.Th>Configs</Table.Th></Table.Tr></Table.Thead>
+                <Table.Tbody>
+                  {data.pages.flatMap((p) => p.items).map((t) => (
+                    <Table.Tr key={t.id}>
+                      <Table.Td><Anchor component={Link} to={`/instances/${instance.id}/topics/${encodeURIComponent(t.name)}`}>{t.name}</Anchor></Table.Td>
+                      <Table.Td><PhaseBadge phase={t.status.phase} /></Table.Td>
+                      <Table.Td>{t.partitions}</Table.Td>
+                      <Table.Td>{t.replicationFactor}</Table.Td>
+                      <Table.Td><Text size="xs" c="dimmed">{Object.entries(t.configs).map(([k, v]) => `${k}=${v}`).join(', ') || 'defaults'}</Text></Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </ScrollTable>
+            {query.hasNextPage && <Button variant="default" onClick={() => void query.fetchNextPage()} loading={query.isFetchingNextPage}>Load more</Button>}
+          </>
+        )}
+      </QueryState>
+    </Stack>
+  );
+}
+
+function TopicCreate({ instance }: { instance: Instance }) {
+  const session = useSignedIn();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [name, setName] = useState('');
+  const [partitions, setPartitions] = useState(3);
+  const [rf, setRf] = useState(defaultReplicationFactor(instance.spec.brokers));
+  const [rows, setRows] = useState<{ key: string; value: string }[]>([]);
+  const create = useMutation({
+    mutationFn: async () => unwrap(await api.POST('/v1/instances/{id}/topics', {
+      params: { path: { id: instance.id } },
+      body: { name, partitions, replicationFactor: rf, configs: configsFromRows(rows), labels: {} },
+    })),
+    onSuccess: async (accepted) => {
+      await queryClient.invalidateQueries({ queryKey: ['topics', instance.id] });
+      void navigate(`/instances/${instance.id}/topics/${encodeURIComponent(accepted.resource.name)}`);
+    },
+  });
+  if (!can.mutate(session.role)) return <Alert color="yellow" title="Read-only">Your role ({session.role}) cannot create topics.</Alert>;
+  const err = fieldErrors(create.error);
+  const shown = ['name', 'partitions', 'replicationFactor', ...rows.map((r) => `configs/${r.key}`)];
+  const message = formLevelMessage(create.error, shown);
+  return (
+    <Paper withBorder p="md" maw={760}>
+      <form onSubmit={(e) => { e.preventDefault(); create.mutate(); }} noValidate>
+        <Stack>
+          <Title order={3}>Create topic</Title>
+          <TextInput label="Name" description="letters, digits, . _ and -" value={name} onChange={(e) => setName(e.currentTarget.value)} error={err['name']} />
+          <SimpleGrid cols={{ base: 1, sm: 2 }}>
+            <NumberInput label="Partitions" min={1} value={partitions} onChange={(v) => setPartitions(Number(v))} error={err['partitions']} />
+            <NumberInput label="Replication factor" description={`this instance has ${instance.spec.brokers} broker(s)`} min={1} max={15} value={rf} onChange={(v) => setRf(Number(v))} error={err['replicationFactor']} />
+          </SimpleGrid>
+          <Text fw={500} size="sm">Settings</Text>
+          {rows.map((row, idx) => (
+            <Group key={idx} align="flex-start" wrap="nowrap">
+              <Select label="Setting" data={TOPIC_CONFIG_NAMES} value={row.key || null} searchable w={240}
+                onChange={(v) => setRows((rs) => rs.map((r, j) => (j === idx ? { ...r, key: v ?? '' } : r)))}
+                description={row.key ? TOPIC_CONFIG_HELP[row.key] : 'choose a Kafka topic setting'} />
+              <TextInput label="Value" value={row.value} style={{ flex: 1 }} error={row.key ? err[`configs/${row.key}`] : undefined}
+                onChange={(e) => { const value = e.currentTarget.value; setRows((rs) => rs.map((r, j) => (j === idx ? { ...r, value } : r))); }} />
+              <ActionIcon mt={28} variant="subtle" color="red" aria-label={`Remove setting ${row.key || idx + 1}`} onClick={() => setRows((rs) => rs.filter((_, j) => j !== idx))}><span aria-hidden="true">✕</span></ActionIcon>
+            </Group>
+          ))}
+          <div><Button variant="light" size="xs" onClick={() => setRows((rs) => [...rs, { key: '', value: '' }])}>Add setting</Button></div>
+          {message && <Alert color="red" role="alert" title="The topic was not created">{message}</Alert>}
+          <Group justify="flex-end">
+            <Button variant="default" component={Link} to={`/instances/${instance.id}/topics`}>Cancel</Button>
+            <Button type="submit" loading={create.isPending}>Create topic</Button>
+          </Group>
+        </Stack>
+      </form>
+    </Paper>
+  );
+}
+
+function TopicDetail({ instance }: { instance: Instance }) {
+  const { name = '' } = useParams();
+  const session = useSignedIn();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [deleting, setDeleting] = useState(false);
+  const topic = useQuery({
+    queryKey: ['topic', instance.id, name],
+    queryFn: async () => unwrap(await api.GET('/v1/instances/{id}/topics/{name}', { params: { path: { id: instance.id, name } } })),
+    refetchIntervalInBackground: true,
+    refetchInterval: (q) => (q.state.data && SETTLING_TOPIC.has(q.state.data.status.phase) ? 2_000 : false),
+  });
+  const remove = useMutation({
+    mutationFn: async () => unwrap(await api.DELETE('/v1/instances/{id}/topics/{name}', { params: { path: { id: instance.id, name } } })),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ['topics', instance.id] });
+      setDeleting(false);
+      void navigate(`/instances/${instance.id}/topics`);
+    },
+  });
+  return (
+    <Stack>
+      <Breadcrumbs aria-label="Topic breadcrumb"><Anchor component={Link} to={`/instances/${instance.id}/topics`}>Topics</Anchor><Text>{name}</Text></Breadcrumbs>
+      <QueryState query={topic} label="the topic">
+        {(t) => (
+          <>
+            <Group justify="space-between">
+              <Group gap="sm"><Title order={3}>{t.name}</Title><PhaseBadge phase={t.status.phase} /></Group>
+              {can.mutate(session.role) && <Group><AddPartitions instance={instance} topic={t} /><Button color="red" variant="outline" onClick={() => setDeleting(true)}>Delete topic</Button></Group>}
+            </Group>
+            <Card withBorder>
+              <Text size="sm">{t.partitions} partitions · replication factor {t.replicationFactor}</Text>
+              <Text size="sm" c="dimmed">{Object.entries(t.configs).map(([k, v]) => `${k}=${v}`).join(', ') || 'default settings'}</Text>
+            </Card>
+            <Partitions instance={instance} topic={t} />
+            <ConfirmByName opened={deleting} onClose={() => setDeleting(false)} name={t.name} what="topic"
+              consequence="Every message in it is deleted. Producers and consumers of it will fail." onConfirm={() => remove.mutate()}
+              pending={remove.isPending} error={remove.error ? <ProblemAlert error={remove.error} title="Not deleted" /> : undefined} />
+          </>
+        )}
+      </QueryState>
+    </Stack>
+  );
+}
+
+function AddPartitions({ instance, topic }: { instance: Instance; topic: Topic }) {
+  const [value, setValue] = useState<number | string>(topic.partitions + 1);
+  const [open, setOpen] = useState(false);
+  const queryClient = useQueryClient();
+  const grow = useMutation({
+    mutationFn: async () => unwrap(await api.POST('/v1/instances/{id}/topics/{name}/partitions', {
+      params: { path: { id: instance.id, name: topic.name } }, body: { partitions: Number(value) },
+    })),
+    onSuccess: async () => {
+      setOpen(false);
+      await queryClient.invalidateQueries({ queryKey: ['topic', instance.id, topic.name] });
+      await queryClient.invalidateQueries({ queryKey: ['partitions', instance.id, topic.name] });
+    },
+  });
+  if (!open) return <Button variant="default" onClick={() => setOpen(true)}>Add partitions</Button>;
+  return (
+    <form onSubmit={(e) => { e.preventDefault(); grow.mutate(); }}>
+      <Group align="flex-start">
+        <NumberInput label="New partition count" min={topic.partitions + 1} value={value} onChange={setValue} error={fieldErrors(grow.error)['partitions'] ?? (grow.error ? formLevelMessage(grow.error, []) : undefined)} w={200} />
+        <Button type="submit" mt={24} loading={grow.isPending}>Apply</Button>
+        <Button variant="default" mt={24} onClick={() => setOpen(false)}>Cancel</Button>
+      </Group>
+    </form>
+  );
+}
+
+function Partitions({ instance, topic }: { instance: Instance; topic: Topic }) {
+  const query = useQuery({
+    queryKey: ['partitions', instance.id, topic.name],
+    queryFn: async () => unwrap(await api.GET('/v1/instances/{id}/topics/{name}/partitions', { params: { path: { id: instance.id, name: topic.name } } })),
+    enabled: topic.status.phase !== 'Creating',
+    refetchInterval: 10_000,
+  });
+  if (topic.status.phase === 'Creating') return <Text size="sm" c="dimmed">Partitions appear once the topic is created on the brokers.</Text>;
+  return (
+    <Card withBorder>
+      <Title order={4} size="h5" mb="xs">Partitions</Title>
+      <QueryState query={query} label="partitions" isEmpty={(d) => d.partitions.length === 0} empty={<Text size="sm">The brokers report no partitions for this topic.</Text>}>
+        {(data) => (
+          <ScrollTable minWidth={700} label="Partitions">
+            <Table striped aria-label="Partitions">
+              <Table.Thead><Table.Tr><Table.Th>Partition</Table.Th><Table.Th>Leader</Table.Th><Table.Th>Replicas</Table.Th><Table.Th>In sync</Table.Th><Table.Th>Start offset</Table.Th><Table.Th>End offset</Table.Th><Table.Th>Messages</Table.Th><Table.Th>Size</Table.Th></Table.Tr></Table.Thead>
+              <Table.Tbody>
+                {data.partitions.map((p) => (
+                  <Table.Tr key={p.partition}>
+                    <Table.Td>{p.partition}</Table.Td>
+                    <Table.Td>{p.leader < 0 ? <Badge color="red">none</Badge> : p.leader}</Table.Td>
+                    <Table.Td>{p.replicas.join(', ')}</Table.Td>
+                    <Table.Td>{p.isr.join(', ')}{p.underReplicated && <Badge color="orange" ml="xs">under-replicated</Badge>}</Table.Td>
+                    <Table.Td>{p.startOffset}</Table.Td><Table.Td>{p.endOffset}</Table.Td>
+                    <Table.Td>{Math.max(0, p.endOffset - p.startOffset)}</Table.Td>
+                    <Table.Td>{formatBytes(p.sizeBytes)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </ScrollTable>
+        )}
+      </QueryState>
+    </Card>
+  );
+}

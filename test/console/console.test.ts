@@ -1,0 +1,281 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
+import { buildConsole, firstLoadJs } from './console-build.ts';
+import { fieldError, launchBrowser, overflowsHorizontally, screenshot, seriousA11yViolations } from './browser.ts';
+
+// The web console in a real browser (Debian's chromium through playwright-core) against the real
+// stack: the API serving the console's build, PostgreSQL, Redis, and the operator running brokers
+// with the local runtime. One build and one browser for every test of this file (CI time).
+const ADMIN_KEY = 'trib_console_admin_key_0123456789abcdef';
+const FIRST_LOAD_BUDGET = 300 * 1024;
+const RUNNING_WITHIN_MS = 120_000;
+const READY_WITHIN_MS = 120_000;
+
+let dir: string;
+let stack: E2eStack;
+let browser: Browser;
+let base: string;
+const contexts: BrowserContext[] = [];
+const keys: Record<'viewer' | 'operator', string> = { viewer: '', operator: '' };
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tributary-console-'));
+  const [, started, launched] = await Promise.all([
+    buildConsole(join(dir, 'dist')),
+    startE2eStack({ key: ADMIN_KEY, etcd: false, stopGraceMs: 10_000, listen: true, consoleDir: join(dir, 'dist') }).catch((e: unknown) => { throw e; }),
+    launchBrowser(),
+  ]).catch(async (err: unknown) => { throw err; });
+  stack = started;
+  browser = launched;
+  base = stack.url!;
+  for (const role of ['viewer', 'operator'] as const) {
+    const res = await stack.api('POST', '/v1/api-keys', { name: `console-${role}`, role });
+    expect(res.statusCode).toBe(201);
+    keys[role] = res.json().secret as string;
+  }
+}, 240_000);
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close();
+  await stack?.stop();
+  rmSync(dir, { recursive: true, force: true });
+}, 90_000);
+
+// A failed test leaves a picture of every open page beside the other screenshots.
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state !== 'fail') return;
+  let n = 0;
+  for (const c of contexts) for (const p of c.pages()) await screenshot(p, `failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}-${n++}`).catch(() => {});
+});
+
+async function newPage(width = 1280, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  return page;
+}
+
+async function signIn(page: Page, key: string) {
+  await page.goto(`${base}/sign-in`);
+  await page.getByLabel('API key', { exact: true }).fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Instances' }).waitFor();
+}
+
+async function until(probe: () => Promise<boolean>, what: string, ms: number) {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function expectAccessible(page: Page, screen: string, within?: string) {
+  const found = await seriousA11yViolations(page, within);
+  expect(found, `${screen}: ${JSON.stringify(found, null, 1)}`).toEqual([]);
+}
+
+describe('build and serving', () => {
+  it('first load is at most 300 KB of gzipped JavaScript', () => {
+    const { files, totalGzipBytes } = firstLoadJs(join(dir, 'dist'));
+    expect(files.length).toBeGreaterThan(0);
+    console.log(`console first load: ${files.map((f) => `${f.file} ${f.gzipBytes} B`).join(', ')}; total ${(totalGzipBytes / 1024).toFixed(1)} KiB gzipped`);
+    expect(totalGzipBytes).toBeLessThanOrEqual(FIRST_LOAD_BUDGET);
+  });
+
+  it('serves index.html for deep links with a CSP, assets without a key, and keeps /v1 default-deny', async () => {
+    const page = await fetch(`${base}/instances/ins-x/topics/orders`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    const html = await page.text();
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(asset).toBeDefined();
+    const js = await fetch(`${base}${asset}`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('cache-control')).toMatch(/immutable/);
+    expect((await fetch(`${base}/v1/instances`)).status).toBe(401);
+    expect((await fetch(`${base}/not-a-console-page`)).status).toBe(401);
+    expect((await fetch(`${base}/assets/missing.js`)).status).toBe(404);
+  });
+});
+
+describe('sign-in', () => {
+  it('refuses an unknown key beside the field, keeps a good one for the tab only, and sign-out forgets it', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/instances`);
+    await page.waitForURL(/\/sign-in\?next=%2Finstances/);
+    await expectAccessible(page, 'sign-in');
+    await page.getByLabel('API key', { exact: true }).fill('trb_000000000000_notakey');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('This API key is unknown or revoked.').waitFor();
+    expect(await fieldError(page, 'API key')).toBe('This API key is unknown or revoked.');
+    await screenshot(page, 'sign-in-error');
+
+    await page.getByLabel('API key', { exact: true }).fill(ADMIN_KEY);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Instances' }).waitFor();
+    expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual(['tributary.session']);
+    expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('tributary')))).toEqual([]);
+    // The empty state, before any instance exists.
+    await page.getByTestId('empty-state').getByText('No instances yet').waitFor();
+    await expectAccessible(page, 'instances (empty)');
+    await screenshot(page, 'instances-empty');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/sign-in/);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await page.goto(`${base}/instances`);
+    await page.waitForURL(/\/sign-in/);
+  });
+});
+
+describe('journey: instance → topic → delete', () => {
+  let page: Page;
+  let instanceUrl = '';
+
+  it('creates an instance (a field error is shown beside its field first) and watches it reach Running', { timeout: RUNNING_WITHIN_MS + 60_000 }, async () => {
+    page = await newPage();
+    await signIn(page, ADMIN_KEY);
+    await page.getByRole('link', { name: 'Create instance' }).click();
+    await page.getByRole('heading', { name: 'Create instance' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Bad_Name');
+    await page.getByRole('button', { name: 'Create instance' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await fieldError(page, 'Name')).toMatch(/lowercase/);
+    await expectAccessible(page, 'create instance (error)');
+    await screenshot(page, 'instance-create-error');
+
+    await page.getByLabel('Name', { exact: true }).fill('journey');
+    await page.getByRole('button', { name: 'Create instance' }).click();
+    await page.waitForURL(/\/instances\/ins-[^/]+$/);
+    instanceUrl = page.url();
+    await page.getByRole('heading', { name: 'journey' }).waitFor();
+    // Polled by the page itself while the phase settles; bounded by RUNNING_WITHIN_MS.
+    await page.getByRole('heading', { name: 'journey' }).locator('xpath=..').getByText('Running', { exact: true }).waitFor({ timeout: RUNNING_WITHIN_MS });
+    await page.getByLabel('SASL bootstrap servers', { exact: true }).waitFor();
+    await page.getByText('instance.create').first().waitFor();
+    await expectAccessible(page, 'instance overview');
+    await screenshot(page, 'instance-overview');
+  });
+
+  it('lists topics (empty), creates one with a setting, and shows its partitions', { timeout: READY_WITHIN_MS + 60_000 }, async () => {
+    await page.getByRole('tab', { name: 'Topics' }).click();
+    await page.waitForURL(/\/topics$/);
+    await page.getByTestId('empty-state').getByText('No topics yet').waitFor();
+    await screenshot(page, 'topics-empty');
+    await page.getByRole('link', { name: 'Create topic' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('orders');
+    await page.getByLabel('Partitions', { exact: true }).fill('3');
+    await page.getByRole('button', { name: 'Add setting' }).click();
+    await page.getByLabel('Setting', { exact: true }).first().click();
+    await page.getByRole('option', { name: 'retention.ms', exact: true }).click();
+    await page.getByLabel('Value', { exact: true }).fill('not-a-number');
+    await page.getByRole('button', { name: 'Create topic' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await fieldError(page, 'Value')).toMatch(/retention\.ms/);
+    await screenshot(page, 'topic-create-error');
+    await page.getByLabel('Value', { exact: true }).fill('86400000');
+    await page.getByRole('button', { name: 'Create topic' }).click();
+    await page.waitForURL(/\/topics\/orders$/);
+    const rows = page.getByRole('table', { name: 'Partitions' }).locator('tbody tr');
+    // The operator creates it on the brokers (bounded polling of the API, so a slow operator is told
+    // apart from a page that does not update); the page polls the topic and then reads its partitions.
+    const instanceId = instanceUrl.split('/').pop()!;
+    await until(async () => (await stack.api('GET', `/v1/instances/${instanceId}/topics/orders`)).json().status?.phase === 'Ready', 'topic orders to be Ready', READY_WITHIN_MS);
+    await rows.nth(2).waitFor({ timeout: 20_000 });
+    expect(await rows.count()).toBe(3);
+    await page.getByText('retention.ms=86400000').waitFor();
+    await expectAccessible(page, 'topic detail');
+    await screenshot(page, 'topic-detail');
+
+    // A shared URL opens the same screen elsewhere: a fresh browser signs in first, then lands there.
+    const elsewhere = await newPage();
+    await elsewhere.goto(page.url());
+    await elsewhere.waitForURL(/\/sign-in\?next=/);
+    await elsewhere.getByLabel('API key', { exact: true }).fill(ADMIN_KEY);
+    await elsewhere.getByRole('button', { name: 'Sign in' }).click();
+    await elsewhere.getByRole('table', { name: 'Partitions' }).waitFor();
+    expect(elsewhere.url()).toBe(page.url());
+
+    await page.getByRole('tab', { name: 'Topics' }).click();
+    await page.getByRole('table', { name: 'Topics' }).getByRole('link', { name: 'orders' }).waitFor();
+    await screenshot(page, 'topics');
+  });
+
+  it('dark mode and a tablet width keep the screens usable', async () => {
+    const dark = await newPage(820, 'dark');
+    await signIn(dark, ADMIN_KEY);
+    await dark.goto(instanceUrl);
+    await dark.getByRole('heading', { name: 'journey' }).waitFor();
+    expect(await dark.evaluate(() => document.documentElement.getAttribute('data-mantine-color-scheme'))).toBe('dark');
+    expect(await overflowsHorizontally(dark)).toBe(false);
+    await expectAccessible(dark, 'instance overview (dark, tablet)');
+    await screenshot(dark, 'instance-overview-dark-tablet');
+    // The header's switch changes the scheme by itself.
+    await dark.getByRole('button', { name: 'Switch to light mode' }).click();
+    expect(await dark.evaluate(() => document.documentElement.getAttribute('data-mantine-color-scheme'))).toBe('light');
+    expect(await overflowsHorizontally(page)).toBe(false);
+  });
+
+  it('a viewer sees every screen but no button that changes anything', async () => {
+    const viewer = await newPage();
+    await signIn(viewer, keys.viewer);
+    await viewer.getByRole('table', { name: 'Instances' }).getByRole('link', { name: 'journey' }).waitFor();
+    expect(await viewer.getByRole('link', { name: 'Create instance' }).count()).toBe(0);
+    expect(await viewer.getByLabel('role viewer').count()).toBe(1);
+    await viewer.goto(instanceUrl);
+    await viewer.getByRole('heading', { name: 'Conditions' }).waitFor();
+    expect(await viewer.getByRole('button', { name: /delete/i }).count()).toBe(0);
+    await viewer.goto(`${instanceUrl}/topics`);
+    await viewer.getByRole('table', { name: 'Topics' }).getByRole('link', { name: 'orders' }).click();
+    await viewer.getByRole('table', { name: 'Partitions' }).waitFor();
+    expect(await viewer.getByRole('button', { name: /delete|add partitions/i }).count()).toBe(0);
+    await viewer.goto(`${instanceUrl}/topics/new`);
+    await viewer.getByText('cannot create topics').waitFor();
+    await screenshot(viewer, 'viewer-topic-detail');
+    // An operator does see them (the gating is by role, not hiding everything).
+    const operator = await newPage();
+    await signIn(operator, keys.operator);
+    await operator.goto(instanceUrl);
+    await operator.getByRole('button', { name: 'Delete instance' }).waitFor();
+  });
+
+  it('error states: a missing instance and a missing topic show the API problem with a retry', async () => {
+    await page.goto(`${base}/instances/ins-doesnotexist`);
+    const alert = page.getByRole('alert');
+    await alert.getByText('Could not load the instance').waitFor();
+    expect(await alert.textContent()).toMatch(/not-found/);
+    await alert.getByRole('button', { name: 'Try again' }).waitFor();
+    await screenshot(page, 'instance-not-found');
+    await page.goto(`${instanceUrl}/topics/nosuchtopic`);
+    await page.getByRole('alert').getByText('Could not load the topic').waitFor();
+  });
+
+  it('deletes the instance only after its name is typed', { timeout: 90_000 }, async () => {
+    await page.goto(instanceUrl);
+    await page.getByRole('button', { name: 'Delete instance' }).click();
+    const dialog = page.getByRole('dialog');
+    const confirm = dialog.getByRole('button', { name: 'Delete instance' });
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel('Type journey to confirm').fill('journe');
+    expect(await confirm.isDisabled()).toBe(true);
+    await expectAccessible(page, 'delete dialog', '[role="dialog"]');
+    await screenshot(page, 'instance-delete-confirm');
+    await dialog.getByLabel('Type journey to confirm').fill('journey');
+    await confirm.click();
+    await page.waitForURL(/\/instances$/);
+    const id = instanceUrl.split('/').pop()!;
+    // The operator stops its brokers and removes its data (bounded polling), and the API forgets it.
+    await until(async () => (await stack.runtime.observe(id)) === null, 'the instance processes to be removed', 60_000);
+    await until(async () => (await stack.api('GET', `/v1/instances/${id}`)).statusCode === 404, 'the API to forget the instance', 30_000);
+    await page.reload();
+    await page.getByTestId('empty-state').getByText('No instances yet').waitFor();
+  });
+});
