@@ -159,7 +159,8 @@ describe('journey: instance → topic → delete', () => {
     await page.getByRole('heading', { name: 'journey' }).waitFor();
     // Polled by the page itself while the phase settles; bounded by RUNNING_WITHIN_MS.
     await page.getByRole('heading', { name: 'journey' }).locator('xpath=..').getByText('Running', { exact: true }).waitFor({ timeout: RUNNING_WITHIN_MS });
-    await page.getByLabel('SASL bootstrap servers', { exact: true }).waitFor();
+    await page.getByLabel('Bootstrap servers', { exact: true }).waitFor();
+    await page.getByText('SCRAM-SHA-512').first().waitFor();
     await page.getByText('instance.create').first().waitFor();
     await expectAccessible(page, 'instance overview');
     await screenshot(page, 'instance-overview');

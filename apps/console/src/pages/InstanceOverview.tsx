@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, Timeline, Title } from '@mantine/core';
+import { Badge, Button, Card, Code, Group, SimpleGrid, Stack, Table, Text, Timeline, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { api } from '../api/client.ts';
@@ -47,10 +47,13 @@ export function InstanceOverview({ instance: i }: { instance: Instance }) {
         <Card withBorder>
           <Title order={3} size="h5" mb="xs">Endpoints</Title>
           <Stack gap="xs">
-            <Text size="sm" fw={500}>SASL (SCRAM users, ACLs apply)</Text>
-            {i.status.saslBootstrapServers ? <CopyField label="SASL bootstrap servers" value={i.status.saslBootstrapServers} /> : <Text size="sm" c="dimmed">not yet</Text>}
-            <Text size="sm" fw={500}>PLAINTEXT (no authentication, trusted networks only)</Text>
-            {i.status.bootstrapServers ? <CopyField label="PLAINTEXT bootstrap servers" value={i.status.bootstrapServers} /> : <Text size="sm" c="dimmed">not yet</Text>}
+            <Text size="sm">Clients log in with SASL as a user of this instance; that user's ACLs apply.</Text>
+            {i.status.bootstrapServers ? (
+              <>
+                <CopyField label="Bootstrap servers" value={i.status.bootstrapServers} />
+                <Text size="sm">security.protocol <Code>{i.status.securityProtocol ?? '—'}</Code> · sasl.mechanism {i.status.saslMechanisms.map((m) => <Code key={m} mr={4}>{m}</Code>)}</Text>
+              </>
+            ) : <Text size="sm" c="dimmed">not yet: the brokers are not running</Text>}
           </Stack>
         </Card>
       </SimpleGrid>

@@ -65,8 +65,7 @@ function InstanceRow({ instance: i }: { instance: Instance }) {
         {i.billingState.expiresAt && <Text size="xs" c="dimmed">expires {formatTime(i.billingState.expiresAt)}</Text>}
       </Table.Td>
       <Table.Td>
-        {i.status.saslBootstrapServers && <CopyField label={`SASL bootstrap servers of ${i.name}`} value={i.status.saslBootstrapServers} />}
-        {!i.status.saslBootstrapServers && !i.status.bootstrapServers && <Text size="sm" c="dimmed">not yet</Text>}
+        {i.status.bootstrapServers ? <CopyField label={`Bootstrap servers of ${i.name}`} value={i.status.bootstrapServers} /> : <Text size="sm" c="dimmed">not yet</Text>}
       </Table.Td>
     </Table.Tr>
   );
