@@ -471,6 +471,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/instances/{id}/topics/{name}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a topic's records by offset, by time, from the start or the end, page by page
+         * @description Reads as the caller's Kafka principal (User:tributary-api.<key id>): the instance's ACLs must allow it READ on the topic. Records of all partitions are merged by timestamp; `nextCursor` continues exactly where this page stopped in each partition. Values over `maxValueBytes` are truncated (`truncated`, full `size`); GET …/messages/{partition}/{offset} returns one record whole.
+         */
+        get: operations["readMessages"];
+        put?: never;
+        /**
+         * Send one record (answers its partition and offset)
+         * @description Written as the caller's Kafka principal (WRITE ACL on the topic), acks=all. Without `partition`, a keyed record goes where Kafka's default partitioner puts its key. With an `Idempotency-Key` the record is written as an idempotent producer whose id and sequence derive from the key: a retried POST — even after the API lost the first answer — is recognised by the partition leader and answered with the first write's offset, never written twice. Viewers may not send.
+         */
+        post: operations["sendMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/instances/{id}/topics/{name}/messages/{partition}/{offset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fetch one record whole (no truncation) */
+        get: operations["getMessage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/instances/{id}/topics/{name}/messages/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Search a topic server-side within a scan budget; resumable
+         * @description Filters (all must hold): key equals/prefix, a header (name, optionally value), value contains, a JSON path equals. Each response scans until `limit` matches, the byte, record or time budget, or the end of every partition — the end offsets fixed when the search started — and reports what it scanned. While `progress.complete` is false, send the same body with `cursor: nextCursor` to continue: every record of the range is tested exactly once across the responses.
+         */
+        post: operations["searchMessages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/instances/{id}/topics/{name}/messages/tail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow a topic live as Server-Sent Events (bounded duration and rate)
+         * @description Events: `start` (data: {principal, positions, durationSeconds, maxRate}) at once, `record` (data: a MessageRecord; id: partition:offset), `end` (data: {reason, sent, positions}) after `durationSeconds`, `error` (data: a Problem) if the brokers fail mid-stream; `: keep-alive` comments every 15 s. At most `maxRate` records a second: a faster topic is followed later, never skipped (the `end` event says where each partition stopped).
+         */
+        get: operations["tailMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/instances/{id}/topics/{name}/messages/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export a range as NDJSON or CSV, streamed
+         * @description Streams every record from the start position to each partition's end as it was when the export began (or `untilTimestamp`, or `maxRecords`), values whole. NDJSON lines are MessageRecords (format auto); CSV columns: partition, offset, timestamp, timestamp_type, key_encoding, key, value_encoding, value, headers (JSON). Memory stays bounded: one Fetch round at a time, each written out before the next. A failure mid-stream aborts the transfer (no terminating chunk), so a client sees an incomplete download, never a short file that looks whole.
+         */
+        get: operations["exportMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -499,7 +600,7 @@ export interface components {
             detail: string;
             instance?: string;
             /** @enum {string} */
-            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "price-unavailable" | "not-prepaid" | "group-not-empty" | "limit-exceeded" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable";
+            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "price-unavailable" | "not-prepaid" | "group-not-empty" | "limit-exceeded" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable" | "kafka-acl-denied" | "message-browsing-disabled" | "topic-deleted";
             requestId?: string;
             errors?: {
                 /** @enum {string} */
@@ -1223,6 +1324,369 @@ export interface components {
             /** @description prepaid change: when levels that fall take effect (the renewal); null otherwise */
             downgradeEffectiveAt: string | null;
         };
+        RenderedBytesInput: {
+            /** @enum {string} */
+            encoding: "text" | "base64" | "json";
+            /** @description text or base64 string; for json the parsed value */
+            data: unknown;
+            /** @description size of the whole field in bytes */
+            size: number;
+            truncated: boolean;
+        };
+        /**
+         * @example {
+         *       "partition": 0,
+         *       "offset": 42,
+         *       "timestamp": "2026-12-01T18:00:00.000Z",
+         *       "timestampMs": 1796148000000,
+         *       "timestampType": "CreateTime",
+         *       "key": {
+         *         "encoding": "text",
+         *         "data": "order-42",
+         *         "size": 8,
+         *         "truncated": false
+         *       },
+         *       "value": {
+         *         "encoding": "json",
+         *         "data": {
+         *           "id": 42,
+         *           "total": 19.5
+         *         },
+         *         "size": 23,
+         *         "truncated": false
+         *       },
+         *       "headers": [
+         *         {
+         *           "key": "source",
+         *           "value": {
+         *             "encoding": "text",
+         *             "data": "checkout",
+         *             "size": 8,
+         *             "truncated": false
+         *           }
+         *         }
+         *       ],
+         *       "size": 53
+         *     }
+         */
+        MessageRecordInput: {
+            partition: number;
+            offset: number;
+            /** @description ISO 8601 */
+            timestamp: string;
+            timestampMs: number;
+            /** @enum {string} */
+            timestampType: "CreateTime" | "LogAppendTime";
+            key: components["schemas"]["RenderedBytesInput"] | null;
+            value: components["schemas"]["RenderedBytesInput"] | null;
+            headers: {
+                key: string;
+                value: components["schemas"]["RenderedBytesInput"] | null;
+            }[];
+            /** @description bytes of key, value and headers */
+            size: number;
+        };
+        MessagePartitionRangeInput: {
+            partition: number;
+            /** @description log start offset */
+            startOffset: number;
+            /** @description high watermark: the next offset to be written */
+            endOffset: number;
+            /** @description where the next page continues */
+            nextOffset: number;
+        };
+        /**
+         * @example {
+         *       "records": [
+         *         {
+         *           "partition": 0,
+         *           "offset": 42,
+         *           "timestamp": "2026-12-01T18:00:00.000Z",
+         *           "timestampMs": 1796148000000,
+         *           "timestampType": "CreateTime",
+         *           "key": {
+         *             "encoding": "text",
+         *             "data": "order-42",
+         *             "size": 8,
+         *             "truncated": false
+         *           },
+         *           "value": {
+         *             "encoding": "json",
+         *             "data": {
+         *               "id": 42,
+         *               "total": 19.5
+         *             },
+         *             "size": 23,
+         *             "truncated": false
+         *           },
+         *           "headers": [
+         *             {
+         *               "key": "source",
+         *               "value": {
+         *                 "encoding": "text",
+         *                 "data": "checkout",
+         *                 "size": 8,
+         *                 "truncated": false
+         *               }
+         *             }
+         *           ],
+         *           "size": 53
+         *         }
+         *       ],
+         *       "partitions": [
+         *         {
+         *           "partition": 0,
+         *           "startOffset": 0,
+         *           "endOffset": 1207,
+         *           "nextOffset": 43
+         *         }
+         *       ],
+         *       "isolation": "read_uncommitted",
+         *       "principal": "User:tributary-api.key-0123456789abcdef",
+         *       "nextCursor": "eyJ2IjoxLCJrIjoiciIsInQiOiJvcmRlcnMiLCJwIjpbWzAsIjQzIl1dfQ"
+         *     }
+         */
+        MessagePageInput: {
+            records: components["schemas"]["MessageRecordInput"][];
+            partitions: components["schemas"]["MessagePartitionRangeInput"][];
+            /** @constant */
+            isolation: "read_uncommitted";
+            /** @description the Kafka principal the brokers authorised this read for */
+            principal: string;
+            /** @description present while some partition has records after this page */
+            nextCursor?: string;
+        };
+        MessagePayloadInput: {
+            /** @enum {string} */
+            encoding: "text" | "base64" | "json";
+            /** @description a string for text and base64 (RFC 4648, padded); any JSON value for json */
+            data: unknown;
+        };
+        /**
+         * @example {
+         *       "key": {
+         *         "encoding": "text",
+         *         "data": "order-42"
+         *       },
+         *       "value": {
+         *         "encoding": "json",
+         *         "data": {
+         *           "id": 42,
+         *           "total": 19.5
+         *         }
+         *       },
+         *       "headers": [
+         *         {
+         *           "key": "source",
+         *           "value": {
+         *             "encoding": "text",
+         *             "data": "console"
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
+        MessageSendInput: {
+            key?: components["schemas"]["MessagePayloadInput"] | null;
+            value: components["schemas"]["MessagePayloadInput"] | null;
+            /** @default [] */
+            headers: {
+                key: string;
+                value: components["schemas"]["MessagePayloadInput"] | null;
+            }[];
+            /** @description absent: by key (Kafka's murmur2 partitioner), by Idempotency-Key, or random */
+            partition?: number;
+        };
+        /**
+         * @example {
+         *       "partition": 1,
+         *       "offset": 1207,
+         *       "timestamp": "2026-12-01T18:00:00.000Z",
+         *       "principal": "User:tributary-api.key-0123456789abcdef",
+         *       "idempotent": true
+         *     }
+         */
+        MessageSentInput: {
+            partition: number;
+            offset: number;
+            timestamp: string;
+            principal: string;
+            /** @description written as an idempotent producer (Idempotency-Key): a retry is answered with this same offset */
+            idempotent: boolean;
+        };
+        MessageSearchFiltersInput: {
+            key?: {
+                equals?: string;
+                prefix?: string;
+                /**
+                 * @default text
+                 * @enum {string}
+                 */
+                encoding: "text" | "base64";
+            };
+            header?: {
+                name: string;
+                value?: string;
+            };
+            valueContains?: string;
+            jsonPath?: {
+                /** @example $.customer.id */
+                path: string;
+                equals: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "filters": {
+         *         "key": {
+         *           "prefix": "order-"
+         *         },
+         *         "jsonPath": {
+         *           "path": "$.status",
+         *           "equals": "failed"
+         *         }
+         *       },
+         *       "limit": 50,
+         *       "budget": {
+         *         "maxBytes": 67108864,
+         *         "maxRecords": 1000000,
+         *         "maxMs": 10000
+         *       }
+         *     }
+         */
+        MessageSearchInput: {
+            filters: components["schemas"]["MessageSearchFiltersInput"];
+            /** @description all partitions when absent */
+            partitions?: number[];
+            /** @description offset (with one partition) or timestamp; the log start when absent */
+            from?: {
+                offset?: number;
+                /** @description epoch milliseconds or an ISO 8601 date-time */
+                timestamp?: number | string;
+            };
+            /** @description stop at the first record at or after this time; the end of each partition when the search started when absent */
+            to?: {
+                /** @description epoch milliseconds or an ISO 8601 date-time */
+                timestamp?: number | string;
+            };
+            /**
+             * @description matches per response
+             * @default 50
+             */
+            limit: number;
+            /**
+             * @default {
+             *       "maxBytes": 67108864,
+             *       "maxRecords": 1000000,
+             *       "maxMs": 10000
+             *     }
+             */
+            budget: {
+                /** @default 67108864 */
+                maxBytes: number;
+                /** @default 1000000 */
+                maxRecords: number;
+                /** @default 10000 */
+                maxMs: number;
+            };
+            /** @default 4096 */
+            maxValueBytes: number;
+            /**
+             * @description auto: UTF-8 text when valid, base64 otherwise; json: parsed JSON when the bytes are JSON (else as auto); base64: always base64
+             * @default auto
+             * @enum {string}
+             */
+            format: "auto" | "json" | "base64";
+            /**
+             * @description The brokers have no transactions yet, so every read is read-uncommitted; read_committed will be offered once they do
+             * @default read_uncommitted
+             * @enum {string}
+             */
+            isolation: "read_uncommitted";
+            /** @description nextCursor of the previous response, with the same filters */
+            cursor?: string;
+        };
+        /**
+         * @example {
+         *       "matches": [
+         *         {
+         *           "partition": 0,
+         *           "offset": 42,
+         *           "timestamp": "2026-12-01T18:00:00.000Z",
+         *           "timestampMs": 1796148000000,
+         *           "timestampType": "CreateTime",
+         *           "key": {
+         *             "encoding": "text",
+         *             "data": "order-42",
+         *             "size": 8,
+         *             "truncated": false
+         *           },
+         *           "value": {
+         *             "encoding": "json",
+         *             "data": {
+         *               "id": 42,
+         *               "total": 19.5
+         *             },
+         *             "size": 23,
+         *             "truncated": false
+         *           },
+         *           "headers": [
+         *             {
+         *               "key": "source",
+         *               "value": {
+         *                 "encoding": "text",
+         *                 "data": "checkout",
+         *                 "size": 8,
+         *                 "truncated": false
+         *               }
+         *             }
+         *           ],
+         *           "size": 53
+         *         }
+         *       ],
+         *       "progress": {
+         *         "scannedRecords": 1000000,
+         *         "scannedBytes": 52428800,
+         *         "matched": 1,
+         *         "complete": false,
+         *         "stoppedBecause": "budget-records",
+         *         "partitions": [
+         *           {
+         *             "partition": 0,
+         *             "nextOffset": 1000000,
+         *             "endOffset": 4000000,
+         *             "remaining": 3000000
+         *           }
+         *         ]
+         *       },
+         *       "principal": "User:tributary-api.key-0123456789abcdef",
+         *       "isolation": "read_uncommitted",
+         *       "nextCursor": "eyJ2IjoxLCJrIjoicyIsInQiOiJvcmRlcnMiLCJwIjpbWzAsIjEwMDAwMDAiLCI0MDAwMDAwIl1dLCJmIjoiYWJjIn0"
+         *     }
+         */
+        MessageSearchResultInput: {
+            matches: components["schemas"]["MessageRecordInput"][];
+            progress: {
+                scannedRecords: number;
+                scannedBytes: number;
+                matched: number;
+                /** @description every partition scanned to its end: no nextCursor */
+                complete: boolean;
+                /** @enum {string} */
+                stoppedBecause: "end" | "limit" | "budget-bytes" | "budget-records" | "budget-time";
+                partitions: {
+                    partition: number;
+                    nextOffset: number;
+                    endOffset: number;
+                    remaining: number;
+                }[];
+            };
+            principal: string;
+            /** @constant */
+            isolation: "read_uncommitted";
+            /** @description resume here (same filters) to scan the rest; absent once complete */
+            nextCursor?: string;
+        };
         InstanceAcceptedInput: {
             resource: components["schemas"]["InstanceInput"];
             operation: components["schemas"]["OperationInput"];
@@ -1275,7 +1739,7 @@ export interface components {
             detail: string;
             instance?: string;
             /** @enum {string} */
-            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "price-unavailable" | "not-prepaid" | "group-not-empty" | "limit-exceeded" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable";
+            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "price-unavailable" | "not-prepaid" | "group-not-empty" | "limit-exceeded" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable" | "kafka-acl-denied" | "message-browsing-disabled" | "topic-deleted";
             requestId?: string;
             errors?: {
                 /** @enum {string} */
@@ -1998,6 +2462,369 @@ export interface components {
             periodEnd: string | null;
             /** @description prepaid change: when levels that fall take effect (the renewal); null otherwise */
             downgradeEffectiveAt: string | null;
+        };
+        RenderedBytes: {
+            /** @enum {string} */
+            encoding: "text" | "base64" | "json";
+            /** @description text or base64 string; for json the parsed value */
+            data: unknown;
+            /** @description size of the whole field in bytes */
+            size: number;
+            truncated: boolean;
+        };
+        /**
+         * @example {
+         *       "partition": 0,
+         *       "offset": 42,
+         *       "timestamp": "2026-12-01T18:00:00.000Z",
+         *       "timestampMs": 1796148000000,
+         *       "timestampType": "CreateTime",
+         *       "key": {
+         *         "encoding": "text",
+         *         "data": "order-42",
+         *         "size": 8,
+         *         "truncated": false
+         *       },
+         *       "value": {
+         *         "encoding": "json",
+         *         "data": {
+         *           "id": 42,
+         *           "total": 19.5
+         *         },
+         *         "size": 23,
+         *         "truncated": false
+         *       },
+         *       "headers": [
+         *         {
+         *           "key": "source",
+         *           "value": {
+         *             "encoding": "text",
+         *             "data": "checkout",
+         *             "size": 8,
+         *             "truncated": false
+         *           }
+         *         }
+         *       ],
+         *       "size": 53
+         *     }
+         */
+        MessageRecord: {
+            partition: number;
+            offset: number;
+            /** @description ISO 8601 */
+            timestamp: string;
+            timestampMs: number;
+            /** @enum {string} */
+            timestampType: "CreateTime" | "LogAppendTime";
+            key: components["schemas"]["RenderedBytes"] | null;
+            value: components["schemas"]["RenderedBytes"] | null;
+            headers: {
+                key: string;
+                value: components["schemas"]["RenderedBytes"] | null;
+            }[];
+            /** @description bytes of key, value and headers */
+            size: number;
+        };
+        MessagePartitionRange: {
+            partition: number;
+            /** @description log start offset */
+            startOffset: number;
+            /** @description high watermark: the next offset to be written */
+            endOffset: number;
+            /** @description where the next page continues */
+            nextOffset: number;
+        };
+        /**
+         * @example {
+         *       "records": [
+         *         {
+         *           "partition": 0,
+         *           "offset": 42,
+         *           "timestamp": "2026-12-01T18:00:00.000Z",
+         *           "timestampMs": 1796148000000,
+         *           "timestampType": "CreateTime",
+         *           "key": {
+         *             "encoding": "text",
+         *             "data": "order-42",
+         *             "size": 8,
+         *             "truncated": false
+         *           },
+         *           "value": {
+         *             "encoding": "json",
+         *             "data": {
+         *               "id": 42,
+         *               "total": 19.5
+         *             },
+         *             "size": 23,
+         *             "truncated": false
+         *           },
+         *           "headers": [
+         *             {
+         *               "key": "source",
+         *               "value": {
+         *                 "encoding": "text",
+         *                 "data": "checkout",
+         *                 "size": 8,
+         *                 "truncated": false
+         *               }
+         *             }
+         *           ],
+         *           "size": 53
+         *         }
+         *       ],
+         *       "partitions": [
+         *         {
+         *           "partition": 0,
+         *           "startOffset": 0,
+         *           "endOffset": 1207,
+         *           "nextOffset": 43
+         *         }
+         *       ],
+         *       "isolation": "read_uncommitted",
+         *       "principal": "User:tributary-api.key-0123456789abcdef",
+         *       "nextCursor": "eyJ2IjoxLCJrIjoiciIsInQiOiJvcmRlcnMiLCJwIjpbWzAsIjQzIl1dfQ"
+         *     }
+         */
+        MessagePage: {
+            records: components["schemas"]["MessageRecord"][];
+            partitions: components["schemas"]["MessagePartitionRange"][];
+            /** @constant */
+            isolation: "read_uncommitted";
+            /** @description the Kafka principal the brokers authorised this read for */
+            principal: string;
+            /** @description present while some partition has records after this page */
+            nextCursor?: string;
+        };
+        MessagePayload: {
+            /** @enum {string} */
+            encoding: "text" | "base64" | "json";
+            /** @description a string for text and base64 (RFC 4648, padded); any JSON value for json */
+            data: unknown;
+        };
+        /**
+         * @example {
+         *       "key": {
+         *         "encoding": "text",
+         *         "data": "order-42"
+         *       },
+         *       "value": {
+         *         "encoding": "json",
+         *         "data": {
+         *           "id": 42,
+         *           "total": 19.5
+         *         }
+         *       },
+         *       "headers": [
+         *         {
+         *           "key": "source",
+         *           "value": {
+         *             "encoding": "text",
+         *             "data": "console"
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
+        MessageSend: {
+            key?: components["schemas"]["MessagePayload"] | null;
+            value: components["schemas"]["MessagePayload"] | null;
+            /** @default [] */
+            headers: {
+                key: string;
+                value: components["schemas"]["MessagePayload"] | null;
+            }[];
+            /** @description absent: by key (Kafka's murmur2 partitioner), by Idempotency-Key, or random */
+            partition?: number;
+        };
+        /**
+         * @example {
+         *       "partition": 1,
+         *       "offset": 1207,
+         *       "timestamp": "2026-12-01T18:00:00.000Z",
+         *       "principal": "User:tributary-api.key-0123456789abcdef",
+         *       "idempotent": true
+         *     }
+         */
+        MessageSent: {
+            partition: number;
+            offset: number;
+            timestamp: string;
+            principal: string;
+            /** @description written as an idempotent producer (Idempotency-Key): a retry is answered with this same offset */
+            idempotent: boolean;
+        };
+        MessageSearchFilters: {
+            key?: {
+                equals?: string;
+                prefix?: string;
+                /**
+                 * @default text
+                 * @enum {string}
+                 */
+                encoding: "text" | "base64";
+            };
+            header?: {
+                name: string;
+                value?: string;
+            };
+            valueContains?: string;
+            jsonPath?: {
+                /** @example $.customer.id */
+                path: string;
+                equals: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "filters": {
+         *         "key": {
+         *           "prefix": "order-"
+         *         },
+         *         "jsonPath": {
+         *           "path": "$.status",
+         *           "equals": "failed"
+         *         }
+         *       },
+         *       "limit": 50,
+         *       "budget": {
+         *         "maxBytes": 67108864,
+         *         "maxRecords": 1000000,
+         *         "maxMs": 10000
+         *       }
+         *     }
+         */
+        MessageSearch: {
+            filters: components["schemas"]["MessageSearchFilters"];
+            /** @description all partitions when absent */
+            partitions?: number[];
+            /** @description offset (with one partition) or timestamp; the log start when absent */
+            from?: {
+                offset?: number;
+                /** @description epoch milliseconds or an ISO 8601 date-time */
+                timestamp?: number | string;
+            };
+            /** @description stop at the first record at or after this time; the end of each partition when the search started when absent */
+            to?: {
+                /** @description epoch milliseconds or an ISO 8601 date-time */
+                timestamp?: number | string;
+            };
+            /**
+             * @description matches per response
+             * @default 50
+             */
+            limit: number;
+            /**
+             * @default {
+             *       "maxBytes": 67108864,
+             *       "maxRecords": 1000000,
+             *       "maxMs": 10000
+             *     }
+             */
+            budget: {
+                /** @default 67108864 */
+                maxBytes: number;
+                /** @default 1000000 */
+                maxRecords: number;
+                /** @default 10000 */
+                maxMs: number;
+            };
+            /** @default 4096 */
+            maxValueBytes: number;
+            /**
+             * @description auto: UTF-8 text when valid, base64 otherwise; json: parsed JSON when the bytes are JSON (else as auto); base64: always base64
+             * @default auto
+             * @enum {string}
+             */
+            format: "auto" | "json" | "base64";
+            /**
+             * @description The brokers have no transactions yet, so every read is read-uncommitted; read_committed will be offered once they do
+             * @default read_uncommitted
+             * @enum {string}
+             */
+            isolation: "read_uncommitted";
+            /** @description nextCursor of the previous response, with the same filters */
+            cursor?: string;
+        };
+        /**
+         * @example {
+         *       "matches": [
+         *         {
+         *           "partition": 0,
+         *           "offset": 42,
+         *           "timestamp": "2026-12-01T18:00:00.000Z",
+         *           "timestampMs": 1796148000000,
+         *           "timestampType": "CreateTime",
+         *           "key": {
+         *             "encoding": "text",
+         *             "data": "order-42",
+         *             "size": 8,
+         *             "truncated": false
+         *           },
+         *           "value": {
+         *             "encoding": "json",
+         *             "data": {
+         *               "id": 42,
+         *               "total": 19.5
+         *             },
+         *             "size": 23,
+         *             "truncated": false
+         *           },
+         *           "headers": [
+         *             {
+         *               "key": "source",
+         *               "value": {
+         *                 "encoding": "text",
+         *                 "data": "checkout",
+         *                 "size": 8,
+         *                 "truncated": false
+         *               }
+         *             }
+         *           ],
+         *           "size": 53
+         *         }
+         *       ],
+         *       "progress": {
+         *         "scannedRecords": 1000000,
+         *         "scannedBytes": 52428800,
+         *         "matched": 1,
+         *         "complete": false,
+         *         "stoppedBecause": "budget-records",
+         *         "partitions": [
+         *           {
+         *             "partition": 0,
+         *             "nextOffset": 1000000,
+         *             "endOffset": 4000000,
+         *             "remaining": 3000000
+         *           }
+         *         ]
+         *       },
+         *       "principal": "User:tributary-api.key-0123456789abcdef",
+         *       "isolation": "read_uncommitted",
+         *       "nextCursor": "eyJ2IjoxLCJrIjoicyIsInQiOiJvcmRlcnMiLCJwIjpbWzAsIjEwMDAwMDAiLCI0MDAwMDAwIl1dLCJmIjoiYWJjIn0"
+         *     }
+         */
+        MessageSearchResult: {
+            matches: components["schemas"]["MessageRecord"][];
+            progress: {
+                scannedRecords: number;
+                scannedBytes: number;
+                matched: number;
+                /** @description every partition scanned to its end: no nextCursor */
+                complete: boolean;
+                /** @enum {string} */
+                stoppedBecause: "end" | "limit" | "budget-bytes" | "budget-records" | "budget-time";
+                partitions: {
+                    partition: number;
+                    nextOffset: number;
+                    endOffset: number;
+                    remaining: number;
+                }[];
+            };
+            principal: string;
+            /** @constant */
+            isolation: "read_uncommitted";
+            /** @description resume here (same filters) to scan the rest; absent once complete */
+            nextCursor?: string;
         };
         InstanceAccepted: {
             resource: components["schemas"]["Instance"];
@@ -7336,6 +8163,817 @@ export interface operations {
             };
             /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no broker of the instance answered in time; retry later (code instance-unreachable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    readMessages: {
+        parameters: {
+            query?: {
+                /** @description one partition; all partitions when absent */
+                partition?: number;
+                /** @description start here (needs partition) */
+                offset?: number;
+                /** @description start at the first record at or after this time, in each partition read */
+                timestamp?: number | string;
+                /** @description earliest (default): from the log start; latest: the last `limit` records of each partition */
+                from?: "earliest" | "latest";
+                limit?: number;
+                /** @description bound on the record bytes of the page (at least one record is always returned) */
+                maxBytes?: number;
+                /** @description keys, values and header values longer than this are truncated (size says the full size) */
+                maxValueBytes?: number;
+                /** @description auto: UTF-8 text when valid, base64 otherwise; json: parsed JSON when the bytes are JSON (else as auto); base64: always base64 */
+                format?: "auto" | "json" | "base64";
+                /** @description The brokers have no transactions yet, so every read is read-uncommitted; read_committed will be offered once they do */
+                isolation?: "read_uncommitted";
+                /** @description nextCursor of the previous page; replaces partition/offset/timestamp/from */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePage"];
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the role may not do this (forbidden), the instance's ACLs refuse the caller's Kafka principal (kafka-acl-denied: the detail names the principal and the ACL that would allow it), or message browsing is off for the instance (message-browsing-disabled) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such instance, topic (on the brokers) or record (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the instance has no reachable brokers yet (code instance-not-running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the topic was deleted while the request ran (code topic-deleted) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid query or body, with errors[] naming each field: offsets before the log start or past the end, unknown partitions, malformed cursors or filters (code validation-failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the broker answered an unexpected error (code instance-unreachable) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no broker of the instance answered in time; retry later (code instance-unreachable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sendMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageSendInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageSent"];
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the role may not do this (forbidden), the instance's ACLs refuse the caller's Kafka principal (kafka-acl-denied: the detail names the principal and the ACL that would allow it), or message browsing is off for the instance (message-browsing-disabled) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such instance, topic (on the brokers) or record (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the instance has no reachable brokers yet (instance-not-running), or the Idempotency-Key is still in flight (idempotency-key-in-flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the topic was deleted while the request ran (code topic-deleted) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is over 1 MiB, or the record is larger than the API or the topic accepts (code payload-too-large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body that is not application/json (code unsupported-media-type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid query or body, with errors[] naming each field: offsets before the log start or past the end, unknown partitions, malformed cursors or filters (code validation-failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the broker answered an unexpected error (code instance-unreachable) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no broker of the instance answered in time; retry later (code instance-unreachable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMessage: {
+        parameters: {
+            query?: {
+                /** @description auto: UTF-8 text when valid, base64 otherwise; json: parsed JSON when the bytes are JSON (else as auto); base64: always base64 */
+                format?: "auto" | "json" | "base64";
+                /** @description The brokers have no transactions yet, so every read is read-uncommitted; read_committed will be offered once they do */
+                isolation?: "read_uncommitted";
+            };
+            header?: never;
+            path: {
+                id: string;
+                name: string;
+                partition: number;
+                offset: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageRecord"];
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the role may not do this (forbidden), the instance's ACLs refuse the caller's Kafka principal (kafka-acl-denied: the detail names the principal and the ACL that would allow it), or message browsing is off for the instance (message-browsing-disabled) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such instance, topic (on the brokers) or record (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the instance has no reachable brokers yet (code instance-not-running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the topic was deleted while the request ran (code topic-deleted) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid query or body, with errors[] naming each field: offsets before the log start or past the end, unknown partitions, malformed cursors or filters (code validation-failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the broker answered an unexpected error (code instance-unreachable) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no broker of the instance answered in time; retry later (code instance-unreachable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchMessages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageSearchInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageSearchResult"];
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the role may not do this (forbidden), the instance's ACLs refuse the caller's Kafka principal (kafka-acl-denied: the detail names the principal and the ACL that would allow it), or message browsing is off for the instance (message-browsing-disabled) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such instance, topic (on the brokers) or record (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the instance has no reachable brokers yet (code instance-not-running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the topic was deleted while the request ran (code topic-deleted) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid query or body, with errors[] naming each field: offsets before the log start or past the end, unknown partitions, malformed cursors or filters (code validation-failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the broker answered an unexpected error (code instance-unreachable) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no broker of the instance answered in time; retry later (code instance-unreachable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tailMessages: {
+        parameters: {
+            query?: {
+                partition?: number;
+                from?: "latest" | "earliest";
+                /** @description start here (needs partition) */
+                offset?: number;
+                durationSeconds?: number;
+                /** @description records per second at most; faster topics are followed later, never skipped */
+                maxRate?: number;
+                maxValueBytes?: number;
+                /** @description auto: UTF-8 text when valid, base64 otherwise; json: parsed JSON when the bytes are JSON (else as auto); base64: always base64 */
+                format?: "auto" | "json" | "base64";
+                /** @description The brokers have no transactions yet, so every read is read-uncommitted; read_committed will be offered once they do */
+                isolation?: "read_uncommitted";
+            };
+            header?: never;
+            path: {
+                id: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the role may not do this (forbidden), the instance's ACLs refuse the caller's Kafka principal (kafka-acl-denied: the detail names the principal and the ACL that would allow it), or message browsing is off for the instance (message-browsing-disabled) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such instance, topic (on the brokers) or record (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the instance has no reachable brokers yet (code instance-not-running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the topic was deleted while the request ran (code topic-deleted) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid query or body, with errors[] naming each field: offsets before the log start or past the end, unknown partitions, malformed cursors or filters (code validation-failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the broker answered an unexpected error (code instance-unreachable) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no broker of the instance answered in time; retry later (code instance-unreachable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportMessages: {
+        parameters: {
+            query?: {
+                format?: "ndjson" | "csv";
+                partition?: number;
+                /** @description start here (needs partition) */
+                offset?: number;
+                /** @description start at the first record at or after this time */
+                timestamp?: number | string;
+                /** @description stop before the first record at or after this time */
+                untilTimestamp?: number | string;
+                maxRecords?: number;
+                /** @description The brokers have no transactions yet, so every read is read-uncommitted; read_committed will be offered once they do */
+                isolation?: "read_uncommitted";
+            };
+            header?: never;
+            path: {
+                id: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description application/x-ndjson or text/csv */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the role may not do this (forbidden), the instance's ACLs refuse the caller's Kafka principal (kafka-acl-denied: the detail names the principal and the ACL that would allow it), or message browsing is off for the instance (message-browsing-disabled) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such instance, topic (on the brokers) or record (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the instance has no reachable brokers yet (code instance-not-running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the topic was deleted while the request ran (code topic-deleted) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid query or body, with errors[] naming each field: offsets before the log start or past the end, unknown partitions, malformed cursors or filters (code validation-failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the broker answered an unexpected error (code instance-unreachable) */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
