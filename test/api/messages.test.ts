@@ -201,6 +201,32 @@ describe('reading messages', () => {
     expect([403, 404]).toContain(missing.statusCode);
   });
 
+  it('refuses times and offsets before the log start once retention removed records', async () => {
+    await createTopic('aged', 1);
+    await allow('admin', 'aged', ['READ', 'WRITE']);
+    const t0 = 1_795_000_000_000;
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'aged', acks: -1, messages: Array.from({ length: 10 }, (_, i) => ({ value: `a${i}`, timestamp: String(t0 + i * 1000) })) });
+    await producer.disconnect();
+    const early = (await call('GET', messages('aged', '?limit=2'))).json();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.fetchTopicMetadata({ topics: ['aged'] }); // kafkajs routes DeleteRecords from its metadata cache
+    await admin.deleteTopicRecords({ topic: 'aged', partitions: [{ partition: 0, offset: '5' }] });
+    await admin.disconnect();
+    const tooEarly = await call('GET', messages('aged', `?timestamp=${t0 + 1000}`));
+    expect(tooEarly.statusCode, tooEarly.body).toBe(422);
+    expect(tooEarly.json().errors[0]).toMatchObject({ in: 'query', path: '/timestamp' });
+    const inRange = (await call('GET', messages('aged', `?timestamp=${t0 + 6500}&limit=10`))).json();
+    expect(inRange.records.map((r: { offset: number }) => r.offset)).toEqual([7, 8, 9]);
+    expect((await call('GET', messages('aged', '?partition=0&offset=2'))).json().errors[0].path).toBe('/offset');
+    const stale = await call('GET', messages('aged', `?cursor=${early.nextCursor}`));
+    expect(stale.statusCode).toBe(422);
+    expect(stale.json().errors[0].path).toBe('/cursor');
+    expect((await call('GET', messages('aged', '?limit=10'))).json().records.map((r: { offset: number }) => r.offset)).toEqual([5, 6, 7, 8, 9]);
+  });
+
   it('refuses a principal without READ with 403 naming the principal and the ACL, and leaves an AuditEvent', async () => {
     const r = await call('GET', messages(topic, '?limit=1'), 'stranger');
     expect(r.statusCode, r.body).toBe(403);

@@ -145,7 +145,23 @@ export async function startPositions(access: TopicAccess, view: TopicView, s: St
     });
   }
   if (s.timestampMs !== undefined) {
-    const at = await access.offsetsForTime(view, partitions, s.timestampMs);
+    const ts = s.timestampMs;
+    const at = await access.offsetsForTime(view, partitions, ts);
+    // A time before a partition's log start: when retention has removed records (start > 0) and the
+    // first record left is later than the time asked for, records at or after that time may be gone.
+    // Starting at the log start would skip them silently; say so instead (from=earliest reads what is left).
+    const truncated = partitions.filter((p) => view.start.get(p)! > 0n && at.get(p) === view.start.get(p) && view.start.get(p)! < view.end.get(p)!);
+    if (truncated.length > 0) {
+      const fetched = await access.fetch(truncated.map((p) => ({ partition: p, next: view.start.get(p)!, end: view.start.get(p)! + 1n })), 16 * 1024 * truncated.length);
+      for (const p of truncated) {
+        const first = collect(fetched.get(p)!).records[0];
+        if (first && Number(first.timestampMs) > ts) {
+          throw new ApiError('validation-failed', `timestamp ${new Date(ts).toISOString()} is before the log start of partition ${p}: retention removed offsets below ${view.start.get(p)}, whose first record left is from ${new Date(Number(first.timestampMs)).toISOString()}; records at or after the time asked for may be gone (from=earliest reads what is left)`, {
+            errors: [{ in: s.where, path: `${pre}/timestamp`, message: `before the log start of partition ${p} (${new Date(Number(first.timestampMs)).toISOString()})` }],
+          });
+        }
+      }
+    }
     return partitions.map((p) => ({ partition: p, next: at.get(p)! }));
   }
   if (s.from === 'latest') {
