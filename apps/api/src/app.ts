@@ -148,5 +148,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const drainer = options.store.startOutboxDrainer(options.queue, { log: app.log });
     app.addHook('onClose', () => drainer.stop());
   }
+  // Prepaid expiry runs with the drainer: both are the API's background work on its own tables.
+  if (options.outboxDrainer !== false && options.store.startBillingSweeper) {
+    const sweeper = options.store.startBillingSweeper({ log: app.log });
+    app.addHook('onClose', () => sweeper.stop());
+  }
   return app;
 }

@@ -105,3 +105,10 @@ export const QuoteSchema = z
     },
   });
 export type Quote = z.infer<typeof QuoteSchema>;
+
+export const RenewRequestSchema = z
+  .strictObject({ periodMonths: z.number().int().min(1).max(36).meta({ description: 'months to add: from the current expiry, or from now once expired' }) })
+  .meta({ id: 'RenewRequest', example: { periodMonths: 1 } });
+export const BillingStatusChangeSchema = z
+  .strictObject({ reason: z.string().max(500).optional().meta({ description: 'kept in the audit trail' }) })
+  .meta({ id: 'BillingStatusChange', example: { reason: 'invoice INV-2026-11 overdue' } });

@@ -15,7 +15,7 @@ export const JOBS = {
   reconcileQuota: 'reconcile-quota',
 } as const;
 
-export const ReconcileReasonSchema = z.enum(['created', 'updated', 'deleted', 'partitions-increased', 'resync']);
+export const ReconcileReasonSchema = z.enum(['created', 'updated', 'deleted', 'partitions-increased', 'resync', 'billing']);
 
 /**
  * The payload names the object and the generation that triggered it; the worker always reads the

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   AccountCreateSchema, AccountListSchema, AccountSchema, ApiKeyCreateSchema, ApiKeyCreatedSchema, ApiKeyListSchema, ApiKeySchema,
-  InvoiceListSchema, ListQuerySchema, PriceBookSchema, QuoteRequestSchema, QuoteSchema, UsageListSchema, UsageQuerySchema, type Role,
+  InvoiceListSchema, ListQuerySchema, PriceBookSchema, QuoteRequestSchema, QuoteSchema, RenewRequestSchema, BillingStatusChangeSchema, InstanceSchema, UsageListSchema, UsageQuerySchema, type Role,
 } from '@tributary/contracts';
 import { principalOf, generateApiKey, isPlatformAdmin } from '../plugins/auth.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { etagOf } from '../http.ts';
+import { presentInstance } from '../present.ts';
 import type { AccountRow, ApiKeyRow, Store } from '../store/types.ts';
 import { AUTH_ERRORS, ONE_ERRORS, QUOTE_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
 
@@ -36,6 +37,28 @@ export const billingRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app
       tags: ['billing'], body: QuoteRequestSchema, response: { 200: QuoteSchema, ...QUOTE_ERRORS },
     },
   }, async (request) => store.quote(principalOf(request).accountId, request.body, new Date()));
+
+  const idParams = z.strictObject({ id: z.string().min(1).max(64) });
+  app.post('/v1/instances/:id/renew', {
+    config: { roles: billingRoles },
+    schema: {
+      summary: 'Renew a prepaid instance for periodMonths more (from its expiry, or from now once expired); an isolated instance is served again',
+      tags: ['billing'], params: idParams, body: RenewRequestSchema,
+      response: { 200: z.object({ instance: InstanceSchema, quote: QuoteSchema }).meta({ id: 'Renewal' }), ...QUOTE_ERRORS },
+    },
+  }, async (request) => {
+    const r = await store.renewInstance(principalOf(request), request.params.id, request.body.periodMonths, new Date());
+    return { instance: presentInstance(r.instance), quote: r.quote };
+  });
+  for (const [path, status, summary] of [
+    ['isolate', 'suspended', 'Isolate an instance (platform admins; e.g. an overdue account): clients are refused, data is kept'],
+    ['resume', 'active', 'Resume an isolated instance (platform admins)'],
+  ] as const) {
+    app.post(`/v1/instances/:id/${path}`, {
+      config: { platformOnly: true },
+      schema: { summary, tags: ['billing'], params: idParams, body: BillingStatusChangeSchema, response: { 200: InstanceSchema, ...QUOTE_ERRORS } },
+    }, async (request) => presentInstance(await store.setBillingStatus(principalOf(request), request.params.id, status, request.body.reason ?? null)));
+  }
 
   app.get('/v1/billing/usage', {
     config: { roles: billingRoles },

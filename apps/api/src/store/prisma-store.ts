@@ -17,6 +17,7 @@ import { OutboxDrainer, type DrainerLog } from '../jobs/outbox-drainer.ts';
 import type { ReconcileQueue } from '../jobs/queue.ts';
 import { AccountService } from './services/accounts.ts';
 import { BillingService } from './services/billing.ts';
+import { BillingLifecycleService } from './services/billing-lifecycle.ts';
 import { InstanceObjectService } from './services/instance-objects.ts';
 import { InstanceService } from './services/instances.ts';
 import { TopicService } from './services/topics.ts';
@@ -43,6 +44,7 @@ export class PrismaStore implements Store {
   readonly objects: InstanceObjectService;
   readonly accounts: AccountService;
   readonly billing: BillingService;
+  readonly lifecycle: BillingLifecycleService;
   readonly idempotency: IdempotencyRepository;
   readonly operationRepo: OperationRepository;
   readonly outbox: OutboxRepository;
@@ -68,6 +70,7 @@ export class PrismaStore implements Store {
     this.objects = new InstanceObjectService(c, { instances, objects, outbox }, trail);
     this.accounts = new AccountService(c, { accounts: new AccountRepository(c), apiKeys: new ApiKeyRepository(c) }, trail);
     this.billing = new BillingService({ usage, billing: new BillingRepository(c), instances });
+    this.lifecycle = new BillingLifecycleService(c, { instances, outbox, billing: this.billing }, trail);
     this.idempotency = new IdempotencyRepository(c);
     this.liveWrites = new LiveWriteService(c, this.operationRepo, trail);
   }
@@ -151,6 +154,9 @@ export class PrismaStore implements Store {
   listInvoices(accountId: string, f: ListFilter): Promise<Page<InvoiceRow>> { return this.billing.listInvoices(accountId, f); }
   getPriceBook(): Promise<PriceBookView | null> { return this.billing.priceBook(); }
   quote(accountId: string, req: QuoteRequest, at: Date): Promise<Quote> { return this.billing.quote(accountId, req, at); }
+  renewInstance(p: Principal, id: string, periodMonths: number, at: Date): Promise<{ instance: InstanceRow; quote: Quote }> { return this.lifecycle.renew(p, id, periodMonths, at); }
+  setBillingStatus(p: Principal, id: string, status: 'active' | 'suspended', reason: string | null): Promise<InstanceRow> { return this.lifecycle.setStatus(p, id, status, reason); }
+  startBillingSweeper(opts: { everyMs?: number; log?: { warn(o: object, msg: string): void } } = {}): { stop(): Promise<void> } { return this.lifecycle.startSweeper(opts); }
 
   liveWrite<T>(p: Principal, what: { kind: string; targetId: string; detail: unknown }, write: () => Promise<T>) { return this.liveWrites.run(p, what, write); }
   audit(p: Principal, e: { action: string; targetType: string; targetId: string; detail: unknown }) { return this.#c.tx((tx) => this.trail.audit(tx, p, e.action, e.targetType, e.targetId, e.detail)); }

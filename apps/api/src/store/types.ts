@@ -77,6 +77,12 @@ export interface Store {
   getPriceBook(): Promise<PriceBookView | null>;
   /** A price inquiry priced by libs/pricing at `at` (ApiErrors: not-found, not-prepaid, price-unavailable, validation-failed). */
   quote(accountId: string, req: QuoteRequest, at: Date): Promise<Quote>;
+  /** Renews a prepaid instance (not-found, not-prepaid); restores an isolated one; AuditEvent instance.renew. */
+  renewInstance(p: Principal, id: string, periodMonths: number, at: Date): Promise<{ instance: InstanceRow; quote: Quote }>;
+  /** Platform admins: isolate (suspended) or resume (active) any account's instance; AuditEvent instance.isolate / instance.resume. */
+  setBillingStatus(p: Principal, id: string, status: 'active' | 'suspended', reason: string | null): Promise<InstanceRow>;
+  /** Expires prepaid instances past their period (auto-renew or isolate), every minute until stopped. */
+  startBillingSweeper?(opts?: { everyMs?: number; log?: { warn(o: object, msg: string): void } }): { stop(): Promise<void> };
 
   /**
    * A write the API makes on the brokers itself (consumer groups): its Operation (Running) and

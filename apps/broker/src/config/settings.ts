@@ -56,6 +56,7 @@ export const SETTINGS = {
   'tributary.instance.disk.bytes': { type: 'long', default: '-1', min: -1, doc: 'Disk capacity for logs; produce fails when it is full (-1: unlimited).' },
   'tributary.instance.produce.byte.rate': { type: 'long', default: '-1', min: -1, doc: 'Total produce bandwidth of the instance in bytes/s, throttled (-1: unlimited).' },
   'tributary.instance.fetch.byte.rate': { type: 'long', default: '-1', min: -1, doc: 'Total fetch bandwidth of the instance in bytes/s, throttled (-1: unlimited).' },
+  'tributary.instance.isolated.reason': { type: 'string', default: '', doc: 'Non-empty: the instance is isolated for billing (prepaid period expired, account overdue). Every SASL login is refused with SASL_AUTHENTICATION_FAILED and this text; data is kept and trusted (internal) listeners keep working. Empty: not isolated.' },
   'quota.window.num': { type: 'int', default: '11', min: 2, doc: 'Samples in the window client quotas are measured over.' },
   'quota.window.size.seconds': { type: 'int', default: '1', min: 1, doc: 'Length of one quota sample.' },
   'super.users': { type: 'string', default: '', doc: 'Principals allowed everything, separated by ";" (e.g. User:admin;User:operator).' },

@@ -189,6 +189,17 @@ export class Connection {
       return this.close('connection refused: too many failed authentications from this address', { peer: this.peer });
     }
     const step = this.#sasl!.handle(apiKey, apiVersion, body);
+    const isolated = this.#ctx.config.settings['tributary.instance.isolated.reason'] ?? '';
+    if (step.kind === 'authenticated' && isolated !== '') {
+      // Billing isolation: right credentials, but the instance serves no client. The login is
+      // refused with the reason (safe to tell: the client proved who it is), and it is not a failed
+      // login for the address's rate limit.
+      this.#send(apiKey, apiVersion, correlationId, { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: `instance isolated: ${isolated}`, authBytes: Buffer.alloc(0), ...(apiVersion >= 1 ? { sessionLifetimeMs: 0n } : {}) });
+      this.#ctx.logger.log('info', 'login refused: instance isolated', { peer: this.peer, principal: step.principal, listener: this.#listener.name });
+      this.#closing = true;
+      setTimeout(() => this.close(), settingNumber(this.#ctx.config, 'connection.failed.authentication.delay.ms')).unref();
+      return;
+    }
     this.#send(apiKey, apiVersion, correlationId, this.#withLifetime(apiKey, apiVersion, step));
     // SaslHandshake v0 (pre-KIP-152 clients): the tokens that follow travel as bare length-prefixed frames.
     if (apiKey === ApiKey.SaslHandshake && apiVersion === 0 && step.kind === 'reply' && (step.body as { errorCode: number }).errorCode === 0) this.#rawSasl = true;

@@ -23,3 +23,14 @@ export function limitSettings(limits: SoldLimits): Record<string, string> {
     'tributary.instance.fetch.byte.rate': String(limits.bandwidthMBps * 1_000_000),
   };
 }
+
+/**
+ * Pure: the broker setting that isolates a suspended instance (billing: prepaid period expired
+ * without renewal, or an administrator isolated an overdue account). Clients are refused at login
+ * with this text; data stays, the brokers idle; resuming removes it (both roll the brokers).
+ */
+export function billingSettings(billingStatus: string): Record<string, string> {
+  return billingStatus === 'suspended'
+    ? { 'tributary.instance.isolated.reason': 'billing suspended this instance (prepaid period expired or account overdue); renew it or settle the account to restore service — data is kept' }
+    : {};
+}

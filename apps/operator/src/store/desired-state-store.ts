@@ -1,5 +1,5 @@
 import { createDb, SEALED_COLUMNS, SecretBox, specOf, type Db, type Prisma } from '@tributary/db';
-import { limitSettings } from '../reconcile/instance-limits.ts';
+import { billingSettings, limitSettings } from '../reconcile/instance-limits.ts';
 import type { DesiredAccess, DesiredAcl, DesiredInstance, DesiredUser, InstanceStatus } from '../reconcile/desired-instance.ts';
 
 /**
@@ -63,7 +63,7 @@ export class DesiredStateStore {
         generation: row.generation,
         brokers: spec.brokers,
         // The sold limits go last so that no override loosens them; a change rolls the brokers.
-        brokerConfig: { ...spec.brokerConfig, ...limitSettings(spec) },
+        brokerConfig: { ...spec.brokerConfig, ...limitSettings(spec), ...billingSettings(row.billingStatus) },
         topics: topics.filter((t) => t.deletedAt === null).map((t) => ({ name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, configs: (t.configs ?? {}) as Record<string, string> })),
         deletedTopics: topics.filter((t) => t.deletedAt !== null).map((t) => t.name),
         deleting: row.deletedAt !== null,

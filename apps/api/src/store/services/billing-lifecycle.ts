@@ -1,0 +1,130 @@
+import type { Quote } from '@tributary/contracts';
+import { specOf } from '@tributary/db';
+import { addMonths, quoteRenewal } from '@tributary/pricing';
+import { ApiError, notFound } from '../../errors.ts';
+import { instanceJob } from '../../jobs/reconcile-jobs.ts';
+import type { Connection, Tx } from '../connection.ts';
+import type { InstanceRepository } from '../repositories/instances.ts';
+import type { OutboxRepository } from '../repositories/outbox.ts';
+import type { InstanceRow, Principal } from '../types.ts';
+import type { BillingService } from './billing.ts';
+import type { Trail } from './trail.ts';
+
+/** Who the sweep acts as in the audit trail: the control plane itself, not an API key. */
+const SYSTEM_KEY = 'system:billing';
+
+/**
+ * What money does to an instance's life: renewal of a prepaid period, expiry (auto-renewal or
+ * isolation), and an administrator isolating or resuming an instance. Every change of billing state
+ * is an AuditEvent in the same transaction; a change of `billingStatus` also enqueues a reconcile job
+ * (outbox), since the operator isolates a suspended instance's brokers (apps/operator
+ * `billingSettings`). The billing columns are the API's; the spec and its generation do not change.
+ */
+export class BillingLifecycleService {
+  readonly #c: Connection;
+  readonly #instances: InstanceRepository;
+  readonly #outbox: OutboxRepository;
+  readonly #billing: BillingService;
+  readonly #trail: Trail;
+  constructor(c: Connection, repos: { instances: InstanceRepository; outbox: OutboxRepository; billing: BillingService }, trail: Trail) {
+    this.#c = c; this.#instances = repos.instances; this.#outbox = repos.outbox; this.#billing = repos.billing; this.#trail = trail;
+  }
+
+  async #row(tx: Tx, id: string, accountId: string | null) {
+    const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "instance" WHERE id = ${id} AND deleted_at IS NULL FOR UPDATE`;
+    if (rows.length === 0) return null;
+    const row = await tx.instance.findUnique({ where: { id } });
+    return row && (accountId === null || row.accountId === accountId) ? row : null;
+  }
+
+  async #after(id: string, accountId: string): Promise<InstanceRow> {
+    const row = await this.#instances.get(accountId, id);
+    if (!row) throw notFound('instance');
+    return row;
+  }
+
+  /** Extends a prepaid instance by `months` (from its expiry, or from now once expired) and restores service if it was isolated. */
+  async renew(p: Principal, id: string, months: number, now: Date, action = 'instance.renew'): Promise<{ instance: InstanceRow; quote: Quote }> {
+    const books = await this.#billing.priceBooks();
+    const { quote, accountId } = await this.#c.instanceWrite(id, async (tx) => {
+      const row = await this.#row(tx, id, p.accountId);
+      if (!row) throw notFound('instance');
+      const spec = specOf(row);
+      if (spec.billing.mode !== 'prepaid' || !row.billingExpiresAt) throw new ApiError('not-prepaid', 'only prepaid instances are renewed; postpaid instances are billed by the hour');
+      const q = { ...quoteRenewal(books, spec, months, row.billingExpiresAt, now), downgradeEffectiveAt: null };
+      await this.#apply(tx, p, row, { billingExpiresAt: new Date(q.periodEnd!), billingStatus: 'active' }, action, {
+        periodMonths: months, from: row.billingExpiresAt.toISOString(), to: q.periodEnd, totalMinor: q.totalMinor, currency: q.currency, priceBookId: q.priceBookId,
+      });
+      return { quote: q, accountId: row.accountId };
+    });
+    return { instance: await this.#after(id, accountId), quote };
+  }
+
+  /** An administrator isolates (suspended) or resumes (active) any account's instance. */
+  async setStatus(p: Principal, id: string, status: 'active' | 'suspended', reason: string | null): Promise<InstanceRow> {
+    const accountId = await this.#c.instanceWrite(id, async (tx) => {
+      const row = await this.#row(tx, id, null);
+      if (!row) throw notFound('instance');
+      await this.#apply(tx, p, row, { billingStatus: status }, status === 'suspended' ? 'instance.isolate' : 'instance.resume', { reason });
+      return row.accountId;
+    });
+    return this.#after(id, accountId);
+  }
+
+  async #apply(tx: Tx, p: Principal, row: { id: string; accountId: string; generation: number; billingStatus: string; billingExpiresAt: Date | null }, change: { billingStatus: 'active' | 'suspended'; billingExpiresAt?: Date }, action: string, detail: Record<string, unknown>): Promise<void> {
+    await tx.instance.update({ where: { id: row.id }, data: { ...change, version: { increment: 1 } } });
+    await this.#trail.audit(tx, { ...p, accountId: row.accountId }, action, 'instance', row.id, { ...detail, billingStatus: { from: row.billingStatus, to: change.billingStatus } }, row.generation);
+    if (row.billingStatus !== change.billingStatus) {
+      await this.#outbox.add(tx, instanceJob({ instanceId: row.id, generation: row.generation, reason: 'billing' }));
+    }
+  }
+
+  /**
+   * Prepaid instances past their expiry: renewed for another period when autoRenew is set, isolated
+   * otherwise. Safe to run from every API process at once: each instance is taken with SKIP LOCKED
+   * and re-checked under its lock.
+   */
+  async sweep(now: Date): Promise<{ renewed: string[]; isolated: string[] }> {
+    const due = await this.#c.db.instance.findMany({
+      where: { deletedAt: null, billingMode: 'prepaid', billingStatus: 'active', billingExpiresAt: { lte: now } }, select: { id: true, accountId: true }, take: 500,
+    });
+    const out = { renewed: [] as string[], isolated: [] as string[] };
+    for (const d of due) {
+      const system: Principal = { keyId: SYSTEM_KEY, accountId: d.accountId, role: 'admin' };
+      const books = await this.#billing.priceBooks();
+      const done = await this.#c.instanceWrite(d.id, async (tx) => {
+        const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "instance" WHERE id = ${d.id} AND deleted_at IS NULL AND billing_status = 'active' AND billing_expires_at <= ${now} FOR UPDATE SKIP LOCKED`;
+        if (locked.length === 0) return null;
+        const row = (await tx.instance.findUnique({ where: { id: d.id } }))!;
+        const spec = specOf(row);
+        if (spec.billing.autoRenew) {
+          // Renewed from the old expiry, period after period, until it lies ahead: nothing unpaid in between.
+          let expires = row.billingExpiresAt!;
+          const months = spec.billing.periodMonths ?? 1;
+          let totalMinor = 0;
+          while (expires.getTime() <= now.getTime()) {
+            const q = quoteRenewal(books, spec, months, expires, expires);
+            totalMinor += q.totalMinor;
+            expires = addMonths(expires, months);
+          }
+          await this.#apply(tx, system, row, { billingStatus: 'active', billingExpiresAt: expires }, 'instance.auto-renew', { periodMonths: months, from: row.billingExpiresAt!.toISOString(), to: expires.toISOString(), totalMinor });
+          return 'renewed' as const;
+        }
+        await this.#apply(tx, system, row, { billingStatus: 'suspended' }, 'instance.expire', { expiredAt: row.billingExpiresAt!.toISOString() });
+        return 'isolated' as const;
+      });
+      if (done) out[done].push(d.id);
+    }
+    return out;
+  }
+
+  /** Runs the sweep every `everyMs` until stopped (buildApp starts it beside the outbox drainer). */
+  startSweeper(opts: { everyMs?: number; log?: { warn(o: object, msg: string): void } } = {}): { stop(): Promise<void> } {
+    let running: Promise<unknown> = Promise.resolve();
+    const timer = setInterval(() => {
+      running = this.sweep(new Date()).catch((err: unknown) => opts.log?.warn({ err }, 'billing sweep failed'));
+    }, opts.everyMs ?? 60_000);
+    timer.unref();
+    return { async stop() { clearInterval(timer); await running; } };
+  }
+}
