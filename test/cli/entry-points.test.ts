@@ -36,6 +36,7 @@ const ENTRY_POINTS: [string, string][] = [
   ['bench:security', 'bench/security/security.bench.ts'],
   ['tributary', 'apps/cli/bin/tributary.js'],
   ['cli:generate', 'apps/cli/scripts/generate-client.ts'],
+  ['spec:schema', 'libs/spec/scripts/generate-schema.ts'],
 ];
 const gitStatus = () => execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: root }).toString();
 const run = (script: string, args: string[]) => spawnSync(node, [script, ...args], {

@@ -9,6 +9,7 @@ import { operationsCommand } from './commands/operations.ts';
 import { billingCommand } from './commands/billing.ts';
 import { configureCommand } from './commands/configure.ts';
 import { completionCommand } from './commands/completion.ts';
+import { declarativeCommands } from './commands/declarative.ts';
 
 const EPILOG = `
 Authentication (first match wins): --endpoint, TRIBUTARY_ENDPOINT / TRIBUTARY_API_KEY, then the
@@ -32,6 +33,7 @@ export function buildProgram(io: Io): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
+  declarativeCommands(program, io);
   instancesCommand(program, io);
   topicsCommand(program, io);
   groupsCommand(program, io);

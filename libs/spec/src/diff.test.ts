@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { diff, diffConfigs, hasChanges, partition, summarize } from './diff.ts';
+import { exportSpec } from './export.ts';
+import { InstanceDeclSchema, type InstanceDecl } from './format.ts';
+import { LOCK_LABEL, MANAGED_CONFIG_PREFIX, STACK_LABEL, type ActualInstance } from './model.ts';
+
+const spec = { zone: 'zone-a' as const, brokers: 1, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 100, topicLimit: 50, consumerGroupLimit: 50, billing: { mode: 'postpaid' as const }, brokerConfig: {} };
+const decl = (over: Partial<InstanceDecl> = {}): InstanceDecl => InstanceDeclSchema.parse({ name: 'pay', spec, ...over });
+const owned = (over: Partial<ActualInstance> = {}): ActualInstance => ({
+  id: 'ins-1', name: 'pay', etag: '"ins-1.1"', labels: { [STACK_LABEL]: 's' }, spec, phase: 'Running', topics: [], users: [], acls: [], clientQuotas: [], groupQuotas: [], ...over,
+});
+const topic = (over: Record<string, unknown> = {}) => ({ name: 'orders', etag: '"t.1"', partitions: 3, replicationFactor: 1, configs: {}, labels: { [STACK_LABEL]: 's' }, ...over });
+const only = (plan: ReturnType<typeof diff>) => plan.changes.filter((c) => c.action !== 'no-op');
+
+describe('diff', () => {
+  it('creates what does not exist, labelled with the stack and a marker per config key the file sets', () => {
+    const plan = diff({ stack: 's', instances: [decl({ topics: [{ name: 'orders', partitions: 3, replicationFactor: 1, configs: { 'retention.ms': '1000' } }] })] }, { instances: [] });
+    expect(plan.changes.map((c) => [c.address, c.action])).toEqual([['instance.pay', 'create'], ['instance.pay.topic.orders', 'create']]);
+    const t = plan.changes[1]!;
+    expect(t.kind === 'topic' && t.desired?.labels).toEqual({ [STACK_LABEL]: 's', [`${MANAGED_CONFIG_PREFIX}retention.ms`]: 'managed' });
+    expect(summarize(plan)).toMatchObject({ create: 2, update: 0 });
+  });
+
+  it('is a no-op when everything matches, and a key the file does not set is not drift', () => {
+    // retention.bytes was set by someone else and never by the stack (no marker): not a change.
+    const actual = owned({ topics: [topic({ configs: { 'retention.ms': '1000', 'retention.bytes': '5' }, labels: { [STACK_LABEL]: 's', [`${MANAGED_CONFIG_PREFIX}retention.ms`]: 'managed' } })] });
+    const plan = diff({ stack: 's', instances: [decl({ topics: [{ name: 'orders', partitions: 3, replicationFactor: 1, configs: { 'retention.ms': '1000' } }] })] }, { instances: [actual] });
+    expect(only(plan)).toEqual([]);
+    expect(hasChanges(plan)).toBe(false);
+  });
+
+  it('a key removed from the file (its marker still there) is reset to its default', () => {
+    const actual = owned({ topics: [topic({ configs: { 'retention.ms': '1000', 'cleanup.policy': 'compact' }, labels: { [STACK_LABEL]: 's', [`${MANAGED_CONFIG_PREFIX}retention.ms`]: 'managed', [`${MANAGED_CONFIG_PREFIX}cleanup.policy`]: 'managed' } })] });
+    const plan = diff({ stack: 's', instances: [decl({ topics: [{ name: 'orders', partitions: 3, replicationFactor: 1, configs: { 'retention.ms': '1000' } }] })] }, { instances: [actual] });
+    const [c] = only(plan);
+    expect(c?.action).toBe('update');
+    expect(c?.attributes).toEqual([{ path: 'configs/cleanup.policy', before: 'compact', note: 'reset to default (removed from the file)' }]);
+    expect(c?.kind === 'topic' && c.desired?.configs).toEqual({ 'retention.ms': '1000' });
+    expect(c?.kind === 'topic' && c.desired?.labels[`${MANAGED_CONFIG_PREFIX}cleanup.policy`]).toBeUndefined();
+  });
+
+  it('partitions grow in place; fewer partitions are refused with the reason', () => {
+    const grow = diff({ stack: 's', instances: [decl({ topics: [{ name: 'orders', partitions: 6, replicationFactor: 1 }] })] }, { instances: [owned({ topics: [topic()] })] });
+    expect(only(grow)[0]).toMatchObject({ action: 'update', dataLoss: false, attributes: [{ path: 'partitions', before: 3, after: 6, note: 'grow in place' }] });
+    const shrink = diff({ stack: 's', instances: [decl({ topics: [{ name: 'orders', partitions: 2, replicationFactor: 1 }] })] }, { instances: [owned({ topics: [topic()] })] });
+    expect(only(shrink)[0]?.refused).toMatch(/Kafka cannot remove partitions/);
+    expect(partition(shrink, { prune: true, allowDataLoss: true }).held).toHaveLength(1);
+  });
+
+  it('a replication-factor change replaces the topic and needs --allow-data-loss', () => {
+    const plan = diff({ stack: 's', instances: [decl({ spec: { ...spec, brokers: 3 }, topics: [{ name: 'orders', partitions: 3, replicationFactor: 3 }] })] }, { instances: [owned({ spec: { ...spec, brokers: 3 }, topics: [topic()] })] });
+    const [c] = only(plan);
+    expect(c).toMatchObject({ action: 'replace', dataLoss: true });
+    expect(partition(plan, { prune: false, allowDataLoss: false }).held[0]?.reason).toMatch(/--allow-data-loss/);
+    expect(partition(plan, { prune: false, allowDataLoss: true }).run).toHaveLength(1);
+  });
+
+  it('instance scale-down, disk shrink and zone changes are refused; growth is an update', () => {
+    const plan = diff({ stack: 's', instances: [decl({ spec: { ...spec, brokers: 3, bandwidthMBps: 100 } })] }, { instances: [owned()] });
+    expect(only(plan)[0]).toMatchObject({ action: 'update', attributes: [{ path: 'spec/brokers', before: 1, after: 3 }, { path: 'spec/bandwidthMBps', before: 40, after: 100 }] });
+    const down = diff({ stack: 's', instances: [decl()] }, { instances: [owned({ spec: { ...spec, brokers: 3 } })] });
+    expect(only(down)[0]?.refused).toMatch(/scale-down is not supported/);
+    const zone = diff({ stack: 's', instances: [decl({ spec: { ...spec, zone: 'zone-b' } })] }, { instances: [owned()] });
+    expect(only(zone)[0]).toMatchObject({ action: 'replace', dataLoss: true });
+    expect(only(zone)[0]?.refused).toMatch(/zone is fixed at creation/);
+  });
+
+  it('ownership: what the stack owns and the files dropped is an orphan (deleted only with --prune); others\' instances are conflicts; unowned topics are ignored', () => {
+    const actual = [
+      owned({ topics: [topic({ name: 'gone' }), topic({ name: 'app-made', labels: {} })], acls: [{ id: 'a1', etag: '"a1.1"', resourceType: 'TOPIC', resourceName: 'x', patternType: 'LITERAL', principal: 'User:u', host: '*', operation: 'READ', permissionType: 'ALLOW' }] }),
+      owned({ id: 'ins-2', name: 'old', topics: [topic()] }),
+      owned({ id: 'ins-3', name: 'theirs', labels: { [STACK_LABEL]: 'other' } }),
+    ];
+    const plan = diff({ stack: 's', instances: [decl(), decl({ name: 'theirs' })] }, { instances: actual });
+    expect(only(plan).map((c) => [c.address, c.action, c.orphan])).toEqual([
+      ['instance.pay.topic.gone', 'delete', true],
+      ['instance.pay.acl.TOPIC|LITERAL|x|User:u|*|READ|ALLOW', 'delete', true],
+      ['instance.old.topic.orders', 'delete', true],
+      ['instance.old', 'delete', true],
+    ]);
+    expect(plan.conflicts).toEqual([{ instance: 'theirs', message: expect.stringContaining('belongs to stack "other"') }]);
+    const { run, held } = partition(plan, { prune: false, allowDataLoss: false });
+    expect(run).toEqual([]);
+    expect(held.every((h) => h.reason.includes('--prune'))).toBe(true);
+    expect(partition(plan, { prune: true, allowDataLoss: false }).run.map((c) => c.kind)).toEqual(['acl']);
+    expect(partition(plan, { prune: true, allowDataLoss: true }).run).toHaveLength(4);
+  });
+
+  it('labels: set in the file they are owned; absent they are left alone; system labels never show', () => {
+    const actual = owned({ labels: { [STACK_LABEL]: 's', [LOCK_LABEL]: 'x', team: 'a' } });
+    expect(only(diff({ stack: 's', instances: [decl()] }, { instances: [actual] }))).toEqual([]);
+    const plan = diff({ stack: 's', instances: [decl({ labels: { team: 'b' } })] }, { instances: [actual] });
+    expect(only(plan)[0]?.attributes).toEqual([{ path: 'labels/team', before: 'a', after: 'b' }]);
+  });
+
+  it('users: the password is a reference and never compared or carried as a value; mechanism change replaces', () => {
+    const user = { id: 'u1', etag: '"u1.1"', name: 'app', mechanism: 'SCRAM-SHA-512', iterations: 8192 };
+    const d = decl({ users: [{ name: 'app', password: { env: 'APP_PW' }, mechanism: 'SCRAM-SHA-512', iterations: 8192 }] });
+    expect(only(diff({ stack: 's', instances: [d] }, { instances: [owned({ users: [user] })] }))).toEqual([]);
+    const created = only(diff({ stack: 's', instances: [d] }, { instances: [owned()] }))[0]!;
+    expect(created.attributes).toContainEqual({ path: 'password', after: '(from environment variable APP_PW)' });
+    const d256 = decl({ users: [{ name: 'app', password: { env: 'APP_PW' }, mechanism: 'SCRAM-SHA-256', iterations: 8192 }] });
+    expect(only(diff({ stack: 's', instances: [d256] }, { instances: [owned({ users: [user] })] }))[0]).toMatchObject({ action: 'replace', dataLoss: false });
+  });
+
+  it('quotas: rates compared, a rate removed from the file is removed', () => {
+    const q = { id: 'q1', etag: '"q1.1"', user: 'app', clientId: null, producerByteRate: 2048, consumerByteRate: 4096, requestPercentage: null };
+    const plan = diff({ stack: 's', instances: [decl({ clientQuotas: [{ user: 'app', producerByteRate: 2048 }] })] }, { instances: [owned({ clientQuotas: [q] })] });
+    expect(only(plan)[0]).toMatchObject({ action: 'update', attributes: [{ path: 'consumerByteRate', before: 4096 }] });
+  });
+
+  it('export → diff is a no-op, whatever the instance holds', () => {
+    const actual = owned({
+      labels: { [STACK_LABEL]: 's', team: 'a' },
+      spec: { ...spec, brokerConfig: { 'auto.create.topics.enable': 'false' } },
+      topics: [topic({ configs: { 'retention.ms': '5' }, labels: { [STACK_LABEL]: 's', owner: 'x' } })],
+      users: [{ id: 'u1', etag: '"u"', name: 'app', mechanism: 'SCRAM-SHA-256', iterations: 4096 }],
+      acls: [{ id: 'a1', etag: '"a"', resourceType: 'TOPIC', resourceName: 'orders', patternType: 'PREFIXED', principal: 'User:app', host: '*', operation: 'WRITE', permissionType: 'ALLOW' }],
+      clientQuotas: [{ id: 'q', etag: '"q"', user: null, clientId: 'c', producerByteRate: 2048, consumerByteRate: null, requestPercentage: null }],
+      groupQuotas: [{ id: 'g', etag: '"g"', group: 'readers', maxMembers: 3, consumerByteRate: null }],
+    });
+    const file = exportSpec('s', [actual]);
+    const reparsed = { stack: 's', instances: file.instances.map((i) => InstanceDeclSchema.parse(i)) };
+    expect(only(diff(reparsed, { instances: [actual] }))).toEqual([]);
+    expect(JSON.stringify(file)).toContain('TRIBUTARY_PASSWORD_APP');
+  });
+
+  it('diffConfigs keeps the keys it does not manage', () => {
+    const r = diffConfigs('c', { a: '1' }, { a: '0', b: '2' }, {});
+    expect(r.next).toEqual({ a: '1', b: '2' });
+    expect(r.changes).toEqual([{ path: 'c/a', before: '0', after: '1' }]);
+  });
+});
