@@ -126,7 +126,14 @@ describe('tributary everyday commands', () => {
     const shrink = await cli('topics', 'partitions', 'cli-one', 'orders', '--grow', '2');
     expect(shrink.code).toBe(1);
     expect(shrink.stderr).toMatch(/partition/);
-    const parts = await json<{ partition: number; leader: number }[]>('topics', 'partitions', 'cli-one', 'orders');
+    // A live read from the broker: the new partitions show once its metadata has them (the
+    // operation ends when the controller made them), so ask until they do, within 30 s.
+    let parts: { partition: number; leader: number }[] = [];
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+      parts = await json<{ partition: number; leader: number }[]>('topics', 'partitions', 'cli-one', 'orders');
+      if (parts.length === 4) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
     expect(parts.map((p) => p.partition)).toEqual([0, 1, 2, 3]);
 
     // Users: the password comes from the environment; it is never printed.
