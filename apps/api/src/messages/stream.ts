@@ -44,7 +44,8 @@ export async function tail(access: TopicAccess, positions: PartitionPosition[], 
       const now = Date.now();
       if (nextSlot > now) await sleep(Math.min(nextSlot - now, Math.max(0, deadline - now)));
       if (Date.now() >= deadline || o.sink.closed()) break;
-      nextSlot = Math.max(nextSlot, Date.now() - 1000) + gap;
+      // Strict: a slow fetch does not earn a burst later (never more than maxRate in any second).
+      nextSlot = Math.max(nextSlot, Date.now()) + gap;
       await o.sink.write(`id: ${rec.partition}:${rec.offset}\nevent: record\ndata: ${JSON.stringify(presentRecord(rec, o.render))}\n\n`);
       lastWrite = Date.now();
       sent++;
