@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { Kafka, logLevel } from 'kafkajs';
 import { startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
 import { buildConsole, firstLoadJs } from './console-build.ts';
 import { fieldError, launchBrowser, overflowsHorizontally, screenshot, seriousA11yViolations } from './browser.ts';
@@ -139,6 +140,7 @@ describe('sign-in', () => {
 describe('journey: instance → topic → delete', () => {
   let page: Page;
   let instanceUrl = '';
+  let password = '';
 
   it('creates an instance (a field error is shown beside its field first) and watches it reach Running', { timeout: RUNNING_WITHIN_MS + 60_000 }, async () => {
     page = await newPage();
@@ -210,6 +212,85 @@ describe('journey: instance → topic → delete', () => {
     await screenshot(page, 'topics');
   });
 
+  it('creates a SCRAM user (password shown once) and ACLs in Kafka\'s model, with field errors', { timeout: 60_000 }, async () => {
+    await page.getByRole('tab', { name: 'Users & ACLs' }).click();
+    await page.waitForURL(/\/access$/);
+    await page.getByText('No users yet').waitFor();
+    await page.getByLabel('New user name', { exact: true }).fill('orders-app');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    const shown = page.getByRole('alert').filter({ hasText: 'shown once' });
+    await shown.waitFor();
+    password = (await page.getByLabel('password of orders-app', { exact: true }).textContent())!;
+    expect(password).toMatch(/^[A-Za-z0-9]{24}$/);
+    await page.getByRole('table', { name: 'Users' }).getByText('orders-app', { exact: true }).waitFor();
+    await screenshot(page, 'user-created-password-once');
+    await shown.getByRole('button', { name: 'Dismiss' }).click();
+    expect(await page.getByText(password).count()).toBe(0);
+
+    // A principal outside Kafka's User:<name> form: the API's message beside the field.
+    await page.getByLabel('Resource name', { exact: true }).fill('orders');
+    await page.getByLabel('Principal', { exact: true }).fill('orders-app');
+    await page.getByRole('button', { name: 'Add ACL' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not added' }).waitFor();
+    expect(await fieldError(page, 'Principal')).toMatch(/User:<name>/);
+    await page.getByLabel('Principal', { exact: true }).fill('User:orders-app');
+    await page.getByRole('combobox', { name: 'Operation' }).click();
+    await page.getByRole('option', { name: 'ALL', exact: true }).click();
+    await page.getByRole('button', { name: 'Add ACL' }).click();
+    await page.getByRole('table', { name: 'ACLs' }).getByText('TOPIC orders').waitFor();
+    await page.getByRole('combobox', { name: 'Resource type' }).click();
+    await page.getByRole('option', { name: 'GROUP', exact: true }).click();
+    await page.getByLabel('Resource name', { exact: true }).fill('console-group');
+    await page.getByRole('combobox', { name: 'Operation' }).click();
+    await page.getByRole('option', { name: 'READ', exact: true }).click();
+    await page.getByRole('button', { name: 'Add ACL' }).click();
+    await page.getByRole('table', { name: 'ACLs' }).getByText('GROUP console-group').waitFor();
+    await expectAccessible(page, 'users and ACLs');
+    await screenshot(page, 'users-acls');
+  });
+
+  it('shows a real kafkajs group\'s lag per partition and resets its offsets after a preview', { timeout: 180_000 }, async () => {
+    await page.getByRole('tab', { name: 'Consumer groups' }).click();
+    await page.getByText('No consumer groups').waitFor();
+    await screenshot(page, 'groups-empty');
+    const instanceId = instanceUrl.split('/').pop()!;
+    const bootstrap = (await stack.api('GET', `/v1/instances/${instanceId}`)).json().status.bootstrapServers as string;
+    const kafka = new Kafka({ clientId: 'console-test', brokers: bootstrap.split(','), sasl: { mechanism: 'scram-sha-512', username: 'orders-app', password }, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+    const producer = kafka.producer();
+    // The operator applies the user and its ACLs a moment after the API accepted them: retry (bounded).
+    await until(async () => producer.connect().then(() => producer.send({ topic: 'orders', messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) })).then(() => true, () => false), 'orders-app to produce', 90_000);
+    const consumer = kafka.consumer({ groupId: 'console-group' });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'orders', fromBeginning: true });
+    let read = 0;
+    await consumer.run({ eachMessage: async () => { read++; } });
+    await until(async () => read >= 10, 'the group to read 10 messages', 60_000);
+    await consumer.disconnect(); // commits and leaves: the group is Empty and can be reset
+    await producer.send({ topic: 'orders', messages: Array.from({ length: 5 }, (_, i) => ({ key: `n${i}`, value: `n${i}` })) });
+    await producer.disconnect();
+
+    await page.reload();
+    const row = page.getByRole('table', { name: 'Consumer groups' }).getByRole('row').filter({ hasText: 'console-group' });
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/Empty/);
+    await row.getByRole('link', { name: 'console-group' }).click();
+    const lag = page.getByRole('table', { name: 'Lag per partition' });
+    await lag.waitFor();
+    expect(await page.getByText('total lag 5').count()).toBe(1);
+    await expectAccessible(page, 'consumer group');
+    await screenshot(page, 'group-detail');
+
+    const preview = page.getByRole('table', { name: 'Reset preview' });
+    await preview.locator('tbody tr').nth(2).waitFor();
+    // Earliest: every partition back to its start offset (0 here), the whole log as lag.
+    const cells = await preview.locator('tbody tr td:nth-child(3)').allTextContents();
+    expect(cells).toEqual(['0', '0', '0']);
+    await screenshot(page, 'group-reset-preview');
+    await page.getByRole('button', { name: 'Apply reset' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Offsets reset' }).waitFor();
+    await page.getByText('total lag 15').waitFor({ timeout: 20_000 });
+  });
+
   it('dark mode and a tablet width keep the screens usable', async () => {
     const dark = await newPage(820, 'dark');
     await signIn(dark, ADMIN_KEY);
@@ -238,6 +319,10 @@ describe('journey: instance → topic → delete', () => {
     await viewer.getByRole('table', { name: 'Topics' }).getByRole('link', { name: 'orders' }).click();
     await viewer.getByRole('table', { name: 'Partitions' }).waitFor();
     expect(await viewer.getByRole('button', { name: /delete|add partitions/i }).count()).toBe(0);
+    await viewer.goto(`${instanceUrl}/access`);
+    await viewer.getByRole('table', { name: 'ACLs' }).waitFor();
+    expect(await viewer.getByRole('button', { name: /create user|add acl|delete/i }).count()).toBe(0);
+    expect(await viewer.getByRole('link', { name: 'API keys' }).count()).toBe(0);
     await viewer.goto(`${instanceUrl}/topics/new`);
     await viewer.getByText('cannot create topics').waitFor();
     await screenshot(viewer, 'viewer-topic-detail');
@@ -246,6 +331,24 @@ describe('journey: instance → topic → delete', () => {
     await signIn(operator, keys.operator);
     await operator.goto(instanceUrl);
     await operator.getByRole('button', { name: 'Delete instance' }).waitFor();
+  });
+
+  it('API keys: the secret is shown once, the key works, revoking it ends it; the audit log lists the changes', async () => {
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await page.getByLabel('Key name', { exact: true }).fill('console-ci');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = (await page.getByLabel('secret of console-ci', { exact: true }).textContent())!;
+    expect(secret).toMatch(/^trb_/);
+    expect((await fetch(`${base}/v1/instances`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
+    await expectAccessible(page, 'API keys');
+    await screenshot(page, 'api-keys-secret-once');
+    await page.getByRole('button', { name: 'Revoke key console-ci' }).click();
+    await until(async () => (await fetch(`${base}/v1/instances`, { headers: { authorization: `Bearer ${secret}` } })).status === 401, 'the revoked key to be refused', 20_000);
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('table', { name: 'Operations' }).getByText('instance.create').first().waitFor();
+    await expectAccessible(page, 'audit log');
+    await screenshot(page, 'audit-log');
   });
 
   it('error states: a missing instance and a missing topic show the API problem with a retry', async () => {

@@ -15,7 +15,7 @@ export function Layout({ children }: { children: ReactNode }) {
     { to: '/instances', label: 'Instances', show: true },
     { to: '/api-keys', label: 'API keys', show: can.manageKeys(session.role) },
     { to: '/audit', label: 'Audit log', show: can.readInstanceContents(session.role) },
-    { to: '/billing', label: 'Billing', show: can.readBilling(session.role) },
+    // Billing screens are not built yet (usage, invoices and quotes exist in the API).
   ];
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 200, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
@@ -35,7 +35,7 @@ export function Layout({ children }: { children: ReactNode }) {
       </AppShell.Header>
       <AppShell.Navbar p="xs" component="nav" aria-label="Main">
         {nav.filter((n) => n.show).map((n) => (
-          <NavLink key={n.to} component={Link} to={n.to} label={n.label} active={pathname.startsWith(n.to)} onClick={close} />
+          <NavLink key={n.to} component={Link} to={n.to} label={n.label} active={pathname.startsWith(n.to)} onClick={close} variant="filled" />
         ))}
       </AppShell.Navbar>
       <AppShell.Main>{children}</AppShell.Main>

@@ -12,11 +12,15 @@ import { SETTLING_PHASES } from '../lib/format.ts';
 import { InstanceOverview } from './InstanceOverview.tsx';
 
 const TopicsTab = lazy(() => import('./Topics.tsx'));
+const GroupsTab = lazy(() => import('./Groups.tsx'));
+const AccessTab = lazy(() => import('./Access.tsx'));
 
 /** Tabs of an instance, each its own URL under /instances/:id. */
 const TABS = [
   { value: 'overview', label: 'Overview' },
   { value: 'topics', label: 'Topics' },
+  { value: 'groups', label: 'Consumer groups' },
+  { value: 'access', label: 'Users & ACLs' },
 ] as const;
 
 export function useInstance(id: string) {
@@ -53,6 +57,8 @@ export default function InstancePage() {
               <Routes>
                 <Route index element={<InstanceOverview instance={instance} />} />
                 <Route path="topics/*" element={<TopicsTab instance={instance} />} />
+                <Route path="groups/*" element={<GroupsTab instance={instance} />} />
+                <Route path="access" element={<AccessTab instance={instance} />} />
               </Routes>
             </Suspense>
           </>
