@@ -50,11 +50,6 @@ const EXCLUDED: Record<string, { kind: 'transactions' | 'share groups' | 'test' 
     reason:
       'expects a static member to see no rebalance within fixed waits: under load it fails against Apache Kafka 4.4 with the same assertion (got _REVOKE_PARTITIONS) and is flaky against Tributary (passed 3 runs of 5)',
   },
-  '0118': {
-    kind: 'defect',
-    reason:
-      "a second consumer joining gets no messages within 27 s (C2.PRE poll timeout): passes against Apache Kafka 4.4 and passed before the group coordinator's state-machine rewrite (532f219), fails on main since; group coordinator, helper groups",
-  },
   '0113': {
     kind: 'test',
     reason:

@@ -92,7 +92,10 @@ export class GroupCoordinator {
   close(): void {
     clearInterval(this.#sweeper);
     clearInterval(this.#offsetExpiry);
-    for (const g of this.#groups.values()) if (g.rebalanceTimer) clearTimeout(g.rebalanceTimer);
+    for (const g of this.#groups.values()) {
+      if (g.rebalanceTimer) clearTimeout(g.rebalanceTimer);
+      if (g.syncTimer) clearTimeout(g.syncTimer);
+    }
   }
 
   /**
@@ -319,6 +322,8 @@ export class GroupCoordinator {
       awaitingSync: null,
     };
     if (g.members.size === 0) g.protocolType = req.protocolType;
+    // A member joining the initial rebalance extends its delay once more (Kafka's newMemberAdded).
+    if (g.state === 'PreparingRebalance' && g.initialRebalance) g.newMemberAdded = true;
     g.members.set(memberId, member);
     if (req.groupInstanceId !== null) g.staticMembers.set(req.groupInstanceId, memberId);
     g.emptySince = null;
@@ -364,6 +369,8 @@ export class GroupCoordinator {
     };
     g.members.set(newMemberId, replacement);
     g.staticMembers.set(req.groupInstanceId!, newMemberId);
+    // The new incarnation owes the SyncGroup the old one owed.
+    if (g.pendingSync.delete(oldMemberId)) g.pendingSync.add(newMemberId);
     if (currentLeader === oldMemberId) g.leaderId = newMemberId;
     const result = new Promise<JoinResult>((resolve) => (replacement.awaitingJoin = resolve));
     if (g.state === 'Stable') {
@@ -380,7 +387,7 @@ export class GroupCoordinator {
     } else if (g.state === 'CompletingRebalance') {
       // The leader may already have assigned to the old member id: a new rebalance is needed.
       this.#prepareRebalance(g);
-    } else this.#maybeCompleteJoin(g);
+    } else this.#maybeCompleteJoinPhase(g);
     return result;
   }
 
@@ -388,13 +395,29 @@ export class GroupCoordinator {
     return [...g.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? Buffer.alloc(0) }));
   }
 
+  /** Kafka's maybePrepareRebalanceOrCompleteJoin: a group that can rebalance does; one preparing a rebalance may complete its join phase. */
   #maybePrepareRebalanceOrCompleteJoin(g: Group): void {
-    if (g.state === 'PreparingRebalance' || g.state === 'Dead') this.#maybeCompleteJoin(g);
-    else this.#prepareRebalance(g);
+    if (g.state === 'Stable' || g.state === 'CompletingRebalance' || g.state === 'Empty') this.#prepareRebalance(g);
+    else this.#maybeCompleteJoinPhase(g);
+  }
+
+  /** Kafka's maybeCompleteJoinPhase: a join completes the phase once everyone has joined, except in the initial rebalance (its timer does). */
+  #maybeCompleteJoinPhase(g: Group): void {
+    if (g.state === 'PreparingRebalance' && !g.initialRebalance && this.#hasAllMembersJoined(g)) this.#completeJoin(g);
+  }
+
+  /** Every member is waiting in JoinGroup and no member id handed out with MEMBER_ID_REQUIRED is still to join. */
+  #hasAllMembersJoined(g: Group): boolean {
+    return g.pendingMembers.size === 0 && [...g.members.values()].every((m) => m.awaitingJoin !== null);
+  }
+
+  /** The group's rebalance timeout: the longest of its members' (0 without members). */
+  #rebalanceTimeout(g: Group): number {
+    return Math.max(0, ...[...g.members.values()].map((m) => m.rebalanceTimeoutMs));
   }
 
   #prepareRebalance(g: Group): void {
-    if (g.state === 'PreparingRebalance') return;
+    if (g.state === 'PreparingRebalance' || g.state === 'Dead') return;
     // Members waiting for their assignment must rejoin; assignments of the old generation are void.
     if (g.state === 'CompletingRebalance') {
       for (const m of g.members.values()) {
@@ -403,50 +426,63 @@ export class GroupCoordinator {
         m.awaitingSync = null;
       }
     }
-    const wasEmpty = g.state === 'Empty';
+    this.#cancelSyncExpiry(g);
+    const initial = g.state === 'Empty';
     this.#transition(g, 'PreparingRebalance');
-    const rebalanceTimeout = Math.max(0, ...[...g.members.values()].map((m) => m.rebalanceTimeoutMs));
-    g.rebalanceDeadline = this.#now() + rebalanceTimeout;
-    // A new group waits a little for more members, so that a starting fleet causes one rebalance.
-    const delay = wasEmpty ? Math.min(this.#settings.initialRebalanceDelayMs, rebalanceTimeout) : rebalanceTimeout;
-    g.initialDelay = wasEmpty && delay > 0;
-    this.#armRebalanceTimer(g, delay, wasEmpty);
-    this.#maybeCompleteJoin(g);
+    g.initialRebalance = initial;
+    if (initial) {
+      // A new group waits group.initial.rebalance.delay.ms for more members, extended while members
+      // keep joining (up to the rebalance timeout), so that a starting fleet causes one rebalance.
+      g.newMemberAdded = false;
+      const delay = this.#settings.initialRebalanceDelayMs;
+      const remaining = Math.max(this.#rebalanceTimeout(g) - delay, 0);
+      this.#scheduleJoin(g, delay, () => this.#tryCompleteInitialRebalance(g, delay, remaining));
+    } else if (this.#hasAllMembersJoined(g)) {
+      this.#completeJoin(g);
+    } else {
+      // Members that have not rejoined within the rebalance timeout are removed then.
+      this.#scheduleJoin(g, this.#rebalanceTimeout(g), () => this.#completeJoin(g));
+    }
   }
 
-  #armRebalanceTimer(g: Group, delay: number, initial: boolean): void {
+  /** Kafka's tryCompleteInitialRebalanceElseSchedule. */
+  #tryCompleteInitialRebalance(g: Group, delay: number, remaining: number): void {
+    if (g.newMemberAdded && remaining !== 0) {
+      g.newMemberAdded = false;
+      const next = Math.min(this.#settings.initialRebalanceDelayMs, remaining);
+      this.#scheduleJoin(g, next, () => this.#tryCompleteInitialRebalance(g, next, Math.max(remaining - delay, 0)));
+    } else this.#completeJoin(g);
+  }
+
+  #scheduleJoin(g: Group, delayMs: number, then: () => void): void {
     if (g.rebalanceTimer) clearTimeout(g.rebalanceTimer);
     g.rebalanceTimer = setTimeout(() => {
       g.rebalanceTimer = null;
-      g.initialDelay = false;
-      this.#completeJoin(g, !initial);
-    }, delay);
+      then();
+    }, delayMs);
     g.rebalanceTimer.unref();
   }
 
-  #maybeCompleteJoin(g: Group): void {
+  /**
+   * Ends PreparingRebalance (Kafka's completeClassicGroupJoin): dynamic members that did not rejoin
+   * are removed (static ones stay, and may still sync), the leader is one that rejoined, the next
+   * generation gets its protocol, and every waiting JoinGroup is answered. Member ids still pending
+   * (MEMBER_ID_REQUIRED) stay valid: they join the next generation when they come. Every member must
+   * then send SyncGroup within the rebalance timeout.
+   */
+  #completeJoin(g: Group): void {
     if (g.state !== 'PreparingRebalance') return;
-    const allJoined = [...g.members.values()].every((m) => m.awaitingJoin !== null);
-    // During the initial delay the timer completes the join, so that late members are included.
-    if (allJoined && g.pendingMembers.size === 0 && !g.initialDelay) {
-      if (g.rebalanceTimer) clearTimeout(g.rebalanceTimer);
-      g.rebalanceTimer = null;
-      this.#completeJoin(g, true);
-    }
-  }
-
-  /** Ends PreparingRebalance: drops members that did not rejoin, picks protocol and leader, answers joins. */
-  #completeJoin(g: Group, evictLaggards: boolean): void {
-    if (g.state !== 'PreparingRebalance') return;
-    const notJoined = [...g.members.values()].filter((m) => m.awaitingJoin === null);
-    if (notJoined.length > 0 && !evictLaggards && this.#now() < g.rebalanceDeadline) {
-      // Initial delay is over but known members have not rejoined: wait for them up to the rebalance timeout.
-      this.#armRebalanceTimer(g, g.rebalanceDeadline - this.#now(), false);
+    if (g.rebalanceTimer) clearTimeout(g.rebalanceTimer);
+    g.rebalanceTimer = null;
+    for (const m of [...g.members.values()]) if (m.awaitingJoin === null && m.groupInstanceId === null) this.#forget(g, m);
+    const joined = [...g.members.values()].filter((m) => m.awaitingJoin !== null);
+    if (g.members.size > 0 && joined.length === 0) {
+      // Only static members that have not rejoined are left: wait for them (or their session timeout) once more.
+      this.#scheduleJoin(g, this.#rebalanceTimeout(g), () => this.#completeJoin(g));
       return;
     }
-    for (const m of notJoined) this.#forget(g, m);
-    g.pendingMembers.clear();
     g.generationId++;
+    g.initialRebalance = false;
     if (g.members.size === 0) {
       this.#becomeEmpty(g);
       this.#persist(g);
@@ -454,14 +490,50 @@ export class GroupCoordinator {
     }
     const members = [...g.members.values()];
     g.protocolName = chooseProtocol(members);
-    if (!g.leaderId || !g.members.has(g.leaderId)) g.leaderId = members[0]!.memberId;
+    const leader = g.leaderId === null ? undefined : g.members.get(g.leaderId);
+    if (leader?.awaitingJoin == null) g.leaderId = joined[0]!.memberId;
     this.#transition(g, 'CompletingRebalance');
     const everyone = this.#memberList(g);
     for (const m of members) {
-      const answer = m.awaitingJoin!;
+      const answer = m.awaitingJoin;
       m.awaitingJoin = null;
       m.lastHeartbeat = this.#now();
-      answer({ errorCode: 0, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: g.leaderId, memberId: m.memberId, members: m.memberId === g.leaderId ? everyone : [], skipAssignment: false });
+      g.pendingSync.add(m.memberId);
+      answer?.({ errorCode: 0, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: g.leaderId!, memberId: m.memberId, members: m.memberId === g.leaderId ? everyone : [], skipAssignment: false });
+    }
+    const generation = g.generationId;
+    g.syncTimer = setTimeout(() => this.#expirePendingSync(g, generation), this.#rebalanceTimeout(g));
+    g.syncTimer.unref();
+  }
+
+  /**
+   * Kafka's expirePendingSync: members of this generation that have not sent SyncGroup within the
+   * rebalance timeout are removed and the group rebalances, so that a leader that never assigns (or a
+   * member that vanished between JoinGroup and SyncGroup) cannot hold the others forever.
+   */
+  #expirePendingSync(g: Group, generation: number): void {
+    g.syncTimer = null;
+    if (generation !== g.generationId || (g.state !== 'CompletingRebalance' && g.state !== 'Stable') || g.pendingSync.size === 0) return;
+    for (const memberId of [...g.pendingSync]) {
+      const m = g.members.get(memberId);
+      if (m) this.#removeMember(g, m);
+    }
+    g.pendingSync.clear();
+    this.#prepareRebalance(g);
+  }
+
+  #cancelSyncExpiry(g: Group): void {
+    g.pendingSync.clear();
+    if (g.syncTimer) clearTimeout(g.syncTimer);
+    g.syncTimer = null;
+  }
+
+  /** A member sent SyncGroup: it is no longer awaited; once nobody is, the sync timer is moot. */
+  #synced(g: Group, memberId: string): void {
+    g.pendingSync.delete(memberId);
+    if (g.pendingSync.size === 0 && g.syncTimer) {
+      clearTimeout(g.syncTimer);
+      g.syncTimer = null;
     }
   }
 
@@ -493,6 +565,7 @@ export class GroupCoordinator {
     const m = g.members.get(who.memberId)!;
     m.lastHeartbeat = this.#now();
     if (g.state === 'PreparingRebalance') return Promise.resolve(syncFail(ErrorCode.REBALANCE_IN_PROGRESS));
+    this.#synced(g, m.memberId);
     if (g.state === 'Stable') return Promise.resolve({ errorCode: 0, protocolType: g.protocolType, protocolName: g.protocolName, assignment: m.assignment });
     // CompletingRebalance: wait for the leader's assignment.
     const result = new Promise<SyncResult>((resolve) => (m.awaitingSync = resolve));
@@ -502,8 +575,11 @@ export class GroupCoordinator {
       this.#transition(g, 'Stable');
       this.#persist(g);
       for (const member of g.members.values()) {
-        member.awaitingSync?.({ errorCode: 0, protocolType: g.protocolType, protocolName: g.protocolName, assignment: member.assignment });
+        if (!member.awaitingSync) continue;
+        member.awaitingSync({ errorCode: 0, protocolType: g.protocolType, protocolName: g.protocolName, assignment: member.assignment });
         member.awaitingSync = null;
+        // Its session runs from its assignment: it may have waited for the leader longer than that.
+        member.lastHeartbeat = this.#now();
       }
     }
     return result;
@@ -539,6 +615,7 @@ export class GroupCoordinator {
     if (g.state === 'Dead') return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
     const out: LeaveResult['members'] = [];
     let removed = false;
+    let pendingLeft = false;
     for (const who of members) {
       let errorCode = 0;
       if (who.memberId === '') {
@@ -547,6 +624,9 @@ export class GroupCoordinator {
         else errorCode = ErrorCode.UNKNOWN_MEMBER_ID;
       } else if (g.pendingMembers.has(who.memberId)) {
         g.pendingMembers.delete(who.memberId);
+        pendingLeft = true;
+        out.push({ memberId: who.memberId, groupInstanceId: who.groupInstanceId, errorCode });
+        continue;
       } else {
         errorCode = this.#validateMember(g, who);
         if (errorCode === 0) this.#removeMember(g, g.members.get(who.memberId)!);
@@ -555,12 +635,14 @@ export class GroupCoordinator {
       out.push({ memberId: who.memberId, groupInstanceId: who.groupInstanceId, errorCode });
     }
     if (removed) this.#afterRemoval(g);
+    else if (pendingLeft) this.#afterPendingRemoval(g);
     return { errorCode: 0, members: out };
   }
 
   /** Drops a member from the group's books (and its static instance id, if it still holds it). */
   #forget(g: Group, m: Member): void {
     g.members.delete(m.memberId);
+    g.pendingSync.delete(m.memberId);
     if (m.groupInstanceId !== null && g.staticMembers.get(m.groupInstanceId) === m.memberId) g.staticMembers.delete(m.groupInstanceId);
   }
 
@@ -580,14 +662,19 @@ export class GroupCoordinator {
     m.awaitingSync = null;
   }
 
-  /** After members left: a Stable or CompletingRebalance group rebalances; a preparing one may now complete. */
+  /**
+   * After members left (Kafka's removeMemberAndUpdateClassicGroup): a Stable or CompletingRebalance
+   * group rebalances; a preparing one completes its join phase once everyone left has joined, even
+   * in the initial rebalance.
+   */
   #afterRemoval(g: Group): void {
     if (g.state === 'Stable' || g.state === 'CompletingRebalance') this.#prepareRebalance(g);
-    else if (g.state === 'PreparingRebalance') {
-      // With nobody left, the initial delay has nothing to wait for.
-      if (g.members.size === 0) g.initialDelay = false;
-      this.#maybeCompleteJoin(g);
-    }
+    else if (g.state === 'PreparingRebalance' && this.#hasAllMembersJoined(g)) this.#completeJoin(g);
+  }
+
+  /** A pending member id left or expired (Kafka's removePendingMemberAndUpdateClassicGroup): no rebalance, but a join phase that waited for it may complete. */
+  #afterPendingRemoval(g: Group): void {
+    if (g.state === 'PreparingRebalance' && this.#hasAllMembersJoined(g)) this.#completeJoin(g);
   }
 
   /**
@@ -605,7 +692,7 @@ export class GroupCoordinator {
           pendingLeft = true;
         }
       }
-      if (pendingLeft) this.#maybeCompleteJoin(g);
+      if (pendingLeft) this.#afterPendingRemoval(g);
       for (const m of [...g.members.values()]) {
         // A member waiting in JoinGroup is covered by the rebalance timeout, one waiting in SyncGroup by the leader.
         if (m.awaitingJoin === null && m.awaitingSync === null && now - m.lastHeartbeat > m.sessionTimeoutMs) {
@@ -742,6 +829,7 @@ export class GroupCoordinator {
   /** Deletes a group: its offsets and its metadata are tombstoned, and it is Dead to whoever still holds it. */
   #dropGroup(g: Group): void {
     if (g.rebalanceTimer) clearTimeout(g.rebalanceTimer);
+    this.#cancelSyncExpiry(g);
     const tombstones: GroupLogRecord[] = [...g.offsets.keys()].map((k) => ({ kind: 'offset', group: g.groupId, ...splitOffsetKey(k), value: null }));
     tombstones.push({ kind: 'group', group: g.groupId, value: null });
     this.#store.append(tombstones);

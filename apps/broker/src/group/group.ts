@@ -67,10 +67,22 @@ export class Group {
   emptySince: number | null = null;
   /** When the group entered its current state (Kafka's currentStateTimestamp); null when unknown. */
   currentStateTimestamp: number | null = null;
+  /** The join phase's timer (Kafka's join key): the initial delay, or the rebalance timeout. */
   rebalanceTimer: NodeJS.Timeout | null = null;
-  rebalanceDeadline = 0;
-  /** True while a formerly empty group waits group.initial.rebalance.delay.ms for more members. */
-  initialDelay = false;
+  /**
+   * True while the group prepares its initial rebalance (it was Empty before: Kafka's previousState
+   * EMPTY): then only the initial-delay timer completes the join phase, so that a starting fleet
+   * joins one generation; a member leaving still completes it.
+   */
+  initialRebalance = false;
+  /** A member joined during the initial rebalance's current delay: the delay is extended once more. */
+  newMemberAdded = false;
+  /**
+   * Members of the current generation that have not sent SyncGroup yet (Kafka's pendingSyncMembers):
+   * those still missing when the rebalance timeout after the join phase passes are removed.
+   */
+  readonly pendingSync = new Set<string>();
+  syncTimer: NodeJS.Timeout | null = null;
 
   constructor(groupId: string) {
     this.groupId = groupId;

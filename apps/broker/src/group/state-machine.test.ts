@@ -280,3 +280,85 @@ describe('group metadata in __consumer_offsets', () => {
   });
 });
 
+
+// The sequences behind librdkafka's 0118 and kafka-python's group scenario: members that leave or
+// join while a rebalance is in progress, as Kafka's completeClassicGroupJoin, expirePendingSync and
+// removeMemberAndUpdateClassicGroup handle them. Each awaits the coordinator's answers, not time.
+describe('rebalances with members coming and going mid-rebalance', () => {
+  const ref = (memberId: string) => ({ memberId, groupInstanceId: null });
+
+  it('a member id handed out with MEMBER_ID_REQUIRED stays valid across a join phase it missed: it joins the next generation', async () => {
+    const { coordinator } = fresh();
+    const a = await coordinator.join(joinRequest({ clientId: 'a' }));
+    const b = await coordinator.join(joinRequest({ clientId: 'b' }));
+    expect([a.errorCode, b.errorCode]).toEqual([ErrorCode.MEMBER_ID_REQUIRED, ErrorCode.MEMBER_ID_REQUIRED]);
+    // The initial delay ends while b is still pending: generation 1 has a alone.
+    const first = await coordinator.join(joinRequest({ clientId: 'a', memberId: a.memberId }));
+    expect(first).toMatchObject({ errorCode: 0, generationId: 1, leader: a.memberId });
+    // b comes with its id (Kafka: a rejoining pending member is accepted), and the group rebalances.
+    const bJoin = coordinator.join(joinRequest({ clientId: 'b', memberId: b.memberId }));
+    expect(coordinator.get('g')?.state).toBe('PreparingRebalance');
+    expect((await coordinator.sync('g', ref(a.memberId), syncOf(1, [{ memberId: a.memberId, assignment: Buffer.from('A') }]))).errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    const [a2, b2] = await Promise.all([coordinator.join(joinRequest({ clientId: 'a', memberId: a.memberId })), bJoin]);
+    expect([a2.errorCode, a2.generationId, b2.errorCode, b2.generationId]).toEqual([0, 2, 0, 2]);
+    expect(a2.members.map((m) => m.memberId).sort()).toEqual([a.memberId, b.memberId].sort());
+  });
+
+  it('a member leaving while the other waits in JoinGroup completes the join phase at once', async () => {
+    const { coordinator } = fresh();
+    const { leader, follower, generation } = await twoMembers(coordinator);
+    const rejoin = coordinator.join(joinRequest({ memberId: leader, requireKnownMemberId: false, clientId: 'a' }));
+    expect(coordinator.get('g')?.state).toBe('PreparingRebalance');
+    expect(leaveOne(coordinator, ref(follower))).toBe(0);
+    expect(coordinator.get('g')?.state).toBe('CompletingRebalance');
+    expect(await rejoin).toMatchObject({ errorCode: 0, generationId: generation + 1, leader });
+  });
+
+  it('after a member leaves a Stable group, the remaining member rejoining completes the join phase at once', async () => {
+    const { coordinator } = fresh();
+    const { leader, follower, generation } = await twoMembers(coordinator);
+    expect(leaveOne(coordinator, ref(leader))).toBe(0);
+    expect(coordinator.heartbeat('g', ref(follower), generation)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    // The remaining member commits as its partitions are revoked, then rejoins and leads.
+    expect(commitOne(coordinator, follower, generation)).toBe(0);
+    const rejoined = await coordinator.join(joinRequest({ memberId: follower, requireKnownMemberId: false, clientId: 'b' }));
+    expect(rejoined).toMatchObject({ errorCode: 0, generationId: generation + 1, leader: follower });
+    const synced = await coordinator.sync('g', ref(follower), syncOf(generation + 1, [{ memberId: follower, assignment: Buffer.from('all') }]));
+    expect([synced.errorCode, synced.assignment.toString(), coordinator.get('g')?.state]).toEqual([0, 'all', 'Stable']);
+  });
+
+  it('the leader leaving in CompletingRebalance sends the waiting follower back to JoinGroup, where it completes alone', async () => {
+    const { coordinator } = fresh();
+    const { leader, follower, generation } = await twoMembers(coordinator, false);
+    const waiting = coordinator.sync('g', ref(follower), syncOf(generation, []));
+    expect(leaveOne(coordinator, ref(leader))).toBe(0);
+    expect((await waiting).errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    const rejoined = await coordinator.join(joinRequest({ memberId: follower, requireKnownMemberId: false, clientId: 'b' }));
+    expect(rejoined).toMatchObject({ errorCode: 0, generationId: generation + 1, leader: follower });
+  });
+
+  it('a leader that never sends SyncGroup is removed after the rebalance timeout; the waiting follower rejoins and leads', async () => {
+    const { coordinator } = fresh();
+    const quick = { requireKnownMemberId: false, rebalanceTimeoutMs: 300 };
+    const [a, b] = await Promise.all([coordinator.join(joinRequest({ ...quick, clientId: 'a' })), coordinator.join(joinRequest({ ...quick, clientId: 'b' }))]);
+    const leader = a.leader;
+    const follower = leader === a.memberId ? b.memberId : a.memberId;
+    // The follower's SyncGroup waits for an assignment the leader never sends (its session is not over).
+    expect((await coordinator.sync('g', ref(follower), syncOf(a.generationId, []))).errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect([...coordinator.get('g')!.members.keys()]).toEqual([follower]);
+    const rejoined = await coordinator.join(joinRequest({ ...quick, memberId: follower, clientId: 'x' }));
+    expect(rejoined).toMatchObject({ errorCode: 0, generationId: a.generationId + 1, leader: follower });
+  });
+
+  it('a member leaving during the initial rebalance completes it once the others have joined', async () => {
+    const { coordinator } = fresh();
+    const a = coordinator.join(joinRequest({ requireKnownMemberId: false, clientId: 'a' }));
+    const b = coordinator.join(joinRequest({ requireKnownMemberId: false, clientId: 'b' }));
+    const [bId, aId] = [...coordinator.get('g')!.members.keys()].reverse();
+    expect(coordinator.get('g')?.state).toBe('PreparingRebalance');
+    expect(leaveOne(coordinator, ref(bId!))).toBe(0);
+    expect(coordinator.get('g')?.state).toBe('CompletingRebalance');
+    expect(await a).toMatchObject({ errorCode: 0, generationId: 1, leader: aId });
+    expect((await b).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+  });
+});
