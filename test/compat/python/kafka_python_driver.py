@@ -209,6 +209,15 @@ def group_member_cmd(bootstrap, topic, group, stop_file):
     # short metadata age makes a refresh, and the rejoin it causes, come soon in any case.
     wait_until("the topic in the consumer's metadata", lambda: consumer.partitions_for_topic(topic) or None)
     consumer.subscribe([topic], listener=Listener())
+    # One metadata refresh after subscribing, so that the leader's first assignment is made with a
+    # metadata snapshot of the subscribed topic. Otherwise kafka-python 3.0.12 rejoins at its next
+    # refresh (snapshot {} -> the topic's partitions), and it loses that rejoin when poll()'s budget
+    # runs out between the JoinGroup answer and the SyncGroup answer: need_rejoin() is then False,
+    # the SyncGroup result is never applied, the revoked partitions stay revoked and heartbeats stay
+    # off, so the member reads nothing for good. Seen on the 3-broker cluster under load, where a
+    # replicated pre-rebalance commit (360 ms) spent the 200 ms budget; the member's debug log had
+    # the SyncGroup answer and no assignment after it. A client defect: the broker answered every step.
+    consumer.topics()
     deadline = time.time() + 600
     while not os.path.exists(stop_file) and time.time() < deadline:
         batches = consumer.poll(timeout_ms=200)
