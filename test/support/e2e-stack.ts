@@ -10,6 +10,7 @@ import { PrismaStore } from '../../apps/api/src/store/prisma-store.ts';
 import { startOperatorWorker } from '../../apps/operator/src/jobs/worker.ts';
 import { InstanceReconciler } from '../../apps/operator/src/reconcile/instance-reconciler.ts';
 import { LocalRuntime } from '../../apps/operator/src/runtimes/local/local-runtime.ts';
+import type { ClientTls } from '../../apps/operator/src/runtimes/listeners.ts';
 import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -30,8 +31,9 @@ export interface E2eStack {
 /**
  * `etcd`: the operator gets one, so multi-broker instances run as replicated clusters. `listen`: the
  * API also listens on a free 127.0.0.1 port; `consoleDir`: it serves that web console build at `/`.
+ * `clientTls`: instances' client endpoints speak SASL_SSL with that certificate.
  */
-export async function startE2eStack(options: { key: string; etcd: boolean; stopGraceMs: number; listen?: boolean; consoleDir?: string }): Promise<E2eStack> {
+export async function startE2eStack(options: { key: string; etcd: boolean; stopGraceMs: number; listen?: boolean; consoleDir?: string; clientTls?: ClientTls }): Promise<E2eStack> {
   const [services, etcd]: [TestServices, TestEtcd | null] = await Promise.all([startTestServices(), options.etcd ? startEtcd() : null]);
   const store = await PrismaStore.connect(services.databaseUrl);
   const queue = createReconcileQueue(services.redisUrl);
@@ -41,7 +43,7 @@ export async function startE2eStack(options: { key: string; etcd: boolean; stopG
   const app = await buildApp({ store, queue, secrets, ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}) });
   const url = options.listen ? await app.listen({ host: '127.0.0.1', port: 0 }) : undefined;
   const root = mkdtempSync(join(tmpdir(), 'tributary-e2e-'));
-  const runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker')], stopGraceMs: options.stopGraceMs });
+  const runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker')], stopGraceMs: options.stopGraceMs, clientTls: options.clientTls ?? null });
   const operatorStore = new DesiredStateStore(services.databaseUrl, { secrets });
   const reconciler = new InstanceReconciler(runtime, etcd ? { etcdEndpoints: etcd.endpoint } : undefined);
   const operator = await startOperatorWorker({ redisUrl: services.redisUrl, store: operatorStore, reconciler, resyncMs: 2_000 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { INSTANCE_SASL_MECHANISMS, type Instance, type Topic } from '@tributary/contracts';
+import { INSTANCE_SASL_MECHANISMS, type Instance, type InstanceSecurityProtocol, type Topic } from '@tributary/contracts';
 import { etagOf } from './http.ts';
 import type { InstanceRow, TopicRow } from './store/types.ts';
 
@@ -8,7 +8,7 @@ const digest = (values: unknown[]) => createHash('sha256').update(JSON.stringify
 
 /** An instance's ETag: its row's version and a digest of its status (the operator's row) and billing state. */
 export function instanceEtag(r: InstanceRow): string {
-  return etagOf(r.id, r.version, digest([r.phase, r.observedGeneration, r.statusBrokers, r.clientBootstrapServers, r.conditions, r.billingStatus, r.billingExpiresAt]));
+  return etagOf(r.id, r.version, digest([r.phase, r.observedGeneration, r.statusBrokers, r.clientBootstrapServers, r.clientSecurityProtocol, r.conditions, r.billingStatus, r.billingExpiresAt]));
 }
 
 export function presentInstance(r: InstanceRow): Instance {
@@ -18,7 +18,7 @@ export function presentInstance(r: InstanceRow): Instance {
       phase: r.phase as Instance['status']['phase'], observedGeneration: r.observedGeneration, brokers: r.statusBrokers,
       // Only the client endpoint, where SASL/SCRAM is required; the internal one is never shown.
       bootstrapServers: r.clientBootstrapServers,
-      securityProtocol: r.clientBootstrapServers ? 'SASL_PLAINTEXT' : null,
+      securityProtocol: r.clientBootstrapServers ? ((r.clientSecurityProtocol ?? 'SASL_PLAINTEXT') as InstanceSecurityProtocol) : null,
       saslMechanisms: [...INSTANCE_SASL_MECHANISMS],
       saslBootstrapServers: r.clientBootstrapServers,
       conditions: r.conditions as Instance['status']['conditions'],

@@ -25,6 +25,9 @@ migrate; it waits for the API to have applied the schema. Configured by the envi
   TRIBUTARY_INSTANCES_DIR    where brokers keep their data (default .data/instances)
   TRIBUTARY_CLIENT_HOST      address of instances' client (SASL) endpoints (default 127.0.0.1); their
                              internal listener stays on 127.0.0.1
+  TRIBUTARY_INSTANCE_TLS_KEYSTORE      PEM file (private key + certificate chain): instances' client
+                             endpoints speak SASL_SSL with it (default: SASL_PLAINTEXT)
+  TRIBUTARY_INSTANCE_TLS_KEY_PASSWORD  password of an encrypted key in it
 See apps/operator/README.md.`, {});
 const databaseUrl = process.env['DATABASE_URL'];
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -37,6 +40,9 @@ const runtime = new LocalRuntime({
   rootDir: process.env['TRIBUTARY_INSTANCES_DIR'] ?? resolve('.data/instances'),
   brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../../node_modules/.bin/tributary-broker')],
   ...(process.env['TRIBUTARY_CLIENT_HOST'] ? { clientHost: process.env['TRIBUTARY_CLIENT_HOST'] } : {}),
+  ...(process.env['TRIBUTARY_INSTANCE_TLS_KEYSTORE']
+    ? { clientTls: { keystore: resolve(process.env['TRIBUTARY_INSTANCE_TLS_KEYSTORE']), ...(process.env['TRIBUTARY_INSTANCE_TLS_KEY_PASSWORD'] ? { keyPassword: process.env['TRIBUTARY_INSTANCE_TLS_KEY_PASSWORD'] } : {}) } }
+    : {}),
 });
 // Only the API migrates (one migration runner; libs/db README "Table ownership"). Either process may
 // start first (Kubernetes starts both at once), so the operator waits for the schema it was built for.

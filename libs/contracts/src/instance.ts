@@ -99,8 +99,8 @@ export const InstanceUpdateSchema = z
 export type InstanceUpdate = z.infer<typeof InstanceUpdateSchema>;
 
 /**
- * What an instance's client endpoint speaks. SASL is always required; SASL_SSL once the deployment
- * configures TLS for instances (not yet: apps/operator/README.md "Endpoints").
+ * What an instance's client endpoint speaks. SASL is always required; SASL_SSL where the operator
+ * has TLS for instances (apps/operator/README.md "Endpoints").
  */
 export const INSTANCE_SECURITY_PROTOCOLS = ['SASL_PLAINTEXT', 'SASL_SSL'] as const;
 export type InstanceSecurityProtocol = (typeof INSTANCE_SECURITY_PROTOCOLS)[number];

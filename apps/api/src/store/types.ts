@@ -18,6 +18,8 @@ export interface InstanceRow {
   internalBootstrapServers: string | null;
   /** The client endpoint (SASL/SCRAM): what status.bootstrapServers shows. */
   clientBootstrapServers: string | null;
+  /** Kafka security.protocol of the client endpoint; null in rows the operator wrote before recording it (SASL_PLAINTEXT). */
+  clientSecurityProtocol: string | null;
   conditions: unknown[]; billingStatus: 'active' | 'overdue' | 'suspended'; billingStartedAt: Date; billingExpiresAt: Date | null;
   version: number; createdAt: Date; updatedAt: Date;
 }

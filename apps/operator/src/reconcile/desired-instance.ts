@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { InstanceSecurityProtocol } from '@tributary/contracts';
 import { LISTENER_LAYOUT } from '../runtimes/listeners.ts';
 import type { Condition } from '../status/conditions.ts';
 
@@ -72,6 +73,8 @@ export interface InstanceStatus {
   internalBootstrapServers: string[];
   /** The client endpoint (SASL/SCRAM), the one the API shows. */
   clientBootstrapServers: string[];
+  /** Its Kafka security.protocol; null until a runtime has reported it. */
+  clientSecurityProtocol?: InstanceSecurityProtocol | null;
   brokers: BrokerStatus[];
   conditions: Condition[];
   /** Differences found between the cluster and the desired state and put right, for the event log. */

@@ -178,7 +178,7 @@ export class InstanceReconciler {
     const brokerConfig = cluster ? clusterSettings(desired.brokers, desired.brokerConfig) : desired.brokerConfig;
     const ctx: StepContext = {
       desired,
-      spec: { instanceId: desired.id, brokers: desired.brokers, brokerConfig, configHash: configHash(brokerConfig), cluster },
+      spec: { instanceId: desired.id, brokers: desired.brokers, brokerConfig, configHash: configHash(brokerConfig, this.#runtime.listenerLayout), cluster },
       runtime: this.#runtime,
       observation: null,
       status,
@@ -214,6 +214,7 @@ export class InstanceReconciler {
     if (!ctx.observation) return;
     ctx.status.internalBootstrapServers = ctx.observation.internalBootstrapServers;
     ctx.status.clientBootstrapServers = ctx.observation.clientBootstrapServers;
+    ctx.status.clientSecurityProtocol = ctx.observation.clientSecurityProtocol;
     ctx.status.brokers = ctx.observation.brokers.map((b) => ({ nodeId: b.nodeId, address: b.address, ready: b.ready, restarts: b.restarts }));
   }
 }

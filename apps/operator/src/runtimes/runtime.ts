@@ -1,3 +1,5 @@
+import type { InstanceSecurityProtocol } from '@tributary/contracts';
+
 /**
  * What a runtime (local processes, Kubernetes) is asked to do for one instance. The reconciler owns
  * the decisions; a runtime only brings the world in line with this shape and reports what it sees.
@@ -42,10 +44,17 @@ export interface ClusterObservation {
   internalBootstrapServers: string[];
   /** The client endpoint, the only one clients get: users log in with SASL/SCRAM and their ACLs apply. */
   clientBootstrapServers: string[];
+  /** What the client endpoint speaks: SASL_SSL where the runtime has TLS for instances. */
+  clientSecurityProtocol: InstanceSecurityProtocol;
 }
 
 export interface BrokerRuntime {
   readonly name: 'local' | 'kubernetes';
+  /**
+   * The listener layout this runtime starts brokers with (runtimes/listeners.ts); part of every
+   * broker's config hash, so a change (a new layout, TLS turned on) rolls the brokers onto it.
+   */
+  readonly listenerLayout: string;
   /** Starts missing brokers and stops surplus ones; leaves running brokers with a stale config alone. */
   ensureBrokers(spec: BrokerClusterSpec): Promise<ClusterObservation>;
   /** Restarts one broker with the spec's current config (rolling restarts call this broker by broker). */

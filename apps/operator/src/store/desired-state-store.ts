@@ -72,7 +72,7 @@ export class DesiredStateStore {
       // What this operator reported last (its own row), or the status of an instance never reconciled.
       status: row.status ? {
         phase: row.status.phase as InstanceStatus['phase'], observedGeneration: row.status.observedGeneration, internalBootstrapServers: split(row.status.internalBootstrapServers),
-        clientBootstrapServers: split(row.status.clientBootstrapServers), brokers: [], conditions: row.status.conditions as unknown as InstanceStatus['conditions'], events: [],
+        clientBootstrapServers: split(row.status.clientBootstrapServers), clientSecurityProtocol: row.status.clientSecurityProtocol as InstanceStatus['clientSecurityProtocol'], brokers: [], conditions: row.status.conditions as unknown as InstanceStatus['conditions'], events: [],
       } : { phase: 'Creating', observedGeneration: 0, internalBootstrapServers: [], clientBootstrapServers: [], brokers: [], conditions: [], events: [] },
     };
   }
@@ -119,6 +119,7 @@ export class DesiredStateStore {
         readyBrokers: status.brokers.filter((b) => b.ready).length,
         internalBootstrapServers: status.internalBootstrapServers.join(',') || null,
         clientBootstrapServers: status.clientBootstrapServers.join(',') || null,
+        ...(status.clientSecurityProtocol !== undefined ? { clientSecurityProtocol: status.clientSecurityProtocol } : {}),
         conditions: status.conditions as unknown as Prisma.InputJsonValue,
       };
       await tx.instanceStatus.upsert({ where: { instanceId }, create: { instanceId, ...data }, update: data });

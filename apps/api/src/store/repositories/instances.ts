@@ -10,7 +10,7 @@ import { instancePhase, lastChange } from './status.ts';
 const instanceRow = (r: InstanceWithStatus): InstanceRow => ({
   id: r.id, accountId: r.accountId, name: r.name, labels: r.labels as Record<string, string>, spec: specOf(r),
   generation: r.generation, observedGeneration: r.status?.observedGeneration ?? 0, phase: instancePhase(r.generation, r.deletedAt !== null, r.status),
-  statusBrokers: r.status?.readyBrokers ?? 0, internalBootstrapServers: r.status?.internalBootstrapServers ?? null, clientBootstrapServers: r.status?.clientBootstrapServers ?? null,
+  statusBrokers: r.status?.readyBrokers ?? 0, internalBootstrapServers: r.status?.internalBootstrapServers ?? null, clientBootstrapServers: r.status?.clientBootstrapServers ?? null, clientSecurityProtocol: r.status?.clientSecurityProtocol ?? null,
   conditions: (r.status?.conditions ?? []) as unknown[],
   billingStatus: r.billingStatus, billingStartedAt: r.billingStartedAt, billingExpiresAt: r.billingExpiresAt,
   version: r.version, createdAt: r.createdAt, updatedAt: lastChange(r.updatedAt, r.status),

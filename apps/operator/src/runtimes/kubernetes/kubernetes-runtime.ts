@@ -10,6 +10,7 @@ import { CONFIG_HASH_ANNOTATION, instanceSelector } from './labels.ts';
 import { instanceNames } from './naming.ts';
 import { DEFAULT_PORTS, type KubeClusterSpec } from './spec.ts';
 import { readClusterStatus, type KubeClusterStatus } from './status.ts';
+import { listenerLayout } from '../listeners.ts';
 
 /** What the runtime-neutral spec does not say: where and how big. */
 export type KubePlacement = Omit<KubeClusterSpec, 'instanceId' | 'brokers' | 'brokerConfig' | 'configHash'>;
@@ -33,6 +34,8 @@ const WATCHED_KINDS: KindName[] = ['StatefulSet', 'Pod', 'Service', 'ConfigMap',
  */
 export class KubernetesRuntime implements BrokerRuntime {
   readonly name = 'kubernetes' as const;
+  /** No TLS for instances on Kubernetes yet (apps/operator/README.md "Endpoints"). */
+  readonly listenerLayout = listenerLayout(null);
   readonly #clients: KubeClients;
   readonly #options: KubernetesRuntimeOptions;
 

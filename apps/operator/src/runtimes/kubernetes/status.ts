@@ -63,5 +63,5 @@ export function readClusterStatus(
     { type: 'ConfigCurrent', status: stale.length === 0 ? 'True' : 'False', reason: stale.length === 0 ? 'UpToDate' : 'RestartPending', message: stale.length === 0 ? 'every running broker has the current settings' : `brokers ${stale.join(', ')} run older settings` },
   ];
   // StatefulSets built before the SASL listener existed have no `sasl` port: no client endpoint then.
-  return { instanceId: input.instanceId, brokers, internalBootstrapServers: [input.internalBootstrap], clientBootstrapServers: input.clientBootstrap ? [input.clientBootstrap] : [], desiredBrokers: desired, readyBrokers: ready, conditions };
+  return { instanceId: input.instanceId, brokers, internalBootstrapServers: [input.internalBootstrap], clientBootstrapServers: input.clientBootstrap ? [input.clientBootstrap] : [], clientSecurityProtocol: 'SASL_PLAINTEXT', desiredBrokers: desired, readyBrokers: ready, conditions };
 }

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { BrokerClusterSpec, BrokerObservation, BrokerRuntime, ClusterObservation } from '../runtime.ts';
 import { readClusterState, writeClusterState, type LocalBrokerState, type LocalClusterState } from './cluster-state.ts';
-import { instanceListeners, instanceSecurityArgs } from '../listeners.ts';
+import { clientListener, instanceListeners, instanceSecurityArgs, listenerLayout, type ClientTls } from '../listeners.ts';
 import { freeLoopbackPort } from './free-port.ts';
 import { isProcessAlive, MARKER_VARIABLE, spawnDetached, stopProcess } from './processes.ts';
 
@@ -18,6 +18,8 @@ export interface LocalRuntimeOptions {
   host?: string;
   /** Client-facing address of the SASL listener (bound and advertised); default: `host`. */
   clientHost?: string;
+  /** TLS for every instance's client endpoint (SASL_SSL); none: SASL_PLAINTEXT. */
+  clientTls?: ClientTls | null;
   /** SIGTERM grace before SIGKILL; controlled shutdown may take up to the broker's controlled.shutdown.timeout.ms (15 s). */
   stopGraceMs?: number;
 }
@@ -29,13 +31,15 @@ export interface LocalRuntimeOptions {
  */
 export class LocalRuntime implements BrokerRuntime {
   readonly name = 'local' as const;
-  readonly #options: Required<Omit<LocalRuntimeOptions, 'extraBrokerArgs' | 'clientHost'>> & Pick<LocalRuntimeOptions, 'extraBrokerArgs'> & { clientHost: string };
+  readonly #options: Required<Omit<LocalRuntimeOptions, 'extraBrokerArgs' | 'clientHost' | 'clientTls'>> & Pick<LocalRuntimeOptions, 'extraBrokerArgs'> & { clientHost: string; clientTls: ClientTls | null };
+  readonly listenerLayout: string;
   /** Serialises changes per instance: the supervisor and a reconcile must not both start broker 2. */
   readonly #locks = new Map<string, Promise<unknown>>();
 
   constructor(options: LocalRuntimeOptions) {
     const host = options.host ?? '127.0.0.1';
-    this.#options = { stopGraceMs: 30_000, ...options, host, clientHost: options.clientHost ?? host };
+    this.#options = { stopGraceMs: 30_000, ...options, host, clientHost: options.clientHost ?? host, clientTls: options.clientTls ?? null };
+    this.listenerLayout = listenerLayout(this.#options.clientTls);
   }
 
   instanceDir(instanceId: string): string {
@@ -140,7 +144,7 @@ export class LocalRuntime implements BrokerRuntime {
     const [command, ...leading] = this.#options.brokerCommand;
     // This start uses the current layout: the legacy client-facing PLAINTEXT port is given up for good.
     delete broker.port;
-    const listener = instanceListeners({ internal: { host: this.#options.host, port: broker.internalPort! }, client: { host: this.#options.clientHost, port: broker.saslPort! } });
+    const listener = instanceListeners({ internal: { host: this.#options.host, port: broker.internalPort! }, client: { host: this.#options.clientHost, port: broker.saslPort! } }, this.#options.clientTls);
     const args = [
       ...leading,
       '--node-id', String(broker.nodeId),
@@ -151,7 +155,7 @@ export class LocalRuntime implements BrokerRuntime {
       ...Object.entries(spec.brokerConfig).flatMap(([key, value]) => ['--set', `${key}=${value}`]),
       // After the instance's settings, so that nothing there can loosen them (the API allow-lists
       // settings anyway): which listener is trusted and what the client listener offers.
-      ...instanceSecurityArgs(),
+      ...instanceSecurityArgs(this.#options.clientTls),
       // Brokers of one instance register in etcd under the instance id and elect a controller there.
       ...(spec.cluster ? ['--etcd-endpoints', spec.cluster.etcdEndpoints, '--cluster-id', spec.cluster.clusterId] : []),
       ...(this.#options.extraBrokerArgs?.(spec) ?? []),
@@ -189,6 +193,7 @@ export class LocalRuntime implements BrokerRuntime {
       brokers,
       internalBootstrapServers: brokers.map((b) => b.address),
       clientBootstrapServers: state.brokers.filter((b) => b.saslPort).map((b) => `${this.#options.clientHost}:${b.saslPort}`),
+      clientSecurityProtocol: clientListener(this.#options.clientTls),
     };
   }
 
