@@ -147,6 +147,13 @@ describe('journey: instance → topic → delete', () => {
     await signIn(page, ADMIN_KEY);
     await page.getByRole('link', { name: 'Create instance' }).click();
     await page.getByRole('heading', { name: 'Create instance' }).waitFor();
+    // The live quote from POST /v1/billing/quotes, and a new one when the size changes.
+    const quote = page.getByRole('region', { name: 'Price quote' });
+    await quote.getByText(/per hour/).waitFor();
+    const oneBroker = await quote.textContent();
+    await page.getByLabel('Brokers', { exact: true }).fill('3');
+    await until(async () => /per hour/.test((await quote.textContent()) ?? '') && (await quote.textContent()) !== oneBroker && !(await quote.textContent())!.includes('…'), 'a new quote for 3 brokers', 20_000);
+    await page.getByLabel('Brokers', { exact: true }).fill('1');
     await page.getByLabel('Name', { exact: true }).fill('Bad_Name');
     await page.getByRole('button', { name: 'Create instance' }).click();
     await page.getByRole('alert').waitFor();

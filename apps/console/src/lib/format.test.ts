@@ -26,3 +26,12 @@ describe('formatting', () => {
     expect([1, 2, 3, 5].map(defaultReplicationFactor)).toEqual([1, 2, 3, 3]);
   });
 });
+
+describe('money', () => {
+  it('minor units by the currency\'s own digits', async () => {
+    const { formatMoney } = await import('./format.ts');
+    expect(formatMoney(12345, 'USD', 'en-US')).toBe('$123.45');
+    expect(formatMoney(500, 'JPY', 'en-US')).toBe('¥500');
+    expect(formatMoney(7, 'EUR', 'en-US')).toBe('€0.07');
+  });
+});

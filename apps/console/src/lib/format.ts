@@ -32,3 +32,10 @@ export const phaseColor = (phase: string): string =>
 export function totalLag(partitions: readonly { lag: number | null }[]): number {
   return partitions.reduce((sum, p) => sum + (p.lag ?? 0), 0);
 }
+
+/** An amount in integer minor units of `currency` (the API's prices) as local currency text. */
+export function formatMoney(minor: number, currency: string, locale?: string): string {
+  const fmt = new Intl.NumberFormat(locale, { style: 'currency', currency });
+  const digits = fmt.resolvedOptions().maximumFractionDigits ?? 2;
+  return fmt.format(minor / 10 ** digits);
+}

@@ -1,12 +1,14 @@
 import { useState } from 'react';
-import { Alert, Button, Checkbox, Group, NumberInput, Paper, Select, SimpleGrid, Stack, TextInput, Title } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Alert, Button, Checkbox, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useDebouncedValue } from '@mantine/hooks';
 import { Link, useNavigate } from 'react-router';
 import { api } from '../api/client.ts';
 import { fieldErrors, formLevelMessage, unwrap } from '../api/problem.ts';
 import type { InstanceSpec } from '../api/types.ts';
 import { useSignedIn } from '../auth/SessionContext.tsx';
 import { can } from '../auth/session.ts';
+import { formatMoney } from '../lib/format.ts';
 
 // The API's rules (libs/contracts instance.ts); the console offers only values it accepts.
 const ZONES = ['zone-a', 'zone-b', 'zone-c'];
@@ -22,16 +24,22 @@ export default function InstanceCreatePage() {
   const [mode, setMode] = useState<'postpaid' | 'prepaid'>('postpaid');
   const [periodMonths, setPeriodMonths] = useState(1);
   const [autoRenew, setAutoRenew] = useState(false);
+  const body: InstanceSpec = {
+    ...spec,
+    zone: spec.zone as InstanceSpec['zone'],
+    billing: mode === 'prepaid' ? { mode, periodMonths, autoRenew } : { mode },
+    brokerConfig: {},
+  };
+  // A live price from the API's price book (nothing is created), asked once typing pauses.
+  const [quoted] = useDebouncedValue(body, 300);
+  const quote = useQuery({
+    queryKey: ['quote', quoted],
+    queryFn: async () => unwrap(await api.POST('/v1/billing/quotes', { body: { kind: 'create', spec: quoted } })),
+    placeholderData: keepPreviousData,
+    retry: false,
+  });
   const create = useMutation({
-    mutationFn: async () => {
-      const body: InstanceSpec = {
-        ...spec,
-        zone: spec.zone as InstanceSpec['zone'],
-        billing: mode === 'prepaid' ? { mode, periodMonths, autoRenew } : { mode },
-        brokerConfig: {},
-      };
-      return unwrap(await api.POST('/v1/instances', { body: { name, labels: {}, spec: body } }));
-    },
+    mutationFn: async () => unwrap(await api.POST('/v1/instances', { body: { name, labels: {}, spec: body } })),
     onSuccess: async (accepted) => {
       await queryClient.invalidateQueries({ queryKey: ['instances'] });
       void navigate(`/instances/${accepted.resource.id}`);
@@ -62,6 +70,16 @@ export default function InstanceCreatePage() {
               {mode === 'prepaid' && <NumberInput label="Period (months)" min={1} max={36} value={periodMonths} onChange={(v) => setPeriodMonths(Number(v))} error={specErr['billing/periodMonths']} />}
               {mode === 'prepaid' && <Checkbox label="Renew automatically" checked={autoRenew} onChange={(e) => setAutoRenew(e.currentTarget.checked)} mt="lg" />}
             </SimpleGrid>
+            <Paper withBorder p="sm" role="region" aria-label="Price quote" aria-live="polite">
+              {quote.data ? (
+                <Text size="sm">
+                  {quote.data.mode === 'postpaid'
+                    ? `${formatMoney(quote.data.hourlyMinor, quote.data.currency)} per hour (about ${formatMoney(quote.data.monthlyEstimateMinor, quote.data.currency)} per month)`
+                    : `${formatMoney(quote.data.totalMinor, quote.data.currency)} now for ${periodMonths} month(s) (list ${formatMoney(quote.data.hourlyMinor, quote.data.currency)} per hour)`}
+                  {quote.isFetching ? ' …' : ''}
+                </Text>
+              ) : quote.error ? <Text size="sm">No price for this size: {quote.error instanceof Error ? quote.error.message : 'the quote failed'}</Text> : <Text size="sm">Pricing…</Text>}
+            </Paper>
             {formMessage && <Alert color="red" role="alert" title="The instance was not created">{formMessage}</Alert>}
             <Group justify="flex-end">
               <Button variant="default" component={Link} to="/instances">Cancel</Button>
