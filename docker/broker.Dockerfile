@@ -19,6 +19,8 @@ COPY apps/console/package.json apps/console/
 COPY libs/contracts/package.json libs/contracts/
 COPY libs/db/package.json libs/db/
 COPY libs/kafka-admin/package.json libs/kafka-admin/
+COPY libs/pricing/package.json libs/pricing/
+COPY libs/spec/package.json libs/spec/
 COPY libs/protocol/package.json libs/protocol/
 COPY libs/testkit/package.json libs/testkit/
 # Only the production dependencies of the broker and the libraries it uses.
