@@ -27,6 +27,11 @@ async function cli(...args: string[]): Promise<Result> {
   const code = await run(args, { out: (t) => out.push(t), err: (t) => err.push(t), color: false, tty: false });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
+async function api_<T>(url: string): Promise<T> {
+  const r = await stack.api('GET', url);
+  expect(r.statusCode, r.body).toBe(200);
+  return r.json() as T;
+}
 async function json<T = Record<string, unknown>>(...args: string[]): Promise<T> {
   const r = await cli('-o', 'json', ...args);
   expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
@@ -147,13 +152,24 @@ describe('tributary everyday commands', () => {
 
     const acl = await json<{ resource: { id: string } }>('acls', 'create', 'cli-one', '--principal', 'User:app', '--operation', 'READ', '--resource', 'orders', '--wait', '--timeout', '2m');
     expect((await json<{ id: string }[]>('acls', 'list', 'cli-one')).map((a) => a.id)).toEqual([acl.resource.id]);
+    // Messages over the HTTP message API: the API reads and writes as its own principal per key,
+    // which the instance's ACLs must allow (granted here through the CLI); one record sent, then read back.
+    const [apiKey] = (await api_<{ items: { id: string }[] }>('/v1/api-keys')).items;
+    for (const operation of ['WRITE', 'READ']) await json('acls', 'create', 'cli-one', '--principal', `User:tributary-api.${apiKey!.id}`, '--operation', operation, '--resource', 'orders', '--wait', '--timeout', '2m');
+    const sent = await json<{ partition: number; offset: number }>('messages', 'send', 'cli-one', 'orders', '-k', 'k-1', '-v', '{"n":1}', '--json', '-H', 'src=cli');
+    expect(sent.offset).toBe(0);
+    const page = await json<{ records: { partition: number; key: { data: unknown }; value: { data: unknown } }[] }>('messages', 'read', 'cli-one', 'orders', '--from', 'earliest');
+    expect(page.records).toEqual([expect.objectContaining({ partition: sent.partition, key: expect.objectContaining({ data: 'k-1' }), value: expect.objectContaining({ data: '{"n":1}' }) })]);
+    const msgTable = await cli('messages', 'read', 'cli-one', 'orders', '--from', 'earliest');
+    expect(msgTable.stdout).toMatch(/k-1\s+\{"n":1\}/);
+
     await json('quotas', 'client', 'set', 'cli-one', '--user', 'app', '--producer-byte-rate', '1048576');
     await json('quotas', 'client', 'set', 'cli-one', '--user', 'app', '--producer-byte-rate', '2097152'); // the same entity: replaced, not duplicated
     const cq = await json<{ user: string; producerByteRate: number }[]>('quotas', 'client', 'list', 'cli-one');
     expect(cq).toMatchObject([{ user: 'app', producerByteRate: 2097152 }]);
     await json('quotas', 'group', 'set', 'cli-one', 'readers', '--max-members', '5');
     expect(await json('quotas', 'group', 'list', 'cli-one')).toMatchObject([{ group: 'readers', maxMembers: 5 }]);
-    // Consumer groups: 8 records, a group committed at 0 → lag 8; a dry-run reset changes nothing.
+    // Consumer groups: 8 more records (9 with the one sent above), a group committed at 0 → lag 9; a dry-run reset changes nothing.
     // The client endpoint is SASL/SCRAM: the user made above logs in with its rotated password, and
     // the ACLs granted through the CLI are what let it write, and commit for the group.
     await json('acls', 'create', 'cli-one', '--principal', 'User:app', '--operation', 'WRITE', '--resource', 'orders', '--wait', '--timeout', '2m');
@@ -172,13 +188,13 @@ describe('tributary everyday commands', () => {
     await admin.setOffsets({ groupId: 'readers', topic: 'orders', partitions: [0, 1, 2, 3].map((partition) => ({ partition, offset: '0' })) });
     await admin.disconnect();
     const lagOf = async () => (await json<{ offsets: { lag: number }[] }>('groups', 'describe', 'cli-one', 'readers')).offsets.reduce((n, o) => n + o.lag, 0);
-    expect(await lagOf()).toBe(8);
+    expect(await lagOf()).toBe(9);
     const listedGroups = await cli('groups', 'list', 'cli-one');
     expect(listedGroups.code, listedGroups.stderr).toBe(0);
-    expect(listedGroups.stdout).toMatch(/readers\s+Empty\s+0\s+8/);
+    expect(listedGroups.stdout).toMatch(/readers\s+Empty\s+0\s+9/);
     const dry = await json<{ partition: number; committed: number; newOffset: number }[]>('groups', 'reset-offsets', 'cli-one', 'readers', '-t', 'orders', '--to-latest', '--dry-run');
-    expect(dry).toEqual([0, 1, 2, 3].map((partition) => expect.objectContaining({ partition, committed: 0, newOffset: 2 })));
-    expect(await lagOf()).toBe(8);
+    expect(dry).toEqual([0, 1, 2, 3].map((partition) => expect.objectContaining({ partition, committed: 0, newOffset: partition === sent.partition ? 3 : 2 })));
+    expect(await lagOf()).toBe(9);
     expect((await cli('groups', 'reset-offsets', 'cli-one', 'readers', '-t', 'orders', '--to-latest')).code).toBe(0);
     expect(await lagOf()).toBe(0);
     expect((await cli('groups', 'delete', 'cli-one', 'readers')).code).toBe(8); // refused without --yes

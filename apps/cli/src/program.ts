@@ -9,6 +9,7 @@ import { operationsCommand } from './commands/operations.ts';
 import { billingCommand } from './commands/billing.ts';
 import { configureCommand } from './commands/configure.ts';
 import { completionCommand } from './commands/completion.ts';
+import { messagesCommand } from './commands/messages.ts';
 import { declarativeCommands } from './commands/declarative.ts';
 
 const EPILOG = `
@@ -40,6 +41,7 @@ export function buildProgram(io: Io): Command {
   usersCommand(program, io);
   aclsCommand(program, io);
   quotasCommand(program, io);
+  messagesCommand(program, io);
   operationsCommand(program, io);
   billingCommand(program, io);
   configureCommand(program, io);
