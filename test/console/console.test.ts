@@ -25,11 +25,13 @@ const keys: Record<'viewer' | 'operator', string> = { viewer: '', operator: '' }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tributary-console-'));
-  const [, started, launched] = await Promise.all([
-    buildConsole(join(dir, 'dist')),
-    startE2eStack({ key: ADMIN_KEY, etcd: false, stopGraceMs: 10_000, listen: true, consoleDir: join(dir, 'dist') }).catch((e: unknown) => { throw e; }),
+  // The API reads the build's index.html as it starts, so the stack waits for the build; the
+  // browser launches meanwhile.
+  const [started, launched] = await Promise.all([
+    buildConsole(join(dir, 'dist')).then(() =>
+      startE2eStack({ key: ADMIN_KEY, etcd: false, stopGraceMs: 10_000, listen: true, consoleDir: join(dir, 'dist') })),
     launchBrowser(),
-  ]).catch(async (err: unknown) => { throw err; });
+  ]);
   stack = started;
   browser = launched;
   base = stack.url!;
