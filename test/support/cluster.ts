@@ -23,7 +23,7 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(options: { brokers: number; settings?: Record<string, string>; racks?: string[]; etcd?: { heartbeatMs: number; electionMs: number } } & Pick<StartBrokerOptions, 'timeoutMs' | 'extraListeners'>): Promise<TestCluster> {
+export async function startCluster(options: { brokers: number; settings?: Record<string, string>; racks?: string[]; etcd?: { heartbeatMs: number; electionMs: number } } & Pick<StartBrokerOptions, 'timeoutMs' | 'extraListeners' | 'metrics'>): Promise<TestCluster> {
   const etcd = await startEtcd(options.etcd ?? {});
   const clusterId = `test-${Math.random().toString(36).slice(2, 10)}`;
   const settings = { 'offsets.topic.replication.factor': String(Math.min(3, options.brokers)), 'group.initial.rebalance.delay.ms': '0', ...options.settings };
@@ -33,6 +33,7 @@ export async function startCluster(options: { brokers: number; settings?: Record
     settings,
     timeoutMs: options.timeoutMs ?? 30_000,
     ...(options.extraListeners ? { extraListeners: options.extraListeners } : {}),
+    ...(options.metrics ? { metrics: true } : {}),
     args: ['--etcd-endpoints', etcd.endpoint, '--cluster-id', clusterId, ...(options.racks ? ['--rack', options.racks[(id - 1) % options.racks.length]!] : [])],
   });
   const started = await Promise.all(Array.from({ length: options.brokers }, (_, i) => startBroker(optionsFor(i + 1))));

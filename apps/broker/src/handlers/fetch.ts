@@ -19,7 +19,7 @@ export const handleFetch: Handler = async (ctx: BrokerContext, request, session)
   if (v >= 7 && req.sessionEpoch > 0) return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
   const deadline = Date.now() + Math.max(0, req.maxWaitMs);
   // Decided once per request: followers (replica id ≥ 0) need CLUSTER_ACTION, consumers READ per topic.
-  const replicaId = v >= 15 ? req.replicaState?.replicaId ?? -1 : req.replicaId;
+  const replicaId = fetchReplicaId(req, v);
   const replica = replicaId >= 0;
   const mayRead = (topic: string) => (replica ? allowedOnCluster(ctx, session, Op.CLUSTER_ACTION) : allowed(ctx, session, Op.READ, ResourceType.TOPIC, topic));
   // A follower's partitions, by name, resolved once: for its log ends now and its long-poll below.
@@ -29,10 +29,18 @@ export const handleFetch: Handler = async (ctx: BrokerContext, request, session)
   let woken = false;
   for (;;) {
     const { body, bytes, perTopic } = collect(ctx, req, v, mayRead, replica);
-    // Billing counts what a consumer is sent: the answered pass only (a long poll collects several
-    // times), never a follower's replication.
+    // Bytes out are what is sent: the answered pass only (a long poll collects several times and
+    // answers the last), and a follower's replication apart from what consumers read (billing
+    // meters consumers only).
     const answer = () => {
-      if (!replica) for (const [topic, n] of perTopic) ctx.metrics.meteredBytes.inc({ direction: 'out', topic, principal: session.principal, listener: session.listener }, n);
+      for (const [topic, n] of perTopic) {
+        if (replica) {
+          ctx.metrics.replicationBytesOut.inc({ topic }, n);
+        } else {
+          ctx.metrics.bytesOut.inc({ topic }, n);
+          ctx.metrics.meteredBytes.inc({ direction: 'out', topic, principal: session.principal, listener: session.listener }, n);
+        }
+      }
       return body;
     };
     if (bytes >= req.minBytes || Date.now() >= deadline || hasError(body)) return answer();
@@ -46,6 +54,11 @@ export const handleFetch: Handler = async (ctx: BrokerContext, request, session)
     if (replica) await new Promise((r) => setImmediate(r));
   }
 };
+
+/** The fetching replica's id (≥ 0 for a follower, -1 for a consumer): in the header field, from v15 in ReplicaState. */
+export function fetchReplicaId(req: FetchRequest, v: number): number {
+  return v >= 15 ? (req.replicaState?.replicaId ?? -1) : req.replicaId;
+}
 
 /** The request's partitions whose topic this broker knows (by name, or by id from v13). */
 function partitionsAsked(ctx: BrokerContext, req: FetchRequest, v: number): { topic: string; partition: number; fetchOffset: number }[] {
@@ -121,7 +134,6 @@ function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (top
         budget = Math.max(0, budget - records.length);
         bytes += records.length;
         if (records.length > 0) minOneBatch = false;
-        if (records.length) ctx.metrics.bytesOut.inc({ topic: topic.name }, records.length);
         if (records.length) perTopic.set(topic.name, (perTopic.get(topic.name) ?? 0) + records.length);
         return { ...base, ...offsets, errorCode: 0, records };
       }),

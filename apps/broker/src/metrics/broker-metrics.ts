@@ -12,7 +12,9 @@ export class BrokerMetrics {
   readonly requests = new Counter({ name: 'tributary_broker_requests_total', help: 'Requests handled, by API', labelNames: ['api'], registers: [this.registry] });
   readonly latency = new Histogram({ name: 'tributary_broker_request_seconds', help: 'Request latency by API', labelNames: ['api'], buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
   readonly bytesIn = new Counter({ name: 'tributary_broker_bytes_in_total', help: 'Record bytes produced, by topic', labelNames: ['topic'], registers: [this.registry] });
-  readonly bytesOut = new Counter({ name: 'tributary_broker_bytes_out_total', help: 'Record bytes fetched, by topic', labelNames: ['topic'], registers: [this.registry] });
+  /** Record bytes sent to consumers: answered fetches only (not every pass of a long poll), never replication. */
+  readonly bytesOut = new Counter({ name: 'tributary_broker_bytes_out_total', help: 'Record bytes sent to consumers in fetch responses, by topic (replication not included)', labelNames: ['topic'], registers: [this.registry] });
+  readonly replicationBytesOut = new Counter({ name: 'tributary_broker_replication_bytes_out_total', help: 'Record bytes sent to follower brokers in fetch responses (replication), by topic', labelNames: ['topic'], registers: [this.registry] });
   readonly failedAuthentications = new Counter({ name: 'tributary_broker_failed_authentications_total', help: 'SASL logins refused', registers: [this.registry] });
   readonly throttleMs = new Counter({ name: 'tributary_broker_quota_throttle_ms_total', help: 'Time clients were throttled for, by quota, user and client id', labelNames: ['quota', 'user', 'client_id'], registers: [this.registry] });
   readonly throttleEvents = new Counter({ name: 'tributary_broker_quota_throttle_events_total', help: 'Responses that carried a throttle, by quota, user and client id', labelNames: ['quota', 'user', 'client_id'], registers: [this.registry] });

@@ -1,9 +1,10 @@
 import type { Socket } from 'node:net';
-import { ApiKey, DecodeError, encodeResponse, ErrorCode, FrameReader, decodeRequest, peekRequestPrefix, type DecodedRequest } from '@tributary/protocol';
+import { ApiKey, DecodeError, encodeResponse, ErrorCode, FrameReader, decodeRequest, peekRequestPrefix, type DecodedRequest, type FetchRequest } from '@tributary/protocol';
 import { settingNumber } from '../config/broker-config.ts';
 import { apiVersionsBody } from '../handlers/api-versions.ts';
 import { ANONYMOUS, type BrokerContext, type HandlerEntry, type RequestSession } from '../handlers/context.ts';
 import { errorResponseFor } from '../handlers/error-response.ts';
+import { fetchReplicaId } from '../handlers/fetch.ts';
 import type { Listener } from '../config/broker-config.ts';
 import type { ListenerSecurity } from '../security/listener-security.ts';
 import { SaslAuthenticator } from '../security/sasl-authenticator.ts';
@@ -158,7 +159,8 @@ export class Connection {
       const session: RequestSession = { principal: this.#principal, clientId: request.header.clientId, host: this.#socket.remoteAddress ?? '', listener: this.#listener.name };
       const body = await entry.handle(this.#ctx, request, session);
       if (answerAfter) await answerAfter;
-      const throttle = throttleFor(this.#ctx, prefix.apiKey, frame.length, body, Number(process.hrtime.bigint() - started) / 1e6, session);
+      const followerFetch = prefix.apiKey === ApiKey.Fetch && fetchReplicaId(request.body as FetchRequest, prefix.apiVersion) >= 0;
+      const throttle = throttleFor(this.#ctx, prefix.apiKey, frame.length, body, Number(process.hrtime.bigint() - started) / 1e6, session, followerFetch);
       if (throttle > 0 && body !== undefined && typeof (body as { throttleTimeMs?: number }).throttleTimeMs === 'number') {
         (body as { throttleTimeMs: number }).throttleTimeMs = Math.max((body as { throttleTimeMs: number }).throttleTimeMs, throttle);
       }

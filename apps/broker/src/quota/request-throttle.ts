@@ -5,9 +5,11 @@ import type { BrokerContext, RequestSession } from '../handlers/context.ts';
  * How long to hold a client after one request (KIP-219: the connection then reads nothing for that
  * long). Produce bytes (the request), fetch bytes (the records answered) and handler time are
  * recorded against the client's quota entity, the instance's bandwidth and the consumer groups the
- * client belongs to; the longest throttle any of them asks for applies.
+ * client belongs to; the longest throttle any of them asks for applies. A follower's fetch
+ * (`followerFetch`) is replication, not a client's use: as in Kafka, client quotas and the instance's
+ * fetch bandwidth neither count nor throttle it (metrics count it apart, handlers/fetch.ts).
  */
-export function throttleFor(ctx: BrokerContext, apiKey: number, requestBytes: number, body: unknown, handlerMs: number, session: RequestSession): number {
+export function throttleFor(ctx: BrokerContext, apiKey: number, requestBytes: number, body: unknown, handlerMs: number, session: RequestSession, followerFetch = false): number {
   const user = session.principal.startsWith('User:') ? session.principal.slice(5) : session.principal;
   const clientId = session.clientId ?? '';
   const labels = { user, client_id: clientId };
@@ -25,7 +27,7 @@ export function throttleFor(ctx: BrokerContext, apiKey: number, requestBytes: nu
     ctx.metrics.clientBytes.inc({ direction: 'in', ...labels }, requestBytes);
     apply('producer_byte_rate', requestBytes);
     throttle = Math.max(throttle, ctx.bandwidth.record('produce', requestBytes));
-  } else if (apiKey === ApiKey.Fetch && body) {
+  } else if (apiKey === ApiKey.Fetch && body && !followerFetch) {
     let bytes = 0;
     for (const t of (body as { responses: { partitions: { records: Buffer | null }[] }[] }).responses) for (const p of t.partitions) bytes += p.records?.length ?? 0;
     ctx.metrics.clientBytes.inc({ direction: 'out', ...labels }, bytes);
