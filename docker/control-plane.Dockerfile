@@ -17,6 +17,7 @@ COPY apps/operator/package.json apps/operator/
 COPY apps/broker/package.json apps/broker/
 COPY apps/cli/package.json apps/cli/
 COPY apps/console/package.json apps/console/
+COPY libs/api-client/package.json libs/api-client/
 COPY libs/contracts/package.json libs/contracts/
 COPY libs/db/package.json libs/db/
 COPY libs/kafka-admin/package.json libs/kafka-admin/

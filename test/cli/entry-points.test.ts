@@ -35,7 +35,7 @@ const ENTRY_POINTS: [string, string][] = [
   ['bench:message-search', 'bench/api/message-search.bench.ts'],
   ['bench:security', 'bench/security/security.bench.ts'],
   ['tributary', 'apps/cli/bin/tributary.js'],
-  ['cli:generate', 'apps/cli/scripts/generate-client.ts'],
+  ['api-client:generate', 'libs/api-client/scripts/generate.ts'],
   ['spec:schema', 'libs/spec/scripts/generate-schema.ts'],
 ];
 const gitStatus = () => execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: root }).toString();

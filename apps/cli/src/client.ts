@@ -1,16 +1,14 @@
-import createClient, { type Client } from 'openapi-fetch';
-import type { components, paths } from './generated/api.ts';
+import { createApiClient, isProblem, type ApiClient, type Problem, type Schemas } from '@tributary/api-client';
 import { CliError, EXIT, type ExitCode } from './exit-codes.ts';
 import type { Profile } from './config.ts';
 import { TRIBUTARY_VERSION } from '@tributary/contracts/cli';
 
-/** The typed client generated from openapi/openapi.json (npm run cli:generate); no hand-written fetch wrappers. */
-export type Api = Client<paths>;
-export type Schemas = components['schemas'];
-export type Problem = Schemas['Problem'];
+/** The typed client of libs/api-client (generated from openapi/openapi.json by `npm run openapi`). */
+export type Api = ApiClient;
+export type { Problem, Schemas };
 
 export function createApi(profile: Profile): Api {
-  return createClient<paths>({
+  return createApiClient({
     baseUrl: profile.endpoint,
     headers: { authorization: `Bearer ${profile.apiKey}`, 'user-agent': `tributary-cli/${TRIBUTARY_VERSION}` },
   });
@@ -56,10 +54,6 @@ export async function call<T>(request: Promise<FetchResult<T>>): Promise<{ data:
     throw new ApiProblemError(response.status, problem, response.statusText || 'request failed');
   }
   return { data: result.data as Exclude<T, undefined>, response };
-}
-
-function isProblem(v: unknown): v is Problem {
-  return typeof v === 'object' && v !== null && typeof (v as { code?: unknown }).code === 'string' && typeof (v as { status?: unknown }).status === 'number';
 }
 
 /** Every page of a cursor-paginated list. */

@@ -1,9 +1,8 @@
-import createClient from 'openapi-fetch';
-import type { paths } from '../generated/openapi.ts';
+import { createApiClient } from '@tributary/api-client';
 
 /**
- * The one API client: generated types (src/generated/openapi.ts, `npm run openapi` at the repository
- * root regenerates them with openapi/openapi.json) over openapi-fetch, on the console's own origin.
+ * The one API client: libs/api-client's typed openapi-fetch client, the CLI's too (its types are
+ * generated from openapi/openapi.json by `npm run openapi`), on the console's own origin.
  * The key is set at sign-in and cleared at sign-out; every call carries it.
  */
 let apiKey: string | null = null;
@@ -18,7 +17,7 @@ export function setUnauthenticatedHandler(fn: () => void) { onUnauthenticated = 
  * (a topic's ETag is its spec version), so a browser revalidating its HTTP cache would get 304 and
  * keep showing the old status. TanStack Query is the cache here.
  */
-export const api = createClient<paths>({ baseUrl: globalThis.location?.origin ?? '', cache: 'no-store' });
+export const api = createApiClient({ baseUrl: globalThis.location?.origin ?? '', cache: 'no-store' });
 api.use({
   onRequest({ request }) {
     if (apiKey) request.headers.set('authorization', `Bearer ${apiKey}`);

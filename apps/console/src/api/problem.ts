@@ -1,4 +1,4 @@
-import type { components } from '../generated/openapi.ts';
+import type { components } from '@tributary/api-client';
 
 export type Problem = components['schemas']['Problem'];
 export type FieldProblem = NonNullable<Problem['errors']>[number];

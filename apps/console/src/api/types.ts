@@ -1,4 +1,4 @@
-import type { components } from '../generated/openapi.ts';
+import type { components } from '@tributary/api-client';
 
 type S = components['schemas'];
 export type Instance = S['Instance'];
