@@ -22,6 +22,7 @@ COPY libs/contracts/package.json libs/contracts/
 COPY libs/db/package.json libs/db/
 COPY libs/kafka-admin/package.json libs/kafka-admin/
 COPY libs/pricing/package.json libs/pricing/
+COPY libs/rebalance/package.json libs/rebalance/
 COPY libs/spec/package.json libs/spec/
 COPY libs/protocol/package.json libs/protocol/
 COPY libs/testkit/package.json libs/testkit/
