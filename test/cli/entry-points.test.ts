@@ -37,6 +37,7 @@ const ENTRY_POINTS: [string, string][] = [
   ['tributary', 'apps/cli/bin/tributary.js'],
   ['api-client:generate', 'libs/api-client/scripts/generate.ts'],
   ['spec:schema', 'libs/spec/scripts/generate-schema.ts'],
+  ['db-roles', 'libs/db/scripts/db-roles.ts'],
 ];
 const gitStatus = () => execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: root }).toString();
 const run = (script: string, args: string[]) => spawnSync(node, [script, ...args], {

@@ -88,7 +88,8 @@ describe('helm chart', () => {
     expect(env.TRIBUTARY_RUNTIME?.value).toBe('kubernetes');
     expect(env.TRIBUTARY_BROKER_IMAGE?.value).toBe('ghcr.io/tributary/broker:0.1.0');
     expect(env.TRIBUTARY_INSTANCES_NAMESPACE?.value).toBe('tributary');
-    expect(env.DATABASE_URL?.valueFrom.secretKeyRef).toEqual({ name: 'rel-tributary-postgresql', key: 'url' });
+    // Its own database role (postgresql.roles, on by default): see 'database roles' below.
+    expect(env.DATABASE_URL?.valueFrom.secretKeyRef).toEqual({ name: 'rel-tributary-postgresql', key: 'operator-url' });
     expect(env.REDIS_URL?.valueFrom.secretKeyRef).toEqual({ name: 'rel-tributary-backends', key: 'redis-url' });
     expect(env.ETCD_ENDPOINTS?.value).toBe('http://rel-tributary-etcd.tributary.svc:2379');
     expect(find(docs, 'Secret', 'rel-tributary-backends').stringData['redis-url']).toBe('redis://rel-tributary-redis.tributary.svc:6379');
@@ -150,15 +151,73 @@ describe('helm chart', () => {
     expect(env.TRIBUTARY_BROKER_IMAGE?.value).toBe('registry.local/broker:9.9.9');
     expect(env.TRIBUTARY_BROKER_STORAGE_CLASS?.value).toBe('fast');
     expect(env.TRIBUTARY_INSTANCES_NAMESPACE?.value).toBe('kafka-tenants');
-    expect(env.DATABASE_URL?.valueFrom.secretKeyRef).toEqual({ name: 'rel-tributary-backends', key: 'database-url' });
+    expect(env.DATABASE_URL?.valueFrom.secretKeyRef).toEqual({ name: 'rel-tributary-backends', key: 'operator-database-url' });
     expect(env.REDIS_URL?.valueFrom.secretKeyRef).toEqual({ name: 'my-redis', key: 'url' });
     expect(env.ETCD_ENDPOINTS?.value).toBe('http://etcd-a:2379,http://etcd-b:2379');
     const backends = find(docs, 'Secret', 'rel-tributary-backends');
-    expect(backends.stringData).toEqual({ 'database-url': 'postgresql://u:p@db.example:5432/tributary' });
+    // The admin URL the user gave, and the two roles' URLs on the same server with generated passwords.
+    expect(Object.keys(backends.stringData).sort()).toEqual(['api-database-url', 'api-password', 'database-url', 'operator-database-url', 'operator-password']);
+    expect(backends.stringData['database-url']).toBe('postgresql://u:p@db.example:5432/tributary');
+    expect(backends.stringData['api-database-url']).toBe(`postgresql://tributary_api:${backends.stringData['api-password']}@db.example:5432/tributary`);
+    expect(backends.stringData['operator-database-url']).toBe(`postgresql://tributary_operator:${backends.stringData['operator-password']}@db.example:5432/tributary`);
     const api = find(docs, 'Deployment', 'rel-tributary-api');
     expect(api.spec.replicas).toBe(3);
     expect(envOf(api.spec.template.spec.containers[0]).TRIBUTARY_BOOTSTRAP_KEY?.valueFrom.secretKeyRef.name).toBe('my-admin');
     expect(find(docs, 'Service', 'rel-tributary-api').spec.type).toBe('LoadBalancer');
+  });
+
+  describe('database roles (one writer per table, issue 14)', () => {
+    const spec = (docs: Manifest[], component: string) => find(docs, 'Deployment', `rel-tributary-${component}`).spec.template.spec;
+
+    it('by default the API and the operator log in as their own roles; init containers create the roles and apply the grants', () => {
+      const docs = render();
+      const secret = find(docs, 'Secret', 'rel-tributary-postgresql').stringData;
+      for (const [component, step, role] of [['api', 'roles', 'tributary_api'], ['operator', 'grants', 'tributary_operator']] as const) {
+        const pod = spec(docs, component);
+        expect(envOf(pod.containers[0]).DATABASE_URL?.valueFrom.secretKeyRef).toEqual({ name: 'rel-tributary-postgresql', key: `${component}-url` });
+        expect(new URL(secret[`${component}-url`]).username).toBe(role);
+        expect(new URL(secret[`${component}-url`]).password).toBe(secret[`${component}-password`]);
+        expect(new URL(secret[`${component}-url`]).host).toBe(new URL(secret.url).host);
+        expect(pod.initContainers).toHaveLength(1);
+        const init = pod.initContainers[0];
+        expect(init.command).toEqual(['node', 'libs/db/scripts/db-roles.ts', '--step', step]);
+        expect(init.image).toBe(pod.containers[0].image);
+        const env = envOf(init);
+        expect(env.TRIBUTARY_DB_ADMIN_URL?.valueFrom.secretKeyRef).toEqual({ name: 'rel-tributary-postgresql', key: 'url' });
+        expect(env.TRIBUTARY_DB_API_URL?.valueFrom.secretKeyRef).toEqual({ name: 'rel-tributary-postgresql', key: 'api-url' });
+        expect(env.TRIBUTARY_DB_OPERATOR_URL?.valueFrom.secretKeyRef).toEqual({ name: 'rel-tributary-postgresql', key: 'operator-url' });
+        // Only the init container sees the admin URL; the long-running container never does.
+        expect(JSON.stringify(pod.containers)).not.toContain('"key":"url"');
+      }
+      expect(secret['api-password']).not.toBe(secret['operator-password']);
+    });
+
+    it('with an existing Secret, the roles URLs come from its api-url and operator-url keys', () => {
+      const docs = render({ 'postgresql.bundled': 'false', 'postgresql.existingSecret': 'my-db' });
+      expect(envOf(spec(docs, 'api').containers[0]).DATABASE_URL?.valueFrom.secretKeyRef).toEqual({ name: 'my-db', key: 'api-url' });
+      expect(envOf(spec(docs, 'operator').containers[0]).DATABASE_URL?.valueFrom.secretKeyRef).toEqual({ name: 'my-db', key: 'operator-url' });
+      expect(envOf(spec(docs, 'operator').initContainers[0]).TRIBUTARY_DB_ADMIN_URL?.valueFrom.secretKeyRef).toEqual({ name: 'my-db', key: 'url' });
+    });
+
+    it('postgresql.roles.enabled=false: both use the one URL and no init container runs', () => {
+      const docs = render({ 'postgresql.roles.enabled': 'false' });
+      for (const component of ['api', 'operator']) {
+        expect(envOf(spec(docs, component).containers[0]).DATABASE_URL?.valueFrom.secretKeyRef).toEqual({ name: 'rel-tributary-postgresql', key: 'url' });
+        expect(spec(docs, component).initContainers).toBeUndefined();
+      }
+      expect(find(docs, 'Secret', 'rel-tributary-postgresql').stringData['api-url']).toBeUndefined();
+    });
+
+    it('refuses one role for both', () => {
+      expect(() => render({ 'postgresql.roles.operator': 'tributary_api' })).toThrow('must be two different roles');
+    });
+  });
+
+  it("operator.instanceTlsSecret gives the operator the instances' TLS Secret name (nothing else reads it)", () => {
+    expect(envOf(find(render(), 'Deployment', 'rel-tributary-operator').spec.template.spec.containers[0]).TRIBUTARY_INSTANCE_TLS_SECRET).toBeUndefined();
+    const docs = render({ 'operator.instanceTlsSecret': 'instances-tls' });
+    expect(envOf(find(docs, 'Deployment', 'rel-tributary-operator').spec.template.spec.containers[0]).TRIBUTARY_INSTANCE_TLS_SECRET?.value).toBe('instances-tls');
+    expect(JSON.stringify(find(docs, 'Role', 'rel-tributary-operator'))).not.toContain('instances-tls');
   });
 
   it.each([

@@ -9,6 +9,7 @@ export { InstanceCache, INSTANCE_CHANGED_CHANNEL, type InstanceCacheOptions, typ
 export { migrate, waitForMigrations, readMigrations, MigrationError, MIGRATIONS_DIR, type Migration } from './migrate.ts';
 export { PARTIAL_UNIQUE_INDEXES } from './partial-indexes.ts';
 export { OPERATOR_TABLES, grantsFor, tableOwner, type TableOwner } from './ownership.ts';
+export { applyOwnershipGrants, ensureRoles, roleOf, type DbRole } from './roles.ts';
 export { specColumns, specOf } from './instance-spec.ts';
 export { SecretBox, SEALED_COLUMNS } from './secret-box.ts';
 export { Prisma } from '@prisma/client';

@@ -73,6 +73,29 @@ describe('kubernetes runtime against the fake API server (real @kubernetes/clien
     expect(status.conditions.find((c) => c.type === 'BrokersReady')?.status).toBe('False');
     expect(status.internalBootstrapServers).toEqual(['kafka-ins-7-brokers.tenants.svc.cluster.local:9092']);
     expect(status.clientBootstrapServers).toEqual(['kafka-ins-7-bootstrap.tenants.svc.cluster.local:9093']);
+    expect(status.clientSecurityProtocol).toBe('SASL_PLAINTEXT');
+  });
+
+  it("with client TLS, brokers mount the deployment's kubernetes.io/tls Secret and clients are told SASL_SSL; turning it on rolls the brokers", async () => {
+    const plain = await runtime.ensureBrokers(spec());
+    server.reconcileStatefulSet(NS, 'kafka-ins-7', [0, 1, 2]);
+    const tlsRuntime = new KubernetesRuntime({ kubeConfig: server.kubeConfig(), placement: () => placement, namespaceOf: () => NS, clientTls: { secretName: 'instances-tls' } });
+    // The layout is part of every config hash (reconciler): a TLS operator sees the running brokers as stale.
+    expect(tlsRuntime.listenerLayout).not.toBe(runtime.listenerLayout);
+    expect(plain.clientSecurityProtocol).toBe('SASL_PLAINTEXT');
+    const status = await tlsRuntime.ensureBrokers(spec({ configHash: 'h-tls' }));
+    expect(status.clientSecurityProtocol).toBe('SASL_SSL');
+    expect(status.clientBootstrapServers).toEqual(['kafka-ins-7-bootstrap.tenants.svc.cluster.local:9093']);
+    expect(status.conditions.find((c) => c.type === 'ConfigCurrent')).toMatchObject({ status: 'False', message: 'brokers 1, 2, 3 run older settings' });
+    const pod = server.get('StatefulSet', NS, 'kafka-ins-7')!.spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: 'client-tls', secret: { secretName: 'instances-tls', defaultMode: 0o440 } });
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'client-tls', mountPath: '/etc/tributary-tls', readOnly: true });
+    expect(pod.containers[0].args[2]).toContain('SASL_SSL://0.0.0.0:9093');
+    // The operator never reads the Secret (its key stays with the pods), so it needs no access to it.
+    expect(server.requests.some((r) => r.path.includes('instances-tls'))).toBe(false);
+    // An operator without TLS (e.g. rolled back) reads the protocol from the StatefulSet, not its own options.
+    expect((await runtime.observe('ins-7'))!.clientSecurityProtocol).toBe('SASL_SSL');
+    await expect(new KubernetesRuntime({ kubeConfig: server.kubeConfig(), placement: () => placement, namespaceOf: () => NS, clientTls: { secretName: 'Bad_Name' } }).ensureBrokers(spec())).rejects.toMatchObject({ code: 'InvalidClusterSpec', field: 'clientTls.secretName' });
   });
 
   it("passes the reconciler's etcd to the brokers, which then start as one cluster named by the instance id", async () => {

@@ -10,10 +10,11 @@ import { CONFIG_HASH_ANNOTATION, instanceSelector } from './labels.ts';
 import { instanceNames } from './naming.ts';
 import { DEFAULT_PORTS, type KubeClusterSpec } from './spec.ts';
 import { readClusterStatus, type KubeClusterStatus } from './status.ts';
-import { listenerLayout } from '../listeners.ts';
+import { clientListener, listenerLayout } from '../listeners.ts';
+import { CLIENT_TLS_VOLUME, KUBE_CLIENT_TLS } from './builders/statefulset.ts';
 
 /** What the runtime-neutral spec does not say: where and how big. */
-export type KubePlacement = Omit<KubeClusterSpec, 'instanceId' | 'brokers' | 'brokerConfig' | 'configHash'>;
+export type KubePlacement = Omit<KubeClusterSpec, 'instanceId' | 'brokers' | 'brokerConfig' | 'configHash' | 'clientTls'>;
 
 export interface KubernetesRuntimeOptions {
   kubeConfig: KubeConfig;
@@ -21,6 +22,12 @@ export interface KubernetesRuntimeOptions {
   placement: (spec: BrokerClusterSpec) => KubePlacement;
   /** The namespace of an instance when only its id is known (observe, delete). */
   namespaceOf: (instanceId: string) => string;
+  /**
+   * TLS for every instance's client endpoint (SASL_SSL): a `kubernetes.io/tls` Secret in the
+   * instances' namespace (spec.ts `clientTls`). None: SASL_PLAINTEXT. Changing it rolls the brokers
+   * (it is part of `listenerLayout`, hence of every config hash).
+   */
+  clientTls?: { secretName: string } | null;
 }
 
 /** Kinds owned by an instance, in the order they are applied (pods mount config before they start). */
@@ -34,21 +41,21 @@ const WATCHED_KINDS: KindName[] = ['StatefulSet', 'Pod', 'Service', 'ConfigMap',
  */
 export class KubernetesRuntime implements BrokerRuntime {
   readonly name = 'kubernetes' as const;
-  /** No TLS for instances on Kubernetes yet (apps/operator/README.md "Endpoints"). */
-  readonly listenerLayout = listenerLayout(null);
+  readonly listenerLayout: string;
   readonly #clients: KubeClients;
   readonly #options: KubernetesRuntimeOptions;
 
   constructor(options: KubernetesRuntimeOptions) {
     this.#options = options;
     this.#clients = makeClients(options.kubeConfig);
+    this.listenerLayout = listenerLayout(options.clientTls ? KUBE_CLIENT_TLS : null);
   }
 
   kubeSpec(spec: BrokerClusterSpec): KubeClusterSpec {
     const placement = this.#options.placement(spec);
     // The reconciler's etcd (spec.cluster) wins over a placement default; the cluster id is the instance id either way.
     const etcdEndpoints = spec.cluster ? spec.cluster.etcdEndpoints.split(',') : placement.etcdEndpoints;
-    return { ...placement, ...(etcdEndpoints ? { etcdEndpoints } : {}), instanceId: spec.instanceId, brokers: spec.brokers, brokerConfig: spec.brokerConfig, configHash: spec.configHash };
+    return { ...placement, ...(etcdEndpoints ? { etcdEndpoints } : {}), ...(this.#options.clientTls ? { clientTls: this.#options.clientTls } : {}), instanceId: spec.instanceId, brokers: spec.brokers, brokerConfig: spec.brokerConfig, configHash: spec.configHash };
   }
 
   /** Applies every object (idempotent) and returns what the cluster looks like right after. */
@@ -89,7 +96,11 @@ export class KubernetesRuntime implements BrokerRuntime {
     // The desired hash is read from the StatefulSet's template, not remembered: an operator restarted
     // mid-rollout still sees which brokers run older settings.
     const desiredConfigHash = sts.spec?.template.metadata?.annotations?.[CONFIG_HASH_ANNOTATION] ?? null;
-    return readClusterStatus({ instanceId, namespace, kafkaPort, metricsPort, internalBootstrap, clientBootstrap, desiredConfigHash }, sts, pods);
+    // What the StatefulSet's template runs, not what this operator is configured with: during a roll
+    // onto (or off) TLS, clients are told the protocol of the template the pods are being moved to.
+    const tls = sts.spec?.template.spec?.volumes?.some((v) => v.name === CLIENT_TLS_VOLUME) ?? false;
+    const clientSecurityProtocol = clientListener(tls ? KUBE_CLIENT_TLS : null);
+    return readClusterStatus({ instanceId, namespace, kafkaPort, metricsPort, internalBootstrap, clientBootstrap, clientSecurityProtocol, desiredConfigHash }, sts, pods);
   }
 
   /** Deleting the owner anchor cascades to every owned object, and the StatefulSet's PVC policy deletes the volumes. */

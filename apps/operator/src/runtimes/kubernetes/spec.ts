@@ -46,6 +46,13 @@ export interface KubeClusterSpec {
    * schedulable nodes as brokers. `preferred`: spread when possible (small or test clusters).
    */
   nodeSpread?: 'strict' | 'preferred';
+  /**
+   * TLS for the client endpoint (SASL_SSL instead of SASL_PLAINTEXT): a `kubernetes.io/tls` Secret in
+   * the instance's namespace (keys `tls.crt`, chain first, and `tls.key`, unencrypted PEM), as
+   * cert-manager writes them. Its certificate must name what clients connect to: the brokers'
+   * advertised names (`<pod>.<headless>.<ns>.svc…`) and the bootstrap Service. Every broker mounts it.
+   */
+  clientTls?: { secretName: string } | null;
   /** Seconds a broker gets on SIGTERM to hand off leadership and flush; default 120. */
   terminationGracePeriodSeconds?: number;
 }
@@ -53,7 +60,7 @@ export interface KubeClusterSpec {
 export interface BrokerPorts {
   /** PLAINTEXT: the trusted in-cluster endpoint (the operator's; principal ANONYMOUS is a super user). */
   kafka: number;
-  /** SASL_PLAINTEXT: where users log in with SCRAM and their ACLs apply. */
+  /** SASL_PLAINTEXT (SASL_SSL with `clientTls`): where users log in with SCRAM and their ACLs apply. */
   sasl: number;
   metrics: number;
 }
@@ -79,6 +86,7 @@ export class SpecError extends Error {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Rejects specs that would build objects the API server refuses, with the field to fix. */
@@ -98,6 +106,7 @@ export function checkSpec(spec: KubeClusterSpec): void {
     if (k.startsWith('app.kubernetes.io/') || k.startsWith('tributary.io/')) throw new SpecError(`labels.${k}`, 'is reserved');
     if (!LABEL_VALUE.test(v) || v.length > 63) throw new SpecError(`labels.${k}`, `"${v}" is not a valid label value`);
   }
+  if (spec.clientTls && (!DNS_SUBDOMAIN.test(spec.clientTls.secretName) || spec.clientTls.secretName.length > 253)) throw new SpecError('clientTls.secretName', `"${spec.clientTls.secretName}" is not a valid Secret name`);
   const grace = spec.terminationGracePeriodSeconds;
   if (grace !== undefined && (!Number.isInteger(grace) || grace < 10)) throw new SpecError('terminationGracePeriodSeconds', 'must be an integer of at least 10');
 }

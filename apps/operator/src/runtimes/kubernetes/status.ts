@@ -1,5 +1,6 @@
 import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import type { IPod } from 'kubernetes-models/v1/Pod';
+import type { InstanceSecurityProtocol } from '@tributary/contracts';
 import type { BrokerObservation, ClusterObservation } from '../runtime.ts';
 import { CONFIG_HASH_ANNOTATION } from './labels.ts';
 import { brokerHost } from './naming.ts';
@@ -27,7 +28,7 @@ function podReady(pod: IPod): boolean {
  * pod shows up as a broker that is not running rather than vanishing from the list.
  */
 export function readClusterStatus(
-  input: { instanceId: string; namespace: string; kafkaPort: number; metricsPort?: number; internalBootstrap: string; clientBootstrap?: string | null; desiredConfigHash: string | null },
+  input: { instanceId: string; namespace: string; kafkaPort: number; metricsPort?: number; internalBootstrap: string; clientBootstrap?: string | null; clientSecurityProtocol?: InstanceSecurityProtocol; desiredConfigHash: string | null },
   sts: IStatefulSet,
   pods: IPod[],
 ): KubeClusterStatus {
@@ -63,5 +64,5 @@ export function readClusterStatus(
     { type: 'ConfigCurrent', status: stale.length === 0 ? 'True' : 'False', reason: stale.length === 0 ? 'UpToDate' : 'RestartPending', message: stale.length === 0 ? 'every running broker has the current settings' : `brokers ${stale.join(', ')} run older settings` },
   ];
   // StatefulSets built before the SASL listener existed have no `sasl` port: no client endpoint then.
-  return { instanceId: input.instanceId, brokers, internalBootstrapServers: [input.internalBootstrap], clientBootstrapServers: input.clientBootstrap ? [input.clientBootstrap] : [], clientSecurityProtocol: 'SASL_PLAINTEXT', desiredBrokers: desired, readyBrokers: ready, conditions };
+  return { instanceId: input.instanceId, brokers, internalBootstrapServers: [input.internalBootstrap], clientBootstrapServers: input.clientBootstrap ? [input.clientBootstrap] : [], clientSecurityProtocol: input.clientSecurityProtocol ?? 'SASL_PLAINTEXT', desiredBrokers: desired, readyBrokers: ready, conditions };
 }

@@ -7,12 +7,23 @@ import { instanceNames } from '../naming.ts';
 import { brokerResources, brokerVolumeSize } from '../sizing.ts';
 import { DEFAULT_PORTS, type KubeClusterSpec, type OwnerRef } from '../spec.ts';
 import { ADMIN_PASSWORD_KEY, ADMIN_USER_KEY, SERVER_PROPERTIES } from './config.ts';
-import { instanceListeners, instanceSecuritySettings } from '../../listeners.ts';
+import { instanceListeners, instanceSecuritySettings, type ClientTls } from '../../listeners.ts';
 import { ownedMetadata } from './metadata.ts';
 
 export const DATA_DIR = '/var/lib/tributary';
 export const CONFIG_DIR = '/etc/tributary';
 export const BROKER_UID = 10001;
+/** Where the client-TLS Secret (`tls.crt`, `tls.key`) is mounted, read-only. */
+export const CLIENT_TLS_DIR = '/etc/tributary-tls';
+/** The volume carrying it; its presence in a pod template is how status tells a TLS instance. */
+export const CLIENT_TLS_VOLUME = 'client-tls';
+/**
+ * The broker reads one PEM file holding the private key and the chain (as Kafka's PEM keystores);
+ * a `kubernetes.io/tls` Secret has them as two keys, so the start script joins them into the pod's
+ * private /tmp (an emptyDir, owner-only) rather than asking deployments for a non-standard Secret.
+ */
+export const CLIENT_KEYSTORE = '/tmp/client-keystore.pem';
+export const KUBE_CLIENT_TLS: ClientTls = { keystore: CLIENT_KEYSTORE };
 const ZONE_KEY = 'topology.kubernetes.io/zone';
 const HOST_KEY = 'kubernetes.io/hostname';
 
@@ -22,17 +33,21 @@ const HOST_KEY = 'kubernetes.io/hostname';
  * both its identity and its address. The listener layout of runtimes/listeners.ts, as the local
  * runtime has: PLAINTEXT is internal (trusted; the operator's, the API's and replication's; only the
  * headless Service names it, and the instance's NetworkPolicy admits only those) and SASL_PLAINTEXT is
- * the client endpoint (users log in with SCRAM; ACLs apply; the bootstrap Service). With etcd,
+ * the client endpoint (users log in with SCRAM; ACLs apply; the bootstrap Service) — SASL_SSL when
+ * `tls` is set (the spec's `clientTls` Secret, joined into one PEM keystore first). With etcd,
  * the brokers of the instance form one cluster whose id is the instance id. `exec` hands PID to the
  * broker so SIGTERM (controlled shutdown) reaches it (the image runs tini as PID 1; `args` keeps that
  * ENTRYPOINT).
  */
-export function brokerStartScript(ports: { kafka: number; sasl: number; metrics: number }, options: { clustered?: boolean } = {}): string {
+export function brokerStartScript(ports: { kafka: number; sasl: number; metrics: number }, options: { clustered?: boolean; tls?: boolean } = {}): string {
   const host = '${POD_NAME}.${HEADLESS_SERVICE}.${POD_NAMESPACE}.svc.cluster.local';
-  const listeners = (h: string) => instanceListeners({ internal: { host: h, port: ports.kafka }, client: { host: h, port: ports.sasl } });
+  const tls = options.tls ? KUBE_CLIENT_TLS : null;
+  const listeners = (h: string) => instanceListeners({ internal: { host: h, port: ports.kafka }, client: { host: h, port: ports.sasl } }, tls);
   return [
     'set -eu',
     'ordinal="${POD_NAME##*-}"',
+    // A subshell so the owner-only umask applies to the keystore and nothing the broker writes later.
+    ...(tls ? [`(umask 077 && cat ${CLIENT_TLS_DIR}/tls.key ${CLIENT_TLS_DIR}/tls.crt > ${CLIENT_KEYSTORE})`] : []),
     'exec tributary-broker \\',
     '  --node-id "$((ordinal + 1))" \\',
     `  --listeners "${listeners('0.0.0.0')}" \\`,
@@ -41,7 +56,7 @@ export function brokerStartScript(ports: { kafka: number; sasl: number; metrics:
     `  --config ${CONFIG_DIR}/${SERVER_PROPERTIES} \\`,
     ...(options.clustered ? ['  --etcd-endpoints "$TRIBUTARY_ETCD_ENDPOINTS" \\', '  --cluster-id "$TRIBUTARY_INSTANCE_ID" \\'] : []),
     // After --config (the instance's settings), so that none of those can loosen them.
-    ...Object.entries(instanceSecuritySettings()).map(([key, value]) => `  --set ${key}=${value} \\`),
+    ...Object.entries(instanceSecuritySettings(tls)).map(([key, value]) => `  --set ${key}=${value} \\`),
     `  --metrics-port ${ports.metrics}`,
   ].join('\n');
 }
@@ -121,7 +136,7 @@ export function buildStatefulSet(spec: KubeClusterSpec, owner: OwnerRef): IState
               name: 'broker',
               image: spec.image,
               imagePullPolicy: spec.imagePullPolicy ?? 'IfNotPresent',
-              args: ['/bin/sh', '-c', brokerStartScript(ports, { clustered: (spec.etcdEndpoints?.length ?? 0) > 0 })],
+              args: ['/bin/sh', '-c', brokerStartScript(ports, { clustered: (spec.etcdEndpoints?.length ?? 0) > 0, tls: !!spec.clientTls })],
               env: env(spec),
               ports: [
                 { name: 'kafka', containerPort: ports.kafka, protocol: 'TCP' },
@@ -144,12 +159,15 @@ export function buildStatefulSet(spec: KubeClusterSpec, owner: OwnerRef): IState
                 { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
                 // The root filesystem is read-only; Node and the shell may still want a scratch /tmp.
                 { name: 'tmp', mountPath: '/tmp' },
+                ...(spec.clientTls ? [{ name: CLIENT_TLS_VOLUME, mountPath: CLIENT_TLS_DIR, readOnly: true }] : []),
               ],
             },
           ],
           volumes: [
             { name: 'config', configMap: { name: names.config } },
             { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+            // Group-readable: the broker runs as BROKER_UID with fsGroup BROKER_UID, and nobody else needs the key.
+            ...(spec.clientTls ? [{ name: CLIENT_TLS_VOLUME, secret: { secretName: spec.clientTls.secretName, defaultMode: 0o440 } }] : []),
           ],
         },
       },
