@@ -1,4 +1,5 @@
 import { createApiClient } from '@tributary/api-client';
+import { ProblemError, toProblem } from './problem.ts';
 
 /**
  * The one API client: libs/api-client's typed openapi-fetch client, the CLI's too (its types are
@@ -28,6 +29,23 @@ api.use({
     return response;
   },
 });
+
+/**
+ * A raw fetch with the session's key, for the two answers openapi-fetch cannot stream: the live
+ * tail (Server-Sent Events; EventSource cannot send an Authorization header, and the key must not
+ * go into a URL) and exports (downloaded as a file). A non-2xx answer throws its ProblemError.
+ */
+export async function authorizedFetch(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (apiKey) headers.set('authorization', `Bearer ${apiKey}`);
+  const res = await fetch(path, { ...init, headers, cache: 'no-store' });
+  if (res.status === 401 && apiKey) onUnauthenticated();
+  if (!res.ok) {
+    const body: unknown = await res.json().catch(() => undefined);
+    throw new ProblemError(toProblem(body, res.status));
+  }
+  return res;
+}
 
 /** A request with a given key, for the role probe at sign-in (before the key is the session's). */
 export async function statusWithKey(key: string, method: 'GET' | 'POST', path: string, body?: object): Promise<number> {

@@ -35,3 +35,8 @@ export function QueryState<T>({ query, empty, isEmpty, children, label }: {
 export function EmptyState({ children }: { children: ReactNode }) {
   return <Center py="xl"><Stack align="center" gap="xs" data-testid="empty-state">{children}</Stack></Center>;
 }
+
+/** A success message: Mantine's green title on its light green fill is below WCAG AA contrast, so the title takes the text colour. */
+export function SuccessAlert({ title, children }: { title: string; children: ReactNode }) {
+  return <Alert color="green" title={title} role="alert" styles={{ title: { color: 'var(--mantine-color-text)' } }}>{children}</Alert>;
+}

@@ -1,7 +1,7 @@
-import { useState } from 'react';
-import { ActionIcon, Alert, Anchor, Badge, Breadcrumbs, Button, Card, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { lazy, Suspense, useState } from 'react';
+import { ActionIcon, Alert, Anchor, Badge, Breadcrumbs, Button, Card, Center, Group, Loader, NumberInput, Paper, Select, SimpleGrid, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, Route, Routes, useNavigate, useParams } from 'react-router';
+import { Link, Route, Routes, useLocation, useNavigate, useParams } from 'react-router';
 import { api } from '../api/client.ts';
 import { fieldErrors, formLevelMessage, unwrap } from '../api/problem.ts';
 import type { Instance, Topic } from '../api/types.ts';
@@ -17,10 +17,13 @@ export default function TopicsTab({ instance }: { instance: Instance }) {
     <Routes>
       <Route index element={<TopicList instance={instance} />} />
       <Route path="new" element={<TopicCreate instance={instance} />} />
-      <Route path=":name" element={<TopicDetail instance={instance} />} />
+      <Route path=":name/*" element={<TopicDetail instance={instance} />} />
     </Routes>
   );
 }
+
+// The message browser is its own chunk: most visits to a topic never open it.
+const MessageBrowser = lazy(() => import('./Messages.tsx'));
 
 const SETTLING_TOPIC = new Set(['Creating', 'Updating', 'Deleting']);
 
@@ -132,6 +135,9 @@ function TopicDetail({ instance }: { instance: Instance }) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [deleting, setDeleting] = useState(false);
+  const { pathname } = useLocation();
+  const topicBase = `/instances/${instance.id}/topics/${encodeURIComponent(name)}`;
+  const section = pathname.slice(topicBase.length + 1).split('/')[0] || 'partitions';
   const topic = useQuery({
     queryKey: ['topic', instance.id, name],
     queryFn: async () => unwrap(await api.GET('/v1/instances/{id}/topics/{name}', { params: { path: { id: instance.id, name } } })),
@@ -160,7 +166,18 @@ function TopicDetail({ instance }: { instance: Instance }) {
               <Text size="sm">{t.partitions} partitions · replication factor {t.replicationFactor}</Text>
               <Text size="sm" c="dimmed">{Object.entries(t.configs).map(([k, v]) => `${k}=${v}`).join(', ') || 'default settings'}</Text>
             </Card>
-            <Partitions instance={instance} topic={t} />
+            <Tabs value={section} onChange={(v) => void navigate(`${topicBase}${v && v !== 'partitions' ? `/${v}` : ''}`)} keepMounted={false}>
+              <Tabs.List aria-label="Topic sections">
+                <Tabs.Tab value="partitions">Partitions</Tabs.Tab>
+                <Tabs.Tab value="messages">Messages</Tabs.Tab>
+              </Tabs.List>
+            </Tabs>
+            <Suspense fallback={<Center py="xl"><Loader aria-label="Loading" /></Center>}>
+              <Routes>
+                <Route index element={<Partitions instance={instance} topic={t} />} />
+                <Route path="messages" element={t.status.phase === 'Creating' ? <Text size="sm" c="dimmed">Messages can be read once the topic is created on the brokers.</Text> : <MessageBrowser instance={instance} topic={t} />} />
+              </Routes>
+            </Suspense>
             <ConfirmByName opened={deleting} onClose={() => setDeleting(false)} name={t.name} what="topic"
               consequence="Every message in it is deleted. Producers and consumers of it will fail." onConfirm={() => remove.mutate()}
               pending={remove.isPending} error={remove.error ? <ProblemAlert error={remove.error} title="Not deleted" /> : undefined} />
