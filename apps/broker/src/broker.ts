@@ -51,7 +51,7 @@ export class Broker {
 
   readonly #handlers: ReadonlyMap<number, HandlerEntry>;
 
-  /** `handlers`: the API table (handlers/index.ts); tests pass a changed copy to reach paths no client can. */
+  /** `handlers`: the API table (handlers/index.ts, built by handlers/registry.ts); tests pass a changed copy to reach paths no client can. */
   constructor(config: BrokerConfig, logger: Logger, handlers: ReadonlyMap<number, HandlerEntry> = HANDLERS) {
     this.config = config;
     this.#handlers = handlers;

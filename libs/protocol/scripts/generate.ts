@@ -463,8 +463,8 @@ function generateRegistry(specs: MessageSpec[]): string {
   const apis = collectApis(specs);
   const o: string[] = [HEADER];
   for (const a of apis) {
-    o.push(`import { decode${a.request.name}, encode${a.request.name} } from './messages/${kebab(a.request.name)}.ts';`);
-    o.push(`import { decode${a.response.name}, encode${a.response.name} } from './messages/${kebab(a.response.name)}.ts';`);
+    o.push(`import { decode${a.request.name}, encode${a.request.name}, type ${a.request.name} } from './messages/${kebab(a.request.name)}.ts';`);
+    o.push(`import { decode${a.response.name}, encode${a.response.name}, type ${a.response.name} } from './messages/${kebab(a.response.name)}.ts';`);
   }
   o.push("import type { Reader } from '../codec/reader.ts';");
   o.push("import type { Writer } from '../codec/writer.ts';");
@@ -505,6 +505,11 @@ function generateRegistry(specs: MessageSpec[]): string {
   for (const a of apis) o.push(`  ${a.name}: ${a.apiKey},`);
   o.push('} as const;');
   o.push('export type ApiName = keyof typeof ApiKey;');
+  o.push('');
+  o.push('/** The request and response body types of every API, by name: what typed handlers are written against. */');
+  o.push('export interface ApiMessages {');
+  for (const a of apis) o.push(`  ${a.name}: { request: ${a.request.name}; response: ${a.response.name} };`);
+  o.push('}');
   return o.join('\n') + '\n';
 }
 

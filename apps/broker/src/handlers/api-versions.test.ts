@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@tributary/protocol';
-import { handleApiVersions, validSoftwareNameAndVersion } from './api-versions.ts';
+import type { BrokerContext, RequestSession } from './context.ts';
+import type { ApiRequest } from './api-module.ts';
+import { apiVersionsApi, validSoftwareNameAndVersion } from './api-versions.ts';
 
 describe('ApiVersions client software name and version (KIP-511)', () => {
   it('accepts what Kafka accepts and nothing else, from v3 on', () => {
@@ -13,8 +15,10 @@ describe('ApiVersions client software name and version (KIP-511)', () => {
 
   it('answers an invalid one with INVALID_REQUEST and no API keys, as Kafka does', () => {
     const table = new Map([[18, { minVersion: 0, maxVersion: 4, handle: () => undefined }]]);
-    const handle = handleApiVersions(table);
-    expect(handle(null, { apiVersion: 3, body: { clientSoftwareName: '!!bad name', clientSoftwareVersion: '1' } })).toEqual({ errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 });
-    expect(handle(null, { apiVersion: 3, body: { clientSoftwareName: 'good', clientSoftwareVersion: '1' } })).toMatchObject({ errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }] });
+    const module = apiVersionsApi(table);
+    // ApiVersions reads neither the broker's state nor the session: empty stand-ins are enough.
+    const handle = (apiVersion: number, body: ApiRequest<'ApiVersions'>['body']) => module.handle({} as BrokerContext, { apiVersion, body } as ApiRequest<'ApiVersions'>, {} as RequestSession);
+    expect(handle(3, { clientSoftwareName: '!!bad name', clientSoftwareVersion: '1' })).toEqual({ errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 });
+    expect(handle(3, { clientSoftwareName: 'good', clientSoftwareVersion: '1' })).toMatchObject({ errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }] });
   });
 });

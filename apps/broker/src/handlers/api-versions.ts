@@ -1,7 +1,8 @@
 import { ErrorCode, type ApiVersionsRequest } from '@tributary/protocol';
+import { defineApi, type ApiModule } from './api-module.ts';
 import type { HandlerEntry } from './context.ts';
 
-/** The advertised ranges are exactly the handler table's; see handlers/index.ts. */
+/** The advertised ranges are exactly the registry's (registry.ts collects them from the API modules). */
 export function apiVersionsBody(table: ReadonlyMap<number, HandlerEntry>, errorCode = 0) {
   return {
     errorCode,
@@ -16,15 +17,23 @@ export function apiVersionsBody(table: ReadonlyMap<number, HandlerEntry>, errorC
  */
 const SOFTWARE_NAME_VERSION = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
 
-export function validSoftwareNameAndVersion(apiVersion: number, body: ApiVersionsRequest): boolean {
+export function validSoftwareNameAndVersion(apiVersion: number, body: Pick<ApiVersionsRequest, 'clientSoftwareName' | 'clientSoftwareVersion'>): boolean {
   return apiVersion < 3 || (SOFTWARE_NAME_VERSION.test(body.clientSoftwareName) && SOFTWARE_NAME_VERSION.test(body.clientSoftwareVersion));
 }
 
-export function handleApiVersions(table: ReadonlyMap<number, HandlerEntry>) {
-  return (_ctx: unknown, req: { apiVersion: number; body: unknown }) => {
-    // Kafka answers an invalid name or version with INVALID_REQUEST and no API keys
-    // (ApiVersionsRequest.getErrorResponse), on the connection it keeps.
-    if (!validSoftwareNameAndVersion(req.apiVersion, req.body as ApiVersionsRequest)) return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 };
-    return apiVersionsBody(table);
-  };
+/** ApiVersions answers the ranges of the table it is registered in (its own included). */
+export function apiVersionsApi(table: ReadonlyMap<number, HandlerEntry>): ApiModule<'ApiVersions'> {
+  return defineApi({
+    api: 'ApiVersions',
+    minVersion: 0,
+    maxVersion: 4,
+    serves: 'any-broker',
+    authorization: { kind: 'none', why: 'clients ask before authenticating' },
+    handle: (_ctx, request) => {
+      // Kafka answers an invalid name or version with INVALID_REQUEST and no API keys
+      // (ApiVersionsRequest.getErrorResponse), on the connection it keeps.
+      if (!validSoftwareNameAndVersion(request.apiVersion, request.body)) return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 };
+      return apiVersionsBody(table);
+    },
+  });
 }

@@ -1,25 +1,25 @@
-import { ApiKey, ErrorCode, type DeleteGroupsRequest, type DescribeGroupsRequest, type OffsetCommitRequest, type OffsetFetchRequest } from '@tributary/protocol';
-import type { DecodedRequest } from '@tributary/protocol';
-import type { BrokerContext, Handler } from './context.ts';
+import { ErrorCode, type ApiName, type DecodedRequest } from '@tributary/protocol';
+import type { ApiRequest, ApiResponse } from './api-module.ts';
 
 const E = ErrorCode.NOT_COORDINATOR;
 
+type Refusal<N extends ApiName> = (request: ApiRequest<N>) => ApiResponse<N>;
+
 /** The answer each group API gets from a broker that is not the group's coordinator. */
-const notCoordinator: Record<number, (request: DecodedRequest) => unknown> = {
-  [ApiKey.JoinGroup]: (r) => ({ errorCode: E, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId: (r.body as { memberId: string }).memberId, members: [] }),
-  [ApiKey.SyncGroup]: () => ({ errorCode: E, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) }),
-  [ApiKey.Heartbeat]: () => ({ errorCode: E }),
-  [ApiKey.LeaveGroup]: () => ({ errorCode: E, members: [] }),
-  [ApiKey.OffsetCommit]: (r) => ({ topics: (r.body as OffsetCommitRequest).topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: E })) })) }),
-  [ApiKey.OffsetFetch]: (r) => {
-    const body = r.body as OffsetFetchRequest;
-    if (r.apiVersion >= 8) return { groups: body.groups.map((g) => ({ groupId: g.groupId, topics: [], errorCode: E })) };
+const NOT_COORDINATOR: { [N in ApiName]?: Refusal<N> } = {
+  JoinGroup: (r) => ({ errorCode: E, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId: r.body.memberId, members: [] }),
+  SyncGroup: () => ({ errorCode: E, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) }),
+  Heartbeat: () => ({ errorCode: E }),
+  LeaveGroup: () => ({ errorCode: E, members: [] }),
+  OffsetCommit: (r) => ({ topics: r.body.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: E })) })) }),
+  OffsetFetch: (r) => {
+    if (r.apiVersion >= 8) return { groups: r.body.groups.map((g) => ({ groupId: g.groupId, topics: [], errorCode: E })) };
     // v0–1 have no top-level error code: every asked partition carries it (metadata "", never null, as Kafka).
-    return { errorCode: E, topics: (body.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: E })) })) };
+    return { errorCode: E, topics: (r.body.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: E })) })) };
   },
-  [ApiKey.DescribeGroups]: (r) => ({ groups: (r.body as DescribeGroupsRequest).groups.map((g) => ({ errorCode: E, groupId: g, groupState: '', protocolType: '', protocolData: '', members: [] })) }),
-  [ApiKey.DeleteGroups]: (r) => ({ results: (r.body as DeleteGroupsRequest).groupsNames.map((g) => ({ groupId: g, errorCode: E })) }),
-  [ApiKey.OffsetDelete]: () => ({ errorCode: E, topics: [] }),
+  DescribeGroups: (r) => ({ groups: r.body.groups.map((g) => ({ errorCode: E, groupId: g, groupState: '', protocolType: '', protocolData: '', members: [] })) }),
+  DeleteGroups: (r) => ({ results: r.body.groupsNames.map((g) => ({ groupId: g, errorCode: E })) }),
+  OffsetDelete: () => ({ errorCode: E, topics: [] }),
 };
 
 /**
@@ -27,8 +27,11 @@ const notCoordinator: Record<number, (request: DecodedRequest) => unknown> = {
  * `__consumer_offsets`); elsewhere they get NOT_COORDINATOR, and clients look the coordinator up
  * again with FindCoordinator.
  */
-export function coordinatorOnly(apiKey: number, handler: Handler): Handler {
-  const refuse = notCoordinator[apiKey];
-  if (!refuse) throw new Error(`no NOT_COORDINATOR answer for API ${apiKey}`);
-  return (ctx: BrokerContext, request, session) => (ctx.isGroupCoordinator() ? handler(ctx, request, session) : refuse(request));
+export function notCoordinatorAnswer(request: DecodedRequest): unknown {
+  const refuse = NOT_COORDINATOR[request.api.name as ApiName] as Refusal<ApiName> | undefined;
+  if (!refuse) throw new Error(`no NOT_COORDINATOR answer for ${request.api.name}`);
+  return refuse(request as ApiRequest<ApiName>);
 }
+
+/** APIs that have a NOT_COORDINATOR answer (every module serving only the group coordinator needs one). */
+export const NOT_COORDINATOR_APIS: ReadonlySet<string> = new Set(Object.keys(NOT_COORDINATOR));

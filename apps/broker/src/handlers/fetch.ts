@@ -1,7 +1,8 @@
 import { ErrorCode, type FetchRequest } from '@tributary/protocol';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed, allowedOnCluster } from '../security/request-guards.ts';
-import type { BrokerContext, Handler } from './context.ts';
+import type { BrokerContext } from './context.ts';
+import { defineApi } from './api-module.ts';
 import { fetchedRecordsForClient } from './legacy-fetch.ts';
 
 /**
@@ -13,47 +14,54 @@ import { fetchedRecordsForClient } from './legacy-fetch.ts';
  * read_uncommitted see the same records: the last stable offset is the high watermark and no
  * aborted transactions are ever listed.
  */
-export const handleFetch: Handler = async (ctx: BrokerContext, request, session) => {
-  const req = request.body as FetchRequest;
-  const v = request.apiVersion;
-  if (v >= 7 && req.sessionEpoch > 0) return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
-  const deadline = Date.now() + Math.max(0, req.maxWaitMs);
-  // Decided once per request: followers (replica id ≥ 0) need CLUSTER_ACTION, consumers READ per topic.
-  const replicaId = fetchReplicaId(req, v);
-  const replica = replicaId >= 0;
-  const mayRead = (topic: string) => (replica ? allowedOnCluster(ctx, session, Op.CLUSTER_ACTION) : allowed(ctx, session, Op.READ, ResourceType.TOPIC, topic));
-  // A follower's partitions, by name, resolved once: for its log ends now and its long-poll below.
-  const asked = replica ? partitionsAsked(ctx, req, v) : [];
-  // A follower's fetch offset is its log end: the leader learns it once per request, before waiting.
-  for (const a of asked) if (mayRead(a.topic)) ctx.replicas.onFollowerFetch(a.topic, a.partition, replicaId, a.fetchOffset);
-  let woken = false;
-  for (;;) {
-    const { body, bytes, perTopic } = collect(ctx, req, v, mayRead, replica);
-    // Bytes out are what is sent: the answered pass only (a long poll collects several times and
-    // answers the last), and a follower's replication apart from what consumers read (billing
-    // meters consumers only).
-    const answer = () => {
-      for (const [topic, n] of perTopic) {
-        if (replica) {
-          ctx.metrics.replicationBytesOut.inc({ topic }, n);
-        } else {
-          ctx.metrics.bytesOut.inc({ topic }, n);
-          ctx.metrics.meteredBytes.inc({ direction: 'out', topic, principal: session.principal, listener: session.listener }, n);
+export const fetchApi = defineApi({
+  api: 'Fetch',
+  minVersion: 0,
+  maxVersion: 16,
+  serves: 'any-broker',
+  authorization: { kind: 'per-resource', acl: 'READ on each topic; a follower needs CLUSTER_ACTION on the cluster' },
+  handle: async (ctx, request, session) => {
+    const req = request.body;
+    const v = request.apiVersion;
+    if (v >= 7 && req.sessionEpoch > 0) return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+    const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+    // Decided once per request: followers (replica id ≥ 0) need CLUSTER_ACTION, consumers READ per topic.
+    const replicaId = fetchReplicaId(req, v);
+    const replica = replicaId >= 0;
+    const mayRead = (topic: string) => (replica ? allowedOnCluster(ctx, session, Op.CLUSTER_ACTION) : allowed(ctx, session, Op.READ, ResourceType.TOPIC, topic));
+    // A follower's partitions, by name, resolved once: for its log ends now and its long-poll below.
+    const asked = replica ? partitionsAsked(ctx, req, v) : [];
+    // A follower's fetch offset is its log end: the leader learns it once per request, before waiting.
+    for (const a of asked) if (mayRead(a.topic)) ctx.replicas.onFollowerFetch(a.topic, a.partition, replicaId, a.fetchOffset);
+    let woken = false;
+    for (;;) {
+      const { body, bytes, perTopic } = collect(ctx, req, v, mayRead, replica);
+      // Bytes out are what is sent: the answered pass only (a long poll collects several times and
+      // answers the last), and a follower's replication apart from what consumers read (billing
+      // meters consumers only).
+      const answer = () => {
+        for (const [topic, n] of perTopic) {
+          if (replica) {
+            ctx.metrics.replicationBytesOut.inc({ topic }, n);
+          } else {
+            ctx.metrics.bytesOut.inc({ topic }, n);
+            ctx.metrics.meteredBytes.inc({ direction: 'out', topic, principal: session.principal, listener: session.listener }, n);
+          }
         }
-      }
-      return body;
-    };
-    if (bytes >= req.minBytes || Date.now() >= deadline || hasError(body)) return answer();
-    // Woken by an append to a partition the follower should replicate but did not ask for (it was
-    // assigned meanwhile): answer now so that its next fetch asks for it.
-    if (woken && replica && ctx.replicas.followerHasUnaskedData(replicaId, asked)) return answer();
-    await ctx.appends.wait(deadline - Date.now(), replica);
-    woken = true;
-    // A follower woken by one append lets the requests already read off other sockets append too,
-    // so that one fetch carries several batches rather than one round trip each.
-    if (replica) await new Promise((r) => setImmediate(r));
-  }
-};
+        return body;
+      };
+      if (bytes >= req.minBytes || Date.now() >= deadline || hasError(body)) return answer();
+      // Woken by an append to a partition the follower should replicate but did not ask for (it was
+      // assigned meanwhile): answer now so that its next fetch asks for it.
+      if (woken && replica && ctx.replicas.followerHasUnaskedData(replicaId, asked)) return answer();
+      await ctx.appends.wait(deadline - Date.now(), replica);
+      woken = true;
+      // A follower woken by one append lets the requests already read off other sockets append too,
+      // so that one fetch carries several batches rather than one round trip each.
+      if (replica) await new Promise((r) => setImmediate(r));
+    }
+  },
+});
 
 /** The fetching replica's id (≥ 0 for a follower, -1 for a consumer): in the header field, from v15 in ReplicaState. */
 export function fetchReplicaId(req: FetchRequest, v: number): number {

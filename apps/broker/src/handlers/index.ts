@@ -1,72 +1,90 @@
-import { ApiKey } from '@tributary/protocol';
-import { handleApiVersions } from './api-versions.ts';
-import type { HandlerEntry } from './context.ts';
-import { coordinatorOnly } from './coordinator-guard.ts';
-import { handleCreatePartitions, handleDeleteRecords, handleDescribeCluster, handleOffsetForLeaderEpoch } from './configs-admin.ts';
-import { handleAlterConfigs, handleDescribeConfigs, handleIncrementalAlterConfigs } from './configs.ts';
-import { handleDescribeLogDirs } from './describe-log-dirs.ts';
-import { handleFetch } from './fetch.ts';
-import { handleCreateAcls, handleDeleteAcls, handleDescribeAcls } from './acls.ts';
-import { handleAlterClientQuotas, handleDescribeClientQuotas } from './client-quotas.ts';
-import { guardDescribeLogDirs, guardHeartbeat, guardJoinGroup, guardLeaveGroup, guardSyncGroup } from '../security/request-guards.ts';
-import { handleAlterUserScramCredentials, handleDescribeUserScramCredentials } from './scram-credentials.ts';
-import { handleSaslOnPlainListener } from './sasl.ts';
-import { handleInitProducerId } from './init-producer-id.ts';
-import { handleDeleteGroups, handleDescribeGroups, handleFindCoordinator, handleHeartbeat, handleJoinGroup, handleLeaveGroup, handleListGroups, handleOffsetCommit, handleOffsetDelete, handleOffsetFetch, handleSyncGroup } from './groups.ts';
-import { handleListOffsets } from './list-offsets.ts';
-import { handleMetadata } from './metadata.ts';
-import { handleDescribeTopicPartitions } from './describe-topic-partitions.ts';
-import { handleProduce } from './produce.ts';
-import { handleCreateTopics, handleDeleteTopics } from './topics-admin.ts';
+import type { AnyApiModule } from './api-module.ts';
+import { apiVersionsApi } from './api-versions.ts';
+import { buildRegistry } from './registry.ts';
+import { alterClientQuotasApi } from './alter-client-quotas.ts';
+import { alterConfigsApi } from './alter-configs.ts';
+import { alterUserScramCredentialsApi } from './alter-user-scram-credentials.ts';
+import { createAclsApi } from './create-acls.ts';
+import { createPartitionsApi } from './create-partitions.ts';
+import { createTopicsApi } from './create-topics.ts';
+import { deleteAclsApi } from './delete-acls.ts';
+import { deleteGroupsApi } from './delete-groups.ts';
+import { deleteRecordsApi } from './delete-records.ts';
+import { deleteTopicsApi } from './delete-topics.ts';
+import { describeAclsApi } from './describe-acls.ts';
+import { describeClientQuotasApi } from './describe-client-quotas.ts';
+import { describeClusterApi } from './describe-cluster.ts';
+import { describeConfigsApi } from './describe-configs.ts';
+import { describeGroupsApi } from './describe-groups.ts';
+import { describeLogDirsApi } from './describe-log-dirs.ts';
+import { describeTopicPartitionsApi } from './describe-topic-partitions.ts';
+import { describeUserScramCredentialsApi } from './describe-user-scram-credentials.ts';
+import { fetchApi } from './fetch.ts';
+import { findCoordinatorApi } from './find-coordinator.ts';
+import { heartbeatApi } from './heartbeat.ts';
+import { incrementalAlterConfigsApi } from './incremental-alter-configs.ts';
+import { initProducerIdApi } from './init-producer-id.ts';
+import { joinGroupApi } from './join-group.ts';
+import { leaveGroupApi } from './leave-group.ts';
+import { listGroupsApi } from './list-groups.ts';
+import { listOffsetsApi } from './list-offsets.ts';
+import { metadataApi } from './metadata.ts';
+import { offsetCommitApi } from './offset-commit.ts';
+import { offsetDeleteApi } from './offset-delete.ts';
+import { offsetFetchApi } from './offset-fetch.ts';
+import { offsetForLeaderEpochApi } from './offset-for-leader-epoch.ts';
+import { produceApi } from './produce.ts';
+import { saslAuthenticateApi } from './sasl-authenticate.ts';
+import { saslHandshakeApi } from './sasl-handshake.ts';
+import { syncGroupApi } from './sync-group.ts';
 
 /**
- * Every API this broker answers and the versions it implements. ApiVersions advertises exactly
- * this table. Produce v0–2 and Fetch v0–3 carry the legacy message formats (magic 0/1), converted
- * to and from the stored v2 batches (legacy-produce.ts, legacy-fetch.ts); ListOffsets v0 answers
- * offset arrays; DescribeLogDirs v0 is v1's schema; FindCoordinator v5 only allows an error
+ * Every API this broker answers, one module each; ApiVersions advertises exactly their versions.
+ * Produce v0–2 and Fetch v0–3 carry the legacy message formats (magic 0/1), converted to and from
+ * the stored v2 batches (legacy-produce.ts, legacy-fetch.ts); ListOffsets v0 answers offset
+ * arrays; DescribeLogDirs v0 is v1's schema; FindCoordinator v5 only allows an error
  * (TRANSACTION_ABORTABLE) this broker never sends. Not advertised, because not implemented:
  * FindCoordinator v6 (share groups), OffsetCommit/OffsetFetch v9 (KIP-848 member epochs), Fetch v17
- * (a KRaft follower's directory id). Every version below is one the handler implements.
+ * (a KRaft follower's directory id). Every version a module declares is one it implements.
  */
-export const HANDLERS: ReadonlyMap<number, HandlerEntry> = (() => {
-  const table = new Map<number, HandlerEntry>([
-    [ApiKey.Produce, { minVersion: 0, maxVersion: 11, handle: handleProduce }],
-    [ApiKey.Fetch, { minVersion: 0, maxVersion: 16, handle: handleFetch }],
-    [ApiKey.ListOffsets, { minVersion: 0, maxVersion: 10, handle: handleListOffsets }],
-    [ApiKey.Metadata, { minVersion: 0, maxVersion: 12, handle: handleMetadata }],
-    [ApiKey.CreateTopics, { minVersion: 0, maxVersion: 7, handle: handleCreateTopics }],
-    [ApiKey.DeleteTopics, { minVersion: 0, maxVersion: 6, handle: handleDeleteTopics }],
-    [ApiKey.CreatePartitions, { minVersion: 0, maxVersion: 3, handle: handleCreatePartitions }],
-    [ApiKey.DescribeConfigs, { minVersion: 0, maxVersion: 4, handle: handleDescribeConfigs }],
-    [ApiKey.AlterConfigs, { minVersion: 0, maxVersion: 2, handle: handleAlterConfigs }],
-    [ApiKey.IncrementalAlterConfigs, { minVersion: 0, maxVersion: 1, handle: handleIncrementalAlterConfigs }],
-    [ApiKey.DeleteRecords, { minVersion: 0, maxVersion: 2, handle: handleDeleteRecords }],
-    [ApiKey.OffsetForLeaderEpoch, { minVersion: 0, maxVersion: 4, handle: handleOffsetForLeaderEpoch }],
-    [ApiKey.DescribeCluster, { minVersion: 0, maxVersion: 1, handle: handleDescribeCluster }],
-    [ApiKey.DescribeLogDirs, { minVersion: 0, maxVersion: 4, handle: guardDescribeLogDirs(handleDescribeLogDirs) }],
-    [ApiKey.InitProducerId, { minVersion: 0, maxVersion: 5, handle: handleInitProducerId }],
-    [ApiKey.FindCoordinator, { minVersion: 0, maxVersion: 5, handle: handleFindCoordinator }],
-    [ApiKey.JoinGroup, { minVersion: 0, maxVersion: 9, handle: coordinatorOnly(ApiKey.JoinGroup, guardJoinGroup(handleJoinGroup)) }],
-    [ApiKey.SyncGroup, { minVersion: 0, maxVersion: 5, handle: coordinatorOnly(ApiKey.SyncGroup, guardSyncGroup(handleSyncGroup)) }],
-    [ApiKey.Heartbeat, { minVersion: 0, maxVersion: 4, handle: coordinatorOnly(ApiKey.Heartbeat, guardHeartbeat(handleHeartbeat)) }],
-    [ApiKey.LeaveGroup, { minVersion: 0, maxVersion: 5, handle: coordinatorOnly(ApiKey.LeaveGroup, guardLeaveGroup(handleLeaveGroup)) }],
-    [ApiKey.OffsetCommit, { minVersion: 0, maxVersion: 8, handle: coordinatorOnly(ApiKey.OffsetCommit, handleOffsetCommit) }],
-    [ApiKey.OffsetFetch, { minVersion: 0, maxVersion: 8, handle: coordinatorOnly(ApiKey.OffsetFetch, handleOffsetFetch) }],
-    [ApiKey.ListGroups, { minVersion: 0, maxVersion: 5, handle: handleListGroups }],
-    [ApiKey.DescribeGroups, { minVersion: 0, maxVersion: 5, handle: coordinatorOnly(ApiKey.DescribeGroups, handleDescribeGroups) }],
-    [ApiKey.SaslHandshake, { minVersion: 0, maxVersion: 1, handle: handleSaslOnPlainListener }],
-    [ApiKey.SaslAuthenticate, { minVersion: 0, maxVersion: 2, handle: handleSaslOnPlainListener }],
-    [ApiKey.DescribeUserScramCredentials, { minVersion: 0, maxVersion: 0, handle: handleDescribeUserScramCredentials }],
-    [ApiKey.AlterUserScramCredentials, { minVersion: 0, maxVersion: 0, handle: handleAlterUserScramCredentials }],
-    [ApiKey.DescribeClientQuotas, { minVersion: 0, maxVersion: 1, handle: handleDescribeClientQuotas }],
-    [ApiKey.AlterClientQuotas, { minVersion: 0, maxVersion: 1, handle: handleAlterClientQuotas }],
-    [ApiKey.CreateAcls, { minVersion: 0, maxVersion: 3, handle: handleCreateAcls }],
-    [ApiKey.DescribeAcls, { minVersion: 0, maxVersion: 3, handle: handleDescribeAcls }],
-    [ApiKey.DeleteAcls, { minVersion: 0, maxVersion: 3, handle: handleDeleteAcls }],
-    [ApiKey.DeleteGroups, { minVersion: 0, maxVersion: 2, handle: coordinatorOnly(ApiKey.DeleteGroups, handleDeleteGroups) }],
-    [ApiKey.DescribeTopicPartitions, { minVersion: 0, maxVersion: 0, handle: handleDescribeTopicPartitions }],
-    [ApiKey.OffsetDelete, { minVersion: 0, maxVersion: 0, handle: coordinatorOnly(ApiKey.OffsetDelete, handleOffsetDelete) }],
-  ]);
-  table.set(ApiKey.ApiVersions, { minVersion: 0, maxVersion: 4, handle: handleApiVersions(table) });
-  return table;
-})();
+export const API_MODULES: readonly AnyApiModule[] = [
+  produceApi,
+  fetchApi,
+  listOffsetsApi,
+  metadataApi,
+  createTopicsApi,
+  deleteTopicsApi,
+  createPartitionsApi,
+  describeConfigsApi,
+  alterConfigsApi,
+  incrementalAlterConfigsApi,
+  deleteRecordsApi,
+  offsetForLeaderEpochApi,
+  describeClusterApi,
+  describeLogDirsApi,
+  initProducerIdApi,
+  findCoordinatorApi,
+  joinGroupApi,
+  syncGroupApi,
+  heartbeatApi,
+  leaveGroupApi,
+  offsetCommitApi,
+  offsetFetchApi,
+  listGroupsApi,
+  describeGroupsApi,
+  saslHandshakeApi,
+  saslAuthenticateApi,
+  describeUserScramCredentialsApi,
+  alterUserScramCredentialsApi,
+  describeClientQuotasApi,
+  alterClientQuotasApi,
+  createAclsApi,
+  describeAclsApi,
+  deleteAclsApi,
+  deleteGroupsApi,
+  describeTopicPartitionsApi,
+  offsetDeleteApi,
+];
+
+/** The handler table the broker dispatches on, by API key (see registry.ts). */
+export const HANDLERS = buildRegistry(API_MODULES, apiVersionsApi);

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCode, type InitProducerIdRequest } from '@tributary/protocol';
+import { ErrorCode } from '@tributary/protocol';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed, allowedOnCluster } from '../security/request-guards.ts';
-import type { BrokerContext, Handler } from './context.ts';
+import { defineApi } from './api-module.ts';
 
 const BLOCK = 1000n;
 
@@ -43,24 +43,31 @@ export class ProducerIdAllocator {
   }
 }
 
-export const handleInitProducerId: Handler = async (ctx: BrokerContext, request, session) => {
-  const req = request.body as InitProducerIdRequest;
-  if (req.transactionalId !== null) {
-    // Kafka checks WRITE on the transactional id first, whatever happens next.
-    if (!allowed(ctx, session, Op.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
-    // Transactions need a transaction coordinator, which this broker does not have yet.
-    return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 };
-  }
-  // KIP-679: IDEMPOTENT_WRITE on the cluster, or WRITE on any topic, lets a producer be idempotent.
-  if (!allowedOnCluster(ctx, session, Op.IDEMPOTENT_WRITE) && !ctx.authorizer.mayWriteSomeTopic(session)) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
-  // KIP-360: an idempotent producer that still knows its id asks for the next epoch instead of a new id.
-  if (request.apiVersion >= 3 && req.producerId >= 0n && req.producerEpoch >= 0) {
-    return req.producerEpoch >= 32766 ? { errorCode: 0, producerId: await ctx.producerIds.next(), producerEpoch: 0 } : { errorCode: 0, producerId: req.producerId, producerEpoch: req.producerEpoch + 1 };
-  }
-  try {
-    return { errorCode: 0, producerId: await ctx.producerIds.next(), producerEpoch: 0 };
-  } catch {
-    // etcd unreachable: the client retries (Kafka answers the same while it cannot allocate ids).
-    return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 };
-  }
-};
+export const initProducerIdApi = defineApi({
+  api: 'InitProducerId',
+  minVersion: 0,
+  maxVersion: 5,
+  serves: 'any-broker',
+  authorization: { kind: 'per-resource', acl: 'WRITE on the transactional id; IDEMPOTENT_WRITE on the cluster or WRITE on some topic for an idempotent producer' },
+  handle: async (ctx, request, session) => {
+    const req = request.body;
+    if (req.transactionalId !== null) {
+      // Kafka checks WRITE on the transactional id first, whatever happens next.
+      if (!allowed(ctx, session, Op.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
+      // Transactions need a transaction coordinator, which this broker does not have yet.
+      return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 };
+    }
+    // KIP-679: IDEMPOTENT_WRITE on the cluster, or WRITE on any topic, lets a producer be idempotent.
+    if (!allowedOnCluster(ctx, session, Op.IDEMPOTENT_WRITE) && !ctx.authorizer.mayWriteSomeTopic(session)) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
+    // KIP-360: an idempotent producer that still knows its id asks for the next epoch instead of a new id.
+    if (request.apiVersion >= 3 && req.producerId >= 0n && req.producerEpoch >= 0) {
+      return req.producerEpoch >= 32766 ? { errorCode: 0, producerId: await ctx.producerIds.next(), producerEpoch: 0 } : { errorCode: 0, producerId: req.producerId, producerEpoch: req.producerEpoch + 1 };
+    }
+    try {
+      return { errorCode: 0, producerId: await ctx.producerIds.next(), producerEpoch: 0 };
+    } catch {
+      // etcd unreachable: the client retries (Kafka answers the same while it cannot allocate ids).
+      return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 };
+    }
+  },
+});

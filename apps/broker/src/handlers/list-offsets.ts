@@ -1,14 +1,18 @@
-import { ErrorCode, type ListOffsetsRequest } from '@tributary/protocol';
+import { ErrorCode } from '@tributary/protocol';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed } from '../security/request-guards.ts';
-import type { BrokerContext, Handler } from './context.ts';
 import type { PartitionLog } from '../log/partition-log.ts';
+import { defineApi } from './api-module.ts';
 
 const LATEST = -1n;
+
 const EARLIEST = -2n;
+
 const MAX_TIMESTAMP = -3n;
+
 /** KIP-405: the first offset still in local storage; without tiered storage, the log start. */
 const EARLIEST_LOCAL = -4n;
+
 /** KIP-1005: the last offset in tiered storage; without tiered storage Kafka answers -1. */
 const LATEST_TIERED = -5n;
 
@@ -19,35 +23,42 @@ const LATEST_TIERED = -5n;
  * record — the record's own offset, timestamp and batch leader epoch — and "not found" (-1, -1)
  * when that record is at or past the high watermark (consumers cannot read it yet).
  */
-export const handleListOffsets: Handler = (ctx: BrokerContext, request, session) => {
-  const req = request.body as ListOffsetsRequest;
-  const v = request.apiVersion;
-  // A partition asked for twice is answered once, with INVALID_REQUEST (Kafka's duplicatePartitions).
-  const count = new Map<string, number>();
-  for (const t of req.topics) for (const p of t.partitions) count.set(`${t.name}\0${p.partitionIndex}`, (count.get(`${t.name}\0${p.partitionIndex}`) ?? 0) + 1);
-  const answered = new Set<string>();
-  return {
-    throttleTimeMs: 0,
-    topics: req.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((p) => {
-        const key = `${t.name}\0${p.partitionIndex}`;
-        if (count.get(key)! > 1) {
-          if (answered.has(key)) return null;
-          answered.add(key);
-          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.INVALID_REQUEST, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
-        }
-        if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, t.name)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
-        const lead = ctx.replicas.leaderFor(t.name, p.partitionIndex, v >= 4 ? p.currentLeaderEpoch : -1);
-        if (!lead.ok) return { partitionIndex: p.partitionIndex, errorCode: lead.errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
-        const log = lead.log;
-        if (v === 0) return { partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets: offsetsBefore(log, p.timestamp, p.maxNumOffsets).map(BigInt) };
-        const found = lookup(log, p.timestamp, lead.leaderEpoch);
-        return { partitionIndex: p.partitionIndex, errorCode: 0, timestamp: BigInt(found.timestamp), offset: BigInt(found.offset), ...(v >= 4 ? { leaderEpoch: found.leaderEpoch } : {}) };
-      }).filter((answer) => answer !== null),
-    })),
-  };
-};
+export const listOffsetsApi = defineApi({
+  api: 'ListOffsets',
+  minVersion: 0,
+  maxVersion: 10,
+  serves: 'any-broker',
+  authorization: { kind: 'per-resource', acl: 'DESCRIBE on each topic' },
+  handle: (ctx, request, session) => {
+    const req = request.body;
+    const v = request.apiVersion;
+    // A partition asked for twice is answered once, with INVALID_REQUEST (Kafka's duplicatePartitions).
+    const count = new Map<string, number>();
+    for (const t of req.topics) for (const p of t.partitions) count.set(`${t.name}\0${p.partitionIndex}`, (count.get(`${t.name}\0${p.partitionIndex}`) ?? 0) + 1);
+    const answered = new Set<string>();
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => {
+          const key = `${t.name}\0${p.partitionIndex}`;
+          if (count.get(key)! > 1) {
+            if (answered.has(key)) return null;
+            answered.add(key);
+            return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.INVALID_REQUEST, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+          }
+          if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, t.name)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+          const lead = ctx.replicas.leaderFor(t.name, p.partitionIndex, v >= 4 ? p.currentLeaderEpoch : -1);
+          if (!lead.ok) return { partitionIndex: p.partitionIndex, errorCode: lead.errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+          const log = lead.log;
+          if (v === 0) return { partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets: offsetsBefore(log, p.timestamp, p.maxNumOffsets).map(BigInt) };
+          const found = lookup(log, p.timestamp, lead.leaderEpoch);
+          return { partitionIndex: p.partitionIndex, errorCode: 0, timestamp: BigInt(found.timestamp), offset: BigInt(found.offset), ...(v >= 4 ? { leaderEpoch: found.leaderEpoch } : {}) };
+        }).filter((answer) => answer !== null),
+      })),
+    };
+  },
+});
 
 function lookup(log: PartitionLog, target: bigint, leaderEpoch: number): { offset: number; timestamp: number; leaderEpoch: number } {
   const notFound = { offset: -1, timestamp: -1, leaderEpoch: -1 };

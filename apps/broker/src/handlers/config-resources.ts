@@ -1,4 +1,4 @@
-import { ErrorCode, type AlterConfigsRequest, type DescribeConfigsRequest, type IncrementalAlterConfigsRequest } from '@tributary/protocol';
+import { ErrorCode } from '@tributary/protocol';
 import { SETTINGS, type SettingSpec } from '../config/settings.ts';
 import { appendToList, subtractFromList } from '../config/config-validation.ts';
 import { GROUP_CONFIG_DEFS, GroupConfigError, validateGroupConfigs } from '../config/group-configs.ts';
@@ -7,7 +7,8 @@ import { CONFIG_SOURCE, effectiveTopicConfigs, TOPIC_CONFIG_DEFS, validateTopicC
 import { TopicError } from '../topics/topic-registry.ts';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed, allowedOnCluster } from '../security/request-guards.ts';
-import type { BrokerContext, Handler, RequestSession } from './context.ts';
+import type { BrokerContext, RequestSession } from './context.ts';
+
 
 /**
  * DescribeConfigs, AlterConfigs and IncrementalAlterConfigs for the three config resources this
@@ -18,13 +19,16 @@ import type { BrokerContext, Handler, RequestSession } from './context.ts';
 
 // ConfigResource types on the wire.
 const TOPIC = 2;
+
 const BROKER = 4;
+
 const GROUP = 32;
 
 // DescribeConfigs config sources (Kafka's ConfigSource).
-const SOURCE = { ...CONFIG_SOURCE, group: 8 } as const;
+export const SOURCE = { ...CONFIG_SOURCE, group: 8 } as const;
+
 // DescribeConfigs config types (Kafka's ConfigType).
-const TYPE: Record<KafkaConfigDef['type'] | 'UNKNOWN', number> = { UNKNOWN: 0, BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 };
+export const TYPE: Record<KafkaConfigDef['type'] | 'UNKNOWN', number> = { UNKNOWN: 0, BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 };
 
 interface Described {
   name: string;
@@ -37,7 +41,7 @@ interface Described {
   synonyms: { name: string; value: string | null; source: number }[];
 }
 
-class ConfigProblem extends Error {
+export class ConfigProblem extends Error {
   readonly errorCode: number;
   constructor(errorCode: number, message: string) {
     super(message);
@@ -140,7 +144,7 @@ function accessDenied(ctx: BrokerContext, session: RequestSession, resourceType:
   return null;
 }
 
-function describeResource(ctx: BrokerContext, session: RequestSession, resourceType: number, name: string): Described[] {
+export function describeResource(ctx: BrokerContext, session: RequestSession, resourceType: number, name: string): Described[] {
   const denied = accessDenied(ctx, session, resourceType, name, Op.DESCRIBE_CONFIGS);
   if (denied) throw denied;
   if (resourceType === TOPIC) return describeTopic(ctx, name);
@@ -155,41 +159,14 @@ function describeResource(ctx: BrokerContext, session: RequestSession, resourceT
   throw new ConfigProblem(ErrorCode.INVALID_REQUEST, `resource type ${resourceType} (${name}) has no configs on this broker`);
 }
 
-export const handleDescribeConfigs: Handler = (ctx: BrokerContext, request, session) => {
-  const req = request.body as DescribeConfigsRequest;
-  const v = request.apiVersion;
-  return {
-    throttleTimeMs: 0,
-    results: req.resources.map((r) => {
-      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-      try {
-        const wanted = r.configurationKeys;
-        const configs = describeResource(ctx, session, r.resourceType, r.resourceName)
-          .filter((e) => wanted === null || wanted.includes(e.name))
-          .map((e) => ({
-            name: e.name,
-            // Secrets (ssl.key.password …) are never sent back: Kafka marks password configs sensitive.
-            value: e.sensitive ? null : e.value,
-            readOnly: e.readOnly,
-            isSensitive: e.sensitive,
-            ...(v === 0 ? { isDefault: e.source === SOURCE.default } : { configSource: e.source }),
-            ...(v >= 1 ? { synonyms: req.includeSynonyms ? e.synonyms.map((s) => ({ ...s, value: e.sensitive ? null : s.value })) : [] } : {}),
-            ...(v >= 3 ? { configType: TYPE[e.type], documentation: req.includeDocumentation ? e.documentation : null } : {}),
-          }));
-        // Kafka answers a described resource with the message "" (not null).
-        return { ...base, errorCode: 0, errorMessage: '', configs };
-      } catch (err) {
-        if (err instanceof ConfigProblem) return { ...base, errorCode: err.errorCode, errorMessage: err.message, configs: [] };
-        throw err;
-      }
-    }),
-  };
-};
-
 type Change = { name: string; op: number; value: string | null };
-const SET = 0;
+
+export const SET = 0;
+
 const DELETE = 1;
+
 const APPEND = 2;
+
 const SUBTRACT = 3;
 
 /** Applies IncrementalAlterConfigs operations to a resource's overrides as Kafka does. */
@@ -249,7 +226,7 @@ async function alterResource(ctx: BrokerContext, resourceType: number, name: str
 
 type AlterResource = { resourceType: number; resourceName: string };
 
-async function alterAll<R extends AlterResource>(ctx: BrokerContext, session: RequestSession, resources: R[], validateOnly: boolean, changes: (r: R) => Change[], replace: boolean) {
+export async function alterAll<R extends AlterResource>(ctx: BrokerContext, session: RequestSession, resources: R[], validateOnly: boolean, changes: (r: R) => Change[], replace: boolean) {
   const responses = [];
   for (const r of resources) {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
@@ -265,14 +242,3 @@ async function alterAll<R extends AlterResource>(ctx: BrokerContext, session: Re
   }
   return { throttleTimeMs: 0, responses };
 }
-
-/** AlterConfigs replaces a resource's whole override set (Kafka's non-incremental semantics). */
-export const handleAlterConfigs: Handler = (ctx: BrokerContext, request, session) => {
-  const req = request.body as AlterConfigsRequest;
-  return alterAll(ctx, session, req.resources, req.validateOnly, (r) => r.configs.filter((c) => c.value !== null).map((c) => ({ name: c.name, op: SET, value: c.value })), true);
-};
-
-export const handleIncrementalAlterConfigs: Handler = (ctx: BrokerContext, request, session) => {
-  const req = request.body as IncrementalAlterConfigsRequest;
-  return alterAll(ctx, session, req.resources, req.validateOnly, (r) => r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value })), false);
-};

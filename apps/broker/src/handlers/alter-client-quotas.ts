@@ -1,0 +1,50 @@
+import { ErrorCode } from '@tributary/protocol';
+import { GROUP_QUOTA_KEYS, QUOTA_KEYS, type QuotaEntity, type QuotaKey } from '../quota/quota-store.ts';
+import { AclOperation } from '../security/acl.ts';
+import { allowedOnCluster } from '../security/request-guards.ts';
+import { ENTITY_TYPES, WHOLE_NUMBER_KEYS } from './quota-entities.ts';
+import { defineApi } from './api-module.ts';
+
+/** AlterClientQuotas: sets/removes quota values per entity; ALTER_CONFIGS on the cluster (Kafka's rule). */
+export const alterClientQuotasApi = defineApi({
+  api: 'AlterClientQuotas',
+  minVersion: 0,
+  maxVersion: 1,
+  serves: 'any-broker',
+  authorization: { kind: 'per-resource', acl: 'ALTER_CONFIGS on the cluster (each entry answers the error)' },
+  handle: async (ctx, request, session) => {
+    const req = request.body;
+    const mayAlter = allowedOnCluster(ctx, session, AclOperation.ALTER_CONFIGS);
+    const entries = [];
+    for (const entry of req.entries) entries.push(await (async () => {
+        const fail = (errorCode: number, errorMessage: string) => ({ errorCode, errorMessage, entity: entry.entity });
+        if (!mayAlter) return fail(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'ALTER_CONFIGS on the cluster is needed to change quotas');
+        const entity: QuotaEntity = {};
+        for (const part of entry.entity) {
+          const field = ENTITY_TYPES[part.entityType as keyof typeof ENTITY_TYPES];
+          if (!field) return fail(ErrorCode.INVALID_REQUEST, `entity type ${part.entityType} is not supported (user, client-id, consumer-group)`);
+          if (field === 'group' && (part.entityName === null || entry.entity.length > 1)) return fail(ErrorCode.INVALID_REQUEST, 'a consumer-group entity names one group and stands alone');
+          if (entity[field] !== undefined) return fail(ErrorCode.INVALID_REQUEST, `entity type ${part.entityType} appears twice`);
+          if (field === 'group') entity.group = part.entityName!;
+          else entity[field] = part.entityName;
+        }
+        if (Object.keys(entity).length === 0) return fail(ErrorCode.INVALID_REQUEST, 'the entity is empty');
+        const set: Partial<Record<QuotaKey, number>> = {};
+        const remove: QuotaKey[] = [];
+        const keys: readonly string[] = entity.group !== undefined ? GROUP_QUOTA_KEYS : QUOTA_KEYS;
+        for (const op of entry.ops) {
+          if (!keys.includes(op.key)) return fail(ErrorCode.INVALID_REQUEST, `unknown quota ${op.key} for this entity (${keys.join(', ')})`);
+          if (op.remove) remove.push(op.key as QuotaKey);
+          else if (!(op.value > 0) || !Number.isFinite(op.value)) return fail(ErrorCode.INVALID_REQUEST, `${op.key} must be a positive number, got ${op.value}`);
+          else if (WHOLE_NUMBER_KEYS.has(op.key) && !Number.isInteger(op.value)) return fail(ErrorCode.INVALID_REQUEST, `${op.key} must be a whole number, got ${op.value}`);
+          else set[op.key as QuotaKey] = op.value;
+        }
+        if (!req.validateOnly) {
+          await ctx.clientQuotaStore.alter(entity, set, remove);
+          ctx.logger.log('info', 'client quota changed', { by: session.principal, entity, set, remove });
+        }
+        return { errorCode: 0, errorMessage: null, entity: entry.entity };
+    })());
+    return { throttleTimeMs: 0, entries };
+  },
+});

@@ -1,0 +1,39 @@
+import { ErrorCode } from '@tributary/protocol';
+import { AclOperation } from '../security/acl.ts';
+import { allowedOnCluster } from '../security/request-guards.ts';
+import { ENTITY_TYPES, MATCH_ANY, MATCH_DEFAULT, MATCH_EXACT, toWire } from './quota-entities.ts';
+import { defineApi } from './api-module.ts';
+
+/** DescribeClientQuotas with Kafka's component filters (exact name, default, any) and strict matching. */
+export const describeClientQuotasApi = defineApi({
+  api: 'DescribeClientQuotas',
+  minVersion: 0,
+  maxVersion: 1,
+  serves: 'any-broker',
+  authorization: { kind: 'per-resource', acl: 'DESCRIBE_CONFIGS on the cluster' },
+  handle: (ctx, request, session) => {
+    const req = request.body;
+    if (!allowedOnCluster(ctx, session, AclOperation.DESCRIBE_CONFIGS)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'DESCRIBE_CONFIGS on the cluster is needed to list quotas', entries: null };
+    const invalid = (errorMessage: string) => ({ throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, errorMessage, entries: null });
+    const seen = new Set<string>();
+    for (const c of req.components) {
+      if (!(c.entityType in ENTITY_TYPES)) return invalid(`entity type ${c.entityType} is not supported`);
+      if (seen.has(c.entityType)) return invalid(`entity type ${c.entityType} appears twice in the filter`);
+      seen.add(c.entityType);
+      if (c.matchType !== MATCH_EXACT && c.matchType !== MATCH_DEFAULT && c.matchType !== MATCH_ANY) return invalid(`unknown match type ${c.matchType}`);
+      if (c.matchType === MATCH_EXACT && c.match === null) return invalid(`an exact match on ${c.entityType} needs a name`);
+    }
+    const entries = ctx.clientQuotaStore.all().filter(({ entity }) => {
+      for (const c of req.components) {
+        const value = entity[ENTITY_TYPES[c.entityType as keyof typeof ENTITY_TYPES]];
+        if (value === undefined) return false;
+        if (c.matchType === MATCH_EXACT && value !== c.match) return false;
+        if (c.matchType === MATCH_DEFAULT && value !== null) return false;
+      }
+      // strict: the entity has no types beyond those the filter names (a consumer-group entity counts too).
+      return !req.strict || toWire(entity).length === req.components.length;
+    });
+    // Kafka's success carries the message "" (not null).
+    return { throttleTimeMs: 0, errorCode: 0, errorMessage: '', entries: entries.map((e) => ({ entity: toWire(e.entity), values: Object.entries(e.values).map(([key, value]) => ({ key, value })) })) };
+  },
+});

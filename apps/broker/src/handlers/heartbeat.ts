@@ -1,0 +1,15 @@
+
+import { defineApi } from './api-module.ts';
+import { READ_GROUP_BEFORE } from './group-authorization.ts';
+
+export const heartbeatApi = defineApi({
+  api: 'Heartbeat',
+  minVersion: 0,
+  maxVersion: 4,
+  serves: 'group-coordinator',
+  authorization: READ_GROUP_BEFORE,
+  handle: (ctx, request) => {
+    const req = request.body;
+    return { errorCode: ctx.groups.heartbeat(req.groupId, { memberId: req.memberId, groupInstanceId: request.apiVersion >= 3 ? (req.groupInstanceId ?? null) : null }, req.generationId) };
+  },
+});

@@ -1,0 +1,49 @@
+import { ErrorCode } from '@tributary/protocol';
+import { groupLimitError } from '../quota/instance-limits.ts';
+import { joinGroupError, joinProtocolName } from './join-group-answer.ts';
+import { defineApi } from './api-module.ts';
+import { READ_GROUP_BEFORE } from './group-authorization.ts';
+
+export const joinGroupApi = defineApi({
+  api: 'JoinGroup',
+  minVersion: 0,
+  maxVersion: 9,
+  serves: 'group-coordinator',
+  authorization: READ_GROUP_BEFORE,
+  handle: async (ctx, request, session) => {
+    const req = request.body;
+    const v = request.apiVersion;
+    // A consumer-group quota's member limit (CKafka's per-group limit), on top of group.max.size.
+    const maxMembers = ctx.clientQuotas.groupQuota(req.groupId, 'group_max_members');
+    const group = ctx.groups.get(req.groupId);
+    if (maxMembers !== null && group && !group.members.has(req.memberId) && group.members.size >= maxMembers) return joinGroupError(v, ErrorCode.GROUP_MAX_SIZE_REACHED);
+    const overLimit = groupLimitError(ctx, req.groupId);
+    if (overLimit) {
+      ctx.logger.log('warn', 'consumer group refused', { group: req.groupId, reason: overLimit.message });
+      return joinGroupError(v, overLimit.errorCode);
+    }
+    const result = await ctx.groups.join({
+      groupId: req.groupId,
+      memberId: req.memberId,
+      groupInstanceId: req.groupInstanceId,
+      clientId: request.header.clientId ?? '',
+      clientHost: `/${session.host}`,
+      sessionTimeoutMs: req.sessionTimeoutMs,
+      rebalanceTimeoutMs: v >= 1 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
+      protocolType: req.protocolType,
+      protocols: req.protocols,
+      requireKnownMemberId: v >= 4,
+      supportsSkipAssignment: v >= 9,
+    });
+    return {
+      errorCode: result.errorCode,
+      generationId: result.generationId,
+      protocolName: joinProtocolName(v, result.protocolName),
+      ...(v >= 7 ? { protocolType: result.protocolType } : {}),
+      leader: result.leader,
+      ...(v >= 9 ? { skipAssignment: result.skipAssignment ?? false } : {}),
+      memberId: result.memberId,
+      members: result.members.map((m) => ({ memberId: m.memberId, metadata: m.metadata, ...(v >= 5 ? { groupInstanceId: m.groupInstanceId } : {}) })),
+    };
+  },
+});

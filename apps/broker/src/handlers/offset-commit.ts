@@ -1,0 +1,59 @@
+import { ErrorCode } from '@tributary/protocol';
+import { AclOperation as Op, ResourceType } from '../security/acl.ts';
+import { allowed } from '../security/request-guards.ts';
+import { OFFSETS_TOPIC } from '../topics/internal-topics.ts';
+import { defineApi } from './api-module.ts';
+import type { BrokerContext } from './context.ts';
+
+/** Kafka's default offset.metadata.max.bytes: longer commit metadata is refused with OFFSET_METADATA_TOO_LARGE. */
+const OFFSET_METADATA_MAX_BYTES = 4096;
+
+export const offsetCommitApi = defineApi({
+  api: 'OffsetCommit',
+  minVersion: 0,
+  maxVersion: 8,
+  serves: 'group-coordinator',
+  authorization: { kind: 'per-resource', acl: 'READ on the group, READ on each topic' },
+  handle: async (ctx, request, session) => {
+    const req = request.body;
+    const now = Date.now();
+    // READ on the group for the commit, READ on each topic for its partitions (Kafka's rule).
+    if (!allowed(ctx, session, Op.READ, ResourceType.GROUP, req.groupId)) return { topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })) })) };
+    const readable = new Set(req.topics.filter((t) => allowed(ctx, session, Op.READ, ResourceType.TOPIC, t.name)).map((t) => t.name));
+    // Per partition, Kafka's checks before the group's: unknown partitions, then metadata over offset.metadata.max.bytes.
+    const partitionError = (topic: string, p: { partitionIndex: number; committedMetadata: string | null }) =>
+      !readable.has(topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+      : !ctx.cluster.partition(topic, p.partitionIndex) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+      : p.committedMetadata !== null && p.committedMetadata.length > OFFSET_METADATA_MAX_BYTES ? ErrorCode.OFFSET_METADATA_TOO_LARGE
+      : 0;
+    const offsets = req.topics.flatMap((t) =>
+      t.partitions.filter((p) => partitionError(t.name, p) === 0).map((p) => ({ topic: t.name, partition: p.partitionIndex, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now } })),
+    );
+    const v = request.apiVersion;
+    const generation = v >= 1 ? req.generationIdOrMemberEpoch : -1;
+    let errorCode = ctx.groups.commit(req.groupId, { memberId: v >= 1 ? req.memberId : '', groupInstanceId: v >= 7 ? (req.groupInstanceId ?? null) : null }, generation, offsets, v);
+    if (errorCode === 0 && offsets.length > 0) errorCode = await replicated(ctx);
+    return {
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: partitionError(t.name, p) || errorCode })),
+      })),
+    };
+  },
+});
+
+/**
+ * A commit is acknowledged once every in-sync replica of `__consumer_offsets` has it, so a new
+ * coordinator after a failover knows it. Errors map as Kafka maps them for commits.
+ */
+async function replicated(ctx: BrokerContext): Promise<number> {
+  const log = ctx.topics.log(OFFSETS_TOPIC, 0);
+  if (!log) return ErrorCode.NOT_COORDINATOR;
+  ctx.replicas.onLeaderAppend(OFFSETS_TOPIC, 0);
+  // Followers long-polling __consumer_offsets fetch the commit now rather than at their max wait.
+  ctx.appends.notify();
+  const code = await ctx.replicas.waitForReplication(OFFSETS_TOPIC, 0, log.logEndOffset, 1, 5000);
+  if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER) return ErrorCode.NOT_COORDINATOR;
+  if (code === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  return code;
+}

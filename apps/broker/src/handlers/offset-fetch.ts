@@ -1,0 +1,46 @@
+import { ErrorCode } from '@tributary/protocol';
+import { AclOperation as Op, ResourceType } from '../security/acl.ts';
+import { allowed } from '../security/request-guards.ts';
+import { defineApi } from './api-module.ts';
+import type { BrokerContext, RequestSession } from './context.ts';
+
+function fetchOffsets(ctx: BrokerContext, session: RequestSession, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, v: number) {
+  const wanted = topics ?? (() => {
+    const byTopic = new Map<string, number[]>();
+    for (const key of ctx.groups.get(groupId)?.offsets.keys() ?? []) {
+      const [topic, partition] = key.split('\u0000');
+      byTopic.set(topic!, [...(byTopic.get(topic!) ?? []), Number(partition)]);
+    }
+    // Asked for all: topics the principal may not describe are left out.
+    return [...byTopic].filter(([name]) => allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, name)).map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
+  })();
+  const describable = (topic: string) => topics === null || allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, topic);
+  return wanted.map((t) => ({
+    name: t.name,
+    partitions: t.partitionIndexes.map((partitionIndex) => {
+      if (!describable(t.name)) return { partitionIndex, committedOffset: -1n, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, ...(v >= 5 ? { committedLeaderEpoch: -1 } : {}) };
+      const c = ctx.groups.committed(groupId, t.name, partitionIndex);
+      return { partitionIndex, committedOffset: c?.offset ?? -1n, metadata: c?.metadata ?? '', errorCode: 0, ...(v >= 5 ? { committedLeaderEpoch: c?.leaderEpoch ?? -1 } : {}) };
+    }),
+  }));
+}
+
+export const offsetFetchApi = defineApi({
+  api: 'OffsetFetch',
+  minVersion: 0,
+  maxVersion: 8,
+  serves: 'group-coordinator',
+  authorization: { kind: 'per-resource', acl: 'DESCRIBE on each group, DESCRIBE on each topic' },
+  handle: (ctx, request, session) => {
+    const req = request.body;
+    const v = request.apiVersion;
+    const mayDescribe = (groupId: string) => allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, groupId);
+    // An unknown (or dead) group has no offsets: every partition answers -1 without error, as in
+    // Kafka; the empty group id is a valid group here.
+    const answer = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null) =>
+      mayDescribe(groupId) ? { groupId, errorCode: 0, topics: fetchOffsets(ctx, session, groupId, topics, v) } : { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
+    if (v >= 8) return { groups: req.groups.map((g) => answer(g.groupId, g.topics)) };
+    if (!mayDescribe(req.groupId)) return v >= 2 ? { topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED } : { topics: (req.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, metadata: '', errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })) })) };
+    return { topics: fetchOffsets(ctx, session, req.groupId, req.topics, v), ...(v >= 2 ? { errorCode: 0 } : {}) };
+  },
+});
