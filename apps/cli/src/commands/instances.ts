@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { formatMinor } from '@tributary/pricing';
 import { allPages, call } from '../client.ts';
 import { collect, contextOf, int, timeoutOption, keyValues, resolveInstance, type Instance } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
@@ -18,7 +19,7 @@ const columns = [
 
 
 export function instancesCommand(program: Command, io: Io): void {
-  const cmd = program.command('instances').alias('instance').description('Kafka instances: list, get, create, scale, delete, wait');
+  const cmd = program.command('instances').alias('instance').description('Kafka instances: list, get, create, scale, renew, delete, wait');
 
   cmd.command('list').description('List instances')
     .option('-l, --label <key=value>', 'only instances with this label')
@@ -122,6 +123,24 @@ export function instancesCommand(program: Command, io: Io): void {
         await waitInstanceGone(api, ctx.io, current.id, { timeoutMs: o.timeout });
       }
       renderValue(ctx.io, ctx.format, o.wait ? { deleted: current.id } : data);
+    });
+
+  cmd.command('renew').description('Renew a prepaid instance for more months (from its expiry, or from now once expired); an isolated instance is served again')
+    .argument('<instance>', 'id or name')
+    .requiredOption('--months <n>', 'months to add (1–36)', int)
+    .option('--idempotency-key <key>', 'Idempotency-Key header: a retried renewal with the same key is not charged twice')
+    .action(async (ref: string, o: { months: number; idempotencyKey?: string }, c: Command) => {
+      const ctx = contextOf(c, io);
+      const api = ctx.api();
+      const current = await resolveInstance(api, ref);
+      const { data } = await call(api.POST('/v1/instances/{id}/renew', {
+        params: { path: { id: current.id } }, body: { periodMonths: o.months }, headers: o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : {},
+      }));
+      if (ctx.format !== 'table') return renderValue(ctx.io, ctx.format, data);
+      renderValue(ctx.io, 'table', {
+        instance: data.instance.name, expiresAt: data.instance.billingState.expiresAt, billingStatus: data.instance.billingState.status,
+        charged: `${formatMinor(data.quote.totalMinor, data.quote.currency)} ${data.quote.currency}`,
+      });
     });
 
   cmd.command('wait').description('Wait until an instance reaches a phase (Running by default) at its current generation')
