@@ -18,19 +18,20 @@ import org.apache.kafka.common.TopicPartition;
  * Producer: every acks setting (0, 1, all) with every compression codec, keyed records with headers,
  * the producer's defaults otherwise (idempotent for acks=all, as Kafka 3+ clients are by default).
  * Each combination writes to its own topic and is read back by a consumer from the beginning.
- * Args: bootstrap topicPrefix recordsPerCombination
+ * Args: bootstrap topicPrefix recordsPerCombination [replicationFactor, default 1 (3 on a cluster)]
  */
 public final class ProducerMatrix {
   public static void main(String[] args) throws Exception {
     String bootstrap = args[0];
     String prefix = args[1];
     int count = Integer.parseInt(args[2]);
+    short replicationFactor = args.length > 3 ? Short.parseShort(args[3]) : 1;
     List<Object> results = new ArrayList<>();
     try (Admin admin = Clients.admin(bootstrap)) {
       for (String acks : new String[] {"0", "1", "all"}) {
         for (String codec : new String[] {"none", "gzip", "snappy", "lz4", "zstd"}) {
           String topic = prefix + "-acks" + acks + "-" + codec;
-          admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get();
+          admin.createTopics(List.of(new NewTopic(topic, 2, replicationFactor))).all().get();
           results.add(run(bootstrap, topic, acks, codec, count));
         }
       }
