@@ -31,6 +31,25 @@ function readValues(log: PartitionLog, from = 0, maxBytes = 1 << 20): { offset: 
 }
 
 describe('PartitionLog', () => {
+  it('a new partition writes no checkpoints (absent means 0), reopens empty after a crash, and checkpoints once records are flushed', () => {
+    const sub = join(dir, 'fresh-0');
+    const log = new PartitionLog(sub, options);
+    expect(readdirSync(sub).sort()).toEqual(['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex']);
+    // Nothing moved: the periodic checkpoint writes nothing either.
+    log.checkpointRecoveryPoint();
+    expect(readdirSync(sub).filter((f) => f.includes('checkpoint'))).toEqual([]);
+    // Never closed (a crash): reopened as the same empty partition.
+    const again = new PartitionLog(sub, options);
+    expect([again.logStartOffset, again.logEndOffset, again.highWatermark, again.recoveryPoint]).toEqual([0, 0, 0, 0]);
+    appendBatch(again, ['a', 'b']);
+    again.updateHighWatermark(2);
+    again.checkpointRecoveryPoint();
+    expect(readdirSync(sub)).toEqual(expect.arrayContaining(['high-watermark-checkpoint', 'recovery-point-offset-checkpoint']));
+    const third = new PartitionLog(sub, options);
+    expect([third.logEndOffset, third.highWatermark]).toEqual([2, 2]);
+    expect(readValues(third).map((r) => r.value)).toEqual(['a', 'b']);
+  });
+
   it('assigns consecutive offsets and reads back from any offset across segment rolls', () => {
     const log = new PartitionLog(dir, options);
     for (let i = 0; i < 40; i++) expect(appendBatch(log, [`a${i}`, `b${i}`, 'x'.repeat(100)]).baseOffset).toBe(BigInt(i * 3));
