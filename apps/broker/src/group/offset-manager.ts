@@ -1,0 +1,170 @@
+import { ErrorCode } from '@tributary/protocol';
+import { Group, type CommittedOffset } from './group.ts';
+import { subscribedTopics } from './consumer-protocol.ts';
+import type { OffsetStore } from './offset-store.ts';
+import type { CoordinatorSettings, MemberRef } from './coordinator.ts';
+
+export interface OffsetDeleteResult {
+  errorCode: number;
+  /** Per partition (keyed by Group.offsetKey): 0 or GROUP_SUBSCRIBED_TO_TOPIC. */
+  partitions: Map<string, number>;
+}
+
+/** What the offset manager needs from the membership side (the group coordinator). */
+export interface GroupBook {
+  get(groupId: string): Group | undefined;
+  all(): Group[];
+  /** The group, created Empty when unknown (a commit without member creates it, as in Kafka). */
+  create(groupId: string): Group;
+  /** 0, or the error a request of this member gets (unknown member, fenced instance). */
+  validateMember(g: Group, who: MemberRef): number;
+  /** Deletes the group: offsets and metadata tombstoned, the group Dead. */
+  drop(g: Group): void;
+}
+
+/**
+ * Committed offsets of every group, as Kafka's OffsetMetadataManager keeps them: commits validated
+ * against the group's generation and state, reads, OffsetDelete, and expiry after
+ * offsets.retention.minutes. Offsets persist in `__consumer_offsets` through the offset store;
+ * membership (who is in which generation) stays with the coordinator, reached through `GroupBook`.
+ */
+export class OffsetManager {
+  readonly #store: OffsetStore;
+  readonly #settings: Pick<CoordinatorSettings, 'offsetsRetentionMs'>;
+  readonly #now: () => number;
+  readonly #book: GroupBook;
+
+  constructor(store: OffsetStore, settings: Pick<CoordinatorSettings, 'offsetsRetentionMs'>, now: () => number, book: GroupBook) {
+    this.#store = store;
+    this.#settings = settings;
+    this.#now = now;
+    this.#book = book;
+  }
+
+  /**
+   * OffsetCommit as Kafka's classic group validates it: members of the current generation commit
+   * while the group is Stable or PreparingRebalance (the commit a consumer makes as its partitions
+   * are revoked); CompletingRebalance answers REBALANCE_IN_PROGRESS. A commit without member
+   * (generation -1, empty member id: the admin client, or a consumer without group management) is
+   * accepted only while the group is Empty, and creates the group if it does not exist.
+   */
+  commit(groupId: string, who: MemberRef, generationId: number, offsets: { topic: string; partition: number; value: CommittedOffset }[], apiVersion = 8): number {
+    // The empty group id is valid here (and for OffsetFetch, DescribeGroups, DeleteGroups), as in Kafka.
+    let g = this.#book.get(groupId);
+    if (!g) {
+      if (generationId >= 0) return apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
+      g = this.#book.create(groupId);
+    }
+    const error = this.#validateOffsetCommit(g, who, generationId);
+    if (error !== 0) return error;
+    const m = g.members.get(who.memberId);
+    if (m) m.lastHeartbeat = this.#now();
+    this.#store.append(offsets.map((o) => ({ kind: 'offset', group: groupId, topic: o.topic, partition: o.partition, value: o.value })));
+    for (const o of offsets) g.offsets.set(Group.offsetKey(o.topic, o.partition), o.value);
+    return 0;
+  }
+
+  #validateOffsetCommit(g: Group, who: MemberRef, generationId: number): number {
+    if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (generationId < 0 && g.state === 'Empty') return 0;
+    if (generationId >= 0 || who.memberId !== '' || who.groupInstanceId !== null) {
+      const error = this.#book.validateMember(g, who);
+      if (error !== 0) return error;
+      if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    } else if (g.state !== 'Empty') {
+      return ErrorCode.UNKNOWN_MEMBER_ID;
+    }
+    return g.state === 'CompletingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : 0;
+  }
+
+  committed(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
+    const g = this.#book.get(groupId);
+    if (!g || g.state === 'Dead') return undefined;
+    return g.offsets.get(Group.offsetKey(topic, partition));
+  }
+
+  /**
+   * OffsetDelete (KIP-496): removes committed offsets of an empty group, or of topics no member of
+   * a consumer group subscribes to (GROUP_SUBSCRIBED_TO_TOPIC for the others). Groups of another
+   * protocol type can only lose offsets while empty (NON_EMPTY_GROUP).
+   */
+  deleteOffsets(groupId: string, partitions: { topic: string; partition: number }[]): OffsetDeleteResult {
+    const result: OffsetDeleteResult = { errorCode: 0, partitions: new Map() };
+    if (!groupId) return { ...result, errorCode: ErrorCode.INVALID_GROUP_ID };
+    const g = this.#book.get(groupId);
+    if (!g || g.state === 'Dead') return { ...result, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
+    let subscribed: Set<string> | null = new Set();
+    if (g.state !== 'Empty') {
+      if (g.protocolType !== 'consumer') return { ...result, errorCode: ErrorCode.NON_EMPTY_GROUP };
+      subscribed = this.#subscriptions(g);
+    }
+    const deleted: { topic: string; partition: number }[] = [];
+    for (const p of partitions) {
+      const key = Group.offsetKey(p.topic, p.partition);
+      // A consumer group whose subscriptions cannot be read counts as subscribed to everything (Kafka's isSubscribedToTopic).
+      if (subscribed === null || subscribed.has(p.topic)) {
+        result.partitions.set(key, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
+        continue;
+      }
+      result.partitions.set(key, 0);
+      if (g.offsets.has(key)) deleted.push(p);
+    }
+    this.#deleteOffsetKeys(g, deleted);
+    return result;
+  }
+
+  /** Topics the members subscribe to; null when a subscription cannot be read (then: all of them). */
+  #subscriptions(g: Group): Set<string> | null {
+    const topics = new Set<string>();
+    for (const m of g.members.values()) {
+      const metadata = (m.protocols.find((p) => p.name === g.protocolName) ?? m.protocols[0])?.metadata;
+      const subscribed = metadata ? subscribedTopics(metadata) : null;
+      if (subscribed === null) return null;
+      for (const t of subscribed) topics.add(t);
+    }
+    return topics;
+  }
+
+  #deleteOffsetKeys(g: Group, deleted: { topic: string; partition: number }[]): void {
+    // Tombstones first: an offset is gone from memory only once its deletion is in the log.
+    this.#store.append(deleted.map((p) => ({ kind: 'offset', group: g.groupId, topic: p.topic, partition: p.partition, value: null })));
+    for (const p of deleted) g.offsets.delete(Group.offsetKey(p.topic, p.partition));
+  }
+
+  /**
+   * offsets.retention.minutes, as Kafka applies it since KIP-211: an empty group's offsets expire
+   * that long after the group became empty (after the commit, for groups whose start we did not
+   * see: standalone committers and groups replayed without a state timestamp); a stable consumer
+   * group loses only offsets of topics it no longer subscribes to, counted from their commit.
+   * Expiry writes tombstones to __consumer_offsets; an Empty group left without offsets is deleted
+   * (its metadata tombstoned).
+   */
+  expireOffsets(): number {
+    const now = this.#now();
+    const retention = this.#settings.offsetsRetentionMs;
+    let expired = 0;
+    for (const g of this.#book.all()) {
+      let candidates: { topic: string; partition: number }[] = [];
+      if (g.state === 'Empty') {
+        const since = g.protocolType === null ? null : g.emptySince;
+        candidates = [...g.offsets].filter(([, o]) => (since ?? o.commitTimestamp) + retention <= now).map(([key]) => splitOffsetKey(key));
+      } else if (g.state === 'Stable' && g.protocolType === 'consumer') {
+        const subscribed = this.#subscriptions(g);
+        if (subscribed === null) continue;
+        candidates = [...g.offsets].filter(([key, o]) => !subscribed.has(splitOffsetKey(key).topic) && o.commitTimestamp + retention <= now).map(([key]) => splitOffsetKey(key));
+      }
+      if (candidates.length > 0) {
+        this.#deleteOffsetKeys(g, candidates);
+        expired += candidates.length;
+      }
+      if (g.state === 'Empty' && g.pendingMembers.size === 0 && g.offsets.size === 0) this.#book.drop(g);
+    }
+    return expired;
+  }
+}
+
+/** The inverse of Group.offsetKey. */
+export function splitOffsetKey(key: string): { topic: string; partition: number } {
+  const cut = key.lastIndexOf('\u0000');
+  return { topic: key.slice(0, cut), partition: Number(key.slice(cut + 1)) };
+}
