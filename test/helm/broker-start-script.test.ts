@@ -50,6 +50,7 @@ function runPod(ordinal: number, over: Partial<KubeClusterSpec> = {}, secret: Re
     if (e.value !== undefined) env[e.name] = e.value;
     else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[e.name] = podName;
     else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = spec.namespace;
+    else if (e.valueFrom?.fieldRef?.fieldPath === 'status.podIP') env[e.name] = `10.1.0.${ordinal + 1}`;
   }
   const [shell, flag, script] = container.args!;
   expect([shell, flag]).toEqual(['/bin/sh', '-c']);
@@ -118,6 +119,12 @@ describe('broker start command of the StatefulSet', () => {
     } finally {
       server.close();
     }
+  });
+
+  it("with advertise pod-ip, the pod advertises its IP from the downward API", () => {
+    const config = parseArgs(runPod(4, { advertise: 'pod-ip' }));
+    expect(config.nodeId).toBe(5);
+    expect(config.advertisedListeners).toEqual([{ name: 'PLAINTEXT', host: '10.1.0.5', port: 19092 }, { name: 'SASL_PLAINTEXT', host: '10.1.0.5', port: 19093 }]);
   });
 
   it('without the Secret mounted the pod fails before the broker starts (no broker on a half-configured listener)', () => {

@@ -88,6 +88,7 @@ describe('helm chart', () => {
     expect(env.TRIBUTARY_RUNTIME?.value).toBe('kubernetes');
     expect(env.TRIBUTARY_BROKER_IMAGE?.value).toBe('ghcr.io/tributary/broker:0.1.0');
     expect(env.TRIBUTARY_INSTANCES_NAMESPACE?.value).toBe('tributary');
+    expect(env.TRIBUTARY_BROKER_ADVERTISE?.value).toBe('dns');
     // Its own database role (postgresql.roles, on by default): see 'database roles' below.
     expect(env.DATABASE_URL?.valueFrom.secretKeyRef).toEqual({ name: 'rel-tributary-postgresql', key: 'operator-url' });
     expect(env.REDIS_URL?.valueFrom.secretKeyRef).toEqual({ name: 'rel-tributary-backends', key: 'redis-url' });

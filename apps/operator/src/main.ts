@@ -5,14 +5,17 @@ import { startMeteringWorker } from './metering/metering-job.ts';
 import { UsageStore } from './metering/usage-store.ts';
 import { InstanceReconciler } from './reconcile/instance-reconciler.ts';
 import { LocalRuntime } from './runtimes/local/local-runtime.ts';
+import { KUBERNETES_ENV_HELP, kubernetesRuntimeFromEnv } from './runtimes/kubernetes/from-env.ts';
+import type { BrokerRuntime } from './runtimes/runtime.ts';
 import { SecretBox, waitForMigrations } from '@tributary/db';
 import { DesiredStateStore } from './store/desired-state-store.ts';
 import { BROKER_NODE_FLAGS } from '@tributary/contracts';
 
 /**
- * Operator entry point (local runtime): DATABASE_URL and REDIS_URL as the API's; brokers live under
- * TRIBUTARY_INSTANCES_DIR; ETCD_ENDPOINTS (comma-separated URLs) is where instances' brokers coordinate. The Kubernetes runtime exists (runtimes/kubernetes) but is not selectable
- * here yet.
+ * Operator entry point: DATABASE_URL and REDIS_URL as the API's; ETCD_ENDPOINTS (comma-separated URLs)
+ * is where instances' brokers coordinate. TRIBUTARY_RUNTIME picks where brokers run: `local` (child
+ * processes under TRIBUTARY_INSTANCES_DIR) or `kubernetes` (StatefulSets; the Helm chart's setting,
+ * configured by runtimes/kubernetes/from-env.ts).
  */
 parseCli('tributary-operator', `
 Usage: node apps/operator/src/main.ts [--help] [--version]
@@ -22,12 +25,15 @@ migrate; it waits for the API to have applied the schema. Configured by the envi
   DATABASE_URL               PostgreSQL (required)
   REDIS_URL                  Redis with the reconcile queue (default redis://127.0.0.1:6379)
   ETCD_ENDPOINTS             etcd for multi-broker instances (without it only 1-broker instances run)
+  TRIBUTARY_RUNTIME          local (default: brokers as child processes) | kubernetes (StatefulSets)
+Local runtime:
   TRIBUTARY_INSTANCES_DIR    where brokers keep their data (default .data/instances)
   TRIBUTARY_CLIENT_HOST      address of instances' client (SASL) endpoints (default 127.0.0.1); their
                              internal listener stays on 127.0.0.1
   TRIBUTARY_INSTANCE_TLS_KEYSTORE      PEM file (private key + certificate chain): instances' client
                              endpoints speak SASL_SSL with it (default: SASL_PLAINTEXT)
   TRIBUTARY_INSTANCE_TLS_KEY_PASSWORD  password of an encrypted key in it
+Kubernetes runtime:${KUBERNETES_ENV_HELP}
 See apps/operator/README.md.`, {});
 const databaseUrl = process.env['DATABASE_URL'];
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -36,7 +42,12 @@ if (!databaseUrl) {
   process.exit(2);
 }
 const log = (msg: string, fields: Record<string, unknown> = {}) => process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level: 'info', component: 'operator', msg, ...fields }) + '\n');
-const runtime = new LocalRuntime({
+const runtimeName = process.env['TRIBUTARY_RUNTIME'] || 'local';
+if (runtimeName !== 'local' && runtimeName !== 'kubernetes') {
+  console.error(`TRIBUTARY_RUNTIME must be local or kubernetes, not "${runtimeName}"`);
+  process.exit(2);
+}
+const runtime: BrokerRuntime = runtimeName === 'kubernetes' ? kubernetesRuntimeFromEnv(process.env) : new LocalRuntime({
   rootDir: process.env['TRIBUTARY_INSTANCES_DIR'] ?? resolve('.data/instances'),
   brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../../node_modules/.bin/tributary-broker')],
   ...(process.env['TRIBUTARY_CLIENT_HOST'] ? { clientHost: process.env['TRIBUTARY_CLIENT_HOST'] } : {}),

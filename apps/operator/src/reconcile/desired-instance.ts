@@ -24,6 +24,8 @@ export interface DesiredInstance {
   /** Topics the control plane deleted and that must go from the cluster. */
   deletedTopics: string[];
   deleting: boolean;
+  /** The sold size (the Kubernetes runtime's CPU, memory and volumes; runtime.ts `size`). */
+  size?: { bandwidthMBps: number; diskGiB: number };
   /** SCRAM users, ACLs and quotas the control plane holds for the instance (absent: leave the brokers' as they are). */
   access?: DesiredAccess;
 }

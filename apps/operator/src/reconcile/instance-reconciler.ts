@@ -178,7 +178,7 @@ export class InstanceReconciler {
     const brokerConfig = cluster ? clusterSettings(desired.brokers, desired.brokerConfig) : desired.brokerConfig;
     const ctx: StepContext = {
       desired,
-      spec: { instanceId: desired.id, brokers: desired.brokers, brokerConfig, configHash: configHash(brokerConfig, this.#runtime.listenerLayout), cluster },
+      spec: { instanceId: desired.id, brokers: desired.brokers, brokerConfig, configHash: configHash(brokerConfig, this.#runtime.listenerLayout), cluster, ...(desired.size ? { size: desired.size } : {}) },
       runtime: this.#runtime,
       observation: null,
       status,

@@ -17,6 +17,11 @@ export interface BrokerClusterSpec {
    * Null: standalone brokers (only a 1-broker instance can run that way).
    */
   cluster?: { etcdEndpoints: string; clusterId: string } | null;
+  /**
+   * What the instance was sold (its spec): the Kubernetes runtime sizes pods and volumes from it; the
+   * local runtime has nothing to size. Absent: the runtime's own default.
+   */
+  size?: { bandwidthMBps: number; diskGiB: number };
 }
 
 export interface BrokerObservation {

@@ -62,6 +62,7 @@ export class DesiredStateStore {
         id: row.id,
         generation: row.generation,
         brokers: spec.brokers,
+        size: { bandwidthMBps: spec.bandwidthMBps, diskGiB: spec.diskGiB },
         // The sold limits go last so that no override loosens them; a change rolls the brokers.
         brokerConfig: { ...spec.brokerConfig, ...limitSettings(spec), ...billingSettings(row.billingStatus) },
         topics: topics.filter((t) => t.deletedAt === null).map((t) => ({ name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, configs: (t.configs ?? {}) as Record<string, string> })),

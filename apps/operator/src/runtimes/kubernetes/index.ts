@@ -7,3 +7,4 @@ export { brokerResources, brokerVolumeSize } from './sizing.ts';
 export { checkSpec, SpecError, DEFAULT_PORTS, type KubeClusterSpec, type OwnerRef } from './spec.ts';
 export { instanceNames, brokerHost } from './naming.ts';
 export { INSTANCE_LABEL, CONFIG_HASH_ANNOTATION, FIELD_MANAGER, instanceSelector } from './labels.ts';
+export { kubernetesRuntimeFromEnv, KUBERNETES_ENV_HELP } from './from-env.ts';

@@ -11,14 +11,14 @@ import { instanceNames } from './naming.ts';
 import { DEFAULT_PORTS, type KubeClusterSpec } from './spec.ts';
 import { readClusterStatus, type KubeClusterStatus } from './status.ts';
 import { clientListener, listenerLayout } from '../listeners.ts';
-import { CLIENT_TLS_VOLUME, KUBE_CLIENT_TLS } from './builders/statefulset.ts';
+import { CLIENT_TLS_VOLUME, KUBE_CLIENT_TLS, POD_IP_ENV } from './builders/statefulset.ts';
 
 /** What the runtime-neutral spec does not say: where and how big. */
 export type KubePlacement = Omit<KubeClusterSpec, 'instanceId' | 'brokers' | 'brokerConfig' | 'configHash' | 'clientTls'>;
 
 export interface KubernetesRuntimeOptions {
   kubeConfig: KubeConfig;
-  /** Namespace, image, sizing and placement of one instance (looked up by the reconciler from its spec). */
+  /** Namespace, image, sizing and placement of one instance; the spec's `size` (the instance's sold size) wins over its sizing. */
   placement: (spec: BrokerClusterSpec) => KubePlacement;
   /** The namespace of an instance when only its id is known (observe, delete). */
   namespaceOf: (instanceId: string) => string;
@@ -28,6 +28,8 @@ export interface KubernetesRuntimeOptions {
    * (it is part of `listenerLayout`, hence of every config hash).
    */
   clientTls?: { secretName: string } | null;
+  /** What brokers advertise (spec.ts `advertise`): `dns` (default) or `pod-ip`. */
+  advertise?: 'dns' | 'pod-ip';
 }
 
 /** Kinds owned by an instance, in the order they are applied (pods mount config before they start). */
@@ -55,7 +57,7 @@ export class KubernetesRuntime implements BrokerRuntime {
     const placement = this.#options.placement(spec);
     // The reconciler's etcd (spec.cluster) wins over a placement default; the cluster id is the instance id either way.
     const etcdEndpoints = spec.cluster ? spec.cluster.etcdEndpoints.split(',') : placement.etcdEndpoints;
-    return { ...placement, ...(etcdEndpoints ? { etcdEndpoints } : {}), ...(this.#options.clientTls ? { clientTls: this.#options.clientTls } : {}), instanceId: spec.instanceId, brokers: spec.brokers, brokerConfig: spec.brokerConfig, configHash: spec.configHash };
+    return { ...placement, ...(spec.size ?? {}), ...(etcdEndpoints ? { etcdEndpoints } : {}), ...(this.#options.clientTls ? { clientTls: this.#options.clientTls } : {}), ...(this.#options.advertise ? { advertise: this.#options.advertise } : {}), instanceId: spec.instanceId, brokers: spec.brokers, brokerConfig: spec.brokerConfig, configHash: spec.configHash };
   }
 
   /** Applies every object (idempotent) and returns what the cluster looks like right after. */
@@ -100,7 +102,8 @@ export class KubernetesRuntime implements BrokerRuntime {
     // onto (or off) TLS, clients are told the protocol of the template the pods are being moved to.
     const tls = sts.spec?.template.spec?.volumes?.some((v) => v.name === CLIENT_TLS_VOLUME) ?? false;
     const clientSecurityProtocol = clientListener(tls ? KUBE_CLIENT_TLS : null);
-    return readClusterStatus({ instanceId, namespace, kafkaPort, metricsPort, internalBootstrap, clientBootstrap, clientSecurityProtocol, desiredConfigHash }, sts, pods);
+    const podIpAddresses = container?.env?.some((e) => e.name === POD_IP_ENV) ?? false;
+    return readClusterStatus({ instanceId, namespace, kafkaPort, metricsPort, internalBootstrap, clientBootstrap, clientSecurityProtocol, desiredConfigHash, podIpAddresses, ...(saslPort === undefined ? {} : { saslPort }) }, sts, pods);
   }
 
   /** Deleting the owner anchor cascades to every owned object, and the StatefulSet's PVC policy deletes the volumes. */

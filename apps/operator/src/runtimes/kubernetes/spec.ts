@@ -53,6 +53,13 @@ export interface KubeClusterSpec {
    * advertised names (`<pod>.<headless>.<ns>.svc…`) and the bootstrap Service. Every broker mounts it.
    */
   clientTls?: { secretName: string } | null;
+  /**
+   * What brokers advertise and status reports: `dns` (default) the pod's name under the headless
+   * Service, `pod-ip` the pod's IP (downward API `status.podIP`) — for clusters whose clients and
+   * operator reach pods by IP but cannot resolve cluster DNS (the test node agent on loopback, flat
+   * pod networks reached from outside). The bootstrap lists are then the pods' IPs.
+   */
+  advertise?: 'dns' | 'pod-ip';
   /** Seconds a broker gets on SIGTERM to hand off leadership and flush; default 120. */
   terminationGracePeriodSeconds?: number;
 }

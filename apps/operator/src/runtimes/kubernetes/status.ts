@@ -28,7 +28,7 @@ function podReady(pod: IPod): boolean {
  * pod shows up as a broker that is not running rather than vanishing from the list.
  */
 export function readClusterStatus(
-  input: { instanceId: string; namespace: string; kafkaPort: number; metricsPort?: number; internalBootstrap: string; clientBootstrap?: string | null; clientSecurityProtocol?: InstanceSecurityProtocol; desiredConfigHash: string | null },
+  input: { instanceId: string; namespace: string; kafkaPort: number; metricsPort?: number; internalBootstrap: string; clientBootstrap?: string | null; clientSecurityProtocol?: InstanceSecurityProtocol; desiredConfigHash: string | null; saslPort?: number; podIpAddresses?: boolean },
   sts: IStatefulSet,
   pods: IPod[],
 ): KubeClusterStatus {
@@ -42,13 +42,15 @@ export function readClusterStatus(
     byOrdinal.set(Number(m[1]), pod);
   }
   const brokers: BrokerObservation[] = [];
+  // Advertising pod IPs (spec `advertise: pod-ip`): a broker is where its pod's IP is; before it has one, its DNS name stands in.
+  const hostOf = (ordinal: number) => (input.podIpAddresses ? byOrdinal.get(ordinal)?.status?.podIP : undefined) ?? brokerHost(input, ordinal);
   for (let ordinal = 0; ordinal < desired; ordinal++) {
     const pod = byOrdinal.get(ordinal);
     const running = pod?.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp;
     brokers.push({
       nodeId: ordinal + 1,
-      address: `${brokerHost(input, ordinal)}:${input.kafkaPort}`,
-      ...(input.metricsPort ? { metricsAddress: `${brokerHost(input, ordinal)}:${input.metricsPort}` } : {}),
+      address: `${hostOf(ordinal)}:${input.kafkaPort}`,
+      ...(input.metricsPort ? { metricsAddress: `${hostOf(ordinal)}:${input.metricsPort}` } : {}),
       running,
       ready: running && pod !== undefined && podReady(pod),
       configHash: pod?.metadata?.annotations?.[CONFIG_HASH_ANNOTATION] ?? null,
@@ -64,5 +66,9 @@ export function readClusterStatus(
     { type: 'ConfigCurrent', status: stale.length === 0 ? 'True' : 'False', reason: stale.length === 0 ? 'UpToDate' : 'RestartPending', message: stale.length === 0 ? 'every running broker has the current settings' : `brokers ${stale.join(', ')} run older settings` },
   ];
   // StatefulSets built before the SASL listener existed have no `sasl` port: no client endpoint then.
-  return { instanceId: input.instanceId, brokers, internalBootstrapServers: [input.internalBootstrap], clientBootstrapServers: input.clientBootstrap ? [input.clientBootstrap] : [], clientSecurityProtocol: input.clientSecurityProtocol ?? 'SASL_PLAINTEXT', desiredBrokers: desired, readyBrokers: ready, conditions };
+  // With pod IPs there is no Service name to bootstrap from: every pod that has an IP is a bootstrap server.
+  const ips = input.podIpAddresses ? [...byOrdinal.entries()].filter(([o, p]) => o < desired && p.status?.podIP).sort(([a], [b]) => a - b).map(([, p]) => p.status!.podIP!) : null;
+  const internalBootstrapServers = ips ? ips.map((ip) => `${ip}:${input.kafkaPort}`) : [input.internalBootstrap];
+  const clientBootstrapServers = ips ? (input.saslPort === undefined ? [] : ips.map((ip) => `${ip}:${input.saslPort}`)) : input.clientBootstrap ? [input.clientBootstrap] : [];
+  return { instanceId: input.instanceId, brokers, internalBootstrapServers, clientBootstrapServers, clientSecurityProtocol: input.clientSecurityProtocol ?? 'SASL_PLAINTEXT', desiredBrokers: desired, readyBrokers: ready, conditions };
 }

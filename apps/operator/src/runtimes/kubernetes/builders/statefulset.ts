@@ -24,6 +24,7 @@ export const CLIENT_TLS_VOLUME = 'client-tls';
  */
 export const CLIENT_KEYSTORE = '/tmp/client-keystore.pem';
 export const KUBE_CLIENT_TLS: ClientTls = { keystore: CLIENT_KEYSTORE };
+export const POD_IP_ENV = 'POD_IP';
 const ZONE_KEY = 'topology.kubernetes.io/zone';
 const HOST_KEY = 'kubernetes.io/hostname';
 
@@ -39,8 +40,8 @@ const HOST_KEY = 'kubernetes.io/hostname';
  * broker so SIGTERM (controlled shutdown) reaches it (the image runs tini as PID 1; `args` keeps that
  * ENTRYPOINT).
  */
-export function brokerStartScript(ports: { kafka: number; sasl: number; metrics: number }, options: { clustered?: boolean; tls?: boolean } = {}): string {
-  const host = '${POD_NAME}.${HEADLESS_SERVICE}.${POD_NAMESPACE}.svc.cluster.local';
+export function brokerStartScript(ports: { kafka: number; sasl: number; metrics: number }, options: { clustered?: boolean; tls?: boolean; podIp?: boolean } = {}): string {
+  const host = options.podIp ? '${POD_IP}' : '${POD_NAME}.${HEADLESS_SERVICE}.${POD_NAMESPACE}.svc.cluster.local';
   const tls = options.tls ? KUBE_CLIENT_TLS : null;
   const listeners = (h: string) => instanceListeners({ internal: { host: h, port: ports.kafka }, client: { host: h, port: ports.sasl } }, tls);
   return [
@@ -69,6 +70,8 @@ function env(spec: KubeClusterSpec): EnvVar[] {
     { name: 'HEADLESS_SERVICE', value: names.headless },
     { name: 'TRIBUTARY_INSTANCE_ID', value: spec.instanceId },
   ];
+  // Only with `advertise: pod-ip`: its presence in the template is how status tells the mode.
+  if (spec.advertise === 'pod-ip') vars.push({ name: POD_IP_ENV, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
   if (spec.etcdEndpoints?.length) vars.push({ name: 'TRIBUTARY_ETCD_ENDPOINTS', value: spec.etcdEndpoints.join(',') });
   if (spec.adminCredentials) {
     vars.push(
@@ -136,7 +139,7 @@ export function buildStatefulSet(spec: KubeClusterSpec, owner: OwnerRef): IState
               name: 'broker',
               image: spec.image,
               imagePullPolicy: spec.imagePullPolicy ?? 'IfNotPresent',
-              args: ['/bin/sh', '-c', brokerStartScript(ports, { clustered: (spec.etcdEndpoints?.length ?? 0) > 0, tls: !!spec.clientTls })],
+              args: ['/bin/sh', '-c', brokerStartScript(ports, { clustered: (spec.etcdEndpoints?.length ?? 0) > 0, tls: !!spec.clientTls, podIp: spec.advertise === 'pod-ip' })],
               env: env(spec),
               ports: [
                 { name: 'kafka', containerPort: ports.kafka, protocol: 'TCP' },

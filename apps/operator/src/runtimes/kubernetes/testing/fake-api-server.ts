@@ -138,6 +138,7 @@ export class FakeKubeApiServer {
           };
       pod.status = {
         phase: 'Running',
+        podIP: `10.244.0.${i + 1}`,
         conditions: [{ type: 'Ready', status: ready.has(i) ? 'True' : 'False' }],
         containerStatuses: (pod.spec.containers as Obj[]).map((c) => ({ name: c.name, image: c.image, imageID: '', ready: ready.has(i), restartCount: pod.status?.containerStatuses?.[0]?.restartCount ?? 0, started: true })),
       };
