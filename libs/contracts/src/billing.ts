@@ -26,15 +26,6 @@ export const UsageQuerySchema = z.strictObject({
   to: QueryTimestampSchema.optional(),
 });
 
-export const InvoiceSchema = z
-  .object({
-    id: z.string(), accountId: z.string(), periodStart: TimestampSchema, periodEnd: TimestampSchema,
-    status: z.enum(['draft', 'issued', 'paid', 'void']), currency: z.string(), totalMicros: z.number().int(),
-    lines: z.array(z.object({ instanceId: z.string().nullable(), meter: z.string(), quantity: z.number(), amountMicros: z.number().int() })),
-  })
-  .meta({ id: 'Invoice' });
-export const InvoiceListSchema = pageOf(InvoiceSchema, 'InvoiceList');
-
 /** One priced line: stable `code` (line type), exact `amountMinor` in the currency's minor units. */
 export const PriceLineSchema = z
   .object({
@@ -51,6 +42,56 @@ export const PriceLineSchema = z
     periodEnd: TimestampSchema.nullable(),
   })
   .meta({ id: 'PriceLine' });
+
+const invoiceHead = {
+  id: z.string(),
+  accountId: z.string(),
+  kind: z.enum(['monthly', 'prepaid']).meta({ description: 'monthly: postpaid sold size and metered usage of a calendar month, in arrears; prepaid: a purchase, renewal or upgrade, finalised at once' }),
+  instanceId: z.string().nullable().meta({ description: 'the instance a prepaid invoice is for; null on monthly invoices (their lines name instances)' }),
+  periodStart: TimestampSchema,
+  periodEnd: TimestampSchema,
+  status: z.enum(['draft', 'finalised']).meta({ description: 'draft: rebuilt from the current usage until the month can close; finalised: never changes again (late usage goes onto the next monthly invoice)' }),
+  currency: z.string().length(3),
+  totalMinor: z.number().int().meta({ description: 'sum of the lines, in minor units of the currency (cents)' }),
+  total: z.string().meta({ description: 'totalMinor as a decimal string of the major unit ("357.70"), for display' }),
+  totalMicros: z.number().int().meta({ description: 'deprecated: totalMinor in millionths of the currency (use totalMinor)', deprecated: true }),
+  usageCutoff: TimestampSchema.nullable().meta({ description: 'monthly: usage committed up to this instant is on this invoice; later usage is on the next one' }),
+  finalisedAt: TimestampSchema.nullable(),
+  createdAt: TimestampSchema,
+};
+const invoiceExample = {
+  id: 'inv-0123456789abcdef', accountId: 'acc-0123456789abcdef', kind: 'monthly', instanceId: null, periodStart: '2026-11-01T00:00:00.000Z', periodEnd: '2026-12-01T00:00:00.000Z',
+  status: 'finalised', currency: 'USD', totalMinor: 35770, total: '357.70', totalMicros: 357700000, usageCutoff: '2026-12-01T01:04:00.000Z', finalisedAt: '2026-12-01T01:06:00.000Z', createdAt: '2026-12-01T00:01:00.000Z',
+};
+export const InvoiceSummarySchema = z.object(invoiceHead).meta({ id: 'InvoiceSummary', example: invoiceExample });
+export const InvoiceListSchema = pageOf(InvoiceSummarySchema, 'InvoiceList');
+export const InvoiceListQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: CursorSchema.optional(),
+  status: z.enum(['draft', 'finalised']).optional(),
+  kind: z.enum(['monthly', 'prepaid']).optional(),
+  instanceId: z.string().max(64).optional().meta({ description: 'invoices for this instance or with a line of it' }),
+  from: QueryTimestampSchema.optional().meta({ description: 'invoices whose period ends after this instant' }),
+  to: QueryTimestampSchema.optional().meta({ description: 'invoices whose period starts before this instant' }),
+});
+export const InvoiceSchema = z.object({ ...invoiceHead, lines: z.array(PriceLineSchema) }).meta({
+  id: 'Invoice',
+  example: {
+    ...invoiceExample,
+    lines: [{ code: 'instance.broker-hours', meter: 'broker-hour', instanceId: 'ins-0123456789abcdef', quantity: 2190, unit: 'broker-hour', unitPriceMicros: 120000, amountMinor: 26280, priceBookId: 'pb-default-2026', tier: null, periodStart: '2026-11-01T00:00:00.000Z', periodEnd: '2026-12-01T00:00:00.000Z' }],
+  },
+});
+export const InvoicePreviewSchema = z.object({
+  accountId: z.string(), kind: z.literal('monthly'), status: z.literal('draft'), periodStart: TimestampSchema, periodEnd: TimestampSchema,
+  asOf: TimestampSchema.meta({ description: 'sold size and usage up to this instant' }),
+  currency: z.string().length(3), totalMinor: z.number().int(), total: z.string(), lines: z.array(PriceLineSchema),
+}).meta({ id: 'InvoicePreview', description: 'the current month so far, built as its invoice will be (never stored)' });
+export const InvoiceRecomputeSchema = z.object({
+  invoiceId: z.string(), status: z.enum(['draft', 'finalised']),
+  matches: z.boolean().meta({ description: 'true when the invoice priced again from its raw usage (or its prepaid quote) equals what is stored, line by line' }),
+  storedTotalMinor: z.number().int(), recomputedTotalMinor: z.number().int(),
+  differences: z.array(z.object({ position: z.number().int().meta({ description: 'line index; -1 for the total' }), field: z.string(), stored: z.unknown(), recomputed: z.unknown() })),
+}).meta({ id: 'InvoiceRecompute', example: { invoiceId: 'inv-0123456789abcdef', status: 'finalised', matches: true, storedTotalMinor: 35770, recomputedTotalMinor: 35770, differences: [] } });
 
 const QuoteSpecSchema = InstanceSpecSchema;
 

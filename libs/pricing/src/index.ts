@@ -2,3 +2,4 @@ export * from './money.ts';
 export * from './price-book.ts';
 export * from './meters.ts';
 export * from './engine.ts';
+export * from './invoice.ts';

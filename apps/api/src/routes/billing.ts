@@ -2,13 +2,14 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   AccountCreateSchema, AccountListSchema, AccountSchema, ApiKeyCreateSchema, ApiKeyCreatedSchema, ApiKeyListSchema, ApiKeySchema,
-  InvoiceListSchema, ListQuerySchema, PriceBookSchema, QuoteRequestSchema, QuoteSchema, RenewRequestSchema, BillingStatusChangeSchema, InstanceSchema, UsageListSchema, UsageQuerySchema, type Role,
+  InvoiceListQuerySchema, InvoiceListSchema, InvoicePreviewSchema, InvoiceRecomputeSchema, InvoiceSchema, ListQuerySchema, PriceBookSchema, QuoteRequestSchema, QuoteSchema, RenewRequestSchema, BillingStatusChangeSchema, InstanceSchema, UsageListSchema, UsageQuerySchema, type Role,
 } from '@tributary/contracts';
 import { principalOf, generateApiKey, isPlatformAdmin } from '../plugins/auth.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { etagOf } from '../http.ts';
 import { presentInstance } from '../present.ts';
-import type { AccountRow, ApiKeyRow, Store } from '../store/types.ts';
+import { formatMinor, microsPerMinor } from '@tributary/pricing';
+import type { AccountRow, ApiKeyRow, InvoiceRow, Store } from '../store/types.ts';
 import { AUTH_ERRORS, ONE_ERRORS, QUOTE_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
 
 const iso = (d: Date) => d.toISOString();
@@ -18,6 +19,11 @@ const presentKey = (k: ApiKeyRow) => ({
   createdAt: iso(k.createdAt), updatedAt: iso(k.createdAt), etag: etagOf(k.id, 1),
 });
 const billingRoles: Role[] = ['admin', 'billing'];
+const presentInvoice = (i: InvoiceRow) => ({
+  id: i.id, accountId: i.accountId, kind: i.kind, instanceId: i.instanceId, periodStart: iso(i.periodStart), periodEnd: iso(i.periodEnd), status: i.status,
+  currency: i.currency, totalMinor: i.totalMinor, total: formatMinor(i.totalMinor, i.currency), totalMicros: i.totalMinor * Number(microsPerMinor(i.currency)),
+  usageCutoff: i.usageCutoff ? iso(i.usageCutoff) : null, finalisedAt: i.finalisedAt ? iso(i.finalisedAt) : null, createdAt: iso(i.createdAt),
+});
 
 export const billingRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, { store }) => {
   app.get('/v1/billing/price-book', {
@@ -76,16 +82,48 @@ export const billingRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app
 
   app.get('/v1/billing/invoices', {
     config: { roles: billingRoles },
-    schema: { summary: 'Invoices of the account', tags: ['billing'], querystring: ListQuerySchema, response: { 200: InvoiceListSchema, ...READ_ERRORS } },
+    schema: {
+      summary: 'Invoices of the account (without lines), oldest first',
+      description: 'Monthly invoices (postpaid sold size and metered usage, in arrears) and prepaid purchase invoices. Filters: status, kind, instanceId, and the period overlapping [from, to).',
+      tags: ['billing'], querystring: InvoiceListQuerySchema, response: { 200: InvoiceListSchema, ...READ_ERRORS },
+    },
   }, async (request) => {
     const page = await store.listInvoices(principalOf(request).accountId, request.query);
+    return { items: page.items.map(presentInvoice), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  });
+  app.get('/v1/billing/invoices/preview', {
+    config: { roles: billingRoles },
+    schema: {
+      summary: 'The current month\'s invoice so far (never stored)',
+      description: 'Built as the monthly invoice will be: postpaid sold size up to now, the usage hours so far (open ones too), and late usage learned since the last invoice.',
+      tags: ['billing'], response: { 200: InvoicePreviewSchema, ...AUTH_ERRORS },
+    },
+  }, async (request) => {
+    const accountId = principalOf(request).accountId;
+    const p = await store.previewInvoice(accountId, new Date());
     return {
-      items: page.items.map((i) => ({
-        id: i.id, accountId: i.accountId, periodStart: iso(i.periodStart), periodEnd: iso(i.periodEnd),
-        status: i.status as 'draft', currency: i.currency, totalMicros: i.totalMicros, lines: i.lines,
-      })),
-      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+      accountId, kind: 'monthly' as const, status: 'draft' as const, periodStart: iso(p.periodStart), periodEnd: iso(p.periodEnd), asOf: iso(p.asOf),
+      currency: p.currency, totalMinor: p.totalMinor, total: formatMinor(p.totalMinor, p.currency), lines: p.lines,
     };
+  });
+  const invoiceParams = z.strictObject({ id: z.string().min(1).max(64) });
+  app.get('/v1/billing/invoices/:id', {
+    config: { roles: billingRoles },
+    schema: { summary: 'One invoice with its lines', tags: ['billing'], params: invoiceParams, response: { 200: InvoiceSchema, ...READ_ERRORS } },
+  }, async (request) => {
+    const inv = await store.getInvoice(principalOf(request).accountId, request.params.id);
+    return { ...presentInvoice(inv), lines: inv.lines };
+  });
+  app.get('/v1/billing/invoices/:id/recompute', {
+    config: { roles: billingRoles },
+    schema: {
+      summary: 'The recompute check: the invoice priced again from its raw usage, compared line by line with what is stored',
+      description: 'Monthly invoices are rebuilt from the usage rows of their usage window (usageCutoff); prepaid ones from the quote they charged. Nothing is written.',
+      tags: ['billing'], params: invoiceParams, response: { 200: InvoiceRecomputeSchema, ...QUOTE_ERRORS },
+    },
+  }, async (request) => {
+    const r = await store.recomputeInvoice(principalOf(request).accountId, request.params.id);
+    return { invoiceId: r.invoice.id, status: r.invoice.status, matches: r.matches, storedTotalMinor: r.storedTotalMinor, recomputedTotalMinor: r.recomputedTotalMinor, differences: r.differences };
   });
 };
 

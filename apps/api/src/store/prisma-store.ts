@@ -17,6 +17,8 @@ import { OutboxDrainer, type DrainerLog } from '../jobs/outbox-drainer.ts';
 import type { ReconcileQueue } from '../jobs/queue.ts';
 import { AccountService } from './services/accounts.ts';
 import { BillingService } from './services/billing.ts';
+import { InvoiceService } from './services/invoices.ts';
+import { InvoiceRepository } from './repositories/invoices.ts';
 import { BillingLifecycleService } from './services/billing-lifecycle.ts';
 import { InstanceObjectService } from './services/instance-objects.ts';
 import { InstanceService } from './services/instances.ts';
@@ -24,8 +26,9 @@ import { TopicService } from './services/topics.ts';
 import { Trail } from './services/trail.ts';
 import { LiveWriteService } from './services/live-writes.ts';
 import { listQuery, page } from './services/list.ts';
+import { decodeCursor } from '../http.ts';
 import type {
-  AccountRow, ApiKeyRow, IdempotencyBegin, InstanceCacheStatus, InstanceRow, InvoiceRow, ListFilter, ObjectKind, ObjectRow, Page,
+  AccountRow, ApiKeyRow, IdempotencyBegin, InstanceCacheStatus, InstanceRow, InvoiceListFilter, InvoicePreviewRow, InvoiceRow, ListFilter, ObjectKind, ObjectRow, Page,
   PriceBookView, Principal, Store, TopicRow, UsageRow,
 } from './types.ts';
 
@@ -45,6 +48,7 @@ export class PrismaStore implements Store {
   readonly accounts: AccountService;
   readonly billing: BillingService;
   readonly lifecycle: BillingLifecycleService;
+  readonly invoices: InvoiceService;
   readonly idempotency: IdempotencyRepository;
   readonly operationRepo: OperationRepository;
   readonly outbox: OutboxRepository;
@@ -65,12 +69,13 @@ export class PrismaStore implements Store {
     this.operationRepo = new OperationRepository(c);
     const trail = new Trail(this.operationRepo, new AuditRepository());
     this.trail = trail;
-    this.instances = new InstanceService(c, { instances, topics, usage, outbox }, trail);
+    this.billing = new BillingService({ usage, billing: new BillingRepository(c), instances });
+    this.invoices = new InvoiceService(c, new InvoiceRepository(c), () => this.billing.priceBooks());
+    this.instances = new InstanceService(c, { instances, topics, usage, outbox, invoices: this.invoices }, trail);
     this.topics = new TopicService(c, { instances, topics, outbox }, trail);
     this.objects = new InstanceObjectService(c, { instances, objects, outbox }, trail);
     this.accounts = new AccountService(c, { accounts: new AccountRepository(c), apiKeys: new ApiKeyRepository(c) }, trail);
-    this.billing = new BillingService({ usage, billing: new BillingRepository(c), instances });
-    this.lifecycle = new BillingLifecycleService(c, { instances, outbox, billing: this.billing }, trail);
+    this.lifecycle = new BillingLifecycleService(c, { instances, outbox, billing: this.billing, invoices: this.invoices }, trail);
     this.idempotency = new IdempotencyRepository(c);
     this.liveWrites = new LiveWriteService(c, this.operationRepo, trail);
   }
@@ -151,12 +156,29 @@ export class PrismaStore implements Store {
   listUsage(accountId: string, f: { limit: number; cursor?: string | undefined; instanceId?: string | undefined; from?: string | undefined; to?: string | undefined }): Promise<Page<UsageRow>> {
     return this.billing.listUsage(accountId, f);
   }
-  listInvoices(accountId: string, f: ListFilter): Promise<Page<InvoiceRow>> { return this.billing.listInvoices(accountId, f); }
+  listInvoices(accountId: string, f: InvoiceListFilter): Promise<Page<InvoiceRow>> {
+    let after: { createdAt: Date; id: string } | undefined;
+    if (f.cursor !== undefined) after = decodeCursor(f.cursor);
+    return this.invoices.list(accountId, {
+      limit: f.limit, after, status: f.status, kind: f.kind, instanceId: f.instanceId,
+      from: f.from !== undefined ? new Date(f.from) : undefined, to: f.to !== undefined ? new Date(f.to) : undefined,
+    });
+  }
+  async getInvoice(accountId: string, id: string) { const v = await this.invoices.get(accountId, id); return { ...v.invoice, lines: v.lines }; }
+  async previewInvoice(accountId: string, now: Date): Promise<InvoicePreviewRow> {
+    const p = await this.invoices.preview(accountId, now);
+    return { periodStart: p.periodStart, periodEnd: p.periodEnd, asOf: p.asOf, currency: p.built.currency, totalMinor: p.built.totalMinor, lines: p.built.lines };
+  }
+  recomputeInvoice(accountId: string, id: string) { return this.invoices.recompute(accountId, id); }
   getPriceBook(): Promise<PriceBookView | null> { return this.billing.priceBook(); }
   quote(accountId: string, req: QuoteRequest, at: Date): Promise<Quote> { return this.billing.quote(accountId, req, at); }
   renewInstance(p: Principal, id: string, periodMonths: number, at: Date): Promise<{ instance: InstanceRow; quote: Quote }> { return this.lifecycle.renew(p, id, periodMonths, at); }
   setBillingStatus(p: Principal, id: string, status: 'active' | 'suspended', reason: string | null): Promise<InstanceRow> { return this.lifecycle.setStatus(p, id, status, reason); }
-  startBillingSweeper(opts: { everyMs?: number; log?: { warn(o: object, msg: string): void } } = {}): { stop(): Promise<void> } { return this.lifecycle.startSweeper(opts); }
+  /** The expiry sweep and the monthly invoice sweep, on the same timer period. */
+  startBillingSweeper(opts: { everyMs?: number; log?: { warn(o: object, msg: string): void } } = {}): { stop(): Promise<void> } {
+    const sweepers = [this.lifecycle.startSweeper(opts), this.invoices.startSweeper(opts)];
+    return { async stop() { await Promise.all(sweepers.map((x) => x.stop())); } };
+  }
 
   liveWrite<T>(p: Principal, what: { kind: string; targetId: string; detail: unknown }, write: () => Promise<T>) { return this.liveWrites.run(p, what, write); }
   audit(p: Principal, e: { action: string; targetType: string; targetId: string; detail: unknown }) { return this.#c.tx((tx) => this.trail.audit(tx, p, e.action, e.targetType, e.targetId, e.detail)); }

@@ -1,5 +1,8 @@
 import type { InstanceSpec, Operation, Quote, QuoteRequest, Role, TopicCreate } from '@tributary/contracts';
 import type { ReconcileQueue } from '../jobs/queue.ts';
+import type { Line } from '@tributary/pricing';
+import type { StoredInvoice } from './repositories/invoices.ts';
+import type { RecomputeResult } from './services/invoices.ts';
 
 /**
  * What the routes need from persistence (implemented by PrismaStore over repositories and services).
@@ -74,7 +77,14 @@ export interface Store {
   insertApiKey(accountId: string, name: string, role: Role, prefix: string, hash: string, actor: Principal): Promise<ApiKeyRow>;
   revokeApiKey(accountId: string, id: string, actor: Principal): Promise<ApiKeyRow | null>;
   listUsage(accountId: string, f: { limit: number; cursor?: string | undefined; instanceId?: string | undefined; from?: string | undefined; to?: string | undefined }): Promise<Page<UsageRow>>;
-  listInvoices(accountId: string, f: ListFilter): Promise<Page<InvoiceRow>>;
+  /** Invoices without lines, oldest first (filters: status, kind, instance, period overlap). */
+  listInvoices(accountId: string, f: InvoiceListFilter): Promise<Page<InvoiceRow>>;
+  /** One invoice with its lines (not-found). */
+  getInvoice(accountId: string, id: string): Promise<InvoiceRow & { lines: Line[] }>;
+  /** The current month's invoice so far (never stored). */
+  previewInvoice(accountId: string, now: Date): Promise<InvoicePreviewRow>;
+  /** The invoice priced again from the raw usage it was built from, compared line by line (not-found). */
+  recomputeInvoice(accountId: string, id: string): Promise<RecomputeResult>;
   /** The latest price book in effect (effectiveFrom ≤ now), or null when there is none. */
   getPriceBook(): Promise<PriceBookView | null>;
   /** A price inquiry priced by libs/pricing at `at` (ApiErrors: not-found, not-prepaid, price-unavailable, validation-failed). */
@@ -116,10 +126,9 @@ export interface ObjectRow {
 export interface AccountRow { id: string; name: string; email: string | null; createdAt: Date; updatedAt: Date }
 export interface ApiKeyRow { id: string; accountId: string; name: string; role: Role; prefix: string; lastUsedAt: Date | null; createdAt: Date }
 export interface UsageRow { id: string; instanceId: string; meter: string; quantity: number; periodStart: Date; periodEnd: Date | null; source: string; createdAt: Date }
-export interface InvoiceRow {
-  id: string; accountId: string; periodStart: Date; periodEnd: Date; status: string; currency: string; totalMicros: number;
-  lines: { instanceId: string | null; meter: string; quantity: number; amountMicros: number }[]; createdAt: Date;
-}
+export type InvoiceRow = StoredInvoice;
+export interface InvoiceListFilter { limit: number; cursor?: string | undefined; status?: 'draft' | 'finalised' | undefined; kind?: 'monthly' | 'prepaid' | undefined; instanceId?: string | undefined; from?: string | undefined; to?: string | undefined }
+export interface InvoicePreviewRow { periodStart: Date; periodEnd: Date; asOf: Date; currency: string; totalMinor: number; lines: Line[] }
 export interface PriceBookView {
   id: string; currency: string; effectiveFrom: string; prepaidDiscountPercent: number;
   rates: { meter: 'broker-hour' | 'bandwidth-mbps-hour' | 'disk-gib-hour' | 'partition-hour'; unitPriceMicros: number }[];

@@ -352,8 +352,68 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Invoices of the account */
+        /**
+         * Invoices of the account (without lines), oldest first
+         * @description Monthly invoices (postpaid sold size and metered usage, in arrears) and prepaid purchase invoices. Filters: status, kind, instanceId, and the period overlapping [from, to).
+         */
         get: operations["listInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/invoices/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The current month's invoice so far (never stored)
+         * @description Built as the monthly invoice will be: postpaid sold size up to now, the usage hours so far (open ones too), and late usage learned since the last invoice.
+         */
+        get: operations["previewInvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/invoices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One invoice with its lines */
+        get: operations["getInvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/invoices/{id}/recompute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The recompute check: the invoice priced again from its raw usage, compared line by line with what is stored
+         * @description Monthly invoices are rebuilt from the usage rows of their usage window (usageCutoff); prepaid ones from the quote they charged. Nothing is written.
+         */
+        get: operations["recomputeInvoice"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1215,28 +1275,6 @@ export interface components {
             items: components["schemas"]["UsageRecordInput"][];
             nextCursor?: string;
         };
-        InvoiceInput: {
-            id: string;
-            accountId: string;
-            /** Format: date-time */
-            periodStart: string;
-            /** Format: date-time */
-            periodEnd: string;
-            /** @enum {string} */
-            status: "draft" | "issued" | "paid" | "void";
-            currency: string;
-            totalMicros: number;
-            lines: {
-                instanceId: string | null;
-                meter: string;
-                quantity: number;
-                amountMicros: number;
-            }[];
-        };
-        InvoiceListInput: {
-            items: components["schemas"]["InvoiceInput"][];
-            nextCursor?: string;
-        };
         PriceLineInput: {
             /** @description stable line-type code, e.g. instance.broker-hours, prepaid.period, prepaid.discount, prepaid.upgrade-proration, prepaid.renewal, usage.bytes-in-gib, adjustment.late-usage */
             code: string;
@@ -1254,6 +1292,179 @@ export interface components {
             tier: number | null;
             periodStart: string | null;
             periodEnd: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "inv-0123456789abcdef",
+         *       "accountId": "acc-0123456789abcdef",
+         *       "kind": "monthly",
+         *       "instanceId": null,
+         *       "periodStart": "2026-11-01T00:00:00.000Z",
+         *       "periodEnd": "2026-12-01T00:00:00.000Z",
+         *       "status": "finalised",
+         *       "currency": "USD",
+         *       "totalMinor": 35770,
+         *       "total": "357.70",
+         *       "totalMicros": 357700000,
+         *       "usageCutoff": "2026-12-01T01:04:00.000Z",
+         *       "finalisedAt": "2026-12-01T01:06:00.000Z",
+         *       "createdAt": "2026-12-01T00:01:00.000Z"
+         *     }
+         */
+        InvoiceSummaryInput: {
+            id: string;
+            accountId: string;
+            /**
+             * @description monthly: postpaid sold size and metered usage of a calendar month, in arrears; prepaid: a purchase, renewal or upgrade, finalised at once
+             * @enum {string}
+             */
+            kind: "monthly" | "prepaid";
+            /** @description the instance a prepaid invoice is for; null on monthly invoices (their lines name instances) */
+            instanceId: string | null;
+            /** Format: date-time */
+            periodStart: string;
+            /** Format: date-time */
+            periodEnd: string;
+            /**
+             * @description draft: rebuilt from the current usage until the month can close; finalised: never changes again (late usage goes onto the next monthly invoice)
+             * @enum {string}
+             */
+            status: "draft" | "finalised";
+            currency: string;
+            /** @description sum of the lines, in minor units of the currency (cents) */
+            totalMinor: number;
+            /** @description totalMinor as a decimal string of the major unit ("357.70"), for display */
+            total: string;
+            /**
+             * @deprecated
+             * @description deprecated: totalMinor in millionths of the currency (use totalMinor)
+             */
+            totalMicros: number;
+            /** @description monthly: usage committed up to this instant is on this invoice; later usage is on the next one */
+            usageCutoff: string | null;
+            finalisedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        InvoiceListInput: {
+            items: components["schemas"]["InvoiceSummaryInput"][];
+            nextCursor?: string;
+        };
+        /**
+         * @example {
+         *       "id": "inv-0123456789abcdef",
+         *       "accountId": "acc-0123456789abcdef",
+         *       "kind": "monthly",
+         *       "instanceId": null,
+         *       "periodStart": "2026-11-01T00:00:00.000Z",
+         *       "periodEnd": "2026-12-01T00:00:00.000Z",
+         *       "status": "finalised",
+         *       "currency": "USD",
+         *       "totalMinor": 35770,
+         *       "total": "357.70",
+         *       "totalMicros": 357700000,
+         *       "usageCutoff": "2026-12-01T01:04:00.000Z",
+         *       "finalisedAt": "2026-12-01T01:06:00.000Z",
+         *       "createdAt": "2026-12-01T00:01:00.000Z",
+         *       "lines": [
+         *         {
+         *           "code": "instance.broker-hours",
+         *           "meter": "broker-hour",
+         *           "instanceId": "ins-0123456789abcdef",
+         *           "quantity": 2190,
+         *           "unit": "broker-hour",
+         *           "unitPriceMicros": 120000,
+         *           "amountMinor": 26280,
+         *           "priceBookId": "pb-default-2026",
+         *           "tier": null,
+         *           "periodStart": "2026-11-01T00:00:00.000Z",
+         *           "periodEnd": "2026-12-01T00:00:00.000Z"
+         *         }
+         *       ]
+         *     }
+         */
+        InvoiceInput: {
+            id: string;
+            accountId: string;
+            /**
+             * @description monthly: postpaid sold size and metered usage of a calendar month, in arrears; prepaid: a purchase, renewal or upgrade, finalised at once
+             * @enum {string}
+             */
+            kind: "monthly" | "prepaid";
+            /** @description the instance a prepaid invoice is for; null on monthly invoices (their lines name instances) */
+            instanceId: string | null;
+            /** Format: date-time */
+            periodStart: string;
+            /** Format: date-time */
+            periodEnd: string;
+            /**
+             * @description draft: rebuilt from the current usage until the month can close; finalised: never changes again (late usage goes onto the next monthly invoice)
+             * @enum {string}
+             */
+            status: "draft" | "finalised";
+            currency: string;
+            /** @description sum of the lines, in minor units of the currency (cents) */
+            totalMinor: number;
+            /** @description totalMinor as a decimal string of the major unit ("357.70"), for display */
+            total: string;
+            /**
+             * @deprecated
+             * @description deprecated: totalMinor in millionths of the currency (use totalMinor)
+             */
+            totalMicros: number;
+            /** @description monthly: usage committed up to this instant is on this invoice; later usage is on the next one */
+            usageCutoff: string | null;
+            finalisedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            lines: components["schemas"]["PriceLineInput"][];
+        };
+        /** @description the current month so far, built as its invoice will be (never stored) */
+        InvoicePreviewInput: {
+            accountId: string;
+            /** @constant */
+            kind: "monthly";
+            /** @constant */
+            status: "draft";
+            /** Format: date-time */
+            periodStart: string;
+            /** Format: date-time */
+            periodEnd: string;
+            /**
+             * Format: date-time
+             * @description sold size and usage up to this instant
+             */
+            asOf: string;
+            currency: string;
+            totalMinor: number;
+            total: string;
+            lines: components["schemas"]["PriceLineInput"][];
+        };
+        /**
+         * @example {
+         *       "invoiceId": "inv-0123456789abcdef",
+         *       "status": "finalised",
+         *       "matches": true,
+         *       "storedTotalMinor": 35770,
+         *       "recomputedTotalMinor": 35770,
+         *       "differences": []
+         *     }
+         */
+        InvoiceRecomputeInput: {
+            invoiceId: string;
+            /** @enum {string} */
+            status: "draft" | "finalised";
+            /** @description true when the invoice priced again from its raw usage (or its prepaid quote) equals what is stored, line by line */
+            matches: boolean;
+            storedTotalMinor: number;
+            recomputedTotalMinor: number;
+            differences: {
+                /** @description line index; -1 for the total */
+                position: number;
+                field: string;
+                stored: unknown;
+                recomputed: unknown;
+            }[];
         };
         /**
          * @example {
@@ -2376,28 +2587,6 @@ export interface components {
             items: components["schemas"]["UsageRecord"][];
             nextCursor?: string;
         };
-        Invoice: {
-            id: string;
-            accountId: string;
-            /** Format: date-time */
-            periodStart: string;
-            /** Format: date-time */
-            periodEnd: string;
-            /** @enum {string} */
-            status: "draft" | "issued" | "paid" | "void";
-            currency: string;
-            totalMicros: number;
-            lines: {
-                instanceId: string | null;
-                meter: string;
-                quantity: number;
-                amountMicros: number;
-            }[];
-        };
-        InvoiceList: {
-            items: components["schemas"]["Invoice"][];
-            nextCursor?: string;
-        };
         PriceLine: {
             /** @description stable line-type code, e.g. instance.broker-hours, prepaid.period, prepaid.discount, prepaid.upgrade-proration, prepaid.renewal, usage.bytes-in-gib, adjustment.late-usage */
             code: string;
@@ -2415,6 +2604,179 @@ export interface components {
             tier: number | null;
             periodStart: string | null;
             periodEnd: string | null;
+        };
+        /**
+         * @example {
+         *       "id": "inv-0123456789abcdef",
+         *       "accountId": "acc-0123456789abcdef",
+         *       "kind": "monthly",
+         *       "instanceId": null,
+         *       "periodStart": "2026-11-01T00:00:00.000Z",
+         *       "periodEnd": "2026-12-01T00:00:00.000Z",
+         *       "status": "finalised",
+         *       "currency": "USD",
+         *       "totalMinor": 35770,
+         *       "total": "357.70",
+         *       "totalMicros": 357700000,
+         *       "usageCutoff": "2026-12-01T01:04:00.000Z",
+         *       "finalisedAt": "2026-12-01T01:06:00.000Z",
+         *       "createdAt": "2026-12-01T00:01:00.000Z"
+         *     }
+         */
+        InvoiceSummary: {
+            id: string;
+            accountId: string;
+            /**
+             * @description monthly: postpaid sold size and metered usage of a calendar month, in arrears; prepaid: a purchase, renewal or upgrade, finalised at once
+             * @enum {string}
+             */
+            kind: "monthly" | "prepaid";
+            /** @description the instance a prepaid invoice is for; null on monthly invoices (their lines name instances) */
+            instanceId: string | null;
+            /** Format: date-time */
+            periodStart: string;
+            /** Format: date-time */
+            periodEnd: string;
+            /**
+             * @description draft: rebuilt from the current usage until the month can close; finalised: never changes again (late usage goes onto the next monthly invoice)
+             * @enum {string}
+             */
+            status: "draft" | "finalised";
+            currency: string;
+            /** @description sum of the lines, in minor units of the currency (cents) */
+            totalMinor: number;
+            /** @description totalMinor as a decimal string of the major unit ("357.70"), for display */
+            total: string;
+            /**
+             * @deprecated
+             * @description deprecated: totalMinor in millionths of the currency (use totalMinor)
+             */
+            totalMicros: number;
+            /** @description monthly: usage committed up to this instant is on this invoice; later usage is on the next one */
+            usageCutoff: string | null;
+            finalisedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        InvoiceList: {
+            items: components["schemas"]["InvoiceSummary"][];
+            nextCursor?: string;
+        };
+        /**
+         * @example {
+         *       "id": "inv-0123456789abcdef",
+         *       "accountId": "acc-0123456789abcdef",
+         *       "kind": "monthly",
+         *       "instanceId": null,
+         *       "periodStart": "2026-11-01T00:00:00.000Z",
+         *       "periodEnd": "2026-12-01T00:00:00.000Z",
+         *       "status": "finalised",
+         *       "currency": "USD",
+         *       "totalMinor": 35770,
+         *       "total": "357.70",
+         *       "totalMicros": 357700000,
+         *       "usageCutoff": "2026-12-01T01:04:00.000Z",
+         *       "finalisedAt": "2026-12-01T01:06:00.000Z",
+         *       "createdAt": "2026-12-01T00:01:00.000Z",
+         *       "lines": [
+         *         {
+         *           "code": "instance.broker-hours",
+         *           "meter": "broker-hour",
+         *           "instanceId": "ins-0123456789abcdef",
+         *           "quantity": 2190,
+         *           "unit": "broker-hour",
+         *           "unitPriceMicros": 120000,
+         *           "amountMinor": 26280,
+         *           "priceBookId": "pb-default-2026",
+         *           "tier": null,
+         *           "periodStart": "2026-11-01T00:00:00.000Z",
+         *           "periodEnd": "2026-12-01T00:00:00.000Z"
+         *         }
+         *       ]
+         *     }
+         */
+        Invoice: {
+            id: string;
+            accountId: string;
+            /**
+             * @description monthly: postpaid sold size and metered usage of a calendar month, in arrears; prepaid: a purchase, renewal or upgrade, finalised at once
+             * @enum {string}
+             */
+            kind: "monthly" | "prepaid";
+            /** @description the instance a prepaid invoice is for; null on monthly invoices (their lines name instances) */
+            instanceId: string | null;
+            /** Format: date-time */
+            periodStart: string;
+            /** Format: date-time */
+            periodEnd: string;
+            /**
+             * @description draft: rebuilt from the current usage until the month can close; finalised: never changes again (late usage goes onto the next monthly invoice)
+             * @enum {string}
+             */
+            status: "draft" | "finalised";
+            currency: string;
+            /** @description sum of the lines, in minor units of the currency (cents) */
+            totalMinor: number;
+            /** @description totalMinor as a decimal string of the major unit ("357.70"), for display */
+            total: string;
+            /**
+             * @deprecated
+             * @description deprecated: totalMinor in millionths of the currency (use totalMinor)
+             */
+            totalMicros: number;
+            /** @description monthly: usage committed up to this instant is on this invoice; later usage is on the next one */
+            usageCutoff: string | null;
+            finalisedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            lines: components["schemas"]["PriceLine"][];
+        };
+        /** @description the current month so far, built as its invoice will be (never stored) */
+        InvoicePreview: {
+            accountId: string;
+            /** @constant */
+            kind: "monthly";
+            /** @constant */
+            status: "draft";
+            /** Format: date-time */
+            periodStart: string;
+            /** Format: date-time */
+            periodEnd: string;
+            /**
+             * Format: date-time
+             * @description sold size and usage up to this instant
+             */
+            asOf: string;
+            currency: string;
+            totalMinor: number;
+            total: string;
+            lines: components["schemas"]["PriceLine"][];
+        };
+        /**
+         * @example {
+         *       "invoiceId": "inv-0123456789abcdef",
+         *       "status": "finalised",
+         *       "matches": true,
+         *       "storedTotalMinor": 35770,
+         *       "recomputedTotalMinor": 35770,
+         *       "differences": []
+         *     }
+         */
+        InvoiceRecompute: {
+            invoiceId: string;
+            /** @enum {string} */
+            status: "draft" | "finalised";
+            /** @description true when the invoice priced again from its raw usage (or its prepaid quote) equals what is stored, line by line */
+            matches: boolean;
+            storedTotalMinor: number;
+            recomputedTotalMinor: number;
+            differences: {
+                /** @description line index; -1 for the total */
+                position: number;
+                field: string;
+                stored: unknown;
+                recomputed: unknown;
+            }[];
         };
         /**
          * @example {
@@ -7192,10 +7554,14 @@ export interface operations {
                 limit?: number;
                 /** @description opaque: the nextCursor of the previous page */
                 cursor?: string;
-                /** @description exact name, or a prefix ending in * */
-                name?: string;
-                /** @description key=value */
-                label?: string;
+                status?: "draft" | "finalised";
+                kind?: "monthly" | "prepaid";
+                /** @description invoices for this instance or with a line of it */
+                instanceId?: string;
+                /** @description invoices whose period ends after this instant */
+                from?: string;
+                /** @description invoices whose period starts before this instant */
+                to?: string;
             };
             header?: never;
             path?: never;
@@ -7250,6 +7616,277 @@ export interface operations {
             };
             /** @description a path parameter over 512 characters (code uri-too-long) */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid path parameter, query or body; errors[] names each field (code validation-failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoicePreview"];
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key's role may not do this (code forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid path parameter, query or body; errors[] names each field (code validation-failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key's role may not do this (code forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource in this account (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid path parameter, query or body; errors[] names each field (code validation-failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recomputeInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceRecompute"];
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key's role may not do this (code forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource in this account (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the instance is not prepaid (code not-prepaid), or the price book in effect cannot price this (code price-unavailable) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description body over 1 MiB (code payload-too-large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body that is not application/json (code unsupported-media-type) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,24 +1,12 @@
 import type { PriceBook } from '@tributary/pricing';
 import { percentToBp } from '@tributary/pricing';
 import type { Connection } from '../connection.ts';
-import type { InvoiceRow, PriceBookView } from '../types.ts';
-import { LIST_ORDER, listWhere, type ListQuery } from './list.ts';
+import type { PriceBookView } from '../types.ts';
 
-/** Invoices (with their lines) and price books (with their rates). */
+/** Price books (with their rates); invoices are repositories/invoices.ts. */
 export class BillingRepository {
   readonly #c: Connection;
   constructor(c: Connection) { this.#c = c; }
-
-  async invoices(accountId: string, q: ListQuery): Promise<InvoiceRow[]> {
-    const rows = await this.#c.db.invoice.findMany({
-      where: { AND: [{ accountId }, ...listWhere(q)] }, orderBy: LIST_ORDER, take: q.limit + 1,
-      include: { lines: { orderBy: { id: 'asc' } } },
-    });
-    return rows.map((x) => ({
-      id: x.id, accountId: x.accountId, periodStart: x.periodStart, periodEnd: x.periodEnd, status: x.status, currency: x.currency, totalMicros: Number(x.totalMicros),
-      lines: x.lines.map((l) => ({ instanceId: l.instanceId, meter: l.meter, quantity: l.quantity.toNumber(), amountMicros: Number(l.amountMicros) })), createdAt: x.createdAt,
-    }));
-  }
 
   /** The latest price book with effectiveFrom ≤ `at`, or null. */
   async priceBookAt(at: Date): Promise<PriceBookView | null> {

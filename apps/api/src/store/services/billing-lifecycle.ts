@@ -9,6 +9,7 @@ import type { OutboxRepository } from '../repositories/outbox.ts';
 import type { InstanceRow, Principal } from '../types.ts';
 import type { BillingService } from './billing.ts';
 import type { Trail } from './trail.ts';
+import { sizeOf, type InvoiceService } from './invoices.ts';
 
 /** Who the sweep acts as in the audit trail: the control plane itself, not an API key. */
 const SYSTEM_KEY = 'system:billing';
@@ -26,8 +27,10 @@ export class BillingLifecycleService {
   readonly #outbox: OutboxRepository;
   readonly #billing: BillingService;
   readonly #trail: Trail;
-  constructor(c: Connection, repos: { instances: InstanceRepository; outbox: OutboxRepository; billing: BillingService }, trail: Trail) {
+  readonly #invoices: InvoiceService;
+  constructor(c: Connection, repos: { instances: InstanceRepository; outbox: OutboxRepository; billing: BillingService; invoices: InvoiceService }, trail: Trail) {
     this.#c = c; this.#instances = repos.instances; this.#outbox = repos.outbox; this.#billing = repos.billing; this.#trail = trail;
+    this.#invoices = repos.invoices;
   }
 
   async #row(tx: Tx, id: string, accountId: string | null) {
@@ -52,6 +55,8 @@ export class BillingLifecycleService {
       const spec = specOf(row);
       if (spec.billing.mode !== 'prepaid' || !row.billingExpiresAt) throw new ApiError('not-prepaid', 'only prepaid instances are renewed; postpaid instances are billed by the hour');
       const q = { ...quoteRenewal(books, spec, months, row.billingExpiresAt, now), downgradeEffectiveAt: null };
+      // The renewal is paid now: its invoice (finalised) in the same transaction, once per new period.
+      await this.#invoices.purchase(tx, row.accountId, row.id, { quote: 'renewal', size: sizeOf(spec), months, expiresAt: row.billingExpiresAt.toISOString(), at: now.toISOString() }, `prepaid:${row.id}:renewal:${q.periodStart}`, now);
       await this.#apply(tx, p, row, { billingExpiresAt: new Date(q.periodEnd!), billingStatus: 'active' }, action, {
         periodMonths: months, from: row.billingExpiresAt.toISOString(), to: q.periodEnd, totalMinor: q.totalMinor, currency: q.currency, priceBookId: q.priceBookId,
       });
@@ -105,6 +110,7 @@ export class BillingLifecycleService {
           while (expires.getTime() <= now.getTime()) {
             const q = quoteRenewal(books, spec, months, expires, expires);
             totalMinor += q.totalMinor;
+            await this.#invoices.purchase(tx, row.accountId, row.id, { quote: 'renewal', size: sizeOf(spec), months, expiresAt: expires.toISOString(), at: expires.toISOString() }, `prepaid:${row.id}:renewal:${q.periodStart}`, now);
             expires = addMonths(expires, months);
           }
           await this.#apply(tx, system, row, { billingStatus: 'active', billingExpiresAt: expires }, 'instance.auto-renew', { periodMonths: months, from: row.billingExpiresAt!.toISOString(), to: expires.toISOString(), totalMinor });

@@ -5,8 +5,8 @@ import { decodeCursor } from '../../http.ts';
 import type { BillingRepository } from '../repositories/billing.ts';
 import type { UsageRepository } from '../repositories/usage.ts';
 import type { InstanceRepository } from '../repositories/instances.ts';
-import type { InvoiceRow, ListFilter, Page, PriceBookView, UsageRow } from '../types.ts';
-import { listQuery, page } from './list.ts';
+import type { Page, PriceBookView, UsageRow } from '../types.ts';
+import { page } from './list.ts';
 
 /** Usage records, invoices and the price book in effect. */
 export class BillingService {
@@ -30,9 +30,6 @@ export class BillingService {
       from: f.from !== undefined ? new Date(f.from) : undefined, to: f.to !== undefined ? new Date(f.to) : undefined,
     });
     return page(rows, f.limit);
-  }
-  async listInvoices(accountId: string, f: ListFilter): Promise<Page<InvoiceRow>> {
-    return page(await this.#billing.invoices(accountId, listQuery(f, { name: false, label: false })), f.limit);
   }
 
   /**

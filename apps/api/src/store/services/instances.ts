@@ -1,4 +1,6 @@
 import type { InstanceSpec, Operation } from '@tributary/contracts';
+import { specOf } from '@tributary/db';
+import { addMonths } from '@tributary/pricing';
 import { ApiError, limitBelowUsage, notFound } from '../../errors.ts';
 import type { Connection, Tx } from '../connection.ts';
 import { newId } from '../repositories/ids.ts';
@@ -11,15 +13,11 @@ import type { InstanceRow, ListFilter, Page, Principal } from '../types.ts';
 import { orProblem } from './errors.ts';
 import { listQuery, page } from './list.ts';
 import type { Trail } from './trail.ts';
+import { sizeOf, type InvoiceService } from './invoices.ts';
 
 /** The spec's billable quantities, recorded on every spec change (metering proper comes later). */
 function usageOfSpec(spec: InstanceSpec): [string, number][] {
   return [['broker-hour', spec.brokers], ['bandwidth-mbps-hour', spec.bandwidthMBps], ['disk-gib-hour', spec.diskGiB]];
-}
-function addMonths(d: Date, months: number): Date {
-  const out = new Date(d);
-  out.setUTCMonth(out.getUTCMonth() + months);
-  return out;
 }
 const nameTaken = (name: string) => () => new ApiError('already-exists', `an instance named "${name}" already exists`, { errors: [{ in: 'body', path: '/name', message: 'already in use' }] });
 
@@ -36,8 +34,10 @@ export class InstanceService {
   readonly #usage: UsageRepository;
   readonly #outbox: OutboxRepository;
   readonly #trail: Trail;
-  constructor(c: Connection, repos: { instances: InstanceRepository; topics: TopicRepository; usage: UsageRepository; outbox: OutboxRepository }, trail: Trail) {
+  readonly #invoices: InvoiceService;
+  constructor(c: Connection, repos: { instances: InstanceRepository; topics: TopicRepository; usage: UsageRepository; outbox: OutboxRepository; invoices: InvoiceService }, trail: Trail) {
     this.#c = c; this.#instances = repos.instances; this.#topics = repos.topics; this.#usage = repos.usage; this.#outbox = repos.outbox; this.#trail = trail;
+    this.#invoices = repos.invoices;
   }
 
   async list(accountId: string, f: ListFilter): Promise<Page<InstanceRow>> {
@@ -55,7 +55,12 @@ export class InstanceService {
         { missing: 'instance', duplicate: nameTaken(input.name) },
       );
       const operation = await this.#trail.operation(tx, p, 'instance.create', 'instance', id, 1, { spec: input.spec });
-      await this.#usage.restart(tx, id, new Date(), usageOfSpec(input.spec), 'spec-change');
+      await this.#usage.restart(tx, id, now, usageOfSpec(input.spec), 'spec-change');
+      if (input.spec.billing.mode === 'prepaid') {
+        // The prepaid period is paid at creation: its invoice, finalised, in the same transaction.
+        const months = input.spec.billing.periodMonths ?? 1;
+        await this.#invoices.purchase(tx, p.accountId, id, { quote: 'create', size: sizeOf(input.spec), months, at: now.toISOString() }, `prepaid:${id}:create`, now);
+      }
       await this.#outbox.add(tx, instanceJob({ instanceId: id, generation: instance.generation, reason: 'created', operationId: operation.id }));
       return { instance, operation };
     });
@@ -67,9 +72,16 @@ export class InstanceService {
       const usage = await this.#topics.usage(id, tx);
       if (input.spec.topicLimit < usage.topics) throw limitBelowUsage('topicLimit', input.spec.topicLimit, usage.topics);
       if (input.spec.partitionLimit < usage.partitions) throw limitBelowUsage('partitionLimit', input.spec.partitionLimit, usage.partitions);
+      const before = await tx.instance.findFirst({ where: { id, accountId: p.accountId, deletedAt: null } });
       const instance = orProblem(await this.#instances.updateSpec(tx, p.accountId, id, input, expectedVersion), { missing: 'instance' });
       const operation = await this.#trail.operation(tx, p, 'instance.update', 'instance', id, instance.generation, { spec: input.spec });
-      await this.#usage.restart(tx, id, new Date(), usageOfSpec(input.spec), 'spec-change');
+      const now = new Date();
+      await this.#usage.restart(tx, id, now, usageOfSpec(input.spec), 'spec-change');
+      if (before && before.billingMode === 'prepaid' && before.billingExpiresAt && before.billingExpiresAt > now) {
+        // An upgrade mid-period is charged now for the rest of the period (a downgrade costs nothing now).
+        const from = sizeOf(specOf(before));
+        await this.#invoices.purchase(tx, p.accountId, id, { quote: 'change', from, to: sizeOf(input.spec), expiresAt: before.billingExpiresAt.toISOString(), at: now.toISOString() }, `prepaid:${id}:change:${instance.generation}`, now);
+      }
       await this.#outbox.add(tx, instanceJob({ instanceId: id, generation: instance.generation, reason: 'updated', operationId: operation.id }));
       return { instance, operation };
     });
