@@ -55,6 +55,8 @@ export const OPERATION_IDS: Record<string, string> = {
   'GET /v1/billing/invoices/preview': 'previewInvoice',
   'GET /v1/billing/invoices/:id': 'getInvoice',
   'GET /v1/billing/invoices/:id/recompute': 'recomputeInvoice',
+  'GET /v1/billing/reports/usage': 'getUsageReport',
+  'GET /v1/billing/reports/chargeback': 'getChargebackReport',
   'POST /v1/billing/quotes': 'createQuote',
   'POST /v1/instances/:id/renew': 'renewInstance',
   'POST /v1/instances/:id/isolate': 'isolateInstance',

@@ -153,3 +153,55 @@ export const RenewRequestSchema = z
 export const BillingStatusChangeSchema = z
   .strictObject({ reason: z.string().max(500).optional().meta({ description: 'kept in the audit trail' }) })
   .meta({ id: 'BillingStatusChange', example: { reason: 'invoice INV-2026-11 overdue' } });
+
+const ReportFormatSchema = z.enum(['json', 'csv']).optional().meta({ description: 'csv answers text/csv (so does `Accept: text/csv`); json by default' });
+const reportRange = {
+  from: QueryTimestampSchema.optional().meta({ description: 'start (default: the start of the current month, UTC)' }),
+  to: QueryTimestampSchema.optional().meta({ description: 'end, exclusive (default: now). At most 31 days by hour, 366 by day, 36 months by month' }),
+  granularity: z.enum(['hour', 'day', 'month']).default('day'),
+  instanceId: z.string().max(64).optional(),
+  format: ReportFormatSchema,
+};
+export const UsageReportQuerySchema = z.strictObject({
+  ...reportRange,
+  meter: z.string().max(64).optional().meta({ description: 'one meter only (broker-hour, bytes-in-gib, …)' }),
+  groupBy: z.enum(['instance', 'label']).default('instance').meta({ description: 'label: rows per value of the instance label `label` (chargeback by label; "" for instances without it)' }),
+  label: z.string().min(1).max(63).optional().meta({ description: 'the label key when groupBy=label' }),
+});
+export const UsageReportSchema = z.object({
+  currency: z.string().length(3), from: TimestampSchema, to: TimestampSchema, granularity: z.enum(['hour', 'day', 'month']), groupBy: z.enum(['instance', 'label']),
+  rows: z.array(z.object({
+    periodStart: TimestampSchema, periodEnd: TimestampSchema,
+    group: z.string().meta({ description: 'the instance id, or the label value with groupBy=label' }),
+    meter: z.string(), code: z.string().meta({ description: 'the line-type code invoices use for this meter' }), unit: z.string(),
+    quantity: z.number().meta({ description: 'in unit, as charged (bundled units off), rounded to 6 decimals' }),
+    amountMinor: z.number().int().meta({ description: 'cost in minor units (postpaid sold size and metered usage; prepaid periods are on their invoices)' }),
+  })),
+  totalMinor: z.number().int(), total: z.string(),
+}).meta({
+  id: 'UsageReport',
+  example: {
+    currency: 'USD', from: '2026-12-01T00:00:00.000Z', to: '2026-12-02T00:00:00.000Z', granularity: 'day', groupBy: 'instance',
+    rows: [{ periodStart: '2026-12-01T00:00:00.000Z', periodEnd: '2026-12-02T00:00:00.000Z', group: 'ins-0123456789abcdef', meter: 'broker-hour', code: 'instance.broker-hours', unit: 'broker-hour', quantity: 72, amountMinor: 864 }],
+    totalMinor: 864, total: '8.64',
+  },
+});
+export const ChargebackReportQuerySchema = z.strictObject({
+  ...reportRange,
+  by: z.enum(['topic', 'principal']).default('topic').meta({ description: 'rows per topic, or per Kafka principal (User:…)' }),
+});
+export const ChargebackReportSchema = z.object({
+  from: TimestampSchema, to: TimestampSchema, granularity: z.enum(['hour', 'day', 'month']), by: z.enum(['topic', 'principal']),
+  rows: z.array(z.object({
+    periodStart: TimestampSchema, periodEnd: TimestampSchema, instanceId: z.string(),
+    key: z.string().meta({ description: 'the topic or the principal' }),
+    bytesIn: z.string().meta({ description: 'bytes produced, a decimal integer string' }),
+    bytesOut: z.string().meta({ description: 'bytes fetched by consumers, a decimal integer string' }),
+  })),
+}).meta({
+  id: 'ChargebackReport',
+  example: {
+    from: '2026-12-01T00:00:00.000Z', to: '2026-12-02T00:00:00.000Z', granularity: 'day', by: 'topic',
+    rows: [{ periodStart: '2026-12-01T00:00:00.000Z', periodEnd: '2026-12-02T00:00:00.000Z', instanceId: 'ins-0123456789abcdef', key: 'orders', bytesIn: '1048576', bytesOut: '3145728' }],
+  },
+});

@@ -3,3 +3,4 @@ export * from './price-book.ts';
 export * from './meters.ts';
 export * from './engine.ts';
 export * from './invoice.ts';
+export * from './report.ts';

@@ -1,14 +1,16 @@
 import { z } from 'zod';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   AccountCreateSchema, AccountListSchema, AccountSchema, ApiKeyCreateSchema, ApiKeyCreatedSchema, ApiKeyListSchema, ApiKeySchema,
-  InvoiceListQuerySchema, InvoiceListSchema, InvoicePreviewSchema, InvoiceRecomputeSchema, InvoiceSchema, ListQuerySchema, PriceBookSchema, QuoteRequestSchema, QuoteSchema, RenewRequestSchema, BillingStatusChangeSchema, InstanceSchema, UsageListSchema, UsageQuerySchema, type Role,
+  ChargebackReportQuerySchema, ChargebackReportSchema, UsageReportQuerySchema, UsageReportSchema, InvoiceListQuerySchema, InvoiceListSchema, InvoicePreviewSchema, InvoiceRecomputeSchema, InvoiceSchema, ListQuerySchema, PriceBookSchema, QuoteRequestSchema, QuoteSchema, RenewRequestSchema, BillingStatusChangeSchema, InstanceSchema, UsageListSchema, UsageQuerySchema, type Role,
 } from '@tributary/contracts';
 import { principalOf, generateApiKey, isPlatformAdmin } from '../plugins/auth.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { etagOf } from '../http.ts';
 import { presentInstance } from '../present.ts';
 import { formatMinor, microsPerMinor } from '@tributary/pricing';
+import { toCsv } from '../csv.ts';
 import type { AccountRow, ApiKeyRow, InvoiceRow, Store } from '../store/types.ts';
 import { AUTH_ERRORS, ONE_ERRORS, QUOTE_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
 
@@ -124,6 +126,50 @@ export const billingRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app
   }, async (request) => {
     const r = await store.recomputeInvoice(principalOf(request).accountId, request.params.id);
     return { invoiceId: r.invoice.id, status: r.invoice.status, matches: r.matches, storedTotalMinor: r.storedTotalMinor, recomputedTotalMinor: r.recomputedTotalMinor, differences: r.differences };
+  });
+
+  // ---- reports (JSON, or CSV with ?format=csv or Accept: text/csv) ----
+  const wantsCsv = (format: string | undefined, accept: string | undefined) => format === 'csv' || (format === undefined && /\btext\/csv\b/.test(accept ?? ''));
+  const csvReply = (reply: FastifyReply, name: string, body: string) => reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(body);
+  const csvOr = <T extends z.ZodType>(schema: T, what: string) => ({
+    description: `${what} (JSON), or the same rows as text/csv`, content: { 'application/json': { schema }, 'text/csv': { schema: z.string() } },
+  });
+  app.get('/v1/billing/reports/usage', {
+    config: { roles: billingRoles },
+    schema: {
+      summary: 'Usage and cost report: per instance (or instance label), meter and hour, day or month',
+      description: 'Postpaid sold size by the second and metered usage hours (open ones too; late adjustments in their hour), priced by the same engine as invoices, each row rounded once. CSV columns: period_start, period_end, group, meter, code, unit, quantity, amount_minor, currency; text cells that a spreadsheet would take for a formula are prefixed with an apostrophe.',
+      tags: ['billing'], querystring: UsageReportQuerySchema, response: { 200: csvOr(UsageReportSchema, 'the report'), ...READ_ERRORS },
+    },
+  }, async (request, reply) => {
+    const q = request.query;
+    const r = await store.usageReport(principalOf(request).accountId, q, new Date());
+    if (wantsCsv(q.format, request.headers.accept)) {
+      return csvReply(reply, 'usage', toCsv<(typeof r.rows)[number]>([
+        { header: 'period_start', get: (x) => x.periodStart }, { header: 'period_end', get: (x) => x.periodEnd }, { header: 'group', get: (x) => x.group },
+        { header: 'meter', get: (x) => x.meter }, { header: 'code', get: (x) => x.code }, { header: 'unit', get: (x) => x.unit },
+        { header: 'quantity', get: (x) => x.quantity, numeric: true }, { header: 'amount_minor', get: (x) => x.amountMinor, numeric: true }, { header: 'currency', get: () => r.currency },
+      ], r.rows));
+    }
+    return reply.send({ currency: r.currency, from: iso(r.from), to: iso(r.to), granularity: q.granularity, groupBy: q.groupBy, rows: r.rows, totalMinor: r.totalMinor, total: formatMinor(r.totalMinor, r.currency) });
+  });
+  app.get('/v1/billing/reports/chargeback', {
+    config: { roles: billingRoles },
+    schema: {
+      summary: 'Chargeback report: bytes in and out per topic or per principal, instance and hour, day or month',
+      description: 'From the brokers\' metered bytes (per topic, principal and listener, rolled up hourly by the operator). CSV columns: period_start, period_end, instance_id, key, bytes_in, bytes_out; text cells that a spreadsheet would take for a formula are prefixed with an apostrophe.',
+      tags: ['billing'], querystring: ChargebackReportQuerySchema, response: { 200: csvOr(ChargebackReportSchema, 'the report'), ...READ_ERRORS },
+    },
+  }, async (request, reply) => {
+    const q = request.query;
+    const r = await store.chargebackReport(principalOf(request).accountId, q, new Date());
+    if (wantsCsv(q.format, request.headers.accept)) {
+      return csvReply(reply, `chargeback-by-${q.by}`, toCsv<(typeof r.rows)[number]>([
+        { header: 'period_start', get: (x) => x.periodStart }, { header: 'period_end', get: (x) => x.periodEnd }, { header: 'instance_id', get: (x) => x.instanceId },
+        { header: 'key', get: (x) => x.key }, { header: 'bytes_in', get: (x) => x.bytesIn, numeric: true }, { header: 'bytes_out', get: (x) => x.bytesOut, numeric: true },
+      ], r.rows));
+    }
+    return reply.send({ from: iso(r.from), to: iso(r.to), granularity: q.granularity, by: q.by, rows: r.rows.map((x) => ({ ...x, bytesIn: x.bytesIn.toString(), bytesOut: x.bytesOut.toString() })) });
   });
 };
 

@@ -18,7 +18,8 @@ import type { ReconcileQueue } from '../jobs/queue.ts';
 import { AccountService } from './services/accounts.ts';
 import { BillingService } from './services/billing.ts';
 import { InvoiceService } from './services/invoices.ts';
-import { InvoiceRepository } from './repositories/invoices.ts';
+import { InvoiceRepository, ReportRepository } from './repositories/invoices.ts';
+import { ReportService, type ChargebackQuery, type UsageReportQuery } from './services/reports.ts';
 import { BillingLifecycleService } from './services/billing-lifecycle.ts';
 import { InstanceObjectService } from './services/instance-objects.ts';
 import { InstanceService } from './services/instances.ts';
@@ -49,6 +50,7 @@ export class PrismaStore implements Store {
   readonly billing: BillingService;
   readonly lifecycle: BillingLifecycleService;
   readonly invoices: InvoiceService;
+  readonly reports: ReportService;
   readonly idempotency: IdempotencyRepository;
   readonly operationRepo: OperationRepository;
   readonly outbox: OutboxRepository;
@@ -70,7 +72,9 @@ export class PrismaStore implements Store {
     const trail = new Trail(this.operationRepo, new AuditRepository());
     this.trail = trail;
     this.billing = new BillingService({ usage, billing: new BillingRepository(c), instances });
-    this.invoices = new InvoiceService(c, new InvoiceRepository(c), () => this.billing.priceBooks());
+    const invoiceRepo = new InvoiceRepository(c);
+    this.invoices = new InvoiceService(c, invoiceRepo, () => this.billing.priceBooks());
+    this.reports = new ReportService(c, { invoices: invoiceRepo, reports: new ReportRepository(c) }, () => this.billing.priceBooks());
     this.instances = new InstanceService(c, { instances, topics, usage, outbox, invoices: this.invoices }, trail);
     this.topics = new TopicService(c, { instances, topics, outbox }, trail);
     this.objects = new InstanceObjectService(c, { instances, objects, outbox }, trail);
@@ -170,6 +174,8 @@ export class PrismaStore implements Store {
     return { periodStart: p.periodStart, periodEnd: p.periodEnd, asOf: p.asOf, currency: p.built.currency, totalMinor: p.built.totalMinor, lines: p.built.lines };
   }
   recomputeInvoice(accountId: string, id: string) { return this.invoices.recompute(accountId, id); }
+  usageReport(accountId: string, q: UsageReportQuery, now: Date) { return this.reports.usage(accountId, q, now); }
+  chargebackReport(accountId: string, q: ChargebackQuery, now: Date) { return this.reports.chargeback(accountId, q, now); }
   getPriceBook(): Promise<PriceBookView | null> { return this.billing.priceBook(); }
   quote(accountId: string, req: QuoteRequest, at: Date): Promise<Quote> { return this.billing.quote(accountId, req, at); }
   renewInstance(p: Principal, id: string, periodMonths: number, at: Date): Promise<{ instance: InstanceRow; quote: Quote }> { return this.lifecycle.renew(p, id, periodMonths, at); }

@@ -1,6 +1,7 @@
 import type { InstanceSpec, Operation, Quote, QuoteRequest, Role, TopicCreate } from '@tributary/contracts';
 import type { ReconcileQueue } from '../jobs/queue.ts';
-import type { Line } from '@tributary/pricing';
+import type { Line, ReportRow } from '@tributary/pricing';
+import type { ChargebackQuery, ChargebackRow, UsageReportQuery } from './services/reports.ts';
 import type { StoredInvoice } from './repositories/invoices.ts';
 import type { RecomputeResult } from './services/invoices.ts';
 
@@ -85,6 +86,10 @@ export interface Store {
   previewInvoice(accountId: string, now: Date): Promise<InvoicePreviewRow>;
   /** The invoice priced again from the raw usage it was built from, compared line by line (not-found). */
   recomputeInvoice(accountId: string, id: string): Promise<RecomputeResult>;
+  /** Usage and cost per bucket, by instance or instance label (validation-failed for a bad range). */
+  usageReport(accountId: string, q: UsageReportQuery, now: Date): Promise<{ currency: string; from: Date; to: Date; rows: ReportRow[]; totalMinor: number }>;
+  /** Bytes in and out per bucket, instance and topic or principal. */
+  chargebackReport(accountId: string, q: ChargebackQuery, now: Date): Promise<{ from: Date; to: Date; rows: ChargebackRow[] }>;
   /** The latest price book in effect (effectiveFrom ≤ now), or null when there is none. */
   getPriceBook(): Promise<PriceBookView | null>;
   /** A price inquiry priced by libs/pricing at `at` (ApiErrors: not-found, not-prepaid, price-unavailable, validation-failed). */

@@ -422,6 +422,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/billing/reports/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage and cost report: per instance (or instance label), meter and hour, day or month
+         * @description Postpaid sold size by the second and metered usage hours (open ones too; late adjustments in their hour), priced by the same engine as invoices, each row rounded once. CSV columns: period_start, period_end, group, meter, code, unit, quantity, amount_minor, currency; text cells that a spreadsheet would take for a formula are prefixed with an apostrophe.
+         */
+        get: operations["getUsageReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/reports/chargeback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Chargeback report: bytes in and out per topic or per principal, instance and hour, day or month
+         * @description From the brokers' metered bytes (per topic, principal and listener, rolled up hourly by the operator). CSV columns: period_start, period_end, instance_id, key, bytes_in, bytes_out; text cells that a spreadsheet would take for a formula are prefixed with an apostrophe.
+         */
+        get: operations["getChargebackReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/accounts": {
         parameters: {
             query?: never;
@@ -1599,6 +1639,99 @@ export interface components {
         BillingStatusChangeInput: {
             /** @description kept in the audit trail */
             reason?: string;
+        };
+        /**
+         * @example {
+         *       "currency": "USD",
+         *       "from": "2026-12-01T00:00:00.000Z",
+         *       "to": "2026-12-02T00:00:00.000Z",
+         *       "granularity": "day",
+         *       "groupBy": "instance",
+         *       "rows": [
+         *         {
+         *           "periodStart": "2026-12-01T00:00:00.000Z",
+         *           "periodEnd": "2026-12-02T00:00:00.000Z",
+         *           "group": "ins-0123456789abcdef",
+         *           "meter": "broker-hour",
+         *           "code": "instance.broker-hours",
+         *           "unit": "broker-hour",
+         *           "quantity": 72,
+         *           "amountMinor": 864
+         *         }
+         *       ],
+         *       "totalMinor": 864,
+         *       "total": "8.64"
+         *     }
+         */
+        UsageReportInput: {
+            currency: string;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @enum {string} */
+            granularity: "hour" | "day" | "month";
+            /** @enum {string} */
+            groupBy: "instance" | "label";
+            rows: {
+                /** Format: date-time */
+                periodStart: string;
+                /** Format: date-time */
+                periodEnd: string;
+                /** @description the instance id, or the label value with groupBy=label */
+                group: string;
+                meter: string;
+                /** @description the line-type code invoices use for this meter */
+                code: string;
+                unit: string;
+                /** @description in unit, as charged (bundled units off), rounded to 6 decimals */
+                quantity: number;
+                /** @description cost in minor units (postpaid sold size and metered usage; prepaid periods are on their invoices) */
+                amountMinor: number;
+            }[];
+            totalMinor: number;
+            total: string;
+        };
+        /**
+         * @example {
+         *       "from": "2026-12-01T00:00:00.000Z",
+         *       "to": "2026-12-02T00:00:00.000Z",
+         *       "granularity": "day",
+         *       "by": "topic",
+         *       "rows": [
+         *         {
+         *           "periodStart": "2026-12-01T00:00:00.000Z",
+         *           "periodEnd": "2026-12-02T00:00:00.000Z",
+         *           "instanceId": "ins-0123456789abcdef",
+         *           "key": "orders",
+         *           "bytesIn": "1048576",
+         *           "bytesOut": "3145728"
+         *         }
+         *       ]
+         *     }
+         */
+        ChargebackReportInput: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @enum {string} */
+            granularity: "hour" | "day" | "month";
+            /** @enum {string} */
+            by: "topic" | "principal";
+            rows: {
+                /** Format: date-time */
+                periodStart: string;
+                /** Format: date-time */
+                periodEnd: string;
+                instanceId: string;
+                /** @description the topic or the principal */
+                key: string;
+                /** @description bytes produced, a decimal integer string */
+                bytesIn: string;
+                /** @description bytes fetched by consumers, a decimal integer string */
+                bytesOut: string;
+            }[];
         };
         RenderedBytesInput: {
             /** @enum {string} */
@@ -2911,6 +3044,99 @@ export interface components {
         BillingStatusChange: {
             /** @description kept in the audit trail */
             reason?: string;
+        };
+        /**
+         * @example {
+         *       "currency": "USD",
+         *       "from": "2026-12-01T00:00:00.000Z",
+         *       "to": "2026-12-02T00:00:00.000Z",
+         *       "granularity": "day",
+         *       "groupBy": "instance",
+         *       "rows": [
+         *         {
+         *           "periodStart": "2026-12-01T00:00:00.000Z",
+         *           "periodEnd": "2026-12-02T00:00:00.000Z",
+         *           "group": "ins-0123456789abcdef",
+         *           "meter": "broker-hour",
+         *           "code": "instance.broker-hours",
+         *           "unit": "broker-hour",
+         *           "quantity": 72,
+         *           "amountMinor": 864
+         *         }
+         *       ],
+         *       "totalMinor": 864,
+         *       "total": "8.64"
+         *     }
+         */
+        UsageReport: {
+            currency: string;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @enum {string} */
+            granularity: "hour" | "day" | "month";
+            /** @enum {string} */
+            groupBy: "instance" | "label";
+            rows: {
+                /** Format: date-time */
+                periodStart: string;
+                /** Format: date-time */
+                periodEnd: string;
+                /** @description the instance id, or the label value with groupBy=label */
+                group: string;
+                meter: string;
+                /** @description the line-type code invoices use for this meter */
+                code: string;
+                unit: string;
+                /** @description in unit, as charged (bundled units off), rounded to 6 decimals */
+                quantity: number;
+                /** @description cost in minor units (postpaid sold size and metered usage; prepaid periods are on their invoices) */
+                amountMinor: number;
+            }[];
+            totalMinor: number;
+            total: string;
+        };
+        /**
+         * @example {
+         *       "from": "2026-12-01T00:00:00.000Z",
+         *       "to": "2026-12-02T00:00:00.000Z",
+         *       "granularity": "day",
+         *       "by": "topic",
+         *       "rows": [
+         *         {
+         *           "periodStart": "2026-12-01T00:00:00.000Z",
+         *           "periodEnd": "2026-12-02T00:00:00.000Z",
+         *           "instanceId": "ins-0123456789abcdef",
+         *           "key": "orders",
+         *           "bytesIn": "1048576",
+         *           "bytesOut": "3145728"
+         *         }
+         *       ]
+         *     }
+         */
+        ChargebackReport: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @enum {string} */
+            granularity: "hour" | "day" | "month";
+            /** @enum {string} */
+            by: "topic" | "principal";
+            rows: {
+                /** Format: date-time */
+                periodStart: string;
+                /** Format: date-time */
+                periodEnd: string;
+                instanceId: string;
+                /** @description the topic or the principal */
+                key: string;
+                /** @description bytes produced, a decimal integer string */
+                bytesIn: string;
+                /** @description bytes fetched by consumers, a decimal integer string */
+                bytesOut: string;
+            }[];
         };
         RenderedBytes: {
             /** @enum {string} */
@@ -7887,6 +8113,200 @@ export interface operations {
             };
             /** @description a body that is not application/json (code unsupported-media-type) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid path parameter, query or body; errors[] names each field (code validation-failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUsageReport: {
+        parameters: {
+            query?: {
+                /** @description start (default: the start of the current month, UTC) */
+                from?: string;
+                /** @description end, exclusive (default: now). At most 31 days by hour, 366 by day, 36 months by month */
+                to?: string;
+                granularity?: "hour" | "day" | "month";
+                instanceId?: string;
+                /** @description csv answers text/csv (so does `Accept: text/csv`); json by default */
+                format?: "json" | "csv";
+                /** @description one meter only (broker-hour, bytes-in-gib, …) */
+                meter?: string;
+                /** @description label: rows per value of the instance label `label` (chargeback by label; "" for instances without it) */
+                groupBy?: "instance" | "label";
+                /** @description the label key when groupBy=label */
+                label?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the report (JSON), or the same rows as text/csv */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key's role may not do this (code forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource in this account (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid path parameter, query or body; errors[] names each field (code validation-failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getChargebackReport: {
+        parameters: {
+            query?: {
+                /** @description start (default: the start of the current month, UTC) */
+                from?: string;
+                /** @description end, exclusive (default: now). At most 31 days by hour, 366 by day, 36 months by month */
+                to?: string;
+                granularity?: "hour" | "day" | "month";
+                instanceId?: string;
+                /** @description csv answers text/csv (so does `Accept: text/csv`); json by default */
+                format?: "json" | "csv";
+                /** @description rows per topic, or per Kafka principal (User:…) */
+                by?: "topic" | "principal";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the report (JSON), or the same rows as text/csv */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChargebackReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key's role may not do this (code forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource in this account (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -183,3 +183,40 @@ export class InvoiceRepository {
     return (rows[0]?.n ?? 0n) > 0n;
   }
 }
+
+/** What the billing reports read: usage hours with their adjustments, chargeback rows, instance labels. */
+export class ReportRepository {
+  readonly #c: Connection;
+  constructor(c: Connection) { this.#c = c; }
+
+  /** Usage hours of the account in [from, to), open ones too, each with its adjustments added (late usage belongs to its hour in a report). */
+  async usageHours(accountId: string, from: Date, to: Date): Promise<UsageInput[]> {
+    const rows = await this.#c.db.$queryRaw<{ instance_id: string; dimension: string; hour_start: Date; quantity: Prisma.Decimal }[]>`
+      SELECT h.instance_id, h.dimension, h.hour_start,
+        h.quantity + COALESCE((SELECT SUM(a.quantity) FROM usage_adjustment a WHERE a.instance_id = h.instance_id AND a.dimension = h.dimension AND a.hour_start = h.hour_start AND a.source = h.source), 0) AS quantity
+      FROM usage_hour h JOIN "instance" i ON i.id = h.instance_id
+      WHERE i.account_id = ${accountId} AND h.source = 'metering' AND h.hour_start >= ${from} AND h.hour_start < ${to}
+      ORDER BY h.instance_id, h.dimension, h.hour_start`;
+    return rows.map((r) => ({ instanceId: r.instance_id, meter: r.dimension, periodStart: r.hour_start, periodEnd: new Date(r.hour_start.getTime() + HOUR_MS), units: big(r.quantity) }));
+  }
+
+  /** Bytes per hour, instance, direction and topic or principal, in [from, to). */
+  async chargeback(accountId: string, from: Date, to: Date, by: 'topic' | 'principal'): Promise<{ instanceId: string; hourStart: Date; direction: string; key: string; bytes: bigint }[]> {
+    const rows = by === 'topic'
+      ? await this.#c.db.$queryRaw<{ instance_id: string; hour_start: Date; direction: string; key: string; bytes: Prisma.Decimal }[]>`
+        SELECT c.instance_id, c.hour_start, c.direction, c.topic AS key, SUM(c.bytes) AS bytes FROM chargeback_hour c JOIN "instance" i ON i.id = c.instance_id
+        WHERE i.account_id = ${accountId} AND c.hour_start >= ${from} AND c.hour_start < ${to}
+        GROUP BY c.instance_id, c.hour_start, c.direction, c.topic ORDER BY c.hour_start, c.instance_id, c.topic`
+      : await this.#c.db.$queryRaw<{ instance_id: string; hour_start: Date; direction: string; key: string; bytes: Prisma.Decimal }[]>`
+        SELECT c.instance_id, c.hour_start, c.direction, c.principal AS key, SUM(c.bytes) AS bytes FROM chargeback_hour c JOIN "instance" i ON i.id = c.instance_id
+        WHERE i.account_id = ${accountId} AND c.hour_start >= ${from} AND c.hour_start < ${to}
+        GROUP BY c.instance_id, c.hour_start, c.direction, c.principal ORDER BY c.hour_start, c.instance_id, c.principal`;
+    return rows.map((r) => ({ instanceId: r.instance_id, hourStart: r.hour_start, direction: r.direction, key: r.key, bytes: big(r.bytes) }));
+  }
+
+  /** Labels of the account's instances (deleted ones too: their usage is still reported). */
+  async instanceLabels(accountId: string): Promise<Map<string, Record<string, string>>> {
+    const rows = await this.#c.db.instance.findMany({ where: { accountId }, select: { id: true, labels: true } });
+    return new Map(rows.map((r) => [r.id, (r.labels ?? {}) as Record<string, string>]));
+  }
+}
