@@ -59,6 +59,29 @@ describe('prepaid lifecycle', () => {
     expect(expire?.detail).toMatchObject({ billingStatus: { from: 'suspended', to: 'active' } });
   });
 
+  it('an expired instance still isolated after the retention is deleted through a normal operation; one renewed in time is kept', async () => {
+    const kept = await create('renewed-in-time', prepaid());
+    const gone = await create('left-to-expire', prepaid());
+    const expiry = Math.max(Date.parse(kept.billingState.expiresAt), Date.parse(gone.billingState.expiresAt));
+    await h.store.lifecycle.sweep(new Date(expiry + 60_000));
+    expect((await get(gone.id)).billingState.status).toBe('suspended');
+    expect((await h.call('POST', `/v1/instances/${kept.id}/renew`, { key: h.keys.billing, body: { periodMonths: 1 } })).statusCode).toBe(200);
+    const retention = h.store.lifecycle.isolationRetentionMs;
+    expect(retention).toBe(7 * 86_400_000);
+    expect(await h.store.lifecycle.deleteAfterRetention(new Date(expiry + retention - 60_000))).not.toContain(gone.id);
+    const deleted = await h.store.lifecycle.deleteAfterRetention(new Date(expiry + retention + 60_000));
+    expect(deleted).toContain(gone.id);
+    expect(deleted).not.toContain(kept.id);
+    const ops = (await h.call('GET', `/v1/operations?targetId=${gone.id}`, { key: h.keys.admin })).json();
+    expect(ops.items.map((o: { kind: string }) => o.kind)).toEqual(['instance.create', 'instance.delete']);
+    const del = (await audit(gone.id)).find((e) => e.action === 'instance.delete');
+    expect(del).toMatchObject({ keyId: 'system:billing', detail: { force: true, reason: expect.stringMatching(/retention of 168 h ended/) } });
+    expect((await h.store.db.instance.findUnique({ where: { id: gone.id } }))?.deletedAt).not.toBeNull();
+    expect((await h.store.db.instance.findUnique({ where: { id: kept.id } }))?.deletedAt).toBeNull();
+    // once only
+    expect(await h.store.lifecycle.deleteAfterRetention(new Date(expiry + retention + 120_000))).not.toContain(gone.id);
+  });
+
   it('platform admins isolate and resume any account\'s instance; others may not', async () => {
     const ins = await create('overdue', SMALL_SPEC);
     expect((await h.call('POST', `/v1/instances/${ins.id}/isolate`, { key: h.keys.admin, body: { reason: 'overdue' } })).statusCode).toBe(403);

@@ -210,6 +210,14 @@ export class Connection {
 
   #authenticateRaw(token: Buffer): void {
     const step = this.#sasl!.handle(ApiKey.SaslAuthenticate, 0, { authBytes: token });
+    const isolated = this.#ctx.config.settings['tributary.instance.isolated.reason'] ?? '';
+    if (step.kind === 'authenticated' && isolated !== '') {
+      // Billing isolation for SaslHandshake v0 clients: bare tokens have no error field, so the
+      // refusal is the close (as Kafka closes a v0 client's connection after a failed exchange);
+      // the server's final token is never sent, so the client cannot believe it logged in.
+      this.#ctx.logger.log('info', 'login refused: instance isolated', { peer: this.peer, principal: step.principal, listener: this.#listener.name });
+      return this.close();
+    }
     if (step.kind !== 'failed') {
       const reply = (step.body as { authBytes: Buffer }).authBytes;
       const size = Buffer.alloc(4);

@@ -25,6 +25,8 @@ export interface MeteringPassOptions {
   graceMs?: number;
   timeoutMs?: number;
   concurrency?: number;
+  /** hours recomputed at once (default 4: the UsageStore's pool size) */
+  rollupConcurrency?: number;
 }
 
 export interface MeteringPassResult { scraped: number; inserted: number; failed: { instanceId: string; nodeId: number; error: string }[]; hours: number; adjusted: number }
@@ -68,7 +70,9 @@ export async function meteringPass(o: MeteringPassOptions): Promise<MeteringPass
   const hours = new Map<string, { instanceId: string; hourStart: Date }>();
   for (const r of rows) hours.set(`${r.instanceId}|${hourOf(r.minute).getTime()}`, { instanceId: r.instanceId, hourStart: hourOf(r.minute) });
   for (const h of await o.store.openHours(hourOf(now))) hours.set(`${h.instanceId}|${h.hourStart.getTime()}`, h);
-  let adjusted = 0;
-  for (const h of hours.values()) adjusted += (await o.store.rollup(h.instanceId, h.hourStart, closes(h.hourStart))).adjusted;
+  // Hours are independent (each under its own advisory lock): a few at a time, as many as the
+  // store's pool holds, since one after another made the rollups most of a pass's time (bench/metering).
+  const rolled = await mapLimit([...hours.values()], o.rollupConcurrency ?? 4, (h) => o.store.rollup(h.instanceId, h.hourStart, closes(h.hourStart)));
+  const adjusted = rolled.reduce((s, r) => s + r.adjusted, 0);
   return { scraped: rows.length, inserted, failed, hours: hours.size, adjusted };
 }

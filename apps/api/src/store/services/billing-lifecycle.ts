@@ -11,6 +11,9 @@ import type { BillingService } from './billing.ts';
 import type { Trail } from './trail.ts';
 import { sizeOf, type InvoiceService } from './invoices.ts';
 
+/** InstanceService.delete, as the retention sweep calls it (a normal delete: Operation, AuditEvent, reconcile job). */
+type DeleteInstance = (p: Principal, id: string, opts: { force: boolean; reason?: string; onlyIf?: (tx: Tx) => Promise<boolean> }) => Promise<unknown>;
+
 /** Who the sweep acts as in the audit trail: the control plane itself, not an API key. */
 const SYSTEM_KEY = 'system:billing';
 
@@ -28,9 +31,13 @@ export class BillingLifecycleService {
   readonly #billing: BillingService;
   readonly #trail: Trail;
   readonly #invoices: InvoiceService;
-  constructor(c: Connection, repos: { instances: InstanceRepository; outbox: OutboxRepository; billing: BillingService; invoices: InvoiceService }, trail: Trail) {
+  readonly #deleteInstance: DeleteInstance;
+  /** How long an expired prepaid instance stays isolated (data kept) before it is deleted. */
+  readonly isolationRetentionMs: number;
+  constructor(c: Connection, repos: { instances: InstanceRepository; outbox: OutboxRepository; billing: BillingService; invoices: InvoiceService; deleteInstance: DeleteInstance }, trail: Trail, opts: { isolationRetentionMs?: number } = {}) {
     this.#c = c; this.#instances = repos.instances; this.#outbox = repos.outbox; this.#billing = repos.billing; this.#trail = trail;
-    this.#invoices = repos.invoices;
+    this.#invoices = repos.invoices; this.#deleteInstance = repos.deleteInstance;
+    this.isolationRetentionMs = opts.isolationRetentionMs ?? 7 * 86_400_000;
   }
 
   async #row(tx: Tx, id: string, accountId: string | null) {
@@ -124,11 +131,39 @@ export class BillingLifecycleService {
     return out;
   }
 
+  /**
+   * Expired prepaid instances still isolated `isolationRetentionMs` after their expiry are deleted
+   * through the normal delete (force: their topics too): an `instance.delete` Operation and
+   * AuditEvent by `system:billing` with the reason, and the operator's reconcile job tears the
+   * brokers down. The API does it, not the operator, because the instance, operation and audit
+   * tables are the API's (libs/db README, table ownership). Each is re-checked under its row lock, so
+   * one renewed meanwhile is kept.
+   */
+  async deleteAfterRetention(now: Date): Promise<string[]> {
+    const before = new Date(now.getTime() - this.isolationRetentionMs);
+    const due = await this.#c.db.instance.findMany({
+      where: { deletedAt: null, billingMode: 'prepaid', billingStatus: 'suspended', billingExpiresAt: { lte: before } }, select: { id: true, accountId: true, billingExpiresAt: true }, take: 500,
+    });
+    const deleted: string[] = [];
+    for (const d of due) {
+      const system: Principal = { keyId: SYSTEM_KEY, accountId: d.accountId, role: 'admin' };
+      const stillDue = async (tx: Tx) => (await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "instance" WHERE id = ${d.id} AND deleted_at IS NULL AND billing_status = 'suspended' AND billing_expires_at <= ${before} FOR UPDATE`).length === 1;
+      try {
+        await this.#deleteInstance(system, d.id, { force: true, onlyIf: stillDue, reason: `isolated since the prepaid period expired at ${d.billingExpiresAt!.toISOString()}; retention of ${this.isolationRetentionMs / 3_600_000} h ended` });
+        deleted.push(d.id);
+      } catch (err) {
+        if (err instanceof ApiError && (err.code === 'conflict' || err.code === 'not-found')) continue; // renewed or deleted meanwhile
+        throw err;
+      }
+    }
+    return deleted;
+  }
+
   /** Runs the sweep every `everyMs` until stopped (buildApp starts it beside the outbox drainer). */
   startSweeper(opts: { everyMs?: number; log?: { warn(o: object, msg: string): void } } = {}): { stop(): Promise<void> } {
     let running: Promise<unknown> = Promise.resolve();
     const timer = setInterval(() => {
-      running = this.sweep(new Date()).catch((err: unknown) => opts.log?.warn({ err }, 'billing sweep failed'));
+      running = this.sweep(new Date()).then(() => this.deleteAfterRetention(new Date())).catch((err: unknown) => opts.log?.warn({ err }, 'billing sweep failed'));
     }, opts.everyMs ?? 60_000);
     timer.unref();
     return { async stop() { clearInterval(timer); await running; } };

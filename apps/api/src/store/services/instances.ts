@@ -87,14 +87,19 @@ export class InstanceService {
     });
   }
 
-  async delete(p: Principal, id: string, opts: { force: boolean; expectedVersion?: number }): Promise<{ instance: InstanceRow; operation: Operation }> {
+  /**
+   * `onlyIf` (the billing sweep's retention deletion) is checked first inside the transaction, under
+   * the row lock it takes: false answers 409 conflict and changes nothing (e.g. renewed meanwhile).
+   */
+  async delete(p: Principal, id: string, opts: { force: boolean; expectedVersion?: number; reason?: string; onlyIf?: (tx: Tx) => Promise<boolean> }): Promise<{ instance: InstanceRow; operation: Operation }> {
     return this.#c.instanceWrite(id, async (tx) => {
+      if (opts.onlyIf && !(await opts.onlyIf(tx))) throw new ApiError('conflict', 'the instance is no longer due for deletion');
       const topics = await this.#topics.countLive(tx, id);
       if (topics > 0 && !opts.force) throw new ApiError('instance-has-topics', `instance still has ${topics} topic(s); repeat with ?force=true to delete them too`);
       const now = new Date();
       const instance = orProblem(await this.#instances.markDeleted(tx, p.accountId, id, now, opts.expectedVersion), { missing: 'instance' });
       await this.#topics.markAllDeleted(tx, id, now);
-      const operation = await this.#trail.operation(tx, p, 'instance.delete', 'instance', id, instance.generation, { force: opts.force, topics });
+      const operation = await this.#trail.operation(tx, p, 'instance.delete', 'instance', id, instance.generation, { force: opts.force, topics, ...(opts.reason ? { reason: opts.reason } : {}) });
       await this.#usage.restart(tx, id, new Date(), [], 'spec-change');
       await this.#outbox.add(tx, instanceJob({ instanceId: id, generation: instance.generation, reason: 'deleted', operationId: operation.id }));
       return { instance, operation };
