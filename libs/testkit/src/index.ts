@@ -2,3 +2,4 @@ export * from './services.ts';
 export * from './etcd.ts';
 export * from './kafka.ts';
 export * from './unauthenticated.ts';
+export * from './kube.ts';
