@@ -1,0 +1,187 @@
+import { rmSync } from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { decodeRecordBatch, ErrorCode, splitBatches } from '@tributary/protocol';
+import { PartitionLog } from '../log/partition-log.ts';
+import { tempDir, testOptions } from '../log/test-support.ts';
+import { TransactionCoordinator, type MarkerRequest } from './transaction-coordinator.ts';
+import { decodeTransactionRecord, TxnState } from './transaction-records.ts';
+import { TransactionStateStore } from './transaction-state-store.ts';
+
+// The coordinator on a real `__transaction_state` partition log, with a clock the test moves. The
+// partition leaders' side is the test itself: each marker request waits until the test lets it
+// land (or fail), so every intermediate state can be observed.
+const dirs: string[] = [];
+const open: { coordinator: TransactionCoordinator; log: PartitionLog }[] = [];
+
+interface Pending {
+  request: MarkerRequest;
+  land(): void;
+  fail(): void;
+}
+
+function coordinatorAt(dir: string, clock: { now: number }) {
+  const log = new PartitionLog(dir, testOptions);
+  const markers: Pending[] = [];
+  let nextId = 1000n;
+  const coordinator = new TransactionCoordinator(
+    new TransactionStateStore(log),
+    async () => nextId++,
+    (request) => new Promise<void>((resolve, reject) => markers.push({ request, land: resolve, fail: () => reject(new Error('leader unreachable')) })),
+    { maxTimeoutMs: 900_000, markerRetryMs: 10 },
+    () => clock.now,
+  );
+  open.push({ coordinator, log });
+  return { coordinator, log, markers };
+}
+
+function fresh() {
+  const dir = tempDir();
+  dirs.push(dir);
+  const clock = { now: 1_000_000 };
+  return { dir, clock, ...coordinatorAt(dir, clock) };
+}
+
+/** The raw records of a small log (one read), keys and values as the broker wrote them. */
+function rawRecords(log: PartitionLog): { key: Buffer; value: Buffer | null }[] {
+  const blob = log.read(log.logStartOffset, 1 << 20);
+  return splitBatches(blob).batches.flatMap((s) => decodeRecordBatch(blob.subarray(s.position, s.position + s.size)).records.map((r) => ({ key: r.key!, value: r.value })));
+}
+
+const tp = (topic: string, partition: number) => ({ topic, partition });
+
+afterEach(() => {
+  for (const { coordinator, log } of open.splice(0)) {
+    coordinator.close();
+    if (!log.closed) log.close();
+  }
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('transaction coordinator (transaction version 1, as Kafka)', () => {
+  it('gives a transactional id a producer id, bumps the epoch on each InitProducerId and fences the older producer', async () => {
+    const { coordinator } = fresh();
+    const first = await coordinator.initProducerId('t1', 60_000, null);
+    expect(first).toEqual({ errorCode: 0, producerId: 1000n, producerEpoch: 0 });
+    const second = await coordinator.initProducerId('t1', 60_000, null);
+    expect(second).toEqual({ errorCode: 0, producerId: 1000n, producerEpoch: 1 });
+    // The zombie (epoch 0) is fenced; an unknown producer id or transactional id is not this id's producer.
+    expect(coordinator.addPartitions('t1', 1000n, 0, [tp('a', 0)])).toBe(ErrorCode.PRODUCER_FENCED);
+    expect(coordinator.addPartitions('t1', 999n, 1, [tp('a', 0)])).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    expect(coordinator.addPartitions('nobody', 1000n, 1, [tp('a', 0)])).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    expect(coordinator.endTxn('t1', 1000n, 0, true)).toBe(ErrorCode.PRODUCER_FENCED);
+    // Another transactional id gets another producer id.
+    expect((await coordinator.initProducerId('t2', 60_000, null)).producerId).toBe(1001n);
+  });
+
+  it('refuses a transaction.timeout.ms over transaction.max.timeout.ms', async () => {
+    const { coordinator } = fresh();
+    expect((await coordinator.initProducerId('t', 900_001, null)).errorCode).toBe(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    expect((await coordinator.initProducerId('t', 0, null)).errorCode).toBe(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    expect((await coordinator.initProducerId('t', 900_000, null)).errorCode).toBe(0);
+  });
+
+  it('KIP-360: a producer naming its current epoch gets the next one; a retry naming the previous epoch gets the current one again; anything else is fenced', async () => {
+    const { coordinator } = fresh();
+    const { producerId } = await coordinator.initProducerId('t', 60_000, null);
+    expect(await coordinator.initProducerId('t', 60_000, { producerId, producerEpoch: 0 })).toEqual({ errorCode: 0, producerId, producerEpoch: 1 });
+    expect(await coordinator.initProducerId('t', 60_000, { producerId, producerEpoch: 0 })).toEqual({ errorCode: 0, producerId, producerEpoch: 1 });
+    expect((await coordinator.initProducerId('t', 60_000, { producerId: producerId + 7n, producerEpoch: 1 })).errorCode).toBe(ErrorCode.PRODUCER_FENCED);
+  });
+
+  it('commits: Ongoing, then PrepareCommit with markers on every partition, then CompleteCommit; retries of the end are answered as Kafka does', async () => {
+    const { coordinator, markers } = fresh();
+    const { producerId, producerEpoch } = await coordinator.initProducerId('t', 60_000, null);
+    expect(coordinator.endTxn('t', producerId, producerEpoch, true)).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(coordinator.addPartitions('t', producerId, producerEpoch, [tp('a', 0), tp('a', 1)])).toBe(0);
+    expect(coordinator.addPartitions('t', producerId, producerEpoch, [tp('a', 1), tp('__consumer_offsets', 0)])).toBe(0);
+    expect(coordinator.describe('t')!.state).toBe(TxnState.Ongoing);
+    expect(coordinator.inTransaction('t', producerId, producerEpoch, tp('a', 1))).toBe(true);
+    expect(coordinator.inTransaction('t', producerId, producerEpoch, tp('b', 0))).toBe(false);
+
+    expect(coordinator.endTxn('t', producerId, producerEpoch, true)).toBe(0);
+    expect(coordinator.describe('t')!.state).toBe(TxnState.PrepareCommit);
+    expect(markers).toHaveLength(1);
+    expect(markers[0]!.request).toMatchObject({ transactionalId: 't', producerId, producerEpoch, commit: true });
+    expect(markers[0]!.request.partitions).toEqual(expect.arrayContaining([tp('a', 0), tp('a', 1), tp('__consumer_offsets', 0)]));
+    expect(markers[0]!.request.partitions).toHaveLength(3);
+    // While the markers are written, the producer's next steps wait; the other outcome is refused.
+    expect(coordinator.addPartitions('t', producerId, producerEpoch, [tp('a', 0)])).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    expect(coordinator.endTxn('t', producerId, producerEpoch, true)).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    expect((await coordinator.initProducerId('t', 60_000, null)).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+
+    markers[0]!.land();
+    await vi.waitFor(() => expect(coordinator.describe('t')!.state).toBe(TxnState.CompleteCommit));
+    expect(coordinator.describe('t')!.partitions.size).toBe(0);
+    expect(coordinator.endTxn('t', producerId, producerEpoch, true)).toBe(0);
+    expect(coordinator.endTxn('t', producerId, producerEpoch, false)).toBe(ErrorCode.INVALID_TXN_STATE);
+    // The next transaction starts with the same producer id and epoch.
+    expect(coordinator.addPartitions('t', producerId, producerEpoch, [tp('b', 0)])).toBe(0);
+    expect(coordinator.describe('t')!.state).toBe(TxnState.Ongoing);
+  });
+
+  it('writes markers again until they land: the outcome, once persisted, is never lost', async () => {
+    const { coordinator, markers } = fresh();
+    const { producerId, producerEpoch } = await coordinator.initProducerId('t', 60_000, null);
+    coordinator.addPartitions('t', producerId, producerEpoch, [tp('a', 0)]);
+    coordinator.endTxn('t', producerId, producerEpoch, false);
+    markers[0]!.fail();
+    await vi.waitFor(() => expect(markers).toHaveLength(2));
+    expect(markers[1]!.request).toMatchObject({ commit: false, partitions: [tp('a', 0)] });
+    expect(coordinator.describe('t')!.state).toBe(TxnState.PrepareAbort);
+    markers[1]!.land();
+    await vi.waitFor(() => expect(coordinator.describe('t')!.state).toBe(TxnState.CompleteAbort));
+  });
+
+  it('InitProducerId while a transaction runs aborts it with a fencing epoch and asks the caller to retry', async () => {
+    const { coordinator, markers } = fresh();
+    const { producerId } = await coordinator.initProducerId('t', 60_000, null);
+    coordinator.addPartitions('t', producerId, 0, [tp('a', 0)]);
+    expect((await coordinator.initProducerId('t', 60_000, null)).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    expect(markers[0]!.request).toMatchObject({ producerId, producerEpoch: 1, commit: false, partitions: [tp('a', 0)] });
+    markers[0]!.land();
+    await vi.waitFor(() => expect(coordinator.describe('t')!.state).toBe(TxnState.CompleteAbort));
+    expect(await coordinator.initProducerId('t', 60_000, null)).toEqual({ errorCode: 0, producerId, producerEpoch: 2 });
+    expect(coordinator.addPartitions('t', producerId, 0, [tp('a', 0)])).toBe(ErrorCode.PRODUCER_FENCED);
+  });
+
+  it('aborts a transaction older than its transaction.timeout.ms and fences the producer that hung', async () => {
+    const { coordinator, markers, clock } = fresh();
+    const { producerId, producerEpoch } = await coordinator.initProducerId('t', 10_000, null);
+    coordinator.addPartitions('t', producerId, producerEpoch, [tp('a', 0)]);
+    clock.now += 9_999;
+    expect(coordinator.abortTimedOut()).toBe(0);
+    clock.now += 2;
+    expect(coordinator.abortTimedOut()).toBe(1);
+    expect(markers[0]!.request).toMatchObject({ producerEpoch: producerEpoch + 1, commit: false });
+    markers[0]!.land();
+    await vi.waitFor(() => expect(coordinator.describe('t')!.state).toBe(TxnState.CompleteAbort));
+    expect(coordinator.endTxn('t', producerId, producerEpoch, true)).toBe(ErrorCode.PRODUCER_FENCED);
+    expect(coordinator.addPartitions('t', producerId, producerEpoch, [tp('a', 0)])).toBe(ErrorCode.PRODUCER_FENCED);
+  });
+
+  it('persists every transition in __transaction_state in Kafka’s format and, reloaded, finishes a decided transaction', async () => {
+    const { dir, clock, coordinator, log, markers } = fresh();
+    const { producerId, producerEpoch } = await coordinator.initProducerId('t', 60_000, null);
+    coordinator.addPartitions('t', producerId, producerEpoch, [tp('a', 0), tp('a', 2)]);
+    coordinator.endTxn('t', producerId, producerEpoch, true);
+    expect(markers).toHaveLength(1);
+    // The broker stops before the markers land.
+    coordinator.close();
+    const raw = rawRecords(log);
+    log.close();
+    // Key version 0, value version 1: what Kafka 4.4 writes (transaction.version >= 1).
+    expect(raw.map((r) => [r.key.readInt16BE(0), r.value!.readInt16BE(0)])).toEqual([[0, 1], [0, 1], [0, 1]]);
+    const records = raw.map((r) => decodeTransactionRecord(r.key, r.value));
+    expect(records.map((r) => r!.value!.state)).toEqual([TxnState.Empty, TxnState.Ongoing, TxnState.PrepareCommit]);
+    expect(records.every((r) => r!.transactionalId === 't' && r!.value!.producerId === producerId)).toBe(true);
+    expect(records[2]!.value!.partitions).toEqual(new Map([['a', new Set([0, 2])]]));
+
+    const again = coordinatorAt(dir, clock);
+    expect(again.coordinator.describe('t')!.state).toBe(TxnState.PrepareCommit);
+    expect(again.markers.map((m) => m.request)).toEqual([{ transactionalId: 't', producerId, producerEpoch, commit: true, partitions: [tp('a', 0), tp('a', 2)] }]);
+    again.markers[0]!.land();
+    await vi.waitFor(() => expect(again.coordinator.describe('t')!.state).toBe(TxnState.CompleteCommit));
+    // The producer goes on where it was: the same id, the epoch bumped once more.
+    expect(await again.coordinator.initProducerId('t', 60_000, null)).toEqual({ errorCode: 0, producerId, producerEpoch: producerEpoch + 1 });
+  });
+});
