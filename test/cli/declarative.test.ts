@@ -213,6 +213,42 @@ describe('tributary plan/apply/drift/export/import/destroy', () => {
     expect(gone.code, gone.stderr).toBe(0);
   }, 600_000);
 
+  it('a zone change replaces the instance: held without --allow-data-loss, then deleted and created again with everything in it; plan is then a no-op', async () => {
+    const before = await api<{ items: { id: string; name: string }[] }>('GET', '/v1/instances?name=shop');
+    const oldId = before.items[0]!.id;
+    writeStack((i) => {
+      i['spec'] = { ...SPEC, zone: 'zone-b' };
+      (i['topics'] as object[]).splice(0, 1, { name: 'events', partitions: 2, replicationFactor: 1 });
+      (i['topics'] as object[]).splice(1, 1, { name: 'orders', partitions: 4, replicationFactor: 1, configs: { 'retention.ms': '7200000' } });
+    });
+    const planned = await plan();
+    expect(changed(planned).map((c) => [c.address, c.action, c.held ?? null])).toEqual([
+      ['instance.shop', 'replace', 'replacing it deletes data: needs --allow-data-loss'],
+      ...['events', 'orders'].map((t) => [`instance.shop.topic.${t}`, 'create', null]),
+      ['instance.shop.user.app', 'create', null],
+      [expect.stringMatching(/^instance\.shop\.acl\.TOPIC\|/), 'create', null],
+      ['instance.shop.client-quota.user=app;client-id=<default>', 'create', null],
+      ['instance.shop.consumer-group-quota.readers', 'create', null],
+    ]);
+    expect(changed(planned)[0]!.attributes).toEqual([{ path: 'spec/zone', before: 'zone-a', after: 'zone-b', note: 'forces replacement' }]);
+    const text = await cli('plan', '-f', dir);
+    expect(text.stdout).toContain('-/+ instance.shop  (replace: the instance, its topics and their messages are deleted, then created again from the files)');
+    const held = await cli('apply', '-f', dir);
+    expect(held.code).toBe(8);
+    expect((await api<{ id: string }>('GET', `/v1/instances/${oldId}`)).id).toBe(oldId);
+
+    const replaced = await cli('apply', '-f', dir, '--allow-data-loss', '--timeout', '4m');
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect((await stack.api('GET', `/v1/instances/${oldId}`)).statusCode).toBe(404);
+    const now = (await api<{ items: { id: string; spec: { zone: string }; status: { phase: string } }[] }>('GET', '/v1/instances?name=shop')).items;
+    expect(now.map((x) => [x.id === oldId, x.spec.zone, x.status.phase])).toEqual([[false, 'zone-b', 'Running']]);
+    instanceId = now[0]!.id;
+    expect(((await topicOf('orders')).configs)['retention.ms']).toBe('7200000');
+    expect((await topicOf('events')).partitions).toBe(2);
+    expect((await api<{ items: { name: string }[] }>('GET', `/v1/instances/${instanceId}/users`)).items.map((u) => u.name)).toEqual(['app']);
+    expect(changed(await plan())).toEqual([]);
+  }, 600_000);
+
   it('destroy needs --allow-data-loss and leaves nothing; no secret in any output or file', async () => {
     const refused = await cli('destroy', '-f', dir);
     expect(refused.code).toBe(8);

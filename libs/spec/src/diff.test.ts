@@ -55,14 +55,36 @@ describe('diff', () => {
     expect(partition(plan, { prune: false, allowDataLoss: true }).run).toHaveLength(1);
   });
 
-  it('instance scale-down, disk shrink and zone changes are refused; growth is an update', () => {
+  it('instance scale-down and disk shrink are refused; growth is an update', () => {
     const plan = diff({ stack: 's', instances: [decl({ spec: { ...spec, brokers: 3, bandwidthMBps: 100 } })] }, { instances: [owned()] });
     expect(only(plan)[0]).toMatchObject({ action: 'update', attributes: [{ path: 'spec/brokers', before: 1, after: 3 }, { path: 'spec/bandwidthMBps', before: 40, after: 100 }] });
     const down = diff({ stack: 's', instances: [decl()] }, { instances: [owned({ spec: { ...spec, brokers: 3 } })] });
     expect(only(down)[0]?.refused).toMatch(/scale-down is not supported/);
-    const zone = diff({ stack: 's', instances: [decl({ spec: { ...spec, zone: 'zone-b' } })] }, { instances: [owned()] });
-    expect(only(zone)[0]).toMatchObject({ action: 'replace', dataLoss: true });
-    expect(only(zone)[0]?.refused).toMatch(/zone is fixed at creation/);
+    const disk = diff({ stack: 's', instances: [decl()] }, { instances: [owned({ spec: { ...spec, diskGiB: 200 } })] });
+    expect(only(disk)[0]?.refused).toMatch(/disks only grow/);
+    expect(partition(disk, { prune: true, allowDataLoss: true }).run).toHaveLength(0);
+  });
+
+  it('a zone or billing-mode change replaces the instance (--allow-data-loss): everything declared in it is created again, nothing else is refused', () => {
+    const declared = decl({ spec: { ...spec, zone: 'zone-b', brokers: 1 }, topics: [{ name: 'orders', partitions: 3, replicationFactor: 1 }] } as never);
+    // Even a smaller broker count is no refusal: the new instance starts at the declared size.
+    const actual = owned({ spec: { ...spec, brokers: 3 }, topics: [topic(), topic({ name: 'undeclared' })] });
+    const plan = diff({ stack: 's', instances: [declared] }, { instances: [actual] });
+    const [inst, ...rest] = only(plan);
+    expect(inst).toMatchObject({ kind: 'instance', action: 'replace', dataLoss: true, replaced: true });
+    expect(inst?.refused).toBeUndefined();
+    expect(inst?.attributes).toEqual([{ path: 'spec/zone', before: 'zone-a', after: 'zone-b', note: 'forces replacement' }, { path: 'spec/brokers', before: 3, after: 1 }]);
+    expect(inst?.kind === 'instance' && inst.desired?.labels[STACK_LABEL]).toBe('s');
+    // Its topic is created again (the old one goes with the instance); the undeclared one is not pruned separately.
+    expect(rest.map((c) => `${c.action} ${c.address}`)).toEqual(['create instance.pay.topic.orders']);
+    expect(partition(plan, { prune: false, allowDataLoss: false }).held.map((h) => h.reason)).toEqual(['replacing it deletes data: needs --allow-data-loss']);
+    expect(partition(plan, { prune: false, allowDataLoss: true }).run).toHaveLength(2);
+    // A topic the stack does not own would go with the instance: refused, even with every flag.
+    const foreign = diff({ stack: 's', instances: [declared] }, { instances: [{ ...actual, topics: [topic(), topic({ name: 'app-made', labels: {} })] }] });
+    expect(only(foreign)[0]?.refused).toMatch(/would delete topics the stack does not own \(app-made\)/);
+    expect(partition(foreign, { prune: true, allowDataLoss: true }).run.filter((c) => c.kind === 'instance')).toEqual([]);
+    const billing = diff({ stack: 's', instances: [decl({ spec: { ...spec, billing: { mode: 'prepaid', periodMonths: 1 } } } as never)] }, { instances: [owned()] });
+    expect(only(billing)[0]).toMatchObject({ action: 'replace', attributes: expect.arrayContaining([{ path: 'spec/billing/mode', before: 'postpaid', after: 'prepaid', note: 'forces replacement' }]) });
   });
 
   it('ownership: what the stack owns and the files dropped is an orphan (deleted only with --prune); others\' instances are conflicts; unowned topics are ignored', () => {

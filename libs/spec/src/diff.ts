@@ -23,6 +23,8 @@ interface ChangeBase {
   refused?: string;
   /** A resource the stack owns that the files no longer declare: deleted only with --prune. */
   orphan?: boolean;
+  /** An instance replaced whole (deleted, then created): what the files declare in it is created after it. */
+  replaced?: boolean;
 }
 /** The typed payloads an executor needs, per kind (the API bodies, never a secret's value). */
 export type Change =
@@ -97,27 +99,45 @@ function diffInstance(stack: string, decl: InstanceDecl, actual: ActualInstance 
   const refusals: string[] = [];
   const a = actual.spec;
   const d = decl.spec;
-  if (a.zone !== d.zone) { attributes.push({ path: 'spec/zone', before: a.zone, after: d.zone }); refusals.push('zone is fixed at creation'); }
-  if (a.billing.mode !== d.billing.mode) { attributes.push({ path: 'spec/billing/mode', before: a.billing.mode, after: d.billing.mode }); refusals.push('billing mode is fixed at creation'); }
+  // Zone and billing mode are fixed at creation: the instance is replaced (deleted with its topics
+  // and messages, then created again with everything the files declare in it), which needs
+  // --allow-data-loss. A new instance starts from the files, so nothing else is refused then.
+  const forces: string[] = [];
+  if (a.zone !== d.zone) { attributes.push({ path: 'spec/zone', before: a.zone, after: d.zone, note: 'forces replacement' }); forces.push('zone'); }
+  if (a.billing.mode !== d.billing.mode) { attributes.push({ path: 'spec/billing/mode', before: a.billing.mode, after: d.billing.mode, note: 'forces replacement' }); forces.push('billing mode'); }
   for (const f of ['periodMonths', 'autoRenew'] as const) if (a.billing[f] !== d.billing[f]) attributes.push({ path: `spec/billing/${f}`, before: a.billing[f], after: d.billing[f] });
   for (const f of SCALARS) {
     if (a[f] === d[f]) continue;
-    attributes.push({ path: `spec/${f}`, before: a[f], after: d[f], ...(f === 'brokers' || f === 'diskGiB' ? { note: d[f] > a[f] ? 'grow in place' : 'shrink' } : {}) });
+    const inPlace = forces.length === 0 && (f === 'brokers' || f === 'diskGiB');
+    attributes.push({ path: `spec/${f}`, before: a[f], after: d[f], ...(inPlace ? { note: d[f] > a[f] ? 'grow in place' : 'shrink' } : {}) });
     if (f === 'brokers' && d[f] < a[f]) refusals.push(`brokers ${a[f]} → ${d[f]}: scale-down is not supported (partitions would have to move)`);
     if (f === 'diskGiB' && d[f] < a[f]) refusals.push(`diskGiB ${a[f]} → ${d[f]}: disks only grow`);
+  }
+  const foreign = actual.topics.filter((t) => t.labels[STACK_LABEL] !== stack).map((t) => t.name);
+  if (forces.length > 0 && foreign.length > 0) {
+    // Ownership: replacing would delete topics the stack does not own, which apply never touches.
+    return {
+      ...base, action: 'replace', dataLoss: true, attributes, actual,
+      refused: `${forces.join(' and ')} fixed at creation, and replacing the instance would delete topics the stack does not own (${foreign.sort().join(', ')}); import them into the stack or move them first`,
+    };
+  }
+  if (forces.length > 0) {
+    const config = Object.entries(declaredConfig ?? {}).sort().map(([k, v]) => ({ path: `spec/brokerConfig/${k}`, ...(a.brokerConfig?.[k] !== undefined ? { before: a.brokerConfig[k] } : {}), after: v }))
+      .filter((x) => x.before !== x.after);
+    const labels = diffLabels(decl.labels, actual.labels);
+    const markers = diffConfigs('spec/brokerConfig', declaredConfig, {}, {}).markers;
+    return {
+      ...base, action: 'replace', dataLoss: true, replaced: true, actual,
+      attributes: [...attributes, ...config, ...labels.changes],
+      desired: { name: decl.name, labels: { ...labels.next, [STACK_LABEL]: stack, ...markers }, spec: { ...d, brokerConfig: declaredConfig ?? {} } },
+    };
   }
   const cfg = diffConfigs('spec/brokerConfig', declaredConfig, a.brokerConfig ?? {}, actual.labels);
   attributes.push(...cfg.changes);
   const labels = diffLabels(decl.labels, actual.labels);
   attributes.push(...labels.changes);
   const desired = { name: decl.name, labels: { ...labels.next, [STACK_LABEL]: stack, ...cfg.markers }, spec: { ...d, brokerConfig: cfg.next } };
-  if (refusals.length > 0) {
-    const replace = refusals.some((r) => r.includes('fixed at creation'));
-    return {
-      ...base, action: replace ? 'replace' : 'update', attributes, dataLoss: replace, actual, desired,
-      refused: `${refusals.join('; ')}${replace ? ' — replacing an instance deletes all its data; apply never does it: remove the instance from the files, apply --prune --allow-data-loss, then add it back' : ''}`,
-    };
-  }
+  if (refusals.length > 0) return { ...base, action: 'update', attributes, actual, desired, refused: refusals.join('; ') };
   return { ...base, action: attributes.length > 0 ? 'update' : 'no-op', attributes, actual, desired };
 }
 
@@ -204,8 +224,15 @@ export function diff(declared: { stack: string; instances: InstanceDecl[] }, act
       conflicts.push({ instance: decl.name, message: `instance "${decl.name}" (${found.id}) exists and ${owner ? `belongs to stack "${owner}"` : 'belongs to no stack'}; \`tributary import\` adopts it` });
       continue;
     }
-    changes.push(diffInstance(stack, decl, found));
+    const instanceChange = diffInstance(stack, decl, found);
+    changes.push(instanceChange);
     const inst = decl.name;
+    // A replaced instance comes back empty: everything declared in it is created, nothing is pruned.
+    if (instanceChange.replaced) {
+      const fresh = diff({ stack, instances: [decl] }, { instances: [] }).changes.filter((c) => c.kind !== 'instance');
+      changes.push(...fresh);
+      continue;
+    }
     const topics = new Map((found?.topics ?? []).map((t) => [t.name, t]));
     for (const t of sorted(decl.topics, (x) => x.name)) changes.push(diffTopic(stack, inst, t, topics.get(t.name)));
     const users = new Map((found?.users ?? []).map((u) => [u.name, u]));

@@ -162,12 +162,24 @@ class Executor {
       const { data } = await call(this.api.PUT('/v1/instances/{id}', { params: { path: { id } }, body: { labels, spec: c.desired.spec as never }, headers: { 'if-match': this.etags.get(c.instance)! } }));
       this.etags.set(c.instance, data.resource.etag);
       await waitInstance(this.api, this.io, id, this.wait);
-    } else if (c.action === 'delete') {
+    } else if (c.action === 'delete' || c.action === 'replace') {
+      // Replace: delete (If-Match of the locked instance), wait until it is gone, then create it as
+      // the files say; the changes after this one create its topics, users, ACLs and quotas.
       const id = this.idOf(c.instance);
-      const { data } = await call(this.api.DELETE('/v1/instances/{id}', { params: { path: { id } }, headers: { 'if-match': this.etags.get(c.instance)! } }));
+      // force: a replaced instance still holds its topics (all the stack's: diff refuses a replacement
+      // that would take topics the stack does not own); a deleted one has had them deleted before it.
+      const query = c.action === 'replace' ? { force: 'true' as const } : {};
+      const { data } = await call(this.api.DELETE('/v1/instances/{id}', { params: { path: { id }, query }, headers: { 'if-match': this.etags.get(c.instance)! } }));
       this.deleted.add(c.instance);
       await waitOperation(this.api, this.io, data.operation.id, this.wait);
       await waitInstanceGone(this.api, this.io, id, this.wait);
+      if (c.action === 'replace' && c.desired) {
+        const created = (await call(this.api.POST('/v1/instances', { body: c.desired as never, headers: { 'idempotency-key': this.key(c, 'create') } }))).data;
+        this.deleted.delete(c.instance);
+        this.instanceIds.set(c.instance, created.resource.id);
+        this.etags.set(c.instance, created.resource.etag);
+        await waitInstance(this.api, this.io, created.resource.id, this.wait);
+      }
     } else throw new CliError(`${c.address}: ${c.action} of an instance is not something apply does`, EXIT.refused);
   }
 

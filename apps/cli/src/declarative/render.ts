@@ -25,6 +25,7 @@ export function renderPlan(io: Io, plan: Plan, flags: { prune: boolean; allowDat
 }
 
 function tag(c: Change): string {
+  if (c.action === 'replace' && c.kind === 'instance') return '  (replace: the instance, its topics and their messages are deleted, then created again from the files)';
   if (c.action === 'replace') return c.dataLoss ? '  (replace: deletes its data)' : '  (replace)';
   if (c.action === 'delete' && c.orphan) return '  (not in the files)';
   return '';
