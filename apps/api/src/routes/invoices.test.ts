@@ -133,6 +133,30 @@ describe('prepaid invoices, the list and the preview', () => {
     expect((await h.call('GET', '/v1/billing/invoices/preview', { key: h.keys.viewer })).statusCode).toBe(403);
   });
 
+  it('a prepaid upgrade mid-period is invoiced at once (the prorated difference, less the discount); a downgrade costs nothing now and writes none', async () => {
+    const prepaidSpec = { ...SMALL_SPEC, billing: { mode: 'prepaid', periodMonths: 1 } };
+    const ins = await create(h.keys.admin, 'upgraded', prepaidSpec);
+    const before = Date.now();
+    const up = await h.call('PUT', `/v1/instances/${ins.id}`, { key: h.keys.admin, body: { spec: { ...prepaidSpec, brokers: 2 } } });
+    expect(up.statusCode, up.body).toBe(202);
+    const after = Date.now();
+    const invoices = async () => (await h.call('GET', `/v1/billing/invoices?instanceId=${ins.id}`, { key: h.keys.billing })).json().items as { id: string; kind: string; totalMinor: number }[];
+    const [purchase, upgrade, ...rest] = await invoices();
+    expect([purchase?.kind, upgrade?.kind, rest]).toEqual(['prepaid', 'prepaid', []]);
+    const lines = (await get(upgrade!.id, h.keys.billing)).lines as { code: string; meter: string; amountMinor: number }[];
+    expect(lines.map((l) => [l.code, l.meter])).toEqual([['prepaid.upgrade-proration', 'broker-hour'], ['prepaid.discount', 'discount']]);
+    // one more broker at 12¢ an hour for the hours left to the expiry, less 15 % (each rounded once, half to even)
+    const hoursLeft = (t: number) => (Date.parse(ins.billingState.expiresAt) - t) / HOUR;
+    const bounds = [after, before].map((t) => { const gross = Math.round(12 * hoursLeft(t)); return gross - Math.round(gross * 0.15); });
+    expect(upgrade!.totalMinor).toBeGreaterThanOrEqual(bounds[0]! - 1);
+    expect(upgrade!.totalMinor).toBeLessThanOrEqual(bounds[1]! + 1);
+    expect((await h.call('GET', `/v1/billing/invoices/${upgrade!.id}/recompute`, { key: h.keys.billing })).json().matches).toBe(true);
+
+    const down = await h.call('PUT', `/v1/instances/${ins.id}`, { key: h.keys.admin, body: { spec: { ...prepaidSpec, brokers: 2, bandwidthMBps: 20 } } });
+    expect(down.statusCode, down.body).toBe(202);
+    expect(await invoices()).toHaveLength(2);
+  });
+
   it('the preview is this month so far, built as its invoice will be and never stored', async () => {
     const ins = await create(h.keys.admin, 'previewed', SMALL_SPEC);
     const now = Date.now();
