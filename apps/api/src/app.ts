@@ -20,6 +20,7 @@ import { topicRoutes } from './routes/topics.ts';
 import { instanceObjectRoutes } from './routes/instance-objects.ts';
 import { accountRoutes, billingRoutes } from './routes/billing.ts';
 import { consumerGroupRoutes, operationRoutes } from './routes/operations.ts';
+import { meRoutes } from './routes/me.ts';
 import { messageRoutes } from './routes/messages.ts';
 import type { Store } from './store/types.ts';
 import type { ReconcileQueue } from './jobs/queue.ts';
@@ -140,6 +141,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(billingRoutes, { store: options.store });
   await app.register(accountRoutes, { store: options.store });
   await app.register(operationRoutes, { store: options.store });
+  await app.register(meRoutes, { store: options.store });
   await app.register(consumerGroupRoutes, { store: options.store });
   await app.register(messageRoutes, { store: options.store, secrets: options.secrets });
   if (options.consoleDir) await app.register(consolePlugin, { dir: options.consoleDir });

@@ -69,6 +69,8 @@ export const OPERATION_IDS: Record<string, string> = {
   'DELETE /v1/api-keys/:id': 'revokeApiKey',
   'GET /v1/operations': 'listOperations',
   'GET /v1/operations/:id': 'getOperation',
+  'GET /v1/me': 'getMe',
+  'GET /v1/audit-events': 'listAuditEvents',
 };
 
 /** Sets each documented route's operationId from the table (before @fastify/swagger reads it). */

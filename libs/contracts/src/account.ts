@@ -55,3 +55,46 @@ export const OperationListQuerySchema = z.strictObject({
 export function acceptedOf<T extends z.ZodType>(resource: T, id: string) {
   return z.object({ resource, operation: OperationSchema }).meta({ id });
 }
+
+/**
+ * GET /v1/me: who the calling key is — its id, name, role and prefix, its account, whether it runs
+ * the platform, and the Kafka principal the API uses for it on instances (messages over HTTP).
+ * Clients (the console) read their role here instead of probing what the key may do.
+ */
+export const MeSchema = z
+  .object({
+    key: z.object({ id: z.string(), name: z.string(), role: RoleSchema, prefix: z.string(), createdAt: TimestampSchema }),
+    account: z.object({ id: z.string(), name: z.string() }),
+    platformAdmin: z.boolean().meta({ description: 'an admin key of the platform account: may see and create every account' }),
+    kafkaPrincipal: z.string().meta({ description: 'the principal the API reads and writes messages as; ACLs for it decide what the key may do on an instance' }),
+  })
+  .meta({
+    id: 'Me',
+    example: {
+      key: { id: 'key-0123456789abcdef', name: 'ci', role: 'operator', prefix: 'a1b2c3d4e5f6', createdAt: '2026-12-01T18:00:00.000Z' },
+      account: { id: 'acc-0123456789abcdef', name: 'Payments team' }, platformAdmin: false, kafkaPrincipal: 'User:tributary-api.key-0123456789abcdef',
+    },
+  });
+export type Me = z.infer<typeof MeSchema>;
+
+/** One entry of the audit trail: which key asked for what, on which target, with what detail. */
+export const AuditEventSchema = z
+  .object({
+    id: z.string().meta({ description: 'increasing with time of writing' }),
+    at: TimestampSchema,
+    keyId: z.string().meta({ description: 'the API key that asked' }),
+    action: z.string().meta({ example: 'topic.create' }),
+    targetType: z.string(),
+    targetId: z.string(),
+    generation: z.number().int(),
+    detail: z.record(z.string(), z.unknown()).meta({ description: 'what was asked (never a secret: passwords and keys are not recorded)' }),
+  })
+  .meta({ id: 'AuditEvent' });
+export const AuditEventListSchema = pageOf(AuditEventSchema, 'AuditEventList');
+export const AuditEventListQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: CursorSchema.optional(),
+  targetId: z.string().min(1).max(600).optional().meta({ description: 'only the events of this target (an instance id, or `<instance id>/<name>` for what lives in one)' }),
+  action: z.string().min(1).max(100).optional().meta({ description: 'only this action (`topic.create`), or a prefix ending in `*` (`messages.*`)' }),
+  keyId: z.string().min(1).max(64).optional().meta({ description: 'only what this API key asked' }),
+});

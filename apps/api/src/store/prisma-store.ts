@@ -9,7 +9,7 @@ import { BillingRepository } from './repositories/billing.ts';
 import { IdempotencyRepository } from './repositories/idempotency.ts';
 import { ObjectRepository } from './repositories/instance-objects.ts';
 import { InstanceRepository } from './repositories/instances.ts';
-import { AuditRepository, OperationRepository } from './repositories/operations.ts';
+import { AuditRepository, OperationRepository, type AuditEventRow } from './repositories/operations.ts';
 import { TopicRepository } from './repositories/topics.ts';
 import { UsageRepository } from './repositories/usage.ts';
 import { OutboxRepository } from './repositories/outbox.ts';
@@ -25,6 +25,7 @@ import { InstanceObjectService } from './services/instance-objects.ts';
 import { InstanceService } from './services/instances.ts';
 import { TopicService } from './services/topics.ts';
 import { Trail } from './services/trail.ts';
+import { AuditService, type AuditListFilter } from './services/audit.ts';
 import { LiveWriteService } from './services/live-writes.ts';
 import { listQuery, page } from './services/list.ts';
 import { decodeCursor } from '../http.ts';
@@ -56,6 +57,8 @@ export class PrismaStore implements Store {
   readonly outbox: OutboxRepository;
   readonly liveWrites: LiveWriteService;
   readonly trail: Trail;
+  readonly auditService: AuditService;
+  readonly apiKeyRepo: ApiKeyRepository;
 
   constructor(connection: Connection) {
     const c = connection;
@@ -69,7 +72,9 @@ export class PrismaStore implements Store {
     const usage = new UsageRepository(c);
     const outbox = this.outbox = new OutboxRepository(c);
     this.operationRepo = new OperationRepository(c);
-    const trail = new Trail(this.operationRepo, new AuditRepository());
+    const auditRepo = new AuditRepository(c);
+    this.auditService = new AuditService(auditRepo);
+    const trail = new Trail(this.operationRepo, auditRepo);
     this.trail = trail;
     this.billing = new BillingService({ usage, billing: new BillingRepository(c), instances });
     const invoiceRepo = new InvoiceRepository(c);
@@ -78,7 +83,8 @@ export class PrismaStore implements Store {
     this.instances = new InstanceService(c, { instances, topics, usage, outbox, invoices: this.invoices }, trail);
     this.topics = new TopicService(c, { instances, topics, outbox }, trail);
     this.objects = new InstanceObjectService(c, { instances, objects, outbox }, trail);
-    this.accounts = new AccountService(c, { accounts: new AccountRepository(c), apiKeys: new ApiKeyRepository(c) }, trail);
+    this.apiKeyRepo = new ApiKeyRepository(c);
+    this.accounts = new AccountService(c, { accounts: new AccountRepository(c), apiKeys: this.apiKeyRepo }, trail);
     this.lifecycle = new BillingLifecycleService(c, { instances, outbox, billing: this.billing, invoices: this.invoices, deleteInstance: (p, id, opts) => this.instances.delete(p, id, opts) }, trail);
     this.idempotency = new IdempotencyRepository(c);
     this.liveWrites = new LiveWriteService(c, this.operationRepo, trail);
@@ -187,6 +193,8 @@ export class PrismaStore implements Store {
   }
 
   liveWrite<T>(p: Principal, what: { kind: string; targetId: string; detail: unknown }, write: () => Promise<T>) { return this.liveWrites.run(p, what, write); }
+  whoAmI(p: Principal) { return this.apiKeyRepo.withAccount(p.accountId, p.keyId); }
+  listAuditEvents(accountId: string, f: AuditListFilter): Promise<Page<AuditEventRow>> { return this.auditService.list(accountId, f); }
   audit(p: Principal, e: { action: string; targetType: string; targetId: string; detail: unknown }) { return this.#c.tx((tx) => this.trail.audit(tx, p, e.action, e.targetType, e.targetId, e.detail)); }
 
   idempotencyBegin(keyId: string, idemKey: string, requestHash: string): Promise<IdempotencyBegin> { return this.idempotency.begin(keyId, idemKey, requestHash); }

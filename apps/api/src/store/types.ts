@@ -4,6 +4,7 @@ import type { Line, ReportRow } from '@tributary/pricing';
 import type { ChargebackQuery, ChargebackRow, UsageReportQuery } from './services/reports.ts';
 import type { StoredInvoice } from './repositories/invoices.ts';
 import type { RecomputeResult } from './services/invoices.ts';
+import type { AuditEventRow } from './repositories/operations.ts';
 
 /**
  * What the routes need from persistence (implemented by PrismaStore over repositories and services).
@@ -106,6 +107,10 @@ export interface Store {
    * AuditEvent are committed first, then `write` runs, then the operation is Succeeded or Failed.
    */
   liveWrite<T>(p: Principal, what: { kind: string; targetId: string; detail: unknown }, write: () => Promise<T>): Promise<{ result: T; operation: Operation }>;
+  /** The calling key with its account's name (GET /v1/me); null once revoked. */
+  whoAmI(p: Principal): Promise<{ key: ApiKeyRow; accountName: string } | null>;
+  /** The account's audit trail, newest first (GET /v1/audit-events); a bad cursor is a 422. */
+  listAuditEvents(accountId: string, f: { limit: number; cursor?: string | undefined; targetId?: string | undefined; action?: string | undefined; keyId?: string | undefined }): Promise<Page<AuditEventRow>>;
   /** An AuditEvent alone, in its own transaction: reads and writes of message content (routes/messages.ts). */
   audit(p: Principal, e: { action: string; targetType: string; targetId: string; detail: unknown }): Promise<void>;
   /** Starts delivering the outbox's jobs to the queue (PrismaStore: jobs/outbox-drainer.ts); buildApp stops it on close. */

@@ -566,6 +566,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The calling API key: its role, its account, and the Kafka principal the API uses for it */
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's audit trail, newest first: which key asked for what, on which target
+         * @description Every change (with its operation), message reads, searches, sends, tails and exports, API key and account changes. Filter by target, action (a `*` suffix matches a prefix) or key.
+         */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/instances/{id}/consumer-groups": {
         parameters: {
             query?: never;
@@ -1282,6 +1319,63 @@ export interface components {
         };
         OperationListInput: {
             items: components["schemas"]["OperationInput"][];
+            nextCursor?: string;
+        };
+        /**
+         * @example {
+         *       "key": {
+         *         "id": "key-0123456789abcdef",
+         *         "name": "ci",
+         *         "role": "operator",
+         *         "prefix": "a1b2c3d4e5f6",
+         *         "createdAt": "2026-12-01T18:00:00.000Z"
+         *       },
+         *       "account": {
+         *         "id": "acc-0123456789abcdef",
+         *         "name": "Payments team"
+         *       },
+         *       "platformAdmin": false,
+         *       "kafkaPrincipal": "User:tributary-api.key-0123456789abcdef"
+         *     }
+         */
+        MeInput: {
+            key: {
+                id: string;
+                name: string;
+                /** @enum {string} */
+                role: "admin" | "operator" | "viewer" | "billing";
+                prefix: string;
+                /** Format: date-time */
+                createdAt: string;
+            };
+            account: {
+                id: string;
+                name: string;
+            };
+            /** @description an admin key of the platform account: may see and create every account */
+            platformAdmin: boolean;
+            /** @description the principal the API reads and writes messages as; ACLs for it decide what the key may do on an instance */
+            kafkaPrincipal: string;
+        };
+        AuditEventInput: {
+            /** @description increasing with time of writing */
+            id: string;
+            /** Format: date-time */
+            at: string;
+            /** @description the API key that asked */
+            keyId: string;
+            /** @example topic.create */
+            action: string;
+            targetType: string;
+            targetId: string;
+            generation: number;
+            /** @description what was asked (never a secret: passwords and keys are not recorded) */
+            detail: {
+                [key: string]: unknown;
+            };
+        };
+        AuditEventListInput: {
+            items: components["schemas"]["AuditEventInput"][];
             nextCursor?: string;
         };
         PriceBookInput: {
@@ -2687,6 +2781,63 @@ export interface components {
         };
         OperationList: {
             items: components["schemas"]["Operation"][];
+            nextCursor?: string;
+        };
+        /**
+         * @example {
+         *       "key": {
+         *         "id": "key-0123456789abcdef",
+         *         "name": "ci",
+         *         "role": "operator",
+         *         "prefix": "a1b2c3d4e5f6",
+         *         "createdAt": "2026-12-01T18:00:00.000Z"
+         *       },
+         *       "account": {
+         *         "id": "acc-0123456789abcdef",
+         *         "name": "Payments team"
+         *       },
+         *       "platformAdmin": false,
+         *       "kafkaPrincipal": "User:tributary-api.key-0123456789abcdef"
+         *     }
+         */
+        Me: {
+            key: {
+                id: string;
+                name: string;
+                /** @enum {string} */
+                role: "admin" | "operator" | "viewer" | "billing";
+                prefix: string;
+                /** Format: date-time */
+                createdAt: string;
+            };
+            account: {
+                id: string;
+                name: string;
+            };
+            /** @description an admin key of the platform account: may see and create every account */
+            platformAdmin: boolean;
+            /** @description the principal the API reads and writes messages as; ACLs for it decide what the key may do on an instance */
+            kafkaPrincipal: string;
+        };
+        AuditEvent: {
+            /** @description increasing with time of writing */
+            id: string;
+            /** Format: date-time */
+            at: string;
+            /** @description the API key that asked */
+            keyId: string;
+            /** @example topic.create */
+            action: string;
+            targetType: string;
+            targetId: string;
+            generation: number;
+            /** @description what was asked (never a secret: passwords and keys are not recorded) */
+            detail: {
+                [key: string]: unknown;
+            };
+        };
+        AuditEventList: {
+            items: components["schemas"]["AuditEvent"][];
             nextCursor?: string;
         };
         PriceBook: {
@@ -9082,6 +9233,173 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Operation"];
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key's role may not do this (code forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource in this account (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid path parameter, query or body; errors[] names each field (code validation-failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key's role may not do this (code forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid path parameter, query or body; errors[] names each field (code validation-failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description opaque: the nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the events of this target (an instance id, or `<instance id>/<name>` for what lives in one) */
+                targetId?: string;
+                /** @description only this action (`topic.create`), or a prefix ending in `*` (`messages.*`) */
+                action?: string;
+                /** @description only what this API key asked */
+                keyId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventList"];
                 };
             };
             /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */

@@ -17,6 +17,11 @@ export class ApiKeyRepository {
     const row = await this.#c.db.apiKey.findFirst({ where: { hash, revokedAt: null }, select: { id: true, accountId: true, role: true } });
     return row ? { keyId: row.id, accountId: row.accountId, role: row.role } : null;
   }
+  /** A live key with its account's name (GET /v1/me); null once revoked. */
+  async withAccount(accountId: string, id: string): Promise<{ key: ApiKeyRow; accountName: string } | null> {
+    const r = await this.#c.db.apiKey.findFirst({ where: { id, accountId, revokedAt: null }, include: { account: { select: { name: true } } } });
+    return r ? { key: apiKeyRow(r), accountName: r.account.name } : null;
+  }
   async list(accountId: string, q: ListQuery): Promise<ApiKeyRow[]> {
     const rows = await this.#c.db.apiKey.findMany({ where: { AND: [{ accountId, revokedAt: null }, ...listWhere(q)] }, orderBy: LIST_ORDER, take: q.limit + 1 });
     return rows.map(apiKeyRow);

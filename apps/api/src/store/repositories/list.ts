@@ -11,7 +11,7 @@ export interface ListQuery {
 }
 
 /** LIKE metacharacters in a prefix filter match themselves (Prisma's startsWith does not escape them). */
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
+export const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
 
 /** Prisma `where` parts for the name and label filters and the position after the cursor. */
 export function listWhere(q: ListQuery): object[] {

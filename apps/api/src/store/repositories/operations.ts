@@ -3,7 +3,7 @@ import { type Operation as OperationModel, type OperationOutcome } from '@tribut
 import type { Operation } from '@tributary/contracts';
 import type { Connection, Tx } from '../connection.ts';
 import { newId } from './ids.ts';
-import { LIST_ORDER, listWhere, type ListQuery } from './list.ts';
+import { LIST_ORDER, likeEscape, listWhere, type ListQuery } from './list.ts';
 import { operationState } from './status.ts';
 
 /** The API's operation row with the operator's outcome of it (status.ts). */
@@ -41,8 +41,42 @@ export class OperationRepository {
   }
 }
 
+export interface AuditEventRow { id: string; at: Date; keyId: string; action: string; targetType: string; targetId: string; generation: number; detail: Record<string, unknown> }
+export interface AuditFilter { limit: number; before?: { at: Date; id: bigint } | undefined; targetId?: string | undefined; action?: string | undefined; keyId?: string | undefined }
+
 /** The audit trail: who (the actor's account and key) did what to which target, with what detail. */
 export class AuditRepository {
+  readonly #c: Connection | null;
+  /** `c` reads the trail (listing); writers use the transaction they are given. */
+  constructor(c: Connection | null = null) { this.#c = c; }
+
+  /**
+   * The account's events, newest first (by time, then id: ids are bigserial, so one instant's events
+   * keep their order), `limit + 1` rows so the caller can tell whether there is a next page.
+   * Served by the index on (account_id, at, id).
+   */
+  async list(accountId: string, f: AuditFilter): Promise<AuditEventRow[]> {
+    if (!this.#c) throw new Error('AuditRepository without a connection cannot list');
+    const action = f.action === undefined ? [] : [f.action.endsWith('*') ? { action: { startsWith: likeEscape(f.action.slice(0, -1)) } } : { action: f.action }];
+    const rows = await this.#c.db.auditEvent.findMany({
+      where: {
+        AND: [
+          { accountId },
+          ...(f.targetId !== undefined ? [{ targetId: f.targetId }] : []),
+          ...(f.keyId !== undefined ? [{ keyId: f.keyId }] : []),
+          ...action,
+          ...(f.before ? [{ OR: [{ at: { lt: f.before.at } }, { at: f.before.at, id: { lt: f.before.id } }] }] : []),
+        ],
+      },
+      orderBy: [{ at: 'desc' }, { id: 'desc' }],
+      take: f.limit + 1,
+    });
+    return rows.map((r) => ({
+      id: r.id.toString(), at: r.at, keyId: r.keyId, action: r.action, targetType: r.targetType, targetId: r.targetId, generation: r.generation,
+      detail: r.detail !== null && typeof r.detail === 'object' && !Array.isArray(r.detail) ? (r.detail as Record<string, unknown>) : { value: r.detail },
+    }));
+  }
+
   async insert(tx: Tx, e: { accountId: string; keyId: string; action: string; targetType: string; targetId: string; generation: number; detail: unknown }): Promise<void> {
     await tx.auditEvent.create({ data: { ...e, detail: (e.detail ?? {}) as Prisma.InputJsonValue } });
   }
