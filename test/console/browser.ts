@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 /** Debian's chromium (scripts/setup.sh installs it); playwright-core cannot download a browser here. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -38,9 +38,10 @@ export async function seriousA11yViolations(page: Page, within?: string): Promis
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
-/** The error message shown beside an input: the element its aria-describedby names `<id>-error` (Mantine's). */
-export async function fieldError(page: Page, label: string): Promise<string | null> {
-  const describedBy = (await page.getByLabel(label, { exact: true }).getAttribute('aria-describedby')) ?? '';
+/** The error message shown beside an input (by its label, or the input itself where labels repeat): the element its aria-describedby names `<id>-error` (Mantine's). */
+export async function fieldError(page: Page, label: string | Locator): Promise<string | null> {
+  const input = typeof label === 'string' ? page.getByLabel(label, { exact: true }) : label;
+  const describedBy = (await input.getAttribute('aria-describedby')) ?? '';
   const id = describedBy.split(/\s+/).find((i) => i.endsWith('-error'));
   return id ? page.locator(`[id="${id}"]`).textContent() : null;
 }

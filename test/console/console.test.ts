@@ -164,6 +164,10 @@ describe('journey: instance → topic → delete', () => {
     await screenshot(page, 'instance-create-error');
 
     await page.getByLabel('Name', { exact: true }).fill('journey');
+    // Prepaid for a month, so the overview can renew it later.
+    await page.getByRole('combobox', { name: 'Billing' }).click();
+    await page.getByRole('option', { name: 'Prepaid (months)' }).click();
+    await quote.getByText(/now for 1 month/).waitFor();
     await page.getByRole('button', { name: 'Create instance' }).click();
     await page.waitForURL(/\/instances\/ins-[^/]+$/);
     instanceUrl = page.url();
@@ -311,7 +315,12 @@ describe('journey: instance → topic → delete', () => {
     const principal = /User:(tributary-api\.[\w.-]+)/.exec((await denied.textContent())!)?.[1];
     expect(principal).toBeDefined();
     await screenshot(page, 'messages-acl-denied');
-    expect((await stack.api('POST', `/v1/instances/${instanceId}/acls`, { resourceType: 'TOPIC', resourceName: 'orders', principal: `User:${principal}`, operation: 'ALL' })).statusCode).toBeLessThan(300);
+    // GET /v1/me told the console the same principal; one click allows it on this topic.
+    await page.getByText(`User:${principal}`, { exact: true }).first().waitFor();
+    await page.getByRole('button', { name: 'Allow it to read and write orders' }).click();
+    await page.getByRole('alert').filter({ hasText: 'ACLs added' }).waitFor();
+    const acls = (await stack.api('GET', `/v1/instances/${instanceId}/acls?limit=200`)).json().items as { principal: string; operation: string; resourceName: string }[];
+    expect(acls.filter((a) => a.principal === `User:${principal}`).map((a) => `${a.operation} ${a.resourceName}`).sort()).toEqual(['READ orders', 'WRITE orders']);
     // The operator applies the ACL to the brokers a moment later: retry from the alert (bounded).
     const table = page.getByRole('table', { name: 'Messages' });
     await until(async () => {
@@ -410,6 +419,75 @@ describe('journey: instance → topic → delete', () => {
     expect(lines.map((l) => l.key?.data)).toContain('live-key');
   });
 
+  it('topic settings: edits are previewed as a diff, a bad value is refused beside its field, a removed key is unset', { timeout: 120_000 }, async () => {
+    const instanceId = instanceUrl.split('/').pop()!;
+    const phase = async () => (await stack.api('GET', `/v1/instances/${instanceId}/topics/orders`)).json().status?.phase as string;
+    await page.goto(`${instanceUrl}/topics/orders/settings`);
+    const value = page.getByLabel('Value', { exact: true });
+    await value.first().waitFor();
+    expect(await value.first().inputValue()).toBe('86400000');
+    await value.first().fill('soon');
+    await page.getByRole('button', { name: 'Add setting' }).click();
+    await page.getByLabel('Setting', { exact: true }).nth(1).click();
+    await page.getByRole('option', { name: 'max.message.bytes', exact: true }).click();
+    await value.nth(1).fill('2097152');
+    await page.getByRole('button', { name: 'Review changes' }).click();
+    const changes = page.getByRole('table', { name: 'Settings changes' });
+    expect((await changes.locator('tbody tr').allTextContents()).sort()).toEqual(['max.message.bytesdefault2097152', 'retention.ms86400000soon']);
+    await page.getByRole('button', { name: 'Apply changes' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Settings not applied' }).waitFor();
+    expect(await fieldError(page, value.first())).toMatch(/retention\.ms/);
+    await screenshot(page, 'topic-settings-error');
+    await value.first().fill('3600000');
+    await page.getByRole('button', { name: 'Review changes' }).click();
+    await expectAccessible(page, 'topic settings preview');
+    await screenshot(page, 'topic-settings-preview');
+    await page.getByRole('button', { name: 'Apply changes' }).click();
+    await page.getByText('max.message.bytes=2097152').first().waitFor();
+    await until(async () => (await phase()) === 'Ready', 'the settings to reach the brokers', 60_000);
+    // Removing the row unsets the key (PUT replaces the configs): the preview says so.
+    await page.getByRole('button', { name: 'Unset max.message.bytes' }).click();
+    await page.getByRole('button', { name: 'Review changes' }).click();
+    await changes.getByText('unset (broker default)').waitFor();
+    await page.getByRole('button', { name: 'Apply changes' }).click();
+    await until(async () => {
+      const t = (await stack.api('GET', `/v1/instances/${instanceId}/topics/orders`)).json();
+      return t.status?.phase === 'Ready' && t.configs['max.message.bytes'] === undefined && t.configs['retention.ms'] === '3600000';
+    }, 'max.message.bytes to be unset', 60_000);
+    await page.getByText('retention.ms=3600000', { exact: true }).waitFor();
+  });
+
+  it('quotas: client quotas (added, a rate refused beside its field, edited, deleted) and a consumer-group quota', { timeout: 90_000 }, async () => {
+    await page.goto(`${instanceUrl}/quotas`);
+    await page.getByText('No client quotas').waitFor();
+    await page.getByText('No consumer-group quotas.').waitFor();
+    await screenshot(page, 'quotas-empty');
+    await page.getByLabel('User', { exact: true }).fill('orders-app');
+    await page.getByLabel('Produce rate', { exact: true }).fill('100');
+    await page.getByRole('button', { name: 'Add quota' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not saved' }).waitFor();
+    expect(await fieldError(page, 'Produce rate')).toMatch(/1024/);
+    await page.getByLabel('Produce rate', { exact: true }).fill('1048576');
+    await page.getByRole('button', { name: 'Add quota' }).click();
+    const quotas = page.getByRole('table', { name: 'Client quotas' });
+    const row = quotas.getByRole('row').filter({ hasText: 'user orders-app' });
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/1\.00 MiB\/s/);
+    await page.getByRole('button', { name: 'Edit quota of user orders-app' }).click();
+    expect(await page.getByLabel('User', { exact: true }).isDisabled()).toBe(true);
+    await page.getByLabel('Consume rate', { exact: true }).fill('2097152');
+    await page.getByRole('button', { name: 'Save rates' }).click();
+    await until(async () => /2\.00 MiB\/s/.test((await row.textContent()) ?? ''), 'the edited consume rate', 20_000);
+    await page.getByLabel('Group', { exact: true }).fill('console-group');
+    await page.getByLabel('Max members', { exact: true }).fill('5');
+    await page.getByRole('button', { name: 'Add group quota' }).click();
+    await page.getByRole('table', { name: 'Consumer-group quotas' }).getByText('console-group').waitFor();
+    await expectAccessible(page, 'quotas');
+    await screenshot(page, 'quotas');
+    await page.getByRole('button', { name: 'Delete quota of user orders-app' }).click();
+    await page.getByText('No client quotas').waitFor();
+  });
+
   it('dark mode and a tablet width keep the screens usable', async () => {
     const dark = await newPage(820, 'dark');
     await signIn(dark, ADMIN_KEY);
@@ -434,6 +512,10 @@ describe('journey: instance → topic → delete', () => {
     await viewer.goto(instanceUrl);
     await viewer.getByRole('heading', { name: 'Conditions' }).waitFor();
     expect(await viewer.getByRole('button', { name: /delete/i }).count()).toBe(0);
+    // Scaling and renewing are not a viewer's (the operations timeline has loaded by now).
+    await viewer.getByRole('heading', { name: 'Operations' }).waitFor();
+    expect(await viewer.getByRole('heading', { name: /^(Scale|Renew)$/ }).count()).toBe(0);
+    expect(await viewer.getByRole('button', { name: /apply change|renew/i }).count()).toBe(0);
     await viewer.goto(`${instanceUrl}/topics`);
     await viewer.getByRole('table', { name: 'Topics' }).getByRole('link', { name: 'orders' }).click();
     await viewer.getByRole('table', { name: 'Partitions' }).waitFor();
@@ -443,6 +525,9 @@ describe('journey: instance → topic → delete', () => {
     const modes = viewer.getByRole('radiogroup', { name: 'Message browser mode' });
     await modes.getByText('Live tail').waitFor();
     expect(await modes.getByText('Send').count()).toBe(0);
+    await viewer.goto(`${instanceUrl}/quotas`);
+    await viewer.getByRole('heading', { name: 'Client quotas' }).waitFor();
+    expect(await viewer.getByRole('button', { name: /add quota|add group quota/i }).count()).toBe(0);
     await viewer.goto(`${instanceUrl}/access`);
     await viewer.getByRole('table', { name: 'ACLs' }).waitFor();
     expect(await viewer.getByRole('button', { name: /create user|add acl|delete/i }).count()).toBe(0);
@@ -455,9 +540,10 @@ describe('journey: instance → topic → delete', () => {
     await signIn(operator, keys.operator);
     await operator.goto(instanceUrl);
     await operator.getByRole('button', { name: 'Delete instance' }).waitFor();
+    await operator.getByRole('heading', { name: 'Scale' }).waitFor();
   });
 
-  it('API keys: the secret is shown once, the key works, revoking it ends it; the audit log lists the changes', async () => {
+  it('API keys: the secret is shown once, the key works, revoking it ends it; the audit log names the key behind each change', async () => {
     await page.getByRole('link', { name: 'API keys' }).click();
     await page.getByRole('heading', { name: 'API keys' }).waitFor();
     await page.getByLabel('Key name', { exact: true }).fill('console-ci');
@@ -470,9 +556,20 @@ describe('journey: instance → topic → delete', () => {
     await page.getByRole('button', { name: 'Revoke key console-ci' }).click();
     await until(async () => (await fetch(`${base}/v1/instances`, { headers: { authorization: `Bearer ${secret}` } })).status === 401, 'the revoked key to be refused', 20_000);
     await page.getByRole('link', { name: 'Audit log' }).click();
-    await page.getByRole('table', { name: 'Operations' }).getByText('instance.create').first().waitFor();
+    const audit = page.getByRole('table', { name: 'Audit events' });
+    await audit.getByText('instance.create').first().waitFor();
+    // Who asked: the admin key's id (GET /v1/me) beside its changes, and the key revoked just now first.
+    const me = (await stack.api('GET', '/v1/me')).json();
+    expect(await audit.locator('tbody tr').first().textContent()).toMatch(/api-key\.revoke/);
+    await audit.getByRole('row').filter({ hasText: 'instance.create' }).getByText(me.key.id).waitFor();
     await expectAccessible(page, 'audit log');
     await screenshot(page, 'audit-log');
+    await page.getByRole('combobox', { name: 'What' }).click();
+    await page.getByRole('option', { name: 'Message reads and sends' }).click();
+    await until(async () => {
+      const actions = await audit.locator('tbody tr td:nth-child(2)').allTextContents();
+      return actions.length > 0 && actions.every((a) => a.startsWith('messages.')) && actions.includes('messages.send') && actions.includes('messages.search');
+    }, 'only message events in the audit log', 20_000);
   });
 
   it('error states: a missing instance and a missing topic show the API problem with a retry', async () => {
@@ -484,6 +581,34 @@ describe('journey: instance → topic → delete', () => {
     await screenshot(page, 'instance-not-found');
     await page.goto(`${instanceUrl}/topics/nosuchtopic`);
     await page.getByRole('alert').getByText('Could not load the topic').waitFor();
+  });
+
+  it('renews the prepaid instance after a quote, and scales its disk with the change priced first', { timeout: 180_000 }, async () => {
+    const instanceId = instanceUrl.split('/').pop()!;
+    const expiry = async () => (await stack.api('GET', `/v1/instances/${instanceId}`)).json().billingState.expiresAt as string;
+    const before = await expiry();
+    await page.goto(instanceUrl);
+    await page.getByTestId('renewal-quote').getByText(/for 1 month/).waitFor();
+    await page.getByLabel('Months to add', { exact: true }).fill('2');
+    await page.getByTestId('renewal-quote').getByText(/for 2 month/).waitFor();
+    await page.getByRole('button', { name: 'Renew', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'Now prepaid until' }).waitFor();
+    const after = await expiry();
+    // Two months later (28 to 31 days each), whatever the calendar.
+    const days = (Date.parse(after) - Date.parse(before)) / 86_400_000;
+    expect(days).toBeGreaterThanOrEqual(59);
+    expect(days).toBeLessThanOrEqual(62);
+    await expectAccessible(page, 'renew');
+
+    await page.getByLabel('Disk (GiB)', { exact: true }).fill('200');
+    await page.getByRole('region', { name: 'Price of the change' }).getByText(/now for the rest of the period/).waitFor();
+    await screenshot(page, 'instance-scale-quote');
+    await page.getByRole('button', { name: 'Apply change' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Change accepted' }).waitFor();
+    await page.getByRole('table', { name: 'Specification' }).getByText('200 GiB').waitFor();
+    // The operator applies it; the page polls until the phase settles (bounded).
+    await page.getByRole('heading', { name: 'journey' }).locator('xpath=..').getByText('Running', { exact: true }).waitFor({ timeout: RUNNING_WITHIN_MS });
+    await expectAccessible(page, 'scale');
   });
 
   it('deletes the instance only after its name is typed', { timeout: 90_000 }, async () => {

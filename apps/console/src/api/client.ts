@@ -46,13 +46,3 @@ export async function authorizedFetch(path: string, init: RequestInit = {}): Pro
   }
   return res;
 }
-
-/** A request with a given key, for the role probe at sign-in (before the key is the session's). */
-export async function statusWithKey(key: string, method: 'GET' | 'POST', path: string, body?: object): Promise<number> {
-  const res = await fetch(path, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return res.status;
-}

@@ -3,7 +3,7 @@
  * tab or browser closes; sign-out removes it. Never localStorage (shared by every tab, kept forever).
  */
 export type Role = 'admin' | 'operator' | 'viewer' | 'billing';
-export interface Session { key: string; role: Role; accountId: string | null; accountName: string | null }
+export interface Session { key: string; role: Role; accountId: string | null; accountName: string | null; kafkaPrincipal?: string | null }
 
 const STORAGE_KEY = 'tributary.session';
 
@@ -15,7 +15,7 @@ export function loadSession(store: KeyValueStore): Session | null {
   try {
     const s = JSON.parse(raw) as Partial<Session>;
     if (typeof s.key !== 'string' || !isRole(s.role)) return null;
-    return { key: s.key, role: s.role, accountId: s.accountId ?? null, accountName: s.accountName ?? null };
+    return { key: s.key, role: s.role, accountId: s.accountId ?? null, accountName: s.accountName ?? null, kafkaPrincipal: s.kafkaPrincipal ?? null };
   } catch {
     return null;
   }
@@ -37,29 +37,15 @@ export const can = {
   readInstanceContents: (role: Role) => role !== 'billing',
 };
 
+/** GET /v1/me's answer, as far as the session needs it. */
+export interface MeAnswer { key: { role: string }; account: { id: string; name: string }; kafkaPrincipal: string }
+
 /**
- * The API has no "who am I" call, so the role is learnt from what the key may do, one request at a
- * time (apps/api plugins/auth.ts `allowed()`, which runs before any validation): only admins list
- * API keys; billing keys cannot list operations; operators and viewers read the same things, so the
- * last probe is a write with an empty body that can never succeed — a viewer is refused (403), an
- * operator's request reaches validation (422) and nothing is created.
- * `status(method, path, body?)` performs the request with the key and returns the HTTP status.
+ * The session for a key from GET /v1/me (the API says the key's role and account; the console
+ * learnt them by probing what the key may do before the API had the call). A role this console does
+ * not know is an error, never a guess.
  */
-export type StatusProbe = (method: 'GET' | 'POST', path: string, body?: object) => Promise<number>;
-export async function probeRole(status: StatusProbe): Promise<Role | 'unauthenticated'> {
-  const keys = await status('GET', '/v1/api-keys?limit=1');
-  if (keys === 401) return 'unauthenticated';
-  if (keys === 200) return 'admin';
-  expectStatus(keys, [403], '/v1/api-keys');
-  const ops = await status('GET', '/v1/operations?limit=1');
-  if (ops === 401) return 'unauthenticated';
-  if (ops === 403) return 'billing';
-  expectStatus(ops, [200], '/v1/operations');
-  const write = await status('POST', '/v1/instances', {});
-  if (write === 403) return 'viewer';
-  expectStatus(write, [422], 'POST /v1/instances');
-  return 'operator';
-}
-function expectStatus(s: number, expected: number[], what: string) {
-  if (!expected.includes(s)) throw new Error(`unexpected HTTP ${s} from ${what} while checking the key`);
+export function sessionFromMe(key: string, me: MeAnswer): Session {
+  if (!isRole(me.key.role)) throw new Error(`the API names a role this console does not know: ${me.key.role}`);
+  return { key, role: me.key.role, accountId: me.account.id, accountName: me.account.name, kafkaPrincipal: me.kafkaPrincipal };
 }

@@ -40,3 +40,29 @@ export function EmptyState({ children }: { children: ReactNode }) {
 export function SuccessAlert({ title, children }: { title: string; children: ReactNode }) {
   return <Alert color="green" title={title} role="alert" styles={{ title: { color: 'var(--mantine-color-text)' } }}>{children}</Alert>;
 }
+
+/**
+ * A paged list's states in one place (the Audit, Topics and Instances pages repeated them): loading,
+ * error with a retry, empty, then the items of every page read so far and "Load more" while the API
+ * gave a next cursor.
+ */
+export function PagedList<T>({ query, label, empty, children }: {
+  query: {
+    isPending: boolean; error: unknown; data: { pages: { items: T[] }[] } | undefined; refetch: () => unknown;
+    hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown;
+  };
+  label: string;
+  empty: ReactNode;
+  children: (items: T[]) => ReactNode;
+}) {
+  return (
+    <QueryState query={query} label={label} isEmpty={(d) => d.pages.every((p) => p.items.length === 0)} empty={empty}>
+      {(data) => (
+        <>
+          {children(data.pages.flatMap((p) => p.items))}
+          {query.hasNextPage && <div><Button variant="default" onClick={() => void query.fetchNextPage()} loading={query.isFetchingNextPage}>Load more</Button></div>}
+        </>
+      )}
+    </QueryState>
+  );
+}

@@ -14,6 +14,7 @@ import { InstanceOverview } from './InstanceOverview.tsx';
 const TopicsTab = lazy(() => import('./Topics.tsx'));
 const GroupsTab = lazy(() => import('./Groups.tsx'));
 const AccessTab = lazy(() => import('./Access.tsx'));
+const QuotasTab = lazy(() => import('./Quotas.tsx'));
 
 /** Tabs of an instance, each its own URL under /instances/:id. */
 const TABS = [
@@ -21,6 +22,7 @@ const TABS = [
   { value: 'topics', label: 'Topics' },
   { value: 'groups', label: 'Consumer groups' },
   { value: 'access', label: 'Users & ACLs' },
+  { value: 'quotas', label: 'Quotas' },
 ] as const;
 
 export function useInstance(id: string) {
@@ -59,6 +61,7 @@ export default function InstancePage() {
                 <Route path="topics/*" element={<TopicsTab instance={instance} />} />
                 <Route path="groups/*" element={<GroupsTab instance={instance} />} />
                 <Route path="access" element={<AccessTab instance={instance} />} />
+                <Route path="quotas" element={<QuotasTab instance={instance} />} />
               </Routes>
             </Suspense>
           </>

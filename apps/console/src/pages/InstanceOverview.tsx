@@ -10,6 +10,7 @@ import { can } from '../auth/session.ts';
 import { ConfirmByName, CopyField, PhaseBadge, ScrollTable } from '../components/Bits.tsx';
 import { ProblemAlert, QueryState } from '../components/States.tsx';
 import { ago, formatTime, phaseColor } from '../lib/format.ts';
+import { RenewInstance, ScaleInstance } from './InstanceChange.tsx';
 
 export function InstanceOverview({ instance: i }: { instance: Instance }) {
   const session = useSignedIn();
@@ -78,6 +79,8 @@ export function InstanceOverview({ instance: i }: { instance: Instance }) {
         )}
       </Card>
       <OperationsTimeline targetId={i.id} />
+      {can.mutate(session.role) && i.status.phase !== 'Deleting' && <ScaleInstance instance={i} />}
+      {can.readBilling(session.role) && i.spec.billing.mode === 'prepaid' && i.status.phase !== 'Deleting' && <RenewInstance instance={i} />}
       {can.mutate(session.role) && (
         <Card withBorder>
           <Group justify="space-between">

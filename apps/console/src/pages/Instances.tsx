@@ -7,7 +7,7 @@ import type { Instance } from '../api/types.ts';
 import { useSignedIn } from '../auth/SessionContext.tsx';
 import { can } from '../auth/session.ts';
 import { CopyField, PhaseBadge, ScrollTable } from '../components/Bits.tsx';
-import { QueryState } from '../components/States.tsx';
+import { PagedList } from '../components/States.tsx';
 import { SETTLING_PHASES, formatTime } from '../lib/format.ts';
 
 export default function InstancesPage() {
@@ -27,27 +27,24 @@ export default function InstancesPage() {
         <Title order={2}>Instances</Title>
         {can.mutate(session.role) && <Button component={Link} to="/instances/new">Create instance</Button>}
       </Group>
-      <QueryState query={query} label="instances" isEmpty={(d) => d.pages.every((p) => p.items.length === 0)}
+      <PagedList query={query} label="instances"
         empty={<><Text fw={500}>No instances yet</Text><Text size="sm" c="dimmed">{can.mutate(session.role) ? 'Create one to get bootstrap servers for your Kafka clients.' : 'Someone with the operator or admin role can create one.'}</Text></>}>
-        {(data) => (
-          <>
-            <ScrollTable minWidth={900} label="Instances">
-              <Table striped highlightOnHover aria-label="Instances">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Name</Table.Th><Table.Th>Phase</Table.Th><Table.Th>Brokers</Table.Th><Table.Th>Bandwidth</Table.Th>
-                    <Table.Th>Disk</Table.Th><Table.Th>Billing</Table.Th><Table.Th>Endpoints</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {data.pages.flatMap((p) => p.items).map((i) => <InstanceRow key={i.id} instance={i} />)}
-                </Table.Tbody>
-              </Table>
-            </ScrollTable>
-            {query.hasNextPage && <Button variant="default" onClick={() => void query.fetchNextPage()} loading={query.isFetchingNextPage}>Load more</Button>}
-          </>
+        {(instances) => (
+          <ScrollTable minWidth={900} label="Instances">
+            <Table striped highlightOnHover aria-label="Instances">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th><Table.Th>Phase</Table.Th><Table.Th>Brokers</Table.Th><Table.Th>Bandwidth</Table.Th>
+                  <Table.Th>Disk</Table.Th><Table.Th>Billing</Table.Th><Table.Th>Endpoints</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {instances.map((i) => <InstanceRow key={i.id} instance={i} />)}
+              </Table.Tbody>
+            </Table>
+          </ScrollTable>
         )}
-      </QueryState>
+      </PagedList>
     </Stack>
   );
 }

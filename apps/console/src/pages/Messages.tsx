@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { Alert, Badge, Button, Card, Code, Group, Modal, NumberInput, Progress, ScrollArea, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
-import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { api, authorizedFetch } from '../api/client.ts';
 import { ProblemError, fieldErrors, formLevelMessage, toProblem, unwrap } from '../api/problem.ts';
@@ -42,6 +42,7 @@ export default function MessageBrowser({ instance, topic }: { instance: Instance
           <SegmentedControl aria-label="Message browser mode" value={mode} data={modes}
             onChange={(v) => setParams((p) => { const n = new URLSearchParams(p); n.set('mode', v); return n; }, { replace: true })} />
         </Group>
+        {session.kafkaPrincipal && <PrincipalNote instance={instance} topic={topic} principal={session.kafkaPrincipal} canGrant={can.mutate(session.role)} />}
         {mode === 'browse' && <Browse {...ctx} />}
         {mode === 'search' && <Search {...ctx} />}
         {mode === 'tail' && <Tail {...ctx} />}
@@ -426,5 +427,32 @@ function Send({ instance, topic, onView }: Ctx) {
         <Group justify="flex-end"><Button type="submit" loading={send.isPending}>Send message</Button></Group>
       </Stack>
     </form>
+  );
+}
+
+/**
+ * The API reads and writes messages as the key's own Kafka principal (GET /v1/me names it), so the
+ * instance's ACLs decide; an operator can allow it here in one step (two ACLs: READ and WRITE on
+ * this topic, as the ACL editor would create them).
+ */
+function PrincipalNote({ instance, topic, principal, canGrant }: { instance: Instance; topic: Topic; principal: string; canGrant: boolean }) {
+  const queryClient = useQueryClient();
+  const grant = useMutation({
+    mutationFn: async () => {
+      for (const operation of ['READ', 'WRITE'] as const) {
+        unwrap(await api.POST('/v1/instances/{id}/acls', { params: { path: { id: instance.id } }, body: { resourceType: 'TOPIC', resourceName: topic.name, patternType: 'LITERAL', principal, host: '*', operation, permissionType: 'ALLOW' } }));
+      }
+    },
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['acls', instance.id] }),
+  });
+  return (
+    <Stack gap={4}>
+      <Group gap="xs">
+        <Text size="sm">Messages are read and sent as <Code>{principal}</Code>; the instance's ACLs decide what it may do.</Text>
+        {canGrant && !grant.isSuccess && <Button size="compact-sm" variant="default" loading={grant.isPending} onClick={() => grant.mutate()}>Allow it to read and write {topic.name}</Button>}
+      </Group>
+      {grant.isSuccess && <SuccessAlert title="ACLs added">READ and WRITE on {topic.name} for {principal}; the brokers apply them within seconds.</SuccessAlert>}
+      {grant.error ? <ProblemAlert error={grant.error} title="ACLs not added" /> : null}
+    </Stack>
   );
 }

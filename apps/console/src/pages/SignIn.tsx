@@ -1,29 +1,10 @@
 import { useState } from 'react';
 import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
-import { statusWithKey } from '../api/client.ts';
+import { api } from '../api/client.ts';
+import { ProblemError, unwrap } from '../api/problem.ts';
 import { useSession } from '../auth/SessionContext.tsx';
-import { probeRole, type Role } from '../auth/session.ts';
-
-interface AccountPage { items: { id: string; name: string; accountId?: string }[] }
-
-/** The account a key belongs to: its own account is the only one it lists, unless it is a platform admin. */
-async function accountOf(key: string, role: Role): Promise<{ id: string | null; name: string | null }> {
-  const get = async (path: string) => {
-    const res = await fetch(path, { headers: { authorization: `Bearer ${key}` } });
-    return res.ok ? (await res.json() as AccountPage) : null;
-  };
-  if (role === 'admin') {
-    const keys = await get('/v1/api-keys?limit=1');
-    const id = keys?.items[0]?.accountId ?? null;
-    if (!id) return { id: null, name: null };
-    const res = await fetch(`/v1/accounts/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${key}` } });
-    return { id, name: res.ok ? ((await res.json()) as { name: string }).name : null };
-  }
-  const accounts = await get('/v1/accounts?limit=2');
-  const only = accounts?.items.length === 1 ? accounts.items[0] : undefined;
-  return { id: only?.id ?? null, name: only?.name ?? null };
-}
+import { sessionFromMe } from '../auth/session.ts';
 
 export function SignInPage() {
   const { session, signIn } = useSession();
@@ -43,13 +24,14 @@ export function SignInPage() {
     if (!trimmed) { setError('Enter an API key.'); return; }
     setPending(true);
     try {
-      const role = await probeRole((method, path, body) => statusWithKey(trimmed, method, path, body));
-      if (role === 'unauthenticated') { setError('This API key is unknown or revoked.'); return; }
-      const account = await accountOf(trimmed, role);
-      signIn({ key: trimmed, role, accountId: account.id, accountName: account.name });
+      // The key is not the session's yet: it goes on this one request only.
+      const me = unwrap(await api.GET('/v1/me', { headers: { authorization: `Bearer ${trimmed}` } }));
+      signIn(sessionFromMe(trimmed, me));
       void navigate(target, { replace: true });
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      if (err instanceof ProblemError && err.status === 401) setError('This API key is unknown or revoked.');
+      else if (err instanceof ProblemError && err.status === 429) setError(`Too many attempts from this address: ${err.message}`);
+      else setError(err instanceof Error ? err.message : String(err));
     } finally {
       setPending(false);
     }

@@ -8,8 +8,9 @@ import type { Instance, Topic } from '../api/types.ts';
 import { useSignedIn } from '../auth/SessionContext.tsx';
 import { can } from '../auth/session.ts';
 import { ConfirmByName, PhaseBadge, ScrollTable } from '../components/Bits.tsx';
-import { ProblemAlert, QueryState } from '../components/States.tsx';
+import { PagedList, ProblemAlert, QueryState } from '../components/States.tsx';
 import { formatBytes } from '../lib/format.ts';
+import { configDiff } from '../lib/config-diff.ts';
 import { TOPIC_CONFIG_HELP, TOPIC_CONFIG_NAMES, configsFromRows, defaultReplicationFactor } from '../lib/topic-configs.ts';
 
 export default function TopicsTab({ instance }: { instance: Instance }) {
@@ -46,30 +47,27 @@ function TopicList({ instance }: { instance: Instance }) {
         <TextInput aria-label="Filter topics by name prefix" placeholder="Filter by name prefix" value={filter} onChange={(e) => setFilter(e.currentTarget.value)} w={280} />
         {can.mutate(session.role) && <Button component={Link} to={`/instances/${instance.id}/topics/new`}>Create topic</Button>}
       </Group>
-      <QueryState query={query} label="topics" isEmpty={(d) => d.pages.every((p) => p.items.length === 0)}
+      <PagedList query={query} label="topics"
         empty={<><Text fw={500}>{filter ? `No topic starts with “${filter}”` : 'No topics yet'}</Text>{!filter && <Text size="sm" c="dimmed">Topics created here or by Kafka clients show up in this list.</Text>}</>}>
-        {(data) => (
-          <>
-            <ScrollTable minWidth={700} label="Topics">
-              <Table striped highlightOnHover aria-label="Topics">
-                <Table.Thead><Table.Tr><Table.Th>Name</Table.Th><Table.Th>Status</Table.Th><Table.Th>Partitions</Table.Th><Table.Th>Replication</Table.Th><Table.Th>Configs</Table.Th></Table.Tr></Table.Thead>
-                <Table.Tbody>
-                  {data.pages.flatMap((p) => p.items).map((t) => (
-                    <Table.Tr key={t.id}>
-                      <Table.Td><Anchor component={Link} to={`/instances/${instance.id}/topics/${encodeURIComponent(t.name)}`}>{t.name}</Anchor></Table.Td>
-                      <Table.Td><PhaseBadge phase={t.status.phase} /></Table.Td>
-                      <Table.Td>{t.partitions}</Table.Td>
-                      <Table.Td>{t.replicationFactor}</Table.Td>
-                      <Table.Td><Text size="xs" c="dimmed">{Object.entries(t.configs).map(([k, v]) => `${k}=${v}`).join(', ') || 'defaults'}</Text></Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </ScrollTable>
-            {query.hasNextPage && <Button variant="default" onClick={() => void query.fetchNextPage()} loading={query.isFetchingNextPage}>Load more</Button>}
-          </>
+        {(topics) => (
+          <ScrollTable minWidth={700} label="Topics">
+            <Table striped highlightOnHover aria-label="Topics">
+              <Table.Thead><Table.Tr><Table.Th>Name</Table.Th><Table.Th>Status</Table.Th><Table.Th>Partitions</Table.Th><Table.Th>Replication</Table.Th><Table.Th>Configs</Table.Th></Table.Tr></Table.Thead>
+              <Table.Tbody>
+                {topics.map((t) => (
+                  <Table.Tr key={t.id}>
+                    <Table.Td><Anchor component={Link} to={`/instances/${instance.id}/topics/${encodeURIComponent(t.name)}`}>{t.name}</Anchor></Table.Td>
+                    <Table.Td><PhaseBadge phase={t.status.phase} /></Table.Td>
+                    <Table.Td>{t.partitions}</Table.Td>
+                    <Table.Td>{t.replicationFactor}</Table.Td>
+                    <Table.Td><Text size="xs" c="dimmed">{Object.entries(t.configs).map(([k, v]) => `${k}=${v}`).join(', ') || 'defaults'}</Text></Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </ScrollTable>
         )}
-      </QueryState>
+      </PagedList>
     </Stack>
   );
 }
@@ -170,11 +168,13 @@ function TopicDetail({ instance }: { instance: Instance }) {
               <Tabs.List aria-label="Topic sections">
                 <Tabs.Tab value="partitions">Partitions</Tabs.Tab>
                 <Tabs.Tab value="messages">Messages</Tabs.Tab>
+                <Tabs.Tab value="settings">Settings</Tabs.Tab>
               </Tabs.List>
             </Tabs>
             <Suspense fallback={<Center py="xl"><Loader aria-label="Loading" /></Center>}>
               <Routes>
                 <Route index element={<Partitions instance={instance} topic={t} />} />
+                <Route path="settings" element={<TopicSettings instance={instance} topic={t} />} />
                 <Route path="messages" element={t.status.phase === 'Creating' ? <Text size="sm" c="dimmed">Messages can be read once the topic is created on the brokers.</Text> : <MessageBrowser instance={instance} topic={t} />} />
               </Routes>
             </Suspense>
@@ -247,6 +247,83 @@ function Partitions({ instance, topic }: { instance: Instance; topic: Topic }) {
           </ScrollTable>
         )}
       </QueryState>
+    </Card>
+  );
+}
+
+/**
+ * The topic's settings, edited as rows; "Review changes" shows what will be added, changed and unset
+ * (a removed row unsets the key: the topic falls back to the broker default), and only then applies
+ * them with PUT, sending the topic's version (If-Match) so a concurrent edit is refused, not lost.
+ */
+function TopicSettings({ instance, topic }: { instance: Instance; topic: Topic }) {
+  const session = useSignedIn();
+  const queryClient = useQueryClient();
+  const initial = () => Object.entries(topic.configs).map(([key, value]) => ({ key, value }));
+  const [rows, setRows] = useState(initial);
+  const [reviewing, setReviewing] = useState(false);
+  const after = configsFromRows(rows);
+  const changes = configDiff(topic.configs, after);
+  const apply = useMutation({
+    mutationFn: async () => unwrap(await api.PUT('/v1/instances/{id}/topics/{name}', {
+      params: { path: { id: instance.id, name: topic.name } }, headers: { 'if-match': topic.etag }, body: { configs: after, labels: topic.labels },
+    })),
+    onSuccess: async () => {
+      setReviewing(false);
+      await queryClient.invalidateQueries({ queryKey: ['topic', instance.id, topic.name] });
+      await queryClient.invalidateQueries({ queryKey: ['topics', instance.id] });
+    },
+  });
+  const editable = can.mutate(session.role);
+  const err = fieldErrors(apply.error);
+  const message = formLevelMessage(apply.error, rows.map((r) => `configs/${r.key}`));
+  return (
+    <Card withBorder>
+      <Stack>
+        <Title order={4} size="h5">Settings</Title>
+        {rows.length === 0 && <Text size="sm" c="dimmed">Every setting is the broker default.</Text>}
+        {rows.map((row, idx) => (
+          <Group key={idx} align="flex-start" wrap="nowrap">
+            <Select label="Setting" data={TOPIC_CONFIG_NAMES} value={row.key || null} searchable w={240} disabled={!editable}
+              onChange={(v) => setRows((rs) => rs.map((r, j) => (j === idx ? { ...r, key: v ?? '' } : r)))}
+              description={row.key ? TOPIC_CONFIG_HELP[row.key] : 'choose a Kafka topic setting'} />
+            <TextInput label="Value" value={row.value} style={{ flex: 1 }} disabled={!editable} error={row.key ? err[`configs/${row.key}`] : undefined}
+              onChange={(e) => { const value = e.currentTarget.value; setRows((rs) => rs.map((r, j) => (j === idx ? { ...r, value } : r))); }} />
+            {editable && <ActionIcon mt={28} variant="subtle" color="red" aria-label={`Unset ${row.key || `setting ${idx + 1}`}`} onClick={() => setRows((rs) => rs.filter((_, j) => j !== idx))}><span aria-hidden="true">✕</span></ActionIcon>}
+          </Group>
+        ))}
+        {editable && (
+          <Group>
+            <Button variant="light" size="xs" onClick={() => setRows((rs) => [...rs, { key: '', value: '' }])}>Add setting</Button>
+            <Button size="xs" variant="default" onClick={() => { setRows(initial()); setReviewing(false); apply.reset(); }}>Discard edits</Button>
+            <Button size="xs" disabled={changes.length === 0} onClick={() => setReviewing(true)}>Review changes</Button>
+          </Group>
+        )}
+        {reviewing && (
+          <Paper withBorder p="sm" role="region" aria-label="Settings change preview">
+            <Stack gap="xs">
+              <Text fw={500} size="sm">{changes.length} change(s) to apply</Text>
+              <Table aria-label="Settings changes">
+                <Table.Thead><Table.Tr><Table.Th>Setting</Table.Th><Table.Th>Now</Table.Th><Table.Th>After</Table.Th></Table.Tr></Table.Thead>
+                <Table.Tbody>
+                  {changes.map((c) => (
+                    <Table.Tr key={c.key}>
+                      <Table.Td>{c.key}</Table.Td>
+                      <Table.Td>{c.kind === 'added' ? <Text size="sm" c="dimmed">default</Text> : c.before}</Table.Td>
+                      <Table.Td>{c.kind === 'unset' ? <Text size="sm" c="dimmed">unset (broker default)</Text> : c.after}</Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+              {message && <Alert color="red" role="alert" title="Settings not applied">{message}</Alert>}
+              <Group justify="flex-end">
+                <Button variant="default" onClick={() => setReviewing(false)}>Back to editing</Button>
+                <Button onClick={() => apply.mutate()} loading={apply.isPending}>Apply changes</Button>
+              </Group>
+            </Stack>
+          </Paper>
+        )}
+      </Stack>
     </Card>
   );
 }
