@@ -25,7 +25,7 @@ import org.apache.kafka.common.TopicPartition;
  * asynchronously after every poll; then A leaves (dynamic members: LeaveGroup on close; static
  * members: closed and restarted with the same group.instance.id, which must not move partitions).
  * Reports what each member consumed and was assigned/revoked, and the committed offsets.
- * Args: bootstrap topic group assignor(range|cooperative-sticky) static(true|false) [replicationFactor, default 1]
+ * Args: bootstrap topic group assignor(range|cooperative-sticky) static(true|false)
  */
 public final class GroupRebalance {
   static final int PARTITIONS = 4;
@@ -135,11 +135,9 @@ public final class GroupRebalance {
     String group = args[2];
     String assignor = args[3];
     boolean isStatic = Boolean.parseBoolean(args[4]);
-    // Optional: the topic's replication factor (3 on a cluster), 1 by default.
-    short replicationFactor = args.length > 5 ? Short.parseShort(args[5]) : 1;
     Map<String, Object> out = new TreeMap<>();
     try (Admin admin = Clients.admin(bootstrap)) {
-      admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, replicationFactor))).all().get();
+      admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
       produce(bootstrap, topic, 1);
       Member a = new Member("a", bootstrap, topic, group, assignor, isStatic, false);
       Member b = new Member("b", bootstrap, topic, group, assignor, isStatic, true);
