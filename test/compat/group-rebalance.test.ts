@@ -71,7 +71,9 @@ for f in a.create_topics([${list}]).values(): f.result(timeout=15)`], { timeout:
     const revokeCommits = outputs.flatMap((o) => o.commits.filter(([why]) => why === 'revoke').map(([, result]) => result));
     expect(revokeCommits.filter((r) => r === 'ok').length, 'commits made during a rebalance').toBeGreaterThan(0);
     expect(revokeCommits.filter((r) => r !== 'ok' && r !== 'nothing')).toEqual([]);
-    expect(outputs[0]!.assignments.length, 'the first member went through the rebalances').toBeGreaterThanOrEqual(2);
+    // Whichever member joined first (on a loaded machine a later-started Python process can join
+    // first) was rebalanced as the others joined.
+    expect(Math.max(...outputs.map((o) => o.assignments.length)), 'the first member to join went through the rebalances').toBeGreaterThanOrEqual(2);
     expect(outputs.flatMap((o) => o.errors)).toEqual([]);
   });
 
