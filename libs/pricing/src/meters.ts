@@ -26,6 +26,12 @@ export const METERS = {
   'broker-hour': { meter: 'broker-hour', kind: 'sold', unit: 'broker-hour', perQuantity: HOUR, code: 'instance.broker-hours', description: 'brokers of the sold size, per hour' },
   'bandwidth-mbps-hour': { meter: 'bandwidth-mbps-hour', kind: 'sold', unit: 'MB/s-hour', perQuantity: HOUR, code: 'instance.bandwidth-hours', description: 'sold bandwidth tier (MB/s), per hour' },
   'disk-gib-hour': { meter: 'disk-gib-hour', kind: 'sold', unit: 'GiB-hour', perQuantity: HOUR, code: 'instance.disk-provisioned-gib-hours', description: 'provisioned disk, per GiB-hour' },
+  /**
+   * base unit: broker-seconds the instance's brokers were seen running (60 per broker sampled each
+   * minute): instance-hours as measured, beside the sold size's broker-hour. Not charged by the
+   * default book (the sold size is); reported, and chargeable by a book that gives it a rate.
+   */
+  'running-broker-hour': { meter: 'running-broker-hour', kind: 'usage', unit: 'broker-hour', perQuantity: HOUR, code: 'usage.running-broker-hours', description: 'brokers seen running (metered each minute), per hour' },
   /** base unit: partition-replica-seconds (partitions × replicas, sampled each minute) */
   'partition-hour': { meter: 'partition-hour', kind: 'usage', unit: 'partition-replica-hour', perQuantity: HOUR, code: 'usage.partition-hours', description: 'partition replicas beyond the bundled count, per hour' },
   /** base unit: byte-seconds of log on disk */

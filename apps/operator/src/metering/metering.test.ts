@@ -100,6 +100,7 @@ describe('metering (real broker, PostgreSQL, Redis)', () => {
     expect(afterProduce['bytes-in-gib']).toBeGreaterThanOrEqual(500 * MESSAGE);
     expect(afterProduce['bytes-in-gib']).toBeLessThanOrEqual(500 * MESSAGE * TOLERANCE);
     expect(afterProduce['partition-hour']).toBe(2 * 2 * 60); // 2 replicas hosted, 2 samples of 60 s
+    expect(afterProduce['running-broker-hour']).toBe(2 * 60); // one broker seen running in 2 samples
     expect(afterProduce['disk-used-gib-hour']).toBeGreaterThan(0);
     expect(afterProduce['peak-bandwidth-mbps-hour']).toBeGreaterThanOrEqual(Math.floor((500 * MESSAGE) / 60));
 
@@ -127,9 +128,10 @@ describe('metering (real broker, PostgreSQL, Redis)', () => {
     // two operators on the same minute, and a run that died after its insert (its samples stay)
     const [a, b] = await Promise.all([pass(3), pass(3)]);
     expect(a.inserted + b.inserted).toBe(1);
-    expect(await usage()).toEqual({ ...before, 'partition-hour': before['partition-hour']! + 120, 'disk-used-gib-hour': (await usage())['disk-used-gib-hour'] });
+    // the one new sample: its minute of partition replicas and of one broker running
+    expect(await usage()).toEqual({ ...before, 'partition-hour': before['partition-hour']! + 120, 'running-broker-hour': before['running-broker-hour']! + 60, 'disk-used-gib-hour': (await usage())['disk-used-gib-hour'] });
     expect(await store.db.meterSample.count({ where: { instanceId: ID } })).toBe(4);
-    expect(await store.db.usageHour.count({ where: { instanceId: ID } })).toBe(5);
+    expect(await store.db.usageHour.count({ where: { instanceId: ID } })).toBe(6);
   });
 
   it('a broker restart loses and doubles nothing; a closed hour never changes and late usage becomes an adjustment', { timeout: 90_000 }, async () => {

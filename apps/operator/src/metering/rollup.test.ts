@@ -17,6 +17,8 @@ describe('rollupHour', () => {
     // 4 samples × 3 replicas × 60 s; 4 × 1,000 bytes × 60 s
     expect(u.quantities['partition-hour']).toBe(720n);
     expect(u.quantities['disk-used-gib-hour']).toBe(240_000n);
+    // 4 broker-minutes seen running
+    expect(u.quantities['running-broker-hour']).toBe(240n);
     // minute 0: (600 + 6,000) / 60 s = 110 B/s; minute 1: 1,200 / 60 = 20 B/s
     expect(u.quantities['peak-bandwidth-mbps-hour']).toBe(110n);
     expect(u.chargeback).toEqual([

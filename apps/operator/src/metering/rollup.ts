@@ -8,12 +8,13 @@
  * epoch, is a reset (the broker restarted after a crash) and counts the new value from zero, as
  * Prometheus' increase() does. A broker's first sample ever counts everything since its epoch. Gauges
  * (partition replicas, log bytes) count their value for the sample's minute (60 s each); a minute
- * without a sample is not filled in (the customer is never charged for what was not seen). Peak
+ * without a sample is not filled in (the customer is never charged for what was not seen); each
+ * sample is also 60 broker-seconds of the instance running (instance-hours as measured). Peak
  * bandwidth is the highest per-minute produce+fetch rate of the hour, summed over the brokers.
  */
 export interface MinuteSample { nodeId: number; minute: Date; epoch: bigint; counters: Record<string, string>; replicas: number; logBytes: bigint }
 
-export const DIMENSIONS = ['bytes-in-gib', 'bytes-out-gib', 'partition-hour', 'disk-used-gib-hour', 'peak-bandwidth-mbps-hour'] as const;
+export const DIMENSIONS = ['bytes-in-gib', 'bytes-out-gib', 'partition-hour', 'disk-used-gib-hour', 'peak-bandwidth-mbps-hour', 'running-broker-hour'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 export interface ChargebackRow { direction: string; topic: string; principal: string; listener: string; bytes: bigint }
@@ -23,7 +24,7 @@ export interface HourUsage { quantities: Record<Dimension, bigint>; samples: num
  * `baselines`: each broker's latest sample before the hour (if any); `samples`: the hour's samples.
  */
 export function rollupHour(baselines: readonly MinuteSample[], samples: readonly MinuteSample[]): HourUsage {
-  const q: Record<Dimension, bigint> = { 'bytes-in-gib': 0n, 'bytes-out-gib': 0n, 'partition-hour': 0n, 'disk-used-gib-hour': 0n, 'peak-bandwidth-mbps-hour': 0n };
+  const q: Record<Dimension, bigint> = { 'bytes-in-gib': 0n, 'bytes-out-gib': 0n, 'partition-hour': 0n, 'disk-used-gib-hour': 0n, 'peak-bandwidth-mbps-hour': 0n, 'running-broker-hour': 0n };
   const charge = new Map<string, bigint>();
   const ratePerMinute = new Map<number, number>();
   const prevOf = new Map<number, MinuteSample>(baselines.map((b) => [b.nodeId, b]));
@@ -46,6 +47,7 @@ export function rollupHour(baselines: readonly MinuteSample[], samples: readonly
     const m = s.minute.getTime();
     ratePerMinute.set(m, (ratePerMinute.get(m) ?? 0) + Number(moved) / seconds);
     q['partition-hour'] += BigInt(s.replicas) * 60n;
+    q['running-broker-hour'] += 60n; // the broker answered this minute: a broker-minute of the instance running
     q['disk-used-gib-hour'] += s.logBytes * 60n;
     prevOf.set(s.nodeId, s);
   }
