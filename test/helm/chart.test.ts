@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,8 @@ import { loadAllYaml } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { KINDS } from '../../apps/operator/src/runtimes/kubernetes/kinds.ts';
 import { CHART, envOf, find, helm, render, validateManifest, type Manifest } from './render.ts';
+
+const ROOT = join(import.meta.dirname, '../..');
 
 const REQUIRED_VERBS: Record<string, string[]> = {
   // What apps/operator/src/runtimes/kubernetes calls per kind: apply = patch, plus get/list/watch/delete.
@@ -220,6 +223,17 @@ describe('helm chart', () => {
     expect(envOf(find(docs, 'Deployment', 'rel-tributary-operator').spec.template.spec.containers[0]).TRIBUTARY_INSTANCE_TLS_SECRET?.value).toBe('instances-tls');
     expect(JSON.stringify(find(docs, 'Role', 'rel-tributary-operator'))).not.toContain('instances-tls');
   });
+
+  it("every variable the chart gives the API and the operator is one its entry point's --help documents (the chart and the code agree on names)", () => {
+    const docs = render({ 'operator.instanceTlsSecret': 'x', 'secretKey.previousKey': 'old' });
+    for (const [component, entry] of [['api', 'apps/api/src/main.ts'], ['operator', 'apps/operator/src/main.ts']] as const) {
+      const help = execFileSync(join(ROOT, 'node_modules/.bin/node'), [join(ROOT, entry), '--help'], { encoding: 'utf8', env: { PATH: process.env['PATH'] } });
+      const names = (find(docs, 'Deployment', `rel-tributary-${component}`).spec.template.spec.containers[0].env as Manifest[]).map((e) => e.name as string);
+      expect(names.length).toBeGreaterThan(5);
+      const undocumented = names.filter((n) => !new RegExp(`\\b${n}\\b`).test(help));
+      expect(undocumented, `${component}: ${help}`).toEqual([]);
+    }
+  }, 120_000);
 
   it.each([
     [{ 'postgresql.bundled': 'false' }, 'postgresql.url (or postgresql.existingSecret) is required'],

@@ -20,9 +20,11 @@ import { BROKER_NODE_FLAGS } from '@tributary/contracts';
 parseCli('tributary-operator', `
 Usage: node apps/operator/src/main.ts [--help] [--version]
 
-The operator: reconciles instances into broker clusters (local runtime: child processes). It does not
-migrate; it waits for the API to have applied the schema. Configured by the environment:
+The operator: reconciles instances into broker clusters (child processes or Kubernetes StatefulSets).
+It does not migrate; it waits for the API to have applied the schema. Configured by the environment:
   DATABASE_URL               PostgreSQL (required)
+  TRIBUTARY_SECRET_KEY[_FILE]           the API's key, to open the SCRAM salted passwords it sealed
+  TRIBUTARY_SECRET_KEY_PREVIOUS[_FILE]  the key being rotated out
   REDIS_URL                  Redis with the reconcile queue (default redis://127.0.0.1:6379)
   ETCD_ENDPOINTS             etcd for multi-broker instances (without it only 1-broker instances run)
   TRIBUTARY_RUNTIME          local (default: brokers as child processes) | kubernetes (StatefulSets)

@@ -97,8 +97,11 @@ Redis and etcd are. Each logs in to PostgreSQL as its own role when postgresql.r
       name: {{ $full }}-backends
       key: redis-url
       {{- end }}
+{{- if eq .component "operator" }}
+{{- /* Only the operator (its instances' brokers coordinate there); the API never talks to etcd. */}}
 - name: ETCD_ENDPOINTS
   value: {{ include "tributary.etcdEndpoints" $root | quote }}
+{{- end }}
 {{- end -}}
 
 {{/*
