@@ -1,17 +1,8 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { KafkaAdminClient } from '@tributary/kafka-admin';
-import { SecretBox } from '@tributary/db';
-import { startTestServices, type TestServices } from '@tributary/testkit';
-import { buildApp } from '../../apps/api/src/app.ts';
-import { createReconcileQueue, type ReconcileQueue } from '../../apps/api/src/jobs/queue.ts';
-import { generateApiKey } from '../../apps/api/src/plugins/auth.ts';
-import { PrismaStore } from '../../apps/api/src/store/prisma-store.ts';
-import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
-import { startCluster, type TestCluster } from '../support/cluster.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useMessagesHarness } from '../support/messages-harness.ts';
 
 // Messages over HTTP on a 3-broker instance (brokers on etcd, a SASL listener each, ACLs and SCRAM
 // credentials shared through etcd): the API's principal is provisioned once and accepted by every
@@ -20,64 +11,22 @@ const require = createRequire(import.meta.url);
 const { Kafka, logLevel } = require('kafkajs');
 const run = promisify(execFile);
 
-let services: TestServices;
-let store: PrismaStore;
-let statusWriter: DesiredStateStore;
-let queue: ReconcileQueue;
-let app: FastifyInstance;
-let base: string;
-let cluster: TestCluster;
-let root: KafkaAdminClient;
-let instanceId: string;
-let key = '';
-let keyId = '';
+const h = useMessagesHarness({ keys: { admin: 'admin' }, brokers: 3 });
 const topic = 'replicated';
-
-const call = (method: 'GET' | 'POST', url: string, body?: unknown, headers: Record<string, string> = {}) =>
-  app.inject({ method, url, headers: { authorization: `Bearer ${key}`, ...headers }, ...(body !== undefined ? { payload: body as object } : {}) });
-const messages = (suffix = '') => `/v1/instances/${instanceId}/topics/${topic}/messages${suffix}`;
+const call = (method: 'GET' | 'POST', url: string, body?: unknown, headers: Record<string, string> = {}) => h.call(method, url, 'admin', body, headers);
+const messages = (suffix = '') => h.messages(topic, suffix);
 
 beforeAll(async () => {
-  services = await startTestServices();
-  store = await PrismaStore.connect(services.databaseUrl);
-  statusWriter = new DesiredStateStore(services.databaseUrl);
-  queue = createReconcileQueue(services.redisUrl);
-  const account = await store.createAccount('messages-cluster');
-  const k = generateApiKey();
-  key = k.key;
-  keyId = await store.createApiKey(account, 'admin', 'admin', k.prefix, k.hash);
-  app = await buildApp({ store, queue, secrets: SecretBox.generate(), rateLimitMax: 100_000 });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  cluster = await startCluster({ brokers: 3, extraListeners: ['SASL_PLAINTEXT'], settings: { 'tributary.trusted.listeners': 'PLAINTEXT' }, timeoutMs: 60_000 });
-  root = await KafkaAdminClient.connect(cluster.bootstrap[0]!);
-  const r = await call('POST', '/v1/instances', { name: 'msgs3', labels: {}, spec: { zone: 'zone-a', brokers: 3, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 50, topicLimit: 20, consumerGroupLimit: 10, billing: { mode: 'postpaid' } } });
-  expect(r.statusCode, r.body).toBe(202);
-  instanceId = r.json().resource.id;
-  const sasl = [...cluster.brokers.values()].map((b) => b.addresses.SASL_PLAINTEXT!);
-  await statusWriter.saveStatus(instanceId, { phase: 'Running', observedGeneration: 1, internalBootstrapServers: cluster.bootstrap, clientBootstrapServers: sasl, brokers: [], conditions: [], events: [] });
-  expect((await root.createTopics([{ name: topic, partitions: 6, replicationFactor: 3 }])).get(topic)).toBeNull();
+  await h.createTopic(topic, 6, 3);
   // Every partition has a leader on some broker, and the leaders are spread over the brokers.
-  const leaders = await Promise.all([0, 1, 2, 3, 4, 5].map((p) => cluster.leaderOf(topic, p, { timeoutMs: 30_000 })));
+  const leaders = await Promise.all([0, 1, 2, 3, 4, 5].map((p) => h.cluster.leaderOf(topic, p, { timeoutMs: 30_000 })));
   expect(new Set(leaders).size).toBeGreaterThan(1);
-  const errors = await root.createAcls((['READ', 'WRITE'] as const).map((operation) => ({ resourceType: 'TOPIC', resourceName: topic, patternType: 'LITERAL', principal: `User:tributary-api.${keyId}`, host: '*', operation, permission: 'ALLOW' })));
-  expect(errors.every((e) => e === null)).toBe(true);
-}, 180_000);
-
-afterAll(async () => {
-  root?.close();
-  await app?.close();
-  await cluster?.stop();
-  await queue?.close();
-  await statusWriter?.close();
-  await store?.close();
-  await services?.stop();
-});
+  await h.allow('admin', topic, ['READ', 'WRITE']);
+}, 120_000);
 
 describe('messages over HTTP on a 3-broker instance', () => {
   it('reads, sends once per Idempotency-Key, searches and tails across partition leaders', async () => {
-    const kafka = new Kafka({ clientId: 'messages-cluster', brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 8 } });
+    const kafka = new Kafka({ clientId: 'messages-cluster', brokers: h.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 8 } });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const needles = new Set<string>();
@@ -93,7 +42,7 @@ describe('messages over HTTP on a 3-broker instance', () => {
 
     // Reads by offset and by time equal what kcat reads from each partition's leader.
     for (const p of [0, 3, 5]) {
-      const { stdout } = await run('kcat', ['-C', '-b', cluster.bootstrap.join(','), '-t', topic, '-p', String(p), '-o', 'beginning', '-e', '-J', '-q'], { timeout: 60_000 });
+      const { stdout } = await run('kcat', ['-C', '-b', h.bootstrap.join(','), '-t', topic, '-p', String(p), '-o', 'beginning', '-e', '-J', '-q'], { timeout: 60_000 });
       const expected = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
       const page = await call('GET', messages(`?partition=${p}&offset=0&limit=1000`));
       expect(page.statusCode, page.body).toBe(200);
@@ -110,7 +59,7 @@ describe('messages over HTTP on a 3-broker instance', () => {
       expect(r.statusCode, r.body).toBe(201);
       sent.push({ partition: r.json().partition, offset: r.json().offset });
     }
-    await store.db.idempotencyRecord.deleteMany({ where: { keyId, idemKey: 'k-2' } });
+    await h.api.store.db.idempotencyRecord.deleteMany({ where: { keyId: h.keyIds.admin, idemKey: 'k-2' } });
     const again = await call('POST', messages(), { value: { encoding: 'text', data: 'api-2' }, partition: 2 }, { 'idempotency-key': 'k-2' });
     expect(again.statusCode, again.body).toBe(201);
     expect({ partition: again.json().partition, offset: again.json().offset }).toEqual(sent[2]);
@@ -133,7 +82,7 @@ describe('messages over HTTP on a 3-broker instance', () => {
 
     // The tail sees records kafkajs writes to every partition while it listens.
     const controller = new AbortController();
-    const res = await fetch(`${base}${messages('/tail?durationSeconds=60&maxRate=1000')}`, { headers: { authorization: `Bearer ${key}` }, signal: controller.signal });
+    const res = await h.fetch(messages('/tail?durationSeconds=60&maxRate=1000'), 'admin', { signal: controller.signal });
     expect(res.status).toBe(200);
     await producer.send({ topic, acks: -1, messages: Array.from({ length: 12 }, (_, i) => ({ partition: i % 6, value: `tail-${i}` })) });
     await producer.disconnect();

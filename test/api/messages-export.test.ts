@@ -1,16 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { KafkaAdminClient } from '@tributary/kafka-admin';
-import { SecretBox } from '@tributary/db';
-import { startTestServices, type TestServices } from '@tributary/testkit';
-import { buildApp } from '../../apps/api/src/app.ts';
-import { createReconcileQueue, type ReconcileQueue } from '../../apps/api/src/jobs/queue.ts';
-import { generateApiKey } from '../../apps/api/src/plugins/auth.ts';
-import { PrismaStore } from '../../apps/api/src/store/prisma-store.ts';
-import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
-import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useMessagesHarness } from '../support/messages-harness.ts';
 
 // An export of 100,000 messages (~210 MB of NDJSON) streams in bounded memory. Measured as the
 // growth of this process's peak RSS (VmHWM, reset through /proc/self/clear_refs after a warm-up):
@@ -20,15 +11,7 @@ const COUNT = 100_000;
 const VALUE_BYTES = 2048;
 const GROWTH_LIMIT = 120 * 1024 * 1024;
 
-let services: TestServices;
-let store: PrismaStore;
-let statusWriter: DesiredStateStore;
-let queue: ReconcileQueue;
-let app: FastifyInstance;
-let base: string;
-let broker: BrokerProcess;
-let key = '';
-let instanceId = '';
+const h = useMessagesHarness({ keys: { admin: 'admin' }, brokers: 1, app: { rateLimitMax: 600 } });
 
 const kib = (line: string) => Number(/^(?:VmRSS|VmHWM):\s+(\d+) kB/m.exec(line)?.[1] ?? NaN) * 1024;
 const status = () => readFileSync('/proc/self/status', 'utf8');
@@ -60,46 +43,16 @@ function produce(args: string[], lines: () => Generator<string>): Promise<void> 
 }
 
 beforeAll(async () => {
-  services = await startTestServices();
-  store = await PrismaStore.connect(services.databaseUrl);
-  statusWriter = new DesiredStateStore(services.databaseUrl);
-  queue = createReconcileQueue(services.redisUrl);
-  const account = await store.createAccount('export');
-  const k = generateApiKey();
-  key = k.key;
-  const keyId = await store.createApiKey(account, 'admin', 'admin', k.prefix, k.hash);
-  app = await buildApp({ store, queue, secrets: SecretBox.generate() });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  broker = await startBroker({ extraListeners: ['SASL_PLAINTEXT'], settings: { 'tributary.trusted.listeners': 'PLAINTEXT' }, timeoutMs: 30_000 });
-  const r = await app.inject({ method: 'POST', url: '/v1/instances', headers: { authorization: `Bearer ${key}` }, payload: { name: 'export', labels: {}, spec: { zone: 'zone-a', brokers: 1, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 50, topicLimit: 20, consumerGroupLimit: 10, billing: { mode: 'postpaid' } } } });
-  instanceId = r.json().resource.id;
-  await statusWriter.saveStatus(instanceId, { phase: 'Running', observedGeneration: 1, internalBootstrapServers: [broker.bootstrap], clientBootstrapServers: [broker.addresses.SASL_PLAINTEXT!], brokers: [], conditions: [], events: [] });
-  const root = await KafkaAdminClient.connect(broker.bootstrap);
-  try {
-    expect((await root.createTopics([{ name: 'bulk', partitions: 4, replicationFactor: 1 }])).get('bulk')).toBeNull();
-    await root.createAcls([{ resourceType: 'TOPIC', resourceName: 'bulk', patternType: 'LITERAL', principal: `User:tributary-api.${keyId}`, host: '*', operation: 'READ', permission: 'ALLOW' }]);
-  } finally {
-    root.close();
-  }
+  await h.createTopic('bulk', 4);
+  await h.allow('admin', 'bulk', ['READ']);
   const filler = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(Math.ceil(VALUE_BYTES / 36)).slice(0, VALUE_BYTES - 12);
-  await produce(['-b', broker.bootstrap, '-t', 'bulk', '-K', ':', '-X', 'acks=1', '-X', 'linger.ms=20'], function* () {
+  await produce(['-b', h.bootstrap[0]!, '-t', 'bulk', '-K', ':', '-X', 'acks=1', '-X', 'linger.ms=20'], function* () {
     for (let i = 0; i < COUNT; i++) yield `k${i}:${String(i).padStart(10, '0')}-${filler}\n`;
   });
 }, 300_000);
 
-afterAll(async () => {
-  await app?.close();
-  await broker?.destroy();
-  await queue?.close();
-  await statusWriter?.close();
-  await store?.close();
-  await services?.stop();
-});
-
 async function exportAll(query: string): Promise<{ lines: number; bytes: number; perPartition: Map<number, { count: number; last: number }> }> {
-  const res = await fetch(`${base}/v1/instances/${instanceId}/topics/bulk/messages/export${query}`, { headers: { authorization: `Bearer ${key}` } });
+  const res = await h.fetch(h.messages('bulk', `/export${query}`));
   expect(res.status).toBe(200);
   const reader = res.body!.getReader();
   const perPartition = new Map<number, { count: number; last: number }>();
