@@ -1,59 +1,22 @@
-import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { KafkaAdminClient } from '@tributary/kafka-admin';
-import { SecretBox } from '@tributary/db';
-import { startTestServices, type TestServices } from '@tributary/testkit';
-import { buildApp } from '../../apps/api/src/app.ts';
-import { createReconcileQueue, type ReconcileQueue } from '../../apps/api/src/jobs/queue.ts';
-import { generateApiKey } from '../../apps/api/src/plugins/auth.ts';
-import { PrismaStore } from '../../apps/api/src/store/prisma-store.ts';
-import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
-import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
+import { describe, expect, it, beforeAll } from 'vitest';
+import { Redis } from 'ioredis';
+import { useMessagesHarness } from '../support/messages-harness.ts';
+import { MessageQuota } from '../../apps/api/src/messages/quota.ts';
+import type { ApiError } from '../../apps/api/src/errors.ts';
 
 // Messages over HTTP against a real broker with a SASL_PLAINTEXT listener and ACLs: the API reads
 // and writes as each API key's own Kafka principal (User:tributary-api.<key id>), so the broker's
 // ACLs decide. kcat is the reference reader; kafkajs produces. Status is written as the operator would.
 const require = createRequire(import.meta.url);
 const { Kafka, logLevel, CompressionTypes } = require('kafkajs');
-const run = promisify(execFile);
 
-let services: TestServices;
-let store: PrismaStore;
-let statusWriter: DesiredStateStore;
-let queue: ReconcileQueue;
-let app: FastifyInstance;
-let base: string;
-let broker: BrokerProcess;
-let root: KafkaAdminClient;
+const h = useMessagesHarness({ keys: { admin: 'admin', viewer: 'viewer', stranger: 'operator' }, brokers: 1 });
+const { call, messages, allow, createTopic, kcatRead, principal } = h;
 let kafka: InstanceType<typeof Kafka>;
-let instanceId: string;
-const keys: Record<'admin' | 'viewer' | 'stranger', { key: string; id: string }> = { admin: { key: '', id: '' }, viewer: { key: '', id: '' }, stranger: { key: '', id: '' } };
-const spec = { zone: 'zone-a', brokers: 1, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 50, topicLimit: 20, consumerGroupLimit: 10, billing: { mode: 'postpaid' } };
-const principal = (who: keyof typeof keys) => `User:tributary-api.${keys[who].id}`;
-
-function call(method: 'GET' | 'POST' | 'PUT', url: string, who: keyof typeof keys = 'admin', body?: unknown, headers: Record<string, string> = {}) {
-  return app.inject({ method, url, headers: { authorization: `Bearer ${keys[who].key}`, ...headers }, ...(body !== undefined ? { payload: body as object } : {}) });
-}
-const messages = (topic: string, query = '') => `/v1/instances/${instanceId}/topics/${topic}/messages${query}`;
-
-async function allow(who: keyof typeof keys, topic: string, operations: ('READ' | 'WRITE' | 'DESCRIBE')[]) {
-  const errors = await root.createAcls(operations.map((operation) => ({ resourceType: 'TOPIC', resourceName: topic, patternType: 'LITERAL', principal: principal(who), host: '*', operation, permission: 'ALLOW' })));
-  expect(errors.every((e) => e === null)).toBe(true);
-}
-
-async function createTopic(name: string, partitions: number) {
-  const result = await root.createTopics([{ name, partitions, replicationFactor: 1 }]);
-  expect(result.get(name)).toBeNull();
-}
-
-/** What kcat reads from a partition, as JSON envelopes (the reference the API must match). */
-async function kcatRead(topic: string, partition: number, offsetSpec = 'beginning'): Promise<{ offset: number; ts: number; key: string | null; payload: string | null; headers: string[] | undefined }[]> {
-  const { stdout } = await run('kcat', ['-C', '-b', broker.bootstrap, '-t', topic, '-p', String(partition), '-o', offsetSpec, '-e', '-J', '-q'], { maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
-  return stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-}
+beforeAll(() => {
+  kafka = new Kafka({ clientId: 'messages-test', brokers: h.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+});
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -64,39 +27,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-
-beforeAll(async () => {
-  services = await startTestServices();
-  store = await PrismaStore.connect(services.databaseUrl);
-  statusWriter = new DesiredStateStore(services.databaseUrl);
-  queue = createReconcileQueue(services.redisUrl);
-  const account = await store.createAccount('messages');
-  for (const [who, role] of [['admin', 'admin'], ['viewer', 'viewer'], ['stranger', 'operator']] as const) {
-    const k = generateApiKey();
-    keys[who] = { key: k.key, id: await store.createApiKey(account, who, role, k.prefix, k.hash) };
-  }
-  app = await buildApp({ store, queue, secrets: SecretBox.generate(), rateLimitMax: 100_000 });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  broker = await startBroker({ extraListeners: ['SASL_PLAINTEXT'], settings: { 'tributary.trusted.listeners': 'PLAINTEXT', 'group.initial.rebalance.delay.ms': '0' }, timeoutMs: 30_000 });
-  root = await KafkaAdminClient.connect(broker.bootstrap);
-  kafka = new Kafka({ clientId: 'messages-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
-  const r = await call('POST', '/v1/instances', 'admin', { name: 'msgs', labels: {}, spec });
-  expect(r.statusCode, r.body).toBe(202);
-  instanceId = r.json().resource.id;
-  await statusWriter.saveStatus(instanceId, { phase: 'Running', observedGeneration: 1, internalBootstrapServers: [broker.bootstrap], clientBootstrapServers: [broker.addresses.SASL_PLAINTEXT!], brokers: [], conditions: [], events: [] });
-}, 120_000);
-
-afterAll(async () => {
-  root?.close();
-  await app?.close();
-  await broker?.destroy();
-  await queue?.close();
-  await statusWriter?.close();
-  await store?.close();
-  await services?.stop();
-});
 
 describe('reading messages', () => {
   const topic = 'orders';
@@ -238,10 +168,10 @@ describe('reading messages', () => {
     const read = await call('GET', messages(topic, '?limit=1'), 'stranger');
     expect(read.statusCode, read.body).toBe(403);
     expect(read.json().detail).toMatch(/to READ topic orders/);
-    const events = await store.db.auditEvent.findMany({ where: { keyId: keys.stranger.id, action: 'messages.read' } });
+    const events = await h.api.store.db.auditEvent.findMany({ where: { keyId: h.keyIds.stranger, action: 'messages.read' } });
     expect(events.length).toBeGreaterThanOrEqual(2);
     expect(events.at(-1)!.detail).toMatchObject({ principal: principal('stranger'), outcome: 'kafka-acl-denied' });
-    const mine = await store.db.auditEvent.findMany({ where: { keyId: keys.admin.id, action: 'messages.read', targetId: `${instanceId}/${topic}` } });
+    const mine = await h.api.store.db.auditEvent.findMany({ where: { keyId: h.keyIds.admin, action: 'messages.read', targetId: `${h.instanceId}/${topic}` } });
     expect(mine.length).toBeGreaterThan(0);
     expect(mine[0]!.detail).toMatchObject({ outcome: 'ok', principal: principal('admin') });
   });
@@ -253,16 +183,116 @@ describe('reading messages', () => {
     expect(send.statusCode).toBe(403);
     expect(send.json().code).toBe('forbidden');
 
-    const off = await call('PUT', `/v1/instances/${instanceId}`, 'admin', { labels: { 'tributary.dev/message-browsing': 'disabled' }, spec });
+    const off = await call('PUT', `/v1/instances/${h.instanceId}`, 'admin', { labels: {}, spec: { ...h.spec, messageBrowsing: 'disabled' } });
     expect(off.statusCode, off.body).toBe(202);
+    expect(off.json().resource.spec.messageBrowsing).toBe('disabled');
+    expect((await call('GET', `/v1/instances/${h.instanceId}`)).json().spec.messageBrowsing).toBe('disabled');
     for (const [method, url, body] of [['GET', messages(topic, '?limit=1')], ['GET', messages(topic, '/0/0')], ['POST', messages(topic, '/search'), { filters: { valueContains: 'x' } }], ['GET', messages(topic, '/export')], ['GET', messages(topic, '/tail')]] as const) {
       const r = await call(method, url, 'admin', body);
       expect(r.statusCode, `${method} ${url}`).toBe(403);
       expect(r.json().code).toBe('message-browsing-disabled');
     }
-    const on = await call('PUT', `/v1/instances/${instanceId}`, 'admin', { labels: {}, spec });
+    // Sends are not browsing: roles and ACLs still decide them.
+    expect((await call('POST', messages(topic), 'admin', { value: { encoding: 'text', data: 'while-off' }, partition: 0 })).statusCode).toBe(201);
+    // Anything but enabled or disabled is refused with the field path.
+    const bad = await call('PUT', `/v1/instances/${h.instanceId}`, 'admin', { labels: {}, spec: { ...h.spec, messageBrowsing: 'off' } });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().errors.map((e: { path: string }) => e.path)).toEqual(['/spec/messageBrowsing']);
+    const on = await call('PUT', `/v1/instances/${h.instanceId}`, 'admin', { labels: {}, spec: h.spec });
     expect(on.statusCode).toBe(202);
+    expect(on.json().resource.spec.messageBrowsing).toBe('enabled');
     expect((await call('GET', messages(topic, '?limit=1'))).statusCode).toBe(200);
+  });
+});
+
+describe('byte quota', () => {
+  // Runs on the topic the reading tests filled (orders: 3 partitions of small records, one of 10 kB).
+  const topic = 'orders';
+  type Who = 'admin' | 'viewer' | 'stranger';
+
+  it('refuses reads, searches, exports and sends past the key\'s or the instance\'s bytes with 429 and Retry-After', async () => {
+    const app = await h.api.newApp({ messageQuota: { keyBytes: 3000, instanceBytes: 5000, windowMs: 60_000 } });
+    const as = (who: Who, method: 'GET' | 'POST', url: string, body?: unknown) => h.api.call(method, url, { app, key: h.api.keys[who], ...(body !== undefined ? { body } : {}) });
+    /** Reads pages of one partition (round robin) until refused; the bytes of record data received. */
+    const drain = async (who: Who) => {
+      let bytes = 0;
+      for (let i = 0; i < 200; i++) {
+        const r = await as(who, 'GET', messages(topic, `?partition=${i % 2}&offset=0&limit=50`));
+        if (r.statusCode === 429) return { bytes, refused: r };
+        expect(r.statusCode, r.body).toBe(200);
+        bytes += r.json().records.reduce((n: number, x: { size: number }) => n + x.size, 0);
+      }
+      throw new Error('never refused');
+    };
+    const admin = await drain('admin');
+    // Reads are clamped to what is left: at most one record past the window's bytes.
+    expect(admin.bytes).toBeGreaterThanOrEqual(3000);
+    expect(admin.bytes).toBeLessThan(3000 + 200);
+    expect(admin.refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(admin.refused.json().code).toBe('message-quota-exceeded');
+    expect(admin.refused.json().detail).toContain(`API key ${h.keyIds.admin}`);
+    const retryAfter = Number(admin.refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    for (const [method, url, body] of [['POST', messages(topic, '/search'), { filters: { valueContains: 'x' } }], ['GET', messages(topic, '/export')], ['GET', messages(topic, '/0/0')], ['POST', messages(topic), { value: { encoding: 'text', data: 'x' } }]] as const) {
+      const r = await as('admin', method, url, body);
+      expect(r.statusCode, `${method} ${url}`).toBe(429);
+      expect(r.json().code).toBe('message-quota-exceeded');
+    }
+    // Another key of the same instance reads on until the instance's window is used up.
+    const viewer = await drain('viewer');
+    expect(admin.bytes + viewer.bytes).toBeGreaterThanOrEqual(5000);
+    expect(viewer.bytes).toBeLessThan(3000);
+    expect(viewer.refused.json().detail).toContain(`instance ${h.instanceId}`);
+    // The refusal is audited like any other outcome; the main app (its own windows) still reads.
+    const audited = await h.api.store.db.auditEvent.findMany({ where: { keyId: h.keyIds.viewer, action: 'messages.read' }, orderBy: { id: 'desc' }, take: 1 });
+    expect(audited[0]!.detail).toMatchObject({ outcome: 'message-quota-exceeded' });
+    expect((await call('GET', messages(topic, '?limit=1'), 'viewer')).statusCode).toBe(200);
+  });
+
+  it('opens again when the window ends, and paces an export through windows instead of cutting it', async () => {
+    const app = await h.api.newApp({ messageQuota: { keyBytes: 1500, instanceBytes: 1_000_000, windowMs: 700 } });
+    const url = messages(topic, '?partition=2&offset=0&limit=1000');
+    let refused = await h.api.call('GET', url, { app });
+    expect(refused.statusCode, refused.body).toBe(200);
+    for (let i = 0; i < 50 && refused.statusCode === 200; i++) refused = await h.api.call('GET', url, { app });
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBe(1);
+    await until('the next window', async () => ((await h.api.call('GET', url, { app })).statusCode === 200 ? true : undefined), 10_000);
+    // The whole topic is several windows' worth: the export waits for each and ends complete.
+    const expected = (await Promise.all([0, 1, 2].map((p) => h.kcatRead(topic, p)))).flat().length;
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const res = await fetch(`http://127.0.0.1:${port}${messages(topic, '/export')}`, { headers: { authorization: `Bearer ${h.api.keys.admin}` } });
+    expect(res.status).toBe(200);
+    const lines = (await res.text()).trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(expected);
+    // The AuditEvent is written once the stream has ended (after the last byte reached the client).
+    const exported = await until('the export audited', async () => {
+      const [last] = await h.api.store.db.auditEvent.findMany({ where: { keyId: h.keyIds.admin, action: 'messages.export' }, orderBy: { id: 'desc' }, take: 1 });
+      return (last?.detail as { outcome?: string } | undefined)?.outcome === 'ok' ? last : undefined;
+    });
+    expect(exported.detail).toMatchObject({ outcome: 'ok', reason: 'end', records: expected });
+  }, 60_000);
+
+  it('counts in Redis, shared by every API process, when the app has Redis', async () => {
+    const redis = new Redis(h.api.services.redisUrl);
+    try {
+      const options = { keyBytes: 500, instanceBytes: 1000, windowMs: 60_000 };
+      const one = new MessageQuota(options, redis);
+      const other = new MessageQuota(options, redis);
+      const lease = await one.acquire('key-a', 'ins-q');
+      expect(lease.remaining).toBe(500);
+      await lease.charge(600);
+      const refused = await other.acquire('key-a', 'ins-q').then(() => null, (e: ApiError) => e);
+      expect(refused?.code).toBe('message-quota-exceeded');
+      expect(Number(refused?.headers?.['retry-after'])).toBeGreaterThan(55);
+      expect((await other.acquire('key-b', 'ins-q')).remaining).toBe(400); // the instance's 1000 less key-a's 600
+      expect(await redis.pttl('tributary:msgbytes:key:key-a')).toBeGreaterThan(55_000);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 
@@ -317,7 +347,7 @@ describe('sending messages', () => {
     // As if the API had died after the broker wrote but before the answer was stored: the broker's
     // idempotent-producer state recognises the retry and answers the first offset.
     // (The stored answer is removed, as if it had never been written.)
-    await store.db.idempotencyRecord.deleteMany({ where: { keyId: keys.admin.id, idemKey: 'pay-1' } });
+    await h.api.store.db.idempotencyRecord.deleteMany({ where: { keyId: h.keyIds.admin, idemKey: 'pay-1' } });
     const retry = await call('POST', messages(topic), 'admin', body, { 'idempotency-key': 'pay-1' });
     expect(retry.statusCode, retry.body).toBe(201);
     expect(retry.headers['idempotent-replayed']).toBeUndefined();
@@ -327,7 +357,7 @@ describe('sending messages', () => {
     // Another key writes again.
     const other = await call('POST', messages(topic), 'admin', body, { 'idempotency-key': 'pay-2' });
     expect(other.statusCode).toBe(201);
-    expect(await store.db.auditEvent.count({ where: { keyId: keys.admin.id, action: 'messages.send' } })).toBeGreaterThanOrEqual(4);
+    expect(await h.api.store.db.auditEvent.count({ where: { keyId: h.keyIds.admin, action: 'messages.send' } })).toBeGreaterThanOrEqual(4);
   });
 
   it('refuses a send without a WRITE ACL (403 with the reason)', async () => {
@@ -399,7 +429,7 @@ describe('searching', () => {
     for (let i = 0; i < 5; i++) expect((await call('POST', messages('doomed'), 'admin', { value: { encoding: 'text', data: `v${i}` } })).statusCode).toBe(201);
     const first = (await call('POST', messages('doomed', '/search'), 'admin', { filters: { valueContains: 'v' }, limit: 1 })).json();
     expect(first.nextCursor).toBeDefined();
-    expect((await root.deleteTopics(['doomed'])).get('doomed')).toBeNull();
+    expect((await h.root.deleteTopics(['doomed'])).get('doomed')).toBeNull();
     const next = await until('the deletion seen', async () => {
       const r = await call('POST', messages('doomed', '/search'), 'admin', { filters: { valueContains: 'v' }, limit: 1, cursor: first.nextCursor });
       return r.statusCode === 200 ? undefined : r;
@@ -418,7 +448,7 @@ describe('live tail and export', () => {
 
   it('streams records kafkajs produces while the client listens, as SSE', async () => {
     const controller = new AbortController();
-    const res = await fetch(`${base}${messages(topic, '/tail?durationSeconds=60&maxRate=1000')}`, { headers: { authorization: `Bearer ${keys.admin.key}` }, signal: controller.signal });
+    const res = await h.fetch(messages(topic, '/tail?durationSeconds=60&maxRate=1000'), 'admin', { signal: controller.signal });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const producer = kafka.producer();
@@ -447,7 +477,7 @@ describe('live tail and export', () => {
   });
 
   it('ends a tail after its duration with an end event saying where it stopped', async () => {
-    const res = await fetch(`${base}${messages(topic, '/tail?durationSeconds=1&from=earliest&maxRate=5')}`, { headers: { authorization: `Bearer ${keys.admin.key}` } });
+    const res = await h.fetch(messages(topic, '/tail?durationSeconds=1&from=earliest&maxRate=5'));
     const body = await res.text();
     const end = /event: end\ndata: (.*)\n/.exec(body);
     expect(end, body.slice(-500)).not.toBeNull();
@@ -459,13 +489,18 @@ describe('live tail and export', () => {
   });
 
   it('exports NDJSON and CSV of a range as kcat reads it', async () => {
-    const ndjson = await (await fetch(`${base}${messages(topic, '/export?partition=1&offset=0')}`, { headers: { authorization: `Bearer ${keys.admin.key}` } })).text();
+    const ndjson = await (await h.fetch(messages(topic, '/export?partition=1&offset=0'))).text();
     const lines = ndjson.trimEnd().split('\n').map((l) => JSON.parse(l));
     const expected = await kcatRead(topic, 1);
     expect(lines.map((l) => [l.offset, l.value.data])).toEqual(expected.map((e) => [e.offset, e.payload]));
-    const csv = await (await fetch(`${base}${messages(topic, '/export?format=csv&partition=1')}`, { headers: { authorization: `Bearer ${keys.admin.key}` } })).text();
+    const csv = await (await h.fetch(messages(topic, '/export?format=csv&partition=1'))).text();
     const rows = csv.trimEnd().split('\r\n');
     expect(rows[0]).toBe('partition,offset,timestamp,timestamp_type,key_encoding,key,value_encoding,value,headers');
     expect(rows.slice(1).map((r) => r.split(',')[7])).toEqual(expected.map((e) => e.payload));
+    // A value a spreadsheet would run as a formula is exported with a leading quote (CSV injection guard).
+    const formula = await call('POST', messages(topic), 'admin', { value: { encoding: 'text', data: '=HYPERLINK("http://evil","x")' }, partition: 0 });
+    expect(formula.statusCode, formula.body).toBe(201);
+    const guarded = await (await h.fetch(messages(topic, `/export?format=csv&partition=0&offset=${formula.json().offset}`))).text();
+    expect(guarded.split('\r\n')[1]).toBe(`0,${formula.json().offset},${formula.json().timestamp},CreateTime,null,,text,"'=HYPERLINK(""http://evil"",""x"")",`);
   });
 });

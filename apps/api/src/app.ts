@@ -22,6 +22,7 @@ import { accountRoutes, billingRoutes } from './routes/billing.ts';
 import { consumerGroupRoutes, operationRoutes } from './routes/operations.ts';
 import { meRoutes } from './routes/me.ts';
 import { messageRoutes } from './routes/messages.ts';
+import { DEFAULT_MESSAGE_QUOTA, MessageQuota, type MessageQuotaOptions } from './messages/quota.ts';
 import type { Store } from './store/types.ts';
 import type { ReconcileQueue } from './jobs/queue.ts';
 
@@ -51,6 +52,8 @@ export interface AppOptions {
    * their job to PostgreSQL with the change, and the drainer moves it to Redis (jobs/outbox-drainer.ts).
    */
   outboxDrainer?: boolean;
+  /** Bytes of message data per API key and per instance per window (messages/quota.ts; default DEFAULT_MESSAGE_QUOTA). */
+  messageQuota?: MessageQuotaOptions;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -143,7 +146,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(operationRoutes, { store: options.store });
   await app.register(meRoutes, { store: options.store });
   await app.register(consumerGroupRoutes, { store: options.store });
-  await app.register(messageRoutes, { store: options.store, secrets: options.secrets });
+  await app.register(messageRoutes, { store: options.store, secrets: options.secrets, quota: new MessageQuota(options.messageQuota ?? DEFAULT_MESSAGE_QUOTA, options.redis) });
   if (options.consoleDir) await app.register(consolePlugin, { dir: options.consoleDir });
 
   if (options.outboxDrainer !== false && options.store.startOutboxDrainer) {

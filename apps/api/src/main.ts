@@ -2,6 +2,7 @@ import { parseCli } from '@tributary/contracts/cli';
 import { Redis } from 'ioredis';
 import { resolve } from 'node:path';
 import { buildApp } from './app.ts';
+import { DEFAULT_MESSAGE_QUOTA } from './messages/quota.ts';
 import { isConsoleBuild } from './plugins/console.ts';
 import { ensureBootstrapKey } from './bootstrap.ts';
 import { createReconcileQueue } from './jobs/queue.ts';
@@ -23,6 +24,9 @@ The control-plane REST API. Configured by the environment:
   TRIBUTARY_SECRET_KEY_PREVIOUS[_FILE]  the key being rotated out; values under it are re-sealed on start
   TRUST_PROXY                true or proxy addresses whose X-Forwarded-For names the client (rate limits)
   CONSOLE_DIR                the web console's build to serve at / (default apps/console/dist; none when absent)
+  MESSAGE_QUOTA_KEY_BYTES, MESSAGE_QUOTA_INSTANCE_BYTES, MESSAGE_QUOTA_WINDOW_SECONDS
+                             bytes of message data over HTTP per API key and per instance per window
+                             (default 1 GiB and 4 GiB per 60 s; 429 message-quota-exceeded past them)
 See apps/api/README.md.`, {});
 const databaseUrl = process.env['DATABASE_URL'];
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -58,7 +62,23 @@ const trustProxy = trustProxyEnv === undefined ? false : trustProxyEnv === 'true
 // The web console's static build (npm run build -w @tributary/console; the image and npm start build it).
 const consoleDir = resolve(process.env['CONSOLE_DIR'] ?? resolve(import.meta.dirname, '../../console/dist'));
 const serveConsole = isConsoleBuild(consoleDir);
-const app = await buildApp({ store, queue, redis, secrets, trustProxy, logger: { level: process.env['LOG_LEVEL'] ?? 'info' }, ...(serveConsole ? { consoleDir } : {}) });
+// Messages over HTTP: the API's byte quota per key and per instance (apps/api/src/messages/quota.ts).
+const positiveEnv = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    console.error(`${name} must be a positive integer, not ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return n;
+};
+const messageQuota = {
+  keyBytes: positiveEnv('MESSAGE_QUOTA_KEY_BYTES', DEFAULT_MESSAGE_QUOTA.keyBytes),
+  instanceBytes: positiveEnv('MESSAGE_QUOTA_INSTANCE_BYTES', DEFAULT_MESSAGE_QUOTA.instanceBytes),
+  windowMs: positiveEnv('MESSAGE_QUOTA_WINDOW_SECONDS', DEFAULT_MESSAGE_QUOTA.windowMs / 1000) * 1000,
+};
+const app = await buildApp({ store, queue, redis, secrets, trustProxy, messageQuota, logger: { level: process.env['LOG_LEVEL'] ?? 'info' }, ...(serveConsole ? { consoleDir } : {}) });
 if (serveConsole) app.log.info({ consoleDir }, 'serving the web console at /');
 else app.log.warn({ consoleDir }, 'no web console build there (npm run build -w @tributary/console); / is not served');
 // Values under the previous key (a rotation) or from before encryption at rest: sealed under the current one.

@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   'kafka-acl-denied': 403,
   'message-browsing-disabled': 403,
   'topic-deleted': 410,
+  'message-quota-exceeded': 429,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -4,6 +4,8 @@ import { LabelsSchema, MetaFields, ResourceNameSchema, TimestampSchema, pageOf }
 export const MAX_BROKERS = 15;
 export const BANDWIDTH_TIERS_MBPS = [20, 40, 100, 200, 400, 800, 1600] as const;
 export const ZONES = ['zone-a', 'zone-b', 'zone-c'] as const;
+/** Whether the API shows an instance's message content (InstanceSpec.messageBrowsing). */
+export const MESSAGE_BROWSING = ['enabled', 'disabled'] as const;
 
 /**
  * Broker settings a customer may override, each with its own value rule. Anything else (listeners,
@@ -72,6 +74,11 @@ export const InstanceSpecSchema = z
     consumerGroupLimit: z.number().int().min(1).max(20_000),
     billing: BillingSpecSchema,
     brokerConfig: BrokerConfigOverridesSchema.default({}),
+    // Optional rather than defaulted, so that specs written before it (files, clients, tests) stay
+    // valid InstanceSpecs; the API always answers it.
+    messageBrowsing: z.enum(MESSAGE_BROWSING).optional().meta({
+      description: 'Messages over HTTP (default `enabled`; always present in answers): `disabled` turns reading, fetching, searching, tailing and exporting message content through the API off for this instance (403 message-browsing-disabled); sends stay governed by roles and ACLs. The brokers are not affected: Kafka clients read as their ACLs allow.',
+    }),
   })
   .superRefine((s, ctx) => {
     if (s.topicLimit > s.partitionLimit) {
@@ -82,7 +89,7 @@ export const InstanceSpecSchema = z
     id: 'InstanceSpec',
     example: {
       zone: 'zone-a', brokers: 3, bandwidthMBps: 40, diskGiB: 500, partitionLimit: 400, topicLimit: 100,
-      consumerGroupLimit: 100, billing: { mode: 'postpaid' }, brokerConfig: {},
+      consumerGroupLimit: 100, billing: { mode: 'postpaid' }, brokerConfig: {}, messageBrowsing: 'enabled',
     },
   });
 export type InstanceSpec = z.infer<typeof InstanceSpecSchema>;

@@ -8,9 +8,6 @@ import { z } from 'zod';
 /** Kafka principals of API keys (`User:tributary-api.<key id>`); SCRAM user names never start with it. */
 export const MESSAGE_PRINCIPAL_PREFIX = 'tributary-api.';
 
-/** The label that turns message browsing, search, tail and export off for an instance. */
-export const MESSAGE_BROWSING_LABEL = 'tributary.dev/message-browsing';
-
 export const MESSAGE_LIMITS = {
   /** Partitions one read page may span (its cursor must fit in a URL); read more with `partition`. */
   maxReadPartitions: 500,

@@ -15,6 +15,7 @@ export function specColumns(spec: InstanceSpec) {
     billingPeriodMonths: spec.billing.periodMonths ?? null,
     billingAutoRenew: spec.billing.autoRenew ?? null,
     brokerConfig: spec.brokerConfig,
+    messageBrowsing: spec.messageBrowsing !== 'disabled',
   };
 }
 
@@ -34,5 +35,6 @@ export function specOf(row: Instance): InstanceSpec {
       ...(row.billingAutoRenew !== null ? { autoRenew: row.billingAutoRenew } : {}),
     },
     brokerConfig: (row.brokerConfig ?? {}) as InstanceSpec['brokerConfig'],
+    messageBrowsing: row.messageBrowsing ? 'enabled' : 'disabled',
   };
 }

@@ -166,7 +166,7 @@ describe('a database of the interim tables (api_*, before Prisma)', () => {
       await c.query("INSERT INTO api_account (id, name) VALUES ('acc-old', 'old')");
       await c.query("INSERT INTO api_key (id, account_id, name, role, prefix, hash) VALUES ('key-old', 'acc-old', 'k', 'admin', 'abcd1234', 'h-old')");
       await c.query(`INSERT INTO api_instance (id, account_id, name, labels, spec, generation, observed_generation, phase, billing_started_at, billing_expires_at, bootstrap_servers, sasl_bootstrap_servers)
-        VALUES ('ins-old', 'acc-old', 'legacy', '{"env":"dev"}', $1, 2, 2, 'Running', '2026-11-01T00:00:00Z', '2027-02-01T00:00:00Z', '127.0.0.1:1', '127.0.0.1:2')`, [JSON.stringify(spec)]);
+        VALUES ('ins-old', 'acc-old', 'legacy', '{"env":"dev","tributary.dev/message-browsing":"disabled"}', $1, 2, 2, 'Running', '2026-11-01T00:00:00Z', '2027-02-01T00:00:00Z', '127.0.0.1:1', '127.0.0.1:2')`, [JSON.stringify(spec)]);
       await c.query("INSERT INTO api_topic (id, instance_id, name, partitions, replication_factor, configs, labels, generation, phase) VALUES ('top-old', 'ins-old', 'orders', 3, 1, '{\"cleanup.policy\":\"compact\"}', '{}', 1, 'Ready')");
       await c.query(`INSERT INTO api_instance_object (id, instance_id, kind, name, data) VALUES
         ('use-old', 'ins-old', 'users', 'svc', '{"mechanism":"SCRAM-SHA-256","iterations":8192,"salt":"s","storedKey":"sk","serverKey":"vk","saltedPassword":"sp"}'),
@@ -186,7 +186,9 @@ describe('a database of the interim tables (api_*, before Prisma)', () => {
     const db = createDb(url, { max: 2 });
     try {
       const instance = await db.instance.findUniqueOrThrow({ where: { id: 'ins-old' }, include: { status: true } });
-      expect(specOf(instance)).toEqual(spec);
+      // The message-browsing label became the spec field (migration 20261201210521_instance_message_browsing).
+      expect(specOf(instance)).toEqual({ ...spec, messageBrowsing: 'disabled' });
+      expect(instance.labels).toEqual({ env: 'dev' });
       expect(instance).toMatchObject({ name: 'legacy', labels: { env: 'dev' }, generation: 2, billingStatus: 'active' });
       // The status moved to the operator's table (migration 20261201183000_operator_status).
       expect(instance.status).toMatchObject({ observedGeneration: 2, phase: 'Running', internalBootstrapServers: '127.0.0.1:1', clientBootstrapServers: '127.0.0.1:2' });

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { SecretBox } from '@tributary/db';
 import {
-  MESSAGE_BROWSING_LABEL, MESSAGE_LIMITS, MessageExportQuerySchema, MessageOneQuerySchema, MessagePageSchema, MessageReadQuerySchema, MessageRecordSchema,
+  MESSAGE_LIMITS, MessageExportQuerySchema, MessageOneQuerySchema, MessagePageSchema, MessageReadQuerySchema, MessageRecordSchema,
   MessageSearchResultSchema, MessageSearchSchema, MessageSendSchema, MessageSentSchema, MessageTailQuerySchema, ProblemSchema, RecordParamsShape, TopicNameSchema,
   type FieldError,
 } from '@tributary/contracts';
@@ -18,12 +18,13 @@ import { compileFilters } from '../messages/filters.ts';
 import { parsePayload } from '../messages/render.ts';
 import { scan } from '../messages/search.ts';
 import { exportRange, tail, type Sink } from '../messages/stream.ts';
+import type { MessageQuota, QuotaLease } from '../messages/quota.ts';
 
 /**
  * Messages over HTTP: read, fetch one, search, send, live tail and export a topic's records, as
  * the caller's own Kafka principal (messages/principal.ts) so the instance's ACLs decide; roles
- * apply on top (viewers read and search, never send); the instance label
- * `tributary.dev/message-browsing: disabled` turns every read off; each request leaves an AuditEvent.
+ * apply on top (viewers read and search, never send); the instance's spec field
+ * `messageBrowsing: disabled` turns every read off; each request leaves an AuditEvent.
  */
 const tags = ['messages'];
 const Params = z.strictObject({ id: z.string().min(1).max(64), name: TopicNameSchema });
@@ -37,6 +38,7 @@ const MESSAGE_ERRORS = {
   409: p('the instance has no reachable brokers yet (code instance-not-running)'),
   410: p('the topic was deleted while the request ran (code topic-deleted)'),
   422: p('invalid query or body, with errors[] naming each field: offsets before the log start or past the end, unknown partitions, malformed cursors or filters (code validation-failed)'),
+  429: p('too many requests for the key (rate-limited), or the key or the instance has used its bytes of message data for the current window (message-quota-exceeded); see Retry-After'),
   502: p('the broker answered an unexpected error (code instance-unreachable)'),
   503: p('no broker of the instance answered in time; retry later (code instance-unreachable)'),
 } as const;
@@ -50,7 +52,7 @@ const WRITE_MESSAGE_ERRORS = {
 const toMs = (t: number | string | undefined): number | undefined => (t === undefined ? undefined : typeof t === 'number' ? t : Date.parse(t));
 const bad = (where: FieldError['in'], path: string, message: string) => new ApiError('validation-failed', `${where}${path}: ${message}`, { errors: [{ in: where, path, message }] });
 
-export const messageRoutes: FastifyPluginAsyncZod<{ store: Store; secrets: SecretBox }> = async (app, { store, secrets }) => {
+export const messageRoutes: FastifyPluginAsyncZod<{ store: Store; secrets: SecretBox; quota: MessageQuota }> = async (app, { store, secrets, quota }) => {
   const sessions = new PrincipalSessions(secrets);
   const idempotencySecret = secrets.derive('idempotent-producer');
   app.addHook('onClose', async () => sessions.close());
@@ -59,22 +61,24 @@ export const messageRoutes: FastifyPluginAsyncZod<{ store: Store; secrets: Secre
     const principal = principalOf(request);
     const instance = await store.getInstance(principal.accountId, id);
     if (!instance || instance.phase === 'Deleting') throw notFound('instance');
-    if (reading && instance.labels[MESSAGE_BROWSING_LABEL] === 'disabled') {
-      throw new ApiError('message-browsing-disabled', `message browsing, search, tail and export are turned off for instance ${instance.id} (label ${MESSAGE_BROWSING_LABEL}=disabled)`);
+    if (reading && instance.spec.messageBrowsing === 'disabled') {
+      throw new ApiError('message-browsing-disabled', `message browsing, search, tail and export are turned off for instance ${instance.id} (spec.messageBrowsing is disabled)`);
     }
     return { principal, instance };
   }
 
   /** Runs `use` as the caller's principal; the AuditEvent is written whatever the outcome (denials too). */
-  async function asCaller<T>(request: FastifyRequest, params: { id: string; name: string }, action: string, operation: 'READ' | 'WRITE', use: (access: TopicAccess) => Promise<{ result: T; detail: Record<string, unknown> }>): Promise<T> {
+  async function asCaller<T>(request: FastifyRequest, params: { id: string; name: string }, action: string, operation: 'READ' | 'WRITE', use: (access: TopicAccess, lease: QuotaLease) => Promise<{ result: T; detail: Record<string, unknown> }>): Promise<T> {
     const { principal, instance } = await instanceOf(request, params.id, operation === 'READ');
     let detail: Record<string, unknown> = {};
     let outcome = 'ok';
     let user = '';
     try {
+      // Inside the try: a refusal for quota is audited like any other.
+      const lease = await quota.acquire(principal.keyId, instance.id);
       const out = await sessions.with(instance, principal, async (client, u) => {
         user = u;
-        return use(new TopicAccess(client, { instanceId: instance.id, topic: params.name, user: u, operation }));
+        return use(new TopicAccess(client, { instanceId: instance.id, topic: params.name, user: u, operation }), lease);
       });
       detail = out.detail;
       return out.result;
@@ -103,12 +107,14 @@ export const messageRoutes: FastifyPluginAsyncZod<{ store: Store; secrets: Secre
     if (starts > 1) throw bad('query', q.offset !== undefined ? '/offset' : '/timestamp', 'give one of offset, timestamp or from');
     const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor, { kind: 'read', topic: request.params.name });
     if (typeof cursor === 'string') throw bad('query', '/cursor', cursor);
-    const page = await asCaller(request, request.params, 'messages.read', 'READ', async (access) => {
+    const page = await asCaller(request, request.params, 'messages.read', 'READ', async (access, lease) => {
       const view = await access.view();
       const positions = cursor ? cursorPositions(view, cursor.positions, 'query')
         : await startPositions(access, view, { partition: q.partition, offset: q.offset, timestampMs: toMs(q.timestamp), from: q.from, back: q.limit, where: 'query', limitPartitions: MESSAGE_LIMITS.maxReadPartitions });
-      const result = await readPage(access, view, positions, { limit: q.limit, maxBytes: q.maxBytes, maxValueBytes: q.maxValueBytes, format: q.format });
-      return { result: { ...result, user: access.denial.user }, detail: { range: result.range, records: result.records.length } };
+      const result = await readPage(access, view, positions, { limit: q.limit, maxBytes: Math.min(q.maxBytes, lease.remaining), maxValueBytes: q.maxValueBytes, format: q.format });
+      const bytes = result.records.reduce((n, r) => n + r.size, 0);
+      await lease.charge(bytes);
+      return { result: { ...result, user: access.denial.user }, detail: { range: result.range, records: result.records.length, bytes } };
     });
     reply.header('cache-control', 'no-store');
     return {
@@ -125,10 +131,11 @@ export const messageRoutes: FastifyPluginAsyncZod<{ store: Store; secrets: Secre
     },
   }, async (request, reply) => {
     const { partition, offset } = request.params;
-    const record = await asCaller(request, request.params, 'messages.read', 'READ', async (access) => {
+    const record = await asCaller(request, request.params, 'messages.read', 'READ', async (access, lease) => {
       const view = await access.view();
       const r = await readOne(access, view, partition, offset, { format: request.query.format, maxValueBytes: MESSAGE_LIMITS.maxRecordBytes }, MESSAGE_LIMITS.maxRecordBytes);
-      return { result: r, detail: { range: [{ partition, from: offset, to: offset + 1 }], records: 1 } };
+      await lease.charge(r.size);
+      return { result: r, detail: { range: [{ partition, from: offset, to: offset + 1 }], records: 1, bytes: r.size } };
     });
     reply.header('cache-control', 'no-store');
     return record;
@@ -153,7 +160,7 @@ export const messageRoutes: FastifyPluginAsyncZod<{ store: Store; secrets: Secre
     if (cursor && (b.from !== undefined || b.partitions !== undefined)) throw bad('body', b.from !== undefined ? '/from' : '/partitions', 'a cursor already says where to continue; leave this out');
     if (b.from?.offset !== undefined && b.from.timestamp !== undefined) throw bad('body', '/from/offset', 'give one of offset or timestamp');
     if (b.from?.offset !== undefined && b.partitions?.length !== 1) throw bad('body', '/from/offset', 'an offset needs exactly one partition in partitions');
-    const result = await asCaller(request, request.params, 'messages.search', 'READ', async (access) => {
+    const result = await asCaller(request, request.params, 'messages.search', 'READ', async (access, lease) => {
       let view: TopicView;
       try {
         view = await access.view();
@@ -169,8 +176,10 @@ export const messageRoutes: FastifyPluginAsyncZod<{ store: Store; secrets: Secre
         const starts = await startPositions(access, view, { partition: b.partitions?.length === 1 && b.from?.offset !== undefined ? b.partitions[0] : undefined, offset: b.from?.offset, timestampMs: toMs(b.from?.timestamp), where: 'body', prefix: '/from' }, b.partitions);
         positions = starts.map((x) => ({ ...x, end: view.end.get(x.partition)! }));
       }
-      const out = await scan(access, positions, { test: compiled.test, limit: b.limit, budget: b.budget, untilMs: toMs(b.to?.timestamp), render: { format: b.format, maxValueBytes: b.maxValueBytes }, filtersDigest: digest });
-      return { result: { ...out, user: access.denial.user }, detail: { range: out.range, filters: b.filters, scannedRecords: out.progress.scannedRecords, matched: out.progress.matched } };
+      // The byte budget never exceeds what the quota has left: a search stops there (budget-bytes) and resumes later.
+      const out = await scan(access, positions, { test: compiled.test, limit: b.limit, budget: { ...b.budget, maxBytes: Math.min(b.budget.maxBytes, lease.remaining) }, untilMs: toMs(b.to?.timestamp), render: { format: b.format, maxValueBytes: b.maxValueBytes }, filtersDigest: digest });
+      await lease.charge(out.progress.scannedBytes);
+      return { result: { ...out, user: access.denial.user }, detail: { range: out.range, filters: b.filters, scannedRecords: out.progress.scannedRecords, scannedBytes: out.progress.scannedBytes, matched: out.progress.matched } };
     });
     return {
       matches: result.matches, progress: result.progress, principal: `User:${result.user}`, isolation: 'read_uncommitted' as const,
@@ -207,11 +216,12 @@ export const messageRoutes: FastifyPluginAsyncZod<{ store: Store; secrets: Secre
     }
     const idempotencyKey = typeof request.headers['idempotency-key'] === 'string' ? request.headers['idempotency-key'] : undefined;
     const principal = principalOf(request);
-    const sent = await asCaller(request, request.params, 'messages.send', 'WRITE', async (access) => {
+    const sent = await asCaller(request, request.params, 'messages.send', 'WRITE', async (access, lease) => {
       const r = await sendRecord(access, {
         key, value, headers, partition: b.partition,
         idempotency: idempotencyKey ? { secret: idempotencySecret, accountId: principal.accountId, keyId: principal.keyId, instanceId: request.params.id, idempotencyKey } : undefined,
       });
+      await lease.charge(size);
       return { result: { ...r, principal: `User:${access.denial.user}` }, detail: { partition: r.partition, offset: r.offset, bytes: size, idempotent: r.idempotent } };
     });
     reply.code(201);
@@ -229,7 +239,7 @@ export const messageRoutes: FastifyPluginAsyncZod<{ store: Store; secrets: Secre
   }, async (request, reply) => {
     const q = request.query;
     if (q.offset !== undefined && q.partition === undefined) throw bad('query', '/offset', 'an offset needs a partition');
-    await asCaller(request, request.params, 'messages.tail', 'READ', async (access) => {
+    await asCaller(request, request.params, 'messages.tail', 'READ', async (access, lease) => {
       const view = await access.view();
       const positions = await startPositions(access, view, { partition: q.partition, offset: q.offset, from: q.offset !== undefined ? undefined : q.from, back: 0, where: 'query' });
       // From here on the answer is a stream: errors become `error` events.
@@ -238,7 +248,7 @@ export const messageRoutes: FastifyPluginAsyncZod<{ store: Store; secrets: Secre
       try {
         // The client learns at once that the tail runs, and from where.
         await sink.write(`event: start\ndata: ${JSON.stringify({ principal: `User:${access.denial.user}`, positions: positions.map((x) => ({ partition: x.partition, nextOffset: Number(x.next) })), durationSeconds: q.durationSeconds, maxRate: q.maxRate })}\n\n`);
-        done = await tail(access, positions, { durationMs: q.durationSeconds * 1000, maxRate: q.maxRate, render: { format: q.format, maxValueBytes: q.maxValueBytes }, sink });
+        done = await tail(access, positions, { durationMs: q.durationSeconds * 1000, maxRate: q.maxRate, render: { format: q.format, maxValueBytes: q.maxValueBytes }, sink, quota: lease });
         if (!sink.closed()) await sink.write(`event: end\ndata: ${JSON.stringify({ reason: done.reason, sent: done.sent, positions: done.positions.map((x) => ({ partition: x.partition, nextOffset: Number(x.next) })) })}\n\n`);
       } catch (err) {
         const problem = err instanceof ApiError ? { code: err.code, status: err.status, detail: err.message } : { code: 'instance-unreachable', status: 503, detail: (err as Error).message };
@@ -263,14 +273,14 @@ export const messageRoutes: FastifyPluginAsyncZod<{ store: Store; secrets: Secre
     const q = request.query;
     if (q.offset !== undefined && q.partition === undefined) throw bad('query', '/offset', 'an offset needs a partition');
     if (q.offset !== undefined && q.timestamp !== undefined) throw bad('query', '/offset', 'give one of offset or timestamp');
-    await asCaller(request, request.params, 'messages.export', 'READ', async (access) => {
+    await asCaller(request, request.params, 'messages.export', 'READ', async (access, lease) => {
       const view = await access.view();
       const starts = await startPositions(access, view, { partition: q.partition, offset: q.offset, timestampMs: toMs(q.timestamp), where: 'query' });
       const positions = starts.map((x) => ({ ...x, end: view.end.get(x.partition)! }));
       const sink = openStream(reply, q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8', { 'content-disposition': `attachment; filename="${request.params.name}.${q.format === 'csv' ? 'csv' : 'ndjson'}"` });
       let done: Awaited<ReturnType<typeof exportRange>> | null = null;
       try {
-        done = await exportRange(access, positions, { format: q.format, maxRecords: q.maxRecords, untilMs: toMs(q.untilTimestamp), sink });
+        done = await exportRange(access, positions, { format: q.format, maxRecords: q.maxRecords, untilMs: toMs(q.untilTimestamp), sink, quota: lease });
       } catch (err) {
         // Headers are gone: cut the stream (no terminating chunk) so the client sees it as failed.
         request.log.warn({ err }, 'export failed mid-stream');

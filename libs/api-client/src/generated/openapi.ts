@@ -784,7 +784,7 @@ export interface components {
             detail: string;
             instance?: string;
             /** @enum {string} */
-            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "price-unavailable" | "not-prepaid" | "group-not-empty" | "limit-exceeded" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable" | "kafka-acl-denied" | "message-browsing-disabled" | "topic-deleted";
+            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "price-unavailable" | "not-prepaid" | "group-not-empty" | "limit-exceeded" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable" | "kafka-acl-denied" | "message-browsing-disabled" | "topic-deleted" | "message-quota-exceeded";
             requestId?: string;
             errors?: {
                 /** @enum {string} */
@@ -812,7 +812,8 @@ export interface components {
          *       "billing": {
          *         "mode": "postpaid"
          *       },
-         *       "brokerConfig": {}
+         *       "brokerConfig": {},
+         *       "messageBrowsing": "enabled"
          *     }
          */
         InstanceSpecInput: {
@@ -839,6 +840,11 @@ export interface components {
             brokerConfig: {
                 [key: string]: string;
             };
+            /**
+             * @description Messages over HTTP (default `enabled`; always present in answers): `disabled` turns reading, fetching, searching, tailing and exporting message content through the API off for this instance (403 message-browsing-disabled); sends stay governed by roles and ACLs. The brokers are not affected: Kafka clients read as their ACLs allow.
+             * @enum {string}
+             */
+            messageBrowsing?: "enabled" | "disabled";
         };
         InstanceCreateInput: {
             name: string;
@@ -2246,7 +2252,7 @@ export interface components {
             detail: string;
             instance?: string;
             /** @enum {string} */
-            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "price-unavailable" | "not-prepaid" | "group-not-empty" | "limit-exceeded" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable" | "kafka-acl-denied" | "message-browsing-disabled" | "topic-deleted";
+            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "price-unavailable" | "not-prepaid" | "group-not-empty" | "limit-exceeded" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable" | "kafka-acl-denied" | "message-browsing-disabled" | "topic-deleted" | "message-quota-exceeded";
             requestId?: string;
             errors?: {
                 /** @enum {string} */
@@ -2274,7 +2280,8 @@ export interface components {
          *       "billing": {
          *         "mode": "postpaid"
          *       },
-         *       "brokerConfig": {}
+         *       "brokerConfig": {},
+         *       "messageBrowsing": "enabled"
          *     }
          */
         InstanceSpec: {
@@ -2301,6 +2308,11 @@ export interface components {
             brokerConfig: {
                 [key: string]: string;
             };
+            /**
+             * @description Messages over HTTP (default `enabled`; always present in answers): `disabled` turns reading, fetching, searching, tailing and exporting message content through the API off for this instance (403 message-browsing-disabled); sends stay governed by roles and ACLs. The brokers are not affected: Kafka clients read as their ACLs allow.
+             * @enum {string}
+             */
+            messageBrowsing?: "enabled" | "disabled";
         };
         InstanceCreate: {
             name: string;
@@ -10108,7 +10120,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            /** @description too many requests for the key (rate-limited), or the key or the instance has used its bytes of message data for the current window (message-quota-exceeded); see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -10252,7 +10264,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            /** @description too many requests for the key (rate-limited), or the key or the instance has used its bytes of message data for the current window (message-quota-exceeded); see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -10381,7 +10393,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            /** @description too many requests for the key (rate-limited), or the key or the instance has used its bytes of message data for the current window (message-quota-exceeded); see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -10507,7 +10519,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            /** @description too many requests for the key (rate-limited), or the key or the instance has used its bytes of message data for the current window (message-quota-exceeded); see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -10642,7 +10654,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            /** @description too many requests for the key (rate-limited), or the key or the instance has used its bytes of message data for the current window (message-quota-exceeded); see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -10777,7 +10789,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            /** @description too many requests for the key (rate-limited), or the key or the instance has used its bytes of message data for the current window (message-quota-exceeded); see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
