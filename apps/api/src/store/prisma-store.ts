@@ -84,7 +84,7 @@ export class PrismaStore implements Store {
     this.topics = new TopicService(c, { instances, topics, outbox }, trail);
     this.objects = new InstanceObjectService(c, { instances, objects, outbox }, trail);
     this.apiKeyRepo = new ApiKeyRepository(c);
-    this.accounts = new AccountService(c, { accounts: new AccountRepository(c), apiKeys: this.apiKeyRepo }, trail);
+    this.accounts = new AccountService(c, { accounts: new AccountRepository(c), apiKeys: this.apiKeyRepo, outbox }, trail);
     this.lifecycle = new BillingLifecycleService(c, { instances, outbox, billing: this.billing, invoices: this.invoices, deleteInstance: (p, id, opts) => this.instances.delete(p, id, opts) }, trail);
     this.idempotency = new IdempotencyRepository(c);
     this.liveWrites = new LiveWriteService(c, this.operationRepo, trail);

@@ -18,6 +18,14 @@ describe('planAccess', () => {
     expect(plan.deleteUsers).toEqual([{ user: 'tributary-apix', mechanism: 'SCRAM-SHA-512' }]);
   });
 
+  it('removes the principal of a revoked API key (every mechanism) and keeps those of live keys', () => {
+    const live = { users: new Map([['tributary-api.key-live', ['SCRAM-SHA-512']], ['tributary-api.key-revoked', ['SCRAM-SHA-256', 'SCRAM-SHA-512']]]), acls: [], quotas: [] };
+    const plan = planAccess({ users: [], acls: [], quotas: [], apiPrincipals: ['tributary-api.key-live', 'tributary-api.key-unused'] }, live);
+    expect(plan.deleteUsers).toEqual([{ user: 'tributary-api.key-revoked', mechanism: 'SCRAM-SHA-256' }, { user: 'tributary-api.key-revoked', mechanism: 'SCRAM-SHA-512' }]);
+    // No live keys known at all (an account whose keys were all revoked): every API principal goes.
+    expect(planAccess({ users: [], acls: [], quotas: [], apiPrincipals: [] }, live).deleteUsers.map((d) => d.user)).toEqual(['tributary-api.key-live', 'tributary-api.key-revoked', 'tributary-api.key-revoked']);
+  });
+
   it('creates missing ACLs and deletes ACLs added behind the control plane', () => {
     const plan = planAccess({ users: [], acls: [acl(), acl({ operation: 'WRITE' })], quotas: [] }, { users: new Map(), acls: [acl(), acl({ principal: 'User:x' })], quotas: [] });
     expect(plan.createAcls).toEqual([acl({ operation: 'WRITE' })]);

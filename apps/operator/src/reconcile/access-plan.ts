@@ -32,8 +32,11 @@ export function planAccess(desired: DesiredAccess, live: LiveAccess): AccessPlan
   const applicable = desired.users.filter((u) => u.salt !== null && u.saltedPassword !== null);
   const wanted = new Set(desired.users.map((u) => `${u.name}|${u.mechanism}`));
   // API keys' principals (`tributary-api.<key id>`) are provisioned by the API itself, with a
-  // password derived from the deployment's key (apps/api messages/principal.ts): not drift.
-  const deleteUsers = [...live.users].filter(([user]) => !user.startsWith(MESSAGE_PRINCIPAL_PREFIX)).flatMap(([user, mechanisms]) => mechanisms.filter((m) => !wanted.has(`${user}|${m}`)).map((mechanism) => ({ user, mechanism })));
+  // password derived from the deployment's key (apps/api messages/principal.ts): not drift while
+  // their key is live; a revoked key's principal goes (every mechanism it has).
+  const liveKeys = desired.apiPrincipals ? new Set(desired.apiPrincipals) : null;
+  const keep = (user: string) => user.startsWith(MESSAGE_PRINCIPAL_PREFIX) && (liveKeys === null || liveKeys.has(user));
+  const deleteUsers = [...live.users].filter(([user]) => !keep(user)).flatMap(([user, mechanisms]) => mechanisms.filter((m) => !wanted.has(`${user}|${m}`)).map((mechanism) => ({ user, mechanism })));
 
   const desiredAcls = new Map(desired.acls.map((a) => [aclKey(a), a]));
   const liveAcls = new Map(live.acls.map((a) => [aclKey(a), a]));

@@ -59,6 +59,12 @@ export interface DesiredAccess {
   users: DesiredUser[];
   acls: DesiredAcl[];
   quotas: DesiredQuota[];
+  /**
+   * SCRAM user names of the account's live API keys (`tributary-api.<key id>`): the API provisions
+   * these itself (messages over HTTP), so they are kept; one whose key was revoked is removed.
+   * Absent: every API principal is kept (nothing known about keys).
+   */
+  apiPrincipals?: string[];
 }
 
 export interface BrokerStatus {

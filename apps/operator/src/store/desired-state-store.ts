@@ -1,4 +1,5 @@
 import { createDb, SEALED_COLUMNS, SecretBox, specOf, type Db, type Prisma } from '@tributary/db';
+import { MESSAGE_PRINCIPAL_PREFIX } from '@tributary/contracts';
 import { billingSettings, limitSettings } from '../reconcile/instance-limits.ts';
 import type { DesiredAccess, DesiredAcl, DesiredInstance, DesiredUser, InstanceStatus } from '../reconcile/desired-instance.ts';
 
@@ -68,7 +69,7 @@ export class DesiredStateStore {
         topics: topics.filter((t) => t.deletedAt === null).map((t) => ({ name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, configs: (t.configs ?? {}) as Record<string, string> })),
         deletedTopics: topics.filter((t) => t.deletedAt !== null).map((t) => t.name),
         deleting: row.deletedAt !== null,
-        access: await this.#access(instanceId),
+        access: { ...(await this.#access(instanceId)), apiPrincipals: await this.#apiPrincipals(row.accountId) },
       },
       // What this operator reported last (its own row), or the status of an instance never reconciled.
       status: row.status ? {
@@ -76,6 +77,12 @@ export class DesiredStateStore {
         clientBootstrapServers: split(row.status.clientBootstrapServers), clientSecurityProtocol: row.status.clientSecurityProtocol as InstanceStatus['clientSecurityProtocol'], brokers: [], conditions: row.status.conditions as unknown as InstanceStatus['conditions'], events: [],
       } : { phase: 'Creating', observedGeneration: 0, internalBootstrapServers: [], clientBootstrapServers: [], brokers: [], conditions: [], events: [] },
     };
+  }
+
+  /** SCRAM user names of the account's live API keys (the API's own principals on its instances). */
+  async #apiPrincipals(accountId: string): Promise<string[]> {
+    const keys = await this.#db.apiKey.findMany({ where: { accountId, revokedAt: null }, select: { id: true } });
+    return keys.map((k) => `${MESSAGE_PRINCIPAL_PREFIX}${k.id}`);
   }
 
   /** The instance's SCRAM users, ACLs and quotas as brokers name them (API field names → Kafka's). */

@@ -45,4 +45,15 @@ export class ApiKeyRepository {
     const r = await tx.apiKey.findUniqueOrThrow({ where: { id } });
     return { row: apiKeyRow(r), hash: r.hash };
   }
+  /**
+   * A revoked key's Kafka principal loses its ACLs on every instance of the account (soft-deleted
+   * like any ACL, so the operator removes them from the brokers); the instances to reconcile are
+   * returned — all live ones, since the principal's SCRAM credential may exist on any instance the
+   * key ever read from, and the operator removes it once the key is no longer live.
+   */
+  async revokeBrokerAccess(tx: Tx, accountId: string, principal: string): Promise<{ acls: number; instanceIds: string[] }> {
+    const { count } = await tx.acl.updateMany({ where: { principal, deletedAt: null, instance: { accountId } }, data: { deletedAt: new Date(), version: { increment: 1 } } });
+    const instances = await tx.instance.findMany({ where: { accountId, deletedAt: null }, select: { id: true } });
+    return { acls: count, instanceIds: instances.map((i) => i.id) };
+  }
 }

@@ -1,4 +1,6 @@
-import type { Role } from '@tributary/contracts';
+import { MESSAGE_PRINCIPAL_PREFIX, type Role } from '@tributary/contracts';
+import { objectsJob } from '../../jobs/reconcile-jobs.ts';
+import type { OutboxRepository } from '../repositories/outbox.ts';
 import type { Connection } from '../connection.ts';
 import type { AccountRepository } from '../repositories/accounts.ts';
 import type { ApiKeyRepository } from '../repositories/api-keys.ts';
@@ -13,9 +15,10 @@ export class AccountService {
   readonly #c: Connection;
   readonly #accounts: AccountRepository;
   readonly #keys: ApiKeyRepository;
+  readonly #outbox: OutboxRepository;
   readonly #trail: Trail;
-  constructor(c: Connection, repos: { accounts: AccountRepository; apiKeys: ApiKeyRepository }, trail: Trail) {
-    this.#c = c; this.#accounts = repos.accounts; this.#keys = repos.apiKeys; this.#trail = trail;
+  constructor(c: Connection, repos: { accounts: AccountRepository; apiKeys: ApiKeyRepository; outbox: OutboxRepository }, trail: Trail) {
+    this.#c = c; this.#accounts = repos.accounts; this.#keys = repos.apiKeys; this.#outbox = repos.outbox; this.#trail = trail;
   }
 
   /**
@@ -68,11 +71,18 @@ export class AccountService {
     return id;
   }
   countApiKeys(): Promise<number> { return this.#keys.count(); }
+  /**
+   * Revokes the key and, in the same transaction, its Kafka principal's access: its ACLs are deleted
+   * and every live instance of the account gets a reconcile job, whose pass removes the ACLs and the
+   * principal's SCRAM credential from the brokers (apps/operator reconcile/access-plan.ts).
+   */
   async revokeApiKey(accountId: string, id: string, actor: Principal): Promise<ApiKeyRow | null> {
     const revoked = await this.#c.tx(async (tx) => {
       const r = await this.#keys.revoke(tx, accountId, id);
       if (!r) return null;
-      await this.#trail.audit(tx, actor, 'api-key.revoke', 'api-key', id, { accountId });
+      const access = await this.#keys.revokeBrokerAccess(tx, accountId, `User:${MESSAGE_PRINCIPAL_PREFIX}${id}`);
+      for (const instanceId of access.instanceIds) await this.#outbox.add(tx, objectsJob({ instanceId, kind: 'acls', reason: 'deleted' }));
+      await this.#trail.audit(tx, actor, 'api-key.revoke', 'api-key', id, { accountId, kafkaPrincipal: `User:${MESSAGE_PRINCIPAL_PREFIX}${id}`, aclsRemoved: access.acls, instancesReconciled: access.instanceIds.length });
       return r;
     });
     if (!revoked) return null;
