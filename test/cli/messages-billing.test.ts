@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../apps/cli/src/index.ts';
 import { startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
 
-// `tributary messages search|tail|export` and `instances renew` against the real local stack (the
-// API over HTTP, the operator running a real broker): one prepaid instance with a 2-partition topic.
+// `tributary messages search|tail|export`, `instances renew` and the billing commands against the
+// real local stack (the API over HTTP, the operator running a real broker): one prepaid instance
+// with a 2-partition topic.
 const KEY = 'trib_cli_stream_key_0123456789abcdef';
 const scratch = mkdtempSync(join(tmpdir(), 'tributary-cli-stream-'));
 let stack: E2eStack;
@@ -46,7 +47,7 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 }, 120_000);
 
-describe('tributary messages search, export, tail; instances renew', () => {
+describe('tributary messages search, export, tail; instances renew; billing', () => {
   it('search: each filter finds exactly its records; --limit stops early with a cursor that continues', async () => {
     const byKey = await json<{ matches: Rec[]; complete: boolean }>('messages', 'search', 'streams', 'events', '--key', 'k3');
     expect(byKey.matches.map((m) => m.key?.data)).toEqual(['k3']);
@@ -134,5 +135,32 @@ describe('tributary messages search, export, tail; instances renew', () => {
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/^charged: \d+\.\d\d \w{3}$/m);
     expect((await cli('instances', 'renew', 'streams')).code).toBe(64); // --months is required
+  }, 60_000);
+
+  it('billing: invoices of the prepaid instance, one invoice, the month so far; reports as table, JSON and the API\'s CSV unchanged', async () => {
+    const invoices = await json<{ id: string; kind?: string }[]>('billing', 'invoices');
+    expect(invoices.length).toBeGreaterThan(0); // the prepaid create and renewals are invoiced
+    const one = await json<{ id: string }>('billing', 'invoice', invoices[0]!.id);
+    expect(one.id).toBe(invoices[0]!.id);
+    expect((await cli('billing', 'invoice', 'inv-does-not-exist')).code).toBe(3);
+    expect((await cli('billing', 'preview')).code).toBe(0);
+
+    const from = new Date(Date.now() - 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const to = new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    for (const [report, extra] of [['usage', ['--group-by', 'instance']], ['chargeback', ['--by', 'topic']]] as const) {
+      const query = new URLSearchParams({ from, to, granularity: 'day', format: 'csv', ...(report === 'usage' ? { groupBy: 'instance' } : { by: 'topic' }) });
+      const direct = await stack.api('GET', `/v1/billing/reports/${report}?${query}`);
+      expect(direct.statusCode, direct.body).toBe(200);
+      const csv = await cli('billing', 'report', report, '--from', from, '--to', to, '--granularity', 'day', '--csv', ...extra);
+      expect(csv.code, csv.stderr).toBe(0);
+      expect(csv.stdout).toBe(direct.body);
+      const file = join(scratch, `${report}.csv`);
+      expect((await cli('billing', 'report', report, '--from', from, '--to', to, '--granularity', 'day', '--csv', '-O', file, ...extra)).code).toBe(0);
+      expect(readFileSync(file, 'utf8')).toBe(direct.body);
+      const asJson = await json<{ rows: unknown[]; granularity: string }>('billing', 'report', report, '--from', from, '--to', to, '--granularity', 'day', ...extra);
+      expect(asJson.granularity).toBe('day');
+      expect(asJson.rows.length).toBe(direct.body.trim().split('\n').length - 1); // a CSV row per JSON row, after the header
+    }
+    expect((await cli('billing', 'report', 'usage', '-O', join(scratch, 'x.csv'))).code).toBe(64); // -O without --csv
   }, 60_000);
 });
