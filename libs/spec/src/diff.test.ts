@@ -65,6 +65,17 @@ describe('diff', () => {
     expect(partition(disk, { prune: true, allowDataLoss: true }).run).toHaveLength(0);
   });
 
+  it('messageBrowsing: set in the file it is compared and written; absent it is kept as it is (an update never turns it back on)', () => {
+    const off = { ...spec, messageBrowsing: 'disabled' as const };
+    expect(only(diff({ stack: 's', instances: [decl()] }, { instances: [owned({ spec: off })] }))).toEqual([]);
+    const grow = diff({ stack: 's', instances: [decl({ spec: { ...spec, brokers: 2 } })] }, { instances: [owned({ spec: off })] });
+    const c = only(grow)[0];
+    expect(c?.kind === 'instance' && c.desired?.spec.messageBrowsing).toBe('disabled');
+    const turnOff = only(diff({ stack: 's', instances: [decl({ spec: off })] }, { instances: [owned()] }))[0];
+    expect(turnOff).toMatchObject({ action: 'update', attributes: [{ path: 'spec/messageBrowsing', before: 'enabled', after: 'disabled' }] });
+    expect(only(diff({ stack: 's', instances: [decl({ spec: off })] }, { instances: [owned({ spec: off })] }))).toEqual([]);
+  });
+
   it('a zone or billing-mode change replaces the instance (--allow-data-loss): everything declared in it is created again, nothing else is refused', () => {
     const declared = decl({ spec: { ...spec, zone: 'zone-b', brokers: 1 }, topics: [{ name: 'orders', partitions: 3, replicationFactor: 1 }] } as never);
     // Even a smaller broker count is no refusal: the new instance starts at the declared size.

@@ -106,6 +106,9 @@ function diffInstance(stack: string, decl: InstanceDecl, actual: ActualInstance 
   if (a.zone !== d.zone) { attributes.push({ path: 'spec/zone', before: a.zone, after: d.zone, note: 'forces replacement' }); forces.push('zone'); }
   if (a.billing.mode !== d.billing.mode) { attributes.push({ path: 'spec/billing/mode', before: a.billing.mode, after: d.billing.mode, note: 'forces replacement' }); forces.push('billing mode'); }
   for (const f of ['periodMonths', 'autoRenew'] as const) if (a.billing[f] !== d.billing[f]) attributes.push({ path: `spec/billing/${f}`, before: a.billing[f], after: d.billing[f] });
+  // messageBrowsing (absent = enabled): compared only when the file sets it; otherwise kept as it is.
+  const browsing = d.messageBrowsing ?? a.messageBrowsing;
+  if (d.messageBrowsing !== undefined && d.messageBrowsing !== (a.messageBrowsing ?? 'enabled')) attributes.push({ path: 'spec/messageBrowsing', before: a.messageBrowsing ?? 'enabled', after: d.messageBrowsing });
   for (const f of SCALARS) {
     if (a[f] === d[f]) continue;
     const inPlace = forces.length === 0 && (f === 'brokers' || f === 'diskGiB');
@@ -136,7 +139,7 @@ function diffInstance(stack: string, decl: InstanceDecl, actual: ActualInstance 
   attributes.push(...cfg.changes);
   const labels = diffLabels(decl.labels, actual.labels);
   attributes.push(...labels.changes);
-  const desired = { name: decl.name, labels: { ...labels.next, [STACK_LABEL]: stack, ...cfg.markers }, spec: { ...d, brokerConfig: cfg.next } };
+  const desired = { name: decl.name, labels: { ...labels.next, [STACK_LABEL]: stack, ...cfg.markers }, spec: { ...d, brokerConfig: cfg.next, ...(browsing !== undefined ? { messageBrowsing: browsing } : {}) } };
   if (refusals.length > 0) return { ...base, action: 'update', attributes, actual, desired, refused: refusals.join('; ') };
   return { ...base, action: attributes.length > 0 ? 'update' : 'no-op', attributes, actual, desired };
 }
