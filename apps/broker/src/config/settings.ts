@@ -50,6 +50,7 @@ export const SETTINGS = {
   'offsets.topic.replication.factor': { type: 'int', default: '3', min: 1, doc: 'Replication factor of __consumer_offsets in a cluster; created once this many brokers are up (a standalone broker uses 1).' },
   'offsets.retention.minutes': { type: 'int', default: String(7 * 24 * 60), min: 1, doc: 'Keep committed offsets of an empty group this long.' },
   'offsets.retention.check.interval.ms': { type: 'long', default: '600000', min: 1, doc: 'How often expired committed offsets are removed.' },
+  'producer.id.expiration.ms': { type: 'int', default: '86400000', min: 1, doc: 'Forget an idempotent producer (its epoch and last sequences, for duplicate detection) when its last batch is this old.' },
   'tributary.instance.max.topics': { type: 'int', default: '-1', min: -1, doc: 'Topics the instance may hold (internal topics not counted; -1: unlimited).' },
   'tributary.instance.max.partitions': { type: 'int', default: '-1', min: -1, doc: 'Partitions over all topics (-1: unlimited).' },
   'tributary.instance.max.consumer.groups': { type: 'int', default: '-1', min: -1, doc: 'Consumer groups (-1: unlimited); a JoinGroup creating one more fails.' },

@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeRecordBatch } from '@tributary/protocol';
+import { encodeRecordBatch, splitBatches } from '@tributary/protocol';
 import { LogManager, type TopicLogConfig } from './log-manager.ts';
 import { batchOf, readAll, tempDir } from './test-support.ts';
 
@@ -38,5 +38,22 @@ describe('LogManager', () => {
     expect(existsSync(join(dir, 'small-1'))).toBe(false);
     expect(reopened.sizes().length).toBe(2);
     reopened.close();
+  });
+
+  it('forgets idempotent producers idle for producer.id.expiration.ms: a retry is then written again', () => {
+    const m = new LogManager(dir, { retentionCheckIntervalMs: 300_000, configFor: () => base, producerIdExpiration: { expirationMs: 60_000, checkIntervalMs: 600_000 } });
+    const log = m.getOrCreate('idem', 0);
+    const sentAt = 1_790_000_000_000;
+    const batch = () => encodeRecordBatch({ records: [{ value: 'once' }], baseTimestamp: sentAt, producerId: 42n, producerEpoch: 0, baseSequence: 0 });
+    const blob = batch();
+    const spans = splitBatches(blob).batches;
+    const first = log.append(blob, spans, 0);
+    // While remembered, the same batch again is a retry answered with its offset (the Produce path's check).
+    expect(log.checkSequences(splitBatches(batch()).batches)).toMatchObject({ kind: 'duplicate', baseOffset: Number(first.baseOffset) });
+    expect(m.expireProducers(sentAt + 59_999)).toBe(0);
+    expect(log.checkSequences(splitBatches(batch()).batches)).toMatchObject({ kind: 'duplicate' });
+    expect(m.expireProducers(sentAt + 60_000)).toBe(1);
+    expect(log.checkSequences(splitBatches(batch()).batches)).toEqual({ kind: 'append' });
+    m.close();
   });
 });

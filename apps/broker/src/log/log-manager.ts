@@ -18,6 +18,8 @@ export interface TopicLogConfig extends LogOptions {
 export interface LogManagerOptions {
   /** `log.retention.check.interval.ms`: how often retention and compaction run. */
   retentionCheckIntervalMs: number;
+  /** `producer.id.expiration.ms` and `producer.id.expiration.check.interval.ms` (absent: producers never expire). */
+  producerIdExpiration?: { expirationMs: number; checkIntervalMs: number };
   /** How often `flush.ms` is checked and the recovery point checkpointed (Kafka: 60 s). */
   checkpointIntervalMs?: number;
   /** The settings of one topic (broker defaults with the topic's overrides applied). */
@@ -142,10 +144,22 @@ export class LogManager {
     const checkpoint = setInterval(() => {
       for (const { log } of this.#logs.values()) log.checkpointRecoveryPoint();
     }, this.#options.checkpointIntervalMs ?? 60_000);
-    for (const t of [cleanup, flush, checkpoint]) {
+    const timers = [cleanup, flush, checkpoint];
+    const expiry = this.#options.producerIdExpiration;
+    if (expiry) timers.push(setInterval(() => this.expireProducers(Date.now()), expiry.checkIntervalMs));
+    for (const t of timers) {
       t.unref();
       this.#timers.push(t);
     }
+  }
+
+  /** Forgets, in every partition, idempotent producers idle for producer.id.expiration.ms; how many went. */
+  expireProducers(nowMs: number): number {
+    const expiry = this.#options.producerIdExpiration;
+    if (!expiry) return 0;
+    let removed = 0;
+    for (const { log } of this.#logs.values()) removed += log.expireProducers(nowMs, expiry.expirationMs);
+    return removed;
   }
 
   /** Stops the timers and closes every log cleanly (clean-shutdown markers written). */

@@ -269,6 +269,11 @@ export class PartitionLog implements PartitionStorage {
   }
 
   /** Persists the recovery point (everything below it is on disk). */
+  /** Forgets idempotent producers idle for `expirationMs` (producer.id.expiration.ms); how many went. */
+  expireProducers(nowMs: number, expirationMs: number): number {
+    return this.#producers.removeExpired(nowMs, expirationMs);
+  }
+
   checkpointRecoveryPoint(): void {
     // Skipped when nothing moved: the manager calls this for every partition on a timer.
     if (this.#checkpointed.recoveryPoint !== this.#recoveryPoint) writeCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT), [[this.#recoveryPoint]]);

@@ -15,6 +15,24 @@ describe('ProducerStateTable', () => {
     expect(t.check(7n, 0, 12, 12)).toMatchObject({ kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
   });
 
+  it('forgets producers whose last batch is older than producer.id.expiration.ms, as Kafka does', () => {
+    const t = new ProducerStateTable();
+    t.record(1n, 0, 0, 0, 10, 1_000); // idle since t=1000
+    t.record(2n, 0, 0, 0, 11, 1_000);
+    t.record(2n, 0, 1, 1, 12, 5_000); // its last batch is newer
+    t.record(3n, 0, 0, 0, 13, -1); // timestamp unknown: kept
+    expect(t.removeExpired(5_999, 5_000)).toBe(0);
+    expect(t.removeExpired(6_000, 5_000)).toBe(1);
+    expect(t.size).toBe(2);
+    // Forgotten: a retry of its batch is no longer a duplicate, and it may start at any sequence.
+    expect(t.check(1n, 0, 0, 0)).toEqual({ kind: 'append' });
+    expect(t.check(1n, 0, 7, 7)).toEqual({ kind: 'append' });
+    expect(t.check(2n, 0, 1, 1)).toEqual({ kind: 'duplicate', baseOffset: 12, timestamp: 5_000 });
+    expect(t.removeExpired(10_000, 5_000)).toBe(1);
+    expect(t.size).toBe(1);
+    expect(t.snapshot().map(([id]) => id)).toEqual(['3']);
+  });
+
   it('fences older epochs and restarts sequences at a new epoch', () => {
     const t = new ProducerStateTable();
     t.record(1n, 3, 0, 0, 0, 0);

@@ -64,6 +64,28 @@ export class ProducerStateTable {
     return table;
   }
 
+  /**
+   * Forgets producers whose last batch is older than `expirationMs` (Kafka's producer.id.expiration.ms,
+   * ProducerStateManager.removeExpiredProducers): without it every producer id ever seen — each
+   * Idempotency-Key of the HTTP message API is one — stays for good. Age is judged, as in Kafka, by
+   * the last batch's max timestamp; a producer whose timestamps are unknown (-1) is kept. A retry
+   * after expiry is no longer recognised as a duplicate, which is Kafka's trade-off too.
+   * (Ongoing transactions keep their producer in Kafka; this broker has no transactions in the log yet.)
+   */
+  removeExpired(nowMs: number, expirationMs: number): number {
+    let removed = 0;
+    for (const [id, entry] of this.#producers) {
+      const last = entry.batches.at(-1);
+      if (last && last.timestamp >= 0 && nowMs - last.timestamp >= expirationMs) {
+        this.#producers.delete(id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  get size(): number { return this.#producers.size; }
+
   record(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number, baseOffset: number, timestamp: number): void {
     if (producerId < 0n) return;
     let entry = this.#producers.get(producerId);

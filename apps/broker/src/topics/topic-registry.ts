@@ -8,6 +8,12 @@ import type { PartitionLog } from '../log/partition-log.ts';
 import { topicLogConfig } from './topic-configs.ts';
 import { TopicError } from './topic-error.ts';
 
+/**
+ * How often expired producer ids are looked for: Kafka's producer.id.expiration.check.interval.ms
+ * default. Kafka keeps that setting internal (DescribeConfigs does not show it), so it is fixed here.
+ */
+const PRODUCER_ID_EXPIRATION_CHECK_MS = 600_000;
+
 export interface TopicState {
   name: string;
   topicId: string;
@@ -44,6 +50,7 @@ export class TopicRegistry {
     mkdirSync(dataDir, { recursive: true });
     this.#logs = new LogManager(dataDir, {
       retentionCheckIntervalMs: Number(config.settings['log.retention.check.interval.ms']),
+      producerIdExpiration: { expirationMs: Number(config.settings['producer.id.expiration.ms']), checkIntervalMs: PRODUCER_ID_EXPIRATION_CHECK_MS },
       configFor: (topic) => topicLogConfig(config, topic, this.#topics.get(topic)?.configs ?? {}),
       ...background,
     });
