@@ -611,13 +611,13 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — groups, SASL, SCRAM,
     }
     for (const v of common(adv, ApiKey.DescribeClientQuotas)) {
       await compare(pair, `describe-client-quotas/v${v}`, async (s) => {
-        // Quotas are applied asynchronously by Kafka's controller: read until both alterations are visible.
+        // Quotas are applied asynchronously by Kafka's controller: read until every alteration is
+        // visible, the last one included (each q-user-N has lost its consumer_byte_rate again).
         const deadline = Date.now() + 10_000;
         let all;
         for (;;) {
           all = await send(s, ApiKey.DescribeClientQuotas, v, { components: [], strict: false });
-          const entries = all.kind === 'response' ? ((all.body as { entries: unknown[] | null }).entries ?? []) : [];
-          if (entries.length >= 3 || Date.now() > deadline) break;
+          if (allAlterationsVisible(all) || Date.now() > deadline) break;
           await new Promise((r) => setTimeout(r, 100));
         }
         return {
@@ -635,6 +635,17 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — groups, SASL, SCRAM,
     expectCovered('protocol-groups-security', adv);
   });
 });
+
+type QuotaEntries = { entity: { entityType: string; entityName: string | null }[]; values: { key: string }[] }[];
+
+/** Whether a DescribeClientQuotas answer shows the end state of the Client quotas test's alterations. */
+function allAlterationsVisible(all: Awaited<ReturnType<typeof send>>): boolean {
+  if (all.kind !== 'response') return false;
+  const entries = (all.body as { entries: QuotaEntries | null }).entries ?? [];
+  const userOnly = entries.filter((e) => e.entity.length === 1 && e.entity[0]!.entityType === 'user' && e.entity[0]!.entityName?.startsWith('q-user-'));
+  const versions = common(adv, ApiKey.AlterClientQuotas);
+  return entries.length >= 3 && userOnly.length === versions.length && userOnly.every((e) => e.values.some((x) => x.key === 'producer_byte_rate') && !e.values.some((x) => x.key === 'consumer_byte_rate'));
+}
 
 /** Polls DescribeGroups until the group is in `state` (a second member's JoinGroup is in flight); returns the state seen last (a compared result). */
 async function waitForState(s: Side, group: string, state: string): Promise<string> {
