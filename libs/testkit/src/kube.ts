@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -63,6 +63,7 @@ export function clientCertificate(pki: KubePki, name: string, user: string, grou
 
 /** CA, the API server's serving certificate and the service-account key pair, in a fresh directory. */
 export function makeKubePki(dir = mkdtempSync(join(tmpdir(), 'tributary-kube-pki-'))): KubePki {
+  mkdirSync(dir, { recursive: true });
   const p = (f: string) => join(dir, f);
   openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', p('ca.key'), '-out', p('ca.crt'), '-days', '2', '-subj', '/CN=tributary-test-kube-ca', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
   openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', p('apiserver.key'), '-out', p('apiserver.csr'), '-subj', '/CN=kube-apiserver']);
@@ -148,6 +149,9 @@ export async function startKube(options: StartKubeOptions = {}): Promise<TestKub
       `--tls-cert-file=${pki.serverCert}`, `--tls-private-key-file=${pki.serverKey}`, `--client-ca-file=${pki.caCert}`,
       `--service-account-issuer=https://kubernetes.default.svc.cluster.local`, `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
       '--authorization-mode=Node,RBAC', '--service-cluster-ip-range=10.0.0.0/24', '--allow-privileged=true',
+      // The `kubernetes` Service's endpoints may not be a loopback address ("may not be in the loopback
+      // range"): nothing in the tests reaches the API server through that Service, so no reconciler.
+      '--endpoint-reconciler-type=none',
       `--cert-dir=${join(dir, 'apiserver-certs')}`,
       // One test cluster on a shared machine: no aggregation, fewer watch caches and workers.
       '--enable-priority-and-fairness=false', '--watch-cache=true', '--v=1',
