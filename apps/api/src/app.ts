@@ -21,6 +21,7 @@ import { instanceObjectRoutes } from './routes/instance-objects.ts';
 import { accountRoutes, billingRoutes } from './routes/billing.ts';
 import { consumerGroupRoutes, operationRoutes } from './routes/operations.ts';
 import { meRoutes } from './routes/me.ts';
+import { LAG_RETENTION_MS, LAG_SAMPLE_MS, startLagSampler } from './jobs/lag-sampler.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { DEFAULT_MESSAGE_QUOTA, MessageQuota, type MessageQuotaOptions } from './messages/quota.ts';
 import type { Store } from './store/types.ts';
@@ -54,6 +55,12 @@ export interface AppOptions {
   outboxDrainer?: boolean;
   /** Bytes of message data per API key and per instance per window (messages/quota.ts; default DEFAULT_MESSAGE_QUOTA). */
   messageQuota?: MessageQuotaOptions;
+  /**
+   * Consumer-group lag history (jobs/lag-sampler.ts): how often each running instance's groups are
+   * sampled (default a minute) and how long points are kept (default 7 days). The sampler runs with
+   * the outbox drainer (the API's background work); `false` turns it off alone.
+   */
+  lagSampling?: { everyMs?: number; retentionMs?: number } | false;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -145,7 +152,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(accountRoutes, { store: options.store });
   await app.register(operationRoutes, { store: options.store });
   await app.register(meRoutes, { store: options.store });
-  await app.register(consumerGroupRoutes, { store: options.store });
+  const lagSampling = { everyMs: (options.lagSampling || {}).everyMs ?? LAG_SAMPLE_MS, retentionMs: (options.lagSampling || {}).retentionMs ?? LAG_RETENTION_MS };
+  await app.register(consumerGroupRoutes, { store: options.store, lagSampling });
   await app.register(messageRoutes, { store: options.store, secrets: options.secrets, quota: new MessageQuota(options.messageQuota ?? DEFAULT_MESSAGE_QUOTA, options.redis) });
   if (options.consoleDir) await app.register(consolePlugin, { dir: options.consoleDir });
 
@@ -157,6 +165,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.outboxDrainer !== false && options.store.startBillingSweeper) {
     const sweeper = options.store.startBillingSweeper({ log: app.log });
     app.addHook('onClose', () => sweeper.stop());
+  }
+  if (options.outboxDrainer !== false && options.lagSampling !== false) {
+    const sampler = startLagSampler({ store: options.store, ...lagSampling, log: app.log });
+    app.addHook('onClose', () => sampler.stop());
   }
   return app;
 }

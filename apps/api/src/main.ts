@@ -27,6 +27,8 @@ The control-plane REST API. Configured by the environment:
   MESSAGE_QUOTA_KEY_BYTES, MESSAGE_QUOTA_INSTANCE_BYTES, MESSAGE_QUOTA_WINDOW_SECONDS
                              bytes of message data over HTTP per API key and per instance per window
                              (default 1 GiB and 4 GiB per 60 s; 429 message-quota-exceeded past them)
+  TRIBUTARY_LAG_SAMPLE_SECONDS   how often consumer-group lag is sampled for its history (default 60)
+  TRIBUTARY_LAG_RETENTION_HOURS  how long lag history is kept (default 168)
 See apps/api/README.md.`, {});
 const databaseUrl = process.env['DATABASE_URL'];
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -78,7 +80,18 @@ const messageQuota = {
   instanceBytes: positiveEnv('MESSAGE_QUOTA_INSTANCE_BYTES', DEFAULT_MESSAGE_QUOTA.instanceBytes),
   windowMs: positiveEnv('MESSAGE_QUOTA_WINDOW_SECONDS', DEFAULT_MESSAGE_QUOTA.windowMs / 1000) * 1000,
 };
-const app = await buildApp({ store, queue, redis, secrets, trustProxy, messageQuota, logger: { level: process.env['LOG_LEVEL'] ?? 'info' }, ...(serveConsole ? { consoleDir } : {}) });
+// Lag history (jobs/lag-sampler.ts): positive numbers; absent means the defaults (60 s, 168 h).
+const positive = (name: string): number | undefined => {
+  const v = process.env[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!(n > 0)) { console.error(`${name} must be a positive number, not ${v}`); process.exit(2); }
+  return n;
+};
+const lagEvery = positive('TRIBUTARY_LAG_SAMPLE_SECONDS');
+const lagRetention = positive('TRIBUTARY_LAG_RETENTION_HOURS');
+const lagSampling = { ...(lagEvery ? { everyMs: lagEvery * 1000 } : {}), ...(lagRetention ? { retentionMs: lagRetention * 3600_000 } : {}) };
+const app = await buildApp({ store, queue, redis, secrets, trustProxy, messageQuota, lagSampling, logger: { level: process.env['LOG_LEVEL'] ?? 'info' }, ...(serveConsole ? { consoleDir } : {}) });
 if (serveConsole) app.log.info({ consoleDir }, 'serving the web console at /');
 else app.log.warn({ consoleDir }, 'no web console build there (npm run build -w @tributary/console); / is not served');
 // Values under the previous key (a rotation) or from before encryption at rest: sealed under the current one.

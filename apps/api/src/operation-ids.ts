@@ -70,6 +70,7 @@ export const OPERATION_IDS: Record<string, string> = {
   'GET /v1/operations': 'listOperations',
   'GET /v1/operations/:id': 'getOperation',
   'GET /v1/me': 'getMe',
+  'GET /v1/instances/:id/consumer-groups/:group/lag-history': 'getConsumerGroupLagHistory',
   'GET /v1/audit-events': 'listAuditEvents',
 };
 

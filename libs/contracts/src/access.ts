@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MetaFields, pageOf } from './common.ts';
+import { MetaFields, QueryTimestampSchema, TimestampSchema, pageOf } from './common.ts';
 import { TopicNameSchema } from './topic.ts';
 
 /** SCRAM user: the password is accepted once on create/rotate and never returned or stored. */
@@ -119,3 +119,22 @@ export const OffsetResetSchema = z
     ]),
   })
   .meta({ id: 'OffsetReset', example: { topic: 'orders.v1', to: { kind: 'earliest' } } });
+
+/** GET …/consumer-groups/{group}/lag-history: the group's lag per topic over time (sampled by the API). */
+export const LagHistoryQuerySchema = z.strictObject({
+  from: QueryTimestampSchema.optional().meta({ description: 'start (ISO 8601); default one hour before `to`' }),
+  to: QueryTimestampSchema.optional().meta({ description: 'end (ISO 8601); default now' }),
+});
+export const LagHistorySchema = z
+  .object({
+    group: z.string(),
+    intervalSeconds: z.number().int().meta({ description: 'how often lag is sampled: one point per topic and interval' }),
+    retentionHours: z.number().meta({ description: 'how long points are kept' }),
+    from: TimestampSchema,
+    to: TimestampSchema,
+    series: z.array(z.object({ topic: z.string(), points: z.array(z.object({ at: TimestampSchema, lag: z.number().int() })) })),
+  })
+  .meta({
+    id: 'LagHistory',
+    example: { group: 'orders-app', intervalSeconds: 60, retentionHours: 168, from: '2026-12-01T17:00:00.000Z', to: '2026-12-01T18:00:00.000Z', series: [{ topic: 'orders', points: [{ at: '2026-12-01T17:01:00.000Z', lag: 42 }] }] },
+  });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ConsumerGroupSchema, OffsetResetSchema, OperationListQuerySchema, OperationListSchema, OperationSchema, pageOf } from '@tributary/contracts';
+import { ConsumerGroupSchema, LagHistoryQuerySchema, LagHistorySchema, OffsetResetSchema, OperationListQuerySchema, OperationListSchema, OperationSchema, pageOf } from '@tributary/contracts';
 import { principalOf } from '../plugins/auth.ts';
 import { ApiError, notFound } from '../errors.ts';
 import type { Store } from '../store/types.ts';
@@ -29,7 +29,7 @@ export const operationRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (a
  * An instance without bootstrap servers yet answers 409 instance-not-running; brokers that do not
  * answer give 503 instance-unreachable (retry later).
  */
-export const consumerGroupRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, { store }) => {
+export const consumerGroupRoutes: FastifyPluginAsyncZod<{ store: Store; lagSampling: { everyMs: number; retentionMs: number } }> = async (app, { store, lagSampling }) => {
   const tags = ['consumer-groups'];
   const Params = z.strictObject({ id: z.string().min(1).max(64) });
   const GroupParams = Params.extend({ group: z.string().min(1).max(249) });
@@ -51,6 +51,26 @@ export const consumerGroupRoutes: FastifyPluginAsyncZod<{ store: Store }> = asyn
   }, async (request) => {
     const bootstrap = await bootstrapOf(principalOf(request).accountId, request.params.id);
     return withInstanceAdmin(bootstrap, (admin) => describeGroup(admin, request.params.group));
+  });
+  app.get('/v1/instances/:id/consumer-groups/:group/lag-history', {
+    schema: {
+      summary: 'A consumer group\'s lag per topic over time, sampled by the API every interval (jobs/lag-sampler.ts)',
+      description: 'One point per topic and sampling interval (a minute by default): the sum of the group\'s lag over the topic\'s partitions. Points are kept for the retention period; a range outside it is empty, not an error.',
+      tags, params: GroupParams, querystring: LagHistoryQuerySchema, response: { 200: LagHistorySchema, ...READ_ERRORS },
+    },
+  }, async (request) => {
+    const instance = await store.getInstance(principalOf(request).accountId, request.params.id);
+    if (!instance) throw notFound('instance');
+    const to = request.query.to ? new Date(request.query.to) : new Date();
+    const from = request.query.from ? new Date(request.query.from) : new Date(to.getTime() - 3600_000);
+    if (from > to) throw new ApiError('validation-failed', 'from is after to', { errors: [{ in: 'query', path: '/from', message: 'after to' }] });
+    const rows = await store.lagHistory(instance.id, request.params.group, from, to);
+    const series = new Map<string, { at: string; lag: number }[]>();
+    for (const r of rows) series.set(r.topic, [...(series.get(r.topic) ?? []), { at: r.at.toISOString(), lag: r.lag }]);
+    return {
+      group: request.params.group, intervalSeconds: lagSampling.everyMs / 1000, retentionHours: lagSampling.retentionMs / 3600_000,
+      from: from.toISOString(), to: to.toISOString(), series: [...series].map(([topic, points]) => ({ topic, points })),
+    };
   });
   app.delete('/v1/instances/:id/consumer-groups/:group', {
     schema: { summary: 'Delete an empty consumer group and its committed offsets', tags, params: GroupParams, response: { 204: z.null(), ...LIVE_ERRORS } },

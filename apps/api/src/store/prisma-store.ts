@@ -5,6 +5,7 @@ import { Connection } from './connection.ts';
 import { newId } from './repositories/ids.ts';
 import { AccountRepository } from './repositories/accounts.ts';
 import { ApiKeyRepository } from './repositories/api-keys.ts';
+import { LagRepository } from './repositories/lag.ts';
 import { BillingRepository } from './repositories/billing.ts';
 import { IdempotencyRepository } from './repositories/idempotency.ts';
 import { ObjectRepository } from './repositories/instance-objects.ts';
@@ -30,7 +31,7 @@ import { LiveWriteService } from './services/live-writes.ts';
 import { listQuery, page } from './services/list.ts';
 import { decodeCursor } from '../http.ts';
 import type {
-  AccountRow, ApiKeyRow, IdempotencyBegin, InstanceCacheStatus, InstanceRow, InvoiceListFilter, InvoicePreviewRow, InvoiceRow, ListFilter, ObjectKind, ObjectRow, Page,
+  AccountRow, ApiKeyRow, IdempotencyBegin, InstanceCacheStatus, InstanceRow, InvoiceListFilter, InvoicePreviewRow, InvoiceRow, LagSample, ListFilter, ObjectKind, ObjectRow, Page,
   PriceBookView, Principal, Store, TopicRow, UsageRow,
 } from './types.ts';
 
@@ -59,6 +60,7 @@ export class PrismaStore implements Store {
   readonly trail: Trail;
   readonly auditService: AuditService;
   readonly apiKeyRepo: ApiKeyRepository;
+  readonly lagRepo: LagRepository;
 
   constructor(connection: Connection) {
     const c = connection;
@@ -84,6 +86,7 @@ export class PrismaStore implements Store {
     this.topics = new TopicService(c, { instances, topics, outbox }, trail);
     this.objects = new InstanceObjectService(c, { instances, objects, outbox }, trail);
     this.apiKeyRepo = new ApiKeyRepository(c);
+    this.lagRepo = new LagRepository(c);
     this.accounts = new AccountService(c, { accounts: new AccountRepository(c), apiKeys: this.apiKeyRepo, outbox }, trail);
     this.lifecycle = new BillingLifecycleService(c, { instances, outbox, billing: this.billing, invoices: this.invoices, deleteInstance: (p, id, opts) => this.instances.delete(p, id, opts) }, trail);
     this.idempotency = new IdempotencyRepository(c);
@@ -193,6 +196,10 @@ export class PrismaStore implements Store {
   }
 
   liveWrite<T>(p: Principal, what: { kind: string; targetId: string; detail: unknown }, write: () => Promise<T>) { return this.liveWrites.run(p, what, write); }
+  lagSampleTargets() { return this.lagRepo.targets(); }
+  recordLag(rows: readonly LagSample[]) { return this.lagRepo.record(rows); }
+  pruneLag(before: Date) { return this.lagRepo.prune(before); }
+  lagHistory(instanceId: string, group: string, from: Date, to: Date) { return this.lagRepo.history(instanceId, group, from, to); }
   whoAmI(p: Principal) { return this.apiKeyRepo.withAccount(p.accountId, p.keyId); }
   listAuditEvents(accountId: string, f: AuditListFilter): Promise<Page<AuditEventRow>> { return this.auditService.list(accountId, f); }
   audit(p: Principal, e: { action: string; targetType: string; targetId: string; detail: unknown }) { return this.#c.tx((tx) => this.trail.audit(tx, p, e.action, e.targetType, e.targetId, e.detail)); }

@@ -16,6 +16,9 @@ import type { AuditEventRow } from './repositories/operations.ts';
  */
 export interface Principal { keyId: string; accountId: string; role: Role; }
 
+/** A consumer group's lag on one topic (summed over its partitions) at one sampling instant. */
+export interface LagSample { instanceId: string; group: string; topic: string; at: Date; lag: number }
+
 export interface InstanceRow {
   id: string; accountId: string; name: string; labels: Record<string, string>; spec: InstanceSpec;
   generation: number; observedGeneration: number; phase: string; statusBrokers: number;
@@ -107,6 +110,11 @@ export interface Store {
    * AuditEvent are committed first, then `write` runs, then the operation is Succeeded or Failed.
    */
   liveWrite<T>(p: Principal, what: { kind: string; targetId: string; detail: unknown }, write: () => Promise<T>): Promise<{ result: T; operation: Operation }>;
+  /** Lag history (jobs/lag-sampler.ts): the instances to sample, a tick's points, pruning, and one group's history. */
+  lagSampleTargets(): Promise<{ id: string; bootstrapServers: string }[]>;
+  recordLag(rows: readonly LagSample[]): Promise<void>;
+  pruneLag(before: Date): Promise<number>;
+  lagHistory(instanceId: string, group: string, from: Date, to: Date): Promise<LagSample[]>;
   /** The calling key with its account's name (GET /v1/me); null once revoked. */
   whoAmI(p: Principal): Promise<{ key: ApiKeyRow; accountName: string } | null>;
   /** The account's audit trail, newest first (GET /v1/audit-events); a bad cursor is a 422. */

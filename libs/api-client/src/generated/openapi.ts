@@ -638,6 +638,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/instances/{id}/consumer-groups/{group}/lag-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A consumer group's lag per topic over time, sampled by the API every interval (jobs/lag-sampler.ts)
+         * @description One point per topic and sampling interval (a minute by default): the sum of the group's lag over the topic's partitions. Points are kept for the retention period; a range outside it is empty, not an error.
+         */
+        get: operations["getConsumerGroupLagHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/instances/{id}/consumer-groups/{group}/offsets": {
         parameters: {
             query?: never;
@@ -1234,6 +1254,45 @@ export interface components {
                     [key: string]: number;
                 };
             };
+        };
+        /**
+         * @example {
+         *       "group": "orders-app",
+         *       "intervalSeconds": 60,
+         *       "retentionHours": 168,
+         *       "from": "2026-12-01T17:00:00.000Z",
+         *       "to": "2026-12-01T18:00:00.000Z",
+         *       "series": [
+         *         {
+         *           "topic": "orders",
+         *           "points": [
+         *             {
+         *               "at": "2026-12-01T17:01:00.000Z",
+         *               "lag": 42
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        LagHistoryInput: {
+            group: string;
+            /** @description how often lag is sampled: one point per topic and interval */
+            intervalSeconds: number;
+            /** @description how long points are kept */
+            retentionHours: number;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            series: {
+                topic: string;
+                points: {
+                    /** Format: date-time */
+                    at: string;
+                    lag: number;
+                }[];
+            }[];
         };
         /**
          * @example {
@@ -2702,6 +2761,45 @@ export interface components {
                     [key: string]: number;
                 };
             };
+        };
+        /**
+         * @example {
+         *       "group": "orders-app",
+         *       "intervalSeconds": 60,
+         *       "retentionHours": 168,
+         *       "from": "2026-12-01T17:00:00.000Z",
+         *       "to": "2026-12-01T18:00:00.000Z",
+         *       "series": [
+         *         {
+         *           "topic": "orders",
+         *           "points": [
+         *             {
+         *               "at": "2026-12-01T17:01:00.000Z",
+         *               "lag": 42
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        LagHistory: {
+            group: string;
+            /** @description how often lag is sampled: one point per topic and interval */
+            intervalSeconds: number;
+            /** @description how long points are kept */
+            retentionHours: number;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            series: {
+                topic: string;
+                points: {
+                    /** Format: date-time */
+                    at: string;
+                    lag: number;
+                }[];
+            }[];
         };
         /**
          * @example {
@@ -9863,6 +9961,97 @@ export interface operations {
             };
             /** @description no broker of the instance answered in time; retry later (code instance-unreachable) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getConsumerGroupLagHistory: {
+        parameters: {
+            query?: {
+                /** @description start (ISO 8601); default one hour before `to` */
+                from?: string;
+                /** @description end (ISO 8601); default now */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                group: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LagHistory"];
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key's role may not do this (code forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource in this account (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid path parameter, query or body; errors[] names each field (code validation-failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
