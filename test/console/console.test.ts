@@ -21,7 +21,7 @@ let stack: E2eStack;
 let browser: Browser;
 let base: string;
 const contexts: BrowserContext[] = [];
-const keys: Record<'viewer' | 'operator', string> = { viewer: '', operator: '' };
+const keys: Record<'viewer' | 'operator' | 'billing', string> = { viewer: '', operator: '', billing: '' };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tributary-console-'));
@@ -29,13 +29,13 @@ beforeAll(async () => {
   // browser launches meanwhile.
   const [started, launched] = await Promise.all([
     buildConsole(join(dir, 'dist')).then(() =>
-      startE2eStack({ key: ADMIN_KEY, etcd: false, stopGraceMs: 10_000, listen: true, consoleDir: join(dir, 'dist') })),
+      startE2eStack({ key: ADMIN_KEY, etcd: false, stopGraceMs: 10_000, listen: true, consoleDir: join(dir, 'dist'), lagSampleMs: 5_000 })),
     launchBrowser(),
   ]);
   stack = started;
   browser = launched;
   base = stack.url!;
-  for (const role of ['viewer', 'operator'] as const) {
+  for (const role of ['viewer', 'operator', 'billing'] as const) {
     const res = await stack.api('POST', '/v1/api-keys', { name: `console-${role}`, role });
     expect(res.statusCode).toBe(201);
     keys[role] = res.json().secret as string;
@@ -290,6 +290,11 @@ describe('journey: instance → topic → delete', () => {
     const lag = page.getByRole('table', { name: 'Lag per partition' });
     await lag.waitFor();
     expect(await page.getByText('total lag 5').count()).toBe(1);
+    // The API samples lag every 5 s here (a minute by default): the chart's data shows 5 for orders.
+    const lagData = page.getByRole('table', { name: 'Lag of console-group per topic (data)' });
+    const lagValues = async () => (await lagData.locator('tbody tr').allTextContents().catch(() => [] as string[]));
+    await until(async () => (await lagValues()).some((r) => r.startsWith('orders') && r.endsWith('5')), 'a lag sample of 5 on the chart', 30_000);
+    await page.getByRole('img', { name: 'Lag of console-group per topic' }).waitFor();
     await expectAccessible(page, 'consumer group');
     await screenshot(page, 'group-detail');
 
@@ -302,6 +307,9 @@ describe('journey: instance → topic → delete', () => {
     await page.getByRole('button', { name: 'Apply reset' }).click();
     await page.getByRole('alert').filter({ hasText: 'Offsets reset' }).waitFor();
     await page.getByText('total lag 15').waitFor({ timeout: 20_000 });
+    // The reset shows on the chart as the next samples arrive (lag 15).
+    await until(async () => (await lagValues()).some((r) => r.startsWith('orders') && r.endsWith('15')), 'a lag sample of 15 on the chart', 30_000);
+    await screenshot(page, 'group-lag-chart');
   });
 
   it('message browser: an ACL denial explained, then read pages, view one record, send, search with progress and resume, live tail, export', { timeout: 180_000 }, async () => {
@@ -609,6 +617,43 @@ describe('journey: instance → topic → delete', () => {
     // The operator applies it; the page polls until the phase settles (bounded).
     await page.getByRole('heading', { name: 'journey' }).locator('xpath=..').getByText('Running', { exact: true }).waitFor({ timeout: RUNNING_WITHIN_MS });
     await expectAccessible(page, 'scale');
+  });
+
+  it('billing: the usage and cost report, traffic per topic, this month so far, and the prepaid instance\'s invoices with their lines as CSV; billing keys see it, viewers do not', { timeout: 90_000 }, async () => {
+    const instanceId = instanceUrl.split('/').pop()!;
+    await page.getByRole('link', { name: 'Billing' }).click();
+    await page.getByRole('heading', { name: 'Billing' }).waitFor();
+    // The journey instance is prepaid: its periods are on invoices, not in the postpaid usage report.
+    await page.getByText('No usage in this range.').or(page.getByRole('table', { name: 'Usage by instance' })).waitFor();
+    await page.getByText(/No metered traffic/).or(page.getByRole('table', { name: 'Traffic per topic' })).waitFor();
+    await page.getByText(/This month so far/).waitFor();
+    // Its purchase, renewal and disk upgrade: the API's invoices, as the page lists them.
+    const api = (await stack.api('GET', `/v1/billing/invoices?instanceId=${instanceId}&limit=50`)).json().items as { id: string; kind: string; totalMinor: number }[];
+    expect(api.length).toBeGreaterThan(0);
+    const invoices = page.getByRole('table', { name: 'Invoices' });
+    await until(async () => (await invoices.locator('tbody tr').filter({ hasText: 'journey' }).count()) === api.length, 'the instance\'s invoices listed', 20_000);
+    const first = api[0]!;
+    await page.getByRole('button', { name: `Lines of invoice ${first.id}` }).click();
+    const lines = page.getByRole('table', { name: `Invoice ${first.id} lines` });
+    await lines.locator('tbody tr').first().waitFor();
+    expect(await lines.locator('tbody tr td:first-child').allTextContents()).toEqual((await stack.api('GET', `/v1/billing/invoices/${first.id}`)).json().lines.map((l: { code: string }) => l.code));
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).last().click()]);
+    const csv = join(dir, 'invoice.csv');
+    await download.saveAs(csv);
+    const rows = readFileSync(csv, 'utf8').trim().split('\r\n');
+    expect(rows[0]).toBe('code,instance,meter,quantity,unit,unit_price_micros,amount_minor,currency');
+    expect(rows.length).toBe(1 + (await lines.locator('tbody tr').count()));
+    await expectAccessible(page, 'billing');
+    await screenshot(page, 'billing');
+
+    const billing = await newPage();
+    await signIn(billing, keys.billing);
+    await billing.getByRole('link', { name: 'Billing' }).click();
+    await billing.getByRole('table', { name: 'Invoices' }).getByText('journey').first().waitFor();
+    expect(await billing.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
+    const viewer = await newPage();
+    await signIn(viewer, keys.viewer);
+    expect(await viewer.getByRole('link', { name: 'Billing' }).count()).toBe(0);
   });
 
   it('deletes the instance only after its name is typed', { timeout: 90_000 }, async () => {

@@ -13,6 +13,7 @@ const InstanceCreatePage = lazy(() => import('./pages/InstanceCreate.tsx'));
 const InstancePage = lazy(() => import('./pages/Instance.tsx'));
 const ApiKeysPage = lazy(() => import('./pages/ApiKeys.tsx'));
 const AuditPage = lazy(() => import('./pages/Audit.tsx'));
+const BillingPage = lazy(() => import('./pages/Billing.tsx'));
 
 // Shade 8 of blue: white text on the default shade 6 is 3.6:1, below WCAG AA's 4.5:1.
 const theme = createTheme({ primaryColor: 'blue', primaryShade: { light: 8, dark: 8 }, defaultRadius: 'sm' });
@@ -59,6 +60,7 @@ export function App() {
                 <Route path="/instances/:id/*" element={<RequireSession><InstancePage /></RequireSession>} />
                 <Route path="/api-keys" element={<RequireSession><ApiKeysPage /></RequireSession>} />
                 <Route path="/audit" element={<RequireSession><AuditPage /></RequireSession>} />
+                <Route path="/billing" element={<RequireSession><BillingPage /></RequireSession>} />
                 <Route path="*" element={<RequireSession><NotFound /></RequireSession>} />
               </Routes>
             </Suspense>

@@ -15,7 +15,7 @@ export function Layout({ children }: { children: ReactNode }) {
     { to: '/instances', label: 'Instances', show: true },
     { to: '/api-keys', label: 'API keys', show: can.manageKeys(session.role) },
     { to: '/audit', label: 'Audit log', show: can.readInstanceContents(session.role) },
-    // Billing screens are not built yet (usage, invoices and quotes exist in the API).
+    { to: '/billing', label: 'Billing', show: can.readBilling(session.role) },
   ];
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 200, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">

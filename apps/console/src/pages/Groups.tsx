@@ -11,6 +11,7 @@ import { PhaseBadge, ScrollTable } from '../components/Bits.tsx';
 import { ProblemAlert, QueryState } from '../components/States.tsx';
 import { totalLag } from '../lib/format.ts';
 import { groupTopics, previewReset, type ResetTarget } from '../lib/offsets.ts';
+import { LagChart } from './LagChart.tsx';
 
 export default function GroupsTab({ instance }: { instance: Instance }) {
   return (
@@ -101,8 +102,8 @@ function GroupDetail({ instance }: { instance: Instance }) {
                   </Table>
                 </ScrollTable>
               )}
-              <Text size="xs" mt="xs">Lag over time is not charted yet: the API keeps no lag history.</Text>
             </Card>
+            <LagChart instance={instance} group={g.group} />
             {can.mutate(session.role) && g.offsets.length > 0 && <ResetOffsets instance={instance} group={g} />}
           </>
         )}

@@ -1,0 +1,237 @@
+import { useState } from 'react';
+import { Badge, Button, Card, Group, SegmentedControl, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { api, authorizedFetch } from '../api/client.ts';
+import { unwrap } from '../api/problem.ts';
+import { ScrollTable } from '../components/Bits.tsx';
+import { LineChart } from '../components/LineChart.tsx';
+import { ProblemAlert, QueryState } from '../components/States.tsx';
+import { formatBytes, formatMoney, formatTime } from '../lib/format.ts';
+import { chargebackTotals, costPerPeriod, invoiceCsv, usageTotals } from '../lib/usage.ts';
+
+const RANGES = [{ value: '1', label: '24 hours' }, { value: '7', label: '7 days' }, { value: '30', label: '30 days' }];
+
+/** The report routes answer JSON or CSV (their schema says both); the screen asked for JSON. */
+function asJson<T>(d: T | string): T {
+  if (typeof d === 'string') throw new Error('the API answered CSV where JSON was asked');
+  return d;
+}
+
+/** A file made in the browser (or fetched with the key) handed to the browser's download. */
+function saveFile(blob: Blob, name: string) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * Billing (admin and billing keys), all from the API's billing engine: the usage and cost report per
+ * instance and meter (GET /v1/billing/reports/usage, priced as invoices are) with a cost chart and a
+ * CSV download; bytes per topic or principal (…/reports/chargeback); the current month's invoice so
+ * far and the account's invoices with their lines, each as CSV.
+ */
+export default function BillingPage() {
+  const [days, setDays] = useState('7');
+  const [instanceId, setInstanceId] = useState('');
+  const instances = useQuery({
+    queryKey: ['instances-for-billing'],
+    queryFn: async () => unwrap(await api.GET('/v1/instances', { params: { query: { limit: 200 } } })),
+  });
+  // Whole hours (24 h) or days, so a refetch asks the same range until the clock moves on.
+  const granularity = days === '1' ? 'hour' as const : 'day' as const;
+  const step = granularity === 'hour' ? 3600_000 : 86_400_000;
+  const to = Math.ceil(Date.now() / step) * step;
+  const from = to - Number(days) * 86_400_000;
+  const range = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), granularity, ...(instanceId ? { instanceId } : {}) };
+  const names = new Map((instances.data?.items ?? []).map((i) => [i.id, i.name]));
+  const nameOf = (id: string) => names.get(id) ?? id;
+  return (
+    <Stack>
+      <Title order={2}>Billing</Title>
+      <Group align="flex-end">
+        <div>
+          <Text size="sm" fw={500} id="billing-range-label">Range</Text>
+          <SegmentedControl aria-labelledby="billing-range-label" value={days} onChange={setDays} data={RANGES} />
+        </div>
+        <Select label="Instance" w={260} allowDeselect={false} value={instanceId} onChange={(v) => setInstanceId(v ?? '')}
+          data={[{ value: '', label: 'All instances' }, ...(instances.data?.items ?? []).map((i) => ({ value: i.id, label: i.name }))]} />
+      </Group>
+      <Usage range={range} nameOf={nameOf} />
+      <Chargeback range={range} nameOf={nameOf} />
+      <Invoices nameOf={nameOf} />
+    </Stack>
+  );
+}
+
+type Range = { from: string; to: string; granularity: 'hour' | 'day'; instanceId?: string };
+
+function Usage({ range, nameOf }: { range: Range; nameOf(id: string): string }) {
+  const [csvError, setCsvError] = useState<unknown>(null);
+  const report = useQuery({
+    queryKey: ['usage-report', range],
+    queryFn: async () => asJson(unwrap(await api.GET('/v1/billing/reports/usage', { params: { query: { ...range, groupBy: 'instance', format: 'json' } } }))),
+  });
+  const downloadCsv = async () => {
+    setCsvError(null);
+    try {
+      const q = new URLSearchParams({ ...range, format: 'csv' });
+      saveFile(await (await authorizedFetch(`/v1/billing/reports/usage?${q}`)).blob(), 'usage.csv');
+    } catch (e) { setCsvError(e); }
+  };
+  return (
+    <Card withBorder>
+      <Group justify="space-between" mb="xs">
+        <Title order={3} size="h5">Usage and cost</Title>
+        <Button size="compact-sm" variant="default" onClick={() => void downloadCsv()}>Download usage CSV</Button>
+      </Group>
+      {csvError ? <ProblemAlert error={csvError} title="Not downloaded" /> : null}
+      <QueryState query={report} label="the usage report" isEmpty={(d) => d.rows.length === 0} empty={<Text size="sm">No usage in this range.</Text>}>
+        {(r) => {
+          const totals = usageTotals(r.rows);
+          return (
+            <Stack>
+              <Text size="sm" data-testid="usage-total">Total for the range: <b>{formatMoney(r.totalMinor, r.currency)}</b> (postpaid size and metered usage; prepaid periods are on their invoices)</Text>
+              <LineChart label={`Cost per ${r.granularity}`} unit={`cost (${r.currency})`} formatX={(ms) => (r.granularity === 'hour' ? new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : new Date(ms).toLocaleDateString())}
+                series={[{ name: `cost in ${r.currency}`, points: costPerPeriod(r.rows).map((p) => ({ x: p.x, y: p.y / 100 })) }]} />
+              <ScrollTable minWidth={600} label="Usage by instance">
+                <Table striped aria-label="Usage by instance">
+                  <Table.Thead><Table.Tr><Table.Th>Instance</Table.Th><Table.Th>Meter</Table.Th><Table.Th>Quantity</Table.Th><Table.Th>Cost</Table.Th></Table.Tr></Table.Thead>
+                  <Table.Tbody>
+                    {totals.map((t) => (
+                      <Table.Tr key={`${t.group}-${t.meter}`}>
+                        <Table.Td>{nameOf(t.group)}</Table.Td><Table.Td>{t.meter}</Table.Td>
+                        <Table.Td>{t.quantity} {t.unit}</Table.Td><Table.Td>{formatMoney(t.amountMinor, r.currency)}</Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </ScrollTable>
+            </Stack>
+          );
+        }}
+      </QueryState>
+    </Card>
+  );
+}
+
+function Chargeback({ range, nameOf }: { range: Range; nameOf(id: string): string }) {
+  const [by, setBy] = useState<'topic' | 'principal'>('topic');
+  const report = useQuery({
+    queryKey: ['chargeback', range, by],
+    queryFn: async () => asJson(unwrap(await api.GET('/v1/billing/reports/chargeback', { params: { query: { ...range, by, format: 'json' } } }))),
+  });
+  return (
+    <Card withBorder>
+      <Group justify="space-between" mb="xs">
+        <Title order={3} size="h5">Traffic per {by}</Title>
+        <SegmentedControl aria-label="Chargeback by" size="xs" value={by} onChange={(v) => setBy(v as 'topic' | 'principal')} data={[{ value: 'topic', label: 'Topic' }, { value: 'principal', label: 'Principal' }]} />
+      </Group>
+      <QueryState query={report} label="the chargeback report" isEmpty={(d) => d.rows.length === 0}
+        empty={<Text size="sm">No metered traffic in this range (the operator rolls the brokers' byte counters up hourly).</Text>}>
+        {(r) => (
+          <ScrollTable minWidth={500} label={`Traffic per ${by}`}>
+            <Table striped aria-label={`Traffic per ${by}`}>
+              <Table.Thead><Table.Tr><Table.Th>Instance</Table.Th><Table.Th>{by === 'topic' ? 'Topic' : 'Principal'}</Table.Th><Table.Th>Produced</Table.Th><Table.Th>Consumed</Table.Th></Table.Tr></Table.Thead>
+              <Table.Tbody>
+                {chargebackTotals(r.rows).map((t) => (
+                  <Table.Tr key={`${t.instanceId}-${t.key}`}>
+                    <Table.Td>{nameOf(t.instanceId)}</Table.Td><Table.Td>{t.key}</Table.Td>
+                    <Table.Td>{formatBytes(Number(t.bytesIn))}</Table.Td><Table.Td>{formatBytes(Number(t.bytesOut))}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </ScrollTable>
+        )}
+      </QueryState>
+    </Card>
+  );
+}
+
+type Line = { code: string; instanceId: string | null; meter: string; quantity: number; unit: string; unitPriceMicros: number; amountMinor: number };
+
+function Lines({ lines, currency, label, nameOf }: { lines: Line[]; currency: string; label: string; nameOf(id: string): string }) {
+  return (
+    <ScrollTable minWidth={600} label={label}>
+      <Table aria-label={label}>
+        <Table.Thead><Table.Tr><Table.Th>Line</Table.Th><Table.Th>Instance</Table.Th><Table.Th>Quantity</Table.Th><Table.Th>Unit price</Table.Th><Table.Th>Amount</Table.Th></Table.Tr></Table.Thead>
+        <Table.Tbody>
+          {lines.map((l, i) => (
+            <Table.Tr key={i}>
+              <Table.Td>{l.code}</Table.Td><Table.Td>{l.instanceId ? nameOf(l.instanceId) : '—'}</Table.Td><Table.Td>{l.quantity} {l.unit}</Table.Td>
+              <Table.Td>{formatMoney(l.unitPriceMicros / 10_000, currency)}</Table.Td><Table.Td>{formatMoney(l.amountMinor, currency)}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </ScrollTable>
+  );
+}
+
+function Invoices({ nameOf }: { nameOf(id: string): string }) {
+  const [open, setOpen] = useState<string | null>(null);
+  const preview = useQuery({ queryKey: ['invoice-preview'], queryFn: async () => unwrap(await api.GET('/v1/billing/invoices/preview')) });
+  const invoices = useQuery({ queryKey: ['invoices'], queryFn: async () => unwrap(await api.GET('/v1/billing/invoices', { params: { query: { limit: 50 } } })) });
+  const detail = useQuery({
+    queryKey: ['invoice', open],
+    enabled: open !== null,
+    queryFn: async () => unwrap(await api.GET('/v1/billing/invoices/{id}', { params: { path: { id: open! } } })),
+  });
+  return (
+    <Card withBorder>
+      <Title order={3} size="h5" mb="xs">Invoices</Title>
+      <Stack>
+        <QueryState query={preview} label="this month's invoice so far">
+          {(p) => (
+            <Card withBorder p="sm">
+              <Group justify="space-between">
+                <Text fw={500}>This month so far (as of {formatTime(p.asOf)})</Text>
+                <Group gap="xs">
+                  <Text fw={500} data-testid="preview-total">{formatMoney(p.totalMinor, p.currency)}</Text>
+                  <Button size="compact-sm" variant="default" onClick={() => saveFile(new Blob([invoiceCsv(p.lines, p.currency)], { type: 'text/csv' }), 'invoice-preview.csv')}>Download CSV</Button>
+                </Group>
+              </Group>
+              {p.lines.length > 0 && <Lines lines={p.lines} currency={p.currency} label="Lines of this month so far" nameOf={nameOf} />}
+            </Card>
+          )}
+        </QueryState>
+        <QueryState query={invoices} label="invoices" isEmpty={(d) => d.items.length === 0} empty={<Text size="sm">No invoices yet: monthly invoices are drawn up after each month; prepaid purchases are invoiced at once.</Text>}>
+          {(d) => (
+            <ScrollTable minWidth={600} label="Invoices">
+              <Table striped aria-label="Invoices">
+                <Table.Thead><Table.Tr><Table.Th>Period</Table.Th><Table.Th>Kind</Table.Th><Table.Th>Status</Table.Th><Table.Th>Total</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+                <Table.Tbody>
+                  {d.items.map((inv) => (
+                    <Table.Tr key={inv.id}>
+                      <Table.Td><Text size="sm">{formatTime(inv.periodStart)} – {formatTime(inv.periodEnd)}</Text></Table.Td>
+                      <Table.Td>{inv.kind}{inv.instanceId ? ` (${nameOf(inv.instanceId)})` : ''}</Table.Td>
+                      <Table.Td><Badge variant="dot" tt="none">{inv.status}</Badge></Table.Td>
+                      <Table.Td>{formatMoney(inv.totalMinor, inv.currency)}</Table.Td>
+                      <Table.Td><Button size="compact-xs" variant="subtle" aria-label={`${open === inv.id ? 'Hide lines' : 'Lines'} of invoice ${inv.id}`} onClick={() => setOpen(open === inv.id ? null : inv.id)}>{open === inv.id ? 'Hide lines' : 'Lines'}</Button></Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </ScrollTable>
+          )}
+        </QueryState>
+        {open && (
+          <QueryState query={detail} label="the invoice">
+            {(inv) => (
+              <Card withBorder p="sm">
+                <Group justify="space-between" mb="xs">
+                  <Text fw={500}>Invoice {inv.id}</Text>
+                  <Button size="compact-sm" variant="default" onClick={() => saveFile(new Blob([invoiceCsv(inv.lines, inv.currency)], { type: 'text/csv' }), `${inv.id}.csv`)}>Download CSV</Button>
+                </Group>
+                <Lines lines={inv.lines} currency={inv.currency} label={`Invoice ${inv.id} lines`} nameOf={nameOf} />
+              </Card>
+            )}
+          </QueryState>
+        )}
+      </Stack>
+    </Card>
+  );
+}
