@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ago, formatBytes, totalLag } from './format.ts';
+import { ago, formatBytes, formatMicros, totalLag } from './format.ts';
 import { configsFromRows, defaultReplicationFactor } from './topic-configs.ts';
 
 describe('formatting', () => {
@@ -33,5 +33,10 @@ describe('money', () => {
     expect(formatMoney(12345, 'USD', 'en-US')).toBe('$123.45');
     expect(formatMoney(500, 'JPY', 'en-US')).toBe('¥500');
     expect(formatMoney(7, 'EUR', 'en-US')).toBe('€0.07');
+  });
+  it('unit prices in micros keep fractions of a cent', () => {
+    expect(formatMicros(1500, 'USD', 'en-US')).toBe('$0.0015');
+    expect(formatMicros(120000, 'USD', 'en-US')).toBe('$0.12');
+    expect(formatMicros(0, 'USD', 'en-US')).toBe('$0.00');
   });
 });

@@ -39,3 +39,8 @@ export function formatMoney(minor: number, currency: string, locale?: string): s
   const digits = fmt.resolvedOptions().maximumFractionDigits ?? 2;
   return fmt.format(minor / 10 ** digits);
 }
+
+/** A unit price in millionths of `currency` (the price book's unit): fractions of a cent stay visible. */
+export function formatMicros(micros: number, currency: string, locale?: string): string {
+  return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 6 }).format(micros / 1e6);
+}

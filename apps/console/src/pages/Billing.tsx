@@ -6,7 +6,7 @@ import { unwrap } from '../api/problem.ts';
 import { ScrollTable } from '../components/Bits.tsx';
 import { LineChart } from '../components/LineChart.tsx';
 import { ProblemAlert, QueryState } from '../components/States.tsx';
-import { formatBytes, formatMoney, formatTime } from '../lib/format.ts';
+import { formatBytes, formatMicros, formatMoney, formatTime } from '../lib/format.ts';
 import { chargebackTotals, costPerPeriod, invoiceCsv, usageTotals } from '../lib/usage.ts';
 
 const RANGES = [{ value: '1', label: '24 hours' }, { value: '7', label: '7 days' }, { value: '30', label: '30 days' }];
@@ -162,7 +162,7 @@ function Lines({ lines, currency, label, nameOf }: { lines: Line[]; currency: st
           {lines.map((l, i) => (
             <Table.Tr key={i}>
               <Table.Td>{l.code}</Table.Td><Table.Td>{l.instanceId ? nameOf(l.instanceId) : '—'}</Table.Td><Table.Td>{l.quantity} {l.unit}</Table.Td>
-              <Table.Td>{formatMoney(l.unitPriceMicros / 10_000, currency)}</Table.Td><Table.Td>{formatMoney(l.amountMinor, currency)}</Table.Td>
+              <Table.Td>{formatMicros(l.unitPriceMicros, currency)}</Table.Td><Table.Td>{formatMoney(l.amountMinor, currency)}</Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
