@@ -29,6 +29,11 @@ export interface AxeViolation { id: string; impact: string | null; help: string;
  * `within`: a selector to check only (an open dialog: the page behind its overlay is dimmed on purpose).
  */
 export async function seriousA11yViolations(page: Page, within?: string): Promise<AxeViolation[]> {
+  // Colours are only final once transitions end (a dialog fades in): wait for every finite animation,
+  // never for the infinite ones (loaders spin for ever). On an idle machine axe otherwise ran mid-fade.
+  await page.evaluate(() => Promise.all(document.getAnimations()
+    .filter((a) => a.effect?.getComputedTiming().endTime !== Infinity)
+    .map((a) => a.finished.catch(() => undefined))));
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async (selector) => {
     const axe = (globalThis as unknown as { axe: { run(ctx: Document | Element, o: object): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
