@@ -82,7 +82,8 @@ export function planRebalance(brokers: readonly PlanBroker[], partitions: readon
     if (!Number.isInteger(rf) || rf < 1 || rf > ids.length) {
       return { ok: false, error: { code: 'INVALID_REPLICATION_FACTOR', topic: p.topic, partition: p.partition, message: `${p.topic}-${p.partition}: replication factor ${rf} needs between 1 and ${ids.length} brokers` } };
     }
-    work.push({ input: p, rf, wantRacks: Math.min(rf, rackCount), replicas: keepReplicas(p, rf, rackOf) });
+    const wantRacks = Math.min(rf, rackCount);
+    work.push({ input: p, rf, wantRacks, replicas: keepReplicas(p, rf, wantRacks, rackOf) });
   }
 
   const load = new Map(ids.map((id) => [id, 0]));
@@ -94,8 +95,7 @@ export function planRebalance(brokers: readonly PlanBroker[], partitions: readon
 }
 
 /** Current replicas still wanted: on a target broker, not beyond the RF, not crowding one rack. */
-function keepReplicas(p: PlanPartition, rf: number, rackOf: ReadonlyMap<number, string>): number[] {
-  const wantRacks = Math.min(rf, new Set(rackOf.values()).size);
+function keepReplicas(p: PlanPartition, rf: number, wantRacks: number, rackOf: ReadonlyMap<number, string>): number[] {
   const kept: number[] = [];
   const racks = new Set<string>();
   for (const b of p.replicas) {
