@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
+import { until } from '../support/until.ts';
 
 // A revoked API key loses its Kafka principal on the instance's brokers. The whole product runs (API,
 // operator with the local runtime, a broker): a second key reads messages over HTTP, which makes the
@@ -14,21 +15,6 @@ beforeAll(async () => {
   stack = await startE2eStack({ key: KEY, etcd: false, stopGraceMs: 10_000, listen: true });
 }, 60_000);
 afterAll(async () => stack?.stop(), 60_000);
-
-async function until<T>(probe: () => Promise<T | null>, what: string, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== null) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 it('removes a revoked key\'s SCRAM credential and ACLs from the brokers, and keeps a live key\'s', { timeout: 180_000 }, async () => {
   const api = stack.api;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { kcatProduce } from '../support/kcat.ts';
 import { startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
 import { makeTestCertificate, type TestCertificate } from '../support/tls.ts';
+import { until } from '../support/until.ts';
 
 // An operator with TLS for instances (the local runtime's clientTls; TRIBUTARY_INSTANCE_TLS_KEYSTORE
 // for apps/operator/src/main.ts): an instance created through the REST API serves its one client
@@ -22,21 +23,6 @@ afterAll(async () => {
   await stack?.stop();
   cert?.remove();
 }, 60_000);
-
-async function until<T>(probe: () => Promise<T | null>, what: string, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== null) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 it('serves the client endpoint as SASL_SSL where the operator has TLS for instances', { timeout: 180_000 }, async () => {
   const created = await stack.api('POST', '/v1/instances', {
