@@ -10,10 +10,10 @@ import type { Io, OutputFormat } from '../output.ts';
 import { readSse } from '../sse.ts';
 import { payloadText, timeArg, type MessageRecord } from './messages.ts';
 
-interface TailQuery {
+export interface TailQuery {
   partition?: number; offset?: number; from?: 'earliest' | 'latest'; durationSeconds?: number; maxRate?: number; maxValueBytes?: number; format?: 'auto' | 'json' | 'base64';
 }
-interface Position { partition: number; nextOffset: number }
+export interface Position { partition: number; nextOffset: number }
 type Problem = Schemas['Problem'];
 
 /** One record as it arrives: a line per record (table), NDJSON (json) or a YAML document per record. */
@@ -24,39 +24,74 @@ function printRecord(io: Io, format: OutputFormat, r: MessageRecord): void {
 }
 
 /**
+ * How long the API may take to answer a tail request (its headers; the `start` event follows them at
+ * once). Only the connection is bounded: once the stream is open it runs for its duration (≤ 600 s,
+ * with keep-alives every 15 s) and only Ctrl-C or --max-records end it early.
+ */
+export const TAIL_CONNECT_TIMEOUT_MS = 60_000;
+
+/**
  * One tail stream: the SSE events of GET …/messages/tail until its `end` event. Records go to
  * `onRecord` as they arrive; the answer is where each partition stopped. A stream that closes
  * without `end` (the API or the network went away) and an `error` event are errors.
+ *
+ * `signal` is the user's stop (Ctrl-C, --max-records), which can come at any moment of any stream —
+ * also while this one is still connecting, because with --follow one stream per partition runs at
+ * once and another partition's record may be the last one wanted. A stop is never an error: the
+ * answer is then where this stream got to (its start offset if it had not started).
  */
-async function tailOnce(api: Api, instanceId: string, topic: string, query: TailQuery, signal: AbortSignal, onRecord: (r: MessageRecord) => void, onStart: (positions: Position[]) => void): Promise<Position[]> {
-  const { data: body } = await call(api.GET('/v1/instances/{id}/topics/{name}/messages/tail', {
-    params: { path: { id: instanceId, name: topic }, query: query as never }, parseAs: 'stream', signal,
-  }));
+export async function tailOnce(api: Api, instanceId: string, topic: string, query: TailQuery, signal: AbortSignal, onRecord: (r: MessageRecord) => void, onStart: (positions: Position[]) => void, connectTimeoutMs = TAIL_CONNECT_TIMEOUT_MS): Promise<Position[]> {
   const positions = new Map<number, number>();
+  if (query.partition !== undefined && query.offset !== undefined) positions.set(query.partition, query.offset);
+  const reached = () => [...positions].map(([partition, nextOffset]) => ({ partition, nextOffset }));
+  if (signal.aborted) return reached();
+  // The request's own signal: aborted by the user's stop, or by the connect timer until the answer
+  // came. Never AbortSignal.timeout() on the whole request — that would cut a stream mid-way.
+  const request = new AbortController();
+  const stopRequest = () => request.abort();
+  signal.addEventListener('abort', stopRequest, { once: true });
+  let timedOut = false;
+  const connectTimer = setTimeout(() => { timedOut = true; request.abort(); }, connectTimeoutMs);
   try {
-    for await (const ev of readSse(body as ReadableStream<Uint8Array>)) {
-      if (ev.event === 'start') {
-        const start = JSON.parse(ev.data) as { positions: Position[] };
-        for (const p of start.positions) positions.set(p.partition, p.nextOffset);
-        onStart(start.positions);
-      } else if (ev.event === 'record') {
-        const r = JSON.parse(ev.data) as MessageRecord;
-        positions.set(r.partition, r.offset + 1);
-        onRecord(r);
-      } else if (ev.event === 'end') {
-        return (JSON.parse(ev.data) as { positions: Position[] }).positions;
-      } else if (ev.event === 'error') {
-        const p = JSON.parse(ev.data) as Problem;
-        throw new CliError(`the tail stopped: ${p.status} ${p.code}: ${p.detail ?? ''}`, EXIT.error);
-      }
+    let body: ReadableStream<Uint8Array>;
+    try {
+      ({ data: body } = await call(api.GET('/v1/instances/{id}/topics/{name}/messages/tail', {
+        params: { path: { id: instanceId, name: topic }, query: query as never }, parseAs: 'stream', signal: request.signal,
+      })) as { data: ReadableStream<Uint8Array> });
+    } catch (err) {
+      if (signal.aborted) return reached();
+      if (timedOut) throw new CliError(`the API did not answer the tail within ${connectTimeoutMs / 1000}s`, EXIT.error);
+      throw err;
+    } finally {
+      clearTimeout(connectTimer);
     }
-  } catch (err) {
-    if (signal.aborted) return [...positions].map(([partition, nextOffset]) => ({ partition, nextOffset }));
-    if (err instanceof CliError) throw err;
-    throw new CliError(`the tail stream broke: ${(err as Error).message}`, EXIT.error);
+    try {
+      for await (const ev of readSse(body)) {
+        if (ev.event === 'start') {
+          const start = JSON.parse(ev.data) as { positions: Position[] };
+          for (const p of start.positions) positions.set(p.partition, p.nextOffset);
+          onStart(start.positions);
+        } else if (ev.event === 'record') {
+          const r = JSON.parse(ev.data) as MessageRecord;
+          positions.set(r.partition, r.offset + 1);
+          onRecord(r);
+        } else if (ev.event === 'end') {
+          return (JSON.parse(ev.data) as { positions: Position[] }).positions;
+        } else if (ev.event === 'error') {
+          const p = JSON.parse(ev.data) as Problem;
+          throw new CliError(`the tail stopped: ${p.status} ${p.code}: ${p.detail ?? ''}`, EXIT.error);
+        }
+      }
+    } catch (err) {
+      if (signal.aborted) return reached();
+      if (err instanceof CliError) throw err;
+      throw new CliError(`the tail stream broke: ${(err as Error).message}`, EXIT.error);
+    }
+    if (signal.aborted) return reached();
+    throw new CliError('the tail stream ended without its end event (the API went away?)', EXIT.error);
+  } finally {
+    signal.removeEventListener('abort', stopRequest);
   }
-  if (signal.aborted) return [...positions].map(([partition, nextOffset]) => ({ partition, nextOffset }));
-  throw new CliError('the tail stream ended without its end event (the API went away?)', EXIT.error);
 }
 
 /**
