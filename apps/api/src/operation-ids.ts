@@ -59,6 +59,7 @@ export const OPERATION_IDS: Record<string, string> = {
   'GET /v1/billing/reports/chargeback': 'getChargebackReport',
   'POST /v1/billing/quotes': 'createQuote',
   'POST /v1/instances/:id/renew': 'renewInstance',
+  'DELETE /v1/instances/:id/pending-change': 'cancelPendingChange',
   'POST /v1/instances/:id/isolate': 'isolateInstance',
   'POST /v1/instances/:id/resume': 'resumeInstance',
   'GET /v1/accounts': 'listAccounts',

@@ -23,7 +23,12 @@ export function presentInstance(r: InstanceRow): Instance {
       saslBootstrapServers: r.clientBootstrapServers,
       conditions: r.conditions as Instance['status']['conditions'],
     },
-    billingState: { status: r.billingStatus, startedAt: r.billingStartedAt.toISOString(), expiresAt: r.billingExpiresAt?.toISOString() ?? null },
+    billingState: {
+      status: r.billingStatus, startedAt: r.billingStartedAt.toISOString(), expiresAt: r.billingExpiresAt?.toISOString() ?? null,
+      pendingChange: r.pending
+        ? { spec: { ...r.spec, ...r.pending.size }, requestedAt: r.pending.requestedAt.toISOString(), appliesAt: r.pending.effectiveAt?.toISOString() ?? null }
+        : null,
+    },
     createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(), etag: instanceEtag(r),
   };
 }

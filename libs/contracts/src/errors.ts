@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   'instance-has-topics': 409,
   'price-unavailable': 409,
   'not-prepaid': 409,
+  'pending-change-renewed': 409,
   'group-not-empty': 409,
   'limit-exceeded': 409,
   'partition-decrease': 422,

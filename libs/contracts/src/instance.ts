@@ -126,6 +126,22 @@ export const ConditionSchema = z.object({
   lastTransitionTime: TimestampSchema,
 });
 
+/**
+ * A prepaid instance's downgrade waiting for the renewal: the current period is paid at the spec's
+ * levels, so a lower sold level (today only bandwidthMBps can fall) is kept aside and applies when
+ * the next period starts; the renewal is priced at it.
+ */
+export const PendingChangeSchema = z
+  .object({
+    spec: InstanceSpecSchema.meta({ description: 'The spec the instance will have once the change applies (the current spec with the lower levels)' }),
+    requestedAt: TimestampSchema,
+    appliesAt: TimestampSchema.nullable().meta({
+      description: 'Null: it applies at the next renewal (at expiresAt when renewed or auto-renewed by then; at the renewal itself after an expiry). Set once a renewal priced at the lower size is paid: the boundary of the paid periods, where it applies (the generation changes and the operator rolls the new size out).',
+    }),
+  })
+  .meta({ id: 'PendingChange' });
+export type PendingChange = z.infer<typeof PendingChangeSchema>;
+
 export const InstanceSchema = z
   .object({
     ...MetaFields,
@@ -148,6 +164,9 @@ export const InstanceSchema = z
       status: BillingStatusSchema,
       startedAt: TimestampSchema,
       expiresAt: TimestampSchema.nullable(),
+      pendingChange: PendingChangeSchema.nullable().optional().meta({
+        description: 'A prepaid downgrade waiting for the next renewal (always present in answers; null when there is none). `spec` runs until then; cancel with DELETE /v1/instances/{id}/pending-change (refused once a renewal at the lower size is paid).',
+      }),
     }),
   })
   .meta({ id: 'Instance' });

@@ -4,3 +4,4 @@ export * from './meters.ts';
 export * from './engine.ts';
 export * from './invoice.ts';
 export * from './report.ts';
+export * from './downgrade.ts';

@@ -20,7 +20,7 @@ export const READ_ERRORS = { ...AUTH_ERRORS, 404: p('no such resource in this ac
 export const ONE_ERRORS = { ...READ_ERRORS, 304: z.null().describe('not modified: If-None-Match names the current ETag') } as const;
 export const WRITE_ERRORS = {
   ...READ_ERRORS,
-  409: p('conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable)'),
+  409: p('conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed)'),
   412: p('If-Match does not match the current ETag (code precondition-failed)'),
   413: p('body over 1 MiB (code payload-too-large)'),
   415: p('a body that is not application/json (code unsupported-media-type)'),

@@ -88,7 +88,7 @@ export class PrismaStore implements Store {
     this.apiKeyRepo = new ApiKeyRepository(c);
     this.lagRepo = new LagRepository(c);
     this.accounts = new AccountService(c, { accounts: new AccountRepository(c), apiKeys: this.apiKeyRepo, outbox }, trail);
-    this.lifecycle = new BillingLifecycleService(c, { instances, outbox, billing: this.billing, invoices: this.invoices, deleteInstance: (p, id, opts) => this.instances.delete(p, id, opts) }, trail);
+    this.lifecycle = new BillingLifecycleService(c, { instances, usage, outbox, billing: this.billing, invoices: this.invoices, deleteInstance: (p, id, opts) => this.instances.delete(p, id, opts) }, trail);
     this.idempotency = new IdempotencyRepository(c);
     this.liveWrites = new LiveWriteService(c, this.operationRepo, trail);
   }
@@ -188,6 +188,7 @@ export class PrismaStore implements Store {
   getPriceBook(): Promise<PriceBookView | null> { return this.billing.priceBook(); }
   quote(accountId: string, req: QuoteRequest, at: Date): Promise<Quote> { return this.billing.quote(accountId, req, at); }
   renewInstance(p: Principal, id: string, periodMonths: number, at: Date): Promise<{ instance: InstanceRow; quote: Quote }> { return this.lifecycle.renew(p, id, periodMonths, at); }
+  cancelPendingChange(p: Principal, id: string): Promise<InstanceRow> { return this.lifecycle.cancelPending(p, id); }
   setBillingStatus(p: Principal, id: string, status: 'active' | 'suspended', reason: string | null): Promise<InstanceRow> { return this.lifecycle.setStatus(p, id, status, reason); }
   /** The expiry sweep and the monthly invoice sweep, on the same timer period. */
   startBillingSweeper(opts: { everyMs?: number; log?: { warn(o: object, msg: string): void } } = {}): { stop(): Promise<void> } {

@@ -1,6 +1,6 @@
 import type { InstanceSpec, Operation, Quote, QuoteRequest, Role, TopicCreate } from '@tributary/contracts';
 import type { ReconcileQueue } from '../jobs/queue.ts';
-import type { Line, ReportRow } from '@tributary/pricing';
+import type { Line, PendingSize, ReportRow } from '@tributary/pricing';
 import type { ChargebackQuery, ChargebackRow, UsageReportQuery } from './services/reports.ts';
 import type { StoredInvoice } from './repositories/invoices.ts';
 import type { RecomputeResult } from './services/invoices.ts';
@@ -29,6 +29,8 @@ export interface InstanceRow {
   /** Kafka security.protocol of the client endpoint; null in rows the operator wrote before recording it (SASL_PLAINTEXT). */
   clientSecurityProtocol: string | null;
   conditions: unknown[]; billingStatus: 'active' | 'overdue' | 'suspended'; billingStartedAt: Date; billingExpiresAt: Date | null;
+  /** A prepaid downgrade waiting for the renewal (libs/pricing `planPrepaidChange`); `effectiveAt` once the renewal at that size is paid. */
+  pending: { size: PendingSize; requestedAt: Date; effectiveAt: Date | null } | null;
   version: number; createdAt: Date; updatedAt: Date;
 }
 
@@ -98,6 +100,8 @@ export interface Store {
   getPriceBook(): Promise<PriceBookView | null>;
   /** A price inquiry priced by libs/pricing at `at` (ApiErrors: not-found, not-prepaid, price-unavailable, validation-failed). */
   quote(accountId: string, req: QuoteRequest, at: Date): Promise<Quote>;
+  /** Cancels an instance's pending prepaid downgrade (not-found when none; pending-change-renewed once its renewal is paid); AuditEvent instance.pending-change.cancel. */
+  cancelPendingChange(p: Principal, id: string): Promise<InstanceRow>;
   /** Renews a prepaid instance (not-found, not-prepaid); restores an isolated one; AuditEvent instance.renew. */
   renewInstance(p: Principal, id: string, periodMonths: number, at: Date): Promise<{ instance: InstanceRow; quote: Quote }>;
   /** Platform admins: isolate (suspended) or resume (active) any account's instance; AuditEvent instance.isolate / instance.resume. */

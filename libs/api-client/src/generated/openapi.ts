@@ -294,6 +294,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/instances/{id}/pending-change": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Cancel a prepaid instance's downgrade waiting for the renewal (billingState.pendingChange); the spec stays as paid
+         * @description A lower sold level (bandwidthMBps) asked for inside a paid prepaid period waits for the next renewal. This drops it. 404 when there is none; 409 pending-change-renewed once a renewal priced at the lower size is paid.
+         */
+        delete: operations["cancelPendingChange"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/instances/{id}/isolate": {
         parameters: {
             query?: never;
@@ -804,7 +824,7 @@ export interface components {
             detail: string;
             instance?: string;
             /** @enum {string} */
-            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "price-unavailable" | "not-prepaid" | "group-not-empty" | "limit-exceeded" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable" | "kafka-acl-denied" | "message-browsing-disabled" | "topic-deleted" | "message-quota-exceeded";
+            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "price-unavailable" | "not-prepaid" | "pending-change-renewed" | "group-not-empty" | "limit-exceeded" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable" | "kafka-acl-denied" | "message-browsing-disabled" | "topic-deleted" | "message-quota-exceeded";
             requestId?: string;
             errors?: {
                 /** @enum {string} */
@@ -891,6 +911,14 @@ export interface components {
             };
             spec: components["schemas"]["InstanceSpecInput"];
         };
+        PendingChangeInput: {
+            /** @description The spec the instance will have once the change applies (the current spec with the lower levels) */
+            spec: components["schemas"]["InstanceSpecInput"];
+            /** Format: date-time */
+            requestedAt: string;
+            /** @description Null: it applies at the next renewal (at expiresAt when renewed or auto-renewed by then; at the renewal itself after an expiry). Set once a renewal priced at the lower size is paid: the boundary of the paid periods, where it applies (the generation changes and the operator rolls the new size out). */
+            appliesAt: string | null;
+        };
         InstanceInput: {
             id: string;
             /** Format: date-time */
@@ -937,6 +965,8 @@ export interface components {
                 /** Format: date-time */
                 startedAt: string;
                 expiresAt: string | null;
+                /** @description A prepaid downgrade waiting for the next renewal (always present in answers; null when there is none). `spec` runs until then; cancel with DELETE /v1/instances/{id}/pending-change (refused once a renewal at the lower size is paid). */
+                pendingChange?: components["schemas"]["PendingChangeInput"] | null;
             };
         };
         InstanceListInput: {
@@ -2311,7 +2341,7 @@ export interface components {
             detail: string;
             instance?: string;
             /** @enum {string} */
-            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "price-unavailable" | "not-prepaid" | "group-not-empty" | "limit-exceeded" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable" | "kafka-acl-denied" | "message-browsing-disabled" | "topic-deleted" | "message-quota-exceeded";
+            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "price-unavailable" | "not-prepaid" | "pending-change-renewed" | "group-not-empty" | "limit-exceeded" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable" | "kafka-acl-denied" | "message-browsing-disabled" | "topic-deleted" | "message-quota-exceeded";
             requestId?: string;
             errors?: {
                 /** @enum {string} */
@@ -2398,6 +2428,14 @@ export interface components {
             };
             spec: components["schemas"]["InstanceSpec"];
         };
+        PendingChange: {
+            /** @description The spec the instance will have once the change applies (the current spec with the lower levels) */
+            spec: components["schemas"]["InstanceSpec"];
+            /** Format: date-time */
+            requestedAt: string;
+            /** @description Null: it applies at the next renewal (at expiresAt when renewed or auto-renewed by then; at the renewal itself after an expiry). Set once a renewal priced at the lower size is paid: the boundary of the paid periods, where it applies (the generation changes and the operator rolls the new size out). */
+            appliesAt: string | null;
+        };
         Instance: {
             id: string;
             /** Format: date-time */
@@ -2444,6 +2482,8 @@ export interface components {
                 /** Format: date-time */
                 startedAt: string;
                 expiresAt: string | null;
+                /** @description A prepaid downgrade waiting for the next renewal (always present in answers; null when there is none). `spec` runs until then; cancel with DELETE /v1/instances/{id}/pending-change (refused once a renewal at the lower size is paid). */
+                pendingChange?: components["schemas"]["PendingChange"] | null;
             };
         };
         InstanceList: {
@@ -3952,7 +3992,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4169,7 +4209,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4292,7 +4332,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4510,7 +4550,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4729,7 +4769,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4851,7 +4891,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4977,7 +5017,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5234,7 +5274,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5452,7 +5492,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5671,7 +5711,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5793,7 +5833,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6011,7 +6051,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6226,7 +6266,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6444,7 +6484,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6663,7 +6703,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6785,7 +6825,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7003,7 +7043,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7222,7 +7262,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7344,7 +7384,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7694,6 +7734,127 @@ export interface operations {
                 };
             };
             /** @description invalid path parameter, query or body; errors[] names each field (code validation-failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelPendingChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Instance"];
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key's role may not do this (code forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource in this account (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag (code precondition-failed) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description body over 1 MiB (code payload-too-large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body that is not application/json (code unsupported-media-type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8744,7 +8905,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9050,7 +9211,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9171,7 +9332,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable) */
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
             409: {
                 headers: {
                     [name: string]: unknown;

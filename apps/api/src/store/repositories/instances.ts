@@ -1,10 +1,17 @@
-import { isUniqueViolation, specColumns, specOf, type InstanceWithStatus } from '@tributary/db';
+import { Prisma, isUniqueViolation, specColumns, specOf, type InstanceWithStatus } from '@tributary/db';
 import type { InstanceSpec } from '@tributary/contracts';
+import { parsePendingSize } from '@tributary/pricing';
 import type { Connection, Tx } from '../connection.ts';
 import type { InstanceRow } from '../types.ts';
 import { LIST_ORDER, listWhere, type ListQuery } from './list.ts';
 import { fail, ok, type RepoResult } from './result.ts';
 import { instancePhase, lastChange } from './status.ts';
+
+/** The row's pending prepaid downgrade, if any (columns pending_size, pending_requested_at, pending_effective_at). */
+export function pendingOf(r: { pendingSize: unknown; pendingRequestedAt: Date | null; pendingEffectiveAt: Date | null }): InstanceRow['pending'] {
+  const size = parsePendingSize(r.pendingSize);
+  return size ? { size, requestedAt: r.pendingRequestedAt ?? new Date(0), effectiveAt: r.pendingEffectiveAt } : null;
+}
 
 /** The API's row and the operator's status row as one resource (status.ts composes the phase). */
 const instanceRow = (r: InstanceWithStatus): InstanceRow => ({
@@ -13,6 +20,7 @@ const instanceRow = (r: InstanceWithStatus): InstanceRow => ({
   statusBrokers: r.status?.readyBrokers ?? 0, internalBootstrapServers: r.status?.internalBootstrapServers ?? null, clientBootstrapServers: r.status?.clientBootstrapServers ?? null, clientSecurityProtocol: r.status?.clientSecurityProtocol ?? null,
   conditions: (r.status?.conditions ?? []) as unknown[],
   billingStatus: r.billingStatus, billingStartedAt: r.billingStartedAt, billingExpiresAt: r.billingExpiresAt,
+  pending: pendingOf(r),
   version: r.version, createdAt: r.createdAt, updatedAt: lastChange(r.updatedAt, r.status),
 });
 const withStatus = { include: { status: true } } as const;
@@ -90,6 +98,20 @@ export class InstanceRepository {
     });
     if (count === 0) return fail(await this.missingOrStale(tx, id));
     return ok(instanceRow(await tx.instance.findUniqueOrThrow({ where: { id }, ...withStatus })));
+  }
+
+  /**
+   * Records (or clears) the instance's pending prepaid downgrade inside the caller's transaction; the
+   * caller's own write bumps the version (a spec change), or `bump` does (a cancellation).
+   */
+  async setPending(tx: Tx, id: string, pending: InstanceRow['pending'], bump = false): Promise<void> {
+    await tx.instance.update({
+      where: { id },
+      data: {
+        pendingSize: pending ? pending.size : Prisma.DbNull, pendingRequestedAt: pending?.requestedAt ?? null, pendingEffectiveAt: pending?.effectiveAt ?? null,
+        ...(bump ? { version: { increment: 1 } } : {}),
+      },
+    });
   }
 
   /** Marks the instance deleted (it reads Deleting) and frees its name; the row stays for the operator and the trail. */

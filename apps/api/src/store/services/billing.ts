@@ -1,5 +1,5 @@
 import type { Quote, QuoteRequest } from '@tributary/contracts';
-import { PricingError, quoteChange, quoteCreate, quoteRenewal, type PriceBook } from '@tributary/pricing';
+import { PricingError, quoteChange, quoteCreate, quoteRenewal, withPending, type PriceBook } from '@tributary/pricing';
 import { ApiError, notFound } from '../../errors.ts';
 import { decodeCursor } from '../../http.ts';
 import type { BillingRepository } from '../repositories/billing.ts';
@@ -73,7 +73,8 @@ export class BillingService {
         return quoteChange(books, instance.spec, req.spec, { mode, expiresAt: instance.billingExpiresAt }, at);
       }
       if (mode !== 'prepaid' || !instance.billingExpiresAt) throw new ApiError('not-prepaid', 'only prepaid instances are renewed; postpaid instances are billed by the hour');
-      return { ...quoteRenewal(books, instance.spec, req.periodMonths, instance.billingExpiresAt, at), downgradeEffectiveAt: null };
+      // A renewal is priced at the size the new period will have: a pending downgrade applied.
+      return { ...quoteRenewal(books, withPending(instance.spec, instance.pending?.size ?? null), req.periodMonths, instance.billingExpiresAt, at), downgradeEffectiveAt: null };
     } catch (err) {
       if (err instanceof PricingError) {
         // The price book cannot price this (no book in effect, a rate missing): a state of the

@@ -1,10 +1,10 @@
 import type { InstanceSpec, Operation } from '@tributary/contracts';
-import { specOf } from '@tributary/db';
-import { addMonths } from '@tributary/pricing';
+import { specOf, type Instance } from '@tributary/db';
+import { addMonths, planPrepaidChange, samePending, withPending } from '@tributary/pricing';
 import { ApiError, limitBelowUsage, notFound } from '../../errors.ts';
 import type { Connection, Tx } from '../connection.ts';
 import { newId } from '../repositories/ids.ts';
-import type { InstanceRepository } from '../repositories/instances.ts';
+import { pendingOf, type InstanceRepository } from '../repositories/instances.ts';
 import type { TopicRepository } from '../repositories/topics.ts';
 import type { UsageRepository } from '../repositories/usage.ts';
 import type { OutboxRepository } from '../repositories/outbox.ts';
@@ -16,9 +16,32 @@ import type { Trail } from './trail.ts';
 import { sizeOf, type InvoiceService } from './invoices.ts';
 
 /** The spec's billable quantities, recorded on every spec change (metering proper comes later). */
-function usageOfSpec(spec: InstanceSpec): [string, number][] {
+export function usageOfSpec(spec: InstanceSpec): [string, number][] {
   return [['broker-hour', spec.brokers], ['bandwidth-mbps-hour', spec.bandwidthMBps], ['disk-gib-hour', spec.diskGiB]];
 }
+/**
+ * What of a requested spec applies now and what waits (libs/pricing `planPrepaidChange`). Inside a
+ * paid prepaid period a lower sold level waits for the renewal (the spec keeps the paid level);
+ * outside one (postpaid, or a prepaid instance past its expiry, whose next period is priced at the
+ * renewal) everything applies now, a waiting downgrade included. Once the renewal at the pending
+ * size is paid (`effectiveAt` set), the pending levels are fixed: a request that would change them
+ * is refused with `pending-change-renewed`.
+ */
+function prepaidSplit(before: Instance, requested: InstanceSpec, inPaidPeriod: boolean, now: Date): { spec: InstanceSpec; pending: InstanceRow['pending'] } {
+  const was = pendingOf(before);
+  const plan = planPrepaidChange(sizeOf(specOf(before)), sizeOf(requested), was?.size ?? null);
+  if (!inPaidPeriod) return { spec: { ...requested, ...withPending(plan.now, plan.pending) }, pending: null };
+  if (was?.effectiveAt && !samePending(plan.pending, was.size)) {
+    throw new ApiError('pending-change-renewed', `the renewal from ${was.effectiveAt.toISOString()} is paid at the pending size; its sold size can change again once that applies`, {
+      errors: [{ in: 'body', path: '/spec', message: 'the sold size is fixed until the paid downgrade applies' }],
+    });
+  }
+  const pending = plan.pending
+    ? { size: plan.pending, requestedAt: was && samePending(plan.pending, was.size) ? was.requestedAt : now, effectiveAt: was?.effectiveAt ?? null }
+    : null;
+  return { spec: { ...requested, ...plan.now }, pending };
+}
+
 const nameTaken = (name: string) => () => new ApiError('already-exists', `an instance named "${name}" already exists`, { errors: [{ in: 'body', path: '/name', message: 'already in use' }] });
 
 /**
@@ -73,17 +96,20 @@ export class InstanceService {
       if (input.spec.topicLimit < usage.topics) throw limitBelowUsage('topicLimit', input.spec.topicLimit, usage.topics);
       if (input.spec.partitionLimit < usage.partitions) throw limitBelowUsage('partitionLimit', input.spec.partitionLimit, usage.partitions);
       const before = await tx.instance.findFirst({ where: { id, accountId: p.accountId, deletedAt: null } });
-      const instance = orProblem(await this.#instances.updateSpec(tx, p.accountId, id, input, expectedVersion), { missing: 'instance' });
-      const operation = await this.#trail.operation(tx, p, 'instance.update', 'instance', id, instance.generation, { spec: input.spec });
       const now = new Date();
-      await this.#usage.restart(tx, id, now, usageOfSpec(input.spec), 'spec-change');
-      if (before && before.billingMode === 'prepaid' && before.billingExpiresAt && before.billingExpiresAt > now) {
-        // An upgrade mid-period is charged now for the rest of the period (a downgrade costs nothing now).
-        const from = sizeOf(specOf(before));
-        await this.#invoices.purchase(tx, p.accountId, id, { quote: 'change', from, to: sizeOf(input.spec), expiresAt: before.billingExpiresAt.toISOString(), at: now.toISOString() }, `prepaid:${id}:change:${instance.generation}`, now);
+      const paidUntil = before && before.billingMode === 'prepaid' && before.billingExpiresAt && before.billingExpiresAt > now ? before.billingExpiresAt : null;
+      const { spec, pending } = before ? prepaidSplit(before, input.spec, paidUntil !== null, now) : { spec: input.spec, pending: null };
+      const instance = orProblem(await this.#instances.updateSpec(tx, p.accountId, id, { labels: input.labels, spec }, expectedVersion), { missing: 'instance' });
+      if (before && (before.pendingSize !== null || pending !== null)) await this.#instances.setPending(tx, id, pending);
+      const detail = { spec: input.spec, ...(pending ? { applied: sizeOf(spec), pendingChange: { ...pending.size, requestedAt: pending.requestedAt.toISOString() } } : {}) };
+      const operation = await this.#trail.operation(tx, p, 'instance.update', 'instance', id, instance.generation, detail);
+      await this.#usage.restart(tx, id, now, usageOfSpec(spec), 'spec-change');
+      if (before && paidUntil) {
+        // An upgrade mid-period is charged now for the rest of the period; a lower level waits for the renewal (pending), costing nothing now.
+        await this.#invoices.purchase(tx, p.accountId, id, { quote: 'change', from: sizeOf(specOf(before)), to: sizeOf(spec), expiresAt: paidUntil.toISOString(), at: now.toISOString() }, `prepaid:${id}:change:${instance.generation}`, now);
       }
       await this.#outbox.add(tx, instanceJob({ instanceId: id, generation: instance.generation, reason: 'updated', operationId: operation.id }));
-      return { instance, operation };
+      return { instance: { ...instance, pending }, operation };
     });
   }
 
