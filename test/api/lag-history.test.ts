@@ -1,83 +1,36 @@
-import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { freePort, startTestServices, type TestServices } from '@tributary/testkit';
-import { SecretBox } from '@tributary/db';
-import { buildApp } from '../../apps/api/src/app.ts';
-import { createReconcileQueue, type ReconcileQueue } from '../../apps/api/src/jobs/queue.ts';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '@tributary/testkit';
 import { intervalStart, sampleLagOnce } from '../../apps/api/src/jobs/lag-sampler.ts';
-import { generateApiKey } from '../../apps/api/src/plugins/auth.ts';
-import { PrismaStore } from '../../apps/api/src/store/prisma-store.ts';
-import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
-import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
+import { useApiHarness } from '../../apps/api/src/testing/api-harness.ts';
+import { useLiveBroker } from '../support/live-broker.ts';
 
 // Lag history: the API's sampler reads a real broker's consumer-group offsets and stores each group's
 // lag per topic per interval; GET …/lag-history serves it. Ticks are driven with explicit times
-// (sampleLagOnce), so the test never waits for a timer.
-const require = createRequire(import.meta.url);
-const { Kafka, logLevel } = require('kafkajs');
-
-let services: TestServices;
-let store: PrismaStore;
-let statusWriter: DesiredStateStore;
-let queue: ReconcileQueue;
-let app: FastifyInstance;
-let broker: BrokerProcess;
-let kafka: InstanceType<typeof Kafka>;
-const keys = { admin: '', viewer: '', other: '' };
-const spec = { zone: 'zone-a', brokers: 1, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 20, topicLimit: 5, consumerGroupLimit: 10, billing: { mode: 'postpaid' } };
-const call = (url: string, key = keys.admin) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
-
-async function instanceWith(name: string, internal: string[]): Promise<string> {
-  const r = await app.inject({ method: 'POST', url: '/v1/instances', headers: { authorization: `Bearer ${keys.admin}` }, payload: { name, labels: {}, spec } });
-  expect(r.statusCode, r.body).toBe(202);
-  const id = r.json().resource.id as string;
-  await statusWriter.saveStatus(id, { phase: 'Running', observedGeneration: 1, internalBootstrapServers: internal, clientBootstrapServers: [], brokers: [], conditions: [], events: [] });
-  return id;
-}
-
-beforeAll(async () => {
-  services = await startTestServices();
-  store = await PrismaStore.connect(services.databaseUrl);
-  statusWriter = new DesiredStateStore(services.databaseUrl);
-  queue = createReconcileQueue(services.redisUrl);
-  const account = await store.createAccount('lag');
-  const otherAccount = await store.createAccount('elsewhere');
-  for (const [name, acc, role] of [['admin', account, 'admin'], ['viewer', account, 'viewer'], ['other', otherAccount, 'admin']] as const) {
-    const k = generateApiKey();
-    await store.createApiKey(acc, name, role, k.prefix, k.hash);
-    keys[name] = k.key;
-  }
-  // No background sampler here: the test drives the ticks itself.
-  app = await buildApp({ store, queue, secrets: SecretBox.generate(), outboxDrainer: false });
-  broker = await startBroker({ settings: { 'group.initial.rebalance.delay.ms': '0' } });
-  kafka = new Kafka({ clientId: 'lag-history', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
-}, 60_000);
-
-afterAll(async () => {
-  await broker?.destroy();
-  await app?.close();
-  await queue?.close();
-  await statusWriter?.close();
-  await store?.close();
-  await services?.stop();
+// (sampleLagOnce), so the test never waits for a timer; the app runs no background sampler.
+const api = useApiHarness({
+  keys: { admin: { account: 'lag', role: 'admin' }, viewer: { account: 'lag', role: 'viewer' }, other: { account: 'elsewhere', role: 'admin' } },
+  app: { outboxDrainer: false },
 });
+const { keys } = api;
+const fixture = useLiveBroker(api, 'lag-history');
+const { instanceWith } = fixture;
+const call = (url: string, key = keys.admin) => api.call('GET', url, { key });
 
 describe('consumer-group lag history', () => {
   it('samples a group\'s lag per topic each interval (a second sample in one interval replaces the first), serves it, and prunes past the retention', async () => {
-    const id = await instanceWith('lagged', [broker.bootstrap]);
+    const id = await instanceWith('lagged', [fixture.broker.bootstrap]);
     // An instance whose brokers do not answer: its failure must not stop the others' samples.
     const dead = await instanceWith('unreachable', [`127.0.0.1:${await freePort()}`]);
-    const admin = kafka.admin();
+    const admin = fixture.kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 2 }] });
-    const producer = kafka.producer();
+    const producer = fixture.kafka.producer();
     await producer.connect();
     await producer.send({ topic: 'orders', acks: -1, messages: Array.from({ length: 10 }, (_, i) => ({ partition: i % 2, value: `m${i}` })) });
     // Offsets committed for an empty group: 3 behind on partition 0, none on partition 1.
     await admin.setOffsets({ groupId: 'billing', topic: 'orders', partitions: [{ partition: 0, offset: '2' }, { partition: 1, offset: '5' }] });
 
-    const opts = { store, everyMs: 60_000, retentionMs: 3600_000 };
+    const opts = { store: api.store, everyMs: 60_000, retentionMs: 3600_000 };
     const t0 = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 5_000); // 5 s into an interval
     const first = await sampleLagOnce(opts, t0);
     expect(first).toEqual({ instances: 2, samples: 1, failed: 1 });

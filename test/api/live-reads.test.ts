@@ -1,84 +1,34 @@
-import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import { describe, expect, it } from 'vitest';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
-import { freePort, startTestServices, type TestServices } from '@tributary/testkit';
-import { buildApp } from '../../apps/api/src/app.ts';
-import { createReconcileQueue, type ReconcileQueue } from '../../apps/api/src/jobs/queue.ts';
-import { generateApiKey } from '../../apps/api/src/plugins/auth.ts';
-import { PrismaStore } from '../../apps/api/src/store/prisma-store.ts';
-import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
-import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
-import { SecretBox } from '@tributary/db';
+import { freePort } from '@tributary/testkit';
+import { useApiHarness } from '../../apps/api/src/testing/api-harness.ts';
+import { useLiveBroker } from '../support/live-broker.ts';
 
 // The API's live consumer-group routes against a real broker: kafkajs consumes in a group, the API
 // reads members, assignments, committed offsets and lag, and resets an empty group's offsets.
 // Instance status is written by the operator's own store, as the operator would after reconciling.
-const require = createRequire(import.meta.url);
-const { Kafka, logLevel } = require('kafkajs');
-
-let services: TestServices;
-let store: PrismaStore;
-let statusWriter: DesiredStateStore;
-let queue: ReconcileQueue;
-let app: FastifyInstance;
-let broker: BrokerProcess;
-let kafka: InstanceType<typeof Kafka>;
-const keys = { admin: '', viewer: '' };
-
-const spec = { zone: 'zone-a', brokers: 1, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 20, topicLimit: 5, consumerGroupLimit: 10, billing: { mode: 'postpaid' } };
+const api = useApiHarness({ keys: { admin: { account: 'live', role: 'admin' }, viewer: { account: 'live', role: 'viewer' } } });
+const { keys } = api;
+const fixture = useLiveBroker(api, 'live-reads');
+const { instanceWith } = fixture;
 
 function call(method: 'GET' | 'POST' | 'DELETE', url: string, key = keys.admin, body?: unknown) {
-  return app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(body !== undefined ? { payload: body as object } : {}) });
+  return api.call(method, url, { key, ...(body !== undefined ? { body } : {}) });
 }
-
-/** `internal`: the brokers' internal listener, which the API's live reads use (here a plain broker's PLAINTEXT one). */
-async function instanceWith(name: string, internal: string[] | null): Promise<string> {
-  const r = await call('POST', '/v1/instances', keys.admin, { name, labels: {}, spec });
-  expect(r.statusCode, r.body).toBe(202);
-  const id = r.json().resource.id as string;
-  if (internal) await statusWriter.saveStatus(id, { phase: 'Running', observedGeneration: 1, internalBootstrapServers: internal, clientBootstrapServers: [], brokers: [], conditions: [], events: [] });
-  return id;
-}
-
-beforeAll(async () => {
-  services = await startTestServices();
-  store = await PrismaStore.connect(services.databaseUrl);
-  statusWriter = new DesiredStateStore(services.databaseUrl);
-  queue = createReconcileQueue(services.redisUrl);
-  const account = await store.createAccount('live');
-  for (const role of ['admin', 'viewer'] as const) {
-    const k = generateApiKey();
-    await store.createApiKey(account, role, role, k.prefix, k.hash);
-    keys[role] = k.key;
-  }
-  app = await buildApp({ store, queue, secrets: SecretBox.generate() });
-  broker = await startBroker({ settings: { 'group.initial.rebalance.delay.ms': '0' } });
-  kafka = new Kafka({ clientId: 'live-reads', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
-}, 60_000);
-
-afterAll(async () => {
-  await broker?.destroy();
-  await app?.close();
-  await queue?.close();
-  await statusWriter?.close();
-  await store?.close();
-  await services?.stop();
-});
 
 describe('live consumer groups through the API', () => {
   it('shows members, assignments, committed offsets and lag; resets an empty group; deletes it', async () => {
-    const id = await instanceWith('live-a', [broker.bootstrap]);
-    const admin = kafka.admin();
+    const id = await instanceWith('live-a', [fixture.broker.bootstrap]);
+    const admin = fixture.kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 3 }] });
     await admin.disconnect();
-    const producer = kafka.producer();
+    const producer = fixture.kafka.producer();
     await producer.connect();
     await producer.send({ topic: 'orders', acks: -1, messages: Array.from({ length: 90 }, (_, i) => ({ partition: i % 3, value: `m${i}` })) });
 
     // A running member that has consumed and committed everything so far.
-    const consumer = kafka.consumer({ groupId: 'billing', sessionTimeout: 10_000, heartbeatInterval: 500 });
+    const consumer = fixture.kafka.consumer({ groupId: 'billing', sessionTimeout: 10_000, heartbeatInterval: 500 });
     await consumer.connect();
     await consumer.subscribe({ topic: 'orders', fromBeginning: true });
     let seen = 0;
@@ -117,7 +67,7 @@ describe('live consumer groups through the API', () => {
     expect(reset.json().state).toBe('Empty');
     expect(reset.json().offsets).toEqual([0, 1, 2].map((partition) => ({ topic: 'orders', partition, committed: 0, end: 31, lag: 31 })));
     // The broker really holds the new offsets (read with an independent client).
-    const check = await KafkaAdminClient.connect(broker.bootstrap);
+    const check = await KafkaAdminClient.connect(fixture.broker.bootstrap);
     expect((await check.committedOffsets('billing')).map((o) => o.offset)).toEqual([0n, 0n, 0n]);
     check.close();
 
@@ -130,7 +80,7 @@ describe('live consumer groups through the API', () => {
     expect(latest.json().offsets.map((o: { lag: number }) => o.lag)).toEqual([0, 0, 0]);
 
     // A second group (offsets set directly), then paging through both.
-    const direct = await KafkaAdminClient.connect(broker.bootstrap);
+    const direct = await KafkaAdminClient.connect(fixture.broker.bootstrap);
     await direct.commitOffsets('audit', [{ topic: 'orders', partition: 0, offset: 10n }]);
     direct.close();
     const page1 = (await call('GET', `/v1/instances/${id}/consumer-groups?limit=1`)).json();
@@ -154,22 +104,22 @@ describe('live consumer groups through the API', () => {
     ]);
     expect(ops[0]!.error).toMatch(/^group-not-empty/);
     expect(deleted.headers['operation-id']).toBe(ops[5]!.id);
-    const audit = await store.db.auditEvent.findMany({ where: { targetId: `${id}/billing` }, orderBy: { id: 'asc' }, select: { action: true, targetType: true } });
+    const audit = await api.store.db.auditEvent.findMany({ where: { targetId: `${id}/billing` }, orderBy: { id: 'asc' }, select: { action: true, targetType: true } });
     expect(audit.map((e) => e.action)).toEqual(ops.map((o) => o.kind));
     expect(new Set(audit.map((e) => e.targetType))).toEqual(new Set(['consumer-group']));
     expect((await call('GET', `/v1/instances/${id}/consumer-groups/no-such-group`)).statusCode).toBe(404);
   });
 
   it('shows live partition state of a topic: leader, ISR, offsets and size on disk', async () => {
-    const id = await instanceWith('live-d', [broker.bootstrap]);
+    const id = await instanceWith('live-d', [fixture.broker.bootstrap]);
     const created = await call('POST', `/v1/instances/${id}/topics`, keys.admin, { name: 'metrics', partitions: 2, replicationFactor: 1 });
     expect(created.statusCode, created.body).toBe(202);
     // Not on the brokers yet (the operator has not run in this test): 404 says so.
     expect((await call('GET', `/v1/instances/${id}/topics/metrics/partitions`)).statusCode).toBe(404);
-    const admin = await KafkaAdminClient.connect(broker.bootstrap);
+    const admin = await KafkaAdminClient.connect(fixture.broker.bootstrap);
     await admin.createTopics([{ name: 'metrics', partitions: 2, replicationFactor: 1 }]);
     admin.close();
-    const producer = kafka.producer();
+    const producer = fixture.kafka.producer();
     await producer.connect();
     await producer.send({ topic: 'metrics', acks: -1, messages: Array.from({ length: 20 }, () => ({ partition: 1, value: 'y'.repeat(500) })) });
     await producer.disconnect();

@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
-import { connectRest, startConnectWorker, type ConnectorStatus, type ConnectWorker } from '../support/connect.ts';
+import { connectorRunning, connectorStatus, connectRest, sinkLines, startConnectWorker, workerWarnings, type ConnectWorker } from '../support/connect.ts';
+import { until as untilCondition } from '../support/until.ts';
 
 /**
  * Kafka Connect 4.4.0 in distributed mode against Tributary: two workers of one Connect group keep
@@ -38,30 +39,8 @@ afterAll(async () => {
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 }, 60_000);
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      const logs = workers.map((w) => `--- worker ${w.id}\n${w.log().split('\n').filter((l) => /\b(ERROR|WARN)\b/.test(l)).slice(-30).join('\n')}`).join('\n');
-      throw new Error(`${what} not reached within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}\n${logs}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-const status = (w: ConnectWorker, name: string) => connectRest<ConnectorStatus>(w, 'GET', `/connectors/${name}/status`);
-const running = (s: ConnectorStatus, tasks: number) => s.connector.state === 'RUNNING' && s.tasks.length === tasks && s.tasks.every((t) => t.state === 'RUNNING');
-function sinkLines(): string[] {
-  if (!existsSync(outDir)) return [];
-  return readdirSync(outDir).flatMap((f) => readFileSync(join(outDir, f), 'utf8').split('\n').filter(Boolean));
-}
+/** Waits for a condition of the Connect group; a timeout shows the workers' warnings. */
+const until = <T>(what: string, ms: number, probe: () => Promise<T | null> | T | null) => untilCondition(probe, what, ms, () => workerWarnings(workers));
 
 describe('Kafka Connect 4.4.0 (distributed, two workers) against Tributary', () => {
   it('keeps its config, offset and status topics compacted on the broker', async () => {
@@ -99,33 +78,33 @@ describe('Kafka Connect 4.4.0 (distributed, two workers) against Tributary', () 
       name: 'lines',
       config: { 'connector.class': 'dev.tributary.connect.LineFileSinkConnector', 'tasks.max': '2', topics: TOPIC, dir: outDir },
     });
-    await until('both connectors and their tasks running', 120_000, async () => ((running(await status(first!, 'counter'), 1) && running(await status(first!, 'lines'), 2)) ? true : undefined));
+    await until('both connectors and their tasks running', 120_000, async () => ((connectorRunning(await connectorStatus(first!, 'counter'), 1) && connectorRunning(await connectorStatus(first!, 'lines'), 2)) ? true : null));
     // Both workers of the group are in use: the three tasks are spread over them.
-    const placed = [await status(first!, 'counter'), await status(first!, 'lines')].flatMap((s) => s.tasks.map((t) => t.worker_id));
+    const placed = [await connectorStatus(first!, 'counter'), await connectorStatus(first!, 'lines')].flatMap((s) => s.tasks.map((t) => t.worker_id));
     expect(new Set(placed)).toEqual(new Set(workers.map((w) => w.id)));
-    await until('records arriving in the sink files', 60_000, () => (sinkLines().length > 300 ? true : undefined));
+    await until('records arriving in the sink files', 60_000, () => (sinkLines(outDir).length > 300 ? true : null));
 
     // Kill the worker that runs the source task, mid-stream.
-    const sourceWorker = (await status(first!, 'counter')).tasks[0]!.worker_id;
+    const sourceWorker = (await connectorStatus(first!, 'counter')).tasks[0]!.worker_id;
     const victim = workers.findIndex((w) => w.id === sourceWorker);
     const survivor = workers[1 - victim]!;
     await workers[victim]!.kill();
-    expect(sinkLines().length, 'the kill came before the source was done').toBeLessThan(COUNT);
+    expect(sinkLines(outDir).length, 'the kill came before the source was done').toBeLessThan(COUNT);
     await until('every task running on the surviving worker', 120_000, async () => {
-      const [c, l] = [await status(survivor, 'counter'), await status(survivor, 'lines')];
-      return running(c, 1) && running(l, 2) && [...c.tasks, ...l.tasks].every((t) => t.worker_id === survivor.id) ? true : undefined;
+      const [c, l] = [await connectorStatus(survivor, 'counter'), await connectorStatus(survivor, 'lines')];
+      return connectorRunning(c, 1) && connectorRunning(l, 2) && [...c.tasks, ...l.tasks].every((t) => t.worker_id === survivor.id) ? true : null;
     });
     await until(`all ${COUNT} records in the sink files`, 120_000, () => {
-      const have = new Set(sinkLines());
-      return Array.from({ length: COUNT }, (_, i) => `record-${i}`).every((v) => have.has(v)) ? true : undefined;
+      const have = new Set(sinkLines(outDir));
+      return Array.from({ length: COUNT }, (_, i) => `record-${i}`).every((v) => have.has(v)) ? true : null;
     });
-    expect(sinkLines().every((l) => /^record-\d+$/.test(l))).toBe(true);
+    expect(sinkLines(outDir).every((l) => /^record-\d+$/.test(l))).toBe(true);
 
     // The killed worker comes back and rejoins the group; the connectors stay running.
     workers[victim] = await workers[victim]!.restart();
     await until('the restarted worker serving the group', 60_000, async () => {
       const names = await connectRest<string[]>(workers[victim]!, 'GET', '/connectors');
-      return names.sort().join() === 'counter,lines' && running(await status(workers[victim]!, 'lines'), 2) ? true : undefined;
+      return names.sort().join() === 'counter,lines' && connectorRunning(await connectorStatus(workers[victim]!, 'lines'), 2) ? true : null;
     });
   }, 420_000);
 });

@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { startCluster, type TestCluster } from '../support/cluster.ts';
-import { connectRest, startConnectWorker, type ConnectorStatus, type ConnectWorker } from '../support/connect.ts';
+import { connectorRunning, connectorStatus, connectRest, sinkLines, startConnectWorker, workerWarnings, type ConnectWorker } from '../support/connect.ts';
+import { until as untilCondition } from '../support/until.ts';
 
 /**
  * Kafka Connect 4.4.0 (distributed, two workers) on a 3-broker Tributary cluster with a leader
@@ -42,30 +43,8 @@ afterAll(async () => {
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 }, 60_000);
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      const logs = workers.map((w) => `--- worker ${w.id}\n${w.log().split('\n').filter((l) => /\b(ERROR|WARN)\b/.test(l)).slice(-30).join('\n')}`).join('\n');
-      throw new Error(`${what} not reached within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}\n${logs}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-const status = (w: ConnectWorker, name: string) => connectRest<ConnectorStatus>(w, 'GET', `/connectors/${name}/status`);
-const running = (s: ConnectorStatus, tasks: number) => s.connector.state === 'RUNNING' && s.tasks.length === tasks && s.tasks.every((t) => t.state === 'RUNNING');
-function sinkLines(): string[] {
-  if (!existsSync(outDir)) return [];
-  return readdirSync(outDir).flatMap((f) => readFileSync(join(outDir, f), 'utf8').split('\n').filter(Boolean));
-}
+/** Waits for a condition of the Connect group; a timeout shows the workers' warnings. */
+const until = <T>(what: string, ms: number, probe: () => Promise<T | null> | T | null) => untilCondition(probe, what, ms, () => workerWarnings(workers));
 
 describe('Kafka Connect 4.4.0 on a 3-broker cluster with a leader killed -9', () => {
   it('moves every record from source to sink across the kill; connectors stay running', async () => {
@@ -87,22 +66,22 @@ describe('Kafka Connect 4.4.0 on a 3-broker cluster with a leader killed -9', ()
       name: 'lines',
       config: { 'connector.class': 'dev.tributary.connect.LineFileSinkConnector', 'tasks.max': '2', topics: TOPIC, dir: outDir },
     });
-    await until('both connectors and their tasks running', 120_000, async () => (running(await status(first!, 'counter'), 1) && running(await status(first!, 'lines'), 2) ? true : undefined));
-    await until('records arriving in the sink files', 60_000, () => (sinkLines().length > 200 ? true : undefined));
+    await until('both connectors and their tasks running', 120_000, async () => (connectorRunning(await connectorStatus(first!, 'counter'), 1) && connectorRunning(await connectorStatus(first!, 'lines'), 2) ? true : null));
+    await until('records arriving in the sink files', 60_000, () => (sinkLines(outDir).length > 200 ? true : null));
 
     const leader = await cluster.leaderOf(TOPIC, 0);
     await cluster.brokers.get(leader)!.kill();
-    expect(sinkLines().length, 'the kill came before the source was done').toBeLessThan(COUNT);
+    expect(sinkLines(outDir).length, 'the kill came before the source was done').toBeLessThan(COUNT);
     await cluster.leaderOf(TOPIC, 0, { not: leader, timeoutMs: 60_000 });
 
     await until(`all ${COUNT} records in the sink files`, 180_000, () => {
-      const have = new Set(sinkLines());
-      return Array.from({ length: COUNT }, (_, i) => `record-${i}`).every((v) => have.has(v)) ? true : undefined;
+      const have = new Set(sinkLines(outDir));
+      return Array.from({ length: COUNT }, (_, i) => `record-${i}`).every((v) => have.has(v)) ? true : null;
     });
-    expect(sinkLines().every((l) => /^record-\d+$/.test(l))).toBe(true);
+    expect(sinkLines(outDir).every((l) => /^record-\d+$/.test(l))).toBe(true);
     // Connect's status topic still answers through both workers: everything RUNNING.
     for (const w of workers) {
-      await until(`worker ${w.id} reporting both connectors running`, 60_000, async () => (running(await status(w, 'counter'), 1) && running(await status(w, 'lines'), 2) ? true : undefined));
+      await until(`worker ${w.id} reporting both connectors running`, 60_000, async () => (connectorRunning(await connectorStatus(w, 'counter'), 1) && connectorRunning(await connectorStatus(w, 'lines'), 2) ? true : null));
     }
   }, 480_000);
 });

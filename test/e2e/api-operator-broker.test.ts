@@ -6,6 +6,7 @@ import type { LocalRuntime } from '../../apps/operator/src/runtimes/local/local-
 import { kcatProduce } from '../support/kcat.ts';
 import { startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
 import { metadataWithoutLogin } from '@tributary/testkit';
+import { until } from '../support/until.ts';
 
 // Through the REST API only: an instance and a topic created over HTTP become a running broker with
 // the topic, status comes back through the API with the instance's one endpoint (SASL/SCRAM), a client
@@ -23,16 +24,6 @@ beforeAll(async () => {
 afterAll(async () => stack?.stop(), 60_000);
 
 const api: E2eStack['api'] = (method, url, payload) => stack.api(method, url, payload);
-
-async function until<T>(probe: () => Promise<T | null>, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 it('creates an instance and a topic over REST, runs them, serves Kafka clients, and deletes them', { timeout: 120_000 }, async () => {
   const created = await api('POST', '/v1/instances', {

@@ -9,6 +9,7 @@ import { checkDelivery, readAll, startKafkajsProducer } from '../chaos/producers
 import { kcatProduce } from '../support/kcat.ts';
 import { startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
 import { metadataWithoutLogin } from '@tributary/testkit';
+import { until as untilCondition } from '../support/until.ts';
 
 // Through the REST API only, with an operator that has etcd: a 3-broker instance comes up as one
 // replicated cluster whose one endpoint is SASL/SCRAM, a topic with replication factor 3 is created
@@ -31,20 +32,8 @@ afterAll(async () => stack?.stop(), 120_000);
 
 const api: E2eStack['api'] = (method, url, payload) => stack.api(method, url, payload);
 
-async function until<T>(probe: () => Promise<T | null>, what: string, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== null) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** The e2e waits here are for a 3-broker instance to settle: 90 s unless a step says otherwise. */
+const until = <T>(probe: () => Promise<T | null>, what: string, ms = 90_000) => untilCondition(probe, what, ms);
 
 const spec = { zone: 'zone-a', brokers: 3, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 100, topicLimit: 10, consumerGroupLimit: 10, billing: { mode: 'postpaid' } };
 

@@ -155,3 +155,20 @@ export interface ConnectorStatus {
   connector: { state: string; worker_id: string; trace?: string };
   tasks: { id: number; state: string; worker_id: string; trace?: string }[];
 }
+
+/** A connector's status as one worker reports it. */
+export const connectorStatus = (worker: ConnectWorker, name: string) => connectRest<ConnectorStatus>(worker, 'GET', `/connectors/${name}/status`);
+
+/** The connector and exactly `tasks` tasks of it are RUNNING. */
+export const connectorRunning = (s: ConnectorStatus, tasks: number) => s.connector.state === 'RUNNING' && s.tasks.length === tasks && s.tasks.every((t) => t.state === 'RUNNING');
+
+/** The last ERROR and WARN lines of each worker: what a timed-out wait shows to explain itself. */
+export function workerWarnings(workers: readonly ConnectWorker[]): string {
+  return workers.map((w) => `--- worker ${w.id}\n${w.log().split('\n').filter((l) => /\b(ERROR|WARN)\b/.test(l)).slice(-30).join('\n')}`).join('\n');
+}
+
+/** Every line the file sink connector (test/compat/connect) has written into `dir` so far. */
+export function sinkLines(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean));
+}
