@@ -2,6 +2,8 @@ import { parseCli } from '@tributary/contracts/cli';
 import { resolve } from 'node:path';
 import { startOperatorWorker } from './jobs/worker.ts';
 import { startMeteringWorker } from './metering/metering-job.ts';
+import { MeteringMetrics } from './metering/metrics.ts';
+import { createServer } from 'node:http';
 import { UsageStore } from './metering/usage-store.ts';
 import { InstanceReconciler } from './reconcile/instance-reconciler.ts';
 import { LocalRuntime } from './runtimes/local/local-runtime.ts';
@@ -28,6 +30,8 @@ It does not migrate; it waits for the API to have applied the schema. Configured
   REDIS_URL                  Redis with the reconcile queue (default redis://127.0.0.1:6379)
   ETCD_ENDPOINTS             etcd for multi-broker instances (without it only 1-broker instances run)
   TRIBUTARY_RUNTIME          local (default: brokers as child processes) | kubernetes (StatefulSets)
+  TRIBUTARY_OPERATOR_METRICS_PORT  serve Prometheus metrics (metering) on GET /metrics at this port
+  TRIBUTARY_OPERATOR_METRICS_HOST  its address (default 127.0.0.1)
 Local runtime:
   TRIBUTARY_INSTANCES_DIR    where brokers keep their data (default .data/instances)
   TRIBUTARY_CLIENT_HOST      address of instances' client (SASL) endpoints (default 127.0.0.1); their
@@ -67,7 +71,14 @@ const etcdEndpoints = process.env['ETCD_ENDPOINTS'] || null;
 const worker = await startOperatorWorker({ redisUrl, store, reconciler: new InstanceReconciler(runtime, { etcdEndpoints }), log });
 // Billing: every minute the brokers' metered counters become samples and hourly usage (src/metering).
 const usage = new UsageStore(databaseUrl);
-const metering = await startMeteringWorker({ redisUrl, store: usage, runtime, instanceIds: () => store.instanceIds(), log });
+const meteringMetrics = new MeteringMetrics();
+const metering = await startMeteringWorker({ redisUrl, store: usage, runtime, instanceIds: () => store.instanceIds(), log, metrics: meteringMetrics });
+// Prometheus text on GET /metrics (metering's clock-skew refusals and skew) when a port is given.
+const metricsPort = process.env['TRIBUTARY_OPERATOR_METRICS_PORT'];
+const metricsServer = metricsPort ? createServer((req, res) => {
+  if (req.method !== 'GET' || req.url !== '/metrics') { res.writeHead(404).end(); return; }
+  void meteringMetrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': meteringMetrics.registry.contentType }).end(text));
+}).listen(Number(metricsPort), process.env['TRIBUTARY_OPERATOR_METRICS_HOST'] ?? '127.0.0.1') : null;
 log('operator started', { runtime: runtime.name, etcdEndpoints });
 
 let stopping = false;
@@ -77,6 +88,7 @@ const stop = async () => {
   // Brokers are detached on purpose: they keep serving while the operator restarts.
   await worker.close();
   await metering.close();
+  metricsServer?.close();
   await usage.close();
   await store.close();
   process.exit(0);

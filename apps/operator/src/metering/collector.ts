@@ -1,6 +1,8 @@
 import type { BrokerRuntime } from '../runtimes/runtime.ts';
 import { readingOf } from './prom-text.ts';
 import { hourOf, type MinuteSample } from './rollup.ts';
+import type { Refusal } from './admission.ts';
+import type { MeteringMetrics } from './metrics.ts';
 import type { UsageStore } from './usage-store.ts';
 
 /**
@@ -20,7 +22,11 @@ export interface MeteringPassOptions {
   store: UsageStore;
   /** The minute the samples are stamped with: the job's scheduled time, so a retried job re-stamps the same minute. */
   minute: Date;
+  /** When hours close, judged against this; default PostgreSQL's clock (never the host's: admission.ts). */
   now?: Date;
+  /** How far a stamp may be ahead of PostgreSQL's clock (default admission.ts MAX_FUTURE_MS). */
+  maxFutureMs?: number;
+  metrics?: MeteringMetrics;
   /** An hour closes this long after its end (late scrapes of its last minutes still count). */
   graceMs?: number;
   timeoutMs?: number;
@@ -29,7 +35,7 @@ export interface MeteringPassOptions {
   rollupConcurrency?: number;
 }
 
-export interface MeteringPassResult { scraped: number; inserted: number; failed: { instanceId: string; nodeId: number; error: string }[]; hours: number; adjusted: number }
+export interface MeteringPassResult { scraped: number; inserted: number; refused: Record<Refusal, number>; failed: { instanceId: string; nodeId: number; error: string }[]; hours: number; adjusted: number }
 
 async function scrape(address: string, timeoutMs: number): Promise<string> {
   const res = await fetch(`http://${address}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
@@ -47,7 +53,10 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
 }
 
 export async function meteringPass(o: MeteringPassOptions): Promise<MeteringPassResult> {
-  const now = o.now ?? new Date();
+  const hostBefore = Date.now();
+  const dbNow = await o.store.clock();
+  const hostMinusDbMs = (hostBefore + Date.now()) / 2 - dbNow.getTime();
+  const now = o.now ?? dbNow;
   const graceMs = o.graceMs ?? 5 * 60_000;
   const timeoutMs = o.timeoutMs ?? 5_000;
   const targets = (await mapLimit(o.instanceIds, o.concurrency ?? 32, async (instanceId) => {
@@ -65,14 +74,17 @@ export async function meteringPass(o: MeteringPassOptions): Promise<MeteringPass
       return null;
     }
   })).filter((r) => r !== null);
-  const inserted = await o.store.insertSamples(rows);
+  // Judged by the database clock read once before the scrapes: a pass takes seconds, the bound is a minute.
+  const admission = await o.store.insertSamples(rows, { now: dbNow, ...(o.maxFutureMs !== undefined ? { maxFutureMs: o.maxFutureMs } : {}) });
+  o.metrics?.record(admission.refused, hostMinusDbMs);
   const closes = (hour: Date) => hour.getTime() + 3_600_000 + graceMs <= now.getTime();
   const hours = new Map<string, { instanceId: string; hourStart: Date }>();
-  for (const r of rows) hours.set(`${r.instanceId}|${hourOf(r.minute).getTime()}`, { instanceId: r.instanceId, hourStart: hourOf(r.minute) });
+  // The hours of what is stored, now or by an earlier run of this minute; never of a refused stamp.
+  for (const r of admission.stored) hours.set(`${r.instanceId}|${hourOf(r.minute).getTime()}`, { instanceId: r.instanceId, hourStart: hourOf(r.minute) });
   for (const h of await o.store.openHours(hourOf(now))) hours.set(`${h.instanceId}|${h.hourStart.getTime()}`, h);
   // Hours are independent (each under its own advisory lock): a few at a time, as many as the
   // store's pool holds, since one after another made the rollups most of a pass's time (bench/metering).
   const rolled = await mapLimit([...hours.values()], o.rollupConcurrency ?? 4, (h) => o.store.rollup(h.instanceId, h.hourStart, closes(h.hourStart)));
   const adjusted = rolled.reduce((s, r) => s + r.adjusted, 0);
-  return { scraped: rows.length, inserted, failed, hours: hours.size, adjusted };
+  return { scraped: rows.length, inserted: admission.admitted.length, refused: admission.refused, failed, hours: hours.size, adjusted };
 }

@@ -2,6 +2,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { BrokerRuntime } from '../runtimes/runtime.ts';
 import { meteringPass, type MeteringPassResult } from './collector.ts';
 import { minuteOf } from './rollup.ts';
+import type { MeteringMetrics } from './metrics.ts';
 import type { UsageStore } from './usage-store.ts';
 
 export const METERING_QUEUE = 'tributary-metering';
@@ -15,6 +16,7 @@ export interface MeteringWorkerOptions {
   /** Collection interval; one minute in production (samples are per minute). */
   everyMs?: number;
   graceMs?: number;
+  metrics?: MeteringMetrics;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   onPass?: (r: MeteringPassResult) => void;
 }
@@ -32,7 +34,8 @@ export async function startMeteringWorker(o: MeteringWorkerOptions): Promise<{ c
   const log = o.log ?? (() => undefined);
   const worker = new Worker(METERING_QUEUE, async (job: Job) => {
     const scheduled = new Date(job.timestamp + (job.opts.delay ?? 0));
-    const result = await meteringPass({ instanceIds: await o.instanceIds(), runtime: o.runtime, store: o.store, minute: minuteOf(scheduled), ...(o.graceMs !== undefined ? { graceMs: o.graceMs } : {}) });
+    const result = await meteringPass({ instanceIds: await o.instanceIds(), runtime: o.runtime, store: o.store, minute: minuteOf(scheduled), ...(o.graceMs !== undefined ? { graceMs: o.graceMs } : {}), ...(o.metrics ? { metrics: o.metrics } : {}) });
+    if (result.refused.future > 0 || result.refused.stale > 0) log('metering: samples refused by the clock-skew rule (check this host\'s clock against PostgreSQL\'s)', { refused: result.refused, minute: minuteOf(scheduled).toISOString() });
     if (result.failed.length > 0) log('metering: brokers not scraped this minute', { failed: result.failed });
     o.onPass?.(result);
     return { scraped: result.scraped, inserted: result.inserted, hours: result.hours, adjusted: result.adjusted };

@@ -1,7 +1,10 @@
 import { createDb, Prisma, type Db } from '@tributary/db';
+import { admitSamples, brokerKey, type SampleAdmission } from './admission.ts';
 import { DIMENSIONS, hourOf, rollupHour, type MinuteSample } from './rollup.ts';
 
 export const SOURCE = 'metering';
+/** The advisory lock key that serialises sample insertion (any constant no other lock uses: 'meter_sample' as int). */
+const SAMPLE_INSERT_LOCK = 0x6d73616d;
 
 /** Rows of meter_sample as rollupHour wants them. */
 function toSample(r: { nodeId: number; minute: Date; epoch: bigint; counters: Prisma.JsonValue; replicas: number; logBytes: bigint }): MinuteSample {
@@ -23,14 +26,35 @@ export class UsageStore {
   }
   get db(): Db { return this.#db; }
 
-  /** Inserts samples; those whose (instance, broker, minute) exists already are skipped. Returns how many were new. */
-  async insertSamples(rows: (MinuteSample & { instanceId: string })[]): Promise<number> {
-    if (rows.length === 0) return 0;
-    const r = await this.#db.meterSample.createMany({
-      data: rows.map((s) => ({ instanceId: s.instanceId, nodeId: s.nodeId, minute: s.minute, epoch: s.epoch, counters: s.counters, replicas: s.replicas, logBytes: s.logBytes })),
-      skipDuplicates: true,
+  /** PostgreSQL's clock: the one clock every operator shares, so stamps and hour closing are judged by it and never by a host's own. */
+  async clock(): Promise<Date> {
+    const [r] = await this.#db.$queryRaw<{ now: Date }[]>`SELECT clock_timestamp() AS now`;
+    return r!.now;
+  }
+
+  /**
+   * Admits samples (admission.ts decides each one) and inserts those admitted. One sample insertion
+   * at a time across every operator (a transaction-scoped advisory lock): the check of each broker's
+   * latest stored minute and the insert are then one step, so two passes cannot interleave minutes.
+   */
+  async insertSamples(rows: (MinuteSample & { instanceId: string })[], o: { now: Date; maxFutureMs?: number }): Promise<SampleAdmission<MinuteSample & { instanceId: string }>> {
+    if (rows.length === 0) return admitSamples([], new Map(), o);
+    return this.#db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SAMPLE_INSERT_LOCK})`;
+      const latest = await tx.$queryRaw<{ instance_id: string; node_id: number; last: Date | null }[]>`
+        SELECT k.instance_id, k.node_id,
+          (SELECT s.minute FROM meter_sample s WHERE s.instance_id = k.instance_id AND s.node_id = k.node_id ORDER BY s.minute DESC LIMIT 1) AS last
+        FROM unnest(${rows.map((r) => r.instanceId)}::text[], ${rows.map((r) => r.nodeId)}::int[]) AS k(instance_id, node_id)`;
+      const last = new Map(latest.filter((l) => l.last !== null).map((l) => [brokerKey(l.instance_id, l.node_id), l.last!]));
+      const admission = admitSamples(rows, last, o);
+      if (admission.admitted.length > 0) {
+        await tx.meterSample.createMany({
+          data: admission.admitted.map((s) => ({ instanceId: s.instanceId, nodeId: s.nodeId, minute: s.minute, epoch: s.epoch, counters: s.counters, replicas: s.replicas, logBytes: s.logBytes })),
+          skipDuplicates: true,
+        });
+      }
+      return admission;
     });
-    return r.count;
   }
 
   /** Hours still open before `before` (to be closed), with the instances they belong to. */
