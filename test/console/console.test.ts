@@ -139,6 +139,56 @@ describe('sign-in', () => {
   });
 });
 
+describe('price calculator', () => {
+  it('prices a size before anything exists (the API\'s quote and lines), keeps it in the URL, shows a refused size beside its field, and "Create with this" opens the create form with that size', async () => {
+    const page = await newPage();
+    await signIn(page, ADMIN_KEY);
+    await page.getByRole('link', { name: 'Price calculator' }).click();
+    await page.getByRole('heading', { name: 'Price calculator' }).waitFor();
+    await page.getByLabel('Brokers', { exact: true }).fill('3');
+    await page.getByLabel('Disk (GiB)', { exact: true }).fill('500');
+    await page.getByRole('combobox', { name: 'Billing' }).click();
+    await page.getByRole('option', { name: 'Prepaid (months)' }).click();
+    await page.getByLabel('Period (months)', { exact: true }).fill('3');
+    await page.waitForURL(/brokers=3&diskGiB=500&periodMonths=3&mode=prepaid/);
+    const spec = { zone: 'zone-a', brokers: 3, bandwidthMBps: 40, diskGiB: 500, partitionLimit: 100, topicLimit: 50, consumerGroupLimit: 50, billing: { mode: 'prepaid', periodMonths: 3, autoRenew: false } };
+    const asked = await stack.api('POST', '/v1/billing/quotes', { kind: 'create', spec });
+    expect(asked.statusCode).toBe(200);
+    const expected = asked.json() as { totalMinor: number; currency: string; lines: { code: string }[] };
+    expect(expected.currency).toBe('USD'); // two decimals: the shown total's digits are its minor units
+    const total = page.getByTestId('quote-total');
+    await until(async () => ((await total.textContent().catch(() => '')) ?? '').replace(/\D/g, '') === String(expected.totalMinor), `the quote's total ${expected.totalMinor}`, 20_000);
+    await page.getByRole('region', { name: 'Price quote' }).getByText(/now for 3 month/).waitFor();
+    const lines = page.getByRole('table', { name: 'Quote lines' });
+    expect(await lines.locator('tbody tr td:first-child').allTextContents()).toEqual(expected.lines.map((l) => l.code));
+    await expectAccessible(page, 'price calculator');
+    await screenshot(page, 'price-calculator');
+
+    // The size is the URL: a reload (or a shared link) shows the same quote.
+    await page.reload();
+    expect(await page.getByLabel('Brokers', { exact: true }).inputValue()).toBe('3');
+    await until(async () => ((await total.textContent().catch(() => '')) ?? '').replace(/\D/g, '') === String(expected.totalMinor), 'the same total after a reload', 20_000);
+    // A disk off the 100 GiB steps: the API's message beside the field, and no way on to create.
+    await page.getByLabel('Disk (GiB)', { exact: true }).fill('150');
+    await until(async () => /100/.test((await fieldError(page, 'Disk (GiB)')) ?? ''), 'the disk refused beside its field', 20_000);
+    expect(await page.getByRole('link', { name: 'Create with this' }).count()).toBe(0);
+    await page.getByLabel('Disk (GiB)', { exact: true }).fill('500');
+    await page.getByRole('link', { name: 'Create with this' }).click();
+    await page.getByRole('heading', { name: 'Create instance' }).waitFor();
+    expect(await page.getByLabel('Brokers', { exact: true }).inputValue()).toBe('3');
+    expect(await page.getByLabel('Disk (GiB)', { exact: true }).inputValue()).toBe('500');
+    expect(await page.getByLabel('Period (months)', { exact: true }).inputValue()).toBe('3');
+    await page.getByRole('region', { name: 'Price quote' }).getByText(/now for 3 month/).waitFor();
+
+    // Every role may ask a price; only those that create instances are offered to create one.
+    const viewer = await newPage();
+    await signIn(viewer, keys.viewer);
+    await viewer.getByRole('link', { name: 'Price calculator' }).click();
+    await viewer.getByRole('region', { name: 'Price quote' }).getByText(/per hour/).waitFor();
+    expect(await viewer.getByRole('link', { name: 'Create with this' }).count()).toBe(0);
+  });
+});
+
 describe('journey: instance → topic → delete', () => {
   let page: Page;
   let instanceUrl = '';

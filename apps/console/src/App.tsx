@@ -14,6 +14,7 @@ const InstancePage = lazy(() => import('./pages/Instance.tsx'));
 const ApiKeysPage = lazy(() => import('./pages/ApiKeys.tsx'));
 const AuditPage = lazy(() => import('./pages/Audit.tsx'));
 const BillingPage = lazy(() => import('./pages/Billing.tsx'));
+const QuoteCalculatorPage = lazy(() => import('./pages/QuoteCalculator.tsx'));
 
 // Shade 8 of blue: white text on the default shade 6 is 3.6:1, below WCAG AA's 4.5:1.
 const theme = createTheme({ primaryColor: 'blue', primaryShade: { light: 8, dark: 8 }, defaultRadius: 'sm' });
@@ -61,6 +62,7 @@ export function App() {
                 <Route path="/api-keys" element={<RequireSession><ApiKeysPage /></RequireSession>} />
                 <Route path="/audit" element={<RequireSession><AuditPage /></RequireSession>} />
                 <Route path="/billing" element={<RequireSession><BillingPage /></RequireSession>} />
+                <Route path="/quote" element={<RequireSession><QuoteCalculatorPage /></RequireSession>} />
                 <Route path="*" element={<RequireSession><NotFound /></RequireSession>} />
               </Routes>
             </Suspense>

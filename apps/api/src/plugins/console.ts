@@ -10,7 +10,7 @@ import fastifyStatic from '@fastify/static';
  * data — the console signs in with an API key and calls /v1 like any client — so these routes are
  * public; everything else stays default-deny (plugins/auth.ts).
  */
-export const CONSOLE_PAGES = ['/', '/sign-in', '/instances', '/instances/*', '/api-keys', '/audit', '/billing', '/billing/*'] as const;
+export const CONSOLE_PAGES = ['/', '/sign-in', '/instances', '/instances/*', '/api-keys', '/audit', '/billing', '/billing/*', '/quote'] as const;
 export const CONSOLE_PUBLIC_ROUTES: readonly string[] = [...CONSOLE_PAGES, '/assets/*', '/favicon.svg'];
 
 /**

@@ -16,6 +16,7 @@ export function Layout({ children }: { children: ReactNode }) {
     { to: '/api-keys', label: 'API keys', show: can.manageKeys(session.role) },
     { to: '/audit', label: 'Audit log', show: can.readInstanceContents(session.role) },
     { to: '/billing', label: 'Billing', show: can.readBilling(session.role) },
+    { to: '/quote', label: 'Price calculator', show: true },
   ];
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 200, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">

@@ -5,8 +5,9 @@ import { api, authorizedFetch } from '../api/client.ts';
 import { unwrap } from '../api/problem.ts';
 import { ScrollTable } from '../components/Bits.tsx';
 import { LineChart } from '../components/LineChart.tsx';
+import { PriceLines } from '../components/PriceLines.tsx';
 import { ProblemAlert, QueryState } from '../components/States.tsx';
-import { formatBytes, formatMicros, formatMoney, formatTime } from '../lib/format.ts';
+import { formatBytes, formatMoney, formatTime } from '../lib/format.ts';
 import { chargebackTotals, costPerPeriod, invoiceCsv, usageTotals } from '../lib/usage.ts';
 
 const RANGES = [{ value: '1', label: '24 hours' }, { value: '7', label: '7 days' }, { value: '30', label: '30 days' }];
@@ -151,26 +152,6 @@ function Chargeback({ range, nameOf }: { range: Range; nameOf(id: string): strin
   );
 }
 
-type Line = { code: string; instanceId: string | null; meter: string; quantity: number; unit: string; unitPriceMicros: number; amountMinor: number };
-
-function Lines({ lines, currency, label, nameOf }: { lines: Line[]; currency: string; label: string; nameOf(id: string): string }) {
-  return (
-    <ScrollTable minWidth={600} label={label}>
-      <Table aria-label={label}>
-        <Table.Thead><Table.Tr><Table.Th>Line</Table.Th><Table.Th>Instance</Table.Th><Table.Th>Quantity</Table.Th><Table.Th>Unit price</Table.Th><Table.Th>Amount</Table.Th></Table.Tr></Table.Thead>
-        <Table.Tbody>
-          {lines.map((l, i) => (
-            <Table.Tr key={i}>
-              <Table.Td>{l.code}</Table.Td><Table.Td>{l.instanceId ? nameOf(l.instanceId) : '—'}</Table.Td><Table.Td>{l.quantity} {l.unit}</Table.Td>
-              <Table.Td>{formatMicros(l.unitPriceMicros, currency)}</Table.Td><Table.Td>{formatMoney(l.amountMinor, currency)}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </ScrollTable>
-  );
-}
-
 function Invoices({ nameOf }: { nameOf(id: string): string }) {
   const [open, setOpen] = useState<string | null>(null);
   const preview = useQuery({ queryKey: ['invoice-preview'], queryFn: async () => unwrap(await api.GET('/v1/billing/invoices/preview')) });
@@ -194,7 +175,7 @@ function Invoices({ nameOf }: { nameOf(id: string): string }) {
                   <Button size="compact-sm" variant="default" onClick={() => saveFile(new Blob([invoiceCsv(p.lines, p.currency)], { type: 'text/csv' }), 'invoice-preview.csv')}>Download CSV</Button>
                 </Group>
               </Group>
-              {p.lines.length > 0 && <Lines lines={p.lines} currency={p.currency} label="Lines of this month so far" nameOf={nameOf} />}
+              {p.lines.length > 0 && <PriceLines lines={p.lines} currency={p.currency} label="Lines of this month so far" nameOf={nameOf} />}
             </Card>
           )}
         </QueryState>
@@ -226,7 +207,7 @@ function Invoices({ nameOf }: { nameOf(id: string): string }) {
                   <Text fw={500}>Invoice {inv.id}</Text>
                   <Button size="compact-sm" variant="default" onClick={() => saveFile(new Blob([invoiceCsv(inv.lines, inv.currency)], { type: 'text/csv' }), `${inv.id}.csv`)}>Download CSV</Button>
                 </Group>
-                <Lines lines={inv.lines} currency={inv.currency} label={`Invoice ${inv.id} lines`} nameOf={nameOf} />
+                <PriceLines lines={inv.lines} currency={inv.currency} label={`Invoice ${inv.id} lines`} nameOf={nameOf} />
               </Card>
             )}
           </QueryState>
