@@ -3,3 +3,4 @@ export * from './etcd.ts';
 export * from './kafka.ts';
 export * from './unauthenticated.ts';
 export * from './kube.ts';
+export * from './node-agent/agent.ts';

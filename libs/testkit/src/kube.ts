@@ -168,6 +168,25 @@ export async function startKube(options: StartKubeOptions = {}): Promise<TestKub
         req.end();
       });
     const deadline = Date.now() + (options.timeoutMs ?? 180_000);
+    // A component that exits (a bad flag, say) must fail the start, not leave pods quietly unmade;
+    // /healthz is on each component's always-allowed paths, served with a self-signed certificate.
+    const waitHealthy = async (name: string, proc: ChildProcess, componentPort: number): Promise<void> => {
+      for (;;) {
+        if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}:\n${readFileSync(logFiles[name]!, 'utf8').slice(-4000)}`);
+        const status = await new Promise<number>((done) => {
+          const req = request(`https://127.0.0.1:${componentPort}/healthz`, { rejectUnauthorized: false, timeout: 5000 }, (res) => {
+            res.resume();
+            done(res.statusCode ?? 0);
+          });
+          req.on('timeout', () => req.destroy(new Error('timeout')));
+          req.on('error', () => done(0));
+          req.end();
+        });
+        if (status === 200) return;
+        if (Date.now() > deadline) throw new Error(`${name} was not healthy within ${options.timeoutMs ?? 180_000} ms:\n${readFileSync(logFiles[name]!, 'utf8').slice(-4000)}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
     for (;;) {
       if (apiserver.exitCode !== null) throw new Error(`kube-apiserver exited with ${apiserver.exitCode}:\n${readFileSync(logFiles['kube-apiserver']!, 'utf8').slice(-4000)}`);
       const ready = await get('/readyz').catch(() => null);
@@ -175,21 +194,30 @@ export async function startKube(options: StartKubeOptions = {}): Promise<TestKub
       if (Date.now() > deadline) throw new Error(`kube-apiserver was not ready within ${options.timeoutMs ?? 180_000} ms (last: ${ready?.status} ${ready?.body.slice(0, 500)}):\n${readFileSync(logFiles['kube-apiserver']!, 'utf8').slice(-4000)}`);
       await new Promise((r) => setTimeout(r, 250));
     }
+    const components: Promise<void>[] = [];
     if (options.controllerManager ?? true) {
-      launch('kube-controller-manager', bin['kube-controller-manager'], [
+      const kcmPort = await freePort();
+      const kcm = launch('kube-controller-manager', bin['kube-controller-manager'], [
         `--kubeconfig=${adminKubeconfig}`, `--authentication-kubeconfig=${adminKubeconfig}`, `--authorization-kubeconfig=${adminKubeconfig}`,
         `--service-account-private-key-file=${pki.saKey}`, `--root-ca-file=${pki.caCert}`, '--use-service-account-credentials=true',
-        '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${await freePort()}`, `--cert-dir=${join(dir, 'kcm-certs')}`,
-        // No cloud, no node IPAM (the node agent gives pods loopback addresses), no PV binder needs beyond the default.
-        '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller', '--v=1',
+        '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${kcmPort}`, `--cert-dir=${join(dir, 'kcm-certs')}`,
+        // Every default controller but node IPAM (the node agent gives pods loopback addresses, no pod
+        // CIDRs). The cloud controllers (cloud-node-lifecycle, service-lb-controller, node-route-controller)
+        // are no longer part of kube-controller-manager: naming them, even to disable them, makes it exit
+        // with "is not in the list of known controllers" — which left StatefulSets without pods.
+        '--controllers=*,-nodeipam', '--v=1',
       ]);
+      components.push(waitHealthy('kube-controller-manager', kcm, kcmPort));
     }
     if (options.scheduler ?? true) {
-      launch('kube-scheduler', bin['kube-scheduler'], [
+      const schedulerPort = await freePort();
+      const scheduler = launch('kube-scheduler', bin['kube-scheduler'], [
         `--kubeconfig=${adminKubeconfig}`, `--authentication-kubeconfig=${adminKubeconfig}`, `--authorization-kubeconfig=${adminKubeconfig}`,
-        '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${await freePort()}`, '--v=1',
+        '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${schedulerPort}`, '--v=1',
       ]);
+      components.push(waitHealthy('kube-scheduler', scheduler, schedulerPort));
     }
+    await Promise.all(components);
     return { server, pki, adminKubeconfig, etcd, logFiles, get, stop };
   } catch (err) {
     await stop();
