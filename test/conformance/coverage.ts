@@ -21,6 +21,7 @@ export const OWNERS: Record<string, number[]> = {
     ApiKey.SaslHandshake, ApiKey.SaslAuthenticate, ApiKey.DescribeUserScramCredentials, ApiKey.AlterUserScramCredentials,
     ApiKey.DescribeClientQuotas, ApiKey.AlterClientQuotas, ApiKey.CreateAcls, ApiKey.DescribeAcls, ApiKey.DeleteAcls,
   ],
+  'protocol-reassignment': [ApiKey.AlterPartitionReassignments, ApiKey.ListPartitionReassignments, ApiKey.ElectLeaders],
 };
 
 export interface Advertised {

@@ -17,6 +17,29 @@ export interface PartitionInfo {
   isr: number[];
 }
 
+/** One partition of an AlterPartitionReassignments request: the target replicas, or null to cancel. */
+export interface PartitionMove {
+  topic: string;
+  partition: number;
+  replicas: number[] | null;
+}
+
+/** A partition's answer to a reassignment or an election request (errorCode 0: done). */
+export interface PartitionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  message: string | null;
+}
+
+/** A partition being reassigned (cluster/reassignment.ts). */
+export interface OngoingMove {
+  topic: string;
+  partition: number;
+  target: number[];
+  original: number[];
+}
+
 export interface NewTopic {
   name: string;
   partitions: number;
@@ -43,4 +66,13 @@ export interface ClusterMetadata {
   /** `assignment`: the client's replica lists for the added partitions (already validated). */
   addPartitions(name: string, count: number, validateOnly: boolean, assignment?: number[][]): Promise<void>;
   setTopicConfigs(name: string, configs: Record<string, string>): Promise<void>;
+  /** Partitions being reassigned now. */
+  reassignments(): OngoingMove[];
+  /** Starts, replaces or cancels reassignments (controller only: NOT_CONTROLLER elsewhere, thrown as TopicError). */
+  alterReassignments(moves: PartitionMove[]): Promise<PartitionResult[]>;
+  /**
+   * ElectLeaders (controller only). `partitions` null means every partition; then, as Kafka, the
+   * answer leaves out those that already had the leader asked for.
+   */
+  electLeaders(electionType: number, partitions: { topic: string; partition: number }[] | null): Promise<PartitionResult[]>;
 }

@@ -5,9 +5,11 @@ import { BrokerConnection } from '@tributary/kafka-admin';
 import type { Listener } from '../config/broker-config.ts';
 import type { Logger } from '../logger.ts';
 import { TopicError, topicNameProblem, type TopicRegistry, type TopicState } from '../topics/topic-registry.ts';
-import type { BrokerInfo, ClusterMetadata, NewTopic, PartitionInfo } from './cluster-metadata.ts';
+import type { BrokerInfo, ClusterMetadata, NewTopic, OngoingMove, PartitionInfo, PartitionMove, PartitionResult } from './cluster-metadata.ts';
 import { ClusterView, clusterPrefix, keys, type BrokerRecord, type PartitionRecord, type TopicRecord } from './cluster-view.ts';
 import { planPartitionChanges } from './controller-plan.ts';
+import { electFor, ElectionType } from './elect-leaders.ts';
+import { completion, parseReassignmentKey, planRequest, REASSIGNMENTS_PREFIX, reassignmentKey, validateTarget, type ReassignmentRecord } from './reassignment.ts';
 import { assignReplicas } from './replica-assignment.ts';
 import { PeerProbe } from './peer-probe.ts';
 
@@ -269,7 +271,7 @@ export class EtcdCluster implements ClusterMetadata {
     const epoch = this.#requireController();
     if (!this.view.topics.has(name)) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
     if (name.startsWith('__')) throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, `internal topic "${name}" cannot be deleted`);
-    const res = await this.#guarded(epoch).then(this.#ns.delete().key(keys.topic(name)), this.#ns.delete().prefix(keys.partitions(name))).commit();
+    const res = await this.#guarded(epoch).then(this.#ns.delete().key(keys.topic(name)), this.#ns.delete().prefix(keys.partitions(name)), this.#ns.delete().prefix(`${REASSIGNMENTS_PREFIX}${name}/`)).commit();
     if (!res.succeeded) throw new TopicError(ErrorCode.NOT_CONTROLLER, 'this broker stopped being the controller');
     await this.#waitForView(() => !this.#o.topics.get(name));
   }
@@ -378,6 +380,7 @@ export class EtcdCluster implements ClusterMetadata {
         await this.#ensureInternalTopics();
         const changes = planPartitionChanges(this.view, { uncleanLeaderElection: this.#o.uncleanLeaderElection, preferredLeaders });
         preferredLeaders = false;
+        await this.#progressReassignments(epoch);
         await Promise.all(
           changes.map(async (c) => {
             const res = await this.#guarded(epoch).and(keys.partition(c.topic, c.partition), 'Mod', '==', c.modRevision).then(this.#ns.put(keys.partition(c.topic, c.partition)).value(JSON.stringify(c.next))).commit();
@@ -415,6 +418,161 @@ export class EtcdCluster implements ClusterMetadata {
     const record: TopicRecord = { name: t.name, topicId: randomUUID(), configs: t.configs, replicas: assignment.replicas.map((r) => [...r]) };
     await this.#writePartitions(epoch, t.name, record.replicas, 0);
     await this.#guarded(epoch).and(keys.topic(t.name), 'Version', '==', 0).then(this.#ns.put(keys.topic(t.name)).value(JSON.stringify(record))).commit();
+  }
+
+  // ------------------------------------------------------------------ reassignment and elections
+
+  reassignments(): OngoingMove[] {
+    const out: OngoingMove[] = [];
+    for (const [rest, value] of this.view.under(REASSIGNMENTS_PREFIX)) {
+      const at = parseReassignmentKey(rest);
+      if (at) out.push({ ...at, ...(JSON.parse(value) as ReassignmentRecord) });
+    }
+    return out;
+  }
+
+  #ongoing(topic: string, partition: number): ReassignmentRecord | undefined {
+    const raw = this.view.raw.get(reassignmentKey(topic, partition));
+    return raw === undefined ? undefined : (JSON.parse(raw) as ReassignmentRecord);
+  }
+
+  /**
+   * Starts, replaces or cancels reassignments (reassignment.ts): per topic one transaction that
+   * writes the moving replica sets into the topic record and the reassignment records beside it,
+   * guarded by the controller epoch and the revisions it was planned from (re-planned on a race).
+   */
+  async alterReassignments(moves: PartitionMove[]): Promise<PartitionResult[]> {
+    const epoch = this.#requireController();
+    const results: PartitionResult[] = [];
+    const byTopic = new Map<string, PartitionMove[]>();
+    for (const m of moves) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+    for (const [topic, topicMoves] of byTopic) {
+      for (let attempt = 0; ; attempt++) {
+        const t = this.view.topics.get(topic);
+        const planned: { move: PartitionMove; result: PartitionResult }[] = [];
+        const registered = new Set(this.view.brokers.keys());
+        const live = this.view.liveBrokers();
+        const replicas = t ? t.value.replicas.map((r) => [...r]) : [];
+        const ops = [];
+        let guard = this.#guarded(epoch);
+        for (const m of topicMoves) {
+          const result: PartitionResult = { topic, partition: m.partition, errorCode: 0, message: null };
+          planned.push({ move: m, result });
+          const current = replicas[m.partition];
+          const p = this.view.partitions.get(`${topic}/${m.partition}`);
+          if (!t || !current || !p) {
+            Object.assign(result, { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `Unable to find partition ${topic}-${m.partition}.` });
+            continue;
+          }
+          const refusal = m.replicas ? validateTarget(m.replicas, registered) : null;
+          const outcome = refusal ? { kind: 'refused' as const, refusal } : planRequest(current, this.#ongoing(topic, m.partition), m.replicas, p.value, live);
+          if (outcome.kind === 'refused') {
+            Object.assign(result, { errorCode: outcome.refusal.errorCode, message: outcome.refusal.message });
+            continue;
+          }
+          replicas[m.partition] = outcome.replicas;
+          const rKey = reassignmentKey(topic, m.partition);
+          ops.push(outcome.record ? this.#ns.put(rKey).value(JSON.stringify(outcome.record)) : this.#ns.delete().key(rKey));
+          if (outcome.partition) {
+            guard = guard.and(keys.partition(topic, m.partition), 'Mod', '==', p.modRevision);
+            ops.push(this.#ns.put(keys.partition(topic, m.partition)).value(JSON.stringify(outcome.partition)));
+          }
+        }
+        if (t && ops.length > 0) {
+          const res = await guard.and(keys.topic(topic), 'Mod', '==', t.modRevision).then(this.#ns.put(keys.topic(topic)).value(JSON.stringify({ ...t.value, replicas })), ...ops).commit();
+          if (!res.succeeded) {
+            if (!this.isController) throw new TopicError(ErrorCode.NOT_CONTROLLER, 'this broker stopped being the controller');
+            if (attempt < 20) {
+              await new Promise((r) => setTimeout(r, 50));
+              continue;
+            }
+            for (const x of planned) if (x.result.errorCode === 0) Object.assign(x.result, { errorCode: ErrorCode.REASSIGNMENT_IN_PROGRESS, message: `topic "${topic}" kept changing; retry` });
+          } else {
+            await this.#waitForView(() => JSON.stringify(this.view.topics.get(topic)?.value.replicas) === JSON.stringify(replicas), 5000);
+            this.#o.logger.log('info', 'reassignment requested', { topic, moves: planned.filter((x) => x.result.errorCode === 0).map((x) => ({ partition: x.move.partition, replicas: x.move.replicas })) });
+          }
+        }
+        results.push(...planned.map((x) => x.result));
+        break;
+      }
+    }
+    return results;
+  }
+
+  /**
+   * The controller's part of every ongoing reassignment: once all target replicas are in the ISR,
+   * the target set takes over (replicas, ISR, leader if it moves) and the record goes, in one
+   * guarded transaction per topic.
+   */
+  async #progressReassignments(epoch: string): Promise<void> {
+    const live = this.view.liveBrokers();
+    const done = new Map<string, { partition: number; replicas: number[]; next: PartitionRecord | undefined; modRevision: string }[]>();
+    for (const r of this.reassignments()) {
+      const p = this.view.partitions.get(`${r.topic}/${r.partition}`);
+      if (!p) continue;
+      const step = completion(r, p.value, live);
+      if (step) done.set(r.topic, [...(done.get(r.topic) ?? []), { partition: r.partition, replicas: step.replicas, next: step.partition, modRevision: p.modRevision }]);
+    }
+    for (const [topic, steps] of done) {
+      const t = this.view.topics.get(topic);
+      if (!t) continue;
+      const replicas = t.value.replicas.map((r) => [...r]);
+      let guard = this.#guarded(epoch).and(keys.topic(topic), 'Mod', '==', t.modRevision);
+      const ops = [];
+      for (const s of steps) {
+        replicas[s.partition] = s.replicas;
+        ops.push(this.#ns.delete().key(reassignmentKey(topic, s.partition)));
+        if (s.next) {
+          guard = guard.and(keys.partition(topic, s.partition), 'Mod', '==', s.modRevision);
+          ops.push(this.#ns.put(keys.partition(topic, s.partition)).value(JSON.stringify(s.next)));
+        }
+      }
+      const res = await guard.then(this.#ns.put(keys.topic(topic)).value(JSON.stringify({ ...t.value, replicas })), ...ops).commit();
+      if (res.succeeded) this.#o.logger.log('info', 'reassignment completed', { topic, partitions: steps.map((s) => ({ partition: s.partition, replicas: s.replicas, leader: s.next?.leader })) });
+      else this.#controllerDirty = true; // an ISR or config write came between: plan again from the new view
+    }
+  }
+
+  async electLeaders(electionType: number, partitions: { topic: string; partition: number }[] | null): Promise<PartitionResult[]> {
+    const epoch = this.#requireController();
+    const all = partitions === null;
+    const targets = partitions ?? [...this.view.topics.values()].flatMap((t) => t.value.replicas.map((_, partition) => ({ topic: t.value.name, partition })));
+    const results: PartitionResult[] = [];
+    const written: [string, number][] = [];
+    await Promise.all(
+      targets.map(async ({ topic, partition }) => {
+        for (let attempt = 0; ; attempt++) {
+          const replicas = this.view.topics.get(topic)?.value.replicas[partition];
+          const p = this.view.partitions.get(`${topic}/${partition}`);
+          if (!replicas || !p) {
+            results.push({ topic, partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `No such partition ${topic}-${partition}.` });
+            return;
+          }
+          const outcome = electFor(electionType, replicas, p.value, this.view.liveBrokers());
+          if (!outcome.ok) {
+            // Electing everything, Kafka answers only for the partitions that needed an election.
+            if (!(all && outcome.errorCode === ErrorCode.ELECTION_NOT_NEEDED)) results.push({ topic, partition, errorCode: outcome.errorCode, message: outcome.message });
+            return;
+          }
+          const res = await this.#guarded(epoch).and(keys.partition(topic, partition), 'Mod', '==', p.modRevision).then(this.#ns.put(keys.partition(topic, partition)).value(JSON.stringify(outcome.next))).commit();
+          if (res.succeeded) {
+            this.#o.logger.log('info', 'partition state changed', { topic, partition, reason: electionType === ElectionType.UNCLEAN ? 'unclean-election' : 'preferred-election', leader: outcome.next.leader, leaderEpoch: outcome.next.leaderEpoch, isr: outcome.next.isr });
+            results.push({ topic, partition, errorCode: 0, message: null });
+            written.push([`${topic}/${partition}`, outcome.next.leaderEpoch]);
+            return;
+          }
+          if (!this.isController) throw new TopicError(ErrorCode.NOT_CONTROLLER, 'this broker stopped being the controller');
+          if (attempt >= 20) {
+            results.push({ topic, partition, errorCode: ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, message: 'the partition kept changing during the election; retry' });
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }),
+    );
+    // Answered once this broker's view shows the new leaders, so a metadata request here reads them.
+    await this.#waitForView(() => written.every(([k, e]) => (this.view.partitions.get(k)?.value.leaderEpoch ?? -1) >= e), 5000);
+    return results;
   }
 
   // ------------------------------------------------------------------ shutdown

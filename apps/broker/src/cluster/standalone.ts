@@ -1,7 +1,9 @@
 import { ErrorCode } from '@tributary/protocol';
 import type { BrokerConfig } from '../config/broker-config.ts';
 import { TopicError, type TopicRegistry, type TopicState } from '../topics/topic-registry.ts';
-import type { BrokerInfo, ClusterMetadata, NewTopic, PartitionInfo } from './cluster-metadata.ts';
+import type { BrokerInfo, ClusterMetadata, NewTopic, OngoingMove, PartitionInfo, PartitionMove, PartitionResult } from './cluster-metadata.ts';
+import { ElectionType } from './elect-leaders.ts';
+import { validateTarget } from './reassignment.ts';
 
 /**
  * A broker started without `--etcd-endpoints` is a cluster of one: it is the controller, leads
@@ -48,5 +50,30 @@ export class StandaloneCluster implements ClusterMetadata {
 
   async setTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
     this.#topics.setConfigs(name, configs);
+  }
+
+  // One broker: nothing can move, and its only replica always leads.
+  reassignments(): OngoingMove[] {
+    return [];
+  }
+
+  async alterReassignments(moves: PartitionMove[]): Promise<PartitionResult[]> {
+    const me = new Set([this.#config.nodeId]);
+    return moves.map((m) => {
+      const result = { topic: m.topic, partition: m.partition, errorCode: 0, message: null as string | null };
+      if (!this.partition(m.topic, m.partition)) return { ...result, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `Unable to find partition ${m.topic}-${m.partition}.` };
+      if (m.replicas === null) return { ...result, errorCode: ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, message: 'No ongoing reassignment for this partition.' };
+      const refusal = validateTarget(m.replicas, me);
+      return refusal ? { ...result, errorCode: refusal.errorCode, message: refusal.message } : result;
+    });
+  }
+
+  async electLeaders(electionType: number, partitions: { topic: string; partition: number }[] | null): Promise<PartitionResult[]> {
+    if (partitions === null) return [];
+    return partitions.map(({ topic, partition }) => {
+      if (!this.partition(topic, partition)) return { topic, partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `No such partition ${topic}-${partition}.` };
+      if (electionType !== ElectionType.PREFERRED && electionType !== ElectionType.UNCLEAN) return { topic, partition, errorCode: ErrorCode.INVALID_REQUEST, message: `Unknown election type ${electionType}.` };
+      return { topic, partition, errorCode: ErrorCode.ELECTION_NOT_NEEDED, message: 'Leader election not needed for topic partition.' };
+    });
   }
 }

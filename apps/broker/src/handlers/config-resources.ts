@@ -2,6 +2,7 @@ import { ErrorCode } from '@tributary/protocol';
 import { SETTINGS, type SettingSpec } from '../config/settings.ts';
 import { appendToList, subtractFromList } from '../config/config-validation.ts';
 import { GROUP_CONFIG_DEFS, GroupConfigError, validateGroupConfigs } from '../config/group-configs.ts';
+import { onlyClearsThrottles } from './replication-throttles.ts';
 import { KAFKA_BROKER_CONFIGS, type KafkaConfigDef } from '../generated/kafka-configs.ts';
 import { CONFIG_SOURCE, effectiveTopicConfigs, TOPIC_CONFIG_DEFS, validateTopicConfigSet } from '../topics/topic-configs.ts';
 import { TopicError } from '../topics/topic-registry.ts';
@@ -153,10 +154,15 @@ export function describeResource(ctx: BrokerContext, session: RequestSession, re
     return describeGroup(ctx, name);
   }
   if (resourceType === BROKER) {
-    if (name !== '' && name !== String(ctx.config.nodeId)) throw new ConfigProblem(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${ctx.config.nodeId} or empty string, but received ${name}`);
+    brokerName(ctx, name);
     return describeBroker(ctx);
   }
   throw new ConfigProblem(ErrorCode.INVALID_REQUEST, `resource type ${resourceType} (${name}) has no configs on this broker`);
+}
+
+/** A broker resource names this broker or, empty, the cluster default. */
+function brokerName(ctx: BrokerContext, name: string): void {
+  if (name !== '' && name !== String(ctx.config.nodeId)) throw new ConfigProblem(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${ctx.config.nodeId} or empty string, but received ${name}`);
 }
 
 type Change = { name: string; op: number; value: string | null };
@@ -233,6 +239,11 @@ export async function alterAll<R extends AlterResource>(ctx: BrokerContext, sess
     try {
       const denied = accessDenied(ctx, session, r.resourceType, r.resourceName, Op.ALTER_CONFIGS);
       if (denied) throw denied;
+      if (r.resourceType === BROKER && !replace && onlyClearsThrottles(changes(r))) {
+        brokerName(ctx, r.resourceName);
+        responses.push({ ...base, errorCode: 0, errorMessage: null });
+        continue;
+      }
       await alterResource(ctx, r.resourceType, r.resourceName, (current, kind, defaults) => applyChanges(kind === 'topic' ? TOPIC_CONFIG_DEFS : GROUP_CONFIG_DEFS, replace ? {} : current, changes(r), kind, defaults), validateOnly);
       responses.push({ ...base, errorCode: 0, errorMessage: null });
     } catch (err) {

@@ -139,6 +139,24 @@ const BUILDERS: Record<number, Builder<never>> = {
     nextCursor: null,
   })) as Builder<P.DescribeTopicPartitionsRequest>,
   [ApiKey.OffsetDelete]: ((_r: P.OffsetDeleteRequest, _v, e) => ({ errorCode: e, throttleTimeMs: 0, topics: [] })) as Builder<P.OffsetDeleteRequest>,
+  [ApiKey.AlterPartitionReassignments]: ((r: P.AlterPartitionReassignmentsRequest, _v, e, msg) => ({
+    throttleTimeMs: 0,
+    errorCode: e,
+    errorMessage: msg,
+    responses: r.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: e, errorMessage: msg })) })),
+  })) as Builder<P.AlterPartitionReassignmentsRequest>,
+  [ApiKey.ListPartitionReassignments]: ((r: P.ListPartitionReassignmentsRequest, _v, e, msg) => ({
+    throttleTimeMs: 0,
+    errorCode: e,
+    errorMessage: msg,
+    topics: (r.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, replicas: [], addingReplicas: [], removingReplicas: [] })) })),
+  })) as Builder<P.ListPartitionReassignmentsRequest>,
+  [ApiKey.ElectLeaders]: ((r: P.ElectLeadersRequest, v, e, msg) => ({
+    throttleTimeMs: 0,
+    // v0 has no top-level error code: the partitions carry it.
+    errorCode: v >= 1 ? e : 0,
+    replicaElectionResults: (r.topicPartitions ?? []).map((t) => ({ topic: t.topic, partitionResult: t.partitions.map((partitionId) => ({ partitionId, errorCode: e, errorMessage: msg })) })),
+  })) as Builder<P.ElectLeadersRequest>,
 };
 
 /** APIs with an error-response builder (every API the broker answers must have one). */

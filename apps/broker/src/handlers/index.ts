@@ -3,6 +3,9 @@ import { apiVersionsApi } from './api-versions.ts';
 import { buildRegistry } from './registry.ts';
 import { alterClientQuotasApi } from './alter-client-quotas.ts';
 import { alterConfigsApi } from './alter-configs.ts';
+import { alterPartitionReassignmentsApi } from './alter-partition-reassignments.ts';
+import { electLeadersApi } from './elect-leaders.ts';
+import { listPartitionReassignmentsApi } from './list-partition-reassignments.ts';
 import { alterUserScramCredentialsApi } from './alter-user-scram-credentials.ts';
 import { createAclsApi } from './create-acls.ts';
 import { createPartitionsApi } from './create-partitions.ts';
@@ -84,6 +87,9 @@ export const API_MODULES: readonly AnyApiModule[] = [
   deleteGroupsApi,
   describeTopicPartitionsApi,
   offsetDeleteApi,
+  alterPartitionReassignmentsApi,
+  listPartitionReassignmentsApi,
+  electLeadersApi,
 ];
 
 /** The handler table the broker dispatches on, by API key (see registry.ts). */

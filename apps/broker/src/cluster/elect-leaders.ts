@@ -1,0 +1,35 @@
+import { ErrorCode } from '@tributary/protocol';
+import type { PartitionRecord } from './cluster-view.ts';
+import { NO_LEADER } from './leader-election.ts';
+
+/** ElectLeaders' election types (the request's electionType). */
+export const ElectionType = { PREFERRED: 0, UNCLEAN: 1 } as const;
+
+export type ElectionOutcome = { ok: true; next: PartitionRecord } | { ok: false; errorCode: number; message: string | null };
+
+/**
+ * One partition's answer to ElectLeaders, Kafka's rules (KRaft's ReplicationControlManager.electLeader):
+ * PREFERRED moves leadership to the first replica when it is alive and in sync (ELECTION_NOT_NEEDED
+ * when it already leads, PREFERRED_LEADER_NOT_AVAILABLE otherwise); UNCLEAN elects only a
+ * leaderless partition, first from the live ISR, else any live replica, which then is the whole
+ * ISR (its log becomes the truth; ELIGIBLE_LEADERS_NOT_AVAILABLE when no replica is alive). Every
+ * change bumps the leader epoch.
+ */
+export function electFor(type: number, replicas: readonly number[], state: PartitionRecord, live: ReadonlySet<number>): ElectionOutcome {
+  if (type === ElectionType.PREFERRED) {
+    const preferred = replicas[0];
+    if (preferred === undefined) return { ok: false, errorCode: ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, message: null };
+    if (state.leader === preferred) return { ok: false, errorCode: ErrorCode.ELECTION_NOT_NEEDED, message: 'Leader election not needed for topic partition.' };
+    if (!live.has(preferred) || !state.isr.includes(preferred)) return { ok: false, errorCode: ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, message: `Failed to elect leader: the preferred replica ${preferred} is not alive and in sync.` };
+    return { ok: true, next: { leader: preferred, leaderEpoch: state.leaderEpoch + 1, isr: [...state.isr] } };
+  }
+  if (type === ElectionType.UNCLEAN) {
+    if (state.leader !== NO_LEADER && live.has(state.leader)) return { ok: false, errorCode: ErrorCode.ELECTION_NOT_NEEDED, message: 'Leader election not needed for topic partition.' };
+    const clean = replicas.find((id) => live.has(id) && state.isr.includes(id));
+    if (clean !== undefined) return { ok: true, next: { leader: clean, leaderEpoch: state.leaderEpoch + 1, isr: state.isr.filter((id) => live.has(id)) } };
+    const unclean = replicas.find((id) => live.has(id));
+    if (unclean === undefined) return { ok: false, errorCode: ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, message: 'Failed to elect leader: no replica is alive.' };
+    return { ok: true, next: { leader: unclean, leaderEpoch: state.leaderEpoch + 1, isr: [unclean] } };
+  }
+  return { ok: false, errorCode: ErrorCode.INVALID_REQUEST, message: `Unknown election type ${type}.` };
+}
