@@ -20,6 +20,8 @@ export interface E2eStack {
   /** A REST call with the admin key. */
   api(method: Method, url: string, payload?: object): Promise<Awaited<ReturnType<Awaited<ReturnType<typeof buildApp>>['inject']>>>;
   runtime: LocalRuntime;
+  /** The API's store: tests drive its clock-driven sweeps (billing expiry and renewal) with explicit times. */
+  store: PrismaStore;
   /** Where the local runtime keeps each instance's brokers and data. */
   root: string;
   /** The API's HTTP URL on 127.0.0.1 when started with `listen: true` (clients such as the CLI that speak real HTTP). */
@@ -51,6 +53,7 @@ export async function startE2eStack(options: { key: string; etcd: boolean; stopG
   return {
     api: (method, url, payload) => app.inject({ method, url, payload, headers: { authorization: `Bearer ${options.key}`, ...(payload ? { 'content-type': 'application/json' } : {}) } }),
     runtime,
+    store,
     root,
     url,
     async stop() {
