@@ -62,6 +62,8 @@ export const OPERATION_IDS: Record<string, string> = {
   'DELETE /v1/instances/:id/pending-change': 'cancelPendingChange',
   'POST /v1/instances/:id/isolate': 'isolateInstance',
   'POST /v1/instances/:id/resume': 'resumeInstance',
+  'POST /v1/accounts/:id/isolate': 'isolateAccount',
+  'POST /v1/accounts/:id/resume': 'resumeAccount',
   'GET /v1/accounts': 'listAccounts',
   'POST /v1/accounts': 'createAccount',
   'GET /v1/accounts/:id': 'getAccount',

@@ -95,4 +95,31 @@ describe('prepaid lifecycle', () => {
       .toEqual([['instance.isolate', true, 'invoice overdue'], ['instance.resume', true, null]]);
     expect((await h.call('POST', '/v1/instances/ins-missing/isolate', { key: PLATFORM_KEY, body: {} })).statusCode).toBe(404);
   });
+  it('platform admins isolate and resume a whole account; resuming leaves expired prepaid instances to a renewal', async () => {
+    const hourly = await create('account-hourly', SMALL_SPEC);
+    const monthly = await create('account-monthly', prepaid());
+    const lapsed = await create('account-lapsed', prepaid());
+    const elsewhere = (await h.call('POST', '/v1/instances', { key: h.keys.other, body: { name: 'other-account', spec: SMALL_SPEC } })).json().resource as { id: string };
+    // the lapsed one expires first (its own sweep: isolated by the expiry)
+    await h.store.db.instance.update({ where: { id: lapsed.id }, data: { billingExpiresAt: new Date(Date.now() - 60_000) } });
+    expect((await h.store.lifecycle.sweep(new Date())).isolated).toContain(lapsed.id);
+
+    expect((await h.call('POST', `/v1/accounts/${h.accounts.A}/isolate`, { key: h.keys.admin, body: {} })).statusCode).toBe(403);
+    expect((await h.call('POST', '/v1/accounts/acc-missing/isolate', { key: PLATFORM_KEY, body: {} })).statusCode).toBe(404);
+    const iso = await h.call('POST', `/v1/accounts/${h.accounts.A}/isolate`, { key: PLATFORM_KEY, body: { reason: 'account overdue' } });
+    expect(iso.statusCode, iso.body).toBe(200);
+    const isolatedIds = (iso.json().items as { id: string; billingState: { status: string } }[]).map((i) => [i.id, i.billingState.status]);
+    expect(isolatedIds).toEqual(expect.arrayContaining([[hourly.id, 'suspended'], [monthly.id, 'suspended']]));
+    expect(isolatedIds.map(([id]) => id)).not.toContain(lapsed.id); // already isolated
+    expect((await h.call('GET', `/v1/instances/${elsewhere.id}`, { key: h.keys.other })).json().billingState.status).toBe('active');
+    expect((await audit(hourly.id)).find((e) => e.action === 'instance.isolate')?.detail).toMatchObject({ reason: 'account overdue', scope: 'account' });
+
+    const resumed = await h.call('POST', `/v1/accounts/${h.accounts.A}/resume`, { key: PLATFORM_KEY, body: {} });
+    expect(resumed.statusCode, resumed.body).toBe(200);
+    const resumedIds = (resumed.json().items as { id: string }[]).map((i) => i.id);
+    expect(resumedIds).toEqual(expect.arrayContaining([hourly.id, monthly.id]));
+    expect(resumedIds).not.toContain(lapsed.id);
+    expect((await get(hourly.id)).billingState.status).toBe('active');
+    expect((await get(lapsed.id)).billingState.status).toBe('suspended');
+  });
 });

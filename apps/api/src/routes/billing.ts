@@ -74,6 +74,18 @@ export const billingRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app
       schema: { summary, tags: ['billing'], params: idParams, body: BillingStatusChangeSchema, response: { 200: InstanceSchema, ...QUOTE_ERRORS } },
     }, async (request) => presentInstance(await store.setBillingStatus(principalOf(request), request.params.id, status, request.body.reason ?? null)));
   }
+  for (const [path, status, summary] of [
+    ['isolate', 'suspended', 'Isolate every instance of an account (platform admins; an overdue postpaid account): clients are refused, data is kept'],
+    ['resume', 'active', 'Resume every isolated instance of an account (platform admins); prepaid instances past their expiry stay isolated until renewed'],
+  ] as const) {
+    app.post(`/v1/accounts/:id/${path}`, {
+      config: { platformOnly: true },
+      schema: {
+        summary, tags: ['billing'], params: idParams, body: BillingStatusChangeSchema,
+        response: { 200: z.object({ items: z.array(InstanceSchema).meta({ description: 'the instances whose billing status changed' }) }).meta({ id: 'AccountBillingStatusChange' }), ...QUOTE_ERRORS },
+      },
+    }, async (request) => ({ items: (await store.setAccountBillingStatus(principalOf(request), request.params.id, status, request.body.reason ?? null, new Date())).map(presentInstance) }));
+  }
 
   app.get('/v1/billing/usage', {
     config: { roles: billingRoles },

@@ -190,6 +190,7 @@ export class PrismaStore implements Store {
   renewInstance(p: Principal, id: string, periodMonths: number, at: Date): Promise<{ instance: InstanceRow; quote: Quote }> { return this.lifecycle.renew(p, id, periodMonths, at); }
   cancelPendingChange(p: Principal, id: string): Promise<InstanceRow> { return this.lifecycle.cancelPending(p, id); }
   setBillingStatus(p: Principal, id: string, status: 'active' | 'suspended', reason: string | null): Promise<InstanceRow> { return this.lifecycle.setStatus(p, id, status, reason); }
+  setAccountBillingStatus(p: Principal, accountId: string, status: 'active' | 'suspended', reason: string | null, at: Date): Promise<InstanceRow[]> { return this.lifecycle.setAccountStatus(p, accountId, status, reason, at); }
   /** The expiry sweep and the monthly invoice sweep, on the same timer period. */
   startBillingSweeper(opts: { everyMs?: number; log?: { warn(o: object, msg: string): void } } = {}): { stop(): Promise<void> } {
     const sweepers = [this.lifecycle.startSweeper(opts), this.invoices.startSweeper(opts)];

@@ -106,6 +106,8 @@ export interface Store {
   renewInstance(p: Principal, id: string, periodMonths: number, at: Date): Promise<{ instance: InstanceRow; quote: Quote }>;
   /** Platform admins: isolate (suspended) or resume (active) any account's instance; AuditEvent instance.isolate / instance.resume. */
   setBillingStatus(p: Principal, id: string, status: 'active' | 'suspended', reason: string | null): Promise<InstanceRow>;
+  /** Isolates or resumes every instance of an account (platform admins; not-found for an unknown account); resuming skips expired prepaid instances. */
+  setAccountBillingStatus(p: Principal, accountId: string, status: 'active' | 'suspended', reason: string | null, at: Date): Promise<InstanceRow[]>;
   /** Expires prepaid instances past their period (auto-renew or isolate), every minute until stopped. */
   startBillingSweeper?(opts?: { everyMs?: number; log?: { warn(o: object, msg: string): void } }): { stop(): Promise<void> };
 

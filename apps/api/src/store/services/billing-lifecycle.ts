@@ -124,14 +124,35 @@ export class BillingLifecycleService {
   }
 
   /** An administrator isolates (suspended) or resumes (active) any account's instance. */
-  async setStatus(p: Principal, id: string, status: 'active' | 'suspended', reason: string | null): Promise<InstanceRow> {
+  async setStatus(p: Principal, id: string, status: 'active' | 'suspended', reason: string | null, scope: 'instance' | 'account' = 'instance'): Promise<InstanceRow> {
     const accountId = await this.#c.instanceWrite(id, async (tx) => {
       const row = await this.#row(tx, id, null);
       if (!row) throw notFound('instance');
-      await this.#apply(tx, p, row, { billingStatus: status }, status === 'suspended' ? 'instance.isolate' : 'instance.resume', { reason });
+      await this.#apply(tx, p, row, { billingStatus: status }, status === 'suspended' ? 'instance.isolate' : 'instance.resume', { reason, ...(scope === 'account' ? { scope } : {}) });
       return row.accountId;
     });
     return this.#after(id, accountId);
+  }
+
+  /**
+   * An administrator isolates or resumes every instance of an account (an overdue postpaid account),
+   * each as `setStatus` does it (its own transaction, AuditEvent and reconcile job), with
+   * `scope: account` in the audit detail. Resuming skips prepaid instances past their expiry: those
+   * were isolated by the expiry and come back through a renewal, not for free. Instances created
+   * after the call are not affected. Returns the instances changed.
+   */
+  async setAccountStatus(p: Principal, accountId: string, status: 'active' | 'suspended', reason: string | null, now: Date): Promise<InstanceRow[]> {
+    if (!(await this.#c.db.account.findUnique({ where: { id: accountId }, select: { id: true } }))) throw notFound('account');
+    const rows = await this.#c.db.instance.findMany({
+      where: { accountId, deletedAt: null, billingStatus: status === 'suspended' ? 'active' : 'suspended' },
+      select: { id: true, billingMode: true, billingExpiresAt: true }, orderBy: { createdAt: 'asc' },
+    });
+    const changed: InstanceRow[] = [];
+    for (const r of rows) {
+      if (status === 'active' && r.billingMode === 'prepaid' && r.billingExpiresAt && r.billingExpiresAt.getTime() <= now.getTime()) continue;
+      changed.push(await this.setStatus(p, r.id, status, reason, 'account'));
+    }
+    return changed;
   }
 
   async #apply(tx: Tx, p: Principal, row: { id: string; accountId: string; generation: number; billingStatus: string; billingExpiresAt: Date | null }, change: { billingStatus: 'active' | 'suspended'; billingExpiresAt?: Date }, action: string, detail: Record<string, unknown>): Promise<void> {
