@@ -8,6 +8,8 @@ import { LeaderEpochCache } from './leader-epoch-cache.ts';
 import { lastSequence, ProducerStateTable, type SequenceCheck } from './producer-state.ts';
 import { LogSegment, SEGMENT_FILE, type AppendedBatch } from './segment.ts';
 import type { ScannedBatch } from './batch-scanner.ts';
+import { controlTypeOf, encodeControlBatch } from './control-batch.ts';
+import { CONTROL_FLAG, TransactionIndex, type AbortedTransaction } from './transaction-index.ts';
 
 export interface LogOptions {
   /** `segment.bytes`: roll when the active segment would grow past this. */
@@ -100,6 +102,8 @@ export const CLEAN_SHUTDOWN = 'clean-shutdown';
 export const HIGH_WATERMARK_CHECKPOINT = 'high-watermark-checkpoint';
 /** Idempotent-producer state at the last clean shutdown (JSON), so a clean open walks no headers. */
 export const PRODUCER_SNAPSHOT = 'producer-state-snapshot';
+/** The transaction index at the last clean shutdown (JSON, transaction-index.ts): running transactions and aborted ranges. */
+export const TRANSACTION_SNAPSHOT = 'transaction-index-snapshot';
 const LEFTOVER = /\.(cleaned|swap|tmp)$/;
 /** Relative offsets are int32 in the index files. */
 const MAX_SEGMENT_OFFSETS = 2 ** 31 - 1;
@@ -131,6 +135,8 @@ export class PartitionLog implements PartitionStorage {
   /** Segments an asynchronous (group-commit) fdatasync is working on. */
   readonly #syncing = new Set<LogSegment>();
   #producers = new ProducerStateTable();
+  /** Running and aborted transactions of this partition: the last stable offset and Fetch's aborted list. */
+  #txns = new TransactionIndex();
   readonly #epochs: LeaderEpochCache;
   readonly #commit: GroupCommit;
   #closed = false;
@@ -213,7 +219,7 @@ export class PartitionLog implements PartitionStorage {
     const report: RecoveryReport = { clean, recoveryPoint: clean ? -1 : recoveryPoint, segmentsScanned: 0, truncatedBytes: 0, problem: null };
     const snapshot = clean ? readProducerSnapshot(this.dir) : null;
     let rebuildProducers = false;
-    const visit = (b: ScannedBatch) => this.#producers.record(b.producerId, b.producerEpoch, b.baseSequence, lastSequence(b.baseSequence, b.lastOffsetDelta), b.baseOffset, b.maxTimestamp);
+    const visit = (b: ScannedBatch) => this.#track(b);
     let cut = false;
     for (let i = 0; i < bases.length; i++) {
       const base = bases[i]!;
@@ -236,9 +242,15 @@ export class PartitionLog implements PartitionStorage {
     }
     if (this.#segments.length === 0) this.#segments.push(LogSegment.create(this.dir, 0, this.#segmentConfig));
     this.#nextOffset = this.#active.nextOffset;
-    if (snapshot && !rebuildProducers) this.#producers = snapshot;
-    else if (snapshot) this.#rebuildProducerState();
+    // A clean shutdown saved both tables; a snapshot of the producers without the transaction
+    // index (written before transactions existed) is rebuilt from the headers like a torn one.
+    const txnSnapshot = snapshot ? readTransactionSnapshot(this.dir) : null;
+    if (snapshot && !rebuildProducers && txnSnapshot) {
+      this.#producers = snapshot;
+      this.#txns = txnSnapshot;
+    } else if (snapshot) this.#rebuildProducerState();
     rmSync(join(this.dir, PRODUCER_SNAPSHOT), { force: true });
+    rmSync(join(this.dir, TRANSACTION_SNAPSHOT), { force: true });
     const start = readCheckpoint(join(this.dir, LOG_START_CHECKPOINT))?.[0]?.[0] ?? legacyLogStart(this.dir);
     this.#logStartOffset = Math.min(Math.max(this.#segments[0]!.baseOffset, start), this.#nextOffset);
     this.#epochs.truncateFromEnd(this.#nextOffset);
@@ -271,7 +283,46 @@ export class PartitionLog implements PartitionStorage {
   /** Persists the recovery point (everything below it is on disk). */
   /** Forgets idempotent producers idle for `expirationMs` (producer.id.expiration.ms); how many went. */
   expireProducers(nowMs: number, expirationMs: number): number {
-    return this.#producers.removeExpired(nowMs, expirationMs);
+    // A producer with a running transaction stays, however old its last batch (Kafka's ProducerStateManager too).
+    const ongoing = this.#txns.ongoing();
+    return this.#producers.removeExpired(nowMs, expirationMs, (id) => ongoing.has(id));
+  }
+
+  /**
+   * The last stable offset: the first offset of the oldest running transaction, or the high
+   * watermark. read_committed consumers read up to it (Kafka's UnifiedLog.lastStableOffset).
+   */
+  get lastStableOffset(): number {
+    return this.#txns.lastStableOffset(this.#highWatermark);
+  }
+
+  /** Aborted transactions overlapping [fetchOffset, upperBound), for a read_committed Fetch. */
+  abortedTransactions(fetchOffset: number, upperBound: number): AbortedTransaction[] {
+    return this.#txns.abortedTransactions(fetchOffset, upperBound);
+  }
+
+  /** Producers with a running transaction here, and its first offset. */
+  ongoingTransactions(): ReadonlyMap<bigint, number> {
+    return this.#txns.ongoing();
+  }
+
+  /**
+   * Writes a transaction marker (COMMIT or ABORT control batch) for the producer, as the partition
+   * leader does on the coordinator's WriteTxnMarkers: it ends the producer's running transaction
+   * here (the last stable offset moves on; an abort becomes an aborted range).
+   */
+  appendMarker(m: { producerId: bigint; producerEpoch: number; commit: boolean; coordinatorEpoch: number }, leaderEpoch: number): AppendResult {
+    const blob = encodeControlBatch({ ...m, timestamp: Date.now() });
+    const checked = validateProducedBlob(blob, Number.MAX_SAFE_INTEGER);
+    if (!checked.ok) throw new LogError(checked.problem.code, checked.problem.detail);
+    return this.append(blob, checked.batches, leaderEpoch);
+  }
+
+  /** Producer state and transaction index learn of one batch, in log order. */
+  #track(b: { producerId: bigint; producerEpoch: number; baseSequence: number; lastOffsetDelta: number; baseOffset: number; maxTimestamp: number; attributes: number; controlType: number }): void {
+    if ((b.attributes & CONTROL_FLAG) !== 0) this.#producers.recordMarker(b.producerId, b.producerEpoch, b.maxTimestamp);
+    else this.#producers.record(b.producerId, b.producerEpoch, b.baseSequence, lastSequence(b.baseSequence, b.lastOffsetDelta), b.baseOffset, b.maxTimestamp);
+    this.#txns.append({ producerId: b.producerId, attributes: b.attributes, baseOffset: b.baseOffset, lastOffset: b.baseOffset + b.lastOffsetDelta, controlType: b.controlType });
   }
 
   checkpointRecoveryPoint(): void {
@@ -332,7 +383,7 @@ export class PartitionLog implements PartitionStorage {
       const h = span.header;
       batches.push({ relativePosition: span.position - first, baseOffset: next, lastOffset: next + h.lastOffsetDelta, maxTimestamp: appendTime >= 0 ? appendTime : Number(h.maxTimestamp) });
       sizes.push(span.size);
-      this.#producers.record(h.producerId, h.producerEpoch, h.baseSequence, lastSequence(h.baseSequence, h.lastOffsetDelta), next, appendTime >= 0 ? appendTime : Number(h.maxTimestamp));
+      this.#track({ ...h, baseOffset: next, maxTimestamp: appendTime >= 0 ? appendTime : Number(h.maxTimestamp), controlType: controlTypeOf(batch) });
       next += h.lastOffsetDelta + 1;
       records += h.recordsCount;
     }
@@ -360,7 +411,7 @@ export class PartitionLog implements PartitionStorage {
       if (batches.length === 0 && baseOffset !== next) throw new LogError('INVALID_RECORD', `replicated data starts at ${baseOffset}, the log ends at ${next}`);
       batches.push({ relativePosition: span.position, baseOffset, lastOffset: baseOffset + h.lastOffsetDelta, maxTimestamp: Number(h.maxTimestamp) });
       sizes.push(span.size);
-      this.#producers.record(h.producerId, h.producerEpoch, h.baseSequence, lastSequence(h.baseSequence, h.lastOffsetDelta), baseOffset, Number(h.maxTimestamp));
+      this.#track({ ...h, baseOffset, maxTimestamp: Number(h.maxTimestamp), controlType: controlTypeOf(blob.subarray(span.position, span.position + span.size)) });
       this.#epochs.assign(h.partitionLeaderEpoch, baseOffset);
       next = baseOffset + h.lastOffsetDelta + 1;
       records += h.recordsCount;
@@ -663,14 +714,17 @@ export class PartitionLog implements PartitionStorage {
     this.#rebuildProducerState();
   }
 
+  /** Producer state and transaction index from every batch header of the log (after a truncation, or a snapshot that cannot be used). */
   #rebuildProducerState(): void {
     this.#producers = new ProducerStateTable();
+    this.#txns = new TransactionIndex();
     for (const seg of this.#segments) {
       scanHeaders(seg, 0, (b) => {
-        this.#producers.record(b.producerId, b.producerEpoch, b.baseSequence, lastSequence(b.baseSequence, b.lastOffsetDelta), b.baseOffset, b.maxTimestamp);
+        this.#track(b);
         return true;
       });
     }
+    this.#txns.dropBefore(this.#logStartOffset);
   }
 
   /**
@@ -686,6 +740,7 @@ export class PartitionLog implements PartitionStorage {
     writeCheckpoint(join(this.dir, LOG_START_CHECKPOINT), [[target]]);
     while (this.#segments.length > 1 && this.#segments[1]!.baseOffset <= target) this.#deleteOldest();
     this.#epochs.truncateFromStart(target);
+    this.#txns.dropBefore(target);
     return target;
   }
 
@@ -717,6 +772,7 @@ export class PartitionLog implements PartitionStorage {
       this.#logStartOffset = this.#segments[0]!.baseOffset;
       writeCheckpoint(join(this.dir, LOG_START_CHECKPOINT), [[this.#logStartOffset]]);
       this.#epochs.truncateFromStart(this.#logStartOffset);
+      this.#txns.dropBefore(this.#logStartOffset);
     }
     return deleted;
   }
@@ -732,6 +788,7 @@ export class PartitionLog implements PartitionStorage {
     this.checkpointRecoveryPoint();
     for (const s of this.#segments) s.close();
     this.#closed = true;
+    writeFileAtomic(join(this.dir, TRANSACTION_SNAPSHOT), JSON.stringify(this.#txns.snapshot()));
     writeFileAtomic(join(this.dir, PRODUCER_SNAPSHOT), JSON.stringify(this.#producers.snapshot()));
     writeFileSync(join(this.dir, CLEAN_SHUTDOWN), '');
     syncDirectory(this.dir);
@@ -767,6 +824,16 @@ function readProducerSnapshot(dir: string): ProducerStateTable | null {
   if (!existsSync(path)) return null;
   try {
     return ProducerStateTable.restore(JSON.parse(readFileSync(path, 'utf8')));
+  } catch {
+    return null;
+  }
+}
+
+function readTransactionSnapshot(dir: string): TransactionIndex | null {
+  const path = join(dir, TRANSACTION_SNAPSHOT);
+  if (!existsSync(path)) return null;
+  try {
+    return TransactionIndex.restore(JSON.parse(readFileSync(path, 'utf8')));
   } catch {
     return null;
   }

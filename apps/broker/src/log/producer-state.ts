@@ -12,6 +12,8 @@ interface BatchMetadata {
 interface ProducerEntry {
   epoch: number;
   batches: BatchMetadata[];
+  /** When the producer last wrote (batch or marker), for producer.id.expiration.ms; -1 when unknown. */
+  lastTimestamp: number;
 }
 
 const MAX_CACHED_BATCHES = 5;
@@ -59,7 +61,7 @@ export class ProducerStateTable {
       if (!Array.isArray(row) || row.length !== 3 || typeof row[0] !== 'string' || typeof row[1] !== 'number' || !Array.isArray(row[2])) return null;
       const batches = (row[2] as unknown[]).map((b) => (Array.isArray(b) && (b.length === 3 || b.length === 4) && b.every((n) => typeof n === 'number') ? { firstSeq: b[0] as number, lastSeq: b[1] as number, baseOffset: b[2] as number, timestamp: (b[3] as number | undefined) ?? -1 } : null));
       if (batches.some((b) => b === null)) return null;
-      table.#producers.set(BigInt(row[0]), { epoch: row[1], batches: batches as BatchMetadata[] });
+      table.#producers.set(BigInt(row[0]), { epoch: row[1], batches: batches as BatchMetadata[], lastTimestamp: (batches as BatchMetadata[]).at(-1)?.timestamp ?? -1 });
     }
     return table;
   }
@@ -70,13 +72,14 @@ export class ProducerStateTable {
    * Idempotency-Key of the HTTP message API is one — stays for good. Age is judged, as in Kafka, by
    * the last batch's max timestamp; a producer whose timestamps are unknown (-1) is kept. A retry
    * after expiry is no longer recognised as a duplicate, which is Kafka's trade-off too.
-   * (Ongoing transactions keep their producer in Kafka; this broker has no transactions in the log yet.)
+   * `keep` says which producers stay whatever their age: those with a running transaction, as in
+   * Kafka (its marker has not been written yet, and the producer's epoch must still fence zombies).
    */
-  removeExpired(nowMs: number, expirationMs: number): number {
+  removeExpired(nowMs: number, expirationMs: number, keep: (producerId: bigint) => boolean = () => false): number {
     let removed = 0;
     for (const [id, entry] of this.#producers) {
-      const last = entry.batches.at(-1);
-      if (last && last.timestamp >= 0 && nowMs - last.timestamp >= expirationMs) {
+      const last = entry.lastTimestamp;
+      if (last >= 0 && nowMs - last >= expirationMs && !keep(id)) {
         this.#producers.delete(id);
         removed++;
       }
@@ -89,9 +92,23 @@ export class ProducerStateTable {
   record(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number, baseOffset: number, timestamp: number): void {
     if (producerId < 0n) return;
     let entry = this.#producers.get(producerId);
-    if (!entry || epoch > entry.epoch) this.#producers.set(producerId, (entry = { epoch, batches: [] }));
+    if (!entry || epoch > entry.epoch) this.#producers.set(producerId, (entry = { epoch, batches: [], lastTimestamp: -1 }));
     entry.batches.push({ firstSeq, lastSeq, baseOffset, timestamp });
+    entry.lastTimestamp = timestamp;
     if (entry.batches.length > MAX_CACHED_BATCHES) entry.batches.shift();
+  }
+
+  /**
+   * A transaction marker of the producer (Kafka's appendEndTxnMarker): it carries no sequence, so
+   * the cached batches stay (a transactional producer's sequences go on across transactions of one
+   * epoch); a marker of a newer epoch (the coordinator fenced the producer) becomes the producer's
+   * epoch, and its batches are forgotten: the next epoch starts at sequence 0.
+   */
+  recordMarker(producerId: bigint, epoch: number, timestamp: number): void {
+    if (producerId < 0n) return;
+    const entry = this.#producers.get(producerId);
+    if (!entry || epoch > entry.epoch) this.#producers.set(producerId, { epoch, batches: [], lastTimestamp: timestamp });
+    else entry.lastTimestamp = Math.max(entry.lastTimestamp, timestamp);
   }
 }
 

@@ -82,6 +82,27 @@ export class TransactionIndex {
     }
   }
 
+  /** The index as JSON-safe data, for the snapshot a clean shutdown writes. */
+  snapshot(): { ongoing: [string, number][]; aborted: [string, number, number][] } {
+    return { ongoing: [...this.#ongoing].map(([pid, first]) => [pid.toString(), first]), aborted: this.#aborted.map((t) => [t.producerId.toString(), t.firstOffset, t.lastOffset]) };
+  }
+
+  /** The inverse of `snapshot`; null when the data is not one. */
+  static restore(data: unknown): TransactionIndex | null {
+    const d = data as { ongoing?: unknown; aborted?: unknown } | null;
+    if (!d || !Array.isArray(d.ongoing) || !Array.isArray(d.aborted)) return null;
+    const index = new TransactionIndex();
+    for (const row of d.ongoing as unknown[]) {
+      if (!Array.isArray(row) || typeof row[0] !== 'string' || typeof row[1] !== 'number') return null;
+      index.#ongoing.set(BigInt(row[0]), row[1]);
+    }
+    for (const row of d.aborted as unknown[]) {
+      if (!Array.isArray(row) || typeof row[0] !== 'string' || typeof row[1] !== 'number' || typeof row[2] !== 'number') return null;
+      index.#aborted.push({ producerId: BigInt(row[0]), firstOffset: row[1], lastOffset: row[2] });
+    }
+    return index;
+  }
+
   /** After the log start moved (retention, DeleteRecords): aborted transactions wholly before it are no longer needed. */
   dropBefore(logStartOffset: number): void {
     let keep = 0;

@@ -1,0 +1,116 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { encodeRecordBatch, ErrorCode, validateProducedBlob } from '@tributary/protocol';
+import { CLEAN_SHUTDOWN, PartitionLog, TRANSACTION_SNAPSHOT } from './partition-log.ts';
+import { readAll, tempDir, testOptions } from './test-support.ts';
+
+// The partition side of transactions on a real log: transactional batches hold the last stable
+// offset back until their producer's marker; ABORT markers become aborted ranges for
+// read_committed fetches; all of it survives clean and unclean restarts, truncation and expiry.
+let dir: string;
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const T0 = 1_700_000_000_000;
+const seqs = new Map<bigint, number>();
+
+function append(log: PartitionLog, producerId: bigint, values: string[], transactional = true): number {
+  const baseSequence = seqs.get(producerId) ?? 0;
+  seqs.set(producerId, baseSequence + values.length);
+  const blob = encodeRecordBatch({ isTransactional: transactional, producerId, producerEpoch: 0, baseSequence, baseTimestamp: T0, records: values.map((value) => ({ value })) });
+  const checked = validateProducedBlob(blob, 1 << 20);
+  if (!checked.ok) throw new Error(checked.problem.detail);
+  const result = log.append(blob, checked.batches, 0);
+  log.updateHighWatermark(log.logEndOffset);
+  return Number(result.baseOffset);
+}
+
+function mark(log: PartitionLog, producerId: bigint, commit: boolean, producerEpoch = 0): number {
+  const result = log.appendMarker({ producerId, producerEpoch, commit, coordinatorEpoch: 3 }, 0);
+  log.updateHighWatermark(log.logEndOffset);
+  return Number(result.baseOffset);
+}
+
+describe('transactions in the partition log', () => {
+  beforeEach(() => seqs.clear());
+
+  it('holds the last stable offset at the oldest running transaction and lists aborted ones', () => {
+    const log = new PartitionLog(dir, testOptions);
+    append(log, 1n, ['plain'], false); // 0
+    const first = append(log, 7n, ['a1', 'a2']); // 1-2
+    append(log, 8n, ['c1']); // 3
+    expect(log.lastStableOffset).toBe(first);
+    const abortAt = mark(log, 7n, false); // 4
+    // Producer 8 still runs: the LSO moves only to its first offset.
+    expect(log.lastStableOffset).toBe(3);
+    mark(log, 8n, true); // 5
+    expect(log.lastStableOffset).toBe(log.highWatermark);
+    expect(log.abortedTransactions(0, log.logEndOffset)).toEqual([{ producerId: 7n, firstOffset: first, lastOffset: abortAt }]);
+    // A fetch range that ends before the aborted transaction starts, or starts after its marker, lists none.
+    expect(log.abortedTransactions(0, 1)).toEqual([]);
+    expect(log.abortedTransactions(5, 6)).toEqual([]);
+    // Markers are control batches in the log: read_uncommitted readers get them, clients skip them.
+    const values = readAll(log).map((r) => r.value);
+    expect(values.slice(0, 4)).toEqual(['plain', 'a1', 'a2', 'c1']);
+    expect(values).toHaveLength(6);
+    log.close();
+  });
+
+  for (const kind of ['clean', 'unclean'] as const) {
+    it(`keeps running and aborted transactions across a ${kind} restart`, () => {
+      const log = new PartitionLog(dir, testOptions);
+      append(log, 7n, ['a1']);
+      mark(log, 7n, false);
+      const running = append(log, 8n, ['r1']);
+      log.close();
+      if (kind === 'unclean') rmSync(join(dir, CLEAN_SHUTDOWN));
+      const reopened = new PartitionLog(dir, testOptions);
+      expect(reopened.recovery.clean).toBe(kind === 'clean');
+      expect(reopened.lastStableOffset).toBe(running);
+      expect(reopened.abortedTransactions(0, reopened.logEndOffset)).toEqual([{ producerId: 7n, firstOffset: 0, lastOffset: 1 }]);
+      reopened.close();
+    });
+  }
+
+  it('rebuilds the index from the log when a clean shutdown left no transaction snapshot (a log of an older broker)', () => {
+    const log = new PartitionLog(dir, testOptions);
+    const running = append(log, 9n, ['r1']);
+    log.close();
+    rmSync(join(dir, TRANSACTION_SNAPSHOT));
+    const reopened = new PartitionLog(dir, testOptions);
+    expect(reopened.lastStableOffset).toBe(running);
+    reopened.close();
+  });
+
+  it('a truncation below a marker makes its transaction run again', () => {
+    const log = new PartitionLog(dir, testOptions);
+    append(log, 7n, ['a1']);
+    const marker = mark(log, 7n, false);
+    log.truncateTo(marker);
+    expect(log.abortedTransactions(0, 10)).toEqual([]);
+    expect(log.lastStableOffset).toBe(0);
+    log.close();
+  });
+
+  it('never expires a producer whose transaction is running; a marker of a newer epoch fences the old one', () => {
+    const log = new PartitionLog(dir, testOptions);
+    append(log, 7n, ['t1']);
+    append(log, 5n, ['i1'], false);
+    expect(log.expireProducers(T0 + 10_000, 1000)).toBe(1);
+    // Producer 7 is still known: its next batch in order is accepted, a gap is refused.
+    const next = encodeRecordBatch({ isTransactional: true, producerId: 7n, producerEpoch: 0, baseSequence: 5, baseTimestamp: T0, records: [{ value: 'gap' }] });
+    const checked = validateProducedBlob(next, 1 << 20);
+    if (!checked.ok) throw new Error(checked.problem.detail);
+    expect(log.checkSequences(checked.batches).kind).toBe('error');
+    // The coordinator aborted with a bumped epoch: the producer's old epoch is fenced.
+    mark(log, 7n, false, 1);
+    const zombie = encodeRecordBatch({ isTransactional: true, producerId: 7n, producerEpoch: 0, baseSequence: 1, baseTimestamp: T0, records: [{ value: 'zombie' }] });
+    const z = validateProducedBlob(zombie, 1 << 20);
+    if (!z.ok) throw new Error(z.problem.detail);
+    expect(log.checkSequences(z.batches)).toMatchObject({ kind: 'error', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
+    log.close();
+  });
+});
