@@ -109,7 +109,9 @@ export class GroupCoordinator {
   #load(): void {
     const { records, legacyKeys } = this.#store.replay();
     for (const r of records) {
-      if (r.kind === 'offset') {
+      if (r.kind === 'marker') this.#offsets.completeTransaction(r.producerId, r.commit);
+      else if (r.kind === 'offset' && r.producerId !== undefined) this.#offsets.addPending(r.producerId, r.group, r.topic, r.partition, r.value);
+      else if (r.kind === 'offset') {
         const g = this.#group(r.group);
         if (r.value === null) g.offsets.delete(Group.offsetKey(r.topic, r.partition));
         else g.offsets.set(Group.offsetKey(r.topic, r.partition), r.value);
@@ -713,6 +715,19 @@ export class GroupCoordinator {
 
   committed(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
     return this.#offsets.committed(groupId, topic, partition);
+  }
+
+  txnCommit(groupId: string, producerId: bigint, producerEpoch: number, who: MemberRef, generationId: number, offsets: { topic: string; partition: number; value: CommittedOffset }[]): number {
+    return this.#offsets.txnCommit(groupId, producerId, producerEpoch, who, generationId, offsets);
+  }
+
+  /** A transaction marker was written to `__consumer_offsets`: the producer's pending offsets are committed or dropped. */
+  completeTransaction(producerId: bigint, commit: boolean): void {
+    this.#offsets.completeTransaction(producerId, commit);
+  }
+
+  hasPendingOffset(groupId: string, topic: string, partition: number): boolean {
+    return this.#offsets.hasPending(groupId, topic, partition);
   }
 
   deleteOffsets(groupId: string, partitions: { topic: string; partition: number }[]): OffsetDeleteResult {

@@ -33,6 +33,8 @@ export class OffsetManager {
   readonly #settings: Pick<CoordinatorSettings, 'offsetsRetentionMs'>;
   readonly #now: () => number;
   readonly #book: GroupBook;
+  /** TxnOffsetCommit's offsets not yet committed: producer id → group → offset key → offset. */
+  readonly #pending = new Map<bigint, Map<string, Map<string, CommittedOffset>>>();
 
   constructor(store: OffsetStore, settings: Pick<CoordinatorSettings, 'offsetsRetentionMs'>, now: () => number, book: GroupBook) {
     this.#store = store;
@@ -75,6 +77,57 @@ export class OffsetManager {
       return ErrorCode.UNKNOWN_MEMBER_ID;
     }
     return g.state === 'CompletingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : 0;
+  }
+
+  /**
+   * TxnOffsetCommit (Kafka's classic group validation for transactional commits): a member of a
+   * group names its generation; a commit without member (generation -1, the admin-less producer of
+   * older clients) is accepted for any group. The offsets are written in the producer's
+   * transactional batch and stay pending, invisible to OffsetFetch, until its transaction ends.
+   */
+  txnCommit(groupId: string, producerId: bigint, producerEpoch: number, who: MemberRef, generationId: number, offsets: { topic: string; partition: number; value: CommittedOffset }[]): number {
+    let g = this.#book.get(groupId);
+    if (!g) {
+      if (generationId >= 0) return ErrorCode.ILLEGAL_GENERATION;
+      g = this.#book.create(groupId);
+    }
+    if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (who.memberId !== '' || generationId >= 0) {
+      const error = this.#book.validateMember(g, who);
+      if (error !== 0) return error;
+      if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    }
+    this.#store.appendTransactional(offsets.map((o) => ({ kind: 'offset', group: groupId, topic: o.topic, partition: o.partition, value: o.value })), producerId, producerEpoch);
+    for (const o of offsets) this.addPending(producerId, groupId, o.topic, o.partition, o.value);
+    return 0;
+  }
+
+  /** An offset of a running transaction (from TxnOffsetCommit, or replayed from the log). */
+  addPending(producerId: bigint, groupId: string, topic: string, partition: number, value: CommittedOffset | null): void {
+    if (value === null) return;
+    let groups = this.#pending.get(producerId);
+    if (!groups) this.#pending.set(producerId, (groups = new Map()));
+    let offsets = groups.get(groupId);
+    if (!offsets) groups.set(groupId, (offsets = new Map()));
+    offsets.set(Group.offsetKey(topic, partition), value);
+  }
+
+  /** The transaction's marker reached `__consumer_offsets`: its offsets become the committed ones, or are dropped. */
+  completeTransaction(producerId: bigint, commit: boolean): void {
+    const groups = this.#pending.get(producerId);
+    this.#pending.delete(producerId);
+    if (!groups || !commit) return;
+    for (const [groupId, offsets] of groups) {
+      const g = this.#book.get(groupId) ?? this.#book.create(groupId);
+      for (const [key, value] of offsets) g.offsets.set(key, value);
+    }
+  }
+
+  /** Whether a running transaction holds an offset for the partition (OffsetFetch with require_stable: UNSTABLE_OFFSET_COMMIT). */
+  hasPending(groupId: string, topic: string, partition: number): boolean {
+    const key = Group.offsetKey(topic, partition);
+    for (const groups of this.#pending.values()) if (groups.get(groupId)?.has(key)) return true;
+    return false;
   }
 
   committed(groupId: string, topic: string, partition: number): CommittedOffset | undefined {

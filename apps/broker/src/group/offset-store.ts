@@ -8,8 +8,14 @@ import { decodeGroupLogRecord, encodeRecordKey, encodeRecordValue, isLegacyJsonK
  * delete. Replaying the log on load rebuilds them (last write per key wins); compaction keeps the
  * last record per key.
  */
+/**
+ * One entry of the log in order: a record (with the producer id of the transaction that wrote it,
+ * for TxnOffsetCommit's offsets), or a transaction marker that commits or aborts those offsets.
+ */
+export type ReplayedRecord = (GroupLogRecord & { producerId?: bigint }) | { kind: 'marker'; producerId: bigint; commit: boolean };
+
 export interface ReplayedLog {
-  records: GroupLogRecord[];
+  records: ReplayedRecord[];
   /**
    * Keys in the JSON form of earlier versions of this broker whose last record is not a tombstone:
    * they are converted (rewritten in Kafka's form, then tombstoned) once the log is loaded.
@@ -46,10 +52,18 @@ export class OffsetStore {
     this.#appendRaw(keys.map((key) => ({ key, value: null })));
   }
 
-  #appendRaw(records: { key: Buffer; value: Buffer | null }[]): void {
+  /**
+   * TxnOffsetCommit: the offsets in a transactional batch of the producer, as Kafka writes them;
+   * they count only once the transaction's COMMIT marker follows in this log.
+   */
+  appendTransactional(records: GroupLogRecord[], producerId: bigint, producerEpoch: number): void {
+    this.#appendRaw(records.map((r) => ({ key: encodeRecordKey(r), value: encodeRecordValue(r) })), { isTransactional: true, producerId, producerEpoch });
+  }
+
+  #appendRaw(records: { key: Buffer; value: Buffer | null }[], txn: { isTransactional: true; producerId: bigint; producerEpoch: number } | null = null): void {
     if (records.length === 0) return;
     if (!this.#log) throw new Error('this broker does not coordinate groups');
-    const blob = encodeRecordBatch({ records });
+    const blob = encodeRecordBatch({ records, ...txn });
     const checked = validateProducedBlob(blob, Number.MAX_SAFE_INTEGER);
     if (!checked.ok) throw new Error(`offset record batch invalid: ${checked.problem.detail}`);
     this.#log.append(blob, checked.batches, this.#leaderEpoch());
@@ -58,7 +72,7 @@ export class OffsetStore {
 
   /** Every record the coordinator knows, in log order, and the live keys still in the old JSON form. */
   replay(): ReplayedLog {
-    const records: GroupLogRecord[] = [];
+    const records: ReplayedRecord[] = [];
     const legacy = new Map<string, Buffer>();
     if (!this.#log) return { records, legacyKeys: [] };
     let offset = this.#log.logStartOffset;
@@ -68,16 +82,22 @@ export class OffsetStore {
       if (batches.length === 0) break;
       for (const span of batches) {
         const batch = decodeRecordBatch(blob.subarray(span.position, span.position + span.size));
+        offset = Number(batch.baseOffset) + batch.lastOffsetDelta + 1;
+        if (batch.isControl) {
+          // A transaction marker (control-batch.ts): its key's type says COMMIT (1) or ABORT (0).
+          const key = batch.records[0]?.key;
+          if (key && key.length >= 4) records.push({ kind: 'marker', producerId: batch.producerId, commit: key.readInt16BE(2) === 1 });
+          continue;
+        }
         for (const r of batch.records) {
           if (r.key === null) continue;
           const record = decodeGroupLogRecord(r.key, r.value);
-          if (record) records.push(record);
+          if (record) records.push(batch.isTransactional ? { ...record, producerId: batch.producerId } : record);
           if (isLegacyJsonKey(r.key)) {
             if (r.value === null) legacy.delete(r.key.toString('latin1'));
             else legacy.set(r.key.toString('latin1'), Buffer.from(r.key));
           }
         }
-        offset = Number(batch.baseOffset) + batch.lastOffsetDelta + 1;
       }
     }
     return { records, legacyKeys: [...legacy.values()] };
