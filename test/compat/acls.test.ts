@@ -100,8 +100,8 @@ describe('ACL enforcement with real clients', () => {
     await expect(producer.transaction()).rejects.toThrow();
     await producer.disconnect();
     expect(await root.createAcls([allow('User:alice', 'TRANSACTIONAL_ID', 'alice-tx', 'WRITE')])).toEqual([null]);
-    // Authorized now (WRITE implies DESCRIBE), it reaches what does not exist yet: a transaction coordinator.
-    await expect(alice.findCoordinator('alice-tx', 'transaction')).rejects.toMatchObject({ errorName: 'COORDINATOR_NOT_AVAILABLE' });
+    // Authorized now (WRITE implies DESCRIBE), it is told its transaction coordinator: this broker, on the listener alice came on.
+    await expect(alice.findCoordinator('alice-tx', 'transaction')).resolves.toMatchObject({ port: Number(broker.addresses.SASL_PLAINTEXT!.split(':').at(-1)) });
     alice.close();
   });
 

@@ -51,11 +51,11 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
     reason: 'Auto-creation: Kafka 4 forwards the creation to its controller and answers UNKNOWN_TOPIC_OR_PARTITION (retriable) first (for Metadata v0, where auto-creation is implied, too); Tributary creates the topic before answering and returns it. Clients retry either way and end with the same topic.',
   },
   {
-    id: 'no-transactions',
+    id: 'transaction-state-created-synchronously',
     kind: 'intended',
-    scenario: ['idempotent/transactional-id', 'find-coordinator/*'],
-    paths: ['errorCode', 'transaction.*'],
-    reason: 'Transactions are not implemented yet (README status table): a transactional InitProducerId answers COORDINATOR_NOT_AVAILABLE where Kafka answers NOT_COORDINATOR (ask FindCoordinator first); FindCoordinator for a transactional id answers COORDINATOR_NOT_AVAILABLE, where Kafka names its transaction coordinator once __transaction_state exists (and answers COORDINATOR_NOT_AVAILABLE while it creates it, so its answer depends on timing).',
+    scenario: ['find-coordinator/*'],
+    paths: ['transaction.*'],
+    reason: 'The first FindCoordinator for a transactional id creates __transaction_state: Kafka 4 forwards the creation to its controller and answers COORDINATOR_NOT_AVAILABLE until the topic has leaders (so its answer depends on timing); Tributary creates it before answering and names the coordinator at once. Clients retry either way and reach the same coordinator.',
   },
   {
     id: 'no-fetch-sessions',

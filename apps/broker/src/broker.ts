@@ -31,6 +31,9 @@ import { ReplicaManager, type RoleChange } from './cluster/replica-manager.ts';
 import { StandaloneCluster } from './cluster/standalone.ts';
 import { EtcdAclStore, EtcdCredentialStore, EtcdGroupConfigStore, EtcdQuotaStore } from './cluster/etcd-stores.ts';
 import type { CoordinatorSettings } from './group/coordinator.ts';
+import { TransactionCoordinators } from './txn/transaction-coordinators.ts';
+import { TRANSACTION_STATE_TOPIC } from './txn/transaction-state-store.ts';
+import { writeMarkers } from './txn/marker-sender.ts';
 
 
 /** A running broker: listeners, the topic registry and its logs, metrics, retention. */
@@ -134,13 +137,31 @@ export class Broker {
     const superUsers = config.settings['super.users'].split(';').map((u) => u.trim()).filter(Boolean);
     const clientQuotaStore = etcd ? new EtcdQuotaStore(etcd) : new FileQuotaStore(config.dataDir);
     const limits = instanceLimits(config);
+    const producerIds = new ProducerIdAllocator(config.dataDir, etcd ? (size) => etcd.allocateProducerIds(size) : null);
+    const transactions = new TransactionCoordinators({
+      topics,
+      cluster,
+      replicas,
+      newProducerId: () => producerIds.next(),
+      writeMarkers: (m, coordinatorEpoch) => writeMarkers({ replicas, groups: () => this.#groups, notify: () => appends.notify(), cluster, nodeId: config.nodeId, listenerName: config.settings['inter.broker.listener.name'] || config.listeners[0]!.name }, m, coordinatorEpoch),
+      appended: (partition) => {
+        replicas.onLeaderAppend(TRANSACTION_STATE_TOPIC, partition);
+        appends.notify();
+      },
+      logger,
+      numPartitions: settingNumber(config, 'transaction.state.log.num.partitions'),
+      replicationFactor: settingNumber(config, 'transaction.state.log.replication.factor'),
+      maxTimeoutMs: settingNumber(config, 'transaction.max.timeout.ms'),
+      abortIntervalMs: settingNumber(config, 'transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+    });
     const quotaWindow = { samples: settingNumber(config, 'quota.window.num'), sampleMs: settingNumber(config, 'quota.window.size.seconds') * 1000 };
     this.#ctx = {
       config,
       topics,
       appends,
       groups: this.#groups,
-      producerIds: new ProducerIdAllocator(config.dataDir, etcd ? (size) => etcd.allocateProducerIds(size) : null),
+      producerIds,
+      transactions,
       metrics: new BrokerMetrics(topics, limits.diskBytes),
       logger,
       clusterId: config.clusterId ?? clusterId(config.dataDir),
@@ -168,6 +189,12 @@ export class Broker {
   #onRole(change: RoleChange): void {
     if (change.kind === 'follower') this.#fetcher?.assign(change.topic, change.partition, change.leader, change.leaderEpoch);
     else this.#fetcher?.remove(change.topic, change.partition);
+    if (change.topic === TRANSACTION_STATE_TOPIC) {
+      // A new leader of a __transaction_state partition loads its transactions and finishes those decided but not completed.
+      if (change.kind === 'leader') queueMicrotask(() => this.#ctx.transactions.loadLed());
+      else this.#ctx.transactions.resign(change.partition);
+      return;
+    }
     if (change.topic !== OFFSETS_TOPIC || change.partition !== 0 || !this.#etcd) return;
     if (change.kind === 'leader') {
       // The new coordinator loads every group's offsets from its replica of the log and takes over.
@@ -215,6 +242,8 @@ export class Broker {
     this.#ctx.metrics.restoreMetering(this.config.dataDir);
     if (this.config.metricsPort !== null) this.metricsPort = await this.#ctx.metrics.listen(this.config.metricsPort, this.config.listeners[0]!.host);
     this.#ctx.topics.startBackground();
+    // Transactions decided before a restart get their markers; running ones their timeout.
+    this.#ctx.transactions.loadLed();
     const flushMs = settingNumber(this.config, 'log.flush.interval.ms');
     if (flushMs > 0) {
       this.#flushTimer = setInterval(() => {
@@ -242,6 +271,7 @@ export class Broker {
     // Every client is gone: the metered counters are final and are kept for the next start.
     await this.#ctx.metrics.saveMetering(this.config.dataDir);
     await this.#ctx.metrics.close();
+    this.#ctx.transactions.close();
     this.#ctx.groups.close();
     this.#ctx.topics.close();
     this.#logger.log('info', 'broker stopped', { nodeId: this.config.nodeId });

@@ -17,6 +17,7 @@ import type { QuotaStore } from '../quota/quota-store.ts';
 import type { InstanceBandwidth, InstanceLimits } from '../quota/instance-limits.ts';
 import type { ClusterMetadata } from '../cluster/cluster-metadata.ts';
 import type { ReplicaManager } from '../cluster/replica-manager.ts';
+import type { TransactionCoordinators } from '../txn/transaction-coordinators.ts';
 
 /** What every handler can reach: the broker's state, never the socket. */
 export interface BrokerContext {
@@ -48,6 +49,8 @@ export interface BrokerContext {
   cluster: ClusterMetadata;
   /** Leadership, high watermarks and acks=-1 waits of the partitions hosted here. */
   replicas: ReplicaManager;
+  /** The transaction coordinators of the `__transaction_state` partitions this broker leads. */
+  transactions: TransactionCoordinators;
   /** True while this broker coordinates consumer groups (it leads `__consumer_offsets`). */
   isGroupCoordinator(): boolean;
   /** The broker that coordinates consumer groups, -1 while none does. */

@@ -1,4 +1,4 @@
-import { ErrorCode, type FetchRequest } from '@tributary/protocol';
+import { ErrorCode, splitBatches, type FetchRequest } from '@tributary/protocol';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed, allowedOnCluster } from '../security/request-guards.ts';
 import type { BrokerContext } from './context.ts';
@@ -10,9 +10,10 @@ import { fetchedRecordsForClient } from './legacy-fetch.ts';
  * polling up to maxWaitMs until minBytes are available. Fetch sessions (KIP-227) are not kept:
  * every response carries session id 0, which tells clients to send full fetch requests, and an
  * incremental request (epoch > 0) names a session we never created: FETCH_SESSION_ID_NOT_FOUND,
- * after which clients start over with a full one. Without transactions read_committed and
- * read_uncommitted see the same records: the last stable offset is the high watermark and no
- * aborted transactions are ever listed.
+ * after which clients start over with a full one. read_uncommitted consumers read up to the high
+ * watermark, read_committed ones up to the last stable offset (no batch of a running transaction),
+ * with the aborted transactions of the range they got, whose records they drop; both skip the
+ * control batches (transaction markers) as Kafka clients do.
  */
 export const fetchApi = defineApi({
   api: 'Fetch',
@@ -83,6 +84,12 @@ function hasError(body: ReturnType<typeof collect>['body']): boolean {
 
 const EMPTY = Buffer.alloc(0);
 
+/** The offset after the last whole batch of stored bytes. */
+function endOfBatches(stored: Buffer): number {
+  const last = splitBatches(stored).batches.at(-1);
+  return last ? Number(last.header.baseOffset) + last.header.lastOffsetDelta + 1 : 0;
+}
+
 /**
  * One pass over the asked partitions. Limits as Kafka's ReplicaManager applies them:
  * - v3+ (KIP-74): the response carries at most `maxBytes`, and each partition at most
@@ -124,9 +131,11 @@ function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (top
         const log = lead.log;
         const fetchOffset = Number(p.fetchOffset);
         const hw = log.highWatermark;
-        // Consumers read up to the high watermark; followers up to the log end, to replicate it.
-        const end = replica ? log.logEndOffset : hw;
-        const offsets = { highWatermark: BigInt(hw), lastStableOffset: BigInt(hw), logStartOffset: BigInt(log.logStartOffset) };
+        const lso = log.lastStableOffset;
+        const committed = !replica && v >= 4 && req.isolationLevel === 1;
+        // Consumers read up to the high watermark (read_committed: the last stable offset); followers up to the log end, to replicate it.
+        const end = replica ? log.logEndOffset : committed ? lso : hw;
+        const offsets = { highWatermark: BigInt(hw), lastStableOffset: BigInt(lso), logStartOffset: BigInt(log.logStartOffset) };
         if (fetchOffset < log.logStartOffset || fetchOffset > (replica ? log.logEndOffset : Math.max(hw, log.logEndOffset))) {
           // Our followers read the leader's start and high watermark from this answer to truncate
           // or restart (Kafka's ask ListOffsets instead); consumers get Kafka's -1s.
@@ -143,7 +152,9 @@ function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (top
         bytes += records.length;
         if (records.length > 0) minOneBatch = false;
         if (records.length) perTopic.set(topic.name, (perTopic.get(topic.name) ?? 0) + records.length);
-        return { ...base, ...offsets, errorCode: 0, records };
+        // read_committed: the aborted transactions overlapping what is returned (Kafka's collectAbortedTransactions up to the end of the read).
+        const aborted = committed && stored.length > 0 ? log.abortedTransactions(fetchOffset, endOfBatches(stored)).map((a) => ({ producerId: a.producerId, firstOffset: BigInt(a.firstOffset) })) : abortedTransactions;
+        return { ...base, ...offsets, abortedTransactions: aborted, errorCode: 0, records };
       }),
     };
   });

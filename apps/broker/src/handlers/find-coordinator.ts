@@ -1,13 +1,17 @@
-import { ErrorCode, KafkaProtocolError } from '@tributary/protocol';
+import { ErrorCode, KafkaProtocolError, type FindCoordinatorResponseCoordinator as CoordinatorAnswer } from '@tributary/protocol';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed } from '../security/request-guards.ts';
 import { listenerFor } from '../config/broker-config.ts';
+import type { BrokerContext, RequestSession } from './context.ts';
 import { defineApi } from './api-module.ts';
 
 /**
- * This broker coordinates every group; transactions (key type 1) have no coordinator yet. A key type
- * Kafka does not know fails the whole request as Kafka's CoordinatorType.forId does: INVALID_REQUEST
- * for every key (FindCoordinatorRequest.getErrorResponse), before any authorization check.
+ * Groups (key type 0) are coordinated by the leader of `__consumer_offsets`; a transactional id
+ * (key type 1) by the leader of its `__transaction_state` partition (Kafka's partitioning,
+ * txn/transaction-coordinators.ts), the topic being created on the first such request. A key type
+ * Kafka does not know fails the whole request as Kafka's CoordinatorType.forId does:
+ * INVALID_REQUEST for every key (FindCoordinatorRequest.getErrorResponse), before any
+ * authorization check.
  */
 export const findCoordinatorApi = defineApi({
   api: 'FindCoordinator',
@@ -15,24 +19,33 @@ export const findCoordinatorApi = defineApi({
   maxVersion: 5,
   serves: 'any-broker',
   authorization: { kind: 'per-resource', acl: 'DESCRIBE on each group or transactional id asked for' },
-  handle: (ctx, request, session) => {
+  handle: async (ctx, request, session) => {
     const req = request.body;
-    if (request.apiVersion >= 1 && req.keyType !== 0 && req.keyType !== 1) throw new KafkaProtocolError(ErrorCode.INVALID_REQUEST);
-    const coordinator = ctx.cluster.brokers().find((b) => b.nodeId === ctx.groupCoordinatorId());
-    const node = coordinator ? listenerFor(coordinator.listeners, session.listener) : null;
-    const answer = (key: string) =>
-      req.keyType === 0 && !allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, key)
-        ? { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: `${session.principal} may not describe group ${key}` }
-        : req.keyType === 1 && !allowed(ctx, session, Op.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)
-        ? { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: `${session.principal} may not use transactional id ${key}` }
-        : req.keyType === 0 && !node
-        ? { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'no broker leads __consumer_offsets yet' }
-        : req.keyType === 0
-        ? // Kafka's found coordinator carries Errors.NONE's text, "NONE", as its message.
-          { key, nodeId: coordinator!.nodeId, host: node!.host, port: node!.port, errorCode: 0, errorMessage: 'NONE' }
-        : { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'transactions are not supported yet' };
-    if (request.apiVersion >= 4) return { coordinators: req.coordinatorKeys.map(answer) };
-    const { key: _key, ...single } = answer(req.key);
+    const keyType = request.apiVersion >= 1 ? req.keyType : 0;
+    if (keyType !== 0 && keyType !== 1) throw new KafkaProtocolError(ErrorCode.INVALID_REQUEST);
+    const answer = (key: string) => (keyType === 0 ? groupCoordinator(ctx, session, key) : transactionCoordinator(ctx, session, key));
+    if (request.apiVersion >= 4) return { coordinators: await Promise.all(req.coordinatorKeys.map(answer)) };
+    const { key: _key, ...single } = await answer(req.key);
     return request.apiVersion >= 1 ? single : { errorCode: single.errorCode, nodeId: single.nodeId, host: single.host, port: single.port };
   },
 });
+
+const none = (key: string, errorCode: number, errorMessage: string): CoordinatorAnswer => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
+
+/** The broker `nodeId` as the client reaches it (the listener it came on); Kafka's found coordinator carries Errors.NONE's text, "NONE". */
+function found(ctx: BrokerContext, session: RequestSession, key: string, nodeId: number, missing: string): CoordinatorAnswer {
+  const broker = ctx.cluster.brokers().find((b) => b.nodeId === nodeId);
+  const node = broker ? listenerFor(broker.listeners, session.listener) : null;
+  return node ? { key, nodeId, host: node.host, port: node.port, errorCode: 0, errorMessage: 'NONE' } : none(key, ErrorCode.COORDINATOR_NOT_AVAILABLE, missing);
+}
+
+function groupCoordinator(ctx: BrokerContext, session: RequestSession, key: string): CoordinatorAnswer {
+  if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, key)) return none(key, ErrorCode.GROUP_AUTHORIZATION_FAILED, `${session.principal} may not describe group ${key}`);
+  return found(ctx, session, key, ctx.groupCoordinatorId(), 'no broker leads __consumer_offsets yet');
+}
+
+async function transactionCoordinator(ctx: BrokerContext, session: RequestSession, key: string): Promise<CoordinatorAnswer> {
+  if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) return none(key, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, `${session.principal} may not use transactional id ${key}`);
+  if (!(await ctx.transactions.ensureTopic())) return none(key, ErrorCode.COORDINATOR_NOT_AVAILABLE, '__transaction_state cannot be created yet');
+  return found(ctx, session, key, ctx.transactions.coordinatorNode(key), `no broker leads the __transaction_state partition of ${key} yet`);
+}

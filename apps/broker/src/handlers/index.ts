@@ -40,6 +40,11 @@ import { produceApi } from './produce.ts';
 import { saslAuthenticateApi } from './sasl-authenticate.ts';
 import { saslHandshakeApi } from './sasl-handshake.ts';
 import { syncGroupApi } from './sync-group.ts';
+import { addOffsetsToTxnApi } from './add-offsets-to-txn.ts';
+import { addPartitionsToTxnApi } from './add-partitions-to-txn.ts';
+import { endTxnApi } from './end-txn.ts';
+import { txnOffsetCommitApi } from './txn-offset-commit.ts';
+import { writeTxnMarkersApi } from './write-txn-markers.ts';
 
 /**
  * Every API this broker answers, one module each; ApiVersions advertises exactly their versions.
@@ -48,7 +53,7 @@ import { syncGroupApi } from './sync-group.ts';
  * arrays; DescribeLogDirs v0 is v1's schema; FindCoordinator v5 only allows an error
  * (TRANSACTION_ABORTABLE) this broker never sends. Not advertised, because not implemented:
  * FindCoordinator v6 (share groups), OffsetCommit/OffsetFetch v9 (KIP-848 member epochs), Fetch v17
- * (a KRaft follower's directory id). Every version a module declares is one it implements.
+ * (a KRaft follower's directory id), AddPartitionsToTxn v4+ (KIP-890 verification between brokers), EndTxn v5 (KIP-890 part 2: transaction version 2), WriteTxnMarkers v0 (Kafka 4 sends v1). Every version a module declares is one it implements.
  */
 export const API_MODULES: readonly AnyApiModule[] = [
   produceApi,
@@ -90,6 +95,11 @@ export const API_MODULES: readonly AnyApiModule[] = [
   alterPartitionReassignmentsApi,
   listPartitionReassignmentsApi,
   electLeadersApi,
+  addPartitionsToTxnApi,
+  addOffsetsToTxnApi,
+  endTxnApi,
+  writeTxnMarkersApi,
+  txnOffsetCommitApi,
 ];
 
 /** The handler table the broker dispatches on, by API key (see registry.ts). */

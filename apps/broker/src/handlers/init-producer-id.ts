@@ -4,6 +4,7 @@ import { ErrorCode } from '@tributary/protocol';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed, allowedOnCluster } from '../security/request-guards.ts';
 import { defineApi } from './api-module.ts';
+import { fencedFor } from './transaction-guard.ts';
 
 const BLOCK = 1000n;
 
@@ -54,8 +55,18 @@ export const initProducerIdApi = defineApi({
     if (req.transactionalId !== null) {
       // Kafka checks WRITE on the transactional id first, whatever happens next.
       if (!allowed(ctx, session, Op.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
-      // Transactions need a transaction coordinator, which this broker does not have yet.
-      return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 };
+      // Only the coordinator of the id's __transaction_state partition answers (NOT_COORDINATOR elsewhere: the client asks FindCoordinator).
+      const lookup = ctx.transactions.lookup(req.transactionalId);
+      if (!lookup.ok) return { errorCode: lookup.errorCode, producerId: -1n, producerEpoch: -1 };
+      // v3+ (KIP-360): a producer that knows its id and epoch names them, to be bumped rather than fenced as a stranger.
+      const expected = request.apiVersion >= 3 && req.producerId >= 0n ? { producerId: req.producerId, producerEpoch: req.producerEpoch } : null;
+      try {
+        const result = await lookup.coordinator.initProducerId(req.transactionalId, req.transactionTimeoutMs, expected);
+        return { ...result, errorCode: fencedFor(result.errorCode, request.apiVersion < 4) };
+      } catch {
+        // No producer id could be allocated (etcd unreachable): the client retries.
+        return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 };
+      }
     }
     // KIP-679: IDEMPOTENT_WRITE on the cluster, or WRITE on any topic, lets a producer be idempotent.
     if (!allowedOnCluster(ctx, session, Op.IDEMPOTENT_WRITE) && !ctx.authorizer.mayWriteSomeTopic(session)) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };

@@ -18,7 +18,7 @@ const LATEST_TIERED = -5n;
 
 /**
  * ListOffsets, answered as Kafka's UnifiedLog.fetchOffsetByTimestamp and Partition do:
- * LATEST the high watermark (current leader epoch); EARLIEST / EARLIEST_LOCAL the log start (the
+ * LATEST the high watermark, or the last stable offset for READ_COMMITTED (current leader epoch); EARLIEST / EARLIEST_LOCAL the log start (the
  * epoch that covers it); LATEST_TIERED -1 (no tiered storage); MAX_TIMESTAMP and by-timestamp per
  * record — the record's own offset, timestamp and batch leader epoch — and "not found" (-1, -1)
  * when that record is at or past the high watermark (consumers cannot read it yet).
@@ -52,7 +52,9 @@ export const listOffsetsApi = defineApi({
           if (!lead.ok) return { partitionIndex: p.partitionIndex, errorCode: lead.errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
           const log = lead.log;
           if (v === 0) return { partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets: offsetsBefore(log, p.timestamp, p.maxNumOffsets).map(BigInt) };
-          const found = lookup(log, p.timestamp, lead.leaderEpoch);
+          // read_committed (v2+): consumers may see only up to the last stable offset.
+          const visibleEnd = v >= 2 && req.isolationLevel === 1 ? log.lastStableOffset : log.highWatermark;
+          const found = lookup(log, p.timestamp, lead.leaderEpoch, visibleEnd);
           return { partitionIndex: p.partitionIndex, errorCode: 0, timestamp: BigInt(found.timestamp), offset: BigInt(found.offset), ...(v >= 4 ? { leaderEpoch: found.leaderEpoch } : {}) };
         }).filter((answer) => answer !== null),
       })),
@@ -60,14 +62,14 @@ export const listOffsetsApi = defineApi({
   },
 });
 
-function lookup(log: PartitionLog, target: bigint, leaderEpoch: number): { offset: number; timestamp: number; leaderEpoch: number } {
+function lookup(log: PartitionLog, target: bigint, leaderEpoch: number, visibleEnd: number): { offset: number; timestamp: number; leaderEpoch: number } {
   const notFound = { offset: -1, timestamp: -1, leaderEpoch: -1 };
-  // Consumers see the log only up to the high watermark (what every in-sync replica has).
-  if (target === LATEST) return { offset: log.highWatermark, timestamp: -1, leaderEpoch };
+  // Consumers see the log only up to the high watermark (what every in-sync replica has), or the last stable offset for read_committed.
+  if (target === LATEST) return { offset: visibleEnd, timestamp: -1, leaderEpoch };
   if (target === EARLIEST || target === EARLIEST_LOCAL) return { offset: log.logStartOffset, timestamp: -1, leaderEpoch: epochAt(log, log.logStartOffset) };
   if (target === LATEST_TIERED) return notFound;
   const found = target === MAX_TIMESTAMP ? log.offsetForMaxTimestamp() : log.offsetForTimestamp(Number(target));
-  return found && found.offset < log.highWatermark ? found : notFound;
+  return found && found.offset < visibleEnd ? found : notFound;
 }
 
 /** The leader epoch whose range holds `offset`, -1 when the cache knows none. */

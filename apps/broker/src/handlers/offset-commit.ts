@@ -6,7 +6,7 @@ import { defineApi } from './api-module.ts';
 import type { BrokerContext } from './context.ts';
 
 /** Kafka's default offset.metadata.max.bytes: longer commit metadata is refused with OFFSET_METADATA_TOO_LARGE. */
-const OFFSET_METADATA_MAX_BYTES = 4096;
+export const OFFSET_METADATA_MAX_BYTES = 4096;
 
 export const offsetCommitApi = defineApi({
   api: 'OffsetCommit',
@@ -46,7 +46,7 @@ export const offsetCommitApi = defineApi({
  * A commit is acknowledged once every in-sync replica of `__consumer_offsets` has it, so a new
  * coordinator after a failover knows it. Errors map as Kafka maps them for commits.
  */
-async function replicated(ctx: BrokerContext): Promise<number> {
+export async function replicated(ctx: BrokerContext): Promise<number> {
   const log = ctx.topics.log(OFFSETS_TOPIC, 0);
   if (!log) return ErrorCode.NOT_COORDINATOR;
   ctx.replicas.onLeaderAppend(OFFSETS_TOPIC, 0);

@@ -14,9 +14,13 @@ export class TransactionStateStore {
   readonly #log: PartitionLog;
   readonly #leaderEpoch: () => number;
 
-  constructor(log: PartitionLog, leaderEpoch: () => number = () => 0) {
+  readonly #appended: () => void;
+
+  /** `appended` runs after every write (the broker moves the high watermark and wakes followers there). */
+  constructor(log: PartitionLog, leaderEpoch: () => number = () => 0, appended: () => void = () => undefined) {
     this.#log = log;
     this.#leaderEpoch = leaderEpoch;
+    this.#appended = appended;
   }
 
   /** Where the last append ended: a transition is safe once the high watermark passes it. */
@@ -29,6 +33,7 @@ export class TransactionStateStore {
     const checked = validateProducedBlob(blob, Number.MAX_SAFE_INTEGER);
     if (!checked.ok) throw new Error(`transaction state batch invalid: ${checked.problem.detail}`);
     this.#log.append(blob, checked.batches, this.#leaderEpoch());
+    this.#appended();
   }
 
   /** The last record of every transactional id still in the log (tombstoned ids left out). */

@@ -1,0 +1,34 @@
+import { ErrorCode } from '@tributary/protocol';
+import { AclOperation as Op } from '../security/acl.ts';
+import { allowedOnCluster } from '../security/request-guards.ts';
+import { writeMarkersLocally } from '../txn/marker-writer.ts';
+import { defineApi } from './api-module.ts';
+
+/**
+ * WriteTxnMarkers: a transaction coordinator on another broker has the COMMIT or ABORT markers
+ * written to the partitions this broker leads (txn/marker-writer.ts). Only brokers send it
+ * (CLUSTER_ACTION on the cluster); a partition led elsewhere answers NOT_LEADER_OR_FOLLOWER and
+ * the coordinator retries once it knows the new leader.
+ */
+export const writeTxnMarkersApi = defineApi({
+  api: 'WriteTxnMarkers',
+  minVersion: 1,
+  maxVersion: 1,
+  serves: 'any-broker',
+  authorization: { kind: 'per-resource', acl: 'CLUSTER_ACTION on the cluster' },
+  handle: (ctx, request, session) => {
+    const mayWrite = allowedOnCluster(ctx, session, Op.CLUSTER_ACTION);
+    return {
+      markers: request.body.markers.map((m) => {
+        const partitions = m.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
+        const errors = new Map<string, number>();
+        if (!mayWrite) for (const p of partitions) errors.set(`${p.topic}\0${p.partition}`, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+        else {
+          const outcome = writeMarkersLocally({ replicas: ctx.replicas, groups: () => ctx.groups, notify: () => ctx.appends.notify() }, { producerId: m.producerId, producerEpoch: m.producerEpoch, commit: m.transactionResult, partitions }, m.coordinatorEpoch);
+          for (const f of outcome.failed) errors.set(`${f.topic}\0${f.partition}`, f.errorCode);
+        }
+        return { producerId: m.producerId, topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode: errors.get(`${t.name}\0${partitionIndex}`) ?? 0 })) })) };
+      }),
+    };
+  },
+});

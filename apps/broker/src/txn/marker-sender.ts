@@ -1,0 +1,51 @@
+import { ApiKey, ErrorCode, type WriteTxnMarkersResponse } from '@tributary/protocol';
+import { BrokerConnection } from '@tributary/kafka-admin';
+import type { ClusterMetadata } from '../cluster/cluster-metadata.ts';
+import { writeMarkersLocally, type LocalMarkerDeps } from './marker-writer.ts';
+import type { MarkerRequest } from './transaction-coordinator.ts';
+
+export interface MarkerSenderDeps extends LocalMarkerDeps {
+  cluster: ClusterMetadata;
+  nodeId: number;
+  /** The listener brokers reach each other on (inter.broker.listener.name). */
+  listenerName: string;
+}
+
+/**
+ * The coordinator's side of a transaction end: markers on the partitions this broker leads are
+ * written directly; the others go to their leaders in one WriteTxnMarkers request each. Rejects
+ * when any partition could not be marked (no leader, leader unreachable or refusing): the
+ * coordinator retries the whole set, and a marker written twice changes nothing (a marker with no
+ * running transaction ends none, and the producer cannot start its next transaction on these
+ * partitions before the coordinator has completed this one).
+ */
+export async function writeMarkers(deps: MarkerSenderDeps, m: MarkerRequest, coordinatorEpoch: number): Promise<void> {
+  const local = writeMarkersLocally(deps, m, coordinatorEpoch);
+  const byLeader = new Map<number, { topic: string; partition: number }[]>();
+  for (const f of local.failed) {
+    const leader = deps.cluster.partition(f.topic, f.partition)?.leader ?? -1;
+    if (f.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER || leader < 0 || leader === deps.nodeId) throw new Error(`no leader for ${f.topic}-${f.partition} (error ${f.errorCode})`);
+    const list = byLeader.get(leader) ?? [];
+    list.push(f);
+    byLeader.set(leader, list);
+  }
+  await Promise.all([...byLeader].map(([leader, partitions]) => sendMarkers(deps, leader, { ...m, partitions }, coordinatorEpoch)));
+}
+
+async function sendMarkers(deps: MarkerSenderDeps, leader: number, m: MarkerRequest, coordinatorEpoch: number): Promise<void> {
+  const broker = deps.cluster.brokers().find((b) => b.nodeId === leader);
+  const listener = broker?.listeners.find((l) => l.name === deps.listenerName) ?? broker?.listeners[0];
+  if (!listener) throw new Error(`broker ${leader} is not registered`);
+  const topics = new Map<string, number[]>();
+  for (const p of m.partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
+  const conn = await BrokerConnection.open(listener.host, listener.port, `tributary-txn-markers-${deps.nodeId}`, 10_000);
+  try {
+    const res = await conn.send<WriteTxnMarkersResponse>(ApiKey.WriteTxnMarkers, 1, {
+      markers: [{ producerId: m.producerId, producerEpoch: m.producerEpoch, transactionResult: m.commit, coordinatorEpoch, topics: [...topics].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }],
+    });
+    const failed = res.markers.flatMap((r) => r.topics.flatMap((t) => t.partitions.filter((p) => p.errorCode !== 0 && p.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION).map((p) => `${t.name}-${p.partitionIndex}: ${p.errorCode}`)));
+    if (failed.length > 0) throw new Error(`broker ${leader} refused markers (${failed.join(', ')})`);
+  } finally {
+    conn.close();
+  }
+}

@@ -1,0 +1,148 @@
+import { ErrorCode } from '@tributary/protocol';
+import type { ClusterMetadata } from '../cluster/cluster-metadata.ts';
+import type { ReplicaManager } from '../cluster/replica-manager.ts';
+import type { Logger } from '../logger.ts';
+import type { TopicRegistry } from '../topics/topic-registry.ts';
+import { TransactionCoordinator, type MarkerRequest } from './transaction-coordinator.ts';
+import { TRANSACTION_STATE_TOPIC, TransactionStateStore } from './transaction-state-store.ts';
+
+export interface TransactionCoordinatorsOptions {
+  topics: TopicRegistry;
+  cluster: ClusterMetadata;
+  replicas: ReplicaManager;
+  newProducerId: () => Promise<bigint>;
+  /**
+   * Writes the markers of one transaction end on the partitions' leaders (this broker's own logs,
+   * or through WriteTxnMarkers elsewhere); rejects when one cannot be written yet (retried).
+   */
+  writeMarkers: (markers: MarkerRequest, coordinatorEpoch: number) => Promise<void>;
+  /** After an append to `__transaction_state` (high watermark, followers). */
+  appended: (partition: number) => void;
+  logger: Logger;
+  /** transaction.state.log.num.partitions, transaction.state.log.replication.factor. */
+  numPartitions: number;
+  replicationFactor: number;
+  /** transaction.max.timeout.ms; transaction.abort.timed.out.transaction.cleanup.interval.ms. */
+  maxTimeoutMs: number;
+  abortIntervalMs: number;
+}
+
+export type CoordinatorLookup = { ok: true; coordinator: TransactionCoordinator } | { ok: false; errorCode: number };
+
+/**
+ * Kafka's String.hashCode (UTF-16 code units, 32-bit overflow) and Utils.abs: a transactional id
+ * goes to the same `__transaction_state` partition as on Apache Kafka.
+ */
+export function transactionPartitionFor(transactionalId: string, numPartitions: number): number {
+  let h = 0;
+  for (let i = 0; i < transactionalId.length; i++) h = (Math.imul(h, 31) + transactionalId.charCodeAt(i)) | 0;
+  const abs = h === -2147483648 ? 0 : Math.abs(h);
+  return abs % numPartitions;
+}
+
+/**
+ * The transaction coordinators of this broker: one TransactionCoordinator per `__transaction_state`
+ * partition it leads, loaded from that partition's log when leadership arrives (or on first use)
+ * and replaced when the leader epoch changes; a transactional id is served by the coordinator of
+ * its partition, elsewhere NOT_COORDINATOR. The topic is created on the first transactional
+ * request, as Kafka creates it. A timer aborts transactions past their timeout.
+ */
+export class TransactionCoordinators {
+  readonly #o: TransactionCoordinatorsOptions;
+  readonly #loaded = new Map<number, { coordinator: TransactionCoordinator; leaderEpoch: number }>();
+  readonly #timer: NodeJS.Timeout;
+  #creating: Promise<void> | null = null;
+
+  constructor(options: TransactionCoordinatorsOptions) {
+    this.#o = options;
+    this.#timer = setInterval(() => {
+      for (const { coordinator } of this.#loaded.values()) coordinator.abortTimedOut();
+    }, options.abortIntervalMs);
+    this.#timer.unref();
+  }
+
+  partitionFor(transactionalId: string): number {
+    return transactionPartitionFor(transactionalId, this.#partitionCount());
+  }
+
+  #partitionCount(): number {
+    return this.#o.topics.get(TRANSACTION_STATE_TOPIC)?.partitions ?? this.#o.numPartitions;
+  }
+
+  /**
+   * Makes sure `__transaction_state` exists (created through the controller in a cluster). False
+   * while it cannot be created yet (too few brokers, no controller): COORDINATOR_NOT_AVAILABLE.
+   */
+  async ensureTopic(): Promise<boolean> {
+    if (this.#o.cluster.partition(TRANSACTION_STATE_TOPIC, 0)) return true;
+    this.#creating ??= this.#o.cluster
+      .createTopic({ name: TRANSACTION_STATE_TOPIC, partitions: this.#o.numPartitions, replicationFactor: this.#o.cluster.clustered ? this.#o.replicationFactor : 1, configs: { 'cleanup.policy': 'compact' } }, false, true)
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          // Another broker created it first, or the cluster cannot yet: the next request asks again.
+          this.#o.logger.log('info', 'transaction state topic not created', { detail: err instanceof Error ? err.message : String(err) });
+        },
+      )
+      .finally(() => {
+        this.#creating = null;
+      });
+    await this.#creating;
+    return this.#o.cluster.partition(TRANSACTION_STATE_TOPIC, 0) !== undefined;
+  }
+
+  /** The broker coordinating the id's transactions, -1 while its partition has no leader. */
+  coordinatorNode(transactionalId: string): number {
+    const info = this.#o.cluster.partition(TRANSACTION_STATE_TOPIC, this.partitionFor(transactionalId));
+    return info && info.leader >= 0 ? info.leader : -1;
+  }
+
+  /**
+   * The coordinator of the id on this broker, or NOT_COORDINATOR (Kafka's answer whenever this
+   * broker does not own the id's partition, also before `__transaction_state` exists): the client
+   * asks FindCoordinator, which creates the topic.
+   */
+  lookup(transactionalId: string): CoordinatorLookup {
+    if (!this.#o.topics.get(TRANSACTION_STATE_TOPIC)) return { ok: false, errorCode: ErrorCode.NOT_COORDINATOR };
+    return this.#load(this.partitionFor(transactionalId));
+  }
+
+  /** Loads the coordinators of every `__transaction_state` partition this broker leads (start-up; leadership gained). */
+  loadLed(): void {
+    const topic = this.#o.topics.get(TRANSACTION_STATE_TOPIC);
+    if (!topic) return;
+    for (let p = 0; p < topic.partitions; p++) this.#load(p);
+  }
+
+  /** Leadership of a `__transaction_state` partition moved away: its coordinator stops. */
+  resign(partition: number): void {
+    const loaded = this.#loaded.get(partition);
+    if (!loaded) return;
+    loaded.coordinator.close();
+    this.#loaded.delete(partition);
+    this.#o.logger.log('info', 'no longer coordinating transactions', { partition });
+  }
+
+  #load(partition: number): CoordinatorLookup {
+    const lead = this.#o.replicas.leaderFor(TRANSACTION_STATE_TOPIC, partition);
+    if (!lead.ok) {
+      this.resign(partition);
+      return { ok: false, errorCode: ErrorCode.NOT_COORDINATOR };
+    }
+    const loaded = this.#loaded.get(partition);
+    if (loaded && loaded.leaderEpoch === lead.leaderEpoch) return { ok: true, coordinator: loaded.coordinator };
+    loaded?.coordinator.close();
+    const epoch = lead.leaderEpoch;
+    const store = new TransactionStateStore(lead.log, () => epoch, () => this.#o.appended(partition));
+    const coordinator = new TransactionCoordinator(store, this.#o.newProducerId, (m) => this.#o.writeMarkers(m, epoch), { maxTimeoutMs: this.#o.maxTimeoutMs, markerRetryMs: 200 });
+    this.#loaded.set(partition, { coordinator, leaderEpoch: epoch });
+    this.#o.logger.log('info', 'coordinating transactions', { partition, leaderEpoch: epoch });
+    return { ok: true, coordinator };
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    for (const { coordinator } of this.#loaded.values()) coordinator.close();
+    this.#loaded.clear();
+  }
+}

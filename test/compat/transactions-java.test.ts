@@ -1,0 +1,55 @@
+import { startKafka } from '@tributary/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBroker } from '../support/broker-process.ts';
+import { ensureJavaPrograms, runJava } from '../support/java-client.ts';
+
+// Kafka's Java client (kafka-clients 4.4) with transactions, against Tributary and against Apache
+// Kafka 4.4 with the same program (test/java/src/tributary/compat/Transactions.java): commit, abort,
+// commit with sendOffsetsToTransaction, a zombie fenced by a successor with the same
+// transactional.id; read_committed and read_uncommitted consumers read to their end offsets.
+// The two brokers must give the same observable results, and those are the expected ones.
+interface TransactionsRun {
+  zombieError: string | null;
+  readCommitted: string[];
+  readUncommitted: string[];
+  groupOffset: { offset: number | null };
+}
+
+const results = new Map<string, TransactionsRun>();
+const targets: [string, () => Promise<{ bootstrap: string; stop: () => Promise<void> }>][] = [
+  ['Tributary', async () => {
+    const b = await startBroker({ settings: { 'transaction.state.log.num.partitions': '5' } });
+    return { bootstrap: b.bootstrap, stop: () => b.destroy() };
+  }],
+  ['Apache Kafka', () => startKafka({ settings: { 'transaction.state.log.num.partitions': '5' } })],
+];
+
+beforeAll(() => ensureJavaPrograms(), 600_000);
+
+describe.each(targets)('%s', (name, start) => {
+  let broker: { bootstrap: string; stop: () => Promise<void> };
+  beforeAll(async () => {
+    broker = await start();
+  }, 120_000);
+  afterAll(async () => {
+    await broker?.stop();
+  });
+
+  it('commits, aborts, commits offsets with the transaction and fences a zombie', async () => {
+    const { result } = await runJava<TransactionsRun>('Transactions', [broker.bootstrap, 'jtx', 'jtx-id', 'jtx-group'], { timeoutMs: 180_000 });
+    results.set(name, result);
+    // The aborted transaction (a1, a2) and the zombie's (z1, and z2 if it was sent) are never read committed.
+    expect(result.readCommitted).toEqual(['c1', 'c2', 'c3', 'c4', 's1']);
+    expect(result.readUncommitted.filter((v) => !v.startsWith('z'))).toEqual(['a1', 'a2', 'c1', 'c2', 'c3', 'c4', 's1']);
+    expect(result.readUncommitted).toContain('z1');
+    expect(result.zombieError).toMatch(/ProducerFenced|InvalidProducerEpoch/);
+    expect(result.groupOffset).toEqual({ offset: 7 });
+  }, 200_000);
+});
+
+describe('Tributary and Apache Kafka', () => {
+  it('give the Java client the same results', () => {
+    expect(results.size).toBe(2);
+    expect(results.get('Tributary')).toEqual(results.get('Apache Kafka'));
+  });
+});
