@@ -93,6 +93,26 @@ const BUILDERS: Record<number, Builder<never>> = {
       : { throttleTimeMs: 0, errorCode: e, errorMessage: orDefault(e, msg), nodeId: -1, host: '', port: -1 }) as Builder<P.FindCoordinatorRequest>,
   [ApiKey.JoinGroup]: ((_r: P.JoinGroupRequest, v, e) => ({ throttleTimeMs: 0, errorCode: e, generationId: -1, protocolType: null, protocolName: v >= 7 ? null : '', leader: '', skipAssignment: false, memberId: '', members: [] })) as Builder<P.JoinGroupRequest>,
   [ApiKey.SyncGroup]: ((_r: P.SyncGroupRequest, _v, e) => ({ throttleTimeMs: 0, errorCode: e, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) })) as Builder<P.SyncGroupRequest>,
+  [ApiKey.AddPartitionsToTxn]: ((r: P.AddPartitionsToTxnRequest, v, e) =>
+    v >= 4
+      ? { throttleTimeMs: 0, errorCode: e, resultsByTransaction: [] }
+      : { throttleTimeMs: 0, resultsByTopicV3AndBelow: r.v3AndBelowTopics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: e })) })) }) as Builder<P.AddPartitionsToTxnRequest>,
+  [ApiKey.AddOffsetsToTxn]: ((_r: P.AddOffsetsToTxnRequest, _v, e) => ({ throttleTimeMs: 0, errorCode: e })) as Builder<P.AddOffsetsToTxnRequest>,
+  [ApiKey.EndTxn]: ((_r: P.EndTxnRequest, _v, e) => ({ throttleTimeMs: 0, errorCode: e, producerId: -1n, producerEpoch: -1 })) as Builder<P.EndTxnRequest>,
+  [ApiKey.TxnOffsetCommit]: ((r: P.TxnOffsetCommitRequest, _v, e) => ({
+    throttleTimeMs: 0,
+    topics: r.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: e })) })),
+  })) as Builder<P.TxnOffsetCommitRequest>,
+  // Kafka builds this one through maps: one result per producer id, one entry per partition.
+  [ApiKey.WriteTxnMarkers]: ((r: P.WriteTxnMarkersRequest, _v, e) => {
+    const byProducer = new Map<bigint, Map<string, Set<number>>>();
+    for (const m of r.markers) {
+      const topics = byProducer.get(m.producerId) ?? new Map<string, Set<number>>();
+      byProducer.set(m.producerId, topics);
+      for (const t of m.topics) for (const p of t.partitionIndexes) topics.set(t.name, (topics.get(t.name) ?? new Set()).add(p));
+    }
+    return { markers: [...byProducer].map(([producerId, topics]) => ({ producerId, topics: [...topics].map(([name, ps]) => ({ name, partitions: [...ps].map((partitionIndex) => ({ partitionIndex, errorCode: e })) })) })) };
+  }) as Builder<P.WriteTxnMarkersRequest>,
   [ApiKey.Heartbeat]: ((_r: P.HeartbeatRequest, _v, e) => ({ throttleTimeMs: 0, errorCode: e })) as Builder<P.HeartbeatRequest>,
   [ApiKey.LeaveGroup]: ((_r: P.LeaveGroupRequest, _v, e) => ({ throttleTimeMs: 0, errorCode: e, members: [] })) as Builder<P.LeaveGroupRequest>,
   [ApiKey.OffsetCommit]: ((r: P.OffsetCommitRequest, _v, e) => ({
