@@ -2,7 +2,7 @@ import { ErrorCode } from '@tributary/protocol';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed } from '../security/request-guards.ts';
 import { defineApi } from './api-module.ts';
-import { fencedFor, transactionCoordinatorFor } from './transaction-guard.ts';
+import { fencedFor, transactionCoordinatorFor, transactionStateReplicated } from './transaction-guard.ts';
 
 /**
  * AddPartitionsToTxn as clients send it (v0–3): the partitions join the producer's transaction at
@@ -18,7 +18,7 @@ export const addPartitionsToTxnApi = defineApi({
   maxVersion: 3,
   serves: 'any-broker',
   authorization: { kind: 'per-resource', acl: 'WRITE on the transactional id, WRITE on each topic' },
-  handle: (ctx, request, session) => {
+  handle: async (ctx, request, session) => {
     const req = request.body;
     const asked = req.v3AndBelowTopics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
     const answer = (errorOf: (p: { topic: string; partition: number }) => number) => {
@@ -40,6 +40,7 @@ export const addPartitionsToTxnApi = defineApi({
     const lookup = transactionCoordinatorFor(ctx, session, req.v3AndBelowTransactionalId);
     if (!lookup.ok) return answer(() => lookup.errorCode);
     const errorCode = fencedFor(lookup.coordinator.addPartitions(req.v3AndBelowTransactionalId, req.v3AndBelowProducerId, req.v3AndBelowProducerEpoch, asked), request.apiVersion < 2);
-    return answer(() => errorCode);
+    const persisted = errorCode || (await transactionStateReplicated(ctx, req.v3AndBelowTransactionalId));
+    return answer(() => persisted);
   },
 });

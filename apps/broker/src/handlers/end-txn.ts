@@ -1,5 +1,5 @@
 import { defineApi } from './api-module.ts';
-import { fencedFor, transactionCoordinatorFor } from './transaction-guard.ts';
+import { fencedFor, transactionCoordinatorFor, transactionStateReplicated } from './transaction-guard.ts';
 
 /**
  * EndTxn (transaction version 1 clients: v0–4): the coordinator persists PrepareCommit or
@@ -13,10 +13,11 @@ export const endTxnApi = defineApi({
   maxVersion: 4,
   serves: 'any-broker',
   authorization: { kind: 'per-resource', acl: 'WRITE on the transactional id' },
-  handle: (ctx, request, session) => {
+  handle: async (ctx, request, session) => {
     const req = request.body;
     const lookup = transactionCoordinatorFor(ctx, session, req.transactionalId);
     if (!lookup.ok) return { throttleTimeMs: 0, errorCode: lookup.errorCode };
-    return { throttleTimeMs: 0, errorCode: fencedFor(lookup.coordinator.endTxn(req.transactionalId, req.producerId, req.producerEpoch, req.committed), request.apiVersion < 2) };
+    const errorCode = fencedFor(lookup.coordinator.endTxn(req.transactionalId, req.producerId, req.producerEpoch, req.committed), request.apiVersion < 2);
+    return { throttleTimeMs: 0, errorCode: errorCode || (await transactionStateReplicated(ctx, req.transactionalId)) };
   },
 });

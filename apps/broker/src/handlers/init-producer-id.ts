@@ -4,7 +4,7 @@ import { ErrorCode } from '@tributary/protocol';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed, allowedOnCluster } from '../security/request-guards.ts';
 import { defineApi } from './api-module.ts';
-import { fencedFor } from './transaction-guard.ts';
+import { fencedFor, transactionStateReplicated } from './transaction-guard.ts';
 
 const BLOCK = 1000n;
 
@@ -62,7 +62,9 @@ export const initProducerIdApi = defineApi({
       const expected = request.apiVersion >= 3 && req.producerId >= 0n ? { producerId: req.producerId, producerEpoch: req.producerEpoch } : null;
       try {
         const result = await lookup.coordinator.initProducerId(req.transactionalId, req.transactionTimeoutMs, expected);
-        return { ...result, errorCode: fencedFor(result.errorCode, request.apiVersion < 4) };
+        if (result.errorCode !== 0) return { ...result, errorCode: fencedFor(result.errorCode, request.apiVersion < 4) };
+        const persisted = await transactionStateReplicated(ctx, req.transactionalId);
+        return persisted === 0 ? result : { errorCode: persisted, producerId: -1n, producerEpoch: -1 };
       } catch {
         // No producer id could be allocated (etcd unreachable): the client retries.
         return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 };

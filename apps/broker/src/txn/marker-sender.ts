@@ -23,6 +23,8 @@ export async function writeMarkers(deps: MarkerSenderDeps, m: MarkerRequest, coo
   const local = writeMarkersLocally(deps, m, coordinatorEpoch);
   const byLeader = new Map<number, { topic: string; partition: number }[]>();
   for (const f of local.failed) {
+    // A deleted topic needs no marker (Kafka's coordinator drops it too).
+    if (f.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) continue;
     const leader = deps.cluster.partition(f.topic, f.partition)?.leader ?? -1;
     if (f.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER || leader < 0 || leader === deps.nodeId) throw new Error(`no leader for ${f.topic}-${f.partition} (error ${f.errorCode})`);
     const list = byLeader.get(leader) ?? [];

@@ -1,4 +1,3 @@
-import { ErrorCode } from '@tributary/protocol';
 import type { ReplicaManager } from '../cluster/replica-manager.ts';
 import type { GroupCoordinator } from '../group/coordinator.ts';
 import { OFFSETS_TOPIC } from '../topics/internal-topics.ts';
@@ -13,9 +12,9 @@ export interface LocalMarkerDeps {
 }
 
 export interface MarkerOutcome {
-  /** Partitions this broker leads and wrote the marker to (or whose topic is gone: nothing to mark). */
+  /** Partitions this broker leads and wrote the marker to. */
   written: { topic: string; partition: number }[];
-  /** Partitions it could not write, with the error (NOT_LEADER_OR_FOLLOWER: another broker leads them). */
+  /** Partitions it could not write, with the error (NOT_LEADER_OR_FOLLOWER: another broker leads them; UNKNOWN_TOPIC_OR_PARTITION: the topic is gone, nothing to mark). */
   failed: { topic: string; partition: number; errorCode: number }[];
 }
 
@@ -23,16 +22,14 @@ export interface MarkerOutcome {
  * The partition leader's side of WriteTxnMarkers: a COMMIT or ABORT control batch in each
  * partition of the transaction this broker leads (log/control-batch.ts), which ends the producer's
  * running transaction there; on `__consumer_offsets` the producer's pending TxnOffsetCommit offsets
- * become committed or are dropped. A partition whose topic was deleted needs no marker (Kafka
- * drops it too).
+ * become committed or are dropped.
  */
 export function writeMarkersLocally(deps: LocalMarkerDeps, m: Omit<MarkerRequest, 'transactionalId'>, coordinatorEpoch: number): MarkerOutcome {
   const outcome: MarkerOutcome = { written: [], failed: [] };
   for (const p of m.partitions) {
     const lead = deps.replicas.leaderFor(p.topic, p.partition);
     if (!lead.ok) {
-      if (lead.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) outcome.written.push(p);
-      else outcome.failed.push({ ...p, errorCode: lead.errorCode });
+      outcome.failed.push({ ...p, errorCode: lead.errorCode });
       continue;
     }
     lead.log.appendMarker({ producerId: m.producerId, producerEpoch: m.producerEpoch, commit: m.commit, coordinatorEpoch }, lead.leaderEpoch);

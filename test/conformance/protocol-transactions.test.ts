@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { ApiKey, encodeRecordBatch, type FindCoordinatorResponse, type InitProducerIdResponse, type ListOffsetsResponse, type OffsetFetchResponse } from '@tributary/protocol';
+import { advertised, expectCovered, type Advertised } from './coverage.ts';
+import { compare, createTopic, producerIdsReady, startPair, type Pair, type Side } from './harness.ts';
+import type { Outcome, RawClient } from './raw-client.ts';
+
+/**
+ * Differential scenarios for transactions (transaction version 1 requests): the same raw requests
+ * to Apache Kafka 4.4.0 and to Tributary. Each version of AddPartitionsToTxn, AddOffsetsToTxn,
+ * TxnOffsetCommit and EndTxn is used in one whole transaction of its own transactional id, with
+ * the error paths around it (unknown topic, stale epoch, unknown producer id, EndTxn without a
+ * transaction); then what consumers see: the committed group offset and the last stable offset.
+ * Producer ids differ between the brokers, so only error codes and epochs are compared.
+ */
+let pair: Pair;
+let adv: Advertised;
+
+beforeAll(async () => {
+  pair = await startPair();
+  adv = await advertised(pair);
+  await producerIdsReady(pair);
+  for (const s of [pair.kafka, pair.tributary]) {
+    await createTopic(s, 'txn-t', 2);
+    // Kafka creates __consumer_offsets on the first group FindCoordinator; TxnOffsetCommit needs it.
+    await settle<FindCoordinatorResponse>(await s.client(), ApiKey.FindCoordinator, 3, { key: 'warm-up', keyType: 0 }, `${s.name} group coordinator`);
+  }
+}, 180_000);
+afterAll(async () => {
+  await pair?.stop();
+});
+
+const RETRIABLE = new Set([14, 15, 16, 51]); // COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, CONCURRENT_TRANSACTIONS
+
+/** Sends until the answer's error is not a retriable coordinator error (Kafka creates and loads __transaction_state asynchronously). */
+async function settle<T extends { errorCode: number }>(c: RawClient, apiKey: number, v: number, body: unknown, what: string): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const r = await c.request<T>(apiKey, v, body);
+    if (!RETRIABLE.has(r.errorCode)) return r;
+    if (Date.now() > deadline) throw new Error(`${what}: still error ${r.errorCode} after 30 s`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+/** Polls `read` until `ok` holds (markers are written after EndTxn answers), for at most 30 s. */
+async function eventually<T>(read: () => Promise<T>, ok: (t: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const t = await read();
+    if (ok(t) || Date.now() > deadline) return t;
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+const codeOf = (o: Outcome) => (o.kind === 'response' ? o.body : o);
+
+async function transaction(s: Side, txId: string, v: { add: number; offsets: number; commit: number; end: number }) {
+  const c = await s.client();
+  await settle<FindCoordinatorResponse>(c, ApiKey.FindCoordinator, 3, { key: txId, keyType: 1 }, `${s.name} FindCoordinator ${txId}`);
+  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 4, { transactionalId: txId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, `${s.name} InitProducerId ${txId}`);
+  const pid = init.producerId;
+  const epoch = init.producerEpoch;
+  const group = `group-${txId}`;
+  const add = (topics: { name: string; partitions: number[] }[], producerEpoch = epoch) => c.send(ApiKey.AddPartitionsToTxn, v.add, { v3AndBelowTransactionalId: txId, v3AndBelowProducerId: pid, v3AndBelowProducerEpoch: producerEpoch, v3AndBelowTopics: topics });
+  const end = (committed: boolean, producerId = pid, producerEpoch = epoch) => c.send(ApiKey.EndTxn, v.end, { transactionalId: txId, producerId, producerEpoch, committed });
+  const out: Record<string, unknown> = { init: { errorCode: init.errorCode, producerEpoch: init.producerEpoch } };
+  out.endWithoutTransaction = codeOf(await end(true));
+  out.addUnknownTopic = codeOf(await add([{ name: 'txn-t', partitions: [0] }, { name: 'txn-missing', partitions: [0] }]));
+  out.addStaleEpoch = codeOf(await add([{ name: 'txn-t', partitions: [0] }], epoch - 1));
+  out.add = codeOf(await add([{ name: 'txn-t', partitions: [0, 1] }]));
+  const records = encodeRecordBatch({ baseOffset: 0n, isTransactional: true, producerId: pid, producerEpoch: epoch, baseSequence: 0, records: [{ value: `in ${txId}` }] });
+  out.produce = codeOf(await c.send(ApiKey.Produce, 9, { transactionalId: txId, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'txn-t', partitionData: [{ index: 0, records }] }] }));
+  out.lsoWhileRunning = await lastStable(c);
+  out.addOffsets = codeOf(await c.send(ApiKey.AddOffsetsToTxn, v.offsets, { transactionalId: txId, producerId: pid, producerEpoch: epoch, groupId: group }));
+  out.txnOffsetCommit = codeOf(await c.send(ApiKey.TxnOffsetCommit, v.commit, { transactionalId: txId, groupId: group, producerId: pid, producerEpoch: epoch, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'txn-t', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: 'm' }] }] }));
+  out.committedBeforeEnd = await committed(c, group);
+  out.endUnknownProducer = codeOf(await end(true, pid + 1_000_000n));
+  out.endStaleEpoch = codeOf(await end(true, pid, epoch + 1));
+  out.end = codeOf(await end(true));
+  out.committedAfterEnd = await eventually(() => committed(c, group), (o) => o === 1n);
+  out.lsoAfterEnd = await eventually(() => lastStable(c), (l) => l.committed === l.uncommitted);
+  return out;
+}
+
+/** LATEST of txn-t partition 0 as read_committed and read_uncommitted consumers see it. */
+async function lastStable(c: RawClient): Promise<{ committed: bigint; uncommitted: bigint }> {
+  const latest = async (isolationLevel: number) => (await c.request<ListOffsetsResponse>(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel, topics: [{ name: 'txn-t', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] })).topics[0]!.partitions[0]!.offset;
+  return { committed: await latest(1), uncommitted: await latest(0) };
+}
+
+async function committed(c: RawClient, group: string): Promise<bigint> {
+  const r = await c.request<OffsetFetchResponse>(ApiKey.OffsetFetch, 8, { groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: [{ name: 'txn-t', partitionIndexes: [0] }] }], requireStable: false });
+  return r.groups[0]?.topics[0]?.partitions[0]?.committedOffset ?? -2n;
+}
+
+describe('differential: Apache Kafka 4.4.0 vs Tributary — transactions', { timeout: 240_000 }, () => {
+  it('a whole transaction at every version of AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit and EndTxn, with its error paths', async () => {
+    for (let v = 0; v <= 4; v++) {
+      await compare(pair, `transactions/v${v}`, (s) => transaction(s, `txn-v${v}`, { add: Math.min(v, 3), offsets: v, commit: v, end: v }));
+    }
+  });
+
+  it('WriteTxnMarkers from a broker: a marker on an existing partition, and on an unknown one', async () => {
+    await compare(pair, 'write-txn-markers/v1', async (s) => {
+      const c = await s.client();
+      return codeOf(await c.send(ApiKey.WriteTxnMarkers, 1, { markers: [{ producerId: 4242n, producerEpoch: 0, transactionResult: false, coordinatorEpoch: 0, topics: [{ name: 'txn-t', partitionIndexes: [1] }, { name: 'txn-none', partitionIndexes: [0] }] }] }));
+    });
+  });
+
+  it('covers every version Tributary advertises of this file\'s APIs', () => {
+    expectCovered('protocol-transactions', adv);
+  });
+});
