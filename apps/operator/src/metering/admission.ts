@@ -13,6 +13,8 @@
  * - `stale`: at or before a minute already stored for that broker without being that same minute —
  *   a late retry, or a host whose clock runs behind, after a later minute was metered. Its counters
  *   are newer than the later minute's.
+ * - `stale` too: before `oldest`, when raw samples are pruned (the hour's own samples or its baseline
+ *   may be gone, so its recomputation would be wrong).
  * Equal minutes are `duplicate` (a re-run: nothing to do). Refusing loses no bytes: counters are
  * cumulative, so the next admitted sample counts them; only the refused minute's gauges (partition
  * replicas, used disk, a broker-minute running) go unbilled, in the customer's favour. A late sample
@@ -29,7 +31,7 @@ export const MAX_FUTURE_MS = 60_000;
 export const brokerKey = (instanceId: string, nodeId: number) => `${instanceId}\u0000${nodeId}`;
 
 /** Pure: `latest` is each broker's latest stored minute; `now` the database clock. */
-export function admitSamples<T extends { instanceId: string; nodeId: number; minute: Date }>(rows: readonly T[], latest: ReadonlyMap<string, Date>, o: { now: Date; maxFutureMs?: number }): SampleAdmission<T> {
+export function admitSamples<T extends { instanceId: string; nodeId: number; minute: Date }>(rows: readonly T[], latest: ReadonlyMap<string, Date>, o: { now: Date; maxFutureMs?: number; oldest?: Date }): SampleAdmission<T> {
   const refused: Record<Refusal, number> = { duplicate: 0, stale: 0, future: 0 };
   const admitted: T[] = [];
   const stored: T[] = [];
@@ -40,6 +42,7 @@ export function admitSamples<T extends { instanceId: string; nodeId: number; min
     const last = seen.get(key)?.getTime();
     const t = r.minute.getTime();
     if (t > limit) refused.future++;
+    else if (o.oldest && t < o.oldest.getTime()) refused.stale++;
     else if (last !== undefined && t === last) { refused.duplicate++; stored.push(r); }
     else if (last !== undefined && t < last) refused.stale++;
     else {

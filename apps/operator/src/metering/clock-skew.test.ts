@@ -5,7 +5,7 @@ import { startTestServices, type TestServices } from '@tributary/testkit';
 import { admitSamples, brokerKey } from './admission.ts';
 import { meteringPass } from './collector.ts';
 import { MeteringMetrics } from './metrics.ts';
-import { hourOf, rollupHour } from './rollup.ts';
+import { hourOf, minuteOf, rollupHour } from './rollup.ts';
 import { UsageStore } from './usage-store.ts';
 
 // The clock-skew rule of metering (admission.ts): stamps are judged by PostgreSQL's clock and by the
@@ -101,5 +101,20 @@ describe('metering clock skew', () => {
     // this host and the database are the same machine: well under a second apart
     const skew = Number(/^tributary_metering_clock_skew_seconds (\S+)$/m.exec(text)![1]);
     expect(Math.abs(skew)).toBeLessThan(1);
+  });
+  it('with a retention, older samples are pruned (each broker\'s latest kept) and stamps in hours that may be pruned are refused; the billed hour stays', async () => {
+    const billed = await bytesIn();
+    expect(await store.db.meterSample.count({ where: { instanceId: ID } })).toBe(4); // minutes 0, 1, 5 and 6 of hour H
+    counter = 7_000;
+    const now = minuteOf(await store.clock());
+    // a day's retention keeps hour H (two hours back)
+    expect((await meteringPass({ instanceIds: [ID], runtime, store, minute: now, sampleRetentionMs: 24 * 3_600_000 })).inserted).toBe(1);
+    expect(await store.db.meterSample.count({ where: { instanceId: ID } })).toBe(5);
+    // an hour's retention: a first sample of another instance stamped in hour H is refused (its hour
+    // could not be recomputed), and hour H's samples are pruned but for the broker's latest
+    const r = await meteringPass({ instanceIds: ['ins-pruned'], runtime, store, minute: at(7), sampleRetentionMs: 3_600_000 });
+    expect([r.inserted, r.refused]).toEqual([0, { duplicate: 0, stale: 1, future: 0 }]);
+    expect((await store.db.meterSample.findMany({ where: { instanceId: ID }, select: { minute: true } })).map((x) => x.minute)).toEqual([now]);
+    expect(await bytesIn()).toBe(billed);
   });
 });

@@ -27,6 +27,11 @@ export interface MeteringPassOptions {
   /** How far a stamp may be ahead of PostgreSQL's clock (default admission.ts MAX_FUTURE_MS). */
   maxFutureMs?: number;
   metrics?: MeteringMetrics;
+  /**
+   * Raw samples older than this (whole hours) are pruned at the end of the pass, each broker's latest
+   * kept, and stamps in hours whose samples or baseline may be pruned are refused; unset: kept forever.
+   */
+  sampleRetentionMs?: number;
   /** An hour closes this long after its end (late scrapes of its last minutes still count). */
   graceMs?: number;
   timeoutMs?: number;
@@ -75,7 +80,12 @@ export async function meteringPass(o: MeteringPassOptions): Promise<MeteringPass
     }
   })).filter((r) => r !== null);
   // Judged by the database clock read once before the scrapes: a pass takes seconds, the bound is a minute.
-  const admission = await o.store.insertSamples(rows, { now: dbNow, ...(o.maxFutureMs !== undefined ? { maxFutureMs: o.maxFutureMs } : {}) });
+  // Pruned below `horizon`: an hour is recomputed from its samples and the baseline before it, so only
+  // hours from the one after the horizon on may take samples.
+  const horizon = o.sampleRetentionMs !== undefined ? hourOf(new Date(dbNow.getTime() - o.sampleRetentionMs)) : null;
+  const admission = await o.store.insertSamples(rows, {
+    now: dbNow, ...(o.maxFutureMs !== undefined ? { maxFutureMs: o.maxFutureMs } : {}), ...(horizon ? { oldest: new Date(horizon.getTime() + 3_600_000) } : {}),
+  });
   o.metrics?.record(admission.refused, hostMinusDbMs);
   const closes = (hour: Date) => hour.getTime() + 3_600_000 + graceMs <= now.getTime();
   const hours = new Map<string, { instanceId: string; hourStart: Date }>();
@@ -86,5 +96,6 @@ export async function meteringPass(o: MeteringPassOptions): Promise<MeteringPass
   // store's pool holds, since one after another made the rollups most of a pass's time (bench/metering).
   const rolled = await mapLimit([...hours.values()], o.rollupConcurrency ?? 4, (h) => o.store.rollup(h.instanceId, h.hourStart, closes(h.hourStart)));
   const adjusted = rolled.reduce((s, r) => s + r.adjusted, 0);
+  if (horizon) await o.store.pruneSamples(horizon);
   return { scraped: rows.length, inserted: admission.admitted.length, refused: admission.refused, failed, hours: hours.size, adjusted };
 }

@@ -17,6 +17,8 @@ export interface MeteringWorkerOptions {
   everyMs?: number;
   graceMs?: number;
   metrics?: MeteringMetrics;
+  /** How long raw samples are kept (default a day; the hourly usage rows are kept for good). */
+  sampleRetentionMs?: number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   onPass?: (r: MeteringPassResult) => void;
 }
@@ -34,7 +36,7 @@ export async function startMeteringWorker(o: MeteringWorkerOptions): Promise<{ c
   const log = o.log ?? (() => undefined);
   const worker = new Worker(METERING_QUEUE, async (job: Job) => {
     const scheduled = new Date(job.timestamp + (job.opts.delay ?? 0));
-    const result = await meteringPass({ instanceIds: await o.instanceIds(), runtime: o.runtime, store: o.store, minute: minuteOf(scheduled), ...(o.graceMs !== undefined ? { graceMs: o.graceMs } : {}), ...(o.metrics ? { metrics: o.metrics } : {}) });
+    const result = await meteringPass({ instanceIds: await o.instanceIds(), runtime: o.runtime, store: o.store, minute: minuteOf(scheduled), ...(o.graceMs !== undefined ? { graceMs: o.graceMs } : {}), ...(o.metrics ? { metrics: o.metrics } : {}), sampleRetentionMs: o.sampleRetentionMs ?? 24 * 3_600_000 });
     if (result.refused.future > 0 || result.refused.stale > 0) log('metering: samples refused by the clock-skew rule (check this host\'s clock against PostgreSQL\'s)', { refused: result.refused, minute: minuteOf(scheduled).toISOString() });
     if (result.failed.length > 0) log('metering: brokers not scraped this minute', { failed: result.failed });
     o.onPass?.(result);
