@@ -121,9 +121,10 @@ describe('broker start command of the StatefulSet', () => {
     }
   });
 
-  it("with advertise pod-ip, the pod advertises its IP from the downward API", () => {
+  it("with advertise pod-ip, the pod listens on and advertises its IP from the downward API", () => {
     const config = parseArgs(runPod(4, { advertise: 'pod-ip' }));
     expect(config.nodeId).toBe(5);
+    expect(config.listeners).toEqual([{ name: 'PLAINTEXT', host: '10.1.0.5', port: 19092 }, { name: 'SASL_PLAINTEXT', host: '10.1.0.5', port: 19093 }]);
     expect(config.advertisedListeners).toEqual([{ name: 'PLAINTEXT', host: '10.1.0.5', port: 19092 }, { name: 'SASL_PLAINTEXT', host: '10.1.0.5', port: 19093 }]);
   });
 

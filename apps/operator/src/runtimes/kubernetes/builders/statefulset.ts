@@ -51,7 +51,10 @@ export function brokerStartScript(ports: { kafka: number; sasl: number; metrics:
     ...(tls ? [`(umask 077 && cat ${CLIENT_TLS_DIR}/tls.key ${CLIENT_TLS_DIR}/tls.crt > ${CLIENT_KEYSTORE})`] : []),
     'exec tributary-broker \\',
     '  --node-id "$((ordinal + 1))" \\',
-    `  --listeners "${listeners('0.0.0.0')}" \\`,
+    // With pod IPs the listeners bind that IP rather than every address: the same as 0.0.0.0 inside
+    // a pod's own network namespace, and what lets pods that share one (the test node agent's
+    // loopback pods) use the same ports. The metrics port binds the first listener's host too.
+    `  --listeners "${listeners(options.podIp ? '${POD_IP}' : '0.0.0.0')}" \\`,
     `  --advertised-listeners "${listeners(host)}" \\`,
     `  --data-dir ${DATA_DIR}/data \\`,
     `  --config ${CONFIG_DIR}/${SERVER_PROPERTIES} \\`,
