@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
 import { ensureJavaPrograms, runJava } from '../support/java-client.ts';
+import { commitErrors, expectDynamicGroup, expectStaticGroup, type GroupRun } from '../support/java-groups.ts';
 
 // Apache Kafka's Java producer and consumer (kafka-clients 4.4, unchanged) against one broker:
 // every acks setting with every codec, keys and headers; offsetsForTimes and seek; classic groups
@@ -17,22 +18,6 @@ afterAll(async () => {
 });
 
 interface ProducerRow { topic: string; acks: string; codec: string; acked: number; offsetsKnown: boolean; readBack: number; intact: number; ordered: boolean }
-type Event = { assigned?: string[]; revoked?: string[]; lost?: string[]; commitError?: string; commitAsyncError?: string };
-interface GroupRun {
-  settledTwo: boolean;
-  assignedTwo: { a: string[]; b: string[] };
-  bOwnsAll?: boolean;
-  settledRestart?: boolean;
-  restartedOwns?: string[];
-  ownedBefore?: string[];
-  bEventsAfterRestart?: Event[];
-  consumed: number;
-  distinct: number;
-  committed: Record<string, number>;
-  events: { a: Event[]; b: Event[]; a2: Event[] | null };
-  finalGroup: { state: string };
-}
-
 describe('Java producer', () => {
   it('acks 0, 1 and all with none/gzip/snappy/lz4/zstd: keyed records with headers read back intact and in order', async () => {
     const { result } = await runJava<ProducerRow[]>('ProducerMatrix', [broker.bootstrap, 'jp', '200'], { timeoutMs: 180_000 });
@@ -60,7 +45,6 @@ describe('Java consumer', () => {
   }, 60_000);
 
   const group = (assignor: string, staticMembers: boolean) => runJava<GroupRun>('GroupRebalance', [broker.bootstrap, `jg-${assignor}-${staticMembers}`, `jg-${assignor}-${staticMembers}`, assignor, String(staticMembers)], { timeoutMs: 150_000 });
-  const partitions = (topic: string) => [0, 1, 2, 3].map((p) => `${topic}-${p}`);
   const runs = new Map<string, Promise<{ result: GroupRun }>>();
   const run = (assignor: string, staticMembers: boolean) => {
     const key = `${assignor}/${staticMembers}`;
@@ -70,36 +54,20 @@ describe('Java consumer', () => {
 
   for (const assignor of ['range', 'cooperative-sticky']) {
     it(`${assignor}: two members split the partitions, commit sync and async; one leaves and the other takes everything; nothing lost`, async () => {
-      const topic = `jg-${assignor}-false`;
       const { result: r } = await run(assignor, false);
-      expect(r.settledTwo).toBe(true);
-      expect([...r.assignedTwo.a, ...r.assignedTwo.b].sort()).toEqual(partitions(topic));
-      expect(r.assignedTwo.a.length).toBeGreaterThan(0);
-      expect(r.assignedTwo.b.length).toBeGreaterThan(0);
-      expect(r.bOwnsAll).toBe(true);
-      expect(r.distinct).toBe(400);
-      expect(r.committed).toEqual(Object.fromEntries(partitions(topic).map((p) => [p, 100])));
-      expect(r.finalGroup.state).toBe('Empty');
-      expect([...r.events.a, ...r.events.b].filter((e) => e.lost)).toEqual([]);
+      expectDynamicGroup(r, `jg-${assignor}-false`);
     }, 160_000);
   }
 
   it('static members: a member closed and restarted with its group.instance.id gets its partitions back; nothing lost', async () => {
-    const topic = 'jg-range-true';
     const { result: r } = await run('range', true);
-    expect(r.settledTwo).toBe(true);
-    expect(r.settledRestart).toBe(true);
-    expect(r.restartedOwns).toEqual(r.ownedBefore);
-    expect(r.distinct).toBe(400);
-    expect(r.committed).toEqual(Object.fromEntries(partitions(topic).map((p) => [p, 100])));
-    // A static member does not leave on close: the group stays Stable, as in Kafka.
-    expect(r.finalGroup.state).toBe('Stable');
+    expectStaticGroup(r, 'jg-range-true');
   }, 160_000);
 
   // Kafka's coordinator behaviour that older Tributary coordinators lacked (issue 13, defects 1 and 6).
   it('the commit a member makes while it gives partitions up is accepted, as Kafka accepts it while the group prepares the rebalance', async () => {
     const { result: r } = await run('range', false);
-    expect([...r.events.a, ...r.events.b].filter((e) => e.commitError || e.commitAsyncError)).toEqual([]);
+    expect(commitErrors(r)).toEqual([]);
   }, 160_000);
   it('a restarted static member is replaced without rebalancing the other member, as in Kafka', async () => {
     const { result: r } = await run('range', true);

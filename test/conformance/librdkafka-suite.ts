@@ -55,9 +55,16 @@ export interface LibrdkafkaRunOptions {
   conf?: Record<string, string>;
   /**
    * Substrings of sub-test names not to run (SUBTESTS_SKIP, added to the runner by
-   * 20-librdkafka-tests.patch; the runner names each sub-test it leaves out).
+   * 20-librdkafka-tests.patch; the runner names each sub-test it leaves out). A trailing `$`
+   * anchors a substring at the end of the name.
    */
   skipSubtests?: string[];
+  /**
+   * Error names (rd_kafka_err2name, e.g. `_TRANSPORT`) that the runner's error callback reports as
+   * `TOLERATED_ERRORS:` lines instead of failing the test (TEST_TOLERATED_ERRORS, added by the same
+   * patch): only for a scenario that kills a broker on purpose. Fatal errors always fail.
+   */
+  toleratedErrors?: string[];
   /** librdkafka test scenario (TEST_SCENARIO); the broker must be configured to match it. */
   scenario?: string;
 }
@@ -93,6 +100,8 @@ export function runLibrdkafkaTest(id: string, options: LibrdkafkaRunOptions): Pr
   delete env.TESTS_SKIP;
   delete env.SUBTESTS_SKIP;
   if (options.skipSubtests?.length) env.SUBTESTS_SKIP = options.skipSubtests.join('|');
+  delete env.TEST_TOLERATED_ERRORS;
+  if (options.toleratedErrors?.length) env.TEST_TOLERATED_ERRORS = options.toleratedErrors.join('|');
   const started = Date.now();
   const child = spawn(RUNNER, ['-L'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -37,11 +37,6 @@ const EXCLUDED: Record<string, { kind: 'transactions' | 'share groups' | 'test' 
     reason:
       "asserts each produce's latency within 16 ms of a computed minimum: fails under CI-like load against Apache Kafka 4.4 as well (librdkafka's runner skips it on CI for that reason); its transactional sub-test needs transactions",
   },
-  '0086': {
-    kind: 'defect',
-    reason:
-      "purge_remote expects message #1 to be in flight once the first ProduceRequest is sent; the fresh-clone CI of 2026-12-01 23:04 saw it still queued (Local: Purged in queue) on a topic auto-created with 4 partitions. Passed in every earlier run; not yet diagnosed whether Tributary's metadata for the new topic delays a partition's first batch (issue 13)",
-  },
   '0092': {
     kind: 'test',
     reason: 'sets message.format.version=0.10.0, which Apache Kafka 4.4 refuses with INVALID_CONFIG too (message formats v0/v1 are gone since Kafka 4.0); Tributary answers the same',
@@ -64,6 +59,13 @@ const EXCLUDED: Record<string, { kind: 'transactions' | 'share groups' | 'test' 
  */
 const EXCLUDED_SUBTESTS: Record<string, { subtests: string[]; kind: 'transactions' | 'share groups' | 'test' | 'defect'; reason: string }> = {
   '0061': { subtests: ['with transactions'], kind: 'transactions', reason: 'reads consumer lag across committed transactions; transactions are not built' },
+  '0086': {
+    // '$' anchors the name's end: the idempotent variants "remote,idempotence…" run.
+    subtests: ['remote$'],
+    kind: 'test',
+    reason:
+      "the non-idempotent remote variant races inside librdkafka: it expects messages #0–9 in the first ProduceRequest, but when the partition's leader connection is already up as the topic's metadata arrives (linger.ms long expired behind the test's 500 ms socket delays), the broker thread may build that request after the main thread moved only message #0 from the unassigned queue (1-message MessageSet; #1 'Purged in queue'). Reproduced against Apache Kafka 4.4 (2 of 25 runs); the idempotent variants wait for a producer id and cannot race",
+  },
   '0081': {
     subtests: ['do_test_AlterConfigs', 'do_test_DescribeConsumerGroups'],
     kind: 'test',
@@ -204,7 +206,10 @@ describe.concurrent(`librdkafka 2.0.2 test suite against ${target}`, () => {
           expect(run.output.split('\n').filter((l) => /: SKIP: /.test(l))).toEqual([]);
           // An exclusion that no longer matches a sub-test is stale: say so instead of passing quietly.
           const notRun = run.output.split('\n').filter((l) => l.includes('SUBTESTS_SKIP: not running sub-test'));
-          for (const pattern of skipSubtests ?? []) expect(notRun.some((l) => l.includes(pattern)), `excluded sub-test "${pattern}" of ${id} was not found`).toBe(true);
+          for (const pattern of skipSubtests ?? []) {
+            const found = pattern.endsWith('$') ? notRun.some((l) => l.trimEnd().endsWith(pattern.slice(0, -1))) : notRun.some((l) => l.includes(pattern));
+            expect(found, `excluded sub-test "${pattern}" of ${id} was not found`).toBe(true);
+          }
         } finally {
           await broker.stop();
         }

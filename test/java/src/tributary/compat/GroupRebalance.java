@@ -26,6 +26,7 @@ import org.apache.kafka.common.TopicPartition;
  * members: closed and restarted with the same group.instance.id, which must not move partitions).
  * Reports what each member consumed and was assigned/revoked, and the committed offsets.
  * Args: bootstrap topic group assignor(range|cooperative-sticky) static(true|false)
+ * [replication factor of the topic, default 1]
  */
 public final class GroupRebalance {
   static final int PARTITIONS = 4;
@@ -135,9 +136,10 @@ public final class GroupRebalance {
     String group = args[2];
     String assignor = args[3];
     boolean isStatic = Boolean.parseBoolean(args[4]);
+    short replicationFactor = args.length > 5 ? Short.parseShort(args[5]) : 1;
     Map<String, Object> out = new TreeMap<>();
     try (Admin admin = Clients.admin(bootstrap)) {
-      admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
+      admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, replicationFactor))).all().get();
       produce(bootstrap, topic, 1);
       Member a = new Member("a", bootstrap, topic, group, assignor, isStatic, false);
       Member b = new Member("b", bootstrap, topic, group, assignor, isStatic, true);
