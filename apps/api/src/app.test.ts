@@ -183,7 +183,7 @@ describe('instances', () => {
     expect(r.statusCode).toBe(409);
     expect(r.json().code).toBe('already-exists');
   });
-  it('PUT bumps generation; a stale If-Match is 412; fewer brokers is scale-down-not-supported', async () => {
+  it('PUT bumps generation; a stale If-Match is 412; fewer brokers only while they hold every topic\'s replication factor', async () => {
     const inst = await newInstance('scaling');
     const get = await call('GET', `/v1/instances/${inst.id}`, keys.adminA);
     expect(get.headers['etag']).toBe(inst.etag);
@@ -196,9 +196,14 @@ describe('instances', () => {
     const stale = await call('PUT', `/v1/instances/${inst.id}`, keys.adminA, { spec: { ...spec, brokers: 7 } }, { 'if-match': inst.etag });
     expect(stale.statusCode).toBe(412);
     expect(stale.json().code).toBe('precondition-failed');
+    expect((await call('POST', `/v1/instances/${inst.id}/topics`, keys.adminA, { name: 'wide', partitions: 1, replicationFactor: 3 })).statusCode).toBe(202);
     const shrink = await call('PUT', `/v1/instances/${inst.id}`, keys.adminA, { spec: { ...spec, brokers: 2 } });
     expect(shrink.statusCode).toBe(422);
-    expect(shrink.json()).toMatchObject({ code: 'scale-down-not-supported', detail: expect.stringContaining('scale-down is not supported yet'), errors: [{ in: 'body', path: '/spec/brokers' }] });
+    expect(shrink.json()).toMatchObject({ code: 'replication-factor-too-high', detail: expect.stringContaining('topic "wide" has replication factor 3'), errors: [{ in: 'body', path: '/spec/brokers' }] });
+    // Down to 3 brokers: the operator drains the others first.
+    const down = await call('PUT', `/v1/instances/${inst.id}`, keys.adminA, { spec: { ...spec, brokers: 3 } });
+    expect(down.statusCode, down.body).toBe(202);
+    expect(down.json().resource).toMatchObject({ generation: 3, spec: { brokers: 3 } });
     const moved = await call('PUT', `/v1/instances/${inst.id}`, keys.adminA, { spec: { ...spec, brokers: 6, zone: 'zone-b', diskGiB: 100 } });
     expect(moved.statusCode).toBe(422);
     expect(moved.json().code).toBe('validation-failed');
@@ -270,6 +275,21 @@ describe('topics', () => {
     expect(high.json()).toMatchObject({ code: 'replication-factor-too-high', errors: [{ path: '/replicationFactor' }] });
     const low = await call('POST', topics(), keys.adminA, { name: 'rf', partitions: 1, replicationFactor: 1 });
     expect(low.json().code).toBe('replication-factor-too-low');
+  });
+  it('changes a replication factor in place, checked against the brokers and min.insync.replicas', async () => {
+    const created = await call('POST', topics(), keys.adminA, { name: 'rf-change', partitions: 2, replicationFactor: 2, configs: { 'min.insync.replicas': '2' } });
+    expect(created.statusCode).toBe(202);
+    const up = await call('PATCH', `${topics()}/rf-change`, keys.adminA, { replicationFactor: 3 });
+    expect(up.statusCode, up.body).toBe(202);
+    expect(up.json().resource).toMatchObject({ replicationFactor: 3, partitions: 2, generation: 2, configs: { 'min.insync.replicas': '2' } });
+    expect((await jobOf(`topic-${created.json().resource.id}-2`))?.data.reason).toBe('updated');
+    const high = await call('PATCH', `${topics()}/rf-change`, keys.adminA, { replicationFactor: 4 });
+    expect(high.statusCode).toBe(422);
+    expect(high.json()).toMatchObject({ code: 'replication-factor-too-high', errors: [{ in: 'body', path: '/replicationFactor' }] });
+    // Below min.insync.replicas every acks=all producer would fail: refused, naming the config.
+    const under = await call('PUT', `${topics()}/rf-change`, keys.adminA, { configs: { 'min.insync.replicas': '3' }, replicationFactor: 2 });
+    expect(under.statusCode).toBe(422);
+    expect(under.json().errors).toEqual([expect.objectContaining({ path: '/configs/min.insync.replicas' })]);
   });
   it("rejects Kafka-invalid names and configs with field paths", async () => {
     const r = await call('POST', topics(), keys.adminA, { name: '..', partitions: 0, replicationFactor: 2, configs: { 'cleanup.policy': 'never', 'log.dirs': '/' } });

@@ -173,12 +173,11 @@ export const InstanceSchema = z
 export type Instance = z.infer<typeof InstanceSchema>;
 export const InstanceListSchema = pageOf(InstanceSchema, 'InstanceList');
 
-/** Fields of a new spec that cannot change after creation. */
+/** Fields of a new spec that cannot change after creation (fewer brokers can: the operator drains them first). */
 export function immutableSpecChanges(before: InstanceSpec, after: InstanceSpec): string[] {
   const changed: string[] = [];
   if (before.zone !== after.zone) changed.push('zone');
   if (before.billing.mode !== after.billing.mode) changed.push('billing/mode');
-  if (after.brokers < before.brokers) changed.push('brokers');
   if (after.diskGiB < before.diskGiB) changed.push('diskGiB');
   return changed;
 }

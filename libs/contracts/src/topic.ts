@@ -65,7 +65,11 @@ export type TopicCreate = z.infer<typeof TopicCreateSchema>;
 
 /** PUT/PATCH of a topic changes configs and labels; partitions only grow through /partitions. */
 export const TopicUpdateSchema = z
-  .strictObject({ configs: TopicConfigsSchema.optional(), labels: z.record(z.string(), z.string().max(63)).optional() })
+  .strictObject({
+    configs: TopicConfigsSchema.optional(),
+    labels: z.record(z.string(), z.string().max(63)).optional(),
+    replicationFactor: z.number().int().min(1).max(15).optional().meta({ description: 'changed in place: the operator adds or removes replicas while the topic stays in use (at most the instance\'s brokers)' }),
+  })
   .meta({ id: 'TopicUpdate' });
 export type TopicUpdate = z.infer<typeof TopicUpdateSchema>;
 

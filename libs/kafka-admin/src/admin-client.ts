@@ -3,7 +3,9 @@ import {
   ApiKey,
   errorInfo,
   ErrorCode,
+  type AlterPartitionReassignmentsResponse,
   type ApiVersionsResponse,
+  type ListPartitionReassignmentsResponse,
   type CreatePartitionsResponse,
   type CreateTopicsResponse,
   type DeleteGroupsResponse,
@@ -332,6 +334,30 @@ export class KafkaAdminClient {
   /** Grows a topic to `count` partitions, on the controller. */
   async createPartitions(topic: string, count: number): Promise<void> {
     await this.#routed(() => this.#controllerClient(), (c) => c.#createPartitionsHere(topic, count));
+  }
+
+  /**
+   * Starts (replicas) or cancels (null) partition reassignments on the controller (KIP-455); one
+   * entry per `topic-partition`: null when accepted, the AdminError otherwise.
+   */
+  async alterPartitionReassignments(moves: { topic: string; partition: number; replicas: number[] | null }[]): Promise<Map<string, AdminError | null>> {
+    return this.#onController(moves, (m) => `${m.topic}-${m.partition}`, (c, pending) => c.#alterReassignmentsHere(pending));
+  }
+
+  async #alterReassignmentsHere(moves: { topic: string; partition: number; replicas: number[] | null }[]): Promise<Map<string, AdminError | null>> {
+    const topics = [...new Set(moves.map((m) => m.topic))].map((name) => ({ name, partitions: moves.filter((m) => m.topic === name).map((m) => ({ partitionIndex: m.partition, replicas: m.replicas })) }));
+    const [res] = await this.#call<AlterPartitionReassignmentsResponse>(ApiKey.AlterPartitionReassignments, () => ({ timeoutMs: 30_000, topics }));
+    if (res.errorCode !== 0) return new Map(moves.map((m) => [`${m.topic}-${m.partition}`, new AdminError(res.errorCode, 'cluster', res.errorMessage)]));
+    const out = new Map<string, AdminError | null>();
+    for (const t of res.responses) for (const p of t.partitions) out.set(`${t.name}-${p.partitionIndex}`, p.errorCode === 0 ? null : new AdminError(p.errorCode, `partition ${t.name}-${p.partitionIndex}`, p.errorMessage));
+    return out;
+  }
+
+  /** Partitions being reassigned: their moving replica set and the replicas being added and removed. */
+  async listPartitionReassignments(): Promise<{ topic: string; partition: number; replicas: number[]; adding: number[]; removing: number[] }[]> {
+    const [res] = await this.#call<ListPartitionReassignmentsResponse>(ApiKey.ListPartitionReassignments, () => ({ timeoutMs: 30_000, topics: null }));
+    if (res.errorCode !== 0) throw new AdminError(res.errorCode, 'cluster', res.errorMessage);
+    return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, adding: p.addingReplicas, removing: p.removingReplicas })));
   }
 
   /** Leader of every partition of a topic (-1 while none). */

@@ -59,12 +59,16 @@ export const instanceRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (ap
     const current = await store.getInstance(p.accountId, request.params.id);
     if (!current) throw notFound('instance');
     const version = expectedVersion(request, current.id);
-    // Fewer brokers would need partition reassignment, which is not built yet: a code of its own, so
-    // clients can tell "not yet" from "never" (zone, billing mode) and from a shrinking disk.
+    // Fewer brokers: the operator drains the brokers that go (their replicas move onto the others)
+    // before removing them, which works only while the brokers that stay can hold every topic's
+    // replication factor.
     if (request.body.spec.brokers < current.spec.brokers) {
-      throw new ApiError('scale-down-not-supported', `scale-down is not supported yet: the instance has ${current.spec.brokers} brokers and can only grow`, {
-        errors: [{ in: 'body', path: '/spec/brokers', message: `must be at least ${current.spec.brokers}: scale-down is not supported yet` }],
-      });
+      const widest = await widestTopic(store, current.id);
+      if (widest && widest.replicationFactor > request.body.spec.brokers) {
+        throw new ApiError('replication-factor-too-high', `topic "${widest.name}" has replication factor ${widest.replicationFactor}: the instance cannot shrink to ${request.body.spec.brokers} brokers`, {
+          errors: [{ in: 'body', path: '/spec/brokers', message: `must be at least ${widest.replicationFactor} (the replication factor of topic "${widest.name}"); lower that first` }],
+        });
+      }
     }
     const immutable = immutableSpecChanges(current.spec, request.body.spec);
     if (immutable.length > 0) {
@@ -95,3 +99,15 @@ export const instanceRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (ap
     return { resource: presentInstance(instance), operation };
   });
 };
+
+/** The instance's topic with the highest replication factor (pages through them all), or null without topics. */
+async function widestTopic(store: Store, instanceId: string): Promise<{ name: string; replicationFactor: number } | null> {
+  let widest: { name: string; replicationFactor: number } | null = null;
+  let cursor: string | undefined;
+  do {
+    const page = await store.listTopics(instanceId, { limit: 500, cursor });
+    for (const t of page.items) if (!widest || t.replicationFactor > widest.replicationFactor) widest = { name: t.name, replicationFactor: t.replicationFactor };
+    cursor = page.nextCursor;
+  } while (cursor);
+  return widest;
+}

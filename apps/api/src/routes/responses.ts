@@ -24,7 +24,7 @@ export const WRITE_ERRORS = {
   412: p('If-Match does not match the current ETag (code precondition-failed)'),
   413: p('body over 1 MiB (code payload-too-large)'),
   415: p('a body that is not application/json (code unsupported-media-type)'),
-  422: p('invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported)'),
+  422: p('invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused)'),
 } as const;
 /** Routes that read or change live state on the instance's brokers. */
 export const LIVE_ERRORS = {

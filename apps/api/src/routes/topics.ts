@@ -66,24 +66,28 @@ export const topicRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, 
     if (!topic) throw notFound('topic');
     const version = expectedVersion(request, topic.id);
     const configs = replace ? body.configs ?? {} : body.configs ? { ...topic.configs, ...body.configs } : undefined;
-    if (configs) {
-      const violations = topicRulesAgainstInstance({ replicationFactor: topic.replicationFactor, configs }, instance.spec.brokers)
-        .filter((v) => v.path.startsWith('/configs'));
+    // A replication factor change happens in place (the operator moves replicas): checked like a
+    // new topic's against the instance's brokers, together with min.insync.replicas.
+    const replicationFactor = body.replicationFactor !== undefined && body.replicationFactor !== topic.replicationFactor ? body.replicationFactor : undefined;
+    if (configs || replicationFactor !== undefined) {
+      const violations = topicRulesAgainstInstance({ replicationFactor: replicationFactor ?? topic.replicationFactor, configs: configs ?? topic.configs }, instance.spec.brokers)
+        .filter((v) => v.path.startsWith('/configs') || replicationFactor !== undefined);
       if (violations.length > 0) {
-        throw new ApiError('validation-failed', violations.map((v) => v.message).join('; '), { errors: violations.map((v) => ({ in: 'body' as const, path: v.path, message: v.message })) });
+        const code = violations.find((v) => v.path === '/replicationFactor')?.code ?? 'validation-failed';
+        throw new ApiError(code, violations.map((v) => v.message).join('; '), { errors: violations.map((v) => ({ in: 'body' as const, path: v.path, message: v.message })) });
       }
     }
     const labels = replace ? body.labels ?? {} : body.labels;
-    const { topic: updated, operation } = await store.updateTopic(principalOf(request), topic, { ...(configs ? { configs } : {}), ...(labels ? { labels } : {}) }, version);
+    const { topic: updated, operation } = await store.updateTopic(principalOf(request), topic, { ...(configs ? { configs } : {}), ...(labels ? { labels } : {}), ...(replicationFactor !== undefined ? { replicationFactor } : {}) }, version);
     const resource = presentTopic(updated);
     reply.code(202).header('etag', resource.etag);
     return { resource, operation };
   };
   app.put('/v1/instances/:id/topics/:name', {
-    schema: { summary: 'Replace a topic\'s configs and labels', tags, params: TopicParams, body: TopicUpdateSchema, response: { 202: TopicAccepted, ...WRITE_ERRORS } },
+    schema: { summary: 'Replace a topic\'s configs and labels (and change its replication factor in place)', tags, params: TopicParams, body: TopicUpdateSchema, response: { 202: TopicAccepted, ...WRITE_ERRORS } },
   }, (request, reply) => update(request, reply, request.params, request.body, true));
   app.patch('/v1/instances/:id/topics/:name', {
-    schema: { summary: 'Merge configs and labels into a topic', tags, params: TopicParams, body: TopicUpdateSchema, response: { 202: TopicAccepted, ...WRITE_ERRORS } },
+    schema: { summary: 'Merge configs and labels into a topic (and change its replication factor in place)', tags, params: TopicParams, body: TopicUpdateSchema, response: { 202: TopicAccepted, ...WRITE_ERRORS } },
   }, (request, reply) => update(request, reply, request.params, request.body, false));
 
   app.get('/v1/instances/:id/topics/:name/partitions', {

@@ -62,7 +62,7 @@ export interface Store {
   getTopic(instanceId: string, name: string): Promise<TopicRow | null>;
   topicUsage(instanceId: string): Promise<{ topics: number; partitions: number }>;
   createTopic(p: Principal, instance: InstanceRow, input: TopicCreate): Promise<{ topic: TopicRow; operation: Operation }>;
-  updateTopic(p: Principal, topic: TopicRow, change: { configs?: Record<string, string>; labels?: Record<string, string>; partitions?: number }, expectedVersion?: number): Promise<{ topic: TopicRow; operation: Operation }>;
+  updateTopic(p: Principal, topic: TopicRow, change: { configs?: Record<string, string>; labels?: Record<string, string>; partitions?: number; replicationFactor?: number }, expectedVersion?: number): Promise<{ topic: TopicRow; operation: Operation }>;
   deleteTopic(p: Principal, topic: TopicRow, expectedVersion?: number): Promise<{ topic: TopicRow; operation: Operation }>;
 
   getOperation(accountId: string, id: string): Promise<Operation | null>;

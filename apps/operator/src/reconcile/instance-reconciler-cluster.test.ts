@@ -70,6 +70,11 @@ async function withAdmin<T>(bootstrap: string, fn: (admin: KafkaAdminClient) => 
   }
 }
 
+/** Replicas each broker holds, over every partition of every topic. */
+function perBroker(topics: { partitions: { replicas: number[] }[] }[], brokers: number[]): number[] {
+  return brokers.map((id) => topics.flatMap((t) => t.partitions).filter((p) => p.replicas.includes(id)).length);
+}
+
 const base: DesiredInstance = {
   id: ID,
   generation: 1,
@@ -110,36 +115,53 @@ describe('InstanceReconciler with etcd (3 real brokers)', () => {
     }
   });
 
-  it('scales up: a 4th broker joins, existing partitions keep their replicas, new topics may use it', { timeout: 180_000 }, async () => {
+  it('scales up: a 4th broker joins and existing partitions are rebalanced onto it (replicas within ±1 per broker)', { timeout: 240_000 }, async () => {
     const grown = { ...base, generation: 2, brokers: 4, topics: [...base.topics, { name: 'wide', partitions: 4, replicationFactor: 4, configs: {} }] };
     status = await converge(reconciler, grown, status);
     expect(status).toMatchObject({ phase: 'Running', observedGeneration: 2 });
     expect(status.brokers.map((b) => b.nodeId)).toEqual([1, 2, 3, 4]);
     // 3 → 4 brokers leaves the replication settings (min(3, N)) alone: no rolling restart.
     expect(status.events.filter((e) => e.startsWith('rolling restart'))).toEqual([]);
-    const md = await withAdmin(status.internalBootstrapServers[0]!, (a) => a.metadata(['orders', 'wide']));
+    expect(status.events.filter((e) => e.startsWith('rebalancing: replicas per broker range from 4 to 8'))).toHaveLength(1);
+    expect(status.conditions.some((c) => c.type === 'Rebalancing')).toBe(false);
+    const md = await withAdmin(status.internalBootstrapServers[0]!, (a) => a.metadata(null));
     expect(md.brokers).toHaveLength(4);
-    expect(md.topics.find((t) => t.name === 'orders')!.partitions.every((p) => !p.replicas.includes(4))).toBe(true);
-    expect(md.topics.find((t) => t.name === 'wide')!.partitions.every((p) => p.replicas.includes(4))).toBe(true);
+    expect(md.topics.find((t) => t.name === 'orders')!.partitions.some((p) => p.replicas.includes(4))).toBe(true);
+    expect(perBroker(md.topics, [1, 2, 3, 4])).toSatisfy((counts: number[]) => Math.max(...counts) - Math.min(...counts) <= 1);
+    for (const p of md.topics.flatMap((t) => t.partitions)) expect(p.isr.length).toBe(p.replicas.length);
+  });
 
-    // Scaling back to 3 would drop replicas of `wide` held by broker 4: refused, broker 4 kept.
-    const shrunk = { ...grown, generation: 3, brokers: 3 };
+  it('scales down: refused while a topic needs more brokers than stay; then drains broker 4 and removes it', { timeout: 240_000 }, async () => {
+    const shrunk = { ...base, generation: 3, brokers: 3, topics: [...base.topics, { name: 'wide', partitions: 4, replicationFactor: 4, configs: {} }] };
     const { status: blocked, requeueAfterMs } = await reconciler.reconcile(shrunk, status);
     expect(requeueAfterMs).toBe(60_000);
-    expect(blocked.conditions.find((c) => c.type === 'ScaleDownBlocked')).toMatchObject({ status: 'True', reason: 'ReplicasOnRemovedBrokers' });
+    expect(blocked.conditions.find((c) => c.type === 'ScaleDownBlocked')).toMatchObject({ status: 'True', reason: 'CannotPlace' });
     expect((await runtime.observe(ID))!.brokers.map((b) => b.nodeId)).toEqual([1, 2, 3, 4]);
 
-    // Once the topic is gone, nothing lives on broker 4 and it is removed.
+    // Without the RF-4 topic the data fits on 3 brokers: broker 4's replicas move, then it goes.
     status = await converge(reconciler, { ...shrunk, topics: base.topics, deletedTopics: ['wide'] }, blocked);
-    expect(status.conditions.some((c) => c.type === 'ScaleDownBlocked')).toBe(false);
+    expect(status.conditions.some((c) => c.type === 'ScaleDownBlocked' || c.type === 'Rebalancing')).toBe(false);
+    expect(status.events.some((e) => e.startsWith('draining brokers 4 before removing them: brokers 4 still hold replicas'))).toBe(true);
     expect(status.brokers.map((b) => b.nodeId)).toEqual([1, 2, 3]);
+    const md = await withAdmin(status.internalBootstrapServers[0]!, (a) => a.metadata(null));
+    expect(md.topics.flatMap((t) => t.partitions).every((p) => !p.replicas.includes(4) && p.isr.length === p.replicas.length)).toBe(true);
+  });
+
+  it('changes a topic\'s replication factor in place: 3 → 2 and back to 3', { timeout: 240_000 }, async () => {
+    for (const [generation, rf] of [[4, 2], [5, 3]] as const) {
+      status = await converge(reconciler, { ...base, generation, topics: [{ ...base.topics[0]!, replicationFactor: rf }] }, status);
+      expect(status).toMatchObject({ phase: 'Running', observedGeneration: generation });
+      const md = await withAdmin(status.internalBootstrapServers[0]!, (a) => a.metadata(['orders']));
+      expect(md.topics[0]!.partitions.map((p) => p.replicas.length)).toEqual([rf, rf, rf]);
+      expect(md.topics[0]!.partitions.every((p) => p.isr.length === rf)).toBe(true);
+    }
   });
 
   it('rolls a setting change one broker at a time and ends with every ISR full', { timeout: 300_000 }, async () => {
     const before = (await runtime.observe(ID))!.brokers.map((b) => b.configHash);
-    const rolled = await converge(reconciler, { ...base, generation: 4, brokerConfig: { ...base.brokerConfig, 'log.retention.ms': '7200000' } }, status);
+    const rolled = await converge(reconciler, { ...base, generation: 6, brokerConfig: { ...base.brokerConfig, 'log.retention.ms': '7200000' } }, status);
     status = rolled;
-    expect(status).toMatchObject({ phase: 'Running', observedGeneration: 4 });
+    expect(status).toMatchObject({ phase: 'Running', observedGeneration: 6 });
     expect(status.conditions.some((c) => c.type === 'RollingRestart')).toBe(false);
     expect(status.events.filter((e) => e.startsWith('rolling restart'))).toEqual([1, 2, 3].map((n) => `rolling restart: broker ${n} picks up new settings`));
     const after = (await runtime.observe(ID))!.brokers;

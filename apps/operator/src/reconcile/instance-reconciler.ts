@@ -5,6 +5,7 @@ import { configHash, type DesiredAccess, type DesiredAcl, type DesiredInstance, 
 import { planAccess, type LiveAccess } from './access-plan.ts';
 import { clusterSettings } from './cluster-settings.ts';
 import { planRoll, underReplicated, type RollPlan } from './roll-plan.ts';
+import { rebalanceOnto, type RebalanceOutcome } from './rebalance.ts';
 
 /** What one step decided: go on to the next step, or stop here and come back later. */
 export type StepOutcome = { next: true } | { next: false; requeueAfterMs: number; reason: string; message: string };
@@ -57,9 +58,9 @@ export class InstanceReconciler {
       },
     },
     {
-      // Brokers are only removed when no partition has a replica on them: the operator does not move
-      // replicas (no partition reassignment yet), and removing a replica's broker loses that copy.
-      name: 'CheckScaleDown',
+      // Brokers are removed only once no partition has a replica on them: their replicas are first
+      // moved onto the brokers that stay (rebalance.ts), while producers and consumers go on.
+      name: 'DrainBrokers',
       run: async (ctx) => {
         const current = await ctx.runtime.observe(ctx.desired.id);
         const surplus = (current?.brokers ?? []).filter((b) => b.nodeId > ctx.desired.brokers).map((b) => b.nodeId);
@@ -68,15 +69,11 @@ export class InstanceReconciler {
           return go;
         }
         const bootstrap = current!.brokers.filter((b) => b.ready).map((b) => b.address);
-        // Topics the control plane deleted go later in this pass; their replicas do not count.
-        const going = new Set(ctx.desired.deletedTopics);
-        const blocking = await withAdmin(bootstrap, async (admin) => (await admin.metadata(null)).topics.filter((t) => !going.has(t.name)).flatMap((t) => t.partitions.filter((p) => p.replicas.some((r) => surplus.includes(r))).map((p) => `${t.name}-${p.partition}`)));
-        if (blocking.length > 0) {
-          ctx.status.conditions = setCondition(ctx.status.conditions, { type: 'ScaleDownBlocked', status: 'True', reason: 'ReplicasOnRemovedBrokers', message: `brokers ${surplus.join(', ')} hold replicas of ${blocking.length} partition(s) (${blocking.slice(0, 5).join(', ')}${blocking.length > 5 ? ', …' : ''}); the operator does not move replicas, so it keeps them: delete those topics or keep ${Math.max(...surplus)} brokers` }, ctx.now());
-          return wait(60_000, 'ScaleDownBlocked', 'removing brokers would drop partition replicas');
-        }
-        ctx.status.conditions = ctx.status.conditions.filter((c) => c.type !== 'ScaleDownBlocked');
-        return go;
+        const staying = Array.from({ length: ctx.desired.brokers }, (_, i) => i + 1);
+        // Topics the control plane deleted go later in this pass; they are deleted first so nothing of them moves.
+        if (ctx.desired.deletedTopics.length > 0) await withAdmin(bootstrap, (admin) => deleteTopics(admin, ctx));
+        const outcome = await withAdmin(bootstrap, (admin) => rebalanceOnto(admin, staying, wantedReplication(ctx.desired)));
+        return moved(ctx, outcome, 'ScaleDownBlocked', `draining brokers ${surplus.join(', ')} before removing them`);
       },
     },
     {
@@ -156,6 +153,17 @@ export class InstanceReconciler {
       },
     },
     {
+      // After a scale-up the new brokers hold nothing, and a changed replication factor needs
+      // replicas added or removed: the moves run in the brokers; this step starts them and reports.
+      name: 'Rebalance',
+      run: async (ctx) => {
+        if (!ctx.spec.cluster) return go;
+        const all = Array.from({ length: ctx.desired.brokers }, (_, i) => i + 1);
+        const outcome = await withAdmin(ctx.observation!.internalBootstrapServers, (admin) => rebalanceOnto(admin, all, wantedReplication(ctx.desired)));
+        return moved(ctx, outcome, 'RebalanceBlocked', 'rebalancing');
+      },
+    },
+    {
       name: 'ReconcileAccess',
       run: async (ctx) => {
         if (!ctx.desired.access) return go;
@@ -217,6 +225,33 @@ export class InstanceReconciler {
     ctx.status.clientSecurityProtocol = ctx.observation.clientSecurityProtocol;
     ctx.status.brokers = ctx.observation.brokers.map((b) => ({ nodeId: b.nodeId, address: b.address, ready: b.ready, restarts: b.restarts }));
   }
+}
+
+/**
+ * The replication factor the control plane wants per topic (changed in place by moving replicas);
+ * `__consumer_offsets` follows the instance's size as its setting does (min(3, brokers)), so a
+ * scale-down to 2 brokers can drain it too.
+ */
+function wantedReplication(desired: DesiredInstance): Map<string, number> {
+  return new Map([...desired.topics.map((t) => [t.name, t.replicationFactor] as const), ['__consumer_offsets', Math.min(3, desired.brokers)]]);
+}
+
+/**
+ * Status for a look at data placement: `Rebalancing` (with progress) while moves run, a
+ * `blockedType` condition when the brokers cannot hold the data, nothing once balanced.
+ */
+function moved(ctx: StepContext, outcome: RebalanceOutcome, blockedType: string, what: string): StepOutcome {
+  if (outcome.state === 'balanced') {
+    ctx.status.conditions = ctx.status.conditions.filter((c) => c.type !== blockedType && c.type !== 'Rebalancing');
+    return go;
+  }
+  if (outcome.state === 'blocked') {
+    ctx.status.conditions = setCondition(ctx.status.conditions, { type: blockedType, status: 'True', reason: 'CannotPlace', message: outcome.message }, ctx.now());
+    return wait(60_000, blockedType, `${what}: ${outcome.message}`);
+  }
+  if (outcome.started) ctx.status.events.push(`${what}: ${outcome.message}`);
+  ctx.status.conditions = setCondition(ctx.status.conditions.filter((c) => c.type !== blockedType), { type: 'Rebalancing', status: 'True', reason: 'MovingReplicas', message: outcome.message }, ctx.now());
+  return wait(1_000, 'Rebalancing', `${what}: ${outcome.message}`);
 }
 
 /** Runs `work` with an admin client on the first of `bootstrap` that accepts a connection. */
@@ -300,8 +335,14 @@ async function reconcileTopics(admin: KafkaAdminClient, ctx: StepContext): Promi
       ctx.status.events.push(`topic ${topic.name}: configs put back (${Object.keys(changes).join(', ')})`);
     }
   }
+  await deleteTopics(admin, ctx, live);
+}
+
+/** Deletes the topics the control plane deleted that still exist. */
+async function deleteTopics(admin: KafkaAdminClient, ctx: StepContext, live?: ReadonlyMap<string, unknown>): Promise<void> {
+  const existing = live ?? new Map((await admin.metadata(null)).topics.map((t) => [t.name, t]));
   for (const name of ctx.desired.deletedTopics) {
-    if (!live.has(name)) continue;
+    if (!existing.has(name)) continue;
     const err = (await admin.deleteTopics([name])).get(name);
     if (err && !(err instanceof AdminError && err.errorName === 'UNKNOWN_TOPIC_OR_PARTITION')) throw err;
     ctx.status.events.push(`topic ${name} deleted`);

@@ -64,14 +64,14 @@ export interface paths {
         };
         /** Get a topic */
         get: operations["getTopic"];
-        /** Replace a topic's configs and labels */
+        /** Replace a topic's configs and labels (and change its replication factor in place) */
         put: operations["replaceTopic"];
         post?: never;
         /** Delete a topic */
         delete: operations["deleteTopic"];
         options?: never;
         head?: never;
-        /** Merge configs and labels into a topic */
+        /** Merge configs and labels into a topic (and change its replication factor in place) */
         patch: operations["updateTopic"];
         trace?: never;
     };
@@ -1050,6 +1050,8 @@ export interface components {
             labels?: {
                 [key: string]: string;
             };
+            /** @description changed in place: the operator adds or removes replicas while the topic stays in use (at most the instance's brokers) */
+            replicationFactor?: number;
         };
         /**
          * @example {
@@ -2571,6 +2573,8 @@ export interface components {
             labels?: {
                 [key: string]: string;
             };
+            /** @description changed in place: the operator adds or removes replicas while the topic stays in use (at most the instance's brokers) */
+            replicationFactor?: number;
         };
         /**
          * @example {
@@ -4079,7 +4083,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4296,7 +4300,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4419,7 +4423,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4637,7 +4641,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4856,7 +4860,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4978,7 +4982,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5104,7 +5108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5226,7 +5230,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5361,7 +5365,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5579,7 +5583,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5798,7 +5802,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5920,7 +5924,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6138,7 +6142,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6353,7 +6357,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6571,7 +6575,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6790,7 +6794,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6912,7 +6916,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7130,7 +7134,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7349,7 +7353,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7471,7 +7475,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7896,7 +7900,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9224,7 +9228,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9530,7 +9534,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9651,7 +9655,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10116,7 +10120,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10247,7 +10251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10376,7 +10380,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10602,7 +10606,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused, scale-down-not-supported) */
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -15,7 +15,7 @@ const topicRow = (r: Topic & { status: TopicStatus | null }): TopicRow => ({
 });
 const withStatus = { include: { status: true } } as const;
 
-export interface TopicChange { configs?: Record<string, string>; labels?: Record<string, string>; partitions?: number }
+export interface TopicChange { configs?: Record<string, string>; labels?: Record<string, string>; partitions?: number; replicationFactor?: number }
 
 /** The Topic aggregate's rows (desired state; the operator reports its status in topic_status). */
 export class TopicRepository {
@@ -61,6 +61,7 @@ export class TopicRepository {
         ...(change.configs ? { configs: change.configs } : {}),
         ...(change.labels ? { labels: change.labels } : {}),
         ...(change.partitions !== undefined ? { partitions: change.partitions } : {}),
+        ...(change.replicationFactor !== undefined ? { replicationFactor: change.replicationFactor } : {}),
         generation: { increment: 1 }, version: { increment: 1 },
       },
     });

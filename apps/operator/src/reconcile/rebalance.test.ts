@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { placementProblem } from './rebalance.ts';
+
+const topic = (name: string, replicas: number[][]) => ({ name, topicId: '', internal: false, partitions: replicas.map((r, partition) => ({ partition, leader: r[0]!, replicas: r, isr: r })) });
+
+describe('when data must move (placementProblem)', () => {
+  it('names brokers outside the target that still hold replicas (a drain)', () => {
+    expect(placementProblem([topic('a', [[1, 2, 4], [2, 3, 1]])], [1, 2, 3])).toBe('brokers 4 still hold replicas');
+  });
+
+  it('asks for a move when replicas per broker are more than one apart (a new, empty broker)', () => {
+    expect(placementProblem([topic('a', [[1, 2, 3], [2, 3, 1]])], [1, 2, 3, 4])).toBe('replicas per broker range from 0 to 2');
+    expect(placementProblem([topic('a', [[1, 2, 3], [2, 3, 4]])], [1, 2, 3, 4])).toBeNull();
+  });
+
+  it('asks for a move when a topic is to have another replication factor', () => {
+    expect(placementProblem([topic('a', [[1, 2], [2, 3]])], [1, 2, 3], new Map([['a', 3]]))).toBe('topic a is to have replication factor 3');
+    expect(placementProblem([topic('a', [[1, 2], [2, 3]])], [1, 2, 3], new Map([['a', 2]]))).toBeNull();
+  });
+});

@@ -1,0 +1,81 @@
+import type { KafkaAdminClient, TopicMetadata } from '@tributary/kafka-admin';
+import { planRebalance, type PlanPartition } from '@tributary/rebalance';
+
+/**
+ * Moving an instance's data between its brokers (issue 20), one level-based look per reconcile
+ * pass: while the brokers have reassignments in flight it only reports them; otherwise, when the
+ * placement is off (a replica on a broker that is going, a replication factor to change, or
+ * replicas per broker more than one apart, as after a scale-up), it
+ * plans with libs/rebalance (replicas and leaders within ±1 per broker, least data copied) and
+ * hands the moves to the brokers (AlterPartitionReassignments), which copy, catch up and switch
+ * over on their own (apps/broker/src/cluster/README.md "Reassignment"). A retried pass recomputes
+ * the same plan, and moves already applied are not moves any more.
+ */
+
+export type RebalanceOutcome =
+  | { state: 'balanced' }
+  /** Reassignments are running (`started`: this pass handed them over). */
+  | { state: 'moving'; started: boolean; message: string }
+  /** The brokers cannot hold what they must (e.g. fewer brokers than a topic's replication factor). */
+  | { state: 'blocked'; message: string };
+
+/** Replication factor wanted per topic (the control plane's); topics not named keep theirs. */
+export type WantedReplication = ReadonlyMap<string, number>;
+
+/**
+ * Why data must move onto `targets`: replicas outside them, a topic whose replication factor is
+ * not the wanted one, or replicas per broker more than one apart (a new broker holds none). Null
+ * when nothing has to move.
+ */
+export function placementProblem(topics: readonly TopicMetadata[], targets: readonly number[], wanted: WantedReplication = new Map()): string | null {
+  const hosting = new Map<number, number>(targets.map((id) => [id, 0]));
+  const outside = new Set<number>();
+  for (const t of topics) {
+    const rf = wanted.get(t.name);
+    if (rf !== undefined && t.partitions.some((p) => p.replicas.length !== rf)) return `topic ${t.name} is to have replication factor ${rf}`;
+    for (const p of t.partitions) {
+      for (const id of p.replicas) {
+        if (hosting.has(id)) hosting.set(id, hosting.get(id)! + 1);
+        else outside.add(id);
+      }
+    }
+  }
+  if (outside.size > 0) return `brokers ${[...outside].sort((a, b) => a - b).join(', ')} still hold replicas`;
+  const counts = [...hosting.values()];
+  // More than ±1 apart: the planner's balance goal; it may still find nothing better (uneven racks), then nothing moves.
+  return Math.max(...counts) - Math.min(...counts) > 1 ? `replicas per broker range from ${Math.min(...counts)} to ${Math.max(...counts)}` : null;
+}
+
+/**
+ * One look at the instance: report moves in flight, or start the moves that place every replica on
+ * `targets` (the brokers that stay) in balance. Sizes come from the leaders' log directories, so
+ * the planner moves small partitions first.
+ */
+export async function rebalanceOnto(admin: KafkaAdminClient, targets: readonly number[], wanted: WantedReplication = new Map()): Promise<RebalanceOutcome> {
+  const ongoing = await admin.listPartitionReassignments();
+  if (ongoing.length > 0) {
+    const adding = [...new Set(ongoing.flatMap((m) => m.adding))].sort((a, b) => a - b);
+    return { state: 'moving', started: false, message: `${ongoing.length} partition(s) moving${adding.length > 0 ? `, copying onto brokers ${adding.join(', ')}` : ''}` };
+  }
+  const topics = (await admin.metadata(null)).topics;
+  const problem = placementProblem(topics, targets, wanted);
+  if (problem === null) return { state: 'balanced' };
+  const partitions: PlanPartition[] = [];
+  for (const t of topics) {
+    const sizes = await admin.partitionSizes(t.name).catch(() => new Map<number, bigint>());
+    const rf = wanted.get(t.name);
+    for (const p of t.partitions) partitions.push({ topic: t.name, partition: p.partition, replicas: p.replicas, sizeBytes: Math.max(0, Number(sizes.get(p.partition) ?? 0n)), ...(rf !== undefined ? { replicationFactor: rf } : {}) });
+  }
+  // Racks are not in Metadata; brokers of one instance are spread by the runtime, not here.
+  const planned = planRebalance(targets.map((id) => ({ id, rack: null })), partitions);
+  if (!planned.ok) return { state: 'blocked', message: planned.error.message };
+  // Moves that only reorder replicas change the preferred leader (leaders balanced too) and complete at once.
+  const moves = planned.plan.moves;
+  // Nothing the planner would change: the placement is as good as it gets (e.g. fewer replicas than brokers).
+  if (moves.length === 0) return { state: 'balanced' };
+  const results = await admin.alterPartitionReassignments(moves.map((m) => ({ topic: m.topic, partition: m.partition, replicas: [...m.to] })));
+  const refused = [...results].filter(([, err]) => err !== null);
+  if (refused.length === moves.length) return { state: 'blocked', message: `the brokers refused every move: ${refused.slice(0, 3).map(([k, err]) => `${k}: ${err!.message}`).join('; ')}` };
+  const megabytes = (planned.plan.bytesToCopy / 1e6).toFixed(1);
+  return { state: 'moving', started: true, message: `${problem}: ${moves.length - refused.length} partition(s) moving onto brokers ${targets.join(', ')} (${megabytes} MB to copy)` };
+}
