@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // One runner for the whole repository: unit tests live beside the code, cross-part suites in test/.
 export default defineConfig({
   test: {
-    include: ['apps/*/src/**/*.test.ts', 'libs/*/src/**/*.test.ts', 'libs/*/scripts/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: ['apps/*/src/**/*.test.ts', 'libs/*/src/**/*.test.ts', 'libs/*/scripts/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -82,6 +82,11 @@ export interface StartKafkaOptions {
   timeoutMs?: number;
   /** root logger level of the broker's log file (default INFO). */
   logLevel?: string;
+  /**
+   * JVM flags of the nodes instead of the test flags (serial GC, C1 only: fast start on a shared
+   * machine). Benchmarks pass Kafka's own production flags so the reference runs at full speed.
+   */
+  jvmFlags?: string[];
 }
 
 export interface KafkaNode {
@@ -257,7 +262,8 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<TestK
   }
   for (const [i, { nodeId, p, configFile, logFile, log4j }] of prepared.entries()) {
     const heap = options.heapMb ?? 384;
-    const proc = spawn('java', [`-Xmx${heap}m`, `-Xms${Math.min(heap, 128)}m`, ...JVM_FLAGS, `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.Kafka', configFile], {
+    const heapFlags = options.jvmFlags ? [`-Xmx${heap}m`, `-Xms${heap}m`] : [`-Xmx${heap}m`, `-Xms${Math.min(heap, 128)}m`];
+    const proc = spawn('java', [...heapFlags, ...(options.jvmFlags ?? JVM_FLAGS), `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.Kafka', configFile], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // A test process that dies without stop() must not leave a JVM behind.

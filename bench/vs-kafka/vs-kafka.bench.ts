@@ -1,0 +1,147 @@
+/**
+ * Tributary next to Apache Kafka on this machine (issue 21): the same load generators (Kafka's
+ * producer and consumer perf tools) against each broker in turn, rounds alternating which goes
+ * first so machine noise hits both. Prints a Markdown table for bench/README.md.
+ * Run: npm run bench:vs-kafka -- [--rounds N] [--records N]
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { KafkaAdminClient } from '@tributary/kafka-admin';
+import { parseCli } from '@tributary/contracts/cli';
+import { consumerPerf, producerPerf } from './load-generators.ts';
+import { memoryMb, totalCpuSeconds } from './proc-stats.ts';
+import { startSubject, type Subject, type SubjectName, type SubjectOptions } from './subjects.ts';
+
+const cli = parseCli('bench:vs-kafka', `
+Usage: npm run bench:vs-kafka -- [--rounds N] [--records N]   (--help, --version)
+
+Apache Kafka 4.4 and Tributary in turn on this machine, driven by Kafka's own kafka-producer-perf-test
+and kafka-consumer-perf-test: produce (1 KiB acks=1 and acks=all, 100 B, lz4, zstd, 4 producers),
+consume, fdatasync per batch on both, 3 brokers RF=3 acks=all, produce latency at half of Kafka's
+maximum rate, RSS, CPU seconds per GB, start-up time. Each row shows Tributary / Kafka.
+  --rounds N    rounds per subject, alternating which broker goes first (default 2)
+  --records N   records of 1 KiB per produce row (default 300000; 100 B rows send 5×)
+A benchmark, not a test: it takes the machine for its run (minutes); results go into bench/README.md.`, {
+  rounds: { type: 'string' },
+  records: { type: 'string' },
+});
+const ROUNDS = Number(cli.rounds ?? 2);
+const RECORDS = Number(cli.records ?? 300_000);
+
+/** `goal`: what Tributary / Kafka should be (issue 21: ≥ 1 for throughput, ≤ 1 for latency, ≤ 0.25 for memory). */
+type Measure = { value: number; unit: string; goal: string };
+/** Row name → subject → one measurement per round. */
+const results = new Map<string, Record<SubjectName, Measure[]>>();
+function record(row: string, subject: SubjectName, m: Measure) {
+  const r = results.get(row) ?? { kafka: [], tributary: [] };
+  r[subject].push(m);
+  results.set(row, r);
+  console.error(`${row} | ${subject} | ${m.value.toFixed(2)} ${m.unit}`);
+}
+
+async function createTopic(bootstrap: string, name: string, partitions: number, replicationFactor: number) {
+  const admin = await KafkaAdminClient.connect(bootstrap.split(',')[0]!, { timeoutMs: 30_000 });
+  try {
+    const err = (await admin.createTopics([{ name, partitions, replicationFactor }])).get(name);
+    if (err) throw new Error(`creating ${name}: ${String(err)}`);
+  } finally {
+    admin.close();
+  }
+}
+
+const mbps = (v: number): Measure => ({ value: v, unit: 'MB/s', goal: '≥ 1' });
+const ms = (v: number): Measure => ({ value: v, unit: 'ms', goal: '≤ 1' });
+
+/** The produce rows on one broker (RF 1, 4 partitions each), then consume and the resources used. */
+async function throughputPass(s: Subject, round: number) {
+  const name = s.name;
+  record('start-up until Metadata answers', name, ms(s.startupMs));
+  const produce = async (row: string, topic: string, recordSize: number, records: number, props: Record<string, string>, producers = 1) => {
+    await createTopic(s.bootstrap, topic, 4, 1);
+    const cpu0 = totalCpuSeconds(s.pids());
+    const started = Date.now();
+    const runs = await Promise.all(Array.from({ length: producers }, () => producerPerf({ bootstrap: s.bootstrap, topic, records, recordSize, throughput: -1, props })));
+    const seconds = (Date.now() - started) / 1000;
+    const bytes = runs.reduce((n, r) => n + r.records * recordSize, 0);
+    // One producer: the tool's own figure; several: all bytes over the wall time of the slowest.
+    record(row, name, mbps(producers === 1 ? runs[0]!.mbPerSec * 1.048576 : bytes / seconds / 1e6));
+    return { cpu: totalCpuSeconds(s.pids()) - cpu0, bytes };
+  };
+  const base = await produce('produce 1 KiB, acks=1, 1 producer', `p1k-a1-${round}`, 1024, RECORDS, { acks: '1' });
+  record('broker CPU seconds per GB produced (1 KiB, acks=1)', name, { value: base.cpu / (base.bytes / 1e9), unit: 's/GB', goal: '≤ 1' });
+  await produce('produce 1 KiB, acks=all, 1 producer', `p1k-all-${round}`, 1024, RECORDS, { acks: 'all' });
+  await produce('produce 100 B, acks=1 (message rate as MB/s)', `p100-${round}`, 100, RECORDS * 5, { acks: '1' });
+  await produce('produce 1 KiB, acks=1, lz4', `lz4-${round}`, 1024, RECORDS, { acks: '1', 'compression.type': 'lz4' });
+  await produce('produce 1 KiB, acks=1, zstd', `zstd-${round}`, 1024, RECORDS, { acks: '1', 'compression.type': 'zstd' });
+  await produce('produce 1 KiB, acks=1, 4 producers', `p4-${round}`, 1024, Math.ceil(RECORDS / 4), { acks: '1' }, 4);
+  const cpu0 = totalCpuSeconds(s.pids());
+  const consumed = await consumerPerf({ bootstrap: s.bootstrap, topic: `p1k-a1-${round}`, records: RECORDS });
+  const cpu = totalCpuSeconds(s.pids()) - cpu0;
+  record('consume 1 KiB from page cache (fetch MB/s)', name, mbps(consumed.fetchMbPerSec * 1.048576));
+  record('broker CPU seconds per GB consumed', name, { value: cpu / ((consumed.mb * 1.048576) / 1e3), unit: 's/GB', goal: '≤ 1' });
+  const mem = s.pids().map(memoryMb);
+  record('broker peak RSS after the rows', name, { value: Math.max(...mem.map((m) => m.peak)), unit: 'MiB', goal: '≤ 0.25' });
+}
+
+async function fsyncPass(s: Subject, round: number) {
+  await createTopic(s.bootstrap, `fsync-${round}`, 4, 1);
+  const r = await producerPerf({ bootstrap: s.bootstrap, topic: `fsync-${round}`, records: Math.ceil(RECORDS / 3), recordSize: 1024, throughput: -1, props: { acks: 'all' } });
+  record('produce 1 KiB, acks=all, flush every batch before the ack (both)', s.name, mbps(r.mbPerSec * 1.048576));
+}
+
+async function clusterPass(s: Subject, round: number) {
+  await createTopic(s.bootstrap, `rf3-${round}`, 4, 3);
+  const r = await producerPerf({ bootstrap: s.bootstrap, topic: `rf3-${round}`, records: Math.ceil(RECORDS / 2), recordSize: 1024, throughput: -1, props: { acks: 'all' } });
+  record('3 brokers, RF=3, acks=all, 1 KiB', s.name, mbps(r.mbPerSec * 1.048576));
+  record('3 brokers: start-up until every node answers', s.name, ms(s.startupMs));
+}
+
+async function latencyPass(s: Subject, round: number, recordsPerSec: number) {
+  await createTopic(s.bootstrap, `lat-${round}`, 4, 1);
+  const records = Math.max(10_000, Math.round(recordsPerSec * 20)); // ~20 s at the offered rate
+  const r = await producerPerf({ bootstrap: s.bootstrap, topic: `lat-${round}`, records, recordSize: 1024, throughput: Math.round(recordsPerSec), props: { acks: 'all' } });
+  record('acks=all latency p50 at half of Kafka\'s max rate', s.name, ms(r.p50Ms));
+  record('acks=all latency p99 at half of Kafka\'s max rate', s.name, ms(r.p99Ms));
+  record('acks=all latency p99.9 at half of Kafka\'s max rate', s.name, ms(r.p999Ms));
+}
+
+/** Runs `pass` on each subject in turn per round; odd rounds start with Tributary. */
+async function alternate(options: SubjectOptions, pass: (s: Subject, round: number) => Promise<void>) {
+  for (let round = 0; round < ROUNDS; round++) {
+    const order: SubjectName[] = round % 2 === 0 ? ['kafka', 'tributary'] : ['tributary', 'kafka'];
+    for (const name of order) {
+      const s = await startSubject(name, options);
+      try {
+        await pass(s, round);
+      } finally {
+        await s.stop();
+      }
+    }
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+const startedAt = new Date();
+const load0 = loadavg()[0]!;
+await alternate({ nodes: 1 }, throughputPass);
+await alternate({ nodes: 1, fsyncEveryBatch: true }, fsyncPass);
+await alternate({ nodes: 3 }, clusterPass);
+const kafkaMax = median(results.get('produce 1 KiB, acks=all, 1 producer')!.kafka.map((m) => m.value)) * 1e6 / 1024;
+await alternate({ nodes: 1 }, (s, round) => latencyPass(s, round, kafkaMax / 2));
+
+// `java -version` writes to standard error.
+const java = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr.trim() || 'java (version unknown)';
+console.log(`\n## Tributary next to Apache Kafka 4.4.0 — ${startedAt.toISOString().slice(0, 16)} UTC, ${cpus().length} cores (${cpus()[0]?.model ?? ''}), Node ${process.version}`);
+console.log(`\nLoad average when the run started: ${load0.toFixed(1)}; ${ROUNDS} rounds per row, median shown; ${RECORDS} records of 1 KiB per produce row. ${java.split('\n')[0]}.\n`);
+console.log('| row | Apache Kafka | Tributary | Tributary / Kafka | goal |');
+console.log('| --- | --- | --- | --- | --- |');
+for (const [row, r] of results) {
+  const k = median(r.kafka.map((m) => m.value));
+  const t = median(r.tributary.map((m) => m.value));
+  const { unit, goal } = r.kafka[0] ?? r.tributary[0]!;
+  console.log(`| ${row} | ${k.toFixed(1)} ${unit} | ${t.toFixed(1)} ${unit} | ${(t / k).toFixed(2)} | ${goal} |`);
+}
