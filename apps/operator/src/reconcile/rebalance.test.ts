@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { placementProblem } from './rebalance.ts';
+import { copyProgress, placementProblem } from './rebalance.ts';
 
 const topic = (name: string, replicas: number[][]) => ({ name, topicId: '', internal: false, partitions: replicas.map((r, partition) => ({ partition, leader: r[0]!, replicas: r, isr: r })) });
 
@@ -16,5 +16,19 @@ describe('when data must move (placementProblem)', () => {
   it('asks for a move when a topic is to have another replication factor', () => {
     expect(placementProblem([topic('a', [[1, 2], [2, 3]])], [1, 2, 3], new Map([['a', 3]]))).toBe('topic a is to have replication factor 3');
     expect(placementProblem([topic('a', [[1, 2], [2, 3]])], [1, 2, 3], new Map([['a', 2]]))).toBeNull();
+  });
+});
+
+describe('copy progress of moves in flight', () => {
+  it('counts what each adding replica holds of its source, capped at the source', () => {
+    const moving = [
+      { topic: 'a', partition: 0, replicas: [4, 2, 1], adding: [4] },
+      { topic: 'a', partition: 1, replicas: [4, 5, 2], adding: [4, 5] },
+    ];
+    const sizes = new Map([
+      ['a-0', new Map([[1, 1000], [2, 1000], [4, 250]])],
+      ['a-1', new Map([[2, 400], [4, 400], [5, 999]])],
+    ]);
+    expect(copyProgress(moving, sizes)).toEqual({ copied: 250 + 400 + 400, total: 1000 + 400 + 400 });
   });
 });

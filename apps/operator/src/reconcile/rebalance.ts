@@ -55,7 +55,10 @@ export async function rebalanceOnto(admin: KafkaAdminClient, targets: readonly n
   const ongoing = await admin.listPartitionReassignments();
   if (ongoing.length > 0) {
     const adding = [...new Set(ongoing.flatMap((m) => m.adding))].sort((a, b) => a - b);
-    return { state: 'moving', started: false, message: `${ongoing.length} partition(s) moving${adding.length > 0 ? `, copying onto brokers ${adding.join(', ')}` : ''}` };
+    const sizes = await replicaSizes(admin, ongoing).catch(() => null);
+    const copied = sizes ? copyProgress(ongoing, sizes) : null;
+    const bytes = copied ? `, ${mb(copied.copied)} of ${mb(copied.total)} MB copied` : '';
+    return { state: 'moving', started: false, message: `${ongoing.length} partition(s) moving${adding.length > 0 ? `, copying onto brokers ${adding.join(', ')}` : ''}${bytes}` };
   }
   const topics = (await admin.metadata(null)).topics;
   const problem = placementProblem(topics, targets, wanted);
@@ -76,6 +79,41 @@ export async function rebalanceOnto(admin: KafkaAdminClient, targets: readonly n
   const results = await admin.alterPartitionReassignments(moves.map((m) => ({ topic: m.topic, partition: m.partition, replicas: [...m.to] })));
   const refused = [...results].filter(([, err]) => err !== null);
   if (refused.length === moves.length) return { state: 'blocked', message: `the brokers refused every move: ${refused.slice(0, 3).map(([k, err]) => `${k}: ${err!.message}`).join('; ')}` };
-  const megabytes = (planned.plan.bytesToCopy / 1e6).toFixed(1);
-  return { state: 'moving', started: true, message: `${problem}: ${moves.length - refused.length} partition(s) moving onto brokers ${targets.join(', ')} (${megabytes} MB to copy)` };
+  return { state: 'moving', started: true, message: `${problem}: ${moves.length - refused.length} partition(s) moving onto brokers ${targets.join(', ')} (${mb(planned.plan.bytesToCopy)} MB to copy)` };
+}
+
+const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+
+type Moving = { topic: string; partition: number; replicas: number[]; adding: number[] };
+
+/** Size of each moving partition's replica on each broker that holds one (from every broker's log dirs). */
+async function replicaSizes(admin: KafkaAdminClient, moving: readonly Moving[]): Promise<Map<string, Map<number, number>>> {
+  const topics = [...new Set(moving.map((m) => m.topic))].map((topic) => ({ topic, partitions: moving.filter((m) => m.topic === topic).map((m) => m.partition) }));
+  const out = new Map<string, Map<number, number>>();
+  for (const [broker, dirs] of await admin.describeLogDirsByBroker(topics)) {
+    for (const d of dirs) for (const p of d.partitions) {
+      const key = `${p.topic}-${p.partition}`;
+      if (!out.has(key)) out.set(key, new Map());
+      out.get(key)!.set(broker, Number(p.sizeBytes));
+    }
+  }
+  return out;
+}
+
+/**
+ * Bytes copied of the bytes to copy: each adding replica is to reach the size of the largest
+ * replica that is not being added (the source it copies from).
+ */
+export function copyProgress(moving: readonly Moving[], sizes: ReadonlyMap<string, ReadonlyMap<number, number>>): { copied: number; total: number } {
+  let copied = 0;
+  let total = 0;
+  for (const m of moving) {
+    const bySize = sizes.get(`${m.topic}-${m.partition}`) ?? new Map<number, number>();
+    const source = Math.max(0, ...m.replicas.filter((id) => !m.adding.includes(id)).map((id) => bySize.get(id) ?? 0));
+    for (const id of m.adding) {
+      total += source;
+      copied += Math.min(source, bySize.get(id) ?? 0);
+    }
+  }
+  return { copied, total };
 }
