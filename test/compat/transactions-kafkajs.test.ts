@@ -17,9 +17,9 @@ let admin: KafkaAdminClient;
 let kafka: InstanceType<typeof Kafka>;
 
 beforeAll(async () => {
-  broker = await startBroker({ settings: { 'group.initial.rebalance.delay.ms': '0', 'transaction.state.log.num.partitions': '5' } });
+  broker = await startBroker({ settings: { 'group.initial.rebalance.delay.ms': '0', 'transaction.state.log.num.partitions': '5', 'transaction.abort.timed.out.transaction.cleanup.interval.ms': '200' } });
   admin = await KafkaAdminClient.connect(broker.bootstrap);
-  await admin.createTopics(['tx-in', 'tx-out', 'tx-lso', 'tx-zombie'].map((name) => ({ name, partitions: 2, replicationFactor: 1 })));
+  await admin.createTopics(['tx-in', 'tx-out', 'tx-lso', 'tx-zombie', 'tx-timeout'].map((name) => ({ name, partitions: 2, replicationFactor: 1 })));
   kafka = new Kafka({ clientId: 'txn-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
 }, 60_000);
 afterAll(async () => {
@@ -27,7 +27,19 @@ afterAll(async () => {
   await broker?.destroy();
 });
 
-const producerFor = (transactionalId: string) => kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
+const producerFor = (transactionalId: string, transactionTimeout = 60_000) => kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout });
+
+/** LATEST of partition 0 for read_committed (1) or read_uncommitted (0), through a raw connection. */
+async function latest(topic: string, isolationLevel: number): Promise<bigint> {
+  const [host, port] = broker.bootstrap.split(':');
+  const conn = await BrokerConnection.open(host!, Number(port), 'txn-latest');
+  try {
+    const r = await conn.send<ListOffsetsResponse>(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel, topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] });
+    return r.topics[0]!.partitions[0]!.offset;
+  } finally {
+    conn.close();
+  }
+}
 
 /** Every value of `topic` a consumer of that isolation reads, once it has read up to the partitions' ends. */
 async function readAll(topic: string, readUncommitted: boolean, expected: number): Promise<string[]> {
@@ -103,6 +115,24 @@ describe('transactions with kafkajs', () => {
     await successor.disconnect();
     await zombie.disconnect();
     expect(await readAll('tx-zombie', false, 1)).toEqual(['from-successor']);
+  }, 120_000);
+
+  it('aborts a transaction that outlives transaction.timeout.ms: the LSO moves on, its records are never read committed, its producer is fenced', async () => {
+    const producer = producerFor('tx-timeout-id', 5000);
+    await producer.connect();
+    const tx = await producer.transaction();
+    await tx.send({ topic: 'tx-timeout', messages: [{ partition: 0, value: 'hung' }] });
+    expect(await latest('tx-timeout', 1)).toBe(0n);
+    // The coordinator aborts it past its timeout and writes the ABORT marker: read_committed reaches the log end.
+    await until(async () => ((await latest('tx-timeout', 1)) === (await latest('tx-timeout', 0)) ? true : null), 'the LSO of tx-timeout to reach the high watermark', 30_000);
+    expect(await latest('tx-timeout', 0)).toBe(2n);
+    await expect(tx.commit()).rejects.toThrow(/fenced|epoch|INVALID_PRODUCER_EPOCH|PRODUCER_FENCED/i);
+    await producer.disconnect();
+    const plain = kafka.producer();
+    await plain.connect();
+    await plain.send({ topic: 'tx-timeout', messages: [{ partition: 0, value: 'after' }] });
+    await plain.disconnect();
+    expect(await readAll('tx-timeout', false, 1)).toEqual(['after']);
   }, 120_000);
 
   it('holds the last stable offset at a running transaction: Fetch and ListOffsets of read_committed stop there', async () => {

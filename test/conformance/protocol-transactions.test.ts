@@ -9,7 +9,7 @@ import type { Outcome, RawClient } from './raw-client.ts';
  * to Apache Kafka 4.4.0 and to Tributary. Each version of AddPartitionsToTxn, AddOffsetsToTxn,
  * TxnOffsetCommit and EndTxn is used in one whole transaction of its own transactional id, with
  * the error paths around it (unknown topic, stale epoch, unknown producer id, EndTxn without a
- * transaction); then what consumers see: the committed group offset and the last stable offset.
+ * transaction, transactional records without a transactional id); then what consumers see: the committed group offset and the last stable offset.
  * Producer ids differ between the brokers, so only error codes and epochs are compared.
  */
 let pair: Pair;
@@ -69,11 +69,14 @@ async function transaction(s: Side, txId: string, v: { add: number; offsets: num
   out.addStaleEpoch = codeOf(await add([{ name: 'txn-t', partitions: [0] }], epoch - 1));
   out.add = codeOf(await add([{ name: 'txn-t', partitions: [0, 1] }]));
   const records = encodeRecordBatch({ baseOffset: 0n, isTransactional: true, producerId: pid, producerEpoch: epoch, baseSequence: 0, records: [{ value: `in ${txId}` }] });
+  // Transactional records without a transactional id: Kafka refuses the whole request before anything else.
+  out.produceWithoutTransactionalId = codeOf(await c.send(ApiKey.Produce, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'txn-t', partitionData: [{ index: 0, records }] }] }));
   out.produce = codeOf(await c.send(ApiKey.Produce, 9, { transactionalId: txId, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'txn-t', partitionData: [{ index: 0, records }] }] }));
   out.lsoWhileRunning = await lastStable(c);
   out.addOffsets = codeOf(await c.send(ApiKey.AddOffsetsToTxn, v.offsets, { transactionalId: txId, producerId: pid, producerEpoch: epoch, groupId: group }));
   out.txnOffsetCommit = codeOf(await c.send(ApiKey.TxnOffsetCommit, v.commit, { transactionalId: txId, groupId: group, producerId: pid, producerEpoch: epoch, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'txn-t', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: 'm' }] }] }));
   out.committedBeforeEnd = await committed(c, group);
+  out.requireStableBeforeEnd = await stable(c, group);
   out.endUnknownProducer = codeOf(await end(true, pid + 1_000_000n));
   out.endStaleEpoch = codeOf(await end(true, pid, epoch + 1));
   out.end = codeOf(await end(true));
@@ -86,6 +89,13 @@ async function transaction(s: Side, txId: string, v: { add: number; offsets: num
 async function lastStable(c: RawClient): Promise<{ committed: bigint; uncommitted: bigint }> {
   const latest = async (isolationLevel: number) => (await c.request<ListOffsetsResponse>(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel, topics: [{ name: 'txn-t', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] })).topics[0]!.partitions[0]!.offset;
   return { committed: await latest(1), uncommitted: await latest(0) };
+}
+
+/** OffsetFetch with require_stable, as read_committed Java consumers ask: the partition's error and offset. */
+async function stable(c: RawClient, group: string): Promise<{ errorCode: number; offset: bigint }> {
+  const r = await c.request<OffsetFetchResponse>(ApiKey.OffsetFetch, 8, { groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: [{ name: 'txn-t', partitionIndexes: [0] }] }], requireStable: true });
+  const p = r.groups[0]?.topics[0]?.partitions[0];
+  return { errorCode: p?.errorCode ?? -1, offset: p?.committedOffset ?? -2n };
 }
 
 async function committed(c: RawClient, group: string): Promise<bigint> {

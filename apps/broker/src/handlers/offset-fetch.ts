@@ -4,7 +4,12 @@ import { allowed } from '../security/request-guards.ts';
 import { defineApi } from './api-module.ts';
 import type { BrokerContext, RequestSession } from './context.ts';
 
-function fetchOffsets(ctx: BrokerContext, session: RequestSession, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, v: number) {
+/**
+ * `requireStable` (v7+, KIP-447: what read_committed Java consumers send): a partition whose offset
+ * a running transaction has committed (TxnOffsetCommit, before its marker) answers
+ * UNSTABLE_OFFSET_COMMIT, and the consumer asks again, instead of reading the older offset.
+ */
+function fetchOffsets(ctx: BrokerContext, session: RequestSession, groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, v: number, requireStable: boolean) {
   const wanted = topics ?? (() => {
     const byTopic = new Map<string, number[]>();
     for (const key of ctx.groups.get(groupId)?.offsets.keys() ?? []) {
@@ -19,6 +24,7 @@ function fetchOffsets(ctx: BrokerContext, session: RequestSession, groupId: stri
     name: t.name,
     partitions: t.partitionIndexes.map((partitionIndex) => {
       if (!describable(t.name)) return { partitionIndex, committedOffset: -1n, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, ...(v >= 5 ? { committedLeaderEpoch: -1 } : {}) };
+      if (requireStable && ctx.groups.hasPendingOffset(groupId, t.name, partitionIndex)) return { partitionIndex, committedOffset: -1n, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT, ...(v >= 5 ? { committedLeaderEpoch: -1 } : {}) };
       const c = ctx.groups.committed(groupId, t.name, partitionIndex);
       return { partitionIndex, committedOffset: c?.offset ?? -1n, metadata: c?.metadata ?? '', errorCode: 0, ...(v >= 5 ? { committedLeaderEpoch: c?.leaderEpoch ?? -1 } : {}) };
     }),
@@ -38,9 +44,9 @@ export const offsetFetchApi = defineApi({
     // An unknown (or dead) group has no offsets: every partition answers -1 without error, as in
     // Kafka; the empty group id is a valid group here.
     const answer = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null) =>
-      mayDescribe(groupId) ? { groupId, errorCode: 0, topics: fetchOffsets(ctx, session, groupId, topics, v) } : { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
+      mayDescribe(groupId) ? { groupId, errorCode: 0, topics: fetchOffsets(ctx, session, groupId, topics, v, v >= 7 && req.requireStable) } : { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
     if (v >= 8) return { groups: req.groups.map((g) => answer(g.groupId, g.topics)) };
     if (!mayDescribe(req.groupId)) return v >= 2 ? { topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED } : { topics: (req.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, metadata: '', errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })) })) };
-    return { topics: fetchOffsets(ctx, session, req.groupId, req.topics, v), ...(v >= 2 ? { errorCode: 0 } : {}) };
+    return { topics: fetchOffsets(ctx, session, req.groupId, req.topics, v, v >= 7 && req.requireStable), ...(v >= 2 ? { errorCode: 0 } : {}) };
   },
 });

@@ -1,4 +1,5 @@
-import { BatchHeader, Compression, ErrorCode, splitBatches, validateProducedBlob } from '@tributary/protocol';
+import { BatchHeader, Compression, ErrorCode, KafkaProtocolError, splitBatches, validateProducedBlob } from '@tributary/protocol';
+import { TRANSACTIONAL_FLAG } from '../log/transaction-index.ts';
 import { topicLogConfig, topicNumber, topicTimestampBounds } from '../topics/topic-configs.ts';
 import { validateRecords } from '../log/record-validation.ts';
 import { producedBlobForLog } from './legacy-produce.ts';
@@ -22,6 +23,8 @@ export const produceApi = defineApi({
   authorization: { kind: 'per-resource', acl: 'WRITE on each topic' },
   handle: async (ctx, request, session) => {
     const req = request.body;
+    // Kafka's first check: transactional records need WRITE on the request's transactional id, or the whole request fails.
+    if (hasTransactionalRecords(req.topicData) && (req.transactionalId === null || !allowed(ctx, session, Op.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId))) throw new KafkaProtocolError(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     let appended = false;
     // fdatasyncs this request waits for (group commit), per partition response they complete.
     const pending: { response: { errorCode: number }; durable: Promise<void> }[] = [];
@@ -140,6 +143,14 @@ export const produceApi = defineApi({
     return req.acks === 0 ? undefined : { responses, throttleTimeMs: 0 };
   },
 });
+
+/** Whether any partition's first batch is a transactional v2 batch (Kafka's ProduceRequest.hasTransactionalRecords). */
+function hasTransactionalRecords(topics: { partitionData: { records: unknown }[] }[]): boolean {
+  return topics.some((t) => t.partitionData.some((p) => {
+    const raw = p.records as Buffer | null;
+    return !!raw && raw.length >= BatchHeader.SIZE && raw.readInt8(BatchHeader.MAGIC) === 2 && (raw.readInt16BE(BatchHeader.ATTRIBUTES) & TRANSACTIONAL_FLAG) !== 0;
+  }));
+}
 
 /**
  * Produce v3+ carries exactly one v2 record batch per partition (Kafka's
