@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { startKafka } from '@tributary/testkit';
+import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker } from '../support/broker-process.ts';
 import { ensureJavaPrograms, runJava } from '../support/java-client.ts';
@@ -7,7 +11,17 @@ import { ensureJavaPrograms, runJava } from '../support/java-client.ts';
 // Kafka 4.4 with the same program (test/java/src/tributary/compat/Transactions.java): commit, abort,
 // commit with sendOffsetsToTransaction, a zombie fenced by a successor with the same
 // transactional.id; read_committed and read_uncommitted consumers read to their end offsets.
-// The two brokers must give the same observable results, and those are the expected ones.
+// The same scenario with librdkafka 2.0.2 (Debian's confluent-kafka for Python,
+// test/compat/python/transactions.py). The two brokers must give each client the same observable
+// results, and those are the expected ones.
+const run = promisify(execFile);
+interface PythonRun {
+  zombieError: string | null;
+  readCommitted: string[];
+  readUncommitted: string[];
+  groupOffset: number;
+}
+const pythonResults = new Map<string, PythonRun>();
 interface TransactionsRun {
   zombieError: string | null;
   readCommitted: string[];
@@ -45,11 +59,29 @@ describe.each(targets)('%s', (name, start) => {
     expect(result.zombieError).toMatch(/ProducerFenced|InvalidProducerEpoch/);
     expect(result.groupOffset).toEqual({ offset: 7 });
   }, 200_000);
+
+  it('librdkafka: commits, aborts, commits offsets with the transaction and fences a zombie', async () => {
+    const admin = await KafkaAdminClient.connect(broker.bootstrap);
+    try {
+      expect((await admin.createTopics([{ name: 'ptx', partitions: 2, replicationFactor: 1 }])).get('ptx')).toBeNull();
+    } finally {
+      admin.close();
+    }
+    const { stdout } = await run('/usr/bin/python3', [join(import.meta.dirname, 'python', 'transactions.py'), broker.bootstrap, 'ptx', 'ptx-id', 'ptx-group'], { timeout: 180_000 });
+    const result = JSON.parse(stdout) as PythonRun;
+    pythonResults.set(name, result);
+    expect(result.readCommitted).toEqual(['c1', 'c2', 'c3', 'c4', 's1']);
+    expect(result.readUncommitted).toEqual(['a1', 'a2', 'c1', 'c2', 'c3', 'c4', 's1', 'z1']);
+    expect(result.zombieError).toMatch(/FENCED|EPOCH/);
+    expect(result.groupOffset).toBe(7);
+  }, 200_000);
 });
 
 describe('Tributary and Apache Kafka', () => {
-  it('give the Java client the same results', () => {
+  it('give the Java client and librdkafka the same results', () => {
     expect(results.size).toBe(2);
     expect(results.get('Tributary')).toEqual(results.get('Apache Kafka'));
+    expect(pythonResults.size).toBe(2);
+    expect(pythonResults.get('Tributary')).toEqual(pythonResults.get('Apache Kafka'));
   });
 });
