@@ -706,6 +706,54 @@ describe('journey: instance → topic → delete', () => {
     expect(await viewer.getByRole('link', { name: 'Billing' }).count()).toBe(0);
   });
 
+  it('a platform admin switches account: every screen reads the chosen account, a change lands there, the choice survives a reload, and switching back shows its own again', { timeout: 90_000 }, async () => {
+    const created = await stack.api('POST', '/v1/accounts', { name: 'acme' });
+    expect(created.statusCode).toBe(201);
+    const acme = created.json() as { id: string };
+    const admin = await newPage();
+    await signIn(admin, ADMIN_KEY);
+    await admin.getByRole('table', { name: 'Instances' }).getByRole('link', { name: 'journey' }).waitFor();
+    const picker = admin.getByRole('combobox', { name: 'Account' });
+    await picker.click();
+    await admin.getByRole('option', { name: 'acme', exact: true }).click();
+    // acme has no instance: its empty list, not the platform account's journey.
+    await admin.getByTestId('empty-state').getByText('No instances yet').waitFor();
+    expect(await picker.inputValue()).toBe('acme');
+    await expectAccessible(admin, 'instances of another account');
+    await screenshot(admin, 'account-switched');
+
+    // A key minted here belongs to acme (GET /v1/me with it says so); acme's trail names the platform key.
+    await admin.getByRole('link', { name: 'API keys' }).click();
+    await admin.getByText('No keys.').waitFor();
+    await admin.getByLabel('Key name', { exact: true }).fill('acme-ci');
+    await admin.getByRole('combobox', { name: 'Role' }).click();
+    await admin.getByRole('option', { name: 'admin', exact: true }).click();
+    await admin.getByRole('button', { name: 'Create key' }).click();
+    const secret = (await admin.getByLabel('secret of acme-ci', { exact: true }).textContent())!;
+    const mintedMe = await (await fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${secret}` } })).json() as { account: { id: string }; platformAdmin: boolean };
+    expect(mintedMe.account.id).toBe(acme.id);
+    expect(mintedMe.platformAdmin).toBe(false);
+    const platformKeyId = (await stack.api('GET', '/v1/me')).json().key.id as string;
+    await admin.getByRole('link', { name: 'Audit log' }).click();
+    const audit = admin.getByRole('table', { name: 'Audit events' });
+    await audit.getByRole('row').filter({ hasText: 'api-key.create' }).getByText(platformKeyId).waitFor();
+    expect(await audit.getByText('instance.create').count()).toBe(0);
+
+    // The tab keeps the choice across a reload; choosing the own account shows journey again.
+    await admin.reload();
+    await audit.getByText('api-key.create').first().waitFor();
+    expect(await picker.inputValue()).toBe('acme');
+    await picker.click();
+    await admin.getByRole('option', { name: /\(own\)$/ }).click();
+    await admin.getByRole('table', { name: 'Instances' }).getByRole('link', { name: 'journey' }).waitFor();
+
+    // acme's own admin key is no platform admin: no picker.
+    const tenant = await newPage();
+    await signIn(tenant, secret);
+    await tenant.getByRole('link', { name: 'API keys' }).waitFor();
+    expect(await tenant.getByRole('combobox', { name: 'Account' }).count()).toBe(0);
+  });
+
   it('deletes the instance only after its name is typed', { timeout: 90_000 }, async () => {
     await page.goto(instanceUrl);
     await page.getByRole('button', { name: 'Delete instance' }).click();

@@ -68,7 +68,8 @@ export const BODY_LIMIT = 1024 * 1024;
 export const OPENAPI_INFO = {
   title: 'Tributary API',
   version: '1.0.0',
-  description: 'Control plane of Tributary, a managed Kafka service. Errors are RFC 9457 problem+json with a stable `code`.',
+  description: 'Control plane of Tributary, a managed Kafka service. Errors are RFC 9457 problem+json with a stable `code`. '
+    + 'A platform admin key acts on another account by sending `Tributary-Account: <account id>` with any call: the call is then scoped to that account (403 `forbidden` for other keys, 404 `not-found` for an unknown account; GET /v1/me names both accounts).',
 };
 
 /** The whole API as one fastify instance; tests drive it with `app.inject`, main.ts listens. */

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { useApiHarness } from './testing/api-harness.ts';
+import { SMALL_SPEC, useApiHarness, type Method } from './testing/api-harness.ts';
 
-/** GET /v1/me and GET /v1/audit-events against the real store (PostgreSQL). */
+/** GET /v1/me, GET /v1/audit-events and the Tributary-Account header against the real store (PostgreSQL). */
+const PLATFORM_KEY = 'trb_platform_me_0123456789abcdefghijkl';
 const h = useApiHarness({
   keys: {
     admin: { account: 'A', role: 'admin' }, operator: { account: 'A', role: 'operator' }, viewer: { account: 'A', role: 'viewer' },
     billing: { account: 'A', role: 'billing' }, other: { account: 'B', role: 'admin' },
   },
-  app: { docs: false, outboxDrainer: false }, instance: 'audited',
+  app: { docs: false, outboxDrainer: false }, instance: 'audited', platformKey: PLATFORM_KEY,
 });
 
 describe('GET /v1/me', () => {
@@ -106,5 +107,65 @@ describe('GET /v1/audit-events', () => {
     const r = await h.call('GET', `/v1/audit-events?cursor=${encodeURIComponent(listed.nextCursor)}`);
     expect(r.statusCode).toBe(422);
     expect(r.json().errors[0].path).toBe('/cursor');
+  });
+});
+
+describe('Tributary-Account: a platform admin acting on another account', () => {
+  const asA = (method: Method, url: string, key: string, body?: unknown) => h.call(method, url, { key, body, headers: { 'tributary-account': h.accounts['A']! } });
+
+  it('sees and changes the account as its own admins do, and the account\'s trail names the platform key', async () => {
+    const home = (await h.call('GET', '/v1/me', { key: PLATFORM_KEY })).json();
+    expect(home.account.id).toBe('acc-bootstrap');
+    expect(home.homeAccount).toBeNull();
+    expect(home.platformAdmin).toBe(true);
+    const acting = (await asA('GET', '/v1/me', PLATFORM_KEY)).json();
+    expect(acting.account).toEqual({ id: h.accounts['A'], name: 'A' });
+    expect(acting.homeAccount).toEqual({ id: 'acc-bootstrap', name: home.account.name });
+    expect(acting.platformAdmin).toBe(true);
+    expect(acting.key.id).toBe(home.key.id);
+
+    // Every list scopes to the named account: A's instance there, not at home.
+    const names = async (r: Promise<{ json(): { items: { name: string }[] } }>) => (await r).json().items.map((i) => i.name);
+    expect(await names(asA('GET', '/v1/instances', PLATFORM_KEY))).toContain('audited');
+    expect(await names(h.call('GET', '/v1/instances', { key: PLATFORM_KEY }))).not.toContain('audited');
+    expect(await names(asA('GET', '/v1/api-keys', PLATFORM_KEY))).toContain('admin');
+    // Still a platform admin while acting: every account is listed (the console's account picker).
+    expect((await names(asA('GET', '/v1/accounts', PLATFORM_KEY))).sort()).toEqual(expect.arrayContaining(['A', 'B', home.account.name]));
+
+    const created = await asA('POST', `/v1/instances/${h.instanceId}/topics`, PLATFORM_KEY, { name: 'by-platform', partitions: 1, replicationFactor: 1 });
+    expect(created.statusCode, created.body).toBe(202);
+    const trail = (await h.call('GET', `/v1/audit-events?action=topic.create&keyId=${home.key.id}`)).json().items;
+    expect(trail.map((e: { detail: { name: string } }) => e.detail.name)).toEqual(['by-platform']);
+    // A key minted while acting belongs to the account acted on.
+    const minted = (await asA('POST', '/v1/api-keys', PLATFORM_KEY, { name: 'minted-for-a', role: 'viewer' })).json();
+    expect(minted.accountId).toBe(h.accounts['A']);
+
+    // One Idempotency-Key: replayed for the same account, refused for another (never A's answer for B).
+    const once = (account: string) => h.call('POST', '/v1/billing/quotes', { key: PLATFORM_KEY, body: { kind: 'create', spec: SMALL_SPEC }, headers: { 'tributary-account': account, 'idempotency-key': 'acting-idem-1' } });
+    const first = await once(h.accounts['A']!);
+    expect(first.statusCode, first.body).toBe(200);
+    const replay = await once(h.accounts['A']!);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.json()).toEqual(first.json());
+    const elsewhere = await once(h.accounts['B']!);
+    expect(elsewhere.statusCode).toBe(422);
+    expect(elsewhere.json().code).toBe('idempotency-key-reused');
+  });
+
+  it('refuses the header from any other key (403) and for an unknown account (404), naming the header; its own account or an empty value changes nothing', async () => {
+    const foreign = await asA('GET', '/v1/instances', h.keys.other);
+    expect(foreign.statusCode).toBe(403);
+    expect(foreign.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(foreign.json().code).toBe('forbidden');
+    expect(foreign.json().errors).toEqual([{ in: 'headers', path: '/tributary-account', message: expect.any(String) }]);
+    for (const account of ['acc-doesnotexist', 'not an id']) {
+      const unknown = await h.call('GET', '/v1/instances', { key: PLATFORM_KEY, headers: { 'tributary-account': account } });
+      expect(unknown.statusCode, account).toBe(404);
+      expect(unknown.json().code).toBe('not-found');
+      expect(unknown.json().errors[0].path).toBe('/tributary-account');
+    }
+    expect((await asA('GET', '/v1/me', h.keys.viewer)).json().account.id).toBe(h.accounts['A']);
+    const empty = await h.call('GET', '/v1/me', { key: PLATFORM_KEY, headers: { 'tributary-account': '' } });
+    expect(empty.json().account.id).toBe('acc-bootstrap');
   });
 });

@@ -1,10 +1,11 @@
 import { lazy, Suspense, type ReactNode } from 'react';
 import { MantineProvider, createTheme, Loader, Center, type CSSVariablesResolver } from '@mantine/core';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClient, QueryClientProvider, hashKey } from '@tanstack/react-query';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { SessionProvider, useSession } from './auth/SessionContext.tsx';
 import { Layout } from './components/Layout.tsx';
 import { ProblemError } from './api/problem.ts';
+import { getActingAccount } from './api/client.ts';
 import { SignInPage } from './pages/SignIn.tsx';
 
 // Screens load on first visit: the first load carries the shell and sign-in only (bundle budget).
@@ -33,6 +34,9 @@ const queryClient = new QueryClient({
       retry: (count, error) => !(error instanceof ProblemError && error.status < 500) && count < 2,
       refetchOnWindowFocus: false,
       staleTime: 5_000,
+      // Every query is scoped to the account acted on (a platform admin's account picker): the
+      // same screen of another account is another cache entry, never the first account's data.
+      queryKeyHashFn: (key) => hashKey([getActingAccount(), ...key]),
     },
   },
 });

@@ -64,7 +64,8 @@ export function acceptedOf<T extends z.ZodType>(resource: T, id: string) {
 export const MeSchema = z
   .object({
     key: z.object({ id: z.string(), name: z.string(), role: RoleSchema, prefix: z.string(), createdAt: TimestampSchema }),
-    account: z.object({ id: z.string(), name: z.string() }),
+    account: z.object({ id: z.string(), name: z.string() }).meta({ description: 'the account the call acts on: the key\'s own, or the one a platform admin named in the Tributary-Account header' }),
+    homeAccount: z.object({ id: z.string(), name: z.string() }).nullable().meta({ description: 'the key\'s own account while a platform admin acts on another (Tributary-Account header); null otherwise' }),
     platformAdmin: z.boolean().meta({ description: 'an admin key of the platform account: may see and create every account' }),
     kafkaPrincipal: z.string().meta({ description: 'the principal the API reads and writes messages as; ACLs for it decide what the key may do on an instance' }),
   })
@@ -72,7 +73,7 @@ export const MeSchema = z
     id: 'Me',
     example: {
       key: { id: 'key-0123456789abcdef', name: 'ci', role: 'operator', prefix: 'a1b2c3d4e5f6', createdAt: '2026-12-01T18:00:00.000Z' },
-      account: { id: 'acc-0123456789abcdef', name: 'Payments team' }, platformAdmin: false, kafkaPrincipal: 'User:tributary-api.key-0123456789abcdef',
+      account: { id: 'acc-0123456789abcdef', name: 'Payments team' }, homeAccount: null, platformAdmin: false, kafkaPrincipal: 'User:tributary-api.key-0123456789abcdef',
     },
   });
 export type Me = z.infer<typeof MeSchema>;

@@ -12,7 +12,14 @@ declare module 'fastify' {
 
 /** The account whose admin keys run the platform (every account, /metrics). */
 export const BOOTSTRAP_ACCOUNT_ID = 'acc-bootstrap';
-export const isPlatformAdmin = (p: Principal) => p.role === 'admin' && p.accountId === BOOTSTRAP_ACCOUNT_ID;
+export const isPlatformAdmin = (p: Principal) => p.role === 'admin' && (p.homeAccountId ?? p.accountId) === BOOTSTRAP_ACCOUNT_ID;
+
+/**
+ * A platform admin acts on another account by naming it in this header: every route then scopes to
+ * that account exactly as for the account's own admin keys (the console's account picker sends it
+ * on every call). The audit trail still names the platform key that asked.
+ */
+export const ACTING_ACCOUNT_HEADER = 'tributary-account';
 
 /**
  * Keys look like `trb_<prefix>_<secret>`; only the SHA-256 of the whole key is stored (a key has
@@ -103,7 +110,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => 
     if (!m?.[1]) return refuse(request, 'send Authorization: Bearer <api key>');
     const principal = await opts.store.findApiKeyByHash(hashApiKey(m[1]));
     if (!principal) return refuse(request, 'unknown or revoked API key');
-    request.principal = principal;
+    request.principal = await actingPrincipal(principal, request.headers[ACTING_ACCOUNT_HEADER]);
     touch(request, principal.keyId);
     const config = request.routeOptions.config;
     const route = request.routeOptions.url;
@@ -111,6 +118,17 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthOptions) => 
       : config.roles ? config.roles.includes(principal.role) : allowed(principal.role, request.method, route);
     if (!ok) throw new ApiError('forbidden', `role ${principal.role} may not ${request.method} ${route ?? request.url}`);
   });
+
+  /** The principal scoped to the account the Tributary-Account header names (platform admins only; that account must exist). */
+  async function actingPrincipal(principal: Principal, header: string | string[] | undefined): Promise<Principal> {
+    const target = (Array.isArray(header) ? header.join(',') : header ?? '').trim();
+    if (target === '' || target === principal.accountId) return principal;
+    const field = (message: string) => ({ errors: [{ in: 'headers' as const, path: `/${ACTING_ACCOUNT_HEADER}`, message }] });
+    if (!isPlatformAdmin(principal)) throw new ApiError('forbidden', 'only platform admin keys act on another account', field('only platform admin keys may send this header'));
+    if (!/^[\w-]{1,64}$/.test(target) || (await opts.store.listAccounts(target, { limit: 1 })).items.length === 0) throw new ApiError('not-found', `account ${target} not found`, field('no such account'));
+    // A copy: the key lookup caches the principal it returns.
+    return { ...principal, accountId: target, homeAccountId: principal.accountId };
+  }
 }, { name: 'auth' });
 
 export function principalOf(request: FastifyRequest): Principal {

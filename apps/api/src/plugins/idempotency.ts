@@ -36,7 +36,12 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, opts: { store: 
     if (typeof key !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(key)) {
       throw new ApiError('validation-failed', 'Idempotency-Key is 1–255 visible ASCII characters', { errors: [{ in: 'headers', path: '/idempotency-key', message: 'invalid' }] });
     }
-    const hash = createHash('sha256').update(request.url).update('\0').update(JSON.stringify(request.body ?? null)).digest('hex');
+    const h = createHash('sha256').update(request.url).update('\0').update(JSON.stringify(request.body ?? null));
+    // A platform key acting on another account (Tributary-Account) asks a different request: the
+    // same Idempotency-Key must not replay one account's answer for another. (Only then, so the
+    // hashes of requests stored before stay valid.)
+    if (request.principal.homeAccountId) h.update('\0account:').update(request.principal.accountId);
+    const hash = h.digest('hex');
     const begun = await opts.store.idempotencyBegin(request.principal.keyId, key, hash);
     switch (begun.state) {
       case 'new':

@@ -20,10 +20,13 @@ export const meRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, { s
     const me = await store.whoAmI(p);
     // Revoked between the key lookup (cached for seconds) and here: the key is no longer valid.
     if (!me) throw new ApiError('unauthenticated', 'unknown or revoked API key', { headers: { 'www-authenticate': 'Bearer' } });
+    // Acting on another account (Tributary-Account): that account, and the key's own beside it.
+    const acting = p.homeAccountId ? (await store.listAccounts(p.accountId, { limit: 1 })).items[0] : undefined;
     reply.header('cache-control', 'no-store');
     return {
       key: { id: me.key.id, name: me.key.name, role: me.key.role, prefix: me.key.prefix, createdAt: me.key.createdAt.toISOString() },
-      account: { id: p.accountId, name: me.accountName },
+      account: acting ? { id: acting.id, name: acting.name } : { id: p.accountId, name: me.accountName },
+      homeAccount: p.homeAccountId ? { id: p.homeAccountId, name: me.accountName } : null,
       platformAdmin: isPlatformAdmin(p),
       kafkaPrincipal: `User:${MESSAGE_PRINCIPAL_PREFIX}${p.keyId}`,
     };

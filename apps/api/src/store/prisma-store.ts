@@ -202,7 +202,7 @@ export class PrismaStore implements Store {
   recordLag(rows: readonly LagSample[]) { return this.lagRepo.record(rows); }
   pruneLag(before: Date) { return this.lagRepo.prune(before); }
   lagHistory(instanceId: string, group: string, from: Date, to: Date) { return this.lagRepo.history(instanceId, group, from, to); }
-  whoAmI(p: Principal) { return this.apiKeyRepo.withAccount(p.accountId, p.keyId); }
+  whoAmI(p: Principal) { return this.apiKeyRepo.withAccount(p.homeAccountId ?? p.accountId, p.keyId); }
   listAuditEvents(accountId: string, f: AuditListFilter): Promise<Page<AuditEventRow>> { return this.auditService.list(accountId, f); }
   audit(p: Principal, e: { action: string; targetType: string; targetId: string; detail: unknown }) { return this.#c.tx((tx) => this.trail.audit(tx, p, e.action, e.targetType, e.targetId, e.detail)); }
 

@@ -14,7 +14,12 @@ import type { AuditEventRow } from './repositories/operations.ts';
  * ApiErrors. `expectedVersion` implements If-Match: the write fails with 'precondition-failed' when
  * the row changed since the client read it.
  */
-export interface Principal { keyId: string; accountId: string; role: Role; }
+/**
+ * Who asks, and for which account. `accountId` is the account every route scopes to; a platform
+ * admin acting on another account (the Tributary-Account header, plugins/auth.ts) has that
+ * account here and its key's own in `homeAccountId`.
+ */
+export interface Principal { keyId: string; accountId: string; role: Role; homeAccountId?: string }
 
 /** A consumer group's lag on one topic (summed over its partitions) at one sampling instant. */
 export interface LagSample { instanceId: string; group: string; topic: string; at: Date; lag: number }
@@ -122,6 +127,7 @@ export interface Store {
   pruneLag(before: Date): Promise<number>;
   lagHistory(instanceId: string, group: string, from: Date, to: Date): Promise<LagSample[]>;
   /** The calling key with its account's name (GET /v1/me); null once revoked. */
+  /** The calling key and the name of its own account (the home account when acting on another). */
   whoAmI(p: Principal): Promise<{ key: ApiKeyRow; accountName: string } | null>;
   /** The account's audit trail, newest first (GET /v1/audit-events); a bad cursor is a 422. */
   listAuditEvents(accountId: string, f: { limit: number; cursor?: string | undefined; targetId?: string | undefined; action?: string | undefined; keyId?: string | undefined }): Promise<Page<AuditEventRow>>;

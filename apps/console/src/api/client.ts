@@ -7,9 +7,18 @@ import { ProblemError, toProblem } from './problem.ts';
  * The key is set at sign-in and cleared at sign-out; every call carries it.
  */
 let apiKey: string | null = null;
+let actingAccount: string | null = null;
 let onUnauthenticated: () => void = () => {};
 
 export function setApiKey(key: string | null) { apiKey = key; }
+/**
+ * The account a platform admin acts on: every call then carries `Tributary-Account` and the API
+ * scopes it to that account. Query keys are hashed with it too (App.tsx), so nothing read for one
+ * account is ever shown for another.
+ */
+export function setActingAccount(accountId: string | null) { actingAccount = accountId; }
+export const getActingAccount = () => actingAccount;
+const ACTING_HEADER = 'tributary-account';
 /** Called when a request answers 401 while signed in (key revoked): the app signs out. */
 export function setUnauthenticatedHandler(fn: () => void) { onUnauthenticated = fn; }
 
@@ -22,6 +31,7 @@ export const api = createApiClient({ baseUrl: globalThis.location?.origin ?? '',
 api.use({
   onRequest({ request }) {
     if (apiKey) request.headers.set('authorization', `Bearer ${apiKey}`);
+    if (actingAccount) request.headers.set(ACTING_HEADER, actingAccount);
     return request;
   },
   onResponse({ response }) {
@@ -38,6 +48,7 @@ api.use({
 export async function authorizedFetch(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (apiKey) headers.set('authorization', `Bearer ${apiKey}`);
+  if (actingAccount) headers.set(ACTING_HEADER, actingAccount);
   const res = await fetch(path, { ...init, headers, cache: 'no-store' });
   if (res.status === 401 && apiKey) onUnauthenticated();
   if (!res.ok) {

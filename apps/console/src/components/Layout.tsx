@@ -1,9 +1,12 @@
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { ActionIcon, AppShell, Badge, Burger, Button, Group, NavLink, Text, Title, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { Link, useLocation } from 'react-router';
 import { useSignedIn, useSession } from '../auth/SessionContext.tsx';
 import { can } from '../auth/session.ts';
+
+// Only platform admins get the picker: loaded on demand, it keeps Mantine's combobox out of everyone's first load.
+const AccountPicker = lazy(() => import('./AccountPicker.tsx'));
 
 /** The frame of every signed-in screen: header (account, role, theme, sign-out) and navigation. */
 export function Layout({ children }: { children: ReactNode }) {
@@ -27,7 +30,7 @@ export function Layout({ children }: { children: ReactNode }) {
             <Title order={1} size="h4">Tributary</Title>
           </Group>
           <Group gap="sm" wrap="nowrap">
-            {session.accountName && <Text size="sm" visibleFrom="sm" c="dimmed">{session.accountName}</Text>}
+            {session.platformAdmin ? <Suspense fallback={null}><AccountPicker /></Suspense> : session.accountName && <Text size="sm" visibleFrom="sm" c="dimmed">{session.accountName}</Text>}
             <Badge variant="light" aria-label={`role ${session.role}`}>{session.role}</Badge>
             <ThemeToggle />
             <Button variant="default" size="xs" onClick={signOut}>Sign out</Button>

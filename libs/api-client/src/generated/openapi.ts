@@ -1465,6 +1465,7 @@ export interface components {
          *         "id": "acc-0123456789abcdef",
          *         "name": "Payments team"
          *       },
+         *       "homeAccount": null,
          *       "platformAdmin": false,
          *       "kafkaPrincipal": "User:tributary-api.key-0123456789abcdef"
          *     }
@@ -1479,10 +1480,16 @@ export interface components {
                 /** Format: date-time */
                 createdAt: string;
             };
+            /** @description the account the call acts on: the key's own, or the one a platform admin named in the Tributary-Account header */
             account: {
                 id: string;
                 name: string;
             };
+            /** @description the key's own account while a platform admin acts on another (Tributary-Account header); null otherwise */
+            homeAccount: {
+                id: string;
+                name: string;
+            } | null;
             /** @description an admin key of the platform account: may see and create every account */
             platformAdmin: boolean;
             /** @description the principal the API reads and writes messages as; ACLs for it decide what the key may do on an instance */
@@ -2988,6 +2995,7 @@ export interface components {
          *         "id": "acc-0123456789abcdef",
          *         "name": "Payments team"
          *       },
+         *       "homeAccount": null,
          *       "platformAdmin": false,
          *       "kafkaPrincipal": "User:tributary-api.key-0123456789abcdef"
          *     }
@@ -3002,10 +3010,16 @@ export interface components {
                 /** Format: date-time */
                 createdAt: string;
             };
+            /** @description the account the call acts on: the key's own, or the one a platform admin named in the Tributary-Account header */
             account: {
                 id: string;
                 name: string;
             };
+            /** @description the key's own account while a platform admin acts on another (Tributary-Account header); null otherwise */
+            homeAccount: {
+                id: string;
+                name: string;
+            } | null;
             /** @description an admin key of the platform account: may see and create every account */
             platformAdmin: boolean;
             /** @description the principal the API reads and writes messages as; ACLs for it decide what the key may do on an instance */
