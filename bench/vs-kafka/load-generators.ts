@@ -1,17 +1,25 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { kafkaClasspath } from '@tributary/testkit';
 import { KAFKA_JVM_PERFORMANCE_OPTS, PERF_TOOL_HEAP } from './jvm.ts';
-import { parseConsumerPerf, parseProducerPerf, type ConsumerPerfResult, type ProducerPerfResult } from './perf-output.ts';
+import { parseConsumerPerf, parseProducerPerf, parseRdkafkaPerf, type ConsumerPerfResult, type ProducerPerfResult, type RdkafkaPerfResult } from './perf-output.ts';
 
 /**
  * Kafka's own load generators, the same for both brokers: kafka-producer-perf-test
  * (org.apache.kafka.tools.ProducerPerformance) and kafka-consumer-perf-test (ConsumerPerformance),
- * run from the reference's jars with the JVM settings of Kafka's scripts.
+ * run from the reference's jars with the JVM settings of Kafka's scripts; and librdkafka's
+ * rdkafka_performance (C), built from Debian's source package by scripts/setup.d.
  */
 
 function runJava(mainClass: string, args: string[], timeoutMs: number): Promise<string> {
+  return run('java', [PERF_TOOL_HEAP, ...KAFKA_JVM_PERFORMANCE_OPTS, '-Dlog4j2.level=WARN', '-cp', kafkaClasspath(), mainClass, ...args], timeoutMs);
+}
+
+function run(command: string, args: string[], timeoutMs: number): Promise<string> {
+  const what = `${command.split('/').pop()} ${args.join(' ')}`;
   return new Promise((resolve, reject) => {
-    const child = spawn('java', [PERF_TOOL_HEAP, ...KAFKA_JVM_PERFORMANCE_OPTS, '-Dlog4j2.level=WARN', '-cp', kafkaClasspath(), mainClass, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -20,7 +28,7 @@ function runJava(mainClass: string, args: string[], timeoutMs: number): Promise<
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(out);
-      else reject(new Error(`${mainClass} ${args.join(' ')} ended with ${code ?? signal}${signal ? ` (time limit ${timeoutMs} ms)` : ''}:\n${(out + err).slice(-3000)}`));
+      else reject(new Error(`${what} ended with ${code ?? signal}${signal ? ` (time limit ${timeoutMs} ms)` : ''}:\n${(out + err).slice(-3000)}`));
     });
   });
 }
@@ -51,4 +59,27 @@ export interface ConsumeLoad {
 export async function consumerPerf(load: ConsumeLoad, timeoutMs = 600_000): Promise<ConsumerPerfResult> {
   const out = await runJava('org.apache.kafka.tools.ConsumerPerformance', ['--bootstrap-server', load.bootstrap, '--topic', load.topic, '--num-records', String(load.records), '--timeout', '60000'], timeoutMs);
   return parseConsumerPerf(out);
+}
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const RDKAFKA_PERFORMANCE = resolve(ROOT, '.cache/librdkafka/src/examples/rdkafka_performance');
+
+/** The rdkafka_performance binary, built by its setup script the first time. */
+function rdkafkaPerformance(): string {
+  if (!existsSync(RDKAFKA_PERFORMANCE)) execFileSync('bash', [resolve(ROOT, 'scripts/setup.d/25-rdkafka-performance.sh')], { stdio: 'inherit' });
+  return RDKAFKA_PERFORMANCE;
+}
+
+/** librdkafka producing `records` of `recordSize` bytes as fast as it can, with `acks`. */
+export async function rdkafkaProduce(load: Omit<ProduceLoad, 'throughput' | 'props'> & { acks: string }, timeoutMs = 600_000): Promise<RdkafkaPerfResult> {
+  const out = await run(rdkafkaPerformance(), ['-P', '-t', load.topic, '-b', load.bootstrap, '-s', String(load.recordSize), '-c', String(load.records), '-a', load.acks], timeoutMs);
+  const r = parseRdkafkaPerf(out);
+  if (r.failed > 0 || r.records !== load.records) throw new Error(`rdkafka_performance delivered ${r.records} of ${load.records} records, ${r.failed} failed`);
+  return r;
+}
+
+/** librdkafka consuming `records` from the start of the topic in a consumer group of its own. */
+export async function rdkafkaConsume(load: ConsumeLoad & { group: string }, timeoutMs = 600_000): Promise<RdkafkaPerfResult> {
+  const out = await run(rdkafkaPerformance(), ['-G', load.group, '-t', load.topic, '-b', load.bootstrap, '-c', String(load.records), '-X', 'auto.offset.reset=earliest'], timeoutMs);
+  return parseRdkafkaPerf(out);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConsumerPerf, parseProducerPerf } from './perf-output.ts';
+import { parseConsumerPerf, parseProducerPerf, parseRdkafkaPerf } from './perf-output.ts';
 
 // Output captured from Kafka 4.4.0's tools against a Tributary broker (2026-12-02).
 const PRODUCER = `691 records sent, 134.8 records/sec (0.13 MB/sec), 1290.1 ms avg latency, 3231.0 ms max latency.
@@ -24,5 +24,15 @@ describe('Kafka perf tool output', () => {
     expect(() => parseProducerPerf('691 records sent, 134.8 records/sec (0.13 MB/sec), 1290.1 ms avg latency, 3231.0 ms max latency.\n')).toThrow(/no summary line/);
     expect(() => parseConsumerPerf('WARN something\n')).toThrow(/no result lines/);
     expect(() => parseConsumerPerf('start.time, end.time\n1, 2\n')).toThrow(/no data.consumed.in.MB column/);
+  });
+});
+
+describe('rdkafka_performance output', () => {
+  it('reads the last producer total and the consumer total', () => {
+    const produced = '% 50000 messages produced (51200000 bytes), 50000 delivered (offset 49999, 0 failed) in 1202ms: 41578 msgs/s and 42.58 MB/s, 0 produce failures, 0 in queue, no compression\n\n';
+    expect(parseRdkafkaPerf(produced)).toEqual({ records: 50000, recordsPerSec: 41578, mbPerSec: 42.58, failed: 0 });
+    const consumed = '% Waiting for group rebalance..\n% 0 messages (0 bytes) consumed in 0ms: 0 msgs/s (0.00 MB/s)\n% 50000 messages (51200000 bytes) consumed in 776ms: 64370 msgs/s (65.91 MB/s)\n% Average application fetch latency: 78us\n';
+    expect(parseRdkafkaPerf(consumed)).toEqual({ records: 50000, recordsPerSec: 64370, mbPerSec: 65.91, failed: 0 });
+    expect(() => parseRdkafkaPerf('% Waiting for group rebalance..\n')).toThrow(/no total line/);
   });
 });

@@ -54,3 +54,34 @@ export function parseConsumerPerf(stdout: string): ConsumerPerfResult {
   };
   return { mb: col('data.consumed.in.MB'), mbPerSec: col('MB.sec'), records: col('data.consumed.in.nMsg'), recordsPerSec: col('nMsg.sec'), fetchMbPerSec: col('fetch.MB.sec') };
 }
+
+export interface RdkafkaPerfResult {
+  records: number;
+  recordsPerSec: number;
+  /** librdkafka's MB/s: bytes per microsecond, i.e. 10^6 bytes per second. */
+  mbPerSec: number;
+  /** Producer only: delivery reports that carried an error. */
+  failed: number;
+}
+
+// "% 100000 messages produced (102400000 bytes), 100000 delivered (offset 0, 0 failed) in 1234ms:
+// 81037 msgs/s and 82.98 MB/s, 0 produce failures, 0 in queue, no compression" and
+// "% 100000 messages (102400000 bytes) consumed in 1234ms: 81037 msgs/s (82.98 MB/s)…": the tool
+// prints these every interval; the last one is the total.
+const RDKAFKA_PRODUCED = /^% (\d+) messages produced \((\d+) bytes\), (\d+) delivered \(offset -?\d+, (\d+) failed\) in (\d+)ms: (\d+) msgs\/s and ([\d.]+) MB\/s/;
+const RDKAFKA_CONSUMED = /^% (\d+) messages \((\d+) bytes\) consumed in (\d+)ms: (\d+) msgs\/s \(([\d.]+) MB\/s\)/;
+
+export function parseRdkafkaPerf(stdout: string): RdkafkaPerfResult {
+  const lines = stdout.split('\n').reverse();
+  const produced = lines.find((l) => RDKAFKA_PRODUCED.test(l));
+  if (produced) {
+    const m = RDKAFKA_PRODUCED.exec(produced)!.slice(1).map(Number);
+    return { records: m[2]!, recordsPerSec: m[5]!, mbPerSec: m[6]!, failed: m[3]! };
+  }
+  const consumed = lines.find((l) => RDKAFKA_CONSUMED.test(l));
+  if (consumed) {
+    const m = RDKAFKA_CONSUMED.exec(consumed)!.slice(1).map(Number);
+    return { records: m[0]!, recordsPerSec: m[3]!, mbPerSec: m[4]!, failed: 0 };
+  }
+  throw new Error(`no total line in rdkafka_performance output:\n${stdout.slice(-2000)}`);
+}

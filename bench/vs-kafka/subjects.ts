@@ -38,7 +38,22 @@ export interface SubjectOptions {
 const KAFKA_SETTINGS = { 'num.network.threads': '3', 'num.io.threads': '8', 'background.threads': '10', 'num.recovery.threads.per.data.dir': '2' };
 const TRIBUTARY_SETTINGS = { 'group.initial.rebalance.delay.ms': '0', 'log.segment.bytes': String(1 << 30) };
 
+/**
+ * Starts a subject, trying again (up to three times) when a start fails: ports are picked free and
+ * bound a moment later, and on a shared machine another process can take one in between.
+ */
 export async function startSubject(name: SubjectName, options: SubjectOptions): Promise<Subject> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(name, options);
+    } catch (err) {
+      if (attempt === 3) throw err;
+      console.error(`starting ${name} failed (attempt ${attempt}), trying again: ${String(err).split('\n')[0]}`);
+    }
+  }
+}
+
+async function startOnce(name: SubjectName, options: SubjectOptions): Promise<Subject> {
   const started = Date.now();
   if (name === 'kafka') {
     const flush: Record<string, string> = options.fsyncEveryBatch ? { 'log.flush.interval.messages': '1' } : {};

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { parseCli } from '@tributary/contracts/cli';
-import { consumerPerf, producerPerf } from './load-generators.ts';
+import { consumerPerf, producerPerf, rdkafkaConsume, rdkafkaProduce } from './load-generators.ts';
 import { memoryMb, totalCpuSeconds } from './proc-stats.ts';
 import { startSubject, type Subject, type SubjectName, type SubjectOptions } from './subjects.ts';
 
@@ -16,7 +16,7 @@ const cli = parseCli('bench:vs-kafka', `
 Usage: npm run bench:vs-kafka -- [--rounds N] [--records N]   (--help, --version)
 
 Apache Kafka 4.4 and Tributary in turn on this machine, driven by Kafka's own kafka-producer-perf-test
-and kafka-consumer-perf-test: produce (1 KiB acks=1 and acks=all, 100 B, lz4, zstd, 4 producers),
+and kafka-consumer-perf-test, and librdkafka's rdkafka_performance: produce (1 KiB acks=1 and acks=all, 100 B, lz4, zstd, 4 producers),
 consume, fdatasync per batch on both, 3 brokers RF=3 acks=all, produce latency at half of Kafka's
 maximum rate, RSS, CPU seconds per GB, start-up time. Each row shows Tributary / Kafka.
   --rounds N    rounds per subject, alternating which broker goes first (default 2)
@@ -79,6 +79,15 @@ async function throughputPass(s: Subject, round: number) {
   const cpu = totalCpuSeconds(s.pids()) - cpu0;
   record('consume 1 KiB from page cache (fetch MB/s)', name, mbps(consumed.fetchMbPerSec * 1.048576));
   record('broker CPU seconds per GB consumed', name, { value: cpu / ((consumed.mb * 1.048576) / 1e3), unit: 's/GB', goal: '≤ 1' });
+  // librdkafka as the second, lighter load generator (C: the client's own CPU cost is smaller).
+  await createTopic(s.bootstrap, `rdk-${round}`, 4, 1);
+  const rp = await rdkafkaProduce({ bootstrap: s.bootstrap, topic: `rdk-${round}`, records: RECORDS, recordSize: 1024, acks: '1' });
+  record('rdkafka_performance: produce 1 KiB, acks=1', name, mbps(rp.mbPerSec));
+  await createTopic(s.bootstrap, `rdk100-${round}`, 4, 1);
+  const rs = await rdkafkaProduce({ bootstrap: s.bootstrap, topic: `rdk100-${round}`, records: RECORDS * 5, recordSize: 100, acks: '1' });
+  record('rdkafka_performance: produce 100 B, acks=1 (messages/s)', name, { value: rs.recordsPerSec, unit: 'msg/s', goal: '≥ 1' });
+  const rc = await rdkafkaConsume({ bootstrap: s.bootstrap, topic: `rdk-${round}`, records: RECORDS, group: `rdk-${round}` });
+  record('rdkafka_performance: consume 1 KiB (group)', name, mbps(rc.mbPerSec));
   const mem = s.pids().map(memoryMb);
   record('broker peak RSS after the rows', name, { value: Math.max(...mem.map((m) => m.peak)), unit: 'MiB', goal: '≤ 0.25' });
 }
