@@ -22,7 +22,11 @@ export interface CompactionResult {
  * of each key (latest over the whole log, the active segment included), and drops tombstones older
  * than `delete.retention.ms`. Offsets never change: a rewritten batch keeps its base offset and
  * last offset delta, so consumers see gaps, as with Kafka. Records without a key and control
- * batches are kept.
+ * batches are kept, and so are transactional batches, which also never count as a key's latest
+ * record: whether they count depends on their transaction's marker (an aborted transaction's
+ * record must not remove the committed value before it, and a TxnOffsetCommit replayed from
+ * `__consumer_offsets` needs its marker after it). Kafka removes aborted records and old markers;
+ * this compaction keeps them, which costs space and is never wrong.
  *
  * Crash safety: each segment is rewritten to `<segment>.log.cleaned`, fsynced, and renamed over the
  * original; a crash before the rename leaves the original (the .cleaned file is removed on open),
@@ -39,7 +43,7 @@ export function compactLog(log: PartitionLog, options: CompactionOptions): Compa
   if (closed.length === 0) return result;
   const latest = new Map<string, number>();
   for (const seg of segments) forEachBatch(seg, (batch) => {
-    if (batch.isControl) return;
+    if (batch.isControl || batch.isTransactional) return;
     for (const r of batch.records) if (r.key) latest.set(r.key.toString('latin1'), Number(batch.baseOffset) + r.offsetDelta);
   });
   for (const seg of closed) {
@@ -47,7 +51,7 @@ export function compactLog(log: PartitionLog, options: CompactionOptions): Compa
     let changed = false;
     let removed = 0;
     forEachBatch(seg, (batch, bytes) => {
-      if (batch.isControl) return void out.push(Buffer.from(bytes));
+      if (batch.isControl || batch.isTransactional) return void out.push(Buffer.from(bytes));
       const tombstonesExpire = now - Number(batch.maxTimestamp) > options.deleteRetentionMs;
       const kept = batch.records.filter((r) => {
         if (!r.key) return true;

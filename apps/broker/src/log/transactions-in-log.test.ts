@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeRecordBatch, ErrorCode, validateProducedBlob } from '@tributary/protocol';
 import { CLEAN_SHUTDOWN, PartitionLog, TRANSACTION_SNAPSHOT } from './partition-log.ts';
+import { compactLog } from './compaction.ts';
 import { readAll, tempDir, testOptions } from './test-support.ts';
 
 // The partition side of transactions on a real log: transactional batches hold the last stable
@@ -26,6 +27,14 @@ function append(log: PartitionLog, producerId: bigint, values: string[], transac
   const result = log.append(blob, checked.batches, 0);
   log.updateHighWatermark(log.logEndOffset);
   return Number(result.baseOffset);
+}
+
+function keyed(log: PartitionLog, producerId: bigint, key: string, value: string, transactional: boolean): void {
+  const blob = encodeRecordBatch({ isTransactional: transactional, producerId, producerEpoch: transactional ? 0 : -1, baseSequence: transactional ? 0 : -1, baseTimestamp: T0, records: [{ key, value }] });
+  const checked = validateProducedBlob(blob, 1 << 20);
+  if (!checked.ok) throw new Error(checked.problem.detail);
+  log.append(blob, checked.batches, 0);
+  log.updateHighWatermark(log.logEndOffset);
 }
 
 function mark(log: PartitionLog, producerId: bigint, commit: boolean, producerEpoch = 0): number {
@@ -111,6 +120,19 @@ describe('transactions in the partition log', () => {
     const z = validateProducedBlob(zombie, 1 << 20);
     if (!z.ok) throw new Error(z.problem.detail);
     expect(log.checkSequences(z.batches)).toMatchObject({ kind: 'error', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
+    log.close();
+  });
+
+  it('compaction keeps the committed value of a key when a later transaction writing it was aborted', () => {
+    const log = new PartitionLog(dir, testOptions);
+    keyed(log, -1n, 'k', 'committed', false);
+    keyed(log, 21n, 'k', 'aborted', true);
+    mark(log, 21n, false);
+    log.roll();
+    keyed(log, -1n, 'other', 'x', false);
+    compactLog(log, { deleteRetentionMs: 60_000, now: T0 });
+    // The aborted record is no newer value of k: the committed one stays (a read_committed reader drops the aborted one).
+    expect(readAll(log).map((r) => r.value)).toEqual(expect.arrayContaining(['committed', 'aborted', 'x']));
     log.close();
   });
 });
