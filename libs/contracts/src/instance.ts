@@ -128,7 +128,7 @@ export const ConditionSchema = z.object({
 
 /**
  * A prepaid instance's downgrade waiting for the renewal: the current period is paid at the spec's
- * levels, so a lower sold level (today only bandwidthMBps can fall) is kept aside and applies when
+ * levels, so a lower sold level (bandwidthMBps, or fewer brokers) is kept aside and applies when
  * the next period starts; the renewal is priced at it.
  */
 export const PendingChangeSchema = z

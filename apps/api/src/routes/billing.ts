@@ -61,7 +61,7 @@ export const billingRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app
   app.delete('/v1/instances/:id/pending-change', {
     schema: {
       summary: 'Cancel a prepaid instance\'s downgrade waiting for the renewal (billingState.pendingChange); the spec stays as paid',
-      description: 'A lower sold level (bandwidthMBps) asked for inside a paid prepaid period waits for the next renewal. This drops it. 404 when there is none; 409 pending-change-renewed once a renewal priced at the lower size is paid.',
+      description: 'A lower sold level (bandwidthMBps, or fewer brokers) asked for inside a paid prepaid period waits for the next renewal. This drops it. 404 when there is none; 409 pending-change-renewed once a renewal priced at the lower size is paid.',
       tags: ['billing'], params: idParams, response: { 200: InstanceSchema, ...WRITE_ERRORS },
     },
   }, async (request) => presentInstance(await store.cancelPendingChange(principalOf(request), request.params.id)));

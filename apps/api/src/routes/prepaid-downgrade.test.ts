@@ -64,6 +64,18 @@ describe('prepaid downgrade at the renewal', () => {
     expect(q2.json().totalMinor).toBe(MONTH_AT_40_MBPS);
   });
 
+  it('fewer brokers (a scale-down) wait for the renewal too; the renewal is priced at them', async () => {
+    const two = { ...prepaid(), brokers: 2 };
+    const ins = await create('two-brokers', two);
+    const r = await put(ins.id, { ...two, brokers: 1 });
+    expect(r.statusCode, r.body).toBe(202);
+    expect((r.json().resource as Ins & { spec: { brokers: number } }).spec.brokers).toBe(2);
+    expect((r.json().resource as Ins).billingState.pendingChange).toMatchObject({ spec: { brokers: 1 }, appliesAt: null });
+    // renewed at 1 broker: the same month as SMALL_SPEC at 40 MB/s
+    const q = await h.call('POST', '/v1/billing/quotes', { key: h.keys.billing, body: { kind: 'renewal', instanceId: ins.id, periodMonths: 1 } });
+    expect(q.json().totalMinor).toBe(MONTH_AT_40_MBPS);
+  });
+
   it('an upgrade with a downgrade in one request: the rise is charged now (prorated), the fall waits', async () => {
     const ins = await create('mixed', prepaid());
     const r = await put(ins.id, { ...prepaid(), bandwidthMBps: 20, diskGiB: 200 });

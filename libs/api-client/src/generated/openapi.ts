@@ -306,7 +306,7 @@ export interface paths {
         post?: never;
         /**
          * Cancel a prepaid instance's downgrade waiting for the renewal (billingState.pendingChange); the spec stays as paid
-         * @description A lower sold level (bandwidthMBps) asked for inside a paid prepaid period waits for the next renewal. This drops it. 404 when there is none; 409 pending-change-renewed once a renewal priced at the lower size is paid.
+         * @description A lower sold level (bandwidthMBps, or fewer brokers) asked for inside a paid prepaid period waits for the next renewal. This drops it. 404 when there is none; 409 pending-change-renewed once a renewal priced at the lower size is paid.
          */
         delete: operations["cancelPendingChange"];
         options?: never;
