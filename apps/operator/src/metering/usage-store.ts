@@ -5,6 +5,8 @@ import { DIMENSIONS, hourOf, rollupHour, type MinuteSample } from './rollup.ts';
 export const SOURCE = 'metering';
 /** The advisory lock key that serialises sample insertion (any constant no other lock uses: 'meter_sample' as int). */
 const SAMPLE_INSERT_LOCK = 0x6d73616d;
+/** Brokers' samples per insert transaction. */
+const SAMPLE_INSERT_CHUNK = 250;
 
 /** Rows of meter_sample as rollupHour wants them. */
 function toSample(r: { nodeId: number; minute: Date; epoch: bigint; counters: Prisma.JsonValue; replicas: number; logBytes: bigint }): MinuteSample {
@@ -38,7 +40,20 @@ export class UsageStore {
    * latest stored minute and the insert are then one step, so two passes cannot interleave minutes.
    */
   async insertSamples(rows: (MinuteSample & { instanceId: string })[], o: { now: Date; maxFutureMs?: number; oldest?: Date }): Promise<SampleAdmission<MinuteSample & { instanceId: string }>> {
-    if (rows.length === 0) return admitSamples([], new Map(), o);
+    // In chunks, each its own short transaction: one over 3,000 brokers outlived the 30 s transaction
+    // timeout on a loaded machine (bench/metering). A pass holds one sample per broker, so no broker's
+    // samples are split between chunks.
+    const out = admitSamples<MinuteSample & { instanceId: string }>([], new Map(), o);
+    for (let i = 0; i < rows.length; i += SAMPLE_INSERT_CHUNK) {
+      const part = await this.#insertChunk(rows.slice(i, i + SAMPLE_INSERT_CHUNK), o);
+      out.admitted.push(...part.admitted);
+      out.stored.push(...part.stored);
+      for (const reason of ['duplicate', 'stale', 'future'] as const) out.refused[reason] += part.refused[reason];
+    }
+    return out;
+  }
+
+  async #insertChunk(rows: (MinuteSample & { instanceId: string })[], o: { now: Date; maxFutureMs?: number; oldest?: Date }): Promise<SampleAdmission<MinuteSample & { instanceId: string }>> {
     return this.#db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SAMPLE_INSERT_LOCK})`;
       const latest = await tx.$queryRaw<{ instance_id: string; node_id: number; last: Date | null }[]>`
