@@ -32,7 +32,7 @@ async function plan(...extra: string[]): Promise<PlanJson> {
   return JSON.parse(r.stdout) as PlanJson;
 }
 const changed = (p: PlanJson) => p.changes.filter((c) => c.action !== 'no-op');
-async function api<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: object): Promise<T> {
+async function api<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: object): Promise<T> {
   const r = await stack.api(method, url, body);
   expect(r.statusCode, r.body).toBeLessThan(300);
   return r.json() as T;
@@ -48,7 +48,7 @@ function writeStack(edit: (inst: Record<string, unknown>) => void = () => {}) {
       { name: 'events', partitions: 1, replicationFactor: 1 },
       { name: 'orders', partitions: 2, replicationFactor: 1, configs: { 'retention.ms': '3600000', 'cleanup.policy': 'delete' } },
     ],
-    users: [{ name: 'app', password: { env: 'SHOP_APP_PASSWORD' } }],
+    users: [{ name: 'app', password: { env: 'SHOP_APP_PASSWORD' }, labels: { team: 'shop' } }],
     acls: [{ resourceType: 'TOPIC', resourceName: 'orders', principal: 'User:app', operation: 'READ' }],
     clientQuotas: [{ user: 'app', producerByteRate: 1048576 }],
     consumerGroupQuotas: [{ group: 'readers', maxMembers: 4 }],
@@ -103,6 +103,11 @@ describe('tributary plan/apply/drift/export/import/destroy', () => {
     expect((await api<{ items: unknown[] }>('GET', `/v1/instances/${instanceId}/acls`)).items).toHaveLength(1);
     expect((await api<{ items: unknown[] }>('GET', `/v1/instances/${instanceId}/client-quotas`)).items).toHaveLength(1);
     expect((await api<{ items: unknown[] }>('GET', `/v1/instances/${instanceId}/consumer-group-quotas`)).items).toHaveLength(1);
+    // Users, ACLs and quotas carry the stack's label (and a user the file's own labels).
+    for (const kind of ['users', 'acls', 'client-quotas', 'consumer-group-quotas']) {
+      expect((await api<{ items: unknown[] }>('GET', `/v1/instances/${instanceId}/${kind}?label=tributary.dev/stack=shop`)).items, kind).toHaveLength(1);
+    }
+    expect((await api<{ labels: Record<string, string> }>('GET', `/v1/instances/${instanceId}/users/app`)).labels).toEqual({ team: 'shop', 'tributary.dev/stack': 'shop' });
     expect((await cli('plan', '-f', dir, '--detailed-exitcode')).code).toBe(0);
 
     // Edit: grow orders, change one config, drop another (reset), add a topic.
@@ -125,26 +130,32 @@ describe('tributary plan/apply/drift/export/import/destroy', () => {
     expect(orders.partitions).toBe(4);
     expect(orders.configs).toEqual({ 'retention.ms': '7200000' });
 
-    // Out of band: a key the file never set is not drift; a managed key changed is.
-    const events = await topicOf('events');
-    await api('PATCH' as 'PUT', `/v1/instances/${instanceId}/topics/events`, { configs: { 'retention.bytes': '1048576' } });
+    // Out of band: a key the file never set is not drift, nor an ACL made by hand (it does not carry
+    // the stack's label: not the stack's); a managed key changed is, and so is an ACL carrying the
+    // stack's label that the files do not declare.
+    await api('PATCH', `/v1/instances/${instanceId}/topics/events`, { configs: { 'retention.bytes': '1048576' } });
+    const byHand = await api<{ resource: { id: string } }>('POST', `/v1/instances/${instanceId}/acls`, { resourceType: 'GROUP', resourceName: 'by-hand', principal: 'User:app', operation: 'READ' });
     expect((await cli('drift', '-f', dir, '--detailed-exitcode')).code).toBe(0);
-    void events;
-    await api('PATCH' as 'PUT', `/v1/instances/${instanceId}/topics/orders`, { configs: { 'retention.ms': '60000' } });
-    await api('POST', `/v1/instances/${instanceId}/acls`, { resourceType: 'GROUP', resourceName: 'x', principal: 'User:app', operation: 'READ' });
+    await api('PATCH', `/v1/instances/${instanceId}/topics/orders`, { configs: { 'retention.ms': '60000' } });
+    await api('POST', `/v1/instances/${instanceId}/acls`, { resourceType: 'GROUP', resourceName: 'x', principal: 'User:app', operation: 'READ', labels: { 'tributary.dev/stack': 'shop' } });
     const drift = await cli('drift', '-f', dir, '--detailed-exitcode');
     expect(drift.code).toBe(2);
     expect(drift.stdout).toContain('~ instance.shop.topic.orders');
     expect(drift.stdout).toContain('configs/retention.ms: "60000" → "7200000"');
     expect(drift.stdout).toMatch(/- instance\.shop\.acl\.GROUP\|LITERAL\|x\|User:app\|\*\|READ\|ALLOW {2}\(not in the files\)/);
+    expect(drift.stdout).not.toContain('by-hand');
     // apply puts the managed key back; the ACL the stack does not declare stays without --prune
     expect((await cli('apply', '-f', dir, '--timeout', '3m')).code).toBe(0);
     expect((await topicOf('orders')).configs).toEqual({ 'retention.ms': '7200000' });
     expect((await topicOf('events')).configs).toEqual({ 'retention.bytes': '1048576' });
-    expect((await api<{ items: unknown[] }>('GET', `/v1/instances/${instanceId}/acls`)).items).toHaveLength(2);
+    const aclNames = async () => (await api<{ items: { resourceName: string }[] }>('GET', `/v1/instances/${instanceId}/acls`)).items.map((a) => a.resourceName).sort();
+    expect(await aclNames()).toEqual(['by-hand', 'orders', 'x']);
+    // --prune deletes the stack's undeclared ACL, never the one made by hand
     expect((await cli('apply', '-f', dir, '--prune', '--timeout', '3m')).code).toBe(0);
-    expect((await api<{ items: unknown[] }>('GET', `/v1/instances/${instanceId}/acls`)).items).toHaveLength(1);
+    expect(await aclNames()).toEqual(['by-hand', 'orders']);
     expect((await cli('drift', '-f', dir, '--detailed-exitcode')).code).toBe(0);
+    // (removed so that the zone change below may replace the instance: it would delete the ACL too)
+    await api('DELETE', `/v1/instances/${instanceId}/acls/${byHand.resource.id}`);
   }, 600_000);
 
   it('destructive edits are refused without their flag and nothing is changed', async () => {
@@ -194,6 +205,7 @@ describe('tributary plan/apply/drift/export/import/destroy', () => {
   it('import adopts an instance made elsewhere; its exported spec plans as a no-op and a dropped key is reset', async () => {
     const created = await api<{ resource: { id: string } }>('POST', '/v1/instances', { name: 'legacy', spec: SPEC });
     await api('POST', `/v1/instances/${created.resource.id}/topics`, { name: 'old', partitions: 1, replicationFactor: 1, configs: { 'retention.ms': '1000', 'cleanup.policy': 'delete' } });
+    await api('POST', `/v1/instances/${created.resource.id}/users`, { name: 'legacy-app', password: PASSWORD, labels: { team: 'legacy' } });
     const other = join(scratch, 'legacy');
     mkdirSync(other);
     writeFileSync(join(other, 'legacy.yaml'), `apiVersion: tributary.dev/v1\nstack: legacy\ninstances:\n  - name: legacy\n    spec: ${JSON.stringify(SPEC)}\n`);
@@ -204,8 +216,12 @@ describe('tributary plan/apply/drift/export/import/destroy', () => {
 
     const imported = await cli('import', '--stack', 'legacy', '-i', 'legacy', '-O', join(other, 'legacy.yaml'));
     expect(imported.code, imported.stderr).toBe(0);
+    // The user is adopted with the topic: labelled, and in the file as a password reference.
+    expect((await api<{ items: { name: string; labels: Record<string, string> }[] }>('GET', `/v1/instances/${created.resource.id}/users?label=tributary.dev/stack=legacy`)).items)
+      .toEqual([expect.objectContaining({ name: 'legacy-app', labels: { team: 'legacy', 'tributary.dev/stack': 'legacy' } })]);
     expect((await cli('plan', '-f', other, '--detailed-exitcode')).code).toBe(0);
     const file = readFileSync(join(other, 'legacy.yaml'), 'utf8');
+    expect(file).toContain('TRIBUTARY_PASSWORD_LEGACY_APP');
     writeFileSync(join(other, 'legacy.yaml'), file.replace(/^\s+cleanup\.policy: delete\n/m, ''));
     const reset = await plan_('-f', other);
     expect(changed(reset).map((c) => [c.address, c.attributes])).toEqual([['instance.legacy.topic.old', [{ path: 'configs/cleanup.policy', before: 'delete', note: 'reset to default (removed from the file)' }]]]);

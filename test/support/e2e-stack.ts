@@ -13,7 +13,7 @@ import { LocalRuntime } from '../../apps/operator/src/runtimes/local/local-runti
 import type { ClientTls } from '../../apps/operator/src/runtimes/listeners.ts';
 import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The whole product on one machine for test/e2e: PostgreSQL, Redis (and etcd), the API, and the operator with the local runtime. */
 export interface E2eStack {

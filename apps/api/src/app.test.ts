@@ -376,7 +376,7 @@ describe('users, ACLs and quotas', () => {
     expect(JSON.stringify(row)).not.toContain('a very long secret');
     const before = row.storedKey;
     const got = await call('GET', `${base()}/users/svc`, keys.viewerA);
-    expect(Object.keys(got.json()).sort()).toEqual(['createdAt', 'etag', 'id', 'instanceId', 'iterations', 'mechanism', 'name', 'updatedAt']);
+    expect(Object.keys(got.json()).sort()).toEqual(['createdAt', 'etag', 'id', 'instanceId', 'iterations', 'labels', 'mechanism', 'name', 'updatedAt']);
     const rotated = await call('PUT', `${base()}/users/svc`, keys.adminA, { password: 'another long secret' }, { 'if-match': got.headers['etag'] as string });
     expect(rotated.statusCode).toBe(202);
     const after = (await h.store.db.kafkaUser.findFirstOrThrow({ where: { instanceId: inst.id, name: 'svc' } })).storedKey;

@@ -1,8 +1,16 @@
 import { z } from 'zod';
-import { MetaFields, QueryTimestampSchema, TimestampSchema, pageOf } from './common.ts';
+import { LabelsSchema, MetaFields, QueryTimestampSchema, TimestampSchema, pageOf } from './common.ts';
 import { TopicNameSchema } from './topic.ts';
 
 /** SCRAM user: the password is accepted once on create/rotate and never returned or stored. */
+/**
+ * Labels of users, ACLs and quotas: ownership and filtering (`?label=k=v`), e.g. the CLI's
+ * `tributary.dev/stack`; the brokers never see them. Given on create, changed with PATCH (the
+ * labels alone) or with a quota's PUT (kept when the PUT leaves them out).
+ */
+const ObjectLabels = LabelsSchema.optional().meta({ description: 'labels (default none); never sent to the brokers' });
+const LabelsOut = z.record(z.string(), z.string());
+
 export const KafkaUserCreateSchema = z
   .strictObject({
     // Names under `tributary-api.` are the API keys' own principals (messages over HTTP).
@@ -10,13 +18,14 @@ export const KafkaUserCreateSchema = z
     password: z.string().min(12).max(256),
     mechanism: z.enum(['SCRAM-SHA-256', 'SCRAM-SHA-512']).default('SCRAM-SHA-512'),
     iterations: z.number().int().min(4096).max(65536).default(8192),
+    labels: ObjectLabels,
   })
   .meta({ id: 'KafkaUserCreate', example: { name: 'orders-service', password: 'correct horse battery staple', mechanism: 'SCRAM-SHA-512' } });
 export const KafkaUserUpdateSchema = z
   .strictObject({ password: z.string().min(12).max(256) })
   .meta({ id: 'KafkaUserUpdate' });
 export const KafkaUserSchema = z
-  .object({ ...MetaFields, instanceId: z.string(), name: z.string(), mechanism: z.string(), iterations: z.number().int() })
+  .object({ ...MetaFields, instanceId: z.string(), name: z.string(), mechanism: z.string(), iterations: z.number().int(), labels: LabelsOut })
   .meta({ id: 'KafkaUser' });
 export const KafkaUserListSchema = pageOf(KafkaUserSchema, 'KafkaUserList');
 
@@ -30,6 +39,7 @@ export const AclCreateSchema = z
     host: z.string().default('*'),
     operation: z.enum(['ALL', 'READ', 'WRITE', 'CREATE', 'DELETE', 'ALTER', 'DESCRIBE', 'CLUSTER_ACTION', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS', 'IDEMPOTENT_WRITE']),
     permissionType: z.enum(['ALLOW', 'DENY']).default('ALLOW'),
+    labels: ObjectLabels,
   })
   .superRefine((a, ctx) => {
     if (a.resourceType === 'CLUSTER' && a.resourceName !== 'kafka-cluster') {
@@ -40,7 +50,7 @@ export const AclCreateSchema = z
 export const AclSchema = z
   .object({
     ...MetaFields, instanceId: z.string(), resourceType: z.string(), resourceName: z.string(), patternType: z.string(),
-    principal: z.string(), host: z.string(), operation: z.string(), permissionType: z.string(),
+    principal: z.string(), host: z.string(), operation: z.string(), permissionType: z.string(), labels: LabelsOut,
   })
   .meta({ id: 'Acl' });
 export const AclListSchema = pageOf(AclSchema, 'AclList');
@@ -53,6 +63,7 @@ export const ClientQuotaCreateSchema = z
     producerByteRate: z.number().int().min(1024).optional(),
     consumerByteRate: z.number().int().min(1024).optional(),
     requestPercentage: z.number().min(1).max(10_000).optional(),
+    labels: ObjectLabels,
   })
   .superRefine((q, ctx) => {
     if (q.user === undefined && q.clientId === undefined) ctx.addIssue({ code: 'custom', path: ['user'], message: 'name a user, a clientId or both' });
@@ -67,6 +78,7 @@ export const ClientQuotaUpdateSchema = z
     producerByteRate: z.number().int().min(1024).optional(),
     consumerByteRate: z.number().int().min(1024).optional(),
     requestPercentage: z.number().min(1).max(10_000).optional(),
+    labels: ObjectLabels,
   })
   .superRefine((q, ctx) => {
     if (q.producerByteRate === undefined && q.consumerByteRate === undefined && q.requestPercentage === undefined) {
@@ -77,7 +89,7 @@ export const ClientQuotaUpdateSchema = z
 export const ClientQuotaSchema = z
   .object({
     ...MetaFields, instanceId: z.string(), user: z.string().nullable(), clientId: z.string().nullable(),
-    producerByteRate: z.number().nullable(), consumerByteRate: z.number().nullable(), requestPercentage: z.number().nullable(),
+    producerByteRate: z.number().nullable(), consumerByteRate: z.number().nullable(), requestPercentage: z.number().nullable(), labels: LabelsOut,
   })
   .meta({ id: 'ClientQuota' });
 export const ClientQuotaListSchema = pageOf(ClientQuotaSchema, 'ClientQuotaList');
@@ -88,16 +100,22 @@ export const ConsumerGroupQuotaCreateSchema = z
     group: z.string().min(1).max(249),
     maxMembers: z.number().int().min(1).max(10_000).optional(),
     consumerByteRate: z.number().int().min(1024).optional(),
+    labels: ObjectLabels,
   })
   .meta({ id: 'ConsumerGroupQuotaCreate', example: { group: 'billing-workers', maxMembers: 20 } });
 /** PUT of a consumer-group quota replaces its limits; the group stays. */
 export const ConsumerGroupQuotaUpdateSchema = z
-  .strictObject({ maxMembers: z.number().int().min(1).max(10_000).optional(), consumerByteRate: z.number().int().min(1024).optional() })
+  .strictObject({ maxMembers: z.number().int().min(1).max(10_000).optional(), consumerByteRate: z.number().int().min(1024).optional(), labels: ObjectLabels })
   .meta({ id: 'ConsumerGroupQuotaUpdate', example: { maxMembers: 40 } });
 export const ConsumerGroupQuotaSchema = z
-  .object({ ...MetaFields, instanceId: z.string(), group: z.string(), maxMembers: z.number().nullable(), consumerByteRate: z.number().nullable() })
+  .object({ ...MetaFields, instanceId: z.string(), group: z.string(), maxMembers: z.number().nullable(), consumerByteRate: z.number().nullable(), labels: LabelsOut })
   .meta({ id: 'ConsumerGroupQuota' });
 export const ConsumerGroupQuotaListSchema = pageOf(ConsumerGroupQuotaSchema, 'ConsumerGroupQuotaList');
+
+/** PATCH of a user, ACL or quota: its labels, replaced whole (`{}` removes them all). */
+export const ObjectLabelsUpdateSchema = z
+  .strictObject({ labels: LabelsSchema })
+  .meta({ id: 'ObjectLabelsUpdate', example: { labels: { 'tributary.dev/stack': 'payments' } } });
 
 /** Live consumer-group views (read through the broker). */
 export const ConsumerGroupSchema = z

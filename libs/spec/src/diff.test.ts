@@ -10,6 +10,7 @@ const owned = (over: Partial<ActualInstance> = {}): ActualInstance => ({
   id: 'ins-1', name: 'pay', etag: '"ins-1.1"', labels: { [STACK_LABEL]: 's' }, spec, phase: 'Running', topics: [], users: [], acls: [], clientQuotas: [], groupQuotas: [], ...over,
 });
 const topic = (over: Record<string, unknown> = {}) => ({ name: 'orders', etag: '"t.1"', partitions: 3, replicationFactor: 1, configs: {}, labels: { [STACK_LABEL]: 's' }, ...over });
+const mine = { labels: { [STACK_LABEL]: 's' } };
 const only = (plan: ReturnType<typeof diff>) => plan.changes.filter((c) => c.action !== 'no-op');
 
 describe('diff', () => {
@@ -92,7 +93,10 @@ describe('diff', () => {
     expect(partition(plan, { prune: false, allowDataLoss: true }).run).toHaveLength(2);
     // A topic the stack does not own would go with the instance: refused, even with every flag.
     const foreign = diff({ stack: 's', instances: [declared] }, { instances: [{ ...actual, topics: [topic(), topic({ name: 'app-made', labels: {} })] }] });
-    expect(only(foreign)[0]?.refused).toMatch(/would delete topics the stack does not own \(app-made\)/);
+    expect(only(foreign)[0]?.refused).toMatch(/would delete what the stack does not own \(topic app-made\)/);
+    // So would a user (or ACL, or quota) without the stack's label.
+    const foreignUser = diff({ stack: 's', instances: [declared] }, { instances: [{ ...actual, users: [{ id: 'u9', etag: '"u9"', name: 'app-user', mechanism: 'SCRAM-SHA-512', iterations: 8192, labels: {} }] }] });
+    expect(only(foreignUser)[0]?.refused).toMatch(/would delete what the stack does not own \(user app-user\)/);
     expect(partition(foreign, { prune: true, allowDataLoss: true }).run.filter((c) => c.kind === 'instance')).toEqual([]);
     const billing = diff({ stack: 's', instances: [decl({ spec: { ...spec, billing: { mode: 'prepaid', periodMonths: 1 } } } as never)] }, { instances: [owned()] });
     expect(only(billing)[0]).toMatchObject({ action: 'replace', attributes: expect.arrayContaining([{ path: 'spec/billing/mode', before: 'postpaid', after: 'prepaid', note: 'forces replacement' }]) });
@@ -100,7 +104,7 @@ describe('diff', () => {
 
   it('ownership: what the stack owns and the files dropped is an orphan (deleted only with --prune); others\' instances are conflicts; unowned topics are ignored', () => {
     const actual = [
-      owned({ topics: [topic({ name: 'gone' }), topic({ name: 'app-made', labels: {} })], acls: [{ id: 'a1', etag: '"a1.1"', resourceType: 'TOPIC', resourceName: 'x', patternType: 'LITERAL', principal: 'User:u', host: '*', operation: 'READ', permissionType: 'ALLOW' }] }),
+      owned({ topics: [topic({ name: 'gone' }), topic({ name: 'app-made', labels: {} })], acls: [{ id: 'a1', etag: '"a1.1"', resourceType: 'TOPIC', resourceName: 'x', patternType: 'LITERAL', principal: 'User:u', host: '*', operation: 'READ', permissionType: 'ALLOW', ...mine }] }),
       owned({ id: 'ins-2', name: 'old', topics: [topic()] }),
       owned({ id: 'ins-3', name: 'theirs', labels: { [STACK_LABEL]: 'other' } }),
     ];
@@ -127,7 +131,7 @@ describe('diff', () => {
   });
 
   it('users: the password is a reference and never compared or carried as a value; mechanism change replaces', () => {
-    const user = { id: 'u1', etag: '"u1.1"', name: 'app', mechanism: 'SCRAM-SHA-512', iterations: 8192 };
+    const user = { id: 'u1', etag: '"u1.1"', name: 'app', mechanism: 'SCRAM-SHA-512', iterations: 8192, ...mine };
     const d = decl({ users: [{ name: 'app', password: { env: 'APP_PW' }, mechanism: 'SCRAM-SHA-512', iterations: 8192 }] });
     expect(only(diff({ stack: 's', instances: [d] }, { instances: [owned({ users: [user] })] }))).toEqual([]);
     const created = only(diff({ stack: 's', instances: [d] }, { instances: [owned()] }))[0]!;
@@ -137,9 +141,54 @@ describe('diff', () => {
   });
 
   it('quotas: rates compared, a rate removed from the file is removed', () => {
-    const q = { id: 'q1', etag: '"q1.1"', user: 'app', clientId: null, producerByteRate: 2048, consumerByteRate: 4096, requestPercentage: null };
+    const q = { id: 'q1', etag: '"q1.1"', user: 'app', clientId: null, producerByteRate: 2048, consumerByteRate: 4096, requestPercentage: null, ...mine };
     const plan = diff({ stack: 's', instances: [decl({ clientQuotas: [{ user: 'app', producerByteRate: 2048 }] })] }, { instances: [owned({ clientQuotas: [q] })] });
     expect(only(plan)[0]).toMatchObject({ action: 'update', attributes: [{ path: 'consumerByteRate', before: 4096 }] });
+  });
+
+  it('users, ACLs and quotas: the stack\'s label owns them — unlabelled ones are adopted when declared, never pruned when not; file labels are owned', () => {
+    const acl = { id: 'a1', etag: '"a1.1"', resourceType: 'TOPIC', resourceName: 'orders', patternType: 'LITERAL', principal: 'User:app', host: '*', operation: 'READ', permissionType: 'ALLOW' };
+    const appMade = { id: 'u2', etag: '"u2.1"', name: 'made-by-hand', mechanism: 'SCRAM-SHA-512', iterations: 8192, labels: {} };
+    const gone = { id: 'g1', etag: '"g1.1"', group: 'gone', maxMembers: 2, consumerByteRate: null, ...mine };
+    const d = decl({
+      acls: [{ resourceType: 'TOPIC', resourceName: 'orders', principal: 'User:app', operation: 'READ', labels: { team: 'pay' } }],
+      clientQuotas: [{ user: 'app', producerByteRate: 2048 }],
+    } as never);
+    const actual = owned({
+      acls: [{ ...acl, labels: {} }], users: [appMade], groupQuotas: [gone],
+      clientQuotas: [{ id: 'q1', etag: '"q1.1"', user: 'app', clientId: null, producerByteRate: 2048, consumerByteRate: null, requestPercentage: null, labels: { [STACK_LABEL]: 's', tier: 'gold' } }],
+    });
+    const plan = diff({ stack: 's', instances: [d] }, { instances: [actual] });
+    expect(only(plan).map((c) => [c.address, c.action, c.attributes])).toEqual([
+      ['instance.pay.acl.TOPIC|LITERAL|orders|User:app|*|READ|ALLOW', 'update', [{ path: `labels/${STACK_LABEL}`, after: 's', note: 'adopted by the stack' }, { path: 'labels/team', after: 'pay' }]],
+      // the group quota carries the stack's label and is gone from the file: an orphan; the hand-made user is not
+      ['instance.pay.consumer-group-quota.gone', 'delete', []],
+    ]);
+    const aclChange = only(plan)[0]!;
+    expect(aclChange.kind === 'acl' && aclChange.desired?.labels).toEqual({ team: 'pay', [STACK_LABEL]: 's' });
+    // The quota's file sets no labels: its own (tier) are kept, with the stack's.
+    const quota = plan.changes.find((c) => c.kind === 'client-quota')!;
+    expect(quota).toMatchObject({ action: 'no-op', desired: { labels: { [STACK_LABEL]: 's', tier: 'gold' } } });
+    expect(partition(plan, { prune: true, allowDataLoss: false }).run.map((c) => c.address)).toEqual(['instance.pay.acl.TOPIC|LITERAL|orders|User:app|*|READ|ALLOW', 'instance.pay.consumer-group-quota.gone']);
+    // A new one is created with the stack's label and the file's; a label change alone updates a user in place.
+    const created = diff({ stack: 's', instances: [decl({ users: [{ name: 'app', password: { env: 'PW' }, labels: { team: 'pay' } }] } as never)] }, { instances: [owned()] });
+    expect(only(created)[0]).toMatchObject({ action: 'create', desired: { labels: { team: 'pay', [STACK_LABEL]: 's' } } });
+    expect(only(created)[0]?.attributes).toContainEqual({ path: 'labels/team', after: 'pay' });
+    const user = { id: 'u1', etag: '"u1.1"', name: 'app', mechanism: 'SCRAM-SHA-512', iterations: 8192, labels: { [STACK_LABEL]: 's', team: 'old' } };
+    const relabel = diff({ stack: 's', instances: [decl({ users: [{ name: 'app', password: { env: 'PW' }, labels: { team: 'pay' } }] } as never)] }, { instances: [owned({ users: [user] })] });
+    expect(only(relabel).map((c) => [c.action, c.attributes])).toEqual([['update', [{ path: 'labels/team', before: 'old', after: 'pay' }]]]);
+  });
+
+  it('export writes only what carries the stack\'s label, with each resource\'s own labels', () => {
+    const actual = owned({
+      topics: [topic(), topic({ name: 'app-made', labels: {} })],
+      users: [{ id: 'u1', etag: '"u"', name: 'app', mechanism: 'SCRAM-SHA-512', iterations: 8192, labels: { [STACK_LABEL]: 's', team: 'pay' } }, { id: 'u2', etag: '"u2"', name: 'hand', mechanism: 'SCRAM-SHA-512', iterations: 8192, labels: {} }],
+      acls: [{ id: 'a1', etag: '"a"', resourceType: 'TOPIC', resourceName: 'x', patternType: 'LITERAL', principal: 'User:hand', host: '*', operation: 'READ', permissionType: 'ALLOW', labels: {} }],
+    });
+    const [inst] = exportSpec('s', [actual]).instances;
+    expect(inst?.topics.map((t) => t.name)).toEqual(['orders']);
+    expect(inst?.users).toEqual([{ name: 'app', password: { env: 'TRIBUTARY_PASSWORD_APP' }, mechanism: 'SCRAM-SHA-512', iterations: 8192, labels: { team: 'pay' } }]);
+    expect(inst?.acls).toEqual([]);
   });
 
   it('export → diff is a no-op, whatever the instance holds', () => {
@@ -147,10 +196,10 @@ describe('diff', () => {
       labels: { [STACK_LABEL]: 's', team: 'a' },
       spec: { ...spec, brokerConfig: { 'auto.create.topics.enable': 'false' } },
       topics: [topic({ configs: { 'retention.ms': '5' }, labels: { [STACK_LABEL]: 's', owner: 'x' } })],
-      users: [{ id: 'u1', etag: '"u"', name: 'app', mechanism: 'SCRAM-SHA-256', iterations: 4096 }],
-      acls: [{ id: 'a1', etag: '"a"', resourceType: 'TOPIC', resourceName: 'orders', patternType: 'PREFIXED', principal: 'User:app', host: '*', operation: 'WRITE', permissionType: 'ALLOW' }],
-      clientQuotas: [{ id: 'q', etag: '"q"', user: null, clientId: 'c', producerByteRate: 2048, consumerByteRate: null, requestPercentage: null }],
-      groupQuotas: [{ id: 'g', etag: '"g"', group: 'readers', maxMembers: 3, consumerByteRate: null }],
+      users: [{ id: 'u1', etag: '"u"', name: 'app', mechanism: 'SCRAM-SHA-256', iterations: 4096, labels: { [STACK_LABEL]: 's', team: 'a' } }],
+      acls: [{ id: 'a1', etag: '"a"', resourceType: 'TOPIC', resourceName: 'orders', patternType: 'PREFIXED', principal: 'User:app', host: '*', operation: 'WRITE', permissionType: 'ALLOW', ...mine }],
+      clientQuotas: [{ id: 'q', etag: '"q"', user: null, clientId: 'c', producerByteRate: 2048, consumerByteRate: null, requestPercentage: null, labels: { [STACK_LABEL]: 's', tier: 'gold' } }],
+      groupQuotas: [{ id: 'g', etag: '"g"', group: 'readers', maxMembers: 3, consumerByteRate: null, ...mine }],
     });
     const file = exportSpec('s', [actual]);
     const reparsed = { stack: 's', instances: file.instances.map((i) => InstanceDeclSchema.parse(i)) };

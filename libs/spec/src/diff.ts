@@ -82,6 +82,23 @@ function diffLabels(declared: Record<string, string> | undefined, actual: Record
   return { next: { ...declared }, changes };
 }
 
+/** A resource that exists without the stack's label and is declared: the stack takes it over. */
+function adoption(stack: string, actual: Record<string, string>): AttributeChange[] {
+  if (actual[STACK_LABEL] === stack) return [];
+  return [{ path: `labels/${STACK_LABEL}`, ...(actual[STACK_LABEL] ? { before: actual[STACK_LABEL] } : {}), after: stack, note: 'adopted by the stack' }];
+}
+
+/**
+ * The labels a user, ACL or quota gets: the file's (or, when it sets none, those it has) plus the
+ * stack's, which is what makes it the stack's to update and prune; an existing one is adopted.
+ */
+function objectLabels(stack: string, declared: Record<string, string> | undefined, actual: Record<string, string> | undefined) {
+  if (!actual) return { labels: { ...(declared ?? {}), [STACK_LABEL]: stack }, changes: Object.entries(declared ?? {}).sort().map(([k, v]): AttributeChange => ({ path: `labels/${k}`, after: v })) };
+  const l = diffLabels(declared, actual);
+  return { labels: { ...l.next, [STACK_LABEL]: stack }, changes: [...adoption(stack, actual), ...l.changes] };
+}
+const ownedBy = (stack: string) => (x: { labels: Record<string, string> }) => x.labels[STACK_LABEL] === stack;
+
 const SCALARS = ['brokers', 'bandwidthMBps', 'diskGiB', 'partitionLimit', 'topicLimit', 'consumerGroupLimit'] as const;
 
 function diffInstance(stack: string, decl: InstanceDecl, actual: ActualInstance | undefined): Change {
@@ -116,12 +133,17 @@ function diffInstance(stack: string, decl: InstanceDecl, actual: ActualInstance 
     if (f === 'brokers' && d[f] < a[f]) refusals.push(`brokers ${a[f]} → ${d[f]}: scale-down is not supported (partitions would have to move)`);
     if (f === 'diskGiB' && d[f] < a[f]) refusals.push(`diskGiB ${a[f]} → ${d[f]}: disks only grow`);
   }
-  const foreign = actual.topics.filter((t) => t.labels[STACK_LABEL] !== stack).map((t) => t.name);
+  const notOwned = (x: { labels: Record<string, string> }) => !ownedBy(stack)(x);
+  const foreign = [
+    ...actual.topics.filter(notOwned).map((t) => `topic ${t.name}`), ...actual.users.filter(notOwned).map((u) => `user ${u.name}`),
+    ...actual.acls.filter(notOwned).map((a) => `ACL ${aclKey(a)}`), ...actual.clientQuotas.filter(notOwned).map((q) => `client quota ${clientQuotaKey(q)}`),
+    ...actual.groupQuotas.filter(notOwned).map((q) => `consumer-group quota ${q.group}`),
+  ];
   if (forces.length > 0 && foreign.length > 0) {
-    // Ownership: replacing would delete topics the stack does not own, which apply never touches.
+    // Ownership: replacing would delete what the stack does not own, which apply never touches.
     return {
       ...base, action: 'replace', dataLoss: true, attributes, actual,
-      refused: `${forces.join(' and ')} fixed at creation, and replacing the instance would delete topics the stack does not own (${foreign.sort().join(', ')}); import them into the stack or move them first`,
+      refused: `${forces.join(' and ')} fixed at creation, and replacing the instance would delete what the stack does not own (${foreign.sort().join(', ')}); import them into the stack or move them first`,
     };
   }
   if (forces.length > 0) {
@@ -156,15 +178,13 @@ function diffTopic(stack: string, inst: string, decl: TopicDecl, actual: ActualT
   }
   const cfg = diffConfigs('configs', decl.configs, actual.configs, actual.labels);
   const labels = diffLabels(decl.labels, actual.labels);
-  const adopt = actual.labels[STACK_LABEL] !== stack;
   const attributes: AttributeChange[] = [];
   let refused: string | undefined;
   if (decl.partitions !== actual.partitions) {
     attributes.push({ path: 'partitions', before: actual.partitions, after: decl.partitions, note: decl.partitions > actual.partitions ? 'grow in place' : 'shrink' });
     if (decl.partitions < actual.partitions) refused = `partitions ${actual.partitions} → ${decl.partitions}: Kafka cannot remove partitions (their messages would be lost); keep ${actual.partitions}, or create a new topic and move consumers`;
   }
-  if (adopt) attributes.push({ path: `labels/${STACK_LABEL}`, ...(actual.labels[STACK_LABEL] ? { before: actual.labels[STACK_LABEL] } : {}), after: stack, note: 'adopted by the stack' });
-  attributes.push(...cfg.changes, ...labels.changes);
+  attributes.push(...adoption(stack, actual.labels), ...cfg.changes, ...labels.changes);
   const desired = { name: decl.name, partitions: decl.partitions, replicationFactor: decl.replicationFactor, configs: cfg.next, labels: { ...labels.next, [STACK_LABEL]: stack, ...cfg.markers } };
   if (decl.replicationFactor !== actual.replicationFactor) {
     // Kafka has no in-place replication change without reassignment: the topic is deleted and created again.
@@ -177,14 +197,17 @@ function diffTopic(stack: string, inst: string, decl: TopicDecl, actual: ActualT
   return { ...base, action: attributes.length > 0 ? 'update' : 'no-op', attributes, actual, desired, ...(refused ? { refused } : {}) };
 }
 
-function diffUser(inst: string, decl: UserDecl, actual: ActualUser | undefined): Change {
-  const base = { address: `instance.${inst}.user.${decl.name}`, instance: inst, name: decl.name, kind: 'user' as const, dataLoss: false, desired: decl };
+function diffUser(stack: string, inst: string, decl: UserDecl, actual: ActualUser | undefined): Change {
+  const own = objectLabels(stack, decl.labels, actual?.labels);
+  const base = { address: `instance.${inst}.user.${decl.name}`, instance: inst, name: decl.name, kind: 'user' as const, dataLoss: false, desired: { ...decl, labels: own.labels } };
   const pw = { path: 'password', after: 'env' in decl.password ? `(from environment variable ${decl.password.env})` : `(from file ${decl.password.file})` };
-  if (!actual) return { ...base, action: 'create', attributes: [{ path: 'mechanism', after: decl.mechanism }, { path: 'iterations', after: decl.iterations }, pw] };
-  const attributes: AttributeChange[] = [];
-  if (actual.mechanism !== decl.mechanism) attributes.push({ path: 'mechanism', before: actual.mechanism, after: decl.mechanism, note: 'forces replacement' });
-  if (actual.iterations !== decl.iterations) attributes.push({ path: 'iterations', before: actual.iterations, after: decl.iterations, note: 'forces replacement' });
-  return { ...base, action: attributes.length > 0 ? 'replace' : 'no-op', attributes: attributes.length > 0 ? [...attributes, pw] : [], actual };
+  if (!actual) return { ...base, action: 'create', attributes: [{ path: 'mechanism', after: decl.mechanism }, { path: 'iterations', after: decl.iterations }, pw, ...own.changes] };
+  const forces: AttributeChange[] = [];
+  if (actual.mechanism !== decl.mechanism) forces.push({ path: 'mechanism', before: actual.mechanism, after: decl.mechanism, note: 'forces replacement' });
+  if (actual.iterations !== decl.iterations) forces.push({ path: 'iterations', before: actual.iterations, after: decl.iterations, note: 'forces replacement' });
+  if (forces.length > 0) return { ...base, action: 'replace', attributes: [...forces, pw, ...own.changes], actual };
+  // Labels alone change in place (the password stays).
+  return { ...base, action: own.changes.length > 0 ? 'update' : 'no-op', attributes: own.changes, actual };
 }
 
 const rates = (q: { producerByteRate?: number | null; consumerByteRate?: number | null; requestPercentage?: number | null }) =>
@@ -209,9 +232,10 @@ function deletion(kind: ResourceKind, inst: string, name: string, address: strin
 
 /**
  * The plan: what to change so the API matches the declared stack. Pure: no I/O, no clock, no
- * secrets (user passwords stay references). Instances and topics the stack owns carry its label;
- * users, ACLs and quotas have no labels in the API, so within an owned instance they are the
- * stack's (the instance is declared whole); in an instance the stack does not own nothing is touched.
+ * secrets (user passwords stay references). Instances, topics, users, ACLs and quotas the stack
+ * owns carry its label: only those are updated or pruned; a declared one without it is adopted,
+ * an undeclared one without it is someone else's and never touched (nor reported as drift); in an
+ * instance the stack does not own nothing is touched.
  */
 export function diff(declared: { stack: string; instances: InstanceDecl[] }, actual: ActualState, options: DiffOptions = { prune: false }): Plan {
   const { stack } = declared;
@@ -239,25 +263,31 @@ export function diff(declared: { stack: string; instances: InstanceDecl[] }, act
     const topics = new Map((found?.topics ?? []).map((t) => [t.name, t]));
     for (const t of sorted(decl.topics, (x) => x.name)) changes.push(diffTopic(stack, inst, t, topics.get(t.name)));
     const users = new Map((found?.users ?? []).map((u) => [u.name, u]));
-    for (const u of sorted(decl.users, (x) => x.name)) changes.push(diffUser(inst, u, users.get(u.name)));
+    for (const u of sorted(decl.users, (x) => x.name)) changes.push(diffUser(stack, inst, u, users.get(u.name)));
     const acls = new Map((found?.acls ?? []).map((a) => [aclKey(a), a]));
     for (const a of sorted(decl.acls, aclKey)) {
       const key = aclKey(a);
       const have = acls.get(key);
-      changes.push({ address: `instance.${inst}.acl.${key}`, instance: inst, name: key, kind: 'acl', action: have ? 'no-op' : 'create', attributes: have ? [] : flatten('', a).map((x) => ({ ...x, path: x.path.slice(1) })), dataLoss: false, desired: a, ...(have ? { actual: have } : {}) });
+      const { labels: declaredLabels, ...binding } = a;
+      const own = objectLabels(stack, declaredLabels, have?.labels);
+      // An ACL's fields are what it is (its key): only its labels can change in place.
+      const attributes = have ? own.changes : [...flatten('', binding).map((x) => ({ ...x, path: x.path.slice(1) })), ...own.changes];
+      changes.push({ address: `instance.${inst}.acl.${key}`, instance: inst, name: key, kind: 'acl', action: !have ? 'create' : attributes.length ? 'update' : 'no-op', attributes, dataLoss: false, desired: { ...a, labels: own.labels }, ...(have ? { actual: have } : {}) });
     }
     const cqs = new Map((found?.clientQuotas ?? []).map((q) => [clientQuotaKey(q), q]));
     for (const q of sorted(decl.clientQuotas, clientQuotaKey)) {
       const key = clientQuotaKey(q);
       const have = cqs.get(key);
-      const attributes = diffFields(have ? rates(have) : {}, rates(q));
-      changes.push({ address: `instance.${inst}.client-quota.${key}`, instance: inst, name: key, kind: 'client-quota', action: !have ? 'create' : attributes.length ? 'update' : 'no-op', attributes, dataLoss: false, desired: q, ...(have ? { actual: have } : {}) });
+      const own = objectLabels(stack, q.labels, have?.labels);
+      const attributes = [...diffFields(have ? rates(have) : {}, rates(q)), ...own.changes];
+      changes.push({ address: `instance.${inst}.client-quota.${key}`, instance: inst, name: key, kind: 'client-quota', action: !have ? 'create' : attributes.length ? 'update' : 'no-op', attributes, dataLoss: false, desired: { ...q, labels: own.labels }, ...(have ? { actual: have } : {}) });
     }
     const gqs = new Map((found?.groupQuotas ?? []).map((q) => [q.group, q]));
     for (const q of sorted(decl.consumerGroupQuotas, (x) => x.group)) {
       const have = gqs.get(q.group);
-      const attributes = diffFields(have ? { maxMembers: have.maxMembers ?? undefined, consumerByteRate: have.consumerByteRate ?? undefined } : {}, { maxMembers: q.maxMembers, consumerByteRate: q.consumerByteRate });
-      changes.push({ address: `instance.${inst}.consumer-group-quota.${q.group}`, instance: inst, name: q.group, kind: 'consumer-group-quota', action: !have ? 'create' : attributes.length ? 'update' : 'no-op', attributes, dataLoss: false, desired: q, ...(have ? { actual: have } : {}) });
+      const own = objectLabels(stack, q.labels, have?.labels);
+      const attributes = [...diffFields(have ? { maxMembers: have.maxMembers ?? undefined, consumerByteRate: have.consumerByteRate ?? undefined } : {}, { maxMembers: q.maxMembers, consumerByteRate: q.consumerByteRate }), ...own.changes];
+      changes.push({ address: `instance.${inst}.consumer-group-quota.${q.group}`, instance: inst, name: q.group, kind: 'consumer-group-quota', action: !have ? 'create' : attributes.length ? 'update' : 'no-op', attributes, dataLoss: false, desired: { ...q, labels: own.labels }, ...(have ? { actual: have } : {}) });
     }
     if (!found) continue;
     // What the owned instance has and the file no longer declares.
@@ -265,14 +295,16 @@ export function diff(declared: { stack: string; instances: InstanceDecl[] }, act
     for (const t of sorted(found.topics, (x) => x.name)) {
       if (!declaredTopics.has(t.name) && t.labels[STACK_LABEL] === stack) changes.push(deletion('topic', inst, t.name, `instance.${inst}.topic.${t.name}`, true, true, t));
     }
+    // Users, ACLs and quotas: only those carrying the stack's label are its orphans.
+    const mine = ownedBy(stack);
     const declaredUsers = new Set(decl.users.map((u) => u.name));
-    for (const u of sorted(found.users, (x) => x.name)) if (!declaredUsers.has(u.name)) changes.push(deletion('user', inst, u.name, `instance.${inst}.user.${u.name}`, false, true, u));
+    for (const u of sorted(found.users.filter(mine), (x) => x.name)) if (!declaredUsers.has(u.name)) changes.push(deletion('user', inst, u.name, `instance.${inst}.user.${u.name}`, false, true, u));
     const declaredAcls = new Set(decl.acls.map(aclKey));
-    for (const a of sorted(found.acls, aclKey)) if (!declaredAcls.has(aclKey(a))) changes.push(deletion('acl', inst, aclKey(a), `instance.${inst}.acl.${aclKey(a)}`, false, true, a));
+    for (const a of sorted(found.acls.filter(mine), aclKey)) if (!declaredAcls.has(aclKey(a))) changes.push(deletion('acl', inst, aclKey(a), `instance.${inst}.acl.${aclKey(a)}`, false, true, a));
     const declaredCqs = new Set(decl.clientQuotas.map(clientQuotaKey));
-    for (const q of sorted(found.clientQuotas, clientQuotaKey)) if (!declaredCqs.has(clientQuotaKey(q))) changes.push(deletion('client-quota', inst, clientQuotaKey(q), `instance.${inst}.client-quota.${clientQuotaKey(q)}`, false, true, q));
+    for (const q of sorted(found.clientQuotas.filter(mine), clientQuotaKey)) if (!declaredCqs.has(clientQuotaKey(q))) changes.push(deletion('client-quota', inst, clientQuotaKey(q), `instance.${inst}.client-quota.${clientQuotaKey(q)}`, false, true, q));
     const declaredGqs = new Set(decl.consumerGroupQuotas.map((q) => q.group));
-    for (const q of sorted(found.groupQuotas, (x) => x.group)) if (!declaredGqs.has(q.group)) changes.push(deletion('consumer-group-quota', inst, q.group, `instance.${inst}.consumer-group-quota.${q.group}`, false, true, q));
+    for (const q of sorted(found.groupQuotas.filter(mine), (x) => x.group)) if (!declaredGqs.has(q.group)) changes.push(deletion('consumer-group-quota', inst, q.group, `instance.${inst}.consumer-group-quota.${q.group}`, false, true, q));
   }
 
   // Owned instances no longer declared: their topics, then the instance itself.

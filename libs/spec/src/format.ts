@@ -30,8 +30,10 @@ export const UserSpecSchema = z.strictObject({
   password: SecretRefSchema,
   mechanism: z.enum(['SCRAM-SHA-256', 'SCRAM-SHA-512']).default('SCRAM-SHA-512'),
   iterations: z.number().int().min(4096).max(65536).default(8192),
+  labels: LabelsSchema.optional().meta({ description: 'when present the file owns these labels; when absent they are left alone' }),
 });
 
+/** The API's ACL body, `labels` included (as for users: owned when present, left alone when absent). */
 export const AclSpecSchema = AclCreateSchema;
 
 export const ClientQuotaSpecSchema = z.strictObject({
@@ -40,6 +42,7 @@ export const ClientQuotaSpecSchema = z.strictObject({
   producerByteRate: z.number().int().min(1024).optional(),
   consumerByteRate: z.number().int().min(1024).optional(),
   requestPercentage: z.number().min(1).max(10_000).optional(),
+  labels: LabelsSchema.optional(),
 }).superRefine((q, ctx) => {
   if (q.user === undefined && q.clientId === undefined) ctx.addIssue({ code: 'custom', path: ['user'], message: 'name a user, a clientId or both' });
   if (q.producerByteRate === undefined && q.consumerByteRate === undefined && q.requestPercentage === undefined) {
@@ -51,6 +54,7 @@ export const GroupQuotaSpecSchema = z.strictObject({
   group: z.string().min(1).max(249),
   maxMembers: z.number().int().min(1).max(10_000).optional(),
   consumerByteRate: z.number().int().min(1024).optional(),
+  labels: LabelsSchema.optional(),
 });
 
 export const InstanceDeclSchema = z.strictObject({

@@ -1,6 +1,6 @@
 import type { InstanceSpec } from '@tributary/contracts';
 
-/** Ownership: every instance and topic a stack applies carries this label with the stack's name. */
+/** Ownership: every instance, topic, user, ACL and quota a stack applies carries this label with the stack's name. */
 export const STACK_LABEL = 'tributary.dev/stack';
 /** Set on a stack's instances while an apply runs (written with If-Match: concurrent applies conflict before either changes anything). */
 export const LOCK_LABEL = 'tributary.dev/apply-lock';
@@ -14,10 +14,11 @@ export const isSystemLabel = (key: string) => key.startsWith('tributary.dev/') |
 
 /** What exists, as the API reports it (the CLI reads it; the console can build it from its own reads). */
 export interface ActualTopic { name: string; etag: string; partitions: number; replicationFactor: number; configs: Record<string, string>; labels: Record<string, string> }
-export interface ActualUser { id: string; etag: string; name: string; mechanism: string; iterations: number }
-export interface ActualAcl { id: string; etag: string; resourceType: string; resourceName: string; patternType: string; principal: string; host: string; operation: string; permissionType: string }
-export interface ActualClientQuota { id: string; etag: string; user: string | null; clientId: string | null; producerByteRate: number | null; consumerByteRate: number | null; requestPercentage: number | null }
-export interface ActualGroupQuota { id: string; etag: string; group: string; maxMembers: number | null; consumerByteRate: number | null }
+/** Users, ACLs and quotas carry labels too: the stack's label says which of them the stack owns. */
+export interface ActualUser { id: string; etag: string; name: string; mechanism: string; iterations: number; labels: Record<string, string> }
+export interface ActualAcl { id: string; etag: string; resourceType: string; resourceName: string; patternType: string; principal: string; host: string; operation: string; permissionType: string; labels: Record<string, string> }
+export interface ActualClientQuota { id: string; etag: string; user: string | null; clientId: string | null; producerByteRate: number | null; consumerByteRate: number | null; requestPercentage: number | null; labels: Record<string, string> }
+export interface ActualGroupQuota { id: string; etag: string; group: string; maxMembers: number | null; consumerByteRate: number | null; labels: Record<string, string> }
 export interface ActualInstance {
   id: string; name: string; etag: string; labels: Record<string, string>; spec: InstanceSpec; phase: string;
   /** Read only for the instances the stack owns. */

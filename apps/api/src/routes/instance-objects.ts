@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   AclCreateSchema, AclListSchema, AclSchema, ClientQuotaCreateSchema, ClientQuotaListSchema, ClientQuotaSchema, ClientQuotaUpdateSchema, ConsumerGroupQuotaUpdateSchema,
   ConsumerGroupQuotaCreateSchema, ConsumerGroupQuotaListSchema, ConsumerGroupQuotaSchema, KafkaUserCreateSchema,
-  KafkaUserListSchema, KafkaUserSchema, KafkaUserUpdateSchema, ListQuerySchema, acceptedOf,
+  KafkaUserListSchema, KafkaUserSchema, KafkaUserUpdateSchema, ListQuerySchema, ObjectLabelsUpdateSchema, acceptedOf,
 } from '@tributary/contracts';
 import { principalOf } from '../plugins/auth.ts';
 import { notFound } from '../errors.ts';
@@ -15,7 +15,7 @@ import type { InstanceRow, ObjectKind, ObjectRow, Store } from '../store/types.t
 import { ONE_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
 
 const meta = (o: ObjectRow) => ({
-  id: o.id, instanceId: o.instanceId, createdAt: o.createdAt.toISOString(), updatedAt: o.updatedAt.toISOString(), etag: etagOf(o.id, o.version),
+  id: o.id, instanceId: o.instanceId, createdAt: o.createdAt.toISOString(), updatedAt: o.updatedAt.toISOString(), etag: etagOf(o.id, o.version), labels: o.labels,
 });
 const str = (v: unknown) => (typeof v === 'string' ? v : null);
 const num = (v: unknown) => (typeof v === 'number' ? v : null);
@@ -67,18 +67,25 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; secrets
       reply.code(202);
       return { resource: present(object), operation } as never;
     });
+    app.patch(`${base}/:key`, {
+      schema: { summary: `Replace a ${what}'s labels (If-Match honoured; nothing changes on the brokers, so 200 and no operation)`, tags: [tag], params: KeyParams, body: ObjectLabelsUpdateSchema, response: { 200: schema, ...WRITE_ERRORS } },
+    }, async (request, reply) => {
+      const o = await objectOf(request, request.params, kind, what);
+      const object = await store.relabelObject(principalOf(request), o, request.body.labels, expectedVersion(request, o.id));
+      return withEtag(reply, present(object)) as never;
+    });
     return Accepted;
   }
-  async function created(request: FastifyRequest, reply: FastifyReply, instance: InstanceRow, kind: ObjectKind, name: string, data: Record<string, unknown>, present: (o: ObjectRow) => unknown) {
-    const { object, operation } = await store.createObject(principalOf(request), instance, kind, name, data);
+  async function created(request: FastifyRequest, reply: FastifyReply, instance: InstanceRow, kind: ObjectKind, name: string, data: Record<string, unknown>, labels: Record<string, string> | undefined, present: (o: ObjectRow) => unknown) {
+    const { object, operation } = await store.createObject(principalOf(request), instance, kind, name, data, labels ?? {});
     reply.code(202).header('etag', etagOf(object.id, object.version)).header('location', `/v1/instances/${instance.id}/${kind}/${encodeURIComponent(object.id)}`);
     return { resource: present(object) as never, operation };
   }
 
-  /** PUT of an object: If-Match honoured, the data replaced, the instance's objects reconciled. */
-  async function updated(request: FastifyRequest, reply: FastifyReply, o: ObjectRow, data: Record<string, unknown>, present: (o: ObjectRow) => { etag: string }) {
+  /** PUT of an object: If-Match honoured, the data replaced (labels when given), the instance's objects reconciled. */
+  async function updated(request: FastifyRequest, reply: FastifyReply, o: ObjectRow, data: Record<string, unknown>, labels: Record<string, string> | undefined, present: (o: ObjectRow) => { etag: string }) {
     const version = expectedVersion(request, o.id);
-    const { object, operation } = await store.updateObject(principalOf(request), o, data, version);
+    const { object, operation } = await store.updateObject(principalOf(request), o, data, version, labels);
     reply.code(202).header('etag', etagOf(object.id, object.version));
     return { resource: present(object) as never, operation };
   }
@@ -88,11 +95,11 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; secrets
     schema: { summary: 'Create a SCRAM user (the password is hashed, never stored)', tags: ['users'], params: Params, body: KafkaUserCreateSchema, response: { 202: UserAccepted, ...WRITE_ERRORS } },
   }, async (request, reply) => {
     const instance = await instanceOf(request, request.params.id);
-    const { name, password, mechanism, iterations } = request.body;
-    return created(request, reply, instance, 'users', name, sealed(scramCredential(password, mechanism, iterations)), presentUser);
+    const { name, password, mechanism, iterations, labels } = request.body;
+    return created(request, reply, instance, 'users', name, sealed(scramCredential(password, mechanism, iterations)), labels, presentUser);
   });
   app.put('/v1/instances/:id/users/:key', {
-    schema: { summary: 'Rotate a SCRAM user\'s password', tags: ['users'], params: KeyParams, body: KafkaUserUpdateSchema, response: { 202: UserAccepted, ...WRITE_ERRORS } },
+    schema: { summary: 'Rotate a SCRAM user\'s password (its labels stay)', tags: ['users'], params: KeyParams, body: KafkaUserUpdateSchema, response: { 202: UserAccepted, ...WRITE_ERRORS } },
   }, async (request, reply) => {
     const o = await objectOf(request, request.params, 'users', 'SCRAM user');
     const version = expectedVersion(request, o.id);
@@ -107,9 +114,9 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; secrets
     schema: { summary: 'Create an ACL binding', tags: ['acls'], params: Params, body: AclCreateSchema, response: { 202: AclAccepted, ...WRITE_ERRORS } },
   }, async (request, reply) => {
     const instance = await instanceOf(request, request.params.id);
-    const a = request.body;
+    const { labels, ...a } = request.body;
     const name = [a.resourceType, a.patternType, a.resourceName, a.principal, a.host, a.operation, a.permissionType].join('|');
-    return created(request, reply, instance, 'acls', name, { ...a }, presentAcl);
+    return created(request, reply, instance, 'acls', name, a, labels, presentAcl);
   });
 
   const CqAccepted = common('client-quotas', 'client quota', 'quotas', ClientQuotaSchema, ClientQuotaListSchema, presentClientQuota);
@@ -117,8 +124,8 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; secrets
     schema: { summary: 'Set a client quota for a user and/or client id', tags: ['quotas'], params: Params, body: ClientQuotaCreateSchema, response: { 202: CqAccepted, ...WRITE_ERRORS } },
   }, async (request, reply) => {
     const instance = await instanceOf(request, request.params.id);
-    const q = request.body;
-    return created(request, reply, instance, 'client-quotas', `user=${q.user ?? '<default>'};client-id=${q.clientId ?? '<default>'}`, { ...q }, presentClientQuota);
+    const { labels, ...q } = request.body;
+    return created(request, reply, instance, 'client-quotas', `user=${q.user ?? '<default>'};client-id=${q.clientId ?? '<default>'}`, q, labels, presentClientQuota);
   });
 
   app.put('/v1/instances/:id/client-quotas/:key', {
@@ -126,7 +133,8 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; secrets
   }, async (request, reply) => {
     const o = await objectOf(request, request.params, 'client-quotas', 'client quota');
     const { user, clientId } = o.data;
-    return updated(request, reply, o, { user, clientId, ...request.body }, presentClientQuota);
+    const { labels, ...rates } = request.body;
+    return updated(request, reply, o, { user, clientId, ...rates }, labels, presentClientQuota);
   });
 
   const GqAccepted = common('consumer-group-quotas', 'consumer-group quota', 'quotas', ConsumerGroupQuotaSchema, ConsumerGroupQuotaListSchema, presentGroupQuota);
@@ -134,13 +142,14 @@ export const instanceObjectRoutes: FastifyPluginAsyncZod<{ store: Store; secrets
     schema: { summary: 'Create a consumer-group quota (counts against consumerGroupLimit)', tags: ['quotas'], params: Params, body: ConsumerGroupQuotaCreateSchema, response: { 202: GqAccepted, ...WRITE_ERRORS } },
   }, async (request, reply) => {
     const instance = await instanceOf(request, request.params.id);
-    const { group, ...rest } = request.body;
-    return created(request, reply, instance, 'consumer-group-quotas', group, rest, presentGroupQuota);
+    const { group, labels, ...rest } = request.body;
+    return created(request, reply, instance, 'consumer-group-quotas', group, rest, labels, presentGroupQuota);
   });
   app.put('/v1/instances/:id/consumer-group-quotas/:key', {
     schema: { summary: 'Replace a consumer-group quota\'s limits (its group stays)', tags: ['quotas'], params: KeyParams, body: ConsumerGroupQuotaUpdateSchema, response: { 202: GqAccepted, ...WRITE_ERRORS } },
   }, async (request, reply) => {
     const o = await objectOf(request, request.params, 'consumer-group-quotas', 'consumer-group quota');
-    return updated(request, reply, o, { ...request.body }, presentGroupQuota);
+    const { labels, ...limits } = request.body;
+    return updated(request, reply, o, limits, labels, presentGroupQuota);
   });
 };

@@ -155,8 +155,9 @@ export class PrismaStore implements Store {
   listObjects(instanceId: string, kind: ObjectKind, f: ListFilter): Promise<Page<ObjectRow>> { return this.objects.list(instanceId, kind, f); }
   getObject(instanceId: string, kind: ObjectKind, name: string): Promise<ObjectRow | null> { return this.objects.get(instanceId, kind, name); }
   countObjects(instanceId: string, kind: ObjectKind): Promise<number> { return this.objects.count(instanceId, kind); }
-  createObject(p: Principal, instance: InstanceRow, kind: ObjectKind, name: string, data: Record<string, unknown>) { return this.objects.create(p, instance, kind, name, data); }
-  updateObject(p: Principal, object: ObjectRow, data: Record<string, unknown>, expectedVersion?: number) { return this.objects.update(p, object, data, expectedVersion); }
+  createObject(p: Principal, instance: InstanceRow, kind: ObjectKind, name: string, data: Record<string, unknown>, labels?: Record<string, string>) { return this.objects.create(p, instance, kind, name, data, labels); }
+  updateObject(p: Principal, object: ObjectRow, data: Record<string, unknown>, expectedVersion?: number, labels?: Record<string, string>) { return this.objects.update(p, object, data, expectedVersion, labels); }
+  relabelObject(p: Principal, object: ObjectRow, labels: Record<string, string>, expectedVersion?: number) { return this.objects.relabel(p, object, labels, expectedVersion); }
   deleteObject(p: Principal, object: ObjectRow, expectedVersion?: number) { return this.objects.delete(p, object, expectedVersion); }
 
   listAccounts(accountId: string | null, f: ListFilter): Promise<Page<AccountRow>> { return this.accounts.listAccounts(accountId, f); }

@@ -78,8 +78,11 @@ export interface Store {
   getObject(instanceId: string, kind: ObjectKind, name: string): Promise<ObjectRow | null>;
   countObjects(instanceId: string, kind: ObjectKind): Promise<number>;
   /** A kind that counts against an instance limit (consumer-group quotas) is checked inside the transaction, under the instance lock. */
-  createObject(p: Principal, instance: InstanceRow, kind: ObjectKind, name: string, data: Record<string, unknown>): Promise<{ object: ObjectRow; operation: Operation }>;
-  updateObject(p: Principal, object: ObjectRow, data: Record<string, unknown>, expectedVersion?: number): Promise<{ object: ObjectRow; operation: Operation }>;
+  createObject(p: Principal, instance: InstanceRow, kind: ObjectKind, name: string, data: Record<string, unknown>, labels?: Record<string, string>): Promise<{ object: ObjectRow; operation: Operation }>;
+  /** `labels` replaces the object's labels when given, else they stay. */
+  updateObject(p: Principal, object: ObjectRow, data: Record<string, unknown>, expectedVersion?: number, labels?: Record<string, string>): Promise<{ object: ObjectRow; operation: Operation }>;
+  /** Replaces the labels alone: nothing for the brokers to do, so an audit event and no operation. */
+  relabelObject(p: Principal, object: ObjectRow, labels: Record<string, string>, expectedVersion?: number): Promise<ObjectRow>;
   deleteObject(p: Principal, object: ObjectRow, expectedVersion?: number): Promise<{ object: ObjectRow; operation: Operation }>;
 
   listAccounts(accountId: string | null, f: ListFilter): Promise<Page<AccountRow>>;
@@ -150,6 +153,8 @@ export type IdempotencyBegin =
 export type ObjectKind = 'users' | 'acls' | 'client-quotas' | 'consumer-group-quotas';
 export interface ObjectRow {
   id: string; instanceId: string; kind: ObjectKind; name: string; data: Record<string, unknown>;
+  /** Ownership and filtering only (e.g. `tributary.dev/stack`): never sent to the brokers. */
+  labels: Record<string, string>;
   version: number; createdAt: Date; updatedAt: Date;
 }
 

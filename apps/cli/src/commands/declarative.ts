@@ -98,7 +98,7 @@ export function declarativeCommands(program: Command, io: Io): void {
       writeSpec(ctx, exportSpec(o.stack, actual.instances), o.out);
     });
 
-  program.command('import').description('Adopt existing instances into a stack (label them and their topics) and write their spec file')
+  program.command('import').description('Adopt existing instances into a stack (label them, their topics, users, ACLs and quotas) and write their spec file')
     .requiredOption('--stack <name>', 'the stack that will own them')
     .requiredOption('-i, --instance <name...>', 'instances to adopt (id or name)')
     .option('-O, --out <file>', 'write the spec file here instead of standard output')
@@ -117,6 +117,7 @@ export function declarativeCommands(program: Command, io: Io): void {
             await call(api.PUT('/v1/instances/{id}/topics/{name}', { params: { path: { id: inst.id, name: t.name } }, body: { configs: t.configs, labels }, headers: { 'if-match': t.etag } }));
           }
         }
+        await adoptObjects(api, inst.id, o.stack, full);
         const labels = { ...inst.labels, [STACK_LABEL]: o.stack, ...Object.fromEntries(Object.keys(inst.spec.brokerConfig ?? {}).map((k) => [MANAGED_CONFIG_PREFIX + k, 'managed'])) };
         if (JSON.stringify(labels) !== JSON.stringify(inst.labels)) {
           await call(api.PUT('/v1/instances/{id}', { params: { path: { id: inst.id } }, body: { labels, spec: inst.spec }, headers: { 'if-match': inst.etag } }));
@@ -126,6 +127,20 @@ export function declarativeCommands(program: Command, io: Io): void {
       const actual = await readActual(api, o.stack, []);
       writeSpec(ctx, exportSpec(o.stack, actual.instances), o.out);
     });
+}
+
+/** `import`: the instance's users, ACLs and quotas get the stack's label (labels only, If-Match). */
+async function adoptObjects(api: ReturnType<Ctx['api']>, id: string, stack: string, full: Awaited<ReturnType<typeof readInstance>>) {
+  const kinds = [
+    ['/v1/instances/{id}/users/{key}', full.users], ['/v1/instances/{id}/acls/{key}', full.acls],
+    ['/v1/instances/{id}/client-quotas/{key}', full.clientQuotas], ['/v1/instances/{id}/consumer-group-quotas/{key}', full.groupQuotas],
+  ] as const;
+  for (const [path, items] of kinds) {
+    for (const x of items) {
+      if (x.labels[STACK_LABEL] === stack) continue;
+      await call(api.PATCH(path, { params: { path: { id, key: x.id } }, body: { labels: { ...x.labels, [STACK_LABEL]: stack } }, headers: { 'if-match': x.etag } }));
+    }
+  }
 }
 
 function writeSpec(ctx: Ctx, spec: ReturnType<typeof exportSpec>, out: string | undefined) {

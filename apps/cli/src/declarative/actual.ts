@@ -16,10 +16,10 @@ export async function readInstance(api: Api, inst: Instance): Promise<ActualInst
     id, name: inst.name, etag: inst.etag, labels: inst.labels, spec: inst.spec as ActualInstance['spec'], phase: inst.status.phase,
     // A topic being deleted is gone as far as the desired state goes.
     topics: topics.filter((t) => t.status.phase !== 'Deleting').map((t) => ({ name: t.name, etag: t.etag, partitions: t.partitions, replicationFactor: t.replicationFactor, configs: t.configs, labels: t.labels })),
-    users: users.map((u) => ({ id: u.id, etag: u.etag, name: u.name, mechanism: u.mechanism, iterations: u.iterations })),
-    acls: acls.map((a) => ({ id: a.id, etag: a.etag, resourceType: a.resourceType, resourceName: a.resourceName, patternType: a.patternType, principal: a.principal, host: a.host, operation: a.operation, permissionType: a.permissionType })),
-    clientQuotas: clientQuotas.map((q) => ({ id: q.id, etag: q.etag, user: q.user, clientId: q.clientId, producerByteRate: q.producerByteRate, consumerByteRate: q.consumerByteRate, requestPercentage: q.requestPercentage })),
-    groupQuotas: groupQuotas.map((q) => ({ id: q.id, etag: q.etag, group: q.group, maxMembers: q.maxMembers, consumerByteRate: q.consumerByteRate })),
+    users: users.map((u) => ({ id: u.id, etag: u.etag, name: u.name, mechanism: u.mechanism, iterations: u.iterations, labels: u.labels })),
+    acls: acls.map((a) => ({ id: a.id, etag: a.etag, resourceType: a.resourceType, resourceName: a.resourceName, patternType: a.patternType, principal: a.principal, host: a.host, operation: a.operation, permissionType: a.permissionType, labels: a.labels })),
+    clientQuotas: clientQuotas.map((q) => ({ id: q.id, etag: q.etag, user: q.user, clientId: q.clientId, producerByteRate: q.producerByteRate, consumerByteRate: q.consumerByteRate, requestPercentage: q.requestPercentage, labels: q.labels })),
+    groupQuotas: groupQuotas.map((q) => ({ id: q.id, etag: q.etag, group: q.group, maxMembers: q.maxMembers, consumerByteRate: q.consumerByteRate, labels: q.labels })),
   };
 }
 

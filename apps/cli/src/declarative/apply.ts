@@ -211,9 +211,15 @@ class Executor {
       if (c.action === 'delete') return;
     }
     const d = c.desired!;
+    if (c.action === 'update') return this.relabel('/v1/instances/{id}/users/{key}', id, c.actual!, d.labels);
     await this.op(call(this.api.POST('/v1/instances/{id}/users', {
-      params: { path: { id } }, body: { name: d.name, password: this.passwords.get(c.address)!, mechanism: d.mechanism, iterations: d.iterations }, headers: { 'idempotency-key': this.key(c, 'create') },
+      params: { path: { id } }, body: { name: d.name, password: this.passwords.get(c.address)!, mechanism: d.mechanism, iterations: d.iterations, labels: d.labels }, headers: { 'idempotency-key': this.key(c, 'create') },
     })));
+  }
+
+  /** Labels alone (a user's or an ACL's): PATCH with If-Match; nothing for the brokers to do, so no operation to wait for. */
+  private async relabel(path: '/v1/instances/{id}/users/{key}' | '/v1/instances/{id}/acls/{key}', id: string, actual: { id: string; etag: string }, labels: Record<string, string> | undefined) {
+    await call(this.api.PATCH(path, { params: { path: { id, key: actual.id } }, body: { labels: labels ?? {} }, headers: { 'if-match': actual.etag } }));
   }
 
   private async acl(c: Extract<Change, { kind: 'acl' }>) {
@@ -222,6 +228,7 @@ class Executor {
       await this.op(call(this.api.DELETE('/v1/instances/{id}/acls/{key}', { params: { path: { id, key: c.actual!.id } }, headers: { 'if-match': c.actual!.etag } })));
       return;
     }
+    if (c.action === 'update') return this.relabel('/v1/instances/{id}/acls/{key}', id, c.actual!, c.desired!.labels);
     await this.op(call(this.api.POST('/v1/instances/{id}/acls', { params: { path: { id } }, body: c.desired! as never, headers: { 'idempotency-key': this.key(c, 'create') } })));
   }
 
@@ -234,11 +241,11 @@ class Executor {
     const d = c.desired!;
     const rates = { ...(d.producerByteRate !== undefined ? { producerByteRate: d.producerByteRate } : {}), ...(d.consumerByteRate !== undefined ? { consumerByteRate: d.consumerByteRate } : {}), ...(d.requestPercentage !== undefined ? { requestPercentage: d.requestPercentage } : {}) };
     if (c.action === 'update') {
-      await this.op(call(this.api.PUT('/v1/instances/{id}/client-quotas/{key}', { params: { path: { id, key: c.actual!.id } }, body: rates, headers: { 'if-match': c.actual!.etag } })));
+      await this.op(call(this.api.PUT('/v1/instances/{id}/client-quotas/{key}', { params: { path: { id, key: c.actual!.id } }, body: { ...rates, labels: d.labels ?? {} }, headers: { 'if-match': c.actual!.etag } })));
       return;
     }
     await this.op(call(this.api.POST('/v1/instances/{id}/client-quotas', {
-      params: { path: { id } }, body: { ...(d.user ? { user: d.user } : {}), ...(d.clientId ? { clientId: d.clientId } : {}), ...rates }, headers: { 'idempotency-key': this.key(c, 'create') },
+      params: { path: { id } }, body: { ...(d.user ? { user: d.user } : {}), ...(d.clientId ? { clientId: d.clientId } : {}), ...rates, labels: d.labels ?? {} }, headers: { 'idempotency-key': this.key(c, 'create') },
     })));
   }
 
@@ -251,10 +258,10 @@ class Executor {
     const d = c.desired!;
     const limits = { ...(d.maxMembers !== undefined ? { maxMembers: d.maxMembers } : {}), ...(d.consumerByteRate !== undefined ? { consumerByteRate: d.consumerByteRate } : {}) };
     if (c.action === 'update') {
-      await this.op(call(this.api.PUT('/v1/instances/{id}/consumer-group-quotas/{key}', { params: { path: { id, key: c.actual!.id } }, body: limits, headers: { 'if-match': c.actual!.etag } })));
+      await this.op(call(this.api.PUT('/v1/instances/{id}/consumer-group-quotas/{key}', { params: { path: { id, key: c.actual!.id } }, body: { ...limits, labels: d.labels ?? {} }, headers: { 'if-match': c.actual!.etag } })));
       return;
     }
-    await this.op(call(this.api.POST('/v1/instances/{id}/consumer-group-quotas', { params: { path: { id } }, body: { group: d.group, ...limits }, headers: { 'idempotency-key': this.key(c, 'create') } })));
+    await this.op(call(this.api.POST('/v1/instances/{id}/consumer-group-quotas', { params: { path: { id } }, body: { group: d.group, ...limits, labels: d.labels ?? {} }, headers: { 'idempotency-key': this.key(c, 'create') } })));
   }
 }
 

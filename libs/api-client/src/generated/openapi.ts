@@ -120,14 +120,15 @@ export interface paths {
         };
         /** Get a SCRAM user (by name or id) */
         get: operations["getUser"];
-        /** Rotate a SCRAM user's password */
+        /** Rotate a SCRAM user's password (its labels stay) */
         put: operations["rotateUserPassword"];
         post?: never;
         /** Delete a SCRAM user */
         delete: operations["deleteUser"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Replace a SCRAM user's labels (If-Match honoured; nothing changes on the brokers, so 200 and no operation) */
+        patch: operations["relabelUser"];
         trace?: never;
     };
     "/v1/instances/{id}/acls": {
@@ -163,7 +164,8 @@ export interface paths {
         delete: operations["deleteAcl"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Replace a ACL's labels (If-Match honoured; nothing changes on the brokers, so 200 and no operation) */
+        patch: operations["relabelAcl"];
         trace?: never;
     };
     "/v1/instances/{id}/client-quotas": {
@@ -200,7 +202,8 @@ export interface paths {
         delete: operations["deleteClientQuota"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Replace a client quota's labels (If-Match honoured; nothing changes on the brokers, so 200 and no operation) */
+        patch: operations["relabelClientQuota"];
         trace?: never;
     };
     "/v1/instances/{id}/consumer-group-quotas": {
@@ -237,7 +240,8 @@ export interface paths {
         delete: operations["deleteConsumerGroupQuota"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Replace a consumer-group quota's labels (If-Match honoured; nothing changes on the brokers, so 200 and no operation) */
+        patch: operations["relabelConsumerGroupQuota"];
         trace?: never;
     };
     "/v1/billing/price-book": {
@@ -1124,6 +1128,15 @@ export interface components {
             mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512";
             /** @default 8192 */
             iterations: number;
+            /**
+             * @description labels (default none); never sent to the brokers
+             * @example {
+             *       "team": "payments"
+             *     }
+             */
+            labels?: {
+                [key: string]: string;
+            };
         };
         KafkaUserUpdateInput: {
             password: string;
@@ -1139,6 +1152,9 @@ export interface components {
             name: string;
             mechanism: string;
             iterations: number;
+            labels: {
+                [key: string]: string;
+            };
         };
         KafkaUserListInput: {
             items: components["schemas"]["KafkaUserInput"][];
@@ -1172,6 +1188,15 @@ export interface components {
              * @enum {string}
              */
             permissionType: "ALLOW" | "DENY";
+            /**
+             * @description labels (default none); never sent to the brokers
+             * @example {
+             *       "team": "payments"
+             *     }
+             */
+            labels?: {
+                [key: string]: string;
+            };
         };
         AclInput: {
             id: string;
@@ -1188,6 +1213,9 @@ export interface components {
             host: string;
             operation: string;
             permissionType: string;
+            labels: {
+                [key: string]: string;
+            };
         };
         AclListInput: {
             items: components["schemas"]["AclInput"][];
@@ -1205,6 +1233,15 @@ export interface components {
             producerByteRate?: number;
             consumerByteRate?: number;
             requestPercentage?: number;
+            /**
+             * @description labels (default none); never sent to the brokers
+             * @example {
+             *       "team": "payments"
+             *     }
+             */
+            labels?: {
+                [key: string]: string;
+            };
         };
         /**
          * @example {
@@ -1215,6 +1252,15 @@ export interface components {
             producerByteRate?: number;
             consumerByteRate?: number;
             requestPercentage?: number;
+            /**
+             * @description labels (default none); never sent to the brokers
+             * @example {
+             *       "team": "payments"
+             *     }
+             */
+            labels?: {
+                [key: string]: string;
+            };
         };
         ClientQuotaInput: {
             id: string;
@@ -1229,6 +1275,9 @@ export interface components {
             producerByteRate: number | null;
             consumerByteRate: number | null;
             requestPercentage: number | null;
+            labels: {
+                [key: string]: string;
+            };
         };
         ClientQuotaListInput: {
             items: components["schemas"]["ClientQuotaInput"][];
@@ -1244,6 +1293,15 @@ export interface components {
             group: string;
             maxMembers?: number;
             consumerByteRate?: number;
+            /**
+             * @description labels (default none); never sent to the brokers
+             * @example {
+             *       "team": "payments"
+             *     }
+             */
+            labels?: {
+                [key: string]: string;
+            };
         };
         /**
          * @example {
@@ -1253,6 +1311,15 @@ export interface components {
         ConsumerGroupQuotaUpdateInput: {
             maxMembers?: number;
             consumerByteRate?: number;
+            /**
+             * @description labels (default none); never sent to the brokers
+             * @example {
+             *       "team": "payments"
+             *     }
+             */
+            labels?: {
+                [key: string]: string;
+            };
         };
         ConsumerGroupQuotaInput: {
             id: string;
@@ -1265,10 +1332,30 @@ export interface components {
             group: string;
             maxMembers: number | null;
             consumerByteRate: number | null;
+            labels: {
+                [key: string]: string;
+            };
         };
         ConsumerGroupQuotaListInput: {
             items: components["schemas"]["ConsumerGroupQuotaInput"][];
             nextCursor?: string;
+        };
+        /**
+         * @example {
+         *       "labels": {
+         *         "tributary.dev/stack": "payments"
+         *       }
+         *     }
+         */
+        ObjectLabelsUpdateInput: {
+            /**
+             * @example {
+             *       "team": "payments"
+             *     }
+             */
+            labels: {
+                [key: string]: string;
+            };
         };
         ConsumerGroupInput: {
             group: string;
@@ -2654,6 +2741,15 @@ export interface components {
             mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512";
             /** @default 8192 */
             iterations: number;
+            /**
+             * @description labels (default none); never sent to the brokers
+             * @example {
+             *       "team": "payments"
+             *     }
+             */
+            labels?: {
+                [key: string]: string;
+            };
         };
         KafkaUserUpdate: {
             password: string;
@@ -2669,6 +2765,9 @@ export interface components {
             name: string;
             mechanism: string;
             iterations: number;
+            labels: {
+                [key: string]: string;
+            };
         };
         KafkaUserList: {
             items: components["schemas"]["KafkaUser"][];
@@ -2702,6 +2801,15 @@ export interface components {
              * @enum {string}
              */
             permissionType: "ALLOW" | "DENY";
+            /**
+             * @description labels (default none); never sent to the brokers
+             * @example {
+             *       "team": "payments"
+             *     }
+             */
+            labels?: {
+                [key: string]: string;
+            };
         };
         Acl: {
             id: string;
@@ -2718,6 +2826,9 @@ export interface components {
             host: string;
             operation: string;
             permissionType: string;
+            labels: {
+                [key: string]: string;
+            };
         };
         AclList: {
             items: components["schemas"]["Acl"][];
@@ -2735,6 +2846,15 @@ export interface components {
             producerByteRate?: number;
             consumerByteRate?: number;
             requestPercentage?: number;
+            /**
+             * @description labels (default none); never sent to the brokers
+             * @example {
+             *       "team": "payments"
+             *     }
+             */
+            labels?: {
+                [key: string]: string;
+            };
         };
         /**
          * @example {
@@ -2745,6 +2865,15 @@ export interface components {
             producerByteRate?: number;
             consumerByteRate?: number;
             requestPercentage?: number;
+            /**
+             * @description labels (default none); never sent to the brokers
+             * @example {
+             *       "team": "payments"
+             *     }
+             */
+            labels?: {
+                [key: string]: string;
+            };
         };
         ClientQuota: {
             id: string;
@@ -2759,6 +2888,9 @@ export interface components {
             producerByteRate: number | null;
             consumerByteRate: number | null;
             requestPercentage: number | null;
+            labels: {
+                [key: string]: string;
+            };
         };
         ClientQuotaList: {
             items: components["schemas"]["ClientQuota"][];
@@ -2774,6 +2906,15 @@ export interface components {
             group: string;
             maxMembers?: number;
             consumerByteRate?: number;
+            /**
+             * @description labels (default none); never sent to the brokers
+             * @example {
+             *       "team": "payments"
+             *     }
+             */
+            labels?: {
+                [key: string]: string;
+            };
         };
         /**
          * @example {
@@ -2783,6 +2924,15 @@ export interface components {
         ConsumerGroupQuotaUpdate: {
             maxMembers?: number;
             consumerByteRate?: number;
+            /**
+             * @description labels (default none); never sent to the brokers
+             * @example {
+             *       "team": "payments"
+             *     }
+             */
+            labels?: {
+                [key: string]: string;
+            };
         };
         ConsumerGroupQuota: {
             id: string;
@@ -2795,10 +2945,30 @@ export interface components {
             group: string;
             maxMembers: number | null;
             consumerByteRate: number | null;
+            labels: {
+                [key: string]: string;
+            };
         };
         ConsumerGroupQuotaList: {
             items: components["schemas"]["ConsumerGroupQuota"][];
             nextCursor?: string;
+        };
+        /**
+         * @example {
+         *       "labels": {
+         *         "tributary.dev/stack": "payments"
+         *       }
+         *     }
+         */
+        ObjectLabelsUpdate: {
+            /**
+             * @example {
+             *       "team": "payments"
+             *     }
+             */
+            labels: {
+                [key: string]: string;
+            };
         };
         ConsumerGroup: {
             group: string;
@@ -5958,6 +6128,132 @@ export interface operations {
             };
         };
     };
+    relabelUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ObjectLabelsUpdateInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KafkaUser"];
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key's role may not do this (code forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource in this account (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag (code precondition-failed) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description body over 1 MiB (code payload-too-large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body that is not application/json (code unsupported-media-type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listAcls: {
         parameters: {
             query?: {
@@ -6288,6 +6584,132 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AclAccepted"];
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key's role may not do this (code forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource in this account (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag (code precondition-failed) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description body over 1 MiB (code payload-too-large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body that is not application/json (code unsupported-media-type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    relabelAcl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ObjectLabelsUpdateInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Acl"];
                 };
             };
             /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
@@ -6950,6 +7372,132 @@ export interface operations {
             };
         };
     };
+    relabelClientQuota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ObjectLabelsUpdateInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientQuota"];
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key's role may not do this (code forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource in this account (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag (code precondition-failed) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description body over 1 MiB (code payload-too-large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body that is not application/json (code unsupported-media-type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listConsumerGroupQuotas: {
         parameters: {
             query?: {
@@ -7406,6 +7954,132 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConsumerGroupQuotaAccepted"];
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key's role may not do this (code forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource in this account (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflicts with current state or a limit (codes already-exists, limit-exceeded, instance-has-topics, idempotency-key-in-flight, secret-not-replayable, pending-change-renewed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag (code precondition-failed) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description body over 1 MiB (code payload-too-large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body that is not application/json (code unsupported-media-type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    relabelConsumerGroupQuota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ObjectLabelsUpdateInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsumerGroupQuota"];
                 };
             };
             /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */

@@ -62,7 +62,7 @@ export class ObjectRepository {
 
   #of(db: Db | Tx) { return db[this.#table.model] as unknown as ObjectDelegate; }
   #row(r: ObjectModel): ObjectRow {
-    return { id: r.id, instanceId: r.instanceId, kind: this.kind, name: r.name, data: this.#table.data(r), version: r.version, createdAt: r.createdAt, updatedAt: r.updatedAt };
+    return { id: r.id, instanceId: r.instanceId, kind: this.kind, name: r.name, data: this.#table.data(r), labels: r.labels as Record<string, string>, version: r.version, createdAt: r.createdAt, updatedAt: r.updatedAt };
   }
 
   async list(instanceId: string, q: ListQuery): Promise<ObjectRow[]> {
@@ -77,18 +77,19 @@ export class ObjectRepository {
   async count(instanceId: string, tx: Tx | Db = this.#c.db): Promise<number> {
     return this.#of(tx).count({ where: { instanceId, deletedAt: null } });
   }
-  async insert(tx: Tx, id: string, instanceId: string, name: string, data: Record<string, unknown>): Promise<RepoResult<ObjectRow>> {
+  async insert(tx: Tx, id: string, instanceId: string, name: string, data: Record<string, unknown>, labels: Record<string, string> = {}): Promise<RepoResult<ObjectRow>> {
     try {
-      return ok(this.#row(await this.#of(tx).create({ data: { id, instanceId, name, ...this.#table.columns(data) } })));
+      return ok(this.#row(await this.#of(tx).create({ data: { id, instanceId, name, labels, ...this.#table.columns(data) } })));
     } catch (err) {
       if (isUniqueViolation(err)) return fail('duplicate');
       throw err;
     }
   }
-  async update(tx: Tx, id: string, data: Record<string, unknown>, expectedVersion?: number): Promise<RepoResult<ObjectRow>> {
+  /** `data` replaces the kind's columns (none when undefined); `labels` the labels when given. */
+  async update(tx: Tx, id: string, data: Record<string, unknown> | undefined, expectedVersion?: number, labels?: Record<string, string>): Promise<RepoResult<ObjectRow>> {
     const { count } = await this.#of(tx).updateMany({
       where: { id, deletedAt: null, ...(expectedVersion !== undefined ? { version: expectedVersion } : {}) },
-      data: { ...this.#table.columns(data), version: { increment: 1 } },
+      data: { ...(data ? this.#table.columns(data) : {}), ...(labels ? { labels } : {}), version: { increment: 1 } },
     });
     if (count === 0) return fail('stale');
     return ok(this.#row(await this.#of(tx).findUniqueOrThrow({ where: { id } })));

@@ -26,12 +26,12 @@ export class InstanceObjectService {
   }
 
   async list(instanceId: string, kind: ObjectKind, f: ListFilter): Promise<Page<ObjectRow>> {
-    return page(await this.#objects[kind].list(instanceId, listQuery(f, { label: false })), f.limit);
+    return page(await this.#objects[kind].list(instanceId, listQuery(f)), f.limit);
   }
   get(instanceId: string, kind: ObjectKind, key: string): Promise<ObjectRow | null> { return this.#objects[kind].get(instanceId, key); }
   count(instanceId: string, kind: ObjectKind): Promise<number> { return this.#objects[kind].count(instanceId); }
 
-  async create(p: Principal, instance: InstanceRow, kind: ObjectKind, name: string, data: Record<string, unknown>): Promise<{ object: ObjectRow; operation: Operation }> {
+  async create(p: Principal, instance: InstanceRow, kind: ObjectKind, name: string, data: Record<string, unknown>, labels: Record<string, string> = {}): Promise<{ object: ObjectRow; operation: Operation }> {
     const repo = this.#objects[kind];
     const target = objectTarget(kind);
     return this.#c.tx(async (tx) => {
@@ -43,7 +43,7 @@ export class InstanceObjectService {
         if (n + 1 > limits[limitName]) throw limitExceeded(limitName, limits[limitName], n, 1);
       }
       const id = newId(kind.slice(0, 3));
-      const object = orProblem(await repo.insert(tx, id, instance.id, name, data), {
+      const object = orProblem(await repo.insert(tx, id, instance.id, name, data, labels), {
         missing: target, duplicate: () => new ApiError('already-exists', `${target} "${name}" already exists`),
       });
       const operation = await this.#trail.operation(tx, p, `${target}.create`, target, id, 1, { name });
@@ -51,13 +51,25 @@ export class InstanceObjectService {
       return { object, operation };
     });
   }
-  async update(p: Principal, object: ObjectRow, data: Record<string, unknown>, expectedVersion?: number): Promise<{ object: ObjectRow; operation: Operation }> {
+  async update(p: Principal, object: ObjectRow, data: Record<string, unknown>, expectedVersion?: number, labels?: Record<string, string>): Promise<{ object: ObjectRow; operation: Operation }> {
     const target = objectTarget(object.kind);
     return this.#c.tx(async (tx) => {
-      const updated = orProblem(await this.#objects[object.kind].update(tx, object.id, data, expectedVersion), { missing: target });
+      const updated = orProblem(await this.#objects[object.kind].update(tx, object.id, data, expectedVersion, labels), { missing: target });
       const operation = await this.#trail.operation(tx, p, `${target}.update`, target, object.id, updated.version, { name: object.name });
       await this.#outbox.add(tx, objectsJob({ instanceId: object.instanceId, kind: object.kind, reason: 'updated' }));
       return { object: updated, operation };
+    });
+  }
+  /**
+   * Labels only: the brokers never see them, so no reconcile job and no operation; the version still
+   * moves (If-Match of an earlier read is a 412) and the change is audited.
+   */
+  async relabel(p: Principal, object: ObjectRow, labels: Record<string, string>, expectedVersion?: number): Promise<ObjectRow> {
+    const target = objectTarget(object.kind);
+    return this.#c.tx(async (tx) => {
+      const updated = orProblem(await this.#objects[object.kind].update(tx, object.id, undefined, expectedVersion, labels), { missing: target });
+      await this.#trail.audit(tx, p, `${target}.relabel`, target, object.id, { name: object.name, labels }, updated.version);
+      return updated;
     });
   }
   async delete(p: Principal, object: ObjectRow, expectedVersion?: number): Promise<{ object: ObjectRow; operation: Operation }> {
