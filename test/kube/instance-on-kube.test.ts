@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api } from '@kubernetes/client-node';
+import type { AppsV1Api, CoreV1Api, PolicyV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretBox } from '@tributary/db';
-import { KUBE_BIN, startEtcd, startKube, startNodeAgent, startTestServices, type NodeAgent, type TestEtcd, type TestKube, type TestServices } from '@tributary/testkit';
+import { KUBE_BIN, startEtcd, startTestServices, type NodeAgent, type TestEtcd, type TestServices } from '@tributary/testkit';
 import { buildApp, createReconcileQueue } from '../../apps/api/src/index.ts';
 import { ensureBootstrapKey } from '../../apps/api/src/bootstrap.ts';
 import { PrismaStore } from '../../apps/api/src/store/prisma-store.ts';
@@ -15,6 +15,7 @@ import { kubernetesRuntimeFromEnv } from '../../apps/operator/src/runtimes/kuber
 import { DesiredStateStore } from '../../apps/operator/src/store/desired-state-store.ts';
 import { kcatProduce } from '../support/kcat.ts';
 import { until } from '../support/until.ts';
+import { BROKER_IMAGE, startAgentCluster, type AgentCluster } from './agent-cluster.ts';
 
 /**
  * Issue 22's scenario on the real control plane (tools/kube v1.37.2) with the test node agent as the
@@ -22,22 +23,21 @@ import { until } from '../support/until.ts';
  * PodDisruptionBudget and Secret (TRIBUTARY_RUNTIME=kubernetes as the chart configures it, brokers
  * addressed by pod IP), its three broker pods run the repository's broker as uid 10001, form one
  * cluster on etcd and pass their probes; kcat produces and consumes through the instance's bootstrap
- * addresses with a SCRAM user; deleting the instance removes every object through the controller
- * manager's garbage collector and stops the processes. The operator and the API run in this process
+ * addresses with a SCRAM user; a broker setting change rolls the pods one at a time (never two
+ * down) and the data survives; scaling to four adds a pod on the fourth node; deleting the instance
+ * removes every object through the controller manager's garbage collector and stops the processes. The operator and the API run in this process
  * (not as pods: the chart install is not done yet). Skipped where the Kubernetes binaries are not
  * built, which includes CI (see tools/kube).
  */
-const ROOT = resolve(import.meta.dirname, '../..');
 const built = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].every((c) => existsSync(join(KUBE_BIN, c)));
 const run = promisify(execFile);
 const KEY = 'trib_kube_admin_key_0123456789abcdef';
 const NAMESPACE = 'tenants';
-const IMAGE = 'tributary/broker:dev';
 
 const waitFor = (check: () => Promise<boolean>, what: string, ms: number) => until(async () => ((await check()) ? true : null), what, ms);
 
 describe.skipIf(!built)('an instance on the real control plane, brokers run by the test node agent (needs .cache/kube/bin)', () => {
-  let kube: TestKube;
+  let cluster: AgentCluster;
   let agent: NodeAgent;
   let etcd: TestEtcd;
   let services: TestServices;
@@ -48,27 +48,15 @@ describe.skipIf(!built)('an instance on the real control plane, brokers run by t
   let policy: PolicyV1Api;
 
   beforeAll(async () => {
-    [kube, etcd, services] = await Promise.all([startKube(), startEtcd(), startTestServices()]);
-    const kc = new KubeConfig();
-    kc.loadFromFile(kube.adminKubeconfig);
-    core = kc.makeApiClient(CoreV1Api);
-    apps = kc.makeApiClient(AppsV1Api);
-    policy = kc.makeApiClient(PolicyV1Api);
+    [cluster, etcd, services] = await Promise.all([startAgentCluster(4), startEtcd(), startTestServices()]);
+    ({ agent, core, apps, policy } = cluster);
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
-    // The broker image's meaning here: the host's root with this checkout's broker and Node 24 first
-    // on PATH (the image has /usr/local/bin/tributary-broker and node; tini's ENTRYPOINT is dropped).
-    agent = await startNodeAgent({
-      kubeconfig: kube.adminKubeconfig,
-      nodes: [{ name: 'node-a' }, { name: 'node-b' }, { name: 'node-c' }],
-      images: { [IMAGE]: { entrypoint: [], env: { PATH: `${join(ROOT, 'node_modules/.bin')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, NODE_ENV: 'production' }, workingDir: '/' } },
-      apiServer: { host: '127.0.0.1', port: Number(new URL(kube.server).port) },
-    });
     const store = await PrismaStore.connect(services.databaseUrl);
     const queue = createReconcileQueue(services.redisUrl);
     await ensureBootstrapKey(store, KEY);
     const secrets = SecretBox.generate();
     const app = await buildApp({ store, queue, secrets });
-    const runtime = kubernetesRuntimeFromEnv({ TRIBUTARY_INSTANCES_NAMESPACE: NAMESPACE, TRIBUTARY_BROKER_IMAGE: IMAGE, TRIBUTARY_BROKER_ADVERTISE: 'pod-ip' }, kc);
+    const runtime = kubernetesRuntimeFromEnv({ TRIBUTARY_INSTANCES_NAMESPACE: NAMESPACE, TRIBUTARY_BROKER_IMAGE: BROKER_IMAGE, TRIBUTARY_BROKER_ADVERTISE: 'pod-ip' }, cluster.kc);
     const operatorStore = new DesiredStateStore(services.databaseUrl, { secrets });
     const operator = await startOperatorWorker({ redisUrl: services.redisUrl, store: operatorStore, reconciler: new InstanceReconciler(runtime, { etcdEndpoints: etcd.endpoint }), resyncMs: 2_000 });
     closers.push(() => operator.close(), () => operatorStore.close(), () => app.close(), () => queue.close(), () => store.close());
@@ -76,11 +64,10 @@ describe.skipIf(!built)('an instance on the real control plane, brokers run by t
   }, 360_000);
   afterAll(async () => {
     for (const close of closers) await close().catch(() => undefined);
-    await agent?.stop();
-    await Promise.all([kube?.stop(), etcd?.stop(), services?.stop()]);
+    await Promise.all([cluster?.stop(), etcd?.stop(), services?.stop()]);
   }, 180_000);
 
-  it('REST → StatefulSet, Services, PDB, Secret → broker pods ready → kcat produce and consume → deletion removes everything', async () => {
+  it('REST → StatefulSet, Services, PDB, Secret → broker pods ready → kcat produce and consume → roll one pod at a time → scale-up → deletion removes everything', async () => {
     const spec = { zone: 'zone-a', brokers: 3, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 100, topicLimit: 10, consumerGroupLimit: 10, billing: { mode: 'postpaid' } };
     const created = await api('POST', '/v1/instances', { name: 'kube-instance', spec });
     expect(created.statusCode, JSON.stringify(created.json())).toBe(202);
@@ -118,6 +105,37 @@ describe.skipIf(!built)('an instance on the real control plane, brokers run by t
     await until(async () => kcatProduce(['-b', bootstrap.join(','), ...login, '-t', 'orders', '-X', 'acks=all'], messages.join('\n') + '\n', 30_000), 'kcat to produce as app', 120_000);
     const { stdout } = await run('kcat', ['-C', '-b', bootstrap.join(','), ...login, '-t', 'orders', '-o', 'beginning', '-e', '-q', '-f', '%s\n'], { timeout: 60_000 });
     expect(stdout.split('\n').filter(Boolean).sort()).toEqual([...messages].sort());
+
+    // A broker setting change rolls the pods: the operator deletes one at a time and the StatefulSet
+    // controller recreates it. Watched throughout: never more than one broker pod missing or unready.
+    const brokerPods = async () => (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: selector })).items;
+    const before = new Set(pods.map((p) => p.metadata!.uid));
+    const updated = await api('PUT', `/v1/instances/${id}`, { spec: { ...spec, brokerConfig: { 'log.retention.ms': '7200000' } } });
+    expect(updated.statusCode).toBe(202);
+    const generation = updated.json().resource.generation as number;
+    let mostDown = 0;
+    await until(async () => {
+      const now = await brokerPods();
+      const ready = now.filter((p) => !p.metadata!.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      mostDown = Math.max(mostDown, 3 - ready.length);
+      const body = (await api('GET', `/v1/instances/${id}`)).json();
+      return body.status?.phase === 'Running' && body.status.observedGeneration === generation && ready.length === 3 && ready.every((p) => !before.has(p.metadata!.uid)) ? true : null;
+    }, 'every broker pod replaced by the roll and the instance Running at the new generation', 300_000);
+    expect(mostDown).toBeGreaterThanOrEqual(1); // the watch saw the roll
+    expect(mostDown).toBe(1);
+    const afterRoll = ((await api('GET', `/v1/instances/${id}`)).json().status.bootstrapServers as string).split(',');
+    const reread = await run('kcat', ['-C', '-b', afterRoll.join(','), ...login, '-t', 'orders', '-o', 'beginning', '-e', '-q', '-f', '%s\n'], { timeout: 60_000 });
+    expect(reread.stdout.split('\n').filter(Boolean).sort()).toEqual([...messages].sort());
+
+    // Scale-up: a fourth broker pod on the fourth node joins the cluster.
+    const scaled = await api('PUT', `/v1/instances/${id}`, { spec: { ...spec, brokers: 4, brokerConfig: { 'log.retention.ms': '7200000' } } });
+    expect(scaled.statusCode, JSON.stringify(scaled.json())).toBe(202);
+    const grown = await until(async () => {
+      const body = (await api('GET', `/v1/instances/${id}`)).json();
+      return body.status?.phase === 'Running' && body.status.observedGeneration === scaled.json().resource.generation && body.status.brokers === 4 ? body : null;
+    }, 'the instance Running with four brokers', 300_000);
+    expect((grown.status.bootstrapServers as string).split(',')).toHaveLength(4);
+    expect(new Set((await brokerPods()).map((p) => p.spec!.nodeName)).size).toBe(4);
 
     expect((await api('DELETE', `/v1/instances/${id}?force=true`)).statusCode).toBe(202);
     await waitFor(async () => {

@@ -49,7 +49,11 @@ exec "$@"`;
  */
 export function launchContainer(spec: LaunchSpec): ChildProcess {
   const mountArgs: string[] = [];
-  for (const m of spec.mounts) {
+  // A mount over an ancestor of another volume's source (an emptyDir at /tmp, when the agent's
+  // directory is under /tmp) would hide that source from the mounts after it: such mounts go last.
+  const shadows = (m: BindMount) => spec.mounts.some((o) => o !== m && o.source.startsWith(`${m.path.replace(/\/$/, '')}/`));
+  const ordered = [...spec.mounts.filter((m) => !shadows(m)), ...spec.mounts.filter(shadows)];
+  for (const m of ordered) {
     const target = spec.root ? join(spec.root, m.path) : m.path;
     // A mount point must exist; on the host root this leaves an empty directory behind (README).
     mkdirSync(target, { recursive: true });

@@ -1,0 +1,57 @@
+import { join, resolve } from 'node:path';
+import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api } from '@kubernetes/client-node';
+import { startKube, startNodeAgent, type AgentImage, type NodeAgent, type TestKube } from '@tributary/testkit';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** The tags the tests give this checkout's images; the agent runs them from the working tree. */
+export const BROKER_IMAGE = 'tributary/broker:dev';
+export const CONTROL_PLANE_IMAGE = 'tributary/control-plane:dev';
+
+/**
+ * What the two images of docker/ mean to the node agent: the host's root with this checkout's
+ * `node_modules/.bin` (Node 24, `tributary-broker`) first on PATH, the images' ENV and WORKDIR (the
+ * control plane's /app is the checkout). tini, their ENTRYPOINT, is dropped: the agent reaps nothing.
+ */
+export const CHECKOUT_IMAGES: Record<string, AgentImage> = {
+  [BROKER_IMAGE]: { entrypoint: [], env: { PATH: `${join(ROOT, 'node_modules/.bin')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, NODE_ENV: 'production' }, workingDir: '/' },
+  [CONTROL_PLANE_IMAGE]: { entrypoint: [], cmd: ['node', 'apps/api/src/main.ts'], env: { PATH: `${join(ROOT, 'node_modules/.bin')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, NODE_ENV: 'production', PORT: '8080', HOST: '0.0.0.0' }, workingDir: ROOT },
+};
+
+export interface AgentCluster {
+  kube: TestKube;
+  agent: NodeAgent;
+  kc: KubeConfig;
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  policy: PolicyV1Api;
+  stop(): Promise<void>;
+}
+
+/** The real control plane (tools/kube) with the test node agent registering `nodes` nodes. */
+export async function startAgentCluster(nodes: number): Promise<AgentCluster> {
+  const kube = await startKube();
+  try {
+    const agent = await startNodeAgent({
+      kubeconfig: kube.adminKubeconfig,
+      nodes: Array.from({ length: nodes }, (_, i) => ({ name: `node-${String.fromCharCode(97 + i)}` })),
+      images: CHECKOUT_IMAGES,
+      apiServer: { host: '127.0.0.1', port: Number(new URL(kube.server).port) },
+    });
+    const kc = new KubeConfig();
+    kc.loadFromFile(kube.adminKubeconfig);
+    return {
+      kube, agent, kc,
+      core: kc.makeApiClient(CoreV1Api),
+      apps: kc.makeApiClient(AppsV1Api),
+      policy: kc.makeApiClient(PolicyV1Api),
+      async stop() {
+        await agent.stop();
+        await kube.stop();
+      },
+    };
+  } catch (err) {
+    await kube.stop();
+    throw err;
+  }
+}
