@@ -17,7 +17,7 @@ let admin: KafkaAdminClient;
 let kafka: InstanceType<typeof Kafka>;
 
 beforeAll(async () => {
-  broker = await startBroker({ settings: { 'group.initial.rebalance.delay.ms': '0', 'transaction.state.log.num.partitions': '5', 'transaction.abort.timed.out.transaction.cleanup.interval.ms': '200' } });
+  broker = await startBroker({ metrics: true, settings: { 'group.initial.rebalance.delay.ms': '0', 'transaction.state.log.num.partitions': '5', 'transaction.abort.timed.out.transaction.cleanup.interval.ms': '200' } });
   admin = await KafkaAdminClient.connect(broker.bootstrap);
   await admin.createTopics(['tx-in', 'tx-out', 'tx-lso', 'tx-zombie', 'tx-timeout'].map((name) => ({ name, partitions: 2, replicationFactor: 1 })));
   kafka = new Kafka({ clientId: 'txn-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
@@ -160,10 +160,14 @@ describe('transactions with kafkajs', () => {
       expect(await latest(1)).toBe(1n);
       const committed = await fetch(1);
       expect({ hw: committed.highWatermark, lso: committed.lastStableOffset }).toEqual({ hw: 3n, lso: 1n });
+      // The broker's LastStableOffsetLag: read_committed readers are held 2 offsets behind.
+      const metrics = await (await globalThis.fetch(`http://127.0.0.1:${broker.metricsPort}/metrics`)).text();
+      expect(metrics).toContain('tributary_broker_last_stable_offset_lag{topic="tx-lso",partition="0"} 2');
       await tx.abort();
       expect(await latest(1)).toBe(4n);
       const afterAbort = await fetch(1);
       expect(afterAbort.lastStableOffset).toBe(4n);
+      expect(await (await globalThis.fetch(`http://127.0.0.1:${broker.metricsPort}/metrics`)).text()).toContain('tributary_broker_last_stable_offset_lag{topic="tx-lso",partition="0"} 0');
       // The aborted transaction is listed for read_committed, from its first offset.
       expect(afterAbort.abortedTransactions?.map((a) => a.firstOffset)).toEqual([1n]);
       expect((await fetch(0)).abortedTransactions).toBeNull();

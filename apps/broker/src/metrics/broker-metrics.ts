@@ -91,6 +91,23 @@ export class BrokerMetrics {
         }
       },
     });
+    // Kafka's LastStableOffsetLag: how far read_committed consumers are held behind the high
+    // watermark by running transactions; a lag that only grows is a hung transaction.
+    new Gauge({
+      name: 'tributary_broker_last_stable_offset_lag',
+      help: 'High watermark minus last stable offset of each partition replica hosted by this broker',
+      labelNames: ['topic', 'partition'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const t of topics.list()) {
+          for (let p = 0; p < t.partitions; p++) {
+            const log = topics.log(t.name, p);
+            if (log) this.set({ topic: t.name, partition: String(p) }, log.highWatermark - log.lastStableOffset);
+          }
+        }
+      },
+    });
     new Gauge({
       name: 'tributary_broker_log_size_bytes',
       help: 'Bytes on disk, by topic',
