@@ -669,6 +669,42 @@ describe('journey: instance → topic → delete', () => {
     await expectAccessible(page, 'scale');
   });
 
+  it('broker settings: an addition previewed as a diff, a bad value refused beside its field, then applied through the instance\'s spec and rolled out', { timeout: RUNNING_WITHIN_MS + 60_000 }, async () => {
+    const instanceId = instanceUrl.split('/').pop()!;
+    await page.goto(instanceUrl);
+    await page.getByRole('heading', { name: 'Broker settings' }).waitFor();
+    await page.getByRole('button', { name: 'Add setting' }).click();
+    await page.getByLabel('Setting', { exact: true }).first().click();
+    await page.getByRole('option', { name: 'log.retention.ms', exact: true }).click();
+    await page.getByLabel('Value', { exact: true }).fill('soon');
+    await page.getByRole('button', { name: 'Review changes' }).click();
+    const preview = page.getByRole('table', { name: 'Broker settings changes' });
+    expect(await preview.locator('tbody tr').allTextContents()).toEqual(['log.retention.msdefaultsoon']);
+    await page.getByRole('button', { name: 'Apply changes' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Broker settings not applied' }).waitFor();
+    expect(await fieldError(page, 'Value')).toMatch(/log\.retention\.ms/);
+    await page.getByRole('button', { name: 'Back to editing' }).click();
+    await page.getByLabel('Value', { exact: true }).fill('7200000');
+    await page.getByRole('button', { name: 'Review changes' }).click();
+    expect(await preview.locator('tbody tr').allTextContents()).toEqual(['log.retention.msdefault7200000']);
+    await expectAccessible(page, 'broker settings preview');
+    await screenshot(page, 'broker-settings-preview');
+    await page.getByRole('button', { name: 'Apply changes' }).click();
+    let generation = 0;
+    await until(async () => {
+      const i = (await stack.api('GET', `/v1/instances/${instanceId}`)).json();
+      generation = i.generation;
+      return i.spec.brokerConfig['log.retention.ms'] === '7200000';
+    }, 'the setting in the instance\'s spec', 20_000);
+    // The operator rolls the brokers onto it (this generation observed, Running again; bounded), and the page follows.
+    await until(async () => {
+      const i = (await stack.api('GET', `/v1/instances/${instanceId}`)).json();
+      return i.status.observedGeneration >= generation && i.status.phase === 'Running';
+    }, 'the instance Running on the new setting', RUNNING_WITHIN_MS);
+    await page.getByRole('heading', { name: 'journey' }).locator('xpath=..').getByText('Running', { exact: true }).waitFor({ timeout: 20_000 });
+    expect(await page.getByLabel('Value', { exact: true }).inputValue()).toBe('7200000');
+  });
+
   it('billing: the usage and cost report, traffic per topic, this month so far, and the prepaid instance\'s invoices with their lines as CSV; billing keys see it, viewers do not', { timeout: 90_000 }, async () => {
     const instanceId = instanceUrl.split('/').pop()!;
     await page.getByRole('link', { name: 'Billing' }).click();

@@ -5,7 +5,9 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { api } from '../api/client.ts';
 import { fieldErrors, formLevelMessage, unwrap } from '../api/problem.ts';
 import type { Instance, InstanceSpec } from '../api/types.ts';
+import { SettingsEditor } from '../components/SettingsEditor.tsx';
 import { SuccessAlert } from '../components/States.tsx';
+import { BROKER_CONFIG_HELP } from '../lib/broker-configs.ts';
 import { formatMoney, formatTime } from '../lib/format.ts';
 
 const BANDWIDTH_TIERS = [20, 40, 100, 200, 400, 800, 1600];
@@ -106,4 +108,21 @@ export function RenewInstance({ instance: i }: { instance: Instance }) {
       </form>
     </Card>
   );
+}
+
+/**
+ * The instance's broker settings (spec.brokerConfig, the API's allow-list), edited with a preview of
+ * what is added, changed and unset, then sent with PUT /v1/instances/{id} and the instance's version
+ * (If-Match); the operator rolls the brokers onto them (the phase shows Updating until done).
+ */
+export function BrokerSettings({ instance: i, editable }: { instance: Instance; editable: boolean }) {
+  const queryClient = useQueryClient();
+  const apply = useMutation({
+    mutationFn: async (brokerConfig: Record<string, string>) => unwrap(await api.PUT('/v1/instances/{id}', {
+      params: { path: { id: i.id } }, headers: { 'if-match': i.etag }, body: { labels: i.labels, spec: { ...i.spec, brokerConfig } },
+    })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['instance', i.id] }),
+  });
+  // Re-mounted when the instance's version changes, so the rows start from what was applied.
+  return <SettingsEditor key={i.etag} title="Broker settings" what="Broker settings" current={i.spec.brokerConfig} help={BROKER_CONFIG_HELP} editable={editable} fieldPrefix="/spec/brokerConfig" defaultLabel="Kafka's default" onApply={apply} />;
 }

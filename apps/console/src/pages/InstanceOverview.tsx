@@ -10,7 +10,7 @@ import { can } from '../auth/session.ts';
 import { ConfirmByName, CopyField, PhaseBadge, ScrollTable } from '../components/Bits.tsx';
 import { ProblemAlert, QueryState } from '../components/States.tsx';
 import { ago, formatTime, phaseColor } from '../lib/format.ts';
-import { RenewInstance, ScaleInstance } from './InstanceChange.tsx';
+import { BrokerSettings, RenewInstance, ScaleInstance } from './InstanceChange.tsx';
 
 export function InstanceOverview({ instance: i }: { instance: Instance }) {
   const session = useSignedIn();
@@ -80,6 +80,7 @@ export function InstanceOverview({ instance: i }: { instance: Instance }) {
       </Card>
       <OperationsTimeline targetId={i.id} />
       {can.mutate(session.role) && i.status.phase !== 'Deleting' && <ScaleInstance instance={i} />}
+      {i.status.phase !== 'Deleting' && <BrokerSettings instance={i} editable={can.mutate(session.role)} />}
       {can.readBilling(session.role) && i.spec.billing.mode === 'prepaid' && i.status.phase !== 'Deleting' && <RenewInstance instance={i} />}
       {can.mutate(session.role) && (
         <Card withBorder>

@@ -10,7 +10,7 @@ import { can } from '../auth/session.ts';
 import { ConfirmByName, PhaseBadge, ScrollTable } from '../components/Bits.tsx';
 import { PagedList, ProblemAlert, QueryState } from '../components/States.tsx';
 import { formatBytes } from '../lib/format.ts';
-import { configDiff } from '../lib/config-diff.ts';
+import { SettingsEditor } from '../components/SettingsEditor.tsx';
 import { TOPIC_CONFIG_HELP, TOPIC_CONFIG_NAMES, configsFromRows, defaultReplicationFactor } from '../lib/topic-configs.ts';
 
 export default function TopicsTab({ instance }: { instance: Instance }) {
@@ -259,71 +259,14 @@ function Partitions({ instance, topic }: { instance: Instance; topic: Topic }) {
 function TopicSettings({ instance, topic }: { instance: Instance; topic: Topic }) {
   const session = useSignedIn();
   const queryClient = useQueryClient();
-  const initial = () => Object.entries(topic.configs).map(([key, value]) => ({ key, value }));
-  const [rows, setRows] = useState(initial);
-  const [reviewing, setReviewing] = useState(false);
-  const after = configsFromRows(rows);
-  const changes = configDiff(topic.configs, after);
   const apply = useMutation({
-    mutationFn: async () => unwrap(await api.PUT('/v1/instances/{id}/topics/{name}', {
-      params: { path: { id: instance.id, name: topic.name } }, headers: { 'if-match': topic.etag }, body: { configs: after, labels: topic.labels },
+    mutationFn: async (configs: Record<string, string>) => unwrap(await api.PUT('/v1/instances/{id}/topics/{name}', {
+      params: { path: { id: instance.id, name: topic.name } }, headers: { 'if-match': topic.etag }, body: { configs, labels: topic.labels },
     })),
     onSuccess: async () => {
-      setReviewing(false);
       await queryClient.invalidateQueries({ queryKey: ['topic', instance.id, topic.name] });
       await queryClient.invalidateQueries({ queryKey: ['topics', instance.id] });
     },
   });
-  const editable = can.mutate(session.role);
-  const err = fieldErrors(apply.error);
-  const message = formLevelMessage(apply.error, rows.map((r) => `configs/${r.key}`));
-  return (
-    <Card withBorder>
-      <Stack>
-        <Title order={4} size="h5">Settings</Title>
-        {rows.length === 0 && <Text size="sm" c="dimmed">Every setting is the broker default.</Text>}
-        {rows.map((row, idx) => (
-          <Group key={idx} align="flex-start" wrap="nowrap">
-            <Select label="Setting" data={TOPIC_CONFIG_NAMES} value={row.key || null} searchable w={240} disabled={!editable}
-              onChange={(v) => setRows((rs) => rs.map((r, j) => (j === idx ? { ...r, key: v ?? '' } : r)))}
-              description={row.key ? TOPIC_CONFIG_HELP[row.key] : 'choose a Kafka topic setting'} />
-            <TextInput label="Value" value={row.value} style={{ flex: 1 }} disabled={!editable} error={row.key ? err[`configs/${row.key}`] : undefined}
-              onChange={(e) => { const value = e.currentTarget.value; setRows((rs) => rs.map((r, j) => (j === idx ? { ...r, value } : r))); }} />
-            {editable && <ActionIcon mt={28} variant="subtle" color="red" aria-label={`Unset ${row.key || `setting ${idx + 1}`}`} onClick={() => setRows((rs) => rs.filter((_, j) => j !== idx))}><span aria-hidden="true">✕</span></ActionIcon>}
-          </Group>
-        ))}
-        {editable && (
-          <Group>
-            <Button variant="light" size="xs" onClick={() => setRows((rs) => [...rs, { key: '', value: '' }])}>Add setting</Button>
-            <Button size="xs" variant="default" onClick={() => { setRows(initial()); setReviewing(false); apply.reset(); }}>Discard edits</Button>
-            <Button size="xs" disabled={changes.length === 0} onClick={() => setReviewing(true)}>Review changes</Button>
-          </Group>
-        )}
-        {reviewing && (
-          <Paper withBorder p="sm" role="region" aria-label="Settings change preview">
-            <Stack gap="xs">
-              <Text fw={500} size="sm">{changes.length} change(s) to apply</Text>
-              <Table aria-label="Settings changes">
-                <Table.Thead><Table.Tr><Table.Th>Setting</Table.Th><Table.Th>Now</Table.Th><Table.Th>After</Table.Th></Table.Tr></Table.Thead>
-                <Table.Tbody>
-                  {changes.map((c) => (
-                    <Table.Tr key={c.key}>
-                      <Table.Td>{c.key}</Table.Td>
-                      <Table.Td>{c.kind === 'added' ? <Text size="sm" c="dimmed">default</Text> : c.before}</Table.Td>
-                      <Table.Td>{c.kind === 'unset' ? <Text size="sm" c="dimmed">unset (broker default)</Text> : c.after}</Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-              {message && <Alert color="red" role="alert" title="Settings not applied">{message}</Alert>}
-              <Group justify="flex-end">
-                <Button variant="default" onClick={() => setReviewing(false)}>Back to editing</Button>
-                <Button onClick={() => apply.mutate()} loading={apply.isPending}>Apply changes</Button>
-              </Group>
-            </Stack>
-          </Paper>
-        )}
-      </Stack>
-    </Card>
-  );
+  return <SettingsEditor title="Settings" what="Settings" current={topic.configs} help={TOPIC_CONFIG_HELP} editable={can.mutate(session.role)} fieldPrefix="/configs" defaultLabel="broker default" onApply={apply} />;
 }
