@@ -7,7 +7,7 @@ import { call, type Api, type Schemas } from '../client.ts';
 import { contextOf, duration, int, resolveInstance } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import type { Io, OutputFormat } from '../output.ts';
-import { readSse } from '../sse.ts';
+import { readSse } from '@tributary/api-client/sse';
 import { payloadText, timeArg, type MessageRecord } from './messages.ts';
 
 export interface TailQuery {

@@ -13,7 +13,7 @@ async function all(chunks: string[]): Promise<SseEvent[]> {
 describe('readSse', () => {
   it('reads events, ids and multi-line data, skipping comments', async () => {
     expect(await all(['event: start\ndata: {"a":1}\n\n: keep-alive\n\nid: 0:5\nevent: record\ndata: x\ndata: y\n\n'])).toEqual([
-      { event: 'start', data: '{"a":1}', id: undefined },
+      { event: 'start', data: '{"a":1}', id: null },
       { event: 'record', data: 'x\ny', id: '0:5' },
     ]);
   });
@@ -26,11 +26,11 @@ describe('readSse', () => {
     const stream = new ReadableStream<Uint8Array>({ start(c) { for (const p of parts) c.enqueue(p); c.close(); } });
     const out: SseEvent[] = [];
     for await (const ev of readSse(stream)) out.push(ev);
-    expect(out).toEqual([{ event: 'record', data: '"grüße"', id: undefined }, { event: 'message', data: 'plain', id: undefined }]);
-    expect(await all(['data: a\r', '\n\r', '\n'])).toEqual([{ event: 'message', data: 'a', id: undefined }]);
+    expect(out).toEqual([{ event: 'record', data: '"grüße"', id: null }, { event: 'message', data: 'plain', id: null }]);
+    expect(await all(['data: a\r', '\n\r', '\n'])).toEqual([{ event: 'message', data: 'a', id: null }]);
   });
 
   it('drops an event the stream cut before its blank line', async () => {
-    expect(await all(['event: record\ndata: whole\n\nevent: end\ndata: {"cut"'])).toEqual([{ event: 'record', data: 'whole', id: undefined }]);
+    expect(await all(['event: record\ndata: whole\n\nevent: end\ndata: {"cut"'])).toEqual([{ event: 'record', data: 'whole', id: null }]);
   });
 });
