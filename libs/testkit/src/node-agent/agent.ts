@@ -55,7 +55,12 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const dir = mkdtempSync(join(tmpdir(), 'tributary-node-agent-'));
   const volumesDir = join(dir, 'pv');
   mkdirSync(volumesDir);
-  for (const node of nodes) await registerNode(core, coordination, node, hostIp, version);
+  try {
+    for (const node of nodes) await registerNode(core, coordination, node, hostIp, version);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true }); // nothing runs yet: a failed start leaves nothing behind
+    throw err;
+  }
 
   // Every pod gets its own loopback address (all of 127/8 is loopback on Linux), so pods can use the
   // same ports as in a cluster without colliding; the second octet is random per agent so two test
