@@ -22,10 +22,10 @@ const NOT_IN_2_0_2 = ['0127', '0140', '0142'];
 
 /**
  * Accepted exceptions: excluded from the run, each with its reason (shown as the skipped test's
- * name). Kinds: transactions and share groups are not built; `test` is a test that needs something
+ * name). Kinds: share groups are not built; `test` is a test that needs something
  * no single broker here can give; `defect` is a known broker defect with the helper who owns it.
  */
-const EXCLUDED: Record<string, { kind: 'transactions' | 'share groups' | 'test' | 'defect'; reason: string }> = {
+const EXCLUDED: Record<string, { kind: 'share groups' | 'test' | 'defect'; reason: string }> = {
   // Keys: the test number, or `NNNN/scenario` for one scenario's run of it.
   '0045/noautocreate': {
     kind: 'test',
@@ -35,7 +35,7 @@ const EXCLUDED: Record<string, { kind: 'transactions' | 'share groups' | 'test' 
   '0055': {
     kind: 'test',
     reason:
-      "asserts each produce's latency within 16 ms of a computed minimum: fails under CI-like load against Apache Kafka 4.4 as well (librdkafka's runner skips it on CI for that reason); its transactional sub-test needs transactions",
+      "asserts each produce's latency within 16 ms of a computed minimum: fails under CI-like load against Apache Kafka 4.4 as well (librdkafka's runner skips it on CI for that reason)",
   },
   '0092': {
     kind: 'test',
@@ -57,8 +57,7 @@ const EXCLUDED: Record<string, { kind: 'transactions' | 'share groups' | 'test' 
  * Accepted exceptions inside a test: sub-tests left out by name (substrings of librdkafka's sub-test
  * names; the runner announces each one it does not run), the rest of the test runs.
  */
-const EXCLUDED_SUBTESTS: Record<string, { subtests: string[]; kind: 'transactions' | 'share groups' | 'test' | 'defect'; reason: string }> = {
-  '0061': { subtests: ['with transactions'], kind: 'transactions', reason: 'reads consumer lag across committed transactions; transactions are not built' },
+const EXCLUDED_SUBTESTS: Record<string, { subtests: string[]; kind: 'share groups' | 'test' | 'defect'; reason: string }> = {
   '0086': {
     // '$' anchors the name's end: the idempotent variants "remote,idempotence…" run.
     subtests: ['remote$'],
