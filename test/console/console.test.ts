@@ -546,6 +546,31 @@ describe('journey: instance → topic → delete', () => {
     await page.getByText('No client quotas').waitFor();
   });
 
+  it('rotates a SCRAM user\'s password from the users screen: the new one shown once works over SASL, the old one no longer does', { timeout: 150_000 }, async () => {
+    const instanceId = instanceUrl.split('/').pop()!;
+    await page.goto(`${instanceUrl}/access`);
+    await page.getByRole('button', { name: 'Rotate password of orders-app' }).click();
+    const shown = page.getByRole('alert').filter({ hasText: 'New password of orders-app' });
+    await shown.waitFor();
+    const rotated = (await page.getByLabel('password of orders-app', { exact: true }).textContent())!;
+    expect(rotated).toMatch(/^[A-Za-z0-9]{24}$/);
+    expect(rotated).not.toBe(password);
+    await expectAccessible(page, 'password rotated');
+    await screenshot(page, 'user-password-rotated');
+    await shown.getByRole('button', { name: 'Dismiss' }).click();
+    expect(await page.getByText(rotated).count()).toBe(0);
+    // Nothing of it is left in the browser's storage.
+    expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }))).not.toContain(rotated);
+    const bootstrap = ((await stack.api('GET', `/v1/instances/${instanceId}`)).json().status.bootstrapServers as string).split(',');
+    const connects = async (pw: string) => {
+      const admin = new Kafka({ clientId: 'console-rotate', brokers: bootstrap, sasl: { mechanism: 'scram-sha-512', username: 'orders-app', password: pw }, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+      return admin.connect().then(async () => { await admin.disconnect(); return true; }, () => false);
+    };
+    // The operator applies the new credential a moment after the API accepted it (bounded).
+    await until(() => connects(rotated), 'the new password to authenticate', 90_000);
+    expect(await connects(password)).toBe(false);
+  });
+
   it('dark mode and a tablet width keep the screens usable', async () => {
     const dark = await newPage(820, 'dark');
     await signIn(dark, ADMIN_KEY);

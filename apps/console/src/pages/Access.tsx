@@ -19,7 +19,7 @@ function Users({ instance }: { instance: Instance }) {
   const session = useSignedIn();
   const queryClient = useQueryClient();
   const [name, setName] = useState('');
-  const [shown, setShown] = useState<{ name: string; password: string } | null>(null);
+  const [shown, setShown] = useState<{ name: string; password: string; rotated?: boolean } | null>(null);
   const users = useQuery({
     queryKey: ['users', instance.id],
     queryFn: async () => unwrap(await api.GET('/v1/instances/{id}/users', { params: { path: { id: instance.id }, query: { limit: 200 } } })),
@@ -41,13 +41,22 @@ function Users({ instance }: { instance: Instance }) {
     mutationFn: async (key: string) => unwrap(await api.DELETE('/v1/instances/{id}/users/{key}', { params: { path: { id: instance.id, key } } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['users', instance.id] }),
   });
+  const rotate = useMutation({
+    // A new password made here, sent once and shown once, like a new user's (never kept in the browser).
+    mutationFn: async (userName: string) => {
+      const password = generatePassword();
+      await unwrap(await api.PUT('/v1/instances/{id}/users/{key}', { params: { path: { id: instance.id, key: userName } }, body: { password } }));
+      return { name: userName, password, rotated: true };
+    },
+    onSuccess: (rotated) => setShown(rotated),
+  });
   const err = fieldErrors(create.error);
   return (
     <Card withBorder>
       <Title order={3} size="h5" mb="xs">Users (SCRAM)</Title>
       <Stack>
         {shown && (
-          <Alert color="blue" title={`Password of ${shown.name} — shown once`} withCloseButton closeButtonLabel="Dismiss" onClose={() => setShown(null)}>
+          <Alert color="blue" title={`${shown.rotated ? 'New password' : 'Password'} of ${shown.name} — shown once`} withCloseButton closeButtonLabel="Dismiss" onClose={() => setShown(null)}>
             <Text size="sm">Store it now: Tributary keeps only a salted form and cannot show it again.</Text>
             <CopyField label={`password of ${shown.name}`} value={shown.password} />
           </Alert>
@@ -69,7 +78,14 @@ function Users({ instance }: { instance: Instance }) {
                   {data.items.map((u) => (
                     <Table.Tr key={u.id}>
                       <Table.Td>{u.name}</Table.Td><Table.Td>{u.mechanism}</Table.Td><Table.Td>User:{u.name}</Table.Td>
-                      {can.mutate(session.role) && <Table.Td><Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(u.name)}>Delete {u.name}</Button></Table.Td>}
+                      {can.mutate(session.role) && (
+                        <Table.Td>
+                          <Group gap="xs" wrap="nowrap">
+                            <Button size="xs" variant="subtle" loading={rotate.isPending && rotate.variables === u.name} onClick={() => rotate.mutate(u.name)}>Rotate password of {u.name}</Button>
+                            <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(u.name)}>Delete {u.name}</Button>
+                          </Group>
+                        </Table.Td>
+                      )}
                     </Table.Tr>
                   ))}
                 </Table.Tbody>
@@ -78,6 +94,7 @@ function Users({ instance }: { instance: Instance }) {
           )}
         </QueryState>
         {remove.error ? <ProblemAlert error={remove.error} title="User not deleted" /> : null}
+        {rotate.error ? <ProblemAlert error={rotate.error} title="Password not rotated" /> : null}
       </Stack>
     </Card>
   );
