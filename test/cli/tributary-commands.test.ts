@@ -142,15 +142,17 @@ describe('tributary everyday commands', () => {
     expect(parts.map((p) => p.partition)).toEqual([0, 1, 2, 3]);
 
     // Users: the password comes from the environment; it is never printed.
-    const user = await cli('users', 'create', 'cli-one', 'app', '--password-env', 'CLI_TEST_PASSWORD', '--wait', '--timeout', '2m');
+    const user = await cli('users', 'create', 'cli-one', 'app', '--password-env', 'CLI_TEST_PASSWORD', '-l', 'team=shop', '--wait', '--timeout', '2m');
     expect(user.code, user.stderr).toBe(0);
     expect(user.stdout + user.stderr).not.toContain(PASSWORD);
     expect((await cli('users', 'create', 'cli-one', 'app2', '--password-env', 'NOT_SET_ANYWHERE')).stderr).toContain('NOT_SET_ANYWHERE is not set');
     writeFileSync(join(scratch, 'pw'), 'another-password-0815\n', { mode: 0o600 });
     expect((await cli('users', 'rotate', 'cli-one', 'app', '--password-file', join(scratch, 'pw'))).code).toBe(0);
     expect((await json<{ name: string }[]>('users', 'list', 'cli-one')).map((u) => u.name)).toEqual(['app']);
+    expect((await json<{ labels: Record<string, string> }>('users', 'get', 'cli-one', 'app')).labels).toEqual({ team: 'shop' }); // kept by the rotation
 
-    const acl = await json<{ resource: { id: string } }>('acls', 'create', 'cli-one', '--principal', 'User:app', '--operation', 'READ', '--resource', 'orders', '--wait', '--timeout', '2m');
+    const acl = await json<{ resource: { id: string; labels: Record<string, string> } }>('acls', 'create', 'cli-one', '--principal', 'User:app', '--operation', 'READ', '--resource', 'orders', '-l', 'team=shop', '--wait', '--timeout', '2m');
+    expect(acl.resource.labels).toEqual({ team: 'shop' });
     expect((await json<{ id: string }[]>('acls', 'list', 'cli-one')).map((a) => a.id)).toEqual([acl.resource.id]);
     // Messages over the HTTP message API: the API reads and writes as its own principal per key,
     // which the instance's ACLs must allow (granted here through the CLI); one record sent, then read back.
@@ -163,12 +165,14 @@ describe('tributary everyday commands', () => {
     const msgTable = await cli('messages', 'read', 'cli-one', 'orders', '--from', 'earliest');
     expect(msgTable.stdout).toMatch(/k-1\s+\{"n":1\}/);
 
-    await json('quotas', 'client', 'set', 'cli-one', '--user', 'app', '--producer-byte-rate', '1048576');
-    await json('quotas', 'client', 'set', 'cli-one', '--user', 'app', '--producer-byte-rate', '2097152'); // the same entity: replaced, not duplicated
+    await json('quotas', 'client', 'set', 'cli-one', '--user', 'app', '--producer-byte-rate', '1048576', '-l', 'team=shop');
+    await json('quotas', 'client', 'set', 'cli-one', '--user', 'app', '--producer-byte-rate', '2097152'); // the same entity: replaced, not duplicated; labels kept
     const cq = await json<{ user: string; producerByteRate: number }[]>('quotas', 'client', 'list', 'cli-one');
-    expect(cq).toMatchObject([{ user: 'app', producerByteRate: 2097152 }]);
-    await json('quotas', 'group', 'set', 'cli-one', 'readers', '--max-members', '5');
-    expect(await json('quotas', 'group', 'list', 'cli-one')).toMatchObject([{ group: 'readers', maxMembers: 5 }]);
+    expect(cq).toMatchObject([{ user: 'app', producerByteRate: 2097152, labels: { team: 'shop' } }]);
+    await json('quotas', 'group', 'set', 'cli-one', 'readers', '--max-members', '5', '-l', 'team=shop');
+    expect(await json('quotas', 'group', 'list', 'cli-one')).toMatchObject([{ group: 'readers', maxMembers: 5, labels: { team: 'shop' } }]);
+    await json('quotas', 'group', 'set', 'cli-one', 'readers', '--max-members', '5', '-l', 'team=ops'); // given: replaced
+    expect(await json('quotas', 'group', 'list', 'cli-one')).toMatchObject([{ group: 'readers', labels: { team: 'ops' } }]);
     // Consumer groups: 8 more records (9 with the one sent above), a group committed at 0 → lag 9; a dry-run reset changes nothing.
     // The client endpoint is SASL/SCRAM: the user made above logs in with its rotated password, and
     // the ACLs granted through the CLI are what let it write, and commit for the group.
