@@ -730,6 +730,25 @@ describe('journey: instance → topic → delete', () => {
     expect(await page.getByLabel('Value', { exact: true }).inputValue()).toBe('7200000');
   });
 
+  it('a prepaid downgrade waiting for the renewal shows on the instance', async () => {
+    const instanceId = instanceUrl.split('/').pop()!;
+    const i = (await stack.api('GET', `/v1/instances/${instanceId}`)).json();
+    expect(i.spec.bandwidthMBps).toBe(40);
+    const put = await stack.api('PUT', `/v1/instances/${instanceId}`, { labels: i.labels, spec: { ...i.spec, bandwidthMBps: 20 } });
+    expect(put.statusCode, put.body).toBeLessThan(300);
+    expect((await stack.api('GET', `/v1/instances/${instanceId}`)).json().billingState.pendingChange?.spec.bandwidthMBps).toBe(20);
+    await page.goto(instanceUrl);
+    const row = page.getByRole('table', { name: 'Specification' }).getByRole('row').filter({ hasText: 'Pending downgrade' });
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/bandwidth 40 → 20 MB\/s; applies at the next renewal/);
+    await screenshot(page, 'instance-pending-downgrade');
+    // Cancelled again (the API's DELETE …/pending-change): the row goes.
+    expect((await stack.api('DELETE', `/v1/instances/${instanceId}/pending-change`)).statusCode).toBeLessThan(300);
+    await page.reload();
+    await page.getByRole('table', { name: 'Specification' }).getByText('Billing').waitFor();
+    expect(await row.count()).toBe(0);
+  });
+
   it('billing: the usage and cost report, traffic per topic, this month so far, and the prepaid instance\'s invoices with their lines as CSV; billing keys see it, viewers do not', { timeout: 90_000 }, async () => {
     const instanceId = instanceUrl.split('/').pop()!;
     await page.getByRole('link', { name: 'Billing' }).click();

@@ -10,6 +10,7 @@ import { can } from '../auth/session.ts';
 import { ConfirmByName, CopyField, PhaseBadge, ScrollTable } from '../components/Bits.tsx';
 import { ProblemAlert, QueryState } from '../components/States.tsx';
 import { ago, formatTime, phaseColor } from '../lib/format.ts';
+import { describePendingChange } from '../lib/pending-change.ts';
 import { BrokerSettings, RenewInstance, ScaleInstance } from './InstanceChange.tsx';
 
 export function InstanceOverview({ instance: i }: { instance: Instance }) {
@@ -41,6 +42,7 @@ export function InstanceOverview({ instance: i }: { instance: Instance }) {
               <Row k="Disk" v={`${i.spec.diskGiB} GiB`} />
               <Row k="Limits" v={`${i.spec.topicLimit} topics, ${i.spec.partitionLimit} partitions, ${i.spec.consumerGroupLimit} groups`} />
               <Row k="Billing" v={`${i.spec.billing.mode}, ${i.billingState.status}${i.billingState.expiresAt ? `, expires ${formatTime(i.billingState.expiresAt)}` : ''}`} />
+              {i.billingState.pendingChange && <Row k="Pending downgrade" v={describePendingChange(i.spec, i.billingState.pendingChange)} />}
               <Row k="Created" v={formatTime(i.createdAt)} />
             </Table.Tbody>
           </Table>
