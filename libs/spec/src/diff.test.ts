@@ -48,19 +48,22 @@ describe('diff', () => {
     expect(partition(shrink, { prune: true, allowDataLoss: true }).held).toHaveLength(1);
   });
 
-  it('a replication-factor change replaces the topic and needs --allow-data-loss', () => {
+  it('a replication-factor change is an in-place update that keeps the messages (no --allow-data-loss)', () => {
     const plan = diff({ stack: 's', instances: [decl({ spec: { ...spec, brokers: 3 }, topics: [{ name: 'orders', partitions: 3, replicationFactor: 3 }] })] }, { instances: [owned({ spec: { ...spec, brokers: 3 }, topics: [topic()] })] });
     const [c] = only(plan);
-    expect(c).toMatchObject({ action: 'replace', dataLoss: true });
-    expect(partition(plan, { prune: false, allowDataLoss: false }).held[0]?.reason).toMatch(/--allow-data-loss/);
-    expect(partition(plan, { prune: false, allowDataLoss: true }).run).toHaveLength(1);
+    expect(c).toMatchObject({ action: 'update', dataLoss: false, attributes: [{ path: 'replicationFactor', before: 1, after: 3 }] });
+    expect(c?.kind === 'topic' && c.desired?.replicationFactor).toBe(3);
+    expect(partition(plan, { prune: false, allowDataLoss: false }).run).toHaveLength(1);
   });
 
-  it('instance scale-down and disk shrink are refused; growth is an update', () => {
+  it('instance scale-down is an in-place update unless a topic is wider than the brokers left; disk shrink is refused; growth is an update', () => {
     const plan = diff({ stack: 's', instances: [decl({ spec: { ...spec, brokers: 3, bandwidthMBps: 100 } })] }, { instances: [owned()] });
     expect(only(plan)[0]).toMatchObject({ action: 'update', attributes: [{ path: 'spec/brokers', before: 1, after: 3 }, { path: 'spec/bandwidthMBps', before: 40, after: 100 }] });
-    const down = diff({ stack: 's', instances: [decl()] }, { instances: [owned({ spec: { ...spec, brokers: 3 } })] });
-    expect(only(down)[0]?.refused).toMatch(/scale-down is not supported/);
+    const down = diff({ stack: 's', instances: [decl({ spec: { ...spec, brokers: 2 }, topics: [{ name: 'orders', partitions: 3, replicationFactor: 2 }] })] }, { instances: [owned({ spec: { ...spec, brokers: 3 }, topics: [topic({ replicationFactor: 2 })] })] });
+    expect(only(down)[0]).toMatchObject({ action: 'update', attributes: [{ path: 'spec/brokers', before: 3, after: 2, note: expect.stringMatching(/drained/) }] });
+    expect(only(down)[0]?.refused).toBeUndefined();
+    const tooWide = diff({ stack: 's', instances: [decl({ topics: [{ name: 'orders', partitions: 3, replicationFactor: 3 }] })] }, { instances: [owned({ spec: { ...spec, brokers: 3 }, topics: [topic({ replicationFactor: 3 })] })] });
+    expect(only(tooWide)[0]?.refused).toMatch(/topic orders has replication factor 3, more than 1 brokers can hold/);
     const disk = diff({ stack: 's', instances: [decl()] }, { instances: [owned({ spec: { ...spec, diskGiB: 200 } })] });
     expect(only(disk)[0]?.refused).toMatch(/disks only grow/);
     expect(partition(disk, { prune: true, allowDataLoss: true }).run).toHaveLength(0);

@@ -129,8 +129,15 @@ function diffInstance(stack: string, decl: InstanceDecl, actual: ActualInstance 
   for (const f of SCALARS) {
     if (a[f] === d[f]) continue;
     const inPlace = forces.length === 0 && (f === 'brokers' || f === 'diskGiB');
-    attributes.push({ path: `spec/${f}`, before: a[f], after: d[f], ...(inPlace ? { note: d[f] > a[f] ? 'grow in place' : 'shrink' } : {}) });
-    if (f === 'brokers' && d[f] < a[f]) refusals.push(`brokers ${a[f]} → ${d[f]}: scale-down is not supported (partitions would have to move)`);
+    const shrinkNote = f === 'brokers' ? 'scale down in place: the leaving brokers are drained first' : 'shrink';
+    attributes.push({ path: `spec/${f}`, before: a[f], after: d[f], ...(inPlace ? { note: d[f] > a[f] ? 'grow in place' : shrinkNote } : {}) });
+    if (f === 'brokers' && d[f] < a[f]) {
+      // The operator drains the leaving brokers (partition reassignment) and then removes them; the
+      // remaining brokers must be able to hold every topic's replicas, as the API also checks.
+      const widest = [...actual.topics.map((t) => ({ name: t.name, rf: t.replicationFactor })), ...(decl.topics ?? []).map((t) => ({ name: t.name, rf: t.replicationFactor }))]
+        .sort((x, y) => y.rf - x.rf)[0];
+      if (widest && widest.rf > d[f]) refusals.push(`brokers ${a[f]} → ${d[f]}: topic ${widest.name} has replication factor ${widest.rf}, more than ${d[f]} brokers can hold; lower it first`);
+    }
     if (f === 'diskGiB' && d[f] < a[f]) refusals.push(`diskGiB ${a[f]} → ${d[f]}: disks only grow`);
   }
   const notOwned = (x: { labels: Record<string, string> }) => !ownedBy(stack)(x);
@@ -187,12 +194,8 @@ function diffTopic(stack: string, inst: string, decl: TopicDecl, actual: ActualT
   attributes.push(...adoption(stack, actual.labels), ...cfg.changes, ...labels.changes);
   const desired = { name: decl.name, partitions: decl.partitions, replicationFactor: decl.replicationFactor, configs: cfg.next, labels: { ...labels.next, [STACK_LABEL]: stack, ...cfg.markers } };
   if (decl.replicationFactor !== actual.replicationFactor) {
-    // Kafka has no in-place replication change without reassignment: the topic is deleted and created again.
-    return {
-      ...base, action: 'replace', dataLoss: true, actual, desired: { ...desired, configs: decl.configs ?? {} },
-      attributes: [{ path: 'replicationFactor', before: actual.replicationFactor, after: decl.replicationFactor, note: 'forces replacement: the topic and its messages are deleted' }, ...attributes],
-      ...(refused ? { refused } : {}),
-    };
+    // In place: the operator adds or removes replicas by partition reassignment, messages kept.
+    attributes.unshift({ path: 'replicationFactor', before: actual.replicationFactor, after: decl.replicationFactor, note: 'in place: replicas added or removed by reassignment' });
   }
   return { ...base, action: attributes.length > 0 ? 'update' : 'no-op', attributes, actual, desired, ...(refused ? { refused } : {}) };
 }

@@ -199,8 +199,9 @@ class Executor {
       const data = await this.op(call(this.api.POST('/v1/instances/{id}/topics/{name}/partitions', { params: { path }, body: { partitions: c.desired!.partitions }, headers: { 'idempotency-key': this.key(c, 'partitions') } })));
       etag = (data as unknown as { resource: { etag: string } }).resource.etag;
     }
-    if (JSON.stringify(c.desired!.configs) !== JSON.stringify(c.actual!.configs) || JSON.stringify(c.desired!.labels) !== JSON.stringify(c.actual!.labels)) {
-      await this.op(call(this.api.PUT('/v1/instances/{id}/topics/{name}', { params: { path }, body: { configs: c.desired!.configs, labels: c.desired!.labels }, headers: { 'if-match': etag } })));
+    const rf = c.desired!.replicationFactor !== c.actual!.replicationFactor ? { replicationFactor: c.desired!.replicationFactor } : {};
+    if (rf.replicationFactor !== undefined || JSON.stringify(c.desired!.configs) !== JSON.stringify(c.actual!.configs) || JSON.stringify(c.desired!.labels) !== JSON.stringify(c.actual!.labels)) {
+      await this.op(call(this.api.PUT('/v1/instances/{id}/topics/{name}', { params: { path }, body: { configs: c.desired!.configs, labels: c.desired!.labels, ...rf }, headers: { 'if-match': etag } })));
     }
   }
 
