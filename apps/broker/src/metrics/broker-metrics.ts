@@ -2,6 +2,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PartitionLog } from '../log/partition-log.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 
 const METERING_FILE = 'metering-counters.json';
@@ -76,38 +77,10 @@ export class BrokerMetrics {
     });
     // Replicas hosted here, by topic and partition, with their log bytes: summed over an instance's
     // brokers these are the partition-replica count and the used disk that billing meters.
-    new Gauge({
-      name: 'tributary_broker_partition_log_bytes',
-      help: 'Log bytes of each partition replica hosted by this broker',
-      labelNames: ['topic', 'partition'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const t of topics.list()) {
-          for (let p = 0; p < t.partitions; p++) {
-            const log = topics.log(t.name, p);
-            if (log) this.set({ topic: t.name, partition: String(p) }, log.sizeBytes);
-          }
-        }
-      },
-    });
+    this.perReplicaGauge(topics, 'tributary_broker_partition_log_bytes', 'Log bytes of each partition replica hosted by this broker', (log) => log.sizeBytes);
     // Kafka's LastStableOffsetLag: how far read_committed consumers are held behind the high
     // watermark by running transactions; a lag that only grows is a hung transaction.
-    new Gauge({
-      name: 'tributary_broker_last_stable_offset_lag',
-      help: 'High watermark minus last stable offset of each partition replica hosted by this broker',
-      labelNames: ['topic', 'partition'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const t of topics.list()) {
-          for (let p = 0; p < t.partitions; p++) {
-            const log = topics.log(t.name, p);
-            if (log) this.set({ topic: t.name, partition: String(p) }, log.highWatermark - log.lastStableOffset);
-          }
-        }
-      },
-    });
+    this.perReplicaGauge(topics, 'tributary_broker_last_stable_offset_lag', 'High watermark minus last stable offset of each partition replica hosted by this broker', (log) => log.highWatermark - log.lastStableOffset);
     new Gauge({
       name: 'tributary_broker_log_size_bytes',
       help: 'Bytes on disk, by topic',
@@ -119,6 +92,25 @@ export class BrokerMetrics {
           let size = 0;
           for (let p = 0; p < t.partitions; p++) size += topics.log(t.name, p)?.sizeBytes ?? 0;
           this.set({ topic: t.name }, size);
+        }
+      },
+    });
+  }
+
+  /** A gauge with one value per partition replica this broker hosts, read from its log at each scrape. */
+  private perReplicaGauge(topics: TopicRegistry, name: string, help: string, value: (log: PartitionLog) => number): void {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['topic', 'partition'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const t of topics.list()) {
+          for (let p = 0; p < t.partitions; p++) {
+            const log = topics.log(t.name, p);
+            if (log) this.set({ topic: t.name, partition: String(p) }, value(log));
+          }
         }
       },
     });
