@@ -54,4 +54,27 @@ describe('operations settle', () => {
     expect(create.error).toMatch(/instance was deleted/);
     expect((await state(user.operation.id)).state).toBe('Failed');
   });
+
+  it('a scale shows the data it moves as the operation\'s progress, to the end; a later change gets none', async () => {
+    const { instance } = await api.createInstance(p, { name: 'scaled', labels: {}, spec });
+    await operator.load(instance.id);
+    await operator.saveStatus(instance.id, running(1));
+    const scaled = await api.updateInstance(p, instance.id, { labels: {}, spec: { ...spec, brokers: 2 } });
+    const startedAt = new Date(Date.now() + 1).toISOString();
+    const moving = { partitionsMoved: 1, partitionsTotal: 4, bytesMoved: 1_000, bytesTotal: 4_000, startedAt, estimatedEndAt: null, throttleBytesPerSecond: 5_000_000, finished: false };
+    await operator.load(instance.id);
+    await operator.saveStatus(instance.id, { ...running(1), phase: 'Updating', rebalance: moving });
+    const during = await state(scaled.operation.id);
+    expect(during.state).toBe('Running');
+    expect(during.progress).toEqual({ partitionsMoved: 1, partitionsTotal: 4, bytesMoved: 1_000, bytesTotal: 4_000, startedAt, estimatedEndAt: null, throttleBytesPerSecond: 5_000_000 });
+    // Accepted after the moves started: the data movement is not its doing.
+    const later = await api.createTopic(p, instance, topic('later'));
+    const endAt = new Date().toISOString();
+    await operator.load(instance.id);
+    await operator.saveStatus(instance.id, { ...running(2), rebalance: { ...moving, partitionsMoved: 4, bytesMoved: 4_000, estimatedEndAt: endAt, finished: true } });
+    const done = await state(scaled.operation.id);
+    expect(done.state).toBe('Succeeded');
+    expect(done.progress).toMatchObject({ partitionsMoved: 4, bytesMoved: 4_000, estimatedEndAt: endAt });
+    expect((await state(later.operation.id)).progress).toBeNull();
+  });
 });

@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { call, type Api, type Schemas } from './client.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import type { Io } from './output.ts';
+import { progressText } from './progress.ts';
 
 export type Operation = Schemas['Operation'];
 
@@ -42,7 +43,8 @@ export async function waitOperation(api: Api, io: Io, id: string, opts: WaitOpti
     const { data } = await call(api.GET('/v1/operations/{id}', { params: { path: { id } } }));
     if (data.state === 'Succeeded') return { done: data };
     if (data.state === 'Failed') throw new CliError(`operation ${id} (${data.kind} of ${data.targetType} ${data.targetId}) failed: ${data.error ?? 'no reason given'}`, EXIT.operationFailed);
-    return { state: data.state };
+    // While data moves between brokers, the state line says how far it is.
+    return { state: data.progress ? `${data.state} (${progressText(data.progress)})` : data.state };
   });
 }
 

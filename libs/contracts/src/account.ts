@@ -28,6 +28,24 @@ export const ApiKeySchema = z
 export const ApiKeyCreatedSchema = ApiKeySchema.extend({ secret: z.string() }).meta({ id: 'ApiKeyCreated' });
 export const ApiKeyListSchema = pageOf(ApiKeySchema, 'ApiKeyList');
 
+/**
+ * Data an operation moves between brokers (a scale-up's rebalance, a scale-down's drain, a
+ * replication-factor change): the totals are fixed when the moves start, the counts are those of
+ * the operator's last look (every few seconds while moving).
+ */
+export const OperationProgressSchema = z
+  .object({
+    partitionsMoved: z.number().int().min(0),
+    partitionsTotal: z.number().int().min(0),
+    bytesMoved: z.number().int().min(0),
+    bytesTotal: z.number().int().min(0).meta({ description: 'bytes the new replicas copy, from the leaders\' log sizes when the moves started' }),
+    startedAt: TimestampSchema,
+    estimatedEndAt: TimestampSchema.nullable().meta({ description: 'from the copy rate so far; null until some bytes have moved' }),
+    throttleBytesPerSecond: z.number().int().min(1).nullable().meta({ description: 'the replication throttle the moves run under (per broker); null: unthrottled' }),
+  })
+  .meta({ id: 'OperationProgress' });
+export type OperationProgress = z.infer<typeof OperationProgressSchema>;
+
 export const OperationSchema = z
   .object({
     id: z.string(),
@@ -38,6 +56,7 @@ export const OperationSchema = z
     generation: z.number().int(),
     state: z.enum(['Pending', 'Running', 'Succeeded', 'Failed']),
     error: z.string().nullable(),
+    progress: OperationProgressSchema.nullable().meta({ description: 'data moved between brokers by this operation; null for one that moves none' }),
     createdAt: TimestampSchema,
     updatedAt: TimestampSchema,
   })

@@ -3,6 +3,7 @@ import { allPages, call, type Schemas } from '../client.ts';
 import { contextOf, timeoutOption } from '../context.ts';
 import { renderList, renderValue, type Io } from '../output.ts';
 import { waitOperation } from '../wait.ts';
+import { progressText } from '../progress.ts';
 
 type Operation = Schemas['Operation'];
 
@@ -15,7 +16,7 @@ export function operationsCommand(program: Command, io: Io): void {
       const items = await allPages((cursor) => api.GET('/v1/operations', { params: { query: { limit: 200, ...(o.target ? { targetId: o.target } : {}), ...(cursor ? { cursor } : {}) } } }));
       renderList(ctx.io, ctx.format, items as Operation[], [
         { header: 'ID', get: (x) => x.id }, { header: 'KIND', get: (x) => x.kind }, { header: 'TARGET', get: (x) => `${x.targetType}/${x.targetId}` },
-        { header: 'STATE', get: (x) => x.state }, { header: 'ERROR', get: (x) => x.error },
+        { header: 'STATE', get: (x) => x.state }, { header: 'PROGRESS', get: (x) => progressText(x.progress) }, { header: 'ERROR', get: (x) => x.error },
       ]);
     });
   cmd.command('get').description('Show an operation').argument('<id>', 'operation id')

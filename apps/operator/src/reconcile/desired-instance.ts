@@ -1,3 +1,4 @@
+import type { RebalanceProgress } from './rebalance-progress.ts';
 import { createHash } from 'node:crypto';
 import type { InstanceSecurityProtocol } from '@tributary/contracts';
 import { LISTENER_LAYOUT } from '../runtimes/listeners.ts';
@@ -87,6 +88,8 @@ export interface InstanceStatus {
   conditions: Condition[];
   /** Differences found between the cluster and the desired state and put right, for the event log. */
   events: string[];
+  /** Data being moved between the brokers (rebalance-progress.ts); null or absent when none moves. */
+  rebalance?: RebalanceProgress | null;
 }
 
 /**

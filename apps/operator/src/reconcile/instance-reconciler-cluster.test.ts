@@ -1,3 +1,4 @@
+import type { RebalanceProgress } from './rebalance-progress.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,15 +34,17 @@ afterAll(async () => {
 }, 120_000);
 
 /** Reconciles until done, as the job queue would by requeueing; bounded. Events and wait reasons of every pass are kept. */
-async function converge(r: InstanceReconciler, desired: DesiredInstance, status: InstanceStatus | null, passes = 240): Promise<InstanceStatus & { reasons: string[] }> {
+async function converge(r: InstanceReconciler, desired: DesiredInstance, status: InstanceStatus | null, passes = 240): Promise<InstanceStatus & { reasons: string[]; progress: RebalanceProgress[] }> {
   let current = status;
   const events: string[] = [];
   const reasons: string[] = [];
+  const progress: RebalanceProgress[] = [];
   for (let i = 0; i < passes; i++) {
     const { status: next, requeueAfterMs } = await r.reconcile(desired, current);
     current = next;
     events.push(...next.events);
-    if (requeueAfterMs === null) return { ...current, events, reasons };
+    if (next.rebalance) progress.push(next.rebalance);
+    if (requeueAfterMs === null) return { ...current, events, reasons, progress };
     reasons.push(next.conditions.find((c) => c.type === 'Ready')?.reason ?? '');
     await new Promise((res) => setTimeout(res, Math.min(requeueAfterMs, 500)));
   }
@@ -124,6 +127,13 @@ describe('InstanceReconciler with etcd (3 real brokers)', () => {
     expect(status.events.filter((e) => e.startsWith('rolling restart'))).toEqual([]);
     expect(status.events.filter((e) => e.startsWith('rebalancing: replicas per broker range from 4 to 8'))).toHaveLength(1);
     expect(status.conditions.some((c) => c.type === 'Rebalancing')).toBe(false);
+    // Progress as the operations show it: totals fixed at the start, counts only growing, all moved at the end.
+    const first = status.progress[0]!;
+    const last = status.progress.at(-1)!;
+    expect(first).toMatchObject({ partitionsMoved: 0, finished: false });
+    expect(first.partitionsTotal).toBeGreaterThan(0);
+    expect(last).toMatchObject({ finished: true, partitionsMoved: first.partitionsTotal, partitionsTotal: first.partitionsTotal, bytesMoved: first.bytesTotal, startedAt: first.startedAt });
+    for (let i = 1; i < status.progress.length; i++) expect(status.progress[i]!.partitionsMoved).toBeGreaterThanOrEqual(status.progress[i - 1]!.partitionsMoved);
     const md = await withAdmin(status.internalBootstrapServers[0]!, (a) => a.metadata(null));
     expect(md.brokers).toHaveLength(4);
     expect(md.topics.find((t) => t.name === 'orders')!.partitions.some((p) => p.replicas.includes(4))).toBe(true);

@@ -6,6 +6,7 @@ import { planAccess, type LiveAccess } from './access-plan.ts';
 import { clusterSettings } from './cluster-settings.ts';
 import { planRoll, underReplicated, type RollPlan } from './roll-plan.ts';
 import { rebalanceOnto, type RebalanceOutcome } from './rebalance.ts';
+import { nextProgress } from './rebalance-progress.ts';
 
 /** What one step decided: go on to the next step, or stop here and come back later. */
 export type StepOutcome = { next: true } | { next: false; requeueAfterMs: number; reason: string; message: string };
@@ -178,6 +179,8 @@ export class InstanceReconciler {
   /** One pass. Returns the new status and, when the work is not finished, when to come back. */
   async reconcile(desired: DesiredInstance, previous: InstanceStatus | null): Promise<{ status: InstanceStatus; requeueAfterMs: number | null }> {
     const status: InstanceStatus = previous ? { ...previous, events: [] } : { phase: 'Creating', observedGeneration: 0, internalBootstrapServers: [], clientBootstrapServers: [], brokers: [], conditions: [], events: [] };
+    // A finished move was reported with the last pass (its operations read it then): forget it.
+    if (status.rebalance?.finished) status.rebalance = null;
     if (desired.deleting) {
       await this.#runtime.deleteCluster(desired.id);
       return { status: { ...status, phase: 'Deleted', internalBootstrapServers: [], clientBootstrapServers: [], brokers: [], observedGeneration: desired.generation }, requeueAfterMs: null };
@@ -241,6 +244,7 @@ function wantedReplication(desired: DesiredInstance): Map<string, number> {
  * `blockedType` condition when the brokers cannot hold the data, nothing once balanced.
  */
 function moved(ctx: StepContext, outcome: RebalanceOutcome, blockedType: string, what: string): StepOutcome {
+  ctx.status.rebalance = nextProgress(ctx.status.rebalance ?? null, outcome, ctx.now());
   if (outcome.state === 'balanced') {
     ctx.status.conditions = ctx.status.conditions.filter((c) => c.type !== blockedType && c.type !== 'Rebalancing');
     return go;

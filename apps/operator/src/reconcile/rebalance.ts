@@ -14,8 +14,12 @@ import { planRebalance, type PlanPartition } from '@tributary/rebalance';
 
 export type RebalanceOutcome =
   | { state: 'balanced' }
-  /** Reassignments are running (`started`: this pass handed them over). */
-  | { state: 'moving'; started: boolean; message: string }
+  /**
+   * Reassignments are running (`started`: this pass handed them over). `partitions` moving and the
+   * bytes their new replicas have `copied` of the `total` to copy (null when the log sizes could
+   * not be read); when started, `total` is the plan's estimate and nothing is copied yet.
+   */
+  | { state: 'moving'; started: boolean; message: string; partitions: number; bytes: { copied: number; total: number } | null }
   /** The brokers cannot hold what they must (e.g. fewer brokers than a topic's replication factor). */
   | { state: 'blocked'; message: string };
 
@@ -58,7 +62,7 @@ export async function rebalanceOnto(admin: KafkaAdminClient, targets: readonly n
     const sizes = await replicaSizes(admin, ongoing).catch(() => null);
     const copied = sizes ? copyProgress(ongoing, sizes) : null;
     const bytes = copied ? `, ${mb(copied.copied)} of ${mb(copied.total)} MB copied` : '';
-    return { state: 'moving', started: false, message: `${ongoing.length} partition(s) moving${adding.length > 0 ? `, copying onto brokers ${adding.join(', ')}` : ''}${bytes}` };
+    return { state: 'moving', started: false, message: `${ongoing.length} partition(s) moving${adding.length > 0 ? `, copying onto brokers ${adding.join(', ')}` : ''}${bytes}`, partitions: ongoing.length, bytes: copied };
   }
   const topics = (await admin.metadata(null)).topics;
   const problem = placementProblem(topics, targets, wanted);
@@ -79,7 +83,10 @@ export async function rebalanceOnto(admin: KafkaAdminClient, targets: readonly n
   const results = await admin.alterPartitionReassignments(moves.map((m) => ({ topic: m.topic, partition: m.partition, replicas: [...m.to] })));
   const refused = [...results].filter(([, err]) => err !== null);
   if (refused.length === moves.length) return { state: 'blocked', message: `the brokers refused every move: ${refused.slice(0, 3).map(([k, err]) => `${k}: ${err!.message}`).join('; ')}` };
-  return { state: 'moving', started: true, message: `${problem}: ${moves.length - refused.length} partition(s) moving onto brokers ${targets.join(', ')} (${mb(planned.plan.bytesToCopy)} MB to copy)` };
+  return {
+    state: 'moving', started: true, message: `${problem}: ${moves.length - refused.length} partition(s) moving onto brokers ${targets.join(', ')} (${mb(planned.plan.bytesToCopy)} MB to copy)`,
+    partitions: moves.length - refused.length, bytes: { copied: 0, total: planned.plan.bytesToCopy },
+  };
 }
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);

@@ -1,4 +1,4 @@
-import { createDb, SEALED_COLUMNS, SecretBox, specOf, type Db, type Prisma } from '@tributary/db';
+import { createDb, Prisma, SEALED_COLUMNS, SecretBox, specOf, type Db } from '@tributary/db';
 import { MESSAGE_PRINCIPAL_PREFIX } from '@tributary/contracts';
 import { billingSettings, limitSettings } from '../reconcile/instance-limits.ts';
 import type { DesiredAccess, DesiredAcl, DesiredInstance, DesiredUser, InstanceStatus } from '../reconcile/desired-instance.ts';
@@ -75,6 +75,7 @@ export class DesiredStateStore {
       status: row.status ? {
         phase: row.status.phase as InstanceStatus['phase'], observedGeneration: row.status.observedGeneration, internalBootstrapServers: split(row.status.internalBootstrapServers),
         clientBootstrapServers: split(row.status.clientBootstrapServers), clientSecurityProtocol: row.status.clientSecurityProtocol as InstanceStatus['clientSecurityProtocol'], brokers: [], conditions: row.status.conditions as unknown as InstanceStatus['conditions'], events: [],
+        rebalance: row.status.rebalance as unknown as InstanceStatus['rebalance'] ?? null,
       } : { phase: 'Creating', observedGeneration: 0, internalBootstrapServers: [], clientBootstrapServers: [], brokers: [], conditions: [], events: [] },
     };
   }
@@ -129,8 +130,10 @@ export class DesiredStateStore {
         clientBootstrapServers: status.clientBootstrapServers.join(',') || null,
         ...(status.clientSecurityProtocol !== undefined ? { clientSecurityProtocol: status.clientSecurityProtocol } : {}),
         conditions: status.conditions as unknown as Prisma.InputJsonValue,
+        ...(status.rebalance !== undefined ? { rebalance: status.rebalance === null ? Prisma.DbNull : (status.rebalance as unknown as Prisma.InputJsonValue) } : {}),
       };
       await tx.instanceStatus.upsert({ where: { instanceId }, create: { instanceId, ...data }, update: data });
+      if (status.rebalance) await this.#reportProgress(tx, instanceId, status.rebalance);
       if (status.phase === 'Running') {
         const loaded = this.#loaded.get(instanceId) ?? { topics: [], deletedTopicIds: [], accessIds: [] };
         // The topics this pass read were applied at the generation it read: that is what it observed
@@ -167,6 +170,24 @@ export class DesiredStateStore {
         await this.#settle(tx, { targetId: instanceId }, 'Running', null, { onlyUnreported: true });
       }
     });
+  }
+
+  /**
+   * Shows the data movement on the operations that asked for it: the instance's and its topics'
+   * operations still open, accepted before the moves started (a later change did not cause them).
+   */
+  async #reportProgress(tx: Prisma.TransactionClient, instanceId: string, rebalance: NonNullable<InstanceStatus['rebalance']>): Promise<void> {
+    const { finished: _finished, ...shown } = rebalance;
+    const progress = shown as unknown as Prisma.InputJsonValue;
+    const topicIds = (await tx.topic.findMany({ where: { instanceId }, select: { id: true } })).map((t) => t.id);
+    const ops = await tx.operation.findMany({
+      where: {
+        targetId: { in: [instanceId, ...topicIds] }, state: 'Pending', createdAt: { lte: new Date(rebalance.startedAt) },
+        OR: [{ outcome: { is: null } }, { outcome: { state: { in: ['Pending', 'Running'] } } }],
+      },
+      select: { id: true },
+    });
+    for (const { id } of ops) await tx.operationOutcome.upsert({ where: { operationId: id }, create: { operationId: id, state: 'Running', progress }, update: { progress } });
   }
 
   /**

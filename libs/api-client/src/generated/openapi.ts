@@ -1518,6 +1518,19 @@ export interface components {
             items: components["schemas"]["ApiKeyInput"][];
             nextCursor?: string;
         };
+        OperationProgressInput: {
+            partitionsMoved: number;
+            partitionsTotal: number;
+            bytesMoved: number;
+            /** @description bytes the new replicas copy, from the leaders' log sizes when the moves started */
+            bytesTotal: number;
+            /** Format: date-time */
+            startedAt: string;
+            /** @description from the copy rate so far; null until some bytes have moved */
+            estimatedEndAt: string | null;
+            /** @description the replication throttle the moves run under (per broker); null: unthrottled */
+            throttleBytesPerSecond: number | null;
+        };
         OperationInput: {
             id: string;
             accountId: string;
@@ -1530,6 +1543,8 @@ export interface components {
             /** @enum {string} */
             state: "Pending" | "Running" | "Succeeded" | "Failed";
             error: string | null;
+            /** @description data moved between brokers by this operation; null for one that moves none */
+            progress: components["schemas"]["OperationProgressInput"] | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -3131,6 +3146,19 @@ export interface components {
             items: components["schemas"]["ApiKey"][];
             nextCursor?: string;
         };
+        OperationProgress: {
+            partitionsMoved: number;
+            partitionsTotal: number;
+            bytesMoved: number;
+            /** @description bytes the new replicas copy, from the leaders' log sizes when the moves started */
+            bytesTotal: number;
+            /** Format: date-time */
+            startedAt: string;
+            /** @description from the copy rate so far; null until some bytes have moved */
+            estimatedEndAt: string | null;
+            /** @description the replication throttle the moves run under (per broker); null: unthrottled */
+            throttleBytesPerSecond: number | null;
+        };
         Operation: {
             id: string;
             accountId: string;
@@ -3143,6 +3171,8 @@ export interface components {
             /** @enum {string} */
             state: "Pending" | "Running" | "Succeeded" | "Failed";
             error: string | null;
+            /** @description data moved between brokers by this operation; null for one that moves none */
+            progress: components["schemas"]["OperationProgress"] | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */

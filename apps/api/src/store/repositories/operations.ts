@@ -1,6 +1,6 @@
 import type { Prisma} from '@tributary/db';
 import { type Operation as OperationModel, type OperationOutcome } from '@tributary/db';
-import type { Operation } from '@tributary/contracts';
+import { OperationProgressSchema, type Operation } from '@tributary/contracts';
 import type { Connection, Tx } from '../connection.ts';
 import { newId } from './ids.ts';
 import { LIST_ORDER, likeEscape, listWhere, type ListQuery } from './list.ts';
@@ -11,9 +11,15 @@ const operationRow = (r: OperationModel & { outcome: OperationOutcome | null }):
   const { state, error, updatedAt } = operationState(r, r.outcome);
   return {
     id: r.id, accountId: r.accountId, kind: r.kind, targetType: r.targetType as Operation['targetType'], targetId: r.targetId,
-    generation: r.generation, state, error, createdAt: r.createdAt.toISOString(), updatedAt: updatedAt.toISOString(),
+    generation: r.generation, state, error, progress: progressOf(r.outcome?.progress ?? null), createdAt: r.createdAt.toISOString(), updatedAt: updatedAt.toISOString(),
   };
 };
+
+/** The operator's report of the data an operation moves (operation_outcome.progress), as the contract shapes it. */
+function progressOf(value: unknown): Operation['progress'] {
+  const parsed = OperationProgressSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
 const withOutcome = { include: { outcome: true } } as const;
 
 /** Operations: one per accepted mutation, Pending until the operator reports on it (operation_outcome). */
