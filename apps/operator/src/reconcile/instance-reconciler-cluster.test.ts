@@ -120,7 +120,8 @@ describe('InstanceReconciler with etcd (3 real brokers)', () => {
 
   it('scales up: a 4th broker joins and existing partitions are rebalanced onto it (replicas within ±1 per broker)', { timeout: 240_000 }, async () => {
     const grown = { ...base, generation: 2, brokers: 4, topics: [...base.topics, { name: 'wide', partitions: 4, replicationFactor: 4, configs: {} }] };
-    status = await converge(reconciler, grown, status);
+    const converged = await converge(reconciler, grown, status);
+    status = converged;
     expect(status).toMatchObject({ phase: 'Running', observedGeneration: 2 });
     expect(status.brokers.map((b) => b.nodeId)).toEqual([1, 2, 3, 4]);
     // 3 → 4 brokers leaves the replication settings (min(3, N)) alone: no rolling restart.
@@ -128,12 +129,13 @@ describe('InstanceReconciler with etcd (3 real brokers)', () => {
     expect(status.events.filter((e) => e.startsWith('rebalancing: replicas per broker range from 4 to 8'))).toHaveLength(1);
     expect(status.conditions.some((c) => c.type === 'Rebalancing')).toBe(false);
     // Progress as the operations show it: totals fixed at the start, counts only growing, all moved at the end.
-    const first = status.progress[0]!;
-    const last = status.progress.at(-1)!;
+    const { progress } = converged;
+    const first = progress[0]!;
+    const last = progress.at(-1)!;
     expect(first).toMatchObject({ partitionsMoved: 0, finished: false });
     expect(first.partitionsTotal).toBeGreaterThan(0);
     expect(last).toMatchObject({ finished: true, partitionsMoved: first.partitionsTotal, partitionsTotal: first.partitionsTotal, bytesMoved: first.bytesTotal, startedAt: first.startedAt });
-    for (let i = 1; i < status.progress.length; i++) expect(status.progress[i]!.partitionsMoved).toBeGreaterThanOrEqual(status.progress[i - 1]!.partitionsMoved);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]!.partitionsMoved).toBeGreaterThanOrEqual(progress[i - 1]!.partitionsMoved);
     const md = await withAdmin(status.internalBootstrapServers[0]!, (a) => a.metadata(null));
     expect(md.brokers).toHaveLength(4);
     expect(md.topics.find((t) => t.name === 'orders')!.partitions.some((p) => p.replicas.includes(4))).toBe(true);
