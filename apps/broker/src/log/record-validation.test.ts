@@ -94,6 +94,37 @@ describe('record timestamps (message.timestamp.before/after.max.ms)', () => {
   });
 });
 
+describe('timestamps outside what a double holds exactly', () => {
+  // The per-record checks run in plain numbers while base + delta is exact (|base| < 2^52); a
+  // client's base beyond that takes the BigInt path, with the same verdicts and messages.
+  it('refuses records 2^60 ms ahead and names their exact timestamps', () => {
+    const far = 2n ** 60n + 1n; // not a double: only BigInt arithmetic gets these right
+    const batch = encodeRecordBatch({ baseTimestamp: 0, records: [{ value: 'a', timestamp: 0 }, { value: 'b', timestamp: 3 }] });
+    batch.writeBigInt64BE(far, BatchHeader.BASE_TIMESTAMP);
+    batch.writeBigInt64BE(far + 3n, BatchHeader.MAX_TIMESTAMP);
+    batch.writeUInt32BE(computeBatchCrc(batch), BatchHeader.CRC);
+    const { result } = check(batch);
+    const bounds = `The timestamp should be within [${NOW - Number.MAX_SAFE_INTEGER}, ${NOW + HOUR}]`;
+    expect(result).toEqual({
+      ok: false,
+      errorCode: ErrorCode.INVALID_TIMESTAMP,
+      message: 'One or more records have been rejected due to invalid timestamp',
+      recordErrors: [
+        { batchIndex: 0, message: `Timestamp ${far} of message with offset 0 is out of range. ${bounds}` },
+        { batchIndex: 1, message: `Timestamp ${far + 3n} of message with offset 1 is out of range. ${bounds}` },
+      ],
+    });
+  });
+
+  it('keeps max timestamp -1 for a batch whose records are all before the epoch, and takes the largest of mixed ones', () => {
+    const old = check({ baseTimestamp: -50, records: [{ value: 'a', timestamp: -50 }, { value: 'b', timestamp: -20 }] });
+    expect(old.result).toEqual({ ok: true });
+    expect(readBatchHeader(old.blob).maxTimestamp).toBe(-1n);
+    const mixed = check({ baseTimestamp: NOW, records: [{ value: 'a', timestamp: NOW }, { value: 'b', timestamp: NOW - 7 }, { value: 'c', timestamp: NOW + 9 }] });
+    expect(readBatchHeader(mixed.blob).maxTimestamp).toBe(BigInt(NOW + 9));
+  });
+});
+
 describe('KIP-467 record errors', () => {
   it('refuses keyless records on a compacted topic with INVALID_RECORD, listing every one', () => {
     const { result } = check({ records: [{ key: 'k', value: 'a' }, { key: null, value: 'b' }, { key: 'k2', value: 'c' }, { key: null, value: 'd' }] }, { compacted: true });

@@ -1,4 +1,4 @@
-import { BatchHeader, computeBatchCrc, decodeRecordBatchLazy, DecodeError, ErrorCode, type BatchSpan } from '@tributary/protocol';
+import { BatchHeader, computeBatchCrc, DecodeError, ErrorCode, walkRecordBatch, type BatchSpan } from '@tributary/protocol';
 
 /** What Kafka's LogValidator checks of a client's batches, from the topic's configs. */
 export interface RecordValidationOptions {
@@ -28,6 +28,8 @@ export type RecordValidation =
 const COMPRESSION_MASK = 0x07;
 const TIMESTAMP_TYPE_BIT = 0x08;
 const CONTROL_BIT = 0x20;
+/** Base timestamps within ±2^52: base + a 32-bit delta is still exact as a double. */
+const SAFE_BASE = 2n ** 52n;
 /** At most this many record errors are named in the partition's message, as Kafka does. */
 const ERRORS_IN_MESSAGE = 3;
 
@@ -42,7 +44,8 @@ const ERRORS_IN_MESSAGE = 3;
  * - the batch's maxTimestamp is recomputed from its records (CreateTime; clients may send -1 or a
  *   wrong value), rewritten in place with the CRC, and set on `span.header` for the log's indexes.
  *   LogAppendTime is stamped by the log at append (PartitionLog.append).
- * Records are decoded for this (compressed batches decompressed), as Kafka's broker does.
+ * Records are walked for this (compressed batches decompressed), as Kafka's broker decodes them;
+ * the walk allocates nothing per record (walkRecordBatch).
  */
 export function validateRecords(blob: Buffer, spans: BatchSpan[], options: RecordValidationOptions): RecordValidation {
   for (const span of spans) {
@@ -52,40 +55,47 @@ export function validateRecords(blob: Buffer, spans: BatchSpan[], options: Recor
     if (h.lastOffsetDelta + 1 <= 0 || h.recordsCount <= 0 || h.lastOffsetDelta + 1 !== h.recordsCount) return invalid(ErrorCode.INVALID_RECORD);
     if (h.attributes & CONTROL_BIT) return invalid(ErrorCode.INVALID_RECORD);
     if (h.producerId >= 0n && h.baseSequence < 0) return invalid(ErrorCode.INVALID_RECORD);
-    let decoded;
-    try {
-      decoded = decodeRecordBatchLazy(batch, { verifyCrc: false });
-    } catch (err) {
-      if (!(err instanceof DecodeError)) throw err;
-      return { ok: false, errorCode: err.message.includes('decompress') || err.message.includes('exceeds the limit') ? ErrorCode.CORRUPT_MESSAGE : ErrorCode.INVALID_RECORD, message: `invalid records in ${options.topicPartition}: ${err.message}`, recordErrors: [] };
-    }
     const compressed = (h.attributes & COMPRESSION_MASK) !== 0;
     const createTime = options.timestampType === 'CreateTime';
     const earliest = options.now - options.timestampBeforeMaxMs;
     const latest = options.now + options.timestampAfterMaxMs;
     const errors: { code: number; error: RecordError }[] = [];
-    let maxTimestamp = -1n;
-    for (let batchIndex = 0; batchIndex < decoded.records.length; batchIndex++) {
-      const r = decoded.records[batchIndex]!;
-      const offset = h.baseOffset + BigInt(r.offsetDelta);
-      const timestamp = h.baseTimestamp + BigInt(r.timestampDelta);
-      // Kafka stops at the first such record: the partition's message is this one.
-      if (compressed && offset !== BigInt(batchIndex)) {
-        const message = `Inner record at offset ${offset} inside the compressed record batch does not have incremental offsets, expected offset is ${batchIndex} in topic partition ${options.topicPartition}.`;
-        return { ok: false, errorCode: ErrorCode.INVALID_RECORD, message, recordErrors: [{ batchIndex, message: null }] };
-      }
-      if (options.compacted && r.keyLength < 0) {
-        errors.push({ code: ErrorCode.INVALID_RECORD, error: { batchIndex, message: `Compacted topic cannot accept message without key in topic partition ${options.topicPartition}` } });
-        continue;
-      }
-      if (createTime && (Number(timestamp) < earliest || Number(timestamp) > latest)) {
-        errors.push({
-          code: ErrorCode.INVALID_TIMESTAMP,
-          error: { batchIndex, message: `Timestamp ${timestamp} of message with offset ${offset} is out of range. The timestamp should be within [${clampLong(earliest)}, ${clampLong(latest)}]` },
-        });
-      }
-      if (timestamp > maxTimestamp) maxTimestamp = timestamp;
+    // The first record of a compressed batch whose offset is not its index: Kafka stops there.
+    let offsetError: RecordValidation | null = null;
+    // Timestamps and offsets in plain numbers while they are exact (every real clock and offset):
+    // BigInt arithmetic per record allocated on the heap, 4 values a record.
+    const exactTimestamps = h.baseTimestamp > -SAFE_BASE && h.baseTimestamp < SAFE_BASE;
+    const baseTimestamp = Number(h.baseTimestamp);
+    let maxDelta = -Infinity;
+    try {
+      walkRecordBatch(batch, { verifyCrc: false }, (batchIndex, _attributes, timestampDelta, offsetDelta, _keyOffset, keyLength) => {
+        if (offsetError) return; // the rest is only walked for its framing (a DecodeError wins)
+        if (compressed && (h.baseOffset === 0n ? offsetDelta !== batchIndex : h.baseOffset + BigInt(offsetDelta) !== BigInt(batchIndex))) {
+          const message = `Inner record at offset ${h.baseOffset + BigInt(offsetDelta)} inside the compressed record batch does not have incremental offsets, expected offset is ${batchIndex} in topic partition ${options.topicPartition}.`;
+          offsetError = { ok: false, errorCode: ErrorCode.INVALID_RECORD, message, recordErrors: [{ batchIndex, message: null }] };
+          return;
+        }
+        if (options.compacted && keyLength < 0) {
+          errors.push({ code: ErrorCode.INVALID_RECORD, error: { batchIndex, message: `Compacted topic cannot accept message without key in topic partition ${options.topicPartition}` } });
+          return;
+        }
+        const timestamp = exactTimestamps ? baseTimestamp + timestampDelta : Number(h.baseTimestamp + BigInt(timestampDelta));
+        if (createTime && (timestamp < earliest || timestamp > latest)) {
+          errors.push({
+            code: ErrorCode.INVALID_TIMESTAMP,
+            error: { batchIndex, message: `Timestamp ${h.baseTimestamp + BigInt(timestampDelta)} of message with offset ${h.baseOffset + BigInt(offsetDelta)} is out of range. The timestamp should be within [${clampLong(earliest)}, ${clampLong(latest)}]` },
+          });
+        }
+        if (timestampDelta > maxDelta) maxDelta = timestampDelta;
+      });
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      return { ok: false, errorCode: err.message.includes('decompress') || err.message.includes('exceeds the limit') ? ErrorCode.CORRUPT_MESSAGE : ErrorCode.INVALID_RECORD, message: `invalid records in ${options.topicPartition}: ${err.message}`, recordErrors: [] };
     }
+    if (offsetError) return offsetError;
+    // The largest timestamp is the base plus the largest delta; -1 when every record is older.
+    const largest = maxDelta === -Infinity ? -1n : h.baseTimestamp + BigInt(maxDelta);
+    const maxTimestamp = largest > -1n ? largest : -1n;
     if (errors.length > 0) {
       const recordErrors = errors.map((e) => e.error);
       // Kafka: any timestamp error makes the partition's error INVALID_TIMESTAMP.

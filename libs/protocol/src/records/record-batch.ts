@@ -151,13 +151,20 @@ export class RecordView implements KafkaRecord {
 }
 
 /**
- * Walks and validates the records section of a batch (already decompressed) without slicing any
- * field: every length is checked against the bytes, so a lying count or length fails here.
+ * What walkRecords hands over for each record: its fields and the positions of its key, value and
+ * headers in the records section (lengths -1 for null). Plain numbers, so a walk allocates nothing.
  */
-export function decodeRecordViews(buf: Buffer, count: number): RecordView[] {
-  // Each record needs at least 7 bytes; a count the bytes cannot hold is refused before allocating.
-  if (count < 0 || count * 7 > buf.length) throw new DecodeError('length-exceeds-buffer', `batch claims ${count} records in ${buf.length} bytes`, 0, ['records']);
-  const records: RecordView[] = new Array(count);
+export type RecordVisitor = (index: number, attributes: number, timestampDelta: number, offsetDelta: number, keyOffset: number, keyLength: number, valueOffset: number, valueLength: number, headersOffset: number, headerCount: number) => void;
+
+/**
+ * Walks and validates the records section of a batch (already decompressed) without slicing any
+ * field or allocating per record: every length is checked against the bytes, so a lying count or
+ * length fails here (DecodeError), after `visit` saw the records before it. The broker's
+ * per-record checks of produced batches use it directly: a RecordView per record was most of the
+ * young-generation garbage of a 100-byte-record produce load (bench/README.md, issue 21).
+ */
+export function walkRecords(buf: Buffer, count: number, visit: RecordVisitor): void {
+  checkRecordCount(buf, count);
   let pos = 0;
   for (let i = 0; i < count; i++) {
     const length = varintAt(buf, pos, buf.length, i, '');
@@ -179,11 +186,28 @@ export function decodeRecordViews(buf: Buffer, count: number): RecordView[] {
       skipBytes(buf, next, end, i, `headers[${h}].value`);
     }
     if (next !== end) throw new DecodeError('invalid-value', `record length ${length} does not match its fields`, next, [`records[${i}]`]);
-    records[i] = new RecordView(buf, attributes, timestampDelta, offsetDelta, keyOffset, keyLength, valueOffset, valueLength, headersOffset, headerCount);
+    visit(i, attributes, timestampDelta, offsetDelta, keyOffset, keyLength, valueOffset, valueLength, headersOffset, headerCount);
     pos = end;
   }
   // Bytes after the declared count mean the count or a length lies (Kafka refuses these too).
   if (pos !== buf.length) throw new DecodeError('invalid-value', `${buf.length - pos} bytes left after ${count} records`, pos, ['records']);
+}
+
+/** Each record needs at least 7 bytes; a count the bytes cannot hold is refused before allocating. */
+function checkRecordCount(buf: Buffer, count: number): void {
+  if (count < 0 || count * 7 > buf.length) throw new DecodeError('length-exceeds-buffer', `batch claims ${count} records in ${buf.length} bytes`, 0, ['records']);
+}
+
+/**
+ * Walks and validates the records section of a batch (already decompressed) without slicing any
+ * field (walkRecords), one RecordView per record.
+ */
+export function decodeRecordViews(buf: Buffer, count: number): RecordView[] {
+  checkRecordCount(buf, count);
+  const records: RecordView[] = new Array(count);
+  walkRecords(buf, count, (i, attributes, timestampDelta, offsetDelta, keyOffset, keyLength, valueOffset, valueLength, headersOffset, headerCount) => {
+    records[i] = new RecordView(buf, attributes, timestampDelta, offsetDelta, keyOffset, keyLength, valueOffset, valueLength, headersOffset, headerCount);
+  });
   return records;
 }
 
@@ -205,7 +229,31 @@ export function decodeRecordBatchLazy(batch: Buffer, options: { maxDecompressedB
   return decodeBatch(batch, options, decodeRecordViews);
 }
 
+/**
+ * Checks one whole v2 batch as decodeRecordBatch does (CRC unless `verifyCrc: false`, records
+ * decompressed) and walks its records with `visit` (walkRecords: nothing allocated per record).
+ * Returns the batch's header.
+ */
+export function walkRecordBatch(batch: Buffer, options: { maxDecompressedBytes?: number; verifyCrc?: boolean }, visit: RecordVisitor): RecordBatchHeader {
+  const { header, body } = batchBody(batch, options);
+  walkRecords(body, header.recordsCount, visit);
+  return header;
+}
+
 function decodeBatch<R extends KafkaRecord>(batch: Buffer, options: { maxDecompressedBytes?: number; verifyCrc?: boolean }, records: (body: Buffer, count: number) => R[]): RecordBatch<R> {
+  const { header, compression, body } = batchBody(batch, options);
+  return {
+    ...header,
+    compression,
+    timestampType: header.attributes & ATTR_TIMESTAMP_TYPE ? 1 : 0,
+    isTransactional: (header.attributes & ATTR_TRANSACTIONAL) !== 0,
+    isControl: (header.attributes & ATTR_CONTROL) !== 0,
+    records: records(body, header.recordsCount),
+  };
+}
+
+/** A v2 batch's header, checked, and its records section decompressed. */
+function batchBody(batch: Buffer, options: { maxDecompressedBytes?: number; verifyCrc?: boolean }): { header: RecordBatchHeader; compression: CompressionId; body: Buffer } {
   if (batch.length < BatchHeader.SIZE) throw new DecodeError('truncated', `batch of ${batch.length} bytes is shorter than its header`, 0, ['batch']);
   const header = readBatchHeader(batch);
   if (header.magic !== 2) throw new DecodeError('invalid-value', `magic ${header.magic} is not a v2 batch`, BatchHeader.MAGIC, ['magic']);
@@ -216,14 +264,7 @@ function decodeBatch<R extends KafkaRecord>(batch: Buffer, options: { maxDecompr
   const compression = (header.attributes & ATTR_COMPRESSION) as CompressionId;
   compressionName(compression);
   const body = decompress(compression, batch.subarray(BatchHeader.SIZE), options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES);
-  return {
-    ...header,
-    compression,
-    timestampType: header.attributes & ATTR_TIMESTAMP_TYPE ? 1 : 0,
-    isTransactional: (header.attributes & ATTR_TRANSACTIONAL) !== 0,
-    isControl: (header.attributes & ATTR_CONTROL) !== 0,
-    records: records(body, header.recordsCount),
-  };
+  return { header, compression, body };
 }
 
 /**
