@@ -22,7 +22,10 @@ export const OWNERS: Record<string, number[]> = {
     ApiKey.DescribeClientQuotas, ApiKey.AlterClientQuotas, ApiKey.CreateAcls, ApiKey.DescribeAcls, ApiKey.DeleteAcls,
   ],
   'protocol-reassignment': [ApiKey.AlterPartitionReassignments, ApiKey.ListPartitionReassignments, ApiKey.ElectLeaders],
-  'protocol-transactions': [ApiKey.AddPartitionsToTxn, ApiKey.AddOffsetsToTxn, ApiKey.TxnOffsetCommit, ApiKey.EndTxn, ApiKey.WriteTxnMarkers],
+  'protocol-transactions': [
+    ApiKey.AddPartitionsToTxn, ApiKey.AddOffsetsToTxn, ApiKey.TxnOffsetCommit, ApiKey.EndTxn, ApiKey.WriteTxnMarkers,
+    ApiKey.DescribeTransactions, ApiKey.ListTransactions, ApiKey.DescribeProducers,
+  ],
 };
 
 export interface Advertised {

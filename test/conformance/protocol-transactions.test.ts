@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { ApiKey, encodeRecordBatch, type FindCoordinatorResponse, type InitProducerIdResponse, type ListOffsetsResponse, type OffsetFetchResponse } from '@tributary/protocol';
+import { ApiKey, encodeRecordBatch, type DescribeProducersResponse, type DescribeTransactionsResponse, type FindCoordinatorResponse, type InitProducerIdResponse, type ListOffsetsResponse, type ListTransactionsResponse, type OffsetFetchResponse } from '@tributary/protocol';
 import { advertised, expectCovered, type Advertised } from './coverage.ts';
 import { compare, createTopic, producerIdsReady, startPair, type Pair, type Side } from './harness.ts';
 import type { Outcome, RawClient } from './raw-client.ts';
@@ -10,6 +10,8 @@ import type { Outcome, RawClient } from './raw-client.ts';
  * TxnOffsetCommit and EndTxn is used in one whole transaction of its own transactional id, with
  * the error paths around it (unknown topic, stale epoch, unknown producer id, EndTxn without a
  * transaction, transactional records without a transactional id); then what consumers see: the committed group offset and the last stable offset.
+ * Then the admin side (KIP-664) with one transaction left open: DescribeTransactions,
+ * ListTransactions with its filters, DescribeProducers.
  * Producer ids differ between the brokers, so only error codes and epochs are compared.
  */
 let pair: Pair;
@@ -85,6 +87,40 @@ async function transaction(s: Side, txId: string, v: { add: number; offsets: num
   return out;
 }
 
+/**
+ * Opens a transaction on txn-t partition 1 (one record), then asks the admin APIs about it and
+ * about the committed transactions of the scenario above. Producer ids are masked: each broker
+ * hands out its own.
+ */
+async function transactionAdmin(s: Side, txId: string) {
+  const c = await s.client();
+  await settle<FindCoordinatorResponse>(c, ApiKey.FindCoordinator, 3, { key: txId, keyType: 1 }, `${s.name} FindCoordinator ${txId}`);
+  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 4, { transactionalId: txId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, `${s.name} InitProducerId ${txId}`);
+  const pid = init.producerId;
+  const out: Record<string, unknown> = {};
+  out.add = codeOf(await c.send(ApiKey.AddPartitionsToTxn, 3, { v3AndBelowTransactionalId: txId, v3AndBelowProducerId: pid, v3AndBelowProducerEpoch: init.producerEpoch, v3AndBelowTopics: [{ name: 'txn-t', partitions: [1] }] }));
+  const records = encodeRecordBatch({ baseOffset: 0n, isTransactional: true, producerId: pid, producerEpoch: init.producerEpoch, baseSequence: 0, records: [{ value: 'open' }] });
+  out.produce = codeOf(await c.send(ApiKey.Produce, 9, { transactionalId: txId, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'txn-t', partitionData: [{ index: 1, records }] }] }));
+  const described = await c.request<DescribeTransactionsResponse>(ApiKey.DescribeTransactions, 0, { transactionalIds: [txId, 'txn-v0', 'txn-missing', ''] });
+  out.describe = described.transactionStates.map((t) => ({ ...t, producerId: t.producerId === pid ? 'open' : t.producerId >= 0n, transactionStartTimeMs: t.transactionStartTimeMs > 0n }));
+  const list = async (v: number, body: { stateFilters: string[]; producerIdFilters: bigint[]; durationFilter?: bigint }) => {
+    const r = await c.request<ListTransactionsResponse>(ApiKey.ListTransactions, v, body);
+    return { ...r, transactionStates: r.transactionStates.map((t) => ({ ...t, producerId: t.producerId === pid ? 'open' : t.producerId >= 0n })).sort((a, b) => a.transactionalId.localeCompare(b.transactionalId)) };
+  };
+  out.listAll = await list(0, { stateFilters: [], producerIdFilters: [] });
+  out.listStates = await list(0, { stateFilters: ['Ongoing', 'CompleteAbort', 'Bogus'], producerIdFilters: [] });
+  out.listProducer = await list(1, { stateFilters: [], producerIdFilters: [pid], durationFilter: -1n });
+  // Running longer than an hour: nothing; longer than 0 ms: everything started before now.
+  out.listLongRunning = await list(1, { stateFilters: [], producerIdFilters: [], durationFilter: 3_600_000n });
+  out.listDurationZero = await list(1, { stateFilters: ['Ongoing'], producerIdFilters: [], durationFilter: 0n });
+  const producers = await c.request<DescribeProducersResponse>(ApiKey.DescribeProducers, 0, { topics: [{ name: 'txn-t', partitionIndexes: [0, 1, 7] }, { name: 'txn-missing', partitionIndexes: [0] }] });
+  out.producers = producers.topics.map((t) => ({
+    ...t,
+    partitions: t.partitions.map((p) => ({ ...p, activeProducers: p.activeProducers.map((a) => ({ ...a, producerId: a.producerId === pid ? 'open' : a.producerId >= 0n, lastTimestamp: a.lastTimestamp > 0n })).sort((a, b) => Object.values(a).join('/').localeCompare(Object.values(b).join('/'))) })),
+  }));
+  return out;
+}
+
 /** LATEST of txn-t partition 0 as read_committed and read_uncommitted consumers see it. */
 async function lastStable(c: RawClient): Promise<{ committed: bigint; uncommitted: bigint }> {
   const latest = async (isolationLevel: number) => (await c.request<ListOffsetsResponse>(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel, topics: [{ name: 'txn-t', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] })).topics[0]!.partitions[0]!.offset;
@@ -115,6 +151,10 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — transactions', { tim
       const c = await s.client();
       return codeOf(await c.send(ApiKey.WriteTxnMarkers, 1, { markers: [{ producerId: 4242n, producerEpoch: 0, transactionResult: false, coordinatorEpoch: 0, topics: [{ name: 'txn-t', partitionIndexes: [1] }, { name: 'txn-none', partitionIndexes: [0] }] }] }));
     });
+  });
+
+  it('DescribeTransactions, ListTransactions (state, producer id and duration filters) and DescribeProducers with a transaction open', async () => {
+    await compare(pair, 'transaction-admin/v0-1', (s) => transactionAdmin(s, 'txn-admin-open'));
   });
 
   it('covers every version Tributary advertises of this file\'s APIs', () => {

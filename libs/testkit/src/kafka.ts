@@ -87,6 +87,11 @@ export interface StartKafkaOptions {
    * machine). Benchmarks pass Kafka's own production flags so the reference runs at full speed.
    */
   jvmFlags?: string[];
+  /**
+   * Finalized feature levels to format the cluster with (StorageTool's --feature), e.g.
+   * `{ 'transaction.version': '1' }` for a reference at the transaction version a test compares.
+   */
+  features?: Record<string, string>;
 }
 
 export interface KafkaNode {
@@ -249,7 +254,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<TestK
       ? [options.sasl.superUser, ...(options.sasl.users ?? [])].flatMap((u) => ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.name},password=${u.password}]`]))
       : [];
     formats.push(
-      execFileAsync('java', ['-Xmx128m', ...JVM_FLAGS, `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', configFile, ...scram], { timeout: 120_000 })
+      execFileAsync('java', ['-Xmx128m', ...JVM_FLAGS, `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', configFile, ...scram, ...Object.entries(options.features ?? {}).flatMap(([k, v]) => ['--feature', `${k}=${v}`])], { timeout: 120_000 })
         .then(() => null, (err: { stdout?: string; stderr?: string; message: string }) => `kafka.tools.StorageTool format of node ${nodeId} failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`),
     );
     prepared.push({ nodeId, p, configFile, logFile, log4j });

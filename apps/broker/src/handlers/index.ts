@@ -45,6 +45,9 @@ import { addPartitionsToTxnApi } from './add-partitions-to-txn.ts';
 import { endTxnApi } from './end-txn.ts';
 import { txnOffsetCommitApi } from './txn-offset-commit.ts';
 import { writeTxnMarkersApi } from './write-txn-markers.ts';
+import { describeProducersApi } from './describe-producers.ts';
+import { describeTransactionsApi } from './describe-transactions.ts';
+import { listTransactionsApi } from './list-transactions.ts';
 
 /**
  * Every API this broker answers, one module each; ApiVersions advertises exactly their versions.
@@ -53,7 +56,7 @@ import { writeTxnMarkersApi } from './write-txn-markers.ts';
  * arrays; DescribeLogDirs v0 is v1's schema; FindCoordinator v5 only allows an error
  * (TRANSACTION_ABORTABLE) this broker never sends. Not advertised, because not implemented:
  * FindCoordinator v6 (share groups), OffsetCommit/OffsetFetch v9 (KIP-848 member epochs), Fetch v17
- * (a KRaft follower's directory id), AddPartitionsToTxn v4+ (KIP-890 verification between brokers), EndTxn v5 (KIP-890 part 2: transaction version 2), WriteTxnMarkers v0 (Kafka 4 sends v1). Every version a module declares is one it implements.
+ * (a KRaft follower's directory id), AddPartitionsToTxn v4+ (KIP-890 verification between brokers), EndTxn v5 (KIP-890 part 2: transaction version 2), WriteTxnMarkers v0 (Kafka 4 sends v1), ListTransactions v2 (KIP-1152's transactional id pattern: the shared message schemas the codecs come from stop at v1). Every version a module declares is one it implements.
  */
 export const API_MODULES: readonly AnyApiModule[] = [
   produceApi,
@@ -100,6 +103,9 @@ export const API_MODULES: readonly AnyApiModule[] = [
   endTxnApi,
   writeTxnMarkersApi,
   txnOffsetCommitApi,
+  describeTransactionsApi,
+  listTransactionsApi,
+  describeProducersApi,
 ];
 
 /** The handler table the broker dispatches on, by API key (see registry.ts). */

@@ -1,6 +1,6 @@
 import { readSync } from 'node:fs';
 import { BatchHeader, computeBatchCrc } from '@tributary/protocol';
-import { controlTypeOf } from './control-batch.ts';
+import { controlOf } from './control-batch.ts';
 import { CONTROL_FLAG } from './transaction-index.ts';
 
 /** What a scan learned about one stored batch, read from its header only. */
@@ -18,6 +18,8 @@ export interface ScannedBatch {
   attributes: number;
   /** A control batch's type (ABORT 0, COMMIT 1; control-batch.ts), -1 for data batches. */
   controlType: number;
+  /** A marker's coordinator epoch, -1 for data batches. */
+  coordinatorEpoch: number;
 }
 
 export interface ScanResult {
@@ -70,12 +72,12 @@ export function scanBatches(fd: number, from: number, to: number, verifyCrc: boo
       if (computeBatchCrc(bytes) !== bytes.readUInt32BE(BatchHeader.CRC)) return { end: pos, problem: `CRC32C mismatch in the batch at ${pos}` };
     }
     const attributes = shared.readInt16BE(at + BatchHeader.ATTRIBUTES);
-    let controlType = -1;
+    let control = { controlType: -1, coordinatorEpoch: -1 };
     if ((attributes & CONTROL_FLAG) !== 0) {
       // A marker is a few dozen bytes: its record (the type is in its key) is read whole.
       if (!ensure(size)) return { end: pos, problem: `control batch at ${pos} is cut short` };
       at = pos - chunkStart;
-      controlType = controlTypeOf(shared.subarray(at, at + size));
+      control = controlOf(shared.subarray(at, at + size));
     }
     const baseOffset = Number(shared.readBigInt64BE(at + BatchHeader.BASE_OFFSET));
     const lastOffsetDelta = shared.readInt32BE(at + BatchHeader.LAST_OFFSET_DELTA);
@@ -91,7 +93,7 @@ export function scanBatches(fd: number, from: number, to: number, verifyCrc: boo
       producerEpoch: shared.readInt16BE(at + BatchHeader.PRODUCER_EPOCH),
       baseSequence: shared.readInt32BE(at + BatchHeader.BASE_SEQUENCE),
       attributes,
-      controlType,
+      ...control,
     };
     pos += size;
     if (!visit(batch, bytes)) return { end: pos, problem: null };

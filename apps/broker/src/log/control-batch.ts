@@ -18,13 +18,21 @@ export function encodeControlBatch(m: { producerId: bigint; producerEpoch: numbe
   return encodeRecordBatch({ isTransactional: true, isControl: true, producerId: m.producerId, producerEpoch: m.producerEpoch, baseSequence: -1, baseTimestamp: m.timestamp, records: [{ key, value }] });
 }
 
+/** What a control batch says: its type (ABORT 0, COMMIT 1) and the coordinator epoch of its marker. */
+export interface ControlRecord {
+  controlType: number;
+  coordinatorEpoch: number;
+}
+
+const NO_CONTROL: ControlRecord = { controlType: -1, coordinatorEpoch: -1 };
+
 /**
- * The control type of a stored batch (its first record's key), or -1 when the batch is no control
- * batch or its key cannot be read. Control batches are never compressed, so the record follows the
- * header as written.
+ * The control record of a stored batch (its first record: the type in the key, the coordinator
+ * epoch in an EndTransactionMarker value), -1s when the batch is no control batch or cannot be
+ * read. Control batches are never compressed, so the record follows the header as written.
  */
-export function controlTypeOf(batch: Buffer): number {
-  if (batch.length < BatchHeader.SIZE || (batch.readInt16BE(BatchHeader.ATTRIBUTES) & CONTROL_FLAG) === 0) return -1;
+export function controlOf(batch: Buffer): ControlRecord {
+  if (batch.length < BatchHeader.SIZE || (batch.readInt16BE(BatchHeader.ATTRIBUTES) & CONTROL_FLAG) === 0) return NO_CONTROL;
   try {
     const end = batch.length;
     let [, p] = readVarint(batch, BatchHeader.SIZE, end, 'length');
@@ -32,9 +40,13 @@ export function controlTypeOf(batch: Buffer): number {
     [, p] = readVarint(batch, p, end, 'timestampDelta');
     [, p] = readVarint(batch, p, end, 'offsetDelta');
     const [keyLength, keyAt] = readVarint(batch, p, end, 'keyLength');
-    if (keyLength < 4 || keyAt + 4 > end) return -1;
-    return batch.readInt16BE(keyAt + 2);
+    if (keyLength < 4 || keyAt + keyLength > end) return NO_CONTROL;
+    const controlType = batch.readInt16BE(keyAt + 2);
+    // Markers (ABORT, COMMIT) carry (int16 version, int32 coordinator epoch); other control types may not.
+    const [valueLength, valueAt] = readVarint(batch, keyAt + keyLength, end, 'valueLength');
+    const coordinatorEpoch = valueLength >= 6 && valueAt + 6 <= end ? batch.readInt32BE(valueAt + 2) : -1;
+    return { controlType, coordinatorEpoch };
   } catch {
-    return -1;
+    return NO_CONTROL;
   }
 }

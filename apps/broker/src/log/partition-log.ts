@@ -5,10 +5,10 @@ import { readCheckpoint, syncDirectory, writeCheckpoint, writeFileAtomic } from 
 import { LogError } from './errors.ts';
 import { GroupCommit } from './group-commit.ts';
 import { LeaderEpochCache } from './leader-epoch-cache.ts';
-import { lastSequence, ProducerStateTable, type SequenceCheck } from './producer-state.ts';
+import { lastSequence, ProducerStateTable, type ActiveProducer, type SequenceCheck } from './producer-state.ts';
 import { LogSegment, SEGMENT_FILE, type AppendedBatch } from './segment.ts';
 import type { ScannedBatch } from './batch-scanner.ts';
-import { controlTypeOf, encodeControlBatch } from './control-batch.ts';
+import { controlOf, encodeControlBatch } from './control-batch.ts';
 import { CONTROL_FLAG, TransactionIndex, type AbortedTransaction } from './transaction-index.ts';
 
 export interface LogOptions {
@@ -301,6 +301,15 @@ export class PartitionLog implements PartitionStorage {
     return this.#txns.abortedTransactions(fetchOffset, upperBound);
   }
 
+  /**
+   * The producers this partition keeps state for, with the first offset of each one's running
+   * transaction (-1 when none): DescribeProducers (Kafka's UnifiedLog.activeProducers).
+   */
+  activeProducers(): (ActiveProducer & { currentTxnStartOffset: number })[] {
+    const ongoing = this.#txns.ongoing();
+    return this.#producers.active().map((p) => ({ ...p, currentTxnStartOffset: ongoing.get(p.producerId) ?? -1 }));
+  }
+
   /** Producers with a running transaction here, and its first offset. */
   ongoingTransactions(): ReadonlyMap<bigint, number> {
     return this.#txns.ongoing();
@@ -319,8 +328,8 @@ export class PartitionLog implements PartitionStorage {
   }
 
   /** Producer state and transaction index learn of one batch, in log order. */
-  #track(b: { producerId: bigint; producerEpoch: number; baseSequence: number; lastOffsetDelta: number; baseOffset: number; maxTimestamp: number; attributes: number; controlType: number }): void {
-    if ((b.attributes & CONTROL_FLAG) !== 0) this.#producers.recordMarker(b.producerId, b.producerEpoch, b.maxTimestamp);
+  #track(b: { producerId: bigint; producerEpoch: number; baseSequence: number; lastOffsetDelta: number; baseOffset: number; maxTimestamp: number; attributes: number; controlType: number; coordinatorEpoch: number }): void {
+    if ((b.attributes & CONTROL_FLAG) !== 0) this.#producers.recordMarker(b.producerId, b.producerEpoch, b.maxTimestamp, b.coordinatorEpoch);
     else this.#producers.record(b.producerId, b.producerEpoch, b.baseSequence, lastSequence(b.baseSequence, b.lastOffsetDelta), b.baseOffset, b.maxTimestamp);
     this.#txns.append({ producerId: b.producerId, attributes: b.attributes, baseOffset: b.baseOffset, lastOffset: b.baseOffset + b.lastOffsetDelta, controlType: b.controlType });
   }
@@ -383,7 +392,7 @@ export class PartitionLog implements PartitionStorage {
       const h = span.header;
       batches.push({ relativePosition: span.position - first, baseOffset: next, lastOffset: next + h.lastOffsetDelta, maxTimestamp: appendTime >= 0 ? appendTime : Number(h.maxTimestamp) });
       sizes.push(span.size);
-      this.#track({ ...h, baseOffset: next, maxTimestamp: appendTime >= 0 ? appendTime : Number(h.maxTimestamp), controlType: controlTypeOf(batch) });
+      this.#track({ ...h, baseOffset: next, maxTimestamp: appendTime >= 0 ? appendTime : Number(h.maxTimestamp), ...controlOf(batch) });
       next += h.lastOffsetDelta + 1;
       records += h.recordsCount;
     }
@@ -411,7 +420,7 @@ export class PartitionLog implements PartitionStorage {
       if (batches.length === 0 && baseOffset !== next) throw new LogError('INVALID_RECORD', `replicated data starts at ${baseOffset}, the log ends at ${next}`);
       batches.push({ relativePosition: span.position, baseOffset, lastOffset: baseOffset + h.lastOffsetDelta, maxTimestamp: Number(h.maxTimestamp) });
       sizes.push(span.size);
-      this.#track({ ...h, baseOffset, maxTimestamp: Number(h.maxTimestamp), controlType: controlTypeOf(blob.subarray(span.position, span.position + span.size)) });
+      this.#track({ ...h, baseOffset, maxTimestamp: Number(h.maxTimestamp), ...controlOf(blob.subarray(span.position, span.position + span.size)) });
       this.#epochs.assign(h.partitionLeaderEpoch, baseOffset);
       next = baseOffset + h.lastOffsetDelta + 1;
       records += h.recordsCount;

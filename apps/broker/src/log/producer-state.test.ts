@@ -60,6 +60,22 @@ describe('ProducerStateTable', () => {
     expect(ProducerStateTable.restore([['3', 1, [[0, 1]]]])).toBeNull();
   });
 
+  it('keeps the coordinator epoch of the last marker, also in snapshots (DescribeProducers)', () => {
+    const t = new ProducerStateTable();
+    t.record(3n, 1, 0, 1, 10, 77);
+    expect(t.active()).toEqual([{ producerId: 3n, epoch: 1, lastSequence: 1, lastTimestamp: 77, coordinatorEpoch: -1 }]);
+    t.recordMarker(3n, 1, 80, 5);
+    // A marker of a newer epoch (the coordinator fenced the producer) starts the epoch without sequences.
+    t.recordMarker(4n, 2, 81, 6);
+    expect(ProducerStateTable.restore(JSON.parse(JSON.stringify(t.snapshot())))!.active()).toEqual([
+      { producerId: 3n, epoch: 1, lastSequence: 1, lastTimestamp: 80, coordinatorEpoch: 5 },
+      { producerId: 4n, epoch: 2, lastSequence: -1, lastTimestamp: 81, coordinatorEpoch: 6 },
+    ]);
+    // A snapshot written before coordinator epochs were kept: unknown (-1) until the next marker.
+    expect(ProducerStateTable.restore([['3', 1, [[0, 1, 10, 77]]]])!.active()).toEqual([{ producerId: 3n, epoch: 1, lastSequence: 1, lastTimestamp: 77, coordinatorEpoch: -1 }]);
+    expect(ProducerStateTable.restore([['3', 1, [[0, 1, 10, 77]], 5]])).toBeNull();
+  });
+
   it('wraps sequences at Int32.MAX_VALUE and forgets all but the last five batches', () => {
     expect(lastSequence(2 ** 31 - 2, 3)).toBe(1);
     const t = new ProducerStateTable();

@@ -14,6 +14,18 @@ interface ProducerEntry {
   batches: BatchMetadata[];
   /** When the producer last wrote (batch or marker), for producer.id.expiration.ms; -1 when unknown. */
   lastTimestamp: number;
+  /** The coordinator epoch of the producer's last transaction marker here; -1 before any (DescribeProducers). */
+  coordinatorEpoch: number;
+}
+
+/** One producer as DescribeProducers shows it (Kafka's ProducerStateEntry). */
+export interface ActiveProducer {
+  producerId: bigint;
+  epoch: number;
+  /** The last sequence written, -1 when no batch of this epoch is cached (a new epoch started by a marker). */
+  lastSequence: number;
+  lastTimestamp: number;
+  coordinatorEpoch: number;
 }
 
 const MAX_CACHED_BATCHES = 5;
@@ -48,9 +60,17 @@ export class ProducerStateTable {
     return { kind: 'append' };
   }
 
-  /** The table as JSON-safe data, for the snapshot a clean shutdown writes. */
-  snapshot(): [string, number, [number, number, number, number][]][] {
-    return [...this.#producers].map(([id, e]) => [id.toString(), e.epoch, e.batches.map((b) => [b.firstSeq, b.lastSeq, b.baseOffset, b.timestamp])]);
+  /** Every producer this partition keeps state for. */
+  active(): ActiveProducer[] {
+    return [...this.#producers].map(([producerId, e]) => ({ producerId, epoch: e.epoch, lastSequence: e.batches.at(-1)?.lastSeq ?? -1, lastTimestamp: e.lastTimestamp, coordinatorEpoch: e.coordinatorEpoch }));
+  }
+
+  /**
+   * The table as JSON-safe data, for the snapshot a clean shutdown writes; the coordinator epoch
+   * and the last write's timestamp (a marker's may be newer than any batch) come fourth and fifth.
+   */
+  snapshot(): [string, number, [number, number, number, number][], number, number][] {
+    return [...this.#producers].map(([id, e]) => [id.toString(), e.epoch, e.batches.map((b) => [b.firstSeq, b.lastSeq, b.baseOffset, b.timestamp]), e.coordinatorEpoch, e.lastTimestamp]);
   }
 
   /** The inverse of `snapshot`; null when the data is not a snapshot (snapshots written before timestamps were kept have three numbers per batch). */
@@ -58,10 +78,13 @@ export class ProducerStateTable {
     if (!Array.isArray(data)) return null;
     const table = new ProducerStateTable();
     for (const row of data as unknown[]) {
-      if (!Array.isArray(row) || row.length !== 3 || typeof row[0] !== 'string' || typeof row[1] !== 'number' || !Array.isArray(row[2])) return null;
+      // Older snapshots have three elements (no coordinator epoch, no last timestamp).
+      if (!Array.isArray(row) || (row.length !== 3 && row.length !== 5) || typeof row[0] !== 'string' || typeof row[1] !== 'number' || !Array.isArray(row[2])) return null;
+      const [coordinatorEpoch, lastTimestamp]: unknown[] = row.length === 5 ? row.slice(3) : [-1, null];
+      if (typeof coordinatorEpoch !== 'number' || (lastTimestamp !== null && typeof lastTimestamp !== 'number')) return null;
       const batches = (row[2] as unknown[]).map((b) => (Array.isArray(b) && (b.length === 3 || b.length === 4) && b.every((n) => typeof n === 'number') ? { firstSeq: b[0] as number, lastSeq: b[1] as number, baseOffset: b[2] as number, timestamp: (b[3] as number | undefined) ?? -1 } : null));
       if (batches.some((b) => b === null)) return null;
-      table.#producers.set(BigInt(row[0]), { epoch: row[1], batches: batches as BatchMetadata[], lastTimestamp: (batches as BatchMetadata[]).at(-1)?.timestamp ?? -1 });
+      table.#producers.set(BigInt(row[0]), { epoch: row[1], batches: batches as BatchMetadata[], lastTimestamp: lastTimestamp ?? (batches as BatchMetadata[]).at(-1)?.timestamp ?? -1, coordinatorEpoch });
     }
     return table;
   }
@@ -92,7 +115,7 @@ export class ProducerStateTable {
   record(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number, baseOffset: number, timestamp: number): void {
     if (producerId < 0n) return;
     let entry = this.#producers.get(producerId);
-    if (!entry || epoch > entry.epoch) this.#producers.set(producerId, (entry = { epoch, batches: [], lastTimestamp: -1 }));
+    if (!entry || epoch > entry.epoch) this.#producers.set(producerId, (entry = { epoch, batches: [], lastTimestamp: -1, coordinatorEpoch: entry?.coordinatorEpoch ?? -1 }));
     entry.batches.push({ firstSeq, lastSeq, baseOffset, timestamp });
     entry.lastTimestamp = timestamp;
     if (entry.batches.length > MAX_CACHED_BATCHES) entry.batches.shift();
@@ -104,11 +127,14 @@ export class ProducerStateTable {
    * epoch); a marker of a newer epoch (the coordinator fenced the producer) becomes the producer's
    * epoch, and its batches are forgotten: the next epoch starts at sequence 0.
    */
-  recordMarker(producerId: bigint, epoch: number, timestamp: number): void {
+  recordMarker(producerId: bigint, epoch: number, timestamp: number, coordinatorEpoch: number): void {
     if (producerId < 0n) return;
     const entry = this.#producers.get(producerId);
-    if (!entry || epoch > entry.epoch) this.#producers.set(producerId, { epoch, batches: [], lastTimestamp: timestamp });
-    else entry.lastTimestamp = Math.max(entry.lastTimestamp, timestamp);
+    if (!entry || epoch > entry.epoch) this.#producers.set(producerId, { epoch, batches: [], lastTimestamp: timestamp, coordinatorEpoch });
+    else {
+      entry.lastTimestamp = Math.max(entry.lastTimestamp, timestamp);
+      entry.coordinatorEpoch = coordinatorEpoch;
+    }
   }
 }
 

@@ -80,6 +80,11 @@ describe('transactions in the partition log', () => {
       expect(reopened.recovery.clean).toBe(kind === 'clean');
       expect(reopened.lastStableOffset).toBe(running);
       expect(reopened.abortedTransactions(0, reopened.logEndOffset)).toEqual([{ producerId: 7n, firstOffset: 0, lastOffset: 1 }]);
+      // DescribeProducers' view survives too: the marker's coordinator epoch (from the snapshot, or read back from the control batch) and the running transaction's first offset.
+      expect(reopened.activeProducers().sort((a, b) => Number(a.producerId - b.producerId))).toEqual([
+        { producerId: 7n, epoch: 0, lastSequence: 0, lastTimestamp: expect.any(Number), coordinatorEpoch: 3, currentTxnStartOffset: -1 },
+        { producerId: 8n, epoch: 0, lastSequence: 0, lastTimestamp: T0, coordinatorEpoch: -1, currentTxnStartOffset: running },
+      ]);
       reopened.close();
     });
   }

@@ -96,6 +96,11 @@ export class TransactionCoordinator {
     return this.#txns.get(transactionalId);
   }
 
+  /** Every transactional id this coordinator knows, with its transaction (ListTransactions). */
+  list(): [string, Readonly<TransactionRecord>][] {
+    return [...this.#txns];
+  }
+
   async initProducerId(transactionalId: string, timeoutMs: number, expected: { producerId: bigint; producerEpoch: number } | null): Promise<InitProducerIdResult> {
     if (transactionalId === '') return failed(ErrorCode.INVALID_REQUEST);
     if (timeoutMs <= 0 || timeoutMs > this.#settings.maxTimeoutMs) return failed(ErrorCode.INVALID_TRANSACTION_TIMEOUT);

@@ -114,6 +114,12 @@ export class TransactionCoordinators {
     for (let p = 0; p < topic.partitions; p++) this.#load(p);
   }
 
+  /** The coordinators of every `__transaction_state` partition this broker leads (ListTransactions). */
+  led(): TransactionCoordinator[] {
+    this.loadLed();
+    return [...this.#loaded.values()].map((l) => l.coordinator);
+  }
+
   /** Leadership of a `__transaction_state` partition moved away: its coordinator stops. */
   resign(partition: number): void {
     const loaded = this.#loaded.get(partition);
