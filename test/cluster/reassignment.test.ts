@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +25,7 @@ const TOOL = {
   reassign: 'org.apache.kafka.tools.reassign.ReassignPartitionsCommand',
   election: 'org.apache.kafka.tools.LeaderElectionCommand',
   topics: 'org.apache.kafka.tools.TopicCommand',
+  configs: 'org.apache.kafka.tools.ConfigCommand',
 } as const;
 const TOPIC = 'moving';
 let cluster: TestCluster;
@@ -93,6 +94,12 @@ async function verified(json: string, parts: number[]): Promise<void> {
   );
 }
 
+/** Bytes in a broker's segment files of partition 0 of `topic` (0 while it has none). */
+function logBytes(nodeId: number, topic: string): number {
+  const path = join(cluster.brokers.get(nodeId)!.dataDir, `${topic}-0`);
+  return existsSync(path) ? readdirSync(path).filter((f) => f.endsWith('.log')).reduce((n, f) => n + statSync(join(path, f)).size, 0) : 0;
+}
+
 const hostsLog = (nodeId: number, partition: number) => existsSync(join(cluster.brokers.get(nodeId)!.dataDir, `${TOPIC}-${partition}`));
 
 describe('partition reassignment with Kafka 4.4 tools under idempotent acks=all producers (kafkajs, librdkafka)', () => {
@@ -123,6 +130,43 @@ describe('partition reassignment with Kafka 4.4 tools under idempotent acks=all 
     await until(async () => ([0, 1, 2].every((p) => !hostsLog(1, p)) ? true : null), 'broker 1 deleting its logs of the topic', 30_000);
     for (const p of plan.partitions) for (const id of p.replicas) expect(hostsLog(id, p.partition), `broker ${id} hosts ${TOPIC}-${p.partition}`).toBe(true);
     for (let p = 0; p < 3; p++) await cluster.waitForIsr(TOPIC, p, 3, 90_000);
+  }, 600_000);
+
+  it('--execute --throttle sets the replication throttles (KIP-73), which hold the move to their rate; --verify clears them once it is done', async () => {
+    // 3,000 records of 1,000 B on broker 2 alone (acks=1: one replica is below the cluster's min.insync.replicas), moved to brokers 2 and 3 at 100 kB/s.
+    const THROTTLED = 'throttled';
+    ok(await tool('topics', ['--create', '--topic', THROTTLED, '--replica-assignment', '2']), 'kafka-topics --create');
+    const perf = await runKafkaTool('org.apache.kafka.tools.ProducerPerformance', ['--topic', THROTTLED, '--num-records', '3000', '--record-size', '1000', '--throughput', '-1', '--producer-props', `bootstrap.servers=${cluster.bootstrap.join(',')}`, 'acks=1'], { timeoutMs: 120_000 });
+    ok(perf, 'kafka-producer-perf-test');
+    const json = file('throttled.json', { version: 1, partitions: [{ topic: THROTTLED, partition: 0, replicas: [2, 3], log_dirs: ['any', 'any'] }] });
+    const executed = ok(await tool('reassign', ['--execute', '--throttle', '100000', '--reassignment-json-file', json]), 'kafka-reassign-partitions --execute --throttle');
+    expect(executed).toContain('The inter-broker throttle limit was set to 100000 B/s');
+    // The copy, watched in broker 3's log directory: from its first bytes to all of broker 2's.
+    const firstBytes = await until(() => (logBytes(3, THROTTLED) > 0 ? Date.now() : null), 'broker 3 receiving the first bytes', 120_000);
+    const copied = await until(() => (logBytes(3, THROTTLED) >= logBytes(2, THROTTLED) ? Date.now() : null), 'broker 3 holding all of the partition', 180_000);
+    // 3 MB at 100 kB/s measured over Kafka's window of 11 one-second samples: until the first
+    // sample expires (11 s) at most 1 MB plus one fetch (1 MiB, replica.fetch.max.bytes) can move.
+    // Unthrottled, the copy takes well under a second.
+    expect(copied - firstBytes).toBeGreaterThanOrEqual(9_000);
+    // The tool set the rates on the brokers of the move and the replica lists on the topic; they stay until --verify.
+    for (const id of [2, 3]) {
+      const rates = ok(await tool('configs', ['--describe', '--entity-type', 'brokers', '--entity-name', String(id)]), `kafka-configs --describe broker ${id}`);
+      expect(rates).toContain('leader.replication.throttled.rate=100000');
+      expect(rates).toContain('follower.replication.throttled.rate=100000');
+    }
+    const lists = ok(await tool('configs', ['--describe', '--entity-type', 'topics', '--entity-name', THROTTLED]), 'kafka-configs --describe topic');
+    expect(lists).toContain('leader.replication.throttled.replicas=0:2');
+    expect(lists).toContain('follower.replication.throttled.replicas=0:3');
+    const cleared = await until(async () => {
+      const r = await runKafkaTool(TOOL.reassign, ['--bootstrap-server', cluster.bootstrap.join(','), '--verify', '--reassignment-json-file', json], { timeoutMs: 120_000 });
+      return r.exitCode === 0 && r.stdout.includes(`Reassignment of partition ${THROTTLED}-0 is completed`) ? r.stdout : null;
+    }, 'the throttled move completing', 180_000);
+    expect(cleared).toContain('Clearing broker-level throttles on brokers');
+    expect(cleared).toContain(`Clearing topic-level throttles on topic ${THROTTLED}`);
+    const after = ok(await tool('configs', ['--describe', '--entity-type', 'brokers', '--entity-name', '3']), 'kafka-configs --describe broker 3 after');
+    expect(after).not.toContain('replication.throttled.rate');
+    expect(ok(await tool('configs', ['--describe', '--entity-type', 'topics', '--entity-name', THROTTLED]), 'kafka-configs topic after')).not.toContain('throttled.replicas');
+    await cluster.waitForIsr(THROTTLED, 0, 2, 90_000);
   }, 600_000);
 
   it('a move onto a broker killed -9 survives the controller being killed -9; --cancel reverts one partition, the other completes when the broker is back', async () => {

@@ -29,7 +29,8 @@ import { EtcdCluster } from './cluster/etcd-cluster.ts';
 import { ReplicaFetcher } from './cluster/replica-fetcher.ts';
 import { ReplicaManager, type RoleChange } from './cluster/replica-manager.ts';
 import { StandaloneCluster } from './cluster/standalone.ts';
-import { EtcdAclStore, EtcdCredentialStore, EtcdGroupConfigStore, EtcdQuotaStore } from './cluster/etcd-stores.ts';
+import { BROKER_CONFIGS, EtcdAclStore, EtcdCredentialStore, EtcdGroupConfigStore, EtcdQuotaStore } from './cluster/etcd-stores.ts';
+import { ReplicationThrottle } from './cluster/replication-throttle.ts';
 import type { CoordinatorSettings } from './group/coordinator.ts';
 import { TransactionCoordinators } from './txn/transaction-coordinators.ts';
 import { TRANSACTION_STATE_TOPIC } from './txn/transaction-state-store.ts';
@@ -98,8 +99,17 @@ export class Broker {
       : null;
     this.#etcd = etcd;
     const cluster: ClusterMetadata = etcd ?? new StandaloneCluster(config, topics);
+    // The replication throttles (KIP-73): dynamic broker configs shared through etcd, or a file standalone.
+    const brokerConfigs = etcd ? new EtcdGroupConfigStore(etcd, BROKER_CONFIGS) : new FileGroupConfigStore(config.dataDir, 'broker-configs.json');
+    const replicationThrottle = new ReplicationThrottle({
+      nodeId: config.nodeId,
+      brokerConfigs,
+      topicConfigs: (topic) => topics.get(topic)?.configs,
+      inIsr: (topic, partition, replicaId) => this.#ctx.replicas.inIsr(topic, partition, replicaId),
+    });
     this.#fetcher = etcd
       ? new ReplicaFetcher({
+          throttle: replicationThrottle,
           nodeId: config.nodeId,
           topics,
           logger,
@@ -168,6 +178,8 @@ export class Broker {
       credentials: etcd ? new EtcdCredentialStore(etcd) : new FileCredentialStore(config.dataDir),
       listenerSecurity,
       groupConfigs: etcd ? new EtcdGroupConfigStore(etcd) : new FileGroupConfigStore(config.dataDir),
+      brokerConfigs,
+      replicationThrottle,
       acls,
       authorizer: new Authorizer(acls, superUsers, allowIfNoAcl, trustedListeners(config)),
       clientQuotaStore,

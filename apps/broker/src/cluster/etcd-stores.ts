@@ -118,22 +118,31 @@ export class EtcdQuotaStore implements QuotaStore {
   }
 }
 
-/** KIP-848 group configs shared by every broker: one key per group with overrides. */
+/**
+ * KIP-848 group configs shared by every broker: one key per group with overrides. Under another
+ * prefix the same store keeps the dynamic broker configs (one key per broker id, '' for the cluster
+ * default: config/dynamic-broker-configs.ts).
+ */
 export class EtcdGroupConfigStore implements GroupConfigStore {
   readonly #kv: ClusterKv;
-  constructor(kv: ClusterKv) {
+  readonly #prefix: string;
+  constructor(kv: ClusterKv, prefix = GROUP_CONFIGS) {
     this.#kv = kv;
+    this.#prefix = prefix;
   }
 
   get(group: string): Record<string, string> {
-    const value = this.#kv.view.raw.get(GROUP_CONFIGS + encode(group));
+    const value = this.#kv.view.raw.get(this.#prefix + encode(group));
     return value ? (JSON.parse(value) as Record<string, string>) : {};
   }
 
   async set(group: string, configs: Record<string, string>): Promise<void> {
-    await this.#kv.writeKeys([[GROUP_CONFIGS + encode(group), Object.keys(configs).length > 0 ? JSON.stringify(configs) : null]]);
+    await this.#kv.writeKeys([[this.#prefix + encode(group), Object.keys(configs).length > 0 ? JSON.stringify(configs) : null]]);
   }
 }
+
+/** Prefix of the dynamic broker configs (replication throttles) in etcd. */
+export const BROKER_CONFIGS = 'broker-configs/';
 
 /** The JSON values under one prefix of the watched view, parsed once per change of that prefix. */
 class ParsedPrefix<T> {

@@ -3,6 +3,7 @@ import { BrokerConnection } from '@tributary/kafka-admin';
 import type { Logger } from '../logger.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 import type { BrokerInfo } from './cluster-metadata.ts';
+import type { ReplicationThrottle } from './replication-throttle.ts';
 
 export interface ReplicaFetcherOptions {
   nodeId: number;
@@ -15,6 +16,8 @@ export interface ReplicaFetcherOptions {
   partitionMaxBytes: number;
   /** After each successful fetch round (the replica manager needs nothing; metrics and tests may). */
   onFetched?: () => void;
+  /** Follower side of the replication throttles: partitions left out of a fetch while over the rate. */
+  throttle?: Pick<ReplicationThrottle, 'followerHoldsBack' | 'followerReceived'>;
 }
 
 interface Assignment {
@@ -101,7 +104,8 @@ class FetchLoop {
         const conn = await this.#connect();
         await this.#truncate(conn);
         const now = Date.now();
-        const active = [...this.#parts.values()].filter((a) => !a.truncating && a.retryAt <= now);
+        const throttle = this.#o.throttle;
+        const active = [...this.#parts.values()].filter((a) => !a.truncating && a.retryAt <= now && !throttle?.followerHoldsBack(a.topic, a.partition, now));
         if (active.length === 0) {
           await sleep(100);
           continue;
@@ -210,7 +214,10 @@ class FetchLoop {
           continue;
         }
         const records = p.records as Buffer | null;
-        if (records && records.length > 0) log.appendAsFollower(records);
+        if (records && records.length > 0) {
+          log.appendAsFollower(records);
+          this.#o.throttle?.followerReceived(t.topic, p.partitionIndex, records.length);
+        }
         log.updateHighWatermark(Math.min(Number(p.highWatermark), log.logEndOffset));
       }
     }

@@ -169,6 +169,11 @@ export class ReplicaManager {
     return this.#replica(topic, partition)?.isr.length ?? 0;
   }
 
+  /** Whether `replicaId` is in the partition's ISR as this broker knows it (replication throttles spare in-sync replicas). */
+  inIsr(topic: string, partition: number, replicaId: number): boolean {
+    return this.#replica(topic, partition)?.isr.includes(replicaId) ?? false;
+  }
+
   /** After a leader append: with the leader as the only in-sync replica the watermark moves at once. */
   onLeaderAppend(topic: string, partition: number): void {
     const r = this.#replica(topic, partition);

@@ -51,8 +51,9 @@ export class FileGroupConfigStore implements GroupConfigStore {
   readonly #file: string;
   readonly #groups: Map<string, Record<string, string>>;
 
-  constructor(dataDir: string) {
-    this.#file = join(dataDir, 'group-configs.json');
+  /** `fileName`: another file holds the dynamic broker configs the same way (dynamic-broker-configs.ts). */
+  constructor(dataDir: string, fileName = 'group-configs.json') {
+    this.#file = join(dataDir, fileName);
     this.#groups = new Map(existsSync(this.#file) ? Object.entries(JSON.parse(readFileSync(this.#file, 'utf8')) as Record<string, Record<string, string>>) : []);
   }
 

@@ -2,7 +2,7 @@ import { ErrorCode } from '@tributary/protocol';
 import { SETTINGS, type SettingSpec } from '../config/settings.ts';
 import { appendToList, subtractFromList } from '../config/config-validation.ts';
 import { GROUP_CONFIG_DEFS, GroupConfigError, validateGroupConfigs } from '../config/group-configs.ts';
-import { onlyClearsThrottles } from './replication-throttles.ts';
+import { alterDynamicBrokerConfigs, describeDynamic, DynamicConfigProblem, onlyDynamic } from '../config/dynamic-broker-configs.ts';
 import { KAFKA_BROKER_CONFIGS, type KafkaConfigDef } from '../generated/kafka-configs.ts';
 import { CONFIG_SOURCE, effectiveTopicConfigs, TOPIC_CONFIG_DEFS, validateTopicConfigSet } from '../topics/topic-configs.ts';
 import { TopicError } from '../topics/topic-registry.ts';
@@ -14,7 +14,8 @@ import type { BrokerContext, RequestSession } from './context.ts';
 /**
  * DescribeConfigs, AlterConfigs and IncrementalAlterConfigs for the three config resources this
  * broker has: TOPIC (every Kafka topic config), BROKER (every Kafka broker config and this broker's
- * own settings, read-only: they are static) and GROUP (KIP-848 group configs). Answers carry what Kafka's do: source, synonyms,
+ * own settings, read-only: they are static, but for the replication throttles set at runtime,
+ * config/dynamic-broker-configs.ts) and GROUP (KIP-848 group configs). Answers carry what Kafka's do: source, synonyms,
  * type and documentation.
  */
 
@@ -155,7 +156,9 @@ export function describeResource(ctx: BrokerContext, session: RequestSession, re
   }
   if (resourceType === BROKER) {
     brokerName(ctx, name);
-    return describeBroker(ctx);
+    // The replication throttles set at runtime come first, as Kafka lists its dynamic configs.
+    const dynamic: Described[] = describeDynamic(ctx.brokerConfigs, name).map((d) => ({ ...d, readOnly: false, sensitive: false, type: 'LONG', documentation: null }));
+    return [...dynamic, ...describeBroker(ctx)];
   }
   throw new ConfigProblem(ErrorCode.INVALID_REQUEST, `resource type ${resourceType} (${name}) has no configs on this broker`);
 }
@@ -239,15 +242,18 @@ export async function alterAll<R extends AlterResource>(ctx: BrokerContext, sess
     try {
       const denied = accessDenied(ctx, session, r.resourceType, r.resourceName, Op.ALTER_CONFIGS);
       if (denied) throw denied;
-      if (r.resourceType === BROKER && !replace && onlyClearsThrottles(changes(r))) {
-        brokerName(ctx, r.resourceName);
+      // The replication throttles are the broker configs that change at runtime; the rest are static.
+      if (r.resourceType === BROKER && onlyDynamic(changes(r))) {
+        if (r.resourceName !== '' && r.resourceName !== String(ctx.config.nodeId)) throw new ConfigProblem(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${ctx.config.nodeId}, but received ${r.resourceName}`);
+        await alterDynamicBrokerConfigs(ctx.brokerConfigs, r.resourceName, changes(r), replace, validateOnly);
+        if (!validateOnly) ctx.logger.log('info', 'dynamic broker configs changed', { resource: r.resourceName, configs: ctx.brokerConfigs.get(r.resourceName) });
         responses.push({ ...base, errorCode: 0, errorMessage: null });
         continue;
       }
       await alterResource(ctx, r.resourceType, r.resourceName, (current, kind, defaults) => applyChanges(kind === 'topic' ? TOPIC_CONFIG_DEFS : GROUP_CONFIG_DEFS, replace ? {} : current, changes(r), kind, defaults), validateOnly);
       responses.push({ ...base, errorCode: 0, errorMessage: null });
     } catch (err) {
-      if (err instanceof ConfigProblem) responses.push({ ...base, errorCode: err.errorCode, errorMessage: err.message });
+      if (err instanceof ConfigProblem || err instanceof DynamicConfigProblem) responses.push({ ...base, errorCode: err.errorCode, errorMessage: err.message });
       else throw err;
     }
   }

@@ -14,6 +14,7 @@ import type { AclStore } from '../security/acl-store.ts';
 import type { Authorizer } from '../security/authorizer.ts';
 import type { ClientQuotas } from '../quota/client-quotas.ts';
 import type { QuotaStore } from '../quota/quota-store.ts';
+import type { ReplicationThrottle } from '../cluster/replication-throttle.ts';
 import type { InstanceBandwidth, InstanceLimits } from '../quota/instance-limits.ts';
 import type { ClusterMetadata } from '../cluster/cluster-metadata.ts';
 import type { ReplicaManager } from '../cluster/replica-manager.ts';
@@ -39,6 +40,10 @@ export interface BrokerContext {
   acls: AclStore;
   /** KIP-848 group configs (the GROUP config resource), stored and described. */
   groupConfigs: GroupConfigStore;
+  /** Dynamic broker configs (the replication throttles) per broker id and '' for the cluster default. */
+  brokerConfigs: GroupConfigStore;
+  /** Holds back throttled replicas' data on follower fetches (cluster/replication-throttle.ts). */
+  replicationThrottle: ReplicationThrottle;
   authorizer: Authorizer;
   clientQuotaStore: QuotaStore;
   /** Measures produce/fetch bytes and handler time per quota entity and says how long to throttle. */

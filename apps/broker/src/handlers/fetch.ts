@@ -36,7 +36,7 @@ export const fetchApi = defineApi({
     for (const a of asked) if (mayRead(a.topic)) ctx.replicas.onFollowerFetch(a.topic, a.partition, replicaId, a.fetchOffset);
     let woken = false;
     for (;;) {
-      const { body, bytes, perTopic } = collect(ctx, req, v, mayRead, replica);
+      const { body, bytes, perTopic } = collect(ctx, req, v, mayRead, replica, replica ? replicaId : -1);
       // Bytes out are what is sent: the answered pass only (a long poll collects several times and
       // answers the last), and a follower's replication apart from what consumers read (billing
       // meters consumers only).
@@ -102,7 +102,7 @@ function endOfBatches(stored: Buffer): number {
  * A partition answered with an error carries an empty record set, never null: librdkafka fails to
  * parse a null one ("invalid MessageSetSize -1") and never sees the error code.
  */
-function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (topic: string) => boolean, replica: boolean) {
+function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (topic: string) => boolean, replica: boolean, replicaId: number) {
   let budget = v >= 3 ? req.maxBytes : Number.MAX_SAFE_INTEGER;
   let minOneBatch = v >= 3;
   let bytes = 0;
@@ -141,6 +141,9 @@ function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (top
           // or restart (Kafka's ask ListOffsets instead); consumers get Kafka's -1s.
           return replica ? { ...base, ...offsets, abortedTransactions: null, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: EMPTY } : refused(ErrorCode.OFFSET_OUT_OF_RANGE, false);
         }
+        // A throttled replica being caught up (not in the ISR) gets nothing while the leader's
+        // replication rate is over leader.replication.throttled.rate (cluster/replication-throttle.ts).
+        if (replica && ctx.replicationThrottle.leaderHoldsBack(topic.name, p.partition, replicaId)) return { ...base, ...offsets, abortedTransactions: null, errorCode: 0, records: EMPTY };
         const limit = Math.max(0, Math.min(p.partitionMaxBytes, budget));
         // v0–2 read like v3+'s first partition and are cut to the hard limit after conversion.
         const stored = limit > 0 || minOneBatch ? log.read(fetchOffset, limit, { maxOffset: end, minOneBatch: minOneBatch || v < 3 }) : EMPTY;
@@ -152,6 +155,7 @@ function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (top
         bytes += records.length;
         if (records.length > 0) minOneBatch = false;
         if (records.length) perTopic.set(topic.name, (perTopic.get(topic.name) ?? 0) + records.length);
+        if (replica) ctx.replicationThrottle.leaderSent(topic.name, p.partition, records.length);
         // read_committed: the aborted transactions overlapping what is returned (Kafka's collectAbortedTransactions up to the end of the read).
         const aborted = committed && stored.length > 0 ? log.abortedTransactions(fetchOffset, endOfBatches(stored)).map((a) => ({ producerId: a.producerId, firstOffset: BigInt(a.firstOffset) })) : abortedTransactions;
         return { ...base, ...offsets, abortedTransactions: aborted, errorCode: 0, records };
