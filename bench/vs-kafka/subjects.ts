@@ -35,8 +35,8 @@ export interface SubjectOptions {
  * the replication factors of internal topics on one node and no group join delay (both subjects).
  * The test helper's thread reductions are undone here.
  */
-const KAFKA_SETTINGS = { 'num.network.threads': '3', 'num.io.threads': '8', 'background.threads': '10', 'num.recovery.threads.per.data.dir': '2' };
-const TRIBUTARY_SETTINGS = { 'group.initial.rebalance.delay.ms': '0', 'log.segment.bytes': String(1 << 30) };
+export const KAFKA_SETTINGS = { 'num.network.threads': '3', 'num.io.threads': '8', 'background.threads': '10', 'num.recovery.threads.per.data.dir': '2' };
+export const TRIBUTARY_SETTINGS = { 'group.initial.rebalance.delay.ms': '0', 'log.segment.bytes': String(1 << 30) };
 
 /**
  * Starts a subject, trying again (up to three times) when a start fails: ports are picked free and
