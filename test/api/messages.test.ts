@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { Redis } from 'ioredis';
 import { useMessagesHarness } from '../support/messages-harness.ts';
+import { until } from '../support/until.ts';
 import { MessageQuota } from '../../apps/api/src/messages/quota.ts';
 import type { ApiError } from '../../apps/api/src/errors.ts';
 
@@ -18,15 +19,6 @@ beforeAll(() => {
   kafka = new Kafka({ clientId: 'messages-test', brokers: h.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 5 } });
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('reading messages', () => {
   const topic = 'orders';
@@ -260,7 +252,7 @@ describe('byte quota', () => {
     expect(refused.statusCode).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(5);
-    await until('the next window', async () => ((await h.api.call('GET', url, { app })).statusCode === 200 ? true : undefined), 20_000);
+    await until(async () => (await h.api.call('GET', url, { app })).statusCode === 200, 'the next window', 20_000);
     // The whole topic is several windows' worth: the export waits for each and ends complete.
     const expected = (await Promise.all([0, 1, 2].map((p) => h.kcatRead(topic, p)))).flat().length;
     const paced = await h.api.newApp({ messageQuota: { keyBytes: 4000, instanceBytes: 1_000_000, windowMs: 1_000 } });
@@ -272,10 +264,10 @@ describe('byte quota', () => {
     const lines = (await res.text()).trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(expected);
     // The AuditEvent is written once the stream has ended (after the last byte reached the client).
-    const exported = await until('the export audited', async () => {
+    const exported = await until(async () => {
       const [last] = await h.api.store.db.auditEvent.findMany({ where: { keyId: h.keyIds.admin, action: 'messages.export' }, orderBy: { id: 'desc' }, take: 1 });
-      return (last?.detail as { outcome?: string } | undefined)?.outcome === 'ok' ? last : undefined;
-    });
+      return last && (last.detail as { outcome?: string } | null)?.outcome === 'ok' ? last : null;
+    }, 'the export audited');
     expect(exported.detail).toMatchObject({ outcome: 'ok', reason: 'end', records: expected });
   }, 60_000);
 
@@ -433,10 +425,10 @@ describe('searching', () => {
     const first = (await call('POST', messages('doomed', '/search'), 'admin', { filters: { valueContains: 'v' }, limit: 1 })).json();
     expect(first.nextCursor).toBeDefined();
     expect((await h.root.deleteTopics(['doomed'])).get('doomed')).toBeNull();
-    const next = await until('the deletion seen', async () => {
+    const next = await until(async () => {
       const r = await call('POST', messages('doomed', '/search'), 'admin', { filters: { valueContains: 'v' }, limit: 1, cursor: first.nextCursor });
-      return r.statusCode === 200 ? undefined : r;
-    });
+      return r.statusCode === 200 ? null : r;
+    }, 'the deletion seen');
     expect(next.statusCode, next.body).toBe(410);
     expect(next.json().code).toBe('topic-deleted');
   });

@@ -17,6 +17,7 @@ import {
 } from '@tributary/protocol';
 import { startKafka, type TestKafka } from '@tributary/testkit';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
+import { until } from '../support/until.ts';
 
 // Issue 13, defects 2, 3, 7 and 9: the same raw requests to Apache Kafka 4.4 and to Tributary,
 // and the raw response fields compared — Produce refusals (KIP-467 record errors and messages,
@@ -50,11 +51,7 @@ beforeAll(async () => {
     for (let round = 0; round < 2; round++) for (const p of [1, 2]) expect(await produce(b.address, 'dp', p, [encodeRecordBatch({ records: [{ value: Buffer.alloc(10_000, p) }] })])).toMatchObject({ errorCode: 0 });
   }
   // Kafka creates __consumer_offsets on the first FindCoordinator; group answers are compared once it coordinates.
-  const deadline = Date.now() + 60_000;
-  while ((await call<{ coordinators: { errorCode: number }[] }>(kafka.bootstrap, ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ['audit-group'] })).coordinators[0]!.errorCode !== 0) {
-    if (Date.now() > deadline) throw new Error('Kafka never coordinated groups');
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  await until(async () => (await call<{ coordinators: { errorCode: number }[] }>(kafka.bootstrap, ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ['audit-group'] })).coordinators[0]!.errorCode === 0, 'Kafka coordinating groups');
 }, 180_000);
 
 afterAll(async () => {
@@ -87,13 +84,11 @@ async function call<T>(address: string, apiKey: number, version: number, body: u
 }
 
 async function waitForLeaders(address: string, topics: string[]): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const m = await call<MetadataResponse>(address, ApiKey.Metadata, 12, { topics: topics.map((name) => ({ topicId: '00000000-0000-0000-0000-000000000000', name })), allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
-    if (m.topics.every((t) => t.errorCode === 0 && t.partitions.length > 0 && t.partitions.every((p) => p.leaderId >= 0))) return;
-    if (Date.now() > deadline) throw new Error(`no leaders for ${topics} on ${address}: ${JSON.stringify(m.topics.map((t) => [t.name, t.errorCode]))}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  let last: MetadataResponse | undefined;
+  await until(async () => {
+    last = await call<MetadataResponse>(address, ApiKey.Metadata, 12, { topics: topics.map((name) => ({ topicId: '00000000-0000-0000-0000-000000000000', name })), allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    return last.topics.every((t) => t.errorCode === 0 && t.partitions.length > 0 && t.partitions.every((p) => p.leaderId >= 0));
+  }, `leaders for ${topics} on ${address}`, 30_000, () => JSON.stringify(last?.topics.map((t) => [t.name, t.errorCode])));
 }
 
 function sentWithoutMaxTimestamp(input: BatchInput): Buffer {

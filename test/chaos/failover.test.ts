@@ -3,6 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { startCluster, type TestCluster } from '../support/cluster.ts';
 import { checkDelivery, readAll, startKafkajsProducer, startPythonProducer } from './producers.ts';
+import { until } from '../support/until.ts';
 
 /**
  * Issue 6's proof in a bounded form: 3 brokers + etcd, RF=3, min.insync.replicas=2, idempotent
@@ -138,26 +139,21 @@ describe('chaos: kill -9 the leader, then the controller, pause a follower, rest
 });
 
 async function committed(group: string): Promise<Map<number, number>> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
+  // Retried while the coordinator moves (a broker was just killed or restarted).
+  return until(async () => {
+    const admin = await KafkaAdminClient.connect(cluster.bootstrap[0]!);
+    let c: Awaited<ReturnType<KafkaAdminClient['findCoordinator']>>;
     try {
-      const admin = await KafkaAdminClient.connect(cluster.bootstrap[0]!);
-      try {
-        const c = await admin.findCoordinator(group, 'group');
-        admin.close();
-        const direct = await KafkaAdminClient.connect(`${c.host}:${c.port}`);
-        try {
-          const offsets = await direct.committedOffsets(group, [{ topic: TOPIC, partitions: [0, 1, 2] }]);
-          return new Map(offsets.filter((o) => o.offset >= 0n).map((o) => [o.partition, Number(o.offset)]));
-        } finally {
-          direct.close();
-        }
-      } finally {
-        admin.close();
-      }
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 200));
+      c = await admin.findCoordinator(group, 'group');
+    } finally {
+      admin.close();
     }
-  }
+    const direct = await KafkaAdminClient.connect(`${c.host}:${c.port}`);
+    try {
+      const offsets = await direct.committedOffsets(group, [{ topic: TOPIC, partitions: [0, 1, 2] }]);
+      return new Map(offsets.filter((o) => o.offset >= 0n).map((o) => [o.partition, Number(o.offset)]));
+    } finally {
+      direct.close();
+    }
+  }, `the committed offsets of ${group}`, 30_000, undefined, 200);
 }

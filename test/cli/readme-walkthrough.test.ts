@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { until } from '../support/until.ts';
 
 /**
  * The README's walkthrough runs as pasted (issue 14, "a first run that explains itself"): the shell
@@ -37,11 +38,7 @@ it('the README walkthrough, pasted into a second shell beside npm start, reaches
   npm.stderr.on('data', (b: Buffer) => { output += b.toString(); });
   const exited = new Promise<void>((r) => npm.once('exit', () => r()));
   try {
-    const deadline = Date.now() + 150_000;
-    while (!output.includes('Ctrl-C stops everything') && npm.exitCode === null) {
-      if (Date.now() > deadline) throw new Error(`the stack did not come up within 150 s:\n${output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await until(() => output.includes('Ctrl-C stops everything') || npm.exitCode !== null, 'the stack to come up', 150_000, () => output);
     expect(npm.exitCode, output).toBeNull();
 
     // The second terminal: a directory of its own whose .data is the stack's.

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { until } from '../support/until.ts';
 
 /**
  * A SIGTERM or SIGINT sent to npm's own pid (what a supervisor, `timeout` or `kill $!` does, unlike
@@ -40,13 +41,6 @@ function descendants(pid: number): number[] {
   return found;
 }
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
-async function until(check: () => boolean, what: string, ms: number) {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const dataDir = join(scratch, 'data');
 const keyFile = join(dataDir, 'admin-key');

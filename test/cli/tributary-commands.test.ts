@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram, run } from '../../apps/cli/src/index.ts';
 import { startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
+import { until } from '../support/until.ts';
 
 // The everyday commands of `tributary` against the real local stack (PostgreSQL, Redis, the API
 // over HTTP, the operator with the local runtime running a real broker). Commands run in process
@@ -133,12 +134,10 @@ describe('tributary everyday commands', () => {
     expect(shrink.stderr).toMatch(/partition/);
     // A live read from the broker: the new partitions show once its metadata has them (the
     // operation ends when the controller made them), so ask until they do, within 30 s.
-    let parts: { partition: number; leader: number }[] = [];
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
-      parts = await json<{ partition: number; leader: number }[]>('topics', 'partitions', 'cli-one', 'orders');
-      if (parts.length === 4) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const parts = await until(async () => {
+      const listed = await json<{ partition: number; leader: number }[]>('topics', 'partitions', 'cli-one', 'orders');
+      return listed.length === 4 ? listed : null;
+    }, 'the topic listing 4 partitions', 30_000);
     expect(parts.map((p) => p.partition)).toEqual([0, 1, 2, 3]);
 
     // Users: the password comes from the environment; it is never printed.

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerConnection, KafkaAdminClient } from '@tributary/kafka-admin';
 import { ApiKey, encodeRecordBatch, type FetchResponse } from '@tributary/protocol';
 import { startCluster, type TestCluster } from '../support/cluster.ts';
+import { until } from '../support/until.ts';
 
 // tributary_broker_bytes_out_total counts the record bytes consumers are sent: a long poll collects
 // its partitions several times but answers once, and followers' replication fetches are counted
@@ -35,14 +36,6 @@ async function counter(nodeId: number, name: string, labels: Record<string, stri
   return sum;
 }
 
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('bytes out on a 3-broker cluster', () => {
   it('counts what consumers are sent once per answered fetch, and replication apart', async () => {
     const batch = encodeRecordBatch({ records: [{ key: null, value: Buffer.alloc(5000, 1) }] });
@@ -54,7 +47,7 @@ describe('bytes out on a 3-broker cluster', () => {
     }
     const leader = await cluster.leaderOf(TOPIC, 0);
     // acks=-1 answered: both followers have fetched the batch from the leader.
-    await until('the leader counting both followers\' replication of the batch', async () => (await counter(leader, 'tributary_broker_replication_bytes_out_total', { topic: TOPIC })) >= 2 * batch.length);
+    await until(async () => (await counter(leader, 'tributary_broker_replication_bytes_out_total', { topic: TOPIC })) >= 2 * batch.length, 'the leader counting both followers\' replication of the batch');
     for (const id of [1, 2, 3]) {
       expect(await counter(id, 'tributary_broker_bytes_out_total', { topic: TOPIC }), `broker ${id} before any consumer`).toBe(0);
       expect(await counter(id, 'tributary_broker_client_bytes_total', { direction: 'out' }), `broker ${id} client bytes before any consumer`).toBe(0);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { kcatProduce } from '../support/kcat.ts';
 import { startCluster, type TestCluster } from '../support/cluster.ts';
+import { until } from '../support/until.ts';
 
 // Issue 13, defect 2 as librdkafka saw it: a consumer reading a partition whose leader is killed
 // and later takes the partition back (preferred leader). A broker that is no longer the leader answers the consumer's fetch
@@ -61,11 +62,7 @@ describe('a librdkafka consumer across a leader failover', () => {
     await cluster.restart(leader);
     await cluster.waitForIsr('failover', 0, 3, 60_000);
     // Leadership moves back to the preferred replica while the consumer reads from the interim leader.
-    const deadline = Date.now() + 60_000;
-    while ((await cluster.leaderOf('failover', 0)) !== leader) {
-      if (Date.now() > deadline) throw new Error('leadership did not move back to the preferred replica');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await until(async () => (await cluster.leaderOf('failover', 0)) === leader, 'leadership back on the preferred replica', 60_000);
     await produce((2 * TOTAL) / 3, TOTAL);
     const code = await exited;
     expect(code, err).toBe(0);

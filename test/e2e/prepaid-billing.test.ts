@@ -115,7 +115,7 @@ it('prepaid expiry isolates the instance (kafkajs refused with the reason); a re
       await consumer.subscribe({ topic: 'kept', fromBeginning: true });
       // no commits: an attempt cut short leaves the next one reading from the beginning
       await consumer.run({ autoCommit: false, eachMessage: async ({ message }) => { got.add(message.value!.toString()); } });
-      for (const deadline = Date.now() + 20_000; got.size < messages.length && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 100));
+      await until(() => got.size >= messages.length, 'this attempt reading every message', 20_000); // a timeout fails the attempt; the outer wait retries
     } finally {
       await consumer.disconnect().catch(() => undefined);
     }

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { startCluster, type TestCluster } from '../support/cluster.ts';
+import { until } from '../support/until.ts';
 
 // libs/kafka-admin against a real 3-broker cluster on etcd. The admin client is connected to a broker
 // that is NOT the controller: topic creation, deletion and partition growth only succeed if they are
@@ -25,15 +26,6 @@ afterAll(async () => {
   await cluster?.stop();
 }, 60_000);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('KafkaAdminClient on a 3-broker cluster', () => {
   it('routes CreateTopics / CreatePartitions / DeleteTopics to the controller from a non-controller', { timeout: 120_000 }, async () => {
@@ -45,10 +37,10 @@ describe('KafkaAdminClient on a 3-broker cluster', () => {
     ]);
     expect(created.get('routed')).toBeNull();
     expect(created.get('too-wide')).toMatchObject({ errorName: 'INVALID_REPLICATION_FACTOR' });
-    const full = await until('full ISR on every partition of routed', async () => {
+    const full = await until(async () => {
       const t = (await admin.metadata(['routed'])).topics[0]!;
-      return t.partitions.every((p) => p.isr.length === 3 && p.leader >= 0) ? t : undefined;
-    });
+      return t.partitions.every((p) => p.isr.length === 3 && p.leader >= 0) ? t : null;
+    }, 'full ISR on every partition of routed');
     expect(full.partitions.map((p) => [...p.replicas].sort())).toEqual(Array.from({ length: 6 }, () => [1, 2, 3]));
     // Leadership is spread: the connected broker does not lead every partition.
     expect(new Set(full.partitions.map((p) => p.leader)).size).toBeGreaterThan(1);
@@ -60,12 +52,12 @@ describe('KafkaAdminClient on a 3-broker cluster', () => {
 
     await admin.createTopics([{ name: 'short-lived', partitions: 1, replicationFactor: 2 }]);
     expect((await admin.deleteTopics(['short-lived'])).get('short-lived')).toBeNull();
-    await until('short-lived gone', async () => ((await admin.metadata(null)).topics.some((t) => t.name === 'short-lived') ? undefined : true));
+    await until(async () => !(await admin.metadata(null)).topics.some((t) => t.name === 'short-lived'), 'short-lived gone');
   });
 
   it('asks each partition leader for offsets and sizes, and the coordinator for group state', { timeout: 120_000 }, async () => {
     await admin.createTopics([{ name: 'counted', partitions: 3, replicationFactor: 3 }]);
-    await until('counted fully replicated', async () => ((await admin.metadata(['counted'])).topics[0]?.partitions.every((p) => p.isr.length === 3) ? true : undefined));
+    await until(async () => (await admin.metadata(['counted'])).topics[0]?.partitions.every((p) => p.isr.length === 3) ?? false, 'counted fully replicated');
     const kafka = new Kafka({ clientId: 'routing', brokers: cluster.bootstrap, logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
@@ -91,17 +83,17 @@ describe('KafkaAdminClient on a 3-broker cluster', () => {
     await consumer.subscribe({ topic: 'counted', fromBeginning: true });
     let seen = 0;
     await consumer.run({ eachMessage: async () => void seen++ });
-    await until('60 messages consumed', async () => (seen >= 60 ? true : undefined));
+    await until(() => seen >= 60, '60 messages consumed');
     // Whichever broker coordinates the group, the client asks that one.
     const coordinator = await admin.findCoordinator('routed-readers', 'group');
     expect([1, 2, 3]).toContain(coordinator.nodeId);
     expect((await admin.listGroups()).map((g) => g.groupId)).toContain('routed-readers');
     expect(await admin.describeGroup('routed-readers')).toMatchObject({ state: 'Stable', protocolType: 'consumer' });
     await consumer.disconnect();
-    const committed = await until('offsets committed', async () => {
+    const committed = await until(async () => {
       const c = await admin.committedOffsets('routed-readers');
-      return c.length === 3 && c.every((o) => o.offset >= 0n) ? c : undefined;
-    });
+      return c.length === 3 && c.every((o) => o.offset >= 0n) ? c : null;
+    }, 'offsets committed');
     expect(committed.map((c) => c.offset).sort((a, b) => Number(a - b))).toEqual([10n, 20n, 30n]);
     await admin.commitOffsets('routed-readers', [0, 1, 2].map((partition) => ({ topic: 'counted', partition, offset: 0n })));
     expect((await admin.committedOffsets('routed-readers')).map((c) => c.offset)).toEqual([0n, 0n, 0n]);

@@ -4,3 +4,4 @@ export * from './kafka.ts';
 export * from './unauthenticated.ts';
 export * from './kube.ts';
 export * from './node-agent/agent.ts';
+export * from './until.ts';

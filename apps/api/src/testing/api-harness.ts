@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QUEUES, type Role } from '@tributary/contracts';
 import { SecretBox } from '@tributary/db';
-import { startTestServices, type TestServices } from '@tributary/testkit';
+import { startTestServices, until as pollUntil, type TestServices } from '@tributary/testkit';
 import { buildApp, type AppOptions } from '../app.ts';
 import { ensureBootstrapKey } from '../bootstrap.ts';
 import { createReconcileQueue, type ReconcileQueue } from '../jobs/queue.ts';
@@ -125,8 +125,7 @@ export function useApiHarness<K extends string>(opts: HarnessOptions<K>): ApiHar
   return h;
 }
 
-/** Waits until `check` holds, polling every `everyMs`, for at most `ms`; throws naming `what`. */
+/** testkit's condition poll with the API suites' defaults: in-process changes, so 10 s in 20 ms steps. */
 export async function until(check: () => Promise<boolean>, what: string, ms = 10_000, everyMs = 20): Promise<void> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, everyMs))) if (await check()) return;
-  throw new Error(`not within ${ms} ms: ${what}`);
+  await pollUntil(check, what, ms, undefined, everyMs);
 }

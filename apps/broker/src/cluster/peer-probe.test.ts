@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '@tributary/testkit';
 import { PeerProbe } from './peer-probe.ts';
 
 const servers: Server[] = [];
@@ -19,11 +20,9 @@ async function listen(port = 0): Promise<{ server: Server; port: number }> {
   return { server, port: (server.address() as { port: number }).port };
 }
 
+/** In-process events: a fine step and a short bound. */
+const soon = (done: () => boolean, what: string) => until(done, what, 3_000, undefined, 10);
 const peer = (nodeId: number, port: number) => ({ nodeId, rack: null, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port }] });
-const until = async (done: () => boolean, ms = 3000) => {
-  const deadline = Date.now() + ms;
-  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-};
 
 describe('PeerProbe', () => {
   it('declares a peer dead once its connection closes and its port refuses connections', async () => {
@@ -31,12 +30,11 @@ describe('PeerProbe', () => {
     const dead: number[] = [];
     const probe = new PeerProbe({ nodeId: 1, listenerName: 'PLAINTEXT', onDead: (id) => dead.push(id) });
     probe.update([peer(1, 9), peer(2, port)]);
-    await until(() => sockets.size === 1);
-    expect(sockets.size).toBe(1);
+    await soon(() => sockets.size === 1, 'the probe connected to peer 2');
     // What kill -9 looks like from outside: the connection drops and nobody listens any more.
     server.close();
     for (const s of sockets) s.destroy();
-    await until(() => dead.length > 0);
+    await soon(() => dead.length > 0, 'peer 2 declared dead');
     probe.stop();
     expect(dead).toEqual([2]);
   });
@@ -49,9 +47,9 @@ describe('PeerProbe', () => {
     const unused = await listen();
     unused.server.close();
     probe.update([peer(2, port), peer(3, unused.port)]);
-    await until(() => sockets.size === 1);
+    await soon(() => sockets.size === 1, 'the probe connected to peer 2');
     for (const s of sockets) s.destroy();
-    await until(() => sockets.size === 1);
+    await soon(() => sockets.size === 1, 'the probe reconnected to peer 2');
     await new Promise((r) => setTimeout(r, 300));
     probe.stop();
     expect(dead).toEqual([3]);

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '@tributary/db';
-import { startTestServices, type TestServices } from '@tributary/testkit';
+import { startTestServices, until, type TestServices } from '@tributary/testkit';
 import { meteringPass } from './collector.ts';
 import { minuteOf } from './rollup.ts';
 import { UsageStore } from './usage-store.ts';
@@ -38,13 +38,6 @@ function metrics(i: number, n: number): string {
   ].join('\n') + '\n';
 }
 
-async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 60_000): Promise<T> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
-    const v = await check();
-    if (v) return v;
-  }
-  throw new Error(`not within ${ms} ms: ${what}`);
-}
 
 function startWorker(): { child: ChildProcess; output: () => string; exited: Promise<unknown> } {
   const targets = Object.fromEntries(Array.from({ length: INSTANCES }, (_, i) => [`ins-k${i}`, Array.from({ length: BROKERS }, (_, n) => `127.0.0.1:${port}/i/${i}/b/${n}`)]));
@@ -93,7 +86,7 @@ describe('metering worker killed mid-job', () => {
   it('SIGKILL while scraping, then a new worker: every instance\'s usage is exactly what its brokers counted; the minute run again adds nothing', async () => {
     const first = startWorker();
     // The job is running: it has asked every broker and waits for the answers we hold back.
-    await until('the first job scrapes every broker', () => scrapes >= INSTANCES * BROKERS, 90_000);
+    await until(() => scrapes >= INSTANCES * BROKERS, 'the first job scrapes every broker', 90_000);
     expect(await store.db.meterSample.count()).toBe(0);
     first.child.kill('SIGKILL');
     await first.exited;
@@ -102,14 +95,14 @@ describe('metering worker killed mid-job', () => {
     for (const answer of held.splice(0)) answer(); // to a dead client: nobody reads them
 
     const second = startWorker();
-    await until('usage of every instance after the restart', async () => {
+    await until(async () => {
       const got = await bytesInByInstance();
-      return Object.keys(got).length === INSTANCES ? got : undefined;
-    });
+      return Object.keys(got).length === INSTANCES ? got : null;
+    }, 'usage of every instance after the restart');
     // Several more passes by the new worker (a pass a second) change nothing.
     const passes = () => second.output().split('\n').filter((l) => l.startsWith('{"pass"')).length;
     const seen = passes();
-    await until('two more passes', () => passes() >= seen + 2);
+    await until(() => passes() >= seen + 2, 'two more passes');
     expect(await bytesInByInstance()).toEqual(expected);
     // One sample per broker and minute, whatever ran how often.
     const dupes = await store.db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM (SELECT instance_id, node_id, minute FROM meter_sample GROUP BY 1, 2, 3 HAVING count(*) > 1) d`;

@@ -6,7 +6,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { BROKER_NODE_FLAGS } from '@tributary/contracts';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { migrate } from '@tributary/db';
-import { startTestServices, type TestServices } from '@tributary/testkit';
+import { startTestServices, until, type TestServices } from '@tributary/testkit';
 import { LocalRuntime } from '../runtimes/local/local-runtime.ts';
 import type { BrokerClusterSpec } from '../runtimes/runtime.ts';
 import { meteringPass } from './collector.ts';
@@ -36,18 +36,11 @@ let runtime: LocalRuntime;
 let kafka: Kafka;
 let producer: Producer;
 
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-    const v = await check();
-    if (v) return v;
-  }
-  throw new Error(`not within ${ms} ms: ${what}`);
-}
 async function ready() {
-  return until('broker ready', async () => {
+  return until(async () => {
     const o = await runtime.observe(ID);
-    return o?.brokers.every((b) => b.ready) && o.brokers.length === 1 ? o : undefined;
-  }, 120_000);
+    return o?.brokers.every((b) => b.ready) && o.brokers.length === 1 ? o : null;
+  }, 'broker ready', 120_000);
 }
 const pass = (minute: number, now = at(30)) => meteringPass({ instanceIds: [ID], runtime, store, minute: at(minute), now, graceMs: 5 * 60_000 });
 async function usage() {
@@ -109,7 +102,7 @@ describe('metering (real broker, PostgreSQL, Redis)', () => {
     await consumer.subscribe({ topic: 'metered', fromBeginning: true });
     let read = 0;
     await consumer.run({ eachMessage: async () => { read++; } });
-    await until('500 messages read', async () => read >= 500, 60_000);
+    await until(async () => read >= 500, '500 messages read', 60_000);
     await consumer.disconnect();
     await pass(2);
     const u = await usage()
@@ -167,7 +160,7 @@ describe('metering (real broker, PostgreSQL, Redis)', () => {
     const passes: number[] = [];
     const worker = await startMeteringWorker({ redisUrl: services.redisUrl, store, runtime, instanceIds: async () => [ID], everyMs: 1_000, onPass: (r) => passes.push(r.scraped) });
     try {
-      await until('a pass of the job', async () => passes.length > 0);
+      await until(async () => passes.length > 0, 'a pass of the job');
       expect(passes[0]).toBe(1);
       const row = await store.db.meterSample.findFirst({ where: { instanceId: ID, minute: { gte: new Date(Date.now() - 120_000) } } });
       expect(row?.nodeId).toBe(1);

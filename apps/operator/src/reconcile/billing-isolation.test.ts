@@ -9,6 +9,7 @@ import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { LocalRuntime } from '../runtimes/local/local-runtime.ts';
 import type { BrokerClusterSpec, ClusterObservation } from '../runtimes/runtime.ts';
 import { billingSettings } from './instance-limits.ts';
+import { until } from '@tributary/testkit';
 
 // Billing isolation on a real broker: the settings the operator gives a suspended instance make
 // every SASL login fail with a clear reason while the data stays; removing them (renewal, resume)
@@ -28,11 +29,10 @@ const accepts = (address: string) => new Promise<boolean>((resolve) => {
 });
 /** Ready as the runtime sees it (internal listener) and the client listener accepting too. */
 async function ready(): Promise<ClusterObservation> {
-  for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+  return until(async () => {
     const o = await runtime.observe(ID);
-    if (o && o.brokers.length === 1 && o.brokers.every((b) => b.ready) && o.clientBootstrapServers.length === 1 && (await accepts(o.clientBootstrapServers[0]!))) return o;
-  }
-  throw new Error('broker not ready within 120 s');
+    return o && o.brokers.length === 1 && o.brokers.every((b) => b.ready) && o.clientBootstrapServers.length === 1 && (await accepts(o.clientBootstrapServers[0]!)) ? o : null;
+  }, 'the broker ready on both listeners', 120_000);
 }
 
 beforeAll(async () => {
@@ -77,7 +77,7 @@ describe('billing isolation (real broker, kafkajs over SASL)', () => {
     await consumer.subscribe({ topic: 'kept', fromBeginning: true });
     const seen = new Set<string>();
     await consumer.run({ eachMessage: async ({ message }) => { seen.add(message.value!.toString()); } });
-    for (const deadline = Date.now() + 60_000; seen.size < 100 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 100));
+    await until(() => seen.size >= 100, '100 messages read', 60_000, () => `read ${seen.size}`);
     await consumer.disconnect();
     expect([...seen].sort()).toEqual(Array.from({ length: 100 }, (_, i) => `message ${i}`).sort());
   });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BROKER_NODE_FLAGS } from '@tributary/contracts';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { saltedPassword } from '@tributary/protocol';
-import { metadataWithoutLogin, startEtcd, type TestEtcd } from '@tributary/testkit';
+import { metadataWithoutLogin, startEtcd, until, type TestEtcd } from '@tributary/testkit';
 import { writeClusterState, type LocalClusterState } from '../runtimes/local/cluster-state.ts';
 import { freeLoopbackPort } from '../runtimes/local/free-port.ts';
 import { LocalRuntime } from '../runtimes/local/local-runtime.ts';
@@ -41,22 +41,6 @@ afterAll(async () => {
   await etcd?.stop();
   if (root) rmSync(root, { recursive: true, force: true });
 }, 120_000);
-
-/** fn's first non-null result, retried every 250 ms for at most `ms`; then the last error. */
-async function until<T>(fn: () => Promise<T | null>, what: string, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== null) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** Starts the brokers of an instance as the operator before issue 14 did, with that version's state file. */
 async function startLegacyInstance(): Promise<LocalClusterState> {
@@ -102,7 +86,7 @@ it('rolls an instance of the earlier layout onto SASL-only client endpoints with
     } finally {
       admin.close();
     }
-  }, 'the legacy brokers to form a cluster');
+  }, 'the legacy brokers to form a cluster', 90_000);
   const admin = await KafkaAdminClient.connect(plaintext[0]!);
   try {
     expect((await admin.createTopics([{ name: 'orders', partitions: 3, replicationFactor: 3 }])).get('orders')).toBeNull();

@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { until } from '@tributary/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BrokerClusterSpec } from '../runtime.ts';
 import { buildInstanceObjects, buildOwner } from './builders/index.ts';
@@ -8,22 +9,14 @@ import type { KindName } from './kinds.ts';
 import { KubernetesRuntime, type KubePlacement } from './kubernetes-runtime.ts';
 import { FakeKubeApiServer } from './testing/fake-api-server.ts';
 
+/** Watch events of an in-process server: a fine step and a short bound. */
+const soon = (done: () => boolean, what: string) => until(done, what, 3_000, undefined, 10);
 const NS = 'tenants';
 const placement: KubePlacement = { namespace: NS, image: 'ghcr.io/tributary/broker:0.1.0', bandwidthMBps: 60, diskGiB: 100 };
 let diskGiB = 100;
 
 function spec(over: Partial<BrokerClusterSpec> = {}): BrokerClusterSpec {
   return { instanceId: 'ins-7', brokers: 3, brokerConfig: { 'num.partitions': '3' }, configHash: 'h1', ...over };
-}
-
-async function until<T>(what: string, f: () => T | undefined, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 async function rejection(p: Promise<unknown>): Promise<KubeError> {
@@ -182,14 +175,14 @@ describe('kubernetes runtime against the fake API server (real @kubernetes/clien
     await runtime.ensureBrokers(spec({ instanceId: 'other' }));
     const stop = await runtime.watchInstance('ins-7', (kind, e) => events.push(`${e.type} ${kind}/${e.object.metadata?.name}`), (kind, err) => ended.push([kind, err]));
     await runtime.ensureBrokers(spec());
-    await until('sts ADDED', () => (events.includes('ADDED StatefulSet/kafka-ins-7') ? true : undefined));
+    await soon(() => events.includes('ADDED StatefulSet/kafka-ins-7'), 'sts ADDED');
     await runtime.ensureBrokers(spec({ brokers: 4 }));
-    await until('sts MODIFIED', () => (events.includes('MODIFIED StatefulSet/kafka-ins-7') ? true : undefined));
+    await soon(() => events.includes('MODIFIED StatefulSet/kafka-ins-7'), 'sts MODIFIED');
     server.reconcileStatefulSet(NS, 'kafka-ins-7', [0]);
-    await until('pod ADDED', () => (events.includes('ADDED Pod/kafka-ins-7-3') ? true : undefined));
+    await soon(() => events.includes('ADDED Pod/kafka-ins-7-3'), 'pod ADDED');
     await runtime.deleteCluster('ins-7');
-    await until('sts DELETED', () => (events.includes('DELETED StatefulSet/kafka-ins-7') ? true : undefined));
-    await until('pod DELETED', () => (events.includes('DELETED Pod/kafka-ins-7-0') ? true : undefined));
+    await soon(() => events.includes('DELETED StatefulSet/kafka-ins-7'), 'sts DELETED');
+    await soon(() => events.includes('DELETED Pod/kafka-ins-7-0'), 'pod DELETED');
     expect(events.filter((e) => e.includes('kafka-other'))).toEqual([]);
     expect(events).toContain('ADDED Service/kafka-ins-7-bootstrap');
     expect(events).toContain('DELETED PodDisruptionBudget/kafka-ins-7');
@@ -201,7 +194,7 @@ describe('kubernetes runtime against the fake API server (real @kubernetes/clien
     const ended: Array<[KindName, Error | null]> = [];
     const stop = await runtime.watchInstance('ins-7', () => {}, (kind, err) => ended.push([kind, err]));
     await server.stop();
-    await until('watch end', () => (ended.length === 7 ? true : undefined));
+    await soon(() => ended.length === 7, 'watch end');
     stop();
   });
 
