@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planAccess } from './access-plan.ts';
+import { accessBehind, planAccess } from './access-plan.ts';
 import type { DesiredAcl } from './desired-instance.ts';
 
 const acl = (over: Partial<DesiredAcl> = {}): DesiredAcl => ({ resourceType: 'TOPIC', resourceName: 'orders', patternType: 'LITERAL', principal: 'User:a', host: '*', operation: 'READ', permission: 'ALLOW', ...over });
@@ -42,5 +42,15 @@ describe('planAccess', () => {
       { entity: { group: 'g' }, values: { consumer_byte_rate: 4096 } },
       { entity: { clientId: 'stray' }, values: { producer_byte_rate: null } },
     ]);
+  });
+});
+
+describe('accessBehind', () => {
+  const desired = { users: [user('a')], acls: [acl()], quotas: [{ entity: { user: 'a' }, values: { producer_byte_rate: 2048 } }] };
+  it('is null when a broker holds every user, ACL and quota (and nothing removed)', () => {
+    expect(accessBehind(desired, { users: new Map([['a', ['SCRAM-SHA-256']]]), acls: [acl()], quotas: [{ entity: { user: 'a' }, values: { producer_byte_rate: 2048 } }] })).toBeNull();
+  });
+  it('names what a broker that has not yet seen the change lacks or still holds', () => {
+    expect(accessBehind(desired, { users: new Map([['gone', ['SCRAM-SHA-512']]]), acls: [acl({ principal: 'User:gone' })], quotas: [] })).toBe('users a missing, 1 removed credential(s) still present, 1 ACL(s) missing, 1 removed ACL(s) still present, 1 quota(s) differ');
   });
 });

@@ -58,3 +58,22 @@ export function planAccess(desired: DesiredAccess, live: LiveAccess): AccessPlan
   }
   return { upsertUsers: applicable, deleteUsers, createAcls, deleteAcls, quotaChanges, skippedUsers: desired.users.filter((u) => !applicable.includes(u)).map((u) => u.name) };
 }
+
+/**
+ * Pure: what one broker's own view still lacks of the control plane's access, in words, or null
+ * when it holds all of it. Brokers of a cluster learn access changes through etcd's watch, so a
+ * change accepted by one broker reaches the others a moment later; passwords cannot be compared
+ * (brokers describe mechanisms, never keys), so users count by name and mechanism.
+ */
+export function accessBehind(desired: DesiredAccess, live: LiveAccess): string | null {
+  const plan = planAccess(desired, live);
+  const missingUsers = plan.upsertUsers.filter((u) => !(live.users.get(u.name) ?? []).includes(u.mechanism)).map((u) => u.name);
+  const gaps = [
+    missingUsers.length > 0 ? `users ${missingUsers.join(', ')} missing` : '',
+    plan.deleteUsers.length > 0 ? `${plan.deleteUsers.length} removed credential(s) still present` : '',
+    plan.createAcls.length > 0 ? `${plan.createAcls.length} ACL(s) missing` : '',
+    plan.deleteAcls.length > 0 ? `${plan.deleteAcls.length} removed ACL(s) still present` : '',
+    plan.quotaChanges.length > 0 ? `${plan.quotaChanges.length} quota(s) differ` : '',
+  ].filter(Boolean);
+  return gaps.length > 0 ? gaps.join(', ') : null;
+}

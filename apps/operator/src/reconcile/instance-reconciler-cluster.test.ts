@@ -183,4 +183,20 @@ describe('InstanceReconciler with etcd (3 real brokers)', () => {
     const md = await withAdmin(status.internalBootstrapServers[0]!, (a) => a.metadata(null));
     expect(md.topics.flatMap((t) => t.partitions).every((p) => p.isr.length === p.replicas.length)).toBe(true);
   });
+
+  it('applies access so that every broker holds it once the instance is Running again (a client may reach any broker next)', { timeout: 120_000 }, async () => {
+    const access = {
+      users: [{ name: 'app', mechanism: 'SCRAM-SHA-256' as const, iterations: 4096, salt: Buffer.alloc(16, 1).toString('base64'), saltedPassword: Buffer.alloc(32, 2).toString('base64') }],
+      acls: [{ resourceType: 'GROUP' as const, resourceName: 'readers', patternType: 'LITERAL' as const, principal: 'User:app', host: '*', operation: 'READ' as const, permission: 'ALLOW' as const }],
+      quotas: [],
+    };
+    status = await converge(reconciler, { ...base, generation: 7, brokerConfig: { ...base.brokerConfig, 'log.retention.ms': '7200000' }, access }, status);
+    expect(status).toMatchObject({ phase: 'Running', observedGeneration: 7 });
+    // No waiting here: Running means each broker's own view already holds the user and the ACL.
+    for (const address of status.internalBootstrapServers) {
+      const [acls, users] = await withAdmin(address, async (a) => [await a.describeAcls({ resourceType: 'GROUP' }), await a.describeUserScramCredentials(['app'])] as const);
+      expect(acls.map((x) => `${x.principal} ${x.operation} ${x.resourceName}`), address).toEqual(['User:app READ readers']);
+      expect(users.get('app'), address).toEqual([{ mechanism: 'SCRAM-SHA-256', iterations: 4096 }]);
+    }
+  });
 });

@@ -2,7 +2,7 @@ import { AdminError, KafkaAdminClient } from '@tributary/kafka-admin';
 import type { BrokerClusterSpec, BrokerRuntime, ClusterObservation } from '../runtimes/runtime.ts';
 import { setCondition } from '../status/conditions.ts';
 import { configHash, type DesiredAccess, type DesiredAcl, type DesiredInstance, type DesiredQuota, type InstanceStatus } from './desired-instance.ts';
-import { planAccess, type LiveAccess } from './access-plan.ts';
+import { accessBehind, planAccess, type LiveAccess } from './access-plan.ts';
 import { clusterSettings } from './cluster-settings.ts';
 import { planRoll, underReplicated, type RollPlan } from './roll-plan.ts';
 import { rebalanceOnto, type RebalanceOutcome } from './rebalance.ts';
@@ -174,6 +174,21 @@ export class InstanceReconciler {
         return go;
       },
     },
+    {
+      // A user's `--wait` (and a client started right after it) must find the change on whichever
+      // broker it reaches: the others learn it through etcd's watch a moment after the first, so
+      // the change counts as applied once every broker's own view holds it.
+      name: 'WaitForAccessOnEveryBroker',
+      run: async (ctx) => {
+        if (!ctx.desired.access || !ctx.spec.cluster) return go;
+        const lagging: string[] = [];
+        for (const broker of ctx.observation!.brokers) {
+          const behind = await withAdmin([broker.address], async (admin) => accessBehind(ctx.desired.access!, await readAccess(admin))).catch((err: unknown) => `not answering (${err instanceof Error ? err.message : String(err)})`);
+          if (behind) lagging.push(`broker ${broker.nodeId}: ${behind}`);
+        }
+        return lagging.length === 0 ? go : wait(250, 'AccessPropagating', `access applied; waiting for every broker to hold it: ${lagging.join('; ')}`);
+      },
+    },
   ];
 
   /** One pass. Returns the new status and, when the work is not finished, when to come back. */
@@ -278,11 +293,16 @@ async function withAdmin<T>(bootstrap: string[], work: (admin: KafkaAdminClient)
   throw lastError;
 }
 
-/** SCRAM users, ACLs and quotas made equal to the control plane's, through the admin protocol. */
-async function reconcileAccess(admin: KafkaAdminClient, ctx: StepContext, desired: DesiredAccess): Promise<void> {
+/** The SCRAM users (name → mechanisms), ACLs and quotas one broker describes. */
+async function readAccess(admin: KafkaAdminClient): Promise<LiveAccess> {
   const described = await admin.describeUserScramCredentials(null);
   const users = new Map([...described].flatMap(([user, r]) => (r instanceof AdminError ? [] : [[user, r.map((c) => c.mechanism as string)]])));
-  const live: LiveAccess = { users, acls: (await admin.describeAcls()) as DesiredAcl[], quotas: (await admin.describeClientQuotas()) as DesiredQuota[] };
+  return { users, acls: (await admin.describeAcls()) as DesiredAcl[], quotas: (await admin.describeClientQuotas()) as DesiredQuota[] };
+}
+
+/** SCRAM users, ACLs and quotas made equal to the control plane's, through the admin protocol. */
+async function reconcileAccess(admin: KafkaAdminClient, ctx: StepContext, desired: DesiredAccess): Promise<void> {
+  const live = await readAccess(admin);
   const plan = planAccess(desired, live);
   for (const name of plan.skippedUsers) ctx.status.events.push(`user ${name}: no salted credential recorded; recreate it through the API to apply it`);
   const upserts = plan.upsertUsers.map((u) => ({ user: u.name, mechanism: u.mechanism, iterations: u.iterations, salt: Buffer.from(u.salt!, 'base64'), saltedPassword: Buffer.from(u.saltedPassword!, 'base64') }));
@@ -292,7 +312,7 @@ async function reconcileAccess(admin: KafkaAdminClient, ctx: StepContext, desire
     throwFirst(await admin.upsertScramCredentials([], [{ user: d.user, mechanism: d.mechanism as 'SCRAM-SHA-256' | 'SCRAM-SHA-512' }]));
     ctx.status.events.push(`user ${d.user} (${d.mechanism}) removed: not in the control plane`);
   }
-  for (const u of desired.users) if (!users.has(u.name) && !plan.skippedUsers.includes(u.name)) ctx.status.events.push(`user ${u.name} applied`);
+  for (const u of desired.users) if (!live.users.has(u.name) && !plan.skippedUsers.includes(u.name)) ctx.status.events.push(`user ${u.name} applied`);
   if (plan.createAcls.length > 0) {
     const errors = (await admin.createAcls(plan.createAcls)).filter((e) => e !== null);
     if (errors.length > 0) throw errors[0]!;
