@@ -9,6 +9,7 @@ import { checkDelivery, readAll, startKafkajsProducer } from '../chaos/producers
 import { kcatProduce } from '../support/kcat.ts';
 import { startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
 import { metadataWithoutLogin } from '@tributary/testkit';
+import { untilInstanceRunning } from '../support/instance-running.ts';
 import { until as untilCondition } from '../support/until.ts';
 
 // Through the REST API only, with an operator that has etcd: a 3-broker instance comes up as one
@@ -42,14 +43,9 @@ it('runs a 3-broker instance: RF 3 topic, acks=all clients, rolling restart unde
   expect(created.statusCode).toBe(202);
   const id = created.json().resource.id as string;
 
+  const read = async () => (await api('GET', `/v1/instances/${id}`)).json();
+  const running = await untilInstanceRunning(read, 'the instance to be Running', { ms: 90_000 });
   let seen: unknown;
-  const running = await until(async () => {
-    const body = (await api('GET', `/v1/instances/${id}`)).json();
-    seen = body;
-    return body.status?.phase === 'Running' ? body : null;
-  }, 'the instance to be Running').catch((err: Error) => {
-    throw new Error(`${err.message}; last seen: ${JSON.stringify(seen)}`);
-  });
   // The instance's one endpoint, SASL/SCRAM on every broker; the test checks the cluster's state
   // (replication, ACLs on each broker) through the internal listener, as the operator does.
   const bootstrap = (running.status.bootstrapServers as string).split(',');
@@ -134,13 +130,7 @@ it('runs a 3-broker instance: RF 3 topic, acks=all clients, rolling restart unde
   const updated = await api('PUT', `/v1/instances/${id}`, { spec: { ...spec, brokerConfig: { 'log.retention.ms': '7200000' } } });
   expect(updated.statusCode).toBe(202);
   const generation = updated.json().resource.generation as number;
-  const rolled = await until(async () => {
-    const body = (await api('GET', `/v1/instances/${id}`)).json();
-    seen = body;
-    return body.status?.phase === 'Running' && body.status.observedGeneration === generation ? body : null;
-  }, 'the rolling restart to finish', 180_000).catch((err: Error) => {
-    throw new Error(`${err.message}; last seen: ${JSON.stringify(seen)}`);
-  });
+  const rolled = await untilInstanceRunning(read, 'the rolling restart to finish', { ms: 180_000, also: (body) => body.status!.observedGeneration === generation });
   expect(rolled.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True' }));
   const after = (await runtime.observe(id))!.brokers;
   expect(after.every((b) => b.running && b.configHash !== null && !hashes.includes(b.configHash))).toBe(true);
@@ -199,10 +189,7 @@ it('runs a 3-broker instance: RF 3 topic, acks=all clients, rolling restart unde
     const observed = (await runtime.observe(id))!.brokers.find((b) => b.nodeId === 2)!;
     return observed.restarts >= 1 && observed.ready ? true : null;
   }, 'broker 2 to be restarted');
-  await until(async () => {
-    const body = (await api('GET', `/v1/instances/${id}`)).json();
-    return body.status?.phase === 'Running' && body.status.conditions.some((c: { type: string; status: string }) => c.type === 'BrokersHealthy' && c.status === 'True') ? true : null;
-  }, 'the instance to be healthy again');
+  await untilInstanceRunning(read, 'the instance to be healthy again', { ms: 90_000, also: (body) => !!body.status!.conditions?.some((c: { type: string; status: string }) => c.type === 'BrokersHealthy' && c.status === 'True') });
   const admin2 = await KafkaAdminClient.connect(internal[0]!);
   try {
     await until(async () => ((await admin2.underReplicatedPartitions()).length === 0 ? true : null), 'every ISR full again after the kill');

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api } from '@kubernetes/client-node';
 import { startKube, startNodeAgent, type AgentImage, type NodeAgent, type TestKube } from '@tributary/testkit';
@@ -18,6 +19,7 @@ export const CHECKOUT_IMAGES: Record<string, AgentImage> = {
   [CONTROL_PLANE_IMAGE]: { entrypoint: [], cmd: ['node', 'apps/api/src/main.ts'], env: { PATH: `${join(ROOT, 'node_modules/.bin')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, NODE_ENV: 'production', PORT: '8080', HOST: '0.0.0.0' }, workingDir: ROOT },
 };
 
+
 export interface AgentCluster {
   kube: TestKube;
   agent: NodeAgent;
@@ -26,6 +28,17 @@ export interface AgentCluster {
   apps: AppsV1Api;
   policy: PolicyV1Api;
   stop(): Promise<void>;
+}
+
+/**
+ * What is wrong with the host's /dev/null, or null when it is the world-writable character device
+ * every service here needs (initdb fails otherwise). The kube suites check it after their run: the
+ * node agent runs as root, and /dev/null was once found 0644 after these suites (issue 22).
+ */
+export function devNullDamage(): string | null {
+  const s = statSync('/dev/null');
+  if (!s.isCharacterDevice()) return '/dev/null is no longer a character device';
+  return (s.mode & 0o777) === 0o666 ? null : `/dev/null has mode ${(s.mode & 0o777).toString(8)}, not 666`;
 }
 
 /** The real control plane (tools/kube) with the test node agent registering `nodes` nodes. */

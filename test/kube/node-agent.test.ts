@@ -1,9 +1,11 @@
-import { existsSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AppsV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KUBE_BIN, startKube, startNodeAgent, type NodeAgent, type TestKube } from '@tributary/testkit';
 import { until } from '../support/until.ts';
+import { devNullDamage } from './agent-cluster.ts';
 
 const waitFor = (check: () => Promise<boolean>, what: string, ms: number) => until(async () => ((await check()) ? true : null), what, ms);
 
@@ -19,7 +21,8 @@ const waitFor = (check: () => Promise<boolean>, what: string, ms: number) => unt
 const ROOT = resolve(import.meta.dirname, '../..');
 const built = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].every((c) => existsSync(join(KUBE_BIN, c)));
 const NODE = join(ROOT, 'node_modules/.bin/node');
-// The pods run on the host's root, where the agent creates missing mount points: this test's own, removed after.
+// Mount points that do not exist on the host: the agent makes them inside the pod's own root (an
+// overlay over the host's), so they must never appear on the host.
 const MOUNTS = '/mnt/tributary-agent-test';
 
 // A tiny server: answers /healthz once it wrote its pod name and env into its data volume.
@@ -30,7 +33,7 @@ http.createServer((req, res) => res.end(fs.readFileSync(file, 'utf8') + fs.readF
 process.on('SIGTERM', () => process.exit(0));
 `;
 
-describe.skipIf(!built)('test node agent under the real control plane (needs .cache/kube/bin)', () => {
+describe.skipIf(!built)('test node agent under the real control plane (skipped without .cache/kube/bin, as in CI: a cold build of the Kubernetes binaries takes 98 min)', () => {
   let kube: TestKube;
   let agent: NodeAgent;
   let core: CoreV1Api;
@@ -52,6 +55,7 @@ describe.skipIf(!built)('test node agent under the real control plane (needs .ca
     await agent?.stop();
     await kube?.stop();
     rmSync(MOUNTS, { recursive: true, force: true });
+    expect(devNullDamage()).toBeNull();
   }, 120_000);
 
   const pods = async () => (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=web' })).items;
@@ -104,5 +108,61 @@ describe.skipIf(!built)('test node agent under the real control plane (needs .ca
     await apps.deleteNamespacedStatefulSet({ name: 'web', namespace: 'default' });
     await waitFor(async () => (await pods()).length === 0 && agent.running().length === 0, 'pods gone and their processes stopped', 120_000);
     await expect(fetchPod(replaced)).rejects.toThrow();
+    expect(existsSync(MOUNTS), `${MOUNTS} was created on the host`).toBe(false);
   }, 420_000);
+
+  it('changes nothing outside its own directories: mount points, a foreign hostPath volume, /dev/null', async () => {
+    // A volume someone else made (a hostPath PV): fsGroup must not chown or chmod it, as the kubelet
+    // manages no ownership of hostPath volumes. A mount point through the host's /var/run -> /run link.
+    const hostDir = mkdtempSync(join(tmpdir(), 'agent-foreign-volume-'));
+    chmodSync(hostDir, 0o755); // readable by the pod's user; mkdtemp makes it 0700
+    writeFileSync(join(hostDir, 'seed'), 'seeded');
+    const probe = `/var/run/tributary-agent-probe-${process.pid}`;
+    const before = statSync(hostDir);
+    try {
+      await core.createPersistentVolume({ body: { metadata: { name: 'foreign' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: 'manual', hostPath: { path: hostDir, type: 'Directory' }, claimRef: { namespace: 'default', name: 'foreign' } } } });
+      await core.createNamespacedPersistentVolumeClaim({ namespace: 'default', body: { metadata: { name: 'foreign' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'manual', volumeName: 'foreign', resources: { requests: { storage: '1Gi' } } } } });
+      await waitFor(async () => (await core.readNamespacedPersistentVolumeClaim({ name: 'foreign', namespace: 'default' })).status?.phase === 'Bound', 'the foreign claim bound', 60_000);
+      await core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 'probe' }, stringData: { token: 's3cret' } } });
+      const reader = `
+const fs = require('node:fs'); const http = require('node:http');
+fs.writeFileSync('${probe}/written', 'by the pod');
+http.createServer((req, res) => res.end(fs.readFileSync('/foreign/seed', 'utf8') + ' ' + fs.readFileSync('/secret/token', 'utf8') + ' ' + fs.readFileSync('${probe}/written', 'utf8'))).listen(8080, process.env.POD_IP);
+process.on('SIGTERM', () => process.exit(0));`;
+      await core.createNamespacedPod({
+        namespace: 'default',
+        body: {
+          metadata: { name: 'confined', labels: { app: 'confined' } },
+          spec: {
+            nodeName: 'node-a', terminationGracePeriodSeconds: 5,
+            securityContext: { runAsUser: 10001, runAsGroup: 10001, fsGroup: 4242 },
+            containers: [{
+              name: 'reader', image: 'test/node:1', args: ['-e', reader],
+              env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+              ports: [{ name: 'http', containerPort: 8080 }],
+              readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 1 },
+              volumeMounts: [{ name: 'foreign', mountPath: '/foreign', readOnly: true }, { name: 'probe', mountPath: probe }, { name: 'secret', mountPath: '/secret', readOnly: true }],
+            }],
+            volumes: [{ name: 'foreign', persistentVolumeClaim: { claimName: 'foreign' } }, { name: 'probe', emptyDir: {} }, { name: 'secret', secret: { secretName: 'probe' } }],
+          },
+        },
+      });
+      const ready = await until(async () => {
+        const pod = await core.readNamespacedPod({ name: 'confined', namespace: 'default' });
+        return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? pod : null;
+      }, 'the confined pod ready', 120_000, () => agent.logs('default', 'confined', 'reader'));
+      expect(await fetchPod(ready)).toBe('seeded s3cret by the pod');
+      await core.deleteNamespacedPod({ name: 'confined', namespace: 'default' });
+      await waitFor(async () => agent.running().length === 0, 'the confined pod stopped', 60_000);
+
+      const after = statSync(hostDir);
+      expect({ mode: after.mode, uid: after.uid, gid: after.gid }).toEqual({ mode: before.mode, uid: before.uid, gid: before.gid });
+      expect(readdirSync(hostDir)).toEqual(['seed']);
+      expect(existsSync(probe), `${probe} was created on the host`).toBe(false);
+      expect(devNullDamage()).toBeNull();
+    } finally {
+      rmSync(hostDir, { recursive: true, force: true });
+      rmSync(probe, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

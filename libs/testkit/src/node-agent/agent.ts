@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1Pod, type V1PodStatus } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, type V1Pod, type V1PodStatus } from '@kubernetes/client-node';
+import { clusterHosts, EMPTY_HOSTS, updateHostsFile } from './hosts.ts';
 import { hasUtilities } from './launch.ts';
 import { heartbeat, registerNode, type AgentNode } from './nodes.ts';
 import { PodRunner, type AgentImage } from './pod.ts';
@@ -49,12 +50,16 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   kc.loadFromFile(options.kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
   const coordination = kc.makeApiClient(CoordinationV1Api);
+  const discovery = kc.makeApiClient(DiscoveryV1Api);
   const nodes = options.nodes ?? [{ name: 'agent-node-1' }];
   const version = options.version ?? 'v1.37.2';
   const hostIp = '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), 'tributary-node-agent-'));
   const volumesDir = join(dir, 'pv');
   mkdirSync(volumesDir);
+  // Every container's /etc/hosts (bind-mounted, rewritten in place): the agent's cluster DNS, see hosts.ts.
+  const hostsFile = join(dir, 'hosts');
+  updateHostsFile(hostsFile, EMPTY_HOSTS);
   try {
     for (const node of nodes) await registerNode(core, coordination, node, hostIp, version);
   } catch (err) {
@@ -105,6 +110,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const ours = new Set(nodes.map((n) => n.name));
   const sync = async () => {
     await provisionVolumes(core, volumesDir);
+    updateHostsFile(hostsFile, await clusterHosts(core, discovery));
     const pods = (await core.listPodForAllNamespaces()).items.filter((p) => p.spec?.nodeName && ours.has(p.spec.nodeName));
     const seen = new Set<string>();
     for (const pod of pods) {
@@ -120,7 +126,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
         continue;
       }
       if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
-      const created = new PodRunner(pod, { core, images: options.images, kubeletEnv: { KUBERNETES_SERVICE_HOST: options.apiServer.host, KUBERNETES_SERVICE_PORT: String(options.apiServer.port), KUBERNETES_SERVICE_PORT_HTTPS: String(options.apiServer.port) }, podIp: allocateIp(), hostIp, dir: join(dir, 'pods', uid), report });
+      const created = new PodRunner(pod, { core, images: options.images, kubeletEnv: { KUBERNETES_SERVICE_HOST: options.apiServer.host, KUBERNETES_SERVICE_PORT: String(options.apiServer.port), KUBERNETES_SERVICE_PORT_HTTPS: String(options.apiServer.port) }, podIp: allocateIp(), hostIp, dir: join(dir, 'pods', uid), volumesDir, hostsFile, report });
       runners.set(uid, created);
       void created.start();
     }

@@ -1,8 +1,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 
-/** One directory made visible at `path` inside the container's mount namespace. */
+/** One directory (or file) made visible at `path` inside the container's mount namespace. */
 export interface BindMount {
   source: string;
   path: string;
@@ -10,8 +9,10 @@ export interface BindMount {
 }
 
 export interface LaunchSpec {
-  /** The image's root filesystem; undefined runs on the host's own root (mount points created there). */
+  /** The image's root filesystem; undefined: the host's root. Either is only ever the read-only lower layer. */
   root?: string;
+  /** An empty directory of the pod's own where the container's writable layer is mounted (a tmpfs, in its namespace only). */
+  scratch: string;
   mounts: BindMount[];
   workingDir: string;
   argv: string[];
@@ -21,47 +22,51 @@ export interface LaunchSpec {
 }
 
 /**
- * Runs in the new mount namespace (private propagation, so nothing leaks to the host): bind-mounts
- * each volume over its path, then chroots into the image root when there is one, changes to the
- * working directory and execs the container's command — as the pod's user through setpriv. Arguments:
- * triples `source path ro|rw`, `--`, the root ('' for the host), the working dir, then the argv.
+ * Runs in the new mount namespace (private propagation, so nothing leaks to the host). The container's
+ * root is an overlay: the image's root (or the host's) as the read-only lower layer, a tmpfs mounted
+ * over the pod's own scratch directory as the upper one, so nothing the container or its mount points
+ * create reaches the host's or the image's files. /dev, /proc and /sys are mounted in; each volume is
+ * bind-mounted at its path resolved inside that root (a link such as /var/run -> /run leads to the
+ * root's own directory, never the host's); then chroot, the working directory, exec.
+ * Arguments: the scratch directory, the lower root, triples `source path ro|rw`, `--`, the working
+ * dir, then the argv.
  */
 const IN_NAMESPACE = `set -e
+scratch="$1"; lower="$2"; shift 2
+/usr/bin/mount -t tmpfs -o mode=0755 tributary-pod "$scratch"
+/usr/bin/mkdir "$scratch/upper" "$scratch/work" "$scratch/root"
+/usr/bin/mount -t overlay tributary-pod -o "lowerdir=$lower,upperdir=$scratch/upper,workdir=$scratch/work" "$scratch/root"
+root="$scratch/root"
+inside() { /usr/sbin/chroot "$root" /bin/sh -c "$@"; }
+inside 'mkdir -p /dev /proc /sys'
+/usr/bin/mount --rbind /dev "$root/dev"
+/usr/bin/mount -t proc proc "$root/proc"
+/usr/bin/mount --rbind /sys "$root/sys"
 while [ "$1" != "--" ]; do
-  /usr/bin/mount --bind "$1" "$2"
-  if [ "$3" = ro ]; then /usr/bin/mount -o remount,bind,ro "$2"; fi
+  if [ -d "$1" ]; then target=$(inside 'mkdir -p "$1" && realpath "$1"' sh "$2")
+  else target=$(inside 'mkdir -p "$(dirname "$1")" && { [ -e "$1" ] || : > "$1"; } && realpath "$1"' sh "$2"); fi
+  /usr/bin/mount --bind "$1" "$root$target"
+  if [ "$3" = ro ]; then /usr/bin/mount -o remount,bind,ro "$root$target"; fi
   shift 3
 done
 shift
-root="$1"; dir="$2"; shift 2
-if [ -n "$root" ]; then
-  /usr/bin/mount --rbind /dev "$root/dev"
-  /usr/bin/mount -t proc proc "$root/proc"
-  exec /usr/sbin/chroot "$root" /bin/sh -c 'cd "$0" && exec "$@"' "$dir" "$@"
-fi
-cd "$dir"
-exec "$@"`;
+dir="$1"; shift
+exec /usr/sbin/chroot "$root" /bin/sh -c 'cd "$0" && exec "$@"' "$dir" "$@"`;
 
 /**
  * Starts one container as a local process: `unshare --mount --fork` (the unshare parent ignores
  * SIGTERM and exits with the child's status, so signals go to the child, see `containerPid`).
- * Detached into its own process group so a final SIGKILL reaches every descendant.
+ * Detached into its own process group so a final SIGKILL reaches every descendant. The agent itself
+ * writes nothing outside the pod's directory here: the mount points are made inside the overlay.
  */
 export function launchContainer(spec: LaunchSpec): ChildProcess {
+  mkdirSync(spec.scratch, { recursive: true });
   const mountArgs: string[] = [];
-  // A mount over an ancestor of another volume's source (an emptyDir at /tmp, when the agent's
-  // directory is under /tmp) would hide that source from the mounts after it: such mounts go last.
-  const shadows = (m: BindMount) => spec.mounts.some((o) => o !== m && o.source.startsWith(`${m.path.replace(/\/$/, '')}/`));
-  const ordered = [...spec.mounts.filter((m) => !shadows(m)), ...spec.mounts.filter(shadows)];
-  for (const m of ordered) {
-    const target = spec.root ? join(spec.root, m.path) : m.path;
-    // A mount point must exist; on the host root this leaves an empty directory behind (README).
-    mkdirSync(target, { recursive: true });
-    mountArgs.push(m.source, target, m.readOnly ? 'ro' : 'rw');
-  }
-  if (spec.root) for (const d of ['dev', 'proc']) mkdirSync(join(spec.root, d), { recursive: true });
+  // Parents before children, as runc orders mounts, so a volume inside another's path stays visible.
+  const depth = (m: BindMount) => m.path.split('/').filter(Boolean).length;
+  for (const m of [...spec.mounts].sort((a, b) => depth(a) - depth(b))) mountArgs.push(m.source, m.path, m.readOnly ? 'ro' : 'rw');
   const argv = spec.user ? ['/usr/bin/setpriv', `--reuid=${spec.user.uid}`, `--regid=${spec.user.gid}`, spec.user.groups.length ? `--groups=${spec.user.groups.join(',')}` : '--clear-groups', '--', ...spec.argv] : spec.argv;
-  return spawn('/usr/bin/unshare', ['--mount', '--propagation', 'private', '--fork', '/bin/sh', '-c', IN_NAMESPACE, 'container', ...mountArgs, '--', spec.root ?? '', spec.workingDir, ...argv], {
+  return spawn('/usr/bin/unshare', ['--mount', '--propagation', 'private', '--fork', '/bin/sh', '-c', IN_NAMESPACE, 'container', spec.scratch, spec.root ?? '/', ...mountArgs, '--', spec.workingDir, ...argv], {
     env: spec.env,
     stdio: ['ignore', spec.logFile, spec.logFile],
     detached: true,
@@ -107,7 +112,7 @@ export function killGroup(proc: ChildProcess): void {
 }
 
 export function hasUtilities(): string | null {
-  for (const tool of ['/usr/bin/unshare', '/usr/bin/nsenter', '/usr/bin/setpriv', '/usr/bin/mount']) {
+  for (const tool of ['/usr/bin/unshare', '/usr/bin/nsenter', '/usr/bin/setpriv', '/usr/bin/mount', '/usr/sbin/chroot']) {
     try {
       execFileSync(tool, ['--version'], { stdio: 'ignore' });
     } catch {

@@ -1,10 +1,10 @@
-import { mkdirSync, openSync, closeSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import type { CoreV1Api, V1Container, V1Pod, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
 import { ContainerRunner, type RestartPolicy } from './container.ts';
 import { containerEnv, expand } from './env.ts';
 import type { BindMount } from './launch.ts';
-import { preparePodVolumes, type PodVolumes } from './volumes.ts';
+import { isWithin, preparePodVolumes, type PodVolumes } from './volumes.ts';
 
 /** What an image name means on this machine: its root filesystem (or the host's), env, entrypoint and command. */
 export interface AgentImage {
@@ -24,7 +24,23 @@ export interface PodContext {
   podIp: string;
   hostIp: string;
   dir: string;
+  /** The agent's provisioned volumes (fsGroup is applied to these and to nothing else outside `dir`). */
+  volumesDir: string;
+  /** The agent's /etc/hosts for containers (Service names, see hosts.ts). */
+  hostsFile: string;
   report: (pod: V1Pod, status: V1PodStatus) => Promise<void>;
+}
+
+/**
+ * A subPath of a volume, created when missing as the kubelet does. A container may have made a
+ * component a symlink out of its volume (CVE-2017-1002101): such a subPath is refused.
+ */
+function subPathOf(volume: string, subPath: string): string {
+  if (isAbsolute(subPath) || subPath.split('/').includes('..')) throw new Error(`subPath ${subPath} leaves its volume`);
+  const path = join(volume, subPath);
+  if (!existsSync(path)) mkdirSync(path, { recursive: true });
+  if (!isWithin(volume, path)) throw new Error(`subPath ${subPath} leads out of its volume`);
+  return path;
 }
 
 /** The kubelet's command rule: `command` replaces the entrypoint (and drops the image's cmd), `args` replaces cmd. */
@@ -68,7 +84,7 @@ export class PodRunner {
     mkdirSync(this.ctx.dir, { recursive: true });
     const pod = { ...this.pod, status: { ...this.pod.status, podIP: this.ctx.podIp, hostIP: this.ctx.hostIp } };
     try {
-      const volumes = await preparePodVolumes(this.ctx.core, pod, this.ctx.dir);
+      const volumes = await preparePodVolumes(this.ctx.core, pod, this.ctx.dir, this.ctx.volumesDir);
       for (const init of pod.spec!.initContainers ?? []) {
         if (this.#stopped) return;
         const runner = await this.#runner(pod, init, volumes, 'OnFailure');
@@ -90,12 +106,17 @@ export class PodRunner {
   async #runner(pod: V1Pod, container: V1Container, volumes: PodVolumes, restartPolicy: RestartPolicy): Promise<ContainerRunner> {
     const image = this.ctx.images[container.image ?? ''];
     if (!image) throw new Error(`image ${container.image} is not known to the test node agent (it pulls nothing)`);
-    const env = await containerEnv(this.ctx.core, pod, container, { ...image.env, ...this.ctx.kubeletEnv });
+    // Image env values may name $(POD_IP): pods share the host's network here, so an image stand-in
+    // (a wrapper binding a server to its own address rather than 0.0.0.0) needs its pod's IP.
+    const imageEnv = Object.fromEntries(Object.entries(image.env ?? {}).map(([k, v]) => [k, expand(v, { POD_IP: this.ctx.podIp })]));
+    const env = await containerEnv(this.ctx.core, pod, container, { ...imageEnv, ...this.ctx.kubeletEnv });
     const mounts: BindMount[] = (container.volumeMounts ?? []).map((m) => {
       const source = volumes.get(m.name);
       if (!source) throw new Error(`volumeMount ${m.name} names no volume of the pod`);
-      return { source: m.subPath ? join(source, m.subPath) : source, path: m.mountPath, readOnly: !!m.readOnly };
+      return { source: m.subPath ? subPathOf(source, m.subPath) : source, path: m.mountPath, readOnly: !!m.readOnly };
     });
+    // As the kubelet does for every pod off the host network: /etc/hosts is the agent's (Service names).
+    if (!mounts.some((m) => m.path === '/etc/hosts')) mounts.push({ source: this.ctx.hostsFile, path: '/etc/hosts', readOnly: true });
     const security = { ...pod.spec!.securityContext, ...container.securityContext };
     const uid = security.runAsUser;
     const user = uid === undefined ? undefined : { uid, gid: security.runAsGroup ?? uid, groups: [pod.spec!.securityContext?.fsGroup, ...(pod.spec!.securityContext?.supplementalGroups ?? [])].filter((g): g is number => g !== undefined) };
@@ -104,7 +125,7 @@ export class PodRunner {
     return new ContainerRunner({
       container,
       image: container.image!,
-      launch: { root: image.root, mounts, workingDir: container.workingDir ?? image.workingDir ?? '/', argv: argvOf(container, image, env), env, user, logFile: log },
+      launch: { root: image.root, scratch: join(this.ctx.dir, 'containers', container.name), mounts, workingDir: container.workingDir ?? image.workingDir ?? '/', argv: argvOf(container, image, env), env, user, logFile: log },
       podIp: this.ctx.podIp,
       restartPolicy,
       onChange: () => this.changed(),

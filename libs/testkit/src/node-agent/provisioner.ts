@@ -1,6 +1,7 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CoreV1Api } from '@kubernetes/client-node';
+import { isWithin } from './volumes.ts';
 
 const PROVISIONED = 'tributary.io/test-node-agent-volume';
 
@@ -38,6 +39,8 @@ export async function provisionVolumes(core: CoreV1Api, dir: string): Promise<vo
   for (const pv of volumes.items) {
     if (pv.metadata?.labels?.[PROVISIONED] !== 'true' || pv.status?.phase !== 'Released') continue;
     await core.deletePersistentVolume({ name: pv.metadata.name! }).catch(() => undefined);
-    if (pv.spec?.hostPath?.path) rmSync(pv.spec.hostPath.path, { recursive: true, force: true });
+    // The label is anyone's to set: only a directory of the agent's own is ever removed.
+    const path = pv.spec?.hostPath?.path;
+    if (path && existsSync(path) && isWithin(dir, path) && path !== dir) rmSync(path, { recursive: true, force: true });
   }
 }

@@ -1,21 +1,43 @@
-import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, constants, fchmodSync, fchownSync, lstatSync, mkdirSync, openSync, realpathSync, writeSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { CoreV1Api, V1Pod, V1Volume } from '@kubernetes/client-node';
 
 /** Where each of a pod's volumes lives on this machine, by volume name. */
 export type PodVolumes = Map<string, string>;
 
-interface Item { path: string; content: string | Buffer; mode?: number }
+export interface Item { path: string; content: string | Buffer; mode?: number }
 
-function writeItems(dir: string, items: Item[], defaultMode: number, fsGroup: number | undefined): void {
+/** True when `path` (resolved, symlinks followed) is `root` or below it. */
+export function isWithin(root: string, path: string): boolean {
+  const rel = relative(realpathSync(root), realpathSync(path));
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+/**
+ * Writes a volume's files into `dir`, a fresh directory of the pod's own. The agent runs as root:
+ * a write or chmod by path that followed a symlink, or opened an existing device, could change any
+ * file on the machine (its 0644 default mode is what /dev/null once had, see README). So every file
+ * is created with O_EXCL | O_NOFOLLOW (never an existing file, never through a link), its mode and
+ * group are set on the open descriptor rather than by path, and item paths that are absolute or
+ * climb out with `..` are refused (the API server refuses them too).
+ */
+export function writeItems(dir: string, items: Item[], defaultMode: number, fsGroup: number | undefined): void {
   mkdirSync(dir, { recursive: true });
   for (const item of items) {
+    if (isAbsolute(item.path) || item.path.split('/').includes('..')) throw new Error(`volume item path ${item.path} leaves its volume`);
     const file = join(dir, item.path);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, item.content);
-    chmodSync(file, item.mode ?? defaultMode);
-    // As the kubelet does: files of secret, configMap and projected volumes belong to the fsGroup.
-    if (fsGroup !== undefined) chownSync(file, 0, fsGroup);
+    if (!isWithin(dir, dirname(file))) throw new Error(`volume item path ${item.path} leaves its volume`);
+    const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      const bytes = typeof item.content === 'string' ? Buffer.from(item.content) : item.content;
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+      fchmodSync(fd, item.mode ?? defaultMode);
+      // As the kubelet does: files of secret, configMap and projected volumes belong to the fsGroup.
+      if (fsGroup !== undefined) fchownSync(fd, 0, fsGroup);
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 
@@ -49,20 +71,31 @@ async function claimDirectory(core: CoreV1Api, namespace: string, claimName: str
   return path;
 }
 
-async function volumeDirectory(core: CoreV1Api, pod: V1Pod, volume: V1Volume, dir: string, fsGroup: number | undefined): Promise<string> {
+/** Mode and group of a directory the agent made, set through a descriptor that cannot be a link. */
+function ownDirectory(path: string, mode: number, gid: number | undefined): void {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    fchmodSync(fd, mode);
+    if (gid !== undefined) fchownSync(fd, 0, gid);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function volumeDirectory(core: CoreV1Api, pod: V1Pod, volume: V1Volume, dir: string, fsGroup: number | undefined, ownVolumes: string): Promise<string> {
   const namespace = pod.metadata!.namespace!;
   if (volume.emptyDir) {
     mkdirSync(dir, { recursive: true });
-    chmodSync(dir, 0o777); // the kubelet's emptyDir mode: any container user may write
+    ownDirectory(dir, 0o777, undefined); // the kubelet's emptyDir mode: any container user may write
     return dir;
   }
+  // The kubelet manages no ownership of hostPath volumes either: used as they are, never changed.
   if (volume.hostPath) return volume.hostPath.path;
   if (volume.persistentVolumeClaim) {
     const path = await claimDirectory(core, namespace, volume.persistentVolumeClaim.claimName);
-    if (fsGroup !== undefined) {
-      chownSync(path, 0, fsGroup);
-      chmodSync(path, 0o2775); // setgid, group-writable: what fsGroup means for a volume
-    }
+    // fsGroup applies to the volumes this agent provisioned (its own directories); a volume someone
+    // else made (a hostPath PV, say) is a host path like any hostPath and is left as it is.
+    if (fsGroup !== undefined && lstatSync(path).isDirectory() && isWithin(ownVolumes, path)) ownDirectory(path, 0o2775, fsGroup); // setgid, group-writable: what fsGroup means for a volume
     return path;
   }
   if (volume.configMap) {
@@ -110,10 +143,14 @@ async function volumeDirectory(core: CoreV1Api, pod: V1Pod, volume: V1Volume, di
   throw new Error(`volume ${volume.name}: this kind of volume is not supported by the test node agent`);
 }
 
-/** Materialises every volume of a pod under `podDir/volumes` (contents read once, at start). */
-export async function preparePodVolumes(core: CoreV1Api, pod: V1Pod, podDir: string): Promise<PodVolumes> {
+/**
+ * Materialises every volume of a pod under `podDir/volumes` (contents read once, at start);
+ * `ownVolumes` is the agent's provisioner directory, the only place outside the pod's where it
+ * changes ownership (fsGroup).
+ */
+export async function preparePodVolumes(core: CoreV1Api, pod: V1Pod, podDir: string, ownVolumes: string): Promise<PodVolumes> {
   const fsGroup = pod.spec?.securityContext?.fsGroup;
   const volumes: PodVolumes = new Map();
-  for (const volume of pod.spec?.volumes ?? []) volumes.set(volume.name, await volumeDirectory(core, pod, volume, join(podDir, 'volumes', volume.name), fsGroup));
+  for (const volume of pod.spec?.volumes ?? []) volumes.set(volume.name, await volumeDirectory(core, pod, volume, join(podDir, 'volumes', volume.name), fsGroup, ownVolumes));
   return volumes;
 }
