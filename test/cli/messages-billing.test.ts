@@ -183,4 +183,31 @@ describe('tributary messages search, export, tail; instances renew; billing', ()
     }
     expect((await cli('billing', 'report', 'usage', '-O', join(scratch, 'x.csv'))).code).toBe(64); // -O without --csv
   }, 60_000);
+
+  it('accounts: a platform admin key creates an account and acts on it with --account (or TRIBUTARY_ACCOUNT); isolate and resume it', async () => {
+    const shop = await json<{ id: string; name: string; email: string }>('accounts', 'create', 'Shop', '--email', 'billing@shop.example');
+    expect(shop).toMatchObject({ name: 'Shop', email: 'billing@shop.example' });
+    expect((await json<{ id: string }[]>('accounts', 'list')).map((a) => a.id)).toContain(shop.id);
+    expect(await json('accounts', 'get', shop.id)).toMatchObject({ id: shop.id, name: 'Shop' });
+    // Acting on the new account: it has no instance yet, while the key's own account has 'streams'.
+    expect((await json<{ name: string }[]>('instances', 'list')).map((i) => i.name)).toContain('streams');
+    expect(await json('--account', shop.id, 'instances', 'list')).toEqual([]);
+    process.env['TRIBUTARY_ACCOUNT'] = shop.id;
+    try {
+      expect(await json('instances', 'list')).toEqual([]);
+      expect(await json('billing', 'invoices')).toEqual([]);
+    } finally {
+      delete process.env['TRIBUTARY_ACCOUNT'];
+    }
+    // An unknown account is the API's 404 problem on the header (exit 3), not an empty answer.
+    const unknown = await cli('--account', 'acc-does-not-exist', 'instances', 'list');
+    expect(unknown.code, unknown.stderr).toBe(3);
+    expect(unknown.stderr).toMatch(/tributary-account/);
+    // Isolating the key's own account isolates 'streams'; resuming brings it back to active.
+    const me = (await stack.api('GET', '/v1/me')).json() as { account: { id: string } };
+    const isolated = await json<{ name: string; billingState: { status: string } }[]>('accounts', 'isolate', me.account.id, '--reason', 'invoice overdue');
+    expect(isolated.map((i) => [i.name, i.billingState.status])).toEqual([['streams', 'suspended']]);
+    const resumed = await json<{ name: string; billingState: { status: string } }[]>('accounts', 'resume', me.account.id);
+    expect(resumed.map((i) => [i.name, i.billingState.status])).toEqual([['streams', 'active']]);
+  }, 60_000);
 });

@@ -10,7 +10,7 @@ export type { Problem, Schemas };
 export function createApi(profile: Profile): Api {
   return createApiClient({
     baseUrl: profile.endpoint,
-    headers: { authorization: `Bearer ${profile.apiKey}`, 'user-agent': `tributary-cli/${TRIBUTARY_VERSION}` },
+    headers: { authorization: `Bearer ${profile.apiKey}`, 'user-agent': `tributary-cli/${TRIBUTARY_VERSION}`, ...(profile.account ? { 'tributary-account': profile.account } : {}) },
   });
 }
 

@@ -5,7 +5,8 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { CliError, EXIT } from './exit-codes.ts';
 
 /** Where and how to reach the API. */
-export interface Profile { endpoint: string; apiKey: string; name: string }
+/** `account`: the account a platform admin key acts on (the API's Tributary-Account header); absent, the key's own. */
+export interface Profile { endpoint: string; apiKey: string; name: string; account?: string }
 
 interface CredentialsFile { profiles?: Record<string, { endpoint?: string; apiKey?: string }> }
 
@@ -53,7 +54,7 @@ export function listProfiles(env: NodeJS.ProcessEnv = process.env): { name: stri
  * TRIBUTARY_API_KEY, then the named profile (`--profile`, TRIBUTARY_PROFILE, else "default") of
  * the credentials file.
  */
-export function resolveProfile(flags: { endpoint?: string | undefined; profile?: string | undefined }, env: NodeJS.ProcessEnv = process.env): Profile {
+export function resolveProfile(flags: { endpoint?: string | undefined; profile?: string | undefined; account?: string | undefined }, env: NodeJS.ProcessEnv = process.env): Profile {
   const name = flags.profile ?? env['TRIBUTARY_PROFILE'] ?? 'default';
   const needFile = !(flags.endpoint ?? env['TRIBUTARY_ENDPOINT']) || !env['TRIBUTARY_API_KEY'];
   const fromFile = needFile ? readCredentials(credentialsPath(env)).profiles?.[name] : undefined;
@@ -64,5 +65,6 @@ export function resolveProfile(flags: { endpoint?: string | undefined; profile?:
   const apiKey = env['TRIBUTARY_API_KEY'] ?? fromFile?.apiKey;
   if (!endpoint) throw new CliError('no API endpoint: pass --endpoint, set TRIBUTARY_ENDPOINT, or run tributary configure', EXIT.usage);
   if (!apiKey) throw new CliError('no API key: set TRIBUTARY_API_KEY or run tributary configure (keys are never taken as flags: they would show in ps and shell history)', EXIT.auth);
-  return { name, endpoint: endpoint.replace(/\/+$/, ''), apiKey };
+  const account = flags.account ?? env['TRIBUTARY_ACCOUNT'];
+  return { name, endpoint: endpoint.replace(/\/+$/, ''), apiKey, ...(account ? { account } : {}) };
 }

@@ -13,12 +13,12 @@ export interface Ctx {
 }
 
 export function contextOf(cmd: Command, io: Io): Ctx {
-  const g = cmd.optsWithGlobals<{ endpoint?: string; profile?: string; output: OutputFormat; color?: boolean }>();
+  const g = cmd.optsWithGlobals<{ endpoint?: string; profile?: string; account?: string; output: OutputFormat; color?: boolean }>();
   let api: Api | undefined;
   return {
     io: { ...io, color: io.color && g.color !== false },
     format: g.output,
-    api: () => (api ??= createApi(resolveProfile({ endpoint: g.endpoint, profile: g.profile }))),
+    api: () => (api ??= createApi(resolveProfile({ endpoint: g.endpoint, profile: g.profile, account: g.account }))),
   };
 }
 

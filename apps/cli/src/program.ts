@@ -7,6 +7,7 @@ import { groupsCommand } from './commands/groups.ts';
 import { aclsCommand, quotasCommand, usersCommand } from './commands/access.ts';
 import { operationsCommand } from './commands/operations.ts';
 import { billingCommand } from './commands/billing.ts';
+import { accountsCommand } from './commands/accounts.ts';
 import { configureCommand } from './commands/configure.ts';
 import { completionCommand } from './commands/completion.ts';
 import { messagesCommand } from './commands/messages.ts';
@@ -28,6 +29,7 @@ export function buildProgram(io: Io): Command {
     .version(TRIBUTARY_VERSION, '-V, --version', 'print the version')
     .option('-e, --endpoint <url>', 'API endpoint (default: TRIBUTARY_ENDPOINT or the profile\'s)')
     .option('-p, --profile <name>', 'profile in the credentials file (default: TRIBUTARY_PROFILE or "default")')
+    .option('-a, --account <id>', 'act on this account (platform admin keys only; default: TRIBUTARY_ACCOUNT, else the key\'s own)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
     .option('--no-color', 'no colours (also when NO_COLOR is set or stdout is not a terminal)')
     .addHelpText('after', EPILOG)
@@ -44,6 +46,7 @@ export function buildProgram(io: Io): Command {
   messagesCommand(program, io);
   operationsCommand(program, io);
   billingCommand(program, io);
+  accountsCommand(program, io);
   configureCommand(program, io);
   completionCommand(program, io);
   return program;
