@@ -1,4 +1,5 @@
 import { FileGroupConfigStore } from './config/group-configs.ts';
+import { ReadBufferPool } from './log/read-buffers.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -180,6 +181,7 @@ export class Broker {
       groupConfigs: etcd ? new EtcdGroupConfigStore(etcd) : new FileGroupConfigStore(config.dataDir),
       brokerConfigs,
       replicationThrottle,
+      readBuffers: new ReadBufferPool(),
       acls,
       authorizer: new Authorizer(acls, superUsers, allowIfNoAcl, trustedListeners(config)),
       clientQuotaStore,

@@ -19,6 +19,7 @@ import type { InstanceBandwidth, InstanceLimits } from '../quota/instance-limits
 import type { ClusterMetadata } from '../cluster/cluster-metadata.ts';
 import type { ReplicaManager } from '../cluster/replica-manager.ts';
 import type { TransactionCoordinators } from '../txn/transaction-coordinators.ts';
+import type { ReadBufferPool } from '../log/read-buffers.ts';
 
 /** What every handler can reach: the broker's state, never the socket. */
 export interface BrokerContext {
@@ -44,6 +45,8 @@ export interface BrokerContext {
   brokerConfigs: GroupConfigStore;
   /** Holds back throttled replicas' data on follower fetches (cluster/replication-throttle.ts). */
   replicationThrottle: ReplicationThrottle;
+  /** Read buffers fetches borrow and connections give back once the answer is written (log/read-buffers.ts); absent: fresh Buffers. */
+  readBuffers?: ReadBufferPool;
   authorizer: Authorizer;
   clientQuotaStore: QuotaStore;
   /** Measures produce/fetch bytes and handler time per quota entity and says how long to throttle. */

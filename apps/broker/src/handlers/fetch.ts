@@ -146,7 +146,7 @@ function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (top
         if (replica && ctx.replicationThrottle.leaderHoldsBack(topic.name, p.partition, replicaId)) return { ...base, ...offsets, abortedTransactions: null, errorCode: 0, records: EMPTY };
         const limit = Math.max(0, Math.min(p.partitionMaxBytes, budget));
         // v0–2 read like v3+'s first partition and are cut to the hard limit after conversion.
-        const stored = limit > 0 || minOneBatch ? log.read(fetchOffset, limit, { maxOffset: end, minOneBatch: minOneBatch || v < 3 }) : EMPTY;
+        const stored = limit > 0 || minOneBatch ? log.read(fetchOffset, limit, { maxOffset: end, minOneBatch: minOneBatch || v < 3, buffers: ctx.readBuffers }) : EMPTY;
         // v0–3 read magic 0/1 message sets: down-converted (handlers/legacy-fetch.ts).
         const served = fetchedRecordsForClient(stored, v, fetchOffset, limit);
         if (!served.ok) return { ...base, ...offsets, abortedTransactions: null, errorCode: served.errorCode, records: EMPTY };

@@ -9,6 +9,7 @@ import { lastSequence, ProducerStateTable, type ActiveProducer, type SequenceChe
 import { LogSegment, SEGMENT_FILE, type AppendedBatch } from './segment.ts';
 import type { ScannedBatch } from './batch-scanner.ts';
 import { controlOf, encodeControlBatch } from './control-batch.ts';
+import type { ReadBufferPool } from './read-buffers.ts';
 import { CONTROL_FLAG, TransactionIndex, type AbortedTransaction } from './transaction-index.ts';
 
 export interface LogOptions {
@@ -63,6 +64,8 @@ export interface ReadOptions {
    * fetch's partitions after the first non-empty one, KIP-74).
    */
   minOneBatch?: boolean;
+  /** Read into buffers lent by this pool (fetches whose answers give them back once written: read-buffers.ts). */
+  buffers?: ReadBufferPool;
 }
 
 /** A byte range of a segment file holding whole batches, for zero-copy style sending. */
@@ -580,7 +583,8 @@ export class PartitionLog implements PartitionStorage {
       if (!start) continue;
       const budget = maxBytes - total;
       if (budget < start.size && (total > 0 || options.minOneBatch === false)) break;
-      const chunk = seg.read(start.position, Math.min(Math.max(budget, start.size), seg.size - start.position));
+      const length = Math.min(Math.max(budget, start.size), seg.size - start.position);
+      const chunk = seg.read(start.position, length, options.buffers?.take(length) ?? undefined);
       let end = 0;
       let full = false;
       while (end + BatchHeader.SIZE <= chunk.length) {

@@ -312,9 +312,16 @@ export class Connection {
   #send(apiKey: number, apiVersion: number, correlationId: number, body: unknown): void {
     if (this.#closed) return;
     const chunks = encodeResponse(apiKey, apiVersion, correlationId, body);
+    // Fetch answers carry read buffers lent by the pool: given back once the kernel has the bytes
+    // (the last chunk's write callback; on an error they are left to the GC).
+    const pool = apiKey === ApiKey.Fetch ? this.#ctx.readBuffers : undefined;
+    const lent = pool?.lentIn(chunks) ?? [];
     // cork/uncork hands the chunks to the kernel together without joining them in memory.
     this.#socket.cork();
-    for (const c of chunks) this.#socket.write(c);
+    for (let i = 0; i < chunks.length; i++) {
+      if (i === chunks.length - 1 && lent.length > 0) this.#socket.write(chunks[i]!, (err) => void (err ? undefined : pool!.giveBack(lent)));
+      else this.#socket.write(chunks[i]!);
+    }
     this.#socket.uncork();
   }
 }
