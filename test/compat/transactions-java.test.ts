@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startKafka } from '@tributary/testkit';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker } from '../support/broker-process.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bothBrokers, useTargetBroker } from '../support/both-brokers.ts';
 import { ensureJavaPrograms, runJava } from '../support/java-client.ts';
 
 // Kafka's Java client (kafka-clients 4.4) with transactions, against Tributary and against Apache
@@ -30,24 +29,12 @@ interface TransactionsRun {
 }
 
 const results = new Map<string, TransactionsRun>();
-const targets: [string, () => Promise<{ bootstrap: string; stop: () => Promise<void> }>][] = [
-  ['Tributary', async () => {
-    const b = await startBroker({ settings: { 'transaction.state.log.num.partitions': '5' } });
-    return { bootstrap: b.bootstrap, stop: () => b.destroy() };
-  }],
-  ['Apache Kafka', () => startKafka({ settings: { 'transaction.state.log.num.partitions': '5' } })],
-];
+const targets = bothBrokers({ 'transaction.state.log.num.partitions': '5' });
 
 beforeAll(() => ensureJavaPrograms(), 600_000);
 
 describe.each(targets)('%s', (name, start) => {
-  let broker: { bootstrap: string; stop: () => Promise<void> };
-  beforeAll(async () => {
-    broker = await start();
-  }, 120_000);
-  afterAll(async () => {
-    await broker?.stop();
-  });
+  const broker = useTargetBroker(start);
 
   it('commits, aborts, commits offsets with the transaction and fences a zombie', async () => {
     const { result } = await runJava<TransactionsRun>('Transactions', [broker.bootstrap, 'jtx', 'jtx-id', 'jtx-group'], { timeoutMs: 180_000 });
