@@ -26,6 +26,9 @@ const SAMPLE: Record<string, string> = {
   '0090': 'idempotent producer with injected request timeouts: sequence numbers and producer ids with the leader on any broker',
   '0030': 'offset commits (sync, async, auto) with the group coordinator and partition leaders on different brokers',
   '0034': 'offset reset: earliest/latest and out-of-range offsets on RF-3 partitions',
+  '0044': 'a topic grows from 2 to 4 partitions while 100,000 messages are produced to it: the new partitions\' leaders are found through metadata, every delivery report succeeds',
+  '0056': 'a balanced consumer group of two members consuming from threads, with the coordinator and the leaders on different brokers',
+  '0112': 'a partition added to a topic after the consumer read its metadata is assigned: the consumer learns of it from a metadata refresh and does not report partition 0 missing',
 };
 
 /**
