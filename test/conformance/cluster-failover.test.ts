@@ -7,6 +7,7 @@ import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { startCluster, type TestCluster } from '../support/cluster.ts';
 import { ensureJavaPrograms, runJava } from '../support/java-client.ts';
 import { commitErrors, expectDynamicGroup, expectStaticGroup, type GroupRun } from '../support/java-groups.ts';
+import { until } from '../support/until.ts';
 
 /**
  * Issue 13's "every scenario on a 3-broker cluster with a leader killed": Kafka's own tools
@@ -60,21 +61,6 @@ const ok = (r: KafkaToolResult, what: string): string => {
   return r.stdout;
 };
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 async function endOffsets(): Promise<number> {
   const admin = await KafkaAdminClient.connect(cluster.bootstrap[0]!, { timeoutMs: 10_000 });
   try {
@@ -117,7 +103,7 @@ describe('Kafka tools on a 3-broker cluster with a leader killed -9', () => {
     onTestFinished(() => rmSync(configDir, { recursive: true, force: true }));
     const producer = tool('verifiableProducer', ['--topic', TOPIC, '--max-messages', String(MESSAGES), '--throughput', '250', '--acks', '-1', '--command-config', configFile], 300_000);
     // Once a fifth is written, kill the leader of partition 0.
-    await until('a fifth of the messages written', async () => ((await endOffsets()) >= MESSAGES / 5 ? true : undefined), 120_000);
+    await until(async () => ((await endOffsets()) >= MESSAGES / 5 ? true : null), 'a fifth of the messages written', 120_000);
     killed = await cluster.leaderOf(TOPIC, 0);
     await cluster.brokers.get(killed)!.kill();
     const newLeader = await cluster.leaderOf(TOPIC, 0, { not: killed, timeoutMs: 60_000 });
@@ -151,12 +137,12 @@ describe('Kafka tools on a 3-broker cluster with a leader killed -9', () => {
     // Each value where the producer was told it was written.
     for (const [value, at] of acked) expect(seen.get(value), `value ${value}`).toBe(`${at.partition}:${at.offset}`);
 
-    const described = await until('kafka-consumer-groups --describe listing 3 partitions without lag', async () => {
+    const described = await until(async () => {
       const r = await tool('groups', ['--describe', '--group', 'failover-readers']);
-      if (r.exitCode !== 0) return undefined;
+      if (r.exitCode !== 0) return null;
       const rows = r.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((c) => c[0] === 'failover-readers' && c[1] === TOPIC);
-      return rows.length === 3 ? rows : undefined;
-    });
+      return rows.length === 3 ? rows : null;
+    }, 'kafka-consumer-groups --describe listing 3 partitions without lag', 90_000);
     // GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG …
     expect(described.reduce((n, c) => n + Number(c[3]), 0)).toBe(MESSAGES);
     for (const c of described) expect(c[5], `lag of partition ${c[2]}`).toBe('0');
@@ -170,16 +156,16 @@ describe('Kafka tools on a 3-broker cluster with a leader killed -9', () => {
     expect(ends.reduce((a, b) => a + b, 0)).toBe(MESSAGES);
 
     ok(await tool('configs', ['--alter', '--entity-type', 'topics', '--entity-name', TOPIC, '--add-config', 'retention.ms=86400000']), 'kafka-configs --alter');
-    await until('kafka-configs --describe showing retention.ms', async () => {
+    await until(async () => {
       const r = await tool('configs', ['--describe', '--entity-type', 'topics', '--entity-name', TOPIC]);
-      return r.exitCode === 0 && r.stdout.includes('retention.ms=86400000') ? true : undefined;
-    });
+      return r.exitCode === 0 && r.stdout.includes('retention.ms=86400000') ? true : null;
+    }, 'kafka-configs --describe showing retention.ms', 90_000);
 
     ok(await tool('acls', ['--add', '--allow-principal', 'User:reader', '--operation', 'Read', '--topic', TOPIC]), 'kafka-acls --add');
-    await until('kafka-acls --list showing the new ACL', async () => {
+    await until(async () => {
       const r = await tool('acls', ['--list', '--topic', TOPIC]);
-      return r.exitCode === 0 && /principal=User:reader, host=\*, operation=READ, permissionType=ALLOW/.test(r.stdout) ? true : undefined;
-    });
+      return r.exitCode === 0 && /principal=User:reader, host=\*, operation=READ, permissionType=ALLOW/.test(r.stdout) ? true : null;
+    }, 'kafka-acls --list showing the new ACL', 90_000);
   }, 300_000);
 
   it('the killed broker restarts, catches up and kafka-topics --describe shows every ISR whole again', async () => {
