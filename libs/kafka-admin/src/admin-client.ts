@@ -220,7 +220,7 @@ export class KafkaAdminClient {
     return [await this.#conn.send<T>(apiKey, v, body(v)), v];
   }
 
-  async metadata(topics: string[] | null = null): Promise<{ clusterId: string | null; controllerId: number; brokers: { nodeId: number; host: string; port: number }[]; topics: TopicMetadata[] }> {
+  async metadata(topics: string[] | null = null): Promise<{ clusterId: string | null; controllerId: number; brokers: { nodeId: number; host: string; port: number; rack: string | null }[]; topics: TopicMetadata[] }> {
     const [res] = await this.#call<MetadataResponse>(ApiKey.Metadata, (v) => ({
       topics: topics === null ? (v === 0 ? [] : null) : topics.map((name) => ({ name })),
       ...(v >= 4 ? { allowAutoTopicCreation: false } : {}),
@@ -229,7 +229,7 @@ export class KafkaAdminClient {
     return {
       clusterId: res.clusterId,
       controllerId: res.controllerId,
-      brokers: res.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })),
+      brokers: res.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null })),
       topics: res.topics.map((t) => ({
         name: t.name ?? '',
         topicId: t.topicId,

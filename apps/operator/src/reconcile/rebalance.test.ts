@@ -13,6 +13,14 @@ describe('when data must move (placementProblem)', () => {
     expect(placementProblem([topic('a', [[1, 2, 3], [2, 3, 4]])], [1, 2, 3, 4])).toBeNull();
   });
 
+  it('asks for a move when a partition\'s replicas sit in fewer racks than the brokers offer', () => {
+    const racks = new Map([[1, 'a'], [2, 'b'], [3, 'a'], [4, 'b']]);
+    expect(placementProblem([topic('a', [[1, 3], [2, 4]])], [1, 2, 3, 4], new Map(), racks)).toBe('partition a-0 has replicas in fewer racks than it could');
+    expect(placementProblem([topic('a', [[1, 2], [4, 3]])], [1, 2, 3, 4], new Map(), racks)).toBeNull();
+    // Without racks every broker counts as one rack: nothing to spread.
+    expect(placementProblem([topic('a', [[1, 3], [2, 4]])], [1, 2, 3, 4])).toBeNull();
+  });
+
   it('asks for a move when a topic is to have another replication factor', () => {
     expect(placementProblem([topic('a', [[1, 2], [2, 3]])], [1, 2, 3], new Map([['a', 3]]))).toBe('topic a is to have replication factor 3');
     expect(placementProblem([topic('a', [[1, 2], [2, 3]])], [1, 2, 3], new Map([['a', 2]]))).toBeNull();

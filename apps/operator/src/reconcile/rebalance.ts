@@ -31,12 +31,16 @@ export type WantedReplication = ReadonlyMap<string, number>;
  * not the wanted one, or replicas per broker more than one apart (a new broker holds none). Null
  * when nothing has to move.
  */
-export function placementProblem(topics: readonly TopicMetadata[], targets: readonly number[], wanted: WantedReplication = new Map()): string | null {
+export function placementProblem(topics: readonly TopicMetadata[], targets: readonly number[], wanted: WantedReplication = new Map(), racks: ReadonlyMap<number, string | null> = new Map()): string | null {
   const hosting = new Map<number, number>(targets.map((id) => [id, 0]));
   const outside = new Set<number>();
+  const rackCount = new Set(targets.map((id) => racks.get(id) ?? '')).size;
   for (const t of topics) {
     const rf = wanted.get(t.name);
     if (rf !== undefined && t.partitions.some((p) => p.replicas.length !== rf)) return `topic ${t.name} is to have replication factor ${rf}`;
+    // The planner's hard goal: a partition's replicas span min(RF, racks) racks (zones).
+    const crowded = t.partitions.find((p) => new Set(p.replicas.map((id) => racks.get(id) ?? '')).size < Math.min(p.replicas.length, rackCount));
+    if (crowded) return `partition ${t.name}-${crowded.partition} has replicas in fewer racks than it could`;
     for (const p of t.partitions) {
       for (const id of p.replicas) {
         if (hosting.has(id)) hosting.set(id, hosting.get(id)! + 1);
@@ -64,8 +68,10 @@ export async function rebalanceOnto(admin: KafkaAdminClient, targets: readonly n
     const bytes = copied ? `, ${mb(copied.copied)} of ${mb(copied.total)} MB copied` : '';
     return { state: 'moving', started: false, message: `${ongoing.length} partition(s) moving${adding.length > 0 ? `, copying onto brokers ${adding.join(', ')}` : ''}${bytes}`, partitions: ongoing.length, bytes: copied };
   }
-  const topics = (await admin.metadata(null)).topics;
-  const problem = placementProblem(topics, targets, wanted);
+  const { topics, brokers } = await admin.metadata(null);
+  // Brokers started with --rack (a zone) advertise it in Metadata: replicas are spread over them.
+  const racks = new Map(brokers.map((b) => [b.nodeId, b.rack]));
+  const problem = placementProblem(topics, targets, wanted, racks);
   if (problem === null) return { state: 'balanced' };
   const partitions: PlanPartition[] = [];
   for (const t of topics) {
@@ -73,8 +79,7 @@ export async function rebalanceOnto(admin: KafkaAdminClient, targets: readonly n
     const rf = wanted.get(t.name);
     for (const p of t.partitions) partitions.push({ topic: t.name, partition: p.partition, replicas: p.replicas, sizeBytes: Math.max(0, Number(sizes.get(p.partition) ?? 0n)), ...(rf !== undefined ? { replicationFactor: rf } : {}) });
   }
-  // Racks are not in Metadata; brokers of one instance are spread by the runtime, not here.
-  const planned = planRebalance(targets.map((id) => ({ id, rack: null })), partitions);
+  const planned = planRebalance(targets.map((id) => ({ id, rack: racks.get(id) ?? null })), partitions);
   if (!planned.ok) return { state: 'blocked', message: planned.error.message };
   // Moves that only reorder replicas change the preferred leader (leaders balanced too) and complete at once.
   const moves = planned.plan.moves;
