@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1.7
-# Tributary broker: apps/broker, libs/protocol and libs/kafka-admin (followers fetch from leaders
+# Tributary broker: apps/broker, libs/protocol, libs/kafka-admin and libs/contracts (its version) (followers fetch from leaders
 # with it). It knows nothing of the control plane. Build from the repository root:
 #   docker build -f docker/broker.Dockerfile -t ghcr.io/tributary/broker:0.1.0 .
 #   docker run --rm -p 9092:9092 -v tributary-data:/var/lib/tributary ghcr.io/tributary/broker:0.1.0
@@ -26,7 +26,7 @@ COPY libs/spec/package.json libs/spec/
 COPY libs/protocol/package.json libs/protocol/
 COPY libs/testkit/package.json libs/testkit/
 # Only the production dependencies of the broker and the libraries it uses.
-RUN npm ci --omit=dev --no-audit --no-fund --workspace @tributary/broker --workspace @tributary/protocol --workspace @tributary/kafka-admin
+RUN npm ci --omit=dev --no-audit --no-fund --workspace @tributary/broker --workspace @tributary/protocol --workspace @tributary/kafka-admin --workspace @tributary/contracts
 
 FROM ${NODE_IMAGE}
 RUN apt-get update \
@@ -42,6 +42,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY libs/protocol/ libs/protocol/
 COPY libs/kafka-admin/ libs/kafka-admin/
+# The version the broker reports (--version, ApiVersions' software version) comes from here.
+COPY libs/contracts/ libs/contracts/
 COPY apps/broker/ apps/broker/
 COPY docker/broker-healthcheck.mjs /usr/local/lib/tributary/healthcheck.mjs
 RUN ln -s /app/apps/broker/bin/tributary-broker.js /usr/local/bin/tributary-broker \
