@@ -22,6 +22,7 @@ import { accountRoutes, billingRoutes } from './routes/billing.ts';
 import { consumerGroupRoutes, operationRoutes } from './routes/operations.ts';
 import { meRoutes } from './routes/me.ts';
 import { LAG_RETENTION_MS, LAG_SAMPLE_MS, startLagSampler } from './jobs/lag-sampler.ts';
+import { startTopicSampler } from './jobs/topic-sampler.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { DEFAULT_MESSAGE_QUOTA, MessageQuota, type MessageQuotaOptions } from './messages/quota.ts';
 import type { Store } from './store/types.ts';
@@ -169,7 +170,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   if (options.outboxDrainer !== false && options.lagSampling !== false) {
     const sampler = startLagSampler({ store: options.store, ...lagSampling, log: app.log });
-    app.addHook('onClose', () => sampler.stop());
+    // The topic list's size and message rate: sampled on the lag sampler's interval (its own retention).
+    const topics = startTopicSampler({ store: options.store, everyMs: lagSampling.everyMs, log: app.log });
+    app.addHook('onClose', async () => { await Promise.all([sampler.stop(), topics.stop()]); });
   }
   return app;
 }

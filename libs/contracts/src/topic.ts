@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MetaFields, pageOf } from './common.ts';
+import { MetaFields, TimestampSchema, pageOf } from './common.ts';
 
 /** Kafka's own topic-name rule (kafka.common.internals.Topic): 1–249 of [a-zA-Z0-9._-], not "." or "..". */
 export const TopicNameSchema = z
@@ -91,7 +91,16 @@ export const TopicSchema = z
   })
   .meta({ id: 'Topic' });
 export type Topic = z.infer<typeof TopicSchema>;
-export const TopicListSchema = pageOf(TopicSchema, 'TopicList');
+export const TopicStatsSchema = z
+  .object({
+    sizeBytes: z.number().int().meta({ description: 'bytes on disk, summed over the partitions as their leaders hold them (replicas not counted again)' }),
+    messagesPerSecond: z.number().nullable().meta({ description: 'messages appended per second between the last two samples; null until there are two' }),
+    sampledAt: TimestampSchema.meta({ description: 'when the newest sample was taken (the API samples every instance\'s topics each minute)' }),
+  })
+  .meta({ id: 'TopicStats' });
+/** A topic in the list, with what the API last sampled of its data (null: not sampled yet). */
+export const TopicListItemSchema = TopicSchema.extend({ stats: TopicStatsSchema.nullable() }).meta({ id: 'TopicListItem' });
+export const TopicListSchema = pageOf(TopicListItemSchema, 'TopicList');
 
 export type TopicRuleViolation =
   | { code: 'replication-factor-too-high'; path: string; message: string }

@@ -550,6 +550,47 @@ export class KafkaAdminClient {
     return new Map(entries);
   }
 
+  /**
+   * Every partition of the cluster (internal topics included) with its leader, latest offset and the
+   * leader's log size: one Metadata, then one ListOffsets and one DescribeLogDirs per leader, however
+   * many topics there are (a sampler reading a thousand topics asks each broker twice, not a thousand
+   * times). A partition without a leader, or one its leader refuses (moving meanwhile), is left out:
+   * this is a snapshot for statistics, not a read that must be whole.
+   */
+  async partitionSnapshot(): Promise<{ topic: string; partition: number; leader: number; endOffset: bigint; sizeBytes: bigint }[]> {
+    const md = await this.metadata(null);
+    const byLeader = new Map<number, { topic: string; partitions: number[] }[]>();
+    for (const t of md.topics) {
+      for (const p of t.partitions) {
+        if (p.leader < 0) continue;
+        const list = byLeader.get(p.leader) ?? [];
+        const entry = list.find((e) => e.topic === t.name) ?? (list.push({ topic: t.name, partitions: [] }), list[list.length - 1]!);
+        entry.partitions.push(p.partition);
+        byLeader.set(p.leader, list);
+      }
+    }
+    const out: { topic: string; partition: number; leader: number; endOffset: bigint; sizeBytes: bigint }[] = [];
+    await Promise.all([...byLeader].map(async ([leader, topics]) => {
+      const client = await this.#clientFor(leader, md.brokers);
+      const [[offsets], dirs] = await Promise.all([
+        client.#call<ListOffsetsResponse>(ApiKey.ListOffsets, (v) => ({
+          replicaId: -1,
+          topics: topics.map((t) => ({ name: t.topic, partitions: t.partitions.map((partitionIndex) => ({ partitionIndex, timestamp: -1n, ...(v === 0 ? { maxNumOffsets: 1 } : {}) })) })),
+        })),
+        client.describeLogDirs(topics),
+      ]);
+      const sizes = new Map<string, bigint>();
+      for (const d of dirs) for (const p of d.partitions) sizes.set(`${p.topic}\u0000${p.partition}`, p.sizeBytes);
+      for (const t of offsets.topics) {
+        for (const p of t.partitions) {
+          const size = sizes.get(`${t.name}\u0000${p.partitionIndex}`);
+          if (p.errorCode === 0 && size !== undefined) out.push({ topic: t.name, partition: p.partitionIndex, leader, endOffset: p.offset, sizeBytes: size });
+        }
+      }
+    }));
+    return out;
+  }
+
   /** Size of each partition of a topic as its leader holds it (-1 for a partition without a leader). */
   async partitionSizes(topic: string): Promise<Map<number, bigint>> {
     const { leaders, brokers } = await this.#leaders(topic);

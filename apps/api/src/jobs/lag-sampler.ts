@@ -1,6 +1,7 @@
 import { listGroups } from '../live/consumer-groups.ts';
 import { withInstanceAdmin } from '../live/instance-admin.ts';
 import type { LagSample, Store } from '../store/types.ts';
+import { everyInterval } from './periodic.ts';
 
 /**
  * Lag history: every `everyMs` (a minute by default) each running instance's consumer groups are read
@@ -63,13 +64,5 @@ export async function sampleLagOnce(opts: LagSamplerOptions, now = new Date()): 
 
 /** Samples every `everyMs` until stopped; a tick never overlaps the previous one. */
 export function startLagSampler(opts: LagSamplerOptions): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    running = sampleLagOnce(opts).catch((err: unknown) => opts.log?.warn({ err }, 'lag sampling failed')).finally(() => { busy = false; });
-  }, opts.everyMs ?? LAG_SAMPLE_MS);
-  timer.unref();
-  return { async stop() { clearInterval(timer); await running; } };
+  return everyInterval(opts.everyMs ?? LAG_SAMPLE_MS, () => sampleLagOnce(opts), (err) => opts.log?.warn({ err }, 'lag sampling failed'));
 }

@@ -9,6 +9,7 @@ import { principalOf } from '../plugins/auth.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { expectedVersion, withEtag } from '../http.ts';
 import { presentTopic } from '../present.ts';
+import { statsByTopic } from '../topic-stats.ts';
 import type { InstanceRow, Store } from '../store/types.ts';
 import { LIVE_ERRORS, ONE_ERRORS, READ_ERRORS, WRITE_ERRORS } from './responses.ts';
 import { withInstanceAdmin } from '../live/instance-admin.ts';
@@ -31,7 +32,10 @@ export const topicRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (app, 
   }, async (request) => {
     const instance = await instanceOf(request, request.params.id);
     const page = await store.listTopics(instance.id, request.query);
-    return { items: page.items.map(presentTopic), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+    // Size and message rate from the topic sampler's rows (jobs/topic-sampler.ts): a database read,
+    // so the list answers the same whether or not the brokers do.
+    const stats = statsByTopic(await store.latestTopicSamples(instance.id, page.items.map((t) => t.name)));
+    return { items: page.items.map((t) => ({ ...presentTopic(t), stats: stats.get(t.name) ?? null })), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   });
 
   app.post('/v1/instances/:id/topics', {

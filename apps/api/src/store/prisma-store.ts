@@ -6,6 +6,7 @@ import { newId } from './repositories/ids.ts';
 import { AccountRepository } from './repositories/accounts.ts';
 import { ApiKeyRepository } from './repositories/api-keys.ts';
 import { LagRepository } from './repositories/lag.ts';
+import { TopicSampleRepository } from './repositories/topic-samples.ts';
 import { BillingRepository } from './repositories/billing.ts';
 import { IdempotencyRepository } from './repositories/idempotency.ts';
 import { ObjectRepository } from './repositories/instance-objects.ts';
@@ -31,7 +32,7 @@ import { LiveWriteService } from './services/live-writes.ts';
 import { listQuery, page } from './services/list.ts';
 import { decodeCursor } from '../http.ts';
 import type {
-  AccountRow, ApiKeyRow, IdempotencyBegin, InstanceCacheStatus, InstanceRow, InvoiceListFilter, InvoicePreviewRow, InvoiceRow, LagSample, ListFilter, ObjectKind, ObjectRow, Page,
+  AccountRow, ApiKeyRow, IdempotencyBegin, InstanceCacheStatus, InstanceRow, InvoiceListFilter, InvoicePreviewRow, InvoiceRow, LagSample, ListFilter, TopicSample, ObjectKind, ObjectRow, Page,
   PriceBookView, Principal, Store, TopicRow, UsageRow,
 } from './types.ts';
 
@@ -61,6 +62,7 @@ export class PrismaStore implements Store {
   readonly auditService: AuditService;
   readonly apiKeyRepo: ApiKeyRepository;
   readonly lagRepo: LagRepository;
+  readonly topicSamples: TopicSampleRepository;
 
   constructor(connection: Connection) {
     const c = connection;
@@ -87,6 +89,7 @@ export class PrismaStore implements Store {
     this.objects = new InstanceObjectService(c, { instances, objects, outbox }, trail);
     this.apiKeyRepo = new ApiKeyRepository(c);
     this.lagRepo = new LagRepository(c);
+    this.topicSamples = new TopicSampleRepository(c);
     this.accounts = new AccountService(c, { accounts: new AccountRepository(c), apiKeys: this.apiKeyRepo, outbox }, trail);
     this.lifecycle = new BillingLifecycleService(c, { instances, usage, outbox, billing: this.billing, invoices: this.invoices, deleteInstance: (p, id, opts) => this.instances.delete(p, id, opts) }, trail);
     this.idempotency = new IdempotencyRepository(c);
@@ -203,6 +206,9 @@ export class PrismaStore implements Store {
   recordLag(rows: readonly LagSample[]) { return this.lagRepo.record(rows); }
   pruneLag(before: Date) { return this.lagRepo.prune(before); }
   lagHistory(instanceId: string, group: string, from: Date, to: Date) { return this.lagRepo.history(instanceId, group, from, to); }
+  recordTopicSamples(rows: readonly TopicSample[]) { return this.topicSamples.record(rows); }
+  pruneTopicSamples(before: Date) { return this.topicSamples.prune(before); }
+  latestTopicSamples(instanceId: string, topics: readonly string[]) { return this.topicSamples.latest(instanceId, topics); }
   whoAmI(p: Principal) { return this.apiKeyRepo.withAccount(p.homeAccountId ?? p.accountId, p.keyId); }
   listAuditEvents(accountId: string, f: AuditListFilter): Promise<Page<AuditEventRow>> { return this.auditService.list(accountId, f); }
   audit(p: Principal, e: { action: string; targetType: string; targetId: string; detail: unknown }) { return this.#c.tx((tx) => this.trail.audit(tx, p, e.action, e.targetType, e.targetId, e.detail)); }

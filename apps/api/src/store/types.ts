@@ -23,6 +23,8 @@ export interface Principal { keyId: string; accountId: string; role: Role; homeA
 
 /** A consumer group's lag on one topic (summed over its partitions) at one sampling instant. */
 export interface LagSample { instanceId: string; group: string; topic: string; at: Date; lag: number }
+/** A topic's end offsets and size (each summed over its partitions' leaders) at one sampling instant. */
+export interface TopicSample { instanceId: string; topic: string; at: Date; endOffsets: bigint; sizeBytes: bigint }
 
 export interface InstanceRow {
   id: string; accountId: string; name: string; labels: Record<string, string>; spec: InstanceSpec;
@@ -129,6 +131,10 @@ export interface Store {
   recordLag(rows: readonly LagSample[]): Promise<void>;
   pruneLag(before: Date): Promise<number>;
   lagHistory(instanceId: string, group: string, from: Date, to: Date): Promise<LagSample[]>;
+  /** Topic samples (jobs/topic-sampler.ts): a tick's samples, pruning, and the newest two of each named topic. */
+  recordTopicSamples(rows: readonly TopicSample[]): Promise<void>;
+  pruneTopicSamples(before: Date): Promise<number>;
+  latestTopicSamples(instanceId: string, topics: readonly string[]): Promise<TopicSample[]>;
   /** The calling key with its account's name (GET /v1/me); null once revoked. */
   /** The calling key and the name of its own account (the home account when acting on another). */
   whoAmI(p: Principal): Promise<{ key: ApiKeyRow; accountName: string } | null>;

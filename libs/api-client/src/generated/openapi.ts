@@ -1089,8 +1089,44 @@ export interface components {
                 observedGeneration: number;
             };
         };
+        TopicStatsInput: {
+            /** @description bytes on disk, summed over the partitions as their leaders hold them (replicas not counted again) */
+            sizeBytes: number;
+            /** @description messages appended per second between the last two samples; null until there are two */
+            messagesPerSecond: number | null;
+            /**
+             * Format: date-time
+             * @description when the newest sample was taken (the API samples every instance's topics each minute)
+             */
+            sampledAt: string;
+        };
+        TopicListItemInput: {
+            id: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            etag: string;
+            instanceId: string;
+            name: string;
+            partitions: number;
+            replicationFactor: number;
+            configs: {
+                [key: string]: string;
+            };
+            labels: {
+                [key: string]: string;
+            };
+            generation: number;
+            status: {
+                /** @enum {string} */
+                phase: "Creating" | "Updating" | "Ready" | "Failed" | "Deleting";
+                observedGeneration: number;
+            };
+            stats: components["schemas"]["TopicStatsInput"] | null;
+        };
         TopicListInput: {
-            items: components["schemas"]["TopicInput"][];
+            items: components["schemas"]["TopicListItemInput"][];
             nextCursor?: string;
         };
         PartitionStateInput: {
@@ -2717,8 +2753,44 @@ export interface components {
                 observedGeneration: number;
             };
         };
+        TopicStats: {
+            /** @description bytes on disk, summed over the partitions as their leaders hold them (replicas not counted again) */
+            sizeBytes: number;
+            /** @description messages appended per second between the last two samples; null until there are two */
+            messagesPerSecond: number | null;
+            /**
+             * Format: date-time
+             * @description when the newest sample was taken (the API samples every instance's topics each minute)
+             */
+            sampledAt: string;
+        };
+        TopicListItem: {
+            id: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            etag: string;
+            instanceId: string;
+            name: string;
+            partitions: number;
+            replicationFactor: number;
+            configs: {
+                [key: string]: string;
+            };
+            labels: {
+                [key: string]: string;
+            };
+            generation: number;
+            status: {
+                /** @enum {string} */
+                phase: "Creating" | "Updating" | "Ready" | "Failed" | "Deleting";
+                observedGeneration: number;
+            };
+            stats: components["schemas"]["TopicStats"] | null;
+        };
         TopicList: {
-            items: components["schemas"]["Topic"][];
+            items: components["schemas"]["TopicListItem"][];
             nextCursor?: string;
         };
         PartitionState: {
