@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ago, formatBytes, formatMicros, totalLag } from './format.ts';
+import { ago, formatBytes, formatMicros, formatRate, totalLag } from './format.ts';
 import { configsFromRows, defaultReplicationFactor } from './topic-configs.ts';
 
 describe('formatting', () => {
@@ -38,5 +38,12 @@ describe('money', () => {
     expect(formatMicros(1500, 'USD', 'en-US')).toBe('$0.0015');
     expect(formatMicros(120000, 'USD', 'en-US')).toBe('$0.12');
     expect(formatMicros(0, 'USD', 'en-US')).toBe('$0.00');
+  });
+
+  it('message rates: unknown is a dash, small rates keep two decimals, large ones are whole', () => {
+    expect(formatRate(null)).toBe('—');
+    expect(formatRate(0)).toBe('0');
+    expect(formatRate(0.5)).toBe('0.50');
+    expect(formatRate(12345.6)).toBe('12,346');
   });
 });

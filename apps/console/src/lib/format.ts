@@ -44,3 +44,11 @@ export function formatMoney(minor: number, currency: string, locale?: string): s
 export function formatMicros(micros: number, currency: string, locale?: string): string {
   return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 6 }).format(micros / 1e6);
 }
+
+/** Messages per second as the topic list shows it: null is "not measured yet" (—), small rates keep two decimals. */
+export function formatRate(perSecond: number | null): string {
+  if (perSecond === null) return '—';
+  if (perSecond === 0) return '0';
+  if (perSecond < 10) return perSecond.toFixed(2);
+  return Math.round(perSecond).toLocaleString('en-US');
+}

@@ -1,9 +1,9 @@
 import { useState } from 'react';
-import { Badge, Button, Card, Group, SegmentedControl, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Card, Group, SegmentedControl, Select, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { api, authorizedFetch } from '../api/client.ts';
 import { unwrap } from '../api/problem.ts';
-import { ScrollTable } from '../components/Bits.tsx';
+import { DataTable } from '../components/DataTable.tsx';
 import { LineChart } from '../components/LineChart.tsx';
 import { PriceLines } from '../components/PriceLines.tsx';
 import { ProblemAlert, QueryState } from '../components/States.tsx';
@@ -97,19 +97,12 @@ function Usage({ range, nameOf }: { range: Range; nameOf(id: string): string }) 
               <Text size="sm" data-testid="usage-total">Total for the range: <b>{formatMoney(r.totalMinor, r.currency)}</b> (postpaid size and metered usage; prepaid periods are on their invoices)</Text>
               <LineChart label={`Cost per ${r.granularity}`} unit={`cost (${r.currency})`} formatX={(ms) => (r.granularity === 'hour' ? new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : new Date(ms).toLocaleDateString())}
                 series={[{ name: `cost in ${r.currency}`, points: costPerPeriod(r.rows).map((p) => ({ x: p.x, y: p.y / 100 })) }]} />
-              <ScrollTable minWidth={600} label="Usage by instance">
-                <Table striped aria-label="Usage by instance">
-                  <Table.Thead><Table.Tr><Table.Th>Instance</Table.Th><Table.Th>Meter</Table.Th><Table.Th>Quantity</Table.Th><Table.Th>Cost</Table.Th></Table.Tr></Table.Thead>
-                  <Table.Tbody>
-                    {totals.map((t) => (
-                      <Table.Tr key={`${t.group}-${t.meter}`}>
-                        <Table.Td>{nameOf(t.group)}</Table.Td><Table.Td>{t.meter}</Table.Td>
-                        <Table.Td>{t.quantity} {t.unit}</Table.Td><Table.Td>{formatMoney(t.amountMinor, r.currency)}</Table.Td>
-                      </Table.Tr>
-                    ))}
-                  </Table.Tbody>
-                </Table>
-              </ScrollTable>
+              <DataTable label="Usage by instance" minWidth={600} rows={totals} rowKey={(t) => `${t.group}-${t.meter}`} columns={[
+                { header: 'Instance', cell: (t) => nameOf(t.group) },
+                { header: 'Meter', cell: (t) => t.meter },
+                { header: 'Quantity', cell: (t) => `${t.quantity} ${t.unit}` },
+                { header: 'Cost', cell: (t) => formatMoney(t.amountMinor, r.currency) },
+              ]} />
             </Stack>
           );
         }}
@@ -133,19 +126,12 @@ function Chargeback({ range, nameOf }: { range: Range; nameOf(id: string): strin
       <QueryState query={report} label="the chargeback report" isEmpty={(d) => d.rows.length === 0}
         empty={<Text size="sm">No metered traffic in this range (the operator rolls the brokers' byte counters up hourly).</Text>}>
         {(r) => (
-          <ScrollTable minWidth={500} label={`Traffic per ${by}`}>
-            <Table striped aria-label={`Traffic per ${by}`}>
-              <Table.Thead><Table.Tr><Table.Th>Instance</Table.Th><Table.Th>{by === 'topic' ? 'Topic' : 'Principal'}</Table.Th><Table.Th>Produced</Table.Th><Table.Th>Consumed</Table.Th></Table.Tr></Table.Thead>
-              <Table.Tbody>
-                {chargebackTotals(r.rows).map((t) => (
-                  <Table.Tr key={`${t.instanceId}-${t.key}`}>
-                    <Table.Td>{nameOf(t.instanceId)}</Table.Td><Table.Td>{t.key}</Table.Td>
-                    <Table.Td>{formatBytes(Number(t.bytesIn))}</Table.Td><Table.Td>{formatBytes(Number(t.bytesOut))}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </ScrollTable>
+          <DataTable label={`Traffic per ${by}`} minWidth={500} rows={chargebackTotals(r.rows)} rowKey={(t) => `${t.instanceId}-${t.key}`} columns={[
+            { header: 'Instance', cell: (t) => nameOf(t.instanceId) },
+            { header: by === 'topic' ? 'Topic' : 'Principal', cell: (t) => t.key },
+            { header: 'Produced', cell: (t) => formatBytes(Number(t.bytesIn)) },
+            { header: 'Consumed', cell: (t) => formatBytes(Number(t.bytesOut)) },
+          ]} />
         )}
       </QueryState>
     </Card>
@@ -181,22 +167,13 @@ function Invoices({ nameOf }: { nameOf(id: string): string }) {
         </QueryState>
         <QueryState query={invoices} label="invoices" isEmpty={(d) => d.items.length === 0} empty={<Text size="sm">No invoices yet: monthly invoices are drawn up after each month; prepaid purchases are invoiced at once.</Text>}>
           {(d) => (
-            <ScrollTable minWidth={600} label="Invoices">
-              <Table striped aria-label="Invoices">
-                <Table.Thead><Table.Tr><Table.Th>Period</Table.Th><Table.Th>Kind</Table.Th><Table.Th>Status</Table.Th><Table.Th>Total</Table.Th><Table.Th /></Table.Tr></Table.Thead>
-                <Table.Tbody>
-                  {d.items.map((inv) => (
-                    <Table.Tr key={inv.id}>
-                      <Table.Td><Text size="sm">{formatTime(inv.periodStart)} – {formatTime(inv.periodEnd)}</Text></Table.Td>
-                      <Table.Td>{inv.kind}{inv.instanceId ? ` (${nameOf(inv.instanceId)})` : ''}</Table.Td>
-                      <Table.Td><Badge variant="dot" tt="none">{inv.status}</Badge></Table.Td>
-                      <Table.Td>{formatMoney(inv.totalMinor, inv.currency)}</Table.Td>
-                      <Table.Td><Button size="compact-xs" variant="subtle" aria-label={`${open === inv.id ? 'Hide lines' : 'Lines'} of invoice ${inv.id}`} onClick={() => setOpen(open === inv.id ? null : inv.id)}>{open === inv.id ? 'Hide lines' : 'Lines'}</Button></Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </ScrollTable>
+            <DataTable label="Invoices" minWidth={600} rows={d.items} rowKey={(inv) => inv.id} columns={[
+              { header: 'Period', cell: (inv) => <Text size="sm">{formatTime(inv.periodStart)} – {formatTime(inv.periodEnd)}</Text> },
+              { header: 'Kind', cell: (inv) => `${inv.kind}${inv.instanceId ? ` (${nameOf(inv.instanceId)})` : ''}` },
+              { header: 'Status', cell: (inv) => <Badge variant="dot" tt="none">{inv.status}</Badge> },
+              { header: 'Total', cell: (inv) => formatMoney(inv.totalMinor, inv.currency) },
+              { header: 'Actions', hideHeader: true, cell: (inv) => <Button size="compact-xs" variant="subtle" aria-label={`${open === inv.id ? 'Hide lines' : 'Lines'} of invoice ${inv.id}`} onClick={() => setOpen(open === inv.id ? null : inv.id)}>{open === inv.id ? 'Hide lines' : 'Lines'}</Button> },
+            ]} />
           )}
         </QueryState>
         {open && (

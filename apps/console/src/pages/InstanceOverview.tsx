@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Badge, Button, Card, Code, Group, SimpleGrid, Stack, Table, Text, Timeline, Title } from '@mantine/core';
+import { Badge, Button, Card, Code, Group, Progress, SimpleGrid, Stack, Table, Text, Timeline, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { api } from '../api/client.ts';
@@ -11,6 +11,7 @@ import { ConfirmByName, CopyField, PhaseBadge, ScrollTable } from '../components
 import { ProblemAlert, QueryState } from '../components/States.tsx';
 import { ago, formatTime, phaseColor } from '../lib/format.ts';
 import { describePendingChange } from '../lib/pending-change.ts';
+import { describeProgress, type MoveProgress } from '../lib/progress.ts';
 import { BrokerSettings, RenewInstance, ScaleInstance } from './InstanceChange.tsx';
 
 export function InstanceOverview({ instance: i }: { instance: Instance }) {
@@ -28,6 +29,12 @@ export function InstanceOverview({ instance: i }: { instance: Instance }) {
       void navigate('/instances');
     },
   });
+  // The spec stays as paid; the API answers the instance without the pending change (or a problem:
+  // 404 once it is gone, 409 pending-change-renewed once a renewal at the lower size is paid).
+  const cancelDowngrade = useMutation({
+    mutationFn: async () => unwrap(await api.DELETE('/v1/instances/{id}/pending-change', { params: { path: { id: i.id } } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['instance', i.id] }),
+  });
   return (
     <Stack>
       <SimpleGrid cols={{ base: 1, md: 2 }}>
@@ -42,7 +49,18 @@ export function InstanceOverview({ instance: i }: { instance: Instance }) {
               <Row k="Disk" v={`${i.spec.diskGiB} GiB`} />
               <Row k="Limits" v={`${i.spec.topicLimit} topics, ${i.spec.partitionLimit} partitions, ${i.spec.consumerGroupLimit} groups`} />
               <Row k="Billing" v={`${i.spec.billing.mode}, ${i.billingState.status}${i.billingState.expiresAt ? `, expires ${formatTime(i.billingState.expiresAt)}` : ''}`} />
-              {i.billingState.pendingChange && <Row k="Pending downgrade" v={describePendingChange(i.spec, i.billingState.pendingChange)} />}
+              {i.billingState.pendingChange && (
+                <Table.Tr>
+                  <Table.Th w={140}>Pending downgrade</Table.Th>
+                  <Table.Td>
+                    <Stack gap={4} align="flex-start">
+                      <Text size="sm">{describePendingChange(i.spec, i.billingState.pendingChange)}</Text>
+                      {can.mutate(session.role) && <Button size="compact-xs" variant="default" loading={cancelDowngrade.isPending} onClick={() => cancelDowngrade.mutate()}>Cancel downgrade</Button>}
+                      {cancelDowngrade.error ? <ProblemAlert error={cancelDowngrade.error} title="The downgrade was not cancelled" /> : null}
+                    </Stack>
+                  </Table.Td>
+                </Table.Tr>
+              )}
               <Row k="Created" v={formatTime(i.createdAt)} />
             </Table.Tbody>
           </Table>
@@ -119,11 +137,23 @@ export function OperationsTimeline({ targetId }: { targetId: string }) {
               <Timeline.Item key={o.id} color={phaseColor(o.state)} title={<Group gap="xs"><Text size="sm" fw={500}>{o.kind}</Text><PhaseBadge phase={o.state} /></Group>}>
                 <Text size="xs" c="dimmed">{formatTime(o.createdAt)}{o.updatedAt !== o.createdAt ? ` · updated ${ago(o.updatedAt)}` : ''}</Text>
                 {o.error && <Text size="sm" c="var(--mantine-color-error)">{o.error}</Text>}
+                {o.progress && <MoveProgressView progress={o.progress} running={o.state === 'Running' || o.state === 'Pending'} kind={o.kind} />}
               </Timeline.Item>
             ))}
           </Timeline>
         )}
       </QueryState>
     </Card>
+  );
+}
+
+/** Data an operation moves between brokers (a rebalance after scaling, a drain): how far it got, from the operator's records. */
+function MoveProgressView({ progress, running, kind }: { progress: MoveProgress; running: boolean; kind: string }) {
+  const { percent, lines } = describeProgress(progress, running);
+  return (
+    <Stack gap={2} mt={4} maw={420}>
+      <Progress value={percent} size="sm" aria-label={`${kind}: data moved`} />
+      <Text size="xs" data-testid="operation-progress">{percent}% · {lines.join(' · ')}</Text>
+    </Stack>
   );
 }

@@ -1,12 +1,12 @@
 import { useState } from 'react';
-import { ActionIcon, Alert, Button, Card, Group, NumberInput, SimpleGrid, Stack, Table, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
+import { ActionIcon, Alert, Button, Card, Group, NumberInput, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client.ts';
-import { fieldErrors, formLevelMessage, unwrap } from '../api/problem.ts';
-import type { ClientQuota, Instance } from '../api/types.ts';
+import { ProblemError, fieldErrors, formLevelMessage, unwrap } from '../api/problem.ts';
+import type { ClientQuota, ConsumerGroupQuota, Instance } from '../api/types.ts';
 import { useSignedIn } from '../auth/SessionContext.tsx';
 import { can } from '../auth/session.ts';
-import { ScrollTable } from '../components/Bits.tsx';
+import { DataTable } from '../components/DataTable.tsx';
 import { ProblemAlert, QueryState } from '../components/States.tsx';
 import { formatBytes } from '../lib/format.ts';
 
@@ -19,6 +19,7 @@ export default function QuotasTab({ instance }: { instance: Instance }) {
   return <Stack><ClientQuotas instance={instance} /><GroupQuotas instance={instance} /></Stack>;
 }
 
+const isStale = (e: unknown) => e instanceof ProblemError && e.code === 'precondition-failed';
 const rate = (n: number | null) => (n === null ? '—' : `${formatBytes(n)}/s`);
 /** A NumberInput's value as the API's optional integer: empty is "not set". */
 // clampBehavior="none" on the inputs: Mantine would silently raise a value below `min` on blur; the
@@ -41,13 +42,16 @@ function ClientQuotas({ instance }: { instance: Instance }) {
   const rates = () => ({ producerByteRate: opt(form.producerByteRate), consumerByteRate: opt(form.consumerByteRate), requestPercentage: opt(form.requestPercentage) });
   const save = useMutation({
     mutationFn: async () => editing
-      ? unwrap(await api.PUT('/v1/instances/{id}/client-quotas/{key}', { params: { path: { id: instance.id, key: editing.id } }, body: rates() }))
+      // If-Match: a quota changed meanwhile (another tab, the CLI) is refused with the API's problem, not overwritten.
+      ? unwrap(await api.PUT('/v1/instances/{id}/client-quotas/{key}', { params: { path: { id: instance.id, key: editing.id } }, headers: { 'if-match': editing.etag }, body: rates() }))
       : unwrap(await api.POST('/v1/instances/{id}/client-quotas', { params: { path: { id: instance.id } }, body: { ...(form.user ? { user: form.user } : {}), ...(form.clientId ? { clientId: form.clientId } : {}), ...rates() } })),
     onSuccess: async () => {
       setForm(EMPTY_CLIENT);
       setEditing(null);
       await queryClient.invalidateQueries({ queryKey: ['client-quotas', instance.id] });
     },
+    // Changed elsewhere since it was read (412): the list is read again, so the current rates show.
+    onError: (e) => (isStale(e) ? queryClient.invalidateQueries({ queryKey: ['client-quotas', instance.id] }) : undefined),
   });
   const remove = useMutation({
     mutationFn: async (key: string) => unwrap(await api.DELETE('/v1/instances/{id}/client-quotas/{key}', { params: { path: { id: instance.id, key } } })),
@@ -79,30 +83,20 @@ function ClientQuotas({ instance }: { instance: Instance }) {
         )}
         <QueryState query={quotas} label="client quotas" isEmpty={(d) => d.items.length === 0} empty={<Text size="sm">No client quotas: clients are limited only by the instance's bandwidth.</Text>}>
           {(data) => (
-            <ScrollTable minWidth={600} label="Client quotas">
-              <Table striped aria-label="Client quotas">
-                <Table.Thead><Table.Tr><Table.Th>Applies to</Table.Th><Table.Th>Produce</Table.Th><Table.Th>Consume</Table.Th><Table.Th>Request share</Table.Th>{can.mutate(session.role) && <Table.Th><VisuallyHidden>Actions</VisuallyHidden></Table.Th>}</Table.Tr></Table.Thead>
-                <Table.Tbody>
-                  {data.items.map((q) => (
-                    <Table.Tr key={q.id}>
-                      <Table.Td>{who(q)}</Table.Td><Table.Td>{rate(q.producerByteRate)}</Table.Td><Table.Td>{rate(q.consumerByteRate)}</Table.Td>
-                      <Table.Td>{q.requestPercentage === null ? '—' : `${q.requestPercentage}%`}</Table.Td>
-                      {can.mutate(session.role) && (
-                        <Table.Td>
-                          <Group gap={4} wrap="nowrap">
-                            <Button size="compact-xs" variant="subtle" aria-label={`Edit quota of ${who(q)}`} onClick={() => {
-                              setEditing(q);
-                              setForm({ user: q.user ?? '', clientId: q.clientId ?? '', producerByteRate: q.producerByteRate ?? '', consumerByteRate: q.consumerByteRate ?? '', requestPercentage: q.requestPercentage ?? '' });
-                            }}>Edit</Button>
-                            <ActionIcon variant="subtle" color="red" aria-label={`Delete quota of ${who(q)}`} onClick={() => remove.mutate(q.id)}><span aria-hidden="true">✕</span></ActionIcon>
-                          </Group>
-                        </Table.Td>
-                      )}
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </ScrollTable>
+            <DataTable label="Client quotas" minWidth={600} rows={data.items} rowKey={(q) => q.id} columns={[
+              { header: 'Applies to', cell: who },
+              { header: 'Produce', cell: (q) => rate(q.producerByteRate) },
+              { header: 'Consume', cell: (q) => rate(q.consumerByteRate) },
+              { header: 'Request share', cell: (q) => (q.requestPercentage === null ? '—' : `${q.requestPercentage}%`) },
+              ...(can.mutate(session.role) ? [{
+                header: 'Actions', hideHeader: true, cell: (q: ClientQuota) => (
+                  <RowActions what={`quota of ${who(q)}`} onDelete={() => remove.mutate(q.id)} onEdit={() => {
+                    setEditing(q);
+                    setForm({ user: q.user ?? '', clientId: q.clientId ?? '', producerByteRate: q.producerByteRate ?? '', consumerByteRate: q.consumerByteRate ?? '', requestPercentage: q.requestPercentage ?? '' });
+                  }} />
+                ),
+              }] : []),
+            ]} />
           )}
         </QueryState>
         {remove.error ? <ProblemAlert error={remove.error} title="Quota not deleted" /> : null}
@@ -111,63 +105,84 @@ function ClientQuotas({ instance }: { instance: Instance }) {
   );
 }
 
+interface GroupForm { group: string; maxMembers: number | string; consumerByteRate: number | string }
+const EMPTY_GROUP: GroupForm = { group: '', maxMembers: '', consumerByteRate: '' };
+
 function GroupQuotas({ instance }: { instance: Instance }) {
   const session = useSignedIn();
   const queryClient = useQueryClient();
-  const [form, setForm] = useState<{ group: string; maxMembers: number | string; consumerByteRate: number | string }>({ group: '', maxMembers: '', consumerByteRate: '' });
+  const [form, setForm] = useState<GroupForm>(EMPTY_GROUP);
+  // Editing replaces an existing quota's limits (its group stays, as the API says).
+  const [editing, setEditing] = useState<ConsumerGroupQuota | null>(null);
   const quotas = useQuery({
     queryKey: ['group-quotas', instance.id],
     queryFn: async () => unwrap(await api.GET('/v1/instances/{id}/consumer-group-quotas', { params: { path: { id: instance.id }, query: { limit: 200 } } })),
   });
-  const create = useMutation({
-    mutationFn: async () => unwrap(await api.POST('/v1/instances/{id}/consumer-group-quotas', {
-      params: { path: { id: instance.id } }, body: { group: form.group, maxMembers: opt(form.maxMembers), consumerByteRate: opt(form.consumerByteRate) },
-    })),
+  const limits = () => ({ maxMembers: opt(form.maxMembers), consumerByteRate: opt(form.consumerByteRate) });
+  const save = useMutation({
+    mutationFn: async () => editing
+      ? unwrap(await api.PUT('/v1/instances/{id}/consumer-group-quotas/{key}', { params: { path: { id: instance.id, key: editing.id } }, headers: { 'if-match': editing.etag }, body: limits() }))
+      : unwrap(await api.POST('/v1/instances/{id}/consumer-group-quotas', { params: { path: { id: instance.id } }, body: { group: form.group, ...limits() } })),
     onSuccess: async () => {
-      setForm({ group: '', maxMembers: '', consumerByteRate: '' });
+      setForm(EMPTY_GROUP);
+      setEditing(null);
       await queryClient.invalidateQueries({ queryKey: ['group-quotas', instance.id] });
     },
+    onError: (e) => (isStale(e) ? queryClient.invalidateQueries({ queryKey: ['group-quotas', instance.id] }) : undefined),
   });
   const remove = useMutation({
     mutationFn: async (key: string) => unwrap(await api.DELETE('/v1/instances/{id}/consumer-group-quotas/{key}', { params: { path: { id: instance.id, key } } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['group-quotas', instance.id] }),
   });
-  const err = fieldErrors(create.error);
-  const message = formLevelMessage(create.error, Object.keys(form));
+  const err = fieldErrors(save.error);
+  const message = formLevelMessage(save.error, Object.keys(form));
   return (
     <Card withBorder>
       <Title order={3} size="h5" mb="xs">Consumer-group quotas</Title>
       <Stack>
         {can.mutate(session.role) && (
-          <form onSubmit={(e) => { e.preventDefault(); create.mutate(); }} aria-label="New consumer-group quota" noValidate>
+          <form onSubmit={(e) => { e.preventDefault(); save.mutate(); }} aria-label={editing ? 'Edit consumer-group quota' : 'New consumer-group quota'} noValidate>
             <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }}>
-              <TextInput label="Group" value={form.group} onChange={(e) => { const group = e.currentTarget.value; setForm((f) => ({ ...f, group })); }} error={err['group']} />
+              <TextInput label="Group" value={form.group} disabled={editing !== null} onChange={(e) => { const group = e.currentTarget.value; setForm((f) => ({ ...f, group })); }} error={err['group']} />
               <NumberInput clampBehavior="none" label="Max members" min={1} value={form.maxMembers} onChange={(v) => setForm((f) => ({ ...f, maxMembers: v }))} error={err['maxMembers']} />
               <NumberInput clampBehavior="none" label="Group consume rate" description="bytes/s" min={1024} value={form.consumerByteRate} onChange={(v) => setForm((f) => ({ ...f, consumerByteRate: v }))} error={err['consumerByteRate']} />
-              <Button type="submit" mt={24} loading={create.isPending}>Add group quota</Button>
+              <Group mt={24} gap="xs" align="flex-start">
+                <Button type="submit" loading={save.isPending}>{editing ? 'Save limits' : 'Add group quota'}</Button>
+                {editing && <Button variant="default" onClick={() => { setEditing(null); setForm(EMPTY_GROUP); save.reset(); }}>Cancel</Button>}
+              </Group>
             </SimpleGrid>
-            {message && <Alert mt="sm" color="red" role="alert" title="The group quota was not added">{message}</Alert>}
+            {message && <Alert mt="sm" color="red" role="alert" title={editing ? 'The group quota was not changed' : 'The group quota was not added'}>{message}</Alert>}
           </form>
         )}
         <QueryState query={quotas} label="consumer-group quotas" isEmpty={(d) => d.items.length === 0} empty={<Text size="sm">No consumer-group quotas.</Text>}>
           {(data) => (
-            <ScrollTable minWidth={500} label="Consumer-group quotas">
-              <Table striped aria-label="Consumer-group quotas">
-                <Table.Thead><Table.Tr><Table.Th>Group</Table.Th><Table.Th>Max members</Table.Th><Table.Th>Consume rate</Table.Th>{can.mutate(session.role) && <Table.Th><VisuallyHidden>Actions</VisuallyHidden></Table.Th>}</Table.Tr></Table.Thead>
-                <Table.Tbody>
-                  {data.items.map((q) => (
-                    <Table.Tr key={q.id}>
-                      <Table.Td>{q.group}</Table.Td><Table.Td>{q.maxMembers ?? '—'}</Table.Td><Table.Td>{rate(q.consumerByteRate)}</Table.Td>
-                      {can.mutate(session.role) && <Table.Td><ActionIcon variant="subtle" color="red" aria-label={`Delete group quota of ${q.group}`} onClick={() => remove.mutate(q.id)}><span aria-hidden="true">✕</span></ActionIcon></Table.Td>}
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </ScrollTable>
+            <DataTable label="Consumer-group quotas" minWidth={500} rows={data.items} rowKey={(q) => q.id} columns={[
+              { header: 'Group', cell: (q) => q.group },
+              { header: 'Max members', cell: (q) => q.maxMembers ?? '—' },
+              { header: 'Consume rate', cell: (q) => rate(q.consumerByteRate) },
+              ...(can.mutate(session.role) ? [{
+                header: 'Actions', hideHeader: true, cell: (q: ConsumerGroupQuota) => (
+                  <RowActions what={`group quota of ${q.group}`} onDelete={() => remove.mutate(q.id)} onEdit={() => {
+                    setEditing(q);
+                    setForm({ group: q.group, maxMembers: q.maxMembers ?? '', consumerByteRate: q.consumerByteRate ?? '' });
+                  }} />
+                ),
+              }] : []),
+            ]} />
           )}
         </QueryState>
         {remove.error ? <ProblemAlert error={remove.error} title="Group quota not deleted" /> : null}
       </Stack>
     </Card>
+  );
+}
+
+/** A quota row's Edit and Delete buttons, named after the quota for screen readers. */
+function RowActions({ what, onEdit, onDelete }: { what: string; onEdit(): void; onDelete(): void }) {
+  return (
+    <Group gap={4} wrap="nowrap">
+      <Button size="compact-xs" variant="subtle" aria-label={`Edit ${what}`} onClick={onEdit}>Edit</Button>
+      <ActionIcon variant="subtle" color="red" aria-label={`Delete ${what}`} onClick={onDelete}><span aria-hidden="true">✕</span></ActionIcon>
+    </Group>
   );
 }

@@ -1,5 +1,5 @@
-import { lazy, Suspense, useState } from 'react';
-import { ActionIcon, Alert, Anchor, Badge, Breadcrumbs, Button, Card, Center, Group, Loader, NumberInput, Paper, Select, SimpleGrid, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { ActionIcon, Alert, Anchor, Badge, Breadcrumbs, Button, Card, Center, Group, Loader, NumberInput, Paper, Select, SimpleGrid, Stack, Tabs, Text, TextInput, Title } from '@mantine/core';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Route, Routes, useLocation, useNavigate, useParams } from 'react-router';
 import { api } from '../api/client.ts';
@@ -7,9 +7,10 @@ import { fieldErrors, formLevelMessage, unwrap } from '../api/problem.ts';
 import type { Instance, Topic } from '../api/types.ts';
 import { useSignedIn } from '../auth/SessionContext.tsx';
 import { can } from '../auth/session.ts';
-import { ConfirmByName, PhaseBadge, ScrollTable } from '../components/Bits.tsx';
+import { ConfirmByName, PhaseBadge } from '../components/Bits.tsx';
+import { DataTable } from '../components/DataTable.tsx';
 import { PagedList, ProblemAlert, QueryState } from '../components/States.tsx';
-import { formatBytes } from '../lib/format.ts';
+import { formatBytes, formatRate, formatTime } from '../lib/format.ts';
 import { SettingsEditor } from '../components/SettingsEditor.tsx';
 import { TOPIC_CONFIG_HELP, TOPIC_CONFIG_NAMES, configsFromRows, defaultReplicationFactor } from '../lib/topic-configs.ts';
 
@@ -39,8 +40,17 @@ function TopicList({ instance }: { instance: Instance }) {
     })),
     getNextPageParam: (last) => last.nextCursor,
     refetchIntervalInBackground: true,
-    refetchInterval: (q) => (q.state.data?.pages.some((p) => p.items.some((t) => SETTLING_TOPIC.has(t.status.phase))) ? 2_000 : false),
+    // A refetch reads every page again: 2 s per page of 200, so a thousand settling topics are not
+    // re-read (and re-drawn) faster than the API answers them.
+    refetchInterval: (q) => (q.state.data?.pages.some((p) => p.items.some((t) => SETTLING_TOPIC.has(t.status.phase))) ? 2_000 * q.state.data.pages.length : false),
   });
+  // Every page is read, one after the other: sorting by size or message rate means nothing over part
+  // of the list (an instance holds at most 10,000 topics: 50 reads of 200). Not during a refetch,
+  // which the next page's read would cancel.
+  const { hasNextPage, isFetching, fetchNextPage, isError } = query;
+  useEffect(() => {
+    if (hasNextPage && !isFetching && !isError) void fetchNextPage();
+  }, [hasNextPage, isFetching, isError, fetchNextPage]);
   return (
     <Stack>
       <Group justify="space-between">
@@ -50,22 +60,15 @@ function TopicList({ instance }: { instance: Instance }) {
       <PagedList query={query} label="topics"
         empty={<><Text fw={500}>{filter ? `No topic starts with “${filter}”` : 'No topics yet'}</Text>{!filter && <Text size="sm" c="dimmed">Topics created here or by Kafka clients show up in this list.</Text>}</>}>
         {(topics) => (
-          <ScrollTable minWidth={700} label="Topics">
-            <Table striped highlightOnHover aria-label="Topics">
-              <Table.Thead><Table.Tr><Table.Th>Name</Table.Th><Table.Th>Status</Table.Th><Table.Th>Partitions</Table.Th><Table.Th>Replication</Table.Th><Table.Th>Configs</Table.Th></Table.Tr></Table.Thead>
-              <Table.Tbody>
-                {topics.map((t) => (
-                  <Table.Tr key={t.id}>
-                    <Table.Td><Anchor component={Link} to={`/instances/${instance.id}/topics/${encodeURIComponent(t.name)}`}>{t.name}</Anchor></Table.Td>
-                    <Table.Td><PhaseBadge phase={t.status.phase} /></Table.Td>
-                    <Table.Td>{t.partitions}</Table.Td>
-                    <Table.Td>{t.replicationFactor}</Table.Td>
-                    <Table.Td><Text size="xs" c="dimmed">{Object.entries(t.configs).map(([k, v]) => `${k}=${v}`).join(', ') || 'defaults'}</Text></Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </ScrollTable>
+          <DataTable label="Topics" minWidth={700} highlightOnHover rows={topics} rowKey={(t) => t.id} columns={[
+            { header: 'Name', sortBy: (t) => t.name, cell: (t) => <Anchor component={Link} to={`/instances/${instance.id}/topics/${encodeURIComponent(t.name)}`}>{t.name}</Anchor> },
+            { header: 'Status', sortBy: (t) => t.status.phase, cell: (t) => <PhaseBadge phase={t.status.phase} /> },
+            { header: 'Partitions', sortBy: (t) => t.partitions, cell: (t) => t.partitions },
+            { header: 'Replication', sortBy: (t) => t.replicationFactor, cell: (t) => t.replicationFactor },
+            { header: 'Size', nowrap: true, sortBy: (t) => t.stats?.sizeBytes ?? null, cell: (t) => (t.stats ? <span title={`sampled ${formatTime(t.stats.sampledAt)}`}>{formatBytes(t.stats.sizeBytes)}</span> : '—') },
+            { header: 'Messages/s', nowrap: true, sortBy: (t) => t.stats?.messagesPerSecond ?? null, cell: (t) => formatRate(t.stats?.messagesPerSecond ?? null) },
+            { header: 'Configs', cell: (t) => <Text size="xs" c="dimmed">{Object.entries(t.configs).map(([k, v]) => `${k}=${v}`).join(', ') || 'defaults'}</Text> },
+          ]} />
         )}
       </PagedList>
     </Stack>
@@ -227,24 +230,16 @@ function Partitions({ instance, topic }: { instance: Instance; topic: Topic }) {
       <Title order={4} size="h5" mb="xs">Partitions</Title>
       <QueryState query={query} label="partitions" isEmpty={(d) => d.partitions.length === 0} empty={<Text size="sm">The brokers report no partitions for this topic.</Text>}>
         {(data) => (
-          <ScrollTable minWidth={700} label="Partitions">
-            <Table striped aria-label="Partitions">
-              <Table.Thead><Table.Tr><Table.Th>Partition</Table.Th><Table.Th>Leader</Table.Th><Table.Th>Replicas</Table.Th><Table.Th>In sync</Table.Th><Table.Th>Start offset</Table.Th><Table.Th>End offset</Table.Th><Table.Th>Messages</Table.Th><Table.Th>Size</Table.Th></Table.Tr></Table.Thead>
-              <Table.Tbody>
-                {data.partitions.map((p) => (
-                  <Table.Tr key={p.partition}>
-                    <Table.Td>{p.partition}</Table.Td>
-                    <Table.Td>{p.leader < 0 ? <Badge color="red">none</Badge> : p.leader}</Table.Td>
-                    <Table.Td>{p.replicas.join(', ')}</Table.Td>
-                    <Table.Td>{p.isr.join(', ')}{p.underReplicated && <Badge color="orange" ml="xs">under-replicated</Badge>}</Table.Td>
-                    <Table.Td>{p.startOffset}</Table.Td><Table.Td>{p.endOffset}</Table.Td>
-                    <Table.Td>{Math.max(0, p.endOffset - p.startOffset)}</Table.Td>
-                    <Table.Td>{formatBytes(p.sizeBytes)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </ScrollTable>
+          <DataTable label="Partitions" minWidth={700} rows={data.partitions} rowKey={(p) => String(p.partition)} columns={[
+            { header: 'Partition', cell: (p) => p.partition },
+            { header: 'Leader', cell: (p) => (p.leader < 0 ? <Badge color="red">none</Badge> : p.leader) },
+            { header: 'Replicas', cell: (p) => p.replicas.join(', ') },
+            { header: 'In sync', cell: (p) => <>{p.isr.join(', ')}{p.underReplicated && <Badge color="orange" ml="xs">under-replicated</Badge>}</> },
+            { header: 'Start offset', cell: (p) => p.startOffset },
+            { header: 'End offset', cell: (p) => p.endOffset },
+            { header: 'Messages', cell: (p) => Math.max(0, p.endOffset - p.startOffset) },
+            { header: 'Size', cell: (p) => formatBytes(p.sizeBytes) },
+          ]} />
         )}
       </QueryState>
     </Card>
