@@ -1,7 +1,7 @@
 import { listGroups } from '../live/consumer-groups.ts';
 import { withInstanceAdmin } from '../live/instance-admin.ts';
 import type { LagSample, Store } from '../store/types.ts';
-import { everyInterval } from './periodic.ts';
+import { everyInterval, sampleEachInstance } from './periodic.ts';
 
 /**
  * Lag history: every `everyMs` (a minute by default) each running instance's consumer groups are read
@@ -32,34 +32,26 @@ export const intervalStart = (now: Date, everyMs: number) => new Date(Math.floor
 export async function sampleLagOnce(opts: LagSamplerOptions, now = new Date()): Promise<{ instances: number; samples: number; failed: number }> {
   const everyMs = opts.everyMs ?? LAG_SAMPLE_MS;
   const at = intervalStart(now, everyMs);
-  let samples = 0;
-  let failed = 0;
-  const targets = await opts.store.lagSampleTargets();
-  for (const t of targets) {
-    try {
-      const rows = await withInstanceAdmin(t.bootstrapServers, async (admin) => {
-        const out: LagSample[] = [];
-        let cursor: string | undefined;
-        do {
-          const page = await listGroups(admin, 100, cursor);
-          for (const g of page.items) {
-            const byTopic = new Map<string, number>();
-            for (const o of g.offsets) byTopic.set(o.topic, (byTopic.get(o.topic) ?? 0) + o.lag);
-            for (const [topic, lag] of byTopic) out.push({ instanceId: t.id, group: g.group, topic, at, lag });
-          }
-          cursor = page.nextCursor;
-        } while (cursor);
-        return out;
-      });
-      await opts.store.recordLag(rows);
-      samples += rows.length;
-    } catch (err) {
-      failed++;
-      opts.log?.warn({ err, instanceId: t.id }, 'lag sample failed');
-    }
-  }
+  const result = await sampleEachInstance(await opts.store.lagSampleTargets(), async (t) => {
+    const rows = await withInstanceAdmin(t.bootstrapServers, async (admin) => {
+      const out: LagSample[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await listGroups(admin, 100, cursor);
+        for (const g of page.items) {
+          const byTopic = new Map<string, number>();
+          for (const o of g.offsets) byTopic.set(o.topic, (byTopic.get(o.topic) ?? 0) + o.lag);
+          for (const [topic, lag] of byTopic) out.push({ instanceId: t.id, group: g.group, topic, at, lag });
+        }
+        cursor = page.nextCursor;
+      } while (cursor);
+      return out;
+    });
+    await opts.store.recordLag(rows);
+    return rows.length;
+  }, opts.log, 'lag sample');
   await opts.store.pruneLag(new Date(now.getTime() - (opts.retentionMs ?? LAG_RETENTION_MS)));
-  return { instances: targets.length, samples, failed };
+  return result;
 }
 
 /** Samples every `everyMs` until stopped; a tick never overlaps the previous one. */

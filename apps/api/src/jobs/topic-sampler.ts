@@ -1,7 +1,7 @@
 import { withInstanceAdmin } from '../live/instance-admin.ts';
 import type { Store, TopicSample } from '../store/types.ts';
 import { LAG_SAMPLE_MS, intervalStart } from './lag-sampler.ts';
-import { everyInterval } from './periodic.ts';
+import { everyInterval, sampleEachInstance } from './periodic.ts';
 
 /**
  * Topic samples: every `everyMs` (the lag sampler's interval, a minute by default) each running
@@ -28,29 +28,21 @@ export const TOPIC_SAMPLE_RETENTION_MS = 3600_000;
 /** One tick: sample every reachable instance (one failing instance never stops the others), then prune. */
 export async function sampleTopicsOnce(opts: TopicSamplerOptions, now = new Date()): Promise<{ instances: number; samples: number; failed: number }> {
   const at = intervalStart(now, opts.everyMs ?? LAG_SAMPLE_MS);
-  let samples = 0;
-  let failed = 0;
-  const targets = await opts.store.lagSampleTargets();
-  for (const t of targets) {
-    try {
-      const partitions = await withInstanceAdmin(t.bootstrapServers, (admin) => admin.partitionSnapshot());
-      const byTopic = new Map<string, TopicSample>();
-      for (const p of partitions) {
-        if (p.topic.startsWith('__')) continue; // the service's own (offsets, transactions), not the customer's
-        const s = byTopic.get(p.topic) ?? { instanceId: t.id, topic: p.topic, at, endOffsets: 0n, sizeBytes: 0n };
-        s.endOffsets += p.endOffset;
-        s.sizeBytes += p.sizeBytes;
-        byTopic.set(p.topic, s);
-      }
-      await opts.store.recordTopicSamples([...byTopic.values()]);
-      samples += byTopic.size;
-    } catch (err) {
-      failed++;
-      opts.log?.warn({ err, instanceId: t.id }, 'topic sample failed');
+  const result = await sampleEachInstance(await opts.store.lagSampleTargets(), async (t) => {
+    const partitions = await withInstanceAdmin(t.bootstrapServers, (admin) => admin.partitionSnapshot());
+    const byTopic = new Map<string, TopicSample>();
+    for (const p of partitions) {
+      if (p.topic.startsWith('__')) continue; // the service's own (offsets, transactions), not the customer's
+      const s = byTopic.get(p.topic) ?? { instanceId: t.id, topic: p.topic, at, endOffsets: 0n, sizeBytes: 0n };
+      s.endOffsets += p.endOffset;
+      s.sizeBytes += p.sizeBytes;
+      byTopic.set(p.topic, s);
     }
-  }
+    await opts.store.recordTopicSamples([...byTopic.values()]);
+    return byTopic.size;
+  }, opts.log, 'topic sample');
   await opts.store.pruneTopicSamples(new Date(now.getTime() - (opts.retentionMs ?? TOPIC_SAMPLE_RETENTION_MS)));
-  return { instances: targets.length, samples, failed };
+  return result;
 }
 
 /** Samples every `everyMs` until stopped; a tick never overlaps the previous one. */
