@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kube-apiserver, kube-controller-manager and kube-scheduler of the Kubernetes release pinned in
 # tools/kube/go.mod, built from the Go module proxy into .cache/kube/bin for the test control plane
-# (libs/testkit kube.ts). Module and build caches stay in .cache/go like 40-franz-go.sh. A first build
+# (libs/testkit kube.ts); etcd v3.5.17 (tools/etcd) into the same directory for the chart's bundled
+# etcd, and Debian's libnss-wrapper for its bundled PostgreSQL (test/kube/agent-cluster.ts). Module and build caches stay in .cache/go like 40-franz-go.sh. A first build
 # takes many minutes of CPU (measured in tools/kube/README.md); it runs under `nice` so a shared
 # machine stays usable. Skipped when the binaries are newer than tools/kube and this script.
 # Opt-in (TRIBUTARY_KUBE_BUILD=1) until a test in CI needs it: a first build costs far more than the
@@ -11,6 +12,19 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=.cache/kube/bin
 src=tools/kube
+if ! dpkg-query -W -f='${Status}' libnss-wrapper 2>/dev/null | grep -q 'install ok installed'; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing libnss-wrapper from Debian"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libnss-wrapper >/dev/null
+fi
+export GOMODCACHE="$PWD/.cache/go/mod" GOCACHE="$PWD/.cache/go/build" GOFLAGS=-mod=readonly GOTOOLCHAIN=local CGO_ENABLED=0
+if [ ! -x "$out/etcd" ] || [ -n "$(find tools/etcd "$0" -newer "$out/etcd" -type f | head -1)" ]; then
+  command -v go >/dev/null || { echo "setup: etcd for the bundled-backend test needs Go (go not found on PATH)" >&2; exit 1; }
+  echo "setup: building etcd v3.5.17 (tools/etcd) from the Go module proxy into $out"
+  mkdir -p "$out"
+  (cd tools/etcd && nice -n 19 go build -trimpath -ldflags "-s -w" -o "../../$out/etcd.tmp" .)
+  mv "$out/etcd.tmp" "$out/etcd"
+fi
 cmds=(kube-apiserver kube-controller-manager kube-scheduler)
 fresh=1
 for c in "${cmds[@]}"; do
@@ -23,7 +37,6 @@ version=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v[0-9]/ { print $2; exit }' "
 major=${version#v}; minor=${major#*.}; major=${major%%.*}; minor=${minor%%.*}
 echo "setup: building Kubernetes $version (${cmds[*]}) from the Go module proxy into $out (nice; many minutes the first time)"
 mkdir -p "$out"
-export GOMODCACHE="$PWD/.cache/go/mod" GOCACHE="$PWD/.cache/go/build" GOFLAGS=-mod=readonly GOTOOLCHAIN=local CGO_ENABLED=0
 # The version a real release stamps in (hack/lib/version.sh); helm and clients read it from /version.
 pkg=k8s.io/component-base/version
 ldflags="-s -w -X $pkg.gitVersion=$version -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"

@@ -1,7 +1,7 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api } from '@kubernetes/client-node';
-import { startKube, startNodeAgent, type AgentImage, type NodeAgent, type TestKube } from '@tributary/testkit';
+import { KUBE_BIN, startKube, startNodeAgent, type AgentImage, type NodeAgent, type TestKube } from '@tributary/testkit';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -14,11 +14,37 @@ export const CONTROL_PLANE_IMAGE = 'tributary/control-plane:dev';
  * `node_modules/.bin` (Node 24, `tributary-broker`) first on PATH, the images' ENV and WORKDIR (the
  * control plane's /app is the checkout). tini, their ENTRYPOINT, is dropped: the agent reaps nothing.
  */
-export const CHECKOUT_IMAGES: Record<string, AgentImage> = {
+const CHECKOUT_ONLY: Record<string, AgentImage> = {
   [BROKER_IMAGE]: { entrypoint: [], env: { PATH: `${join(ROOT, 'node_modules/.bin')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, NODE_ENV: 'production' }, workingDir: '/' },
   [CONTROL_PLANE_IMAGE]: { entrypoint: [], cmd: ['node', 'apps/api/src/main.ts'], env: { PATH: `${join(ROOT, 'node_modules/.bin')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, NODE_ENV: 'production', PORT: '8080', HOST: '0.0.0.0' }, workingDir: ROOT },
 };
 
+const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const STAND_INS = join(ROOT, 'test/kube/images');
+const ETCD = join(KUBE_BIN, 'etcd');
+const NSS_WRAPPER = '/usr/lib/x86_64-linux-gnu/libnss_wrapper.so';
+
+/**
+ * The chart's bundled backends (values.yaml's images) as the testkit runs them: Debian's PostgreSQL 15
+ * and Redis, and etcd v3.5.17 built by tools/etcd (the chart's liveness probe asks /livez, which
+ * Debian's etcd 3.4 lacks). Each image's entrypoint is a stand-in in test/kube/images that does what
+ * the image's own does (PostgreSQL's first-start initialisation) and binds the pod's IP
+ * (`$(POD_IP)`, see the node agent's README) where the image listens on every address.
+ */
+const BUNDLED: Record<string, AgentImage> = {
+  'postgres:15-bookworm': { entrypoint: [join(STAND_INS, 'postgres/entrypoint.sh')], cmd: [], env: { PATH: `/usr/lib/postgresql/15/bin:${HOST_PATH}`, POD_IP: '$(POD_IP)', PGHOST: '/tmp' }, workingDir: '/' },
+  'redis:7-bookworm': { entrypoint: [join(STAND_INS, 'redis/entrypoint.sh')], cmd: ['redis-server'], env: { PATH: `${join(STAND_INS, 'redis/bin')}:${HOST_PATH}`, POD_IP: '$(POD_IP)' }, workingDir: '/data' },
+  'quay.io/coreos/etcd:v3.5.17': { entrypoint: [], cmd: ['etcd'], env: { PATH: `${join(STAND_INS, 'etcd/bin')}:${HOST_PATH}`, POD_IP: '$(POD_IP)', TRIBUTARY_ETCD_BINARY: ETCD }, workingDir: '/' },
+};
+
+/** Why the bundled backends cannot run here, or null: what scripts/setup.d/60-kube.sh provides. */
+export function bundledImagesProblem(): string | null {
+  if (!existsSync(ETCD)) return `${ETCD} is missing: run TRIBUTARY_KUBE_BUILD=1 bash scripts/setup.d/60-kube.sh (builds tools/etcd)`;
+  if (!existsSync(NSS_WRAPPER)) return `${NSS_WRAPPER} is missing: run TRIBUTARY_KUBE_BUILD=1 bash scripts/setup.d/60-kube.sh (installs libnss-wrapper)`;
+  return null;
+}
+
+export const CHECKOUT_IMAGES: Record<string, AgentImage> = { ...CHECKOUT_ONLY, ...BUNDLED };
 
 export interface AgentCluster {
   kube: TestKube;

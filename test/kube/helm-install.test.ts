@@ -7,7 +7,7 @@ import { KUBE_BIN, freePort, startEtcd, startTestServices, type TestEtcd, type T
 import { kcatProduce } from '../support/kcat.ts';
 import { untilInstanceRunning } from '../support/instance-running.ts';
 import { until } from '../support/until.ts';
-import { devNullDamage, startAgentCluster, type AgentCluster } from './agent-cluster.ts';
+import { bundledImagesProblem, devNullDamage, startAgentCluster, type AgentCluster } from './agent-cluster.ts';
 
 /**
  * `helm install` of helm/tributary into the real control plane (tools/kube v1.37.2), the test node
@@ -107,5 +107,20 @@ describe.skipIf(!built)('helm install on the real control plane, pods run by the
       '--set', 'redis.bundled=false', '--set', `redis.url=${services.redisUrl}`,
       '--set', 'etcd.bundled=false', '--set', `etcd.endpoints=${etcd.endpoint}`,
     ]);
+  }, 1_200_000);
+
+  // Skipped, not yet passing (2026-12-02, one run): the bundled backends ran under the agent —
+  // PostgreSQL initialised by its stand-in and listening on its pod IP, Redis, etcd v3.5.17 ready —
+  // but the API pod's init container got ENOTFOUND for tributary-postgresql.tributary-bundled.svc
+  // for 300 s, so the agent's hosts file (hosts.ts) never named it: either PostgreSQL's readiness
+  // probe (pg_isready on the /tmp socket) never passed, so its EndpointSlice had no ready endpoint,
+  // or the file did not reach the container. To be diagnosed next session.
+  it.skip('installs the chart with its bundled PostgreSQL, Redis and etcd (pods run by the agent, see agent-cluster.ts) and runs the same lifecycle on them', async () => {
+    const problem = bundledImagesProblem();
+    expect(problem, problem ?? '').toBeNull();
+    await installAndRunInstance('tributary-bundled', []);
+    // The backends were the chart's own: their pods ran (and are gone with the release), claims stay as StatefulSets leave them.
+    const claims = (await cluster.core.listNamespacedPersistentVolumeClaim({ namespace: 'tributary-bundled' })).items.map((c) => c.metadata!.name).sort();
+    expect(claims).toEqual(['data-tributary-etcd-0', 'data-tributary-postgresql-0', 'data-tributary-redis-0']);
   }, 1_200_000);
 });
