@@ -33,7 +33,7 @@ describe('KafkaAdminClient', () => {
     expect(created.get('bad name')).toMatchObject({ errorName: 'INVALID_TOPIC_EXCEPTION', retriable: false });
 
     const meta = await admin.metadata(['orders']);
-    expect(meta.brokers).toEqual([{ nodeId: 1, host: '127.0.0.1', port: broker.port }]);
+    expect(meta.brokers).toEqual([{ nodeId: 1, rack: null, host: '127.0.0.1', port: broker.port }]);
     expect(meta.topics[0]!.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
     await expect(admin.metadata(['missing'])).rejects.toMatchObject({ errorName: 'UNKNOWN_TOPIC_OR_PARTITION' });
 
