@@ -177,6 +177,16 @@ const BUILDERS: Record<number, Builder<never>> = {
     errorCode: v >= 1 ? e : 0,
     replicaElectionResults: (r.topicPartitions ?? []).map((t) => ({ topic: t.topic, partitionResult: t.partitions.map((partitionId) => ({ partitionId, errorCode: e, errorMessage: msg })) })),
   })) as Builder<P.ElectLeadersRequest>,
+  [ApiKey.DescribeProducers]: ((r: P.DescribeProducersRequest, _v, e) => ({
+    throttleTimeMs: 0,
+    topics: r.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode: e, errorMessage: null, activeProducers: [] })) })),
+  })) as Builder<P.DescribeProducersRequest>,
+  // Every asked transactional id with the error, its other fields at their schema defaults.
+  [ApiKey.DescribeTransactions]: ((r: P.DescribeTransactionsRequest, _v, e) => ({
+    throttleTimeMs: 0,
+    transactionStates: r.transactionalIds.map((transactionalId) => ({ errorCode: e, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: 0n, producerId: 0n, producerEpoch: 0, topics: [] })),
+  })) as Builder<P.DescribeTransactionsRequest>,
+  [ApiKey.ListTransactions]: ((_r: P.ListTransactionsRequest, _v, e) => ({ throttleTimeMs: 0, errorCode: e, unknownStateFilters: [], transactionStates: [] })) as Builder<P.ListTransactionsRequest>,
 };
 
 /** APIs with an error-response builder (every API the broker answers must have one). */
