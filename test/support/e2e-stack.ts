@@ -34,16 +34,17 @@ export interface E2eStack {
  * `etcd`: the operator gets one, so multi-broker instances run as replicated clusters. `listen`: the
  * API also listens on a free 127.0.0.1 port; `consoleDir`: it serves that web console build at `/`.
  * `clientTls`: instances' client endpoints speak SASL_SSL with that certificate. `lagSampleMs`: the
- * API samples consumer-group lag this often (tests that chart lag cannot wait a minute).
+ * API samples consumer-group lag this often (tests that chart lag cannot wait a minute). `rateLimitMax`:
+ * requests per key and minute (the API's 600 unless a test seeds more; the limit itself is tested in apps/api).
  */
-export async function startE2eStack(options: { key: string; etcd: boolean; stopGraceMs: number; listen?: boolean; consoleDir?: string; clientTls?: ClientTls; lagSampleMs?: number }): Promise<E2eStack> {
+export async function startE2eStack(options: { key: string; etcd: boolean; stopGraceMs: number; listen?: boolean; consoleDir?: string; clientTls?: ClientTls; lagSampleMs?: number; rateLimitMax?: number }): Promise<E2eStack> {
   const [services, etcd]: [TestServices, TestEtcd | null] = await Promise.all([startTestServices(), options.etcd ? startEtcd() : null]);
   const store = await PrismaStore.connect(services.databaseUrl);
   const queue = createReconcileQueue(services.redisUrl);
   await ensureBootstrapKey(store, options.key);
   // The API seals SCRAM salted passwords and the operator opens them: one key for both, as in a deployment.
   const secrets = SecretBox.generate();
-  const app = await buildApp({ store, queue, secrets, ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}), ...(options.lagSampleMs ? { lagSampling: { everyMs: options.lagSampleMs } } : {}) });
+  const app = await buildApp({ store, queue, secrets, ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}), ...(options.lagSampleMs ? { lagSampling: { everyMs: options.lagSampleMs } } : {}), ...(options.rateLimitMax ? { rateLimitMax: options.rateLimitMax } : {}) });
   const url = options.listen ? await app.listen({ host: '127.0.0.1', port: 0 }) : undefined;
   const root = mkdtempSync(join(tmpdir(), 'tributary-e2e-'));
   const runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker')], stopGraceMs: options.stopGraceMs, clientTls: options.clientTls ?? null });
