@@ -1,9 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { kafkaClasspath } from '@tributary/testkit';
 import { KAFKA_JVM_PERFORMANCE_OPTS, PERF_TOOL_HEAP } from './jvm.ts';
-import { parseConsumerPerf, parseProducerPerf, parseRdkafkaPerf, type ConsumerPerfResult, type ProducerPerfResult, type RdkafkaPerfResult } from './perf-output.ts';
+import { latencyPercentiles, parseConsumerPerf, parseProducerPerf, parseRdkafkaPerf, type ConsumerPerfResult, type LatencyPercentiles, type ProducerPerfResult, type RdkafkaPerfResult } from './perf-output.ts';
 
 /**
  * Kafka's own load generators, the same for both brokers: kafka-producer-perf-test
@@ -82,4 +83,40 @@ export async function rdkafkaProduce(load: Omit<ProduceLoad, 'throughput' | 'pro
 export async function rdkafkaConsume(load: ConsumeLoad & { group: string }, timeoutMs = 600_000): Promise<RdkafkaPerfResult> {
   const out = await run(rdkafkaPerformance(), ['-G', load.group, '-t', load.topic, '-b', load.bootstrap, '-c', String(load.records), '-X', 'auto.offset.reset=earliest'], timeoutMs);
   return parseRdkafkaPerf(out);
+}
+
+export interface EndToEndLoad {
+  bootstrap: string;
+  topic: string;
+  /** The topic's partitions, all read by the consumer. */
+  partitions: number;
+  records: number;
+  recordSize: number;
+  /** Records per second the producer offers (rdkafka_performance -r). */
+  rate: number;
+  acks: string;
+  /** Records at the start left out of the percentiles (connections, first metadata). */
+  warmupRecords: number;
+}
+
+/**
+ * End-to-end latency, produce to consume: rdkafka_performance's latency mode (-l) on both sides.
+ * The producer writes its wall clock into each payload at the offered rate; a consumer reading
+ * every partition from the beginning writes, per record, how many microseconds after that stamp it
+ * received it (-A file). Both run on this machine, so the clocks are the same clock.
+ */
+export async function rdkafkaEndToEnd(load: EndToEndLoad, timeoutMs = 600_000): Promise<LatencyPercentiles> {
+  const dir = mkdtempSync(join(tmpdir(), 'vs-kafka-e2e-'));
+  try {
+    const file = join(dir, 'latencies');
+    const partitions = Array.from({ length: load.partitions }, (_, p) => ['-p', String(p)]).flat();
+    const consumer = run(rdkafkaPerformance(), ['-C', '-l', '-A', file, '-t', load.topic, '-b', load.bootstrap, ...partitions, '-o', 'beginning', '-c', String(load.records), '-q'], timeoutMs);
+    const producer = run(rdkafkaPerformance(), ['-P', '-l', '-t', load.topic, '-b', load.bootstrap, '-s', String(load.recordSize), '-c', String(load.records), '-r', String(load.rate), '-a', load.acks, '-q'], timeoutMs);
+    await Promise.all([producer, consumer]);
+    const micros = readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
+    if (micros.length !== load.records) throw new Error(`the consumer measured ${micros.length} of ${load.records} records`);
+    return latencyPercentiles(micros.slice(load.warmupRecords).map((us) => us / 1000));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

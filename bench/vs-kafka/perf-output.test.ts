@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConsumerPerf, parseProducerPerf, parseRdkafkaPerf } from './perf-output.ts';
+import { latencyPercentiles, parseConsumerPerf, parseProducerPerf, parseRdkafkaPerf } from './perf-output.ts';
 
 // Output captured from Kafka 4.4.0's tools against a Tributary broker (2026-12-02).
 const PRODUCER = `691 records sent, 134.8 records/sec (0.13 MB/sec), 1290.1 ms avg latency, 3231.0 ms max latency.
@@ -34,5 +34,14 @@ describe('rdkafka_performance output', () => {
     const consumed = '% Waiting for group rebalance..\n% 0 messages (0 bytes) consumed in 0ms: 0 msgs/s (0.00 MB/s)\n% 50000 messages (51200000 bytes) consumed in 776ms: 64370 msgs/s (65.91 MB/s)\n% Average application fetch latency: 78us\n';
     expect(parseRdkafkaPerf(consumed)).toEqual({ records: 50000, recordsPerSec: 64370, mbPerSec: 65.91, failed: 0 });
     expect(() => parseRdkafkaPerf('% Waiting for group rebalance..\n')).toThrow(/no total line/);
+  });
+});
+
+describe('latency percentiles', () => {
+  it('takes the nearest rank, so p99.9 of 1,000 samples is the 999th smallest', () => {
+    const ms = Array.from({ length: 1000 }, (_, i) => 1000 - i); // 1000 … 1, out of order
+    expect(latencyPercentiles(ms)).toEqual({ p50Ms: 500, p99Ms: 990, p999Ms: 999 });
+    expect(latencyPercentiles([7])).toEqual({ p50Ms: 7, p99Ms: 7, p999Ms: 7 });
+    expect(() => latencyPercentiles([])).toThrow(/no latency samples/);
   });
 });

@@ -85,3 +85,19 @@ export function parseRdkafkaPerf(stdout: string): RdkafkaPerfResult {
   }
   throw new Error(`no total line in rdkafka_performance output:\n${stdout.slice(-2000)}`);
 }
+
+export interface LatencyPercentiles {
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+}
+
+/** Nearest-rank percentiles (the smallest value with at least p % of the samples at or below it). */
+export function latencyPercentiles(ms: readonly number[]): LatencyPercentiles {
+  if (ms.length === 0) throw new Error('no latency samples');
+  const sorted = [...ms].sort((a, b) => a - b);
+  // Multiplying first, and the small subtraction, keep binary rounding (99.9 / 100 × 1000 is
+  // 999.0000000000001) from moving a percentile to the next rank.
+  const at = (p: number) => sorted[Math.max(0, Math.ceil((p * sorted.length) / 100 - 1e-9) - 1)]!;
+  return { p50Ms: at(50), p99Ms: at(99), p999Ms: at(99.9) };
+}

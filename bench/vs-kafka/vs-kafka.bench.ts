@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { parseCli } from '@tributary/contracts/cli';
-import { consumerPerf, producerPerf, rdkafkaConsume, rdkafkaProduce } from './load-generators.ts';
+import { consumerPerf, producerPerf, rdkafkaConsume, rdkafkaEndToEnd, rdkafkaProduce } from './load-generators.ts';
 import { memoryMb, totalCpuSeconds } from './proc-stats.ts';
 import { startSubject, type Subject, type SubjectName, type SubjectOptions } from './subjects.ts';
 
@@ -18,7 +18,8 @@ Usage: npm run bench:vs-kafka -- [--rounds N] [--records N]   (--help, --version
 Apache Kafka 4.4 and Tributary in turn on this machine, driven by Kafka's own kafka-producer-perf-test
 and kafka-consumer-perf-test, and librdkafka's rdkafka_performance: produce (1 KiB acks=1 and acks=all, 100 B, lz4, zstd, 4 producers),
 consume, fdatasync per batch on both, 3 brokers RF=3 acks=all, produce latency at half of Kafka's
-maximum rate, RSS, CPU seconds per GB, start-up time. Each row shows Tributary / Kafka.
+maximum rate, end-to-end latency (rdkafka_performance -l, produce to consume) at that rate, RSS
+(one broker; the largest of three), CPU seconds per GB, start-up time. Each row shows Tributary / Kafka.
   --rounds N    rounds per subject, alternating which broker goes first (default 2)
   --records N   records of 1 KiB per produce row (default 300000; 100 B rows send 5×)
 A benchmark, not a test: it takes the machine for its run (minutes); results go into bench/README.md.`, {
@@ -103,6 +104,8 @@ async function clusterPass(s: Subject, round: number) {
   const r = await producerPerf({ bootstrap: s.bootstrap, topic: `rf3-${round}`, records: Math.ceil(RECORDS / 2), recordSize: 1024, throughput: -1, props: { acks: 'all' } });
   record('3 brokers, RF=3, acks=all, 1 KiB', s.name, mbps(r.mbPerSec * 1.048576));
   record('3 brokers: start-up until every node answers', s.name, ms(s.startupMs));
+  const peaks = s.pids().map((pid) => memoryMb(pid).peak);
+  record('3 brokers: peak RSS per broker (largest of the three)', s.name, { value: Math.max(...peaks), unit: 'MiB', goal: '≤ 0.25' });
 }
 
 async function latencyPass(s: Subject, round: number, recordsPerSec: number) {
@@ -112,6 +115,20 @@ async function latencyPass(s: Subject, round: number, recordsPerSec: number) {
   record('acks=all latency p50 at half of Kafka\'s max rate', s.name, ms(r.p50Ms));
   record('acks=all latency p99 at half of Kafka\'s max rate', s.name, ms(r.p99Ms));
   record('acks=all latency p99.9 at half of Kafka\'s max rate', s.name, ms(r.p999Ms));
+}
+
+/**
+ * Produce to consume, measured by the consumer (rdkafka_performance -l on both sides), at the same
+ * offered rate as the acks=all latency rows; the first 2 s of records (connections, first
+ * metadata and fetch sessions) are left out of the percentiles.
+ */
+async function endToEndPass(s: Subject, round: number, recordsPerSec: number) {
+  await createTopic(s.bootstrap, `e2e-${round}`, 4, 1);
+  const rate = Math.round(recordsPerSec);
+  const r = await rdkafkaEndToEnd({ bootstrap: s.bootstrap, topic: `e2e-${round}`, partitions: 4, records: rate * 20, recordSize: 1024, rate, acks: '-1', warmupRecords: rate * 2 });
+  record('end-to-end latency p50 (produce to consume, acks=all) at half of Kafka\'s max rate', s.name, ms(r.p50Ms));
+  record('end-to-end latency p99 at half of Kafka\'s max rate', s.name, ms(r.p99Ms));
+  record('end-to-end latency p99.9 at half of Kafka\'s max rate', s.name, ms(r.p999Ms));
 }
 
 /** Runs `pass` on each subject in turn per round; odd rounds start with Tributary. */
@@ -141,6 +158,7 @@ await alternate({ nodes: 1, fsyncEveryBatch: true }, fsyncPass);
 await alternate({ nodes: 3 }, clusterPass);
 const kafkaMax = median(results.get('produce 1 KiB, acks=all, 1 producer')!.kafka.map((m) => m.value)) * 1e6 / 1024;
 await alternate({ nodes: 1 }, (s, round) => latencyPass(s, round, kafkaMax / 2));
+await alternate({ nodes: 1 }, (s, round) => endToEndPass(s, round, kafkaMax / 2));
 
 // `java -version` writes to standard error.
 const java = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr.trim() || 'java (version unknown)';
