@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoordinationV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, type V1Pod, type V1PodStatus } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1Pod, type V1PodStatus } from '@kubernetes/client-node';
 import { clusterHosts, EMPTY_HOSTS, updateHostsFile } from './hosts.ts';
 import { hasUtilities } from './launch.ts';
 import { heartbeat, registerNode, type AgentNode } from './nodes.ts';
@@ -50,7 +50,6 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   kc.loadFromFile(options.kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
   const coordination = kc.makeApiClient(CoordinationV1Api);
-  const discovery = kc.makeApiClient(DiscoveryV1Api);
   const nodes = options.nodes ?? [{ name: 'agent-node-1' }];
   const version = options.version ?? 'v1.37.2';
   const hostIp = '127.0.0.1';
@@ -110,8 +109,9 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const ours = new Set(nodes.map((n) => n.name));
   const sync = async () => {
     await provisionVolumes(core, volumesDir);
-    updateHostsFile(hostsFile, await clusterHosts(core, discovery));
-    const pods = (await core.listPodForAllNamespaces()).items.filter((p) => p.spec?.nodeName && ours.has(p.spec.nodeName));
+    const [services, all] = await Promise.all([core.listServiceForAllNamespaces(), core.listPodForAllNamespaces()]);
+    updateHostsFile(hostsFile, clusterHosts(services.items, all.items));
+    const pods = all.items.filter((p) => p.spec?.nodeName && ours.has(p.spec.nodeName));
     const seen = new Set<string>();
     for (const pod of pods) {
       const uid = pod.metadata!.uid!;

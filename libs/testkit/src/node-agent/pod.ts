@@ -58,6 +58,8 @@ function argvOf(container: V1Container, image: AgentImage, vars: Record<string, 
  */
 export class PodRunner {
   readonly containers: ContainerRunner[] = [];
+  /** The init container running now: stop() must end it too, or its restart timer outlives the pod's log files. */
+  #init: ContainerRunner | null = null;
   #logs: number[] = [];
   #stopped = false;
   #failure: string | null = null;
@@ -88,14 +90,18 @@ export class PodRunner {
       for (const init of pod.spec!.initContainers ?? []) {
         if (this.#stopped) return;
         const runner = await this.#runner(pod, init, volumes, 'OnFailure');
+        if (this.#stopped) return;
+        this.#init = runner;
         runner.start();
         while (!runner.finished && !this.#stopped) await new Promise((r) => setTimeout(r, 200));
+        this.#init = null;
         if (runner.finished && runner.finished.exitCode !== 0) throw new Error(`init container ${init.name} exited with ${runner.finished.exitCode}`);
       }
       for (const container of pod.spec!.containers) {
         if (this.#stopped) return;
         this.containers.push(await this.#runner(pod, container, volumes, (pod.spec!.restartPolicy ?? 'Always') as RestartPolicy));
       }
+      if (this.#stopped) return; // stop() ran while the runners were prepared: nothing may start now
       for (const c of this.containers) c.start();
     } catch (err) {
       this.#failure = (err as Error).message;
@@ -176,7 +182,7 @@ export class PodRunner {
   /** Stops every container within the grace period, then removes the pod's scratch volumes (not PVs). */
   async stop(graceSeconds: number): Promise<void> {
     this.#stopped = true;
-    await Promise.all(this.containers.map((c) => c.stop(graceSeconds)));
+    await Promise.all([...this.containers, ...(this.#init ? [this.#init] : [])].map((c) => c.stop(graceSeconds)));
     for (const fd of this.#logs) closeSync(fd);
     this.#logs = [];
     rmSync(join(this.ctx.dir, 'volumes'), { recursive: true, force: true });
