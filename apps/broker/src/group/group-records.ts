@@ -15,7 +15,7 @@ import type { CommittedOffset } from './group.ts';
 /**
  * The records of `__consumer_offsets` in Kafka's own format (KIP-915 coordinator records): a key
  * and a value, each an int16 version followed by the schema generated from
- * shared/kafka-protocol/records. The key's version names the record type: 0 and 1 offset commits,
+ * libs/protocol/specs/records. The key's version names the record type: 0 and 1 offset commits,
  * 2 classic group metadata (3+ are KIP-848/share/streams groups, which this broker does not have).
  * A null value is a tombstone. Kafka's tools (kafka-console-consumer with OffsetsMessageFormatter or
  * GroupMetadataMessageFormatter, lag monitors, MirrorMaker 2) read these bytes.

@@ -17,7 +17,7 @@ describe('ApiVersions client software name and version (KIP-511)', () => {
     const table = new Map([[18, { minVersion: 0, maxVersion: 4, handle: () => undefined }]]);
     const module = apiVersionsApi(table);
     // ApiVersions reads neither the broker's state nor the session: empty stand-ins are enough.
-    const handle = (apiVersion: number, body: ApiRequest<'ApiVersions'>['body']) => module.handle({} as BrokerContext, { apiVersion, body } as ApiRequest<'ApiVersions'>, {} as RequestSession);
+    const handle = (apiVersion: number, body: Pick<ApiRequest<'ApiVersions'>['body'], 'clientSoftwareName' | 'clientSoftwareVersion'>) => module.handle({} as BrokerContext, { apiVersion, body } as ApiRequest<'ApiVersions'>, {} as RequestSession);
     expect(handle(3, { clientSoftwareName: '!!bad name', clientSoftwareVersion: '1' })).toEqual({ errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 });
     expect(handle(3, { clientSoftwareName: 'good', clientSoftwareVersion: '1' })).toMatchObject({ errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }] });
   });

@@ -33,7 +33,7 @@ export const txnOffsetCommitApi = defineApi({
       t.partitions.filter((p) => partitionError(t.name, p) === 0).map((p) => ({ topic: t.name, partition: p.partitionIndex, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now } })),
     );
     const v = request.apiVersion;
-    let errorCode = ctx.groups.txnCommit(req.groupId, req.producerId, req.producerEpoch, { memberId: v >= 3 ? req.memberId : '', groupInstanceId: v >= 3 ? req.groupInstanceId : null }, v >= 3 ? req.generationId : -1, offsets);
+    let errorCode = ctx.groups.txnCommit(req.groupId, req.producerId, req.producerEpoch, { memberId: v >= 3 ? req.memberId : '', groupInstanceId: v >= 3 ? req.groupInstanceId : null }, v >= 3 ? req.generationIdOrMemberEpoch : -1, offsets);
     if (errorCode === 0 && offsets.length > 0) errorCode = await replicated(ctx);
     return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: partitionError(t.name, p) || errorCode })) })) };
   },

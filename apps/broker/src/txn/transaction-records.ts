@@ -3,7 +3,7 @@ import { decodeTransactionLogKey, decodeTransactionLogValue, encodeTransactionLo
 /**
  * The records of `__transaction_state` in Kafka's own format: a key (int16 version 0, then
  * TransactionLogKey: the transactional id) and a value (int16 version, then TransactionLogValue),
- * both generated from shared/kafka-protocol/records. Kafka 4.4 writes value version 1 (flexible,
+ * both generated from libs/protocol/specs/records. Kafka 4.4 writes value version 1 (flexible,
  * with previous/next producer id and the client's transaction version as tagged fields) once the
  * cluster's transaction.version is at least 1 (TransactionVersion.transactionLogValueVersion), as
  * it is by default; this broker writes the same. A null value is a tombstone (an expired id).

@@ -25,7 +25,7 @@ export interface AddPartitionsToTxnRequest {
 export interface AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
   /** The name of the topic.; versions 0+ */
   name: string;
-  /** The partition indexes to add to the transaction; versions 0+ */
+  /** The partition indexes to add to the transaction.; versions 0+ */
   partitions: number[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

@@ -23,7 +23,7 @@ export interface AddPartitionsToTxnResponse {
 export interface AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
   /** The topic name.; versions 0+ */
   name: string;
-  /** The results for each partition; versions 0+ */
+  /** The results for each partition.; versions 0+ */
   resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

@@ -4,37 +4,39 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request AddRaftVoterRequest (API key 80): versions 0, flexible 0+. */
-export const AddRaftVoterRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+/** request AddRaftVoterRequest (API key 80): versions 0-1, flexible 0+. */
+export const AddRaftVoterRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export interface AddRaftVoterRequest {
-  /** versions 0+; nullable 0+ */
+  /** The cluster id.; versions 0+; nullable 0+ */
   clusterId: string | null;
-  /** versions 0+ */
+  /** The maximum time to wait for the request to complete before returning.; versions 0+ */
   timeoutMs: number;
-  /** The replica id of the voter getting added to the topic partition; versions 0+ */
+  /** The replica id of the voter getting added to the topic partition.; versions 0+ */
   voterId: number;
-  /** The directory id of the voter getting added to the topic partition; versions 0+ */
+  /** The directory id of the voter getting added to the topic partition.; versions 0+ */
   voterDirectoryId: string;
-  /** The endpoints that can be used to communicate with the voter; versions 0+ */
+  /** The endpoints that can be used to communicate with the voter.; versions 0+ */
   listeners: AddRaftVoterRequestListener[];
+  /** When true, return a response after the new voter set is committed. Otherwise, return after the leader writes the changes locally.; versions 1+ */
+  ackWhenCommitted: boolean;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface AddRaftVoterRequestListener {
-  /** The name of the endpoint; versions 0+ */
+  /** The name of the endpoint.; versions 0+ */
   name: string;
-  /** The hostname; versions 0+ */
+  /** The hostname.; versions 0+ */
   host: string;
-  /** The port; versions 0+ */
+  /** The port.; versions 0+ */
   port: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export function defaultAddRaftVoterRequest(): AddRaftVoterRequest {
-  return { clusterId: "", timeoutMs: 0, voterId: 0, voterDirectoryId: ZERO_UUID, listeners: [] };
+  return { clusterId: "", timeoutMs: 0, voterId: 0, voterDirectoryId: ZERO_UUID, listeners: [], ackWhenCommitted: true };
 }
 
 export function defaultAddRaftVoterRequestListener(): AddRaftVoterRequestListener {
@@ -43,12 +45,13 @@ export function defaultAddRaftVoterRequestListener(): AddRaftVoterRequestListene
 
 export function readAddRaftVoterRequest(r: Reader, v: number): AddRaftVoterRequest {
   const flex = true;
-  const m: AddRaftVoterRequest = { clusterId: "", timeoutMs: 0, voterId: 0, voterDirectoryId: ZERO_UUID, listeners: null as never };
+  const m: AddRaftVoterRequest = { clusterId: "", timeoutMs: 0, voterId: 0, voterDirectoryId: ZERO_UUID, listeners: null as never, ackWhenCommitted: true };
   r.field = "clusterId"; m.clusterId = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
   r.field = "voterId"; m.voterId = r.int32();
   r.field = "voterDirectoryId"; m.voterDirectoryId = r.uuid();
   { r.field = "listeners"; const n = r.arrayLength(flex, false, 5) as number; m.listeners = r.elements(n, (r) => readAddRaftVoterRequestListener(r, v)); }
+  if (v >= 1) { r.field = "ackWhenCommitted"; m.ackWhenCommitted = r.bool(); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -62,6 +65,8 @@ export function writeAddRaftVoterRequest(w: Writer, m: Encodable<AddRaftVoterReq
   w.int32((m.voterId === undefined ? 0 : m.voterId));
   w.uuid((m.voterDirectoryId === undefined ? ZERO_UUID : m.voterDirectoryId));
   writeArray(w, (m.listeners === undefined ? [] : m.listeners), flex, false, "listeners", (w, e) => writeAddRaftVoterRequestListener(w, nonNull(e, "listeners"), v));
+  if (v >= 1) w.bool((m.ackWhenCommitted === undefined ? true : m.ackWhenCommitted));
+  else if (m.ackWhenCommitted !== undefined && (m.ackWhenCommitted !== true)) unsupportedField("AddRaftVoterRequest", "ackWhenCommitted", v);
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

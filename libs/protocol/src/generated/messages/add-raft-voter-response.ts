@@ -4,13 +4,13 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response AddRaftVoterResponse (API key 80): versions 0, flexible 0+. */
-export const AddRaftVoterResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+/** response AddRaftVoterResponse (API key 80): versions 0-1, flexible 0+. */
+export const AddRaftVoterResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export interface AddRaftVoterResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
-  /** The error code, or 0 if there was no error; versions 0+ */
+  /** The error code, or 0 if there was no error.; versions 0+ */
   errorCode: number;
   /** The error message, or null if there was no error.; versions 0+; nullable 0+ */
   errorMessage: string | null;

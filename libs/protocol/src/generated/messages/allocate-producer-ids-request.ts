@@ -8,9 +8,9 @@ import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFiel
 export const AllocateProducerIdsRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
 
 export interface AllocateProducerIdsRequest {
-  /** The ID of the requesting broker; versions 0+ */
+  /** The ID of the requesting broker.; versions 0+ */
   brokerId: number;
-  /** The epoch of the requesting broker; versions 0+ */
+  /** The epoch of the requesting broker.; versions 0+ */
   brokerEpoch: bigint;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

@@ -10,11 +10,11 @@ export const AllocateProducerIdsResponseVersions = { min: 0, max: 0, flexibleMin
 export interface AllocateProducerIdsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
-  /** The top level response error code; versions 0+ */
+  /** The top level response error code.; versions 0+ */
   errorCode: number;
-  /** The first producer ID in this range, inclusive; versions 0+ */
+  /** The first producer ID in this range, inclusive.; versions 0+ */
   producerIdStart: bigint;
-  /** The number of producer IDs in this range; versions 0+ */
+  /** The number of producer IDs in this range.; versions 0+ */
   producerIdLen: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

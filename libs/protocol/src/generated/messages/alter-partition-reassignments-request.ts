@@ -4,12 +4,14 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request AlterPartitionReassignmentsRequest (API key 45): versions 0, flexible 0+. */
-export const AlterPartitionReassignmentsRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+/** request AlterPartitionReassignmentsRequest (API key 45): versions 0-1, flexible 0+. */
+export const AlterPartitionReassignmentsRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export interface AlterPartitionReassignmentsRequest {
   /** The time in ms to wait for the request to complete.; versions 0+ */
   timeoutMs: number;
+  /** The option indicating whether changing the replication factor of any given partition as part of this request is a valid move.; versions 1+ */
+  allowReplicationFactorChange: boolean;
   /** The topics to reassign.; versions 0+ */
   topics: AlterPartitionReassignmentsRequestReassignableTopic[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
@@ -35,7 +37,7 @@ export interface AlterPartitionReassignmentsRequestReassignablePartition {
 }
 
 export function defaultAlterPartitionReassignmentsRequest(): AlterPartitionReassignmentsRequest {
-  return { timeoutMs: 60000, topics: [] };
+  return { timeoutMs: 60000, allowReplicationFactorChange: true, topics: [] };
 }
 
 export function defaultAlterPartitionReassignmentsRequestReassignableTopic(): AlterPartitionReassignmentsRequestReassignableTopic {
@@ -48,8 +50,9 @@ export function defaultAlterPartitionReassignmentsRequestReassignablePartition()
 
 export function readAlterPartitionReassignmentsRequest(r: Reader, v: number): AlterPartitionReassignmentsRequest {
   const flex = true;
-  const m: AlterPartitionReassignmentsRequest = { timeoutMs: 60000, topics: null as never };
+  const m: AlterPartitionReassignmentsRequest = { timeoutMs: 60000, allowReplicationFactorChange: true, topics: null as never };
   r.field = "timeoutMs"; m.timeoutMs = r.int32();
+  if (v >= 1) { r.field = "allowReplicationFactorChange"; m.allowReplicationFactorChange = r.bool(); }
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readAlterPartitionReassignmentsRequestReassignableTopic(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -60,6 +63,8 @@ export function readAlterPartitionReassignmentsRequest(r: Reader, v: number): Al
 export function writeAlterPartitionReassignmentsRequest(w: Writer, m: Encodable<AlterPartitionReassignmentsRequest>, v: number): void {
   const flex = true;
   w.int32((m.timeoutMs === undefined ? 60000 : m.timeoutMs));
+  if (v >= 1) w.bool((m.allowReplicationFactorChange === undefined ? true : m.allowReplicationFactorChange));
+  else if (m.allowReplicationFactorChange !== undefined && (m.allowReplicationFactorChange !== true)) unsupportedField("AlterPartitionReassignmentsRequest", "allowReplicationFactorChange", v);
   writeArray(w, (m.topics === undefined ? [] : m.topics), flex, false, "topics", (w, e) => writeAlterPartitionReassignmentsRequestReassignableTopic(w, nonNull(e, "topics"), v));
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);

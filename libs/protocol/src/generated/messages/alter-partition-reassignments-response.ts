@@ -4,12 +4,14 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response AlterPartitionReassignmentsResponse (API key 45): versions 0, flexible 0+. */
-export const AlterPartitionReassignmentsResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+/** response AlterPartitionReassignmentsResponse (API key 45): versions 0-1, flexible 0+. */
+export const AlterPartitionReassignmentsResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export interface AlterPartitionReassignmentsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
+  /** The option indicating whether changing the replication factor of any given partition as part of the request was allowed.; versions 1+ */
+  allowReplicationFactorChange: boolean;
   /** The top-level error code, or 0 if there was no error.; versions 0+ */
   errorCode: number;
   /** The top-level error message, or null if there was no error.; versions 0+; nullable 0+ */
@@ -21,9 +23,9 @@ export interface AlterPartitionReassignmentsResponse {
 }
 
 export interface AlterPartitionReassignmentsResponseReassignableTopicResponse {
-  /** The topic name; versions 0+ */
+  /** The topic name.; versions 0+ */
   name: string;
-  /** The responses to partitions to reassign; versions 0+ */
+  /** The responses to partitions to reassign.; versions 0+ */
   partitions: AlterPartitionReassignmentsResponseReassignablePartitionResponse[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -41,7 +43,7 @@ export interface AlterPartitionReassignmentsResponseReassignablePartitionRespons
 }
 
 export function defaultAlterPartitionReassignmentsResponse(): AlterPartitionReassignmentsResponse {
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: "", responses: [] };
+  return { throttleTimeMs: 0, allowReplicationFactorChange: true, errorCode: 0, errorMessage: "", responses: [] };
 }
 
 export function defaultAlterPartitionReassignmentsResponseReassignableTopicResponse(): AlterPartitionReassignmentsResponseReassignableTopicResponse {
@@ -54,8 +56,9 @@ export function defaultAlterPartitionReassignmentsResponseReassignablePartitionR
 
 export function readAlterPartitionReassignmentsResponse(r: Reader, v: number): AlterPartitionReassignmentsResponse {
   const flex = true;
-  const m: AlterPartitionReassignmentsResponse = { throttleTimeMs: 0, errorCode: 0, errorMessage: "", responses: null as never };
+  const m: AlterPartitionReassignmentsResponse = { throttleTimeMs: 0, allowReplicationFactorChange: true, errorCode: 0, errorMessage: "", responses: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
+  if (v >= 1) { r.field = "allowReplicationFactorChange"; m.allowReplicationFactorChange = r.bool(); }
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   { r.field = "responses"; const n = r.arrayLength(flex, false, 3) as number; m.responses = r.elements(n, (r) => readAlterPartitionReassignmentsResponseReassignableTopicResponse(r, v)); }
@@ -68,6 +71,7 @@ export function readAlterPartitionReassignmentsResponse(r: Reader, v: number): A
 export function writeAlterPartitionReassignmentsResponse(w: Writer, m: Encodable<AlterPartitionReassignmentsResponse>, v: number): void {
   const flex = true;
   w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
+  if (v >= 1) w.bool((m.allowReplicationFactorChange === undefined ? true : m.allowReplicationFactorChange));
   w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   (flex ? w.compactNullableString((m.errorMessage === undefined ? "" : m.errorMessage)) : w.nullableString((m.errorMessage === undefined ? "" : m.errorMessage)));
   writeArray(w, (m.responses === undefined ? [] : m.responses), flex, false, "responses", (w, e) => writeAlterPartitionReassignmentsResponseReassignableTopicResponse(w, nonNull(e, "responses"), v));

@@ -8,11 +8,11 @@ import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFiel
 export const AlterPartitionRequestVersions = { min: 0, max: 3, flexibleMin: 0 } as const;
 
 export interface AlterPartitionRequest {
-  /** The ID of the requesting broker; versions 0+ */
+  /** The ID of the requesting broker.; versions 0+ */
   brokerId: number;
-  /** The epoch of the requesting broker; versions 0+ */
+  /** The epoch of the requesting broker.; versions 0+ */
   brokerEpoch: bigint;
-  /** versions 0+ */
+  /** The topics to alter ISRs for.; versions 0+ */
   topics: AlterPartitionRequestTopicData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -21,26 +21,26 @@ export interface AlterPartitionRequest {
 export interface AlterPartitionRequestTopicData {
   /** The name of the topic to alter ISRs for; versions 0-1 */
   topicName: string;
-  /** The ID of the topic to alter ISRs for; versions 2+ */
+  /** The ID of the topic to alter ISRs for.; versions 2+ */
   topicId: string;
-  /** versions 0+ */
+  /** The partitions to alter ISRs for.; versions 0+ */
   partitions: AlterPartitionRequestPartitionData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface AlterPartitionRequestPartitionData {
-  /** The partition index; versions 0+ */
+  /** The partition index.; versions 0+ */
   partitionIndex: number;
-  /** The leader epoch of this partition; versions 0+ */
+  /** The leader epoch of this partition.; versions 0+ */
   leaderEpoch: number;
   /** The ISR for this partition. Deprecated since version 3.; versions 0-2 */
   newIsr: number[];
-  /** versions 3+ */
+  /** The ISR for this partition.; versions 3+ */
   newIsrWithEpochs: AlterPartitionRequestBrokerState[];
   /** 1 if the partition is recovering from an unclean leader election; 0 otherwise.; versions 1+ */
   leaderRecoveryState: number;
-  /** The expected epoch of the partition which is being updated. For legacy cluster this is the ZkVersion in the LeaderAndIsr request.; versions 0+ */
+  /** The expected epoch of the partition which is being updated.; versions 0+ */
   partitionEpoch: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

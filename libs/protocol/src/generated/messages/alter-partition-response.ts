@@ -10,9 +10,9 @@ export const AlterPartitionResponseVersions = { min: 0, max: 3, flexibleMin: 0 }
 export interface AlterPartitionResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
-  /** The top level response error code; versions 0+ */
+  /** The top level response error code.; versions 0+ */
   errorCode: number;
-  /** versions 0+ */
+  /** The responses for each topic.; versions 0+ */
   topics: AlterPartitionResponseTopicData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -21,18 +21,18 @@ export interface AlterPartitionResponse {
 export interface AlterPartitionResponseTopicData {
   /** The name of the topic; versions 0-1 */
   topicName: string;
-  /** The ID of the topic; versions 2+ */
+  /** The ID of the topic.; versions 2+ */
   topicId: string;
-  /** versions 0+ */
+  /** The responses for each partition.; versions 0+ */
   partitions: AlterPartitionResponsePartitionData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface AlterPartitionResponsePartitionData {
-  /** The partition index; versions 0+ */
+  /** The partition index.; versions 0+ */
   partitionIndex: number;
-  /** The partition level error code; versions 0+ */
+  /** The partition level error code.; versions 0+ */
   errorCode: number;
   /** The broker ID of the leader.; versions 0+ */
   leaderId: number;
@@ -42,7 +42,7 @@ export interface AlterPartitionResponsePartitionData {
   isr: number[];
   /** 1 if the partition is recovering from an unclean leader election; 0 otherwise.; versions 1+ */
   leaderRecoveryState: number;
-  /** The current epoch for the partition for KRaft controllers. The current ZK version for the legacy controllers.; versions 0+ */
+  /** The current epoch for the partition for KRaft controllers.; versions 0+ */
   partitionEpoch: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

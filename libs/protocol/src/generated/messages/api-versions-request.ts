@@ -4,20 +4,24 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request ApiVersionsRequest (API key 18): versions 0-4, flexible 3+. */
-export const ApiVersionsRequestVersions = { min: 0, max: 4, flexibleMin: 3 } as const;
+/** request ApiVersionsRequest (API key 18): versions 0-5, flexible 3+. */
+export const ApiVersionsRequestVersions = { min: 0, max: 5, flexibleMin: 3 } as const;
 
 export interface ApiVersionsRequest {
   /** The name of the client.; versions 3+ */
   clientSoftwareName: string;
   /** The version of the client.; versions 3+ */
   clientSoftwareVersion: string;
+  /** The cluster ID the client intends to connect to. Provide both ClusterId and NodeId, if known.; versions 5+; nullable 5+ */
+  clusterId: string | null;
+  /** The node ID the client intends to connect to. Provide both ClusterId and NodeId, if known.; versions 5+ */
+  nodeId: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export function defaultApiVersionsRequest(): ApiVersionsRequest {
-  return { clientSoftwareName: "", clientSoftwareVersion: "" };
+  return { clientSoftwareName: "", clientSoftwareVersion: "", clusterId: null, nodeId: -1 };
 }
 
 export function readApiVersionsRequest(r: Reader, v: number): ApiVersionsRequest {
@@ -25,6 +29,8 @@ export function readApiVersionsRequest(r: Reader, v: number): ApiVersionsRequest
   const m = defaultApiVersionsRequest();
   if (v >= 3) { r.field = "clientSoftwareName"; m.clientSoftwareName = (flex ? r.compactString() : r.string()); }
   if (v >= 3) { r.field = "clientSoftwareVersion"; m.clientSoftwareVersion = (flex ? r.compactString() : r.string()); }
+  if (v >= 5) { r.field = "clusterId"; m.clusterId = (flex ? r.compactNullableString() : r.nullableString()); }
+  if (v >= 5) { r.field = "nodeId"; m.nodeId = r.int32(); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -35,6 +41,8 @@ export function writeApiVersionsRequest(w: Writer, m: Encodable<ApiVersionsReque
   const flex = v >= 3;
   if (v >= 3) (flex ? w.compactString(nonNull((m.clientSoftwareName === undefined ? "" : m.clientSoftwareName), "clientSoftwareName")) : w.string(nonNull((m.clientSoftwareName === undefined ? "" : m.clientSoftwareName), "clientSoftwareName")));
   if (v >= 3) (flex ? w.compactString(nonNull((m.clientSoftwareVersion === undefined ? "" : m.clientSoftwareVersion), "clientSoftwareVersion")) : w.string(nonNull((m.clientSoftwareVersion === undefined ? "" : m.clientSoftwareVersion), "clientSoftwareVersion")));
+  if (v >= 5) (flex ? w.compactNullableString((m.clusterId === undefined ? null : m.clusterId)) : w.nullableString((m.clusterId === undefined ? null : m.clusterId)));
+  if (v >= 5) w.int32((m.nodeId === undefined ? -1 : m.nodeId));
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response ApiVersionsResponse (API key 18): versions 0-4, flexible 3+. */
-export const ApiVersionsResponseVersions = { min: 0, max: 4, flexibleMin: 3 } as const;
+/** response ApiVersionsResponse (API key 18): versions 0-5, flexible 3+. */
+export const ApiVersionsResponseVersions = { min: 0, max: 5, flexibleMin: 3 } as const;
 
 export interface ApiVersionsResponse {
   /** The top-level error code.; versions 0+ */
@@ -20,7 +20,7 @@ export interface ApiVersionsResponse {
   finalizedFeaturesEpoch: bigint;
   /** List of cluster-wide finalized features. The information is valid only if FinalizedFeaturesEpoch >= 0.; versions 3+; tag 2 in 3+ */
   finalizedFeatures: ApiVersionsResponseFinalizedFeatureKey[];
-  /** Set by a KRaft controller if the required configurations for ZK migration are present; versions 3+; tag 3 in 3+ */
+  /** Set by a KRaft controller if the required configurations for ZK migration are present.; versions 3+; tag 3 in 3+ */
   zkMigrationReady: boolean;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

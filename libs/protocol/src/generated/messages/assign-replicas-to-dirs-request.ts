@@ -8,36 +8,36 @@ import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFiel
 export const AssignReplicasToDirsRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
 
 export interface AssignReplicasToDirsRequest {
-  /** The ID of the requesting broker; versions 0+ */
+  /** The ID of the requesting broker.; versions 0+ */
   brokerId: number;
-  /** The epoch of the requesting broker; versions 0+ */
+  /** The epoch of the requesting broker.; versions 0+ */
   brokerEpoch: bigint;
-  /** versions 0+ */
+  /** The directories to which replicas should be assigned.; versions 0+ */
   directories: AssignReplicasToDirsRequestDirectoryData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface AssignReplicasToDirsRequestDirectoryData {
-  /** The ID of the directory; versions 0+ */
+  /** The ID of the directory.; versions 0+ */
   id: string;
-  /** versions 0+ */
+  /** The topics assigned to the directory.; versions 0+ */
   topics: AssignReplicasToDirsRequestTopicData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface AssignReplicasToDirsRequestTopicData {
-  /** The ID of the assigned topic; versions 0+ */
+  /** The ID of the assigned topic.; versions 0+ */
   topicId: string;
-  /** versions 0+ */
+  /** The partitions assigned to the directory.; versions 0+ */
   partitions: AssignReplicasToDirsRequestPartitionData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface AssignReplicasToDirsRequestPartitionData {
-  /** The partition index; versions 0+ */
+  /** The partition index.; versions 0+ */
   partitionIndex: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

@@ -10,36 +10,36 @@ export const AssignReplicasToDirsResponseVersions = { min: 0, max: 0, flexibleMi
 export interface AssignReplicasToDirsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
-  /** The top level response error code; versions 0+ */
+  /** The top level response error code.; versions 0+ */
   errorCode: number;
-  /** versions 0+ */
+  /** The list of directories and their assigned partitions.; versions 0+ */
   directories: AssignReplicasToDirsResponseDirectoryData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface AssignReplicasToDirsResponseDirectoryData {
-  /** The ID of the directory; versions 0+ */
+  /** The ID of the directory.; versions 0+ */
   id: string;
-  /** versions 0+ */
+  /** The list of topics and their assigned partitions.; versions 0+ */
   topics: AssignReplicasToDirsResponseTopicData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface AssignReplicasToDirsResponseTopicData {
-  /** The ID of the assigned topic; versions 0+ */
+  /** The ID of the assigned topic.; versions 0+ */
   topicId: string;
-  /** versions 0+ */
+  /** The list of assigned partitions.; versions 0+ */
   partitions: AssignReplicasToDirsResponsePartitionData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface AssignReplicasToDirsResponsePartitionData {
-  /** The partition index; versions 0+ */
+  /** The partition index.; versions 0+ */
   partitionIndex: number;
-  /** The partition level error code; versions 0+ */
+  /** The partition level error code.; versions 0+ */
   errorCode: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

@@ -8,46 +8,46 @@ import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFiel
 export const BeginQuorumEpochRequestVersions = { min: 0, max: 1, flexibleMin: 1 } as const;
 
 export interface BeginQuorumEpochRequest {
-  /** versions 0+; nullable 0+ */
+  /** The cluster id.; versions 0+; nullable 0+ */
   clusterId: string | null;
-  /** The replica id of the voter receiving the request; versions 1+ */
+  /** The replica id of the voter receiving the request.; versions 1+ */
   voterId: number;
-  /** versions 0+ */
+  /** The topics.; versions 0+ */
   topics: BeginQuorumEpochRequestTopicData[];
-  /** Endpoints for the leader; versions 1+ */
+  /** Endpoints for the leader.; versions 1+ */
   leaderEndpoints: BeginQuorumEpochRequestLeaderEndpoint[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface BeginQuorumEpochRequestTopicData {
-  /** The topic name; versions 0+ */
+  /** The topic name.; versions 0+ */
   topicName: string;
-  /** versions 0+ */
+  /** The partitions.; versions 0+ */
   partitions: BeginQuorumEpochRequestPartitionData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface BeginQuorumEpochRequestPartitionData {
-  /** The partition index; versions 0+ */
+  /** The partition index.; versions 0+ */
   partitionIndex: number;
-  /** The directory id of the receiving replica; versions 1+ */
+  /** The directory id of the receiving replica.; versions 1+ */
   voterDirectoryId: string;
-  /** The ID of the newly elected leader; versions 0+ */
+  /** The ID of the newly elected leader.; versions 0+ */
   leaderId: number;
-  /** The epoch of the newly elected leader; versions 0+ */
+  /** The epoch of the newly elected leader.; versions 0+ */
   leaderEpoch: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface BeginQuorumEpochRequestLeaderEndpoint {
-  /** The name of the endpoint; versions 1+ */
+  /** The name of the endpoint.; versions 1+ */
   name: string;
-  /** The node's hostname; versions 1+ */
+  /** The node's hostname.; versions 1+ */
   host: string;
-  /** The node's port; versions 1+ */
+  /** The node's port.; versions 1+ */
   port: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

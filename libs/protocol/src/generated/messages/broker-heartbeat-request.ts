@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request BrokerHeartbeatRequest (API key 63): versions 0-1, flexible 0+. */
-export const BrokerHeartbeatRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
+/** request BrokerHeartbeatRequest (API key 63): versions 0-2, flexible 0+. */
+export const BrokerHeartbeatRequestVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export interface BrokerHeartbeatRequest {
   /** The broker ID.; versions 0+ */
@@ -20,12 +20,14 @@ export interface BrokerHeartbeatRequest {
   wantShutDown: boolean;
   /** Log directories that failed and went offline.; versions 1+; tag 0 in 1+ */
   offlineLogDirs: string[];
+  /** List of log directories that are cordoned. This is null before the broker reaches the RECOVERY state.; versions 2+; nullable 2+; tag 1 in 2+ */
+  cordonedLogDirs: string[] | null;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export function defaultBrokerHeartbeatRequest(): BrokerHeartbeatRequest {
-  return { brokerId: 0, brokerEpoch: -1n, currentMetadataOffset: 0n, wantFence: false, wantShutDown: false, offlineLogDirs: [] };
+  return { brokerId: 0, brokerEpoch: -1n, currentMetadataOffset: 0n, wantFence: false, wantShutDown: false, offlineLogDirs: [], cordonedLogDirs: null };
 }
 
 export function readBrokerHeartbeatRequest(r: Reader, v: number): BrokerHeartbeatRequest {
@@ -42,6 +44,10 @@ export function readBrokerHeartbeatRequest(r: Reader, v: number): BrokerHeartbea
         case 0:
           if (!(v >= 1)) return false;
           { r.field = "offlineLogDirs"; const n = r.arrayLength(flex, false, 16) as number; m.offlineLogDirs = r.elements(n, (r) => r.uuid()); }
+          return true;
+        case 1:
+          if (!(v >= 2)) return false;
+          { r.field = "cordonedLogDirs"; const n = r.arrayLength(flex, true, 16); m.cordonedLogDirs = n === null ? null : r.elements(n, (r) => r.uuid()); }
           return true;
         default:
           return false;
@@ -61,6 +67,7 @@ export function writeBrokerHeartbeatRequest(w: Writer, m: Encodable<BrokerHeartb
   if (flex) {
     const tags: TaggedWrite[] = [];
     { const x = m.offlineLogDirs; if (v >= 1 && x !== undefined && (x === null || x.length > 0)) tags.push([0, (w) => writeArray(w, x, flex, false, "offlineLogDirs", (w, e) => w.uuid(e))]); }
+    { const x = m.cordonedLogDirs; if (v >= 2 && x !== undefined && (x !== null)) tags.push([1, (w) => writeArray(w, x, flex, true, "cordonedLogDirs", (w, e) => w.uuid(e))]); }
     writeTaggedFields(w, tags, m._unknownTaggedFields);
   }
 }

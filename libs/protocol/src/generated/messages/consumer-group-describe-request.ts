@@ -4,11 +4,11 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request ConsumerGroupDescribeRequest (API key 69): versions 0, flexible 0+. */
-export const ConsumerGroupDescribeRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+/** request ConsumerGroupDescribeRequest (API key 69): versions 0-1, flexible 0+. */
+export const ConsumerGroupDescribeRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export interface ConsumerGroupDescribeRequest {
-  /** The ids of the groups to describe; versions 0+ */
+  /** The ids of the groups to describe.; versions 0+ */
   groupIds: string[];
   /** Whether to include authorized operations.; versions 0+ */
   includeAuthorizedOperations: boolean;

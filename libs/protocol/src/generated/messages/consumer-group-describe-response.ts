@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response ConsumerGroupDescribeResponse (API key 69): versions 0, flexible 0+. */
-export const ConsumerGroupDescribeResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+/** response ConsumerGroupDescribeResponse (API key 69): versions 0-1, flexible 0+. */
+export const ConsumerGroupDescribeResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export interface ConsumerGroupDescribeResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
@@ -78,6 +78,8 @@ export interface ConsumerGroupDescribeResponseMember {
   assignment: ConsumerGroupDescribeResponseAssignment;
   /** The target assignment.; versions 0+ */
   targetAssignment: ConsumerGroupDescribeResponseAssignment;
+  /** -1 for unknown. 0 for classic member. +1 for consumer member.; versions 1+ */
+  memberType: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
@@ -99,7 +101,7 @@ export function defaultConsumerGroupDescribeResponseDescribedGroup(): ConsumerGr
 }
 
 export function defaultConsumerGroupDescribeResponseMember(): ConsumerGroupDescribeResponseMember {
-  return { memberId: "", instanceId: null, rackId: null, memberEpoch: 0, clientId: "", clientHost: "", subscribedTopicNames: [], subscribedTopicRegex: null, assignment: defaultConsumerGroupDescribeResponseAssignment(), targetAssignment: defaultConsumerGroupDescribeResponseAssignment() };
+  return { memberId: "", instanceId: null, rackId: null, memberEpoch: 0, clientId: "", clientHost: "", subscribedTopicNames: [], subscribedTopicRegex: null, assignment: defaultConsumerGroupDescribeResponseAssignment(), targetAssignment: defaultConsumerGroupDescribeResponseAssignment(), memberType: -1 };
 }
 
 export function readConsumerGroupDescribeResponse(r: Reader, v: number): ConsumerGroupDescribeResponse {
@@ -198,7 +200,7 @@ export function writeConsumerGroupDescribeResponseDescribedGroup(w: Writer, m: E
 
 export function readConsumerGroupDescribeResponseMember(r: Reader, v: number): ConsumerGroupDescribeResponseMember {
   const flex = true;
-  const m: ConsumerGroupDescribeResponseMember = { memberId: "", instanceId: null, rackId: null, memberEpoch: 0, clientId: "", clientHost: "", subscribedTopicNames: null as never, subscribedTopicRegex: null, assignment: null as never, targetAssignment: null as never };
+  const m: ConsumerGroupDescribeResponseMember = { memberId: "", instanceId: null, rackId: null, memberEpoch: 0, clientId: "", clientHost: "", subscribedTopicNames: null as never, subscribedTopicRegex: null, assignment: null as never, targetAssignment: null as never, memberType: -1 };
   r.field = "memberId"; m.memberId = (flex ? r.compactString() : r.string());
   r.field = "instanceId"; m.instanceId = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "rackId"; m.rackId = (flex ? r.compactNullableString() : r.nullableString());
@@ -209,6 +211,7 @@ export function readConsumerGroupDescribeResponseMember(r: Reader, v: number): C
   r.field = "subscribedTopicRegex"; m.subscribedTopicRegex = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "assignment"; m.assignment = r.struct((r) => readConsumerGroupDescribeResponseAssignment(r, v));
   r.field = "targetAssignment"; m.targetAssignment = r.struct((r) => readConsumerGroupDescribeResponseAssignment(r, v));
+  if (v >= 1) { r.field = "memberType"; m.memberType = r.int8(); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -227,6 +230,7 @@ export function writeConsumerGroupDescribeResponseMember(w: Writer, m: Encodable
   (flex ? w.compactNullableString((m.subscribedTopicRegex === undefined ? null : m.subscribedTopicRegex)) : w.nullableString((m.subscribedTopicRegex === undefined ? null : m.subscribedTopicRegex)));
   writeConsumerGroupDescribeResponseAssignment(w, nonNull((m.assignment === undefined ? defaultConsumerGroupDescribeResponseAssignment() : m.assignment), "assignment"), v);
   writeConsumerGroupDescribeResponseAssignment(w, nonNull((m.targetAssignment === undefined ? defaultConsumerGroupDescribeResponseAssignment() : m.targetAssignment), "targetAssignment"), v);
+  if (v >= 1) w.int8((m.memberType === undefined ? -1 : m.memberType));
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

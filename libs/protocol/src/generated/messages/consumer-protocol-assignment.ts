@@ -8,18 +8,18 @@ import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFiel
 export const ConsumerProtocolAssignmentVersions = { min: 0, max: 3, flexibleMin: -1 } as const;
 
 export interface ConsumerProtocolAssignment {
-  /** versions 0+ */
+  /** The list of topics and partitions assigned to this consumer.; versions 0+ */
   assignedPartitions: ConsumerProtocolAssignmentTopicPartition[];
-  /** versions 0+; nullable 0+ */
+  /** User data.; versions 0+; nullable 0+ */
   userData: Buffer | null;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface ConsumerProtocolAssignmentTopicPartition {
-  /** versions 0+ */
+  /** The topic name.; versions 0+ */
   topic: string;
-  /** versions 0+ */
+  /** The list of partitions assigned to this consumer.; versions 0+ */
   partitions: number[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

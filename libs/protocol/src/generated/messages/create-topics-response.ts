@@ -19,7 +19,7 @@ export interface CreateTopicsResponse {
 export interface CreateTopicsResponseCreatableTopicResult {
   /** The topic name.; versions 0+ */
   name: string;
-  /** The unique topic ID; versions 7+ */
+  /** The unique topic ID.; versions 7+ */
   topicId: string;
   /** The error code, or 0 if there was no error.; versions 0+ */
   errorCode: number;

@@ -8,9 +8,9 @@ import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFiel
 export const DefaultPrincipalDataVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
 
 export interface DefaultPrincipalData {
-  /** The principal type; versions 0+ */
+  /** The principal type.; versions 0+ */
   type: string;
-  /** The principal name; versions 0+ */
+  /** The principal name.; versions 0+ */
   name: string;
   /** Whether the principal was authenticated by a delegation token on the forwarding broker.; versions 0+ */
   tokenAuthenticated: boolean;

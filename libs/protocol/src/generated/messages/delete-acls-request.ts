@@ -17,7 +17,7 @@ export interface DeleteAclsRequest {
 export interface DeleteAclsRequestDeleteAclsFilter {
   /** The resource type.; versions 0+ */
   resourceTypeFilter: number;
-  /** The resource name.; versions 0+; nullable 0+ */
+  /** The resource name, or null to match any resource name.; versions 0+; nullable 0+ */
   resourceNameFilter: string | null;
   /** The pattern type.; versions 1+ */
   patternTypeFilter: number;

@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request DeleteGroupsRequest (API key 42): versions 0-2, flexible 2+. */
-export const DeleteGroupsRequestVersions = { min: 0, max: 2, flexibleMin: 2 } as const;
+/** request DeleteGroupsRequest (API key 42): versions 0-3, flexible 2+. */
+export const DeleteGroupsRequestVersions = { min: 0, max: 3, flexibleMin: 2 } as const;
 
 export interface DeleteGroupsRequest {
   /** The group names to delete.; versions 0+ */

@@ -4,23 +4,25 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response DeleteGroupsResponse (API key 42): versions 0-2, flexible 2+. */
-export const DeleteGroupsResponseVersions = { min: 0, max: 2, flexibleMin: 2 } as const;
+/** response DeleteGroupsResponse (API key 42): versions 0-3, flexible 2+. */
+export const DeleteGroupsResponseVersions = { min: 0, max: 3, flexibleMin: 2 } as const;
 
 export interface DeleteGroupsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
-  /** The deletion results; versions 0+ */
+  /** The deletion results.; versions 0+ */
   results: DeleteGroupsResponseDeletableGroupResult[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface DeleteGroupsResponseDeletableGroupResult {
-  /** The group id; versions 0+ */
+  /** The group id.; versions 0+ */
   groupId: string;
   /** The deletion error, or 0 if the deletion succeeded.; versions 0+ */
   errorCode: number;
+  /** The error message, or null if there was no error.; versions 3+; nullable 3+ */
+  errorMessage: string | null;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
@@ -30,7 +32,7 @@ export function defaultDeleteGroupsResponse(): DeleteGroupsResponse {
 }
 
 export function defaultDeleteGroupsResponseDeletableGroupResult(): DeleteGroupsResponseDeletableGroupResult {
-  return { groupId: "", errorCode: 0 };
+  return { groupId: "", errorCode: 0, errorMessage: null };
 }
 
 export function readDeleteGroupsResponse(r: Reader, v: number): DeleteGroupsResponse {
@@ -58,6 +60,7 @@ export function readDeleteGroupsResponseDeletableGroupResult(r: Reader, v: numbe
   const m = defaultDeleteGroupsResponseDeletableGroupResult();
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
   r.field = "errorCode"; m.errorCode = r.int16();
+  if (v >= 3) { r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -68,6 +71,7 @@ export function writeDeleteGroupsResponseDeletableGroupResult(w: Writer, m: Enco
   const flex = v >= 2;
   (flex ? w.compactString(nonNull((m.groupId === undefined ? "" : m.groupId), "groupId")) : w.string(nonNull((m.groupId === undefined ? "" : m.groupId), "groupId")));
   w.int16((m.errorCode === undefined ? 0 : m.errorCode));
+  if (v >= 3) (flex ? w.compactNullableString((m.errorMessage === undefined ? null : m.errorMessage)) : w.nullableString((m.errorMessage === undefined ? null : m.errorMessage)));
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

@@ -8,14 +8,14 @@ import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFiel
 export const DeleteShareGroupStateResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
 
 export interface DeleteShareGroupStateResponse {
-  /** The delete results; versions 0+ */
+  /** The delete results.; versions 0+ */
   results: DeleteShareGroupStateResponseDeleteStateResult[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface DeleteShareGroupStateResponseDeleteStateResult {
-  /** The topic identifier; versions 0+ */
+  /** The topic identifier.; versions 0+ */
   topicId: string;
   /** The results for the partitions.; versions 0+ */
   partitions: DeleteShareGroupStateResponsePartitionResult[];

@@ -8,9 +8,9 @@ import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFiel
 export const DeleteTopicsRequestVersions = { min: 0, max: 6, flexibleMin: 4 } as const;
 
 export interface DeleteTopicsRequest {
-  /** The name or topic ID of the topic; versions 6+ */
+  /** The name or topic ID of the topic.; versions 6+ */
   topics: DeleteTopicsRequestDeleteTopicState[];
-  /** The names of the topics to delete; versions 0-5 */
+  /** The names of the topics to delete.; versions 0-5 */
   topicNames: string[];
   /** The length of time in milliseconds to wait for the deletions to complete.; versions 0+ */
   timeoutMs: number;
@@ -19,9 +19,9 @@ export interface DeleteTopicsRequest {
 }
 
 export interface DeleteTopicsRequestDeleteTopicState {
-  /** The topic name; versions 6+; nullable 6+ */
+  /** The topic name.; versions 6+; nullable 6+ */
   name: string | null;
-  /** The unique topic ID; versions 6+ */
+  /** The unique topic ID.; versions 6+ */
   topicId: string;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

@@ -17,9 +17,9 @@ export interface DeleteTopicsResponse {
 }
 
 export interface DeleteTopicsResponseDeletableTopicResult {
-  /** The topic name; versions 0+; nullable 6+ */
+  /** The topic name.; versions 0+; nullable 6+ */
   name: string | null;
-  /** the unique topic ID; versions 6+ */
+  /** The unique topic ID.; versions 6+ */
   topicId: string;
   /** The deletion error, or 0 if the deletion succeeded.; versions 0+ */
   errorCode: number;

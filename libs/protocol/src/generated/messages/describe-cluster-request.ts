@@ -4,20 +4,22 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request DescribeClusterRequest (API key 60): versions 0-1, flexible 0+. */
-export const DescribeClusterRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
+/** request DescribeClusterRequest (API key 60): versions 0-2, flexible 0+. */
+export const DescribeClusterRequestVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export interface DescribeClusterRequest {
   /** Whether to include cluster authorized operations.; versions 0+ */
   includeClusterAuthorizedOperations: boolean;
   /** The endpoint type to describe. 1=brokers, 2=controllers.; versions 1+ */
   endpointType: number;
+  /** Whether to include fenced brokers when listing brokers.; versions 2+ */
+  includeFencedBrokers: boolean;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export function defaultDescribeClusterRequest(): DescribeClusterRequest {
-  return { includeClusterAuthorizedOperations: false, endpointType: 1 };
+  return { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: false };
 }
 
 export function readDescribeClusterRequest(r: Reader, v: number): DescribeClusterRequest {
@@ -25,6 +27,7 @@ export function readDescribeClusterRequest(r: Reader, v: number): DescribeCluste
   const m = defaultDescribeClusterRequest();
   r.field = "includeClusterAuthorizedOperations"; m.includeClusterAuthorizedOperations = r.bool();
   if (v >= 1) { r.field = "endpointType"; m.endpointType = r.int8(); }
+  if (v >= 2) { r.field = "includeFencedBrokers"; m.includeFencedBrokers = r.bool(); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -36,6 +39,8 @@ export function writeDescribeClusterRequest(w: Writer, m: Encodable<DescribeClus
   w.bool((m.includeClusterAuthorizedOperations === undefined ? false : m.includeClusterAuthorizedOperations));
   if (v >= 1) w.int8((m.endpointType === undefined ? 1 : m.endpointType));
   else if (m.endpointType !== undefined && (m.endpointType !== 1)) unsupportedField("DescribeClusterRequest", "endpointType", v);
+  if (v >= 2) w.bool((m.includeFencedBrokers === undefined ? false : m.includeFencedBrokers));
+  else if (m.includeFencedBrokers !== undefined && (m.includeFencedBrokers !== false)) unsupportedField("DescribeClusterRequest", "includeFencedBrokers", v);
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

@@ -4,13 +4,13 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response DescribeClusterResponse (API key 60): versions 0-1, flexible 0+. */
-export const DescribeClusterResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
+/** response DescribeClusterResponse (API key 60): versions 0-2, flexible 0+. */
+export const DescribeClusterResponseVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export interface DescribeClusterResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
-  /** The top-level error code, or 0 if there was no error; versions 0+ */
+  /** The top-level error code, or 0 if there was no error.; versions 0+ */
   errorCode: number;
   /** The top-level error message, or null if there was no error.; versions 0+; nullable 0+ */
   errorMessage: string | null;
@@ -18,7 +18,7 @@ export interface DescribeClusterResponse {
   endpointType: number;
   /** The cluster ID that responding broker belongs to.; versions 0+ */
   clusterId: string;
-  /** The ID of the controller broker.; versions 0+ */
+  /** The ID of the controller. When handled by a controller, returns the current voter leader ID. When handled by a broker, returns a random alive broker ID as a fallback.; versions 0+ */
   controllerId: number;
   /** Each broker in the response.; versions 0+ */
   brokers: DescribeClusterResponseDescribeClusterBroker[];
@@ -37,6 +37,8 @@ export interface DescribeClusterResponseDescribeClusterBroker {
   port: number;
   /** The rack of the broker, or null if it has not been assigned to a rack.; versions 0+; nullable 0+ */
   rack: string | null;
+  /** Whether the broker is fenced; versions 2+ */
+  isFenced: boolean;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
@@ -46,7 +48,7 @@ export function defaultDescribeClusterResponse(): DescribeClusterResponse {
 }
 
 export function defaultDescribeClusterResponseDescribeClusterBroker(): DescribeClusterResponseDescribeClusterBroker {
-  return { brokerId: 0, host: "", port: 0, rack: null };
+  return { brokerId: 0, host: "", port: 0, rack: null, isFenced: false };
 }
 
 export function readDescribeClusterResponse(r: Reader, v: number): DescribeClusterResponse {
@@ -89,6 +91,7 @@ export function readDescribeClusterResponseDescribeClusterBroker(r: Reader, v: n
   r.field = "host"; m.host = (flex ? r.compactString() : r.string());
   r.field = "port"; m.port = r.int32();
   r.field = "rack"; m.rack = (flex ? r.compactNullableString() : r.nullableString());
+  if (v >= 2) { r.field = "isFenced"; m.isFenced = r.bool(); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -101,6 +104,8 @@ export function writeDescribeClusterResponseDescribeClusterBroker(w: Writer, m: 
   (flex ? w.compactString(nonNull((m.host === undefined ? "" : m.host), "host")) : w.string(nonNull((m.host === undefined ? "" : m.host), "host")));
   w.int32((m.port === undefined ? 0 : m.port));
   (flex ? w.compactNullableString((m.rack === undefined ? null : m.rack)) : w.nullableString((m.rack === undefined ? null : m.rack)));
+  if (v >= 2) w.bool((m.isFenced === undefined ? false : m.isFenced));
+  else if (m.isFenced !== undefined && (m.isFenced !== false)) unsupportedField("DescribeClusterResponse", "isFenced", v);
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

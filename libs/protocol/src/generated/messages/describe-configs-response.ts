@@ -46,7 +46,7 @@ export interface DescribeConfigsResponseDescribeConfigsResourceResult {
   isSensitive: boolean;
   /** The synonyms for this configuration key.; versions 1+ */
   synonyms: DescribeConfigsResponseDescribeConfigsSynonym[];
-  /** The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD; versions 3+ */
+  /** The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD.; versions 3+ */
   configType: number;
   /** The configuration documentation.; versions 3+; nullable 0+ */
   documentation: string | null;

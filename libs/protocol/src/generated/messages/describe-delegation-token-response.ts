@@ -44,9 +44,9 @@ export interface DescribeDelegationTokenResponseDescribedDelegationToken {
 }
 
 export interface DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
-  /** The renewer principal type; versions 0+ */
+  /** The renewer principal type.; versions 0+ */
   principalType: string;
-  /** The renewer principal name; versions 0+ */
+  /** The renewer principal name.; versions 0+ */
   principalName: string;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

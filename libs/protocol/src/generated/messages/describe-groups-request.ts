@@ -4,11 +4,11 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request DescribeGroupsRequest (API key 15): versions 0-5, flexible 5+. */
-export const DescribeGroupsRequestVersions = { min: 0, max: 5, flexibleMin: 5 } as const;
+/** request DescribeGroupsRequest (API key 15): versions 0-6, flexible 5+. */
+export const DescribeGroupsRequestVersions = { min: 0, max: 6, flexibleMin: 5 } as const;
 
 export interface DescribeGroupsRequest {
-  /** The names of the groups to describe; versions 0+ */
+  /** The names of the groups to describe.; versions 0+ */
   groups: string[];
   /** Whether to include authorized operations.; versions 3+ */
   includeAuthorizedOperations: boolean;

@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response DescribeGroupsResponse (API key 15): versions 0-5, flexible 5+. */
-export const DescribeGroupsResponseVersions = { min: 0, max: 5, flexibleMin: 5 } as const;
+/** response DescribeGroupsResponse (API key 15): versions 0-6, flexible 5+. */
+export const DescribeGroupsResponseVersions = { min: 0, max: 6, flexibleMin: 5 } as const;
 
 export interface DescribeGroupsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 1+ */
@@ -19,6 +19,8 @@ export interface DescribeGroupsResponse {
 export interface DescribeGroupsResponseDescribedGroup {
   /** The describe error, or 0 if there was no error.; versions 0+ */
   errorCode: number;
+  /** The describe error message, or null if there was no error.; versions 6+; nullable 6+ */
+  errorMessage: string | null;
   /** The group ID string.; versions 0+ */
   groupId: string;
   /** The group state string, or the empty string.; versions 0+ */
@@ -36,7 +38,7 @@ export interface DescribeGroupsResponseDescribedGroup {
 }
 
 export interface DescribeGroupsResponseDescribedGroupMember {
-  /** The member ID assigned by the group coordinator.; versions 0+ */
+  /** The member id.; versions 0+ */
   memberId: string;
   /** The unique identifier of the consumer instance provided by end user.; versions 4+; nullable 4+ */
   groupInstanceId: string | null;
@@ -57,7 +59,7 @@ export function defaultDescribeGroupsResponse(): DescribeGroupsResponse {
 }
 
 export function defaultDescribeGroupsResponseDescribedGroup(): DescribeGroupsResponseDescribedGroup {
-  return { errorCode: 0, groupId: "", groupState: "", protocolType: "", protocolData: "", members: [], authorizedOperations: -2147483648 };
+  return { errorCode: 0, errorMessage: null, groupId: "", groupState: "", protocolType: "", protocolData: "", members: [], authorizedOperations: -2147483648 };
 }
 
 export function defaultDescribeGroupsResponseDescribedGroupMember(): DescribeGroupsResponseDescribedGroupMember {
@@ -86,8 +88,9 @@ export function writeDescribeGroupsResponse(w: Writer, m: Encodable<DescribeGrou
 
 export function readDescribeGroupsResponseDescribedGroup(r: Reader, v: number): DescribeGroupsResponseDescribedGroup {
   const flex = v >= 5;
-  const m: DescribeGroupsResponseDescribedGroup = { errorCode: 0, groupId: "", groupState: "", protocolType: "", protocolData: "", members: null as never, authorizedOperations: -2147483648 };
+  const m: DescribeGroupsResponseDescribedGroup = { errorCode: 0, errorMessage: null, groupId: "", groupState: "", protocolType: "", protocolData: "", members: null as never, authorizedOperations: -2147483648 };
   r.field = "errorCode"; m.errorCode = r.int16();
+  if (v >= 6) { r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString()); }
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
   r.field = "groupState"; m.groupState = (flex ? r.compactString() : r.string());
   r.field = "protocolType"; m.protocolType = (flex ? r.compactString() : r.string());
@@ -103,6 +106,8 @@ export function readDescribeGroupsResponseDescribedGroup(r: Reader, v: number): 
 export function writeDescribeGroupsResponseDescribedGroup(w: Writer, m: Encodable<DescribeGroupsResponseDescribedGroup>, v: number): void {
   const flex = v >= 5;
   w.int16((m.errorCode === undefined ? 0 : m.errorCode));
+  if (v >= 6) (flex ? w.compactNullableString((m.errorMessage === undefined ? null : m.errorMessage)) : w.nullableString((m.errorMessage === undefined ? null : m.errorMessage)));
+  else if (m.errorMessage !== undefined && (m.errorMessage !== null)) unsupportedField("DescribeGroupsResponse", "errorMessage", v);
   (flex ? w.compactString(nonNull((m.groupId === undefined ? "" : m.groupId), "groupId")) : w.string(nonNull((m.groupId === undefined ? "" : m.groupId), "groupId")));
   (flex ? w.compactString(nonNull((m.groupState === undefined ? "" : m.groupState), "groupState")) : w.string(nonNull((m.groupState === undefined ? "" : m.groupState), "groupState")));
   (flex ? w.compactString(nonNull((m.protocolType === undefined ? "" : m.protocolType), "protocolType")) : w.string(nonNull((m.protocolType === undefined ? "" : m.protocolType), "protocolType")));

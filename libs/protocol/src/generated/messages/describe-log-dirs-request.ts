@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request DescribeLogDirsRequest (API key 35): versions 0-4, flexible 2+. */
-export const DescribeLogDirsRequestVersions = { min: 0, max: 4, flexibleMin: 2 } as const;
+/** request DescribeLogDirsRequest (API key 35): versions 0-5, flexible 2+. */
+export const DescribeLogDirsRequestVersions = { min: 0, max: 5, flexibleMin: 2 } as const;
 
 export interface DescribeLogDirsRequest {
   /** Each topic that we want to describe log directories for, or null for all topics.; versions 0+; nullable 0+ */
@@ -15,7 +15,7 @@ export interface DescribeLogDirsRequest {
 }
 
 export interface DescribeLogDirsRequestDescribableLogDirTopic {
-  /** The topic name; versions 0+ */
+  /** The topic name.; versions 0+ */
   topic: string;
   /** The partition indexes.; versions 0+ */
   partitions: number[];

@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response DescribeLogDirsResponse (API key 35): versions 0-4, flexible 2+. */
-export const DescribeLogDirsResponseVersions = { min: 0, max: 4, flexibleMin: 2 } as const;
+/** response DescribeLogDirsResponse (API key 35): versions 0-5, flexible 2+. */
+export const DescribeLogDirsResponseVersions = { min: 0, max: 5, flexibleMin: 2 } as const;
 
 export interface DescribeLogDirsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
@@ -23,12 +23,14 @@ export interface DescribeLogDirsResponseDescribeLogDirsResult {
   errorCode: number;
   /** The absolute log directory path.; versions 0+ */
   logDir: string;
-  /** Each topic.; versions 0+ */
+  /** The topics.; versions 0+ */
   topics: DescribeLogDirsResponseDescribeLogDirsTopic[];
-  /** The total size in bytes of the volume the log directory is in.; versions 4+ */
+  /** The total size in bytes of the volume the log directory is in. This value does not include the size of data stored in remote storage.; versions 4+ */
   totalBytes: bigint;
-  /** The usable size in bytes of the volume the log directory is in.; versions 4+ */
+  /** The usable size in bytes of the volume the log directory is in. This value does not include the size of data stored in remote storage.; versions 4+ */
   usableBytes: bigint;
+  /** True if this log directory is cordoned.; versions 5+ */
+  isCordoned: boolean;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
@@ -36,7 +38,7 @@ export interface DescribeLogDirsResponseDescribeLogDirsResult {
 export interface DescribeLogDirsResponseDescribeLogDirsTopic {
   /** The topic name.; versions 0+ */
   name: string;
-  /** versions 0+ */
+  /** The partitions.; versions 0+ */
   partitions: DescribeLogDirsResponseDescribeLogDirsPartition[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -47,7 +49,7 @@ export interface DescribeLogDirsResponseDescribeLogDirsPartition {
   partitionIndex: number;
   /** The size of the log segments in this partition in bytes.; versions 0+ */
   partitionSize: bigint;
-  /** The lag of the log's LEO w.r.t. partition's HW (if it is the current log for the partition) or current replica's LEO (if it is the future log for the partition); versions 0+ */
+  /** The lag of the log's LEO w.r.t. partition's HW (if it is the current log for the partition) or current replica's LEO (if it is the future log for the partition).; versions 0+ */
   offsetLag: bigint;
   /** True if this log is created by AlterReplicaLogDirsRequest and will replace the current log of the replica in the future.; versions 0+ */
   isFutureKey: boolean;
@@ -60,7 +62,7 @@ export function defaultDescribeLogDirsResponse(): DescribeLogDirsResponse {
 }
 
 export function defaultDescribeLogDirsResponseDescribeLogDirsResult(): DescribeLogDirsResponseDescribeLogDirsResult {
-  return { errorCode: 0, logDir: "", topics: [], totalBytes: -1n, usableBytes: -1n };
+  return { errorCode: 0, logDir: "", topics: [], totalBytes: -1n, usableBytes: -1n, isCordoned: false };
 }
 
 export function defaultDescribeLogDirsResponseDescribeLogDirsTopic(): DescribeLogDirsResponseDescribeLogDirsTopic {
@@ -95,12 +97,13 @@ export function writeDescribeLogDirsResponse(w: Writer, m: Encodable<DescribeLog
 
 export function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, v: number): DescribeLogDirsResponseDescribeLogDirsResult {
   const flex = v >= 2;
-  const m: DescribeLogDirsResponseDescribeLogDirsResult = { errorCode: 0, logDir: "", topics: null as never, totalBytes: -1n, usableBytes: -1n };
+  const m: DescribeLogDirsResponseDescribeLogDirsResult = { errorCode: 0, logDir: "", topics: null as never, totalBytes: -1n, usableBytes: -1n, isCordoned: false };
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "logDir"; m.logDir = (flex ? r.compactString() : r.string());
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readDescribeLogDirsResponseDescribeLogDirsTopic(r, v)); }
   if (v >= 4) { r.field = "totalBytes"; m.totalBytes = r.int64(); }
   if (v >= 4) { r.field = "usableBytes"; m.usableBytes = r.int64(); }
+  if (v >= 5) { r.field = "isCordoned"; m.isCordoned = r.bool(); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -114,6 +117,7 @@ export function writeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, m: 
   writeArray(w, (m.topics === undefined ? [] : m.topics), flex, false, "topics", (w, e) => writeDescribeLogDirsResponseDescribeLogDirsTopic(w, nonNull(e, "topics"), v));
   if (v >= 4) w.int64((m.totalBytes === undefined ? -1n : m.totalBytes));
   if (v >= 4) w.int64((m.usableBytes === undefined ? -1n : m.usableBytes));
+  if (v >= 5) w.bool((m.isCordoned === undefined ? false : m.isCordoned));
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

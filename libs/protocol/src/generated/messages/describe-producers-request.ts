@@ -8,7 +8,7 @@ import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFiel
 export const DescribeProducersRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
 
 export interface DescribeProducersRequest {
-  /** versions 0+ */
+  /** The topics to list producers for.; versions 0+ */
   topics: DescribeProducersRequestTopicRequest[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

@@ -8,7 +8,7 @@ import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFiel
 export const DescribeQuorumRequestVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export interface DescribeQuorumRequest {
-  /** versions 0+ */
+  /** The topics to describe.; versions 0+ */
   topics: DescribeQuorumRequestTopicData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -17,7 +17,7 @@ export interface DescribeQuorumRequest {
 export interface DescribeQuorumRequestTopicData {
   /** The topic name.; versions 0+ */
   topicName: string;
-  /** versions 0+ */
+  /** The partitions to describe.; versions 0+ */
   partitions: DescribeQuorumRequestPartitionData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

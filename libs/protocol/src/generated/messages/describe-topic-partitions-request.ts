@@ -19,16 +19,16 @@ export interface DescribeTopicPartitionsRequest {
 }
 
 export interface DescribeTopicPartitionsRequestTopicRequest {
-  /** The topic name; versions 0+ */
+  /** The topic name.; versions 0+ */
   name: string;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface DescribeTopicPartitionsRequestCursor {
-  /** The name for the first topic to process; versions 0+ */
+  /** The name for the first topic to process.; versions 0+ */
   topicName: string;
-  /** The partition index to start with; versions 0+ */
+  /** The partition index to start with.; versions 0+ */
   partitionIndex: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

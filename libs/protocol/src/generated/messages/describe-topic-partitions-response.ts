@@ -59,9 +59,9 @@ export interface DescribeTopicPartitionsResponsePartition {
 }
 
 export interface DescribeTopicPartitionsResponseCursor {
-  /** The name for the first topic to process; versions 0+ */
+  /** The name for the first topic to process.; versions 0+ */
   topicName: string;
-  /** The partition index to start with; versions 0+ */
+  /** The partition index to start with.; versions 0+ */
   partitionIndex: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

@@ -8,11 +8,11 @@ import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFiel
 export const EndQuorumEpochRequestVersions = { min: 0, max: 1, flexibleMin: 1 } as const;
 
 export interface EndQuorumEpochRequest {
-  /** versions 0+; nullable 0+ */
+  /** The cluster id.; versions 0+; nullable 0+ */
   clusterId: string | null;
-  /** versions 0+ */
+  /** The topics.; versions 0+ */
   topics: EndQuorumEpochRequestTopicData[];
-  /** Endpoints for the leader; versions 1+ */
+  /** Endpoints for the leader.; versions 1+ */
   leaderEndpoints: EndQuorumEpochRequestLeaderEndpoint[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -21,7 +21,7 @@ export interface EndQuorumEpochRequest {
 export interface EndQuorumEpochRequestTopicData {
   /** The topic name.; versions 0+ */
   topicName: string;
-  /** versions 0+ */
+  /** The partitions.; versions 0+ */
   partitions: EndQuorumEpochRequestPartitionData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -30,33 +30,33 @@ export interface EndQuorumEpochRequestTopicData {
 export interface EndQuorumEpochRequestPartitionData {
   /** The partition index.; versions 0+ */
   partitionIndex: number;
-  /** The current leader ID that is resigning; versions 0+ */
+  /** The current leader ID that is resigning.; versions 0+ */
   leaderId: number;
-  /** The current epoch; versions 0+ */
+  /** The current epoch.; versions 0+ */
   leaderEpoch: number;
-  /** A sorted list of preferred successors to start the election; versions 0 */
+  /** A sorted list of preferred successors to start the election.; versions 0 */
   preferredSuccessors: number[];
-  /** A sorted list of preferred candidates to start the election; versions 1+ */
+  /** A sorted list of preferred candidates to start the election.; versions 1+ */
   preferredCandidates: EndQuorumEpochRequestReplicaInfo[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface EndQuorumEpochRequestReplicaInfo {
-  /** versions 1+ */
+  /** The ID of the candidate replica.; versions 1+ */
   candidateId: number;
-  /** versions 1+ */
+  /** The directory ID of the candidate replica.; versions 1+ */
   candidateDirectoryId: string;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface EndQuorumEpochRequestLeaderEndpoint {
-  /** The name of the endpoint; versions 1+ */
+  /** The name of the endpoint.; versions 1+ */
   name: string;
-  /** The node's hostname; versions 1+ */
+  /** The node's hostname.; versions 1+ */
   host: string;
-  /** The node's port; versions 1+ */
+  /** The node's port.; versions 1+ */
   port: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

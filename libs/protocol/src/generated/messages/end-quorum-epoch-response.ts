@@ -10,9 +10,9 @@ export const EndQuorumEpochResponseVersions = { min: 0, max: 1, flexibleMin: 1 }
 export interface EndQuorumEpochResponse {
   /** The top level error code.; versions 0+ */
   errorCode: number;
-  /** versions 0+ */
+  /** The topic data.; versions 0+ */
   topics: EndQuorumEpochResponseTopicData[];
-  /** Endpoints for all leaders enumerated in PartitionData; versions 1+; tag 0 in 1+ */
+  /** Endpoints for all leaders enumerated in PartitionData.; versions 1+; tag 0 in 1+ */
   nodeEndpoints: EndQuorumEpochResponseNodeEndpoint[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -21,7 +21,7 @@ export interface EndQuorumEpochResponse {
 export interface EndQuorumEpochResponseTopicData {
   /** The topic name.; versions 0+ */
   topicName: string;
-  /** versions 0+ */
+  /** The partition data.; versions 0+ */
   partitions: EndQuorumEpochResponsePartitionData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -30,22 +30,22 @@ export interface EndQuorumEpochResponseTopicData {
 export interface EndQuorumEpochResponsePartitionData {
   /** The partition index.; versions 0+ */
   partitionIndex: number;
-  /** versions 0+ */
+  /** The partition level error code.; versions 0+ */
   errorCode: number;
   /** The ID of the current leader or -1 if the leader is unknown.; versions 0+ */
   leaderId: number;
-  /** The latest known leader epoch; versions 0+ */
+  /** The latest known leader epoch.; versions 0+ */
   leaderEpoch: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface EndQuorumEpochResponseNodeEndpoint {
-  /** The ID of the associated node; versions 1+ */
+  /** The ID of the associated node.; versions 1+ */
   nodeId: number;
-  /** The node's hostname; versions 1+ */
+  /** The node's hostname.; versions 1+ */
   host: string;
-  /** The node's port; versions 1+ */
+  /** The node's port.; versions 1+ */
   port: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

@@ -4,15 +4,15 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request FetchRequest (API key 1): versions 0-17, flexible 12+. */
-export const FetchRequestVersions = { min: 0, max: 17, flexibleMin: 12 } as const;
+/** request FetchRequest (API key 1): versions 0-18, flexible 12+. */
+export const FetchRequestVersions = { min: 0, max: 18, flexibleMin: 12 } as const;
 
 export interface FetchRequest {
   /** The clusterId if known. This is used to validate metadata fetches prior to broker registration.; versions 12+; nullable 12+; tag 0 in 12+ */
   clusterId: string | null;
   /** The broker ID of the follower, of -1 if this request is from a consumer.; versions 0-14 */
   replicaId: number;
-  /** versions 15+; tag 1 in 15+ */
+  /** The state of the replica in the follower.; versions 15+; tag 1 in 15+ */
   replicaState: FetchRequestReplicaState;
   /** The maximum time in milliseconds to wait for the response.; versions 0+ */
   maxWaitMs: number;
@@ -20,7 +20,7 @@ export interface FetchRequest {
   minBytes: number;
   /** The maximum bytes to fetch.  See KIP-74 for cases where this limit may not be honored.; versions 3+ */
   maxBytes: number;
-  /** This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records; versions 4+ */
+  /** This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records.; versions 4+ */
   isolationLevel: number;
   /** The fetch session ID.; versions 7+ */
   sessionId: number;
@@ -30,7 +30,7 @@ export interface FetchRequest {
   topics: FetchRequestFetchTopic[];
   /** In an incremental fetch request, the partitions to remove.; versions 7+ */
   forgottenTopicsData: FetchRequestForgottenTopic[];
-  /** Rack ID of the consumer making this request; versions 11+ */
+  /** Rack ID of the consumer making this request.; versions 11+ */
   rackId: string;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -48,7 +48,7 @@ export interface FetchRequestReplicaState {
 export interface FetchRequestFetchTopic {
   /** The name of the topic to fetch.; versions 0-12 */
   topic: string;
-  /** The unique topic ID; versions 13+ */
+  /** The unique topic ID.; versions 13+ */
   topicId: string;
   /** The partitions to fetch.; versions 0+ */
   partitions: FetchRequestFetchPartition[];
@@ -63,14 +63,16 @@ export interface FetchRequestFetchPartition {
   currentLeaderEpoch: number;
   /** The message offset.; versions 0+ */
   fetchOffset: bigint;
-  /** The epoch of the last fetched record or -1 if there is none; versions 12+ */
+  /** The epoch of the last fetched record or -1 if there is none.; versions 12+ */
   lastFetchedEpoch: number;
   /** The earliest available offset of the follower replica.  The field is only used when the request is sent by the follower.; versions 5+ */
   logStartOffset: bigint;
   /** The maximum bytes to fetch from this partition.  See KIP-74 for cases where this limit may not be honored.; versions 0+ */
   partitionMaxBytes: number;
-  /** The directory id of the follower fetching; versions 17+; tag 0 in 17+ */
+  /** The directory id of the follower fetching.; versions 17+; tag 0 in 17+ */
   replicaDirectoryId: string;
+  /** The high-watermark known by the replica. -1 if the high-watermark is not known and 9223372036854775807 if the feature is not supported.; versions 18+; tag 1 in 18+ */
+  highWatermark: bigint;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
@@ -78,7 +80,7 @@ export interface FetchRequestFetchPartition {
 export interface FetchRequestForgottenTopic {
   /** The topic name.; versions 7-12 */
   topic: string;
-  /** The unique topic ID; versions 13+ */
+  /** The unique topic ID.; versions 13+ */
   topicId: string;
   /** The partitions indexes to forget.; versions 7+ */
   partitions: number[];
@@ -99,7 +101,7 @@ export function defaultFetchRequestFetchTopic(): FetchRequestFetchTopic {
 }
 
 export function defaultFetchRequestFetchPartition(): FetchRequestFetchPartition {
-  return { partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 0, replicaDirectoryId: ZERO_UUID };
+  return { partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 0, replicaDirectoryId: ZERO_UUID, highWatermark: 9223372036854775807n };
 }
 
 export function defaultFetchRequestForgottenTopic(): FetchRequestForgottenTopic {
@@ -220,6 +222,10 @@ export function readFetchRequestFetchPartition(r: Reader, v: number): FetchReque
           if (!(v >= 17)) return false;
           r.field = "replicaDirectoryId"; m.replicaDirectoryId = r.uuid();
           return true;
+        case 1:
+          if (!(v >= 18)) return false;
+          r.field = "highWatermark"; m.highWatermark = r.int64();
+          return true;
         default:
           return false;
       }
@@ -240,6 +246,7 @@ export function writeFetchRequestFetchPartition(w: Writer, m: Encodable<FetchReq
   if (flex) {
     const tags: TaggedWrite[] = [];
     { const x = m.replicaDirectoryId; if (v >= 17 && x !== undefined && (x !== ZERO_UUID)) tags.push([0, (w) => w.uuid(x)]); }
+    { const x = m.highWatermark; if (v >= 18 && x !== undefined && (x !== 9223372036854775807n)) tags.push([1, (w) => w.int64(x)]); }
     writeTaggedFields(w, tags, m._unknownTaggedFields);
   }
 }

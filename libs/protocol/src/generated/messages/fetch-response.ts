@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response FetchResponse (API key 1): versions 0-17, flexible 12+. */
-export const FetchResponseVersions = { min: 0, max: 17, flexibleMin: 12 } as const;
+/** response FetchResponse (API key 1): versions 0-18, flexible 12+. */
+export const FetchResponseVersions = { min: 0, max: 18, flexibleMin: 12 } as const;
 
 export interface FetchResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 1+ */
@@ -25,7 +25,7 @@ export interface FetchResponse {
 export interface FetchResponseFetchableTopicResponse {
   /** The topic name.; versions 0-12 */
   topic: string;
-  /** The unique topic ID; versions 13+ */
+  /** The unique topic ID.; versions 13+ */
   topicId: string;
   /** The topic partitions.; versions 0+ */
   partitions: FetchResponsePartitionData[];
@@ -40,19 +40,19 @@ export interface FetchResponsePartitionData {
   errorCode: number;
   /** The current high water mark.; versions 0+ */
   highWatermark: bigint;
-  /** The last stable offset (or LSO) of the partition. This is the last offset such that the state of all transactional records prior to this offset have been decided (ABORTED or COMMITTED); versions 4+ */
+  /** The last stable offset (or LSO) of the partition. This is the last offset such that the state of all transactional records prior to this offset have been decided (ABORTED or COMMITTED).; versions 4+ */
   lastStableOffset: bigint;
   /** The current log start offset.; versions 5+ */
   logStartOffset: bigint;
-  /** In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the request, this field indicates the largest epoch and its end offset such that subsequent records are known to diverge; versions 12+; tag 0 in 12+ */
+  /** In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the request, this field indicates the largest epoch and its end offset such that subsequent records are known to diverge.; versions 12+; tag 0 in 12+ */
   divergingEpoch: FetchResponseEpochEndOffset;
-  /** versions 12+; tag 1 in 12+ */
+  /** The current leader of the partition.; versions 12+; tag 1 in 12+ */
   currentLeader: FetchResponseLeaderIdAndEpoch;
   /** In the case of fetching an offset less than the LogStartOffset, this is the end offset and epoch that should be used in the FetchSnapshot request.; versions 12+; tag 2 in 12+ */
   snapshotId: FetchResponseSnapshotId;
   /** The aborted transactions.; versions 4+; nullable 4+ */
   abortedTransactions: FetchResponseAbortedTransaction[] | null;
-  /** The preferred read replica for the consumer to use on its next fetch request; versions 11+ */
+  /** The preferred read replica for the consumer to use on its next fetch request.; versions 11+ */
   preferredReadReplica: number;
   /** The record data.; versions 0+; nullable 0+ */
   records: Buffer | Buffer[] | null;
@@ -61,9 +61,9 @@ export interface FetchResponsePartitionData {
 }
 
 export interface FetchResponseEpochEndOffset {
-  /** versions 12+ */
+  /** The largest epoch.; versions 12+ */
   epoch: number;
-  /** versions 12+ */
+  /** The end offset of the epoch.; versions 12+ */
   endOffset: bigint;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -72,16 +72,16 @@ export interface FetchResponseEpochEndOffset {
 export interface FetchResponseLeaderIdAndEpoch {
   /** The ID of the current leader or -1 if the leader is unknown.; versions 12+ */
   leaderId: number;
-  /** The latest known leader epoch; versions 12+ */
+  /** The latest known leader epoch.; versions 12+ */
   leaderEpoch: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface FetchResponseSnapshotId {
-  /** versions 0+ */
+  /** The end offset of the epoch.; versions 0+ */
   endOffset: bigint;
-  /** versions 0+ */
+  /** The largest epoch.; versions 0+ */
   epoch: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

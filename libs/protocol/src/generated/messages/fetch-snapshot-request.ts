@@ -8,46 +8,46 @@ import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFiel
 export const FetchSnapshotRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export interface FetchSnapshotRequest {
-  /** The clusterId if known, this is used to validate metadata fetches prior to broker registration; versions 0+; nullable 0+; tag 0 in 0+ */
+  /** The clusterId if known, this is used to validate metadata fetches prior to broker registration.; versions 0+; nullable 0+; tag 0 in 0+ */
   clusterId: string | null;
-  /** The broker ID of the follower; versions 0+ */
+  /** The broker ID of the follower.; versions 0+ */
   replicaId: number;
-  /** The maximum bytes to fetch from all of the snapshots; versions 0+ */
+  /** The maximum bytes to fetch from all of the snapshots.; versions 0+ */
   maxBytes: number;
-  /** The topics to fetch; versions 0+ */
+  /** The topics to fetch.; versions 0+ */
   topics: FetchSnapshotRequestTopicSnapshot[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface FetchSnapshotRequestTopicSnapshot {
-  /** The name of the topic to fetch; versions 0+ */
+  /** The name of the topic to fetch.; versions 0+ */
   name: string;
-  /** The partitions to fetch; versions 0+ */
+  /** The partitions to fetch.; versions 0+ */
   partitions: FetchSnapshotRequestPartitionSnapshot[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface FetchSnapshotRequestPartitionSnapshot {
-  /** The partition index; versions 0+ */
+  /** The partition index.; versions 0+ */
   partition: number;
-  /** The current leader epoch of the partition, -1 for unknown leader epoch; versions 0+ */
+  /** The current leader epoch of the partition, -1 for unknown leader epoch.; versions 0+ */
   currentLeaderEpoch: number;
-  /** The snapshot endOffset and epoch to fetch; versions 0+ */
+  /** The snapshot endOffset and epoch to fetch.; versions 0+ */
   snapshotId: FetchSnapshotRequestSnapshotId;
-  /** The byte position within the snapshot to start fetching from; versions 0+ */
+  /** The byte position within the snapshot to start fetching from.; versions 0+ */
   position: bigint;
-  /** The directory id of the follower fetching; versions 1+; tag 0 in 1+ */
+  /** The directory id of the follower fetching.; versions 1+; tag 0 in 1+ */
   replicaDirectoryId: string;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface FetchSnapshotRequestSnapshotId {
-  /** versions 0+ */
+  /** The end offset of the snapshot.; versions 0+ */
   endOffset: bigint;
-  /** versions 0+ */
+  /** The epoch of the snapshot.; versions 0+ */
   epoch: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

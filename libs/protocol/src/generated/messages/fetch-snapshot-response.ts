@@ -14,7 +14,7 @@ export interface FetchSnapshotResponse {
   errorCode: number;
   /** The topics to fetch.; versions 0+ */
   topics: FetchSnapshotResponseTopicSnapshot[];
-  /** Endpoints for all current-leaders enumerated in PartitionSnapshot; versions 1+; tag 0 in 1+ */
+  /** Endpoints for all current-leaders enumerated in PartitionSnapshot.; versions 1+; tag 0 in 1+ */
   nodeEndpoints: FetchSnapshotResponseNodeEndpoint[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -34,24 +34,24 @@ export interface FetchSnapshotResponsePartitionSnapshot {
   index: number;
   /** The error code, or 0 if there was no fetch error.; versions 0+ */
   errorCode: number;
-  /** The snapshot endOffset and epoch fetched; versions 0+ */
+  /** The snapshot endOffset and epoch fetched.; versions 0+ */
   snapshotId: FetchSnapshotResponseSnapshotId;
-  /** versions 0+; tag 0 in 0+ */
+  /** The leader of the partition at the time of the snapshot.; versions 0+; tag 0 in 0+ */
   currentLeader: FetchSnapshotResponseLeaderIdAndEpoch;
   /** The total size of the snapshot.; versions 0+ */
   size: bigint;
   /** The starting byte position within the snapshot included in the Bytes field.; versions 0+ */
   position: bigint;
-  /** Snapshot data in records format which may not be aligned on an offset boundary; versions 0+ */
+  /** Snapshot data in records format which may not be aligned on an offset boundary.; versions 0+ */
   unalignedRecords: Buffer | Buffer[] | null;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface FetchSnapshotResponseSnapshotId {
-  /** versions 0+ */
+  /** The snapshot end offset.; versions 0+ */
   endOffset: bigint;
-  /** versions 0+ */
+  /** The snapshot epoch.; versions 0+ */
   epoch: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -60,18 +60,18 @@ export interface FetchSnapshotResponseSnapshotId {
 export interface FetchSnapshotResponseLeaderIdAndEpoch {
   /** The ID of the current leader or -1 if the leader is unknown.; versions 0+ */
   leaderId: number;
-  /** The latest known leader epoch; versions 0+ */
+  /** The latest known leader epoch.; versions 0+ */
   leaderEpoch: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface FetchSnapshotResponseNodeEndpoint {
-  /** The ID of the associated node; versions 1+ */
+  /** The ID of the associated node.; versions 1+ */
   nodeId: number;
-  /** The node's hostname; versions 1+ */
+  /** The node's hostname.; versions 1+ */
   host: string;
-  /** The node's port; versions 1+ */
+  /** The node's port.; versions 1+ */
   port: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

@@ -20,7 +20,7 @@ export interface FindCoordinatorResponse {
   host: string;
   /** The port.; versions 0-3 */
   port: number;
-  /** Each coordinator result in the response; versions 4+ */
+  /** Each coordinator result in the response.; versions 4+ */
   coordinators: FindCoordinatorResponseCoordinator[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request InitProducerIdRequest (API key 22): versions 0-5, flexible 2+. */
-export const InitProducerIdRequestVersions = { min: 0, max: 5, flexibleMin: 2 } as const;
+/** request InitProducerIdRequest (API key 22): versions 0-6, flexible 2+. */
+export const InitProducerIdRequestVersions = { min: 0, max: 6, flexibleMin: 2 } as const;
 
 export interface InitProducerIdRequest {
   /** The transactional id, or null if the producer is not transactional.; versions 0+; nullable 0+ */
@@ -16,12 +16,16 @@ export interface InitProducerIdRequest {
   producerId: bigint;
   /** The producer's current epoch. This will be checked against the producer epoch on the broker, and the request will return an error if they do not match.; versions 3+ */
   producerEpoch: number;
+  /** True if the client wants to enable two-phase commit (2PC) protocol for transactions.; versions 6+ */
+  enable2Pc: boolean;
+  /** True if the client wants to keep the currently ongoing transaction instead of aborting it.; versions 6+ */
+  keepPreparedTxn: boolean;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export function defaultInitProducerIdRequest(): InitProducerIdRequest {
-  return { transactionalId: "", transactionTimeoutMs: 0, producerId: -1n, producerEpoch: -1 };
+  return { transactionalId: "", transactionTimeoutMs: 0, producerId: -1n, producerEpoch: -1, enable2Pc: false, keepPreparedTxn: false };
 }
 
 export function readInitProducerIdRequest(r: Reader, v: number): InitProducerIdRequest {
@@ -31,6 +35,8 @@ export function readInitProducerIdRequest(r: Reader, v: number): InitProducerIdR
   r.field = "transactionTimeoutMs"; m.transactionTimeoutMs = r.int32();
   if (v >= 3) { r.field = "producerId"; m.producerId = r.int64(); }
   if (v >= 3) { r.field = "producerEpoch"; m.producerEpoch = r.int16(); }
+  if (v >= 6) { r.field = "enable2Pc"; m.enable2Pc = r.bool(); }
+  if (v >= 6) { r.field = "keepPreparedTxn"; m.keepPreparedTxn = r.bool(); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -45,6 +51,10 @@ export function writeInitProducerIdRequest(w: Writer, m: Encodable<InitProducerI
   else if (m.producerId !== undefined && (m.producerId !== -1n)) unsupportedField("InitProducerIdRequest", "producerId", v);
   if (v >= 3) w.int16((m.producerEpoch === undefined ? -1 : m.producerEpoch));
   else if (m.producerEpoch !== undefined && (m.producerEpoch !== -1)) unsupportedField("InitProducerIdRequest", "producerEpoch", v);
+  if (v >= 6) w.bool((m.enable2Pc === undefined ? false : m.enable2Pc));
+  else if (m.enable2Pc !== undefined && (m.enable2Pc !== false)) unsupportedField("InitProducerIdRequest", "enable2Pc", v);
+  if (v >= 6) w.bool((m.keepPreparedTxn === undefined ? false : m.keepPreparedTxn));
+  else if (m.keepPreparedTxn !== undefined && (m.keepPreparedTxn !== false)) unsupportedField("InitProducerIdRequest", "keepPreparedTxn", v);
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

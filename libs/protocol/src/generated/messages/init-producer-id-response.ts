@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response InitProducerIdResponse (API key 22): versions 0-5, flexible 2+. */
-export const InitProducerIdResponseVersions = { min: 0, max: 5, flexibleMin: 2 } as const;
+/** response InitProducerIdResponse (API key 22): versions 0-6, flexible 2+. */
+export const InitProducerIdResponseVersions = { min: 0, max: 6, flexibleMin: 2 } as const;
 
 export interface InitProducerIdResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
@@ -16,12 +16,16 @@ export interface InitProducerIdResponse {
   producerId: bigint;
   /** The current epoch associated with the producer id.; versions 0+ */
   producerEpoch: number;
+  /** The producer id for ongoing transaction when KeepPreparedTxn is used, -1 if there is no transaction ongoing.; versions 6+ */
+  ongoingTxnProducerId: bigint;
+  /** The epoch associated with the  producer id for ongoing transaction when KeepPreparedTxn is used, -1 if there is no transaction ongoing.; versions 6+ */
+  ongoingTxnProducerEpoch: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export function defaultInitProducerIdResponse(): InitProducerIdResponse {
-  return { throttleTimeMs: 0, errorCode: 0, producerId: -1n, producerEpoch: 0 };
+  return { throttleTimeMs: 0, errorCode: 0, producerId: -1n, producerEpoch: 0, ongoingTxnProducerId: -1n, ongoingTxnProducerEpoch: -1 };
 }
 
 export function readInitProducerIdResponse(r: Reader, v: number): InitProducerIdResponse {
@@ -31,6 +35,8 @@ export function readInitProducerIdResponse(r: Reader, v: number): InitProducerId
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "producerId"; m.producerId = r.int64();
   r.field = "producerEpoch"; m.producerEpoch = r.int16();
+  if (v >= 6) { r.field = "ongoingTxnProducerId"; m.ongoingTxnProducerId = r.int64(); }
+  if (v >= 6) { r.field = "ongoingTxnProducerEpoch"; m.ongoingTxnProducerEpoch = r.int16(); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -43,6 +49,10 @@ export function writeInitProducerIdResponse(w: Writer, m: Encodable<InitProducer
   w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   w.int64((m.producerId === undefined ? -1n : m.producerId));
   w.int16((m.producerEpoch === undefined ? 0 : m.producerEpoch));
+  if (v >= 6) w.int64((m.ongoingTxnProducerId === undefined ? -1n : m.ongoingTxnProducerId));
+  else if (m.ongoingTxnProducerId !== undefined && (m.ongoingTxnProducerId !== -1n)) unsupportedField("InitProducerIdResponse", "ongoingTxnProducerId", v);
+  if (v >= 6) w.int16((m.ongoingTxnProducerEpoch === undefined ? -1 : m.ongoingTxnProducerEpoch));
+  else if (m.ongoingTxnProducerEpoch !== undefined && (m.ongoingTxnProducerEpoch !== -1)) unsupportedField("InitProducerIdResponse", "ongoingTxnProducerEpoch", v);
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

@@ -24,7 +24,7 @@ export interface JoinGroupResponse {
   skipAssignment: boolean;
   /** The member ID assigned by the group coordinator.; versions 0+ */
   memberId: string;
-  /** versions 0+ */
+  /** The group members.; versions 0+ */
   members: JoinGroupResponseMember[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

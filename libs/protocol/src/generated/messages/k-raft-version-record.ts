@@ -8,9 +8,9 @@ import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFiel
 export const KRaftVersionRecordVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
 
 export interface KRaftVersionRecord {
-  /** The version of the kraft version record; versions 0+ */
+  /** The version of the kraft version record.; versions 0+ */
   version: number;
-  /** The kraft protocol version; versions 0+ */
+  /** The kraft protocol version.; versions 0+ */
   kRaftVersion: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

@@ -8,22 +8,22 @@ import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFiel
 export const LeaderChangeMessageVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export interface LeaderChangeMessage {
-  /** The version of the leader change message; versions 0+ */
+  /** The version of the leader change message.; versions 0+ */
   version: number;
-  /** The ID of the newly elected leader; versions 0+ */
+  /** The ID of the newly elected leader.; versions 0+ */
   leaderId: number;
-  /** The set of voters in the quorum for this epoch; versions 0+ */
+  /** The set of voters in the quorum for this epoch.; versions 0+ */
   voters: LeaderChangeMessageVoter[];
-  /** The voters who voted for the leader at the time of election; versions 0+ */
+  /** The voters who voted for the leader at the time of election.; versions 0+ */
   grantingVoters: LeaderChangeMessageVoter[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface LeaderChangeMessageVoter {
-  /** versions 0+ */
+  /** The ID of the voter.; versions 0+ */
   voterId: number;
-  /** The directory id of the voter; versions 1+ */
+  /** The directory id of the voter.; versions 1+ */
   voterDirectoryId: string;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

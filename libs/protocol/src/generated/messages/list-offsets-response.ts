@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response ListOffsetsResponse (API key 2): versions 0-10, flexible 6+. */
-export const ListOffsetsResponseVersions = { min: 0, max: 10, flexibleMin: 6 } as const;
+/** response ListOffsetsResponse (API key 2): versions 0-11, flexible 6+. */
+export const ListOffsetsResponseVersions = { min: 0, max: 11, flexibleMin: 6 } as const;
 
 export interface ListOffsetsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 2+ */
@@ -17,7 +17,7 @@ export interface ListOffsetsResponse {
 }
 
 export interface ListOffsetsResponseListOffsetsTopicResponse {
-  /** The topic name; versions 0+ */
+  /** The topic name.; versions 0+ */
   name: string;
   /** Each partition in the response.; versions 0+ */
   partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
@@ -36,7 +36,7 @@ export interface ListOffsetsResponseListOffsetsPartitionResponse {
   timestamp: bigint;
   /** The returned offset.; versions 1+ */
   offset: bigint;
-  /** versions 4+ */
+  /** The leader epoch associated with the returned offset.; versions 4+ */
   leaderEpoch: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

@@ -17,7 +17,7 @@ export interface ListPartitionReassignmentsRequest {
 }
 
 export interface ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
-  /** The topic name; versions 0+ */
+  /** The topic name.; versions 0+ */
   name: string;
   /** The partitions to list partition reassignments for.; versions 0+ */
   partitionIndexes: number[];

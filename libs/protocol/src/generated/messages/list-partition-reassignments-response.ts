@@ -10,7 +10,7 @@ export const ListPartitionReassignmentsResponseVersions = { min: 0, max: 0, flex
 export interface ListPartitionReassignmentsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
-  /** The top-level error code, or 0 if there was no error; versions 0+ */
+  /** The top-level error code, or 0 if there was no error.; versions 0+ */
   errorCode: number;
   /** The top-level error message, or null if there was no error.; versions 0+; nullable 0+ */
   errorMessage: string | null;

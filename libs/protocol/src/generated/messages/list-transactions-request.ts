@@ -4,30 +4,33 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request ListTransactionsRequest (API key 66): versions 0-1, flexible 0+. */
-export const ListTransactionsRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
+/** request ListTransactionsRequest (API key 66): versions 0-2, flexible 0+. */
+export const ListTransactionsRequestVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export interface ListTransactionsRequest {
-  /** The transaction states to filter by: if empty, all transactions are returned; if non-empty, then only transactions matching one of the filtered states will be returned; versions 0+ */
+  /** The transaction states to filter by: if empty, all transactions are returned; if non-empty, then only transactions matching one of the filtered states will be returned.; versions 0+ */
   stateFilters: string[];
-  /** The producerIds to filter by: if empty, all transactions will be returned; if non-empty, only transactions which match one of the filtered producerIds will be returned; versions 0+ */
+  /** The producerIds to filter by: if empty, all transactions will be returned; if non-empty, only transactions which match one of the filtered producerIds will be returned.; versions 0+ */
   producerIdFilters: bigint[];
-  /** Duration (in millis) to filter by: if < 0, all transactions will be returned; otherwise, only transactions running longer than this duration will be returned; versions 1+ */
+  /** Duration (in millis) to filter by: if < 0, all transactions will be returned; otherwise, only transactions running longer than this duration will be returned.; versions 1+ */
   durationFilter: bigint;
+  /** The transactional ID regular expression pattern to filter by: if it is empty or null, all transactions are returned; Otherwise then only the transactions matching the given regular expression will be returned.; versions 2+; nullable 2+ */
+  transactionalIdPattern: string | null;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export function defaultListTransactionsRequest(): ListTransactionsRequest {
-  return { stateFilters: [], producerIdFilters: [], durationFilter: -1n };
+  return { stateFilters: [], producerIdFilters: [], durationFilter: -1n, transactionalIdPattern: null };
 }
 
 export function readListTransactionsRequest(r: Reader, v: number): ListTransactionsRequest {
   const flex = true;
-  const m: ListTransactionsRequest = { stateFilters: null as never, producerIdFilters: null as never, durationFilter: -1n };
+  const m: ListTransactionsRequest = { stateFilters: null as never, producerIdFilters: null as never, durationFilter: -1n, transactionalIdPattern: null };
   { r.field = "stateFilters"; const n = r.arrayLength(flex, false, 1) as number; m.stateFilters = r.elements(n, (r) => (flex ? r.compactString() : r.string())); }
   { r.field = "producerIdFilters"; const n = r.arrayLength(flex, false, 8) as number; m.producerIdFilters = r.elements(n, (r) => r.int64()); }
   if (v >= 1) { r.field = "durationFilter"; m.durationFilter = r.int64(); }
+  if (v >= 2) { r.field = "transactionalIdPattern"; m.transactionalIdPattern = (flex ? r.compactNullableString() : r.nullableString()); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -40,6 +43,8 @@ export function writeListTransactionsRequest(w: Writer, m: Encodable<ListTransac
   writeArray(w, (m.producerIdFilters === undefined ? [] : m.producerIdFilters), flex, false, "producerIdFilters", (w, e) => w.int64(e));
   if (v >= 1) w.int64((m.durationFilter === undefined ? -1n : m.durationFilter));
   else if (m.durationFilter !== undefined && (m.durationFilter !== -1n)) unsupportedField("ListTransactionsRequest", "durationFilter", v);
+  if (v >= 2) (flex ? w.compactNullableString((m.transactionalIdPattern === undefined ? null : m.transactionalIdPattern)) : w.nullableString((m.transactionalIdPattern === undefined ? null : m.transactionalIdPattern)));
+  else if (m.transactionalIdPattern !== undefined && (m.transactionalIdPattern !== null)) unsupportedField("ListTransactionsRequest", "transactionalIdPattern", v);
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

@@ -4,28 +4,28 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response ListTransactionsResponse (API key 66): versions 0-1, flexible 0+. */
-export const ListTransactionsResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
+/** response ListTransactionsResponse (API key 66): versions 0-2, flexible 0+. */
+export const ListTransactionsResponseVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export interface ListTransactionsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
-  /** versions 0+ */
+  /** The error code, or 0 if there was no error.; versions 0+ */
   errorCode: number;
-  /** Set of state filters provided in the request which were unknown to the transaction coordinator; versions 0+ */
+  /** Set of state filters provided in the request which were unknown to the transaction coordinator.; versions 0+ */
   unknownStateFilters: string[];
-  /** versions 0+ */
+  /** The current state of the transaction for the transactional id.; versions 0+ */
   transactionStates: ListTransactionsResponseTransactionState[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface ListTransactionsResponseTransactionState {
-  /** versions 0+ */
+  /** The transactional id.; versions 0+ */
   transactionalId: string;
-  /** versions 0+ */
+  /** The producer id.; versions 0+ */
   producerId: bigint;
-  /** The current transaction state of the producer; versions 0+ */
+  /** The current transaction state of the producer.; versions 0+ */
   transactionState: string;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

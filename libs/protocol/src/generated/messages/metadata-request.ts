@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request MetadataRequest (API key 3): versions 0-12, flexible 9+. */
-export const MetadataRequestVersions = { min: 0, max: 12, flexibleMin: 9 } as const;
+/** request MetadataRequest (API key 3): versions 0-13, flexible 9+. */
+export const MetadataRequestVersions = { min: 0, max: 13, flexibleMin: 9 } as const;
 
 export interface MetadataRequest {
   /** The topics to fetch metadata for.; versions 0+; nullable 1+ */

@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response MetadataResponse (API key 3): versions 0-12, flexible 9+. */
-export const MetadataResponseVersions = { min: 0, max: 12, flexibleMin: 9 } as const;
+/** response MetadataResponse (API key 3): versions 0-13, flexible 9+. */
+export const MetadataResponseVersions = { min: 0, max: 13, flexibleMin: 9 } as const;
 
 export interface MetadataResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 3+ */
@@ -20,6 +20,8 @@ export interface MetadataResponse {
   topics: MetadataResponseTopic[];
   /** 32-bit bitfield to represent authorized operations for this cluster.; versions 8-10 */
   clusterAuthorizedOperations: number;
+  /** The top-level error code, or 0 if there was no error.; versions 13+ */
+  errorCode: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
@@ -74,7 +76,7 @@ export interface MetadataResponsePartition {
 }
 
 export function defaultMetadataResponse(): MetadataResponse {
-  return { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics: [], clusterAuthorizedOperations: -2147483648 };
+  return { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics: [], clusterAuthorizedOperations: -2147483648, errorCode: 0 };
 }
 
 export function defaultMetadataResponseBroker(): MetadataResponseBroker {
@@ -91,13 +93,14 @@ export function defaultMetadataResponsePartition(): MetadataResponsePartition {
 
 export function readMetadataResponse(r: Reader, v: number): MetadataResponse {
   const flex = v >= 9;
-  const m: MetadataResponse = { throttleTimeMs: 0, brokers: null as never, clusterId: null, controllerId: -1, topics: null as never, clusterAuthorizedOperations: -2147483648 };
+  const m: MetadataResponse = { throttleTimeMs: 0, brokers: null as never, clusterId: null, controllerId: -1, topics: null as never, clusterAuthorizedOperations: -2147483648, errorCode: 0 };
   if (v >= 3) { r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32(); }
   { r.field = "brokers"; const n = r.arrayLength(flex, false, 10) as number; m.brokers = r.elements(n, (r) => readMetadataResponseBroker(r, v)); }
   if (v >= 2) { r.field = "clusterId"; m.clusterId = (flex ? r.compactNullableString() : r.nullableString()); }
   if (v >= 1) { r.field = "controllerId"; m.controllerId = r.int32(); }
   { r.field = "topics"; const n = r.arrayLength(flex, false, 8) as number; m.topics = r.elements(n, (r) => readMetadataResponseTopic(r, v)); }
   if ((v >= 8 && v <= 10)) { r.field = "clusterAuthorizedOperations"; m.clusterAuthorizedOperations = r.int32(); }
+  if (v >= 13) { r.field = "errorCode"; m.errorCode = r.int16(); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -113,6 +116,7 @@ export function writeMetadataResponse(w: Writer, m: Encodable<MetadataResponse>,
   writeArray(w, (m.topics === undefined ? [] : m.topics), flex, false, "topics", (w, e) => writeMetadataResponseTopic(w, nonNull(e, "topics"), v));
   if ((v >= 8 && v <= 10)) w.int32((m.clusterAuthorizedOperations === undefined ? -2147483648 : m.clusterAuthorizedOperations));
   else if (m.clusterAuthorizedOperations !== undefined && (m.clusterAuthorizedOperations !== -2147483648)) unsupportedField("MetadataResponse", "clusterAuthorizedOperations", v);
+  if (v >= 13) w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request OffsetCommitRequest (API key 8): versions 0-9, flexible 8+. */
-export const OffsetCommitRequestVersions = { min: 0, max: 9, flexibleMin: 8 } as const;
+/** request OffsetCommitRequest (API key 8): versions 0-10, flexible 8+. */
+export const OffsetCommitRequestVersions = { min: 0, max: 10, flexibleMin: 8 } as const;
 
 export interface OffsetCommitRequest {
   /** The unique group identifier.; versions 0+ */
@@ -25,8 +25,10 @@ export interface OffsetCommitRequest {
 }
 
 export interface OffsetCommitRequestTopic {
-  /** The topic name.; versions 0+ */
+  /** The topic name.; versions 0-9 */
   name: string;
+  /** The topic ID.; versions 10+ */
+  topicId: string;
   /** Each partition to commit offsets for.; versions 0+ */
   partitions: OffsetCommitRequestPartition[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
@@ -53,7 +55,7 @@ export function defaultOffsetCommitRequest(): OffsetCommitRequest {
 }
 
 export function defaultOffsetCommitRequestTopic(): OffsetCommitRequestTopic {
-  return { name: "", partitions: [] };
+  return { name: "", topicId: ZERO_UUID, partitions: [] };
 }
 
 export function defaultOffsetCommitRequestPartition(): OffsetCommitRequestPartition {
@@ -91,8 +93,9 @@ export function writeOffsetCommitRequest(w: Writer, m: Encodable<OffsetCommitReq
 
 export function readOffsetCommitRequestTopic(r: Reader, v: number): OffsetCommitRequestTopic {
   const flex = v >= 8;
-  const m: OffsetCommitRequestTopic = { name: "", partitions: null as never };
-  r.field = "name"; m.name = (flex ? r.compactString() : r.string());
+  const m: OffsetCommitRequestTopic = { name: "", topicId: ZERO_UUID, partitions: null as never };
+  if (v <= 9) { r.field = "name"; m.name = (flex ? r.compactString() : r.string()); }
+  if (v >= 10) { r.field = "topicId"; m.topicId = r.uuid(); }
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 14) as number; m.partitions = r.elements(n, (r) => readOffsetCommitRequestPartition(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -102,7 +105,8 @@ export function readOffsetCommitRequestTopic(r: Reader, v: number): OffsetCommit
 
 export function writeOffsetCommitRequestTopic(w: Writer, m: Encodable<OffsetCommitRequestTopic>, v: number): void {
   const flex = v >= 8;
-  (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
+  if (v <= 9) (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
+  if (v >= 10) w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
   writeArray(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions", (w, e) => writeOffsetCommitRequestPartition(w, nonNull(e, "partitions"), v));
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);

@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response OffsetCommitResponse (API key 8): versions 0-9, flexible 8+. */
-export const OffsetCommitResponseVersions = { min: 0, max: 9, flexibleMin: 8 } as const;
+/** response OffsetCommitResponse (API key 8): versions 0-10, flexible 8+. */
+export const OffsetCommitResponseVersions = { min: 0, max: 10, flexibleMin: 8 } as const;
 
 export interface OffsetCommitResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 3+ */
@@ -17,8 +17,10 @@ export interface OffsetCommitResponse {
 }
 
 export interface OffsetCommitResponseTopic {
-  /** The topic name.; versions 0+ */
+  /** The topic name.; versions 0-9 */
   name: string;
+  /** The topic ID.; versions 10+ */
+  topicId: string;
   /** The responses for each partition in the topic.; versions 0+ */
   partitions: OffsetCommitResponsePartition[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
@@ -39,7 +41,7 @@ export function defaultOffsetCommitResponse(): OffsetCommitResponse {
 }
 
 export function defaultOffsetCommitResponseTopic(): OffsetCommitResponseTopic {
-  return { name: "", partitions: [] };
+  return { name: "", topicId: ZERO_UUID, partitions: [] };
 }
 
 export function defaultOffsetCommitResponsePartition(): OffsetCommitResponsePartition {
@@ -68,8 +70,9 @@ export function writeOffsetCommitResponse(w: Writer, m: Encodable<OffsetCommitRe
 
 export function readOffsetCommitResponseTopic(r: Reader, v: number): OffsetCommitResponseTopic {
   const flex = v >= 8;
-  const m: OffsetCommitResponseTopic = { name: "", partitions: null as never };
-  r.field = "name"; m.name = (flex ? r.compactString() : r.string());
+  const m: OffsetCommitResponseTopic = { name: "", topicId: ZERO_UUID, partitions: null as never };
+  if (v <= 9) { r.field = "name"; m.name = (flex ? r.compactString() : r.string()); }
+  if (v >= 10) { r.field = "topicId"; m.topicId = r.uuid(); }
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 6) as number; m.partitions = r.elements(n, (r) => readOffsetCommitResponsePartition(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -79,7 +82,8 @@ export function readOffsetCommitResponseTopic(r: Reader, v: number): OffsetCommi
 
 export function writeOffsetCommitResponseTopic(w: Writer, m: Encodable<OffsetCommitResponseTopic>, v: number): void {
   const flex = v >= 8;
-  (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
+  if (v <= 9) (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
+  if (v >= 10) w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
   writeArray(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions", (w, e) => writeOffsetCommitResponsePartition(w, nonNull(e, "partitions"), v));
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);

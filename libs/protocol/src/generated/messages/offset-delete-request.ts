@@ -10,7 +10,7 @@ export const OffsetDeleteRequestVersions = { min: 0, max: 0, flexibleMin: -1 } a
 export interface OffsetDeleteRequest {
   /** The unique group identifier.; versions 0+ */
   groupId: string;
-  /** The topics to delete offsets for; versions 0+ */
+  /** The topics to delete offsets for.; versions 0+ */
   topics: OffsetDeleteRequestTopic[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

@@ -4,15 +4,15 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request OffsetFetchRequest (API key 9): versions 0-9, flexible 6+. */
-export const OffsetFetchRequestVersions = { min: 0, max: 9, flexibleMin: 6 } as const;
+/** request OffsetFetchRequest (API key 9): versions 0-10, flexible 6+. */
+export const OffsetFetchRequestVersions = { min: 0, max: 10, flexibleMin: 6 } as const;
 
 export interface OffsetFetchRequest {
   /** The group to fetch offsets for.; versions 0-7 */
   groupId: string;
   /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics.; versions 0-7; nullable 2-7 */
   topics: OffsetFetchRequestTopic[] | null;
-  /** Each group we would like to fetch offsets for; versions 8+ */
+  /** Each group we would like to fetch offsets for.; versions 8+ */
   groups: OffsetFetchRequestGroup[];
   /** Whether broker should hold on returning unstable offsets but set a retriable error code for the partitions.; versions 7+ */
   requireStable: boolean;
@@ -32,7 +32,7 @@ export interface OffsetFetchRequestTopic {
 export interface OffsetFetchRequestGroup {
   /** The group ID.; versions 8+ */
   groupId: string;
-  /** The member ID assigned by the group coordinator if using the new consumer protocol (KIP-848).; versions 9+; nullable 9+ */
+  /** The member id.; versions 9+; nullable 9+ */
   memberId: string | null;
   /** The member epoch if using the new consumer protocol (KIP-848).; versions 9+ */
   memberEpoch: number;
@@ -43,8 +43,10 @@ export interface OffsetFetchRequestGroup {
 }
 
 export interface OffsetFetchRequestTopics {
-  /** The topic name.; versions 8+ */
+  /** The topic name.; versions 8-9 */
   name: string;
+  /** The topic ID.; versions 10+ */
+  topicId: string;
   /** The partition indexes we would like to fetch offsets for.; versions 8+ */
   partitionIndexes: number[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
@@ -64,7 +66,7 @@ export function defaultOffsetFetchRequestGroup(): OffsetFetchRequestGroup {
 }
 
 export function defaultOffsetFetchRequestTopics(): OffsetFetchRequestTopics {
-  return { name: "", partitionIndexes: [] };
+  return { name: "", topicId: ZERO_UUID, partitionIndexes: [] };
 }
 
 export function readOffsetFetchRequest(r: Reader, v: number): OffsetFetchRequest {
@@ -146,7 +148,8 @@ export function writeOffsetFetchRequestGroup(w: Writer, m: Encodable<OffsetFetch
 export function readOffsetFetchRequestTopics(r: Reader, v: number): OffsetFetchRequestTopics {
   const flex = v >= 6;
   const m = defaultOffsetFetchRequestTopics();
-  if (v >= 8) { r.field = "name"; m.name = (flex ? r.compactString() : r.string()); }
+  if ((v >= 8 && v <= 9)) { r.field = "name"; m.name = (flex ? r.compactString() : r.string()); }
+  if (v >= 10) { r.field = "topicId"; m.topicId = r.uuid(); }
   if (v >= 8) { { r.field = "partitionIndexes"; const n = r.arrayLength(flex, false, 4) as number; m.partitionIndexes = r.int32s(n); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -156,8 +159,8 @@ export function readOffsetFetchRequestTopics(r: Reader, v: number): OffsetFetchR
 
 export function writeOffsetFetchRequestTopics(w: Writer, m: Encodable<OffsetFetchRequestTopics>, v: number): void {
   const flex = v >= 6;
-  if (v >= 8) (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
-  else if (m.name !== undefined && (m.name !== "")) unsupportedField("OffsetFetchRequest", "name", v);
+  if ((v >= 8 && v <= 9)) (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
+  if (v >= 10) w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
   if (v >= 8) writeInt32Array(w, (m.partitionIndexes === undefined ? [] : m.partitionIndexes), flex, false, "partitionIndexes");
   else if (m.partitionIndexes !== undefined && (m.partitionIndexes === null || m.partitionIndexes.length > 0)) unsupportedField("OffsetFetchRequest", "partitionIndexes", v);
   if (flex) {

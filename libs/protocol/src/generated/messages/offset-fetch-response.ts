@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response OffsetFetchResponse (API key 9): versions 0-9, flexible 6+. */
-export const OffsetFetchResponseVersions = { min: 0, max: 9, flexibleMin: 6 } as const;
+/** response OffsetFetchResponse (API key 9): versions 0-10, flexible 6+. */
+export const OffsetFetchResponseVersions = { min: 0, max: 10, flexibleMin: 6 } as const;
 
 export interface OffsetFetchResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 3+ */
@@ -23,7 +23,7 @@ export interface OffsetFetchResponse {
 export interface OffsetFetchResponseTopic {
   /** The topic name.; versions 0-7 */
   name: string;
-  /** The responses per partition; versions 0-7 */
+  /** The responses per partition.; versions 0-7 */
   partitions: OffsetFetchResponsePartition[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -56,9 +56,11 @@ export interface OffsetFetchResponseGroup {
 }
 
 export interface OffsetFetchResponseTopics {
-  /** The topic name.; versions 8+ */
+  /** The topic name.; versions 8-9 */
   name: string;
-  /** The responses per partition; versions 8+ */
+  /** The topic ID.; versions 10+ */
+  topicId: string;
+  /** The responses per partition.; versions 8+ */
   partitions: OffsetFetchResponsePartitions[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -96,7 +98,7 @@ export function defaultOffsetFetchResponseGroup(): OffsetFetchResponseGroup {
 }
 
 export function defaultOffsetFetchResponseTopics(): OffsetFetchResponseTopics {
-  return { name: "", partitions: [] };
+  return { name: "", topicId: ZERO_UUID, partitions: [] };
 }
 
 export function defaultOffsetFetchResponsePartitions(): OffsetFetchResponsePartitions {
@@ -209,7 +211,8 @@ export function writeOffsetFetchResponseGroup(w: Writer, m: Encodable<OffsetFetc
 export function readOffsetFetchResponseTopics(r: Reader, v: number): OffsetFetchResponseTopics {
   const flex = v >= 6;
   const m = defaultOffsetFetchResponseTopics();
-  if (v >= 8) { r.field = "name"; m.name = (flex ? r.compactString() : r.string()); }
+  if ((v >= 8 && v <= 9)) { r.field = "name"; m.name = (flex ? r.compactString() : r.string()); }
+  if (v >= 10) { r.field = "topicId"; m.topicId = r.uuid(); }
   if (v >= 8) { { r.field = "partitions"; const n = r.arrayLength(flex, false, 1) as number; m.partitions = r.elements(n, (r) => readOffsetFetchResponsePartitions(r, v)); } }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -219,8 +222,8 @@ export function readOffsetFetchResponseTopics(r: Reader, v: number): OffsetFetch
 
 export function writeOffsetFetchResponseTopics(w: Writer, m: Encodable<OffsetFetchResponseTopics>, v: number): void {
   const flex = v >= 6;
-  if (v >= 8) (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
-  else if (m.name !== undefined && (m.name !== "")) unsupportedField("OffsetFetchResponse", "name", v);
+  if ((v >= 8 && v <= 9)) (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
+  if (v >= 10) w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
   if (v >= 8) writeArray(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions", (w, e) => writeOffsetFetchResponsePartitions(w, nonNull(e, "partitions"), v));
   else if (m.partitions !== undefined && (m.partitions === null || m.partitions.length > 0)) unsupportedField("OffsetFetchResponse", "partitions", v);
   if (flex) {

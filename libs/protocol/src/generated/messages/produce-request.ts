@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request ProduceRequest (API key 0): versions 0-11, flexible 9+. */
-export const ProduceRequestVersions = { min: 0, max: 11, flexibleMin: 9 } as const;
+/** request ProduceRequest (API key 0): versions 0-13, flexible 9+. */
+export const ProduceRequestVersions = { min: 0, max: 13, flexibleMin: 9 } as const;
 
 export interface ProduceRequest {
   /** The transactional ID, or null if the producer is not transactional.; versions 3+; nullable 3+ */
@@ -21,8 +21,10 @@ export interface ProduceRequest {
 }
 
 export interface ProduceRequestTopicProduceData {
-  /** The topic name.; versions 0+ */
+  /** The topic name.; versions 0-12 */
   name: string;
+  /** The unique topic ID; versions 13+ */
+  topicId: string;
   /** Each partition to produce to.; versions 0+ */
   partitionData: ProduceRequestPartitionProduceData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
@@ -43,7 +45,7 @@ export function defaultProduceRequest(): ProduceRequest {
 }
 
 export function defaultProduceRequestTopicProduceData(): ProduceRequestTopicProduceData {
-  return { name: "", partitionData: [] };
+  return { name: "", topicId: ZERO_UUID, partitionData: [] };
 }
 
 export function defaultProduceRequestPartitionProduceData(): ProduceRequestPartitionProduceData {
@@ -77,8 +79,9 @@ export function writeProduceRequest(w: Writer, m: Encodable<ProduceRequest>, v: 
 
 export function readProduceRequestTopicProduceData(r: Reader, v: number): ProduceRequestTopicProduceData {
   const flex = v >= 9;
-  const m: ProduceRequestTopicProduceData = { name: "", partitionData: null as never };
-  r.field = "name"; m.name = (flex ? r.compactString() : r.string());
+  const m: ProduceRequestTopicProduceData = { name: "", topicId: ZERO_UUID, partitionData: null as never };
+  if (v <= 12) { r.field = "name"; m.name = (flex ? r.compactString() : r.string()); }
+  if (v >= 13) { r.field = "topicId"; m.topicId = r.uuid(); }
   { r.field = "partitionData"; const n = r.arrayLength(flex, false, 6) as number; m.partitionData = r.elements(n, (r) => readProduceRequestPartitionProduceData(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -88,7 +91,8 @@ export function readProduceRequestTopicProduceData(r: Reader, v: number): Produc
 
 export function writeProduceRequestTopicProduceData(w: Writer, m: Encodable<ProduceRequestTopicProduceData>, v: number): void {
   const flex = v >= 9;
-  (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
+  if (v <= 12) (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
+  if (v >= 13) w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
   writeArray(w, (m.partitionData === undefined ? [] : m.partitionData), flex, false, "partitionData", (w, e) => writeProduceRequestPartitionProduceData(w, nonNull(e, "partitionData"), v));
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);

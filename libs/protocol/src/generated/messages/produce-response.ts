@@ -4,11 +4,11 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response ProduceResponse (API key 0): versions 0-11, flexible 9+. */
-export const ProduceResponseVersions = { min: 0, max: 11, flexibleMin: 9 } as const;
+/** response ProduceResponse (API key 0): versions 0-13, flexible 9+. */
+export const ProduceResponseVersions = { min: 0, max: 13, flexibleMin: 9 } as const;
 
 export interface ProduceResponse {
-  /** Each produce response; versions 0+ */
+  /** Each produce response.; versions 0+ */
   responses: ProduceResponseTopicProduceResponse[];
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 1+ */
   throttleTimeMs: number;
@@ -19,8 +19,10 @@ export interface ProduceResponse {
 }
 
 export interface ProduceResponseTopicProduceResponse {
-  /** The topic name; versions 0+ */
+  /** The topic name.; versions 0-12 */
   name: string;
+  /** The unique topic ID; versions 13+ */
+  topicId: string;
   /** Each partition that we produced to within the topic.; versions 0+ */
   partitionResponses: ProduceResponsePartitionProduceResponse[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
@@ -38,20 +40,20 @@ export interface ProduceResponsePartitionProduceResponse {
   logAppendTimeMs: bigint;
   /** The log start offset.; versions 5+ */
   logStartOffset: bigint;
-  /** The batch indices of records that caused the batch to be dropped; versions 8+ */
+  /** The batch indices of records that caused the batch to be dropped.; versions 8+ */
   recordErrors: ProduceResponseBatchIndexAndErrorMessage[];
-  /** The global error message summarizing the common root cause of the records that caused the batch to be dropped; versions 8+; nullable 8+ */
+  /** The global error message summarizing the common root cause of the records that caused the batch to be dropped.; versions 8+; nullable 8+ */
   errorMessage: string | null;
-  /** versions 10+; tag 0 in 10+ */
+  /** The leader broker that the producer should use for future requests.; versions 10+; tag 0 in 10+ */
   currentLeader: ProduceResponseLeaderIdAndEpoch;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface ProduceResponseBatchIndexAndErrorMessage {
-  /** The batch index of the record that cause the batch to be dropped; versions 8+ */
+  /** The batch index of the record that caused the batch to be dropped.; versions 8+ */
   batchIndex: number;
-  /** The error message of the record that caused the batch to be dropped; versions 8+; nullable 8+ */
+  /** The error message of the record that caused the batch to be dropped.; versions 8+; nullable 8+ */
   batchIndexErrorMessage: string | null;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -60,7 +62,7 @@ export interface ProduceResponseBatchIndexAndErrorMessage {
 export interface ProduceResponseLeaderIdAndEpoch {
   /** The ID of the current leader or -1 if the leader is unknown.; versions 10+ */
   leaderId: number;
-  /** The latest known leader epoch; versions 10+ */
+  /** The latest known leader epoch.; versions 10+ */
   leaderEpoch: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -84,7 +86,7 @@ export function defaultProduceResponse(): ProduceResponse {
 }
 
 export function defaultProduceResponseTopicProduceResponse(): ProduceResponseTopicProduceResponse {
-  return { name: "", partitionResponses: [] };
+  return { name: "", topicId: ZERO_UUID, partitionResponses: [] };
 }
 
 export function defaultProduceResponsePartitionProduceResponse(): ProduceResponsePartitionProduceResponse {
@@ -136,8 +138,9 @@ export function writeProduceResponse(w: Writer, m: Encodable<ProduceResponse>, v
 
 export function readProduceResponseTopicProduceResponse(r: Reader, v: number): ProduceResponseTopicProduceResponse {
   const flex = v >= 9;
-  const m: ProduceResponseTopicProduceResponse = { name: "", partitionResponses: null as never };
-  r.field = "name"; m.name = (flex ? r.compactString() : r.string());
+  const m: ProduceResponseTopicProduceResponse = { name: "", topicId: ZERO_UUID, partitionResponses: null as never };
+  if (v <= 12) { r.field = "name"; m.name = (flex ? r.compactString() : r.string()); }
+  if (v >= 13) { r.field = "topicId"; m.topicId = r.uuid(); }
   { r.field = "partitionResponses"; const n = r.arrayLength(flex, false, 14) as number; m.partitionResponses = r.elements(n, (r) => readProduceResponsePartitionProduceResponse(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -147,7 +150,8 @@ export function readProduceResponseTopicProduceResponse(r: Reader, v: number): P
 
 export function writeProduceResponseTopicProduceResponse(w: Writer, m: Encodable<ProduceResponseTopicProduceResponse>, v: number): void {
   const flex = v >= 9;
-  (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
+  if (v <= 12) (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
+  if (v >= 13) w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
   writeArray(w, (m.partitionResponses === undefined ? [] : m.partitionResponses), flex, false, "partitionResponses", (w, e) => writeProduceResponsePartitionProduceResponse(w, nonNull(e, "partitionResponses"), v));
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);

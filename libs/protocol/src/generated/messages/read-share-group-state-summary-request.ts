@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request ReadShareGroupStateSummaryRequest (API key 87): versions 0, flexible 0+. */
-export const ReadShareGroupStateSummaryRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+/** request ReadShareGroupStateSummaryRequest (API key 87): versions 0-1, flexible 0+. */
+export const ReadShareGroupStateSummaryRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export interface ReadShareGroupStateSummaryRequest {
   /** The group identifier.; versions 0+ */

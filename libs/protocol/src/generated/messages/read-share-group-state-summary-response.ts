@@ -4,18 +4,18 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response ReadShareGroupStateSummaryResponse (API key 87): versions 0, flexible 0+. */
-export const ReadShareGroupStateSummaryResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+/** response ReadShareGroupStateSummaryResponse (API key 87): versions 0-1, flexible 0+. */
+export const ReadShareGroupStateSummaryResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export interface ReadShareGroupStateSummaryResponse {
-  /** The read results; versions 0+ */
+  /** The read results.; versions 0+ */
   results: ReadShareGroupStateSummaryResponseReadStateSummaryResult[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface ReadShareGroupStateSummaryResponseReadStateSummaryResult {
-  /** The topic identifier; versions 0+ */
+  /** The topic identifier.; versions 0+ */
   topicId: string;
   /** The results for the partitions.; versions 0+ */
   partitions: ReadShareGroupStateSummaryResponsePartitionResult[];
@@ -32,8 +32,12 @@ export interface ReadShareGroupStateSummaryResponsePartitionResult {
   errorMessage: string | null;
   /** The state epoch of the share-partition.; versions 0+ */
   stateEpoch: number;
+  /** The leader epoch of the share-partition.; versions 0+ */
+  leaderEpoch: number;
   /** The share-partition start offset.; versions 0+ */
   startOffset: bigint;
+  /** The number of offsets greater than or equal to share-partition start offset for which delivery has been completed.; versions 1+ */
+  deliveryCompleteCount: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
@@ -47,7 +51,7 @@ export function defaultReadShareGroupStateSummaryResponseReadStateSummaryResult(
 }
 
 export function defaultReadShareGroupStateSummaryResponsePartitionResult(): ReadShareGroupStateSummaryResponsePartitionResult {
-  return { partition: 0, errorCode: 0, errorMessage: null, stateEpoch: 0, startOffset: 0n };
+  return { partition: 0, errorCode: 0, errorMessage: null, stateEpoch: 0, leaderEpoch: 0, startOffset: 0n, deliveryCompleteCount: -1 };
 }
 
 export function readReadShareGroupStateSummaryResponse(r: Reader, v: number): ReadShareGroupStateSummaryResponse {
@@ -72,7 +76,7 @@ export function readReadShareGroupStateSummaryResponseReadStateSummaryResult(r: 
   const flex = true;
   const m: ReadShareGroupStateSummaryResponseReadStateSummaryResult = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, 20) as number; m.partitions = r.elements(n, (r) => readReadShareGroupStateSummaryResponsePartitionResult(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 24) as number; m.partitions = r.elements(n, (r) => readReadShareGroupStateSummaryResponsePartitionResult(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -95,7 +99,9 @@ export function readReadShareGroupStateSummaryResponsePartitionResult(r: Reader,
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "stateEpoch"; m.stateEpoch = r.int32();
+  r.field = "leaderEpoch"; m.leaderEpoch = r.int32();
   r.field = "startOffset"; m.startOffset = r.int64();
+  if (v >= 1) { r.field = "deliveryCompleteCount"; m.deliveryCompleteCount = r.int32(); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -108,7 +114,9 @@ export function writeReadShareGroupStateSummaryResponsePartitionResult(w: Writer
   w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   (flex ? w.compactNullableString((m.errorMessage === undefined ? null : m.errorMessage)) : w.nullableString((m.errorMessage === undefined ? null : m.errorMessage)));
   w.int32((m.stateEpoch === undefined ? 0 : m.stateEpoch));
+  w.int32((m.leaderEpoch === undefined ? 0 : m.leaderEpoch));
   w.int64((m.startOffset === undefined ? 0n : m.startOffset));
+  if (v >= 1) w.int32((m.deliveryCompleteCount === undefined ? -1 : m.deliveryCompleteCount));
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

@@ -8,11 +8,11 @@ import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFiel
 export const RemoveRaftVoterRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
 
 export interface RemoveRaftVoterRequest {
-  /** versions 0+; nullable 0+ */
+  /** The cluster id of the request.; versions 0+; nullable 0+ */
   clusterId: string | null;
-  /** The replica id of the voter getting removed from the topic partition; versions 0+ */
+  /** The replica id of the voter getting removed from the topic partition.; versions 0+ */
   voterId: number;
-  /** The directory id of the voter getting removed from the topic partition; versions 0+ */
+  /** The directory id of the voter getting removed from the topic partition.; versions 0+ */
   voterDirectoryId: string;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

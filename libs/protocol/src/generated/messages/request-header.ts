@@ -43,6 +43,7 @@ export function writeRequestHeader(w: Writer, m: Encodable<RequestHeader>, v: nu
   w.int16((m.requestApiVersion === undefined ? 0 : m.requestApiVersion));
   w.int32((m.correlationId === undefined ? 0 : m.correlationId));
   if (v >= 1) w.nullableString((m.clientId === undefined ? "" : m.clientId));
+  else if (m.clientId !== undefined && (m.clientId !== "")) unsupportedField("RequestHeader", "clientId", v);
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request ShareAcknowledgeRequest (API key 79): versions 0, flexible 0+. */
-export const ShareAcknowledgeRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+/** request ShareAcknowledgeRequest (API key 79): versions 0-2, flexible 0+. */
+export const ShareAcknowledgeRequestVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export interface ShareAcknowledgeRequest {
   /** The group identifier.; versions 0+; nullable 0+ */
@@ -14,6 +14,8 @@ export interface ShareAcknowledgeRequest {
   memberId: string | null;
   /** The current share session epoch: 0 to open a share session; -1 to close it; otherwise increments for consecutive requests.; versions 0+ */
   shareSessionEpoch: number;
+  /** Whether Renew type acknowledgements present in AcknowledgementBatches.; versions 2+ */
+  isRenewAck: boolean;
   /** The topics containing records to acknowledge.; versions 0+ */
   topics: ShareAcknowledgeRequestAcknowledgeTopic[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
@@ -43,14 +45,14 @@ export interface ShareAcknowledgeRequestAcknowledgementBatch {
   firstOffset: bigint;
   /** Last offset (inclusive) of batch of records to acknowledge.; versions 0+ */
   lastOffset: bigint;
-  /** Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject.; versions 0+ */
+  /** Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject,4:Renew.; versions 0+ */
   acknowledgeTypes: number[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export function defaultShareAcknowledgeRequest(): ShareAcknowledgeRequest {
-  return { groupId: null, memberId: "", shareSessionEpoch: 0, topics: [] };
+  return { groupId: null, memberId: "", shareSessionEpoch: 0, isRenewAck: false, topics: [] };
 }
 
 export function defaultShareAcknowledgeRequestAcknowledgeTopic(): ShareAcknowledgeRequestAcknowledgeTopic {
@@ -67,10 +69,11 @@ export function defaultShareAcknowledgeRequestAcknowledgementBatch(): ShareAckno
 
 export function readShareAcknowledgeRequest(r: Reader, v: number): ShareAcknowledgeRequest {
   const flex = true;
-  const m: ShareAcknowledgeRequest = { groupId: null, memberId: "", shareSessionEpoch: 0, topics: null as never };
+  const m: ShareAcknowledgeRequest = { groupId: null, memberId: "", shareSessionEpoch: 0, isRenewAck: false, topics: null as never };
   r.field = "groupId"; m.groupId = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "memberId"; m.memberId = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "shareSessionEpoch"; m.shareSessionEpoch = r.int32();
+  if (v >= 2) { r.field = "isRenewAck"; m.isRenewAck = r.bool(); }
   { r.field = "topics"; const n = r.arrayLength(flex, false, 18) as number; m.topics = r.elements(n, (r) => readShareAcknowledgeRequestAcknowledgeTopic(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -83,6 +86,8 @@ export function writeShareAcknowledgeRequest(w: Writer, m: Encodable<ShareAcknow
   (flex ? w.compactNullableString((m.groupId === undefined ? null : m.groupId)) : w.nullableString((m.groupId === undefined ? null : m.groupId)));
   (flex ? w.compactNullableString((m.memberId === undefined ? "" : m.memberId)) : w.nullableString((m.memberId === undefined ? "" : m.memberId)));
   w.int32((m.shareSessionEpoch === undefined ? 0 : m.shareSessionEpoch));
+  if (v >= 2) w.bool((m.isRenewAck === undefined ? false : m.isRenewAck));
+  else if (m.isRenewAck !== undefined && (m.isRenewAck !== false)) unsupportedField("ShareAcknowledgeRequest", "isRenewAck", v);
   writeArray(w, (m.topics === undefined ? [] : m.topics), flex, false, "topics", (w, e) => writeShareAcknowledgeRequestAcknowledgeTopic(w, nonNull(e, "topics"), v));
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);

@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response ShareAcknowledgeResponse (API key 79): versions 0, flexible 0+. */
-export const ShareAcknowledgeResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+/** response ShareAcknowledgeResponse (API key 79): versions 0-2, flexible 0+. */
+export const ShareAcknowledgeResponseVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export interface ShareAcknowledgeResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
@@ -14,6 +14,8 @@ export interface ShareAcknowledgeResponse {
   errorCode: number;
   /** The top-level error message, or null if there was no error.; versions 0+; nullable 0+ */
   errorMessage: string | null;
+  /** The time in milliseconds for which the acquired records are locked.; versions 2+ */
+  acquisitionLockTimeoutMs: number;
   /** The response topics.; versions 0+ */
   responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[];
   /** Endpoints for all current leaders enumerated in PartitionData with error NOT_LEADER_OR_FOLLOWER.; versions 0+ */
@@ -38,7 +40,7 @@ export interface ShareAcknowledgeResponsePartitionData {
   errorCode: number;
   /** The error message, or null if there was no error.; versions 0+; nullable 0+ */
   errorMessage: string | null;
-  /** versions 0+ */
+  /** The current leader of the partition.; versions 0+ */
   currentLeader: ShareAcknowledgeResponseLeaderIdAndEpoch;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -67,7 +69,7 @@ export interface ShareAcknowledgeResponseNodeEndpoint {
 }
 
 export function defaultShareAcknowledgeResponse(): ShareAcknowledgeResponse {
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, responses: [], nodeEndpoints: [] };
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [] };
 }
 
 export function defaultShareAcknowledgeResponseShareAcknowledgeTopicResponse(): ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
@@ -88,10 +90,11 @@ export function defaultShareAcknowledgeResponseNodeEndpoint(): ShareAcknowledgeR
 
 export function readShareAcknowledgeResponse(r: Reader, v: number): ShareAcknowledgeResponse {
   const flex = true;
-  const m: ShareAcknowledgeResponse = { throttleTimeMs: 0, errorCode: 0, errorMessage: null, responses: null as never, nodeEndpoints: null as never };
+  const m: ShareAcknowledgeResponse = { throttleTimeMs: 0, errorCode: 0, errorMessage: null, acquisitionLockTimeoutMs: 0, responses: null as never, nodeEndpoints: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
+  if (v >= 2) { r.field = "acquisitionLockTimeoutMs"; m.acquisitionLockTimeoutMs = r.int32(); }
   { r.field = "responses"; const n = r.arrayLength(flex, false, 18) as number; m.responses = r.elements(n, (r) => readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r, v)); }
   { r.field = "nodeEndpoints"; const n = r.arrayLength(flex, false, 11) as number; m.nodeEndpoints = r.elements(n, (r) => readShareAcknowledgeResponseNodeEndpoint(r, v)); }
   if (flex) {
@@ -105,6 +108,7 @@ export function writeShareAcknowledgeResponse(w: Writer, m: Encodable<ShareAckno
   w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   (flex ? w.compactNullableString((m.errorMessage === undefined ? null : m.errorMessage)) : w.nullableString((m.errorMessage === undefined ? null : m.errorMessage)));
+  if (v >= 2) w.int32((m.acquisitionLockTimeoutMs === undefined ? 0 : m.acquisitionLockTimeoutMs));
   writeArray(w, (m.responses === undefined ? [] : m.responses), flex, false, "responses", (w, e) => writeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w, nonNull(e, "responses"), v));
   writeArray(w, (m.nodeEndpoints === undefined ? [] : m.nodeEndpoints), flex, false, "nodeEndpoints", (w, e) => writeShareAcknowledgeResponseNodeEndpoint(w, nonNull(e, "nodeEndpoints"), v));
   if (flex) {

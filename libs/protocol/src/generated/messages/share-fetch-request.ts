@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request ShareFetchRequest (API key 78): versions 0, flexible 0+. */
-export const ShareFetchRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+/** request ShareFetchRequest (API key 78): versions 0-2, flexible 0+. */
+export const ShareFetchRequestVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export interface ShareFetchRequest {
   /** The group identifier.; versions 0+; nullable 0+ */
@@ -18,8 +18,16 @@ export interface ShareFetchRequest {
   maxWaitMs: number;
   /** The minimum bytes to accumulate in the response.; versions 0+ */
   minBytes: number;
-  /** The maximum bytes to fetch.  See KIP-74 for cases where this limit may not be honored.; versions 0+ */
+  /** The maximum bytes to fetch. See KIP-74 for cases where this limit may not be honored.; versions 0+ */
   maxBytes: number;
+  /** The maximum number of records to fetch. This limit can be exceeded for alignment of batch boundaries.; versions 1+ */
+  maxRecords: number;
+  /** The optimal number of records for batches of acquired records and acknowledgements.; versions 1+ */
+  batchSize: number;
+  /** The acquire mode to control the fetch behavior - 0:batch-optimized,1:record-limit.; versions 2+ */
+  shareAcquireMode: number;
+  /** Whether Renew type acknowledgements present in AcknowledgementBatches.; versions 2+ */
+  isRenewAck: boolean;
   /** The topics to fetch.; versions 0+ */
   topics: ShareFetchRequestFetchTopic[];
   /** The partitions to remove from this share session.; versions 0+ */
@@ -40,7 +48,7 @@ export interface ShareFetchRequestFetchTopic {
 export interface ShareFetchRequestFetchPartition {
   /** The partition index.; versions 0+ */
   partitionIndex: number;
-  /** The maximum bytes to fetch from this partition. 0 when only acknowledgement with no fetching is required. See KIP-74 for cases where this limit may not be honored.; versions 0+ */
+  /** The maximum bytes to fetch from this partition. 0 when only acknowledgement with no fetching is required. See KIP-74 for cases where this limit may not be honored.; versions 0 */
   partitionMaxBytes: number;
   /** Record batches to acknowledge.; versions 0+ */
   acknowledgementBatches: ShareFetchRequestAcknowledgementBatch[];
@@ -53,7 +61,7 @@ export interface ShareFetchRequestAcknowledgementBatch {
   firstOffset: bigint;
   /** Last offset (inclusive) of batch of records to acknowledge.; versions 0+ */
   lastOffset: bigint;
-  /** Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject.; versions 0+ */
+  /** Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject,4:Renew.; versions 0+ */
   acknowledgeTypes: number[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -69,7 +77,7 @@ export interface ShareFetchRequestForgottenTopic {
 }
 
 export function defaultShareFetchRequest(): ShareFetchRequest {
-  return { groupId: null, memberId: "", shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 0, maxBytes: 2147483647, topics: [], forgottenTopicsData: [] };
+  return { groupId: null, memberId: "", shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 0, maxBytes: 2147483647, maxRecords: 0, batchSize: 0, shareAcquireMode: 0, isRenewAck: false, topics: [], forgottenTopicsData: [] };
 }
 
 export function defaultShareFetchRequestFetchTopic(): ShareFetchRequestFetchTopic {
@@ -90,13 +98,17 @@ export function defaultShareFetchRequestForgottenTopic(): ShareFetchRequestForgo
 
 export function readShareFetchRequest(r: Reader, v: number): ShareFetchRequest {
   const flex = true;
-  const m: ShareFetchRequest = { groupId: null, memberId: "", shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 0, maxBytes: 2147483647, topics: null as never, forgottenTopicsData: null as never };
+  const m: ShareFetchRequest = { groupId: null, memberId: "", shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 0, maxBytes: 2147483647, maxRecords: 0, batchSize: 0, shareAcquireMode: 0, isRenewAck: false, topics: null as never, forgottenTopicsData: null as never };
   r.field = "groupId"; m.groupId = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "memberId"; m.memberId = (flex ? r.compactNullableString() : r.nullableString());
   r.field = "shareSessionEpoch"; m.shareSessionEpoch = r.int32();
   r.field = "maxWaitMs"; m.maxWaitMs = r.int32();
   r.field = "minBytes"; m.minBytes = r.int32();
   r.field = "maxBytes"; m.maxBytes = r.int32();
+  if (v >= 1) { r.field = "maxRecords"; m.maxRecords = r.int32(); }
+  if (v >= 1) { r.field = "batchSize"; m.batchSize = r.int32(); }
+  if (v >= 2) { r.field = "shareAcquireMode"; m.shareAcquireMode = r.int8(); }
+  if (v >= 2) { r.field = "isRenewAck"; m.isRenewAck = r.bool(); }
   { r.field = "topics"; const n = r.arrayLength(flex, false, 18) as number; m.topics = r.elements(n, (r) => readShareFetchRequestFetchTopic(r, v)); }
   { r.field = "forgottenTopicsData"; const n = r.arrayLength(flex, false, 18) as number; m.forgottenTopicsData = r.elements(n, (r) => readShareFetchRequestForgottenTopic(r, v)); }
   if (flex) {
@@ -113,6 +125,13 @@ export function writeShareFetchRequest(w: Writer, m: Encodable<ShareFetchRequest
   w.int32((m.maxWaitMs === undefined ? 0 : m.maxWaitMs));
   w.int32((m.minBytes === undefined ? 0 : m.minBytes));
   w.int32((m.maxBytes === undefined ? 2147483647 : m.maxBytes));
+  if (v >= 1) w.int32((m.maxRecords === undefined ? 0 : m.maxRecords));
+  else if (m.maxRecords !== undefined && (m.maxRecords !== 0)) unsupportedField("ShareFetchRequest", "maxRecords", v);
+  if (v >= 1) w.int32((m.batchSize === undefined ? 0 : m.batchSize));
+  else if (m.batchSize !== undefined && (m.batchSize !== 0)) unsupportedField("ShareFetchRequest", "batchSize", v);
+  if (v >= 2) w.int8((m.shareAcquireMode === undefined ? 0 : m.shareAcquireMode));
+  if (v >= 2) w.bool((m.isRenewAck === undefined ? false : m.isRenewAck));
+  else if (m.isRenewAck !== undefined && (m.isRenewAck !== false)) unsupportedField("ShareFetchRequest", "isRenewAck", v);
   writeArray(w, (m.topics === undefined ? [] : m.topics), flex, false, "topics", (w, e) => writeShareFetchRequestFetchTopic(w, nonNull(e, "topics"), v));
   writeArray(w, (m.forgottenTopicsData === undefined ? [] : m.forgottenTopicsData), flex, false, "forgottenTopicsData", (w, e) => writeShareFetchRequestForgottenTopic(w, nonNull(e, "forgottenTopicsData"), v));
   if (flex) {
@@ -124,7 +143,7 @@ export function readShareFetchRequestFetchTopic(r: Reader, v: number): ShareFetc
   const flex = true;
   const m: ShareFetchRequestFetchTopic = { topicId: ZERO_UUID, partitions: null as never };
   r.field = "topicId"; m.topicId = r.uuid();
-  { r.field = "partitions"; const n = r.arrayLength(flex, false, 10) as number; m.partitions = r.elements(n, (r) => readShareFetchRequestFetchPartition(r, v)); }
+  { r.field = "partitions"; const n = r.arrayLength(flex, false, 6) as number; m.partitions = r.elements(n, (r) => readShareFetchRequestFetchPartition(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -144,7 +163,7 @@ export function readShareFetchRequestFetchPartition(r: Reader, v: number): Share
   const flex = true;
   const m: ShareFetchRequestFetchPartition = { partitionIndex: 0, partitionMaxBytes: 0, acknowledgementBatches: null as never };
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
-  r.field = "partitionMaxBytes"; m.partitionMaxBytes = r.int32();
+  if (v <= 0) { r.field = "partitionMaxBytes"; m.partitionMaxBytes = r.int32(); }
   { r.field = "acknowledgementBatches"; const n = r.arrayLength(flex, false, 18) as number; m.acknowledgementBatches = r.elements(n, (r) => readShareFetchRequestAcknowledgementBatch(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -155,7 +174,8 @@ export function readShareFetchRequestFetchPartition(r: Reader, v: number): Share
 export function writeShareFetchRequestFetchPartition(w: Writer, m: Encodable<ShareFetchRequestFetchPartition>, v: number): void {
   const flex = true;
   w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
-  w.int32((m.partitionMaxBytes === undefined ? 0 : m.partitionMaxBytes));
+  if (v <= 0) w.int32((m.partitionMaxBytes === undefined ? 0 : m.partitionMaxBytes));
+  else if (m.partitionMaxBytes !== undefined && (m.partitionMaxBytes !== 0)) unsupportedField("ShareFetchRequest", "partitionMaxBytes", v);
   writeArray(w, (m.acknowledgementBatches === undefined ? [] : m.acknowledgementBatches), flex, false, "acknowledgementBatches", (w, e) => writeShareFetchRequestAcknowledgementBatch(w, nonNull(e, "acknowledgementBatches"), v));
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);

@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response ShareFetchResponse (API key 78): versions 0, flexible 0+. */
-export const ShareFetchResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+/** response ShareFetchResponse (API key 78): versions 0-2, flexible 0+. */
+export const ShareFetchResponseVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export interface ShareFetchResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
@@ -14,6 +14,8 @@ export interface ShareFetchResponse {
   errorCode: number;
   /** The top-level error message, or null if there was no error.; versions 0+; nullable 0+ */
   errorMessage: string | null;
+  /** The time in milliseconds for which the acquired records are locked.; versions 1+ */
+  acquisitionLockTimeoutMs: number;
   /** The response topics.; versions 0+ */
   responses: ShareFetchResponseShareFetchableTopicResponse[];
   /** Endpoints for all current leaders enumerated in PartitionData with error NOT_LEADER_OR_FOLLOWER.; versions 0+ */
@@ -42,9 +44,9 @@ export interface ShareFetchResponsePartitionData {
   acknowledgeErrorCode: number;
   /** The acknowledge error message, or null if there was no acknowledge error.; versions 0+; nullable 0+ */
   acknowledgeErrorMessage: string | null;
-  /** versions 0+ */
+  /** The current leader of the partition.; versions 0+ */
   currentLeader: ShareFetchResponseLeaderIdAndEpoch;
-  /** The record data.; versions 0+; nullable 0+ */
+  /** The record data.; versions 0+; nullable 0 */
   records: Buffer | Buffer[] | null;
   /** The acquired records.; versions 0+ */
   acquiredRecords: ShareFetchResponseAcquiredRecords[];
@@ -86,7 +88,7 @@ export interface ShareFetchResponseNodeEndpoint {
 }
 
 export function defaultShareFetchResponse(): ShareFetchResponse {
-  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, responses: [], nodeEndpoints: [] };
+  return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [] };
 }
 
 export function defaultShareFetchResponseShareFetchableTopicResponse(): ShareFetchResponseShareFetchableTopicResponse {
@@ -111,10 +113,11 @@ export function defaultShareFetchResponseNodeEndpoint(): ShareFetchResponseNodeE
 
 export function readShareFetchResponse(r: Reader, v: number): ShareFetchResponse {
   const flex = true;
-  const m: ShareFetchResponse = { throttleTimeMs: 0, errorCode: 0, errorMessage: null, responses: null as never, nodeEndpoints: null as never };
+  const m: ShareFetchResponse = { throttleTimeMs: 0, errorCode: 0, errorMessage: null, acquisitionLockTimeoutMs: 0, responses: null as never, nodeEndpoints: null as never };
   r.field = "throttleTimeMs"; m.throttleTimeMs = r.int32();
   r.field = "errorCode"; m.errorCode = r.int16();
   r.field = "errorMessage"; m.errorMessage = (flex ? r.compactNullableString() : r.nullableString());
+  if (v >= 1) { r.field = "acquisitionLockTimeoutMs"; m.acquisitionLockTimeoutMs = r.int32(); }
   { r.field = "responses"; const n = r.arrayLength(flex, false, 18) as number; m.responses = r.elements(n, (r) => readShareFetchResponseShareFetchableTopicResponse(r, v)); }
   { r.field = "nodeEndpoints"; const n = r.arrayLength(flex, false, 11) as number; m.nodeEndpoints = r.elements(n, (r) => readShareFetchResponseNodeEndpoint(r, v)); }
   if (flex) {
@@ -128,6 +131,8 @@ export function writeShareFetchResponse(w: Writer, m: Encodable<ShareFetchRespon
   w.int32((m.throttleTimeMs === undefined ? 0 : m.throttleTimeMs));
   w.int16((m.errorCode === undefined ? 0 : m.errorCode));
   (flex ? w.compactNullableString((m.errorMessage === undefined ? null : m.errorMessage)) : w.nullableString((m.errorMessage === undefined ? null : m.errorMessage)));
+  if (v >= 1) w.int32((m.acquisitionLockTimeoutMs === undefined ? 0 : m.acquisitionLockTimeoutMs));
+  else if (m.acquisitionLockTimeoutMs !== undefined && (m.acquisitionLockTimeoutMs !== 0)) unsupportedField("ShareFetchResponse", "acquisitionLockTimeoutMs", v);
   writeArray(w, (m.responses === undefined ? [] : m.responses), flex, false, "responses", (w, e) => writeShareFetchResponseShareFetchableTopicResponse(w, nonNull(e, "responses"), v));
   writeArray(w, (m.nodeEndpoints === undefined ? [] : m.nodeEndpoints), flex, false, "nodeEndpoints", (w, e) => writeShareFetchResponseNodeEndpoint(w, nonNull(e, "nodeEndpoints"), v));
   if (flex) {

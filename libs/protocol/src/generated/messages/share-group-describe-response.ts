@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response ShareGroupDescribeResponse (API key 77): versions 0, flexible 0+. */
-export const ShareGroupDescribeResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+/** response ShareGroupDescribeResponse (API key 77): versions 0-1, flexible 0+. */
+export const ShareGroupDescribeResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export interface ShareGroupDescribeResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */

@@ -8,7 +8,7 @@ import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFiel
 export const SnapshotFooterRecordVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
 
 export interface SnapshotFooterRecord {
-  /** The version of the snapshot footer record; versions 0+ */
+  /** The version of the snapshot footer record.; versions 0+ */
   version: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

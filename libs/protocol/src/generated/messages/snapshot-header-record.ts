@@ -8,9 +8,9 @@ import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFiel
 export const SnapshotHeaderRecordVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
 
 export interface SnapshotHeaderRecord {
-  /** The version of the snapshot header record; versions 0+ */
+  /** The version of the snapshot header record.; versions 0+ */
   version: number;
-  /** The append time of the last record from the log contained in this snapshot; versions 0+ */
+  /** The append time of the last record from the log contained in this snapshot.; versions 0+ */
   lastContainedLogTimestamp: bigint;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request TxnOffsetCommitRequest (API key 28): versions 0-4, flexible 3+. */
-export const TxnOffsetCommitRequestVersions = { min: 0, max: 4, flexibleMin: 3 } as const;
+/** request TxnOffsetCommitRequest (API key 28): versions 0-6, flexible 3+. */
+export const TxnOffsetCommitRequestVersions = { min: 0, max: 6, flexibleMin: 3 } as const;
 
 export interface TxnOffsetCommitRequest {
   /** The ID of the transaction.; versions 0+ */
@@ -16,8 +16,8 @@ export interface TxnOffsetCommitRequest {
   producerId: bigint;
   /** The current epoch associated with the producer ID.; versions 0+ */
   producerEpoch: number;
-  /** The generation of the consumer.; versions 3+ */
-  generationId: number;
+  /** The generation of the group if using the classic group protocol or the member epoch if using the consumer protocol.; versions 3+ */
+  generationIdOrMemberEpoch: number;
   /** The member ID assigned by the group coordinator.; versions 3+ */
   memberId: string;
   /** The unique identifier of the consumer instance provided by end user.; versions 3+; nullable 3+ */
@@ -29,8 +29,10 @@ export interface TxnOffsetCommitRequest {
 }
 
 export interface TxnOffsetCommitRequestTopic {
-  /** The topic name.; versions 0+ */
+  /** The topic name.; versions 0-5 */
   name: string;
+  /** The topic ID.; versions 6+ */
+  topicId: string;
   /** The partitions inside the topic that we want to commit offsets for.; versions 0+ */
   partitions: TxnOffsetCommitRequestPartition[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
@@ -51,11 +53,11 @@ export interface TxnOffsetCommitRequestPartition {
 }
 
 export function defaultTxnOffsetCommitRequest(): TxnOffsetCommitRequest {
-  return { transactionalId: "", groupId: "", producerId: 0n, producerEpoch: 0, generationId: -1, memberId: "", groupInstanceId: null, topics: [] };
+  return { transactionalId: "", groupId: "", producerId: 0n, producerEpoch: 0, generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, topics: [] };
 }
 
 export function defaultTxnOffsetCommitRequestTopic(): TxnOffsetCommitRequestTopic {
-  return { name: "", partitions: [] };
+  return { name: "", topicId: ZERO_UUID, partitions: [] };
 }
 
 export function defaultTxnOffsetCommitRequestPartition(): TxnOffsetCommitRequestPartition {
@@ -64,12 +66,12 @@ export function defaultTxnOffsetCommitRequestPartition(): TxnOffsetCommitRequest
 
 export function readTxnOffsetCommitRequest(r: Reader, v: number): TxnOffsetCommitRequest {
   const flex = v >= 3;
-  const m: TxnOffsetCommitRequest = { transactionalId: "", groupId: "", producerId: 0n, producerEpoch: 0, generationId: -1, memberId: "", groupInstanceId: null, topics: null as never };
+  const m: TxnOffsetCommitRequest = { transactionalId: "", groupId: "", producerId: 0n, producerEpoch: 0, generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, topics: null as never };
   r.field = "transactionalId"; m.transactionalId = (flex ? r.compactString() : r.string());
   r.field = "groupId"; m.groupId = (flex ? r.compactString() : r.string());
   r.field = "producerId"; m.producerId = r.int64();
   r.field = "producerEpoch"; m.producerEpoch = r.int16();
-  if (v >= 3) { r.field = "generationId"; m.generationId = r.int32(); }
+  if (v >= 3) { r.field = "generationIdOrMemberEpoch"; m.generationIdOrMemberEpoch = r.int32(); }
   if (v >= 3) { r.field = "memberId"; m.memberId = (flex ? r.compactString() : r.string()); }
   if (v >= 3) { r.field = "groupInstanceId"; m.groupInstanceId = (flex ? r.compactNullableString() : r.nullableString()); }
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readTxnOffsetCommitRequestTopic(r, v)); }
@@ -85,8 +87,8 @@ export function writeTxnOffsetCommitRequest(w: Writer, m: Encodable<TxnOffsetCom
   (flex ? w.compactString(nonNull((m.groupId === undefined ? "" : m.groupId), "groupId")) : w.string(nonNull((m.groupId === undefined ? "" : m.groupId), "groupId")));
   w.int64((m.producerId === undefined ? 0n : m.producerId));
   w.int16((m.producerEpoch === undefined ? 0 : m.producerEpoch));
-  if (v >= 3) w.int32((m.generationId === undefined ? -1 : m.generationId));
-  else if (m.generationId !== undefined && (m.generationId !== -1)) unsupportedField("TxnOffsetCommitRequest", "generationId", v);
+  if (v >= 3) w.int32((m.generationIdOrMemberEpoch === undefined ? -1 : m.generationIdOrMemberEpoch));
+  else if (m.generationIdOrMemberEpoch !== undefined && (m.generationIdOrMemberEpoch !== -1)) unsupportedField("TxnOffsetCommitRequest", "generationIdOrMemberEpoch", v);
   if (v >= 3) (flex ? w.compactString(nonNull((m.memberId === undefined ? "" : m.memberId), "memberId")) : w.string(nonNull((m.memberId === undefined ? "" : m.memberId), "memberId")));
   else if (m.memberId !== undefined && (m.memberId !== "")) unsupportedField("TxnOffsetCommitRequest", "memberId", v);
   if (v >= 3) (flex ? w.compactNullableString((m.groupInstanceId === undefined ? null : m.groupInstanceId)) : w.nullableString((m.groupInstanceId === undefined ? null : m.groupInstanceId)));
@@ -99,8 +101,9 @@ export function writeTxnOffsetCommitRequest(w: Writer, m: Encodable<TxnOffsetCom
 
 export function readTxnOffsetCommitRequestTopic(r: Reader, v: number): TxnOffsetCommitRequestTopic {
   const flex = v >= 3;
-  const m: TxnOffsetCommitRequestTopic = { name: "", partitions: null as never };
-  r.field = "name"; m.name = (flex ? r.compactString() : r.string());
+  const m: TxnOffsetCommitRequestTopic = { name: "", topicId: ZERO_UUID, partitions: null as never };
+  if (v <= 5) { r.field = "name"; m.name = (flex ? r.compactString() : r.string()); }
+  if (v >= 6) { r.field = "topicId"; m.topicId = r.uuid(); }
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 14) as number; m.partitions = r.elements(n, (r) => readTxnOffsetCommitRequestPartition(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -110,7 +113,8 @@ export function readTxnOffsetCommitRequestTopic(r: Reader, v: number): TxnOffset
 
 export function writeTxnOffsetCommitRequestTopic(w: Writer, m: Encodable<TxnOffsetCommitRequestTopic>, v: number): void {
   const flex = v >= 3;
-  (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
+  if (v <= 5) (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
+  if (v >= 6) w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
   writeArray(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions", (w, e) => writeTxnOffsetCommitRequestPartition(w, nonNull(e, "partitions"), v));
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);

@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response TxnOffsetCommitResponse (API key 28): versions 0-4, flexible 3+. */
-export const TxnOffsetCommitResponseVersions = { min: 0, max: 4, flexibleMin: 3 } as const;
+/** response TxnOffsetCommitResponse (API key 28): versions 0-6, flexible 3+. */
+export const TxnOffsetCommitResponseVersions = { min: 0, max: 6, flexibleMin: 3 } as const;
 
 export interface TxnOffsetCommitResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
@@ -17,8 +17,10 @@ export interface TxnOffsetCommitResponse {
 }
 
 export interface TxnOffsetCommitResponseTopic {
-  /** The topic name.; versions 0+ */
+  /** The topic name.; versions 0-5 */
   name: string;
+  /** The topic ID.; versions 6+ */
+  topicId: string;
   /** The responses for each partition in the topic.; versions 0+ */
   partitions: TxnOffsetCommitResponsePartition[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
@@ -39,7 +41,7 @@ export function defaultTxnOffsetCommitResponse(): TxnOffsetCommitResponse {
 }
 
 export function defaultTxnOffsetCommitResponseTopic(): TxnOffsetCommitResponseTopic {
-  return { name: "", partitions: [] };
+  return { name: "", topicId: ZERO_UUID, partitions: [] };
 }
 
 export function defaultTxnOffsetCommitResponsePartition(): TxnOffsetCommitResponsePartition {
@@ -68,8 +70,9 @@ export function writeTxnOffsetCommitResponse(w: Writer, m: Encodable<TxnOffsetCo
 
 export function readTxnOffsetCommitResponseTopic(r: Reader, v: number): TxnOffsetCommitResponseTopic {
   const flex = v >= 3;
-  const m: TxnOffsetCommitResponseTopic = { name: "", partitions: null as never };
-  r.field = "name"; m.name = (flex ? r.compactString() : r.string());
+  const m: TxnOffsetCommitResponseTopic = { name: "", topicId: ZERO_UUID, partitions: null as never };
+  if (v <= 5) { r.field = "name"; m.name = (flex ? r.compactString() : r.string()); }
+  if (v >= 6) { r.field = "topicId"; m.topicId = r.uuid(); }
   { r.field = "partitions"; const n = r.arrayLength(flex, false, 6) as number; m.partitions = r.elements(n, (r) => readTxnOffsetCommitResponsePartition(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -79,7 +82,8 @@ export function readTxnOffsetCommitResponseTopic(r: Reader, v: number): TxnOffse
 
 export function writeTxnOffsetCommitResponseTopic(w: Writer, m: Encodable<TxnOffsetCommitResponseTopic>, v: number): void {
   const flex = v >= 3;
-  (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
+  if (v <= 5) (flex ? w.compactString(nonNull((m.name === undefined ? "" : m.name), "name")) : w.string(nonNull((m.name === undefined ? "" : m.name), "name")));
+  if (v >= 6) w.uuid((m.topicId === undefined ? ZERO_UUID : m.topicId));
   writeArray(w, (m.partitions === undefined ? [] : m.partitions), flex, false, "partitions", (w, e) => writeTxnOffsetCommitResponsePartition(w, nonNull(e, "partitions"), v));
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);

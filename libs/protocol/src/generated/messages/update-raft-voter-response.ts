@@ -10,22 +10,22 @@ export const UpdateRaftVoterResponseVersions = { min: 0, max: 0, flexibleMin: 0 
 export interface UpdateRaftVoterResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.; versions 0+ */
   throttleTimeMs: number;
-  /** The error code, or 0 if there was no error; versions 0+ */
+  /** The error code, or 0 if there was no error.; versions 0+ */
   errorCode: number;
-  /** versions 0+; tag 0 in 0+ */
+  /** Details of the current Raft cluster leader.; versions 0+; tag 0 in 0+ */
   currentLeader: UpdateRaftVoterResponseCurrentLeader;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface UpdateRaftVoterResponseCurrentLeader {
-  /** The replica id of the current leader or -1 if the leader is unknown; versions 0+ */
+  /** The replica id of the current leader or -1 if the leader is unknown.; versions 0+ */
   leaderId: number;
-  /** The latest known leader epoch; versions 0+ */
+  /** The latest known leader epoch.; versions 0+ */
   leaderEpoch: number;
-  /** The node's hostname; versions 0+ */
+  /** The node's hostname.; versions 0+ */
   host: string;
-  /** The node's port; versions 0+ */
+  /** The node's port.; versions 0+ */
   port: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

@@ -4,15 +4,15 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request VoteRequest (API key 52): versions 0-1, flexible 0+. */
-export const VoteRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
+/** request VoteRequest (API key 52): versions 0-2, flexible 0+. */
+export const VoteRequestVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export interface VoteRequest {
-  /** versions 0+; nullable 0+ */
+  /** The cluster id.; versions 0+; nullable 0+ */
   clusterId: string | null;
-  /** The replica id of the voter receiving the request; versions 1+ */
+  /** The replica id of the voter receiving the request.; versions 1+ */
   voterId: number;
-  /** versions 0+ */
+  /** The topic data.; versions 0+ */
   topics: VoteRequestTopicData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -21,7 +21,7 @@ export interface VoteRequest {
 export interface VoteRequestTopicData {
   /** The topic name.; versions 0+ */
   topicName: string;
-  /** versions 0+ */
+  /** The partition data.; versions 0+ */
   partitions: VoteRequestPartitionData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -30,18 +30,20 @@ export interface VoteRequestTopicData {
 export interface VoteRequestPartitionData {
   /** The partition index.; versions 0+ */
   partitionIndex: number;
-  /** The bumped epoch of the candidate sending the request; versions 0+ */
-  candidateEpoch: number;
+  /** The epoch of the voter sending the request; versions 0+ */
+  replicaEpoch: number;
   /** The replica id of the voter sending the request; versions 0+ */
-  candidateId: number;
+  replicaId: number;
   /** The directory id of the voter sending the request; versions 1+ */
-  candidateDirectoryId: string;
-  /** The ID of the voter sending the request; versions 1+ */
+  replicaDirectoryId: string;
+  /** The directory id of the voter receiving the request; versions 1+ */
   voterDirectoryId: string;
-  /** The epoch of the last record written to the metadata log; versions 0+ */
+  /** The epoch of the last record written to the metadata log.; versions 0+ */
   lastOffsetEpoch: number;
-  /** The offset of the last record written to the metadata log; versions 0+ */
+  /** The log end offset of the metadata log of the voter sending the request.; versions 0+ */
   lastOffset: bigint;
+  /** Whether the request is a PreVote request (not persisted) or not.; versions 2+ */
+  preVote: boolean;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
@@ -55,7 +57,7 @@ export function defaultVoteRequestTopicData(): VoteRequestTopicData {
 }
 
 export function defaultVoteRequestPartitionData(): VoteRequestPartitionData {
-  return { partitionIndex: 0, candidateEpoch: 0, candidateId: 0, candidateDirectoryId: ZERO_UUID, voterDirectoryId: ZERO_UUID, lastOffsetEpoch: 0, lastOffset: 0n };
+  return { partitionIndex: 0, replicaEpoch: 0, replicaId: 0, replicaDirectoryId: ZERO_UUID, voterDirectoryId: ZERO_UUID, lastOffsetEpoch: 0, lastOffset: 0n, preVote: false };
 }
 
 export function readVoteRequest(r: Reader, v: number): VoteRequest {
@@ -104,12 +106,13 @@ export function readVoteRequestPartitionData(r: Reader, v: number): VoteRequestP
   const flex = true;
   const m = defaultVoteRequestPartitionData();
   r.field = "partitionIndex"; m.partitionIndex = r.int32();
-  r.field = "candidateEpoch"; m.candidateEpoch = r.int32();
-  r.field = "candidateId"; m.candidateId = r.int32();
-  if (v >= 1) { r.field = "candidateDirectoryId"; m.candidateDirectoryId = r.uuid(); }
+  r.field = "replicaEpoch"; m.replicaEpoch = r.int32();
+  r.field = "replicaId"; m.replicaId = r.int32();
+  if (v >= 1) { r.field = "replicaDirectoryId"; m.replicaDirectoryId = r.uuid(); }
   if (v >= 1) { r.field = "voterDirectoryId"; m.voterDirectoryId = r.uuid(); }
   r.field = "lastOffsetEpoch"; m.lastOffsetEpoch = r.int32();
   r.field = "lastOffset"; m.lastOffset = r.int64();
+  if (v >= 2) { r.field = "preVote"; m.preVote = r.bool(); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -119,12 +122,14 @@ export function readVoteRequestPartitionData(r: Reader, v: number): VoteRequestP
 export function writeVoteRequestPartitionData(w: Writer, m: Encodable<VoteRequestPartitionData>, v: number): void {
   const flex = true;
   w.int32((m.partitionIndex === undefined ? 0 : m.partitionIndex));
-  w.int32((m.candidateEpoch === undefined ? 0 : m.candidateEpoch));
-  w.int32((m.candidateId === undefined ? 0 : m.candidateId));
-  if (v >= 1) w.uuid((m.candidateDirectoryId === undefined ? ZERO_UUID : m.candidateDirectoryId));
+  w.int32((m.replicaEpoch === undefined ? 0 : m.replicaEpoch));
+  w.int32((m.replicaId === undefined ? 0 : m.replicaId));
+  if (v >= 1) w.uuid((m.replicaDirectoryId === undefined ? ZERO_UUID : m.replicaDirectoryId));
   if (v >= 1) w.uuid((m.voterDirectoryId === undefined ? ZERO_UUID : m.voterDirectoryId));
   w.int32((m.lastOffsetEpoch === undefined ? 0 : m.lastOffsetEpoch));
   w.int64((m.lastOffset === undefined ? 0n : m.lastOffset));
+  if (v >= 2) w.bool((m.preVote === undefined ? false : m.preVote));
+  else if (m.preVote !== undefined && (m.preVote !== false)) unsupportedField("VoteRequest", "preVote", v);
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

@@ -4,15 +4,15 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response VoteResponse (API key 52): versions 0-1, flexible 0+. */
-export const VoteResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
+/** response VoteResponse (API key 52): versions 0-2, flexible 0+. */
+export const VoteResponseVersions = { min: 0, max: 2, flexibleMin: 0 } as const;
 
 export interface VoteResponse {
   /** The top level error code.; versions 0+ */
   errorCode: number;
-  /** versions 0+ */
+  /** The results for each topic.; versions 0+ */
   topics: VoteResponseTopicData[];
-  /** Endpoints for all current-leaders enumerated in PartitionData; versions 1+; tag 0 in 1+ */
+  /** Endpoints for all current-leaders enumerated in PartitionData.; versions 1+; tag 0 in 1+ */
   nodeEndpoints: VoteResponseNodeEndpoint[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -21,7 +21,7 @@ export interface VoteResponse {
 export interface VoteResponseTopicData {
   /** The topic name.; versions 0+ */
   topicName: string;
-  /** versions 0+ */
+  /** The results for each partition.; versions 0+ */
   partitions: VoteResponsePartitionData[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -30,24 +30,24 @@ export interface VoteResponseTopicData {
 export interface VoteResponsePartitionData {
   /** The partition index.; versions 0+ */
   partitionIndex: number;
-  /** versions 0+ */
+  /** The partition level error code.; versions 0+ */
   errorCode: number;
   /** The ID of the current leader or -1 if the leader is unknown.; versions 0+ */
   leaderId: number;
-  /** The latest known leader epoch; versions 0+ */
+  /** The latest known leader epoch.; versions 0+ */
   leaderEpoch: number;
-  /** True if the vote was granted and false otherwise; versions 0+ */
+  /** True if the vote was granted and false otherwise.; versions 0+ */
   voteGranted: boolean;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface VoteResponseNodeEndpoint {
-  /** The ID of the associated node; versions 1+ */
+  /** The ID of the associated node.; versions 1+ */
   nodeId: number;
-  /** The node's hostname; versions 1+ */
+  /** The node's hostname.; versions 1+ */
   host: string;
-  /** The node's port; versions 1+ */
+  /** The node's port.; versions 1+ */
   port: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];

@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request WriteShareGroupStateRequest (API key 85): versions 0, flexible 0+. */
-export const WriteShareGroupStateRequestVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+/** request WriteShareGroupStateRequest (API key 85): versions 0-1, flexible 0+. */
+export const WriteShareGroupStateRequestVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export interface WriteShareGroupStateRequest {
   /** The group identifier.; versions 0+ */
@@ -28,24 +28,26 @@ export interface WriteShareGroupStateRequestWriteStateData {
 export interface WriteShareGroupStateRequestPartitionData {
   /** The partition index.; versions 0+ */
   partition: number;
-  /** The state epoch for this share-partition.; versions 0+ */
+  /** The state epoch of the share-partition.; versions 0+ */
   stateEpoch: number;
   /** The leader epoch of the share-partition.; versions 0+ */
   leaderEpoch: number;
   /** The share-partition start offset, or -1 if the start offset is not being written.; versions 0+ */
   startOffset: bigint;
-  /** versions 0+ */
+  /** The number of offsets greater than or equal to share-partition start offset for which delivery has been completed.; versions 1+ */
+  deliveryCompleteCount: number;
+  /** The state batches for the share-partition.; versions 0+ */
   stateBatches: WriteShareGroupStateRequestStateBatch[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface WriteShareGroupStateRequestStateBatch {
-  /** The base offset of this state batch.; versions 0+ */
+  /** The first offset of this state batch.; versions 0+ */
   firstOffset: bigint;
   /** The last offset of this state batch.; versions 0+ */
   lastOffset: bigint;
-  /** The state - 0:Available,2:Acked,4:Archived; versions 0+ */
+  /** The delivery state - 0:Available,2:Acked,4:Archived.; versions 0+ */
   deliveryState: number;
   /** The delivery count.; versions 0+ */
   deliveryCount: number;
@@ -62,7 +64,7 @@ export function defaultWriteShareGroupStateRequestWriteStateData(): WriteShareGr
 }
 
 export function defaultWriteShareGroupStateRequestPartitionData(): WriteShareGroupStateRequestPartitionData {
-  return { partition: 0, stateEpoch: 0, leaderEpoch: 0, startOffset: 0n, stateBatches: [] };
+  return { partition: 0, stateEpoch: 0, leaderEpoch: 0, startOffset: 0n, deliveryCompleteCount: -1, stateBatches: [] };
 }
 
 export function defaultWriteShareGroupStateRequestStateBatch(): WriteShareGroupStateRequestStateBatch {
@@ -111,11 +113,12 @@ export function writeWriteShareGroupStateRequestWriteStateData(w: Writer, m: Enc
 
 export function readWriteShareGroupStateRequestPartitionData(r: Reader, v: number): WriteShareGroupStateRequestPartitionData {
   const flex = true;
-  const m: WriteShareGroupStateRequestPartitionData = { partition: 0, stateEpoch: 0, leaderEpoch: 0, startOffset: 0n, stateBatches: null as never };
+  const m: WriteShareGroupStateRequestPartitionData = { partition: 0, stateEpoch: 0, leaderEpoch: 0, startOffset: 0n, deliveryCompleteCount: -1, stateBatches: null as never };
   r.field = "partition"; m.partition = r.int32();
   r.field = "stateEpoch"; m.stateEpoch = r.int32();
   r.field = "leaderEpoch"; m.leaderEpoch = r.int32();
   r.field = "startOffset"; m.startOffset = r.int64();
+  if (v >= 1) { r.field = "deliveryCompleteCount"; m.deliveryCompleteCount = r.int32(); }
   { r.field = "stateBatches"; const n = r.arrayLength(flex, false, 20) as number; m.stateBatches = r.elements(n, (r) => readWriteShareGroupStateRequestStateBatch(r, v)); }
   if (flex) {
     readTaggedFields(r, m, () => false);
@@ -129,6 +132,7 @@ export function writeWriteShareGroupStateRequestPartitionData(w: Writer, m: Enco
   w.int32((m.stateEpoch === undefined ? 0 : m.stateEpoch));
   w.int32((m.leaderEpoch === undefined ? 0 : m.leaderEpoch));
   w.int64((m.startOffset === undefined ? 0n : m.startOffset));
+  if (v >= 1) w.int32((m.deliveryCompleteCount === undefined ? -1 : m.deliveryCompleteCount));
   writeArray(w, (m.stateBatches === undefined ? [] : m.stateBatches), flex, false, "stateBatches", (w, e) => writeWriteShareGroupStateRequestStateBatch(w, nonNull(e, "stateBatches"), v));
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);

@@ -4,18 +4,18 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response WriteShareGroupStateResponse (API key 85): versions 0, flexible 0+. */
-export const WriteShareGroupStateResponseVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
+/** response WriteShareGroupStateResponse (API key 85): versions 0-1, flexible 0+. */
+export const WriteShareGroupStateResponseVersions = { min: 0, max: 1, flexibleMin: 0 } as const;
 
 export interface WriteShareGroupStateResponse {
-  /** The write results; versions 0+ */
+  /** The write results.; versions 0+ */
   results: WriteShareGroupStateResponseWriteStateResult[];
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
 
 export interface WriteShareGroupStateResponseWriteStateResult {
-  /** The topic identifier; versions 0+ */
+  /** The topic identifier.; versions 0+ */
   topicId: string;
   /** The results for the partitions.; versions 0+ */
   partitions: WriteShareGroupStateResponsePartitionResult[];

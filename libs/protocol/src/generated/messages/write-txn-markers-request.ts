@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** request WriteTxnMarkersRequest (API key 27): versions 0-1, flexible 1+. */
-export const WriteTxnMarkersRequestVersions = { min: 0, max: 1, flexibleMin: 1 } as const;
+/** request WriteTxnMarkersRequest (API key 27): versions 0-2, flexible 1+. */
+export const WriteTxnMarkersRequestVersions = { min: 0, max: 2, flexibleMin: 1 } as const;
 
 export interface WriteTxnMarkersRequest {
   /** The transaction markers to be written.; versions 0+ */
@@ -23,8 +23,10 @@ export interface WriteTxnMarkersRequestWritableTxnMarker {
   transactionResult: boolean;
   /** Each topic that we want to write transaction marker(s) for.; versions 0+ */
   topics: WriteTxnMarkersRequestWritableTxnMarkerTopic[];
-  /** Epoch associated with the transaction state partition hosted by this transaction coordinator; versions 0+ */
+  /** Epoch associated with the transaction state partition hosted by this transaction coordinator.; versions 0+ */
   coordinatorEpoch: number;
+  /** Transaction version of the marker. Ex: 0/1 = legacy (TV0/TV1), 2 = TV2 etc.; versions 2+ */
+  transactionVersion: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
 }
@@ -43,7 +45,7 @@ export function defaultWriteTxnMarkersRequest(): WriteTxnMarkersRequest {
 }
 
 export function defaultWriteTxnMarkersRequestWritableTxnMarker(): WriteTxnMarkersRequestWritableTxnMarker {
-  return { producerId: 0n, producerEpoch: 0, transactionResult: false, topics: [], coordinatorEpoch: 0 };
+  return { producerId: 0n, producerEpoch: 0, transactionResult: false, topics: [], coordinatorEpoch: 0, transactionVersion: 0 };
 }
 
 export function defaultWriteTxnMarkersRequestWritableTxnMarkerTopic(): WriteTxnMarkersRequestWritableTxnMarkerTopic {
@@ -70,12 +72,13 @@ export function writeWriteTxnMarkersRequest(w: Writer, m: Encodable<WriteTxnMark
 
 export function readWriteTxnMarkersRequestWritableTxnMarker(r: Reader, v: number): WriteTxnMarkersRequestWritableTxnMarker {
   const flex = v >= 1;
-  const m: WriteTxnMarkersRequestWritableTxnMarker = { producerId: 0n, producerEpoch: 0, transactionResult: false, topics: null as never, coordinatorEpoch: 0 };
+  const m: WriteTxnMarkersRequestWritableTxnMarker = { producerId: 0n, producerEpoch: 0, transactionResult: false, topics: null as never, coordinatorEpoch: 0, transactionVersion: 0 };
   r.field = "producerId"; m.producerId = r.int64();
   r.field = "producerEpoch"; m.producerEpoch = r.int16();
   r.field = "transactionResult"; m.transactionResult = r.bool();
   { r.field = "topics"; const n = r.arrayLength(flex, false, 3) as number; m.topics = r.elements(n, (r) => readWriteTxnMarkersRequestWritableTxnMarkerTopic(r, v)); }
   r.field = "coordinatorEpoch"; m.coordinatorEpoch = r.int32();
+  if (v >= 2) { r.field = "transactionVersion"; m.transactionVersion = r.int8(); }
   if (flex) {
     readTaggedFields(r, m, () => false);
   }
@@ -89,6 +92,7 @@ export function writeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, m: Encod
   w.bool((m.transactionResult === undefined ? false : m.transactionResult));
   writeArray(w, (m.topics === undefined ? [] : m.topics), flex, false, "topics", (w, e) => writeWriteTxnMarkersRequestWritableTxnMarkerTopic(w, nonNull(e, "topics"), v));
   w.int32((m.coordinatorEpoch === undefined ? 0 : m.coordinatorEpoch));
+  if (v >= 2) w.int8((m.transactionVersion === undefined ? 0 : m.transactionVersion));
   if (flex) {
     writeTaggedFields(w, NO_TAGS, m._unknownTaggedFields);
   }

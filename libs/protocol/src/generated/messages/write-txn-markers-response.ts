@@ -4,8 +4,8 @@ import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
 import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
-/** response WriteTxnMarkersResponse (API key 27): versions 0-1, flexible 1+. */
-export const WriteTxnMarkersResponseVersions = { min: 0, max: 1, flexibleMin: 1 } as const;
+/** response WriteTxnMarkersResponse (API key 27): versions 0-2, flexible 1+. */
+export const WriteTxnMarkersResponseVersions = { min: 0, max: 2, flexibleMin: 1 } as const;
 
 export interface WriteTxnMarkersResponse {
   /** The results for writing makers.; versions 0+ */
