@@ -20,6 +20,7 @@ const ENTRY_POINTS: [string, string][] = [
   ['tributary-broker', 'apps/broker/bin/tributary-broker.js'],
   ['npm start', 'scripts/start.ts'],
   ['console:build', 'scripts/console-build.ts'],
+  ['test-summary', 'scripts/test-summary.ts'],
   ['protocol:capture-golden', 'libs/protocol/golden/capture.ts'],
   ['protocol:generate', 'libs/protocol/scripts/generate.ts'],
   ['bench:protocol', 'bench/protocol/protocol.bench.ts'],
