@@ -41,7 +41,11 @@ export const SETTINGS = {
   'replica.fetch.wait.max.ms': { type: 'int', default: '500', min: 0, doc: 'Long-poll time of a follower fetch.' },
   'replica.fetch.max.bytes': { type: 'int', default: String(1024 * 1024), min: 1, doc: 'Bytes per partition a follower fetch asks for.' },
   'inter.broker.listener.name': { type: 'string', default: '', doc: 'Listener followers use to reach leaders (default: the first listener).' },
-  'broker.session.timeout.ms': { type: 'long', default: '3000', min: 1000, doc: 'etcd lease of a broker: it is dead to the cluster this long after its last renewal (whole seconds).' },
+  // Kafka's default (9 s): a 3 s lease let event-loop stalls on a loaded machine expire a live
+  // broker's registration (test/cluster/replication.test.ts lost one from Metadata). A killed
+  // process is still noticed in ~100 ms by the peer probe below; tests that need a hung broker
+  // declared dead faster set it lower.
+  'broker.session.timeout.ms': { type: 'long', default: '9000', min: 1000, doc: 'etcd lease of a broker: it is dead to the cluster this long after its last renewal (whole seconds; Kafka\'s default 9000).' },
   'tributary.peer.probe.enable': { type: 'boolean', default: 'true', doc: 'Declare a broker dead as soon as its port refuses connections after a connection to it closed (a killed or crashed process), not only when its etcd lease expires.' },
   'controlled.shutdown.enable': { type: 'boolean', default: 'true', doc: 'On SIGTERM, have the controller move leadership away before stopping.' },
   'controlled.shutdown.timeout.ms': { type: 'long', default: '15000', min: 0, doc: 'Longest wait for leadership to move away during a controlled shutdown.' },
