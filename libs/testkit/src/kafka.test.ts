@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clusterUuid, kafkaClasspath, kafkaMetadataBrokers, runKafkaTool, startKafka, type TestKafka } from './kafka.ts';
+import { until } from './until.ts';
 
 const TOPICS = 'org.apache.kafka.tools.TopicCommand';
 
@@ -68,5 +69,15 @@ describe('startKafka', () => {
     const described = await runKafkaTool(TOPICS, ['--bootstrap-server', kafka.bootstrap, '--describe', '--topic', 'rf3'], { timeoutMs: 60_000 });
     expect(described.exitCode, described.stderr).toBe(0);
     expect(described.stdout).toMatch(/ReplicationFactor: 3/);
-  }, 180_000);
+
+    // A crashed node comes back on its data: its replicas rejoin every ISR.
+    await kafka.kill(2);
+    expect(kafka.nodes[1]!.process.signalCode).toBe('SIGKILL');
+    await kafka.restart(2);
+    expect(await kafkaMetadataBrokers(kafka.nodes[1]!.bootstrap)).toBe(3);
+    await until(async () => {
+      const r = await runKafkaTool(TOPICS, ['--bootstrap-server', kafka.bootstrap, '--describe', '--topic', 'rf3', '--under-replicated-partitions'], { timeoutMs: 60_000 });
+      return r.exitCode === 0 && r.stdout.trim() === '' ? true : null;
+    }, 'every partition of rf3 fully replicated after the restart', 120_000);
+  }, 300_000);
 });

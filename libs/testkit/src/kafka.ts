@@ -113,6 +113,13 @@ export interface TestKafka {
   nodes: KafkaNode[];
   /** Every node's log so far, for a failure message. */
   logs(): string;
+  /** SIGKILL of one node (a crash: no controlled shutdown); resolves once its JVM is gone. */
+  kill(nodeId: number): Promise<void>;
+  /**
+   * Starts a killed node again on its data directory and ports (its `nodes` entry gets the new
+   * process); resolves once it answers Metadata naming every broker.
+   */
+  restart(nodeId: number, timeoutMs?: number): Promise<void>;
   /** Kills the JVMs and removes the data directory; logs are copied to $KAFKA_LOG_DIR first when set. */
   stop(): Promise<void>;
 }
@@ -265,7 +272,8 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<TestK
     rmSync(dir, { recursive: true, force: true });
     throw new Error(formatErrors.join('\n'));
   }
-  for (const [i, { nodeId, p, configFile, logFile, log4j }] of prepared.entries()) {
+  const spawnNode = (i: number): void => {
+    const { nodeId, p, configFile, logFile, log4j } = prepared[i]!;
     const heap = options.heapMb ?? 384;
     const heapFlags = options.jvmFlags ? [`-Xmx${heap}m`, `-Xms${heap}m`] : [`-Xmx${heap}m`, `-Xms${Math.min(heap, 128)}m`];
     const proc = spawn('java', [...heapFlags, ...(options.jvmFlags ?? JVM_FLAGS), `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.Kafka', configFile], {
@@ -275,16 +283,24 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<TestK
     const reap = () => proc.kill('SIGKILL');
     process.once('exit', reap);
     proc.once('exit', () => process.off('exit', reap));
-    outputs[i] = '';
+    outputs[i] = `${outputs[i] ?? ''}${outputs[i] ? '--- restarted ---\n' : ''}`;
     proc.stdout!.on('data', (d) => (outputs[i] += d));
     proc.stderr!.on('data', (d) => (outputs[i] += d));
-    nodes.push({ nodeId, bootstrap: `127.0.0.1:${p.plain}`, saslBootstrap: options.sasl ? `127.0.0.1:${p.sasl}` : null, logFile, process: proc });
-  }
+    nodes[i] = { nodeId, bootstrap: `127.0.0.1:${p.plain}`, saslBootstrap: options.sasl ? `127.0.0.1:${p.sasl}` : null, logFile, process: proc };
+  };
+  for (let i = 0; i < prepared.length; i++) spawnNode(i);
+  const exited = (n: KafkaNode) => n.process.exitCode !== null || n.process.signalCode !== null;
+  const killNode = (n: KafkaNode) =>
+    new Promise<void>((done) => {
+      if (exited(n)) return done();
+      n.process.once('exit', () => done());
+      n.process.kill('SIGKILL');
+    });
 
   const timeoutMs = options.timeoutMs ?? 90_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const dead = nodes.find((n) => n.process.exitCode !== null || n.process.signalCode !== null);
+    const dead = nodes.find(exited);
     if (dead) await failWith(`Kafka node ${dead.nodeId} exited with ${dead.process.exitCode ?? dead.process.signalCode} while starting`);
     const answers = await Promise.all(nodes.map((n) => kafkaMetadataBrokers(n.bootstrap).catch(() => -1)));
     if (answers.every((n) => n === count)) break;
@@ -299,17 +315,30 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<TestK
     clusterId,
     nodes,
     logs: readLogs,
+    async kill(nodeId) {
+      const node = nodes.find((n) => n.nodeId === nodeId);
+      if (!node) throw new Error(`no Kafka node ${nodeId}`);
+      await killNode(node);
+    },
+    async restart(nodeId, restartTimeoutMs = timeoutMs) {
+      const i = nodes.findIndex((n) => n.nodeId === nodeId);
+      if (i < 0) throw new Error(`no Kafka node ${nodeId}`);
+      await killNode(nodes[i]!);
+      spawnNode(i);
+      const node = nodes[i]!;
+      const until = Date.now() + restartTimeoutMs;
+      // Back means it rejoined: it answers Metadata naming every broker (the controller unfenced it).
+      while ((await kafkaMetadataBrokers(node.bootstrap).catch(() => -1)) !== count) {
+        if (exited(node)) throw new Error(`Kafka node ${nodeId} exited with ${node.process.exitCode ?? node.process.signalCode} while restarting\n${tail(readLogs())}`);
+        if (Date.now() > until) throw new Error(`Kafka node ${nodeId} did not rejoin within ${restartTimeoutMs} ms\n${tail(readLogs())}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
       // SIGKILL: a controlled shutdown of a test cluster only costs time, and the data is thrown away.
-      await Promise.all(
-        nodes.map((n) => new Promise<void>((done) => {
-          if (n.process.exitCode !== null || n.process.signalCode !== null) return done();
-          n.process.once('exit', () => done());
-          n.process.kill('SIGKILL');
-        })),
-      );
+      await Promise.all(nodes.map(killNode));
       if (process.env.KAFKA_LOG_DIR) keepLogs('stopped');
       rmSync(dir, { recursive: true, force: true });
     },

@@ -1,0 +1,94 @@
+import { startKafka } from '@tributary/testkit';
+import { KafkaAdminClient } from '@tributary/kafka-admin';
+import { startCluster } from './cluster.ts';
+import { until } from './until.ts';
+
+export type ClusterKind = 'Tributary' | 'Apache Kafka';
+
+/**
+ * A 3-broker cluster of either kind, as a differential cluster scenario sees it: a Tributary
+ * cluster (etcd + brokers, test/support/cluster.ts) or Apache Kafka 4.4 in KRaft combined mode
+ * (libs/testkit startKafka), with the same operations, so one scenario with one set of assertions
+ * runs against both, a broker killed -9 and restarted on its data included.
+ */
+export interface TargetCluster {
+  kind: ClusterKind;
+  /** Addresses of the brokers alive now (a killed one is left out: it would stall every probe). */
+  live(): string[];
+  /** Leader of a partition as a live broker's Metadata says, waiting until there is one (other than `not`). */
+  leaderOf(topic: string, partition: number, options?: { not?: number; timeoutMs?: number }): Promise<number>;
+  /** Asks the live brokers in turn until one answers non-null; null when none can say (yet). */
+  ask<T>(fn: (admin: KafkaAdminClient) => Promise<T | null>): Promise<T | null>;
+  /** Waits until the partition's ISR has `size` members. */
+  waitForIsr(topic: string, partition: number, size: number, timeoutMs?: number): Promise<number[]>;
+  /** SIGKILL of one broker: a crash, no controlled shutdown. */
+  kill(nodeId: number): Promise<void>;
+  /** The killed broker again on its data. */
+  restart(nodeId: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one. `settings` go to both kinds; `kafkaOnly` are server properties only Kafka has a use
+ * for (e.g. its authorizer class: Tributary's authorizer is on whenever `super.users` is set).
+ */
+export async function startTargetCluster(kind: ClusterKind, options: { brokers?: number; settings: Record<string, string>; kafkaOnly?: Record<string, string>; timeoutMs?: number }): Promise<TargetCluster> {
+  const brokers = options.brokers ?? 3;
+  const timeoutMs = options.timeoutMs ?? 90_000;
+  let live: () => string[];
+  let ops: Pick<TargetCluster, 'kill' | 'restart' | 'stop'>;
+  if (kind === 'Tributary') {
+    const c = await startCluster({ brokers, settings: options.settings, timeoutMs });
+    live = () => c.bootstrap;
+    ops = { kill: (id) => c.brokers.get(id)!.kill(), restart: async (id) => void (await c.restart(id)), stop: () => c.stop() };
+  } else {
+    const k = await startKafka({ nodes: brokers, settings: { ...options.settings, ...options.kafkaOnly }, timeoutMs });
+    live = () => k.nodes.filter((n) => n.process.exitCode === null && n.process.signalCode === null).map((n) => n.bootstrap);
+    ops = { kill: (id) => k.kill(id), restart: (id) => k.restart(id), stop: () => k.stop() };
+  }
+
+  /** Asks the live brokers in turn; null while none can say. */
+  async function ask<T>(fn: (admin: KafkaAdminClient) => Promise<T | null>): Promise<T | null> {
+    for (const address of live()) {
+      const admin = await KafkaAdminClient.connect(address, { timeoutMs: 5000 }).catch(() => null);
+      if (!admin) continue;
+      try {
+        const answer = await fn(admin);
+        if (answer !== null) return answer;
+      } catch {
+        // That broker cannot say (yet): ask the next.
+      } finally {
+        admin.close();
+      }
+    }
+    return null;
+  }
+  const partitionOf = async (admin: KafkaAdminClient, topic: string, partition: number) => (await admin.metadata([topic])).topics[0]?.partitions.find((p) => p.partition === partition);
+
+  return {
+    kind,
+    live,
+    ask,
+    leaderOf: (topic, partition, o = {}) =>
+      until(
+        () =>
+          ask(async (admin) => {
+            const leader = (await partitionOf(admin, topic, partition))?.leader ?? -1;
+            return leader >= 0 && leader !== o.not ? leader : null;
+          }),
+        `a leader of ${topic}-${partition}${o.not !== undefined ? ` other than ${o.not}` : ''} on ${kind}`,
+        o.timeoutMs ?? 30_000,
+      ),
+    waitForIsr: (topic, partition, size, ms = 30_000) =>
+      until(
+        () =>
+          ask(async (admin) => {
+            const isr = (await partitionOf(admin, topic, partition))?.isr ?? [];
+            return isr.length === size ? isr : null;
+          }),
+        `the ISR of ${topic}-${partition} at ${size} on ${kind}`,
+        ms,
+      ),
+    ...ops,
+  };
+}
