@@ -94,6 +94,7 @@ describe('tributary everyday commands', () => {
     const missing = await cli('instances', 'get', 'no-such-instance');
     expect(missing.code).toBe(3);
     expect((await cli('operations', 'get', 'op-does-not-exist')).code).toBe(3);
+    expect((await cli('operations', 'cancel', 'op-does-not-exist')).code).toBe(3);
     const usage = await cli('topics', 'create', 'x');
     expect(usage.code).toBe(64);
     expect(usage.stderr).toMatch(/required option '--partitions <n>' not specified/);
@@ -122,6 +123,9 @@ describe('tributary everyday commands', () => {
     const topic = await json<{ operation: { id: string } }>('topics', 'create', 'cli-one', 'orders', '--partitions', '3', '--replication-factor', '1', '-c', 'retention.ms=3600000', '--wait', '--timeout', '2m');
     const op = await json<{ state: string; kind: string }>('operations', 'get', topic.operation.id);
     expect(op.state).toBe('Succeeded');
+    const late = await cli('operations', 'cancel', topic.operation.id);
+    expect(late.code).toBe(4);
+    expect(late.stderr).toMatch(/409 operation-finished/);
     await json('topics', 'update', 'cli-one', 'orders', '-c', 'cleanup.policy=delete');
     let t = await json<{ configs: Record<string, string> }>('topics', 'get', 'cli-one', 'orders');
     expect(t.configs).toEqual({ 'retention.ms': '3600000', 'cleanup.policy': 'delete' });

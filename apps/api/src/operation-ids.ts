@@ -76,6 +76,7 @@ export const OPERATION_IDS: Record<string, string> = {
   'DELETE /v1/api-keys/:id': 'revokeApiKey',
   'GET /v1/operations': 'listOperations',
   'GET /v1/operations/:id': 'getOperation',
+  'POST /v1/operations/:id/cancel': 'cancelOperation',
   'GET /v1/me': 'getMe',
   'GET /v1/instances/:id/consumer-groups/:group/lag-history': 'getConsumerGroupLagHistory',
   'GET /v1/audit-events': 'listAuditEvents',

@@ -64,6 +64,13 @@ export const OperationSchema = z
 export type Operation = z.infer<typeof OperationSchema>;
 
 export const OperationListSchema = pageOf(OperationSchema, 'OperationList');
+
+/**
+ * The operation `POST /v1/operations/{id}/cancel` records on the instance: the operator cancels the
+ * brokers' reassignments (they put the original replicas back) and then starts no moves until the
+ * instance or one of its topics changes again.
+ */
+export const REBALANCE_CANCEL_KIND = 'rebalance.cancel';
 export const OperationListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: CursorSchema.optional(),

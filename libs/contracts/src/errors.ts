@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   'pending-change-renewed': 409,
   'group-not-empty': 409,
   'limit-exceeded': 409,
+  'nothing-to-cancel': 409,
+  'operation-finished': 409,
   'partition-decrease': 422,
   'replication-factor-too-high': 422,
   'replication-factor-too-low': 422,

@@ -15,7 +15,7 @@ export const JOBS = {
   reconcileQuota: 'reconcile-quota',
 } as const;
 
-export const ReconcileReasonSchema = z.enum(['created', 'updated', 'deleted', 'partitions-increased', 'resync', 'billing']);
+export const ReconcileReasonSchema = z.enum(['created', 'updated', 'deleted', 'partitions-increased', 'resync', 'billing', 'rebalance-cancel']);
 
 /**
  * The payload names the object and the generation that triggered it; the worker always reads the
@@ -49,7 +49,8 @@ export type ReconcileInstanceObjectsJob = z.infer<typeof ReconcileInstanceObject
 
 /** Stable job ids let BullMQ drop duplicates of the same change. */
 export function reconcileInstanceJobId(j: ReconcileInstanceJob): string {
-  return `instance-${j.instanceId}-${j.generation}`;
+  // A cancel comes at the generation already queued: its own id, so BullMQ does not drop it as a duplicate.
+  return `instance-${j.instanceId}-${j.generation}${j.reason === 'rebalance-cancel' && j.operationId ? `-${j.operationId}` : ''}`;
 }
 export function reconcileTopicJobId(j: ReconcileTopicJob): string {
   return `topic-${j.topicId}-${j.generation}`;

@@ -4,7 +4,7 @@ import { ConsumerGroupSchema, LagHistoryQuerySchema, LagHistorySchema, OffsetRes
 import { principalOf } from '../plugins/auth.ts';
 import { ApiError, notFound } from '../errors.ts';
 import type { Store } from '../store/types.ts';
-import { LIVE_ERRORS, READ_ERRORS } from './responses.ts';
+import { CANCEL_ERRORS, LIVE_ERRORS, READ_ERRORS } from './responses.ts';
 import { deleteGroup, describeGroup, listGroups, resetOffsets } from '../live/consumer-groups.ts';
 import { withInstanceAdmin } from '../live/instance-admin.ts';
 
@@ -20,6 +20,20 @@ export const operationRoutes: FastifyPluginAsyncZod<{ store: Store }> = async (a
   }, async (request) => {
     const op = await store.getOperation(principalOf(request).accountId, request.params.id);
     if (!op) throw notFound('operation');
+    return op;
+  });
+  app.post('/v1/operations/:id/cancel', {
+    schema: {
+      summary: 'Cancel the data an operation moves between brokers (202: the rebalance.cancel operation)',
+      description: 'For a scale-up\'s rebalance, a scale-down\'s drain or a replication-factor change still moving data (Operation.progress set). '
+        + 'The operator cancels the brokers\' reassignments, which put every moving partition\'s original replicas back (Kafka\'s cancel); '
+        + 'the cancelled operation ends Failed with the reason, and no data moves on the instance until it or one of its topics is changed again. '
+        + 'A cancel still waiting for the operator is answered again rather than recorded twice.',
+      tags: ['operations'], params: z.strictObject({ id: z.string().min(1).max(64) }), response: { 202: OperationSchema, ...CANCEL_ERRORS },
+    },
+  }, async (request, reply) => {
+    const op = await store.cancelRebalance(principalOf(request), request.params.id);
+    reply.code(202).header('location', `/v1/operations/${op.id}`);
     return op;
   });
 };

@@ -26,6 +26,11 @@ export const WRITE_ERRORS = {
   415: p('a body that is not application/json (code unsupported-media-type)'),
   422: p('invalid path, query or body; errors[] names each field (codes validation-failed, replication-factor-too-high, partition-decrease, idempotency-key-reused)'),
 } as const;
+/** POST /v1/operations/{id}/cancel: a body-less write. */
+export const CANCEL_ERRORS = {
+  ...READ_ERRORS,
+  409: p('the operation already ended (code operation-finished), or it moves no data between brokers (code nothing-to-cancel)'),
+} as const;
 /** Routes that read or change live state on the instance's brokers. */
 export const LIVE_ERRORS = {
   ...WRITE_ERRORS,

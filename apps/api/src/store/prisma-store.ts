@@ -29,6 +29,7 @@ import { TopicService } from './services/topics.ts';
 import { Trail } from './services/trail.ts';
 import { AuditService, type AuditListFilter } from './services/audit.ts';
 import { LiveWriteService } from './services/live-writes.ts';
+import { RebalanceCancelService } from './services/rebalance-cancel.ts';
 import { listQuery, page } from './services/list.ts';
 import { decodeCursor } from '../http.ts';
 import type {
@@ -58,6 +59,7 @@ export class PrismaStore implements Store {
   readonly operationRepo: OperationRepository;
   readonly outbox: OutboxRepository;
   readonly liveWrites: LiveWriteService;
+  readonly rebalanceCancels: RebalanceCancelService;
   readonly trail: Trail;
   readonly auditService: AuditService;
   readonly apiKeyRepo: ApiKeyRepository;
@@ -94,6 +96,7 @@ export class PrismaStore implements Store {
     this.lifecycle = new BillingLifecycleService(c, { instances, usage, outbox, billing: this.billing, invoices: this.invoices, deleteInstance: (p, id, opts) => this.instances.delete(p, id, opts) }, trail);
     this.idempotency = new IdempotencyRepository(c);
     this.liveWrites = new LiveWriteService(c, this.operationRepo, trail);
+    this.rebalanceCancels = new RebalanceCancelService(c, { operations: this.operationRepo, outbox }, trail);
   }
 
   /**
@@ -202,6 +205,7 @@ export class PrismaStore implements Store {
   }
 
   liveWrite<T>(p: Principal, what: { kind: string; targetId: string; detail: unknown }, write: () => Promise<T>) { return this.liveWrites.run(p, what, write); }
+  cancelRebalance(p: Principal, operationId: string) { return this.rebalanceCancels.cancel(p, operationId); }
   lagSampleTargets() { return this.lagRepo.targets(); }
   recordLag(rows: readonly LagSample[]) { return this.lagRepo.record(rows); }
   pruneLag(before: Date) { return this.lagRepo.prune(before); }

@@ -126,6 +126,8 @@ export interface Store {
    * AuditEvent are committed first, then `write` runs, then the operation is Succeeded or Failed.
    */
   liveWrite<T>(p: Principal, what: { kind: string; targetId: string; detail: unknown }, write: () => Promise<T>): Promise<{ result: T; operation: Operation }>;
+  /** Records a cancel of the data `operationId` moves (services/rebalance-cancel.ts): the `rebalance.cancel` operation. */
+  cancelRebalance(p: Principal, operationId: string): Promise<Operation>;
   /** Lag history (jobs/lag-sampler.ts): the instances to sample, a tick's points, pruning, and one group's history. */
   lagSampleTargets(): Promise<{ id: string; bootstrapServers: string }[]>;
   recordLag(rows: readonly LagSample[]): Promise<void>;

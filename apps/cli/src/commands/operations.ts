@@ -8,7 +8,7 @@ import { progressText } from '../progress.ts';
 type Operation = Schemas['Operation'];
 
 export function operationsCommand(program: Command, io: Io): void {
-  const cmd = program.command('operations').alias('operation').description('Long-running changes and their outcome: list, get, wait');
+  const cmd = program.command('operations').alias('operation').description('Long-running changes and their outcome: list, get, wait, cancel');
   cmd.command('list').description('List operations, newest last').option('--target <id>', 'only the operations of this resource id')
     .action(async (o: { target?: string }, c: Command) => {
       const ctx = contextOf(c, io);
@@ -29,5 +29,12 @@ export function operationsCommand(program: Command, io: Io): void {
     .action(async (id: string, o: { timeout: number }, c: Command) => {
       const ctx = contextOf(c, io);
       renderValue(ctx.io, ctx.format, await waitOperation(ctx.api(), ctx.io, id, { timeoutMs: o.timeout }));
+    });
+  cmd.command('cancel').description('Cancel the data an operation moves between brokers (a rebalance, drain or replication-factor change): the moving partitions go back to their original replicas (exit 4 if it already ended or moves nothing)')
+    .argument('<id>', 'id of the operation whose moves to cancel').option('-w, --wait', 'wait until the brokers have cancelled the moves').addOption(timeoutOption('how long to wait with --wait'))
+    .action(async (id: string, o: { wait?: boolean; timeout: number }, c: Command) => {
+      const ctx = contextOf(c, io);
+      const cancel = (await call(ctx.api().POST('/v1/operations/{id}/cancel', { params: { path: { id } } }))).data;
+      renderValue(ctx.io, ctx.format, o.wait ? await waitOperation(ctx.api(), ctx.io, cancel.id, { timeoutMs: o.timeout }) : cancel);
     });
 }

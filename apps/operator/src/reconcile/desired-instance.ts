@@ -1,4 +1,5 @@
 import type { RebalanceProgress } from './rebalance-progress.ts';
+import type { CancelResult, RebalanceHold } from './rebalance-hold.ts';
 import { createHash } from 'node:crypto';
 import type { InstanceSecurityProtocol } from '@tributary/contracts';
 import { LISTENER_LAYOUT } from '../runtimes/listeners.ts';
@@ -29,6 +30,10 @@ export interface DesiredInstance {
   size?: { bandwidthMBps: number; diskGiB: number };
   /** SCRAM users, ACLs and quotas the control plane holds for the instance (absent: leave the brokers' as they are). */
   access?: DesiredAccess;
+  /** The generations data placement depends on (rebalance-hold.ts placementKey); a cancelled rebalance holds while they stay. */
+  placementKey?: string;
+  /** Open `rebalance.cancel` operations: cancel the moves in flight and hold (rebalance-hold.ts). */
+  rebalanceCancels?: string[];
 }
 
 export interface DesiredUser {
@@ -90,6 +95,10 @@ export interface InstanceStatus {
   events: string[];
   /** Data being moved between the brokers (rebalance-progress.ts); null or absent when none moves. */
   rebalance?: RebalanceProgress | null;
+  /** A cancelled rebalance: no moves while the placement key is unchanged (rebalance-hold.ts). */
+  rebalanceHold?: RebalanceHold | null;
+  /** This pass's handling of `rebalanceCancels`, for the status write to settle their operations (not stored). */
+  cancelled?: CancelResult;
 }
 
 /**

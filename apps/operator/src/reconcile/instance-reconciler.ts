@@ -7,6 +7,7 @@ import { clusterSettings } from './cluster-settings.ts';
 import { planRoll, underReplicated, type RollPlan } from './roll-plan.ts';
 import { rebalanceOnto, type RebalanceOutcome } from './rebalance.ts';
 import { nextProgress } from './rebalance-progress.ts';
+import { cancelReassignments, holdFor, type RebalanceHold } from './rebalance-hold.ts';
 
 /** What one step decided: go on to the next step, or stop here and come back later. */
 export type StepOutcome = { next: true } | { next: false; requeueAfterMs: number; reason: string; message: string };
@@ -73,7 +74,12 @@ export class InstanceReconciler {
         const staying = Array.from({ length: ctx.desired.brokers }, (_, i) => i + 1);
         // Topics the control plane deleted go later in this pass; they are deleted first so nothing of them moves.
         if (ctx.desired.deletedTopics.length > 0) await withAdmin(bootstrap, (admin) => deleteTopics(admin, ctx));
-        const outcome = await withAdmin(bootstrap, (admin) => rebalanceOnto(admin, staying, wantedReplication(ctx.desired)));
+        const outcome = await withAdmin(bootstrap, async (admin) => (await cancelOrHold(admin, ctx)) ?? rebalanceOnto(admin, staying, wantedReplication(ctx.desired)));
+        if (isHold(outcome)) {
+          const message = `the drain was cancelled (operation ${outcome.cancelledBy}): brokers ${surplus.join(', ')} stay until the instance or one of its topics changes again`;
+          ctx.status.conditions = setCondition(ctx.status.conditions.filter((c) => c.type !== 'Rebalancing'), { type: 'ScaleDownBlocked', status: 'True', reason: 'RebalanceCancelled', message }, ctx.now());
+          return wait(60_000, 'ScaleDownBlocked', message);
+        }
         return moved(ctx, outcome, 'ScaleDownBlocked', `draining brokers ${surplus.join(', ')} before removing them`);
       },
     },
@@ -160,7 +166,14 @@ export class InstanceReconciler {
       run: async (ctx) => {
         if (!ctx.spec.cluster) return go;
         const all = Array.from({ length: ctx.desired.brokers }, (_, i) => i + 1);
-        const outcome = await withAdmin(ctx.observation!.internalBootstrapServers, (admin) => rebalanceOnto(admin, all, wantedReplication(ctx.desired)));
+        const outcome = await withAdmin(ctx.observation!.internalBootstrapServers, async (admin) => (await cancelOrHold(admin, ctx)) ?? rebalanceOnto(admin, all, wantedReplication(ctx.desired)));
+        if (isHold(outcome)) {
+          // Cancelled: the instance runs as the cancel left it (new brokers may hold less), nothing moves.
+          const message = `a rebalance was cancelled (operation ${outcome.cancelledBy}); no data moves until the instance or one of its topics changes again`;
+          ctx.status.conditions = setCondition(ctx.status.conditions.filter((c) => c.type !== 'Rebalancing' && c.type !== 'RebalanceBlocked'), { type: 'RebalanceCancelled', status: 'True', reason: 'Cancelled', message }, ctx.now());
+          return go;
+        }
+        ctx.status.conditions = ctx.status.conditions.filter((c) => c.type !== 'RebalanceCancelled');
         return moved(ctx, outcome, 'RebalanceBlocked', 'rebalancing');
       },
     },
@@ -253,6 +266,29 @@ export class InstanceReconciler {
 function wantedReplication(desired: DesiredInstance): Map<string, number> {
   return new Map([...desired.topics.map((t) => [t.name, t.replicationFactor] as const), ['__consumer_offsets', Math.min(3, desired.brokers)]]);
 }
+
+/**
+ * Cancels the moves in flight when the API asked to (once per pass), then answers the hold in force
+ * (no moves to start), or null when data may move. A hold whose key a later change replaced is dropped.
+ */
+async function cancelOrHold(admin: KafkaAdminClient, ctx: StepContext): Promise<RebalanceHold | null> {
+  const key = ctx.desired.placementKey ?? '';
+  const cancels = ctx.desired.rebalanceCancels ?? [];
+  if (cancels.length > 0 && !ctx.status.cancelled) {
+    const result = await cancelReassignments(admin, cancels);
+    ctx.status.cancelled = result;
+    ctx.status.events.push(`rebalance cancelled (operation ${cancels.join(', ')}): ${result.message}`);
+    if (result.partitions > 0) {
+      ctx.status.rebalanceHold = { key, cancelledBy: cancels[0]!, at: ctx.now().toISOString() };
+      ctx.status.rebalance = null;
+    }
+  }
+  const hold = holdFor(ctx.status.rebalanceHold, key);
+  if (!hold) ctx.status.rebalanceHold = null;
+  return hold;
+}
+
+const isHold = (o: RebalanceOutcome | RebalanceHold): o is RebalanceHold => 'cancelledBy' in o;
 
 /**
  * Status for a look at data placement: `Rebalancing` (with progress) while moves run, a

@@ -1,5 +1,6 @@
 import { createDb, Prisma, SEALED_COLUMNS, SecretBox, specOf, type Db } from '@tributary/db';
-import { MESSAGE_PRINCIPAL_PREFIX } from '@tributary/contracts';
+import { MESSAGE_PRINCIPAL_PREFIX, REBALANCE_CANCEL_KIND } from '@tributary/contracts';
+import { placementKey, type CancelResult } from '../reconcile/rebalance-hold.ts';
 import { billingSettings, limitSettings } from '../reconcile/instance-limits.ts';
 import type { DesiredAccess, DesiredAcl, DesiredInstance, DesiredUser, InstanceStatus } from '../reconcile/desired-instance.ts';
 
@@ -10,6 +11,9 @@ import type { DesiredAccess, DesiredAcl, DesiredInstance, DesiredUser, InstanceS
  * Prisma client (no raw SQL); it never migrates (libs/db README, "Table ownership"; the ownership
  * test, test/control-plane/table-ownership.test.ts, fails on a write to any other table).
  */
+/** An operation with no final outcome yet. */
+const OPEN = { OR: [{ outcome: { is: null } }, { outcome: { state: { in: ['Pending', 'Running'] as ('Pending' | 'Running')[] } } }] } satisfies Prisma.OperationWhereInput;
+
 export class DesiredStateStore {
   readonly #db: Db;
   /**
@@ -57,6 +61,7 @@ export class DesiredStateStore {
       accessIds,
     });
     const spec = specOf(row);
+    const cancels = await this.#db.operation.findMany({ where: { targetId: instanceId, kind: REBALANCE_CANCEL_KIND, state: 'Pending', ...OPEN }, select: { id: true }, orderBy: { createdAt: 'asc' } });
     const split = (s: string | null) => (s ? s.split(',') : []);
     return {
       desired: {
@@ -70,12 +75,15 @@ export class DesiredStateStore {
         deletedTopics: topics.filter((t) => t.deletedAt !== null).map((t) => t.name),
         deleting: row.deletedAt !== null,
         access: { ...(await this.#access(instanceId)), apiPrincipals: await this.#apiPrincipals(row.accountId) },
+        placementKey: placementKey(row.generation, topics.filter((t) => t.deletedAt === null)),
+        rebalanceCancels: cancels.map((c) => c.id),
       },
       // What this operator reported last (its own row), or the status of an instance never reconciled.
       status: row.status ? {
         phase: row.status.phase as InstanceStatus['phase'], observedGeneration: row.status.observedGeneration, internalBootstrapServers: split(row.status.internalBootstrapServers),
         clientBootstrapServers: split(row.status.clientBootstrapServers), clientSecurityProtocol: row.status.clientSecurityProtocol as InstanceStatus['clientSecurityProtocol'], brokers: [], conditions: row.status.conditions as unknown as InstanceStatus['conditions'], events: [],
         rebalance: row.status.rebalance as unknown as InstanceStatus['rebalance'] ?? null,
+        rebalanceHold: row.status.rebalanceHold as unknown as InstanceStatus['rebalanceHold'] ?? null,
       } : { phase: 'Creating', observedGeneration: 0, internalBootstrapServers: [], clientBootstrapServers: [], brokers: [], conditions: [], events: [] },
     };
   }
@@ -131,9 +139,12 @@ export class DesiredStateStore {
         ...(status.clientSecurityProtocol !== undefined ? { clientSecurityProtocol: status.clientSecurityProtocol } : {}),
         conditions: status.conditions as unknown as Prisma.InputJsonValue,
         ...(status.rebalance !== undefined ? { rebalance: status.rebalance === null ? Prisma.DbNull : (status.rebalance as unknown as Prisma.InputJsonValue) } : {}),
+        ...(status.rebalanceHold !== undefined ? { rebalanceHold: status.rebalanceHold === null ? Prisma.DbNull : (status.rebalanceHold as unknown as Prisma.InputJsonValue) } : {}),
       };
       await tx.instanceStatus.upsert({ where: { instanceId }, create: { instanceId, ...data }, update: data });
       if (status.rebalance) await this.#reportProgress(tx, instanceId, status.rebalance);
+      // Before the settles below: a cancelled operation ends Failed even in a pass that reaches Running.
+      if (status.cancelled) await this.#settleCancel(tx, instanceId, status.cancelled);
       if (status.phase === 'Running') {
         const loaded = this.#loaded.get(instanceId) ?? { topics: [], deletedTopicIds: [], accessIds: [] };
         // The topics this pass read were applied at the generation it read: that is what it observed
@@ -148,7 +159,7 @@ export class DesiredStateStore {
         // Users, ACLs and quotas read by this pass were applied with it: their operations are done.
         await this.#settle(tx, { targetId: { in: loaded.accessIds } }, 'Succeeded');
         // The instance's and its topics' operations up to the generation now running are done.
-        await this.#settle(tx, { targetId: instanceId, generation: { lte: status.observedGeneration } }, 'Succeeded');
+        await this.#settle(tx, { targetId: instanceId, generation: { lte: status.observedGeneration }, kind: { not: REBALANCE_CANCEL_KIND } }, 'Succeeded');
         for (const t of await tx.topicStatus.findMany({ where: { topic: { instanceId } }, select: { topicId: true, observedGeneration: true } })) {
           await this.#settle(tx, { targetId: t.topicId, generation: { lte: t.observedGeneration } }, 'Succeeded');
         }
@@ -165,7 +176,8 @@ export class DesiredStateStore {
         await this.#settle(tx, { targetId: { in: ids } }, 'Failed', 'the instance was deleted before this change was applied');
       } else if (failure !== null || status.phase === 'Failed') {
         const error = failure ?? status.conditions.find((c) => c.type === 'NotSupported')?.message ?? 'reconcile failed';
-        await this.#settle(tx, { targetId: instanceId }, 'Failed', error);
+        // A cancel still waiting is not undone by a failed pass: the next pass carries it out.
+        await this.#settle(tx, { targetId: instanceId, kind: { not: REBALANCE_CANCEL_KIND } }, 'Failed', error);
       } else {
         await this.#settle(tx, { targetId: instanceId }, 'Running', null, { onlyUnreported: true });
       }
@@ -188,6 +200,23 @@ export class DesiredStateStore {
       select: { id: true },
     });
     for (const { id } of ops) await tx.operationOutcome.upsert({ where: { operationId: id }, create: { operationId: id, state: 'Running', progress }, update: { progress } });
+  }
+
+  /**
+   * A pass handled rebalance.cancel operations: when it cancelled moves, the operations whose data
+   * was moving (progress reported, still open) end Failed with the reason and the cancels Succeeded;
+   * when nothing was moving any more, the cancels end Failed and the moves' operations go on as usual.
+   */
+  async #settleCancel(tx: Prisma.TransactionClient, instanceId: string, cancelled: CancelResult): Promise<void> {
+    if (cancelled.partitions === 0) {
+      await this.#settle(tx, { id: { in: cancelled.ids } }, 'Failed', cancelled.message);
+      return;
+    }
+    const topicIds = (await tx.topic.findMany({ where: { instanceId }, select: { id: true } })).map((t) => t.id);
+    await this.#settle(tx, {
+      targetId: { in: [instanceId, ...topicIds] }, kind: { not: REBALANCE_CANCEL_KIND }, outcome: { progress: { not: Prisma.DbNull } },
+    }, 'Failed', `cancelled (operation ${cancelled.ids.join(', ')}): ${cancelled.message}`);
+    await this.#settle(tx, { id: { in: cancelled.ids } }, 'Succeeded');
   }
 
   /**

@@ -624,6 +624,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/operations/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel the data an operation moves between brokers (202: the rebalance.cancel operation)
+         * @description For a scale-up's rebalance, a scale-down's drain or a replication-factor change still moving data (Operation.progress set). The operator cancels the brokers' reassignments, which put every moving partition's original replicas back (Kafka's cancel); the cancelled operation ends Failed with the reason, and no data moves on the instance until it or one of its topics is changed again. A cancel still waiting for the operator is answered again rather than recorded twice.
+         */
+        post: operations["cancelOperation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -862,7 +882,7 @@ export interface components {
             detail: string;
             instance?: string;
             /** @enum {string} */
-            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "price-unavailable" | "not-prepaid" | "pending-change-renewed" | "group-not-empty" | "limit-exceeded" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable" | "kafka-acl-denied" | "message-browsing-disabled" | "topic-deleted" | "message-quota-exceeded";
+            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "price-unavailable" | "not-prepaid" | "pending-change-renewed" | "group-not-empty" | "limit-exceeded" | "nothing-to-cancel" | "operation-finished" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable" | "kafka-acl-denied" | "message-browsing-disabled" | "topic-deleted" | "message-quota-exceeded";
             requestId?: string;
             errors?: {
                 /** @enum {string} */
@@ -2526,7 +2546,7 @@ export interface components {
             detail: string;
             instance?: string;
             /** @enum {string} */
-            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "price-unavailable" | "not-prepaid" | "pending-change-renewed" | "group-not-empty" | "limit-exceeded" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable" | "kafka-acl-denied" | "message-browsing-disabled" | "topic-deleted" | "message-quota-exceeded";
+            code: "validation-failed" | "malformed-request" | "unauthenticated" | "forbidden" | "not-found" | "method-not-allowed" | "conflict" | "already-exists" | "instance-not-running" | "instance-has-topics" | "price-unavailable" | "not-prepaid" | "pending-change-renewed" | "group-not-empty" | "limit-exceeded" | "nothing-to-cancel" | "operation-finished" | "partition-decrease" | "replication-factor-too-high" | "replication-factor-too-low" | "idempotency-key-reused" | "idempotency-key-in-flight" | "scale-down-not-supported" | "secret-not-replayable" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "rate-limited" | "internal" | "unavailable" | "instance-unreachable" | "kafka-acl-denied" | "message-browsing-disabled" | "topic-deleted" | "message-quota-exceeded";
             requestId?: string;
             errors?: {
                 /** @enum {string} */
@@ -10603,6 +10623,100 @@ export interface operations {
             };
             /** @description no such resource in this account (code not-found) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a path parameter over 512 characters (code uri-too-long) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid path parameter, query or body; errors[] names each field (code validation-failed) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limit exceeded, or too many requests without a valid key from this address; see Retry-After (code rate-limited) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelOperation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Operation"];
+                };
+            };
+            /** @description malformed request: unparsable JSON body or malformed URL (code malformed-request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing or unknown API key (code unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the key's role may not do this (code forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such resource in this account (code not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the operation already ended (code operation-finished), or it moves no data between brokers (code nothing-to-cancel) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

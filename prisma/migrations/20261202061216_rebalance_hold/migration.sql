@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "instance_status" ADD COLUMN     "rebalance_hold" JSONB;
