@@ -35,8 +35,10 @@ type Measure = { value: number; unit: string; goal: string };
 const results = new Map<string, Record<SubjectName, Measure[]>>();
 function record(row: string, subject: SubjectName, m: Measure) {
   const r = results.get(row) ?? { kafka: [], tributary: [] };
-  r[subject].push(m);
   results.set(row, r);
+  // A figure the tool did not print (NaN) is left out of the median, and said.
+  if (!Number.isFinite(m.value)) return console.error(`${row} | ${subject} | not measured`);
+  r[subject].push(m);
   console.error(`${row} | ${subject} | ${m.value.toFixed(2)} ${m.unit}`);
 }
 
@@ -129,6 +131,7 @@ async function endToEndPass(s: Subject, round: number, recordsPerSec: number) {
   record('end-to-end latency p50 (produce to consume, acks=all) at half of Kafka\'s max rate', s.name, ms(r.p50Ms));
   record('end-to-end latency p99 at half of Kafka\'s max rate', s.name, ms(r.p99Ms));
   record('end-to-end latency p99.9 at half of Kafka\'s max rate', s.name, ms(r.p999Ms));
+  record(`end-to-end: rate the producer reached (offered ${rate} msg/s)`, s.name, { value: r.producedPerSec, unit: 'msg/s', goal: '= 1' });
 }
 
 /** Runs `pass` on each subject in turn per round; odd rounds start with Tributary. */
@@ -169,6 +172,6 @@ console.log('| --- | --- | --- | --- | --- |');
 for (const [row, r] of results) {
   const k = median(r.kafka.map((m) => m.value));
   const t = median(r.tributary.map((m) => m.value));
-  const { unit, goal } = r.kafka[0] ?? r.tributary[0]!;
+  const { unit, goal } = r.kafka[0] ?? r.tributary[0] ?? { unit: '', goal: '' };
   console.log(`| ${row} | ${k.toFixed(1)} ${unit} | ${t.toFixed(1)} ${unit} | ${(t / k).toFixed(2)} | ${goal} |`);
 }
