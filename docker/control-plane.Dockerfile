@@ -41,6 +41,10 @@ WORKDIR /app
 COPY --from=manifests /src/ ./
 COPY prisma/ prisma/
 # npm ci's postinstall generates the Prisma client from prisma/schema.prisma (npm run db:generate).
+# prisma.config.ts (engine 'js', its adapter) keeps `prisma generate` offline: without it Prisma
+# downloads a native schema engine from binaries.prisma.sh (the first buildah build failed there).
+COPY prisma.config.ts ./
+COPY libs/db/src/prisma-cli-adapter.ts libs/db/src/
 RUN npm ci --omit=dev --no-audit --no-fund
 
 # ---- runtime ------------------------------------------------------------------------------------
