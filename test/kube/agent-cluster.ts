@@ -1,11 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api } from '@kubernetes/client-node';
-import { KUBE_BIN, startKube, startNodeAgent, type AgentImage, type NodeAgent, type TestKube } from '@tributary/testkit';
+import { KUBE_BIN, buildahImage, startKube, startNodeAgent, type AgentImage, type NodeAgent, type TestKube } from '@tributary/testkit';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-/** The tags the tests give this checkout's images; the agent runs them from the working tree. */
+/** The tags docker/build-images.sh gives this checkout's images (and the tests give the chart). */
 export const BROKER_IMAGE = 'tributary/broker:dev';
 export const CONTROL_PLANE_IMAGE = 'tributary/control-plane:dev';
 
@@ -46,6 +46,21 @@ export function bundledImagesProblem(): string | null {
 
 export const CHECKOUT_IMAGES: Record<string, AgentImage> = { ...CHECKOUT_ONLY, ...BUNDLED };
 
+const IMAGE_STORAGE = { root: join(ROOT, '.cache/images/storage'), runroot: join(ROOT, '.cache/images/run') };
+
+/**
+ * docker/'s two images as docker/build-images.sh built them with buildah — the images the chart
+ * ships — each container running in the image's own root (its Node, node_modules, tini), plus the
+ * bundled backends' stand-ins. Throws, naming the build command, when an image is not built.
+ */
+export function builtImages(): Record<string, AgentImage> {
+  return {
+    ...BUNDLED,
+    [BROKER_IMAGE]: buildahImage(IMAGE_STORAGE, `localhost/${BROKER_IMAGE}`),
+    [CONTROL_PLANE_IMAGE]: buildahImage(IMAGE_STORAGE, `localhost/${CONTROL_PLANE_IMAGE}`),
+  };
+}
+
 export interface AgentCluster {
   kube: TestKube;
   agent: NodeAgent;
@@ -67,14 +82,17 @@ export function devNullDamage(): string | null {
   return (s.mode & 0o777) === 0o666 ? null : `/dev/null has mode ${(s.mode & 0o777).toString(8)}, not 666`;
 }
 
-/** The real control plane (tools/kube) with the test node agent registering `nodes` nodes. */
-export async function startAgentCluster(nodes: number): Promise<AgentCluster> {
+/**
+ * The real control plane (tools/kube) with the test node agent registering `nodes` nodes and
+ * running `images` (default: this checkout's files for docker/'s images, see CHECKOUT_ONLY).
+ */
+export async function startAgentCluster(nodes: number, images: Record<string, AgentImage> = CHECKOUT_IMAGES): Promise<AgentCluster> {
   const kube = await startKube();
   try {
     const agent = await startNodeAgent({
       kubeconfig: kube.adminKubeconfig,
       nodes: Array.from({ length: nodes }, (_, i) => ({ name: `node-${String.fromCharCode(97 + i)}` })),
-      images: CHECKOUT_IMAGES,
+      images,
       apiServer: { host: '127.0.0.1', port: Number(new URL(kube.server).port) },
     });
     const kc = new KubeConfig();

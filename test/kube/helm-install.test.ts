@@ -4,19 +4,20 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KUBE_BIN, freePort, startEtcd, startTestServices, type TestEtcd, type TestServices } from '@tributary/testkit';
-import { kcatProduce } from '../support/kcat.ts';
-import { untilInstanceRunning } from '../support/instance-running.ts';
 import { until } from '../support/until.ts';
-import { bundledImagesProblem, devNullDamage, startAgentCluster, type AgentCluster } from './agent-cluster.ts';
+import { builtImages, bundledImagesProblem, devNullDamage, startAgentCluster, type AgentCluster } from './agent-cluster.ts';
+import { brokerLogs, runInstanceLifecycle, type RestCall } from './instance-lifecycle.ts';
 
 /**
  * `helm install` of helm/tributary into the real control plane (tools/kube v1.37.2), the test node
- * agent running its pods: the API and the operator run as pods (this checkout's control-plane image,
- * see agent-cluster.ts) with the chart's ServiceAccounts, so the operator works with exactly the
- * chart's Role — a missing permission fails this test. An instance created through the API pod's
- * HTTP port gets broker pods, kcat produces and consumes, the instance is deleted, `helm uninstall`
- * removes the release. PostgreSQL, Redis and etcd are the test's own (`bundled: false`). Skipped
- * where the Kubernetes binaries are not built, which includes CI.
+ * agent running its pods from the images docker/build-images.sh built with buildah (the control-plane
+ * image for the API, its init containers and the operator, the broker image for the brokers: each
+ * container in the image's own root, see agent-cluster.ts) with the chart's ServiceAccounts, so the operator works with exactly the
+ * chart's Role — a missing permission fails this test. Through the API pod's HTTP port, the issue's
+ * whole instance chain (instance-lifecycle.ts: objects, broker pods, kcat, a roll within the PDB,
+ * scale-up, deletion by the garbage collector), then `helm uninstall` removes the release. The first
+ * test uses the test's own PostgreSQL, Redis and etcd (`bundled: false`), the second the chart's
+ * bundled ones as pods. Skipped where the Kubernetes binaries are not built, which includes CI.
  */
 const ROOT = resolve(import.meta.dirname, '../..');
 const HELM = join(ROOT, 'node_modules/.bin/helm');
@@ -31,7 +32,7 @@ describe.skipIf(!built)('helm install on the real control plane, pods run by the
   const helm = (namespace: string, args: string[]) => run(HELM, [...args, '--kubeconfig', cluster.kube.adminKubeconfig, '--namespace', namespace], { timeout: 600_000 });
 
   beforeAll(async () => {
-    [cluster, etcd, services] = await Promise.all([startAgentCluster(3), startEtcd(), startTestServices()]);
+    [cluster, etcd, services] = await Promise.all([startAgentCluster(4, builtImages()), startEtcd(), startTestServices()]);
     apiPort = await freePort();
   }, 360_000);
   afterAll(async () => {
@@ -46,8 +47,7 @@ describe.skipIf(!built)('helm install on the real control plane, pods run by the
 
   /**
    * `helm install` with `backends` (the --set flags for PostgreSQL, Redis and etcd), then the issue's
-   * lifecycle through the API pod: an instance Running, a topic, a SCRAM user and its ACLs, kcat
-   * produces and consumes, the instance deleted with every pod of it, `helm uninstall`, every pod gone.
+   * instance chain through the API pod (instance-lifecycle.ts), `helm uninstall`, the release gone.
    */
   const installAndRunInstance = async (namespace: string, backends: string[]) => {
     const logsOnFailure = async (err: Error) => {
@@ -71,34 +71,23 @@ describe.skipIf(!built)('helm install on the real control plane, pods run by the
     const secret = await cluster.core.readNamespacedSecret({ name: 'tributary-admin-key', namespace });
     const key = Buffer.from(secret.data!['admin-key']!, 'base64').toString();
     const base = `http://${apiPod.status!.podIP}:${apiPort}`;
-    const api = async (method: string, path: string, body?: object) => {
+    const api: RestCall = async (method, path, body) => {
       const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-      return { status: res.status, body: (await res.json()) as { resource: { id: string }; status?: { phase?: string; bootstrapServers?: string } } };
+      return { status: res.status, body: (await res.json()) as Awaited<ReturnType<RestCall>>['body'] };
     };
-
-    const spec = { zone: 'zone-a', brokers: 3, bandwidthMBps: 40, diskGiB: 100, partitionLimit: 100, topicLimit: 10, consumerGroupLimit: 10, billing: { mode: 'postpaid' } };
-    const created = await api('POST', '/v1/instances', { name: 'helm-instance', spec });
-    expect(created.status, JSON.stringify(created.body)).toBe(202);
-    const id = created.body.resource.id as string;
-    const running = await untilInstanceRunning(async () => (await api('GET', `/v1/instances/${id}`)).body, 'the instance Running', { ms: 300_000 }).catch(logsOnFailure);
-    const bootstrap = running.status!.bootstrapServers!;
-    expect((await api('POST', `/v1/instances/${id}/topics`, { name: 'orders', partitions: 3, replicationFactor: 3 })).status).toBe(202);
-    expect((await api('POST', `/v1/instances/${id}/users`, { name: 'app', password: 'app-password-123', mechanism: 'SCRAM-SHA-512' })).status).toBe(202);
-    for (const operation of ['WRITE', 'READ']) expect((await api('POST', `/v1/instances/${id}/acls`, { resourceType: 'TOPIC', resourceName: 'orders', operation, patternType: 'LITERAL', principal: 'User:app' })).status).toBe(202);
-    await until(async () => ((await api('GET', `/v1/instances/${id}/topics/orders`)).body.status?.phase === 'Ready' ? true : null), 'the topic Ready', 120_000);
-    const login = ['-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=SCRAM-SHA-512', '-X', 'sasl.username=app', '-X', 'sasl.password=app-password-123'];
-    const messages = Array.from({ length: 100 }, (_, i) => `h${i}`);
-    await until(async () => kcatProduce(['-b', bootstrap, ...login, '-t', 'orders', '-X', 'acks=all'], messages.join('\n') + '\n', 30_000), 'kcat to produce as app', 120_000);
-    // READ may reach a broker later than WRITE did (ACLs travel through etcd): retried as the produce is.
-    const { stdout } = await until(() => run('kcat', ['-C', '-b', bootstrap, ...login, '-t', 'orders', '-o', 'beginning', '-e', '-q', '-f', '%s\n'], { timeout: 60_000 }), 'kcat to consume as app', 120_000);
-    expect(stdout.split('\n').filter(Boolean).sort()).toEqual([...messages].sort());
-
-    expect((await api('DELETE', `/v1/instances/${id}?force=true`)).status).toBe(202);
-    const selector = `tributary.io/instance=${id}`;
-    await until(async () => ((await cluster.apps.listNamespacedStatefulSet({ namespace, labelSelector: selector })).items.length === 0 && (await cluster.core.listNamespacedPod({ namespace, labelSelector: selector })).items.length === 0 ? true : null), 'the instance gone', 180_000);
+    await runInstanceLifecycle(cluster, namespace, api, () => brokerLogs(cluster, namespace)).catch(logsOnFailure);
 
     await helm(namespace, ['uninstall', 'tributary']);
-    await until(async () => ((await cluster.core.listNamespacedPod({ namespace })).items.length === 0 && cluster.agent.running().length === 0 ? true : null), 'the release pods gone', 180_000);
+    await until(async () => {
+      const left = await Promise.all([
+        cluster.core.listNamespacedPod({ namespace }),
+        cluster.apps.listNamespacedDeployment({ namespace }),
+        cluster.apps.listNamespacedStatefulSet({ namespace }),
+        cluster.core.listNamespacedService({ namespace }),
+        cluster.core.listNamespacedServiceAccount({ namespace, labelSelector: 'app.kubernetes.io/instance=tributary' }),
+      ]);
+      return left.every((l) => l.items.length === 0) && cluster.agent.running().length === 0 ? true : null;
+    }, 'the release\'s pods, Deployments, StatefulSets, Services and ServiceAccounts gone', 180_000);
   };
 
   it('installs the chart, runs an instance through the API pod with the operator pod on its own RBAC, and uninstalls', async () => {
@@ -109,13 +98,10 @@ describe.skipIf(!built)('helm install on the real control plane, pods run by the
     ]);
   }, 1_200_000);
 
-  // Skipped, not yet passing (2026-12-02, one run): the bundled backends ran under the agent —
-  // PostgreSQL initialised by its stand-in and listening on its pod IP, Redis, etcd v3.5.17 ready —
-  // but the API pod's init container got ENOTFOUND for tributary-postgresql.tributary-bundled.svc
-  // for 300 s, so the agent's hosts file (hosts.ts) never named it: either PostgreSQL's readiness
-  // probe (pg_isready on the /tmp socket) never passed, so its EndpointSlice had no ready endpoint,
-  // or the file did not reach the container. To be diagnosed next session.
-  it.skip('installs the chart with its bundled PostgreSQL, Redis and etcd (pods run by the agent, see agent-cluster.ts) and runs the same lifecycle on them', async () => {
+  // The bundled backends' Service names resolve through the agent's hosts file (hosts.ts). Until
+  // 2026-12-02 they never did: the file came from EndpointSlices, which the API server refuses to
+  // fill with the agent's loopback pod IPs, and the API pod's init container got ENOTFOUND.
+  it('installs the chart with its bundled PostgreSQL, Redis and etcd (pods run by the agent, see agent-cluster.ts) and runs the same lifecycle on them', async () => {
     const problem = bundledImagesProblem();
     expect(problem, problem ?? '').toBeNull();
     await installAndRunInstance('tributary-bundled', []);
