@@ -1,7 +1,8 @@
 import { ErrorCode, splitBatches, type FetchRequest } from '@tributary/protocol';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed, allowedOnCluster } from '../security/request-guards.ts';
-import type { BrokerContext } from './context.ts';
+import type { BrokerContext, RequestSession } from './context.ts';
+import { LeaderHints } from './leader-hints.ts';
 import { defineApi } from './api-module.ts';
 import { fetchedRecordsForClient } from './legacy-fetch.ts';
 
@@ -36,7 +37,7 @@ export const fetchApi = defineApi({
     for (const a of asked) if (mayRead(a.topic)) ctx.replicas.onFollowerFetch(a.topic, a.partition, replicaId, a.fetchOffset);
     let woken = false;
     for (;;) {
-      const { body, bytes, perTopic } = collect(ctx, req, v, mayRead, replica, replica ? replicaId : -1);
+      const { body, bytes, perTopic } = collect(ctx, req, v, mayRead, replica, replica ? replicaId : -1, session);
       // Bytes out are what is sent: the answered pass only (a long poll collects several times and
       // answers the last), and a follower's replication apart from what consumers read (billing
       // meters consumers only).
@@ -102,7 +103,8 @@ function endOfBatches(stored: Buffer): number {
  * A partition answered with an error carries an empty record set, never null: librdkafka fails to
  * parse a null one ("invalid MessageSetSize -1") and never sees the error code.
  */
-function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (topic: string) => boolean, replica: boolean, replicaId: number) {
+function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (topic: string) => boolean, replica: boolean, replicaId: number, session: RequestSession) {
+  const hints = new LeaderHints(ctx, session);
   let budget = v >= 3 ? req.maxBytes : Number.MAX_SAFE_INTEGER;
   let minOneBatch = v >= 3;
   let bytes = 0;
@@ -126,6 +128,8 @@ function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (top
         const lead = ctx.replicas.leaderFor(topic.name, p.partition, v >= 9 ? p.currentLeaderEpoch : -1);
         if (!lead.ok) {
           if (lead.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return refused(v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : lead.errorCode);
+          // KIP-951 (v16+): where to go instead (handlers/leader-hints.ts).
+          if (v >= 16 && (lead.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || lead.errorCode === ErrorCode.FENCED_LEADER_EPOCH)) return { ...refused(lead.errorCode, false), currentLeader: hints.currentLeader(topic.name, p.partition) };
           return refused(lead.errorCode, false);
         }
         const log = lead.log;
@@ -162,5 +166,5 @@ function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (top
       }),
     };
   });
-  return { body: { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses }, bytes, perTopic };
+  return { body: { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses, ...(v >= 16 ? { nodeEndpoints: hints.endpoints() } : {}) }, bytes, perTopic };
 }

@@ -7,6 +7,7 @@ import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed } from '../security/request-guards.ts';
 import { diskFullProblem } from '../quota/instance-limits.ts';
 import { defineApi } from './api-module.ts';
+import { LeaderHints } from './leader-hints.ts';
 
 const problemCode = { CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE, UNSUPPORTED_FOR_MESSAGE_FORMAT: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, MESSAGE_TOO_LARGE: ErrorCode.MESSAGE_TOO_LARGE, INVALID_RECORD: ErrorCode.INVALID_RECORD } as const;
 
@@ -30,6 +31,7 @@ export const produceApi = defineApi({
     const pending: { response: { errorCode: number }; durable: Promise<void> }[] = [];
     // acks=-1: partitions whose answer waits until every in-sync replica has the batch.
     const replicated: { response: { errorCode: number; baseOffset: bigint }; done: Promise<number> }[] = [];
+    const hints = new LeaderHints(ctx, session);
     const responses = req.topicData.map((t) => {
       const writable = allowed(ctx, session, Op.WRITE, ResourceType.TOPIC, t.name);
       return {
@@ -50,6 +52,7 @@ export const produceApi = defineApi({
               logAppendTimeMs: -1n,
               logStartOffset,
               ...(request.apiVersion >= 8 ? { errorMessage: refused?.message ?? null, recordErrors: (refused?.recordErrors ?? []).map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message })) } : {}),
+              ...(request.apiVersion >= 10 && errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? { currentLeader: hints.currentLeader(t.name, p.index) } : {}),
             };
           };
           const diskFull = diskFullProblem(ctx);
@@ -140,7 +143,7 @@ export const produceApi = defineApi({
         }
       }),
     );
-    return req.acks === 0 ? undefined : { responses, throttleTimeMs: 0 };
+    return req.acks === 0 ? undefined : { responses, throttleTimeMs: 0, ...(request.apiVersion >= 10 ? { nodeEndpoints: hints.endpoints() } : {}) };
   },
 });
 
