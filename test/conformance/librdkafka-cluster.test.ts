@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKafka } from '@tributary/testkit';
-import { KafkaAdminClient } from '@tributary/kafka-admin';
-import { startCluster } from '../support/cluster.ts';
+import { startTargetCluster, type ClusterKind, type TargetCluster } from '../support/target-cluster.ts';
 import { until } from '../support/until.ts';
 import { ensureLibrdkafkaSuite, failureReport, runLibrdkafkaTest, summaryEntries, type LibrdkafkaRun } from './librdkafka-suite.ts';
 
 /**
  * librdkafka's own tests on a 3-broker Tributary cluster (issue 13: every scenario on 3 brokers).
- * A sample, not the whole suite (which takes 14+ minutes on one broker), each test against a fresh
- * cluster whose auto-created topics have RF 3, so partitions, leaders and group coordinators are
- * spread over the three brokers and acks=all produces wait for replication. min.insync.replicas
+ * A sample, not the whole suite (which takes 14+ minutes on one broker), against one cluster whose
+ * auto-created topics have RF 3, so partitions, leaders and group coordinators are spread over the
+ * three brokers and acks=all produces wait for replication. min.insync.replicas
  * stays 1: several tests create RF-1 topics, which a broker-wide 2 would refuse every acks=all
  * write to (NOT_ENOUGH_REPLICAS, as Kafka does).
  * Under KILLED, a broker is killed -9 while the test runs: the leader of partition 0 of the topic
@@ -29,6 +27,9 @@ const SAMPLE: Record<string, string> = {
   '0044': 'a topic grows from 2 to 4 partitions while 100,000 messages are produced to it: the new partitions\' leaders are found through metadata, every delivery report succeeds',
   '0056': 'a balanced consumer group of two members consuming from threads, with the coordinator and the leaders on different brokers',
   '0112': 'a partition added to a topic after the consumer read its metadata is assigned: the consumer learns of it from a metadata refresh and does not report partition 0 missing',
+  '0045': 'a regex subscription follows topics created on the cluster: a matching topic is assigned once a metadata refresh shows it, a topic outside the pattern causes no rebalance',
+  '0018': 'two members of a group consume, one closes: the group rebalances with its coordinator on another broker than the leaders, the other member takes every partition and all messages are consumed',
+  '0122': 'a second member joins while the first is inside a batch consume (range and cooperative-sticky): the rebalance clears the revoked partitions\' buffered messages, so each member gets exactly its half of the 400 and none twice',
 };
 
 /**
@@ -57,72 +58,12 @@ const SETTINGS = {
 /** For the kill runs: a dead broker's partitions move within seconds. */
 const KILL_SETTINGS = { 'broker.session.timeout.ms': '6000', 'replica.lag.time.max.ms': '3000' };
 
-const target = process.env.LIBRDKAFKA_SUITE_BROKER === 'kafka' ? 'kafka' : 'tributary';
-
-/** A 3-broker cluster of either kind, as the tests here use it. */
-interface Cluster {
-  bootstrap: string;
-  /** Addresses of the brokers still alive. */
-  live(): string[];
-  kill(nodeId: number): Promise<void>;
-  /** Brings a killed broker back (Tributary; libs/testkit's Kafka has no restart). */
-  restart?(nodeId: number): Promise<void>;
-  stop(): Promise<void>;
-}
-
-async function startTarget(settings: Record<string, string>): Promise<Cluster> {
-  if (target === 'kafka') {
-    const kafka = await startKafka({ nodes: 3, settings });
-    const dead = new Set<number>();
-    return {
-      bootstrap: kafka.bootstrap,
-      live: () => kafka.nodes.filter((n) => !dead.has(n.nodeId)).map((n) => n.bootstrap),
-      async kill(nodeId) {
-        const node = kafka.nodes.find((n) => n.nodeId === nodeId)!;
-        dead.add(nodeId);
-        const exited = new Promise((r) => node.process.once('exit', r));
-        node.process.kill('SIGKILL');
-        await exited;
-      },
-      stop: () => kafka.stop(),
-    };
-  }
-  const c = await startCluster({ brokers: 3, settings, timeoutMs: 90_000 });
-  return {
-    bootstrap: c.bootstrap.join(','),
-    live: () => c.bootstrap,
-    kill: async (nodeId) => c.brokers.get(nodeId)!.kill(),
-    restart: async (nodeId) => void (await c.restart(nodeId)),
-    stop: () => c.stop(),
-  };
-}
-
-/** Asks the live brokers in turn; null while none answers. */
-async function withAdmin<T>(cluster: Cluster, fn: (admin: KafkaAdminClient) => Promise<T | null>): Promise<T | null> {
-  for (const address of cluster.live()) {
-    const admin = await KafkaAdminClient.connect(address, { timeoutMs: 5000 }).catch(() => null);
-    if (!admin) continue;
-    try {
-      return await fn(admin);
-    } catch {
-      // That broker cannot say (yet): ask the next.
-    } finally {
-      admin.close();
-    }
-  }
-  return null;
-}
-
-/** Leader of partition 0 of `topic`, other than `not`; null while there is none. */
-const leaderOf = (cluster: Cluster, topic: string, not = -1) =>
-  withAdmin(cluster, async (admin) => {
-    const leader = (await admin.metadata([topic])).topics[0]?.partitions[0]?.leader ?? -1;
-    return leader >= 0 && leader !== not ? leader : null;
-  });
+const kind: ClusterKind = process.env.LIBRDKAFKA_SUITE_BROKER === 'kafka' ? 'Apache Kafka' : 'Tributary';
+const start = (settings: Record<string, string>) => startTargetCluster(kind, { settings });
 
 /** Records in `topic` (sum of end offsets); null while it does not exist (metadata never creates it). */
-const recordsIn = (cluster: Cluster, topic: string) =>
-  withAdmin(cluster, async (admin) => {
+const recordsIn = (cluster: TargetCluster, topic: string) =>
+  cluster.ask(async (admin) => {
     const partitions = (await admin.metadata([topic])).topics[0]?.partitions.map((p) => p.partition) ?? [];
     if (partitions.length === 0) return null;
     return [...(await admin.listOffsets(topic, partitions, 'latest')).values()].reduce((n, o) => n + Number(o), 0);
@@ -140,30 +81,33 @@ beforeAll(() => {
   ensureLibrdkafkaSuite();
 }, 16 * 60_000);
 
-let cluster: Cluster | null = null;
+let cluster: TargetCluster | null = null;
 afterAll(async () => cluster?.stop(), 60_000);
 
-describe(`librdkafka 2.0.2 tests on a 3-broker ${target} cluster`, () => {
+// The sample shares one cluster (each test makes topics and groups of its own, with random names):
+// a cluster start per test cost more CI time than most of the tests themselves.
+describe(`librdkafka 2.0.2 tests on a 3-broker ${kind} cluster`, () => {
+  beforeAll(async () => {
+    cluster = await start(SETTINGS);
+  }, 240_000);
+  afterAll(async () => {
+    await cluster?.stop();
+    cluster = null;
+  }, 60_000);
   for (const [id, why] of Object.entries(SAMPLE)) {
     it(`${id} (${why})`, { timeout: 420_000 }, async () => {
-      const c = (cluster = await startTarget(SETTINGS));
-      try {
-        const result = await runLibrdkafkaTest(id, { bootstrap: c.bootstrap, brokerVersion: '4.4.0', timeoutMs: 240_000 });
-        checkRun(id, result, `on the 3-broker ${target} cluster`);
-      } finally {
-        await c.stop();
-        cluster = null;
-      }
+      const result = await runLibrdkafkaTest(id, { bootstrap: cluster!.live().join(','), brokerVersion: '4.4.0', timeoutMs: 240_000 });
+      checkRun(id, result, `on the 3-broker ${kind} cluster`);
     });
   }
 });
 
-describe(`librdkafka 2.0.2 tests on a 3-broker ${target} cluster with a leader killed -9 mid-run`, () => {
+describe(`librdkafka 2.0.2 tests on a 3-broker ${kind} cluster with a leader killed -9 mid-run`, () => {
   for (const [id, { why, topic, after, total }] of Object.entries(KILLED)) {
     it(`${id} (${why})`, { timeout: 480_000 }, async () => {
-      const c = (cluster = await startTarget({ ...SETTINGS, ...KILL_SETTINGS }));
+      const c = (cluster = await start({ ...SETTINGS, ...KILL_SETTINGS }));
       try {
-        const run = runLibrdkafkaTest(id, { bootstrap: c.bootstrap, brokerVersion: '4.4.0', timeoutMs: 300_000, toleratedErrors: KILL_TOLERATED });
+        const run = runLibrdkafkaTest(id, { bootstrap: c.live().join(','), brokerVersion: '4.4.0', timeoutMs: 300_000, toleratedErrors: KILL_TOLERATED });
         let finished = false;
         void run.then(() => (finished = true));
         const held = await until(
@@ -177,13 +121,13 @@ describe(`librdkafka 2.0.2 tests on a 3-broker ${target} cluster with a leader k
         );
         expect(held, `${id} ended before ${topic} held ${after} records: the kill would not be mid-run`).toBeGreaterThanOrEqual(after);
         expect(held, `${topic} already held all ${total} records: the kill would not be mid-run`).toBeLessThan(total);
-        const killed = await until(() => leaderOf(c, topic), `the leader of ${topic}-0`, 30_000);
+        const killed = await c.leaderOf(topic, 0);
         await c.kill(killed);
-        await until(() => leaderOf(c, topic, killed), `a new leader of ${topic}-0`, 60_000);
+        await c.leaderOf(topic, 0, { not: killed, timeoutMs: 60_000 });
         // Back once another broker leads: a topic the test makes with one replica may need it.
-        await c.restart?.(killed);
+        await c.restart(killed);
         const result = await run;
-        checkRun(id, result, `on the 3-broker ${target} cluster with broker ${killed} killed`);
+        checkRun(id, result, `on the 3-broker ${kind} cluster with broker ${killed} killed`);
         // The kill happened under the test: its clients saw the dead broker's connections fail.
         expect(result.output.split('\n').some((l) => l.includes('TOLERATED_ERRORS:')), `no client of ${id} noticed broker ${killed} die`).toBe(true);
       } finally {
