@@ -36,8 +36,16 @@ export async function startCluster(options: { brokers: number; settings?: Record
     ...(options.metrics ? { metrics: true } : {}),
     args: ['--etcd-endpoints', etcd.endpoint, '--cluster-id', clusterId, ...(options.racks ? ['--rack', options.racks[(id - 1) % options.racks.length]!] : [])],
   });
-  const started = await Promise.all(Array.from({ length: options.brokers }, (_, i) => startBroker(optionsFor(i + 1))));
-  started.forEach((b, i) => brokers.set(i + 1, b));
+  // A broker that fails to start must not leave etcd and the others running (a loaded machine has
+  // taken longer than the start timeout; the leaked etcd processes outlived the test run).
+  const starts = await Promise.allSettled(Array.from({ length: options.brokers }, (_, i) => startBroker(optionsFor(i + 1))));
+  const failed = starts.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(starts.map((r) => (r.status === 'fulfilled' ? r.value.destroy() : undefined)));
+    await etcd.stop();
+    throw failed.reason;
+  }
+  starts.forEach((r, i) => brokers.set(i + 1, (r as PromiseFulfilledResult<BrokerProcess>).value));
 
   const paused = new Set<number>();
   const liveBootstrap = () => [...brokers].filter(([id, b]) => !paused.has(id) && b.process.exitCode === null && b.process.signalCode === null).map(([, b]) => b.bootstrap);
