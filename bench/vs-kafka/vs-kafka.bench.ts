@@ -127,7 +127,12 @@ async function latencyPass(s: Subject, round: number, recordsPerSec: number) {
 async function endToEndPass(s: Subject, round: number, recordsPerSec: number) {
   await createTopic(s.bootstrap, `e2e-${round}`, 4, 1);
   const rate = Math.round(recordsPerSec);
-  const r = await rdkafkaEndToEnd({ bootstrap: s.bootstrap, topic: `e2e-${round}`, partitions: 4, records: rate * 20, recordSize: 1024, rate, acks: '-1', warmupRecords: rate * 2 });
+  // The last pass: should it fail, the table of every pass before it is still printed.
+  const r = await rdkafkaEndToEnd({ bootstrap: s.bootstrap, topic: `e2e-${round}`, partitions: 4, records: rate * 20, recordSize: 1024, rate, acks: '-1', warmupRecords: rate * 2 }).catch((err: Error) => {
+    console.error(`end-to-end latency on ${s.name}, round ${round + 1}: ${err.message.split('\n')[0]}`);
+    return null;
+  });
+  if (!r) return;
   record('end-to-end latency p50 (produce to consume, acks=all) at half of Kafka\'s max rate', s.name, ms(r.p50Ms));
   record('end-to-end latency p99 at half of Kafka\'s max rate', s.name, ms(r.p99Ms));
   record('end-to-end latency p99.9 at half of Kafka\'s max rate', s.name, ms(r.p999Ms));
