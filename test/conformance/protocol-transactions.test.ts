@@ -103,7 +103,7 @@ async function transactionAdmin(s: Side, txId: string) {
   out.produce = codeOf(await c.send(ApiKey.Produce, 9, { transactionalId: txId, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'txn-t', partitionData: [{ index: 1, records }] }] }));
   const described = await c.request<DescribeTransactionsResponse>(ApiKey.DescribeTransactions, 0, { transactionalIds: [txId, 'txn-v0', 'txn-missing', ''] });
   out.describe = described.transactionStates.map((t) => ({ ...t, producerId: t.producerId === pid ? 'open' : t.producerId >= 0n, transactionStartTimeMs: t.transactionStartTimeMs > 0n }));
-  const list = async (v: number, body: { stateFilters: string[]; producerIdFilters: bigint[]; durationFilter?: bigint }) => {
+  const list = async (v: number, body: { stateFilters: string[]; producerIdFilters: bigint[]; durationFilter?: bigint; transactionalIdPattern?: string | null }) => {
     const r = await c.request<ListTransactionsResponse>(ApiKey.ListTransactions, v, body);
     return { ...r, transactionStates: r.transactionStates.map((t) => ({ ...t, producerId: t.producerId === pid ? 'open' : t.producerId >= 0n })).sort((a, b) => a.transactionalId.localeCompare(b.transactionalId)) };
   };
@@ -113,6 +113,15 @@ async function transactionAdmin(s: Side, txId: string) {
   // Running longer than an hour: nothing; longer than 0 ms: everything started before now.
   out.listLongRunning = await list(1, { stateFilters: [], producerIdFilters: [], durationFilter: 3_600_000n });
   out.listDurationZero = await list(1, { stateFilters: ['Ongoing'], producerIdFilters: [], durationFilter: 0n });
+  // v2 (KIP-1152): an RE2 pattern the whole id must match; null and empty list all; what RE2
+  // refuses (lookahead, an unclosed class) is INVALID_REGULAR_EXPRESSION for the whole request.
+  out.listPatternWhole = await list(2, { stateFilters: [], producerIdFilters: [], durationFilter: -1n, transactionalIdPattern: 'txn-admin-.*' });
+  out.listPatternPrefixOnly = await list(2, { stateFilters: [], producerIdFilters: [], durationFilter: -1n, transactionalIdPattern: 'txn-admin' });
+  out.listPatternClass = await list(2, { stateFilters: ['Ongoing'], producerIdFilters: [], durationFilter: -1n, transactionalIdPattern: '(?i)TXN-[a-z]+-open|nothing' });
+  out.listPatternEmpty = await list(2, { stateFilters: [], producerIdFilters: [], durationFilter: -1n, transactionalIdPattern: '' });
+  out.listPatternNull = await list(2, { stateFilters: [], producerIdFilters: [], durationFilter: -1n, transactionalIdPattern: null });
+  out.listPatternLookahead = await list(2, { stateFilters: [], producerIdFilters: [], durationFilter: -1n, transactionalIdPattern: 'txn(?=-admin).*' });
+  out.listPatternUnclosed = await list(2, { stateFilters: [], producerIdFilters: [], durationFilter: -1n, transactionalIdPattern: 'txn-[a' });
   const producers = await c.request<DescribeProducersResponse>(ApiKey.DescribeProducers, 0, { topics: [{ name: 'txn-t', partitionIndexes: [0, 1, 7] }, { name: 'txn-missing', partitionIndexes: [0] }] });
   out.producers = producers.topics.map((t) => ({
     ...t,
@@ -153,8 +162,8 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — transactions', { tim
     });
   });
 
-  it('DescribeTransactions, ListTransactions (state, producer id and duration filters) and DescribeProducers with a transaction open', async () => {
-    await compare(pair, 'transaction-admin/v0-1', (s) => transactionAdmin(s, 'txn-admin-open'));
+  it('DescribeTransactions, ListTransactions (state, producer id, duration and id pattern filters) and DescribeProducers with a transaction open', async () => {
+    await compare(pair, 'transaction-admin/v0-2', (s) => transactionAdmin(s, 'txn-admin-open'));
   });
 
   it('covers every version Tributary advertises of this file\'s APIs', () => {

@@ -56,7 +56,7 @@ import { listTransactionsApi } from './list-transactions.ts';
  * arrays; DescribeLogDirs v0 is v1's schema; FindCoordinator v5 only allows an error
  * (TRANSACTION_ABORTABLE) this broker never sends. Not advertised, because not implemented:
  * FindCoordinator v6 (share groups), OffsetCommit/OffsetFetch v9 (KIP-848 member epochs), Fetch v17
- * (a KRaft follower's directory id), AddPartitionsToTxn v4+ (KIP-890 verification between brokers), EndTxn v5 (KIP-890 part 2: transaction version 2), WriteTxnMarkers v0 (Kafka 4 sends v1), ListTransactions v2 (KIP-1152's transactional id pattern: the shared message schemas the codecs come from stop at v1). Every version a module declares is one it implements.
+ * (a KRaft follower's directory id), AddPartitionsToTxn v4+ (KIP-890 verification between brokers), EndTxn v5 (KIP-890 part 2: transaction version 2), WriteTxnMarkers v0 (Kafka 4 sends v1). Every version a module declares is one it implements.
  */
 export const API_MODULES: readonly AnyApiModule[] = [
   produceApi,

@@ -1,6 +1,8 @@
+import { ErrorCode, KafkaProtocolError } from '@tributary/protocol';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed } from '../security/request-guards.ts';
 import { TxnState, txnStateName } from '../txn/transaction-records.ts';
+import { compileIdPattern } from '../txn/transactional-id-pattern.ts';
 import { defineApi } from './api-module.ts';
 
 const STATE_NAMES = new Set(Object.keys(TxnState));
@@ -10,14 +12,14 @@ const STATE_NAMES = new Set(Object.keys(TxnState));
  * coordinates (the admin client asks every broker), filtered as Kafka's TransactionStateManager
  * filters them: by state name (names Kafka does not know come back in `unknownStateFilters`), by
  * producer id, and by running longer than the duration (measured from the transaction's start, so
- * an id with no transaction, start -1, passes any duration as on Kafka). Only ids with DESCRIBE.
- * v2 (KIP-1152's transactional id pattern) is not advertised: the shared message schemas this
- * broker's codecs are generated from stop at v1.
+ * an id with no transaction, start -1, passes any duration as on Kafka), and (v2, KIP-1152) by an
+ * RE2 pattern the whole id must match; an invalid pattern fails the request with
+ * INVALID_REGULAR_EXPRESSION, as Kafka's InvalidRegularExpression does. Only ids with DESCRIBE.
  */
 export const listTransactionsApi = defineApi({
   api: 'ListTransactions',
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   serves: 'any-broker',
   authorization: { kind: 'per-resource', acl: 'DESCRIBE on each transactional id listed' },
   handle: (ctx, request, session) => {
@@ -25,6 +27,8 @@ export const listTransactionsApi = defineApi({
     const states = new Set(req.stateFilters);
     const producerIds = new Set(req.producerIdFilters);
     const duration = request.apiVersion >= 1 ? Number(req.durationFilter) : -1;
+    const pattern = compileIdPattern(request.apiVersion >= 2 ? req.transactionalIdPattern : null);
+    if (!pattern.ok) throw new KafkaProtocolError(ErrorCode.INVALID_REGULAR_EXPRESSION, `Transaction ID pattern \`${req.transactionalIdPattern}\` is not a valid regular expression: ${pattern.reason}.`);
     const now = Date.now();
     const transactionStates = ctx.transactions
       .led()
@@ -33,6 +37,7 @@ export const listTransactionsApi = defineApi({
       .filter(([, t]) => producerIds.size === 0 || producerIds.has(t.producerId))
       .filter(([, t]) => states.size === 0 || states.has(txnStateName(t.state)))
       .filter(([, t]) => duration < 0 || now - t.startMs > duration)
+      .filter(([id]) => pattern.matches(id))
       .filter(([id]) => allowed(ctx, session, Op.DESCRIBE, ResourceType.TRANSACTIONAL_ID, id))
       .map(([transactionalId, t]) => ({ transactionalId, producerId: t.producerId, transactionState: txnStateName(t.state) }));
     return { throttleTimeMs: 0, errorCode: 0, unknownStateFilters: [...states].filter((s) => !STATE_NAMES.has(s)), transactionStates };

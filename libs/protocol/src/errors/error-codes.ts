@@ -139,6 +139,7 @@ const TABLE: readonly KafkaErrorInfo[] = [
   { code: 125, name: 'INVALID_VOTER_KEY', retriable: false, message: "The voter key doesn't match the receiving replica's key." },
   { code: 126, name: 'DUPLICATE_VOTER', retriable: false, message: "The voter is already part of the set of voters." },
   { code: 127, name: 'VOTER_NOT_FOUND', retriable: false, message: "The voter is not part of the set of voters." },
+  { code: 128, name: 'INVALID_REGULAR_EXPRESSION', retriable: false, message: "The regular expression is not valid." },
 ];
 
 /** Error codes by name, e.g. `ErrorCode.NOT_LEADER_OR_FOLLOWER === 6`. */
@@ -272,6 +273,7 @@ export const ErrorCode = {
   INVALID_VOTER_KEY: 125,
   DUPLICATE_VOTER: 126,
   VOTER_NOT_FOUND: 127,
+  INVALID_REGULAR_EXPRESSION: 128,
 } as const;
 export type ErrorName = keyof typeof ErrorCode;
 
