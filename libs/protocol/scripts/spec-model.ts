@@ -59,7 +59,19 @@ export function isEmpty(r: VersionRange): boolean {
 /** Kafka's JSON files carry `//` line comments (the license header among them). */
 export function parseSpecText(text: string): MessageSpec {
   const withoutComments = text.replace(/^\s*\/\/.*$/gm, '');
-  return JSON.parse(withoutComments) as MessageSpec;
+  const spec = JSON.parse(withoutComments) as MessageSpec;
+  for (const f of spec.fields ?? []) withTaggedVersions(f);
+  for (const s of spec.commonStructs ?? []) for (const f of s.fields) withTaggedVersions(f);
+  return spec;
+}
+
+/**
+ * A tagged field may omit "versions": Kafka's generator (FieldSpec) then takes its taggedVersions
+ * (TransactionLogValue's PreviousProducerId, NextProducerId and ClientTransactionVersion do).
+ */
+function withTaggedVersions(f: FieldSpec): void {
+  if (f.versions === undefined && f.taggedVersions !== undefined) f.versions = f.taggedVersions;
+  for (const c of f.fields ?? []) withTaggedVersions(c);
 }
 
 export function loadSpecs(dir: string): MessageSpec[] {

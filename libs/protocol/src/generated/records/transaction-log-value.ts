@@ -10,9 +10,9 @@ export const TransactionLogValueVersions = { min: 0, max: 1, flexibleMin: 1 } as
 export interface TransactionLogValue {
   /** Producer id in use by the transactional id; versions 0+ */
   producerId: bigint;
-  /** Producer id used by the last committed transaction; versions undefined; tag 0 in 1+ */
+  /** Producer id used by the last committed transaction; versions 1+; tag 0 in 1+ */
   previousProducerId: bigint;
-  /** Latest producer ID sent to the producer for the given transactional ID; versions undefined; tag 1 in 1+ */
+  /** Latest producer ID sent to the producer for the given transactional ID; versions 1+; tag 1 in 1+ */
   nextProducerId: bigint;
   /** Epoch associated with the producer id; versions 0+ */
   producerEpoch: number;
@@ -26,7 +26,7 @@ export interface TransactionLogValue {
   transactionLastUpdateTimestampMs: bigint;
   /** Time the transaction was started; versions 0+ */
   transactionStartTimestampMs: bigint;
-  /** The transaction version used by the client; versions undefined; tag 2 in 1+ */
+  /** The transaction version used by the client; versions 1+; tag 2 in 1+ */
   clientTransactionVersion: number;
   /** Tagged fields this version of the codec does not know, kept so that re-encoding loses nothing. */
   _unknownTaggedFields?: TaggedField[];
@@ -62,6 +62,18 @@ export function readTransactionLogValue(r: Reader, v: number): TransactionLogVal
   if (flex) {
     readTaggedFields(r, m, (tag) => {
       switch (tag) {
+        case 0:
+          if (!(v >= 1)) return false;
+          r.field = "previousProducerId"; m.previousProducerId = r.int64();
+          return true;
+        case 1:
+          if (!(v >= 1)) return false;
+          r.field = "nextProducerId"; m.nextProducerId = r.int64();
+          return true;
+        case 2:
+          if (!(v >= 1)) return false;
+          r.field = "clientTransactionVersion"; m.clientTransactionVersion = r.int16();
+          return true;
         default:
           return false;
       }
@@ -81,6 +93,9 @@ export function writeTransactionLogValue(w: Writer, m: Encodable<TransactionLogV
   w.int64((m.transactionStartTimestampMs === undefined ? 0n : m.transactionStartTimestampMs));
   if (flex) {
     const tags: TaggedWrite[] = [];
+    { const x = m.previousProducerId; if (v >= 1 && x !== undefined && (x !== -1n)) tags.push([0, (w) => w.int64(x)]); }
+    { const x = m.nextProducerId; if (v >= 1 && x !== undefined && (x !== -1n)) tags.push([1, (w) => w.int64(x)]); }
+    { const x = m.clientTransactionVersion; if (v >= 1 && x !== undefined && (x !== 0)) tags.push([2, (w) => w.int16(x)]); }
     writeTaggedFields(w, tags, m._unknownTaggedFields);
   }
 }
