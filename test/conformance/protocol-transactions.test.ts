@@ -5,7 +5,8 @@ import { compare, createTopic, producerIdsReady, startPair, type Pair, type Side
 import type { Outcome, RawClient } from './raw-client.ts';
 
 /**
- * Differential scenarios for transactions (transaction version 1 requests): the same raw requests
+ * Differential scenarios for transactions (transaction version 1 requests, and one transaction of
+ * version 2): the same raw requests
  * to Apache Kafka 4.4.0 and to Tributary. Each version of AddPartitionsToTxn, AddOffsetsToTxn,
  * TxnOffsetCommit and EndTxn is used in one whole transaction of its own transactional id, with
  * the error paths around it (unknown topic, stale epoch, unknown producer id, EndTxn without a
@@ -88,6 +89,51 @@ async function transaction(s: Side, txId: string, v: { add: number; offsets: num
 }
 
 /**
+ * Transaction version 2 (KIP-890 part 2) as Kafka 4 clients send it when the feature is finalized:
+ * no AddPartitionsToTxn or AddOffsetsToTxn (Produce v12 and TxnOffsetCommit v5 add the partitions
+ * at the coordinator), EndTxn v5 bumping the epoch at each end and answering the new one; the
+ * brokers' AddPartitionsToTxn v4 (verify only) and v5 about the open transaction. Epochs are
+ * compared relative to InitProducerId's.
+ */
+async function transactionV2(s: Side, txId: string) {
+  const c = await s.client();
+  await settle<FindCoordinatorResponse>(c, ApiKey.FindCoordinator, 3, { key: txId, keyType: 1 }, `${s.name} FindCoordinator ${txId}`);
+  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 5, { transactionalId: txId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, `${s.name} InitProducerId ${txId}`);
+  const pid = init.producerId;
+  const e0 = init.producerEpoch;
+  const group = `group-${txId}`;
+  const out: Record<string, unknown> = { init: { errorCode: init.errorCode } };
+  const batch = (epoch: number, sequence: number, value: string) => encodeRecordBatch({ baseOffset: 0n, isTransactional: true, producerId: pid, producerEpoch: epoch, baseSequence: sequence, records: [{ value }] });
+  const produce = (epoch: number, sequence: number, value: string) => c.send(ApiKey.Produce, 12, { transactionalId: txId, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'txn-t', partitionData: [{ index: 0, records: batch(epoch, sequence, value) }] }] });
+  const end = async (committed: boolean, epoch: number) => {
+    const r = await settle<{ errorCode: number; producerId: bigint; producerEpoch: number }>(c, ApiKey.EndTxn, 5, { transactionalId: txId, producerId: pid, producerEpoch: epoch, committed }, `${s.name} EndTxn ${txId}`);
+    return { errorCode: r.errorCode, sameProducerId: r.producerId === pid, epochSinceInit: r.producerEpoch - e0 };
+  };
+  const verify = (version: number, verifyOnly: boolean, partitions: number[], epoch = e0) =>
+    c.send(ApiKey.AddPartitionsToTxn, version, { transactions: [{ transactionalId: txId, producerId: pid, producerEpoch: epoch, verifyOnly, topics: [{ name: 'txn-t', partitions }] }] });
+  out.produce = codeOf(await produce(e0, 0, `v2 ${txId}`));
+  out.verifyOpen = codeOf(await verify(4, true, [0, 1]));
+  out.addByBroker = codeOf(await verify(5, false, [1]));
+  out.verifyAfterAdd = codeOf(await verify(5, true, [0, 1]));
+  out.verifyStaleEpoch = codeOf(await verify(4, true, [0], e0 + 7));
+  out.txnOffsetCommit = codeOf(await c.send(ApiKey.TxnOffsetCommit, 5, { transactionalId: txId, groupId: group, producerId: pid, producerEpoch: e0, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'txn-t', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: 'm' }] }] }));
+  out.lsoWhileRunning = await lastStable(c);
+  out.commit = await end(true, e0);
+  out.commitRetried = await end(true, e0);
+  out.abortRetriedAsCommit = await end(false, e0);
+  out.committedAfterEnd = await eventually(() => committed(c, group), (o) => o === 1n);
+  // The next transaction runs at the bumped epoch, its sequences from 0; the old epoch is fenced.
+  out.produceOldEpoch = codeOf(await produce(e0, 1, 'old epoch'));
+  out.produceNextEpoch = codeOf(await produce(e0 + 1, 0, `v2 again ${txId}`));
+  out.abort = await end(false, e0 + 1);
+  out.abortNothingAdded = await end(false, e0 + 2);
+  out.commitNothingAdded = await end(true, e0 + 3);
+  out.endFenced = await end(true, e0);
+  out.lsoAfterEnd = await eventually(() => lastStable(c), (l) => l.committed === l.uncommitted);
+  return out;
+}
+
+/**
  * Opens a transaction on txn-t partition 1 (one record), then asks the admin APIs about it and
  * about the committed transactions of the scenario above. Producer ids are masked: each broker
  * hands out its own.
@@ -153,6 +199,17 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — transactions', { tim
     for (let v = 0; v <= 4; v++) {
       await compare(pair, `transactions/v${v}`, (s) => transaction(s, `txn-v${v}`, { add: Math.min(v, 3), offsets: v, commit: v, end: v }));
     }
+  });
+
+  it('transaction version 2: Produce v12 and TxnOffsetCommit v5 adding partitions, EndTxn v5 bumping the epoch, AddPartitionsToTxn v4–5 from brokers', async () => {
+    await compare(pair, 'transactions/tv2', (s) => transactionV2(s, 'txn-tv2'));
+  });
+
+  it('WriteTxnMarkers v2 (with the transaction version of the marker)', async () => {
+    await compare(pair, 'write-txn-markers/v2', async (s) => {
+      const c = await s.client();
+      return codeOf(await c.send(ApiKey.WriteTxnMarkers, 2, { markers: [{ producerId: 4243n, producerEpoch: 1, transactionResult: true, coordinatorEpoch: 0, transactionVersion: 2, topics: [{ name: 'txn-t', partitionIndexes: [1] }, { name: 'txn-none', partitionIndexes: [0] }] }] }));
+    });
   });
 
   it('WriteTxnMarkers from a broker: a marker on an existing partition, and on an unknown one', async () => {

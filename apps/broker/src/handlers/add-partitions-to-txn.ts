@@ -1,6 +1,7 @@
 import { ErrorCode } from '@tributary/protocol';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
-import { allowed } from '../security/request-guards.ts';
+import { allowed, allowedOnCluster } from '../security/request-guards.ts';
+import { TRANSACTION_VERSION_2 } from '../txn/transaction-coordinator.ts';
 import { defineApi } from './api-module.ts';
 import { fencedFor, transactionCoordinatorFor, transactionStateReplicated } from './transaction-guard.ts';
 
@@ -9,17 +10,37 @@ import { fencedFor, transactionCoordinatorFor, transactionStateReplicated } from
  * its coordinator. Kafka's checks, in its order: WRITE on the transactional id (every partition
  * gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED); then per partition WRITE on its topic
  * (TOPIC_AUTHORIZATION_FAILED) and its existence (UNKNOWN_TOPIC_OR_PARTITION), the others of a
- * refused request getting OPERATION_NOT_ATTEMPTED; then the coordinator's answer for all. v4+ is
- * the brokers' verification path of KIP-890 (not advertised: this broker's leaders do not verify).
+ * refused request getting OPERATION_NOT_ATTEMPTED; then the coordinator's answer for all.
+ * v4+ is what brokers send each other (CLUSTER_ACTION, else CLUSTER_AUTHORIZATION_FAILED for the
+ * request), several transactions at once: verify-only asks whether the partitions are in the
+ * running transaction (KIP-890 part 1: TRANSACTION_ABORTABLE for those that are not); otherwise, v5,
+ * a leader adds them for a producer of transaction version 2 (txn-implicit-add.ts).
  */
 export const addPartitionsToTxnApi = defineApi({
   api: 'AddPartitionsToTxn',
   minVersion: 0,
-  maxVersion: 3,
+  maxVersion: 5,
   serves: 'any-broker',
-  authorization: { kind: 'per-resource', acl: 'WRITE on the transactional id, WRITE on each topic' },
+  authorization: { kind: 'per-resource', acl: 'WRITE on the transactional id, WRITE on each topic (v0–3); CLUSTER_ACTION (v4+)' },
   handle: async (ctx, request, session) => {
     const req = request.body;
+    if (request.apiVersion >= 4) {
+      if (!allowedOnCluster(ctx, session, Op.CLUSTER_ACTION)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, resultsByTransaction: [] };
+      const resultsByTransaction = await Promise.all(req.transactions.map(async (tx) => {
+        const asked = tx.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
+        const lookup = ctx.transactions.lookup(tx.transactionalId);
+        let errorOf: (p: { topic: string; partition: number }) => number;
+        if (!lookup.ok) errorOf = () => lookup.errorCode;
+        else if (tx.verifyOnly) errorOf = (p) => lookup.coordinator.verify(tx.transactionalId, tx.producerId, tx.producerEpoch, p);
+        else {
+          const code = lookup.coordinator.addPartitions(tx.transactionalId, tx.producerId, tx.producerEpoch, asked, request.apiVersion >= 5 ? TRANSACTION_VERSION_2 : 0);
+          const persisted = code || (await transactionStateReplicated(ctx, tx.transactionalId));
+          errorOf = () => persisted;
+        }
+        return { transactionalId: tx.transactionalId, topicResults: tx.topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: errorOf({ topic: t.name, partition: partitionIndex }) })) })) };
+      }));
+      return { throttleTimeMs: 0, errorCode: 0, resultsByTransaction };
+    }
     const asked = req.v3AndBelowTopics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
     const answer = (errorOf: (p: { topic: string; partition: number }) => number) => {
       const byTopic = new Map<string, { partitionIndex: number; partitionErrorCode: number }[]>();

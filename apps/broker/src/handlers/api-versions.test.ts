@@ -16,9 +16,20 @@ describe('ApiVersions client software name and version (KIP-511)', () => {
   it('answers an invalid one with INVALID_REQUEST and no API keys, as Kafka does', () => {
     const table = new Map([[18, { minVersion: 0, maxVersion: 4, handle: () => undefined }]]);
     const module = apiVersionsApi(table);
-    // ApiVersions reads neither the broker's state nor the session: empty stand-ins are enough.
-    const handle = (apiVersion: number, body: Pick<ApiRequest<'ApiVersions'>['body'], 'clientSoftwareName' | 'clientSoftwareVersion'>) => module.handle({} as BrokerContext, { apiVersion, body } as ApiRequest<'ApiVersions'>, {} as RequestSession);
+    // ApiVersions reads only one setting of the broker and nothing of the session: stand-ins are enough.
+    const ctx = { config: { settings: { 'tributary.transaction.version': '1' } } } as unknown as BrokerContext;
+    const handle = (apiVersion: number, body: Pick<ApiRequest<'ApiVersions'>['body'], 'clientSoftwareName' | 'clientSoftwareVersion'>) => module.handle(ctx, { apiVersion, body } as ApiRequest<'ApiVersions'>, {} as RequestSession);
     expect(handle(3, { clientSoftwareName: '!!bad name', clientSoftwareVersion: '1' })).toEqual({ errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 });
     expect(handle(3, { clientSoftwareName: 'good', clientSoftwareVersion: '1' })).toMatchObject({ errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }] });
+  });
+
+  it('finalizes transaction.version 2 only when the broker is set to it (v3+)', () => {
+    const table = new Map([[18, { minVersion: 0, maxVersion: 4, handle: () => undefined }]]);
+    const module = apiVersionsApi(table);
+    const at = (level: string, apiVersion: number) =>
+      module.handle({ config: { settings: { 'tributary.transaction.version': level } } } as unknown as BrokerContext, { apiVersion, body: { clientSoftwareName: 'c', clientSoftwareVersion: '1' } } as ApiRequest<'ApiVersions'>, {} as RequestSession);
+    expect(at('1', 3)).not.toHaveProperty('finalizedFeatures');
+    expect(at('2', 3)).toMatchObject({ finalizedFeatures: [{ name: 'transaction.version', maxVersionLevel: 2, minVersionLevel: 2 }], supportedFeatures: [{ name: 'transaction.version', minVersion: 0, maxVersion: 2 }] });
+    expect(at('2', 2)).not.toHaveProperty('finalizedFeatures');
   });
 });

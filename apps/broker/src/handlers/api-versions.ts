@@ -12,6 +12,21 @@ export function apiVersionsBody(table: ReadonlyMap<number, HandlerEntry>, errorC
 }
 
 /**
+ * ApiVersions v3+ features (KIP-584): at `tributary.transaction.version` 2 the broker supports and
+ * finalizes transaction.version 2, which is what makes Kafka 4 clients use KIP-890 part 2; at 1 it
+ * lists no feature, and clients keep transaction version 1. The epoch only has to be ≥ 0 for
+ * clients to read the levels.
+ */
+export function transactionFeatures(level: number) {
+  if (level < 2) return {};
+  return {
+    supportedFeatures: [{ name: 'transaction.version', minVersion: 0, maxVersion: 2 }],
+    finalizedFeaturesEpoch: 1n,
+    finalizedFeatures: [{ name: 'transaction.version', maxVersionLevel: level, minVersionLevel: level }],
+  };
+}
+
+/**
  * KIP-511: a client software name and version (v3+) are letters and digits, with '-' and '.'
  * inside (Kafka's ApiVersionsRequest.SOFTWARE_NAME_VERSION_PATTERN); an empty one is invalid too.
  */
@@ -29,11 +44,12 @@ export function apiVersionsApi(table: ReadonlyMap<number, HandlerEntry>): ApiMod
     maxVersion: 4,
     serves: 'any-broker',
     authorization: { kind: 'none', why: 'clients ask before authenticating' },
-    handle: (_ctx, request) => {
+    handle: (ctx, request) => {
       // Kafka answers an invalid name or version with INVALID_REQUEST and no API keys
       // (ApiVersionsRequest.getErrorResponse), on the connection it keeps.
       if (!validSoftwareNameAndVersion(request.apiVersion, request.body)) return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 };
-      return apiVersionsBody(table);
+      const features = request.apiVersion >= 3 ? transactionFeatures(Number(ctx.config.settings['tributary.transaction.version'])) : {};
+      return { ...apiVersionsBody(table), ...features };
     },
   });
 }

@@ -8,6 +8,7 @@ import { allowed } from '../security/request-guards.ts';
 import { diskFullProblem } from '../quota/instance-limits.ts';
 import { defineApi } from './api-module.ts';
 import { LeaderHints } from './leader-hints.ts';
+import { addProducedPartitions } from './produce-implicit-add.ts';
 
 const problemCode = { CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE, UNSUPPORTED_FOR_MESSAGE_FORMAT: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, MESSAGE_TOO_LARGE: ErrorCode.MESSAGE_TOO_LARGE, INVALID_RECORD: ErrorCode.INVALID_RECORD } as const;
 
@@ -19,13 +20,16 @@ const problemCode = { CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE, UNSUPPORTED_FO
 export const produceApi = defineApi({
   api: 'Produce',
   minVersion: 0,
-  maxVersion: 11,
+  // v12: transaction version 2 (produce-implicit-add.ts); v13 names topics by id (not implemented).
+  maxVersion: 12,
   serves: 'any-broker',
   authorization: { kind: 'per-resource', acl: 'WRITE on each topic' },
   handle: async (ctx, request, session) => {
     const req = request.body;
     // Kafka's first check: transactional records need WRITE on the request's transactional id, or the whole request fails.
     if (hasTransactionalRecords(req.topicData) && (req.transactionalId === null || !allowed(ctx, session, Op.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId))) throw new KafkaProtocolError(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    // Transaction version 2: partitions join the transaction here, not through AddPartitionsToTxn.
+    const notInTransaction = request.apiVersion >= 12 ? await addProducedPartitions(ctx, req.transactionalId, req.topicData) : null;
     let appended = false;
     // fdatasyncs this request waits for (group commit), per partition response they complete.
     const pending: { response: { errorCode: number }; durable: Promise<void> }[] = [];
@@ -63,6 +67,8 @@ export const produceApi = defineApi({
           if (!lead.ok) return fail(lead.errorCode, lead.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? `${t.name}-${p.index} does not exist` : `broker ${ctx.config.nodeId} does not lead ${t.name}-${p.index}`);
           const log = lead.log;
           const logStart = () => BigInt(log.logStartOffset);
+          const txnRefusal = notInTransaction?.get(`${t.name}\0${p.index}`);
+          if (txnRefusal) return fail(txnRefusal, `${t.name}-${p.index} could not join transaction ${req.transactionalId} (error ${txnRefusal})`);
           const configs = ctx.topics.get(t.name)!.configs;
           const minIsr = topicNumber(ctx.config, configs, 'min.insync.replicas');
           // acks=-1 refuses before writing when too few replicas are in sync to keep the batch.

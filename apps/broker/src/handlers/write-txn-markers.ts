@@ -13,7 +13,9 @@ import { defineApi } from './api-module.ts';
 export const writeTxnMarkersApi = defineApi({
   api: 'WriteTxnMarkers',
   minVersion: 1,
-  maxVersion: 1,
+  // v2 adds the transaction version of each marker; a marker of a bumped epoch (transaction
+  // version 2) already ends the transaction and fences the epoch before it, whatever it says.
+  maxVersion: 2,
   serves: 'any-broker',
   authorization: { kind: 'per-resource', acl: 'CLUSTER_ACTION on the cluster' },
   handle: (ctx, request, session) => {

@@ -185,3 +185,61 @@ describe('transaction coordinator (transaction version 1, as Kafka)', () => {
     expect(await again.coordinator.initProducerId('t', 60_000, null)).toEqual({ errorCode: 0, producerId, producerEpoch: producerEpoch + 1 });
   });
 });
+
+describe('transaction coordinator (transaction version 2, KIP-890 part 2)', () => {
+  it('bumps the epoch at every end, writes the markers with the new epoch and answers a retry of the old one', async () => {
+    const { coordinator, markers, log, dir, clock } = fresh();
+    await coordinator.initProducerId('t', 60_000, null);
+    // A leader adds the partition for the producer (Produce v12): the transaction is of version 2.
+    expect(coordinator.addPartitions('t', 1000n, 0, [tp('a', 0)], 2)).toBe(0);
+    expect(coordinator.describe('t')).toMatchObject({ state: TxnState.Ongoing, clientTransactionVersion: 2 });
+    // What another leader's verify-only AddPartitionsToTxn (v4+) gets.
+    expect(coordinator.verify('t', 1000n, 0, tp('a', 0))).toBe(0);
+    expect(coordinator.verify('t', 1000n, 0, tp('a', 9))).toBe(ErrorCode.TRANSACTION_ABORTABLE);
+    expect(coordinator.verify('t', 1000n, 7, tp('a', 0))).toBe(ErrorCode.PRODUCER_FENCED);
+    expect(await coordinator.endTxnV2('t', 1000n, 0, true)).toEqual({ errorCode: 0, producerId: 1000n, producerEpoch: 1 });
+    expect(markers[0]!.request).toMatchObject({ producerId: 1000n, producerEpoch: 1, commit: true, partitions: [tp('a', 0)] });
+    // The same end retried with the old epoch while its markers are written, and after.
+    expect((await coordinator.endTxnV2('t', 1000n, 0, true)).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    markers[0]!.land();
+    await vi.waitFor(() => expect(coordinator.describe('t')?.state).toBe(TxnState.CompleteCommit));
+    expect(await coordinator.endTxnV2('t', 1000n, 0, true)).toEqual({ errorCode: 0, producerId: 1000n, producerEpoch: 1 });
+    expect((await coordinator.endTxnV2('t', 1000n, 0, false)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    // The old epoch can no longer add; the next transaction runs at the new one.
+    expect(coordinator.addPartitions('t', 1000n, 0, [tp('a', 0)], 2)).toBe(ErrorCode.PRODUCER_FENCED);
+    expect(coordinator.addPartitions('t', 1000n, 1, [tp('a', 1)], 2)).toBe(0);
+    expect(await coordinator.endTxnV2('t', 1000n, 1, false)).toEqual({ errorCode: 0, producerId: 1000n, producerEpoch: 2 });
+    expect(markers[1]!.request).toMatchObject({ producerEpoch: 2, commit: false, partitions: [tp('a', 1)] });
+    markers[1]!.land();
+    await vi.waitFor(() => expect(coordinator.describe('t')?.state).toBe(TxnState.CompleteAbort));
+    // An abort with nothing added (the producer's sends never reached a leader) still bumps, with no markers to write.
+    expect(await coordinator.endTxnV2('t', 1000n, 2, false)).toEqual({ errorCode: 0, producerId: 1000n, producerEpoch: 3 });
+    expect(markers[2]!.request.partitions).toEqual([]);
+    markers[2]!.land();
+    await vi.waitFor(() => expect(coordinator.describe('t')?.state).toBe(TxnState.CompleteAbort));
+    // A commit with nothing added is not a transaction.
+    expect((await coordinator.endTxnV2('t', 1000n, 3, true)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    // Reloaded from the log: the bumped epoch and the transaction version were persisted.
+    coordinator.close();
+    log.close();
+    const again = coordinatorAt(dir, clock);
+    expect(again.coordinator.describe('t')).toMatchObject({ producerId: 1000n, producerEpoch: 3, state: TxnState.CompleteAbort, clientTransactionVersion: 2 });
+  });
+
+  it('moves to a new producer id when the epochs run out, the markers still carrying the old one', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    // A transactional id whose producer is at the last epoch a transaction may start at (Short.MAX_VALUE - 1).
+    const seed = new PartitionLog(dir, testOptions);
+    new TransactionStateStore(seed).append('t', { producerId: 500n, previousProducerId: -1n, nextProducerId: -1n, producerEpoch: 32766, timeoutMs: 60_000, state: TxnState.CompleteAbort, partitions: new Map(), lastUpdateMs: 1, startMs: -1, clientTransactionVersion: 2 });
+    seed.close();
+    const { coordinator, markers } = coordinatorAt(dir, { now: 1_000_000 });
+    expect(coordinator.addPartitions('t', 500n, 32766, [tp('a', 0)], 2)).toBe(0);
+    // The producer continues as a new producer id (the allocator's next, 1000) at epoch 0.
+    expect(await coordinator.endTxnV2('t', 500n, 32766, true)).toEqual({ errorCode: 0, producerId: 1000n, producerEpoch: 0 });
+    expect(markers[0]!.request).toMatchObject({ producerId: 500n, producerEpoch: 32767, commit: true });
+    markers[0]!.land();
+    await vi.waitFor(() => expect(coordinator.describe('t')).toMatchObject({ producerId: 1000n, producerEpoch: 0, previousProducerId: 500n, nextProducerId: -1n, state: TxnState.CompleteCommit }));
+    expect(coordinator.addPartitions('t', 1000n, 0, [tp('a', 0)], 2)).toBe(0);
+  });
+});

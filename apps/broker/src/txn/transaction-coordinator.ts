@@ -36,6 +36,12 @@ export interface InitProducerIdResult {
   producerEpoch: number;
 }
 
+/** EndTxn's answer: v5 (transaction version 2) tells the producer the id and epoch of its next transaction. */
+export type EndTxnResult = InitProducerIdResult;
+
+/** KIP-890 part 2: clients of transaction version 2 get an epoch bump at every transaction end. */
+export const TRANSACTION_VERSION_2 = 2;
+
 /** The coordinator's in-memory view of one transactional id: the persisted record and what Kafka keeps beside it. */
 interface Txn extends TransactionRecord {
   /** The epoch before the last bump: a retried InitProducerId naming it gets the current epoch again (KIP-360). */
@@ -149,8 +155,13 @@ export class TransactionCoordinator {
     return 0;
   }
 
-  /** AddPartitionsToTxn (and AddOffsetsToTxn, with the group's `__consumer_offsets` partition): 0 or the error. */
-  addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: TopicPartition[]): number {
+  /**
+   * AddPartitionsToTxn (and AddOffsetsToTxn, with the group's `__consumer_offsets` partition): 0 or
+   * the error. `clientTransactionVersion` 2 when a leader adds the partition for a producer of
+   * transaction version 2 (Produce v12+, TxnOffsetCommit v5+: AddPartitionsToTxn v5 not verify-only,
+   * Kafka's transactionVersionForAddPartitionsToTxn); the transaction then ends with an epoch bump.
+   */
+  addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: TopicPartition[], clientTransactionVersion = 0): number {
     const t = this.#txns.get(transactionalId);
     const error = this.#producerError(t, producerId, producerEpoch);
     if (error !== 0 || !t) return error;
@@ -161,6 +172,7 @@ export class TransactionCoordinator {
       t.state = TxnState.Ongoing;
       t.startMs = this.#now();
       t.partitions = new Map();
+      t.clientTransactionVersion = clientTransactionVersion;
     }
     for (const p of fresh) {
       const set = t.partitions.get(p.topic) ?? new Set<number>();
@@ -175,6 +187,52 @@ export class TransactionCoordinator {
   inTransaction(transactionalId: string, producerId: bigint, producerEpoch: number, p: TopicPartition): boolean {
     const t = this.#txns.get(transactionalId);
     return !!t && t.producerId === producerId && t.producerEpoch === producerEpoch && t.state === TxnState.Ongoing && !!t.partitions.get(p.topic)?.has(p.partition);
+  }
+
+  /**
+   * AddPartitionsToTxn v4+ verify-only, per partition: the producer's errors first (unknown id,
+   * another epoch), then TRANSACTION_ABORTABLE for a partition not in its running transaction, as
+   * Kafka's coordinator answers (Kafka's leaders turn that into INVALID_TXN_STATE for old clients).
+   */
+  verify(transactionalId: string, producerId: bigint, producerEpoch: number, p: TopicPartition): number {
+    const t = this.#txns.get(transactionalId);
+    const error = this.#producerError(t, producerId, producerEpoch);
+    if (error !== 0) return error;
+    return this.inTransaction(transactionalId, producerId, producerEpoch, p) ? 0 : ErrorCode.TRANSACTION_ABORTABLE;
+  }
+
+  /**
+   * EndTxn of a producer of transaction version 2 (EndTxn v5+, KIP-890 part 2): the end bumps the
+   * epoch (persisted with the Prepare state, so the markers carry the new epoch and fence whatever
+   * the old epoch still sends), and the answer names the producer's id and epoch for its next
+   * transaction. A retry with the epoch before the bump gets the same answer again; an abort with
+   * no partition added (the producer's sends failed before any reached a leader) still bumps.
+   */
+  async endTxnV2(transactionalId: string, producerId: bigint, producerEpoch: number, commit: boolean): Promise<EndTxnResult> {
+    const t = this.#txns.get(transactionalId);
+    if (!t || t.producerId !== producerId) return failed(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    const ok = (): EndTxnResult => ({ errorCode: 0, producerId: t.producerId, producerEpoch: t.producerEpoch });
+    const retry = producerEpoch === t.producerEpoch - 1 && producerEpoch === t.lastProducerEpoch;
+    if (producerEpoch !== t.producerEpoch && !retry) return failed(ErrorCode.PRODUCER_FENCED);
+    if (retry) {
+      // The end this retries was decided: answered as it was while its markers are written, or when done.
+      if (t.state === (commit ? TxnState.CompleteCommit : TxnState.CompleteAbort)) return ok();
+      if (t.state === (commit ? TxnState.PrepareCommit : TxnState.PrepareAbort)) return failed(ErrorCode.CONCURRENT_TRANSACTIONS);
+      // The other outcome of a decided transaction (Kafka: INVALID_TXN_STATE); a later transaction fences the old epoch.
+      return failed(t.state === TxnState.Ongoing ? ErrorCode.PRODUCER_FENCED : ErrorCode.INVALID_TXN_STATE);
+    }
+    if (t.completing) return failed(ErrorCode.CONCURRENT_TRANSACTIONS);
+    const endsEmpty = !commit && (t.state === TxnState.Empty || t.state === TxnState.CompleteCommit || t.state === TxnState.CompleteAbort);
+    if (t.state !== TxnState.Ongoing && !endsEmpty) return failed(t.state === TxnState.PrepareCommit || t.state === TxnState.PrepareAbort ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE);
+    if (endsEmpty) t.partitions = new Map();
+    t.clientTransactionVersion = TRANSACTION_VERSION_2;
+    // Epochs exhausted: the markers still carry this producer id (at the last epoch), and the
+    // producer continues with a new id at epoch 0 (Kafka's nextProducerId), taken over on completion.
+    const rollover = t.producerEpoch >= MAX_EPOCH ? await this.#newProducerId() : -1n;
+    t.nextProducerId = rollover;
+    this.#bumpEpoch(t);
+    this.#prepare(transactionalId, t, commit);
+    return rollover >= 0n ? { errorCode: 0, producerId: rollover, producerEpoch: 0 } : ok();
   }
 
   /** EndTxn: 0 once the outcome is persisted (markers follow), or the error, as Kafka's endTransaction for version-1 clients. */
@@ -240,6 +298,13 @@ export class TransactionCoordinator {
         t.completing = false;
         t.state = commit ? TxnState.CompleteCommit : TxnState.CompleteAbort;
         t.partitions = new Map();
+        if (t.nextProducerId >= 0n) {
+          t.previousProducerId = t.producerId;
+          t.producerId = t.nextProducerId;
+          t.nextProducerId = -1n;
+          t.producerEpoch = 0;
+          t.lastProducerEpoch = NO_EPOCH;
+        }
         this.#persist(transactionalId, t);
       },
       () => {
