@@ -121,15 +121,5 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
     paths: ['body.topics.name=cluster-diff-2.*'],
     reason: 'CreateTopics sent to a broker that is not the controller: Kafka 4 forwards it to its KRaft controller (KIP-590) and creates the topic; Tributary answers NOT_CONTROLLER, as Kafka did before KIP-590. Clients send admin requests to the controller Metadata names (on Tributary the real controller; Kafka names a random live broker) and retry on NOT_CONTROLLER, so both create the topic; only auto-creation is forwarded by Tributary (apps/broker/src/cluster/etcd-cluster.ts).',
   },
-  // ---- known defects (issue 13): the owner removes the entry with the fix ----
-  {
-    id: 'no-fetch-from-follower',
-    kind: 'known-defect',
-    owner: 'datapath',
-    scenario: ['cluster/follower/fetch/*', 'cluster/restarted/fetch'],
-    paths: ['*partitionIndex=0.errorCode', '*partitionIndex=0.highWatermark', '*partitionIndex=0.lastStableOffset', '*partitionIndex=0.logStartOffset', '*partitionIndex=0.records*', '*partitionIndex=0.currentLeader.*', 'body.nodeEndpoints*'],
-    reason: 'A consumer Fetch (v11+, KIP-392) sent to a follower: Kafka 4.4 serves it from the follower\'s replica up to the high watermark that follower knows (no replica.selector.class needed for that); Tributary answers NOT_LEADER_OR_FOLLOWER (with KIP-951\'s leader hint from v16), so clients go to the leader. Not built yet (README status: fetch from followers).',
-  },
-
-
+  // ---- known defects (issue 13): the owner removes the entry with the fix (none open) ----
 ];

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ApiKey, type CreateTopicsResponse, type MetadataResponse, type ProduceResponse } from '@tributary/protocol';
+import { ApiKey, type CreateTopicsResponse, type FetchResponse, type MetadataResponse, type ProduceResponse } from '@tributary/protocol';
 import { startTargetCluster, type ClusterKind, type TargetCluster } from '../support/target-cluster.ts';
 import { batch, expectExplained, explain, noteExplained } from './harness.ts';
 import { diff, normalise, type Difference } from './normalise.ts';
@@ -106,6 +106,14 @@ async function scenario(cluster: TargetCluster): Promise<Run> {
         const p = (await c.request<MetadataResponse>(ApiKey.Metadata, 12, metadataBody)).topics[0]?.partitions[0];
         return p && p.leaderId === leaderId && p.isrNodes.length === isr ? true : null;
       }, `${cluster.kind}: ${what} to see leader ${leaderId} and an ISR of ${isr}`, 60_000);
+    // A follower learns the high watermark from the leader's answer to its next fetch, so what it
+    // serves a consumer (KIP-392) depends on that race: wait until it knows the leader's.
+    const knowsHighWatermark = (c: RawClient, lead: RawClient, what: string) =>
+      until(async () => {
+        const hw = async (x: RawClient) => (await x.request<FetchResponse>(ApiKey.Fetch, 12, fetchBody(ZERO, -1))).responses[0]?.partitions[0]?.highWatermark;
+        const [mine, leaders] = [await hw(c), await hw(lead)];
+        return mine !== undefined && mine >= 0n && mine === leaders ? true : null;
+      }, `${cluster.kind}: ${what} to know the leader's high watermark`, 60_000);
 
     const toLeader = await connect(address.get(leader)!);
     const toFollower = await connect(address.get(follower)!);
@@ -115,6 +123,7 @@ async function scenario(cluster: TargetCluster): Promise<Run> {
     const epoch0 = (await toLeader.request<MetadataResponse>(ApiKey.Metadata, 12, metadataBody)).topics[0]!.partitions[0]!.leaderEpoch;
 
     await knows(toFollower, leader, 3, 'the follower');
+    await knowsHighWatermark(toFollower, toLeader, 'the follower');
     // A client whose metadata is stale asks a follower.
     record('follower/metadata', await toFollower.send(ApiKey.Metadata, 12, metadataBody), before);
     for (const v of [9, 10, 11]) record(`follower/produce/v${v}`, await toFollower.send(ApiKey.Produce, v, produceBody(records(1, 100))), before);
@@ -157,6 +166,7 @@ async function scenario(cluster: TargetCluster): Promise<Run> {
     await knows(toBack, newLeader, 3, 'the restarted broker');
     record('restarted/metadata', await toBack.send(ApiKey.Metadata, 12, metadataBody), back);
     record('restarted/produce', await toBack.send(ApiKey.Produce, 11, produceBody(records(1, 300))), back);
+    await knowsHighWatermark(toBack, toNew, 'the restarted broker');
     record('restarted/fetch', await toBack.send(ApiKey.Fetch, 16, fetchBody(topicId, -1)), back);
     return { observed, runStart };
   } finally {

@@ -127,3 +127,21 @@ describe('ReplicaManager (leader side)', () => {
     expect(rm.followerHasUnaskedData(2, others)).toBe(false);
   });
 });
+
+describe('ReplicaManager (a consumer reading a replica, KIP-392)', () => {
+  it('serves a follower replica in its epoch, fences an older epoch before the role, and refuses a broker that is no replica', () => {
+    state = { leader: 2, leaderEpoch: 5, replicas: [1, 2, 3], isr: [1, 2, 3] };
+    const rm = manager();
+    expect(rm.leaderFor('orders', 0)).toEqual({ ok: false, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER });
+    expect(rm.readableReplicaFor('orders', 0)).toMatchObject({ ok: true, leaderEpoch: 5 });
+    expect(rm.readableReplicaFor('orders', 0, 5)).toMatchObject({ ok: true, leaderEpoch: 5 });
+    // Kafka's getLocalLog: the epoch check comes first, so a follower fences a stale client too.
+    expect(rm.readableReplicaFor('orders', 0, 4)).toEqual({ ok: false, errorCode: ErrorCode.FENCED_LEADER_EPOCH });
+    expect(rm.readableReplicaFor('orders', 0, 6)).toEqual({ ok: false, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH });
+    expect(rm.readableReplicaFor('orders', 1)).toEqual({ ok: false, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+    // A log left here after the partition moved to other brokers.
+    state = { leader: 2, leaderEpoch: 6, replicas: [2, 3], isr: [2, 3] };
+    const moved = manager();
+    expect(moved.readableReplicaFor('orders', 0)).toEqual({ ok: false, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER });
+  });
+});

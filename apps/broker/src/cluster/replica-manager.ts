@@ -165,6 +165,24 @@ export class ReplicaManager {
     return { ok: true, log: r.log, leaderEpoch: r.leaderEpoch };
   }
 
+  /**
+   * The log a consumer may read here (KIP-392, Fetch v11+): this broker's replica of the partition,
+   * leader or follower, in that epoch. Kafka checks the epoch before the role (Partition's
+   * getLocalLog): an older epoch is fenced and a newer one unknown whoever asks.
+   */
+  readableReplicaFor(topic: string, partition: number, currentLeaderEpoch = -1): LeaderLookup {
+    const r = this.#replica(topic, partition);
+    if (!r) {
+      const info = this.#o.metadata.partition(topic, partition);
+      return { ok: false, errorCode: info ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    }
+    if (currentLeaderEpoch >= 0 && currentLeaderEpoch < r.leaderEpoch) return { ok: false, errorCode: ErrorCode.FENCED_LEADER_EPOCH };
+    if (currentLeaderEpoch >= 0 && currentLeaderEpoch > r.leaderEpoch) return { ok: false, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
+    // A log left behind by a reassignment that moved the partition away is no replica to read.
+    if (!r.replicas.includes(this.#o.nodeId)) return { ok: false, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    return { ok: true, log: r.log, leaderEpoch: r.leaderEpoch };
+  }
+
   isrSize(topic: string, partition: number): number {
     return this.#replica(topic, partition)?.isr.length ?? 0;
   }

@@ -125,7 +125,10 @@ function collect(ctx: BrokerContext, req: FetchRequest, v: number, mayRead: (top
         const refused = (errorCode: number, beforeRead = true) => ({ ...base, abortedTransactions: beforeRead ? [] : null, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, records: EMPTY });
         if (topic && !mayRead(topic.name)) return refused(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         if (!topic) return refused(v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        const lead = ctx.replicas.leaderFor(topic.name, p.partition, v >= 9 ? p.currentLeaderEpoch : -1);
+        // Consumers of v11+ (which carry client metadata, KIP-392) may read a follower's replica up to
+        // the high watermark it knows; followers and older consumers only the leader's.
+        const epoch = v >= 9 ? p.currentLeaderEpoch : -1;
+        const lead = !replica && v >= 11 ? ctx.replicas.readableReplicaFor(topic.name, p.partition, epoch) : ctx.replicas.leaderFor(topic.name, p.partition, epoch);
         if (!lead.ok) {
           if (lead.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return refused(v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : lead.errorCode);
           // KIP-951 (v16+): where to go instead (handlers/leader-hints.ts).
