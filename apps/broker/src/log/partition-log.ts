@@ -764,20 +764,27 @@ export class PartitionLog implements PartitionStorage {
   }
 
   /**
-   * Retention: deletes whole closed segments whose newest record is older than `retentionMs`, or
-   * while the log is larger than `retentionBytes`; never the active segment. -1 disables either.
+   * Retention: deletes whole segments, oldest first, whose newest record is older than
+   * `retentionMs`, or while the log is larger than `retentionBytes`; -1 disables either. The active
+   * segment goes too when it qualifies, holds data and all of it is below the high watermark: as
+   * Kafka's deletableSegments does, the log rolls first, so a quiet topic's expired records do not
+   * outlive retention.ms until segment.ms rolls it (a week by default).
    */
   applyRetention(retentionMs: number, retentionBytes: number, now = Date.now()): number {
     let deleted = 0;
     let size = this.sizeBytes;
-    while (this.#segments.length > 1) {
-      const oldest = this.#segments[0]!;
+    const expired = (s: LogSegment) => {
       // A segment without timestamps ages from its file's last write, as Kafka does.
-      const newest = oldest.maxTimestamp >= 0 ? oldest.maxTimestamp : oldest.createdAt;
-      const tooOld = retentionMs >= 0 && now - newest > retentionMs;
-      const tooBig = retentionBytes >= 0 && size - oldest.size >= retentionBytes;
-      if (!tooOld && !tooBig) break;
-      size -= oldest.size;
+      const newest = s.maxTimestamp >= 0 ? s.maxTimestamp : s.createdAt;
+      return (retentionMs >= 0 && now - newest > retentionMs) || (retentionBytes >= 0 && size - s.size >= retentionBytes);
+    };
+    while (this.#segments.length > 1 && expired(this.#segments[0]!)) {
+      size -= this.#segments[0]!.size;
+      this.#deleteOldest();
+      deleted++;
+    }
+    if (this.#segments.length === 1 && this.#active.size > 0 && this.#highWatermark >= this.#nextOffset && expired(this.#active)) {
+      this.roll();
       this.#deleteOldest();
       deleted++;
     }

@@ -16,19 +16,40 @@ const NOW = 1_800_000_000_000;
 const MIN = 60_000;
 
 describe('retention', () => {
-  it('deletes whole closed segments older than retention.ms, never the active one', () => {
+  it('deletes whole segments older than retention.ms, the active one only once all of it is below the high watermark', () => {
     const log = new PartitionLog(dir, { ...testOptions, segmentBytes: 200 });
     for (let i = 0; i < 6; i++) log.appendRecords(batchOf([`t${i}`.padEnd(120, '.')], NOW - (6 - i) * MIN), 0);
     expect(log.segments.length).toBe(6);
     expect(log.applyRetention(3.5 * MIN, -1, NOW)).toBe(3);
     expect(log.logStartOffset).toBe(3);
     expect(readAll(log).map((r) => r.offset)).toEqual([3, 4, 5]);
-    // Everything is expired, but the active segment stays.
+    // Everything is expired, but the active segment holds records above the high watermark (0 here).
     expect(log.applyRetention(0, -1, NOW + 60 * MIN)).toBe(2);
     expect(log.segments.length).toBe(1);
     expect(readAll(log).map((r) => r.offset)).toEqual([5]);
+    // Once they are committed, the log rolls and the expired active segment goes too (Kafka's
+    // deletableSegments), leaving an empty segment at the log end.
+    log.updateHighWatermark(6);
+    expect(log.applyRetention(0, -1, NOW + 60 * MIN)).toBe(1);
+    expect(log.segments.map((s) => s.baseOffset)).toEqual([6]);
+    expect(log.logStartOffset).toBe(6);
+    expect(log.logEndOffset).toBe(6);
+    expect(readAll(log)).toEqual([]);
+    // An empty active segment is never deleted, and new records go on from the log end.
+    expect(log.applyRetention(0, -1, NOW + 60 * MIN)).toBe(0);
+    log.appendRecords(batchOf(['after'], NOW), 0);
+    expect(readAll(log).map((r) => r.offset)).toEqual([6]);
     log.close();
-    expect(new PartitionLog(dir, testOptions).logStartOffset).toBe(5);
+    expect(new PartitionLog(dir, testOptions).logStartOffset).toBe(6);
+  });
+
+  it('keeps an active segment that has not expired', () => {
+    const log = new PartitionLog(dir, testOptions);
+    log.appendRecords(batchOf(['fresh'], NOW - MIN), 0);
+    log.updateHighWatermark(1);
+    expect(log.applyRetention(2 * MIN, -1, NOW)).toBe(0);
+    expect(readAll(log).map((r) => r.offset)).toEqual([0]);
+    log.close();
   });
 
   it('deletes the oldest segments while the log is larger than retention.bytes', () => {
