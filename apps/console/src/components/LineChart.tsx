@@ -24,8 +24,9 @@ export function LineChart({ series, label, unit, height = 220, formatX }: {
             <text x={pad.left - 6} y={t.y + 4} textAnchor="end" fontSize={11} fill="currentColor">{t.value}</text>
           </g>
         ))}
-        {s.xTicks.map((t) => (
-          <text key={t.value} x={t.x} y={height - 8} textAnchor="middle" fontSize={11} fill="currentColor">{formatX(t.value)}</text>
+        {/* The outer labels align inward: centred, the last one ran past the chart's right edge. */}
+        {s.xTicks.map((t, i) => (
+          <text key={t.value} x={t.x} y={height - 8} textAnchor={s.xTicks.length === 1 ? 'middle' : i === 0 ? 'start' : i === s.xTicks.length - 1 ? 'end' : 'middle'} fontSize={11} fill="currentColor">{formatX(t.value)}</text>
         ))}
         {s.lines.map((l, i) => (
           <g key={l.name}>

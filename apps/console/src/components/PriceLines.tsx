@@ -1,5 +1,5 @@
 import { Table } from '@mantine/core';
-import { formatMicros, formatMoney } from '../lib/format.ts';
+import { formatMicros, formatMoney, formatQuantity } from '../lib/format.ts';
 import { ScrollTable } from './Bits.tsx';
 
 export type PriceLine = { code: string; instanceId: string | null; quantity: number; unit: string; unitPriceMicros: number; amountMinor: number };
@@ -13,7 +13,7 @@ export function PriceLines({ lines, currency, label, nameOf }: { lines: PriceLin
         <Table.Tbody>
           {lines.map((l, i) => (
             <Table.Tr key={i}>
-              <Table.Td>{l.code}</Table.Td>{nameOf && <Table.Td>{l.instanceId ? nameOf(l.instanceId) : '—'}</Table.Td>}<Table.Td>{l.quantity} {l.unit}</Table.Td>
+              <Table.Td>{l.code}</Table.Td>{nameOf && <Table.Td>{l.instanceId ? nameOf(l.instanceId) : '—'}</Table.Td>}<Table.Td>{formatQuantity(l.quantity)} {l.unit}</Table.Td>
               <Table.Td>{formatMicros(l.unitPriceMicros, currency)}</Table.Td><Table.Td>{formatMoney(l.amountMinor, currency)}</Table.Td>
             </Table.Tr>
           ))}

@@ -36,6 +36,11 @@ export function EmptyState({ children }: { children: ReactNode }) {
   return <Center py="xl"><Stack align="center" gap="xs" data-testid="empty-state">{children}</Stack></Center>;
 }
 
+/** A caution or a read-only notice: Mantine's yellow title on its light yellow fill is below WCAG AA contrast (axe-core), so the title takes the text colour. */
+export function NoticeAlert({ title, children }: { title: string; children: ReactNode }) {
+  return <Alert color="yellow" title={title} styles={{ title: { color: 'var(--mantine-color-text)' } }}>{children}</Alert>;
+}
+
 /** A success message: Mantine's green title on its light green fill is below WCAG AA contrast, so the title takes the text colour. */
 export function SuccessAlert({ title, children }: { title: string; children: ReactNode }) {
   return <Alert color="green" title={title} role="alert" styles={{ title: { color: 'var(--mantine-color-text)' } }}>{children}</Alert>;

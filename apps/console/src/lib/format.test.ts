@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ago, formatBytes, formatMicros, formatRate, totalLag } from './format.ts';
+import { ago, formatBytes, formatMicros, formatQuantity, formatRate, totalLag } from './format.ts';
 import { configsFromRows, defaultReplicationFactor } from './topic-configs.ts';
 
 describe('formatting', () => {
@@ -9,6 +9,11 @@ describe('formatting', () => {
     expect(formatBytes(1536)).toBe('1.50 KiB');
     expect(formatBytes(5 * 1024 ** 3)).toBe('5.00 GiB');
     expect(formatBytes(-1)).toBe('—');
+  });
+  it('billed quantities: two decimals at most, digits grouped', () => {
+    expect(formatQuantity(24049.277778, 'en-US')).toBe('24,049.28');
+    expect(formatQuantity(30.246111, 'en-US')).toBe('30.25');
+    expect(formatQuantity(3, 'en-US')).toBe('3');
   });
   it('relative times', () => {
     const now = Date.parse('2026-12-01T12:00:00Z');

@@ -45,6 +45,11 @@ export function formatMicros(micros: number, currency: string, locale?: string):
   return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 6 }).format(micros / 1e6);
 }
 
+/** A billed quantity (broker-hours, GiB-hours…) to read at a glance: two decimals at most, digits grouped; the CSVs keep every digit. */
+export function formatQuantity(n: number, locale?: string): string {
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(n);
+}
+
 /** Messages per second as the topic list shows it: null is "not measured yet" (—), small rates keep two decimals. */
 export function formatRate(perSecond: number | null): string {
   if (perSecond === null) return '—';

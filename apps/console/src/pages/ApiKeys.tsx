@@ -6,7 +6,7 @@ import { fieldErrors, unwrap } from '../api/problem.ts';
 import { useSignedIn } from '../auth/SessionContext.tsx';
 import { can } from '../auth/session.ts';
 import { CopyField, ScrollTable } from '../components/Bits.tsx';
-import { ProblemAlert, QueryState } from '../components/States.tsx';
+import { NoticeAlert, ProblemAlert, QueryState } from '../components/States.tsx';
 import { formatTime } from '../lib/format.ts';
 
 /** API keys of the account (admins only): the secret is in the create response only, shown once. */
@@ -29,7 +29,7 @@ export default function ApiKeysPage() {
     mutationFn: async (id: string) => unwrap(await api.DELETE('/v1/api-keys/{id}', { params: { path: { id } } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['api-keys'] }),
   });
-  if (!can.manageKeys(session.role)) return <Alert color="yellow" title="Admins only">Your role ({session.role}) cannot manage API keys.</Alert>;
+  if (!can.manageKeys(session.role)) return <NoticeAlert title="Admins only">Your role ({session.role}) cannot manage API keys.</NoticeAlert>;
   const err = fieldErrors(create.error);
   return (
     <Stack>

@@ -3,11 +3,13 @@ import { Badge, Button, Card, Group, SegmentedControl, Select, Stack, Text, Titl
 import { useQuery } from '@tanstack/react-query';
 import { api, authorizedFetch } from '../api/client.ts';
 import { unwrap } from '../api/problem.ts';
+import { useSignedIn } from '../auth/SessionContext.tsx';
+import { can } from '../auth/session.ts';
 import { DataTable } from '../components/DataTable.tsx';
 import { LineChart } from '../components/LineChart.tsx';
 import { PriceLines } from '../components/PriceLines.tsx';
-import { ProblemAlert, QueryState } from '../components/States.tsx';
-import { formatBytes, formatMoney, formatTime } from '../lib/format.ts';
+import { NoticeAlert, ProblemAlert, QueryState } from '../components/States.tsx';
+import { formatBytes, formatMoney, formatQuantity, formatTime } from '../lib/format.ts';
 import { chargebackTotals, costPerPeriod, invoiceCsv, usageTotals } from '../lib/usage.ts';
 
 const RANGES = [{ value: '1', label: '24 hours' }, { value: '7', label: '7 days' }, { value: '30', label: '30 days' }];
@@ -35,6 +37,14 @@ function saveFile(blob: Blob, name: string) {
  * far and the account's invoices with their lines, each as CSV.
  */
 export default function BillingPage() {
+  const session = useSignedIn();
+  // Every read below is refused to other roles (403): one notice instead of four error states and
+  // download buttons that could only fail.
+  if (!can.readBilling(session.role)) return <NoticeAlert title="Billing keys and admins only">Your role ({session.role}) cannot read billing.</NoticeAlert>;
+  return <BillingScreen />;
+}
+
+function BillingScreen() {
   const [days, setDays] = useState('7');
   const [instanceId, setInstanceId] = useState('');
   const instances = useQuery({
@@ -100,7 +110,7 @@ function Usage({ range, nameOf }: { range: Range; nameOf(id: string): string }) 
               <DataTable label="Usage by instance" minWidth={600} rows={totals} rowKey={(t) => `${t.group}-${t.meter}`} columns={[
                 { header: 'Instance', cell: (t) => nameOf(t.group) },
                 { header: 'Meter', cell: (t) => t.meter },
-                { header: 'Quantity', cell: (t) => `${t.quantity} ${t.unit}` },
+                { header: 'Quantity', cell: (t) => `${formatQuantity(t.quantity)} ${t.unit}` },
                 { header: 'Cost', cell: (t) => formatMoney(t.amountMinor, r.currency) },
               ]} />
             </Stack>

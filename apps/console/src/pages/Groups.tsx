@@ -8,7 +8,7 @@ import type { ConsumerGroup, Instance } from '../api/types.ts';
 import { useSignedIn } from '../auth/SessionContext.tsx';
 import { can } from '../auth/session.ts';
 import { PhaseBadge, ScrollTable } from '../components/Bits.tsx';
-import { ProblemAlert, QueryState } from '../components/States.tsx';
+import { NoticeAlert, ProblemAlert, QueryState } from '../components/States.tsx';
 import { totalLag } from '../lib/format.ts';
 import { groupTopics, previewReset, type ResetTarget } from '../lib/offsets.ts';
 import { LagChart } from './LagChart.tsx';
@@ -138,7 +138,7 @@ function ResetOffsets({ instance, group }: { instance: Instance; group: Consumer
     <Card withBorder>
       <Title order={4} size="h5" mb="xs">Reset offsets</Title>
       <Stack>
-        {group.members.length > 0 && <Alert color="yellow" title="The group has members">Kafka resets only an empty group: stop its consumers first.</Alert>}
+        {group.members.length > 0 && <NoticeAlert title="The group has members">Kafka resets only an empty group: stop its consumers first.</NoticeAlert>}
         <Group align="flex-end">
           <Select label="Topic" data={topics} value={topic} onChange={(v) => v && setTopic(v)} allowDeselect={false} w={240} />
           <div>

@@ -2,13 +2,11 @@ import { lazy, Suspense } from 'react';
 import { Anchor, Breadcrumbs, Center, Group, Loader, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link, Route, Routes, useLocation, useNavigate, useParams } from 'react-router';
-import { api } from '../api/client.ts';
-import { unwrap } from '../api/problem.ts';
+import { instanceQuery } from '../api/screen-queries.ts';
 import { useSignedIn } from '../auth/SessionContext.tsx';
 import { can } from '../auth/session.ts';
 import { PhaseBadge } from '../components/Bits.tsx';
 import { QueryState } from '../components/States.tsx';
-import { SETTLING_PHASES } from '../lib/format.ts';
 import { InstanceOverview } from './InstanceOverview.tsx';
 
 const TopicsTab = lazy(() => import('./Topics.tsx'));
@@ -26,12 +24,7 @@ const TABS = [
 ] as const;
 
 export function useInstance(id: string) {
-  return useQuery({
-    queryKey: ['instance', id],
-    queryFn: async () => unwrap(await api.GET('/v1/instances/{id}', { params: { path: { id } } })),
-    refetchIntervalInBackground: true,
-    refetchInterval: (q) => (q.state.data && SETTLING_PHASES.has(q.state.data.status.phase) ? 2_000 : false),
-  });
+  return useQuery(instanceQuery(id));
 }
 
 export default function InstancePage() {

@@ -9,6 +9,7 @@ import { can } from '../auth/session.ts';
 import { QuoteSummary, useCreateQuote } from '../components/Quote.tsx';
 import { SIZE_FIELDS, SizeFields } from '../components/SizeFields.tsx';
 import { sizeFromParams, toSpec } from '../lib/spec-form.ts';
+import { NoticeAlert } from '../components/States.tsx';
 
 /**
  * Create an instance, with a live price quote. The size starts from the URL's parameters (the price
@@ -30,7 +31,7 @@ export default function InstanceCreatePage() {
       void navigate(`/instances/${accepted.resource.id}`);
     },
   });
-  if (!can.mutate(session.role)) return <Alert color="yellow" title="Read-only">Your role ({session.role}) cannot create instances.</Alert>;
+  if (!can.mutate(session.role)) return <NoticeAlert title="Read-only">Your role ({session.role}) cannot create instances.</NoticeAlert>;
   const topErr = fieldErrors(create.error);
   const formMessage = formLevelMessage(create.error, ['name', ...SIZE_FIELDS.map((f) => `spec/${f}`), 'spec']);
 

@@ -1,10 +1,11 @@
 import { useState } from 'react';
-import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
+import { Button, Center, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/client.ts';
 import { ProblemError, unwrap } from '../api/problem.ts';
 import { useSession } from '../auth/SessionContext.tsx';
 import { sessionFromMe } from '../auth/session.ts';
+import { NoticeAlert } from '../components/States.tsx';
 
 export function SignInPage() {
   const { session, signIn } = useSession();
@@ -46,7 +47,7 @@ export function SignInPage() {
             <Text size="sm" c="dimmed">Use an API key (trb_…). It is kept for this browser tab only and forgotten when you sign out or close the tab.</Text>
             <PasswordInput label="API key" value={key} onChange={(e) => setKey(e.currentTarget.value)} error={error} autoComplete="off" data-autofocus />
             <Button type="submit" loading={pending}>Sign in</Button>
-            {!window.isSecureContext && <Alert color="yellow" title="Not a secure connection">The key travels in clear text over plain HTTP; use HTTPS outside this machine.</Alert>}
+            {!window.isSecureContext && <NoticeAlert title="Not a secure connection">The key travels in clear text over plain HTTP; use HTTPS outside this machine.</NoticeAlert>}
           </Stack>
         </form>
       </Paper>

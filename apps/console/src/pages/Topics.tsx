@@ -3,13 +3,14 @@ import { ActionIcon, Alert, Anchor, Badge, Breadcrumbs, Button, Card, Center, Gr
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Route, Routes, useLocation, useNavigate, useParams } from 'react-router';
 import { api } from '../api/client.ts';
+import { topicListQuery } from '../api/screen-queries.ts';
 import { fieldErrors, formLevelMessage, unwrap } from '../api/problem.ts';
 import type { Instance, Topic } from '../api/types.ts';
 import { useSignedIn } from '../auth/SessionContext.tsx';
 import { can } from '../auth/session.ts';
 import { ConfirmByName, PhaseBadge } from '../components/Bits.tsx';
 import { DataTable } from '../components/DataTable.tsx';
-import { PagedList, ProblemAlert, QueryState } from '../components/States.tsx';
+import { NoticeAlert, PagedList, ProblemAlert, QueryState } from '../components/States.tsx';
 import { formatBytes, formatRate, formatTime } from '../lib/format.ts';
 import { SettingsEditor } from '../components/SettingsEditor.tsx';
 import { TOPIC_CONFIG_HELP, TOPIC_CONFIG_NAMES, configsFromRows, defaultReplicationFactor } from '../lib/topic-configs.ts';
@@ -33,12 +34,7 @@ function TopicList({ instance }: { instance: Instance }) {
   const session = useSignedIn();
   const [filter, setFilter] = useState('');
   const query = useInfiniteQuery({
-    queryKey: ['topics', instance.id, filter],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) => unwrap(await api.GET('/v1/instances/{id}/topics', {
-      params: { path: { id: instance.id }, query: { limit: 200, ...(filter ? { name: `${filter}*` } : {}), ...(pageParam ? { cursor: pageParam } : {}) } },
-    })),
-    getNextPageParam: (last) => last.nextCursor,
+    ...topicListQuery(instance.id, filter),
     refetchIntervalInBackground: true,
     // A refetch reads every page again: 2 s per page of 200, so a thousand settling topics are not
     // re-read (and re-drawn) faster than the API answers them.
@@ -93,7 +89,7 @@ function TopicCreate({ instance }: { instance: Instance }) {
       void navigate(`/instances/${instance.id}/topics/${encodeURIComponent(accepted.resource.name)}`);
     },
   });
-  if (!can.mutate(session.role)) return <Alert color="yellow" title="Read-only">Your role ({session.role}) cannot create topics.</Alert>;
+  if (!can.mutate(session.role)) return <NoticeAlert title="Read-only">Your role ({session.role}) cannot create topics.</NoticeAlert>;
   const err = fieldErrors(create.error);
   const shown = ['name', 'partitions', 'replicationFactor', ...rows.map((r) => `configs/${r.key}`)];
   const message = formLevelMessage(create.error, shown);
