@@ -144,6 +144,7 @@ export interface GroupDescription {
 }
 
 const TOPIC_RESOURCE = 2;
+const BROKER_RESOURCE = 4;
 
 /**
  * A small Kafka admin client on @tributary/protocol, for the operator and the API's live reads.
@@ -669,6 +670,44 @@ export class KafkaAdminClient {
     }));
     const r = res.responses[0]!;
     if (r.errorCode !== 0) throw new AdminError(r.errorCode, `topic ${topic}`, r.errorMessage);
+  }
+
+  /**
+   * Sets (value) or removes (null) dynamic configs of one broker (its id) or of the cluster default
+   * (null), e.g. the replication throttle rates (KIP-73) a reassignment runs under.
+   */
+  async alterBrokerConfigs(broker: number | null, changes: Record<string, string | null>): Promise<void> {
+    // As in Kafka, one broker's configs are that broker's to change (the default: any broker's).
+    if (broker !== null) return (await this.#clientFor(broker)).#alterBrokerConfigsHere(broker, changes);
+    return this.#alterBrokerConfigsHere(null, changes);
+  }
+
+  async #alterBrokerConfigsHere(broker: number | null, changes: Record<string, string | null>): Promise<void> {
+    const resourceName = broker === null ? '' : String(broker);
+    const [res] = await this.#call<IncrementalAlterConfigsResponse>(ApiKey.IncrementalAlterConfigs, () => ({
+      resources: [{ resourceType: BROKER_RESOURCE, resourceName, configs: Object.entries(changes).map(([name, value]) => ({ name, configOperation: value === null ? 1 : 0, value })) }],
+      validateOnly: false,
+    }));
+    const r = res.responses[0]!;
+    if (r.errorCode !== 0) throw new AdminError(r.errorCode, `broker ${resourceName || 'default'}`, r.errorMessage);
+  }
+
+  /**
+   * The dynamic configs in effect on one broker (its id: its own, else the cluster default's) or the
+   * cluster default (null): name → value.
+   */
+  async describeDynamicBrokerConfigs(broker: number | null): Promise<Record<string, string>> {
+    if (broker !== null) return (await this.#clientFor(broker)).#describeDynamicBrokerConfigsHere(broker);
+    return this.#describeDynamicBrokerConfigsHere(null);
+  }
+
+  async #describeDynamicBrokerConfigsHere(broker: number | null): Promise<Record<string, string>> {
+    const resourceName = broker === null ? '' : String(broker);
+    const [res] = await this.#call<DescribeConfigsResponse>(ApiKey.DescribeConfigs, () => ({ resources: [{ resourceType: BROKER_RESOURCE, resourceName, configurationKeys: null }] }));
+    const r = res.results[0]!;
+    if (r.errorCode !== 0) throw new AdminError(r.errorCode, `broker ${resourceName || 'default'}`, r.errorMessage);
+    // Sources 2 (DYNAMIC_BROKER_CONFIG) and 3 (DYNAMIC_DEFAULT_BROKER_CONFIG) of DescribeConfigs v1+.
+    return Object.fromEntries(r.configs.filter((c) => (c.configSource === 2 || c.configSource === 3) && c.value !== null).map((c) => [c.name, c.value!]));
   }
 
   /** Offsets per partition: 'earliest', 'latest', or the first offset at/after a timestamp (ms). */

@@ -8,6 +8,7 @@ import { planRoll, underReplicated, type RollPlan } from './roll-plan.ts';
 import { rebalanceOnto, type RebalanceOutcome } from './rebalance.ts';
 import { nextProgress } from './rebalance-progress.ts';
 import { cancelReassignments, holdFor, type RebalanceHold } from './rebalance-hold.ts';
+import { THROTTLED_REPLICAS } from './rebalance-throttle.ts';
 
 /** What one step decided: go on to the next step, or stop here and come back later. */
 export type StepOutcome = { next: true } | { next: false; requeueAfterMs: number; reason: string; message: string };
@@ -40,10 +41,14 @@ export class InstanceReconciler {
   /** Where brokers of an instance coordinate (controller, replication); null: standalone brokers only. */
   readonly #etcdEndpoints: string | null;
 
-  constructor(runtime: BrokerRuntime, options: { now?: () => Date; etcdEndpoints?: string | null } = {}) {
+  /** Bytes per second per broker the operator's own moves are throttled to (null: unthrottled). */
+  readonly #throttle: (desired: DesiredInstance) => number | null;
+
+  constructor(runtime: BrokerRuntime, options: { now?: () => Date; etcdEndpoints?: string | null; replicationThrottle?: (desired: DesiredInstance) => number | null } = {}) {
     this.#runtime = runtime;
     this.#now = options.now ?? (() => new Date());
     this.#etcdEndpoints = options.etcdEndpoints ?? null;
+    this.#throttle = options.replicationThrottle ?? defaultReplicationThrottle;
   }
 
   readonly steps: Step[] = [
@@ -74,7 +79,7 @@ export class InstanceReconciler {
         const staying = Array.from({ length: ctx.desired.brokers }, (_, i) => i + 1);
         // Topics the control plane deleted go later in this pass; they are deleted first so nothing of them moves.
         if (ctx.desired.deletedTopics.length > 0) await withAdmin(bootstrap, (admin) => deleteTopics(admin, ctx));
-        const outcome = await withAdmin(bootstrap, async (admin) => (await cancelOrHold(admin, ctx)) ?? rebalanceOnto(admin, staying, wantedReplication(ctx.desired)));
+        const outcome = await withAdmin(bootstrap, async (admin) => (await cancelOrHold(admin, ctx)) ?? rebalanceOnto(admin, staying, wantedReplication(ctx.desired), { throttleBytesPerSecond: this.#throttle(ctx.desired) }));
         if (isHold(outcome)) {
           const message = `the drain was cancelled (operation ${outcome.cancelledBy}): brokers ${surplus.join(', ')} stay until the instance or one of its topics changes again`;
           ctx.status.conditions = setCondition(ctx.status.conditions.filter((c) => c.type !== 'Rebalancing'), { type: 'ScaleDownBlocked', status: 'True', reason: 'RebalanceCancelled', message }, ctx.now());
@@ -166,7 +171,7 @@ export class InstanceReconciler {
       run: async (ctx) => {
         if (!ctx.spec.cluster) return go;
         const all = Array.from({ length: ctx.desired.brokers }, (_, i) => i + 1);
-        const outcome = await withAdmin(ctx.observation!.internalBootstrapServers, async (admin) => (await cancelOrHold(admin, ctx)) ?? rebalanceOnto(admin, all, wantedReplication(ctx.desired)));
+        const outcome = await withAdmin(ctx.observation!.internalBootstrapServers, async (admin) => (await cancelOrHold(admin, ctx)) ?? rebalanceOnto(admin, all, wantedReplication(ctx.desired), { throttleBytesPerSecond: this.#throttle(ctx.desired) }));
         if (isHold(outcome)) {
           // Cancelled: the instance runs as the cancel left it (new brokers may hold less), nothing moves.
           const message = `a rebalance was cancelled (operation ${outcome.cancelledBy}); no data moves until the instance or one of its topics changes again`;
@@ -256,6 +261,14 @@ export class InstanceReconciler {
     ctx.status.clientSecurityProtocol = ctx.observation.clientSecurityProtocol;
     ctx.status.brokers = ctx.observation.brokers.map((b) => ({ nodeId: b.nodeId, address: b.address, ready: b.ready, restarts: b.restarts }));
   }
+}
+
+/**
+ * Moves copy at most half the instance's sold bandwidth on each broker, so its clients keep the
+ * other half while data moves (bytes per second; unthrottled without a sold size).
+ */
+export function defaultReplicationThrottle(desired: DesiredInstance): number | null {
+  return desired.size ? Math.floor((desired.size.bandwidthMBps * 1_000_000) / 2) : null;
 }
 
 /**
@@ -389,7 +402,8 @@ async function reconcileTopics(admin: KafkaAdminClient, ctx: StepContext): Promi
     const configs = await admin.describeTopicConfigs(topic.name);
     const changes: Record<string, string | null> = {};
     for (const [name, value] of Object.entries(topic.configs)) if (configs[name]?.value !== value || configs[name]?.isDefault) changes[name] = value;
-    for (const [name, entry] of Object.entries(configs)) if (!entry.isDefault && !(name in topic.configs)) changes[name] = null;
+    // The throttled-replicas settings are the Rebalance step's while it moves data (rebalance-throttle.ts; the API refuses them).
+    for (const [name, entry] of Object.entries(configs)) if (!entry.isDefault && !(name in topic.configs) && !(THROTTLED_REPLICAS as readonly string[]).includes(name)) changes[name] = null;
     if (Object.keys(changes).length > 0) {
       await admin.alterTopicConfigs(topic.name, changes);
       ctx.status.events.push(`topic ${topic.name}: configs put back (${Object.keys(changes).join(', ')})`);

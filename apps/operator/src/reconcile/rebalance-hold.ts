@@ -1,4 +1,5 @@
 import type { KafkaAdminClient } from '@tributary/kafka-admin';
+import { clearThrottle } from './rebalance-throttle.ts';
 
 /**
  * A cancelled rebalance (POST /v1/operations/{id}/cancel, issue 20). The API records the request as
@@ -50,5 +51,8 @@ export async function cancelReassignments(admin: KafkaAdminClient, ids: readonly
   const refused = [...results].filter(([, err]) => err !== null && err.errorName !== 'NO_REASSIGNMENT_IN_PROGRESS');
   if (refused.length > 0) throw new Error(`the controller refused to cancel ${refused.map(([k, err]) => `${k} (${err!.message})`).join(', ')}`);
   const cancelled = [...results].filter(([, err]) => err === null).length;
+  // The moves' throttle goes with them: while the hold lasts no look would clear it.
+  const { brokers, topics } = await admin.metadata(null);
+  await clearThrottle(admin, brokers.map((b) => b.nodeId), topics.map((t) => t.name));
   return { ids: [...ids], partitions: cancelled, message: `${cancelled} moving partition(s) went back to their original replicas` };
 }

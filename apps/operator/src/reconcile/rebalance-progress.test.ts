@@ -3,7 +3,7 @@ import { estimateEnd, nextProgress, type RebalanceProgress } from './rebalance-p
 
 const t0 = new Date('2026-12-02T03:00:00.000Z');
 const at = (s: number) => new Date(t0.getTime() + s * 1000);
-const moving = (started: boolean, partitions: number, copied: number, total: number) => ({ state: 'moving' as const, started, message: '', partitions, bytes: { copied, total } });
+const moving = (started: boolean, partitions: number, copied: number, total: number, throttle: number | null = null) => ({ state: 'moving' as const, started, message: '', partitions, bytes: { copied, total }, throttleBytesPerSecond: throttle });
 
 describe('progress of the data an instance moves', () => {
   it('fixes the totals when the moves start and counts moved partitions and bytes from what is still moving', () => {
@@ -14,6 +14,13 @@ describe('progress of the data an instance moves', () => {
     expect(later).toMatchObject({ partitionsMoved: 1, partitionsTotal: 4, bytesMoved: 2000, bytesTotal: 4000, startedAt: t0.toISOString() });
     // Half the bytes in 10 s: the other half by 20 s.
     expect(later.estimatedEndAt).toBe(at(20).toISOString());
+  });
+
+  it('shows the throttle the brokers have at each look', () => {
+    const start = nextProgress(null, moving(true, 2, 0, 2000, 1_000_000), t0)!;
+    expect(start.throttleBytesPerSecond).toBe(1_000_000);
+    expect(nextProgress(start, moving(false, 2, 500, 2000, 250_000), at(5))!.throttleBytesPerSecond).toBe(250_000);
+    expect(nextProgress(start, moving(false, 2, 500, 2000, null), at(5))!.throttleBytesPerSecond).toBeNull();
   });
 
   it('never counts backwards when a moving partition\'s source grows under load', () => {

@@ -17,12 +17,14 @@ export type RebalanceProgress = OperationProgress & {
  * was moving); moves found running with no previous progress (an operator restarted mid-move,
  * moves started by hand) count from this look on.
  */
-export function nextProgress(previous: RebalanceProgress | null, outcome: RebalanceOutcome, now: Date, throttleBytesPerSecond: number | null = null): RebalanceProgress | null {
+export function nextProgress(previous: RebalanceProgress | null, outcome: RebalanceOutcome, now: Date): RebalanceProgress | null {
   if (outcome.state === 'blocked') return previous;
   if (outcome.state === 'balanced') {
     if (previous === null || previous.finished) return previous;
     return { ...previous, partitionsMoved: previous.partitionsTotal, bytesMoved: previous.bytesTotal, estimatedEndAt: now.toISOString(), finished: true };
   }
+  // The throttle the brokers have now (the operator's, or one set by hand), as the look read it.
+  const throttleBytesPerSecond = outcome.throttleBytesPerSecond;
   const remainingBytes = outcome.bytes ? Math.max(0, outcome.bytes.total - outcome.bytes.copied) : null;
   if (outcome.started || previous === null || previous.finished) {
     return {

@@ -1,5 +1,6 @@
 import type { KafkaAdminClient, TopicMetadata } from '@tributary/kafka-admin';
 import { planRebalance, type PlanPartition } from '@tributary/rebalance';
+import { clearThrottle, currentThrottle, throttleMoves } from './rebalance-throttle.ts';
 
 /**
  * Moving an instance's data between its brokers (issue 20), one level-based look per reconcile
@@ -19,7 +20,7 @@ export type RebalanceOutcome =
    * bytes their new replicas have `copied` of the `total` to copy (null when the log sizes could
    * not be read); when started, `total` is the plan's estimate and nothing is copied yet.
    */
-  | { state: 'moving'; started: boolean; message: string; partitions: number; bytes: { copied: number; total: number } | null }
+  | { state: 'moving'; started: boolean; message: string; partitions: number; bytes: { copied: number; total: number } | null; throttleBytesPerSecond: number | null }
   /** The brokers cannot hold what they must (e.g. fewer brokers than a topic's replication factor). */
   | { state: 'blocked'; message: string };
 
@@ -59,16 +60,20 @@ export function placementProblem(topics: readonly TopicMetadata[], targets: read
  * `targets` (the brokers that stay) in balance. Sizes come from the leaders' log directories, so
  * the planner moves small partitions first.
  */
-export async function rebalanceOnto(admin: KafkaAdminClient, targets: readonly number[], wanted: WantedReplication = new Map()): Promise<RebalanceOutcome> {
+export async function rebalanceOnto(admin: KafkaAdminClient, targets: readonly number[], wanted: WantedReplication = new Map(), options: { throttleBytesPerSecond?: number | null } = {}): Promise<RebalanceOutcome> {
   const ongoing = await admin.listPartitionReassignments();
   if (ongoing.length > 0) {
     const adding = [...new Set(ongoing.flatMap((m) => m.adding))].sort((a, b) => a - b);
     const sizes = await replicaSizes(admin, ongoing).catch(() => null);
     const copied = sizes ? copyProgress(ongoing, sizes) : null;
     const bytes = copied ? `, ${mb(copied.copied)} of ${mb(copied.total)} MB copied` : '';
-    return { state: 'moving', started: false, message: `${ongoing.length} partition(s) moving${adding.length > 0 ? `, copying onto brokers ${adding.join(', ')}` : ''}${bytes}`, partitions: ongoing.length, bytes: copied };
+    const throttle = await currentThrottle(admin, (await admin.metadata([])).brokers.map((b) => b.nodeId)).catch(() => null);
+    const at = throttle === null ? '' : ` at ${mb(throttle)} MB/s per broker`;
+    return { state: 'moving', started: false, message: `${ongoing.length} partition(s) moving${adding.length > 0 ? `, copying onto brokers ${adding.join(', ')}` : ''}${bytes}${at}`, partitions: ongoing.length, bytes: copied, throttleBytesPerSecond: throttle };
   }
   const { topics, brokers } = await admin.metadata(null);
+  // Nothing moves: a throttle left from the last moves goes (kafka-reassign-partitions --verify).
+  await clearThrottle(admin, brokers.map((b) => b.nodeId), topics.map((t) => t.name));
   // Brokers started with --rack (a zone) advertise it in Metadata: replicas are spread over them.
   const racks = new Map(brokers.map((b) => [b.nodeId, b.rack]));
   const problem = placementProblem(topics, targets, wanted, racks);
@@ -85,12 +90,15 @@ export async function rebalanceOnto(admin: KafkaAdminClient, targets: readonly n
   const moves = planned.plan.moves;
   // Nothing the planner would change: the placement is as good as it gets (e.g. fewer replicas than brokers).
   if (moves.length === 0) return { state: 'balanced' };
+  const throttle = options.throttleBytesPerSecond ?? null;
+  // The throttle first, as kafka-reassign-partitions --throttle does: no byte copies unthrottled.
+  if (throttle !== null) await throttleMoves(admin, brokers.map((b) => b.nodeId), moves, throttle);
   const results = await admin.alterPartitionReassignments(moves.map((m) => ({ topic: m.topic, partition: m.partition, replicas: [...m.to] })));
   const refused = [...results].filter(([, err]) => err !== null);
   if (refused.length === moves.length) return { state: 'blocked', message: `the brokers refused every move: ${refused.slice(0, 3).map(([k, err]) => `${k}: ${err!.message}`).join('; ')}` };
   return {
-    state: 'moving', started: true, message: `${problem}: ${moves.length - refused.length} partition(s) moving onto brokers ${targets.join(', ')} (${mb(planned.plan.bytesToCopy)} MB to copy)`,
-    partitions: moves.length - refused.length, bytes: { copied: 0, total: planned.plan.bytesToCopy },
+    state: 'moving', started: true, message: `${problem}: ${moves.length - refused.length} partition(s) moving onto brokers ${targets.join(', ')} (${mb(planned.plan.bytesToCopy)} MB to copy${throttle === null ? '' : `, throttled to ${mb(throttle)} MB/s per broker`})`,
+    partitions: moves.length - refused.length, bytes: { copied: 0, total: planned.plan.bytesToCopy }, throttleBytesPerSecond: throttle,
   };
 }
 
