@@ -151,13 +151,16 @@ export class ReplicaManager {
     return this.#apply(topic, partition, log, info);
   }
 
+  /** No replica here: a partition the cluster knows lives on other brokers; otherwise it does not exist. */
+  #notHosted(topic: string, partition: number): LeaderLookup {
+    const known = this.#o.metadata.partition(topic, partition) !== undefined;
+    return { ok: false, errorCode: known ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  }
+
   /** The log to produce to or fetch from, if this broker leads the partition in that epoch. */
   leaderFor(topic: string, partition: number, currentLeaderEpoch = -1): LeaderLookup {
     const r = this.#replica(topic, partition);
-    if (!r) {
-      const info = this.#o.metadata.partition(topic, partition);
-      return { ok: false, errorCode: info ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-    }
+    if (!r) return this.#notHosted(topic, partition);
     // KIP-320: a client that knows a newer epoch than ours is ahead of us; an older one must refresh.
     if (currentLeaderEpoch >= 0 && currentLeaderEpoch > r.leaderEpoch) return { ok: false, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
     if (r.leader !== this.#o.nodeId) return { ok: false, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
@@ -172,10 +175,7 @@ export class ReplicaManager {
    */
   readableReplicaFor(topic: string, partition: number, currentLeaderEpoch = -1): LeaderLookup {
     const r = this.#replica(topic, partition);
-    if (!r) {
-      const info = this.#o.metadata.partition(topic, partition);
-      return { ok: false, errorCode: info ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-    }
+    if (!r) return this.#notHosted(topic, partition);
     if (currentLeaderEpoch >= 0 && currentLeaderEpoch < r.leaderEpoch) return { ok: false, errorCode: ErrorCode.FENCED_LEADER_EPOCH };
     if (currentLeaderEpoch >= 0 && currentLeaderEpoch > r.leaderEpoch) return { ok: false, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
     // A log left behind by a reassignment that moved the partition away is no replica to read.
