@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
-import { settingNumber, type BrokerConfig } from './config/broker-config.ts';
+import { interBrokerListenerName, settingNumber, type BrokerConfig } from './config/broker-config.ts';
 import { AppendSignal } from './handlers/append-signal.ts';
 import { GroupCoordinator } from './group/coordinator.ts';
 import { OffsetStore } from './group/offset-store.ts';
@@ -87,7 +87,7 @@ export class Broker {
           nodeId: config.nodeId,
           rack: config.rack,
           advertised: config.advertisedListeners,
-          interBrokerListener: config.settings['inter.broker.listener.name'] || config.listeners[0]!.name,
+          interBrokerListener: interBrokerListenerName(config),
           sessionTimeoutMs: settingNumber(config, 'broker.session.timeout.ms'),
           topics,
           logger,
@@ -114,7 +114,7 @@ export class Broker {
           nodeId: config.nodeId,
           topics,
           logger,
-          listenerName: config.settings['inter.broker.listener.name'] || config.listeners[0]!.name,
+          listenerName: interBrokerListenerName(config),
           brokers: () => cluster.brokers(),
           maxWaitMs: settingNumber(config, 'replica.fetch.wait.max.ms'),
           partitionMaxBytes: settingNumber(config, 'replica.fetch.max.bytes'),
@@ -154,7 +154,7 @@ export class Broker {
       cluster,
       replicas,
       newProducerId: () => producerIds.next(),
-      writeMarkers: (m, coordinatorEpoch) => writeMarkers({ replicas, groups: () => this.#groups, notify: () => appends.notify(), cluster, nodeId: config.nodeId, listenerName: config.settings['inter.broker.listener.name'] || config.listeners[0]!.name }, m, coordinatorEpoch),
+      writeMarkers: (m, coordinatorEpoch) => writeMarkers({ replicas, groups: () => this.#groups, notify: () => appends.notify(), cluster, nodeId: config.nodeId, listenerName: interBrokerListenerName(config) }, m, coordinatorEpoch),
       appended: (partition) => {
         replicas.onLeaderAppend(TRANSACTION_STATE_TOPIC, partition);
         appends.notify();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Etcd3, type Lease, type Namespace, type IKeyValue, type Watcher } from 'etcd3';
 import { ApiKey, ErrorCode, type CreateTopicsResponse } from '@tributary/protocol';
 import { BrokerConnection } from '@tributary/kafka-admin';
-import type { Listener } from '../config/broker-config.ts';
+import { listenerFor, type Listener } from '../config/broker-config.ts';
 import type { Logger } from '../logger.ts';
 import { TopicError, topicNameProblem, type TopicRegistry, type TopicState } from '../topics/topic-registry.ts';
 import type { BrokerInfo, ClusterMetadata, NewTopic, OngoingMove, PartitionInfo, PartitionMove, PartitionResult } from './cluster-metadata.ts';
@@ -230,7 +230,7 @@ export class EtcdCluster implements ClusterMetadata {
   /** KIP-590 style forwarding of a topic creation (auto-creation) to the controller. */
   async #forwardCreate(topic: NewTopic): Promise<TopicState> {
     const controller = this.view.brokers.get(this.controllerId());
-    const listener = controller?.listeners.find((l) => l.name === this.#o.interBrokerListener) ?? controller?.listeners[0];
+    const listener = controller && listenerFor(controller.listeners, this.#o.interBrokerListener);
     if (!listener) throw new TopicError(ErrorCode.LEADER_NOT_AVAILABLE, 'no controller is elected yet');
     let conn: BrokerConnection | null = null;
     try {

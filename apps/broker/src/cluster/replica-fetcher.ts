@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 import type { BrokerInfo } from './cluster-metadata.ts';
 import type { ReplicationThrottle } from './replication-throttle.ts';
+import { listenerFor } from '../config/broker-config.ts';
 
 export interface ReplicaFetcherOptions {
   nodeId: number;
@@ -128,7 +129,7 @@ class FetchLoop {
   async #connect(): Promise<BrokerConnection> {
     if (this.#conn) return this.#conn;
     const broker = this.#o.brokers().find((b) => b.nodeId === this.#leader);
-    const listener = broker?.listeners.find((l) => l.name === this.#o.listenerName) ?? broker?.listeners[0];
+    const listener = broker && listenerFor(broker.listeners, this.#o.listenerName);
     if (!listener) throw new Error(`leader ${this.#leader} is not registered`);
     this.#conn = await BrokerConnection.open(listener.host, listener.port, `tributary-replica-${this.#o.nodeId}`, this.#o.maxWaitMs + 10_000);
     return this.#conn;

@@ -127,6 +127,11 @@ export function advertisedFor(config: BrokerConfig, listenerName: string): Liste
   return listenerFor(config.advertisedListeners, listenerName);
 }
 
+/** The listener brokers reach each other on: `inter.broker.listener.name`, else the first listener. */
+export function interBrokerListenerName(config: BrokerConfig): string {
+  return config.settings['inter.broker.listener.name'] || config.listeners[0]!.name;
+}
+
 /** Of a broker's advertised listeners, the one named like the client's (else the first). */
 export function listenerFor(listeners: Listener[], listenerName: string): Listener {
   return listeners.find((l) => l.name === listenerName) ?? listeners[0]!;

@@ -1,6 +1,7 @@
 import { ApiKey, ErrorCode, type AddPartitionsToTxnResponse } from '@tributary/protocol';
 import { BrokerConnection } from '@tributary/kafka-admin';
 import { TRANSACTION_VERSION_2, type TopicPartition } from '../txn/transaction-coordinator.ts';
+import { interBrokerListenerName, listenerFor } from '../config/broker-config.ts';
 import type { BrokerContext } from './context.ts';
 import { transactionStateReplicated } from './transaction-guard.ts';
 
@@ -48,8 +49,7 @@ async function coordinatorAnswer(ctx: BrokerContext, transactionalId: string, pr
   const node = ctx.transactions.coordinatorNode(transactionalId);
   if (node < 0 || node === ctx.config.nodeId) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
   const broker = ctx.cluster.brokers().find((b) => b.nodeId === node);
-  const name = ctx.config.settings['inter.broker.listener.name'] || ctx.config.listeners[0]!.name;
-  const listener = broker?.listeners.find((l) => l.name === name) ?? broker?.listeners[0];
+  const listener = broker && listenerFor(broker.listeners, interBrokerListenerName(ctx.config));
   if (!listener) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
   const topics = new Map<string, number[]>();
   for (const p of partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);

@@ -3,6 +3,7 @@ import { BrokerConnection } from '@tributary/kafka-admin';
 import type { ClusterMetadata } from '../cluster/cluster-metadata.ts';
 import { writeMarkersLocally, type LocalMarkerDeps } from './marker-writer.ts';
 import type { MarkerRequest } from './transaction-coordinator.ts';
+import { listenerFor } from '../config/broker-config.ts';
 
 export interface MarkerSenderDeps extends LocalMarkerDeps {
   cluster: ClusterMetadata;
@@ -36,7 +37,7 @@ export async function writeMarkers(deps: MarkerSenderDeps, m: MarkerRequest, coo
 
 async function sendMarkers(deps: MarkerSenderDeps, leader: number, m: MarkerRequest, coordinatorEpoch: number): Promise<void> {
   const broker = deps.cluster.brokers().find((b) => b.nodeId === leader);
-  const listener = broker?.listeners.find((l) => l.name === deps.listenerName) ?? broker?.listeners[0];
+  const listener = broker && listenerFor(broker.listeners, deps.listenerName);
   if (!listener) throw new Error(`broker ${leader} is not registered`);
   const topics = new Map<string, number[]>();
   for (const p of m.partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
