@@ -1,9 +1,11 @@
 import { startKafka } from '@tributary/testkit';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { startCluster } from './cluster.ts';
+import type { TargetName } from './both-brokers.ts';
 import { until } from './until.ts';
 
-export type ClusterKind = 'Tributary' | 'Apache Kafka';
+/** The same two kinds as the one-broker targets (both-brokers.ts). */
+export type ClusterKind = TargetName;
 
 /**
  * A 3-broker cluster of either kind, as a differential cluster scenario sees it: a Tributary
