@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeRecordBatch, encodeRecordBatch, splitBatches, validateProducedBlob } from '@tributary/protocol';
-import { CLEAN_SHUTDOWN, PartitionLog, type LogOptions } from './partition-log.ts';
+import { CLEAN_SHUTDOWN } from './log-loader.ts';
+import { PartitionLog, type LogOptions } from './partition-log.ts';
 
 let dir: string;
 const options: LogOptions = { segmentBytes: 4096, segmentMs: 7 * 24 * 3600_000, flushIntervalMessages: 1 };

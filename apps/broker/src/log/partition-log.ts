@@ -1,16 +1,30 @@
-import { existsSync, fdatasync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { assignBatchOffsets, BatchHeader, decodeRecordBatch, ErrorCode, setLogAppendTime, validateProducedBlob, type BatchSpan } from '@tributary/protocol';
-import { readCheckpoint, syncDirectory, writeCheckpoint, writeFileAtomic } from './checkpoint-file.ts';
+import { syncDirectory, writeCheckpoint, writeFileAtomic } from './checkpoint-file.ts';
 import { LogError } from './errors.ts';
-import { GroupCommit } from './group-commit.ts';
 import { LeaderEpochCache } from './leader-epoch-cache.ts';
-import { lastSequence, ProducerStateTable, type ActiveProducer, type SequenceCheck } from './producer-state.ts';
-import { LogSegment, SEGMENT_FILE, type AppendedBatch } from './segment.ts';
+import { LogDurability } from './log-durability.ts';
+import {
+  CLEAN_SHUTDOWN,
+  HIGH_WATERMARK_CHECKPOINT,
+  loadLog,
+  LOG_START_CHECKPOINT,
+  PRODUCER_SNAPSHOT,
+  rebuildProducerTables,
+  RECOVERY_POINT_CHECKPOINT,
+  trackBatch,
+  TRANSACTION_SNAPSHOT,
+  type ProducerTables,
+  type RecoveryReport,
+  type TrackedBatch,
+} from './log-loader.ts';
+import { lastSequence, type ActiveProducer, type SequenceCheck } from './producer-state.ts';
+import { LogSegment, type AppendedBatch } from './segment.ts';
 import type { ScannedBatch } from './batch-scanner.ts';
 import { controlOf, encodeControlBatch } from './control-batch.ts';
 import type { ReadBufferPool } from './read-buffers.ts';
-import { CONTROL_FLAG, TransactionIndex, type AbortedTransaction } from './transaction-index.ts';
+import type { AbortedTransaction } from './transaction-index.ts';
 
 export interface LogOptions {
   /** `segment.bytes`: roll when the active segment would grow past this. */
@@ -99,25 +113,8 @@ export interface PartitionStorage {
   close(): void;
 }
 
-export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
-export const LOG_START_CHECKPOINT = 'log-start-offset-checkpoint';
-export const CLEAN_SHUTDOWN = 'clean-shutdown';
-export const HIGH_WATERMARK_CHECKPOINT = 'high-watermark-checkpoint';
-/** Idempotent-producer state at the last clean shutdown (JSON), so a clean open walks no headers. */
-export const PRODUCER_SNAPSHOT = 'producer-state-snapshot';
-/** The transaction index at the last clean shutdown (JSON, transaction-index.ts): running transactions and aborted ranges. */
-export const TRANSACTION_SNAPSHOT = 'transaction-index-snapshot';
-const LEFTOVER = /\.(cleaned|swap|tmp)$/;
 /** Relative offsets are int32 in the index files. */
 const MAX_SEGMENT_OFFSETS = 2 ** 31 - 1;
-
-export interface RecoveryReport {
-  clean: boolean;
-  recoveryPoint: number;
-  segmentsScanned: number;
-  truncatedBytes: number;
-  problem: string | null;
-}
 
 /**
  * A partition's log: a directory of segments. See README.md for the files and the durability
@@ -129,19 +126,12 @@ export class PartitionLog implements PartitionStorage {
   #segments: LogSegment[] = [];
   #logStartOffset = 0;
   #nextOffset = 0;
-  /** Everything below this offset has been fdatasynced. */
-  #recoveryPoint = 0;
   #highWatermark = 0;
-  #unflushedRecords = 0;
-  #firstUnflushedAt = 0;
-  readonly #dirty = new Set<LogSegment>();
-  /** Segments an asynchronous (group-commit) fdatasync is working on. */
-  readonly #syncing = new Set<LogSegment>();
-  #producers = new ProducerStateTable();
-  /** Running and aborted transactions of this partition: the last stable offset and Fetch's aborted list. */
-  #txns = new TransactionIndex();
+  /** Unsynced segments, flushes and the recovery point (everything below it has been fdatasynced). */
+  readonly #durability: LogDurability;
+  /** Idempotent producers, and running and aborted transactions: the last stable offset and Fetch's aborted list. */
+  #tables: ProducerTables;
   readonly #epochs: LeaderEpochCache;
-  readonly #commit: GroupCommit;
   #closed = false;
   #checkpointed = { recoveryPoint: -1, highWatermark: -1 };
   readonly recovery: RecoveryReport;
@@ -151,8 +141,15 @@ export class PartitionLog implements PartitionStorage {
     this.#options = options;
     mkdirSync(dir, { recursive: true });
     this.#epochs = new LeaderEpochCache(dir);
-    this.#commit = new GroupCommit(() => this.#flushAsync());
-    this.recovery = this.#load();
+    this.#durability = new LogDurability(
+      () => this.#options,
+      () => this.#nextOffset,
+    );
+    const loaded = loadLog(dir, this.#segmentConfig);
+    this.#segments = loaded.segments;
+    this.#tables = loaded.tables;
+    this.recovery = loaded.report;
+    this.#open(loaded.logStartOffset, loaded.highWatermark, loaded.fresh);
   }
 
   get options(): Readonly<LogOptions> {
@@ -182,7 +179,7 @@ export class PartitionLog implements PartitionStorage {
     return this.#highWatermark;
   }
   get recoveryPoint(): number {
-    return this.#recoveryPoint;
+    return this.#durability.recoveryPoint;
   }
   get sizeBytes(): number {
     let n = 0;
@@ -204,60 +201,12 @@ export class PartitionLog implements PartitionStorage {
 
   // ---------------------------------------------------------------- open and recovery
 
-  #load(): RecoveryReport {
-    const names = readdirSync(this.dir);
-    // A partition created just now: nothing to recover, and nothing the syncs below would protect.
-    const fresh = names.length === 0;
-    // A compaction or checkpoint write that crashed leaves a temporary file; the original is intact.
-    for (const n of names) if (LEFTOVER.test(n)) rmSync(join(this.dir, n), { force: true });
-    const bases = names.flatMap((n) => {
-      const m = SEGMENT_FILE.exec(n);
-      return m ? [Number(m[1])] : [];
-    });
-    bases.sort((a, b) => a - b);
-    const cleanPath = join(this.dir, CLEAN_SHUTDOWN);
-    const clean = existsSync(cleanPath);
-    const checkpoint = readCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT));
-    const recoveryPoint = clean ? Infinity : (checkpoint?.[0]?.[0] ?? 0);
-    const report: RecoveryReport = { clean, recoveryPoint: clean ? -1 : recoveryPoint, segmentsScanned: 0, truncatedBytes: 0, problem: null };
-    const snapshot = clean ? readProducerSnapshot(this.dir) : null;
-    let rebuildProducers = false;
-    const visit = (b: ScannedBatch) => this.#track(b);
-    let cut = false;
-    for (let i = 0; i < bases.length; i++) {
-      const base = bases[i]!;
-      const nextBase = bases[i + 1] ?? Infinity;
-      if (cut || (this.#segments.length > 0 && base < this.#active.nextOffset)) {
-        // After a torn tail, or overlapping the segment before: not part of the log any more.
-        deleteSegmentFiles(this.dir, base);
-        continue;
-      }
-      const trusted = nextBase <= recoveryPoint;
-      if (!trusted) report.segmentsScanned++;
-      const opened = LogSegment.open(this.dir, base, this.#segmentConfig, snapshot ? 'tail' : trusted ? 'headers' : 'verify', visit);
-      if (opened.rebuilt && snapshot) rebuildProducers = true;
-      this.#segments.push(opened.segment);
-      if (opened.problem !== null && opened.truncatedBytes > 0) {
-        report.truncatedBytes += opened.truncatedBytes;
-        report.problem ??= opened.problem;
-        cut = true;
-      }
-    }
-    if (this.#segments.length === 0) this.#segments.push(LogSegment.create(this.dir, 0, this.#segmentConfig));
+  /** Applies what loading found, then makes it durable so that the next recovery can start from here. */
+  #open(logStartOffset: number, highWatermark: number, fresh: boolean): void {
     this.#nextOffset = this.#active.nextOffset;
-    // A clean shutdown saved both tables; a snapshot of the producers without the transaction
-    // index (written before transactions existed) is rebuilt from the headers like a torn one.
-    const txnSnapshot = snapshot ? readTransactionSnapshot(this.dir) : null;
-    if (snapshot && !rebuildProducers && txnSnapshot) {
-      this.#producers = snapshot;
-      this.#txns = txnSnapshot;
-    } else if (snapshot) this.#rebuildProducerState();
-    rmSync(join(this.dir, PRODUCER_SNAPSHOT), { force: true });
-    rmSync(join(this.dir, TRANSACTION_SNAPSHOT), { force: true });
-    const start = readCheckpoint(join(this.dir, LOG_START_CHECKPOINT))?.[0]?.[0] ?? legacyLogStart(this.dir);
-    this.#logStartOffset = Math.min(Math.max(this.#segments[0]!.baseOffset, start), this.#nextOffset);
+    this.#logStartOffset = logStartOffset;
     this.#epochs.truncateFromEnd(this.#nextOffset);
-    this.updateHighWatermark(readCheckpoint(join(this.dir, HIGH_WATERMARK_CHECKPOINT))?.[0]?.[0] ?? 0);
+    this.updateHighWatermark(highWatermark);
     if (fresh) {
       // A new empty partition: its checkpoints would say recovery point 0 and high watermark 0,
       // which is what their absence means, and its empty segment has no data to sync. Writing them
@@ -265,30 +214,28 @@ export class PartitionLog implements PartitionStorage {
       // CreateTopics of 200 partitions on a busy disk took over 10 s (librdkafka 0081's timeout).
       // Only the new directory entries are made durable: the partition's files, and the partition
       // in the data directory (as Kafka flushes the parent directory of a new log).
-      this.#recoveryPoint = 0;
+      this.#durability.recoveryPoint = 0;
       this.#checkpointed = { recoveryPoint: 0, highWatermark: 0 };
       syncDirectory(this.dir);
       syncDirectory(dirname(this.dir));
-      return report;
+      return;
     }
-    // What recovery kept is now made durable, so the next recovery can start from here.
     this.#active.flush();
-    this.#recoveryPoint = this.#nextOffset;
+    this.#durability.recoveryPoint = this.#nextOffset;
     this.checkpointRecoveryPoint();
     // From now on a crash must be detected: the clean marker goes before anything is appended.
-    if (clean) {
-      rmSync(cleanPath, { force: true });
+    if (this.recovery.clean) {
+      rmSync(join(this.dir, CLEAN_SHUTDOWN), { force: true });
       syncDirectory(this.dir);
     }
-    return report;
   }
 
   /** Persists the recovery point (everything below it is on disk). */
   /** Forgets idempotent producers idle for `expirationMs` (producer.id.expiration.ms); how many went. */
   expireProducers(nowMs: number, expirationMs: number): number {
     // A producer with a running transaction stays, however old its last batch (Kafka's ProducerStateManager too).
-    const ongoing = this.#txns.ongoing();
-    return this.#producers.removeExpired(nowMs, expirationMs, (id) => ongoing.has(id));
+    const ongoing = this.#tables.txns.ongoing();
+    return this.#tables.producers.removeExpired(nowMs, expirationMs, (id) => ongoing.has(id));
   }
 
   /**
@@ -296,12 +243,12 @@ export class PartitionLog implements PartitionStorage {
    * watermark. read_committed consumers read up to it (Kafka's UnifiedLog.lastStableOffset).
    */
   get lastStableOffset(): number {
-    return this.#txns.lastStableOffset(this.#highWatermark);
+    return this.#tables.txns.lastStableOffset(this.#highWatermark);
   }
 
   /** Aborted transactions overlapping [fetchOffset, upperBound), for a read_committed Fetch. */
   abortedTransactions(fetchOffset: number, upperBound: number): AbortedTransaction[] {
-    return this.#txns.abortedTransactions(fetchOffset, upperBound);
+    return this.#tables.txns.abortedTransactions(fetchOffset, upperBound);
   }
 
   /**
@@ -309,13 +256,13 @@ export class PartitionLog implements PartitionStorage {
    * transaction (-1 when none): DescribeProducers (Kafka's UnifiedLog.activeProducers).
    */
   activeProducers(): (ActiveProducer & { currentTxnStartOffset: number })[] {
-    const ongoing = this.#txns.ongoing();
-    return this.#producers.active().map((p) => ({ ...p, currentTxnStartOffset: ongoing.get(p.producerId) ?? -1 }));
+    const ongoing = this.#tables.txns.ongoing();
+    return this.#tables.producers.active().map((p) => ({ ...p, currentTxnStartOffset: ongoing.get(p.producerId) ?? -1 }));
   }
 
   /** Producers with a running transaction here, and its first offset. */
   ongoingTransactions(): ReadonlyMap<bigint, number> {
-    return this.#txns.ongoing();
+    return this.#tables.txns.ongoing();
   }
 
   /**
@@ -331,17 +278,16 @@ export class PartitionLog implements PartitionStorage {
   }
 
   /** Producer state and transaction index learn of one batch, in log order. */
-  #track(b: { producerId: bigint; producerEpoch: number; baseSequence: number; lastOffsetDelta: number; baseOffset: number; maxTimestamp: number; attributes: number; controlType: number; coordinatorEpoch: number }): void {
-    if ((b.attributes & CONTROL_FLAG) !== 0) this.#producers.recordMarker(b.producerId, b.producerEpoch, b.maxTimestamp, b.coordinatorEpoch);
-    else this.#producers.record(b.producerId, b.producerEpoch, b.baseSequence, lastSequence(b.baseSequence, b.lastOffsetDelta), b.baseOffset, b.maxTimestamp);
-    this.#txns.append({ producerId: b.producerId, attributes: b.attributes, baseOffset: b.baseOffset, lastOffset: b.baseOffset + b.lastOffsetDelta, controlType: b.controlType });
+  #track(b: TrackedBatch): void {
+    trackBatch(this.#tables, b);
   }
 
   checkpointRecoveryPoint(): void {
     // Skipped when nothing moved: the manager calls this for every partition on a timer.
-    if (this.#checkpointed.recoveryPoint !== this.#recoveryPoint) writeCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT), [[this.#recoveryPoint]]);
+    const recoveryPoint = this.#durability.recoveryPoint;
+    if (this.#checkpointed.recoveryPoint !== recoveryPoint) writeCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT), [[recoveryPoint]]);
     if (this.#checkpointed.highWatermark !== this.#highWatermark) writeCheckpoint(join(this.dir, HIGH_WATERMARK_CHECKPOINT), [[this.#highWatermark]]);
-    this.#checkpointed = { recoveryPoint: this.#recoveryPoint, highWatermark: this.#highWatermark };
+    this.#checkpointed = { recoveryPoint, highWatermark: this.#highWatermark };
   }
 
   // ---------------------------------------------------------------- append
@@ -354,7 +300,7 @@ export class PartitionLog implements PartitionStorage {
     let duplicate: Extract<SequenceCheck, { kind: 'duplicate' }> | null = null;
     for (const span of spans) {
       const h = span.header;
-      const result = this.#producers.check(h.producerId, h.producerEpoch, h.baseSequence, lastSequence(h.baseSequence, h.lastOffsetDelta));
+      const result = this.#tables.producers.check(h.producerId, h.producerEpoch, h.baseSequence, lastSequence(h.baseSequence, h.lastOffsetDelta));
       if (result.kind === 'error') return result;
       if (result.kind === 'duplicate') duplicate ??= result;
       else if (duplicate !== null) return { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: 'a retried batch is followed by a new one in the same request' };
@@ -401,7 +347,7 @@ export class PartitionLog implements PartitionStorage {
     }
     if (leaderEpoch >= 0) this.#epochs.assign(leaderEpoch, base);
     this.#write(bytes, batches, sizes, next);
-    return { baseOffset: BigInt(base), nextOffset: next, logAppendTime: BigInt(appendTime), logStartOffset: BigInt(this.#logStartOffset), durable: this.#afterWrite(records) };
+    return { baseOffset: BigInt(base), nextOffset: next, logAppendTime: BigInt(appendTime), logStartOffset: BigInt(this.#logStartOffset), durable: this.#durability.written(this.#active, records) };
   }
 
   /**
@@ -430,24 +376,14 @@ export class PartitionLog implements PartitionStorage {
     }
     const base = this.#nextOffset;
     this.#write(blob, batches, sizes, next);
-    return { baseOffset: BigInt(base), nextOffset: next, logAppendTime: -1n, logStartOffset: BigInt(this.#logStartOffset), durable: this.#afterWrite(records) };
+    return { baseOffset: BigInt(base), nextOffset: next, logAppendTime: -1n, logStartOffset: BigInt(this.#logStartOffset), durable: this.#durability.written(this.#active, records) };
   }
 
   #write(bytes: Buffer, batches: AppendedBatch[], sizes: number[], next: number): void {
     this.#maybeRoll(bytes.length, next);
     const segment = this.#active;
     segment.append(bytes, batches, sizes);
-    this.#dirty.add(segment);
     this.#nextOffset = next;
-  }
-
-  #afterWrite(records: number): Promise<void> | null {
-    if (this.#unflushedRecords === 0) this.#firstUnflushedAt = Date.now();
-    this.#unflushedRecords += records;
-    if (this.#unflushedRecords < this.#options.flushIntervalMessages) return null;
-    if (this.#options.groupCommit) return this.#commit.request();
-    this.flush();
-    return null;
   }
 
   #maybeRoll(incomingBytes: number, nextAfter: number): void {
@@ -474,56 +410,17 @@ export class PartitionLog implements PartitionStorage {
 
   /** fdatasync of every segment written since the last flush; advances the recovery point. */
   flush(): void {
-    if (this.#dirty.size === 0) return;
-    const target = this.#nextOffset;
-    // Segments a group commit is still syncing are synced here too: the recovery point below
-    // must not get ahead of what is on disk.
-    for (const s of this.#syncing) if (!s.closed) this.#dirty.add(s);
-    for (const s of this.#dirty) s.flush();
-    this.#dirty.clear();
-    this.#unflushedRecords = 0;
-    this.#recoveryPoint = Math.max(this.#recoveryPoint, target);
+    this.#durability.flush();
   }
 
   /** Group-committed flush: resolves once everything appended before the call is on disk. */
   flushDurable(): Promise<void> {
-    return this.#dirty.size === 0 ? Promise.resolve() : this.#commit.request();
+    return this.#durability.flushDurable();
   }
 
   /** Applies `flush.ms`: flushes when the oldest unflushed record is older than it. */
   flushIfDue(now = Date.now()): void {
-    const ms = this.#options.flushIntervalMs ?? -1;
-    if (ms >= 0 && this.#unflushedRecords > 0 && now - this.#firstUnflushedAt >= ms) this.flush();
-  }
-
-  async #flushAsync(): Promise<void> {
-    const target = this.#nextOffset;
-    const segments = [...this.#dirty];
-    this.#dirty.clear();
-    this.#unflushedRecords = 0;
-    for (const s of segments) this.#syncing.add(s);
-    try {
-      await Promise.all(
-        segments.map(
-          (s) =>
-            new Promise<void>((resolve, reject) =>
-              fdatasync(s.fd, (err) => {
-                // EBADF: the segment was closed meanwhile — by close() or a roll, which flush it
-                // synchronously first, or by deletion, after which its data is gone by intent.
-                if (err && err.code !== 'EBADF') reject(err);
-                else resolve();
-              }),
-            ),
-        ),
-      );
-    } catch (err) {
-      // Not durable: the waiting appends fail, and the next flush tries these segments again.
-      for (const s of segments) this.#dirty.add(s);
-      throw err;
-    } finally {
-      for (const s of segments) this.#syncing.delete(s);
-    }
-    this.#recoveryPoint = Math.max(this.#recoveryPoint, target);
+    this.#durability.flushIfDue(now);
   }
 
   // ---------------------------------------------------------------- read
@@ -548,7 +445,7 @@ export class PartitionLog implements PartitionStorage {
       let end = start.position;
       let stop = false;
       // Header walk from the start batch: how many whole batches fit.
-      scanHeaders(seg, start.position, (b) => {
+      seg.scan(start.position, (b) => {
         if (b.lastOffset >= limit || (bytes + (end - start.position) + b.size > maxBytes && bytes + (end - start.position) > 0)) {
           stop = true;
           return false;
@@ -685,7 +582,7 @@ export class PartitionLog implements PartitionStorage {
     this.flush();
     while (this.#segments.length > 1 && this.#active.baseOffset >= offset) {
       const seg = this.#segments.pop()!;
-      this.#dirty.delete(seg);
+      this.#durability.forget(seg);
       seg.delete();
     }
     if (this.#active.baseOffset >= offset) {
@@ -698,7 +595,7 @@ export class PartitionLog implements PartitionStorage {
     } else this.#active.truncateTo(offset);
     this.#active.flush();
     this.#nextOffset = this.#active.nextOffset;
-    this.#recoveryPoint = Math.min(this.#recoveryPoint, this.#nextOffset);
+    this.#durability.recoveryPoint = Math.min(this.#durability.recoveryPoint, this.#nextOffset);
     this.#highWatermark = Math.min(this.#highWatermark, this.#nextOffset);
     this.checkpointRecoveryPoint();
     this.#epochs.truncateFromEnd(this.#nextOffset);
@@ -713,31 +610,23 @@ export class PartitionLog implements PartitionStorage {
     this.#assertOpen();
     this.flush();
     for (const seg of this.#segments.splice(0)) {
-      this.#dirty.delete(seg);
+      this.#durability.forget(seg);
       seg.delete();
     }
     this.#segments.push(LogSegment.create(this.dir, offset, this.#segmentConfig));
     this.#logStartOffset = offset;
     writeCheckpoint(join(this.dir, LOG_START_CHECKPOINT), [[offset]]);
     this.#nextOffset = offset;
-    this.#recoveryPoint = offset;
+    this.#durability.recoveryPoint = offset;
     this.#highWatermark = offset;
     this.checkpointRecoveryPoint();
     this.#epochs.truncateFromEnd(0);
     this.#rebuildProducerState();
   }
 
-  /** Producer state and transaction index from every batch header of the log (after a truncation, or a snapshot that cannot be used). */
+  /** Producer state and transaction index from every batch header of the log (after a truncation). */
   #rebuildProducerState(): void {
-    this.#producers = new ProducerStateTable();
-    this.#txns = new TransactionIndex();
-    for (const seg of this.#segments) {
-      scanHeaders(seg, 0, (b) => {
-        this.#track(b);
-        return true;
-      });
-    }
-    this.#txns.dropBefore(this.#logStartOffset);
+    this.#tables = rebuildProducerTables(this.#segments, this.#logStartOffset);
   }
 
   /**
@@ -753,13 +642,13 @@ export class PartitionLog implements PartitionStorage {
     writeCheckpoint(join(this.dir, LOG_START_CHECKPOINT), [[target]]);
     while (this.#segments.length > 1 && this.#segments[1]!.baseOffset <= target) this.#deleteOldest();
     this.#epochs.truncateFromStart(target);
-    this.#txns.dropBefore(target);
+    this.#tables.txns.dropBefore(target);
     return target;
   }
 
   #deleteOldest(): void {
     const oldest = this.#segments.shift()!;
-    this.#dirty.delete(oldest);
+    this.#durability.forget(oldest);
     oldest.delete();
   }
 
@@ -792,7 +681,7 @@ export class PartitionLog implements PartitionStorage {
       this.#logStartOffset = this.#segments[0]!.baseOffset;
       writeCheckpoint(join(this.dir, LOG_START_CHECKPOINT), [[this.#logStartOffset]]);
       this.#epochs.truncateFromStart(this.#logStartOffset);
-      this.#txns.dropBefore(this.#logStartOffset);
+      this.#tables.txns.dropBefore(this.#logStartOffset);
     }
     return deleted;
   }
@@ -803,13 +692,13 @@ export class PartitionLog implements PartitionStorage {
   close(): void {
     if (this.#closed) return;
     // Closed segments were flushed when they rolled; the active one may hold unflushed appends.
-    this.#dirty.add(this.#active);
+    this.#durability.markDirty(this.#active);
     this.flush();
     this.checkpointRecoveryPoint();
     for (const s of this.#segments) s.close();
     this.#closed = true;
-    writeFileAtomic(join(this.dir, TRANSACTION_SNAPSHOT), JSON.stringify(this.#txns.snapshot()));
-    writeFileAtomic(join(this.dir, PRODUCER_SNAPSHOT), JSON.stringify(this.#producers.snapshot()));
+    writeFileAtomic(join(this.dir, TRANSACTION_SNAPSHOT), JSON.stringify(this.#tables.txns.snapshot()));
+    writeFileAtomic(join(this.dir, PRODUCER_SNAPSHOT), JSON.stringify(this.#tables.producers.snapshot()));
     writeFileSync(join(this.dir, CLEAN_SHUTDOWN), '');
     syncDirectory(this.dir);
   }
@@ -828,39 +717,4 @@ export class PartitionLog implements PartitionStorage {
   #assertOpen(): void {
     if (this.#closed) throw new LogError('LOG_CLOSED', `log ${this.dir} is closed`);
   }
-}
-
-function scanHeaders(seg: LogSegment, from: number, visit: (b: ScannedBatch) => boolean): void {
-  seg.scan(from, visit);
-}
-
-function deleteSegmentFiles(dir: string, base: number): void {
-  const name = String(base).padStart(20, '0');
-  for (const suffix of ['.log', '.index', '.timeindex']) rmSync(join(dir, name + suffix), { force: true });
-}
-
-function readProducerSnapshot(dir: string): ProducerStateTable | null {
-  const path = join(dir, PRODUCER_SNAPSHOT);
-  if (!existsSync(path)) return null;
-  try {
-    return ProducerStateTable.restore(JSON.parse(readFileSync(path, 'utf8')));
-  } catch {
-    return null;
-  }
-}
-
-function readTransactionSnapshot(dir: string): TransactionIndex | null {
-  const path = join(dir, TRANSACTION_SNAPSHOT);
-  if (!existsSync(path)) return null;
-  try {
-    return TransactionIndex.restore(JSON.parse(readFileSync(path, 'utf8')));
-  } catch {
-    return null;
-  }
-}
-
-/** The log start offset file of the first broker version (a bare number). */
-function legacyLogStart(dir: string): number {
-  const path = join(dir, 'log-start-offset');
-  return existsSync(path) ? Number(readFileSync(path, 'utf8')) || 0 : 0;
 }

@@ -2,7 +2,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeRecordBatch, validateProducedBlob } from '@tributary/protocol';
-import { CLEAN_SHUTDOWN, PartitionLog, PRODUCER_SNAPSHOT } from './partition-log.ts';
+import { CLEAN_SHUTDOWN, PRODUCER_SNAPSHOT } from './log-loader.ts';
+import { PartitionLog } from './partition-log.ts';
 import { batchOf, tempDir, testOptions } from './test-support.ts';
 
 let dir: string;

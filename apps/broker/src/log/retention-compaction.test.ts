@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Compression, encodeRecordBatch } from '@tributary/protocol';
 import { compactLog } from './compaction.ts';
-import { CLEAN_SHUTDOWN, PartitionLog } from './partition-log.ts';
+import { CLEAN_SHUTDOWN } from './log-loader.ts';
+import { PartitionLog } from './partition-log.ts';
 import { batchOf, readAll, tempDir, testOptions } from './test-support.ts';
 
 let dir: string;

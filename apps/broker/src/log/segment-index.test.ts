@@ -1,7 +1,8 @@
 import { appendFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLEAN_SHUTDOWN, PartitionLog } from './partition-log.ts';
+import { CLEAN_SHUTDOWN } from './log-loader.ts';
+import { PartitionLog } from './partition-log.ts';
 import { batchOf, readAll, recordsOf, tempDir, testOptions } from './test-support.ts';
 
 let dir: string;

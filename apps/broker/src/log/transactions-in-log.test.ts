@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeRecordBatch, ErrorCode, validateProducedBlob } from '@tributary/protocol';
-import { CLEAN_SHUTDOWN, PartitionLog, TRANSACTION_SNAPSHOT } from './partition-log.ts';
+import { CLEAN_SHUTDOWN, TRANSACTION_SNAPSHOT } from './log-loader.ts';
+import { PartitionLog } from './partition-log.ts';
 import { compactLog } from './compaction.ts';
 import { readAll, tempDir, testOptions } from './test-support.ts';
 
