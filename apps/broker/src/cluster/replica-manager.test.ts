@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@tributary/protocol';
 import { parseArgs } from '../config/broker-config.ts';
-import { AppendSignal } from '../handlers/append-signal.ts';
+import { AppendSignal } from '../log/append-signal.ts';
 import { batchOf, tempDir } from '../log/test-support.ts';
 import { TopicRegistry } from '../topics/topic-registry.ts';
 import type { ClusterMetadata, PartitionInfo } from './cluster-metadata.ts';

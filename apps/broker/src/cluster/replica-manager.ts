@@ -1,6 +1,6 @@
 import { ErrorCode } from '@tributary/protocol';
 import type { PartitionLog } from '../log/partition-log.ts';
-import type { AppendSignal } from '../handlers/append-signal.ts';
+import type { AppendSignal } from '../log/append-signal.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 import type { ClusterMetadata, PartitionInfo } from './cluster-metadata.ts';
 import { highWatermarkOf, nextIsr, type FollowerProgress } from './isr.ts';
