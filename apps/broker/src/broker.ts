@@ -101,7 +101,7 @@ export class Broker {
     this.#etcd = etcd;
     const cluster: ClusterMetadata = etcd ?? new StandaloneCluster(config, topics);
     // The replication throttles (KIP-73): dynamic broker configs shared through etcd, or a file standalone.
-    const brokerConfigs = etcd ? new EtcdGroupConfigStore(etcd, BROKER_CONFIGS) : new FileGroupConfigStore(config.dataDir, 'broker-configs.json');
+    const brokerConfigs = etcd ? new EtcdGroupConfigStore(etcd.store, BROKER_CONFIGS) : new FileGroupConfigStore(config.dataDir, 'broker-configs.json');
     const replicationThrottle = new ReplicationThrottle({
       nodeId: config.nodeId,
       brokerConfigs,
@@ -140,13 +140,13 @@ export class Broker {
     this.#coordinating = !clustered;
     const listenerSecurity = resolveListenerSecurity(config);
     // A cluster shares users, ACLs and quotas through etcd; a standalone broker keeps them in files.
-    const acls = etcd ? new EtcdAclStore(etcd) : new FileAclStore(config.dataDir);
+    const acls = etcd ? new EtcdAclStore(etcd.store) : new FileAclStore(config.dataDir);
     const allowEveryone = config.settings['allow.everyone.if.no.acl.found'];
     // As Kafka: a resource nobody wrote ACLs for is closed on SASL listeners (authenticated users
     // must be granted access) and open on the others unless the setting says otherwise.
     const allowIfNoAcl = (listener: string) => (allowEveryone === '' ? !listenerSecurity.get(listener)?.sasl : allowEveryone === 'true');
     const superUsers = config.settings['super.users'].split(';').map((u) => u.trim()).filter(Boolean);
-    const clientQuotaStore = etcd ? new EtcdQuotaStore(etcd) : new FileQuotaStore(config.dataDir);
+    const clientQuotaStore = etcd ? new EtcdQuotaStore(etcd.store) : new FileQuotaStore(config.dataDir);
     const limits = instanceLimits(config);
     const producerIds = new ProducerIdAllocator(config.dataDir, etcd ? (size) => etcd.allocateProducerIds(size) : null);
     const transactions = new TransactionCoordinators({
@@ -176,9 +176,9 @@ export class Broker {
       metrics: new BrokerMetrics(topics, limits.diskBytes),
       logger,
       clusterId: config.clusterId ?? clusterId(config.dataDir),
-      credentials: etcd ? new EtcdCredentialStore(etcd) : new FileCredentialStore(config.dataDir),
+      credentials: etcd ? new EtcdCredentialStore(etcd.store) : new FileCredentialStore(config.dataDir),
       listenerSecurity,
-      groupConfigs: etcd ? new EtcdGroupConfigStore(etcd) : new FileGroupConfigStore(config.dataDir),
+      groupConfigs: etcd ? new EtcdGroupConfigStore(etcd.store) : new FileGroupConfigStore(config.dataDir),
       brokerConfigs,
       replicationThrottle,
       readBuffers: new ReadBufferPool(),

@@ -1,0 +1,112 @@
+import { Etcd3, type IKeyValue, type Namespace, type Watcher } from 'etcd3';
+import type { Logger } from '../logger.ts';
+import { ClusterView, clusterPrefix, keys } from './cluster-view.ts';
+
+/** etcd's default --max-txn-ops is 128. */
+export const OPS_PER_TXN = 100;
+
+/**
+ * The cluster's metadata in etcd, as every broker keeps it: the view (loaded once, then watched, so
+ * reads never wait for etcd), writes that read their own result, and the producer-id counter.
+ * Registration, the controller and the topic code all write through its namespace; what each key
+ * means is cluster-view.ts's.
+ */
+export class EtcdMetadataStore {
+  readonly view = new ClusterView();
+  /** The cluster's key space (`/tributary/clusters/<id>/`); transactions are built on it. */
+  readonly ns: Namespace;
+  readonly #client: Etcd3;
+  readonly #logger: Logger;
+  #watcher: Watcher | null = null;
+  readonly #viewListeners = new Set<() => void>();
+
+  constructor(endpoints: string[], clusterId: string, logger: Logger) {
+    this.#client = new Etcd3({ hosts: endpoints, dialTimeout: 5000 });
+    this.ns = this.#client.namespace(clusterPrefix(clusterId));
+    this.#logger = logger;
+  }
+
+  /**
+   * Loads every key, then watches from the next revision, so no change is missed between the two.
+   * Each key goes into the view first, then to `onKey` (registration and the controller look at
+   * theirs).
+   */
+  async load(onKey: (key: string, kv: IKeyValue, deleted: boolean) => void): Promise<void> {
+    const apply = (kv: IKeyValue, deleted: boolean) => {
+      const key = kv.key.toString();
+      this.view.apply(key, deleted ? null : kv.value.toString(), kv.mod_revision, kv.create_revision);
+      onKey(key, kv, deleted);
+    };
+    const loaded = await this.ns.getAll().prefix('').exec();
+    for (const kv of loaded.kvs) apply(kv, false);
+    const watcher = await this.ns.watch().prefix('').startRevision(String(BigInt(loaded.header.revision) + 1n)).create();
+    watcher.on('put', (kv) => apply(kv, false));
+    watcher.on('delete', (kv) => apply(kv, true));
+    watcher.on('error', (err) => this.#logger.log('warn', 'etcd watch error', { error: err.message }));
+    this.#watcher = watcher;
+  }
+
+  /** Tells whoever waits in `waitForView` that the view (and what the broker derives from it) changed. */
+  viewChanged(): void {
+    for (const l of this.#viewListeners) l();
+  }
+
+  /** Resolves once `done()` holds after a view change, or after `timeoutMs` (callers check again). */
+  waitForView(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!done()) return;
+        finish();
+      };
+      const finish = () => {
+        clearTimeout(timer);
+        this.#viewListeners.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      this.#viewListeners.add(check);
+    });
+  }
+
+  /**
+   * Writes (value) or deletes (null) keys in one transaction, then waits until this broker's view
+   * shows them, so that the next request here reads its own write.
+   */
+  async writeKeys(changes: [string, string | null][]): Promise<void> {
+    for (let i = 0; i < changes.length; i += OPS_PER_TXN) {
+      const chunk = changes.slice(i, i + OPS_PER_TXN);
+      await this.ns
+        .if(keys.controller, 'Version', '>', -1) // always true: etcd3's builder needs a comparison to run a transaction
+        .then(...chunk.map(([k, v]) => (v === null ? this.ns.delete().key(k) : this.ns.put(k).value(v))))
+        .commit();
+    }
+    await this.waitForView(() => changes.every(([k, v]) => (this.view.raw.get(k) ?? null) === v), 5000);
+  }
+
+  /** Reserves `size` producer ids from the cluster-wide counter (compare-and-swap, retried on races). */
+  async allocateProducerIds(size: bigint): Promise<bigint> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const current = await this.ns.get(keys.producerIds).exec();
+      const kv = current.kvs[0];
+      const start = kv ? BigInt(kv.value.toString()) : 0n;
+      const guard = kv ? this.ns.if(keys.producerIds, 'Mod', '==', kv.mod_revision) : this.ns.if(keys.producerIds, 'Version', '==', 0);
+      const res = await guard.then(this.ns.put(keys.producerIds).value(String(start + size))).commit();
+      if (res.succeeded) return start;
+    }
+    throw new Error('could not reserve producer ids: too much contention');
+  }
+
+  /** No more changes are applied (stopping: the broker's own keys are about to go). */
+  async stopWatching(): Promise<void> {
+    try {
+      await this.#watcher?.cancel();
+    } catch {
+      // etcd unreachable: nothing to cancel
+    }
+  }
+
+  close(): void {
+    this.#client.close();
+  }
+}
