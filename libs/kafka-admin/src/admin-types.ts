@@ -1,4 +1,4 @@
-import { errorInfo, type ScramMechanismName, type ScramSecret } from '@tributary/protocol';
+import { AclOperation, AclPermission, errorInfo, PatternType, ResourceType, type ScramMechanismName, type ScramSecret } from '@tributary/protocol';
 import type { ConnectionOptions } from 'node:tls';
 
 // The admin client's vocabulary: what its calls take and return, and its one error type.
@@ -24,12 +24,8 @@ export interface AclFilter {
   operation?: AclOperationName | 'ANY';
   permission?: Acl['permission'] | 'ANY';
 }
-export const AclCodes = {
-  resourceType: { ANY: 1, TOPIC: 2, GROUP: 3, CLUSTER: 4, TRANSACTIONAL_ID: 5 },
-  patternType: { ANY: 1, MATCH: 2, LITERAL: 3, PREFIXED: 4 },
-  operation: { ANY: 1, ALL: 2, READ: 3, WRITE: 4, CREATE: 5, DELETE: 6, ALTER: 7, DESCRIBE: 8, CLUSTER_ACTION: 9, DESCRIBE_CONFIGS: 10, ALTER_CONFIGS: 11, IDEMPOTENT_WRITE: 12 },
-  permission: { ANY: 1, DENY: 2, ALLOW: 3 },
-} as const;
+/** Kafka's wire numbers for each part of an ACL (libs/protocol's admin vocabulary), by the names above. */
+export const AclCodes = { resourceType: ResourceType, patternType: PatternType, operation: AclOperation, permission: AclPermission } as const;
 
 /**
  * How the admin client logs in on a SASL listener. `password` may be, for SCRAM, the user's salted

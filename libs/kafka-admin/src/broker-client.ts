@@ -1,6 +1,9 @@
 import {
+  AlterConfigOp,
   API_DEFINITIONS,
   ApiKey,
+  ConfigResourceType,
+  ConfigSource,
   ErrorCode,
   type AlterPartitionReassignmentsResponse,
   type ApiVersionsResponse,
@@ -40,8 +43,6 @@ import { randomBytes } from 'node:crypto';
 import { BrokerConnection } from './connection.ts';
 import { AclCodes, AdminError, type Acl, type AclFilter, type AclOperationName, type AdminConnectOptions, type FetchedPartition, type GroupDescription, type SaslCredentials, type TopicMetadata, type TopicSpec } from './admin-types.ts';
 
-const TOPIC_RESOURCE = 2;
-const BROKER_RESOURCE = 4;
 
 /**
  * The highest version this client's requests were written for, where the codecs (Kafka 4.4's
@@ -306,17 +307,17 @@ export class BrokerClient {
 
   /** A topic's effective configs: value and whether it is the broker default. */
   async describeTopicConfigs(topic: string): Promise<Record<string, { value: string | null; isDefault: boolean }>> {
-    const [res, v] = await this.call<DescribeConfigsResponse>(ApiKey.DescribeConfigs, () => ({ resources: [{ resourceType: TOPIC_RESOURCE, resourceName: topic, configurationKeys: null }] }));
+    const [res, v] = await this.call<DescribeConfigsResponse>(ApiKey.DescribeConfigs, () => ({ resources: [{ resourceType: ConfigResourceType.TOPIC, resourceName: topic, configurationKeys: null }] }));
     const r = res.results[0]!;
     if (r.errorCode !== 0) throw new AdminError(r.errorCode, `topic ${topic}`, r.errorMessage);
-    // DescribeConfigs v1+ reports a config source instead of isDefault; 5 is DEFAULT_CONFIG.
-    return Object.fromEntries(r.configs.map((c) => [c.name, { value: c.value, isDefault: v === 0 ? c.isDefault : c.configSource === 5 }]));
+    // DescribeConfigs v1+ reports a config source instead of isDefault.
+    return Object.fromEntries(r.configs.map((c) => [c.name, { value: c.value, isDefault: v === 0 ? c.isDefault : c.configSource === ConfigSource.DEFAULT_CONFIG }]));
   }
 
   /** Sets (value) or removes (null) topic config overrides, leaving the others as they are. */
   async alterTopicConfigs(topic: string, changes: Record<string, string | null>): Promise<void> {
     const [res] = await this.call<IncrementalAlterConfigsResponse>(ApiKey.IncrementalAlterConfigs, () => ({
-      resources: [{ resourceType: TOPIC_RESOURCE, resourceName: topic, configs: Object.entries(changes).map(([name, value]) => ({ name, configOperation: value === null ? 1 : 0, value })) }],
+      resources: [{ resourceType: ConfigResourceType.TOPIC, resourceName: topic, configs: Object.entries(changes).map(([name, value]) => ({ name, configOperation: value === null ? AlterConfigOp.DELETE : AlterConfigOp.SET, value })) }],
       validateOnly: false,
     }));
     const r = res.responses[0]!;
@@ -326,7 +327,7 @@ export class BrokerClient {
   async alterBrokerConfigs(broker: number | null, changes: Record<string, string | null>): Promise<void> {
     const resourceName = broker === null ? '' : String(broker);
     const [res] = await this.call<IncrementalAlterConfigsResponse>(ApiKey.IncrementalAlterConfigs, () => ({
-      resources: [{ resourceType: BROKER_RESOURCE, resourceName, configs: Object.entries(changes).map(([name, value]) => ({ name, configOperation: value === null ? 1 : 0, value })) }],
+      resources: [{ resourceType: ConfigResourceType.BROKER, resourceName, configs: Object.entries(changes).map(([name, value]) => ({ name, configOperation: value === null ? AlterConfigOp.DELETE : AlterConfigOp.SET, value })) }],
       validateOnly: false,
     }));
     const r = res.responses[0]!;
@@ -335,11 +336,10 @@ export class BrokerClient {
 
   async describeDynamicBrokerConfigs(broker: number | null): Promise<Record<string, string>> {
     const resourceName = broker === null ? '' : String(broker);
-    const [res] = await this.call<DescribeConfigsResponse>(ApiKey.DescribeConfigs, () => ({ resources: [{ resourceType: BROKER_RESOURCE, resourceName, configurationKeys: null }] }));
+    const [res] = await this.call<DescribeConfigsResponse>(ApiKey.DescribeConfigs, () => ({ resources: [{ resourceType: ConfigResourceType.BROKER, resourceName, configurationKeys: null }] }));
     const r = res.results[0]!;
     if (r.errorCode !== 0) throw new AdminError(r.errorCode, `broker ${resourceName || 'default'}`, r.errorMessage);
-    // Sources 2 (DYNAMIC_BROKER_CONFIG) and 3 (DYNAMIC_DEFAULT_BROKER_CONFIG) of DescribeConfigs v1+.
-    return Object.fromEntries(r.configs.filter((c) => (c.configSource === 2 || c.configSource === 3) && c.value !== null).map((c) => [c.name, c.value!]));
+    return Object.fromEntries(r.configs.filter((c) => (c.configSource === ConfigSource.DYNAMIC_BROKER_CONFIG || c.configSource === ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG) && c.value !== null).map((c) => [c.name, c.value!]));
   }
 
   /**

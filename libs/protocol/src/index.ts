@@ -15,3 +15,4 @@ export * from './records/legacy-convert.ts';
 export * from './records/varint.ts';
 export * from './compression/codecs.ts';
 export * from './sasl/scram.ts';
+export * from './vocabulary/admin-codes.ts';

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@tributary/protocol';
+import { ConfigResourceType, ConfigSource, ErrorCode } from '@tributary/protocol';
 import { SETTINGS, type SettingSpec } from '../config/settings.ts';
 import { appendToList, subtractFromList } from '../config/config-validation.ts';
 import { GROUP_CONFIG_DEFS, GroupConfigError, validateGroupConfigs } from '../config/group-configs.ts';
@@ -20,14 +20,10 @@ import type { BrokerContext, RequestSession } from './context.ts';
  */
 
 // ConfigResource types on the wire.
-const TOPIC = 2;
-
-const BROKER = 4;
-
-const GROUP = 32;
+const { TOPIC, BROKER, GROUP } = ConfigResourceType;
 
 // DescribeConfigs config sources (Kafka's ConfigSource).
-export const SOURCE = { ...CONFIG_SOURCE, group: 8 } as const;
+export const SOURCE = { ...CONFIG_SOURCE, group: ConfigSource.GROUP_CONFIG } as const;
 
 // DescribeConfigs config types (Kafka's ConfigType).
 export const TYPE: Record<KafkaConfigDef['type'] | 'UNKNOWN', number> = { UNKNOWN: 0, BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 };

@@ -2,12 +2,10 @@
  * Kafka's ACL model with its wire numbers (org.apache.kafka.common.acl / resource): what a binding is,
  * and how a filter (DescribeAcls, DeleteAcls) matches bindings.
  */
-export const ResourceType = { ANY: 1, TOPIC: 2, GROUP: 3, CLUSTER: 4, TRANSACTIONAL_ID: 5 } as const;
-export const PatternType = { ANY: 1, MATCH: 2, LITERAL: 3, PREFIXED: 4 } as const;
-export const AclOperation = {
-  ANY: 1, ALL: 2, READ: 3, WRITE: 4, CREATE: 5, DELETE: 6, ALTER: 7, DESCRIBE: 8, CLUSTER_ACTION: 9, DESCRIBE_CONFIGS: 10, ALTER_CONFIGS: 11, IDEMPOTENT_WRITE: 12,
-} as const;
-export const Permission = { ANY: 1, DENY: 2, ALLOW: 3 } as const;
+import { AclOperation, AclPermission as Permission, PatternType, ResourceType } from '@tributary/protocol';
+
+// The wire numbers live once, in libs/protocol (the admin client sends the same ones).
+export { AclOperation, Permission, PatternType, ResourceType };
 
 export type ResourceTypeId = (typeof ResourceType)[keyof typeof ResourceType];
 export type OperationId = (typeof AclOperation)[keyof typeof AclOperation];

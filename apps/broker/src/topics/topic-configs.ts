@@ -1,4 +1,4 @@
-import { ErrorCode } from '@tributary/protocol';
+import { ConfigSource, ErrorCode } from '@tributary/protocol';
 import { settingNumber, type BrokerConfig } from '../config/broker-config.ts';
 import type { SettingName } from '../config/settings.ts';
 import { configValueProblem } from '../config/config-validation.ts';
@@ -67,7 +67,7 @@ export function validateTopicConfigSet(configs: Record<string, string>): void {
 }
 
 /** Kafka's ConfigSource ids (DescribeConfigs, CreateTopics) of the sources a topic config can have here. */
-export const CONFIG_SOURCE = { topic: 1, broker: 4, default: 5 } as const;
+export const CONFIG_SOURCE = { topic: ConfigSource.DYNAMIC_TOPIC_CONFIG, broker: ConfigSource.STATIC_BROKER_CONFIG, default: ConfigSource.DEFAULT_CONFIG } as const;
 
 export interface TopicConfigEntry {
   name: string;
