@@ -1,14 +1,19 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { ApiKey, type MetadataResponse } from '@tributary/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKey, type CreateTopicsResponse, type ListPartitionReassignmentsResponse, type MetadataResponse } from '@tributary/protocol';
 import { advertised, common, expectCovered, type Advertised } from './coverage.ts';
-import { compare, createTopic, startPair, type Pair, type Side } from './harness.ts';
+import { compare, createTopic, expectExplained, explain, noteExplained, startPair, type Pair, type Side } from './harness.ts';
+import { diff, normalise, type Difference } from './normalise.ts';
+import { RawClient } from './raw-client.ts';
+import { startTargetCluster, type ClusterKind, type TargetCluster } from '../support/target-cluster.ts';
 import { until } from '../support/until.ts';
 
 /**
  * Differential scenarios for partition reassignment and leader elections (issue 20) on one broker
  * each: what a single node answers (nothing moves, its replica always leads) and every error path
  * that needs no second broker. Moving data between brokers is proven on a cluster with Kafka's own
- * tools (test/cluster/reassignment.test.ts).
+ * tools (test/cluster/reassignment.test.ts). KIP-860's allow_replication_factor_change needs a
+ * second registered broker before a replica count can change at all, so its scenario runs on two
+ * brokers of each kind (the last describe).
  */
 
 let pair: Pair;
@@ -104,7 +109,104 @@ describe('reassignment and elections against Apache Kafka 4.4 (one broker each)'
     }
   });
 
+  it('KIP-860 on one broker: allow_replication_factor_change false with a same-size target is accepted, an empty one is refused as invalid first', async () => {
+    for (const v of common(adv, ApiKey.AlterPartitionReassignments).filter((x) => x >= 1)) {
+      await compare(pair, `alter-partition-reassignments/no-rf-change/v${v}`, async (s) => {
+        const me = await nodeId(s);
+        return send(s, ApiKey.AlterPartitionReassignments, v, { timeoutMs: 30_000, allowReplicationFactorChange: false, topics: [{ name: 'moves', partitions: [{ partitionIndex: 0, replicas: [me] }, { partitionIndex: 1, replicas: [] }] }] });
+      });
+    }
+  });
+
   it("covers every version Tributary advertises of this file's APIs", () => {
     expectCovered('protocol-reassignment', adv);
   });
+});
+
+/**
+ * KIP-860 (AlterPartitionReassignments v1) on two brokers of each kind: with the flag false a
+ * target that grows or shrinks a partition's replica set is refused with INVALID_REPLICATION_FACTOR
+ * ("The replication factor is changed from 1 to 2", and 2 to 1), checked after the target's own validity (an
+ * empty target stays INVALID_REPLICA_ASSIGNMENT) while a same-size move goes ahead; with it true the
+ * same targets are accepted and the replica sets end as asked. Broker ids become roles (a = the
+ * lower id, b = the other) so the answers and the final replica sets compare directly.
+ */
+describe('AlterPartitionReassignments v1 (KIP-860) against Apache Kafka 4.4 on two brokers each', () => {
+  const runs = new Map<ClusterKind, { observed: Record<string, unknown>; runStart: number }>();
+  let running: TargetCluster | undefined;
+  afterAll(async () => running?.stop(), 60_000);
+
+  async function scenario(cluster: TargetCluster): Promise<{ observed: Record<string, unknown>; runStart: number }> {
+    const runStart = Date.now();
+    const target = cluster.kind === 'Tributary' ? 'cluster-tributary' : 'cluster-kafka';
+    const observed: Record<string, unknown> = {};
+    const any = await RawClient.connect(cluster.live()[0]!, target);
+    const clients = [any];
+    try {
+      const md = await any.request<MetadataResponse>(ApiKey.Metadata, 12, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      const [a, b] = md.brokers.map((x) => x.nodeId).sort((x, y) => x - y) as [number, number];
+      const role = (id: number) => (id === a ? 'a' : id === b ? 'b' : `unknown-${id}`);
+      const controller = md.brokers.find((x) => x.nodeId === md.controllerId)!;
+      const toController = await RawClient.connect(`${controller.host}:${controller.port}`, target);
+      clients.push(toController);
+      // Kafka takes manual assignments of one size per topic: 'rf' has one replica per partition, 'rf-two' two.
+      const topic = (name: string, sets: number[][]) => ({ name, numPartitions: -1, replicationFactor: -1, assignments: sets.map((brokerIds, partitionIndex) => ({ partitionIndex, brokerIds })), configs: [] });
+      const created = await toController.request<CreateTopicsResponse>(ApiKey.CreateTopics, 5, { topics: [topic('rf', [[a], [a], [a]]), topic('rf-two', [[a, b]])], timeoutMs: 30_000, validateOnly: false });
+      expect(created.topics.map((t) => t.errorCode), `${cluster.kind}: CreateTopics`).toEqual([0, 0]);
+      await cluster.waitForIsr('rf-two', 0, 2, 60_000);
+      const alter = (allowReplicationFactorChange: boolean, rf: { partitionIndex: number; replicas: number[] | null }[], two: { partitionIndex: number; replicas: number[] | null }[]) =>
+        toController.send(ApiKey.AlterPartitionReassignments, 1, { timeoutMs: 30_000, allowReplicationFactorChange, topics: [{ name: 'rf', partitions: rf }, { name: 'rf-two', partitions: two }] });
+      observed['refused'] = await alter(false, [
+        { partitionIndex: 0, replicas: [a, b] },
+        { partitionIndex: 1, replicas: [b] },
+        { partitionIndex: 2, replicas: [] },
+        { partitionIndex: 9, replicas: [a] },
+      ], [{ partitionIndex: 0, replicas: [b] }]);
+      observed['allowed'] = await alter(true, [{ partitionIndex: 0, replicas: [a, b] }], [{ partitionIndex: 0, replicas: [b] }]);
+      await until(async () => {
+        const listed = await toController.request<ListPartitionReassignmentsResponse>(ApiKey.ListPartitionReassignments, 0, { timeoutMs: 30_000, topics: null });
+        return listed.topics.length === 0 ? true : null;
+      }, `${cluster.kind}: every reassignment of rf to complete`, 90_000);
+      let last = '';
+      observed['replicas'] = await until(async () => {
+        const zero = '00000000-0000-0000-0000-000000000000';
+        const m = await any.request<MetadataResponse>(ApiKey.Metadata, 12, { topics: [{ name: 'rf', topicId: zero }, { name: 'rf-two', topicId: zero }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+        const shown = [...m.topics].sort((x, y) => (x.name ?? '').localeCompare(y.name ?? '')).flatMap((t) => [...t.partitions].sort((x, y) => x.partitionIndex - y.partitionIndex).map((p) => `${t.name}-${p.partitionIndex}:${p.replicaNodes.map(role).join(',')}`));
+        // Metadata follows the controller a moment later: wait for the sets the requests asked for
+        // (rf-0 grown, rf-1 moved, rf-2 untouched, rf-two-0 shrunk); on a timeout the last one seen is named.
+        last = shown.join(' ');
+        return last === 'rf-0:a,b rf-1:b rf-2:a rf-two-0:b' ? shown : null;
+      }, `${cluster.kind}: the replica sets in Metadata`, 60_000, () => `last seen "${last}"`);
+    } finally {
+      for (const c of clients) c.close();
+    }
+    return { observed, runStart };
+  }
+
+  it('Apache Kafka and Tributary: refused and accepted replication-factor changes, and the replica sets after', async () => {
+    for (const kind of ['Apache Kafka', 'Tributary'] as ClusterKind[]) {
+      running = await startTargetCluster(kind, { brokers: 2, settings: {}, timeoutMs: 180_000 });
+      try {
+        runs.set(kind, await scenario(running));
+      } finally {
+        await running.stop();
+        running = undefined;
+      }
+    }
+    const kafka = runs.get('Apache Kafka')!;
+    const tributary = runs.get('Tributary')!;
+    // Not a self-comparison only: Kafka's own answer is the one named in KIP-860.
+    const refused = kafka.observed['refused'] as { kind: string; body: { responses: { partitions: { partitionIndex: number; errorCode: number; errorMessage: string | null }[] }[] } };
+    expect(refused.body.responses[0]!.partitions.find((p) => p.partitionIndex === 0)).toMatchObject({ errorCode: 38, errorMessage: 'The replication factor is changed from 1 to 2' });
+    const unexplained: Difference[] = [];
+    for (const name of Object.keys(kafka.observed)) {
+      const scenarioName = `kip-860/${name}`;
+      for (const d of diff(normalise(kafka.observed[name], { runStart: kafka.runStart }), normalise(tributary.observed[name], { runStart: tributary.runStart }))) {
+        const e = explain(scenarioName, d);
+        if (e) noteExplained(e.id, scenarioName, d);
+        else unexplained.push({ ...d, path: `${name}${d.path}` });
+      }
+    }
+    expectExplained('kip-860', unexplained);
+  }, 600_000);
 });

@@ -61,8 +61,14 @@ export class KafkaAdminClient {
    * Starts (replicas) or cancels (null) partition reassignments on the controller (KIP-455); one
    * entry per `topic-partition`: null when accepted, the AdminError otherwise.
    */
-  async alterPartitionReassignments(moves: { topic: string; partition: number; replicas: number[] | null }[]): Promise<Map<string, AdminError | null>> {
-    return this.#router.onController(moves, (m) => `${m.topic}-${m.partition}`, (c, pending) => c.alterPartitionReassignments(pending));
+  /**
+   * Starts or cancels (null replicas) reassignments on the controller. `allowReplicationFactorChange`
+   * false (v1, KIP-860) has the controller refuse a move that would change a partition's replica
+   * count with INVALID_REPLICATION_FACTOR.
+   */
+  async alterPartitionReassignments(moves: { topic: string; partition: number; replicas: number[] | null }[], options: { allowReplicationFactorChange?: boolean } = {}): Promise<Map<string, AdminError | null>> {
+    const allow = options.allowReplicationFactorChange ?? true;
+    return this.#router.onController(moves, (m) => `${m.topic}-${m.partition}`, (c, pending) => c.alterPartitionReassignments(pending, allow));
   }
 
   /** Partitions being reassigned: their moving replica set and the replicas being added and removed. */

@@ -59,7 +59,7 @@ const WRITTEN_FOR: Partial<Record<number, number>> = {
   [ApiKey.DescribeGroups]: 5,
   [ApiKey.DeleteGroups]: 2,
   [ApiKey.DescribeLogDirs]: 4,
-  [ApiKey.AlterPartitionReassignments]: 0,
+  [ApiKey.AlterPartitionReassignments]: 1,
 };
 
 const nameOf = <T extends Record<string, number>>(table: T, code: number): keyof T => Object.entries(table).find(([, c]) => c === code)![0] as keyof T;
@@ -179,9 +179,10 @@ export class BrokerClient {
     if (r.errorCode !== 0) throw new AdminError(r.errorCode, `topic ${topic}`, r.errorMessage);
   }
 
-  async alterPartitionReassignments(moves: { topic: string; partition: number; replicas: number[] | null }[]): Promise<Map<string, AdminError | null>> {
+  /** `allowReplicationFactorChange` false (v1, KIP-860): the controller refuses moves that change a replica count; a broker offering only v0 ignores it. */
+  async alterPartitionReassignments(moves: { topic: string; partition: number; replicas: number[] | null }[], allowReplicationFactorChange = true): Promise<Map<string, AdminError | null>> {
     const topics = [...new Set(moves.map((m) => m.topic))].map((name) => ({ name, partitions: moves.filter((m) => m.topic === name).map((m) => ({ partitionIndex: m.partition, replicas: m.replicas })) }));
-    const [res] = await this.call<AlterPartitionReassignmentsResponse>(ApiKey.AlterPartitionReassignments, () => ({ timeoutMs: 30_000, topics }));
+    const [res] = await this.call<AlterPartitionReassignmentsResponse>(ApiKey.AlterPartitionReassignments, () => ({ timeoutMs: 30_000, allowReplicationFactorChange, topics }));
     if (res.errorCode !== 0) return new Map(moves.map((m) => [`${m.topic}-${m.partition}`, new AdminError(res.errorCode, 'cluster', res.errorMessage)]));
     const out = new Map<string, AdminError | null>();
     for (const t of res.responses) for (const p of t.partitions) out.set(`${t.name}-${p.partitionIndex}`, p.errorCode === 0 ? null : new AdminError(p.errorCode, `partition ${t.name}-${p.partitionIndex}`, p.errorMessage));

@@ -69,7 +69,7 @@ export interface ClusterMetadata {
   /** Partitions being reassigned now. */
   reassignments(): OngoingMove[];
   /** Starts, replaces or cancels reassignments (controller only: NOT_CONTROLLER elsewhere, thrown as TopicError). */
-  alterReassignments(moves: PartitionMove[]): Promise<PartitionResult[]>;
+  alterReassignments(moves: PartitionMove[], allowReplicationFactorChange?: boolean): Promise<PartitionResult[]>;
   /**
    * ElectLeaders (controller only). `partitions` null means every partition; then, as Kafka, the
    * answer leaves out those that already had the leader asked for.

@@ -8,7 +8,7 @@ import { keys, type ClusterView, type PartitionRecord, type TopicRecord } from '
 import { planPartitionChanges } from './controller-plan.ts';
 import { electFor, ElectionType } from './elect-leaders.ts';
 import { OPS_PER_TXN, type EtcdMetadataStore } from './metadata-store.ts';
-import { completion, parseReassignmentKey, planRequest, REASSIGNMENTS_PREFIX, reassignmentKey, validateTarget, type ReassignmentRecord } from './reassignment.ts';
+import { checkReplicationFactor, completion, parseReassignmentKey, planRequest, REASSIGNMENTS_PREFIX, reassignmentKey, validateTarget, type ReassignmentRecord } from './reassignment.ts';
 import { assignReplicas } from './replica-assignment.ts';
 
 export interface InternalTopic {
@@ -253,7 +253,7 @@ export class Controller {
    * writes the moving replica sets into the topic record and the reassignment records beside it,
    * guarded by the controller epoch and the revisions it was planned from (re-planned on a race).
    */
-  async alterReassignments(moves: PartitionMove[]): Promise<PartitionResult[]> {
+  async alterReassignments(moves: PartitionMove[], allowReplicationFactorChange = true): Promise<PartitionResult[]> {
     const epoch = this.requireController();
     const results: PartitionResult[] = [];
     const byTopic = new Map<string, PartitionMove[]>();
@@ -276,8 +276,9 @@ export class Controller {
             Object.assign(result, { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `Unable to find partition ${topic}-${m.partition}.` });
             continue;
           }
-          const refusal = m.replicas ? validateTarget(m.replicas, registered) : null;
-          const outcome = refusal ? { kind: 'refused' as const, refusal } : planRequest(current, this.#ongoing(topic, m.partition), m.replicas, p.value, live);
+          const ongoing = this.#ongoing(topic, m.partition);
+          const refusal = m.replicas ? (validateTarget(m.replicas, registered) ?? (allowReplicationFactorChange ? null : checkReplicationFactor(current, ongoing, m.replicas))) : null;
+          const outcome = refusal ? { kind: 'refused' as const, refusal } : planRequest(current, ongoing, m.replicas, p.value, live);
           if (outcome.kind === 'refused') {
             Object.assign(result, { errorCode: outcome.refusal.errorCode, message: outcome.refusal.message });
             continue;

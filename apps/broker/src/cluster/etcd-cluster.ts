@@ -210,8 +210,8 @@ export class EtcdCluster implements ClusterMetadata {
     return this.#controller.reassignments();
   }
 
-  alterReassignments(moves: PartitionMove[]): Promise<PartitionResult[]> {
-    return this.#controller.alterReassignments(moves);
+  alterReassignments(moves: PartitionMove[], allowReplicationFactorChange = true): Promise<PartitionResult[]> {
+    return this.#controller.alterReassignments(moves, allowReplicationFactorChange);
   }
 
   electLeaders(electionType: number, partitions: { topic: string; partition: number }[] | null): Promise<PartitionResult[]> {

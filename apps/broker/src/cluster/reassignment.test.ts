@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@tributary/protocol';
-import { completion, describeMove, narrowTo, parseReassignmentKey, planRequest, validateTarget } from './reassignment.ts';
+import { checkReplicationFactor, completion, describeMove, narrowTo, parseReassignmentKey, planRequest, validateTarget } from './reassignment.ts';
 import { electFor, ElectionType } from './elect-leaders.ts';
 
 const live = new Set([1, 2, 3, 4, 5]);
@@ -53,6 +53,15 @@ describe('reassignment steps (KIP-455)', () => {
     expect(validateTarget([1, 1], registered)?.message).toContain('more than once');
     expect(validateTarget([1, 9], registered)?.message).toContain('broker 9');
     expect(validateTarget([3, 1], registered)).toBeNull();
+  });
+
+  it('KIP-860: a target of another length than the set the partition is headed for changes the replication factor', () => {
+    expect(checkReplicationFactor([1, 2], undefined, [2, 3])).toBeNull();
+    expect(checkReplicationFactor([1, 2], undefined, [1, 2, 3])).toEqual({ errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, message: 'The replication factor is changed from 2 to 3' });
+    // While [1,2] moves to [3,4] the replica set is [3,4,1,2]: the target's size counts, as in Kafka (replicas + adding - removing).
+    const ongoing = { target: [3, 4], original: [1, 2] };
+    expect(checkReplicationFactor([3, 4, 1, 2], ongoing, [4, 5])).toBeNull();
+    expect(checkReplicationFactor([3, 4, 1, 2], ongoing, [3])).toEqual({ errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, message: 'The replication factor is changed from 2 to 1' });
   });
 
   it('parses its etcd keys (topic names may contain dots and dashes)', () => {

@@ -46,6 +46,18 @@ export function validateTarget(target: readonly number[], registered: ReadonlySe
   return null;
 }
 
+/**
+ * KIP-860: with `allow_replication_factor_change` false (AlterPartitionReassignments v1+), the
+ * target must be as long as the set the partition is headed for — the ongoing move's target, or
+ * its replicas when nothing moves — as Kafka's validatePartitionReplicationFactorUnchanged says.
+ * Checked after validateTarget, in Kafka's order.
+ */
+export function checkReplicationFactor(current: readonly number[], ongoing: ReassignmentRecord | undefined, target: readonly number[]): Refusal | null {
+  const heading = ongoing ? ongoing.target.length : current.length;
+  if (heading === target.length) return null;
+  return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, message: `The replication factor is changed from ${heading} to ${target.length}` };
+}
+
 /** The replica set while moving: target first (the preferred leader), then original replicas being removed. */
 export function movingReplicas(target: readonly number[], original: readonly number[]): number[] {
   return [...new Set([...target, ...original])];

@@ -3,7 +3,7 @@ import type { BrokerConfig } from '../config/broker-config.ts';
 import { TopicError, type TopicRegistry, type TopicState } from '../topics/topic-registry.ts';
 import type { BrokerInfo, ClusterMetadata, NewTopic, OngoingMove, PartitionInfo, PartitionMove, PartitionResult } from './cluster-metadata.ts';
 import { ElectionType } from './elect-leaders.ts';
-import { validateTarget } from './reassignment.ts';
+import { checkReplicationFactor, validateTarget } from './reassignment.ts';
 
 /**
  * A broker started without `--etcd-endpoints` is a cluster of one: it is the controller, leads
@@ -57,13 +57,13 @@ export class StandaloneCluster implements ClusterMetadata {
     return [];
   }
 
-  async alterReassignments(moves: PartitionMove[]): Promise<PartitionResult[]> {
+  async alterReassignments(moves: PartitionMove[], allowReplicationFactorChange = true): Promise<PartitionResult[]> {
     const me = new Set([this.#config.nodeId]);
     return moves.map((m) => {
       const result = { topic: m.topic, partition: m.partition, errorCode: 0, message: null as string | null };
       if (!this.partition(m.topic, m.partition)) return { ...result, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `Unable to find partition ${m.topic}-${m.partition}.` };
       if (m.replicas === null) return { ...result, errorCode: ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, message: 'No ongoing reassignment for this partition.' };
-      const refusal = validateTarget(m.replicas, me);
+      const refusal = validateTarget(m.replicas, me) ?? (allowReplicationFactorChange ? null : checkReplicationFactor([this.#config.nodeId], undefined, m.replicas));
       return refusal ? { ...result, errorCode: refusal.errorCode, message: refusal.message } : result;
     });
   }

@@ -161,6 +161,8 @@ const BUILDERS: Record<number, Builder<never>> = {
   [ApiKey.OffsetDelete]: ((_r: P.OffsetDeleteRequest, _v, e) => ({ errorCode: e, throttleTimeMs: 0, topics: [] })) as Builder<P.OffsetDeleteRequest>,
   [ApiKey.AlterPartitionReassignments]: ((r: P.AlterPartitionReassignmentsRequest, _v, e, msg) => ({
     throttleTimeMs: 0,
+    // v1's allowReplicationFactorChange stays at its default (true) whatever was asked: Kafka 4.4's
+    // getErrorResponse does not copy it (test/broker/error-responses.test.ts).
     errorCode: e,
     errorMessage: msg,
     responses: r.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: e, errorMessage: msg })) })),
