@@ -3,6 +3,7 @@ import { BatchHeader, computeBatchCrc, decodeRecordBatch, encodeRecordBatch, typ
 import { syncDirectory } from './checkpoint-file.ts';
 import type { PartitionLog } from './partition-log.ts';
 import type { LogSegment } from './segment.ts';
+import { COMMIT_MARKER, CONTROL_FLAG, TRANSACTIONAL_FLAG } from './transaction-index.ts';
 
 export interface CompactionOptions {
   /** `delete.retention.ms`: how long a tombstone (null value) stays after it was written. */
@@ -21,12 +22,19 @@ export interface CompactionResult {
  * Log compaction (`cleanup.policy=compact`): in the closed segments, keeps only the latest record
  * of each key (latest over the whole log, the active segment included), and drops tombstones older
  * than `delete.retention.ms`. Offsets never change: a rewritten batch keeps its base offset and
- * last offset delta, so consumers see gaps, as with Kafka. Records without a key and control
- * batches are kept, and so are transactional batches, which also never count as a key's latest
- * record: whether they count depends on their transaction's marker (an aborted transaction's
- * record must not remove the committed value before it, and a TxnOffsetCommit replayed from
- * `__consumer_offsets` needs its marker after it). Kafka removes aborted records and old markers;
- * this compaction keeps them, which costs space and is never wrong.
+ * last offset delta, so consumers see gaps, as with Kafka. Records without a key are kept.
+ *
+ * Transactions, as Kafka's LogCleaner treats them: a committed transaction's records compact like
+ * any others (and count as a key's latest value); an aborted transaction's batches are removed
+ * whole; a transaction still running (no marker yet: at or after the last stable offset) is kept
+ * whole and never counts, since its outcome is not known. A marker stays while any batch of its
+ * transaction is still in the log — a read_committed reader needs an ABORT marker to end the
+ * aborted range, and `__consumer_offsets` replays a TxnOffsetCommit only with its COMMIT after it —
+ * and goes in a later pass, once no batch of its transaction is left and `delete.retention.ms` has
+ * passed since the marker was written. (Kafka counts that time from the pass that first found the
+ * marker removable, KIP-534's delete horizon in the batch header; here it counts from the marker's
+ * own timestamp, so a marker may go one retention period earlier than in Kafka, never while it is
+ * needed.)
  *
  * Crash safety: each segment is rewritten to `<segment>.log.cleaned`, fsynced, and renamed over the
  * original; a crash before the rename leaves the original (the .cleaned file is removed on open),
@@ -41,9 +49,10 @@ export function compactLog(log: PartitionLog, options: CompactionOptions): Compa
   const segments = log.segments;
   const closed = segments.slice(0, -1);
   if (closed.length === 0) return result;
+  const outcomes = transactionOutcomes(segments);
   const latest = new Map<string, number>();
   for (const seg of segments) forEachBatch(seg, (batch) => {
-    if (batch.isControl || batch.isTransactional) return;
+    if (batch.isControl || (batch.isTransactional && outcomes.of(batch) !== 'committed')) return;
     for (const r of batch.records) if (r.key) latest.set(r.key.toString('latin1'), Number(batch.baseOffset) + r.offsetDelta);
   });
   for (const seg of closed) {
@@ -51,7 +60,20 @@ export function compactLog(log: PartitionLog, options: CompactionOptions): Compa
     let changed = false;
     let removed = 0;
     forEachBatch(seg, (batch, bytes) => {
-      if (batch.isControl || batch.isTransactional) return void out.push(Buffer.from(bytes));
+      if (batch.isControl) {
+        if (outcomes.markerRemovable(batch, now - options.deleteRetentionMs)) {
+          changed = true;
+          removed += batch.records.length;
+        } else out.push(Buffer.from(bytes));
+        return;
+      }
+      const outcome = batch.isTransactional ? outcomes.of(batch) : 'committed';
+      if (outcome === 'running') return void out.push(Buffer.from(bytes));
+      if (outcome === 'aborted') {
+        changed = true;
+        removed += batch.records.length;
+        return;
+      }
       const tombstonesExpire = now - Number(batch.maxTimestamp) > options.deleteRetentionMs;
       const kept = batch.records.filter((r) => {
         if (!r.key) return true;
@@ -83,6 +105,37 @@ export function compactLog(log: PartitionLog, options: CompactionOptions): Compa
     result.recordsRemoved += removed;
   }
   return result;
+}
+
+type Outcome = 'committed' | 'aborted' | 'running';
+
+/**
+ * The outcome of every transactional batch of the log, from its producer's next marker, and which
+ * markers still have batches of their transaction in the log. One walk over the batch headers in
+ * log order: a producer's transactional batches are open until a marker of that producer ends them.
+ */
+function transactionOutcomes(segments: readonly LogSegment[]) {
+  const outcome = new Map<number, Outcome>(); // by batch base offset
+  const markerHasData = new Map<number, boolean>(); // by marker offset
+  const open = new Map<bigint, number[]>(); // producer id -> base offsets of its open transaction's batches
+  for (const seg of segments) {
+    seg.scan(0, (b) => {
+      if ((b.attributes & CONTROL_FLAG) !== 0) {
+        const batches = open.get(b.producerId) ?? [];
+        for (const offset of batches) outcome.set(offset, b.controlType === COMMIT_MARKER ? 'committed' : 'aborted');
+        markerHasData.set(b.baseOffset, batches.length > 0);
+        open.delete(b.producerId);
+      } else if ((b.attributes & TRANSACTIONAL_FLAG) !== 0) {
+        open.set(b.producerId, [...(open.get(b.producerId) ?? []), b.baseOffset]);
+      }
+      return true;
+    });
+  }
+  return {
+    of: (batch: RecordBatch): Outcome => outcome.get(Number(batch.baseOffset)) ?? 'running',
+    /** No batch of the marker's transaction is left, and it was written before `horizon`. */
+    markerRemovable: (batch: RecordBatch, horizon: number): boolean => markerHasData.get(Number(batch.baseOffset)) === false && Number(batch.maxTimestamp) < horizon,
+  };
 }
 
 function forEachBatch(seg: LogSegment, visit: (batch: RecordBatch, bytes: Buffer) => void): void {

@@ -5,6 +5,7 @@ import { encodeRecordBatch, ErrorCode, validateProducedBlob } from '@tributary/p
 import { CLEAN_SHUTDOWN, TRANSACTION_SNAPSHOT } from './log-loader.ts';
 import { PartitionLog } from './partition-log.ts';
 import { compactLog } from './compaction.ts';
+import { CONTROL_FLAG } from './transaction-index.ts';
 import { readAll, tempDir, testOptions } from './test-support.ts';
 
 // The partition side of transactions on a real log: transactional batches hold the last stable
@@ -129,16 +130,65 @@ describe('transactions in the partition log', () => {
     log.close();
   });
 
-  it('compaction keeps the committed value of a key when a later transaction writing it was aborted', () => {
+  it('compaction removes an aborted transaction and keeps the committed value it would have replaced; the marker goes in a later pass', () => {
     const log = new PartitionLog(dir, testOptions);
     keyed(log, -1n, 'k', 'committed', false);
     keyed(log, 21n, 'k', 'aborted', true);
-    mark(log, 21n, false);
+    const abortAt = mark(log, 21n, false);
     log.roll();
     keyed(log, -1n, 'other', 'x', false);
-    compactLog(log, { deleteRetentionMs: 60_000, now: T0 });
-    // The aborted record is no newer value of k: the committed one stays (a read_committed reader drops the aborted one).
-    expect(readAll(log).map((r) => r.value)).toEqual(expect.arrayContaining(['committed', 'aborted', 'x']));
+    const retention = 60_000;
+    compactLog(log, { deleteRetentionMs: retention, now: Date.now() + 2 * retention });
+    // As Kafka's cleaner: the aborted batch is gone, and it is no newer value of k.
+    expect(dataValues(log)).toEqual(['committed', 'x']);
+    // The ABORT marker stays in the pass that removed its transaction's batches…
+    expect(markers(log)).toEqual([abortAt]);
+    // …and goes in the next one, once delete.retention.ms has passed since it was written.
+    compactLog(log, { deleteRetentionMs: retention, now: Date.now() });
+    expect(markers(log)).toEqual([abortAt]);
+    compactLog(log, { deleteRetentionMs: retention, now: Date.now() + 2 * retention });
+    expect(markers(log)).toEqual([]);
+    log.close();
+  });
+
+  it('compaction treats a committed transaction like any record, and keeps a running one whole without letting it replace anything', () => {
+    const log = new PartitionLog(dir, testOptions);
+    keyed(log, -1n, 'a', 'a-old', false);
+    keyed(log, 31n, 'a', 'a-committed', true);
+    const commitAt = mark(log, 31n, true);
+    keyed(log, -1n, 'b', 'b-old', false);
+    keyed(log, 32n, 'b', 'b-running', true);
+    log.roll();
+    keyed(log, -1n, 'other', 'x', false);
+    expect(log.lastStableOffset).toBe(commitAt + 2); // b-running holds it
+    const retention = 60_000;
+    compactLog(log, { deleteRetentionMs: retention, now: Date.now() + 2 * retention });
+    // The committed value replaced a-old; the running transaction neither replaced b-old nor went.
+    expect(dataValues(log)).toEqual(['a-committed', 'b-old', 'b-running', 'x']);
+    // A COMMIT marker whose transaction still has a batch in the log stays, however old
+    // (__consumer_offsets replays a TxnOffsetCommit only with its marker after it).
+    expect(markers(log)).toEqual([commitAt]);
+    compactLog(log, { deleteRetentionMs: retention, now: Date.now() + 2 * retention });
+    expect(markers(log)).toEqual([commitAt]);
+    expect(log.lastStableOffset).toBe(commitAt + 2);
     log.close();
   });
 });
+
+/** Values of the log's data records (markers left out). */
+function dataValues(log: PartitionLog): (string | null)[] {
+  const control = new Set(markers(log));
+  return readAll(log).filter((r) => !control.has(r.offset)).map((r) => r.value);
+}
+
+/** Offsets of the control batches (transaction markers) in the log. */
+function markers(log: PartitionLog): number[] {
+  const out: number[] = [];
+  for (const seg of log.segments) {
+    seg.scan(0, (b) => {
+      if ((b.attributes & CONTROL_FLAG) !== 0) out.push(b.baseOffset);
+      return true;
+    });
+  }
+  return out;
+}
