@@ -122,6 +122,22 @@ describe('planRebalance', () => {
     expect(spread(down.replicasPerBroker)).toBe(0);
   });
 
+  it('a scale-up spreads every topic onto the new brokers, not only the totals', () => {
+    // An instance's 50 empty __consumer_offsets partitions could level 3 -> 5 brokers on their own
+    // (nothing copied); the user's topic, where the traffic is, must reach brokers 4 and 5 too.
+    const offsets: PlanPartition[] = Array.from({ length: 50 }, (_, p) => ({ topic: '__consumer_offsets', partition: p, sizeBytes: 0, replicas: [0, 1, 2].map((k) => 1 + ((p + k) % 3)) }));
+    const orders: PlanPartition[] = Array.from({ length: 6 }, (_, p) => ({ topic: 'orders', partition: p, sizeBytes: 1_000_000, replicas: [1 + (p % 3), 1 + ((p + 1) % 3)] }));
+    const p = plan(brokersOf([1, 2, 3, 4, 5]), [...offsets, ...orders]);
+    const perBroker = (topic: string) => new Map([1, 2, 3, 4, 5].map((b) => [b, p.assignments.filter((a) => a.topic === topic && a.replicas.includes(b)).length]));
+    expect(spread(perBroker('orders'))).toBeLessThanOrEqual(1);
+    expect(spread(perBroker('__consumer_offsets'))).toBeLessThanOrEqual(1);
+    expect(spread(p.replicasPerBroker)).toBeLessThanOrEqual(1);
+    expect(spread(p.leadersPerBroker)).toBeLessThanOrEqual(1);
+    // Only what brokers 4 and 5 need of orders is copied: 12 replicas over 5 brokers, 4 of them onto the new ones.
+    expect(p.moves.filter((m) => m.topic === 'orders').flatMap((m) => m.adding).sort()).toEqual([4, 4, 5, 5]);
+    expect(p.bytesToCopy).toBe(4_000_000);
+  });
+
   it('moves the smallest partitions when some must move', () => {
     // Three brokers, RF 1, everything on broker 1: two of the six partitions stay, the four smallest move.
     const parts: PlanPartition[] = [10, 60, 20, 50, 30, 40].map((size, i) => ({ topic: 't', partition: i, sizeBytes: size, replicas: [1] }));

@@ -9,7 +9,10 @@
  * 2. hard: a partition's replicas span min(RF, racks) racks;
  * 3. soft: replicas per broker within ±1, then leaders per broker within ±1 (both reachable
  *    whenever racks are equally sized; with uneven racks goal 2 wins);
- * 4. soft: least data copied — keep replicas where they are, and when one must move, move the
+ * 4. soft: each topic's replicas per broker within ±1 where moves that keep goal 3 allow it, so
+ *    a scale-up spreads every topic onto the new brokers (Cruise Control's topic replica
+ *    distribution goal);
+ * 5. soft: least data copied — keep replicas where they are, and when one must move, move the
  *    smallest partition or a replica this plan is creating anyway.
  */
 
@@ -90,6 +93,7 @@ export function planRebalance(brokers: readonly PlanBroker[], partitions: readon
   for (const w of work) for (const b of w.replicas) load.set(b, load.get(b)! + 1);
   fillMissing(work, load, ids, rackOf);
   levelLoads(work, load, ids, rackOf);
+  levelTopics(work, load, ids, rackOf);
   const leaders = chooseLeaders(work, ids);
   return { ok: true, plan: describe(work, load, leaders) };
 }
@@ -209,6 +213,78 @@ function cheapestChain(work: readonly Working[], from: number, targets: Readonly
 
 function keepsRacks(w: Working, from: number, to: number, rackOf: ReadonlyMap<number, string>): boolean {
   return racksOf(w.replicas.map((b) => (b === from ? to : b)), rackOf).size >= Math.min(w.wantRacks, racksOf(w.replicas, rackOf).size);
+}
+
+/** Bytes a replica of `w` moved from `from` to `to` copies: none when `to` had it before (it goes back). */
+const copyCost = (w: Working, to: number) => (w.input.replicas.includes(to) ? 0 : w.input.sizeBytes);
+
+/**
+ * Spreads each topic within ±1 replicas per broker without leaving ±1 in total: without it a
+ * scale-up levels the totals with the internal topics' many small partitions and a user's topic
+ * never reaches the new brokers. One step moves a replica of the topic from a broker with at
+ * least two more of it to one with fewer, and when that would tip the totals, moves a replica of
+ * another topic back the other way, one that leaves that topic no less even. Each step lowers the
+ * sum of squared replicas per topic and broker, so the loop ends, and it ends only where no step
+ * is left: planning its result again moves nothing. Cheapest steps first (bytes copied).
+ */
+function levelTopics(work: readonly Working[], load: Map<number, number>, ids: readonly number[], rackOf: ReadonlyMap<number, string>): void {
+  const byTopic = new Map<string, Working[]>();
+  for (const w of work) {
+    const list = byTopic.get(w.input.topic);
+    if (list) list.push(w);
+    else byTopic.set(w.input.topic, [w]);
+  }
+  const held = new Set(work.flatMap((w) => w.input.replicas));
+  const counts = new Map<string, Map<number, number>>();
+  for (const [topic, list] of byTopic) counts.set(topic, new Map(ids.map((id) => [id, list.filter((w) => w.replicas.includes(id)).length])));
+  const move = (w: Working, from: number, to: number) => {
+    w.replicas = w.replicas.map((b) => (b === from ? to : b));
+    const c = counts.get(w.input.topic)!;
+    c.set(from, c.get(from)! - 1);
+    c.set(to, c.get(to)! + 1);
+  };
+  const cheapest = (candidates: Iterable<Working>, from: number, to: number, fits: (w: Working) => boolean): Working | undefined => {
+    let best: Working | undefined;
+    for (const w of candidates) {
+      if (!w.replicas.includes(from) || w.replicas.includes(to) || !fits(w) || !keepsRacks(w, from, to, rackOf)) continue;
+      if (best === undefined || copyCost(w, to) < copyCost(best, to)) best = w;
+    }
+    return best;
+  };
+  // Bounded by the falling sum of squares; the guard only protects against a mistake in that argument.
+  for (let guard = work.length * ids.length * ids.length + 1; guard > 0; guard--) {
+    let stepped = false;
+    for (const [topic, list] of byTopic) {
+      const c = counts.get(topic)!;
+      const fullest = [...ids].sort((x, y) => c.get(y)! - c.get(x)! || x - y);
+      // Brokers that held nothing before the plan (a scale-up's) first: copying there is what a scale-up is for.
+      const emptiest = [...ids].sort((x, y) => c.get(x)! - c.get(y)! || Number(held.has(x)) - Number(held.has(y)) || load.get(x)! - load.get(y)! || x - y);
+      for (const a of fullest) {
+        for (const b of emptiest) {
+          if (c.get(a)! - c.get(b)! < 2) break;
+          // Data is copied for a topic's spread only onto brokers new in this plan (a scale-up's);
+          // between brokers that held data, least data copied (goal 5) wins.
+          const w = cheapest(list, a, b, (x) => !held.has(b) || copyCost(x, b) === 0);
+          if (!w) continue;
+          if (load.get(a)! > load.get(b)!) {
+            move(w, a, b);
+            load.set(a, load.get(a)! - 1);
+            load.set(b, load.get(b)! + 1);
+          } else {
+            const back = cheapest(work, b, a, (o) => o.input.topic !== topic && copyCost(o, a) === 0 && counts.get(o.input.topic)!.get(b)! > counts.get(o.input.topic)!.get(a)!);
+            if (!back) continue;
+            move(w, a, b);
+            move(back, b, a);
+          }
+          stepped = true;
+          break;
+        }
+        if (stepped) break;
+      }
+      if (stepped) break;
+    }
+    if (!stepped) return;
+  }
 }
 
 /**
