@@ -58,11 +58,14 @@ export function startKafkajsProducer(bootstrap: () => string[], topic: string, t
   };
 }
 
-/** librdkafka through Debian's python3-confluent-kafka, idempotent, acks=all. */
-export function startPythonProducer(bootstrap: string, topic: string, tag: string, rate = 200): RunningProducer {
+/**
+ * librdkafka through Debian's python3-confluent-kafka, idempotent, acks=all. `config`: more
+ * librdkafka settings (e.g. security.protocol and a SCRAM login for an instance's client endpoint).
+ */
+export function startPythonProducer(bootstrap: string, topic: string, tag: string, rate = 200, config: Record<string, string> = {}): RunningProducer {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-chaos-'));
   const stopFile = join(dir, 'stop');
-  const child = spawn('/usr/bin/python3', [join(import.meta.dirname, 'python', 'steady_producer.py'), bootstrap, topic, tag, stopFile, String(rate)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/usr/bin/python3', [join(import.meta.dirname, 'python', 'steady_producer.py'), bootstrap, topic, tag, stopFile, String(rate), JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));

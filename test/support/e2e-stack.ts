@@ -36,8 +36,10 @@ export interface E2eStack {
  * `clientTls`: instances' client endpoints speak SASL_SSL with that certificate. `lagSampleMs`: the
  * API samples consumer-group lag this often (tests that chart lag cannot wait a minute). `rateLimitMax`:
  * requests per key and minute (the API's 600 unless a test seeds more; the limit itself is tested in apps/api).
+ * `replicationThrottle`: bytes per second per broker the operator's moves run at (the operator's
+ * default is half the sold bandwidth; a test that must catch a move halfway sets it low).
  */
-export async function startE2eStack(options: { key: string; etcd: boolean; stopGraceMs: number; listen?: boolean; consoleDir?: string; clientTls?: ClientTls; lagSampleMs?: number; rateLimitMax?: number }): Promise<E2eStack> {
+export async function startE2eStack(options: { key: string; etcd: boolean; stopGraceMs: number; listen?: boolean; consoleDir?: string; clientTls?: ClientTls; lagSampleMs?: number; rateLimitMax?: number; replicationThrottle?: number }): Promise<E2eStack> {
   const [services, etcd]: [TestServices, TestEtcd | null] = await Promise.all([startTestServices(), options.etcd ? startEtcd() : null]);
   const store = await PrismaStore.connect(services.databaseUrl);
   const queue = createReconcileQueue(services.redisUrl);
@@ -49,7 +51,8 @@ export async function startE2eStack(options: { key: string; etcd: boolean; stopG
   const root = mkdtempSync(join(tmpdir(), 'tributary-e2e-'));
   const runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker')], stopGraceMs: options.stopGraceMs, clientTls: options.clientTls ?? null });
   const operatorStore = new DesiredStateStore(services.databaseUrl, { secrets });
-  const reconciler = new InstanceReconciler(runtime, etcd ? { etcdEndpoints: etcd.endpoint } : undefined);
+  const throttle = options.replicationThrottle;
+  const reconciler = new InstanceReconciler(runtime, { ...(etcd ? { etcdEndpoints: etcd.endpoint } : {}), ...(throttle !== undefined ? { replicationThrottle: () => throttle } : {}) });
   const operator = await startOperatorWorker({ redisUrl: services.redisUrl, store: operatorStore, reconciler, resyncMs: 2_000 });
   return {
     api: (method, url, payload) => app.inject({ method, url, payload, headers: { authorization: `Bearer ${options.key}`, ...(payload ? { 'content-type': 'application/json' } : {}) } }),

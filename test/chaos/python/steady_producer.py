@@ -1,5 +1,6 @@
 """Produces numbered messages with an idempotent librdkafka producer (acks=all) until a stop file
-appears, then prints every acknowledged (sequence, partition, offset) and every failure as JSON."""
+appears, then prints every acknowledged (sequence, partition, offset) and every failure as JSON.
+argv: bootstrap, topic, tag, stop_file, rate[, JSON of more librdkafka settings, e.g. a SASL login]."""
 import json
 import os
 import sys
@@ -8,6 +9,7 @@ import time
 from confluent_kafka import Producer
 
 bootstrap, topic, tag, stop_file, rate = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+extra = json.loads(sys.argv[6]) if len(sys.argv) > 6 else {}
 acked, failed = [], []
 
 
@@ -27,6 +29,7 @@ producer = Producer({
     "message.timeout.ms": 120000,
     "retry.backoff.ms": 100,
     "topic.metadata.refresh.interval.ms": 1000,
+    **extra,
 })
 seq = 0
 # Bounded: the test creates the stop file; the deadline only guards against a lost test.
