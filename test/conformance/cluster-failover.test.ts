@@ -8,6 +8,7 @@ import { startTargetCluster, type ClusterKind, type TargetCluster } from '../sup
 import { ensureJavaPrograms, runJava } from '../support/java-client.ts';
 import { commitErrors, expectDynamicGroup, expectStaticGroup, type GroupRun } from '../support/java-groups.ts';
 import { until } from '../support/until.ts';
+import { KAFKA_ONLY, SETTINGS } from './cluster-settings.ts';
 
 /**
  * Issue 13's "every scenario on a 3-broker cluster with a leader killed": Kafka's own tools
@@ -32,22 +33,6 @@ const TOOL = {
 
 const TOPIC = 'failover';
 const MESSAGES = 3000;
-
-/** Both kinds of cluster get the same settings. */
-const SETTINGS = {
-  // A killed broker's partitions move within seconds (Tributary: its etcd lease; Kafka: the
-  // controller's heartbeat deadline), not after the defaults' 9 s.
-  'broker.session.timeout.ms': '6000',
-  'replica.lag.time.max.ms': '3000',
-  'leader.imbalance.check.interval.seconds': '3600',
-  'default.replication.factor': '3',
-  'min.insync.replicas': '2',
-  // kafka-acls needs an authorizer; PLAINTEXT's principal ANONYMOUS may do everything.
-  'super.users': 'User:ANONYMOUS',
-  'allow.everyone.if.no.acl.found': 'false',
-};
-/** Kafka names its authorizer class; Tributary's is on whenever super.users is set. */
-const KAFKA_ONLY = { 'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer' };
 
 /** The Tributary cluster: the tools' run, then the Java client's scenarios below. */
 let cluster: TargetCluster;

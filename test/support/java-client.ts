@@ -1,5 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { until } from './until.ts';
 
 /**
  * Runs the Java-client programs of test/java/src (Apache Kafka's own kafka-clients, from Maven
@@ -41,4 +43,32 @@ export function runJava<T = Record<string, unknown>>(program: string, args: stri
       done({ result: JSON.parse(line.slice(7)) as T, output });
     });
   });
+}
+
+/** A program started by runPaused: its result, the facts it wrote at its pause point, and the go. */
+export interface PausedRun<T> {
+  program: string;
+  run: Promise<JavaRun<T>>;
+  /** What the program wrote at its pause point (Steps.pause): e.g. a leader or coordinator to kill. */
+  paused: Promise<Record<string, number>>;
+  /** Lets the program go on from its pause point. */
+  resume(): void;
+}
+
+/**
+ * Runs a program that stops at its Steps.pause point `at` (test/java's Steps.java), so that a test
+ * can change the cluster under the running client (kill -9 a broker) and then let it go on.
+ * `paused` rejects at once when the program ends without reaching the point (its failure, as
+ * runJava reports it); the result is awaited through `run`.
+ */
+export function runPaused<T = Record<string, unknown>>(program: string, args: string[], options: { at: string; dir: string; name?: string; timeoutMs?: number; jvmArgs?: string[] }): PausedRun<T> {
+  const file = join(options.dir, options.name ?? program);
+  const run = runJava<T>(program, args, { timeoutMs: options.timeoutMs ?? 300_000, jvmArgs: [...(options.jvmArgs ?? []), `-Dsteps.pause=${options.at}`, `-Dsteps.pauseFile=${file}`] });
+  run.catch(() => undefined); // awaited by the caller through `run`
+  const paused = Promise.race([
+    until(() => (existsSync(`${file}.paused`) ? (JSON.parse(readFileSync(`${file}.paused`, 'utf8')) as Record<string, number>) : null), `${program} reaching its pause point ${options.at}`, 240_000),
+    run.then((r) => Promise.reject(new Error(`${program} ended before its pause point ${options.at}: ${JSON.stringify(r.result)}`))),
+  ]);
+  paused.catch(() => undefined); // awaited by the caller
+  return { program, run, paused, resume: () => writeFileSync(file, '') };
 }

@@ -17,7 +17,7 @@ import org.apache.kafka.common.config.ConfigResource;
  * AdminClient configs: describeConfigs of a topic, the broker and a consumer group (synonyms,
  * types, documentation), incrementalAlterConfigs SET / DELETE / APPEND / SUBTRACT, Kafka's topic
  * configs that do nothing here, invalid names, values and operations, validate-only, and KIP-848
- * group configs. Args: bootstrap topic group brokerId configName=value...(every topic config to set)
+ * group configs. Args: bootstrap topic group brokerId (Clients.brokerId) configName=value...(every topic config to set)
  */
 public final class AdminConfigs {
   static Map<String, Object> entry(ConfigEntry e) {
@@ -46,16 +46,18 @@ public final class AdminConfigs {
     String bootstrap = args[0];
     String topic = args[1];
     String group = args[2];
-    String brokerId = args[3];
+    String brokerArg = args[3];
     Map<String, String> everyConfig = new java.util.LinkedHashMap<>();
     for (int i = 4; i < args.length; i++) everyConfig.put(args[i].substring(0, args[i].indexOf('=')), args[i].substring(args[i].indexOf('=') + 1));
     ConfigResource t = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-    ConfigResource b = new ConfigResource(ConfigResource.Type.BROKER, brokerId);
     ConfigResource g = new ConfigResource(ConfigResource.Type.GROUP, group);
     List<String> shown = List.of("retention.ms", "cleanup.policy", "flush.ms", "segment.bytes", "max.message.bytes", "min.insync.replicas", "compression.type", "preallocate", "min.cleanable.dirty.ratio", "leader.replication.throttled.replicas");
     Steps s = new Steps();
     try (Admin admin = Clients.admin(bootstrap)) {
-      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("retention.ms", "86400000")))).all().get();
+      admin.createTopics(List.of(new NewTopic(topic, 1, Clients.rf()).configs(Map.of("retention.ms", "86400000")))).all().get();
+      // A cluster test kills the controller here, after the topic exists.
+      Steps.pause("created", () -> Clients.clusterFacts(admin, topic));
+      ConfigResource b = new ConfigResource(ConfigResource.Type.BROKER, String.valueOf(Clients.brokerId(admin, brokerArg, topic)));
       s.step("describeTopic", () -> describe(admin, t, shown));
       s.step("describeBroker", () -> describe(admin, b, List.of("log.retention.ms", "num.partitions", "log.segment.bytes", "ssl.key.password")));
       s.step("setEvery", () -> {

@@ -41,7 +41,7 @@ public final class AdminGroups {
     TopicPartition p1 = new TopicPartition(topic, 1);
     Steps s = new Steps();
     try (Admin admin = Clients.admin(bootstrap)) {
-      admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get();
+      admin.createTopics(List.of(new NewTopic(topic, 2, Clients.rf()))).all().get();
       try (KafkaProducer<String, String> producer = Clients.producer(bootstrap)) {
         for (int i = 0; i < 20; i++) producer.send(new ProducerRecord<>(topic, i % 2, "k" + i, "v" + i));
       }
@@ -69,6 +69,8 @@ public final class AdminGroups {
         return "ok";
       });
       consumer.close(Duration.ofSeconds(10));
+      // A cluster test kills a partition leader here: the group's offsets must survive it.
+      Steps.pause("closed", () -> Clients.groupFacts(admin, topic, group));
       s.step("describeEmpty", () -> describe(admin.describeConsumerGroups(List.of(group)).all().get().get(group)));
       s.step("alterOffsets", () -> {
         admin.alterConsumerGroupOffsets(group, Map.of(p0, new OffsetAndMetadata(3, "three"), p1, new OffsetAndMetadata(4))).all().get();

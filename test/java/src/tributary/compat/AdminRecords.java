@@ -17,22 +17,25 @@ import org.apache.kafka.common.TopicPartitionReplica;
 /**
  * AdminClient log methods: listOffsets (earliest, latest, max timestamp, by timestamp), deleteRecords,
  * describeLogDirs and describeReplicaLogDirs. Records are written with known timestamps.
- * Args: bootstrap topic brokerId
+ * Args: bootstrap topic brokerId (Clients.brokerId)
  */
 public final class AdminRecords {
   public static void main(String[] args) throws Exception {
     String bootstrap = args[0];
     String topic = args[1];
-    int brokerId = Integer.parseInt(args[2]);
+    String brokerArg = args[2];
     TopicPartition tp = new TopicPartition(topic, 0);
     long t0 = System.currentTimeMillis() - 3_600_000L;
     Steps s = new Steps();
     try (Admin admin = Clients.admin(bootstrap)) {
-      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+      admin.createTopics(List.of(new NewTopic(topic, 1, Clients.rf()))).all().get();
       try (KafkaProducer<String, String> producer = Clients.producer(bootstrap, "linger.ms", 50)) {
         // One batch whose largest timestamp is in the middle: max-timestamp must find record 5.
         for (int i = 0; i < 10; i++) producer.send(new ProducerRecord<>(topic, 0, t0 + (i == 5 ? 100_000 : i * 1000L), "k" + i, "v" + i));
       }
+      // A cluster test kills the partition's leader here, after the writes.
+      Steps.pause("written", () -> Clients.clusterFacts(admin, topic));
+      int brokerId = Clients.brokerId(admin, brokerArg, topic);
       for (Map.Entry<String, OffsetSpec> spec : Map.of("earliest", OffsetSpec.earliest(), "latest", OffsetSpec.latest(), "maxTimestamp", OffsetSpec.maxTimestamp(), "forTimestamp", OffsetSpec.forTimestamp(t0 + 2500), "afterLast", OffsetSpec.forTimestamp(t0 + 200_000)).entrySet()) {
         s.step("listOffsets." + spec.getKey(), () -> {
           var info = admin.listOffsets(Map.of(tp, spec.getValue())).partitionResult(tp).get();

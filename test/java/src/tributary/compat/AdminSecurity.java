@@ -38,6 +38,8 @@ public final class AdminSecurity {
     String principal = "User:" + user;
     Steps s = new Steps();
     try (Admin admin = Clients.admin(bootstrap)) {
+      // A cluster test kills the controller here, once the client has its metadata.
+      Steps.pause("start", () -> Clients.clusterFacts(admin, null));
       s.step("createAcls", () -> {
         admin.createAcls(List.of(
             new AclBinding(new ResourcePattern(ResourceType.TOPIC, "orders", PatternType.LITERAL), new AccessControlEntry(principal, "*", AclOperation.READ, AclPermissionType.ALLOW)),

@@ -35,6 +35,8 @@ public final class AdminTopics {
     String p = args[1];
     Steps s = new Steps();
     try (Admin admin = Clients.admin(bootstrap)) {
+      // A cluster test kills the controller here, once the client has its metadata.
+      Steps.pause("start", () -> Clients.clusterFacts(admin, null));
       DescribeClusterResult cluster = admin.describeCluster();
       int me = cluster.controller().get().id();
       s.step("describeCluster", () -> Json.obj("clusterId", cluster.clusterId().get(), "controller", cluster.controller().get().id(), "nodes", cluster.nodes().get().stream().map(n -> Json.obj("id", n.id(), "host", n.host(), "port", n.port())).toList()));

@@ -21,6 +21,47 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class Clients {
   private Clients() {}
 
+  /** Replication factor of the topics the programs create: 1, or -Dtopics.rf on a cluster. */
+  public static short rf() {
+    return Short.parseShort(System.getProperty("topics.rf", "1"));
+  }
+
+  /**
+   * A broker id argument: a number, or (on a cluster whose brokers a test kills) "controller" for
+   * the controller describeCluster names now, or "leader" for the leader of `topic`-0 now.
+   */
+  public static int brokerId(Admin admin, String arg, String topic) throws Exception {
+    if (arg.equals("controller")) return admin.describeCluster().controller().get().id();
+    if (arg.equals("leader")) return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().get(0).leader().id();
+    return Integer.parseInt(arg);
+  }
+
+  /**
+   * What a test needs to pick the broker it kills at a Steps.pause: the controller describeCluster
+   * names (on Kafka 4 a random live broker, KIP-590), the KRaft quorum leader (Kafka's real
+   * controller; -1 where DescribeQuorum is not served) and, given a topic, the leader of its partition 0.
+   */
+  public static Map<String, Object> clusterFacts(Admin admin, String topic) throws Exception {
+    Map<String, Object> facts = new java.util.LinkedHashMap<>();
+    facts.put("controller", admin.describeCluster().controller().get().id());
+    int quorumLeader;
+    try {
+      quorumLeader = admin.describeMetadataQuorum().quorumInfo().get().leaderId();
+    } catch (Exception e) {
+      quorumLeader = -1;
+    }
+    facts.put("quorumLeader", quorumLeader);
+    if (topic != null) facts.put("leader", brokerId(admin, "leader", topic));
+    return facts;
+  }
+
+  /** clusterFacts plus the coordinator of `group`. */
+  public static Map<String, Object> groupFacts(Admin admin, String topic, String group) throws Exception {
+    Map<String, Object> facts = clusterFacts(admin, topic);
+    facts.put("coordinator", admin.describeConsumerGroups(List.of(group)).all().get().get(group).coordinator().id());
+    return facts;
+  }
+
   public static Properties props(String bootstrap, Object... kv) {
     Properties p = new Properties();
     p.put("bootstrap.servers", bootstrap);

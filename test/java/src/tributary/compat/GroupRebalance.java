@@ -147,6 +147,9 @@ public final class GroupRebalance {
       out.put("assignedTwo", Json.obj("a", names(a.owned), "b", names(b.owned)));
       a.commit();
       b.commit();
+      // A cluster test kills a broker here (the group's coordinator), and both members run on
+      // through the failover: A leaves or restarts, round 2 is produced and consumed.
+      Steps.pause("settled", () -> Clients.groupFacts(admin, topic, group));
       Map<String, Object> bEventsBefore = Json.obj("count", b.events.size());
       List<String> aOwned = names(a.owned);
       a.consumer.close(Duration.ofSeconds(10));
