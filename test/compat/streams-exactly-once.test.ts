@@ -11,8 +11,8 @@ import { until } from '../support/until.ts';
 // Kafka Streams 4.4 (from Maven Central, scripts/setup.d/10-kafka.sh) with
 // processing.guarantee=exactly_once_v2 counting words (test/java/src/tributary/compat/StreamsCount.java:
 // a repartition topic, a state store and its changelog, two stream threads, no record cache, so
-// every word read gives one count out) on 3 brokers, against Tributary and Apache Kafka 4.4 (at
-// transaction.version 1, the version Tributary implements). While it runs, once part of the counts
+// every word read gives one count out) on 3 brokers, against Tributary and Apache Kafka 4.4 (both
+// at their default, transaction.version 2: KIP-890 part 2). While it runs, once part of the counts
 // are out, the leader of an output partition is killed -9 (Tributary's is restarted; Kafka's
 // stays down, its KRaft quorum keeps 2 of 3). Every word counted n times must show exactly the
 // counts 1, 2, …, n in the output read with read_committed: a repeated count is a record counted
@@ -50,7 +50,7 @@ const targets: [string, () => Promise<Target>][] = [
     };
   }],
   ['Apache Kafka', async () => {
-    const k: TestKafka = await startKafka({ nodes: 3, settings: { 'transaction.state.log.num.partitions': '3' }, features: { 'transaction.version': '1' } });
+    const k: TestKafka = await startKafka({ nodes: 3, settings: { 'transaction.state.log.num.partitions': '3' } });
     return {
       bootstrap: k.bootstrap,
       fault: async (id) => {

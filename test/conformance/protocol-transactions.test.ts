@@ -24,6 +24,7 @@ beforeAll(async () => {
   await producerIdsReady(pair);
   for (const s of [pair.kafka, pair.tributary]) {
     await createTopic(s, 'txn-t', 2);
+    await createTopic(s, 'txn-verify', 2);
     // Kafka creates __consumer_offsets on the first group FindCoordinator; TxnOffsetCommit needs it.
     await settle<FindCoordinatorResponse>(await s.client(), ApiKey.FindCoordinator, 3, { key: 'warm-up', keyType: 0 }, `${s.name} group coordinator`);
   }
@@ -134,6 +135,36 @@ async function transactionV2(s: Side, txId: string) {
 }
 
 /**
+ * KIP-890 part 1: a client of transaction version 1 (Produce v3–11) that writes a transactional
+ * batch to a partition it never added with AddPartitionsToTxn. The leader asks the coordinator
+ * (AddPartitionsToTxn verify-only) before writing, and refuses the batch; nothing is written, so
+ * the same sequence is sent again at each version. Then the partition added (the batch is
+ * written), one not added next to it, and after the commit a batch of the ended transaction.
+ */
+async function unverifiedProduce(s: Side, txId: string) {
+  const c = await s.client();
+  await settle<FindCoordinatorResponse>(c, ApiKey.FindCoordinator, 3, { key: txId, keyType: 1 }, `${s.name} FindCoordinator ${txId}`);
+  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 4, { transactionalId: txId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, `${s.name} InitProducerId ${txId}`);
+  const pid = init.producerId;
+  const epoch = init.producerEpoch;
+  const batch = (sequence: number, value: string) => encodeRecordBatch({ baseOffset: 0n, isTransactional: true, producerId: pid, producerEpoch: epoch, baseSequence: sequence, records: [{ value }] });
+  const produce = (version: number, partition: number, sequence: number, value: string) =>
+    c.send(ApiKey.Produce, version, { transactionalId: txId, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'txn-verify', partitionData: [{ index: partition, records: batch(sequence, value) }] }] });
+  const out: Record<string, unknown> = {};
+  for (let v = 3; v <= 11; v++) out[`produceNotAddedV${v}`] = codeOf(await produce(v, 0, 0, `not added v${v}`));
+  out.add = codeOf(await c.send(ApiKey.AddPartitionsToTxn, 3, { v3AndBelowTransactionalId: txId, v3AndBelowProducerId: pid, v3AndBelowProducerEpoch: epoch, v3AndBelowTopics: [{ name: 'txn-verify', partitions: [0] }] }));
+  out.produceAdded = codeOf(await produce(9, 0, 0, 'added'));
+  out.produceAddedAgain = codeOf(await produce(9, 0, 1, 'added again'));
+  out.produceOtherNotAdded = codeOf(await produce(9, 1, 0, 'other partition'));
+  out.commit = codeOf(await c.send(ApiKey.EndTxn, 3, { transactionalId: txId, producerId: pid, producerEpoch: epoch, committed: true }));
+  // The markers are written after EndTxn answers: the last stable offset reaching the end says they are.
+  const latest = async (isolationLevel: number) => (await c.request<ListOffsetsResponse>(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel, topics: [{ name: 'txn-verify', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] })).topics[0]!.partitions[0]!.offset;
+  out.markersWritten = await eventually(async () => (await latest(1)) === (await latest(0)), (done) => done);
+  out.produceAfterCommit = codeOf(await produce(9, 0, 2, 'after commit'));
+  return out;
+}
+
+/**
  * Opens a transaction on txn-t partition 1 (one record), then asks the admin APIs about it and
  * about the committed transactions of the scenario above. Producer ids are masked: each broker
  * hands out its own.
@@ -203,6 +234,10 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — transactions', { tim
 
   it('transaction version 2: Produce v12 and TxnOffsetCommit v5 adding partitions, EndTxn v5 bumping the epoch, AddPartitionsToTxn v4–5 from brokers', async () => {
     await compare(pair, 'transactions/tv2', (s) => transactionV2(s, 'txn-tv2'));
+  });
+
+  it('KIP-890 part 1: a transactional batch of a version-1 client to a partition not in its transaction is refused at every Produce version', async () => {
+    await compare(pair, 'transactions/verify', (s) => unverifiedProduce(s, 'txn-verify'));
   });
 
   it('WriteTxnMarkers v2 (with the transaction version of the marker)', async () => {

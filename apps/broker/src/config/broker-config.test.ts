@@ -19,12 +19,15 @@ describe('broker configuration', () => {
     expect(c.settings['num.partitions']).toBe('5');
     expect(c.settings['log.retention.ms']).toBe('60000');
     expect(c.settings['auto.create.topics.enable']).toBe('true');
+    // Transaction version 2 unless chosen otherwise, as Apache Kafka 4.4 formats a new cluster.
+    expect(c.settings['tributary.transaction.version']).toBe('2');
   });
 
   it.each([
     [['--set', 'num.partitionz=3'], 'num.partitionz: unknown setting'],
     [['--set', 'num.partitions=zero'], 'num.partitions: "zero" is not an integer'],
     [['--set', 'num.partitions=0'], 'num.partitions: 0 is below the minimum 1'],
+    [['--set', 'tributary.transaction.version=3'], 'tributary.transaction.version: 3 is above the maximum 2'],
     [['--set', 'auto.create.topics.enable=yes'], 'auto.create.topics.enable: "yes" is not true or false'],
     [['--set', 'message.max.bytes=99999999999'], 'does not fit a 32-bit int'],
     [['--listeners', 'localhost:9092'], '--listeners: "localhost:9092" is not NAME://host:port'],

@@ -54,6 +54,7 @@ export function validateSetting(key: string, value: string): string {
     const n = Number(v);
     if (spec.type === 'int' && (n < -(2 ** 31) || n > 2 ** 31 - 1)) throw new ConfigError(key, `${value} does not fit a 32-bit int`);
     if (spec.min !== undefined && n < spec.min) throw new ConfigError(key, `${value} is below the minimum ${spec.min}`);
+    if (spec.max !== undefined && n > spec.max) throw new ConfigError(key, `${value} is above the maximum ${spec.max}`);
   }
   return v;
 }

@@ -8,6 +8,8 @@ export interface SettingSpec {
   type: SettingType;
   default: string;
   min?: number;
+  /** The largest value that means something (a feature level this broker implements). */
+  max?: number;
   doc: string;
 }
 
@@ -56,8 +58,9 @@ export const SETTINGS = {
   'offsets.retention.check.interval.ms': { type: 'long', default: '600000', min: 1, doc: 'How often expired committed offsets are removed.' },
   'transaction.state.log.num.partitions': { type: 'int', default: '50', min: 1, doc: 'Partitions of __transaction_state, created on the first transactional request; a transactional id is coordinated by the leader of partition abs(hash(id)) mod this, as in Kafka.' },
   'transaction.state.log.replication.factor': { type: 'int', default: '3', min: 1, doc: 'Replication factor of __transaction_state in a cluster (a standalone broker uses 1).' },
+  'transaction.partition.verification.enable': { type: 'boolean', default: 'true', doc: 'KIP-890 part 1: a leader asks the transaction coordinator (AddPartitionsToTxn verify-only) before writing the first transactional batch of a transaction version 1 producer to a partition, and refuses it when the producer did not add the partition.' },
   'transaction.max.timeout.ms': { type: 'int', default: '900000', min: 1, doc: 'Longest transaction.timeout.ms a producer may ask for (INVALID_TRANSACTION_TIMEOUT otherwise).' },
-  'tributary.transaction.version': { type: 'int', default: '1', min: 1, doc: 'The transaction.version feature ApiVersions finalizes: 1 advertises no feature (clients keep one producer epoch across transactions); 2 is KIP-890 part 2 (Kafka 4 clients then send Produce v12, TxnOffsetCommit v5 and EndTxn v5 and get an epoch bump per transaction).' },
+  'tributary.transaction.version': { type: 'int', default: '2', min: 1, max: 2, doc: 'The transaction.version feature ApiVersions finalizes. 2 (the default, as Apache Kafka 4.4 formats a new cluster) is KIP-890 part 2: Kafka 4 clients send Produce v12, TxnOffsetCommit v5 and EndTxn v5 and get an epoch bump per transaction. 1 advertises no feature (clients keep one producer epoch across transactions).' },
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': { type: 'int', default: '10000', min: 1, doc: 'How often the transaction coordinator aborts transactions older than their timeout.' },
   'producer.id.expiration.ms': { type: 'int', default: '86400000', min: 1, doc: 'Forget an idempotent producer (its epoch and last sequences, for duplicate detection) when its last batch is this old.' },
   'tributary.instance.max.topics': { type: 'int', default: '-1', min: -1, doc: 'Topics the instance may hold (internal topics not counted; -1: unlimited).' },

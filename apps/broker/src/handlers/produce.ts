@@ -8,7 +8,7 @@ import { allowed } from '../security/request-guards.ts';
 import { diskFullProblem } from '../quota/instance-limits.ts';
 import { defineApi } from './api-module.ts';
 import { LeaderHints } from './leader-hints.ts';
-import { addProducedPartitions } from './produce-implicit-add.ts';
+import { addProducedPartitions, verifyProducedPartitions } from './produce-implicit-add.ts';
 
 const problemCode = { CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE, UNSUPPORTED_FOR_MESSAGE_FORMAT: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, MESSAGE_TOO_LARGE: ErrorCode.MESSAGE_TOO_LARGE, INVALID_RECORD: ErrorCode.INVALID_RECORD } as const;
 
@@ -28,8 +28,9 @@ export const produceApi = defineApi({
     const req = request.body;
     // Kafka's first check: transactional records need WRITE on the request's transactional id, or the whole request fails.
     if (hasTransactionalRecords(req.topicData) && (req.transactionalId === null || !allowed(ctx, session, Op.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId))) throw new KafkaProtocolError(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-    // Transaction version 2: partitions join the transaction here, not through AddPartitionsToTxn.
-    const notInTransaction = request.apiVersion >= 12 ? await addProducedPartitions(ctx, req.transactionalId, req.topicData) : null;
+    // Transaction version 2: partitions join the transaction here, not through AddPartitionsToTxn;
+    // version 1 (v3–11): the coordinator confirms the client added them (KIP-890 part 1).
+    const notInTransaction = request.apiVersion >= 12 ? await addProducedPartitions(ctx, req.transactionalId, req.topicData) : request.apiVersion >= 3 ? await verifyProducedPartitions(ctx, req.transactionalId, req.topicData, request.apiVersion) : null;
     let appended = false;
     // fdatasyncs this request waits for (group commit), per partition response they complete.
     const pending: { response: { errorCode: number }; durable: Promise<void> }[] = [];
