@@ -57,7 +57,8 @@ const targets: [string, number, () => Promise<Target>][] = [
   }],
   ['Apache Kafka', 1, () => startKafka({ settings })],
   ['Tributary', 3, async () => {
-    const c = await startCluster({ brokers: 3, settings: { ...settings, 'transaction.state.log.replication.factor': '3' } });
+    // A generous start deadline: three brokers starting at once took over 30 s at load 50.
+    const c = await startCluster({ brokers: 3, timeoutMs: 90_000, settings: { ...settings, 'transaction.state.log.replication.factor': '3' } });
     return { bootstrap: c.bootstrap.join(','), stop: () => c.stop() };
   }],
   ['Apache Kafka', 3, () => startKafka({ nodes: 3, settings })],
