@@ -832,6 +832,53 @@ describe('journey: instance → topic → delete', () => {
     await screenshot(page, 'operation-progress');
   });
 
+  it('operations timeline: a rebalance still moving data has a Cancel button (not for a viewer) that asks the API to cancel it, and the cancel shows as its own operation', { timeout: PAGES_MS }, async () => {
+    const instanceId = instanceUrl.split('/').pop()!;
+    // A rebalance in flight as the operator records it (operation_outcome Running with progress),
+    // written here for the reason the test above gives: this stack runs no etcd cluster mode.
+    // Cancelling real moves on real brokers: test/control-plane/rebalance-cancel.test.ts. Its
+    // generation is one the operator has not applied, so its passes leave the Running outcome as
+    // written (a first run with the current generation saw it settled Succeeded under the button).
+    const template = (await stack.store.db.operation.findFirst({ where: { targetId: instanceId }, orderBy: { createdAt: 'desc' } }))!;
+    const progress = { partitionsMoved: 2, partitionsTotal: 6, bytesMoved: 1048576, bytesTotal: 3 * 1048576, startedAt: new Date(Date.now() - 30_000).toISOString(), estimatedEndAt: new Date(Date.now() + 60_000).toISOString(), throttleBytesPerSecond: 10 * 1048576 };
+    const moving = await stack.store.db.operation.create({
+      data: { id: `op-console-moving-${Date.now()}`, accountId: template.accountId, kind: 'instance.update', targetType: 'instance', targetId: instanceId, generation: template.generation + 1000, state: 'Pending', outcome: { create: { state: 'Running', progress } } },
+    });
+    expect((await stack.api('GET', `/v1/operations/${moving.id}`)).json()).toMatchObject({ state: 'Running', progress });
+
+    const viewer = await newPage();
+    await signIn(viewer, keys.viewer);
+    await viewer.goto(instanceUrl);
+    const viewerTimeline = viewer.getByLabel('Operations timeline');
+    await viewerTimeline.getByTestId('operation-progress').filter({ hasText: '2 of 6 partitions moved' }).waitFor();
+    expect(await viewerTimeline.getByRole('button', { name: /cancel/i }).count()).toBe(0);
+    await viewer.context().close();
+
+    const operator = await newPage();
+    await signIn(operator, keys.operator);
+    await operator.goto(instanceUrl);
+    const timeline = operator.getByLabel('Operations timeline');
+    await timeline.getByTestId('operation-progress').filter({ hasText: '2 of 6 partitions moved' }).waitFor();
+    // Only the operation still moving data has the button (finished ones with progress do not).
+    expect(await timeline.getByRole('button', { name: 'Cancel rebalance' }).count()).toBe(1);
+    await timeline.getByRole('button', { name: 'Cancel rebalance' }).click();
+    await timeline.getByRole('button', { name: 'Cancel requested' }).waitFor();
+    // The API recorded the cancel (POST /v1/operations/{id}/cancel) as a rebalance.cancel operation
+    // naming the one cancelled, and the timeline, read again, shows it.
+    await timeline.getByText('rebalance.cancel', { exact: true }).waitFor();
+    const ops = (await stack.api('GET', `/v1/operations?targetId=${instanceId}&limit=100`)).json().items as { id: string; kind: string }[];
+    const cancels = ops.filter((o) => o.kind === 'rebalance.cancel');
+    expect(cancels).toHaveLength(1);
+    const audit = (await stack.api('GET', '/v1/audit-events?limit=50&action=rebalance.cancel')).json().items as { action: string; targetId: string; keyId: string; detail: Record<string, unknown> }[];
+    expect(audit.map((e) => ({ targetId: e.targetId, detail: e.detail }))).toEqual([{ targetId: instanceId, detail: { cancels: moving.id } }]);
+    await expectAccessible(operator, 'operations with a cancel');
+    await screenshot(operator, 'operation-cancel');
+    await operator.context().close();
+    // The written rebalance goes again, so that no later test sees a timeline polling for it.
+    await stack.store.db.operationOutcome.delete({ where: { operationId: moving.id } });
+    await stack.store.db.operation.delete({ where: { id: moving.id } });
+  });
+
   it('broker settings: an addition previewed as a diff, a bad value refused beside its field, then applied through the instance\'s spec and rolled out', { timeout: RUNNING_WITHIN_MS + 60_000 }, async () => {
     const instanceId = instanceUrl.split('/').pop()!;
     await page.goto(instanceUrl);

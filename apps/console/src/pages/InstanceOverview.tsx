@@ -121,6 +121,7 @@ const Row = ({ k, v }: { k: string; v: string }) => <Table.Tr><Table.Th w={140}>
 
 /** What was asked of a resource and how far each request got (operations API). */
 export function OperationsTimeline({ targetId }: { targetId: string }) {
+  const session = useSignedIn();
   const query = useQuery({
     queryKey: ['operations', targetId],
     queryFn: async () => unwrap(await api.GET('/v1/operations', { params: { query: { targetId, limit: 20 } } })),
@@ -138,6 +139,7 @@ export function OperationsTimeline({ targetId }: { targetId: string }) {
                 <Text size="xs" c="dimmed">{formatTime(o.createdAt)}{o.updatedAt !== o.createdAt ? ` · updated ${ago(o.updatedAt)}` : ''}</Text>
                 {o.error && <Text size="sm" c="var(--mantine-color-error)">{o.error}</Text>}
                 {o.progress && <MoveProgressView progress={o.progress} running={o.state === 'Running' || o.state === 'Pending'} kind={o.kind} />}
+                {o.progress && (o.state === 'Running' || o.state === 'Pending') && can.mutate(session.role) && <CancelMoves operationId={o.id} />}
               </Timeline.Item>
             ))}
           </Timeline>
@@ -154,6 +156,29 @@ function MoveProgressView({ progress, running, kind }: { progress: MoveProgress;
     <Stack gap={2} mt={4} maw={420}>
       <Progress value={percent} size="sm" aria-label={`${kind}: data moved`} />
       <Text size="xs" data-testid="operation-progress">{percent}% · {lines.join(' · ')}</Text>
+    </Stack>
+  );
+}
+
+/**
+ * Cancels the data a running operation moves (POST /v1/operations/{id}/cancel): the operator puts
+ * every moving partition's original replicas back and ends the operation Failed. The API records the
+ * cancel as a `rebalance.cancel` operation on the instance, so every timeline is read again to show
+ * it (a topic's replication-factor change is cancelled on its instance). A second click while that
+ * cancel waits gets the same operation back, so the button needs no confirmation step.
+ */
+function CancelMoves({ operationId }: { operationId: string }) {
+  const queryClient = useQueryClient();
+  const cancel = useMutation({
+    mutationFn: async () => unwrap(await api.POST('/v1/operations/{id}/cancel', { params: { path: { id: operationId } } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['operations'] }),
+  });
+  return (
+    <Stack gap={4} mt={4} align="flex-start">
+      <Button size="compact-xs" variant="default" color="red" loading={cancel.isPending} disabled={cancel.isSuccess} onClick={() => cancel.mutate()}>
+        {cancel.isSuccess ? 'Cancel requested' : 'Cancel rebalance'}
+      </Button>
+      {cancel.error ? <ProblemAlert error={cancel.error} title="Not cancelled" /> : null}
     </Stack>
   );
 }
