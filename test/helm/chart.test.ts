@@ -55,6 +55,20 @@ describe('helm chart', () => {
     for (const d of docs) expect(() => validateManifest(d), `${d.kind}/${d.metadata.name}`).not.toThrow();
   });
 
+  it('broker.rackFromZone: a broker-rack account in the instances namespace with get on nodes only (the one ClusterRole), named to the operator', () => {
+    const docs = render({ 'broker.rackFromZone': 'true', 'operator.instancesNamespace': 'tenants' });
+    for (const d of docs) expect(() => validateManifest(d), `${d.kind}/${d.metadata.name}`).not.toThrow();
+    const account = find(docs, 'ServiceAccount', 'rel-tributary-broker-rack');
+    expect(account.metadata.namespace).toBe('tenants');
+    expect(find(docs, 'ClusterRole', 'rel-tributary-broker-rack').rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }]);
+    const binding = find(docs, 'ClusterRoleBinding', 'rel-tributary-broker-rack');
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'rel-tributary-broker-rack', namespace: 'tenants' }]);
+    expect(binding.roleRef.name).toBe('rel-tributary-broker-rack');
+    expect(envOf(find(docs, 'Deployment', 'rel-tributary-operator').spec.template.spec.containers[0])['TRIBUTARY_BROKER_RACK_SERVICE_ACCOUNT']?.value).toBe('rel-tributary-broker-rack');
+    // Off by default: nothing cluster-wide (the test below) and no rack account for the operator.
+    expect(envOf(find(render(), 'Deployment', 'rel-tributary-operator').spec.template.spec.containers[0])['TRIBUTARY_BROKER_RACK_SERVICE_ACCOUNT']).toBeUndefined();
+  });
+
   it('the schema check used on rendered objects does reject a broken one', () => {
     const dep = structuredClone(find(render(), 'Deployment', 'rel-tributary-api'));
     delete dep.spec.selector;

@@ -36,6 +36,8 @@ Local runtime:
   TRIBUTARY_INSTANCES_DIR    where brokers keep their data (default .data/instances)
   TRIBUTARY_CLIENT_HOST      address of instances' client (SASL) endpoints (default 127.0.0.1); their
                              internal listener stays on 127.0.0.1
+  TRIBUTARY_LOCAL_ZONES      zones this machine stands for (e.g. zone-a,zone-b,zone-c): broker n runs
+                             in zone n-1 mod count with it as --rack (default: no rack)
   TRIBUTARY_INSTANCE_TLS_KEYSTORE      PEM file (private key + certificate chain): instances' client
                              endpoints speak SASL_SSL with it (default: SASL_PLAINTEXT)
   TRIBUTARY_INSTANCE_TLS_KEY_PASSWORD  password of an encrypted key in it
@@ -57,6 +59,7 @@ const runtime: BrokerRuntime = runtimeName === 'kubernetes' ? kubernetesRuntimeF
   rootDir: process.env['TRIBUTARY_INSTANCES_DIR'] ?? resolve('.data/instances'),
   brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../../node_modules/.bin/tributary-broker')],
   ...(process.env['TRIBUTARY_CLIENT_HOST'] ? { clientHost: process.env['TRIBUTARY_CLIENT_HOST'] } : {}),
+  ...(process.env['TRIBUTARY_LOCAL_ZONES'] ? { zones: process.env['TRIBUTARY_LOCAL_ZONES'].split(',').map((z) => z.trim()).filter((z) => z !== '') } : {}),
   ...(process.env['TRIBUTARY_INSTANCE_TLS_KEYSTORE']
     ? { clientTls: { keystore: resolve(process.env['TRIBUTARY_INSTANCE_TLS_KEYSTORE']), ...(process.env['TRIBUTARY_INSTANCE_TLS_KEY_PASSWORD'] ? { keyPassword: process.env['TRIBUTARY_INSTANCE_TLS_KEY_PASSWORD'] } : {}) } }
     : {}),

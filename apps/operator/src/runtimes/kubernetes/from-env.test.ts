@@ -28,6 +28,14 @@ describe('kubernetesRuntimeFromEnv', () => {
     expect(pod.volumes.find((v: { name: string }) => v.name === 'client-tls').secret.secretName).toBe('instances-tls');
   });
 
+  it('TRIBUTARY_BROKER_RACK_SERVICE_ACCOUNT: broker pods read their rack from the node zone with that account (builders/rack.ts)', async () => {
+    const runtime = kubernetesRuntimeFromEnv({ ...env, TRIBUTARY_BROKER_RACK_SERVICE_ACCOUNT: 'rel-tributary-broker-rack' }, server.kubeConfig());
+    await runtime.ensureBrokers({ instanceId: 'ins-rack', brokers: 3, brokerConfig: {}, configHash: 'h' });
+    const pod = server.get('StatefulSet', 'tenants', 'kafka-ins-rack')!.spec.template.spec;
+    expect(pod.serviceAccountName).toBe('rel-tributary-broker-rack');
+    expect(pod.initContainers.map((c: { name: string }) => c.name)).toEqual(['rack']);
+  });
+
   it('defaults: IfNotPresent, strict spread, the cluster default StorageClass, SASL_PLAINTEXT', async () => {
     const runtime = kubernetesRuntimeFromEnv(env, server.kubeConfig());
     const status = await runtime.ensureBrokers({ instanceId: 'ins-2', brokers: 1, brokerConfig: {}, configHash: 'h', size: { bandwidthMBps: 10, diskGiB: 20 } });

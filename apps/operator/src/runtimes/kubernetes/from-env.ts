@@ -11,6 +11,9 @@ export const KUBERNETES_ENV_HELP = `
   TRIBUTARY_BROKER_NODE_SPREAD         strict (one broker per node) | preferred (default strict)
   TRIBUTARY_INSTANCE_TLS_SECRET        kubernetes.io/tls Secret: client endpoints speak SASL_SSL
   TRIBUTARY_BROKER_ADVERTISE           dns (pods' names under the headless Service, default) | pod-ip
+  TRIBUTARY_BROKER_RACK_SERVICE_ACCOUNT  ServiceAccount (may get nodes) whose token an init container
+                                       uses to read its node's topology.kubernetes.io/zone: broker.rack
+                                       (default: no rack)
   KUBECONFIG                           a kubeconfig file; default: the pod's ServiceAccount (in-cluster)`;
 
 /** Sizing when a spec carries none (a runtime driven outside the reconciler); instances always have one. */
@@ -37,6 +40,7 @@ export function kubernetesRuntimeFromEnv(env: NodeJS.ProcessEnv, kubeConfig?: Ku
   const storageClassName = env['TRIBUTARY_BROKER_STORAGE_CLASS'] || undefined;
   const tlsSecret = env['TRIBUTARY_INSTANCE_TLS_SECRET'] || undefined;
   const advertise = oneOf('TRIBUTARY_BROKER_ADVERTISE', env['TRIBUTARY_BROKER_ADVERTISE'], ['dns', 'pod-ip'] as const, 'dns');
+  const rackAccount = env['TRIBUTARY_BROKER_RACK_SERVICE_ACCOUNT'] || undefined;
   let kc = kubeConfig;
   if (!kc) {
     kc = new KubeConfig();
@@ -45,7 +49,7 @@ export function kubernetesRuntimeFromEnv(env: NodeJS.ProcessEnv, kubeConfig?: Ku
   return new KubernetesRuntime({
     kubeConfig: kc,
     namespaceOf: () => namespace,
-    placement: (spec) => ({ namespace, image, imagePullPolicy, nodeSpread, ...(storageClassName ? { storageClassName } : {}), ...(spec.size ?? FALLBACK_SIZE) }),
+    placement: (spec) => ({ namespace, image, imagePullPolicy, nodeSpread, ...(storageClassName ? { storageClassName } : {}), ...(rackAccount ? { rack: { serviceAccountName: rackAccount } } : {}), ...(spec.size ?? FALLBACK_SIZE) }),
     ...(tlsSecret ? { clientTls: { secretName: tlsSecret } } : {}),
     advertise,
   });

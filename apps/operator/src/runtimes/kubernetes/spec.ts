@@ -22,6 +22,11 @@ export interface KubeClusterSpec {
   storageClassName?: string;
   /** Zones the instance may use; with more than one, brokers are spread evenly across them. */
   zones?: string[];
+  /**
+   * broker.rack from each pod's node zone (`topology.kubernetes.io/zone`), read by an init container
+   * with this ServiceAccount's token (it needs `get` on nodes; builders/rack.ts). Absent: no rack.
+   */
+  rack?: { serviceAccountName: string };
   /** Kafka broker settings by their Kafka names, written to server.properties. */
   brokerConfig: Record<string, string>;
   /** Hash of restart-relevant settings; stamped on the pod template so the status can tell stale pods. */

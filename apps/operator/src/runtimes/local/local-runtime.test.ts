@@ -46,6 +46,22 @@ describe('LocalRuntime', () => {
     expect(argv).toEqual(expect.arrayContaining(['--node-id', '2', '--set', 'log.retention.ms=60000']));
   });
 
+  it('zones: broker n runs in zone n-1 mod count with it as --rack; without zones no --rack', async () => {
+    const zoned = new LocalRuntime({ rootDir, brokerCommand: [process.execPath, fixture], stopGraceMs: 2_000, zones: ['zone-a', 'zone-b'] });
+    await zoned.ensureBrokers(spec(3));
+    await waitReady(zoned, 3);
+    const racks: (string | undefined)[] = [];
+    for (const id of [1, 2, 3]) {
+      const argv = JSON.parse(await readFile(join(zoned.instanceDir('ins-test'), `broker-${id}`, 'data', 'argv.json'), 'utf8')) as string[];
+      racks.push(argv.includes('--rack') ? argv[argv.indexOf('--rack') + 1] : undefined);
+    }
+    expect(racks).toEqual(['zone-a', 'zone-b', 'zone-a']);
+    await zoned.deleteCluster('ins-test');
+    await runtime.ensureBrokers(spec(1));
+    await waitReady(runtime, 1);
+    expect(JSON.parse(await readFile(join(runtime.instanceDir('ins-test'), 'broker-1', 'data', 'argv.json'), 'utf8'))).not.toContain('--rack');
+  });
+
   it('restarts a crashed broker on the same port and counts the restart', async () => {
     const before = await runtime.ensureBrokers(spec(2));
     await waitReady(runtime, 2);

@@ -22,6 +22,18 @@ export interface LocalRuntimeOptions {
   clientTls?: ClientTls | null;
   /** SIGTERM grace before SIGKILL; controlled shutdown may take up to the broker's controlled.shutdown.timeout.ms (15 s). */
   stopGraceMs?: number;
+  /**
+   * The zones this machine stands for (e.g. zone-a,zone-b,zone-c): broker n is placed in zone
+   * (n - 1) mod count and started with it as `--rack`, as brokers spread over zones on Kubernetes
+   * get their node's zone (kubernetes/builders/statefulset.ts). Node ids, hence zones, stay with a
+   * broker across restarts. None: brokers have no rack.
+   */
+  zones?: readonly string[];
+}
+
+/** The zone the local runtime places broker `nodeId` in (round robin by node id), or null without zones. */
+export function localZone(zones: readonly string[] | undefined, nodeId: number): string | null {
+  return zones && zones.length > 0 ? zones[(nodeId - 1) % zones.length]! : null;
 }
 
 /**
@@ -31,7 +43,7 @@ export interface LocalRuntimeOptions {
  */
 export class LocalRuntime implements BrokerRuntime {
   readonly name = 'local' as const;
-  readonly #options: Required<Omit<LocalRuntimeOptions, 'extraBrokerArgs' | 'clientHost' | 'clientTls'>> & Pick<LocalRuntimeOptions, 'extraBrokerArgs'> & { clientHost: string; clientTls: ClientTls | null };
+  readonly #options: Required<Omit<LocalRuntimeOptions, 'extraBrokerArgs' | 'clientHost' | 'clientTls' | 'zones'>> & Pick<LocalRuntimeOptions, 'extraBrokerArgs' | 'zones'> & { clientHost: string; clientTls: ClientTls | null };
   readonly listenerLayout: string;
   /** Serialises changes per instance: the supervisor and a reconcile must not both start broker 2. */
   readonly #locks = new Map<string, Promise<unknown>>();
@@ -145,6 +157,7 @@ export class LocalRuntime implements BrokerRuntime {
     // This start uses the current layout: the legacy client-facing PLAINTEXT port is given up for good.
     delete broker.port;
     const listener = instanceListeners({ internal: { host: this.#options.host, port: broker.internalPort! }, client: { host: this.#options.clientHost, port: broker.saslPort! } }, this.#options.clientTls);
+    const rack = localZone(this.#options.zones, broker.nodeId);
     const args = [
       ...leading,
       '--node-id', String(broker.nodeId),
@@ -158,6 +171,8 @@ export class LocalRuntime implements BrokerRuntime {
       ...instanceSecurityArgs(this.#options.clientTls),
       // Brokers of one instance register in etcd under the instance id and elect a controller there.
       ...(spec.cluster ? ['--etcd-endpoints', spec.cluster.etcdEndpoints, '--cluster-id', spec.cluster.clusterId] : []),
+      // The zone it is placed in: Metadata reports it and the controller and the operator's planner spread replicas over racks.
+      ...(rack ? ['--rack', rack] : []),
       ...(this.#options.extraBrokerArgs?.(spec) ?? []),
     ];
     // The marker lets a later operator tell its broker from an unrelated process that reused the pid.

@@ -9,6 +9,7 @@ import { DEFAULT_PORTS, type KubeClusterSpec, type OwnerRef } from '../spec.ts';
 import { ADMIN_PASSWORD_KEY, ADMIN_USER_KEY, SERVER_PROPERTIES } from './config.ts';
 import { instanceListeners, instanceSecuritySettings, type ClientTls } from '../../listeners.ts';
 import { ownedMetadata } from './metadata.ts';
+import { RACK_ARG, RACK_DIR, RACK_SHELL, RACK_VOLUME, rackInitContainer, rackVolumes } from './rack.ts';
 
 export const DATA_DIR = '/var/lib/tributary';
 export const CONFIG_DIR = '/etc/tributary';
@@ -40,7 +41,7 @@ const HOST_KEY = 'kubernetes.io/hostname';
  * broker so SIGTERM (controlled shutdown) reaches it (the image runs tini as PID 1; `args` keeps that
  * ENTRYPOINT).
  */
-export function brokerStartScript(ports: { kafka: number; sasl: number; metrics: number }, options: { clustered?: boolean; tls?: boolean; podIp?: boolean } = {}): string {
+export function brokerStartScript(ports: { kafka: number; sasl: number; metrics: number }, options: { clustered?: boolean; tls?: boolean; podIp?: boolean; rack?: boolean } = {}): string {
   const host = options.podIp ? '${POD_IP}' : '${POD_NAME}.${HEADLESS_SERVICE}.${POD_NAMESPACE}.svc.cluster.local';
   const tls = options.tls ? KUBE_CLIENT_TLS : null;
   const listeners = (h: string) => instanceListeners({ internal: { host: h, port: ports.kafka }, client: { host: h, port: ports.sasl } }, tls);
@@ -49,6 +50,8 @@ export function brokerStartScript(ports: { kafka: number; sasl: number; metrics:
     'ordinal="${POD_NAME##*-}"',
     // A subshell so the owner-only umask applies to the keystore and nothing the broker writes later.
     ...(tls ? [`(umask 077 && cat ${CLIENT_TLS_DIR}/tls.key ${CLIENT_TLS_DIR}/tls.crt > ${CLIENT_KEYSTORE})`] : []),
+    // The node's zone, written by the rack init container (builders/rack.ts); empty: no --rack.
+    ...(options.rack ? [RACK_SHELL] : []),
     'exec tributary-broker \\',
     '  --node-id "$((ordinal + 1))" \\',
     // With pod IPs the listeners bind that IP rather than every address: the same as 0.0.0.0 inside
@@ -59,6 +62,7 @@ export function brokerStartScript(ports: { kafka: number; sasl: number; metrics:
     `  --data-dir ${DATA_DIR}/data \\`,
     `  --config ${CONFIG_DIR}/${SERVER_PROPERTIES} \\`,
     ...(options.clustered ? ['  --etcd-endpoints "$TRIBUTARY_ETCD_ENDPOINTS" \\', '  --cluster-id "$TRIBUTARY_INSTANCE_ID" \\'] : []),
+    ...(options.rack ? [`  ${RACK_ARG} \\`] : []),
     // After --config (the instance's settings), so that none of those can loosen them.
     ...Object.entries(instanceSecuritySettings(tls)).map(([key, value]) => `  --set ${key}=${value} \\`),
     `  --metrics-port ${ports.metrics}`,
@@ -109,6 +113,8 @@ export function brokerTopologySpread(spec: KubeClusterSpec): TopologySpreadConst
   ];
 }
 
+const CONTAINER_SECURITY = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
+
 export function buildStatefulSet(spec: KubeClusterSpec, owner: OwnerRef): IStatefulSet {
   const names = instanceNames(spec);
   const ports = { ...DEFAULT_PORTS, ...spec.ports };
@@ -132,7 +138,9 @@ export function buildStatefulSet(spec: KubeClusterSpec, owner: OwnerRef): IState
         metadata: { labels: commonLabels(spec, 'broker'), annotations: { [CONFIG_HASH_ANNOTATION]: spec.configHash } },
         spec: {
           terminationGracePeriodSeconds: grace,
+          // No token in the broker container; with `rack` only the init container gets one (projected).
           automountServiceAccountToken: false,
+          ...(spec.rack ? { serviceAccountName: spec.rack.serviceAccountName, initContainers: [rackInitContainer(spec.image, spec.imagePullPolicy ?? 'IfNotPresent', CONTAINER_SECURITY)] } : {}),
           enableServiceLinks: false,
           securityContext: { runAsNonRoot: true, runAsUser: BROKER_UID, runAsGroup: BROKER_UID, fsGroup: BROKER_UID, seccompProfile: { type: 'RuntimeDefault' } },
           affinity: brokerAffinity(spec),
@@ -142,7 +150,7 @@ export function buildStatefulSet(spec: KubeClusterSpec, owner: OwnerRef): IState
               name: 'broker',
               image: spec.image,
               imagePullPolicy: spec.imagePullPolicy ?? 'IfNotPresent',
-              args: ['/bin/sh', '-c', brokerStartScript(ports, { clustered: (spec.etcdEndpoints?.length ?? 0) > 0, tls: !!spec.clientTls, podIp: spec.advertise === 'pod-ip' })],
+              args: ['/bin/sh', '-c', brokerStartScript(ports, { clustered: (spec.etcdEndpoints?.length ?? 0) > 0, tls: !!spec.clientTls, podIp: spec.advertise === 'pod-ip', rack: !!spec.rack })],
               env: env(spec),
               ports: [
                 { name: 'kafka', containerPort: ports.kafka, protocol: 'TCP' },
@@ -159,13 +167,14 @@ export function buildStatefulSet(spec: KubeClusterSpec, owner: OwnerRef): IState
                 // broker stops accepting connections; the broker's own SIGTERM handler does the rest.
                 preStop: { exec: { command: ['/bin/sh', '-c', 'sleep 5'] } },
               },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              securityContext: CONTAINER_SECURITY,
               volumeMounts: [
                 { name: 'data', mountPath: DATA_DIR },
                 { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
                 // The root filesystem is read-only; Node and the shell may still want a scratch /tmp.
                 { name: 'tmp', mountPath: '/tmp' },
                 ...(spec.clientTls ? [{ name: CLIENT_TLS_VOLUME, mountPath: CLIENT_TLS_DIR, readOnly: true }] : []),
+                ...(spec.rack ? [{ name: RACK_VOLUME, mountPath: RACK_DIR, readOnly: true }] : []),
               ],
             },
           ],
@@ -174,6 +183,7 @@ export function buildStatefulSet(spec: KubeClusterSpec, owner: OwnerRef): IState
             { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
             // Group-readable: the broker runs as BROKER_UID with fsGroup BROKER_UID, and nobody else needs the key.
             ...(spec.clientTls ? [{ name: CLIENT_TLS_VOLUME, secret: { secretName: spec.clientTls.secretName, defaultMode: 0o440 } }] : []),
+            ...(spec.rack ? rackVolumes() : []),
           ],
         },
       },
