@@ -130,8 +130,12 @@ async function latencyPass(s: Subject, round: number, recordsPerSec: number) {
 /** How close a producer's reached rate must come to the target for an end-to-end run to count. */
 const WITHIN = 0.03;
 
-/** One end-to-end run on a fresh subject: its latencies and the rate its producer reached. */
-async function endToEndRun(name: SubjectName, topic: string, rate: number) {
+/**
+ * One end-to-end run on a fresh subject: its latencies and the rate its producer reached. `offered`
+ * is the producer's -r; the run is 20 s of records at `target` (2 s of them left out as warm-up),
+ * so a corrected offer does not lengthen it.
+ */
+async function endToEndRun(name: SubjectName, topic: string, offered: number, target: number) {
   const s = await startSubject(name, { nodes: 1 });
   try {
     await createTopic(s.bootstrap, topic, 4, 1);
@@ -147,7 +151,7 @@ async function endToEndRun(name: SubjectName, topic: string, rate: number) {
         admin.close();
       }
     }, `leaders for ${topic} on ${name}`, 60_000);
-    return await rdkafkaEndToEnd({ bootstrap: s.bootstrap, topic, partitions: 4, records: rate * 20, recordSize: 1024, rate, acks: '-1', warmupRecords: rate * 2 });
+    return await rdkafkaEndToEnd({ bootstrap: s.bootstrap, topic, partitions: 4, records: target * 20, recordSize: 1024, rate: offered, acks: '-1', warmupRecords: target * 2 });
   } finally {
     await s.stop();
   }
@@ -160,8 +164,9 @@ async function endToEndRun(name: SubjectName, topic: string, rate: number) {
  * it is offered by a per-record cost that depends on the machine's load and on the broker (at
  * 08:18 idle, 18,066/s offered: Kafka's producer reached 15,771/s, Tributary's 17,338/s). So each
  * run is repeated (up to three tries) with the offer corrected by the per-record cost the last try
- * showed, 1/reached − 1/offered, until the producer reaches the target within 3 %; the table shows
- * the target, what each producer reached and what it was offered. The first 2 s of records
+ * showed, 1/reached − 1/offered, until the producer reaches the target within 3 %; the try that
+ * came closest is recorded, and the table shows the target, what each producer reached and what it
+ * was offered (on a loaded machine the tries need not converge: the reached rates say so). The first 2 s of records
  * (connections, first metadata and fetch sessions) are left out of the percentiles.
  */
 async function endToEndRounds(target: number) {
@@ -170,30 +175,32 @@ async function endToEndRounds(target: number) {
     const order: SubjectName[] = round % 2 === 0 ? ['kafka', 'tributary'] : ['tributary', 'kafka'];
     for (const name of order) {
       let offered = target;
-      for (let attempt = 1; ; attempt++) {
+      // The try whose producer came closest to the target is the one recorded.
+      let best: { r: Awaited<ReturnType<typeof endToEndRun>>; offered: number; off: number } | null = null;
+      for (let attempt = 1; attempt <= 3; attempt++) {
         // The last pass: should a run fail, the table of every pass before it is still printed.
-        const r = await endToEndRun(name, `e2e-${round}-${attempt}`, offered).catch((err: Error) => {
+        const r = await endToEndRun(name, `e2e-${round}-${attempt}`, offered, target).catch((err: Error) => {
           console.error(`end-to-end latency on ${name}, round ${round + 1}: ${err.message.split('\n')[0]}`);
           return null;
         });
         if (!r) break;
         const reached = r.producedPerSec;
-        const close = Math.abs(reached / target - 1) <= WITHIN;
+        const off = Number.isFinite(reached) ? Math.abs(reached / target - 1) : Infinity;
+        if (!best || off < best.off) best = { r, offered, off };
         console.error(`end-to-end ${name}, round ${round + 1}, try ${attempt}: target ${target} msg/s, offered ${offered}, reached ${reached.toFixed(0)} (load ${loadavg()[0]!.toFixed(1)})`);
-        if (!close && attempt < 3 && Number.isFinite(reached) && reached > 0) {
-          // reached = 1 / (1/offered + cost): offer what reaches the target at that cost (at most 4× it).
-          const cost = 1 / reached - 1 / offered;
-          offered = Math.round(1 / target - cost > 1 / (4 * target) ? 1 / (1 / target - cost) : 4 * target);
-          continue;
-        }
-        if (!close) console.error(`end-to-end ${name}, round ${round + 1}: reached ${reached.toFixed(0)} of the ${target} msg/s target; recorded as it is`);
-        record('end-to-end latency p50 (produce to consume, acks=all) at the same reached rate', name, ms(r.p50Ms));
-        record('end-to-end latency p99 at the same reached rate', name, ms(r.p99Ms));
-        record('end-to-end latency p99.9 at the same reached rate', name, ms(r.p999Ms));
-        record(`end-to-end: rate the producer reached (target ${target} msg/s, half of the lower maximum)`, name, { value: reached, unit: 'msg/s', goal: '= 1' });
-        record('end-to-end: rate offered to reach it (rdkafka_performance -r)', name, { value: offered, unit: 'msg/s', goal: '—' });
-        break;
+        if (off <= WITHIN || !(reached > 0)) break;
+        // reached = 1 / (1/offered + cost): offer what reaches the target at that cost (at most 4× it).
+        const cost = 1 / reached - 1 / offered;
+        offered = Math.round(1 / target - cost > 1 / (4 * target) ? 1 / (1 / target - cost) : 4 * target);
       }
+      if (!best) continue;
+      const { r } = best;
+      if (best.off > WITHIN) console.error(`end-to-end ${name}, round ${round + 1}: the closest try reached ${r.producedPerSec.toFixed(0)} of the ${target} msg/s target; recorded as it is`);
+      record('end-to-end latency p50 (produce to consume, acks=all) at the same reached rate', name, ms(r.p50Ms));
+      record('end-to-end latency p99 at the same reached rate', name, ms(r.p99Ms));
+      record('end-to-end latency p99.9 at the same reached rate', name, ms(r.p999Ms));
+      record(`end-to-end: rate the producer reached (target ${target} msg/s, half of the lower maximum)`, name, { value: r.producedPerSec, unit: 'msg/s', goal: '= 1' });
+      record('end-to-end: rate offered to reach it (rdkafka_performance -r)', name, { value: best.offered, unit: 'msg/s', goal: '—' });
     }
   }
 }
