@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { until } from './until.ts';
@@ -34,14 +34,25 @@ export interface JavaRun<T> {
 }
 
 /** Runs `tributary.compat.<program>` with `args`; resolves to its parsed RESULT line. */
-export function runJava<T = Record<string, unknown>>(program: string, args: string[], options: { timeoutMs?: number; jvmArgs?: string[] } = {}): Promise<JavaRun<T>> {
+export function runJava<T = Record<string, unknown>>(program: string, args: string[], options: { timeoutMs?: number; jvmArgs?: string[]; onLine?: (line: string) => void; onStart?: (child: ChildProcess) => void } = {}): Promise<JavaRun<T>> {
   return new Promise((done, fail) => {
-    execFile('java', [...JVM_FLAGS, ...(options.jvmArgs ?? []), '-cp', CLASSPATH, `tributary.compat.${program}`, ...args], { cwd: ROOT, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile('java', [...JVM_FLAGS, ...(options.jvmArgs ?? []), '-cp', CLASSPATH, `tributary.compat.${program}`, ...args], { cwd: ROOT, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const output = `${stdout}\n${stderr}`;
       const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
       if (!line) return fail(new Error(`${program} ${args.join(' ')} printed no result (${err ? err.message : 'exit 0'}):\n${output.slice(-4000)}`));
       done({ result: JSON.parse(line.slice(7)) as T, output });
     });
+    options.onStart?.(child);
+    // Progress lines as they come (the program's stdout is also kept whole for the result).
+    const onLine = options.onLine;
+    if (onLine) {
+      let rest = '';
+      child.stdout?.on('data', (chunk: Buffer | string) => {
+        const lines = (rest + chunk.toString()).split('\n');
+        rest = lines.pop() ?? '';
+        for (const l of lines) onLine(l);
+      });
+    }
   });
 }
 

@@ -27,6 +27,9 @@ export interface TargetCluster {
   kill(nodeId: number): Promise<void>;
   /** The killed broker again on its data. */
   restart(nodeId: number): Promise<void>;
+  /** SIGSTOP / SIGCONT of one broker (a hung process: its connections stay open); a paused one is left out of live(). */
+  pause(nodeId: number): void;
+  resume(nodeId: number): void;
   stop(): Promise<void>;
 }
 
@@ -38,15 +41,29 @@ export async function startTargetCluster(kind: ClusterKind, options: { brokers?:
   const brokers = options.brokers ?? 3;
   const timeoutMs = options.timeoutMs ?? 90_000;
   let live: () => string[];
-  let ops: Pick<TargetCluster, 'kill' | 'restart' | 'stop'>;
+  let ops: Pick<TargetCluster, 'kill' | 'restart' | 'stop' | 'pause' | 'resume'>;
   if (kind === 'Tributary') {
     const c = await startCluster({ brokers, settings: options.settings, timeoutMs });
     live = () => c.bootstrap;
-    ops = { kill: (id) => c.brokers.get(id)!.kill(), restart: async (id) => void (await c.restart(id)), stop: () => c.stop() };
+    ops = { kill: (id) => c.brokers.get(id)!.kill(), restart: async (id) => void (await c.restart(id)), stop: () => c.stop(), pause: (id) => c.pause(id), resume: (id) => c.resume(id) };
   } else {
     const k = await startKafka({ nodes: brokers, settings: { ...options.settings, ...options.kafkaOnly }, timeoutMs });
-    live = () => k.nodes.filter((n) => n.process.exitCode === null && n.process.signalCode === null).map((n) => n.bootstrap);
-    ops = { kill: (id) => k.kill(id), restart: (id) => k.restart(id), stop: () => k.stop() };
+    const paused = new Set<number>();
+    const node = (id: number) => k.nodes.find((n) => n.nodeId === id)!;
+    live = () => k.nodes.filter((n) => !paused.has(n.nodeId) && n.process.exitCode === null && n.process.signalCode === null).map((n) => n.bootstrap);
+    ops = {
+      kill: (id) => k.kill(id),
+      restart: (id) => k.restart(id),
+      stop: () => k.stop(),
+      pause: (id) => {
+        paused.add(id);
+        node(id).process.kill('SIGSTOP');
+      },
+      resume: (id) => {
+        node(id).process.kill('SIGCONT');
+        paused.delete(id);
+      },
+    };
   }
 
   /** Asks the live brokers in turn; null while none can say. */
