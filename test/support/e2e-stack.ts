@@ -37,9 +37,10 @@ export interface E2eStack {
  * API samples consumer-group lag this often (tests that chart lag cannot wait a minute). `rateLimitMax`:
  * requests per key and minute (the API's 600 unless a test seeds more; the limit itself is tested in apps/api).
  * `replicationThrottle`: bytes per second per broker the operator's moves run at (the operator's
- * default is half the sold bandwidth; a test that must catch a move halfway sets it low).
+ * default is half the sold bandwidth; a test that must catch a move halfway sets it low). `zones`:
+ * the local runtime places broker n in zone n-1 mod count and starts it with that `--rack`.
  */
-export async function startE2eStack(options: { key: string; etcd: boolean; stopGraceMs: number; listen?: boolean; consoleDir?: string; clientTls?: ClientTls; lagSampleMs?: number; rateLimitMax?: number; replicationThrottle?: number }): Promise<E2eStack> {
+export async function startE2eStack(options: { key: string; etcd: boolean; stopGraceMs: number; listen?: boolean; consoleDir?: string; clientTls?: ClientTls; lagSampleMs?: number; rateLimitMax?: number; replicationThrottle?: number; zones?: string[] }): Promise<E2eStack> {
   const [services, etcd]: [TestServices, TestEtcd | null] = await Promise.all([startTestServices(), options.etcd ? startEtcd() : null]);
   const store = await PrismaStore.connect(services.databaseUrl);
   const queue = createReconcileQueue(services.redisUrl);
@@ -49,7 +50,7 @@ export async function startE2eStack(options: { key: string; etcd: boolean; stopG
   const app = await buildApp({ store, queue, secrets, ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}), ...(options.lagSampleMs ? { lagSampling: { everyMs: options.lagSampleMs } } : {}), ...(options.rateLimitMax ? { rateLimitMax: options.rateLimitMax } : {}) });
   const url = options.listen ? await app.listen({ host: '127.0.0.1', port: 0 }) : undefined;
   const root = mkdtempSync(join(tmpdir(), 'tributary-e2e-'));
-  const runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker')], stopGraceMs: options.stopGraceMs, clientTls: options.clientTls ?? null });
+  const runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker')], stopGraceMs: options.stopGraceMs, clientTls: options.clientTls ?? null, ...(options.zones ? { zones: options.zones } : {}) });
   const operatorStore = new DesiredStateStore(services.databaseUrl, { secrets });
   const throttle = options.replicationThrottle;
   const reconciler = new InstanceReconciler(runtime, { ...(etcd ? { etcdEndpoints: etcd.endpoint } : {}), ...(throttle !== undefined ? { replicationThrottle: () => throttle } : {}) });
