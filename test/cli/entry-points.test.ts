@@ -35,6 +35,7 @@ const ENTRY_POINTS: [string, string][] = [
   ['bench:api', 'bench/api/api.bench.ts'],
   ['bench:message-search', 'bench/api/message-search.bench.ts'],
   ['bench:security', 'bench/security/security.bench.ts'],
+  ['bench:rebalance', 'bench/rebalance/rebalance.bench.ts'],
   ['tributary', 'apps/cli/bin/tributary.js'],
   ['api-client:generate', 'libs/api-client/scripts/generate.ts'],
   ['spec:schema', 'libs/spec/scripts/generate-schema.ts'],
