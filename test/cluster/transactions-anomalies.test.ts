@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ensureJavaPrograms, runJava } from '../support/java-client.ts';
 import { startTargetCluster, type ClusterKind, type TargetCluster } from '../support/target-cluster.ts';
 import { until } from '../support/until.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 // Transactions under faults, checked the way Jepsen checks them: several transactional producers
 // (Kafka's Java client, test/java/.../TxnChaosProducer.java) commit and abort transactions at random over three partitions while a seeded schedule
@@ -37,18 +38,6 @@ const SETTINGS = {
 };
 const KAFKA_ONLY = { 'broker.heartbeat.interval.ms': '1000' };
 
-/** mulberry32: one seed gives one schedule. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 type Outcome = 'committed' | 'aborted' | 'indeterminate';
 interface ProducerRun {
   transactions: { id: string; size: number; outcome: Outcome }[];
@@ -78,7 +67,7 @@ describe.each<ClusterKind>(['Tributary', 'Apache Kafka'])('transactions under ki
   }, 60_000);
 
   it('a read_committed reader sees no aborted record, loses no committed one, reads none twice and sees every transaction whole or not at all', async () => {
-    const rand = random(SEED + (kind === 'Tributary' ? 0 : 1));
+    const rand = seededRandom(SEED + (kind === 'Tributary' ? 0 : 1));
     const faults: string[] = [];
     const stopFile = join(mkdtempSync(join(tmpdir(), 'txn-anomalies-')), 'stop');
     const progress = Array.from({ length: PRODUCERS }, () => 0);

@@ -4,6 +4,7 @@ import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { startCluster, type TestCluster } from '../support/cluster.ts';
 import { ensureJavaPrograms, runJava } from '../support/java-client.ts';
 import { until } from '../support/until.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 // Exactly-once under faults: Kafka's Java client runs a transactional copy loop (read_committed
 // consume → copy → produce + sendOffsetsToTransaction → commit, one transaction in five aborted
@@ -22,18 +23,6 @@ const FAULTS = 4;
 const PER_PHASE = 40; // records per partition per phase; FAULTS + 1 phases
 const PER_PARTITION = PER_PHASE * (FAULTS + 1);
 const SEED = Number(process.env.TXN_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-/** mulberry32: a small seeded generator, so one seed gives one fault schedule. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 let cluster: TestCluster;
 let input: Producer;
@@ -99,7 +88,7 @@ async function holder(role: Role): Promise<number> {
 
 describe('exactly-once copy loop under broker kills', () => {
   it(`copies every input record exactly once and shows nothing aborted (seed ${SEED})`, async () => {
-    const rnd = random(SEED);
+    const rnd = seededRandom(SEED);
     const roles: Role[] = ['transaction coordinator', 'group coordinator', `leader of ${IN}/${Math.floor(rnd() * PARTITIONS)}`, `leader of ${OUT}/${Math.floor(rnd() * PARTITIONS)}`];
     await writePhase(0);
     const loop = runJava<{ stuck: string; committed: number; aborted: number; restarts: number; errors: Record<string, number>; done: boolean; output: string[] }>('CopyLoop', [allBrokers, IN, OUT, GROUP, TXN_ID, String(SEED), '150000', String(PER_PARTITION)], { timeoutMs: 200_000 });
