@@ -101,11 +101,11 @@ describe('bad input', () => {
     const { correlationId, body } = decodeResponse(answer as Buffer, ApiKey.ApiVersions, 0);
     expect(correlationId).toBe(5);
     expect((body as ApiVersionsResponse).errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
-    // The ranges are the ones a known version gets (Produce: 0 to 12 since transaction version 2).
+    // The ranges are the ones a known version gets (Produce: 0 to 13 since topic ids in Produce, KIP-516).
     const known = await exchange(Buffer.from([0, 0, 0, 10, 0, ApiKey.ApiVersions, 0, 0, 0, 0, 0, 6, 0xff, 0xff]));
     const ranges = (decodeResponse(known as Buffer, ApiKey.ApiVersions, 0).body as ApiVersionsResponse).apiKeys;
     expect((body as ApiVersionsResponse).apiKeys).toEqual(ranges);
-    expect(ranges.find((k) => k.apiKey === ApiKey.Produce)).toMatchObject({ minVersion: 0, maxVersion: 12 });
+    expect(ranges.find((k) => k.apiKey === ApiKey.Produce)).toMatchObject({ minVersion: 0, maxVersion: 13 });
   });
 
   it('refuses a batch with a bad CRC with CORRUPT_MESSAGE and stores nothing', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey, encodeRecordBatch, type DescribeProducersResponse, type DescribeTransactionsResponse, type FindCoordinatorResponse, type InitProducerIdResponse, type ListOffsetsResponse, type ListTransactionsResponse, type OffsetFetchResponse } from '@tributary/protocol';
 import { advertised, expectCovered, type Advertised } from './coverage.ts';
 import { compare, createTopic, producerIdsReady, startPair, type Pair, type Side } from './harness.ts';
@@ -165,6 +165,39 @@ async function unverifiedProduce(s: Side, txId: string) {
 }
 
 /**
+ * Produce v13 (KIP-516) names each topic by its id: a known id (the broker's own, from Metadata),
+ * a partition that id does not have, an id no topic has, and the zero id; then a transactional
+ * batch of transaction version 2 by id, which adds its partition at the coordinator as v12 does.
+ * Each broker gives its topics their own ids: the known one is compared as "known".
+ */
+async function produceByTopicId(s: Side, txId: string) {
+  const c = await s.client();
+  await createTopic(s, 'txn-v13', 1);
+  const md = await c.request<{ topics: { name: string; topicId: string }[] }>(ApiKey.Metadata, 12, { topics: [{ name: 'txn-v13', topicId: ZERO_UUID }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+  const id = md.topics[0]!.topicId;
+  const masked = (o: Outcome) => JSON.parse(JSON.stringify(codeOf(o), (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v === id ? 'known' : v)) as string) as unknown;
+  const produce = (topicId: string, partition: number, records: Buffer, transactionalId: string | null = null) => c.send(ApiKey.Produce, 13, { transactionalId, acks: -1, timeoutMs: 10_000, topicData: [{ topicId, partitionData: [{ index: partition, records }] }] });
+  const plain = encodeRecordBatch({ baseOffset: 0n, records: [{ value: 'by id' }] });
+  const out: Record<string, unknown> = {};
+  out.knownId = masked(await produce(id, 0, plain));
+  // Equal answers could be equal refusals: by its id the topic is written on both brokers.
+  expect(out.knownId, `${s.name}: Produce v13 to a known topic id`).toMatchObject({ responses: [{ topicId: 'known', partitionResponses: [{ errorCode: 0 }] }] });
+  out.unknownPartition = masked(await produce(id, 7, plain));
+  out.unknownId = masked(await produce('5b2fb3a0-8a3c-4b8e-9d6f-0c1e2f3a4b5c', 0, plain));
+  out.zeroId = masked(await produce(ZERO_UUID, 0, plain));
+  await settle<FindCoordinatorResponse>(c, ApiKey.FindCoordinator, 3, { key: txId, keyType: 1 }, `${s.name} FindCoordinator ${txId}`);
+  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 5, { transactionalId: txId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, `${s.name} InitProducerId ${txId}`);
+  const records = encodeRecordBatch({ baseOffset: 0n, isTransactional: true, producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: 0, records: [{ value: 'v13 in a transaction' }] });
+  out.transactional = masked(await produce(id, 0, records, txId));
+  expect(out.transactional, `${s.name}: a transactional Produce v13`).toMatchObject({ responses: [{ partitionResponses: [{ errorCode: 0 }] }] });
+  const end = await settle<{ errorCode: number }>(c, ApiKey.EndTxn, 5, { transactionalId: txId, producerId: init.producerId, producerEpoch: init.producerEpoch, committed: true }, `${s.name} EndTxn ${txId}`);
+  out.commit = end.errorCode;
+  return out;
+}
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+/**
  * Opens a transaction on txn-t partition 1 (one record), then asks the admin APIs about it and
  * about the committed transactions of the scenario above. Producer ids are masked: each broker
  * hands out its own.
@@ -238,6 +271,10 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — transactions', { tim
 
   it('KIP-890 part 1: a transactional batch of a version-1 client to a partition not in its transaction is refused at every Produce version', async () => {
     await compare(pair, 'transactions/verify', (s) => unverifiedProduce(s, 'txn-verify'));
+  });
+
+  it('Produce v13 by topic id: a known id, an unknown partition, an unknown and the zero id, a transactional batch of version 2', async () => {
+    await compare(pair, 'produce/v13-topic-ids', (s) => produceByTopicId(s, 'txn-v13'));
   });
 
   it('WriteTxnMarkers v2 (with the transaction version of the marker)', async () => {

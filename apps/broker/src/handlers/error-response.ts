@@ -30,7 +30,7 @@ const BUILDERS: Record<number, Builder<never>> = {
   [ApiKey.Produce]: ((r: P.ProduceRequest, _v, e, msg) => ({
     throttleTimeMs: 0,
     // Kafka answers per partition (a topic naming none is left out).
-    responses: r.topicData.filter((t) => t.partitionData.length > 0).map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => ({ index: p.index, errorCode: e, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: msg })) })),
+    responses: r.topicData.filter((t) => t.partitionData.length > 0).map((t) => ({ name: t.name, topicId: t.topicId, partitionResponses: t.partitionData.map((p) => ({ index: p.index, errorCode: e, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: msg })) })),
   })) as Builder<P.ProduceRequest>,
   [ApiKey.Fetch]: ((r: P.FetchRequest, v, e) => ({
     throttleTimeMs: 0,

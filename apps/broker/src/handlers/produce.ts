@@ -20,27 +20,32 @@ const problemCode = { CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE, UNSUPPORTED_FO
 export const produceApi = defineApi({
   api: 'Produce',
   minVersion: 0,
-  // v12: transaction version 2 (produce-implicit-add.ts); v13 names topics by id (not implemented).
-  maxVersion: 12,
+  // v12: transaction version 2 (produce-implicit-add.ts); v13 names topics by id (KIP-516).
+  maxVersion: 13,
   serves: 'any-broker',
   authorization: { kind: 'per-resource', acl: 'WRITE on each topic' },
   handle: async (ctx, request, session) => {
     const req = request.body;
+    // v13 names each topic by its id (KIP-516): the rest of the path works with its name; an id this
+    // broker does not know keeps an empty name and is refused below with UNKNOWN_TOPIC_ID.
+    const topicData = request.apiVersion >= 13 ? req.topicData.map((t) => ({ ...t, name: ctx.topics.byId(t.topicId)?.name ?? '' })) : req.topicData;
     // Kafka's first check: transactional records need WRITE on the request's transactional id, or the whole request fails.
-    if (hasTransactionalRecords(req.topicData) && (req.transactionalId === null || !allowed(ctx, session, Op.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId))) throw new KafkaProtocolError(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (hasTransactionalRecords(topicData) && (req.transactionalId === null || !allowed(ctx, session, Op.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId))) throw new KafkaProtocolError(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     // Transaction version 2: partitions join the transaction here, not through AddPartitionsToTxn;
     // version 1 (v3–11): the coordinator confirms the client added them (KIP-890 part 1).
-    const notInTransaction = request.apiVersion >= 12 ? await addProducedPartitions(ctx, req.transactionalId, req.topicData) : request.apiVersion >= 3 ? await verifyProducedPartitions(ctx, req.transactionalId, req.topicData, request.apiVersion) : null;
+    const notInTransaction = request.apiVersion >= 12 ? await addProducedPartitions(ctx, req.transactionalId, topicData) : request.apiVersion >= 3 ? await verifyProducedPartitions(ctx, req.transactionalId, topicData, request.apiVersion) : null;
     let appended = false;
     // fdatasyncs this request waits for (group commit), per partition response they complete.
     const pending: { response: { errorCode: number }; durable: Promise<void> }[] = [];
     // acks=-1: partitions whose answer waits until every in-sync replica has the batch.
     const replicated: { response: { errorCode: number; baseOffset: bigint }; done: Promise<number> }[] = [];
     const hints = new LeaderHints(ctx, session);
-    const responses = req.topicData.map((t) => {
-      const writable = allowed(ctx, session, Op.WRITE, ResourceType.TOPIC, t.name);
+    const responses = topicData.map((t) => {
+      const known = request.apiVersion < 13 || t.name !== '';
+      const writable = known && allowed(ctx, session, Op.WRITE, ResourceType.TOPIC, t.name);
       return {
         name: t.name,
+        topicId: t.topicId,
         partitionResponses: t.partitionData.map((p) => {
           // Kafka sends an error message (v8+) only for records it refused one by one (KIP-467);
           // every other refusal has none. Our reason goes to the log.
@@ -61,6 +66,7 @@ export const produceApi = defineApi({
             };
           };
           const diskFull = diskFullProblem(ctx);
+          if (!known) return fail(ErrorCode.UNKNOWN_TOPIC_ID, `no topic has the id ${t.topicId}`);
           if (diskFull) return fail(ErrorCode.POLICY_VIOLATION, diskFull);
           if (!writable) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `${session.principal} may not write to ${t.name}`);
           if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) return fail(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${req.acks}`);
