@@ -49,6 +49,8 @@ const metadataBody = { topics: [{ name: TOPIC, topicId: ZERO }], allowAutoTopicC
 // check 30 s after start, active segment included, which a first version of this test saw.
 const records = (n: number, from: number) => batch(Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, value: `v${from + i}`, headers: [] })), { baseTimestamp: Date.now() });
 const produceBody = (data: Buffer) => ({ transactionalId: null, acks: -1, timeoutMs: 15_000, topicData: [{ name: TOPIC, partitionData: [{ index: 0, records: data }] }] });
+// Produce v13 names the topic by its id (KIP-516), the leader hints of a refusal too.
+const produceByIdBody = (topicId: string, data: Buffer) => ({ transactionalId: null, acks: -1, timeoutMs: 15_000, topicData: [{ topicId, partitionData: [{ index: 0, records: data }] }] });
 const fetchBody = (topicId: string, epoch: number, offset = 0n) => ({
   replicaId: -1,
   maxWaitMs: 0,
@@ -126,7 +128,10 @@ async function scenario(cluster: TargetCluster): Promise<Run> {
     await knowsHighWatermark(toFollower, toLeader, 'the follower');
     // A client whose metadata is stale asks a follower.
     record('follower/metadata', await toFollower.send(ApiKey.Metadata, 12, metadataBody), before);
-    for (const v of [9, 10, 11]) record(`follower/produce/v${v}`, await toFollower.send(ApiKey.Produce, v, produceBody(records(1, 100))), before);
+    for (const v of [9, 10, 11, 12]) record(`follower/produce/v${v}`, await toFollower.send(ApiKey.Produce, v, produceBody(records(1, 100))), before);
+    record('follower/produce/v13', await toFollower.send(ApiKey.Produce, 13, produceByIdBody(topicId, records(1, 100))), before);
+    // Equal answers could be equal failures: by id, the follower names the topic and points at the leader (KIP-951).
+    expect(observed['follower/produce/v13'], `${cluster.kind}: Produce v13 to a follower`).toMatchObject({ kind: 'response', body: { responses: [{ topicId, partitionResponses: [{ errorCode: 6, currentLeader: { leaderId: 'leader' } }] }], nodeEndpoints: [{ nodeId: 'leader' }] } });
     record('follower/fetch/v12', await toFollower.send(ApiKey.Fetch, 12, fetchBody(ZERO, -1)), before);
     record('follower/fetch/v16', await toFollower.send(ApiKey.Fetch, 16, fetchBody(topicId, -1)), before);
     record('follower/list-offsets/v7', await toFollower.send(ApiKey.ListOffsets, 7, listOffsetsBody(-1n)), before);
@@ -148,6 +153,7 @@ async function scenario(cluster: TargetCluster): Promise<Run> {
     record('after-kill/metadata', await toNew.send(ApiKey.Metadata, 12, metadataBody), after);
     record('after-kill/produce', await toNew.send(ApiKey.Produce, 11, produceBody(records(1, 10))), after);
     record('after-kill/produce-to-follower', await toStayed.send(ApiKey.Produce, 11, produceBody(records(1, 200))), after);
+    record('after-kill/produce-to-follower/v13', await toStayed.send(ApiKey.Produce, 13, produceByIdBody(topicId, records(1, 200))), after);
     record('after-kill/fetch-stale-epoch/v12', await toNew.send(ApiKey.Fetch, 12, fetchBody(ZERO, epoch0)), after);
     record('after-kill/fetch-stale-epoch/v16', await toNew.send(ApiKey.Fetch, 16, fetchBody(topicId, epoch0)), after);
     record('after-kill/fetch-future-epoch', await toNew.send(ApiKey.Fetch, 16, fetchBody(topicId, epoch1 + 1)), after);
