@@ -210,12 +210,16 @@ export async function produceOk(side: Side, topic: string, partition: number, re
 
 /** SCRAM-SHA-256 and -512 credentials for `name` (4096 iterations, as Kafka's format tool makes them). */
 export async function upsertScramUser(side: Side, name: string, password: string, iterations = 4096): Promise<void> {
-  const c = await side.client();
+  await upsertScramUserOn(await side.client(), side.name, name, password, iterations);
+}
+
+/** upsertScramUser through a given connection (`label` names the broker in errors). */
+export async function upsertScramUserOn(c: RawClient, label: string, name: string, password: string, iterations = 4096): Promise<void> {
   // One request per mechanism: Kafka refuses a user named twice in one request (DUPLICATE_RESOURCE).
   for (const m of ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const) {
     const salt = randomBytes(16);
     const r = await c.request<{ results: { errorCode: number }[] }>(ApiKey.AlterUserScramCredentials, 0, { deletions: [], upsertions: [{ name, mechanism: scramMechanismId(m), iterations, salt, saltedPassword: saltedPassword(m, password, salt, iterations) }] });
-    if (r.results[0]?.errorCode !== 0) throw new Error(`${side.name}: AlterUserScramCredentials ${name} ${m} failed with ${r.results[0]?.errorCode}`);
+    if (r.results[0]?.errorCode !== 0) throw new Error(`${label}: AlterUserScramCredentials ${name} ${m} failed with ${r.results[0]?.errorCode}`);
   }
 }
 

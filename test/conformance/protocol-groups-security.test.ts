@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { ApiKey, type FindCoordinatorResponse, type JoinGroupResponse } from '@tributary/protocol';
 import { advertised, common, expectCovered, tributaryOnly, type Advertised } from './coverage.ts';
 import { batch, compare, createTopic, produceOk, producerIdsReady, startPair, upsertScramUser, type Pair, type Side } from './harness.ts';
+import { assignment, commitBody, fetchOffsetsBody, join, joinBody, syncBody } from './group-requests.ts';
 import type { RawClient } from './raw-client.ts';
 
 /**
@@ -40,73 +41,6 @@ async function coordinatorReady(s: Side): Promise<void> {
     if (Date.now() > deadline) throw new Error(`${s.name}: no group coordinator within 30 s (error ${r.errorCode})`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** Consumer protocol subscription (version 0): the topics, no user data. */
-function subscription(topics: string[]): Buffer {
-  const parts = [Buffer.from([0, 0]), i32(topics.length)];
-  for (const t of topics) parts.push(i16(Buffer.byteLength(t)), Buffer.from(t));
-  parts.push(i32(-1));
-  return Buffer.concat(parts);
-}
-/** Consumer protocol assignment (version 0). */
-function assignment(parts: Record<string, number[]>): Buffer {
-  const out = [Buffer.from([0, 0]), i32(Object.keys(parts).length)];
-  for (const [t, ps] of Object.entries(parts)) {
-    out.push(i16(Buffer.byteLength(t)), Buffer.from(t), i32(ps.length), ...ps.map(i32));
-  }
-  out.push(i32(-1));
-  return Buffer.concat(out);
-}
-function i32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeInt32BE(n);
-  return b;
-}
-function i16(n: number): Buffer {
-  const b = Buffer.alloc(2);
-  b.writeInt16BE(n);
-  return b;
-}
-
-function joinBody(v: number, group: string, memberId: string, topics: string[], o: { instanceId?: string; sessionMs?: number; protocolType?: string } = {}) {
-  return {
-    groupId: group,
-    sessionTimeoutMs: o.sessionMs ?? 30_000,
-    ...(v >= 1 ? { rebalanceTimeoutMs: 20_000 } : {}),
-    memberId,
-    ...(v >= 5 ? { groupInstanceId: o.instanceId ?? null } : {}),
-    protocolType: o.protocolType ?? 'consumer',
-    protocols: [{ name: 'range', metadata: subscription(topics) }],
-    ...(v >= 8 ? { reason: null } : {}),
-  };
-}
-
-/** JoinGroup, answering MEMBER_ID_REQUIRED (v4+) with the given id, as a client does. */
-async function join(c: RawClient, v: number, group: string, topics: string[], memberId = '', o: Parameters<typeof joinBody>[4] = {}): Promise<{ first: unknown; res: JoinGroupResponse }> {
-  let res = await c.request<JoinGroupResponse>(ApiKey.JoinGroup, v, joinBody(v, group, memberId, topics, o));
-  const first = res;
-  if (res.errorCode === 79) res = await c.request<JoinGroupResponse>(ApiKey.JoinGroup, v, joinBody(v, group, res.memberId, topics, o));
-  return { first, res };
-}
-
-function syncBody(v: number, group: string, generationId: number, memberId: string, assignments: { memberId: string; assignment: Buffer }[]) {
-  return { groupId: group, generationId, memberId, ...(v >= 3 ? { groupInstanceId: null } : {}), ...(v >= 5 ? { protocolType: 'consumer', protocolName: 'range' } : {}), assignments };
-}
-
-function commitBody(v: number, group: string, generation: number, memberId: string, topic: string, offsets: [number, bigint][]) {
-  return {
-    groupId: group,
-    ...(v >= 1 ? { generationIdOrMemberEpoch: generation, memberId } : {}),
-    ...(v >= 7 ? { groupInstanceId: null } : {}),
-    ...(v >= 2 && v <= 4 ? { retentionTimeMs: -1n } : {}),
-    topics: [{ name: topic, partitions: offsets.map(([p, off]) => ({ partitionIndex: p, committedOffset: off, ...(v >= 6 ? { committedLeaderEpoch: -1 } : {}), ...(v === 1 ? { commitTimestamp: -1n } : {}), committedMetadata: 'm' })) }],
-  };
-}
-
-function fetchOffsetsBody(v: number, group: string, topics: { name: string; partitionIndexes: number[] }[] | null) {
-  if (v >= 8) return { groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics }], requireStable: false };
-  return { groupId: group, topics, ...(v >= 7 ? { requireStable: false } : {}) };
 }
 
 const stripJoin = (r: JoinGroupResponse) => r; // normalise.ts already replaces member-id uuids

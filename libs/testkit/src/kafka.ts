@@ -100,6 +100,8 @@ export interface KafkaNode {
   bootstrap: string;
   /** host:port of the SASL_PLAINTEXT listener when started with `sasl`. */
   saslBootstrap: string | null;
+  /** host:port of the KRaft CONTROLLER listener (KIP-919: DescribeCluster there names the quorum leader). */
+  controllerAddress: string;
   logFile: string;
   process: ChildProcess;
 }
@@ -286,7 +288,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<TestK
     outputs[i] = `${outputs[i] ?? ''}${outputs[i] ? '--- restarted ---\n' : ''}`;
     proc.stdout!.on('data', (d) => (outputs[i] += d));
     proc.stderr!.on('data', (d) => (outputs[i] += d));
-    nodes[i] = { nodeId, bootstrap: `127.0.0.1:${p.plain}`, saslBootstrap: options.sasl ? `127.0.0.1:${p.sasl}` : null, logFile, process: proc };
+    nodes[i] = { nodeId, bootstrap: `127.0.0.1:${p.plain}`, saslBootstrap: options.sasl ? `127.0.0.1:${p.sasl}` : null, controllerAddress: `127.0.0.1:${p.controller}`, logFile, process: proc };
   };
   for (let i = 0; i < prepared.length; i++) spawnNode(i);
   const exited = (n: KafkaNode) => n.process.exitCode !== null || n.process.signalCode !== null;
