@@ -144,6 +144,13 @@ describe.each<ClusterKind>(['Tributary', 'Apache Kafka'])('transactions under ki
       if (t.outcome === 'indeterminate') tally[present === t.size ? 'indeterminateSeen' : 'indeterminateAbsent']++;
       else tally[t.outcome]++;
     }
+    // Each anomalous transaction with where its records were read (partition@offset, '-' when not):
+    // what a failure needs to tell a lost marker from a batch in the wrong transaction.
+    for (const [id, t] of written) {
+      const at = Array.from({ length: t.size }, (_, i) => `${i}:${read.records.filter((r) => r.k === `${id}-${i}`).map((r) => `p${r.p}@${r.o}`).join('/') || '-'}`);
+      const present = at.filter((a) => !a.endsWith(':-')).length;
+      if ((t.outcome === 'aborted' && present > 0) || (t.outcome === 'committed' && present < t.size) || (present > 0 && present < t.size)) console.log(`${kind} anomalous: ${id} ${t.outcome}, ${t.size} records: ${at.join(' ')}`);
+    }
     const unknownRecords = [...seen.keys()].filter((k) => !written.has(k.slice(0, k.lastIndexOf('-')))).length;
     console.log(`${kind}, seed ${SEED}: ${faults.join('; ')}; transactions ${JSON.stringify(tally)}; records read ${read.records.length}; producer errors ${JSON.stringify(runs.map((r) => r.errors))}; anomalies ${JSON.stringify(anomalies)}`);
     expect(anomalies).toEqual({ 'aborted-read': 0, lost: 0, duplicate: 0, fractured: 0 });

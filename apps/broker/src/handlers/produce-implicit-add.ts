@@ -66,7 +66,13 @@ function unjoinedByProducer(ctx: BrokerContext, topics: ProduceTopics): { produc
       if (!lead.ok) continue;
       const producerId = raw.readBigInt64BE(BatchHeader.PRODUCER_ID);
       const producerEpoch = raw.readInt16BE(BatchHeader.PRODUCER_EPOCH);
-      if (lead.log.ongoingTransactions().has(producerId)) continue;
+      // Only a running transaction of the batch's own epoch has the partition already. Transaction
+      // version 2 bumps the epoch at every end: a batch of the next transaction may reach a leader
+      // before the previous transaction's marker does, and skipping the coordinator then puts it
+      // into that transaction, ended by its marker with the other outcome (aborted records read,
+      // committed ones dropped, as test/cluster/transactions-anomalies found). The coordinator
+      // answers CONCURRENT_TRANSACTIONS until the marker is written, and the client retries.
+      if (lead.log.hasOngoingTransaction(producerId, producerEpoch)) continue;
       const key = `${producerId}/${producerEpoch}`;
       const entry = byProducer.get(key) ?? { producerId, producerEpoch, partitions: [] };
       entry.partitions.push({ topic: t.name, partition: p.index });

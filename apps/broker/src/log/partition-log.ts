@@ -266,6 +266,15 @@ export class PartitionLog implements PartitionStorage {
   }
 
   /**
+   * Whether the producer has a running transaction here at `producerEpoch`. With transaction
+   * version 2 every transaction has its own epoch: a batch of a newer epoch belongs to a later
+   * transaction, even while the marker of the earlier one is still on its way.
+   */
+  hasOngoingTransaction(producerId: bigint, producerEpoch: number): boolean {
+    return this.#tables.txns.ongoing().has(producerId) && this.#tables.producers.epochOf(producerId) === producerEpoch;
+  }
+
+  /**
    * Writes a transaction marker (COMMIT or ABORT control batch) for the producer, as the partition
    * leader does on the coordinator's WriteTxnMarkers: it ends the producer's running transaction
    * here (the last stable offset moves on; an abort becomes an aborted range).

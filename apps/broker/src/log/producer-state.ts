@@ -60,6 +60,11 @@ export class ProducerStateTable {
     return { kind: 'append' };
   }
 
+  /** The producer's current epoch here, or undefined when the partition keeps no state for it. */
+  epochOf(producerId: bigint): number | undefined {
+    return this.#producers.get(producerId)?.epoch;
+  }
+
   /** Every producer this partition keeps state for. */
   active(): ActiveProducer[] {
     return [...this.#producers].map(([producerId, e]) => ({ producerId, epoch: e.epoch, lastSequence: e.batches.at(-1)?.lastSeq ?? -1, lastTimestamp: e.lastTimestamp, coordinatorEpoch: e.coordinatorEpoch }));

@@ -173,6 +173,25 @@ describe('transactions in the partition log', () => {
     expect(log.lastStableOffset).toBe(commitAt + 2);
     log.close();
   });
+
+  it('a running transaction is the producer\'s at its epoch only: a batch of the next epoch (transaction version 2) is not in it', () => {
+    const log = new PartitionLog(dir, testOptions);
+    append(log, 41n, ['t1']); // epoch 0
+    expect(log.hasOngoingTransaction(41n, 0)).toBe(true);
+    // The producer's next transaction (epoch 1) must join at the coordinator, though the marker of
+    // the one at epoch 0 has not arrived yet.
+    expect(log.hasOngoingTransaction(41n, 1)).toBe(false);
+    expect(log.hasOngoingTransaction(42n, 0)).toBe(false);
+    mark(log, 41n, false, 1); // the abort, at the bumped epoch
+    expect(log.hasOngoingTransaction(41n, 0)).toBe(false);
+    expect(log.hasOngoingTransaction(41n, 1)).toBe(false);
+    const next = encodeRecordBatch({ isTransactional: true, producerId: 41n, producerEpoch: 1, baseSequence: 0, baseTimestamp: T0, records: [{ value: 't2' }] });
+    const checked = validateProducedBlob(next, 1 << 20);
+    if (!checked.ok) throw new Error(checked.problem.detail);
+    log.append(next, checked.batches, 0);
+    expect(log.hasOngoingTransaction(41n, 1)).toBe(true);
+    log.close();
+  });
 });
 
 /** Values of the log's data records (markers left out). */
