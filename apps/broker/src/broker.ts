@@ -17,6 +17,7 @@ import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { Connection } from './net/connection.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
 import { OFFSETS_TOPIC } from './topics/internal-topics.ts';
+import { topicNumber } from './topics/topic-configs.ts';
 import { FileCredentialStore } from './security/credential-store.ts';
 import { resolveListenerSecurity, trustedListeners } from './security/listener-security.ts';
 import { FailedLoginLimiter } from './security/sasl-authenticator.ts';
@@ -154,7 +155,7 @@ export class Broker {
       cluster,
       replicas,
       newProducerId: () => producerIds.next(),
-      writeMarkers: (m, coordinatorEpoch) => writeMarkers({ replicas, groups: () => this.#groups, notify: () => appends.notify(), cluster, nodeId: config.nodeId, listenerName: interBrokerListenerName(config) }, m, coordinatorEpoch),
+      writeMarkers: (m, coordinatorEpoch) => writeMarkers({ replicas, groups: () => this.#groups, notify: () => appends.notify(), minInsyncReplicas: (topic) => topicNumber(config, topics.get(topic)?.configs ?? {}, 'min.insync.replicas'), cluster, nodeId: config.nodeId, listenerName: interBrokerListenerName(config) }, m, coordinatorEpoch),
       appended: (partition) => {
         replicas.onLeaderAppend(TRANSACTION_STATE_TOPIC, partition);
         appends.notify();

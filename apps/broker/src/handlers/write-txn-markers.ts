@@ -1,6 +1,7 @@
 import { ErrorCode } from '@tributary/protocol';
 import { AclOperation as Op } from '../security/acl.ts';
 import { allowedOnCluster } from '../security/request-guards.ts';
+import { topicNumber } from '../topics/topic-configs.ts';
 import { writeMarkersLocally } from '../txn/marker-writer.ts';
 import { defineApi } from './api-module.ts';
 
@@ -18,19 +19,21 @@ export const writeTxnMarkersApi = defineApi({
   maxVersion: 2,
   serves: 'any-broker',
   authorization: { kind: 'per-resource', acl: 'CLUSTER_ACTION on the cluster' },
-  handle: (ctx, request, session) => {
+  handle: async (ctx, request, session) => {
     const mayWrite = allowedOnCluster(ctx, session, Op.CLUSTER_ACTION);
+    const deps = { replicas: ctx.replicas, groups: () => ctx.groups, notify: () => ctx.appends.notify(), minInsyncReplicas: (topic: string) => topicNumber(ctx.config, ctx.topics.get(topic)?.configs ?? {}, 'min.insync.replicas') };
     return {
-      markers: request.body.markers.map((m) => {
+      markers: await Promise.all(request.body.markers.map(async (m) => {
         const partitions = m.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
         const errors = new Map<string, number>();
         if (!mayWrite) for (const p of partitions) errors.set(`${p.topic}\0${p.partition}`, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
         else {
-          const outcome = writeMarkersLocally({ replicas: ctx.replicas, groups: () => ctx.groups, notify: () => ctx.appends.notify() }, { producerId: m.producerId, producerEpoch: m.producerEpoch, commit: m.transactionResult, partitions }, m.coordinatorEpoch);
+          // Answered once every in-sync replica has the markers (marker-writer.ts), as Kafka's acks=all append.
+          const outcome = await writeMarkersLocally(deps, { producerId: m.producerId, producerEpoch: m.producerEpoch, commit: m.transactionResult, partitions }, m.coordinatorEpoch);
           for (const f of outcome.failed) errors.set(`${f.topic}\0${f.partition}`, f.errorCode);
         }
         return { producerId: m.producerId, topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode: errors.get(`${t.name}\0${partitionIndex}`) ?? 0 })) })) };
-      }),
+      })),
     };
   },
 });

@@ -21,7 +21,7 @@ export interface MarkerSenderDeps extends LocalMarkerDeps {
  * partitions before the coordinator has completed this one).
  */
 export async function writeMarkers(deps: MarkerSenderDeps, m: MarkerRequest, coordinatorEpoch: number): Promise<void> {
-  const local = writeMarkersLocally(deps, m, coordinatorEpoch);
+  const local = await writeMarkersLocally(deps, m, coordinatorEpoch);
   const byLeader = new Map<number, { topic: string; partition: number }[]>();
   for (const f of local.failed) {
     // A deleted topic needs no marker (Kafka's coordinator drops it too).
