@@ -160,6 +160,11 @@ async function unverifiedProduce(s: Side, txId: string) {
   // The markers are written after EndTxn answers: the last stable offset reaching the end says they are.
   const latest = async (isolationLevel: number) => (await c.request<ListOffsetsResponse>(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel, topics: [{ name: 'txn-verify', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] })).topics[0]!.partitions[0]!.offset;
   out.markersWritten = await eventually(async () => (await latest(1)) === (await latest(0)), (done) => done);
+  // Kafka's coordinator completes the transaction once every marker is acknowledged, a moment after
+  // the last stable offset moves; until then its leader's verification gets CONCURRENT_TRANSACTIONS
+  // and answers NOT_ENOUGH_REPLICAS (seen once under load). The batch after the commit is sent once
+  // the coordinator says CompleteCommit.
+  out.completed = await eventually(async () => (await c.request<DescribeTransactionsResponse>(ApiKey.DescribeTransactions, 0, { transactionalIds: [txId] })).transactionStates[0]?.transactionState, (state) => state === 'CompleteCommit');
   out.produceAfterCommit = codeOf(await produce(9, 0, 2, 'after commit'));
   return out;
 }
