@@ -1,6 +1,16 @@
-import { Etcd3, type IKeyValue, type Namespace, type Watcher } from 'etcd3';
+import { createRequire } from 'node:module';
+import type * as Etcd3Module from 'etcd3';
+import type { Etcd3, IKeyValue, Namespace, Watcher } from 'etcd3';
 import type { Logger } from '../logger.ts';
 import { ClusterView, clusterPrefix, keys } from './cluster-view.ts';
+
+/**
+ * The etcd client stack (etcd3, grpc-js, protobufjs: ~150 modules, ~15 MiB of RSS in a process of its
+ * own; bench/README.md, issue 21) is loaded when the first store is made, not when this module is:
+ * a broker that runs without etcd never connects to it and never pays for it. etcd3 is CommonJS, so
+ * the synchronous require keeps the constructor synchronous.
+ */
+const loadEtcd3 = (): typeof Etcd3Module => createRequire(import.meta.url)('etcd3') as typeof Etcd3Module;
 
 /** etcd's default --max-txn-ops is 128. */
 export const OPS_PER_TXN = 100;
@@ -21,7 +31,7 @@ export class EtcdMetadataStore {
   readonly #viewListeners = new Set<() => void>();
 
   constructor(endpoints: string[], clusterId: string, logger: Logger) {
-    this.#client = new Etcd3({ hosts: endpoints, dialTimeout: 5000 });
+    this.#client = new (loadEtcd3().Etcd3)({ hosts: endpoints, dialTimeout: 5000 });
     this.ns = this.#client.namespace(clusterPrefix(clusterId));
     this.#logger = logger;
   }
