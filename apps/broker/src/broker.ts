@@ -160,6 +160,7 @@ export class Broker {
         replicas.onLeaderAppend(TRANSACTION_STATE_TOPIC, partition);
         appends.notify();
       },
+      minInsyncReplicas: (topic) => topicNumber(config, topics.get(topic)?.configs ?? {}, 'min.insync.replicas'),
       logger,
       numPartitions: settingNumber(config, 'transaction.state.log.num.partitions'),
       replicationFactor: settingNumber(config, 'transaction.state.log.replication.factor'),

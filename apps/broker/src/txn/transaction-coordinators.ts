@@ -18,6 +18,8 @@ export interface TransactionCoordinatorsOptions {
   writeMarkers: (markers: MarkerRequest, coordinatorEpoch: number) => Promise<void>;
   /** After an append to `__transaction_state` (high watermark, followers). */
   appended: (partition: number) => void;
+  /** A topic's min.insync.replicas (its override, else the broker's): `__transaction_state`'s here. */
+  minInsyncReplicas: (topic: string) => number;
   logger: Logger;
   /** transaction.state.log.num.partitions, transaction.state.log.replication.factor. */
   numPartitions: number;
@@ -140,10 +142,27 @@ export class TransactionCoordinators {
     loaded?.coordinator.close();
     const epoch = lead.leaderEpoch;
     const store = new TransactionStateStore(lead.log, () => epoch, () => this.#o.appended(partition));
-    const coordinator = new TransactionCoordinator(store, this.#o.newProducerId, (m) => this.#o.writeMarkers(m, epoch), { maxTimeoutMs: this.#o.maxTimeoutMs, markerRetryMs: 200 });
+    const coordinator = new TransactionCoordinator(store, this.#o.newProducerId, (m) => this.#markersOnceDecided(partition, m, epoch), { maxTimeoutMs: this.#o.maxTimeoutMs, markerRetryMs: 200 });
     this.#loaded.set(partition, { coordinator, leaderEpoch: epoch });
     this.#o.logger.log('info', 'coordinating transactions', { partition, leaderEpoch: epoch });
     return { ok: true, coordinator };
+  }
+
+  /**
+   * Markers go out only once the decision (the Prepare record just appended) is on the in-sync
+   * replicas of the `__transaction_state` partition, as Kafka writes them from the append's
+   * callback. A coordinator that lost its partition without knowing yet (a paused broker resumed)
+   * cannot get that far: without this, its timer aborted, on the partitions' leaders, a transaction
+   * that the new coordinator had committed (a committed transaction lost whole, seen once in
+   * test/cluster/transactions-anomalies). A rejection is retried by the coordinator until it is
+   * closed on losing the partition.
+   */
+  async #markersOnceDecided(partition: number, m: MarkerRequest, coordinatorEpoch: number): Promise<void> {
+    const log = this.#o.topics.log(TRANSACTION_STATE_TOPIC, partition);
+    if (!log) throw new Error(`${TRANSACTION_STATE_TOPIC}-${partition} is not here`);
+    const code = await this.#o.replicas.waitForReplication(TRANSACTION_STATE_TOPIC, partition, log.logEndOffset, this.#o.minInsyncReplicas(TRANSACTION_STATE_TOPIC), 10_000);
+    if (code !== 0) throw new Error(`${TRANSACTION_STATE_TOPIC}-${partition} did not reach its in-sync replicas (error ${code})`);
+    await this.#o.writeMarkers(m, coordinatorEpoch);
   }
 
   close(): void {
