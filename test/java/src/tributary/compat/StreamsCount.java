@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Random;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -36,6 +38,14 @@ import org.apache.kafka.streams.kstream.Produced;
  *
  * Prints RESULT {expected: {word: n}, counts: {word: [counts in output order]}, state}.
  *
+ * The input can be written in parts, so that a test decides when the work goes on (and the count
+ * cannot finish before its faults): -Dinput.chunks=N splits the lines into N chunks; chunk
+ * input.from (default 0) is written at once and each later one when the file GATE/chunk-K exists
+ * (-Dinput.gate=GATE; without it every chunk at once); "WROTE K" is printed once chunk K is
+ * acknowledged. A run that takes over from a Streams process killed -9 (same APPLICATION_ID and
+ * STATE_DIR) passes -Dinput.from=K, draws the same lines by SEED, writes chunks K.. and checks the
+ * same expected counts.
+ *
  * Usage: StreamsCount BOOTSTRAP APPLICATION_ID INPUT OUTPUT STATE_DIR SEED LINES DEADLINE_MS
  */
 public final class StreamsCount {
@@ -57,18 +67,36 @@ public final class StreamsCount {
     pp.put("acks", "all");
     pp.put("key.serializer", StringSerializer.class.getName());
     pp.put("value.serializer", StringSerializer.class.getName());
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(pp)) {
-      for (int i = 0; i < lines; i++) {
-        StringBuilder line = new StringBuilder();
-        for (int w = 1 + random.nextInt(4); w > 0; w--) {
-          String word = WORDS[random.nextInt(WORDS.length)];
-          expected.merge(word, 1L, Long::sum);
-          line.append(line.length() == 0 ? "" : " ").append(word);
-        }
-        producer.send(new ProducerRecord<>(input, "line-" + i, line.toString()));
+    List<ProducerRecord<String, String>> records = new ArrayList<>();
+    for (int i = 0; i < lines; i++) {
+      StringBuilder line = new StringBuilder();
+      for (int w = 1 + random.nextInt(4); w > 0; w--) {
+        String word = WORDS[random.nextInt(WORDS.length)];
+        expected.merge(word, 1L, Long::sum);
+        line.append(line.length() == 0 ? "" : " ").append(word);
       }
-      producer.flush();
+      records.add(new ProducerRecord<>(input, "line-" + i, line.toString()));
     }
+    int chunks = Integer.getInteger("input.chunks", 1);
+    int from = Integer.getInteger("input.from", 0);
+    String gate = System.getProperty("input.gate");
+    Thread writer = new Thread(() -> {
+      try (KafkaProducer<String, String> producer = new KafkaProducer<>(pp)) {
+        for (int c = from; c < chunks; c++) {
+          Path open = gate == null ? null : Path.of(gate, "chunk-" + c);
+          // The test opens the gate when it is ready for more work; bounded by the run's deadline.
+          while (c > from && open != null && !Files.exists(open) && System.currentTimeMillis() < deadline) Thread.sleep(50);
+          for (ProducerRecord<String, String> r : records.subList(lines * c / chunks, lines * (c + 1) / chunks)) producer.send(r);
+          producer.flush();
+          System.out.println("WROTE " + c);
+          System.out.flush();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "input-writer");
+    writer.setDaemon(true);
+    writer.start();
 
     StreamsBuilder builder = new StreamsBuilder();
     builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
