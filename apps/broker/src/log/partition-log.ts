@@ -275,6 +275,16 @@ export class PartitionLog implements PartitionStorage {
   }
 
   /**
+   * Whether a marker for the producer from a coordinator at `coordinatorEpoch` must be refused
+   * (TRANSACTION_COORDINATOR_FENCED): the producer's last marker here came from a newer coordinator.
+   * The epoch it compares with survives restarts: kept in the producer snapshot, and read back from
+   * the control batches when the log is scanned.
+   */
+  fencesMarkerCoordinator(producerId: bigint, coordinatorEpoch: number): boolean {
+    return this.#tables.producers.fencesCoordinator(producerId, coordinatorEpoch);
+  }
+
+  /**
    * Writes a transaction marker (COMMIT or ABORT control batch) for the producer, as the partition
    * leader does on the coordinator's WriteTxnMarkers: it ends the producer's running transaction
    * here (the last stable offset moves on; an abort becomes an aborted range).

@@ -65,6 +65,16 @@ export class ProducerStateTable {
     return this.#producers.get(producerId)?.epoch;
   }
 
+  /**
+   * Whether a marker from a transaction coordinator at `coordinatorEpoch` comes from one older than
+   * the coordinator that wrote the producer's last marker here (Kafka's ProducerAppendInfo
+   * checkCoordinatorEpoch): a zombie coordinator, whose decision must not be written.
+   */
+  fencesCoordinator(producerId: bigint, coordinatorEpoch: number): boolean {
+    const entry = this.#producers.get(producerId);
+    return entry !== undefined && coordinatorEpoch < entry.coordinatorEpoch;
+  }
+
   /** Every producer this partition keeps state for. */
   active(): ActiveProducer[] {
     return [...this.#producers].map(([producerId, e]) => ({ producerId, epoch: e.epoch, lastSequence: e.batches.at(-1)?.lastSeq ?? -1, lastTimestamp: e.lastTimestamp, coordinatorEpoch: e.coordinatorEpoch }));

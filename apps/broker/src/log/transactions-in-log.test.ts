@@ -91,6 +91,30 @@ describe('transactions in the partition log', () => {
     });
   }
 
+  for (const kind of ['clean', 'unclean'] as const) {
+    it(`fences markers of a coordinator older than the producer's last marker, also after a ${kind} restart`, () => {
+      const log = new PartitionLog(dir, testOptions);
+      append(log, 7n, ['a1']);
+      mark(log, 7n, true); // coordinator epoch 3
+      // A producer without a marker here yet, and one the partition does not know, take any coordinator.
+      append(log, 8n, ['r1']);
+      expect(log.fencesMarkerCoordinator(8n, 0)).toBe(false);
+      expect(log.fencesMarkerCoordinator(99n, 0)).toBe(false);
+      const fenced = (l: PartitionLog) => [2, 3, 4].map((epoch) => l.fencesMarkerCoordinator(7n, epoch));
+      expect(fenced(log)).toEqual([true, false, false]);
+      log.close();
+      // Clean: the epoch comes from the producer snapshot; unclean: from the COMMIT control batch's value.
+      if (kind === 'unclean') rmSync(join(dir, CLEAN_SHUTDOWN));
+      const reopened = new PartitionLog(dir, testOptions);
+      expect(reopened.recovery.clean).toBe(kind === 'clean');
+      expect(fenced(reopened)).toEqual([true, false, false]);
+      // A marker of a newer coordinator raises the bar: the one before it is fenced from then on.
+      reopened.appendMarker({ producerId: 7n, producerEpoch: 0, commit: false, coordinatorEpoch: 5 }, 0);
+      expect([3, 4, 5].map((epoch) => reopened.fencesMarkerCoordinator(7n, epoch))).toEqual([true, true, false]);
+      reopened.close();
+    });
+  }
+
   it('rebuilds the index from the log when a clean shutdown left no transaction snapshot (a log of an older broker)', () => {
     const log = new PartitionLog(dir, testOptions);
     const running = append(log, 9n, ['r1']);

@@ -20,7 +20,8 @@ export interface MarkerOutcome {
   /**
    * Partitions it could not mark, with the error: NOT_LEADER_OR_FOLLOWER (another broker leads
    * them), UNKNOWN_TOPIC_OR_PARTITION (the topic is gone, nothing to mark), NOT_ENOUGH_REPLICAS
-   * (too few in sync to keep it), or what waiting for the replicas ended with.
+   * (too few in sync to keep it), TRANSACTION_COORDINATOR_FENCED (a newer coordinator wrote the
+   * producer's last marker there), or what waiting for the replicas ended with.
    */
   failed: { topic: string; partition: number; errorCode: number }[];
 }
@@ -54,6 +55,13 @@ export async function writeMarkersLocally(deps: LocalMarkerDeps, m: Omit<MarkerR
     const minIsr = deps.minInsyncReplicas(p.topic);
     if (deps.replicas.isrSize(p.topic, p.partition) < minIsr) {
       outcome.failed.push({ ...p, errorCode: ErrorCode.NOT_ENOUGH_REPLICAS });
+      continue;
+    }
+    // A coordinator older than the one that wrote the producer's last marker here is a zombie (it
+    // lost its __transaction_state partition while paused): its decision is not written, as Kafka
+    // refuses it on the partition leader.
+    if (lead.log.fencesMarkerCoordinator(m.producerId, coordinatorEpoch)) {
+      outcome.failed.push({ ...p, errorCode: ErrorCode.TRANSACTION_COORDINATOR_FENCED });
       continue;
     }
     const end = lead.log.appendMarker({ producerId: m.producerId, producerEpoch: m.producerEpoch, commit: m.commit, coordinatorEpoch }, lead.leaderEpoch).nextOffset;
