@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKey, encodeRecordBatch, type DescribeProducersResponse, type DescribeTransactionsResponse, type FindCoordinatorResponse, type InitProducerIdResponse, type ListOffsetsResponse, type ListTransactionsResponse, type OffsetFetchResponse } from '@tributary/protocol';
+import { ApiKey, encodeRecordBatch, ErrorCode, type DescribeProducersResponse, type DescribeTransactionsResponse, type FindCoordinatorResponse, type InitProducerIdResponse, type ListOffsetsResponse, type ListTransactionsResponse, type OffsetFetchResponse, type WriteTxnMarkersResponse } from '@tributary/protocol';
 import { advertised, expectCovered, type Advertised } from './coverage.ts';
 import { compare, createTopic, producerIdsReady, startPair, type Pair, type Side } from './harness.ts';
 import type { Outcome, RawClient } from './raw-client.ts';
@@ -25,6 +25,7 @@ beforeAll(async () => {
   for (const s of [pair.kafka, pair.tributary]) {
     await createTopic(s, 'txn-t', 2);
     await createTopic(s, 'txn-verify', 2);
+    await createTopic(s, 'txn-fence', 1);
     // Kafka creates __consumer_offsets on the first group FindCoordinator; TxnOffsetCommit needs it.
     await settle<FindCoordinatorResponse>(await s.client(), ApiKey.FindCoordinator, 3, { key: 'warm-up', keyType: 0 }, `${s.name} group coordinator`);
   }
@@ -245,6 +246,55 @@ async function transactionAdmin(s: Side, txId: string) {
   return out;
 }
 
+/**
+ * A transaction on txn-fence partition 0 committed by the coordinator (its marker at coordinator
+ * epoch N0, read back with DescribeProducers), then markers as coordinators of other epochs would
+ * send them (raw WriteTxnMarkers v1, the producer's epoch): N = N0 + 2 (a newer coordinator),
+ * N - 1 (a zombie: TRANSACTION_COORDINATOR_FENCED, nothing written), N again and N + 1. After each,
+ * the partition's end offset and the coordinator epoch the leader keeps for the producer.
+ */
+async function fencedMarkers(s: Side, txId: string) {
+  const c = await s.client();
+  await settle<FindCoordinatorResponse>(c, ApiKey.FindCoordinator, 3, { key: txId, keyType: 1 }, `${s.name} FindCoordinator ${txId}`);
+  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 4, { transactionalId: txId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, `${s.name} InitProducerId ${txId}`);
+  const pid = init.producerId;
+  const out: Record<string, unknown> = {};
+  out.add = codeOf(await c.send(ApiKey.AddPartitionsToTxn, 3, { v3AndBelowTransactionalId: txId, v3AndBelowProducerId: pid, v3AndBelowProducerEpoch: init.producerEpoch, v3AndBelowTopics: [{ name: 'txn-fence', partitions: [0] }] }));
+  const records = encodeRecordBatch({ baseOffset: 0n, isTransactional: true, producerId: pid, producerEpoch: init.producerEpoch, baseSequence: 0, records: [{ value: 'fenced?' }] });
+  out.produce = codeOf(await c.send(ApiKey.Produce, 9, { transactionalId: txId, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'txn-fence', partitionData: [{ index: 0, records }] }] }));
+  out.end = codeOf(await c.send(ApiKey.EndTxn, 4, { transactionalId: txId, producerId: pid, producerEpoch: init.producerEpoch, committed: true }));
+  const producer = async () => {
+    const r = await c.request<DescribeProducersResponse>(ApiKey.DescribeProducers, 0, { topics: [{ name: 'txn-fence', partitionIndexes: [0] }] });
+    return r.topics[0]?.partitions[0]?.activeProducers.find((a) => a.producerId === pid);
+  };
+  const endOffset = async () => (await c.request<ListOffsetsResponse>(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'txn-fence', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] })).topics[0]!.partitions[0]!.offset;
+  // The coordinator's marker is written after EndTxn answers: wait for it (the end offset passes it).
+  out.endOffsetAfterCommit = await eventually(endOffset, (o) => o === 2n);
+  const committedBy = await producer();
+  if (!committedBy) throw new Error(`${s.name}: DescribeProducers does not show producer ${pid} on txn-fence-0`);
+  const n = committedBy.coordinatorEpoch + 2;
+  out.afterCommit = { producerEpoch: committedBy.producerEpoch - init.producerEpoch, coordinatorEpoch: committedBy.coordinatorEpoch };
+  const marker = async (coordinatorEpoch: number, commit: boolean) => {
+    const sent = await c.request<WriteTxnMarkersResponse>(ApiKey.WriteTxnMarkers, 1, { markers: [{ producerId: pid, producerEpoch: committedBy.producerEpoch, transactionResult: commit, coordinatorEpoch, topics: [{ name: 'txn-fence', partitionIndexes: [0] }] }] });
+    // Producer ids differ between the brokers (when other scenarios ran first): masked.
+    const answer = { markers: sent.markers.map((m) => ({ ...m, producerId: m.producerId === pid ? 'producer' : m.producerId })) };
+    const after = await producer();
+    return { answer, endOffset: await endOffset(), coordinatorEpochMinusN: after ? after.coordinatorEpoch - n : 'gone' };
+  };
+  out.newerCoordinator = await marker(n, false);
+  out.zombieCoordinator = await marker(n - 1, true);
+  out.sameCoordinator = await marker(n, false);
+  out.nextCoordinator = await marker(n + 1, false);
+  out.zombieAfterNext = await marker(n, true);
+  // What Apache Kafka 4.4 answered when this was written (2026-12-02): kept explicit so the test
+  // fails if both brokers stopped fencing, not only when they differ.
+  expect(Object.fromEntries(Object.entries(out).filter(([k]) => k.startsWith('zombie')).map(([k, v]) => [k, (v as { answer: unknown }).answer])), `${s.name}: zombie markers`).toEqual({
+    zombieCoordinator: { markers: [{ producerId: 'producer', topics: [{ name: 'txn-fence', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.TRANSACTION_COORDINATOR_FENCED }] }] }] },
+    zombieAfterNext: { markers: [{ producerId: 'producer', topics: [{ name: 'txn-fence', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.TRANSACTION_COORDINATOR_FENCED }] }] }] },
+  });
+  return out;
+}
+
 /** LATEST of txn-t partition 0 as read_committed and read_uncommitted consumers see it. */
 async function lastStable(c: RawClient): Promise<{ committed: bigint; uncommitted: bigint }> {
   const latest = async (isolationLevel: number) => (await c.request<ListOffsetsResponse>(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel, topics: [{ name: 'txn-t', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] })).topics[0]!.partitions[0]!.offset;
@@ -316,6 +366,10 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — transactions', { tim
       const c = await s.client();
       return codeOf(await c.send(ApiKey.WriteTxnMarkers, 1, { markers: [{ producerId: 4242n, producerEpoch: 0, transactionResult: false, coordinatorEpoch: 0, topics: [{ name: 'txn-t', partitionIndexes: [1] }, { name: 'txn-none', partitionIndexes: [0] }] }] }));
     });
+  });
+
+  it('WriteTxnMarkers from a coordinator older than the one that wrote the producer\'s last marker is fenced (TRANSACTION_COORDINATOR_FENCED), nothing written', async () => {
+    await compare(pair, 'write-txn-markers/coordinator-fenced', (s) => fencedMarkers(s, 'txn-fence'));
   });
 
   it('DescribeTransactions, ListTransactions (state, producer id, duration and id pattern filters) and DescribeProducers with a transaction open', async () => {
