@@ -204,6 +204,46 @@ async function produceByTopicId(s: Side, txId: string) {
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 /**
+ * TxnOffsetCommit v6 names each topic by its id (KIP-1319), in a transaction of version 2: a known
+ * id, a partition that id does not have, an id no topic has, the zero id, and a request with a known
+ * and an unknown id together; then the commit, and the group's offset as OffsetFetch (by name)
+ * reads it once the marker is written. The known id is compared as "known".
+ */
+async function txnOffsetCommitByTopicId(s: Side, txId: string) {
+  const c = await s.client();
+  const group = `group-${txId}`;
+  await createTopic(s, 'txn-v6', 1);
+  const md = await c.request<{ topics: { name: string; topicId: string }[] }>(ApiKey.Metadata, 12, { topics: [{ name: 'txn-v6', topicId: ZERO_UUID }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+  const id = md.topics[0]!.topicId;
+  const masked = (o: Outcome) => JSON.parse(JSON.stringify(codeOf(o), (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v === id ? 'known' : v)) as string) as unknown;
+  await settle<FindCoordinatorResponse>(c, ApiKey.FindCoordinator, 3, { key: txId, keyType: 1 }, `${s.name} FindCoordinator ${txId}`);
+  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 5, { transactionalId: txId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, `${s.name} InitProducerId ${txId}`);
+  const commit = (topics: { topicId: string; partition: number; offset: bigint }[]) => c.send(ApiKey.TxnOffsetCommit, 6, {
+    transactionalId: txId, groupId: group, producerId: init.producerId, producerEpoch: init.producerEpoch, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null,
+    topics: topics.map((t) => ({ topicId: t.topicId, partitions: [{ partitionIndex: t.partition, committedOffset: t.offset, committedLeaderEpoch: -1, committedMetadata: 'v6' }] })),
+  });
+  const fetched = async () => {
+    const r = await c.request<OffsetFetchResponse>(ApiKey.OffsetFetch, 8, { groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: [{ name: 'txn-v6', partitionIndexes: [0] }] }], requireStable: false });
+    const p = r.groups[0]?.topics[0]?.partitions[0];
+    return { errorCode: p?.errorCode ?? -1, offset: p?.committedOffset ?? -2n, metadata: p?.metadata ?? null };
+  };
+  const unknownId = '5b2fb3a0-8a3c-4b8e-9d6f-0c1e2f3a4b5c';
+  const out: Record<string, unknown> = {};
+  out.knownId = masked(await commit([{ topicId: id, partition: 0, offset: 3n }]));
+  // Equal answers could be equal refusals: by its id the offset is accepted on both brokers.
+  expect(out.knownId, `${s.name}: TxnOffsetCommit v6 with a known topic id`).toMatchObject({ topics: [{ topicId: 'known', partitions: [{ partitionIndex: 0, errorCode: 0 }] }] });
+  out.unknownPartition = masked(await commit([{ topicId: id, partition: 7, offset: 3n }]));
+  out.unknownId = masked(await commit([{ topicId: unknownId, partition: 0, offset: 3n }]));
+  out.zeroId = masked(await commit([{ topicId: ZERO_UUID, partition: 0, offset: 3n }]));
+  out.knownAndUnknown = masked(await commit([{ topicId: id, partition: 0, offset: 5n }, { topicId: unknownId, partition: 0, offset: 5n }]));
+  out.beforeEnd = await fetched();
+  const end = await settle<{ errorCode: number }>(c, ApiKey.EndTxn, 5, { transactionalId: txId, producerId: init.producerId, producerEpoch: init.producerEpoch, committed: true }, `${s.name} EndTxn ${txId}`);
+  out.commit = end.errorCode;
+  out.afterCommit = await eventually(fetched, (f) => f.offset >= 0n);
+  return out;
+}
+
+/**
  * Opens a transaction on txn-t partition 1 (one record), then asks the admin APIs about it and
  * about the committed transactions of the scenario above. Producer ids are masked: each broker
  * hands out its own.
@@ -330,6 +370,12 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — transactions', { tim
 
   it('Produce v13 by topic id: a known id, an unknown partition, an unknown and the zero id, a transactional batch of version 2', async () => {
     await compare(pair, 'produce/v13-topic-ids', (s) => produceByTopicId(s, 'txn-v13'));
+  });
+
+  it('TxnOffsetCommit v6 by topic id (advertised by both): a known id, an unknown partition, an unknown and the zero id, then the offsets after the commit', async () => {
+    expect(adv.kafka.get(ApiKey.TxnOffsetCommit), 'TxnOffsetCommit on Apache Kafka 4.4').toEqual({ min: 0, max: 6 });
+    expect(adv.tributary.get(ApiKey.TxnOffsetCommit), 'TxnOffsetCommit on Tributary').toEqual({ min: 0, max: 6 });
+    await compare(pair, 'txn-offset-commit/v6-topic-ids', (s) => txnOffsetCommitByTopicId(s, 'txn-v6'));
   });
 
   it('InitProducerId v6 (KIP-939 two-phase commit) is advertised by neither, and a v6 request closes the connection on both', async () => {

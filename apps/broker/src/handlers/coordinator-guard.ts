@@ -20,7 +20,7 @@ const NOT_COORDINATOR: { [N in ApiName]?: Refusal<N> } = {
   DescribeGroups: (r) => ({ groups: r.body.groups.map((g) => ({ errorCode: E, groupId: g, groupState: '', protocolType: '', protocolData: '', members: [] })) }),
   DeleteGroups: (r) => ({ results: r.body.groupsNames.map((g) => ({ groupId: g, errorCode: E })) }),
   OffsetDelete: () => ({ errorCode: E, topics: [] }),
-  TxnOffsetCommit: (r) => ({ throttleTimeMs: 0, topics: r.body.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: E })) })) }),
+  TxnOffsetCommit: (r) => ({ throttleTimeMs: 0, topics: r.body.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: E })) })) }),
 };
 
 /**

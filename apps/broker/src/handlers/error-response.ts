@@ -101,7 +101,7 @@ const BUILDERS: Record<number, Builder<never>> = {
   [ApiKey.EndTxn]: ((_r: P.EndTxnRequest, _v, e) => ({ throttleTimeMs: 0, errorCode: e, producerId: -1n, producerEpoch: -1 })) as Builder<P.EndTxnRequest>,
   [ApiKey.TxnOffsetCommit]: ((r: P.TxnOffsetCommitRequest, _v, e) => ({
     throttleTimeMs: 0,
-    topics: r.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: e })) })),
+    topics: r.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: e })) })),
   })) as Builder<P.TxnOffsetCommitRequest>,
   // Kafka builds this one through maps: one result per producer id, one entry per partition.
   [ApiKey.WriteTxnMarkers]: ((r: P.WriteTxnMarkersRequest, _v, e) => {

@@ -15,35 +15,53 @@ import { addOffsetsImplicitly } from './txn-implicit-add.ts';
  * partitions, metadata too large; then the group's generation and member (KIP-447, v3+).
  * v5 is a producer of transaction version 2, which sends no AddOffsetsToTxn: the group's
  * `__consumer_offsets` partition joins its transaction here first (txn-implicit-add.ts). v6 names
- * topics by id (not implemented).
+ * each topic by its id (KIP-1319): resolved to its name through the topic registry as Produce v13
+ * does; an id no topic has (the zero id too) is UNKNOWN_TOPIC_ID on each of its partitions, and the
+ * answer names each topic by the id the request used.
  */
 export const txnOffsetCommitApi = defineApi({
   api: 'TxnOffsetCommit',
   minVersion: 0,
-  maxVersion: 5,
+  maxVersion: 6,
   serves: 'group-coordinator',
   authorization: { kind: 'per-resource', acl: 'WRITE on the transactional id, READ on the group, READ on each topic' },
   handle: async (ctx, request, session) => {
-    const req = request.body;
-    const all = (errorCode: number) => ({ throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) });
+    const body = request.body;
+    // From here on every topic has its name: an id this broker does not know keeps an empty one.
+    const req = request.apiVersion >= 6 ? { ...body, topics: body.topics.map((t) => ({ ...t, name: ctx.topics.byId(t.topicId)?.name ?? '' })) } : body;
+    const known = (t: { name: string }) => request.apiVersion < 6 || t.name !== '';
+    const all = (errorCode: number) => ({ throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) });
     if (!allowed(ctx, session, Op.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return all(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     if (!allowed(ctx, session, Op.READ, ResourceType.GROUP, req.groupId)) return all(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     if (request.apiVersion >= 5) {
       const added = await addOffsetsImplicitly(ctx, req.transactionalId, req.producerId, req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition: 0 }]);
       if (added !== 0) return all(added);
     }
-    const partitionError = (topic: string, p: { partitionIndex: number; committedMetadata: string | null }) =>
-      !allowed(ctx, session, Op.READ, ResourceType.TOPIC, topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
-      : !ctx.cluster.partition(topic, p.partitionIndex) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+    const partitionError = (t: { name: string }, p: { partitionIndex: number; committedMetadata: string | null }) =>
+      !known(t) ? ErrorCode.UNKNOWN_TOPIC_ID
+      : !allowed(ctx, session, Op.READ, ResourceType.TOPIC, t.name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+      : !ctx.cluster.partition(t.name, p.partitionIndex) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
       : p.committedMetadata !== null && p.committedMetadata.length > OFFSET_METADATA_MAX_BYTES ? ErrorCode.OFFSET_METADATA_TOO_LARGE
       : 0;
     const now = Date.now();
     const offsets = req.topics.flatMap((t) =>
-      t.partitions.filter((p) => partitionError(t.name, p) === 0).map((p) => ({ topic: t.name, partition: p.partitionIndex, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now } })),
+      t.partitions.filter((p) => partitionError(t, p) === 0).map((p) => ({ topic: t.name, partition: p.partitionIndex, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now } })),
     );
     const v = request.apiVersion;
     let errorCode = ctx.groups.txnCommit(req.groupId, req.producerId, req.producerEpoch, { memberId: v >= 3 ? req.memberId : '', groupInstanceId: v >= 3 ? req.groupInstanceId : null }, v >= 3 ? req.generationIdOrMemberEpoch : -1, offsets);
     if (errorCode === 0 && offsets.length > 0) errorCode = await replicated(ctx);
-    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: partitionError(t.name, p) || errorCode })) })) };
+    // Kafka's answer lists the partitions refused here first and then merges in the coordinator's
+    // results, so a topic appears where its first refused partition put it (checked against Kafka
+    // 4.4 with a known and an unknown topic id in one request).
+    const answer = new Map<string, { name: string; topicId: string; partitions: { partitionIndex: number; errorCode: number }[] }>();
+    const add = (t: { name: string; topicId: string }, partitionIndex: number, code: number) => {
+      const key = v >= 6 ? t.topicId : t.name;
+      const entry = answer.get(key) ?? { name: t.name, topicId: t.topicId, partitions: [] };
+      answer.set(key, entry);
+      entry.partitions.push({ partitionIndex, errorCode: code });
+    };
+    for (const t of req.topics) for (const p of t.partitions) if (partitionError(t, p) !== 0) add(t, p.partitionIndex, partitionError(t, p));
+    for (const t of req.topics) for (const p of t.partitions) if (partitionError(t, p) === 0) add(t, p.partitionIndex, errorCode);
+    return { throttleTimeMs: 0, topics: [...answer.values()] };
   },
 });
