@@ -290,8 +290,10 @@ async function transactionAdmin(s: Side, txId: string) {
  * A transaction on txn-fence partition 0 committed by the coordinator (its marker at coordinator
  * epoch N0, read back with DescribeProducers), then markers as coordinators of other epochs would
  * send them (raw WriteTxnMarkers v1, the producer's epoch): N = N0 + 2 (a newer coordinator),
- * N - 1 (a zombie: TRANSACTION_COORDINATOR_FENCED, nothing written), N again and N + 1. After each,
- * the partition's end offset and the coordinator epoch the leader keeps for the producer.
+ * N - 1 (a zombie: TRANSACTION_COORDINATOR_FENCED, nothing written), N again and N + 1; then one of
+ * the next producer epoch, and two of the producer's epoch before it (INVALID_PRODUCER_EPOCH, nothing
+ * written). After each, the partition's end offset and the producer and coordinator epochs the
+ * leader keeps for the producer.
  */
 async function fencedMarkers(s: Side, txId: string) {
   const c = await s.client();
@@ -314,18 +316,31 @@ async function fencedMarkers(s: Side, txId: string) {
   if (!committedBy) throw new Error(`${s.name}: DescribeProducers does not show producer ${pid} on txn-fence-0`);
   const n = committedBy.coordinatorEpoch + 2;
   out.afterCommit = { producerEpoch: committedBy.producerEpoch - init.producerEpoch, coordinatorEpoch: committedBy.coordinatorEpoch };
-  const marker = async (coordinatorEpoch: number, commit: boolean) => {
-    const sent = await c.request<WriteTxnMarkersResponse>(ApiKey.WriteTxnMarkers, 1, { markers: [{ producerId: pid, producerEpoch: committedBy.producerEpoch, transactionResult: commit, coordinatorEpoch, topics: [{ name: 'txn-fence', partitionIndexes: [0] }] }] });
+  const marker = async (coordinatorEpoch: number, commit: boolean, producerEpoch = committedBy.producerEpoch) => {
+    const sent = await c.request<WriteTxnMarkersResponse>(ApiKey.WriteTxnMarkers, 1, { markers: [{ producerId: pid, producerEpoch, transactionResult: commit, coordinatorEpoch, topics: [{ name: 'txn-fence', partitionIndexes: [0] }] }] });
     // Producer ids differ between the brokers (when other scenarios ran first): masked.
     const answer = { markers: sent.markers.map((m) => ({ ...m, producerId: m.producerId === pid ? 'producer' : m.producerId })) };
     const after = await producer();
-    return { answer, endOffset: await endOffset(), coordinatorEpochMinusN: after ? after.coordinatorEpoch - n : 'gone' };
+    return { answer, endOffset: await endOffset(), coordinatorEpochMinusN: after ? after.coordinatorEpoch - n : 'gone', producerEpochOverCommitted: after ? after.producerEpoch - committedBy.producerEpoch : 'gone' };
   };
   out.newerCoordinator = await marker(n, false);
   out.zombieCoordinator = await marker(n - 1, true);
   out.sameCoordinator = await marker(n, false);
   out.nextCoordinator = await marker(n + 1, false);
   out.zombieAfterNext = await marker(n, true);
+  // A marker of a newer producer epoch (a producer that was fenced: its transaction aborted) moves
+  // the partition's producer epoch on; one of the older epoch, from the current coordinator or from
+  // the zombie, ends a fenced producer's transaction: refused, nothing written.
+  out.newerProducerEpoch = await marker(n + 1, false, committedBy.producerEpoch + 1);
+  out.olderProducerEpoch = await marker(n + 1, true);
+  out.olderProducerEpochFromZombie = await marker(n, true);
+  const refused = (errorCode: number) => ({ markers: [{ producerId: 'producer', topics: [{ name: 'txn-fence', partitions: [{ partitionIndex: 0, errorCode }] }] }] });
+  // What Apache Kafka 4.4 answered on 2026-12-02 (its leader checks the producer epoch before the
+  // coordinator's): kept explicit, so the test fails if both brokers stopped refusing.
+  expect({ older: (out.olderProducerEpoch as { answer: unknown }).answer, olderFromZombie: (out.olderProducerEpochFromZombie as { answer: unknown }).answer }, `${s.name}: markers of an older producer epoch`).toEqual({
+    older: refused(ErrorCode.INVALID_PRODUCER_EPOCH),
+    olderFromZombie: refused(ErrorCode.INVALID_PRODUCER_EPOCH),
+  });
   // What Apache Kafka 4.4 answered when this was written (2026-12-02): kept explicit so the test
   // fails if both brokers stopped fencing, not only when they differ.
   expect(Object.fromEntries(Object.entries(out).filter(([k]) => k.startsWith('zombie')).map(([k, v]) => [k, (v as { answer: unknown }).answer])), `${s.name}: zombie markers`).toEqual({
@@ -414,7 +429,7 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — transactions', { tim
     });
   });
 
-  it('WriteTxnMarkers from a coordinator older than the one that wrote the producer\'s last marker is fenced (TRANSACTION_COORDINATOR_FENCED), nothing written', async () => {
+  it('WriteTxnMarkers from a coordinator older than the one that wrote the producer\'s last marker is fenced (TRANSACTION_COORDINATOR_FENCED), and one of an older producer epoch refused (INVALID_PRODUCER_EPOCH), nothing written', async () => {
     await compare(pair, 'write-txn-markers/coordinator-fenced', (s) => fencedMarkers(s, 'txn-fence'));
   });
 

@@ -285,6 +285,17 @@ export class PartitionLog implements PartitionStorage {
   }
 
   /**
+   * Whether a marker for the producer at `producerEpoch` must be refused (INVALID_PRODUCER_EPOCH):
+   * the producer's epoch here is newer, so the marker ends a transaction of a fenced producer
+   * that is no longer running here (Kafka's ProducerAppendInfo.checkProducerEpoch, which it applies
+   * to control batches as to data batches).
+   */
+  fencesMarkerProducerEpoch(producerId: bigint, producerEpoch: number): boolean {
+    const current = this.#tables.producers.epochOf(producerId);
+    return current !== undefined && producerEpoch < current;
+  }
+
+  /**
    * Writes a transaction marker (COMMIT or ABORT control batch) for the producer, as the partition
    * leader does on the coordinator's WriteTxnMarkers: it ends the producer's running transaction
    * here (the last stable offset moves on; an abort becomes an aborted range).

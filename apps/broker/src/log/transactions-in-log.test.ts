@@ -115,6 +115,26 @@ describe('transactions in the partition log', () => {
     });
   }
 
+  for (const kind of ['clean', 'unclean'] as const) {
+    it(`refuses markers of a producer epoch older than the producer's here, also after a ${kind} restart`, () => {
+      const log = new PartitionLog(dir, testOptions);
+      append(log, 7n, ['a1']); // producer epoch 0
+      // A producer the partition does not know takes any epoch; its own epoch and newer ones are not refused.
+      expect(log.fencesMarkerProducerEpoch(99n, 0)).toBe(false);
+      expect([0, 1].map((epoch) => log.fencesMarkerProducerEpoch(7n, epoch))).toEqual([false, false]);
+      mark(log, 7n, false, 2); // a fenced producer's transaction aborted at epoch 2
+      const fenced = (l: PartitionLog) => [1, 2, 3].map((epoch) => l.fencesMarkerProducerEpoch(7n, epoch));
+      expect(fenced(log)).toEqual([true, false, false]);
+      log.close();
+      // Clean: the epoch comes from the producer snapshot; unclean: from the ABORT control batch's header.
+      if (kind === 'unclean') rmSync(join(dir, CLEAN_SHUTDOWN));
+      const reopened = new PartitionLog(dir, testOptions);
+      expect(reopened.recovery.clean).toBe(kind === 'clean');
+      expect(fenced(reopened)).toEqual([true, false, false]);
+      reopened.close();
+    });
+  }
+
   it('rebuilds the index from the log when a clean shutdown left no transaction snapshot (a log of an older broker)', () => {
     const log = new PartitionLog(dir, testOptions);
     const running = append(log, 9n, ['r1']);

@@ -20,8 +20,9 @@ export interface MarkerOutcome {
   /**
    * Partitions it could not mark, with the error: NOT_LEADER_OR_FOLLOWER (another broker leads
    * them), UNKNOWN_TOPIC_OR_PARTITION (the topic is gone, nothing to mark), NOT_ENOUGH_REPLICAS
-   * (too few in sync to keep it), TRANSACTION_COORDINATOR_FENCED (a newer coordinator wrote the
-   * producer's last marker there), or what waiting for the replicas ended with.
+   * (too few in sync to keep it), INVALID_PRODUCER_EPOCH (the producer's epoch there is newer than
+   * the marker's), TRANSACTION_COORDINATOR_FENCED (a newer coordinator wrote the producer's last
+   * marker there), or what waiting for the replicas ended with.
    */
   failed: { topic: string; partition: number; errorCode: number }[];
 }
@@ -55,6 +56,12 @@ export async function writeMarkersLocally(deps: LocalMarkerDeps, m: Omit<MarkerR
     const minIsr = deps.minInsyncReplicas(p.topic);
     if (deps.replicas.isrSize(p.topic, p.partition) < minIsr) {
       outcome.failed.push({ ...p, errorCode: ErrorCode.NOT_ENOUGH_REPLICAS });
+      continue;
+    }
+    // A marker of an epoch older than the producer's here belongs to a fenced producer: Kafka's
+    // leader checks the producer epoch first, then the coordinator's.
+    if (lead.log.fencesMarkerProducerEpoch(m.producerId, m.producerEpoch)) {
+      outcome.failed.push({ ...p, errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
       continue;
     }
     // A coordinator older than the one that wrote the producer's last marker here is a zombie (it
