@@ -2,7 +2,7 @@ import { ApiKey, ErrorCode, type WriteTxnMarkersResponse } from '@tributary/prot
 import { BrokerConnection } from '@tributary/kafka-admin';
 import type { ClusterMetadata } from '../cluster/cluster-metadata.ts';
 import { writeMarkersLocally, type LocalMarkerDeps } from './marker-writer.ts';
-import type { MarkerRequest } from './transaction-coordinator.ts';
+import type { MarkerRequest, MarkersAbandoned } from './transaction-coordinator.ts';
 import { listenerFor } from '../config/broker-config.ts';
 
 export interface MarkerSenderDeps extends LocalMarkerDeps {
@@ -18,10 +18,15 @@ export interface MarkerSenderDeps extends LocalMarkerDeps {
  * when any partition could not be marked (no leader, leader unreachable or refusing): the
  * coordinator retries the whole set, and a marker written twice changes nothing (a marker with no
  * running transaction ends none, and the producer cannot start its next transaction on these
- * partitions before the coordinator has completed this one).
+ * partitions before the coordinator has completed this one). A leader that fences the markers
+ * (INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED) ends the sending instead: the answer is
+ * MarkersAbandoned, as Kafka's coordinator gives up on a transaction whose producer or coordinator
+ * epoch has changed.
  */
-export async function writeMarkers(deps: MarkerSenderDeps, m: MarkerRequest, coordinatorEpoch: number): Promise<void> {
+export async function writeMarkers(deps: MarkerSenderDeps, m: MarkerRequest, coordinatorEpoch: number): Promise<MarkersAbandoned | void> {
   const local = await writeMarkersLocally(deps, m, coordinatorEpoch);
+  const fencedHere = local.failed.find((f) => fences(f.errorCode));
+  if (fencedHere) return { abandonedWith: fencedHere.errorCode };
   const byLeader = new Map<number, { topic: string; partition: number }[]>();
   for (const f of local.failed) {
     // A deleted topic needs no marker (Kafka's coordinator drops it too).
@@ -32,10 +37,16 @@ export async function writeMarkers(deps: MarkerSenderDeps, m: MarkerRequest, coo
     list.push(f);
     byLeader.set(leader, list);
   }
-  await Promise.all([...byLeader].map(([leader, partitions]) => sendMarkers(deps, leader, { ...m, partitions }, coordinatorEpoch)));
+  const answers = await Promise.all([...byLeader].map(([leader, partitions]) => sendMarkers(deps, leader, { ...m, partitions }, coordinatorEpoch)));
+  return answers.find((a) => a !== undefined);
 }
 
-async function sendMarkers(deps: MarkerSenderDeps, leader: number, m: MarkerRequest, coordinatorEpoch: number): Promise<void> {
+/** The leader's answers that mean the markers can never be written: a newer producer or coordinator epoch is there. */
+function fences(errorCode: number): boolean {
+  return errorCode === ErrorCode.INVALID_PRODUCER_EPOCH || errorCode === ErrorCode.TRANSACTION_COORDINATOR_FENCED;
+}
+
+async function sendMarkers(deps: MarkerSenderDeps, leader: number, m: MarkerRequest, coordinatorEpoch: number): Promise<MarkersAbandoned | void> {
   const broker = deps.cluster.brokers().find((b) => b.nodeId === leader);
   const listener = broker && listenerFor(broker.listeners, deps.listenerName);
   if (!listener) throw new Error(`broker ${leader} is not registered`);
@@ -46,7 +57,10 @@ async function sendMarkers(deps: MarkerSenderDeps, leader: number, m: MarkerRequ
     const res = await conn.send<WriteTxnMarkersResponse>(ApiKey.WriteTxnMarkers, 1, {
       markers: [{ producerId: m.producerId, producerEpoch: m.producerEpoch, transactionResult: m.commit, coordinatorEpoch, topics: [...topics].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }],
     });
-    const failed = res.markers.flatMap((r) => r.topics.flatMap((t) => t.partitions.filter((p) => p.errorCode !== 0 && p.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION).map((p) => `${t.name}-${p.partitionIndex}: ${p.errorCode}`)));
+    const codes = res.markers.flatMap((r) => r.topics.flatMap((t) => t.partitions.map((p) => ({ name: `${t.name}-${p.partitionIndex}`, errorCode: p.errorCode }))));
+    const fenced = codes.find((c) => fences(c.errorCode));
+    if (fenced) return { abandonedWith: fenced.errorCode };
+    const failed = codes.filter((c) => c.errorCode !== 0 && c.errorCode !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION).map((c) => `${c.name}: ${c.errorCode}`);
     if (failed.length > 0) throw new Error(`broker ${leader} refused markers (${failed.join(', ')})`);
   } finally {
     conn.close();

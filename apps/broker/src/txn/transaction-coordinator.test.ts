@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decodeRecordBatch, ErrorCode, splitBatches } from '@tributary/protocol';
 import { PartitionLog } from '../log/partition-log.ts';
 import { tempDir, testOptions } from '../log/test-support.ts';
-import { TransactionCoordinator, type MarkerRequest } from './transaction-coordinator.ts';
+import { TransactionCoordinator, type MarkerRequest, type MarkersAbandoned } from './transaction-coordinator.ts';
 import { decodeTransactionRecord, TxnState } from './transaction-records.ts';
 import { TransactionStateStore } from './transaction-state-store.ts';
 
@@ -17,6 +17,8 @@ interface Pending {
   request: MarkerRequest;
   land(): void;
   fail(): void;
+  /** A leader refused the markers for good (its producer or coordinator epoch is newer). */
+  fence(errorCode: number): void;
 }
 
 function coordinatorAt(dir: string, clock: { now: number }) {
@@ -26,7 +28,7 @@ function coordinatorAt(dir: string, clock: { now: number }) {
   const coordinator = new TransactionCoordinator(
     new TransactionStateStore(log),
     async () => nextId++,
-    (request) => new Promise<void>((resolve, reject) => markers.push({ request, land: resolve, fail: () => reject(new Error('leader unreachable')) })),
+    (request) => new Promise<MarkersAbandoned | void>((resolve, reject) => markers.push({ request, land: () => resolve(), fail: () => reject(new Error('leader unreachable')), fence: (abandonedWith) => resolve({ abandonedWith }) })),
     { maxTimeoutMs: 900_000, markerRetryMs: 10 },
     () => clock.now,
   );
@@ -130,6 +132,30 @@ describe('transaction coordinator (transaction version 1, as Kafka)', () => {
     expect(coordinator.describe('t')!.state).toBe(TxnState.PrepareAbort);
     markers[1]!.land();
     await vi.waitFor(() => expect(coordinator.describe('t')!.state).toBe(TxnState.CompleteAbort));
+  });
+
+  it('stops sending a transaction\'s markers once a leader fences them (TRANSACTION_COORDINATOR_FENCED or INVALID_PRODUCER_EPOCH), as Kafka ignores the transaction from then on', async () => {
+    for (const errorCode of [ErrorCode.TRANSACTION_COORDINATOR_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH]) {
+      const { coordinator, markers, clock } = fresh();
+      const { producerId, producerEpoch } = await coordinator.initProducerId('t', 60_000, null);
+      coordinator.addPartitions('t', producerId, producerEpoch, [tp('a', 0)]);
+      coordinator.endTxn('t', producerId, producerEpoch, true);
+      // The retry timer is faked, so "no retry" is checked without waiting: a second of fake time is
+      // a hundred retries (markerRetryMs is 10) had the coordinator kept sending.
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        markers[0]!.fence(errorCode);
+        await vi.advanceTimersByTimeAsync(1_000);
+      } finally {
+        vi.useRealTimers();
+      }
+      clock.now += 60_000;
+      coordinator.abortTimedOut();
+      expect(markers, `after ${errorCode}`).toHaveLength(1);
+      // Not completed: the newer coordinator (or producer) decides; this one answers as Kafka's while the transaction is undecided here.
+      expect(coordinator.describe('t')!.state).toBe(TxnState.PrepareCommit);
+      expect(coordinator.endTxn('t', producerId, producerEpoch, true)).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    }
   });
 
   it('InitProducerId while a transaction runs aborts it with a fencing epoch and asks the caller to retry', async () => {

@@ -27,8 +27,19 @@ export interface MarkerRequest {
   partitions: TopicPartition[];
 }
 
-/** Writes the markers on every partition's leader; resolves once all are written, rejects to be retried. */
-export type MarkerWriter = (markers: MarkerRequest) => Promise<void>;
+/**
+ * A leader refused the markers for good (INVALID_PRODUCER_EPOCH or TRANSACTION_COORDINATOR_FENCED):
+ * the producer's epoch or the coordinator's has moved on there, so writing them again cannot succeed.
+ */
+export interface MarkersAbandoned {
+  abandonedWith: number;
+}
+
+/**
+ * Writes the markers on every partition's leader; resolves once all are written (or with
+ * MarkersAbandoned when a leader fenced them), rejects to be retried.
+ */
+export type MarkerWriter = (markers: MarkerRequest) => Promise<MarkersAbandoned | void>;
 
 export interface InitProducerIdResult {
   errorCode: number;
@@ -293,8 +304,13 @@ export class TransactionCoordinator {
     const commit = t.state === TxnState.PrepareCommit;
     const partitions = [...t.partitions].flatMap(([topic, ids]) => [...ids].map((partition) => ({ topic, partition })));
     this.#writeMarkers({ transactionalId, producerId: t.producerId, producerEpoch: t.producerEpoch, commit, partitions }).then(
-      () => {
+      (result) => {
         if (this.#closed) return;
+        // The producer or coordinator epoch has changed on a leader: this coordinator stops sending
+        // the transaction's markers and leaves it undecided here (still Prepare*, answered
+        // CONCURRENT_TRANSACTIONS), as Kafka's marker completion handler drops it; the coordinator
+        // that fenced this one finishes it. Retrying would be refused until the partition is lost.
+        if (result) return;
         t.completing = false;
         t.state = commit ? TxnState.CompleteCommit : TxnState.CompleteAbort;
         t.partitions = new Map();

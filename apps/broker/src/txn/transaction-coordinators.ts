@@ -3,7 +3,7 @@ import type { ClusterMetadata } from '../cluster/cluster-metadata.ts';
 import type { ReplicaManager } from '../cluster/replica-manager.ts';
 import type { Logger } from '../logger.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
-import { TransactionCoordinator, type MarkerRequest } from './transaction-coordinator.ts';
+import { TransactionCoordinator, type MarkerRequest, type MarkersAbandoned } from './transaction-coordinator.ts';
 import { TRANSACTION_STATE_TOPIC, TransactionStateStore } from './transaction-state-store.ts';
 
 export interface TransactionCoordinatorsOptions {
@@ -15,7 +15,7 @@ export interface TransactionCoordinatorsOptions {
    * Writes the markers of one transaction end on the partitions' leaders (this broker's own logs,
    * or through WriteTxnMarkers elsewhere); rejects when one cannot be written yet (retried).
    */
-  writeMarkers: (markers: MarkerRequest, coordinatorEpoch: number) => Promise<void>;
+  writeMarkers: (markers: MarkerRequest, coordinatorEpoch: number) => Promise<MarkersAbandoned | void>;
   /** After an append to `__transaction_state` (high watermark, followers). */
   appended: (partition: number) => void;
   /** A topic's min.insync.replicas (its override, else the broker's): `__transaction_state`'s here. */
@@ -157,12 +157,12 @@ export class TransactionCoordinators {
    * test/cluster/transactions-anomalies). A rejection is retried by the coordinator until it is
    * closed on losing the partition.
    */
-  async #markersOnceDecided(partition: number, m: MarkerRequest, coordinatorEpoch: number): Promise<void> {
+  async #markersOnceDecided(partition: number, m: MarkerRequest, coordinatorEpoch: number): Promise<MarkersAbandoned | void> {
     const log = this.#o.topics.log(TRANSACTION_STATE_TOPIC, partition);
     if (!log) throw new Error(`${TRANSACTION_STATE_TOPIC}-${partition} is not here`);
     const code = await this.#o.replicas.waitForReplication(TRANSACTION_STATE_TOPIC, partition, log.logEndOffset, this.#o.minInsyncReplicas(TRANSACTION_STATE_TOPIC), 10_000);
     if (code !== 0) throw new Error(`${TRANSACTION_STATE_TOPIC}-${partition} did not reach its in-sync replicas (error ${code})`);
-    await this.#o.writeMarkers(m, coordinatorEpoch);
+    return this.#o.writeMarkers(m, coordinatorEpoch);
   }
 
   close(): void {
