@@ -291,8 +291,8 @@ async function transactionAdmin(s: Side, txId: string) {
  * epoch N0, read back with DescribeProducers), then markers as coordinators of other epochs would
  * send them (raw WriteTxnMarkers v1, the producer's epoch): N = N0 + 2 (a newer coordinator),
  * N - 1 (a zombie: TRANSACTION_COORDINATOR_FENCED, nothing written), N again and N + 1; then one of
- * the next producer epoch, and two of the producer's epoch before it (INVALID_PRODUCER_EPOCH, nothing
- * written). After each, the partition's end offset and the producer and coordinator epochs the
+ * the next producer epoch, two of the producer's epoch before it (INVALID_PRODUCER_EPOCH, nothing
+ * written), and WriteTxnMarkers v2 markers of transaction version 1 and 2 at the current epoch. After each, the partition's end offset and the producer and coordinator epochs the
  * leader keeps for the producer.
  */
 async function fencedMarkers(s: Side, txId: string) {
@@ -316,8 +316,9 @@ async function fencedMarkers(s: Side, txId: string) {
   if (!committedBy) throw new Error(`${s.name}: DescribeProducers does not show producer ${pid} on txn-fence-0`);
   const n = committedBy.coordinatorEpoch + 2;
   out.afterCommit = { producerEpoch: committedBy.producerEpoch - init.producerEpoch, coordinatorEpoch: committedBy.coordinatorEpoch };
-  const marker = async (coordinatorEpoch: number, commit: boolean, producerEpoch = committedBy.producerEpoch) => {
-    const sent = await c.request<WriteTxnMarkersResponse>(ApiKey.WriteTxnMarkers, 1, { markers: [{ producerId: pid, producerEpoch, transactionResult: commit, coordinatorEpoch, topics: [{ name: 'txn-fence', partitionIndexes: [0] }] }] });
+  const marker = async (coordinatorEpoch: number, commit: boolean, producerEpoch = committedBy.producerEpoch, transactionVersion = 0) => {
+    const version = transactionVersion > 0 ? 2 : 1;
+    const sent = await c.request<WriteTxnMarkersResponse>(ApiKey.WriteTxnMarkers, version, { markers: [{ producerId: pid, producerEpoch, transactionResult: commit, coordinatorEpoch, transactionVersion, topics: [{ name: 'txn-fence', partitionIndexes: [0] }] }] });
     // Producer ids differ between the brokers (when other scenarios ran first): masked.
     const answer = { markers: sent.markers.map((m) => ({ ...m, producerId: m.producerId === pid ? 'producer' : m.producerId })) };
     const after = await producer();
@@ -334,6 +335,13 @@ async function fencedMarkers(s: Side, txId: string) {
   out.newerProducerEpoch = await marker(n + 1, false, committedBy.producerEpoch + 1);
   out.olderProducerEpoch = await marker(n + 1, true);
   out.olderProducerEpochFromZombie = await marker(n, true);
+  // WriteTxnMarkers v2 at the producer's current epoch, naming transaction version 1 and then 2,
+  // then a newer epoch and the same again at 2: Kafka 4.4 writes each (0 on every one; no stricter
+  // epoch rule for version 2 markers).
+  out.sameProducerEpochV2Tv1 = await marker(n + 1, false, committedBy.producerEpoch + 1, 1);
+  out.sameProducerEpochV2Tv2 = await marker(n + 1, false, committedBy.producerEpoch + 1, 2);
+  out.newerProducerEpochV2Tv2 = await marker(n + 1, false, committedBy.producerEpoch + 2, 2);
+  out.sameProducerEpochV2Tv2Again = await marker(n + 1, false, committedBy.producerEpoch + 2, 2);
   const refused = (errorCode: number) => ({ markers: [{ producerId: 'producer', topics: [{ name: 'txn-fence', partitions: [{ partitionIndex: 0, errorCode }] }] }] });
   // What Apache Kafka 4.4 answered on 2026-12-02 (its leader checks the producer epoch before the
   // coordinator's): kept explicit, so the test fails if both brokers stopped refusing.
