@@ -45,6 +45,15 @@ function mark(log: PartitionLog, producerId: bigint, commit: boolean, producerEp
   return Number(result.baseOffset);
 }
 
+/** Closes the log and opens its directory again, as after a clean shutdown or a crash (no clean-shutdown file). */
+function restart(log: PartitionLog, kind: 'clean' | 'unclean'): PartitionLog {
+  log.close();
+  if (kind === 'unclean') rmSync(join(dir, CLEAN_SHUTDOWN));
+  const reopened = new PartitionLog(dir, testOptions);
+  expect(reopened.recovery.clean).toBe(kind === 'clean');
+  return reopened;
+}
+
 describe('transactions in the partition log', () => {
   beforeEach(() => seqs.clear());
 
@@ -76,10 +85,7 @@ describe('transactions in the partition log', () => {
       append(log, 7n, ['a1']);
       mark(log, 7n, false);
       const running = append(log, 8n, ['r1']);
-      log.close();
-      if (kind === 'unclean') rmSync(join(dir, CLEAN_SHUTDOWN));
-      const reopened = new PartitionLog(dir, testOptions);
-      expect(reopened.recovery.clean).toBe(kind === 'clean');
+      const reopened = restart(log, kind);
       expect(reopened.lastStableOffset).toBe(running);
       expect(reopened.abortedTransactions(0, reopened.logEndOffset)).toEqual([{ producerId: 7n, firstOffset: 0, lastOffset: 1 }]);
       // DescribeProducers' view survives too: the marker's coordinator epoch (from the snapshot, or read back from the control batch) and the running transaction's first offset.
@@ -102,11 +108,8 @@ describe('transactions in the partition log', () => {
       expect(log.fencesMarkerCoordinator(99n, 0)).toBe(false);
       const fenced = (l: PartitionLog) => [2, 3, 4].map((epoch) => l.fencesMarkerCoordinator(7n, epoch));
       expect(fenced(log)).toEqual([true, false, false]);
-      log.close();
       // Clean: the epoch comes from the producer snapshot; unclean: from the COMMIT control batch's value.
-      if (kind === 'unclean') rmSync(join(dir, CLEAN_SHUTDOWN));
-      const reopened = new PartitionLog(dir, testOptions);
-      expect(reopened.recovery.clean).toBe(kind === 'clean');
+      const reopened = restart(log, kind);
       expect(fenced(reopened)).toEqual([true, false, false]);
       // A marker of a newer coordinator raises the bar: the one before it is fenced from then on.
       reopened.appendMarker({ producerId: 7n, producerEpoch: 0, commit: false, coordinatorEpoch: 5 }, 0);
@@ -125,11 +128,8 @@ describe('transactions in the partition log', () => {
       mark(log, 7n, false, 2); // a fenced producer's transaction aborted at epoch 2
       const fenced = (l: PartitionLog) => [1, 2, 3].map((epoch) => l.fencesMarkerProducerEpoch(7n, epoch));
       expect(fenced(log)).toEqual([true, false, false]);
-      log.close();
       // Clean: the epoch comes from the producer snapshot; unclean: from the ABORT control batch's header.
-      if (kind === 'unclean') rmSync(join(dir, CLEAN_SHUTDOWN));
-      const reopened = new PartitionLog(dir, testOptions);
-      expect(reopened.recovery.clean).toBe(kind === 'clean');
+      const reopened = restart(log, kind);
       expect(fenced(reopened)).toEqual([true, false, false]);
       reopened.close();
     });
