@@ -163,7 +163,16 @@ describe('tributary everyday commands', () => {
     for (const operation of ['WRITE', 'READ']) await json('acls', 'create', 'cli-one', '--principal', `User:tributary-api.${apiKey!.id}`, '--operation', operation, '--resource', 'orders', '--wait', '--timeout', '2m');
     const sent = await json<{ partition: number; offset: number }>('messages', 'send', 'cli-one', 'orders', '-k', 'k-1', '-v', '{"n":1}', '--json', '-H', 'src=cli');
     expect(sent.offset).toBe(0);
-    const page = await json<{ records: { partition: number; key: { data: unknown }; value: { data: unknown } }[] }>('messages', 'read', 'cli-one', 'orders', '--from', 'earliest');
+    // ACLs reach every broker through the cluster's metadata a moment after CreateAcls answers (as
+    // in Kafka, where brokers apply them from the metadata log): the partition's leader may deny
+    // the read for that moment, so the read is asked again while it is denied, within 30 s.
+    const readable = await until(async () => {
+      const r = await cli('-o', 'json', 'messages', 'read', 'cli-one', 'orders', '--from', 'earliest');
+      if (r.code !== 0 && r.stderr.includes('kafka-acl-denied')) return null;
+      expect(r.code, r.stderr).toBe(0);
+      return r;
+    }, 'the READ ACL in effect on the partition leader', 30_000);
+    const page = JSON.parse(readable.stdout) as { records: { partition: number; key: { data: unknown }; value: { data: unknown } }[] };
     expect(page.records).toEqual([expect.objectContaining({ partition: sent.partition, key: expect.objectContaining({ data: 'k-1' }), value: expect.objectContaining({ data: '{"n":1}' }) })]);
     const msgTable = await cli('messages', 'read', 'cli-one', 'orders', '--from', 'earliest');
     expect(msgTable.stdout).toMatch(/k-1\s+\{"n":1\}/);
