@@ -8,6 +8,7 @@ import { allowed } from '../security/request-guards.ts';
 import { diskFullProblem } from '../quota/instance-limits.ts';
 import { defineApi } from './api-module.ts';
 import { LeaderHints } from './leader-hints.ts';
+import { namedByTopicId, unknownTopicId } from './topic-ids.ts';
 import { addProducedPartitions, verifyProducedPartitions } from './produce-implicit-add.ts';
 
 const problemCode = { CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE, UNSUPPORTED_FOR_MESSAGE_FORMAT: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, MESSAGE_TOO_LARGE: ErrorCode.MESSAGE_TOO_LARGE, INVALID_RECORD: ErrorCode.INVALID_RECORD } as const;
@@ -27,8 +28,8 @@ export const produceApi = defineApi({
   handle: async (ctx, request, session) => {
     const req = request.body;
     // v13 names each topic by its id (KIP-516): the rest of the path works with its name; an id this
-    // broker does not know keeps an empty name and is refused below with UNKNOWN_TOPIC_ID.
-    const topicData = request.apiVersion >= 13 ? req.topicData.map((t) => ({ ...t, name: ctx.topics.byId(t.topicId)?.name ?? '' })) : req.topicData;
+    // broker does not know is refused below with UNKNOWN_TOPIC_ID.
+    const topicData = request.apiVersion >= 13 ? namedByTopicId(ctx, req.topicData) : req.topicData;
     // Kafka's first check: transactional records need WRITE on the request's transactional id, or the whole request fails.
     if (hasTransactionalRecords(topicData) && (req.transactionalId === null || !allowed(ctx, session, Op.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId))) throw new KafkaProtocolError(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     // Transaction version 2: partitions join the transaction here, not through AddPartitionsToTxn;
@@ -41,7 +42,7 @@ export const produceApi = defineApi({
     const replicated: { response: { errorCode: number; baseOffset: bigint }; done: Promise<number> }[] = [];
     const hints = new LeaderHints(ctx, session);
     const responses = topicData.map((t) => {
-      const known = request.apiVersion < 13 || t.name !== '';
+      const known = request.apiVersion < 13 || !unknownTopicId(t);
       const writable = known && allowed(ctx, session, Op.WRITE, ResourceType.TOPIC, t.name);
       return {
         name: t.name,

@@ -5,6 +5,7 @@ import { defineApi } from './api-module.ts';
 import { OFFSET_METADATA_MAX_BYTES, replicated } from './offset-commit.ts';
 import { OFFSETS_TOPIC } from '../topics/internal-topics.ts';
 import { addOffsetsImplicitly } from './txn-implicit-add.ts';
+import { namedByTopicId, unknownTopicId } from './topic-ids.ts';
 
 /**
  * TxnOffsetCommit, at the group coordinator: the offsets a transactional producer commits for a
@@ -27,9 +28,9 @@ export const txnOffsetCommitApi = defineApi({
   authorization: { kind: 'per-resource', acl: 'WRITE on the transactional id, READ on the group, READ on each topic' },
   handle: async (ctx, request, session) => {
     const body = request.body;
-    // From here on every topic has its name: an id this broker does not know keeps an empty one.
-    const req = request.apiVersion >= 6 ? { ...body, topics: body.topics.map((t) => ({ ...t, name: ctx.topics.byId(t.topicId)?.name ?? '' })) } : body;
-    const known = (t: { name: string }) => request.apiVersion < 6 || t.name !== '';
+    // From here on every topic has its name (v6 names them by id; an unknown id is refused below).
+    const req = request.apiVersion >= 6 ? { ...body, topics: namedByTopicId(ctx, body.topics) } : body;
+    const known = (t: { name: string }) => request.apiVersion < 6 || !unknownTopicId(t);
     const all = (errorCode: number) => ({ throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) });
     if (!allowed(ctx, session, Op.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return all(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     if (!allowed(ctx, session, Op.READ, ResourceType.GROUP, req.groupId)) return all(ErrorCode.GROUP_AUTHORIZATION_FAILED);
@@ -43,10 +44,12 @@ export const txnOffsetCommitApi = defineApi({
       : !ctx.cluster.partition(t.name, p.partitionIndex) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
       : p.committedMetadata !== null && p.committedMetadata.length > OFFSET_METADATA_MAX_BYTES ? ErrorCode.OFFSET_METADATA_TOO_LARGE
       : 0;
+    // Each partition's own refusal, checked once (ACL lookups among them).
+    const checked = req.topics.flatMap((t) => t.partitions.map((p) => ({ t, p, refused: partitionError(t, p) })));
     const now = Date.now();
-    const offsets = req.topics.flatMap((t) =>
-      t.partitions.filter((p) => partitionError(t, p) === 0).map((p) => ({ topic: t.name, partition: p.partitionIndex, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now } })),
-    );
+    const offsets = checked
+      .filter(({ refused }) => refused === 0)
+      .map(({ t, p }) => ({ topic: t.name, partition: p.partitionIndex, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now } }));
     const v = request.apiVersion;
     let errorCode = ctx.groups.txnCommit(req.groupId, req.producerId, req.producerEpoch, { memberId: v >= 3 ? req.memberId : '', groupInstanceId: v >= 3 ? req.groupInstanceId : null }, v >= 3 ? req.generationIdOrMemberEpoch : -1, offsets);
     if (errorCode === 0 && offsets.length > 0) errorCode = await replicated(ctx);
@@ -60,8 +63,8 @@ export const txnOffsetCommitApi = defineApi({
       answer.set(key, entry);
       entry.partitions.push({ partitionIndex, errorCode: code });
     };
-    for (const t of req.topics) for (const p of t.partitions) if (partitionError(t, p) !== 0) add(t, p.partitionIndex, partitionError(t, p));
-    for (const t of req.topics) for (const p of t.partitions) if (partitionError(t, p) === 0) add(t, p.partitionIndex, errorCode);
+    for (const { t, p, refused } of checked) if (refused !== 0) add(t, p.partitionIndex, refused);
+    for (const { t, p, refused } of checked) if (refused === 0) add(t, p.partitionIndex, errorCode);
     return { throttleTimeMs: 0, topics: [...answer.values()] };
   },
 });
