@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkMinInsync, highWatermarkOf, nextIsr } from './isr.ts';
+import { highWatermarkOf, nextIsr } from './isr.ts';
 
 const common = { leaderId: 1, replicas: [1, 2, 3], highWatermark: 100, nowMs: 50_000, replicaLagTimeMaxMs: 30_000 };
 
@@ -50,10 +50,3 @@ describe('highWatermarkOf', () => {
   });
 });
 
-describe('checkMinInsync', () => {
-  it('refuses acks=-1 below min.insync.replicas and lets other acks through', () => {
-    expect(checkMinInsync(1, 2, -1)).toEqual({ ok: false, errorCode: 'NOT_ENOUGH_REPLICAS' });
-    expect(checkMinInsync(2, 2, -1)).toEqual({ ok: true });
-    expect(checkMinInsync(1, 2, 1)).toEqual({ ok: true });
-  });
-});

@@ -53,11 +53,3 @@ export function highWatermarkOf(leaderLogEndOffset: number, isr: readonly number
   }
   return hw;
 }
-
-export type AcksCheck = { readonly ok: true } | { readonly ok: false; readonly errorCode: 'NOT_ENOUGH_REPLICAS' };
-
-/** acks=-1 produce is refused before the append when the ISR is smaller than min.insync.replicas. */
-export function checkMinInsync(isrSize: number, minInsyncReplicas: number, acks: number): AcksCheck {
-  if (acks !== -1) return { ok: true };
-  return isrSize >= minInsyncReplicas ? { ok: true } : { ok: false, errorCode: 'NOT_ENOUGH_REPLICAS' };
-}
