@@ -9,6 +9,7 @@ import { rebalanceOnto, type RebalanceOutcome } from './rebalance.ts';
 import { nextProgress } from './rebalance-progress.ts';
 import { cancelReassignments, holdFor, type RebalanceHold } from './rebalance-hold.ts';
 import { THROTTLED_REPLICAS } from './rebalance-throttle.ts';
+import { clusterViewLack } from './cluster-view-lack.ts';
 
 /** What one step decided: go on to the next step, or stop here and come back later. */
 export type StepOutcome = { next: true } | { next: false; requeueAfterMs: number; reason: string; message: string };
@@ -106,9 +107,10 @@ export class InstanceReconciler {
           // Accepting connections is not enough in a cluster: every broker must answer Metadata that
           // names all brokers of the instance (registered in etcd) and an elected controller.
           const views = await Promise.all(brokers.map((b) => withAdmin([b.address], (admin) => admin.metadata([])).catch(() => null)));
-          const complete = views.filter((v) => v && v.controllerId >= 0 && v.brokers.length === ctx.desired.brokers);
-          ready = complete.length;
-          if (ready < ctx.desired.brokers) detail = ' (registered in the cluster with a controller)';
+          const lacking = views.map((v, i) => ({ nodeId: brokers[i]!.nodeId, lack: clusterViewLack(v, ctx.desired.brokers) })).filter((x) => x.lack !== null);
+          ready = brokers.length - lacking.length;
+          // Which broker sees what: the difference between a broker that is not registered and a cluster without a controller.
+          if (lacking.length > 0) detail = ` (registered in the cluster with a controller; ${lacking.map((x) => `broker ${x.nodeId} ${x.lack}`).join(', ')})`;
         }
         const healthy = ready === ctx.desired.brokers;
         const message = `${ready} of ${ctx.desired.brokers} brokers ready${detail}`;

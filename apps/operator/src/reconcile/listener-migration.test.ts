@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { BROKER_NODE_FLAGS } from '@tributary/contracts';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { saltedPassword } from '@tributary/protocol';
@@ -64,6 +64,20 @@ async function startLegacyInstance(): Promise<LocalClusterState> {
   return state;
 }
 
+/** The end of each broker's log, for a failure message: what a broker that never became ready said. */
+function brokerLogTails(): string {
+  return [1, 2, 3].map((nodeId) => {
+    const log = join(runtime.instanceDir(ID), `broker-${nodeId}`, 'broker.log');
+    let text: string;
+    try {
+      text = readFileSync(log, 'utf8');
+    } catch (error) {
+      text = String(error);
+    }
+    return `--- broker ${nodeId} (${log}):\n${text.split('\n').slice(-40).join('\n')}`;
+  }).join('\n');
+}
+
 function refuses(address: string): Promise<boolean> {
   const [host, port] = address.split(':');
   return new Promise((res) => {
@@ -74,6 +88,8 @@ function refuses(address: string): Promise<boolean> {
 }
 
 it('rolls an instance of the earlier layout onto SASL-only client endpoints without losing a record', { timeout: 300_000 }, async () => {
+  // The brokers' logs go with the instance directory in afterAll: a failure prints their ends first.
+  onTestFailed(() => console.error(brokerLogTails()));
   const legacy = await startLegacyInstance();
   const plaintext = legacy.brokers.map((b) => `127.0.0.1:${b.port}`);
   const sasl = legacy.brokers.map((b) => `127.0.0.1:${b.saslPort}`);
