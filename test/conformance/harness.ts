@@ -31,12 +31,13 @@ export interface Pair {
 
 /**
  * Apache Kafka (one KRaft node with a SCRAM listener and the StandardAuthorizer) and one
- * `tributary-broker` with the same listeners, super users and group settings, started together.
+ * `tributary-broker` with the same listeners, super users and group settings, started together;
+ * `settings` go to both (broker settings both know).
  */
-export async function startPair(): Promise<Pair> {
+export async function startPair(options: { settings?: Record<string, string> } = {}): Promise<Pair> {
   const runStart = Date.now();
   const started = await Promise.allSettled([
-    startKafka({ sasl: { superUser: SUPER_USER } }),
+    startKafka({ sasl: { superUser: SUPER_USER }, ...(options.settings ? { settings: options.settings } : {}) }),
     startBroker({
       timeoutMs: 90_000,
       extraListeners: ['SASL_PLAINTEXT'],
@@ -47,6 +48,7 @@ export async function startPair(): Promise<Pair> {
         'tributary.sasl.plain.allow.insecure': 'true',
         'super.users': `User:${SUPER_USER.name};User:ANONYMOUS`,
         'allow.everyone.if.no.acl.found': 'false',
+        ...options.settings,
       },
     }),
   ]);

@@ -166,6 +166,8 @@ export class Broker {
       replicationFactor: settingNumber(config, 'transaction.state.log.replication.factor'),
       maxTimeoutMs: settingNumber(config, 'transaction.max.timeout.ms'),
       abortIntervalMs: settingNumber(config, 'transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+      idExpirationMs: settingNumber(config, 'transactional.id.expiration.ms'),
+      expireIntervalMs: settingNumber(config, 'transaction.remove.expired.transaction.cleanup.interval.ms'),
     });
     const quotaWindow = { samples: settingNumber(config, 'quota.window.num'), sampleMs: settingNumber(config, 'quota.window.size.seconds') * 1000 };
     this.#ctx = {

@@ -185,6 +185,39 @@ describe('transaction coordinator (transaction version 1, as Kafka)', () => {
     expect(coordinator.addPartitions('t', producerId, producerEpoch, [tp('a', 0)])).toBe(ErrorCode.PRODUCER_FENCED);
   });
 
+  it('forgets a transactional id idle longer than transactional.id.expiration.ms, never one with a running transaction, and the tombstone outlives a reload', async () => {
+    const { dir, clock, coordinator, log, markers } = fresh();
+    const idle = await coordinator.initProducerId('idle', 10_000, null);
+    const done = await coordinator.initProducerId('done', 10_000, null);
+    coordinator.addPartitions('done', done.producerId, done.producerEpoch, [tp('a', 0)]);
+    coordinator.endTxn('done', done.producerId, done.producerEpoch, true);
+    const running = await coordinator.initProducerId('running', 10_000, null);
+    coordinator.addPartitions('running', running.producerId, running.producerEpoch, [tp('a', 1)]);
+    // 'done' is still writing its markers: not expired while it completes.
+    clock.now += 60_000;
+    expect(coordinator.expireIdle(60_000)).toBe(1);
+    expect(coordinator.describe('idle')).toBeUndefined();
+    markers[0]!.land();
+    await vi.waitFor(() => expect(coordinator.describe('done')!.state).toBe(TxnState.CompleteCommit));
+    // Its completion was an update: the clock starts again from there.
+    expect(coordinator.expireIdle(60_000)).toBe(0);
+    clock.now += 60_000;
+    expect(coordinator.expireIdle(60_000)).toBe(1);
+    expect(coordinator.describe('done')).toBeUndefined();
+    // A running transaction is aborted by its timeout, not expired.
+    expect(coordinator.describe('running')!.state).toBe(TxnState.Ongoing);
+    // An expired id starts again as a new one: a new producer id at epoch 0.
+    const again = await coordinator.initProducerId('idle', 10_000, null);
+    expect(again.producerId).not.toBe(idle.producerId);
+    expect(again.producerEpoch).toBe(0);
+    coordinator.close();
+    log.close();
+    const reloaded = coordinatorAt(dir, clock).coordinator;
+    expect(reloaded.describe('done')).toBeUndefined();
+    expect(reloaded.describe('idle')!.producerId).toBe(again.producerId);
+    expect(reloaded.describe('running')!.state).toBe(TxnState.Ongoing);
+  });
+
   it('persists every transition in __transaction_state in Kafka’s format and, reloaded, finishes a decided transaction', async () => {
     const { dir, clock, coordinator, log, markers } = fresh();
     const { producerId, producerEpoch } = await coordinator.initProducerId('t', 60_000, null);

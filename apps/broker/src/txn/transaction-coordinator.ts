@@ -286,6 +286,26 @@ export class TransactionCoordinator {
     return aborted;
   }
 
+  /**
+   * Forgets every transactional id whose last transaction ended (or that never began one) more than
+   * `expirationMs` ago (transactional.id.expiration.ms): a tombstone in `__transaction_state`, so a
+   * reload and compaction forget it too, as Kafka's removeExpiredTransactionalIds; returns how many.
+   * A running or completing transaction never expires. The next InitProducerId of an expired id
+   * gets a new producer id at epoch 0, as for an id never seen.
+   */
+  expireIdle(expirationMs: number): number {
+    const cutoff = this.#now() - expirationMs;
+    let expired = 0;
+    for (const [id, t] of this.#txns) {
+      const ended = t.state === TxnState.Empty || t.state === TxnState.CompleteCommit || t.state === TxnState.CompleteAbort;
+      if (!ended || t.completing || t.lastUpdateMs > cutoff) continue;
+      this.#store.append(id, null);
+      this.#txns.delete(id);
+      expired++;
+    }
+    return expired;
+  }
+
   #bumpEpoch(t: Txn): void {
     t.lastProducerEpoch = t.producerEpoch;
     t.producerEpoch += 1;

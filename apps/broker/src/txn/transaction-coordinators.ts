@@ -27,6 +27,9 @@ export interface TransactionCoordinatorsOptions {
   /** transaction.max.timeout.ms; transaction.abort.timed.out.transaction.cleanup.interval.ms. */
   maxTimeoutMs: number;
   abortIntervalMs: number;
+  /** transactional.id.expiration.ms; transaction.remove.expired.transaction.cleanup.interval.ms. */
+  idExpirationMs: number;
+  expireIntervalMs: number;
 }
 
 export type CoordinatorLookup = { ok: true; coordinator: TransactionCoordinator } | { ok: false; errorCode: number };
@@ -53,6 +56,7 @@ export class TransactionCoordinators {
   readonly #o: TransactionCoordinatorsOptions;
   readonly #loaded = new Map<number, { coordinator: TransactionCoordinator; leaderEpoch: number }>();
   readonly #timer: NodeJS.Timeout;
+  readonly #expireTimer: NodeJS.Timeout;
   #creating: Promise<void> | null = null;
 
   constructor(options: TransactionCoordinatorsOptions) {
@@ -61,6 +65,13 @@ export class TransactionCoordinators {
       for (const { coordinator } of this.#loaded.values()) coordinator.abortTimedOut();
     }, options.abortIntervalMs);
     this.#timer.unref();
+    this.#expireTimer = setInterval(() => {
+      for (const [partition, { coordinator }] of this.#loaded) {
+        const expired = coordinator.expireIdle(options.idExpirationMs);
+        if (expired > 0) this.#o.logger.log('info', 'expired idle transactional ids', { partition, expired });
+      }
+    }, options.expireIntervalMs);
+    this.#expireTimer.unref();
   }
 
   partitionFor(transactionalId: string): number {
@@ -167,6 +178,7 @@ export class TransactionCoordinators {
 
   close(): void {
     clearInterval(this.#timer);
+    clearInterval(this.#expireTimer);
     for (const { coordinator } of this.#loaded.values()) coordinator.close();
     this.#loaded.clear();
   }
