@@ -55,8 +55,12 @@ export async function join(c: RawClient, v: number, group: string, topics: strin
   return { first, res };
 }
 
-export function syncBody(v: number, group: string, generationId: number, memberId: string, assignments: { memberId: string; assignment: Buffer }[]) {
-  return { groupId: group, generationId, memberId, ...(v >= 3 ? { groupInstanceId: null } : {}), ...(v >= 5 ? { protocolType: 'consumer', protocolName: 'range' } : {}), assignments };
+export function syncBody(v: number, group: string, generationId: number, memberId: string, assignments: { memberId: string; assignment: Buffer }[], instanceId: string | null = null) {
+  return { groupId: group, generationId, memberId, ...(v >= 3 ? { groupInstanceId: instanceId } : {}), ...(v >= 5 ? { protocolType: 'consumer', protocolName: 'range' } : {}), assignments };
+}
+
+export function heartbeatBody(group: string, generationId: number, memberId: string, instanceId: string | null = null) {
+  return { groupId: group, generationId, memberId, groupInstanceId: instanceId };
 }
 
 export function commitBody(v: number, group: string, generation: number, memberId: string, topic: string, offsets: [number, bigint][]) {

@@ -3,6 +3,9 @@ import { ApiKey, type CreateTopicsResponse, type FetchResponse, type FindCoordin
 import { startTargetCluster, type ClusterKind, type TargetCluster } from '../support/target-cluster.ts';
 import { batch, expectExplained, explain, noteExplained, SUPER_USER, upsertScramUserOn } from './harness.ts';
 import { assignment, commitBody, fetchOffsetsBody, join, syncBody } from './group-requests.ts';
+import { groupsAfterKill, groupsBeforeKill } from './cluster-groups.ts';
+import type { ClusterSteps } from './cluster-steps.ts';
+import { transactionsAfterKill, transactionsBeforeKill, TXN_PARTITIONS, TXN_TOPIC } from './cluster-transactions.ts';
 import { diff, normalise, type Difference } from './normalise.ts';
 import { RawClient, type Outcome } from './raw-client.ts';
 import { until } from '../support/until.ts';
@@ -13,7 +16,9 @@ import { until } from '../support/until.ts';
  * and of a 3-broker Tributary cluster: to a follower (what a client with stale metadata is told,
  * KIP-951's leader hints), to the new leader after the leader was killed (epochs, fencing, where the
  * old epoch ends, the ISR and offline replicas), and to the killed broker once it is back; a group
- * whose coordinator dies with that leader, asked again on the new coordinator; and ACLs created,
+ * whose coordinator dies with that leader, asked again on the new coordinator; groups of two
+ * members (a rebalance, static members restarted and fenced) and a transaction left open, whose
+ * coordinator dies with it too (cluster-groups.ts, cluster-transactions.ts); and ACLs created,
  * described and deleted through a broker that is not the controller, before and after the
  * controller is killed -9, with what each broker lets a SCRAM user do. Broker ids differ with
  * placement, so each answer's node ids become the broker's role (leader, follower, killed,
@@ -96,15 +101,19 @@ async function scenario(cluster: TargetCluster): Promise<Run> {
     const createBody = (name: string) => ({ topics: [{ name, numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 30_000, validateOnly: false });
     const created = await toController.request<CreateTopicsResponse>(ApiKey.CreateTopics, 5, createBody(TOPIC));
     expect(created.topics[0]?.errorCode, `${cluster.kind}: CreateTopics`).toBe(0);
+    const txnTopic = await toController.request<CreateTopicsResponse>(ApiKey.CreateTopics, 5, { ...createBody(TXN_TOPIC), topics: [{ ...createBody(TXN_TOPIC).topics[0]!, numPartitions: TXN_PARTITIONS }] });
+    expect(txnTopic.topics[0]?.errorCode, `${cluster.kind}: CreateTopics ${TXN_TOPIC}`).toBe(0);
     const notController = [...address.keys()].find((id) => id !== cmd.controllerId)!;
     observed['non-controller/create-topics'] = await (await connect(address.get(notController)!)).send(ApiKey.CreateTopics, 5, createBody(`${TOPIC}-2`));
     await cluster.waitForIsr(TOPIC, 0, 3, 90_000);
+    for (let p = 0; p < TXN_PARTITIONS; p++) await cluster.waitForIsr(TXN_TOPIC, p, 3, 90_000);
     const leader = await cluster.leaderOf(TOPIC, 0);
     const md = await any.request<MetadataResponse>(ApiKey.Metadata, 12, metadataBody);
     const topicId = md.topics[0]!.topicId;
     const [follower, other] = [...address.keys()].filter((id) => id !== leader).sort((a, b) => a - b) as [number, number];
     const before = new Map([[leader, 'leader'], [follower, 'follower'], [other, 'follower']]);
-    const record = (name: string, o: Outcome, of: Map<number, string>) => (observed[name] = roles(o, of));
+    const record = (name: string, o: unknown, of: Map<number, string>) => (observed[name] = roles(o, of));
+    const steps: ClusterSteps = { cluster, connect, address, record };
     // Each broker learns leaders and ISRs from its own metadata feed (a KRaft node from the
     // controller's log): before asking a broker, wait until it knows what the cluster settled on.
     const knows = (c: RawClient, leaderId: number, isr: number, what: string) =>
@@ -169,6 +178,10 @@ async function scenario(cluster: TargetCluster): Promise<Run> {
     const listed = await toLeader.request<{ errorCode: number; groups: { groupId: string }[] }>(ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: [] });
     observed['group/list-groups'] = { errorCode: listed.errorCode, listsTheGroup: listed.groups.some((g) => g.groupId === group) };
 
+    // Groups of two members and a transaction left open, coordinated by the leader (the kill below takes their coordinator).
+    const groups = await groupsBeforeKill(steps, { leader, roles: before, topic: TOPIC, otherTopic: TXN_TOPIC });
+    const transaction = await transactionsBeforeKill(steps, { leader, roles: before });
+
     // The leader dies; another replica takes over.
     await cluster.kill(leader);
     const newLeader = await cluster.leaderOf(TOPIC, 0, { not: leader, timeoutMs: 60_000 });
@@ -227,6 +240,8 @@ async function scenario(cluster: TargetCluster): Promise<Run> {
     recordGroup('after-kill/group/describe', await toCoordinator.send(ApiKey.DescribeGroups, 5, { groups: [group], includeAuthorizedOperations: false }), survivors);
     recordGroup('after-kill/group/leave', await toCoordinator.send(ApiKey.LeaveGroup, 5, { groupId: group, members: [{ memberId: member, groupInstanceId: null, reason: 'test' }] }), survivors);
     recordGroup('after-kill/group/describe-after-leave', await toCoordinator.send(ApiKey.DescribeGroups, 5, { groups: [group], includeAuthorizedOperations: false }), survivors);
+    await transactionsAfterKill(steps, transaction, { killed: leader, roles: survivors });
+    await groupsAfterKill(steps, groups, { killed: leader, via: toNew, roles: survivors, topic: TOPIC });
 
     // The killed broker comes back as a follower and catches up.
     await cluster.restart(leader);

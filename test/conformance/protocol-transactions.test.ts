@@ -3,6 +3,7 @@ import { ApiKey, encodeRecordBatch, ErrorCode, type DescribeProducersResponse, t
 import { advertised, expectCovered, type Advertised } from './coverage.ts';
 import { compare, createTopic, producerIdsReady, startPair, type Pair, type Side } from './harness.ts';
 import type { Outcome, RawClient } from './raw-client.ts';
+import { addOffsetsBody, addPartitionsBody, endTxnBody, initProducerIdBody, transactionalBatch, transactionalProduceBody, txnOffsetCommitBody, type TxnProducer } from './txn-requests.ts';
 
 /**
  * Differential scenarios for transactions (transaction version 1 requests, and one transaction of
@@ -62,24 +63,25 @@ const codeOf = (o: Outcome) => (o.kind === 'response' ? o.body : o);
 async function transaction(s: Side, txId: string, v: { add: number; offsets: number; commit: number; end: number }) {
   const c = await s.client();
   await settle<FindCoordinatorResponse>(c, ApiKey.FindCoordinator, 3, { key: txId, keyType: 1 }, `${s.name} FindCoordinator ${txId}`);
-  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 4, { transactionalId: txId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, `${s.name} InitProducerId ${txId}`);
+  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 4, initProducerIdBody(txId), `${s.name} InitProducerId ${txId}`);
   const pid = init.producerId;
   const epoch = init.producerEpoch;
+  const producer: TxnProducer = { transactionalId: txId, producerId: pid, producerEpoch: epoch };
   const group = `group-${txId}`;
-  const add = (topics: { name: string; partitions: number[] }[], producerEpoch = epoch) => c.send(ApiKey.AddPartitionsToTxn, v.add, { v3AndBelowTransactionalId: txId, v3AndBelowProducerId: pid, v3AndBelowProducerEpoch: producerEpoch, v3AndBelowTopics: topics });
-  const end = (committed: boolean, producerId = pid, producerEpoch = epoch) => c.send(ApiKey.EndTxn, v.end, { transactionalId: txId, producerId, producerEpoch, committed });
+  const add = (topics: { name: string; partitions: number[] }[], producerEpoch = epoch) => c.send(ApiKey.AddPartitionsToTxn, v.add, addPartitionsBody({ ...producer, producerEpoch }, topics));
+  const end = (committed: boolean, producerId = pid, producerEpoch = epoch) => c.send(ApiKey.EndTxn, v.end, endTxnBody({ transactionalId: txId, producerId, producerEpoch }, committed));
   const out: Record<string, unknown> = { init: { errorCode: init.errorCode, producerEpoch: init.producerEpoch } };
   out.endWithoutTransaction = codeOf(await end(true));
   out.addUnknownTopic = codeOf(await add([{ name: 'txn-t', partitions: [0] }, { name: 'txn-missing', partitions: [0] }]));
   out.addStaleEpoch = codeOf(await add([{ name: 'txn-t', partitions: [0] }], epoch - 1));
   out.add = codeOf(await add([{ name: 'txn-t', partitions: [0, 1] }]));
-  const records = encodeRecordBatch({ baseOffset: 0n, isTransactional: true, producerId: pid, producerEpoch: epoch, baseSequence: 0, records: [{ value: `in ${txId}` }] });
+  const records = transactionalBatch(producer, 0, [`in ${txId}`]);
   // Transactional records without a transactional id: Kafka refuses the whole request before anything else.
-  out.produceWithoutTransactionalId = codeOf(await c.send(ApiKey.Produce, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'txn-t', partitionData: [{ index: 0, records }] }] }));
-  out.produce = codeOf(await c.send(ApiKey.Produce, 9, { transactionalId: txId, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'txn-t', partitionData: [{ index: 0, records }] }] }));
+  out.produceWithoutTransactionalId = codeOf(await c.send(ApiKey.Produce, 9, transactionalProduceBody(null, 'txn-t', 0, records)));
+  out.produce = codeOf(await c.send(ApiKey.Produce, 9, transactionalProduceBody(txId, 'txn-t', 0, records)));
   out.lsoWhileRunning = await lastStable(c);
-  out.addOffsets = codeOf(await c.send(ApiKey.AddOffsetsToTxn, v.offsets, { transactionalId: txId, producerId: pid, producerEpoch: epoch, groupId: group }));
-  out.txnOffsetCommit = codeOf(await c.send(ApiKey.TxnOffsetCommit, v.commit, { transactionalId: txId, groupId: group, producerId: pid, producerEpoch: epoch, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'txn-t', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: 'm' }] }] }));
+  out.addOffsets = codeOf(await c.send(ApiKey.AddOffsetsToTxn, v.offsets, addOffsetsBody(producer, group)));
+  out.txnOffsetCommit = codeOf(await c.send(ApiKey.TxnOffsetCommit, v.commit, txnOffsetCommitBody(producer, group, 'txn-t', [[0, 1n]])));
   out.committedBeforeEnd = await committed(c, group);
   out.requireStableBeforeEnd = await stable(c, group);
   out.endUnknownProducer = codeOf(await end(true, pid + 1_000_000n));
@@ -100,12 +102,12 @@ async function transaction(s: Side, txId: string, v: { add: number; offsets: num
 async function transactionV2(s: Side, txId: string) {
   const c = await s.client();
   await settle<FindCoordinatorResponse>(c, ApiKey.FindCoordinator, 3, { key: txId, keyType: 1 }, `${s.name} FindCoordinator ${txId}`);
-  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 5, { transactionalId: txId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, `${s.name} InitProducerId ${txId}`);
+  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 5, initProducerIdBody(txId), `${s.name} InitProducerId ${txId}`);
   const pid = init.producerId;
   const e0 = init.producerEpoch;
   const group = `group-${txId}`;
   const out: Record<string, unknown> = { init: { errorCode: init.errorCode } };
-  const batch = (epoch: number, sequence: number, value: string) => encodeRecordBatch({ baseOffset: 0n, isTransactional: true, producerId: pid, producerEpoch: epoch, baseSequence: sequence, records: [{ value }] });
+  const batch = (epoch: number, sequence: number, value: string) => transactionalBatch({ producerId: pid, producerEpoch: epoch }, sequence, [value]);
   const produce = (epoch: number, sequence: number, value: string) => c.send(ApiKey.Produce, 12, { transactionalId: txId, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'txn-t', partitionData: [{ index: 0, records: batch(epoch, sequence, value) }] }] });
   const end = async (committed: boolean, epoch: number) => {
     const r = await settle<{ errorCode: number; producerId: bigint; producerEpoch: number }>(c, ApiKey.EndTxn, 5, { transactionalId: txId, producerId: pid, producerEpoch: epoch, committed }, `${s.name} EndTxn ${txId}`);
@@ -145,10 +147,10 @@ async function transactionV2(s: Side, txId: string) {
 async function unverifiedProduce(s: Side, txId: string) {
   const c = await s.client();
   await settle<FindCoordinatorResponse>(c, ApiKey.FindCoordinator, 3, { key: txId, keyType: 1 }, `${s.name} FindCoordinator ${txId}`);
-  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 4, { transactionalId: txId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, `${s.name} InitProducerId ${txId}`);
+  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 4, initProducerIdBody(txId), `${s.name} InitProducerId ${txId}`);
   const pid = init.producerId;
   const epoch = init.producerEpoch;
-  const batch = (sequence: number, value: string) => encodeRecordBatch({ baseOffset: 0n, isTransactional: true, producerId: pid, producerEpoch: epoch, baseSequence: sequence, records: [{ value }] });
+  const batch = (sequence: number, value: string) => transactionalBatch({ producerId: pid, producerEpoch: epoch }, sequence, [value]);
   const produce = (version: number, partition: number, sequence: number, value: string) =>
     c.send(ApiKey.Produce, version, { transactionalId: txId, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'txn-verify', partitionData: [{ index: partition, records: batch(sequence, value) }] }] });
   const out: Record<string, unknown> = {};
@@ -192,8 +194,8 @@ async function produceByTopicId(s: Side, txId: string) {
   out.unknownId = masked(await produce('5b2fb3a0-8a3c-4b8e-9d6f-0c1e2f3a4b5c', 0, plain));
   out.zeroId = masked(await produce(ZERO_UUID, 0, plain));
   await settle<FindCoordinatorResponse>(c, ApiKey.FindCoordinator, 3, { key: txId, keyType: 1 }, `${s.name} FindCoordinator ${txId}`);
-  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 5, { transactionalId: txId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, `${s.name} InitProducerId ${txId}`);
-  const records = encodeRecordBatch({ baseOffset: 0n, isTransactional: true, producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: 0, records: [{ value: 'v13 in a transaction' }] });
+  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 5, initProducerIdBody(txId), `${s.name} InitProducerId ${txId}`);
+  const records = transactionalBatch(init, 0, ['v13 in a transaction']);
   out.transactional = masked(await produce(id, 0, records, txId));
   expect(out.transactional, `${s.name}: a transactional Produce v13`).toMatchObject({ responses: [{ partitionResponses: [{ errorCode: 0 }] }] });
   const end = await settle<{ errorCode: number }>(c, ApiKey.EndTxn, 5, { transactionalId: txId, producerId: init.producerId, producerEpoch: init.producerEpoch, committed: true }, `${s.name} EndTxn ${txId}`);
@@ -217,7 +219,7 @@ async function txnOffsetCommitByTopicId(s: Side, txId: string) {
   const id = md.topics[0]!.topicId;
   const masked = (o: Outcome) => JSON.parse(JSON.stringify(codeOf(o), (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v === id ? 'known' : v)) as string) as unknown;
   await settle<FindCoordinatorResponse>(c, ApiKey.FindCoordinator, 3, { key: txId, keyType: 1 }, `${s.name} FindCoordinator ${txId}`);
-  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 5, { transactionalId: txId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, `${s.name} InitProducerId ${txId}`);
+  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 5, initProducerIdBody(txId), `${s.name} InitProducerId ${txId}`);
   const commit = (topics: { topicId: string; partition: number; offset: bigint }[]) => c.send(ApiKey.TxnOffsetCommit, 6, {
     transactionalId: txId, groupId: group, producerId: init.producerId, producerEpoch: init.producerEpoch, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null,
     topics: topics.map((t) => ({ topicId: t.topicId, partitions: [{ partitionIndex: t.partition, committedOffset: t.offset, committedLeaderEpoch: -1, committedMetadata: 'v6' }] })),
@@ -251,12 +253,12 @@ async function txnOffsetCommitByTopicId(s: Side, txId: string) {
 async function transactionAdmin(s: Side, txId: string) {
   const c = await s.client();
   await settle<FindCoordinatorResponse>(c, ApiKey.FindCoordinator, 3, { key: txId, keyType: 1 }, `${s.name} FindCoordinator ${txId}`);
-  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 4, { transactionalId: txId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, `${s.name} InitProducerId ${txId}`);
+  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 4, initProducerIdBody(txId), `${s.name} InitProducerId ${txId}`);
   const pid = init.producerId;
+  const producer: TxnProducer = { transactionalId: txId, producerId: pid, producerEpoch: init.producerEpoch };
   const out: Record<string, unknown> = {};
-  out.add = codeOf(await c.send(ApiKey.AddPartitionsToTxn, 3, { v3AndBelowTransactionalId: txId, v3AndBelowProducerId: pid, v3AndBelowProducerEpoch: init.producerEpoch, v3AndBelowTopics: [{ name: 'txn-t', partitions: [1] }] }));
-  const records = encodeRecordBatch({ baseOffset: 0n, isTransactional: true, producerId: pid, producerEpoch: init.producerEpoch, baseSequence: 0, records: [{ value: 'open' }] });
-  out.produce = codeOf(await c.send(ApiKey.Produce, 9, { transactionalId: txId, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'txn-t', partitionData: [{ index: 1, records }] }] }));
+  out.add = codeOf(await c.send(ApiKey.AddPartitionsToTxn, 3, addPartitionsBody(producer, [{ name: 'txn-t', partitions: [1] }])));
+  out.produce = codeOf(await c.send(ApiKey.Produce, 9, transactionalProduceBody(txId, 'txn-t', 1, transactionalBatch(producer, 0, ['open']))));
   const described = await c.request<DescribeTransactionsResponse>(ApiKey.DescribeTransactions, 0, { transactionalIds: [txId, 'txn-v0', 'txn-missing', ''] });
   out.describe = described.transactionStates.map((t) => ({ ...t, producerId: t.producerId === pid ? 'open' : t.producerId >= 0n, transactionStartTimeMs: t.transactionStartTimeMs > 0n }));
   const list = async (v: number, body: { stateFilters: string[]; producerIdFilters: bigint[]; durationFilter?: bigint; transactionalIdPattern?: string | null }) => {
@@ -298,13 +300,13 @@ async function transactionAdmin(s: Side, txId: string) {
 async function fencedMarkers(s: Side, txId: string) {
   const c = await s.client();
   await settle<FindCoordinatorResponse>(c, ApiKey.FindCoordinator, 3, { key: txId, keyType: 1 }, `${s.name} FindCoordinator ${txId}`);
-  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 4, { transactionalId: txId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, `${s.name} InitProducerId ${txId}`);
+  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 4, initProducerIdBody(txId), `${s.name} InitProducerId ${txId}`);
   const pid = init.producerId;
+  const txn: TxnProducer = { transactionalId: txId, producerId: pid, producerEpoch: init.producerEpoch };
   const out: Record<string, unknown> = {};
-  out.add = codeOf(await c.send(ApiKey.AddPartitionsToTxn, 3, { v3AndBelowTransactionalId: txId, v3AndBelowProducerId: pid, v3AndBelowProducerEpoch: init.producerEpoch, v3AndBelowTopics: [{ name: 'txn-fence', partitions: [0] }] }));
-  const records = encodeRecordBatch({ baseOffset: 0n, isTransactional: true, producerId: pid, producerEpoch: init.producerEpoch, baseSequence: 0, records: [{ value: 'fenced?' }] });
-  out.produce = codeOf(await c.send(ApiKey.Produce, 9, { transactionalId: txId, acks: -1, timeoutMs: 10_000, topicData: [{ name: 'txn-fence', partitionData: [{ index: 0, records }] }] }));
-  out.end = codeOf(await c.send(ApiKey.EndTxn, 4, { transactionalId: txId, producerId: pid, producerEpoch: init.producerEpoch, committed: true }));
+  out.add = codeOf(await c.send(ApiKey.AddPartitionsToTxn, 3, addPartitionsBody(txn, [{ name: 'txn-fence', partitions: [0] }])));
+  out.produce = codeOf(await c.send(ApiKey.Produce, 9, transactionalProduceBody(txId, 'txn-fence', 0, transactionalBatch(txn, 0, ['fenced?']))));
+  out.end = codeOf(await c.send(ApiKey.EndTxn, 4, endTxnBody(txn, true)));
   const producer = async () => {
     const r = await c.request<DescribeProducersResponse>(ApiKey.DescribeProducers, 0, { topics: [{ name: 'txn-fence', partitionIndexes: [0] }] });
     return r.topics[0]?.partitions[0]?.activeProducers.find((a) => a.producerId === pid);

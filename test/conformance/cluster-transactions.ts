@@ -1,0 +1,181 @@
+import { ApiKey, type AddPartitionsToTxnResponse, type FetchResponse, type InitProducerIdResponse, type ListOffsetsResponse, type ListTransactionsResponse, type OffsetFetchResponse, type TxnOffsetCommitResponse } from '@tributary/protocol';
+import { expect } from 'vitest';
+import { until } from '../support/until.ts';
+import { coordinatorOf, keyCoordinatedBy, relabel, type ClusterSteps, type Relabelling } from './cluster-steps.ts';
+import { fetchOffsetsBody } from './group-requests.ts';
+import { decodeBatches } from './normalise.ts';
+import type { Outcome, RawClient } from './raw-client.ts';
+import { addOffsetsBody, addPartitionsBody, endTxnBody, initProducerIdBody, transactionalBatch, transactionalProduceBody, txnOffsetCommitBody, type TxnProducer } from './txn-requests.ts';
+
+/**
+ * Transactions on a cluster whose transaction coordinator is killed -9 in the middle of one
+ * (issue 13), for protocol-cluster.test.ts: raw requests of a version-1 transactional producer
+ * (AddPartitionsToTxn v3, as librdkafka and kafkajs send them), answers recorded for the comparison
+ * with Apache Kafka. The transactional id is coordinated by the broker killed next; its partition
+ * is led by another broker, so the kill takes the coordinator and not the partition's leader. The
+ * group of its offsets is coordinated by the killed broker too (Tributary's one `__consumer_offsets`
+ * leader coordinates every group: apps/broker/README.md), so its committed offsets must reach the
+ * new group coordinator. Before the kill: a whole transaction (records and offsets committed),
+ * then a second one left open after AddPartitionsToTxn and Produce. After it, on the new
+ * coordinator: FindCoordinator, InitProducerId of the restarted producer (the coordinator aborts
+ * the open transaction, then bumps the epoch), what read_committed ListOffsets and Fetch answer
+ * once the abort marker is written, DescribeTransactions and ListTransactions, and the offsets the
+ * first transaction committed, on the group's new coordinator.
+ * Producer ids are per broker: recorded as PRODUCER; the transactional id as TXN.
+ */
+
+export const TXN_TOPIC = 'cluster-txn';
+export const TXN_PARTITIONS = 3;
+const RETRIABLE = [14, 15, 16, 51]; // COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, CONCURRENT_TRANSACTIONS
+/** Longer than the scenario between the second transaction's start and the restarted producer: no timeout abort may come first. */
+const TRANSACTION_TIMEOUT_MS = 600_000;
+
+export interface TxnBeforeKill {
+  producer: TxnProducer;
+  partition: number;
+  toPartitionLeader: RawClient;
+  group: string;
+  labels: Map<string, string>;
+  /** The producer id as PRODUCER, the partition as P (which one another broker leads is placement). */
+  more: Relabelling;
+}
+
+const response = (body: unknown): Outcome => ({ kind: 'response', body });
+
+/** The partition's end offsets as read_committed (the last stable offset) and read_uncommitted consumers see them. */
+async function endOffsets(c: RawClient, partition: number): Promise<{ readCommitted: bigint; readUncommitted: bigint }> {
+  const latest = async (isolationLevel: number) => (await c.request<ListOffsetsResponse>(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel, topics: [{ name: TXN_TOPIC, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: -1n }] }] })).topics[0]!.partitions[0]!.offset;
+  return { readCommitted: await latest(1), readUncommitted: await latest(0) };
+}
+
+/** Waits until the transaction's markers are on the partition: nothing left unstable, the end at `end`. */
+async function settled(c: RawClient, partition: number, end: bigint, what: string) {
+  return until(async () => {
+    const e = await endOffsets(c, partition);
+    return e.readCommitted === e.readUncommitted && e.readUncommitted === end ? e : null;
+  }, what, 60_000);
+}
+
+const partitionError = (o: Outcome) => (o.kind === 'response' ? (o.body as AddPartitionsToTxnResponse).resultsByTopicV3AndBelow[0]?.resultsByPartition[0]?.partitionErrorCode : -1);
+
+export async function transactionsBeforeKill(steps: ClusterSteps, o: { leader: number; roles: Map<number, string> }): Promise<TxnBeforeKill> {
+  const { cluster } = steps;
+  const kind = cluster.kind;
+  const toCoordinator = await steps.connect(steps.address.get(o.leader)!);
+  const txId = await keyCoordinatedBy(toCoordinator, 1, 'ctx', o.leader, `${kind}: a transactional id coordinated by the leader`);
+  // A partition of the transaction led by another broker, so that the kill takes the coordinator only.
+  let partition = -1;
+  let partitionLeader = -1;
+  for (let p = 0; p < TXN_PARTITIONS && partition < 0; p++) {
+    const l = await cluster.leaderOf(TXN_TOPIC, p);
+    if (l !== o.leader) [partition, partitionLeader] = [p, l];
+  }
+  if (partition < 0) throw new Error(`${kind}: every partition of ${TXN_TOPIC} is led by the transaction coordinator`);
+  const offsetsGroup = await keyCoordinatedBy(toCoordinator, 0, 'ctx-group', o.leader, `${kind}: a group coordinated by the leader`);
+  const labels = new Map([[txId, 'TXN'], [offsetsGroup, 'TXN-GROUP']]);
+  const producers = new Map<bigint, string>();
+  const more: Relabelling = { producers, partitions: new Map([[partition, 'P']]) };
+  const rec = (name: string, answer: unknown) => steps.record(`txn/${name}`, relabel(answer, labels, more), o.roles);
+
+  rec('find-coordinator', await toCoordinator.send(ApiKey.FindCoordinator, 4, { keyType: 1, coordinatorKeys: [txId] }));
+  // Kafka loads the new __transaction_state partition after naming its coordinator.
+  const init = await until(async () => {
+    const r = await toCoordinator.request<InitProducerIdResponse>(ApiKey.InitProducerId, 4, initProducerIdBody(txId, TRANSACTION_TIMEOUT_MS));
+    return RETRIABLE.includes(r.errorCode) ? null : r;
+  }, `${kind}: InitProducerId on the coordinator`, 60_000);
+  expect(init.errorCode, `${kind}: InitProducerId`).toBe(0);
+  producers.set(init.producerId, 'PRODUCER');
+  rec('init-producer-id', response(init));
+  const producer: TxnProducer = { transactionalId: txId, producerId: init.producerId, producerEpoch: init.producerEpoch };
+  const toPartitionLeader = await steps.connect(steps.address.get(partitionLeader)!);
+  const toGroupCoordinator = toCoordinator;
+
+  // ---- the first transaction, committed ----
+  rec('1/add-partitions', await toCoordinator.send(ApiKey.AddPartitionsToTxn, 3, addPartitionsBody(producer, [{ name: TXN_TOPIC, partitions: [partition] }])));
+  rec('1/produce', await toPartitionLeader.send(ApiKey.Produce, 9, transactionalProduceBody(txId, TXN_TOPIC, partition, transactionalBatch(producer, 0, ['t1-a', 't1-b']))));
+  rec('1/add-offsets', await toCoordinator.send(ApiKey.AddOffsetsToTxn, 3, addOffsetsBody(producer, offsetsGroup)));
+  // Kafka's group coordinator takes the group's partition a while after it is named: asked again on coordinator errors, as clients do.
+  const offsetsCommitted = await until(async () => {
+    const sent = await toGroupCoordinator.send(ApiKey.TxnOffsetCommit, 3, txnOffsetCommitBody(producer, offsetsGroup, TXN_TOPIC, [[partition, 2n]]));
+    const code = sent.kind === 'response' ? (sent.body as TxnOffsetCommitResponse).topics[0]?.partitions[0]?.errorCode : -1;
+    return code !== undefined && [14, 15, 16].includes(code) ? null : sent;
+  }, `${kind}: TxnOffsetCommit on the group's coordinator`, 60_000);
+  rec('1/txn-offset-commit', offsetsCommitted);
+  rec('1/end-commit', await toCoordinator.send(ApiKey.EndTxn, 3, endTxnBody(producer, true)));
+  // The markers are written after EndTxn answers: two records and the COMMIT marker.
+  rec('1/end-offsets', await settled(toPartitionLeader, partition, 3n, `${kind}: the first transaction's marker on the partition`));
+  const committedOffset = async () => (await toGroupCoordinator.request<OffsetFetchResponse>(ApiKey.OffsetFetch, 8, fetchOffsetsBody(8, offsetsGroup, [{ name: TXN_TOPIC, partitionIndexes: [partition] }]))).groups[0]?.topics[0]?.partitions[0]?.committedOffset;
+  await until(async () => ((await committedOffset()) === 2n ? true : null), `${kind}: the transaction's offset committed`, 60_000);
+
+  // ---- the second transaction, left open: the coordinator dies before EndTxn ----
+  // The coordinator completes the first one after its markers (CONCURRENT_TRANSACTIONS meanwhile; clients retry).
+  const added = await until(async () => {
+    const sent = await toCoordinator.send(ApiKey.AddPartitionsToTxn, 3, addPartitionsBody(producer, [{ name: TXN_TOPIC, partitions: [partition] }]));
+    return partitionError(sent) === 51 ? null : sent;
+  }, `${kind}: AddPartitionsToTxn of the second transaction`, 60_000);
+  rec('2/add-partitions', added);
+  rec('2/produce', await toPartitionLeader.send(ApiKey.Produce, 9, transactionalProduceBody(txId, TXN_TOPIC, partition, transactionalBatch(producer, 2, ['t2-a']))));
+  rec('2/end-offsets-while-open', await endOffsets(toPartitionLeader, partition));
+  rec('2/describe-transactions', await toCoordinator.send(ApiKey.DescribeTransactions, 0, { transactionalIds: [txId] }));
+  return { producer, partition, toPartitionLeader, group: offsetsGroup, labels, more };
+}
+
+/** After the coordinator (`killed`) died: the restarted producer on the new one, and what consumers see of the open transaction. */
+export async function transactionsAfterKill(steps: ClusterSteps, before: TxnBeforeKill, o: { killed: number; roles: Map<number, string> }): Promise<void> {
+  const kind = steps.cluster.kind;
+  const { producer, partition, toPartitionLeader, labels, more } = before;
+  const txId = producer.transactionalId;
+  const rec = (name: string, answer: unknown) => steps.record(`after-kill/txn/${name}`, relabel(answer, labels, more), o.roles);
+
+  const found = await coordinatorOf(toPartitionLeader, 1, txId, o.killed, `${kind}: a new transaction coordinator`);
+  rec('find-coordinator', response(found));
+  const toNew = await steps.connect(steps.address.get(found.coordinators[0]!.nodeId)!);
+  // The producer restarts: InitProducerId without its id. The new coordinator, once it has loaded
+  // the transaction, aborts it (CONCURRENT_TRANSACTIONS until the abort is written, which the
+  // producer retries) and then bumps the epoch; which answers come before depends on loading.
+  const answered: number[] = [];
+  const init = await until(async () => {
+    const r = await toNew.request<InitProducerIdResponse>(ApiKey.InitProducerId, 4, initProducerIdBody(txId, TRANSACTION_TIMEOUT_MS));
+    answered.push(r.errorCode);
+    return RETRIABLE.includes(r.errorCode) ? null : r;
+  }, `${kind}: InitProducerId on the new coordinator`, 90_000);
+  rec('init-producer-id', response(init));
+  rec('init-producer-id-answered-concurrent-transactions-first', answered.includes(51));
+  // What Apache Kafka 4.4 answered (2026-12-02), explicit so that the test fails if both stopped:
+  // the same producer id, its epoch bumped twice (once to fence the open transaction's abort, once
+  // for the restarted producer), after CONCURRENT_TRANSACTIONS.
+  expect({ errorCode: init.errorCode, sameProducer: init.producerId === producer.producerId, epochBumps: init.producerEpoch - producer.producerEpoch, abortedFirst: answered.includes(51) }, `${kind}: the restarted producer's InitProducerId`).toEqual({ errorCode: 0, sameProducer: true, epochBumps: 2, abortedFirst: true });
+  // Two records and COMMIT, one record and ABORT: nothing unstable once the abort marker is written.
+  rec('end-offsets', await settled(toPartitionLeader, partition, 5n, `${kind}: the abort marker on the partition`));
+  const fetched = await toPartitionLeader.send(ApiKey.Fetch, 12, {
+    replicaId: -1,
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 1 << 20,
+    isolationLevel: 1,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [{ topic: TXN_TOPIC, topicId: '00000000-0000-0000-0000-000000000000', partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
+    forgottenTopicsData: [],
+    rackId: '',
+  });
+  // Record bytes decoded here, so that the producer id in each batch header can be relabelled.
+  if (fetched.kind === 'response') {
+    for (const t of (fetched.body as FetchResponse).responses) for (const p of t.partitions) (p as { records: unknown }).records = p.records ? decodeBatches(Array.isArray(p.records) ? Buffer.concat(p.records as Buffer[]) : (p.records as Buffer)) : p.records;
+  }
+  rec('fetch-read-committed', fetched);
+  rec('describe-transactions', await toNew.send(ApiKey.DescribeTransactions, 0, { transactionalIds: [txId] }));
+  // Each broker lists the transactions it coordinates.
+  const listed = await toNew.request<ListTransactionsResponse>(ApiKey.ListTransactions, 1, { stateFilters: [], producerIdFilters: [], durationFilter: -1n });
+  rec('list-transactions', { ...listed, transactionStates: listed.transactionStates.filter((t) => t.transactionalId === txId) });
+  // The group's coordinator died too: its new one serves the offset the first transaction committed
+  // once it has loaded the group (and, on Kafka, knows the partition's high watermark: see protocol-cluster's one-member group).
+  const groupFound = await coordinatorOf(toPartitionLeader, 0, before.group, o.killed, `${kind}: a new coordinator for the transaction's group`);
+  const toGroupCoordinator = await steps.connect(steps.address.get(groupFound.coordinators[0]!.nodeId)!);
+  const offsets = () => toGroupCoordinator.send(ApiKey.OffsetFetch, 8, fetchOffsetsBody(8, before.group, [{ name: TXN_TOPIC, partitionIndexes: [partition] }]));
+  await until(async () => {
+    const sent = await offsets();
+    return sent.kind === 'response' && (sent.body as OffsetFetchResponse).groups[0]?.topics[0]?.partitions[0]?.committedOffset === 2n ? true : null;
+  }, `${kind}: the transaction's committed offset on the group's new coordinator`, 60_000);
+  rec('offsets-committed-before-the-kill', await offsets());
+}
