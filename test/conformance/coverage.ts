@@ -13,7 +13,7 @@ export const OWNERS: Record<string, number[]> = {
     ApiKey.ApiVersions, ApiKey.Metadata, ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.InitProducerId,
     ApiKey.CreateTopics, ApiKey.DeleteTopics, ApiKey.CreatePartitions, ApiKey.DeleteRecords, ApiKey.DescribeConfigs,
     ApiKey.AlterConfigs, ApiKey.IncrementalAlterConfigs, ApiKey.OffsetForLeaderEpoch, ApiKey.DescribeCluster,
-    ApiKey.DescribeLogDirs, ApiKey.DescribeTopicPartitions,
+    ApiKey.DescribeLogDirs, ApiKey.DescribeTopicPartitions, ApiKey.ListConfigResources,
   ],
   'protocol-groups-security': [
     ApiKey.FindCoordinator, ApiKey.JoinGroup, ApiKey.SyncGroup, ApiKey.Heartbeat, ApiKey.LeaveGroup, ApiKey.OffsetCommit,

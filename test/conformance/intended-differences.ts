@@ -23,6 +23,13 @@ export interface IntendedDifference {
 export const INTENDED_DIFFERENCES: IntendedDifference[] = [
   // ---- intended ----
   {
+    id: 'no-broker-loggers',
+    kind: 'intended',
+    scenario: 'list-config-resources/v1',
+    paths: ['brokerLoggers.*', 'every.configResources*'],
+    reason: 'Tributary has no BROKER_LOGGER config resources: it logs through one JSON logger whose level is set at start, not through log4j loggers whose levels kafka-configs can change at runtime. ListConfigResources v1 answers UNSUPPORTED_VERSION for that type (as for any type it does not have) and leaves it out of the answer to no types; DescribeConfigs of a BROKER_LOGGER is INVALID_REQUEST.',
+  },
+  {
     id: 'old-versions-kept',
     kind: 'intended',
     scenario: 'removed-version/*',

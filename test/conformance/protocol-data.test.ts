@@ -476,6 +476,75 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — data path and topic 
     }
   });
 
+  it('Client metrics subscriptions (KIP-714 CLIENT_METRICS configs) and ListConfigResources at every version', async () => {
+    const CLIENT_METRICS = 16;
+    const alter = (s: Side, name: string, configs: { name: string; configOperation: number; value: string | null }[]) => send(s, ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: CLIENT_METRICS, resourceName: name, configs }], validateOnly: false });
+    const describe = (s: Side, names: string[]) => send(s, ApiKey.DescribeConfigs, 4, { resources: names.map((resourceName) => ({ resourceType: CLIENT_METRICS, resourceName, configurationKeys: null })), includeSynonyms: true, includeDocumentation: true });
+    // Order is the broker's own: names are compared sorted.
+    const list = async (s: Side, v: number, resourceTypes: number[]) => {
+      const o = await send(s, ApiKey.ListConfigResources, v, { resourceTypes });
+      if (o.kind !== 'response') return o;
+      const b = o.body as { errorCode: number; configResources: { resourceName: string; resourceType: number }[] };
+      // Topics: only this scenario's (other scenarios create topics on one side only, with versions
+      // Kafka removed; internal topics appear at each broker's own moment).
+      const listed = b.configResources.filter((r) => r.resourceType !== 2 || r.resourceName.startsWith('metrics-'));
+      return { errorCode: b.errorCode, configResources: listed.map((r) => `${r.resourceType}:${r.resourceName}`).sort() };
+    };
+    /** Kafka applies config changes through its controller: list until `ok` holds or 15 s pass, then compare what was listed last. */
+    const listWhen = async (s: Side, v: number, resourceTypes: number[], ok: (names: string[]) => boolean) => {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const r = await list(s, v, resourceTypes);
+        if (('configResources' in r && ok(r.configResources)) || Date.now() > deadline) return r;
+        await new Promise((done) => setTimeout(done, 100));
+      }
+    };
+    await both((s) => createTopic(s, 'metrics-t', 1));
+    await compare(pair, 'client-metrics/create', async (s) => ({
+      set: await alter(s, 'sub-1', [{ name: 'metrics', configOperation: 0, value: 'org.apache.kafka.producer.,org.apache.kafka.consumer.coordinator.' }, { name: 'interval.ms', configOperation: 0, value: '1000' }, { name: 'match', configOperation: 0, value: 'client_id=app-.*,client_software_name=apache-kafka-java' }]),
+      legacy: await send(s, ApiKey.AlterConfigs, 2, { resources: [{ resourceType: CLIENT_METRICS, resourceName: 'sub-2', configs: [{ name: 'metrics', value: '*' }] }], validateOnly: false }),
+      validateOnly: await send(s, ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: CLIENT_METRICS, resourceName: 'sub-never', configs: [{ name: 'interval.ms', configOperation: 0, value: '2000' }] }], validateOnly: true }),
+      listed: await listWhen(s, 0, [], (names) => names.length >= 2),
+    }));
+    await compare(pair, 'client-metrics/invalid', async (s) => ({
+      intervalTooShort: await alter(s, 'sub-bad', [{ name: 'interval.ms', configOperation: 0, value: '50' }]),
+      intervalNotANumber: await alter(s, 'sub-bad', [{ name: 'interval.ms', configOperation: 0, value: 'often' }]),
+      unknownName: await alter(s, 'sub-bad', [{ name: 'no.such', configOperation: 0, value: '1' }]),
+      unknownSelector: await alter(s, 'sub-bad', [{ name: 'match', configOperation: 0, value: 'colour=blue' }]),
+      badRegex: await alter(s, 'sub-bad', [{ name: 'match', configOperation: 0, value: 'client_id=[' }]),
+      emptyName: await alter(s, '', [{ name: 'metrics', configOperation: 0, value: '*' }]),
+      append: await alter(s, 'sub-1', [{ name: 'metrics', configOperation: 2, value: 'org.apache.kafka.stream.' }]),
+    }));
+    await compare(pair, 'client-metrics/describe', async (s) => {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const o = await describe(s, ['sub-1', 'sub-none', '']);
+        const configs = o.kind === 'response' ? ((o.body as { results: { configs: { name: string; value: string | null }[] }[] }).results[0]?.configs ?? []) : [];
+        if ((configs.find((c) => c.name === 'interval.ms')?.value ?? '') === '1000' || Date.now() > deadline) return o;
+        await new Promise((done) => setTimeout(done, 100));
+      }
+    });
+    await compare(pair, 'client-metrics/delete', async (s) => ({
+      deleted: await alter(s, 'sub-2', [{ name: 'metrics', configOperation: 1, value: null }]),
+      listed: await listWhen(s, 0, [], (names) => !names.some((n) => n.endsWith(':sub-2'))),
+    }));
+    for (const v of common(adv, ApiKey.ListConfigResources)) {
+      await compare(pair, `list-config-resources/v${v}`, async (s) => ({
+        clientMetrics: await list(s, v, [CLIENT_METRICS]),
+        ...(v >= 1
+          ? {
+              topics: await list(s, v, [2]),
+              brokers: await list(s, v, [4]),
+              groups: await list(s, v, [32]),
+              unsupported: await list(s, v, [3]),
+              brokerLoggers: await list(s, v, [8]),
+              every: await list(s, v, []),
+            }
+          : {}),
+      }));
+    }
+  });
+
   it('DescribeCluster and DescribeLogDirs at every version', async () => {
     await both((s) => createTopic(s, 'logdirs', 2));
     for (const v of common(adv, ApiKey.DescribeCluster)) {

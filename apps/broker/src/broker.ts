@@ -31,7 +31,7 @@ import { EtcdCluster } from './cluster/etcd-cluster.ts';
 import { ReplicaFetcher } from './cluster/replica-fetcher.ts';
 import { ReplicaManager, type RoleChange } from './cluster/replica-manager.ts';
 import { StandaloneCluster } from './cluster/standalone.ts';
-import { BROKER_CONFIGS, EtcdAclStore, EtcdCredentialStore, EtcdGroupConfigStore, EtcdQuotaStore } from './cluster/etcd-stores.ts';
+import { BROKER_CONFIGS, CLIENT_METRICS_CONFIGS, EtcdAclStore, EtcdCredentialStore, EtcdGroupConfigStore, EtcdQuotaStore } from './cluster/etcd-stores.ts';
 import { ReplicationThrottle } from './cluster/replication-throttle.ts';
 import type { CoordinatorSettings } from './group/coordinator.ts';
 import { TransactionCoordinators } from './txn/transaction-coordinators.ts';
@@ -183,6 +183,7 @@ export class Broker {
       credentials: etcd ? new EtcdCredentialStore(etcd.store) : new FileCredentialStore(config.dataDir),
       listenerSecurity,
       groupConfigs: etcd ? new EtcdGroupConfigStore(etcd.store) : new FileGroupConfigStore(config.dataDir),
+      clientMetricsConfigs: etcd ? new EtcdGroupConfigStore(etcd.store, CLIENT_METRICS_CONFIGS) : new FileGroupConfigStore(config.dataDir, 'client-metrics.json'),
       brokerConfigs,
       replicationThrottle,
       readBuffers: new ReadBufferPool(),

@@ -139,7 +139,14 @@ export class EtcdGroupConfigStore implements GroupConfigStore {
   async set(group: string, configs: Record<string, string>): Promise<void> {
     await this.#kv.writeKeys([[this.#prefix + encode(group), Object.keys(configs).length > 0 ? JSON.stringify(configs) : null]]);
   }
+
+  names(): string[] {
+    return [...this.#kv.view.under(this.#prefix)].map(([k]) => decodeURIComponent(k));
+  }
 }
+
+/** Prefix of the client metrics subscriptions (CLIENT_METRICS config resources) in etcd. */
+export const CLIENT_METRICS_CONFIGS = 'client-metrics/';
 
 /** Prefix of the dynamic broker configs (replication throttles) in etcd. */
 export const BROKER_CONFIGS = 'broker-configs/';

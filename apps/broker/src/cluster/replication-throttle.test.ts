@@ -3,7 +3,7 @@ import { ReplicationThrottle } from './replication-throttle.ts';
 
 /** Dynamic broker configs in memory, keyed by broker id ('' = cluster default). */
 function store(entries: Record<string, Record<string, string>>) {
-  return { get: (name: string) => ({ ...entries[name] }), set: async () => {} };
+  return { get: (name: string) => ({ ...entries[name] }), set: async () => {}, names: () => Object.keys(entries) };
 }
 
 const NODE = 3;

@@ -39,11 +39,16 @@ export function validateGroupConfigs(configs: Record<string, string>): void {
   }
 }
 
-/** Per-group overrides: a standalone broker keeps them in a file, a cluster in etcd (cluster/etcd-stores.ts). */
+/**
+ * Per-group overrides (and, the same way, per-subscription client metrics configs): a standalone
+ * broker keeps them in a file, a cluster in etcd (cluster/etcd-stores.ts).
+ */
 export interface GroupConfigStore {
   get(group: string): Record<string, string>;
   /** Replaces the group's overrides (none: the group's entry goes). */
   set(group: string, configs: Record<string, string>): Promise<void>;
+  /** Every name that has overrides (ListConfigResources). */
+  names(): string[];
 }
 
 /** A standalone broker's group overrides, persisted in DATA_DIR/group-configs.json (write-then-rename). */
@@ -51,7 +56,7 @@ export class FileGroupConfigStore implements GroupConfigStore {
   readonly #file: string;
   readonly #groups: Map<string, Record<string, string>>;
 
-  /** `fileName`: another file holds the dynamic broker configs the same way (dynamic-broker-configs.ts). */
+  /** `fileName`: other files hold the dynamic broker configs (dynamic-broker-configs.ts) and the client metrics subscriptions the same way. */
   constructor(dataDir: string, fileName = 'group-configs.json') {
     this.#file = join(dataDir, fileName);
     this.#groups = new Map(existsSync(this.#file) ? Object.entries(JSON.parse(readFileSync(this.#file, 'utf8')) as Record<string, Record<string, string>>) : []);
@@ -59,6 +64,10 @@ export class FileGroupConfigStore implements GroupConfigStore {
 
   get(group: string): Record<string, string> {
     return { ...this.#groups.get(group) };
+  }
+
+  names(): string[] {
+    return [...this.#groups.keys()];
   }
 
   async set(group: string, configs: Record<string, string>): Promise<void> {

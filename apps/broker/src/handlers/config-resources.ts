@@ -2,6 +2,7 @@ import { ConfigResourceType, ConfigSource, ErrorCode } from '@tributary/protocol
 import { SETTINGS, type SettingSpec } from '../config/settings.ts';
 import { appendToList, subtractFromList } from '../config/config-validation.ts';
 import { GROUP_CONFIG_DEFS, GroupConfigError, validateGroupConfigs } from '../config/group-configs.ts';
+import { CLIENT_METRICS_CONFIG_DEFS, ClientMetricsConfigError, validateClientMetricsConfigs } from '../config/client-metrics-configs.ts';
 import { alterDynamicBrokerConfigs, describeDynamic, DynamicConfigProblem, onlyDynamic } from '../config/dynamic-broker-configs.ts';
 import { KAFKA_BROKER_CONFIGS, type KafkaConfigDef } from '../generated/kafka-configs.ts';
 import { CONFIG_SOURCE, effectiveTopicConfigs, TOPIC_CONFIG_DEFS, validateTopicConfigSet } from '../topics/topic-configs.ts';
@@ -12,18 +13,19 @@ import type { BrokerContext, RequestSession } from './context.ts';
 
 
 /**
- * DescribeConfigs, AlterConfigs and IncrementalAlterConfigs for the three config resources this
+ * DescribeConfigs, AlterConfigs and IncrementalAlterConfigs for the four config resources this
  * broker has: TOPIC (every Kafka topic config), BROKER (every Kafka broker config and this broker's
  * own settings, read-only: they are static, but for the replication throttles set at runtime,
- * config/dynamic-broker-configs.ts) and GROUP (KIP-848 group configs). Answers carry what Kafka's do: source, synonyms,
- * type and documentation.
+ * config/dynamic-broker-configs.ts), GROUP (KIP-848 group configs) and CLIENT_METRICS (KIP-714
+ * client metrics subscriptions). Answers carry what Kafka's do: source, synonyms, type and
+ * documentation.
  */
 
 // ConfigResource types on the wire.
-const { TOPIC, BROKER, GROUP } = ConfigResourceType;
+const { TOPIC, BROKER, GROUP, CLIENT_METRICS } = ConfigResourceType;
 
 // DescribeConfigs config sources (Kafka's ConfigSource).
-export const SOURCE = { ...CONFIG_SOURCE, group: ConfigSource.GROUP_CONFIG } as const;
+export const SOURCE = { ...CONFIG_SOURCE, group: ConfigSource.GROUP_CONFIG, clientMetrics: ConfigSource.CLIENT_METRICS_CONFIG } as const;
 
 // DescribeConfigs config types (Kafka's ConfigType).
 export const TYPE: Record<KafkaConfigDef['type'] | 'UNKNOWN', number> = { UNKNOWN: 0, BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 };
@@ -134,11 +136,21 @@ function describeGroup(ctx: BrokerContext, group: string): Described[] {
   });
 }
 
-/** Kafka's rule: topic configs need the operation on the topic, group configs on the group, broker settings on the cluster. */
+/** A subscription's configs as Kafka describes them: every one, the subscription's value or the default. */
+function describeClientMetrics(ctx: BrokerContext, name: string): Described[] {
+  const set = ctx.clientMetricsConfigs.get(name);
+  return Object.entries(CLIENT_METRICS_CONFIG_DEFS).map(([key, def]) => {
+    const own = key in set;
+    return { name: key, value: own ? set[key]! : def.default, source: own ? SOURCE.clientMetrics : SOURCE.default, readOnly: false, sensitive: false, type: def.type, documentation: def.documentation, synonyms: own ? [{ name: key, value: set[key]!, source: SOURCE.clientMetrics }] : [] };
+  });
+}
+
+/** Kafka's rule: topic configs need the operation on the topic, group configs on the group, broker settings and client metrics subscriptions on the cluster. */
 function accessDenied(ctx: BrokerContext, session: RequestSession, resourceType: number, name: string, op: typeof Op.DESCRIBE_CONFIGS | typeof Op.ALTER_CONFIGS): ConfigProblem | null {
   if (resourceType === TOPIC) return allowed(ctx, session, op, ResourceType.TOPIC, name) ? null : new ConfigProblem(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `${session.principal} may not access the configs of topic ${name}`);
   if (resourceType === GROUP) return allowed(ctx, session, op, ResourceType.GROUP, name) ? null : new ConfigProblem(ErrorCode.GROUP_AUTHORIZATION_FAILED, `${session.principal} may not access the configs of group ${name}`);
   if (resourceType === BROKER) return allowedOnCluster(ctx, session, op) ? null : new ConfigProblem(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, `${session.principal} may not access broker configs`);
+  if (resourceType === CLIENT_METRICS) return allowedOnCluster(ctx, session, op) ? null : new ConfigProblem(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, `${session.principal} may not access client metrics subscriptions`);
   return null;
 }
 
@@ -149,6 +161,10 @@ export function describeResource(ctx: BrokerContext, session: RequestSession, re
   if (resourceType === GROUP) {
     if (name === '') throw new ConfigProblem(ErrorCode.INVALID_REQUEST, 'Group name must not be empty');
     return describeGroup(ctx, name);
+  }
+  if (resourceType === CLIENT_METRICS) {
+    if (name === '') throw new ConfigProblem(ErrorCode.INVALID_REQUEST, 'Client metrics subscription name must not be empty');
+    return describeClientMetrics(ctx, name);
   }
   if (resourceType === BROKER) {
     brokerName(ctx, name);
@@ -166,6 +182,10 @@ function brokerName(ctx: BrokerContext, name: string): void {
 
 type Change = { name: string; op: number; value: string | null };
 
+type ConfigKind = 'topic' | 'group' | 'client metrics';
+
+const DEFS: Record<ConfigKind, Record<string, KafkaConfigDef>> = { topic: TOPIC_CONFIG_DEFS, group: GROUP_CONFIG_DEFS, 'client metrics': CLIENT_METRICS_CONFIG_DEFS };
+
 export const SET = 0;
 
 const DELETE = 1;
@@ -175,18 +195,24 @@ const APPEND = 2;
 const SUBTRACT = 3;
 
 /** Applies IncrementalAlterConfigs operations to a resource's overrides as Kafka does. */
-function applyChanges(defs: Record<string, KafkaConfigDef>, current: Record<string, string>, changes: Change[], kind: 'topic' | 'group', effectiveDefault: (name: string) => string | null): Record<string, string> {
+function applyChanges(defs: Record<string, KafkaConfigDef>, current: Record<string, string>, changes: Change[], kind: ConfigKind, effectiveDefault: (name: string) => string | null): Record<string, string> {
   const next = { ...current };
   for (const c of changes) {
     const def = defs[c.name];
-    if (!def) throw new ConfigProblem(ErrorCode.INVALID_CONFIG, `Unknown ${kind} config name: ${c.name}`);
+    if (!def) {
+      // A subscription refuses an unknown name as an invalid request (Kafka's ClientMetricsConfigs.validate).
+      if (kind === 'client metrics') throw new ConfigProblem(ErrorCode.INVALID_REQUEST, `Unknown client metrics configuration: ${c.name}`);
+      throw new ConfigProblem(ErrorCode.INVALID_CONFIG, `Unknown ${kind} config name: ${c.name}`);
+    }
     if (c.op === SET) {
       if (c.value === null) throw new ConfigProblem(ErrorCode.INVALID_CONFIG, `Null value not supported for : ${c.name}`);
       next[c.name] = c.value;
     } else if (c.op === DELETE) delete next[c.name];
     else if (c.op === APPEND || c.op === SUBTRACT) {
       const opName = c.op === APPEND ? 'APPEND' : 'SUBTRACT';
-      if (def.type !== 'LIST') throw new ConfigProblem(ErrorCode.INVALID_CONFIG, `Can't ${opName} to key ${c.name} because its type is not LIST.`);
+      // Kafka's controller knows list types only of topic and broker configs (KafkaConfigSchema): a
+      // subscription's lists cannot be appended to or subtracted from, only set.
+      if (def.type !== 'LIST' || kind === 'client metrics') throw new ConfigProblem(ErrorCode.INVALID_CONFIG, `Can't ${opName} to key ${c.name} because its type is not LIST.`);
       const base = next[c.name] ?? effectiveDefault(c.name) ?? '';
       next[c.name] = c.op === APPEND ? appendToList(base, c.value ?? '') : subtractFromList(base, c.value ?? '');
     } else throw new ConfigProblem(ErrorCode.INVALID_REQUEST, `Unknown config operation ${c.op} for ${c.name}`);
@@ -194,7 +220,7 @@ function applyChanges(defs: Record<string, KafkaConfigDef>, current: Record<stri
   return next;
 }
 
-async function alterResource(ctx: BrokerContext, resourceType: number, name: string, next: (current: Record<string, string>, kind: 'topic' | 'group', defaults: (n: string) => string | null) => Record<string, string>, validateOnly: boolean): Promise<void> {
+async function alterResource(ctx: BrokerContext, resourceType: number, name: string, next: (current: Record<string, string>, kind: ConfigKind, defaults: (n: string) => string | null) => Record<string, string>, validateOnly: boolean): Promise<void> {
   if (resourceType === TOPIC) {
     const topic = ctx.topics.get(name);
     if (!topic) throw new ConfigProblem(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
@@ -225,6 +251,20 @@ async function alterResource(ctx: BrokerContext, resourceType: number, name: str
     ctx.logger.log('info', 'group configs changed', { group: name, configs });
     return;
   }
+  if (resourceType === CLIENT_METRICS) {
+    // Unknown names are INVALID_REQUEST for a subscription (Kafka's ClientMetricsConfigs.validate), checked before the changes apply.
+    const configs = next(ctx.clientMetricsConfigs.get(name), 'client metrics', (n) => CLIENT_METRICS_CONFIG_DEFS[n]?.default ?? null);
+    try {
+      validateClientMetricsConfigs(name, configs);
+    } catch (err) {
+      if (err instanceof ClientMetricsConfigError) throw new ConfigProblem(err.kind === 'request' ? ErrorCode.INVALID_REQUEST : ErrorCode.INVALID_CONFIG, err.message);
+      throw err;
+    }
+    if (validateOnly) return;
+    await ctx.clientMetricsConfigs.set(name, configs);
+    ctx.logger.log('info', 'client metrics subscription changed', { subscription: name, configs });
+    return;
+  }
   if (resourceType === BROKER) throw new ConfigProblem(ErrorCode.INVALID_REQUEST, 'broker settings are static on this broker: set them in its configuration and restart it');
   throw new ConfigProblem(ErrorCode.INVALID_REQUEST, `resource type ${resourceType} (${name}) has no configs on this broker`);
 }
@@ -246,7 +286,7 @@ export async function alterAll<R extends AlterResource>(ctx: BrokerContext, sess
         responses.push({ ...base, errorCode: 0, errorMessage: null });
         continue;
       }
-      await alterResource(ctx, r.resourceType, r.resourceName, (current, kind, defaults) => applyChanges(kind === 'topic' ? TOPIC_CONFIG_DEFS : GROUP_CONFIG_DEFS, replace ? {} : current, changes(r), kind, defaults), validateOnly);
+      await alterResource(ctx, r.resourceType, r.resourceName, (current, kind, defaults) => applyChanges(DEFS[kind], replace ? {} : current, changes(r), kind, defaults), validateOnly);
       responses.push({ ...base, errorCode: 0, errorMessage: null });
     } catch (err) {
       if (err instanceof ConfigProblem || err instanceof DynamicConfigProblem) responses.push({ ...base, errorCode: err.errorCode, errorMessage: err.message });

@@ -41,6 +41,8 @@ export interface BrokerContext {
   acls: AclStore;
   /** KIP-848 group configs (the GROUP config resource), stored and described. */
   groupConfigs: GroupConfigStore;
+  /** KIP-714 client metrics subscriptions (the CLIENT_METRICS config resource), stored, described and listed. */
+  clientMetricsConfigs: GroupConfigStore;
   /** Dynamic broker configs (the replication throttles) per broker id and '' for the cluster default. */
   brokerConfigs: GroupConfigStore;
   /** Holds back throttled replicas' data on follower fetches (cluster/replication-throttle.ts). */

@@ -189,6 +189,7 @@ const BUILDERS: Record<number, Builder<never>> = {
     transactionStates: r.transactionalIds.map((transactionalId) => ({ errorCode: e, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: 0n, producerId: 0n, producerEpoch: 0, topics: [] })),
   })) as Builder<P.DescribeTransactionsRequest>,
   [ApiKey.ListTransactions]: ((_r: P.ListTransactionsRequest, _v, e) => ({ throttleTimeMs: 0, errorCode: e, unknownStateFilters: [], transactionStates: [] })) as Builder<P.ListTransactionsRequest>,
+  [ApiKey.ListConfigResources]: ((_r: P.ListConfigResourcesRequest, _v, e) => ({ throttleTimeMs: 0, errorCode: e, configResources: [] })) as Builder<P.ListConfigResourcesRequest>,
 };
 
 /** APIs with an error-response builder (every API the broker answers must have one). */

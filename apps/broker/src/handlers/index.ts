@@ -48,6 +48,7 @@ import { writeTxnMarkersApi } from './write-txn-markers.ts';
 import { describeProducersApi } from './describe-producers.ts';
 import { describeTransactionsApi } from './describe-transactions.ts';
 import { listTransactionsApi } from './list-transactions.ts';
+import { listConfigResourcesApi } from './list-config-resources.ts';
 
 /**
  * Every API this broker answers, one module each; ApiVersions advertises exactly their versions.
@@ -69,6 +70,7 @@ export const API_MODULES: readonly AnyApiModule[] = [
   describeConfigsApi,
   alterConfigsApi,
   incrementalAlterConfigsApi,
+  listConfigResourcesApi,
   deleteRecordsApi,
   offsetForLeaderEpochApi,
   describeClusterApi,

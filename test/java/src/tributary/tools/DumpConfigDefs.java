@@ -10,11 +10,13 @@ import org.apache.kafka.server.config.AbstractKafkaConfig;
 import org.apache.kafka.server.config.ConfigSynonym;
 import org.apache.kafka.server.config.DynamicBrokerConfig;
 import org.apache.kafka.server.config.ServerTopicConfigSynonyms;
+import org.apache.kafka.server.metrics.ClientMetricsConfigs;
 import org.apache.kafka.storage.internals.log.LogConfig;
 import tributary.compat.Json;
 
 /**
- * Prints, as JSON, the topic configs (LogConfig), group configs (GroupConfig) and broker configs
+ * Prints, as JSON, the topic configs (LogConfig), group configs (GroupConfig), client-metrics
+ * subscription configs (ClientMetricsConfigs, KIP-714) and broker configs
  * (AbstractKafkaConfig's ConfigDef) of the Kafka on the classpath: name, type, default, valid
  * values, documentation and the broker settings each falls back to; for broker configs also
  * whether Kafka can change them at runtime (DynamicBrokerConfig.ALL_DYNAMIC_CONFIGS). scripts/gen-kafka-configs.ts turns this into the broker's table.
@@ -61,6 +63,7 @@ public final class DumpConfigDefs {
     Json.result(Json.obj(
         "topic", keys(LogConfig.configKeys(), ServerTopicConfigSynonyms.ALL_TOPIC_CONFIG_SYNONYMS),
         "group", keys(groupConfigDef().configKeys(), groupSynonyms),
+        "clientMetrics", keys(ClientMetricsConfigs.configDef().configKeys(), Map.of()),
         "broker", brokerKeys()));
   }
 }
