@@ -5,7 +5,8 @@ import { ApiKey, decodeResponse, encodeRequest, FrameReader } from '@tributary/p
 import { startCluster, type TestCluster } from '../support/cluster.ts';
 
 /**
- * Users, ACLs, quotas and group configs live in etcd: written through one broker, they hold on every broker once
+ * Users, ACLs, quotas, group configs and client metrics subscriptions live in etcd: written
+ * through one broker, they hold on every broker once
  * etcd's watch has delivered the change (milliseconds; as in Kafka, another broker's view is
  * eventually consistent), so reads on the other broker wait for it, boundedly.
  */
@@ -67,6 +68,20 @@ describe('cluster-wide users, ACLs, quotas and group configs', () => {
     await vi.waitFor(async () => expect(await value(2)).toBe('50000'), propagated);
     expect(await alter(2, null)).toMatchObject({ responses: [{ errorCode: 0 }] });
     await vi.waitFor(async () => expect(await value(1)).toBe('45000'), propagated);
+  });
+
+  it('KIP-714 client metrics subscriptions set through one broker are described and listed on the other', async () => {
+    const CLIENT_METRICS = 16;
+    const alter = (id: number, value: string | null) => request(on(id), ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: CLIENT_METRICS, resourceName: 'producers', configs: [{ name: 'interval.ms', configOperation: value === null ? 1 : 0, value }] }], validateOnly: false });
+    const value = async (id: number) => ((await request(on(id), ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: CLIENT_METRICS, resourceName: 'producers', configurationKeys: ['interval.ms'] }], includeSynonyms: false, includeDocumentation: false })) as { results: { configs: { value: string }[] }[] }).results[0]!.configs[0]!.value;
+    const listed = async (id: number) => ((await request(on(id), ApiKey.ListConfigResources, 1, { resourceTypes: [CLIENT_METRICS] })) as { configResources: { resourceName: string }[] }).configResources.map((r) => r.resourceName);
+    expect(await alter(1, '5000')).toMatchObject({ responses: [{ errorCode: 0 }] });
+    await vi.waitFor(async () => {
+      expect(await value(2)).toBe('5000');
+      expect(await listed(2)).toEqual(['producers']);
+    }, propagated);
+    expect(await alter(2, null)).toMatchObject({ responses: [{ errorCode: 0 }] });
+    await vi.waitFor(async () => expect(await listed(1)).toEqual([]), propagated);
   });
 });
 
