@@ -38,14 +38,14 @@ export function addOffsetsBody(p: TxnProducer, groupId: string) {
   return { transactionalId: p.transactionalId, producerId: p.producerId, producerEpoch: p.producerEpoch, groupId };
 }
 
-/** TxnOffsetCommit v0–5 of a producer that is no group member (generation -1, as sendOffsetsToTransaction with a group id only). */
+/** TxnOffsetCommit v0–5 (v5: transaction version 2, the group added by the coordinator) of a producer that is no group member (generation -1, as sendOffsetsToTransaction with a group id only). */
 export function txnOffsetCommitBody(p: TxnProducer, groupId: string, topic: string, offsets: [partition: number, offset: bigint][]) {
   return {
     transactionalId: p.transactionalId,
     groupId,
     producerId: p.producerId,
     producerEpoch: p.producerEpoch,
-    generationId: -1,
+    generationIdOrMemberEpoch: -1,
     memberId: '',
     groupInstanceId: null,
     topics: [{ name: topic, partitions: offsets.map(([partitionIndex, committedOffset]) => ({ partitionIndex, committedOffset, committedLeaderEpoch: -1, committedMetadata: 'm' })) }],
