@@ -3,6 +3,7 @@ import { ApiKey, encodeRecordBatch, ErrorCode, type DescribeProducersResponse, t
 import { advertised, expectCovered, type Advertised } from './coverage.ts';
 import { compare, createTopic, producerIdsReady, startPair, type Pair, type Side } from './harness.ts';
 import type { Outcome, RawClient } from './raw-client.ts';
+import { eventually, settle } from './coordinator-retry.ts';
 import { addOffsetsBody, addPartitionsBody, endTxnBody, initProducerIdBody, transactionalBatch, transactionalProduceBody, txnOffsetCommitBody, type TxnProducer } from './txn-requests.ts';
 
 /**
@@ -34,29 +35,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await pair?.stop();
 });
-
-const RETRIABLE = new Set([14, 15, 16, 51]); // COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, CONCURRENT_TRANSACTIONS
-
-/** Sends until the answer's error is not a retriable coordinator error (Kafka creates and loads __transaction_state asynchronously). */
-async function settle<T extends { errorCode: number }>(c: RawClient, apiKey: number, v: number, body: unknown, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const r = await c.request<T>(apiKey, v, body);
-    if (!RETRIABLE.has(r.errorCode)) return r;
-    if (Date.now() > deadline) throw new Error(`${what}: still error ${r.errorCode} after 30 s`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
-}
-
-/** Polls `read` until `ok` holds (markers are written after EndTxn answers), for at most 30 s. */
-async function eventually<T>(read: () => Promise<T>, ok: (t: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const t = await read();
-    if (ok(t) || Date.now() > deadline) return t;
-    await new Promise((done) => setTimeout(done, 100));
-  }
-}
 
 const codeOf = (o: Outcome) => (o.kind === 'response' ? o.body : o);
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ApiKey, encodeRecordBatch, ErrorCode, type DescribeTransactionsResponse, type FindCoordinatorResponse, type InitProducerIdResponse, type ListTransactionsResponse } from '@tributary/protocol';
 import { compare, createTopic, producerIdsReady, startPair, type Pair, type Side } from './harness.ts';
-import type { RawClient } from './raw-client.ts';
+import { eventually, settle } from './coordinator-retry.ts';
 
 /**
  * transactional.id.expiration.ms, compared with Apache Kafka 4.4: a pair of its own, both brokers
@@ -12,7 +12,6 @@ import type { RawClient } from './raw-client.ts';
  * id at epoch 0 — while an id with a transaction running is kept.
  */
 const EXPIRATION = { 'transactional.id.expiration.ms': '3000', 'transaction.remove.expired.transaction.cleanup.interval.ms': '500' };
-const RETRIABLE = new Set([14, 15, 16, 51]); // COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, CONCURRENT_TRANSACTIONS
 let pair: Pair;
 
 beforeAll(async () => {
@@ -24,33 +23,13 @@ afterAll(async () => {
   await pair?.stop();
 });
 
-/** Sends until the answer's error is not a retriable coordinator error (the coordinator loads asynchronously). */
-async function settle<T extends { errorCode: number }>(c: RawClient, apiKey: number, v: number, body: unknown): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const r = await c.request<T>(apiKey, v, body);
-    if (!RETRIABLE.has(r.errorCode) || Date.now() > deadline) return r;
-    await new Promise((done) => setTimeout(done, 100));
-  }
-}
-
-/** Polls `read` until `ok` holds, for at most 60 s: expiry is a background task on both brokers. */
-async function eventually<T>(read: () => Promise<T>, ok: (t: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const t = await read();
-    if (ok(t) || Date.now() > deadline) return t;
-    await new Promise((done) => setTimeout(done, 200));
-  }
-}
-
 async function scenario(s: Side) {
   const c = await s.client();
   const ids = ['exp-idle', 'exp-done', 'exp-running'];
   const inits = new Map<string, InitProducerIdResponse>();
   for (const id of ids) {
-    await settle<FindCoordinatorResponse>(c, ApiKey.FindCoordinator, 3, { key: id, keyType: 1 });
-    inits.set(id, await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 4, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }));
+    await settle<FindCoordinatorResponse>(c, ApiKey.FindCoordinator, 3, { key: id, keyType: 1 }, `${s.name} FindCoordinator ${id}`);
+    inits.set(id, await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 4, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, `${s.name} InitProducerId ${id}`));
   }
   const begin = async (id: string) => {
     const { producerId, producerEpoch } = inits.get(id)!;
@@ -64,9 +43,10 @@ async function scenario(s: Side) {
   await begin('exp-running');
   const describe = async () => (await c.request<DescribeTransactionsResponse>(ApiKey.DescribeTransactions, 0, { transactionalIds: ids })).transactionStates.map((t) => ({ id: t.transactionalId, errorCode: t.errorCode, state: t.transactionState }));
   // Both ended ids gone while the running one stays (its 60 s timeout is far off).
-  const described = await eventually(describe, (states) => states.filter((t) => t.errorCode !== 0).length === 2);
+  // Expiry is a background task on both brokers: up to a minute.
+  const described = await eventually(describe, (states) => states.filter((t) => t.errorCode !== 0).length === 2, 60_000);
   const listed = (await c.request<ListTransactionsResponse>(ApiKey.ListTransactions, 0, { stateFilters: [], producerIdFilters: [] })).transactionStates.map((t) => t.transactionalId).filter((id) => id.startsWith('exp-')).sort();
-  const again = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 4, { transactionalId: 'exp-idle', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+  const again = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 4, { transactionalId: 'exp-idle', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, `${s.name} InitProducerId again`);
   return {
     ended: ended.errorCode,
     described,
