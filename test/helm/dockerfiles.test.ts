@@ -56,4 +56,18 @@ describe('broker image', () => {
       expect(copied, pkg).toContain(`${ws}/`);
     }
   });
+
+  it('runs the bundle built from the sources in its own stage, and ships no sources', () => {
+    const text = readFileSync(join(root, 'docker/broker.Dockerfile'), 'utf8');
+    const stages = text.split(/^FROM /m).slice(1);
+    expect(stages).toHaveLength(3);
+    const [, build = '', final = ''] = stages;
+    expect(build, 'a build stage on top of deps').toMatch(/^deps AS build\n/);
+    expect(build).toContain('COPY apps/broker/ apps/broker/');
+    expect(build).toContain('node apps/broker/scripts/build.ts');
+    expect(final).toContain('COPY --from=build /app/apps/broker/dist/ apps/broker/dist/');
+    // The bin runs the bundle as built only where src/ is absent (apps/broker/bin/built-broker.js).
+    expect(final).not.toMatch(/^COPY apps\/broker\/(src\/)? /m);
+    expect(final).not.toContain('esbuild');
+  });
 });
