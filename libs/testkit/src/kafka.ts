@@ -359,8 +359,9 @@ export interface KafkaToolResult {
  * Runs one of Kafka's command-line tools by main class (e.g. `org.apache.kafka.tools.TopicCommand`
  * for kafka-topics.sh) from the same jars, with a bounded time: the JVM is killed at `timeoutMs`.
  * `input` is written to its standard input (console producer). Tools log warnings to stderr.
+ * `onLine` sees each stdout line as it comes; `stop` ends a tool that runs until stopped.
  */
-export function runKafkaTool(mainClass: string, args: string[], options: { timeoutMs?: number; input?: string; heapMb?: number; logLevel?: string } = {}): Promise<KafkaToolResult> {
+export function runKafkaTool(mainClass: string, args: string[], options: { timeoutMs?: number; input?: string; heapMb?: number; logLevel?: string; onLine?: (line: string) => void; stop?: AbortSignal } = {}): Promise<KafkaToolResult> {
   const classpath = kafkaClasspath();
   const dir = mkdtempSync(join(tmpdir(), 'tributary-kafka-tool-'));
   const log4j = join(dir, 'log4j2.properties');
@@ -368,15 +369,28 @@ export function runKafkaTool(mainClass: string, args: string[], options: { timeo
   const proc = spawn('java', [`-Xmx${options.heapMb ?? 256}m`, ...JVM_FLAGS, `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, mainClass, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  proc.stdout!.on('data', (d) => (stdout += d));
+  let partial = '';
+  proc.stdout!.on('data', (d: Buffer) => {
+    stdout += d;
+    if (!options.onLine) return;
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) options.onLine(line);
+  });
   proc.stderr!.on('data', (d) => (stderr += d));
   proc.stdin!.on('error', () => undefined);
   proc.stdin!.end(options.input ?? '');
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; proc.kill('SIGKILL'); }, options.timeoutMs ?? 60_000);
+  // A tool that runs until stopped (kafka-verifiable-consumer without --max-messages): SIGTERM runs
+  // its shutdown hook, which closes the client and reports, as an operator's Ctrl-C would.
+  const stop = () => proc.kill('SIGTERM');
+  if (options.stop?.aborted) stop();
+  else options.stop?.addEventListener('abort', stop, { once: true });
   return new Promise((done) => {
     proc.once('close', (code) => {
       clearTimeout(timer);
+      options.stop?.removeEventListener('abort', stop);
       rmSync(dir, { recursive: true, force: true });
       done({ stdout, stderr, exitCode: timedOut ? null : code, timedOut });
     });
