@@ -216,14 +216,35 @@ class FetchLoop {
         }
         const records = p.records as Buffer | null;
         if (records && records.length > 0) {
+          const restartAt = straddledStart(log, records);
+          if (restartAt !== null) log.truncateFullyAndStartAt(restartAt);
           log.appendAsFollower(records);
           this.#o.throttle?.followerReceived(t.topic, p.partitionIndex, records.length);
         }
         log.updateHighWatermark(Math.min(Number(p.highWatermark), log.logEndOffset));
+        // The leader's log start (moved by DeleteRecords) becomes ours, as Kafka's follower takes it
+        // from every fetch answer: records deleted on the leader are not served again by a replica
+        // that leads later, and a follower restarted behind it starts there.
+        if (Number(p.logStartOffset) > log.logStartOffset) log.deleteRecordsBefore(Number(p.logStartOffset));
       }
     }
     this.#o.onFetched?.();
   }
+}
+
+/**
+ * A log just restarted at the leader's log start (empty: its end is its start) when that start falls
+ * inside a batch (DeleteRecords moves it to any offset; a leader serves whole batches): the batch
+ * starts below our end. Kafka's follower then starts its log again at the batch's base offset and
+ * appends it (Partition.appendRecordsToFollowerOrFutureReplica on UnexpectedAppendOffsetException);
+ * the leader's log start, taken right after, hides the records below it again. The base offset to
+ * restart at, or null when the first batch continues the log as it is.
+ */
+function straddledStart(log: { logStartOffset: number; logEndOffset: number }, records: Buffer): number | null {
+  if (records.length < 27 || log.logEndOffset !== log.logStartOffset) return null;
+  const base = Number(records.readBigInt64BE(0)); // baseOffset
+  const last = base + records.readInt32BE(23); // lastOffsetDelta
+  return base < log.logEndOffset && last >= log.logEndOffset ? base : null;
 }
 
 function sleep(ms: number): Promise<void> {
