@@ -363,11 +363,16 @@ describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('a 3-broker %s cluster
       expect(commitErrors(r).filter((e) => e.commitError || !RETRIABLE_ASYNC.includes(e.commitAsyncError!))).toEqual([]);
     }, 360_000);
 
-    it('static members: a member restarted with its group.instance.id gets its partitions back without rebalancing the other; nothing lost across the kill', async () => {
+    it('static members: a member restarted with its group.instance.id gets its partitions back; nothing lost across the kill', async () => {
       const r = await result('range', true);
       expectStaticGroup(r, 'jg3-range-true');
-      // No rebalance reached the other member (its async commits to the dead coordinator may fail, as above).
-      expect(r.bEventsAfterRestart!.filter((e) => !RETRIABLE_ASYNC.includes(e.commitAsyncError ?? ''))).toEqual([]);
+      // On one broker no rebalance reaches the other member (java-clients.test.ts). Across the
+      // coordinator's failover the restarted member may come back after its session timeout, which
+      // runs from the new coordinator's load while its JVM starts: the group then removes it and
+      // rebalances the other member, which Apache Kafka 4.4 did in 1 of 3 runs at load ~17
+      // (2026-12-02). What holds on both: the other member loses nothing and no commit of its is
+      // refused (its async commits to the dead coordinator may fail, as above).
+      expect(r.bEventsAfterRestart!.filter((e) => e.lost || e.commitError || (e.commitAsyncError && !RETRIABLE_ASYNC.includes(e.commitAsyncError)))).toEqual([]);
       seen['java: GroupRebalance static'] = groupView(r);
     }, 360_000);
 
