@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -53,6 +54,15 @@ describe('the built broker', () => {
     record();
     rmSync(join(scratch, 'a.ts'));
     expect(whyStale(bundle, manifest, at)).toBe('a.ts is gone');
+  });
+
+  it('loads the etcd client from its own bundle, which finds etcd3\'s .proto files beside it', () => {
+    const bundle = currentBundle();
+    // What src/cluster/metadata-store.ts requires once the build has defined TRIBUTARY_ETCD3_BUNDLE.
+    expect(readFileSync(bundle, 'utf8')).toContain('"./etcd3/lib/index.cjs"');
+    // etcd3 loads its .proto files when it is required: this throws if they are not where it looks.
+    const etcd3 = createRequire(bundle)('./etcd3/lib/index.cjs') as { Etcd3?: unknown };
+    expect(typeof etcd3.Etcd3).toBe('function');
   });
 
   it('is current in this checkout once the bin has checked it', () => {

@@ -51,6 +51,10 @@ export function currentBundle() {
   // Brokers started together may each rebuild; the build renames whole files into place, so each
   // reads a complete bundle, and all of them the same one.
   const built = spawnSync(process.execPath, [buildScript], { cwd: repositoryRoot, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`tributary-broker: the bundle is stale (${stale}) and rebuilding it failed:\n${built.stderr || built.error}`);
+  if (built.status !== 0) {
+    // A checkout whose node_modules predates the build step lacks esbuild: say what installs it.
+    const hint = /Cannot find (package|module) 'esbuild'|@jridgewell/.test(built.stderr ?? '') ? '\n(npm ci, or bash scripts/setup.sh, installs the build tools: esbuild is a devDependency)' : '';
+    throw new Error(`tributary-broker: the bundle is stale (${stale}) and rebuilding it failed:\n${built.stderr || built.error}${hint}`);
+  }
   return bundle;
 }

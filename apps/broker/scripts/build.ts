@@ -11,8 +11,9 @@
 // The bundle stays at the same depth as libs/contracts/src/ (apps/broker/dist/): contracts reads the
 // repository's package.json as '../../../package.json' from its own module URL, which in the
 // bundle is this file's URL (the version the broker reports; test/cli/entry-points.test.ts).
-import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
 import { decode, encode } from '@jridgewell/sourcemap-codec';
 import { build } from 'esbuild';
 
@@ -21,10 +22,19 @@ const dist = resolve(import.meta.dirname, '../dist');
 
 /**
  * Packages that stay in node_modules, loaded at run time as before: native addons and WebAssembly
- * (lz4-napi, @node-rs/crc32, snappy-wasm) cannot be inlined, and etcd3 reads its .proto files from
- * its own directory (and is loaded only by a clustered broker, when it makes its first etcd store).
+ * (lz4-napi, @node-rs/crc32, snappy-wasm) cannot be inlined. etcd3 gets a bundle of its own
+ * (ETCD3_BUNDLE), loaded only by a clustered broker when it makes its first etcd store
+ * (src/cluster/metadata-store.ts).
  */
 const EXTERNAL = ['etcd3', 'lz4-napi', '@node-rs/crc32', 'snappy-wasm'];
+
+/**
+ * etcd3 with grpc-js, proto-loader and protobufjs as one CommonJS file, laid out as the package is:
+ * etcd3 reads `${__dirname}/../proto/rpc.proto` (and the files it imports) at run time, so its
+ * proto/ directory is copied beside lib/.
+ */
+const ETCD3_BUNDLE = 'etcd3/lib/index.cjs';
+const etcd3Package = dirname(createRequire(import.meta.url).resolve('etcd3/package.json'));
 
 export interface BuildResult {
   bundle: string;
@@ -63,6 +73,7 @@ async function bundleOnce(): Promise<Built> {
     format: 'esm',
     target: 'node24',
     external: EXTERNAL,
+    define: { TRIBUTARY_ETCD3_BUNDLE: JSON.stringify(`./${ETCD3_BUNDLE}`) },
     charset: 'ascii',
     // Names and layout kept (no minification): a stack trace read without its source map still
     // names the functions, and the bundle marks each source file with a comment.
@@ -76,12 +87,32 @@ async function bundleOnce(): Promise<Built> {
     write: false,
     logLevel: 'warning',
   });
-  // Besides the bundled files: this script (how they are bundled) and the lockfile (esbuild's version).
-  const inputs = [...Object.keys(result.metafile.inputs), 'apps/broker/scripts/build.ts', 'package-lock.json'].map((path): Input => {
+  const etcd3 = await build({
+    absWorkingDir: root,
+    entryPoints: [join(etcd3Package, 'lib/index.js')],
+    outfile: join(dist, ETCD3_BUNDLE),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    charset: 'ascii',
+    metafile: true,
+    write: false,
+    logLevel: 'warning',
+  });
+  const protos = readdirSync(join(etcd3Package, 'proto')).filter((name) => name.endsWith('.proto')).map((name) => join(etcd3Package, 'proto', name));
+  // Besides the bundled files: the .proto files, this script (how they are bundled) and the lockfile (esbuild's version).
+  const read = [...Object.keys(result.metafile.inputs), ...Object.keys(etcd3.metafile.inputs), ...protos.map((p) => relative(root, p)), 'apps/broker/scripts/build.ts', 'package-lock.json'];
+  const inputs = [...new Set(read)].map((path): Input => {
     const s = statSync(join(root, path));
     return [path, s.size, s.mtimeMs];
   });
-  const files = result.outputFiles.map((f) => ({ name: relative(dist, f.path), contents: f.path.endsWith('.js') ? asciiOnly(f.text) : f.path.endsWith('.map') ? linesOnly(f.text) : f.contents }));
+  const files = [
+    // The etcd client first and the broker's bundle after it: a broker reading the new bundle finds the client it names.
+    ...etcd3.outputFiles.map((f) => ({ name: relative(dist, f.path), contents: asciiOnly(f.text) })),
+    ...protos.map((p) => ({ name: join(dirname(dirname(ETCD3_BUNDLE)), 'proto', relative(join(etcd3Package, 'proto'), p)), contents: readFileSync(p) })),
+    ...result.outputFiles.map((f) => ({ name: relative(dist, f.path), contents: f.path.endsWith('.js') ? asciiOnly(f.text) : f.path.endsWith('.map') ? linesOnly(f.text) : f.contents })),
+  ];
   return { files, inputs };
 }
 
@@ -115,9 +146,15 @@ function asciiOnly(js: string): Uint8Array {
 function install(built: Built): void {
   const scratch = join(dist, `.build-${process.pid}`);
   mkdirSync(scratch, { recursive: true });
-  for (const f of built.files) writeFileSync(join(scratch, f.name), f.contents);
+  for (const f of built.files) {
+    mkdirSync(dirname(join(scratch, f.name)), { recursive: true });
+    writeFileSync(join(scratch, f.name), f.contents);
+  }
   writeFileSync(join(scratch, 'inputs.json'), JSON.stringify({ inputs: built.inputs }));
-  for (const name of [...built.files.map((f) => f.name), 'inputs.json']) renameSync(join(scratch, name), join(dist, name));
+  for (const name of [...built.files.map((f) => f.name), 'inputs.json']) {
+    mkdirSync(dirname(join(dist, name)), { recursive: true });
+    renameSync(join(scratch, name), join(dist, name));
+  }
   rmSync(scratch, { recursive: true, force: true });
 }
 

@@ -10,7 +10,16 @@ import { ClusterView, clusterPrefix, keys } from './cluster-view.ts';
  * a broker that runs without etcd never connects to it and never pays for it. etcd3 is CommonJS, so
  * the synchronous require keeps the constructor synchronous.
  */
-const loadEtcd3 = (): typeof Etcd3Module => createRequire(import.meta.url)('etcd3') as typeof Etcd3Module;
+const loadEtcd3 = (): typeof Etcd3Module => createRequire(import.meta.url)(ETCD3_MODULE) as typeof Etcd3Module;
+
+/**
+ * The broker's build (apps/broker/scripts/build.ts) bundles that stack into one CommonJS file beside
+ * the broker's bundle and defines this name as its path: ~165 modules as one, ~3-5 MiB less RSS
+ * per clustered broker (bench/README.md, issue 21, session 13). Run from the sources it is undefined
+ * and the package is loaded as before.
+ */
+declare const TRIBUTARY_ETCD3_BUNDLE: string | undefined;
+const ETCD3_MODULE = typeof TRIBUTARY_ETCD3_BUNDLE === 'string' ? TRIBUTARY_ETCD3_BUNDLE : 'etcd3';
 
 /** etcd's default --max-txn-ops is 128. */
 export const OPS_PER_TXN = 100;
