@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { clusterScenarios, referenceScenarios, requireFile, singleBrokerScenarios, type ClientDriver } from './client-scenarios.ts';
+import { clusterScenarios, requireFile, singleBrokerScenarios, type ClientDriver } from './client-scenarios.ts';
 
 // franz-go from the Go module proxy (pinned by test/compat/go/go.mod and go.sum), built by
 // scripts/setup.d/40-franz-go.sh into .cache/bin.
@@ -13,4 +13,5 @@ const driver: ClientDriver = {
 
 singleBrokerScenarios(driver);
 clusterScenarios(driver);
-referenceScenarios(driver);
+// The reference: the same cluster scenarios, the leader's kill included, on a 3-node Apache Kafka 4.4.
+clusterScenarios(driver, 'Apache Kafka');
