@@ -214,18 +214,28 @@ class FetchLoop {
           a.retryAt = Date.now() + 200;
           continue;
         }
-        const records = p.records as Buffer | null;
-        if (records && records.length > 0) {
-          const restartAt = straddledStart(log, records);
-          if (restartAt !== null) log.truncateFullyAndStartAt(restartAt);
-          log.appendAsFollower(records);
-          this.#o.throttle?.followerReceived(t.topic, p.partitionIndex, records.length);
+        try {
+          const records = p.records as Buffer | null;
+          if (records && records.length > 0) {
+            const restartAt = straddledStart(log, records);
+            if (restartAt !== null) log.truncateFullyAndStartAt(restartAt);
+            log.appendAsFollower(records);
+            this.#o.throttle?.followerReceived(t.topic, p.partitionIndex, records.length);
+          }
+          log.updateHighWatermark(Math.min(Number(p.highWatermark), log.logEndOffset));
+          // The leader's log start (moved by DeleteRecords) becomes ours, as Kafka's follower takes it
+          // from every fetch answer: records deleted on the leader are not served again by a replica
+          // that leads later, and a follower restarted behind it starts there.
+          if (Number(p.logStartOffset) > log.logStartOffset) log.deleteRecordsBefore(Number(p.logStartOffset));
+        } catch (err) {
+          // One partition whose data cannot be applied is set aside and tried again (after checking
+          // where it diverges) while every other partition from this leader goes on replicating, as
+          // Kafka's fetcher delays only the partitions with errors. Thrown out of the loop, it
+          // stopped the whole fetch to this leader on every attempt.
+          this.#o.logger.log('warn', 'replicated data not applied; retrying the partition', { topic: t.topic, partition: p.partitionIndex, leader: this.#leader, error: err instanceof Error ? err.message : String(err) });
+          a.truncating = true;
+          a.retryAt = Date.now() + PARTITION_ERROR_BACKOFF_MS;
         }
-        log.updateHighWatermark(Math.min(Number(p.highWatermark), log.logEndOffset));
-        // The leader's log start (moved by DeleteRecords) becomes ours, as Kafka's follower takes it
-        // from every fetch answer: records deleted on the leader are not served again by a replica
-        // that leads later, and a follower restarted behind it starts there.
-        if (Number(p.logStartOffset) > log.logStartOffset) log.deleteRecordsBefore(Number(p.logStartOffset));
       }
     }
     this.#o.onFetched?.();
@@ -246,6 +256,9 @@ function straddledStart(log: { logStartOffset: number; logEndOffset: number }, r
   const last = base + records.readInt32BE(23); // lastOffsetDelta
   return base < log.logEndOffset && last >= log.logEndOffset ? base : null;
 }
+
+/** How long a partition whose fetched data could not be applied waits before it is tried again. */
+const PARTITION_ERROR_BACKOFF_MS = 1_000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
