@@ -109,7 +109,15 @@ public final class AdminTopics {
       });
       s.step("deleteTopics", () -> {
         admin.deleteTopics(List.of(p + "-count", p + "-assigned")).all().get();
-        return admin.listTopics().names().get().stream().filter(n -> n.startsWith(p)).sorted().toList();
+        // The broker asked may learn of the deletion a moment after the answer (Kafka after a
+        // controller kill, CI 2026-12-02): list until the topics are gone, for at most 30 s.
+        long deadline = System.currentTimeMillis() + 30_000;
+        List<String> left = admin.listTopics().names().get().stream().filter(n -> n.startsWith(p)).sorted().toList();
+        while (!left.isEmpty() && System.currentTimeMillis() < deadline) {
+          Thread.sleep(200);
+          left = admin.listTopics().names().get().stream().filter(n -> n.startsWith(p)).sorted().toList();
+        }
+        return left;
       });
       s.step("deleteMissing", () -> {
         admin.deleteTopics(List.of(p + "-missing"), new org.apache.kafka.clients.admin.DeleteTopicsOptions().timeoutMs(5000)).all().get();
