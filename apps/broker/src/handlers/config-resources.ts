@@ -195,10 +195,10 @@ const APPEND = 2;
 const SUBTRACT = 3;
 
 /** Applies IncrementalAlterConfigs operations to a resource's overrides as Kafka does. */
-function applyChanges(defs: Record<string, KafkaConfigDef>, current: Record<string, string>, changes: Change[], kind: ConfigKind, effectiveDefault: (name: string) => string | null): Record<string, string> {
+function applyChanges(current: Record<string, string>, changes: Change[], kind: ConfigKind, effectiveDefault: (name: string) => string | null): Record<string, string> {
   const next = { ...current };
   for (const c of changes) {
-    const def = defs[c.name];
+    const def = DEFS[kind][c.name];
     if (!def) {
       // A subscription refuses an unknown name as an invalid request (Kafka's ClientMetricsConfigs.validate).
       if (kind === 'client metrics') throw new ConfigProblem(ErrorCode.INVALID_REQUEST, `Unknown client metrics configuration: ${c.name}`);
@@ -286,7 +286,7 @@ export async function alterAll<R extends AlterResource>(ctx: BrokerContext, sess
         responses.push({ ...base, errorCode: 0, errorMessage: null });
         continue;
       }
-      await alterResource(ctx, r.resourceType, r.resourceName, (current, kind, defaults) => applyChanges(DEFS[kind], replace ? {} : current, changes(r), kind, defaults), validateOnly);
+      await alterResource(ctx, r.resourceType, r.resourceName, (current, kind, defaults) => applyChanges(replace ? {} : current, changes(r), kind, defaults), validateOnly);
       responses.push({ ...base, errorCode: 0, errorMessage: null });
     } catch (err) {
       if (err instanceof ConfigProblem || err instanceof DynamicConfigProblem) responses.push({ ...base, errorCode: err.errorCode, errorMessage: err.message });
