@@ -21,6 +21,7 @@ export const OWNERS: Record<string, number[]> = {
     ApiKey.SaslHandshake, ApiKey.SaslAuthenticate, ApiKey.DescribeUserScramCredentials, ApiKey.AlterUserScramCredentials,
     ApiKey.DescribeClientQuotas, ApiKey.AlterClientQuotas, ApiKey.CreateAcls, ApiKey.DescribeAcls, ApiKey.DeleteAcls,
   ],
+  'protocol-consumer-groups': [ApiKey.ConsumerGroupHeartbeat, ApiKey.ConsumerGroupDescribe],
   'protocol-reassignment': [ApiKey.AlterPartitionReassignments, ApiKey.ListPartitionReassignments, ApiKey.ElectLeaders],
   'protocol-transactions': [
     ApiKey.AddPartitionsToTxn, ApiKey.AddOffsetsToTxn, ApiKey.TxnOffsetCommit, ApiKey.EndTxn, ApiKey.WriteTxnMarkers,

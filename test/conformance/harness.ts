@@ -32,12 +32,13 @@ export interface Pair {
 /**
  * Apache Kafka (one KRaft node with a SCRAM listener and the StandardAuthorizer) and one
  * `tributary-broker` with the same listeners, super users and group settings, started together;
- * `settings` go to both (broker settings both know).
+ * `settings` go to both (broker settings both know), `kafkaSettings` to Kafka only (settings of Kafka's that Tributary has no use for).
  */
-export async function startPair(options: { settings?: Record<string, string> } = {}): Promise<Pair> {
+export async function startPair(options: { settings?: Record<string, string>; kafkaSettings?: Record<string, string> } = {}): Promise<Pair> {
   const runStart = Date.now();
+  const kafkaSettings = { ...options.settings, ...options.kafkaSettings };
   const started = await Promise.allSettled([
-    startKafka({ sasl: { superUser: SUPER_USER }, ...(options.settings ? { settings: options.settings } : {}) }),
+    startKafka({ sasl: { superUser: SUPER_USER }, ...(Object.keys(kafkaSettings).length > 0 ? { settings: kafkaSettings } : {}) }),
     startBroker({
       timeoutMs: 90_000,
       extraListeners: ['SASL_PLAINTEXT'],

@@ -7,7 +7,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import { interBrokerListenerName, settingNumber, type BrokerConfig } from './config/broker-config.ts';
 import { AppendSignal } from './log/append-signal.ts';
-import { GroupCoordinator } from './group/coordinator.ts';
+import { consumerAssignors, GroupCoordinator } from './group/coordinator.ts';
 import { OffsetStore } from './group/offset-store.ts';
 import type { BrokerContext, HandlerEntry } from './handlers/context.ts';
 import { HANDLERS } from './handlers/index.ts';
@@ -79,6 +79,12 @@ export class Broker {
       maxGroupSize: settingNumber(config, 'group.max.size'),
       offsetsRetentionMs: settingNumber(config, 'offsets.retention.minutes') * 60_000,
       offsetsRetentionCheckIntervalMs: settingNumber(config, 'offsets.retention.check.interval.ms'),
+      consumer: {
+        sessionTimeoutMs: settingNumber(config, 'group.consumer.session.timeout.ms'),
+        heartbeatIntervalMs: settingNumber(config, 'group.consumer.heartbeat.interval.ms'),
+        assignors: consumerAssignors(config.settings['group.consumer.assignors'] ?? ''),
+        maxSize: settingNumber(config, 'group.consumer.max.size'),
+      },
     };
     const appends = new AppendSignal();
     const etcd = clustered

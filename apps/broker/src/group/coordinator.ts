@@ -4,6 +4,24 @@ import { Group, type CommittedOffset, type GroupState, type JoinResult, type Mem
 import type { GroupLogRecord, GroupMetadata } from './group-records.ts';
 import type { OffsetStore } from './offset-store.ts';
 import { OffsetManager, splitOffsetKey, type OffsetDeleteResult } from './offset-manager.ts';
+import { ConsumerGroupCoordinator, type ConsumerGroupSettings, type HeartbeatRequest, type HeartbeatResult, type TopicLookup } from './consumer-coordinator.ts';
+import { uniformAssignor } from './assignors/uniform.ts';
+import { rangeAssignor } from './assignors/range.ts';
+import type { ServerAssignor } from './assignors/assignor.ts';
+
+/** The server assignors a consumer group may name (group.consumer.assignors picks and orders them). */
+export const SERVER_ASSIGNORS: readonly ServerAssignor[] = [uniformAssignor, rangeAssignor];
+
+/** group.consumer.assignors: names from SERVER_ASSIGNORS, comma-separated, in order; unknown names are refused at start-up. */
+export function consumerAssignors(setting: string): ServerAssignor[] {
+  const names = setting.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const out = names.map((n) => {
+    const a = SERVER_ASSIGNORS.find((x) => x.name === n);
+    if (!a) throw new Error(`group.consumer.assignors: unknown assignor "${n}" (known: ${SERVER_ASSIGNORS.map((x) => x.name).join(', ')})`);
+    return a;
+  });
+  return out.length > 0 ? out : [...SERVER_ASSIGNORS];
+}
 
 export interface CoordinatorSettings {
   initialRebalanceDelayMs: number;
@@ -14,6 +32,8 @@ export interface CoordinatorSettings {
   offsetsRetentionMs: number;
   /** How often expired offsets are looked for (offsets.retention.check.interval.ms). */
   offsetsRetentionCheckIntervalMs: number;
+  /** KIP-848 consumer groups (group.consumer.*); Kafka's defaults when absent. */
+  consumer?: Partial<ConsumerGroupSettings>;
 }
 
 export interface JoinRequest {
@@ -72,11 +92,16 @@ export class GroupCoordinator {
   readonly #now: () => number;
   readonly #sweeper: NodeJS.Timeout;
   readonly #offsetExpiry: NodeJS.Timeout;
+  readonly #consumerGroups: ConsumerGroupCoordinator;
 
   constructor(settings: CoordinatorSettings, store: OffsetStore, now: () => number = Date.now) {
     this.#settings = settings;
     this.#store = store;
     this.#now = now;
+    this.#consumerGroups = new ConsumerGroupCoordinator(
+      { get: (groupId) => this.#groups.get(groupId), create: (groupId) => this.#group(groupId), now },
+      { sessionTimeoutMs: 45_000, heartbeatIntervalMs: 5_000, assignors: [...SERVER_ASSIGNORS], maxSize: 2 ** 31 - 1, ...settings.consumer },
+    );
     this.#offsets = new OffsetManager(store, settings, now, {
       get: (groupId) => this.#groups.get(groupId),
       all: () => [...this.#groups.values()],
@@ -222,6 +247,17 @@ export class GroupCoordinator {
     this.#store.append([{ kind: 'group', group: g.groupId, value: this.#metadata(g) }]);
   }
 
+  // ---- ConsumerGroupHeartbeat (KIP-848, consumer-coordinator.ts) ----
+
+  consumerGroupHeartbeat(req: HeartbeatRequest, topics: TopicLookup): HeartbeatResult {
+    return this.#consumerGroups.heartbeat(req, topics);
+  }
+
+  /** The server assignor a consumer group uses now (the one most members ask for, else the default). */
+  consumerAssignorName(g: Group): string {
+    return g.consumer ? this.#consumerGroups.assignorName(g.consumer) : '';
+  }
+
   // ---- JoinGroup ----
 
   join(req: JoinRequest): Promise<JoinResult> {
@@ -234,6 +270,13 @@ export class GroupCoordinator {
     // Only a member without an id creates a group; a known id for an unknown group is stale.
     if (!g && !isUnknownMember) return Promise.resolve(fail(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId));
     if (g?.state === 'Dead') return Promise.resolve(fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, req.memberId));
+    if (g?.consumer) {
+      // A classic member cannot join a consumer group that has members (Kafka's online migration
+      // of such members is not built); an empty consumer group becomes a classic one, as in Kafka.
+      if (g.consumer.members.size > 0) return Promise.resolve(fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+      g.consumer = null;
+      g.protocolType = null;
+    }
     if (!this.#supportsProtocols(g, req)) return Promise.resolve(fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
     g ??= this.#group(req.groupId);
     if (!this.#acceptJoiningMember(g, req.memberId)) return Promise.resolve(fail(ErrorCode.GROUP_MAX_SIZE_REACHED, req.memberId));
@@ -687,6 +730,7 @@ export class GroupCoordinator {
    * wait for it.
    */
   expireSessions(): void {
+    this.#consumerGroups.expire(this.#groups.values());
     const now = this.#now();
     for (const g of this.#groups.values()) {
       let pendingLeft = false;
@@ -709,8 +753,13 @@ export class GroupCoordinator {
 
   // ---- Offsets (offset-manager.ts) ----
 
-  commit(groupId: string, who: MemberRef, generationId: number, offsets: { topic: string; partition: number; value: CommittedOffset }[], apiVersion = 8): number {
-    return this.#offsets.commit(groupId, who, generationId, offsets, apiVersion);
+  /** `topicIds` names the committed topics' ids (a consumer group checks the epoch each partition was assigned at). */
+  commit(groupId: string, who: MemberRef, generationId: number, offsets: { topic: string; partition: number; value: CommittedOffset }[], apiVersion = 8, topicIds?: Map<string, string>): number {
+    return this.#offsets.commit(groupId, who, generationId, offsets, apiVersion, topicIds);
+  }
+
+  validateOffsetFetch(groupId: string, memberId: string | null, memberEpoch: number): number {
+    return this.#offsets.validateOffsetFetch(groupId, memberId, memberEpoch);
   }
 
   committed(groupId: string, topic: string, partition: number): CommittedOffset | undefined {

@@ -1,3 +1,5 @@
+import type { ConsumerGroupState } from './consumer-group.ts';
+
 /** One member of a classic consumer group, as the coordinator tracks it. */
 export interface Member {
   memberId: string;
@@ -46,6 +48,12 @@ export interface CommittedOffset {
 
 export class Group {
   readonly groupId: string;
+  /**
+   * Set while this is a KIP-848 "consumer" group (ConsumerGroupHeartbeat): its members, epochs
+   * and assignments; `state` then only says Empty or Stable for the code shared with classic
+   * groups (offsets, deletion), and `members` stays empty. Null for a classic group.
+   */
+  consumer: ConsumerGroupState | null = null;
   state: GroupState = 'Empty';
   generationId = 0;
   protocolType: string | null = null;

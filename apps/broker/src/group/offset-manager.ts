@@ -50,12 +50,22 @@ export class OffsetManager {
    * (generation -1, empty member id: the admin client, or a consumer without group management) is
    * accepted only while the group is Empty, and creates the group if it does not exist.
    */
-  commit(groupId: string, who: MemberRef, generationId: number, offsets: { topic: string; partition: number; value: CommittedOffset }[], apiVersion = 8): number {
+  commit(groupId: string, who: MemberRef, generationId: number, offsets: { topic: string; partition: number; value: CommittedOffset }[], apiVersion = 8, topicIds?: Map<string, string>): number {
     // The empty group id is valid here (and for OffsetFetch, DescribeGroups, DeleteGroups), as in Kafka.
     let g = this.#book.get(groupId);
     if (!g) {
       if (generationId >= 0) return apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
       g = this.#book.create(groupId);
+    }
+    if (g.consumer) {
+      const check = this.#validateConsumerCommit(g, who, generationId, apiVersion, topicIds);
+      if (typeof check === 'number') return check;
+      // One partition the member may not commit at this epoch fails the whole commit, as in Kafka.
+      const refused = offsets.map((o) => check(o.topic, o.partition)).find((code) => code !== 0);
+      if (refused !== undefined) return refused;
+      this.#store.append(offsets.map((o) => ({ kind: 'offset', group: groupId, topic: o.topic, partition: o.partition, value: o.value })));
+      for (const o of offsets) g.offsets.set(Group.offsetKey(o.topic, o.partition), o.value);
+      return 0;
     }
     const error = this.#validateOffsetCommit(g, who, generationId);
     if (error !== 0) return error;
@@ -64,6 +74,42 @@ export class OffsetManager {
     this.#store.append(offsets.map((o) => ({ kind: 'offset', group: groupId, topic: o.topic, partition: o.partition, value: o.value })));
     for (const o of offsets) g.offsets.set(Group.offsetKey(o.topic, o.partition), o.value);
     return 0;
+  }
+
+  /**
+   * A consumer group's commit (Kafka 4.4's ConsumerGroup.validateOffsetCommit): without member
+   * (epoch -1) only while the group has no members; otherwise the member must exist
+   * (UNKNOWN_MEMBER_ID) and use OffsetCommit v9+ (UNSUPPORTED_VERSION); at its current epoch every
+   * partition is accepted, at an older one only the partitions it already held then (a commit
+   * made while its epoch moved on); one partition it may not commit fails the whole commit with
+   * STALE_MEMBER_EPOCH. Returns a group-level error or the per-partition check.
+   */
+  #validateConsumerCommit(g: Group, who: MemberRef, epoch: number, apiVersion: number, topicIds?: Map<string, string>): number | ((topic: string, partition: number) => number) {
+    const cg = g.consumer!;
+    if (epoch < 0 && cg.members.size === 0) return () => 0;
+    const m = cg.members.get(who.memberId);
+    if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
+    m.lastHeartbeat = this.#now();
+    if (epoch === m.memberEpoch) return () => 0;
+    return (topic, partition) => {
+      const id = topicIds?.get(topic);
+      const since = id === undefined ? undefined : m.assignmentEpochs.get(`${id}:${partition}`);
+      return epoch < m.memberEpoch && since !== undefined && since <= epoch ? 0 : ErrorCode.STALE_MEMBER_EPOCH;
+    };
+  }
+
+  /**
+   * OffsetFetch v9+ from a member of a consumer group (Kafka's validateOffsetFetch): without member
+   * id and with a negative epoch (the admin client, a consumer without group management) anyone may
+   * read; otherwise the member must exist and name its current epoch.
+   */
+  validateOffsetFetch(groupId: string, memberId: string | null, memberEpoch: number): number {
+    const cg = this.#book.get(groupId)?.consumer;
+    if (!cg || (memberId === null && memberEpoch < 0)) return 0;
+    const m = memberId === null ? undefined : cg.members.get(memberId);
+    if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
+    return m.memberEpoch === memberEpoch ? 0 : ErrorCode.STALE_MEMBER_EPOCH;
   }
 
   #validateOffsetCommit(g: Group, who: MemberRef, generationId: number): number {
@@ -92,7 +138,12 @@ export class OffsetManager {
       g = this.#book.create(groupId);
     }
     if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (who.memberId !== '' || generationId >= 0) {
+    if (g.consumer && (who.memberId !== '' || generationId >= 0)) {
+      // A consumer group member commits in a transaction at its current member epoch.
+      const m = g.consumer.members.get(who.memberId);
+      if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (generationId !== m.memberEpoch) return ErrorCode.ILLEGAL_GENERATION;
+    } else if (who.memberId !== '' || generationId >= 0) {
       const error = this.#book.validateMember(g, who);
       if (error !== 0) return error;
       if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
@@ -168,6 +219,7 @@ export class OffsetManager {
 
   /** Topics the members subscribe to; null when a subscription cannot be read (then: all of them). */
   #subscriptions(g: Group): Set<string> | null {
+    if (g.consumer) return g.consumer.subscribedTopicNames();
     const topics = new Set<string>();
     for (const m of g.members.values()) {
       const metadata = (m.protocols.find((p) => p.name === g.protocolName) ?? m.protocols[0])?.metadata;

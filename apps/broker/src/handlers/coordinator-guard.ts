@@ -10,6 +10,8 @@ const NOT_COORDINATOR: { [N in ApiName]?: Refusal<N> } = {
   JoinGroup: (r) => ({ errorCode: E, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId: r.body.memberId, members: [] }),
   SyncGroup: () => ({ errorCode: E, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) }),
   Heartbeat: () => ({ errorCode: E }),
+  ConsumerGroupDescribe: (r) => ({ throttleTimeMs: 0, groups: r.body.groupIds.map((groupId) => ({ errorCode: E, errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [], authorizedOperations: -2147483648 })) }),
+  ConsumerGroupHeartbeat: () => ({ errorCode: E, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null }),
   LeaveGroup: () => ({ errorCode: E, members: [] }),
   OffsetCommit: (r) => ({ topics: r.body.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: E })) })) }),
   OffsetFetch: (r) => {

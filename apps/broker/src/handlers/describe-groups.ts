@@ -16,7 +16,8 @@ export const describeGroupsApi = defineApi({
       groups: req.groups.map((groupId) => {
         if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupId, groupState: '', protocolType: '', protocolData: '', members: [] };
         const g = ctx.groups.get(groupId);
-        if (!g) return { errorCode: 0, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
+        // A KIP-848 consumer group is not a classic one: Kafka 4.4 describes it as it does an unknown group (ConsumerGroupDescribe describes it).
+        if (!g || g.consumer) return { errorCode: 0, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
         // As Kafka: the protocol and each member's metadata only while Stable; assignments always.
         const stable = g.state === 'Stable';
         return {

@@ -114,6 +114,8 @@ const BUILDERS: Record<number, Builder<never>> = {
     return { markers: [...byProducer].map(([producerId, topics]) => ({ producerId, topics: [...topics].map(([name, ps]) => ({ name, partitions: [...ps].map((partitionIndex) => ({ partitionIndex, errorCode: e })) })) })) };
   }) as Builder<P.WriteTxnMarkersRequest>,
   [ApiKey.Heartbeat]: ((_r: P.HeartbeatRequest, _v, e) => ({ throttleTimeMs: 0, errorCode: e })) as Builder<P.HeartbeatRequest>,
+  [ApiKey.ConsumerGroupDescribe]: ((r: P.ConsumerGroupDescribeRequest, _v, e) => ({ throttleTimeMs: 0, groups: r.groupIds.map((groupId) => ({ errorCode: e, errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [], authorizedOperations: -2147483648 })) })) as Builder<P.ConsumerGroupDescribeRequest>,
+  [ApiKey.ConsumerGroupHeartbeat]: ((_r: P.ConsumerGroupHeartbeatRequest, _v, e) => ({ throttleTimeMs: 0, errorCode: e, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null })) as Builder<P.ConsumerGroupHeartbeatRequest>,
   [ApiKey.LeaveGroup]: ((_r: P.LeaveGroupRequest, _v, e) => ({ throttleTimeMs: 0, errorCode: e, members: [] })) as Builder<P.LeaveGroupRequest>,
   [ApiKey.OffsetCommit]: ((r: P.OffsetCommitRequest, _v, e) => ({
     throttleTimeMs: 0,

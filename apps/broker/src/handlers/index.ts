@@ -25,6 +25,8 @@ import { describeUserScramCredentialsApi } from './describe-user-scram-credentia
 import { fetchApi } from './fetch.ts';
 import { findCoordinatorApi } from './find-coordinator.ts';
 import { heartbeatApi } from './heartbeat.ts';
+import { consumerGroupHeartbeatApi } from './consumer-group-heartbeat.ts';
+import { consumerGroupDescribeApi } from './consumer-group-describe.ts';
 import { incrementalAlterConfigsApi } from './incremental-alter-configs.ts';
 import { initProducerIdApi } from './init-producer-id.ts';
 import { joinGroupApi } from './join-group.ts';
@@ -56,7 +58,7 @@ import { listConfigResourcesApi } from './list-config-resources.ts';
  * the stored v2 batches (legacy-produce.ts, legacy-fetch.ts); ListOffsets v0 answers offset
  * arrays; DescribeLogDirs v0 is v1's schema; FindCoordinator v5 only allows an error
  * (TRANSACTION_ABORTABLE) this broker never sends. Not advertised, because not implemented:
- * FindCoordinator v6 (share groups), OffsetCommit/OffsetFetch v9 (KIP-848 member epochs), Fetch v17
+ * FindCoordinator v6 (share groups), OffsetCommit/OffsetFetch v10 (topic ids, KIP-848), Fetch v17
  * (a KRaft follower's directory id), AddPartitionsToTxn v4+ (KIP-890 verification between brokers), EndTxn v5 (KIP-890 part 2: transaction version 2), WriteTxnMarkers v0 (Kafka 4 sends v1). Every version a module declares is one it implements.
  */
 export const API_MODULES: readonly AnyApiModule[] = [
@@ -80,6 +82,8 @@ export const API_MODULES: readonly AnyApiModule[] = [
   joinGroupApi,
   syncGroupApi,
   heartbeatApi,
+  consumerGroupHeartbeatApi,
+  consumerGroupDescribeApi,
   leaveGroupApi,
   offsetCommitApi,
   offsetFetchApi,

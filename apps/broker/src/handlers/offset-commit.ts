@@ -11,7 +11,7 @@ export const OFFSET_METADATA_MAX_BYTES = 4096;
 export const offsetCommitApi = defineApi({
   api: 'OffsetCommit',
   minVersion: 0,
-  maxVersion: 8,
+  maxVersion: 9,
   serves: 'group-coordinator',
   authorization: { kind: 'per-resource', acl: 'READ on the group, READ on each topic' },
   handle: async (ctx, request, session) => {
@@ -31,7 +31,9 @@ export const offsetCommitApi = defineApi({
     );
     const v = request.apiVersion;
     const generation = v >= 1 ? req.generationIdOrMemberEpoch : -1;
-    let errorCode = ctx.groups.commit(req.groupId, { memberId: v >= 1 ? req.memberId : '', groupInstanceId: v >= 7 ? (req.groupInstanceId ?? null) : null }, generation, offsets, v);
+    // A consumer group (KIP-848) checks the epoch at which the member got each partition.
+    const topicIds = new Map(req.topics.map((t) => [t.name, ctx.topics.get(t.name)?.topicId ?? '']));
+    let errorCode = ctx.groups.commit(req.groupId, { memberId: v >= 1 ? req.memberId : '', groupInstanceId: v >= 7 ? (req.groupInstanceId ?? null) : null }, generation, offsets, v, topicIds);
     if (errorCode === 0 && offsets.length > 0) errorCode = await replicated(ctx);
     return {
       topics: req.topics.map((t) => ({

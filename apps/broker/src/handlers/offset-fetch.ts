@@ -34,7 +34,7 @@ function fetchOffsets(ctx: BrokerContext, session: RequestSession, groupId: stri
 export const offsetFetchApi = defineApi({
   api: 'OffsetFetch',
   minVersion: 0,
-  maxVersion: 8,
+  maxVersion: 9,
   serves: 'group-coordinator',
   authorization: { kind: 'per-resource', acl: 'DESCRIBE on each group, DESCRIBE on each topic' },
   handle: (ctx, request, session) => {
@@ -43,9 +43,14 @@ export const offsetFetchApi = defineApi({
     const mayDescribe = (groupId: string) => allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, groupId);
     // An unknown (or dead) group has no offsets: every partition answers -1 without error, as in
     // Kafka; the empty group id is a valid group here.
-    const answer = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null) =>
-      mayDescribe(groupId) ? { groupId, errorCode: 0, topics: fetchOffsets(ctx, session, groupId, topics, v, v >= 7 && req.requireStable) } : { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
-    if (v >= 8) return { groups: req.groups.map((g) => answer(g.groupId, g.topics)) };
+    const answer = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, memberId: string | null = null, memberEpoch = -1) => {
+      if (!mayDescribe(groupId)) return { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
+      // v9+: a consumer group's member reads at its current epoch (KIP-848).
+      const memberError = ctx.groups.validateOffsetFetch(groupId, memberId, memberEpoch);
+      if (memberError !== 0) return { groupId, errorCode: memberError, topics: [] };
+      return { groupId, errorCode: 0, topics: fetchOffsets(ctx, session, groupId, topics, v, v >= 7 && req.requireStable) };
+    };
+    if (v >= 8) return { groups: req.groups.map((g) => (v >= 9 ? answer(g.groupId, g.topics, g.memberId ?? null, g.memberEpoch) : answer(g.groupId, g.topics))) };
     if (!mayDescribe(req.groupId)) return v >= 2 ? { topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED } : { topics: (req.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, metadata: '', errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })) })) };
     return { topics: fetchOffsets(ctx, session, req.groupId, req.topics, v, v >= 7 && req.requireStable), ...(v >= 2 ? { errorCode: 0 } : {}) };
   },

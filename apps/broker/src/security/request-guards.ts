@@ -11,15 +11,17 @@ export function allowedOnCluster(ctx: BrokerContext, session: RequestSession, op
 }
 
 /** The operations Kafka reports per resource type in "authorized operations" bitfields (bit n = operation n). */
-const REPORTED: Record<'topic' | 'group' | 'cluster', OperationId[]> = {
+const REPORTED: Record<'topic' | 'group' | 'consumer-group' | 'cluster', OperationId[]> = {
   topic: [AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE, AclOperation.DELETE, AclOperation.ALTER, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS],
   group: [AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE],
+  // ConsumerGroupDescribe (KIP-848) reports the group config operations too (KIP-848's group configs).
+  'consumer-group': [AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS],
   cluster: [AclOperation.CREATE, AclOperation.ALTER, AclOperation.DESCRIBE, AclOperation.CLUSTER_ACTION, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS, AclOperation.IDEMPOTENT_WRITE],
 };
-const TYPE_OF = { topic: ResourceType.TOPIC, group: ResourceType.GROUP, cluster: ResourceType.CLUSTER } as const;
+const TYPE_OF = { topic: ResourceType.TOPIC, group: ResourceType.GROUP, 'consumer-group': ResourceType.GROUP, cluster: ResourceType.CLUSTER } as const;
 
 /** KIP-430: the bitfield of operations the principal may perform on a resource, for clients that ask. */
-export function authorizedOperations(ctx: BrokerContext, session: RequestSession, kind: 'topic' | 'group' | 'cluster', name = CLUSTER_NAME): number {
+export function authorizedOperations(ctx: BrokerContext, session: RequestSession, kind: 'topic' | 'group' | 'consumer-group' | 'cluster', name = CLUSTER_NAME): number {
   let bits = 0;
   for (const op of REPORTED[kind]) if (ctx.authorizer.authorize(session, op, TYPE_OF[kind], name)) bits |= 1 << op;
   return bits;

@@ -1,0 +1,74 @@
+import type { Assignment } from './assignors/assignor.ts';
+import type { ConsumerMember } from './consumer-member.ts';
+
+/** The states Kafka reports for a consumer group (ConsumerGroup.ConsumerGroupState). */
+export type ConsumerGroupStateName = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable';
+
+/**
+ * The KIP-848 part of a group of type "consumer": its members, the group epoch (bumped by every
+ * change that needs a new assignment: a member joining or leaving, a subscription, the subscribed
+ * topics' partitions), the target assignment and the epoch it was computed at, and which member
+ * epoch holds each partition (so that reconciliation gives a partition to its next owner only once
+ * the previous one has released it). Committed offsets stay on the Group that holds this.
+ */
+export class ConsumerGroupState {
+  groupEpoch = 0;
+  assignmentEpoch = 0;
+  readonly members = new Map<string, ConsumerMember>();
+  /** group.instance.id → member id of the static member that holds it. */
+  readonly staticMembers = new Map<string, string>();
+  /** memberId → target assignment, as of assignmentEpoch. */
+  readonly targetAssignment = new Map<string, Assignment>();
+  /** `${topicId}:${partition}` → epoch of the member that holds it (assigned or pending revocation). */
+  readonly #partitionEpochs = new Map<string, number>();
+  /** The subscribed topics' ids and partition counts the target assignment was computed from. */
+  subscriptionMetadata = '';
+
+  get state(): ConsumerGroupStateName {
+    if (this.members.size === 0) return 'Empty';
+    if (this.groupEpoch > this.assignmentEpoch) return 'Assigning';
+    for (const m of this.members.values()) if (m.memberEpoch !== this.assignmentEpoch || m.state !== 'stable') return 'Reconciling';
+    return 'Stable';
+  }
+
+  partitionEpoch(topicId: string, partition: number): number {
+    return this.#partitionEpochs.get(`${topicId}:${partition}`) ?? -1;
+  }
+
+  /** Stores the member (new or changed), moving its partitions' epochs from its old state to the new one. */
+  updateMember(next: ConsumerMember): void {
+    const previous = this.members.get(next.memberId);
+    if (previous) this.#release(previous);
+    this.members.set(next.memberId, next);
+    if (next.instanceId !== null) this.staticMembers.set(next.instanceId, next.memberId);
+    for (const a of [next.assigned, next.pendingRevocation]) for (const [t, ps] of a) for (const p of ps) this.#partitionEpochs.set(`${t}:${p}`, next.memberEpoch);
+  }
+
+  /** Removes the member: its partitions become free, its target assignment goes. */
+  removeMember(memberId: string): void {
+    const m = this.members.get(memberId);
+    if (!m) return;
+    this.#release(m);
+    this.members.delete(memberId);
+    this.targetAssignment.delete(memberId);
+    if (m.instanceId !== null && this.staticMembers.get(m.instanceId) === memberId) this.staticMembers.delete(m.instanceId);
+  }
+
+  #release(m: ConsumerMember): void {
+    for (const a of [m.assigned, m.pendingRevocation]) {
+      for (const [t, ps] of a) {
+        for (const p of ps) {
+          const k = `${t}:${p}`;
+          if (this.#partitionEpochs.get(k) === m.memberEpoch) this.#partitionEpochs.delete(k);
+        }
+      }
+    }
+  }
+
+  /** Every topic name a member subscribes to (by name). */
+  subscribedTopicNames(): Set<string> {
+    const out = new Set<string>();
+    for (const m of this.members.values()) for (const t of m.subscribedTopicNames) out.add(t);
+    return out;
+  }
+}

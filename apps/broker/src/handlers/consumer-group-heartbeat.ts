@@ -1,0 +1,56 @@
+import { ErrorCode } from '@tributary/protocol';
+import { AclOperation as Op, ResourceType } from '../security/acl.ts';
+import { allowed } from '../security/request-guards.ts';
+import type { TopicLookup } from '../group/consumer-coordinator.ts';
+import { defineApi } from './api-module.ts';
+import type { BrokerContext } from './context.ts';
+
+/** The topic registry as the consumer-group coordinator needs it (ids and partition counts by name). */
+export function topicLookup(ctx: BrokerContext): TopicLookup {
+  return {
+    byName: (name) => {
+      const t = ctx.topics.get(name);
+      return t?.topicId ? { topicId: t.topicId, partitions: t.partitions } : undefined;
+    },
+    names: () => ctx.topics.list().map((t) => t.name),
+  };
+}
+
+/**
+ * ConsumerGroupHeartbeat (KIP-848): join, heartbeat, reconcile and leave a "consumer" group in
+ * one request (group/consumer-coordinator.ts). v1 (KIP-1082): the client names itself.
+ */
+export const consumerGroupHeartbeatApi = defineApi({
+  api: 'ConsumerGroupHeartbeat',
+  minVersion: 0,
+  maxVersion: 1,
+  serves: 'group-coordinator',
+  authorization: {
+    kind: 'before',
+    acl: 'READ on the group',
+    allowed: (ctx, request, session) => allowed(ctx, session, Op.READ, ResourceType.GROUP, request.body.groupId),
+    deniedCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+  },
+  handle: (ctx, request, session) => {
+    const req = request.body;
+    const result = ctx.groups.consumerGroupHeartbeat(
+      {
+        apiVersion: request.apiVersion,
+        groupId: req.groupId,
+        memberId: req.memberId,
+        memberEpoch: req.memberEpoch,
+        instanceId: req.instanceId,
+        rackId: req.rackId,
+        rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+        subscribedTopicNames: req.subscribedTopicNames,
+        subscribedTopicRegex: request.apiVersion >= 1 ? req.subscribedTopicRegex : null,
+        serverAssignor: req.serverAssignor,
+        topicPartitions: req.topicPartitions?.map((t) => ({ topicId: t.topicId, partitions: t.partitions })) ?? null,
+        clientId: request.header.clientId ?? '',
+        clientHost: `/${session.host}`,
+      },
+      topicLookup(ctx),
+    );
+    return { throttleTimeMs: 0, ...result };
+  },
+});

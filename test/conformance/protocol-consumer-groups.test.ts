@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKey, type ConsumerGroupHeartbeatResponse, type FindCoordinatorResponse, type MetadataResponse } from '@tributary/protocol';
+import { advertised, common, expectCovered, type Advertised } from './coverage.ts';
+import { compare, createTopic, startPair, type Pair, type Side } from './harness.ts';
+import { commitBody, joinBody } from './group-requests.ts';
+
+/**
+ * Differential scenarios for KIP-848 consumer groups (the "consumer" group protocol): the same raw
+ * ConsumerGroupHeartbeat, ConsumerGroupDescribe, OffsetCommit/OffsetFetch v9 (member epochs),
+ * ListGroups, DescribeGroups and DeleteGroups requests to Apache Kafka 4.4.0 and to Tributary.
+ * Kafka runs with group.consumer.assignment.interval.ms=0 and the assignor on the request path
+ * (group.consumer.assignor.offload.enable=false), so that it computes a new target assignment on
+ * the heartbeat that needs it, as Tributary does (Kafka's default batches assignments for 1 s;
+ * the epochs it answers then depend on timing). ~60 s with both brokers' start, load ~10.
+ */
+
+let pair: Pair;
+let adv: Advertised;
+const TOPIC = 'cg-t';
+const TOPIC2 = 'cg-u';
+
+const send = async (s: Side, apiKey: number, v: number, body: unknown) => (await s.client()).send(apiKey, v, body);
+const body = (o: Record<string, unknown>) => ({ groupId: 'cg', memberId: '', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: -1, subscribedTopicNames: null, subscribedTopicRegex: null, serverAssignor: null, topicPartitions: null, ...o });
+const joinAs = (group: string, memberId: string, topics: string[], o: Record<string, unknown> = {}) => body({ groupId: group, memberId, memberEpoch: 0, rebalanceTimeoutMs: 30_000, subscribedTopicNames: topics, topicPartitions: [], ...o });
+
+async function topicId(s: Side, name: string): Promise<string> {
+  const c = await s.client();
+  const r = await c.request<MetadataResponse>(ApiKey.Metadata, 12, { topics: [{ name, topicId: '00000000-0000-0000-0000-000000000000' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+  return r.topics[0]!.topicId;
+}
+
+/**
+ * Waits (bounded) until the group coordinator sees the topics' partitions: Kafka's coordinator
+ * learns of a new topic from its metadata image a moment after CreateTopics answers, and a member
+ * joining before then gets nothing.
+ */
+async function groupCoordinatorSees(s: Side, topics: string[]): Promise<void> {
+  const c = await s.client();
+  const deadline = Date.now() + 30_000;
+  for (let i = 0; ; i++) {
+    const fc = await c.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: ['warm-up'] });
+    if (fc.coordinators[0]!.errorCode === 0) {
+      const group = `warm-up-${i}`;
+      const r = await c.request<ConsumerGroupHeartbeatResponse>(ApiKey.ConsumerGroupHeartbeat, 1, joinAs(group, 'w', topics));
+      if (r.errorCode === 0) await c.request(ApiKey.ConsumerGroupHeartbeat, 1, body({ groupId: group, memberId: 'w', memberEpoch: -1 }));
+      const seen = new Set((r.assignment?.topicPartitions ?? []).map((t) => t.topicId));
+      if (r.errorCode === 0 && seen.size === topics.length) return;
+    }
+    if (Date.now() > deadline) throw new Error(`${s.name}: the group coordinator did not see ${topics.join(', ')} within 30 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  pair = await startPair({ kafkaSettings: { 'group.consumer.assignment.interval.ms': '0', 'group.consumer.assignor.offload.enable': 'false' } });
+  adv = await advertised(pair);
+  for (const s of [pair.kafka, pair.tributary]) {
+    await createTopic(s, TOPIC, 4);
+    await createTopic(s, TOPIC2, 2);
+    await groupCoordinatorSees(s, [TOPIC, TOPIC2]);
+  }
+}, 180_000);
+afterAll(async () => {
+  await pair?.stop();
+});
+
+describe('differential: Apache Kafka 4.4.0 vs Tributary — KIP-848 consumer groups', { timeout: 240_000 }, () => {
+  it('ConsumerGroupHeartbeat at every version: the requests Kafka refuses, and why', async () => {
+    for (const v of common(adv, ApiKey.ConsumerGroupHeartbeat)) {
+      await compare(pair, `consumer-group-heartbeat/v${v}/invalid`, async (s) => ({
+        emptyGroup: await send(s, ApiKey.ConsumerGroupHeartbeat, v, joinAs('', 'm', [TOPIC])),
+        emptyMemberId: await send(s, ApiKey.ConsumerGroupHeartbeat, v, joinAs(`inv-${v}`, '', [TOPIC], { memberEpoch: 3 })),
+        noRebalanceTimeout: await send(s, ApiKey.ConsumerGroupHeartbeat, v, joinAs(`inv-${v}`, 'm', [TOPIC], { rebalanceTimeoutMs: -1 })),
+        noSubscription: await send(s, ApiKey.ConsumerGroupHeartbeat, v, joinAs(`inv-${v}`, 'm', [TOPIC], { subscribedTopicNames: null })),
+        ownedWhenJoining: await send(s, ApiKey.ConsumerGroupHeartbeat, v, joinAs(`inv-${v}`, 'm', [TOPIC], { topicPartitions: [{ topicId: await topicId(s, TOPIC), partitions: [0] }] })),
+        unknownAssignor: await send(s, ApiKey.ConsumerGroupHeartbeat, v, joinAs(`inv-${v}`, 'm', [TOPIC], { serverAssignor: 'nope' })),
+        epochBelowMinusTwo: await send(s, ApiKey.ConsumerGroupHeartbeat, v, body({ groupId: `inv-${v}`, memberId: 'm', memberEpoch: -3 })),
+        staticLeaveWithoutInstance: await send(s, ApiKey.ConsumerGroupHeartbeat, v, body({ groupId: `inv-${v}`, memberId: 'm', memberEpoch: -2 })),
+        unknownGroup: await send(s, ApiKey.ConsumerGroupHeartbeat, v, body({ groupId: `inv-${v}`, memberId: 'm', memberEpoch: 3 })),
+        leaveUnknownGroup: await send(s, ApiKey.ConsumerGroupHeartbeat, v, body({ groupId: `inv-${v}`, memberId: 'm', memberEpoch: -1 })),
+      }));
+    }
+  });
+
+  it('v0 without member id: the coordinator names the member', async () => {
+    await compare(pair, 'consumer-group-heartbeat/v0/generated-member-id', async (s) => {
+      const o = await send(s, ApiKey.ConsumerGroupHeartbeat, 0, joinAs('gen-id', '', [TOPIC]));
+      const r = o.kind === 'response' ? (o.body as ConsumerGroupHeartbeatResponse) : null;
+      // The id is random (a base64 Uuid on both): its shape is compared, and then it is used.
+      const memberId = r?.memberId ?? '';
+      const again = await send(s, ApiKey.ConsumerGroupHeartbeat, 0, body({ groupId: 'gen-id', memberId, memberEpoch: r?.memberEpoch ?? 0 }));
+      return { join: { ...r, memberId: /^[A-Za-z0-9_-]{22}$/.test(memberId) }, again: { ...(again as { body: object }).body, memberId: null } };
+    });
+  });
+
+  it('two dynamic members: epochs, the revocation before reassignment, the previous epoch, fencing, leaving', async () => {
+    for (const v of common(adv, ApiKey.ConsumerGroupHeartbeat)) {
+      const g = `dyn-${v}`;
+      await compare(pair, `consumer-group-heartbeat/v${v}/two-members`, async (s) => {
+        const t = await topicId(s, TOPIC);
+        const hb = async (o: Record<string, unknown>) => send(s, ApiKey.ConsumerGroupHeartbeat, v, body({ groupId: g, ...o }));
+        const epochOf = (o: unknown) => ((o as { body: ConsumerGroupHeartbeatResponse }).body.memberEpoch);
+        const out: Record<string, unknown> = {};
+        out.joinA = await hb(joinAs(g, 'A', [TOPIC]));
+        const a = epochOf(out.joinA);
+        out.rejoinA = await hb(joinAs(g, 'A', [TOPIC]));
+        out.joinB = await hb(joinAs(g, 'B', [TOPIC]));
+        const b = epochOf(out.joinB);
+        out.describeWhileReconciling = await send(s, ApiKey.ConsumerGroupDescribe, 1, { groupIds: [g], includeAuthorizedOperations: false });
+        out.aStillOwnsAll = await hb({ memberId: 'A', memberEpoch: a, topicPartitions: [{ topicId: t, partitions: [0, 1, 2, 3] }] });
+        out.bWaits = await hb({ memberId: 'B', memberEpoch: b });
+        out.commitAtEpoch = await send(s, ApiKey.OffsetCommit, 9, commitBody(9, g, a, 'A', TOPIC, [[0, 5n], [3, 5n]]));
+        out.aRevoked = await hb({ memberId: 'A', memberEpoch: a, topicPartitions: [{ topicId: t, partitions: [0, 1] }] });
+        const a2 = epochOf(out.aRevoked);
+        out.commitPreviousEpochKeptAndRevoked = await send(s, ApiKey.OffsetCommit, 9, commitBody(9, g, a, 'A', TOPIC, [[0, 6n], [3, 6n]]));
+        out.commitGreaterEpoch = await send(s, ApiKey.OffsetCommit, 9, commitBody(9, g, a2 + 1, 'A', TOPIC, [[0, 6n]]));
+        out.commitUnknownMember = await send(s, ApiKey.OffsetCommit, 9, commitBody(9, g, a2, 'Z', TOPIC, [[0, 6n]]));
+        out.commitClassicVersion = await send(s, ApiKey.OffsetCommit, 8, commitBody(8, g, a2, 'A', TOPIC, [[0, 6n]]));
+        out.commitWithoutMember = await send(s, ApiKey.OffsetCommit, 9, commitBody(9, g, -1, '', TOPIC, [[0, 6n]]));
+        const fetch = (memberId: string | null, memberEpoch: number) => send(s, ApiKey.OffsetFetch, 9, { groups: [{ groupId: g, memberId, memberEpoch, topics: [{ name: TOPIC, partitionIndexes: [0, 3] }] }], requireStable: false });
+        out.fetchAtEpoch = await fetch('A', a2);
+        out.fetchStale = await fetch('A', a2 - 1);
+        out.fetchGreater = await fetch('A', a2 + 1);
+        out.fetchUnknown = await fetch('Z', 1);
+        out.fetchAdmin = await fetch(null, -1);
+        out.bGetsReleased = await hb({ memberId: 'B', memberEpoch: b });
+        out.bFull = await hb({ memberId: 'B', memberEpoch: b, rebalanceTimeoutMs: 30_000, subscribedTopicNames: [TOPIC], topicPartitions: [{ topicId: t, partitions: [2, 3] }] });
+        out.aPreviousEpochSubset = await hb({ memberId: 'A', memberEpoch: a, topicPartitions: [{ topicId: t, partitions: [0] }] });
+        out.aPreviousEpochNotSubset = await hb({ memberId: 'A', memberEpoch: a, topicPartitions: [{ topicId: t, partitions: [0, 2] }] });
+        out.aGreaterEpoch = await hb({ memberId: 'A', memberEpoch: a2 + 5 });
+        out.unknownMember = await hb({ memberId: 'Z', memberEpoch: 1 });
+        out.describeStable = await send(s, ApiKey.ConsumerGroupDescribe, 1, { groupIds: [g], includeAuthorizedOperations: false });
+        // Only this scenario's group: the others (warm-up, other versions) depend on how long each broker took to see the topics.
+        const listed = await send(s, ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: ['consumer'] });
+        out.listed = listed.kind === 'response' ? (listed.body as { groups: { groupId: string }[] }).groups.filter((x) => x.groupId === g) : listed;
+        out.listedClassicOnly = await send(s, ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: ['classic'] });
+        out.describeGroupsClassic = await send(s, ApiKey.DescribeGroups, 5, { groups: [g], includeAuthorizedOperations: false });
+        out.deleteNonEmpty = await send(s, ApiKey.DeleteGroups, 2, { groupsNames: [g] });
+        out.subscriptionChange = await hb({ memberId: 'B', memberEpoch: epochOf(out.bFull), subscribedTopicNames: [TOPIC, TOPIC2] });
+        out.aLeaves = await hb({ memberId: 'A', memberEpoch: -1 });
+        out.leaveAgain = await hb({ memberId: 'A', memberEpoch: -1 });
+        out.bLeaves = await hb({ memberId: 'B', memberEpoch: -1 });
+        out.describeEmpty = await send(s, ApiKey.ConsumerGroupDescribe, 1, { groupIds: [g], includeAuthorizedOperations: false });
+        out.commitWithoutMemberWhenEmpty = await send(s, ApiKey.OffsetCommit, 9, commitBody(9, g, -1, '', TOPIC, [[1, 7n]]));
+        out.fetchAll = await send(s, ApiKey.OffsetFetch, 9, { groups: [{ groupId: g, memberId: null, memberEpoch: -1, topics: null }], requireStable: false });
+        out.deleteEmpty = await send(s, ApiKey.DeleteGroups, 2, { groupsNames: [g] });
+        out.describeDeleted = await send(s, ApiKey.ConsumerGroupDescribe, 1, { groupIds: [g], includeAuthorizedOperations: false });
+        return out;
+      });
+    }
+  });
+
+  it('static members: the instance id held, fenced, left with epoch -2 and taken over by a new member id', async () => {
+    for (const v of common(adv, ApiKey.ConsumerGroupHeartbeat)) {
+      const g = `static-${v}`;
+      await compare(pair, `consumer-group-heartbeat/v${v}/static`, async (s) => {
+        const hb = async (o: Record<string, unknown>) => send(s, ApiKey.ConsumerGroupHeartbeat, v, body({ groupId: g, ...o }));
+        const out: Record<string, unknown> = {};
+        out.joinA = await hb(joinAs(g, 'A', [TOPIC]));
+        out.joinS = await hb(joinAs(g, 'S', [TOPIC], { instanceId: 'i1' }));
+        out.otherMemberSameInstance = await hb(joinAs(g, 'S2', [TOPIC], { instanceId: 'i1' }));
+        out.sameMemberRejoins = await hb(joinAs(g, 'S', [TOPIC], { instanceId: 'i1' }));
+        out.fencedInstance = await hb({ memberId: 'S2', instanceId: 'i1', memberEpoch: 3 });
+        out.unknownInstance = await hb({ memberId: 'S3', instanceId: 'i3', memberEpoch: 3 });
+        out.staticLeave = await hb({ memberId: 'S', instanceId: 'i1', memberEpoch: -2 });
+        out.describeAway = await send(s, ApiKey.ConsumerGroupDescribe, 1, { groupIds: [g], includeAuthorizedOperations: false });
+        out.takeOver = await hb(joinAs(g, 'S2', [TOPIC], { instanceId: 'i1' }));
+        out.describeBack = await send(s, ApiKey.ConsumerGroupDescribe, 1, { groupIds: [g], includeAuthorizedOperations: false });
+        out.leave = await hb({ memberId: 'S2', instanceId: 'i1', memberEpoch: -1 });
+        return out;
+      });
+    }
+  });
+
+  it('the range assignor, a subscription to a topic that does not exist, and a classic group named', async () => {
+    await compare(pair, 'consumer-group-heartbeat/range-and-missing-topic', async (s) => {
+      const g = 'range-g';
+      const hb = async (o: Record<string, unknown>) => send(s, ApiKey.ConsumerGroupHeartbeat, 1, body({ groupId: g, ...o }));
+      const out: Record<string, unknown> = {};
+      // The assignment's topics in name order (Kafka lists them in hash order).
+      const ids = new Map([[await topicId(s, TOPIC), TOPIC], [await topicId(s, TOPIC2), TOPIC2]]);
+      const byName = (o: Awaited<ReturnType<typeof hb>>) => {
+        const a = o.kind === 'response' ? (o.body as ConsumerGroupHeartbeatResponse).assignment : null;
+        return { ...o, assignment: a?.topicPartitions.map((t) => ({ topic: ids.get(t.topicId) ?? t.topicId, partitions: t.partitions })).sort((x, y) => (x.topic < y.topic ? -1 : 1)) };
+      };
+      out.a = byName(await hb(joinAs(g, 'A', [TOPIC, TOPIC2], { serverAssignor: 'range' })));
+      out.b = byName(await hb(joinAs(g, 'B', [TOPIC, TOPIC2], { serverAssignor: 'range' })));
+      out.c = byName(await hb(joinAs(g, 'C', ['cg-missing'])));
+      // Kafka keeps a member's subscribed topic names in a hash set: their order is not part of the answer.
+      const described = await send(s, ApiKey.ConsumerGroupDescribe, 0, { groupIds: [g, 'no-such-group'], includeAuthorizedOperations: false });
+      if (described.kind === 'response') for (const grp of (described.body as { groups: { members: { subscribedTopicNames: string[] }[] }[] }).groups) for (const m of grp.members) m.subscribedTopicNames.sort();
+      out.describe = described;
+      // A classic group of the same name space: the consumer protocol may not take it over while it has members.
+      const c = await s.client();
+      const first = (await c.send(ApiKey.JoinGroup, 9, joinBody(9, 'classic-g', '', [TOPIC]))) as { body: { memberId: string } };
+      out.classicJoin = await c.send(ApiKey.JoinGroup, 9, joinBody(9, 'classic-g', first.body.memberId, [TOPIC]));
+      out.heartbeatToClassic = await send(s, ApiKey.ConsumerGroupHeartbeat, 1, joinAs('classic-g', 'X', [TOPIC]));
+      out.describeClassic = await send(s, ApiKey.ConsumerGroupDescribe, 1, { groupIds: ['classic-g'], includeAuthorizedOperations: false });
+      for (const m of ['A', 'B', 'C']) await hb({ memberId: m, memberEpoch: -1 });
+      return out;
+    });
+  });
+
+  it('ConsumerGroupDescribe at every version', async () => {
+    for (const v of common(adv, ApiKey.ConsumerGroupDescribe)) {
+      await compare(pair, `consumer-group-describe/v${v}`, async (s) => {
+        await send(s, ApiKey.ConsumerGroupHeartbeat, 1, joinAs(`desc-${v}`, 'D', [TOPIC2]));
+        const out = await send(s, ApiKey.ConsumerGroupDescribe, v, { groupIds: [`desc-${v}`, 'no-such-group'], includeAuthorizedOperations: true });
+        await send(s, ApiKey.ConsumerGroupHeartbeat, 1, body({ groupId: `desc-${v}`, memberId: 'D', memberEpoch: -1 }));
+        return out;
+      });
+    }
+  });
+
+  it('covers every version Tributary advertises of its APIs', () => {
+    expect(adv.tributary.has(ApiKey.ConsumerGroupHeartbeat)).toBe(true);
+    expectCovered('protocol-consumer-groups', adv);
+  });
+});

@@ -1,0 +1,196 @@
+package tributary.compat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Consumers of one KIP-848 group (group.protocol=consumer, the server-side assignor named by
+ * group.remote.assignor), driven alternately from one thread: two members share the topic, a
+ * third joins, then the first leaves (close: a leave heartbeat). Every member commits after each
+ * poll (A and C synchronously, B asynchronously) and synchronously in onPartitionsRevoked, so a
+ * partition's next owner starts where the previous one stopped: no record is read twice.
+ * Reports the partition counts per member at each step, what each member was assigned and revoked,
+ * the committed offsets, and the group as Admin describes it.
+ * Args: bootstrap topic group assignor(uniform|range)
+ */
+public final class ConsumerProtocolGroup {
+  static final int PARTITIONS = 6;
+  static final int PER_ROUND = 300;
+
+  static final class Member {
+    final String name;
+    final KafkaConsumer<String, String> consumer;
+    final List<Object> events = new ArrayList<>();
+    final Set<TopicPartition> owned = new HashSet<>();
+    final List<String> seen = new ArrayList<>();
+    final boolean async;
+
+    Member(String name, String bootstrap, String topic, String group, String assignor, boolean async) {
+      this.name = name;
+      this.async = async;
+      consumer = Clients.consumer(bootstrap, "group.id", group, "client.id", "member-" + name, "group.protocol", "consumer", "group.remote.assignor", assignor, "enable.auto.commit", "false", "max.poll.records", "50");
+      consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+        public void onPartitionsRevoked(Collection<TopicPartition> ps) {
+          if (ps.isEmpty()) return;
+          try {
+            consumer.commitSync();
+            events.add(Json.obj("revoked", names(ps)));
+          } catch (RuntimeException e) {
+            events.add(Json.obj("revoked", names(ps), "commitError", e.getClass().getSimpleName()));
+          }
+          owned.removeAll(ps);
+        }
+
+        public void onPartitionsAssigned(Collection<TopicPartition> ps) {
+          if (ps.isEmpty()) return;
+          events.add(Json.obj("assigned", names(ps)));
+          owned.addAll(ps);
+        }
+
+        public void onPartitionsLost(Collection<TopicPartition> ps) {
+          events.add(Json.obj("lost", names(ps)));
+          owned.removeAll(ps);
+        }
+      });
+    }
+
+    void poll() {
+      int n = 0;
+      for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100))) {
+        seen.add(r.value());
+        n++;
+      }
+      if (n == 0) return;
+      if (async) {
+        consumer.commitAsync((offsets, e) -> {
+          if (e != null) events.add(Json.obj("commitAsyncError", e.getClass().getSimpleName()));
+        });
+      } else {
+        commit();
+      }
+    }
+
+    void commit() {
+      try {
+        consumer.commitSync();
+      } catch (RuntimeException e) {
+        events.add(Json.obj("commitError", e.getClass().getSimpleName()));
+      }
+    }
+  }
+
+  static List<String> names(Collection<TopicPartition> ps) {
+    return ps.stream().map(TopicPartition::toString).sorted().toList();
+  }
+
+  static void produce(String bootstrap, String topic, int round) {
+    try (KafkaProducer<String, String> producer = Clients.producer(bootstrap)) {
+      for (int i = 0; i < PER_ROUND; i++) producer.send(new ProducerRecord<>(topic, i % PARTITIONS, "k" + i, "r" + round + "-" + i));
+    }
+  }
+
+  static int distinct(List<Member> members) {
+    Set<String> all = new HashSet<>();
+    for (Member m : members) all.addAll(m.seen);
+    return all.size();
+  }
+
+  /** Polls the members until every partition is owned by exactly one, each owns its even share, and `wantSeen` distinct records arrived. */
+  static boolean settle(List<Member> members, List<Member> all, int wantSeen, long timeoutMs) {
+    long end = System.currentTimeMillis() + timeoutMs;
+    while (System.currentTimeMillis() < end) {
+      for (Member m : members) m.poll();
+      Set<TopicPartition> union = new HashSet<>();
+      int owned = 0;
+      for (Member m : members) {
+        union.addAll(m.owned);
+        owned += m.owned.size();
+      }
+      // Balanced: the uniform and range assignors both give each member PARTITIONS / members here.
+      boolean balanced = members.stream().allMatch(m -> m.owned.size() == PARTITIONS / members.size());
+      if (owned == PARTITIONS && union.size() == PARTITIONS && balanced && distinct(all) >= wantSeen) return true;
+    }
+    return false;
+  }
+
+  static List<Integer> counts(List<Member> members) {
+    return members.stream().map(m -> m.owned.size()).sorted().toList();
+  }
+
+  static Map<String, Object> describe(Admin admin, String group) throws Exception {
+    ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+    List<Integer> sizes = d.members().stream().map(m -> m.assignment().topicPartitions().size()).sorted().toList();
+    return Json.obj("state", d.groupState().toString(), "type", String.valueOf(d.type()), "members", d.members().size(), "assignmentSizes", sizes, "assignor", d.partitionAssignor());
+  }
+
+  public static void main(String[] args) throws Exception {
+    String bootstrap = args[0];
+    String topic = args[1];
+    String group = args[2];
+    String assignor = args[3];
+    Map<String, Object> out = new TreeMap<>();
+    try (Admin admin = Clients.admin(bootstrap)) {
+      admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, Clients.rf()))).all().get();
+      produce(bootstrap, topic, 1);
+      Member a = new Member("a", bootstrap, topic, group, assignor, false);
+      Member b = new Member("b", bootstrap, topic, group, assignor, true);
+      List<Member> all = new ArrayList<>(List.of(a, b));
+      out.put("settledTwo", settle(List.of(a, b), all, PER_ROUND, 90_000));
+      out.put("countsTwo", counts(List.of(a, b)));
+      Member c = new Member("c", bootstrap, topic, group, assignor, false);
+      all.add(c);
+      produce(bootstrap, topic, 2);
+      out.put("settledThree", settle(List.of(a, b, c), all, PER_ROUND * 2, 90_000));
+      out.put("countsThree", counts(List.of(a, b, c)));
+      out.put("describedThree", describe(admin, group));
+      a.commit();
+      a.consumer.close(Duration.ofSeconds(10));
+      produce(bootstrap, topic, 3);
+      out.put("settledAfterLeave", settle(List.of(b, c), all, PER_ROUND * 3, 90_000));
+      out.put("countsAfterLeave", counts(List.of(b, c)));
+      b.commit();
+      c.commit();
+      out.put("describedAfterLeave", describe(admin, group));
+      int consumed = 0;
+      for (Member m : all) consumed += m.seen.size();
+      out.put("consumed", consumed);
+      out.put("distinct", distinct(all));
+      Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+      Map<String, Object> cm = new TreeMap<>();
+      committed.forEach((tp, o) -> cm.put(tp.toString(), o.offset()));
+      out.put("committed", cm);
+      List<Object> lost = new ArrayList<>();
+      List<Object> commitErrors = new ArrayList<>();
+      for (Member m : all) {
+        for (Object e : m.events) {
+          @SuppressWarnings("unchecked") Map<String, Object> ev = (Map<String, Object>) e;
+          if (ev.containsKey("lost")) lost.add(Json.obj(m.name, ev));
+          if (ev.containsKey("commitError") || ev.containsKey("commitAsyncError")) commitErrors.add(Json.obj(m.name, ev));
+        }
+      }
+      out.put("lost", lost);
+      out.put("commitErrors", commitErrors);
+      out.put("events", Json.obj("a", a.events, "b", b.events, "c", c.events));
+      b.consumer.close(Duration.ofSeconds(10));
+      c.consumer.close(Duration.ofSeconds(10));
+      out.put("describedEnd", describe(admin, group));
+    }
+    Json.result(out);
+  }
+}
