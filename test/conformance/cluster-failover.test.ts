@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { PassThrough, type Readable } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { runKafkaTool, type KafkaToolResult } from '@tributary/testkit';
@@ -13,7 +14,7 @@ import { eventShapes, lastCommitted, readAcross, type ConsumerEvent } from './ve
 
 /**
  * Issue 13's "every scenario on a 3-broker cluster with a leader killed": Kafka's own tools
- * (kafka-topics, kafka-verifiable-producer and -consumer, kafka-console-consumer,
+ * (kafka-topics, kafka-verifiable-producer and -consumer, kafka-console-producer, kafka-console-consumer,
  * kafka-consumer-groups, kafka-get-offsets, kafka-configs, kafka-acls, kafka-delete-records,
  * kafka-log-dirs, the producer and consumer perf tests) and then the Java client (ProducerMatrix,
  * GroupRebalance) against a 3-broker Apache Kafka 4.4 cluster and a 3-broker Tributary cluster
@@ -31,6 +32,7 @@ const TOOL = {
   configs: 'org.apache.kafka.tools.ConfigCommand',
   groups: 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
   acls: 'org.apache.kafka.tools.AclCommand',
+  consoleProducer: 'org.apache.kafka.tools.ConsoleProducer',
   consoleConsumer: 'org.apache.kafka.tools.consumer.ConsoleConsumer',
   getOffsets: 'org.apache.kafka.tools.GetOffsetShell',
   verifiableProducer: 'org.apache.kafka.tools.VerifiableProducer',
@@ -43,6 +45,14 @@ const TOOL = {
 
 const TOPIC = 'failover';
 const MESSAGES = 3000;
+/**
+ * kafka-console-producer's topic: 3 partitions whose first replicas (the leaders at creation) are
+ * brokers 1, 2 and 3, so whichever broker is killed leads one of them. Keyed lines: the key decides
+ * the partition (murmur2, the same on both clusters), so what is read back can be compared whole.
+ */
+const CONSOLE_TOPIC = 'failover-console';
+const CONSOLE_LINES = 200;
+const consoleLine = (i: number) => `k${i}:v${i}`;
 
 beforeAll(() => ensureJavaPrograms(), 240_000);
 
@@ -102,6 +112,8 @@ describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('a 3-broker %s cluster
   const acked = new Map<string, { partition: number; offset: number }>();
   /** The broker killed mid-run (leader of partition 0 when the producer had written a fifth). */
   let killed = -1;
+  /** kafka-console-producer, fed half its lines before the kill and the rest after it. */
+  let consoleProducer: Promise<KafkaToolResult> | null = null;
   let scratch: string;
 
   beforeAll(async () => {
@@ -115,13 +127,13 @@ describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('a 3-broker %s cluster
     await target?.stop();
   }, 60_000);
 
-  const tool = (name: keyof typeof TOOL, args: string[], timeoutMs = 90_000, options: { onLine?: (line: string) => void; stop?: AbortSignal } = {}): Promise<KafkaToolResult> =>
+  const tool = (name: keyof typeof TOOL, args: string[], timeoutMs = 90_000, options: { onLine?: (line: string) => void; stop?: AbortSignal; input?: Readable } = {}): Promise<KafkaToolResult> =>
     runKafkaTool(TOOL[name], ['--bootstrap-server', target.live().join(','), ...args], { timeoutMs, ...options });
 
-  async function endOffsets(): Promise<Map<number, number>> {
+  async function endOffsets(topic = TOPIC): Promise<Map<number, number>> {
     const admin = await KafkaAdminClient.connect(target.live()[0]!, { timeoutMs: 10_000 });
     try {
-      const ends = await admin.listOffsets(TOPIC, [0, 1, 2], 'latest');
+      const ends = await admin.listOffsets(topic, [0, 1, 2], 'latest');
       return new Map([...ends].map(([p, o]) => [p, Number(o)]));
     } finally {
       admin.close();
@@ -133,6 +145,19 @@ describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('a 3-broker %s cluster
     it('kafka-topics creates RF-3 topics; kafka-verifiable-producer (idempotent, acks=all) gets every message acknowledged and kafka-verifiable-consumer reads every one, across the kill', async () => {
       ok(await tool('topics', ['--create', '--topic', TOPIC, '--partitions', '3', '--replication-factor', '3']), 'kafka-topics --create');
       for (let p = 0; p < 3; p++) await target.waitForIsr(TOPIC, p, 3, 90_000);
+      ok(await tool('topics', ['--create', '--topic', CONSOLE_TOPIC, '--replica-assignment', '1:2:3,2:3:1,3:1:2']), 'kafka-topics --create --replica-assignment');
+      for (let p = 0; p < 3; p++) await target.waitForIsr(CONSOLE_TOPIC, p, 3, 90_000);
+      expect(await Promise.all([0, 1, 2].map((p) => target.leaderOf(CONSOLE_TOPIC, p))), 'each broker leads a partition of the console producer\'s topic').toEqual([1, 2, 3]);
+
+      // kafka-console-producer as a user who wants nothing acknowledged lost runs it (its default
+      // is 3 retries, which a failover can outlast): idempotent, acks=all, retries within the
+      // delivery timeout. Its first half is written before the kill, the second after it, through
+      // the same producer (its metadata still names the dead leader).
+      const consoleInput = new PassThrough();
+      onTestFinished(() => void consoleInput.end());
+      consoleProducer = tool('consoleProducer', ['--topic', CONSOLE_TOPIC, '--reader-property', 'parse.key=true', '--reader-property', 'key.separator=:', '--request-required-acks', 'all', '--message-send-max-retries', '2147483647', '--command-property', 'enable.idempotence=true', '--command-property', 'delivery.timeout.ms=180000', '--command-property', 'linger.ms=0'], 300_000, { input: consoleInput });
+      consoleInput.write(Array.from({ length: CONSOLE_LINES / 2 }, (_, i) => consoleLine(i) + '\n').join(''));
+      await until(async () => (sum(await endOffsets(CONSOLE_TOPIC).catch(() => new Map())) === CONSOLE_LINES / 2 ? true : null), 'kafka-console-producer\'s first half written', 120_000);
 
       // The verifiable consumer (a group of one, committing synchronously after each batch) reads
       // while the producer writes, through the kill; it runs until stopped, once it has committed
@@ -156,6 +181,7 @@ describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('a 3-broker %s cluster
       const newLeader = await target.leaderOf(TOPIC, 0, { not: killed, timeoutMs: 60_000 });
       expect(newLeader).not.toBe(killed);
       const consumedBeforeKill = consumed.filter((e) => e.name === 'records_consumed').length;
+      consoleInput.end(Array.from({ length: CONSOLE_LINES / 2 }, (_, i) => consoleLine(CONSOLE_LINES / 2 + i) + '\n').join(''));
 
       const out = ok(await producer, 'kafka-verifiable-producer');
       const events = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as ProducerEvent);
@@ -221,6 +247,30 @@ describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('a 3-broker %s cluster
       seen['tools: kafka-consumer-groups --describe: columns'] = header;
       // Per partition: its lag and the member columns (consumer id, host, client id) empty once the consumer left.
       seen['tools: kafka-consumer-groups --describe: partition, lag, member'] = described.map((c) => [c[2], c[5], ...c.slice(6)].join(' ')).sort();
+    }, 300_000);
+
+    it('kafka-console-producer, fed lines before and after the kill, writes every one once: kafka-console-consumer reads each at its key\'s partition, in order', async () => {
+      expect(consoleProducer, 'kafka-console-producer started in the first test').not.toBeNull();
+      const produced = await consoleProducer!;
+      ok(produced, 'kafka-console-producer');
+      // Its error callback logs a record it gave up on ("Error when sending message to topic ...").
+      expect(produced.stderr, 'records kafka-console-producer gave up on').not.toMatch(/Error when sending message/);
+      const read = ok(await tool('consoleConsumer', ['--topic', CONSOLE_TOPIC, '--from-beginning', '--max-messages', String(CONSOLE_LINES), '--timeout-ms', '90000', '--formatter-property', 'print.key=true', '--formatter-property', 'print.partition=true', '--formatter-property', 'print.offset=true'], 180_000), 'kafka-console-consumer');
+      // Partition:P\tOffset:O\tkey\tvalue
+      const rows = read.split('\n').filter((l) => l.startsWith('Partition:')).map((l) => l.trim().split(/\s+/));
+      expect(rows).toHaveLength(CONSOLE_LINES);
+      const byPartition = new Map<string, string[][]>();
+      for (const r of rows) byPartition.set(r[0]!, [...(byPartition.get(r[0]!) ?? []), r]);
+      for (const [partition, rs] of byPartition) {
+        // Offsets 0, 1, 2, ... (no gap, no duplicate), and the lines in the order they were written.
+        expect(rs.map((r) => r[1]), partition).toEqual(rs.map((_, i) => `Offset:${i}`));
+        const numbers = rs.map((r) => Number(r[2]!.slice(1)));
+        expect(numbers, `${partition}: written order`).toEqual([...numbers].sort((a, b) => a - b));
+        for (const r of rs) expect(r[3], r.join(' ')).toBe(`v${r[2]!.slice(1)}`);
+      }
+      expect(new Set(rows.map((r) => r[2])).size, 'distinct keys read').toBe(CONSOLE_LINES);
+      seen['tools: kafka-console-producer across the kill: stdout'] = produced.stdout.trim();
+      seen['tools: kafka-console-producer across the kill: read back'] = rows.map((r) => r.join(' ')).sort();
     }, 300_000);
 
     it('with that broker still dead, kafka-get-offsets, kafka-configs, kafka-acls, kafka-delete-records and kafka-log-dirs answer for the cluster', async () => {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { ApiKey, decodeResponse, encodeRequest, FrameReader } from '@tributary/protocol';
@@ -358,10 +359,11 @@ export interface KafkaToolResult {
 /**
  * Runs one of Kafka's command-line tools by main class (e.g. `org.apache.kafka.tools.TopicCommand`
  * for kafka-topics.sh) from the same jars, with a bounded time: the JVM is killed at `timeoutMs`.
- * `input` is written to its standard input (console producer). Tools log warnings to stderr.
+ * `input` is written to its standard input (console producer): a string at once, or a stream the
+ * test writes to while the tool runs (ending it closes the tool's stdin). Tools log warnings to stderr.
  * `onLine` sees each stdout line as it comes; `stop` ends a tool that runs until stopped.
  */
-export function runKafkaTool(mainClass: string, args: string[], options: { timeoutMs?: number; input?: string; heapMb?: number; logLevel?: string; onLine?: (line: string) => void; stop?: AbortSignal } = {}): Promise<KafkaToolResult> {
+export function runKafkaTool(mainClass: string, args: string[], options: { timeoutMs?: number; input?: string | Readable; heapMb?: number; logLevel?: string; onLine?: (line: string) => void; stop?: AbortSignal } = {}): Promise<KafkaToolResult> {
   const classpath = kafkaClasspath();
   const dir = mkdtempSync(join(tmpdir(), 'tributary-kafka-tool-'));
   const log4j = join(dir, 'log4j2.properties');
@@ -379,7 +381,8 @@ export function runKafkaTool(mainClass: string, args: string[], options: { timeo
   });
   proc.stderr!.on('data', (d) => (stderr += d));
   proc.stdin!.on('error', () => undefined);
-  proc.stdin!.end(options.input ?? '');
+  if (options.input instanceof Readable) options.input.pipe(proc.stdin!);
+  else proc.stdin!.end(options.input ?? '');
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; proc.kill('SIGKILL'); }, options.timeoutMs ?? 60_000);
   // A tool that runs until stopped (kafka-verifiable-consumer without --max-messages): SIGTERM runs
