@@ -22,6 +22,25 @@ export interface Relabelling {
   /** Partition indexes (`partitionIndex`, `index`, `partition`, lists under `partitions`) chosen by placement. */
   partitions?: Map<number, string>;
 }
+/** Fields that carry broker ids (Metadata, Produce/Fetch leader hints and endpoints, DescribeCluster). */
+const NODE_FIELD = /^(leaderId|nodeId|brokerId|replicaNodes|isrNodes|offlineReplicas|eligibleLeaderReplicas|lastKnownElr)$/;
+
+/** Replaces broker ids by roles; lists of ids and of brokers are sorted (their order follows the ids). */
+export function roles(value: unknown, of: Map<number, string>, key = ''): unknown {
+  const role = (id: number) => (id < 0 ? id : (of.get(id) ?? `unknown-broker-${id}`));
+  if (typeof value === 'number' && NODE_FIELD.test(key)) return role(value);
+  if (Array.isArray(value)) {
+    if (NODE_FIELD.test(key)) return value.map((v) => role(v as number)).sort();
+    const items = value.map((v) => roles(v, of, key));
+    return items.every((i) => typeof i === 'object' && i !== null && 'nodeId' in i) ? items.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))) : items;
+  }
+  if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) {
+    // Kafka names a random live broker as Metadata's controller (clients cannot reach KRaft controllers).
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'controllerId' ? (typeof v === 'number' && of.has(v) ? 'a live broker' : v) : roles(v, of, k)]));
+  }
+  return value;
+}
+
 const PARTITION_FIELD = new Set(['partitionIndex', 'index', 'partition']);
 
 /**

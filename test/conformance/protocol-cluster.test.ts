@@ -4,7 +4,7 @@ import { startTargetCluster, type ClusterKind, type TargetCluster } from '../sup
 import { batch, expectExplained, explain, noteExplained, SUPER_USER, upsertScramUserOn } from './harness.ts';
 import { assignment, commitBody, fetchOffsetsBody, join, syncBody } from './group-requests.ts';
 import { groupsAfterKill, groupsBeforeKill } from './cluster-groups.ts';
-import type { ClusterSteps } from './cluster-steps.ts';
+import { roles, type ClusterSteps } from './cluster-steps.ts';
 import { transactionsAfterKill, transactionsBeforeKill, TXN_PARTITIONS, TXN_TOPIC } from './cluster-transactions.ts';
 import { diff, normalise, type Difference } from './normalise.ts';
 import { RawClient, type Outcome } from './raw-client.ts';
@@ -38,25 +38,6 @@ const SETTINGS = {
   'leader.imbalance.check.interval.seconds': '3600',
   'min.insync.replicas': '2',
 };
-/** Fields that carry broker ids (Metadata, Produce/Fetch leader hints and endpoints, DescribeCluster). */
-const NODE_FIELD = /^(leaderId|nodeId|brokerId|replicaNodes|isrNodes|offlineReplicas|eligibleLeaderReplicas|lastKnownElr)$/;
-
-/** Replaces broker ids by roles; lists of ids and of brokers are sorted (their order follows the ids). */
-function roles(value: unknown, of: Map<number, string>, key = ''): unknown {
-  const role = (id: number) => (id < 0 ? id : (of.get(id) ?? `unknown-broker-${id}`));
-  if (typeof value === 'number' && NODE_FIELD.test(key)) return role(value);
-  if (Array.isArray(value)) {
-    if (NODE_FIELD.test(key)) return value.map((v) => role(v as number)).sort();
-    const items = value.map((v) => roles(v, of, key));
-    return items.every((i) => typeof i === 'object' && i !== null && 'nodeId' in i) ? items.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))) : items;
-  }
-  if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) {
-    // Kafka names a random live broker as Metadata's controller (clients cannot reach KRaft controllers).
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'controllerId' ? (typeof v === 'number' && of.has(v) ? 'a live broker' : v) : roles(v, of, k)]));
-  }
-  return value;
-}
-
 const metadataBody = { topics: [{ name: TOPIC, topicId: ZERO }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false };
 // Timestamps of now: records older than retention.ms (7 days) are deleted by Kafka's retention
 // check 30 s after start, active segment included, which a first version of this test saw.

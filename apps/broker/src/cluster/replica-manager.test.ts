@@ -111,6 +111,26 @@ describe('ReplicaManager (leader side)', () => {
     expect(isrWrites.at(-1)).toEqual([1, 2, 3]);
   });
 
+  it('adds a follower back only from its own fetch: a follower the cluster removed (dead) stays out at the periodic check, whatever it reached before', async () => {
+    const rm = manager(1000);
+    rm.leaderFor('orders', 0);
+    append(2);
+    const t0 = Date.now();
+    rm.onFollowerFetch('orders', 0, 2, 2, t0);
+    rm.onFollowerFetch('orders', 0, 3, 2, t0);
+    // Broker 3 dies; the controller takes it out of the ISR. What the leader remembers of it (caught up at 2) is stale.
+    state = { ...state, isr: [1, 2] };
+    rm.reconcile();
+    rm.checkIsr(t0 + 100);
+    rm.onFollowerFetch('orders', 0, 2, 2, t0 + 200);
+    await new Promise((r) => setImmediate(r));
+    expect(isrWrites, 'no ISR write adds the dead follower').toEqual([]);
+    // Its own fetch at the high watermark brings it back.
+    rm.onFollowerFetch('orders', 0, 3, 2, t0 + 300);
+    await new Promise((r) => setImmediate(r));
+    expect(isrWrites).toEqual([[1, 2, 3]]);
+  });
+
   it('tells a follower whose fetch does not ask for a led partition that it has records to replicate there', () => {
     const rm = manager();
     rm.leaderFor('orders', 0);

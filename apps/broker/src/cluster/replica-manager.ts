@@ -217,7 +217,7 @@ export class ReplicaManager {
     f.logEndOffset = fetchOffset;
     f.leaderEndAtLastFetch = leaderEnd;
     f.lastFetchMs = now;
-    if (!r.isr.includes(replicaId)) this.#maybeChangeIsr(r, now);
+    if (!r.isr.includes(replicaId)) this.#maybeChangeIsr(r, now, replicaId);
     this.#advanceHighWatermark(r);
     return true;
   }
@@ -260,9 +260,9 @@ export class ReplicaManager {
     });
   }
 
-  /** Shrinks ISRs of led partitions whose followers stopped keeping up. */
+  /** Shrinks ISRs of led partitions whose followers stopped keeping up (never expands them: see #maybeChangeIsr). */
   checkIsr(now = Date.now()): void {
-    for (const r of this.#replicas.values()) if (r.leader === this.#o.nodeId && r.isr.length > 1) this.#maybeChangeIsr(r, now);
+    for (const r of this.#replicas.values()) if (r.leader === this.#o.nodeId && r.isr.length > 1) this.#maybeChangeIsr(r, now, null);
   }
 
   /** Partitions this broker leads (controlled shutdown waits for this to reach zero). */
@@ -275,10 +275,19 @@ export class ReplicaManager {
     return [...this.#replicas.values()].filter((r) => r.leader === this.#o.nodeId && r.isr.length < r.replicas.length).length;
   }
 
-  #maybeChangeIsr(r: Replica, now: number): void {
+  /**
+   * Proposes the ISR nextIsr() computes, adding only `joining`: the follower whose fetch is being
+   * handled, as Kafka expands an ISR only from that follower's fetch. What the leader remembers of
+   * other followers may be stale: a follower the cluster removed (its broker died, the controller
+   * took it out) still shows the log end it reached before, and adding it back from the periodic
+   * check (as this did until 2026-12-02) put a dead broker into the ISR, so acks=all writes waited
+   * for it until the next shrink (seen in test/conformance/protocol-txn-markers.test.ts's logs: a
+   * broker continued after SIGSTOP re-added the killed one to every ISR it led).
+   */
+  #maybeChangeIsr(r: Replica, now: number, joining: number | null): void {
     const write = this.#o.writeIsr;
     if (!write || r.isrWriteInFlight) return;
-    const next = nextIsr({ leaderId: this.#o.nodeId, isr: r.isr, replicas: r.replicas, followers: [...r.followers.values()].filter((f) => f.logEndOffset >= 0), highWatermark: r.log.highWatermark, nowMs: now, replicaLagTimeMaxMs: this.#o.replicaLagTimeMaxMs });
+    const next = nextIsr({ leaderId: this.#o.nodeId, isr: r.isr, replicas: r.replicas, followers: [...r.followers.values()].filter((f) => f.logEndOffset >= 0), highWatermark: r.log.highWatermark, nowMs: now, replicaLagTimeMaxMs: this.#o.replicaLagTimeMaxMs }).filter((id) => r.isr.includes(id) || id === joining);
     if (next.length === r.isr.length && next.every((id) => r.isr.includes(id))) return;
     r.isrWriteInFlight = true;
     const epoch = r.leaderEpoch;

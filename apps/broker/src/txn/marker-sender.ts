@@ -52,7 +52,7 @@ async function sendMarkers(deps: MarkerSenderDeps, leader: number, m: MarkerRequ
   if (!listener) throw new Error(`broker ${leader} is not registered`);
   const topics = new Map<string, number[]>();
   for (const p of m.partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
-  const conn = await BrokerConnection.open(listener.host, listener.port, `tributary-txn-markers-${deps.nodeId}`, 10_000);
+  const conn = await openAnsweringConnection(listener.host, listener.port, `tributary-txn-markers-${deps.nodeId}`, 10_000);
   try {
     const res = await conn.send<WriteTxnMarkersResponse>(ApiKey.WriteTxnMarkers, 1, {
       markers: [{ producerId: m.producerId, producerEpoch: m.producerEpoch, transactionResult: m.commit, coordinatorEpoch, topics: [...topics].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }],
@@ -64,5 +64,25 @@ async function sendMarkers(deps: MarkerSenderDeps, leader: number, m: MarkerRequ
     if (failed.length > 0) throw new Error(`broker ${leader} refused markers (${failed.join(', ')})`);
   } finally {
     conn.close();
+  }
+}
+
+/**
+ * A connection to a leader that has answered an ApiVersions request, as Kafka's marker channel
+ * (its inter-broker NetworkClient discovers broker versions first) only sends WriteTxnMarkers on
+ * one. A broker that is stopped (SIGSTOP, a long GC pause) still has its connections accepted by
+ * the kernel, so a request written at once would wait in its socket and be executed when it
+ * continues, even after this coordinator died and its successor wrote the transaction's markers:
+ * a second marker on the partition that Kafka never writes (test/conformance/protocol-txn-markers
+ * found it). Rejects (and closes) when the broker does not answer within `timeoutMs`.
+ */
+export async function openAnsweringConnection(host: string, port: number, clientId: string, timeoutMs: number): Promise<BrokerConnection> {
+  const conn = await BrokerConnection.open(host, port, clientId, timeoutMs);
+  try {
+    await conn.send(ApiKey.ApiVersions, 3, { clientSoftwareName: 'tributary-broker', clientSoftwareVersion: '1' });
+    return conn;
+  } catch (err) {
+    conn.close();
+    throw err;
   }
 }
