@@ -3,6 +3,7 @@ import { ApiKey, type ConsumerGroupHeartbeatResponse, type FindCoordinatorRespon
 import { advertised, common, expectCovered, type Advertised } from './coverage.ts';
 import { compare, createTopic, startPair, type Pair, type Side } from './harness.ts';
 import { commitBody, joinBody } from './group-requests.ts';
+import type { Outcome } from './raw-client.ts';
 
 /**
  * Differential scenarios for KIP-848 consumer groups (the "consumer" group protocol): the same raw
@@ -49,6 +50,20 @@ async function groupCoordinatorSees(s: Side, topics: string[]): Promise<void> {
     if (Date.now() > deadline) throw new Error(`${s.name}: the group coordinator did not see ${topics.join(', ')} within 30 s`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * Rewrites a heartbeat answer's assignment as topic names in name order: Kafka lists an
+ * assignment's topics in hash order, and topic ids differ between the brokers.
+ */
+async function assignmentByName(s: Side): Promise<(o: Outcome) => Outcome> {
+  const ids = new Map([[await topicId(s, TOPIC), TOPIC], [await topicId(s, TOPIC2), TOPIC2]]);
+  return (o) => {
+    if (o.kind !== 'response') return o;
+    const body = o.body as ConsumerGroupHeartbeatResponse;
+    const topics = body.assignment?.topicPartitions.map((t) => ({ topic: ids.get(t.topicId) ?? t.topicId, partitions: t.partitions })).sort((x, y) => (x.topic < y.topic ? -1 : 1));
+    return { kind: o.kind, body: { ...body, assignment: topics ?? null } };
+  };
 }
 
 beforeAll(async () => {
@@ -136,7 +151,7 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — KIP-848 consumer gro
         out.listedClassicOnly = await send(s, ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: ['classic'] });
         out.describeGroupsClassic = await send(s, ApiKey.DescribeGroups, 5, { groups: [g], includeAuthorizedOperations: false });
         out.deleteNonEmpty = await send(s, ApiKey.DeleteGroups, 2, { groupsNames: [g] });
-        out.subscriptionChange = await hb({ memberId: 'B', memberEpoch: epochOf(out.bFull), subscribedTopicNames: [TOPIC, TOPIC2] });
+        out.subscriptionChange = (await assignmentByName(s))(await hb({ memberId: 'B', memberEpoch: epochOf(out.bFull), subscribedTopicNames: [TOPIC, TOPIC2] }));
         out.aLeaves = await hb({ memberId: 'A', memberEpoch: -1 });
         out.leaveAgain = await hb({ memberId: 'A', memberEpoch: -1 });
         out.bLeaves = await hb({ memberId: 'B', memberEpoch: -1 });
@@ -177,12 +192,7 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — KIP-848 consumer gro
       const g = 'range-g';
       const hb = async (o: Record<string, unknown>) => send(s, ApiKey.ConsumerGroupHeartbeat, 1, body({ groupId: g, ...o }));
       const out: Record<string, unknown> = {};
-      // The assignment's topics in name order (Kafka lists them in hash order).
-      const ids = new Map([[await topicId(s, TOPIC), TOPIC], [await topicId(s, TOPIC2), TOPIC2]]);
-      const byName = (o: Awaited<ReturnType<typeof hb>>) => {
-        const a = o.kind === 'response' ? (o.body as ConsumerGroupHeartbeatResponse).assignment : null;
-        return { ...o, assignment: a?.topicPartitions.map((t) => ({ topic: ids.get(t.topicId) ?? t.topicId, partitions: t.partitions })).sort((x, y) => (x.topic < y.topic ? -1 : 1)) };
-      };
+      const byName = await assignmentByName(s);
       out.a = byName(await hb(joinAs(g, 'A', [TOPIC, TOPIC2], { serverAssignor: 'range' })));
       out.b = byName(await hb(joinAs(g, 'B', [TOPIC, TOPIC2], { serverAssignor: 'range' })));
       out.c = byName(await hb(joinAs(g, 'C', ['cg-missing'])));

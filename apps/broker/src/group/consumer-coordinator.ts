@@ -184,7 +184,8 @@ export class ConsumerGroupCoordinator {
     cg.updateMember(member);
     // The subscribed topics' ids and partition counts: a topic created or grown changes the assignment.
     const metadata = this.#subscriptionMetadata(cg, topics);
-    if (metadata !== cg.subscriptionMetadata) {
+    if (cg.subscriptionMetadata === null) cg.subscriptionMetadata = metadata;
+    else if (metadata !== cg.subscriptionMetadata) {
       cg.subscriptionMetadata = metadata;
       bump = true;
     }
@@ -286,18 +287,23 @@ export class ConsumerGroupCoordinator {
     this.#syncGroupState(g, cg, now);
   }
 
-  /** Members whose session ran out, or that did not revoke partitions within their rebalance timeout, are fenced. */
-  expire(groups: Iterable<Group>): void {
+  /** Members whose session ran out, or that did not revoke partitions within their rebalance timeout, are fenced; returns the groups that changed. */
+  expire(groups: Iterable<Group>): Group[] {
     const now = this.#book.now();
+    const changed: Group[] = [];
     for (const g of groups) {
       const cg = g.consumer;
       if (!cg) continue;
       for (const m of [...cg.members.values()]) {
         const sessionOver = now - m.lastHeartbeat > this.#settings.sessionTimeoutMs;
         const revocationOver = m.revocationDeadline !== null && now > m.revocationDeadline;
-        if (sessionOver || revocationOver) this.#remove(g, cg, m.memberId, now);
+        if (sessionOver || revocationOver) {
+          this.#remove(g, cg, m.memberId, now);
+          if (!changed.includes(g)) changed.push(g);
+        }
       }
     }
+    return changed;
   }
 
   /** The classic view of the group other code reads: Empty (offsets may expire from then on) or not. */

@@ -21,8 +21,8 @@ export class ConsumerGroupState {
   readonly targetAssignment = new Map<string, Assignment>();
   /** `${topicId}:${partition}` → epoch of the member that holds it (assigned or pending revocation). */
   readonly #partitionEpochs = new Map<string, number>();
-  /** The subscribed topics' ids and partition counts the target assignment was computed from. */
-  subscriptionMetadata = '';
+  /** The subscribed topics' ids and partition counts the target assignment was computed from; null after a load (adopted at the next heartbeat without a new epoch). */
+  subscriptionMetadata: string | null = '';
 
   get state(): ConsumerGroupStateName {
     if (this.members.size === 0) return 'Empty';

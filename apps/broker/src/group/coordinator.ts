@@ -4,6 +4,7 @@ import { Group, type CommittedOffset, type GroupState, type JoinResult, type Mem
 import type { GroupLogRecord, GroupMetadata } from './group-records.ts';
 import type { OffsetStore } from './offset-store.ts';
 import { OffsetManager, splitOffsetKey, type OffsetDeleteResult } from './offset-manager.ts';
+import { ConsumerGroupJournal, ConsumerGroupLoader } from './consumer-group-journal.ts';
 import { ConsumerGroupCoordinator, type ConsumerGroupSettings, type HeartbeatRequest, type HeartbeatResult, type TopicLookup } from './consumer-coordinator.ts';
 import { uniformAssignor } from './assignors/uniform.ts';
 import { rangeAssignor } from './assignors/range.ts';
@@ -93,6 +94,8 @@ export class GroupCoordinator {
   readonly #sweeper: NodeJS.Timeout;
   readonly #offsetExpiry: NodeJS.Timeout;
   readonly #consumerGroups: ConsumerGroupCoordinator;
+  /** What has been written of each consumer group, so that a change appends only its records. */
+  readonly #journal = new ConsumerGroupJournal();
 
   constructor(settings: CoordinatorSettings, store: OffsetStore, now: () => number = Date.now) {
     this.#settings = settings;
@@ -133,14 +136,24 @@ export class GroupCoordinator {
    */
   #load(): void {
     const { records, legacyKeys } = this.#store.replay();
+    const consumerGroups = new ConsumerGroupLoader();
     for (const r of records) {
       if (r.kind === 'marker') this.#offsets.completeTransaction(r.producerId, r.commit);
+      else if (r.kind !== 'offset' && r.kind !== 'group') consumerGroups.add(r);
       else if (r.kind === 'offset' && r.producerId !== undefined) this.#offsets.addPending(r.producerId, r.group, r.topic, r.partition, r.value);
       else if (r.kind === 'offset') {
         const g = this.#group(r.group);
         if (r.value === null) g.offsets.delete(Group.offsetKey(r.topic, r.partition));
         else g.offsets.set(Group.offsetKey(r.topic, r.partition), r.value);
       } else this.#replayGroup(r.group, r.value);
+    }
+    // KIP-848 consumer groups: members come back with a fresh session, their epochs and assignments.
+    for (const [groupId, cg] of consumerGroups.groups(this.#now())) {
+      const g = this.#group(groupId);
+      g.consumer = cg;
+      g.protocolType = 'consumer';
+      g.state = cg.members.size > 0 ? 'Stable' : 'Empty';
+      this.#journal.seed(groupId, cg);
     }
     for (const g of [...this.#groups.values()]) if (g.members.size === 0 && g.offsets.size === 0 && g.generationId === 0 && g.protocolType === null) this.#groups.delete(g.groupId);
     if (legacyKeys.length === 0) return;
@@ -250,7 +263,15 @@ export class GroupCoordinator {
   // ---- ConsumerGroupHeartbeat (KIP-848, consumer-coordinator.ts) ----
 
   consumerGroupHeartbeat(req: HeartbeatRequest, topics: TopicLookup): HeartbeatResult {
-    return this.#consumerGroups.heartbeat(req, topics);
+    const result = this.#consumerGroups.heartbeat(req, topics);
+    const g = this.#groups.get(req.groupId);
+    if (g) this.#persistConsumerGroup(g);
+    return result;
+  }
+
+  /** Appends the records of what changed in a consumer group (tombstones once it is gone or no longer one). */
+  #persistConsumerGroup(g: Group): void {
+    this.#store.append(this.#journal.changes(g.groupId, g.state === 'Dead' ? null : g.consumer));
   }
 
   /** The server assignor a consumer group uses now (the one most members ask for, else the default). */
@@ -276,6 +297,7 @@ export class GroupCoordinator {
       if (g.consumer.members.size > 0) return Promise.resolve(fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
       g.consumer = null;
       g.protocolType = null;
+      this.#persistConsumerGroup(g);
     }
     if (!this.#supportsProtocols(g, req)) return Promise.resolve(fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
     g ??= this.#group(req.groupId);
@@ -730,7 +752,7 @@ export class GroupCoordinator {
    * wait for it.
    */
   expireSessions(): void {
-    this.#consumerGroups.expire(this.#groups.values());
+    for (const g of this.#consumerGroups.expire(this.#groups.values())) this.#persistConsumerGroup(g);
     const now = this.#now();
     for (const g of this.#groups.values()) {
       let pendingLeft = false;
@@ -793,6 +815,7 @@ export class GroupCoordinator {
     this.#cancelSyncExpiry(g);
     const tombstones: GroupLogRecord[] = [...g.offsets.keys()].map((k) => ({ kind: 'offset', group: g.groupId, ...splitOffsetKey(k), value: null }));
     tombstones.push({ kind: 'group', group: g.groupId, value: null });
+    if (g.consumer) tombstones.push(...this.#journal.changes(g.groupId, null));
     this.#store.append(tombstones);
     g.offsets.clear();
     this.#transition(g, 'Dead');

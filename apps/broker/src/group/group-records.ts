@@ -11,12 +11,14 @@ import {
   Writer,
 } from '@tributary/protocol';
 import type { CommittedOffset } from './group.ts';
+import { decodeConsumerGroupRecord, encodeConsumerGroupKey, encodeConsumerGroupValue, type ConsumerGroupRecord } from './consumer-group-records.ts';
 
 /**
  * The records of `__consumer_offsets` in Kafka's own format (KIP-915 coordinator records): a key
  * and a value, each an int16 version followed by the schema generated from
  * libs/protocol/specs/records. The key's version names the record type: 0 and 1 offset commits,
- * 2 classic group metadata (3+ are KIP-848/share/streams groups, which this broker does not have).
+ * 2 classic group metadata, 3-8 KIP-848 consumer groups (consumer-group-records.ts; share and
+ * streams groups, 9+, are not run here).
  * A null value is a tombstone. Kafka's tools (kafka-console-consumer with OffsetsMessageFormatter or
  * GroupMetadataMessageFormatter, lag monitors, MirrorMaker 2) read these bytes.
  */
@@ -52,7 +54,8 @@ export interface GroupMetadata {
 
 export type GroupLogRecord =
   | { kind: 'offset'; group: string; topic: string; partition: number; value: CommittedOffset | null }
-  | { kind: 'group'; group: string; value: GroupMetadata | null };
+  | { kind: 'group'; group: string; value: GroupMetadata | null }
+  | ConsumerGroupRecord;
 
 function versioned(version: number, encode: (w: Writer) => void): Buffer {
   const w = new Writer();
@@ -62,11 +65,13 @@ function versioned(version: number, encode: (w: Writer) => void): Buffer {
 }
 
 export function encodeRecordKey(r: GroupLogRecord): Buffer {
+  if (r.kind !== 'offset' && r.kind !== 'group') return encodeConsumerGroupKey(r);
   if (r.kind === 'offset') return versioned(OFFSET_COMMIT_KEY_VERSION, (w) => encodeOffsetCommitKey({ group: r.group, topic: r.topic, partition: r.partition }, OFFSET_COMMIT_KEY_VERSION, w));
   return versioned(GROUP_METADATA_KEY_VERSION, (w) => encodeGroupMetadataKey({ group: r.group }, GROUP_METADATA_KEY_VERSION, w));
 }
 
 export function encodeRecordValue(r: GroupLogRecord): Buffer | null {
+  if (r.kind !== 'offset' && r.kind !== 'group') return encodeConsumerGroupValue(r);
   if (r.value === null) return null;
   if (r.kind === 'offset') {
     const v = r.value;
@@ -154,5 +159,6 @@ export function decodeGroupLogRecord(key: Buffer, value: Buffer | null): GroupLo
       },
     };
   }
-  return null;
+  // KIP-848 consumer groups (types 3-8; 4 is skipped); share and streams groups (9+) are not run here.
+  return decodeConsumerGroupRecord(keyVersion, keyReader, value);
 }

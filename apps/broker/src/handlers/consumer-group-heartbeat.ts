@@ -3,6 +3,7 @@ import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed } from '../security/request-guards.ts';
 import type { TopicLookup } from '../group/consumer-coordinator.ts';
 import { defineApi } from './api-module.ts';
+import { replicated } from './offset-commit.ts';
 import type { BrokerContext } from './context.ts';
 
 /** The topic registry as the consumer-group coordinator needs it (ids and partition counts by name). */
@@ -31,7 +32,7 @@ export const consumerGroupHeartbeatApi = defineApi({
     allowed: (ctx, request, session) => allowed(ctx, session, Op.READ, ResourceType.GROUP, request.body.groupId),
     deniedCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
   },
-  handle: (ctx, request, session) => {
+  handle: async (ctx, request, session) => {
     const req = request.body;
     const result = ctx.groups.consumerGroupHeartbeat(
       {
@@ -51,6 +52,12 @@ export const consumerGroupHeartbeatApi = defineApi({
       },
       topicLookup(ctx),
     );
+    // The group's records are acknowledged once the in-sync replicas of __consumer_offsets have
+    // them, so a new coordinator after a failover knows what this member was told.
+    if (result.errorCode === 0) {
+      const code = await replicated(ctx);
+      if (code !== 0) return { throttleTimeMs: 0, errorCode: code, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
+    }
     return { throttleTimeMs: 0, ...result };
   },
 });

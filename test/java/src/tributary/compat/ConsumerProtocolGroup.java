@@ -27,7 +27,8 @@ import org.apache.kafka.common.TopicPartition;
  * partition's next owner starts where the previous one stopped: no record is read twice.
  * Reports the partition counts per member at each step, what each member was assigned and revoked,
  * the committed offsets, and the group as Admin describes it.
- * Args: bootstrap topic group assignor(uniform|range)
+ * Args: bootstrap topic group assignor(uniform|range); -Dtopics.rf for the topic's replication
+ * factor; Steps.pause point "settled" (three members balanced, everything committed).
  */
 public final class ConsumerProtocolGroup {
   static final int PARTITIONS = 6;
@@ -160,6 +161,11 @@ public final class ConsumerProtocolGroup {
       out.put("countsThree", counts(List.of(a, b, c)));
       out.put("describedThree", describe(admin, group));
       a.commit();
+      b.commit();
+      c.commit();
+      // A cluster test kills the group's coordinator here; the three members go on through the
+      // failover (their heartbeats find the new coordinator, which loaded the group).
+      Steps.pause("settled", () -> Clients.groupFacts(admin, topic, group));
       a.consumer.close(Duration.ofSeconds(10));
       produce(bootstrap, topic, 3);
       out.put("settledAfterLeave", settle(List.of(b, c), all, PER_ROUND * 3, 90_000));

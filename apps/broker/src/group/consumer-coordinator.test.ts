@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '@tributary/protocol';
+import type { HeartbeatRequest, TopicLookup } from './consumer-coordinator.ts';
+import { closeCoordinators, coordinatorAt, fresh } from './test-support.ts';
+
+// KIP-848 consumer groups on a real partition log with a driven clock: the heartbeat's rules that
+// the differential suite cannot drive (session and revocation timeouts need time to pass), and
+// the group's records in __consumer_offsets loaded back by a new coordinator.
+
+afterEach(closeCoordinators);
+
+const TID = '6f1d2c3b-1111-4222-8333-944455556666';
+const topics: TopicLookup = { byName: (name) => (name === 't' ? { topicId: TID, partitions: 4 } : undefined), names: () => ['t'] };
+const req = (over: Partial<HeartbeatRequest>): HeartbeatRequest => ({
+  apiVersion: 1, groupId: 'g', memberId: 'A', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 5_000,
+  subscribedTopicNames: ['t'], subscribedTopicRegex: null, serverAssignor: null, topicPartitions: [], clientId: 'c', clientHost: '/h', ...over,
+});
+const hb = (over: Partial<HeartbeatRequest>) => ({ memberEpoch: 0, rebalanceTimeoutMs: -1, subscribedTopicNames: null, topicPartitions: null, ...over });
+const owned = (...ps: number[]) => [{ topicId: TID, partitions: ps }];
+const parts = (r: { assignment: { topicPartitions: { partitions: number[] }[] } | null }) => r.assignment?.topicPartitions.flatMap((t) => t.partitions) ?? null;
+
+describe('KIP-848 consumer group coordinator', () => {
+  it('two members: the second gets its partitions once the first has revoked them', () => {
+    const { coordinator } = fresh();
+    const a = coordinator.consumerGroupHeartbeat(req({}), topics);
+    expect({ epoch: a.memberEpoch, parts: parts(a) }).toEqual({ epoch: 2, parts: [0, 1, 2, 3] });
+    const b = coordinator.consumerGroupHeartbeat(req({ memberId: 'B' }), topics);
+    expect({ epoch: b.memberEpoch, parts: parts(b) }).toEqual({ epoch: 3, parts: [] });
+    const asked = coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1, 2, 3) })), topics);
+    expect({ epoch: asked.memberEpoch, parts: parts(asked) }).toEqual({ epoch: 2, parts: [0, 1] });
+    expect(parts(coordinator.consumerGroupHeartbeat(req(hb({ memberId: 'B', memberEpoch: 3 })), topics))).toEqual(null);
+    coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1) })), topics);
+    expect(parts(coordinator.consumerGroupHeartbeat(req(hb({ memberId: 'B', memberEpoch: 3 })), topics))).toEqual([2, 3]);
+  });
+
+  it('a member silent for group.consumer.session.timeout.ms is fenced and its partitions go to the other', () => {
+    const { coordinator, clock } = fresh();
+    coordinator.consumerGroupHeartbeat(req({}), topics);
+    coordinator.consumerGroupHeartbeat(req({ memberId: 'B' }), topics);
+    clock.now += 30_000;
+    coordinator.consumerGroupHeartbeat(req(hb({ memberId: 'B', memberEpoch: 3 })), topics);
+    clock.now += 20_000; // A: 50 s silent, over the 45 s default; B: 20 s
+    coordinator.expireSessions();
+    expect(coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2 })), topics).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(parts(coordinator.consumerGroupHeartbeat(req(hb({ memberId: 'B', memberEpoch: 3 })), topics))).toEqual([0, 1, 2, 3]);
+  });
+
+  it('a member that does not revoke within its rebalance timeout is fenced', () => {
+    const { coordinator, clock } = fresh();
+    coordinator.consumerGroupHeartbeat(req({}), topics);
+    coordinator.consumerGroupHeartbeat(req({ memberId: 'B' }), topics);
+    coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1, 2, 3) })), topics);
+    clock.now += 4_000;
+    coordinator.expireSessions();
+    expect(coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1, 2, 3) })), topics).errorCode).toBe(0);
+    clock.now += 2_000; // 6 s after it was asked, over its 5 s rebalance timeout
+    coordinator.expireSessions();
+    expect(coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2 })), topics).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+  });
+
+  it('a new coordinator loads the group from __consumer_offsets: members keep their epochs and assignments and go on', () => {
+    const { coordinator, dir, clock } = fresh();
+    coordinator.consumerGroupHeartbeat(req({}), topics);
+    coordinator.consumerGroupHeartbeat(req({ memberId: 'B', instanceId: 'i-b' }), topics);
+    coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1, 2, 3) })), topics);
+    coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1) })), topics);
+    coordinator.consumerGroupHeartbeat(req(hb({ memberId: 'B', instanceId: 'i-b', memberEpoch: 3 })), topics);
+    expect(coordinator.commit('g', { memberId: 'A', groupInstanceId: null }, 3, [{ topic: 't', partition: 0, value: { offset: 7n, leaderEpoch: -1, metadata: '', commitTimestamp: clock.now } }], 9)).toBe(0);
+    coordinator.close();
+
+    const reloaded = coordinatorAt(dir, clock);
+    const g = reloaded.get('g')!;
+    expect(g.consumer?.state).toBe('Stable');
+    expect({ groupEpoch: g.consumer!.groupEpoch, assignmentEpoch: g.consumer!.assignmentEpoch }).toEqual({ groupEpoch: 3, assignmentEpoch: 3 });
+    expect([...g.consumer!.members.values()].map((m) => ({ id: m.memberId, epoch: m.memberEpoch, instance: m.instanceId, parts: [...(m.assigned.get(TID) ?? [])].sort() }))).toEqual([
+      { id: 'A', epoch: 3, instance: null, parts: [0, 1] },
+      { id: 'B', epoch: 3, instance: 'i-b', parts: [2, 3] },
+    ]);
+    // The members heartbeat on at their epochs, without a new group epoch; the commit is there.
+    const a = reloaded.consumerGroupHeartbeat(req(hb({ memberEpoch: 3, topicPartitions: owned(0, 1) })), topics);
+    expect({ error: a.errorCode, epoch: a.memberEpoch }).toEqual({ error: 0, epoch: 3 });
+    expect(reloaded.committed('g', 't', 0)?.offset).toBe(7n);
+    // A member that left and a deleted group stay gone after another load.
+    reloaded.consumerGroupHeartbeat(req(hb({ memberId: 'B', instanceId: 'i-b', memberEpoch: -1 })), topics);
+    reloaded.close();
+    const third = coordinatorAt(dir, clock);
+    expect([...third.get('g')!.consumer!.members.keys()]).toEqual(['A']);
+    third.consumerGroupHeartbeat(req(hb({ memberEpoch: -1 })), topics);
+    expect(third.deleteGroup('g')).toBe(0);
+    third.close();
+    expect(coordinatorAt(dir, clock).get('g')).toBeUndefined();
+  });
+});
