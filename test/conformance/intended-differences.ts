@@ -130,6 +130,14 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
   },
   // ---- known defects (issue 13): the owner removes the entry with the fix ----
   {
+    id: 'describe-groups-v6',
+    kind: 'known-defect',
+    owner: 'groups',
+    scenario: 'tools/groups-848/describe-deleted',
+    paths: ['out.0', 'error'],
+    reason: 'kafka-consumer-groups --describe of a group that no longer exists: the admin client falls back from ConsumerGroupDescribe (GROUP_ID_NOT_FOUND on both) to DescribeGroups, which Kafka 4.4 answers at v6 with GROUP_ID_NOT_FOUND (the tool fails with GroupIdNotFoundException); Tributary serves DescribeGroups up to v5 (the last version in the specs its codecs are generated from), which describes an unknown group as Dead, so the tool says the group does not exist (exit code 0 on both).',
+  },
+  {
     id: 'no-classic-to-consumer-upgrade',
     kind: 'known-defect',
     owner: 'groups',

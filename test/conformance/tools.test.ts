@@ -181,6 +181,23 @@ describe('Kafka 4.4.0 command-line tools: Apache Kafka vs Tributary', () => {
     await compareTool('tools/groups/delete', (s) => ['groups', [...b(s), '--delete', '--group', 'tool-g']]);
   }, 300_000);
 
+  // A KIP-848 group (group.protocol=consumer, made by the console consumer): what the tool shows of
+  // it once its member has gone, through ConsumerGroupDescribe, and what it does to it.
+  it('kafka-consumer-groups on a KIP-848 consumer group: list, describe (offsets, state, members), reset offsets, delete', async () => {
+    const input = Array.from({ length: 10 }, (_, i) => `k${i}:v${i}`).join('\n') + '\n';
+    await compareTool('tools/groups-848/create-topic', (s) => ['topics', [...b(s), '--create', '--topic', 'tool-cp', '--partitions', '2', '--replication-factor', '1']]);
+    await compareTool('tools/groups-848/produce', (s) => ['consoleProducer', [...b(s), '--topic', 'tool-cp', '--reader-property', 'parse.key=true', '--reader-property', 'key.separator=:', '--producer-property', 'linger.ms=0'], { input }]);
+    await compareTool('tools/groups-848/consume', (s) => ['consoleConsumer', [...b(s), '--topic', 'tool-cp', '--from-beginning', '--max-messages', '10', '--group', 'tool-cg', '--consumer-property', 'group.protocol=consumer', '--timeout-ms', '40000'], { timeoutMs: 90_000 }], (lines) => lines.sort());
+    await compareTool('tools/groups-848/list', (s) => ['groups', [...b(s), '--list', '--type', 'consumer', '--state']], (lines) => lines.filter((l) => !l.startsWith('tool-') || l.startsWith('tool-cg')));
+    await compareTool('tools/groups-848/describe', (s) => ['groups', [...b(s), '--describe', '--group', 'tool-cg']]);
+    await compareTool('tools/groups-848/describe-state', (s) => ['groups', [...b(s), '--describe', '--group', 'tool-cg', '--state']]);
+    await compareTool('tools/groups-848/describe-members', (s) => ['groups', [...b(s), '--describe', '--group', 'tool-cg', '--members']]);
+    await compareTool('tools/groups-848/reset-execute', (s) => ['groups', [...b(s), '--reset-offsets', '--group', 'tool-cg', '--topic', 'tool-cp', '--to-offset', '2', '--execute']]);
+    await compareTool('tools/groups-848/describe-after-reset', (s) => ['groups', [...b(s), '--describe', '--group', 'tool-cg', '--offsets']]);
+    await compareTool('tools/groups-848/delete', (s) => ['groups', [...b(s), '--delete', '--group', 'tool-cg']]);
+    await compareTool('tools/groups-848/describe-deleted', (s) => ['groups', [...b(s), '--describe', '--group', 'tool-cg']]);
+  }, 300_000);
+
   it('kafka-acls: add, list, remove', async () => {
     await compareTool('tools/acls/add', (s) => ['acls', [...b(s), '--add', '--allow-principal', 'User:tool-bob', '--operation', 'Read', '--operation', 'Describe', '--topic', 'tool-t', '--group', 'tool-g']], aclBlocks);
     await compareTool('tools/acls/list', (s) => ['acls', [...b(s), '--list']], aclBlocks);
