@@ -211,6 +211,29 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — KIP-848 consumer gro
     });
   });
 
+  it('v1 regular-expression subscriptions: matching topics, a changed expression, an invalid one', async () => {
+    await compare(pair, 'consumer-group-heartbeat/v1/regex', async (s) => {
+      const g = 'regex-g';
+      const byName = await assignmentByName(s);
+      const hb = async (o: Record<string, unknown>) => byName(await send(s, ApiKey.ConsumerGroupHeartbeat, 1, body({ groupId: g, ...o })));
+      const out: Record<string, unknown> = {};
+      out.join = await hb(joinAs(g, 'R', [], { subscribedTopicNames: null, subscribedTopicRegex: 'cg-.*' }));
+      const epoch = () => ((out.last as { body: ConsumerGroupHeartbeatResponse }).body.memberEpoch);
+      out.last = out.join;
+      // Kafka resolves an expression off the request path: heartbeat until the topics are assigned (bounded).
+      for (let i = 0; i < 20 && ((out.last as { body: ConsumerGroupHeartbeatResponse }).body.assignment as unknown as unknown[] | null)?.length !== 2; i++) {
+        out.last = await hb({ memberId: 'R', memberEpoch: epoch(), topicPartitions: [] });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      out.resolved = out.last;
+      out.invalid = await hb(joinAs(g, 'Q', [], { subscribedTopicNames: null, subscribedTopicRegex: '(' }));
+      out.describe = await send(s, ApiKey.ConsumerGroupDescribe, 1, { groupIds: [g], includeAuthorizedOperations: false });
+      await hb({ memberId: 'R', memberEpoch: -1 });
+      delete out.last;
+      return out;
+    });
+  });
+
   it('ConsumerGroupDescribe at every version', async () => {
     for (const v of common(adv, ApiKey.ConsumerGroupDescribe)) {
       await compare(pair, `consumer-group-describe/v${v}`, async (s) => {

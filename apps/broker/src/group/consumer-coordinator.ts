@@ -179,8 +179,13 @@ export class ConsumerGroupCoordinator {
     };
     // A new group starts at epoch 1 (Kafka 4.4 records the group at its creation, then bumps it for the first member).
     if (cg.groupEpoch === 0) cg.groupEpoch = 1;
-    let bump = !existing;
-    if (!sameStrings(before.subscribedTopicNames, member.subscribedTopicNames) || before.subscribedTopicRegex !== member.subscribedTopicRegex || before.serverAssignor !== member.serverAssignor) bump = true;
+    // Regular expressions members subscribed to before this request are resolved now (Kafka
+    // resolves them off the request path: a member sees their topics from its next heartbeat on).
+    for (const m of cg.members.values()) if (m.subscribedTopicRegex) cg.resolvedRegexes.add(m.subscribedTopicRegex);
+    // A changed subscription bumps the group epoch: its topic names, its assignor, or an expression
+    // the group has resolved already (a new one bumps it once resolved, through the topics it adds).
+    const regexChanged = before.subscribedTopicRegex !== member.subscribedTopicRegex && (member.subscribedTopicRegex === null || member.subscribedTopicRegex === '' || cg.resolvedRegexes.has(member.subscribedTopicRegex));
+    let bump = !sameStrings(before.subscribedTopicNames, member.subscribedTopicNames) || regexChanged || before.serverAssignor !== member.serverAssignor;
     cg.updateMember(member);
     // The subscribed topics' ids and partition counts: a topic created or grown changes the assignment.
     const metadata = this.#subscriptionMetadata(cg, topics);
@@ -191,7 +196,7 @@ export class ConsumerGroupCoordinator {
     }
     if (bump) cg.groupEpoch++;
     if (cg.groupEpoch > cg.assignmentEpoch) this.#computeTargetAssignment(cg, topics);
-    const subscribed = new Set(this.#subscribedTopics(member, topics).map((t) => t.topicId));
+    const subscribed = new Set(this.#subscribedTopics(cg, member, topics).map((t) => t.topicId));
     const reconciled = reconcile(member, {
       targetEpoch: cg.assignmentEpoch,
       target: cg.targetAssignment.get(member.memberId) ?? new Map(),
@@ -320,9 +325,10 @@ export class ConsumerGroupCoordinator {
     }
   }
 
-  #subscribedTopics(m: ConsumerMember, topics: TopicLookup): { name: string; topicId: string; partitions: number }[] {
+  /** The topics a member subscribes to that exist: its names, and the topics its expression matches once the group has resolved it. */
+  #subscribedTopics(cg: ConsumerGroupState, m: ConsumerMember, topics: TopicLookup): { name: string; topicId: string; partitions: number }[] {
     const names = new Set(m.subscribedTopicNames);
-    const re = m.subscribedTopicRegex ? toRegExp(m.subscribedTopicRegex) : null;
+    const re = m.subscribedTopicRegex && cg.resolvedRegexes.has(m.subscribedTopicRegex) ? toRegExp(m.subscribedTopicRegex) : null;
     if (re) for (const name of topics.names()) if (!name.startsWith('__') && re.test(name)) names.add(name);
     const out: { name: string; topicId: string; partitions: number }[] = [];
     for (const name of [...names].sort()) {
@@ -334,7 +340,7 @@ export class ConsumerGroupCoordinator {
 
   #subscriptionMetadata(cg: ConsumerGroupState, topics: TopicLookup): string {
     const seen = new Map<string, string>();
-    for (const m of cg.members.values()) for (const t of this.#subscribedTopics(m, topics)) seen.set(t.name, `${t.name}:${t.topicId}:${t.partitions}`);
+    for (const m of cg.members.values()) for (const t of this.#subscribedTopics(cg, m, topics)) seen.set(t.name, `${t.name}:${t.topicId}:${t.partitions}`);
     return [...seen.keys()].sort().map((k) => seen.get(k)).join(',');
   }
 
@@ -355,7 +361,7 @@ export class ConsumerGroupCoordinator {
     const assignor = this.#assignor(cg);
     const partitionCounts = new Map<string, number>();
     const members: AssignorMember[] = [...cg.members.values()].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0)).map((m) => {
-      const subscribed = this.#subscribedTopics(m, topics);
+      const subscribed = this.#subscribedTopics(cg, m, topics);
       for (const t of subscribed) partitionCounts.set(t.topicId, t.partitions);
       return { memberId: m.memberId, subscribedTopicIds: new Set(subscribed.map((t) => t.topicId)), current: cg.targetAssignment.get(m.memberId) ?? new Map() };
     });

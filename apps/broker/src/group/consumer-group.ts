@@ -21,6 +21,8 @@ export class ConsumerGroupState {
   readonly targetAssignment = new Map<string, Assignment>();
   /** `${topicId}:${partition}` → epoch of the member that holds it (assigned or pending revocation). */
   readonly #partitionEpochs = new Map<string, number>();
+  /** Subscription expressions the group has resolved (they match topics from then on, re-evaluated on every heartbeat); not persisted: resolved again after a load. */
+  readonly resolvedRegexes = new Set<string>();
   /** The subscribed topics' ids and partition counts the target assignment was computed from; null after a load (adopted at the next heartbeat without a new epoch). */
   subscriptionMetadata: string | null = '';
 
