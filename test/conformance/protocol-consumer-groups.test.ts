@@ -234,6 +234,22 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — KIP-848 consumer gro
     });
   });
 
+  it('the group\'s own consumer.heartbeat.interval.ms (a GROUP config) is the interval its members are told', async () => {
+    await compare(pair, 'consumer-group-heartbeat/group-configs', async (s) => {
+      const g = 'cfg-g';
+      const alter = await send(s, ApiKey.IncrementalAlterConfigs, 1, {
+        resources: [{ resourceType: 32, resourceName: g, configs: [{ name: 'consumer.heartbeat.interval.ms', configOperation: 0, value: '6000' }, { name: 'consumer.session.timeout.ms', configOperation: 0, value: '50000' }] }],
+        validateOnly: false,
+      });
+      const join = await send(s, ApiKey.ConsumerGroupHeartbeat, 1, joinAs(g, 'H', [TOPIC2]));
+      const other = await send(s, ApiKey.ConsumerGroupHeartbeat, 1, joinAs('cfg-other', 'H', [TOPIC2]));
+      for (const group of [g, 'cfg-other']) await send(s, ApiKey.ConsumerGroupHeartbeat, 1, body({ groupId: group, memberId: 'H', memberEpoch: -1 }));
+      // On both: the group's interval, and the broker's default for another group.
+      expect([(join as { body: ConsumerGroupHeartbeatResponse }).body.heartbeatIntervalMs, (other as { body: ConsumerGroupHeartbeatResponse }).body.heartbeatIntervalMs], s.name).toEqual([6000, 5000]);
+      return { alter, join, other };
+    });
+  });
+
   it('ConsumerGroupDescribe at every version', async () => {
     for (const v of common(adv, ApiKey.ConsumerGroupDescribe)) {
       await compare(pair, `consumer-group-describe/v${v}`, async (s) => {

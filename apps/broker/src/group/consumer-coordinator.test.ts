@@ -45,6 +45,17 @@ describe('KIP-848 consumer group coordinator', () => {
     expect(parts(coordinator.consumerGroupHeartbeat(req(hb({ memberId: 'B', memberEpoch: 3 })), topics))).toEqual([0, 1, 2, 3]);
   });
 
+  it('the group\'s consumer.session.timeout.ms (a GROUP config the handler passes) replaces the broker\'s for its members', () => {
+    const { coordinator, clock } = fresh();
+    coordinator.consumerGroupHeartbeat(req({ groupSessionTimeoutMs: 10_000 }), topics);
+    clock.now += 9_000;
+    coordinator.expireSessions();
+    expect(coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, groupSessionTimeoutMs: 10_000 })), topics).errorCode).toBe(0);
+    clock.now += 11_000;
+    coordinator.expireSessions();
+    expect(coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2 })), topics).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+  });
+
   it('a member that does not revoke within its rebalance timeout is fenced', () => {
     const { coordinator, clock } = fresh();
     coordinator.consumerGroupHeartbeat(req({}), topics);

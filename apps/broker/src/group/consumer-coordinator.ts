@@ -38,6 +38,9 @@ export interface HeartbeatRequest {
   topicPartitions: OwnedPartitions;
   clientId: string;
   clientHost: string;
+  /** The group's own consumer.session.timeout.ms and consumer.heartbeat.interval.ms (GROUP configs, KIP-848), when set. */
+  groupSessionTimeoutMs?: number;
+  groupHeartbeatIntervalMs?: number;
 }
 
 export interface HeartbeatResult {
@@ -163,7 +166,7 @@ export class ConsumerGroupCoordinator {
     const before: ConsumerMember = existing ?? {
       memberId, instanceId: req.instanceId, rackId: null, clientId: req.clientId, clientHost: req.clientHost, rebalanceTimeoutMs: -1, serverAssignor: null,
       subscribedTopicNames: [], subscribedTopicRegex: null, memberEpoch: 0, previousMemberEpoch: 0, state: 'stable',
-      assigned: new Map(), assignmentEpochs: new Map(), pendingRevocation: new Map(), lastHeartbeat: now, revocationDeadline: null,
+      assigned: new Map(), assignmentEpochs: new Map(), pendingRevocation: new Map(), lastHeartbeat: now, revocationDeadline: null, sessionTimeoutMs: this.#settings.sessionTimeoutMs,
     };
     let member: ConsumerMember = {
       ...before,
@@ -176,6 +179,7 @@ export class ConsumerGroupCoordinator {
       clientId: req.clientId,
       clientHost: req.clientHost,
       lastHeartbeat: now,
+      sessionTimeoutMs: req.groupSessionTimeoutMs ?? this.#settings.sessionTimeoutMs,
     };
     // A new group starts at epoch 1 (Kafka 4.4 records the group at its creation, then bumps it for the first member).
     if (cg.groupEpoch === 0) cg.groupEpoch = 1;
@@ -218,7 +222,7 @@ export class ConsumerGroupCoordinator {
       errorMessage: null,
       memberId: member.memberId,
       memberEpoch: member.memberEpoch,
-      heartbeatIntervalMs: this.#settings.heartbeatIntervalMs,
+      heartbeatIntervalMs: req.groupHeartbeatIntervalMs ?? this.#settings.heartbeatIntervalMs,
       assignment: full || changed ? { topicPartitions: toTopicPartitions(member.assigned) } : null,
     };
   }
@@ -300,7 +304,7 @@ export class ConsumerGroupCoordinator {
       const cg = g.consumer;
       if (!cg) continue;
       for (const m of [...cg.members.values()]) {
-        const sessionOver = now - m.lastHeartbeat > this.#settings.sessionTimeoutMs;
+        const sessionOver = now - m.lastHeartbeat > m.sessionTimeoutMs;
         const revocationOver = m.revocationDeadline !== null && now > m.revocationDeadline;
         if (sessionOver || revocationOver) {
           this.#remove(g, cg, m.memberId, now);

@@ -120,7 +120,7 @@ export class ConsumerGroupLoader {
   }
 
   /** Every group whose epoch record is live, its members with a fresh session (from `now`). */
-  groups(now: number): Map<string, ConsumerGroupState> {
+  groups(now: number, sessionTimeoutMs: number): Map<string, ConsumerGroupState> {
     const out = new Map<string, ConsumerGroupState>();
     for (const [groupId, g] of this.#groups) {
       if (g.epoch === null) continue;
@@ -141,6 +141,7 @@ export class ConsumerGroupLoader {
           assignmentEpochs: new Map([...(c?.assigned ?? new Map<string, Set<number>>())].flatMap(([t, ps]) => [...ps].map((p) => [`${t}:${p}`, c!.memberEpoch] as [string, number]))),
           pendingRevocation: c?.pendingRevocation ?? new Map(),
           lastHeartbeat: now,
+          sessionTimeoutMs,
           revocationDeadline: c?.state === 'unrevoked-partitions' ? now + Math.max(0, meta.rebalanceTimeoutMs) : null,
         };
         cg.updateMember(member);

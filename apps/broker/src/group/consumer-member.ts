@@ -32,6 +32,8 @@ export interface ConsumerMember {
   pendingRevocation: Assignment;
   /** When the coordinator last heard from it (its session runs from here). */
   lastHeartbeat: number;
+  /** Its session timeout: group.consumer.session.timeout.ms, or the group's consumer.session.timeout.ms when set. */
+  sessionTimeoutMs: number;
   /** Set while it must revoke partitions: by then it is fenced (its rebalance timeout). */
   revocationDeadline: number | null;
 }

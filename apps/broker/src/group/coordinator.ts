@@ -148,7 +148,7 @@ export class GroupCoordinator {
       } else this.#replayGroup(r.group, r.value);
     }
     // KIP-848 consumer groups: members come back with a fresh session, their epochs and assignments.
-    for (const [groupId, cg] of consumerGroups.groups(this.#now())) {
+    for (const [groupId, cg] of consumerGroups.groups(this.#now(), this.#settings.consumer?.sessionTimeoutMs ?? 45_000)) {
       const g = this.#group(groupId);
       g.consumer = cg;
       g.protocolType = 'consumer';

@@ -7,7 +7,7 @@ const plain = (a: Map<string, Set<number>>) => Object.fromEntries([...a].filter(
 const member = (epoch: number, assigned: Record<string, number[]>, extra: Partial<ConsumerMember> = {}): ConsumerMember => ({
   memberId: 'm', instanceId: null, rackId: null, clientId: 'c', clientHost: '/h', rebalanceTimeoutMs: 30_000, serverAssignor: null,
   subscribedTopicNames: ['t'], subscribedTopicRegex: null, memberEpoch: epoch, previousMemberEpoch: epoch - 1, state: 'stable',
-  assigned: set(assigned), assignmentEpochs: new Map(), pendingRevocation: new Map(), lastHeartbeat: 0, revocationDeadline: null, ...extra,
+  assigned: set(assigned), assignmentEpochs: new Map(), pendingRevocation: new Map(), lastHeartbeat: 0, sessionTimeoutMs: 45_000, revocationDeadline: null, ...extra,
 });
 const input = (targetEpoch: number, target: Record<string, number[]>, owned: ReconcileInput['owned'], held: Record<string, number> = {}): ReconcileInput => ({
   targetEpoch, target: set(target), subscribedTopicIds: new Set(['t']), owned,

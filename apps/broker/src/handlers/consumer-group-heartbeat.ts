@@ -17,6 +17,13 @@ export function topicLookup(ctx: BrokerContext): TopicLookup {
   };
 }
 
+/** The group's own session timeout and heartbeat interval (KIP-848 GROUP configs), where set. */
+function groupOverrides(configs: Record<string, string>): { groupSessionTimeoutMs?: number; groupHeartbeatIntervalMs?: number } {
+  const session = configs['consumer.session.timeout.ms'];
+  const interval = configs['consumer.heartbeat.interval.ms'];
+  return { ...(session !== undefined ? { groupSessionTimeoutMs: Number(session) } : {}), ...(interval !== undefined ? { groupHeartbeatIntervalMs: Number(interval) } : {}) };
+}
+
 /**
  * ConsumerGroupHeartbeat (KIP-848): join, heartbeat, reconcile and leave a "consumer" group in
  * one request (group/consumer-coordinator.ts). v1 (KIP-1082): the client names itself.
@@ -49,6 +56,7 @@ export const consumerGroupHeartbeatApi = defineApi({
         topicPartitions: req.topicPartitions?.map((t) => ({ topicId: t.topicId, partitions: t.partitions })) ?? null,
         clientId: request.header.clientId ?? '',
         clientHost: `/${session.host}`,
+        ...groupOverrides(ctx.groupConfigs.get(req.groupId)),
       },
       topicLookup(ctx),
     );
