@@ -142,7 +142,7 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
     kind: 'known-defect',
     owner: 'groups',
     scenario: 'consumer-group-heartbeat/range-and-missing-topic',
-    paths: ['heartbeatToClassic.*', 'describeClassic.*'],
-    reason: 'A ConsumerGroupHeartbeat for a classic group that has members: Kafka 4.4 (group.consumer.migration.policy bidirectional) converts the group into a consumer group whose classic members stay (KIP-848 online migration); Tributary does not build that migration and answers GROUP_ID_NOT_FOUND ("not a consumer group"), as Kafka does with the policy disabled. Likewise a classic JoinGroup to a consumer group with members is INCONSISTENT_GROUP_PROTOCOL. An empty group of either type becomes the other, as in Kafka.',
+    paths: ['heartbeatToClassic.*', 'describeClassic.*', 'classicJoinToConsumerGroup.*'],
+    reason: 'KIP-848 online migration is not built. A ConsumerGroupHeartbeat for a classic group that has members: Kafka 4.4 (group.consumer.migration.policy bidirectional) converts the group into a consumer group whose classic members stay; Tributary answers GROUP_ID_NOT_FOUND ("not a consumer group"), as Kafka does with the policy disabled. A classic JoinGroup (v9, no member id) to a consumer group with members: Kafka answers MEMBER_ID_REQUIRED and then lets the classic member join the consumer group; Tributary answers INCONSISTENT_GROUP_PROTOCOL. An empty group of either type becomes the other, as in Kafka.',
   },
 ];

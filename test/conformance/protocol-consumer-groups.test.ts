@@ -200,6 +200,9 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — KIP-848 consumer gro
       const described = await send(s, ApiKey.ConsumerGroupDescribe, 0, { groupIds: [g, 'no-such-group'], includeAuthorizedOperations: false });
       if (described.kind === 'response') for (const grp of (described.body as { groups: { members: { subscribedTopicNames: string[] }[] }[] }).groups) for (const m of grp.members) m.subscribedTopicNames.sort();
       out.describe = described;
+      // A classic member asks to join the consumer group (Kafka 4.4 lets it in: online migration).
+      const classicJoin = (await s.client()).send(ApiKey.JoinGroup, 9, joinBody(9, g, '', [TOPIC]));
+      out.classicJoinToConsumerGroup = await classicJoin;
       // A classic group of the same name space: the consumer protocol may not take it over while it has members.
       const c = await s.client();
       const first = (await c.send(ApiKey.JoinGroup, 9, joinBody(9, 'classic-g', '', [TOPIC]))) as { body: { memberId: string } };
