@@ -131,6 +131,71 @@ describe('ReplicaManager (leader side)', () => {
     expect(isrWrites).toEqual([[1, 2, 3]]);
   });
 
+  it('counts a follower it is adding to the ISR in the high watermark while that write is in flight (Kafka\'s maximal ISR)', async () => {
+    // Once the expanded ISR is written, the cluster may elect the new member (a reassignment moves
+    // leadership to it at once). Had the watermark moved past that member's log end meanwhile,
+    // batches acknowledged to acks=all producers would be missing on the new leader: lost, and an
+    // idempotent producer's next sequence out of order there.
+    let commit!: (ok: boolean) => void;
+    const writes: number[][] = [];
+    const rm = new ReplicaManager({
+      nodeId: 1,
+      topics,
+      metadata,
+      appends: new AppendSignal(),
+      replicaLagTimeMaxMs: 10_000,
+      writeIsr: (_t, _p, _e, isr) => {
+        writes.push(isr);
+        return new Promise<boolean>((resolve) => (commit = resolve));
+      },
+    });
+    state = { leader: 1, leaderEpoch: 3, replicas: [1, 2, 3], isr: [1, 2] };
+    rm.leaderFor('orders', 0);
+    const log = topics.log('orders', 0)!;
+    append(2);
+    rm.onFollowerFetch('orders', 0, 2, 2);
+    expect(log.highWatermark).toBe(2);
+    append(2);
+    // Follower 3 reaches the watermark (2, not the log end 4): the leader proposes it.
+    rm.onFollowerFetch('orders', 0, 3, 2);
+    expect(writes).toEqual([[1, 2, 3]]);
+    const acked = rm.waitForReplication('orders', 0, 4, 2, 5000);
+    rm.onFollowerFetch('orders', 0, 2, 4);
+    expect(log.highWatermark).toBe(2);
+    commit(true);
+    await new Promise((r) => setImmediate(r));
+    expect(log.highWatermark).toBe(2);
+    rm.onFollowerFetch('orders', 0, 3, 4);
+    expect(log.highWatermark).toBe(4);
+    expect(await acked).toBe(0);
+  });
+
+  it('keeps counting a follower it is removing from the ISR until that write has won', async () => {
+    let commit!: (ok: boolean) => void;
+    const rm = new ReplicaManager({
+      nodeId: 1,
+      topics,
+      metadata,
+      appends: new AppendSignal(),
+      replicaLagTimeMaxMs: 1000,
+      writeIsr: () => new Promise<boolean>((resolve) => (commit = resolve)),
+    });
+    rm.leaderFor('orders', 0);
+    const log = topics.log('orders', 0)!;
+    append(2);
+    const t0 = Date.now();
+    rm.onFollowerFetch('orders', 0, 2, 2, t0);
+    rm.onFollowerFetch('orders', 0, 3, 2, t0);
+    append(2);
+    rm.onFollowerFetch('orders', 0, 2, 4, t0 + 1500);
+    rm.checkIsr(t0 + 1500);
+    expect(log.highWatermark).toBe(2);
+    // The shrink lost its race (leadership moved): follower 3 was never out, the watermark stays.
+    commit(false);
+    await new Promise((r) => setImmediate(r));
+    expect(log.highWatermark).toBe(2);
+  });
+
   it('tells a follower whose fetch does not ask for a led partition that it has records to replicate there', () => {
     const rm = manager();
     rm.leaderFor('orders', 0);

@@ -51,7 +51,12 @@ interface Replica {
   isr: number[];
   followers: Map<number, Follower>;
   waiters: Waiter[];
-  isrWriteInFlight: boolean;
+  /**
+   * The ISR this leader is writing, until the write has won or lost. The high watermark counts its
+   * members as well as the current ISR's (Kafka's maximal ISR): once an expansion is written the
+   * cluster may elect the new member, so nothing past that member's log end may be acknowledged.
+   */
+  proposedIsr: number[] | null;
 }
 
 export type LeaderLookup = { ok: true; log: PartitionLog; leaderEpoch: number } | { ok: false; errorCode: number };
@@ -124,7 +129,7 @@ export class ReplicaManager {
     }
     const wasLeader = r?.leader === me;
     if (r) this.#failWaiters(r, ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    r = { topic, partition, log, leader: info.leader, leaderEpoch: info.leaderEpoch, replicas: [...info.replicas], isr: [...info.isr], followers: new Map(), waiters: [], isrWriteInFlight: false };
+    r = { topic, partition, log, leader: info.leader, leaderEpoch: info.leaderEpoch, replicas: [...info.replicas], isr: [...info.isr], followers: new Map(), waiters: [], proposedIsr: null };
     this.#replicas.set(k, r);
     if (info.leader === me) {
       // The new epoch starts at our log end, so followers that wrote past it truncate (KIP-101).
@@ -286,10 +291,10 @@ export class ReplicaManager {
    */
   #maybeChangeIsr(r: Replica, now: number, joining: number | null): void {
     const write = this.#o.writeIsr;
-    if (!write || r.isrWriteInFlight) return;
+    if (!write || r.proposedIsr !== null) return;
     const next = nextIsr({ leaderId: this.#o.nodeId, isr: r.isr, replicas: r.replicas, followers: [...r.followers.values()].filter((f) => f.logEndOffset >= 0), highWatermark: r.log.highWatermark, nowMs: now, replicaLagTimeMaxMs: this.#o.replicaLagTimeMaxMs }).filter((id) => r.isr.includes(id) || id === joining);
     if (next.length === r.isr.length && next.every((id) => r.isr.includes(id))) return;
-    r.isrWriteInFlight = true;
+    r.proposedIsr = next;
     const epoch = r.leaderEpoch;
     write(r.topic, r.partition, epoch, next)
       .then((ok) => {
@@ -301,12 +306,15 @@ export class ReplicaManager {
       })
       .catch(() => undefined)
       .finally(() => {
-        r.isrWriteInFlight = false;
+        r.proposedIsr = null;
+        // A shrink that won, or an expansion that lost, lets the watermark move on.
+        if (r.leader === this.#o.nodeId && this.#replicas.get(key(r.topic, r.partition)) === r) this.#advanceHighWatermark(r);
       });
   }
 
   #advanceHighWatermark(r: Replica): void {
-    const hw = highWatermarkOf(r.log.logEndOffset, r.isr, this.#o.nodeId, [...r.followers.values()].map((f) => ({ ...f, logEndOffset: Math.max(0, f.logEndOffset) })));
+    const maximalIsr = r.proposedIsr === null ? r.isr : [...new Set([...r.isr, ...r.proposedIsr])];
+    const hw = highWatermarkOf(r.log.logEndOffset, maximalIsr, this.#o.nodeId, [...r.followers.values()].map((f) => ({ ...f, logEndOffset: Math.max(0, f.logEndOffset) })));
     if (hw > r.log.highWatermark) {
       r.log.updateHighWatermark(hw);
       // Consumers long-polling for data up to the watermark may now have some.
