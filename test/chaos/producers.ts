@@ -101,6 +101,29 @@ export async function readAll(bootstrap: string[], topic: string, kcatArgs: stri
 }
 
 /**
+ * The acknowledgement guarantee alone, as findings (empty when it holds): every acknowledged message
+ * is in the log at the partition and offset it was acknowledged with (anywhere, when the client
+ * gave no offset). Copies of a message elsewhere are not findings here; checkDelivery counts them.
+ */
+export function checkAcknowledged(records: { partition: number; offset: number; value: string }[], outcomes: ProducerOutcome[]): string[] {
+  const placed = new Set(records.map((r) => `${r.partition}/${r.offset}/${r.value}`));
+  const values = new Set(records.map((r) => r.value));
+  const findings: string[] = [];
+  for (const o of outcomes) {
+    for (const [seq, partition, offset] of o.acked) {
+      const value = `${o.tag}:${seq}`;
+      if (offset === null ? !values.has(value) : !placed.has(`${partition}/${offset}/${value}`)) findings.push(`${value} was acknowledged at ${partition}/${offset} but is ${values.has(value) ? 'elsewhere' : 'missing'}`);
+    }
+  }
+  return findings.slice(0, 20);
+}
+
+/** How many records repeat a value already read before them. */
+export function duplicateCount(records: { value: string }[]): number {
+  return records.length - new Set(records.map((r) => r.value)).size;
+}
+
+/**
  * The guarantees of the issue, as findings (empty when all hold): every acknowledged message is in
  * the log at the partition and offset it was acknowledged with, no message is in the log twice,
  * and each producer's messages are in sequence order within a partition.

@@ -212,6 +212,8 @@ export class Broker {
 
   /** Follows role changes: replica fetching, and group coordination on the `__consumer_offsets` leader. */
   #onRole(change: RoleChange): void {
+    const log = this.#ctx.topics.log(change.topic, change.partition);
+    this.#logger.log('info', 'partition role changed', { ...change, logEndOffset: log?.logEndOffset, highWatermark: log?.highWatermark });
     if (change.kind === 'follower') this.#fetcher?.assign(change.topic, change.partition, change.leader, change.leaderEpoch);
     else this.#fetcher?.remove(change.topic, change.partition);
     if (change.topic === TRANSACTION_STATE_TOPIC) {

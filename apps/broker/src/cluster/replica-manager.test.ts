@@ -97,16 +97,16 @@ describe('ReplicaManager (leader side)', () => {
     rm.leaderFor('orders', 0);
     append(2);
     const t0 = Date.now();
-    rm.onFollowerFetch('orders', 0, 2, 2, t0);
-    rm.onFollowerFetch('orders', 0, 3, 2, t0);
+    rm.onFollowerFetch('orders', 0, 2, 2, -1, t0);
+    rm.onFollowerFetch('orders', 0, 3, 2, -1, t0);
     append(2);
-    rm.onFollowerFetch('orders', 0, 2, 4, t0 + 1500);
+    rm.onFollowerFetch('orders', 0, 2, 4, -1, t0 + 1500);
     rm.checkIsr(t0 + 1500);
     await new Promise((r) => setImmediate(r));
     expect(isrWrites).toEqual([[1, 2]]);
     state = { ...state, isr: [1, 2] };
     rm.reconcile();
-    rm.onFollowerFetch('orders', 0, 3, 4, t0 + 1600);
+    rm.onFollowerFetch('orders', 0, 3, 4, -1, t0 + 1600);
     await new Promise((r) => setImmediate(r));
     expect(isrWrites.at(-1)).toEqual([1, 2, 3]);
   });
@@ -170,6 +170,21 @@ describe('ReplicaManager (leader side)', () => {
     expect(await acked).toBe(0);
   });
 
+  it('counts a follower fetch only in its own epoch and at an offset its log has (as Kafka\'s Partition.fetchRecords)', () => {
+    const rm = manager();
+    rm.leaderFor('orders', 0);
+    const log = topics.log('orders', 0)!;
+    append(4);
+    rm.onFollowerFetch('orders', 0, 2, 4, 3);
+    // A fetch sent in an earlier epoch, and one past this log's end (a divergent tail not yet
+    // truncated), say nothing of what the follower holds now.
+    rm.onFollowerFetch('orders', 0, 3, 4, 2);
+    rm.onFollowerFetch('orders', 0, 3, 9, 3);
+    expect(log.highWatermark).toBe(0);
+    rm.onFollowerFetch('orders', 0, 3, 4, 3);
+    expect(log.highWatermark).toBe(4);
+  });
+
   it('keeps counting a follower it is removing from the ISR until that write has won', async () => {
     let commit!: (ok: boolean) => void;
     const rm = new ReplicaManager({
@@ -184,10 +199,10 @@ describe('ReplicaManager (leader side)', () => {
     const log = topics.log('orders', 0)!;
     append(2);
     const t0 = Date.now();
-    rm.onFollowerFetch('orders', 0, 2, 2, t0);
-    rm.onFollowerFetch('orders', 0, 3, 2, t0);
+    rm.onFollowerFetch('orders', 0, 2, 2, -1, t0);
+    rm.onFollowerFetch('orders', 0, 3, 2, -1, t0);
     append(2);
-    rm.onFollowerFetch('orders', 0, 2, 4, t0 + 1500);
+    rm.onFollowerFetch('orders', 0, 2, 4, -1, t0 + 1500);
     rm.checkIsr(t0 + 1500);
     expect(log.highWatermark).toBe(2);
     // The shrink lost its race (leadership moved): follower 3 was never out, the watermark stays.

@@ -205,11 +205,16 @@ export class ReplicaManager {
 
   /**
    * A follower's fetch at `fetchOffset` tells the leader that the follower's log ends there.
-   * Returns false when this broker does not lead the partition.
+   * Returns false when this broker does not lead the partition. As Kafka's Partition.fetchRecords,
+   * only a fetch in this leader's epoch (`currentLeaderEpoch`, -1 when the request has none) and at
+   * an offset this log has counts: a fetch sent in an earlier epoch, or from a log whose tail
+   * diverges and is not yet truncated, would otherwise make the follower look further than it is,
+   * and the watermark would acknowledge batches it does not hold.
    */
-  onFollowerFetch(topic: string, partition: number, replicaId: number, fetchOffset: number, now = Date.now()): boolean {
+  onFollowerFetch(topic: string, partition: number, replicaId: number, fetchOffset: number, currentLeaderEpoch = -1, now = Date.now()): boolean {
     const r = this.#replica(topic, partition);
     if (!r || r.leader !== this.#o.nodeId) return false;
+    if ((currentLeaderEpoch >= 0 && currentLeaderEpoch !== r.leaderEpoch) || fetchOffset > r.log.logEndOffset) return true;
     let f = r.followers.get(replicaId);
     if (!f) {
       if (!r.replicas.includes(replicaId)) return true;
