@@ -97,16 +97,16 @@ describe('ReplicaManager (leader side)', () => {
     rm.leaderFor('orders', 0);
     append(2);
     const t0 = Date.now();
-    rm.onFollowerFetch('orders', 0, 2, 2, -1, t0);
-    rm.onFollowerFetch('orders', 0, 3, 2, -1, t0);
+    rm.onFollowerFetch('orders', 0, 2, 2, { now: t0 });
+    rm.onFollowerFetch('orders', 0, 3, 2, { now: t0 });
     append(2);
-    rm.onFollowerFetch('orders', 0, 2, 4, -1, t0 + 1500);
+    rm.onFollowerFetch('orders', 0, 2, 4, { now: t0 + 1500 });
     rm.checkIsr(t0 + 1500);
     await new Promise((r) => setImmediate(r));
     expect(isrWrites).toEqual([[1, 2]]);
     state = { ...state, isr: [1, 2] };
     rm.reconcile();
-    rm.onFollowerFetch('orders', 0, 3, 4, -1, t0 + 1600);
+    rm.onFollowerFetch('orders', 0, 3, 4, { now: t0 + 1600 });
     await new Promise((r) => setImmediate(r));
     expect(isrWrites.at(-1)).toEqual([1, 2, 3]);
   });
@@ -116,17 +116,17 @@ describe('ReplicaManager (leader side)', () => {
     rm.leaderFor('orders', 0);
     append(2);
     const t0 = Date.now();
-    rm.onFollowerFetch('orders', 0, 2, 2, t0);
-    rm.onFollowerFetch('orders', 0, 3, 2, t0);
+    rm.onFollowerFetch('orders', 0, 2, 2, { now: t0 });
+    rm.onFollowerFetch('orders', 0, 3, 2, { now: t0 });
     // Broker 3 dies; the controller takes it out of the ISR. What the leader remembers of it (caught up at 2) is stale.
     state = { ...state, isr: [1, 2] };
     rm.reconcile();
     rm.checkIsr(t0 + 100);
-    rm.onFollowerFetch('orders', 0, 2, 2, t0 + 200);
+    rm.onFollowerFetch('orders', 0, 2, 2, { now: t0 + 200 });
     await new Promise((r) => setImmediate(r));
     expect(isrWrites, 'no ISR write adds the dead follower').toEqual([]);
     // Its own fetch at the high watermark brings it back.
-    rm.onFollowerFetch('orders', 0, 3, 2, t0 + 300);
+    rm.onFollowerFetch('orders', 0, 3, 2, { now: t0 + 300 });
     await new Promise((r) => setImmediate(r));
     expect(isrWrites).toEqual([[1, 2, 3]]);
   });
@@ -175,13 +175,13 @@ describe('ReplicaManager (leader side)', () => {
     rm.leaderFor('orders', 0);
     const log = topics.log('orders', 0)!;
     append(4);
-    rm.onFollowerFetch('orders', 0, 2, 4, 3);
+    rm.onFollowerFetch('orders', 0, 2, 4, { currentLeaderEpoch: 3 });
     // A fetch sent in an earlier epoch, and one past this log's end (a divergent tail not yet
     // truncated), say nothing of what the follower holds now.
-    rm.onFollowerFetch('orders', 0, 3, 4, 2);
-    rm.onFollowerFetch('orders', 0, 3, 9, 3);
+    rm.onFollowerFetch('orders', 0, 3, 4, { currentLeaderEpoch: 2 });
+    rm.onFollowerFetch('orders', 0, 3, 9, { currentLeaderEpoch: 3 });
     expect(log.highWatermark).toBe(0);
-    rm.onFollowerFetch('orders', 0, 3, 4, 3);
+    rm.onFollowerFetch('orders', 0, 3, 4, { currentLeaderEpoch: 3 });
     expect(log.highWatermark).toBe(4);
   });
 
@@ -199,10 +199,10 @@ describe('ReplicaManager (leader side)', () => {
     const log = topics.log('orders', 0)!;
     append(2);
     const t0 = Date.now();
-    rm.onFollowerFetch('orders', 0, 2, 2, -1, t0);
-    rm.onFollowerFetch('orders', 0, 3, 2, -1, t0);
+    rm.onFollowerFetch('orders', 0, 2, 2, { now: t0 });
+    rm.onFollowerFetch('orders', 0, 3, 2, { now: t0 });
     append(2);
-    rm.onFollowerFetch('orders', 0, 2, 4, -1, t0 + 1500);
+    rm.onFollowerFetch('orders', 0, 2, 4, { now: t0 + 1500 });
     rm.checkIsr(t0 + 1500);
     expect(log.highWatermark).toBe(2);
     // The shrink lost its race (leadership moved): follower 3 was never out, the watermark stays.

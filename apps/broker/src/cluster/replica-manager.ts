@@ -211,7 +211,7 @@ export class ReplicaManager {
    * diverges and is not yet truncated, would otherwise make the follower look further than it is,
    * and the watermark would acknowledge batches it does not hold.
    */
-  onFollowerFetch(topic: string, partition: number, replicaId: number, fetchOffset: number, currentLeaderEpoch = -1, now = Date.now()): boolean {
+  onFollowerFetch(topic: string, partition: number, replicaId: number, fetchOffset: number, { currentLeaderEpoch = -1, now = Date.now() }: { currentLeaderEpoch?: number; now?: number } = {}): boolean {
     const r = this.#replica(topic, partition);
     if (!r || r.leader !== this.#o.nodeId) return false;
     if ((currentLeaderEpoch >= 0 && currentLeaderEpoch !== r.leaderEpoch) || fetchOffset > r.log.logEndOffset) return true;

@@ -34,7 +34,7 @@ export const fetchApi = defineApi({
     // A follower's partitions, by name, resolved once: for its log ends now and its long-poll below.
     const asked = replica ? partitionsAsked(ctx, req, v) : [];
     // A follower's fetch offset is its log end: the leader learns it once per request, before waiting.
-    for (const a of asked) if (mayRead(a.topic)) ctx.replicas.onFollowerFetch(a.topic, a.partition, replicaId, a.fetchOffset, a.currentLeaderEpoch);
+    for (const a of asked) if (mayRead(a.topic)) ctx.replicas.onFollowerFetch(a.topic, a.partition, replicaId, a.fetchOffset, { currentLeaderEpoch: a.currentLeaderEpoch });
     let woken = false;
     for (;;) {
       const { body, bytes, perTopic } = collect(ctx, req, v, mayRead, replica, replica ? replicaId : -1, session);
