@@ -15,6 +15,11 @@ export interface PartitionInfo {
   leaderEpoch: number;
   replicas: number[];
   isr: number[];
+  /**
+   * The revision of the partition's state where the cluster keeps it (etcd's mod revision), so a
+   * leader can tell a view older than its own ISR write; absent for a standalone broker.
+   */
+  revision?: bigint;
 }
 
 /** One partition of an AlterPartitionReassignments request: the target replicas, or null to cancel. */

@@ -99,7 +99,7 @@ export class ClusterView {
     const replicas = t?.value.replicas[partition];
     const p = this.partitions.get(`${topic}/${partition}`);
     if (!replicas || !p) return undefined;
-    return { leader: p.value.leader, leaderEpoch: p.value.leaderEpoch, replicas, isr: p.value.isr };
+    return { leader: p.value.leader, leaderEpoch: p.value.leaderEpoch, replicas, isr: p.value.isr, revision: BigInt(p.modRevision) };
   }
 
   /** Brokers that are registered and not shutting down: the ones that may lead. */

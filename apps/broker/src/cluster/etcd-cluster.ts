@@ -1,3 +1,4 @@
+import type { IsrWriteResult } from './replica-manager.ts';
 import { ApiKey, ErrorCode, type CreateTopicsResponse } from '@tributary/protocol';
 import { BrokerConnection } from '@tributary/kafka-admin';
 import type { IKeyValue } from 'etcd3';
@@ -192,13 +193,14 @@ export class EtcdCluster implements ClusterMetadata {
   }
 
   /** The leader's ISR change, refused when the partition moved on (new epoch or another write). */
-  async writeIsr(topic: string, partition: number, leaderEpoch: number, isr: number[]): Promise<boolean> {
+  async writeIsr(topic: string, partition: number, leaderEpoch: number, isr: number[]): Promise<IsrWriteResult> {
     const current = this.view.partitions.get(`${topic}/${partition}`);
-    if (!current || current.value.leader !== this.#o.nodeId || current.value.leaderEpoch !== leaderEpoch) return false;
+    if (!current || current.value.leader !== this.#o.nodeId || current.value.leaderEpoch !== leaderEpoch) return null;
     const next: PartitionRecord = { ...current.value, isr };
     const res = await this.store.ns.if(keys.partition(topic, partition), 'Mod', '==', current.modRevision).then(this.store.ns.put(keys.partition(topic, partition)).value(JSON.stringify(next))).commit();
-    if (res.succeeded) this.#o.logger.log('info', 'isr changed', { topic, partition, leaderEpoch, from: current.value.isr, to: isr });
-    return res.succeeded;
+    if (!res.succeeded) return null;
+    this.#o.logger.log('info', 'isr changed', { topic, partition, leaderEpoch, from: current.value.isr, to: isr });
+    return { revision: BigInt(res.header.revision) };
   }
 
   /** Reserves `size` producer ids from the cluster-wide counter. */

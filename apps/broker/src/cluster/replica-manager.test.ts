@@ -6,7 +6,7 @@ import { AppendSignal } from '../log/append-signal.ts';
 import { batchOf, tempDir } from '../log/test-support.ts';
 import { TopicRegistry } from '../topics/topic-registry.ts';
 import type { ClusterMetadata, PartitionInfo } from './cluster-metadata.ts';
-import { ReplicaManager, type RoleChange } from './replica-manager.ts';
+import { ReplicaManager, type IsrWriteResult, type RoleChange } from './replica-manager.ts';
 
 let dir: string;
 let topics: TopicRegistry;
@@ -26,7 +26,7 @@ function manager(lagMs = 1000): ReplicaManager {
     replicaLagTimeMaxMs: lagMs,
     writeIsr: async (_t, _p, _e, isr) => {
       isrWrites.push(isr);
-      return true;
+      return { revision: BigInt(isrWrites.length) };
     },
     onRole: (c) => roles.push(c),
   });
@@ -136,7 +136,7 @@ describe('ReplicaManager (leader side)', () => {
     // leadership to it at once). Had the watermark moved past that member's log end meanwhile,
     // batches acknowledged to acks=all producers would be missing on the new leader: lost, and an
     // idempotent producer's next sequence out of order there.
-    let commit!: (ok: boolean) => void;
+    let commit!: (written: IsrWriteResult) => void;
     const writes: number[][] = [];
     const rm = new ReplicaManager({
       nodeId: 1,
@@ -146,7 +146,7 @@ describe('ReplicaManager (leader side)', () => {
       replicaLagTimeMaxMs: 10_000,
       writeIsr: (_t, _p, _e, isr) => {
         writes.push(isr);
-        return new Promise<boolean>((resolve) => (commit = resolve));
+        return new Promise<IsrWriteResult>((resolve) => (commit = resolve));
       },
     });
     state = { leader: 1, leaderEpoch: 3, replicas: [1, 2, 3], isr: [1, 2] };
@@ -162,7 +162,7 @@ describe('ReplicaManager (leader side)', () => {
     const acked = rm.waitForReplication('orders', 0, 4, 2, 5000);
     rm.onFollowerFetch('orders', 0, 2, 4);
     expect(log.highWatermark).toBe(2);
-    commit(true);
+    commit({ revision: 8n });
     await new Promise((r) => setImmediate(r));
     expect(log.highWatermark).toBe(2);
     rm.onFollowerFetch('orders', 0, 3, 4);
@@ -185,15 +185,49 @@ describe('ReplicaManager (leader side)', () => {
     expect(log.highWatermark).toBe(4);
   });
 
+  it('keeps the ISR it wrote when a reconcile brings a view older than that write', async () => {
+    // The write's answer can come before the watch delivers it, and any other change in the
+    // cluster makes the broker reconcile: a stale ISR taken then would drop the member just added
+    // from the watermark, while the controller may already have elected it.
+    let commit!: (written: IsrWriteResult) => void;
+    const rm = new ReplicaManager({
+      nodeId: 1,
+      topics,
+      metadata,
+      appends: new AppendSignal(),
+      replicaLagTimeMaxMs: 10_000,
+      writeIsr: () => new Promise<IsrWriteResult>((resolve) => (commit = resolve)),
+    });
+    state = { leader: 1, leaderEpoch: 3, replicas: [1, 2, 3], isr: [1, 2], revision: 7n };
+    rm.leaderFor('orders', 0);
+    const log = topics.log('orders', 0)!;
+    append(2);
+    rm.onFollowerFetch('orders', 0, 2, 2);
+    rm.onFollowerFetch('orders', 0, 3, 2);
+    commit({ revision: 9n });
+    await new Promise((r) => setImmediate(r));
+    append(2);
+    rm.reconcile(); // the view still at revision 7: ISR [1, 2]
+    rm.onFollowerFetch('orders', 0, 2, 4);
+    expect(log.highWatermark).toBe(2);
+    // The view catches up, then a newer change (the controller took 3 out) is taken as it is.
+    state = { ...state, isr: [1, 2, 3], revision: 9n };
+    rm.reconcile();
+    expect(log.highWatermark).toBe(2);
+    state = { ...state, isr: [1, 2], revision: 10n };
+    rm.reconcile();
+    expect(log.highWatermark).toBe(4);
+  });
+
   it('keeps counting a follower it is removing from the ISR until that write has won', async () => {
-    let commit!: (ok: boolean) => void;
+    let commit!: (written: IsrWriteResult) => void;
     const rm = new ReplicaManager({
       nodeId: 1,
       topics,
       metadata,
       appends: new AppendSignal(),
       replicaLagTimeMaxMs: 1000,
-      writeIsr: () => new Promise<boolean>((resolve) => (commit = resolve)),
+      writeIsr: () => new Promise<IsrWriteResult>((resolve) => (commit = resolve)),
     });
     rm.leaderFor('orders', 0);
     const log = topics.log('orders', 0)!;
@@ -206,7 +240,7 @@ describe('ReplicaManager (leader side)', () => {
     rm.checkIsr(t0 + 1500);
     expect(log.highWatermark).toBe(2);
     // The shrink lost its race (leadership moved): follower 3 was never out, the watermark stays.
-    commit(false);
+    commit(null);
     await new Promise((r) => setImmediate(r));
     expect(log.highWatermark).toBe(2);
   });

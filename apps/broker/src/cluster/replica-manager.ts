@@ -5,8 +5,9 @@ import type { TopicRegistry } from '../topics/topic-registry.ts';
 import type { ClusterMetadata, PartitionInfo } from './cluster-metadata.ts';
 import { highWatermarkOf, nextIsr, type FollowerProgress } from './isr.ts';
 
-/** Writes a leader's ISR change where the cluster keeps it; false when the write lost a race. */
-export type IsrWriter = (topic: string, partition: number, leaderEpoch: number, isr: number[]) => Promise<boolean>;
+/** Writes a leader's ISR change where the cluster keeps it: the revision it was written at, null when the write lost a race. */
+export type IsrWriter = (topic: string, partition: number, leaderEpoch: number, isr: number[]) => Promise<IsrWriteResult>;
+export type IsrWriteResult = { revision: bigint } | null;
 
 export interface ReplicaManagerOptions {
   nodeId: number;
@@ -57,6 +58,13 @@ interface Replica {
    * cluster may elect the new member, so nothing past that member's log end may be acknowledged.
    */
   proposedIsr: number[] | null;
+  /**
+   * The revision of this leader's last ISR write that won. The cluster view may still be older
+   * (the write's answer can come before the watch delivers it, and any other change makes the
+   * broker reconcile): an older view's ISR must not replace the one just written, or the
+   * watermark would leave out a member the controller may already elect.
+   */
+  writtenRevision: bigint;
 }
 
 export type LeaderLookup = { ok: true; log: PartitionLog; leaderEpoch: number } | { ok: false; errorCode: number };
@@ -122,14 +130,14 @@ export class ReplicaManager {
     const me = this.#o.nodeId;
     if (r && r.log === log && r.leader === info.leader && r.leaderEpoch === info.leaderEpoch) {
       // Same leadership: only the ISR or the replica set may have moved.
-      r.isr = [...info.isr];
+      if (info.revision === undefined || info.revision >= r.writtenRevision) r.isr = [...info.isr];
       r.replicas = [...info.replicas];
       if (r.leader === me) this.#advanceHighWatermark(r);
       return r;
     }
     const wasLeader = r?.leader === me;
     if (r) this.#failWaiters(r, ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    r = { topic, partition, log, leader: info.leader, leaderEpoch: info.leaderEpoch, replicas: [...info.replicas], isr: [...info.isr], followers: new Map(), waiters: [], proposedIsr: null };
+    r = { topic, partition, log, leader: info.leader, leaderEpoch: info.leaderEpoch, replicas: [...info.replicas], isr: [...info.isr], followers: new Map(), waiters: [], proposedIsr: null, writtenRevision: 0n };
     this.#replicas.set(k, r);
     if (info.leader === me) {
       // The new epoch starts at our log end, so followers that wrote past it truncate (KIP-101).
@@ -302,10 +310,11 @@ export class ReplicaManager {
     r.proposedIsr = next;
     const epoch = r.leaderEpoch;
     write(r.topic, r.partition, epoch, next)
-      .then((ok) => {
+      .then((written) => {
         // Applied only when the write won and we still lead in that epoch; otherwise the watch brings the truth.
-        if (ok && r.leaderEpoch === epoch && this.#replicas.get(key(r.topic, r.partition)) === r) {
+        if (written && r.leaderEpoch === epoch && this.#replicas.get(key(r.topic, r.partition)) === r) {
           r.isr = next;
+          r.writtenRevision = written.revision;
           this.#advanceHighWatermark(r);
         }
       })
