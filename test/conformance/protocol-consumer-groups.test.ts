@@ -253,6 +253,29 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — KIP-848 consumer gro
     });
   });
 
+  it('OffsetDelete on a consumer group: offsets of topics a member subscribes to (by name or expression) stay', async () => {
+    await compare(pair, 'consumer-group-heartbeat/offset-delete', async (s) => {
+      const g = 'del-g';
+      const hb = async (o: Record<string, unknown>) => send(s, ApiKey.ConsumerGroupHeartbeat, 1, body({ groupId: g, ...o }));
+      const out: Record<string, unknown> = {};
+      const joined = (await hb(joinAs(g, 'N', [TOPIC]))) as { body: ConsumerGroupHeartbeatResponse };
+      out.commit = await send(s, ApiKey.OffsetCommit, 9, { groupId: g, generationIdOrMemberEpoch: joined.body.memberEpoch, memberId: 'N', groupInstanceId: null, topics: [TOPIC, TOPIC2].map((name) => ({ name, partitions: [{ partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: '' }] })) });
+      const del = () => send(s, ApiKey.OffsetDelete, 0, { groupId: g, topics: [TOPIC, TOPIC2].map((name) => ({ name, partitions: [{ partitionIndex: 0 }] })) });
+      out.deleteByName = await del();
+      // A second member subscribes to the other topic through an expression, resolved from its next heartbeat.
+      const r = (await hb(joinAs(g, 'R', [], { subscribedTopicNames: null, subscribedTopicRegex: 'cg-u' }))) as { body: ConsumerGroupHeartbeatResponse };
+      await hb({ memberId: 'R', memberEpoch: r.body.memberEpoch, topicPartitions: [] });
+      out.commitAgain = await send(s, ApiKey.OffsetCommit, 9, { groupId: g, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: TOPIC2, partitions: [{ partitionIndex: 0, committedOffset: 4n, committedLeaderEpoch: -1, committedMetadata: '' }] }] });
+      out.deleteWithExpression = await del();
+      // On both: the topic the expression matched is now subscribed (GROUP_SUBSCRIBED_TO_TOPIC), as the named one was.
+      const codes = (o: unknown) => (o as { body: { topics: { partitions: { errorCode: number }[] }[] } }).body.topics.map((t) => t.partitions[0]!.errorCode);
+      expect([codes(out.deleteByName), codes(out.deleteWithExpression)], s.name).toEqual([[86, 0], [86, 86]]);
+      for (const m of ['N', 'R']) await hb({ memberId: m, memberEpoch: -1 });
+      out.deleteEmpty = await del();
+      return out;
+    });
+  });
+
   it('ConsumerGroupDescribe at every version', async () => {
     for (const v of common(adv, ApiKey.ConsumerGroupDescribe)) {
       await compare(pair, `consumer-group-describe/v${v}`, async (s) => {

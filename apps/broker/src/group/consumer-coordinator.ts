@@ -345,6 +345,7 @@ export class ConsumerGroupCoordinator {
   #subscriptionMetadata(cg: ConsumerGroupState, topics: TopicLookup): string {
     const seen = new Map<string, string>();
     for (const m of cg.members.values()) for (const t of this.#subscribedTopics(cg, m, topics)) seen.set(t.name, `${t.name}:${t.topicId}:${t.partitions}`);
+    cg.matchedTopicNames = new Set(seen.keys());
     return [...seen.keys()].sort().map((k) => seen.get(k)).join(',');
   }
 

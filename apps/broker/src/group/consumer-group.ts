@@ -67,9 +67,12 @@ export class ConsumerGroupState {
     }
   }
 
-  /** Every topic name a member subscribes to (by name). */
+  /** The existing topics the members' names and resolved expressions matched at the last heartbeat. */
+  matchedTopicNames = new Set<string>();
+
+  /** Every topic a member subscribes to, by name or through its resolved expression (OffsetDelete's GROUP_SUBSCRIBED_TO_TOPIC, offset expiry). */
   subscribedTopicNames(): Set<string> {
-    const out = new Set<string>();
+    const out = new Set<string>(this.matchedTopicNames);
     for (const m of this.members.values()) for (const t of m.subscribedTopicNames) out.add(t);
     return out;
   }
