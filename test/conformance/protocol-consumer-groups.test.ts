@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKey, type ConsumerGroupHeartbeatResponse, type FindCoordinatorResponse, type MetadataResponse } from '@tributary/protocol';
+import { ApiKey, type ConsumerGroupHeartbeatResponse, type FindCoordinatorResponse, type InitProducerIdResponse, type MetadataResponse } from '@tributary/protocol';
+import { settle } from './coordinator-retry.ts';
+import { addOffsetsBody, initProducerIdBody, txnOffsetCommitBody } from './txn-requests.ts';
 import { advertised, common, expectCovered, type Advertised } from './coverage.ts';
 import { compare, createTopic, startPair, type Pair, type Side } from './harness.ts';
 import { commitBody, joinBody } from './group-requests.ts';
@@ -272,6 +274,32 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — KIP-848 consumer gro
       expect([codes(out.deleteByName), codes(out.deleteWithExpression)], s.name).toEqual([[86, 0], [86, 86]]);
       for (const m of ['N', 'R']) await hb({ memberId: m, memberEpoch: -1 });
       out.deleteEmpty = await del();
+      return out;
+    });
+  });
+
+  it('TxnOffsetCommit from a consumer group member: at its epoch, another epoch, an unknown member, no member', async () => {
+    await compare(pair, 'consumer-group-heartbeat/txn-offset-commit', async (s) => {
+      const c = await s.client();
+      const g = 'txn-cg';
+      const joined = (await send(s, ApiKey.ConsumerGroupHeartbeat, 1, joinAs(g, 'A', [TOPIC]))) as { body: ConsumerGroupHeartbeatResponse };
+      const epoch = joined.body.memberEpoch;
+      const txId = 'txn-cg-producer';
+      await settle<FindCoordinatorResponse>(c, ApiKey.FindCoordinator, 4, { keyType: 1, coordinatorKeys: [txId] }, `${s.name} FindCoordinator ${txId}`);
+      const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 4, initProducerIdBody(txId), `${s.name} InitProducerId ${txId}`);
+      const p = { transactionalId: txId, producerId: init.producerId, producerEpoch: init.producerEpoch };
+      const out: Record<string, unknown> = { addOffsets: await c.send(ApiKey.AddOffsetsToTxn, 3, addOffsetsBody(p, g)) };
+      const commit = (memberId: string, generationIdOrMemberEpoch: number) => c.send(ApiKey.TxnOffsetCommit, 3, { ...txnOffsetCommitBody(p, g, TOPIC, [[0, 1n]]), memberId, generationIdOrMemberEpoch });
+      out.atEpoch = await commit('A', epoch);
+      out.olderEpoch = await commit('A', epoch - 1);
+      out.greaterEpoch = await commit('A', epoch + 1);
+      out.unknownMember = await commit('Z', epoch);
+      out.noMember = await commit('', -1);
+      // On both (Kafka 4.4's answers): its epoch only; ILLEGAL_GENERATION otherwise, UNKNOWN_MEMBER_ID, and no member accepted.
+      const code = (o: unknown) => (o as { body: { topics: { partitions: { errorCode: number }[] }[] } }).body.topics[0]!.partitions[0]!.errorCode;
+      expect([out.atEpoch, out.olderEpoch, out.greaterEpoch, out.unknownMember, out.noMember].map(code), s.name).toEqual([0, 22, 22, 25, 0]);
+      out.abort = await c.send(ApiKey.EndTxn, 3, { transactionalId: txId, producerId: p.producerId, producerEpoch: p.producerEpoch, committed: false });
+      await send(s, ApiKey.ConsumerGroupHeartbeat, 1, body({ groupId: g, memberId: 'A', memberEpoch: -1 }));
       return out;
     });
   });
