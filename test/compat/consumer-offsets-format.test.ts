@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { runKafkaTool } from '@tributary/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
+import { ensureJavaPrograms, runJava } from '../support/java-client.ts';
 
 // __consumer_offsets in Kafka's own format, proven with Kafka's own reader: Apache Kafka 4.4's
 // kafka-console-consumer with OffsetsMessageFormatter and GroupMetadataMessageFormatter, pointed at
@@ -128,4 +129,38 @@ c.close()`], { timeout: 30_000 });
   expect(last.members).toEqual([]);
   expect(last.generation).toBe((stable!.value!.data.generation as number) + 1);
   expect(groups.filter((r) => r.key.data.group === 'fmt-admin').at(-1)?.value).toBeNull();
+});
+
+// A KIP-848 group's records (ConsumerGroup* types 3, 5–8), read back by Apache Kafka's own group
+// coordinator deserializer (GroupCoordinatorRecordSerde, test/java's ReadConsumerOffsets): Kafka
+// 4.4's tools have no formatter for them (GroupMetadataMessageFormatter prints type 2 only).
+it('Kafka\'s group coordinator record deserializer reads a KIP-848 group\'s records: epochs, subscription, target and current assignment, tombstones once the member left', { timeout: 240_000 }, async () => {
+  ensureJavaPrograms();
+  const kafka = new Kafka({ clientId: 'fmt-client', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'fmt-cp', numPartitions: 2 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'fmt-cp', messages: Array.from({ length: 10 }, (_, i) => ({ value: String(i), partition: i % 2 })) });
+  await producer.disconnect();
+  await admin.disconnect();
+  // The console consumer joins with group.protocol=consumer, reads everything, commits and leaves.
+  const consumed = await runKafkaTool('org.apache.kafka.tools.consumer.ConsoleConsumer', ['--bootstrap-server', broker.bootstrap, '--topic', 'fmt-cp', '--group', 'fmt-cg', '--consumer-property', 'group.protocol=consumer', '--from-beginning', '--max-messages', '10', '--timeout-ms', '30000'], { timeoutMs: 90_000 });
+  expect(consumed.stdout.split('\n').filter((l) => /^\d+$/.test(l)).sort()).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+
+  const { result: rows } = await runJava<{ type?: number; key?: string; value?: string | null; error?: string }[]>('ReadConsumerOffsets', [broker.bootstrap]);
+  expect(rows.filter((r) => r.error)).toEqual([]);
+  const ours = rows.filter((r) => r.key !== undefined && (JSON.parse(r.key) as { groupId?: string }).groupId === 'fmt-cg').map((r) => ({ type: r.type!, key: JSON.parse(r.key!) as Record<string, unknown>, value: r.value ? (JSON.parse(r.value) as Record<string, unknown>) : null }));
+  expect(new Set(ours.map((r) => r.type))).toEqual(new Set([3, 5, 6, 7, 8]));
+  const member = ours.find((r) => r.type === 5 && r.value)!;
+  expect(member.value).toMatchObject({ clientId: expect.stringContaining('console-consumer'), subscribedTopicNames: ['fmt-cp'] });
+  const memberId = member.key.memberId as string;
+  const current = ours.filter((r) => r.type === 8 && r.key.memberId === memberId && r.value);
+  expect(current.at(-1)!.value).toMatchObject({ memberEpoch: expect.any(Number), state: 0, assignedPartitions: [{ partitions: [0, 1] }] });
+  expect(ours.filter((r) => r.type === 7 && r.value).at(-1)!.value).toMatchObject({ topicPartitions: [{ partitions: [0, 1] }] });
+  // Leaving: the member's records are tombstoned, and the group epoch moved on.
+  for (const type of [5, 7, 8]) expect(ours.filter((r) => r.type === type && r.key.memberId === memberId).at(-1)!.value, `type ${type}`).toBeNull();
+  const epochs = ours.filter((r) => r.type === 3 && r.value).map((r) => r.value!.epoch as number);
+  expect(epochs.at(-1)).toBeGreaterThan((current.at(-1)!.value!.memberEpoch as number));
 });

@@ -1,5 +1,6 @@
 import {
   decodeConsumerGroupCurrentMemberAssignmentKey,
+  defaultConsumerGroupMemberMetadataValueClassicMemberMetadata,
   decodeConsumerGroupCurrentMemberAssignmentValue,
   decodeConsumerGroupMemberMetadataKey,
   decodeConsumerGroupMemberMetadataValue,
@@ -97,7 +98,10 @@ export function encodeConsumerGroupValue(r: ConsumerGroupRecord): Buffer | null 
     case 'cg-metadata':
       return versioned(0, (w) => encodeConsumerGroupMetadataValue({ epoch: r.value!.epoch }, 0, w));
     case 'cg-member':
-      return versioned(0, (w) => encodeConsumerGroupMemberMetadataValue({ ...r.value!, classicMemberMetadata: null }, 0, w));
+      // No classic member metadata: the generated codec leaves the tagged field out only when it
+      // equals its generated default (a null would be written as a -1 marker, which Kafka's reader
+      // cannot read: test/compat/consumer-offsets-format.test.ts), and Kafka reads it back as null.
+      return versioned(0, (w) => encodeConsumerGroupMemberMetadataValue({ ...r.value!, classicMemberMetadata: defaultConsumerGroupMemberMetadataValueClassicMemberMetadata() }, 0, w));
     case 'cg-target-metadata':
       return versioned(0, (w) => encodeConsumerGroupTargetAssignmentMetadataValue({ assignmentEpoch: r.value!.assignmentEpoch }, 0, w));
     case 'cg-target-member':
