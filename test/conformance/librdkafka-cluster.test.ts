@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { startTargetCluster, type ClusterKind, type TargetCluster } from '../support/target-cluster.ts';
@@ -73,6 +76,17 @@ const PARALLEL = Math.max(1, Number(process.env.LIBRDKAFKA_SUITE_PARALLEL ?? 3))
 const LONGEST_FIRST = ['0081', '0091', '0026', '0038', '0041', '0122', '0018', '0033', '0093', '0114', '0069', '0061', '0082', '0089', '0123', '0045', '0042', '0050', '0118'];
 const TIME_LIMIT_MS = 240_000;
 
+/**
+ * Tests run alone, after the others, with nothing else on the cluster: they create topics of many
+ * partitions in bursts (0081: 7 topics of up to 36 partitions, RF 3, several times over), and while a
+ * broker creates those partitions' logs it answers nothing else for seconds (its storage is
+ * synchronous), so the tests beside them saw heartbeats and metadata requests time out after 3 s.
+ */
+const ALONE: Record<string, string> = {
+  '0081': 'creates topics of up to 36 partitions in bursts: the brokers answer nothing else for seconds meanwhile',
+  '0042': 'creates and writes 50 topics: the same bursts of partition creation',
+};
+
 const kind: ClusterKind = process.env.LIBRDKAFKA_SUITE_BROKER === 'kafka' ? 'Apache Kafka' : 'Tributary';
 
 let running = 0;
@@ -108,11 +122,25 @@ const recordsIn = (cluster: TargetCluster, topic: string) =>
 
 function checkRun(label: string, result: LibrdkafkaRun, where: string, skipSubtests: string[] = []): void {
   durations.push(`${label} ${(result.durationMs / 1000).toFixed(1)} s ${result.exitCode === 0 ? 'passed' : 'FAILED'}`);
-  if (result.exitCode !== 0) expect.fail(`librdkafka test ${label} failed ${where}:\n${failureReport(result)}`);
+  if (result.exitCode !== 0) {
+    failed = true;
+    expect.fail(`librdkafka test ${label} failed ${where}:\n${failureReport(result)}`);
+  }
   expectSuiteRunPassed(label.slice(0, 4), result, skipSubtests);
 }
 
+/** Runs test `id` on the shared cluster (0135 on its SASL listener) and checks it passed. */
+async function runOnCluster(id: string): Promise<void> {
+  const partial = EXCLUDED_SUBTESTS[id];
+  const sasl = SASL_TESTS.has(id);
+  const bootstrap = sasl ? [1, 2, 3].map((n) => cluster!.saslAddress(n)).join(',') : cluster!.live().join(',');
+  const result = await runLibrdkafkaTest(id, { bootstrap, brokerVersion: BROKER_VERSION, timeoutMs: TIME_LIMIT_MS, ...(sasl ? { conf: saslConf } : {}), ...(partial ? { skipSubtests: partial.subtests } : {}) });
+  checkRun(id, result, `on the 3-broker ${kind} cluster`, partial?.subtests);
+}
+
 const durations: string[] = [];
+/** Whether a run failed: the brokers' logs are then kept (a file, named at the end). */
+let failed = false;
 let cluster: TargetCluster | null = null;
 /** The SASL_PLAINTEXT addresses and client settings of the user 0135 logs in as. */
 let saslConf: Record<string, string> = {};
@@ -136,6 +164,11 @@ beforeAll(async () => {
 }, 16 * 60_000);
 
 afterAll(async () => {
+  if (failed && cluster) {
+    const file = join(mkdtempSync(join(tmpdir(), 'librdkafka-cluster-')), 'brokers.log');
+    writeFileSync(file, cluster.logs());
+    console.log(`a librdkafka test failed: the ${kind} brokers' logs are in ${file}`);
+  }
   await cluster?.stop();
   if (process.env.LIBRDKAFKA_SUITE_TIMES) console.log(`librdkafka suite on a 3-broker ${kind} cluster:\n${durations.join('\n')}`);
 }, 60_000);
@@ -146,7 +179,7 @@ it('the shared cluster has every broker setting a test needs', () => {
 
 describe.concurrent(`librdkafka 2.0.2 tests on one 3-broker ${kind} cluster, ${PARALLEL} at once`, () => {
   const rank = (id: string) => (LONGEST_FIRST.includes(id) ? LONGEST_FIRST.indexOf(id) : LONGEST_FIRST.length);
-  const runs = suiteRuns().sort((a, b) => rank(a.id) - rank(b.id));
+  const runs = suiteRuns().filter((r) => !ALONE[r.id]).sort((a, b) => rank(a.id) - rank(b.id));
   for (const run of runs) {
     const { id, scenario } = run;
     const excluded = exclusionOf(run);
@@ -160,14 +193,16 @@ describe.concurrent(`librdkafka 2.0.2 tests on one 3-broker ${kind} cluster, ${P
     const partial = EXCLUDED_SUBTESTS[id];
     const name = partial ? `${label} (without sub-tests ${partial.subtests.map((t) => `"${t}"`).join(', ')}, as on one broker)` : label;
     // Waiting for a slot counts against vitest's timeout: room for the tests ahead of it.
-    it(name, { timeout: TIME_LIMIT_MS * 3 }, () =>
-      slot(async () => {
-        const sasl = SASL_TESTS.has(id);
-        const bootstrap = sasl ? [1, 2, 3].map((n) => cluster!.saslAddress(n)).join(',') : cluster!.live().join(',');
-        const result = await runLibrdkafkaTest(id, { bootstrap, brokerVersion: BROKER_VERSION, timeoutMs: TIME_LIMIT_MS, ...(sasl ? { conf: saslConf } : {}), ...(partial ? { skipSubtests: partial.subtests } : {}) });
-        checkRun(id, result, `on the 3-broker ${kind} cluster`, partial?.subtests);
-      }),
-    );
+    it(name, { timeout: TIME_LIMIT_MS * 3 }, () => slot(() => runOnCluster(id)));
+  }
+});
+
+describe(`librdkafka 2.0.2 tests alone on the same cluster`, () => {
+  for (const run of suiteRuns().filter((r) => ALONE[r.id])) {
+    if (exclusionOf(run) || run.scenario) throw new Error(`${run.id}: a test run alone must be one that runs`);
+    const partial = EXCLUDED_SUBTESTS[run.id];
+    const without = partial ? `without sub-tests ${partial.subtests.map((t) => `"${t}"`).join(', ')}, as on one broker; ` : '';
+    it(`${run.id} (${without}alone: ${ALONE[run.id]})`, { timeout: TIME_LIMIT_MS + 60_000 }, () => runOnCluster(run.id));
   }
 });
 

@@ -39,6 +39,8 @@ export interface TargetCluster {
   /** SIGSTOP / SIGCONT of one broker (a hung process: its connections stay open); a paused one is left out of live(). */
   pause(nodeId: number): void;
   resume(nodeId: number): void;
+  /** Every broker's output so far (Tributary's process output, Kafka's server.log), each under a header. */
+  logs(): string;
   stop(): Promise<void>;
 }
 
@@ -53,7 +55,7 @@ export async function startTargetCluster(kind: ClusterKind, options: { brokers?:
   const brokers = options.brokers ?? 3;
   const timeoutMs = options.timeoutMs ?? 90_000;
   let live: () => string[];
-  let ops: Pick<TargetCluster, 'kill' | 'restart' | 'stop' | 'pause' | 'resume' | 'controller' | 'saslAddress'>;
+  let ops: Pick<TargetCluster, 'kill' | 'restart' | 'stop' | 'pause' | 'resume' | 'controller' | 'saslAddress' | 'logs'>;
   if (kind === 'Tributary') {
     const sasl: Record<string, string> = options.sasl
       ? {
@@ -78,6 +80,7 @@ export async function startTargetCluster(kind: ClusterKind, options: { brokers?:
           return b && b.process.exitCode === null && b.process.signalCode === null ? id : null;
         }, 'a live controller on Tributary', ms),
       saslAddress: (id) => c.brokers.get(id)!.addresses.SASL_PLAINTEXT!,
+      logs: () => [...c.brokers].map(([id, b]) => `--- broker ${id} ---\n${b.output()}`).join('\n'),
     };
   } else {
     const k = await startKafka({ nodes: brokers, settings: { ...options.settings, ...options.kafkaOnly }, timeoutMs, ...(options.sasl ? { sasl: { superUser: options.sasl.superUser } } : {}) });
@@ -107,6 +110,7 @@ export async function startTargetCluster(kind: ClusterKind, options: { brokers?:
           return null;
         }, 'a live KRaft quorum leader on Apache Kafka', ms),
       saslAddress: (id) => node(id).saslBootstrap!,
+      logs: () => k.logs(),
     };
   }
 
