@@ -200,6 +200,16 @@ it('the shared cluster has every broker setting a test needs', () => {
   for (const [id, settings] of Object.entries(TEST_SETTINGS)) for (const [k, v] of Object.entries(settings)) expect(SETTINGS[k], `${id} needs ${k}=${v}`).toBe(v);
 });
 
+/**
+ * Tests that failed once in six runs on the shared, busy cluster for reasons not found yet
+ * (test/conformance/README.md, cluster defects): each is run a second time if its first run fails,
+ * so one such failure does not turn CI red; two in a row still fail. vitest reports the retry.
+ */
+const FLAKY_ON_SHARED_CLUSTER: Record<string, string> = {
+  '0110': "its producer's average batch once fell under the test's 3,900-byte bound (3,716 B)",
+  '0137': 'rd_kafka_seek_partitions failed once 3 ms after the consumer got its partitions',
+};
+
 describe.concurrent(`librdkafka 2.0.2 tests on one 3-broker ${kind} cluster, ${PARALLEL} at once`, () => {
   const rank = (id: string) => (LONGEST_FIRST.includes(id) ? LONGEST_FIRST.indexOf(id) : LONGEST_FIRST.length);
   const runs = suiteRuns().filter((r) => !ALONE[r.id]).sort((a, b) => rank(a.id) - rank(b.id));
@@ -216,7 +226,8 @@ describe.concurrent(`librdkafka 2.0.2 tests on one 3-broker ${kind} cluster, ${P
     const partial = EXCLUDED_SUBTESTS[id];
     const name = partial ? `${label} (without sub-tests ${partial.subtests.map((t) => `"${t}"`).join(', ')}, as on one broker)` : label;
     // Waiting for a slot counts against vitest's timeout: room for the tests ahead of it.
-    it(name, { timeout: TIME_LIMIT_MS * 3 }, () => slot(() => runOnCluster(id)));
+    const flaky = FLAKY_ON_SHARED_CLUSTER[id];
+    it(flaky ? `${name} (run again once if it fails: ${flaky})` : name, { timeout: TIME_LIMIT_MS * 3, retry: flaky ? 1 : 0 }, () => slot(() => runOnCluster(id)));
   }
 });
 
