@@ -32,6 +32,23 @@ function manager(lagMs = 1000): ReplicaManager {
   });
 }
 
+/** A manager whose ISR writes wait until the test answers them (`answer`), for what happens while one is in flight. */
+function managerWithPendingWrites(lagMs: number) {
+  const pending = { writes: [] as number[][], answer: (_written: IsrWriteResult) => undefined as void };
+  const rm = new ReplicaManager({
+    nodeId: 1,
+    topics,
+    metadata,
+    appends: new AppendSignal(),
+    replicaLagTimeMaxMs: lagMs,
+    writeIsr: (_t, _p, _e, isr) => {
+      pending.writes.push(isr);
+      return new Promise<IsrWriteResult>((resolve) => (pending.answer = resolve));
+    },
+  });
+  return { rm, pending };
+}
+
 beforeEach(() => {
   dir = tempDir();
   topics = new TopicRegistry(dir, parseArgs(['--data-dir', dir]));
@@ -136,19 +153,7 @@ describe('ReplicaManager (leader side)', () => {
     // leadership to it at once). Had the watermark moved past that member's log end meanwhile,
     // batches acknowledged to acks=all producers would be missing on the new leader: lost, and an
     // idempotent producer's next sequence out of order there.
-    let commit!: (written: IsrWriteResult) => void;
-    const writes: number[][] = [];
-    const rm = new ReplicaManager({
-      nodeId: 1,
-      topics,
-      metadata,
-      appends: new AppendSignal(),
-      replicaLagTimeMaxMs: 10_000,
-      writeIsr: (_t, _p, _e, isr) => {
-        writes.push(isr);
-        return new Promise<IsrWriteResult>((resolve) => (commit = resolve));
-      },
-    });
+    const { rm, pending } = managerWithPendingWrites(10_000);
     state = { leader: 1, leaderEpoch: 3, replicas: [1, 2, 3], isr: [1, 2] };
     rm.leaderFor('orders', 0);
     const log = topics.log('orders', 0)!;
@@ -158,11 +163,11 @@ describe('ReplicaManager (leader side)', () => {
     append(2);
     // Follower 3 reaches the watermark (2, not the log end 4): the leader proposes it.
     rm.onFollowerFetch('orders', 0, 3, 2);
-    expect(writes).toEqual([[1, 2, 3]]);
+    expect(pending.writes).toEqual([[1, 2, 3]]);
     const acked = rm.waitForReplication('orders', 0, 4, 2, 5000);
     rm.onFollowerFetch('orders', 0, 2, 4);
     expect(log.highWatermark).toBe(2);
-    commit({ revision: 8n });
+    pending.answer({ revision: 8n });
     await new Promise((r) => setImmediate(r));
     expect(log.highWatermark).toBe(2);
     rm.onFollowerFetch('orders', 0, 3, 4);
@@ -189,22 +194,14 @@ describe('ReplicaManager (leader side)', () => {
     // The write's answer can come before the watch delivers it, and any other change in the
     // cluster makes the broker reconcile: a stale ISR taken then would drop the member just added
     // from the watermark, while the controller may already have elected it.
-    let commit!: (written: IsrWriteResult) => void;
-    const rm = new ReplicaManager({
-      nodeId: 1,
-      topics,
-      metadata,
-      appends: new AppendSignal(),
-      replicaLagTimeMaxMs: 10_000,
-      writeIsr: () => new Promise<IsrWriteResult>((resolve) => (commit = resolve)),
-    });
+    const { rm, pending } = managerWithPendingWrites(10_000);
     state = { leader: 1, leaderEpoch: 3, replicas: [1, 2, 3], isr: [1, 2], revision: 7n };
     rm.leaderFor('orders', 0);
     const log = topics.log('orders', 0)!;
     append(2);
     rm.onFollowerFetch('orders', 0, 2, 2);
     rm.onFollowerFetch('orders', 0, 3, 2);
-    commit({ revision: 9n });
+    pending.answer({ revision: 9n });
     await new Promise((r) => setImmediate(r));
     append(2);
     rm.reconcile(); // the view still at revision 7: ISR [1, 2]
@@ -220,15 +217,7 @@ describe('ReplicaManager (leader side)', () => {
   });
 
   it('keeps counting a follower it is removing from the ISR until that write has won', async () => {
-    let commit!: (written: IsrWriteResult) => void;
-    const rm = new ReplicaManager({
-      nodeId: 1,
-      topics,
-      metadata,
-      appends: new AppendSignal(),
-      replicaLagTimeMaxMs: 1000,
-      writeIsr: () => new Promise<IsrWriteResult>((resolve) => (commit = resolve)),
-    });
+    const { rm, pending } = managerWithPendingWrites(1000);
     rm.leaderFor('orders', 0);
     const log = topics.log('orders', 0)!;
     append(2);
@@ -240,7 +229,7 @@ describe('ReplicaManager (leader side)', () => {
     rm.checkIsr(t0 + 1500);
     expect(log.highWatermark).toBe(2);
     // The shrink lost its race (leadership moved): follower 3 was never out, the watermark stays.
-    commit(null);
+    pending.answer(null);
     await new Promise((r) => setImmediate(r));
     expect(log.highWatermark).toBe(2);
   });
