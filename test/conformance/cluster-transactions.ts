@@ -1,10 +1,10 @@
-import { ApiKey, type AddPartitionsToTxnResponse, type FetchResponse, type ProduceResponse, type InitProducerIdResponse, type ListOffsetsResponse, type ListTransactionsResponse, type OffsetFetchResponse, type TxnOffsetCommitResponse } from '@tributary/protocol';
+import { ApiKey, type AddPartitionsToTxnResponse, type ProduceResponse, type InitProducerIdResponse, type ListTransactionsResponse, type OffsetFetchResponse, type TxnOffsetCommitResponse } from '@tributary/protocol';
 import { expect } from 'vitest';
 import { until } from '../support/until.ts';
 import { coordinatorOf, keyCoordinatedBy, relabel, type ClusterSteps, type Relabelling } from './cluster-steps.ts';
 import { fetchOffsetsBody } from './group-requests.ts';
-import { decodeBatches } from './normalise.ts';
 import type { Outcome, RawClient } from './raw-client.ts';
+import { endOffsets, readCommitted } from './txn-reads.ts';
 import { addOffsetsBody, addPartitionsBody, endTxnBody, initProducerIdBody, transactionalBatch, transactionalProduceBody, txnOffsetCommitBody, type TxnProducer } from './txn-requests.ts';
 
 /**
@@ -48,36 +48,10 @@ export interface TxnBeforeKill {
 
 const response = (body: unknown): Outcome => ({ kind: 'response', body });
 
-/** The partition's end offsets as read_committed (the last stable offset) and read_uncommitted consumers see them. */
-async function endOffsets(c: RawClient, partition: number): Promise<{ readCommitted: bigint; readUncommitted: bigint }> {
-  const latest = async (isolationLevel: number) => (await c.request<ListOffsetsResponse>(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel, topics: [{ name: TXN_TOPIC, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: -1n }] }] })).topics[0]!.partitions[0]!.offset;
-  return { readCommitted: await latest(1), readUncommitted: await latest(0) };
-}
-
-/** A read_committed consumer's Fetch of the partition from offset 0, record bytes decoded (so that producer ids in batch headers can be relabelled). */
-async function readCommitted(c: RawClient, partition: number): Promise<Outcome> {
-  const fetched = await c.send(ApiKey.Fetch, 12, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel: 1,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic: TXN_TOPIC, topicId: '00000000-0000-0000-0000-000000000000', partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
-  if (fetched.kind === 'response') {
-    for (const t of (fetched.body as FetchResponse).responses) for (const p of t.partitions) (p as { records: unknown }).records = p.records ? decodeBatches(Array.isArray(p.records) ? Buffer.concat(p.records as Buffer[]) : (p.records as Buffer)) : p.records;
-  }
-  return fetched;
-}
-
 /** Waits until the transaction's markers are on the partition: nothing left unstable, the end at `end`. */
 async function settled(c: RawClient, partition: number, end: bigint, what: string) {
   return until(async () => {
-    const e = await endOffsets(c, partition);
+    const e = await endOffsets(c, TXN_TOPIC, partition);
     return e.readCommitted === e.readUncommitted && e.readUncommitted === end ? e : null;
   }, what, 60_000);
 }
@@ -141,7 +115,7 @@ export async function transactionsBeforeKill(steps: ClusterSteps, o: { leader: n
   }, `${kind}: AddPartitionsToTxn of the second transaction`, 60_000);
   rec('2/add-partitions', added);
   rec('2/produce', await toPartitionLeader.send(ApiKey.Produce, 9, transactionalProduceBody(txId, TXN_TOPIC, partition, transactionalBatch(producer, 2, ['t2-a']))));
-  rec('2/end-offsets-while-open', await endOffsets(toPartitionLeader, partition));
+  rec('2/end-offsets-while-open', await endOffsets(toPartitionLeader, TXN_TOPIC, partition));
   rec('2/describe-transactions', await toCoordinator.send(ApiKey.DescribeTransactions, 0, { transactionalIds: [txId] }));
 
   // ---- transaction version 2 (KIP-890 part 2): the partition's leader, another broker, adds it at the coordinator ----
@@ -177,7 +151,7 @@ export async function transactionsBeforeKill(steps: ClusterSteps, o: { leader: n
   const next2: TxnProducer = { ...producer2, producerEpoch: ended.producerEpoch };
   rec('v2/1/end-offsets', await settled(toPartition2Leader, partition2, 2n, `${kind}: the version-2 transaction's marker on the partition`));
   rec('v2/2/produce', await produceV12(next2, 0, 'v2-b'));
-  rec('v2/2/end-offsets-while-open', await endOffsets(toPartition2Leader, partition2));
+  rec('v2/2/end-offsets-while-open', await endOffsets(toPartition2Leader, TXN_TOPIC, partition2));
   rec('v2/2/describe-transactions', await toCoordinator.send(ApiKey.DescribeTransactions, 0, { transactionalIds: [txId2] }));
   return { producer, partition, toPartitionLeader, group: offsetsGroup, labels, more, v2: { producer: next2, partition: partition2, toPartitionLeader: toPartition2Leader } };
 }
@@ -209,7 +183,7 @@ export async function transactionsAfterKill(steps: ClusterSteps, before: TxnBefo
   expect({ errorCode: init.errorCode, sameProducer: init.producerId === producer.producerId, epochBumps: init.producerEpoch - producer.producerEpoch, abortedFirst: answered.includes(51) }, `${kind}: the restarted producer's InitProducerId`).toEqual({ errorCode: 0, sameProducer: true, epochBumps: 2, abortedFirst: true });
   // Two records and COMMIT, one record and ABORT: nothing unstable once the abort marker is written.
   rec('end-offsets', await settled(toPartitionLeader, partition, 5n, `${kind}: the abort marker on the partition`));
-  const fetched = await readCommitted(toPartitionLeader, partition);
+  const fetched = await readCommitted(toPartitionLeader, TXN_TOPIC, partition);
   rec('fetch-read-committed', fetched);
   rec('describe-transactions', await toNew.send(ApiKey.DescribeTransactions, 0, { transactionalIds: [txId] }));
   // Each broker lists the transactions it coordinates.
@@ -235,7 +209,7 @@ export async function transactionsAfterKill(steps: ClusterSteps, before: TxnBefo
   expect({ errorCode: init2.errorCode, sameProducer: init2.producerId === v2.producer.producerId, epochBumps: init2.producerEpoch - v2.producer.producerEpoch, abortedFirst: answered2.includes(51) }, `${kind}: the restarted version-2 producer's InitProducerId`).toEqual({ errorCode: 0, sameProducer: true, epochBumps: 2, abortedFirst: true });
   // One record and COMMIT, one record and ABORT.
   rec('v2/end-offsets', await settled(v2.toPartitionLeader, v2.partition, 4n, `${kind}: the version-2 transaction's abort marker on the partition`));
-  rec('v2/fetch-read-committed', await readCommitted(v2.toPartitionLeader, v2.partition));
+  rec('v2/fetch-read-committed', await readCommitted(v2.toPartitionLeader, TXN_TOPIC, v2.partition));
   rec('v2/describe-transactions', await toNew2.send(ApiKey.DescribeTransactions, 0, { transactionalIds: [txId2] }));
   // The group's coordinator died too: its new one serves the offset the first transaction committed
   // once it has loaded the group (and, on Kafka, knows the partition's high watermark: see protocol-cluster's one-member group).

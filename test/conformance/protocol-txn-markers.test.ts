@@ -1,11 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ApiKey, type CreateTopicsResponse, type DescribeTransactionsResponse, type FetchResponse, type InitProducerIdResponse, type ListOffsetsResponse, type ListTransactionsResponse, type MetadataResponse, type ProduceResponse } from '@tributary/protocol';
+import { ApiKey, type CreateTopicsResponse, type DescribeTransactionsResponse, type InitProducerIdResponse, type ListTransactionsResponse, type MetadataResponse, type ProduceResponse } from '@tributary/protocol';
 import { startTargetCluster, type ClusterKind, type TargetCluster } from '../support/target-cluster.ts';
 import { until } from '../support/until.ts';
 import { coordinatorOf, keyCoordinatedBy, relabel, roles } from './cluster-steps.ts';
 import { batch, expectExplained, explain, noteExplained } from './harness.ts';
-import { decodeBatches, diff, normalise, type Difference } from './normalise.ts';
-import { RawClient, type Outcome } from './raw-client.ts';
+import { diff, normalise, type Difference } from './normalise.ts';
+import { RawClient } from './raw-client.ts';
+import { endOffsets, readCommitted } from './txn-reads.ts';
 import { addPartitionsBody, endTxnBody, initProducerIdBody, transactionalBatch, transactionalProduceBody, type TxnProducer } from './txn-requests.ts';
 
 /**
@@ -50,32 +51,6 @@ interface Run {
 }
 
 const metadataBody = (topics: string[]) => ({ topics: topics.map((name) => ({ name, topicId: ZERO })), allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
-
-/** A partition's end offsets as read_committed (the last stable offset) and read_uncommitted consumers see them. */
-async function endOffsets(c: RawClient, partition: number): Promise<{ readCommitted: bigint; readUncommitted: bigint }> {
-  const latest = async (isolationLevel: number) => (await c.request<ListOffsetsResponse>(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel, topics: [{ name: TOPIC, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: -1n }] }] })).topics[0]!.partitions[0]!.offset;
-  return { readCommitted: await latest(1), readUncommitted: await latest(0) };
-}
-
-/** A read_committed Fetch of the partition from offset 0, record bytes decoded (so that producer ids in batch headers can be relabelled). */
-async function readCommitted(c: RawClient, partition: number): Promise<Outcome> {
-  const fetched = await c.send(ApiKey.Fetch, 12, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel: 1,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic: TOPIC, topicId: ZERO, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
-  if (fetched.kind === 'response') {
-    for (const t of (fetched.body as FetchResponse).responses) for (const p of t.partitions) (p as { records: unknown }).records = p.records ? decodeBatches(Array.isArray(p.records) ? Buffer.concat(p.records as Buffer[]) : (p.records as Buffer)) : p.records;
-  }
-  return fetched;
-}
 
 async function scenario(cluster: TargetCluster): Promise<Run> {
   const runStart = Date.now();
@@ -135,7 +110,7 @@ async function scenario(cluster: TargetCluster): Promise<Run> {
       record(`open/${name}/add-partitions`, await toCoordinator.send(ApiKey.AddPartitionsToTxn, 3, addPartitionsBody(producer, [{ name: TOPIC, partitions: [partition] }])), before);
       record(`open/${name}/produce`, await toPaused.send(ApiKey.Produce, 9, transactionalProduceBody(txId, TOPIC, partition, transactionalBatch(producer, 0, [`${name}-a`, `${name}-b`]))), before);
       // The record before it is stable, the transaction's two are not.
-      record(`open/${name}/end-offsets`, await endOffsets(toPaused, partition), before);
+      record(`open/${name}/end-offsets`, await endOffsets(toPaused, TOPIC, partition), before);
     }
     record('open/describe-transactions', await toCoordinator.send(ApiKey.DescribeTransactions, 0, { transactionalIds: txns.map((t) => t.transactionalId) }), before);
 
@@ -183,10 +158,10 @@ async function scenario(cluster: TargetCluster): Promise<Run> {
       // One record before, two in the transaction, the marker: nothing unstable once it is written.
       let last: unknown = null;
       record(`after/${name}/end-offsets`, await until(async () => {
-        const e = (last = await endOffsets(toResumed, partition).catch((err: unknown) => String(err)));
+        const e = (last = await endOffsets(toResumed, TOPIC, partition).catch((err: unknown) => String(err)));
         return typeof e === 'object' && e.readCommitted === e.readUncommitted && e.readUncommitted === 4n ? e : null;
       }, `${kind}: TXN-${name}'s marker on partition ${partition}, the last stable offset past it`, 60_000, () => `last end offsets: ${String(last && JSON.stringify(last, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)))}`), after);
-      record(`after/${name}/fetch-read-committed`, await readCommitted(toResumed, partition), after);
+      record(`after/${name}/fetch-read-committed`, await readCommitted(toResumed, TOPIC, partition), after);
       const listedAfter = await toNew.request<ListTransactionsResponse>(ApiKey.ListTransactions, 1, { stateFilters: [], producerIdFilters: [], durationFilter: -1n });
       record(`after/${name}/list-transactions`, { ...listedAfter, transactionStates: listedAfter.transactionStates.filter((t) => t.transactionalId === producer.transactionalId) }, after);
       // The producer starts again on the new coordinator: its epoch bumped once, nothing to abort.
