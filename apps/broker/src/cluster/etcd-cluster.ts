@@ -1,4 +1,3 @@
-import type { IsrWriteResult } from './replica-manager.ts';
 import { ApiKey, ErrorCode, type CreateTopicsResponse } from '@tributary/protocol';
 import { BrokerConnection } from '@tributary/kafka-admin';
 import type { IKeyValue } from 'etcd3';
@@ -10,6 +9,7 @@ import type { BrokerInfo, ClusterMetadata, NewTopic, OngoingMove, PartitionInfo,
 import { keys, type ClusterView, type PartitionRecord } from './cluster-view.ts';
 import { Controller, type InternalTopic } from './controller.ts';
 import { EtcdMetadataStore } from './metadata-store.ts';
+import type { IsrWriteResult } from './replica-manager.ts';
 
 export interface EtcdClusterOptions {
   endpoints: string[];

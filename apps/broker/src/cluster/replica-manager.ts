@@ -315,13 +315,12 @@ export class ReplicaManager {
         if (written && r.leaderEpoch === epoch && this.#replicas.get(key(r.topic, r.partition)) === r) {
           r.isr = next;
           r.writtenRevision = written.revision;
-          this.#advanceHighWatermark(r);
         }
       })
       .catch(() => undefined)
       .finally(() => {
         r.proposedIsr = null;
-        // A shrink that won, or an expansion that lost, lets the watermark move on.
+        // The watermark over the ISR as it now stands: a shrink that won, or an expansion that lost, lets it move on.
         if (r.leader === this.#o.nodeId && this.#replicas.get(key(r.topic, r.partition)) === r) this.#advanceHighWatermark(r);
       });
   }
