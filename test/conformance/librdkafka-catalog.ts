@@ -144,3 +144,19 @@ export function expectSuiteRunPassed(id: string, run: LibrdkafkaRun, skipSubtest
     expect(found, `excluded sub-test "${pattern}" of ${id} was not found`).toBe(true);
   }
 }
+
+/** Runs at most `parallel` of the functions given to it at once, the others waiting in order (librdkafka tests, each a process). */
+export function concurrencyLimit(parallel: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (fn) => {
+    while (running >= parallel) await new Promise<void>((r) => waiting.push(r));
+    running++;
+    try {
+      return await fn();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}

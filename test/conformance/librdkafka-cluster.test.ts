@@ -6,7 +6,7 @@ import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { startTargetCluster, type ClusterKind, type TargetCluster } from '../support/target-cluster.ts';
 import { until } from '../support/until.ts';
 import { ensureLibrdkafkaSuite, failureReport, runLibrdkafkaTest, type LibrdkafkaRun } from './librdkafka-suite.ts';
-import { BROKER_VERSION, EXCLUDED_SUBTESTS, exclusionOf, expectSuiteRunPassed, SASL_TESTS, SASL_USER, suiteRuns, TEST_SETTINGS } from './librdkafka-catalog.ts';
+import { BROKER_VERSION, concurrencyLimit, EXCLUDED_SUBTESTS, exclusionOf, expectSuiteRunPassed, SASL_TESTS, SASL_USER, suiteRuns, TEST_SETTINGS } from './librdkafka-catalog.ts';
 
 /**
  * librdkafka's own tests on a 3-broker cluster (issue 13: every scenario on 3 brokers): every test
@@ -105,18 +105,7 @@ const CLUSTER_DEFECTS: Record<string, string> = {
 
 const kind: ClusterKind = process.env.LIBRDKAFKA_SUITE_BROKER === 'kafka' ? 'Apache Kafka' : 'Tributary';
 
-let running = 0;
-const waiting: (() => void)[] = [];
-async function slot<T>(fn: () => Promise<T>): Promise<T> {
-  while (running >= PARALLEL) await new Promise<void>((r) => waiting.push(r));
-  running++;
-  try {
-    return await fn();
-  } finally {
-    running--;
-    waiting.shift()?.();
-  }
-}
+const slot = concurrencyLimit(PARALLEL);
 
 /** The topic a kill run watches: its exact name, or the one topic matching (null until it exists). */
 const findTopic = (cluster: TargetCluster, topic: string | RegExp) =>

@@ -3,7 +3,7 @@ import { startKafka } from '@tributary/testkit';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { startBroker } from '../support/broker-process.ts';
 import { ensureLibrdkafkaSuite, failureReport, librdkafkaHasTest, runLibrdkafkaTest } from './librdkafka-suite.ts';
-import { BROKER_VERSION, CANDIDATES, EXCLUDED, EXCLUDED_SUBTESTS, exclusionOf, expectSuiteRunPassed, NOT_IN_2_0_2, SASL_TESTS, SASL_USER, SCENARIOS, suiteRuns, TEST_SETTINGS } from './librdkafka-catalog.ts';
+import { BROKER_VERSION, CANDIDATES, concurrencyLimit, EXCLUDED, EXCLUDED_SUBTESTS, exclusionOf, expectSuiteRunPassed, NOT_IN_2_0_2, SASL_TESTS, SASL_USER, SCENARIOS, suiteRuns, TEST_SETTINGS } from './librdkafka-catalog.ts';
 
 // librdkafka's own test suite (Debian's librdkafka 2.0.2) against a fresh broker per test, one test
 // per process, never in quick mode. Tributary by default; LIBRDKAFKA_SUITE_BROKER=kafka runs the
@@ -22,18 +22,7 @@ const BROKER_SETTINGS = { 'num.partitions': '4', 'group.initial.rebalance.delay.
 
 /** At most this many librdkafka tests (each with its broker) at once. */
 const PARALLEL = Math.max(1, Number(process.env.LIBRDKAFKA_SUITE_PARALLEL ?? 2));
-let running = 0;
-const waiting: (() => void)[] = [];
-async function slot<T>(fn: () => Promise<T>): Promise<T> {
-  while (running >= PARALLEL) await new Promise<void>((r) => waiting.push(r));
-  running++;
-  try {
-    return await fn();
-  } finally {
-    running--;
-    waiting.shift()?.();
-  }
-}
+const slot = concurrencyLimit(PARALLEL);
 
 interface Target { bootstrap: string; conf: Record<string, string>; logs: () => string; stop: () => Promise<void> }
 
