@@ -154,7 +154,8 @@ it('Kafka\'s group coordinator record deserializer reads a KIP-848 group\'s reco
   const ours = rows.filter((r) => r.key !== undefined && (JSON.parse(r.key) as { groupId?: string }).groupId === 'fmt-cg').map((r) => ({ type: r.type!, key: JSON.parse(r.key!) as Record<string, unknown>, value: r.value ? (JSON.parse(r.value) as Record<string, unknown>) : null }));
   expect(new Set(ours.map((r) => r.type))).toEqual(new Set([3, 5, 6, 7, 8]));
   const member = ours.find((r) => r.type === 5 && r.value)!;
-  expect(member.value).toMatchObject({ clientId: expect.stringContaining('console-consumer'), subscribedTopicNames: ['fmt-cp'] });
+  // classicMemberMetadata null, not absent: an absent field reads as an empty struct, a classic member's.
+  expect(member.value).toMatchObject({ clientId: expect.stringContaining('console-consumer'), subscribedTopicNames: ['fmt-cp'], classicMemberMetadata: null });
   const memberId = member.key.memberId as string;
   const current = ours.filter((r) => r.type === 8 && r.key.memberId === memberId && r.value);
   expect(current.at(-1)!.value).toMatchObject({ memberEpoch: expect.any(Number), state: 0, assignedPartitions: [{ partitions: [0, 1] }] });

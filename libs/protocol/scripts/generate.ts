@@ -213,8 +213,12 @@ function bytesRead(nullable: string, flex: string): string {
   return flex === 'true' ? compact : flex === 'false' ? classic : `(${flex} ? ${compact} : ${classic})`;
 }
 
-/** Expression reading one value of `type` (no array) from `r`. */
-function readValue(ctx: Ctx, f: FieldSpec, type: string, nullable: string, flex: string, inArray = false): string {
+/**
+ * Expression reading one value of `type` (no array) from `r`. A nullable struct carries a presence
+ * marker before its fields: an int8 (-1 null, 1 present) as a regular field, but an unsigned varint
+ * (0 null, 1 present) inside a tagged field, as Kafka's MessageDataGenerator writes and reads them.
+ */
+function readValue(ctx: Ctx, f: FieldSpec, type: string, nullable: string, flex: string, inArray = false, tagged = false): string {
   switch (type) {
     case 'bool':
     case 'int8':
@@ -237,10 +241,11 @@ function readValue(ctx: Ctx, f: FieldSpec, type: string, nullable: string, flex:
   // Array elements get their path from Reader.elements; a lone struct field needs its own prefix.
   if (inArray) return `read${s}(r, v)`;
   if (nullable === 'false') return `r.struct((r) => read${s}(r, v))`;
-  return `(${nullable} && r.int8() < 0 ? null : r.struct((r) => read${s}(r, v)))`;
+  const absent = tagged ? 'r.uvarint() === 0' : 'r.int8() < 0';
+  return `(${nullable} && ${absent} ? null : r.struct((r) => read${s}(r, v)))`;
 }
 
-function writeValue(ctx: Ctx, f: FieldSpec, type: string, val: string, nullable: string, flex: string): string {
+function writeValue(ctx: Ctx, f: FieldSpec, type: string, val: string, nullable: string, flex: string, tagged = false): string {
   const path = JSON.stringify(camel(f.name));
   switch (type) {
     case 'bool':
@@ -268,11 +273,12 @@ function writeValue(ctx: Ctx, f: FieldSpec, type: string, val: string, nullable:
   }
   const s = structName(ctx, type);
   if (nullable === 'false') return `write${s}(w, nonNull(${val}, ${path}), v)`;
-  return `writeNullableStruct(w, ${val}, ${nullable}, ${path}, (w, x) => write${s}(w, x, v))`;
+  const writer = tagged ? 'writeTaggedNullableStruct' : 'writeNullableStruct';
+  return `${writer}(w, ${val}, ${nullable}, ${path}, (w, x) => write${s}(w, x, v))`;
 }
 
 /** Statements that read field `f` into `m`. */
-function readField(ctx: Ctx, f: FieldSpec, within: VersionRange): string {
+function readField(ctx: Ctx, f: FieldSpec, within: VersionRange, tagged = false): string {
   const key = camel(f.name);
   const nullable = inRange(parseVersions(f.nullableVersions), intersect(within, parseVersions(f.versions)));
   const flex = f.flexibleVersions !== undefined ? inRange(parseVersions(f.flexibleVersions), within) : 'flex';
@@ -285,10 +291,10 @@ function readField(ctx: Ctx, f: FieldSpec, within: VersionRange): string {
     if (nullable === 'false') return `{ r.field = ${JSON.stringify(key)}; const n = ${n} as number; m.${key} = ${each}; }`;
     return `{ r.field = ${JSON.stringify(key)}; const n = ${n}; m.${key} = n === null ? null : ${each}; }`;
   }
-  return `r.field = ${JSON.stringify(key)}; m.${key} = ${readValue(ctx, f, f.type, nullable, flex)};`;
+  return `r.field = ${JSON.stringify(key)}; m.${key} = ${readValue(ctx, f, f.type, nullable, flex, false, tagged)};`;
 }
 
-function writeField(ctx: Ctx, f: FieldSpec, within: VersionRange, val: string): string {
+function writeField(ctx: Ctx, f: FieldSpec, within: VersionRange, val: string, tagged = false): string {
   const nullable = inRange(parseVersions(f.nullableVersions), intersect(within, parseVersions(f.versions)));
   const flex = f.flexibleVersions !== undefined ? inRange(parseVersions(f.flexibleVersions), within) : 'flex';
   const key = JSON.stringify(camel(f.name));
@@ -299,7 +305,7 @@ function writeField(ctx: Ctx, f: FieldSpec, within: VersionRange, val: string): 
     if (el === 'int32') return `writeInt32Array(w, ${val}, ${flex}, ${nullArg}, ${key})`;
     return `writeArray(w, ${val}, ${flex}, ${nullArg}, ${key}, (w, e) => ${each})`;
   }
-  return writeValue(ctx, f, f.type, val, nullable, flex);
+  return writeValue(ctx, f, f.type, val, nullable, flex, tagged);
 }
 
 /** Expression true when `val` differs from the field's default (decides whether a tagged field is written). */
@@ -348,7 +354,7 @@ function emitStructCodec(ctx: Ctx, name: string, fields: FieldSpec[], within: Ve
         if (present === 'false') continue;
         o.push(`        case ${f.tag}:`);
         o.push(`          if (!(${present})) return false;`);
-        o.push(`          ${readField(ctx, f, intersect(within, range))}`);
+        o.push(`          ${readField(ctx, f, intersect(within, range), true)}`);
         o.push('          return true;');
       }
       o.push('        default:');
@@ -396,7 +402,7 @@ function emitStructCodec(ctx: Ctx, name: string, fields: FieldSpec[], within: Ve
       const range = intersect(parseVersions(f.versions), parseVersions(f.taggedVersions));
       const present = inRange(range, within);
       if (present === 'false') continue;
-      const write = writeField(ctx, f, intersect(within, range), 'x');
+      const write = writeField(ctx, f, intersect(within, range), 'x', true);
       o.push(`    { const x = m.${key}; if (${present} && x !== undefined && (${differsFromDefault(ctx, f, 'x')})) tags.push([${f.tag}, (w) => ${write}]); }`);
     }
     o.push('    writeTaggedFields(w, tags, m._unknownTaggedFields);');
@@ -420,6 +426,7 @@ export function generateMessageFile(spec: MessageSpec): string {
   o.push(
     "import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';",
   );
+  const importAt = o.length - 1;
   o.push('');
   o.push(`/** ${spec.type} ${spec.name}${spec.apiKey === undefined ? '' : ` (API key ${spec.apiKey})`}: versions ${spec.validVersions}, flexible ${spec.flexibleVersions}. */`);
   o.push(`export const ${spec.name}Versions = { min: ${valid.lo}, max: ${valid.hi}, flexibleMin: ${isEmpty(ctx.flexible) ? -1 : ctx.flexible.lo} } as const;`);
@@ -443,6 +450,9 @@ export function generateMessageFile(spec: MessageSpec): string {
   o.push(`  write${spec.name}(w, message, version);`);
   o.push('  return w;');
   o.push('}');
+  // Helpers only a few messages need are imported by the modules that use them.
+  const rare = ['writeTaggedNullableStruct'].filter((name) => o.some((line) => line.includes(`${name}(`)));
+  if (rare.length > 0) o[importAt] = o[importAt]!.replace('ZERO_UUID,', `${rare.join(', ')}, ZERO_UUID,`);
   return o.join('\n') + '\n';
 }
 

@@ -1,6 +1,5 @@
 import {
   decodeConsumerGroupCurrentMemberAssignmentKey,
-  defaultConsumerGroupMemberMetadataValueClassicMemberMetadata,
   decodeConsumerGroupCurrentMemberAssignmentValue,
   decodeConsumerGroupMemberMetadataKey,
   decodeConsumerGroupMemberMetadataValue,
@@ -98,10 +97,10 @@ export function encodeConsumerGroupValue(r: ConsumerGroupRecord): Buffer | null 
     case 'cg-metadata':
       return versioned(0, (w) => encodeConsumerGroupMetadataValue({ epoch: r.value!.epoch }, 0, w));
     case 'cg-member':
-      // No classic member metadata: the generated codec leaves the tagged field out only when it
-      // equals its generated default (a null would be written as a -1 marker, which Kafka's reader
-      // cannot read: test/compat/consumer-offsets-format.test.ts), and Kafka reads it back as null.
-      return versioned(0, (w) => encodeConsumerGroupMemberMetadataValue({ ...r.value!, classicMemberMetadata: defaultConsumerGroupMemberMetadataValueClassicMemberMetadata() }, 0, w));
+      // A member of the consumer protocol has no classic member metadata: null, written as Kafka
+      // writes it (the tagged field with a null marker; left out, Kafka would read an empty struct
+      // and take the member for a classic-protocol one).
+      return versioned(0, (w) => encodeConsumerGroupMemberMetadataValue({ ...r.value!, classicMemberMetadata: null }, 0, w));
     case 'cg-target-metadata':
       return versioned(0, (w) => encodeConsumerGroupTargetAssignmentMetadataValue({ assignmentEpoch: r.value!.assignmentEpoch }, 0, w));
     case 'cg-target-member':

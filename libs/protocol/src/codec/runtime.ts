@@ -69,6 +69,20 @@ export function writeNullableStruct<T>(w: Writer, value: T | null, nullable: boo
   write(w, value);
 }
 
+/**
+ * A nullable struct inside a tagged field: Kafka marks its presence with an unsigned varint (0 null,
+ * 1 present; the tagged field's size counts the marker), not with the int8 (-1/1) of a regular field.
+ */
+export function writeTaggedNullableStruct<T>(w: Writer, value: T | null, nullable: boolean, field: string, write: (w: Writer, v: T) => void): void {
+  if (value === null) {
+    if (!nullable) throw new EncodeError('invalid-value', `${field} must not be null in this version`);
+    w.uvarint(0);
+    return;
+  }
+  if (nullable) w.uvarint(1);
+  write(w, value);
+}
+
 /** Reads a tagged-field section; `known` consumes a tag it understands and returns true. */
 export function readTaggedFields(r: Reader, m: { _unknownTaggedFields?: TaggedField[] }, known: (tag: number) => boolean): void {
   const outer = r.field;

@@ -2,7 +2,7 @@
 
 import { Reader } from '../../codec/reader.ts';
 import { Writer } from '../../codec/writer.ts';
-import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
+import { decodeMessage, deepEqual, EMPTY_BYTES, NO_TAGS, nonNull, readTaggedFields, unsupportedField, writeArray, writeInt32Array, writeNullableStruct, writeTaggedFields, writeTaggedNullableStruct, ZERO_UUID, type Encodable, type TaggedField, type TaggedWrite } from '../../codec/runtime.ts';
 
 /** data ConsumerGroupMemberMetadataValue: versions 0, flexible 0+. */
 export const ConsumerGroupMemberMetadataValueVersions = { min: 0, max: 0, flexibleMin: 0 } as const;
@@ -76,7 +76,7 @@ export function readConsumerGroupMemberMetadataValue(r: Reader, v: number): Cons
       switch (tag) {
         case 0:
           if (!(true)) return false;
-          r.field = "classicMemberMetadata"; m.classicMemberMetadata = (true && r.int8() < 0 ? null : r.struct((r) => readConsumerGroupMemberMetadataValueClassicMemberMetadata(r, v)));
+          r.field = "classicMemberMetadata"; m.classicMemberMetadata = (true && r.uvarint() === 0 ? null : r.struct((r) => readConsumerGroupMemberMetadataValueClassicMemberMetadata(r, v)));
           return true;
         default:
           return false;
@@ -98,7 +98,7 @@ export function writeConsumerGroupMemberMetadataValue(w: Writer, m: Encodable<Co
   (flex ? w.compactNullableString((m.serverAssignor === undefined ? "" : m.serverAssignor)) : w.nullableString((m.serverAssignor === undefined ? "" : m.serverAssignor)));
   if (flex) {
     const tags: TaggedWrite[] = [];
-    { const x = m.classicMemberMetadata; if (true && x !== undefined && (!deepEqual(x, defaultConsumerGroupMemberMetadataValueClassicMemberMetadata()))) tags.push([0, (w) => writeNullableStruct(w, x, true, "classicMemberMetadata", (w, x) => writeConsumerGroupMemberMetadataValueClassicMemberMetadata(w, x, v))]); }
+    { const x = m.classicMemberMetadata; if (true && x !== undefined && (!deepEqual(x, defaultConsumerGroupMemberMetadataValueClassicMemberMetadata()))) tags.push([0, (w) => writeTaggedNullableStruct(w, x, true, "classicMemberMetadata", (w, x) => writeConsumerGroupMemberMetadataValueClassicMemberMetadata(w, x, v))]); }
     writeTaggedFields(w, tags, m._unknownTaggedFields);
   }
 }
