@@ -27,6 +27,8 @@ import { until } from '../support/until.ts';
  */
 
 const TOPIC = 'cluster-diff';
+/** Records deleted (DeleteRecords) just before the leader is killed: a new leader must not bring them back. */
+const DELETED_TOPIC = 'cluster-deleted';
 const ZERO = '00000000-0000-0000-0000-000000000000';
 // A killed broker leaves the ISRs when it is fenced (broker.session.timeout.ms on Kafka, its lease
 // or the peer probe on Tributary), not through replica.lag.time.max.ms: that only drops live
@@ -117,6 +119,13 @@ async function scenario(cluster: TargetCluster): Promise<Run> {
 
     const toLeader = await connect(address.get(leader)!);
     const toFollower = await connect(address.get(follower)!);
+    // Led by the same broker (the first replica of a manual assignment leads), for DeleteRecords before the kill.
+    const deletedTopic = await toController.request<CreateTopicsResponse>(ApiKey.CreateTopics, 5, { ...createBody(DELETED_TOPIC), topics: [{ name: DELETED_TOPIC, numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [leader, follower, other] }], configs: [] }] });
+    expect(deletedTopic.topics[0]?.errorCode, `${cluster.kind}: CreateTopics ${DELETED_TOPIC}`).toBe(0);
+    await cluster.waitForIsr(DELETED_TOPIC, 0, 3, 90_000);
+    expect(await cluster.leaderOf(DELETED_TOPIC, 0), `${cluster.kind}: ${DELETED_TOPIC} led by the first replica`).toBe(leader);
+    const toDeleted = await toLeader.request<ProduceResponse>(ApiKey.Produce, 9, { ...produceBody(records(5, 0)), topicData: [{ name: DELETED_TOPIC, partitionData: [{ index: 0, records: records(5, 0) }] }] });
+    expect(toDeleted.responses[0]?.partitionResponses[0]?.errorCode, `${cluster.kind}: produce to ${DELETED_TOPIC}`).toBe(0);
     // Both clusters start from the same log: 10 records written at epoch 0's leader.
     const written = await toLeader.request<ProduceResponse>(ApiKey.Produce, 9, produceBody(records(10, 0)));
     expect(written.responses[0]?.partitionResponses[0]?.errorCode, `${cluster.kind}: set-up produce`).toBe(0);
@@ -167,6 +176,12 @@ async function scenario(cluster: TargetCluster): Promise<Run> {
     const groups = await groupsBeforeKill(steps, { leader, roles: before, topic: TOPIC, otherTopic: TXN_TOPIC });
     const transaction = await transactionsBeforeKill(steps, { leader, roles: before });
 
+    // DeleteRecords just before the kill, on a topic led by the same broker: Kafka answers once every
+    // live replica moved its log start (the low watermark), so whichever replica leads next has the
+    // records gone. (Tributary answered as soon as the leader had, until 2026-12-02.)
+    const deleteRecordsBody = { topics: [{ name: DELETED_TOPIC, partitions: [{ partitionIndex: 0, offset: 3n }] }], timeoutMs: 30_000 };
+    record('delete-records/just-before-kill', await toLeader.send(ApiKey.DeleteRecords, 2, deleteRecordsBody), before);
+
     // The leader dies; another replica takes over.
     await cluster.kill(leader);
     const newLeader = await cluster.leaderOf(TOPIC, 0, { not: leader, timeoutMs: 60_000 });
@@ -200,6 +215,16 @@ async function scenario(cluster: TargetCluster): Promise<Run> {
     record('after-kill/offset-for-leader-epoch/current', await toNew.send(ApiKey.OffsetForLeaderEpoch, 4, epochBody(epoch1)), after);
     record('after-kill/list-offsets/latest', await toNew.send(ApiKey.ListOffsets, 7, listOffsetsBody(-1n)), after);
     record('after-kill/list-offsets/earliest', await toNew.send(ApiKey.ListOffsets, 7, listOffsetsBody(-2n)), after);
+    const deletedLeader = await cluster.leaderOf(DELETED_TOPIC, 0, { not: leader, timeoutMs: 60_000 });
+    const toDeletedLeader = deletedLeader === newLeader ? toNew : toStayed;
+    const earliestDeleted = () => toDeletedLeader.request<{ topics: { partitions: { errorCode: number; offset: bigint }[] }[] }>(ApiKey.ListOffsets, 7, { ...listOffsetsBody(-2n), topics: [{ name: DELETED_TOPIC, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n, maxNumOffsets: 1 }] }] });
+    const afterDelete = await until(async () => {
+      const p = (await earliestDeleted()).topics[0]?.partitions[0];
+      return p && p.errorCode === 0 ? p : null;
+    }, `${cluster.kind}: the new leader of ${DELETED_TOPIC} to serve it`, 60_000);
+    observed['after-kill/deleted-records/earliest'] = afterDelete.offset;
+    // Equal answers could be equal failures: the deleted records stay deleted.
+    expect(afterDelete.offset, `${cluster.kind}: the new leader's log start after DeleteRecords to 3`).toBe(3n);
 
     // The group's coordinator died with the leader: FindCoordinator names a survivor (which one is
     // placement: both survivors are "a survivor"), which loads the group and its offsets.

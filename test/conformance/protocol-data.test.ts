@@ -350,6 +350,9 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — data path and topic 
     await both(async (s) => {
       await createTopic(s, 'delrec', 2);
       for (let i = 0; i < 4; i++) await produceOk(s, 'delrec', 0, batch(recs(2, `d${i}-`), { baseTimestamp: T0 + i }));
+      await createTopic(s, 'delrec-compact', 1, { 'cleanup.policy': 'compact' });
+      await createTopic(s, 'delrec-both', 1, { 'cleanup.policy': 'compact,delete' });
+      for (const t of ['delrec-compact', 'delrec-both']) await produceOk(s, t, 0, batch(recs(4, 'c'), { baseTimestamp: T0 }));
     });
     let at = 1n;
     for (const v of common(adv, ApiKey.DeleteRecords)) {
@@ -358,6 +361,10 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — data path and topic 
     }
     await compare(pair, 'delete-records/errors', async (s) =>
       send(s, ApiKey.DeleteRecords, 2, { topics: [{ name: 'delrec', partitions: [{ partitionIndex: 0, offset: 100n }, { partitionIndex: 1, offset: -1n }, { partitionIndex: 6, offset: 0n }] }, { name: 'delrec-none', partitions: [{ partitionIndex: 0, offset: 0n }] }], timeoutMs: 10_000 }),
+    );
+    // Records of a compacted topic belong to the cleaner: is deleting them refused, and how?
+    await compare(pair, 'delete-records/compacted', async (s) =>
+      send(s, ApiKey.DeleteRecords, 2, { topics: [{ name: 'delrec-compact', partitions: [{ partitionIndex: 0, offset: 2n }] }, { name: 'delrec-both', partitions: [{ partitionIndex: 0, offset: 2n }] }], timeoutMs: 10_000 }),
     );
     await compare(pair, 'delete-records/then-read', async (s) => ({
       earliest: await send(s, ApiKey.ListOffsets, 8, listOffsetsBody(8, 'delrec', [{ partition: 0, timestamp: -2n }])),

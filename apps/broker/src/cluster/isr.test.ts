@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { highWatermarkOf, nextIsr } from './isr.ts';
 
-const common = { leaderId: 1, replicas: [1, 2, 3], highWatermark: 100, nowMs: 50_000, replicaLagTimeMaxMs: 30_000 };
+const common = { leaderId: 1, replicas: [1, 2, 3], leaderLogEndOffset: 120, highWatermark: 100, nowMs: 50_000, replicaLagTimeMaxMs: 30_000 };
 
 describe('nextIsr', () => {
   it('removes a follower that has not caught up within the lag time', () => {
@@ -18,6 +18,24 @@ describe('nextIsr', () => {
 
   it('removes a follower that never fetched', () => {
     expect(nextIsr({ ...common, isr: [1, 2], followers: [] })).toEqual([1]);
+  });
+
+  it('keeps a follower whose log ends where the leader\'s does, however long ago it fetched (an idle partition, as Kafka)', () => {
+    const followers = [
+      { brokerId: 2, logEndOffset: 120, lastCaughtUpMs: 1_000 },
+      { brokerId: 3, logEndOffset: 119, lastCaughtUpMs: 1_000 },
+    ];
+    expect(nextIsr({ ...common, isr: [1, 2, 3], followers })).toEqual([1, 2]);
+  });
+
+  it('gives a follower that has not fetched since the leader was elected the lag time to do so', () => {
+    const followers = [
+      { brokerId: 2, logEndOffset: -1, lastCaughtUpMs: 40_000 },
+      { brokerId: 3, logEndOffset: -1, lastCaughtUpMs: 10_000 },
+    ];
+    expect(nextIsr({ ...common, isr: [1, 2, 3], followers })).toEqual([1, 2]);
+    // Not fetched yet is no progress: it does not bring a follower back into the ISR, even at a high watermark of 0.
+    expect(nextIsr({ ...common, highWatermark: 0, leaderLogEndOffset: 0, isr: [1], followers })).toEqual([1]);
   });
 
   it('adds back a follower that reached the high watermark', () => {

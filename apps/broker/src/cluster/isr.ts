@@ -1,12 +1,15 @@
 /**
  * ISR changes a partition leader proposes (KRaft's AlterPartition): followers that have not
- * caught up to the leader's log end within replica.lag.time.max.ms leave; followers that reach
- * the high watermark come back. Pure: the leader feeds in what it observed from follower fetches.
+ * caught up to the leader's log end within replica.lag.time.max.ms leave, unless their log ends
+ * where the leader's does (Kafka's Replica.isCaughtUp: an idle partition keeps a follower that
+ * holds everything, even one that stopped fetching; a dead broker's replicas are the controller's
+ * to remove); followers that reach the high watermark come back. Pure: the leader feeds in what it
+ * observed from follower fetches.
  */
 
 export interface FollowerProgress {
   readonly brokerId: number;
-  /** Log end offset the follower reported in its last fetch. */
+  /** Log end offset the follower reported in its last fetch (-1 before its first in this epoch). */
   readonly logEndOffset: number;
   /** Last time (ms) the follower's fetch reached the leader's log end offset. */
   readonly lastCaughtUpMs: number;
@@ -17,6 +20,7 @@ export interface IsrInput {
   readonly isr: readonly number[];
   readonly replicas: readonly number[];
   readonly followers: readonly FollowerProgress[];
+  readonly leaderLogEndOffset: number;
   readonly highWatermark: number;
   readonly nowMs: number;
   readonly replicaLagTimeMaxMs: number;
@@ -34,9 +38,9 @@ export function nextIsr(input: IsrInput): number[] {
     const p = progress.get(id);
     const inIsr = input.isr.includes(id);
     if (inIsr) {
-      const lagging = p === undefined || input.nowMs - p.lastCaughtUpMs > input.replicaLagTimeMaxMs;
-      if (!lagging) next.push(id);
-    } else if (p !== undefined && p.logEndOffset >= input.highWatermark) {
+      const caughtUp = p !== undefined && (p.logEndOffset === input.leaderLogEndOffset || input.nowMs - p.lastCaughtUpMs <= input.replicaLagTimeMaxMs);
+      if (caughtUp) next.push(id);
+    } else if (p !== undefined && p.logEndOffset >= 0 && p.logEndOffset >= input.highWatermark) {
       next.push(id);
     }
   }

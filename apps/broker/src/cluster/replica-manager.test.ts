@@ -14,8 +14,14 @@ let state: PartitionInfo;
 let isrWrites: number[][];
 let roles: RoleChange[];
 
-/** Only partition() matters to the replica manager; the rest belongs to handlers. */
-const metadata = { clustered: true, partition: (t: string, p: number) => (t === 'orders' && p === 0 ? state : undefined) } as unknown as ClusterMetadata;
+let liveBrokers: number[];
+
+/** Only partition() and the live brokers matter to the replica manager; the rest belongs to handlers. */
+const metadata = {
+  clustered: true,
+  partition: (t: string, p: number) => (t === 'orders' && p === 0 ? state : undefined),
+  brokers: () => liveBrokers.map((nodeId) => ({ nodeId, rack: null, listeners: [] })),
+} as unknown as ClusterMetadata;
 
 function manager(lagMs = 1000): ReplicaManager {
   return new ReplicaManager({
@@ -56,6 +62,7 @@ beforeEach(() => {
   state = { leader: 1, leaderEpoch: 3, replicas: [1, 2, 3], isr: [1, 2, 3] };
   isrWrites = [];
   roles = [];
+  liveBrokers = [1, 2, 3];
 });
 afterEach(() => {
   topics.close();
@@ -126,6 +133,37 @@ describe('ReplicaManager (leader side)', () => {
     rm.onFollowerFetch('orders', 0, 3, 4, { now: t0 + 1600 });
     await new Promise((r) => setImmediate(r));
     expect(isrWrites.at(-1)).toEqual([1, 2, 3]);
+  });
+
+  it('keeps an idle follower at the leader\'s log end in the ISR after the lag time, and drops it once records come that it does not fetch', async () => {
+    const rm = manager(1000);
+    rm.leaderFor('orders', 0);
+    append(2);
+    const t0 = Date.now();
+    rm.onFollowerFetch('orders', 0, 2, 2, { now: t0 });
+    rm.onFollowerFetch('orders', 0, 3, 2, { now: t0 });
+    // Neither fetches again (stopped, or its fetches are slow): nothing was written, both hold everything.
+    rm.checkIsr(t0 + 5000);
+    await new Promise((r) => setImmediate(r));
+    expect(isrWrites).toEqual([]);
+    append(1);
+    rm.onFollowerFetch('orders', 0, 2, 3, { now: t0 + 5100 });
+    rm.checkIsr(t0 + 5100);
+    await new Promise((r) => setImmediate(r));
+    expect(isrWrites).toEqual([[1, 2]]);
+  });
+
+  it('gives followers the lag time from its election before they must have fetched', async () => {
+    const rm = manager(1000);
+    const elected = Date.now();
+    rm.leaderFor('orders', 0);
+    rm.checkIsr(elected + 500);
+    await new Promise((r) => setImmediate(r));
+    expect(isrWrites).toEqual([]);
+    rm.onFollowerFetch('orders', 0, 2, 0, { now: elected + 600 });
+    rm.checkIsr(elected + 1500);
+    await new Promise((r) => setImmediate(r));
+    expect(isrWrites).toEqual([[1, 2]]);
   });
 
   it('adds a follower back only from its own fetch: a follower the cluster removed (dead) stays out at the periodic check, whatever it reached before', async () => {
@@ -248,6 +286,64 @@ describe('ReplicaManager (leader side)', () => {
     // Once the follower has caught up, there is nothing left it has not asked for.
     rm.onFollowerFetch('orders', 0, 2, 1);
     expect(rm.followerHasUnaskedData(2, others)).toBe(false);
+  });
+});
+
+describe('ReplicaManager (DeleteRecords: the low watermark)', () => {
+  /** The leader deletes the records before `offset` and asks to be told when every live replica has. */
+  function deleteBefore(rm: ReplicaManager, offset: number, timeoutMs = 5000) {
+    topics.log('orders', 0)!.deleteRecordsBefore(offset);
+    return rm.waitForLowWatermark('orders', 0, offset, timeoutMs);
+  }
+
+  it('answers once every follower has reported a log start offset at or past the deleted offset', async () => {
+    const rm = manager();
+    append(4);
+    rm.onFollowerFetch('orders', 0, 2, 4, { logStartOffset: 0 });
+    rm.onFollowerFetch('orders', 0, 3, 4, { logStartOffset: 0 });
+    expect(rm.lowWatermark('orders', 0)).toBe(0);
+    let answer: unknown = null;
+    const waiting = deleteBefore(rm, 3).then((a) => (answer = a));
+    rm.onFollowerFetch('orders', 0, 2, 4, { logStartOffset: 3 });
+    await new Promise((r) => setImmediate(r));
+    // One follower still holds the deleted records: a leader elected from it would bring them back.
+    expect(answer).toBeNull();
+    expect(rm.lowWatermark('orders', 0)).toBe(0);
+    rm.onFollowerFetch('orders', 0, 3, 4, { logStartOffset: 3 });
+    expect(await waiting).toEqual({ errorCode: 0, lowWatermark: 3 });
+  });
+
+  it('counts a follower that has not fetched in this epoch as holding everything, and leaves out followers on dead brokers', async () => {
+    const rm = manager();
+    append(4);
+    rm.onFollowerFetch('orders', 0, 2, 4, { logStartOffset: 0 });
+    expect(rm.lowWatermark('orders', 0)).toBe(-1);
+    const waiting = deleteBefore(rm, 2);
+    rm.onFollowerFetch('orders', 0, 2, 4, { logStartOffset: 2 });
+    // Broker 3 never fetched; once it is no longer registered (its lease expired) it stops counting.
+    liveBrokers = [1, 2];
+    rm.reconcile();
+    expect(await waiting).toEqual({ errorCode: 0, lowWatermark: 2 });
+  });
+
+  it('answers REQUEST_TIMED_OUT with the low watermark it started from, and NOT_LEADER_OR_FOLLOWER when leadership moves', async () => {
+    const rm = manager();
+    append(4);
+    rm.onFollowerFetch('orders', 0, 2, 4, { logStartOffset: 1 });
+    rm.onFollowerFetch('orders', 0, 3, 4, { logStartOffset: 1 });
+    expect(await deleteBefore(rm, 2, 50)).toEqual({ errorCode: ErrorCode.REQUEST_TIMED_OUT, lowWatermark: 1 });
+    const waiting = deleteBefore(rm, 3);
+    state = { ...state, leader: 2, leaderEpoch: 4 };
+    rm.reconcile();
+    expect(await waiting).toEqual({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, lowWatermark: -1 });
+    expect(rm.lowWatermark('orders', 0)).toBeNull();
+  });
+
+  it('answers at once for a partition whose only replica is the leader', async () => {
+    state = { leader: 1, leaderEpoch: 3, replicas: [1], isr: [1] };
+    const rm = manager();
+    append(4);
+    expect(await deleteBefore(rm, 4)).toEqual({ errorCode: 0, lowWatermark: 4 });
   });
 });
 

@@ -32,6 +32,8 @@ interface Follower extends FollowerProgress {
   /** Leader's log end when this follower last fetched, for Kafka's "caught up as of last fetch". */
   leaderEndAtLastFetch: number;
   lastFetchMs: number;
+  /** Log start offset the follower reported in its last fetch (-1 before one in this epoch), for DeleteRecords' low watermark. */
+  logStartOffset: number;
 }
 
 interface Waiter {
@@ -39,6 +41,19 @@ interface Waiter {
   minIsr: number;
   resolve: (errorCode: number) => void;
   timer: NodeJS.Timeout;
+}
+
+/** A DeleteRecords waiting for every live replica's log start to pass its offset. */
+interface LowWatermarkWaiter {
+  offset: number;
+  resolve: (result: LowWatermarkResult) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** What a DeleteRecords partition answers: 0 with the low watermark reached, or the error Kafka's DelayedDeleteRecords gives. */
+export interface LowWatermarkResult {
+  errorCode: number;
+  lowWatermark: number;
 }
 
 /** This broker's view of one hosted partition. */
@@ -52,6 +67,7 @@ interface Replica {
   isr: number[];
   followers: Map<number, Follower>;
   waiters: Waiter[];
+  lowWatermarkWaiters: LowWatermarkWaiter[];
   /**
    * The ISR this leader is writing, until the write has won or lost. The high watermark counts its
    * members as well as the current ISR's (Kafka's maximal ISR): once an expansion is written the
@@ -132,18 +148,22 @@ export class ReplicaManager {
       // Same leadership: only the ISR or the replica set may have moved.
       if (info.revision === undefined || info.revision >= r.writtenRevision) r.isr = [...info.isr];
       r.replicas = [...info.replicas];
-      if (r.leader === me) this.#advanceHighWatermark(r);
+      if (r.leader === me) {
+        this.#advanceHighWatermark(r);
+        // A replica removed, or its broker gone, no longer holds DeleteRecords back.
+        this.#completeLowWatermarkWaiters(r);
+      }
       return r;
     }
     const wasLeader = r?.leader === me;
     if (r) this.#failWaiters(r, ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    r = { topic, partition, log, leader: info.leader, leaderEpoch: info.leaderEpoch, replicas: [...info.replicas], isr: [...info.isr], followers: new Map(), waiters: [], proposedIsr: null, writtenRevision: 0n };
+    r = { topic, partition, log, leader: info.leader, leaderEpoch: info.leaderEpoch, replicas: [...info.replicas], isr: [...info.isr], followers: new Map(), waiters: [], lowWatermarkWaiters: [], proposedIsr: null, writtenRevision: 0n };
     this.#replicas.set(k, r);
     if (info.leader === me) {
       // The new epoch starts at our log end, so followers that wrote past it truncate (KIP-101).
       log.leaderEpochs.assign(info.leaderEpoch, log.logEndOffset);
       const now = Date.now();
-      for (const id of info.replicas) if (id !== me) r.followers.set(id, { brokerId: id, logEndOffset: -1, lastCaughtUpMs: now, leaderEndAtLastFetch: 0, lastFetchMs: now });
+      for (const id of info.replicas) if (id !== me) r.followers.set(id, newFollower(id, now));
       this.#advanceHighWatermark(r);
       this.#o.onRole?.({ kind: 'leader', topic, partition, leaderEpoch: info.leaderEpoch });
     } else if (info.replicas.includes(me)) {
@@ -219,14 +239,14 @@ export class ReplicaManager {
    * diverges and is not yet truncated, would otherwise make the follower look further than it is,
    * and the watermark would acknowledge batches it does not hold.
    */
-  onFollowerFetch(topic: string, partition: number, replicaId: number, fetchOffset: number, { currentLeaderEpoch = -1, now = Date.now() }: { currentLeaderEpoch?: number; now?: number } = {}): boolean {
+  onFollowerFetch(topic: string, partition: number, replicaId: number, fetchOffset: number, { currentLeaderEpoch = -1, logStartOffset = -1, now = Date.now() }: { currentLeaderEpoch?: number; logStartOffset?: number; now?: number } = {}): boolean {
     const r = this.#replica(topic, partition);
     if (!r || r.leader !== this.#o.nodeId) return false;
     if ((currentLeaderEpoch >= 0 && currentLeaderEpoch !== r.leaderEpoch) || fetchOffset > r.log.logEndOffset) return true;
     let f = r.followers.get(replicaId);
     if (!f) {
       if (!r.replicas.includes(replicaId)) return true;
-      f = { brokerId: replicaId, logEndOffset: -1, lastCaughtUpMs: now, leaderEndAtLastFetch: 0, lastFetchMs: now };
+      f = newFollower(replicaId, now);
       r.followers.set(replicaId, f);
     }
     const leaderEnd = r.log.logEndOffset;
@@ -235,9 +255,67 @@ export class ReplicaManager {
     f.logEndOffset = fetchOffset;
     f.leaderEndAtLastFetch = leaderEnd;
     f.lastFetchMs = now;
+    if (logStartOffset >= 0) f.logStartOffset = logStartOffset;
     if (!r.isr.includes(replicaId)) this.#maybeChangeIsr(r, now, replicaId);
     this.#advanceHighWatermark(r);
+    this.#completeLowWatermarkWaiters(r);
     return true;
+  }
+
+  /**
+   * Kafka's low watermark (Partition.lowWatermarkIfLeader): the lowest log start offset over this
+   * leader and its followers on live brokers, as their fetches report it (a follower that has not
+   * fetched in this epoch counts as -1). Null when this broker does not lead the partition.
+   */
+  lowWatermark(topic: string, partition: number): number | null {
+    const r = this.#replica(topic, partition);
+    return r && r.leader === this.#o.nodeId ? this.#lowWatermarkOf(r) : null;
+  }
+
+  /**
+   * DeleteRecords after the leader moved its log start to `offset`: resolves once every live
+   * replica has (Kafka's DelayedDeleteRecords), so the deleted records cannot come back from a
+   * follower elected later. NOT_LEADER_OR_FOLLOWER (low watermark -1) when leadership moves,
+   * REQUEST_TIMED_OUT with the low watermark as it was asked when `timeoutMs` passes first.
+   */
+  waitForLowWatermark(topic: string, partition: number, offset: number, timeoutMs: number): Promise<LowWatermarkResult> {
+    const r = this.#replica(topic, partition);
+    if (!r || r.leader !== this.#o.nodeId) return Promise.resolve({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, lowWatermark: -1 });
+    const asked = this.#lowWatermarkOf(r);
+    if (asked >= offset) return Promise.resolve({ errorCode: 0, lowWatermark: asked });
+    return new Promise((resolve) => {
+      const waiter: LowWatermarkWaiter = {
+        offset,
+        resolve,
+        timer: setTimeout(() => {
+          r.lowWatermarkWaiters = r.lowWatermarkWaiters.filter((w) => w !== waiter);
+          resolve({ errorCode: ErrorCode.REQUEST_TIMED_OUT, lowWatermark: asked });
+        }, Math.max(0, timeoutMs)),
+      };
+      r.lowWatermarkWaiters.push(waiter);
+    });
+  }
+
+  #lowWatermarkOf(r: Replica): number {
+    const live = new Set(this.#o.metadata.brokers().map((b) => b.nodeId));
+    let low = r.log.logStartOffset;
+    for (const id of r.replicas) {
+      if (id === this.#o.nodeId || !live.has(id)) continue;
+      low = Math.min(low, r.followers.get(id)?.logStartOffset ?? -1);
+    }
+    return low;
+  }
+
+  #completeLowWatermarkWaiters(r: Replica): void {
+    if (r.lowWatermarkWaiters.length === 0) return;
+    const low = this.#lowWatermarkOf(r);
+    const done = r.lowWatermarkWaiters.filter((w) => w.offset <= low);
+    if (done.length === 0) return;
+    r.lowWatermarkWaiters = r.lowWatermarkWaiters.filter((w) => w.offset > low);
+    for (const w of done) {
+      clearTimeout(w.timer);
+      w.resolve({ errorCode: 0, lowWatermark: low });
+    }
   }
 
   /**
@@ -305,7 +383,7 @@ export class ReplicaManager {
   #maybeChangeIsr(r: Replica, now: number, joining: number | null): void {
     const write = this.#o.writeIsr;
     if (!write || r.proposedIsr !== null) return;
-    const next = nextIsr({ leaderId: this.#o.nodeId, isr: r.isr, replicas: r.replicas, followers: [...r.followers.values()].filter((f) => f.logEndOffset >= 0), highWatermark: r.log.highWatermark, nowMs: now, replicaLagTimeMaxMs: this.#o.replicaLagTimeMaxMs }).filter((id) => r.isr.includes(id) || id === joining);
+    const next = nextIsr({ leaderId: this.#o.nodeId, isr: r.isr, replicas: r.replicas, followers: [...r.followers.values()], leaderLogEndOffset: r.log.logEndOffset, highWatermark: r.log.highWatermark, nowMs: now, replicaLagTimeMaxMs: this.#o.replicaLagTimeMaxMs }).filter((id) => r.isr.includes(id) || id === joining);
     if (next.length === r.isr.length && next.every((id) => r.isr.includes(id))) return;
     r.proposedIsr = next;
     const epoch = r.leaderEpoch;
@@ -350,5 +428,15 @@ export class ReplicaManager {
       w.resolve(errorCode);
     }
     r.waiters = [];
+    for (const w of r.lowWatermarkWaiters) {
+      clearTimeout(w.timer);
+      w.resolve({ errorCode, lowWatermark: -1 });
+    }
+    r.lowWatermarkWaiters = [];
   }
+}
+
+/** A follower as a new leader first knows it: nothing fetched in this epoch yet, caught up as of now. */
+function newFollower(brokerId: number, now: number): Follower {
+  return { brokerId, logEndOffset: -1, lastCaughtUpMs: now, leaderEndAtLastFetch: 0, lastFetchMs: now, logStartOffset: -1 };
 }

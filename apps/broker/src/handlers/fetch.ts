@@ -34,7 +34,7 @@ export const fetchApi = defineApi({
     // A follower's partitions, by name, resolved once: for its log ends now and its long-poll below.
     const asked = replica ? partitionsAsked(ctx, req, v) : [];
     // A follower's fetch offset is its log end: the leader learns it once per request, before waiting.
-    for (const a of asked) if (mayRead(a.topic)) ctx.replicas.onFollowerFetch(a.topic, a.partition, replicaId, a.fetchOffset, { currentLeaderEpoch: a.currentLeaderEpoch });
+    for (const a of asked) if (mayRead(a.topic)) ctx.replicas.onFollowerFetch(a.topic, a.partition, replicaId, a.fetchOffset, { currentLeaderEpoch: a.currentLeaderEpoch, logStartOffset: a.logStartOffset });
     let woken = false;
     for (;;) {
       const { body, bytes, perTopic } = collect(ctx, req, v, mayRead, replica, replica ? replicaId : -1, session);
@@ -71,10 +71,10 @@ export function fetchReplicaId(req: FetchRequest, v: number): number {
 }
 
 /** The request's partitions whose topic this broker knows (by name, or by id from v13). */
-function partitionsAsked(ctx: BrokerContext, req: FetchRequest, v: number): { topic: string; partition: number; fetchOffset: number; currentLeaderEpoch: number }[] {
+function partitionsAsked(ctx: BrokerContext, req: FetchRequest, v: number): { topic: string; partition: number; fetchOffset: number; currentLeaderEpoch: number; logStartOffset: number }[] {
   return req.topics.flatMap((t) => {
     const name = v >= 13 ? ctx.topics.byId(t.topicId)?.name : t.topic;
-    return name === undefined ? [] : t.partitions.map((p) => ({ topic: name, partition: p.partition, fetchOffset: Number(p.fetchOffset), currentLeaderEpoch: v >= 9 ? p.currentLeaderEpoch : -1 }));
+    return name === undefined ? [] : t.partitions.map((p) => ({ topic: name, partition: p.partition, fetchOffset: Number(p.fetchOffset), currentLeaderEpoch: v >= 9 ? p.currentLeaderEpoch : -1, logStartOffset: v >= 5 ? Number(p.logStartOffset) : -1 }));
   });
 }
 
