@@ -105,9 +105,7 @@ const SETTLED: Record<string, Result> = {
  * Tributary's broker settings are static (static-broker-configs in intended-differences.ts: the
  * broker resource read-only, AlterConfigs of a broker config refused) and it has settings of its
  * own (own-broker-settings); Kafka 4's storage format stores min.insync.replicas as a dynamic
- * cluster default (kraft-min-insync-default); Kafka 4 has feature flags, Tributary none; Kafka
- * 4.4's DescribeGroups v6 answers a missing group GroupIdNotFoundException where Tributary's v5
- * describes it Dead (java-admin.test.ts).
+ * cluster default (kraft-min-insync-default); Kafka 4 has feature flags, Tributary none.
  */
 function compared(program: string, r: Result): Result {
   const out = structuredClone(r);
@@ -124,7 +122,6 @@ function compared(program: string, r: Result): Result {
     if (mir) for (const field of ['source', 'synonyms', 'isDefault']) delete mir[field];
   }
   if (program === 'AdminTopics') delete out.describeFeatures;
-  if (program === 'AdminGroups') delete out.describeMissing;
   return out;
 }
 

@@ -48,7 +48,7 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
     kind: 'intended',
     scenario: 'api-versions/ranges',
     paths: ['*.min', '*.max'],
-    reason: 'Tributary keeps the versions Kafka 4 removed (lower minimums, see old-versions-kept) and does not yet implement the newest versions of some APIs (Fetch 17–18, Metadata 13, OffsetCommit/OffsetFetch 10 (topic ids), FindCoordinator 6, ListGroups 6, ApiVersions 5? as advertised by 4.4; apps/broker/README.md); the suite compares every version both advertise.',
+    reason: 'Tributary keeps the versions Kafka 4 removed (lower minimums, see old-versions-kept) and does not yet implement the newest versions of some APIs (as Kafka 4.4 advertises them: Fetch 17–18, ListOffsets 11, Metadata 13, OffsetCommit/OffsetFetch 10 (topic ids), FindCoordinator 6, ApiVersions 5, DescribeLogDirs 5, DeleteGroups 3, DescribeCluster 2; apps/broker/README.md); the suite compares every version both advertise.',
   },
   {
     id: 'auto-create-synchronous',
@@ -129,14 +129,6 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
     reason: 'CreateTopics sent to a broker that is not the controller: Kafka 4 forwards it to its KRaft controller (KIP-590) and creates the topic; Tributary answers NOT_CONTROLLER, as Kafka did before KIP-590. Clients send admin requests to the controller Metadata names (on Tributary the real controller; Kafka names a random live broker) and retry on NOT_CONTROLLER, so both create the topic; only auto-creation is forwarded by Tributary (apps/broker/src/cluster/etcd-cluster.ts).',
   },
   // ---- known defects (issue 13): the owner removes the entry with the fix ----
-  {
-    id: 'describe-groups-v6',
-    kind: 'known-defect',
-    owner: 'groups',
-    scenario: 'tools/groups-848/describe-deleted',
-    paths: ['out.0', 'error'],
-    reason: 'kafka-consumer-groups --describe of a group that no longer exists: the admin client falls back from ConsumerGroupDescribe (GROUP_ID_NOT_FOUND on both) to DescribeGroups, which Kafka 4.4 answers at v6 with GROUP_ID_NOT_FOUND (the tool fails with GroupIdNotFoundException); Tributary serves DescribeGroups up to v5 (the last version in the specs its codecs are generated from), which describes an unknown group as Dead, so the tool says the group does not exist (exit code 0 on both).',
-  },
   {
     id: 'no-classic-to-consumer-upgrade',
     kind: 'known-defect',

@@ -152,6 +152,8 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — KIP-848 consumer gro
         out.listed = listed.kind === 'response' ? (listed.body as { groups: { groupId: string }[] }).groups.filter((x) => x.groupId === g) : listed;
         out.listedClassicOnly = await send(s, ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: ['classic'] });
         out.describeGroupsClassic = await send(s, ApiKey.DescribeGroups, 5, { groups: [g], includeAuthorizedOperations: false });
+        // v6 (KIP-1043): GROUP_ID_NOT_FOUND, "not a classic group".
+        out.describeGroupsClassicV6 = await send(s, ApiKey.DescribeGroups, 6, { groups: [g], includeAuthorizedOperations: false });
         out.deleteNonEmpty = await send(s, ApiKey.DeleteGroups, 2, { groupsNames: [g] });
         out.subscriptionChange = (await assignmentByName(s))(await hb({ memberId: 'B', memberEpoch: epochOf(out.bFull), subscribedTopicNames: [TOPIC, TOPIC2] }));
         out.aLeaves = await hb({ memberId: 'A', memberEpoch: -1 });
@@ -235,6 +237,33 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — KIP-848 consumer gro
       out.describe = await send(s, ApiKey.ConsumerGroupDescribe, 1, { groupIds: [g], includeAuthorizedOperations: false });
       await hb({ memberId: 'R', memberEpoch: -1 });
       delete out.last;
+      return out;
+    });
+  });
+
+  it('v1 regular expressions are RE2/J\'s: POSIX classes, \\Q…\\E, inline flags; lookaround is invalid', async () => {
+    await compare(pair, 'consumer-group-heartbeat/v1/regex-re2j', async (s) => {
+      const g = 're2j-g';
+      const byName = await assignmentByName(s);
+      const hb = async (o: Record<string, unknown>) => byName(await send(s, ApiKey.ConsumerGroupHeartbeat, 1, body({ groupId: g, ...o })));
+      const join = (memberId: string, regex: string) => hb(joinAs(g, memberId, [], { subscribedTopicNames: null, subscribedTopicRegex: regex }));
+      const out: Record<string, unknown> = {};
+      // Invalid in RE2/J, though JavaScript's RegExp takes the first two.
+      out.lookahead = await join('L', 'cg-(?=u)');
+      out.backreference = await join('B', '(c)\\1g-u');
+      out.nestedRepetition = await join('N', 'cg-u**');
+      // The messages name RE2/J's description of the error (compared: the suite drops errorMessage fields).
+      out.messages = [out.lookahead, out.backreference, out.nestedRepetition].map((o) => (o as { body: ConsumerGroupHeartbeatResponse }).body.errorMessage);
+      // Valid only in RE2/J: a POSIX class, a quoted literal and a case-insensitive group; they match cg-u alone.
+      out.join = await join('R', '[[:lower:]]{2}-\\Qu\\E|(?i:CG-X)');
+      let last = out.join as { body: ConsumerGroupHeartbeatResponse };
+      // Kafka resolves an expression off the request path: heartbeat until its topic is assigned (bounded).
+      for (let i = 0; i < 20 && ((last.body.assignment as unknown as unknown[] | null)?.length ?? 0) === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        last = (await hb({ memberId: 'R', memberEpoch: last.body.memberEpoch, topicPartitions: [] })) as typeof last;
+      }
+      out.resolved = last;
+      await hb({ memberId: 'R', memberEpoch: -1 });
       return out;
     });
   });

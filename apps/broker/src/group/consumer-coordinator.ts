@@ -5,6 +5,7 @@ import { ConsumerGroupState } from './consumer-group.ts';
 import type { ConsumerMember } from './consumer-member.ts';
 import type { Group } from './group.ts';
 import { reconcile, type OwnedPartitions } from './reconciliation.ts';
+import { compileTopicRegex, invalidRegexMessage } from './topic-regex.ts';
 
 export interface ConsumerGroupSettings {
   /** group.consumer.session.timeout.ms: a member not heard from for this long is fenced. */
@@ -132,9 +133,8 @@ export class ConsumerGroupCoordinator {
     } else if (req.memberEpoch < STATIC_LEAVE) {
       throw invalid('MemberEpoch is invalid.');
     }
-    if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== '' && toRegExp(req.subscribedTopicRegex) === null) {
-      throw new HeartbeatError(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex \`${req.subscribedTopicRegex}\` is not a valid regular expression.`);
-    }
+    const invalidRegex = req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== '' ? invalidRegexMessage(req.subscribedTopicRegex) : null;
+    if (invalidRegex !== null) throw new HeartbeatError(ErrorCode.INVALID_REGULAR_EXPRESSION, invalidRegex);
     if (req.serverAssignor !== null && !this.#settings.assignors.some((a) => a.name === req.serverAssignor)) {
       throw new HeartbeatError(ErrorCode.UNSUPPORTED_ASSIGNOR, `ServerAssignor ${req.serverAssignor} is not supported. Supported assignors: ${this.#settings.assignors.map((a) => a.name).join(', ')}.`);
     }
@@ -332,8 +332,8 @@ export class ConsumerGroupCoordinator {
   /** The topics a member subscribes to that exist: its names, and the topics its expression matches once the group has resolved it. */
   #subscribedTopics(cg: ConsumerGroupState, m: ConsumerMember, topics: TopicLookup): { name: string; topicId: string; partitions: number }[] {
     const names = new Set(m.subscribedTopicNames);
-    const re = m.subscribedTopicRegex && cg.resolvedRegexes.has(m.subscribedTopicRegex) ? toRegExp(m.subscribedTopicRegex) : null;
-    if (re) for (const name of topics.names()) if (!name.startsWith('__') && re.test(name)) names.add(name);
+    const re = m.subscribedTopicRegex && cg.resolvedRegexes.has(m.subscribedTopicRegex) ? compileTopicRegex(m.subscribedTopicRegex) : null;
+    if (re?.ok) for (const name of topics.names()) if (!name.startsWith('__') && re.matches(name)) names.add(name);
     const out: { name: string; topicId: string; partitions: number }[] = [];
     for (const name of [...names].sort()) {
       const t = topics.byName(name);
@@ -399,13 +399,4 @@ function sameStrings(a: string[], b: string[]): boolean {
 
 function toTopicPartitions(a: Assignment): { topicId: string; partitions: number[] }[] {
   return [...a].filter(([, ps]) => ps.size > 0).map(([topicId, ps]) => ({ topicId, partitions: [...ps].sort((x, y) => x - y) }));
-}
-
-/** A subscription regex as a whole-name match (Kafka uses RE2/J; the common syntax is the same). */
-export function toRegExp(pattern: string): RegExp | null {
-  try {
-    return new RegExp(`^(?:${pattern})$`, 'u');
-  } catch {
-    return null;
-  }
 }

@@ -6,18 +6,32 @@ import { defineApi } from './api-module.ts';
 export const describeGroupsApi = defineApi({
   api: 'DescribeGroups',
   minVersion: 0,
-  maxVersion: 5,
+  maxVersion: 6,
   serves: 'group-coordinator',
   authorization: { kind: 'per-resource', acl: 'DESCRIBE on each group' },
   handle: (ctx, request, session) => {
     const req = request.body;
     const v = request.apiVersion;
+    /**
+     * A group that is not a classic one (unknown, or a KIP-848 consumer group, which
+     * ConsumerGroupDescribe describes): Kafka 4.4 answers Dead without an error up to v5, and from
+     * v6 (KIP-1043) GROUP_ID_NOT_FOUND with the message of its GroupIdNotFoundException.
+     */
+    const notClassic = (groupId: string, message: string) => ({
+      errorCode: v >= 6 ? ErrorCode.GROUP_ID_NOT_FOUND : 0,
+      ...(v >= 6 ? { errorMessage: message } : {}),
+      groupId,
+      groupState: 'Dead',
+      protocolType: '',
+      protocolData: '',
+      members: [],
+    });
     return {
       groups: req.groups.map((groupId) => {
         if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupId, groupState: '', protocolType: '', protocolData: '', members: [] };
         const g = ctx.groups.get(groupId);
-        // A KIP-848 consumer group is not a classic one: Kafka 4.4 describes it as it does an unknown group (ConsumerGroupDescribe describes it).
-        if (!g || g.consumer) return { errorCode: 0, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
+        if (!g || g.state === 'Dead') return notClassic(groupId, `Group ${groupId} not found.`);
+        if (g.consumer) return notClassic(groupId, `Group ${groupId} is not a classic group.`);
         // As Kafka: the protocol and each member's metadata only while Stable; assignments always.
         const stable = g.state === 'Stable';
         return {
