@@ -492,6 +492,7 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — groups, SASL, SCRAM,
           alterScram: await c.send(ApiKey.AlterUserScramCredentials, 0, { deletions: [{ name: 'alice', mechanism: 1 }], upsertions: [] }),
           describeQuotas: await c.send(ApiKey.DescribeClientQuotas, 1, { components: [], strict: false }),
           initProducerId: await c.send(ApiKey.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }),
+          ...(await consumerGroupTopicAuthorization(s, c)),
         };
       } finally {
         c.close();
@@ -573,6 +574,40 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — groups, SASL, SCRAM,
 type QuotaEntries = { entity: { entityType: string; entityName: string | null }[]; values: { key: string }[] }[];
 
 /** Whether a DescribeClientQuotas answer shows the end state of the Client quotas test's alterations. */
+/**
+ * KIP-848 heartbeats of a principal (carl: READ on group acl-group; DESCRIBE on topics acl-read
+ * and, through WRITE, aclp-*; none on acl-secret and the missing acl-none): subscribed topic names
+ * it may not describe are TOPIC_AUTHORIZATION_FAILED, and a regular expression resolves to the
+ * topics it may describe only. Answers are summarised as error, message and assigned topic names
+ * (topic ids differ between the brokers).
+ */
+async function consumerGroupTopicAuthorization(s: Side, c: RawClient): Promise<Record<string, unknown>> {
+  const names = new Map<string, string>();
+  const md = await (await s.client()).request<{ topics: { name: string; topicId: string }[] }>(ApiKey.Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+  for (const t of md.topics) names.set(t.topicId, t.name);
+  const hb = async (o: Record<string, unknown>) => {
+    const out = await c.send(ApiKey.ConsumerGroupHeartbeat, 1, { groupId: 'acl-group', memberId: 'carl-member', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30_000, subscribedTopicNames: null, subscribedTopicRegex: null, serverAssignor: null, topicPartitions: [], ...o });
+    if (out.kind !== 'response') return { outcome: out.kind, memberEpoch: 0, topics: [] as string[] };
+    const b = out.body as { errorCode: number; errorMessage: string | null; memberEpoch: number; assignment: { topicPartitions: { topicId: string }[] } | null };
+    return { errorCode: b.errorCode, message: b.errorMessage, memberEpoch: b.memberEpoch, topics: (b.assignment?.topicPartitions ?? []).map((t) => names.get(t.topicId) ?? t.topicId).sort() };
+  };
+  const out: Record<string, unknown> = {};
+  out.cgUndescribableTopic = await hb({ subscribedTopicNames: ['acl-read', 'acl-secret'] });
+  out.cgMissingTopic = await hb({ subscribedTopicNames: ['acl-read', 'acl-none'] });
+  out.cgDescribableTopics = await hb({ subscribedTopicNames: ['acl-read', 'aclp-one'] });
+  await hb({ memberEpoch: -1 });
+  // Kafka resolves an expression off the request path: heartbeat until its topics are assigned (bounded).
+  let last = await hb({ subscribedTopicRegex: 'acl.*' });
+  for (let i = 0; i < 30 && last.topics.length === 0 && 'errorCode' in last && last.errorCode === 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    last = await hb({ memberEpoch: last.memberEpoch, rebalanceTimeoutMs: -1 });
+  }
+  out.cgRegexResolvedToDescribable = last;
+  await hb({ memberEpoch: -1 });
+  for (const v of Object.values(out)) delete (v as { memberEpoch?: number }).memberEpoch;
+  return out;
+}
+
 function allAlterationsVisible(all: Awaited<ReturnType<typeof send>>): boolean {
   if (all.kind !== 'response') return false;
   const entries = (all.body as { entries: QuotaEntries | null }).entries ?? [];

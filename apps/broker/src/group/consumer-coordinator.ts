@@ -39,6 +39,11 @@ export interface HeartbeatRequest {
   topicPartitions: OwnedPartitions;
   clientId: string;
   clientHost: string;
+  /**
+   * Whether the member's principal may DESCRIBE a topic: a regular expression resolves to those
+   * topics only (Kafka's filterTopicDescribeAuthorizedTopics). Absent: every topic.
+   */
+  canDescribeTopic?: (topic: string) => boolean;
   /** The group's own consumer.session.timeout.ms and consumer.heartbeat.interval.ms (GROUP configs, KIP-848), when set. */
   groupSessionTimeoutMs?: number;
   groupHeartbeatIntervalMs?: number;
@@ -186,6 +191,8 @@ export class ConsumerGroupCoordinator {
     // Regular expressions members subscribed to before this request are resolved now (Kafka
     // resolves them off the request path: a member sees their topics from its next heartbeat on).
     for (const m of cg.members.values()) if (m.subscribedTopicRegex) cg.resolvedRegexes.add(m.subscribedTopicRegex);
+    // An expression resolves to the topics the principal of the member heartbeating with it may describe.
+    if (member.subscribedTopicRegex && req.canDescribeTopic) cg.regexTopicFilters.set(member.subscribedTopicRegex, req.canDescribeTopic);
     // A changed subscription bumps the group epoch: its topic names, its assignor, or an expression
     // the group has resolved already (a new one bumps it once resolved, through the topics it adds).
     const regexChanged = before.subscribedTopicRegex !== member.subscribedTopicRegex && (member.subscribedTopicRegex === null || member.subscribedTopicRegex === '' || cg.resolvedRegexes.has(member.subscribedTopicRegex));
@@ -333,7 +340,8 @@ export class ConsumerGroupCoordinator {
   #subscribedTopics(cg: ConsumerGroupState, m: ConsumerMember, topics: TopicLookup): { name: string; topicId: string; partitions: number }[] {
     const names = new Set(m.subscribedTopicNames);
     const re = m.subscribedTopicRegex && cg.resolvedRegexes.has(m.subscribedTopicRegex) ? compileTopicRegex(m.subscribedTopicRegex) : null;
-    if (re?.ok) for (const name of topics.names()) if (!name.startsWith('__') && re.matches(name)) names.add(name);
+    const describable = m.subscribedTopicRegex ? cg.regexTopicFilters.get(m.subscribedTopicRegex) : undefined;
+    if (re?.ok) for (const name of topics.names()) if (!name.startsWith('__') && re.matches(name) && (describable?.(name) ?? true)) names.add(name);
     const out: { name: string; topicId: string; partitions: number }[] = [];
     for (const name of [...names].sort()) {
       const t = topics.byName(name);

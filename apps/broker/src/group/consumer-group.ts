@@ -23,6 +23,12 @@ export class ConsumerGroupState {
   readonly #partitionEpochs = new Map<string, number>();
   /** Subscription expressions the group has resolved (they match topics from then on, re-evaluated on every heartbeat); not persisted: resolved again after a load. */
   readonly resolvedRegexes = new Set<string>();
+  /**
+   * Expression → which topics it may resolve to: those the principal of the member that last
+   * heartbeated with it may DESCRIBE (Kafka resolves a group's expressions with the authorization
+   * of the member whose heartbeat triggered the refresh); not persisted, as resolvedRegexes.
+   */
+  readonly regexTopicFilters = new Map<string, (topic: string) => boolean>();
   /** The subscribed topics' ids and partition counts the target assignment was computed from; null after a load (adopted at the next heartbeat without a new epoch). */
   subscriptionMetadata: string | null = '';
 

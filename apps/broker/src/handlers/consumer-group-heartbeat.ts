@@ -35,12 +35,18 @@ export const consumerGroupHeartbeatApi = defineApi({
   serves: 'group-coordinator',
   authorization: {
     kind: 'before',
-    acl: 'READ on the group',
+    acl: 'READ on the group; DESCRIBE on each subscribed topic name (TOPIC_AUTHORIZATION_FAILED); an expression resolves to the topics with DESCRIBE',
     allowed: (ctx, request, session) => allowed(ctx, session, Op.READ, ResourceType.GROUP, request.body.groupId),
     deniedCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
   },
   handle: async (ctx, request, session) => {
     const req = request.body;
+    const describable = (topic: string) => allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, topic);
+    // As Kafka's KafkaApis: subscribed topic names the principal may not describe (existing or not)
+    // refuse the whole heartbeat, without a message.
+    if (req.subscribedTopicNames !== null && !req.subscribedTopicNames.every(describable)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
+    }
     const result = ctx.groups.consumerGroupHeartbeat(
       {
         apiVersion: request.apiVersion,
@@ -56,6 +62,7 @@ export const consumerGroupHeartbeatApi = defineApi({
         topicPartitions: req.topicPartitions?.map((t) => ({ topicId: t.topicId, partitions: t.partitions })) ?? null,
         clientId: request.header.clientId ?? '',
         clientHost: `/${session.host}`,
+        canDescribeTopic: describable,
         ...groupOverrides(ctx.groupConfigs.get(req.groupId)),
       },
       topicLookup(ctx),
