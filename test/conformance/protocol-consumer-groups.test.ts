@@ -197,8 +197,9 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — KIP-848 consumer gro
       const hb = async (o: Record<string, unknown>) => send(s, ApiKey.ConsumerGroupHeartbeat, 1, body({ groupId: g, ...o }));
       const out: Record<string, unknown> = {};
       const byName = await assignmentByName(s);
-      out.a = byName(await hb(joinAs(g, 'A', [TOPIC, TOPIC2], { serverAssignor: 'range' })));
-      out.b = byName(await hb(joinAs(g, 'B', [TOPIC, TOPIC2], { serverAssignor: 'range' })));
+      // Members in different racks: Kafka 4.4's server assignors do not read racks (described, not used).
+      out.a = byName(await hb(joinAs(g, 'A', [TOPIC, TOPIC2], { serverAssignor: 'range', rackId: 'rack-a' })));
+      out.b = byName(await hb(joinAs(g, 'B', [TOPIC, TOPIC2], { serverAssignor: 'range', rackId: 'rack-b' })));
       out.c = byName(await hb(joinAs(g, 'C', ['cg-missing'])));
       // Kafka keeps a member's subscribed topic names in a hash set: their order is not part of the answer.
       const described = await send(s, ApiKey.ConsumerGroupDescribe, 0, { groupIds: [g, 'no-such-group'], includeAuthorizedOperations: false });
