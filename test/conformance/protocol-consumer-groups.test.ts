@@ -265,6 +265,15 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — KIP-848 consumer gro
       }
       out.resolved = last;
       await hb({ memberId: 'R', memberEpoch: -1 });
+      // An expression that names an internal topic.
+      out.internal = await join('I', '__consumer_offsets|cg-u');
+      last = out.internal as typeof last;
+      for (let i = 0; i < 20 && ((last.body.assignment as unknown as unknown[] | null)?.length ?? 0) === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        last = (await hb({ memberId: 'I', memberEpoch: last.body.memberEpoch, topicPartitions: [] })) as typeof last;
+      }
+      out.internalResolved = (last.body.assignment as unknown as { topic: string }[] | null)?.map((t) => t.topic);
+      await hb({ memberId: 'I', memberEpoch: -1 });
       return out;
     });
   });

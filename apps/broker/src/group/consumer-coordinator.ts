@@ -299,7 +299,12 @@ export class ConsumerGroupCoordinator {
   #remove(g: Group, cg: ConsumerGroupState, memberId: string, now: number): void {
     cg.removeMember(memberId);
     cg.groupEpoch++;
-    if (this.#topics) this.#computeTargetAssignment(cg, this.#topics);
+    if (this.#topics) {
+      // The subscribed topics without the member's (one bump covers both, as in Kafka; left stale,
+      // the next heartbeat would bump the epoch once more).
+      cg.subscriptionMetadata = this.#subscriptionMetadata(cg, this.#topics);
+      this.#computeTargetAssignment(cg, this.#topics);
+    }
     this.#syncGroupState(g, cg, now);
   }
 
@@ -341,7 +346,8 @@ export class ConsumerGroupCoordinator {
     const names = new Set(m.subscribedTopicNames);
     const re = m.subscribedTopicRegex && cg.resolvedRegexes.has(m.subscribedTopicRegex) ? compileTopicRegex(m.subscribedTopicRegex) : null;
     const describable = m.subscribedTopicRegex ? cg.regexTopicFilters.get(m.subscribedTopicRegex) : undefined;
-    if (re?.ok) for (const name of topics.names()) if (!name.startsWith('__') && re.matches(name) && (describable?.(name) ?? true)) names.add(name);
+    // Every topic, internal ones included: Kafka 4.4 matches the whole metadata image (a member may get __consumer_offsets).
+    if (re?.ok) for (const name of topics.names()) if (re.matches(name) && (describable?.(name) ?? true)) names.add(name);
     const out: { name: string; topicId: string; partitions: number }[] = [];
     for (const name of [...names].sort()) {
       const t = topics.byName(name);
