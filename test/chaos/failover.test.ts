@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
+import { coordinatorPartitionFor } from '../../apps/broker/src/topics/internal-topics.ts';
+import { TEST_BROKER_SETTINGS } from '../support/broker-process.ts';
 import { startCluster, type TestCluster } from '../support/cluster.ts';
 import { checkDelivery, readAll, startKafkajsProducer, startPythonProducer } from './producers.ts';
 import { until } from '../support/until.ts';
@@ -127,10 +129,12 @@ describe('chaos: kill -9 the leader, then the controller, pause a follower, rest
     const before = await committed(group);
     expect(before.size).toBeGreaterThan(0);
 
-    const coordinator = await cluster.leaderOf('__consumer_offsets', 0);
+    // The group's coordinator leads the group's __consumer_offsets partition (Kafka's partitioning).
+    const partition = coordinatorPartitionFor(group, Number(TEST_BROKER_SETTINGS['offsets.topic.num.partitions']));
+    const coordinator = await cluster.leaderOf('__consumer_offsets', partition);
     await cluster.brokers.get(coordinator)!.kill();
-    await cluster.leaderOf('__consumer_offsets', 0, { not: coordinator });
-    // The new coordinator loaded the group's offsets from its replica of __consumer_offsets.
+    await cluster.leaderOf('__consumer_offsets', partition, { not: coordinator });
+    // The new coordinator loaded the group's offsets from its replica of the partition.
     expect(await committed(group)).toEqual(before);
     const resumed = await consume(1);
     for (const [partition, offset] of resumed) expect(offset).toBe(before.get(partition) ?? 0);

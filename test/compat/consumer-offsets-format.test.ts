@@ -15,7 +15,8 @@ const { Kafka, logLevel } = require('kafkajs');
 let broker: BrokerProcess;
 
 beforeAll(async () => {
-  broker = await startBroker({ settings: { 'group.initial.rebalance.delay.ms': '0' } });
+  // One __consumer_offsets partition: Kafka's readers below read partition 0 and see every group's records.
+  broker = await startBroker({ settings: { 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '1' } });
 });
 afterAll(async () => {
   await broker?.destroy();

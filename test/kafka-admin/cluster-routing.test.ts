@@ -1,6 +1,9 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaAdminClient } from '@tributary/kafka-admin';
+import { ApiKey, ErrorCode, type ListGroupsResponse, type OffsetFetchResponse } from '@tributary/protocol';
+import { BrokerConnection, KafkaAdminClient } from '@tributary/kafka-admin';
+import { coordinatorPartitionFor } from '../../apps/broker/src/topics/internal-topics.ts';
+import { TEST_BROKER_SETTINGS } from '../support/broker-process.ts';
 import { startCluster, type TestCluster } from '../support/cluster.ts';
 import { until } from '../support/until.ts';
 
@@ -98,5 +101,40 @@ describe('KafkaAdminClient on a 3-broker cluster', () => {
     await admin.commitOffsets('routed-readers', [0, 1, 2].map((partition) => ({ topic: 'counted', partition, offset: 0n })));
     expect((await admin.committedOffsets('routed-readers')).map((c) => c.offset)).toEqual([0n, 0n, 0n]);
     expect((await admin.deleteGroups(['routed-readers'])).get('routed-readers')).toBeNull();
+  });
+
+  it('coordinates each group on the leader of its __consumer_offsets partition (Kafka\'s partitioning): FindCoordinator names it, the other brokers answer NOT_COORDINATOR, ListGroups on each broker lists its own groups', { timeout: 120_000 }, async () => {
+    const count = Number(TEST_BROKER_SETTINGS['offsets.topic.num.partitions']);
+    await admin.createTopics([{ name: 'grouped', partitions: 1, replicationFactor: 3 }]);
+    const leaders = await until(async () => {
+      const t = (await admin.metadata(['__consumer_offsets', 'grouped'])).topics;
+      const offsets = t.find((x) => x.name === '__consumer_offsets');
+      const ready = offsets?.partitions.length === count && offsets.partitions.every((p) => p.leader >= 0) && t.find((x) => x.name === 'grouped')?.partitions[0]?.leader !== undefined;
+      return ready ? new Map(offsets.partitions.map((p) => [p.partition, p.leader])) : null;
+    }, 'every __consumer_offsets partition led');
+    // The controller spreads the partitions' leaders: groups have more than one coordinator.
+    expect(new Set(leaders.values()).size).toBeGreaterThan(1);
+    // One group per partition.
+    const groups = new Map<number, string>();
+    for (let i = 0; groups.size < count; i++) if (!groups.has(coordinatorPartitionFor(`spread-${i}`, count))) groups.set(coordinatorPartitionFor(`spread-${i}`, count), `spread-${i}`);
+    const connections = new Map(await Promise.all([1, 2, 3].map(async (id) => [id, await BrokerConnection.open('127.0.0.1', cluster.brokers.get(id)!.port, 'routing-test')] as const)));
+    try {
+      for (const [partition, group] of groups) {
+        const coordinator = leaders.get(partition)!;
+        expect((await admin.findCoordinator(group, 'group')).nodeId, group).toBe(coordinator);
+        await admin.commitOffsets(group, [{ topic: 'grouped', partition: 0, offset: BigInt(partition + 1) }]);
+        expect(await admin.committedOffsets(group, [{ topic: 'grouped', partitions: [0] }])).toEqual([{ topic: 'grouped', partition: 0, offset: BigInt(partition + 1) }]);
+        for (const [id, c] of connections) {
+          const answer = await c.send<OffsetFetchResponse>(ApiKey.OffsetFetch, 8, { groups: [{ groupId: group, topics: [{ name: 'grouped', partitionIndexes: [0] }] }], requireStable: false });
+          expect(answer.groups[0]!.errorCode, `${group} asked on broker ${id}`).toBe(id === coordinator ? 0 : ErrorCode.NOT_COORDINATOR);
+        }
+      }
+      for (const [id, c] of connections) {
+        const listed = (await c.send<ListGroupsResponse>(ApiKey.ListGroups, 4, { statesFilter: [] })).groups.map((g) => g.groupId).filter((g) => g.startsWith('spread-'));
+        expect(listed.sort(), `groups listed by broker ${id}`).toEqual([...groups].filter(([p]) => leaders.get(p) === id).map(([, g]) => g).sort());
+      }
+    } finally {
+      for (const c of connections.values()) c.close();
+    }
   });
 });

@@ -40,7 +40,17 @@ export interface StartBrokerOptions {
   nodeId?: number;
   /** Further flags, e.g. `--etcd-endpoints`, `--cluster-id`, `--rack`. */
   args?: string[];
+  /** Start with the broker's own defaults, not TEST_BROKER_SETTINGS (the tests that compare with Kafka's defaults). */
+  brokerDefaults?: boolean;
 }
+
+/**
+ * What test brokers set unless `brokerDefaults`: `__consumer_offsets` with 3 partitions, not
+ * Kafka's 50 (each partition's files are made on start and synced on stop: 50 cost a standalone
+ * broker ~1 s per start and stop, and a 3-broker cluster 150 replicas). Groups still spread over
+ * partitions, and on a cluster over coordinators.
+ */
+export const TEST_BROKER_SETTINGS: Readonly<Record<string, string>> = { 'offsets.topic.num.partitions': '3' };
 
 export async function startBroker(options: StartBrokerOptions = {}): Promise<BrokerProcess> {
   const metricsPort = options.metrics ? (options.metricsPort ?? (await freePort())) : null;
@@ -50,7 +60,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   const extraPorts: Record<string, number> = { ...options.extraPorts };
   for (const name of options.extraListeners ?? []) extraPorts[name] ??= await freePort();
   const listeners = [`PLAINTEXT://127.0.0.1:${port}`, ...Object.entries(extraPorts).map(([name, p]) => `${name}://127.0.0.1:${p}`)].join(',');
-  const args = ['--node-id', String(options.nodeId ?? 1), ...(options.args ?? []), '--listeners', listeners, '--data-dir', dataDir, ...(metricsPort ? ['--metrics-port', String(metricsPort)] : []), ...Object.entries(options.settings ?? {}).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
+  const args = ['--node-id', String(options.nodeId ?? 1), ...(options.args ?? []), '--listeners', listeners, '--data-dir', dataDir, ...(metricsPort ? ['--metrics-port', String(metricsPort)] : []), ...Object.entries({ ...(options.brokerDefaults ? {} : TEST_BROKER_SETTINGS), ...options.settings }).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
   const child = spawn(process.execPath, [...BROKER_NODE_FLAGS, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));

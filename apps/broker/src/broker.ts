@@ -7,8 +7,8 @@ import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import { interBrokerListenerName, settingNumber, type BrokerConfig } from './config/broker-config.ts';
 import { AppendSignal } from './log/append-signal.ts';
-import { consumerAssignors, GroupCoordinator } from './group/coordinator.ts';
-import { OffsetStore } from './group/offset-store.ts';
+import { consumerAssignors } from './group/coordinator.ts';
+import { GroupCoordinators } from './group/group-coordinators.ts';
 import type { BrokerContext, HandlerEntry } from './handlers/context.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
@@ -49,10 +49,6 @@ export class Broker {
   #flushTimer: NodeJS.Timeout | null = null;
   readonly #etcd: EtcdCluster | null;
   readonly #fetcher: ReplicaFetcher | null;
-  readonly #groupSettings: CoordinatorSettings;
-  #groups: GroupCoordinator;
-  #offsetsAppended: () => void = () => undefined;
-  #coordinating: boolean;
   metricsPort: number | null = null;
 
   readonly #handlers: ReadonlyMap<number, HandlerEntry>;
@@ -69,10 +65,13 @@ export class Broker {
         logger.log(kind === 'error' ? 'error' : 'info', `log ${kind}`, { topic, partition, detail: detail instanceof Error ? detail.message : detail }),
     });
     const clustered = config.etcdEndpoints.length > 0;
-    // Committed offsets live in an internal compacted topic and are replayed into the coordinator
-    // by whichever broker leads it (a standalone broker always does).
-    if (!clustered && !topics.get(OFFSETS_TOPIC)) topics.create(OFFSETS_TOPIC, 1, { 'cleanup.policy': 'compact' });
-    this.#groupSettings = {
+    // Committed offsets live in an internal compacted topic; each group's partition is replayed into
+    // a coordinator by whichever broker leads it (a standalone broker leads them all). An existing
+    // topic keeps its partition count, as in Kafka (a broker upgraded from one partition keeps its
+    // groups where they are).
+    const offsetsPartitions = settingNumber(config, 'offsets.topic.num.partitions');
+    if (!clustered && !topics.get(OFFSETS_TOPIC)) topics.create(OFFSETS_TOPIC, offsetsPartitions, { 'cleanup.policy': 'compact' });
+    const groupSettings: CoordinatorSettings = {
       initialRebalanceDelayMs: settingNumber(config, 'group.initial.rebalance.delay.ms'),
       minSessionTimeoutMs: settingNumber(config, 'group.min.session.timeout.ms'),
       maxSessionTimeoutMs: settingNumber(config, 'group.max.session.timeout.ms'),
@@ -100,7 +99,7 @@ export class Broker {
           logger,
           uncleanLeaderElection: config.settings['unclean.leader.election.enable'] === 'true',
           leaderRebalanceIntervalMs: config.settings['auto.leader.rebalance.enable'] === 'true' ? settingNumber(config, 'leader.imbalance.check.interval.seconds') * 1000 : 0,
-          internalTopics: [{ name: OFFSETS_TOPIC, partitions: 1, replicationFactor: settingNumber(config, 'offsets.topic.replication.factor'), configs: { 'cleanup.policy': 'compact' } }],
+          internalTopics: [{ name: OFFSETS_TOPIC, partitions: offsetsPartitions, replicationFactor: settingNumber(config, 'offsets.topic.replication.factor'), configs: { 'cleanup.policy': 'compact' } }],
           onChange: () => this.#ctx.replicas.reconcile(),
           probePeers: config.settings['tributary.peer.probe.enable'] === 'true',
         })
@@ -136,15 +135,20 @@ export class Broker {
       ...(etcd ? { writeIsr: (t: string, p: number, e: number, isr: number[]) => etcd.writeIsr(t, p, e, isr) } : {}),
       onRole: (change) => this.#onRole(change),
     });
-    const offsetsLog = clustered ? null : topics.log(OFFSETS_TOPIC, 0)!;
-    // Whatever the coordinator writes (commits, group metadata, tombstones, expiry) moves the high
-    // watermark and wakes followers and long-polling readers, as a produced batch does.
-    this.#offsetsAppended = () => {
-      replicas.onLeaderAppend(OFFSETS_TOPIC, 0);
-      appends.notify();
-    };
-    this.#groups = new GroupCoordinator(this.#groupSettings, new OffsetStore(offsetsLog, () => 0, this.#offsetsAppended));
-    this.#coordinating = !clustered;
+    const groups = new GroupCoordinators({
+      topics,
+      cluster,
+      replicas,
+      settings: groupSettings,
+      numPartitions: offsetsPartitions,
+      logger,
+      // Whatever a coordinator writes (commits, group metadata, tombstones, expiry) moves the high
+      // watermark and wakes followers and long-polling readers, as a produced batch does.
+      appended: (partition) => {
+        replicas.onLeaderAppend(OFFSETS_TOPIC, partition);
+        appends.notify();
+      },
+    });
     const listenerSecurity = resolveListenerSecurity(config);
     // A cluster shares users, ACLs and quotas through etcd; a standalone broker keeps them in files.
     const acls = etcd ? new EtcdAclStore(etcd.store) : new FileAclStore(config.dataDir);
@@ -161,7 +165,7 @@ export class Broker {
       cluster,
       replicas,
       newProducerId: () => producerIds.next(),
-      writeMarkers: (m, coordinatorEpoch) => writeMarkers({ replicas, groups: () => this.#groups, notify: () => appends.notify(), minInsyncReplicas: (topic) => topicNumber(config, topics.get(topic)?.configs ?? {}, 'min.insync.replicas'), cluster, nodeId: config.nodeId, listenerName: interBrokerListenerName(config) }, m, coordinatorEpoch),
+      writeMarkers: (m, coordinatorEpoch) => writeMarkers({ replicas, groups, notify: () => appends.notify(), minInsyncReplicas: (topic) => topicNumber(config, topics.get(topic)?.configs ?? {}, 'min.insync.replicas'), cluster, nodeId: config.nodeId, listenerName: interBrokerListenerName(config) }, m, coordinatorEpoch),
       appended: (partition) => {
         replicas.onLeaderAppend(TRANSACTION_STATE_TOPIC, partition);
         appends.notify();
@@ -180,7 +184,7 @@ export class Broker {
       config,
       topics,
       appends,
-      groups: this.#groups,
+      groups,
       producerIds,
       transactions,
       metrics: new BrokerMetrics(topics, limits.diskBytes),
@@ -203,14 +207,10 @@ export class Broker {
       fakeSaltKey: randomBytes(32),
       cluster,
       replicas,
-      isGroupCoordinator: () => this.#coordinating,
-      groupCoordinatorId: () => cluster.partition(OFFSETS_TOPIC, 0)?.leader ?? -1,
     };
-    // Handlers always reach the current coordinator: it is replaced when `__consumer_offsets` changes leader.
-    Object.defineProperty(this.#ctx, 'groups', { get: () => this.#groups });
   }
 
-  /** Follows role changes: replica fetching, and group coordination on the `__consumer_offsets` leader. */
+  /** Follows role changes: replica fetching, and the coordinators of the `__transaction_state` and `__consumer_offsets` partitions led here. */
   #onRole(change: RoleChange): void {
     const log = this.#ctx.topics.log(change.topic, change.partition);
     this.#logger.log('info', 'partition role changed', { ...change, logEndOffset: log?.logEndOffset, highWatermark: log?.highWatermark });
@@ -222,21 +222,10 @@ export class Broker {
       else this.#ctx.transactions.resign(change.partition);
       return;
     }
-    if (change.topic !== OFFSETS_TOPIC || change.partition !== 0 || !this.#etcd) return;
-    if (change.kind === 'leader') {
-      // The new coordinator loads every group's offsets from its replica of the log and takes over.
-      const log = this.#ctx.topics.log(OFFSETS_TOPIC, 0)!;
-      const epoch = change.leaderEpoch;
-      this.#groups.close();
-      this.#groups = new GroupCoordinator(this.#groupSettings, new OffsetStore(log, () => epoch, this.#offsetsAppended));
-      this.#coordinating = true;
-      this.#logger.log('info', 'coordinating consumer groups', { leaderEpoch: epoch, groups: this.#groups.groups().length });
-    } else if (this.#coordinating) {
-      this.#coordinating = false;
-      this.#groups.close();
-      this.#groups = new GroupCoordinator(this.#groupSettings, new OffsetStore(null));
-      this.#logger.log('info', 'no longer coordinating consumer groups', {});
-    }
+    if (change.topic !== OFFSETS_TOPIC) return;
+    // The new leader of a __consumer_offsets partition loads its groups from its replica of the log and coordinates them.
+    if (change.kind === 'leader') queueMicrotask(() => this.#ctx.groups.loadLed());
+    else this.#ctx.groups.resign(change.partition);
   }
 
   /** Starts listening; returns the bound ports (useful when a listener asked for port 0). */
@@ -271,6 +260,8 @@ export class Broker {
     this.#ctx.topics.startBackground();
     // Transactions decided before a restart get their markers; running ones their timeout.
     this.#ctx.transactions.loadLed();
+    // Groups with members come back with their sessions running; their offsets expire again.
+    this.#ctx.groups.loadLed();
     const flushMs = settingNumber(this.config, 'log.flush.interval.ms');
     if (flushMs > 0) {
       this.#flushTimer = setInterval(() => {

@@ -7,9 +7,8 @@ import { fencedFor, transactionCoordinatorFor, transactionStateReplicated } from
 
 /**
  * AddOffsetsToTxn: the group's `__consumer_offsets` partition joins the transaction, so that its
- * TxnOffsetCommit offsets get the transaction's marker. This broker keeps every group in
- * partition 0 of `__consumer_offsets`. READ on the group is checked after WRITE on the
- * transactional id, as Kafka does.
+ * TxnOffsetCommit offsets get the transaction's marker (the partition its id hashes to, as
+ * Kafka's). READ on the group is checked after WRITE on the transactional id, as Kafka does.
  */
 export const addOffsetsToTxnApi = defineApi({
   api: 'AddOffsetsToTxn',
@@ -23,7 +22,7 @@ export const addOffsetsToTxnApi = defineApi({
     if (!allowed(ctx, session, Op.READ, ResourceType.GROUP, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     const lookup = transactionCoordinatorFor(ctx, session, req.transactionalId);
     if (!lookup.ok) return { throttleTimeMs: 0, errorCode: lookup.errorCode };
-    const errorCode = fencedFor(lookup.coordinator.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition: 0 }]), request.apiVersion < 2);
+    const errorCode = fencedFor(lookup.coordinator.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition: ctx.groups.partitionFor(req.groupId) }]), request.apiVersion < 2);
     return { throttleTimeMs: 0, errorCode: errorCode || (await transactionStateReplicated(ctx, req.transactionalId)) };
   },
 });

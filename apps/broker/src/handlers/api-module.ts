@@ -8,11 +8,13 @@ export type ApiRequest<N extends ApiName> = Omit<DecodedRequest, 'body'> & { bod
 export type ApiResponse<N extends ApiName> = Encodable<ApiMessages[N]['response']>;
 
 /**
- * Which broker may answer: any broker, or only the one coordinating consumer groups (the leader
- * of `__consumer_offsets`); elsewhere the dispatcher answers NOT_COORDINATOR and the client looks
- * the coordinator up again.
+ * Which broker may answer: any broker, or only the coordinator of the group `groupOf` names (the
+ * leader of the group's `__consumer_offsets` partition); elsewhere the dispatcher answers
+ * NOT_COORDINATOR and the client looks the coordinator up again. `groupOf` null: the request
+ * names several groups, and the handler answers NOT_COORDINATOR for each group this broker does
+ * not coordinate.
  */
-export type Serves = 'any-broker' | 'group-coordinator';
+export type Routing<N extends ApiName> = { readonly serves: 'any-broker' } | { readonly serves: 'group-coordinator'; groupOf(request: ApiRequest<N>): string | null };
 
 /**
  * How an API is authorised. `before` APIs concern one resource and have one error code: the
@@ -26,11 +28,12 @@ export type Authorization<N extends ApiName> =
   | { kind: 'none'; why: string };
 
 /** One Kafka API as this broker implements it: the registry (registry.ts) collects these. */
-export interface ApiModule<N extends ApiName> {
+export type ApiModule<N extends ApiName> = ApiModuleBase<N> & Routing<NoInfer<N>>;
+
+interface ApiModuleBase<N extends ApiName> {
   readonly api: N;
   readonly minVersion: number;
   readonly maxVersion: number;
-  readonly serves: Serves;
   /** NoInfer: the API's name alone decides N; an authorization shared by several APIs must not widen it. */
   readonly authorization: Authorization<NoInfer<N>>;
   /**

@@ -34,6 +34,8 @@ export const consumerGroupDescribeApi = defineApi({
   minVersion: 0,
   maxVersion: 1,
   serves: 'group-coordinator',
+  // Several groups: each one this broker does not coordinate is answered NOT_COORDINATOR.
+  groupOf: () => null,
   authorization: { kind: 'per-resource', acl: 'DESCRIBE on each group' },
   handle: (ctx, request, session) => {
     const req = request.body;
@@ -43,6 +45,7 @@ export const consumerGroupDescribeApi = defineApi({
       throttleTimeMs: 0,
       groups: req.groupIds.map((groupId) => {
         if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null, groupId, ...empty };
+        if (!ctx.groups.coordinates(groupId)) return { errorCode: ErrorCode.NOT_COORDINATOR, errorMessage: null, groupId, ...empty };
         const g = ctx.groups.get(groupId);
         const cg = g?.consumer;
         if (!g || g.state === 'Dead') return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, groupId, ...empty };

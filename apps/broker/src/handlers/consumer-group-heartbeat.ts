@@ -33,6 +33,7 @@ export const consumerGroupHeartbeatApi = defineApi({
   minVersion: 0,
   maxVersion: 1,
   serves: 'group-coordinator',
+  groupOf: (request) => request.body.groupId,
   authorization: {
     kind: 'before',
     acl: 'READ on the group; DESCRIBE on each subscribed topic name (TOPIC_AUTHORIZATION_FAILED); an expression resolves to the topics with DESCRIBE',
@@ -67,10 +68,10 @@ export const consumerGroupHeartbeatApi = defineApi({
       },
       topicLookup(ctx),
     );
-    // The group's records are acknowledged once the in-sync replicas of __consumer_offsets have
+    // The group's records are acknowledged once the in-sync replicas of its __consumer_offsets partition have
     // them, so a new coordinator after a failover knows what this member was told.
     if (result.errorCode === 0) {
-      const code = await replicated(ctx);
+      const code = await replicated(ctx, req.groupId);
       if (code !== 0) return { throttleTimeMs: 0, errorCode: code, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
     }
     return { throttleTimeMs: 0, ...result };

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { BrokerMetrics } from '../metrics/broker-metrics.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 import type { AppendSignal } from '../log/append-signal.ts';
-import type { GroupCoordinator } from '../group/coordinator.ts';
+import type { GroupCoordinators } from '../group/group-coordinators.ts';
 import type { ProducerIdAllocator } from '../txn/producer-id-allocator.ts';
 import type { CredentialStore } from '../security/credential-store.ts';
 import type { ListenerSecurity } from '../security/listener-security.ts';
@@ -26,7 +26,8 @@ export interface BrokerContext {
   config: BrokerConfig;
   topics: TopicRegistry;
   appends: AppendSignal;
-  groups: GroupCoordinator;
+  /** The group coordinators of the `__consumer_offsets` partitions this broker leads; calls naming a group go to its partition's. */
+  groups: GroupCoordinators;
   producerIds: ProducerIdAllocator;
   metrics: BrokerMetrics;
   logger: Logger;
@@ -61,10 +62,6 @@ export interface BrokerContext {
   replicas: ReplicaManager;
   /** The transaction coordinators of the `__transaction_state` partitions this broker leads. */
   transactions: TransactionCoordinators;
-  /** True while this broker coordinates consumer groups (it leads `__consumer_offsets`). */
-  isGroupCoordinator(): boolean;
-  /** The broker that coordinates consumer groups, -1 while none does. */
-  groupCoordinatorId(): number;
 }
 
 /**

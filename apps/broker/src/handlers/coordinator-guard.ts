@@ -26,9 +26,9 @@ const NOT_COORDINATOR: { [N in ApiName]?: Refusal<N> } = {
 };
 
 /**
- * Group requests reach only the broker that coordinates groups (the leader of
- * `__consumer_offsets`); elsewhere they get NOT_COORDINATOR, and clients look the coordinator up
- * again with FindCoordinator.
+ * A group request reaches only the group's coordinator (the leader of the group's
+ * `__consumer_offsets` partition); elsewhere it gets NOT_COORDINATOR, and the client looks the
+ * coordinator up again with FindCoordinator.
  */
 export function notCoordinatorAnswer(request: DecodedRequest): unknown {
   const refuse = NOT_COORDINATOR[request.api.name as ApiName] as Refusal<ApiName> | undefined;

@@ -8,9 +8,15 @@ export const deleteGroupsApi = defineApi({
   minVersion: 0,
   maxVersion: 2,
   serves: 'group-coordinator',
+  // Several groups: each one this broker does not coordinate is answered NOT_COORDINATOR.
+  groupOf: () => null,
   authorization: { kind: 'per-resource', acl: 'DELETE on each group' },
   handle: (ctx, request, session) => {
     const req = request.body;
-    return { results: req.groupsNames.map((groupId) => ({ groupId, errorCode: allowed(ctx, session, Op.DELETE, ResourceType.GROUP, groupId) ? ctx.groups.deleteGroup(groupId) : ErrorCode.GROUP_AUTHORIZATION_FAILED })) };
+    const errorCode = (groupId: string) =>
+      !allowed(ctx, session, Op.DELETE, ResourceType.GROUP, groupId) ? ErrorCode.GROUP_AUTHORIZATION_FAILED
+      : !ctx.groups.coordinates(groupId) ? ErrorCode.NOT_COORDINATOR
+      : ctx.groups.deleteGroup(groupId);
+    return { results: req.groupsNames.map((groupId) => ({ groupId, errorCode: errorCode(groupId) })) };
   },
 });

@@ -8,6 +8,8 @@ export const describeGroupsApi = defineApi({
   minVersion: 0,
   maxVersion: 6,
   serves: 'group-coordinator',
+  // Several groups: each one this broker does not coordinate is answered NOT_COORDINATOR.
+  groupOf: () => null,
   authorization: { kind: 'per-resource', acl: 'DESCRIBE on each group' },
   handle: (ctx, request, session) => {
     const req = request.body;
@@ -29,6 +31,7 @@ export const describeGroupsApi = defineApi({
     return {
       groups: req.groups.map((groupId) => {
         if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupId, groupState: '', protocolType: '', protocolData: '', members: [] };
+        if (!ctx.groups.coordinates(groupId)) return { errorCode: ErrorCode.NOT_COORDINATOR, groupId, groupState: '', protocolType: '', protocolData: '', members: [] };
         const g = ctx.groups.get(groupId);
         if (!g || g.state === 'Dead') return notClassic(groupId, `Group ${groupId} not found.`);
         if (g.consumer) return notClassic(groupId, `Group ${groupId} is not a classic group.`);

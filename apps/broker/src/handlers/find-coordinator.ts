@@ -6,9 +6,10 @@ import type { BrokerContext, RequestSession } from './context.ts';
 import { defineApi } from './api-module.ts';
 
 /**
- * Groups (key type 0) are coordinated by the leader of `__consumer_offsets`; a transactional id
- * (key type 1) by the leader of its `__transaction_state` partition (Kafka's partitioning,
- * txn/transaction-coordinators.ts), the topic being created on the first such request. A key type
+ * A group (key type 0) is coordinated by the leader of its `__consumer_offsets` partition
+ * (Kafka's partitioning, group/group-coordinators.ts); a transactional id (key type 1) by the
+ * leader of its `__transaction_state` partition (txn/transaction-coordinators.ts), that topic
+ * being created on the first such request. A key type
  * Kafka does not know fails the whole request as Kafka's CoordinatorType.forId does:
  * INVALID_REQUEST for every key (FindCoordinatorRequest.getErrorResponse), before any
  * authorization check.
@@ -41,7 +42,7 @@ function found(ctx: BrokerContext, session: RequestSession, key: string, nodeId:
 
 function groupCoordinator(ctx: BrokerContext, session: RequestSession, key: string): CoordinatorAnswer {
   if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, key)) return none(key, ErrorCode.GROUP_AUTHORIZATION_FAILED, `${session.principal} may not describe group ${key}`);
-  return found(ctx, session, key, ctx.groupCoordinatorId(), 'no broker leads __consumer_offsets yet');
+  return found(ctx, session, key, ctx.groups.coordinatorNode(key), `no broker leads the __consumer_offsets partition of ${key} yet`);
 }
 
 async function transactionCoordinator(ctx: BrokerContext, session: RequestSession, key: string): Promise<CoordinatorAnswer> {

@@ -9,6 +9,7 @@ export const joinGroupApi = defineApi({
   minVersion: 0,
   maxVersion: 9,
   serves: 'group-coordinator',
+  groupOf: (request) => request.body.groupId,
   authorization: READ_GROUP_BEFORE,
   handle: async (ctx, request, session) => {
     const req = request.body;

@@ -7,6 +7,7 @@ export const leaveGroupApi = defineApi({
   minVersion: 0,
   maxVersion: 5,
   serves: 'group-coordinator',
+  groupOf: (request) => request.body.groupId,
   authorization: READ_GROUP_BEFORE,
   handle: (ctx, request) => {
     const req = request.body;

@@ -13,6 +13,7 @@ export const offsetCommitApi = defineApi({
   minVersion: 0,
   maxVersion: 9,
   serves: 'group-coordinator',
+  groupOf: (request) => request.body.groupId,
   authorization: { kind: 'per-resource', acl: 'READ on the group, READ on each topic' },
   handle: async (ctx, request, session) => {
     const req = request.body;
@@ -34,7 +35,7 @@ export const offsetCommitApi = defineApi({
     // A consumer group (KIP-848) checks the epoch at which the member got each partition.
     const topicIds = new Map(req.topics.map((t) => [t.name, ctx.topics.get(t.name)?.topicId ?? '']));
     let errorCode = ctx.groups.commit(req.groupId, { memberId: v >= 1 ? req.memberId : '', groupInstanceId: v >= 7 ? (req.groupInstanceId ?? null) : null }, generation, offsets, v, topicIds);
-    if (errorCode === 0 && offsets.length > 0) errorCode = await replicated(ctx);
+    if (errorCode === 0 && offsets.length > 0) errorCode = await replicated(ctx, req.groupId);
     return {
       topics: req.topics.map((t) => ({
         name: t.name,
@@ -45,16 +46,18 @@ export const offsetCommitApi = defineApi({
 });
 
 /**
- * A commit is acknowledged once every in-sync replica of `__consumer_offsets` has it, so a new
- * coordinator after a failover knows it. Errors map as Kafka maps them for commits.
+ * A commit is acknowledged once every in-sync replica of the group's `__consumer_offsets`
+ * partition has it, so a new coordinator after a failover knows it. Errors map as Kafka maps them
+ * for commits.
  */
-export async function replicated(ctx: BrokerContext): Promise<number> {
-  const log = ctx.topics.log(OFFSETS_TOPIC, 0);
+export async function replicated(ctx: BrokerContext, groupId: string): Promise<number> {
+  const partition = ctx.groups.partitionFor(groupId);
+  const log = ctx.topics.log(OFFSETS_TOPIC, partition);
   if (!log) return ErrorCode.NOT_COORDINATOR;
-  ctx.replicas.onLeaderAppend(OFFSETS_TOPIC, 0);
+  ctx.replicas.onLeaderAppend(OFFSETS_TOPIC, partition);
   // Followers long-polling __consumer_offsets fetch the commit now rather than at their max wait.
   ctx.appends.notify();
-  const code = await ctx.replicas.waitForReplication(OFFSETS_TOPIC, 0, log.logEndOffset, 1, 5000);
+  const code = await ctx.replicas.waitForReplication(OFFSETS_TOPIC, partition, log.logEndOffset, 1, 5000);
   if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER) return ErrorCode.NOT_COORDINATOR;
   if (code === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
   return code;

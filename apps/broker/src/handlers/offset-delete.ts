@@ -10,6 +10,7 @@ export const offsetDeleteApi = defineApi({
   minVersion: 0,
   maxVersion: 0,
   serves: 'group-coordinator',
+  groupOf: (request) => request.body.groupId,
   authorization: { kind: 'per-resource', acl: 'DELETE on the group' },
   handle: (ctx, request, session) => {
     const req = request.body;

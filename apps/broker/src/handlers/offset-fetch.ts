@@ -36,6 +36,8 @@ export const offsetFetchApi = defineApi({
   minVersion: 0,
   maxVersion: 9,
   serves: 'group-coordinator',
+  // v8+ names several groups: each one this broker does not coordinate is answered NOT_COORDINATOR.
+  groupOf: (request) => (request.apiVersion >= 8 ? null : request.body.groupId),
   authorization: { kind: 'per-resource', acl: 'DESCRIBE on each group, DESCRIBE on each topic' },
   handle: (ctx, request, session) => {
     const req = request.body;
@@ -45,6 +47,7 @@ export const offsetFetchApi = defineApi({
     // Kafka; the empty group id is a valid group here.
     const answer = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, memberId: string | null = null, memberEpoch = -1) => {
       if (!mayDescribe(groupId)) return { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
+      if (!ctx.groups.coordinates(groupId)) return { groupId, errorCode: ErrorCode.NOT_COORDINATOR, topics: [] };
       // v9+: a consumer group's member reads at its current epoch (KIP-848).
       const memberError = ctx.groups.validateOffsetFetch(groupId, memberId, memberEpoch);
       if (memberError !== 0) return { groupId, errorCode: memberError, topics: [] };

@@ -18,7 +18,10 @@ function dispatcher<N extends ApiName>(m: ApiModule<N>): HandlerEntry {
     handle: (ctx, request, session) => {
       // decodeRequest decoded the body with this API's codec (the connection looked the module up by the same key).
       const typed = request as ApiRequest<N>;
-      if (m.serves === 'group-coordinator' && !ctx.isGroupCoordinator()) return notCoordinatorAnswer(request);
+      if (m.serves === 'group-coordinator') {
+        const groupId = m.groupOf(typed);
+        if (groupId !== null && !ctx.groups.coordinates(groupId)) return notCoordinatorAnswer(request);
+      }
       if (auth.kind === 'before' && !auth.allowed(ctx, typed, session)) return errorResponseFor(request, auth.deniedCode);
       try {
         const out = m.handle(ctx, typed, session);

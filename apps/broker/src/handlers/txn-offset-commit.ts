@@ -25,6 +25,7 @@ export const txnOffsetCommitApi = defineApi({
   minVersion: 0,
   maxVersion: 6,
   serves: 'group-coordinator',
+  groupOf: (request) => request.body.groupId,
   authorization: { kind: 'per-resource', acl: 'WRITE on the transactional id, READ on the group, READ on each topic' },
   handle: async (ctx, request, session) => {
     const body = request.body;
@@ -35,7 +36,7 @@ export const txnOffsetCommitApi = defineApi({
     if (!allowed(ctx, session, Op.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return all(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     if (!allowed(ctx, session, Op.READ, ResourceType.GROUP, req.groupId)) return all(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     if (request.apiVersion >= 5) {
-      const added = await addOffsetsImplicitly(ctx, req.transactionalId, req.producerId, req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition: 0 }]);
+      const added = await addOffsetsImplicitly(ctx, req.transactionalId, req.producerId, req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition: ctx.groups.partitionFor(req.groupId) }]);
       if (added !== 0) return all(added);
     }
     const partitionError = (t: { name: string }, p: { partitionIndex: number; committedMetadata: string | null }) =>
@@ -52,7 +53,7 @@ export const txnOffsetCommitApi = defineApi({
       .map(({ t, p }) => ({ topic: t.name, partition: p.partitionIndex, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now } }));
     const v = request.apiVersion;
     let errorCode = ctx.groups.txnCommit(req.groupId, req.producerId, req.producerEpoch, { memberId: v >= 3 ? req.memberId : '', groupInstanceId: v >= 3 ? req.groupInstanceId : null }, v >= 3 ? req.generationIdOrMemberEpoch : -1, offsets);
-    if (errorCode === 0 && offsets.length > 0) errorCode = await replicated(ctx);
+    if (errorCode === 0 && offsets.length > 0) errorCode = await replicated(ctx, req.groupId);
     // Kafka's answer lists the partitions refused here first and then merges in the coordinator's
     // results, so a topic appears where its first refused partition put it (checked against Kafka
     // 4.4 with a known and an unknown topic id in one request).

@@ -21,7 +21,7 @@ export const writeTxnMarkersApi = defineApi({
   authorization: { kind: 'per-resource', acl: 'CLUSTER_ACTION on the cluster' },
   handle: async (ctx, request, session) => {
     const mayWrite = allowedOnCluster(ctx, session, Op.CLUSTER_ACTION);
-    const deps = { replicas: ctx.replicas, groups: () => ctx.groups, notify: () => ctx.appends.notify(), minInsyncReplicas: (topic: string) => topicNumber(ctx.config, ctx.topics.get(topic)?.configs ?? {}, 'min.insync.replicas') };
+    const deps = { replicas: ctx.replicas, groups: ctx.groups, notify: () => ctx.appends.notify(), minInsyncReplicas: (topic: string) => topicNumber(ctx.config, ctx.topics.get(topic)?.configs ?? {}, 'min.insync.replicas') };
     return {
       markers: await Promise.all(request.body.markers.map(async (m) => {
         const partitions = m.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));

@@ -1,13 +1,13 @@
 import { ErrorCode } from '@tributary/protocol';
 import type { ReplicaManager } from '../cluster/replica-manager.ts';
-import type { GroupCoordinator } from '../group/coordinator.ts';
+import type { GroupCoordinators } from '../group/group-coordinators.ts';
 import { OFFSETS_TOPIC } from '../topics/internal-topics.ts';
 import type { MarkerRequest } from './transaction-coordinator.ts';
 
 export interface LocalMarkerDeps {
   replicas: ReplicaManager;
-  /** The current group coordinator (replaced when `__consumer_offsets` changes leader). */
-  groups: () => GroupCoordinator;
+  /** The group coordinators of the `__consumer_offsets` partitions led here. */
+  groups: GroupCoordinators;
   /** Wakes long-polling fetchers after the markers are written. */
   notify: () => void;
   /** A topic's min.insync.replicas (its override, else the broker's). */
@@ -72,7 +72,7 @@ export async function writeMarkersLocally(deps: LocalMarkerDeps, m: Omit<MarkerR
       continue;
     }
     const end = lead.log.appendMarker({ producerId: m.producerId, producerEpoch: m.producerEpoch, commit: m.commit, coordinatorEpoch }, lead.leaderEpoch).nextOffset;
-    if (p.topic === OFFSETS_TOPIC) deps.groups().completeTransaction(m.producerId, m.commit);
+    if (p.topic === OFFSETS_TOPIC) deps.groups.completeTransaction(p.partition, m.producerId, m.commit);
     deps.replicas.onLeaderAppend(p.topic, p.partition);
     appended.push({ ...p, end, minIsr });
   }

@@ -2,6 +2,7 @@ import { ErrorCode } from '@tributary/protocol';
 import type { ClusterMetadata } from '../cluster/cluster-metadata.ts';
 import type { ReplicaManager } from '../cluster/replica-manager.ts';
 import type { Logger } from '../logger.ts';
+import { coordinatorPartitionFor } from '../topics/internal-topics.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 import { TransactionCoordinator, type MarkerRequest, type MarkersAbandoned } from './transaction-coordinator.ts';
 import { TRANSACTION_STATE_TOPIC, TransactionStateStore } from './transaction-state-store.ts';
@@ -35,17 +36,6 @@ export interface TransactionCoordinatorsOptions {
 export type CoordinatorLookup = { ok: true; coordinator: TransactionCoordinator } | { ok: false; errorCode: number };
 
 /**
- * Kafka's String.hashCode (UTF-16 code units, 32-bit overflow) and Utils.abs: a transactional id
- * goes to the same `__transaction_state` partition as on Apache Kafka.
- */
-export function transactionPartitionFor(transactionalId: string, numPartitions: number): number {
-  let h = 0;
-  for (let i = 0; i < transactionalId.length; i++) h = (Math.imul(h, 31) + transactionalId.charCodeAt(i)) | 0;
-  const abs = h === -2147483648 ? 0 : Math.abs(h);
-  return abs % numPartitions;
-}
-
-/**
  * The transaction coordinators of this broker: one TransactionCoordinator per `__transaction_state`
  * partition it leads, loaded from that partition's log when leadership arrives (or on first use)
  * and replaced when the leader epoch changes; a transactional id is served by the coordinator of
@@ -75,7 +65,7 @@ export class TransactionCoordinators {
   }
 
   partitionFor(transactionalId: string): number {
-    return transactionPartitionFor(transactionalId, this.#partitionCount());
+    return coordinatorPartitionFor(transactionalId, this.#partitionCount());
   }
 
   #partitionCount(): number {
