@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Admin } from '@platformatic/kafka';
+import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
 
@@ -95,4 +96,35 @@ it('offsets.retention.minutes expires a group\'s offsets a retention after it be
   broker = await (await broker.stop(), broker.restart());
   expect(await committed('expiring', ['od-kept'])).toEqual({ 'od-kept/0': '-1' });
   expect(await committed('od', ['od-kept', 'od-dropped'])).toEqual({ 'od-kept/0': '-1', 'od-dropped/0': '-1', 'od-dropped/1': '-1' });
+});
+
+// A broker of an earlier version kept every group in one __consumer_offsets partition. Upgraded to
+// Kafka's default of 50 partitions (offsets.topic.num.partitions), it keeps the existing topic's one
+// partition, as Kafka keeps an existing offsets topic's count when the setting changes: groups are
+// found where they were, and their offsets survive.
+it('a broker upgraded from one __consumer_offsets partition keeps the topic and every group\'s committed offsets', { timeout: 90_000 }, async () => {
+  const old = await startBroker({ settings: { 'offsets.topic.num.partitions': '1' } });
+  let upgraded: BrokerProcess | null = null;
+  try {
+    const groups = ['upgrade-a', 'upgrade-b', 'upgrade-c'];
+    let admin = await KafkaAdminClient.connect(old.bootstrap);
+    await admin.createTopics([{ name: 'upgraded', partitions: 2, replicationFactor: 1 }]);
+    for (const [i, g] of groups.entries()) await admin.commitOffsets(g, [{ topic: 'upgraded', partition: 0, offset: BigInt(10 + i) }, { topic: 'upgraded', partition: 1, offset: BigInt(20 + i) }]);
+    admin.close();
+    await old.stop();
+
+    upgraded = await startBroker({ port: old.port, dataDir: old.dataDir, brokerDefaults: true });
+    admin = await KafkaAdminClient.connect(upgraded.bootstrap);
+    try {
+      expect((await admin.metadata(['__consumer_offsets'])).topics[0]!.partitions).toHaveLength(1);
+      for (const [i, g] of groups.entries()) expect(await admin.committedOffsets(g, [{ topic: 'upgraded', partitions: [0, 1] }]), g).toEqual([{ topic: 'upgraded', partition: 0, offset: BigInt(10 + i) }, { topic: 'upgraded', partition: 1, offset: BigInt(20 + i) }]);
+      // A new group is coordinated as before: in the one partition there is.
+      await admin.commitOffsets('upgrade-new', [{ topic: 'upgraded', partition: 0, offset: 1n }]);
+      expect(await admin.committedOffsets('upgrade-new', [{ topic: 'upgraded', partitions: [0] }])).toEqual([{ topic: 'upgraded', partition: 0, offset: 1n }]);
+    } finally {
+      admin.close();
+    }
+  } finally {
+    await (upgraded ?? old).destroy();
+  }
 });

@@ -32,9 +32,10 @@ export interface Pair {
 /**
  * Apache Kafka (one KRaft node with a SCRAM listener and the StandardAuthorizer) and one
  * `tributary-broker` with the same listeners, super users and group settings, started together;
- * `settings` go to both (broker settings both know), `kafkaSettings` to Kafka only (settings of Kafka's that Tributary has no use for).
+ * `settings` go to both (broker settings both know), `kafkaSettings` to Kafka only (settings of Kafka's that Tributary has no use for);
+ * `brokerDefaults`: Tributary keeps its own defaults where test brokers lower them (test/support TEST_BROKER_SETTINGS), as Kafka does.
  */
-export async function startPair(options: { settings?: Record<string, string>; kafkaSettings?: Record<string, string> } = {}): Promise<Pair> {
+export async function startPair(options: { settings?: Record<string, string>; kafkaSettings?: Record<string, string>; brokerDefaults?: boolean } = {}): Promise<Pair> {
   const runStart = Date.now();
   const kafkaSettings = { ...options.settings, ...options.kafkaSettings };
   const started = await Promise.allSettled([
@@ -42,6 +43,7 @@ export async function startPair(options: { settings?: Record<string, string>; ka
     startBroker({
       timeoutMs: 90_000,
       extraListeners: ['SASL_PLAINTEXT'],
+      ...(options.brokerDefaults ? { brokerDefaults: true } : {}),
       settings: {
         'group.initial.rebalance.delay.ms': '0',
         'offsets.topic.replication.factor': '1',

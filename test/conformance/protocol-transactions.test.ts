@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKey, encodeRecordBatch, ErrorCode, type DescribeProducersResponse, type DescribeTransactionsResponse, type FindCoordinatorResponse, type InitProducerIdResponse, type ListOffsetsResponse, type ListTransactionsResponse, type OffsetFetchResponse, type WriteTxnMarkersResponse } from '@tributary/protocol';
+import { ApiKey, encodeRecordBatch, ErrorCode, type MetadataResponse, type OffsetCommitResponse, type DescribeProducersResponse, type DescribeTransactionsResponse, type FindCoordinatorResponse, type InitProducerIdResponse, type ListOffsetsResponse, type ListTransactionsResponse, type OffsetFetchResponse, type WriteTxnMarkersResponse } from '@tributary/protocol';
 import { advertised, expectCovered, type Advertised } from './coverage.ts';
 import { compare, createTopic, producerIdsReady, startPair, type Pair, type Side } from './harness.ts';
 import type { Outcome, RawClient } from './raw-client.ts';
 import { eventually, settle } from './coordinator-retry.ts';
+import { coordinatorPartitionFor } from '../../apps/broker/src/topics/internal-topics.ts';
+import { commitBody } from './group-requests.ts';
 import { addOffsetsBody, addPartitionsBody, endTxnBody, initProducerIdBody, transactionalBatch, transactionalProduceBody, txnOffsetCommitBody, type TxnProducer } from './txn-requests.ts';
 
 /**
@@ -21,7 +23,8 @@ let pair: Pair;
 let adv: Advertised;
 
 beforeAll(async () => {
-  pair = await startPair();
+  // Tributary with its own __consumer_offsets partition count, Kafka's default (50), not the test brokers' 3.
+  pair = await startPair({ brokerDefaults: true });
   adv = await advertised(pair);
   await producerIdsReady(pair);
   for (const s of [pair.kafka, pair.tributary]) {
@@ -356,7 +359,63 @@ async function committed(c: RawClient, group: string): Promise<bigint> {
   return r.groups[0]?.topics[0]?.partitions[0]?.committedOffset ?? -2n;
 }
 
+/** Kafka's hashCode edge cases among them: Integer.MIN_VALUE (its abs is 0), negative codes, UTF-16 code units beyond ASCII. */
+const OFFSETS_GROUPS = ['alpha', 'consumer-group-7', 'polygenelubricants', 'Grüße', 'orders-readers', 'ξ-group-😀'];
+
+/**
+ * Where groups' records land in `__consumer_offsets` (offsets.topic.num.partitions at its default on
+ * both): a simple commit per group, and the partition whose end offset moved; then a transaction's
+ * offsets (AddOffsetsToTxn, TxnOffsetCommit, EndTxn): the partitions that took its offset record
+ * and its COMMIT marker.
+ */
+async function offsetsPartitions(s: Side) {
+  const c = await s.client();
+  const meta = await c.request<MetadataResponse>(ApiKey.Metadata, 12, { topics: [{ name: '__consumer_offsets', topicId: '00000000-0000-0000-0000-000000000000' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+  const count = meta.topics[0]!.partitions.length;
+  const ends = async () => {
+    const r = await c.request<ListOffsetsResponse>(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: '__consumer_offsets', partitions: Array.from({ length: count }, (_, p) => ({ partitionIndex: p, currentLeaderEpoch: -1, timestamp: -1n })) }] });
+    return new Map(r.topics[0]!.partitions.filter((p) => p.errorCode === 0).map((p) => [p.partitionIndex, p.offset]));
+  };
+  // Kafka's partitions answer ListOffsets a moment after the topic is created (their leaders load).
+  await eventually(ends, (e) => e.size === count);
+  const grown = async <T>(action: () => Promise<T>) => {
+    const before = await ends();
+    const answer = await action();
+    const after = await ends();
+    return { answer, grown: [...after].filter(([p, o]) => o !== before.get(p)).map(([p, o]) => ({ partition: p, records: Number(o - before.get(p)!) })) };
+  };
+  const out: Record<string, unknown> = { partitions: count };
+  for (const group of OFFSETS_GROUPS) {
+    // A freshly created partition may still be loading on Kafka: asked again as clients do.
+    out[`commit ${group}`] = await grown(() => eventually(async () => (await c.request<OffsetCommitResponse>(ApiKey.OffsetCommit, 8, commitBody(8, group, -1, '', 'txn-t', [[0, 3n]]))).topics[0]!.partitions[0]!.errorCode, (code) => ![14, 15, 16].includes(code)));
+  }
+  const txId = 'txn-offsets-partition';
+  await settle<FindCoordinatorResponse>(c, ApiKey.FindCoordinator, 3, { key: txId, keyType: 1 }, `${s.name} FindCoordinator ${txId}`);
+  const init = await settle<InitProducerIdResponse>(c, ApiKey.InitProducerId, 4, initProducerIdBody(txId), `${s.name} InitProducerId ${txId}`);
+  const producer: TxnProducer = { transactionalId: txId, producerId: init.producerId, producerEpoch: init.producerEpoch };
+  const group = 'txn-offsets-group';
+  out.transaction = await grown(async () => ({
+    addOffsets: codeOf(await c.send(ApiKey.AddOffsetsToTxn, 3, addOffsetsBody(producer, group))),
+    txnOffsetCommit: codeOf(await c.send(ApiKey.TxnOffsetCommit, 3, txnOffsetCommitBody(producer, group, 'txn-t', [[0, 4n]]))),
+    end: codeOf(await c.send(ApiKey.EndTxn, 3, endTxnBody(producer, true))),
+    // The marker is written after EndTxn answers: waited for, as a consumer would.
+    committed: await eventually(() => committed(c, group), (o) => o === 4n),
+  }));
+  return out;
+}
+
 describe('differential: Apache Kafka 4.4.0 vs Tributary — transactions', { timeout: 240_000 }, () => {
+  it('groups\' records go to the same __consumer_offsets partitions as on Kafka (50 partitions, Kafka\'s hashing), a transaction\'s offsets and marker to its group\'s partition', async () => {
+    const seen = new Map<string, unknown>();
+    await compare(pair, 'transactions/offsets-partitions', async (s) => {
+      seen.set(s.name, await offsetsPartitions(s));
+      return seen.get(s.name);
+    });
+    // The comparison holds the partition numbers; on both they are Kafka's formula (abs(String.hashCode) mod 50).
+    const expected = Object.fromEntries(OFFSETS_GROUPS.map((g) => [`commit ${g}`, { answer: 0, grown: [{ partition: coordinatorPartitionFor(g, 50), records: 1 }] }]));
+    for (const side of ['kafka', 'tributary']) expect(seen.get(side), side).toMatchObject({ partitions: 50, ...expected, transaction: { grown: [{ partition: coordinatorPartitionFor('txn-offsets-group', 50), records: 2 }] } });
+  });
+
   it('a whole transaction at every version of AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit and EndTxn, with its error paths', async () => {
     for (let v = 0; v <= 4; v++) {
       await compare(pair, `transactions/v${v}`, (s) => transaction(s, `txn-v${v}`, { add: Math.min(v, 3), offsets: v, commit: v, end: v }));
