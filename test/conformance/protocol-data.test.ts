@@ -112,6 +112,25 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — data path and topic 
         return { errorCode: body.errorCode, hasApiVersions: body.apiKeys.some((k) => k.apiKey === ApiKey.ApiVersions), keys: Object.keys(body).sort() };
       });
     }
+    // v5 (KIP-1242): the cluster and node a client means to reach, this broker's own or others.
+    if (common(adv, ApiKey.ApiVersions).includes(5)) {
+      await compare(pair, 'api-versions/v5/cluster-and-node-check', async (s) => {
+        const md = await (await s.client()).request<{ clusterId: string; brokers: { nodeId: number }[] }>(ApiKey.Metadata, 12, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+        const own = { clusterId: md.clusterId, nodeId: md.brokers[0]!.nodeId };
+        const ask = async (clusterId: string | null, nodeId: number) => {
+          const o = await send(s, ApiKey.ApiVersions, 5, { clientSoftwareName: 'conformance', clientSoftwareVersion: '1.0', clusterId, nodeId });
+          return o.kind === 'response' ? { errorCode: (o.body as { errorCode: number }).errorCode, keys: (o.body as { apiKeys: unknown[] }).apiKeys.length > 0 } : o;
+        };
+        return {
+          own: await ask(own.clusterId, own.nodeId),
+          none: await ask(null, -1),
+          otherCluster: await ask('AAAAAAAAAAAAAAAAAAAAAA', own.nodeId),
+          otherClusterOnly: await ask('AAAAAAAAAAAAAAAAAAAAAA', -1),
+          otherNode: await ask(own.clusterId, own.nodeId + 7),
+          otherNodeOnly: await ask(null, own.nodeId + 7),
+        };
+      });
+    }
     // An invalid client software name (v3+): INVALID_REQUEST.
     await compare(pair, 'api-versions/invalid-software-name', async (s) => {
       const o = await send(s, ApiKey.ApiVersions, 3, { clientSoftwareName: '!!bad name', clientSoftwareVersion: '1' });
@@ -191,6 +210,10 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — data path and topic 
         const out: Record<string, unknown> = {};
         const specs: [string, bigint][] = [['earliest', -2n], ['latest', -1n], ['by-time', BigInt(T0 + 21)], ['after-all', BigInt(T0 + 10_000)]];
         if (v >= 7) specs.push(['max-timestamp', -3n]);
+        // KIP-405's earliest local (v8), KIP-1005's latest tiered (v9), KIP-1023's earliest pending upload (v11): no tiered storage on either.
+        if (v >= 8) specs.push(['earliest-local', -4n]);
+        if (v >= 9) specs.push(['latest-tiered', -5n]);
+        if (v >= 11) specs.push(['earliest-pending-upload', -6n]);
         for (const [name, ts] of specs) out[name] = await send(s, ApiKey.ListOffsets, v, listOffsetsBody(v, 'prod-sweep', [{ partition: 0, timestamp: ts }]));
         return out;
       });

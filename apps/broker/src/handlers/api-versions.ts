@@ -36,18 +36,32 @@ export function validSoftwareNameAndVersion(apiVersion: number, body: Pick<ApiVe
   return apiVersion < 3 || (SOFTWARE_NAME_VERSION.test(body.clientSoftwareName) && SOFTWARE_NAME_VERSION.test(body.clientSoftwareVersion));
 }
 
+/**
+ * v5 (KIP-1242): a client names the cluster and node it means to reach, both or neither (one alone is
+ * INVALID_REQUEST); another cluster's id or another node's id tells it its bootstrap addresses now
+ * lead elsewhere: REBOOTSTRAP_REQUIRED. Both as Apache Kafka 4.4 answers (test/conformance/protocol-data).
+ */
+export function intendedTargetCheck(body: Pick<ApiVersionsRequest, 'clusterId' | 'nodeId'>, clusterId: string, nodeId: number): number {
+  const named = [body.clusterId !== null, body.nodeId !== -1];
+  if (!named[0] && !named[1]) return 0;
+  if (!named[0] || !named[1]) return ErrorCode.INVALID_REQUEST;
+  return body.clusterId === clusterId && body.nodeId === nodeId ? 0 : ErrorCode.REBOOTSTRAP_REQUIRED;
+}
+
 /** ApiVersions answers the ranges of the table it is registered in (its own included). */
 export function apiVersionsApi(table: ReadonlyMap<number, HandlerEntry>): ApiModule<'ApiVersions'> {
   return defineApi({
     api: 'ApiVersions',
     minVersion: 0,
-    maxVersion: 4,
+    maxVersion: 5,
     serves: 'any-broker',
     authorization: { kind: 'none', why: 'clients ask before authenticating' },
     handle: (ctx, request) => {
       // Kafka answers an invalid name or version with INVALID_REQUEST and no API keys
       // (ApiVersionsRequest.getErrorResponse), on the connection it keeps.
       if (!validSoftwareNameAndVersion(request.apiVersion, request.body)) return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 };
+      const target = request.apiVersion >= 5 ? intendedTargetCheck(request.body, ctx.clusterId, ctx.config.nodeId) : 0;
+      if (target !== 0) return { errorCode: target, apiKeys: [], throttleTimeMs: 0 };
       const features = request.apiVersion >= 3 ? transactionFeatures(Number(ctx.config.settings['tributary.transaction.version'])) : {};
       return { ...apiVersionsBody(table), ...features };
     },

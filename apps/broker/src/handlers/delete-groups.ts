@@ -6,7 +6,7 @@ import { defineApi } from './api-module.ts';
 export const deleteGroupsApi = defineApi({
   api: 'DeleteGroups',
   minVersion: 0,
-  maxVersion: 2,
+  maxVersion: 3,
   serves: 'group-coordinator',
   // Several groups: each one this broker does not coordinate is answered NOT_COORDINATOR.
   groupOf: () => null,

@@ -11,7 +11,7 @@ import { defineApi } from './api-module.ts';
 export const describeClusterApi = defineApi({
   api: 'DescribeCluster',
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   serves: 'any-broker',
   authorization: { kind: 'per-resource', acl: 'DESCRIBE on the cluster only for the authorized operations it reports' },
   handle: (ctx, request, session) => {
@@ -24,7 +24,9 @@ export const describeClusterApi = defineApi({
       controllerId: ctx.cluster.controllerId(),
       brokers: ctx.cluster.brokers().map((b) => {
         const node = listenerFor(b.listeners, session.listener);
-        return { brokerId: b.nodeId, host: node.host, port: node.port, rack: b.rack };
+        // v2's isFenced (KIP-1073): a broker here is registered while its etcd lease lives and gone
+        // after, so none is ever registered but fenced; includeFencedBrokers adds nobody.
+        return { brokerId: b.nodeId, host: node.host, port: node.port, rack: b.rack, isFenced: false };
       }),
       ...(asked ? { clusterAuthorizedOperations: operations } : {}),
     };

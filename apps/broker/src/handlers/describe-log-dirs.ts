@@ -7,12 +7,13 @@ import { ErrorCode } from '@tributary/protocol';
 /**
  * DescribeLogDirs: this broker has one log directory (its data dir); each partition reports its
  * size on disk. Operators and the API read partition sizes through it (as Kafka's tools do), and
- * v4 adds the volume's total and usable bytes. Unknown topics or partitions are simply absent, as in Kafka.
+ * v4 adds the volume's total and usable bytes, v5 whether the directory is cordoned (KIP-1066; never
+ * here: there is one directory, and nothing cordons it). Unknown topics or partitions are simply absent, as in Kafka.
  */
 export const describeLogDirsApi = defineApi({
   api: 'DescribeLogDirs',
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 5,
   serves: 'any-broker',
   authorization: { kind: 'before', acl: 'DESCRIBE on the cluster', allowed: (ctx, _request, session) => allowedOnCluster(ctx, session, Op.DESCRIBE), deniedCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED },
   handle: (ctx, request) => {

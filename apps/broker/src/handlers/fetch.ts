@@ -19,7 +19,9 @@ import { fetchedRecordsForClient } from './legacy-fetch.ts';
 export const fetchApi = defineApi({
   api: 'Fetch',
   minVersion: 0,
-  maxVersion: 16,
+  // v17–18 add only what a KRaft follower sends (its directory id, the high watermark it knows:
+  // tagged fields); a consumer's v17–18 request is v16's.
+  maxVersion: 18,
   serves: 'any-broker',
   authorization: { kind: 'per-resource', acl: 'READ on each topic; a follower needs CLUSTER_ACTION on the cluster' },
   handle: async (ctx, request, session) => {

@@ -15,6 +15,8 @@ const EARLIEST_LOCAL = -4n;
 
 /** KIP-1005: the last offset in tiered storage; without tiered storage Kafka answers -1. */
 const LATEST_TIERED = -5n;
+/** KIP-1023 (v11): the first offset not yet uploaded to tiered storage; without it Kafka answers -1 too. */
+const EARLIEST_PENDING_UPLOAD = -6n;
 
 /**
  * ListOffsets, answered as Kafka's UnifiedLog.fetchOffsetByTimestamp and Partition do:
@@ -26,7 +28,7 @@ const LATEST_TIERED = -5n;
 export const listOffsetsApi = defineApi({
   api: 'ListOffsets',
   minVersion: 0,
-  maxVersion: 10,
+  maxVersion: 11,
   serves: 'any-broker',
   authorization: { kind: 'per-resource', acl: 'DESCRIBE on each topic' },
   handle: (ctx, request, session) => {
@@ -67,7 +69,7 @@ function lookup(log: PartitionLog, target: bigint, leaderEpoch: number, visibleE
   // Consumers see the log only up to the high watermark (what every in-sync replica has), or the last stable offset for read_committed.
   if (target === LATEST) return { offset: visibleEnd, timestamp: -1, leaderEpoch };
   if (target === EARLIEST || target === EARLIEST_LOCAL) return { offset: log.logStartOffset, timestamp: -1, leaderEpoch: epochAt(log, log.logStartOffset) };
-  if (target === LATEST_TIERED) return notFound;
+  if (target === LATEST_TIERED || target === EARLIEST_PENDING_UPLOAD) return notFound;
   const found = target === MAX_TIMESTAMP ? log.offsetForMaxTimestamp() : log.offsetForTimestamp(Number(target));
   return found && found.offset < visibleEnd ? found : notFound;
 }

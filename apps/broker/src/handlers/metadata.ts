@@ -9,7 +9,7 @@ import { defineApi } from './api-module.ts';
 export const metadataApi = defineApi({
   api: 'Metadata',
   minVersion: 0,
-  maxVersion: 12,
+  maxVersion: 13,
   serves: 'any-broker',
   authorization: { kind: 'per-resource', acl: 'DESCRIBE on each topic; auto-creation needs CREATE on the cluster or the topic' },
   handle: async (ctx, request, session) => {
