@@ -13,9 +13,8 @@ import { addOffsetsBody, addPartitionsBody, endTxnBody, initProducerIdBody, tran
  * (AddPartitionsToTxn v3, as librdkafka and kafkajs send them), answers recorded for the comparison
  * with Apache Kafka. The transactional id is coordinated by the broker killed next; its partition
  * is led by another broker, so the kill takes the coordinator and not the partition's leader. The
- * group of its offsets is coordinated by the killed broker too (Tributary's one `__consumer_offsets`
- * leader coordinates every group: apps/broker/README.md), so its committed offsets must reach the
- * new group coordinator. Before the kill: a whole transaction (records and offsets committed),
+ * group of its offsets is coordinated by the killed broker too (a group id whose `__consumer_offsets`
+ * partition it leads), so its committed offsets must reach the new group coordinator. Before the kill: a whole transaction (records and offsets committed),
  * then a second one left open after AddPartitionsToTxn and Produce. After it, on the new
  * coordinator: FindCoordinator, InitProducerId of the restarted producer (the coordinator aborts
  * the open transaction, then bumps the epoch), what read_committed ListOffsets and Fetch answer

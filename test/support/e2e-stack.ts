@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startEtcd, startTestServices, type TestEtcd, type TestServices } from '@tributary/testkit';
 import { BROKER_NODE_FLAGS } from '@tributary/contracts';
+import { TEST_BROKER_SETTINGS } from './broker-process.ts';
 import { buildApp, createReconcileQueue } from '../../apps/api/src/index.ts';
 import { ensureBootstrapKey } from '../../apps/api/src/bootstrap.ts';
 import { PrismaStore } from '../../apps/api/src/store/prisma-store.ts';
@@ -50,7 +51,7 @@ export async function startE2eStack(options: { key: string; etcd: boolean; stopG
   const app = await buildApp({ store, queue, secrets, ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}), ...(options.lagSampleMs ? { lagSampling: { everyMs: options.lagSampleMs } } : {}), ...(options.rateLimitMax ? { rateLimitMax: options.rateLimitMax } : {}) });
   const url = options.listen ? await app.listen({ host: '127.0.0.1', port: 0 }) : undefined;
   const root = mkdtempSync(join(tmpdir(), 'tributary-e2e-'));
-  const runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker')], stopGraceMs: options.stopGraceMs, clientTls: options.clientTls ?? null, ...(options.zones ? { zones: options.zones } : {}) });
+  const runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, resolve(import.meta.dirname, '../../node_modules/.bin/tributary-broker'), ...Object.entries(TEST_BROKER_SETTINGS).flatMap(([k, v]) => ['--set', `${k}=${v}`])], stopGraceMs: options.stopGraceMs, clientTls: options.clientTls ?? null, ...(options.zones ? { zones: options.zones } : {}) });
   const operatorStore = new DesiredStateStore(services.databaseUrl, { secrets });
   const throttle = options.replicationThrottle;
   const reconciler = new InstanceReconciler(runtime, { ...(etcd ? { etcdEndpoints: etcd.endpoint } : {}), ...(throttle !== undefined ? { replicationThrottle: () => throttle } : {}) });

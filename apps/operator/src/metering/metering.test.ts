@@ -17,6 +17,8 @@ import { UsageStore } from './usage-store.ts';
 // with the project's migrations, and Redis for the BullMQ job. Samples are stamped with minutes of a
 // fixed past hour so that the test decides when the hour closes.
 const brokerBin = resolve(import.meta.dirname, '../../../../node_modules/.bin/tributary-broker');
+// Test brokers keep 3 __consumer_offsets partitions, not Kafka's 50 (test/support/broker-process.ts TEST_BROKER_SETTINGS).
+const TEST_BROKER_ARGS = ['--set', 'offsets.topic.num.partitions=3'];
 const ID = 'ins-metering';
 const spec: BrokerClusterSpec = { instanceId: ID, brokers: 1, brokerConfig: {}, configHash: 'metering-1' };
 const HOUR = Date.parse('2026-11-30T10:00:00Z');
@@ -58,7 +60,7 @@ beforeAll(async () => {
   await migrate(services.databaseUrl);
   store = new UsageStore(services.databaseUrl);
   root = mkdtempSync(join(tmpdir(), 'tributary-metering-'));
-  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, brokerBin], stopGraceMs: 10_000 });
+  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, brokerBin, ...TEST_BROKER_ARGS], stopGraceMs: 10_000 });
   await runtime.ensureBrokers(spec);
   const obs = await ready();
   // As the operator does: the topic, a SCRAM user and its ACLs through the internal endpoint; the

@@ -15,6 +15,8 @@ import { until } from '@tributary/testkit';
 // every SASL login fail with a clear reason while the data stays; removing them (renewal, resume)
 // serves the same client again, every message intact.
 const brokerBin = resolve(import.meta.dirname, '../../../../node_modules/.bin/tributary-broker');
+// Test brokers keep 3 __consumer_offsets partitions, not Kafka's 50 (test/support/broker-process.ts TEST_BROKER_SETTINGS).
+const TEST_BROKER_ARGS = ['--set', 'offsets.topic.num.partitions=3'];
 const ID = 'ins-isolation';
 const active: BrokerClusterSpec = { instanceId: ID, brokers: 1, brokerConfig: { ...billingSettings('active') }, configHash: 'active' };
 const suspended: BrokerClusterSpec = { ...active, brokerConfig: { ...billingSettings('suspended') }, configHash: 'suspended' };
@@ -37,7 +39,7 @@ async function ready(): Promise<ClusterObservation> {
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'tributary-isolation-'));
-  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, brokerBin], stopGraceMs: 10_000 });
+  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, brokerBin, ...TEST_BROKER_ARGS], stopGraceMs: 10_000 });
   await runtime.ensureBrokers(active);
   const obs = await ready();
   const admin = await KafkaAdminClient.connect(obs.internalBootstrapServers[0]!);

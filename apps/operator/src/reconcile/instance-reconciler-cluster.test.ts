@@ -14,6 +14,8 @@ import { BROKER_NODE_FLAGS } from '@tributary/contracts';
 // The reconciler with etcd configured, against the local runtime running real tributary-broker
 // processes that form one replicated cluster per instance.
 const brokerBin = resolve(import.meta.dirname, '../../../../node_modules/.bin/tributary-broker');
+// Test brokers keep 3 __consumer_offsets partitions, not Kafka's 50 (test/support/broker-process.ts TEST_BROKER_SETTINGS).
+const TEST_BROKER_ARGS = ['--set', 'offsets.topic.num.partitions=3'];
 let root: string;
 let etcd: TestEtcd;
 let runtime: LocalRuntime;
@@ -23,7 +25,7 @@ const ID = 'ins-cluster1';
 beforeAll(async () => {
   etcd = await startEtcd();
   root = mkdtempSync(join(tmpdir(), 'tributary-reconcile-cluster-'));
-  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, brokerBin], stopGraceMs: 30_000 });
+  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, brokerBin, ...TEST_BROKER_ARGS], stopGraceMs: 30_000 });
   reconciler = new InstanceReconciler(runtime, { etcdEndpoints: etcd.endpoint });
 }, 60_000);
 afterAll(async () => {

@@ -11,13 +11,15 @@ import { BROKER_NODE_FLAGS } from '@tributary/contracts';
 
 // The reconciler against the local runtime running the real tributary-broker binary.
 const brokerBin = resolve(import.meta.dirname, '../../../../node_modules/.bin/tributary-broker');
+// Test brokers keep 3 __consumer_offsets partitions, not Kafka's 50 (test/support/broker-process.ts TEST_BROKER_SETTINGS).
+const TEST_BROKER_ARGS = ['--set', 'offsets.topic.num.partitions=3'];
 let root: string;
 let runtime: LocalRuntime;
 let reconciler: InstanceReconciler;
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'tributary-reconcile-'));
-  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, brokerBin], stopGraceMs: 10_000 });
+  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, brokerBin, ...TEST_BROKER_ARGS], stopGraceMs: 10_000 });
   reconciler = new InstanceReconciler(runtime);
 });
 afterAll(async () => {

@@ -25,6 +25,8 @@ import { InstanceReconciler } from './instance-reconciler.ts';
 // time, the old PLAINTEXT ports close for good, the SASL ports stay, and nothing written is lost.
 const run = promisify(execFile);
 const brokerBin = resolve(import.meta.dirname, '../../../../node_modules/.bin/tributary-broker');
+// Test brokers keep 3 __consumer_offsets partitions, not Kafka's 50 (test/support/broker-process.ts TEST_BROKER_SETTINGS).
+const TEST_BROKER_ARGS = ['--set', 'offsets.topic.num.partitions=3'];
 const ID = 'ins-legacy1';
 const PASSWORD = 'legacy-app-password';
 let root: string;
@@ -34,7 +36,7 @@ let runtime: LocalRuntime;
 beforeAll(async () => {
   etcd = await startEtcd();
   root = mkdtempSync(join(tmpdir(), 'tributary-listener-migration-'));
-  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, brokerBin], stopGraceMs: 30_000 });
+  runtime = new LocalRuntime({ rootDir: root, brokerCommand: [process.execPath, ...BROKER_NODE_FLAGS, brokerBin, ...TEST_BROKER_ARGS], stopGraceMs: 30_000 });
 }, 60_000);
 afterAll(async () => {
   await runtime?.deleteCluster(ID);
