@@ -63,17 +63,21 @@ export function heartbeatBody(group: string, generationId: number, memberId: str
   return { groupId: group, generationId, memberId, groupInstanceId: instanceId };
 }
 
-export function commitBody(v: number, group: string, generation: number, memberId: string, topic: string, offsets: [number, bigint][]) {
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** `topicId`: v10+ names the topic by id (the name is not sent). */
+export function commitBody(v: number, group: string, generation: number, memberId: string, topic: string, offsets: [number, bigint][], topicId = ZERO_UUID) {
   return {
     groupId: group,
     ...(v >= 1 ? { generationIdOrMemberEpoch: generation, memberId } : {}),
     ...(v >= 7 ? { groupInstanceId: null } : {}),
     ...(v >= 2 && v <= 4 ? { retentionTimeMs: -1n } : {}),
-    topics: [{ name: topic, partitions: offsets.map(([p, off]) => ({ partitionIndex: p, committedOffset: off, ...(v >= 6 ? { committedLeaderEpoch: -1 } : {}), ...(v === 1 ? { commitTimestamp: -1n } : {}), committedMetadata: 'm' })) }],
+    topics: [{ name: topic, ...(v >= 10 ? { topicId } : {}), partitions: offsets.map(([p, off]) => ({ partitionIndex: p, committedOffset: off, ...(v >= 6 ? { committedLeaderEpoch: -1 } : {}), ...(v === 1 ? { commitTimestamp: -1n } : {}), committedMetadata: 'm' })) }],
   };
 }
 
-export function fetchOffsetsBody(v: number, group: string, topics: { name: string; partitionIndexes: number[] }[] | null) {
+/** v10+ names each topic by its `topicId`. */
+export function fetchOffsetsBody(v: number, group: string, topics: { name: string; topicId?: string; partitionIndexes: number[] }[] | null) {
   if (v >= 8) return { groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics }], requireStable: false };
   return { groupId: group, topics, ...(v >= 7 ? { requireStable: false } : {}) };
 }

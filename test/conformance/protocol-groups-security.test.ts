@@ -26,6 +26,7 @@ afterAll(async () => {
   await pair?.stop();
 });
 
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const both = async (fn: (s: Side) => Promise<void>) => {
   await fn(pair.kafka);
   await fn(pair.tributary);
@@ -104,17 +105,25 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — groups, SASL, SCRAM,
         return { ok: await hb(m.generation, m.memberId), staleGeneration: await hb(m.generation - 1, m.memberId), unknownMember: await hb(m.generation, 'nobody'), unknownGroup: await hb(1, 'nobody', 'gs-none') };
       });
     }
+    // v10 names topics by id: each broker's own id of grp-t, and an id neither knows.
+    const grpT = new Map<string, string>();
+    await both(async (s) => {
+      const md = await (await s.client()).request<{ topics: { name: string; topicId: string }[] }>(ApiKey.Metadata, 12, { topics: [{ name: 'grp-t', topicId: ZERO_UUID }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      grpT.set(s.name, md.topics[0]!.topicId);
+    });
+    const NO_SUCH_ID = '5b3c0f2e-7a91-4d6e-9c1a-2f8e4b7d6a10';
     for (const v of common(adv, ApiKey.OffsetCommit)) {
       await compare(pair, `offset-commit/v${v}`, async (s) => {
         const m = member.get(s.name)!;
+        const id = grpT.get(s.name)!;
         return {
-          ok: await m.c.send(ApiKey.OffsetCommit, v, commitBody(v, 'gs', m.generation, m.memberId, 'grp-t', [[0, BigInt(v)], [1, 7n]])),
-          unknownPartition: await m.c.send(ApiKey.OffsetCommit, v, commitBody(v, 'gs', m.generation, m.memberId, 'grp-t', [[9, 1n]])),
-          unknownTopic: await m.c.send(ApiKey.OffsetCommit, v, commitBody(v, 'gs', m.generation, m.memberId, 'grp-none', [[0, 1n]])),
-          staleGeneration: await m.c.send(ApiKey.OffsetCommit, v, commitBody(v, 'gs', m.generation - 1, m.memberId, 'grp-t', [[0, 1n]])),
-          unknownMember: await m.c.send(ApiKey.OffsetCommit, v, commitBody(v, 'gs', m.generation, 'nobody', 'grp-t', [[0, 1n]])),
-          simpleOnLiveGroup: await m.c.send(ApiKey.OffsetCommit, v, commitBody(v, 'gs', -1, '', 'grp-t', [[0, 1n]])),
-          simpleOnNewGroup: await m.c.send(ApiKey.OffsetCommit, v, commitBody(v, `simple-${v}`, -1, '', 'grp-t', [[0, 3n]])),
+          ok: await m.c.send(ApiKey.OffsetCommit, v, commitBody(v, 'gs', m.generation, m.memberId, 'grp-t', [[0, BigInt(v)], [1, 7n]], id)),
+          unknownPartition: await m.c.send(ApiKey.OffsetCommit, v, commitBody(v, 'gs', m.generation, m.memberId, 'grp-t', [[9, 1n]], id)),
+          unknownTopic: await m.c.send(ApiKey.OffsetCommit, v, commitBody(v, 'gs', m.generation, m.memberId, 'grp-none', [[0, 1n]], NO_SUCH_ID)),
+          staleGeneration: await m.c.send(ApiKey.OffsetCommit, v, commitBody(v, 'gs', m.generation - 1, m.memberId, 'grp-t', [[0, 1n]], id)),
+          unknownMember: await m.c.send(ApiKey.OffsetCommit, v, commitBody(v, 'gs', m.generation, 'nobody', 'grp-t', [[0, 1n]], id)),
+          simpleOnLiveGroup: await m.c.send(ApiKey.OffsetCommit, v, commitBody(v, 'gs', -1, '', 'grp-t', [[0, 1n]], id)),
+          simpleOnNewGroup: await m.c.send(ApiKey.OffsetCommit, v, commitBody(v, `simple-${v}`, -1, '', 'grp-t', [[0, 3n]], id)),
         };
       });
     }
@@ -135,9 +144,9 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — groups, SASL, SCRAM,
       await compare(pair, `offset-fetch/v${v}`, async (s) => {
         const m = member.get(s.name)!;
         return {
-          some: await m.c.send(ApiKey.OffsetFetch, v, fetchOffsetsBody(v, 'gs', [{ name: 'grp-t', partitionIndexes: [0, 1, 5] }, { name: 'grp-none', partitionIndexes: [0] }])),
+          some: await m.c.send(ApiKey.OffsetFetch, v, fetchOffsetsBody(v, 'gs', [{ name: 'grp-t', topicId: grpT.get(s.name)!, partitionIndexes: [0, 1, 5] }, { name: 'grp-none', topicId: NO_SUCH_ID, partitionIndexes: [0] }])),
           all: v >= 2 ? await m.c.send(ApiKey.OffsetFetch, v, fetchOffsetsBody(v, 'gs', null)) : null,
-          unknownGroup: await m.c.send(ApiKey.OffsetFetch, v, fetchOffsetsBody(v, 'gs-none', [{ name: 'grp-t', partitionIndexes: [0] }])),
+          unknownGroup: await m.c.send(ApiKey.OffsetFetch, v, fetchOffsetsBody(v, 'gs-none', [{ name: 'grp-t', topicId: grpT.get(s.name)!, partitionIndexes: [0] }])),
         };
       });
     }

@@ -8,29 +8,38 @@ import type { BrokerContext } from './context.ts';
 /** Kafka's default offset.metadata.max.bytes: longer commit metadata is refused with OFFSET_METADATA_TOO_LARGE. */
 export const OFFSET_METADATA_MAX_BYTES = 4096;
 
+/**
+ * v10 names topics by id (KIP-848's follow-up): ids are resolved to names first, an id this cluster
+ * does not know answers UNKNOWN_TOPIC_ID for its partitions, and the answer names topics by id again.
+ */
 export const offsetCommitApi = defineApi({
   api: 'OffsetCommit',
   minVersion: 0,
-  maxVersion: 9,
+  maxVersion: 10,
   serves: 'group-coordinator',
   groupOf: (request) => request.body.groupId,
   authorization: { kind: 'per-resource', acl: 'READ on the group, READ on each topic' },
   handle: async (ctx, request, session) => {
-    const req = request.body;
+    const v = request.apiVersion;
+    const byId = v >= 10;
+    // v10: topics by id; an unknown id has no name ('') and answers UNKNOWN_TOPIC_ID.
+    const req = { ...request.body, topics: request.body.topics.map((t) => (byId ? { ...t, name: ctx.topics.byId(t.topicId)?.name ?? '' } : t)) };
+    const unknownId = (t: { name: string }) => byId && t.name === '';
+    const named = (t: { name: string; topicId: string }) => (byId ? { topicId: t.topicId } : { name: t.name });
     const now = Date.now();
     // READ on the group for the commit, READ on each topic for its partitions (Kafka's rule).
-    if (!allowed(ctx, session, Op.READ, ResourceType.GROUP, req.groupId)) return { topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })) })) };
-    const readable = new Set(req.topics.filter((t) => allowed(ctx, session, Op.READ, ResourceType.TOPIC, t.name)).map((t) => t.name));
+    if (!allowed(ctx, session, Op.READ, ResourceType.GROUP, req.groupId)) return { topics: req.topics.map((t) => ({ ...named(t), partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })) })) };
+    const readable = new Set(req.topics.filter((t) => !unknownId(t) && allowed(ctx, session, Op.READ, ResourceType.TOPIC, t.name)).map((t) => t.name));
     // Per partition, Kafka's checks before the group's: unknown partitions, then metadata over offset.metadata.max.bytes.
     const partitionError = (topic: string, p: { partitionIndex: number; committedMetadata: string | null }) =>
-      !readable.has(topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+      byId && topic === '' ? ErrorCode.UNKNOWN_TOPIC_ID
+      : !readable.has(topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
       : !ctx.cluster.partition(topic, p.partitionIndex) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
       : p.committedMetadata !== null && p.committedMetadata.length > OFFSET_METADATA_MAX_BYTES ? ErrorCode.OFFSET_METADATA_TOO_LARGE
       : 0;
     const offsets = req.topics.flatMap((t) =>
       t.partitions.filter((p) => partitionError(t.name, p) === 0).map((p) => ({ topic: t.name, partition: p.partitionIndex, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now } })),
     );
-    const v = request.apiVersion;
     const generation = v >= 1 ? req.generationIdOrMemberEpoch : -1;
     // A consumer group (KIP-848) checks the epoch at which the member got each partition.
     const topicIds = new Map(req.topics.map((t) => [t.name, ctx.topics.get(t.name)?.topicId ?? '']));
@@ -38,7 +47,7 @@ export const offsetCommitApi = defineApi({
     if (errorCode === 0 && offsets.length > 0) errorCode = await replicated(ctx, req.groupId);
     return {
       topics: req.topics.map((t) => ({
-        name: t.name,
+        ...named(t),
         partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: partitionError(t.name, p) || errorCode })),
       })),
     };

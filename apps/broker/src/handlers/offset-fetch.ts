@@ -31,10 +31,29 @@ function fetchOffsets(ctx: BrokerContext, session: RequestSession, groupId: stri
   }));
 }
 
+type AskedTopic = { name: string; topicId?: string; partitionIndexes: number[] };
+
+/**
+ * v10 names topics by id: each is resolved to its name, and the answer names topics by id (an id
+ * this cluster does not know answers UNKNOWN_TOPIC_ID for its partitions; all offsets, asked with
+ * null, come with the ids of their topics).
+ */
+function byTopicId(ctx: BrokerContext, session: RequestSession, groupId: string, topics: AskedTopic[] | null, v: number, requireStable: boolean) {
+  const withId = (answered: ReturnType<typeof fetchOffsets>) => answered.map(({ name, partitions }) => ({ topicId: ctx.topics.get(name)?.topicId ?? ZERO_UUID, partitions }));
+  if (topics === null) return withId(fetchOffsets(ctx, session, groupId, null, v, requireStable));
+  return topics.flatMap((t) => {
+    const name = ctx.topics.byId(t.topicId!)?.name;
+    if (name === undefined) return [{ topicId: t.topicId!, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNKNOWN_TOPIC_ID })) }];
+    return withId(fetchOffsets(ctx, session, groupId, [{ name, partitionIndexes: t.partitionIndexes }], v, requireStable));
+  });
+}
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
 export const offsetFetchApi = defineApi({
   api: 'OffsetFetch',
   minVersion: 0,
-  maxVersion: 9,
+  maxVersion: 10,
   serves: 'group-coordinator',
   // v8+ names several groups: each one this broker does not coordinate is answered NOT_COORDINATOR.
   groupOf: (request) => (request.apiVersion >= 8 ? null : request.body.groupId),
@@ -45,13 +64,14 @@ export const offsetFetchApi = defineApi({
     const mayDescribe = (groupId: string) => allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, groupId);
     // An unknown (or dead) group has no offsets: every partition answers -1 without error, as in
     // Kafka; the empty group id is a valid group here.
-    const answer = (groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, memberId: string | null = null, memberEpoch = -1) => {
+    const answer = (groupId: string, topics: AskedTopic[] | null, memberId: string | null = null, memberEpoch = -1) => {
       if (!mayDescribe(groupId)) return { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
       if (!ctx.groups.coordinates(groupId)) return { groupId, errorCode: ErrorCode.NOT_COORDINATOR, topics: [] };
       // v9+: a consumer group's member reads at its current epoch (KIP-848).
       const memberError = ctx.groups.validateOffsetFetch(groupId, memberId, memberEpoch);
       if (memberError !== 0) return { groupId, errorCode: memberError, topics: [] };
-      return { groupId, errorCode: 0, topics: fetchOffsets(ctx, session, groupId, topics, v, v >= 7 && req.requireStable) };
+      const requireStable = v >= 7 && req.requireStable;
+      return { groupId, errorCode: 0, topics: v >= 10 ? byTopicId(ctx, session, groupId, topics, v, requireStable) : fetchOffsets(ctx, session, groupId, topics, v, requireStable) };
     };
     if (v >= 8) return { groups: req.groups.map((g) => (v >= 9 ? answer(g.groupId, g.topics, g.memberId ?? null, g.memberEpoch) : answer(g.groupId, g.topics))) };
     if (!mayDescribe(req.groupId)) return v >= 2 ? { topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED } : { topics: (req.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, metadata: '', errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })) })) };
