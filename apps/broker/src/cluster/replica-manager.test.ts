@@ -55,6 +55,26 @@ function managerWithPendingWrites(lagMs: number) {
   return { rm, pending };
 }
 
+/** Lets ISR writes started synchronously resolve. */
+const settled = () => new Promise((r) => setImmediate(r));
+
+/** The leader's periodic ISR check at `now`, and the writes it started settled. */
+async function checkIsrAt(rm: ReplicaManager, now: number): Promise<void> {
+  rm.checkIsr(now);
+  await settled();
+}
+
+/** A leader (lag time 1 s) of two records that both followers fetched at `t0`. */
+function leaderWithFollowersCaughtUp(): { rm: ReplicaManager; t0: number } {
+  const rm = manager(1000);
+  rm.leaderFor('orders', 0);
+  append(2);
+  const t0 = Date.now();
+  rm.onFollowerFetch('orders', 0, 2, 2, { now: t0 });
+  rm.onFollowerFetch('orders', 0, 3, 2, { now: t0 });
+  return { rm, t0 };
+}
+
 beforeEach(() => {
   dir = tempDir();
   topics = new TopicRegistry(dir, parseArgs(['--data-dir', dir]));
@@ -117,39 +137,26 @@ describe('ReplicaManager (leader side)', () => {
   });
 
   it('shrinks the ISR of a follower that stopped catching up, and expands it once it reaches the high watermark', async () => {
-    const rm = manager(1000);
-    rm.leaderFor('orders', 0);
-    append(2);
-    const t0 = Date.now();
-    rm.onFollowerFetch('orders', 0, 2, 2, { now: t0 });
-    rm.onFollowerFetch('orders', 0, 3, 2, { now: t0 });
+    const { rm, t0 } = leaderWithFollowersCaughtUp();
     append(2);
     rm.onFollowerFetch('orders', 0, 2, 4, { now: t0 + 1500 });
-    rm.checkIsr(t0 + 1500);
-    await new Promise((r) => setImmediate(r));
+    await checkIsrAt(rm, t0 + 1500);
     expect(isrWrites).toEqual([[1, 2]]);
     state = { ...state, isr: [1, 2] };
     rm.reconcile();
     rm.onFollowerFetch('orders', 0, 3, 4, { now: t0 + 1600 });
-    await new Promise((r) => setImmediate(r));
+    await settled();
     expect(isrWrites.at(-1)).toEqual([1, 2, 3]);
   });
 
   it('keeps an idle follower at the leader\'s log end in the ISR after the lag time, and drops it once records come that it does not fetch', async () => {
-    const rm = manager(1000);
-    rm.leaderFor('orders', 0);
-    append(2);
-    const t0 = Date.now();
-    rm.onFollowerFetch('orders', 0, 2, 2, { now: t0 });
-    rm.onFollowerFetch('orders', 0, 3, 2, { now: t0 });
+    const { rm, t0 } = leaderWithFollowersCaughtUp();
     // Neither fetches again (stopped, or its fetches are slow): nothing was written, both hold everything.
-    rm.checkIsr(t0 + 5000);
-    await new Promise((r) => setImmediate(r));
+    await checkIsrAt(rm, t0 + 5000);
     expect(isrWrites).toEqual([]);
     append(1);
     rm.onFollowerFetch('orders', 0, 2, 3, { now: t0 + 5100 });
-    rm.checkIsr(t0 + 5100);
-    await new Promise((r) => setImmediate(r));
+    await checkIsrAt(rm, t0 + 5100);
     expect(isrWrites).toEqual([[1, 2]]);
   });
 
@@ -157,32 +164,25 @@ describe('ReplicaManager (leader side)', () => {
     const rm = manager(1000);
     const elected = Date.now();
     rm.leaderFor('orders', 0);
-    rm.checkIsr(elected + 500);
-    await new Promise((r) => setImmediate(r));
+    await checkIsrAt(rm, elected + 500);
     expect(isrWrites).toEqual([]);
     rm.onFollowerFetch('orders', 0, 2, 0, { now: elected + 600 });
-    rm.checkIsr(elected + 1500);
-    await new Promise((r) => setImmediate(r));
+    await checkIsrAt(rm, elected + 1500);
     expect(isrWrites).toEqual([[1, 2]]);
   });
 
   it('adds a follower back only from its own fetch: a follower the cluster removed (dead) stays out at the periodic check, whatever it reached before', async () => {
-    const rm = manager(1000);
-    rm.leaderFor('orders', 0);
-    append(2);
-    const t0 = Date.now();
-    rm.onFollowerFetch('orders', 0, 2, 2, { now: t0 });
-    rm.onFollowerFetch('orders', 0, 3, 2, { now: t0 });
+    const { rm, t0 } = leaderWithFollowersCaughtUp();
     // Broker 3 dies; the controller takes it out of the ISR. What the leader remembers of it (caught up at 2) is stale.
     state = { ...state, isr: [1, 2] };
     rm.reconcile();
     rm.checkIsr(t0 + 100);
     rm.onFollowerFetch('orders', 0, 2, 2, { now: t0 + 200 });
-    await new Promise((r) => setImmediate(r));
+    await settled();
     expect(isrWrites, 'no ISR write adds the dead follower').toEqual([]);
     // Its own fetch at the high watermark brings it back.
     rm.onFollowerFetch('orders', 0, 3, 2, { now: t0 + 300 });
-    await new Promise((r) => setImmediate(r));
+    await settled();
     expect(isrWrites).toEqual([[1, 2, 3]]);
   });
 
@@ -206,7 +206,7 @@ describe('ReplicaManager (leader side)', () => {
     rm.onFollowerFetch('orders', 0, 2, 4);
     expect(log.highWatermark).toBe(2);
     pending.answer({ revision: 8n });
-    await new Promise((r) => setImmediate(r));
+    await settled();
     expect(log.highWatermark).toBe(2);
     rm.onFollowerFetch('orders', 0, 3, 4);
     expect(log.highWatermark).toBe(4);
@@ -240,7 +240,7 @@ describe('ReplicaManager (leader side)', () => {
     rm.onFollowerFetch('orders', 0, 2, 2);
     rm.onFollowerFetch('orders', 0, 3, 2);
     pending.answer({ revision: 9n });
-    await new Promise((r) => setImmediate(r));
+    await settled();
     append(2);
     rm.reconcile(); // the view still at revision 7: ISR [1, 2]
     rm.onFollowerFetch('orders', 0, 2, 4);
@@ -268,7 +268,7 @@ describe('ReplicaManager (leader side)', () => {
     expect(log.highWatermark).toBe(2);
     // The shrink lost its race (leadership moved): follower 3 was never out, the watermark stays.
     pending.answer(null);
-    await new Promise((r) => setImmediate(r));
+    await settled();
     expect(log.highWatermark).toBe(2);
   });
 
@@ -305,7 +305,7 @@ describe('ReplicaManager (DeleteRecords: the low watermark)', () => {
     let answer: unknown = null;
     const waiting = deleteBefore(rm, 3).then((a) => (answer = a));
     rm.onFollowerFetch('orders', 0, 2, 4, { logStartOffset: 3 });
-    await new Promise((r) => setImmediate(r));
+    await settled();
     // One follower still holds the deleted records: a leader elected from it would bring them back.
     expect(answer).toBeNull();
     expect(rm.lowWatermark('orders', 0)).toBe(0);
