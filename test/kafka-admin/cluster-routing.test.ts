@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKey, ErrorCode, type ListGroupsResponse, type OffsetFetchResponse } from '@tributary/protocol';
+import { ApiKey, ErrorCode, type DescribeGroupsResponse, type ListGroupsResponse, type OffsetFetchResponse } from '@tributary/protocol';
 import { BrokerConnection, KafkaAdminClient } from '@tributary/kafka-admin';
 import { coordinatorPartitionFor } from '../../apps/broker/src/topics/internal-topics.ts';
 import { TEST_BROKER_SETTINGS } from '../support/broker-process.ts';
@@ -128,6 +128,11 @@ describe('KafkaAdminClient on a 3-broker cluster', () => {
           const answer = await c.send<OffsetFetchResponse>(ApiKey.OffsetFetch, 8, { groups: [{ groupId: group, topics: [{ name: 'grouped', partitionIndexes: [0] }] }], requireStable: false });
           expect(answer.groups[0]!.errorCode, `${group} asked on broker ${id}`).toBe(id === coordinator ? 0 : ErrorCode.NOT_COORDINATOR);
         }
+      }
+      // Several groups in one request: each answered by its own coordinator, NOT_COORDINATOR on the others.
+      for (const [id, c] of connections) {
+        const described = await c.send<DescribeGroupsResponse>(ApiKey.DescribeGroups, 5, { groups: [...groups.values()], includeAuthorizedOperations: false });
+        expect(described.groups.map((g) => [g.groupId, g.errorCode]), `DescribeGroups on broker ${id}`).toEqual([...groups].map(([p, g]) => [g, leaders.get(p) === id ? 0 : ErrorCode.NOT_COORDINATOR]));
       }
       for (const [id, c] of connections) {
         const listed = (await c.send<ListGroupsResponse>(ApiKey.ListGroups, 4, { statesFilter: [] })).groups.map((g) => g.groupId).filter((g) => g.startsWith('spread-'));
