@@ -5,6 +5,9 @@ import { runKafkaTool } from '@tributary/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
 import { ensureJavaPrograms, runJava } from '../support/java-client.ts';
+import { ApiKey } from '@tributary/protocol';
+import { join } from '../conformance/group-requests.ts';
+import { RawClient } from '../conformance/raw-client.ts';
 
 // __consumer_offsets in Kafka's own format, proven with Kafka's own reader: Apache Kafka 4.4's
 // kafka-console-consumer with OffsetsMessageFormatter and GroupMetadataMessageFormatter, pointed at
@@ -150,6 +153,14 @@ it('Kafka\'s group coordinator record deserializer reads a KIP-848 group\'s reco
   const consumed = await runKafkaTool('org.apache.kafka.tools.consumer.ConsoleConsumer', ['--bootstrap-server', broker.bootstrap, '--topic', 'fmt-cp', '--group', 'fmt-cg', '--consumer-property', 'group.protocol=consumer', '--from-beginning', '--max-messages', '10', '--timeout-ms', '30000'], { timeoutMs: 90_000 });
   expect(consumed.stdout.split('\n').filter((l) => /^\d+$/.test(l)).sort()).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
 
+  // A classic member in a consumer group (online migration): its record carries its classic metadata.
+  const raw = await RawClient.connect(broker.bootstrap, 'tributary');
+  const hb = await raw.send(ApiKey.ConsumerGroupHeartbeat, 1, { groupId: 'fmt-mix', memberId: 'X', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['fmt-cp'], subscribedTopicRegex: null, serverAssignor: null, topicPartitions: [] });
+  expect((hb as { body: { errorCode: number } }).body.errorCode).toBe(0);
+  const { res: classic } = await join(raw, 9, 'fmt-mix', ['fmt-cp']);
+  expect(classic.errorCode).toBe(0);
+  raw.close();
+
   const { result: rows } = await runJava<{ type?: number; key?: string; value?: string | null; error?: string }[]>('ReadConsumerOffsets', [broker.bootstrap]);
   expect(rows.filter((r) => r.error)).toEqual([]);
   const ours = rows.filter((r) => r.key !== undefined && (JSON.parse(r.key) as { groupId?: string }).groupId === 'fmt-cg').map((r) => ({ type: r.type!, key: JSON.parse(r.key!) as Record<string, unknown>, value: r.value ? (JSON.parse(r.value) as Record<string, unknown>) : null }));
@@ -165,4 +176,7 @@ it('Kafka\'s group coordinator record deserializer reads a KIP-848 group\'s reco
   for (const type of [5, 7, 8]) expect(ours.filter((r) => r.type === type && r.key.memberId === memberId).at(-1)!.value, `type ${type}`).toBeNull();
   const epochs = ours.filter((r) => r.type === 3 && r.value).map((r) => r.value!.epoch as number);
   expect(epochs.at(-1)).toBeGreaterThan((current.at(-1)!.value!.memberEpoch as number));
+  // The classic member's record as Kafka reads it: its JoinGroup session timeout and protocol.
+  const classicRecord = rows.filter((r) => r.type === 5 && r.key !== undefined && r.value).map((r) => ({ key: JSON.parse(r.key!) as { groupId: string; memberId: string }, value: JSON.parse(r.value!) as Record<string, unknown> })).find((r) => r.key.groupId === 'fmt-mix' && r.key.memberId === classic.memberId);
+  expect(classicRecord?.value).toMatchObject({ subscribedTopicNames: ['fmt-cp'], classicMemberMetadata: { sessionTimeoutMs: 30_000, supportedProtocols: [{ name: 'range' }] } });
 });

@@ -129,12 +129,4 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
     reason: 'CreateTopics sent to a broker that is not the controller: Kafka 4 forwards it to its KRaft controller (KIP-590) and creates the topic; Tributary answers NOT_CONTROLLER, as Kafka did before KIP-590. Clients send admin requests to the controller Metadata names (on Tributary the real controller; Kafka names a random live broker) and retry on NOT_CONTROLLER, so both create the topic; only auto-creation is forwarded by Tributary (apps/broker/src/cluster/etcd-cluster.ts).',
   },
   // ---- known defects (issue 13): the owner removes the entry with the fix ----
-  {
-    id: 'no-classic-to-consumer-upgrade',
-    kind: 'known-defect',
-    owner: 'groups',
-    scenario: 'consumer-group-heartbeat/range-and-missing-topic',
-    paths: ['heartbeatToClassic.*', 'describeClassic.*', 'classicJoinToConsumerGroup.*'],
-    reason: 'KIP-848 online migration is not built. A ConsumerGroupHeartbeat for a classic group that has members: Kafka 4.4 (group.consumer.migration.policy bidirectional) converts the group into a consumer group whose classic members stay; Tributary answers GROUP_ID_NOT_FOUND ("not a consumer group"), as Kafka does with the policy disabled. A classic JoinGroup (v9, no member id) to a consumer group with members: Kafka answers MEMBER_ID_REQUIRED and then lets the classic member join the consumer group; Tributary answers INCONSISTENT_GROUP_PROTOCOL. An empty group of either type becomes the other, as in Kafka.',
-  },
 ];

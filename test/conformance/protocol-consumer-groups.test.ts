@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKey, type ConsumerGroupHeartbeatResponse, type FindCoordinatorResponse, type InitProducerIdResponse, type MetadataResponse } from '@tributary/protocol';
+import { ApiKey, decodeConsumerProtocolAssignment, type ConsumerGroupHeartbeatResponse, type FindCoordinatorResponse, type InitProducerIdResponse, type MetadataResponse } from '@tributary/protocol';
 import { settle } from './coordinator-retry.ts';
 import { addOffsetsBody, initProducerIdBody, txnOffsetCommitBody } from './txn-requests.ts';
 import { advertised, common, expectCovered, type Advertised } from './coverage.ts';
 import { compare, createTopic, startPair, type Pair, type Side } from './harness.ts';
-import { commitBody, joinBody } from './group-requests.ts';
+import { assignment, commitBody, heartbeatBody, join, joinBody, syncBody } from './group-requests.ts';
 import type { Outcome } from './raw-client.ts';
 
 /**
@@ -66,6 +66,22 @@ async function assignmentByName(s: Side): Promise<(o: Outcome) => Outcome> {
     const topics = body.assignment?.topicPartitions.map((t) => ({ topic: ids.get(t.topicId) ?? t.topicId, partitions: t.partitions })).sort((x, y) => (x.topic < y.topic ? -1 : 1));
     return { kind: o.kind, body: { ...body, assignment: topics ?? null } };
   };
+}
+
+/**
+ * Replaces every partition list in an answer by its length, and sorts described members by their
+ * type (a fresh assignment's halves and the members' order depend on Kafka's hash order of ids).
+ */
+function partitionCounts(o: Outcome): Outcome {
+  const walk = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(walk);
+    if (x === null || typeof x !== 'object' || Buffer.isBuffer(x)) return x;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(x)) out[k] = k === 'partitions' && Array.isArray(v) ? v.length : walk(v);
+    if (Array.isArray(out.members)) out.members = [...(out.members as { memberType?: number }[])].sort((a, b) => (a.memberType ?? 0) - (b.memberType ?? 0));
+    return out;
+  };
+  return o.kind === 'response' ? { kind: 'response', body: walk(o.body) } : o;
 }
 
 beforeAll(async () => {
@@ -205,17 +221,114 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — KIP-848 consumer gro
       const described = await send(s, ApiKey.ConsumerGroupDescribe, 0, { groupIds: [g, 'no-such-group'], includeAuthorizedOperations: false });
       if (described.kind === 'response') for (const grp of (described.body as { groups: { members: { subscribedTopicNames: string[] }[] }[] }).groups) for (const m of grp.members) m.subscribedTopicNames.sort();
       out.describe = described;
-      // A classic member asks to join the consumer group (Kafka 4.4 lets it in: online migration).
-      const classicJoin = (await s.client()).send(ApiKey.JoinGroup, 9, joinBody(9, g, '', [TOPIC]));
-      out.classicJoinToConsumerGroup = await classicJoin;
-      // A classic group of the same name space: the consumer protocol may not take it over while it has members.
+      // A classic member asks to join the consumer group: MEMBER_ID_REQUIRED with an id the coordinator made (online migration lets it in).
+      const classicJoin = (await (await s.client()).send(ApiKey.JoinGroup, 9, joinBody(9, g, '', [TOPIC]))) as { body: { memberId: string } };
+      out.classicJoinToConsumerGroup = { ...classicJoin, body: { ...classicJoin.body, memberId: /^[A-Za-z0-9_-]{22}$/.test(classicJoin.body.memberId) } };
+      // A classic group with a member (not yet synced): a member of the consumer protocol joining it converts it into a consumer group.
       const c = await s.client();
       const first = (await c.send(ApiKey.JoinGroup, 9, joinBody(9, 'classic-g', '', [TOPIC]))) as { body: { memberId: string } };
       out.classicJoin = await c.send(ApiKey.JoinGroup, 9, joinBody(9, 'classic-g', first.body.memberId, [TOPIC]));
-      out.heartbeatToClassic = await send(s, ApiKey.ConsumerGroupHeartbeat, 1, joinAs('classic-g', 'X', [TOPIC]));
-      out.describeClassic = await send(s, ApiKey.ConsumerGroupDescribe, 1, { groupIds: ['classic-g'], includeAuthorizedOperations: false });
+      // Which member gets which half of a fresh assignment depends on Kafka's member order (a hash of their ids): sizes are compared.
+      out.heartbeatToClassic = partitionCounts(await send(s, ApiKey.ConsumerGroupHeartbeat, 1, joinAs('classic-g', 'X', [TOPIC])));
+      out.describeClassic = partitionCounts(await send(s, ApiKey.ConsumerGroupDescribe, 1, { groupIds: ['classic-g'], includeAuthorizedOperations: false }));
       for (const m of ['A', 'B', 'C']) await hb({ memberId: m, memberEpoch: -1 });
       return out;
+    });
+  });
+
+  it('online migration (KIP-848): a classic group upgraded by a consumer-protocol member; its classic member rejoins, syncs, heartbeats, commits and leaves', async () => {
+    await compare(pair, 'consumer-group-heartbeat/migration-upgrade', async (s) => {
+      const g = 'mig-up';
+      const c = await s.client();
+      const t = await topicId(s, TOPIC);
+      const out: Record<string, unknown> = {};
+      const hb = async (o: Record<string, unknown>) => send(s, ApiKey.ConsumerGroupHeartbeat, 1, body({ groupId: g, ...o }));
+      const syncAs = async (memberId: string, generation: number, assignments: { memberId: string; assignment: Buffer }[]) => {
+        const r = await c.send(ApiKey.SyncGroup, 5, syncBody(5, g, generation, memberId, assignments));
+        if (r.kind !== 'response') return r;
+        const b = r.body as { assignment: Buffer };
+        // The assignment as topic → partitions (Kafka lists topics in hash order).
+        const read = b.assignment.length >= 2 ? decodeConsumerProtocolAssignment(b.assignment.subarray(2), b.assignment.readInt16BE(0)).assignedPartitions.map((x) => [x.topic, [...x.partitions].sort()]) : [];
+        return { ...b, assignment: read };
+      };
+      // A classic member owns every partition of the topic.
+      const { res } = await join(c, 9, g, [TOPIC]);
+      const c1 = res.memberId;
+      out.classicJoined = res;
+      out.classicSynced = await syncAs(c1, res.generationId, [{ memberId: c1, assignment: assignment({ [TOPIC]: [0, 1, 2, 3] }) }]);
+      out.classicCommit = await c.send(ApiKey.OffsetCommit, 8, commitBody(8, g, res.generationId, c1, TOPIC, [[0, 1n]]));
+      // A member of the consumer protocol joins: the group becomes a consumer group; the partitions are still the classic member's.
+      const x = (await hb(joinAs(g, 'X', [TOPIC]))) as { body: ConsumerGroupHeartbeatResponse };
+      out.consumerJoins = x;
+      out.describeUpgraded = partitionCounts(await send(s, ApiKey.ConsumerGroupDescribe, 1, { groupIds: [g], includeAuthorizedOperations: false }));
+      out.classicToldToRejoin = await c.send(ApiKey.Heartbeat, 4, heartbeatBody(g, res.generationId, c1));
+      out.classicCommitBeforeRejoin = await c.send(ApiKey.OffsetCommit, 8, commitBody(8, g, res.generationId, c1, TOPIC, [[0, 2n]]));
+      const rejoined = (await c.send(ApiKey.JoinGroup, 9, joinBody(9, g, c1, [TOPIC]))) as { body: { generationId: number } };
+      out.classicRejoins = rejoined;
+      const generation = rejoined.body.generationId;
+      out.classicSyncsAtEpoch = await syncAs(c1, generation, []);
+      out.classicSyncsOldGeneration = await syncAs(c1, res.generationId, []);
+      out.classicHeartbeat = await c.send(ApiKey.Heartbeat, 4, heartbeatBody(g, generation, c1));
+      out.consumerGetsReleased = await hb({ memberId: 'X', memberEpoch: x.body.memberEpoch, topicPartitions: [] });
+      out.classicCommitOldGeneration = await c.send(ApiKey.OffsetCommit, 8, commitBody(8, g, res.generationId, c1, TOPIC, [[0, 3n]]));
+      out.classicCommitAtEpoch = await c.send(ApiKey.OffsetCommit, 8, commitBody(8, g, generation, c1, TOPIC, [[0, 4n]]));
+      out.classicCommitBeforeItsPartitions = await c.send(ApiKey.OffsetCommit, 8, commitBody(8, g, 0, c1, TOPIC, [[0, 5n]]));
+      out.classicCommitGreaterGeneration = await c.send(ApiKey.OffsetCommit, 8, commitBody(8, g, generation + 1, c1, TOPIC, [[0, 5n]]));
+      out.classicCommitV9 = await c.send(ApiKey.OffsetCommit, 9, commitBody(9, g, generation, c1, TOPIC, [[1, 5n]]));
+      out.classicFetch = await c.send(ApiKey.OffsetFetch, 9, { groups: [{ groupId: g, memberId: c1, memberEpoch: generation, topics: [{ name: TOPIC, partitionIndexes: [0, 1] }] }], requireStable: false });
+      out.classicFetchOldGeneration = await c.send(ApiKey.OffsetFetch, 9, { groups: [{ groupId: g, memberId: c1, memberEpoch: generation - 1, topics: [{ name: TOPIC, partitionIndexes: [0] }] }], requireStable: false });
+      out.describeGroups = await c.send(ApiKey.DescribeGroups, 5, { groups: [g], includeAuthorizedOperations: false });
+      out.describeMixed = partitionCounts(await send(s, ApiKey.ConsumerGroupDescribe, 1, { groupIds: [g], includeAuthorizedOperations: false }));
+      out.classicLeaves = await c.send(ApiKey.LeaveGroup, 5, { groupId: g, members: [{ memberId: c1, groupInstanceId: null, reason: null }] });
+      out.consumerTakesAll = partitionCounts(await hb({ memberId: 'X', memberEpoch: (out.consumerGetsReleased as { body: ConsumerGroupHeartbeatResponse }).body.memberEpoch, topicPartitions: [{ topicId: t, partitions: [2, 3] }] }));
+      out.consumerLeaves = await hb({ memberId: 'X', memberEpoch: -1 });
+      out.offsets = await send(s, ApiKey.OffsetFetch, 9, { groups: [{ groupId: g, memberId: null, memberEpoch: -1, topics: null }], requireStable: false });
+      return out;
+    });
+  });
+
+  it('online migration (KIP-848): a classic member joins a consumer group; when the last consumer-protocol member leaves, the group is classic again', async () => {
+    await compare(pair, 'consumer-group-heartbeat/migration-downgrade', async (s) => {
+      const g = 'mig-down';
+      const c = await s.client();
+      const t = await topicId(s, TOPIC);
+      const out: Record<string, unknown> = {};
+      const hb = async (o: Record<string, unknown>) => send(s, ApiKey.ConsumerGroupHeartbeat, 1, body({ groupId: g, ...o }));
+      const syncAs = async (memberId: string, generation: number, assignments: { memberId: string; assignment: Buffer }[]) => {
+        const r = await c.send(ApiKey.SyncGroup, 5, syncBody(5, g, generation, memberId, assignments));
+        if (r.kind !== 'response') return r;
+        const b = r.body as { assignment: Buffer };
+        const read = b.assignment.length >= 2 ? decodeConsumerProtocolAssignment(b.assignment.subarray(2), b.assignment.readInt16BE(0)).assignedPartitions.map((x) => [x.topic, [...x.partitions].sort()]) : [];
+        return { ...b, assignment: read };
+      };
+      const y = (await hb(joinAs(g, 'Y', [TOPIC]))) as { body: ConsumerGroupHeartbeatResponse };
+      out.consumerJoins = y;
+      const { first, res } = await join(c, 9, g, [TOPIC]);
+      out.classicMemberIdRequired = { ...(first as object), memberIdShape: /^[A-Za-z0-9_-]{22}$/.test(res.memberId) };
+      out.classicJoins = res;
+      const c2 = res.memberId;
+      out.classicSyncsNothingYet = await syncAs(c2, res.generationId, []);
+      out.consumerToldToRevoke = await hb({ memberId: 'Y', memberEpoch: y.body.memberEpoch, topicPartitions: [{ topicId: t, partitions: [0, 1, 2, 3] }] });
+      const revoked = (await hb({ memberId: 'Y', memberEpoch: y.body.memberEpoch, topicPartitions: [{ topicId: t, partitions: [0, 1] }] })) as { body: ConsumerGroupHeartbeatResponse };
+      out.consumerRevoked = revoked;
+      out.classicToldToRejoin = await c.send(ApiKey.Heartbeat, 4, heartbeatBody(g, res.generationId, c2));
+      const again = (await c.send(ApiKey.JoinGroup, 9, joinBody(9, g, c2, [TOPIC]))) as { body: { generationId: number } };
+      out.classicRejoins = again;
+      out.classicSyncsItsPartitions = await syncAs(c2, again.body.generationId, []);
+      out.describeMixed = partitionCounts(await send(s, ApiKey.ConsumerGroupDescribe, 1, { groupIds: [g], includeAuthorizedOperations: false }));
+      // The last member of the consumer protocol leaves: the group is a classic group again, rebalancing.
+      out.consumerLeaves = await hb({ memberId: 'Y', memberEpoch: -1 });
+      out.describeGroupsDowngraded = await c.send(ApiKey.DescribeGroups, 5, { groups: [g], includeAuthorizedOperations: false });
+      out.consumerGroupDescribe = await send(s, ApiKey.ConsumerGroupDescribe, 1, { groupIds: [g], includeAuthorizedOperations: false });
+      out.listed = await c.send(ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: ['classic'] });
+      out.classicHeartbeatAfter = await c.send(ApiKey.Heartbeat, 4, heartbeatBody(g, again.body.generationId, c2));
+      const rejoined = (await c.send(ApiKey.JoinGroup, 9, joinBody(9, g, c2, [TOPIC]))) as { body: { generationId: number } };
+      out.classicRejoinsClassicGroup = rejoined;
+      out.classicLeads = await syncAs(c2, rejoined.body.generationId, [{ memberId: c2, assignment: assignment({ [TOPIC]: [0, 1, 2, 3] }) }]);
+      out.describeGroupsStable = await c.send(ApiKey.DescribeGroups, 5, { groups: [g], includeAuthorizedOperations: false });
+      out.classicLeaves = await c.send(ApiKey.LeaveGroup, 5, { groupId: g, members: [{ memberId: c2, groupInstanceId: null, reason: null }] });
+      // The classic member's id is random (a base64 Uuid on both, as the v0 heartbeat's): named by its role.
+      return JSON.parse(JSON.stringify(out, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).replaceAll(c2, '<classic-member>'));
     });
   });
 

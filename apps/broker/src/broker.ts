@@ -7,7 +7,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import { interBrokerListenerName, settingNumber, type BrokerConfig } from './config/broker-config.ts';
 import { AppendSignal } from './log/append-signal.ts';
-import { consumerAssignors } from './group/coordinator.ts';
+import { consumerAssignors, migrationPolicy } from './group/coordinator.ts';
 import { GroupCoordinators } from './group/group-coordinators.ts';
 import type { BrokerContext, HandlerEntry } from './handlers/context.ts';
 import { HANDLERS } from './handlers/index.ts';
@@ -84,6 +84,7 @@ export class Broker {
         assignors: consumerAssignors(config.settings['group.consumer.assignors'] ?? ''),
         maxSize: settingNumber(config, 'group.consumer.max.size'),
       },
+      migrationPolicy: migrationPolicy(config.settings['group.consumer.migration.policy'] ?? 'bidirectional'),
     };
     const appends = new AppendSignal();
     const etcd = clustered

@@ -38,6 +38,7 @@ export const SETTINGS = {
   'group.consumer.session.timeout.ms': { type: 'int', default: '45000', min: 1, doc: 'KIP-848 consumer groups: a member not heard from for this long is fenced (Kafka\'s default).' },
   'group.consumer.heartbeat.interval.ms': { type: 'int', default: '5000', min: 1, doc: 'KIP-848 consumer groups: the heartbeat interval told to members.' },
   'group.consumer.assignors': { type: 'string', default: 'uniform,range', doc: 'KIP-848 server assignors a consumer group may use, the first the default (uniform, range).' },
+  'group.consumer.migration.policy': { type: 'string', default: 'bidirectional', doc: 'KIP-848 online migration: which conversions of groups with members are allowed (disabled, upgrade, downgrade, bidirectional; case-insensitive). Only the upgrade (classic to consumer) is built: a consumer group left with classic members only stays a consumer group.' },
   'group.consumer.max.size': { type: 'int', default: String(2 ** 31 - 1), min: 1, doc: 'Most members in one KIP-848 consumer group.' },
   'log.cleaner.delete.retention.ms': { type: 'long', default: String(DAY), min: 0, doc: 'Default delete.retention.ms: how long compaction keeps tombstones.' },
   'offsets.topic.segment.bytes': { type: 'int', default: String(100 * 1024 * 1024), min: 1024, doc: 'Segment size of __consumer_offsets (small, so compaction can clean closed segments).' },

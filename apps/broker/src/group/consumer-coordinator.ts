@@ -6,6 +6,7 @@ import type { ConsumerMember } from './consumer-member.ts';
 import type { Group } from './group.ts';
 import { reconcile, type OwnedPartitions } from './reconciliation.ts';
 import { compileTopicRegex, invalidRegexMessage } from './topic-regex.ts';
+import { readSubscription, writeAssignment } from './classic-member-protocol.ts';
 
 export interface ConsumerGroupSettings {
   /** group.consumer.session.timeout.ms: a member not heard from for this long is fenced. */
@@ -23,6 +24,8 @@ export interface TopicLookup {
   byName(name: string): { topicId: string; partitions: number } | undefined;
   /** Every topic name (for regular-expression subscriptions). */
   names(): string[];
+  /** A topic's name by its id (the assignment of a classic member is by name). */
+  nameOf?(topicId: string): string | undefined;
 }
 
 export interface HeartbeatRequest {
@@ -58,11 +61,38 @@ export interface HeartbeatResult {
   assignment: { topicPartitions: { topicId: string; partitions: number[] }[] } | null;
 }
 
+/** A classic member's JoinGroup to a consumer group. */
+export interface ClassicJoin {
+  memberId: string;
+  instanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocolType: string;
+  protocols: { name: string; metadata: Buffer }[];
+  requireKnownMemberId: boolean;
+}
+
+export interface ClassicJoinResult {
+  errorCode: number;
+  memberId: string;
+  generationId: number;
+  protocolName: string | null;
+}
+
 /** What the consumer-group side needs of the coordinator's group table. */
 export interface ConsumerGroupBook {
   get(groupId: string): Group | undefined;
   create(groupId: string): Group;
   now(): number;
+  /** Converts a classic group with members into a consumer group (online upgrade); Kafka's reason when it may not. */
+  upgrade(g: Group, topics: TopicLookup): string | null;
+  /**
+   * Converts a consumer group whose members but the leaving one all use the classic protocol back
+   * into a classic group (online downgrade), where allowed; whether it did.
+   */
+  downgrade(g: Group, leavingMemberId: string, topics: TopicLookup): boolean;
 }
 
 /** A refusal with Kafka's error code and message (errors as data: caught into the heartbeat's answer). */
@@ -73,6 +103,9 @@ class HeartbeatError extends Error {
     this.code = code;
   }
 }
+
+/** No topics known (a coordinator that has not been told of any yet). */
+const NO_TOPICS: TopicLookup = { byName: () => undefined, names: () => [] };
 
 const LEAVE = -1;
 const STATIC_LEAVE = -2;
@@ -146,10 +179,16 @@ export class ConsumerGroupCoordinator {
   }
 
   /** The consumer group, created (or converted from an empty classic group) when a member joins. */
-  #group(groupId: string, create: boolean): { g: Group; cg: ConsumerGroupState } {
+  #group(groupId: string, create: boolean, topics: TopicLookup | null): { g: Group; cg: ConsumerGroupState } {
     let g = this.#book.get(groupId);
     if (g?.consumer) return { g, cg: g.consumer };
-    if (g && (g.state !== 'Empty' || g.members.size > 0)) throw new HeartbeatError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
+    if (g && (g.state !== 'Empty' || g.members.size > 0)) {
+      // A member joining a classic group with members converts it (KIP-848 online upgrade), where allowed.
+      if (!create || !topics) throw new HeartbeatError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
+      const refused = this.#book.upgrade(g, topics);
+      if (refused !== null || !g.consumer) throw new HeartbeatError(ErrorCode.GROUP_ID_NOT_FOUND, refused ?? `Group ${groupId} is not a consumer group.`);
+      return { g, cg: g.consumer };
+    }
     if (!create) throw new HeartbeatError(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${groupId} not found.`);
     g ??= this.#book.create(groupId);
     // An empty classic group becomes a consumer group (its committed offsets stay).
@@ -164,7 +203,7 @@ export class ConsumerGroupCoordinator {
   #heartbeat(req: HeartbeatRequest, topics: TopicLookup): HeartbeatResult {
     const now = this.#book.now();
     const joining = req.memberEpoch === 0;
-    const { g, cg } = this.#group(req.groupId, joining);
+    const { g, cg } = this.#group(req.groupId, joining, topics);
     const memberId = req.memberId === '' ? newMemberId() : req.memberId;
     const existing = req.instanceId === null ? this.#dynamicMember(req, cg, memberId) : this.#staticMember(req, cg, memberId);
     if (!existing && cg.members.size >= this.#settings.maxSize) throw new HeartbeatError(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.#settings.maxSize} members.`);
@@ -186,13 +225,35 @@ export class ConsumerGroupCoordinator {
       lastHeartbeat: now,
       sessionTimeoutMs: req.groupSessionTimeoutMs ?? this.#settings.sessionTimeoutMs,
     };
+    // An expression resolves to the topics the principal of the member heartbeating with it may describe.
+    if (member.subscribedTopicRegex && req.canDescribeTopic) cg.regexTopicFilters.set(member.subscribedTopicRegex, req.canDescribeTopic);
+    member = this.#apply(g, cg, before, member, req.topicPartitions, topics, now);
+    const full = req.memberEpoch === 0 || (req.rebalanceTimeoutMs !== -1 && (req.subscribedTopicNames !== null || req.subscribedTopicRegex !== null) && req.topicPartitions !== null);
+    const changed = !sameAssignment(before.assigned, member.assigned) || !existing;
+    return {
+      errorCode: 0,
+      errorMessage: null,
+      memberId: member.memberId,
+      memberEpoch: member.memberEpoch,
+      heartbeatIntervalMs: req.groupHeartbeatIntervalMs ?? this.#settings.heartbeatIntervalMs,
+      assignment: full || changed ? { topicPartitions: toTopicPartitions(member.assigned) } : null,
+    };
+  }
+
+  /**
+   * The part of a heartbeat or a classic JoinGroup that changes the group (Kafka's
+   * consumerGroupHeartbeat and classicGroupJoinToConsumerGroup share it): the member stored with
+   * its new subscription, the group epoch bumped when a subscription or the subscribed topics
+   * changed, the target assignment computed when the epoch passed it, and the member reconciled
+   * towards its target with the partitions it says it owns. Returns the member as stored.
+   */
+  #apply(g: Group, cg: ConsumerGroupState, before: ConsumerMember, updated: ConsumerMember, owned: OwnedPartitions, topics: TopicLookup, now: number): ConsumerMember {
+    let member = updated;
     // A new group starts at epoch 1 (Kafka 4.4 records the group at its creation, then bumps it for the first member).
     if (cg.groupEpoch === 0) cg.groupEpoch = 1;
     // Regular expressions members subscribed to before this request are resolved now (Kafka
     // resolves them off the request path: a member sees their topics from its next heartbeat on).
     for (const m of cg.members.values()) if (m.subscribedTopicRegex) cg.resolvedRegexes.add(m.subscribedTopicRegex);
-    // An expression resolves to the topics the principal of the member heartbeating with it may describe.
-    if (member.subscribedTopicRegex && req.canDescribeTopic) cg.regexTopicFilters.set(member.subscribedTopicRegex, req.canDescribeTopic);
     // A changed subscription bumps the group epoch: its topic names, its assignor, or an expression
     // the group has resolved already (a new one bumps it once resolved, through the topics it adds).
     const regexChanged = before.subscribedTopicRegex !== member.subscribedTopicRegex && (member.subscribedTopicRegex === null || member.subscribedTopicRegex === '' || cg.resolvedRegexes.has(member.subscribedTopicRegex));
@@ -213,7 +274,7 @@ export class ConsumerGroupCoordinator {
       target: cg.targetAssignment.get(member.memberId) ?? new Map(),
       subscribedTopicIds: subscribed,
       partitionEpoch: (t, p) => cg.partitionEpoch(t, p),
-      owned: req.topicPartitions,
+      owned,
     });
     if (reconciled !== member) {
       // Its rebalance timeout runs from the moment it is asked to revoke partitions.
@@ -222,16 +283,7 @@ export class ConsumerGroupCoordinator {
       cg.updateMember(member);
     }
     this.#syncGroupState(g, cg, now);
-    const full = req.memberEpoch === 0 || (req.rebalanceTimeoutMs !== -1 && (req.subscribedTopicNames !== null || req.subscribedTopicRegex !== null) && req.topicPartitions !== null);
-    const changed = !sameAssignment(before.assigned, member.assigned) || !existing;
-    return {
-      errorCode: 0,
-      errorMessage: null,
-      memberId: member.memberId,
-      memberEpoch: member.memberEpoch,
-      heartbeatIntervalMs: req.groupHeartbeatIntervalMs ?? this.#settings.heartbeatIntervalMs,
-      assignment: full || changed ? { topicPartitions: toTopicPartitions(member.assigned) } : null,
-    };
+    return member;
   }
 
   #dynamicMember(req: HeartbeatRequest, cg: ConsumerGroupState, memberId: string): ConsumerMember | undefined {
@@ -272,9 +324,161 @@ export class ConsumerGroupCoordinator {
     return holder;
   }
 
+  // ---- Classic members of a consumer group (KIP-848 online migration; Kafka's classicGroup*ToConsumerGroup) ----
+
+  /**
+   * JoinGroup of a classic member to a consumer group that has members: KIP-394's
+   * MEMBER_ID_REQUIRED first (v4+, dynamic), then the member joins with the subscription in its
+   * protocol metadata and is reconciled with the partitions that subscription says it owns (none
+   * for an eager member, which revoked everything before joining). The answer names its member
+   * epoch as the generation and its first protocol; it must SyncGroup within its rebalance timeout.
+   */
+  classicJoin(g: Group, req: ClassicJoin, given: TopicLookup | undefined): ClassicJoinResult {
+    const topics = (this.#topics = given ?? this.#topics ?? NO_TOPICS);
+    const cg = g.consumer!;
+    const now = this.#book.now();
+    const isUnknown = req.memberId === '';
+    const memberId = isUnknown ? newMemberId() : req.memberId;
+    const fail = (errorCode: number): ClassicJoinResult => ({ errorCode, memberId: req.memberId, generationId: -1, protocolName: null });
+    if (cg.members.size >= this.#settings.maxSize && (req.memberId === '' || !cg.members.has(req.memberId))) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED);
+    if (!this.#supportsClassicProtocols(cg, req.protocolType, req.protocols)) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    if (isUnknown && req.requireKnownMemberId && req.instanceId === null) return { errorCode: ErrorCode.MEMBER_ID_REQUIRED, memberId, generationId: -1, protocolName: null };
+    let existing: ConsumerMember | undefined;
+    if (req.instanceId === null) existing = cg.members.get(memberId);
+    else {
+      const holder = cg.members.get(cg.staticMembers.get(req.instanceId) ?? '');
+      if (holder && holder.memberId !== memberId) {
+        // A static member that comes back without its member id takes its place (Kafka's static replacement).
+        if (!isUnknown) return fail(ErrorCode.FENCED_INSTANCE_ID);
+        const target = cg.targetAssignment.get(holder.memberId);
+        cg.removeMember(holder.memberId);
+        existing = { ...holder, memberId, memberEpoch: 0, previousMemberEpoch: 0, state: 'stable', pendingRevocation: new Map(), revocationDeadline: null };
+        cg.updateMember(existing);
+        if (target) cg.targetAssignment.set(memberId, target);
+      } else existing = holder;
+    }
+    const subscription = readSubscription(req.protocols[0]?.metadata ?? Buffer.alloc(0));
+    if (!subscription) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    const before: ConsumerMember = existing ?? this.#newMember(memberId, req.instanceId, req.clientId, req.clientHost, now);
+    const member: ConsumerMember = {
+      ...before,
+      instanceId: req.instanceId ?? before.instanceId,
+      rackId: subscription.rackId ?? before.rackId,
+      rebalanceTimeoutMs: req.rebalanceTimeoutMs === -1 ? before.rebalanceTimeoutMs : req.rebalanceTimeoutMs,
+      subscribedTopicNames: subscription.topics,
+      clientId: req.clientId,
+      clientHost: req.clientHost,
+      lastHeartbeat: now,
+      sessionTimeoutMs: req.sessionTimeoutMs,
+      classic: { sessionTimeoutMs: req.sessionTimeoutMs, protocols: req.protocols },
+      // It must send SyncGroup within its rebalance timeout (Kafka's sync timeout).
+      classicDeadline: now + Math.max(0, req.rebalanceTimeoutMs),
+    };
+    const owned = subscription.ownedPartitions.flatMap((t) => {
+      const topic = topics.byName(t.topic);
+      return topic ? [{ topicId: topic.topicId, partitions: t.partitions }] : [];
+    });
+    const joined = this.#apply(g, cg, before, member, owned, topics, now);
+    return { errorCode: 0, memberId: joined.memberId, generationId: joined.memberEpoch, protocolName: req.protocols[0]!.name };
+  }
+
+  /** SyncGroup of a classic member: its assignment at its epoch, unless the group moved on (REBALANCE_IN_PROGRESS: rejoin). */
+  classicSync(g: Group, who: { memberId: string; groupInstanceId: string | null }, req: { generationId: number; protocolType: string | null; protocolName: string | null }, given: TopicLookup | undefined): { errorCode: number; protocolType: string | null; protocolName: string | null; assignment: Buffer } {
+    const topics = given ?? this.#topics ?? NO_TOPICS;
+    const cg = g.consumer!;
+    const now = this.#book.now();
+    const fail = (errorCode: number) => ({ errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) });
+    const found = this.#classicMember(cg, who, req.generationId);
+    if (typeof found === 'number') return fail(found);
+    const m = found;
+    const protocolName = m.classic!.protocols[0]?.name ?? null;
+    if ((req.protocolType !== null && req.protocolType !== 'consumer') || (req.protocolName !== null && req.protocolName !== protocolName)) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    if (cg.groupEpoch > m.memberEpoch && m.state !== 'unrevoked-partitions') {
+      cg.updateMember({ ...m, classicDeadline: m.classicDeadline ?? now + Math.max(0, m.rebalanceTimeoutMs) });
+      return fail(ErrorCode.REBALANCE_IN_PROGRESS);
+    }
+    cg.updateMember({ ...m, lastHeartbeat: now, classicDeadline: null });
+    const version = readSubscription(m.classic!.protocols[0]?.metadata ?? Buffer.alloc(0))?.version ?? 0;
+    const partitions = [...m.assigned].filter(([, ps]) => ps.size > 0).flatMap(([topicId, ps]) => {
+      const topic = topics.nameOf?.(topicId);
+      return topic === undefined ? [] : [{ topic, partitions: [...ps].sort((x, y) => x - y) }];
+    });
+    return { errorCode: 0, protocolType: req.protocolType, protocolName: req.protocolName, assignment: writeAssignment(partitions, version) };
+  }
+
+  /**
+   * Heartbeat of a classic member: REBALANCE_IN_PROGRESS (rejoin within the rebalance timeout)
+   * when the group epoch passed its epoch, when it must revoke partitions, or when partitions it
+   * waited for are free now.
+   */
+  classicHeartbeat(g: Group, who: { memberId: string; groupInstanceId: string | null }, generationId: number): number {
+    const cg = g.consumer!;
+    const now = this.#book.now();
+    const found = this.#classicMember(cg, who, generationId);
+    if (typeof found === 'number') return found;
+    const m = found;
+    const rejoin = m.memberEpoch < cg.groupEpoch || m.state === 'unrevoked-partitions' || (m.state === 'unreleased-partitions' && !this.#waitingOnUnreleased(cg, m));
+    cg.updateMember({ ...m, lastHeartbeat: now, classicDeadline: rejoin ? (m.classicDeadline ?? now + Math.max(0, m.rebalanceTimeoutMs)) : m.classicDeadline });
+    return rejoin ? ErrorCode.REBALANCE_IN_PROGRESS : 0;
+  }
+
+  /** LeaveGroup of classic members from a consumer group: each one named (by member id, or by instance id alone) leaves, as a fenced member would. */
+  classicLeave(g: Group, members: { memberId: string; groupInstanceId: string | null }[]): { memberId: string; groupInstanceId: string | null; errorCode: number }[] {
+    const cg = g.consumer!;
+    const now = this.#book.now();
+    return members.map((who) => {
+      if (g.consumer !== cg) return { ...who, errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
+      let m: ConsumerMember | undefined;
+      if (who.groupInstanceId === null) m = cg.members.get(who.memberId);
+      else {
+        m = cg.members.get(cg.staticMembers.get(who.groupInstanceId) ?? '');
+        if (m && who.memberId !== '' && m.memberId !== who.memberId) return { ...who, errorCode: ErrorCode.FENCED_INSTANCE_ID };
+      }
+      if (!m) return { ...who, errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
+      this.#remove(g, cg, m.memberId, now);
+      return { ...who, errorCode: 0 };
+    });
+  }
+
+  /** The classic member a Sync/Heartbeat names (Kafka's validateConsumerGroupMember, then the protocol and generation checks), or the error. */
+  #classicMember(cg: ConsumerGroupState, who: { memberId: string; groupInstanceId: string | null }, generationId: number): ConsumerMember | number {
+    let m: ConsumerMember | undefined;
+    if (who.groupInstanceId === null) m = cg.members.get(who.memberId);
+    else {
+      m = cg.members.get(cg.staticMembers.get(who.groupInstanceId) ?? '');
+      if (m && m.memberId !== who.memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    }
+    if (!m || !m.classic) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (m.memberEpoch !== generationId) return ErrorCode.ILLEGAL_GENERATION;
+    return m;
+  }
+
+  /** Kafka's ConsumerGroup.waitingOnUnreleasedPartition: a partition of its target another member still holds. */
+  #waitingOnUnreleased(cg: ConsumerGroupState, m: ConsumerMember): boolean {
+    for (const [t, ps] of cg.targetAssignment.get(m.memberId) ?? new Map<string, Set<number>>()) {
+      for (const p of ps) if (!(m.assigned.get(t)?.has(p) ?? false) && cg.partitionEpoch(t, p) !== -1) return true;
+    }
+    return false;
+  }
+
+  /** Kafka's supportsClassicProtocols: type "consumer", and a protocol every classic member supports (any, when none is classic). */
+  #supportsClassicProtocols(cg: ConsumerGroupState, protocolType: string, protocols: { name: string }[]): boolean {
+    if (protocolType !== 'consumer' || protocols.length === 0) return false;
+    const classic = [...cg.members.values()].filter((m) => m.classic);
+    return protocols.some((p) => classic.every((m) => m.classic!.protocols.some((mp) => mp.name === p.name)));
+  }
+
+  #newMember(memberId: string, instanceId: string | null, clientId: string, clientHost: string, now: number): ConsumerMember {
+    return {
+      memberId, instanceId, rackId: null, clientId, clientHost, rebalanceTimeoutMs: -1, serverAssignor: null,
+      subscribedTopicNames: [], subscribedTopicRegex: null, memberEpoch: 0, previousMemberEpoch: 0, state: 'stable',
+      assigned: new Map(), assignmentEpochs: new Map(), pendingRevocation: new Map(), lastHeartbeat: now, revocationDeadline: null, sessionTimeoutMs: this.#settings.sessionTimeoutMs,
+    };
+  }
+
   /** memberEpoch -1 (leave) or -2 (a static member leaves for now and keeps its place and partitions). */
   #leave(req: HeartbeatRequest): HeartbeatResult {
-    const { g, cg } = this.#group(req.groupId, false);
+    const { g, cg } = this.#group(req.groupId, false, null);
     let m: ConsumerMember | undefined;
     if (req.instanceId === null) {
       m = cg.members.get(req.memberId);
@@ -297,6 +501,10 @@ export class ConsumerGroupCoordinator {
    * towards it at their next heartbeat).
    */
   #remove(g: Group, cg: ConsumerGroupState, memberId: string, now: number): void {
+    // The last member of the consumer protocol leaves a group of classic members: the group goes
+    // back to classic at its epoch instead (online downgrade; Kafka converts instead of bumping).
+    const others = [...cg.members.values()].filter((m) => m.memberId !== memberId);
+    if (others.length > 0 && others.every((m) => m.classic) && this.#book.downgrade(g, memberId, this.#topics ?? NO_TOPICS)) return;
     cg.removeMember(memberId);
     cg.groupEpoch++;
     if (this.#topics) {
@@ -316,9 +524,12 @@ export class ConsumerGroupCoordinator {
       const cg = g.consumer;
       if (!cg) continue;
       for (const m of [...cg.members.values()]) {
+        // A removal may have turned the group back into a classic one (online downgrade).
+        if (g.consumer !== cg) break;
         const sessionOver = now - m.lastHeartbeat > m.sessionTimeoutMs;
         const revocationOver = m.revocationDeadline !== null && now > m.revocationDeadline;
-        if (sessionOver || revocationOver) {
+        const classicOver = m.classicDeadline != null && now > m.classicDeadline;
+        if (sessionOver || revocationOver || classicOver) {
           this.#remove(g, cg, m.memberId, now);
           if (!changed.includes(g)) changed.push(g);
         }

@@ -10,7 +10,7 @@ function recordsOf(groupId: string, cg: ConsumerGroupState): ConsumerGroupRecord
   for (const m of cg.members.values()) {
     out.push({
       kind: 'cg-member', group: groupId, memberId: m.memberId,
-      value: { instanceId: m.instanceId, rackId: m.rackId, clientId: m.clientId, clientHost: m.clientHost, subscribedTopicNames: m.subscribedTopicNames, subscribedTopicRegex: m.subscribedTopicRegex, rebalanceTimeoutMs: m.rebalanceTimeoutMs, serverAssignor: m.serverAssignor },
+      value: { instanceId: m.instanceId, rackId: m.rackId, clientId: m.clientId, clientHost: m.clientHost, subscribedTopicNames: m.subscribedTopicNames, subscribedTopicRegex: m.subscribedTopicRegex, rebalanceTimeoutMs: m.rebalanceTimeoutMs, serverAssignor: m.serverAssignor, classic: m.classic ?? null },
     });
   }
   out.push({ kind: 'cg-target-metadata', group: groupId, value: { assignmentEpoch: cg.assignmentEpoch } });
@@ -141,7 +141,8 @@ export class ConsumerGroupLoader {
           assignmentEpochs: new Map([...(c?.assigned ?? new Map<string, Set<number>>())].flatMap(([t, ps]) => [...ps].map((p) => [`${t}:${p}`, c!.memberEpoch] as [string, number]))),
           pendingRevocation: c?.pendingRevocation ?? new Map(),
           lastHeartbeat: now,
-          sessionTimeoutMs,
+          // A classic member's session is its JoinGroup's.
+          sessionTimeoutMs: meta.classic?.sessionTimeoutMs ?? sessionTimeoutMs,
           revocationDeadline: c?.state === 'unrevoked-partitions' ? now + Math.max(0, meta.rebalanceTimeoutMs) : null,
         };
         cg.updateMember(member);

@@ -23,7 +23,7 @@ import {
   Writer,
 } from '@tributary/protocol';
 import type { Assignment } from './assignors/assignor.ts';
-import type { MemberState } from './consumer-member.ts';
+import type { ClassicMemberMetadata, MemberState } from './consumer-member.ts';
 
 /**
  * A KIP-848 consumer group's records in `__consumer_offsets`, in Kafka's format: the key's int16
@@ -44,6 +44,8 @@ export interface MemberMetadataRecord {
   subscribedTopicRegex: string | null;
   rebalanceTimeoutMs: number;
   serverAssignor: string | null;
+  /** A member of the classic protocol (online migration): its session timeout and protocols; null for the consumer protocol. */
+  classic?: ClassicMemberMetadata | null;
 }
 
 export interface CurrentAssignmentRecord {
@@ -100,7 +102,10 @@ export function encodeConsumerGroupValue(r: ConsumerGroupRecord): Buffer | null 
       // A member of the consumer protocol has no classic member metadata: null, written as Kafka
       // writes it (the tagged field with a null marker; left out, Kafka would read an empty struct
       // and take the member for a classic-protocol one).
-      return versioned(0, (w) => encodeConsumerGroupMemberMetadataValue({ ...r.value!, classicMemberMetadata: null }, 0, w));
+      return versioned(0, (w) => {
+        const { classic, ...value } = r.value!;
+        encodeConsumerGroupMemberMetadataValue({ ...value, classicMemberMetadata: classic ? { sessionTimeoutMs: classic.sessionTimeoutMs, supportedProtocols: classic.protocols.map((p) => ({ name: p.name, metadata: p.metadata })) } : null }, 0, w);
+      });
     case 'cg-target-metadata':
       return versioned(0, (w) => encodeConsumerGroupTargetAssignmentMetadataValue({ assignmentEpoch: r.value!.assignmentEpoch }, 0, w));
     case 'cg-target-member':
@@ -125,7 +130,7 @@ export function decodeConsumerGroupRecord(keyVersion: number, key: Reader, value
       const k = decodeConsumerGroupMemberMetadataKey(key, keyVersion);
       if (!v) return { kind: 'cg-member', group: k.groupId, memberId: k.memberId, value: null };
       const m = decodeConsumerGroupMemberMetadataValue(v.reader, v.version);
-      return { kind: 'cg-member', group: k.groupId, memberId: k.memberId, value: { instanceId: m.instanceId, rackId: m.rackId, clientId: m.clientId, clientHost: m.clientHost, subscribedTopicNames: m.subscribedTopicNames, subscribedTopicRegex: m.subscribedTopicRegex, rebalanceTimeoutMs: m.rebalanceTimeoutMs, serverAssignor: m.serverAssignor } };
+      return { kind: 'cg-member', group: k.groupId, memberId: k.memberId, value: { instanceId: m.instanceId, rackId: m.rackId, clientId: m.clientId, clientHost: m.clientHost, subscribedTopicNames: m.subscribedTopicNames, subscribedTopicRegex: m.subscribedTopicRegex, rebalanceTimeoutMs: m.rebalanceTimeoutMs, serverAssignor: m.serverAssignor, classic: m.classicMemberMetadata ? { sessionTimeoutMs: m.classicMemberMetadata.sessionTimeoutMs, protocols: m.classicMemberMetadata.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata })) } : null } };
     }
     case T.targetMetadata: {
       const k = decodeConsumerGroupTargetAssignmentMetadataKey(key, keyVersion);

@@ -36,4 +36,20 @@ export interface ConsumerMember {
   sessionTimeoutMs: number;
   /** Set while it must revoke partitions: by then it is fenced (its rebalance timeout). */
   revocationDeadline: number | null;
+  /**
+   * A member of the classic protocol in a consumer group (KIP-848 online migration): its JoinGroup
+   * session timeout and protocols (name and subscription metadata, in its order). Absent for
+   * members of the consumer protocol.
+   */
+  classic?: ClassicMemberMetadata | null;
+  /**
+   * A classic member told to rejoin (REBALANCE_IN_PROGRESS) or to sync after its JoinGroup must do
+   * so by then (its rebalance timeout; Kafka's join and sync timeouts), else it is removed.
+   */
+  classicDeadline?: number | null;
+}
+
+export interface ClassicMemberMetadata {
+  sessionTimeoutMs: number;
+  protocols: { name: string; metadata: Buffer }[];
 }

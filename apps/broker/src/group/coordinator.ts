@@ -9,6 +9,7 @@ import { ConsumerGroupCoordinator, type ConsumerGroupSettings, type HeartbeatReq
 import { uniformAssignor } from './assignors/uniform.ts';
 import { rangeAssignor } from './assignors/range.ts';
 import type { ServerAssignor } from './assignors/assignor.ts';
+import { classicMembersFromConsumer, consumerGroupFromClassic } from './group-conversion.ts';
 
 /** The server assignors a consumer group may name (group.consumer.assignors picks and orders them). */
 export const SERVER_ASSIGNORS: readonly ServerAssignor[] = [uniformAssignor, rangeAssignor];
@@ -24,6 +25,13 @@ export function consumerAssignors(setting: string): ServerAssignor[] {
   return out.length > 0 ? out : [...SERVER_ASSIGNORS];
 }
 
+/** group.consumer.migration.policy, case-insensitive as in Kafka; an unknown value is refused at start-up. */
+export function migrationPolicy(setting: string): 'disabled' | 'upgrade' | 'downgrade' | 'bidirectional' {
+  const v = setting.trim().toLowerCase();
+  if (v === 'disabled' || v === 'upgrade' || v === 'downgrade' || v === 'bidirectional') return v;
+  throw new Error(`group.consumer.migration.policy: "${setting}" is not one of disabled, upgrade, downgrade, bidirectional`);
+}
+
 export interface CoordinatorSettings {
   initialRebalanceDelayMs: number;
   minSessionTimeoutMs: number;
@@ -35,6 +43,8 @@ export interface CoordinatorSettings {
   offsetsRetentionCheckIntervalMs: number;
   /** KIP-848 consumer groups (group.consumer.*); Kafka's defaults when absent. */
   consumer?: Partial<ConsumerGroupSettings>;
+  /** group.consumer.migration.policy: which online conversions between classic and consumer groups are allowed (Kafka's default bidirectional). */
+  migrationPolicy?: 'disabled' | 'upgrade' | 'downgrade' | 'bidirectional';
 }
 
 export interface JoinRequest {
@@ -102,7 +112,7 @@ export class GroupCoordinator {
     this.#store = store;
     this.#now = now;
     this.#consumerGroups = new ConsumerGroupCoordinator(
-      { get: (groupId) => this.#groups.get(groupId), create: (groupId) => this.#group(groupId), now },
+      { get: (groupId) => this.#groups.get(groupId), create: (groupId) => this.#group(groupId), now, upgrade: (g, topics) => this.#upgrade(g, topics), downgrade: (g, leaving, topics) => this.#downgrade(g, leaving, topics) },
       { sessionTimeoutMs: 45_000, heartbeatIntervalMs: 5_000, assignors: [...SERVER_ASSIGNORS], maxSize: 2 ** 31 - 1, ...settings.consumer },
     );
     this.#offsets = new OffsetManager(store, settings, now, {
@@ -269,6 +279,77 @@ export class GroupCoordinator {
     return result;
   }
 
+  /**
+   * KIP-848 online upgrade (Kafka's validateOnlineUpgrade and convertToConsumerGroup): a member of
+   * the consumer protocol joins a classic group with members. Allowed by
+   * group.consumer.migration.policy (upgrade, bidirectional) for a group of the "consumer" protocol
+   * type within group.consumer.max.size; the classic members stay, as members of the classic
+   * protocol in the consumer group, and whoever waits in JoinGroup or SyncGroup is told
+   * REBALANCE_IN_PROGRESS (they rejoin, now to the consumer group). Returns Kafka's reason when
+   * the group may not be upgraded.
+   */
+  #upgrade(g: Group, topics: TopicLookup): string | null {
+    const cannot = (why: string) => `Cannot upgrade classic group ${g.groupId} to consumer group because ${why}.`;
+    const policy = this.#settings.migrationPolicy ?? 'bidirectional';
+    if (policy !== 'upgrade' && policy !== 'bidirectional') return cannot('online upgrade is disabled');
+    if (g.protocolType !== 'consumer') return cannot('the group does not use the consumer embedded protocol');
+    if (g.members.size > (this.#settings.consumer?.maxSize ?? 2 ** 31 - 1)) return cannot('the group size exceeds the consumer group maximum size');
+    const cg = consumerGroupFromClassic(g, topics, this.#now());
+    if (!cg) return cannot('the embedded consumer protocol is malformed');
+    for (const m of g.members.values()) {
+      m.awaitingJoin?.(fail(ErrorCode.REBALANCE_IN_PROGRESS, m.memberId));
+      m.awaitingSync?.(syncFail(ErrorCode.REBALANCE_IN_PROGRESS));
+      m.awaitingJoin = null;
+      m.awaitingSync = null;
+    }
+    if (g.rebalanceTimer) clearTimeout(g.rebalanceTimer);
+    g.rebalanceTimer = null;
+    this.#cancelSyncExpiry(g);
+    // The classic group's record goes; the consumer group's records follow with the heartbeat.
+    this.#store.append([{ kind: 'group', group: g.groupId, value: null }]);
+    g.members.clear();
+    g.staticMembers.clear();
+    g.pendingMembers.clear();
+    g.consumer = cg;
+    g.protocolType = 'consumer';
+    g.protocolName = null;
+    g.generationId = 0;
+    g.leaderId = null;
+    return null;
+  }
+
+  /**
+   * KIP-848 online downgrade (Kafka's validateOnlineDowngrade and convertToClassicGroup): the last
+   * member of the consumer protocol left a consumer group whose other members use the classic
+   * protocol. Allowed by group.consumer.migration.policy (downgrade, bidirectional) within
+   * group.max.size: the group becomes a classic group at the group epoch as its generation (not
+   * bumped for the leaving member), its
+   * members with their current partitions as their assignment, and rebalances (its members are
+   * told REBALANCE_IN_PROGRESS and rejoin, now to the classic group).
+   */
+  #downgrade(g: Group, leavingMemberId: string, topics: TopicLookup): boolean {
+    const cg = g.consumer;
+    const policy = this.#settings.migrationPolicy ?? 'bidirectional';
+    if (!cg || (policy !== 'downgrade' && policy !== 'bidirectional') || cg.members.size - 1 > this.#settings.maxGroupSize) return false;
+    const members = classicMembersFromConsumer(cg, topics, this.#now()).filter((m) => m.memberId !== leavingMemberId);
+    // The consumer group's records go (the journal writes their tombstones); the classic group's record follows.
+    this.#store.append(this.#journal.changes(g.groupId, null));
+    g.consumer = null;
+    g.protocolType = 'consumer';
+    g.generationId = cg.groupEpoch;
+    for (const m of members) {
+      g.members.set(m.memberId, m);
+      if (m.groupInstanceId !== null) g.staticMembers.set(m.groupInstanceId, m.memberId);
+    }
+    g.protocolName = chooseProtocol(members);
+    g.leaderId = members[0]!.memberId;
+    g.emptySince = null;
+    this.#transition(g, 'Stable');
+    this.#persist(g);
+    this.#prepareRebalance(g);
+    return true;
+  }
+
   /** Appends the records of what changed in a consumer group (tombstones once it is gone or no longer one). */
   #persistConsumerGroup(g: Group): void {
     this.#store.append(this.#journal.changes(g.groupId, g.state === 'Dead' ? null : g.consumer));
@@ -281,7 +362,7 @@ export class GroupCoordinator {
 
   // ---- JoinGroup ----
 
-  join(req: JoinRequest): Promise<JoinResult> {
+  join(req: JoinRequest, topics?: TopicLookup): Promise<JoinResult> {
     if (!req.groupId) return Promise.resolve(fail(ErrorCode.INVALID_GROUP_ID, req.memberId));
     if (req.sessionTimeoutMs < this.#settings.minSessionTimeoutMs || req.sessionTimeoutMs > this.#settings.maxSessionTimeoutMs) {
       return Promise.resolve(fail(ErrorCode.INVALID_SESSION_TIMEOUT, req.memberId));
@@ -292,9 +373,9 @@ export class GroupCoordinator {
     if (!g && !isUnknownMember) return Promise.resolve(fail(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId));
     if (g?.state === 'Dead') return Promise.resolve(fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, req.memberId));
     if (g?.consumer) {
-      // A classic member cannot join a consumer group that has members (Kafka's online migration
-      // of such members is not built); an empty consumer group becomes a classic one, as in Kafka.
-      if (g.consumer.members.size > 0) return Promise.resolve(fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+      // A classic member joins a consumer group that has members as a member of the classic
+      // protocol (KIP-848 online migration); an empty consumer group becomes a classic one, as in Kafka.
+      if (g.consumer.members.size > 0) return Promise.resolve(this.#classicJoinToConsumerGroup(g, req, topics));
       g.consumer = null;
       g.protocolType = null;
       this.#persistConsumerGroup(g);
@@ -303,6 +384,17 @@ export class GroupCoordinator {
     g ??= this.#group(req.groupId);
     if (!this.#acceptJoiningMember(g, req.memberId)) return Promise.resolve(fail(ErrorCode.GROUP_MAX_SIZE_REACHED, req.memberId));
     return isUnknownMember ? this.#joinNewMember(g, req) : this.#joinExistingMember(g, req);
+  }
+
+  #classicJoinToConsumerGroup(g: Group, req: JoinRequest, topics: TopicLookup | undefined): JoinResult {
+    const r = this.#consumerGroups.classicJoin(
+      g,
+      { memberId: req.memberId, instanceId: req.groupInstanceId, clientId: req.clientId, clientHost: req.clientHost, sessionTimeoutMs: req.sessionTimeoutMs, rebalanceTimeoutMs: req.rebalanceTimeoutMs, protocolType: req.protocolType, protocols: req.protocols, requireKnownMemberId: req.requireKnownMemberId },
+      topics,
+    );
+    this.#persistConsumerGroup(g);
+    if (r.errorCode !== 0) return fail(r.errorCode, r.memberId);
+    return { errorCode: 0, generationId: r.generationId, protocolType: 'consumer', protocolName: r.protocolName, leader: '', memberId: r.memberId, members: [], skipAssignment: false };
   }
 
   /** Kafka's supportsProtocols: an empty group takes any non-empty protocol list; otherwise the type must match and one protocol must be supported by every member. */
@@ -622,11 +714,16 @@ export class GroupCoordinator {
 
   // ---- SyncGroup ----
 
-  sync(groupId: string, who: MemberRef, req: SyncRequest): Promise<SyncResult> {
+  sync(groupId: string, who: MemberRef, req: SyncRequest, topics?: TopicLookup): Promise<SyncResult> {
     if (!groupId) return Promise.resolve(syncFail(ErrorCode.INVALID_GROUP_ID));
     const g = this.#groups.get(groupId);
     if (!g || g.state === 'Empty') return Promise.resolve(syncFail(ErrorCode.UNKNOWN_MEMBER_ID));
     if (g.state === 'Dead') return Promise.resolve(syncFail(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    if (g.consumer) {
+      const r = this.#consumerGroups.classicSync(g, who, req, topics);
+      this.#persistConsumerGroup(g);
+      return Promise.resolve(r);
+    }
     const error = this.#validateMember(g, who);
     if (error !== 0) return Promise.resolve(syncFail(error));
     if (req.generationId !== g.generationId) return Promise.resolve(syncFail(ErrorCode.ILLEGAL_GENERATION));
@@ -661,6 +758,7 @@ export class GroupCoordinator {
     const g = this.#groups.get(groupId);
     if (!g) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (g.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (g.consumer) return this.#consumerGroups.classicHeartbeat(g, who, generationId);
     const error = this.#validateMember(g, who);
     if (error !== 0) return error;
     if (generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
@@ -682,6 +780,11 @@ export class GroupCoordinator {
     const g = this.#groups.get(groupId);
     if (!g) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] };
     if (g.state === 'Dead') return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
+    if (g.consumer) {
+      const left = this.#consumerGroups.classicLeave(g, members);
+      this.#persistConsumerGroup(g);
+      return { errorCode: 0, members: left };
+    }
     const out: LeaveResult['members'] = [];
     let removed = false;
     let pendingLeft = false;

@@ -111,7 +111,7 @@ export class GroupCoordinators {
   }
 
   get: GroupCoordinator['get'] = (groupId) => this.coordinatorOf(groupId)?.get(groupId);
-  join: GroupCoordinator['join'] = (req) => this.#route(req.groupId).join(req);
+  join: GroupCoordinator['join'] = (req, ...rest) => this.#route(req.groupId).join(req, ...rest);
   sync: GroupCoordinator['sync'] = (groupId, ...rest) => this.#route(groupId).sync(groupId, ...rest);
   heartbeat: GroupCoordinator['heartbeat'] = (groupId, ...rest) => this.#route(groupId).heartbeat(groupId, ...rest);
   leave: GroupCoordinator['leave'] = (groupId, ...rest) => this.#route(groupId).leave(groupId, ...rest);

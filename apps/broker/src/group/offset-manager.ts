@@ -89,13 +89,16 @@ export class OffsetManager {
     if (epoch < 0 && cg.members.size === 0) return () => 0;
     const m = cg.members.get(who.memberId);
     if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
+    // A member of the classic protocol (online migration) commits at its generation, its member
+    // epoch, with any OffsetCommit version; a mismatch is ILLEGAL_GENERATION, as in a classic group.
+    if (!m.classic && apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
     m.lastHeartbeat = this.#now();
     if (epoch === m.memberEpoch) return () => 0;
+    const mismatch = m.classic ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.STALE_MEMBER_EPOCH;
     return (topic, partition) => {
       const id = topicIds?.get(topic);
       const since = id === undefined ? undefined : m.assignmentEpochs.get(`${id}:${partition}`);
-      return epoch < m.memberEpoch && since !== undefined && since <= epoch ? 0 : ErrorCode.STALE_MEMBER_EPOCH;
+      return epoch < m.memberEpoch && since !== undefined && since <= epoch ? 0 : mismatch;
     };
   }
 
@@ -109,7 +112,8 @@ export class OffsetManager {
     if (!cg || (memberId === null && memberEpoch < 0)) return 0;
     const m = memberId === null ? undefined : cg.members.get(memberId);
     if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
-    return m.memberEpoch === memberEpoch ? 0 : ErrorCode.STALE_MEMBER_EPOCH;
+    // A member of the classic protocol (online migration) is told ILLEGAL_GENERATION, as a classic group tells it.
+    return m.memberEpoch === memberEpoch ? 0 : m.classic ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.STALE_MEMBER_EPOCH;
   }
 
   #validateOffsetCommit(g: Group, who: MemberRef, generationId: number): number {

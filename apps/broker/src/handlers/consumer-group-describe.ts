@@ -7,8 +7,9 @@ import type { BrokerContext } from './context.ts';
 
 /** Kafka's "authorized operations not asked for" sentinel (Integer.MIN_VALUE). */
 const NOT_ASKED = -2147483648;
-/** ConsumerGroupDescribe v1's memberType of a member speaking the consumer protocol (0: classic). */
+/** ConsumerGroupDescribe v1's memberType: a member of the consumer protocol, or of the classic one (online migration). */
 const CONSUMER_MEMBER = 1;
+const CLASSIC_MEMBER = 0;
 
 function describeAssignment(ctx: BrokerContext, a: Assignment) {
   return {
@@ -70,7 +71,7 @@ export const consumerGroupDescribeApi = defineApi({
             // What the member may still hold: its assigned partitions and those it has not revoked yet (as Kafka describes it).
             assignment: describeAssignment(ctx, union(m.assigned, m.pendingRevocation)),
             targetAssignment: describeAssignment(ctx, cg.targetAssignment.get(m.memberId) ?? new Map()),
-            ...(v >= 1 ? { memberType: CONSUMER_MEMBER } : {}),
+            ...(v >= 1 ? { memberType: m.classic ? CLASSIC_MEMBER : CONSUMER_MEMBER } : {}),
           })),
           authorizedOperations: req.includeAuthorizedOperations ? authorizedOperations(ctx, session, 'consumer-group', groupId) : NOT_ASKED,
         };

@@ -14,6 +14,7 @@ export function topicLookup(ctx: BrokerContext): TopicLookup {
       return t?.topicId ? { topicId: t.topicId, partitions: t.partitions } : undefined;
     },
     names: () => ctx.topics.list().map((t) => t.name),
+    nameOf: (topicId) => ctx.topics.byId(topicId)?.name,
   };
 }
 

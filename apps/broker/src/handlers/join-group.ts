@@ -1,6 +1,7 @@
 import { ErrorCode } from '@tributary/protocol';
 import { groupLimitError } from '../quota/instance-limits.ts';
 import { joinGroupError, joinProtocolName } from './join-group-answer.ts';
+import { topicLookup } from './consumer-group-heartbeat.ts';
 import { defineApi } from './api-module.ts';
 import { READ_GROUP_BEFORE } from './group-authorization.ts';
 
@@ -35,7 +36,7 @@ export const joinGroupApi = defineApi({
       protocols: req.protocols,
       requireKnownMemberId: v >= 4,
       supportsSkipAssignment: v >= 9,
-    });
+    }, topicLookup(ctx));
     return {
       errorCode: result.errorCode,
       generationId: result.generationId,

@@ -1,4 +1,5 @@
 
+import { topicLookup } from './consumer-group-heartbeat.ts';
 import { defineApi } from './api-module.ts';
 import { READ_GROUP_BEFORE } from './group-authorization.ts';
 
@@ -17,7 +18,7 @@ export const syncGroupApi = defineApi({
       protocolType: v >= 5 ? req.protocolType : null,
       protocolName: v >= 5 ? req.protocolName : null,
       assignments: req.assignments,
-    });
+    }, topicLookup(ctx));
     return { errorCode: result.errorCode, assignment: result.assignment, ...(request.apiVersion >= 5 ? { protocolType: result.protocolType, protocolName: result.protocolName } : {}) };
   },
 });

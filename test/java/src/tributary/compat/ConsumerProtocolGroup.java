@@ -27,8 +27,9 @@ import org.apache.kafka.common.TopicPartition;
  * partition's next owner starts where the previous one stopped: no record is read twice.
  * Reports the partition counts per member at each step, what each member was assigned and revoked,
  * the committed offsets, and the group as Admin describes it.
- * Args: bootstrap topic group assignor(uniform|range); -Dtopics.rf for the topic's replication
- * factor; Steps.pause point "settled" (three members balanced, everything committed).
+ * Args: bootstrap topic group assignor(uniform|range), or "migration" for the rolling migration
+ * between group.protocol=classic and consumer (migration()); -Dtopics.rf for the topic's
+ * replication factor; Steps.pause point "settled" (three members balanced, everything committed).
  */
 public final class ConsumerProtocolGroup {
   static final int PARTITIONS = 6;
@@ -43,9 +44,16 @@ public final class ConsumerProtocolGroup {
     final boolean async;
 
     Member(String name, String bootstrap, String topic, String group, String assignor, boolean async) {
+      this(name, bootstrap, topic, group, async, "group.protocol", "consumer", "group.remote.assignor", assignor);
+    }
+
+    /** `protocol`: the group.protocol settings (and what goes with them) of this member. */
+    Member(String name, String bootstrap, String topic, String group, boolean async, Object... protocol) {
       this.name = name;
       this.async = async;
-      consumer = Clients.consumer(bootstrap, "group.id", group, "client.id", "member-" + name, "group.protocol", "consumer", "group.remote.assignor", assignor, "enable.auto.commit", "false", "max.poll.records", "50");
+      List<Object> kv = new ArrayList<>(List.of("group.id", group, "client.id", "member-" + name, "enable.auto.commit", "false", "max.poll.records", "50"));
+      kv.addAll(List.of(protocol));
+      consumer = Clients.consumer(bootstrap, kv.toArray());
       consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
         public void onPartitionsRevoked(Collection<TopicPartition> ps) {
           if (ps.isEmpty()) return;
@@ -112,6 +120,9 @@ public final class ConsumerProtocolGroup {
     return all.size();
   }
 
+  /** Partitions two live members owned at once, as their rebalance callbacks told them (never, if the coordinator is right). */
+  static final Set<String> doubleOwned = new java.util.TreeSet<>();
+
   /** Polls the members until every partition is owned by exactly one, each owns its even share, and `wantSeen` distinct records arrived. */
   static boolean settle(List<Member> members, List<Member> all, int wantSeen, long timeoutMs) {
     long end = System.currentTimeMillis() + timeoutMs;
@@ -120,6 +131,7 @@ public final class ConsumerProtocolGroup {
       Set<TopicPartition> union = new HashSet<>();
       int owned = 0;
       for (Member m : members) {
+        for (TopicPartition tp : m.owned) if (union.contains(tp)) doubleOwned.add(tp.toString());
         union.addAll(m.owned);
         owned += m.owned.size();
       }
@@ -140,12 +152,91 @@ public final class ConsumerProtocolGroup {
     return Json.obj("state", d.groupState().toString(), "type", String.valueOf(d.type()), "members", d.members().size(), "assignmentSizes", sizes, "assignor", d.partitionAssignor());
   }
 
+  /** A member of the classic protocol (the consumer's default assignors, range first: eager), heartbeating every second. */
+  static final Object[] CLASSIC = {"group.protocol", "classic", "heartbeat.interval.ms", "1000"};
+  static final Object[] CONSUMER = {"group.protocol", "consumer"};
+
+  /**
+   * KIP-848 online migration, as an application rolls it out: three instances of the classic
+   * protocol share the topic; one at a time each is closed and started again with
+   * group.protocol=consumer (the first one converts the group into a consumer group, the classic
+   * ones go on inside it), then one at a time back to classic (the last consumer-protocol member
+   * leaving turns the group back into a classic group). A round of records is produced before each
+   * step and the step settles when every partition has one owner, each instance its share, and
+   * every record so far has been read; each instance commits after each poll and in
+   * onPartitionsRevoked. Reports each step (settled, shares, the group's type and size), what was
+   * read, the committed offsets, partitions two instances owned at once, lost partitions and
+   * commit errors.
+   */
+  static void migration(String bootstrap, String topic, String group, Map<String, Object> out) throws Exception {
+    try (Admin admin = Clients.admin(bootstrap)) {
+      admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, Clients.rf()))).all().get();
+      produce(bootstrap, topic, 1);
+      String[] names = {"a", "b", "c"};
+      List<Member> live = new ArrayList<>();
+      for (String n : names) live.add(new Member(n + "-classic", bootstrap, topic, group, false, CLASSIC));
+      List<Member> all = new ArrayList<>(live);
+      List<Object> steps = new ArrayList<>();
+      boolean settled = settle(live, all, PER_ROUND, 120_000);
+      steps.add(Json.obj("step", "classic", "settled", settled, "counts", counts(live), "type", describeType(admin, group)));
+      int round = 1;
+      for (String protocol : List.of("consumer", "classic")) {
+        for (int i = 0; i < names.length; i++) {
+          live.get(i).consumer.close(Duration.ofSeconds(10));
+          Member next = new Member(names[i] + "-" + protocol + "-again", bootstrap, topic, group, false, protocol.equals("classic") ? CLASSIC : CONSUMER);
+          live.set(i, next);
+          all.add(next);
+          produce(bootstrap, topic, ++round);
+          settled = settle(live, all, PER_ROUND * round, 120_000);
+          steps.add(Json.obj("step", names[i] + " to " + protocol, "settled", settled, "counts", counts(live), "type", describeType(admin, group)));
+        }
+      }
+      for (Member m : live) m.commit();
+      out.put("steps", steps);
+      int consumed = 0;
+      for (Member m : all) consumed += m.seen.size();
+      out.put("consumed", consumed);
+      out.put("distinct", distinct(all));
+      Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+      Map<String, Object> cm = new TreeMap<>();
+      committed.forEach((tp, o) -> cm.put(tp.toString(), o.offset()));
+      out.put("committed", cm);
+      out.put("doubleOwned", new ArrayList<>(doubleOwned));
+      List<Object> lost = new ArrayList<>();
+      List<Object> commitErrors = new ArrayList<>();
+      Map<String, Object> events = new TreeMap<>();
+      for (Member m : all) {
+        events.put(m.name, m.events);
+        for (Object e : m.events) {
+          @SuppressWarnings("unchecked") Map<String, Object> ev = (Map<String, Object>) e;
+          if (ev.containsKey("lost")) lost.add(Json.obj(m.name, ev));
+          if (ev.containsKey("commitError") || ev.containsKey("commitAsyncError")) commitErrors.add(Json.obj(m.name, ev));
+        }
+      }
+      out.put("lost", lost);
+      out.put("commitErrors", commitErrors);
+      out.put("events", events);
+      for (Member m : live) m.consumer.close(Duration.ofSeconds(10));
+    }
+  }
+
+  /** The group's type and member count as Admin describes it (Consumer while a member of the consumer protocol is in it). */
+  static Map<String, Object> describeType(Admin admin, String group) throws Exception {
+    ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+    return Json.obj("type", String.valueOf(d.type()), "members", d.members().size());
+  }
+
   public static void main(String[] args) throws Exception {
     String bootstrap = args[0];
     String topic = args[1];
     String group = args[2];
     String assignor = args[3];
     Map<String, Object> out = new TreeMap<>();
+    if (assignor.equals("migration")) {
+      migration(bootstrap, topic, group, out);
+      Json.result(out);
+      return;
+    }
     try (Admin admin = Clients.admin(bootstrap)) {
       admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, Clients.rf()))).all().get();
       produce(bootstrap, topic, 1);
