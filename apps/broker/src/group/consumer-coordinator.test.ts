@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@tributary/protocol';
 import type { HeartbeatRequest, TopicLookup } from './consumer-coordinator.ts';
-import { closeCoordinators, coordinatorAt, fresh } from './test-support.ts';
+import { closeCoordinators, coordinatorAt, fresh, joinRequest, subscription, syncOf } from './test-support.ts';
 
 // KIP-848 consumer groups on a real partition log with a driven clock: the heartbeat's rules that
 // the differential suite cannot drive (session and revocation timeouts need time to pass), and
@@ -100,5 +100,59 @@ describe('KIP-848 consumer group coordinator', () => {
     expect(third.deleteGroup('g')).toBe(0);
     third.close();
     expect(coordinatorAt(dir, clock).get('g')).toBeUndefined();
+  });
+
+  describe('classic members in a consumer group (online migration)', () => {
+    // A consumer-protocol member A with all partitions, then a classic member C (session 10 s, rebalance timeout 5 s).
+    const mixed = async (coordinator: ReturnType<typeof fresh>['coordinator']) => {
+      coordinator.consumerGroupHeartbeat(req({}), topics);
+      const joined = await coordinator.join(joinRequest({ memberId: 'C', protocols: [{ name: 'range', metadata: subscription('t') }] }), topics);
+      expect({ error: joined.errorCode, generation: joined.generationId }).toEqual({ error: 0, generation: 3 });
+      return joined;
+    };
+
+    it('a classic member told to rejoin that does not within its rebalance timeout is removed', async () => {
+      const { coordinator, clock } = fresh();
+      await mixed(coordinator);
+      // C waits for partitions A still holds; once A revoked them, C is told to rejoin.
+      coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1, 2, 3) })), topics);
+      coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1) })), topics);
+      expect(coordinator.heartbeat('g', { memberId: 'C', groupInstanceId: null }, 3)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+      clock.now += 4_000;
+      coordinator.expireSessions();
+      expect([...coordinator.get('g')!.consumer!.members.keys()].sort()).toEqual(['A', 'C']);
+      clock.now += 2_000;
+      coordinator.expireSessions();
+      expect([...coordinator.get('g')!.consumer!.members.keys()]).toEqual(['A']);
+    });
+
+    it('a classic member\'s session is its JoinGroup session timeout, not group.consumer.session.timeout.ms', async () => {
+      const { coordinator, clock } = fresh();
+      const joined = await mixed(coordinator);
+      expect((await coordinator.sync('g', { memberId: 'C', groupInstanceId: null }, syncOf(joined.generationId, []), topics)).errorCode).toBe(0);
+      // A revokes what C is to get and heartbeats on; C stays silent.
+      coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1, 2, 3) })), topics);
+      const a = coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1) })), topics);
+      for (let i = 0; i < 3; i++) {
+        clock.now += 4_000;
+        coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: a.memberEpoch, topicPartitions: owned(0, 1) })), topics);
+        coordinator.expireSessions();
+        expect([...coordinator.get('g')!.consumer!.members.keys()].sort(), `after ${(i + 1) * 4} s`).toEqual(i < 2 ? ['A', 'C'] : ['A']);
+      }
+    });
+
+    it('a new coordinator loads the classic member with its protocol and session; it heartbeats on at its generation', async () => {
+      const { coordinator, clock, dir } = fresh();
+      const joined = await mixed(coordinator);
+      coordinator.close();
+      const reloaded = coordinatorAt(dir, clock);
+      const c = reloaded.get('g')!.consumer!.members.get('C')!;
+      expect({ session: c.sessionTimeoutMs, protocols: c.classic?.protocols.map((p) => p.name), epoch: c.memberEpoch }).toEqual({ session: 10_000, protocols: ['range'], epoch: joined.generationId });
+      expect(reloaded.heartbeat('g', { memberId: 'C', groupInstanceId: null }, joined.generationId)).toBe(0);
+      // The last consumer-protocol member leaves: the group is classic again, rebalancing.
+      reloaded.consumerGroupHeartbeat(req(hb({ memberEpoch: -1 })), topics);
+      const g = reloaded.get('g')!;
+      expect({ consumer: g.consumer, state: g.state, members: [...g.members.keys()] }).toEqual({ consumer: null, state: 'PreparingRebalance', members: ['C'] });
+    });
   });
 });
