@@ -332,6 +332,28 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — KIP-848 consumer gro
     });
   });
 
+  it('online migration (KIP-848): a static classic member in a consumer group, restarted without its member id, then leaving by instance id', async () => {
+    await compare(pair, 'consumer-group-heartbeat/migration-static', async (s) => {
+      const g = 'mig-static';
+      const c = await s.client();
+      const out: Record<string, unknown> = {};
+      const hb = async (o: Record<string, unknown>) => send(s, ApiKey.ConsumerGroupHeartbeat, 1, body({ groupId: g, ...o }));
+      out.consumerJoins = partitionCounts(await hb(joinAs(g, 'X', [TOPIC])));
+      const first = (await c.send(ApiKey.JoinGroup, 9, joinBody(9, g, '', [TOPIC], { instanceId: 'i-s' }))) as { body: { memberId: string; generationId: number } };
+      out.staticJoins = first;
+      const restarted = (await c.send(ApiKey.JoinGroup, 9, joinBody(9, g, '', [TOPIC], { instanceId: 'i-s' }))) as { body: { memberId: string; generationId: number } };
+      out.staticRestarts = restarted;
+      out.oldIdHeartbeat = await c.send(ApiKey.Heartbeat, 4, heartbeatBody(g, first.body.generationId, first.body.memberId, 'i-s'));
+      out.newIdHeartbeat = await c.send(ApiKey.Heartbeat, 4, heartbeatBody(g, restarted.body.generationId, restarted.body.memberId, 'i-s'));
+      out.describe = partitionCounts(await send(s, ApiKey.ConsumerGroupDescribe, 1, { groupIds: [g], includeAuthorizedOperations: false }));
+      out.staticLeaves = await c.send(ApiKey.LeaveGroup, 5, { groupId: g, members: [{ memberId: '', groupInstanceId: 'i-s', reason: null }] });
+      out.consumerLeaves = await hb({ memberId: 'X', memberEpoch: -1 });
+      let text = JSON.stringify(out, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+      for (const [id, name] of [[first.body.memberId, '<first>'], [restarted.body.memberId, '<restarted>']] as const) if (id) text = text.replaceAll(id, name);
+      return JSON.parse(text);
+    });
+  });
+
   it('v1 regular-expression subscriptions: matching topics, a changed expression, an invalid one', async () => {
     await compare(pair, 'consumer-group-heartbeat/v1/regex', async (s) => {
       const g = 'regex-g';
