@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaAdminClient } from '@tributary/kafka-admin';
+import { ApiKey, ErrorCode } from '@tributary/protocol';
+import { BrokerConnection, KafkaAdminClient } from '@tributary/kafka-admin';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
 
 // The limits an instance is sold with, as the operator sets them, seen by kafkajs: topic and
@@ -51,6 +52,15 @@ describe('instance limits', () => {
     const error = await Promise.race([crashed, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
     expect(error?.message).toMatch(/policy/i);
     await second.disconnect();
+    // A KIP-848 member joining a new group (ConsumerGroupHeartbeat at epoch 0) meets the same limit.
+    const [host, port] = broker.bootstrap.split(':');
+    const conn = await BrokerConnection.open(host!, Number(port), 'limits-848');
+    try {
+      const joined = await conn.send<{ errorCode: number; errorMessage: string | null }>(ApiKey.ConsumerGroupHeartbeat, 0, { groupId: 'third', memberId: '', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30_000, subscribedTopicNames: ['a'], serverAssignor: null, topicPartitions: [] });
+      expect(joined).toMatchObject({ errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: expect.stringMatching(/consumer-group limit is 1/) });
+    } finally {
+      conn.close();
+    }
     expect((await admin.describeGroup('first')).state).toBe('Stable');
     admin.close();
     await first.disconnect();

@@ -14,12 +14,14 @@ import { until } from '../support/until.ts';
 const require = createRequire(import.meta.url);
 const { Kafka, logLevel } = require('kafkajs');
 let cluster: TestCluster;
+/** The instance's consumer-group limit; the last test fills it with groups coordinated by different brokers. */
+const GROUP_LIMIT = 16;
 let admin: KafkaAdminClient;
 let controller: number;
 let connectedTo: number;
 
 beforeAll(async () => {
-  cluster = await startCluster({ brokers: 3, settings: { 'min.insync.replicas': '2' } });
+  cluster = await startCluster({ brokers: 3, settings: { 'min.insync.replicas': '2', 'tributary.instance.max.consumer.groups': String(GROUP_LIMIT) } });
   controller = await cluster.controllerId();
   connectedTo = [1, 2, 3].find((id) => id !== controller)!;
   admin = await KafkaAdminClient.connect(cluster.brokers.get(connectedTo)!.bootstrap, { timeoutMs: 10_000 });
@@ -138,6 +140,33 @@ describe('KafkaAdminClient on a 3-broker cluster', () => {
         const listed = (await c.send<ListGroupsResponse>(ApiKey.ListGroups, 4, { statesFilter: [] })).groups.map((g) => g.groupId).filter((g) => g.startsWith('spread-'));
         expect(listed.sort(), `groups listed by broker ${id}`).toEqual([...groups].filter(([p]) => leaders.get(p) === id).map(([, g]) => g).sort());
       }
+    } finally {
+      for (const c of connections.values()) c.close();
+    }
+  });
+
+  it('counts the instance\'s consumer groups over every coordinator: past the limit a new group is refused whichever broker coordinates it', { timeout: 120_000 }, async () => {
+    const count = Number(TEST_BROKER_SETTINGS['offsets.topic.num.partitions']);
+    const leaders = new Map((await admin.metadata(['__consumer_offsets'])).topics[0]!.partitions.map((p) => [p.partition, p.leader]));
+    const coordinatorOf = (group: string) => leaders.get(coordinatorPartitionFor(group, count))!;
+    const connections = new Map(await Promise.all([1, 2, 3].map(async (id) => [id, await BrokerConnection.open('127.0.0.1', cluster.brokers.get(id)!.port, 'group-limit-test')] as const)));
+    const listedOn = async (id: number) => (await connections.get(id)!.send<ListGroupsResponse>(ApiKey.ListGroups, 4, { statesFilter: [] })).groups.length;
+    const join = async (group: string) => (await connections.get(coordinatorOf(group))!.send<{ errorCode: number }>(ApiKey.JoinGroup, 3, { groupId: group, sessionTimeoutMs: 60_000, rebalanceTimeoutMs: 60_000, memberId: '', protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] })).errorCode;
+    try {
+      const existing = (await Promise.all([1, 2, 3].map(listedOn))).reduce((a, b) => a + b, 0);
+      expect(existing, 'groups left by the tests before').toBeLessThan(GROUP_LIMIT);
+      // New groups up to the limit, taken in turn from each coordinator so that every broker holds some.
+      const byCoordinator = new Map<number, string[]>([[1, []], [2, []], [3, []]]);
+      for (let i = 0; [...byCoordinator.values()].some((g) => g.length < GROUP_LIMIT); i++) byCoordinator.get(coordinatorOf(`limited-${i}`))?.push(`limited-${i}`);
+      const fresh: string[] = [];
+      for (let turn = 0; fresh.length < GROUP_LIMIT - existing; turn++) fresh.push(byCoordinator.get((turn % 3) + 1)![Math.floor(turn / 3)]!);
+      for (const group of fresh) expect(await join(group), `JoinGroup creating ${group}`).toBe(0);
+      // One more, on the broker coordinating the fewest: its own groups are below the limit, the instance's are not.
+      const ownCounts = await Promise.all([1, 2, 3].map(async (id) => [id, await listedOn(id)] as const));
+      const [quietest, own] = ownCounts.sort((a, b) => a[1] - b[1])[0]!;
+      expect(own, `groups coordinated by broker ${quietest}`).toBeLessThan(GROUP_LIMIT);
+      const oneTooMany = byCoordinator.get(quietest)!.find((g) => !fresh.includes(g))!;
+      expect(await join(oneTooMany), `JoinGroup creating ${oneTooMany} on broker ${quietest}`).toBe(ErrorCode.POLICY_VIOLATION);
     } finally {
       for (const c of connections.values()) c.close();
     }

@@ -26,6 +26,7 @@ import { Authorizer } from './security/authorizer.ts';
 import { ClientQuotas } from './quota/client-quotas.ts';
 import { FileQuotaStore } from './quota/quota-store.ts';
 import { InstanceBandwidth, instanceLimits } from './quota/instance-limits.ts';
+import { PeerGroupCount } from './quota/peer-group-count.ts';
 import type { ClusterMetadata } from './cluster/cluster-metadata.ts';
 import { EtcdCluster } from './cluster/etcd-cluster.ts';
 import { ReplicaFetcher } from './cluster/replica-fetcher.ts';
@@ -203,6 +204,7 @@ export class Broker {
       clientQuotaStore,
       clientQuotas: new ClientQuotas(clientQuotaStore, quotaWindow),
       limits,
+      peerGroups: new PeerGroupCount({ cluster, nodeId: config.nodeId, listenerName: interBrokerListenerName(config) }),
       bandwidth: new InstanceBandwidth(limits, quotaWindow.samples, quotaWindow.sampleMs),
       failedLogins: new FailedLoginLimiter(settingNumber(config, 'tributary.sasl.failed.authentication.max.per.minute')),
       fakeSaltKey: randomBytes(32),

@@ -4,6 +4,7 @@ import { allowed } from '../security/request-guards.ts';
 import type { TopicLookup } from '../group/consumer-coordinator.ts';
 import { defineApi } from './api-module.ts';
 import { replicated } from './offset-commit.ts';
+import { groupLimitError } from '../quota/instance-limits.ts';
 import type { BrokerContext } from './context.ts';
 
 /** The topic registry as the consumer-group coordinator needs it (ids and partition counts by name). */
@@ -48,6 +49,12 @@ export const consumerGroupHeartbeatApi = defineApi({
     // refuse the whole heartbeat, without a message.
     if (req.subscribedTopicNames !== null && !req.subscribedTopicNames.every(describable)) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
+    }
+    // A member joining (epoch 0) may create the group: the instance's group limit applies, as to JoinGroup.
+    const overLimit = req.memberEpoch === 0 ? await groupLimitError(ctx, req.groupId) : null;
+    if (overLimit) {
+      ctx.logger.log('warn', 'consumer group refused', { group: req.groupId, reason: overLimit.message });
+      return { throttleTimeMs: 0, errorCode: overLimit.errorCode, errorMessage: overLimit.message, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
     }
     const result = ctx.groups.consumerGroupHeartbeat(
       {

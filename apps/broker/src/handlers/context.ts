@@ -16,6 +16,7 @@ import type { ClientQuotas } from '../quota/client-quotas.ts';
 import type { QuotaStore } from '../quota/quota-store.ts';
 import type { ReplicationThrottle } from '../cluster/replication-throttle.ts';
 import type { InstanceBandwidth, InstanceLimits } from '../quota/instance-limits.ts';
+import type { PeerGroupCount } from '../quota/peer-group-count.ts';
 import type { ClusterMetadata } from '../cluster/cluster-metadata.ts';
 import type { ReplicaManager } from '../cluster/replica-manager.ts';
 import type { TransactionCoordinators } from '../txn/transaction-coordinators.ts';
@@ -55,6 +56,8 @@ export interface BrokerContext {
   /** Measures produce/fetch bytes and handler time per quota entity and says how long to throttle. */
   clientQuotas: ClientQuotas;
   limits: InstanceLimits;
+  /** The consumer groups the cluster's other brokers coordinate, for the instance's group limit. */
+  peerGroups: PeerGroupCount;
   bandwidth: InstanceBandwidth;
   /** Brokers, partition leaders and ISRs, the controller, and topic changes (controller only in a cluster). */
   cluster: ClusterMetadata;

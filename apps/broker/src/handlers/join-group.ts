@@ -19,7 +19,7 @@ export const joinGroupApi = defineApi({
     const maxMembers = ctx.clientQuotas.groupQuota(req.groupId, 'group_max_members');
     const group = ctx.groups.get(req.groupId);
     if (maxMembers !== null && group && !group.members.has(req.memberId) && group.members.size >= maxMembers) return joinGroupError(v, ErrorCode.GROUP_MAX_SIZE_REACHED);
-    const overLimit = groupLimitError(ctx, req.groupId);
+    const overLimit = await groupLimitError(ctx, req.groupId);
     if (overLimit) {
       ctx.logger.log('warn', 'consumer group refused', { group: req.groupId, reason: overLimit.message });
       return joinGroupError(v, overLimit.errorCode);

@@ -42,13 +42,19 @@ export function topicLimitProblem(ctx: BrokerContext, topics: number, partitions
   return null;
 }
 
-/** POLICY_VIOLATION for a JoinGroup that would create one consumer group too many; existing groups go on. */
-export function groupLimitError(ctx: BrokerContext, groupId: string): { errorCode: number; message: string } | null {
+/**
+ * POLICY_VIOLATION for a join (JoinGroup, or a ConsumerGroupHeartbeat joining) that would create one
+ * consumer group too many; existing groups go on. The limit is the instance's: on a cluster the
+ * groups other brokers coordinate count too (quota/peer-group-count.ts).
+ */
+export async function groupLimitError(ctx: BrokerContext, groupId: string): Promise<{ errorCode: number; message: string } | null> {
   const max = ctx.limits.maxConsumerGroups;
   if (max < 0) return null;
-  const active = ctx.groups.groups();
-  if (active.some((g) => g.groupId === groupId) || active.length < max) return null;
-  return { errorCode: ErrorCode.POLICY_VIOLATION, message: `the instance's consumer-group limit is ${max}; ${active.length} groups exist` };
+  const here = ctx.groups.groups();
+  if (here.some((g) => g.groupId === groupId)) return null;
+  const total = here.length < max ? here.length + (await ctx.peerGroups.count()) : here.length;
+  if (total < max) return null;
+  return { errorCode: ErrorCode.POLICY_VIOLATION, message: `the instance's consumer-group limit is ${max}; ${total} groups exist` };
 }
 
 /** Why produce is refused for lack of disk, or null. */
