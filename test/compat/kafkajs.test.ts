@@ -99,9 +99,10 @@ describe('kafkajs admin: partitions, configs, records, cluster, offsets', () => 
       const { resources } = await admin.describeConfigs({ resources: [{ type: 2, name: 'admin-c' }], includeSynonyms: false });
       const retention = resources[0].configEntries.find((e: { configName: string }) => e.configName === 'retention.ms');
       expect(retention).toMatchObject({ configValue: '3600000', isDefault: false });
-      await admin.alterConfigs({ resources: [{ type: 2, name: 'admin-c', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+      // compact,delete: compacted, and DeleteRecords still allowed (a compact-only topic answers POLICY_VIOLATION, as Kafka).
+      await admin.alterConfigs({ resources: [{ type: 2, name: 'admin-c', configEntries: [{ name: 'cleanup.policy', value: 'compact,delete' }] }] });
       const after = await admin.describeConfigs({ resources: [{ type: 2, name: 'admin-c', configNames: ['cleanup.policy', 'retention.ms'] }], includeSynonyms: false });
-      expect(after.resources[0].configEntries.map((e: { configName: string; configValue: string }) => `${e.configName}=${e.configValue}`).sort()).toEqual(['cleanup.policy=compact', 'retention.ms=604800000']);
+      expect(after.resources[0].configEntries.map((e: { configName: string; configValue: string }) => `${e.configName}=${e.configValue}`).sort()).toEqual(['cleanup.policy=compact,delete', 'retention.ms=604800000']);
       await expect(admin.alterConfigs({ resources: [{ type: 2, name: 'admin-c', configEntries: [{ name: 'retention.ms', value: 'soon' }] }] })).rejects.toMatchObject({ type: 'INVALID_CONFIG' });
 
       const producer = kafka.producer();

@@ -57,6 +57,8 @@ const BUILDERS: Record<number, Builder<never>> = {
     controllerId: -1,
     topics: (r.topics ?? []).map((t) => ({ errorCode: e, name: t.name ?? '', topicId: t.topicId, isInternal: false, partitions: [], topicAuthorizedOperations: OPERATIONS_OMITTED })),
     clusterAuthorizedOperations: OPERATIONS_OMITTED,
+    // v13's top-level error code carries it too.
+    errorCode: e,
   })) as Builder<P.MetadataRequest>,
   [ApiKey.CreateTopics]: ((r: P.CreateTopicsRequest, _v, e, msg) => ({
     throttleTimeMs: 0,
@@ -119,7 +121,7 @@ const BUILDERS: Record<number, Builder<never>> = {
   [ApiKey.LeaveGroup]: ((_r: P.LeaveGroupRequest, _v, e) => ({ throttleTimeMs: 0, errorCode: e, members: [] })) as Builder<P.LeaveGroupRequest>,
   [ApiKey.OffsetCommit]: ((r: P.OffsetCommitRequest, _v, e) => ({
     throttleTimeMs: 0,
-    topics: r.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: e })) })),
+    topics: r.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: e })) })),
   })) as Builder<P.OffsetCommitRequest>,
   [ApiKey.OffsetFetch]: ((r: P.OffsetFetchRequest, v, e) => {
     if (v >= 8) return { throttleTimeMs: 0, groups: r.groups.map((g) => ({ groupId: g.groupId, topics: [], errorCode: e })) };
