@@ -14,6 +14,7 @@ import { HANDLERS } from './handlers/index.ts';
 import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
 import type { Logger } from './logger.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
+import { EventLoopDelay } from './metrics/event-loop-delay.ts';
 import { Connection } from './net/connection.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
 import { OFFSETS_TOPIC } from './topics/internal-topics.ts';
@@ -48,6 +49,7 @@ export class Broker {
   readonly #servers: Server[] = [];
   readonly #sockets = new Set<Socket>();
   #flushTimer: NodeJS.Timeout | null = null;
+  #loopDelay: EventLoopDelay | null = null;
   readonly #etcd: EtcdCluster | null;
   readonly #fetcher: ReplicaFetcher | null;
   metricsPort: number | null = null;
@@ -255,6 +257,9 @@ export class Broker {
       ports.push(typeof address === 'object' && address ? address.port : l.port);
       this.#servers.push(server);
     }
+    // Watched from before the etcd registration: a stall long enough to lose the lease is logged.
+    this.#loopDelay = new EventLoopDelay({ logger: this.#logger });
+    this.#ctx.metrics.watchEventLoopDelay(() => this.#loopDelay?.lastMaxMs ?? 0);
     // Listeners first: once registered in etcd, other brokers and clients are told to connect here.
     if (this.#etcd) await this.#etcd.start();
     this.#ctx.replicas.start();
@@ -295,6 +300,7 @@ export class Broker {
     this.#ctx.transactions.close();
     this.#ctx.groups.close();
     this.#ctx.topics.close();
+    this.#loopDelay?.stop();
     this.#logger.log('info', 'broker stopped', { nodeId: this.config.nodeId });
   }
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { Namespace } from 'etcd3';
 import { ErrorCode } from '@tributary/protocol';
 import type { Logger } from '../logger.ts';
 import { TopicError, topicNameProblem, type TopicRegistry, type TopicState } from '../topics/topic-registry.ts';
 import type { BrokerRegistration } from './broker-registration.ts';
 import type { NewTopic, OngoingMove, PartitionMove, PartitionResult } from './cluster-metadata.ts';
 import { keys, type ClusterView, type PartitionRecord, type TopicRecord } from './cluster-view.ts';
-import { planPartitionChanges } from './controller-plan.ts';
+import { planPartitionChanges, type PartitionChange } from './controller-plan.ts';
 import { electFor, ElectionType } from './elect-leaders.ts';
 import { OPS_PER_TXN, type EtcdMetadataStore } from './metadata-store.ts';
 import { checkReplicationFactor, completion, parseReassignmentKey, planRequest, REASSIGNMENTS_PREFIX, reassignmentKey, validateTarget, type ReassignmentRecord } from './reassignment.ts';
@@ -130,25 +131,40 @@ export class Controller {
     const record: TopicRecord = { name: topic.name, topicId: randomUUID(), configs: topic.configs, replicas: assignment.replicas.map((r) => [...r]) };
     const state = { name: record.name, topicId: record.topicId, partitions: record.replicas.length, configs: record.configs };
     if (validateOnly) return state;
-    await this.#writePartitions(epoch, topic.name, record.replicas, 0);
-    const res = await this.#guarded(epoch).and(keys.topic(topic.name), 'Version', '==', 0).then(this.#ns().put(keys.topic(topic.name)).value(JSON.stringify(record))).commit();
-    if (!res.succeeded) throw new TopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${topic.name}" already exists or the controller moved`);
+    // The partitions' states and the topic record in one transaction when they fit in one (etcd's
+    // --max-txn-ops), else the partitions first: brokers act on a topic only once its record exists.
+    const inline = await this.#writePartitions(epoch, topic.name, record.replicas, 0);
+    const res = await this.#guarded(epoch).and(keys.topic(topic.name), 'Version', '==', 0).then(this.#ns().put(keys.topic(topic.name)).value(JSON.stringify(record)), ...inline).commit();
+    if (!res.succeeded) {
+      if (!this.isController) throw new TopicError(ErrorCode.NOT_CONTROLLER, 'this broker stopped being the controller');
+      throw new TopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${topic.name}" already exists`);
+    }
+    // Answered once this broker's view names the topic and its leaders (Metadata here answers from
+    // it), as Kafka answers once the metadata is committed: the partitions' logs are created by each
+    // broker as it learns of them, not before the answer (etcd-cluster.ts #syncTopics).
     await this.#o.store.waitForView(() => this.#o.topics.get(topic.name)?.topicId === record.topicId);
     this.#o.logger.log('info', 'topic created', { topic: topic.name, partitions: state.partitions, replicationFactor: topic.replicationFactor });
     return state;
   }
 
-  async #writePartitions(epoch: string, name: string, replicas: number[][], first: number): Promise<void> {
+  /**
+   * The initial states of partitions `first`.. of a topic (leader: the first live replica, the whole
+   * replica set in sync). When they fit in one transaction beside the topic record, they are returned
+   * for the caller's transaction; otherwise they are written here in transactions of OPS_PER_TXN
+   * (guarded by the controller epoch) and nothing is returned.
+   */
+  async #writePartitions(epoch: string, name: string, replicas: number[][], first: number): Promise<ReturnType<Namespace['put']>[]> {
     const live = this.view.liveBrokers();
-    for (let start = first; start < replicas.length; start += OPS_PER_TXN) {
-      const ops = replicas.slice(start, start + OPS_PER_TXN).map((r, i) => {
-        const leader = r.find((id) => live.has(id)) ?? -1;
-        const value: PartitionRecord = { leader, leaderEpoch: 0, isr: [...r] };
-        return this.#ns().put(keys.partition(name, start + i)).value(JSON.stringify(value));
-      });
-      const res = await this.#guarded(epoch).then(...ops).commit();
+    const puts = replicas.slice(first).map((r, i) => {
+      const value: PartitionRecord = { leader: r.find((id) => live.has(id)) ?? -1, leaderEpoch: 0, isr: [...r] };
+      return this.#ns().put(keys.partition(name, first + i)).value(JSON.stringify(value));
+    });
+    if (puts.length < OPS_PER_TXN) return puts;
+    for (let start = 0; start < puts.length; start += OPS_PER_TXN) {
+      const res = await this.#guarded(epoch).then(...puts.slice(start, start + OPS_PER_TXN)).commit();
       if (!res.succeeded) throw new TopicError(ErrorCode.NOT_CONTROLLER, 'this broker stopped being the controller');
     }
+    return [];
   }
 
   async deleteTopic(name: string): Promise<void> {
@@ -171,8 +187,8 @@ export class Controller {
     if (!added.ok) throw new TopicError(added.error.code === 'INVALID_PARTITIONS' ? ErrorCode.INVALID_PARTITIONS : ErrorCode.INVALID_REPLICATION_FACTOR, added.error.message);
     if (validateOnly) return;
     const replicas = [...t.value.replicas, ...added.replicas.map((r) => [...r])];
-    await this.#writePartitions(epoch, name, replicas, current);
-    const res = await this.#guarded(epoch).and(keys.topic(name), 'Mod', '==', t.modRevision).then(this.#ns().put(keys.topic(name)).value(JSON.stringify({ ...t.value, replicas }))).commit();
+    const inline = await this.#writePartitions(epoch, name, replicas, current);
+    const res = await this.#guarded(epoch).and(keys.topic(name), 'Mod', '==', t.modRevision).then(this.#ns().put(keys.topic(name)).value(JSON.stringify({ ...t.value, replicas })), ...inline).commit();
     if (!res.succeeded) throw new TopicError(ErrorCode.REASSIGNMENT_IN_PROGRESS, `topic "${name}" changed meanwhile; retry`);
     await this.#o.store.waitForView(() => this.#o.topics.get(name)?.partitions === count);
   }
@@ -195,13 +211,7 @@ export class Controller {
         const changes = planPartitionChanges(this.view, { uncleanLeaderElection: this.#o.uncleanLeaderElection, preferredLeaders });
         preferredLeaders = false;
         await this.#progressReassignments(epoch);
-        await Promise.all(
-          changes.map(async (c) => {
-            const res = await this.#guarded(epoch).and(keys.partition(c.topic, c.partition), 'Mod', '==', c.modRevision).then(this.#ns().put(keys.partition(c.topic, c.partition)).value(JSON.stringify(c.next))).commit();
-            if (res.succeeded) this.#o.logger.log('info', 'partition state changed', { topic: c.topic, partition: c.partition, reason: c.reason, leader: c.next.leader, leaderEpoch: c.next.leaderEpoch, isr: c.next.isr });
-            else this.#dirty = true; // the key moved (an ISR write): plan again from the new view
-          }),
-        );
+        await this.#writeChanges(epoch, changes);
         if (this.#dirty) await new Promise((r) => setTimeout(r, 20));
       } while (this.#dirty && !this.#stopped);
     } catch (err) {
@@ -210,6 +220,42 @@ export class Controller {
     } finally {
       this.#running = false;
     }
+  }
+
+  /**
+   * Writes a pass's partition changes in transactions of up to OPS_PER_TXN partitions, each guarded
+   * by the controller epoch and every partition's revision: after a broker holding thousands of
+   * partitions dies, one write (and one watch event on every broker) per partition kept etcd and the
+   * brokers busy for tens of seconds, long enough for the survivors to lose their leases (issue 13).
+   * A batch whose guard fails (a leader's ISR write came between) is written partition by partition,
+   * and those that still fail are planned again from the new view.
+   */
+  async #writeChanges(epoch: string, changes: PartitionChange[]): Promise<void> {
+    const write = (batch: PartitionChange[]) => {
+      let guard = this.#guarded(epoch);
+      for (const c of batch) guard = guard.and(keys.partition(c.topic, c.partition), 'Mod', '==', c.modRevision);
+      return guard.then(...batch.map((c) => this.#ns().put(keys.partition(c.topic, c.partition)).value(JSON.stringify(c.next)))).commit();
+    };
+    const written = (batch: PartitionChange[]) => {
+      for (const c of batch) this.#o.logger.log('info', 'partition state changed', { topic: c.topic, partition: c.partition, reason: c.reason, leader: c.next.leader, leaderEpoch: c.next.leaderEpoch, isr: c.next.isr });
+    };
+    const batches: PartitionChange[][] = [];
+    for (let i = 0; i < changes.length; i += OPS_PER_TXN) batches.push(changes.slice(i, i + OPS_PER_TXN));
+    await Promise.all(
+      batches.map(async (batch) => {
+        if ((await write(batch)).succeeded) return written(batch);
+        if (!this.isController || batch.length === 1) {
+          this.#dirty = true;
+          return;
+        }
+        await Promise.all(
+          batch.map(async (c) => {
+            if ((await write([c])).succeeded) written([c]);
+            else this.#dirty = true; // the key moved (an ISR write): plan again from the new view
+          }),
+        );
+      }),
+    );
   }
 
   async #ensureInternalTopics(): Promise<void> {
@@ -230,8 +276,8 @@ export class Controller {
     const assignment = assignReplicas(live, t.partitions, t.replicationFactor);
     if (!assignment.ok) throw new Error(assignment.error.message);
     const record: TopicRecord = { name: t.name, topicId: randomUUID(), configs: t.configs, replicas: assignment.replicas.map((r) => [...r]) };
-    await this.#writePartitions(epoch, t.name, record.replicas, 0);
-    await this.#guarded(epoch).and(keys.topic(t.name), 'Version', '==', 0).then(this.#ns().put(keys.topic(t.name)).value(JSON.stringify(record))).commit();
+    const inline = await this.#writePartitions(epoch, t.name, record.replicas, 0);
+    await this.#guarded(epoch).and(keys.topic(t.name), 'Version', '==', 0).then(this.#ns().put(keys.topic(t.name)).value(JSON.stringify(record)), ...inline).commit();
   }
 
   reassignments(): OngoingMove[] {

@@ -8,6 +8,7 @@ import { BrokerRegistration } from './broker-registration.ts';
 import type { BrokerInfo, ClusterMetadata, NewTopic, OngoingMove, PartitionInfo, PartitionMove, PartitionResult } from './cluster-metadata.ts';
 import { keys, type ClusterView, type PartitionRecord } from './cluster-view.ts';
 import { Controller, type InternalTopic } from './controller.ts';
+import { GuardedWriteBatch } from './guarded-write-batch.ts';
 import { EtcdMetadataStore } from './metadata-store.ts';
 import type { IsrWriteResult } from './replica-manager.ts';
 
@@ -49,12 +50,14 @@ export class EtcdCluster implements ClusterMetadata {
   readonly #controller: Controller;
   #changeQueued = false;
   #stopped = false;
+  readonly #isrWrites: GuardedWriteBatch;
   /** Until the view is loaded and watched, changes are only collected. */
   #started = false;
 
   constructor(options: EtcdClusterOptions) {
     this.#o = options;
     this.store = new EtcdMetadataStore(options.endpoints, options.clusterId, options.logger);
+    this.#isrWrites = new GuardedWriteBatch(this.store.ns);
     this.#registration = new BrokerRegistration({
       ns: this.store.ns,
       nodeId: options.nodeId,
@@ -105,11 +108,14 @@ export class EtcdCluster implements ClusterMetadata {
     this.#changed();
   }
 
-  /** Coalesces a burst of watch events into one re-application. */
+  /**
+   * Coalesces a burst of watch events into one re-application: every event of one watch message
+   * (a transaction's keys come together) and of the messages read in the same turn of the event loop.
+   */
   #changed(): void {
     if (this.#changeQueued || !this.#started) return;
     this.#changeQueued = true;
-    queueMicrotask(() => {
+    setImmediate(() => {
       this.#changeQueued = false;
       if (this.#stopped) return;
       this.#syncTopics();
@@ -120,13 +126,25 @@ export class EtcdCluster implements ClusterMetadata {
     });
   }
 
-  /** Mirrors the cluster's topics into the local registry; logs exist for hosted partitions only. */
+  /**
+   * Mirrors the cluster's topics into the local registry; logs exist for hosted partitions only.
+   * New logs are created in the background: the topic is known (Metadata names it) at once, and
+   * roles are applied again as the logs appear (until then the partition's replica is not here).
+   */
   #syncTopics(): void {
-    for (const [name, t] of this.view.topics) {
-      const hosted = t.value.replicas.map((r, p) => (r.includes(this.#o.nodeId) ? p : -1)).filter((p) => p >= 0);
-      this.#o.topics.apply({ name, topicId: t.value.topicId, partitions: t.value.replicas.length, configs: t.value.configs }, hosted);
+    const topics = [...this.view.topics].map(([name, t]) => ({
+      state: { name, topicId: t.value.topicId, partitions: t.value.replicas.length, configs: t.value.configs },
+      hosted: t.value.replicas.map((r, p) => (r.includes(this.#o.nodeId) ? p : -1)).filter((p) => p >= 0),
+    }));
+    for (const creating of this.#o.topics.sync(topics)) {
+      creating.then(
+        () => this.#changed(),
+        (err: unknown) => {
+          this.#o.logger.log('error', 'partition log not created; retried on the next change', { error: err instanceof Error ? err.message : String(err) });
+          setTimeout(() => this.#changed(), 1000).unref();
+        },
+      );
     }
-    for (const t of this.#o.topics.list()) if (!this.view.topics.has(t.name)) this.#o.topics.forget(t.name);
   }
 
   // ------------------------------------------------------------------ ClusterMetadata
@@ -192,15 +210,19 @@ export class EtcdCluster implements ClusterMetadata {
     await this.store.waitForView(() => JSON.stringify(this.#o.topics.get(name)?.configs) === JSON.stringify(configs));
   }
 
-  /** The leader's ISR change, refused when the partition moved on (new epoch or another write). */
+  /**
+   * The leader's ISR change, refused when the partition moved on (new epoch or another write).
+   * Changes asked for in the same turn of the event loop (the periodic check shrinks every ISR a
+   * dead follower is in at once) go to etcd together (IsrWriteBatch).
+   */
   async writeIsr(topic: string, partition: number, leaderEpoch: number, isr: number[]): Promise<IsrWriteResult> {
     const current = this.view.partitions.get(`${topic}/${partition}`);
     if (!current || current.value.leader !== this.#o.nodeId || current.value.leaderEpoch !== leaderEpoch) return null;
     const next: PartitionRecord = { ...current.value, isr };
-    const res = await this.store.ns.if(keys.partition(topic, partition), 'Mod', '==', current.modRevision).then(this.store.ns.put(keys.partition(topic, partition)).value(JSON.stringify(next))).commit();
-    if (!res.succeeded) return null;
+    const revision = await this.#isrWrites.write(keys.partition(topic, partition), current.modRevision, JSON.stringify(next));
+    if (revision === null) return null;
     this.#o.logger.log('info', 'isr changed', { topic, partition, leaderEpoch, from: current.value.isr, to: isr });
-    return { revision: BigInt(res.header.revision) };
+    return { revision: BigInt(revision) };
   }
 
   /** Reserves `size` producer ids from the cluster-wide counter. */

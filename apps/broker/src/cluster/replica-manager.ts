@@ -160,8 +160,9 @@ export class ReplicaManager {
     r = { topic, partition, log, leader: info.leader, leaderEpoch: info.leaderEpoch, replicas: [...info.replicas], isr: [...info.isr], followers: new Map(), waiters: [], lowWatermarkWaiters: [], proposedIsr: null, writtenRevision: 0n };
     this.#replicas.set(k, r);
     if (info.leader === me) {
-      // The new epoch starts at our log end, so followers that wrote past it truncate (KIP-101).
-      log.leaderEpochs.assign(info.leaderEpoch, log.logEndOffset);
+      // The new epoch starts at our log end, so followers that wrote past it truncate (KIP-101);
+      // written to disk with the epoch's first record, not here (leader-epoch-cache.ts).
+      log.leaderEpochs.assignForNewLeader(info.leaderEpoch, log.logEndOffset);
       const now = Date.now();
       for (const id of info.replicas) if (id !== me) r.followers.set(id, newFollower(id, now));
       this.#advanceHighWatermark(r);

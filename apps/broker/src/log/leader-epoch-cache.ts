@@ -15,6 +15,8 @@ export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 export class LeaderEpochCache {
   readonly #path: string;
   #entries: EpochEntry[];
+  /** The latest entry came from assignForNewLeader and is not in the file yet. */
+  #latestUnwritten = false;
 
   constructor(dir: string) {
     this.#path = join(dir, LEADER_EPOCH_CHECKPOINT);
@@ -30,9 +32,29 @@ export class LeaderEpochCache {
 
   /** Records that `epoch` starts at `startOffset`; ignores epochs not newer than the latest. */
   assign(epoch: number, startOffset: number): void {
-    if (epoch < 0 || epoch <= this.latestEpoch) return;
+    if (epoch < 0 || epoch <= this.latestEpoch) {
+      // The first record of a new leader's epoch: its entry reaches the file before the record.
+      if (this.#latestUnwritten && epoch === this.latestEpoch) this.#persist();
+      return;
+    }
     this.#entries.push({ epoch, startOffset });
     this.#persist();
+  }
+
+  /**
+   * A broker becoming leader: its epoch starts at its log end. Known at once (OffsetForLeaderEpoch
+   * answers from it), written to the file only with the epoch's first record (assign() from the
+   * append, before the record is written) or any other change of the file. An epoch without records
+   * here needs no entry on disk: after a crash before its first record, this replica holds nothing
+   * of it and is no longer its leader. Writing it at once cost two fsyncs per partition on the event
+   * loop, and a broker taking over hundreds of partitions from a dead one blocked for seconds, long
+   * enough to lose its etcd lease (issue 13); Kafka's makeLeader writes it at once, but on a thread
+   * of its own, not the one that keeps the broker's session alive.
+   */
+  assignForNewLeader(epoch: number, startOffset: number): void {
+    if (epoch < 0 || epoch <= this.latestEpoch) return;
+    this.#entries.push({ epoch, startOffset });
+    this.#latestUnwritten = true;
   }
 
   /**
@@ -74,5 +96,6 @@ export class LeaderEpochCache {
 
   #persist(): void {
     writeCheckpoint(this.#path, this.#entries.map((e) => [e.epoch, e.startOffset]));
+    this.#latestUnwritten = false;
   }
 }

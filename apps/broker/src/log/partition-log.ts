@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { assignBatchOffsets, BatchHeader, decodeRecordBatch, ErrorCode, setLogAppendTime, validateProducedBlob, type BatchSpan } from '@tributary/protocol';
-import { syncDirectory, writeCheckpoint, writeFileAtomic } from './checkpoint-file.ts';
+import { syncDirectory, syncDirectoryAsync, writeCheckpoint, writeFileAtomic } from './checkpoint-file.ts';
 import { LogError } from './errors.ts';
 import { LeaderEpochCache } from './leader-epoch-cache.ts';
 import { LogDurability } from './log-durability.ts';
@@ -136,8 +136,20 @@ export class PartitionLog implements PartitionStorage {
   #checkpointed = { recoveryPoint: -1, highWatermark: -1 };
   readonly recovery: RecoveryReport;
 
-  constructor(dir: string, options: LogOptions) {
+  /**
+   * A fresh log opened with `deferDirectorySync`: its new directory entries are not durable yet, and
+   * `syncNewDirectories()` must complete before it takes records (LogManager.createAsync does both).
+   */
+  #directoriesUnsynced = false;
+
+  /**
+   * `deferDirectorySync`: a fresh partition's two directory syncs are left to `syncNewDirectories()`,
+   * which runs them off the event loop (a broker creating hundreds of partitions at once otherwise
+   * blocks for seconds on a busy disk).
+   */
+  constructor(dir: string, options: LogOptions, { deferDirectorySync = false }: { deferDirectorySync?: boolean } = {}) {
     this.dir = dir;
+    this.#directoriesUnsynced = deferDirectorySync;
     this.#options = options;
     mkdirSync(dir, { recursive: true });
     this.#epochs = new LeaderEpochCache(dir);
@@ -201,6 +213,25 @@ export class PartitionLog implements PartitionStorage {
 
   // ---------------------------------------------------------------- open and recovery
 
+  /**
+   * The deferred syncs of a fresh log (`deferDirectorySync`): the partition's files and the partition
+   * in the data directory, in the libuv thread pool. A log opened otherwise has nothing to do here.
+   */
+  async syncNewDirectories(): Promise<void> {
+    if (!this.#directoriesUnsynced) return;
+    await syncDirectoryAsync(this.dir);
+    await syncDirectoryAsync(dirname(this.dir));
+    this.#directoriesUnsynced = false;
+  }
+
+  /** The same, synchronously (a log wanted at once while its creation was still syncing). */
+  syncNewDirectoriesNow(): void {
+    if (!this.#directoriesUnsynced) return;
+    syncDirectory(this.dir);
+    syncDirectory(dirname(this.dir));
+    this.#directoriesUnsynced = false;
+  }
+
   /** Applies what loading found, then makes it durable so that the next recovery can start from here. */
   #open(logStartOffset: number, highWatermark: number, fresh: boolean): void {
     this.#nextOffset = this.#active.nextOffset;
@@ -216,10 +247,12 @@ export class PartitionLog implements PartitionStorage {
       // in the data directory (as Kafka flushes the parent directory of a new log).
       this.#durability.recoveryPoint = 0;
       this.#checkpointed = { recoveryPoint: 0, highWatermark: 0 };
+      if (this.#directoriesUnsynced) return;
       syncDirectory(this.dir);
       syncDirectory(dirname(this.dir));
       return;
     }
+    this.#directoriesUnsynced = false; // an existing log: its directory entries are durable
     this.#active.flush();
     this.#durability.recoveryPoint = this.#nextOffset;
     this.checkpointRecoveryPoint();

@@ -35,6 +35,20 @@ describe('leader epochs, follower append and truncation', () => {
     expect(new LeaderEpochCache(dir).entries).toEqual([{ epoch: 1, startOffset: 0 }, { epoch: 3, startOffset: 4 }]);
   });
 
+  it("a new leader's epoch is known at once and written to the checkpoint with the epoch's first record", () => {
+    const log = new PartitionLog(dir, options);
+    for (let i = 0; i < 2; i++) log.appendRecords(batchOf([`e1-${i}`]), 1);
+    log.leaderEpochs.assignForNewLeader(4, log.logEndOffset);
+    // Known at once: a follower of epoch 1 asking where it ends is told 2.
+    expect(log.endOffsetForEpoch(1)).toEqual({ epoch: 1, endOffset: 2 });
+    expect(log.endOffsetForEpoch(4)).toEqual({ epoch: 4, endOffset: 2 });
+    // Not on disk while the epoch has no record here: no fsync when a broker takes over many partitions.
+    expect(new LeaderEpochCache(dir).entries).toEqual([{ epoch: 1, startOffset: 0 }]);
+    log.appendRecords(batchOf(['e4-0']), 4);
+    expect(new LeaderEpochCache(dir).entries).toEqual([{ epoch: 1, startOffset: 0 }, { epoch: 4, startOffset: 2 }]);
+    log.close();
+  });
+
   it('truncateTo removes whole batches across segments, and epochs and appends follow', () => {
     const log = new PartitionLog(dir, options);
     for (let i = 0; i < 10; i++) log.appendRecords(batchOf([`a${i}`, `b${i}`].map((v) => v.padEnd(60, '.'))), i < 5 ? 1 : 2);

@@ -29,6 +29,8 @@ export class BrokerMetrics {
   readonly meteredBytes = new Counter({ name: 'tributary_broker_metered_bytes_total', help: 'Client record bytes produced (in) and fetched by consumers (out), by topic, principal and listener; for billing and chargeback', labelNames: ['direction', 'topic', 'principal', 'listener'], registers: [this.registry] });
   readonly connections = new Gauge({ name: 'tributary_broker_connections', help: 'Open client connections', registers: [this.registry] });
   #server: Server | null = null;
+  /** The longest event-loop delay of the last second (event-loop-delay.ts), once the broker watches it. */
+  #eventLoopDelayMs: (() => number) | null = null;
   /**
    * Since when the metered counters have counted without restarting from zero (Unix seconds): the
    * process start, or the epoch carried over a graceful restart (restoreMetering). A collector that
@@ -37,6 +39,15 @@ export class BrokerMetrics {
   meteringEpoch = Math.floor(Date.now() / 1000);
 
   constructor(topics: TopicRegistry, diskCapacityBytes = -1) {
+    const delay = () => this.#eventLoopDelayMs?.() ?? 0;
+    new Gauge({
+      name: 'tributary_broker_event_loop_delay_max_seconds',
+      help: 'Longest time the event loop was kept from running in the last second (requests, replication and the etcd lease keep-alive all wait that long)',
+      registers: [this.registry],
+      collect() {
+        this.set(delay() / 1000);
+      },
+    });
     // Disk alerts at 80% and 95% of the capacity the instance bought (none when unlimited).
     if (diskCapacityBytes > 0) {
       new Gauge({
@@ -143,6 +154,11 @@ export class BrokerMetrics {
     const file = join(dataDir, METERING_FILE);
     writeFileSync(`${file}.tmp`, JSON.stringify({ epoch: this.meteringEpoch, values }));
     renameSync(`${file}.tmp`, file);
+  }
+
+  /** Where the event-loop delay gauge reads from. */
+  watchEventLoopDelay(lastMaxMs: () => number): void {
+    this.#eventLoopDelayMs = lastMaxMs;
   }
 
   async listen(port: number, host: string): Promise<number> {

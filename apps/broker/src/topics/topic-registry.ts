@@ -144,29 +144,66 @@ export class TopicRegistry {
    * partitions this broker hosts (a replica set that left this broker takes its log with it).
    */
   apply(state: TopicState, hosted: number[]): void {
+    if (this.#take(state, hosted, (p) => void this.#logs.getOrCreate(state.name, p))) this.#persist();
+  }
+
+  /**
+   * Cluster mode: every topic as the cluster's metadata describes it (`hosted`: the partitions this
+   * broker keeps a log of), topics not among them forgotten, topics.json written once. The topics
+   * are known at once (Metadata names them); logs of newly hosted partitions are created in the
+   * background (LogManager.createAsync: the disk syncs of hundreds of new partitions would block the
+   * event loop for seconds), and the promises of the creations this call started are returned, so the
+   * caller can apply roles again once they exist (each resolves with the log, or undefined when the
+   * partition was deleted meanwhile).
+   */
+  sync(topics: { state: TopicState; hosted: number[] }[]): Promise<PartitionLog | undefined>[] {
+    const creating: Promise<PartitionLog | undefined>[] = [];
+    let changed = false;
+    for (const { state, hosted } of topics) if (this.#take(state, hosted, (p) => void creating.push(this.#logs.createAsync(state.name, p)))) changed = true;
+    const names = new Set(topics.map((t) => t.state.name));
+    for (const t of this.list()) {
+      if (names.has(t.name)) continue;
+      this.#drop(t.name);
+      changed = true;
+    }
+    if (changed) this.#persist();
+    return creating;
+  }
+
+  /** One topic's state and logs (`create` for a hosted partition without a log); true when topics.json must be written. */
+  #take(state: TopicState, hosted: number[], create: (partition: number) => void): boolean {
     const current = this.#topics.get(state.name);
     const hostedSet = new Set(hosted);
-    if (current && current.topicId !== state.topicId) this.forget(state.name); // deleted and re-created meanwhile
+    let replaced = false;
+    if (current && current.topicId !== state.topicId) {
+      this.#drop(state.name); // deleted and re-created meanwhile
+      replaced = true;
+    }
     const before = this.#topics.get(state.name);
     const changed = !before || before.partitions !== state.partitions || JSON.stringify(before.configs) !== JSON.stringify(state.configs);
     this.#topics.set(state.name, { ...state });
     for (let p = 0; p < state.partitions; p++) {
-      if (hostedSet.has(p)) this.#logs.getOrCreate(state.name, p);
-      else if (this.#logs.get(state.name, p)) this.#logs.delete(state.name, p);
+      if (hostedSet.has(p)) {
+        if (!this.#logs.get(state.name, p) && !this.#logs.creating(state.name, p)) create(p);
+      } else if (this.#logs.get(state.name, p) || this.#logs.creating(state.name, p)) this.#logs.delete(state.name, p);
     }
-    if (changed) {
-      this.#persist();
-      if (before) this.#logs.reconfigure(state.name);
-    }
+    if (changed && before) this.#logs.reconfigure(state.name);
+    return changed || replaced;
+  }
+
+  /** A topic and its local logs gone, topics.json not written yet. */
+  #drop(name: string): void {
+    const topic = this.#topics.get(name);
+    if (!topic) return;
+    this.#topics.delete(name);
+    for (let p = 0; p < topic.partitions; p++) if (this.#logs.get(name, p) || this.#logs.creating(name, p)) this.#logs.delete(name, p);
   }
 
   /** Cluster mode: the topic is gone from the cluster; its local logs go too. */
   forget(name: string): void {
-    const topic = this.#topics.get(name);
-    if (!topic) return;
-    this.#topics.delete(name);
+    if (!this.#topics.has(name)) return;
+    this.#drop(name);
     this.#persist();
-    for (let p = 0; p < topic.partitions; p++) if (this.#logs.get(name, p)) this.#logs.delete(name, p);
   }
 
   close(): void {
