@@ -140,8 +140,8 @@ export class Controller {
       throw new TopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${topic.name}" already exists`);
     }
     // Answered once this broker's view names the topic and its leaders (Metadata here answers from
-    // it), as Kafka answers once the metadata is committed: the partitions' logs are created by each
-    // broker as it learns of them, not before the answer (etcd-cluster.ts #syncTopics).
+    // it) and its own logs exist, as Kafka answers once the metadata is committed; every broker makes
+    // its logs as it learns of the topic, their directory syncs in the background (LogManager.getOrCreate).
     await this.#o.store.waitForView(() => this.#o.topics.get(topic.name)?.topicId === record.topicId);
     this.#o.logger.log('info', 'topic created', { topic: topic.name, partitions: state.partitions, replicationFactor: topic.replicationFactor });
     return state;

@@ -128,23 +128,16 @@ export class EtcdCluster implements ClusterMetadata {
 
   /**
    * Mirrors the cluster's topics into the local registry; logs exist for hosted partitions only.
-   * New logs are created in the background: the topic is known (Metadata names it) at once, and
-   * roles are applied again as the logs appear (until then the partition's replica is not here).
+   * A new partition's log is made at once, its directory syncs in the background
+   * (LogManager.getOrCreate), so a broker learning of hundreds of partitions does not stall.
    */
   #syncTopics(): void {
-    const topics = [...this.view.topics].map(([name, t]) => ({
-      state: { name, topicId: t.value.topicId, partitions: t.value.replicas.length, configs: t.value.configs },
-      hosted: t.value.replicas.map((r, p) => (r.includes(this.#o.nodeId) ? p : -1)).filter((p) => p >= 0),
-    }));
-    for (const creating of this.#o.topics.sync(topics)) {
-      creating.then(
-        () => this.#changed(),
-        (err: unknown) => {
-          this.#o.logger.log('error', 'partition log not created; retried on the next change', { error: err instanceof Error ? err.message : String(err) });
-          setTimeout(() => this.#changed(), 1000).unref();
-        },
-      );
-    }
+    this.#o.topics.sync(
+      [...this.view.topics].map(([name, t]) => ({
+        state: { name, topicId: t.value.topicId, partitions: t.value.replicas.length, configs: t.value.configs },
+        hosted: t.value.replicas.map((r, p) => (r.includes(this.#o.nodeId) ? p : -1)).filter((p) => p >= 0),
+      })),
+    );
   }
 
   // ------------------------------------------------------------------ ClusterMetadata

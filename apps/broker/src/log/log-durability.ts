@@ -12,6 +12,13 @@ export interface FlushPolicy {
   groupCommit?: boolean;
 }
 
+/** The directory entries of a new log, made durable in the background; a flush syncs them first if they are still pending. */
+export interface NewDirectories {
+  pending(): boolean;
+  sync(): void;
+  syncAsync(): Promise<void>;
+}
+
 /**
  * A partition log's durability: which segments hold unsynced writes, when they are synced
  * (`flush.messages`, `flush.ms`, group commit) and the recovery point — every offset below it is on
@@ -29,9 +36,13 @@ export class LogDurability {
   #unflushedRecords = 0;
   #firstUnflushedAt = 0;
 
-  constructor(policy: () => FlushPolicy, logEnd: () => number) {
+  /** A new log's directory entries, when not yet durable: synced before any flush counts (partition-log.ts). */
+  readonly #directories: NewDirectories | undefined;
+
+  constructor(policy: () => FlushPolicy, logEnd: () => number, directories?: NewDirectories) {
     this.#policy = policy;
     this.#logEnd = logEnd;
+    this.#directories = directories;
     this.#commit = new GroupCommit(() => this.#flushAsync());
   }
 
@@ -68,6 +79,7 @@ export class LogDurability {
   /** fdatasync of every segment written since the last flush; advances the recovery point. */
   flush(): void {
     if (this.#dirty.size === 0) return;
+    if (this.#directories?.pending()) this.#directories.sync();
     const target = this.#logEnd();
     // Segments a group commit is still syncing are synced here too: the recovery point below
     // must not get ahead of what is on disk.
@@ -90,6 +102,7 @@ export class LogDurability {
   }
 
   async #flushAsync(): Promise<void> {
+    if (this.#directories?.pending()) await this.#directories.syncAsync();
     const target = this.#logEnd();
     const segments = [...this.#dirty];
     this.#dirty.clear();

@@ -49,8 +49,6 @@ export class LogManager {
   readonly dataDir: string;
   readonly #options: LogManagerOptions;
   readonly #logs = new Map<string, { topic: string; partition: number; log: PartitionLog }>();
-  /** Logs createAsync made whose directory syncs are still running; `deleted` when deleted meanwhile. */
-  readonly #creating = new Map<string, { log: PartitionLog; done: Promise<PartitionLog | undefined>; deleted: boolean }>();
   readonly #timers: NodeJS.Timeout[] = [];
 
   constructor(dataDir: string, options: LogManagerOptions) {
@@ -72,62 +70,23 @@ export class LogManager {
     return this.#logs.get(key(topic, partition))?.log;
   }
 
+  /**
+   * The partition's log, created if it has none. A new log is usable at once: its directory and
+   * empty segment are made now, without a sync, and the two directory syncs a new log needs run in
+   * the thread pool (its flushes do them first if they have not happened yet), so a broker creating
+   * hundreds of partitions (a CreateTopics, a broker learning of new topics) does not block its
+   * event loop for seconds on the disk.
+   */
   getOrCreate(topic: string, partition: number): PartitionLog {
     const existing = this.get(topic, partition);
     if (existing) return existing;
-    const creating = this.#creating.get(key(topic, partition));
-    if (creating && !creating.deleted) {
-      // Wanted now: its syncs are done here instead, and createAsync finds it registered.
-      creating.log.syncNewDirectoriesNow();
-      this.#creating.delete(key(topic, partition));
-      this.#logs.set(key(topic, partition), { topic, partition, log: creating.log });
-      return creating.log;
-    }
-    const log = new PartitionLog(join(this.dataDir, partitionDirName(topic, partition)), this.#options.configFor(topic));
-    this.#logs.set(key(topic, partition), { topic, partition, log });
-    return log;
-  }
-
-  /**
-   * Creates a partition's log without blocking the event loop on the disk: the directory and empty
-   * segment are made at once (no sync), the two directory syncs a new log needs run in the thread
-   * pool, and only then is the log registered (get() finds it), so nothing is appended to a log
-   * whose directory entries are not durable. Resolves with the log, or undefined when the partition
-   * was deleted meanwhile (its directory is removed). An existing log is returned as it is.
-   */
-  createAsync(topic: string, partition: number): Promise<PartitionLog | undefined> {
-    const existing = this.get(topic, partition);
-    if (existing) return Promise.resolve(existing);
-    const k = key(topic, partition);
-    const pending = this.#creating.get(k);
-    if (pending && !pending.deleted) return pending.done;
     const log = new PartitionLog(join(this.dataDir, partitionDirName(topic, partition)), this.#options.configFor(topic), { deferDirectorySync: true });
-    const entry: { log: PartitionLog; deleted: boolean; done: Promise<PartitionLog | undefined> } = {
-      log,
-      deleted: false,
-      done: log.syncNewDirectories().then(
-        () => {
-          if (entry.deleted) return undefined;
-          if (this.#creating.get(k) !== entry) return this.get(topic, partition); // getOrCreate took it meanwhile
-          this.#creating.delete(k);
-          this.#logs.set(k, { topic, partition, log });
-          return log;
-        },
-        (err: unknown) => {
-          if (this.#creating.get(k) === entry) this.#creating.delete(k);
-          if (entry.deleted) return undefined; // its directory went with it
-          log.close();
-          throw err;
-        },
-      ),
-    };
-    this.#creating.set(k, entry);
-    return entry.done;
-  }
-
-  /** Whether createAsync is still making this partition's log. */
-  creating(topic: string, partition: number): boolean {
-    return this.#creating.has(key(topic, partition));
+    this.#logs.set(key(topic, partition), { topic, partition, log });
+    log.syncNewDirectories().catch((err: unknown) => {
+      // Deleted meanwhile (its directory is gone): nothing to make durable. Otherwise the next flush syncs it.
+      if (!log.closed) this.#options.onEvent?.({ kind: 'error', topic, partition, detail: err });
+    });
+    return log;
   }
 
   exists(topic: string, partition: number): boolean {
@@ -136,12 +95,6 @@ export class LogManager {
 
   /** Deletes a partition's log and its directory. */
   delete(topic: string, partition: number): void {
-    const creating = this.#creating.get(key(topic, partition));
-    if (creating && !creating.deleted) {
-      creating.deleted = true;
-      this.#creating.delete(key(topic, partition));
-      creating.log.delete();
-    }
     const entry = this.#logs.get(key(topic, partition));
     this.#logs.delete(key(topic, partition));
     entry?.log.delete();
@@ -226,11 +179,6 @@ export class LogManager {
     this.#timers.length = 0;
     for (const { log } of this.#logs.values()) log.close();
     this.#logs.clear();
-    for (const c of this.#creating.values()) {
-      if (!c.deleted) c.log.close();
-      c.deleted = true;
-    }
-    this.#creating.clear();
   }
 }
 

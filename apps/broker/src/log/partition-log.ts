@@ -137,15 +137,17 @@ export class PartitionLog implements PartitionStorage {
   readonly recovery: RecoveryReport;
 
   /**
-   * A fresh log opened with `deferDirectorySync`: its new directory entries are not durable yet, and
-   * `syncNewDirectories()` must complete before it takes records (LogManager.createAsync does both).
+   * A fresh log opened with `deferDirectorySync` whose new directory entries are not durable yet:
+   * `syncNewDirectories()` makes them so in the thread pool, and every flush does it first if it has
+   * not happened yet, so nothing counts as on disk (recovery point, acks with flush.messages=1)
+   * before the partition's directory does.
    */
   #directoriesUnsynced = false;
 
   /**
-   * `deferDirectorySync`: a fresh partition's two directory syncs are left to `syncNewDirectories()`,
-   * which runs them off the event loop (a broker creating hundreds of partitions at once otherwise
-   * blocks for seconds on a busy disk).
+   * `deferDirectorySync`: a fresh partition's two directory syncs (its files, and it in the data
+   * directory) are left to `syncNewDirectories()`, run off the event loop (LogManager starts it):
+   * a broker creating hundreds of partitions at once otherwise blocked for seconds on a busy disk.
    */
   constructor(dir: string, options: LogOptions, { deferDirectorySync = false }: { deferDirectorySync?: boolean } = {}) {
     this.dir = dir;
@@ -156,6 +158,7 @@ export class PartitionLog implements PartitionStorage {
     this.#durability = new LogDurability(
       () => this.#options,
       () => this.#nextOffset,
+      { pending: () => this.#directoriesUnsynced, sync: () => this.syncNewDirectoriesNow(), syncAsync: () => this.syncNewDirectories() },
     );
     const loaded = loadLog(dir, this.#segmentConfig);
     this.#segments = loaded.segments;
@@ -224,7 +227,7 @@ export class PartitionLog implements PartitionStorage {
     this.#directoriesUnsynced = false;
   }
 
-  /** The same, synchronously (a log wanted at once while its creation was still syncing). */
+  /** The same, synchronously (a flush that comes first). */
   syncNewDirectoriesNow(): void {
     if (!this.#directoriesUnsynced) return;
     syncDirectory(this.dir);

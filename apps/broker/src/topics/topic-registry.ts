@@ -144,22 +144,17 @@ export class TopicRegistry {
    * partitions this broker hosts (a replica set that left this broker takes its log with it).
    */
   apply(state: TopicState, hosted: number[]): void {
-    if (this.#take(state, hosted, (p) => void this.#logs.getOrCreate(state.name, p))) this.#persist();
+    if (this.#take(state, hosted)) this.#persist();
   }
 
   /**
    * Cluster mode: every topic as the cluster's metadata describes it (`hosted`: the partitions this
-   * broker keeps a log of), topics not among them forgotten, topics.json written once. The topics
-   * are known at once (Metadata names them); logs of newly hosted partitions are created in the
-   * background (LogManager.createAsync: the disk syncs of hundreds of new partitions would block the
-   * event loop for seconds), and the promises of the creations this call started are returned, so the
-   * caller can apply roles again once they exist (each resolves with the log, or undefined when the
-   * partition was deleted meanwhile).
+   * broker keeps a log of), topics not among them forgotten, and topics.json written once, not once
+   * per changed topic. New logs cost no disk sync on the event loop (LogManager.getOrCreate).
    */
-  sync(topics: { state: TopicState; hosted: number[] }[]): Promise<PartitionLog | undefined>[] {
-    const creating: Promise<PartitionLog | undefined>[] = [];
+  sync(topics: { state: TopicState; hosted: number[] }[]): void {
     let changed = false;
-    for (const { state, hosted } of topics) if (this.#take(state, hosted, (p) => void creating.push(this.#logs.createAsync(state.name, p)))) changed = true;
+    for (const { state, hosted } of topics) if (this.#take(state, hosted)) changed = true;
     const names = new Set(topics.map((t) => t.state.name));
     for (const t of this.list()) {
       if (names.has(t.name)) continue;
@@ -167,11 +162,10 @@ export class TopicRegistry {
       changed = true;
     }
     if (changed) this.#persist();
-    return creating;
   }
 
-  /** One topic's state and logs (`create` for a hosted partition without a log); true when topics.json must be written. */
-  #take(state: TopicState, hosted: number[], create: (partition: number) => void): boolean {
+  /** One topic's state and logs; true when topics.json must be written. */
+  #take(state: TopicState, hosted: number[]): boolean {
     const current = this.#topics.get(state.name);
     const hostedSet = new Set(hosted);
     let replaced = false;
@@ -183,9 +177,8 @@ export class TopicRegistry {
     const changed = !before || before.partitions !== state.partitions || JSON.stringify(before.configs) !== JSON.stringify(state.configs);
     this.#topics.set(state.name, { ...state });
     for (let p = 0; p < state.partitions; p++) {
-      if (hostedSet.has(p)) {
-        if (!this.#logs.get(state.name, p) && !this.#logs.creating(state.name, p)) create(p);
-      } else if (this.#logs.get(state.name, p) || this.#logs.creating(state.name, p)) this.#logs.delete(state.name, p);
+      if (hostedSet.has(p)) this.#logs.getOrCreate(state.name, p);
+      else if (this.#logs.get(state.name, p)) this.#logs.delete(state.name, p);
     }
     if (changed && before) this.#logs.reconfigure(state.name);
     return changed || replaced;
@@ -196,7 +189,7 @@ export class TopicRegistry {
     const topic = this.#topics.get(name);
     if (!topic) return;
     this.#topics.delete(name);
-    for (let p = 0; p < topic.partitions; p++) if (this.#logs.get(name, p) || this.#logs.creating(name, p)) this.#logs.delete(name, p);
+    for (let p = 0; p < topic.partitions; p++) if (this.#logs.get(name, p)) this.#logs.delete(name, p);
   }
 
   /** Cluster mode: the topic is gone from the cluster; its local logs go too. */
