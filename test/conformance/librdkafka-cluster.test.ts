@@ -82,23 +82,12 @@ const LONGEST_FIRST = ['0081', '0091', '0026', '0038', '0041', '0122', '0018', '
 const TIME_LIMIT_MS = 240_000;
 
 /**
- * Tests run alone, after the others, with nothing else on the cluster. Until 2026-12-02 (session 15)
- * a broker creating many partitions' logs answered nothing else for seconds (their disk syncs ran on
- * the event loop), and 0081, which creates 7 topics of up to 36 partitions in bursts, ran here; logs
- * are now created in the background (apps/broker/src/cluster/README.md) and 0081 runs with the others.
+ * Every test runs with the others. Until 2026-12-02 (session 15) 0081, 0042 and 0093 ran alone
+ * after them, and 0081 was excluded as a defect: a broker creating many partitions' logs synced
+ * their directories on its event loop and answered nothing else for seconds (0081's bursts of up to
+ * 36 partitions; 0093's 3 s timeouts fired beside them). Logs are now made without a sync on the
+ * event loop (apps/broker/src/cluster/README.md); the three passed beside the others since.
  */
-const ALONE: Record<string, string> = {
-  '0042': 'creates and writes 50 topics of 4 partitions, RF 3, in a burst: alone as a precaution, the same kind of burst (not seen to disturb others)',
-  '0093': "its consumers' requests time out after 3 s: with other tests beside it, a broker busy creating their partitions answered its Fetch and Metadata after 4 s (1 run of 4, before logs were created in the background)",
-};
-
-/**
- * Tests that pass on one broker and fail on the 3-broker Tributary cluster because of a known broker
- * defect (test/conformance/README.md): skipped on Tributary with the reason unless
- * LIBRDKAFKA_CLUSTER_DEFECTS=1. Only for tests run alone (ALONE). None now: 0081 was one until
- * session 15 (CreateTopics answered after the controller's broker had created the logs).
- */
-const CLUSTER_DEFECTS: Record<string, string> = {};
 
 const kind: ClusterKind = process.env.LIBRDKAFKA_SUITE_BROKER === 'kafka' ? 'Apache Kafka' : 'Tributary';
 
@@ -198,7 +187,7 @@ const FLAKY_ON_SHARED_CLUSTER: Record<string, string> = {
 
 describe.concurrent(`librdkafka 2.0.2 tests on one 3-broker ${kind} cluster, ${PARALLEL} at once`, () => {
   const rank = (id: string) => (LONGEST_FIRST.includes(id) ? LONGEST_FIRST.indexOf(id) : LONGEST_FIRST.length);
-  const runs = suiteRuns().filter((r) => !ALONE[r.id]).sort((a, b) => rank(a.id) - rank(b.id));
+  const runs = suiteRuns().sort((a, b) => rank(a.id) - rank(b.id));
   for (const run of runs) {
     const { id, scenario } = run;
     const excluded = exclusionOf(run);
@@ -217,25 +206,11 @@ describe.concurrent(`librdkafka 2.0.2 tests on one 3-broker ${kind} cluster, ${P
   }
 });
 
-describe(`librdkafka 2.0.2 tests alone on the same cluster`, () => {
-  for (const run of suiteRuns().filter((r) => ALONE[r.id])) {
-    if (exclusionOf(run) || run.scenario) throw new Error(`${run.id}: a test run alone must be one that runs`);
-    const partial = EXCLUDED_SUBTESTS[run.id];
-    const without = partial ? `without sub-tests ${partial.subtests.map((t) => `"${t}"`).join(', ')}, as on one broker; ` : '';
-    const defect = CLUSTER_DEFECTS[run.id];
-    // The reference run (Apache Kafka) runs them: the defects are Tributary's.
-    if (defect && kind === 'Tributary' && !process.env.LIBRDKAFKA_CLUSTER_DEFECTS) {
-      it.skip(`${run.id} — excluded on the cluster (defect, LIBRDKAFKA_CLUSTER_DEFECTS=1 runs it): ${defect}`, () => undefined);
-      continue;
-    }
-    it(`${run.id} (${without}alone: ${ALONE[run.id]})`, { timeout: TIME_LIMIT_MS + 60_000 }, () => runOnCluster(run.id));
-  }
-});
-
 /**
  * The kill runs get a fresh cluster of their own: on the shared one, by then holding ~160 topics of
  * ~2,000 partitions from the tests above, a kill made the surviving brokers lose their etcd leases
- * again and again while they took the dead broker's partitions over (test/conformance/README.md).
+ * again and again while they took the dead broker's partitions over (test/conformance/README.md;
+ * fixed in session 15 and tested by test/cluster/takeover-at-scale.test.ts, the kill runs kept apart).
  */
 describe(`librdkafka 2.0.2 tests on a 3-broker ${kind} cluster with a leader killed -9 mid-run, one at a time`, () => {
   let c: TargetCluster;
