@@ -154,5 +154,18 @@ describe('KIP-848 consumer group coordinator', () => {
       const g = reloaded.get('g')!;
       expect({ consumer: g.consumer, state: g.state, members: [...g.members.keys()] }).toEqual({ consumer: null, state: 'PreparingRebalance', members: ['C'] });
     });
+
+    it('with group.consumer.migration.policy=disabled a classic member may not join a consumer group, nor a consumer-protocol member convert a classic group (INCONSISTENT_GROUP_PROTOCOL, GROUP_ID_NOT_FOUND as Kafka 4.4)', async () => {
+      const clock = { now: 1_000_000 };
+      const { dir } = fresh();
+      const coordinator = coordinatorAt(dir, clock, { migrationPolicy: 'disabled' });
+      coordinator.consumerGroupHeartbeat(req({}), topics);
+      const joined = await coordinator.join(joinRequest({ memberId: 'C', protocols: [{ name: 'range', metadata: subscription('t') }] }), topics);
+      expect(joined.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+      // A classic group with a member (its first generation done after the initial rebalance delay).
+      expect((await coordinator.join(joinRequest({ groupId: 'k', memberId: '', requireKnownMemberId: false, protocols: [{ name: 'range', metadata: subscription('t') }] }), topics)).errorCode).toBe(0);
+      const upgrade = coordinator.consumerGroupHeartbeat(req({ groupId: 'k', memberId: 'X' }), topics);
+      expect({ error: upgrade.errorCode, message: upgrade.errorMessage }).toEqual({ error: ErrorCode.GROUP_ID_NOT_FOUND, message: 'Cannot upgrade classic group k to consumer group because online upgrade is disabled.' });
+    });
   });
 });

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { encodeConsumerProtocolSubscription } from '@tributary/protocol';
 import { PartitionLog } from '../log/partition-log.ts';
 import { tempDir, testOptions } from '../log/test-support.ts';
-import { GroupCoordinator, type JoinRequest } from './coordinator.ts';
+import { GroupCoordinator, type CoordinatorSettings, type JoinRequest } from './coordinator.ts';
 import { OffsetStore } from './offset-store.ts';
 
 /** Helpers shared by the coordinator's tests (not used by the broker). */
@@ -13,10 +13,10 @@ export const RETENTION_MS = 60_000;
 const dirs: string[] = [];
 const open: { coordinator: GroupCoordinator; log: PartitionLog }[] = [];
 
-export function coordinatorAt(dir: string, clock: { now: number }) {
+export function coordinatorAt(dir: string, clock: { now: number }, settings: Partial<CoordinatorSettings> = {}) {
   const log = new PartitionLog(dir, testOptions);
   const coordinator = new GroupCoordinator(
-    { initialRebalanceDelayMs: 100, minSessionTimeoutMs: 1000, maxSessionTimeoutMs: 600_000, maxGroupSize: 100, offsetsRetentionMs: RETENTION_MS, offsetsRetentionCheckIntervalMs: 3_600_000 },
+    { initialRebalanceDelayMs: 100, minSessionTimeoutMs: 1000, maxSessionTimeoutMs: 600_000, maxGroupSize: 100, offsetsRetentionMs: RETENTION_MS, offsetsRetentionCheckIntervalMs: 3_600_000, ...settings },
     new OffsetStore(log),
     () => clock.now,
   );
