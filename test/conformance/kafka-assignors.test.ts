@@ -17,7 +17,7 @@ import { ensureJavaPrograms, runJava } from '../support/java-client.ts';
  * member, differ from Tributary's; apps/broker/src/group/README.md).
  */
 
-type Case = { name: string; assignor: ServerAssignor; topics: Record<string, number>; members: { id: string; topics: string[]; current?: Record<string, number[]> }[] };
+type Case = { name: string; assignor: ServerAssignor; topics: Record<string, number>; members: { id: string; instance?: string; topics: string[]; current?: Record<string, number[]> }[] };
 type Plain = Record<string, Record<string, number[]>>;
 
 const T = '6f1d2c3b-1111-4222-8333-944455556666';
@@ -72,6 +72,12 @@ const cases: Case[] = [
     topics: { [T]: 5, [U]: 2, [V]: 8 },
     members: [{ id: ids[0]!, topics: [T, U] }, { id: ids[1]!, topics: [U, V], current: { [U]: [1], [V]: [0, 1, 2, 3] } }, { id: ids[2]!, topics: [T, V] }, { id: ids[3]!, topics: [V] }],
   },
+  {
+    name: 'range-static-members',
+    assignor: rangeAssignor,
+    topics: { [T]: 7, [U]: 3 },
+    members: [{ id: ids[0]!, instance: 'zeta', topics: [T, U] }, { id: ids[1]!, topics: [T, U] }, { id: ids[2]!, instance: 'alpha', topics: [T, U] }, { id: ids[3]!, topics: [T, U] }],
+  },
 ];
 
 const sortedIds = (c: Case) => [...c.members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -81,7 +87,7 @@ function caseFile(c: Case): string {
   for (const t of Object.keys(c.topics).sort()) lines.push(`topic ${t} ${c.topics[t]}`);
   for (const m of sortedIds(c)) {
     const current = Object.keys(m.current ?? {}).sort().map((t) => `${t}:${m.current![t]!.join('.')}`).join(';');
-    lines.push(`member ${m.id} - ${m.topics.length ? [...m.topics].sort().join(',') : '-'} ${current || '-'}`);
+    lines.push(`member ${m.id} ${m.instance ?? '-'} ${m.topics.length ? [...m.topics].sort().join(',') : '-'} ${current || '-'}`);
   }
   lines.push('end');
   return lines.join('\n');
@@ -90,6 +96,7 @@ function caseFile(c: Case): string {
 function tributary(c: Case): Plain {
   const members: AssignorMember[] = sortedIds(c).map((m) => ({
     memberId: m.id,
+    instanceId: m.instance ?? null,
     subscribedTopicIds: new Set(m.topics),
     current: new Map(Object.entries(m.current ?? {}).map(([t, ps]) => [t, new Set(ps)])),
   }));

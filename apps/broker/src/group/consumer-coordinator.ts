@@ -593,7 +593,7 @@ export class ConsumerGroupCoordinator {
     const members: AssignorMember[] = [...cg.members.values()].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0)).map((m) => {
       const subscribed = this.#subscribedTopics(cg, m, topics);
       for (const t of subscribed) partitionCounts.set(t.topicId, t.partitions);
-      return { memberId: m.memberId, subscribedTopicIds: new Set(subscribed.map((t) => t.topicId)), current: cg.targetAssignment.get(m.memberId) ?? new Map() };
+      return { memberId: m.memberId, instanceId: m.instanceId, subscribedTopicIds: new Set(subscribed.map((t) => t.topicId)), current: cg.targetAssignment.get(m.memberId) ?? new Map() };
     });
     const result = assignor.assign(members, partitionCounts);
     cg.targetAssignment.clear();

@@ -4,6 +4,8 @@ export type Assignment = Map<string, Set<number>>;
 /** What a server-side assignor sees of one member: who it is, what it subscribes to, what it was meant to own until now. */
 export interface AssignorMember {
   memberId: string;
+  /** A static member's group.instance.id: Kafka's range assignor orders static members by it, first. */
+  instanceId?: string | null;
   /** Topic ids the member subscribes to (only topics that exist). */
   subscribedTopicIds: ReadonlySet<string>;
   /** The member's current target assignment: an assignor may keep it (stickiness). */
