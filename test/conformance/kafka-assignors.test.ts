@@ -58,7 +58,7 @@ const cases: Case[] = [
     name: 'uniform-sticky-topic-unsubscribed',
     assignor: uniformAssignor,
     topics: { [T]: 8, [V]: 3 },
-    members: ids.slice(0, 5).map((id, i) => ({ id, topics: [T, V], current: i < 2 ? { [T]: [i * 4, i * 4 + 1, i * 4 + 2, i * 4 + 3], [U]: [i] } : {} })),
+    members: ids.slice(0, 5).map((id, i) => ({ id, topics: [T, V], current: i < 2 ? { [T]: [i * 4, i * 4 + 1, i * 4 + 2, i * 4 + 3], [U]: [i] } : undefined })),
   },
   {
     name: 'range-several-topics',
