@@ -11,10 +11,7 @@ import { ensureJavaPrograms, runJava } from '../support/java-client.ts';
  * Differential test of the KIP-848 server assignors: the same members, subscriptions, current
  * assignments and partition counts go to Kafka 4.4's own UniformAssignor and RangeAssignor
  * (test/java's KafkaAssignors, one JVM for every case) and to Tributary's; the assignments must be
- * equal member for member, partition for partition. Only groups whose members all subscribe to the
- * same topics for the uniform assignor: with different subscriptions Kafka's
- * UniformHeterogeneousAssignmentBuilder is not reproduced (its partitions, and even its counts per
- * member, differ from Tributary's; apps/broker/src/group/README.md).
+ * equal member for member, partition for partition.
  */
 
 type Case = { name: string; assignor: ServerAssignor; topics: Record<string, number>; members: { id: string; instance?: string; topics: string[]; current?: Record<string, number[]> }[] };
@@ -59,6 +56,35 @@ const cases: Case[] = [
     assignor: uniformAssignor,
     topics: { [T]: 8, [V]: 3 },
     members: ids.slice(0, 5).map((id, i) => ({ id, topics: [T, V], current: i < 2 ? { [T]: [i * 4, i * 4 + 1, i * 4 + 2, i * 4 + 3], [U]: [i] } : undefined })),
+  },
+  {
+    name: 'uniform-fresh-heterogeneous',
+    assignor: uniformAssignor,
+    topics: { [T]: 6, [U]: 3, [V]: 4 },
+    members: [{ id: ids[0]!, topics: [T, U] }, { id: ids[1]!, topics: [U, V] }, { id: ids[2]!, topics: [T, V] }, { id: ids[3]!, topics: [V] }],
+  },
+  {
+    name: 'uniform-heterogeneous-twenty-members',
+    assignor: uniformAssignor,
+    topics: { [T]: 30, [U]: 7, [V]: 12 },
+    members: many.map((id, i) => ({ id, topics: i % 3 === 0 ? [T] : i % 3 === 1 ? [T, U] : [U, V] })),
+  },
+  {
+    name: 'uniform-heterogeneous-member-added',
+    assignor: uniformAssignor,
+    topics: { [T]: 6, [U]: 4 },
+    members: [{ id: ids[0]!, topics: [T, U], current: { [T]: [0, 1, 2, 3, 4, 5] } }, { id: ids[1]!, topics: [U], current: { [U]: [0, 1, 2, 3] } }, { id: ids[2]!, topics: [T] }],
+  },
+  {
+    name: 'uniform-heterogeneous-sticky-after-change',
+    assignor: uniformAssignor,
+    topics: { [T]: 10, [U]: 5, [V]: 3 },
+    members: [
+      { id: ids[4]!, topics: [T, V], current: { [T]: [0, 1, 2, 3, 4, 5, 6], [U]: [0, 1] } },
+      { id: ids[5]!, topics: [T, U], current: { [T]: [7, 8, 9], [U]: [2, 3, 4] } },
+      { id: ids[6]!, topics: [U, V], current: { [V]: [0, 1, 2] } },
+      { id: ids[7]!, topics: [V] },
+    ],
   },
   {
     name: 'range-several-topics',
