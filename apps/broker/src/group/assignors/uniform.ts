@@ -10,7 +10,7 @@ import { assignHeterogeneous } from './uniform-heterogeneous.ts';
  *
  * When every member subscribes to the same topics (Kafka's HOMOGENEOUS subscription type) the
  * assignment is exactly Kafka 4.4's UniformHomogeneousAssignmentBuilder's, member for member
- * (assignorsDiffer.test.ts runs Kafka's own class on the same cases); see assignHomogeneous.
+ * (test/conformance/kafka-assignors.test.ts runs Kafka's own classes on the same cases); see assignHomogeneous.
  * Otherwise (HETEROGENEOUS) it follows UniformHeterogeneousAssignmentBuilder's rules
  * (uniform-heterogeneous.ts).
  */
