@@ -195,3 +195,18 @@ describe('static membership (group.instance.id)', () => {
     expect(g.state).toBe('PreparingRebalance');
   });
 });
+
+describe('unloading (leadership of the group\'s partition moved)', () => {
+  it('answers a JoinGroup still waiting with NOT_COORDINATOR, as Kafka\'s onGroupUnloaded', async () => {
+    const { coordinator } = fresh();
+    const { one } = await stableStaticGroup(coordinator);
+    // "one" rejoins: the group waits for "two" to rejoin too.
+    const waitingJoin = coordinator.join(joinRequest({ groupInstanceId: 'one', memberId: one.memberId }));
+    let joinAnswered = false;
+    void waitingJoin.then(() => (joinAnswered = true));
+    await new Promise((r) => setImmediate(r));
+    expect(joinAnswered).toBe(false);
+    coordinator.close();
+    expect((await waitingJoin).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+  });
+});

@@ -129,12 +129,25 @@ export class GroupCoordinator {
     this.#offsetExpiry.unref();
   }
 
+  /**
+   * The partition's leadership went (or its coordinator is reloaded): as Kafka's onGroupUnloaded,
+   * every JoinGroup and SyncGroup still waiting is answered NOT_COORDINATOR, so its client finds the
+   * new coordinator at once. Unanswered, a join waited out the client's request timeout (a Kafka
+   * Streams application restarted after a preferred-leader move of its group's partition resumed
+   * only after max.poll.interval.ms, 5 minutes).
+   */
   close(): void {
     clearInterval(this.#sweeper);
     clearInterval(this.#offsetExpiry);
     for (const g of this.#groups.values()) {
       if (g.rebalanceTimer) clearTimeout(g.rebalanceTimer);
       if (g.syncTimer) clearTimeout(g.syncTimer);
+      for (const m of g.members.values()) {
+        m.awaitingJoin?.(fail(ErrorCode.NOT_COORDINATOR, m.memberId));
+        m.awaitingSync?.(syncFail(ErrorCode.NOT_COORDINATOR));
+        m.awaitingJoin = null;
+        m.awaitingSync = null;
+      }
     }
   }
 
