@@ -3,6 +3,7 @@ import { ErrorCode } from '@tributary/protocol';
 import { sameAssignment, type Assignment, type AssignorMember, type ServerAssignor } from './assignors/assignor.ts';
 import { ConsumerGroupState } from './consumer-group.ts';
 import type { ConsumerMember } from './consumer-member.ts';
+import type { JoinRequest } from './coordinator.ts';
 import type { Group } from './group.ts';
 import { reconcile, type OwnedPartitions } from './reconciliation.ts';
 import { compileTopicRegex, invalidRegexMessage } from './topic-regex.ts';
@@ -61,18 +62,8 @@ export interface HeartbeatResult {
   assignment: { topicPartitions: { topicId: string; partitions: number[] }[] } | null;
 }
 
-/** A classic member's JoinGroup to a consumer group. */
-export interface ClassicJoin {
-  memberId: string;
-  instanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  protocolType: string;
-  protocols: { name: string; metadata: Buffer }[];
-  requireKnownMemberId: boolean;
-}
+/** A classic member's JoinGroup to a consumer group: the classic coordinator's request (its skipAssignment does not apply). */
+export type ClassicJoin = Omit<JoinRequest, 'groupId' | 'supportsSkipAssignment'>;
 
 export interface ClassicJoinResult {
   errorCode: number;
@@ -342,11 +333,11 @@ export class ConsumerGroupCoordinator {
     const fail = (errorCode: number): ClassicJoinResult => ({ errorCode, memberId: req.memberId, generationId: -1, protocolName: null });
     if (cg.members.size >= this.#settings.maxSize && (req.memberId === '' || !cg.members.has(req.memberId))) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED);
     if (!this.#supportsClassicProtocols(cg, req.protocolType, req.protocols)) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-    if (isUnknown && req.requireKnownMemberId && req.instanceId === null) return { errorCode: ErrorCode.MEMBER_ID_REQUIRED, memberId, generationId: -1, protocolName: null };
+    if (isUnknown && req.requireKnownMemberId && req.groupInstanceId === null) return { errorCode: ErrorCode.MEMBER_ID_REQUIRED, memberId, generationId: -1, protocolName: null };
     let existing: ConsumerMember | undefined;
-    if (req.instanceId === null) existing = cg.members.get(memberId);
+    if (req.groupInstanceId === null) existing = cg.members.get(memberId);
     else {
-      const holder = cg.members.get(cg.staticMembers.get(req.instanceId) ?? '');
+      const holder = cg.members.get(cg.staticMembers.get(req.groupInstanceId) ?? '');
       if (holder && holder.memberId !== memberId) {
         // A static member that comes back without its member id takes its place (Kafka's static replacement).
         if (!isUnknown) return fail(ErrorCode.FENCED_INSTANCE_ID);
@@ -359,10 +350,10 @@ export class ConsumerGroupCoordinator {
     }
     const subscription = readSubscription(req.protocols[0]?.metadata ?? Buffer.alloc(0));
     if (!subscription) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-    const before: ConsumerMember = existing ?? this.#newMember(memberId, req.instanceId, req.clientId, req.clientHost, now);
+    const before: ConsumerMember = existing ?? this.#newMember(memberId, req.groupInstanceId, req.clientId, req.clientHost, now);
     const member: ConsumerMember = {
       ...before,
-      instanceId: req.instanceId ?? before.instanceId,
+      instanceId: req.groupInstanceId ?? before.instanceId,
       rackId: subscription.rackId ?? before.rackId,
       rebalanceTimeoutMs: req.rebalanceTimeoutMs === -1 ? before.rebalanceTimeoutMs : req.rebalanceTimeoutMs,
       subscribedTopicNames: subscription.topics,

@@ -402,11 +402,7 @@ export class GroupCoordinator {
   #classicJoinToConsumerGroup(g: Group, req: JoinRequest, topics: TopicLookup | undefined): JoinResult {
     // Kafka 4.4's throwIfClassicMemberCannotJoinConsumerGroup: with migration disabled no classic member joins (or rejoins) a consumer group.
     if ((this.#settings.migrationPolicy ?? 'bidirectional') === 'disabled') return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId);
-    const r = this.#consumerGroups.classicJoin(
-      g,
-      { memberId: req.memberId, instanceId: req.groupInstanceId, clientId: req.clientId, clientHost: req.clientHost, sessionTimeoutMs: req.sessionTimeoutMs, rebalanceTimeoutMs: req.rebalanceTimeoutMs, protocolType: req.protocolType, protocols: req.protocols, requireKnownMemberId: req.requireKnownMemberId },
-      topics,
-    );
+    const r = this.#consumerGroups.classicJoin(g, req, topics);
     this.#persistConsumerGroup(g);
     if (r.errorCode !== 0) return fail(r.errorCode, r.memberId);
     return { errorCode: 0, generationId: r.generationId, protocolType: 'consumer', protocolName: r.protocolName, leader: '', memberId: r.memberId, members: [], skipAssignment: false };
