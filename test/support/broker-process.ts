@@ -46,9 +46,10 @@ export interface StartBrokerOptions {
 
 /**
  * What test brokers set unless `brokerDefaults`: `__consumer_offsets` with 3 partitions, not
- * Kafka's 50 (each partition's files are made on start and synced on stop: 50 cost a standalone
- * broker ~1 s per start and stop, and a 3-broker cluster 150 replicas). Groups still spread over
- * partitions, and on a cluster over coordinators.
+ * Kafka's 50. Empty partitions no longer cost a start or stop anything (they are neither synced nor
+ * checkpointed), but on a 3-broker cluster 50 are 150 replicas whose leadership, ISR and follower
+ * fetches every cluster test would pay for. Groups still spread over partitions, and on a cluster
+ * over coordinators.
  */
 export const TEST_BROKER_SETTINGS: Readonly<Record<string, string>> = { 'offsets.topic.num.partitions': '3' };
 

@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -49,6 +49,35 @@ describe('PartitionLog', () => {
     const third = new PartitionLog(sub, options);
     expect([third.logEndOffset, third.highWatermark]).toEqual([2, 2]);
     expect(readValues(third).map((r) => r.value)).toEqual(['a', 'b']);
+  });
+
+  it('a partition that holds nothing is closed and reopened without writing a file; a checkpoint above it is rewritten on open', () => {
+    const sub = join(dir, 'empty-0');
+    const segmentFiles = ['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex'];
+    new PartitionLog(sub, options).close();
+    // No clean marker, snapshots or checkpoints: the next open has nothing to trust or recover.
+    expect(readdirSync(sub).sort()).toEqual(segmentFiles);
+    const reopened = new PartitionLog(sub, options);
+    expect(reopened.recovery.clean).toBe(false);
+    expect(readdirSync(sub).sort()).toEqual(segmentFiles);
+    reopened.close();
+    // Records appended after such a reopen survive a crash (a log never closed) and a clean restart.
+    const written = new PartitionLog(sub, options);
+    appendBatch(written, ['a', 'b']);
+    const afterCrash = new PartitionLog(sub, options);
+    expect(readValues(afterCrash).map((r) => r.value)).toEqual(['a', 'b']);
+    afterCrash.close();
+    expect(readdirSync(sub)).toContain(CLEAN_SHUTDOWN);
+    expect(readValues(new PartitionLog(sub, options)).map((r) => r.value)).toEqual(['a', 'b']);
+
+    // An empty log under a recovery checkpoint of 5 (truncated after it was written): the open must
+    // rewrite it, or appends followed by a crash would be trusted below 5 without being scanned.
+    const stale = join(dir, 'stale-0');
+    new PartitionLog(stale, options).close();
+    writeFileSync(join(stale, 'recovery-point-offset-checkpoint'), '0\n1\n5\n');
+    const opened = new PartitionLog(stale, options);
+    expect(opened.recoveryPoint).toBe(0);
+    expect(readFileSync(join(stale, 'recovery-point-offset-checkpoint'), 'utf8')).toBe('0\n1\n0\n');
   });
 
   it('assigns consecutive offsets and reads back from any offset across segment rolls', () => {

@@ -256,6 +256,15 @@ export class PartitionLog implements PartitionStorage {
       return;
     }
     this.#directoriesUnsynced = false; // an existing log: its directory entries are durable
+    if (this.#holdsNothingDurable(highWatermark)) {
+      // An existing log that holds nothing and whose checkpoints say so (or are absent): most of the
+      // 50 `__consumer_offsets` partitions. There is nothing to flush or checkpoint, and close()
+      // writes nothing for it either, so each of them no longer costs ~6 syncs per start and stop
+      // (50 of them made a broker's restart 1.1 s instead of 0.3 s and its stop 0.5 s instead of 0.06).
+      this.#durability.recoveryPoint = 0;
+      this.#checkpointed = { recoveryPoint: 0, highWatermark: 0 };
+      return;
+    }
     this.#active.flush();
     this.#durability.recoveryPoint = this.#nextOffset;
     this.checkpointRecoveryPoint();
@@ -266,7 +275,16 @@ export class PartitionLog implements PartitionStorage {
     }
   }
 
-  /** Persists the recovery point (everything below it is on disk). */
+  /**
+   * True when the loaded log has no records, its recovery checkpoint says 0 or is absent, its
+   * high-watermark checkpoint says 0 or is absent, and no clean-shutdown marker is left to remove.
+   * A checkpoint above an empty log (a log truncated after it was written) must be rewritten before
+   * anything is appended, or a crash would trust unflushed records below it.
+   */
+  #holdsNothingDurable(checkpointedHighWatermark: number): boolean {
+    return this.#nextOffset === 0 && !this.recovery.clean && this.recovery.recoveryPoint === 0 && checkpointedHighWatermark === 0;
+  }
+
   /** Forgets idempotent producers idle for `expirationMs` (producer.id.expiration.ms); how many went. */
   expireProducers(nowMs: number, expirationMs: number): number {
     // A producer with a running transaction stays, however old its last batch (Kafka's ProducerStateManager too).
@@ -348,6 +366,7 @@ export class PartitionLog implements PartitionStorage {
     trackBatch(this.#tables, b);
   }
 
+  /** Persists the recovery point (everything below it is on disk) and the high watermark. */
   checkpointRecoveryPoint(): void {
     // Skipped when nothing moved: the manager calls this for every partition on a timer.
     const recoveryPoint = this.#durability.recoveryPoint;
@@ -757,6 +776,13 @@ export class PartitionLog implements PartitionStorage {
   /** Flushes, checkpoints and writes the clean-shutdown marker: the next open skips the scan. */
   close(): void {
     if (this.#closed) return;
+    if (this.#nextOffset === 0 && this.#checkpointed.recoveryPoint === 0 && this.#checkpointed.highWatermark === 0) {
+      // Nothing was ever kept here and the checkpoints on disk say so: the next open has nothing to
+      // recover or trust (no clean marker needed), so nothing is written or synced.
+      for (const s of this.#segments) s.close();
+      this.#closed = true;
+      return;
+    }
     // Closed segments were flushed when they rolled; the active one may hold unflushed appends.
     this.#durability.markDirty(this.#active);
     this.flush();
