@@ -1,7 +1,7 @@
 import { ApiKey, type ListGroupsResponse } from '@tributary/protocol';
 import type { ClusterMetadata } from '../cluster/cluster-metadata.ts';
 import { listenerFor, type Listener } from '../config/broker-config.ts';
-import { openAnsweringConnection } from '../txn/marker-sender.ts';
+import { openAnsweringConnection } from '../cluster/peer-connection.ts';
 
 export interface PeerGroupCountOptions {
   cluster: ClusterMetadata;

@@ -1,9 +1,9 @@
 import { ApiKey, ErrorCode, type WriteTxnMarkersResponse } from '@tributary/protocol';
-import { BrokerConnection } from '@tributary/kafka-admin';
 import type { ClusterMetadata } from '../cluster/cluster-metadata.ts';
 import { writeMarkersLocally, type LocalMarkerDeps } from './marker-writer.ts';
 import type { MarkerRequest, MarkersAbandoned } from './transaction-coordinator.ts';
 import { listenerFor } from '../config/broker-config.ts';
+import { openAnsweringConnection } from '../cluster/peer-connection.ts';
 
 export interface MarkerSenderDeps extends LocalMarkerDeps {
   cluster: ClusterMetadata;
@@ -64,25 +64,5 @@ async function sendMarkers(deps: MarkerSenderDeps, leader: number, m: MarkerRequ
     if (failed.length > 0) throw new Error(`broker ${leader} refused markers (${failed.join(', ')})`);
   } finally {
     conn.close();
-  }
-}
-
-/**
- * A connection to a leader that has answered an ApiVersions request, as Kafka's marker channel
- * (its inter-broker NetworkClient discovers broker versions first) only sends WriteTxnMarkers on
- * one. A broker that is stopped (SIGSTOP, a long GC pause) still has its connections accepted by
- * the kernel, so a request written at once would wait in its socket and be executed when it
- * continues, even after this coordinator died and its successor wrote the transaction's markers:
- * a second marker on the partition that Kafka never writes (test/conformance/protocol-txn-markers
- * found it). Rejects (and closes) when the broker does not answer within `timeoutMs`.
- */
-export async function openAnsweringConnection(host: string, port: number, clientId: string, timeoutMs: number): Promise<BrokerConnection> {
-  const conn = await BrokerConnection.open(host, port, clientId, timeoutMs);
-  try {
-    await conn.send(ApiKey.ApiVersions, 3, { clientSoftwareName: 'tributary-broker', clientSoftwareVersion: '1' });
-    return conn;
-  } catch (err) {
-    conn.close();
-    throw err;
   }
 }

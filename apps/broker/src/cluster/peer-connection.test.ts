@@ -1,10 +1,10 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiKey } from '@tributary/protocol';
-import { openAnsweringConnection } from './marker-sender.ts';
+import { openAnsweringConnection } from './peer-connection.ts';
 
 /**
- * The marker sender's connection to a partition leader. A stopped broker (SIGSTOP, a long pause)
+ * A connection to another broker (the marker sender's to a partition leader). A stopped broker (SIGSTOP, a long pause)
  * still has its connections accepted by the kernel: this stands in for one with a listening socket
  * that reads and never answers. Whatever the coordinator writes there is executed when the broker
  * continues, even if the coordinator died meanwhile and a successor wrote the markers
