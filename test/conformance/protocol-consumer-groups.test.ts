@@ -88,6 +88,13 @@ function byMemberType(o: Outcome, countsOnly = false): Outcome {
   return o.kind === 'response' ? { kind: 'response', body: walk(o.body) } : o;
 }
 
+/** A DescribeGroups answer with each group's members in instance-id order (Kafka lists a classic group's members in the hash order of their random ids). */
+function sortMembers(o: Outcome): Outcome {
+  if (o.kind !== 'response') return o;
+  const b = o.body as { groups: { members: { groupInstanceId: string | null }[] }[] };
+  return { kind: 'response', body: { ...b, groups: b.groups.map((g) => ({ ...g, members: [...g.members].sort((x, y) => String(x.groupInstanceId).localeCompare(String(y.groupInstanceId))) })) } };
+}
+
 const partitionCounts = (o: Outcome): Outcome => byMemberType(o, true);
 
 beforeAll(async () => {
@@ -358,6 +365,52 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — KIP-848 consumer gro
       out.consumerLeaves = await hb({ memberId: 'X', memberEpoch: -1 });
       let text = JSON.stringify(out, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
       for (const [id, name] of [[first.body.memberId, '<first>'], [restarted.body.memberId, '<restarted>']] as const) if (id) text = text.replaceAll(id, name);
+      return JSON.parse(text);
+    });
+  });
+
+  it('online migration (KIP-848): the last consumer-protocol member, a static one, replaced by a classic member with its instance id downgrades the group (same subscription: no rebalance; another: a rebalance)', async () => {
+    await compare(pair, 'consumer-group-heartbeat/migration-static-downgrade', async (s) => {
+      const c = await s.client();
+      const t = await topicId(s, TOPIC);
+      const out: Record<string, unknown> = {};
+      const ids = new Map<string, string>();
+      for (const [g, topics] of [['mig-sd', [TOPIC]], ['mig-sd2', [TOPIC, TOPIC2]]] as const) {
+        const o: Record<string, unknown> = {};
+        const hb = async (x: Record<string, unknown>) => send(s, ApiKey.ConsumerGroupHeartbeat, 1, body({ groupId: g, ...x }));
+        const syncAs = async (memberId: string, generation: number, instanceId: string | null) => {
+          const r = await c.send(ApiKey.SyncGroup, 5, syncBody(5, g, generation, memberId, [], instanceId));
+          if (r.kind !== 'response') return r;
+          const b = r.body as { assignment: Buffer };
+          const read = b.assignment.length >= 2 ? decodeConsumerProtocolAssignment(b.assignment.subarray(2), b.assignment.readInt16BE(0)).assignedPartitions.map((x) => [x.topic, [...x.partitions].sort()]) : [];
+          return { ...b, assignment: read };
+        };
+        // A static consumer-protocol member and a classic member, reconciled: two partitions each.
+        const x = (await hb(joinAs(g, 'X', [TOPIC], { instanceId: 'i-x' }))) as { body: ConsumerGroupHeartbeatResponse };
+        o.consumerJoins = x;
+        const { res } = await join(c, 9, g, [TOPIC]);
+        ids.set(res.memberId, `<classic-${g}>`);
+        o.classicJoins = res;
+        o.consumerToldToRevoke = await hb({ memberId: 'X', memberEpoch: x.body.memberEpoch, instanceId: 'i-x', topicPartitions: [{ topicId: t, partitions: [0, 1, 2, 3] }] });
+        o.consumerRevoked = await hb({ memberId: 'X', memberEpoch: x.body.memberEpoch, instanceId: 'i-x', topicPartitions: [{ topicId: t, partitions: [0, 1] }] });
+        const again = (await c.send(ApiKey.JoinGroup, 9, joinBody(9, g, res.memberId, [TOPIC]))) as { body: { generationId: number } };
+        o.classicRejoins = again;
+        o.classicSyncs = await syncAs(res.memberId, again.body.generationId, null);
+        // The static member comes back as a member of the classic protocol with its instance id.
+        const replaced = (await c.send(ApiKey.JoinGroup, 9, joinBody(9, g, '', [...topics], { instanceId: 'i-x' }))) as { body: { memberId: string; generationId: number } };
+        ids.set(replaced.body.memberId, `<replacement-${g}>`);
+        o.staticReplacedByClassic = replaced;
+        o.describeGroups = sortMembers(await c.send(ApiKey.DescribeGroups, 5, { groups: [g], includeAuthorizedOperations: false }));
+        o.consumerGroupDescribe = await send(s, ApiKey.ConsumerGroupDescribe, 1, { groupIds: [g], includeAuthorizedOperations: false });
+        o.listedClassic = await c.send(ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: ['classic'] });
+        o.oldConsumerMemberHeartbeats = await hb({ memberId: 'X', memberEpoch: x.body.memberEpoch + 1, instanceId: 'i-x' });
+        o.replacementSyncs = await syncAs(replaced.body.memberId, replaced.body.generationId, 'i-x');
+        o.classicHeartbeat = await c.send(ApiKey.Heartbeat, 4, heartbeatBody(g, again.body.generationId, res.memberId));
+        o.leave = await c.send(ApiKey.LeaveGroup, 5, { groupId: g, members: [{ memberId: res.memberId, groupInstanceId: null, reason: null }, { memberId: '', groupInstanceId: 'i-x', reason: null }] });
+        out[g] = o;
+      }
+      let text = JSON.stringify(out, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+      for (const [id, name] of ids) text = text.replaceAll(id, name);
       return JSON.parse(text);
     });
   });

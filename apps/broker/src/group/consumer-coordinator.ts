@@ -77,13 +77,17 @@ export interface ConsumerGroupBook {
   get(groupId: string): Group | undefined;
   create(groupId: string): Group;
   now(): number;
+  /** Whether group.consumer.migration.policy and group.max.size let a consumer group of `members` members become a classic group. */
+  mayDowngrade(members: number): boolean;
   /** Converts a classic group with members into a consumer group (online upgrade); Kafka's reason when it may not. */
   upgrade(g: Group, topics: TopicLookup): string | null;
   /**
    * Converts a consumer group whose members but the leaving one all use the classic protocol back
-   * into a classic group (online downgrade), where allowed; whether it did.
+   * into a classic group (online downgrade), where allowed; whether it did. Without a leaving
+   * member (a static member replaced by a classic one) every member stays, and the classic group
+   * rebalances only when `rebalance` says so.
    */
-  downgrade(g: Group, leavingMemberId: string, topics: TopicLookup): boolean;
+  downgrade(g: Group, leavingMemberId: string | null, topics: TopicLookup, rebalance?: boolean): boolean;
 }
 
 /** A refusal with Kafka's error code and message (errors as data: caught into the heartbeat's answer). */
@@ -335,12 +339,14 @@ export class ConsumerGroupCoordinator {
     if (!this.#supportsClassicProtocols(cg, req.protocolType, req.protocols)) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     if (isUnknown && req.requireKnownMemberId && req.groupInstanceId === null) return { errorCode: ErrorCode.MEMBER_ID_REQUIRED, memberId, generationId: -1, protocolName: null };
     let existing: ConsumerMember | undefined;
+    let replaced: ConsumerMember | null = null;
     if (req.groupInstanceId === null) existing = cg.members.get(memberId);
     else {
       const holder = cg.members.get(cg.staticMembers.get(req.groupInstanceId) ?? '');
       if (holder && holder.memberId !== memberId) {
         // A static member that comes back without its member id takes its place (Kafka's static replacement).
         if (!isUnknown) return fail(ErrorCode.FENCED_INSTANCE_ID);
+        replaced = holder;
         const target = cg.targetAssignment.get(holder.memberId);
         cg.removeMember(holder.memberId);
         existing = { ...holder, memberId, memberEpoch: 0, previousMemberEpoch: 0, state: 'stable', pendingRevocation: new Map(), revocationDeadline: null };
@@ -369,8 +375,49 @@ export class ConsumerGroupCoordinator {
       const topic = topics.byName(t.topic);
       return topic ? [{ topicId: topic.topicId, partitions: t.partitions }] : [];
     });
+    const protocolName = req.protocols[0]!.name;
+    if (replaced && this.#downgradesWithReplacement(cg, replaced, memberId)) {
+      const joined = this.#downgradeWithReplacement(g, cg, before, member, owned, topics);
+      return { errorCode: 0, memberId: joined.memberId, generationId: joined.memberEpoch, protocolName };
+    }
     const joined = this.#apply(g, cg, before, member, owned, topics, now);
-    return { errorCode: 0, memberId: joined.memberId, generationId: joined.memberEpoch, protocolName: req.protocols[0]!.name };
+    return { errorCode: 0, memberId: joined.memberId, generationId: joined.memberEpoch, protocolName };
+  }
+
+  /**
+   * Kafka 4.4's validateOnlineDowngradeWithReplacedMember: the static member a classic member
+   * replaces was the group's last member of the consumer protocol (every other member is classic),
+   * and the migration policy and group.max.size let the group become a classic one.
+   */
+  #downgradesWithReplacement(cg: ConsumerGroupState, replaced: ConsumerMember, joiningId: string): boolean {
+    if (replaced.classic) return false;
+    for (const m of cg.members.values()) if (m.memberId !== joiningId && !m.classic) return false;
+    return this.#book.mayDowngrade(cg.members.size);
+  }
+
+  /**
+   * The downgrade of Kafka 4.4's classicGroupJoinToConsumerGroup when the joining classic member
+   * replaced the last consumer-protocol member: with the same subscription it is reconciled with
+   * the replaced member's target assignment (no new group epoch, no rebalance: the classic group
+   * is Stable at the group epoch, and its answer names the epoch it reached); with another
+   * subscription it is not reconciled (its answer names epoch 0) and the classic group rebalances.
+   * Returns the joining member as the conversion took it.
+   */
+  #downgradeWithReplacement(g: Group, cg: ConsumerGroupState, before: ConsumerMember, member: ConsumerMember, owned: OwnedPartitions, topics: TopicLookup): ConsumerMember {
+    const subscriptionChanged = !sameStrings(before.subscribedTopicNames, member.subscribedTopicNames);
+    let joined = member;
+    if (!subscriptionChanged) {
+      joined = reconcile(member, {
+        targetEpoch: cg.assignmentEpoch,
+        target: cg.targetAssignment.get(member.memberId) ?? new Map(),
+        subscribedTopicIds: new Set(this.#subscribedTopics(cg, member, topics).map((t) => t.topicId)),
+        partitionEpoch: (t, p) => cg.partitionEpoch(t, p),
+        owned,
+      });
+    }
+    cg.updateMember(joined);
+    this.#book.downgrade(g, null, topics, subscriptionChanged);
+    return joined;
   }
 
   /** SyncGroup of a classic member: its assignment at its epoch, unless the group moved on (REBALANCE_IN_PROGRESS: rejoin). */

@@ -112,7 +112,7 @@ export class GroupCoordinator {
     this.#store = store;
     this.#now = now;
     this.#consumerGroups = new ConsumerGroupCoordinator(
-      { get: (groupId) => this.#groups.get(groupId), create: (groupId) => this.#group(groupId), now, upgrade: (g, topics) => this.#upgrade(g, topics), downgrade: (g, leaving, topics) => this.#downgrade(g, leaving, topics) },
+      { get: (groupId) => this.#groups.get(groupId), create: (groupId) => this.#group(groupId), now, upgrade: (g, topics) => this.#upgrade(g, topics), mayDowngrade: (members) => this.#mayDowngrade(members), downgrade: (g, leaving, topics, rebalance) => this.#downgrade(g, leaving, topics, rebalance ?? true) },
       { sessionTimeoutMs: 45_000, heartbeatIntervalMs: 5_000, assignors: [...SERVER_ASSIGNORS], maxSize: 2 ** 31 - 1, ...settings.consumer },
     );
     this.#offsets = new OffsetManager(store, settings, now, {
@@ -334,16 +334,17 @@ export class GroupCoordinator {
   /**
    * KIP-848 online downgrade (Kafka's validateOnlineDowngrade and convertToClassicGroup): the last
    * member of the consumer protocol left a consumer group whose other members use the classic
-   * protocol. Allowed by group.consumer.migration.policy (downgrade, bidirectional) within
-   * group.max.size: the group becomes a classic group at the group epoch as its generation (not
-   * bumped for the leaving member), its
-   * members with their current partitions as their assignment, and rebalances (its members are
-   * told REBALANCE_IN_PROGRESS and rejoin, now to the classic group).
+   * protocol, or (no leaving member) was replaced by a classic member with its instance id.
+   * Allowed by group.consumer.migration.policy (downgrade, bidirectional) within group.max.size:
+   * the group becomes a classic group at the group epoch as its generation (not bumped for the
+   * leaving member), its members with their target partitions as their assignment (Kafka 4.4's
+   * ClassicGroup.fromConsumerGroup), and rebalances (its members are told REBALANCE_IN_PROGRESS
+   * and rejoin, now to the classic group) unless `rebalance` is false (a replacement with the
+   * replaced member's subscription: the group stays Stable).
    */
-  #downgrade(g: Group, leavingMemberId: string, topics: TopicLookup): boolean {
+  #downgrade(g: Group, leavingMemberId: string | null, topics: TopicLookup, rebalance: boolean): boolean {
     const cg = g.consumer;
-    const policy = this.#settings.migrationPolicy ?? 'bidirectional';
-    if (!cg || (policy !== 'downgrade' && policy !== 'bidirectional') || cg.members.size - 1 > this.#settings.maxGroupSize) return false;
+    if (!cg || !this.#mayDowngrade(cg.members.size - (leavingMemberId === null ? 0 : 1))) return false;
     const members = classicMembersFromConsumer(cg, topics, this.#now()).filter((m) => m.memberId !== leavingMemberId);
     // The consumer group's records go (the journal writes their tombstones); the classic group's record follows.
     this.#store.append(this.#journal.changes(g.groupId, null));
@@ -359,8 +360,14 @@ export class GroupCoordinator {
     g.emptySince = null;
     this.#transition(g, 'Stable');
     this.#persist(g);
-    this.#prepareRebalance(g);
+    if (rebalance) this.#prepareRebalance(g);
     return true;
+  }
+
+  /** Kafka's downgrade checks: group.consumer.migration.policy allows it, and the classic group would have at most group.max.size members. */
+  #mayDowngrade(members: number): boolean {
+    const policy = this.#settings.migrationPolicy ?? 'bidirectional';
+    return (policy === 'downgrade' || policy === 'bidirectional') && members <= this.#settings.maxGroupSize;
   }
 
   /** Appends the records of what changed in a consumer group (tombstones once it is gone or no longer one). */

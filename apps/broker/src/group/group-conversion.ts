@@ -61,14 +61,15 @@ export function consumerGroupFromClassic(g: Group, topics: TopicLookup, now: num
 /**
  * The members of a consumer group whose members all use the classic protocol, as members of a
  * classic group (KIP-848 online downgrade, Kafka's ClassicGroup.fromConsumerGroup): their member
- * ids, protocols and session and rebalance timeouts, and their current partitions as their
- * assignment (in their subscription's version).
+ * ids, protocols and session and rebalance timeouts, and their target partitions as their
+ * assignment (in their subscription's version; Kafka 4.4 serialises each member's target
+ * assignment, not the partitions it owns at the moment).
  */
 export function classicMembersFromConsumer(cg: ConsumerGroupState, topics: TopicLookup, now: number): Member[] {
   return [...cg.members.values()].map((m) => {
     const protocols = m.classic?.protocols ?? [];
     const version = readSubscription(protocols[0]?.metadata ?? Buffer.alloc(0))?.version ?? 0;
-    const partitions = [...m.assigned].filter(([, ps]) => ps.size > 0).flatMap(([topicId, ps]) => {
+    const partitions = [...(cg.targetAssignment.get(m.memberId) ?? new Map<string, Set<number>>())].filter(([, ps]) => ps.size > 0).flatMap(([topicId, ps]) => {
       const topic = topics.nameOf?.(topicId);
       return topic === undefined ? [] : [{ topic, partitions: [...ps].sort((x, y) => x - y) }];
     });
