@@ -208,12 +208,11 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — data path and topic 
     for (const v of common(adv, ApiKey.ListOffsets)) {
       await compare(pair, `list-offsets/v${v}/earliest-latest-by-time`, async (s) => {
         const out: Record<string, unknown> = {};
-        const specs: [string, bigint][] = [['earliest', -2n], ['latest', -1n], ['by-time', BigInt(T0 + 21)], ['after-all', BigInt(T0 + 10_000)]];
-        if (v >= 7) specs.push(['max-timestamp', -3n]);
-        // KIP-405's earliest local (v8), KIP-1005's latest tiered (v9), KIP-1023's earliest pending upload (v11): no tiered storage on either.
-        if (v >= 8) specs.push(['earliest-local', -4n]);
-        if (v >= 9) specs.push(['latest-tiered', -5n]);
-        if (v >= 11) specs.push(['earliest-pending-upload', -6n]);
+        // Every special timestamp at every version: max timestamp (v7+), KIP-405's earliest local (v8+),
+        // KIP-1005's latest tiered (v9+), KIP-1023's earliest pending upload (v11+) — no tiered storage on
+        // either — and below its version, or a negative value no version knows, UNSUPPORTED_VERSION for
+        // the partition (what Sarama configured for Kafka 2.8 gets asking v6 for -3).
+        const specs: [string, bigint][] = [['earliest', -2n], ['latest', -1n], ['by-time', BigInt(T0 + 21)], ['after-all', BigInt(T0 + 10_000)], ['max-timestamp', -3n], ['earliest-local', -4n], ['latest-tiered', -5n], ['earliest-pending-upload', -6n], ['unknown-special', -7n]];
         for (const [name, ts] of specs) out[name] = await send(s, ApiKey.ListOffsets, v, listOffsetsBody(v, 'prod-sweep', [{ partition: 0, timestamp: ts }]));
         return out;
       });
@@ -350,6 +349,9 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — data path and topic 
     await compare(pair, 'list-offsets-error/unknown', async (s) => ({
       unknownPartition: await send(s, ApiKey.ListOffsets, 8, listOffsetsBody(8, 'ferr', [{ partition: 5, timestamp: -1n }])),
       unknownTopic: await send(s, ApiKey.ListOffsets, 8, listOffsetsBody(8, 'ferr-none', [{ partition: 0, timestamp: -1n }])),
+      // A timestamp the version does not know is refused before the topic is looked for.
+      unknownTopicUnknownTimestamp: await send(s, ApiKey.ListOffsets, 8, listOffsetsBody(8, 'ferr-none', [{ partition: 0, timestamp: -9n }])),
+      fencedEpochMaxTimestampV6: await send(s, ApiKey.ListOffsets, 6, listOffsetsBody(6, 'ferr', [{ partition: 0, timestamp: -3n, epoch: 7 }])),
       fencedEpoch: await send(s, ApiKey.ListOffsets, 8, listOffsetsBody(8, 'ferr', [{ partition: 0, timestamp: -1n, epoch: 7 }])),
     }));
     for (const v of common(adv, ApiKey.OffsetForLeaderEpoch)) {

@@ -50,6 +50,7 @@ export const listOffsetsApi = defineApi({
             return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.INVALID_REQUEST, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
           }
           if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, t.name)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+          if (v >= 1 && !timestampKnownAt(p.timestamp, v)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNSUPPORTED_VERSION, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
           const lead = ctx.replicas.leaderFor(t.name, p.partitionIndex, v >= 4 ? p.currentLeaderEpoch : -1);
           if (!lead.ok) return { partitionIndex: p.partitionIndex, errorCode: lead.errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
           const log = lead.log;
@@ -63,6 +64,22 @@ export const listOffsetsApi = defineApi({
     };
   },
 });
+
+/**
+ * Whether version `v` knows the special timestamp: LATEST and EARLIEST always, MAX_TIMESTAMP from v7,
+ * EARLIEST_LOCAL from v8, LATEST_TIERED from v9, EARLIEST_PENDING_UPLOAD from v11; any other negative
+ * value never. Kafka 4.4 answers the others UNSUPPORTED_VERSION for that partition, before it looks
+ * for the topic or the leader (an old client, e.g. Sarama configured for Kafka 2.8, asking v6 for -3
+ * gets that error, not an answer it cannot have asked for).
+ */
+function timestampKnownAt(timestamp: bigint, v: number): boolean {
+  if (timestamp >= 0n || timestamp === LATEST || timestamp === EARLIEST) return true;
+  if (timestamp === MAX_TIMESTAMP) return v >= 7;
+  if (timestamp === EARLIEST_LOCAL) return v >= 8;
+  if (timestamp === LATEST_TIERED) return v >= 9;
+  if (timestamp === EARLIEST_PENDING_UPLOAD) return v >= 11;
+  return false;
+}
 
 function lookup(log: PartitionLog, target: bigint, leaderEpoch: number, visibleEnd: number): { offset: number; timestamp: number; leaderEpoch: number } {
   const notFound = { offset: -1, timestamp: -1, leaderEpoch: -1 };
