@@ -305,6 +305,27 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — data path and topic 
         return { errorCode: b.errorCode, producerIdValid: b.producerId >= 0n, producerEpoch: b.producerEpoch };
       });
     }
+    // A producer that names an id and epoch (v3+, KIP-360): an idempotent one still gets a new id at
+    // epoch 0 (kafka-go names 0/0; the Tributary bumped the named id, even one never handed out);
+    // naming only one of them is INVALID_REQUEST, transactional or not.
+    await compare(pair, 'init-producer-id/named-producer', async (s) => {
+      const c = await s.client();
+      const first = await c.request<InitProducerIdResponse>(ApiKey.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+      // The id answered, as the named one, a newer one, or -1.
+      const init = async (producerId: bigint, producerEpoch: number, v = 4, transactionalId: string | null = null) => {
+        const b = await c.request<InitProducerIdResponse>(ApiKey.InitProducerId, v, { transactionalId, transactionTimeoutMs: 60_000, producerId, producerEpoch });
+        return { errorCode: b.errorCode, producerId: b.producerId === producerId ? 'named' : b.producerId > first.producerId ? 'new' : String(b.producerId), producerEpoch: b.producerEpoch };
+      };
+      return {
+        known: await init(first.producerId, first.producerEpoch),
+        knownV3: await init(first.producerId, first.producerEpoch, 3),
+        knownAtLastEpoch: await init(first.producerId, 32766),
+        neverHandedOut: await init(first.producerId + 1_000_000n, 3, 5),
+        idWithoutEpoch: await init(first.producerId, -1),
+        epochWithoutId: await init(-1n, 4),
+        transactionalEpochWithoutId: await init(-1n, 4, 4, 'tx-named'),
+      };
+    });
     await compare(pair, 'idempotent/sequences', async (s) => {
       const c = await s.client();
       const init = await c.request<InitProducerIdResponse>(ApiKey.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
