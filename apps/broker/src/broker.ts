@@ -86,6 +86,7 @@ export class Broker {
         heartbeatIntervalMs: settingNumber(config, 'group.consumer.heartbeat.interval.ms'),
         assignors: consumerAssignors(config.settings['group.consumer.assignors'] ?? ''),
         maxSize: settingNumber(config, 'group.consumer.max.size'),
+        regexRefreshIntervalMs: settingNumber(config, 'group.consumer.regex.refresh.interval.ms'),
       },
       migrationPolicy: migrationPolicy(config.settings['group.consumer.migration.policy'] ?? 'bidirectional'),
     };

@@ -102,6 +102,49 @@ describe('KIP-848 consumer group coordinator', () => {
     expect(coordinatorAt(dir, clock).get('g')).toBeUndefined();
   });
 
+  describe('regular-expression subscriptions: resolved when Kafka 4.4 resolves them, with the authorization of the heartbeat that triggered it', () => {
+    const TX = '7a2e3d4c-2222-4333-8444-955566667777';
+    const all = new Map([['t', { topicId: TID, partitions: 4 }], ['tx', { topicId: TX, partitions: 2 }]]);
+    const live = (names: string[]): TopicLookup => ({ byName: (n) => (names.includes(n) ? all.get(n) : undefined), names: () => names });
+    const onlyT = (topic: string) => topic === 't';
+    const topicsOf = (r: { assignment: { topicPartitions: { topicId: string }[] } | null }) => [...new Set(r.assignment?.topicPartitions.map((t) => (t.topicId === TID ? 't' : 'tx')) ?? [])].sort();
+    const join = (memberId: string, canDescribeTopic?: (t: string) => boolean) => req({ memberId, subscribedTopicNames: null, subscribedTopicRegex: 't.*', ...(canDescribeTopic ? { canDescribeTopic } : {}) });
+    const beat = (memberId: string, memberEpoch: number, canDescribeTopic?: (t: string) => boolean) => req({ ...hb({ memberId, memberEpoch }), ...(canDescribeTopic ? { canDescribeTopic } : {}) });
+
+    it('a member joining with an expression the group has keeps the first principal\'s resolution until the next refresh (10 min), then gets its own', () => {
+      const { coordinator, clock } = fresh();
+      const topics = live(['t', 'tx']);
+      const a = coordinator.consumerGroupHeartbeat(join('A', onlyT), topics);
+      // Resolved after A's join (off the request path in Kafka): A's principal may describe t only.
+      const a2 = coordinator.consumerGroupHeartbeat(beat('A', a.memberEpoch, onlyT), topics);
+      expect(topicsOf(a2)).toEqual(['t']);
+      // B may describe every topic, but joins with the same expression: no refresh, tx is not subscribed.
+      clock.now += 1_000;
+      const b = coordinator.consumerGroupHeartbeat(join('B'), topics);
+      coordinator.consumerGroupHeartbeat(beat('B', b.memberEpoch), topics);
+      expect(coordinator.get('g')!.consumer!.matchedTopicNames).toEqual(new Set(['t']));
+      // group.consumer.regex.refresh.interval.ms later B's heartbeat triggers the refresh, with B's rights: tx joins.
+      clock.now += 600_001;
+      coordinator.consumerGroupHeartbeat(beat('B', b.memberEpoch), topics);
+      coordinator.consumerGroupHeartbeat(beat('A', a2.memberEpoch, onlyT), topics);
+      expect(coordinator.get('g')!.consumer!.matchedTopicNames).toEqual(new Set(['t', 'tx']));
+    });
+
+    it('a topic created after the last resolution is matched from the first heartbeat 10 s after it', () => {
+      const { coordinator, clock } = fresh();
+      const a = coordinator.consumerGroupHeartbeat(join('A'), live(['t']));
+      const a2 = coordinator.consumerGroupHeartbeat(beat('A', a.memberEpoch), live(['t']));
+      expect(topicsOf(a2)).toEqual(['t']);
+      clock.now += 5_000;
+      coordinator.consumerGroupHeartbeat(beat('A', a2.memberEpoch), live(['t', 'tx']));
+      expect(coordinator.get('g')!.consumer!.matchedTopicNames).toEqual(new Set(['t']));
+      clock.now += 5_001; // over 10 s after the last resolution: this heartbeat triggers one, the next sees it
+      coordinator.consumerGroupHeartbeat(beat('A', a2.memberEpoch), live(['t', 'tx']));
+      const a3 = coordinator.consumerGroupHeartbeat(beat('A', a2.memberEpoch), live(['t', 'tx']));
+      expect({ epoch: a3.memberEpoch, topics: topicsOf(a3) }).toEqual({ epoch: a2.memberEpoch + 1, topics: ['t', 'tx'] });
+    });
+  });
+
   describe('classic members in a consumer group (online migration)', () => {
     // A consumer-protocol member A with all partitions, then a classic member C (session 10 s, rebalance timeout 5 s).
     const mixed = async (coordinator: ReturnType<typeof fresh>['coordinator']) => {

@@ -6,7 +6,8 @@ import type { ConsumerMember } from './consumer-member.ts';
 import type { JoinRequest } from './coordinator.ts';
 import type { Group } from './group.ts';
 import { reconcile, type OwnedPartitions } from './reconciliation.ts';
-import { compileTopicRegex, invalidRegexMessage } from './topic-regex.ts';
+import { invalidRegexMessage } from './topic-regex.ts';
+import { applyPendingRegexRefresh, maybeTriggerRegexRefresh, pruneResolvedRegexes, resolveRegexes, subscribedRegexes } from './regex-refresh.ts';
 import { readSubscription, writeAssignment } from './classic-member-protocol.ts';
 
 export interface ConsumerGroupSettings {
@@ -18,6 +19,8 @@ export interface ConsumerGroupSettings {
   assignors: ServerAssignor[];
   /** group.consumer.max.size. */
   maxSize: number;
+  /** group.consumer.regex.refresh.interval.ms: a group's expressions are resolved again after this long (Kafka's default 10 min). */
+  regexRefreshIntervalMs?: number;
 }
 
 /** The subscribed topics as the coordinator sees them (the topic registry of the broker). */
@@ -44,8 +47,9 @@ export interface HeartbeatRequest {
   clientId: string;
   clientHost: string;
   /**
-   * Whether the member's principal may DESCRIBE a topic: a regular expression resolves to those
-   * topics only (Kafka's filterTopicDescribeAuthorizedTopics). Absent: every topic.
+   * Whether the member's principal may DESCRIBE a topic: when this heartbeat triggers a refresh of
+   * the group's regular expressions, they resolve to those topics only (Kafka's
+   * filterTopicDescribeAuthorizedTopics with the request's context). Absent: every topic.
    */
   canDescribeTopic?: (topic: string) => boolean;
   /** The group's own consumer.session.timeout.ms and consumer.heartbeat.interval.ms (GROUP configs, KIP-848), when set. */
@@ -220,9 +224,7 @@ export class ConsumerGroupCoordinator {
       lastHeartbeat: now,
       sessionTimeoutMs: req.groupSessionTimeoutMs ?? this.#settings.sessionTimeoutMs,
     };
-    // An expression resolves to the topics the principal of the member heartbeating with it may describe.
-    if (member.subscribedTopicRegex && req.canDescribeTopic) cg.regexTopicFilters.set(member.subscribedTopicRegex, req.canDescribeTopic);
-    member = this.#apply(g, cg, before, member, req.topicPartitions, topics, now);
+    member = this.#apply(g, cg, before, member, req.topicPartitions, topics, now, req.canDescribeTopic);
     const full = req.memberEpoch === 0 || (req.rebalanceTimeoutMs !== -1 && (req.subscribedTopicNames !== null || req.subscribedTopicRegex !== null) && req.topicPartitions !== null);
     const changed = !sameAssignment(before.assigned, member.assigned) || !existing;
     return {
@@ -242,18 +244,26 @@ export class ConsumerGroupCoordinator {
    * changed, the target assignment computed when the epoch passed it, and the member reconciled
    * towards its target with the partitions it says it owns. Returns the member as stored.
    */
-  #apply(g: Group, cg: ConsumerGroupState, before: ConsumerMember, updated: ConsumerMember, owned: OwnedPartitions, topics: TopicLookup, now: number): ConsumerMember {
+  #apply(g: Group, cg: ConsumerGroupState, before: ConsumerMember, updated: ConsumerMember, owned: OwnedPartitions, topics: TopicLookup, now: number, canDescribeTopic: ((topic: string) => boolean) | undefined): ConsumerMember {
     let member = updated;
     // A new group starts at epoch 1 (Kafka 4.4 records the group at its creation, then bumps it for the first member).
     if (cg.groupEpoch === 0) cg.groupEpoch = 1;
-    // Regular expressions members subscribed to before this request are resolved now (Kafka
-    // resolves them off the request path: a member sees their topics from its next heartbeat on).
-    for (const m of cg.members.values()) if (m.subscribedTopicRegex) cg.resolvedRegexes.add(m.subscribedTopicRegex);
+    // A refresh of the group's regular expressions an earlier request triggered is applied now
+    // (Kafka resolves them off the request path: a member sees their topics from its next heartbeat on).
+    const topicNames = topics.names();
+    applyPendingRegexRefresh(cg, topicNames);
     // A changed subscription bumps the group epoch: its topic names, its assignor, or an expression
     // the group has resolved already (a new one bumps it once resolved, through the topics it adds).
     const regexChanged = before.subscribedTopicRegex !== member.subscribedTopicRegex && (member.subscribedTopicRegex === null || member.subscribedTopicRegex === '' || cg.resolvedRegexes.has(member.subscribedTopicRegex));
     let bump = !sameStrings(before.subscribedTopicNames, member.subscribedTopicNames) || regexChanged || before.serverAssignor !== member.serverAssignor;
     cg.updateMember(member);
+    pruneResolvedRegexes(cg);
+    if (cg.subscriptionMetadata === null && cg.resolvedRegexes.size === 0 && subscribedRegexes(cg).size > 0) {
+      // A group just loaded (its resolutions are not persisted): resolved at once, with this request's authorization.
+      resolveRegexes(cg, { at: now, regexes: subscribedRegexes(cg), canDescribeTopic }, topicNames);
+    } else {
+      maybeTriggerRegexRefresh(cg, before, member, topicNames, now, this.#settings.regexRefreshIntervalMs ?? 600_000, canDescribeTopic);
+    }
     // The subscribed topics' ids and partition counts: a topic created or grown changes the assignment.
     const metadata = this.#subscriptionMetadata(cg, topics);
     if (cg.subscriptionMetadata === null) cg.subscriptionMetadata = metadata;
@@ -380,7 +390,7 @@ export class ConsumerGroupCoordinator {
       const joined = this.#downgradeWithReplacement(g, cg, before, member, owned, topics);
       return { errorCode: 0, memberId: joined.memberId, generationId: joined.memberEpoch, protocolName };
     }
-    const joined = this.#apply(g, cg, before, member, owned, topics, now);
+    const joined = this.#apply(g, cg, before, member, owned, topics, now, req.canDescribeTopic);
     return { errorCode: 0, memberId: joined.memberId, generationId: joined.memberEpoch, protocolName };
   }
 
@@ -544,6 +554,7 @@ export class ConsumerGroupCoordinator {
     const others = [...cg.members.values()].filter((m) => m.memberId !== memberId);
     if (others.length > 0 && others.every((m) => m.classic) && this.#book.downgrade(g, memberId, this.#topics ?? NO_TOPICS)) return;
     cg.removeMember(memberId);
+    pruneResolvedRegexes(cg);
     cg.groupEpoch++;
     if (this.#topics) {
       // The subscribed topics without the member's (one bump covers both, as in Kafka; left stale,
@@ -590,13 +601,11 @@ export class ConsumerGroupCoordinator {
     }
   }
 
-  /** The topics a member subscribes to that exist: its names, and the topics its expression matches once the group has resolved it. */
+  /** The topics a member subscribes to that exist: its names, and the topics its expression resolved to at the group's last refresh. */
   #subscribedTopics(cg: ConsumerGroupState, m: ConsumerMember, topics: TopicLookup): { name: string; topicId: string; partitions: number }[] {
     const names = new Set(m.subscribedTopicNames);
-    const re = m.subscribedTopicRegex && cg.resolvedRegexes.has(m.subscribedTopicRegex) ? compileTopicRegex(m.subscribedTopicRegex) : null;
-    const describable = m.subscribedTopicRegex ? cg.regexTopicFilters.get(m.subscribedTopicRegex) : undefined;
-    // Every topic, internal ones included: Kafka 4.4 matches the whole metadata image (a member may get __consumer_offsets).
-    if (re?.ok) for (const name of topics.names()) if (re.matches(name) && (describable?.(name) ?? true)) names.add(name);
+    const resolved = m.subscribedTopicRegex ? cg.resolvedRegexes.get(m.subscribedTopicRegex) : undefined;
+    if (resolved) for (const name of resolved) names.add(name);
     const out: { name: string; topicId: string; partitions: number }[] = [];
     for (const name of [...names].sort()) {
       const t = topics.byName(name);

@@ -1,6 +1,13 @@
 import type { Assignment } from './assignors/assignor.ts';
 import type { ConsumerMember } from './consumer-member.ts';
 
+/** A refresh of a group's expressions, with the DESCRIBE check of the principal whose heartbeat triggered it (absent: no authorizer). */
+export interface PendingRegexRefresh {
+  at: number;
+  regexes: Set<string>;
+  canDescribeTopic: ((topic: string) => boolean) | undefined;
+}
+
 /** The states Kafka reports for a consumer group (ConsumerGroup.ConsumerGroupState). */
 export type ConsumerGroupStateName = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable';
 
@@ -21,14 +28,17 @@ export class ConsumerGroupState {
   readonly targetAssignment = new Map<string, Assignment>();
   /** `${topicId}:${partition}` → epoch of the member that holds it (assigned or pending revocation). */
   readonly #partitionEpochs = new Map<string, number>();
-  /** Subscription expressions the group has resolved (they match topics from then on, re-evaluated on every heartbeat); not persisted: resolved again after a load. */
-  readonly resolvedRegexes = new Set<string>();
   /**
-   * Expression → which topics it may resolve to: those the principal of the member that last
-   * heartbeated with it may DESCRIBE (Kafka resolves a group's expressions with the authorization
-   * of the member whose heartbeat triggered the refresh); not persisted, as resolvedRegexes.
+   * Subscription expression → the topic names it resolved to at the group's last refresh (Kafka's
+   * resolvedRegularExpressions): every expression of the group is resolved at once, with the
+   * authorization of the member whose heartbeat triggered the refresh (regex-refresh.ts). Not
+   * persisted: resolved again by the first heartbeat after a load.
    */
-  readonly regexTopicFilters = new Map<string, (topic: string) => boolean>();
+  readonly resolvedRegexes = new Map<string, Set<string>>();
+  /** When the group's expressions were last resolved, and the topics that existed then (new ones trigger a refresh). */
+  lastRegexRefresh: { at: number; topicNames: Set<string> } | null = null;
+  /** A refresh a heartbeat triggered: applied at the group's next request (Kafka resolves off the request path). */
+  pendingRegexRefresh: PendingRegexRefresh | null = null;
   /** The subscribed topics' ids and partition counts the target assignment was computed from; null after a load (adopted at the next heartbeat without a new epoch). */
   subscriptionMetadata: string | null = '';
 

@@ -61,6 +61,8 @@ export interface JoinRequest {
   requireKnownMemberId: boolean;
   /** JoinGroup v9+ understands skipAssignment (a static leader replaced without a rebalance). */
   supportsSkipAssignment: boolean;
+  /** Whether the member's principal may DESCRIBE a topic (a classic join to a consumer group may trigger a refresh of its regular expressions, resolved with it). */
+  canDescribeTopic?: (topic: string) => boolean;
 }
 
 /** Who sends a request on behalf of a member: its member id and, for static members, its instance id. */

@@ -4,6 +4,8 @@ import { joinGroupError, joinProtocolName } from './join-group-answer.ts';
 import { topicLookup } from './consumer-group-heartbeat.ts';
 import { defineApi } from './api-module.ts';
 import { READ_GROUP_BEFORE } from './group-authorization.ts';
+import { AclOperation as Op, ResourceType } from '../security/acl.ts';
+import { allowed } from '../security/request-guards.ts';
 
 export const joinGroupApi = defineApi({
   api: 'JoinGroup',
@@ -36,6 +38,7 @@ export const joinGroupApi = defineApi({
       protocols: req.protocols,
       requireKnownMemberId: v >= 4,
       supportsSkipAssignment: v >= 9,
+      canDescribeTopic: (topic) => allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, topic),
     }, topicLookup(ctx));
     return {
       errorCode: result.errorCode,
