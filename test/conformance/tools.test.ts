@@ -52,9 +52,12 @@ beforeAll(async () => {
     const c = await RawClient.connect(address, name);
     try {
       const deadline = Date.now() + 60_000;
-      while ((await c.request<{ errorCode: number }>(ApiKey.FindCoordinator, 3, { key: 'warm-up', keyType: 0 })).errorCode !== 0) {
-        if (Date.now() > deadline) throw new Error(`${name}: no group coordinator within 60 s`);
-        await new Promise((r) => setTimeout(r, 200));
+      // Groups (keyType 0) and transactions (1): both internal topics exist before the tools run.
+      for (const keyType of [0, 1]) {
+        while ((await c.request<{ errorCode: number }>(ApiKey.FindCoordinator, 3, { key: 'warm-up', keyType })).errorCode !== 0) {
+          if (Date.now() > deadline) throw new Error(`${name}: no ${keyType === 0 ? 'group' : 'transaction'} coordinator within 60 s`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
       }
       // Kafka got the super user's SCRAM credentials when its storage was formatted; Tributary gets the same here.
       if (name === 'tributary') await upsertScramUser({ client: async () => c } as unknown as Side, 'admin', 'admin-secret');
@@ -141,11 +144,21 @@ describe('Kafka 4.4.0 command-line tools: Apache Kafka vs Tributary', () => {
     await compareTool('tools/topics/alter', (s) => ['topics', [...b(s), '--alter', '--topic', 'tool-t', '--partitions', '4']]);
     await compareTool('tools/topics/create-to-delete', (s) => ['topics', [...b(s), '--create', '--topic', 'tool-del', '--partitions', '1', '--replication-factor', '1']]);
     await compareTool('tools/topics/delete', (s) => ['topics', [...b(s), '--delete', '--topic', 'tool-del']]);
+    // The internal topics carry the configs Kafka creates them with (compression.type, segment.bytes,
+    // and for transactions unclean.leader.election.enable=false and min.insync.replicas).
+    await compareTool('tools/topics/describe-transaction-state', (s) => ['topics', [...b(s), '--describe', '--topic', '__transaction_state', '--topics-with-overrides']]);
+    // __consumer_offsets: the test broker has 3 partitions of it (TEST_BROKER_SETTINGS), and Kafka's
+    // min.insync.replicas=1 is its storage format's dynamic default (intended kraft-min-insync-default).
+    await compareTool('tools/topics/describe-consumer-offsets', (s) => ['topics', [...b(s), '--describe', '--topic', '__consumer_offsets', '--topics-with-overrides']], (lines) => lines.map((l) => l.replace(/PartitionCount: \d+/, 'PartitionCount: N').replace('min.insync.replicas=1,', '')));
   }, 300_000);
 
   it('kafka-configs: topic, broker, client quota and SCRAM user configs', async () => {
     await compareTool('tools/configs/topic-describe', (s) => ['configs', [...b(s), '--entity-type', 'topics', '--entity-name', 'tool-t', '--describe']]);
     await compareTool('tools/configs/topic-alter', (s) => ['configs', [...b(s), '--entity-type', 'topics', '--entity-name', 'tool-t', '--alter', '--add-config', 'retention.ms=1000000,flush.ms=100,cleanup.policy=[compact,delete]']]);
+    // --all: every config with its synonyms (Kafka's min.insync.replicas line names its storage format's
+    // dynamic default: intended kraft-min-insync-default); a group's: the broker setting or own name each defaults to.
+    await compareTool('tools/configs/topic-describe-all', (s) => ['configs', [...b(s), '--entity-type', 'topics', '--entity-name', 'tool-t', '--describe', '--all']], (lines) => lines.filter((l) => !l.startsWith('min.insync.replicas=')));
+    await compareTool('tools/configs/group-describe-all', (s) => ['configs', [...b(s), '--entity-type', 'groups', '--entity-name', 'tool-cfg-g', '--describe', '--all']]);
     await compareTool('tools/configs/broker-describe', (s) => ['configs', [...b(s), '--entity-type', 'brokers', '--entity-name', '1', '--describe']]);
     await compareTool('tools/configs/client-quota-alter', (s) => ['configs', [...b(s), '--entity-type', 'clients', '--entity-name', 'tool-app', '--alter', '--add-config', 'producer_byte_rate=1048576,consumer_byte_rate=2097152']]);
     await compareTool('tools/configs/scram-alter', (s) => ['configs', [...b(s), '--entity-type', 'users', '--entity-name', 'tool-user', '--alter', '--add-config', 'SCRAM-SHA-256=[iterations=8192,password=pw],SCRAM-SHA-512=[password=pw2]']]);

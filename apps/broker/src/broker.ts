@@ -17,7 +17,7 @@ import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { EventLoopDelay } from './metrics/event-loop-delay.ts';
 import { Connection } from './net/connection.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
-import { OFFSETS_TOPIC } from './topics/internal-topics.ts';
+import { OFFSETS_TOPIC, offsetsTopicConfigs } from './topics/internal-topics.ts';
 import { topicNumber } from './topics/topic-configs.ts';
 import { FileCredentialStore } from './security/credential-store.ts';
 import { resolveListenerSecurity, trustedListeners } from './security/listener-security.ts';
@@ -73,7 +73,7 @@ export class Broker {
     // topic keeps its partition count, as in Kafka (a broker upgraded from one partition keeps its
     // groups where they are).
     const offsetsPartitions = settingNumber(config, 'offsets.topic.num.partitions');
-    if (!clustered && !topics.get(OFFSETS_TOPIC)) topics.create(OFFSETS_TOPIC, offsetsPartitions, { 'cleanup.policy': 'compact' });
+    if (!clustered && !topics.get(OFFSETS_TOPIC)) topics.create(OFFSETS_TOPIC, offsetsPartitions, offsetsTopicConfigs(config.settings));
     const groupSettings: CoordinatorSettings = {
       initialRebalanceDelayMs: settingNumber(config, 'group.initial.rebalance.delay.ms'),
       minSessionTimeoutMs: settingNumber(config, 'group.min.session.timeout.ms'),
@@ -104,7 +104,7 @@ export class Broker {
           logger,
           uncleanLeaderElection: config.settings['unclean.leader.election.enable'] === 'true',
           leaderRebalanceIntervalMs: config.settings['auto.leader.rebalance.enable'] === 'true' ? settingNumber(config, 'leader.imbalance.check.interval.seconds') * 1000 : 0,
-          internalTopics: [{ name: OFFSETS_TOPIC, partitions: offsetsPartitions, replicationFactor: settingNumber(config, 'offsets.topic.replication.factor'), configs: { 'cleanup.policy': 'compact' } }],
+          internalTopics: [{ name: OFFSETS_TOPIC, partitions: offsetsPartitions, replicationFactor: settingNumber(config, 'offsets.topic.replication.factor'), configs: offsetsTopicConfigs(config.settings) }],
           onChange: () => this.#ctx.replicas.reconcile(),
           probePeers: config.settings['tributary.peer.probe.enable'] === 'true',
         })
@@ -179,6 +179,7 @@ export class Broker {
       logger,
       numPartitions: settingNumber(config, 'transaction.state.log.num.partitions'),
       replicationFactor: settingNumber(config, 'transaction.state.log.replication.factor'),
+      settings: config.settings,
       maxTimeoutMs: settingNumber(config, 'transaction.max.timeout.ms'),
       abortIntervalMs: settingNumber(config, 'transaction.abort.timed.out.transaction.cleanup.interval.ms'),
       idExpirationMs: settingNumber(config, 'transactional.id.expiration.ms'),

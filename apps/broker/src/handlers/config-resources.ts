@@ -130,9 +130,13 @@ function describeBroker(ctx: BrokerContext): Described[] {
 function describeGroup(ctx: BrokerContext, group: string): Described[] {
   const overrides = ctx.groupConfigs.get(group);
   return Object.entries(GROUP_CONFIG_DEFS).map(([name, def]) => {
-    const defaults = def.synonyms.map((s) => ({ name: s, value: def.default, source: SOURCE.default }));
+    // As Kafka 4.4 lists them: the broker setting a config defaults to, or (one without such a
+    // setting: share.isolation.level, errors.deadletterqueue.*) the config's own name. A config
+    // without a default of its own (streams.assignor.name) shows the broker setting's default.
+    const fallback = def.default ?? KAFKA_BROKER_CONFIGS[def.synonyms[0] ?? '']?.default ?? null;
+    const defaults = (def.synonyms.length > 0 ? def.synonyms : [name]).map((s) => ({ name: s, value: fallback, source: SOURCE.default }));
     const synonyms = name in overrides ? [{ name, value: overrides[name]!, source: SOURCE.group }, ...defaults] : defaults;
-    return { name, value: overrides[name] ?? def.default, source: name in overrides ? SOURCE.group : SOURCE.default, readOnly: false, sensitive: false, type: def.type, documentation: def.documentation, synonyms };
+    return { name, value: overrides[name] ?? fallback, source: name in overrides ? SOURCE.group : SOURCE.default, readOnly: false, sensitive: false, type: def.type, documentation: def.documentation, synonyms };
   });
 }
 

@@ -13,3 +13,30 @@ export function coordinatorPartitionFor(key: string, numPartitions: number): num
   const abs = h === -2147483648 ? 0 : Math.abs(h);
   return abs % numPartitions;
 }
+
+/**
+ * The topic configs Kafka 4.4 sets on `__consumer_offsets` when it creates it
+ * (GroupCoordinatorService's groupMetadataTopicConfigs): compacted, its own segment size, batches
+ * kept as the coordinator wrote them. Stored as the topic's own configs, so kafka-topics
+ * --describe and DescribeConfigs (DYNAMIC_TOPIC_CONFIG) show them as on Kafka.
+ */
+export function offsetsTopicConfigs(settings: Readonly<Record<string, string>>): Record<string, string> {
+  return { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': settings['offsets.topic.segment.bytes']! };
+}
+
+/**
+ * The topic configs Kafka 4.4 sets on `__transaction_state` when it creates it
+ * (TransactionLog / TransactionStateManager.transactionTopicConfigs): compacted, uncompressed, its
+ * own segment size, no unclean leader election and `transaction.state.log.min.isr` in-sync
+ * replicas for each write — capped at `replicationFactor`, the replicas it gets (a standalone
+ * broker gives it one, which would otherwise never be enough).
+ */
+export function transactionStateTopicConfigs(settings: Readonly<Record<string, string>>, replicationFactor: number): Record<string, string> {
+  return {
+    'cleanup.policy': 'compact',
+    'compression.type': 'uncompressed',
+    'segment.bytes': settings['transaction.state.log.segment.bytes']!,
+    'unclean.leader.election.enable': 'false',
+    'min.insync.replicas': String(Math.min(Number(settings['transaction.state.log.min.isr']), replicationFactor)),
+  };
+}

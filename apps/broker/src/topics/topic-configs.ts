@@ -2,7 +2,7 @@ import { ConfigSource, ErrorCode } from '@tributary/protocol';
 import { settingNumber, type BrokerConfig } from '../config/broker-config.ts';
 import type { SettingName } from '../config/settings.ts';
 import { configValueProblem } from '../config/config-validation.ts';
-import { KAFKA_TOPIC_CONFIGS, type KafkaConfigDef } from '../generated/kafka-configs.ts';
+import { KAFKA_BROKER_CONFIGS, KAFKA_TOPIC_CONFIGS, type KafkaConfigDef } from '../generated/kafka-configs.ts';
 import type { TopicLogConfig } from '../log/log-manager.ts';
 import { TopicError } from './topic-error.ts';
 
@@ -79,8 +79,12 @@ export interface TopicConfigEntry {
   synonyms: { name: string; value: string | null; source: 'topic' | 'broker' | 'default' }[];
 }
 
-/** Broker settings whose Kafka default is null (Kafka derives them from *.hours/*.minutes): Kafka lists no default synonym for them. */
-const NULL_DEFAULT_SETTINGS = new Set(['log.retention.ms', 'log.roll.ms', 'log.flush.interval.ms']);
+/**
+ * Broker settings whose Kafka default is null (Kafka derives them from *.hours/*.minutes:
+ * log.retention.ms, log.roll.ms, log.roll.jitter.ms, log.flush.interval.ms): Kafka lists no default
+ * synonym for them.
+ */
+const NULL_DEFAULT_SETTINGS = new Set(Object.entries(KAFKA_BROKER_CONFIGS).filter(([, d]) => d.default === null).map(([name]) => name));
 
 /** The broker-level value a topic config falls back to, and whether the broker was given it explicitly. */
 function brokerDefault(config: BrokerConfig, name: string): { setting: string | null; value: string | null; explicit: boolean } {

@@ -2,7 +2,7 @@ import { ErrorCode } from '@tributary/protocol';
 import type { ClusterMetadata } from '../cluster/cluster-metadata.ts';
 import type { ReplicaManager } from '../cluster/replica-manager.ts';
 import type { Logger } from '../logger.ts';
-import { coordinatorPartitionFor } from '../topics/internal-topics.ts';
+import { coordinatorPartitionFor, transactionStateTopicConfigs } from '../topics/internal-topics.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 import { TransactionCoordinator, type MarkerRequest, type MarkersAbandoned } from './transaction-coordinator.ts';
 import { TRANSACTION_STATE_TOPIC, TransactionStateStore } from './transaction-state-store.ts';
@@ -25,6 +25,8 @@ export interface TransactionCoordinatorsOptions {
   /** transaction.state.log.num.partitions, transaction.state.log.replication.factor. */
   numPartitions: number;
   replicationFactor: number;
+  /** The broker's settings: the topic configs `__transaction_state` is created with. */
+  settings: Readonly<Record<string, string>>;
   /** transaction.max.timeout.ms; transaction.abort.timed.out.transaction.cleanup.interval.ms. */
   maxTimeoutMs: number;
   abortIntervalMs: number;
@@ -78,8 +80,9 @@ export class TransactionCoordinators {
    */
   async ensureTopic(): Promise<boolean> {
     if (this.#o.cluster.partition(TRANSACTION_STATE_TOPIC, 0)) return true;
+    const replicationFactor = this.#o.cluster.clustered ? this.#o.replicationFactor : 1;
     this.#creating ??= this.#o.cluster
-      .createTopic({ name: TRANSACTION_STATE_TOPIC, partitions: this.#o.numPartitions, replicationFactor: this.#o.cluster.clustered ? this.#o.replicationFactor : 1, configs: { 'cleanup.policy': 'compact' } }, false, true)
+      .createTopic({ name: TRANSACTION_STATE_TOPIC, partitions: this.#o.numPartitions, replicationFactor, configs: transactionStateTopicConfigs(this.#o.settings, replicationFactor) }, false, true)
       .then(
         () => undefined,
         (err: unknown) => {
