@@ -26,7 +26,9 @@ export interface TestCluster {
 export async function startCluster(options: { brokers: number; settings?: Record<string, string>; racks?: string[]; etcd?: { heartbeatMs: number; electionMs: number } } & Pick<StartBrokerOptions, 'timeoutMs' | 'extraListeners' | 'metrics'>): Promise<TestCluster> {
   const etcd = await startEtcd(options.etcd ?? {});
   const clusterId = `test-${Math.random().toString(36).slice(2, 10)}`;
-  const settings = { 'offsets.topic.replication.factor': String(Math.min(3, options.brokers)), 'group.initial.rebalance.delay.ms': '0', ...options.settings };
+  // transaction.state.log.min.isr 1, as libs/testkit sets it for Apache Kafka: the test clusters of
+  // both kinds write transaction state with one in-sync replica (the broker default is Kafka's 2).
+  const settings = { 'offsets.topic.replication.factor': String(Math.min(3, options.brokers)), 'group.initial.rebalance.delay.ms': '0', 'transaction.state.log.min.isr': '1', ...options.settings };
   const brokers = new Map<number, BrokerProcess>();
   const optionsFor = (id: number): StartBrokerOptions => ({
     nodeId: id,
