@@ -176,13 +176,15 @@ it('the shared cluster has every broker setting a test needs', () => {
 });
 
 /**
- * Tests that failed once in six runs on the shared, busy cluster for reasons not found yet
- * (test/conformance/README.md, cluster defects): each is run a second time if its first run fails,
- * so one such failure does not turn CI red; two in a row still fail. vitest reports the retry.
+ * Tests that failed once in five or six runs on the shared, busy cluster through races inside
+ * librdkafka 2.0.2 that the machine's load exposes, not through a broker answer
+ * (test/conformance/README.md, "The one-off failures, explained"): each is run a second time if its
+ * first run fails, so one such failure does not turn CI red; two in a row still fail. vitest reports
+ * the retry. (0137 was here until its cause, a 2 ms timeout in the client, was fixed in the library.)
  */
 const FLAKY_ON_SHARED_CLUSTER: Record<string, string> = {
-  '0110': "its producer's average batch once fell under the test's 3,900-byte bound (3,716 B)",
-  '0137': 'rd_kafka_seek_partitions failed once 3 ms after the consumer got its partitions',
+  '0110': "its producer's average batch once fell under the test's 3,900-byte bound (3,716 B): the client's flush sends partial batches while its main thread is still moving queued messages into the partition",
+  '0061': 'once read consumer_lag 3 for 2: a statistics event built just before the application took a message reached it after that message',
 };
 
 describe.concurrent(`librdkafka 2.0.2 tests on one 3-broker ${kind} cluster, ${PARALLEL} at once`, () => {
