@@ -475,6 +475,20 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — data path and topic 
         return { deleted: await send(s, ApiKey.DeleteTopics, v, body([`dt${v}`, 'dt-none'])) };
       });
     }
+    // Kafka's controller runs a forwarded CreateTopics, CreatePartitions or DeleteTopics with the
+    // deadline now + timeoutMs: at 0 or less it has passed, nothing is done and every topic gets
+    // REQUEST_TIMED_OUT (kafka-go sends 0 where the caller sets no Timeout).
+    await both((s) => createTopic(s, 'dl-keep', 1));
+    await compare(pair, 'controller-deadline-passed', async (s) => {
+      const out: Record<string, unknown> = {};
+      for (const v of common(adv, ApiKey.CreateTopics)) out[`create-topics/v${v}`] = await send(s, ApiKey.CreateTopics, v, { topics: [{ name: `dl-ct${v}`, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: v % 2 === 0 ? 0 : -1, ...(v >= 1 ? { validateOnly: v === 3 } : {}) });
+      for (const v of common(adv, ApiKey.CreatePartitions)) out[`create-partitions/v${v}`] = await send(s, ApiKey.CreatePartitions, v, { topics: [{ name: 'dl-keep', count: 3, assignments: null }, { name: 'dl-none', count: 3, assignments: null }], timeoutMs: 0, validateOnly: false });
+      for (const v of common(adv, ApiKey.DeleteTopics)) out[`delete-topics/v${v}`] = await send(s, ApiKey.DeleteTopics, v, v >= 6 ? { topics: [{ name: 'dl-keep', topicId: ZERO }, { name: 'dl-none', topicId: ZERO }], timeoutMs: 0 } : { topicNames: ['dl-keep', 'dl-none'], timeoutMs: 0 });
+      // What is there afterwards: dl-keep with its one partition, none of the dl-ct topics.
+      const md = await (await s.client()).request<{ topics: { name: string; errorCode: number; partitions: unknown[] }[] }>(ApiKey.Metadata, 12, { topics: ['dl-keep', ...common(adv, ApiKey.CreateTopics).map((v) => `dl-ct${v}`)].map((name) => ({ name, topicId: ZERO })), allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      out.after = md.topics.map((t) => ({ name: t.name, errorCode: t.errorCode, partitions: t.partitions.length }));
+      return out;
+    });
     for (const v of tributaryOnly(adv, ApiKey.DeleteTopics)) {
       await compare(pair, `removed-version/delete-topics/v${v}`, async (s) => {
         const c = await s.connect();

@@ -44,6 +44,10 @@ describe('reassignment and elections against Apache Kafka 4.4 (one broker each)'
           ],
         });
       });
+      await compare(pair, `alter-partition-reassignments/deadline-passed/v${v}`, async (s) => {
+        const me = await nodeId(s);
+        return send(s, ApiKey.AlterPartitionReassignments, v, { timeoutMs: 0, topics: [{ name: 'moves', partitions: [{ partitionIndex: 0, replicas: [me] }] }, { name: 'moves-none', partitions: [{ partitionIndex: 0, replicas: [me] }] }] });
+      });
       await compare(pair, `alter-partition-reassignments/invalid/v${v}`, async (s) => {
         const me = await nodeId(s);
         return send(s, ApiKey.AlterPartitionReassignments, v, { timeoutMs: 30_000, topics: [{ name: 'moves', partitions: [{ partitionIndex: 0, replicas: [me, me] }, { partitionIndex: 1, replicas: [me + 100] }] }] });
@@ -61,6 +65,12 @@ describe('reassignment and elections against Apache Kafka 4.4 (one broker each)'
         await compare(pair, `elect-leaders/type-${electionType}/v${v}`, (s) =>
           send(s, ApiKey.ElectLeaders, v, { electionType, timeoutMs: 30_000, topicPartitions: [{ topic: 'moves', partitions: [0, 1, 8] }, { topic: 'moves-none', partitions: [0] }] }),
         );
+        // A timeout of 0 or less: Kafka's controller deadline has passed, REQUEST_TIMED_OUT for all
+        // (kafka-go's ElectLeaders sends 0 unless a Timeout is set).
+        await compare(pair, `elect-leaders/deadline-passed/type-${electionType}/v${v}`, async (s) => ({
+          named: await send(s, ApiKey.ElectLeaders, v, { electionType, timeoutMs: 0, topicPartitions: [{ topic: 'moves', partitions: [0, 8] }, { topic: 'moves-none', partitions: [0] }] }),
+          all: await send(s, ApiKey.ElectLeaders, v, { electionType, timeoutMs: -1, topicPartitions: null }),
+        }));
         await compare(pair, `elect-leaders/all/type-${electionType}/v${v}`, async (s) => {
           const o = await send(s, ApiKey.ElectLeaders, v, { electionType, timeoutMs: 30_000, topicPartitions: null });
           if (o.kind !== 'response') return o;

@@ -1,5 +1,6 @@
 import { defineApi } from './api-module.ts';
 import { asController, byTopic, onCluster } from './cluster-admin.ts';
+import { deadlinePassedAnswer } from './controller-deadline.ts';
 
 /**
  * AlterPartitionReassignments (KIP-455): moves partitions to new replica sets, or cancels a move
@@ -16,6 +17,8 @@ export const alterPartitionReassignmentsApi = defineApi({
   serves: 'any-broker',
   authorization: onCluster('ALTER'),
   handle: async (ctx, request) => {
+    const late = deadlinePassedAnswer(request, request.body.timeoutMs);
+    if (late) return late;
     const moves = request.body.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas })));
     const results = await asController(() => ctx.cluster.alterReassignments(moves, request.body.allowReplicationFactorChange));
     return {

@@ -6,6 +6,7 @@ import { allowed } from '../security/request-guards.ts';
 import { topicLimitProblem } from '../quota/instance-limits.ts';
 import { MutationGate } from '../quota/mutation-gate.ts';
 import { defineApi } from './api-module.ts';
+import { deadlinePassedAnswer } from './controller-deadline.ts';
 
 function errorOf(err: unknown): { errorCode: number; errorMessage: string } {
   if (err instanceof TopicError) return { errorCode: err.errorCode, errorMessage: err.message };
@@ -20,6 +21,8 @@ export const createPartitionsApi = defineApi({
   authorization: { kind: 'per-resource', acl: 'ALTER on each topic' },
   handle: async (ctx, request, session) => {
     const req = request.body;
+    const late = deadlinePassedAnswer(request, req.timeoutMs);
+    if (late) return late;
     const gate = new MutationGate(ctx, session, request.apiVersion >= 3);
     const results = [];
     for (const t of req.topics) results.push(await (async () => {

@@ -10,6 +10,7 @@ import { allowed, allowedOnCluster } from '../security/request-guards.ts';
 
 
 import { defineApi } from './api-module.ts';
+import { deadlinePassedAnswer } from './controller-deadline.ts';
 
 export const createTopicsApi = defineApi({
   api: 'CreateTopics',
@@ -20,6 +21,8 @@ export const createTopicsApi = defineApi({
   handle: async (ctx, request, session) => {
     const req = request.body;
     const v = request.apiVersion;
+    const late = deadlinePassedAnswer(request, req.timeoutMs);
+    if (late) return late;
     const gate = new MutationGate(ctx, session, v >= 6);
     // A name given twice is refused once, before anything else, as Kafka's ControllerApis does.
     const seen = new Set<string>();

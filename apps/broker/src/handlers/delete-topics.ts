@@ -6,6 +6,7 @@ import { allowed } from '../security/request-guards.ts';
 
 
 import { defineApi } from './api-module.ts';
+import { deadlinePassedAnswer } from './controller-deadline.ts';
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -23,6 +24,8 @@ export const deleteTopicsApi = defineApi({
   handle: async (ctx, request, session) => {
     const req = request.body;
     const v = request.apiVersion;
+    const late = deadlinePassedAnswer(request, req.timeoutMs);
+    if (late) return late;
     const wanted: { name: string | null; topicId: string }[] =
       v >= 6 ? req.topics.map((t) => (t.name !== null ? { name: t.name, topicId: ZERO_UUID } : { name: ctx.topics.byId(t.topicId)?.name ?? null, topicId: t.topicId })) : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
     const gate = new MutationGate(ctx, session, v >= 5);

@@ -1,5 +1,6 @@
 import { defineApi } from './api-module.ts';
 import { asController, byTopic, onCluster } from './cluster-admin.ts';
+import { deadlinePassedAnswer } from './controller-deadline.ts';
 
 /**
  * ElectLeaders (KIP-460): preferred (v0's only kind) or unclean elections, decided by the
@@ -14,6 +15,8 @@ export const electLeadersApi = defineApi({
   authorization: onCluster('ALTER'),
   handle: async (ctx, request) => {
     const req = request.body;
+    const late = deadlinePassedAnswer(request, req.timeoutMs);
+    if (late) return late;
     // v0 has no election type: it elects preferred leaders.
     const type = request.apiVersion === 0 ? 0 : req.electionType;
     const partitions = req.topicPartitions === null ? null : req.topicPartitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
