@@ -72,6 +72,9 @@ function describeTopic(ctx: BrokerContext, name: string): Described[] {
 /** Settings of Kafka's authorizer, outside its ConfigDef: Kafka describes them, when set, with an unknown type and as sensitive. */
 const AUTHORIZER_SETTINGS = new Set(['super.users', 'allow.everyone.if.no.acl.found']);
 
+/** Kafka's internal configs (ConfigDef.defineInternal): read from the settings, never described. */
+const KAFKA_INTERNAL_SETTINGS = new Set(['group.consumer.regex.refresh.interval.ms']);
+
 /**
  * The broker resource, as Kafka describes its own: every broker config of Kafka's ConfigDef (with
  * Kafka's type and documentation), then Tributary's own settings (tributary.* and the few Kafka does
@@ -116,7 +119,7 @@ function describeBroker(ctx: BrokerContext): Described[] {
     described.push(entry(name, explicitly(name) ? settings[name]! : defaultValue, defaultValue, def.type, def.documentation));
   }
   for (const [name, value] of Object.entries(settings)) {
-    if (name in KAFKA_BROKER_CONFIGS) continue;
+    if (name in KAFKA_BROKER_CONFIGS || KAFKA_INTERNAL_SETTINGS.has(name)) continue;
     const spec: SettingSpec = SETTINGS[name as keyof typeof SETTINGS];
     if (AUTHORIZER_SETTINGS.has(name)) {
       if (explicitly(name)) described.push({ ...entry(name, null, null, 'UNKNOWN', null, true), synonyms: [{ name, value: null, source: SOURCE.broker }] });
