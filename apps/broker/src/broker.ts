@@ -15,6 +15,7 @@ import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
 import type { Logger } from './logger.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { EventLoopDelay } from './metrics/event-loop-delay.ts';
+import { StallWatchdog } from './metrics/stall-watchdog.ts';
 import { Connection } from './net/connection.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
 import { OFFSETS_TOPIC, offsetsTopicConfigs } from './topics/internal-topics.ts';
@@ -50,6 +51,7 @@ export class Broker {
   readonly #sockets = new Set<Socket>();
   #flushTimer: NodeJS.Timeout | null = null;
   #loopDelay: EventLoopDelay | null = null;
+  #stallWatchdog: StallWatchdog | null = null;
   readonly #etcd: EtcdCluster | null;
   readonly #fetcher: ReplicaFetcher | null;
   metricsPort: number | null = null;
@@ -262,6 +264,8 @@ export class Broker {
     // Watched from before the etcd registration: a stall long enough to lose the lease is logged.
     this.#loopDelay = new EventLoopDelay({ logger: this.#logger });
     this.#ctx.metrics.watchEventLoopDelay(() => this.#loopDelay?.lastMaxMs ?? 0);
+    // And while it lasts: a broker stuck for good (or killed before it recovers) still leaves a line.
+    this.#stallWatchdog = new StallWatchdog({ fields: { component: 'broker', nodeId: this.config.nodeId } });
     // Listeners first: once registered in etcd, other brokers and clients are told to connect here.
     if (this.#etcd) await this.#etcd.start();
     this.#ctx.replicas.start();
@@ -303,6 +307,7 @@ export class Broker {
     this.#ctx.groups.close();
     this.#ctx.topics.close();
     this.#loopDelay?.stop();
+    await this.#stallWatchdog?.stop();
     this.#logger.log('info', 'broker stopped', { nodeId: this.config.nodeId });
   }
 }
