@@ -32,33 +32,44 @@ function start(name: string, stallMs: number): string {
 /** Process CPU (ms) used by the last blockUntilLines, from its start until the lines were there. */
 let blockedCpuMs = 0;
 
-/** Blocks this thread until `file` holds `count` lines or `limitMs` passed; the lines read while still blocked. */
-function blockUntilLines(file: string, count: number, limitMs: number, busy: boolean): Record<string, unknown>[] {
+type Line = Record<string, unknown>;
+
+/** Blocks this thread until the lines in `file` satisfy `done` or `limitMs` passed; the lines read while still blocked. */
+function blockUntilLines(file: string, done: (lines: Line[]) => boolean, limitMs: number, busy: boolean): Line[] {
   const started = Date.now();
   const cpuAtStart = process.cpuUsage();
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  let lines: string[] = [];
+  let lines: Line[] = [];
   while (Date.now() - started < limitMs) {
-    lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
-    if (lines.length >= count) break;
+    lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+    if (done(lines)) break;
     if (busy) for (const end = Date.now() + 20; Date.now() < end; );
     else Atomics.wait(sleeper, 0, 0, 20);
   }
   const cpu = process.cpuUsage(cpuAtStart);
   blockedCpuMs = (cpu.user + cpu.system) / 1000;
-  return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  return lines;
 }
 
+const stalls = (lines: Line[]) => lines.filter((l) => l.msg === 'event loop stalled');
+const stacks = (lines: Line[]) => lines.filter((l) => l.msg === 'event loop stalled: main thread stack');
+
 describe('StallWatchdog', () => {
-  it('writes "event loop stalled" while a busy loop still holds the main thread, again when the stall doubles, with the CPU it burnt', async () => {
+  it('writes "event loop stalled" while a busy loop still holds the main thread, again when the stall doubles, with the CPU it burnt and where it spins', async () => {
     const file = start('busy.log', 300);
     // Let the worker start and see a first beat (its thread needs the loop to come up).
     await new Promise<void>((resolve) => setTimeout(resolve, 200));
-    const lines = blockUntilLines(file, 2, 10_000, true);
-    expect(lines.length, 'lines written while the loop was blocked').toBe(2);
+    const all = blockUntilLines(file, (l) => stalls(l).length >= 2 && stacks(l).length >= 1, 10_000, true);
+    const lines = stalls(all);
+    expect(lines.length, 'stall lines written while the loop was blocked').toBe(2);
     expect(lines[0]).toMatchObject({ level: 'warn', msg: 'event loop stalled', component: 'broker', nodeId: 7 });
     expect(lines[0]!.stalledMs).toBeGreaterThanOrEqual(300);
     expect(lines[1]!.stalledMs).toBeGreaterThanOrEqual(600);
+    // The main thread's stack, taken while it spun: the busy loop's function is on it.
+    const [stack] = stacks(all);
+    expect(stack, 'a stack line written while the loop was blocked').toBeDefined();
+    expect(stack).toMatchObject({ level: 'warn', nodeId: 7, stillStalled: true });
+    expect((stack!.frames as string[]).some((f) => f.startsWith('blockUntilLines ')), JSON.stringify(stack!.frames)).toBe(true);
     // A busy loop: the line counts the CPU it burnt (how much it got depends on the machine's load:
     // compared with what this thread measured over nearly the same time, the watchdog counting
     // from the last beat it saw, at most one check (20 ms) after it was stored).
@@ -69,7 +80,7 @@ describe('StallWatchdog', () => {
   it('tells a stuck wait from a busy loop: almost no CPU', async () => {
     const file = start('wait.log', 300);
     await new Promise<void>((resolve) => setTimeout(resolve, 200));
-    const lines = blockUntilLines(file, 1, 10_000, false);
+    const lines = stalls(blockUntilLines(file, (l) => stalls(l).length >= 1, 10_000, false));
     expect(lines.length).toBe(1);
     expect(lines[0]).toMatchObject({ msg: 'event loop stalled' });
     expect(lines[0]!.cpuMs as number).toBeLessThan((lines[0]!.stalledMs as number) / 4);

@@ -20,7 +20,10 @@ export interface StallWatchdogOptions {
  * `event loop stalled` straight to the file descriptor (the main thread's stdout stream cannot
  * write while it is stuck) after `stallMs`, then after 2×, 4×, … as long as it lasts. Each line
  * says for how long, and how much CPU the process used meanwhile: about as much as the stall is a
- * busy loop; near zero is a wait (a synchronous call, a lock).
+ * busy loop; near zero is a wait (a synchronous call, a lock). With the first line it asks the
+ * main thread for its JavaScript stack (the inspector, connected from this thread) and writes it as
+ * `event loop stalled: main thread stack`: where a busy loop spins, or, after a synchronous call
+ * returns, the code that made it (`stillStalled` false then).
  */
 export class StallWatchdog {
   readonly #beat: BigInt64Array;
@@ -50,10 +53,43 @@ export class StallWatchdog {
 const WATCHDOG_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { writeSync } = require('node:fs');
+const inspector = require('node:inspector');
 const { beat, fields, stallMs, fd, checkMs } = workerData;
 let reportAt = stallMs;
 let seenBeat = Atomics.load(beat, 0);
 let cpuAtBeat = process.cpuUsage();
+let session = null;
+let asking = false;
+const scripts = new Map();
+
+function write(level, msg, more) {
+  const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields, ...more });
+  try { writeSync(fd, line + '\\n'); } catch {}
+}
+
+// The main thread's JavaScript stack, through the inspector: a pause request is served at the main
+// thread's next JavaScript statement, so a busy loop shows where it spins; a thread stuck in a
+// synchronous call shows the code that made it once the call returns (said in the line).
+function askStack(stall) {
+  if (asking) return;
+  asking = true;
+  try {
+    if (!session) {
+      session = new inspector.Session();
+      session.connectToMainThread();
+      // Frames name their script by id; Debugger.enable lists every script first.
+      session.on('Debugger.scriptParsed', ({ params }) => scripts.set(params.scriptId, params.url));
+    }
+  } catch (err) { asking = false; write('warn', 'event loop stalled: no stack', { reason: String(err) }); return; }
+  session.once('Debugger.paused', ({ params }) => {
+    const stillStalled = Atomics.load(beat, 0) === stall;
+    const frames = params.callFrames.slice(0, 15).map((f) => (f.functionName || '<anonymous>') + ' (' + (f.url || scripts.get(f.location.scriptId) || '?') + ':' + (f.location.lineNumber + 1) + ':' + (f.location.columnNumber + 1) + ')');
+    write('warn', 'event loop stalled: main thread stack', { frames, stillStalled });
+    session.post('Debugger.resume', () => session.post('Debugger.disable', () => { asking = false; }));
+  });
+  session.post('Debugger.enable', () => session.post('Debugger.pause'));
+}
+
 setInterval(() => {
   const last = Atomics.load(beat, 0);
   if (last !== seenBeat) {
@@ -64,9 +100,10 @@ setInterval(() => {
   }
   const stalledMs = Date.now() - Number(last);
   if (stalledMs < reportAt) return;
+  const first = reportAt === stallMs;
   reportAt *= 2;
   const cpu = process.cpuUsage(cpuAtBeat);
-  const line = JSON.stringify({ time: new Date().toISOString(), level: 'warn', msg: 'event loop stalled', ...fields, stalledMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000), since: new Date(Number(last)).toISOString() });
-  try { writeSync(fd, line + '\\n'); } catch {}
+  write('warn', 'event loop stalled', { stalledMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000), since: new Date(Number(last)).toISOString() });
+  if (first) askStack(last);
 }, checkMs);
 `;
