@@ -162,6 +162,9 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — groups, SASL, SCRAM,
     }
     for (const v of common(adv, ApiKey.DescribeGroups)) {
       await compare(pair, `describe-groups/v${v}`, async (s) => send(s, ApiKey.DescribeGroups, v, { groups: ['gs', 'gs-none', `simple-${common(adv, ApiKey.OffsetCommit)[0]}`], ...(v >= 3 ? { includeAuthorizedOperations: false } : {}) }));
+      // KIP-430 as the super user: every operation of a group, DESCRIBE_CONFIGS and ALTER_CONFIGS
+      // (KIP-848's group configs) included, also for a group that does not exist (before v6).
+      if (v >= 3) await compare(pair, `describe-groups/authorized-operations/v${v}`, async (s) => send(s, ApiKey.DescribeGroups, v, { groups: ['gs', 'gs-none'], includeAuthorizedOperations: true }));
     }
     for (const v of common(adv, ApiKey.ListGroups)) {
       await compare(pair, `list-groups/v${v}`, async (s) => {
@@ -494,6 +497,7 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — groups, SASL, SCRAM,
           commitAllowedGroupDeniedTopic: await c.send(ApiKey.OffsetCommit, 8, commitBody(8, 'acl-group', -1, '', 'acl-secret', [[0, 1n]])),
           commitAllowed: await c.send(ApiKey.OffsetCommit, 8, commitBody(8, 'acl-group', -1, '', 'acl-read', [[0, 1n]])),
           listGroups: await c.send(ApiKey.ListGroups, 4, { statesFilter: [] }),
+          describeGroupsOperations: await c.send(ApiKey.DescribeGroups, 5, { groups: ['acl-group', 'other-group'], includeAuthorizedOperations: true }),
           describeAcls: await c.send(ApiKey.DescribeAcls, 3, filter()),
           createAcls: await c.send(ApiKey.CreateAcls, 3, { creations: [acl(2, 'acl-secret', 3, 3)] }),
           listOffsetsDenied: await c.send(ApiKey.ListOffsets, 8, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'acl-secret', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }] }),

@@ -27,6 +27,8 @@ export const describeGroupsApi = defineApi({
       protocolType: '',
       protocolData: '',
       members: [],
+      // Before v6 such a group is described (Dead), and Kafka reports what the principal may do with it.
+      ...(v >= 3 && v < 6 && req.includeAuthorizedOperations ? { authorizedOperations: authorizedOperations(ctx, session, 'group', groupId) } : {}),
     });
     return {
       groups: req.groups.map((groupId) => {

@@ -13,8 +13,9 @@ export function allowedOnCluster(ctx: BrokerContext, session: RequestSession, op
 /** The operations Kafka reports per resource type in "authorized operations" bitfields (bit n = operation n). */
 const REPORTED: Record<'topic' | 'group' | 'consumer-group' | 'cluster', OperationId[]> = {
   topic: [AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE, AclOperation.DELETE, AclOperation.ALTER, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS],
-  group: [AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE],
-  // ConsumerGroupDescribe (KIP-848) reports the group config operations too (KIP-848's group configs).
+  // Kafka 4.4's operations of a group (AclEntry.supportedOperations), KIP-848's group configs
+  // included, in classic DescribeGroups as in ConsumerGroupDescribe.
+  group: [AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS],
   'consumer-group': [AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS],
   cluster: [AclOperation.CREATE, AclOperation.ALTER, AclOperation.DESCRIBE, AclOperation.CLUSTER_ACTION, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS, AclOperation.IDEMPOTENT_WRITE],
 };
