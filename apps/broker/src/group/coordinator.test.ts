@@ -1,7 +1,7 @@
 import { ErrorCode } from '@tributary/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GroupCoordinator } from './coordinator.ts';
-import { closeCoordinators, coordinatorAt, fresh, joinRequest, leaveOne, RETENTION_MS, syncOf } from './test-support.ts';
+import { closeCoordinators, coordinatorAt, fresh, freshReplicated, joinRequest, leaveOne, replicationGate, RETENTION_MS, subscription, syncOf } from './test-support.ts';
 
 afterEach(closeCoordinators);
 
@@ -208,5 +208,65 @@ describe('unloading (leadership of the group\'s partition moved)', () => {
     expect(joinAnswered).toBe(false);
     coordinator.close();
     expect((await waitingJoin).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+  });
+});
+
+describe('the group\'s records replicated before the answer (acks=-1 on __consumer_offsets, as Kafka\'s coordinator runtime)', () => {
+  const settled = () => new Promise((r) => setImmediate(r));
+  const twoJoined = async (coordinator: GroupCoordinator) => {
+    const [a, b] = await Promise.all([coordinator.join(joinRequest({ groupInstanceId: 'one' })), coordinator.join(joinRequest({ groupInstanceId: 'two' }))]);
+    const leader = a.leader === a.memberId ? a : b;
+    const follower = leader === a ? b : a;
+    return { leader: { ...leader, instance: leader === a ? 'one' : 'two' }, follower: { ...follower, instance: follower === a ? 'one' : 'two' } };
+  };
+
+  it('SyncGroup: the leader and the followers get their assignments, and the group is Stable, once the group record is replicated', async () => {
+    const gate = replicationGate();
+    const { coordinator } = freshReplicated(gate);
+    const { leader, follower } = await twoJoined(coordinator);
+    const answered: string[] = [];
+    const fs = coordinator.sync('g', { memberId: follower.memberId, groupInstanceId: follower.instance }, syncOf(follower.generationId, []));
+    const ls = coordinator.sync('g', { memberId: leader.memberId, groupInstanceId: leader.instance }, syncOf(leader.generationId, [{ memberId: follower.memberId, assignment: Buffer.from('f') }, { memberId: leader.memberId, assignment: Buffer.from('l') }]));
+    void fs.then(() => answered.push('follower'));
+    void ls.then(() => answered.push('leader'));
+    await settled();
+    expect({ answered, state: coordinator.get('g')!.state, waiting: gate.waiting }).toEqual({ answered: [], state: 'CompletingRebalance', waiting: 1 });
+    gate.answer(0);
+    expect([(await ls).assignment.toString(), (await fs).assignment.toString()]).toEqual(['l', 'f']);
+    expect(coordinator.get('g')!.state).toBe('Stable');
+  });
+
+  it('SyncGroup: a group record not replicated in time is COORDINATOR_NOT_AVAILABLE to every member waiting, and the group rebalances', async () => {
+    const gate = replicationGate();
+    const { coordinator } = freshReplicated(gate);
+    const { leader, follower } = await twoJoined(coordinator);
+    const fs = coordinator.sync('g', { memberId: follower.memberId, groupInstanceId: follower.instance }, syncOf(follower.generationId, []));
+    const ls = coordinator.sync('g', { memberId: leader.memberId, groupInstanceId: leader.instance }, syncOf(leader.generationId, [{ memberId: follower.memberId, assignment: Buffer.from('f') }]));
+    await settled();
+    gate.answer(ErrorCode.REQUEST_TIMED_OUT);
+    expect([(await ls).errorCode, (await fs).errorCode]).toEqual([ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_NOT_AVAILABLE]);
+    expect(coordinator.get('g')!.state).toBe('PreparingRebalance');
+  });
+
+  it('a classic member\'s JoinGroup and SyncGroup in a consumer group wait for the records; the partition\'s leadership moving meanwhile answers NOT_COORDINATOR', async () => {
+    const gate = replicationGate();
+    const { coordinator } = freshReplicated(gate);
+    const topics = { byName: (n: string) => (n === 't' ? { topicId: '6f1d2c3b-1111-4222-8333-944455556666', partitions: 4 } : undefined), names: () => ['t'], nameOf: () => 't' };
+    coordinator.consumerGroupHeartbeat({ apiVersion: 1, groupId: 'g', memberId: 'A', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 5_000, subscribedTopicNames: ['t'], subscribedTopicRegex: null, serverAssignor: null, topicPartitions: [], clientId: 'c', clientHost: '/h' }, topics);
+    gate.answer(0);
+    let answered = false;
+    const join = coordinator.join(joinRequest({ memberId: 'C', protocols: [{ name: 'range', metadata: subscription('t') }] }), topics);
+    void join.then(() => (answered = true));
+    await settled();
+    expect({ answered, waiting: gate.waiting }).toEqual({ answered: false, waiting: 1 });
+    gate.answer(0);
+    const joined = await join;
+    expect(joined.errorCode).toBe(0);
+    const sync = coordinator.sync('g', { memberId: 'C', groupInstanceId: null }, syncOf(joined.generationId, []), topics);
+    await settled();
+    expect(gate.waiting).toBe(1);
+    // Leadership of the partition moves: the replica manager fails the wait with NOT_LEADER_OR_FOLLOWER.
+    gate.answer(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    expect((await sync).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
   });
 });

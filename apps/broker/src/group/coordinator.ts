@@ -102,6 +102,8 @@ export class GroupCoordinator {
   readonly #offsets: OffsetManager;
   readonly #settings: CoordinatorSettings;
   readonly #store: OffsetStore;
+  /** Closed (its partition's leadership went): answers of writes still replicating are dropped, their requests answered by close(). */
+  #closed = false;
   readonly #now: () => number;
   readonly #sweeper: NodeJS.Timeout;
   readonly #offsetExpiry: NodeJS.Timeout;
@@ -139,6 +141,7 @@ export class GroupCoordinator {
    * only after max.poll.interval.ms, 5 minutes).
    */
   close(): void {
+    this.#closed = true;
     clearInterval(this.#sweeper);
     clearInterval(this.#offsetExpiry);
     for (const g of this.#groups.values()) {
@@ -397,7 +400,7 @@ export class GroupCoordinator {
     if (g?.consumer) {
       // A classic member joins a consumer group that has members as a member of the classic
       // protocol (KIP-848 online migration); an empty consumer group becomes a classic one, as in Kafka.
-      if (g.consumer.members.size > 0) return Promise.resolve(this.#classicJoinToConsumerGroup(g, req, topics));
+      if (g.consumer.members.size > 0) return this.#afterReplication(this.#classicJoinToConsumerGroup(g, req, topics), (code) => fail(code, req.memberId));
       g.consumer = null;
       g.protocolType = null;
       this.#persistConsumerGroup(g);
@@ -742,7 +745,7 @@ export class GroupCoordinator {
     if (g.consumer) {
       const r = this.#consumerGroups.classicSync(g, who, req, topics);
       this.#persistConsumerGroup(g);
-      return Promise.resolve(r);
+      return this.#afterReplication(r, syncFail);
     }
     const error = this.#validateMember(g, who);
     if (error !== 0) return Promise.resolve(syncFail(error));
@@ -758,17 +761,59 @@ export class GroupCoordinator {
     if (m.memberId === g.leaderId) {
       // Members the leader left out get an empty assignment, as in Kafka.
       for (const member of g.members.values()) member.assignment = req.assignments.find((a) => a.memberId === member.memberId)?.assignment ?? Buffer.alloc(0);
-      this.#transition(g, 'Stable');
       this.#persist(g);
-      for (const member of g.members.values()) {
-        if (!member.awaitingSync) continue;
-        member.awaitingSync({ errorCode: 0, protocolType: g.protocolType, protocolName: g.protocolName, assignment: member.assignment });
-        member.awaitingSync = null;
-        // Its session runs from its assignment: it may have waited for the leader longer than that.
-        member.lastHeartbeat = this.#now();
+      // As Kafka's classicGroupSyncToClassicGroup: the assignment is given (and the group Stable) once
+      // the group record is replicated, if the group is still completing this generation's rebalance.
+      const replicated = this.#store.whenReplicated();
+      if (replicated === null) this.#completeSync(g);
+      else {
+        const generation = g.generationId;
+        void replicated.then((code) => {
+          if (this.#closed || g.state !== 'CompletingRebalance' || g.generationId !== generation) return;
+          if (code === 0) this.#completeSync(g);
+          else this.#failSync(g, appendErrorToResponseError(code));
+        });
       }
     }
     return result;
+  }
+
+  /** The leader's assignment stored: the group is Stable and every member waiting in SyncGroup gets its part. */
+  #completeSync(g: Group): void {
+    this.#transition(g, 'Stable');
+    for (const member of g.members.values()) {
+      if (!member.awaitingSync) continue;
+      member.awaitingSync({ errorCode: 0, protocolType: g.protocolType, protocolName: g.protocolName, assignment: member.assignment });
+      member.awaitingSync = null;
+      // Its session runs from its assignment: it may have waited for the leader longer than that.
+      member.lastHeartbeat = this.#now();
+    }
+  }
+
+  /**
+   * The group record could not be replicated (Kafka's resetAndPropagateAssignmentWithError, then
+   * maybePrepareRebalanceOrCompleteJoin): the assignments are dropped, every member waiting in
+   * SyncGroup gets the error, and the group rebalances.
+   */
+  #failSync(g: Group, errorCode: number): void {
+    for (const member of g.members.values()) {
+      member.assignment = Buffer.alloc(0);
+      member.awaitingSync?.(syncFail(errorCode));
+      member.awaitingSync = null;
+    }
+    this.#prepareRebalance(g);
+  }
+
+  /**
+   * A classic member's JoinGroup or SyncGroup in a consumer group is answered once the group's
+   * records are replicated, as Kafka's coordinator runtime completes those writes (so a coordinator
+   * that loses the partition meanwhile answers NOT_COORDINATOR, as Kafka's failed writes do).
+   */
+  #afterReplication<T extends { errorCode: number }>(result: T, failWith: (code: number) => T): Promise<T> {
+    if (result.errorCode !== 0) return Promise.resolve(result);
+    const replicated = this.#store.whenReplicated();
+    if (replicated === null) return Promise.resolve(result);
+    return replicated.then((code) => (code === 0 ? result : failWith(appendErrorToResponseError(code))));
   }
 
   // ---- Heartbeat ----
@@ -973,4 +1018,28 @@ function chooseProtocol(members: Member[]): string {
     votes.set(pick, (votes.get(pick) ?? 0) + 1);
   }
   return [...votes.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+}
+
+/**
+ * Kafka's appendGroupMetadataErrorToResponseError: how a failed write of the group record reaches
+ * the members (NOT_COORDINATOR once the partition's leadership went; COORDINATOR_NOT_AVAILABLE when
+ * it could not be replicated in time or to enough replicas).
+ */
+export function appendErrorToResponseError(code: number): number {
+  switch (code) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+    default:
+      return code;
+  }
 }

@@ -142,7 +142,9 @@ export class GroupCoordinators {
     if (loaded && loaded.leaderEpoch === lead.leaderEpoch) return loaded.coordinator;
     loaded?.coordinator.close();
     const epoch = lead.leaderEpoch;
-    const coordinator = new GroupCoordinator(this.#o.settings, new OffsetStore(lead.log, () => epoch, () => this.#o.appended(partition)));
+    // A group's records count once the in-sync replicas have them (acks=-1, offsets.commit.timeout.ms 5 s, as Kafka's).
+    const replicated = (offset: number) => this.#o.replicas.waitForReplication(OFFSETS_TOPIC, partition, offset, 1, 5_000);
+    const coordinator = new GroupCoordinator(this.#o.settings, new OffsetStore(lead.log, () => epoch, () => this.#o.appended(partition), replicated));
     this.#loaded.set(partition, { coordinator, leaderEpoch: epoch });
     this.#o.logger.log('info', 'coordinating consumer groups', { partition, leaderEpoch: epoch, groups: coordinator.groups().length });
     return coordinator;

@@ -27,15 +27,29 @@ export class OffsetStore {
   readonly #log: PartitionLog | null;
   readonly #leaderEpoch: () => number;
   readonly #appended: () => void;
+  readonly #replicated: ((offset: number) => Promise<number>) | null;
 
   /**
    * `log` null: a broker that does not coordinate groups (commits never reach it). `appended` is
    * called after every write (the broker advances the high watermark and wakes fetchers there).
+   * `replicated` waits until the high watermark reaches an offset (the partition's error code
+   * otherwise); without it (unit tests on a bare log) writes count as replicated at once.
    */
-  constructor(log: PartitionLog | null, leaderEpoch: () => number = () => 0, appended: () => void = () => undefined) {
+  constructor(log: PartitionLog | null, leaderEpoch: () => number = () => 0, appended: () => void = () => undefined, replicated: ((offset: number) => Promise<number>) | null = null) {
     this.#log = log;
     this.#leaderEpoch = leaderEpoch;
     this.#appended = appended;
+    this.#replicated = replicated;
+  }
+
+  /**
+   * Waits until everything appended so far is replicated (acks=-1 on `__consumer_offsets`, as
+   * Kafka's coordinator runtime completes a write only once it is committed): the partition's error
+   * code (0, NOT_LEADER_OR_FOLLOWER once leadership went, REQUEST_TIMED_OUT, ...). Null when this
+   * store does not replicate: the write counts at once.
+   */
+  whenReplicated(): Promise<number> | null {
+    return this.#replicated ? this.#replicated(this.endOffset) : null;
   }
 
   /** Where the last append ended: a commit is safe once the high watermark passes it. */

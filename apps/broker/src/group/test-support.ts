@@ -13,11 +13,11 @@ export const RETENTION_MS = 60_000;
 const dirs: string[] = [];
 const open: { coordinator: GroupCoordinator; log: PartitionLog }[] = [];
 
-export function coordinatorAt(dir: string, clock: { now: number }, settings: Partial<CoordinatorSettings> = {}) {
+export function coordinatorAt(dir: string, clock: { now: number }, settings: Partial<CoordinatorSettings> = {}, replicated: ((offset: number) => Promise<number>) | null = null) {
   const log = new PartitionLog(dir, testOptions);
   const coordinator = new GroupCoordinator(
     { initialRebalanceDelayMs: 100, minSessionTimeoutMs: 1000, maxSessionTimeoutMs: 600_000, maxGroupSize: 100, offsetsRetentionMs: RETENTION_MS, offsetsRetentionCheckIntervalMs: 3_600_000, ...settings },
-    new OffsetStore(log),
+    new OffsetStore(log, () => 0, () => undefined, replicated),
     () => clock.now,
   );
   open.push({ coordinator, log });
@@ -29,6 +29,32 @@ export function fresh() {
   dirs.push(dir);
   const clock = { now: 1_000_000 };
   return { dir, clock, coordinator: coordinatorAt(dir, clock) };
+}
+
+/**
+ * Followers that have not fetched yet: the coordinator's writes wait here for replication until the
+ * test lets them through with the partition's answer (0, or the error the replica manager gives:
+ * NOT_LEADER_OR_FOLLOWER once leadership moved, REQUEST_TIMED_OUT, ...).
+ */
+export function replicationGate() {
+  const waiting: ((code: number) => void)[] = [];
+  return {
+    replicated: (_offset: number) => new Promise<number>((resolve) => waiting.push(resolve)),
+    get waiting() {
+      return waiting.length;
+    },
+    answer(code: number) {
+      for (const resolve of waiting.splice(0)) resolve(code);
+    },
+  };
+}
+
+/** A coordinator whose writes wait for `gate` (see replicationGate). */
+export function freshReplicated(gate: ReturnType<typeof replicationGate>, settings: Partial<CoordinatorSettings> = {}) {
+  const dir = tempDir();
+  dirs.push(dir);
+  const clock = { now: 1_000_000 };
+  return { dir, clock, coordinator: coordinatorAt(dir, clock, settings, gate.replicated) };
 }
 
 /** Closes every coordinator and log the test opened and removes their directories (call in afterEach). */
