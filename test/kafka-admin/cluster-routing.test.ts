@@ -151,7 +151,8 @@ describe('KafkaAdminClient on a 3-broker cluster', () => {
     const coordinatorOf = (group: string) => leaders.get(coordinatorPartitionFor(group, count))!;
     const connections = new Map(await Promise.all([1, 2, 3].map(async (id) => [id, await BrokerConnection.open('127.0.0.1', cluster.brokers.get(id)!.port, 'group-limit-test')] as const)));
     const listedOn = async (id: number) => (await connections.get(id)!.send<ListGroupsResponse>(ApiKey.ListGroups, 4, { statesFilter: [] })).groups.length;
-    const join = async (group: string) => (await connections.get(coordinatorOf(group))!.send<{ errorCode: number }>(ApiKey.JoinGroup, 3, { groupId: group, sessionTimeoutMs: 60_000, rebalanceTimeoutMs: 60_000, memberId: '', protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] })).errorCode;
+    const joinOn = async (c: BrokerConnection, group: string) => (await c.send<{ errorCode: number }>(ApiKey.JoinGroup, 3, { groupId: group, sessionTimeoutMs: 60_000, rebalanceTimeoutMs: 60_000, memberId: '', protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] })).errorCode;
+    const join = async (group: string) => joinOn(connections.get(coordinatorOf(group))!, group);
     try {
       const existing = (await Promise.all([1, 2, 3].map(listedOn))).reduce((a, b) => a + b, 0);
       expect(existing, 'groups left by the tests before').toBeLessThan(GROUP_LIMIT);
@@ -160,7 +161,20 @@ describe('KafkaAdminClient on a 3-broker cluster', () => {
       for (let i = 0; [...byCoordinator.values()].some((g) => g.length < GROUP_LIMIT); i++) byCoordinator.get(coordinatorOf(`limited-${i}`))?.push(`limited-${i}`);
       const fresh: string[] = [];
       for (let turn = 0; fresh.length < GROUP_LIMIT - existing; turn++) fresh.push(byCoordinator.get((turn % 3) + 1)![Math.floor(turn / 3)]!);
+      const last = fresh.pop()!;
       for (const group of fresh) expect(await join(group), `JoinGroup creating ${group}`).toBe(0);
+      // The last place, asked for by three joins for new groups on one coordinator at once (each on its own
+      // connection, while that broker asks the others for their counts): each counts the others being created, one gets it.
+      const target = coordinatorOf(last);
+      const racing = [last, ...byCoordinator.get(target)!.filter((g) => g !== last && !fresh.includes(g)).slice(0, 2)];
+      const racers = await Promise.all(racing.map(() => BrokerConnection.open('127.0.0.1', cluster.brokers.get(target)!.port, 'group-limit-race')));
+      try {
+        const codes = await Promise.all(racing.map((g, i) => joinOn(racers[i]!, g)));
+        expect(codes.sort((a, b) => a - b), `joins creating ${racing.join(', ')} at once on broker ${target}`).toEqual([0, ErrorCode.POLICY_VIOLATION, ErrorCode.POLICY_VIOLATION]);
+      } finally {
+        for (const c of racers) c.close();
+      }
+      fresh.push(...racing);
       // One more, on the broker coordinating the fewest: its own groups are below the limit, the instance's are not.
       const ownCounts = await Promise.all([1, 2, 3].map(async (id) => [id, await listedOn(id)] as const));
       const [quietest, own] = ownCounts.sort((a, b) => a[1] - b[1])[0]!;

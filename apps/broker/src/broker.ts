@@ -29,6 +29,7 @@ import { ClientQuotas } from './quota/client-quotas.ts';
 import { FileQuotaStore } from './quota/quota-store.ts';
 import { InstanceBandwidth, instanceLimits } from './quota/instance-limits.ts';
 import { PeerGroupCount } from './quota/peer-group-count.ts';
+import { GroupCreations } from './quota/group-creations.ts';
 import type { ClusterMetadata } from './cluster/cluster-metadata.ts';
 import { EtcdCluster } from './cluster/etcd-cluster.ts';
 import { ReplicaFetcher } from './cluster/replica-fetcher.ts';
@@ -211,6 +212,7 @@ export class Broker {
       clientQuotas: new ClientQuotas(clientQuotaStore, quotaWindow),
       limits,
       peerGroups: new PeerGroupCount({ cluster, nodeId: config.nodeId, listenerName: interBrokerListenerName(config) }),
+      groupCreations: new GroupCreations(),
       bandwidth: new InstanceBandwidth(limits, quotaWindow.samples, quotaWindow.sampleMs),
       failedLogins: new FailedLoginLimiter(settingNumber(config, 'tributary.sasl.failed.authentication.max.per.minute')),
       fakeSaltKey: randomBytes(32),

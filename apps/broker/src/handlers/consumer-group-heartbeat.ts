@@ -4,7 +4,7 @@ import { allowed } from '../security/request-guards.ts';
 import type { TopicLookup } from '../group/consumer-coordinator.ts';
 import { defineApi } from './api-module.ts';
 import { replicated } from './offset-commit.ts';
-import { groupLimitError } from '../quota/instance-limits.ts';
+import { admitGroupJoin } from '../quota/instance-limits.ts';
 import type { BrokerContext } from './context.ts';
 
 /** The topic registry as the consumer-group coordinator needs it (ids and partition counts by name). */
@@ -51,31 +51,37 @@ export const consumerGroupHeartbeatApi = defineApi({
       return { throttleTimeMs: 0, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
     }
     // A member joining (epoch 0) may create the group: the instance's group limit applies, as to JoinGroup.
-    const overLimit = req.memberEpoch === 0 ? await groupLimitError(ctx, req.groupId) : null;
-    if (overLimit) {
-      ctx.logger.log('warn', 'consumer group refused', { group: req.groupId, reason: overLimit.message });
-      return { throttleTimeMs: 0, errorCode: overLimit.errorCode, errorMessage: overLimit.message, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
+    const admission = req.memberEpoch === 0 ? await admitGroupJoin(ctx, req.groupId) : null;
+    if (admission?.refused) {
+      ctx.logger.log('warn', 'consumer group refused', { group: req.groupId, reason: admission.refused.message });
+      return { throttleTimeMs: 0, errorCode: admission.refused.errorCode, errorMessage: admission.refused.message, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
     }
-    const result = ctx.groups.consumerGroupHeartbeat(
-      {
-        apiVersion: request.apiVersion,
-        groupId: req.groupId,
-        memberId: req.memberId,
-        memberEpoch: req.memberEpoch,
-        instanceId: req.instanceId,
-        rackId: req.rackId,
-        rebalanceTimeoutMs: req.rebalanceTimeoutMs,
-        subscribedTopicNames: req.subscribedTopicNames,
-        subscribedTopicRegex: request.apiVersion >= 1 ? req.subscribedTopicRegex : null,
-        serverAssignor: req.serverAssignor,
-        topicPartitions: req.topicPartitions?.map((t) => ({ topicId: t.topicId, partitions: t.partitions })) ?? null,
-        clientId: request.header.clientId ?? '',
-        clientHost: `/${session.host}`,
-        canDescribeTopic: describable,
-        ...groupOverrides(ctx.groupConfigs.get(req.groupId)),
-      },
-      topicLookup(ctx),
-    );
+    let result;
+    try {
+      result = ctx.groups.consumerGroupHeartbeat(
+        {
+          apiVersion: request.apiVersion,
+          groupId: req.groupId,
+          memberId: req.memberId,
+          memberEpoch: req.memberEpoch,
+          instanceId: req.instanceId,
+          rackId: req.rackId,
+          rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+          subscribedTopicNames: req.subscribedTopicNames,
+          subscribedTopicRegex: request.apiVersion >= 1 ? req.subscribedTopicRegex : null,
+          serverAssignor: req.serverAssignor,
+          topicPartitions: req.topicPartitions?.map((t) => ({ topicId: t.topicId, partitions: t.partitions })) ?? null,
+          clientId: request.header.clientId ?? '',
+          clientHost: `/${session.host}`,
+          canDescribeTopic: describable,
+          ...groupOverrides(ctx.groupConfigs.get(req.groupId)),
+        },
+        topicLookup(ctx),
+      );
+    } finally {
+      // The heartbeat created the group (or refused to): the place held for it goes.
+      admission?.release();
+    }
     // The group's records are acknowledged once the in-sync replicas of its __consumer_offsets partition have
     // them, so a new coordinator after a failover knows what this member was told.
     if (result.errorCode === 0) {

@@ -17,6 +17,7 @@ import type { QuotaStore } from '../quota/quota-store.ts';
 import type { ReplicationThrottle } from '../cluster/replication-throttle.ts';
 import type { InstanceBandwidth, InstanceLimits } from '../quota/instance-limits.ts';
 import type { PeerGroupCount } from '../quota/peer-group-count.ts';
+import type { GroupCreations } from '../quota/group-creations.ts';
 import type { ClusterMetadata } from '../cluster/cluster-metadata.ts';
 import type { ReplicaManager } from '../cluster/replica-manager.ts';
 import type { TransactionCoordinators } from '../txn/transaction-coordinators.ts';
@@ -58,6 +59,8 @@ export interface BrokerContext {
   limits: InstanceLimits;
   /** The consumer groups the cluster's other brokers coordinate, for the instance's group limit. */
   peerGroups: PeerGroupCount;
+  /** Groups joins are creating on this broker right now, for the instance's group limit. */
+  groupCreations: GroupCreations;
   bandwidth: InstanceBandwidth;
   /** Brokers, partition leaders and ISRs, the controller, and topic changes (controller only in a cluster). */
   cluster: ClusterMetadata;

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@tributary/protocol';
-import { groupLimitError } from '../quota/instance-limits.ts';
+import { admitGroupJoin } from '../quota/instance-limits.ts';
 import { joinGroupError, joinProtocolName } from './join-group-answer.ts';
 import { topicLookup } from './consumer-group-heartbeat.ts';
 import { defineApi } from './api-module.ts';
@@ -21,25 +21,32 @@ export const joinGroupApi = defineApi({
     const maxMembers = ctx.clientQuotas.groupQuota(req.groupId, 'group_max_members');
     const group = ctx.groups.get(req.groupId);
     if (maxMembers !== null && group && !group.members.has(req.memberId) && group.members.size >= maxMembers) return joinGroupError(v, ErrorCode.GROUP_MAX_SIZE_REACHED);
-    const overLimit = await groupLimitError(ctx, req.groupId);
-    if (overLimit) {
-      ctx.logger.log('warn', 'consumer group refused', { group: req.groupId, reason: overLimit.message });
-      return joinGroupError(v, overLimit.errorCode);
+    const admission = await admitGroupJoin(ctx, req.groupId);
+    if (admission.refused) {
+      ctx.logger.log('warn', 'consumer group refused', { group: req.groupId, reason: admission.refused.message });
+      return joinGroupError(v, admission.refused.errorCode);
     }
-    const result = await ctx.groups.join({
-      groupId: req.groupId,
-      memberId: req.memberId,
-      groupInstanceId: req.groupInstanceId,
-      clientId: request.header.clientId ?? '',
-      clientHost: `/${session.host}`,
-      sessionTimeoutMs: req.sessionTimeoutMs,
-      rebalanceTimeoutMs: v >= 1 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
-      protocolType: req.protocolType,
-      protocols: req.protocols,
-      requireKnownMemberId: v >= 4,
-      supportsSkipAssignment: v >= 9,
-      canDescribeTopic: (topic) => allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, topic),
-    }, topicLookup(ctx));
+    let joining;
+    try {
+      joining = ctx.groups.join({
+        groupId: req.groupId,
+        memberId: req.memberId,
+        groupInstanceId: req.groupInstanceId,
+        clientId: request.header.clientId ?? '',
+        clientHost: `/${session.host}`,
+        sessionTimeoutMs: req.sessionTimeoutMs,
+        rebalanceTimeoutMs: v >= 1 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
+        protocolType: req.protocolType,
+        protocols: req.protocols,
+        requireKnownMemberId: v >= 4,
+        supportsSkipAssignment: v >= 9,
+        canDescribeTopic: (topic) => allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, topic),
+      }, topicLookup(ctx));
+    } finally {
+      // The group exists once the coordinator has taken the join (synchronously): the place held for it goes.
+      admission.release();
+    }
+    const result = await joining;
     return {
       errorCode: result.errorCode,
       generationId: result.generationId,

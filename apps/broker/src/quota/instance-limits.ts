@@ -42,19 +42,30 @@ export function topicLimitProblem(ctx: BrokerContext, topics: number, partitions
   return null;
 }
 
+export type GroupAdmission = { refused: { errorCode: number; message: string } } | { refused: null; release: () => void };
+
+const NOTHING_HELD = () => undefined;
+
 /**
- * POLICY_VIOLATION for a join (JoinGroup, or a ConsumerGroupHeartbeat joining) that would create one
- * consumer group too many; existing groups go on. The limit is the instance's: on a cluster the
- * groups other brokers coordinate count too (quota/peer-group-count.ts).
+ * A join (JoinGroup, or a ConsumerGroupHeartbeat joining) that would create one consumer group too
+ * many is refused with POLICY_VIOLATION; existing groups go on. The limit is the instance's: on a
+ * cluster the groups other brokers coordinate count too (quota/peer-group-count.ts). An admitted
+ * join that creates a group holds a place (quota/group-creations.ts) until `release` (call it once
+ * the join is answered): joins for new groups arriving together on this broker count each other.
+ * Groups created at the same moment on two brokers still do not (see apps/broker/README.md).
  */
-export async function groupLimitError(ctx: BrokerContext, groupId: string): Promise<{ errorCode: number; message: string } | null> {
+export async function admitGroupJoin(ctx: BrokerContext, groupId: string): Promise<GroupAdmission> {
   const max = ctx.limits.maxConsumerGroups;
-  if (max < 0) return null;
-  const here = ctx.groups.groups();
-  if (here.some((g) => g.groupId === groupId)) return null;
-  const total = here.length < max ? here.length + (await ctx.peerGroups.count()) : here.length;
-  if (total < max) return null;
-  return { errorCode: ErrorCode.POLICY_VIOLATION, message: `the instance's consumer-group limit is ${max}; ${total} groups exist` };
+  if (max < 0) return { refused: null, release: NOTHING_HELD };
+  const existing = new Set(ctx.groups.groups().map((g) => g.groupId));
+  if (existing.has(groupId) || ctx.groupCreations.has(groupId)) return { refused: null, release: NOTHING_HELD };
+  const local = existing.size + ctx.groupCreations.countBeyond(existing);
+  // The place is held before the other brokers are asked, so joins arriving meanwhile count it.
+  const release = ctx.groupCreations.reserve(groupId);
+  const total = local < max ? local + (await ctx.peerGroups.count()) : local;
+  if (total < max) return { refused: null, release };
+  release();
+  return { refused: { errorCode: ErrorCode.POLICY_VIOLATION, message: `the instance's consumer-group limit is ${max}; ${total} groups exist` } };
 }
 
 /** Why produce is refused for lack of disk, or null. */

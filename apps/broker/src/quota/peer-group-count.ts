@@ -16,8 +16,9 @@ export interface PeerGroupCountOptions {
  * `__consumer_offsets` partitions' leaders, so the instance's group limit
  * (`tributary.instance.max.consumer.groups`) needs every broker's count: each other broker is asked
  * with ListGroups on the inter-broker listener, only when a group would be created and a limit is
- * set. A broker that does not answer counts 0 (its partitions' groups move to the brokers that do);
- * groups created at the same moment on two coordinators can pass the limit by those few.
+ * set. A broker that does not answer counts 0 (its partitions' groups move to the brokers that do).
+ * Creations racing on this broker count each other (group-creations.ts); those at the same moment on
+ * different brokers do not, so the instance can pass the limit by one group per other broker.
  */
 export class PeerGroupCount {
   readonly #o: Required<PeerGroupCountOptions>;
