@@ -21,6 +21,13 @@ import { addOffsetsBody, addPartitionsBody, endTxnBody, initProducerIdBody, tran
  */
 let pair: Pair;
 let adv: Advertised;
+/** Per side: the internal topics a fresh broker lists, then after the first group FindCoordinator. */
+const internalTopics = new Map<string, { fresh: unknown; afterFindCoordinator: unknown }>();
+
+async function listedInternalTopics(s: Side) {
+  const meta = await (await s.client()).request<MetadataResponse>(ApiKey.Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+  return meta.topics.filter((t) => t.name!.startsWith('__')).map((t) => ({ name: t.name, isInternal: t.isInternal, partitions: t.partitions.length, errorCode: t.errorCode }));
+}
 
 beforeAll(async () => {
   // Tributary with its own __consumer_offsets partition count, Kafka's default (50), not the test brokers' 3.
@@ -32,7 +39,9 @@ beforeAll(async () => {
     await createTopic(s, 'txn-verify', 2);
     await createTopic(s, 'txn-fence', 1);
     // Kafka creates __consumer_offsets on the first group FindCoordinator; TxnOffsetCommit needs it.
+    const fresh = await listedInternalTopics(s);
     await settle<FindCoordinatorResponse>(await s.client(), ApiKey.FindCoordinator, 3, { key: 'warm-up', keyType: 0 }, `${s.name} group coordinator`);
+    internalTopics.set(s.name, { fresh, afterFindCoordinator: await listedInternalTopics(s) });
   }
 }, 180_000);
 afterAll(async () => {
@@ -405,6 +414,11 @@ async function offsetsPartitions(s: Side) {
 }
 
 describe('differential: Apache Kafka 4.4.0 vs Tributary — transactions', { timeout: 240_000 }, () => {
+  it('a fresh broker lists no __consumer_offsets; the first FindCoordinator for a group creates it (50 partitions, internal), as Kafka', async () => {
+    await compare(pair, 'transactions/offsets-topic-created', async (s) => internalTopics.get(s.name));
+    expect(internalTopics.get('tributary')).toEqual({ fresh: [], afterFindCoordinator: [{ name: '__consumer_offsets', isInternal: true, partitions: 50, errorCode: 0 }] });
+  });
+
   it('groups\' records go to the same __consumer_offsets partitions as on Kafka (50 partitions, Kafka\'s hashing), a transaction\'s offsets and marker to its group\'s partition', async () => {
     const seen = new Map<string, unknown>();
     await compare(pair, 'transactions/offsets-partitions', async (s) => {

@@ -71,12 +71,11 @@ export class Broker {
         logger.log(kind === 'error' ? 'error' : 'info', `log ${kind}`, { topic, partition, detail: detail instanceof Error ? detail.message : detail }),
     });
     const clustered = config.etcdEndpoints.length > 0;
-    // Committed offsets live in an internal compacted topic; each group's partition is replayed into
-    // a coordinator by whichever broker leads it (a standalone broker leads them all). An existing
-    // topic keeps its partition count, as in Kafka (a broker upgraded from one partition keeps its
-    // groups where they are).
+    // Committed offsets live in an internal compacted topic, created on the first FindCoordinator
+    // for a group (as Kafka); each group's partition is replayed into a coordinator by whichever
+    // broker leads it (a standalone broker leads them all). An existing topic keeps its partition
+    // count, as in Kafka (a broker upgraded from one partition keeps its groups where they are).
     const offsetsPartitions = settingNumber(config, 'offsets.topic.num.partitions');
-    if (!clustered && !topics.get(OFFSETS_TOPIC)) topics.create(OFFSETS_TOPIC, offsetsPartitions, offsetsTopicConfigs(config.settings));
     const groupSettings: CoordinatorSettings = {
       initialRebalanceDelayMs: settingNumber(config, 'group.initial.rebalance.delay.ms'),
       minSessionTimeoutMs: settingNumber(config, 'group.min.session.timeout.ms'),
@@ -107,7 +106,6 @@ export class Broker {
           logger,
           uncleanLeaderElection: config.settings['unclean.leader.election.enable'] === 'true',
           leaderRebalanceIntervalMs: config.settings['auto.leader.rebalance.enable'] === 'true' ? settingNumber(config, 'leader.imbalance.check.interval.seconds') * 1000 : 0,
-          internalTopics: [{ name: OFFSETS_TOPIC, partitions: offsetsPartitions, replicationFactor: settingNumber(config, 'offsets.topic.replication.factor'), configs: offsetsTopicConfigs(config.settings) }],
           onChange: () => this.#ctx.replicas.reconcile(),
           probePeers: config.settings['tributary.peer.probe.enable'] === 'true',
         })
@@ -149,6 +147,8 @@ export class Broker {
       replicas,
       settings: groupSettings,
       numPartitions: offsetsPartitions,
+      replicationFactor: settingNumber(config, 'offsets.topic.replication.factor'),
+      topicConfigs: offsetsTopicConfigs(config.settings),
       logger,
       // Whatever a coordinator writes (commits, group metadata, tombstones, expiry) moves the high
       // watermark and wakes followers and long-polling readers, as a produced batch does.

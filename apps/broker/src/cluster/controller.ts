@@ -12,13 +12,6 @@ import { OPS_PER_TXN, type EtcdMetadataStore } from './metadata-store.ts';
 import { checkReplicationFactor, completion, parseReassignmentKey, planRequest, REASSIGNMENTS_PREFIX, reassignmentKey, validateTarget, type ReassignmentRecord } from './reassignment.ts';
 import { assignReplicas } from './replica-assignment.ts';
 
-export interface InternalTopic {
-  name: string;
-  partitions: number;
-  replicationFactor: number;
-  configs: Record<string, string>;
-}
-
 export interface ControllerOptions {
   store: EtcdMetadataStore;
   registration: BrokerRegistration;
@@ -28,8 +21,6 @@ export interface ControllerOptions {
   uncleanLeaderElection: boolean;
   /** How often the controller moves leadership back to preferred replicas; 0 disables it. */
   leaderRebalanceIntervalMs: number;
-  /** Internal topics the controller creates once enough brokers are registered. */
-  internalTopics: InternalTopic[];
 }
 
 /**
@@ -207,7 +198,6 @@ export class Controller {
         this.#dirty = false;
         const epoch = this.#epoch;
         if (!epoch || !this.isController) return;
-        await this.#ensureInternalTopics();
         const changes = planPartitionChanges(this.view, { uncleanLeaderElection: this.#o.uncleanLeaderElection, preferredLeaders });
         preferredLeaders = false;
         await this.#progressReassignments(epoch);
@@ -256,28 +246,6 @@ export class Controller {
         );
       }),
     );
-  }
-
-  async #ensureInternalTopics(): Promise<void> {
-    for (const t of this.#o.internalTopics) {
-      if (this.view.topics.has(t.name)) continue;
-      if (this.view.liveBrokers().size < t.replicationFactor) continue;
-      try {
-        await this.#createInternal(t);
-      } catch (err) {
-        this.#o.logger.log('warn', 'internal topic not created yet', { topic: t.name, error: err instanceof Error ? err.message : String(err) });
-      }
-    }
-  }
-
-  async #createInternal(t: InternalTopic): Promise<void> {
-    const epoch = this.requireController();
-    const live = [...this.view.brokers.values()].filter((b) => !b.shuttingDown).map((b) => ({ id: b.nodeId, rack: b.rack }));
-    const assignment = assignReplicas(live, t.partitions, t.replicationFactor);
-    if (!assignment.ok) throw new Error(assignment.error.message);
-    const record: TopicRecord = { name: t.name, topicId: randomUUID(), configs: t.configs, replicas: assignment.replicas.map((r) => [...r]) };
-    const inline = await this.#writePartitions(epoch, t.name, record.replicas, 0);
-    await this.#guarded(epoch).and(keys.topic(t.name), 'Version', '==', 0).then(this.#ns().put(keys.topic(t.name)).value(JSON.stringify(record)), ...inline).commit();
   }
 
   reassignments(): OngoingMove[] {

@@ -7,7 +7,7 @@ import { TopicError, type TopicRegistry, type TopicState } from '../topics/topic
 import { BrokerRegistration } from './broker-registration.ts';
 import type { BrokerInfo, ClusterMetadata, NewTopic, OngoingMove, PartitionInfo, PartitionMove, PartitionResult } from './cluster-metadata.ts';
 import { keys, type ClusterView, type PartitionRecord } from './cluster-view.ts';
-import { Controller, type InternalTopic } from './controller.ts';
+import { Controller } from './controller.ts';
 import { GuardedWriteBatch } from './guarded-write-batch.ts';
 import { EtcdMetadataStore } from './metadata-store.ts';
 import type { IsrWriteResult } from './replica-manager.ts';
@@ -27,8 +27,6 @@ export interface EtcdClusterOptions {
   uncleanLeaderElection: boolean;
   /** How often the controller moves leadership back to preferred replicas; 0 disables it. */
   leaderRebalanceIntervalMs: number;
-  /** Internal topics the controller creates once enough brokers are registered. */
-  internalTopics: InternalTopic[];
   /** Called (coalesced) after the view changed: the broker re-applies roles. */
   onChange: () => void;
   /** Declare a peer dead as soon as its port refuses connections (peer-probe.ts), not only when its lease expires. */
@@ -78,7 +76,6 @@ export class EtcdCluster implements ClusterMetadata {
       logger: options.logger,
       uncleanLeaderElection: options.uncleanLeaderElection,
       leaderRebalanceIntervalMs: options.leaderRebalanceIntervalMs,
-      internalTopics: options.internalTopics,
     });
   }
 

@@ -60,7 +60,7 @@ export const SETTINGS = {
   'auto.leader.rebalance.enable': { type: 'boolean', default: 'true', doc: 'The controller moves leadership back to preferred replicas.' },
   'leader.imbalance.check.interval.seconds': { type: 'int', default: '30', min: 1, doc: 'How often the controller checks preferred leaders.' },
   'offsets.topic.num.partitions': { type: 'int', default: '50', min: 1, doc: "Partitions of __consumer_offsets when it is created (Kafka's default); a group is coordinated by the leader of partition abs(hash(group id)) mod the topic's partition count, as in Kafka. An existing topic keeps its count." },
-  'offsets.topic.replication.factor': { type: 'int', default: '3', min: 1, doc: 'Replication factor of __consumer_offsets in a cluster; created once this many brokers are up (a standalone broker uses 1).' },
+  'offsets.topic.replication.factor': { type: 'int', default: '3', min: 1, doc: 'Replication factor of __consumer_offsets in a cluster (a standalone broker uses 1); created on the first FindCoordinator for a group, which answers COORDINATOR_NOT_AVAILABLE while fewer brokers than this are up.' },
   'offsets.retention.minutes': { type: 'int', default: String(7 * 24 * 60), min: 1, doc: 'Keep committed offsets of an empty group this long.' },
   'offsets.retention.check.interval.ms': { type: 'long', default: '600000', min: 1, doc: 'How often expired committed offsets are removed.' },
   'transaction.state.log.num.partitions': { type: 'int', default: '50', min: 1, doc: 'Partitions of __transaction_state, created on the first transactional request; a transactional id is coordinated by the leader of partition abs(hash(id)) mod this, as in Kafka.' },

@@ -1,6 +1,7 @@
 import type { ClusterMetadata } from '../cluster/cluster-metadata.ts';
 import type { ReplicaManager } from '../cluster/replica-manager.ts';
 import type { Logger } from '../logger.ts';
+import { InternalTopicCreator } from '../topics/internal-topic-creator.ts';
 import { coordinatorPartitionFor, OFFSETS_TOPIC } from '../topics/internal-topics.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 import { GroupCoordinator, type CoordinatorSettings } from './coordinator.ts';
@@ -14,6 +15,10 @@ export interface GroupCoordinatorsOptions {
   settings: CoordinatorSettings;
   /** offsets.topic.num.partitions: the partition count when `__consumer_offsets` does not exist yet. */
   numPartitions: number;
+  /** offsets.topic.replication.factor: its replication factor when created on a cluster. */
+  replicationFactor: number;
+  /** The topic configs it is created with (internal-topics.ts offsetsTopicConfigs). */
+  topicConfigs: Record<string, string>;
   /** After an append to a `__consumer_offsets` partition (high watermark, followers, long polls). */
   appended: (partition: number) => void;
   logger: Logger;
@@ -35,9 +40,20 @@ export interface GroupCoordinatorsOptions {
 export class GroupCoordinators {
   readonly #o: GroupCoordinatorsOptions;
   readonly #loaded = new Map<number, { coordinator: GroupCoordinator; leaderEpoch: number }>();
+  readonly #topicCreator: InternalTopicCreator;
 
   constructor(options: GroupCoordinatorsOptions) {
     this.#o = options;
+    this.#topicCreator = new InternalTopicCreator(options.cluster, { name: OFFSETS_TOPIC, partitions: options.numPartitions, replicationFactor: options.replicationFactor, configs: () => options.topicConfigs }, options.logger);
+  }
+
+  /**
+   * Makes sure `__consumer_offsets` exists: Kafka creates it on the first FindCoordinator for a
+   * group, not at start. False while it cannot be created yet (too few brokers for its replication
+   * factor, no controller): COORDINATOR_NOT_AVAILABLE.
+   */
+  ensureTopic(): Promise<boolean> {
+    return this.#topicCreator.ensure();
   }
 
   partitionCount(): number {

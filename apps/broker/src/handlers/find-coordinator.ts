@@ -8,8 +8,8 @@ import { defineApi } from './api-module.ts';
 /**
  * A group (key type 0) is coordinated by the leader of its `__consumer_offsets` partition
  * (Kafka's partitioning, group/group-coordinators.ts); a transactional id (key type 1) by the
- * leader of its `__transaction_state` partition (txn/transaction-coordinators.ts), that topic
- * being created on the first such request. A key type
+ * leader of its `__transaction_state` partition (txn/transaction-coordinators.ts); each topic is
+ * created on the first request that needs it, as Kafka creates them. A key type
  * Kafka does not know fails the whole request as Kafka's CoordinatorType.forId does:
  * INVALID_REQUEST for every key (FindCoordinatorRequest.getErrorResponse), before any
  * authorization check.
@@ -40,8 +40,9 @@ function found(ctx: BrokerContext, session: RequestSession, key: string, nodeId:
   return node ? { key, nodeId, host: node.host, port: node.port, errorCode: 0, errorMessage: 'NONE' } : none(key, ErrorCode.COORDINATOR_NOT_AVAILABLE, missing);
 }
 
-function groupCoordinator(ctx: BrokerContext, session: RequestSession, key: string): CoordinatorAnswer {
+async function groupCoordinator(ctx: BrokerContext, session: RequestSession, key: string): Promise<CoordinatorAnswer> {
   if (!allowed(ctx, session, Op.DESCRIBE, ResourceType.GROUP, key)) return none(key, ErrorCode.GROUP_AUTHORIZATION_FAILED, `${session.principal} may not describe group ${key}`);
+  if (!(await ctx.groups.ensureTopic())) return none(key, ErrorCode.COORDINATOR_NOT_AVAILABLE, '__consumer_offsets cannot be created yet');
   return found(ctx, session, key, ctx.groups.coordinatorNode(key), `no broker leads the __consumer_offsets partition of ${key} yet`);
 }
 

@@ -3,6 +3,7 @@ import type { ClusterMetadata } from '../cluster/cluster-metadata.ts';
 import type { ReplicaManager } from '../cluster/replica-manager.ts';
 import type { Logger } from '../logger.ts';
 import { coordinatorPartitionFor, transactionStateTopicConfigs } from '../topics/internal-topics.ts';
+import { InternalTopicCreator } from '../topics/internal-topic-creator.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 import { TransactionCoordinator, type MarkerRequest, type MarkersAbandoned } from './transaction-coordinator.ts';
 import { TRANSACTION_STATE_TOPIC, TransactionStateStore } from './transaction-state-store.ts';
@@ -49,10 +50,11 @@ export class TransactionCoordinators {
   readonly #loaded = new Map<number, { coordinator: TransactionCoordinator; leaderEpoch: number }>();
   readonly #timer: NodeJS.Timeout;
   readonly #expireTimer: NodeJS.Timeout;
-  #creating: Promise<void> | null = null;
+  readonly #topicCreator: InternalTopicCreator;
 
   constructor(options: TransactionCoordinatorsOptions) {
     this.#o = options;
+    this.#topicCreator = new InternalTopicCreator(options.cluster, { name: TRANSACTION_STATE_TOPIC, partitions: options.numPartitions, replicationFactor: options.replicationFactor, configs: (rf) => transactionStateTopicConfigs(options.settings, rf) }, options.logger);
     this.#timer = setInterval(() => {
       for (const { coordinator } of this.#loaded.values()) coordinator.abortTimedOut();
     }, options.abortIntervalMs);
@@ -79,22 +81,7 @@ export class TransactionCoordinators {
    * while it cannot be created yet (too few brokers, no controller): COORDINATOR_NOT_AVAILABLE.
    */
   async ensureTopic(): Promise<boolean> {
-    if (this.#o.cluster.partition(TRANSACTION_STATE_TOPIC, 0)) return true;
-    const replicationFactor = this.#o.cluster.clustered ? this.#o.replicationFactor : 1;
-    this.#creating ??= this.#o.cluster
-      .createTopic({ name: TRANSACTION_STATE_TOPIC, partitions: this.#o.numPartitions, replicationFactor, configs: transactionStateTopicConfigs(this.#o.settings, replicationFactor) }, false, true)
-      .then(
-        () => undefined,
-        (err: unknown) => {
-          // Another broker created it first, or the cluster cannot yet: the next request asks again.
-          this.#o.logger.log('info', 'transaction state topic not created', { detail: err instanceof Error ? err.message : String(err) });
-        },
-      )
-      .finally(() => {
-        this.#creating = null;
-      });
-    await this.#creating;
-    return this.#o.cluster.partition(TRANSACTION_STATE_TOPIC, 0) !== undefined;
+    return this.#topicCreator.ensure();
   }
 
   /** The broker coordinating the id's transactions, -1 while its partition has no leader. */

@@ -2,8 +2,9 @@
  * Pure: the broker settings an instance's brokers need when they form a replicated cluster on etcd.
  * Replication defaults follow the instance size (at most 3 replicas, as CKafka sells); the user's own
  * `default.replication.factor` / `min.insync.replicas` overrides win. `offsets.topic.replication.factor`
- * is always min(3, brokers): the controller creates `__consumer_offsets` only once that many brokers
- * are registered, so a larger value would leave a small instance without group coordination.
+ * is always min(3, brokers): `__consumer_offsets` (created on the first FindCoordinator for a group)
+ * needs that many registered brokers, so a larger value would leave a small instance without group
+ * coordination.
  */
 export function clusterSettings(brokers: number, overrides: Record<string, string>): Record<string, string> {
   const replicas = Math.min(3, brokers);
