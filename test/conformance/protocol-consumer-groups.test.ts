@@ -483,6 +483,14 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — KIP-848 consumer gro
         resources: [{ resourceType: 32, resourceName: g, configs: [{ name: 'consumer.heartbeat.interval.ms', configOperation: 0, value: '6000' }, { name: 'consumer.session.timeout.ms', configOperation: 0, value: '50000' }] }],
         validateOnly: false,
       });
+      // Kafka's coordinator learns a group config from its metadata image a moment after the answer:
+      // wait (bounded) until the broker describes it, as the coordinator then sees it too.
+      const c = await s.client();
+      for (let i = 0; i < 50; i++) {
+        const d = await c.request<{ results: { configs: { name: string; value: string | null }[] }[] }>(ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 32, resourceName: g, configurationKeys: ['consumer.heartbeat.interval.ms'] }], includeSynonyms: false, includeDocumentation: false });
+        if (d.results[0]?.configs.some((x) => x.name === 'consumer.heartbeat.interval.ms' && x.value === '6000')) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       const join = await send(s, ApiKey.ConsumerGroupHeartbeat, 1, joinAs(g, 'H', [TOPIC2]));
       const other = await send(s, ApiKey.ConsumerGroupHeartbeat, 1, joinAs('cfg-other', 'H', [TOPIC2]));
       for (const group of [g, 'cfg-other']) await send(s, ApiKey.ConsumerGroupHeartbeat, 1, body({ groupId: group, memberId: 'H', memberEpoch: -1 }));
