@@ -179,3 +179,34 @@ describe('Java AdminClient: ACLs, client quotas, SCRAM credentials', () => {
     expect(r.describeScramMissing.error).toBe('ResourceNotFoundException');
   }, 120_000);
 });
+
+describe('Java AdminClient: topics by id, batched group offsets, static members, elections, producers, config resources', () => {
+  it('answers describeTopics by id, listConsumerGroupOffsets of two groups, removeMembersFromConsumerGroup, electLeaders, describeProducers, fenceProducers and listConfigResources as Kafka 4.4 does', async () => {
+    const { result: r } = await runJava<Result>('AdminMisc', [broker.bootstrap, 'jm', 'jm-group']);
+    // Metadata v12 by topic id: the topic, and for an unknown id UNKNOWN_TOPIC_ID naming that id
+    // (an answer without the id made the client throw IllegalStateException for both).
+    expect(r.describeTopicsById).toEqual({ name: 'jm', internal: false, partitions: 2 });
+    expect(r.describeTopicsByUnknownId.error).toBe('UnknownTopicIdException');
+    expect(r.describeTopicsAuthorizedOperations).toEqual(['ALTER', 'ALTER_CONFIGS', 'CREATE', 'DELETE', 'DESCRIBE', 'DESCRIBE_CONFIGS', 'READ', 'WRITE']);
+    expect(r.describeProducers).toEqual([{ epoch: 0, lastSequence: 4, coordinatorEpoch: -1, txnStartOffset: -1 }]);
+    expect(r.listOffsetsOfTwoGroups).toEqual({ a: { 'jm-0': 5, 'jm-1': 5 }, b: { 'jm-0': null, 'jm-1': 2 }, missing: {} });
+    expect(r.describeWithStaticMember).toEqual(['misc-static']);
+    expect(r.removeUnknownMember).toEqual({ error: 'UnknownMemberIdException', message: 'The coordinator is not aware of this member.' });
+    expect(r.removeStaticMember).toEqual({ state: 'Empty', members: 0 });
+    expect(r.removeAllOfEmptyGroup).toEqual({ error: 'IllegalArgumentException', message: 'leaving members should not be empty' });
+    expect(r.removeFromMissingGroup.error).toBe('UnknownMemberIdException');
+    expect(r.electPreferred).toEqual({ 'jm-0': 'ElectionNotNeededException', 'jm-9': 'UnknownTopicOrPartitionException' });
+    expect(r.electUnclean).toEqual({ 'jm-1': 'ElectionNotNeededException' });
+    expect(r.electPreferredAll).toEqual([]);
+    expect(r.fenceProducers).toEqual({ state: 'Empty', epoch: 0, partitions: 0 });
+    expect(r.fenceProducersTwice).toBe(1);
+    expect(r.listTransactionsFilteredByState).toEqual(['misc-fenced']);
+    expect(r.listConfigResourcesClientMetrics).toEqual(['misc-metrics']);
+    // Only groups with configs of their own are GROUP config resources (Kafka 4.4's config image):
+    // not jm-group or jm-group-b (other tests' groups on this broker are left out).
+    expect((r.listConfigResourcesGroups as string[]).filter((g) => g.startsWith('jm-'))).toEqual(['jm-group-conf']);
+    // Intended (apps/broker/README.md): the cluster's metadata lives in etcd, not in a KRaft quorum.
+    expect(r.describeMetadataQuorum.error).toBe('UnsupportedVersionException');
+    expect(r.unregisterUnknownBroker.error).toBe('UnsupportedVersionException');
+  }, 120_000);
+});

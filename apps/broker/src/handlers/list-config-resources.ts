@@ -14,8 +14,9 @@ function namesOf(ctx: BrokerContext, type: number): string[] {
   if (type === CLIENT_METRICS) return ctx.clientMetricsConfigs.names();
   if (type === TOPIC) return ctx.topics.list().map((t) => t.name);
   if (type === BROKER) return ctx.cluster.brokers().map((b) => String(b.nodeId));
-  // Groups this broker coordinates and groups with configs, once each.
-  return [...new Set([...ctx.groups.groups().map((g) => g.groupId), ...ctx.groupConfigs.names()])];
+  // Groups with configs of their own only, as Kafka 4.4 lists them (its config image): a group
+  // without any is not a config resource (kafka-configs --describe adds the groups ListGroups names).
+  return ctx.groupConfigs.names();
 }
 
 /**

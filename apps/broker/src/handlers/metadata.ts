@@ -1,4 +1,4 @@
-import { ErrorCode } from '@tributary/protocol';
+import { ErrorCode, ZERO_UUID } from '@tributary/protocol';
 import { listenerFor, settingNumber } from '../config/broker-config.ts';
 import { TopicError, topicNameProblem, type TopicState } from '../topics/topic-registry.ts';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
@@ -20,17 +20,23 @@ export const metadataApi = defineApi({
     const brokers = ctx.cluster.brokers();
     const live = new Set(brokers.map((b) => b.nodeId));
     const all = req.topics === null || (v === 0 && req.topics.length === 0);
-    const names = all ? ctx.topics.list().map((t) => t.name).filter((name) => allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, name)) : req.topics!.map((t) => t.name ?? ctx.topics.byId(t.topicId)?.name ?? '');
+    // v12+ may name topics by id (the Java AdminClient's describeTopics by TopicIdCollection): as in
+    // Kafka, ids are looked up and never auto-created; an unknown id is UNKNOWN_TOPIC_ID with the id
+    // and no name, an id the principal may not describe TOPIC_AUTHORIZATION_FAILED with the id.
+    const byId = !all && v >= 12 && req.topics!.some((t) => t.topicId !== undefined && t.topicId !== ZERO_UUID);
+    const idLookups = byId ? req.topics!.filter((t) => t.topicId !== ZERO_UUID).map((t) => ({ id: t.topicId, name: ctx.topics.byId(t.topicId)?.name ?? null })) : [];
+    const names = all ? ctx.topics.list().map((t) => t.name).filter((name) => allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, name)) : byId ? idLookups.flatMap((l) => (l.name === null ? [] : [l.name])) : req.topics!.map((t) => t.name ?? '');
 
     const topics = [];
+    for (const l of idLookups) if (l.name === null) topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: l.id, isInternal: false, partitions: [] });
     for (const name of names) topics.push(await (async () => {
       let topic: TopicState | undefined = ctx.topics.get(name);
       let errorCode = 0;
       const mayCreate = () => allowedOnCluster(ctx, session, Op.CREATE) || allowed(ctx, session, Op.CREATE, ResourceType.TOPIC, name);
-      if (!all && (topic ? !allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, name) : autoCreate && !topicNameProblem(name) && !mayCreate())) {
-        return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, topicId: undefined, isInternal: false, partitions: [] };
+      if (!all && (topic ? !allowed(ctx, session, Op.DESCRIBE, ResourceType.TOPIC, name) : autoCreate && !byId && !topicNameProblem(name) && !mayCreate())) {
+        return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name: byId ? null : name, topicId: byId ? topic?.topicId : undefined, isInternal: false, partitions: [] };
       }
-      if (!topic && autoCreate && !topicNameProblem(name)) {
+      if (!topic && autoCreate && !byId && !topicNameProblem(name)) {
         try {
           const limit = topicLimitProblem(ctx, 1, settingNumber(ctx.config, 'num.partitions'));
           if (limit) throw new TopicError(ErrorCode.POLICY_VIOLATION, limit);
