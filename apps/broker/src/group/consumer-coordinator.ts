@@ -250,7 +250,8 @@ export class ConsumerGroupCoordinator {
     if (cg.groupEpoch === 0) cg.groupEpoch = 1;
     // A refresh of the group's regular expressions an earlier request triggered is applied now
     // (Kafka resolves them off the request path: a member sees their topics from its next heartbeat on).
-    const topicNames = topics.names();
+    // Every topic name, read only when the group has expressions to resolve (a cluster may have thousands).
+    const topicNames = () => topics.names();
     applyPendingRegexRefresh(cg, topicNames);
     // A changed subscription bumps the group epoch: its topic names, its assignor, or an expression
     // the group has resolved already (a new one bumps it once resolved, through the topics it adds).
@@ -260,7 +261,7 @@ export class ConsumerGroupCoordinator {
     pruneResolvedRegexes(cg);
     if (cg.subscriptionMetadata === null && cg.resolvedRegexes.size === 0 && subscribedRegexes(cg).size > 0) {
       // A group just loaded (its resolutions are not persisted): resolved at once, with this request's authorization.
-      resolveRegexes(cg, { at: now, regexes: subscribedRegexes(cg), canDescribeTopic }, topicNames);
+      resolveRegexes(cg, { at: now, regexes: subscribedRegexes(cg), canDescribeTopic }, topicNames());
     } else {
       maybeTriggerRegexRefresh(cg, before, member, topicNames, now, this.#settings.regexRefreshIntervalMs ?? 600_000, canDescribeTopic);
     }

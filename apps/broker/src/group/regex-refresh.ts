@@ -28,6 +28,10 @@ export function subscribedRegexes(cg: ConsumerGroupState): Set<string> {
  * new expression is resolved without the 10 s wait.
  */
 export function pruneResolvedRegexes(cg: ConsumerGroupState): void {
+  if (cg.resolvedRegexes.size === 0) {
+    cg.lastRegexRefresh = null;
+    return;
+  }
   const subscribed = subscribedRegexes(cg);
   for (const re of [...cg.resolvedRegexes.keys()]) if (!subscribed.has(re)) cg.resolvedRegexes.delete(re);
   if (cg.resolvedRegexes.size === 0) cg.lastRegexRefresh = null;
@@ -44,7 +48,7 @@ export function maybeTriggerRegexRefresh(
   cg: ConsumerGroupState,
   before: ConsumerMember | undefined,
   updated: ConsumerMember,
-  topicNames: string[],
+  topicNames: () => string[],
   now: number,
   refreshIntervalMs: number,
   canDescribeTopic: ((topic: string) => boolean) | undefined,
@@ -61,17 +65,17 @@ export function maybeTriggerRegexRefresh(
   const last = cg.lastRegexRefresh;
   if (last && now <= last.at + REGEX_REFRESH_MIN_INTERVAL_MS) return;
   requireRefresh ||= regexes.size !== cg.resolvedRegexes.size;
-  requireRefresh ||= last !== null && topicNames.some((n) => !last.topicNames.has(n));
+  requireRefresh ||= last !== null && topicNames().some((n) => !last.topicNames.has(n));
   requireRefresh ||= last !== null && now > last.at + refreshIntervalMs;
   if (requireRefresh) cg.pendingRegexRefresh = { at: now, regexes, canDescribeTopic };
 }
 
 /** Applies the refresh a previous request triggered (Kafka's handleRegularExpressionsResult). */
-export function applyPendingRegexRefresh(cg: ConsumerGroupState, topicNames: string[]): void {
+export function applyPendingRegexRefresh(cg: ConsumerGroupState, topicNames: () => string[]): void {
   const pending = cg.pendingRegexRefresh;
   if (!pending) return;
   cg.pendingRegexRefresh = null;
-  resolveRegexes(cg, pending, topicNames);
+  resolveRegexes(cg, pending, topicNames());
 }
 
 /**
