@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { ApiKey, BatchHeader, type InitProducerIdResponse } from '@tributary/protocol';
+import { ApiKey, BatchHeader, ZERO_UUID, type InitProducerIdResponse } from '@tributary/protocol';
 import { advertised, common, expectCovered, expectEveryApiOwned, tributaryOnly, type Advertised } from './coverage.ts';
 import { batch, compare, createTopic, patchBatch, produce, produceOk, producerIdsReady, startPair, type Pair, type Side } from './harness.ts';
 import type { Outcome } from './raw-client.ts';
@@ -146,6 +146,13 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — data path and topic 
         return o;
       });
     }
+    // v12 by topic id (the Java AdminClient's describeTopics by id): a known id, then an unknown one.
+    await compare(pair, 'metadata/v12/by-topic-id', async (s) => {
+      const byName = await send(s, ApiKey.Metadata, 12, metadataBody(12, ['md-t']));
+      const id = byName.kind === 'response' ? (byName.body as { topics: { topicId: string }[] }).topics[0]!.topicId : ZERO_UUID;
+      const ask = (topicId: string) => send(s, ApiKey.Metadata, 12, { topics: [{ name: null, topicId }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+      return { known: await ask(id), unknown: await ask('5e1f7a1e-0000-4000-8000-00000000abcd') };
+    });
     await compare(pair, 'metadata/v12/invalid-topic-name', async (s) => send(s, ApiKey.Metadata, 12, metadataBody(12, ['bad/name', '.', 'x'.repeat(250)], true)));
     await compare(pair, 'metadata/v12/auto-create', async (s) => {
       const first = await send(s, ApiKey.Metadata, 12, metadataBody(12, ['md-auto'], true));
@@ -545,6 +552,23 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — data path and topic 
         after: await describeWhenApplied(s, ['cleanup.policy', 'segment.ms', 'retention.ms'], (m) => m.get('segment.ms') === String(600000 + v) && !listHas(m.get('cleanup.policy'), 'delete')),
       }));
     }
+  });
+
+  it('AlterConfigs and IncrementalAlterConfigs: what Kafka refuses before looking at the resource', async () => {
+    await both((s) => createTopic(s, 'cfg-pre', 1));
+    // Kafka's ConfigAdminManager.preprocess: a config named twice, null values (all named), a resource
+    // named twice (IncrementalAlterConfigs), before authorization and before the topic is looked up.
+    const inc = (s: Side, resources: unknown[]) => send(s, ApiKey.IncrementalAlterConfigs, 1, { resources, validateOnly: true });
+    const legacy = (s: Side, resources: unknown[]) => send(s, ApiKey.AlterConfigs, 2, { resources, validateOnly: true });
+    await compare(pair, 'alter-configs/request-errors', async (s) => ({
+      duplicateKeys: await inc(s, [{ resourceType: 2, resourceName: 'cfg-pre', configs: [{ name: 'retention.ms', configOperation: 0, value: '1000' }, { name: 'retention.ms', configOperation: 1, value: null }] }]),
+      duplicateKeysMissingTopic: await inc(s, [{ resourceType: 2, resourceName: 'cfg-pre-none', configs: [{ name: 'retention.ms', configOperation: 0, value: '1' }, { name: 'retention.ms', configOperation: 0, value: '1' }] }]),
+      duplicateKeysGroup: await inc(s, [{ resourceType: 32, resourceName: 'cfg-pre-g', configs: [{ name: 'consumer.session.timeout.ms', configOperation: 0, value: '50000' }, { name: 'consumer.session.timeout.ms', configOperation: 0, value: '50000' }] }]),
+      nullValues: await inc(s, [{ resourceType: 2, resourceName: 'cfg-pre', configs: [{ name: 'retention.ms', configOperation: 0, value: null }, { name: 'cleanup.policy', configOperation: 2, value: null }, { name: 'segment.ms', configOperation: 1, value: null }] }]),
+      repeatedResource: await inc(s, [{ resourceType: 2, resourceName: 'cfg-pre', configs: [{ name: 'retention.ms', configOperation: 0, value: '1000' }] }, { resourceType: 2, resourceName: 'cfg-pre', configs: [{ name: 'segment.ms', configOperation: 0, value: '100000' }] }]),
+      legacyDuplicateKeys: await legacy(s, [{ resourceType: 2, resourceName: 'cfg-pre-none', configs: [{ name: 'retention.ms', value: '1' }, { name: 'retention.ms', value: '2' }] }]),
+      legacyNullValue: await legacy(s, [{ resourceType: 2, resourceName: 'cfg-pre', configs: [{ name: 'retention.ms', value: null }] }]),
+    }));
   });
 
   it('Client metrics subscriptions (KIP-714 CLIENT_METRICS configs) and ListConfigResources at every version', async () => {

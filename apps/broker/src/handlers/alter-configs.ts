@@ -11,6 +11,6 @@ export const alterConfigsApi = defineApi({
   authorization: { kind: 'per-resource', acl: 'ALTER_CONFIGS on each topic or group, on the cluster for brokers' },
   handle: (ctx, request, session) => {
     const req = request.body;
-    return alterAll(ctx, session, req.resources, req.validateOnly, (r) => r.configs.filter((c) => c.value !== null).map((c) => ({ name: c.name, op: SET, value: c.value })), true);
+    return alterAll(ctx, session, req.resources, req.validateOnly, (r) => r.configs.map((c) => ({ name: c.name, op: SET, value: c.value })), true);
   },
 });

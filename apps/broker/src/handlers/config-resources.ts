@@ -278,11 +278,37 @@ async function alterResource(ctx: BrokerContext, resourceType: number, name: str
 
 type AlterResource = { resourceType: number; resourceName: string };
 
+/**
+ * What Kafka 4.4's ConfigAdminManager.preprocess refuses in a resource's changes before it looks at
+ * authorization or the resource: a config named twice, then values missing (null) for anything but
+ * a DELETE, all named at once. INVALID_REQUEST.
+ */
+function changesProblem(changes: Change[]): ConfigProblem | null {
+  const names = changes.map((c) => c.name);
+  if (new Set(names).size !== names.length) return new ConfigProblem(ErrorCode.INVALID_REQUEST, 'Error due to duplicate config keys');
+  const missing = changes.filter((c) => c.op !== DELETE && c.value === null).map((c) => c.name);
+  return missing.length > 0 ? new ConfigProblem(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${missing.join(', ')}`) : null;
+}
+
+/** IncrementalAlterConfigs naming one resource twice: both are refused, as Kafka does. */
+function repeatedResources(resources: AlterResource[]): Set<string> {
+  const key = (r: AlterResource) => `${r.resourceType}:${r.resourceName}`;
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const r of resources) (seen.has(key(r)) ? repeated : seen).add(key(r));
+  return repeated;
+}
+
 export async function alterAll<R extends AlterResource>(ctx: BrokerContext, session: RequestSession, resources: R[], validateOnly: boolean, changes: (r: R) => Change[], replace: boolean) {
   const responses = [];
+  // (The legacy AlterConfigs, `replace`, cannot name a resource twice: Kafka closes the connection.)
+  const repeated = replace ? new Set<string>() : repeatedResources(resources);
   for (const r of resources) {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
     try {
+      if (repeated.has(`${r.resourceType}:${r.resourceName}`)) throw new ConfigProblem(ErrorCode.INVALID_REQUEST, 'Each resource must appear at most once.');
+      const problem = changesProblem(changes(r));
+      if (problem) throw problem;
       const denied = accessDenied(ctx, session, r.resourceType, r.resourceName, Op.ALTER_CONFIGS);
       if (denied) throw denied;
       // The replication throttles are the broker configs that change at runtime; the rest are static.
