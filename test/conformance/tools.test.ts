@@ -159,6 +159,8 @@ describe('Kafka 4.4.0 command-line tools: Apache Kafka vs Tributary', () => {
     // dynamic default: intended kraft-min-insync-default); a group's: the broker setting or own name each defaults to.
     await compareTool('tools/configs/topic-describe-all', (s) => ['configs', [...b(s), '--entity-type', 'topics', '--entity-name', 'tool-t', '--describe', '--all']], (lines) => lines.filter((l) => !l.startsWith('min.insync.replicas=')));
     await compareTool('tools/configs/group-describe-all', (s) => ['configs', [...b(s), '--entity-type', 'groups', '--entity-name', 'tool-cfg-g', '--describe', '--all']]);
+    // One key both added and deleted: refused as a duplicate key (INVALID_REQUEST), exit code 1.
+    await compareTool('tools/configs/topic-add-and-delete-same-key', (s) => ['configs', [...b(s), '--entity-type', 'topics', '--entity-name', 'tool-t', '--alter', '--add-config', 'retention.ms=1000', '--delete-config', 'retention.ms']]);
     await compareTool('tools/configs/broker-describe', (s) => ['configs', [...b(s), '--entity-type', 'brokers', '--entity-name', '1', '--describe']]);
     await compareTool('tools/configs/client-quota-alter', (s) => ['configs', [...b(s), '--entity-type', 'clients', '--entity-name', 'tool-app', '--alter', '--add-config', 'producer_byte_rate=1048576,consumer_byte_rate=2097152']]);
     await compareTool('tools/configs/scram-alter', (s) => ['configs', [...b(s), '--entity-type', 'users', '--entity-name', 'tool-user', '--alter', '--add-config', 'SCRAM-SHA-256=[iterations=8192,password=pw],SCRAM-SHA-512=[password=pw2]']]);
