@@ -180,11 +180,13 @@ it('the shared cluster has every broker setting a test needs', () => {
  * librdkafka 2.0.2 that the machine's load exposes, not through a broker answer
  * (test/conformance/README.md, "The one-off failures, explained"): each is run a second time if its
  * first run fails, so one such failure does not turn CI red; two in a row still fail. vitest reports
- * the retry. (0137 was here until its cause, a 2 ms timeout in the client, was fixed in the library.)
+ * the retry.
  */
 const FLAKY_ON_SHARED_CLUSTER: Record<string, string> = {
   '0110': "its producer's average batch once fell under the test's 3,900-byte bound (3,716 B): the client's flush sends partial batches while its main thread is still moving queued messages into the partition",
   '0061': 'once read consumer_lag 3 for 2: a statistics event built just before the application took a message reached it after that message',
+  // Its seek's 2 ms timeout is fixed in the library (20-librdkafka-tests.patch); what remains is the race librdkafka 2.0.2's CHANGELOG lists as a known issue.
+  '0137': "once consumed 10 messages for 7: it seeks while another thread is in a batch consume, which librdkafka 2.0.2's CHANGELOG says may return messages from before the seek",
 };
 
 describe.concurrent(`librdkafka 2.0.2 tests on one 3-broker ${kind} cluster, ${PARALLEL} at once`, () => {
