@@ -273,7 +273,7 @@ describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('a 3-broker %s cluster
       seen['tools: kafka-console-producer across the kill: read back'] = rows.map((r) => r.join(' ')).sort();
     }, 300_000);
 
-    it('with that broker still dead, kafka-get-offsets, kafka-configs, kafka-acls, kafka-delete-records and kafka-log-dirs answer for the cluster', async () => {
+    it('with that broker still dead, kafka-get-offsets, kafka-configs, kafka-acls, kafka-delete-records, kafka-topics --under-replicated-partitions/--unavailable-partitions and kafka-log-dirs answer for the cluster', async () => {
       const offsets = ok(await tool('getOffsets', ['--topic', TOPIC]), 'kafka-get-offsets');
       // topic:partition:offset, one line per partition
       const ends = new Map(offsets.split('\n').filter((l) => l.startsWith(`${TOPIC}:`)).map((l) => [Number(l.split(':')[1]), Number(l.split(':')[2])] as const));
@@ -302,6 +302,16 @@ describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('a 3-broker %s cluster
       seen['tools: kafka-delete-records'] = deleted.map((l) => l.replace(`low_watermark: ${deleteTo}`, 'low_watermark: <asked>'));
       const earliest = ok(await tool('getOffsets', ['--topic', TOPIC, '--time', '-2']), 'kafka-get-offsets --time -2');
       expect(earliest.split('\n').filter((l) => l.startsWith(`${TOPIC}:`)).sort()).toEqual([`${TOPIC}:0:${deleteTo}`, `${TOPIC}:1:0`, `${TOPIC}:2:0`]);
+
+      // kafka-topics' filters with a replica of every partition dead: all three under-replicated once
+      // the ISRs have shrunk (rows without leader and order, which are placement), none unavailable.
+      seen['tools: kafka-topics --describe --under-replicated-partitions with a broker dead'] = await until(async () => {
+        const r = await tool('topics', ['--describe', '--under-replicated-partitions', '--topic', TOPIC]);
+        const rows = r.stdout.split('\n').filter((l) => /\bPartition: \d/.test(l));
+        if (r.exitCode !== 0 || rows.length < 3) return null;
+        return rows.map((row) => row.trim().replace(/Leader: \d+/, 'Leader: L').replace(/(Replicas|Isr|Elr|LastKnownElr): ([\d,]*)/g, (_, field: string, ids: string) => `${field}: ${ids.split(',').filter(Boolean).length}`).split(/\s+/).join(' '));
+      }, 'kafka-topics --under-replicated-partitions listing every partition', 90_000);
+      seen['tools: kafka-topics --describe --unavailable-partitions with a broker dead'] = ok(await tool('topics', ['--describe', '--unavailable-partitions', '--topic', TOPIC]), 'kafka-topics --unavailable-partitions').trim();
 
       // The live brokers only: 2, each with a replica of every partition.
       seen['tools: kafka-log-dirs with a broker dead'] = logDirsView(ok(await tool('logDirs', ['--describe', '--topic-list', TOPIC]), 'kafka-log-dirs'), 2);
