@@ -15,8 +15,8 @@ import { BROKER_VERSION, concurrencyLimit, EXCLUDED_SUBTESTS, exclusionOf, expec
  * its own test number in them), so they share it, as librdkafka's own runner shares one cluster
  * between tests running in parallel. Auto-created topics have RF 3, so partitions, leaders and group
  * coordinators are spread over the three brokers and acks=all produces wait for replication.
- * min.insync.replicas stays 1: several tests create RF-1 topics, which a broker-wide 2 would refuse
- * every acks=all write to (NOT_ENOUGH_REPLICAS, as Kafka does).
+ * min.insync.replicas stays 1: several tests create RF-1 topics (Kafka 4.4 and, since session 16,
+ * Tributary cap min.insync.replicas at a partition's replica count, so a broker-wide 2 would do too).
  * Then some of them again on a fresh cluster with a broker killed -9 mid-run (KILLED).
  * LIBRDKAFKA_SUITE_BROKER=kafka runs the same against a 3-node Apache Kafka 4.4. Results and times:
  * test/conformance/README.md.

@@ -126,6 +126,15 @@ async function scenario(cluster: TargetCluster): Promise<Run> {
     expect(await cluster.leaderOf(DELETED_TOPIC, 0), `${cluster.kind}: ${DELETED_TOPIC} led by the first replica`).toBe(leader);
     const toDeleted = await toLeader.request<ProduceResponse>(ApiKey.Produce, 9, { ...produceBody(records(5, 0)), topicData: [{ name: DELETED_TOPIC, partitionData: [{ index: 0, records: records(5, 0) }] }] });
     expect(toDeleted.responses[0]?.partitionResponses[0]?.errorCode, `${cluster.kind}: produce to ${DELETED_TOPIC}`).toBe(0);
+    // Fewer replicas than min.insync.replicas (the cluster's 2 over RF 1; a topic's 3 over RF 2):
+    // Kafka caps it at the replica count (Partition.effectiveMinIsr), so acks=all writes are taken.
+    for (const [name, replicas, configs] of [[`${TOPIC}-rf1`, [leader], []], [`${TOPIC}-rf2`, [leader, follower], [{ name: 'min.insync.replicas', value: '3' }]]] as const) {
+      const made = await toController.request<CreateTopicsResponse>(ApiKey.CreateTopics, 5, { ...createBody(name), topics: [{ name, numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [...replicas] }], configs: [...configs] }] });
+      expect(made.topics[0]?.errorCode, `${cluster.kind}: CreateTopics ${name}`).toBe(0);
+      await cluster.waitForIsr(name, 0, replicas.length, 90_000);
+      const o = await toLeader.send(ApiKey.Produce, 9, { ...produceBody(records(2, 0)), topicData: [{ name, partitionData: [{ index: 0, records: records(2, 0) }] }] });
+      observed[`min-isr-over-replicas/rf${replicas.length}/produce-acks-all`] = o.kind === 'response' ? (o.body as ProduceResponse).responses[0]?.partitionResponses[0]?.errorCode : o.kind;
+    }
     // Both clusters start from the same log: 10 records written at epoch 0's leader.
     const written = await toLeader.request<ProduceResponse>(ApiKey.Produce, 9, produceBody(records(10, 0)));
     expect(written.responses[0]?.partitionResponses[0]?.errorCode, `${cluster.kind}: set-up produce`).toBe(0);

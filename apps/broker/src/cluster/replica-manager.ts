@@ -221,6 +221,16 @@ export class ReplicaManager {
     return this.#replica(topic, partition)?.isr.length ?? 0;
   }
 
+  /**
+   * Kafka's Partition.effectiveMinIsr: min.insync.replicas capped at the partition's replica count.
+   * A topic with fewer replicas than a broker-wide min.insync.replicas (RF 1 under 2) takes acks=all
+   * writes once all its replicas have them, as Kafka 4.4 does.
+   */
+  effectiveMinIsr(topic: string, partition: number, minIsr: number): number {
+    const r = this.#replica(topic, partition);
+    return r ? Math.min(minIsr, r.replicas.length) : minIsr;
+  }
+
   /** Whether `replicaId` is in the partition's ISR as this broker knows it (replication throttles spare in-sync replicas). */
   inIsr(topic: string, partition: number, replicaId: number): boolean {
     return this.#replica(topic, partition)?.isr.includes(replicaId) ?? false;
@@ -339,9 +349,10 @@ export class ReplicaManager {
    * batch), NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR fell below `minIsr` meanwhile,
    * NOT_LEADER_OR_FOLLOWER when leadership moved, REQUEST_TIMED_OUT after `timeoutMs`.
    */
-  waitForReplication(topic: string, partition: number, offset: number, minIsr: number, timeoutMs: number): Promise<number> {
+  waitForReplication(topic: string, partition: number, offset: number, configuredMinIsr: number, timeoutMs: number): Promise<number> {
     const r = this.#replica(topic, partition);
     if (!r || r.leader !== this.#o.nodeId) return Promise.resolve(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const minIsr = Math.min(configuredMinIsr, r.replicas.length);
     if (r.log.highWatermark >= offset) return Promise.resolve(r.isr.length < minIsr ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND : 0);
     return new Promise((resolve) => {
       const waiter: Waiter = {

@@ -78,7 +78,7 @@ export const produceApi = defineApi({
           const txnRefusal = notInTransaction?.get(`${t.name}\0${p.index}`);
           if (txnRefusal) return fail(txnRefusal, `${t.name}-${p.index} could not join transaction ${req.transactionalId} (error ${txnRefusal})`);
           const configs = ctx.topics.get(t.name)!.configs;
-          const minIsr = topicNumber(ctx.config, configs, 'min.insync.replicas');
+          const minIsr = ctx.replicas.effectiveMinIsr(t.name, p.index, topicNumber(ctx.config, configs, 'min.insync.replicas'));
           // acks=-1 refuses before writing when too few replicas are in sync to keep the batch.
           if (req.acks === -1 && ctx.replicas.isrSize(t.name, p.index) < minIsr) return fail(ErrorCode.NOT_ENOUGH_REPLICAS, `${t.name}-${p.index} has ${ctx.replicas.isrSize(t.name, p.index)} in-sync replicas, min.insync.replicas is ${minIsr}`, undefined, logStart());
           const raw = p.records as Buffer | null;

@@ -53,7 +53,7 @@ export async function writeMarkersLocally(deps: LocalMarkerDeps, m: Omit<MarkerR
       continue;
     }
     // acks=all refuses before writing when too few replicas are in sync to keep the marker.
-    const minIsr = deps.minInsyncReplicas(p.topic);
+    const minIsr = deps.replicas.effectiveMinIsr(p.topic, p.partition, deps.minInsyncReplicas(p.topic));
     if (deps.replicas.isrSize(p.topic, p.partition) < minIsr) {
       outcome.failed.push({ ...p, errorCode: ErrorCode.NOT_ENOUGH_REPLICAS });
       continue;
