@@ -182,7 +182,8 @@ describe('authorized operations (KIP-430)', () => {
     await root.commitOffsets('open-group', [{ topic: 'private', partition: 0, offset: 0n }]);
     const groups = await ask<{ groups: { groupId: string; errorCode: number; authorizedOperations: number }[] }>(ApiKey.DescribeGroups, 5, { groups: ['billing', 'open-group'], includeAuthorizedOperations: true });
     expect(groups.groups.map((g) => g.errorCode)).toEqual([30, 0]); // billing has an ACL for bob only
-    expect(groups.groups[1]!.authorizedOperations).toBe(bits(3, 6, 8));
+    // Kafka 4.4's operations of a group: READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS (KIP-848 group configs).
+    expect(groups.groups[1]!.authorizedOperations).toBe(bits(3, 6, 8, 10, 11));
   });
 });
 
