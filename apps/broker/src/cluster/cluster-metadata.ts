@@ -71,6 +71,11 @@ export interface ClusterMetadata {
   /** `assignment`: the client's replica lists for the added partitions (already validated). */
   addPartitions(name: string, count: number, validateOnly: boolean, assignment?: number[][]): Promise<void>;
   setTopicConfigs(name: string, configs: Record<string, string>): Promise<void>;
+  /**
+   * Resolves once this broker's copy of the cluster's metadata holds every change committed before
+   * the call (by any broker): admin APIs call it first so that they read, and modify, the latest.
+   */
+  catchUp(): Promise<void>;
   /** Partitions being reassigned now. */
   reassignments(): OngoingMove[];
   /** Starts, replaces or cancels reassignments (controller only: NOT_CONTROLLER elsewhere, thrown as TopicError). */

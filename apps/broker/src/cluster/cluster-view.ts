@@ -14,6 +14,7 @@ import type { BrokerInfo, PartitionInfo } from './cluster-metadata.ts';
  * | `credentials/<user>` | SCRAM salted keys per mechanism (never a password) | the broker that took AlterUserScramCredentials |
  * | `acls/<id>` | one ACL binding (id: hash of the binding) | the broker that took CreateAcls/DeleteAcls |
  * | `quotas/<entity>` | one quota entity's values | the broker that took AlterClientQuotas |
+ * | `catch-up/<id>` | a counter, rewritten to learn how far the watch must get (EtcdMetadataStore.catchUp) | each broker |
  *
  * Every broker loads the prefix, then watches it from the next revision, so all brokers apply the
  * same decisions in the same order.
@@ -45,6 +46,9 @@ export interface Versioned<T> {
 
 export const clusterPrefix = (clusterId: string) => `/tributary/clusters/${clusterId}/`;
 
+/** Where each broker's catch-up marker lives (EtcdMetadataStore.catchUp). */
+export const CATCH_UP_PREFIX = 'catch-up/';
+
 export const keys = {
   broker: (id: number) => `brokers/${id}`,
   controller: 'controller',
@@ -53,6 +57,7 @@ export const keys = {
   partition: (name: string, p: number) => `partitions/${name}/${p}`,
   /** The next unreserved producer id (Kafka's latest producer id block). */
   producerIds: 'producer-ids',
+  catchUp: (id: number) => `${CATCH_UP_PREFIX}${id}`,
 };
 
 /** In-memory copy of the keys under the cluster prefix; apply() is fed by the load and the watch. */
@@ -65,6 +70,8 @@ export class ClusterView {
   readonly raw = new Map<string, string>();
   /** Bumped on every change under a prefix, so readers can cache until it moves. */
   readonly versions = new Map<string, number>();
+  /** The etcd revision of the latest change applied (a deletion's event carries its own revision). */
+  revision = 0n;
 
   /** Current values of the keys under `prefix` (e.g. `acls/`), keyed by the rest of the key. */
   *under(prefix: string): Generator<[string, string]> {
@@ -74,6 +81,8 @@ export class ClusterView {
   /** Applies one key change (key relative to the prefix); value null means deleted. */
   apply(key: string, value: string | null, modRevision: string, createRevision: string): void {
     const [kind, ...rest] = key.split('/');
+    const revision = BigInt(modRevision);
+    if (revision > this.revision) this.revision = revision;
     if (value === null) this.raw.delete(key);
     else this.raw.set(key, value);
     this.versions.set(kind!, (this.versions.get(kind!) ?? 0) + 1);

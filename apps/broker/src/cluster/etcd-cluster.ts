@@ -6,7 +6,7 @@ import type { Logger } from '../logger.ts';
 import { TopicError, type TopicRegistry, type TopicState } from '../topics/topic-registry.ts';
 import { BrokerRegistration } from './broker-registration.ts';
 import type { BrokerInfo, ClusterMetadata, NewTopic, OngoingMove, PartitionInfo, PartitionMove, PartitionResult } from './cluster-metadata.ts';
-import { keys, type ClusterView, type PartitionRecord } from './cluster-view.ts';
+import { CATCH_UP_PREFIX, keys, type ClusterView, type PartitionRecord } from './cluster-view.ts';
 import { Controller } from './controller.ts';
 import { GuardedWriteBatch } from './guarded-write-batch.ts';
 import { EtcdMetadataStore } from './metadata-store.ts';
@@ -100,6 +100,12 @@ export class EtcdCluster implements ClusterMetadata {
   }
 
   #onKey(key: string, kv: IKeyValue, deleted: boolean): void {
+    // A catch-up marker changes nothing the broker derives; its waiter only needs the changes before
+    // it applied, which they are unless a re-application is still queued (that one tells the waiter).
+    if (key.startsWith(CATCH_UP_PREFIX)) {
+      if (!this.#changeQueued) this.store.viewChanged();
+      return;
+    }
     this.#registration.noteBrokerKey(key, kv, deleted);
     if (key === keys.controller) this.#controller.noteControllerKey(deleted);
     this.#changed();
@@ -189,6 +195,11 @@ export class EtcdCluster implements ClusterMetadata {
 
   async addPartitions(name: string, count: number, validateOnly: boolean, assignment?: number[][]): Promise<void> {
     return this.#controller.addPartitions(name, count, validateOnly, assignment);
+  }
+
+  /** Brings this broker's view up to the cluster's latest write (EtcdMetadataStore.catchUp). */
+  catchUp(): Promise<void> {
+    return this.store.catchUp(keys.catchUp(this.#o.nodeId));
   }
 
   /** Topic configs are not a controller decision: any broker writes them, guarded by the topic's revision. */

@@ -38,6 +38,9 @@ export class EtcdMetadataStore {
   readonly #logger: Logger;
   #watcher: Watcher | null = null;
   readonly #viewListeners = new Set<() => void>();
+  /** The catch-up write under way, and the one that callers arriving meanwhile share. */
+  #catchUpRunning: Promise<void> | null = null;
+  #catchUpNext: Promise<void> | null = null;
 
   constructor(endpoints: string[], clusterId: string, logger: Logger) {
     this.#client = new (loadEtcd3().Etcd3)({ hosts: endpoints, dialTimeout: 5000 });
@@ -58,6 +61,8 @@ export class EtcdMetadataStore {
     };
     const loaded = await this.ns.getAll().prefix('').exec();
     for (const kv of loaded.kvs) apply(kv, false);
+    // The load saw everything up to its revision, also changes since deleted (no event shows them).
+    if (BigInt(loaded.header.revision) > this.view.revision) this.view.revision = BigInt(loaded.header.revision);
     const watcher = await this.ns.watch().prefix('').startRevision(String(BigInt(loaded.header.revision) + 1n)).create();
     watcher.on('put', (kv) => apply(kv, false));
     watcher.on('delete', (kv) => apply(kv, true));
@@ -101,6 +106,47 @@ export class EtcdMetadataStore {
         .commit();
     }
     await this.waitForView(() => changes.every(([k, v]) => (this.view.raw.get(k) ?? null) === v), 5000);
+  }
+
+  /**
+   * Resolves once this broker's view holds every write etcd had committed when it was called
+   * (ZooKeeper's sync): a read after it shows a change another broker just made, and a
+   * read-modify-write does not start from an older copy. The watch only carries this cluster's keys,
+   * so etcd's current revision may never show up in it; instead the broker rewrites a key of its own
+   * (`marker`) and waits for the watch to bring that write back, which it does after every earlier
+   * one. A caller arriving while a catch-up is under way shares the next one (the running write may
+   * precede the change that caller must see), so a burst costs at most two etcd writes. Bounded by
+   * `timeoutMs`; after it, or when etcd fails, the view is read as it is.
+   */
+  catchUp(marker: string, timeoutMs = 5000): Promise<void> {
+    if (!this.#catchUpRunning) {
+      this.#catchUpRunning = this.#catchUpOnce(marker, timeoutMs).finally(() => {
+        this.#catchUpRunning = null;
+      });
+      return this.#catchUpRunning;
+    }
+    this.#catchUpNext ??= this.#catchUpRunning.then(() => {
+      this.#catchUpNext = null;
+      return this.catchUp(marker, timeoutMs);
+    });
+    return this.#catchUpNext;
+  }
+
+  async #catchUpOnce(marker: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    // etcd3 calls have no deadline of their own: an unreachable etcd would hold the answer forever.
+    const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), timeoutMs)));
+    try {
+      const res = await Promise.race([this.ns.put(marker).value(String(deadline)).exec(), expired]);
+      if (res === 'expired') throw new Error(`etcd did not answer within ${timeoutMs} ms`);
+      const written = BigInt(res.header.revision);
+      await this.waitForView(() => this.view.revision >= written, Math.max(0, deadline - Date.now()));
+    } catch (err) {
+      this.#logger.log('warn', 'could not catch up with etcd; answering from the current view', { error: err instanceof Error ? err.message : String(err) });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Reserves `size` producer ids from the cluster-wide counter (compare-and-swap, retried on races). */

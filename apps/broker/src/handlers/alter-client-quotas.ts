@@ -11,6 +11,7 @@ export const alterClientQuotasApi = defineApi({
   minVersion: 0,
   maxVersion: 1,
   serves: 'any-broker',
+  readsLatest: true,
   authorization: { kind: 'per-resource', acl: 'ALTER_CONFIGS on the cluster (each entry answers the error)' },
   handle: async (ctx, request, session) => {
     const req = request.body;

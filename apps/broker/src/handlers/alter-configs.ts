@@ -8,6 +8,7 @@ export const alterConfigsApi = defineApi({
   minVersion: 0,
   maxVersion: 2,
   serves: 'any-broker',
+  readsLatest: true,
   authorization: { kind: 'per-resource', acl: 'ALTER_CONFIGS on each topic or group, on the cluster for brokers' },
   handle: (ctx, request, session) => {
     const req = request.body;

@@ -17,6 +17,7 @@ export const alterUserScramCredentialsApi = defineApi({
   minVersion: 0,
   maxVersion: 0,
   serves: 'any-broker',
+  readsLatest: true,
   authorization: { kind: 'per-resource', acl: 'ALTER on the cluster (each user answers the error)' },
   handle: async (ctx, request, session) => {
     const req = request.body;

@@ -37,6 +37,13 @@ interface ApiModuleBase<N extends ApiName> {
   /** NoInfer: the API's name alone decides N; an authorization shared by several APIs must not widen it. */
   readonly authorization: Authorization<NoInfer<N>>;
   /**
+   * The API reads or rewrites state every broker keeps a copy of (configs, ACLs, quotas, SCRAM
+   * users), which another broker may have changed a moment ago: the dispatcher first brings this
+   * broker's copy up to date (ClusterMetadata.catchUp), so an admin client that writes through one
+   * broker and reads through another sees its write, and a change is never computed from a stale copy.
+   */
+  readonly readsLatest?: true;
+  /**
    * The response body, or undefined when the request gets none (Produce acks=0). A handler that
    * cannot answer throws a KafkaProtocolError: the dispatcher turns it into the API's error response.
    */

@@ -10,6 +10,7 @@ export const createAclsApi = defineApi({
   minVersion: 0,
   maxVersion: 3,
   serves: 'any-broker',
+  readsLatest: true,
   authorization: { kind: 'per-resource', acl: 'ALTER on the cluster (each creation answers the error)' },
   handle: async (ctx, request, session) => {
     const req = request.body;

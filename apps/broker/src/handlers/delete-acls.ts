@@ -9,6 +9,7 @@ export const deleteAclsApi = defineApi({
   minVersion: 0,
   maxVersion: 3,
   serves: 'any-broker',
+  readsLatest: true,
   authorization: { kind: 'per-resource', acl: 'ALTER on the cluster (each filter answers the error)' },
   handle: async (ctx, request, session) => {
     const req = request.body;

@@ -9,6 +9,7 @@ export const describeAclsApi = defineApi({
   minVersion: 0,
   maxVersion: 3,
   serves: 'any-broker',
+  readsLatest: true,
   authorization: { kind: 'per-resource', acl: 'DESCRIBE on the cluster' },
   handle: (ctx, request, session) => {
     const req = request.body;

@@ -10,6 +10,7 @@ export const describeClientQuotasApi = defineApi({
   minVersion: 0,
   maxVersion: 1,
   serves: 'any-broker',
+  readsLatest: true,
   authorization: { kind: 'per-resource', acl: 'DESCRIBE_CONFIGS on the cluster' },
   handle: (ctx, request, session) => {
     const req = request.body;

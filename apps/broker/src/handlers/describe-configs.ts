@@ -7,6 +7,7 @@ export const describeConfigsApi = defineApi({
   minVersion: 0,
   maxVersion: 4,
   serves: 'any-broker',
+  readsLatest: true,
   authorization: { kind: 'per-resource', acl: 'DESCRIBE_CONFIGS on each topic or group, on the cluster for brokers' },
   handle: (ctx, request, session) => {
     const req = request.body;

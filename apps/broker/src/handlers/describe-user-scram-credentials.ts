@@ -9,6 +9,7 @@ export const describeUserScramCredentialsApi = defineApi({
   minVersion: 0,
   maxVersion: 0,
   serves: 'any-broker',
+  readsLatest: true,
   authorization: { kind: 'per-resource', acl: 'DESCRIBE on the cluster (the answer names which users failed)' },
   handle: (ctx, request, session) => {
     const req = request.body;

@@ -7,6 +7,7 @@ export const incrementalAlterConfigsApi = defineApi({
   minVersion: 0,
   maxVersion: 1,
   serves: 'any-broker',
+  readsLatest: true,
   authorization: { kind: 'per-resource', acl: 'ALTER_CONFIGS on each topic or group, on the cluster for brokers' },
   handle: (ctx, request, session) => {
     const req = request.body;

@@ -30,6 +30,7 @@ export const listConfigResourcesApi = defineApi({
   minVersion: 0,
   maxVersion: 1,
   serves: 'any-broker',
+  readsLatest: true,
   authorization: { kind: 'per-resource', acl: 'DESCRIBE_CONFIGS on the cluster' },
   handle: (ctx, request, session) => {
     if (!allowedOnCluster(ctx, session, Op.DESCRIBE_CONFIGS)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, configResources: [] };
