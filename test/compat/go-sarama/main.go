@@ -12,8 +12,9 @@
 package main
 
 import (
+	"tributary.dev/test/compat/driver"
+
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -35,21 +36,13 @@ const usage = `sarama-driver: Sarama scenarios for Tributary's compatibility tes
   group-member BOOTSTRAP TOPIC GROUP STOP_FILE
 `
 
-var stdout = json.NewEncoder(os.Stdout)
-var outMu sync.Mutex
-
-func out(v any) {
-	outMu.Lock()
-	defer outMu.Unlock()
-	if err := stdout.Encode(v); err != nil {
-		panic(err)
-	}
-}
-
-func fail(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
-	os.Exit(1)
-}
+// The drivers' shared helpers, under the names this file has always used.
+var (
+	out       = driver.Out
+	fail      = driver.Fail
+	waitUntil = driver.WaitUntil
+	str       = driver.Str
+)
 
 // must fails on an error; Sarama reports "no error" as the KError 0 in places, which is none.
 func must(err error) {
@@ -100,22 +93,6 @@ func idempotent(c *sarama.Config) *sarama.Config {
 }
 
 func addrs(bootstrap string) []string { return strings.Split(bootstrap, ",") }
-
-func waitUntil(what string, fn func() (bool, error)) {
-	deadline := time.Now().Add(30 * time.Second)
-	var last error
-	for time.Now().Before(deadline) {
-		ok, err := fn()
-		if ok {
-			return
-		}
-		last = err
-		time.Sleep(100 * time.Millisecond)
-	}
-	fail("%s not reached in 30 s: %v", what, last)
-}
-
-func str(s string) *string { return &s }
 
 func topicConfigs(adm sarama.ClusterAdmin, topic string, names ...string) map[string]string {
 	entries, err := adm.DescribeConfig(sarama.ConfigResource{Type: sarama.TopicResource, Name: topic, ConfigNames: names})
@@ -476,41 +453,12 @@ func groupMemberCmd(bootstrap, topic, group, stopFile string) {
 }
 
 func main() {
-	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" {
-		fmt.Print(usage)
-		if len(os.Args) < 2 {
-			os.Exit(2)
-		}
-		return
-	}
-	args := os.Args[2:]
-	need := func(n int) {
-		if len(args) != n {
-			fmt.Fprint(os.Stderr, usage)
-			os.Exit(2)
-		}
-	}
-	switch os.Args[1] {
-	case "admin":
-		need(3)
-		adminCmd(args[0], args[1], args[2])
-	case "produce":
-		need(4)
-		produceCmd(args[0], args[1], args[2], args[3])
-	case "consume":
-		need(3)
-		consumeCmd(args[0], args[1], args[2])
-	case "times":
-		need(3)
-		timesCmd(args[0], args[1], args[2])
-	case "steady-produce":
-		need(5)
-		steadyProduceCmd(args[0], args[1], args[2], args[3], args[4])
-	case "group-member":
-		need(4)
-		groupMemberCmd(args[0], args[1], args[2], args[3])
-	default:
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
-	}
+	driver.Main(usage, map[string]driver.Command{
+		"admin":          {Args: 3, Run: func(a []string) { adminCmd(a[0], a[1], a[2]) }},
+		"produce":        {Args: 4, Run: func(a []string) { produceCmd(a[0], a[1], a[2], a[3]) }},
+		"consume":        {Args: 3, Run: func(a []string) { consumeCmd(a[0], a[1], a[2]) }},
+		"times":          {Args: 3, Run: func(a []string) { timesCmd(a[0], a[1], a[2]) }},
+		"steady-produce": {Args: 5, Run: func(a []string) { steadyProduceCmd(a[0], a[1], a[2], a[3], a[4]) }},
+		"group-member":   {Args: 4, Run: func(a []string) { groupMemberCmd(a[0], a[1], a[2], a[3]) }},
+	})
 }

@@ -1,0 +1,3 @@
+module tributary.dev/test/compat/driver
+
+go 1.26.0
