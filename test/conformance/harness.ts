@@ -114,13 +114,41 @@ export function explain(scenario: string, d: Difference): IntendedDifference | u
 export async function compare(pair: Pair, scenario: string, run: (side: Side) => Promise<unknown>): Promise<void> {
   const k = normalise(await run(pair.kafka), { runStart: pair.runStart });
   const t = normalise(await run(pair.tributary), { runStart: pair.runStart });
-  const unexplained: Difference[] = [];
-  for (const d of diff(k, t)) {
+  expectExplained(scenario, unexplained(scenario, k, t));
+}
+
+/** The differences between Kafka's and Tributary's answers that the table does not explain (the others are noted as seen). */
+export function unexplained(scenario: string, kafka: unknown, tributary: unknown): Difference[] {
+  const out: Difference[] = [];
+  for (const d of diff(kafka, tributary)) {
     const e = explain(scenario, d);
     if (e) noteExplained(e.id, scenario, d);
-    else unexplained.push(d);
+    else out.push(d);
   }
-  expectExplained(scenario, unexplained);
+  return out;
+}
+
+/** What a scenario run on one cluster observed, step by step, and when it started (times are made relative to it). */
+export interface ObservedRun {
+  observed: Record<string, unknown>;
+  runStart: number;
+}
+
+/**
+ * Compares two runs of a cluster scenario step by step (each step is the scenario `<prefix>/<step>`
+ * of the table) and fails on what the table does not explain.
+ */
+export function expectRunsExplained(prefix: string, kafka: ObservedRun | undefined, tributary: ObservedRun | undefined): void {
+  expect(kafka, 'the run on Apache Kafka did not finish').toBeDefined();
+  expect(tributary, 'the run on Tributary did not finish').toBeDefined();
+  const found: Difference[] = [];
+  for (const step of new Set([...Object.keys(kafka!.observed), ...Object.keys(tributary!.observed)])) {
+    const scenario = `${prefix}/${step}`;
+    const k = normalise(kafka!.observed[step], { runStart: kafka!.runStart });
+    const t = normalise(tributary!.observed[step], { runStart: tributary!.runStart });
+    for (const d of unexplained(scenario, k, t)) found.push({ ...d, path: `${scenario}: ${d.path}` });
+  }
+  expectExplained(prefix, found);
 }
 
 /** Records that a table entry explained a difference (with CONFORMANCE_COLLECT, also in the file: which entries are still in use). */

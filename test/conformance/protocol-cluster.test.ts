@@ -1,12 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApiKey, type CreateTopicsResponse, type FetchResponse, type FindCoordinatorResponse, type MetadataResponse, type OffsetFetchResponse, type ProduceResponse } from '@tributary/protocol';
 import { startTargetCluster, type ClusterKind, type TargetCluster } from '../support/target-cluster.ts';
-import { batch, expectExplained, explain, noteExplained, SUPER_USER, upsertScramUserOn } from './harness.ts';
+import { batch, expectRunsExplained, SUPER_USER, upsertScramUserOn } from './harness.ts';
 import { assignment, commitBody, fetchOffsetsBody, join, syncBody } from './group-requests.ts';
 import { groupsAfterKill, groupsBeforeKill } from './cluster-groups.ts';
 import { roles, type ClusterSteps } from './cluster-steps.ts';
 import { transactionsAfterKill, transactionsBeforeKill, TXN_PARTITIONS, TXN_TOPIC } from './cluster-transactions.ts';
-import { diff, normalise, type Difference } from './normalise.ts';
 import { RawClient, type Outcome } from './raw-client.ts';
 import { until } from '../support/until.ts';
 
@@ -398,21 +397,6 @@ describe('differential on a 3-broker cluster with a leader killed -9: Apache Kaf
   }
 
   it('what a follower, the new leader and the restarted broker answered is the same on both', () => {
-    const kafka = runs.get('Apache Kafka');
-    const tributary = runs.get('Tributary');
-    expect(kafka, 'the run on Apache Kafka did not finish').toBeDefined();
-    expect(tributary, 'the run on Tributary did not finish').toBeDefined();
-    const unexplained: Difference[] = [];
-    for (const name of new Set([...Object.keys(kafka!.observed), ...Object.keys(tributary!.observed)])) {
-      const scenarioName = `cluster/${name}`;
-      const k = normalise(kafka!.observed[name], { runStart: kafka!.runStart });
-      const t = normalise(tributary!.observed[name], { runStart: tributary!.runStart });
-      for (const d of diff(k, t)) {
-        const e = explain(scenarioName, d);
-        if (e) noteExplained(e.id, scenarioName, d);
-        else unexplained.push({ ...d, path: `${scenarioName}: ${d.path}` });
-      }
-    }
-    expectExplained('cluster', unexplained);
+    expectRunsExplained('cluster', runs.get('Apache Kafka'), runs.get('Tributary'));
   });
 });

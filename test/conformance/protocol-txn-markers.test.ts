@@ -3,8 +3,7 @@ import { ApiKey, type CreateTopicsResponse, type DescribeTransactionsResponse, t
 import { startTargetCluster, type ClusterKind, type TargetCluster } from '../support/target-cluster.ts';
 import { until } from '../support/until.ts';
 import { coordinatorOf, keyCoordinatedBy, relabel, roles } from './cluster-steps.ts';
-import { batch, expectExplained, explain, noteExplained } from './harness.ts';
-import { diff, normalise, type Difference } from './normalise.ts';
+import { batch, expectRunsExplained } from './harness.ts';
 import { RawClient } from './raw-client.ts';
 import { endOffsets, readCommitted } from './txn-reads.ts';
 import { addPartitionsBody, endTxnBody, initProducerIdBody, transactionalBatch, transactionalProduceBody, type TxnProducer } from './txn-requests.ts';
@@ -197,21 +196,6 @@ describe('a transaction coordinator killed -9 between EndTxn and its markers: Ap
   }
 
   it('what the coordinator, the new coordinator and the resumed broker answered is the same on both', () => {
-    const kafka = runs.get('Apache Kafka');
-    const tributary = runs.get('Tributary');
-    expect(kafka, 'the run on Apache Kafka did not finish').toBeDefined();
-    expect(tributary, 'the run on Tributary did not finish').toBeDefined();
-    const unexplained: Difference[] = [];
-    for (const name of new Set([...Object.keys(kafka!.observed), ...Object.keys(tributary!.observed)])) {
-      const scenarioName = `cluster/txn-markers/${name}`;
-      const k = normalise(kafka!.observed[name], { runStart: kafka!.runStart });
-      const t = normalise(tributary!.observed[name], { runStart: tributary!.runStart });
-      for (const d of diff(k, t)) {
-        const e = explain(scenarioName, d);
-        if (e) noteExplained(e.id, scenarioName, d);
-        else unexplained.push({ ...d, path: `${scenarioName}: ${d.path}` });
-      }
-    }
-    expectExplained('cluster/txn-markers', unexplained);
+    expectRunsExplained('cluster/txn-markers', runs.get('Apache Kafka'), runs.get('Tributary'));
   });
 });

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { runKafkaTool, startKafka, type KafkaToolResult, type TestKafka } from '@tributary/testkit';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
-import { expectExplained, explain, noteExplained, upsertScramUser, type Side } from './harness.ts';
-import { diff, type Difference } from './normalise.ts';
+import { expectExplained, unexplained, upsertScramUser, type Side } from './harness.ts';
 import { RawClient } from './raw-client.ts';
 import { ApiKey } from '@tributary/protocol';
 
@@ -108,13 +107,7 @@ async function compareTool(scenario: string, args: Parameters<typeof onBoth>[0],
     const errLine = normaliseText(res.stderr + res.stdout, side).map((l) => /\b([\w.]+(?:Exception|Error))\b/.exec(l)?.[1]).find((c) => c !== undefined) ?? null;
     return { exitCode: res.exitCode, timedOut: res.timedOut, out: project(normaliseText(res.stdout, side), res), error: errLine };
   };
-  const unexplained: Difference[] = [];
-  for (const d of diff(view('kafka'), view('tributary'))) {
-    const e = explain(scenario, d);
-    if (e) noteExplained(e.id, scenario, d);
-    else unexplained.push(d);
-  }
-  expectExplained(scenario, unexplained, `\nkafka stderr: ${r.kafka.stderr.slice(0, 2000)}\ntributary stderr: ${r.tributary.stderr.slice(0, 2000)}`);
+  expectExplained(scenario, unexplained(scenario, view('kafka'), view('tributary')), `\nkafka stderr: ${r.kafka.stderr.slice(0, 2000)}\ntributary stderr: ${r.tributary.stderr.slice(0, 2000)}`);
   return r;
 }
 
