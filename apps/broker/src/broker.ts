@@ -105,6 +105,7 @@ export class Broker {
           topics,
           logger,
           uncleanLeaderElection: config.settings['unclean.leader.election.enable'] === 'true',
+          minInsyncReplicas: settingNumber(config, 'min.insync.replicas'),
           leaderRebalanceIntervalMs: config.settings['auto.leader.rebalance.enable'] === 'true' ? settingNumber(config, 'leader.imbalance.check.interval.seconds') * 1000 : 0,
           onChange: () => this.#ctx.replicas.reconcile(),
           probePeers: config.settings['tributary.peer.probe.enable'] === 'true',

@@ -15,6 +15,9 @@ export interface PartitionInfo {
   leaderEpoch: number;
   replicas: number[];
   isr: number[];
+  /** KIP-966 eligible leader replicas and LastKnownElr (cluster/partition-change.ts); absent or empty when none. */
+  elr?: number[];
+  lastKnownElr?: number[];
   /**
    * The revision of the partition's state where the cluster keeps it (etcd's mod revision), so a
    * leader can tell a view older than its own ISR write; absent for a standalone broker.

@@ -9,7 +9,7 @@ import type { BrokerInfo, PartitionInfo } from './cluster-metadata.ts';
  * | `brokers/<id>` | BrokerRecord (under the broker's lease) | each broker |
  * | `controller` | `{ nodeId }` (under the controller's lease; its create revision is the controller epoch) | the elected controller |
  * | `topics/<name>` | TopicRecord (id, configs, replicas per partition) | controller (configs: any broker) |
- * | `partitions/<name>/<p>` | PartitionRecord (leader, epoch, ISR) | controller (elections), leader (ISR) |
+ * | `partitions/<name>/<p>` | PartitionRecord (leader, epoch, ISR, ELR, LastKnownElr) | controller (elections), leader (ISR) |
  * | `producer-ids` | next unreserved producer id | any broker, compare-and-swap, in blocks |
  * | `credentials/<user>` | SCRAM salted keys per mechanism (never a password) | the broker that took AlterUserScramCredentials |
  * | `acls/<id>` | one ACL binding (id: hash of the binding) | the broker that took CreateAcls/DeleteAcls |
@@ -35,7 +35,16 @@ export interface TopicRecord {
 export interface PartitionRecord {
   leader: number;
   leaderEpoch: number;
+  /** Empty while no replica can lead (with the ELR of KIP-966: the last member died). */
   isr: number[];
+  /**
+   * KIP-966 eligible leader replicas (partition-change.ts): replicas that left the ISR while it was
+   * below min.insync.replicas and may still lead cleanly. Absent when empty, and in records written
+   * before it existed: a missing field reads as empty, so brokers of either version read both.
+   */
+  elr?: number[];
+  /** KIP-966 LastKnownElr: the leader the partition had when its ISR became empty; absent when empty. */
+  lastKnownElr?: number[];
 }
 
 export interface Versioned<T> {
@@ -108,7 +117,7 @@ export class ClusterView {
     const replicas = t?.value.replicas[partition];
     const p = this.partitions.get(`${topic}/${partition}`);
     if (!replicas || !p) return undefined;
-    return { leader: p.value.leader, leaderEpoch: p.value.leaderEpoch, replicas, isr: p.value.isr, revision: BigInt(p.modRevision) };
+    return { leader: p.value.leader, leaderEpoch: p.value.leaderEpoch, replicas, isr: p.value.isr, elr: p.value.elr ?? [], lastKnownElr: p.value.lastKnownElr ?? [], revision: BigInt(p.modRevision) };
   }
 
   /** Brokers that are registered and not shutting down: the ones that may lead. */

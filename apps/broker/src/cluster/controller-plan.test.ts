@@ -3,14 +3,15 @@ import { ClusterView, keys } from './cluster-view.ts';
 import { planPartitionChanges } from './controller-plan.ts';
 
 /** A view with brokers 1..3 registered (unless listed dead) and one 3-replica topic. */
-function view(options: { dead?: number[]; shuttingDown?: number[]; leader?: number; isr?: number[]; configs?: Record<string, string> } = {}): ClusterView {
+function view(options: { dead?: number[]; shuttingDown?: number[]; leader?: number; isr?: number[]; elr?: number[]; lastKnownElr?: number[]; configs?: Record<string, string>; replicas?: number[] } = {}): ClusterView {
   const v = new ClusterView();
   for (const id of [1, 2, 3]) {
     if (options.dead?.includes(id)) continue;
     v.apply(keys.broker(id), JSON.stringify({ nodeId: id, rack: null, listeners: [], ...(options.shuttingDown?.includes(id) ? { shuttingDown: true } : {}) }), '5', '5');
   }
-  v.apply(keys.topic('t'), JSON.stringify({ name: 't', topicId: 'id', configs: options.configs ?? {}, replicas: [[1, 2, 3]] }), '6', '6');
-  v.apply(keys.partition('t', 0), JSON.stringify({ leader: options.leader ?? 1, leaderEpoch: 4, isr: options.isr ?? [1, 2, 3] }), '7', '7');
+  v.apply(keys.topic('t'), JSON.stringify({ name: 't', topicId: 'id', configs: options.configs ?? {}, replicas: [options.replicas ?? [1, 2, 3]] }), '6', '6');
+  const elr = { ...(options.elr ? { elr: options.elr } : {}), ...(options.lastKnownElr ? { lastKnownElr: options.lastKnownElr } : {}) };
+  v.apply(keys.partition('t', 0), JSON.stringify({ leader: options.leader ?? 1, leaderEpoch: 4, isr: options.isr ?? options.replicas ?? [1, 2, 3], ...elr }), '7', '7');
   return v;
 }
 
@@ -29,8 +30,8 @@ describe('planPartitionChanges', () => {
     expect(plan(view({ dead: [3] }))).toEqual([{ topic: 't', partition: 0, next: { leader: 1, leaderEpoch: 4, isr: [1, 2] }, modRevision: '7', reason: 'replica-failed' }]);
   });
 
-  it('never elects outside the ISR without unclean election: the partition goes leaderless and keeps its last ISR', () => {
-    expect(plan(view({ dead: [1], isr: [1] }))).toEqual([{ topic: 't', partition: 0, next: { leader: -1, leaderEpoch: 5, isr: [1] }, modRevision: '7', reason: 'leader-failed' }]);
+  it('never elects outside the ISR and ELR without unclean election: the partition goes leaderless, its last ISR member in the ELR', () => {
+    expect(plan(view({ dead: [1], isr: [1] }))).toEqual([{ topic: 't', partition: 0, next: { leader: -1, leaderEpoch: 5, isr: [], elr: [1], lastKnownElr: [1] }, modRevision: '7', reason: 'leader-failed' }]);
     expect(planPartitionChanges(view({ dead: [1], isr: [1] }), { uncleanLeaderElection: true, preferredLeaders: false })[0]!.next).toEqual({ leader: 2, leaderEpoch: 5, isr: [2] });
     // A topic's own setting wins over the broker default, both ways.
     expect(plan(view({ dead: [1], isr: [1], configs: { 'unclean.leader.election.enable': 'true' } }))[0]!.next.leader).toBe(2);
@@ -49,5 +50,23 @@ describe('planPartitionChanges', () => {
 
   it('elects a returning ISR member of a leaderless partition', () => {
     expect(plan(view({ leader: -1, isr: [1] }))[0]).toMatchObject({ next: { leader: 1, leaderEpoch: 5, isr: [1] }, reason: 'leader-returned' });
+  });
+
+  it('a dead follower of an ISR at min.insync.replicas (the topic\'s own, else the broker default) goes into the ELR', () => {
+    const withDefault = (v: ClusterView, minInsyncReplicas: number) => planPartitionChanges(v, { uncleanLeaderElection: false, preferredLeaders: false, minInsyncReplicas });
+    expect(withDefault(view({ dead: [3] }), 3)[0]!.next).toEqual({ leader: 1, leaderEpoch: 4, isr: [1, 2], elr: [3] });
+    expect(withDefault(view({ dead: [3] }), 2)[0]!.next).toEqual({ leader: 1, leaderEpoch: 4, isr: [1, 2] });
+    expect(withDefault(view({ dead: [3], configs: { 'min.insync.replicas': '3' } }), 2)[0]!.next).toEqual({ leader: 1, leaderEpoch: 4, isr: [1, 2], elr: [3] });
+    // Capped at the replica count: RF 1 under a default of 2 has min ISR 1, so its broker's death leaves it in the ELR and as LastKnownElr.
+    expect(withDefault(view({ replicas: [3], leader: 3, dead: [3] }), 2)[0]).toMatchObject({ next: { leader: -1, leaderEpoch: 5, isr: [], elr: [3], lastKnownElr: [3] }, reason: 'leader-failed' });
+  });
+
+  it('elects a returning ELR member of a partition whose ISR is empty', () => {
+    expect(plan(view({ replicas: [3], leader: -1, isr: [], elr: [3], lastKnownElr: [3] }))[0]).toMatchObject({ next: { leader: 3, leaderEpoch: 5, isr: [3] }, reason: 'leader-returned' });
+    expect(plan(view({ replicas: [3], leader: -1, isr: [], elr: [3], lastKnownElr: [3] }))[0]!.next).not.toHaveProperty('elr');
+  });
+
+  it('a broker in controlled shutdown that is the last ISR member leaves it for the ELR, as Kafka\'s controller takes it out of every ISR', () => {
+    expect(plan(view({ replicas: [1], shuttingDown: [1] }))).toEqual([{ topic: 't', partition: 0, next: { leader: -1, leaderEpoch: 5, isr: [], elr: [1], lastKnownElr: [1] }, modRevision: '7', reason: 'controlled-shutdown' }]);
   });
 });

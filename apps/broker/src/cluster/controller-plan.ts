@@ -1,5 +1,5 @@
 import type { ClusterView, PartitionRecord } from './cluster-view.ts';
-import { electLeader, moveLeadershipAway, NO_LEADER, type PartitionState } from './leader-election.ts';
+import { changePartition, NO_LEADER, samePartitionState, withElr } from './partition-change.ts';
 
 export interface PartitionChange {
   topic: string;
@@ -15,51 +15,58 @@ export interface PlanOptions {
   uncleanLeaderElection: boolean;
   /** Move leadership back to the preferred (first) replica when it is alive and in sync. */
   preferredLeaders: boolean;
+  /** The broker default min.insync.replicas (a topic's own config overrides it); 1 when absent. */
+  minInsyncReplicas?: number;
+}
+
+/**
+ * A topic's effective min.insync.replicas, as Kafka's controller takes it for the ELR
+ * (ReplicationControlManager.getTopicEffectiveMinIsr): its own config, else the broker default,
+ * capped at its replica count.
+ */
+export function effectiveMinIsr(configs: Record<string, string>, replicationFactor: number, brokerDefault: number): number {
+  const own = configs['min.insync.replicas'];
+  return Math.min(own === undefined ? brokerDefault : Number(own), replicationFactor);
 }
 
 /**
  * What the controller changes after brokers come, go or announce shutdown, as Kafka's controller
- * does: dead brokers leave ISRs, partitions whose leader died or is shutting down elect a new one
- * from the ISR (epoch bump), leaderless partitions elect a returning ISR member, and optionally
- * leadership returns to preferred replicas. Pure: the caller writes the result in guarded
- * transactions.
+ * does (partition-change.ts): dead brokers and brokers in controlled shutdown leave ISRs (below
+ * min.insync.replicas into the ELR; the last member too, leaving the ISR empty), partitions whose
+ * leader left elect a new one from the ISR, else the ELR (epoch bump), leaderless partitions elect
+ * a returning ISR or ELR member or their last known leader, unclean election only with
+ * `unclean.leader.election.enable`; optionally leadership returns to preferred replicas. Pure: the
+ * caller writes the result in guarded transactions.
  */
 export function planPartitionChanges(view: ClusterView, options: PlanOptions): PartitionChange[] {
-  const registered = new Set(view.brokers.keys());
   const live = view.liveBrokers();
-  const shuttingDown = [...view.brokers.values()].filter((b) => b.shuttingDown).map((b) => b.nodeId);
+  const shuttingDown = new Set([...view.brokers.values()].filter((b) => b.shuttingDown).map((b) => b.nodeId));
   const changes: PartitionChange[] = [];
   for (const [name, topic] of view.topics) {
+    // The topic's own unclean.leader.election.enable overrides the broker default.
+    const topicUnclean = topic.value.configs['unclean.leader.election.enable'];
+    const unclean = topicUnclean === undefined ? options.uncleanLeaderElection : topicUnclean === 'true';
     topic.value.replicas.forEach((replicas, p) => {
       const current = view.partitions.get(`${name}/${p}`);
       if (!current) return;
-      let state: PartitionState = { replicas, isr: current.value.isr, leader: current.value.leader, leaderEpoch: current.value.leaderEpoch };
+      const minIsr = effectiveMinIsr(topic.value.configs, replicas.length, options.minInsyncReplicas ?? 1);
+      // A dead follower leaves the ISR at once, so acks=-1 does not wait replica.lag.time.max.ms for
+      // it; a broker in controlled shutdown leaves it too (Kafka's handleBrokerInControlledShutdown).
+      const targetIsr = current.value.isr.filter((id) => live.has(id));
+      let next = changePartition({ current: current.value, replicas, targetIsr, live, minIsr, election: unclean ? 'unclean' : 'online' });
       let reason: PartitionChange['reason'] | null = null;
-      for (const id of shuttingDown) {
-        const moved = moveLeadershipAway(state, id, live);
-        if (moved !== state) reason ??= 'controlled-shutdown';
-        state = moved;
-      }
-      const wasLeader = state.leader;
-      // The topic's own unclean.leader.election.enable overrides the broker default.
-      const topicUnclean = topic.value.configs['unclean.leader.election.enable'];
-      const elected = electLeader({ state, liveBrokers: live, uncleanLeaderElection: topicUnclean === undefined ? options.uncleanLeaderElection : topicUnclean === 'true' });
-      if (elected !== state) reason ??= wasLeader === NO_LEADER ? 'leader-returned' : 'leader-failed';
-      state = elected;
-      // A dead follower leaves the ISR at once, so acks=-1 does not wait replica.lag.time.max.ms for it.
-      if (state.leader !== NO_LEADER) {
-        const isr = state.isr.filter((id) => registered.has(id) || id === state.leader);
-        if (isr.length !== state.isr.length) {
-          state = { ...state, isr };
-          reason ??= 'replica-failed';
-        }
+      if (!samePartitionState(next, current.value)) {
+        const leaving = current.value.isr.filter((id) => !targetIsr.includes(id));
+        if (leaving.some((id) => shuttingDown.has(id)) || shuttingDown.has(current.value.leader)) reason = 'controlled-shutdown';
+        else if (next.leader !== current.value.leader) reason = current.value.leader === NO_LEADER ? 'leader-returned' : 'leader-failed';
+        else reason = 'replica-failed';
       }
       const preferred = replicas[0]!;
-      if (options.preferredLeaders && state.leader !== preferred && state.leader !== NO_LEADER && live.has(preferred) && state.isr.includes(preferred)) {
-        state = { ...state, leader: preferred, leaderEpoch: state.leaderEpoch + 1 };
+      if (options.preferredLeaders && next.leader !== preferred && next.leader !== NO_LEADER && live.has(preferred) && next.isr.includes(preferred)) {
+        next = withElr(next, { leader: preferred, isr: next.isr }, minIsr);
         reason ??= 'preferred-leader';
       }
-      if (reason) changes.push({ topic: name, partition: p, next: { leader: state.leader, leaderEpoch: state.leaderEpoch, isr: [...state.isr] }, modRevision: current.modRevision, reason });
+      if (reason) changes.push({ topic: name, partition: p, next, modRevision: current.modRevision, reason });
     });
   }
   return changes;

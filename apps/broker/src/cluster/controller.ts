@@ -6,9 +6,10 @@ import { TopicError, topicNameProblem, type TopicRegistry, type TopicState } fro
 import type { BrokerRegistration } from './broker-registration.ts';
 import type { NewTopic, OngoingMove, PartitionMove, PartitionResult } from './cluster-metadata.ts';
 import { keys, type ClusterView, type PartitionRecord, type TopicRecord } from './cluster-view.ts';
-import { planPartitionChanges, type PartitionChange } from './controller-plan.ts';
+import { effectiveMinIsr, planPartitionChanges, type PartitionChange } from './controller-plan.ts';
 import { electFor, ElectionType } from './elect-leaders.ts';
 import { OPS_PER_TXN, type EtcdMetadataStore } from './metadata-store.ts';
+import { withElr } from './partition-change.ts';
 import { checkReplicationFactor, completion, parseReassignmentKey, planRequest, REASSIGNMENTS_PREFIX, reassignmentKey, validateTarget, type ReassignmentRecord } from './reassignment.ts';
 import { assignReplicas } from './replica-assignment.ts';
 
@@ -19,6 +20,8 @@ export interface ControllerOptions {
   topics: TopicRegistry;
   logger: Logger;
   uncleanLeaderElection: boolean;
+  /** The broker default min.insync.replicas: below it (per topic) replicas leaving an ISR go into the ELR (KIP-966). */
+  minInsyncReplicas: number;
   /** How often the controller moves leadership back to preferred replicas; 0 disables it. */
   leaderRebalanceIntervalMs: number;
 }
@@ -198,7 +201,7 @@ export class Controller {
         this.#dirty = false;
         const epoch = this.#epoch;
         if (!epoch || !this.isController) return;
-        const changes = planPartitionChanges(this.view, { uncleanLeaderElection: this.#o.uncleanLeaderElection, preferredLeaders });
+        const changes = planPartitionChanges(this.view, { uncleanLeaderElection: this.#o.uncleanLeaderElection, preferredLeaders, minInsyncReplicas: this.#o.minInsyncReplicas });
         preferredLeaders = false;
         await this.#progressReassignments(epoch);
         await this.#writeChanges(epoch, changes);
@@ -227,7 +230,7 @@ export class Controller {
       return guard.then(...batch.map((c) => this.#ns().put(keys.partition(c.topic, c.partition)).value(JSON.stringify(c.next)))).commit();
     };
     const written = (batch: PartitionChange[]) => {
-      for (const c of batch) this.#o.logger.log('info', 'partition state changed', { topic: c.topic, partition: c.partition, reason: c.reason, leader: c.next.leader, leaderEpoch: c.next.leaderEpoch, isr: c.next.isr });
+      for (const c of batch) this.#o.logger.log('info', 'partition state changed', { topic: c.topic, partition: c.partition, reason: c.reason, leader: c.next.leader, leaderEpoch: c.next.leaderEpoch, isr: c.next.isr, elr: c.next.elr ?? [], lastKnownElr: c.next.lastKnownElr ?? [] });
     };
     const batches: PartitionChange[][] = [];
     for (let i = 0; i < changes.length; i += OPS_PER_TXN) batches.push(changes.slice(i, i + OPS_PER_TXN));
@@ -302,7 +305,7 @@ export class Controller {
           ops.push(outcome.record ? this.#ns().put(rKey).value(JSON.stringify(outcome.record)) : this.#ns().delete().key(rKey));
           if (outcome.partition) {
             guard = guard.and(keys.partition(topic, m.partition), 'Mod', '==', p.modRevision);
-            ops.push(this.#ns().put(keys.partition(topic, m.partition)).value(JSON.stringify(outcome.partition)));
+            ops.push(this.#ns().put(keys.partition(topic, m.partition)).value(JSON.stringify(withElr(p.value, outcome.partition, this.#minIsr(topic, outcome.replicas.length)))));
           }
         }
         if (t && ops.length > 0) {
@@ -338,7 +341,7 @@ export class Controller {
       const p = this.view.partitions.get(`${r.topic}/${r.partition}`);
       if (!p) continue;
       const step = completion(r, p.value, live);
-      if (step) done.set(r.topic, [...(done.get(r.topic) ?? []), { partition: r.partition, replicas: step.replicas, next: step.partition, modRevision: p.modRevision }]);
+      if (step) done.set(r.topic, [...(done.get(r.topic) ?? []), { partition: r.partition, replicas: step.replicas, next: step.partition && withElr(p.value, step.partition, this.#minIsr(r.topic, step.replicas.length)), modRevision: p.modRevision }]);
     }
     for (const [topic, steps] of done) {
       const t = this.view.topics.get(topic);
@@ -375,7 +378,7 @@ export class Controller {
             results.push({ topic, partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `No such partition ${topic}-${partition}.` });
             return;
           }
-          const outcome = electFor(electionType, replicas, p.value, this.view.liveBrokers());
+          const outcome = electFor(electionType, replicas, p.value, this.view.liveBrokers(), this.#minIsr(topic, replicas.length));
           if (!outcome.ok) {
             // Electing everything, Kafka answers only for the partitions that needed an election.
             if (!(all && outcome.errorCode === ErrorCode.ELECTION_NOT_NEEDED)) results.push({ topic, partition, errorCode: outcome.errorCode, message: outcome.message });
@@ -400,6 +403,11 @@ export class Controller {
     // Answered once this broker's view shows the new leaders, so a metadata request here reads them.
     await this.#o.store.waitForView(() => written.every(([k, e]) => (this.view.partitions.get(k)?.value.leaderEpoch ?? -1) >= e), 5000);
     return results;
+  }
+
+  /** A topic's effective min.insync.replicas for the ELR (controller-plan.ts effectiveMinIsr). */
+  #minIsr(topic: string, replicationFactor: number): number {
+    return effectiveMinIsr(this.view.topics.get(topic)?.value.configs ?? {}, replicationFactor, this.#o.minInsyncReplicas);
   }
 
   #guarded(epoch: string) {

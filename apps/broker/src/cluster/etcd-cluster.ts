@@ -8,8 +8,10 @@ import { BrokerRegistration } from './broker-registration.ts';
 import type { BrokerInfo, ClusterMetadata, NewTopic, OngoingMove, PartitionInfo, PartitionMove, PartitionResult } from './cluster-metadata.ts';
 import { CATCH_UP_PREFIX, keys, type ClusterView, type PartitionRecord } from './cluster-view.ts';
 import { Controller } from './controller.ts';
+import { effectiveMinIsr } from './controller-plan.ts';
 import { GuardedWriteBatch } from './guarded-write-batch.ts';
 import { EtcdMetadataStore } from './metadata-store.ts';
+import { withElr } from './partition-change.ts';
 import type { IsrWriteResult } from './replica-manager.ts';
 
 export interface EtcdClusterOptions {
@@ -25,6 +27,8 @@ export interface EtcdClusterOptions {
   topics: TopicRegistry;
   logger: Logger;
   uncleanLeaderElection: boolean;
+  /** The broker default min.insync.replicas (the ELR's bound, KIP-966). */
+  minInsyncReplicas: number;
   /** How often the controller moves leadership back to preferred replicas; 0 disables it. */
   leaderRebalanceIntervalMs: number;
   /** Called (coalesced) after the view changed: the broker re-applies roles. */
@@ -75,6 +79,7 @@ export class EtcdCluster implements ClusterMetadata {
       topics: options.topics,
       logger: options.logger,
       uncleanLeaderElection: options.uncleanLeaderElection,
+      minInsyncReplicas: options.minInsyncReplicas,
       leaderRebalanceIntervalMs: options.leaderRebalanceIntervalMs,
     });
   }
@@ -214,15 +219,19 @@ export class EtcdCluster implements ClusterMetadata {
   /**
    * The leader's ISR change, refused when the partition moved on (new epoch or another write).
    * Changes asked for in the same turn of the event loop (the periodic check shrinks every ISR a
-   * dead follower is in at once) go to etcd together (IsrWriteBatch).
+   * dead follower is in at once) go to etcd together (IsrWriteBatch). The ELR moves with it as
+   * Kafka's controller moves it on an AlterPartition (partition-change.ts): a shrink below
+   * min.insync.replicas puts the dropped followers in, a member that rejoins leaves it.
    */
   async writeIsr(topic: string, partition: number, leaderEpoch: number, isr: number[]): Promise<IsrWriteResult> {
     const current = this.view.partitions.get(`${topic}/${partition}`);
     if (!current || current.value.leader !== this.#o.nodeId || current.value.leaderEpoch !== leaderEpoch) return null;
-    const next: PartitionRecord = { ...current.value, isr };
+    const t = this.view.topics.get(topic)?.value;
+    const minIsr = effectiveMinIsr(t?.configs ?? {}, t?.replicas[partition]?.length ?? isr.length, this.#o.minInsyncReplicas);
+    const next: PartitionRecord = withElr(current.value, { leader: current.value.leader, isr }, minIsr);
     const revision = await this.#isrWrites.write(keys.partition(topic, partition), current.modRevision, JSON.stringify(next));
     if (revision === null) return null;
-    this.#o.logger.log('info', 'isr changed', { topic, partition, leaderEpoch, from: current.value.isr, to: isr });
+    this.#o.logger.log('info', 'isr changed', { topic, partition, leaderEpoch, from: current.value.isr, to: isr, elr: next.elr ?? [] });
     return { revision: BigInt(revision) };
   }
 

@@ -72,16 +72,16 @@ describe('reassignment steps (KIP-455)', () => {
 
 describe('ElectLeaders rules', () => {
   it('preferred: elects the first replica when alive and in sync, with an epoch bump', () => {
-    expect(electFor(ElectionType.PREFERRED, [2, 1, 3], { leader: 1, leaderEpoch: 4, isr: [1, 2, 3] }, live)).toEqual({ ok: true, next: { leader: 2, leaderEpoch: 5, isr: [1, 2, 3] } });
-    expect(electFor(ElectionType.PREFERRED, [2, 1, 3], { leader: 2, leaderEpoch: 4, isr: [1, 2, 3] }, live)).toMatchObject({ ok: false, errorCode: ErrorCode.ELECTION_NOT_NEEDED });
-    expect(electFor(ElectionType.PREFERRED, [2, 1, 3], { leader: 1, leaderEpoch: 4, isr: [1, 3] }, live)).toMatchObject({ ok: false, errorCode: ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE });
-    expect(electFor(ElectionType.PREFERRED, [2, 1, 3], { leader: 1, leaderEpoch: 4, isr: [1, 2, 3] }, new Set([1, 3]))).toMatchObject({ ok: false, errorCode: ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE });
+    expect(electFor(ElectionType.PREFERRED, [2, 1, 3], { leader: 1, leaderEpoch: 4, isr: [1, 2, 3] }, live, 1)).toEqual({ ok: true, next: { leader: 2, leaderEpoch: 5, isr: [1, 2, 3] } });
+    expect(electFor(ElectionType.PREFERRED, [2, 1, 3], { leader: 2, leaderEpoch: 4, isr: [1, 2, 3] }, live, 1)).toMatchObject({ ok: false, errorCode: ErrorCode.ELECTION_NOT_NEEDED });
+    expect(electFor(ElectionType.PREFERRED, [2, 1, 3], { leader: 1, leaderEpoch: 4, isr: [1, 3] }, live, 1)).toMatchObject({ ok: false, errorCode: ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE });
+    expect(electFor(ElectionType.PREFERRED, [2, 1, 3], { leader: 1, leaderEpoch: 4, isr: [1, 2, 3] }, new Set([1, 3]), 1)).toMatchObject({ ok: false, errorCode: ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE });
   });
 
   it('unclean: only a leaderless partition; an in-sync replica first, else any live one alone in the ISR', () => {
-    expect(electFor(ElectionType.UNCLEAN, [1, 2], { leader: 1, leaderEpoch: 0, isr: [1, 2] }, live)).toMatchObject({ ok: false, errorCode: ErrorCode.ELECTION_NOT_NEEDED });
-    expect(electFor(ElectionType.UNCLEAN, [1, 2, 3], { leader: -1, leaderEpoch: 2, isr: [1] }, new Set([2, 3]))).toEqual({ ok: true, next: { leader: 2, leaderEpoch: 3, isr: [2] } });
-    expect(electFor(ElectionType.UNCLEAN, [1, 2, 3], { leader: -1, leaderEpoch: 2, isr: [3] }, new Set([2, 3]))).toEqual({ ok: true, next: { leader: 3, leaderEpoch: 3, isr: [3] } });
-    expect(electFor(ElectionType.UNCLEAN, [1, 2], { leader: -1, leaderEpoch: 2, isr: [1] }, new Set([3]))).toMatchObject({ ok: false, errorCode: ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE });
+    expect(electFor(ElectionType.UNCLEAN, [1, 2], { leader: 1, leaderEpoch: 0, isr: [1, 2] }, live, 1)).toMatchObject({ ok: false, errorCode: ErrorCode.ELECTION_NOT_NEEDED });
+    expect(electFor(ElectionType.UNCLEAN, [1, 2, 3], { leader: -1, leaderEpoch: 2, isr: [1] }, new Set([2, 3]), 1)).toEqual({ ok: true, next: { leader: 2, leaderEpoch: 3, isr: [2] } });
+    expect(electFor(ElectionType.UNCLEAN, [1, 2, 3], { leader: -1, leaderEpoch: 2, isr: [3] }, new Set([2, 3]), 1)).toEqual({ ok: true, next: { leader: 3, leaderEpoch: 3, isr: [3] } });
+    expect(electFor(ElectionType.UNCLEAN, [1, 2], { leader: -1, leaderEpoch: 2, isr: [1] }, new Set([3]), 1)).toMatchObject({ ok: false, errorCode: ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE });
   });
 });

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@tributary/protocol';
-import { NO_LEADER } from './leader-election.ts';
+import { NO_LEADER } from './partition-change.ts';
 import type { PartitionRecord } from './cluster-view.ts';
 
 /**

@@ -59,7 +59,7 @@ export const describeTopicPartitionsApi = defineApi({
         const state = ctx.cluster.partition(name, p);
         partitions.push(
           state
-            ? { errorCode: state.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : 0, partitionIndex: p, leaderId: state.leader, leaderEpoch: state.leaderEpoch, replicaNodes: state.replicas, isrNodes: state.isr, eligibleLeaderReplicas: [], lastKnownElr: [], offlineReplicas: state.replicas.filter((id) => !live.has(id)) }
+            ? { errorCode: state.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : 0, partitionIndex: p, leaderId: state.leader, leaderEpoch: state.leaderEpoch, replicaNodes: state.replicas, isrNodes: state.isr, eligibleLeaderReplicas: state.elr ?? [], lastKnownElr: state.lastKnownElr ?? [], offlineReplicas: state.replicas.filter((id) => !live.has(id)) }
             : { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, partitionIndex: p, leaderId: -1, leaderEpoch: -1, replicaNodes: [], isrNodes: [], eligibleLeaderReplicas: [], lastKnownElr: [], offlineReplicas: [] },
         );
       }
