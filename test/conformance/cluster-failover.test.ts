@@ -53,6 +53,13 @@ const MESSAGES = 3000;
 const CONSOLE_TOPIC = 'failover-console';
 const CONSOLE_LINES = 200;
 const consoleLine = (i: number) => `k${i}:v${i}`;
+/**
+ * KIP-966's eligible leader replicas, compared on both clusters with the broker dead and after its
+ * restart: an RF-1 topic with a partition on every broker (the killed broker's loses its last ISR
+ * member: Kafka 4.4 empties the ISR and keeps the broker in Elr and LastKnownElr), and an RF-3 topic
+ * at min.insync.replicas=3 (the ISR shrinks below it: the killed broker goes into the ELR).
+ */
+const ELR_TOPICS = { 'failover-elr-rf1': ['1,2,3'], 'failover-elr-min3': ['1:2:3,2:3:1,3:1:2', '--config', 'min.insync.replicas=3'] } as const;
 
 beforeAll(() => ensureJavaPrograms(), 240_000);
 
@@ -148,6 +155,7 @@ describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('a 3-broker %s cluster
       ok(await tool('topics', ['--create', '--topic', CONSOLE_TOPIC, '--replica-assignment', '1:2:3,2:3:1,3:1:2']), 'kafka-topics --create --replica-assignment');
       for (let p = 0; p < 3; p++) await target.waitForIsr(CONSOLE_TOPIC, p, 3, 90_000);
       expect(await Promise.all([0, 1, 2].map((p) => target.leaderOf(CONSOLE_TOPIC, p))), 'each broker leads a partition of the console producer\'s topic').toEqual([1, 2, 3]);
+      for (const [name, [assignment, ...configs]] of Object.entries(ELR_TOPICS)) ok(await tool('topics', ['--create', '--topic', name, '--replica-assignment', assignment, ...configs]), `kafka-topics --create ${name}`);
 
       // kafka-console-producer as a user who wants nothing acknowledged lost runs it (its default
       // is 3 retries, which a failover can outlast): idempotent, acks=all, retries within the
@@ -313,6 +321,22 @@ describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('a 3-broker %s cluster
       }, 'kafka-topics --under-replicated-partitions listing every partition', 90_000);
       seen['tools: kafka-topics --describe --unavailable-partitions with a broker dead'] = ok(await tool('topics', ['--describe', '--unavailable-partitions', '--topic', TOPIC]), 'kafka-topics --unavailable-partitions').trim();
 
+      // KIP-966 with the broker dead (ELR_TOPICS): every kafka-topics view of the two topics, once the
+      // killed broker has left every ISR. Before 2026-12-03 Tributary kept the RF-1 partition's dead
+      // broker as its ISR and never filled the ELR, so --under-replicated-partitions left that
+      // partition out and --at-min-isr-partitions listed it.
+      const elrDescribe = await until(async () => {
+        const r = await tool('topics', ['--describe']);
+        const rows = elrRows(r.stdout, killed);
+        return r.exitCode === 0 && rows.length === 6 && rows.every((row) => !/Isr: [L,]*K/.test(row)) ? rows : null;
+      }, 'kafka-topics --describe without the killed broker in the ELR topics\' ISRs', 90_000);
+      expect(elrDescribe).toContain('Topic: failover-elr-rf1 Partition: P Leader: none Replicas: K Isr: Elr: K LastKnownElr: K');
+      expect(elrDescribe.filter((row) => row.includes('failover-elr-min3'))).toEqual(Array(3).fill('Topic: failover-elr-min3 Partition: P Leader: L Replicas: K,L,L Isr: L,L Elr: K LastKnownElr:'));
+      seen['tools: kafka-topics --describe of the ELR topics with a broker dead'] = elrDescribe;
+      for (const filter of ['--under-replicated-partitions', '--at-min-isr-partitions', '--under-min-isr-partitions', '--unavailable-partitions']) {
+        seen[`tools: kafka-topics --describe ${filter} of the ELR topics with a broker dead`] = elrRows(ok(await tool('topics', ['--describe', filter]), `kafka-topics ${filter}`), killed);
+      }
+
       // The live brokers only: 2, each with a replica of every partition.
       seen['tools: kafka-log-dirs with a broker dead'] = logDirsView(ok(await tool('logDirs', ['--describe', '--topic-list', TOPIC]), 'kafka-log-dirs'), 2);
     }, 300_000);
@@ -338,6 +362,14 @@ describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('a 3-broker %s cluster
           .join(' '),
       );
       seen['tools: kafka-log-dirs after the restart'] = logDirsView(ok(await tool('logDirs', ['--describe', '--topic-list', TOPIC]), 'kafka-log-dirs'), 3);
+      // The ELR topics whole again: the RF-1 partition led by its returning broker (elected from the
+      // ELR, or by Kafka as the last known leader), every ISR full, no ELR left.
+      for (let p = 0; p < 3; p++) await target.waitForIsr('failover-elr-min3', p, 3, 120_000);
+      seen['tools: kafka-topics --describe of the ELR topics after the restart'] = await until(async () => {
+        const r = await tool('topics', ['--describe']);
+        const rows = elrRows(r.stdout, killed);
+        return r.exitCode === 0 && rows.length === 6 && rows.every((row) => !/Leader: none/.test(row)) ? rows : null;
+      }, 'kafka-topics --describe: the ELR topics led again', 90_000);
     }, 300_000);
 
     it('after the failover, kafka-producer-perf-test (acks=all) and kafka-consumer-perf-test complete and report (small counts; speed is not compared)', async () => {
@@ -458,6 +490,26 @@ describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('a 3-broker %s cluster
     }, 360_000);
   });
 });
+
+/**
+ * kafka-topics --describe rows of ELR_TOPICS as roles: broker ids become K (the killed broker) or L
+ * (another), lists sorted, partition numbers left out and rows sorted (placement and which broker
+ * was killed differ between the clusters).
+ */
+function elrRows(stdout: string, killed: number): string[] {
+  return stdout
+    .split('\n')
+    .filter((l) => /\bTopic: failover-elr-/.test(l) && /\bPartition: \d/.test(l))
+    .map((row) =>
+      row
+        .trim()
+        .replace(/Partition: \d+/, 'Partition: P')
+        .replace(/(Leader|Replicas|Isr|Elr|LastKnownElr): (none|[\d,]*)/g, (_, field: string, ids: string) => `${field}: ${ids === 'none' ? 'none' : ids.split(',').filter(Boolean).map((id) => (Number(id) === killed ? 'K' : 'L')).sort().join(',')}`)
+        .split(/\s+/)
+        .join(' '),
+    )
+    .sort();
+}
 
 /** kafka-log-dirs' JSON for the failover topic without paths, sizes and broker ids (placement and the killed broker differ). */
 function logDirsView(stdout: string, brokers: number): string[] {
