@@ -1,9 +1,11 @@
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { BatchHeader, computeBatchCrc, decodeRecordBatch, encodeRecordBatch, type KafkaRecord, type RecordBatch } from '@tributary/protocol';
 import { syncDirectory } from './checkpoint-file.ts';
 import type { PartitionLog } from './partition-log.ts';
+import type { ScannedBatch } from './batch-scanner.ts';
 import type { LogSegment } from './segment.ts';
 import { COMMIT_MARKER, CONTROL_FLAG, TRANSACTIONAL_FLAG } from './transaction-index.ts';
+import type { WorkSlices } from './work-slices.ts';
 
 export interface CompactionOptions {
   /** `delete.retention.ms`: how long a tombstone (null value) stays after it was written. */
@@ -42,37 +44,103 @@ export interface CompactionResult {
  *
  * Keys come from the protocol library's full record decode (decompressing where needed); this is
  * the one place the broker decodes records, and it runs off the produce/fetch path.
+ *
+ * `compactLog` runs a pass to its end at once (tests, tools); the broker runs `compactLogInSlices`,
+ * the same steps with the event loop let through between slices (see `compactionSteps`).
  */
 export function compactLog(log: PartitionLog, options: CompactionOptions): CompactionResult {
+  const result = emptyResult();
+  for (const step of compactionSteps(log, options, result)) if (step) fsyncSync(step.fsync);
+  return result;
+}
+
+/**
+ * The same pass as `compactLog`, in slices: between two slices (each about `slices.budgetMs` of
+ * work) the event loop runs requests, replica fetches and timers, as Kafka's LogCleaner runs on a
+ * thread of its own; the fsync of a rewritten segment runs in the thread pool. The log may change
+ * between slices: appends and rolls only add data the pass does not touch (it works on the segments
+ * and sizes it found at its start), retention may delete a segment (then it is skipped), and a
+ * truncation or a close ends the pass, the segments rewritten so far kept (each one was rewritten
+ * whole, as in any pass). `aborted` says whether the pass ended early.
+ */
+export async function compactLogInSlices(log: PartitionLog, options: CompactionOptions, slices: WorkSlices): Promise<CompactionResult & { aborted: boolean }> {
+  const truncations = log.truncations;
+  const stale = () => log.closed || log.truncations !== truncations;
+  const result = emptyResult();
+  const steps = compactionSteps(log, options, result);
+  for (let step = steps.next(); !step.done; step = steps.next()) {
+    if (step.value) await fsyncInPool(step.value.fsync);
+    else {
+      const paused = slices.pause();
+      if (paused) await paused; // (no await while the slice lasts: a microtask per step adds up)
+    }
+    if (stale()) {
+      steps.return(); // runs the pass's cleanup (a half-written .cleaned file goes)
+      return { ...result, aborted: true };
+    }
+  }
+  return { ...result, aborted: false };
+}
+
+function emptyResult(): CompactionResult {
+  return { segmentsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0 };
+}
+
+/** A point where a pass may let the event loop run (`undefined`), or an fsync its driver runs. */
+type CompactionStep = undefined | { fsync: number };
+
+/** How many batch headers one step of a header walk reads before offering to pause. */
+const HEADERS_PER_STEP = 2000;
+
+/**
+ * One compaction pass as steps: it yields after every decoded batch, every 2,000 batch headers walked
+ * and every buffer written, and hands the fsync of each rewritten segment to its driver. A segment is
+ * replaced only in the step that checks it is still one of the log's closed segments with the size
+ * the pass read; anything left half-done (a `.cleaned` file) is removed when the generator ends,
+ * also by `return()`. Totals go into `result` as segments are replaced.
+ */
+function* compactionSteps(log: PartitionLog, options: CompactionOptions, result: CompactionResult): Generator<CompactionStep, void, undefined> {
   const now = options.now ?? Date.now();
-  const result: CompactionResult = { segmentsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0 };
-  const segments = log.segments;
+  // The segments and their sizes as the pass found them: later appends and rolls are not its business.
+  const segments = log.segments.map((seg) => ({ seg, size: seg.size }));
   const closed = segments.slice(0, -1);
-  if (closed.length === 0) return result;
-  const outcomes = transactionOutcomes(segments);
+  if (closed.length === 0) return;
+  const outcomes = yield* transactionOutcomes(segments);
   const latest = new Map<string, number>();
-  for (const seg of segments) forEachBatch(seg, (batch) => {
-    if (batch.isControl || (batch.isTransactional && outcomes.of(batch) !== 'committed')) return;
-    for (const r of batch.records) if (r.key) latest.set(r.key.toString('latin1'), Number(batch.baseOffset) + r.offsetDelta);
-  });
-  for (const seg of closed) {
+  for (const s of segments) {
+    for (const batch of yield* batchesOf(s)) {
+      if (!(batch.isControl || (batch.isTransactional && outcomes.of(batch) !== 'committed'))) {
+        for (const r of batch.records) if (r.key) latest.set(r.key.toString('latin1'), Number(batch.baseOffset) + r.offsetDelta);
+      }
+      yield;
+    }
+  }
+  for (const { seg, size } of closed) {
     const out: Buffer[] = [];
     let changed = false;
     let removed = 0;
-    forEachBatch(seg, (batch, bytes) => {
+    const positions = yield* batchPositions(seg, size);
+    for (const p of positions) {
+      if (seg.closed) break; // deleted by retention meanwhile (skipped below)
+      const bytes = seg.read(p.position, p.size);
+      const batch = decodeRecordBatch(bytes);
+      yield;
       if (batch.isControl) {
         if (outcomes.markerRemovable(batch, now - options.deleteRetentionMs)) {
           changed = true;
           removed += batch.records.length;
-        } else out.push(Buffer.from(bytes));
-        return;
+        } else out.push(bytes);
+        continue;
       }
       const outcome = batch.isTransactional ? outcomes.of(batch) : 'committed';
-      if (outcome === 'running') return void out.push(Buffer.from(bytes));
+      if (outcome === 'running') {
+        out.push(bytes);
+        continue;
+      }
       if (outcome === 'aborted') {
         changed = true;
         removed += batch.records.length;
-        return;
+        continue;
       }
       const tombstonesExpire = now - Number(batch.maxTimestamp) > options.deleteRetentionMs;
       const kept = batch.records.filter((r) => {
@@ -81,30 +149,52 @@ export function compactLog(log: PartitionLog, options: CompactionOptions): Compa
         return !(r.value === null && tombstonesExpire);
       });
       removed += batch.records.length - kept.length;
-      if (kept.length === batch.records.length) return void out.push(Buffer.from(bytes));
+      if (kept.length === batch.records.length) {
+        out.push(bytes);
+        continue;
+      }
       changed = true;
       if (kept.length > 0) out.push(rebuildBatch(batch, kept));
-    });
-    result.bytesBefore += seg.size;
+    }
+    if (!log.segments.includes(seg)) continue; // deleted by retention meanwhile
+    result.bytesBefore += size;
     if (!changed) {
-      result.bytesAfter += seg.size;
+      result.bytesAfter += size;
       continue;
     }
     const cleanedPath = `${seg.logPath}.cleaned`;
     const fd = openSync(cleanedPath, 'w');
+    let replaced = false;
     try {
-      for (const b of out) writeSync(fd, b);
-      fsyncSync(fd);
-    } finally {
+      for (const b of out) {
+        writeSync(fd, b);
+        yield;
+      }
+      yield { fsync: fd };
+      // The last check and the replacement are one step: nothing else runs in between.
+      const stillClosedSegment = log.segments.includes(seg) && log.segments.at(-1) !== seg && seg.size === size;
+      if (!stillClosedSegment) {
+        result.bytesBefore -= size;
+        continue;
+      }
       closeSync(fd);
+      seg.replaceWith(cleanedPath);
+      replaced = true;
+    } finally {
+      if (!replaced) {
+        closeSync(fd);
+        rmSync(cleanedPath, { force: true });
+      }
     }
-    seg.replaceWith(cleanedPath);
     syncDirectory(seg.dir);
     result.bytesAfter += seg.size;
     result.segmentsRewritten++;
     result.recordsRemoved += removed;
   }
-  return result;
+}
+
+function fsyncInPool(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
 }
 
 type Outcome = 'committed' | 'aborted' | 'running';
@@ -114,12 +204,12 @@ type Outcome = 'committed' | 'aborted' | 'running';
  * markers still have batches of their transaction in the log. One walk over the batch headers in
  * log order: a producer's transactional batches are open until a marker of that producer ends them.
  */
-function transactionOutcomes(segments: readonly LogSegment[]) {
+function* transactionOutcomes(segments: readonly { seg: LogSegment; size: number }[]): Generator<CompactionStep, { of: (batch: RecordBatch) => Outcome; markerRemovable: (batch: RecordBatch, horizon: number) => boolean }, undefined> {
   const outcome = new Map<number, Outcome>(); // by batch base offset
   const markerHasData = new Map<number, boolean>(); // by marker offset
   const open = new Map<bigint, number[]>(); // producer id -> base offsets of its open transaction's batches
-  for (const seg of segments) {
-    seg.scan(0, (b) => {
+  for (const { seg, size } of segments) {
+    yield* walkHeaders(seg, size, (b) => {
       if ((b.attributes & CONTROL_FLAG) !== 0) {
         const batches = open.get(b.producerId) ?? [];
         for (const offset of batches) outcome.set(offset, b.controlType === COMMIT_MARKER ? 'committed' : 'aborted');
@@ -128,7 +218,6 @@ function transactionOutcomes(segments: readonly LogSegment[]) {
       } else if ((b.attributes & TRANSACTIONAL_FLAG) !== 0) {
         open.set(b.producerId, [...(open.get(b.producerId) ?? []), b.baseOffset]);
       }
-      return true;
     });
   }
   return {
@@ -138,16 +227,40 @@ function transactionOutcomes(segments: readonly LogSegment[]) {
   };
 }
 
-function forEachBatch(seg: LogSegment, visit: (batch: RecordBatch, bytes: Buffer) => void): void {
-  const positions: { position: number; size: number }[] = [];
-  seg.scan(0, (b) => {
-    positions.push({ position: b.position, size: b.size });
-    return true;
-  });
-  for (const p of positions) {
-    const bytes = seg.read(p.position, p.size);
-    visit(decodeRecordBatch(bytes), bytes);
+/** Visits the batch headers of `seg` below `size`, pausing every HEADERS_PER_STEP of them. */
+function* walkHeaders(seg: LogSegment, size: number, visit: (b: ScannedBatch) => void): Generator<CompactionStep, void, undefined> {
+  let position = 0;
+  while (position < size) {
+    if (seg.closed) return; // deleted by retention between steps: its records are gone, and were the oldest
+    let seen = 0;
+    let next = size;
+    seg.scan(position, (b) => {
+      if (b.position >= size) return false;
+      visit(b);
+      next = b.position + b.size;
+      return ++seen < HEADERS_PER_STEP;
+    });
+    if (seen === 0) return; // nothing more (a torn tail: recovery's business, not the cleaner's)
+    position = next;
+    yield;
   }
+}
+
+function* batchPositions(seg: LogSegment, size: number): Generator<CompactionStep, { position: number; size: number }[], undefined> {
+  const positions: { position: number; size: number }[] = [];
+  yield* walkHeaders(seg, size, (b) => positions.push({ position: b.position, size: b.size }));
+  return positions;
+}
+
+/** The decoded batches of a segment below `size`, read one at a time as the caller iterates. */
+function* batchesOf({ seg, size }: { seg: LogSegment; size: number }): Generator<CompactionStep, Iterable<RecordBatch>, undefined> {
+  const positions = yield* batchPositions(seg, size);
+  return (function* () {
+    for (const p of positions) {
+      if (seg.closed) return;
+      yield decodeRecordBatch(seg.read(p.position, p.size));
+    }
+  })();
 }
 
 /** The same batch (offsets, timestamps, producer fields, compression) with fewer records. */

@@ -1,9 +1,9 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeRecordBatch, splitBatches } from '@tributary/protocol';
 import { LogManager, type TopicLogConfig } from './log-manager.ts';
-import { batchOf, readAll, tempDir } from './test-support.ts';
+import { batchOf, memoryTempDir, readAll, tempDir } from './test-support.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -16,7 +16,7 @@ const configs: Record<string, Partial<TopicLogConfig>> = { compacted: { cleanupP
 const manager = () => new LogManager(dir, { retentionCheckIntervalMs: 300_000, configFor: (t) => ({ ...base, ...configs[t] }) });
 
 describe('LogManager', () => {
-  it('creates logs, reopens every partition of the data dir, runs each topic’s cleanup policy, reports sizes', () => {
+  it('creates logs, reopens every partition of the data dir, runs each topic’s cleanup policy, reports sizes', async () => {
     const m = manager();
     for (let p = 0; p < 2; p++) m.getOrCreate('small', p);
     const compacted = m.getOrCreate('compacted', 0);
@@ -29,7 +29,7 @@ describe('LogManager', () => {
     reopened.openAll();
     expect(reopened.sizes().map((s) => `${s.topic}-${s.partition}`).sort()).toEqual(['compacted-0', 'small-0', 'small-1']);
     expect(reopened.totalBytes).toBe(before);
-    const result = reopened.cleanup();
+    const result = await reopened.cleanup();
     expect(result.segmentsDeleted).toBeGreaterThan(0);
     expect(reopened.get('small', 0)!.sizeBytes).toBeLessThanOrEqual(400 + 200);
     expect(result.compacted[0]!.recordsRemoved).toBe(5);
@@ -75,6 +75,103 @@ describe('LogManager', () => {
     reopened.openAll();
     expect(reopened.sizes().map((s) => `${s.topic}-${s.partition}`)).toEqual(['small-0']);
     expect(readAll(reopened.get('small', 0)!).map((r) => r.value)).toEqual(['a']);
+    reopened.close();
+  });
+});
+
+describe('LogManager: retention and compaction in slices', () => {
+  // In memory: these tests are about the event loop and the results, not the disk.
+  let dir: string;
+  beforeEach(() => {
+    dir = memoryTempDir();
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const NOW = 1_800_000_000_000;
+  const DAY = 86_400_000;
+  const sliced = (d: string, cleanupSliceMs: number, onEvent?: ConstructorParameters<typeof LogManager>[1]['onEvent']) =>
+    new LogManager(d, {
+      retentionCheckIntervalMs: 300_000,
+      cleanupSliceMs,
+      onEvent,
+      // No fsync per append here (base flushes every message): these logs are only filled to be cleaned.
+      configFor: (t) => ({ ...base, segmentBytes: 16_384, flushIntervalMessages: Number.MAX_SAFE_INTEGER, ...(t.startsWith('compacted') ? { cleanupPolicy: 'compact' } : { retentionMs: DAY }) }),
+    });
+  /** Compacted logs with `keys` keys written `updates` times (tombstones among them), and delete-policy logs half expired. */
+  function fill(m: LogManager, logs: number, keys: number, updates: number): void {
+    for (let p = 0; p < logs; p++) {
+      const c = m.getOrCreate(p === 0 ? 'compacted-big' : 'compacted', p);
+      const n = p === 0 ? keys * 20 : keys;
+      for (let u = 0; u < updates; u++)
+        for (let k = 0; k < n; k += 50)
+          c.appendRecords(encodeRecordBatch({ records: Array.from({ length: Math.min(50, n - k) }, (_, i) => ({ key: `k${k + i}`, value: (k + i) % 7 === u ? null : `v${u}-${k + i}`, timestamp: NOW - (updates - u) * DAY })) }), 0);
+      const d = m.getOrCreate('deleted', p);
+      for (let i = 0; i < 20; i++) d.appendRecords(batchOf([`d${i}`.padEnd(1600, '.')], i < 10 ? NOW - 2 * DAY : NOW), 0);
+      d.updateHighWatermark(d.logEndOffset);
+    }
+  }
+  const contents = (m: LogManager) => [...m.entries()].map(({ topic, partition, log }) => ({ topic, partition, start: log.logStartOffset, records: readAll(log) })).sort((a, b) => `${a.topic}-${a.partition}`.localeCompare(`${b.topic}-${b.partition}`));
+
+  it('a pass over many logs lets the event loop run between slices: a timer set as it starts fires before it ends; the results are those of the synchronous pass', async () => {
+    const twin = memoryTempDir();
+    try {
+      // The same data twice: one pass pausing at every step (slices of 0 ms), one run without pausing (a slice longer than the pass).
+      const stepwise = sliced(dir, 0);
+      const whole = sliced(twin, 60_000);
+      fill(stepwise, 30, 200, 4);
+      fill(whole, 30, 200, 4);
+      const expected = await whole.cleanup(NOW);
+      let timerFired = false;
+      const pass = stepwise.cleanup(NOW).then((r) => ({ ...r, timerFiredBeforeTheEnd: timerFired }));
+      setTimeout(() => (timerFired = true), 0);
+      const result = await pass;
+      expect(result.timerFiredBeforeTheEnd).toBe(true);
+      expect(result.segmentsDeleted).toBe(expected.segmentsDeleted);
+      expect(result.segmentsDeleted).toBeGreaterThan(0);
+      expect(result.compacted).toEqual(expected.compacted);
+      expect(result.compacted.reduce((n, r) => n + r.recordsRemoved, 0)).toBeGreaterThan(0);
+      // (compared as text: a deep toEqual over tens of thousands of records takes seconds)
+      const [got, want] = [JSON.stringify(contents(stepwise)), JSON.stringify(contents(whole))];
+      expect(got.length).toBeGreaterThan(100_000);
+      expect(got === want).toBe(true);
+      stepwise.close();
+      whole.close();
+    } finally {
+      rmSync(twin, { recursive: true, force: true });
+    }
+  });
+
+  it('a long compaction does not hold up retention of the other logs: the two passes take turns', async () => {
+    const events: string[] = [];
+    const m = sliced(dir, 1, (e) => {
+      if (e.kind !== 'error') events.push(`${e.kind} ${e.topic}`);
+    });
+    fill(m, 10, 200, 4); // compacted-big-0 holds 4,000 keys × 4 updates: many 1 ms slices
+    await m.cleanup(NOW);
+    expect(events.filter((e) => e === 'retention deleted')).toHaveLength(10);
+    // The big log is compacted first; every retention was done before its compaction ended.
+    expect(events.indexOf('compaction compacted-big')).toBeGreaterThan(events.lastIndexOf('retention deleted'));
+    m.close();
+  });
+
+  it('close() during a pass stops it at its next step: no .cleaned file left, every key’s latest value still there after reopening', async () => {
+    const m = sliced(dir, 0);
+    fill(m, 3, 100, 3);
+    const before = contents(m);
+    const pass = m.cleanup(NOW);
+    // Let a few steps run, then close under the pass.
+    for (let i = 0; i < 200; i++) await new Promise((r) => setImmediate(r));
+    m.close();
+    await pass;
+    const left = readdirSync(dir, { recursive: true }).map(String);
+    expect(left.filter((f) => f.endsWith('.cleaned'))).toEqual([]);
+    const reopened = sliced(dir, 0);
+    reopened.openAll();
+    const latest = (records: ReturnType<typeof readAll>) => Object.fromEntries(records.filter((r) => r.key !== null).map((r) => [r.key, r.value]));
+    const after = contents(reopened);
+    for (const b of before.filter((l) => l.topic.startsWith('compacted'))) {
+      const a = after.find((l) => l.topic === b.topic && l.partition === b.partition)!;
+      expect(latest(a.records)).toEqual(latest(b.records));
+    }
     reopened.close();
   });
 });

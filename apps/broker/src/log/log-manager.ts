@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { compactLog, type CompactionResult } from './compaction.ts';
+import { compactLogInSlices, type CompactionResult } from './compaction.ts';
 import { PartitionLog, type LogOptions } from './partition-log.ts';
+import { OnePassAtATime, WorkSlices } from './work-slices.ts';
 
 /** A topic's storage settings, by their Kafka topic-config meaning. */
 export interface TopicLogConfig extends LogOptions {
@@ -20,6 +21,8 @@ export interface LogManagerOptions {
   retentionCheckIntervalMs: number;
   /** `producer.id.expiration.ms` and `producer.id.expiration.check.interval.ms` (absent: producers never expire). */
   producerIdExpiration?: { expirationMs: number; checkIntervalMs: number };
+  /** How long a slice of retention or compaction work may hold the event loop (default 10 ms). */
+  cleanupSliceMs?: number;
   /** How often `flush.ms` is checked and the recovery point checkpointed (Kafka: 60 s). */
   checkpointIntervalMs?: number;
   /** The settings of one topic (broker defaults with the topic's overrides applied). */
@@ -50,10 +53,16 @@ export class LogManager {
   readonly #options: LogManagerOptions;
   readonly #logs = new Map<string, { topic: string; partition: number; log: PartitionLog }>();
   readonly #timers: NodeJS.Timeout[] = [];
+  /** One slice of retention or compaction per turn of the event loop, shared by both passes. */
+  readonly #slices: WorkSlices;
+  readonly #retention = new OnePassAtATime();
+  readonly #compaction = new OnePassAtATime();
+  #closed = false;
 
   constructor(dataDir: string, options: LogManagerOptions) {
     this.dataDir = dataDir;
     this.#options = options;
+    this.#slices = new WorkSlices(options.cleanupSliceMs ?? 10);
     mkdirSync(dataDir, { recursive: true });
   }
 
@@ -120,34 +129,77 @@ export class LogManager {
     return n;
   }
 
-  /** One retention and compaction pass over every log, by each topic's cleanup policy. */
-  cleanup(now = Date.now()): { segmentsDeleted: number; compacted: CompactionResult[] } {
+  /**
+   * One retention pass and one compaction pass over every log, by each topic's cleanup policy. The
+   * two run side by side and in slices (WorkSlices): retention never waits behind a long compaction,
+   * and neither holds the event loop for more than a slice. A pass asked for while the same kind of
+   * pass runs starts after it.
+   */
+  async cleanup(now = Date.now()): Promise<{ segmentsDeleted: number; compacted: CompactionResult[] }> {
+    const [segmentsDeleted, compacted] = await Promise.all([this.#retention.run(() => this.#retentionPass(now)), this.#compaction.run(() => this.#compactionPass(now))]);
+    return { segmentsDeleted, compacted };
+  }
+
+  /** The logs a pass goes over: those open when it starts, less any deleted or closed meanwhile. */
+  #snapshot(): { topic: string; partition: number; log: PartitionLog }[] {
+    return [...this.#logs.values()];
+  }
+
+  #policies(topic: string): { config: TopicLogConfig; policies: string[] } {
+    const config = this.#options.configFor(topic);
+    return { config, policies: config.cleanupPolicy.split(',').map((p) => p.trim()) };
+  }
+
+  /** Retention of every log whose policy includes `delete`: one log per step (a few unlinks and a checkpoint). */
+  async #retentionPass(now: number): Promise<number> {
     let segmentsDeleted = 0;
-    const compacted: CompactionResult[] = [];
-    for (const { topic, partition, log } of this.#logs.values()) {
-      const config = this.#options.configFor(topic);
-      const policies = config.cleanupPolicy.split(',').map((p) => p.trim());
+    for (const { topic, partition, log } of this.#snapshot()) {
+      const paused = this.#slices.pause();
+      if (paused) await paused;
+      if (this.#closed) break;
+      if (log.closed) continue;
       try {
-        if (policies.includes('delete')) {
-          const n = log.applyRetention(config.retentionMs, config.retentionBytes, now);
-          if (n > 0) this.#options.onEvent?.({ kind: 'retention', topic, partition, detail: { segmentsDeleted: n } });
-          segmentsDeleted += n;
-        }
-        if (policies.includes('compact')) {
-          const r = compactLog(log, { deleteRetentionMs: config.deleteRetentionMs, now });
-          if (r.segmentsRewritten > 0) this.#options.onEvent?.({ kind: 'compaction', topic, partition, detail: r });
-          compacted.push(r);
-        }
+        const { config, policies } = this.#policies(topic);
+        if (!policies.includes('delete')) continue;
+        const n = log.applyRetention(config.retentionMs, config.retentionBytes, now);
+        if (n > 0) this.#options.onEvent?.({ kind: 'retention', topic, partition, detail: { segmentsDeleted: n } });
+        segmentsDeleted += n;
       } catch (err) {
         this.#options.onEvent?.({ kind: 'error', topic, partition, detail: err });
       }
     }
-    return { segmentsDeleted, compacted };
+    return segmentsDeleted;
+  }
+
+  /** Compaction of every log whose policy includes `compact`, one log after another, each in slices. */
+  async #compactionPass(now: number): Promise<CompactionResult[]> {
+    const compacted: CompactionResult[] = [];
+    for (const { topic, partition, log } of this.#snapshot()) {
+      if (this.#closed) break;
+      if (log.closed) continue;
+      try {
+        const { config, policies } = this.#policies(topic);
+        if (!policies.includes('compact')) continue;
+        const { aborted, ...r } = await compactLogInSlices(log, { deleteRetentionMs: config.deleteRetentionMs, now }, this.#slices);
+        if (r.segmentsRewritten > 0) this.#options.onEvent?.({ kind: 'compaction', topic, partition, detail: aborted ? { ...r, aborted } : r });
+        compacted.push(r);
+      } catch (err) {
+        // A log deleted or closed under the pass fails its reads: nothing to report for it.
+        if (!log.closed) this.#options.onEvent?.({ kind: 'error', topic, partition, detail: err });
+      }
+    }
+    return compacted;
   }
 
   /** Starts the background timers (retention/compaction, flush.ms, recovery-point checkpoints). */
   start(): void {
-    const cleanup = setInterval(() => this.cleanup(), this.#options.retentionCheckIntervalMs);
+    // A round finds a pass of its kind still running (a long compaction): it skips that pass, as a
+    // fixed-delay scheduler would not have started it yet.
+    const cleanup = setInterval(() => {
+      const now = Date.now();
+      if (!this.#retention.busy) void this.#retention.run(() => this.#retentionPass(now));
+      if (!this.#compaction.busy) void this.#compaction.run(() => this.#compactionPass(now));
+    }, this.#options.retentionCheckIntervalMs);
     // flush.ms is checked every second (the broker-wide log.flush.interval.ms timer may be finer).
     const flush = setInterval(() => {
       for (const { log } of this.#logs.values()) log.flushIfDue();
@@ -175,6 +227,7 @@ export class LogManager {
 
   /** Stops the timers and closes every log cleanly (clean-shutdown markers written). */
   close(): void {
+    this.#closed = true; // a running pass stops at its next step (a compaction leaves no .cleaned file)
     for (const t of this.#timers) clearInterval(t);
     this.#timers.length = 0;
     for (const { log } of this.#logs.values()) log.close();

@@ -133,6 +133,7 @@ export class PartitionLog implements PartitionStorage {
   #tables: ProducerTables;
   readonly #epochs: LeaderEpochCache;
   #closed = false;
+  #truncations = 0;
   #checkpointed = { recoveryPoint: -1, highWatermark: -1 };
   readonly recovery: RecoveryReport;
 
@@ -203,6 +204,11 @@ export class PartitionLog implements PartitionStorage {
   }
   get segments(): readonly LogSegment[] {
     return this.#segments;
+  }
+  /** How many truncations (truncateTo, truncateFullyAndStartAt) the log has had: a compaction pass
+   *  running in slices stops when it changes, since what it read may no longer be in the log. */
+  get truncations(): number {
+    return this.#truncations;
   }
   get leaderEpochs(): LeaderEpochCache {
     return this.#epochs;
@@ -664,6 +670,7 @@ export class PartitionLog implements PartitionStorage {
   truncateTo(offset: number): void {
     this.#assertOpen();
     if (offset >= this.#nextOffset) return;
+    this.#truncations++;
     this.flush();
     while (this.#segments.length > 1 && this.#active.baseOffset >= offset) {
       const seg = this.#segments.pop()!;
@@ -693,6 +700,7 @@ export class PartitionLog implements PartitionStorage {
    */
   truncateFullyAndStartAt(offset: number): void {
     this.#assertOpen();
+    this.#truncations++;
     this.flush();
     for (const seg of this.#segments.splice(0)) {
       this.#durability.forget(seg);

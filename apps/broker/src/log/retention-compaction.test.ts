@@ -2,10 +2,11 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Compression, encodeRecordBatch } from '@tributary/protocol';
-import { compactLog } from './compaction.ts';
+import { compactLog, compactLogInSlices } from './compaction.ts';
 import { CLEAN_SHUTDOWN } from './log-loader.ts';
 import { PartitionLog } from './partition-log.ts';
 import { batchOf, readAll, tempDir, testOptions } from './test-support.ts';
+import { WorkSlices } from './work-slices.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -114,5 +115,54 @@ describe('compaction', () => {
     expect(readdirSync(dir).some((n) => n.endsWith('.cleaned'))).toBe(false);
     expect(readAll(reopened)).toEqual(before);
     reopened.close();
+  });
+
+  describe('in slices (the broker runs it so)', () => {
+    const turn = () => new Promise((r) => setImmediate(r));
+    const latestByKey = (log: PartitionLog) => Object.fromEntries(readAll(log).filter((r) => r.key !== null).map((r) => [r.key, r.value]));
+    function filled(): PartitionLog {
+      const log = new PartitionLog(dir, { ...testOptions, segmentBytes: 300 });
+      for (let u = 0; u < 6; u++) keyed(log, [['a', `a${u}`], ['b', `b${u}`.padEnd(40, '.')], ['c', u === 5 ? null : `c${u}`]], NOW - 10 * MIN);
+      return log;
+    }
+
+    it('appends, a roll and retention between slices: the pass keeps what it did not read and skips the segment retention deleted', async () => {
+      const log = filled();
+      const before = latestByKey(log);
+      const pass = compactLogInSlices(log, { deleteRetentionMs: 5 * MIN, now: NOW }, new WorkSlices(0));
+      await turn();
+      keyed(log, [['a', 'a-new'], ['d', 'd-new']]);
+      log.roll();
+      await turn();
+      log.updateHighWatermark(log.logEndOffset);
+      expect(log.applyRetention(-1, log.sizeBytes - log.segments[0]!.size, NOW)).toBe(1);
+      const result = await pass;
+      expect(result.aborted).toBe(false);
+      expect(result.segmentsRewritten).toBeGreaterThan(0);
+      expect(readdirSync(dir).filter((n) => n.endsWith('.cleaned'))).toEqual([]);
+      // Every key's latest value is there, the appended ones included (c's is a tombstone in the
+      // segment that was active when the pass began, so it stays this pass).
+      expect(before.c).toBeNull();
+      expect(latestByKey(log)).toEqual({ ...before, a: 'a-new', d: 'd-new' });
+      const offsets = readAll(log).map((r) => r.offset);
+      expect(offsets).toEqual([...offsets].sort((x, y) => x - y));
+      // The next pass does the rest: a's value before a-new and c's old tombstone go.
+      compactLog(log, { deleteRetentionMs: 5 * MIN, now: NOW });
+      expect(latestByKey(log)).toEqual({ a: 'a-new', b: before.b, d: 'd-new' });
+      expect(readAll(log).filter((r) => r.key === 'a').map((r) => r.value)).toEqual(['a-new']);
+      log.close();
+    });
+
+    it('a truncation between slices ends the pass: nothing is rewritten from what the log no longer holds', async () => {
+      const log = filled();
+      const pass = compactLogInSlices(log, { deleteRetentionMs: 5 * MIN, now: NOW }, new WorkSlices(0));
+      await turn();
+      log.truncateTo(9);
+      const result = await pass;
+      expect(result).toMatchObject({ aborted: true, segmentsRewritten: 0 });
+      expect(readdirSync(dir).filter((n) => n.endsWith('.cleaned'))).toEqual([]);
+      expect(readAll(log).map((r) => r.offset)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+      log.close();
+    });
   });
 });
