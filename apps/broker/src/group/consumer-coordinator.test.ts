@@ -20,62 +20,62 @@ const owned = (...ps: number[]) => [{ topicId: TID, partitions: ps }];
 const parts = (r: { assignment: { topicPartitions: { partitions: number[] }[] } | null }) => r.assignment?.topicPartitions.flatMap((t) => t.partitions) ?? null;
 
 describe('KIP-848 consumer group coordinator', () => {
-  it('two members: the second gets its partitions once the first has revoked them', () => {
+  it('two members: the second gets its partitions once the first has revoked them', async () => {
     const { coordinator } = fresh();
-    const a = coordinator.consumerGroupHeartbeat(req({}), topics);
+    const a = await coordinator.consumerGroupHeartbeat(req({}), topics);
     expect({ epoch: a.memberEpoch, parts: parts(a) }).toEqual({ epoch: 2, parts: [0, 1, 2, 3] });
-    const b = coordinator.consumerGroupHeartbeat(req({ memberId: 'B' }), topics);
+    const b = await coordinator.consumerGroupHeartbeat(req({ memberId: 'B' }), topics);
     expect({ epoch: b.memberEpoch, parts: parts(b) }).toEqual({ epoch: 3, parts: [] });
-    const asked = coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1, 2, 3) })), topics);
+    const asked = await coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1, 2, 3) })), topics);
     expect({ epoch: asked.memberEpoch, parts: parts(asked) }).toEqual({ epoch: 2, parts: [0, 1] });
-    expect(parts(coordinator.consumerGroupHeartbeat(req(hb({ memberId: 'B', memberEpoch: 3 })), topics))).toEqual(null);
-    coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1) })), topics);
-    expect(parts(coordinator.consumerGroupHeartbeat(req(hb({ memberId: 'B', memberEpoch: 3 })), topics))).toEqual([2, 3]);
+    expect(parts(await coordinator.consumerGroupHeartbeat(req(hb({ memberId: 'B', memberEpoch: 3 })), topics))).toEqual(null);
+    await coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1) })), topics);
+    expect(parts(await coordinator.consumerGroupHeartbeat(req(hb({ memberId: 'B', memberEpoch: 3 })), topics))).toEqual([2, 3]);
   });
 
-  it('a member silent for group.consumer.session.timeout.ms is fenced and its partitions go to the other', () => {
+  it('a member silent for group.consumer.session.timeout.ms is fenced and its partitions go to the other', async () => {
     const { coordinator, clock } = fresh();
-    coordinator.consumerGroupHeartbeat(req({}), topics);
-    coordinator.consumerGroupHeartbeat(req({ memberId: 'B' }), topics);
+    await coordinator.consumerGroupHeartbeat(req({}), topics);
+    await coordinator.consumerGroupHeartbeat(req({ memberId: 'B' }), topics);
     clock.now += 30_000;
-    coordinator.consumerGroupHeartbeat(req(hb({ memberId: 'B', memberEpoch: 3 })), topics);
+    await coordinator.consumerGroupHeartbeat(req(hb({ memberId: 'B', memberEpoch: 3 })), topics);
     clock.now += 20_000; // A: 50 s silent, over the 45 s default; B: 20 s
     coordinator.expireSessions();
-    expect(coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2 })), topics).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    expect(parts(coordinator.consumerGroupHeartbeat(req(hb({ memberId: 'B', memberEpoch: 3 })), topics))).toEqual([0, 1, 2, 3]);
+    expect((await coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2 })), topics)).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(parts(await coordinator.consumerGroupHeartbeat(req(hb({ memberId: 'B', memberEpoch: 3 })), topics))).toEqual([0, 1, 2, 3]);
   });
 
-  it('the group\'s consumer.session.timeout.ms (a GROUP config the handler passes) replaces the broker\'s for its members', () => {
+  it('the group\'s consumer.session.timeout.ms (a GROUP config the handler passes) replaces the broker\'s for its members', async () => {
     const { coordinator, clock } = fresh();
-    coordinator.consumerGroupHeartbeat(req({ groupSessionTimeoutMs: 10_000 }), topics);
+    await coordinator.consumerGroupHeartbeat(req({ groupSessionTimeoutMs: 10_000 }), topics);
     clock.now += 9_000;
     coordinator.expireSessions();
-    expect(coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, groupSessionTimeoutMs: 10_000 })), topics).errorCode).toBe(0);
+    expect((await coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, groupSessionTimeoutMs: 10_000 })), topics)).errorCode).toBe(0);
     clock.now += 11_000;
     coordinator.expireSessions();
-    expect(coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2 })), topics).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect((await coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2 })), topics)).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
-  it('a member that does not revoke within its rebalance timeout is fenced', () => {
+  it('a member that does not revoke within its rebalance timeout is fenced', async () => {
     const { coordinator, clock } = fresh();
-    coordinator.consumerGroupHeartbeat(req({}), topics);
-    coordinator.consumerGroupHeartbeat(req({ memberId: 'B' }), topics);
-    coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1, 2, 3) })), topics);
+    await coordinator.consumerGroupHeartbeat(req({}), topics);
+    await coordinator.consumerGroupHeartbeat(req({ memberId: 'B' }), topics);
+    await coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1, 2, 3) })), topics);
     clock.now += 4_000;
     coordinator.expireSessions();
-    expect(coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1, 2, 3) })), topics).errorCode).toBe(0);
+    expect((await coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1, 2, 3) })), topics)).errorCode).toBe(0);
     clock.now += 2_000; // 6 s after it was asked, over its 5 s rebalance timeout
     coordinator.expireSessions();
-    expect(coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2 })), topics).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect((await coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2 })), topics)).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
-  it('a new coordinator loads the group from __consumer_offsets: members keep their epochs and assignments and go on', () => {
+  it('a new coordinator loads the group from __consumer_offsets: members keep their epochs and assignments and go on', async () => {
     const { coordinator, dir, clock } = fresh();
-    coordinator.consumerGroupHeartbeat(req({}), topics);
-    coordinator.consumerGroupHeartbeat(req({ memberId: 'B', instanceId: 'i-b' }), topics);
-    coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1, 2, 3) })), topics);
-    coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1) })), topics);
-    coordinator.consumerGroupHeartbeat(req(hb({ memberId: 'B', instanceId: 'i-b', memberEpoch: 3 })), topics);
+    await coordinator.consumerGroupHeartbeat(req({}), topics);
+    await coordinator.consumerGroupHeartbeat(req({ memberId: 'B', instanceId: 'i-b' }), topics);
+    await coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1, 2, 3) })), topics);
+    await coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1) })), topics);
+    await coordinator.consumerGroupHeartbeat(req(hb({ memberId: 'B', instanceId: 'i-b', memberEpoch: 3 })), topics);
     expect(coordinator.commit('g', { memberId: 'A', groupInstanceId: null }, 3, [{ topic: 't', partition: 0, value: { offset: 7n, leaderEpoch: -1, metadata: '', commitTimestamp: clock.now } }], 9)).toBe(0);
     coordinator.close();
 
@@ -88,15 +88,15 @@ describe('KIP-848 consumer group coordinator', () => {
       { id: 'B', epoch: 3, instance: 'i-b', parts: [2, 3] },
     ]);
     // The members heartbeat on at their epochs, without a new group epoch; the commit is there.
-    const a = reloaded.consumerGroupHeartbeat(req(hb({ memberEpoch: 3, topicPartitions: owned(0, 1) })), topics);
+    const a = await reloaded.consumerGroupHeartbeat(req(hb({ memberEpoch: 3, topicPartitions: owned(0, 1) })), topics);
     expect({ error: a.errorCode, epoch: a.memberEpoch }).toEqual({ error: 0, epoch: 3 });
     expect(reloaded.committed('g', 't', 0)?.offset).toBe(7n);
     // A member that left and a deleted group stay gone after another load.
-    reloaded.consumerGroupHeartbeat(req(hb({ memberId: 'B', instanceId: 'i-b', memberEpoch: -1 })), topics);
+    await reloaded.consumerGroupHeartbeat(req(hb({ memberId: 'B', instanceId: 'i-b', memberEpoch: -1 })), topics);
     reloaded.close();
     const third = coordinatorAt(dir, clock);
     expect([...third.get('g')!.consumer!.members.keys()]).toEqual(['A']);
-    third.consumerGroupHeartbeat(req(hb({ memberEpoch: -1 })), topics);
+    await third.consumerGroupHeartbeat(req(hb({ memberEpoch: -1 })), topics);
     expect(third.deleteGroup('g')).toBe(0);
     third.close();
     expect(coordinatorAt(dir, clock).get('g')).toBeUndefined();
@@ -111,36 +111,36 @@ describe('KIP-848 consumer group coordinator', () => {
     const join = (memberId: string, canDescribeTopic?: (t: string) => boolean) => req({ memberId, subscribedTopicNames: null, subscribedTopicRegex: 't.*', ...(canDescribeTopic ? { canDescribeTopic } : {}) });
     const beat = (memberId: string, memberEpoch: number, canDescribeTopic?: (t: string) => boolean) => req({ ...hb({ memberId, memberEpoch }), ...(canDescribeTopic ? { canDescribeTopic } : {}) });
 
-    it('a member joining with an expression the group has keeps the first principal\'s resolution until the next refresh (10 min), then gets its own', () => {
+    it('a member joining with an expression the group has keeps the first principal\'s resolution until the next refresh (10 min), then gets its own', async () => {
       const { coordinator, clock } = fresh();
       const topics = live(['t', 'tx']);
-      const a = coordinator.consumerGroupHeartbeat(join('A', onlyT), topics);
+      const a = await coordinator.consumerGroupHeartbeat(join('A', onlyT), topics);
       // Resolved after A's join (off the request path in Kafka): A's principal may describe t only.
-      const a2 = coordinator.consumerGroupHeartbeat(beat('A', a.memberEpoch, onlyT), topics);
+      const a2 = await coordinator.consumerGroupHeartbeat(beat('A', a.memberEpoch, onlyT), topics);
       expect(topicsOf(a2)).toEqual(['t']);
       // B may describe every topic, but joins with the same expression: no refresh, tx is not subscribed.
       clock.now += 1_000;
-      const b = coordinator.consumerGroupHeartbeat(join('B'), topics);
-      coordinator.consumerGroupHeartbeat(beat('B', b.memberEpoch), topics);
+      const b = await coordinator.consumerGroupHeartbeat(join('B'), topics);
+      await coordinator.consumerGroupHeartbeat(beat('B', b.memberEpoch), topics);
       expect(coordinator.get('g')!.consumer!.matchedTopicNames).toEqual(new Set(['t']));
       // group.consumer.regex.refresh.interval.ms later B's heartbeat triggers the refresh, with B's rights: tx joins.
       clock.now += 600_001;
-      coordinator.consumerGroupHeartbeat(beat('B', b.memberEpoch), topics);
-      coordinator.consumerGroupHeartbeat(beat('A', a2.memberEpoch, onlyT), topics);
+      await coordinator.consumerGroupHeartbeat(beat('B', b.memberEpoch), topics);
+      await coordinator.consumerGroupHeartbeat(beat('A', a2.memberEpoch, onlyT), topics);
       expect(coordinator.get('g')!.consumer!.matchedTopicNames).toEqual(new Set(['t', 'tx']));
     });
 
-    it('a topic created after the last resolution is matched from the first heartbeat 10 s after it', () => {
+    it('a topic created after the last resolution is matched from the first heartbeat 10 s after it', async () => {
       const { coordinator, clock } = fresh();
-      const a = coordinator.consumerGroupHeartbeat(join('A'), live(['t']));
-      const a2 = coordinator.consumerGroupHeartbeat(beat('A', a.memberEpoch), live(['t']));
+      const a = await coordinator.consumerGroupHeartbeat(join('A'), live(['t']));
+      const a2 = await coordinator.consumerGroupHeartbeat(beat('A', a.memberEpoch), live(['t']));
       expect(topicsOf(a2)).toEqual(['t']);
       clock.now += 5_000;
-      coordinator.consumerGroupHeartbeat(beat('A', a2.memberEpoch), live(['t', 'tx']));
+      await coordinator.consumerGroupHeartbeat(beat('A', a2.memberEpoch), live(['t', 'tx']));
       expect(coordinator.get('g')!.consumer!.matchedTopicNames).toEqual(new Set(['t']));
       clock.now += 5_001; // over 10 s after the last resolution: this heartbeat triggers one, the next sees it
-      coordinator.consumerGroupHeartbeat(beat('A', a2.memberEpoch), live(['t', 'tx']));
-      const a3 = coordinator.consumerGroupHeartbeat(beat('A', a2.memberEpoch), live(['t', 'tx']));
+      await coordinator.consumerGroupHeartbeat(beat('A', a2.memberEpoch), live(['t', 'tx']));
+      const a3 = await coordinator.consumerGroupHeartbeat(beat('A', a2.memberEpoch), live(['t', 'tx']));
       expect({ epoch: a3.memberEpoch, topics: topicsOf(a3) }).toEqual({ epoch: a2.memberEpoch + 1, topics: ['t', 'tx'] });
     });
   });
@@ -148,7 +148,7 @@ describe('KIP-848 consumer group coordinator', () => {
   describe('classic members in a consumer group (online migration)', () => {
     // A consumer-protocol member A with all partitions, then a classic member C (session 10 s, rebalance timeout 5 s).
     const mixed = async (coordinator: ReturnType<typeof fresh>['coordinator']) => {
-      coordinator.consumerGroupHeartbeat(req({}), topics);
+      await coordinator.consumerGroupHeartbeat(req({}), topics);
       const joined = await coordinator.join(joinRequest({ memberId: 'C', protocols: [{ name: 'range', metadata: subscription('t') }] }), topics);
       expect({ error: joined.errorCode, generation: joined.generationId }).toEqual({ error: 0, generation: 3 });
       return joined;
@@ -158,9 +158,9 @@ describe('KIP-848 consumer group coordinator', () => {
       const { coordinator, clock } = fresh();
       await mixed(coordinator);
       // C waits for partitions A still holds; once A revoked them, C is told to rejoin.
-      coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1, 2, 3) })), topics);
-      coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1) })), topics);
-      expect(coordinator.heartbeat('g', { memberId: 'C', groupInstanceId: null }, 3)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+      await coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1, 2, 3) })), topics);
+      await coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1) })), topics);
+      expect(await coordinator.heartbeat('g', { memberId: 'C', groupInstanceId: null }, 3)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
       clock.now += 4_000;
       coordinator.expireSessions();
       expect([...coordinator.get('g')!.consumer!.members.keys()].sort()).toEqual(['A', 'C']);
@@ -174,11 +174,11 @@ describe('KIP-848 consumer group coordinator', () => {
       const joined = await mixed(coordinator);
       expect((await coordinator.sync('g', { memberId: 'C', groupInstanceId: null }, syncOf(joined.generationId, []), topics)).errorCode).toBe(0);
       // A revokes what C is to get and heartbeats on; C stays silent.
-      coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1, 2, 3) })), topics);
-      const a = coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1) })), topics);
+      await coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1, 2, 3) })), topics);
+      const a = await coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: 2, topicPartitions: owned(0, 1) })), topics);
       for (let i = 0; i < 3; i++) {
         clock.now += 4_000;
-        coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: a.memberEpoch, topicPartitions: owned(0, 1) })), topics);
+        await coordinator.consumerGroupHeartbeat(req(hb({ memberEpoch: a.memberEpoch, topicPartitions: owned(0, 1) })), topics);
         coordinator.expireSessions();
         expect([...coordinator.get('g')!.consumer!.members.keys()].sort(), `after ${(i + 1) * 4} s`).toEqual(i < 2 ? ['A', 'C'] : ['A']);
       }
@@ -191,9 +191,9 @@ describe('KIP-848 consumer group coordinator', () => {
       const reloaded = coordinatorAt(dir, clock);
       const c = reloaded.get('g')!.consumer!.members.get('C')!;
       expect({ session: c.sessionTimeoutMs, protocols: c.classic?.protocols.map((p) => p.name), epoch: c.memberEpoch }).toEqual({ session: 10_000, protocols: ['range'], epoch: joined.generationId });
-      expect(reloaded.heartbeat('g', { memberId: 'C', groupInstanceId: null }, joined.generationId)).toBe(0);
+      expect(await reloaded.heartbeat('g', { memberId: 'C', groupInstanceId: null }, joined.generationId)).toBe(0);
       // The last consumer-protocol member leaves: the group is classic again, rebalancing.
-      reloaded.consumerGroupHeartbeat(req(hb({ memberEpoch: -1 })), topics);
+      await reloaded.consumerGroupHeartbeat(req(hb({ memberEpoch: -1 })), topics);
       const g = reloaded.get('g')!;
       expect({ consumer: g.consumer, state: g.state, members: [...g.members.keys()] }).toEqual({ consumer: null, state: 'PreparingRebalance', members: ['C'] });
     });
@@ -202,12 +202,12 @@ describe('KIP-848 consumer group coordinator', () => {
       const clock = { now: 1_000_000 };
       const { dir } = fresh();
       const coordinator = coordinatorAt(dir, clock, { migrationPolicy: 'disabled' });
-      coordinator.consumerGroupHeartbeat(req({}), topics);
+      await coordinator.consumerGroupHeartbeat(req({}), topics);
       const joined = await coordinator.join(joinRequest({ memberId: 'C', protocols: [{ name: 'range', metadata: subscription('t') }] }), topics);
       expect(joined.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
       // A classic group with a member (its first generation done after the initial rebalance delay).
       expect((await coordinator.join(joinRequest({ groupId: 'k', memberId: '', requireKnownMemberId: false, protocols: [{ name: 'range', metadata: subscription('t') }] }), topics)).errorCode).toBe(0);
-      const upgrade = coordinator.consumerGroupHeartbeat(req({ groupId: 'k', memberId: 'X' }), topics);
+      const upgrade = await coordinator.consumerGroupHeartbeat(req({ groupId: 'k', memberId: 'X' }), topics);
       expect({ error: upgrade.errorCode, message: upgrade.errorMessage }).toEqual({ error: ErrorCode.GROUP_ID_NOT_FOUND, message: 'Cannot upgrade classic group k to consumer group because online upgrade is disabled.' });
     });
   });

@@ -26,7 +26,7 @@ async function stableStaticGroup(coordinator: GroupCoordinator) {
 }
 
 describe('OffsetDelete', () => {
-  it('deletes the offsets of an empty group and persists the deletion as tombstones', () => {
+  it('deletes the offsets of an empty group and persists the deletion as tombstones', async () => {
     const { dir, clock, coordinator } = fresh();
     const at = clock.now;
     expect(coordinator.commit('g', { memberId: '', groupInstanceId: null }, -1, [
@@ -76,7 +76,7 @@ describe('offsets.retention.minutes', () => {
     expect(coordinator.commit('g', { memberId: one.memberId, groupInstanceId: 'one' }, generation, [{ topic: 'a', partition: 0, value: offset(3, committedAt) }])).toBe(0);
     clock.now += 2 * RETENTION_MS; // long after the commit, but the group is not empty: nothing expires
     expect(coordinator.expireOffsets()).toBe(0);
-    for (const m of [one, two]) leaveOne(coordinator, { memberId: m.memberId, groupInstanceId: null });
+    for (const m of [one, two]) await leaveOne(coordinator, { memberId: m.memberId, groupInstanceId: null });
     expect(coordinator.get('g')?.state).toBe('Empty');
     const emptyAt = clock.now;
     clock.now = emptyAt + RETENTION_MS - 1;
@@ -89,7 +89,7 @@ describe('offsets.retention.minutes', () => {
     expect(coordinatorAt(dir, clock).committed('g', 'a', 0)).toBeUndefined();
   });
 
-  it('counts from the commit for groups it never saw with members (standalone commits, after a restart)', () => {
+  it('counts from the commit for groups it never saw with members (standalone commits, after a restart)', async () => {
     const { dir, clock, coordinator } = fresh();
     coordinator.commit('solo', { memberId: '', groupInstanceId: null }, -1, [{ topic: 'a', partition: 0, value: offset(9, clock.now) }]);
     coordinator.commit('solo', { memberId: '', groupInstanceId: null }, -1, [{ topic: 'a', partition: 1, value: offset(9, clock.now + RETENTION_MS / 2) }]);
@@ -137,11 +137,11 @@ describe('static membership (group.instance.id)', () => {
     const sync = await coordinator.sync('g', { memberId: again.memberId, groupInstanceId: follower.instance }, syncOf(generation, []));
     expect(sync.assignment.toString()).toBe('for-follower');
     const stale = { memberId: follower.old.memberId, groupInstanceId: follower.instance };
-    expect(coordinator.heartbeat('g', stale, generation)).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    expect(await coordinator.heartbeat('g', stale, generation)).toBe(ErrorCode.FENCED_INSTANCE_ID);
     expect((await coordinator.sync('g', stale, syncOf(generation, []))).errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
     expect(coordinator.commit('g', stale, generation, [])).toBe(ErrorCode.FENCED_INSTANCE_ID);
     expect((await coordinator.join(joinRequest({ memberId: follower.old.memberId, groupInstanceId: follower.instance }))).errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
-    expect(coordinator.heartbeat('g', { memberId: again.memberId, groupInstanceId: follower.instance }, generation)).toBe(0);
+    expect(await coordinator.heartbeat('g', { memberId: again.memberId, groupInstanceId: follower.instance }, generation)).toBe(0);
   });
 
   it('a rejoining leader gets skipAssignment on JoinGroup v9; before v9 it is told the old leader id and the group stays stable', async () => {
@@ -164,7 +164,7 @@ describe('static membership (group.instance.id)', () => {
     expect(g.state).toBe('Stable');
     expect(g.leaderId).toBe(old.memberId);
     const other = [...g.members.values()].find((m) => m.groupInstanceId !== leaderInstance)!;
-    expect(coordinator.heartbeat('g', { memberId: other.memberId, groupInstanceId: other.groupInstanceId }, generation)).toBe(0);
+    expect(await coordinator.heartbeat('g', { memberId: other.memberId, groupInstanceId: other.groupInstanceId }, generation)).toBe(0);
     const sync = await coordinator.sync('g', { memberId: old.memberId, groupInstanceId: leaderInstance }, syncOf(generation, []));
     expect(sync).toMatchObject({ errorCode: 0 });
     expect(sync.assignment.toString()).toBe('for-leader');
@@ -173,12 +173,12 @@ describe('static membership (group.instance.id)', () => {
   it('LeaveGroup by group.instance.id removes the member; unknown ids and stale member ids are refused', async () => {
     const { coordinator } = fresh();
     const { one } = await stableStaticGroup(coordinator);
-    expect(leaveOne(coordinator, { memberId: '', groupInstanceId: 'nobody' })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    expect(leaveOne(coordinator, { memberId: 'stale', groupInstanceId: 'one' })).toBe(ErrorCode.FENCED_INSTANCE_ID);
-    expect(leaveOne(coordinator, { memberId: '', groupInstanceId: 'two' })).toBe(0);
+    expect(await leaveOne(coordinator, { memberId: '', groupInstanceId: 'nobody' })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(await leaveOne(coordinator, { memberId: 'stale', groupInstanceId: 'one' })).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    expect(await leaveOne(coordinator, { memberId: '', groupInstanceId: 'two' })).toBe(0);
     expect([...coordinator.get('g')!.members.values()].map((m) => m.groupInstanceId)).toEqual(['one']);
     expect(coordinator.get('g')!.staticMembers.has('two')).toBe(false);
-    expect(leaveOne(coordinator, { memberId: one.memberId, groupInstanceId: 'one' })).toBe(0);
+    expect(await leaveOne(coordinator, { memberId: one.memberId, groupInstanceId: 'one' })).toBe(0);
     expect(coordinator.get('g')?.state).toBe('Empty');
   });
 
@@ -186,7 +186,7 @@ describe('static membership (group.instance.id)', () => {
     const { clock, coordinator } = fresh();
     const { one, generation } = await stableStaticGroup(coordinator);
     clock.now += 5_000;
-    expect(coordinator.heartbeat('g', { memberId: one.memberId, groupInstanceId: 'one' }, generation)).toBe(0);
+    expect(await coordinator.heartbeat('g', { memberId: one.memberId, groupInstanceId: 'one' }, generation)).toBe(0);
     clock.now += 6_000; // "two" has been silent for 11 s > its 10 s session timeout
     coordinator.expireSessions();
     const g = coordinator.get('g')!;
@@ -248,12 +248,113 @@ describe('the group\'s records replicated before the answer (acks=-1 on __consum
     expect(coordinator.get('g')!.state).toBe('PreparingRebalance');
   });
 
+  /** Two static members synced through the gate: a Stable group whose record is replicated. */
+  const stableThroughGate = async (gate: ReturnType<typeof replicationGate>, coordinator: GroupCoordinator) => {
+    const { leader, follower } = await twoJoined(coordinator);
+    const fs = coordinator.sync('g', { memberId: follower.memberId, groupInstanceId: follower.instance }, syncOf(follower.generationId, []));
+    const ls = coordinator.sync('g', { memberId: leader.memberId, groupInstanceId: leader.instance }, syncOf(leader.generationId, [{ memberId: follower.memberId, assignment: Buffer.from('f') }, { memberId: leader.memberId, assignment: Buffer.from('l') }]));
+    await settled();
+    gate.answer(0);
+    await Promise.all([ls, fs]);
+    return { leader, follower };
+  };
+
+  it('Heartbeat: answered at once with nothing pending, after the pending writes otherwise (their error if they fail); refusals at once', async () => {
+    const gate = replicationGate();
+    const { coordinator } = freshReplicated(gate);
+    const { leader, follower } = await stableThroughGate(gate, coordinator);
+    const ref = { memberId: follower.memberId, groupInstanceId: follower.instance };
+    expect(await coordinator.heartbeat('g', ref, follower.generationId)).toBe(0);
+    // A record of the group pending: the leader restarted as a static member, replaced in place.
+    const replaced = coordinator.join(joinRequest({ groupInstanceId: leader.instance }));
+    await settled();
+    expect(gate.waiting).toBe(1);
+    let answered = false;
+    const beat = coordinator.heartbeat('g', ref, follower.generationId);
+    void beat.then(() => (answered = true));
+    // A refusal is not held back by the pending write.
+    expect(await coordinator.heartbeat('g', { memberId: 'nobody', groupInstanceId: null }, follower.generationId)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    await settled();
+    expect(answered).toBe(false);
+    gate.answer(ErrorCode.REQUEST_TIMED_OUT);
+    expect(await beat).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    expect((await replaced).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  });
+
+  it('LeaveGroup: answered once the group record of the emptied group is replicated; NOT_COORDINATOR for the request when leadership went meanwhile', async () => {
+    const gate = replicationGate();
+    const { coordinator } = freshReplicated(gate);
+    const { leader, follower } = await stableThroughGate(gate, coordinator);
+    // The first leaves: the group rebalances (no record yet), nothing pending: answered at once.
+    expect(await coordinator.leave('g', [{ memberId: follower.memberId, groupInstanceId: follower.instance }])).toMatchObject({ errorCode: 0 });
+    // The last member leaves: the join phase completes with nobody, the Empty group's record is written.
+    let answered = false;
+    const last = coordinator.leave('g', [{ memberId: leader.memberId, groupInstanceId: leader.instance }]);
+    void last.then(() => (answered = true));
+    await settled();
+    expect({ answered, waiting: gate.waiting, state: coordinator.get('g')!.state }).toEqual({ answered: false, waiting: 1, state: 'Empty' });
+    gate.answer(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    expect(await last).toEqual({ errorCode: ErrorCode.NOT_COORDINATOR, members: [] });
+  });
+
+  it('a static member replacing itself in a Stable group is answered once the group record is replicated', async () => {
+    const gate = replicationGate();
+    const { coordinator } = freshReplicated(gate);
+    const { follower } = await stableThroughGate(gate, coordinator);
+    let answered = false;
+    const again = coordinator.join(joinRequest({ groupInstanceId: follower.instance }));
+    void again.then(() => (answered = true));
+    await settled();
+    expect({ answered, waiting: gate.waiting }).toEqual({ answered: false, waiting: 1 });
+    gate.answer(0);
+    const joined = await again;
+    expect(joined).toMatchObject({ errorCode: 0, generationId: follower.generationId });
+    expect(coordinator.get('g')!.staticMembers.get(follower.instance)).toBe(joined.memberId);
+  });
+
+  it('a static member\'s replacement whose record fails is undone: the old member id holds the instance again (Kafka\'s appendFuture failing)', async () => {
+    const gate = replicationGate();
+    const { coordinator } = freshReplicated(gate);
+    const { leader, follower } = await stableThroughGate(gate, coordinator);
+    const again = coordinator.join(joinRequest({ groupInstanceId: leader.instance, supportsSkipAssignment: true }));
+    await settled();
+    // Until the write fails, the new member id holds the instance (and the leadership).
+    expect(coordinator.get('g')!.leaderId).not.toBe(leader.memberId);
+    gate.answer(ErrorCode.REQUEST_TIMED_OUT);
+    expect(await again).toMatchObject({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, memberId: '', generationId: leader.generationId, leader: leader.memberId, members: [], skipAssignment: false });
+    const g = coordinator.get('g')!;
+    expect({ holder: g.staticMembers.get(leader.instance), leaderId: g.leaderId, members: g.members.size, state: g.state }).toEqual({ holder: leader.memberId, leaderId: leader.memberId, members: 2, state: 'Stable' });
+    // The failed write is still pending (as in Kafka's deferred queue): heartbeats wait until the followers catch up.
+    const beats = Promise.all([
+      coordinator.heartbeat('g', { memberId: leader.memberId, groupInstanceId: leader.instance }, leader.generationId),
+      coordinator.heartbeat('g', { memberId: follower.memberId, groupInstanceId: follower.instance }, follower.generationId),
+    ]);
+    await settled();
+    gate.answer(0);
+    expect(await beats).toEqual([0, 0]);
+  });
+
+  it('ConsumerGroupHeartbeat: a record not replicated in time is COORDINATOR_NOT_AVAILABLE without a message, a refusal is answered at once', async () => {
+    const gate = replicationGate();
+    const { coordinator } = freshReplicated(gate);
+    const topics = { byName: (n: string) => (n === 't' ? { topicId: '6f1d2c3b-1111-4222-8333-944455556666', partitions: 4 } : undefined), names: () => ['t'], nameOf: () => 't' };
+    const beat = (memberId: string, memberEpoch: number) => coordinator.consumerGroupHeartbeat({ apiVersion: 1, groupId: 'g', memberId, memberEpoch, instanceId: null, rackId: null, rebalanceTimeoutMs: 5_000, subscribedTopicNames: ['t'], subscribedTopicRegex: null, serverAssignor: null, topicPartitions: [], clientId: 'c', clientHost: '/h' }, topics);
+    const joining = beat('A', 0);
+    expect((await beat('B', 7)).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    await settled();
+    gate.answer(ErrorCode.REQUEST_TIMED_OUT);
+    expect(await joining).toEqual({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null });
+  });
+
   it('a classic member\'s JoinGroup and SyncGroup in a consumer group wait for the records; the partition\'s leadership moving meanwhile answers NOT_COORDINATOR', async () => {
     const gate = replicationGate();
     const { coordinator } = freshReplicated(gate);
     const topics = { byName: (n: string) => (n === 't' ? { topicId: '6f1d2c3b-1111-4222-8333-944455556666', partitions: 4 } : undefined), names: () => ['t'], nameOf: () => 't' };
-    coordinator.consumerGroupHeartbeat({ apiVersion: 1, groupId: 'g', memberId: 'A', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 5_000, subscribedTopicNames: ['t'], subscribedTopicRegex: null, serverAssignor: null, topicPartitions: [], clientId: 'c', clientHost: '/h' }, topics);
+    const first = coordinator.consumerGroupHeartbeat({ apiVersion: 1, groupId: 'g', memberId: 'A', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 5_000, subscribedTopicNames: ['t'], subscribedTopicRegex: null, serverAssignor: null, topicPartitions: [], clientId: 'c', clientHost: '/h' }, topics);
+    await settled();
+    expect(gate.waiting).toBe(1);
     gate.answer(0);
+    expect((await first).errorCode).toBe(0);
     let answered = false;
     const join = coordinator.join(joinRequest({ memberId: 'C', protocols: [{ name: 'range', metadata: subscription('t') }] }), topics);
     void join.then(() => (answered = true));
@@ -262,6 +363,8 @@ describe('the group\'s records replicated before the answer (acks=-1 on __consum
     gate.answer(0);
     const joined = await join;
     expect(joined.errorCode).toBe(0);
+    // A write on the partition not replicated yet (another group's commit): the SyncGroup, which writes nothing, waits for it.
+    expect(coordinator.commit('other', { memberId: '', groupInstanceId: null }, -1, [{ topic: 't', partition: 0, value: offset(1, 0) }])).toBe(0);
     const sync = coordinator.sync('g', { memberId: 'C', groupInstanceId: null }, syncOf(joined.generationId, []), topics);
     await settled();
     expect(gate.waiting).toBe(1);

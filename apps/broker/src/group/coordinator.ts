@@ -290,11 +290,20 @@ export class GroupCoordinator {
 
   // ---- ConsumerGroupHeartbeat (KIP-848, consumer-coordinator.ts) ----
 
-  consumerGroupHeartbeat(req: HeartbeatRequest, topics: TopicLookup): HeartbeatResult {
+  /**
+   * Answered once the group's records (and every write before them on the partition) are
+   * replicated, as Kafka's coordinator runtime completes its write operations; a refusal (Kafka
+   * throws it, so nothing waits) is answered at once. A write that is not replicated in time, or
+   * whose partition's leadership went, is COORDINATOR_NOT_AVAILABLE or NOT_COORDINATOR without a
+   * message (Kafka's CoordinatorOperationExceptionHelper); the state stays, as Kafka's does for a
+   * write that reached its log.
+   */
+  consumerGroupHeartbeat(req: HeartbeatRequest, topics: TopicLookup): Promise<HeartbeatResult> {
     const result = this.#consumerGroups.heartbeat(req, topics);
     const g = this.#groups.get(req.groupId);
     if (g) this.#persistConsumerGroup(g);
-    return result;
+    if (result.errorCode !== 0) return Promise.resolve(result);
+    return this.#whenCommitted(result, (errorCode) => ({ errorCode, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null }));
   }
 
   /**
@@ -561,11 +570,17 @@ export class GroupCoordinator {
       if (g.protocolName === chooseProtocol([...g.members.values()])) {
         replacement.awaitingJoin = null;
         this.#persist(g);
-        const isLeader = g.leaderId === newMemberId;
-        if (req.supportsSkipAssignment) {
-          return Promise.resolve({ errorCode: 0, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: g.leaderId ?? '', memberId: newMemberId, members: isLeader ? this.#memberList(g) : [], skipAssignment: isLeader });
-        }
-        return Promise.resolve({ errorCode: 0, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: currentLeader ?? '', memberId: newMemberId, members: [], skipAssignment: false });
+        // As Kafka's updateStaticMemberThenRebalanceOrCompleteJoin: answered once the group record
+        // naming the new member id is replicated; if that write fails, the old member is restored.
+        const replicated = this.#store.whenReplicated() ?? Promise.resolve(0);
+        return replicated.then((code) => {
+          if (code !== 0) return this.#revertStaticReplacement(g, old, replacement, currentLeader, appendErrorToResponseError(code));
+          const isLeader = g.leaderId === newMemberId;
+          if (req.supportsSkipAssignment) {
+            return { errorCode: 0, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: g.leaderId ?? '', memberId: newMemberId, members: isLeader ? this.#memberList(g) : [], skipAssignment: isLeader };
+          }
+          return { errorCode: 0, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: currentLeader ?? '', memberId: newMemberId, members: [], skipAssignment: false };
+        });
       }
       this.#maybePrepareRebalanceOrCompleteJoin(g);
     } else if (g.state === 'CompletingRebalance') {
@@ -573,6 +588,26 @@ export class GroupCoordinator {
       this.#prepareRebalance(g);
     } else this.#maybeCompleteJoinPhase(g);
     return result;
+  }
+
+  /**
+   * The group record of a static member's replacement could not be written (Kafka's appendFuture
+   * failing in updateStaticMemberThenRebalanceOrCompleteJoin): the old member id holds the instance
+   * again, with its protocols, timeouts and leadership, and a fresh session; the newcomer is told
+   * the error without a member id. Nothing is restored when the group moved on meanwhile (the new
+   * member left or was replaced again) or the coordinator was unloaded.
+   */
+  #revertStaticReplacement(g: Group, old: Member, replacement: Member, previousLeader: string | null, errorCode: number): JoinResult {
+    const instanceId = replacement.groupInstanceId!;
+    if (!this.#closed && g.members.get(replacement.memberId) === replacement && g.staticMembers.get(instanceId) === replacement.memberId) {
+      g.members.delete(replacement.memberId);
+      old.lastHeartbeat = this.#now();
+      g.members.set(old.memberId, old);
+      g.staticMembers.set(instanceId, old.memberId);
+      if (g.pendingSync.delete(replacement.memberId)) g.pendingSync.add(old.memberId);
+      if (g.leaderId === replacement.memberId) g.leaderId = old.memberId;
+    }
+    return { errorCode, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: previousLeader ?? '', memberId: '', members: [], skipAssignment: false };
   }
 
   #memberList(g: Group): JoinResult['members'] {
@@ -811,6 +846,16 @@ export class GroupCoordinator {
    */
   #afterReplication<T extends { errorCode: number }>(result: T, failWith: (code: number) => T): Promise<T> {
     if (result.errorCode !== 0) return Promise.resolve(result);
+    return this.#whenCommitted(result, failWith);
+  }
+
+  /**
+   * Kafka's CoordinatorRuntime for a write operation: its answer is given once the partition's
+   * writes so far are committed (its own records, or, for an operation that wrote none, the
+   * pending writes before it: at once when there are none); otherwise the error the failed write
+   * maps to (appendErrorToResponseError).
+   */
+  #whenCommitted<T>(result: T, failWith: (code: number) => T): Promise<T> {
     const replicated = this.#store.whenReplicated();
     if (replicated === null) return Promise.resolve(result);
     return replicated.then((code) => (code === 0 ? result : failWith(appendErrorToResponseError(code))));
@@ -818,7 +863,19 @@ export class GroupCoordinator {
 
   // ---- Heartbeat ----
 
-  heartbeat(groupId: string, who: MemberRef, generationId: number): number {
+  /**
+   * Kafka's classicGroupHeartbeat is a write operation without records: its answer (success or
+   * REBALANCE_IN_PROGRESS) waits for the partition's pending writes to be committed, so a member is
+   * not told its generation stands before the record of it is replicated; its refusals (thrown in
+   * Kafka) are answered at once.
+   */
+  heartbeat(groupId: string, who: MemberRef, generationId: number): Promise<number> {
+    const code = this.#heartbeat(groupId, who, generationId);
+    if (code !== 0 && code !== ErrorCode.REBALANCE_IN_PROGRESS) return Promise.resolve(code);
+    return this.#whenCommitted(code, (error) => error);
+  }
+
+  #heartbeat(groupId: string, who: MemberRef, generationId: number): number {
     if (!groupId) return ErrorCode.INVALID_GROUP_ID;
     const g = this.#groups.get(groupId);
     if (!g) return ErrorCode.UNKNOWN_MEMBER_ID;
@@ -840,11 +897,23 @@ export class GroupCoordinator {
    * group.instance.id alone (member id empty), which is how an operator removes a static member
    * that will not come back; a pending member (MEMBER_ID_REQUIRED, not joined yet) may leave too.
    */
-  leave(groupId: string, members: MemberRef[]): LeaveResult {
-    if (!groupId) return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
+  /**
+   * Answered once the partition's writes are committed (the group record of a group left empty,
+   * or the pending writes before it), as Kafka's classicGroupLeave, a write operation; a failed
+   * write answers its error for the whole request, without members. Refusals of the request
+   * (unknown or dead group) are answered at once.
+   */
+  leave(groupId: string, members: MemberRef[]): Promise<LeaveResult> {
+    if (!groupId) return Promise.resolve({ errorCode: ErrorCode.INVALID_GROUP_ID, members: [] });
     const g = this.#groups.get(groupId);
-    if (!g) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] };
-    if (g.state === 'Dead') return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
+    // Kafka 4.4's GroupCoordinatorService: an unknown group is UNKNOWN_MEMBER_ID for each member named (LeaveGroup v3+; the request's error below v3).
+    if (!g) return Promise.resolve({ errorCode: 0, members: members.map((m) => ({ ...m, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })) });
+    if (g.state === 'Dead') return Promise.resolve({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] });
+    const result = this.#leave(g, members);
+    return this.#whenCommitted(result, (errorCode) => ({ errorCode, members: [] }));
+  }
+
+  #leave(g: Group, members: MemberRef[]): LeaveResult {
     if (g.consumer) {
       const left = this.#consumerGroups.classicLeave(g, members);
       this.#persistConsumerGroup(g);

@@ -84,9 +84,9 @@ describe('OffsetCommit and the group state', () => {
     expect(coordinator.committed('', 'a', 0)?.offset).toBe(2n);
     // ...but not for membership.
     expect((await coordinator.join(joinRequest({ groupId: '' }))).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
-    expect(coordinator.heartbeat('', { memberId: 'm', groupInstanceId: null }, 0)).toBe(ErrorCode.INVALID_GROUP_ID);
+    expect(await coordinator.heartbeat('', { memberId: 'm', groupInstanceId: null }, 0)).toBe(ErrorCode.INVALID_GROUP_ID);
     expect((await coordinator.sync('', { memberId: 'm', groupInstanceId: null }, syncOf(0, []))).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
-    expect(coordinator.leave('', [{ memberId: 'm', groupInstanceId: null }]).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
+    expect((await coordinator.leave('', [{ memberId: 'm', groupInstanceId: null }])).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
   });
 
   it('a commit naming a generation for a group that does not exist: ILLEGAL_GENERATION, GROUP_ID_NOT_FOUND from v9', () => {
@@ -103,7 +103,7 @@ describe('JoinGroup', () => {
     const { leader, follower, generation } = await twoMembers(coordinator);
     const changed = coordinator.join(joinRequest({ memberId: follower, requireKnownMemberId: false, clientId: 'b', protocols: [{ name: 'range', metadata: subscription('b') }] }));
     expect(coordinator.get('g')?.state).toBe('PreparingRebalance');
-    expect(coordinator.heartbeat('g', { memberId: leader, groupInstanceId: null }, generation)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(await coordinator.heartbeat('g', { memberId: leader, groupInstanceId: null }, generation)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     const [l, f] = await Promise.all([coordinator.join(joinRequest({ memberId: leader, requireKnownMemberId: false, clientId: 'a' })), changed]);
     expect([l.generationId, f.generationId]).toEqual([generation + 1, generation + 1]);
     expect(l.members.find((m) => m.memberId === follower)?.metadata.equals(subscription('b'))).toBe(true);
@@ -158,20 +158,21 @@ describe('SyncGroup, Heartbeat, LeaveGroup', () => {
 
   it('Heartbeat: ordinary in CompletingRebalance, REBALANCE_IN_PROGRESS while preparing, UNKNOWN_MEMBER_ID for unknown groups', async () => {
     const { coordinator } = fresh();
-    expect(coordinator.heartbeat('nope', { memberId: 'm', groupInstanceId: null }, 0)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(await coordinator.heartbeat('nope', { memberId: 'm', groupInstanceId: null }, 0)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     const { follower, generation } = await twoMembers(coordinator, false);
-    expect(coordinator.heartbeat('g', { memberId: follower, groupInstanceId: null }, generation)).toBe(0);
-    expect(coordinator.heartbeat('g', { memberId: follower, groupInstanceId: null }, generation - 1)).toBe(ErrorCode.ILLEGAL_GENERATION);
-    expect(coordinator.heartbeat('g', { memberId: 'x', groupInstanceId: null }, generation)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(await coordinator.heartbeat('g', { memberId: follower, groupInstanceId: null }, generation)).toBe(0);
+    expect(await coordinator.heartbeat('g', { memberId: follower, groupInstanceId: null }, generation - 1)).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(await coordinator.heartbeat('g', { memberId: 'x', groupInstanceId: null }, generation)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
   it('LeaveGroup: a pending member (MEMBER_ID_REQUIRED, never joined) may leave; an unknown group is UNKNOWN_MEMBER_ID', async () => {
     const { coordinator } = fresh();
     const pending = await coordinator.join(joinRequest({}));
     expect(pending.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
-    expect(leaveOne(coordinator, { memberId: pending.memberId, groupInstanceId: null })).toBe(0);
+    expect(await leaveOne(coordinator, { memberId: pending.memberId, groupInstanceId: null })).toBe(0);
     expect(coordinator.get('g')!.pendingMembers.size).toBe(0);
-    expect(coordinator.leave('nope', [{ memberId: 'm', groupInstanceId: null }]).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    // Kafka 4.4: each member named is UNKNOWN_MEMBER_ID, the request's error is none (v0–2 answer the member's).
+    expect(await coordinator.leave('nope', [{ memberId: 'm', groupInstanceId: null }])).toEqual({ errorCode: 0, members: [{ memberId: 'm', groupInstanceId: null, errorCode: ErrorCode.UNKNOWN_MEMBER_ID }] });
   });
 
   it('a pending member that never joins is forgotten after its session timeout, and the rebalance it held completes', async () => {
@@ -195,7 +196,7 @@ describe('SyncGroup, Heartbeat, LeaveGroup', () => {
     const { coordinator } = fresh();
     const { leader, follower, generation } = await twoMembers(coordinator);
     expect(coordinator.deleteGroup('g')).toBe(ErrorCode.NON_EMPTY_GROUP);
-    expect(coordinator.leave('g', [{ memberId: leader, groupInstanceId: null }, { memberId: follower, groupInstanceId: null }]).members.map((m) => m.errorCode)).toEqual([0, 0]);
+    expect((await coordinator.leave('g', [{ memberId: leader, groupInstanceId: null }, { memberId: follower, groupInstanceId: null }])).members.map((m) => m.errorCode)).toEqual([0, 0]);
     const g = coordinator.get('g')!;
     expect([g.state, g.generationId]).toEqual(['Empty', generation + 1]);
     expect(coordinator.groups().map((x) => x.groupId)).toEqual(['g']);
@@ -216,7 +217,7 @@ describe('group metadata in __consumer_offsets', () => {
     expect(g.members.get(follower)?.assignment.toString()).toBe('F');
     expect(g.members.get(leader)?.protocols[0]?.metadata.equals(subscription('a'))).toBe(true);
     // Members carry on with the generation they have: no rejoin after a coordinator failover.
-    expect(loaded.heartbeat('g', { memberId: follower, groupInstanceId: null }, generation)).toBe(0);
+    expect(await loaded.heartbeat('g', { memberId: follower, groupInstanceId: null }, generation)).toBe(0);
     expect(commitOne(loaded, follower, generation)).toBe(0);
     expect(loaded.committed('g', 'a', 0)?.offset).toBe(BigInt(generation * 10 + 1));
   });
@@ -225,7 +226,7 @@ describe('group metadata in __consumer_offsets', () => {
     const { dir, clock, coordinator } = fresh();
     const { leader, follower, generation } = await twoMembers(coordinator);
     expect(commitOne(coordinator, follower, generation)).toBe(0);
-    coordinator.leave('g', [{ memberId: leader, groupInstanceId: null }, { memberId: follower, groupInstanceId: null }]);
+    await coordinator.leave('g', [{ memberId: leader, groupInstanceId: null }, { memberId: follower, groupInstanceId: null }]);
     expect(coordinator.deleteGroup('g')).toBe(0);
     const loaded = coordinatorAt(dir, clock);
     expect(loaded.get('g')).toBeUndefined();
@@ -309,7 +310,7 @@ describe('rebalances with members coming and going mid-rebalance', () => {
     const { leader, follower, generation } = await twoMembers(coordinator);
     const rejoin = coordinator.join(joinRequest({ memberId: leader, requireKnownMemberId: false, clientId: 'a' }));
     expect(coordinator.get('g')?.state).toBe('PreparingRebalance');
-    expect(leaveOne(coordinator, ref(follower))).toBe(0);
+    expect(await leaveOne(coordinator, ref(follower))).toBe(0);
     expect(coordinator.get('g')?.state).toBe('CompletingRebalance');
     expect(await rejoin).toMatchObject({ errorCode: 0, generationId: generation + 1, leader });
   });
@@ -317,8 +318,8 @@ describe('rebalances with members coming and going mid-rebalance', () => {
   it('after a member leaves a Stable group, the remaining member rejoining completes the join phase at once', async () => {
     const { coordinator } = fresh();
     const { leader, follower, generation } = await twoMembers(coordinator);
-    expect(leaveOne(coordinator, ref(leader))).toBe(0);
-    expect(coordinator.heartbeat('g', ref(follower), generation)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(await leaveOne(coordinator, ref(leader))).toBe(0);
+    expect(await coordinator.heartbeat('g', ref(follower), generation)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     // The remaining member commits as its partitions are revoked, then rejoins and leads.
     expect(commitOne(coordinator, follower, generation)).toBe(0);
     const rejoined = await coordinator.join(joinRequest({ memberId: follower, requireKnownMemberId: false, clientId: 'b' }));
@@ -331,7 +332,7 @@ describe('rebalances with members coming and going mid-rebalance', () => {
     const { coordinator } = fresh();
     const { leader, follower, generation } = await twoMembers(coordinator, false);
     const waiting = coordinator.sync('g', ref(follower), syncOf(generation, []));
-    expect(leaveOne(coordinator, ref(leader))).toBe(0);
+    expect(await leaveOne(coordinator, ref(leader))).toBe(0);
     expect((await waiting).errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     const rejoined = await coordinator.join(joinRequest({ memberId: follower, requireKnownMemberId: false, clientId: 'b' }));
     expect(rejoined).toMatchObject({ errorCode: 0, generationId: generation + 1, leader: follower });
@@ -356,7 +357,7 @@ describe('rebalances with members coming and going mid-rebalance', () => {
     const b = coordinator.join(joinRequest({ requireKnownMemberId: false, clientId: 'b' }));
     const [bId, aId] = [...coordinator.get('g')!.members.keys()].reverse();
     expect(coordinator.get('g')?.state).toBe('PreparingRebalance');
-    expect(leaveOne(coordinator, ref(bId!))).toBe(0);
+    expect(await leaveOne(coordinator, ref(bId!))).toBe(0);
     expect(coordinator.get('g')?.state).toBe('CompletingRebalance');
     expect(await a).toMatchObject({ errorCode: 0, generationId: 1, leader: aId });
     expect((await b).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);

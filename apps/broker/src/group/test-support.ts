@@ -34,17 +34,22 @@ export function fresh() {
 /**
  * Followers that have not fetched yet: the coordinator's writes wait here for replication until the
  * test lets them through with the partition's answer (0, or the error the replica manager gives:
- * NOT_LEADER_OR_FOLLOWER once leadership moved, REQUEST_TIMED_OUT, ...).
+ * NOT_LEADER_OR_FOLLOWER once leadership moved, REQUEST_TIMED_OUT, ...). As the replica manager's
+ * wait, one for an offset the high watermark has reached (nothing pending) is answered at once.
  */
 export function replicationGate() {
-  const waiting: ((code: number) => void)[] = [];
+  const waiting: { offset: number; resolve: (code: number) => void }[] = [];
+  let highWatermark = 0;
   return {
-    replicated: (_offset: number) => new Promise<number>((resolve) => waiting.push(resolve)),
+    replicated: (offset: number) => (offset <= highWatermark ? Promise.resolve(0) : new Promise<number>((resolve) => waiting.push({ offset, resolve }))),
     get waiting() {
       return waiting.length;
     },
     answer(code: number) {
-      for (const resolve of waiting.splice(0)) resolve(code);
+      for (const w of waiting.splice(0)) {
+        if (code === 0) highWatermark = Math.max(highWatermark, w.offset);
+        w.resolve(code);
+      }
     },
   };
 }
@@ -92,8 +97,8 @@ export function joinRequest(over: Partial<JoinRequest>): JoinRequest {
 }
 
 export const syncOf = (generationId: number, assignments: { memberId: string; assignment: Buffer }[]) => ({ generationId, protocolType: null, protocolName: null, assignments });
-export const leaveOne = (coordinator: GroupCoordinator, who: { memberId: string; groupInstanceId: string | null }, groupId = 'g') => {
-  const result = coordinator.leave(groupId, [who]);
+export const leaveOne = async (coordinator: GroupCoordinator, who: { memberId: string; groupInstanceId: string | null }, groupId = 'g') => {
+  const result = await coordinator.leave(groupId, [who]);
   return result.errorCode || result.members[0]!.errorCode;
 };
 

@@ -3,7 +3,6 @@ import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed } from '../security/request-guards.ts';
 import type { TopicLookup } from '../group/consumer-coordinator.ts';
 import { defineApi } from './api-module.ts';
-import { replicated } from './offset-commit.ts';
 import { admitGroupJoin } from '../quota/instance-limits.ts';
 import type { BrokerContext } from './context.ts';
 
@@ -58,7 +57,9 @@ export const consumerGroupHeartbeatApi = defineApi({
     }
     let result;
     try {
-      result = ctx.groups.consumerGroupHeartbeat(
+      // Answered once the group's records are replicated (GroupCoordinator.consumerGroupHeartbeat),
+      // so a new coordinator after a failover knows what this member was told.
+      result = await ctx.groups.consumerGroupHeartbeat(
         {
           apiVersion: request.apiVersion,
           groupId: req.groupId,
@@ -81,12 +82,6 @@ export const consumerGroupHeartbeatApi = defineApi({
     } finally {
       // The heartbeat created the group (or refused to): the place held for it goes.
       admission?.release();
-    }
-    // The group's records are acknowledged once the in-sync replicas of its __consumer_offsets partition have
-    // them, so a new coordinator after a failover knows what this member was told.
-    if (result.errorCode === 0) {
-      const code = await replicated(ctx, req.groupId);
-      if (code !== 0) return { throttleTimeMs: 0, errorCode: code, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
     }
     return { throttleTimeMs: 0, ...result };
   },

@@ -9,8 +9,9 @@ export const heartbeatApi = defineApi({
   serves: 'group-coordinator',
   groupOf: (request) => request.body.groupId,
   authorization: READ_GROUP_BEFORE,
-  handle: (ctx, request) => {
+  // Answered once the group's partition has no write left to replicate (GroupCoordinator.heartbeat).
+  handle: async (ctx, request) => {
     const req = request.body;
-    return { errorCode: ctx.groups.heartbeat(req.groupId, { memberId: req.memberId, groupInstanceId: request.apiVersion >= 3 ? (req.groupInstanceId ?? null) : null }, req.generationId) };
+    return { errorCode: await ctx.groups.heartbeat(req.groupId, { memberId: req.memberId, groupInstanceId: request.apiVersion >= 3 ? (req.groupInstanceId ?? null) : null }, req.generationId) };
   },
 });

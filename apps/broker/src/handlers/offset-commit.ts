@@ -2,6 +2,7 @@ import { ErrorCode } from '@tributary/protocol';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed } from '../security/request-guards.ts';
 import { OFFSETS_TOPIC } from '../topics/internal-topics.ts';
+import { appendErrorToResponseError } from '../group/coordinator.ts';
 import { defineApi } from './api-module.ts';
 import type { BrokerContext } from './context.ts';
 
@@ -66,8 +67,7 @@ export async function replicated(ctx: BrokerContext, groupId: string): Promise<n
   ctx.replicas.onLeaderAppend(OFFSETS_TOPIC, partition);
   // Followers long-polling __consumer_offsets fetch the commit now rather than at their max wait.
   ctx.appends.notify();
-  const code = await ctx.replicas.waitForReplication(OFFSETS_TOPIC, partition, log.logEndOffset, 1, 5000);
-  if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER) return ErrorCode.NOT_COORDINATOR;
-  if (code === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-  return code;
+  // Kafka 4.4's CoordinatorOperationExceptionHelper: not replicated in time (REQUEST_TIMED_OUT) or
+  // to too few replicas is COORDINATOR_NOT_AVAILABLE, leadership gone NOT_COORDINATOR.
+  return appendErrorToResponseError(await ctx.replicas.waitForReplication(OFFSETS_TOPIC, partition, log.logEndOffset, 1, 5000));
 }

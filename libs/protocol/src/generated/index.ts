@@ -211,6 +211,8 @@ export * from './records/consumer-group-metadata-key.ts';
 export * from './records/consumer-group-metadata-value.ts';
 export * from './records/consumer-group-partition-metadata-key.ts';
 export * from './records/consumer-group-partition-metadata-value.ts';
+export * from './records/consumer-group-regular-expression-key.ts';
+export * from './records/consumer-group-regular-expression-value.ts';
 export * from './records/consumer-group-target-assignment-member-key.ts';
 export * from './records/consumer-group-target-assignment-member-value.ts';
 export * from './records/consumer-group-target-assignment-metadata-key.ts';
