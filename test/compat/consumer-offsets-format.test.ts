@@ -159,6 +159,14 @@ it('Kafka\'s group coordinator record deserializer reads a KIP-848 group\'s reco
   expect((hb as { body: { errorCode: number } }).body.errorCode).toBe(0);
   const { res: classic } = await join(raw, 9, 'fmt-mix', ['fmt-cp']);
   expect(classic.errorCode).toBe(0);
+  // A regular-expression subscription: resolved after the join (its record, type 16), then left
+  // (no member uses the expression: its tombstone).
+  type Hb = { body: { errorCode: number; memberEpoch: number } };
+  const regexBeat = (memberEpoch: number) => raw.send(ApiKey.ConsumerGroupHeartbeat, 1, { groupId: 'fmt-re', memberId: 'R', memberEpoch, instanceId: null, rackId: null, rebalanceTimeoutMs: memberEpoch === 0 ? 30_000 : -1, subscribedTopicNames: null, subscribedTopicRegex: memberEpoch === 0 ? 'fmt-c.*' : null, serverAssignor: null, topicPartitions: memberEpoch === 0 ? [] : null });
+  const joined = (await regexBeat(0)) as Hb;
+  expect(joined.body.errorCode).toBe(0);
+  expect(((await regexBeat(joined.body.memberEpoch)) as Hb).body.errorCode).toBe(0);
+  expect(((await regexBeat(-1)) as Hb).body.errorCode).toBe(0);
   raw.close();
 
   const { result: rows } = await runJava<{ type?: number; key?: string; value?: string | null; error?: string }[]>('ReadConsumerOffsets', [broker.bootstrap]);
@@ -179,4 +187,9 @@ it('Kafka\'s group coordinator record deserializer reads a KIP-848 group\'s reco
   // The classic member's record as Kafka reads it: its JoinGroup session timeout and protocol.
   const classicRecord = rows.filter((r) => r.type === 5 && r.key !== undefined && r.value).map((r) => ({ key: JSON.parse(r.key!) as { groupId: string; memberId: string }, value: JSON.parse(r.value!) as Record<string, unknown> })).find((r) => r.key.groupId === 'fmt-mix' && r.key.memberId === classic.memberId);
   expect(classicRecord?.value).toMatchObject({ subscribedTopicNames: ['fmt-cp'], classicMemberMetadata: { sessionTimeoutMs: 30_000, supportedProtocols: [{ name: 'range' }] } });
+  // The resolved expression as Kafka 4.4 reads it (ConsumerGroupRegularExpression), then its tombstone.
+  const regex = rows.filter((r) => r.type === 16).map((r) => ({ key: JSON.parse(r.key!) as Record<string, unknown>, value: r.value ? (JSON.parse(r.value) as Record<string, unknown>) : null }));
+  expect(regex.map((r) => r.key)).toEqual([{ groupId: 'fmt-re', regularExpression: 'fmt-c.*' }, { groupId: 'fmt-re', regularExpression: 'fmt-c.*' }]);
+  expect(regex[0]!.value).toEqual({ topics: ['fmt-cp'], version: -1, timestamp: expect.any(Number) });
+  expect(regex[1]!.value).toBeNull();
 });

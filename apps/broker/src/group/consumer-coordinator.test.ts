@@ -2,6 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@tributary/protocol';
 import type { HeartbeatRequest, TopicLookup } from './consumer-coordinator.ts';
 import { closeCoordinators, coordinatorAt, fresh, joinRequest, subscription, syncOf } from './test-support.ts';
+import { PartitionLog } from '../log/partition-log.ts';
+import { testOptions } from '../log/test-support.ts';
+import { OffsetStore } from './offset-store.ts';
 
 // KIP-848 consumer groups on a real partition log with a driven clock: the heartbeat's rules that
 // the differential suite cannot drive (session and revocation timeouts need time to pass), and
@@ -142,6 +145,63 @@ describe('KIP-848 consumer group coordinator', () => {
       await coordinator.consumerGroupHeartbeat(beat('A', a2.memberEpoch), live(['t', 'tx']));
       const a3 = await coordinator.consumerGroupHeartbeat(beat('A', a2.memberEpoch), live(['t', 'tx']));
       expect({ epoch: a3.memberEpoch, topics: topicsOf(a3) }).toEqual({ epoch: a2.memberEpoch + 1, topics: ['t', 'tx'] });
+    });
+    /** The type-16 records in the coordinator's log, in order (ConsumerGroupRegularExpression, Kafka's format). */
+    const regexRecords = (dir: string) => {
+      const log = new PartitionLog(dir, testOptions);
+      try {
+        return new OffsetStore(log).replay().records.flatMap((r) => (r.kind === 'cg-regex' ? [{ regex: r.regex, topics: r.value?.topics ?? null, at: r.value?.timestamp ?? null }] : []));
+      } finally {
+        log.close();
+      }
+    };
+
+    it('resolutions are persisted (type 16) and stand after a load: no re-resolution with the next principal\'s rights; tombstoned once no member uses the expression', async () => {
+      const { coordinator, clock, dir } = fresh();
+      const topics = live(['t', 'tx']);
+      const a = await coordinator.consumerGroupHeartbeat(join('A', onlyT), topics);
+      const resolvedAt = clock.now;
+      const a2 = await coordinator.consumerGroupHeartbeat(beat('A', a.memberEpoch, onlyT), topics);
+      expect(topicsOf(a2)).toEqual(['t']);
+      expect(regexRecords(dir)).toEqual([{ regex: 't.*', topics: ['t'], at: resolvedAt }]);
+      coordinator.close();
+
+      // A new coordinator (failover): B, who may describe every topic, joins with the same expression
+      // within the refresh interval. Before persistence the first heartbeat resolved it again, with B's rights.
+      clock.now += 1_000;
+      const reloaded = coordinatorAt(dir, clock);
+      expect(reloaded.get('g')!.consumer!.resolvedRegexes).toEqual(new Map([['t.*', new Set(['t'])]]));
+      const b = await reloaded.consumerGroupHeartbeat(join('B'), topics);
+      await reloaded.consumerGroupHeartbeat(beat('B', b.memberEpoch), topics);
+      const a3 = await reloaded.consumerGroupHeartbeat(beat('A', a2.memberEpoch, onlyT), topics);
+      expect(a3.errorCode).toBe(0);
+      expect(reloaded.get('g')!.consumer!.matchedTopicNames).toEqual(new Set(['t']));
+      // Nothing was resolved again: the loaded record is the only one.
+      expect(regexRecords(dir)).toHaveLength(1);
+
+      // Both members move to topic names: the expression is no longer used, its record is tombstoned.
+      await reloaded.consumerGroupHeartbeat(req({ ...beat('A', a3.memberEpoch, onlyT), subscribedTopicNames: ['t'], subscribedTopicRegex: '' }), topics);
+      expect(regexRecords(dir)).toHaveLength(1);
+      await reloaded.consumerGroupHeartbeat(req({ ...beat('B', b.memberEpoch), subscribedTopicNames: ['t'], subscribedTopicRegex: '' }), topics);
+      expect(regexRecords(dir).at(-1)).toEqual({ regex: 't.*', topics: null, at: null });
+      reloaded.close();
+      expect(coordinatorAt(dir, clock).get('g')!.consumer!.resolvedRegexes.size).toBe(0);
+    });
+
+    it('after a load, a topic created later is matched from the first heartbeat 10 s after the persisted resolution', async () => {
+      const { coordinator, clock, dir } = fresh();
+      const a = await coordinator.consumerGroupHeartbeat(join('A'), live(['t']));
+      const a2 = await coordinator.consumerGroupHeartbeat(beat('A', a.memberEpoch), live(['t']));
+      coordinator.close();
+      const reloaded = coordinatorAt(dir, clock);
+      clock.now += 2_000;
+      // The topics that exist at the first heartbeat after the load count as known (as Kafka's new coordinator).
+      await reloaded.consumerGroupHeartbeat(beat('A', a2.memberEpoch), live(['t']));
+      clock.now += 8_001;
+      await reloaded.consumerGroupHeartbeat(beat('A', a2.memberEpoch), live(['t', 'tx']));
+      const a3 = await reloaded.consumerGroupHeartbeat(beat('A', a2.memberEpoch), live(['t', 'tx']));
+      expect({ epoch: a3.memberEpoch, topics: topicsOf(a3) }).toEqual({ epoch: a2.memberEpoch + 1, topics: ['t', 'tx'] });
+      expect(regexRecords(dir).map((r) => r.topics)).toEqual([['t'], ['t', 'tx']]);
     });
   });
 

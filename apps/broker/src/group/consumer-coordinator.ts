@@ -260,7 +260,8 @@ export class ConsumerGroupCoordinator {
     cg.updateMember(member);
     pruneResolvedRegexes(cg);
     if (cg.subscriptionMetadata === null && cg.resolvedRegexes.size === 0 && subscribedRegexes(cg).size > 0) {
-      // A group just loaded (its resolutions are not persisted): resolved at once, with this request's authorization.
+      // A group loaded from a log written before resolutions were persisted (type 16 records):
+      // resolved at once, with this request's authorization.
       resolveRegexes(cg, { at: now, regexes: subscribedRegexes(cg), canDescribeTopic }, topicNames());
     } else {
       maybeTriggerRegexRefresh(cg, before, member, topicNames, now, this.#settings.regexRefreshIntervalMs ?? 600_000, canDescribeTopic);

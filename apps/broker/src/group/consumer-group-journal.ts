@@ -2,11 +2,14 @@ import { Reader } from '@tributary/protocol';
 import type { Assignment } from './assignors/assignor.ts';
 import { ConsumerGroupState } from './consumer-group.ts';
 import type { ConsumerMember } from './consumer-member.ts';
-import { decodeConsumerGroupRecord, encodeConsumerGroupKey, encodeConsumerGroupValue, type ConsumerGroupRecord, type CurrentAssignmentRecord, type MemberMetadataRecord } from './consumer-group-records.ts';
+import { decodeConsumerGroupRecord, encodeConsumerGroupKey, encodeConsumerGroupValue, type ConsumerGroupRecord, type CurrentAssignmentRecord, type MemberMetadataRecord, type ResolvedRegexRecord } from './consumer-group-records.ts';
 
 /** The records that describe a consumer group now (group epoch, members, target and current assignments). */
 function recordsOf(groupId: string, cg: ConsumerGroupState): ConsumerGroupRecord[] {
   const out: ConsumerGroupRecord[] = [{ kind: 'cg-metadata', group: groupId, value: { epoch: cg.groupEpoch } }];
+  // Each resolved expression, as Kafka writes it at every refresh (a new timestamp, so a record per refresh).
+  const at = cg.lastRegexRefresh?.at;
+  if (at !== undefined) for (const [regex, topics] of cg.resolvedRegexes) out.push({ kind: 'cg-regex', group: groupId, regex, value: { topics: [...topics].sort(), version: -1n, timestamp: at } });
   for (const m of cg.members.values()) {
     out.push({
       kind: 'cg-member', group: groupId, memberId: m.memberId,
@@ -56,9 +59,9 @@ export class ConsumerGroupJournal {
     this.changes(groupId, cg);
   }
 
-  /** Tombstones for the keys no longer written, as Kafka orders them: a member's current assignment, target, subscription; the group epoch last. */
+  /** Tombstones for the keys no longer written, as Kafka orders them: a member's current assignment, target, subscription; resolved expressions; the group epoch last. */
   #tombstonesFor(groupId: string, before: Map<string, Buffer>, after: Map<string, Buffer>): ConsumerGroupRecord[] {
-    const order = { 'cg-current': 0, 'cg-target-member': 1, 'cg-member': 2, 'cg-target-metadata': 3, 'cg-metadata': 4 } as const;
+    const order = { 'cg-current': 0, 'cg-target-member': 1, 'cg-member': 2, 'cg-target-metadata': 3, 'cg-regex': 4, 'cg-metadata': 5 } as const;
     const out: ConsumerGroupRecord[] = [];
     for (const key of before.keys()) {
       if (after.has(key)) continue;
@@ -92,11 +95,12 @@ export class ConsumerGroupLoader {
     members: Map<string, MemberMetadataRecord>;
     targets: Map<string, Assignment>;
     current: Map<string, CurrentAssignmentRecord>;
+    regexes: Map<string, ResolvedRegexRecord>;
   }>();
 
   add(r: ConsumerGroupRecord): void {
     let g = this.#groups.get(r.group);
-    if (!g) this.#groups.set(r.group, (g = { epoch: null, assignmentEpoch: 0, members: new Map(), targets: new Map(), current: new Map() }));
+    if (!g) this.#groups.set(r.group, (g = { epoch: null, assignmentEpoch: 0, members: new Map(), targets: new Map(), current: new Map(), regexes: new Map() }));
     switch (r.kind) {
       case 'cg-metadata':
         g.epoch = r.value?.epoch ?? null;
@@ -115,6 +119,10 @@ export class ConsumerGroupLoader {
       case 'cg-current':
         if (r.value) g.current.set(r.memberId, r.value);
         else g.current.delete(r.memberId);
+        break;
+      case 'cg-regex':
+        if (r.value) g.regexes.set(r.regex, r.value);
+        else g.regexes.delete(r.regex);
         break;
     }
   }
@@ -148,6 +156,10 @@ export class ConsumerGroupLoader {
         cg.updateMember(member);
       }
       for (const [memberId, a] of g.targets) if (cg.members.has(memberId)) cg.targetAssignment.set(memberId, a);
+      // The resolutions stand, as on Kafka after a load: refreshed when Kafka would (regex-refresh.ts),
+      // the topics that exist at the next heartbeat counting as known then.
+      for (const [regex, r] of g.regexes) cg.resolvedRegexes.set(regex, new Set(r.topics));
+      if (g.regexes.size > 0) cg.lastRegexRefresh = { at: Math.max(...[...g.regexes.values()].map((r) => r.timestamp)), topicNames: null };
       out.set(groupId, cg);
     }
     return out;

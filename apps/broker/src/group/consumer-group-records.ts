@@ -5,6 +5,8 @@ import {
   decodeConsumerGroupMemberMetadataValue,
   decodeConsumerGroupMetadataKey,
   decodeConsumerGroupMetadataValue,
+  decodeConsumerGroupRegularExpressionKey,
+  decodeConsumerGroupRegularExpressionValue,
   decodeConsumerGroupTargetAssignmentMemberKey,
   decodeConsumerGroupTargetAssignmentMemberValue,
   decodeConsumerGroupTargetAssignmentMetadataKey,
@@ -15,6 +17,8 @@ import {
   encodeConsumerGroupMemberMetadataValue,
   encodeConsumerGroupMetadataKey,
   encodeConsumerGroupMetadataValue,
+  encodeConsumerGroupRegularExpressionKey,
+  encodeConsumerGroupRegularExpressionValue,
   encodeConsumerGroupTargetAssignmentMemberKey,
   encodeConsumerGroupTargetAssignmentMemberValue,
   encodeConsumerGroupTargetAssignmentMetadataKey,
@@ -28,12 +32,25 @@ import type { ClassicMemberMetadata, MemberState } from './consumer-member.ts';
 /**
  * A KIP-848 consumer group's records in `__consumer_offsets`, in Kafka's format: the key's int16
  * version is the record type (3 group epoch, 5 member subscription, 6 target assignment epoch,
- * 7 a member's target assignment, 8 a member's current assignment), the value an int16 version (0)
+ * 7 a member's target assignment, 8 a member's current assignment, 16 a resolved regular
+ * expression), the value an int16 version (0)
  * and the schema generated from libs/protocol/specs/records. Kafka 4.4 also writes type 4
  * (subscription metadata, deprecated) and newer value versions with tagged fields, which this
  * broker neither writes nor needs.
  */
-export const CONSUMER_GROUP_RECORD_TYPES = { metadata: 3, member: 5, targetMetadata: 6, targetMember: 7, current: 8 } as const;
+export const CONSUMER_GROUP_RECORD_TYPES = { metadata: 3, member: 5, targetMetadata: 6, targetMember: 7, current: 8, regex: 16 } as const;
+
+/**
+ * A resolved regular expression (Kafka's ConsumerGroupRegularExpressionValue, type 16): the topics
+ * it matched, the metadata version it was resolved at and when. Kafka writes the offset of its
+ * KRaft metadata image as the version; Tributary has none and writes -1 (Kafka's "unknown"): it
+ * tells new topics by the names that existed at the resolution (regex-refresh.ts).
+ */
+export interface ResolvedRegexRecord {
+  topics: string[];
+  version: bigint;
+  timestamp: number;
+}
 
 export interface MemberMetadataRecord {
   instanceId: string | null;
@@ -61,7 +78,8 @@ export type ConsumerGroupRecord =
   | { kind: 'cg-member'; group: string; memberId: string; value: MemberMetadataRecord | null }
   | { kind: 'cg-target-metadata'; group: string; value: { assignmentEpoch: number } | null }
   | { kind: 'cg-target-member'; group: string; memberId: string; value: Assignment | null }
-  | { kind: 'cg-current'; group: string; memberId: string; value: CurrentAssignmentRecord | null };
+  | { kind: 'cg-current'; group: string; memberId: string; value: CurrentAssignmentRecord | null }
+  | { kind: 'cg-regex'; group: string; regex: string; value: ResolvedRegexRecord | null };
 
 /** Kafka's MemberState bytes. */
 const STATE_BYTE: Record<MemberState, number> = { stable: 0, 'unrevoked-partitions': 1, 'unreleased-partitions': 2 };
@@ -90,6 +108,8 @@ export function encodeConsumerGroupKey(r: ConsumerGroupRecord): Buffer {
       return versioned(T.targetMember, (w) => encodeConsumerGroupTargetAssignmentMemberKey({ groupId: r.group, memberId: r.memberId }, T.targetMember, w));
     case 'cg-current':
       return versioned(T.current, (w) => encodeConsumerGroupCurrentMemberAssignmentKey({ groupId: r.group, memberId: r.memberId }, T.current, w));
+    case 'cg-regex':
+      return versioned(T.regex, (w) => encodeConsumerGroupRegularExpressionKey({ groupId: r.group, regularExpression: r.regex }, T.regex, w));
   }
 }
 
@@ -114,10 +134,14 @@ export function encodeConsumerGroupValue(r: ConsumerGroupRecord): Buffer | null 
       const v = r.value;
       return versioned(0, (w) => encodeConsumerGroupCurrentMemberAssignmentValue({ memberEpoch: v.memberEpoch, previousMemberEpoch: v.previousMemberEpoch, state: STATE_BYTE[v.state], assignedPartitions: toList(v.assigned), partitionsPendingRevocation: toList(v.pendingRevocation) }, 0, w));
     }
+    case 'cg-regex': {
+      const v = r.value;
+      return versioned(0, (w) => encodeConsumerGroupRegularExpressionValue({ topics: v.topics, version: v.version, timestamp: BigInt(v.timestamp) }, 0, w));
+    }
   }
 }
 
-/** Decodes a record of types 3, 5, 6, 7 or 8; null for other consumer-group types (4, Kafka's deprecated subscription metadata). */
+/** Decodes a record of types 3, 5, 6, 7, 8 or 16; null for other consumer-group types (4, Kafka's deprecated subscription metadata). */
 export function decodeConsumerGroupRecord(keyVersion: number, key: Reader, value: Buffer | null): ConsumerGroupRecord | null {
   const T = CONSUMER_GROUP_RECORD_TYPES;
   const v = value === null ? null : { reader: new Reader(value, 2), version: value.readInt16BE(0) };
@@ -145,6 +169,12 @@ export function decodeConsumerGroupRecord(keyVersion: number, key: Reader, value
       if (!v) return { kind: 'cg-current', group: k.groupId, memberId: k.memberId, value: null };
       const c = decodeConsumerGroupCurrentMemberAssignmentValue(v.reader, v.version);
       return { kind: 'cg-current', group: k.groupId, memberId: k.memberId, value: { memberEpoch: c.memberEpoch, previousMemberEpoch: c.previousMemberEpoch, state: STATE_OF.get(c.state) ?? 'stable', assigned: fromList(c.assignedPartitions), pendingRevocation: fromList(c.partitionsPendingRevocation) } };
+    }
+    case T.regex: {
+      const k = decodeConsumerGroupRegularExpressionKey(key, keyVersion);
+      if (!v) return { kind: 'cg-regex', group: k.groupId, regex: k.regularExpression, value: null };
+      const x = decodeConsumerGroupRegularExpressionValue(v.reader, v.version);
+      return { kind: 'cg-regex', group: k.groupId, regex: k.regularExpression, value: { topics: x.topics, version: x.version, timestamp: Number(x.timestamp) } };
     }
     default:
       return null;

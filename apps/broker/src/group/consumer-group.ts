@@ -31,12 +31,16 @@ export class ConsumerGroupState {
   /**
    * Subscription expression → the topic names it resolved to at the group's last refresh (Kafka's
    * resolvedRegularExpressions): every expression of the group is resolved at once, with the
-   * authorization of the member whose heartbeat triggered the refresh (regex-refresh.ts). Not
-   * persisted: resolved again by the first heartbeat after a load.
+   * authorization of the member whose heartbeat triggered the refresh (regex-refresh.ts).
+   * Persisted as Kafka's ConsumerGroupRegularExpression records (type 16) and loaded back.
    */
   readonly resolvedRegexes = new Map<string, Set<string>>();
-  /** When the group's expressions were last resolved, and the topics that existed then (new ones trigger a refresh). */
-  lastRegexRefresh: { at: number; topicNames: Set<string> } | null = null;
+  /**
+   * When the group's expressions were last resolved, and the topics that existed then (new ones
+   * trigger a refresh); after a load, null until the next heartbeat adopts the topics then (Kafka's
+   * new coordinator, too, counts only topics created after it loaded the group).
+   */
+  lastRegexRefresh: { at: number; topicNames: Set<string> | null } | null = null;
   /** A refresh a heartbeat triggered: applied at the group's next request (Kafka resolves off the request path). */
   pendingRegexRefresh: PendingRegexRefresh | null = null;
   /** The subscribed topics' ids and partition counts the target assignment was computed from; null after a load (adopted at the next heartbeat without a new epoch). */

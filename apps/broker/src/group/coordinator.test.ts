@@ -334,6 +334,19 @@ describe('the group\'s records replicated before the answer (acks=-1 on __consum
     expect(await beats).toEqual([0, 0]);
   });
 
+  it('unloaded while answers wait for a write (leadership moved, the write replicated all the same): NOT_COORDINATOR, and a static replacement is not answered as done', async () => {
+    const gate = replicationGate();
+    const { coordinator } = freshReplicated(gate);
+    const { leader, follower } = await stableThroughGate(gate, coordinator);
+    const replaced = coordinator.join(joinRequest({ groupInstanceId: leader.instance }));
+    const beat = coordinator.heartbeat('g', { memberId: follower.memberId, groupInstanceId: follower.instance }, follower.generationId);
+    const left = coordinator.leave('g', [{ memberId: follower.memberId, groupInstanceId: follower.instance }]);
+    await settled();
+    coordinator.close();
+    gate.answer(0);
+    expect([await beat, (await left).errorCode, (await replaced).errorCode]).toEqual([ErrorCode.NOT_COORDINATOR, ErrorCode.NOT_COORDINATOR, ErrorCode.NOT_COORDINATOR]);
+  });
+
   it('ConsumerGroupHeartbeat: a record not replicated in time is COORDINATOR_NOT_AVAILABLE without a message, a refusal is answered at once', async () => {
     const gate = replicationGate();
     const { coordinator } = freshReplicated(gate);

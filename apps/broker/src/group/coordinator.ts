@@ -572,9 +572,8 @@ export class GroupCoordinator {
         this.#persist(g);
         // As Kafka's updateStaticMemberThenRebalanceOrCompleteJoin: answered once the group record
         // naming the new member id is replicated; if that write fails, the old member is restored.
-        const replicated = this.#store.whenReplicated() ?? Promise.resolve(0);
-        return replicated.then((code) => {
-          if (code !== 0) return this.#revertStaticReplacement(g, old, replacement, currentLeader, appendErrorToResponseError(code));
+        return this.#committed().then((code) => {
+          if (code !== 0) return this.#revertStaticReplacement(g, old, replacement, currentLeader, code);
           const isLeader = g.leaderId === newMemberId;
           if (req.supportsSkipAssignment) {
             return { errorCode: 0, generationId: g.generationId, protocolType: g.protocolType, protocolName: g.protocolName, leader: g.leaderId ?? '', memberId: newMemberId, members: isLeader ? this.#memberList(g) : [], skipAssignment: isLeader };
@@ -856,9 +855,18 @@ export class GroupCoordinator {
    * maps to (appendErrorToResponseError).
    */
   #whenCommitted<T>(result: T, failWith: (code: number) => T): Promise<T> {
-    const replicated = this.#store.whenReplicated();
-    if (replicated === null) return Promise.resolve(result);
-    return replicated.then((code) => (code === 0 ? result : failWith(appendErrorToResponseError(code))));
+    return this.#committed().then((code) => (code === 0 ? result : failWith(code)));
+  }
+
+  /**
+   * Waits for the partition's writes so far: 0 once committed, else the error to answer. A
+   * coordinator unloaded meanwhile answers NOT_COORDINATOR whatever became of the write (Kafka's
+   * unload fails every deferred answer with NotCoordinatorException): its state is no longer the
+   * group's, the new coordinator's is.
+   */
+  #committed(): Promise<number> {
+    const replicated = this.#store.whenReplicated() ?? Promise.resolve(0);
+    return replicated.then((code) => (this.#closed ? ErrorCode.NOT_COORDINATOR : appendErrorToResponseError(code)));
   }
 
   // ---- Heartbeat ----

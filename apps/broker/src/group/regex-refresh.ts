@@ -63,9 +63,11 @@ export function maybeTriggerRegexRefresh(
   const regexes = subscribedRegexes(cg);
   if (regexes.size === 0 || cg.pendingRegexRefresh) return;
   const last = cg.lastRegexRefresh;
+  // Loaded from the log: the topics that exist now count as those of the last resolution.
+  if (last && last.topicNames === null) last.topicNames = new Set(topicNames());
   if (last && now <= last.at + REGEX_REFRESH_MIN_INTERVAL_MS) return;
   requireRefresh ||= regexes.size !== cg.resolvedRegexes.size;
-  requireRefresh ||= last !== null && topicNames().some((n) => !last.topicNames.has(n));
+  requireRefresh ||= last !== null && topicNames().some((n) => !last.topicNames!.has(n));
   requireRefresh ||= last !== null && now > last.at + refreshIntervalMs;
   if (requireRefresh) cg.pendingRegexRefresh = { at: now, regexes, canDescribeTopic };
 }
