@@ -549,6 +549,21 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — KIP-848 consumer gro
     });
   });
 
+  it('LeaveGroup and Heartbeat for a group the coordinator does not know, at every version (Kafka 4.4: each member named UNKNOWN_MEMBER_ID, no request error from v3)', async () => {
+    await compare(pair, 'classic/unknown-group', async (s) => {
+      const out: Record<string, unknown> = {};
+      for (const v of common(adv, ApiKey.LeaveGroup)) {
+        out[`leave-v${v}`] = await send(s, ApiKey.LeaveGroup, v, v < 3
+          ? { groupId: 'no-such-classic', memberId: 'm' }
+          : { groupId: 'no-such-classic', members: [{ memberId: 'm', groupInstanceId: null, reason: null }, { memberId: '', groupInstanceId: 'i', reason: null }] });
+      }
+      for (const v of common(adv, ApiKey.Heartbeat)) out[`heartbeat-v${v}`] = await send(s, ApiKey.Heartbeat, v, { groupId: 'no-such-classic', generationId: 1, memberId: 'm', groupInstanceId: null });
+      const v5 = out['leave-v5'] as { body: { errorCode: number; members: { errorCode: number }[] } };
+      expect({ errorCode: v5.body.errorCode, members: v5.body.members.map((m) => m.errorCode) }, s.name).toEqual({ errorCode: 0, members: [25, 25] });
+      return out;
+    });
+  });
+
   it('ConsumerGroupDescribe at every version', async () => {
     for (const v of common(adv, ApiKey.ConsumerGroupDescribe)) {
       await compare(pair, `consumer-group-describe/v${v}`, async (s) => {
