@@ -9,6 +9,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Suites start real servers (PostgreSQL, Redis, etcd, brokers); two cores do not gain from more forks.
     pool: 'forks',
+    // kafkajs 2.2.4 passes setTimeout a negative delay (about -1.8e12 ms) on every connection: repaired here.
+    setupFiles: ['test/support/kafkajs-timers.ts'],
     maxWorkers: 2,
   },
 });

@@ -1,0 +1,33 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { KafkajsRequestQueue, nextCheckDelay } from './kafkajs-timers.ts';
+
+const warnings: Error[] = [];
+const onWarning = (w: Error) => warnings.push(w);
+afterEach(() => {
+  process.off('warning', onWarning);
+});
+
+describe('kafkajs request-queue timers (test/support/kafkajs-timers.ts, loaded by vitest.config.ts)', () => {
+  it('the delay is never negative: unthrottled (throttledUntil -1, kafkajs’s initial value), throttled, with and without pending requests', () => {
+    const now = 1_796_243_562_716;
+    expect(nextCheckDelay(-1, 0, now)).toBe(1);
+    expect(nextCheckDelay(-1, 3, now)).toBe(10);
+    expect(nextCheckDelay(now - 5, 0, now)).toBe(1);
+    expect(nextCheckDelay(now + 250, 0, now)).toBe(250);
+    expect(nextCheckDelay(now + 250, 2, now)).toBe(250);
+  });
+
+  it('a real kafkajs RequestQueue, fresh (throttledUntil -1) as after a connection’s first answer, schedules its check without a TimeoutNegativeWarning', async () => {
+    process.on('warning', onWarning);
+    const queue = new KafkajsRequestQueue({ maxInFlightRequests: null, requestTimeout: 30_000, enforceRequestTimeout: false, clientId: 'test', broker: 'localhost:9092', logger: { debug() {}, info() {}, warn() {}, error() {} }, isConnected: () => true });
+    expect(queue.throttledUntil).toBe(-1);
+    queue.checkPendingRequests(); // what kafkajs's fulfillRequest calls
+    const timer = queue.throttleCheckTimeoutId as unknown as { _idleTimeout: number } | null;
+    expect(timer?._idleTimeout).toBe(1);
+    // Warnings are emitted on the next tick; Node emits TimeoutNegativeWarning once per process, and
+    // this file's process has made no other timer with a negative delay before.
+    await new Promise((r) => setImmediate(r));
+    (queue as unknown as { destroy(): void }).destroy();
+    expect(warnings.filter((w) => w.name === 'TimeoutNegativeWarning').map((w) => w.message)).toEqual([]);
+  });
+});
