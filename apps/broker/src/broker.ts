@@ -31,6 +31,7 @@ import { InstanceBandwidth, instanceLimits } from './quota/instance-limits.ts';
 import { PeerGroupCount } from './quota/peer-group-count.ts';
 import { GroupCreations } from './quota/group-creations.ts';
 import type { ClusterMetadata } from './cluster/cluster-metadata.ts';
+import { takeCleanShutdownMarker, writeCleanShutdownMarker } from './cluster/clean-shutdown-marker.ts';
 import { EtcdCluster } from './cluster/etcd-cluster.ts';
 import { ReplicaFetcher } from './cluster/replica-fetcher.ts';
 import { ReplicaManager, type RoleChange } from './cluster/replica-manager.ts';
@@ -106,6 +107,7 @@ export class Broker {
           logger,
           uncleanLeaderElection: config.settings['unclean.leader.election.enable'] === 'true',
           minInsyncReplicas: settingNumber(config, 'min.insync.replicas'),
+          uncleanShutdown: !takeCleanShutdownMarker(config.dataDir),
           leaderRebalanceIntervalMs: config.settings['auto.leader.rebalance.enable'] === 'true' ? settingNumber(config, 'leader.imbalance.check.interval.seconds') * 1000 : 0,
           onChange: () => this.#ctx.replicas.reconcile(),
           probePeers: config.settings['tributary.peer.probe.enable'] === 'true',
@@ -311,6 +313,8 @@ export class Broker {
     this.#ctx.topics.close();
     this.#loopDelay?.stop();
     await this.#stallWatchdog?.stop();
+    // Only a clustered broker is judged by it (its next registration says whether this run ended cleanly).
+    if (this.#etcd) writeCleanShutdownMarker(this.config.dataDir);
     this.#logger.log('info', 'broker stopped', { nodeId: this.config.nodeId });
   }
 }

@@ -17,6 +17,11 @@ export interface RegistrationOptions {
   probePeers: boolean;
   /** Listener name the probe connects to peers on. */
   interBrokerListener: string;
+  /**
+   * The broker's previous run ended without a clean stop (killed): its first registration says so
+   * (`uncleanShutdown`), and the controller takes it out of every ELR it was in (KIP-966).
+   */
+  uncleanShutdown: boolean;
   /** Registered (again): the controller campaign follows. */
   onRegistered: () => Promise<void>;
   /** The lease was lost (e.g. a long pause): whatever was held under it, the controller key included, is gone. */
@@ -36,12 +41,15 @@ export class BrokerRegistration {
   #leaseId = '';
   #shuttingDown = false;
   #stopped = false;
+  /** Until the first registration is written: a registration again after a lost lease is the same run. */
+  #uncleanShutdown: boolean;
   /** Lease of each broker's registration: revoking it removes a broker the probe found dead. */
   readonly #brokerLeases = new Map<number, string>();
   readonly #probe: PeerProbe | null;
 
   constructor(options: RegistrationOptions) {
     this.#o = options;
+    this.#uncleanShutdown = options.uncleanShutdown;
     this.#probe = options.probePeers ? new PeerProbe({ nodeId: options.nodeId, listenerName: options.interBrokerListener, onDead: (id) => void this.#revokeDead(id) }) : null;
   }
 
@@ -71,8 +79,9 @@ export class BrokerRegistration {
   }
 
   async #put(): Promise<void> {
-    const record: BrokerRecord = { nodeId: this.#o.nodeId, rack: this.#o.rack, listeners: this.#o.advertised, ...(this.#shuttingDown ? { shuttingDown: true } : {}) };
+    const record: BrokerRecord = { nodeId: this.#o.nodeId, rack: this.#o.rack, listeners: this.#o.advertised, ...(this.#shuttingDown ? { shuttingDown: true } : {}), ...(this.#uncleanShutdown ? { uncleanShutdown: true } : {}) };
     await this.#o.ns.put(keys.broker(this.#o.nodeId)).value(JSON.stringify(record)).lease(this.#leaseId);
+    this.#uncleanShutdown = false;
   }
 
   /** Controlled shutdown: the registration says so, and the controller moves leadership away. */

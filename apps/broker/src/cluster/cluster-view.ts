@@ -22,6 +22,12 @@ import type { BrokerInfo, PartitionInfo } from './cluster-metadata.ts';
 export interface BrokerRecord extends BrokerInfo {
   /** Set during controlled shutdown: the controller moves leadership away. */
   shuttingDown?: boolean;
+  /**
+   * Set in the first registration of a broker whose previous run was killed (no clean stop): the
+   * controller takes it out of the ELRs written before this registration (Kafka's
+   * handleBrokerUncleanShutdown; its unflushed tail may be gone, so it is no longer eligible).
+   */
+  uncleanShutdown?: boolean;
 }
 
 export interface TopicRecord {
@@ -72,6 +78,8 @@ export const keys = {
 /** In-memory copy of the keys under the cluster prefix; apply() is fed by the load and the watch. */
 export class ClusterView {
   readonly brokers = new Map<number, BrokerRecord>();
+  /** Each registration's create revision: a broker registered after a partition's last write is newer than that state. */
+  readonly brokerRegistered = new Map<number, bigint>();
   readonly topics = new Map<string, Versioned<TopicRecord>>();
   readonly partitions = new Map<string, Versioned<PartitionRecord>>();
   controller: { nodeId: number; epoch: string } | null = null;
@@ -97,8 +105,13 @@ export class ClusterView {
     this.versions.set(kind!, (this.versions.get(kind!) ?? 0) + 1);
     if (kind === 'brokers') {
       const id = Number(rest[0]);
-      if (value === null) this.brokers.delete(id);
-      else this.brokers.set(id, JSON.parse(value) as BrokerRecord);
+      if (value === null) {
+        this.brokers.delete(id);
+        this.brokerRegistered.delete(id);
+      } else {
+        this.brokers.set(id, JSON.parse(value) as BrokerRecord);
+        this.brokerRegistered.set(id, BigInt(createRevision));
+      }
     } else if (kind === 'controller') {
       this.controller = value === null ? null : { nodeId: (JSON.parse(value) as { nodeId: number }).nodeId, epoch: createRevision };
     } else if (kind === 'topics') {
@@ -118,6 +131,18 @@ export class ClusterView {
     const p = this.partitions.get(`${topic}/${partition}`);
     if (!replicas || !p) return undefined;
     return { leader: p.value.leader, leaderEpoch: p.value.leaderEpoch, replicas, isr: p.value.isr, elr: p.value.elr ?? [], lastKnownElr: p.value.lastKnownElr ?? [], revision: BigInt(p.modRevision) };
+  }
+
+  /**
+   * Members of a partition's ISR or ELR that are back from an unclean shutdown and registered after
+   * that state was written: its ISR and ELR predate their return, so they leave both, as Kafka's
+   * controller takes such a broker out of every ISR and ELR it is in when it registers. Once the
+   * state is written again (or names them in neither) they count as any broker.
+   */
+  uncleanlyReturned(state: Versioned<PartitionRecord>): number[] {
+    const at = BigInt(state.modRevision);
+    const named = (id: number) => state.value.isr.includes(id) || (state.value.elr ?? []).includes(id);
+    return [...this.brokers.values()].filter((b) => b.uncleanShutdown && named(b.nodeId) && (this.brokerRegistered.get(b.nodeId) ?? 0n) > at).map((b) => b.nodeId);
   }
 
   /** Brokers that are registered and not shutting down: the ones that may lead. */

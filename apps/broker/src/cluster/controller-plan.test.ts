@@ -69,4 +69,24 @@ describe('planPartitionChanges', () => {
   it('a broker in controlled shutdown that is the last ISR member leaves it for the ELR, as Kafka\'s controller takes it out of every ISR', () => {
     expect(plan(view({ replicas: [1], shuttingDown: [1] }))).toEqual([{ topic: 't', partition: 0, next: { leader: -1, leaderEpoch: 5, isr: [], elr: [1], lastKnownElr: [1] }, modRevision: '7', reason: 'controlled-shutdown' }]);
   });
+
+  it('a broker back from a kill -9 leaves the ISRs and ELRs written before its registration (Kafka\'s handleBrokerUncleanShutdown), then counts as any broker', () => {
+    const returning = (uncleanShutdown: boolean, state: Parameters<typeof view>[0], partitionRevision = '7') => {
+      const v = view(state);
+      v.apply(keys.broker(2), JSON.stringify({ nodeId: 2, rack: null, listeners: [], ...(uncleanShutdown ? { uncleanShutdown } : {}) }), '8', '8');
+      v.apply(keys.partition('t', 0), v.raw.get(keys.partition('t', 0))!, partitionRevision, '7');
+      return plan(v);
+    };
+    // Every ISR member died in turn: ISR empty, ELR 1 and 2, last known leader 1; broker 2 comes back.
+    const leaderless = { leader: -1, isr: [], elr: [1, 2], lastKnownElr: [1], dead: [1, 2] };
+    expect(returning(false, leaderless)[0]!.next).toEqual({ leader: 2, leaderEpoch: 5, isr: [2], elr: [1] });
+    expect(returning(true, leaderless)).toEqual([{ topic: 't', partition: 0, next: { leader: -1, leaderEpoch: 4, isr: [], elr: [1], lastKnownElr: [1] }, modRevision: '7', reason: 'unclean-shutdown' }]);
+    // Once out of the ISR and ELR (or the partition written after its registration), it is any broker again.
+    expect(returning(true, { ...leaderless, elr: [1] })).toEqual([]);
+    expect(returning(true, leaderless, '9')[0]!.next).toEqual({ leader: 2, leaderEpoch: 5, isr: [2], elr: [1] });
+    // An RF-1 partition: out of the ELR, then elected as the last known leader (Kafka's balanced recovery).
+    const rf1 = { replicas: [2], leader: -1, isr: [], elr: [2], lastKnownElr: [2], dead: [2] };
+    expect(returning(true, rf1)[0]!.next).toEqual({ leader: -1, leaderEpoch: 4, isr: [], lastKnownElr: [2] });
+    expect(returning(true, { ...rf1, elr: undefined })[0]!.next).toEqual({ leader: 2, leaderEpoch: 5, isr: [2] });
+  });
 });

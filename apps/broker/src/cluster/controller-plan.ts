@@ -7,7 +7,7 @@ export interface PartitionChange {
   next: PartitionRecord;
   /** The mod revision the change was planned from: the write is refused if the key moved since. */
   modRevision: string;
-  reason: 'leader-failed' | 'controlled-shutdown' | 'replica-failed' | 'preferred-leader' | 'leader-returned';
+  reason: 'leader-failed' | 'controlled-shutdown' | 'replica-failed' | 'preferred-leader' | 'leader-returned' | 'unclean-shutdown';
 }
 
 export interface PlanOptions {
@@ -53,11 +53,14 @@ export function planPartitionChanges(view: ClusterView, options: PlanOptions): P
       // A dead follower leaves the ISR at once, so acks=-1 does not wait replica.lag.time.max.ms for
       // it; a broker in controlled shutdown leaves it too (Kafka's handleBrokerInControlledShutdown).
       const targetIsr = current.value.isr.filter((id) => live.has(id));
-      let next = changePartition({ current: current.value, replicas, targetIsr, live, minIsr, election: unclean ? 'unclean' : 'online' });
+      // A broker back from a kill -9 since this state was written leaves its ISR and ELR first (Kafka's handleBrokerUncleanShutdown).
+      const uncleanShutdown = view.uncleanlyReturned(current);
+      let next = changePartition({ current: current.value, replicas, targetIsr, live, minIsr, election: unclean ? 'unclean' : 'online', uncleanShutdown });
       let reason: PartitionChange['reason'] | null = null;
       if (!samePartitionState(next, current.value)) {
         const leaving = current.value.isr.filter((id) => !targetIsr.includes(id));
         if (leaving.some((id) => shuttingDown.has(id)) || shuttingDown.has(current.value.leader)) reason = 'controlled-shutdown';
+        else if (uncleanShutdown.length > 0) reason = 'unclean-shutdown';
         else if (next.leader !== current.value.leader) reason = current.value.leader === NO_LEADER ? 'leader-returned' : 'leader-failed';
         else reason = 'replica-failed';
       }

@@ -29,6 +29,8 @@ export interface EtcdClusterOptions {
   uncleanLeaderElection: boolean;
   /** The broker default min.insync.replicas (the ELR's bound, KIP-966). */
   minInsyncReplicas: number;
+  /** The previous run of this broker was killed (no clean stop): its first registration says so (KIP-966). */
+  uncleanShutdown: boolean;
   /** How often the controller moves leadership back to preferred replicas; 0 disables it. */
   leaderRebalanceIntervalMs: number;
   /** Called (coalesced) after the view changed: the broker re-applies roles. */
@@ -69,6 +71,7 @@ export class EtcdCluster implements ClusterMetadata {
       logger: options.logger,
       probePeers: options.probePeers,
       interBrokerListener: options.interBrokerListener,
+      uncleanShutdown: options.uncleanShutdown,
       onRegistered: () => this.#controller.campaign(),
       onLeaseLost: () => this.#controller.leaseLost(),
     });
@@ -228,7 +231,7 @@ export class EtcdCluster implements ClusterMetadata {
     if (!current || current.value.leader !== this.#o.nodeId || current.value.leaderEpoch !== leaderEpoch) return null;
     const t = this.view.topics.get(topic)?.value;
     const minIsr = effectiveMinIsr(t?.configs ?? {}, t?.replicas[partition]?.length ?? isr.length, this.#o.minInsyncReplicas);
-    const next: PartitionRecord = withElr(current.value, { leader: current.value.leader, isr }, minIsr);
+    const next: PartitionRecord = withElr(current.value, { leader: current.value.leader, isr }, minIsr, false, this.view.uncleanlyReturned(current));
     const revision = await this.#isrWrites.write(keys.partition(topic, partition), current.modRevision, JSON.stringify(next));
     if (revision === null) return null;
     this.#o.logger.log('info', 'isr changed', { topic, partition, leaderEpoch, from: current.value.isr, to: isr, elr: next.elr ?? [] });

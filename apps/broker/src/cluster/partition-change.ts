@@ -39,6 +39,8 @@ export interface PartitionChangeInput {
   minIsr: number;
   /** 'unclean' when the topic (or the broker default) allows unclean.leader.election.enable. */
   election: Election;
+  /** Brokers back from an unclean shutdown since this state was written: out of the ISR and ELR, not leaders in this change. */
+  uncleanShutdown?: readonly number[];
 }
 
 /** The ELR of a stored record (empty for a record of a broker that predates it). */
@@ -47,9 +49,11 @@ export const lastKnownElrOf = (r: PartitionRecord): readonly number[] => r.lastK
 
 /** The next state; equal in content to `current` when nothing changes (see `samePartitionState`). */
 export function changePartition(input: PartitionChangeInput): PartitionRecord {
-  const { current, replicas, live, minIsr } = input;
-  let isr = [...input.targetIsr];
-  let elr = populateElr(current, isr, minIsr);
+  const { current, replicas, minIsr } = input;
+  const uncleanShutdown = input.uncleanShutdown ?? [];
+  const live = new Set([...input.live].filter((id) => !uncleanShutdown.includes(id)));
+  let isr = input.targetIsr.filter((id) => !uncleanShutdown.includes(id));
+  let elr = populateElr(current, isr, minIsr, uncleanShutdown);
   const valid = (id: number) => live.has(id) && (isr.includes(id) || (isr.length === 0 && elr.includes(id)));
   let leader = current.leader;
   let unclean = false;
@@ -82,8 +86,8 @@ export function changePartition(input: PartitionChangeInput): PartitionRecord {
  * move, a reassignment's completion, an ElectLeaders request); `unclean` when the leader was taken
  * from outside the ISR and ELR (its log becomes the truth, so no other replica stays eligible).
  */
-export function withElr(current: PartitionRecord, next: { leader: number; leaderEpoch?: number; isr: readonly number[] }, minIsr: number, unclean = false): PartitionRecord {
-  let elr = unclean ? [] : populateElr(current, next.isr, minIsr);
+export function withElr(current: PartitionRecord, next: { leader: number; leaderEpoch?: number; isr: readonly number[] }, minIsr: number, unclean = false, uncleanShutdown: readonly number[] = []): PartitionRecord {
+  let elr = unclean ? [] : populateElr(current, next.isr, minIsr, uncleanShutdown);
   if (next.leader !== NO_LEADER) elr = elr.filter((id) => id !== next.leader);
   return finish(current, { leader: next.leader, isr: [...next.isr], elr });
 }
@@ -93,12 +97,12 @@ export function samePartitionState(a: PartitionRecord, b: PartitionRecord): bool
   return a.leader === b.leader && a.leaderEpoch === b.leaderEpoch && sameList(a.isr, b.isr) && sameList(elrOf(a), elrOf(b)) && sameList(lastKnownElrOf(a), lastKnownElrOf(b));
 }
 
-/** Kafka's maybePopulateTargetElr: below min ISR, the ELR gains the replicas that leave the ISR. */
-function populateElr(current: PartitionRecord, targetIsr: readonly number[], minIsr: number): number[] {
+/** Kafka's maybePopulateTargetElr: below min ISR, the ELR gains the replicas that leave the ISR (not those back from an unclean shutdown). */
+function populateElr(current: PartitionRecord, targetIsr: readonly number[], minIsr: number, uncleanShutdown: readonly number[]): number[] {
   if (targetIsr.length >= minIsr) return [];
   // Ascending, as Kafka's HashSet of broker ids iterates (what DescribeTopicPartitions shows).
   const candidates = [...new Set([...elrOf(current), ...current.isr])].sort((a, b) => a - b);
-  return candidates.filter((id) => !targetIsr.includes(id));
+  return candidates.filter((id) => !targetIsr.includes(id) && !uncleanShutdown.includes(id));
 }
 
 /**
