@@ -26,6 +26,7 @@ import { FailedLoginLimiter } from './security/sasl-authenticator.ts';
 import { FileAclStore } from './security/acl-store.ts';
 import { Authorizer } from './security/authorizer.ts';
 import { ClientQuotas } from './quota/client-quotas.ts';
+import { timerDelay } from './timer-delay.ts';
 import { FileQuotaStore } from './quota/quota-store.ts';
 import { InstanceBandwidth, instanceLimits } from './quota/instance-limits.ts';
 import { PeerGroupCount } from './quota/peer-group-count.ts';
@@ -285,7 +286,7 @@ export class Broker {
     if (flushMs > 0) {
       this.#flushTimer = setInterval(() => {
         for (const log of this.#ctx.topics.logs()) log.flush();
-      }, flushMs);
+      }, timerDelay(flushMs));
       this.#flushTimer.unref();
     }
     this.#logger.log('info', 'broker started', { nodeId: this.config.nodeId, ports, dataDir: this.config.dataDir, metricsPort: this.metricsPort });

@@ -64,7 +64,7 @@ export class Controller {
   viewLoaded(): void {
     this.#viewLoaded = true;
     if (this.#o.leaderRebalanceIntervalMs > 0) {
-      this.#rebalanceTimer = setInterval(() => void this.run(true), this.#o.leaderRebalanceIntervalMs);
+      this.#rebalanceTimer = setInterval(() => void this.run(true), Math.min(this.#o.leaderRebalanceIntervalMs, 2 ** 31 - 1)); // Node runs a longer interval every 1 ms (timer-delay.ts)
       this.#rebalanceTimer.unref();
     }
   }

@@ -4,6 +4,7 @@ import type { AppendSignal } from '../log/append-signal.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 import type { ClusterMetadata, PartitionInfo } from './cluster-metadata.ts';
 import { highWatermarkOf, nextIsr, type FollowerProgress } from './isr.ts';
+import { timerDelay } from '../timer-delay.ts';
 
 /** Writes a leader's ISR change where the cluster keeps it: the revision it was written at, null when the write lost a race. */
 export type IsrWriter = (topic: string, partition: number, leaderEpoch: number, isr: number[]) => Promise<IsrWriteResult>;
@@ -108,7 +109,7 @@ export class ReplicaManager {
   /** Periodic ISR shrink check (Kafka runs it every replica.lag.time.max.ms / 2). */
   start(): void {
     if (!this.#o.writeIsr) return;
-    this.#timer = setInterval(() => this.checkIsr(), Math.max(100, this.#o.replicaLagTimeMaxMs / 2));
+    this.#timer = setInterval(() => this.checkIsr(), timerDelay(Math.max(100, this.#o.replicaLagTimeMaxMs / 2)));
     this.#timer.unref();
   }
 

@@ -129,7 +129,7 @@ export class GroupCoordinator {
     this.#load();
     this.#sweeper = setInterval(() => this.expireSessions(), 250);
     this.#sweeper.unref();
-    this.#offsetExpiry = setInterval(() => this.expireOffsets(), settings.offsetsRetentionCheckIntervalMs);
+    this.#offsetExpiry = setInterval(() => this.expireOffsets(), Math.min(settings.offsetsRetentionCheckIntervalMs, 2 ** 31 - 1)); // Node runs a longer interval every 1 ms (timer-delay.ts)
     this.#offsetExpiry.unref();
   }
 

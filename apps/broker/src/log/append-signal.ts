@@ -1,3 +1,5 @@
+import { timerDelay } from '../timer-delay.ts';
+
 /**
  * Wakes long-polling fetches instead of having them poll the logs. Two kinds of news: new records
  * appended (everyone may care), and a high watermark that moved (only consumers care: followers
@@ -28,7 +30,7 @@ export class AppendSignal {
   /** Resolves on the next relevant signal or after `ms`, whichever comes first. */
   wait(ms: number, follower = false): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(done, timerDelay(ms)); // a deadline just passed gives ms < 0
       function done() {
         clearTimeout(timer);
         resolve();

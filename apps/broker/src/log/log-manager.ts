@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { compactLogInSlices, type CompactionResult } from './compaction.ts';
 import { PartitionLog, type LogOptions } from './partition-log.ts';
+import { timerDelay } from '../timer-delay.ts';
 import { OnePassAtATime, WorkSlices } from './work-slices.ts';
 
 /** A topic's storage settings, by their Kafka topic-config meaning. */
@@ -199,17 +200,17 @@ export class LogManager {
       const now = Date.now();
       if (!this.#retention.busy) void this.#retention.run(() => this.#retentionPass(now));
       if (!this.#compaction.busy) void this.#compaction.run(() => this.#compactionPass(now));
-    }, this.#options.retentionCheckIntervalMs);
+    }, timerDelay(this.#options.retentionCheckIntervalMs));
     // flush.ms is checked every second (the broker-wide log.flush.interval.ms timer may be finer).
     const flush = setInterval(() => {
       for (const { log } of this.#logs.values()) log.flushIfDue();
     }, 1000);
     const checkpoint = setInterval(() => {
       for (const { log } of this.#logs.values()) log.checkpointRecoveryPoint();
-    }, this.#options.checkpointIntervalMs ?? 60_000);
+    }, timerDelay(this.#options.checkpointIntervalMs ?? 60_000));
     const timers = [cleanup, flush, checkpoint];
     const expiry = this.#options.producerIdExpiration;
-    if (expiry) timers.push(setInterval(() => this.expireProducers(Date.now()), expiry.checkIntervalMs));
+    if (expiry) timers.push(setInterval(() => this.expireProducers(Date.now()), timerDelay(expiry.checkIntervalMs)));
     for (const t of timers) {
       t.unref();
       this.#timers.push(t);
