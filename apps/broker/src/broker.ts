@@ -142,6 +142,7 @@ export class Broker {
       metadata: cluster,
       appends,
       replicaLagTimeMaxMs: settingNumber(config, 'replica.lag.time.max.ms'),
+      minInsyncReplicas: (topic) => topicNumber(config, topics.get(topic)?.configs ?? {}, 'min.insync.replicas'),
       ...(etcd ? { writeIsr: (t: string, p: number, e: number, isr: number[]) => etcd.writeIsr(t, p, e, isr) } : {}),
       onRole: (change) => this.#onRole(change),
     });

@@ -23,13 +23,14 @@ const metadata = {
   brokers: () => liveBrokers.map((nodeId) => ({ nodeId, rack: null, listeners: [] })),
 } as unknown as ClusterMetadata;
 
-function manager(lagMs = 1000): ReplicaManager {
+function manager(lagMs = 1000, minInsyncReplicas = 1): ReplicaManager {
   return new ReplicaManager({
     nodeId: 1,
     topics,
     metadata,
     appends: new AppendSignal(),
     replicaLagTimeMaxMs: lagMs,
+    minInsyncReplicas: () => minInsyncReplicas,
     writeIsr: async (_t, _p, _e, isr) => {
       isrWrites.push(isr);
       return { revision: BigInt(isrWrites.length) };
@@ -121,6 +122,29 @@ describe('ReplicaManager (leader side)', () => {
     rm.onFollowerFetch('orders', 0, 3, 4);
     expect(log.highWatermark).toBe(4);
     expect(await waiting).toBe(0);
+  });
+
+  it('holds the high watermark while the ISR is below min.insync.replicas (KIP-966, Kafka 4.4) and advances it once the ISR is back at min ISR', async () => {
+    state = { ...state, isr: [1] };
+    const rm = manager(1000, 2);
+    rm.leaderFor('orders', 0);
+    append(2);
+    rm.onLeaderAppend('orders', 0);
+    const log = topics.log('orders', 0)!;
+    // The leader alone holds them: before, the watermark was its log end at once.
+    expect(log.highWatermark).toBe(0);
+    rm.onFollowerFetch('orders', 0, 2, 2);
+    await settled();
+    expect(isrWrites).toEqual([[1, 2]]);
+    expect(log.highWatermark).toBe(2);
+    // Capped at the replica count: min.insync.replicas 2 over one replica is 1, and the leader alone advances it.
+    state = { leader: 1, leaderEpoch: 3, replicas: [1], isr: [1] };
+    const single = manager(1000, 2);
+    rm.stop();
+    single.leaderFor('orders', 0);
+    append(1);
+    single.onLeaderAppend('orders', 0);
+    expect(log.highWatermark).toBe(3);
   });
 
   it('times out an acks=-1 wait and fails waits when leadership moves', async () => {

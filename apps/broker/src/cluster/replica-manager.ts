@@ -18,6 +18,8 @@ export interface ReplicaManagerOptions {
   replicaLagTimeMaxMs: number;
   /** Absent for a standalone broker, whose ISR is always itself. */
   writeIsr?: IsrWriter;
+  /** A topic's min.insync.replicas (its override, else the broker's); 1 when absent. */
+  minInsyncReplicas?: (topic: string) => number;
   /** Role changes, for the replica fetcher and the group coordinator. */
   onRole?: (change: RoleChange) => void;
 }
@@ -417,6 +419,10 @@ export class ReplicaManager {
   }
 
   #advanceHighWatermark(r: Replica): void {
+    // KIP-966's strict min ISR, as Kafka 4.4's Partition.maybeIncrementLeaderHW: below the effective
+    // min.insync.replicas the watermark stays, so nothing written meanwhile (acks=1) is exposed to
+    // consumers, or acknowledged, before min ISR replicas hold it.
+    if (r.isr.length < Math.min(this.#o.minInsyncReplicas?.(r.topic) ?? 1, r.replicas.length)) return;
     const maximalIsr = r.proposedIsr === null ? r.isr : [...new Set([...r.isr, ...r.proposedIsr])];
     const hw = highWatermarkOf(r.log.logEndOffset, maximalIsr, this.#o.nodeId, [...r.followers.values()].map((f) => ({ ...f, logEndOffset: Math.max(0, f.logEndOffset) })));
     if (hw > r.log.highWatermark) {
