@@ -115,7 +115,7 @@ export class Controller {
     const epoch = this.requireController();
     const problem = topicNameProblem(topic.name);
     if (problem) throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
-    if (this.view.topics.has(topic.name)) throw new TopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${topic.name}" already exists`);
+    if (this.view.topics.has(topic.name)) throw new TopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${topic.name}' already exists.`);
     const live = [...this.view.brokers.values()].filter((b) => !b.shuttingDown).map((b) => ({ id: b.nodeId, rack: b.rack }));
     const assignment = topic.assignment ? { ok: true as const, replicas: topic.assignment } : assignReplicas(live, topic.partitions, topic.replicationFactor);
     if (!assignment.ok) {
@@ -131,7 +131,7 @@ export class Controller {
     const res = await this.#guarded(epoch).and(keys.topic(topic.name), 'Version', '==', 0).then(this.#ns().put(keys.topic(topic.name)).value(JSON.stringify(record)), ...inline).commit();
     if (!res.succeeded) {
       if (!this.isController) throw new TopicError(ErrorCode.NOT_CONTROLLER, 'this broker stopped being the controller');
-      throw new TopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${topic.name}" already exists`);
+      throw new TopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${topic.name}' already exists.`);
     }
     // Answered once this broker's view names the topic and its leaders (Metadata here answers from
     // it) and its own logs exist, as Kafka answers once the metadata is committed; every broker makes

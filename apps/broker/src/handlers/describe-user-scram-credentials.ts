@@ -20,7 +20,7 @@ export const describeUserScramCredentialsApi = defineApi({
     const results = [...counts].map(([user, n]) => {
       if (n > 1) return { user, errorCode: ErrorCode.DUPLICATE_RESOURCE, errorMessage: 'user named more than once', credentialInfos: [] };
       const infos = ctx.credentials.describe(user);
-      if (infos.length === 0) return { user, errorCode: ErrorCode.RESOURCE_NOT_FOUND, errorMessage: `no credentials for ${user}`, credentialInfos: [] };
+      if (infos.length === 0) return { user, errorCode: ErrorCode.RESOURCE_NOT_FOUND, errorMessage: `Attempt to describe a user credential that does not exist: ${user}`, credentialInfos: [] };
       return { user, errorCode: 0, errorMessage: null, credentialInfos: infos.map((i) => ({ mechanism: scramMechanismId(i.mechanism), iterations: i.iterations })) };
     });
     // Kafka's success carries the top-level message "" (not null).

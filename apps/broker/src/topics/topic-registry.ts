@@ -101,7 +101,7 @@ export class TopicRegistry {
   create(name: string, partitions: number, configs: Record<string, string> = {}, validateOnly = false): TopicState {
     const problem = topicNameProblem(name);
     if (problem) throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
-    if (this.#topics.has(name)) throw new TopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${name}" already exists`);
+    if (this.#topics.has(name)) throw new TopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
     if (!Number.isInteger(partitions) || partitions < 1) throw new TopicError(ErrorCode.INVALID_PARTITIONS, `partitions must be at least 1, got ${partitions}`);
     const topic: TopicState = { name, topicId: randomUUID(), partitions, configs };
     if (validateOnly) return topic;
