@@ -1,4 +1,5 @@
-import { ApiKey, type DescribeGroupsResponse, type HeartbeatResponse, type JoinGroupResponse, type OffsetFetchResponse } from '@tributary/protocol';
+import { ApiKey, type DescribeGroupsResponse, type HeartbeatResponse, type JoinGroupResponse, type MetadataResponse, type OffsetFetchResponse } from '@tributary/protocol';
+import { coordinatorPartitionFor } from '../../apps/broker/src/topics/internal-topics.ts';
 import { expect } from 'vitest';
 import { until } from '../support/until.ts';
 import { coordinatorOf, keyCoordinatedBy, relabel, type ClusterSteps } from './cluster-steps.ts';
@@ -25,6 +26,8 @@ import type { Outcome, RawClient } from './raw-client.ts';
 const SESSION_MS = 120_000; // outlives the failover: the members must still be there after it
 const RETRIABLE = [14, 15, 16]; // COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
 const V9 = 9;
+const OFFSETS_TOPIC = '__consumer_offsets';
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const BELOW_V9 = 5; // the first version with group.instance.id
 
 interface Member {
@@ -156,7 +159,58 @@ export async function groupsBeforeKill(steps: ClusterSteps, o: { leader: number;
   expect({ s2: s2r.generation, s1: s1Now.generation, fenced: await oldS2.c.request<HeartbeatResponse>(ApiKey.Heartbeat, 4, heartbeatBody(staticGroup, oldS2.generation, oldS2.id, oldS2.instanceId)).then((r) => r.errorCode) }, `${kind}: static members restarted`).toEqual({ s2: 2, s1: 2, fenced: 82 });
   rec('static/s2-restarted-heartbeat', await s2r.c.send(ApiKey.Heartbeat, 4, heartbeatBody(staticGroup, s2r.generation, s2r.id, s2r.instanceId)));
   rec('static/describe', await s2r.c.send(ApiKey.DescribeGroups, 5, { groups: [staticGroup], includeAuthorizedOperations: false }));
-  return { dynamicGroup, staticGroup, a, b, s1: s1Now, s2: s2r, labels };
+  const s2Now = await heldWhileFollowerPaused(steps, rec, { group: staticGroup, leader: o.leader, s1: s1Now, s2: s2r, topics, connect: to, named });
+  return { dynamicGroup, staticGroup, a, b, s1: s1Now, s2: s2Now, labels };
+}
+
+/**
+ * A follower of the static group's `__consumer_offsets` partition paused (SIGSTOP) while S2
+ * restarts once more (a static replacement in a Stable group: the coordinator writes the group
+ * record) and S1 heartbeats: Kafka 4.4's coordinator runtime answers both only once the partition's
+ * writes are committed, i.e. when the follower is resumed; a heartbeat it refuses (an unknown
+ * member) is answered at once. The pause is short (1.5 s) so that neither kind drops the follower
+ * from the ISR nor fences the broker (Kafka's broker.session.timeout.ms here is 6 s). What the
+ * held answers are after the resume is compared too. (Kafka and Tributary answered the same by hand
+ * with the follower paused past offsets.commit.timeout.ms: COORDINATOR_NOT_AVAILABLE after 5 s, the
+ * replacement undone; not run here, as a pause that long would get Kafka's broker fenced.)
+ */
+async function heldWhileFollowerPaused(steps: ClusterSteps, rec: (name: string, answer: unknown) => void, o: { group: string; leader: number; s1: Member; s2: Member; topics: string[]; connect: () => Promise<RawClient>; named: (m: Member, res: JoinGroupResponse) => void }): Promise<Member> {
+  const { kind } = steps.cluster;
+  const probe = await o.connect();
+  const md = await probe.request<MetadataResponse>(ApiKey.Metadata, 12, { topics: [{ name: OFFSETS_TOPIC, topicId: ZERO_UUID }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+  const partition = coordinatorPartitionFor(o.group, md.topics[0]!.partitions.length);
+  const isr = await steps.cluster.waitForIsr(OFFSETS_TOPIC, partition, 3, 60_000);
+  const controller = await steps.cluster.controller();
+  const follower = isr.find((id) => id !== o.leader && id !== controller)!;
+  const s2 = { label: 'S2-restarted-while-paused', c: await o.connect(), id: '', generation: -1, instanceId: o.s2.instanceId };
+  steps.cluster.pause(follower);
+  let replacing: Promise<Outcome>;
+  let beating: Promise<Outcome>;
+  const answered = new Set<string>();
+  let before: string[];
+  try {
+    replacing = s2.c.send(ApiKey.JoinGroup, V9, joinBody(V9, o.group, '', o.topics, { sessionMs: SESSION_MS, instanceId: s2.instanceId! }));
+    beating = o.s1.c.send(ApiKey.Heartbeat, 4, heartbeatBody(o.group, o.s1.generation, o.s1.id, o.s1.instanceId));
+    void replacing.then(() => answered.add('replacement'));
+    void beating.then(() => answered.add('heartbeat'));
+    rec('paused-follower/unknown-member-heartbeat', await probe.send(ApiKey.Heartbeat, 4, heartbeatBody(o.group, o.s1.generation, 'nobody', null)));
+    // Not answered while the follower is paused: an observation window (what must not happen), not a wait for a condition.
+    await new Promise((r) => setTimeout(r, 1500));
+    before = [...answered].sort();
+    rec('paused-follower/answered-before-resume', { answered: before });
+  } finally {
+    steps.cluster.resume(follower);
+  }
+  const back = bodyOf<JoinGroupResponse>(await replacing, `${kind}: S2's restart while a follower was paused`);
+  o.named(s2, back);
+  rec('paused-follower/s2-restart-join', response(back));
+  rec('paused-follower/s1-heartbeat', await beating);
+  // What Apache Kafka 4.4 answered (2026-12-03), explicit so that the test fails if both stopped holding answers.
+  expect({ before, join: back.errorCode }, `${kind}: answers held until the follower resumed`).toEqual({ before: [], join: 0 });
+  rec('paused-follower/s2-restart-sync', await s2.c.send(ApiKey.SyncGroup, 5, syncBody(5, o.group, s2.generation, s2.id, [], s2.instanceId)));
+  await steps.cluster.waitForIsr(OFFSETS_TOPIC, partition, 3, 60_000);
+  probe.close();
+  return s2;
 }
 
 /** SyncGroup of one generation: the followers' first (Kafka holds them until the leader's), then the leader's with `plan`. */
