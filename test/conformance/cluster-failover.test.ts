@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { runKafkaTool, type KafkaToolResult } from '@tributary/testkit';
@@ -337,6 +337,13 @@ describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('a 3-broker %s cluster
       const filters = ['--under-replicated-partitions', '--at-min-isr-partitions', '--under-min-isr-partitions', '--unavailable-partitions'];
       const views = await Promise.all(filters.map((filter) => tool('topics', ['--describe', filter])));
       filters.forEach((filter, i) => (seen[`tools: kafka-topics --describe ${filter} of the ELR topics with a broker dead`] = elrRows(ok(views[i]!, `kafka-topics ${filter}`), killed)));
+      // KIP-966's strict min ISR: records written with acks=1 to partitions whose ISR (2) is below
+      // min.insync.replicas (3) are taken, but the high watermark stays, so kafka-get-offsets (the
+      // latest offset: the watermark) shows none of them until the ISR is whole again (after the
+      // restart, below). Before 2026-12-03 Tributary's watermark followed the shrunk ISR.
+      ok(await tool('consoleProducer', ['--topic', 'failover-elr-min3', '--request-required-acks', '1'], 90_000, { input: Readable.from(['a\nb\nc\n']) }), 'kafka-console-producer acks=1 under min ISR');
+      seen['tools: kafka-get-offsets of the min-ISR-3 topic after acks=1 writes with a broker dead'] = elrOffsets(ok(await tool('getOffsets', ['--topic', 'failover-elr-min3']), 'kafka-get-offsets'));
+      expect(seen['tools: kafka-get-offsets of the min-ISR-3 topic after acks=1 writes with a broker dead']).toEqual({ partitions: 3, latestSum: 0 });
 
       // The live brokers only: 2, each with a replica of every partition.
       seen['tools: kafka-log-dirs with a broker dead'] = logDirsView(ok(await tool('logDirs', ['--describe', '--topic-list', TOPIC]), 'kafka-log-dirs'), 2);
@@ -371,6 +378,12 @@ describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('a 3-broker %s cluster
         const rows = elrRows(r.stdout, killed);
         return r.exitCode === 0 && rows.length === 6 && rows.every((row) => !/Leader: none/.test(row)) ? rows : null;
       }, 'kafka-topics --describe: the ELR topics led again', 90_000);
+      // The ISR whole again: the watermark passes the three records written with acks=1 while it was held.
+      seen['tools: kafka-get-offsets of the min-ISR-3 topic after the restart'] = await until(async () => {
+        const r = await tool('getOffsets', ['--topic', 'failover-elr-min3']);
+        const view = r.exitCode === 0 ? elrOffsets(r.stdout) : null;
+        return view?.latestSum === 3 ? view : null;
+      }, 'kafka-get-offsets: the three acks=1 records below the watermark', 90_000);
     }, 300_000);
 
     it('after the failover, kafka-producer-perf-test (acks=all) and kafka-consumer-perf-test complete and report (small counts; speed is not compared)', async () => {
@@ -510,6 +523,12 @@ function elrRows(stdout: string, killed: number): string[] {
         .join(' '),
     )
     .sort();
+}
+
+/** kafka-get-offsets' `topic:partition:offset` lines as how many partitions and the sum of their offsets (which partition took the keyless records is the producer's choice). */
+function elrOffsets(stdout: string): { partitions: number; latestSum: number } {
+  const lines = stdout.split('\n').filter((l) => l.startsWith('failover-elr-min3:'));
+  return { partitions: lines.length, latestSum: lines.reduce((n, l) => n + Number(l.split(':')[2]), 0) };
 }
 
 /** kafka-log-dirs' JSON for the failover topic without paths, sizes and broker ids (placement and the killed broker differ). */
