@@ -76,6 +76,12 @@ describe('changePartition and withElr: eligible leader replicas (KIP-966, as Kaf
     expect(samePartitionState(after(p, { live: [1] }), p)).toBe(true);
   });
 
+  it('with unclean.leader.election.enable, a live ELR member is still preferred (a clean election that keeps the rest of the ELR); only with none does an unclean one clear it', () => {
+    const p = { leader: -1, leaderEpoch: 1, isr: [], elr: [1, 2], lastKnownElr: [3] };
+    expect(after(p, { live: [2, 3], election: 'unclean' })).toEqual({ leader: 2, leaderEpoch: 2, isr: [2], elr: [1] });
+    expect(after({ ...p, elr: [1] }, { live: [2], election: 'unclean' })).toEqual({ leader: 2, leaderEpoch: 2, isr: [2] });
+  });
+
   it('a preferred-leader move keeps the ELR and clears LastKnownElr only once there is a leader', () => {
     expect(withElr({ leader: 2, leaderEpoch: 5, isr: [2, 1], elr: [3] }, { leader: 1, isr: [2, 1] }, 3)).toEqual({ leader: 1, leaderEpoch: 6, isr: [2, 1], elr: [3] });
   });

@@ -83,5 +83,7 @@ describe('ElectLeaders rules', () => {
     expect(electFor(ElectionType.UNCLEAN, [1, 2, 3], { leader: -1, leaderEpoch: 2, isr: [1] }, new Set([2, 3]), 1)).toEqual({ ok: true, next: { leader: 2, leaderEpoch: 3, isr: [2] } });
     expect(electFor(ElectionType.UNCLEAN, [1, 2, 3], { leader: -1, leaderEpoch: 2, isr: [3] }, new Set([2, 3]), 1)).toEqual({ ok: true, next: { leader: 3, leaderEpoch: 3, isr: [3] } });
     expect(electFor(ElectionType.UNCLEAN, [1, 2], { leader: -1, leaderEpoch: 2, isr: [1] }, new Set([3]), 1)).toMatchObject({ ok: false, errorCode: ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE });
+    // KIP-966: with the ISR empty, a live ELR member before any other replica, and the ELR's others stay eligible.
+    expect(electFor(ElectionType.UNCLEAN, [1, 2, 3], { leader: -1, leaderEpoch: 2, isr: [], elr: [1, 3], lastKnownElr: [1] }, new Set([2, 3]), 2)).toEqual({ ok: true, next: { leader: 3, leaderEpoch: 3, isr: [3], elr: [1] } });
   });
 });
