@@ -1,6 +1,6 @@
 import { closeSync, fsync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { BatchHeader, computeBatchCrc, decodeRecordBatch, encodeRecordBatch, type KafkaRecord, type RecordBatch } from '@tributary/protocol';
-import { syncDirectory } from './checkpoint-file.ts';
+import { syncDirectory, syncDirectoryAsync } from './checkpoint-file.ts';
 import type { PartitionLog } from './partition-log.ts';
 import type { ScannedBatch } from './batch-scanner.ts';
 import type { LogSegment } from './segment.ts';
@@ -50,14 +50,17 @@ export interface CompactionResult {
  */
 export function compactLog(log: PartitionLog, options: CompactionOptions): CompactionResult {
   const result = emptyResult();
-  for (const step of compactionSteps(log, options, result)) if (step) fsyncSync(step.fsync);
+  for (const step of compactionSteps(log, options, result)) {
+    if (step && 'fsync' in step) fsyncSync(step.fsync);
+    else if (step) syncDirectory(step.syncDirectory);
+  }
   return result;
 }
 
 /**
  * The same pass as `compactLog`, in slices: between two slices (each about `slices.budgetMs` of
  * work) the event loop runs requests, replica fetches and timers, as Kafka's LogCleaner runs on a
- * thread of its own; the fsync of a rewritten segment runs in the thread pool. The log may change
+ * thread of its own; the fsyncs of a rewritten segment (its file, then its directory) run in the thread pool. The log may change
  * between slices: appends and rolls only add data the pass does not touch (it works on the segments
  * and sizes it found at its start), retention may delete a segment (then it is skipped), and a
  * truncation or a close ends the pass, the segments rewritten so far kept (each one was rewritten
@@ -68,18 +71,20 @@ export async function compactLogInSlices(log: PartitionLog, options: CompactionO
   const stale = () => log.closed || log.truncations !== truncations;
   const result = emptyResult();
   const steps = compactionSteps(log, options, result);
-  for (let step = steps.next(); !step.done; step = steps.next()) {
-    if (step.value) await fsyncInPool(step.value.fsync);
-    else {
-      const paused = slices.pause();
-      if (paused) await paused; // (no await while the slice lasts: a microtask per step adds up)
+  try {
+    for (let step = steps.next(); !step.done; step = steps.next()) {
+      if (step.value && 'fsync' in step.value) await fsyncInPool(step.value.fsync);
+      else if (step.value) await syncDirectoryAsync(step.value.syncDirectory);
+      else {
+        const paused = slices.pause();
+        if (paused) await paused; // (no await while the slice lasts: a microtask per step adds up)
+      }
+      if (stale()) return { ...result, aborted: true };
     }
-    if (stale()) {
-      steps.return(); // runs the pass's cleanup (a half-written .cleaned file goes)
-      return { ...result, aborted: true };
-    }
+    return { ...result, aborted: false };
+  } finally {
+    steps.return(); // ended early or failed: the pass's cleanup runs (a half-written .cleaned file goes)
   }
-  return { ...result, aborted: false };
 }
 
 function emptyResult(): CompactionResult {
@@ -87,7 +92,7 @@ function emptyResult(): CompactionResult {
 }
 
 /** A point where a pass may let the event loop run (`undefined`), or an fsync its driver runs. */
-type CompactionStep = undefined | { fsync: number };
+type CompactionStep = undefined | { fsync: number } | { syncDirectory: string };
 
 /** How many batch headers one step of a header walk reads before offering to pause. */
 const HEADERS_PER_STEP = 2000;
@@ -186,10 +191,11 @@ function* compactionSteps(log: PartitionLog, options: CompactionOptions, result:
         rmSync(cleanedPath, { force: true });
       }
     }
-    syncDirectory(seg.dir);
     result.bytesAfter += seg.size;
     result.segmentsRewritten++;
     result.recordsRemoved += removed;
+    // The rename made durable (a crash before it leaves the old or the new file, both whole).
+    yield { syncDirectory: seg.dir };
   }
 }
 
