@@ -188,6 +188,22 @@ describe('KIP-848 consumer group coordinator', () => {
       expect(coordinatorAt(dir, clock).get('g')!.consumer!.resolvedRegexes.size).toBe(0);
     });
 
+    it('a refresh is applied and persisted right after the request that triggered it, not at the next one: a coordinator lost before the next heartbeat keeps it', async () => {
+      const { coordinator, clock, dir } = fresh();
+      const topics = live(['t', 'tx']);
+      const a = await coordinator.consumerGroupHeartbeat(join('A', onlyT), topics);
+      const epoch = coordinator.get('g')!.consumer!.groupEpoch;
+      // Kafka's resolution runs off the request path: once it is done, its record is written and the
+      // group epoch bumped (its topics joined the subscription), before any other request.
+      await new Promise((r) => setImmediate(r));
+      expect({ records: regexRecords(dir).map((r) => r.topics), epoch: coordinator.get('g')!.consumer!.groupEpoch }).toEqual({ records: [['t']], epoch: epoch + 1 });
+      coordinator.close();
+      const reloaded = coordinatorAt(dir, clock);
+      // Everything may DESCRIBE tx now, but the resolution stands: no refresh within 10 s of it.
+      const a2 = await reloaded.consumerGroupHeartbeat(beat('A', a.memberEpoch), topics);
+      expect(topicsOf(a2)).toEqual(['t']);
+    });
+
     it('after a load, a topic created later is matched from the first heartbeat 10 s after the persisted resolution', async () => {
       const { coordinator, clock, dir } = fresh();
       const a = await coordinator.consumerGroupHeartbeat(join('A'), live(['t']));

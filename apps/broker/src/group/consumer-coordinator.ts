@@ -248,8 +248,9 @@ export class ConsumerGroupCoordinator {
     let member = updated;
     // A new group starts at epoch 1 (Kafka 4.4 records the group at its creation, then bumps it for the first member).
     if (cg.groupEpoch === 0) cg.groupEpoch = 1;
-    // A refresh of the group's regular expressions an earlier request triggered is applied now
-    // (Kafka resolves them off the request path: a member sees their topics from its next heartbeat on).
+    // A refresh of the group's regular expressions an earlier request triggered, if not applied yet
+    // (GroupCoordinator applies it right after that request, as Kafka resolves off the request path:
+    // a member sees their topics from its next heartbeat on).
     // Every topic name, read only when the group has expressions to resolve (a cluster may have thousands).
     const topicNames = () => topics.names();
     applyPendingRegexRefresh(cg, topicNames);
@@ -624,6 +625,24 @@ export class ConsumerGroupCoordinator {
   }
 
   /** The assignor the group uses now (ConsumerGroupDescribe's assignorName): with no member asking for one, the default. */
+  /**
+   * Kafka's handleRegularExpressionsResult, off the request path: a refresh a request triggered is
+   * resolved and applied at once after its answer (not at the group's next request), so that its
+   * records are written, and the group epoch bumped when the expressions' topics changed, whether or
+   * not another request comes; the target assignment follows at the next heartbeat, as Kafka's.
+   * Whether anything was applied.
+   */
+  applyRegexRefresh(g: Group): boolean {
+    const cg = g.consumer;
+    const topics = this.#topics;
+    if (!cg || !cg.pendingRegexRefresh || !topics) return false;
+    applyPendingRegexRefresh(cg, () => topics.names());
+    const metadata = this.#subscriptionMetadata(cg, topics);
+    if (cg.subscriptionMetadata !== null && metadata !== cg.subscriptionMetadata) cg.groupEpoch++;
+    cg.subscriptionMetadata = metadata;
+    return true;
+  }
+
   assignorName(cg: ConsumerGroupState): string {
     return this.#assignor(cg).name;
   }

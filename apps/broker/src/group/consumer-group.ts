@@ -41,7 +41,7 @@ export class ConsumerGroupState {
    * new coordinator, too, counts only topics created after it loaded the group).
    */
   lastRegexRefresh: { at: number; topicNames: Set<string> | null } | null = null;
-  /** A refresh a heartbeat triggered: applied at the group's next request (Kafka resolves off the request path). */
+  /** A refresh a heartbeat triggered: applied right after that request, or by the group's next request if that comes first (Kafka resolves off the request path). */
   pendingRegexRefresh: PendingRegexRefresh | null = null;
   /** The subscribed topics' ids and partition counts the target assignment was computed from; null after a load (adopted at the next heartbeat without a new epoch). */
   subscriptionMetadata: string | null = '';

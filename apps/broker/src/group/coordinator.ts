@@ -110,6 +110,8 @@ export class GroupCoordinator {
   readonly #consumerGroups: ConsumerGroupCoordinator;
   /** What has been written of each consumer group, so that a change appends only its records. */
   readonly #journal = new ConsumerGroupJournal();
+  /** Regular-expression refreshes to apply after the request that triggered them (one per group). */
+  readonly #regexRefreshes = new Map<string, NodeJS.Immediate>();
 
   constructor(settings: CoordinatorSettings, store: OffsetStore, now: () => number = Date.now) {
     this.#settings = settings;
@@ -144,6 +146,8 @@ export class GroupCoordinator {
     this.#closed = true;
     clearInterval(this.#sweeper);
     clearInterval(this.#offsetExpiry);
+    for (const handle of this.#regexRefreshes.values()) clearImmediate(handle);
+    this.#regexRefreshes.clear();
     for (const g of this.#groups.values()) {
       if (g.rebalanceTimer) clearTimeout(g.rebalanceTimer);
       if (g.syncTimer) clearTimeout(g.syncTimer);
@@ -301,7 +305,10 @@ export class GroupCoordinator {
   consumerGroupHeartbeat(req: HeartbeatRequest, topics: TopicLookup): Promise<HeartbeatResult> {
     const result = this.#consumerGroups.heartbeat(req, topics);
     const g = this.#groups.get(req.groupId);
-    if (g) this.#persistConsumerGroup(g);
+    if (g) {
+      this.#persistConsumerGroup(g);
+      this.#scheduleRegexRefresh(g);
+    }
     if (result.errorCode !== 0) return Promise.resolve(result);
     return this.#whenCommitted(result, (errorCode) => ({ errorCode, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null }));
   }
@@ -384,6 +391,21 @@ export class GroupCoordinator {
     return (policy === 'downgrade' || policy === 'bidirectional') && members <= this.#settings.maxGroupSize;
   }
 
+  /**
+   * A request triggered a refresh of the group's regular expressions: it is applied right after
+   * the request (Kafka resolves off the request path and applies the result in a write of its own),
+   * and its records written. Cancelled when the coordinator is unloaded.
+   */
+  #scheduleRegexRefresh(g: Group): void {
+    if (!g.consumer?.pendingRegexRefresh || this.#regexRefreshes.has(g.groupId)) return;
+    const handle = setImmediate(() => {
+      this.#regexRefreshes.delete(g.groupId);
+      if (this.#closed || this.#groups.get(g.groupId) !== g) return;
+      if (this.#consumerGroups.applyRegexRefresh(g)) this.#persistConsumerGroup(g);
+    });
+    this.#regexRefreshes.set(g.groupId, handle);
+  }
+
   /** Appends the records of what changed in a consumer group (tombstones once it is gone or no longer one). */
   #persistConsumerGroup(g: Group): void {
     this.#store.append(this.#journal.changes(g.groupId, g.state === 'Dead' ? null : g.consumer));
@@ -425,6 +447,7 @@ export class GroupCoordinator {
     if ((this.#settings.migrationPolicy ?? 'bidirectional') === 'disabled') return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId);
     const r = this.#consumerGroups.classicJoin(g, req, topics);
     this.#persistConsumerGroup(g);
+    this.#scheduleRegexRefresh(g);
     if (r.errorCode !== 0) return fail(r.errorCode, r.memberId);
     return { errorCode: 0, generationId: r.generationId, protocolType: 'consumer', protocolName: r.protocolName, leader: '', memberId: r.memberId, members: [], skipAssignment: false };
   }

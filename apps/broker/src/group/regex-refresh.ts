@@ -42,7 +42,7 @@ export function pruneResolvedRegexes(cg: ConsumerGroupState): void {
  * is triggered when the group has expressions, none is pending, the last one is older than 10 s,
  * and the member brought an expression no other member has, or an expression is unresolved, or
  * topics were created since, or the last refresh is older than group.consumer.regex.refresh.interval.ms.
- * The refresh is applied at the group's next request (Kafka resolves off the request path).
+ * The refresh is applied right after the request (GroupCoordinator), or by the group's next request if that comes first (Kafka resolves off the request path).
  */
 export function maybeTriggerRegexRefresh(
   cg: ConsumerGroupState,
