@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeRecordBatch, splitBatches } from '@tributary/protocol';
+import { HIGH_WATERMARK_CHECKPOINT } from './log-loader.ts';
 import { LogManager, type TopicLogConfig } from './log-manager.ts';
 import { batchOf, memoryTempDir, readAll, tempDir } from './test-support.ts';
 
@@ -174,4 +175,20 @@ describe('LogManager: retention and compaction in slices', () => {
     }
     reopened.close();
   });
+
+  it('the recovery-point checkpoint round goes one log per step: a timer set as it starts fires before it ends, and every moved high watermark is on disk after it', async () => {
+    const m = sliced(dir, 0);
+    const logs = Array.from({ length: 30 }, (_, p) => m.getOrCreate('deleted', p));
+    for (const log of logs) {
+      log.appendRecords(batchOf(['x', 'y']), 0);
+      log.updateHighWatermark(2);
+    }
+    let timerFired = false;
+    const round = m.checkpointRecoveryPoints().then(() => timerFired);
+    setTimeout(() => (timerFired = true), 0);
+    expect(await round).toBe(true);
+    for (let p = 0; p < logs.length; p++) expect(readFileSync(join(dir, `deleted-${p}`, HIGH_WATERMARK_CHECKPOINT), 'utf8')).toBe('0\n1\n2\n');
+    m.close();
+  });
 });
+
