@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // One runner for the whole repository: unit tests live beside the code, cross-part suites in test/.
@@ -9,8 +10,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Suites start real servers (PostgreSQL, Redis, etcd, brokers); two cores do not gain from more forks.
     pool: 'forks',
-    // kafkajs 2.2.4 passes setTimeout a negative delay (about -1.8e12 ms) on every connection: repaired here.
-    setupFiles: ['test/support/kafkajs-timers.ts'],
+    // kafkajs 2.2.4 passes setTimeout a negative delay (about -1.8e12 ms) on every connection: repaired
+    // in each worker process before any test file loads (Node runs the TypeScript file itself).
+    execArgv: ['--import', fileURLToPath(new URL('test/support/kafkajs-timers.ts', import.meta.url))],
     maxWorkers: 2,
   },
 });

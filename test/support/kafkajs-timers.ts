@@ -1,6 +1,7 @@
 /**
- * A repair of kafkajs 2.2.4 (its last release), loaded before every test file (vitest.config.ts
- * `setupFiles`): the TimeoutNegativeWarning CI logs showed (`-1796243562717 is a negative number`)
+ * A repair of kafkajs 2.2.4 (its last release), loaded into every vitest worker process before any
+ * test file (vitest.config.ts `execArgv: --import`, ~5 ms a process; a `setupFiles` entry cost
+ * vitest's setup machinery per file): the TimeoutNegativeWarning CI logs showed (`-1796243562717 is a negative number`)
  * came from it, in the test process, not from the broker (`NODE_OPTIONS=--trace-warnings`:
  * RequestQueue.scheduleCheckPendingRequests ← checkPendingRequests ← fulfillRequest).
  *
