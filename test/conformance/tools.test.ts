@@ -7,6 +7,9 @@ import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
 import { expectExplained, unexplained, upsertScramUser, type Side } from './harness.ts';
 import { RawClient } from './raw-client.ts';
 import { ApiKey } from '@tributary/protocol';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes, type Admin } from 'kafkajs';
+import { startMirrorMaker, mirrorMakerVersion, type MirrorMaker } from '../support/mirror-maker.ts';
+import { until } from '../support/until.ts';
 
 /**
  * Kafka's own command-line tools (the main classes behind kafka-*.sh, from the same 4.4.0 jars)
@@ -71,8 +74,8 @@ afterAll(async () => {
 });
 
 /** Ports, ids, uuids, timestamps, consumer ids and host names out of a tool's text. */
-function normaliseText(text: string, side: 'kafka' | 'tributary'): string[] {
-  const port = bootstrap(side).split(':')[1]!;
+function normaliseText(text: string, side: 'kafka' | 'tributary', address = bootstrap(side)): string[] {
+  const port = address.split(':')[1]!;
   return text
     .replace(/\r/g, '')
     .replace(new RegExp(`127\\.0\\.0\\.1:${port}`, 'g'), 'BOOTSTRAP')
@@ -97,15 +100,18 @@ async function onBoth(args: (side: 'kafka' | 'tributary') => [keyof typeof TOOL,
 }
 
 /** Runs a tool on both, compares exit codes and normalised stdout (and stderr's first error line) under `scenario`. */
-async function compareTool(scenario: string, args: Parameters<typeof onBoth>[0], project: (lines: string[], r: KafkaToolResult) => unknown = (l) => l): Promise<Record<'kafka' | 'tributary', KafkaToolResult>> {
+async function compareTool(scenario: string, args: Parameters<typeof onBoth>[0], project: (lines: string[], r: KafkaToolResult) => unknown = (l) => l, address = bootstrap): Promise<Record<'kafka' | 'tributary', KafkaToolResult>> {
   const started = Date.now();
   const r = await onBoth(args);
+  // TOOLS_DUMP=<scenario prefix>: what each side's tool printed, to see what a comparison compares.
+  const dump = process.env.TOOLS_DUMP;
+  if (dump && scenario.startsWith(dump)) console.log(`${scenario}: kafka printed\n${r.kafka.stdout}\n${scenario}: tributary printed\n${r.tributary.stdout}`);
   if (process.env.CONFORMANCE_COLLECT) console.log(`${scenario}: ${Date.now() - started} ms${r.kafka.timedOut ? ' (kafka timed out)' : ''}${r.tributary.timedOut ? ' (tributary timed out)' : ''}`);
   const view = (side: 'kafka' | 'tributary') => {
     const res = r[side];
     // The exception class is compared, not its free-text message.
-    const errLine = normaliseText(res.stderr + res.stdout, side).map((l) => /\b([\w.]+(?:Exception|Error))\b/.exec(l)?.[1]).find((c) => c !== undefined) ?? null;
-    return { exitCode: res.exitCode, timedOut: res.timedOut, out: project(normaliseText(res.stdout, side), res), error: errLine };
+    const errLine = normaliseText(res.stderr + res.stdout, side, address(side)).map((l) => /\b([\w.]+(?:Exception|Error))\b/.exec(l)?.[1]).find((c) => c !== undefined) ?? null;
+    return { exitCode: res.exitCode, timedOut: res.timedOut, out: project(normaliseText(res.stdout, side, address(side)), res), error: errLine };
   };
   expectExplained(scenario, unexplained(scenario, view('kafka'), view('tributary')), `\nkafka stderr: ${r.kafka.stderr.slice(0, 2000)}\ntributary stderr: ${r.tributary.stderr.slice(0, 2000)}`);
   return r;
@@ -241,5 +247,114 @@ describe('Kafka 4.4.0 command-line tools: Apache Kafka vs Tributary', () => {
       // The row: start, end, MB consumed, MB/s, records consumed, records/s, ...
       return { header, consumed: row?.split(',')[4]?.trim() ?? null };
     });
+  }, 300_000);
+
+  /**
+   * MirrorMaker 2 (dedicated mode, connect-mirror 4.3.1: 4.4.0 is not on the Maven mirror) run
+   * Kafka→Kafka and Tributary→Tributary by one JVM with two flows: from the file's two brokers
+   * (aliases kafkasrc, tribsrc) to a second one-broker cluster of each kind started here (kafkadst,
+   * tribdst). Source and target cannot be one cluster: MM2 replicates every heartbeats topic it
+   * sees whatever its topic filter, so a target's `heartbeats` would come back as
+   * `kafkasrc.heartbeats`, `kafkasrc.kafkasrc.heartbeats`, … up to the 249-character limit. What
+   * MM2 made on the targets is then read back with the tools and compared.
+   */
+  it('MirrorMaker 2: topic with its partitions and configs, records with headers, group offsets translated, heartbeats, ACL sync', async () => {
+    const alias = (s: 'kafka' | 'tributary') => (s === 'kafka' ? 'kafkasrc' : 'tribsrc');
+    const remote = (s: 'kafka' | 'tributary') => `${alias(s)}.mm-t`;
+    // The aliases in what the tools print: SRC/DST on both sides.
+    const unalias = (lines: string[]) => lines.map((l) => l.replace(/\b(?:kafka|trib)(src|dst)\b/g, (_, role: string) => role.toUpperCase()));
+    // Keys hash to the same partitions on both (murmur2); headers `h1:…,h2:…`, the key, the value.
+    const input = Array.from({ length: 20 }, (_, i) => `h1:one-${i},h2:two-${i}\tkey${i}\tvalue-${i}`).join('\n') + '\n';
+    // The targets start while the sources are prepared; like the sources, with an authorizer (ACL sync).
+    const targetsStarting = Promise.allSettled([
+      startKafka({ sasl: { superUser: { name: 'admin', password: 'admin-secret' } } }),
+      startBroker({ timeoutMs: 90_000, settings: { 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.replication.factor': '1', 'super.users': 'User:ANONYMOUS', 'allow.everyone.if.no.acl.found': 'false' } }),
+    ]);
+    let mm: MirrorMaker | undefined;
+    let target: { kafka?: TestKafka; tributary?: BrokerProcess } = {};
+    try {
+      await compareTool('tools/mm2/create-topic', (s) => ['topics', [...b(s), '--create', '--topic', 'mm-t', '--partitions', '3', '--replication-factor', '1', '--config', 'retention.ms=3600000', '--config', 'max.message.bytes=500000']]);
+      await compareTool('tools/mm2/produce', (s) => ['consoleProducer', [...b(s), '--topic', 'mm-t', '--reader-property', 'parse.key=true', '--reader-property', 'parse.headers=true', '--producer-property', 'linger.ms=0'], { input }]);
+      // The group's committed offsets on the source: each partition's end. MM2 translates an offset
+      // past its latest offset sync to that sync's downstream offset + 1, exact here once every
+      // record's sync is out; an offset inside the log translates through whichever older syncs its
+      // store kept (sparse, by timing), to the same or a lower offset: not comparable run to run.
+      await compareTool('tools/mm2/group-offsets', (s) => ['groups', [...b(s), '--reset-offsets', '--group', 'mm-g', '--topic', 'mm-t', '--to-latest', '--execute']]);
+      await compareTool('tools/mm2/acl', (s) => ['acls', [...b(s), '--add', '--allow-principal', 'User:mm-reader', '--operation', 'Read', '--topic', 'mm-t']], aclBlocks);
+      const targets = await targetsStarting;
+      target = { kafka: targets[0].status === 'fulfilled' ? targets[0].value : undefined, tributary: targets[1].status === 'fulfilled' ? targets[1].value : undefined };
+      for (const t of targets) if (t.status === 'rejected') throw t.reason;
+      const dst = (s: 'kafka' | 'tributary') => (s === 'kafka' ? target.kafka! : target.tributary!).bootstrap;
+
+      mm = startMirrorMaker({
+        clusters: 'kafkasrc, kafkadst, tribsrc, tribdst',
+        'kafkasrc.bootstrap.servers': kafka.bootstrap,
+        'kafkadst.bootstrap.servers': dst('kafka'),
+        'tribsrc.bootstrap.servers': broker.bootstrap,
+        'tribdst.bootstrap.servers': dst('tributary'),
+        'kafkasrc->kafkadst.enabled': 'true',
+        'tribsrc->tribdst.enabled': 'true',
+        // Heartbeats only on the two flows (MM2 starts a herder for every pair that emits them).
+        'emit.heartbeats.enabled': 'false',
+        'kafkasrc->kafkadst.emit.heartbeats.enabled': 'true',
+        'tribsrc->tribdst.emit.heartbeats.enabled': 'true',
+        topics: 'mm-t',
+        groups: 'mm-g',
+        'sync.topic.configs.enabled': 'true',
+        'sync.topic.acls.enabled': 'true',
+        'sync.group.offsets.enabled': 'true',
+        // An offset sync for every record, so that the group's offsets translate exactly; the syncs
+        // a task holds back (at most 10 in flight) go out at its next offset commit, every second.
+        'offset.lag.max': '0',
+        'offset.flush.interval.ms': '1000',
+        'tasks.max': '1',
+        ...Object.fromEntries(['refresh.topics', 'refresh.groups', 'sync.topic.configs', 'sync.topic.acls', 'emit.checkpoints', 'sync.group.offsets', 'emit.heartbeats'].map((k) => [`${k}.interval.seconds`, '1'])),
+        ...Object.fromEntries(['replication.factor', 'checkpoints.topic.replication.factor', 'heartbeats.topic.replication.factor', 'offset-syncs.topic.replication.factor', 'offset.storage.replication.factor', 'status.storage.replication.factor', 'config.storage.replication.factor'].map((k) => [k, '1'])),
+      }, { logLevel: process.env.MM2_LOG_LEVEL ?? 'WARN' });
+      const started = Date.now();
+      // Done when the target's remote topic holds all 20 records, the ACL is synced there and the
+      // group's offsets on it equal its source offsets (translated checkpoints, sync.group.offsets).
+      // A fresh admin client per look: kafkajs keeps a topic's metadata from its first look (when
+      // the remote topic did not exist yet) for metadata.max.age.
+      const withAdmin = async <T,>(address: string, use: (admin: Admin) => Promise<T>): Promise<T> => {
+        const admin = new Kafka({ brokers: [address], logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 } }).admin();
+        await admin.connect();
+        try { return await use(admin); } finally { await admin.disconnect().catch(() => undefined); }
+      };
+      const groupOffsets = async (admin: Admin, topic: string) => (await admin.fetchOffsets({ groupId: 'mm-g', topics: [topic] }))[0]!.partitions.map((p) => `${p.partition}:${p.offset}`).sort().join(',');
+      await Promise.all((['kafka', 'tributary'] as const).map(async (s) => {
+        const wanted = await withAdmin(b(s)[1]!, (admin) => groupOffsets(admin, 'mm-t'));
+        let seen = 'nothing yet';
+        await until(() => withAdmin(dst(s), async (admin) => {
+          seen = 'no remote topic';
+          const ends = await admin.fetchTopicOffsets(remote(s));
+          seen = `remote topic ends ${ends.map((p) => `${p.partition}:${p.high}`).join(',')}`;
+          if (ends.reduce((n, p) => n + Number(p.high), 0) !== 20) return false;
+          const acls = await admin.describeAcls({ resourceType: AclResourceTypes.TOPIC, resourceName: remote(s), resourcePatternType: ResourcePatternTypes.LITERAL, operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY });
+          seen = 'no ACL on the remote topic';
+          if (acls.resources.length === 0) return false;
+          const got = await groupOffsets(admin, remote(s));
+          seen = `group offsets ${got}`;
+          return got === wanted;
+        }), `${s}: MirrorMaker 2 (${mirrorMakerVersion()}) replicated mm-t, its ACL and group mm-g's offsets (source: ${wanted})`, 90_000, () => `last seen: ${seen}\n${mm!.summary()}`, 500);
+      }));
+      if (process.env.TOOLS_DUMP) console.log(`tools/mm2: replicated on both in ${Date.now() - started} ms`);
+
+      const d = (s: 'kafka' | 'tributary') => ['--bootstrap-server', dst(s)];
+      const onTarget = (lines: string[]) => unalias(lines);
+      await compareTool('tools/mm2/describe-remote-topic', (s) => ['topics', [...d(s), '--describe', '--topic', remote(s)]], (lines) => onTarget(lines).map((l) => l.replace('min.insync.replicas=1,', '')), dst);
+      await compareTool('tools/mm2/remote-topic-configs', (s) => ['configs', [...d(s), '--entity-type', 'topics', '--entity-name', remote(s), '--describe']], onTarget, dst);
+      await compareTool('tools/mm2/consume-remote', (s) => ['consoleConsumer', [...d(s), '--topic', remote(s), '--from-beginning', '--max-messages', '20', '--formatter-property', 'print.key=true', '--formatter-property', 'print.headers=true', '--formatter-property', 'print.partition=true', '--formatter-property', 'print.offset=true', '--timeout-ms', '40000'], { timeoutMs: 90_000 }], (lines) => lines.sort(), dst);
+      await compareTool('tools/mm2/group-offsets-translated', (s) => ['groups', [...d(s), '--describe', '--group', 'mm-g', '--offsets']], (lines) => onTarget(lines).sort(), dst);
+      await compareTool('tools/mm2/acls-synced', (s) => ['acls', [...d(s), '--list', '--topic', remote(s)]], (lines) => aclBlocks(onTarget(lines)), dst);
+      // MM2's topics on the target: the remote topic, heartbeats, checkpoints and its herder's internal topics.
+      await compareTool('tools/mm2/topics', (s) => ['topics', [...d(s), '--list', '--exclude-internal']], (lines) => onTarget(lines).sort(), dst);
+      // Heartbeats keep coming while MM2 runs: that each partition has some, not how many.
+      await compareTool('tools/mm2/heartbeats', (s) => ['getOffsets', [...d(s), '--topic', 'heartbeats']], (lines) => lines.map((l) => l.replace(/:(\d+)$/, (_, n: string) => (Number(n) > 0 ? ':some' : ':none'))), dst);
+    } finally {
+      await mm?.stop();
+      const targets = await targetsStarting;
+      await Promise.all(targets.map((t) => (t.status === 'fulfilled' ? ('destroy' in t.value ? t.value.destroy() : t.value.stop()) : undefined)));
+    }
   }, 300_000);
 });
