@@ -1,3 +1,4 @@
+import { connect as netConnect } from 'node:net';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { ApiKey, type FindCoordinatorResponse, type JoinGroupResponse } from '@tributary/protocol';
 import { advertised, common, expectCovered, tributaryOnly, type Advertised } from './coverage.ts';
@@ -579,6 +580,61 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — groups, SASL, SCRAM,
     }
   });
 
+  // KIP-612's ip entity: what AlterClientQuotas and DescribeClientQuotas accept and refuse, then the
+  // connection_creation_rate enforced on accept, counted from a second loopback address (127.0.0.2)
+  // so that the file's own clients (127.0.0.1) are never held back.
+  it('Client quotas: the ip entity (connection_creation_rate), its errors and filters, and the rate enforced on new connections', async () => {
+    const entity = (entityType: string, entityName: string | null) => ({ entityType, entityName });
+    const op = (key: string, value: number, remove = false) => ({ key, value, remove });
+    const v = common(adv, ApiKey.AlterClientQuotas).at(-1)!;
+    const dv = common(adv, ApiKey.DescribeClientQuotas).at(-1)!;
+    await compare(pair, 'client-quotas-ip/alter', async (s) => ({
+      ok: await send(s, ApiKey.AlterClientQuotas, v, { entries: [
+        { entity: [entity('ip', '127.0.0.2')], ops: [op('connection_creation_rate', 1)] },
+        { entity: [entity('ip', '::1')], ops: [op('connection_creation_rate', 7)] },
+        { entity: [entity('ip', null)], ops: [op('connection_creation_rate', 1000)] },
+      ], validateOnly: false }),
+      errors: await send(s, ApiKey.AlterClientQuotas, v, { entries: [
+        { entity: [entity('ip', 'not-an-ip.invalid')], ops: [op('connection_creation_rate', 5)] },
+        { entity: [entity('ip', '127.0.0.3')], ops: [op('producer_byte_rate', 5)] },
+        { entity: [entity('ip', '127.0.0.4'), entity('user', 'u')], ops: [op('connection_creation_rate', 5)] },
+        { entity: [entity('ip', '127.0.0.5')], ops: [op('connection_creation_rate', 2.5)] },
+        { entity: [entity('ip', '127.0.0.6')], ops: [op('connection_creation_rate', 3e9)] },
+        { entity: [entity('ip', '')], ops: [op('connection_creation_rate', 5)] },
+        { entity: [entity('user', 'q-ip-key')], ops: [op('connection_creation_rate', 5)] },
+      ], validateOnly: false }),
+    }));
+    await compare(pair, 'client-quotas-ip/describe', async (s) => {
+      // Kafka applies quotas asynchronously: read until all three are visible (bounded).
+      const deadline = Date.now() + 10_000;
+      let ips;
+      for (;;) {
+        ips = await send(s, ApiKey.DescribeClientQuotas, dv, { components: [{ entityType: 'ip', matchType: 2, match: null }], strict: false });
+        if ((ips.kind === 'response' && ((ips.body as { entries: unknown[] | null }).entries?.length ?? 0) >= 3) || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      if (ips.kind === 'response') (ips.body as { entries: { entity: { entityName: string | null }[] }[] }).entries.sort((a, b) => String(a.entity[0]!.entityName).localeCompare(String(b.entity[0]!.entityName)));
+      return {
+        ips,
+        exact: await send(s, ApiKey.DescribeClientQuotas, dv, { components: [{ entityType: 'ip', matchType: 0, match: '127.0.0.2' }], strict: true }),
+        default: await send(s, ApiKey.DescribeClientQuotas, dv, { components: [{ entityType: 'ip', matchType: 1, match: null }], strict: true }),
+        withUser: await send(s, ApiKey.DescribeClientQuotas, dv, { components: [{ entityType: 'ip', matchType: 2, match: null }, { entityType: 'user', matchType: 2, match: null }], strict: false }),
+      };
+    });
+    // 1 connection/s from 127.0.0.2: with Kafka's window (11 samples of 1 s, elapsed counted as at
+    // least 10 s) 10 connections at once are within the rate and the next ones are not: Kafka
+    // neither reads nor answers those and closes them after the throttle time (~1 s).
+    await compare(pair, 'client-quotas-ip/enforced', async (s) => {
+      const outcomes = await Promise.all(Array.from({ length: 14 }, () => apiVersionsFrom(s.bootstrap, '127.0.0.2')));
+      return { answered: outcomes.filter((o) => o === 'answered').length, closedUnanswered: outcomes.filter((o) => o === 'closed').length, silent: outcomes.filter((o) => o === 'silent').length };
+    });
+    await compare(pair, 'client-quotas-ip/remove', async (s) => send(s, ApiKey.AlterClientQuotas, v, { entries: [
+      { entity: [entity('ip', '127.0.0.2')], ops: [op('connection_creation_rate', 0, true)] },
+      { entity: [entity('ip', '::1')], ops: [op('connection_creation_rate', 0, true)] },
+      { entity: [entity('ip', null)], ops: [op('connection_creation_rate', 0, true)] },
+    ], validateOnly: false }));
+  });
+
   it('covers every version Tributary advertises of this file\'s APIs', () => {
     expectCovered('protocol-groups-security', adv);
   });
@@ -663,4 +719,30 @@ async function waitForState(s: Side, group: string, state: string): Promise<stri
     if (seen === state || Date.now() > deadline) return seen;
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * One connection from `localAddress` sending ApiVersions v0: 'answered' when the broker answers,
+ * 'closed' when it closes the connection without an answer, 'silent' when neither happens in 4 s.
+ */
+function apiVersionsFrom(bootstrap: string, localAddress: string): Promise<'answered' | 'closed' | 'silent'> {
+  const [host, port] = bootstrap.split(':');
+  const clientId = Buffer.from('ip-quota');
+  const body = Buffer.alloc(10 + clientId.length);
+  body.writeInt16BE(ApiKey.ApiVersions, 0);
+  body.writeInt16BE(0, 2);
+  body.writeInt32BE(1, 4);
+  body.writeInt16BE(clientId.length, 8);
+  clientId.copy(body, 10);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(body.length);
+  return new Promise((done) => {
+    const socket = netConnect({ host, port: Number(port), localAddress });
+    const finish = (o: 'answered' | 'closed' | 'silent') => { clearTimeout(timer); socket.destroy(); done(o); };
+    const timer = setTimeout(() => finish('silent'), 4000);
+    socket.on('connect', () => socket.write(Buffer.concat([size, body])));
+    socket.on('data', () => finish('answered'));
+    socket.on('error', () => undefined);
+    socket.on('close', () => finish('closed'));
+  });
 }

@@ -167,6 +167,26 @@ describe('Kafka 4.4.0 command-line tools: Apache Kafka vs Tributary', () => {
     await compareTool('tools/configs/users-describe-all', (s) => ['configs', [...b(s), '--entity-type', 'users', '--describe']], (lines) => lines.map((l) => l.replace(/ are (.*)$/, (_, list: string) => ` are ${list.split(', ').sort().join(', ')}`)));
   }, 300_000);
 
+  // KIP-612's ip entity. The addresses are not the tools' own (127.0.0.1), and everything set is
+  // removed again, so no other case's connections are held back.
+  it('kafka-configs --entity-type ips: alter, default, describe, errors, delete', async () => {
+    const ips = (s: 'kafka' | 'tributary') => [...b(s), '--entity-type', 'ips'];
+    // The tool prints the entities of --describe in the order of the answer: compared as a set.
+    const sorted = (lines: string[]) => [...lines].sort();
+    await compareTool('tools/configs/ip-alter', (s) => ['configs', [...ips(s), '--entity-name', '127.0.0.9', '--alter', '--add-config', 'connection_creation_rate=10']]);
+    await compareTool('tools/configs/ip-alter-default', (s) => ['configs', [...ips(s), '--entity-default', '--alter', '--add-config', 'connection_creation_rate=500']]);
+    await compareTool('tools/configs/ip-alter-v6', (s) => ['configs', [...ips(s), '--entity-name', '::9', '--alter', '--add-config', 'connection_creation_rate=20']]);
+    await compareTool('tools/configs/ip-describe', (s) => ['configs', [...ips(s), '--entity-name', '127.0.0.9', '--describe']]);
+    await compareTool('tools/configs/ip-describe-default', (s) => ['configs', [...ips(s), '--entity-default', '--describe']]);
+    await compareTool('tools/configs/ip-describe-all', (s) => ['configs', [...ips(s), '--describe']], sorted);
+    await compareTool('tools/configs/ip-invalid-address', (s) => ['configs', [...ips(s), '--entity-name', 'no-such-host.invalid', '--alter', '--add-config', 'connection_creation_rate=5']]);
+    await compareTool('tools/configs/ip-invalid-key', (s) => ['configs', [...ips(s), '--entity-name', '127.0.0.9', '--alter', '--add-config', 'producer_byte_rate=5']]);
+    await compareTool('tools/configs/ip-delete', (s) => ['configs', [...ips(s), '--entity-name', '127.0.0.9', '--alter', '--delete-config', 'connection_creation_rate']]);
+    await compareTool('tools/configs/ip-delete-default', (s) => ['configs', [...ips(s), '--entity-default', '--alter', '--delete-config', 'connection_creation_rate']]);
+    await compareTool('tools/configs/ip-delete-v6', (s) => ['configs', [...ips(s), '--entity-name', '::9', '--alter', '--delete-config', 'connection_creation_rate']]);
+    await compareTool('tools/configs/ip-describe-after-delete', (s) => ['configs', [...ips(s), '--describe']], sorted);
+  }, 300_000);
+
   it('console producer and consumer, kafka-get-offsets, kafka-delete-records, kafka-log-dirs', async () => {
     const input = Array.from({ length: 20 }, (_, i) => `key${i}:value-${i}`).join('\n') + '\n';
     await compareTool('tools/topics/create-console', (s) => ['topics', [...b(s), '--create', '--topic', 'tool-c', '--partitions', '1', '--replication-factor', '1']]);
@@ -276,9 +296,11 @@ describe('Kafka 4.4.0 command-line tools: Apache Kafka vs Tributary', () => {
       await compareTool('tools/mm2/create-topic', (s) => ['topics', [...b(s), '--create', '--topic', 'mm-t', '--partitions', '3', '--replication-factor', '1', '--config', 'retention.ms=3600000', '--config', 'max.message.bytes=500000']]);
       await compareTool('tools/mm2/produce', (s) => ['consoleProducer', [...b(s), '--topic', 'mm-t', '--reader-property', 'parse.key=true', '--reader-property', 'parse.headers=true', '--producer-property', 'linger.ms=0'], { input }]);
       // The group's committed offsets on the source: each partition's end. MM2 translates an offset
-      // past its latest offset sync to that sync's downstream offset + 1, exact here once every
-      // record's sync is out; an offset inside the log translates through whichever older syncs its
-      // store kept (sparse, by timing), to the same or a lower offset: not comparable run to run.
+      // past its latest offset sync to that sync's downstream offset + 1, exact once every record's
+      // sync is out; but which syncs are out when a checkpoint runs is timing (a task keeps at most
+      // 10 in flight and holds the rest back to its next commit), and under load partitions stayed
+      // untranslated or behind for 90 s on Kafka as on Tributary (e.g. 0:6,1:4,2:-1 for 0:6,1:8,2:6).
+      // So the exact values are not compared: only that offsets were translated, none past the source's.
       await compareTool('tools/mm2/group-offsets', (s) => ['groups', [...b(s), '--reset-offsets', '--group', 'mm-g', '--topic', 'mm-t', '--to-latest', '--execute']]);
       await compareTool('tools/mm2/acl', (s) => ['acls', [...b(s), '--add', '--allow-principal', 'User:mm-reader', '--operation', 'Read', '--topic', 'mm-t']], aclBlocks);
       const targets = await targetsStarting;
@@ -335,7 +357,9 @@ describe('Kafka 4.4.0 command-line tools: Apache Kafka vs Tributary', () => {
           if (acls.resources.length === 0) return false;
           const got = await groupOffsets(admin, remote(s));
           seen = `group offsets ${got}`;
-          return got === wanted;
+          const source = new Map(wanted.split(',').map((p) => p.split(':') as [string, string]));
+          const translated = got.split(',').map((p) => p.split(':') as [string, string]).filter(([, o]) => o !== '-1');
+          return translated.length > 0 && translated.every(([p, o]) => Number(o) <= Number(source.get(p)));
         }), `${s}: MirrorMaker 2 (${mirrorMakerVersion()}) replicated mm-t, its ACL and group mm-g's offsets (source: ${wanted})`, 90_000, () => `last seen: ${seen}\n${mm!.summary()}`, 500);
       }));
       if (process.env.TOOLS_DUMP) console.log(`tools/mm2: replicated on both in ${Date.now() - started} ms`);
@@ -345,7 +369,8 @@ describe('Kafka 4.4.0 command-line tools: Apache Kafka vs Tributary', () => {
       await compareTool('tools/mm2/describe-remote-topic', (s) => ['topics', [...d(s), '--describe', '--topic', remote(s)]], (lines) => onTarget(lines).map((l) => l.replace('min.insync.replicas=1,', '')), dst);
       await compareTool('tools/mm2/remote-topic-configs', (s) => ['configs', [...d(s), '--entity-type', 'topics', '--entity-name', remote(s), '--describe']], onTarget, dst);
       await compareTool('tools/mm2/consume-remote', (s) => ['consoleConsumer', [...d(s), '--topic', remote(s), '--from-beginning', '--max-messages', '20', '--formatter-property', 'print.key=true', '--formatter-property', 'print.headers=true', '--formatter-property', 'print.partition=true', '--formatter-property', 'print.offset=true', '--timeout-ms', '40000'], { timeoutMs: 90_000 }], (lines) => lines.sort(), dst);
-      await compareTool('tools/mm2/group-offsets-translated', (s) => ['groups', [...d(s), '--describe', '--group', 'mm-g', '--offsets']], (lines) => onTarget(lines).sort(), dst);
+      // Each row: the group and remote topic, its log end, and whether the offset is translated (not past the source's end, checked above).
+      await compareTool('tools/mm2/group-offsets-translated', (s) => ['groups', [...d(s), '--describe', '--group', 'mm-g', '--offsets']], (lines) => [...new Set(onTarget(lines).map((l) => l.split(' ')).map(([group, topic, , current]) => `${group} ${topic} ${current === 'CURRENT-OFFSET' ? 'CURRENT-OFFSET' : current === '-' ? 'untranslated' : 'translated'}`))].filter((l) => !l.endsWith('untranslated')).sort(), dst);
       await compareTool('tools/mm2/acls-synced', (s) => ['acls', [...d(s), '--list', '--topic', remote(s)]], (lines) => aclBlocks(onTarget(lines)), dst);
       // MM2's topics on the target: the remote topic, heartbeats, checkpoints and its herder's internal topics.
       await compareTool('tools/mm2/topics', (s) => ['topics', [...d(s), '--list', '--exclude-internal']], (lines) => onTarget(lines).sort(), dst);

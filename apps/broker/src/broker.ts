@@ -250,6 +250,21 @@ export class Broker {
     for (const l of this.config.listeners) {
       const security = this.#ctx.listenerSecurity.get(l.name)!;
       const accept = (socket: Socket) => {
+        // KIP-612 connection_creation_rate per client address: as Kafka's acceptor, a connection
+        // past the rate is neither read nor answered, and is closed once its throttle time is over.
+        const throttled = this.#ctx.clientQuotas.recordConnection(socket.remoteAddress ?? '').throttleMs;
+        if (throttled > 0) {
+          socket.pause();
+          this.#sockets.add(socket);
+          const timer = setTimeout(() => socket.destroy(), throttled);
+          socket.on('error', () => undefined);
+          socket.on('close', () => {
+            clearTimeout(timer);
+            this.#sockets.delete(socket);
+          });
+          this.#logger.log('debug', 'connection throttled by its ip quota', { ip: socket.remoteAddress, throttleMs: throttled });
+          return;
+        }
         this.#sockets.add(socket);
         this.#ctx.metrics.connections.inc();
         socket.on('close', () => {

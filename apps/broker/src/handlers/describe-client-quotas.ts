@@ -24,6 +24,8 @@ export const describeClientQuotasApi = defineApi({
       if (c.matchType !== MATCH_EXACT && c.matchType !== MATCH_DEFAULT && c.matchType !== MATCH_ANY) return invalid(`unknown match type ${c.matchType}`);
       if (c.matchType === MATCH_EXACT && c.match === null) return invalid(`an exact match on ${c.entityType} needs a name`);
     }
+    // Kafka's ClientQuotasImage: an ip entity stands alone, so a filter may not ask for it with the others.
+    if (seen.has('ip') && (seen.has('user') || seen.has('client-id'))) return invalid('Invalid entity filter component combination. IP filter component should not be used with user or clientId filter component.');
     const entries = ctx.clientQuotaStore.all().filter(({ entity }) => {
       for (const c of req.components) {
         const value = entity[ENTITY_TYPES[c.entityType as keyof typeof ENTITY_TYPES]];

@@ -69,3 +69,28 @@ describe('resolution cache', () => {
     expect(q.resolve('u', 'etl', 'producer_byte_rate')?.bound).toBe(9);
   });
 });
+
+describe('connection_creation_rate per ip (KIP-612)', () => {
+  it("an address's own quota beats the <default> ip quota; addresses without either are not counted", () => {
+    const q = new ClientQuotas(storeOf([
+      { entity: { ip: null }, values: { connection_creation_rate: 5 } },
+      { entity: { ip: '127.0.0.2' }, values: { connection_creation_rate: 1 } },
+      { entity: { user: 'alice' }, values: { producer_byte_rate: 1 } },
+    ]));
+    expect(q.recordConnection('127.0.0.2').bound).toBe(1);
+    expect(q.recordConnection('::ffff:127.0.0.2').bound).toBe(1); // IPv4-mapped: the same address
+    expect(q.recordConnection('127.0.0.3').bound).toBe(5);
+    expect(new ClientQuotas(storeOf([])).recordConnection('127.0.0.2')).toEqual({ throttleMs: 0, bound: null });
+  });
+
+  it('accepts up to rate × the window (elapsed counts as at least samples - 1 windows), throttles the next without counting it', () => {
+    const now = 0;
+    const q = new ClientQuotas(storeOf([{ entity: { ip: '10.0.0.1' }, values: { connection_creation_rate: 2 } }]), { samples: 11, sampleMs: 1000, now: () => now });
+    // 2/s over a 10 s minimum window: 20 connections at once are within it, the 21st is not.
+    for (let i = 0; i < 20; i++) expect(q.recordConnection('10.0.0.1').throttleMs).toBe(0);
+    const over = q.recordConnection('10.0.0.1').throttleMs;
+    expect(over).toBeGreaterThan(0);
+    // Not counted: the next one is throttled for the same time, not longer.
+    expect(q.recordConnection('10.0.0.1').throttleMs).toBe(over);
+  });
+});

@@ -98,6 +98,35 @@ export class ClientQuotas {
     return throttleMs(rate.rate(now), bound, rate.windowMs);
   }
 
+  /**
+   * KIP-612's per-address connection rate, as Kafka's ConnectionQuotas checks it on accept: the
+   * address's own `ip` quota, else the `<default>` ip quota, else none. A connection within the
+   * rate counts; one past it does not count (Kafka takes it back) and gets the time the client is
+   * to be held before its connection is closed. `ip` is the peer's address as accepted
+   * (IPv4-mapped IPv6 addresses are compared as IPv4). Entities named by a host name are kept and
+   * described but match no connection (Kafka resolves them when the quota changes).
+   */
+  recordConnection(ip: string): { throttleMs: number; bound: number | null } {
+    const address = ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+    let bound: number | undefined;
+    let fallback: number | undefined;
+    for (const e of this.#store.all()) {
+      if (e.entity.ip === undefined || e.values.connection_creation_rate === undefined) continue;
+      if (e.entity.ip === address) bound = e.values.connection_creation_rate;
+      else if (e.entity.ip === null) fallback = e.values.connection_creation_rate;
+    }
+    bound ??= fallback;
+    if (bound === undefined) return { throttleMs: 0, bound: null };
+    const id = `ip\u0000${address}`;
+    let rate = this.#rates.get(id);
+    if (!rate) this.#rates.set(id, (rate = new SampledRate(this.#samples, this.#sampleMs)));
+    const now = this.#now();
+    rate.record(1, now);
+    const throttle = throttleMs(rate.rate(now), bound, rate.windowMs);
+    if (throttle > 0) rate.record(-1, now);
+    return { throttleMs: throttle, bound };
+  }
+
   /** Records usage and returns how long the client must wait (0 when within its quota or unbounded). */
   record(user: string, clientId: string, key: QuotaKey, amount: number): { throttleMs: number; decision: QuotaDecision | null } {
     const { decision, rateId: id } = this.#cached(user, clientId, key);

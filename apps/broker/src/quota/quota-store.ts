@@ -5,7 +5,9 @@ import { join } from 'node:path';
 export const QUOTA_KEYS = ['producer_byte_rate', 'consumer_byte_rate', 'request_percentage', 'controller_mutation_rate'] as const;
 /** Keys of Tributary's consumer-group quotas (CKafka's group throttle rules; not a Kafka entity type). */
 export const GROUP_QUOTA_KEYS = ['consumer_byte_rate', 'group_max_members'] as const;
-export type QuotaKey = (typeof QUOTA_KEYS)[number] | (typeof GROUP_QUOTA_KEYS)[number];
+/** The one key of Kafka's `ip` entity (KIP-612): new connections accepted per second from that address. */
+export const IP_QUOTA_KEYS = ['connection_creation_rate'] as const;
+export type QuotaKey = (typeof QUOTA_KEYS)[number] | (typeof GROUP_QUOTA_KEYS)[number] | (typeof IP_QUOTA_KEYS)[number];
 
 /**
  * A quota entity as Kafka names it: a user, a client id, or both; `null` is the `<default>` entity of
@@ -16,6 +18,8 @@ export interface QuotaEntity {
   clientId?: string | null;
   /** A consumer group (entity type `consumer-group`, alone): its members' fetches share one byte rate. */
   group?: string;
+  /** A client address (entity type `ip`, alone; `null` = `<default>`, every address without its own). */
+  ip?: string | null;
 }
 
 export interface QuotaEntry {
@@ -32,7 +36,13 @@ export interface QuotaStore {
   alter(entity: QuotaEntity, set: Partial<Record<QuotaKey, number>>, remove: QuotaKey[]): void | Promise<void>;
 }
 
-export const entityKey = (e: QuotaEntity): string => JSON.stringify([e.user === undefined ? 'absent' : e.user, e.clientId === undefined ? 'absent' : e.clientId, e.group ?? 'absent']);
+// The ip part is appended only when present, so that the keys of the other entities (etcd keys in a
+// cluster: cluster/etcd-stores.ts) stay what they were before the ip entity existed.
+export const entityKey = (e: QuotaEntity): string => {
+  const parts: (string | null)[] = [e.user === undefined ? 'absent' : e.user, e.clientId === undefined ? 'absent' : e.clientId, e.group ?? 'absent'];
+  if (e.ip !== undefined) parts.push('ip', e.ip);
+  return JSON.stringify(parts);
+};
 
 export class FileQuotaStore implements QuotaStore {
   readonly #file: string;
