@@ -42,7 +42,7 @@ export const alterClientQuotasApi = defineApi({
           if (op.remove) remove.push(op.key as QuotaKey);
           else if (!(op.value > 0) || !Number.isFinite(op.value)) return fail(ErrorCode.INVALID_REQUEST, `${op.key} must be a positive number, got ${op.value}`);
           else if (WHOLE_NUMBER_KEYS.has(op.key) && !Number.isInteger(op.value)) return fail(ErrorCode.INVALID_REQUEST, `${op.key} must be a whole number, got ${op.value}`);
-          else if (INT_KEYS.has(op.key) && op.value > 2147483647) return fail(ErrorCode.INVALID_REQUEST, `Configuration ${op.key} must be a Integer value`);
+          else if (INT_KEYS.has(op.key) && op.value > 2147483647) return fail(ErrorCode.INVALID_REQUEST, `Proposed value for ${op.key} is too large for an INT.`);
           else set[op.key as QuotaKey] = op.value;
         }
         if (!req.validateOnly) {
