@@ -147,6 +147,17 @@ describe('ReplicaManager (leader side)', () => {
     expect(log.highWatermark).toBe(3);
   });
 
+  it('proposes the ISR in ascending id order, as Kafka\'s leader does, whatever the replica order', async () => {
+    state = { leader: 1, leaderEpoch: 3, replicas: [3, 1, 2], isr: [3, 1] };
+    const rm = manager();
+    rm.leaderFor('orders', 0);
+    append(1);
+    rm.onFollowerFetch('orders', 0, 3, 1);
+    rm.onFollowerFetch('orders', 0, 2, 1);
+    await settled();
+    expect(isrWrites).toEqual([[1, 2, 3]]);
+  });
+
   it('times out an acks=-1 wait and fails waits when leadership moves', async () => {
     const rm = manager();
     rm.leaderFor('orders', 0);

@@ -398,7 +398,11 @@ export class ReplicaManager {
   #maybeChangeIsr(r: Replica, now: number, joining: number | null): void {
     const write = this.#o.writeIsr;
     if (!write || r.proposedIsr !== null) return;
-    const next = nextIsr({ leaderId: this.#o.nodeId, isr: r.isr, replicas: r.replicas, followers: [...r.followers.values()], leaderLogEndOffset: r.log.logEndOffset, highWatermark: r.log.highWatermark, nowMs: now, replicaLagTimeMaxMs: this.#o.replicaLagTimeMaxMs }).filter((id) => r.isr.includes(id) || id === joining);
+    // In ascending id order, as Kafka's leader proposes it (its AlterPartition sends the ISR from a
+    // set): what kafka-topics and Metadata show after a shrink or an expansion.
+    const next = nextIsr({ leaderId: this.#o.nodeId, isr: r.isr, replicas: r.replicas, followers: [...r.followers.values()], leaderLogEndOffset: r.log.logEndOffset, highWatermark: r.log.highWatermark, nowMs: now, replicaLagTimeMaxMs: this.#o.replicaLagTimeMaxMs })
+      .filter((id) => r.isr.includes(id) || id === joining)
+      .sort((a, b) => a - b);
     if (next.length === r.isr.length && next.every((id) => r.isr.includes(id))) return;
     r.proposedIsr = next;
     const epoch = r.leaderEpoch;
