@@ -160,3 +160,61 @@ export function concurrencyLimit(parallel: number): <T>(fn: () => Promise<T>) =>
     }
   };
 }
+
+/*
+ * librdkafka 2.12.1 (the tests/ of the librdkafka the crates.io crate rdkafka-sys 4.10.0+2.12.1
+ * vendors: scripts/setup.d/21-librdkafka-2.12-tests.sh), run by librdkafka-2.12.test.ts: the
+ * candidates 2.0.2 lacks and KIP-848's consumer group protocol, which 2.0.2 does not speak.
+ */
+
+/** A run of a 2.12.1 test: which group protocol its consumers use, the broker it needs and its exceptions. */
+export interface SuiteRun212 {
+  id: string;
+  /** TEST_CONSUMER_GROUP_PROTOCOL: `consumer` is KIP-848's (the tests adapt what it forbids). */
+  groupProtocol: 'classic' | 'consumer';
+  settings: Record<string, string>;
+  /** Run on a SASL_PLAINTEXT listener with SCRAM-SHA-256 (as SASL_TESTS). */
+  sasl: boolean;
+  skipSubtests?: { subtests: string[]; kind: 'share groups' | 'test' | 'defect' | 'not built'; reason: string };
+  excluded?: { kind: 'share groups' | 'test' | 'defect' | 'not built'; reason: string };
+}
+
+/**
+ * The SASL session lifetime (KIP-368 connections.max.reauth.ms) 0142's broker runs with: each of
+ * its sub-tests produces or consumes for a little over one session, so the test takes about 5 of
+ * them plus set-up.
+ */
+export const REAUTH_MS_0142 = '3000';
+
+/** What a 2.12.1 test needs beyond the default run (keyed by test number). */
+const TEST_212: Record<string, Partial<Pick<SuiteRun212, 'settings' | 'sasl' | 'skipSubtests' | 'excluded'>>> = {
+  '0118': { settings: TEST_SETTINGS['0118']! },
+  '0135': { sasl: true },
+  '0142': {
+    sasl: true,
+    settings: { 'connections.max.reauth.ms': REAUTH_MS_0142 },
+    skipSubtests: {
+      subtests: ['test reauthentication with oauthbearer'],
+      kind: 'not built',
+      reason:
+        "the OAUTHBEARER variants need sasl.mechanism=OAUTHBEARER, which Tributary's broker does not offer (apps/broker/src/security/README.md); the run is on SCRAM-SHA-256, where they skip themselves",
+    },
+  },
+};
+
+/**
+ * librdkafka 2.12.1's broker tests that have a KIP-848 path of their own (they ask
+ * test_consumer_group_protocol_classic()/_consumer() and check what the new protocol does instead):
+ * run with group.protocol=consumer.
+ */
+export const KIP848_TESTS = ['0018', '0022', '0045', '0081', '0084', '0102', '0109', '0113', '0118', '0132', '0153'];
+
+const run212 = (id: string, groupProtocol: 'classic' | 'consumer'): SuiteRun212 => ({ id, groupProtocol, settings: {}, sasl: false, ...TEST_212[id] });
+
+/** What CI runs under 2.12.1 on one broker: 0127, 0140, 0142 and the KIP-848 runs chosen for CI time. */
+export const RUNS_2_12: SuiteRun212[] = [...NOT_IN_2_0_2.map((id) => run212(id, 'classic'))];
+
+/** Every run by hand (LIBRDKAFKA_212_ALL=1): each candidate classic, and the KIP-848 tests with group.protocol=consumer. */
+export function suiteRuns212(): SuiteRun212[] {
+  return [...CANDIDATES.map((id) => run212(id, 'classic')), ...KIP848_TESTS.map((id) => run212(id, 'consumer'))];
+}

@@ -5,35 +5,39 @@ import { join, resolve } from 'node:path';
 import { kafkaClasspath } from '@tributary/testkit';
 
 /**
- * librdkafka's own test suite (tests/ of Debian's librdkafka 2.0.2 source package), built by
- * scripts/setup.d/20-librdkafka-tests.sh into .cache/librdkafka, run one test per process against
- * a broker. Never in quick mode (-Q): it shrinks message counts and skips sub-tests silently.
+ * librdkafka's own test suites, one test per process against a broker, never in quick mode (-Q: it
+ * shrinks message counts and skips sub-tests silently). Two builds: `2.0.2`, the tests/ of Debian's
+ * librdkafka source package (scripts/setup.d/20-librdkafka-tests.sh, .cache/librdkafka), and
+ * `2.12.1`, the tests/ of the librdkafka that the crates.io crate rdkafka-sys 4.10.0+2.12.1 vendors
+ * (scripts/setup.d/21-librdkafka-2.12-tests.sh, .cache/librdkafka-2.12): the tests 2.0.2 lacks.
  */
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const SETUP = join(ROOT, 'scripts/setup.d/20-librdkafka-tests.sh');
-export const LIBRDKAFKA_SRC = join(ROOT, '.cache/librdkafka/src');
-const TESTS_DIR = join(LIBRDKAFKA_SRC, 'tests');
-const RUNNER = join(TESTS_DIR, 'test-runner');
+export type LibrdkafkaVersion = '2.0.2' | '2.12.1';
+const BUILDS: Record<LibrdkafkaVersion, { setup: string; src: string; origin: string }> = {
+  '2.0.2': { setup: join(ROOT, 'scripts/setup.d/20-librdkafka-tests.sh'), src: join(ROOT, '.cache/librdkafka/src'), origin: "Debian's package and source archives through apt-get" },
+  '2.12.1': { setup: join(ROOT, 'scripts/setup.d/21-librdkafka-2.12-tests.sh'), src: join(ROOT, '.cache/librdkafka-2.12/src'), origin: 'the crates.io crate rdkafka-sys 4.10.0+2.12.1 through cargo, and Debian packages' },
+};
+export const LIBRDKAFKA_SRC = BUILDS['2.0.2'].src;
+const runnerOf = (version: LibrdkafkaVersion) => join(BUILDS[version].src, 'tests', 'test-runner');
 
 /** Builds the suite when it is missing (the script is idempotent: well under a second once built). */
-export function ensureLibrdkafkaSuite(): string {
+export function ensureLibrdkafkaSuite(version: LibrdkafkaVersion = '2.0.2'): string {
+  const { setup, origin } = BUILDS[version];
   try {
-    execFileSync('bash', [SETUP], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 15 * 60_000 });
+    execFileSync('bash', [setup], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 15 * 60_000 });
   } catch (err) {
     const e = err as { stderr?: Buffer; stdout?: Buffer; message: string };
-    throw new Error(
-      `librdkafka's test suite is not built and ${SETUP} failed (it needs Debian's package and source archives through apt-get): ${e.stderr?.toString() || e.stdout?.toString() || e.message}`,
-      { cause: err },
-    );
+    throw new Error(`librdkafka ${version}'s test suite is not built and ${setup} failed (it needs ${origin}): ${e.stderr?.toString() || e.stdout?.toString() || e.message}`, { cause: err });
   }
-  if (!existsSync(RUNNER)) throw new Error(`${SETUP} ran but ${RUNNER} does not exist`);
-  return RUNNER;
+  const runner = runnerOf(version);
+  if (!existsSync(runner)) throw new Error(`${setup} ran but ${runner} does not exist`);
+  return runner;
 }
 
 /** Whether librdkafka's source has test NNNN (a `NNNN-*.c` or `.cpp` file in tests/). */
-export function librdkafkaHasTest(id: string): boolean {
-  return readdirSync(TESTS_DIR).some((f) => f.startsWith(`${id}-`) && /\.(c|cpp)$/.test(f));
+export function librdkafkaHasTest(id: string, version: LibrdkafkaVersion = '2.0.2'): boolean {
+  return readdirSync(join(BUILDS[version].src, 'tests')).some((f) => f.startsWith(`${id}-`) && /\.(c|cpp)$/.test(f));
 }
 
 export interface LibrdkafkaRun {
@@ -67,6 +71,13 @@ export interface LibrdkafkaRunOptions {
   toleratedErrors?: string[];
   /** librdkafka test scenario (TEST_SCENARIO); the broker must be configured to match it. */
   scenario?: string;
+  /** Which build runs the test (default 2.0.2). */
+  version?: LibrdkafkaVersion;
+  /**
+   * The consumer group protocol the runner's consumers use (TEST_CONSUMER_GROUP_PROTOCOL, 2.12.1
+   * only): `consumer` is KIP-848's; the tests then leave out or adapt what that protocol forbids.
+   */
+  groupProtocol?: 'classic' | 'consumer';
 }
 
 /**
@@ -76,8 +87,9 @@ export interface LibrdkafkaRunOptions {
  * scratch directory gets a `src` link to the source tree and the runner runs in `scratch/tests`.
  */
 export function runLibrdkafkaTest(id: string, options: LibrdkafkaRunOptions): Promise<LibrdkafkaRun> {
+  const version = options.version ?? '2.0.2';
   const scratch = mkdtempSync(join(tmpdir(), `librdkafka-${id}-`));
-  symlinkSync(join(LIBRDKAFKA_SRC, 'src'), join(scratch, 'src'));
+  symlinkSync(join(BUILDS[version].src, 'src'), join(scratch, 'src'));
   const cwd = join(scratch, 'tests');
   mkdirSync(cwd);
   const confFile = join(scratch, 'test.conf');
@@ -100,10 +112,12 @@ export function runLibrdkafkaTest(id: string, options: LibrdkafkaRunOptions): Pr
   delete env.TESTS_SKIP;
   delete env.SUBTESTS_SKIP;
   if (options.skipSubtests?.length) env.SUBTESTS_SKIP = options.skipSubtests.join('|');
+  delete env.TEST_CONSUMER_GROUP_PROTOCOL;
+  if (options.groupProtocol) env.TEST_CONSUMER_GROUP_PROTOCOL = options.groupProtocol;
   delete env.TEST_TOLERATED_ERRORS;
   if (options.toleratedErrors?.length) env.TEST_TOLERATED_ERRORS = options.toleratedErrors.join('|');
   const started = Date.now();
-  const child = spawn(RUNNER, ['-L'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(runnerOf(version), ['-L'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
