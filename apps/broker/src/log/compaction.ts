@@ -22,8 +22,9 @@ export interface CompactionResult {
 
 /**
  * Log compaction (`cleanup.policy=compact`): in the closed segments, keeps only the latest record
- * of each key (latest over the whole log, the active segment included), and drops tombstones older
- * than `delete.retention.ms`. Offsets never change: a rewritten batch keeps its base offset and
+ * of each key (latest over the whole log below the high watermark, the active segment included),
+ * and drops tombstones older than `delete.retention.ms`; records at or above the high watermark
+ * are neither compacted nor count as a key's latest value. Offsets never change: a rewritten batch keeps its base offset and
  * last offset delta, so consumers see gaps, as with Kafka. Records without a key are kept.
  *
  * Transactions, as Kafka's LogCleaner treats them: a committed transaction's records compact like
@@ -110,10 +111,15 @@ function* compactionSteps(log: PartitionLog, options: CompactionOptions, result:
   const segments = log.segments.map((seg) => ({ seg, size: seg.size }));
   const closed = segments.slice(0, -1);
   if (closed.length === 0) return;
+  // Only records below the high watermark count or change: one above it may still be truncated (a
+  // leader that loses its leadership, a follower that catches up), and a key's older value must not
+  // go for a newer one that then vanishes. Kafka's cleaner stops at the last stable offset, below it.
+  const committedEnd = log.highWatermark;
   const outcomes = yield* transactionOutcomes(segments);
   const latest = new Map<string, number>();
   for (const s of segments) {
     for (const batch of yield* batchesOf(s)) {
+      if (Number(batch.baseOffset) + batch.lastOffsetDelta >= committedEnd) break;
       if (!(batch.isControl || (batch.isTransactional && outcomes.of(batch) !== 'committed'))) {
         for (const r of batch.records) if (r.key) latest.set(r.key.toString('latin1'), Number(batch.baseOffset) + r.offsetDelta);
       }
@@ -128,6 +134,10 @@ function* compactionSteps(log: PartitionLog, options: CompactionOptions, result:
     for (const p of positions) {
       if (seg.closed) break; // deleted by retention meanwhile (skipped below)
       const bytes = seg.read(p.position, p.size);
+      if (p.lastOffset >= committedEnd) {
+        out.push(bytes);
+        continue;
+      }
       const batch = decodeRecordBatch(bytes);
       yield;
       if (batch.isControl) {
@@ -252,9 +262,9 @@ function* walkHeaders(seg: LogSegment, size: number, visit: (b: ScannedBatch) =>
   }
 }
 
-function* batchPositions(seg: LogSegment, size: number): Generator<CompactionStep, { position: number; size: number }[], undefined> {
-  const positions: { position: number; size: number }[] = [];
-  yield* walkHeaders(seg, size, (b) => positions.push({ position: b.position, size: b.size }));
+function* batchPositions(seg: LogSegment, size: number): Generator<CompactionStep, { position: number; size: number; lastOffset: number }[], undefined> {
+  const positions: { position: number; size: number; lastOffset: number }[] = [];
+  yield* walkHeaders(seg, size, (b) => positions.push({ position: b.position, size: b.size, lastOffset: b.lastOffset }));
   return positions;
 }
 

@@ -23,6 +23,7 @@ describe('LogManager', () => {
     const compacted = m.getOrCreate('compacted', 0);
     for (let i = 0; i < 8; i++) m.get('small', 0)!.appendRecords(batchOf([`s${i}`.padEnd(120, '.')]), 0);
     for (let i = 0; i < 6; i++) compacted.appendRecords(encodeRecordBatch({ records: [{ key: 'same', value: `v${i}`.padEnd(120, '.') }] }), 0);
+    compacted.updateHighWatermark(compacted.logEndOffset); // compaction works below the watermark only
     const before = m.totalBytes;
     m.close();
 
@@ -105,6 +106,7 @@ describe('LogManager: retention and compaction in slices', () => {
       for (let u = 0; u < updates; u++)
         for (let k = 0; k < n; k += 50)
           c.appendRecords(encodeRecordBatch({ records: Array.from({ length: Math.min(50, n - k) }, (_, i) => ({ key: `k${k + i}`, value: (k + i) % 7 === u ? null : `v${u}-${k + i}`, timestamp: NOW - (updates - u) * DAY })) }), 0);
+      c.updateHighWatermark(c.logEndOffset);
       const d = m.getOrCreate('deleted', p);
       for (let i = 0; i < 20; i++) d.appendRecords(batchOf([`d${i}`.padEnd(1600, '.')], i < 10 ? NOW - 2 * DAY : NOW), 0);
       d.updateHighWatermark(d.logEndOffset);

@@ -67,9 +67,29 @@ describe('retention', () => {
 });
 
 describe('compaction', () => {
+  /** Appends and commits (the high watermark follows): compaction works below the watermark only. */
   function keyed(log: PartitionLog, entries: [string, string | null][], ts = NOW, compression: number = Compression.none) {
-    return log.appendRecords(encodeRecordBatch({ compression: compression as 0, records: entries.map(([key, value]) => ({ key, value, timestamp: ts })) }), 0);
+    const appended = log.appendRecords(encodeRecordBatch({ compression: compression as 0, records: entries.map(([key, value]) => ({ key, value, timestamp: ts })) }), 0);
+    log.updateHighWatermark(log.logEndOffset);
+    return appended;
   }
+
+  it('records at or above the high watermark neither go nor count as a key\'s latest value: truncating them loses no key', () => {
+    const log = new PartitionLog(dir, { ...testOptions, segmentBytes: 200 });
+    for (let i = 0; i < 3; i++) keyed(log, [['k', `v${i}`.padEnd(100, '.')]]); // 0..2, committed
+    // Two newer values for k, in closed segments too, that no follower has yet.
+    for (let i = 3; i < 5; i++) log.appendRecords(encodeRecordBatch({ records: [{ key: 'k', value: `v${i}`.padEnd(100, '.'), timestamp: NOW }] }), 0);
+    log.appendRecords(encodeRecordBatch({ records: [{ key: 'other', value: 'x', timestamp: NOW }] }), 0);
+    expect(log.highWatermark).toBe(3);
+    expect(log.segments.length).toBeGreaterThan(3);
+    compactLog(log, { deleteRetentionMs: 5 * MIN, now: NOW });
+    // v2 is k's latest committed value: it stays, and so do the uncommitted records.
+    expect(readAll(log).map((r) => [r.offset, r.value?.slice(0, 2) ?? null])).toEqual([[2, 'v2'], [3, 'v3'], [4, 'v4'], [5, 'x']]);
+    // This replica's leadership moves and it truncates to the new leader's end (as a follower would).
+    log.truncateTo(3);
+    expect(readAll(log).map((r) => [r.offset, r.key, r.value?.slice(0, 2) ?? null])).toEqual([[2, 'k', 'v2']]);
+    log.close();
+  });
 
   it('keeps the latest record per key in closed segments, preserves offsets, drops old tombstones', () => {
     const log = new PartitionLog(dir, { ...testOptions, segmentBytes: 300 });
