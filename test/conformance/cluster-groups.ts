@@ -166,9 +166,10 @@ export async function groupsBeforeKill(steps: ClusterSteps, o: { leader: number;
 /**
  * A follower of the static group's `__consumer_offsets` partition paused (SIGSTOP) while S2
  * restarts once more (a static replacement in a Stable group: the coordinator writes the group
- * record) and S1 heartbeats: Kafka 4.4's coordinator runtime answers both only once the partition's
- * writes are committed, i.e. when the follower is resumed; a heartbeat it refuses (an unknown
- * member) is answered at once. The pause is short (1.5 s) so that neither kind drops the follower
+ * record) and S1 heartbeats: Kafka 4.4's coordinator runtime answers the replacement only once the
+ * partition's writes are committed, i.e. when the follower is resumed (and the heartbeat too when it
+ * arrives while that write is pending, which the test cannot order); a heartbeat it refuses (an
+ * unknown member) is answered at once. The pause is short (1.5 s) so that neither kind drops the follower
  * from the ISR nor fences the broker (Kafka's broker.session.timeout.ms here is 6 s). What the
  * held answers are after the resume is compared too. (Kafka and Tributary answered the same by hand
  * with the follower paused past offsets.commit.timeout.ms: COORDINATOR_NOT_AVAILABLE after 5 s, the
@@ -192,7 +193,9 @@ async function heldWhileFollowerPaused(steps: ClusterSteps, rec: (name: string, 
     replacing = s2.c.send(ApiKey.JoinGroup, V9, joinBody(V9, o.group, '', o.topics, { sessionMs: SESSION_MS, instanceId: s2.instanceId! }));
     beating = o.s1.c.send(ApiKey.Heartbeat, 4, heartbeatBody(o.group, o.s1.generation, o.s1.id, o.s1.instanceId));
     void replacing.then(() => answered.add('replacement'));
-    void beating.then(() => answered.add('heartbeat'));
+    // The heartbeat goes on another connection: whether it reaches the coordinator before the
+    // replacement's record is pending (then it waits for it) or after is a race, on Kafka too (seen
+    // answered at once by Kafka 4.4 in one run); only its final answer is compared.
     rec('paused-follower/unknown-member-heartbeat', await probe.send(ApiKey.Heartbeat, 4, heartbeatBody(o.group, o.s1.generation, 'nobody', null)));
     // Not answered while the follower is paused: an observation window (what must not happen), not a wait for a condition.
     await new Promise((r) => setTimeout(r, 1500));
