@@ -73,7 +73,7 @@ describe('Java AdminClient: topics and cluster', () => {
     expect((r.deleteMissing as Err).error).toBe('UnknownTopicOrPartitionException');
     // Kafka 4 answers the finalized feature levels of its KRaft metadata; this broker has one feature,
     // transaction.version (finalized at 2 by default, apps/broker/src/txn/README.md), at epoch 1.
-    expect(r.describeFeatures).toEqual({ finalized: ['transaction.version'], supported: ['transaction.version'], epoch: 1 });
+    expect(r.describeFeatures).toEqual({ finalized: ['eligible.leader.replicas.version', 'group.version', 'transaction.version'], supported: ['eligible.leader.replicas.version', 'group.version', 'transaction.version'], epoch: 1 });
   }, 120_000);
 });
 

@@ -23,13 +23,15 @@ describe('ApiVersions client software name and version (KIP-511)', () => {
     expect(handle(3, { clientSoftwareName: 'good', clientSoftwareVersion: '1' })).toMatchObject({ errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }] });
   });
 
-  it('finalizes transaction.version 2 only when the broker is set to it (v3+)', () => {
+  it('finalizes group.version 1 and eligible.leader.replicas.version 1, and transaction.version 2 only when the broker is set to it (v3+)', () => {
     const table = new Map([[18, { minVersion: 0, maxVersion: 4, handle: () => undefined }]]);
     const module = apiVersionsApi(table);
     const at = (level: string, apiVersion: number) =>
       module.handle({ config: { settings: { 'tributary.transaction.version': level } } } as unknown as BrokerContext, { apiVersion, body: { clientSoftwareName: 'c', clientSoftwareVersion: '1' } } as ApiRequest<'ApiVersions'>, {} as RequestSession);
-    expect(at('1', 3)).not.toHaveProperty('finalizedFeatures');
-    expect(at('2', 3)).toMatchObject({ finalizedFeatures: [{ name: 'transaction.version', maxVersionLevel: 2, minVersionLevel: 2 }], supportedFeatures: [{ name: 'transaction.version', minVersion: 0, maxVersion: 2 }] });
+    const others = [{ name: 'eligible.leader.replicas.version', maxVersionLevel: 1, minVersionLevel: 1 }, { name: 'group.version', maxVersionLevel: 1, minVersionLevel: 1 }];
+    expect(at('1', 3)).toMatchObject({ finalizedFeatures: others });
+    expect(at('2', 3)).toMatchObject({ finalizedFeatures: [...others, { name: 'transaction.version', maxVersionLevel: 2, minVersionLevel: 2 }] });
+    expect(at('2', 3)).toMatchObject({ supportedFeatures: [{ name: 'eligible.leader.replicas.version', minVersion: 0, maxVersion: 1 }, { name: 'group.version', minVersion: 0, maxVersion: 1 }, { name: 'transaction.version', minVersion: 0, maxVersion: 2 }] });
     expect(at('2', 2)).not.toHaveProperty('finalizedFeatures');
   });
 });

@@ -12,17 +12,24 @@ export function apiVersionsBody(table: ReadonlyMap<number, HandlerEntry>, errorC
 }
 
 /**
- * ApiVersions v3+ features (KIP-584): at `tributary.transaction.version` 2 the broker supports and
- * finalizes transaction.version 2, which is what makes Kafka 4 clients use KIP-890 part 2; at 1 it
- * lists no feature, and clients keep transaction version 1. The epoch only has to be ≥ 0 for
- * clients to read the levels.
+ * ApiVersions v3+ features (KIP-584), those of Kafka 4.4's that this broker implements, at the
+ * levels a new Kafka 4.4 cluster finalizes: group.version 1 (KIP-848 consumer groups),
+ * eligible.leader.replicas.version 1 (KIP-966: cluster/partition-change.ts, always on), and
+ * transaction.version as `tributary.transaction.version` says — 2 (the default) makes Kafka 4
+ * clients use KIP-890 part 2; at 1 it is not listed, and clients keep transaction version 1. Kafka's
+ * metadata.version and kraft.version belong to its KRaft quorum, which Tributary has not. The epoch
+ * only has to be ≥ 0 for clients to read the levels.
  */
-export function transactionFeatures(level: number) {
-  if (level < 2) return {};
+export function advertisedFeatures(transactionVersion: number) {
+  const features: { name: string; level: number }[] = [
+    { name: 'eligible.leader.replicas.version', level: 1 },
+    { name: 'group.version', level: 1 },
+    ...(transactionVersion >= 2 ? [{ name: 'transaction.version', level: transactionVersion }] : []),
+  ];
   return {
-    supportedFeatures: [{ name: 'transaction.version', minVersion: 0, maxVersion: 2 }],
+    supportedFeatures: features.map((f) => ({ name: f.name, minVersion: 0, maxVersion: f.level })),
     finalizedFeaturesEpoch: 1n,
-    finalizedFeatures: [{ name: 'transaction.version', maxVersionLevel: level, minVersionLevel: level }],
+    finalizedFeatures: features.map((f) => ({ name: f.name, maxVersionLevel: f.level, minVersionLevel: f.level })),
   };
 }
 
@@ -62,7 +69,7 @@ export function apiVersionsApi(table: ReadonlyMap<number, HandlerEntry>): ApiMod
       if (!validSoftwareNameAndVersion(request.apiVersion, request.body)) return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 };
       const target = request.apiVersion >= 5 ? intendedTargetCheck(request.body, ctx.clusterId, ctx.config.nodeId) : 0;
       if (target !== 0) return { errorCode: target, apiKeys: [], throttleTimeMs: 0 };
-      const features = request.apiVersion >= 3 ? transactionFeatures(Number(ctx.config.settings['tributary.transaction.version'])) : {};
+      const features = request.apiVersion >= 3 ? advertisedFeatures(Number(ctx.config.settings['tributary.transaction.version'])) : {};
       return { ...apiVersionsBody(table), ...features };
     },
   });
