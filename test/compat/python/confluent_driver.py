@@ -22,12 +22,10 @@ import time
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewPartitions, NewTopic, ResourceType
 
+import driver_support
+from driver_support import out
+
 GROUP_PROTOCOL = "classic"
-
-
-def out(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
 
 
 def code_of(err):
@@ -41,17 +39,8 @@ def code_of(err):
 
 
 def wait_until(what, fn, timeout=30):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        try:
-            value = fn()
-            if value is not None:
-                return value
-        except KafkaException as err:
-            last = err
-        time.sleep(0.1)
-    raise TimeoutError(f"{what} not reached in {timeout} s: {last}")
+    """driver_support.wait_until, retrying this client's errors."""
+    return driver_support.wait_until(what, fn, KafkaException, timeout)
 
 
 def outcome(future):

@@ -9,7 +9,6 @@ Kafka errors are reported as Kafka's numeric error codes so the test compares th
     kafka_python_driver.py steady-produce BOOTSTRAP TOPIC TAG STOP_FILE RATE
     kafka_python_driver.py group-member BOOTSTRAP TOPIC GROUP STOP_FILE
 """
-import json
 import logging
 import os
 import sys
@@ -21,10 +20,8 @@ from kafka.admin._partitions import NewPartitions
 from kafka.admin._topics import NewTopic
 from kafka.errors import KafkaError
 
-
-def out(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
+import driver_support
+from driver_support import out
 
 
 def code_of(err):
@@ -33,17 +30,8 @@ def code_of(err):
 
 
 def wait_until(what, fn, timeout=30):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        try:
-            value = fn()
-            if value is not None:
-                return value
-        except KafkaError as err:
-            last = err
-        time.sleep(0.1)
-    raise TimeoutError(f"{what} not reached in {timeout} s: {last}")
+    """driver_support.wait_until, retrying this client's errors."""
+    return driver_support.wait_until(what, fn, KafkaError, timeout)
 
 
 def topic_configs(admin, topic, names):
