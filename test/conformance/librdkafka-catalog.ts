@@ -205,14 +205,26 @@ const TEST_212: Record<string, Partial<Pick<SuiteRun212, 'settings' | 'sasl' | '
 /**
  * librdkafka 2.12.1's broker tests that have a KIP-848 path of their own (they ask
  * test_consumer_group_protocol_classic()/_consumer() and check what the new protocol does instead):
- * run with group.protocol=consumer.
+ * run with group.protocol=consumer. Three others ask too but do not run that way: 0084 and 0132
+ * skip themselves under the consumer protocol ("FIXME: fix the test with subscribe/unsubscribe PR",
+ * "meaningful only with classic librdkafka assignors"), and 0109 denies a topic with kafka-acls.sh,
+ * which needs an authorizer neither one-broker set-up has (not run).
  */
-export const KIP848_TESTS = ['0018', '0022', '0045', '0081', '0084', '0102', '0109', '0113', '0118', '0132', '0153'];
+export const KIP848_TESTS = ['0018', '0022', '0045', '0081', '0102', '0113', '0118', '0153'];
+
+/**
+ * The KIP-848 runs in CI (~35 s of runner time together on one broker, two at a time). Not 0118:
+ * under the consumer protocol (no initial rebalance delay there) its second consumer can join after
+ * the first was assigned everything, and the first's revocation then commits successfully where the
+ * test expects the closing consumer's commit to fail: so it failed against Apache Kafka 4.4 (1 run of
+ * 1) and passed against Tributary (2 of 2).
+ */
+export const KIP848_CI = ['0018', '0022', '0102', '0153'];
 
 const run212 = (id: string, groupProtocol: 'classic' | 'consumer'): SuiteRun212 => ({ id, groupProtocol, settings: {}, sasl: false, ...TEST_212[id] });
 
 /** What CI runs under 2.12.1 on one broker: 0127, 0140, 0142 and the KIP-848 runs chosen for CI time. */
-export const RUNS_2_12: SuiteRun212[] = [...NOT_IN_2_0_2.map((id) => run212(id, 'classic'))];
+export const RUNS_2_12: SuiteRun212[] = [...NOT_IN_2_0_2.map((id) => run212(id, 'classic')), ...KIP848_CI.map((id) => run212(id, 'consumer'))];
 
 /** Every run by hand (LIBRDKAFKA_212_ALL=1): each candidate classic, and the KIP-848 tests with group.protocol=consumer. */
 export function suiteRuns212(): SuiteRun212[] {
