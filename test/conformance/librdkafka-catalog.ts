@@ -188,6 +188,14 @@ export const REAUTH_MS_0142 = '3000';
 
 /** What a 2.12.1 test needs beyond the default run (keyed by test number). */
 const TEST_212: Record<string, Partial<Pick<SuiteRun212, 'settings' | 'sasl' | 'skipSubtests' | 'excluded'>>> = {
+  // 2.0.2's sub-test exclusions of 0081, and 2.12.1's IncrementalAlterConfigs sub-test, which alters a broker config too.
+  '0081': {
+    skipSubtests: {
+      subtests: [...EXCLUDED_SUBTESTS['0081']!.subtests, 'do_test_IncrementalAlterConfigs'],
+      kind: 'test',
+      reason: `${EXCLUDED_SUBTESTS['0081']!.reason}; 2.12.1's do_test_IncrementalAlterConfigs alters a broker config as well and gets the same INVALID_REQUEST (static-broker-configs)`,
+    },
+  },
   '0118': { settings: TEST_SETTINGS['0118']! },
   '0135': { sasl: true },
   '0142': {
