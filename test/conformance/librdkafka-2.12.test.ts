@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKafka, until } from '@tributary/testkit';
+import { until } from '@tributary/testkit';
+import { coordinatorPartitionFor } from '../../apps/broker/src/topics/internal-topics.ts';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
-import { startBroker } from '../support/broker-process.ts';
+import { startSuiteTarget } from './librdkafka-target.ts';
 import { ensureLibrdkafkaSuite, failureReport, librdkafkaHasTest, runLibrdkafkaTest } from './librdkafka-suite.ts';
-import { BROKER_VERSION, CANDIDATES, concurrencyLimit, expectSuiteRunPassed, NOT_IN_2_0_2, RUNS_2_12, SASL_USER, suiteRuns212, type SuiteRun212 } from './librdkafka-catalog.ts';
+import { BROKER_VERSION, CANDIDATES, concurrencyLimit, expectSuiteRunPassed, NOT_IN_2_0_2, RUNS_2_12, suiteRuns212, type SuiteRun212 } from './librdkafka-catalog.ts';
 
 // librdkafka 2.12.1's own test suite (vendored by the crates.io crate rdkafka-sys 4.10.0+2.12.1,
 // scripts/setup.d/21-librdkafka-2.12-tests.sh) against a fresh broker per test, one test per process,
@@ -19,46 +20,10 @@ const BROKER_SETTINGS = { 'num.partitions': '4', 'group.initial.rebalance.delay.
 const PARALLEL = Math.max(1, Number(process.env.LIBRDKAFKA_SUITE_PARALLEL ?? 2));
 const slot = concurrencyLimit(PARALLEL);
 
-interface Target { bootstrap: string; conf: Record<string, string>; logs: () => string; stop: () => Promise<void> }
-
-async function startTarget(extra: Record<string, string>, sasl: boolean): Promise<Target> {
-  const settings = { ...BROKER_SETTINGS, ...extra };
-  const saslConf = { 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanism': 'SCRAM-SHA-256', 'sasl.username': SASL_USER.name, 'sasl.password': SASL_USER.password };
-  if (target === 'kafka') {
-    const kafka = await startKafka({ settings, ...(sasl ? { sasl: { superUser: SASL_USER, allowEveryoneIfNoAclFound: true } } : {}) });
-    try {
-      await warmGroupCoordinator(kafka.bootstrap);
-    } catch (err) {
-      await kafka.stop();
-      throw err;
-    }
-    return { bootstrap: sasl ? kafka.saslBootstrap! : kafka.bootstrap, conf: sasl ? saslConf : {}, logs: () => kafka.logs(), stop: () => kafka.stop() };
-  }
-  // The SASL user is a super user, as startKafka makes it on Kafka (0142 reads the broker's
-  // connections.max.reauth.ms through DescribeConfigs, which needs DESCRIBE_CONFIGS on the cluster).
-  const broker = await startBroker({ settings: { ...settings, ...(sasl ? { 'sasl.enabled.mechanisms': 'SCRAM-SHA-256', 'super.users': `User:${SASL_USER.name}` } : {}) }, timeoutMs: 60_000, ...(sasl ? { extraListeners: ['SASL_PLAINTEXT'] } : {}) });
-  if (!sasl) return { bootstrap: broker.bootstrap, conf: {}, logs: () => broker.output(), stop: () => broker.destroy() };
-  try {
-    const admin = await KafkaAdminClient.connect(broker.bootstrap, { timeoutMs: 30_000 });
-    try {
-      const created = await admin.alterUserScramCredentials([{ user: SASL_USER.name, mechanism: 'SCRAM-SHA-256', password: SASL_USER.password }]);
-      expect(created.get(SASL_USER.name)).toBeNull();
-    } finally {
-      admin.close();
-    }
-  } catch (err) {
-    await broker.destroy();
-    throw err;
-  }
-  return { bootstrap: broker.addresses.SASL_PLAINTEXT!, conf: saslConf, logs: () => broker.output(), stop: () => broker.destroy() };
-}
-
-/** Kafka's group coordinator partition of a group id: abs(String.hashCode) mod the partition count. */
-function coordinatorPartition(groupId: string, partitions: number): number {
-  let hash = 0;
-  for (let i = 0; i < groupId.length; i++) hash = (Math.imul(hash, 31) + groupId.charCodeAt(i)) | 0;
-  return (hash & 0x7fffffff) % partitions;
-}
+// The SASL user is a super user on Tributary too (0142 reads the broker's connections.max.reauth.ms
+// through DescribeConfigs, which needs DESCRIBE_CONFIGS on the cluster).
+const startTarget = (settings: Record<string, string>, sasl: boolean) =>
+  startSuiteTarget(target, { ...BROKER_SETTINGS, ...settings }, { sasl, saslSuperUser: true, whenKafkaStarted: warmGroupCoordinator });
 
 /**
  * A fresh Kafka creates `__consumer_offsets` on the first FindCoordinator and answers NOT_COORDINATOR
@@ -70,7 +35,7 @@ function coordinatorPartition(groupId: string, partitions: number): number {
 async function warmGroupCoordinator(bootstrap: string): Promise<void> {
   const groups = new Map<number, string>();
   for (let i = 0; groups.size < 50; i++) {
-    const partition = coordinatorPartition(`warm-up-${i}`, 50);
+    const partition = coordinatorPartitionFor(`warm-up-${i}`, 50);
     if (!groups.has(partition)) groups.set(partition, `warm-up-${i}`);
   }
   const admin = await KafkaAdminClient.connect(bootstrap, { timeoutMs: 30_000 });

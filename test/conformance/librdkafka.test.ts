@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKafka } from '@tributary/testkit';
-import { KafkaAdminClient } from '@tributary/kafka-admin';
-import { startBroker } from '../support/broker-process.ts';
+import { startSuiteTarget } from './librdkafka-target.ts';
 import { ensureLibrdkafkaSuite, failureReport, librdkafkaHasTest, runLibrdkafkaTest } from './librdkafka-suite.ts';
-import { BROKER_VERSION, CANDIDATES, concurrencyLimit, EXCLUDED, EXCLUDED_SUBTESTS, exclusionOf, expectSuiteRunPassed, NOT_IN_2_0_2, SASL_TESTS, SASL_USER, SCENARIOS, suiteRuns, TEST_SETTINGS } from './librdkafka-catalog.ts';
+import { BROKER_VERSION, CANDIDATES, concurrencyLimit, EXCLUDED, EXCLUDED_SUBTESTS, exclusionOf, expectSuiteRunPassed, NOT_IN_2_0_2, SASL_TESTS, SCENARIOS, suiteRuns, TEST_SETTINGS } from './librdkafka-catalog.ts';
 
 // librdkafka's own test suite (Debian's librdkafka 2.0.2) against a fresh broker per test, one test
 // per process, never in quick mode. Tributary by default; LIBRDKAFKA_SUITE_BROKER=kafka runs the
@@ -24,31 +22,7 @@ const BROKER_SETTINGS = { 'num.partitions': '4', 'group.initial.rebalance.delay.
 const PARALLEL = Math.max(1, Number(process.env.LIBRDKAFKA_SUITE_PARALLEL ?? 2));
 const slot = concurrencyLimit(PARALLEL);
 
-interface Target { bootstrap: string; conf: Record<string, string>; logs: () => string; stop: () => Promise<void> }
-
-async function startTarget(extra: Record<string, string> = {}, sasl = false): Promise<Target> {
-  const settings = { ...BROKER_SETTINGS, ...extra };
-  const saslConf = { 'security.protocol': 'SASL_PLAINTEXT', 'sasl.mechanism': 'SCRAM-SHA-256', 'sasl.username': SASL_USER.name, 'sasl.password': SASL_USER.password };
-  if (target === 'kafka') {
-    const kafka = await startKafka({ settings, ...(sasl ? { sasl: { superUser: SASL_USER, allowEveryoneIfNoAclFound: true } } : {}) });
-    return { bootstrap: sasl ? kafka.saslBootstrap! : kafka.bootstrap, conf: sasl ? saslConf : {}, logs: () => kafka.logs(), stop: () => kafka.stop() };
-  }
-  const broker = await startBroker({ settings: { ...settings, ...(sasl ? { 'sasl.enabled.mechanisms': 'SCRAM-SHA-256' } : {}) }, timeoutMs: 60_000, ...(sasl ? { extraListeners: ['SASL_PLAINTEXT'] } : {}) });
-  if (!sasl) return { bootstrap: broker.bootstrap, conf: {}, logs: () => broker.output(), stop: () => broker.destroy() };
-  try {
-    const admin = await KafkaAdminClient.connect(broker.bootstrap, { timeoutMs: 30_000 });
-    try {
-      const created = await admin.alterUserScramCredentials([{ user: SASL_USER.name, mechanism: 'SCRAM-SHA-256', password: SASL_USER.password }]);
-      expect(created.get(SASL_USER.name)).toBeNull();
-    } finally {
-      admin.close();
-    }
-  } catch (err) {
-    await broker.destroy();
-    throw err;
-  }
-  return { bootstrap: broker.addresses.SASL_PLAINTEXT!, conf: saslConf, logs: () => broker.output(), stop: () => broker.destroy() };
-}
+const startTarget = (extra: Record<string, string> = {}, sasl = false) => startSuiteTarget(target, { ...BROKER_SETTINGS, ...extra }, { sasl });
 
 beforeAll(() => {
   ensureLibrdkafkaSuite();
