@@ -219,17 +219,12 @@ def group_member_cmd(bootstrap, topic, group, stop_file):
         out({"event": "assigned", "partitions": sorted({tp.partition for tp in c.assignment()} - {tp.partition for tp in partitions})})
 
     consumer.subscribe([topic], on_assign=on_assign, on_revoke=on_revoke)
-    deadline = time.time() + 600
-    while not os.path.exists(stop_file) and time.time() < deadline:
-        messages = [m for m in consumer.consume(100, 0.2) if not m.error()]
-        values = [[m.partition(), m.offset(), m.value().decode()] for m in messages]
-        if values:
-            try:
-                consumer.commit(asynchronous=False)
-            except KafkaException as err:
-                # Reported, not fatal: the test explains what a refused commit costs.
-                sys.stderr.write(f"commit: {err}\n")
-            out({"event": "records", "records": values})
+    driver_support.member_loop(
+        stop_file,
+        lambda: [[m.partition(), m.offset(), m.value().decode()] for m in consumer.consume(100, 0.2) if not m.error()],
+        lambda: consumer.commit(asynchronous=False),
+        KafkaException,
+    )
     consumer.close()
     out({"event": "closed"})
 
@@ -241,7 +236,4 @@ if __name__ == "__main__":
     if len(args) >= 2 and args[0] == "--group-protocol":
         GROUP_PROTOCOL = args[1]
         args = args[2:]
-    if not args or args[0] in ("-h", "--help") or args[0] not in COMMANDS:
-        print(__doc__)
-        sys.exit(0 if args and args[0] in ("-h", "--help") else 2)
-    COMMANDS[args[0]](*args[1:])
+    driver_support.main(__doc__, COMMANDS, args)

@@ -206,17 +206,12 @@ def group_member_cmd(bootstrap, topic, group, stop_file):
     # replicated pre-rebalance commit (360 ms) spent the 200 ms budget; the member's debug log had
     # the SyncGroup answer and no assignment after it. A client defect: the broker answered every step.
     consumer.topics()
-    deadline = time.time() + 600
-    while not os.path.exists(stop_file) and time.time() < deadline:
-        batches = consumer.poll(timeout_ms=200)
-        values = [[tp.partition, r.offset, r.value.decode()] for tp, batch in batches.items() for r in batch]
-        if values:
-            try:
-                consumer.commit()
-            except KafkaError as err:
-                # Reported, not fatal: the test explains what a refused commit costs.
-                sys.stderr.write(f"commit: {type(err).__name__}: {err}\n")
-            out({"event": "records", "records": values})
+    driver_support.member_loop(
+        stop_file,
+        lambda: [[tp.partition, r.offset, r.value.decode()] for tp, batch in consumer.poll(timeout_ms=200).items() for r in batch],
+        consumer.commit,
+        KafkaError,
+    )
     consumer.close()
     out({"event": "closed"})
 
@@ -225,7 +220,4 @@ COMMANDS = {"admin": admin_cmd, "produce": produce_cmd, "consume": consume_cmd, 
 
 if __name__ == "__main__":
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(name)s %(levelname)s: %(message)s")
-    if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help") or sys.argv[1] not in COMMANDS:
-        print(__doc__)
-        sys.exit(0 if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help") else 2)
-    COMMANDS[sys.argv[1]](*sys.argv[2:])
+    driver_support.main(__doc__, COMMANDS, sys.argv[1:])
