@@ -10,15 +10,29 @@ import { join } from 'node:path';
  */
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
+/**
+ * Ports this process has handed out. The kernel may give a port that was just bound and closed
+ * again to the very next `listen(0)`, so a caller asking for several ports in a row (a three-node
+ * Kafka cluster wants six) could get the same one twice: CI saw two Kafka nodes handed 33339.
+ */
+const handedOut = new Set<number>();
+
+/** A loopback port nothing listens on now and this process has not handed out before. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => {
+        const bound = (s.address() as { port: number }).port;
+        s.close(() => resolve(bound));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 async function waitFor(check: () => boolean, what: string, ms = 15_000) {
