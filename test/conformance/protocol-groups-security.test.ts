@@ -125,6 +125,10 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — groups, SASL, SCRAM,
           unknownMember: await m.c.send(ApiKey.OffsetCommit, v, commitBody(v, 'gs', m.generation, 'nobody', 'grp-t', [[0, 1n]], id)),
           simpleOnLiveGroup: await m.c.send(ApiKey.OffsetCommit, v, commitBody(v, 'gs', -1, '', 'grp-t', [[0, 1n]], id)),
           simpleOnNewGroup: await m.c.send(ApiKey.OffsetCommit, v, commitBody(v, `simple-${v}`, -1, '', 'grp-t', [[0, 3n]], id)),
+          // Only an unknown topic: Kafka answers before its coordinator sees the request, so the
+          // group is not created (Dead below) and nothing waits.
+          unknownTopicOnNewGroup: await m.c.send(ApiKey.OffsetCommit, v, commitBody(v, `nothing-${v}`, -1, '', 'grp-none', [[0, 1n]], NO_SUCH_ID)),
+          notCreated: await m.c.send(ApiKey.DescribeGroups, 5, { groups: [`nothing-${v}`], includeAuthorizedOperations: false }),
         };
       });
     }

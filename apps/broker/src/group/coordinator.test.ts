@@ -281,6 +281,31 @@ describe('the group\'s records replicated before the answer (acks=-1 on __consum
     expect((await replaced).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   });
 
+  it('OffsetCommit: answered once its record is replicated; one that writes nothing (every partition OFFSET_METADATA_TOO_LARGE) once the pending writes are; refusals at once', async () => {
+    const gate = replicationGate();
+    const { coordinator } = freshReplicated(gate);
+    const simple = { memberId: '', groupInstanceId: null };
+    // Its own record: answered once replicated, the error of a write that failed.
+    const own = coordinator.commitOffsets('solo', simple, -1, [{ topic: 'a', partition: 0, value: offset(4, 0) }]);
+    await settled();
+    expect(gate.waiting).toBe(1);
+    gate.answer(ErrorCode.REQUEST_TIMED_OUT);
+    expect(await own).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    // Another group's record pending on the partition; a commit with nothing to write waits for it.
+    expect(coordinator.commit('other', simple, -1, [{ topic: 'a', partition: 0, value: offset(1, 0) }])).toBe(0);
+    let answered = false;
+    const nothing = coordinator.commitOffsets('solo', simple, -1, []);
+    void nothing.then(() => (answered = true));
+    // A refusal (a generation for a group that does not exist) is not held back.
+    expect(await coordinator.commitOffsets('nobody', { memberId: 'm', groupInstanceId: null }, 3, [])).toBe(ErrorCode.ILLEGAL_GENERATION);
+    await settled();
+    expect(answered).toBe(false);
+    gate.answer(0);
+    expect(await nothing).toBe(0);
+    // Nothing pending: at once.
+    expect(await coordinator.commitOffsets('solo', simple, -1, [])).toBe(0);
+  });
+
   it('LeaveGroup: answered once the group record of the emptied group is replicated; NOT_COORDINATOR for the request when leadership went meanwhile', async () => {
     const gate = replicationGate();
     const { coordinator } = freshReplicated(gate);

@@ -1048,6 +1048,19 @@ export class GroupCoordinator {
     return this.#offsets.commit(groupId, who, generationId, offsets, apiVersion, topicIds);
   }
 
+  /**
+   * OffsetCommit as Kafka's coordinator runtime runs it (a write operation): a refusal (thrown in
+   * Kafka) is answered at once; an accepted commit once the partition's writes so far are committed:
+   * its own records, or, when it writes none (every partition refused OFFSET_METADATA_TOO_LARGE),
+   * the writes pending before it (at once when none are). A write not replicated in time is
+   * COORDINATOR_NOT_AVAILABLE, leadership gone NOT_COORDINATOR (CoordinatorOperationExceptionHelper).
+   */
+  commitOffsets(groupId: string, who: MemberRef, generationId: number, offsets: { topic: string; partition: number; value: CommittedOffset }[], apiVersion = 8, topicIds?: Map<string, string>): Promise<number> {
+    const code = this.#offsets.commit(groupId, who, generationId, offsets, apiVersion, topicIds);
+    if (code !== 0) return Promise.resolve(code);
+    return this.#whenCommitted(0, (error) => error);
+  }
+
   validateOffsetFetch(groupId: string, memberId: string | null, memberEpoch: number): number {
     return this.#offsets.validateOffsetFetch(groupId, memberId, memberEpoch);
   }

@@ -132,6 +132,7 @@ export class GroupCoordinators {
   heartbeat: GroupCoordinator['heartbeat'] = (groupId, ...rest) => this.#route(groupId).heartbeat(groupId, ...rest);
   leave: GroupCoordinator['leave'] = (groupId, ...rest) => this.#route(groupId).leave(groupId, ...rest);
   commit: GroupCoordinator['commit'] = (groupId, ...rest) => this.#route(groupId).commit(groupId, ...rest);
+  commitOffsets: GroupCoordinator['commitOffsets'] = (groupId, ...rest) => this.#route(groupId).commitOffsets(groupId, ...rest);
   validateOffsetFetch: GroupCoordinator['validateOffsetFetch'] = (groupId, ...rest) => this.#route(groupId).validateOffsetFetch(groupId, ...rest);
   committed: GroupCoordinator['committed'] = (groupId, ...rest) => this.#route(groupId).committed(groupId, ...rest);
   txnCommit: GroupCoordinator['txnCommit'] = (groupId, ...rest) => this.#route(groupId).txnCommit(groupId, ...rest);

@@ -31,27 +31,37 @@ export const offsetCommitApi = defineApi({
     // READ on the group for the commit, READ on each topic for its partitions (Kafka's rule).
     if (!allowed(ctx, session, Op.READ, ResourceType.GROUP, req.groupId)) return { topics: req.topics.map((t) => ({ ...named(t), partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })) })) };
     const readable = new Set(req.topics.filter((t) => !unknownId(t) && allowed(ctx, session, Op.READ, ResourceType.TOPIC, t.name)).map((t) => t.name));
-    // Per partition, Kafka's checks before the group's: unknown partitions, then metadata over offset.metadata.max.bytes.
-    const partitionError = (topic: string, p: { partitionIndex: number; committedMetadata: string | null }) =>
+    // Per partition, the checks Kafka's KafkaApis makes before the coordinator sees the request:
+    // topic ids, topic READ, partitions that exist.
+    const apiError = (topic: string, p: { partitionIndex: number }) =>
       byId && topic === '' ? ErrorCode.UNKNOWN_TOPIC_ID
       : !readable.has(topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
       : !ctx.cluster.partition(topic, p.partitionIndex) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
-      : p.committedMetadata !== null && p.committedMetadata.length > OFFSET_METADATA_MAX_BYTES ? ErrorCode.OFFSET_METADATA_TOO_LARGE
       : 0;
-    const offsets = req.topics.flatMap((t) =>
-      t.partitions.filter((p) => partitionError(t.name, p) === 0).map((p) => ({ topic: t.name, partition: p.partitionIndex, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now } })),
-    );
+    const answer = (coordinatorError: (p: { committedMetadata: string | null }) => number) => ({
+      topics: req.topics.map((t) => ({
+        ...named(t),
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: apiError(t.name, p) || coordinatorError(p) })),
+      })),
+    });
+    const reaching = req.topics.flatMap((t) => t.partitions.filter((p) => apiError(t.name, p) === 0).map((p) => ({ topic: t.name, p })));
+    // Nothing left for the coordinator (no topics, or every partition refused above): Kafka answers at
+    // once, without looking at the group (KafkaApis: authorizedTopicsRequest.isEmpty), so nothing
+    // waits and no group is created.
+    if (reaching.length === 0) return answer(() => 0);
+    // The coordinator's own check: metadata over offset.metadata.max.bytes, per partition, after the
+    // group's (a group error answers every partition the coordinator saw, as Kafka's thrown errors).
+    const tooLarge = (p: { committedMetadata: string | null }) => p.committedMetadata !== null && p.committedMetadata.length > OFFSET_METADATA_MAX_BYTES;
+    const offsets = reaching
+      .filter(({ p }) => !tooLarge(p))
+      .map(({ topic, p }) => ({ topic, partition: p.partitionIndex, value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now } }));
     const generation = v >= 1 ? req.generationIdOrMemberEpoch : -1;
     // A consumer group (KIP-848) checks the epoch at which the member got each partition.
     const topicIds = new Map(req.topics.map((t) => [t.name, ctx.topics.get(t.name)?.topicId ?? '']));
-    let errorCode = ctx.groups.commit(req.groupId, { memberId: v >= 1 ? req.memberId : '', groupInstanceId: v >= 7 ? (req.groupInstanceId ?? null) : null }, generation, offsets, v, topicIds);
-    if (errorCode === 0 && offsets.length > 0) errorCode = await replicated(ctx, req.groupId);
-    return {
-      topics: req.topics.map((t) => ({
-        ...named(t),
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: partitionError(t.name, p) || errorCode })),
-      })),
-    };
+    // A write operation: answered once its records (or, writing none, the partition's pending
+    // writes) are committed; refusals at once (GroupCoordinator.commitOffsets).
+    const errorCode = await ctx.groups.commitOffsets(req.groupId, { memberId: v >= 1 ? req.memberId : '', groupInstanceId: v >= 7 ? (req.groupInstanceId ?? null) : null }, generation, offsets, v, topicIds);
+    return answer((p) => errorCode || (tooLarge(p) ? ErrorCode.OFFSET_METADATA_TOO_LARGE : 0));
   },
 });
 
