@@ -306,6 +306,48 @@ describe('the group\'s records replicated before the answer (acks=-1 on __consum
     expect(await coordinator.commitOffsets('solo', simple, -1, [])).toBe(0);
   });
 
+  it('OffsetFetch reads at the last committed offset: commits and deletions not yet replicated are not seen; require_stable reads them as written once the pending writes are committed', async () => {
+    const gate = replicationGate();
+    const { coordinator } = freshReplicated(gate);
+    const simple = { memberId: '', groupInstanceId: null };
+    const offsetsOf = (m: ReadonlyMap<string, { offset: bigint }>) => Object.fromEntries([...m].map(([k, v]) => [k.replace('\u0000', '/'), v.offset]));
+    const first = coordinator.commitOffsets('solo', simple, -1, [{ topic: 'a', partition: 0, value: offset(5, 0) }]);
+    await settled();
+    gate.answer(0);
+    expect(await first).toBe(0);
+    // A second commit (a new value, a new partition) not replicated yet: readers see the first.
+    const second = coordinator.commitOffsets('solo', simple, -1, [{ topic: 'a', partition: 0, value: offset(9, 0) }, { topic: 'a', partition: 1, value: offset(3, 0) }]);
+    await settled();
+    expect(gate.waiting).toBe(1);
+    expect(offsetsOf(coordinator.committedOffsets('solo'))).toEqual({ 'a/0': 5n });
+    expect(coordinator.committed('solo', 'a', 1)).toBeUndefined();
+    // require_stable: the offsets as written, answered once the pending writes are committed.
+    expect(offsetsOf(coordinator.latestOffsets('solo'))).toEqual({ 'a/0': 9n, 'a/1': 3n });
+    let stable = false;
+    const writes = coordinator.writesCommitted();
+    void writes.then(() => (stable = true));
+    await settled();
+    expect(stable).toBe(false);
+    gate.answer(0);
+    expect([await second, await writes]).toEqual([0, 0]);
+    expect(offsetsOf(coordinator.committedOffsets('solo'))).toEqual({ 'a/0': 9n, 'a/1': 3n });
+    // A deletion (OffsetDelete of the Empty group) is seen once its tombstone is replicated.
+    expect(coordinator.deleteOffsets('solo', [{ topic: 'a', partition: 1 }]).errorCode).toBe(0);
+    expect(offsetsOf(coordinator.committedOffsets('solo'))).toEqual({ 'a/0': 9n, 'a/1': 3n });
+    expect(offsetsOf(coordinator.latestOffsets('solo'))).toEqual({ 'a/0': 9n });
+    const after = coordinator.writesCommitted();
+    await settled();
+    gate.answer(ErrorCode.REQUEST_TIMED_OUT);
+    // Not replicated in time: still not committed, so still not seen (the record stays in the log).
+    expect(await after).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    expect(offsetsOf(coordinator.committedOffsets('solo'))).toEqual({ 'a/0': 9n, 'a/1': 3n });
+    const later = coordinator.writesCommitted();
+    await settled();
+    gate.answer(0);
+    expect(await later).toBe(0);
+    expect(offsetsOf(coordinator.committedOffsets('solo'))).toEqual({ 'a/0': 9n });
+  });
+
   it('LeaveGroup: answered once the group record of the emptied group is replicated; NOT_COORDINATOR for the request when leadership went meanwhile', async () => {
     const gate = replicationGate();
     const { coordinator } = freshReplicated(gate);

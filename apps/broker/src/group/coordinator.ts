@@ -1069,6 +1069,24 @@ export class GroupCoordinator {
     return this.#offsets.committed(groupId, topic, partition);
   }
 
+  /** OffsetFetch (a read operation in Kafka): the group's offsets at the partition's last committed offset. */
+  committedOffsets(groupId: string): ReadonlyMap<string, CommittedOffset> {
+    return this.#offsets.committedOffsets(groupId);
+  }
+
+  /** OffsetFetch with require_stable (a write operation in Kafka): the offsets as written, read before `writesCommitted`. */
+  latestOffsets(groupId: string): ReadonlyMap<string, CommittedOffset> {
+    return this.#offsets.latestOffsets(groupId);
+  }
+
+  /**
+   * Waits for the partition's writes so far (Kafka's write operation without records): 0 once they
+   * are committed, else the error a failed write maps to (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR).
+   */
+  writesCommitted(): Promise<number> {
+    return this.#committed();
+  }
+
   txnCommit(groupId: string, producerId: bigint, producerEpoch: number, who: MemberRef, generationId: number, offsets: { topic: string; partition: number; value: CommittedOffset }[]): number {
     return this.#offsets.txnCommit(groupId, producerId, producerEpoch, who, generationId, offsets);
   }
@@ -1098,6 +1116,7 @@ export class GroupCoordinator {
     tombstones.push({ kind: 'group', group: g.groupId, value: null });
     if (g.consumer) tombstones.push(...this.#journal.changes(g.groupId, null));
     this.#store.append(tombstones);
+    this.#offsets.recordChange(g.groupId, g.offsets, g.offsets.keys());
     g.offsets.clear();
     this.#transition(g, 'Dead');
     this.#groups.delete(g.groupId);

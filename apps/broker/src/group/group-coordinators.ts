@@ -135,6 +135,10 @@ export class GroupCoordinators {
   commitOffsets: GroupCoordinator['commitOffsets'] = (groupId, ...rest) => this.#route(groupId).commitOffsets(groupId, ...rest);
   validateOffsetFetch: GroupCoordinator['validateOffsetFetch'] = (groupId, ...rest) => this.#route(groupId).validateOffsetFetch(groupId, ...rest);
   committed: GroupCoordinator['committed'] = (groupId, ...rest) => this.#route(groupId).committed(groupId, ...rest);
+  committedOffsets: GroupCoordinator['committedOffsets'] = (groupId) => this.#route(groupId).committedOffsets(groupId);
+  latestOffsets: GroupCoordinator['latestOffsets'] = (groupId) => this.#route(groupId).latestOffsets(groupId);
+  /** The partition's writes so far committed, on the coordinator of `groupId` (GroupCoordinator.writesCommitted). */
+  writesCommitted = (groupId: string): Promise<number> => this.#route(groupId).writesCommitted();
   txnCommit: GroupCoordinator['txnCommit'] = (groupId, ...rest) => this.#route(groupId).txnCommit(groupId, ...rest);
   hasPendingOffset: GroupCoordinator['hasPendingOffset'] = (groupId, ...rest) => this.#route(groupId).hasPendingOffset(groupId, ...rest);
   deleteOffsets: GroupCoordinator['deleteOffsets'] = (groupId, ...rest) => this.#route(groupId).deleteOffsets(groupId, ...rest);

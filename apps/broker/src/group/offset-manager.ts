@@ -36,6 +36,14 @@ export class OffsetManager {
   /** TxnOffsetCommit's offsets not yet committed: producer id → group → offset key → offset. */
   readonly #pending = new Map<bigint, Map<string, Map<string, CommittedOffset>>>();
 
+  /**
+   * Offset changes whose records are not committed yet (above the partition's high watermark), in
+   * log order: each with the log end after its write and the value it replaced (undefined: none).
+   * Kafka's coordinator reads at the last committed offset (its timeline snapshots), so OffsetFetch
+   * sees a change only once it is replicated; undoing these over the live offsets gives that view.
+   */
+  readonly #uncommitted: { end: number; groupId: string; key: string; before: CommittedOffset | undefined }[] = [];
+
   constructor(store: OffsetStore, settings: Pick<CoordinatorSettings, 'offsetsRetentionMs'>, now: () => number, book: GroupBook) {
     this.#store = store;
     this.#settings = settings;
@@ -64,6 +72,7 @@ export class OffsetManager {
       const refused = offsets.map((o) => check(o.topic, o.partition)).find((code) => code !== 0);
       if (refused !== undefined) return refused;
       this.#store.append(offsets.map((o) => ({ kind: 'offset', group: groupId, topic: o.topic, partition: o.partition, value: o.value })));
+      this.recordChange(groupId, g.offsets, offsets.map((o) => Group.offsetKey(o.topic, o.partition)));
       for (const o of offsets) g.offsets.set(Group.offsetKey(o.topic, o.partition), o.value);
       return 0;
     }
@@ -72,6 +81,7 @@ export class OffsetManager {
     const m = g.members.get(who.memberId);
     if (m) m.lastHeartbeat = this.#now();
     this.#store.append(offsets.map((o) => ({ kind: 'offset', group: groupId, topic: o.topic, partition: o.partition, value: o.value })));
+    this.recordChange(groupId, g.offsets, offsets.map((o) => Group.offsetKey(o.topic, o.partition)));
     for (const o of offsets) g.offsets.set(Group.offsetKey(o.topic, o.partition), o.value);
     return 0;
   }
@@ -174,6 +184,8 @@ export class OffsetManager {
     if (!groups || !commit) return;
     for (const [groupId, offsets] of groups) {
       const g = this.#book.get(groupId) ?? this.#book.create(groupId);
+      // The marker was just written: the offsets count for readers once it is replicated.
+      this.recordChange(groupId, g.offsets, offsets.keys());
       for (const [key, value] of offsets) g.offsets.set(key, value);
     }
   }
@@ -185,10 +197,52 @@ export class OffsetManager {
     return false;
   }
 
-  committed(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
+  /**
+   * Call once a change's records are appended and before `offsets` (the group's live map) is
+   * changed: the replaced values are kept until the high watermark passes the write.
+   */
+  recordChange(groupId: string, offsets: ReadonlyMap<string, CommittedOffset>, keys: Iterable<string>): void {
+    const end = this.#store.endOffset;
+    if (end <= this.#store.committedOffset) return;
+    for (const key of keys) this.#uncommitted.push({ end, groupId, key, before: offsets.get(key) });
+  }
+
+  /** The group's offsets as written, committed to the log or not (OffsetFetch with require_stable, after waiting). */
+  latestOffsets(groupId: string): ReadonlyMap<string, CommittedOffset> {
     const g = this.#book.get(groupId);
-    if (!g || g.state === 'Dead') return undefined;
-    return g.offsets.get(Group.offsetKey(topic, partition));
+    return !g || g.state === 'Dead' ? new Map() : g.offsets;
+  }
+
+  /**
+   * The group's offsets as of the partition's last committed offset (Kafka's read operations):
+   * changes not yet replicated are undone, the first one of each key giving the committed value.
+   */
+  committedOffsets(groupId: string): ReadonlyMap<string, CommittedOffset> {
+    this.#forgetCommitted();
+    const latest = this.latestOffsets(groupId);
+    if (!this.#uncommitted.some((c) => c.groupId === groupId)) return latest;
+    const view = new Map(latest);
+    const undone = new Set<string>();
+    for (const c of this.#uncommitted) {
+      if (c.groupId !== groupId || undone.has(c.key)) continue;
+      undone.add(c.key);
+      if (c.before === undefined) view.delete(c.key);
+      else view.set(c.key, c.before);
+    }
+    return view;
+  }
+
+  /** Changes the high watermark has passed are committed: readers see them as they are. */
+  #forgetCommitted(): void {
+    const committed = this.#store.committedOffset;
+    let done = 0;
+    while (done < this.#uncommitted.length && this.#uncommitted[done]!.end <= committed) done++;
+    if (done > 0) this.#uncommitted.splice(0, done);
+  }
+
+  /** One committed offset as OffsetFetch reads it (at the last committed offset). */
+  committed(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
+    return this.committedOffsets(groupId).get(Group.offsetKey(topic, partition));
   }
 
   /**
@@ -237,6 +291,7 @@ export class OffsetManager {
   #deleteOffsetKeys(g: Group, deleted: { topic: string; partition: number }[]): void {
     // Tombstones first: an offset is gone from memory only once its deletion is in the log.
     this.#store.append(deleted.map((p) => ({ kind: 'offset', group: g.groupId, topic: p.topic, partition: p.partition, value: null })));
+    this.recordChange(g.groupId, g.offsets, deleted.map((p) => Group.offsetKey(p.topic, p.partition)));
     for (const p of deleted) g.offsets.delete(Group.offsetKey(p.topic, p.partition));
   }
 

@@ -52,6 +52,15 @@ export class OffsetStore {
     return this.#replicated ? this.#replicated(this.endOffset) : null;
   }
 
+  /**
+   * The partition's last committed offset (its high watermark): what Kafka's coordinator reads at.
+   * Without replication (unit tests on a bare log) everything appended counts as committed.
+   */
+  get committedOffset(): number {
+    if (!this.#log) return 0;
+    return this.#replicated ? Math.min(this.#log.highWatermark, this.#log.logEndOffset) : this.#log.logEndOffset;
+  }
+
   /** Where the last append ended: a commit is safe once the high watermark passes it. */
   get endOffset(): number {
     return this.#log?.logEndOffset ?? 0;

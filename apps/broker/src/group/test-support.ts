@@ -40,16 +40,21 @@ export function fresh() {
 export function replicationGate() {
   const waiting: { offset: number; resolve: (code: number) => void }[] = [];
   let highWatermark = 0;
+  // The partition logs whose high watermark follows what the gate lets through (as the replica manager moves it).
+  const logs: PartitionLog[] = [];
   return {
+    follow(log: PartitionLog) {
+      logs.push(log);
+    },
     replicated: (offset: number) => (offset <= highWatermark ? Promise.resolve(0) : new Promise<number>((resolve) => waiting.push({ offset, resolve }))),
     get waiting() {
       return waiting.length;
     },
     answer(code: number) {
-      for (const w of waiting.splice(0)) {
-        if (code === 0) highWatermark = Math.max(highWatermark, w.offset);
-        w.resolve(code);
-      }
+      const answered = waiting.splice(0);
+      if (code === 0) for (const w of answered) highWatermark = Math.max(highWatermark, w.offset);
+      for (const log of logs) log.updateHighWatermark(highWatermark);
+      for (const w of answered) w.resolve(code);
     },
   };
 }
@@ -59,7 +64,9 @@ export function freshReplicated(gate: ReturnType<typeof replicationGate>, settin
   const dir = tempDir();
   dirs.push(dir);
   const clock = { now: 1_000_000 };
-  return { dir, clock, coordinator: coordinatorAt(dir, clock, settings, gate.replicated) };
+  const coordinator = coordinatorAt(dir, clock, settings, gate.replicated);
+  gate.follow(open[open.length - 1]!.log);
+  return { dir, clock, coordinator };
 }
 
 /** Closes every coordinator and log the test opened and removes their directories (call in afterEach). */
