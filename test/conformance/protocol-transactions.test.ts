@@ -72,6 +72,10 @@ async function transaction(s: Side, txId: string, v: { add: number; offsets: num
   out.lsoWhileRunning = await lastStable(c);
   out.addOffsets = codeOf(await c.send(ApiKey.AddOffsetsToTxn, v.offsets, addOffsetsBody(producer, group)));
   out.txnOffsetCommit = codeOf(await c.send(ApiKey.TxnOffsetCommit, v.commit, txnOffsetCommitBody(producer, group, 'txn-t', [[0, 1n]])));
+  // Only an unknown topic, for a group nobody has: Kafka answers before its coordinator sees the
+  // request, so the group is not created (Dead) and nothing joins the transaction.
+  out.txnOffsetCommitOnlyUnknownTopic = codeOf(await c.send(ApiKey.TxnOffsetCommit, v.commit, txnOffsetCommitBody(producer, `nothing-${txId}`, 'txn-missing', [[0, 1n]])));
+  out.onlyUnknownTopicGroup = await c.send(ApiKey.DescribeGroups, 5, { groups: [`nothing-${txId}`], includeAuthorizedOperations: false });
   out.committedBeforeEnd = await committed(c, group);
   out.requireStableBeforeEnd = await stable(c, group);
   out.endUnknownProducer = codeOf(await end(true, pid + 1_000_000n));

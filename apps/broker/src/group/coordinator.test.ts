@@ -306,6 +306,23 @@ describe('the group\'s records replicated before the answer (acks=-1 on __consum
     expect(await coordinator.commitOffsets('solo', simple, -1, [])).toBe(0);
   });
 
+  it('TxnOffsetCommit: answered once its transactional batch is replicated; one that writes nothing once the pending writes are; refusals at once', async () => {
+    const gate = replicationGate();
+    const { coordinator } = freshReplicated(gate);
+    const simple = { memberId: '', groupInstanceId: null };
+    let answered = false;
+    const own = coordinator.txnCommitOffsets('tx', 7n, 0, simple, -1, [{ topic: 'a', partition: 0, value: offset(4, 0) }]);
+    void own.then(() => (answered = true));
+    await settled();
+    expect({ answered, waiting: gate.waiting }).toEqual({ answered: false, waiting: 1 });
+    // Writing nothing (every partition's metadata too long): it waits for that batch too.
+    const nothing = coordinator.txnCommitOffsets('tx', 7n, 0, simple, -1, []);
+    // A refusal (a generation for a group that does not exist) is not held back.
+    expect(await coordinator.txnCommitOffsets('nobody', 7n, 0, { memberId: 'm', groupInstanceId: null }, 3, [])).toBe(ErrorCode.ILLEGAL_GENERATION);
+    gate.answer(ErrorCode.REQUEST_TIMED_OUT);
+    expect([await own, await nothing]).toEqual([ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_NOT_AVAILABLE]);
+  });
+
   it('OffsetFetch reads at the last committed offset: commits and deletions not yet replicated are not seen; require_stable reads them as written once the pending writes are committed', async () => {
     const gate = replicationGate();
     const { coordinator } = freshReplicated(gate);

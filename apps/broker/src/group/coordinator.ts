@@ -1091,6 +1091,17 @@ export class GroupCoordinator {
     return this.#offsets.txnCommit(groupId, producerId, producerEpoch, who, generationId, offsets);
   }
 
+  /**
+   * TxnOffsetCommit as a write operation (Kafka's scheduleTransactionalWriteOperation): a refusal at
+   * once; otherwise answered once the partition's writes so far are committed, its own transactional
+   * batch or, writing none (every partition's metadata too long), the writes pending before it.
+   */
+  txnCommitOffsets(groupId: string, producerId: bigint, producerEpoch: number, who: MemberRef, generationId: number, offsets: { topic: string; partition: number; value: CommittedOffset }[]): Promise<number> {
+    const code = this.#offsets.txnCommit(groupId, producerId, producerEpoch, who, generationId, offsets);
+    if (code !== 0) return Promise.resolve(code);
+    return this.#whenCommitted(0, (error) => error);
+  }
+
   /** A transaction marker was written to `__consumer_offsets`: the producer's pending offsets are committed or dropped. */
   completeTransaction(producerId: bigint, commit: boolean): void {
     this.#offsets.completeTransaction(producerId, commit);

@@ -140,6 +140,7 @@ export class GroupCoordinators {
   /** The partition's writes so far committed, on the coordinator of `groupId` (GroupCoordinator.writesCommitted). */
   writesCommitted = (groupId: string): Promise<number> => this.#route(groupId).writesCommitted();
   txnCommit: GroupCoordinator['txnCommit'] = (groupId, ...rest) => this.#route(groupId).txnCommit(groupId, ...rest);
+  txnCommitOffsets: GroupCoordinator['txnCommitOffsets'] = (groupId, ...rest) => this.#route(groupId).txnCommitOffsets(groupId, ...rest);
   hasPendingOffset: GroupCoordinator['hasPendingOffset'] = (groupId, ...rest) => this.#route(groupId).hasPendingOffset(groupId, ...rest);
   deleteOffsets: GroupCoordinator['deleteOffsets'] = (groupId, ...rest) => this.#route(groupId).deleteOffsets(groupId, ...rest);
   deleteGroup: GroupCoordinator['deleteGroup'] = (groupId) => this.#route(groupId).deleteGroup(groupId);

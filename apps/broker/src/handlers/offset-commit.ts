@@ -1,10 +1,7 @@
 import { ErrorCode } from '@tributary/protocol';
 import { AclOperation as Op, ResourceType } from '../security/acl.ts';
 import { allowed } from '../security/request-guards.ts';
-import { OFFSETS_TOPIC } from '../topics/internal-topics.ts';
-import { appendErrorToResponseError } from '../group/coordinator.ts';
 import { defineApi } from './api-module.ts';
-import type { BrokerContext } from './context.ts';
 
 /** Kafka's default offset.metadata.max.bytes: longer commit metadata is refused with OFFSET_METADATA_TOO_LARGE. */
 export const OFFSET_METADATA_MAX_BYTES = 4096;
@@ -64,20 +61,3 @@ export const offsetCommitApi = defineApi({
     return answer((p) => errorCode || (tooLarge(p) ? ErrorCode.OFFSET_METADATA_TOO_LARGE : 0));
   },
 });
-
-/**
- * A commit is acknowledged once every in-sync replica of the group's `__consumer_offsets`
- * partition has it, so a new coordinator after a failover knows it. Errors map as Kafka maps them
- * for commits.
- */
-export async function replicated(ctx: BrokerContext, groupId: string): Promise<number> {
-  const partition = ctx.groups.partitionFor(groupId);
-  const log = ctx.topics.log(OFFSETS_TOPIC, partition);
-  if (!log) return ErrorCode.NOT_COORDINATOR;
-  ctx.replicas.onLeaderAppend(OFFSETS_TOPIC, partition);
-  // Followers long-polling __consumer_offsets fetch the commit now rather than at their max wait.
-  ctx.appends.notify();
-  // Kafka 4.4's CoordinatorOperationExceptionHelper: not replicated in time (REQUEST_TIMED_OUT) or
-  // to too few replicas is COORDINATOR_NOT_AVAILABLE, leadership gone NOT_COORDINATOR.
-  return appendErrorToResponseError(await ctx.replicas.waitForReplication(OFFSETS_TOPIC, partition, log.logEndOffset, 1, 5000));
-}
