@@ -93,7 +93,7 @@ describe('error responses of a handler that throws, against Kafka 4.4 getErrorRe
       // partitions is arbitrary there: compare the decoded answers with every array sorted.
       const codec = API_DEFINITIONS.get(c.apiKey)!.response;
       const a = canonical(codec.decode(mine, c.version));
-      const b = canonical(codec.decode(theirs, c.version));
+      const b = canonical(withoutLeakedMessage(c.api, codec.decode(theirs, c.version)));
       if (a !== b && !differences.some((d) => d.startsWith(`${c.api} v${c.version}:`))) differences.push(`${c.api} v${c.version}: ours ${a}\n  Kafka ${b}`);
     });
     expect(differences.join('\n')).toBe('');
@@ -106,6 +106,17 @@ describe('error responses of a handler that throws, against Kafka 4.4 getErrorRe
     expect(compared).toBeGreaterThan((all.length - [...removed].length * SAMPLES) / 2);
   }, 300_000);
 });
+
+/**
+ * Kafka's UnregisterBrokerRequest.getErrorResponse copies the exception's own text
+ * (Throwable.getMessage: the oracle's "handler failed") into errorMessage, even for
+ * UNKNOWN_SERVER_ERROR; Tributary never sends an internal failure's text (as Kafka's ApiError does
+ * for every other API), so that one field is left out of the comparison, for that API only.
+ */
+function withoutLeakedMessage(api: string, response: unknown): unknown {
+  if (api !== 'UnregisterBroker') return response;
+  return { ...(response as Record<string, unknown>), errorMessage: null };
+}
 
 /** JSON with every array sorted (by its elements' JSON), bigints and Buffers spelled out. */
 function canonical(value: unknown): string {

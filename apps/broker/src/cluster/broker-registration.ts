@@ -74,6 +74,8 @@ export class BrokerRegistration {
       this.#o.onLeaseLost();
       void this.register().catch((e: unknown) => this.#o.logger.log('error', 'etcd registration failed', { error: String(e) }));
     });
+    // Without a lease: the id stays registered after the broker dies, until UnregisterBroker.
+    await this.#o.ns.put(keys.brokerId(this.#o.nodeId)).value(JSON.stringify({ nodeId: this.#o.nodeId }));
     await this.#put();
     await this.#o.onRegistered();
   }

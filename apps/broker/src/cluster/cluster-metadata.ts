@@ -1,5 +1,6 @@
 import type { Listener } from '../config/broker-config.ts';
 import type { TopicState } from '../topics/topic-registry.ts';
+import type { MetadataQuorum } from './metadata-quorum.ts';
 
 /** A broker as the cluster knows it (registered in etcd, or this broker alone). */
 export interface BrokerInfo {
@@ -88,4 +89,14 @@ export interface ClusterMetadata {
    * answer leaves out those that already had the leader asked for.
    */
   electLeaders(electionType: number, partitions: { topic: string; partition: number }[] | null): Promise<PartitionResult[]>;
+  /**
+   * DescribeQuorum's picture of the metadata quorum (metadata-quorum.ts); null while no controller
+   * is elected. `ownOnly`: asked by another broker, only this broker's own progress (no asking around).
+   */
+  describeQuorum(ownOnly: boolean): Promise<MetadataQuorum | null>;
+  /**
+   * UnregisterBroker: removes the broker's registration, live or not (Kafka's controller removes a
+   * fenced and a live broker alike). False when no broker of that id is registered.
+   */
+  unregisterBroker(nodeId: number): Promise<boolean>;
 }

@@ -66,6 +66,8 @@ export const CATCH_UP_PREFIX = 'catch-up/';
 
 export const keys = {
   broker: (id: number) => `brokers/${id}`,
+  /** A broker id registered in this cluster, kept after the broker's lease (Kafka keeps a fenced broker's registration) until UnregisterBroker. */
+  brokerId: (id: number) => `broker-ids/${id}`,
   controller: 'controller',
   topic: (name: string) => `topics/${name}`,
   partitions: (name: string) => `partitions/${name}/`,

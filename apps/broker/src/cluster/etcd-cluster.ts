@@ -10,6 +10,7 @@ import { CATCH_UP_PREFIX, keys, type ClusterView, type PartitionRecord } from '.
 import { Controller } from './controller.ts';
 import { effectiveMinIsr } from './controller-plan.ts';
 import { GuardedWriteBatch } from './guarded-write-batch.ts';
+import { askVoterProgress, describeMetadataQuorum, type MetadataQuorum, type VoterProgress } from './metadata-quorum.ts';
 import { EtcdMetadataStore } from './metadata-store.ts';
 import { withElr } from './partition-change.ts';
 import type { IsrWriteResult } from './replica-manager.ts';
@@ -253,6 +254,49 @@ export class EtcdCluster implements ClusterMetadata {
 
   electLeaders(electionType: number, partitions: { topic: string; partition: number }[] | null): Promise<PartitionResult[]> {
     return this.#controller.electLeaders(electionType, partitions);
+  }
+
+  /**
+   * The metadata quorum as metadata-quorum.ts maps it: etcd's committed revision first, then every
+   * other voter asked (in parallel, bounded) how far its view has got.
+   */
+  async describeQuorum(ownOnly: boolean): Promise<MetadataQuorum | null> {
+    const controller = this.view.controller;
+    if (!controller) return null;
+    const self = this.#o.nodeId;
+    const own = (): VoterProgress => ({ revision: this.view.revision, atMs: Date.now() });
+    const registered = this.brokers();
+    if (ownOnly) {
+      const me = registered.find((b) => b.nodeId === self);
+      return describeMetadataQuorum({ leaderId: controller.nodeId, leaderEpoch: BigInt(controller.epoch), committed: this.view.revision, voters: [{ nodeId: self, listeners: me?.listeners ?? this.#o.advertised, progress: own() }], nowMs: Date.now() });
+    }
+    const committed = await this.store.committedRevision().catch(() => this.view.revision);
+    // A KRaft voter stays one when its broker is unregistered: so does the controller here.
+    const voters = registered.some((b) => b.nodeId === controller.nodeId) ? registered : [...registered, { nodeId: controller.nodeId, rack: null, listeners: [] }];
+    const progress = await Promise.all(
+      voters.map((b) => {
+        if (b.nodeId === self) return own();
+        if (b.listeners.length === 0) return null;
+        return askVoterProgress(listenerFor(b.listeners, this.#o.interBrokerListener), b.nodeId, self, 2000);
+      }),
+    );
+    return describeMetadataQuorum({ leaderId: controller.nodeId, leaderEpoch: BigInt(controller.epoch), committed, voters: voters.map((b, i) => ({ nodeId: b.nodeId, listeners: b.listeners, progress: progress[i]! })), nowMs: Date.now() });
+  }
+
+  /**
+   * Removes a broker's registration (`brokers/<id>`, a live broker's) and its lasting record
+   * (`broker-ids/<id>`, which outlives a dead broker's lease as Kafka keeps a fenced broker's
+   * registration), as Kafka's controller does on UnregisterBroker. A live broker's lease is left
+   * alone: it keeps running (and the controller role, if it holds it) but is no longer registered,
+   * so the controller takes it out of every ISR and moves its leaderships away, as Kafka's does; it
+   * registers again when it restarts (or loses its lease).
+   */
+  async unregisterBroker(nodeId: number): Promise<boolean> {
+    const deleted = await Promise.all([keys.broker(nodeId), keys.brokerId(nodeId)].map((k) => this.store.ns.delete().key(k).exec()));
+    if (deleted.every((d) => d.deleted === '0')) return false;
+    await this.store.waitForView(() => !this.view.brokers.has(nodeId), 5000).catch(() => undefined);
+    this.#o.logger.log('warn', 'broker unregistered', { broker: nodeId });
+    return true;
   }
 
   // ------------------------------------------------------------------ shutdown

@@ -109,6 +109,22 @@ export class EtcdMetadataStore {
   }
 
   /**
+   * The latest revision at which etcd committed a write to this cluster's keys that still exist
+   * (the key with the highest mod revision; a later deletion shows only in the watched views).
+   * etcd's own header revision counts other clusters' writes too. Rejects after `timeoutMs`.
+   */
+  async committedRevision(timeoutMs = 2000): Promise<bigint> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`etcd did not answer within ${timeoutMs} ms`)), timeoutMs)));
+    try {
+      const res = await Promise.race([this.ns.getAll().prefix('').sort('Mod', 'Descend').limit(1).exec(), expired]);
+      return BigInt(res.kvs[0]?.mod_revision ?? '0');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
    * Resolves once this broker's view holds every write etcd had committed when it was called
    * (ZooKeeper's sync): a read after it shows a change another broker just made, and a
    * read-modify-write does not start from an older copy. The watch only carries this cluster's keys,

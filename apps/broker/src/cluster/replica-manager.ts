@@ -401,7 +401,9 @@ export class ReplicaManager {
     // In ascending id order, as Kafka's leader proposes it (its AlterPartition sends the ISR from a
     // set): what kafka-topics and Metadata show after a shrink or an expansion.
     const next = nextIsr({ leaderId: this.#o.nodeId, isr: r.isr, replicas: r.replicas, followers: [...r.followers.values()], leaderLogEndOffset: r.log.logEndOffset, highWatermark: r.log.highWatermark, nowMs: now, replicaLagTimeMaxMs: this.#o.replicaLagTimeMaxMs })
-      .filter((id) => r.isr.includes(id) || id === joining)
+      // A follower joins only while its broker is registered (Kafka's Partition.isReplicaIsrEligible):
+      // an unregistered broker that still runs and fetches (UnregisterBroker) stays out.
+      .filter((id) => r.isr.includes(id) || (id === joining && this.#isRegistered(id)))
       .sort((a, b) => a - b);
     if (next.length === r.isr.length && next.every((id) => r.isr.includes(id))) return;
     r.proposedIsr = next;
@@ -420,6 +422,10 @@ export class ReplicaManager {
         // The watermark over the ISR as it now stands: a shrink that won, or an expansion that lost, lets it move on.
         if (r.leader === this.#o.nodeId && this.#replicas.get(key(r.topic, r.partition)) === r) this.#advanceHighWatermark(r);
       });
+  }
+
+  #isRegistered(nodeId: number): boolean {
+    return this.#o.metadata.brokers().some((b) => b.nodeId === nodeId);
   }
 
   #advanceHighWatermark(r: Replica): void {

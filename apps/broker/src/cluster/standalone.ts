@@ -1,8 +1,9 @@
-import { ErrorCode } from '@tributary/protocol';
+import { ErrorCode, KafkaProtocolError } from '@tributary/protocol';
 import type { BrokerConfig } from '../config/broker-config.ts';
 import { TopicError, type TopicRegistry, type TopicState } from '../topics/topic-registry.ts';
 import type { BrokerInfo, ClusterMetadata, NewTopic, OngoingMove, PartitionInfo, PartitionMove, PartitionResult } from './cluster-metadata.ts';
 import { ElectionType } from './elect-leaders.ts';
+import { describeMetadataQuorum, type MetadataQuorum } from './metadata-quorum.ts';
 import { checkReplicationFactor, validateTarget } from './reassignment.ts';
 
 /**
@@ -78,5 +79,17 @@ export class StandaloneCluster implements ClusterMetadata {
       if (electionType !== ElectionType.PREFERRED && electionType !== ElectionType.UNCLEAN) return { topic, partition, errorCode: ErrorCode.INVALID_REQUEST, message: `Unknown election type ${electionType}.` };
       return { topic, partition, errorCode: ErrorCode.ELECTION_NOT_NEEDED, message: 'Leader election not needed for topic partition.' };
     });
+  }
+
+  /** The one broker leads and is the only voter; there is no metadata log, so every offset is 0. */
+  async describeQuorum(_ownOnly: boolean): Promise<MetadataQuorum> {
+    const me = this.brokers()[0]!;
+    return describeMetadataQuorum({ leaderId: me.nodeId, leaderEpoch: 0n, committed: 0n, voters: [{ nodeId: me.nodeId, listeners: me.listeners, progress: null }], nowMs: Date.now() });
+  }
+
+  /** Nothing else is registered; the broker itself is the whole cluster and has no registration to remove. */
+  async unregisterBroker(nodeId: number): Promise<boolean> {
+    if (nodeId !== this.#config.nodeId) return false;
+    throw new KafkaProtocolError(ErrorCode.INVALID_REQUEST, `Broker ${nodeId} runs standalone (without etcd): it is the whole cluster and cannot be unregistered`);
   }
 }

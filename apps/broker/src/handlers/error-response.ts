@@ -193,6 +193,9 @@ const BUILDERS: Record<number, Builder<never>> = {
     transactionStates: r.transactionalIds.map((transactionalId) => ({ errorCode: e, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: 0n, producerId: 0n, producerEpoch: 0, topics: [] })),
   })) as Builder<P.DescribeTransactionsRequest>,
   [ApiKey.ListTransactions]: ((_r: P.ListTransactionsRequest, _v, e) => ({ throttleTimeMs: 0, errorCode: e, unknownStateFilters: [], transactionStates: [] })) as Builder<P.ListTransactionsRequest>,
+  // Kafka's DescribeQuorumRequest.getTopLevelErrorResponse: the code and its generic text, no topics.
+  [ApiKey.DescribeQuorum]: ((_r: P.DescribeQuorumRequest, _v, e) => ({ errorCode: e, errorMessage: errorInfo(e).message, topics: [], nodes: [] })) as Builder<P.DescribeQuorumRequest>,
+  [ApiKey.UnregisterBroker]: ((_r: P.UnregisterBrokerRequest, _v, e, msg) => ({ throttleTimeMs: 0, errorCode: e, errorMessage: msg })) as Builder<P.UnregisterBrokerRequest>,
   [ApiKey.ListConfigResources]: ((_r: P.ListConfigResourcesRequest, _v, e) => ({ throttleTimeMs: 0, errorCode: e, configResources: [] })) as Builder<P.ListConfigResourcesRequest>,
 };
 

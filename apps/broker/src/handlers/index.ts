@@ -51,6 +51,8 @@ import { describeProducersApi } from './describe-producers.ts';
 import { describeTransactionsApi } from './describe-transactions.ts';
 import { listTransactionsApi } from './list-transactions.ts';
 import { listConfigResourcesApi } from './list-config-resources.ts';
+import { describeQuorumApi } from './describe-quorum.ts';
+import { unregisterBrokerApi } from './unregister-broker.ts';
 
 /**
  * Every API this broker answers, one module each; ApiVersions advertises exactly their versions.
@@ -76,6 +78,8 @@ export const API_MODULES: readonly AnyApiModule[] = [
   deleteRecordsApi,
   offsetForLeaderEpochApi,
   describeClusterApi,
+  describeQuorumApi,
+  unregisterBrokerApi,
   describeLogDirsApi,
   initProducerIdApi,
   findCoordinatorApi,
