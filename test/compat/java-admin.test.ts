@@ -205,8 +205,9 @@ describe('Java AdminClient: topics by id, batched group offsets, static members,
     // Only groups with configs of their own are GROUP config resources (Kafka 4.4's config image):
     // not jm-group or jm-group-b (other tests' groups on this broker are left out).
     expect((r.listConfigResourcesGroups as string[]).filter((g) => g.startsWith('jm-'))).toEqual(['jm-group-conf']);
-    // Intended (apps/broker/README.md): the cluster's metadata lives in etcd, not in a KRaft quorum.
-    expect(r.describeMetadataQuorum.error).toBe('UnsupportedVersionException');
-    expect(r.unregisterUnknownBroker.error).toBe('UnsupportedVersionException');
+    // A standalone broker is its metadata quorum's leader and only voter (cluster/metadata-quorum.ts),
+    // as a one-node Kafka is; an id never registered is refused as Kafka refuses it.
+    expect(r.describeMetadataQuorum).toBe(NODE);
+    expect(r.unregisterUnknownBroker).toEqual({ error: 'BrokerIdNotRegisteredException', message: 'Broker ID 99 is not currently registered' });
   }, 120_000);
 });

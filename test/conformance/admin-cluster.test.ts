@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKafkaTool, type KafkaToolResult } from '@tributary/testkit';
 import { startTargetCluster, type ClusterKind, type TargetCluster } from '../support/target-cluster.ts';
 import { ensureJavaPrograms, runPaused, type PausedRun } from '../support/java-client.ts';
 import { until } from '../support/until.ts';
@@ -127,12 +128,61 @@ function compared(program: string, r: Result): Result {
 
 const observed = new Map<ClusterKind, Record<string, Result>>();
 
+const METADATA_QUORUM = 'org.apache.kafka.tools.MetadataQuorumCommand';
+const CLUSTER_TOOL = 'org.apache.kafka.tools.ClusterTool';
+/** What kafka-metadata-quorum and kafka-cluster printed on each cluster, normalised (quorumStatus, quorumReplication). */
+const quorumSeen = new Map<ClusterKind, Record<string, unknown>>();
+
+/**
+ * `kafka-metadata-quorum describe --status` as two correct clusters share it, or null while a
+ * follower is behind (its lag is timing: both clusters' metadata moves while nothing happens, Kafka's
+ * by its no-op records, Tributary's by its brokers' writes). Node ids become roles (the leader must be
+ * `controller`, the active controller), the cluster id, epoch, offsets and millisecond lag times
+ * their kind; endpoints lose their listener name and address (Kafka's voters have a CONTROLLER
+ * listener, Tributary's brokers have only their own: test/conformance/README.md).
+ */
+function quorumStatus(stdout: string, controller: number): Record<string, unknown> | null {
+  const fields = Object.fromEntries(stdout.split('\n').filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')).trim(), l.slice(l.indexOf(':') + 1).trim()]));
+  if (fields.MaxFollowerLag !== '0') return null;
+  const count = (v: string | undefined, min: number) => (v !== undefined && /^-?\d+$/.test(v) && Number(v) >= min ? 'number' : v);
+  const voters = (JSON.parse(fields.CurrentVoters ?? 'null') as { id: number; directoryId?: string; endpoints?: string[] }[]).map((v) => ({ ...v, id: v.id === controller ? 'controller' : v.id > 0 ? 'broker' : v.id, endpoints: v.endpoints?.map((e) => e.replace(/^\w+:\/\/127\.0\.0\.1:\d+$/, '<listener>://127.0.0.1:<port>')) }));
+  return {
+    keys: Object.keys(fields),
+    ClusterId: fields.ClusterId ? '<id>' : fields.ClusterId,
+    LeaderId: Number(fields.LeaderId) === controller ? 'controller' : fields.LeaderId,
+    LeaderEpoch: count(fields.LeaderEpoch, 1),
+    HighWatermark: count(fields.HighWatermark, 0),
+    MaxFollowerLag: fields.MaxFollowerLag,
+    MaxFollowerLagTimeMs: count(fields.MaxFollowerLagTimeMs, 0),
+    CurrentVoters: voters.sort((a, b) => String(a.id).localeCompare(String(b.id))),
+    CurrentObservers: fields.CurrentObservers,
+  };
+}
+
+/** `describe --replication`'s table with the same roles, or null while a follower lags or has no caught-up time. */
+function quorumReplication(stdout: string, controller: number): string[][] | null {
+  const [header, ...rows] = stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+  if (rows.some((r) => r[3] !== '0' || !(Number(r[5]) > 0))) return null;
+  const time = (v: string | undefined) => (Number(v) > 1e12 ? 'time' : v!);
+  return [header!, ...rows.map(([id, dir, leo, lag, fetched, caughtUp, status]) => [Number(id) === controller ? 'controller' : 'broker', dir!, Number(leo) >= 0 ? 'offset' : leo!, lag!, time(fetched), time(caughtUp), status!])];
+}
+
+/** What a kafka-cluster run shows, ids as N: its exit code, its output, and the exception it ended with. */
+function clusterToolView(r: KafkaToolResult): Record<string, unknown> {
+  const exception = /^([\w.]+Exception: .*)$/m.exec(r.stderr)?.[1] ?? null;
+  return { exitCode: r.exitCode, stdout: r.stdout.trim().replace(/\d+/g, 'N'), exception: exception?.replace(/\d+/g, 'N') ?? null };
+}
+
 beforeAll(() => ensureJavaPrograms(), 240_000);
 
 describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('the Java AdminClient on a 3-broker %s cluster, a broker killed -9 mid-run', (kind) => {
   let target: TargetCluster;
   let dir: string;
   const results: Record<string, Result> = {};
+
+  const quorum: Record<string, unknown> = {};
+  /** The controller the second case killed (not restarted). */
+  let deadController = -1;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'admin-cluster-'));
@@ -141,6 +191,7 @@ describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('the Java AdminClient 
   }, 300_000);
   afterAll(async () => {
     if (Object.keys(results).length === 5) observed.set(kind, results);
+    quorumSeen.set(kind, quorum);
     await target?.stop();
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
@@ -185,6 +236,32 @@ describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('the Java AdminClient 
     for (const [topic, p] of [['jcr-topic', 0], ['jcg-topic', 0], ['jcg-topic', 1]] as const) await target.waitForIsr(topic, p, 3, 120_000);
   }, 600_000);
 
+  /** kafka-metadata-quorum takes --bootstrap-server before its subcommand, kafka-cluster after it. */
+  const tool = (main: string, args: string[]) => {
+    const bootstrap = ['--bootstrap-server', target.live().join(',')];
+    return runKafkaTool(main, main === CLUSTER_TOOL ? [args[0]!, ...bootstrap, ...args.slice(1)] : [...bootstrap, ...args], { timeoutMs: 90_000 });
+  };
+
+  it('kafka-metadata-quorum describe --status and --replication: the controller leads, every broker is a voter and caught up', async () => {
+    const controller = await target.controller();
+    // Both views at once (one JVM each), again while a follower lags (timing, see quorumStatus).
+    const [status, replication] = await until(
+      async () => {
+        const [st, rep] = await Promise.all([tool(METADATA_QUORUM, ['describe', '--status']), tool(METADATA_QUORUM, ['describe', '--replication'])]);
+        expect(st.exitCode, `kafka-metadata-quorum --status: ${st.stdout}${st.stderr}`).toBe(0);
+        expect(rep.exitCode, `kafka-metadata-quorum --replication: ${rep.stdout}${rep.stderr}`).toBe(0);
+        const views = [quorumStatus(st.stdout, controller), quorumReplication(rep.stdout, controller)] as const;
+        return views[0] && views[1] ? ([views[0], views[1]] as const) : null;
+      },
+      `${kind}'s kafka-metadata-quorum showing every follower caught up`,
+      60_000,
+    );
+    expect(status.CurrentVoters).toHaveLength(3);
+    expect(replication.map((row) => row[6])).toEqual(['Status', 'Leader', 'Follower', 'Follower']);
+    quorum['describe --status'] = status;
+    quorum['describe --replication'] = replication;
+  }, 120_000);
+
   it('the controller killed: topics created, grown and deleted, configs described and altered, ACLs, quotas and SCRAM users changed after it', async () => {
     const topics = start('AdminTopics', ['jct'], 'start');
     const configs = start('AdminConfigs', ['jcc-topic', 'jcc-group', 'controller', ...CONFIGS], 'created');
@@ -202,10 +279,33 @@ describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('the Java AdminClient 
     // report 3 partitions right after createPartitions to 5, its controller just killed).
     expect(results.AdminTopics).toMatchObject({ createCount: 'ok', createAssigned: 'ok' });
     expect(results.AdminSecurity).toMatchObject({ createAcls: 'ok', alterQuotas: 'ok', alterScram: 'ok' });
+    deadController = victim;
   }, 600_000);
+
+  it('kafka-cluster unregister: the dead controller\'s registration and a live broker\'s are removed, the live one leaves the metadata, and again is BROKER_ID_NOT_REGISTERED', async () => {
+    expect(deadController).toBeGreaterThan(0);
+    const controller = await target.controller();
+    const live = [1, 2, 3].find((id) => id !== deadController && id !== controller)!;
+    const [dead, alive] = await Promise.all([tool(CLUSTER_TOOL, ['unregister', '--id', String(deadController)]), tool(CLUSTER_TOOL, ['unregister', '--id', String(live)])]);
+    expect(dead.stdout.trim()).toBe(`Broker ${deadController} is no longer registered.`);
+    expect(alive.stdout.trim()).toBe(`Broker ${live} is no longer registered.`);
+    // The live broker keeps running but is no broker of the cluster any more (Kafka's controller
+    // removed its registration; its heartbeats fail until it restarts).
+    await goneFromMetadata(live);
+    const again = await tool(CLUSTER_TOOL, ['unregister', '--id', String(live)]);
+    expect(again.stderr).toContain(`BrokerIdNotRegisteredException: Broker ID ${live} is not currently registered`);
+    quorum['unregister the dead controller'] = clusterToolView(dead);
+    quorum['unregister a live broker'] = clusterToolView(alive);
+    quorum['unregister it again'] = clusterToolView(again);
+  }, 120_000);
 });
 
 describe('the AdminClient\'s runs compared', () => {
+  it('kafka-metadata-quorum and kafka-cluster unregister print the same on both clusters (normalised)', () => {
+    const kafka = quorumSeen.get('Apache Kafka') ?? {};
+    expect(Object.keys(kafka), 'the reference run on Apache Kafka did not finish').toHaveLength(5);
+    expect(quorumSeen.get('Tributary')).toEqual(kafka);
+  });
   for (const program of ['AdminRecords', 'AdminGroups', 'AdminTopics', 'AdminConfigs', 'AdminSecurity']) {
     it(`${program}: every step's normalised answer is the same on both clusters`, () => {
       const kafka = observed.get('Apache Kafka')?.[program];

@@ -127,6 +127,16 @@ describe('reassignment and elections against Apache Kafka 4.4 (one broker each)'
     }
   });
 
+  it('DescribeQuorum (kafka-metadata-quorum) and UnregisterBroker (kafka-cluster unregister): the one node leads its quorum; other partitions and unknown ids refused', async () => {
+    for (const v of common(adv, ApiKey.DescribeQuorum)) {
+      await compare(pair, `describe-quorum/v${v}`, (s) => send(s, ApiKey.DescribeQuorum, v, { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] }));
+      await compare(pair, `describe-quorum/unknown/v${v}`, (s) => send(s, ApiKey.DescribeQuorum, v, { topics: [{ topicName: 'moves', partitions: [{ partitionIndex: 0 }] }, { topicName: '__cluster_metadata', partitions: [{ partitionIndex: 1 }] }] }));
+    }
+    for (const v of common(adv, ApiKey.UnregisterBroker)) {
+      await compare(pair, `unregister-broker/unknown/v${v}`, async (s) => send(s, ApiKey.UnregisterBroker, v, { brokerId: (await nodeId(s)) + 98 }));
+    }
+  });
+
   it("covers every version Tributary advertises of this file's APIs", () => {
     expectCovered('protocol-reassignment', adv);
   });
