@@ -30,6 +30,13 @@ export const INTENDED_DIFFERENCES: IntendedDifference[] = [
     reason: 'Tributary has no BROKER_LOGGER config resources: it logs through one JSON logger whose level is set at start, not through log4j loggers whose levels kafka-configs can change at runtime. ListConfigResources v1 answers UNSUPPORTED_VERSION for that type (as for any type it does not have) and leaves it out of the answer to no types; DescribeConfigs of a BROKER_LOGGER is INVALID_REQUEST.',
   },
   {
+    id: 'metadata-quorum-in-etcd',
+    kind: 'intended',
+    scenario: 'describe-quorum/v*',
+    paths: ['*.highWatermark', '*.currentVoters.*.logEndOffset', 'body.nodes.*.listeners.*'],
+    reason: "Tributary's metadata lives in etcd, not in a KRaft log: DescribeQuorum maps it onto one (apps/broker/src/cluster/metadata-quorum.ts). The controller leads in the epoch of its election (the create revision of etcd's `controller` key, which fences a deposed controller as the KRaft epoch does; a standalone broker 1, as a new quorum's first epoch); offsets are etcd revisions (the high watermark and leader's log end the latest committed one under the cluster's prefix, a voter's log end the revision its view has applied; standalone: 0, it keeps no metadata log); every registered broker is a voter (any may become the controller), with its advertised listeners as endpoints — there is no separate CONTROLLER listener. A dead broker is no voter (its registration is gone), where Kafka's static voters stay listed with log end -1, and neither is a live broker unregistered; kafka-metadata-quorum's output is compared with a 3-node Kafka, normalised, in admin-cluster.test.ts.",
+  },
+  {
     id: 'old-versions-kept',
     kind: 'intended',
     scenario: 'removed-version/*',

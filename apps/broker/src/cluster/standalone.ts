@@ -81,10 +81,13 @@ export class StandaloneCluster implements ClusterMetadata {
     });
   }
 
-  /** The one broker leads and is the only voter; there is no metadata log, so every offset is 0. */
+  /**
+   * The one broker leads and is the only voter, in epoch 1 (its one "election", at start, as a new
+   * KRaft quorum's first leader epoch is 1); there is no metadata log, so every offset is 0.
+   */
   async describeQuorum(_ownOnly: boolean): Promise<MetadataQuorum> {
     const me = this.brokers()[0]!;
-    return describeMetadataQuorum({ leaderId: me.nodeId, leaderEpoch: 0n, committed: 0n, voters: [{ nodeId: me.nodeId, listeners: me.listeners, progress: null }], nowMs: Date.now() });
+    return describeMetadataQuorum({ leaderId: me.nodeId, leaderEpoch: 1n, committed: 0n, voters: [{ nodeId: me.nodeId, listeners: me.listeners, progress: null }], nowMs: Date.now() });
   }
 
   /** Nothing else is registered; the broker itself is the whole cluster and has no registration to remove. */
