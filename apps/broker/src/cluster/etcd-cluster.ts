@@ -58,6 +58,8 @@ export class EtcdCluster implements ClusterMetadata {
   readonly #isrWrites: GuardedWriteBatch;
   /** Until the view is loaded and watched, changes are only collected. */
   #started = false;
+  /** When each other voter was last seen caught up by a DescribeQuorum here (Kafka's leader keeps a follower's). */
+  readonly #voterCaughtUp = new Map<number, number>();
 
   constructor(options: EtcdClusterOptions) {
     this.#o = options;
@@ -280,7 +282,15 @@ export class EtcdCluster implements ClusterMetadata {
         return askVoterProgress(listenerFor(b.listeners, this.#o.interBrokerListener), b.nodeId, self, 2000);
       }),
     );
-    return describeMetadataQuorum({ leaderId: controller.nodeId, leaderEpoch: BigInt(controller.epoch), committed, voters: voters.map((b, i) => ({ nodeId: b.nodeId, listeners: b.listeners, progress: progress[i]! })), nowMs: Date.now() });
+    const quorum = describeMetadataQuorum({
+      leaderId: controller.nodeId,
+      leaderEpoch: BigInt(controller.epoch),
+      committed,
+      voters: voters.map((b, i) => ({ nodeId: b.nodeId, listeners: b.listeners, progress: progress[i]!, lastCaughtUpMs: this.#voterCaughtUp.get(b.nodeId) })),
+      nowMs: Date.now(),
+    });
+    for (const v of quorum.voters) if (v.lastCaughtUpTimestamp > 0n) this.#voterCaughtUp.set(v.nodeId, Number(v.lastCaughtUpTimestamp));
+    return quorum;
   }
 
   /**

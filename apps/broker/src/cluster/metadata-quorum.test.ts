@@ -16,10 +16,11 @@ describe('the metadata quorum as DescribeQuorum describes it', () => {
     expect(q.voters[2]!.listeners).toEqual(listeners(9093));
   });
 
-  it('gives a voter behind the committed revision its log end and last answer but no caught-up time, and one that did not answer -1 everywhere', () => {
-    const q = describeMetadataQuorum({ ...base, voters: [voter(1, { revision: 90n, atMs: 4_900 }), voter(2, null), voter(3, null)] });
+  it('gives a voter behind the committed revision its log end, its last answer and the last time it was seen caught up (-1 if never), and one that did not answer -1 everywhere', () => {
+    const q = describeMetadataQuorum({ ...base, voters: [voter(1, { revision: 90n, atMs: 4_900 }), voter(2, null), voter(3, null), { ...voter(4, { revision: 99n, atMs: 4_950 }), lastCaughtUpMs: 3_000 }] });
     expect(q.voters[0]).toMatchObject({ logEndOffset: 90n, lastFetchTimestamp: 4_900n, lastCaughtUpTimestamp: -1n });
     expect(q.voters[2]).toMatchObject({ logEndOffset: -1n, lastFetchTimestamp: -1n, lastCaughtUpTimestamp: -1n });
+    expect(q.voters[3]).toMatchObject({ logEndOffset: 99n, lastFetchTimestamp: 4_950n, lastCaughtUpTimestamp: 3_000n });
   });
 
   it('moves the log end to a revision a voter applied after the committed one was read, so no voter is ahead of the leader (kafka-metadata-quorum prints a negative lag otherwise)', () => {

@@ -18,7 +18,8 @@ import { openAnsweringConnection } from './peer-connection.ts';
  *   observers: none (no broker only follows). A broker whose lease is gone is no voter: it is not
  *   registered (Kafka's static voters stay listed with an unknown log end);
  * - a voter's last fetch: when it answered the describing broker with its progress; caught up:
- *   then, if it had applied every revision committed when the describe began (else -1, unknown);
+ *   then, if it had applied every revision committed when the describe began, else the last time
+ *   this broker saw it caught up (-1 if never), as Kafka's leader keeps a follower's last one;
  * - endpoints (v2 nodes): the broker's advertised listeners (it has no separate controller listener);
  * - directory ids: none (ZERO_UUID), as for Kafka's voters of a static quorum.
  */
@@ -57,8 +58,8 @@ export interface QuorumInputs {
   leaderEpoch: bigint;
   /** The latest revision etcd had committed when the describe began. */
   committed: bigint;
-  /** Each voter with what it said of its progress, or null when it did not answer. */
-  voters: { nodeId: number; listeners: Listener[]; progress: VoterProgress | null }[];
+  /** Each voter with what it said of its progress (null: it did not answer) and when it was last seen caught up before. */
+  voters: { nodeId: number; listeners: Listener[]; progress: VoterProgress | null; lastCaughtUpMs?: number }[];
   nowMs: number;
 }
 
@@ -75,7 +76,7 @@ export function describeMetadataQuorum(inputs: QuorumInputs): MetadataQuorum {
       if (v.nodeId === inputs.leaderId) return { nodeId: v.nodeId, listeners: v.listeners, logEndOffset: end, lastFetchTimestamp: now, lastCaughtUpTimestamp: now };
       if (!v.progress) return { nodeId: v.nodeId, listeners: v.listeners, logEndOffset: -1n, lastFetchTimestamp: -1n, lastCaughtUpTimestamp: -1n };
       const at = BigInt(v.progress.atMs);
-      return { nodeId: v.nodeId, listeners: v.listeners, logEndOffset: v.progress.revision, lastFetchTimestamp: at, lastCaughtUpTimestamp: v.progress.revision >= inputs.committed ? at : -1n };
+      return { nodeId: v.nodeId, listeners: v.listeners, logEndOffset: v.progress.revision, lastFetchTimestamp: at, lastCaughtUpTimestamp: v.progress.revision >= inputs.committed ? at : BigInt(v.lastCaughtUpMs ?? -1) };
     });
   // int32 on the wire; an etcd revision passes 2^31 only after two billion writes.
   return { leaderId: inputs.leaderId, leaderEpoch: Number(BigInt.asIntN(32, inputs.leaderEpoch)), highWatermark: end, voters };
