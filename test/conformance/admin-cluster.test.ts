@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKafkaTool, type KafkaToolResult } from '@tributary/testkit';
+import { BrokerConnection } from '@tributary/kafka-admin';
+import { ApiKey, ErrorCode, type UnregisterBrokerResponse } from '@tributary/protocol';
 import { startTargetCluster, type ClusterKind, type TargetCluster } from '../support/target-cluster.ts';
 import { ensureJavaPrograms, runPaused, type PausedRun } from '../support/java-client.ts';
 import { until } from '../support/until.ts';
@@ -292,18 +294,25 @@ describe.each<ClusterKind>(['Apache Kafka', 'Tributary'])('the Java AdminClient 
     // The live broker keeps running but is no broker of the cluster any more (Kafka's controller
     // removed its registration; its heartbeats fail until it restarts).
     await goneFromMetadata(live);
-    const again = await tool(CLUSTER_TOOL, ['unregister', '--id', String(live)]);
-    expect(again.stderr).toContain(`BrokerIdNotRegisteredException: Broker ID ${live} is not currently registered`);
+    // Again, as a raw request (the tool's failure output for this error is the unknown id's, which
+    // protocol-reassignment compares; a JVM less here): on both, the id is no longer registered.
+    const [host, port] = target.live()[0]!.split(':');
+    const conn = await BrokerConnection.open(host!, Number(port), 'admin-cluster', 30_000);
+    try {
+      const again = await conn.send<UnregisterBrokerResponse>(ApiKey.UnregisterBroker, 0, { brokerId: live });
+      expect(again).toMatchObject({ errorCode: ErrorCode.BROKER_ID_NOT_REGISTERED, errorMessage: `Broker ID ${live} is not currently registered` });
+    } finally {
+      conn.close();
+    }
     quorum['unregister the dead controller'] = clusterToolView(dead);
     quorum['unregister a live broker'] = clusterToolView(alive);
-    quorum['unregister it again'] = clusterToolView(again);
   }, 120_000);
 });
 
 describe('the AdminClient\'s runs compared', () => {
   it('kafka-metadata-quorum and kafka-cluster unregister print the same on both clusters (normalised)', () => {
     const kafka = quorumSeen.get('Apache Kafka') ?? {};
-    expect(Object.keys(kafka), 'the reference run on Apache Kafka did not finish').toHaveLength(5);
+    expect(Object.keys(kafka), 'the reference run on Apache Kafka did not finish').toHaveLength(4);
     expect(quorumSeen.get('Tributary')).toEqual(kafka);
   });
   for (const program of ['AdminRecords', 'AdminGroups', 'AdminTopics', 'AdminConfigs', 'AdminSecurity']) {
