@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { connect as netConnect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
@@ -10,13 +11,29 @@ const require = createRequire(import.meta.url);
 const { Kafka, logLevel } = require('kafkajs');
 
 const MB = 1_000_000;
+const MAX_CONNECTIONS = 40;
 const VALUE = Buffer.alloc(1024, 120);
 let broker: BrokerProcess;
 let admin: KafkaAdminClient;
 
 beforeAll(async () => {
   // A 3 s window (3 × 1 s samples) keeps the start-up allowance short; Kafka's default is 11 × 1 s.
-  broker = await startBroker({ metrics: true, settings: { 'quota.window.num': '3', 'quota.window.size.seconds': '1', 'group.initial.rebalance.delay.ms': '0' } });
+  // Connection limits (the last tests): a second listener, LIMITED, of at most 2 connections;
+  // max.connections 40, which the protected PLAINTEXT listener (the inter-broker one) may pass;
+  // at most 2 connections from 127.0.0.3.
+  broker = await startBroker({
+    metrics: true,
+    extraListeners: ['LIMITED'],
+    settings: {
+      'quota.window.num': '3',
+      'quota.window.size.seconds': '1',
+      'group.initial.rebalance.delay.ms': '0',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,LIMITED:PLAINTEXT',
+      'listener.name.limited.max.connections': '2',
+      'max.connections': String(MAX_CONNECTIONS),
+      'max.connections.per.ip.overrides': '127.0.0.3:2',
+    },
+  });
   admin = await KafkaAdminClient.connect(broker.bootstrap);
   await admin.createTopics([{ name: 'metered', partitions: 1, replicationFactor: 1 }]);
 });
@@ -128,3 +145,134 @@ describe('client quotas (kafkajs)', () => {
     expect(rate).toBeLessThan(1.15 * MB);
   });
 });
+
+describe('connection limits (kafkajs and raw connections)', () => {
+  const metric = async (pattern: RegExp) => Number(pattern.exec(await (await fetch(`http://127.0.0.1:${broker.metricsPort}/metrics`)).text())?.[1] ?? 0);
+  const waitingOnLimited = () => metric(/tributary_broker_connections_waiting\{listener="LIMITED"\} (\d+)/);
+  /** Waits (bounded) until `check` holds. */
+  const until = async (what: string, check: () => Promise<boolean> | boolean) => {
+    const deadline = Date.now() + 20_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`not within 20 s: ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const from = (clientId: string, localAddress: string, retries = 0) =>
+    new Kafka({ clientId, brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries }, socketFactory: ({ host, port, onConnect }: { host: string; port: number; onConnect: () => void }) => netConnect({ host, port, localAddress }, onConnect) });
+
+  it('listener.name.<listener>.max.connections: a client past the listener limit waits, unanswered, until another disconnects', { timeout: 60_000 }, async () => {
+    const limited = (clientId: string) => new Kafka({ clientId, brokers: [broker.addresses.LIMITED], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 30_000, requestTimeout: 30_000 });
+    // A kafkajs producer talks to its one broker over one connection: two fill LIMITED.
+    const [first, second] = [limited('limited-first').producer(), limited('limited-second').producer()];
+    for (const p of [first, second]) {
+      await p.connect();
+      await p.send({ topic: 'metered', messages: [{ value: 'in' }] });
+    }
+    const third = limited('limited-third').producer();
+    try {
+      let sent = false;
+      const thirdDone = third.connect().then(() => third.send({ topic: 'metered', messages: [{ value: 'third' }] })).then(() => (sent = true));
+      await until('the third client waits on LIMITED', async () => (await waitingOnLimited()) === 1);
+      expect(sent).toBe(false);
+      await first.disconnect();
+      await thirdDone;
+      expect(await waitingOnLimited()).toBe(0);
+    } finally {
+      for (const p of [first, second, third]) await p.disconnect();
+    }
+  });
+
+  it('max.connections.per.ip.overrides: a client from an address at its maximum is refused at once; taken once one has gone', { timeout: 60_000 }, async () => {
+    const first = from('per-ip-first', '127.0.0.3').producer();
+    await first.connect();
+    await first.send({ topic: 'metered', messages: [{ value: 'from 127.0.0.3' }] });
+    // The first holds up to two connections (kafkajs: the seed broker and the broker by id); with a
+    // third one from 127.0.0.3 open too, any connection of a second client is refused.
+    const extra = await openOn(broker.bootstrap, '127.0.0.3');
+    const second = from('per-ip-second', '127.0.0.3').producer();
+    await expect(second.connect().then(() => second.send({ topic: 'metered', messages: [{ value: 'refused' }] }))).rejects.toThrow();
+    await second.disconnect();
+    extra.socket.destroy();
+    await first.disconnect();
+    // Retried: the broker counts the first's connections as gone once it has seen them close.
+    const third = from('per-ip-third', '127.0.0.3', 10).producer();
+    await third.connect();
+    await third.send({ topic: 'metered', messages: [{ value: 'taken again' }] });
+    await third.disconnect();
+  });
+
+  it('max.connections: another listener waits at the maximum; the protected listener passes it and the least recently used connection of another listener is closed', { timeout: 60_000 }, async () => {
+    const l1 = await openOn(broker.addresses.LIMITED!);
+    const l2 = await openOn(broker.addresses.LIMITED!);
+    expect([l1.outcome, l2.outcome]).toEqual(['answered', 'answered']);
+    // l1 is used again: l2 is now the least recently used.
+    expect(await answerOn(l1.socket)).toBe(true);
+    const plain: Socket[] = [];
+    let l2Closed = false;
+    l2.socket.once('close', () => (l2Closed = true));
+    // PLAINTEXT connections (protected) one at a time, each answered, until the broker has passed
+    // max.connections and closed one (its metric counts it before the connection's answer is sent).
+    const closedForProtected = () => metric(/tributary_broker_connections_closed_by_limit_total\{reason="max.connections"\} (\d+)/);
+    while ((await closedForProtected()) === 0) {
+      expect(plain.length).toBeLessThan(MAX_CONNECTIONS + 5);
+      const c = await openOn(broker.bootstrap);
+      expect(c.outcome).toBe('answered');
+      plain.push(c.socket);
+    }
+    expect(await closedForProtected()).toBe(1);
+    await until('l2 closed', () => l2Closed);
+    expect(await answerOn(l1.socket)).toBe(true);
+    // At the maximum, a new LIMITED connection waits (its listener has room: l2 is gone) until one closes.
+    const l3 = openOn(broker.addresses.LIMITED!, undefined, 30_000);
+    await until('the new LIMITED connection waits', async () => (await waitingOnLimited()) === 1);
+    plain.pop()!.destroy();
+    expect((await l3).outcome).toBe('answered');
+    for (const c of [...plain, l1.socket, (await l3).socket]) c.destroy();
+  });
+});
+
+/**
+ * A connection (from `localAddress` when given) that sends ApiVersions v0 and stays open:
+ * 'answered', 'closed' (closed unanswered) or 'silent' (neither within `silentMs`).
+ */
+function openOn(address: string, localAddress?: string, silentMs = 10_000): Promise<{ outcome: 'answered' | 'closed' | 'silent'; socket: Socket }> {
+  const [host, port] = address.split(':');
+  return new Promise((done) => {
+    const socket = netConnect({ host, port: Number(port), ...(localAddress ? { localAddress } : {}) });
+    socket.on('error', () => undefined);
+    socket.on('connect', () => {
+      void answerOn(socket, silentMs).then((answered) => {
+        clearTimeout(timer);
+        done({ outcome: answered ? 'answered' : socket.destroyed ? 'closed' : 'silent', socket });
+      });
+    });
+    const timer = setTimeout(() => done({ outcome: 'silent', socket }), silentMs + 1000);
+  });
+}
+
+/** Sends ApiVersions v0 on an open connection: true once answered, false when it closes first or nothing comes within `silentMs`. */
+function answerOn(socket: Socket, silentMs = 10_000): Promise<boolean> {
+  const clientId = Buffer.from('limits');
+  const body = Buffer.alloc(10 + clientId.length);
+  body.writeInt16BE(18, 0); // ApiVersions
+  body.writeInt16BE(0, 2);
+  body.writeInt32BE(1, 4);
+  body.writeInt16BE(clientId.length, 8);
+  clientId.copy(body, 10);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(body.length);
+  return new Promise((done) => {
+    const finish = (answered: boolean) => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      done(answered);
+    };
+    const onData = () => finish(true);
+    const onClose = () => finish(false);
+    const timer = setTimeout(() => finish(false), silentMs);
+    socket.on('data', onData);
+    socket.once('close', onClose);
+    socket.write(Buffer.concat([size, body]));
+  });
+}

@@ -17,6 +17,9 @@ import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { EventLoopDelay } from './metrics/event-loop-delay.ts';
 import { StallWatchdog } from './metrics/stall-watchdog.ts';
 import { Connection } from './net/connection.ts';
+import { ConnectionAcceptor } from './net/connection-acceptor.ts';
+import { ConnectionLimits } from './net/connection-limits.ts';
+import { connectionLimitSettings } from './net/connection-limit-settings.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
 import { OFFSETS_TOPIC, offsetsTopicConfigs } from './topics/internal-topics.ts';
 import { topicNumber } from './topics/topic-configs.ts';
@@ -52,6 +55,7 @@ export class Broker {
   readonly #ctx: BrokerContext;
   readonly #servers: Server[] = [];
   readonly #sockets = new Set<Socket>();
+  #acceptor: ConnectionAcceptor | null = null;
   #flushTimer: NodeJS.Timeout | null = null;
   #loopDelay: EventLoopDelay | null = null;
   #stallWatchdog: StallWatchdog | null = null;
@@ -247,32 +251,28 @@ export class Broker {
   /** Starts listening; returns the bound ports (useful when a listener asked for port 0). */
   async start(): Promise<number[]> {
     const ports: number[] = [];
-    for (const l of this.config.listeners) {
-      const security = this.#ctx.listenerSecurity.get(l.name)!;
-      const accept = (socket: Socket) => {
-        // KIP-612 connection_creation_rate per client address: as Kafka's acceptor, a connection
-        // past the rate is neither read nor answered, and is closed once its throttle time is over.
-        const throttled = this.#ctx.clientQuotas.recordConnection(socket.remoteAddress ?? '').throttleMs;
-        if (throttled > 0) {
-          socket.pause();
-          this.#sockets.add(socket);
-          const timer = setTimeout(() => socket.destroy(), throttled);
-          socket.on('error', () => undefined);
-          socket.on('close', () => {
-            clearTimeout(timer);
-            this.#sockets.delete(socket);
-          });
-          this.#logger.log('debug', 'connection throttled by its ip quota', { ip: socket.remoteAddress, throttleMs: throttled });
-          return;
-        }
+    // Connection limits (max.connections*, creation rates, the ip quota) decide which accepted connections become Connections.
+    const limits = new ConnectionLimits(await connectionLimitSettings(this.config));
+    const acceptor = new ConnectionAcceptor({
+      limits,
+      ipThrottleMs: (ip) => this.#ctx.clientQuotas.recordConnection(ip).throttleMs,
+      logger: this.#logger,
+      closedByLimit: (reason) => this.#ctx.metrics.connectionsClosedByLimits.inc({ reason }),
+      waitingChanged: (listener, waiting) => this.#ctx.metrics.connectionsWaiting.set({ listener }, waiting),
+      open: (socket, listenerName) => {
         this.#sockets.add(socket);
         this.#ctx.metrics.connections.inc();
         socket.on('close', () => {
           this.#sockets.delete(socket);
           this.#ctx.metrics.connections.dec();
         });
-        new Connection(socket, this.#ctx, this.#handlers, l);
-      };
+        new Connection(socket, this.#ctx, this.#handlers, this.config.listeners.find((x) => x.name === listenerName)!);
+      },
+    });
+    this.#acceptor = acceptor;
+    for (const l of this.config.listeners) {
+      const security = this.#ctx.listenerSecurity.get(l.name)!;
+      const accept = (socket: Socket) => acceptor.accept(l.name, socket);
       // TLS listeners hand over the socket once the handshake is done; a failed handshake is that client's problem only.
       const server: Server = security.tlsOptions ? createTlsServer(security.tlsOptions, accept).on('tlsClientError', () => undefined) : createServer(accept);
       await new Promise<void>((resolve, reject) => {
@@ -320,6 +320,7 @@ export class Broker {
     await this.#fetcher?.stop();
     await this.#etcd?.stop();
     const closed = this.#servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    this.#acceptor?.close();
     for (const s of this.#sockets) s.destroy();
     await Promise.all(closed);
     // Every client is gone: the metered counters are final and are kept for the next start.

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parsePerIpOverrides } from '../net/connection-limits.ts';
 import { SETTINGS, type SettingName, type SettingSpec } from './settings.ts';
 
 export interface Listener {
@@ -43,9 +44,30 @@ export function parseListeners(key: string, text: string): Listener[] {
   });
 }
 
+/**
+ * Kafka's per-listener connection limits (KIP-308, KIP-612): `listener.name.<listener>.` (the
+ * listener's name in lower case) before max.connections or max.connection.creation.rate.
+ */
+export const LISTENER_SETTING = /^listener\.name\.([a-z0-9_]+)\.(max\.connections|max\.connection\.creation\.rate)$/;
+
+/** A listener's own value of a per-listener setting, else undefined (the broker-wide one is not its default: Kafka's are unlimited). */
+export function listenerSetting(config: BrokerConfig, listener: string, name: 'max.connections' | 'max.connection.creation.rate'): number | undefined {
+  const value = (config.settings as Record<string, string>)[`listener.name.${listener.toLowerCase()}.${name}`];
+  return value === undefined ? undefined : Number(value);
+}
+
 export function validateSetting(key: string, value: string): string {
+  if (LISTENER_SETTING.test(key)) return validateSpec(key, value, { type: 'int', default: '2147483647', min: 0, doc: '' });
   if (!(key in SETTINGS)) throw new ConfigError(key, 'unknown setting (see apps/broker/README.md for the supported ones)');
-  const spec: SettingSpec = SETTINGS[key as SettingName];
+  const v = validateSpec(key, value, SETTINGS[key as SettingName]);
+  if (key === 'max.connections.per.ip.overrides') {
+    const parsed = parsePerIpOverrides(v);
+    if (!parsed.ok) throw new ConfigError(key, parsed.reason);
+  }
+  return v;
+}
+
+function validateSpec(key: string, value: string, spec: SettingSpec): string {
   const v = value.trim();
   if (spec.type === 'boolean') {
     if (v !== 'true' && v !== 'false') throw new ConfigError(key, `"${value}" is not true or false`);

@@ -1,5 +1,6 @@
 import { ConfigResourceType, ConfigSource, ErrorCode } from '@tributary/protocol';
 import { SETTINGS, type SettingSpec } from '../config/settings.ts';
+import { LISTENER_SETTING } from '../config/broker-config.ts';
 import { appendToList, subtractFromList } from '../config/config-validation.ts';
 import { GROUP_CONFIG_DEFS, GroupConfigError, validateGroupConfigs } from '../config/group-configs.ts';
 import { CLIENT_METRICS_CONFIG_DEFS, ClientMetricsConfigError, validateClientMetricsConfigs } from '../config/client-metrics-configs.ts';
@@ -120,6 +121,14 @@ function describeBroker(ctx: BrokerContext): Described[] {
   }
   for (const [name, value] of Object.entries(settings)) {
     if (name in KAFKA_BROKER_CONFIGS || KAFKA_INTERNAL_SETTINGS.has(name)) continue;
+    const perListener = LISTENER_SETTING.exec(name);
+    if (perListener) {
+      // As Kafka describes a listener-prefixed setting from its start-up configuration: the
+      // type of the setting it overrides, no documentation, and that setting as its synonym.
+      const base = KAFKA_BROKER_CONFIGS[perListener[2]!]!;
+      described.push({ name, value, source: SOURCE.broker, readOnly: true, sensitive: false, type: base.type, documentation: null, synonyms: [{ name, value, source: SOURCE.broker }, { name: perListener[2]!, value: base.default, source: SOURCE.default }] });
+      continue;
+    }
     const spec: SettingSpec = SETTINGS[name as keyof typeof SETTINGS];
     if (AUTHORIZER_SETTINGS.has(name)) {
       if (explicitly(name)) described.push({ ...entry(name, null, null, 'UNKNOWN', null, true), synonyms: [{ name, value: null, source: SOURCE.broker }] });

@@ -16,13 +16,17 @@ export const describeClientQuotasApi = defineApi({
     const req = request.body;
     if (!allowedOnCluster(ctx, session, AclOperation.DESCRIBE_CONFIGS)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'DESCRIBE_CONFIGS on the cluster is needed to list quotas', entries: null };
     const invalid = (errorMessage: string) => ({ throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, errorMessage, entries: null });
+    // Kafka's checks, in its order and wording (ClientQuotasImage.describe).
     const seen = new Set<string>();
     for (const c of req.components) {
-      if (!(c.entityType in ENTITY_TYPES)) return invalid(`entity type ${c.entityType} is not supported`);
-      if (seen.has(c.entityType)) return invalid(`entity type ${c.entityType} appears twice in the filter`);
+      if (c.entityType === '') return invalid('Invalid empty entity type.');
+      if (seen.has(c.entityType)) return invalid(`Entity type ${c.entityType} cannot appear more than once in the filter.`);
       seen.add(c.entityType);
-      if (c.matchType !== MATCH_EXACT && c.matchType !== MATCH_DEFAULT && c.matchType !== MATCH_ANY) return invalid(`unknown match type ${c.matchType}`);
-      if (c.matchType === MATCH_EXACT && c.match === null) return invalid(`an exact match on ${c.entityType} needs a name`);
+      if (!(c.entityType in ENTITY_TYPES)) return { ...invalid(`Unsupported entity type ${c.entityType}`), errorCode: ErrorCode.UNSUPPORTED_VERSION };
+      if (c.matchType === MATCH_EXACT && c.match === null) return invalid('Request specified MATCH_TYPE_EXACT, but set match string to null.');
+      if (c.matchType === MATCH_DEFAULT && c.match !== null) return invalid('Request specified MATCH_TYPE_DEFAULT, but also specified a match string.');
+      if (c.matchType === MATCH_ANY && c.match !== null) return invalid('Request specified MATCH_TYPE_SPECIFIED, but also specified a match string.');
+      if (c.matchType !== MATCH_EXACT && c.matchType !== MATCH_DEFAULT && c.matchType !== MATCH_ANY) return invalid(`Unknown match type ${c.matchType}`);
     }
     // Kafka's ClientQuotasImage: an ip entity stands alone, so a filter may not ask for it with the others.
     if (seen.has('ip') && (seen.has('user') || seen.has('client-id'))) return invalid('Invalid entity filter component combination. IP filter component should not be used with user or clientId filter component.');

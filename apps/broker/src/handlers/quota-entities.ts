@@ -1,5 +1,3 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { type QuotaEntity } from '../quota/quota-store.ts';
 
 
@@ -21,21 +19,4 @@ export function toWire(e: QuotaEntity) {
   if (e.group !== undefined) return [{ entityType: 'consumer-group', entityName: e.group }];
   if (e.ip !== undefined) return [{ entityType: 'ip', entityName: e.ip }];
   return [...(e.user !== undefined ? [{ entityType: 'user', entityName: e.user }] : []), ...(e.clientId !== undefined ? [{ entityType: 'client-id', entityName: e.clientId }] : [])];
-}
-
-/**
- * Kafka's check of an `ip` entity's name (ClientQuotaControlManager.isValidIpEntity:
- * InetAddress.getByName): an IPv4 or IPv6 literal, or a host name that resolves. `<default>` (null)
- * is valid. A lookup is bounded, so that a slow resolver cannot hold the request.
- */
-export async function isValidIpEntity(name: string | null, lookup: (host: string) => Promise<unknown> = (host) => dnsLookup(host)): Promise<boolean> {
-  if (name === null || isIP(name) !== 0) return true;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([lookup(name).then(() => true), new Promise<boolean>((done) => (timer = setTimeout(() => done(false), 2000)))]);
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
 }

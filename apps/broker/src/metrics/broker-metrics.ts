@@ -28,6 +28,9 @@ export class BrokerMetrics {
    */
   readonly meteredBytes = new Counter({ name: 'tributary_broker_metered_bytes_total', help: 'Client record bytes produced (in) and fetched by consumers (out), by topic, principal and listener; for billing and chargeback', labelNames: ['direction', 'topic', 'principal', 'listener'], registers: [this.registry] });
   readonly connections = new Gauge({ name: 'tributary_broker_connections', help: 'Open client connections', registers: [this.registry] });
+  /** Kafka's acceptor blocking (KIP-308/402/612): connections accepted by the kernel that wait for a connection limit. */
+  readonly connectionsClosedByLimits = new Counter({ name: 'tributary_broker_connections_closed_by_limit_total', help: 'Connections closed by a connection limit: reason max.connections.per.ip (refused at once), ip_connection_creation_rate (held, then closed) or max.connections (an open connection closed for the protected listener)', labelNames: ['reason'], registers: [this.registry] });
+  readonly connectionsWaiting = new Gauge({ name: 'tributary_broker_connections_waiting', help: 'Connections waiting for max.connections, a listener limit or a connection creation rate before they are read', labelNames: ['listener'], registers: [this.registry] });
   #server: Server | null = null;
   /** The longest event-loop delay of the last second (event-loop-delay.ts), once the broker watches it. */
   #eventLoopDelayMs: (() => number) | null = null;

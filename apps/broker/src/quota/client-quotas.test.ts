@@ -93,4 +93,24 @@ describe('connection_creation_rate per ip (KIP-612)', () => {
     // Not counted: the next one is throttled for the same time, not longer.
     expect(q.recordConnection('10.0.0.1').throttleMs).toBe(over);
   });
+
+  it('an entity named by a host name applies to the address the name resolves to, as Kafka resolves it', async () => {
+    const resolve = async (host: string) => {
+      if (host === 'db.example') return '10.0.0.9';
+      throw new Error('ENOTFOUND');
+    };
+    const q = new ClientQuotas(storeOf([{ entity: { ip: 'db.example' }, values: { connection_creation_rate: 3 } }]), { resolve });
+    expect(await q.resolveIp('db.example')).toBe('10.0.0.9');
+    expect(await q.resolveIp('nowhere.invalid')).toBeNull();
+    expect(await q.resolveIp('::ffff:10.0.0.7')).toBe('10.0.0.7');
+    expect(q.recordConnection('10.0.0.9').bound).toBe(3);
+    expect(q.recordConnection('10.0.0.8').bound).toBeNull();
+  });
+
+  it('holds a connection past the rate for at most one quota sample (Kafka bounds the throttle so)', () => {
+    const q = new ClientQuotas(storeOf([{ entity: { ip: '10.0.0.1' }, values: { connection_creation_rate: 1 } }]), { samples: 11, sampleMs: 1000, now: () => 0 });
+    for (let i = 0; i < 10; i++) q.recordConnection('10.0.0.1');
+    // 11 at once over the 10 s minimum: 1.1/s, 10 % over a 11 s window = 1100 ms, bounded to 1000.
+    expect(q.recordConnection('10.0.0.1').throttleMs).toBe(1000);
+  });
 });

@@ -1,3 +1,6 @@
+import { isIP } from 'node:net';
+import { normaliseAddress } from '../net/connection-limits.ts';
+import { resolveHost } from '../net/resolve-host.ts';
 import { SampledRate, throttleMs } from './rate.ts';
 import { entityKey, type QuotaEntity, type QuotaKey, type QuotaStore } from './quota-store.ts';
 
@@ -35,8 +38,13 @@ export class ClientQuotas {
   /** Resolved quota per user/client/key, valid while the store's version is unchanged (the hot path). */
   readonly #resolved = new Map<string, { version: number; decision: QuotaDecision | null; rateId: string | null }>();
 
-  constructor(store: QuotaStore, options: { samples?: number; sampleMs?: number; now?: () => number } = {}) {
+  /** The address each host-named `ip` entity resolved to (null: it did not resolve). */
+  readonly #hosts = new Map<string, string | null>();
+  readonly #resolve: (host: string) => Promise<string>;
+
+  constructor(store: QuotaStore, options: { samples?: number; sampleMs?: number; now?: () => number; resolve?: (host: string) => Promise<string> } = {}) {
     this.#store = store;
+    this.#resolve = options.resolve ?? resolveHost;
     this.#samples = options.samples ?? 11;
     this.#sampleMs = options.sampleMs ?? 1000;
     this.#now = options.now ?? Date.now;
@@ -99,21 +107,36 @@ export class ClientQuotas {
   }
 
   /**
+   * The address an `ip` entity's name stands for, as Kafka's InetAddress.getByName finds it (a
+   * literal as it is; a host name's first address, IPv4 first), or null when it does not resolve.
+   * AlterClientQuotas resolves a name here before it stores the quota, so the quota applies from
+   * its answer on; the result is kept (Kafka resolves a name once, when its quota changes).
+   */
+  async resolveIp(name: string): Promise<string | null> {
+    if (isIP(name) !== 0) return normaliseAddress(name);
+    const address = await this.#resolve(name).then(normaliseAddress, () => null);
+    this.#hosts.set(name, address);
+    return address;
+  }
+
+  /**
    * KIP-612's per-address connection rate, as Kafka's ConnectionQuotas checks it on accept: the
    * address's own `ip` quota, else the `<default>` ip quota, else none. A connection within the
    * rate counts; one past it does not count (Kafka takes it back) and gets the time the client is
-   * to be held before its connection is closed. `ip` is the peer's address as accepted
-   * (IPv4-mapped IPv6 addresses are compared as IPv4). Entities named by a host name are kept and
-   * described but match no connection (Kafka resolves them when the quota changes).
+   * to be held before its connection is closed (at most one quota sample, as Kafka bounds it).
+   * `ip` is the peer's address as accepted (IPv4-mapped IPv6 addresses are compared as IPv4). An
+   * entity named by a host name applies to the address the name resolved to; one this broker has
+   * not resolved yet (set through another broker of the cluster) is resolved now and applies from
+   * the next connection on.
    */
   recordConnection(ip: string): { throttleMs: number; bound: number | null } {
-    const address = ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+    const address = normaliseAddress(ip);
     let bound: number | undefined;
     let fallback: number | undefined;
     for (const e of this.#store.all()) {
       if (e.entity.ip === undefined || e.values.connection_creation_rate === undefined) continue;
-      if (e.entity.ip === address) bound = e.values.connection_creation_rate;
-      else if (e.entity.ip === null) fallback = e.values.connection_creation_rate;
+      if (e.entity.ip === null) fallback = e.values.connection_creation_rate;
+      else if (this.#addressOf(e.entity.ip) === address) bound = e.values.connection_creation_rate;
     }
     bound ??= fallback;
     if (bound === undefined) return { throttleMs: 0, bound: null };
@@ -122,9 +145,18 @@ export class ClientQuotas {
     if (!rate) this.#rates.set(id, (rate = new SampledRate(this.#samples, this.#sampleMs)));
     const now = this.#now();
     rate.record(1, now);
-    const throttle = throttleMs(rate.rate(now), bound, rate.windowMs);
+    const throttle = Math.min(throttleMs(rate.rate(now), bound, rate.windowMs), this.#sampleMs);
     if (throttle > 0) rate.record(-1, now);
     return { throttleMs: throttle, bound };
+  }
+
+  #addressOf(name: string): string | null | undefined {
+    if (isIP(name) !== 0) return normaliseAddress(name);
+    if (!this.#hosts.has(name)) {
+      this.#hosts.set(name, null);
+      void this.resolveIp(name);
+    }
+    return this.#hosts.get(name);
   }
 
   /** Records usage and returns how long the client must wait (0 when within its quota or unbounded). */
