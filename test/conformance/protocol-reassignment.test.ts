@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKey, type CreateTopicsResponse, type ListPartitionReassignmentsResponse, type MetadataResponse } from '@tributary/protocol';
+import { ApiKey, ErrorCode, type CreateTopicsResponse, type ListPartitionReassignmentsResponse, type MetadataResponse } from '@tributary/protocol';
 import { advertised, common, expectCovered, type Advertised } from './coverage.ts';
-import { compare, createTopic, expectRunsExplained, startPair, type Pair, type Side } from './harness.ts';
+import { compare, createTopic, expectRunsExplained, startPair, upsertScramUser, type Pair, type Side } from './harness.ts';
 import { RawClient } from './raw-client.ts';
 import { startTargetCluster, type ClusterKind, type TargetCluster } from '../support/target-cluster.ts';
 import { until } from '../support/until.ts';
@@ -135,6 +135,26 @@ describe('reassignment and elections against Apache Kafka 4.4 (one broker each)'
     for (const v of common(adv, ApiKey.UnregisterBroker)) {
       await compare(pair, `unregister-broker/unknown/v${v}`, async (s) => send(s, ApiKey.UnregisterBroker, v, { brokerId: (await nodeId(s)) + 98 }));
     }
+    // Kafka's controller authorises both on the cluster (DESCRIBE, ALTER): a SCRAM user without
+    // ACLs is refused with CLUSTER_AUTHORIZATION_FAILED, nothing unregistered.
+    await Promise.all([pair.kafka, pair.tributary].map((s) => upsertScramUser(s, 'quorum-user', 'quorum-secret')));
+    await compare(pair, 'describe-quorum-unregister-broker/unauthorised', async (s) => {
+      // The new credential reaches Kafka's broker through its metadata: log in once it does.
+      const c = await until(() => RawClient.connect(s.saslBootstrap, s.name, { sasl: { mechanism: 'SCRAM-SHA-256', username: 'quorum-user', password: 'quorum-secret' } }), `${s.name}: quorum-user's login`, 30_000);
+      try {
+        const me = await nodeId(s);
+        const answers = {
+          describeQuorum: await c.send(ApiKey.DescribeQuorum, 2, { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] }),
+          unregister: await c.send(ApiKey.UnregisterBroker, 0, { brokerId: me }),
+          stillRegistered: (await (await s.client()).request<MetadataResponse>(ApiKey.Metadata, 12, { topics: [], allowAutoTopicCreation: false })).brokers.map((b) => b.nodeId === me),
+        };
+        // Equal answers could be equal successes: each must be the refusal.
+        for (const a of [answers.describeQuorum, answers.unregister]) expect(a, s.name).toMatchObject({ kind: 'response', body: { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED } });
+        return answers;
+      } finally {
+        c.close();
+      }
+    });
   });
 
   it("covers every version Tributary advertises of this file's APIs", () => {
