@@ -221,6 +221,22 @@ describe('ReplicaManager (leader side)', () => {
     expect(isrWrites).toEqual([[1, 2, 3]]);
   });
 
+  it('does not take a follower whose broker is not registered (UnregisterBroker of a live broker) back into the ISR from its fetches, as Kafka\'s isReplicaIsrEligible', async () => {
+    const { rm, t0 } = leaderWithFollowersCaughtUp();
+    // Broker 3 is unregistered while it runs: the controller takes it out of the ISR, it keeps fetching.
+    liveBrokers = [1, 2];
+    state = { ...state, isr: [1, 2] };
+    rm.reconcile();
+    rm.onFollowerFetch('orders', 0, 3, 2, { now: t0 + 100 });
+    await settled();
+    expect(isrWrites, 'no ISR write adds the unregistered follower').toEqual([]);
+    // Registered again (it restarted): its next fetch at the high watermark brings it back.
+    liveBrokers = [1, 2, 3];
+    rm.onFollowerFetch('orders', 0, 3, 2, { now: t0 + 200 });
+    await settled();
+    expect(isrWrites).toEqual([[1, 2, 3]]);
+  });
+
   it('counts a follower it is adding to the ISR in the high watermark while that write is in flight (Kafka\'s maximal ISR)', async () => {
     // Once the expanded ISR is written, the cluster may elect the new member (a reassignment moves
     // leadership to it at once). Had the watermark moved past that member's log end meanwhile,
