@@ -80,6 +80,13 @@ export interface ClusterMetadata {
    * the call (by any broker): admin APIs call it first so that they read, and modify, the latest.
    */
   catchUp(): Promise<void>;
+  /**
+   * A version of the cluster metadata this broker holds, growing with its changes (where Kafka has
+   * its metadata image's offset, written into a KIP-848 group's resolved regular expressions):
+   * etcd's revision of the last change applied in a cluster; on a standalone broker the count of
+   * topic changes since it started (it keeps no metadata log).
+   */
+  metadataVersion(): bigint;
   /** Partitions being reassigned now. */
   reassignments(): OngoingMove[];
   /** Starts, replaces or cancels reassignments (controller only: NOT_CONTROLLER elsewhere, thrown as TopicError). */

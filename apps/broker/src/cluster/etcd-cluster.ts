@@ -94,6 +94,11 @@ export class EtcdCluster implements ClusterMetadata {
     return this.store.view;
   }
 
+  /** etcd's revision of the last change this broker applied: the cluster's metadata version. */
+  metadataVersion(): bigint {
+    return this.view.revision;
+  }
+
   get isController(): boolean {
     return this.#controller.isController;
   }

@@ -14,6 +14,8 @@ export class StandaloneCluster implements ClusterMetadata {
   readonly clustered = false;
   readonly #config: BrokerConfig;
   readonly #topics: TopicRegistry;
+  /** Topic changes since start: this broker's metadata version (it keeps no metadata log). */
+  #version = 0n;
 
   constructor(config: BrokerConfig, topics: TopicRegistry) {
     this.#config = config;
@@ -37,16 +39,24 @@ export class StandaloneCluster implements ClusterMetadata {
 
   async createTopic(topic: NewTopic, validateOnly: boolean, _forward = false): Promise<TopicState> {
     if (topic.replicationFactor !== 1) throw new TopicError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${topic.replicationFactor} is larger than the 1 available broker`);
-    return this.#topics.create(topic.name, topic.partitions, topic.configs, validateOnly);
+    const created = this.#topics.create(topic.name, topic.partitions, topic.configs, validateOnly);
+    if (!validateOnly) this.#version++;
+    return created;
   }
 
   async deleteTopic(name: string): Promise<void> {
     this.#topics.delete(name);
+    this.#version++;
   }
 
   // A manual assignment here can only name this broker (it is validated against the registered brokers).
   async addPartitions(name: string, count: number, validateOnly: boolean, _assignment?: number[][]): Promise<void> {
     this.#topics.addPartitions(name, count, validateOnly);
+    if (!validateOnly) this.#version++;
+  }
+
+  metadataVersion(): bigint {
+    return this.#version;
   }
 
   /** The one broker's copy is the cluster's. */
@@ -54,6 +64,7 @@ export class StandaloneCluster implements ClusterMetadata {
 
   async setTopicConfigs(name: string, configs: Record<string, string>): Promise<void> {
     this.#topics.setConfigs(name, configs);
+    this.#version++;
   }
 
   // One broker: nothing can move, and its only replica always leads.

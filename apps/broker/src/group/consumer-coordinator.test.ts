@@ -108,7 +108,8 @@ describe('KIP-848 consumer group coordinator', () => {
   describe('regular-expression subscriptions: resolved when Kafka 4.4 resolves them, with the authorization of the heartbeat that triggered it', () => {
     const TX = '7a2e3d4c-2222-4333-8444-955566667777';
     const all = new Map([['t', { topicId: TID, partitions: 4 }], ['tx', { topicId: TX, partitions: 2 }]]);
-    const live = (names: string[]): TopicLookup => ({ byName: (n) => (names.includes(n) ? all.get(n) : undefined), names: () => names });
+    // The cluster metadata's version these names are from (etcd's revision in a cluster): written into each resolution's record.
+    const live = (names: string[], metadataVersion = 42n): TopicLookup => ({ byName: (n) => (names.includes(n) ? all.get(n) : undefined), names: () => names, metadataVersion: () => metadataVersion });
     const onlyT = (topic: string) => topic === 't';
     const topicsOf = (r: { assignment: { topicPartitions: { topicId: string }[] } | null }) => [...new Set(r.assignment?.topicPartitions.map((t) => (t.topicId === TID ? 't' : 'tx')) ?? [])].sort();
     const join = (memberId: string, canDescribeTopic?: (t: string) => boolean) => req({ memberId, subscribedTopicNames: null, subscribedTopicRegex: 't.*', ...(canDescribeTopic ? { canDescribeTopic } : {}) });
@@ -150,7 +151,7 @@ describe('KIP-848 consumer group coordinator', () => {
     const regexRecords = (dir: string) => {
       const log = new PartitionLog(dir, testOptions);
       try {
-        return new OffsetStore(log).replay().records.flatMap((r) => (r.kind === 'cg-regex' ? [{ regex: r.regex, topics: r.value?.topics ?? null, at: r.value?.timestamp ?? null }] : []));
+        return new OffsetStore(log).replay().records.flatMap((r) => (r.kind === 'cg-regex' ? [{ regex: r.regex, topics: r.value?.topics ?? null, at: r.value?.timestamp ?? null, version: r.value?.version ?? null }] : []));
       } finally {
         log.close();
       }
@@ -163,7 +164,8 @@ describe('KIP-848 consumer group coordinator', () => {
       const resolvedAt = clock.now;
       const a2 = await coordinator.consumerGroupHeartbeat(beat('A', a.memberEpoch, onlyT), topics);
       expect(topicsOf(a2)).toEqual(['t']);
-      expect(regexRecords(dir)).toEqual([{ regex: 't.*', topics: ['t'], at: resolvedAt }]);
+      // The version is the metadata's at the resolution, as Kafka writes its image's offset (before: -1).
+      expect(regexRecords(dir)).toEqual([{ regex: 't.*', topics: ['t'], at: resolvedAt, version: 42n }]);
       coordinator.close();
 
       // A new coordinator (failover): B, who may describe every topic, joins with the same expression
@@ -183,7 +185,7 @@ describe('KIP-848 consumer group coordinator', () => {
       await reloaded.consumerGroupHeartbeat(req({ ...beat('A', a3.memberEpoch, onlyT), subscribedTopicNames: ['t'], subscribedTopicRegex: '' }), topics);
       expect(regexRecords(dir)).toHaveLength(1);
       await reloaded.consumerGroupHeartbeat(req({ ...beat('B', b.memberEpoch), subscribedTopicNames: ['t'], subscribedTopicRegex: '' }), topics);
-      expect(regexRecords(dir).at(-1)).toEqual({ regex: 't.*', topics: null, at: null });
+      expect(regexRecords(dir).at(-1)).toEqual({ regex: 't.*', topics: null, at: null, version: null });
       reloaded.close();
       expect(coordinatorAt(dir, clock).get('g')!.consumer!.resolvedRegexes.size).toBe(0);
     });

@@ -30,6 +30,11 @@ export interface TopicLookup {
   names(): string[];
   /** A topic's name by its id (the assignment of a classic member is by name). */
   nameOf?(topicId: string): string | undefined;
+  /**
+   * The version of the cluster metadata the names come from (ClusterMetadata.metadataVersion):
+   * written into each resolved expression's record where Kafka writes its metadata image's offset.
+   */
+  metadataVersion?(): bigint;
 }
 
 export interface HeartbeatRequest {
@@ -253,7 +258,8 @@ export class ConsumerGroupCoordinator {
     // a member sees their topics from its next heartbeat on).
     // Every topic name, read only when the group has expressions to resolve (a cluster may have thousands).
     const topicNames = () => topics.names();
-    applyPendingRegexRefresh(cg, topicNames);
+    const metadataVersion = () => topics.metadataVersion?.() ?? -1n;
+    applyPendingRegexRefresh(cg, topicNames, metadataVersion);
     // A changed subscription bumps the group epoch: its topic names, its assignor, or an expression
     // the group has resolved already (a new one bumps it once resolved, through the topics it adds).
     const regexChanged = before.subscribedTopicRegex !== member.subscribedTopicRegex && (member.subscribedTopicRegex === null || member.subscribedTopicRegex === '' || cg.resolvedRegexes.has(member.subscribedTopicRegex));
@@ -263,7 +269,7 @@ export class ConsumerGroupCoordinator {
     if (cg.subscriptionMetadata === null && cg.resolvedRegexes.size === 0 && subscribedRegexes(cg).size > 0) {
       // A group loaded from a log written before resolutions were persisted (type 16 records):
       // resolved at once, with this request's authorization.
-      resolveRegexes(cg, { at: now, regexes: subscribedRegexes(cg), canDescribeTopic }, topicNames());
+      resolveRegexes(cg, { at: now, regexes: subscribedRegexes(cg), canDescribeTopic }, topicNames(), metadataVersion());
     } else {
       maybeTriggerRegexRefresh(cg, before, member, topicNames, now, this.#settings.regexRefreshIntervalMs ?? 600_000, canDescribeTopic);
     }
@@ -636,7 +642,7 @@ export class ConsumerGroupCoordinator {
     const cg = g.consumer;
     const topics = this.#topics;
     if (!cg || !cg.pendingRegexRefresh || !topics) return false;
-    applyPendingRegexRefresh(cg, () => topics.names());
+    applyPendingRegexRefresh(cg, () => topics.names(), () => topics.metadataVersion?.() ?? -1n);
     const metadata = this.#subscriptionMetadata(cg, topics);
     if (cg.subscriptionMetadata !== null && metadata !== cg.subscriptionMetadata) cg.groupEpoch++;
     cg.subscriptionMetadata = metadata;

@@ -8,8 +8,9 @@ import { decodeConsumerGroupRecord, encodeConsumerGroupKey, encodeConsumerGroupV
 function recordsOf(groupId: string, cg: ConsumerGroupState): ConsumerGroupRecord[] {
   const out: ConsumerGroupRecord[] = [{ kind: 'cg-metadata', group: groupId, value: { epoch: cg.groupEpoch } }];
   // Each resolved expression, as Kafka writes it at every refresh (a new timestamp, so a record per refresh).
-  const at = cg.lastRegexRefresh?.at;
-  if (at !== undefined) for (const [regex, topics] of cg.resolvedRegexes) out.push({ kind: 'cg-regex', group: groupId, regex, value: { topics: [...topics].sort(), version: -1n, timestamp: at } });
+  const last = cg.lastRegexRefresh;
+  // Topics sorted as Kafka sorts them (Collections.sort: UTF-16 order, as JavaScript's sort).
+  if (last) for (const [regex, topics] of cg.resolvedRegexes) out.push({ kind: 'cg-regex', group: groupId, regex, value: { topics: [...topics].sort(), version: last.version, timestamp: last.at } });
   for (const m of cg.members.values()) {
     out.push({
       kind: 'cg-member', group: groupId, memberId: m.memberId,
@@ -159,7 +160,10 @@ export class ConsumerGroupLoader {
       // The resolutions stand, as on Kafka after a load: refreshed when Kafka would (regex-refresh.ts),
       // the topics that exist at the next heartbeat counting as known then.
       for (const [regex, r] of g.regexes) cg.resolvedRegexes.set(regex, new Set(r.topics));
-      if (g.regexes.size > 0) cg.lastRegexRefresh = { at: Math.max(...[...g.regexes.values()].map((r) => r.timestamp)), topicNames: null };
+      if (g.regexes.size > 0) {
+        const loaded = [...g.regexes.values()];
+        cg.lastRegexRefresh = { at: Math.max(...loaded.map((r) => r.timestamp)), topicNames: null, version: loaded.reduce((v, r) => (r.version > v ? r.version : v), -1n) };
+      }
       out.set(groupId, cg);
     }
     return out;

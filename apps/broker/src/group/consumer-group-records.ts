@@ -43,8 +43,9 @@ export const CONSUMER_GROUP_RECORD_TYPES = { metadata: 3, member: 5, targetMetad
 /**
  * A resolved regular expression (Kafka's ConsumerGroupRegularExpressionValue, type 16): the topics
  * it matched, the metadata version it was resolved at and when. Kafka writes the offset of its
- * KRaft metadata image as the version; Tributary has none and writes -1 (Kafka's "unknown"): it
- * tells new topics by the names that existed at the resolution (regex-refresh.ts).
+ * KRaft metadata image as the version; Tributary writes its cluster metadata's version
+ * (ClusterMetadata.metadataVersion; -1 when unknown), and tells new topics by the names that
+ * existed at the resolution (regex-refresh.ts), not by the version.
  */
 export interface ResolvedRegexRecord {
   topics: string[];

@@ -38,9 +38,10 @@ export class ConsumerGroupState {
   /**
    * When the group's expressions were last resolved, and the topics that existed then (new ones
    * trigger a refresh); after a load, null until the next heartbeat adopts the topics then (Kafka's
-   * new coordinator, too, counts only topics created after it loaded the group).
+   * new coordinator, too, counts only topics created after it loaded the group); `version` the
+   * cluster metadata's version then (Kafka's metadata image offset; -1 when unknown).
    */
-  lastRegexRefresh: { at: number; topicNames: Set<string> | null } | null = null;
+  lastRegexRefresh: { at: number; topicNames: Set<string> | null; version: bigint } | null = null;
   /** A refresh a heartbeat triggered: applied right after that request, or by the group's next request if that comes first (Kafka resolves off the request path). */
   pendingRegexRefresh: PendingRegexRefresh | null = null;
   /** The subscribed topics' ids and partition counts the target assignment was computed from; null after a load (adopted at the next heartbeat without a new epoch). */

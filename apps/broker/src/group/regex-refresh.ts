@@ -73,19 +73,20 @@ export function maybeTriggerRegexRefresh(
 }
 
 /** Applies the refresh a previous request triggered (Kafka's handleRegularExpressionsResult). */
-export function applyPendingRegexRefresh(cg: ConsumerGroupState, topicNames: () => string[]): void {
+export function applyPendingRegexRefresh(cg: ConsumerGroupState, topicNames: () => string[], metadataVersion: () => bigint = () => -1n): void {
   const pending = cg.pendingRegexRefresh;
   if (!pending) return;
   cg.pendingRegexRefresh = null;
-  resolveRegexes(cg, pending, topicNames());
+  resolveRegexes(cg, pending, topicNames(), metadataVersion());
 }
 
 /**
  * Resolves the expressions with the given authorization: each one's matching topics (every topic,
- * internal ones too, as Kafka matches its whole metadata image) that the principal may DESCRIBE.
+ * internal ones too, as Kafka matches its whole metadata image) that the principal may DESCRIBE;
+ * `metadataVersion` is the version of the metadata the topic names come from (Kafka's image offset).
  * Expressions no longer subscribed are skipped, as in Kafka.
  */
-export function resolveRegexes(cg: ConsumerGroupState, refresh: PendingRegexRefresh, topicNames: string[]): void {
+export function resolveRegexes(cg: ConsumerGroupState, refresh: PendingRegexRefresh, topicNames: string[], metadataVersion = -1n): void {
   const subscribed = subscribedRegexes(cg);
   for (const re of refresh.regexes) {
     if (!subscribed.has(re)) continue;
@@ -94,5 +95,5 @@ export function resolveRegexes(cg: ConsumerGroupState, refresh: PendingRegexRefr
     if (compiled.ok) for (const n of topicNames) if (compiled.matches(n) && (refresh.canDescribeTopic?.(n) ?? true)) names.add(n);
     cg.resolvedRegexes.set(re, names);
   }
-  cg.lastRegexRefresh = { at: refresh.at, topicNames: new Set(topicNames) };
+  cg.lastRegexRefresh = { at: refresh.at, topicNames: new Set(topicNames), version: metadataVersion };
 }

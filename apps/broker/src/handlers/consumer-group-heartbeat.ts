@@ -15,6 +15,7 @@ export function topicLookup(ctx: BrokerContext): TopicLookup {
     },
     names: () => ctx.topics.list().map((t) => t.name),
     nameOf: (topicId) => ctx.topics.byId(topicId)?.name,
+    metadataVersion: () => ctx.cluster.metadataVersion(),
   };
 }
 
