@@ -323,6 +323,34 @@ describe('the group\'s records replicated before the answer (acks=-1 on __consum
     expect([await own, await nothing]).toEqual([ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_NOT_AVAILABLE]);
   });
 
+  it('OffsetDelete and DeleteGroups: answered once their tombstones are replicated (their error if that fails); a refused OffsetDelete at once', async () => {
+    const gate = replicationGate();
+    const { coordinator } = freshReplicated(gate);
+    const simple = { memberId: '', groupInstanceId: null };
+    for (const g of ['a', 'b']) coordinator.commit(g, simple, -1, [{ topic: 't', partition: 0, value: offset(1, 0) }, { topic: 't', partition: 1, value: offset(1, 0) }]);
+    const settledAll = coordinator.writesCommitted();
+    await settled();
+    gate.answer(0);
+    expect(await settledAll).toBe(0);
+    let answered = false;
+    const del = coordinator.deleteOffsetsCommitted('a', [{ topic: 't', partition: 0 }]);
+    void del.then(() => (answered = true));
+    // The group's refusal is not held back.
+    expect((await coordinator.deleteOffsetsCommitted('nobody', [{ topic: 't', partition: 0 }])).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    await settled();
+    expect({ answered, waiting: gate.waiting }).toEqual({ answered: false, waiting: 1 });
+    gate.answer(0);
+    expect((await del).errorCode).toBe(0);
+    // DeleteGroups of this partition: every group's answer (an unknown one's too) once the write is committed.
+    let deletedAnswered = false;
+    const deleted = coordinator.deleteGroups(['b', 'nobody']);
+    void deleted.then(() => (deletedAnswered = true));
+    await settled();
+    expect(deletedAnswered).toBe(false);
+    gate.answer(ErrorCode.REQUEST_TIMED_OUT);
+    expect(await deleted).toEqual([ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_NOT_AVAILABLE]);
+  });
+
   it('OffsetFetch reads at the last committed offset: commits and deletions not yet replicated are not seen; require_stable reads them as written once the pending writes are committed', async () => {
     const gate = replicationGate();
     const { coordinator } = freshReplicated(gate);

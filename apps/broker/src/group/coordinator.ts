@@ -1115,6 +1115,19 @@ export class GroupCoordinator {
     return this.#offsets.deleteOffsets(groupId, partitions);
   }
 
+  /**
+   * OffsetDelete as Kafka's write operation: a refusal of the group (GROUP_ID_NOT_FOUND,
+   * NON_EMPTY_GROUP: thrown in Kafka) at once; otherwise answered once its tombstones (or the
+   * partition's pending writes, when it deleted nothing) are committed; a failed write is the
+   * request's error (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR), as handleOperationException maps it.
+   */
+  async deleteOffsetsCommitted(groupId: string, partitions: { topic: string; partition: number }[]): Promise<OffsetDeleteResult> {
+    const result = this.#offsets.deleteOffsets(groupId, partitions);
+    if (result.errorCode !== 0) return result;
+    const code = await this.#committed();
+    return code === 0 ? result : { errorCode: code, partitions: new Map() };
+  }
+
   expireOffsets(): number {
     return this.#offsets.expireOffsets();
   }
@@ -1131,6 +1144,17 @@ export class GroupCoordinator {
     g.offsets.clear();
     this.#transition(g, 'Dead');
     this.#groups.delete(g.groupId);
+  }
+
+  /**
+   * DeleteGroups for the groups of this partition, as Kafka's one write operation per partition:
+   * each group's answer (its refusal among them) once the partition's writes so far are committed;
+   * a failed write answers every group of the partition with its error.
+   */
+  async deleteGroups(groupIds: string[]): Promise<number[]> {
+    const results = groupIds.map((id) => this.deleteGroup(id));
+    const code = await this.#committed();
+    return code === 0 ? results : groupIds.map(() => code);
   }
 
   /** DeleteGroups: only an Empty group can be deleted (NON_EMPTY_GROUP otherwise). */

@@ -144,6 +144,22 @@ export class GroupCoordinators {
   hasPendingOffset: GroupCoordinator['hasPendingOffset'] = (groupId, ...rest) => this.#route(groupId).hasPendingOffset(groupId, ...rest);
   deleteOffsets: GroupCoordinator['deleteOffsets'] = (groupId, ...rest) => this.#route(groupId).deleteOffsets(groupId, ...rest);
   deleteGroup: GroupCoordinator['deleteGroup'] = (groupId) => this.#route(groupId).deleteGroup(groupId);
+  deleteOffsetsCommitted: GroupCoordinator['deleteOffsetsCommitted'] = (groupId, ...rest) => this.#route(groupId).deleteOffsetsCommitted(groupId, ...rest);
+
+  /** DeleteGroups: one write operation per coordinator (partition), as Kafka schedules them; the answers in the order asked. */
+  async deleteGroups(groupIds: string[]): Promise<number[]> {
+    const byCoordinator = new Map<GroupCoordinator, number[]>();
+    groupIds.forEach((id, i) => {
+      const c = this.#route(id);
+      byCoordinator.set(c, [...(byCoordinator.get(c) ?? []), i]);
+    });
+    const out: number[] = new Array<number>(groupIds.length);
+    await Promise.all([...byCoordinator].map(async ([c, at]) => {
+      const codes = await c.deleteGroups(at.map((i) => groupIds[i]!));
+      at.forEach((i, k) => (out[i] = codes[k]!));
+    }));
+    return out;
+  }
   consumerGroupHeartbeat: GroupCoordinator['consumerGroupHeartbeat'] = (req, topics) => this.#route(req.groupId).consumerGroupHeartbeat(req, topics);
   consumerAssignorName: GroupCoordinator['consumerAssignorName'] = (g) => this.#route(g.groupId).consumerAssignorName(g);
 

@@ -11,12 +11,19 @@ export const deleteGroupsApi = defineApi({
   // Several groups: each one this broker does not coordinate is answered NOT_COORDINATOR.
   groupOf: () => null,
   authorization: { kind: 'per-resource', acl: 'DELETE on each group' },
-  handle: (ctx, request, session) => {
+  handle: async (ctx, request, session) => {
     const req = request.body;
-    const errorCode = (groupId: string) =>
+    const refusal = (groupId: string) =>
       !allowed(ctx, session, Op.DELETE, ResourceType.GROUP, groupId) ? ErrorCode.GROUP_AUTHORIZATION_FAILED
       : !ctx.groups.coordinates(groupId) ? ErrorCode.NOT_COORDINATOR
-      : ctx.groups.deleteGroup(groupId);
-    return { results: req.groupsNames.map((groupId) => ({ groupId, errorCode: errorCode(groupId) })) };
+      : 0;
+    const refused = req.groupsNames.map(refusal);
+    // The rest as Kafka's write operations, one per partition: answered once the deletions' (or
+    // the partition's pending) writes are committed (GroupCoordinators.deleteGroups).
+    const asked = req.groupsNames.flatMap((groupId, i) => (refused[i] === 0 ? [i] : []));
+    const deleted = await ctx.groups.deleteGroups(asked.map((i) => req.groupsNames[i]!));
+    const codes = [...refused];
+    asked.forEach((i, k) => (codes[i] = deleted[k]!));
+    return { results: req.groupsNames.map((groupId, i) => ({ groupId, errorCode: codes[i]! })) };
   },
 });

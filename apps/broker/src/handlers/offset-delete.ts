@@ -12,11 +12,12 @@ export const offsetDeleteApi = defineApi({
   serves: 'group-coordinator',
   groupOf: (request) => request.body.groupId,
   authorization: { kind: 'per-resource', acl: 'DELETE on the group' },
-  handle: (ctx, request, session) => {
+  handle: async (ctx, request, session) => {
     const req = request.body;
     if (!allowed(ctx, session, Op.DELETE, ResourceType.GROUP, req.groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
     const known = req.topics.flatMap((t) => t.partitions.filter((p) => ctx.cluster.partition(t.name, p.partitionIndex)).map((p) => ({ topic: t.name, partition: p.partitionIndex })));
-    const result = ctx.groups.deleteOffsets(req.groupId, known);
+    // A write operation: answered once its tombstones are committed (GroupCoordinator.deleteOffsetsCommitted).
+    const result = await ctx.groups.deleteOffsetsCommitted(req.groupId, known);
     if (result.errorCode !== 0) return { errorCode: result.errorCode, topics: [] };
     return {
       errorCode: 0,
