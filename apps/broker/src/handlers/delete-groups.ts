@@ -17,10 +17,10 @@ export const deleteGroupsApi = defineApi({
       !allowed(ctx, session, Op.DELETE, ResourceType.GROUP, groupId) ? ErrorCode.GROUP_AUTHORIZATION_FAILED
       : !ctx.groups.coordinates(groupId) ? ErrorCode.NOT_COORDINATOR
       : 0;
-    const refused = req.groupsNames.map(refusal);
+    const refused: number[] = req.groupsNames.map(refusal);
     // The rest as Kafka's write operations, one per partition: answered once the deletions' (or
     // the partition's pending) writes are committed (GroupCoordinators.deleteGroups).
-    const asked = req.groupsNames.flatMap((groupId, i) => (refused[i] === 0 ? [i] : []));
+    const asked = req.groupsNames.flatMap((_, i) => (refused[i] === 0 ? [i] : []));
     const deleted = await ctx.groups.deleteGroups(asked.map((i) => req.groupsNames[i]!));
     const codes = [...refused];
     asked.forEach((i, k) => (codes[i] = deleted[k]!));
