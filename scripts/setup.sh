@@ -54,12 +54,20 @@ install_npm_dependencies() {
 
 # Lanes (scripts/setup.d/README.md): the installers of scripts/setup.d — components the tests take
 # from the other registries (Maven Central, PyPI, the Go proxy, Debian source packages), each
-# idempotent and caching into .cache/ — are grouped by the `# setup-lane: NAME` line of each (an
-# installer without one is a lane of its own). A lane runs its steps one after another in name
-# order, stopping at its first failure; the lanes run side by side, so the network-bound installs
-# overlap the CPU-bound builds. Lane "npm" starts with npm ci when setup.sh installs everything.
-# Each lane writes to its own log, printed whole when the lane ends; setup.sh waits for every lane
-# and exits with the status of the first lane that failed.
+# idempotent and caching into .cache/ — are grouped in lanes by LANE below (an installer it does not
+# name is a lane of its own). A lane runs its steps one after another in name order, stopping at its
+# first failure; the lanes run side by side, so the network-bound installs overlap the CPU-bound
+# builds. An installer that needs another's output shares that one's lane. Lane "npm" starts with
+# npm ci when setup.sh installs everything. Each lane writes to its own log, printed whole when the
+# lane ends; setup.sh waits for every lane and exits with the status of the first lane that failed.
+# (The table lives here, not in the installers: several of them rebuild when their own file changes.)
+declare -A LANE=(
+  [10-kafka]=maven [15-mirror-maker]=maven [20-java-tests]=maven
+  [20-librdkafka-tests]=c [21-librdkafka-2.12-tests]=c [25-rdkafka-performance]=c
+  [30-python-clients]=pypi [31-confluent-kafka]=pypi [50-schemathesis]=pypi
+  [40-franz-go]=go [41-sarama]=go [60-kube]=go
+  [70-images]=npm
+)
 run_lanes() {
   local with_npm=$1 installer lane logs started status=0 finished rc names
   local -A steps=() pid_lane=()
@@ -67,12 +75,16 @@ run_lanes() {
   if [ "$with_npm" = 1 ]; then lanes+=(npm); steps[npm]="install_npm_dependencies"; fi
   for installer in scripts/setup.d/*.sh; do
     [ -e "$installer" ] || continue
-    lane=$(sed -n 's/^# setup-lane: *\([A-Za-z0-9_-]*\).*/\1/p' "$installer" | head -1)
-    lane=${lane:-$(basename "$installer" .sh)}
+    lane=$(basename "$installer" .sh)
+    lane=${LANE[$lane]:-$lane}
     [ -n "${steps[$lane]+set}" ] || lanes+=("$lane")
     steps[$lane]="${steps[$lane]:-} $installer"
   done
   logs=$(mktemp -d)
+  # Two lanes may install Debian packages at once: apt-get then waits for the other's lock rather
+  # than fail (as root; sudo drops the variable, and lib/librdkafka-suite.sh passes the option itself).
+  printf 'DPkg::Lock::Timeout "600";\n' >"$logs/apt.conf"
+  export APT_CONFIG="$logs/apt.conf"
   started=$SECONDS
   for lane in "${lanes[@]}"; do
     run_lane ${steps[$lane]} >"$logs/$lane.log" 2>&1 </dev/null &

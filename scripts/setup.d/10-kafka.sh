@@ -2,7 +2,6 @@
 # Apache Kafka (broker, tools, Java client, Streams, Connect) from Maven Central into .cache/kafka/libs:
 # the reference broker and the Java programs of the tests run from that one classpath
 # (`java -cp '.cache/kafka/libs/*' kafka.Kafka …`). The Maven repository stays in .cache/m2.
-# setup-lane: maven
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 stamp=.cache/kafka/.resolved

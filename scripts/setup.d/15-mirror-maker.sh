@@ -2,7 +2,6 @@
 # MirrorMaker 2 (connect-mirror, the newest version the Maven mirror serves: test/mirror/pom.xml)
 # from Maven Central into .cache/mirror/libs, its own classpath beside .cache/kafka/libs, for
 # test/conformance/mirror-maker.test.ts (`java -cp '.cache/mirror/libs/*' org.apache.kafka.connect.mirror.MirrorMaker …`).
-# setup-lane: maven
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 stamp=.cache/mirror/.resolved

@@ -2,7 +2,6 @@
 # The Java programs of the tests (test/java/src: Java-client scenarios and the Kafka config dumper),
 # compiled against .cache/kafka/libs (10-kafka.sh) into .cache/java-tests/classes. Recompiles when
 # any source is newer than the last build.
-# setup-lane: maven
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=.cache/java-tests

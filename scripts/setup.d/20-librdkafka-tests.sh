@@ -14,7 +14,6 @@
 # so that its one racy variant can be left out (test/conformance/README.md). One line of the library
 # itself: librdkafka's own fix of rd_kafka_seek_partitions()'s timeout unit (upstream PR #4230, in
 # 2.1.0): 2.0.2 waited 2 ms where the caller asked for 2 s, which failed test 0137 on a busy machine.
-# setup-lane: c
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/setup.d/lib/librdkafka-suite.sh

@@ -12,7 +12,6 @@
 # 0142's consumer sub-test creates its topic with the broker's default replication factor instead
 # of 3 (librdkafka's own CI has 3 brokers), so it runs on one broker. 2.0.2's library fix
 # (rd_kafka_seek_partitions' timeout) is in 2.12.1 already; the library is not changed.
-# setup-lane: c
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/setup.d/lib/librdkafka-suite.sh

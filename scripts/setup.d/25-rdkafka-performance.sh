@@ -3,7 +3,6 @@
 # test suite is built from (20-librdkafka-tests.sh unpacks and builds the static library first), for
 # bench/vs-kafka: a neutral C client driving Apache Kafka and Tributary alike. Built into
 # .cache/librdkafka/src/examples/rdkafka_performance; a few seconds once the library is built.
-# setup-lane: c
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=".cache/librdkafka/src/examples/rdkafka_performance"

@@ -2,7 +2,6 @@
 # kafka-python (PyPI's current release, not Debian's old python3-kafka) and its codec libraries in a
 # venv at .cache/venv, built on Debian's /usr/bin/python3. Pinned here; the stamp is newer than this
 # file once they are installed.
-# setup-lane: pypi
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PACKAGES=(kafka-python==3.0.12 python-snappy==0.7.3 cramjam==2.14.0 lz4==4.4.5 zstandard==0.25.0)

@@ -4,7 +4,6 @@
 # so the suite also speaks to the newest librdkafka, KIP-848's group.protocol=consumer included.
 # In its own venv at .cache/venv-confluent on Debian's /usr/bin/python3. Pinned here; the stamp is
 # newer than this file once it is installed.
-# setup-lane: pypi
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PACKAGES=(confluent-kafka==2.16.1)

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # franz-go from the Go module proxy, built with the small driver in test/compat/go (versions pinned by
 # its go.mod/go.sum; the helpers both drivers share are in test/compat/go-driver) into .cache/bin/franzgo-driver. The module and build caches stay in .cache/go.
-# setup-lane: go
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=.cache/bin/franzgo-driver

@@ -3,7 +3,6 @@
 # OpenAPI test (apps/api/src/schemathesis.test.ts) runs `.cache/schemathesis/bin/schemathesis`.
 # Pinned: a new schemathesis release generates other examples, and a fixed seed is only
 # reproducible with a fixed generator. Debian's python3 (python3-venv) makes the venv.
-# setup-lane: pypi
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VERSION=4.32.5

@@ -7,7 +7,6 @@
 # machine stays usable. Skipped when the binaries are newer than tools/kube and this script.
 # Opt-in (TRIBUTARY_KUBE_BUILD=1) until a test in CI needs it: a first build costs far more than the
 # CI budget of one suite (tools/kube/README.md); libs/testkit's kubeBinaries() sets it.
-# setup-lane: go
 set -euo pipefail
 [ "${TRIBUTARY_KUBE_BUILD:-0}" = 1 ] || exit 0
 cd "$(dirname "$0")/../.."
@@ -16,7 +15,7 @@ src=tools/kube
 if ! dpkg-query -W -f='${Status}' libnss-wrapper 2>/dev/null | grep -q 'install ok installed'; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "setup: installing libnss-wrapper from Debian"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends libnss-wrapper >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libnss-wrapper >/dev/null
 fi
 export GOMODCACHE="$PWD/.cache/go/mod" GOCACHE="$PWD/.cache/go/build" GOFLAGS=-mod=readonly GOTOOLCHAIN=local CGO_ENABLED=0
 if [ ! -x "$out/etcd" ] || [ -n "$(find tools/etcd "$0" -newer "$out/etcd" -type f | head -1)" ]; then

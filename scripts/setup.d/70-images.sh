@@ -7,7 +7,6 @@
 # needed), so nothing goes to /var/lib/containers. docker/build-images.sh builds the images on it.
 # Opt-in (TRIBUTARY_IMAGES_BUILD=1; docker/build-images.sh sets it): debootstrap downloads ~40 MB
 # of packages and the image builds take minutes, over a suite's CI budget.
-# setup-lane: npm
 set -euo pipefail
 [ "${TRIBUTARY_IMAGES_BUILD:-0}" = 1 ] || exit 0
 cd "$(dirname "$0")/../.."
@@ -26,7 +25,7 @@ for pkg in buildah debootstrap; do
 done
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]} from Debian"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # The machine's own Debian mirror (deb822 sources), else Debian's default one.
