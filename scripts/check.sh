@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `npm run check`: the type check (`npm run typecheck`) and the lint (`npm run lint`) side by side.
+# Each is one single-threaded Node process, and before vitest starts nothing else uses the second
+# core, so together they take about as long as the longer of the two. Each one's output is printed
+# whole when both have ended; the exit status is the type check's failure, else the lint's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+npm run -s typecheck >"$out/typecheck" 2>&1 </dev/null &
+typecheck=$!
+npm run -s lint >"$out/lint" 2>&1 </dev/null &
+lint=$!
+typecheck_status=0 lint_status=0
+wait "$typecheck" || typecheck_status=$?
+wait "$lint" || lint_status=$?
+cat "$out/typecheck" "$out/lint"
+((typecheck_status == 0)) || { echo "check: typecheck failed (exit $typecheck_status)" >&2; exit "$typecheck_status"; }
+((lint_status == 0)) || { echo "check: lint failed (exit $lint_status)" >&2; exit "$lint_status"; }
