@@ -8,6 +8,6 @@ stamp=.cache/kafka/.resolved
 if [ -f "$stamp" ] && [ "$stamp" -nt test/kafka/pom.xml ]; then exit 0; fi
 echo "setup: resolving Apache Kafka from Maven Central into .cache/kafka (test/kafka/pom.xml)"
 rm -rf .cache/kafka/libs
-mvn -B -q -Dstyle.color=never -Dmaven.repo.local="$PWD/.cache/m2" -f test/kafka/pom.xml \
+mvn -B -q -Dmaven.repo.local="$PWD/.cache/m2" -f test/kafka/pom.xml \
   dependency:copy-dependencies -DoutputDirectory="$PWD/.cache/kafka/libs"
 touch "$stamp"

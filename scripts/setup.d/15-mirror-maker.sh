@@ -11,6 +11,6 @@ mkdir -p .cache/mirror; exec 9>.cache/mirror.lock; flock 9
 if [ -f "$stamp" ] && [ "$stamp" -nt test/mirror/pom.xml ]; then exit 0; fi
 echo "setup: resolving MirrorMaker 2 from Maven Central into .cache/mirror (test/mirror/pom.xml)"
 rm -rf .cache/mirror/libs
-mvn -B -q -Dstyle.color=never -Dmaven.repo.local="$PWD/.cache/m2" -f test/mirror/pom.xml \
+mvn -B -q -Dmaven.repo.local="$PWD/.cache/m2" -f test/mirror/pom.xml \
   dependency:copy-dependencies -DoutputDirectory="$PWD/.cache/mirror/libs"
 touch "$stamp"
