@@ -72,7 +72,7 @@ run_lanes() {
   local with_npm=$1 installer lane logs started status=0 finished rc names
   local -A steps=() pid_lane=()
   local -a lanes=()
-  if [ "$with_npm" = 1 ]; then lanes+=(npm); steps[npm]="install_npm_dependencies"; fi
+  if [ "$with_npm" = 1 ]; then lanes+=(npm); steps[npm]=" install_npm_dependencies"; fi
   for installer in scripts/setup.d/*.sh; do
     [ -e "$installer" ] || continue
     lane=$(basename "$installer" .sh)
