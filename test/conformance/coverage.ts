@@ -22,7 +22,7 @@ export const OWNERS: Record<string, number[]> = {
     ApiKey.DescribeClientQuotas, ApiKey.AlterClientQuotas, ApiKey.CreateAcls, ApiKey.DescribeAcls, ApiKey.DeleteAcls,
   ],
   'protocol-consumer-groups': [ApiKey.ConsumerGroupHeartbeat, ApiKey.ConsumerGroupDescribe],
-  'protocol-reassignment': [ApiKey.AlterPartitionReassignments, ApiKey.ListPartitionReassignments, ApiKey.ElectLeaders, ApiKey.DescribeQuorum, ApiKey.UnregisterBroker],
+  'protocol-reassignment': [ApiKey.AlterPartitionReassignments, ApiKey.ListPartitionReassignments, ApiKey.ElectLeaders, ApiKey.DescribeQuorum, ApiKey.UnregisterBroker, ApiKey.UpdateFeatures],
   'protocol-transactions': [
     ApiKey.AddPartitionsToTxn, ApiKey.AddOffsetsToTxn, ApiKey.TxnOffsetCommit, ApiKey.EndTxn, ApiKey.WriteTxnMarkers,
     ApiKey.DescribeTransactions, ApiKey.ListTransactions, ApiKey.DescribeProducers,

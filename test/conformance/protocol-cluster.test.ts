@@ -4,6 +4,7 @@ import { startTargetCluster, type ClusterKind, type TargetCluster } from '../sup
 import { batch, expectRunsExplained, SUPER_USER, upsertScramUserOn } from './harness.ts';
 import { assignment, commitBody, fetchOffsetsBody, join, syncBody } from './group-requests.ts';
 import { groupsAfterKill, groupsBeforeKill } from './cluster-groups.ts';
+import { featuresAfterKill, featuresBeforeKill } from './cluster-features.ts';
 import { roles, type ClusterSteps } from './cluster-steps.ts';
 import { transactionsAfterKill, transactionsBeforeKill, TXN_PARTITIONS, TXN_TOPIC } from './cluster-transactions.ts';
 import { RawClient, type Outcome } from './raw-client.ts';
@@ -190,6 +191,9 @@ async function scenario(cluster: TargetCluster): Promise<Run> {
     const deleteRecordsBody = { topics: [{ name: DELETED_TOPIC, partitions: [{ partitionIndex: 0, offset: 3n }] }], timeoutMs: 30_000 };
     record('delete-records/just-before-kill', await toLeader.send(ApiKey.DeleteRecords, 2, deleteRecordsBody), before);
 
+    // eligible.leader.replicas.version downgraded to 0 through a broker that is not the controller, and two topics on the leader (cluster-features.ts).
+    await featuresBeforeKill(steps, { leader, follower, other, via: notController, controller: cmd.controllerId, roles: before });
+
     // The leader dies; another replica takes over.
     await cluster.kill(leader);
     const newLeader = await cluster.leaderOf(TOPIC, 0, { not: leader, timeoutMs: 60_000 });
@@ -200,6 +204,7 @@ async function scenario(cluster: TargetCluster): Promise<Run> {
     const toStayed = await connect(address.get(stayed)!);
     await knows(toNew, newLeader, 2, 'the new leader');
     await knows(toStayed, newLeader, 2, 'the other follower');
+    await featuresAfterKill(steps, { killed: leader, survivor: newLeader, survivors: [newLeader, stayed], roles: after });
     // Kafka's Metadata answers from the broker's metadata cache, which is updated before its replica
     // manager applies the leadership (a first run saw Produce answer NOT_LEADER_OR_FOLLOWER naming
     // the killed leader after Metadata named the new one): wait until the partition state caught up

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKey, ErrorCode, type CreateTopicsResponse, type ListPartitionReassignmentsResponse, type MetadataResponse } from '@tributary/protocol';
+import { ApiKey, ErrorCode, type ApiVersionsResponse, type CreateTopicsResponse, type ListPartitionReassignmentsResponse, type MetadataResponse } from '@tributary/protocol';
 import { advertised, common, expectCovered, type Advertised } from './coverage.ts';
 import { compare, createTopic, expectRunsExplained, startPair, upsertScramUser, type Pair, type Side } from './harness.ts';
 import { RawClient } from './raw-client.ts';
@@ -80,6 +80,69 @@ describe('reassignment and elections against Apache Kafka 4.4 (one broker each)'
         });
       }
     }
+  });
+
+  it('UpdateFeatures at every version (kafka-features): Kafka\'s checks and messages, dry runs, and eligible.leader.replicas.version downgraded to 0 and back as ApiVersions shows it', async () => {
+    type Update = { feature: string; maxVersionLevel: number; upgradeType?: number; allowDowngrade?: boolean };
+    // v0 carries allowDowngrade (Kafka 4.4 ignores it: a downgrade needs v1's upgrade type), v1+ the upgrade type and validateOnly.
+    const body = (v: number, updates: Update[], validateOnly = false) => ({
+      timeoutMs: 30_000,
+      featureUpdates: updates.map(({ upgradeType = 1, allowDowngrade = upgradeType !== 1, ...u }) => (v === 0 ? { ...u, allowDowngrade } : { ...u, upgradeType })),
+      ...(v >= 1 ? { validateOnly } : {}),
+    });
+    const ELR = 'eligible.leader.replicas.version';
+    for (const v of common(adv, ApiKey.UpdateFeatures)) {
+      const cases: [string, Update[], boolean?][] = [
+        ['same-level', [{ feature: ELR, maxVersionLevel: 1 }]],
+        ['downgrade-without-downgrade-type', [{ feature: ELR, maxVersionLevel: 0 }]],
+        ['downgrade-v0-allow-downgrade', [{ feature: ELR, maxVersionLevel: 0, upgradeType: 2 }], true],
+        ['unknown-feature-fails-all', [{ feature: 'unknown.thing', maxVersionLevel: 1 }, { feature: 'group.version', maxVersionLevel: 1 }]],
+        ['beyond-supported', [{ feature: 'group.version', maxVersionLevel: 5 }]],
+        ['repeated-feature', [{ feature: 'group.version', maxVersionLevel: 1 }, { feature: 'group.version', maxVersionLevel: 1 }]],
+        ['none', []],
+        ...(v >= 1
+          ? ([
+              ['unknown-upgrade-type', [{ feature: 'group.version', maxVersionLevel: 1, upgradeType: 7 }]],
+              ['dry-run-safe-downgrade', [{ feature: ELR, maxVersionLevel: 0, upgradeType: 2 }], true],
+              ['dry-run-unsafe-downgrade', [{ feature: ELR, maxVersionLevel: 0, upgradeType: 3 }], true],
+              ['dry-run-transaction-version-1', [{ feature: 'transaction.version', maxVersionLevel: 1, upgradeType: 2 }], true],
+            ] as [string, Update[], boolean?][])
+          : []),
+      ];
+      for (const [name, updates, validateOnly] of cases) await compare(pair, `update-features/${name}/v${v}`, (s) => send(s, ApiKey.UpdateFeatures, v, body(v, updates, validateOnly)));
+    }
+    // kafka-features downgrade --feature eligible.leader.replicas.version=0, then upgrade back: the
+    // answers, and the finalized levels of the features Tributary lists as ApiVersions shows them (a
+    // feature at 0 is left out; the epoch grows). Kafka's broker learns the levels from its controller: wait for them.
+    const finalized = async (s: Side, elr: boolean, epochBefore = -1n) => {
+      const read = async () => {
+        const r = await (await s.client()).request<ApiVersionsResponse>(ApiKey.ApiVersions, 4, { clientSoftwareName: 'conformance', clientSoftwareVersion: '1' });
+        return { features: r.finalizedFeatures.filter((f) => SUPPORTED.includes(f.name)).sort((a, b) => a.name.localeCompare(b.name)), epoch: r.finalizedFeaturesEpoch };
+      };
+      const r = await until(async () => {
+        const now = await read();
+        return now.features.some((f) => f.name === ELR) === elr ? now : null;
+      }, `${s.name}: ApiVersions with ${ELR} ${elr ? 'finalized' : 'left out'}`, 30_000);
+      return { features: r.features, epoch: r.epoch, epochGrew: r.epoch > epochBefore };
+    };
+    const SUPPORTED = [ELR, 'group.version', 'transaction.version'];
+    const v = Math.max(...common(adv, ApiKey.UpdateFeatures));
+    const epochs = new Map<string, bigint>();
+    await compare(pair, 'update-features/downgrade-elr', async (s) => {
+      epochs.set(s.name, (await finalized(s, true)).epoch);
+      const answer = await send(s, ApiKey.UpdateFeatures, v, body(v, [{ feature: ELR, maxVersionLevel: 0, upgradeType: 2 }]));
+      const after = await finalized(s, false, epochs.get(s.name));
+      epochs.set(s.name, after.epoch);
+      return { answer, features: after.features, epochGrew: after.epochGrew };
+    });
+    await compare(pair, 'update-features/upgrade-elr', async (s) => {
+      const answer = await send(s, ApiKey.UpdateFeatures, v, body(v, [{ feature: ELR, maxVersionLevel: 1 }]));
+      const after = await finalized(s, true, epochs.get(s.name));
+      return { answer, features: after.features, epochGrew: after.epochGrew };
+    });
+    // Not Kafka's (test/conformance/README.md): Tributary always serves KIP-848 groups, so group.version stays 1.
+    const refused = await send(pair.tributary, ApiKey.UpdateFeatures, v, body(v, [{ feature: 'group.version', maxVersionLevel: 0, upgradeType: 2 }], true));
+    expect(refused).toMatchObject({ kind: 'response', body: { errorCode: 95, errorMessage: expect.stringContaining('Tributary keeps group.version 1') } });
   });
 
   it('replication throttles (KIP-73): broker rates set, described, refused and deleted, and topic throttled-replica lists validated, as kafka-reassign-partitions uses them', async () => {

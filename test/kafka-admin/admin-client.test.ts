@@ -21,7 +21,7 @@ afterAll(async () => {
 describe('KafkaAdminClient', () => {
   it('negotiates versions from ApiVersions', () => {
     expect(admin.version(3)).toBe(12); // Metadata: both sides speak v12
-    expect(() => admin.version(57)).toThrow(AdminError); // UpdateFeatures: the broker does not offer it
+    expect(() => admin.version(76)).toThrow(AdminError); // ShareGroupHeartbeat: the broker does not offer it
   });
 
   it('creates, describes, reconfigures, grows and deletes topics, with Kafka errors as data', async () => {

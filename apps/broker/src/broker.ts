@@ -37,6 +37,7 @@ import { GroupCreations } from './quota/group-creations.ts';
 import type { ClusterMetadata } from './cluster/cluster-metadata.ts';
 import { takeCleanShutdownMarker, writeCleanShutdownMarker } from './cluster/clean-shutdown-marker.ts';
 import { EtcdCluster } from './cluster/etcd-cluster.ts';
+import { defaultFeatureLevels } from './cluster/features.ts';
 import { ReplicaFetcher } from './cluster/replica-fetcher.ts';
 import { ReplicaManager, type RoleChange } from './cluster/replica-manager.ts';
 import { StandaloneCluster } from './cluster/standalone.ts';
@@ -116,6 +117,7 @@ export class Broker {
           leaderRebalanceIntervalMs: config.settings['auto.leader.rebalance.enable'] === 'true' ? settingNumber(config, 'leader.imbalance.check.interval.seconds') * 1000 : 0,
           onChange: () => this.#ctx.replicas.reconcile(),
           probePeers: config.settings['tributary.peer.probe.enable'] === 'true',
+          defaultFeatures: defaultFeatureLevels(Number(config.settings['tributary.transaction.version'])),
         })
       : null;
     this.#etcd = etcd;

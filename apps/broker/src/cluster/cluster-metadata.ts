@@ -1,6 +1,7 @@
 import type { Listener } from '../config/broker-config.ts';
 import type { TopicState } from '../topics/topic-registry.ts';
 import type { MetadataQuorum } from './metadata-quorum.ts';
+import type { FeatureUpdate, FinalizedFeatures } from './features.ts';
 
 /** A broker as the cluster knows it (registered in etcd, or this broker alone). */
 export interface BrokerInfo {
@@ -106,4 +107,11 @@ export interface ClusterMetadata {
    * fenced and a live broker alike). False when no broker of that id is registered.
    */
   unregisterBroker(nodeId: number): Promise<boolean>;
+  /** The finalized feature levels (KIP-584) and their epoch, as ApiVersions answers them. */
+  finalizedFeatures(): FinalizedFeatures;
+  /**
+   * UpdateFeatures: Kafka's checks (features.ts), then, unless `validateOnly`, the new levels kept
+   * where the cluster keeps its metadata; answered once this broker's view shows them.
+   */
+  updateFeatures(updates: FeatureUpdate[], validateOnly: boolean): Promise<{ errorCode: number; message: string | null }>;
 }

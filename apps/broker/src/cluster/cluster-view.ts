@@ -1,4 +1,5 @@
 import type { BrokerInfo, PartitionInfo } from './cluster-metadata.ts';
+import { ELR_FEATURE, type FeatureLevels } from './features.ts';
 
 /**
  * The cluster's metadata as stored in etcd, one JSON value per key under
@@ -14,6 +15,7 @@ import type { BrokerInfo, PartitionInfo } from './cluster-metadata.ts';
  * | `credentials/<user>` | SCRAM salted keys per mechanism (never a password) | the broker that took AlterUserScramCredentials |
  * | `acls/<id>` | one ACL binding (id: hash of the binding) | the broker that took CreateAcls/DeleteAcls |
  * | `quotas/<entity>` | one quota entity's values | the broker that took AlterClientQuotas |
+ * | `features` | finalized feature levels changed by UpdateFeatures (features.ts); absent: the defaults | the broker that took UpdateFeatures |
  * | `catch-up/<id>` | a counter, rewritten to learn how far the watch must get (EtcdMetadataStore.catchUp) | each broker |
  *
  * Every broker loads the prefix, then watches it from the next revision, so all brokers apply the
@@ -74,6 +76,8 @@ export const keys = {
   partition: (name: string, p: number) => `partitions/${name}/${p}`,
   /** The next unreserved producer id (Kafka's latest producer id block). */
   producerIds: 'producer-ids',
+  /** Finalized feature levels (UpdateFeatures), compare-and-swap on the key's revision. */
+  features: 'features',
   catchUp: (id: number) => `${CATCH_UP_PREFIX}${id}`,
 };
 
@@ -85,6 +89,8 @@ export class ClusterView {
   readonly topics = new Map<string, Versioned<TopicRecord>>();
   readonly partitions = new Map<string, Versioned<PartitionRecord>>();
   controller: { nodeId: number; epoch: string } | null = null;
+  /** The levels UpdateFeatures finalized (null: none changed, the defaults hold). */
+  features: Versioned<FeatureLevels> | null = null;
   /** Every key's current value, for stores that read their own kind (credentials, ACLs, quotas). */
   readonly raw = new Map<string, string>();
   /** Bumped on every change under a prefix, so readers can cache until it moves. */
@@ -116,6 +122,8 @@ export class ClusterView {
       }
     } else if (kind === 'controller') {
       this.controller = value === null ? null : { nodeId: (JSON.parse(value) as { nodeId: number }).nodeId, epoch: createRevision };
+    } else if (kind === 'features') {
+      this.features = value === null ? null : { value: JSON.parse(value) as FeatureLevels, modRevision };
     } else if (kind === 'topics') {
       const name = rest.join('/');
       if (value === null) this.topics.delete(name);
@@ -145,6 +153,11 @@ export class ClusterView {
     const at = BigInt(state.modRevision);
     const named = (id: number) => state.value.isr.includes(id) || (state.value.elr ?? []).includes(id);
     return [...this.brokers.values()].filter((b) => b.uncleanShutdown && named(b.nodeId) && (this.brokerRegistered.get(b.nodeId) ?? 0n) > at).map((b) => b.nodeId);
+  }
+
+  /** KIP-966 is on unless UpdateFeatures finalized eligible.leader.replicas.version at 0 (features.ts). */
+  elrEnabled(): boolean {
+    return (this.features?.value[ELR_FEATURE] ?? 1) >= 1;
   }
 
   /** Brokers that are registered and not shutting down: the ones that may lead. */

@@ -89,4 +89,18 @@ describe('planPartitionChanges', () => {
     expect(returning(true, rf1)[0]!.next).toEqual({ leader: -1, leaderEpoch: 4, isr: [], lastKnownElr: [2] });
     expect(returning(true, { ...rf1, elr: undefined })[0]!.next).toEqual({ leader: 2, leaderEpoch: 5, isr: [2] });
   });
+
+  it('with eligible.leader.replicas.version finalized at 0 (the features key), keeps no ELR and leaves the last ISR member in the ISR', () => {
+    const off = (v: ClusterView) => {
+      v.apply(keys.features, JSON.stringify({ 'eligible.leader.replicas.version': 0 }), '9', '9');
+      return v;
+    };
+    const withDefault = (v: ClusterView) => planPartitionChanges(v, { uncleanLeaderElection: false, preferredLeaders: false, minInsyncReplicas: 3 });
+    expect(withDefault(off(view({ dead: [3] })))[0]!.next).toEqual({ leader: 1, leaderEpoch: 4, isr: [1, 2] });
+    expect(withDefault(off(view({ replicas: [3], leader: 3, dead: [3] })))[0]).toMatchObject({ next: { leader: -1, leaderEpoch: 5, isr: [3] }, reason: 'leader-failed' });
+    // Back to 1 (the key rewritten): the ELR again.
+    const on = off(view({ dead: [3] }));
+    on.apply(keys.features, JSON.stringify({ 'eligible.leader.replicas.version': 1 }), '10', '9');
+    expect(withDefault(on)[0]!.next).toEqual({ leader: 1, leaderEpoch: 4, isr: [1, 2], elr: [3] });
+  });
 });

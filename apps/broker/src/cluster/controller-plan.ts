@@ -42,6 +42,7 @@ export function planPartitionChanges(view: ClusterView, options: PlanOptions): P
   const live = view.liveBrokers();
   const shuttingDown = new Set([...view.brokers.values()].filter((b) => b.shuttingDown).map((b) => b.nodeId));
   const changes: PartitionChange[] = [];
+  const elrEnabled = view.elrEnabled();
   for (const [name, topic] of view.topics) {
     // The topic's own unclean.leader.election.enable overrides the broker default.
     const topicUnclean = topic.value.configs['unclean.leader.election.enable'];
@@ -55,7 +56,7 @@ export function planPartitionChanges(view: ClusterView, options: PlanOptions): P
       const targetIsr = current.value.isr.filter((id) => live.has(id));
       // A broker back from a kill -9 since this state was written leaves its ISR and ELR first (Kafka's handleBrokerUncleanShutdown).
       const uncleanShutdown = view.uncleanlyReturned(current);
-      let next = changePartition({ current: current.value, replicas, targetIsr, live, minIsr, election: unclean ? 'unclean' : 'online', uncleanShutdown });
+      let next = changePartition({ current: current.value, replicas, targetIsr, live, minIsr, election: unclean ? 'unclean' : 'online', uncleanShutdown, elrEnabled });
       let reason: PartitionChange['reason'] | null = null;
       if (!samePartitionState(next, current.value)) {
         const leaving = current.value.isr.filter((id) => !targetIsr.includes(id));
@@ -66,7 +67,7 @@ export function planPartitionChanges(view: ClusterView, options: PlanOptions): P
       }
       const preferred = replicas[0]!;
       if (options.preferredLeaders && next.leader !== preferred && next.leader !== NO_LEADER && live.has(preferred) && next.isr.includes(preferred)) {
-        next = withElr(next, { leader: preferred, isr: next.isr }, minIsr);
+        next = withElr(next, { leader: preferred, isr: next.isr }, minIsr, false, [], elrEnabled);
         reason ??= 'preferred-leader';
       }
       if (reason) changes.push({ topic: name, partition: p, next, modRevision: current.modRevision, reason });

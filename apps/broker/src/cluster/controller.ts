@@ -305,7 +305,7 @@ export class Controller {
           ops.push(outcome.record ? this.#ns().put(rKey).value(JSON.stringify(outcome.record)) : this.#ns().delete().key(rKey));
           if (outcome.partition) {
             guard = guard.and(keys.partition(topic, m.partition), 'Mod', '==', p.modRevision);
-            ops.push(this.#ns().put(keys.partition(topic, m.partition)).value(JSON.stringify(withElr(p.value, outcome.partition, this.#minIsr(topic, outcome.replicas.length)))));
+            ops.push(this.#ns().put(keys.partition(topic, m.partition)).value(JSON.stringify(withElr(p.value, outcome.partition, this.#minIsr(topic, outcome.replicas.length), false, [], this.view.elrEnabled()))));
           }
         }
         if (t && ops.length > 0) {
@@ -341,7 +341,7 @@ export class Controller {
       const p = this.view.partitions.get(`${r.topic}/${r.partition}`);
       if (!p) continue;
       const step = completion(r, p.value, live);
-      if (step) done.set(r.topic, [...(done.get(r.topic) ?? []), { partition: r.partition, replicas: step.replicas, next: step.partition && withElr(p.value, step.partition, this.#minIsr(r.topic, step.replicas.length)), modRevision: p.modRevision }]);
+      if (step) done.set(r.topic, [...(done.get(r.topic) ?? []), { partition: r.partition, replicas: step.replicas, next: step.partition && withElr(p.value, step.partition, this.#minIsr(r.topic, step.replicas.length), false, [], this.view.elrEnabled()), modRevision: p.modRevision }]);
     }
     for (const [topic, steps] of done) {
       const t = this.view.topics.get(topic);
@@ -378,7 +378,7 @@ export class Controller {
             results.push({ topic, partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `No such partition ${topic}-${partition}.` });
             return;
           }
-          const outcome = electFor(electionType, replicas, p.value, this.view.liveBrokers(), this.#minIsr(topic, replicas.length));
+          const outcome = electFor(electionType, replicas, p.value, this.view.liveBrokers(), this.#minIsr(topic, replicas.length), this.view.elrEnabled());
           if (!outcome.ok) {
             // Electing everything, Kafka answers only for the partitions that needed an election.
             if (!(all && outcome.errorCode === ErrorCode.ELECTION_NOT_NEEDED)) results.push({ topic, partition, errorCode: outcome.errorCode, message: outcome.message });

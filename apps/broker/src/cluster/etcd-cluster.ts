@@ -11,6 +11,7 @@ import { Controller } from './controller.ts';
 import { effectiveMinIsr } from './controller-plan.ts';
 import { GuardedWriteBatch } from './guarded-write-batch.ts';
 import { askVoterProgress, describeMetadataQuorum, type MetadataQuorum, type VoterProgress } from './metadata-quorum.ts';
+import { finalizedLevels, planFeatureUpdates, type FeatureLevels, type FeatureUpdate, type FinalizedFeatures } from './features.ts';
 import { EtcdMetadataStore } from './metadata-store.ts';
 import { withElr } from './partition-change.ts';
 import type { IsrWriteResult } from './replica-manager.ts';
@@ -38,6 +39,8 @@ export interface EtcdClusterOptions {
   onChange: () => void;
   /** Declare a peer dead as soon as its port refuses connections (peer-probe.ts), not only when its lease expires. */
   probePeers: boolean;
+  /** The finalized feature levels while UpdateFeatures has changed none (features.ts). */
+  defaultFeatures: FeatureLevels;
 }
 
 /**
@@ -239,7 +242,7 @@ export class EtcdCluster implements ClusterMetadata {
     if (!current || current.value.leader !== this.#o.nodeId || current.value.leaderEpoch !== leaderEpoch) return null;
     const t = this.view.topics.get(topic)?.value;
     const minIsr = effectiveMinIsr(t?.configs ?? {}, t?.replicas[partition]?.length ?? isr.length, this.#o.minInsyncReplicas);
-    const next: PartitionRecord = withElr(current.value, { leader: current.value.leader, isr }, minIsr, false, this.view.uncleanlyReturned(current));
+    const next: PartitionRecord = withElr(current.value, { leader: current.value.leader, isr }, minIsr, false, this.view.uncleanlyReturned(current), this.view.elrEnabled());
     const revision = await this.#isrWrites.write(keys.partition(topic, partition), current.modRevision, JSON.stringify(next));
     if (revision === null) return null;
     this.#o.logger.log('info', 'isr changed', { topic, partition, leaderEpoch, from: current.value.isr, to: isr, elr: next.elr ?? [] });
@@ -312,6 +315,30 @@ export class EtcdCluster implements ClusterMetadata {
     await this.store.waitForView(() => !this.view.brokers.has(nodeId), 5000).catch(() => undefined);
     this.#o.logger.log('warn', 'broker unregistered', { broker: nodeId });
     return true;
+  }
+
+  /** The levels in etcd over the defaults; the epoch is the view's revision (Kafka's: its metadata offset), so it grows with every change. */
+  finalizedFeatures(): FinalizedFeatures {
+    return { levels: finalizedLevels(this.view.features?.value, this.#o.defaultFeatures), epoch: this.view.revision };
+  }
+
+  /**
+   * Any broker writes the levels (as Kafka's brokers forward UpdateFeatures to the controller):
+   * checked against its view caught up with etcd, written guarded by the key's revision (a
+   * concurrent update: FEATURE_UPDATE_FAILED, retriable), answered once the view shows them. The
+   * controller's next pass plans with them (an ELR change clears the ELR only of partitions it touches).
+   */
+  async updateFeatures(updates: FeatureUpdate[], validateOnly: boolean): Promise<{ errorCode: number; message: string | null }> {
+    await this.catchUp();
+    const stored = this.view.features;
+    const plan = planFeatureUpdates(this.finalizedFeatures().levels, updates, this.controllerId());
+    if (!plan.ok) return { errorCode: plan.errorCode, message: plan.message };
+    if (validateOnly || updates.length === 0) return { errorCode: 0, message: null };
+    const value = JSON.stringify(plan.levels);
+    const res = await this.store.ns.if(keys.features, 'Mod', '==', stored?.modRevision ?? '0').then(this.store.ns.put(keys.features).value(value)).commit();
+    if (!res.succeeded) return { errorCode: ErrorCode.FEATURE_UPDATE_FAILED, message: 'The finalized features changed meanwhile; retry.' };
+    await this.store.waitForView(() => JSON.stringify(this.view.features?.value) === value);
+    return { errorCode: 0, message: null };
   }
 
   // ------------------------------------------------------------------ shutdown

@@ -3,10 +3,10 @@ import type { PartitionRecord } from './cluster-view.ts';
 import { changePartition, samePartitionState, withElr, type Election } from './partition-change.ts';
 
 /** One change of a partition of `replicas` whose ISR becomes the current one without `dead`. */
-function after(current: PartitionRecord, o: { replicas?: number[]; dead?: number[]; live?: number[]; minIsr?: number; election?: Election; targetIsr?: number[] } = {}): PartitionRecord {
+function after(current: PartitionRecord, o: { replicas?: number[]; dead?: number[]; live?: number[]; minIsr?: number; election?: Election; targetIsr?: number[]; elrEnabled?: boolean } = {}): PartitionRecord {
   const replicas = o.replicas ?? [1, 2, 3];
   const live = new Set(o.live ?? replicas.filter((id) => !(o.dead ?? []).includes(id)));
-  return changePartition({ current, replicas, targetIsr: o.targetIsr ?? current.isr.filter((id) => live.has(id)), live, minIsr: o.minIsr ?? 1, election: o.election ?? 'online' });
+  return changePartition({ current, replicas, targetIsr: o.targetIsr ?? current.isr.filter((id) => live.has(id)), live, minIsr: o.minIsr ?? 1, election: o.election ?? 'online', elrEnabled: o.elrEnabled });
 }
 
 describe('changePartition: leader election', () => {
@@ -88,5 +88,32 @@ describe('changePartition and withElr: eligible leader replicas (KIP-966, as Kaf
 
   it('leaves empty lists out of the record, so a partition without ELR is stored as before KIP-966', () => {
     expect(Object.keys(after({ leader: 1, leaderEpoch: 0, isr: [1, 2, 3] }, { dead: [2] }))).toEqual(['leader', 'leaderEpoch', 'isr']);
+  });
+});
+
+describe('eligible.leader.replicas.version 0 (Kafka 4.4\'s PartitionChangeBuilder with ELR disabled)', () => {
+  const off = { elrEnabled: false } as const;
+
+  it('puts no replica in the ELR below min ISR, and a change clears the ELR the partition had', () => {
+    expect(after({ leader: 1, leaderEpoch: 0, isr: [1, 2, 3] }, { ...off, dead: [3], minIsr: 3 })).toEqual({ leader: 1, leaderEpoch: 0, isr: [1, 2] });
+    // Kafka 4.4 on 3 nodes kept Elr: 3 after the downgrade itself; the partition's next change clears it.
+    expect(after({ leader: 1, leaderEpoch: 0, isr: [1, 2], elr: [3] }, { ...off, dead: [2, 3], minIsr: 3 })).toEqual({ leader: 1, leaderEpoch: 0, isr: [1] });
+    expect(withElr({ leader: 1, leaderEpoch: 2, isr: [1, 3], elr: [2] }, { leader: 1, isr: [1] }, 3, false, [], false)).toEqual({ leader: 1, leaderEpoch: 2, isr: [1] });
+  });
+
+  it('never empties the ISR: the last member stays in it while the partition has no leader, and leads again once back', () => {
+    const leaderless = after({ leader: 3, leaderEpoch: 0, isr: [3] }, { ...off, replicas: [3], dead: [3] });
+    expect(leaderless).toEqual({ leader: -1, leaderEpoch: 1, isr: [3] });
+    expect(after(leaderless, { ...off, replicas: [3] })).toEqual({ leader: 3, leaderEpoch: 2, isr: [3] });
+  });
+
+  it('still elects from the ELR a partition had before the downgrade, and clears it', () => {
+    expect(after({ leader: -1, leaderEpoch: 1, isr: [], elr: [3], lastKnownElr: [3] }, { ...off, replicas: [3] })).toEqual({ leader: 3, leaderEpoch: 2, isr: [3], lastKnownElr: [3] });
+  });
+
+  it('neither elects nor updates the last known leader', () => {
+    const current = { leader: -1, leaderEpoch: 4, isr: [], lastKnownElr: [1] };
+    expect(samePartitionState(after(current, { ...off, replicas: [1] }), current)).toBe(true);
+    expect(after({ leader: 2, leaderEpoch: 1, isr: [2], lastKnownElr: [1] }, { ...off, dead: [3] })).toEqual({ leader: 2, leaderEpoch: 1, isr: [2], lastKnownElr: [1] });
   });
 });

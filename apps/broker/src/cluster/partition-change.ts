@@ -18,6 +18,13 @@
  * - LastKnownElr holds the leader the partition had when its ISR became empty, and is cleared once
  *   the partition has a leader again.
  *
+ * With `eligible.leader.replicas.version` finalized at 0 (`elrEnabled: false`, features.ts) the
+ * controller keeps no ELR, as Kafka's PartitionChangeBuilder then does: a change clears the ELR it
+ * finds (an ELR member may still be elected by that change, the ISR being empty), no replica goes into it, an ISR is never written empty (its last member stays in it while
+ * the partition has no leader, Kafka's behaviour before KIP-966), the last known leader is neither
+ * elected nor updated. Kafka clears nothing on the downgrade itself: a partition keeps the ELR it
+ * had until its next change (seen on Kafka 4.4's 3 nodes).
+ *
  * Pure: the callers write the result, guarded by the revision they read.
  */
 import type { PartitionRecord } from './cluster-view.ts';
@@ -41,6 +48,8 @@ export interface PartitionChangeInput {
   election: Election;
   /** Brokers back from an unclean shutdown since this state was written: out of the ISR and ELR, not leaders in this change. */
   uncleanShutdown?: readonly number[];
+  /** False when eligible.leader.replicas.version is finalized at 0 (features.ts): no ELR kept. */
+  elrEnabled?: boolean;
 }
 
 /** The ELR of a stored record (empty for a record of a broker that predates it). */
@@ -51,9 +60,11 @@ export const lastKnownElrOf = (r: PartitionRecord): readonly number[] => r.lastK
 export function changePartition(input: PartitionChangeInput): PartitionRecord {
   const { current, replicas, minIsr } = input;
   const uncleanShutdown = input.uncleanShutdown ?? [];
+  const elrEnabled = input.elrEnabled ?? true;
   const live = new Set([...input.live].filter((id) => !uncleanShutdown.includes(id)));
   let isr = input.targetIsr.filter((id) => !uncleanShutdown.includes(id));
-  let elr = populateElr(current, isr, minIsr, uncleanShutdown);
+  // Without ELR the partition's current ELR may still elect (Kafka clears it only in the record it writes).
+  let elr = elrEnabled ? populateElr(current, isr, minIsr, uncleanShutdown) : elrOf(current).filter((id) => !uncleanShutdown.includes(id));
   const valid = (id: number) => live.has(id) && (isr.includes(id) || (isr.length === 0 && elr.includes(id)));
   let leader = current.leader;
   let unclean = false;
@@ -62,7 +73,7 @@ export function changePartition(input: PartitionChangeInput): PartitionRecord {
     const lastKnown = lastKnownElrOf(current);
     if (clean !== undefined) {
       leader = clean;
-    } else if (isr.length === 0 && elr.length === 0 && lastKnown.length === 1 && live.has(lastKnown[0]!)) {
+    } else if (elrEnabled && isr.length === 0 && elr.length === 0 && lastKnown.length === 1 && live.has(lastKnown[0]!)) {
       // Kafka's "balanced recovery": the last leader holds at least what any other replica holds.
       leader = lastKnown[0]!;
       unclean = true;
@@ -78,7 +89,9 @@ export function changePartition(input: PartitionChangeInput): PartitionRecord {
     }
     if (unclean) isr = [leader];
   }
-  return finish(current, { leader, isr, elr: unclean ? [] : elr });
+  // Without ELR an empty ISR is not written: its last member stays in it (Kafka before KIP-966).
+  if (!elrEnabled && isr.length === 0) isr = [...current.isr];
+  return finish(current, { leader, isr, elr: unclean || !elrEnabled ? [] : elr }, elrEnabled);
 }
 
 /**
@@ -86,10 +99,10 @@ export function changePartition(input: PartitionChangeInput): PartitionRecord {
  * move, a reassignment's completion, an ElectLeaders request); `unclean` when the leader was taken
  * from outside the ISR and ELR (its log becomes the truth, so no other replica stays eligible).
  */
-export function withElr(current: PartitionRecord, next: { leader: number; leaderEpoch?: number; isr: readonly number[] }, minIsr: number, unclean = false, uncleanShutdown: readonly number[] = []): PartitionRecord {
-  let elr = unclean ? [] : populateElr(current, next.isr, minIsr, uncleanShutdown);
+export function withElr(current: PartitionRecord, next: { leader: number; leaderEpoch?: number; isr: readonly number[] }, minIsr: number, unclean = false, uncleanShutdown: readonly number[] = [], elrEnabled = true): PartitionRecord {
+  let elr = unclean || !elrEnabled ? [] : populateElr(current, next.isr, minIsr, uncleanShutdown);
   if (next.leader !== NO_LEADER) elr = elr.filter((id) => id !== next.leader);
-  return finish(current, { leader: next.leader, isr: [...next.isr], elr });
+  return finish(current, { leader: next.leader, isr: [...next.isr], elr }, elrEnabled);
 }
 
 /** True when two states are the same (leader, epoch, ISR, ELR, LastKnownElr). */
@@ -109,15 +122,16 @@ function populateElr(current: PartitionRecord, targetIsr: readonly number[], min
  * The record: the epoch moves with the leader; LastKnownElr becomes the leader the partition had
  * when its ISR first empties, and is cleared once it has a leader again (Kafka's
  * maybeUpdateLastKnownLeader). Empty lists are left out, so a partition without ELR is stored as
- * before KIP-966 and older brokers read it unchanged.
+ * before KIP-966 and older brokers read it unchanged. Without ELR, LastKnownElr is left as it is
+ * (Kafka's maybeUpdateLastKnownLeader returns at once).
  */
-function finish(current: PartitionRecord, next: { leader: number; isr: number[]; elr: number[] }): PartitionRecord {
+function finish(current: PartitionRecord, next: { leader: number; isr: number[]; elr: number[] }, elrEnabled: boolean): PartitionRecord {
   const leaderChanged = next.leader !== current.leader;
   const isrChanged = !sameList(next.isr, current.isr);
   let lastKnownElr = [...lastKnownElrOf(current)];
-  if (isrChanged && next.isr.length === 0 && current.leader !== NO_LEADER && !(lastKnownElr.length === 1 && lastKnownElr[0] === current.leader)) {
+  if (elrEnabled && isrChanged && next.isr.length === 0 && current.leader !== NO_LEADER && !(lastKnownElr.length === 1 && lastKnownElr[0] === current.leader)) {
     lastKnownElr = [current.leader];
-  } else if (next.leader !== NO_LEADER && lastKnownElr.length > 0) {
+  } else if (elrEnabled && next.leader !== NO_LEADER && lastKnownElr.length > 0) {
     lastKnownElr = [];
   }
   const record: PartitionRecord = { leader: next.leader, leaderEpoch: leaderChanged ? current.leaderEpoch + 1 : current.leaderEpoch, isr: next.isr };

@@ -1,9 +1,12 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ErrorCode, KafkaProtocolError } from '@tributary/protocol';
 import type { BrokerConfig } from '../config/broker-config.ts';
 import { TopicError, type TopicRegistry, type TopicState } from '../topics/topic-registry.ts';
 import type { BrokerInfo, ClusterMetadata, NewTopic, OngoingMove, PartitionInfo, PartitionMove, PartitionResult } from './cluster-metadata.ts';
 import { ElectionType } from './elect-leaders.ts';
 import { describeMetadataQuorum, type MetadataQuorum } from './metadata-quorum.ts';
+import { defaultFeatureLevels, finalizedLevels, planFeatureUpdates, type FeatureLevels, type FeatureUpdate, type FinalizedFeatures } from './features.ts';
 import { checkReplicationFactor, validateTarget } from './reassignment.ts';
 
 /**
@@ -16,10 +19,30 @@ export class StandaloneCluster implements ClusterMetadata {
   readonly #topics: TopicRegistry;
   /** Topic changes since start: this broker's metadata version (it keeps no metadata log). */
   #version = 0n;
+  /** UpdateFeatures' levels and how many updates made them, kept in the data directory (features.json). */
+  readonly #featuresFile: string;
+  #features: { levels: FeatureLevels; epoch: number } | null;
 
   constructor(config: BrokerConfig, topics: TopicRegistry) {
     this.#config = config;
     this.#topics = topics;
+    this.#featuresFile = join(config.dataDir, 'features.json');
+    this.#features = existsSync(this.#featuresFile) ? (JSON.parse(readFileSync(this.#featuresFile, 'utf8')) as { levels: FeatureLevels; epoch: number }) : null;
+  }
+
+  finalizedFeatures(): FinalizedFeatures {
+    const defaults = defaultFeatureLevels(Number(this.#config.settings['tributary.transaction.version']));
+    return { levels: finalizedLevels(this.#features?.levels, defaults), epoch: BigInt(this.#features?.epoch ?? 1) };
+  }
+
+  async updateFeatures(updates: FeatureUpdate[], validateOnly: boolean): Promise<{ errorCode: number; message: string | null }> {
+    const plan = planFeatureUpdates(this.finalizedFeatures().levels, updates, this.#config.nodeId);
+    if (!plan.ok) return { errorCode: plan.errorCode, message: plan.message };
+    if (validateOnly || updates.length === 0) return { errorCode: 0, message: null };
+    this.#features = { levels: plan.levels, epoch: (this.#features?.epoch ?? 1) + 1 };
+    writeFileSync(`${this.#featuresFile}.tmp`, JSON.stringify(this.#features));
+    renameSync(`${this.#featuresFile}.tmp`, this.#featuresFile);
+    return { errorCode: 0, message: null };
   }
 
   controllerId(): number {

@@ -1,6 +1,7 @@
 import { ErrorCode, type ApiVersionsRequest } from '@tributary/protocol';
 import { defineApi, type ApiModule } from './api-module.ts';
 import type { HandlerEntry } from './context.ts';
+import { SUPPORTED_FEATURES, type FinalizedFeatures } from '../cluster/features.ts';
 
 /** The advertised ranges are exactly the registry's (registry.ts collects them from the API modules). */
 export function apiVersionsBody(table: ReadonlyMap<number, HandlerEntry>, errorCode = 0) {
@@ -12,24 +13,19 @@ export function apiVersionsBody(table: ReadonlyMap<number, HandlerEntry>, errorC
 }
 
 /**
- * ApiVersions v3+ features (KIP-584), those of Kafka 4.4's that this broker implements, at the
- * levels a new Kafka 4.4 cluster finalizes: group.version 1 (KIP-848 consumer groups),
- * eligible.leader.replicas.version 1 (KIP-966: cluster/partition-change.ts, always on), and
- * transaction.version as `tributary.transaction.version` says — 2 (the default) makes Kafka 4
- * clients use KIP-890 part 2; at 1 it is not listed, and clients keep transaction version 1. Kafka's
- * metadata.version and kraft.version belong to its KRaft quorum, which Tributary has not. The epoch
- * only has to be ≥ 0 for clients to read the levels.
+ * ApiVersions v3+ features (KIP-584): those of Kafka 4.4's that this broker implements, with the
+ * levels the cluster finalized (cluster/features.ts: a new Kafka 4.4 cluster's unless UpdateFeatures
+ * changed them; transaction.version's default from `tributary.transaction.version` — 2 makes Kafka 4
+ * clients use KIP-890 part 2). A feature at level 0 is not listed as finalized, as Kafka answers.
+ * Kafka's metadata.version and kraft.version belong to its KRaft quorum, which Tributary has not.
+ * The epoch grows with every change (clients keep the levels of the highest epoch they saw).
  */
-export function advertisedFeatures(transactionVersion: number) {
-  const features: { name: string; level: number }[] = [
-    { name: 'eligible.leader.replicas.version', level: 1 },
-    { name: 'group.version', level: 1 },
-    ...(transactionVersion >= 2 ? [{ name: 'transaction.version', level: transactionVersion }] : []),
-  ];
+export function advertisedFeatures(finalized: FinalizedFeatures) {
+  const levels = Object.entries(finalized.levels).filter(([, level]) => level > 0);
   return {
-    supportedFeatures: features.map((f) => ({ name: f.name, minVersion: 0, maxVersion: f.level })),
-    finalizedFeaturesEpoch: 1n,
-    finalizedFeatures: features.map((f) => ({ name: f.name, maxVersionLevel: f.level, minVersionLevel: f.level })),
+    supportedFeatures: SUPPORTED_FEATURES.map((f) => ({ ...f })),
+    finalizedFeaturesEpoch: finalized.epoch,
+    finalizedFeatures: SUPPORTED_FEATURES.flatMap((f) => levels.filter(([name]) => name === f.name).map(([name, level]) => ({ name, maxVersionLevel: level, minVersionLevel: level }))),
   };
 }
 
@@ -69,7 +65,7 @@ export function apiVersionsApi(table: ReadonlyMap<number, HandlerEntry>): ApiMod
       if (!validSoftwareNameAndVersion(request.apiVersion, request.body)) return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [], throttleTimeMs: 0 };
       const target = request.apiVersion >= 5 ? intendedTargetCheck(request.body, ctx.clusterId, ctx.config.nodeId) : 0;
       if (target !== 0) return { errorCode: target, apiKeys: [], throttleTimeMs: 0 };
-      const features = request.apiVersion >= 3 ? advertisedFeatures(Number(ctx.config.settings['tributary.transaction.version'])) : {};
+      const features = request.apiVersion >= 3 ? advertisedFeatures(ctx.cluster.finalizedFeatures()) : {};
       return { ...apiVersionsBody(table), ...features };
     },
   });

@@ -5,6 +5,7 @@ import { alterClientQuotasApi } from './alter-client-quotas.ts';
 import { alterConfigsApi } from './alter-configs.ts';
 import { alterPartitionReassignmentsApi } from './alter-partition-reassignments.ts';
 import { electLeadersApi } from './elect-leaders.ts';
+import { updateFeaturesApi } from './update-features.ts';
 import { listPartitionReassignmentsApi } from './list-partition-reassignments.ts';
 import { alterUserScramCredentialsApi } from './alter-user-scram-credentials.ts';
 import { createAclsApi } from './create-acls.ts';
@@ -108,6 +109,7 @@ export const API_MODULES: readonly AnyApiModule[] = [
   alterPartitionReassignmentsApi,
   listPartitionReassignmentsApi,
   electLeadersApi,
+  updateFeaturesApi,
   addPartitionsToTxnApi,
   addOffsetsToTxnApi,
   endTxnApi,
