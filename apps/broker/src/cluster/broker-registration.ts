@@ -5,6 +5,9 @@ import type { BrokerInfo } from './cluster-metadata.ts';
 import { keys, type BrokerRecord } from './cluster-view.ts';
 import { PeerProbe } from './peer-probe.ts';
 
+/** How often a registration waiting for an earlier one of the same broker id to expire tries again. */
+const CLAIM_RETRY_MS = 200;
+
 export interface RegistrationOptions {
   ns: Namespace;
   nodeId: number;
@@ -46,6 +49,8 @@ export class BrokerRegistration {
   /** Lease of each broker's registration: revoking it removes a broker the probe found dead. */
   readonly #brokerLeases = new Map<number, string>();
   readonly #probe: PeerProbe | null;
+  /** Every lease this run was granted: a registration key under one of them is this run's own. */
+  readonly #ownLeases = new Set<string>();
 
   constructor(options: RegistrationOptions) {
     this.#o = options;
@@ -68,6 +73,7 @@ export class BrokerRegistration {
     const lease = this.#o.ns.lease(Math.max(1, Math.ceil(this.#o.sessionTimeoutMs / 1000)), { autoKeepAlive: true });
     this.#lease = lease;
     this.#leaseId = await lease.grant();
+    this.#ownLeases.add(this.#leaseId);
     lease.on('lost', (err) => {
       if (this.leaving || lease !== this.#lease) return;
       this.#o.logger.log('warn', 'etcd lease lost; registering again', { error: err.message });
@@ -76,14 +82,51 @@ export class BrokerRegistration {
     });
     // Without a lease: the id stays registered after the broker dies, until UnregisterBroker.
     await this.#o.ns.put(keys.brokerId(this.#o.nodeId)).value(JSON.stringify({ nodeId: this.#o.nodeId }));
-    await this.#put();
+    await this.#claim(lease);
+    if (lease !== this.#lease) return; // lost again meanwhile: that registration carries on
     await this.#o.onRegistered();
   }
 
+  /**
+   * The registration's first write creates `brokers/<id>`: a key still there belongs to another
+   * registration of this id, under a lease that still runs — this broker's previous run, killed and
+   * restarted within a session, or (misconfigured) another process with the same id. As Kafka's
+   * controller refuses such a registration (DuplicateBrokerRegistrationException) until the old
+   * session expires, this broker waits until that key goes: its lease runs out, or a peer's probe
+   * revokes it. Overwriting it, as before 2026-12-03, kept the key's create revision, so the cluster
+   * never saw the killed broker go (it stayed in every ISR) nor come back from an unclean shutdown
+   * (KIP-966: `ClusterView.uncleanlyReturned` needs a registration newer than the partition state).
+   * A key left by this run's own earlier lease (registering again after the lease was lost) is ours:
+   * that lease is revoked at once.
+   */
+  async #claim(lease: Lease): Promise<void> {
+    const key = keys.broker(this.#o.nodeId);
+    let waiting = false;
+    for (;;) {
+      const res = await this.#o.ns.if(key, 'Create', '==', 0).then(this.#o.ns.put(key).value(JSON.stringify(this.#record())).lease(this.#leaseId)).else(this.#o.ns.get(key)).commit();
+      if (res.succeeded) {
+        this.#uncleanShutdown = false;
+        if (waiting) this.#o.logger.log('info', 'registered once the earlier registration of this broker id was gone', { nodeId: this.#o.nodeId });
+        return;
+      }
+      if (this.#stopped || lease !== this.#lease) return;
+      const holder = res.responses[0]?.response_range?.kvs[0]?.lease;
+      if (holder && this.#ownLeases.has(holder)) {
+        await this.#o.ns.leaseClient.leaseRevoke({ ID: holder }).catch(() => undefined); // expired meanwhile: gone anyway
+        continue;
+      }
+      if (!waiting) this.#o.logger.log('warn', 'another registration of this broker id is alive (a previous run killed less than broker.session.timeout.ms ago?); waiting for it to expire', { nodeId: this.#o.nodeId, lease: holder });
+      waiting = true;
+      await new Promise((r) => setTimeout(r, CLAIM_RETRY_MS));
+    }
+  }
+
+  #record(): BrokerRecord {
+    return { nodeId: this.#o.nodeId, rack: this.#o.rack, listeners: this.#o.advertised, ...(this.#shuttingDown ? { shuttingDown: true } : {}), ...(this.#uncleanShutdown ? { uncleanShutdown: true } : {}) };
+  }
+
   async #put(): Promise<void> {
-    const record: BrokerRecord = { nodeId: this.#o.nodeId, rack: this.#o.rack, listeners: this.#o.advertised, ...(this.#shuttingDown ? { shuttingDown: true } : {}), ...(this.#uncleanShutdown ? { uncleanShutdown: true } : {}) };
-    await this.#o.ns.put(keys.broker(this.#o.nodeId)).value(JSON.stringify(record)).lease(this.#leaseId);
-    this.#uncleanShutdown = false;
+    await this.#o.ns.put(keys.broker(this.#o.nodeId)).value(JSON.stringify(this.#record())).lease(this.#leaseId);
   }
 
   /** Controlled shutdown: the registration says so, and the controller moves leadership away. */

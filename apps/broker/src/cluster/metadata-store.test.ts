@@ -1,7 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcd, type TestEtcd } from '@tributary/testkit';
+import { BrokerRegistration } from './broker-registration.ts';
 import { clusterPrefix, keys } from './cluster-view.ts';
 import { EtcdMetadataStore } from './metadata-store.ts';
 
@@ -28,11 +30,18 @@ describe('the etcd client stack', () => {
   });
 });
 
+// One etcd for the file's store and registration tests (each under a cluster id of its own).
+let etcd: TestEtcd;
+beforeAll(async () => {
+  etcd = await startEtcd();
+}, 60_000);
+afterAll(async () => {
+  await etcd?.stop();
+});
+
 describe('EtcdMetadataStore.catchUp', () => {
-  let etcd: TestEtcd;
   let store: EtcdMetadataStore;
   beforeAll(async () => {
-    etcd = await startEtcd();
     store = new EtcdMetadataStore([etcd.endpoint], 'catch-up', { log() {} });
     // As EtcdCluster does: every applied change tells the waiters.
     await store.load(() => store.viewChanged());
@@ -40,7 +49,6 @@ describe('EtcdMetadataStore.catchUp', () => {
   afterAll(async () => {
     await store?.stopWatching();
     store?.close();
-    await etcd?.stop();
   });
 
   /**
@@ -81,4 +89,93 @@ describe('EtcdMetadataStore.catchUp', () => {
     }
     await store.catchUp(keys.catchUp(1));
   });
+});
+
+const quiet = { log() {} };
+
+/** A broker's registration on its own etcd client, as a broker process has (closing the client is the process dying). */
+function registration(clusterId: string, nodeId: number, uncleanShutdown: boolean, sessionTimeoutMs = 2000) {
+  const store = new EtcdMetadataStore([etcd.endpoint], clusterId, quiet);
+  const reg = new BrokerRegistration({
+    ns: store.ns,
+    nodeId,
+    rack: null,
+    advertised: [],
+    sessionTimeoutMs,
+    logger: quiet,
+    probePeers: false,
+    interBrokerListener: 'PLAINTEXT',
+    uncleanShutdown,
+    onRegistered: async () => {},
+    onLeaseLost: () => {},
+  });
+  return { store, reg };
+}
+
+// BrokerRegistration's tests live here to share this file's etcd and its client stack's load time (a file of their own cost CI ~7 s).
+describe('BrokerRegistration on a real etcd', () => {
+  it('a broker killed -9 and restarted before its lease expired registers only once the old registration is gone, so the cluster sees it die and come back from an unclean shutdown (KIP-966)', async () => {
+    const clusterId = 'fast-restart';
+    // The cluster's view, as every broker keeps it: each registration key event in order.
+    const observer = new EtcdMetadataStore([etcd.endpoint], clusterId, quiet);
+    const events: string[] = [];
+    await observer.load((key, kv, deleted) => {
+      if (key === keys.broker(3)) events.push(deleted ? 'deleted' : (JSON.parse(kv.value.toString()) as { uncleanShutdown?: boolean }).uncleanShutdown ? 'registered (unclean shutdown)' : 'registered');
+      observer.viewChanged();
+    });
+    try {
+      // The first run: a process of its own, registered, then killed -9 (nothing revokes its lease, which runs its 2 s out).
+      const url = (file: string) => JSON.stringify(pathToFileURL(`${import.meta.dirname}/${file}`).href);
+      const first = spawn(process.execPath, ['--input-type=module', '--eval', `
+        const { EtcdMetadataStore } = await import(${url('metadata-store.ts')});
+        const { BrokerRegistration } = await import(${url('broker-registration.ts')});
+        const quiet = { log() {} };
+        const store = new EtcdMetadataStore([${JSON.stringify(etcd.endpoint)}], ${JSON.stringify(clusterId)}, quiet);
+        const reg = new BrokerRegistration({ ns: store.ns, nodeId: 3, rack: null, advertised: [], sessionTimeoutMs: 2000, logger: quiet, probePeers: false, interBrokerListener: 'PLAINTEXT', uncleanShutdown: false, onRegistered: async () => {}, onLeaseLost: () => {} });
+        await reg.register();
+        console.log('registered');`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = once(first, 'exit');
+      await observer.waitForView(() => observer.view.brokers.has(3), 20_000);
+      // A partition state written while the first run was registered, naming it in its ISR.
+      await observer.ns.put(keys.partition('t', 0)).value(JSON.stringify({ leader: 1, leaderEpoch: 0, isr: [1, 2, 3] }));
+      await observer.waitForView(() => observer.view.partitions.has('t/0'));
+      first.kill('SIGKILL');
+      await exited;
+
+      const second = registration(clusterId, 3, true);
+      try {
+        await second.reg.register();
+        await observer.waitForView(() => events.length === 3);
+        // Before 2026-12-03 the restarted broker overwrote the live key: ['registered', 'registered (unclean shutdown)'],
+        // the same create revision, so it never left the ISR and was not seen as back from an unclean shutdown.
+        expect(events).toEqual(['registered', 'deleted', 'registered (unclean shutdown)']);
+        expect(observer.view.uncleanlyReturned(observer.view.partitions.get('t/0')!)).toEqual([3]);
+        const kv = (await observer.ns.get(keys.broker(3)).exec()).kvs[0]!;
+        expect(kv.lease).toBe(second.reg.leaseId);
+      } finally {
+        await second.reg.stop();
+        second.store.close();
+      }
+    } finally {
+      await observer.stopWatching();
+      observer.close();
+    }
+  }, 30_000);
+
+  it('registering again after its lease was lost, a run takes its own earlier key back at once', async () => {
+    const clusterId = 'lease-lost';
+    // A session far longer than the test's own limit: waiting for the old lease to expire would fail it.
+    const { store, reg } = registration(clusterId, 5, false, 600_000);
+    try {
+      await reg.register();
+      const firstLease = reg.leaseId;
+      // What the 'lost' handler does: register again under a new lease while the old key is still there.
+      await reg.register();
+      expect(reg.leaseId).not.toBe(firstLease);
+      expect((await store.ns.get(keys.broker(5)).exec()).kvs[0]!.lease).toBe(reg.leaseId);
+    } finally {
+      await reg.stop();
+      store.close();
+    }
+  }, 30_000);
 });
