@@ -27,8 +27,8 @@ afterAll(async () => {
  * JSON envelope (-J) escapes control bytes, so binary keys and values (__consumer_offsets is Kafka's
  * binary format, whose values hold newline bytes) stay one line per record.
  */
-async function readAll(topic: string): Promise<{ offset: number; key: string; value: string }[]> {
-  const { stdout } = await run('kcat', ['-C', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-J'], { timeout: 30_000 });
+async function readAll(topic: string, isolation: 'read_committed' | 'read_uncommitted' = 'read_committed'): Promise<{ offset: number; key: string; value: string }[]> {
+  const { stdout } = await run('kcat', ['-C', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-J', '-X', `isolation.level=${isolation}`], { timeout: 30_000 });
   return stdout
     .split('\n')
     .filter(Boolean)
@@ -75,6 +75,37 @@ describe('cleanup.policy=compact in the running broker', () => {
     expect(after.filter((r) => r.key.startsWith('f'))).toHaveLength(50);
     const offsets = after.map((r) => r.offset);
     expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+  });
+
+  it('stops at the last stable offset while a transaction runs: a value written after it began does not replace an older one until it ends (Kafka\'s cleaner)', async () => {
+    const topic = 'compacted-txn';
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'segment.bytes', value: '1024' }, { name: 'delete.retention.ms', value: '0' }] }] });
+    await admin.disconnect();
+    const plain = kafka.producer();
+    const transactional = kafka.producer({ transactionalId: 'compaction-lso', idempotent: true, maxInFlightRequests: 1 });
+    await Promise.all([plain.connect(), transactional.connect()]);
+    try {
+      // All in the first segment, which stays active (nothing to clean) until the filler below rolls it.
+      await plain.send({ topic, acks: -1, messages: [{ key: 'k', value: 'k-old' }] });
+      for (let i = 0; i < 4; i++) await plain.send({ topic, acks: -1, messages: [{ key: 'f', value: `f${i}` }] });
+      const txn = await transactional.transaction();
+      await txn.send({ topic, acks: -1, messages: [{ key: 't', value: 't-open' }] });
+      await plain.send({ topic, acks: -1, messages: [{ key: 'k', value: 'k-after' }] });
+      for (let i = 0; i < 10; i++) await plain.send({ topic, acks: -1, messages: Array.from({ length: 5 }, (_, j) => ({ key: `g${i}-${j}`, value: 'filler-value-filler-value' })) });
+      // f's older values going shows a pass ran after the roll, over a log holding k-after. k-after is
+      // above the last stable offset (the open transaction's first offset), so it is not k's latest
+      // value yet and k-old stays (before 2026-12-03 the bound was the high watermark: k-old went).
+      const open = await until('f compacted below the open transaction', () => readAll(topic, 'read_uncommitted'), (records) => records.filter((r) => r.key === 'f').length === 1);
+      expect(open.filter((r) => ['k', 'f', 't'].includes(r.key)).map((r) => `${r.key}=${r.value}`)).toEqual(['k=k-old', 'f=f3', 't=t-open', 'k=k-after']);
+      // The transaction ends: the last stable offset moves on, and k-after replaces k-old.
+      await txn.commit();
+      const done = await until('k compacted once the transaction committed', () => readAll(topic), (records) => records.filter((r) => r.key === 'k').length === 1);
+      expect(done.filter((r) => ['k', 'f', 't'].includes(r.key)).map((r) => `${r.key}=${r.value}`)).toEqual(['f=f3', 't=t-open', 'k=k-after']);
+    } finally {
+      await Promise.all([plain.disconnect(), transactional.disconnect()]);
+    }
   });
 
   it('compacts __consumer_offsets, and the last commit survives a restart', async () => {

@@ -21,10 +21,10 @@ export interface CompactionResult {
 }
 
 /**
- * Log compaction (`cleanup.policy=compact`): in the closed segments, keeps only the latest record
- * of each key (latest over the whole log below the high watermark, the active segment included),
- * and drops tombstones older than `delete.retention.ms`; records at or above the high watermark
- * are neither compacted nor count as a key's latest value. Offsets never change: a rewritten batch keeps its base offset and
+ * Log compaction (`cleanup.policy=compact`): below Kafka's first uncleanable offset (the last
+ * stable offset, itself at most the high watermark, and the active segment's base), keeps only the
+ * latest record of each key there and drops tombstones older than `delete.retention.ms`; records
+ * at or above that offset are neither compacted nor count as a key's latest value. Offsets never change: a rewritten batch keeps its base offset and
  * last offset delta, so consumers see gaps, as with Kafka. Records without a key are kept.
  *
  * Transactions, as Kafka's LogCleaner treats them: a committed transaction's records compact like
@@ -111,10 +111,14 @@ function* compactionSteps(log: PartitionLog, options: CompactionOptions, result:
   const segments = log.segments.map((seg) => ({ seg, size: seg.size }));
   const closed = segments.slice(0, -1);
   if (closed.length === 0) return;
-  // Only records below the high watermark count or change: one above it may still be truncated (a
-  // leader that loses its leadership, a follower that catches up), and a key's older value must not
-  // go for a newer one that then vanishes. Kafka's cleaner stops at the last stable offset, below it.
-  const committedEnd = log.highWatermark;
+  // Only records below Kafka's first uncleanable offset count or change: the last stable offset
+  // (below it every transaction has its outcome, and the high watermark, so nothing there can still
+  // be truncated away) and the active segment's base (LogCleanerManager.cleanableOffsets). A record
+  // above it — an open transaction's, one written after that transaction began, one not yet
+  // replicated, one in the active segment — is kept and is not a key's latest value, so no older
+  // value goes for one that may vanish (a truncation, an abort) or that Kafka would not count yet.
+  // Before 2026-12-03 the bound was the high watermark, active segment included.
+  const committedEnd = Math.min(log.lastStableOffset, segments.at(-1)!.seg.baseOffset);
   const outcomes = yield* transactionOutcomes(segments);
   const latest = new Map<string, number>();
   for (const s of segments) {

@@ -218,6 +218,28 @@ describe('transactions in the partition log', () => {
     log.close();
   });
 
+  it('compaction stops at the last stable offset, as Kafka\'s cleaner: a record written after a running transaction began, even committed and in a closed segment, is not a key\'s latest value', () => {
+    const log = new PartitionLog(dir, testOptions);
+    keyed(log, -1n, 'k', 'k-old', false);
+    keyed(log, -1n, 'f', 'f-old', false);
+    keyed(log, -1n, 'f', 'f-new', false);
+    keyed(log, 41n, 't', 't-running', true);
+    keyed(log, -1n, 'k', 'k-after', false);
+    log.roll();
+    keyed(log, -1n, 'other', 'x', false);
+    expect(log.lastStableOffset).toBe(3); // t-running holds it; the high watermark is the log end
+    const retention = 60_000;
+    compactLog(log, { deleteRetentionMs: retention, now: Date.now() + 2 * retention });
+    // Below the LSO f compacts; k-after is above it, so k-old stays (before 2026-12-03 it went).
+    expect(dataValues(log)).toEqual(['k-old', 'f-new', 't-running', 'k-after', 'x']);
+    // Once the transaction ends, the LSO moves to the log end and k-after counts.
+    mark(log, 41n, true);
+    log.roll();
+    compactLog(log, { deleteRetentionMs: retention, now: Date.now() + 2 * retention });
+    expect(dataValues(log)).toEqual(['f-new', 't-running', 'k-after', 'x']);
+    log.close();
+  });
+
   it('a running transaction is the producer\'s at its epoch only: a batch of the next epoch (transaction version 2) is not in it', () => {
     const log = new PartitionLog(dir, testOptions);
     append(log, 41n, ['t1']); // epoch 0
