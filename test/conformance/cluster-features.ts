@@ -45,8 +45,13 @@ export async function featuresBeforeKill(steps: ClusterSteps, o: { leader: numbe
 
 interface DescribedPartition { leaderId: number; isrNodes: number[]; eligibleLeaderReplicas: number[] | null; lastKnownElr: number[] | null }
 
-/** After the kill (`killed` out of every ISR): both topics' partition states as `survivor` describes them, then the upgrade back. */
-export async function featuresAfterKill(steps: ClusterSteps, o: { killed: number; survivor: number; survivors: number[]; roles: Map<number, string> }): Promise<void> {
+/**
+ * After the kill (`killed` out of every ISR): both topics' partition states as `survivor` describes
+ * them, then the upgrade back. `replicas`: the min-ISR-3 topic's assignment (the killed broker
+ * first); its brokers are named by their place in it (the new leader is the first live one, on both),
+ * not by the roles of the scenario's own topic, whose new leader may be either survivor.
+ */
+export async function featuresAfterKill(steps: ClusterSteps, o: { killed: number; replicas: [number, number, number]; survivor: number; survivors: number[]; roles: Map<number, string> }): Promise<void> {
   const c = await steps.connect(steps.address.get(o.survivor)!);
   const describe = async () => {
     const r = await c.request<{ topics: { name: string; partitions: DescribedPartition[] }[] }>(ApiKey.DescribeTopicPartitions, 0, { topics: [{ name: ELR_OFF_TOPICS.min3 }, { name: ELR_OFF_TOPICS.rf1 }], responsePartitionLimit: 2000, cursor: null });
@@ -59,7 +64,8 @@ export async function featuresAfterKill(steps: ClusterSteps, o: { killed: number
     const rf1 = s[ELR_OFF_TOPICS.rf1];
     return min3 && rf1 && !min3.isrNodes.includes(o.killed) && min3.isrNodes.length === 2 && rf1.leaderId === -1 ? s : null;
   }, `${steps.cluster.kind}: the killed broker out of ${ELR_OFF_TOPICS.min3}'s ISR and ${ELR_OFF_TOPICS.rf1} leaderless`, 60_000);
-  steps.record('features/elr-off/partitions-after-kill', states, o.roles);
+  const placed = new Map([[o.replicas[0], 'killed'], [o.replicas[1], 'second replica'], [o.replicas[2], 'third replica']]);
+  steps.record('features/elr-off/partitions-after-kill', states, placed);
   steps.record('features/upgrade-elr', await c.send(ApiKey.UpdateFeatures, 1, updateBody(1, 1)), o.roles);
   await everyBrokerSees(steps, o.survivors, true);
 }

@@ -204,7 +204,7 @@ async function scenario(cluster: TargetCluster): Promise<Run> {
     const toStayed = await connect(address.get(stayed)!);
     await knows(toNew, newLeader, 2, 'the new leader');
     await knows(toStayed, newLeader, 2, 'the other follower');
-    await featuresAfterKill(steps, { killed: leader, survivor: newLeader, survivors: [newLeader, stayed], roles: after });
+    await featuresAfterKill(steps, { killed: leader, replicas: [leader, follower, other], survivor: newLeader, survivors: [newLeader, stayed], roles: after });
     // Kafka's Metadata answers from the broker's metadata cache, which is updated before its replica
     // manager applies the leadership (a first run saw Produce answer NOT_LEADER_OR_FOLLOWER naming
     // the killed leader after Metadata named the new one): wait until the partition state caught up

@@ -83,7 +83,7 @@ export class BrokerRegistration {
     // Without a lease: the id stays registered after the broker dies, until UnregisterBroker.
     await this.#o.ns.put(keys.brokerId(this.#o.nodeId)).value(JSON.stringify({ nodeId: this.#o.nodeId }));
     await this.#claim(lease);
-    if (lease !== this.#lease) return; // lost again meanwhile: that registration carries on
+    if (this.#stopped || lease !== this.#lease) return; // stopped while waiting, or lost again meanwhile (that registration carries on)
     await this.#o.onRegistered();
   }
 
