@@ -19,27 +19,34 @@ export class StandaloneCluster implements ClusterMetadata {
   readonly #topics: TopicRegistry;
   /** Topic changes since start: this broker's metadata version (it keeps no metadata log). */
   #version = 0n;
-  /** UpdateFeatures' levels and how many updates made them, kept in the data directory (features.json). */
-  readonly #featuresFile: string;
-  #features: { levels: FeatureLevels; epoch: number } | null;
+  /** UpdateFeatures' levels and how many updates made them, kept in the data directory (features.json); read on first use. */
+  #features: { levels: FeatureLevels; epoch: number } | null | undefined;
 
   constructor(config: BrokerConfig, topics: TopicRegistry) {
     this.#config = config;
     this.#topics = topics;
-    this.#featuresFile = join(config.dataDir, 'features.json');
-    this.#features = existsSync(this.#featuresFile) ? (JSON.parse(readFileSync(this.#featuresFile, 'utf8')) as { levels: FeatureLevels; epoch: number }) : null;
+  }
+
+  get #featuresFile(): string {
+    return join(this.#config.dataDir, 'features.json');
+  }
+
+  #stored(): { levels: FeatureLevels; epoch: number } | null {
+    if (this.#features === undefined) this.#features = existsSync(this.#featuresFile) ? (JSON.parse(readFileSync(this.#featuresFile, 'utf8')) as { levels: FeatureLevels; epoch: number }) : null;
+    return this.#features;
   }
 
   finalizedFeatures(): FinalizedFeatures {
     const defaults = defaultFeatureLevels(Number(this.#config.settings['tributary.transaction.version']));
-    return { levels: finalizedLevels(this.#features?.levels, defaults), epoch: BigInt(this.#features?.epoch ?? 1) };
+    const stored = this.#stored();
+    return { levels: finalizedLevels(stored?.levels, defaults), epoch: BigInt(stored?.epoch ?? 1) };
   }
 
   async updateFeatures(updates: FeatureUpdate[], validateOnly: boolean): Promise<{ errorCode: number; message: string | null }> {
     const plan = planFeatureUpdates(this.finalizedFeatures().levels, updates, this.#config.nodeId);
     if (!plan.ok) return { errorCode: plan.errorCode, message: plan.message };
     if (validateOnly || updates.length === 0) return { errorCode: 0, message: null };
-    this.#features = { levels: plan.levels, epoch: (this.#features?.epoch ?? 1) + 1 };
+    this.#features = { levels: plan.levels, epoch: (this.#stored()?.epoch ?? 1) + 1 };
     writeFileSync(`${this.#featuresFile}.tmp`, JSON.stringify(this.#features));
     renameSync(`${this.#featuresFile}.tmp`, this.#featuresFile);
     return { errorCode: 0, message: null };
