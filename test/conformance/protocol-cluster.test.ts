@@ -132,7 +132,13 @@ async function scenario(cluster: TargetCluster): Promise<Run> {
       const made = await toController.request<CreateTopicsResponse>(ApiKey.CreateTopics, 5, { ...createBody(name), topics: [{ name, numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [...replicas] }], configs: [...configs] }] });
       expect(made.topics[0]?.errorCode, `${cluster.kind}: CreateTopics ${name}`).toBe(0);
       await cluster.waitForIsr(name, 0, replicas.length, 90_000);
-      const o = await toLeader.send(ApiKey.Produce, 9, { ...produceBody(records(2, 0)), topicData: [{ name, partitionData: [{ index: 0, records: records(2, 0) }] }] });
+      // waitForIsr asks the cluster, not the leader, whose replica manager may take the lead a moment
+      // later: Kafka 4.4 answered NOT_LEADER_OR_FOLLOWER once here at load 44. A refused write writes
+      // nothing, so it is sent again until the leader leads; any other answer is what is compared.
+      const o = await until(async () => {
+        const sent = await toLeader.send(ApiKey.Produce, 9, { ...produceBody(records(2, 0)), topicData: [{ name, partitionData: [{ index: 0, records: records(2, 0) }] }] });
+        return sent.kind === 'response' && (sent.body as ProduceResponse).responses[0]?.partitionResponses[0]?.errorCode === 6 ? null : sent;
+      }, `${cluster.kind}: the leader of ${name} to lead`, 60_000);
       observed[`min-isr-over-replicas/rf${replicas.length}/produce-acks-all`] = o.kind === 'response' ? (o.body as ProduceResponse).responses[0]?.partitionResponses[0]?.errorCode : o.kind;
     }
     // Both clusters start from the same log: 10 records written at epoch 0's leader.

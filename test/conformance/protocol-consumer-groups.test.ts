@@ -6,6 +6,7 @@ import { advertised, common, expectCovered, type Advertised } from './coverage.t
 import { compare, createTopic, startPair, type Pair, type Side } from './harness.ts';
 import { assignment, commitBody, heartbeatBody, join, joinBody, syncBody } from './group-requests.ts';
 import type { Outcome } from './raw-client.ts';
+import { until } from '../support/until.ts';
 
 /**
  * Differential scenarios for KIP-848 consumer groups (the "consumer" group protocol): the same raw
@@ -510,8 +511,14 @@ describe('differential: Apache Kafka 4.4.0 vs Tributary — KIP-848 consumer gro
       const del = () => send(s, ApiKey.OffsetDelete, 0, { groupId: g, topics: [TOPIC, TOPIC2].map((name) => ({ name, partitions: [{ partitionIndex: 0 }] })) });
       out.deleteByName = await del();
       // A second member subscribes to the other topic through an expression, resolved from its next heartbeat.
-      const r = (await hb(joinAs(g, 'R', [], { subscribedTopicNames: null, subscribedTopicRegex: 'cg-u' }))) as { body: ConsumerGroupHeartbeatResponse };
-      await hb({ memberId: 'R', memberEpoch: r.body.memberEpoch, topicPartitions: [] });
+      // Kafka resolves it off the request path, so one heartbeat may come too early (this test failed once
+      // under load that way): heartbeat until R is assigned the topic, which needs the resolution (bounded).
+      let r = (await hb(joinAs(g, 'R', [], { subscribedTopicNames: null, subscribedTopicRegex: 'cg-u' }))) as { body: ConsumerGroupHeartbeatResponse };
+      await until(async () => {
+        if (r.body.assignment?.topicPartitions.length) return true;
+        r = (await hb({ memberId: 'R', memberEpoch: r.body.memberEpoch, topicPartitions: [] })) as { body: ConsumerGroupHeartbeatResponse };
+        return r.body.assignment?.topicPartitions.length ? true : null;
+      }, `${s.name}: R to be assigned the topic its expression matches`, 30_000, undefined, 100);
       out.commitAgain = await send(s, ApiKey.OffsetCommit, 9, { groupId: g, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: TOPIC2, partitions: [{ partitionIndex: 0, committedOffset: 4n, committedLeaderEpoch: -1, committedMetadata: '' }] }] });
       out.deleteWithExpression = await del();
       // On both: the topic the expression matched is now subscribed (GROUP_SUBSCRIBED_TO_TOPIC), as the named one was.
