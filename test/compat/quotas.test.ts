@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { connect as netConnect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaAdminClient } from '@tributary/kafka-admin';
+import { ApiKey, encodeRequest } from '@tributary/protocol';
 import { startBroker, type BrokerProcess } from '../support/broker-process.ts';
 
 // Client quotas with kafkajs: a producer and a consumer held to 1 MB/s by the broker's throttling
@@ -252,15 +253,6 @@ function openOn(address: string, localAddress?: string, silentMs = 10_000): Prom
 
 /** Sends ApiVersions v0 on an open connection: true once answered, false when it closes first or nothing comes within `silentMs`. */
 function answerOn(socket: Socket, silentMs = 10_000): Promise<boolean> {
-  const clientId = Buffer.from('limits');
-  const body = Buffer.alloc(10 + clientId.length);
-  body.writeInt16BE(18, 0); // ApiVersions
-  body.writeInt16BE(0, 2);
-  body.writeInt32BE(1, 4);
-  body.writeInt16BE(clientId.length, 8);
-  clientId.copy(body, 10);
-  const size = Buffer.alloc(4);
-  size.writeInt32BE(body.length);
   return new Promise((done) => {
     const finish = (answered: boolean) => {
       clearTimeout(timer);
@@ -273,6 +265,6 @@ function answerOn(socket: Socket, silentMs = 10_000): Promise<boolean> {
     const timer = setTimeout(() => finish(false), silentMs);
     socket.on('data', onData);
     socket.once('close', onClose);
-    socket.write(Buffer.concat([size, body]));
+    socket.write(Buffer.concat(encodeRequest({ apiKey: ApiKey.ApiVersions, apiVersion: 0, correlationId: 1, clientId: 'limits' }, {})));
   });
 }

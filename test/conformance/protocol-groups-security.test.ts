@@ -1,6 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { ApiKey, type FindCoordinatorResponse, type JoinGroupResponse } from '@tributary/protocol';
+import { ApiKey, encodeRequest, type FindCoordinatorResponse, type JoinGroupResponse } from '@tributary/protocol';
 import { advertised, common, expectCovered, tributaryOnly, type Advertised } from './coverage.ts';
 import { batch, compare, createTopic, produceOk, producerIdsReady, startPair, upsertScramUser, type Pair, type Side } from './harness.ts';
 import { assignment, commitBody, fetchOffsetsBody, join, joinBody, syncBody } from './group-requests.ts';
@@ -820,20 +820,11 @@ async function waitForState(s: Side, group: string, state: string): Promise<stri
  */
 function apiVersionsFrom(bootstrap: string, localAddress: string): Promise<'answered' | 'closed' | 'silent'> {
   const [host, port] = bootstrap.split(':');
-  const clientId = Buffer.from('ip-quota');
-  const body = Buffer.alloc(10 + clientId.length);
-  body.writeInt16BE(ApiKey.ApiVersions, 0);
-  body.writeInt16BE(0, 2);
-  body.writeInt32BE(1, 4);
-  body.writeInt16BE(clientId.length, 8);
-  clientId.copy(body, 10);
-  const size = Buffer.alloc(4);
-  size.writeInt32BE(body.length);
   return new Promise((done) => {
     const socket = netConnect({ host, port: Number(port), localAddress });
     const finish = (o: 'answered' | 'closed' | 'silent') => { clearTimeout(timer); socket.destroy(); done(o); };
     const timer = setTimeout(() => finish('silent'), 4000);
-    socket.on('connect', () => socket.write(Buffer.concat([size, body])));
+    socket.on('connect', () => socket.write(apiVersionsV0()));
     socket.on('data', () => finish('answered'));
     socket.on('error', () => undefined);
     socket.on('close', () => finish('closed'));
@@ -864,14 +855,5 @@ function openFrom(bootstrap: string, localAddress: string): Promise<{ outcome: '
 }
 
 function apiVersionsV0(): Buffer {
-  const clientId = Buffer.from('ip-quota');
-  const body = Buffer.alloc(10 + clientId.length);
-  body.writeInt16BE(ApiKey.ApiVersions, 0);
-  body.writeInt16BE(0, 2);
-  body.writeInt32BE(1, 4);
-  body.writeInt16BE(clientId.length, 8);
-  clientId.copy(body, 10);
-  const size = Buffer.alloc(4);
-  size.writeInt32BE(body.length);
-  return Buffer.concat([size, body]);
+  return Buffer.concat(encodeRequest({ apiKey: ApiKey.ApiVersions, apiVersion: 0, correlationId: 1, clientId: 'ip-quota' }, {}));
 }
