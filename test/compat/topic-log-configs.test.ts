@@ -48,13 +48,18 @@ async function until<T>(what: string, read: () => Promise<T>, done: (v: T) => bo
   }
 }
 
+/** One partition, compacted, in 1 KiB segments (so a few sends roll one), tombstones removed at once. */
+async function createCompactedTopic(topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'segment.bytes', value: '1024' }, { name: 'delete.retention.ms', value: '0' }] }] });
+  await admin.disconnect();
+}
+
 describe('cleanup.policy=compact in the running broker', () => {
   it('keeps the latest value per key, drops tombstoned keys, and never renumbers offsets', async () => {
     const topic = 'compacted';
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'segment.bytes', value: '1024' }, { name: 'delete.retention.ms', value: '0' }] }] });
-    await admin.disconnect();
+    await createCompactedTopic(topic);
     const producer = kafka.producer();
     await producer.connect();
     for (let round = 0; round < 10; round++) {
@@ -79,10 +84,7 @@ describe('cleanup.policy=compact in the running broker', () => {
 
   it('stops at the last stable offset while a transaction runs: a value written after it began does not replace an older one until it ends (Kafka\'s cleaner)', async () => {
     const topic = 'compacted-txn';
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'segment.bytes', value: '1024' }, { name: 'delete.retention.ms', value: '0' }] }] });
-    await admin.disconnect();
+    await createCompactedTopic(topic);
     const plain = kafka.producer();
     const transactional = kafka.producer({ transactionalId: 'compaction-lso', idempotent: true, maxInFlightRequests: 1 });
     await Promise.all([plain.connect(), transactional.connect()]);
