@@ -173,7 +173,8 @@ export async function groupsBeforeKill(steps: ClusterSteps, o: { leader: number;
  * from the ISR nor fences the broker (Kafka's broker.session.timeout.ms here is 6 s). What the
  * held answers are after the resume is compared too. (Kafka and Tributary answered the same by hand
  * with the follower paused past offsets.commit.timeout.ms: COORDINATOR_NOT_AVAILABLE after 5 s, the
- * replacement undone; not run here, as a pause that long would get Kafka's broker fenced.)
+ * replacement undone; not run here, as a pause that long would get Kafka's broker fenced.) That the
+ * answers wait for the resume is asserted on Tributary only (below).
  */
 async function heldWhileFollowerPaused(steps: ClusterSteps, rec: (name: string, answer: unknown) => void, o: { group: string; leader: number; s1: Member; s2: Member; topics: string[]; connect: () => Promise<RawClient>; named: (m: Member, res: JoinGroupResponse) => void }): Promise<Member> {
   const { kind } = steps.cluster;
@@ -200,7 +201,6 @@ async function heldWhileFollowerPaused(steps: ClusterSteps, rec: (name: string, 
     // Not answered while the follower is paused: an observation window (what must not happen), not a wait for a condition.
     await new Promise((r) => setTimeout(r, 1500));
     before = [...answered].sort();
-    rec('paused-follower/answered-before-resume', { answered: before });
   } finally {
     steps.cluster.resume(follower);
   }
@@ -208,8 +208,14 @@ async function heldWhileFollowerPaused(steps: ClusterSteps, rec: (name: string, 
   o.named(s2, back);
   rec('paused-follower/s2-restart-join', response(back));
   rec('paused-follower/s1-heartbeat', await beating);
-  // What Apache Kafka 4.4 answered (2026-12-03), explicit so that the test fails if both stopped holding answers.
-  expect({ before, join: back.errorCode }, `${kind}: answers held until the follower resumed`).toEqual({ before: [], join: 0 });
+  // Tributary holds the replacement's answer until the write is committed, as Kafka 4.4 did in every
+  // run by hand and in most runs here (2026-12-03). Kafka is not held to it: in 2 of 10 runs of this
+  // file at load 4-10 (session 18) it answered inside the window, never when its cluster ran alone,
+  // most likely because its leader had already dropped the busy follower from the ISR (a shrink
+  // not yet in the controller's metadata that waitForIsr reads; not proven). So which answers came
+  // before the resume is not compared between the two, only asserted on Tributary.
+  if (kind === 'Tributary') expect({ before, join: back.errorCode }, `${kind}: answers held until the follower resumed`).toEqual({ before: [], join: 0 });
+  else expect(back.errorCode, `${kind}: S2's restart while a follower was paused`).toBe(0);
   rec('paused-follower/s2-restart-sync', await s2.c.send(ApiKey.SyncGroup, 5, syncBody(5, o.group, s2.generation, s2.id, [], s2.instanceId)));
   await steps.cluster.waitForIsr(OFFSETS_TOPIC, partition, 3, 60_000);
   probe.close();
