@@ -196,6 +196,7 @@ const BUILDERS: Record<number, Builder<never>> = {
   // Kafka's DescribeQuorumRequest.getTopLevelErrorResponse: the code and its generic text, no topics.
   [ApiKey.DescribeQuorum]: ((_r: P.DescribeQuorumRequest, _v, e) => ({ errorCode: e, errorMessage: errorInfo(e).message, topics: [], nodes: [] })) as Builder<P.DescribeQuorumRequest>,
   [ApiKey.UnregisterBroker]: ((_r: P.UnregisterBrokerRequest, _v, e, msg) => ({ throttleTimeMs: 0, errorCode: e, errorMessage: msg })) as Builder<P.UnregisterBrokerRequest>,
+  [ApiKey.UpdateFeatures]: ((_r: P.UpdateFeaturesRequest, _v, e, msg) => ({ throttleTimeMs: 0, errorCode: e, errorMessage: msg, results: [] })) as Builder<P.UpdateFeaturesRequest>,
   [ApiKey.ListConfigResources]: ((_r: P.ListConfigResourcesRequest, _v, e) => ({ throttleTimeMs: 0, errorCode: e, configResources: [] })) as Builder<P.ListConfigResourcesRequest>,
 };
 
