@@ -97,10 +97,33 @@ export const SASL_USER = { name: 'rdkafka', password: 'rdkafka-secret' };
  * first consumer can finish a generation alone before the second's JoinGroup arrives; the second's
  * join then waits for the first to revoke, which it cannot do while nobody polls it, and C2.PRE times
  * out after 27 s. Seen against Tributary and Apache Kafka 4.4 alike with the delay at 0 (1 run in 7
- * to 15 under load).
+ * to 15 under load). 0089 needs the same for its check: its two consumers share a 1-partition
+ * topic, the first to get a message stops polling for 20 s and the other must get none for the
+ * next 10 s (until max.poll.interval.ms evicts the first). When the second joins after a first
+ * generation of one, its join makes the first revoke at its next heartbeat (librdkafka revokes
+ * without the application when it has no rebalance callback) and the range assignor may give the
+ * partition to the second, which reads the next message seconds early ("did not expect message for
+ * at least …"). 0089 failed once against one Tributary broker in the project's CI of 076ab8d, its
+ * output cut off before the assertion; this is the one way its first window can fail.
  */
 export const TEST_SETTINGS: Record<string, Record<string, string>> = {
+  '0089': { 'group.initial.rebalance.delay.ms': '3000' },
   '0118': { 'group.initial.rebalance.delay.ms': '3000' },
+};
+
+/**
+ * Tests that failed now and then under the machine's load through races inside librdkafka 2.0.2,
+ * not through a broker answer (test/conformance/README.md, "The one-off failures, explained"; each
+ * reproduced against Apache Kafka 4.4 with a small client that widens the race): on one broker and
+ * on the cluster each runs a second time if its first run fails, so one such failure does not turn
+ * CI red; two in a row still fail. vitest reports the retry. (0110 failed on one broker in the
+ * project's CI of 5b8258c, average batch 3,326 B, after failing once on the cluster before.)
+ */
+export const RUN_AGAIN_ONCE: Record<string, string> = {
+  '0110': "its producer's average batch fell under the test's 3,900-byte bound (3,716 B on the cluster, 3,326 B on one broker): the client's flush sends partial batches while its main thread is still moving queued messages into the partition",
+  '0061': 'once read consumer_lag 3 for 2: a statistics event built just before the application took a message reached it after that message',
+  // Its seek's 2 ms timeout is fixed in the library (20-librdkafka-tests.patch); what remains is the race librdkafka 2.0.2's CHANGELOG lists as a known issue.
+  '0137': "once consumed 10 messages for 7: it seeks while another thread is in a batch consume, which librdkafka 2.0.2's CHANGELOG says may return messages from before the seek",
 };
 
 /** The broker version the suite assumes; its sub-tests are chosen by it (>= 3.0 for the newest ones). */

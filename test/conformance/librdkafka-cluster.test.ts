@@ -6,7 +6,7 @@ import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { startTargetCluster, type ClusterKind, type TargetCluster } from '../support/target-cluster.ts';
 import { until } from '../support/until.ts';
 import { ensureLibrdkafkaSuite, failureReport, runLibrdkafkaTest, type LibrdkafkaRun } from './librdkafka-suite.ts';
-import { BROKER_VERSION, concurrencyLimit, EXCLUDED_SUBTESTS, exclusionOf, expectSuiteRunPassed, SASL_TESTS, SASL_USER, suiteRuns, TEST_SETTINGS } from './librdkafka-catalog.ts';
+import { BROKER_VERSION, concurrencyLimit, EXCLUDED_SUBTESTS, exclusionOf, expectSuiteRunPassed, RUN_AGAIN_ONCE, SASL_TESTS, SASL_USER, suiteRuns, TEST_SETTINGS } from './librdkafka-catalog.ts';
 
 /**
  * librdkafka's own tests on a 3-broker cluster (issue 13: every scenario on 3 brokers): every test
@@ -175,20 +175,6 @@ it('the shared cluster has every broker setting a test needs', () => {
   for (const [id, settings] of Object.entries(TEST_SETTINGS)) for (const [k, v] of Object.entries(settings)) expect(SETTINGS[k], `${id} needs ${k}=${v}`).toBe(v);
 });
 
-/**
- * Tests that failed once in five or six runs on the shared, busy cluster through races inside
- * librdkafka 2.0.2 that the machine's load exposes, not through a broker answer
- * (test/conformance/README.md, "The one-off failures, explained"): each is run a second time if its
- * first run fails, so one such failure does not turn CI red; two in a row still fail. vitest reports
- * the retry.
- */
-const FLAKY_ON_SHARED_CLUSTER: Record<string, string> = {
-  '0110': "its producer's average batch once fell under the test's 3,900-byte bound (3,716 B): the client's flush sends partial batches while its main thread is still moving queued messages into the partition",
-  '0061': 'once read consumer_lag 3 for 2: a statistics event built just before the application took a message reached it after that message',
-  // Its seek's 2 ms timeout is fixed in the library (20-librdkafka-tests.patch); what remains is the race librdkafka 2.0.2's CHANGELOG lists as a known issue.
-  '0137': "once consumed 10 messages for 7: it seeks while another thread is in a batch consume, which librdkafka 2.0.2's CHANGELOG says may return messages from before the seek",
-};
-
 describe.concurrent(`librdkafka 2.0.2 tests on one 3-broker ${kind} cluster, ${PARALLEL} at once`, () => {
   const rank = (id: string) => (LONGEST_FIRST.includes(id) ? LONGEST_FIRST.indexOf(id) : LONGEST_FIRST.length);
   const runs = suiteRuns().sort((a, b) => rank(a.id) - rank(b.id));
@@ -205,7 +191,7 @@ describe.concurrent(`librdkafka 2.0.2 tests on one 3-broker ${kind} cluster, ${P
     const partial = EXCLUDED_SUBTESTS[id];
     const name = partial ? `${label} (without sub-tests ${partial.subtests.map((t) => `"${t}"`).join(', ')}, as on one broker)` : label;
     // Waiting for a slot counts against vitest's timeout: room for the tests ahead of it.
-    const flaky = FLAKY_ON_SHARED_CLUSTER[id];
+    const flaky = RUN_AGAIN_ONCE[id];
     it(flaky ? `${name} (run again once if it fails: ${flaky})` : name, { timeout: TIME_LIMIT_MS * 3, retry: flaky ? 1 : 0 }, () => slot(() => runOnCluster(id)));
   }
 });
