@@ -104,7 +104,7 @@ export const SASL_USER = { name: 'rdkafka', password: 'rdkafka-secret' };
  * without the application when it has no rebalance callback) and the range assignor may give the
  * partition to the second, which reads the next message seconds early ("did not expect message for
  * at least …"). 0089 failed once against one Tributary broker in the project's CI of 076ab8d, its
- * output cut off before the assertion; this is the one way its first window can fail.
+ * output cut off before the assertion; this is the only way we found for its first window to fail.
  */
 export const TEST_SETTINGS: Record<string, Record<string, string>> = {
   '0089': { 'group.initial.rebalance.delay.ms': '3000' },
@@ -119,12 +119,18 @@ export const TEST_SETTINGS: Record<string, Record<string, string>> = {
  * CI red; two in a row still fail. vitest reports the retry. (0110 failed on one broker in the
  * project's CI of 5b8258c, average batch 3,326 B, after failing once on the cluster before.)
  */
-export const RUN_AGAIN_ONCE: Record<string, string> = {
+const RUN_AGAIN_ONCE: Record<string, string> = {
   '0110': "its producer's average batch fell under the test's 3,900-byte bound (3,716 B on the cluster, 3,326 B on one broker): the client's flush sends partial batches while its main thread is still moving queued messages into the partition",
   '0061': 'once read consumer_lag 3 for 2: a statistics event built just before the application took a message reached it after that message',
   // Its seek's 2 ms timeout is fixed in the library (20-librdkafka-tests.patch); what remains is the race librdkafka 2.0.2's CHANGELOG lists as a known issue.
   '0137': "once consumed 10 messages for 7: it seeks while another thread is in a batch consume, which librdkafka 2.0.2's CHANGELOG says may return messages from before the seek",
 };
+
+/** A suite test's vitest name and retry count: RUN_AGAIN_ONCE's tests run a second time after a failure and say why in their name. */
+export function runAgainOnce(id: string, name: string): { name: string; retry: number } {
+  const why = RUN_AGAIN_ONCE[id];
+  return why ? { name: `${name} (run again once if it fails: ${why})`, retry: 1 } : { name, retry: 0 };
+}
 
 /** The broker version the suite assumes; its sub-tests are chosen by it (>= 3.0 for the newest ones). */
 export const BROKER_VERSION = '4.4.0';

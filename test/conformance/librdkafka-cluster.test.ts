@@ -6,7 +6,7 @@ import { KafkaAdminClient } from '@tributary/kafka-admin';
 import { startTargetCluster, type ClusterKind, type TargetCluster } from '../support/target-cluster.ts';
 import { until } from '../support/until.ts';
 import { ensureLibrdkafkaSuite, failureReport, runLibrdkafkaTest, type LibrdkafkaRun } from './librdkafka-suite.ts';
-import { BROKER_VERSION, concurrencyLimit, EXCLUDED_SUBTESTS, exclusionOf, expectSuiteRunPassed, RUN_AGAIN_ONCE, SASL_TESTS, SASL_USER, suiteRuns, TEST_SETTINGS } from './librdkafka-catalog.ts';
+import { BROKER_VERSION, concurrencyLimit, EXCLUDED_SUBTESTS, exclusionOf, expectSuiteRunPassed, runAgainOnce, SASL_TESTS, SASL_USER, suiteRuns, TEST_SETTINGS } from './librdkafka-catalog.ts';
 
 /**
  * librdkafka's own tests on a 3-broker cluster (issue 13: every scenario on 3 brokers): every test
@@ -191,8 +191,8 @@ describe.concurrent(`librdkafka 2.0.2 tests on one 3-broker ${kind} cluster, ${P
     const partial = EXCLUDED_SUBTESTS[id];
     const name = partial ? `${label} (without sub-tests ${partial.subtests.map((t) => `"${t}"`).join(', ')}, as on one broker)` : label;
     // Waiting for a slot counts against vitest's timeout: room for the tests ahead of it.
-    const flaky = RUN_AGAIN_ONCE[id];
-    it(flaky ? `${name} (run again once if it fails: ${flaky})` : name, { timeout: TIME_LIMIT_MS * 3, retry: flaky ? 1 : 0 }, () => slot(() => runOnCluster(id)));
+    const again = runAgainOnce(id, name);
+    it(again.name, { timeout: TIME_LIMIT_MS * 3, retry: again.retry }, () => slot(() => runOnCluster(id)));
   }
 });
 

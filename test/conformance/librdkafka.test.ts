@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSuiteTarget } from './librdkafka-target.ts';
 import { ensureLibrdkafkaSuite, failureReport, librdkafkaHasTest, runLibrdkafkaTest } from './librdkafka-suite.ts';
-import { BROKER_VERSION, CANDIDATES, concurrencyLimit, EXCLUDED, EXCLUDED_SUBTESTS, exclusionOf, expectSuiteRunPassed, NOT_IN_2_0_2, RUN_AGAIN_ONCE, SASL_TESTS, SCENARIOS, suiteRuns, TEST_SETTINGS } from './librdkafka-catalog.ts';
+import { BROKER_VERSION, CANDIDATES, concurrencyLimit, EXCLUDED, EXCLUDED_SUBTESTS, exclusionOf, expectSuiteRunPassed, NOT_IN_2_0_2, runAgainOnce, SASL_TESTS, SCENARIOS, suiteRuns, TEST_SETTINGS } from './librdkafka-catalog.ts';
 
 // librdkafka's own test suite (Debian's librdkafka 2.0.2) against a fresh broker per test, one test
 // per process, never in quick mode. Tributary by default; LIBRDKAFKA_SUITE_BROKER=kafka runs the
@@ -59,8 +59,8 @@ describe.concurrent(`librdkafka 2.0.2 test suite against ${target}`, () => {
     const partial = target === 'tributary' ? EXCLUDED_SUBTESTS[id] : undefined;
     const label = scenario ? `${id} (scenario ${scenario})` : id;
     const name = partial ? `${label} (without sub-tests ${partial.subtests.map((t) => `"${t}"`).join(', ')} — ${partial.kind}: ${partial.reason})` : label;
-    const again = RUN_AGAIN_ONCE[id];
-    it(again ? `${name} (run again once if it fails: ${again})` : name, { timeout: limit + 120_000, retry: again ? 1 : 0 }, () =>
+    const again = runAgainOnce(id, name);
+    it(again.name, { timeout: limit + 120_000, retry: again.retry }, () =>
       slot(async () => {
         const broker = await startTarget({ ...TEST_SETTINGS[id], ...settings }, SASL_TESTS.has(id));
         try {
