@@ -151,12 +151,17 @@ describe('price calculator', () => {
     await signIn(page, ADMIN_KEY);
     await page.getByRole('link', { name: 'Price calculator' }).click();
     await page.getByRole('heading', { name: 'Price calculator' }).waitFor();
+    // Quick edits on a slow machine: with a CPU five times slower, each edit arrives before the last
+    // one's render, and the calculator must keep them all (it once lost the brokers in the project's CI).
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 5 });
     await page.getByLabel('Brokers', { exact: true }).fill('3');
     await page.getByLabel('Disk (GiB)', { exact: true }).fill('500');
     await page.getByRole('combobox', { name: 'Billing' }).click();
     await page.getByRole('option', { name: 'Prepaid (months)' }).click();
     await page.getByLabel('Period (months)', { exact: true }).fill('3');
     await page.waitForURL(/brokers=3&diskGiB=500&periodMonths=3&mode=prepaid/);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
     const spec = { zone: 'zone-a', brokers: 3, bandwidthMBps: 40, diskGiB: 500, partitionLimit: 100, topicLimit: 50, consumerGroupLimit: 50, billing: { mode: 'prepaid', periodMonths: 3, autoRenew: false } };
     const asked = await stack.api('POST', '/v1/billing/quotes', { kind: 'create', spec });
     expect(asked.statusCode).toBe(200);
