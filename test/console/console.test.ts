@@ -331,14 +331,27 @@ describe('journey: instance → topic → delete', () => {
     const bootstrap = (await stack.api('GET', `/v1/instances/${instanceId}`)).json().status.bootstrapServers as string;
     const kafka = new Kafka({ clientId: 'console-test', brokers: bootstrap.split(','), sasl: { mechanism: 'scram-sha-512', username: 'orders-app', password }, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
     const producer = kafka.producer();
-    // The operator applies the user and its ACLs a moment after the API accepted them: retry (bounded).
+    // The operator applies the user and each of its ACLs a moment after the API accepted them, one
+    // by one: retry (bounded) until the topic's ACL lets it produce and the group's lets it describe
+    // the group. A consumer joining before the group ACL gets GROUP_AUTHORIZATION_FAILED, which
+    // kafkajs does not retry: its consumer stops (a fresh-clone CI run read nothing for 60 s).
     await until(async () => producer.connect().then(() => producer.send({ topic: 'orders', messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) })).then(() => true, () => false), 'orders-app to produce', 90_000);
+    const admin = kafka.admin();
+    await admin.connect();
+    await until(async () => admin.describeGroups(['console-group']).then(() => true, () => false), 'orders-app to be allowed on console-group', 90_000);
+    await admin.disconnect();
     const consumer = kafka.consumer({ groupId: 'console-group' });
     await consumer.connect();
     await consumer.subscribe({ topic: 'orders', fromBeginning: true });
     let read = 0;
+    // A crash that kafkajs does not restart from ends the wait with its error, not after the bound.
+    let crashed: Error | undefined;
+    consumer.on(consumer.events.CRASH, (e) => { if (!e.payload.restart) crashed = e.payload.error; });
     await consumer.run({ eachMessage: async () => { read++; } });
-    await until(async () => read >= 10, 'the group to read 10 messages', 60_000);
+    await until(async () => {
+      if (crashed) throw new Error(`the kafkajs consumer stopped: ${crashed.message}`);
+      return read >= 10;
+    }, 'the group to read 10 messages', 60_000);
     await consumer.disconnect(); // commits and leaves: the group is Empty and can be reset
     await producer.send({ topic: 'orders', messages: Array.from({ length: 5 }, (_, i) => ({ key: `n${i}`, value: `n${i}` })) });
     await producer.disconnect();

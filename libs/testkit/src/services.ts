@@ -11,28 +11,47 @@ import { join } from 'node:path';
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
 /**
- * Ports this process has handed out. The kernel may give a port that was just bound and closed
- * again to the very next `listen(0)`, so a caller asking for several ports in a row (a three-node
- * Kafka cluster wants six) could get the same one twice: CI saw two Kafka nodes handed 33339.
+ * Ports this process has handed out. A port is free again until its server binds it, so a caller
+ * asking for several in a row (a three-node Kafka cluster wants six) could get the same one twice:
+ * CI once saw two Kafka nodes handed 33339.
  */
 const handedOut = new Set<number>();
 
-/** A loopback port nothing listens on now and this process has not handed out before. */
+/**
+ * Test servers' ports come from 10000–19999: below the kernel's ephemeral range (32768 and up by
+ * default), where every outgoing connection takes its local port, so no client's connection can
+ * take a port between its choice and a JVM's bind seconds later (a fresh-clone CI run's Kafka node
+ * exited on "Address already in use" so); and below 20000, where the operator's local runtime
+ * draws broker ports. Each vitest worker (VITEST_POOL_ID) draws from a slice of its own, so two
+ * test files running side by side never pick the same port.
+ */
+const TEST_PORTS = { lowest: 10_000, slices: 8, sliceSize: 1_250 };
+
+function portSlice(): { first: number; size: number } {
+  const pool = Number(process.env['VITEST_POOL_ID']);
+  if (!Number.isInteger(pool) || pool < 1) return { first: TEST_PORTS.lowest, size: TEST_PORTS.slices * TEST_PORTS.sliceSize };
+  return { first: TEST_PORTS.lowest + ((pool - 1) % TEST_PORTS.slices) * TEST_PORTS.sliceSize, size: TEST_PORTS.sliceSize };
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** A loopback port nothing listens on now, from this worker's slice, that this process has not handed out before. */
 export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const bound = (s.address() as { port: number }).port;
-        s.close(() => resolve(bound));
-      });
-    });
-    if (!handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
+  const { first, size } = portSlice();
+  const start = Math.floor(Math.random() * size);
+  for (let i = 0; i < size; i++) {
+    const port = first + ((start + i) % size);
+    if (handedOut.has(port) || !(await bindable(port))) continue;
+    handedOut.add(port);
+    return port;
   }
+  throw new Error(`no free port left in ${first}–${first + size - 1}`);
 }
 
 async function waitFor(check: () => boolean, what: string, ms = 15_000) {
