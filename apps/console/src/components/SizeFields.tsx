@@ -8,12 +8,12 @@ export const SIZE_FIELDS = ['zone', 'brokers', 'bandwidthMBps', 'diskGiB', 'part
  * An instance's size and billing: the create form and the price calculator edit the same fields.
  * `errors` are the API's field messages under /spec, each shown beside its input.
  *
- * `onChange` gets only the field that changed, for the page to merge into its newest state: a whole
- * form built from `value` would carry the values of the last render, and a second edit made before
- * the first one's render (quick typing, or a page whose state lands in a transition) would undo it.
+ * `onChange` gets an updater of the page's newest state (a useState setter takes it as it is): a
+ * whole form built from `value` would carry the values of the last render, and a second edit made
+ * before the first one's render (quick typing, or a page whose state lands in a transition) would undo it.
  */
-export function SizeFields({ value: f, onChange, errors = {} }: { value: SizeForm; onChange(change: Partial<SizeForm>): void; errors?: Record<string, string> }) {
-  const set = <K extends keyof SizeForm>(k: K, v: SizeForm[K]) => onChange({ [k]: v });
+export function SizeFields({ value: f, onChange, errors = {} }: { value: SizeForm; onChange(update: (now: SizeForm) => SizeForm): void; errors?: Record<string, string> }) {
+  const set = <K extends keyof SizeForm>(k: K, v: SizeForm[K]) => onChange((now) => ({ ...now, [k]: v }));
   const num = (k: 'brokers' | 'diskGiB' | 'partitionLimit' | 'topicLimit' | 'consumerGroupLimit' | 'periodMonths') => (v: string | number) => set(k, typeof v === 'number' ? v : Number(v));
   return (
     <SimpleGrid cols={{ base: 1, sm: 2 }}>

@@ -42,7 +42,7 @@ export default function InstanceCreatePage() {
         <form onSubmit={(e) => { e.preventDefault(); create.mutate(); }} noValidate>
           <Stack>
             <TextInput label="Name" description="lowercase letters, digits and -" value={name} onChange={(e) => setName(e.currentTarget.value)} error={topErr['name']} />
-            <SizeFields value={size} onChange={(change) => setSize((now) => ({ ...now, ...change }))} errors={fieldErrors(create.error, '/spec')} />
+            <SizeFields value={size} onChange={setSize} errors={fieldErrors(create.error, '/spec')} />
             <QuoteSummary quote={quote} periodMonths={size.periodMonths} />
             {formMessage && <Alert color="red" role="alert" title="The instance was not created">{formMessage}</Alert>}
             <Group justify="flex-end">

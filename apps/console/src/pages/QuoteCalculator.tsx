@@ -36,7 +36,7 @@ export default function QuoteCalculatorPage() {
       <Title order={2}>Price calculator</Title>
       <Text size="sm" c="dimmed">What an instance of this size costs under the price book in effect now. Nothing is created or charged.</Text>
       <Paper withBorder p="md" component="form" aria-label="Instance size" onSubmit={(e) => e.preventDefault()}>
-        <SizeFields value={size} onChange={(change) => setSize((now) => ({ ...now, ...change }))} errors={errors} />
+        <SizeFields value={size} onChange={setSize} errors={errors} />
       </Paper>
       <QuoteSummary quote={quote} periodMonths={size.periodMonths} />
       {unshown.length > 0 && <Alert color="red" role="alert" title="No price">{unshown.map((e) => `${e.path}: ${e.message}`).join(' — ')}</Alert>}
